@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { RotorError } from '../core/errors.js';
+
+const SETUP_HINT = 'see "Create the Slack app" in README.md';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const coreSchema = z.object({
+  ROTOR_DB: optionalText.transform((value) => value ?? './data/rotor.db'),
+  ROTOR_CONFIG: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VAULT_ADDR: optionalText.pipe(z.url({ message: 'must be a URL such as https://vault.example.com:8200' }).optional()),
+  VAULT_TOKEN: optionalText,
+  VAULT_NAMESPACE: optionalText,
+});
+
+const botSchema = coreSchema.extend({
+  SLACK_BOT_TOKEN: z.string({ message: `is required (the Bot User OAuth Token, ${SETUP_HINT})` }).regex(/^xoxb-/, `must be a bot token starting with xoxb- (${SETUP_HINT})`),
+  SLACK_SIGNING_SECRET: z.string({ message: `is required (Basic Information → Signing Secret, ${SETUP_HINT})` }).min(1, `must not be empty (${SETUP_HINT})`),
+  SLACK_APP_TOKEN: optionalText.pipe(z.string().regex(/^xapp-/, `must be an app-level token starting with xapp- (${SETUP_HINT})`).optional()),
+  SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://slack.com/api/' }).optional()),
+  PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).default(3000),
+  ROTOR_REMINDER_CRON: optionalText.transform((value) => value ?? '*/15 * * * *'),
+  ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+});
+
+export type CoreEnv = z.infer<typeof coreSchema>;
+export type BotEnv = z.infer<typeof botSchema>;
+
+function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return Object.freeze(result.data) as z.infer<T>;
+  const missing = result.error.issues.filter((issue) => issue.code === 'invalid_type').map((issue) => String(issue.path[0]));
+  if (missing.length > 1) {
+    throw new RotorError('config', `Missing environment variables ${missing.join(', ')}: set them before starting Rotor (${SETUP_HINT}).`);
+  }
+  const issue = result.error.issues[0];
+  const name = issue ? String(issue.path[0]) : 'environment';
+  throw new RotorError('config', `Environment variable ${name} ${issue?.message ?? 'is invalid'}.`);
+}
+
+/** Settings the CLI needs: the database and the policy. */
+export function loadCoreEnv(env: NodeJS.ProcessEnv = process.env): CoreEnv {
+  return parseEnv(coreSchema, env);
+}
+
+/** Settings the bot needs; a missing or wrong variable stops start-up with one line naming it. */
+export function loadBotEnv(env: NodeJS.ProcessEnv = process.env): BotEnv {
+  return parseEnv(botSchema, env);
+}

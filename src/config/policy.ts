@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { z } from 'zod';
+import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import { SECRET_TYPES, type SecretType } from '../inventory/secret.js';
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
+const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
+
+export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
+export const ESCALATION_LEVELS = ['owner', 'backup_owner', 'team_lead', 'security', 'cto'] as const;
+export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
+
+/**
+ * Default rotation intervals by type, from the playbooks: 90 days for database, API keys,
+ * JWT and Redis (secrets-index-ownership.md), 180 for webhook HMAC, 120 for observability
+ * keys, 30 for SMTP (secrets-registry-policy.md).
+ */
+export const DEFAULT_INTERVALS: Record<SecretType, number> = {
+  database: 90,
+  api_key: 90,
+  jwt: 90,
+  redis: 90,
+  webhook: 180,
+  smtp: 30,
+  storage: 90,
+  observability: 120,
+  generic: 90,
+};
+
+const intervalsSchema = z
+  .object(Object.fromEntries(SECRET_TYPES.map((type) => [type, z.number().int().min(1).max(3650).optional()])))
+  .strict();
+
+const policySchema = z
+  .object({
+    environments: z.array(segment).min(1).default(['prod', 'staging', 'dev']),
+    channels: z
+      .object({
+        announce: slackChannelId.optional(),
+        incident: z.array(slackChannelId).default([]),
+      })
+      .strict()
+      .default({ incident: [] }),
+    roles: z
+      .object({
+        admins: z.array(slackUserId).default([]),
+        security_leads: z.array(slackUserId).default([]),
+        devops_leads: z.array(slackUserId).default([]),
+        responders: z.array(slackUserId).default([]),
+        team_leads: z.record(z.string().min(1), slackUserId).default({}),
+        cto: slackUserId.optional(),
+      })
+      .strict()
+      .default({ admins: [], security_leads: [], devops_leads: [], responders: [], team_leads: {} }),
+    intervals: intervalsSchema.default({}),
+    approvals: z.record(segment, z.array(z.enum(APPROVER_ROLES))).default({ prod: ['security_lead', 'devops_lead'] }),
+    reminders: z
+      .object({
+        offsets_days: z
+          .array(z.number().int().min(1).max(365))
+          .min(1)
+          .default([30, 7])
+          .refine((offsets) => new Set(offsets).size === offsets.length, 'offsets must not repeat (overlapping reminders)'),
+        local_hour: z.number().int().min(0).max(23).default(9),
+        escalate_every_days: z.number().int().min(1).max(90).default(3),
+        escalation: z
+          .array(z.enum(ESCALATION_LEVELS))
+          .min(1)
+          .default([...ESCALATION_LEVELS])
+          .refine((levels) => new Set(levels).size === levels.length, 'escalation levels must not repeat'),
+      })
+      .strict()
+      .default({ offsets_days: [30, 7], local_hour: 9, escalate_every_days: 3, escalation: [...ESCALATION_LEVELS] }),
+    retention_hours: z.number().int().min(0).max(24 * 365).default(48),
+    checklists: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  })
+  .strict();
+
+export type PolicyFile = z.infer<typeof policySchema>;
+
+export interface Policy {
+  environments: readonly string[];
+  channels: { announce: string | null; incident: readonly string[] };
+  roles: {
+    admins: readonly string[];
+    securityLeads: readonly string[];
+    devopsLeads: readonly string[];
+    responders: readonly string[];
+    teamLeads: Readonly<Record<string, string>>;
+    cto: string | null;
+  };
+  intervals: Readonly<Record<SecretType, number>>;
+  approvals: Readonly<Record<string, readonly (typeof APPROVER_ROLES)[number][]>>;
+  reminders: {
+    /** Sorted descending: the earliest warning first. */
+    offsetsDays: readonly number[];
+    localHour: number;
+    escalateEveryDays: number;
+    escalation: readonly EscalationLevel[];
+  };
+  retentionHours: number;
+  /** Checklist overrides keyed by secret type or secret name. */
+  checklists: Readonly<Record<string, readonly string[]>>;
+}
+
+function toPolicy(file: PolicyFile): Policy {
+  return deepFreeze({
+    environments: file.environments,
+    channels: { announce: file.channels.announce ?? null, incident: file.channels.incident },
+    roles: {
+      admins: file.roles.admins,
+      securityLeads: file.roles.security_leads,
+      devopsLeads: file.roles.devops_leads,
+      responders: file.roles.responders,
+      teamLeads: file.roles.team_leads,
+      cto: file.roles.cto ?? null,
+    },
+    intervals: { ...DEFAULT_INTERVALS, ...(file.intervals as Partial<Record<SecretType, number>>) },
+    approvals: file.approvals,
+    reminders: {
+      offsetsDays: [...file.reminders.offsets_days].sort((a, b) => b - a),
+      localHour: file.reminders.local_hour,
+      escalateEveryDays: file.reminders.escalate_every_days,
+      escalation: file.reminders.escalation,
+    },
+    retentionHours: file.retention_hours,
+    checklists: file.checklists,
+  });
+}
+
+export const defaultPolicy: Policy = toPolicy(policySchema.parse({}));
+
+/** Parses policy YAML text; every problem is reported with its key path and line. */
+export function parsePolicy(text: string, source = 'policy file'): Policy {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const issues = document.errors.map((error) => {
+      const line = error.linePos?.[0]?.line;
+      return { where: line ? `line ${line}` : source, message: error.message.split('\n')[0] ?? error.message, line };
+    });
+    throw new ValidationError(`${source} is not valid YAML.`, issues);
+  }
+  const raw: unknown = document.toJS() ?? {};
+  const result = policySchema.safeParse(raw);
+  if (!result.success) {
+    const issues: ValidationIssue[] = result.error.issues.map((issue) => {
+      const keyPath = issue.path.map(String);
+      const node = document.getIn(issue.path as (string | number)[], true);
+      const range = isNode(node) ? node.range : nearestRange(document, issue.path as (string | number)[]);
+      const line = range ? lineCounter.linePos(range[0]).line : undefined;
+      const key = keyPath.length > 0 ? keyPath.join('.') : '(top level)';
+      const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
+      return { where: line ? `${key} (line ${line})` : key, message, line };
+    });
+    throw new ValidationError(`${source} has invalid settings.`, issues);
+  }
+  return toPolicy(result.data);
+}
+
+function nearestRange(document: ReturnType<typeof parseDocument>, path: (string | number)[]): [number, number, number] | undefined {
+  for (let length = path.length - 1; length >= 0; length -= 1) {
+    const node = length === 0 ? document.contents : document.getIn(path.slice(0, length), true);
+    if (isNode(node) && node.range) return node.range;
+  }
+  return undefined;
+}
+
+export function loadPolicy(path: string | undefined): Policy {
+  if (!path) return defaultPolicy;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new RotorError('config', `ROTOR_CONFIG points to ${path}, which cannot be read.`, { cause });
+  }
+  return parsePolicy(text, `ROTOR_CONFIG (${path})`);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

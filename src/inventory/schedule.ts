@@ -1,0 +1,35 @@
+import { DateTime } from 'luxon';
+import type { Lifecycle, SecretStatus } from './secret.js';
+
+/** Rotation dates are calendar dates in UTC; times of day never move a due date. */
+export function toUtcDate(instant: DateTime): string {
+  return instant.toUTC().toISODate() as string;
+}
+
+/**
+ * Next rotation = last rotated + interval, in UTC calendar days. A secret never rotated is
+ * due now: its due date is the day Rotor learned of it.
+ */
+export function nextRotationDate(lastRotated: string | null, intervalDays: number, knownSince: DateTime): string {
+  if (lastRotated === null) return toUtcDate(knownSince);
+  const last = DateTime.fromISO(lastRotated, { zone: 'utc' });
+  return toUtcDate(last.startOf('day').plus({ days: intervalDays }));
+}
+
+/** Whole days from `today` to `dueDate`: negative once overdue, 0 on the due day. */
+export function daysUntil(dueDate: string, today: DateTime): number {
+  const due = DateTime.fromISO(dueDate, { zone: 'utc' }).startOf('day');
+  return Math.round(due.diff(today.toUTC().startOf('day'), 'days').days);
+}
+
+/**
+ * Status shown to people. Lifecycle states a flow set win; otherwise the dates decide:
+ * due or past due is `overdue`, within the warning window is `due_soon`.
+ */
+export function deriveStatus(lifecycle: Lifecycle, nextRotation: string, today: DateTime, dueSoonDays: number): SecretStatus {
+  if (lifecycle !== 'active') return lifecycle;
+  const days = daysUntil(nextRotation, today);
+  if (days <= 0) return 'overdue';
+  if (days <= dueSoonDays) return 'due_soon';
+  return 'active';
+}

@@ -1,0 +1,78 @@
+/** The inventory's vocabulary. Rotor holds metadata only: never a secret's value. */
+
+export const SECRET_TYPES = [
+  'database',
+  'api_key',
+  'jwt',
+  'redis',
+  'webhook',
+  'smtp',
+  'storage',
+  'observability',
+  'generic',
+] as const;
+export type SecretType = (typeof SECRET_TYPES)[number];
+
+export const PROVIDERS = ['aws', 'vault', 'manual'] as const;
+export type ProviderKind = (typeof PROVIDERS)[number];
+
+/** Lifecycle states a person or a flow sets; `due_soon` and `overdue` are derived from dates. */
+export const LIFECYCLES = ['active', 'rotating', 'compromised', 'retired'] as const;
+export type Lifecycle = (typeof LIFECYCLES)[number];
+
+export const STATUSES = ['active', 'due_soon', 'overdue', 'rotating', 'compromised', 'retired'] as const;
+export type SecretStatus = (typeof STATUSES)[number];
+
+export interface Secret {
+  id: number;
+  /** `{environment}/{service}/{credential_type}` */
+  name: string;
+  environment: string;
+  service: string;
+  credentialType: string;
+  type: SecretType;
+  description: string | null;
+  /** Slack user id */
+  owner: string | null;
+  /** Slack user id */
+  backupOwner: string | null;
+  team: string | null;
+  consumers: string[];
+  provider: ProviderKind;
+  /** AWS: ARN or `name` (optionally `region:name`); Vault: `mount/path` of a KV v2 secret. */
+  providerRef: string | null;
+  intervalDays: number;
+  /** ISO instant (UTC) of the last completed rotation; null when never rotated. */
+  lastRotated: string | null;
+  /** ISO date (UTC) the next rotation is due. */
+  nextRotation: string;
+  lifecycle: Lifecycle;
+  retrievalInstructions: string | null;
+  tags: Record<string, string>;
+  /** Checklist step ids replacing the type's default checklist. */
+  checklistOverride: string[] | null;
+  currentVersionId: string | null;
+  /** SHA-256 fingerprint (hex) of the current version; never the value. */
+  currentFingerprint: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The fields a person or an import may set; everything else is derived or owned by flows. */
+export interface SecretInput {
+  name: string;
+  type: SecretType;
+  description?: string | null;
+  owner?: string | null;
+  backupOwner?: string | null;
+  team?: string | null;
+  consumers?: string[];
+  provider: ProviderKind;
+  providerRef?: string | null;
+  intervalDays: number;
+  lastRotated?: string | null;
+  lifecycle?: Lifecycle;
+  retrievalInstructions?: string | null;
+  tags?: Record<string, string>;
+  checklistOverride?: string[] | null;
+}
