@@ -1,0 +1,98 @@
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import type { RetryOptions } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { toBoltLogger } from '../logging/bolt-logger.js';
+import type { Services } from '../services.js';
+import { createSlackErrorHandler } from './errors.js';
+import { createInstrumentedFetch } from './instrumented-fetch.js';
+import { registerListeners } from './listeners/index.js';
+import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
+import { skipRetriesMiddleware } from './middleware/skip-retries.js';
+
+export interface SlackAppOptions {
+  botToken: string;
+  signingSecret: string;
+  /** Present: Socket Mode. Absent: HTTP mode on `port`. */
+  appToken?: string;
+  /** Web API base URL; tests point it at the fake Slack server. */
+  apiUrl?: string;
+  port: number;
+  /** Health and metrics routes, served in both modes. */
+  httpRoutes: CustomRoute[];
+  services: Services;
+  logger: Logger;
+  /** web-api retries for up to half an hour by default; tests bound it. */
+  retryConfig?: RetryOptions;
+}
+
+export interface SlackApp {
+  app: App;
+  mode: 'socket' | 'http';
+  inFlight: InFlightRequests;
+  /** Starts listening; resolves with the bound port (HTTP mode or Socket Mode's side server). */
+  start(host?: string): Promise<number>;
+  /** Stops taking requests, then waits (bounded) for handlers already running. */
+  stop(drainTimeoutMs?: number): Promise<void>;
+}
+
+/** Builds the Bolt app with Rotor's listeners, middleware and error handler. */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const logger = options.logger.child({ component: 'slack' });
+  const boltLogger = toBoltLogger(options.logger);
+  const inFlight = new InFlightRequests();
+  const mode = options.appToken ? 'socket' : 'http';
+  let server: { address(): unknown } | undefined;
+
+  const receiver: Receiver =
+    mode === 'socket'
+      ? new SocketModeReceiver({
+          appToken: options.appToken as string,
+          logger: boltLogger,
+          customRoutes: options.httpRoutes,
+          installerOptions: { port: options.port },
+        })
+      : new HTTPReceiver({
+          signingSecret: options.signingSecret,
+          endpoints: ['/slack/events'],
+          logger: boltLogger,
+          customRoutes: options.httpRoutes,
+          // Ack first, work after: the 200 leaves before listeners' slow work, as Slack's 3 s window needs.
+          processBeforeResponse: false,
+        });
+
+  const app = new App({
+    token: options.botToken,
+    receiver,
+    logger: boltLogger,
+    extendedErrorHandler: true,
+    clientOptions: {
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+      fetch: createInstrumentedFetch(),
+    },
+  });
+
+  app.use(requestLogMiddleware(logger, inFlight));
+  app.use(skipRetriesMiddleware(logger));
+  registerListeners(app, { services: options.services, logger });
+  app.error(createSlackErrorHandler(logger));
+
+  return {
+    app,
+    mode,
+    inFlight,
+    async start(host = '0.0.0.0') {
+      if (receiver instanceof HTTPReceiver) {
+        server = await receiver.start({ port: options.port, host });
+        const address = server.address() as { port: number };
+        return address.port;
+      }
+      await (receiver as SocketModeReceiver).start();
+      return options.port;
+    },
+    async stop(drainTimeoutMs = 10_000) {
+      await receiver.stop();
+      await inFlight.drained(drainTimeoutMs);
+    },
+  };
+}
