@@ -3,7 +3,8 @@ import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { toBoltLogger } from '../logging/bolt-logger.js';
 import type { Services } from '../services.js';
-import { createSlackErrorHandler } from './errors.js';
+import { RotorError } from '../core/errors.js';
+import { createSlackErrorHandler, isPlatformError } from './errors.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
 import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
@@ -82,6 +83,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     mode,
     inFlight,
     async start(host = '0.0.0.0') {
+      await verifyBotToken(app);
       if (receiver instanceof HTTPReceiver) {
         server = await receiver.start({ port: options.port, host });
         const address = server.address() as { port: number };
@@ -95,4 +97,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await inFlight.drained(drainTimeoutMs);
     },
   };
+}
+
+/** Fails start-up with one clear line when Slack does not accept the bot token. */
+async function verifyBotToken(app: App): Promise<void> {
+  try {
+    await app.client.auth.test();
+  } catch (cause) {
+    const reason = isPlatformError(cause) ? cause.data.error : (cause as Error).message;
+    throw new RotorError('config', `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`, { cause });
+  }
 }
