@@ -40,7 +40,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     const dueSoonDays = policy.reminders.offsetsDays[0] ?? 30;
     const metrics = createMetricsRegistry({ countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays) });
     const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, logger });
-    const slack = createSlackApp({
+    const slack = await createSlackApp({
       botToken: env.SLACK_BOT_TOKEN,
       signingSecret: env.SLACK_SIGNING_SECRET,
       appToken: env.SLACK_APP_TOKEN,

@@ -1,5 +1,5 @@
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
-import type { RetryOptions } from '@slack/web-api';
+import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { toBoltLogger } from '../logging/bolt-logger.js';
 import type { Services } from '../services.js';
@@ -36,8 +36,12 @@ export interface SlackApp {
   stop(drainTimeoutMs?: number): Promise<void>;
 }
 
-/** Builds the Bolt app with Rotor's listeners, middleware and error handler. */
-export function createSlackApp(options: SlackAppOptions): SlackApp {
+/**
+ * Builds the Bolt app with Rotor's listeners, middleware and error handler. The bot token is
+ * checked first (one auth.test), and its bot ids handed to Bolt so it makes no call of its own:
+ * a rejected token then stops start-up with one clear line instead of an unhandled rejection.
+ */
+export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const logger = options.logger.child({ component: 'slack' });
   const boltLogger = toBoltLogger(options.logger);
   const inFlight = new InFlightRequests();
@@ -61,16 +65,22 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
           processBeforeResponse: false,
         });
 
+  const clientOptions = {
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    logger: boltLogger,
+    fetch: createInstrumentedFetch(),
+  };
+  const bot = await verifyBotToken(new WebClient(options.botToken, clientOptions));
+
   const app = new App({
     token: options.botToken,
+    botId: bot.botId,
+    botUserId: bot.botUserId,
     receiver,
     logger: boltLogger,
     extendedErrorHandler: true,
-    clientOptions: {
-      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-      ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
-      fetch: createInstrumentedFetch(),
-    },
+    clientOptions,
   });
 
   app.use(requestLogMiddleware(logger, inFlight));
@@ -83,7 +93,6 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     mode,
     inFlight,
     async start(host = '0.0.0.0') {
-      await verifyBotToken(app);
       if (receiver instanceof HTTPReceiver) {
         server = await receiver.start({ port: options.port, host });
         const address = server.address() as { port: number };
@@ -100,10 +109,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 }
 
 /** Fails start-up with one clear line when Slack does not accept the bot token. */
-async function verifyBotToken(app: App): Promise<void> {
+async function verifyBotToken(client: WebClient): Promise<{ botId: string; botUserId: string }> {
   try {
-    await app.client.auth.test();
+    const result = await client.auth.test();
+    if (!result.bot_id || !result.user_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
+    return { botId: result.bot_id, botUserId: result.user_id };
   } catch (cause) {
+    if (cause instanceof RotorError) throw cause;
     const reason = isPlatformError(cause) ? cause.data.error : (cause as Error).message;
     throw new RotorError('config', `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`, { cause });
   }
