@@ -1,14 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importRows, parseRows } from '../../src/import-export/import-service.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 
-/** Seeds through the inventory service, as an import would: every row with its audit event. */
+/** The inventory, imported the way an admin would with `rotor import` (every row audited). */
+const INVENTORY_YAML = `
+- name: prod/postgres/connection_string
+  owner: U0DBA
+  backup_owner: U0DBA2
+  team: platform
+  last_rotated: 2026-07-01
+  interval_days: 90
+- name: prod/stripe/api_key
+  owner: U0PAY
+  team: payments
+  last_rotated: 2026-05-01
+  interval_days: 90
+  description: "Ping <!channel> & see <https://evil.example|here>"
+- name: prod/redis/password
+  owner: U0OPS
+  last_rotated: 2026-11-01
+  interval_days: 90
+- name: staging/jwt/signing_key
+  last_rotated: 2026-11-10
+  interval_days: 30
+`;
+
 function seedInventory(harness: SlackHarness): void {
-  const create = (fields: Record<string, unknown>) => harness.store.inventoryService.create(fields, 'U0ADMIN', 'test-seed');
-  create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', backupOwner: 'U0DBA2', team: 'platform', lastRotated: '2026-07-01', intervalDays: 90 });
-  create({ name: 'prod/stripe/api_key', owner: 'U0PAY', team: 'payments', lastRotated: '2026-05-01', intervalDays: 90, description: 'Ping <!channel> & see <https://evil.example|here>' });
-  create({ name: 'prod/redis/password', owner: 'U0OPS', lastRotated: '2026-11-01', intervalDays: 90 });
-  create({ name: 'staging/jwt/signing_key', lastRotated: '2026-11-10', intervalDays: 30 });
+  const report = importRows(parseRows('yaml', INVENTORY_YAML, harness.store), harness.store, { actor: 'U0ADMIN', source: 'inventory.yml' });
+  expect(report.written).toBe(true);
 }
 
 describe('/secrets over HTTP against the fake Slack Web API', () => {

@@ -102,11 +102,18 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       for (const word of args) {
         const mentionMatch = USER_MENTION.exec(word);
         const lower = word.toLowerCase();
-        if (mentionMatch && !request.owner) request.owner = mentionMatch[1] as string;
-        else if (notAUser(word)) return { kind: 'invalid', message: notAUser(word) as string };
-        else if (environments.includes(lower) && !request.environment) request.environment = lower;
-        else if (SERVICE.test(word) && !request.service) request.service = word;
-        else return { kind: 'invalid', message: `${code(word)} is not an environment (${environments.join(', ')}), a @person or a service name. Usage: ${USAGE.list}.` };
+        const once = (what: string) => ({ kind: 'invalid' as const, message: `Give at most one ${what}. Usage: ${USAGE.list}.` });
+        if (mentionMatch) {
+          if (request.owner) return once('@person');
+          request.owner = mentionMatch[1] as string;
+        } else if (notAUser(word)) return { kind: 'invalid', message: notAUser(word) as string };
+        else if (environments.includes(lower)) {
+          if (request.environment) return once('environment');
+          request.environment = lower;
+        } else if (SERVICE.test(word)) {
+          if (request.service) return once('service');
+          request.service = word;
+        } else return { kind: 'invalid', message: `${code(word)} is not an environment (${environments.join(', ')}), a @person or a service name. Usage: ${USAGE.list}.` };
       }
       return request;
     }
