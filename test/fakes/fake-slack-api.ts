@@ -20,7 +20,9 @@ export interface RecordedResponse {
 export type ScriptedReply =
   | { error: string; extra?: Record<string, unknown> }
   | { rateLimitedForSeconds: number }
-  | { body: Record<string, unknown> };
+  | { body: Record<string, unknown> }
+  /** Answers normally, but only after `delayMs`: a slow Slack, for in-flight and shutdown tests. */
+  | { delayMs: number };
 
 interface Waiter<T> {
   matches: (item: T) => boolean;
@@ -145,13 +147,14 @@ export class FakeSlackApi {
     this.notify(call, this.callWaiters);
 
     const scripted = this.scripts.get(method)?.shift();
+    if (scripted && 'delayMs' in scripted) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
     if (scripted && 'rateLimitedForSeconds' in scripted) {
       res.writeHead(429, { 'Retry-After': String(scripted.rateLimitedForSeconds), 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
     if (scripted && 'error' in scripted) return sendJson(res, 200, { ok: false, error: scripted.error, ...scripted.extra });
-    if (scripted) return sendJson(res, 200, scripted.body);
+    if (scripted && 'body' in scripted) return sendJson(res, 200, scripted.body);
     if (!token) return sendJson(res, 200, { ok: false, error: 'not_authed' });
     return sendJson(res, 200, this.defaultReply(method, args));
   }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,14 @@ import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { generateSlackCredentials } from '../support/slack-signing.js';
 
 const mainJs = join(projectRoot, 'dist', 'src', 'main.js');
+
+/** The exec-form command of the Dockerfile's HEALTHCHECK. */
+function dockerHealthcheck(): string[] {
+  const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const match = /^HEALTHCHECK .*?CMD (\[.*\])$/m.exec(dockerfile);
+  if (!match) throw new Error('Dockerfile has no exec-form HEALTHCHECK');
+  return JSON.parse(match[1] as string) as string[];
+}
 
 /** Only what Node needs: nothing from the developer's own Slack set-up leaks into the child. */
 const baseEnv = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' });
@@ -112,6 +120,10 @@ describe('node dist/src/main.js (what `npm start` runs)', () => {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
+      // The Dockerfile's HEALTHCHECK command, run as Docker would run it inside the container.
+      const [program, ...args] = dockerHealthcheck();
+      expect(program).toBe('node');
+      execFileSync(process.execPath, args, { env: { ...baseEnv(), PORT: String(port) } });
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

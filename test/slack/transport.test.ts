@@ -99,3 +99,23 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
     expect(text).toContain('rotor_slack_api_errors_total{method="views.publish",error="invalid_blocks"} 1');
   });
 });
+
+describe('graceful shutdown', () => {
+  it('stops taking requests, lets the running handler finish its work, then closes the database', async () => {
+    const harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
+    try {
+      harness.store.inventoryService.create({ name: 'prod/redis/password', owner: 'U0OPS' }, 'U0ADMIN', 'test-seed');
+      harness.fake.addUser('U0NEXT');
+      harness.fake.script('users.info', { delayMs: 300 });
+      const reply = await harness.command('/secrets', 'owner prod/redis/password <@U0NEXT|next>', 'U0OPS');
+      expect(reply.status).toBe(200);
+      await harness.fake.waitForCall('users.info');
+      await harness.runtime.stop();
+      expect(harness.store.inventory.get('prod/redis/password')?.owner).toBe('U0NEXT');
+      expect(harness.fake.responses.some((response) => reply.responseUrl.endsWith(`/${response.id}`))).toBe(true);
+      await expect(fetch(`${harness.baseUrl}/healthz`)).rejects.toThrow();
+    } finally {
+      await harness.close();
+    }
+  });
+});
