@@ -61,6 +61,12 @@ describe('modals, buttons and App Home over HTTP', () => {
     expect(reply.status).toBe(200);
   });
 
+  it('a Slack error code from a listener is turned into advice by the global error handler', async () => {
+    harness.fake.script('views.open', { error: 'expired_trigger_id' });
+    const reply = await replyTo((await harness.command('/secrets', 'add', 'U0OPS')).responseUrl);
+    expect(reply.text).toContain('Run the command again');
+  });
+
   it('`/secrets add` by someone who may not add is refused with who may, and audited', async () => {
     const reply = await replyTo((await harness.command('/secrets', 'add', 'U0NOBODY')).responseUrl);
     expect(reply.text).toContain('You may not add secrets');

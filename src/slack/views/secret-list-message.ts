@@ -18,6 +18,8 @@ export interface ListPage {
   moreValue: string | null;
   /** Said when the page is empty. */
   emptyText: string;
+  /** mrkdwn describing the filter (may mention a user, which a plain_text header cannot). */
+  filterText?: string;
 }
 
 export interface SlackMessage {
@@ -34,7 +36,7 @@ export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: 
   const last = page.offset + page.secrets.length;
   const range: ContextBlock = {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: page.moreValue ? `Showing ${first}–${last}; more below.` : `Showing ${first}–${last} (all).` }],
+    elements: [{ type: 'mrkdwn', text: `${page.filterText ? `${page.filterText} · ` : ''}${page.moreValue ? `Showing ${first}–${last}; more below.` : `Showing ${first}–${last} (all).`}` }],
   };
   const blocks: KnownBlock[] = [header, range, ...page.secrets.slice(0, PAGE_SIZE).map((secret) => secretRowBlock(secret, today, dueSoonDays))];
   if (page.moreValue) {

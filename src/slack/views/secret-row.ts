@@ -28,8 +28,9 @@ export function describeDue(nextRotation: string, today: DateTime): string {
 /** One secret as a list row: name, status, due date, owners. Every stored string is escaped. */
 export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: number): SectionBlock {
   const status = deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays);
+  const due = describeDue(secret.nextRotation, today);
   const lines = [
-    `${code(secret.name)}  ${statusLabel(status)}, ${describeDue(secret.nextRotation, today)}`,
+    `${code(secret.name)}  ${status === 'overdue' ? `:red_circle: ${due}` : `${statusLabel(status)}, ${due}`}`,
     `Owner ${mention(secret.owner)} · backup ${mention(secret.backupOwner)}${secret.team ? ` · team ${escapeMrkdwn(secret.team)}` : ''}`,
   ];
   if (secret.description) lines.push(`_${escapeMrkdwn(truncate(secret.description, 300))}_`);

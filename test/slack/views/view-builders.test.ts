@@ -9,6 +9,7 @@ import { escapeMrkdwn } from '../../../src/slack/views/mrkdwn.js';
 import { reviewMessage } from '../../../src/slack/views/review-message.js';
 import { secretDetailMessage } from '../../../src/slack/views/secret-detail-message.js';
 import { secretFormModal } from '../../../src/slack/views/secret-form-modal.js';
+import { secretRowBlock } from '../../../src/slack/views/secret-row.js';
 import { PAGE_SIZE, secretListMessage, textMessage } from '../../../src/slack/views/secret-list-message.js';
 import { blockKitViolations } from '../../support/block-kit-limits.js';
 
@@ -107,5 +108,22 @@ describe('view builders stay within Block Kit limits with worst-case data', () =
     expect(blockKitViolations({ kind: 'message', blocks: tooMany })).toEqual(['51 blocks in a message']);
     const modal = { ...secretFormModal(null), title: { type: 'plain_text' as const, text: 'A title far longer than allowed' } };
     expect(blockKitViolations({ kind: 'modal', view: modal })).toEqual([expect.stringContaining('over 24')]);
+  });
+});
+
+describe('secretRowBlock JSON contract', () => {
+  it('renders one row exactly', () => {
+    const secret: Secret = { ...worstCaseSecret(1), name: 'prod/stripe/api_key', description: 'Ping <!here>', team: 'payments', backupOwner: null };
+    expect(secretRowBlock(secret, today, 30)).toMatchInlineSnapshot(`
+      {
+        "text": {
+          "text": "\`prod/stripe/api_key\`  :red_circle: overdue by 235 days (due 2026-04-01)
+      Owner <@U0OWNER> · backup — · team payments
+      _Ping &lt;!here&gt;_",
+          "type": "mrkdwn",
+        },
+        "type": "section",
+      }
+    `);
   });
 });

@@ -3,6 +3,7 @@ import { ValidationError } from '../../../core/errors.js';
 import type { SecretFilter } from '../../../inventory/inventory-repo.js';
 import type { Secret } from '../../../inventory/secret.js';
 import { LIMITS } from '../../views/block-kit-limits.js';
+import { mention } from '../../views/mrkdwn.js';
 import { PAGE_SIZE, type ListPage } from '../../views/secret-list-message.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 
@@ -42,7 +43,7 @@ function titleOf(query: ListQuery): string {
       return `Secrets due within ${query.days} days`;
     case 'list': {
       const parts = [query.environment, query.service].filter((part) => part !== undefined);
-      return `Secrets${parts.length > 0 ? ` in ${parts.join(' ')}` : ''}${query.owner ? ' owned or backed up by the person named' : ''}`;
+      return `Secrets${parts.length > 0 ? ` in ${parts.join(' ')}` : ''}`;
     }
   }
 }
@@ -84,5 +85,6 @@ export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
     offset: query.offset,
     moreValue: hasMore ? encodeListQuery({ ...query, offset: query.offset + PAGE_SIZE }) : null,
     emptyText: emptyTextOf(query),
+    ...(query.kind === 'list' && query.owner ? { filterText: `Owned or backed up by ${mention(query.owner)}` } : {}),
   };
 }
