@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+
+/** Free-form evidence: ticket ids, version ids, fingerprints, validation results. Never a value. */
+export type AuditDetails = Record<string, unknown>;
+
+export interface AuditEventInput {
+  /** Slack user id, `cli:<os user>`, or `rotor` for the bot's own jobs. */
+  actor: string;
+  /** Dotted verb, e.g. `secret.created`, `secret.owner_changed`, `access.denied`. */
+  action: string;
+  secret?: string | null;
+  details?: AuditDetails;
+}
+
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  secret: string | null;
+  details: AuditDetails;
+  prevHash: string;
+  hash: string;
+}
+
+/** The hash of "no event before": the chain's anchor. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * JSON with object keys sorted at every depth, so the same event always hashes the same
+ * whatever order its details were built in.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, inner]) => inner !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, inner]) => [key, sortKeys(inner)]),
+    );
+  }
+  return value;
+}
+
+/** Each event's hash covers its position, its content and the previous event's hash. */
+export function hashEvent(event: Omit<AuditEvent, 'hash'>, detailsJson: string): string {
+  const material = canonicalJson({
+    seq: event.seq,
+    at: event.at,
+    actor: event.actor,
+    action: event.action,
+    secret: event.secret,
+    details: detailsJson,
+    prevHash: event.prevHash,
+  });
+  return createHash('sha256').update(material).digest('hex');
+}

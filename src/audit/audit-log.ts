@@ -1,0 +1,143 @@
+import type { Clock } from '../core/clock.js';
+import { inWriteTransaction, type Db } from '../storage/database.js';
+import { canonicalJson, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from './audit-event.js';
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  secret: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Receives every appended event, after its transaction commits: the SIEM's structured log line. */
+export type AuditSink = (event: AuditEvent) => void;
+
+export class AuditLog {
+  private readonly sinks: AuditSink[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  onAppend(sink: AuditSink): void {
+    this.sinks.push(sink);
+  }
+
+  /**
+   * The one way Rotor changes anything: runs `change` and appends its audit events in the
+   * same write transaction, so a change is never stored without its evidence or vice versa.
+   * `change` returns its result and the events that describe it (none when nothing changed).
+   */
+  record<T>(change: () => { result: T; events: AuditEventInput[] }): T {
+    const appended: AuditEvent[] = [];
+    const result = inWriteTransaction(this.db, () => {
+      const outcome = change();
+      for (const input of outcome.events) appended.push(this.append(input));
+      return outcome.result;
+    });
+    for (const event of appended) for (const sink of this.sinks) sink(event);
+    return result;
+  }
+
+  /** Records one event with no other change (refusals, notifications sent, exports). */
+  log(input: AuditEventInput): AuditEvent {
+    const event = inWriteTransaction(this.db, () => this.append(input));
+    for (const sink of this.sinks) sink(event);
+    return event;
+  }
+
+  private append(input: AuditEventInput): AuditEvent {
+    const last = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const detailsJson = canonicalJson(input.details ?? {});
+    const unhashed = {
+      seq: (last?.seq ?? 0) + 1,
+      at: this.clock.now().toUTC().toISO() as string,
+      actor: input.actor,
+      action: input.action,
+      secret: input.secret ?? null,
+      details: input.details ?? {},
+      prevHash: last?.hash ?? GENESIS_HASH,
+    };
+    const hash = hashEvent(unhashed, detailsJson);
+    this.db
+      .prepare('INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(unhashed.seq, unhashed.at, unhashed.actor, unhashed.action, unhashed.secret, detailsJson, unhashed.prevHash, hash);
+    this.db
+      .prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
+      .run(unhashed.seq, hash);
+    return { ...unhashed, hash };
+  }
+}
+
+export interface ChainBreak {
+  seq: number;
+  reason: string;
+}
+
+/**
+ * Walks the whole chain in order and names the first event whose content, position or link
+ * does not match: an altered row changes its hash, a removed row leaves a gap in `seq` and a
+ * dangling `prev_hash`, reordered rows break both.
+ */
+export function verifyAuditChain(db: Db): { events: number; firstBreak: ChainBreak | null } {
+  let expectedSeq = 1;
+  let previousHash = GENESIS_HASH;
+  let count = 0;
+  for (const row of db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
+    count += 1;
+    if (row.seq !== expectedSeq) {
+      return { events: count, firstBreak: { seq: row.seq, reason: `expected event #${expectedSeq} here: an event was removed or renumbered` } };
+    }
+    if (row.prev_hash !== previousHash) {
+      return { events: count, firstBreak: { seq: row.seq, reason: 'its link to the previous event does not match: an event before it was removed, altered or reordered' } };
+    }
+    let details: AuditEvent['details'];
+    try {
+      details = JSON.parse(row.details) as AuditEvent['details'];
+    } catch {
+      return { events: count, firstBreak: { seq: row.seq, reason: 'its details are not valid JSON' } };
+    }
+    const recomputed = hashEvent(
+      { seq: row.seq, at: row.at, actor: row.actor, action: row.action, secret: row.secret, details, prevHash: row.prev_hash },
+      row.details,
+    );
+    if (recomputed !== row.hash) {
+      return { events: count, firstBreak: { seq: row.seq, reason: 'its content does not match its hash: the row was altered' } };
+    }
+    previousHash = row.hash;
+    expectedSeq += 1;
+  }
+  const head = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
+  if (head && (head.seq !== expectedSeq - 1 || head.hash !== previousHash)) {
+    return { events: count, firstBreak: { seq: expectedSeq, reason: `the log ends at event #${expectedSeq - 1} but its head records #${head.seq}: the newest events were removed or the head was altered` } };
+  }
+  if (!head && count > 0) {
+    return { events: count, firstBreak: { seq: 1, reason: 'the log has events but no head record: the head was removed' } };
+  }
+  return { events: count, firstBreak: null };
+}
+
+export function listAuditEvents(db: Db, range: { since?: string; until?: string }): IterableIterator<AuditEvent> {
+  const rows = db
+    .prepare('SELECT * FROM audit_events WHERE at >= ? AND at < ? ORDER BY seq')
+    .iterate(range.since ?? '', range.until ?? '\uffff') as IterableIterator<AuditRow>;
+  return (function* () {
+    for (const row of rows) {
+      yield {
+        seq: row.seq,
+        at: row.at,
+        actor: row.actor,
+        action: row.action,
+        secret: row.secret,
+        details: JSON.parse(row.details) as AuditEvent['details'],
+        prevHash: row.prev_hash,
+        hash: row.hash,
+      };
+    }
+  })();
+}

@@ -1,0 +1,192 @@
+import { closest, distance } from 'fastest-levenshtein';
+import { DateTime } from 'luxon';
+import type { Db } from '../storage/database.js';
+import { toUtcDate } from './schedule.js';
+import type { Lifecycle, Secret, SecretStatus, SecretType } from './secret.js';
+import { secretFromRow, type SecretRow } from './secret-row.js';
+
+export interface SecretFilter {
+  environment?: string;
+  /** Matches the owner or the backup owner. */
+  owner?: string;
+  service?: string;
+  type?: SecretType;
+  team?: string;
+  status?: SecretStatus;
+  /** Retired secrets are left out unless asked for (by status or this flag). */
+  includeRetired?: boolean;
+}
+
+export interface Page {
+  limit?: number;
+  offset?: number;
+}
+
+/** Lifecycles whose secrets still owe rotations. */
+const LIVE: Lifecycle[] = ['active', 'rotating', 'compromised'];
+const LIVE_SQL = `lifecycle IN (${LIVE.map((state) => `'${state}'`).join(', ')})`;
+
+/**
+ * Read queries over the inventory. Dates are compared as ISO strings (`YYYY-MM-DD`), which
+ * sort like the dates they name, so the next_rotation index serves every due/overdue range.
+ */
+export class InventoryRepo {
+  constructor(private readonly db: Db) {}
+
+  get(name: string): Secret | null {
+    const row = this.db.prepare('SELECT * FROM secrets WHERE name = ?').get(name) as SecretRow | undefined;
+    return row ? secretFromRow(row) : null;
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM secrets').get() as { n: number }).n;
+  }
+
+  list(filter: SecretFilter, today: DateTime, dueSoonDays: number, page: Page = {}): Secret[] {
+    const clauses: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (filter.environment) {
+      clauses.push('environment = @environment');
+      params.environment = filter.environment;
+    }
+    if (filter.owner) {
+      clauses.push('(owner = @owner OR backup_owner = @owner)');
+      params.owner = filter.owner;
+    }
+    if (filter.service) {
+      clauses.push('service = @service');
+      params.service = filter.service;
+    }
+    if (filter.type) {
+      clauses.push('type = @type');
+      params.type = filter.type;
+    }
+    if (filter.team) {
+      clauses.push('team = @team');
+      params.team = filter.team;
+    }
+    const todayIso = toUtcDate(today);
+    const soonIso = toUtcDate(today.plus({ days: dueSoonDays }));
+    switch (filter.status) {
+      case undefined:
+        if (!filter.includeRetired) clauses.push(`lifecycle <> 'retired'`);
+        break;
+      case 'overdue':
+        clauses.push(`lifecycle = 'active' AND next_rotation <= @today`);
+        params.today = todayIso;
+        break;
+      case 'due_soon':
+        clauses.push(`lifecycle = 'active' AND next_rotation > @today AND next_rotation <= @soon`);
+        params.today = todayIso;
+        params.soon = soonIso;
+        break;
+      case 'active':
+        clauses.push(`lifecycle = 'active' AND next_rotation > @soon`);
+        params.soon = soonIso;
+        break;
+      default:
+        clauses.push('lifecycle = @lifecycle');
+        params.lifecycle = filter.status;
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = this.db
+      .prepare(`SELECT * FROM secrets ${where} ORDER BY name LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  /** Live secrets due on or before `today`, most overdue first. */
+  overdue(today: DateTime, page: Page = {}): Secret[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM secrets WHERE next_rotation <= @today AND ${LIVE_SQL} ORDER BY next_rotation, name LIMIT @limit OFFSET @offset`)
+      .all({ today: toUtcDate(today), limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  countOverdue(today: DateTime): number {
+    const row = this.db.prepare(`SELECT count(*) AS n FROM secrets WHERE next_rotation <= ? AND ${LIVE_SQL}`).get(toUtcDate(today)) as { n: number };
+    return row.n;
+  }
+
+  /** Live secrets due after `today` and within `days` days, soonest first. */
+  dueWithin(days: number, today: DateTime, page: Page = {}): Secret[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM secrets WHERE next_rotation > @today AND next_rotation <= @until AND ${LIVE_SQL}
+         ORDER BY next_rotation, name LIMIT @limit OFFSET @offset`,
+      )
+      .all({ today: toUtcDate(today), until: toUtcDate(today.plus({ days })), limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  /** Live secrets with no owner: the first line of the monthly review. */
+  unowned(): Secret[] {
+    const rows = this.db.prepare(`SELECT * FROM secrets WHERE owner IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  /** Live secrets whose owner is set but nobody backs them up. */
+  withoutBackupOwner(): Secret[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM secrets WHERE owner IS NOT NULL AND backup_owner IS NULL AND lifecycle <> 'retired' ORDER BY name`)
+      .all() as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  neverRotated(): Secret[] {
+    const rows = this.db.prepare(`SELECT * FROM secrets WHERE last_rotated IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  /** Secrets where this person is owner or backup owner, most urgent first. */
+  ownedBy(userId: string): Secret[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM secrets WHERE (owner = ? OR backup_owner = ?) AND lifecycle <> 'retired' ORDER BY next_rotation, name`)
+      .all(userId, userId) as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  /** Every secret, in name order, one at a time: for exports of any size. */
+  *iterateAll(): IterableIterator<Secret> {
+    for (const row of this.db.prepare('SELECT * FROM secrets ORDER BY name').iterate() as IterableIterator<SecretRow>) {
+      yield secretFromRow(row);
+    }
+  }
+
+  /** Up to `limit` existing names closest to a mistyped one, closest first. */
+  suggestNames(mistyped: string, limit = 3): string[] {
+    const names = (this.db.prepare('SELECT name FROM secrets').pluck().all() as string[]).filter((name) => name !== mistyped);
+    if (names.length === 0) return [];
+    const target = mistyped.toLowerCase().trim();
+    const best = closest(target, names);
+    const ranked = names
+      .map((name) => ({ name, score: distance(target, name) - (name.includes(target) || target.includes(name) ? target.length : 0) }))
+      .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+    const threshold = Math.max(3, Math.ceil(target.length / 2));
+    const picks = ranked.filter((candidate) => candidate.score <= threshold).slice(0, limit).map((candidate) => candidate.name);
+    return picks.length > 0 ? picks : [best];
+  }
+
+  statusCounts(today: DateTime, dueSoonDays: number): Record<SecretStatus, number> {
+    const row = this.db
+      .prepare(
+        `SELECT
+           sum(lifecycle = 'active' AND next_rotation <= @today) AS overdue,
+           sum(lifecycle = 'active' AND next_rotation > @today AND next_rotation <= @soon) AS due_soon,
+           sum(lifecycle = 'active' AND next_rotation > @soon) AS active,
+           sum(lifecycle = 'rotating') AS rotating,
+           sum(lifecycle = 'compromised') AS compromised,
+           sum(lifecycle = 'retired') AS retired
+         FROM secrets`,
+      )
+      .get({ today: toUtcDate(today), soon: toUtcDate(today.plus({ days: dueSoonDays })) }) as Record<SecretStatus, number | null>;
+    return {
+      active: row.active ?? 0,
+      due_soon: row.due_soon ?? 0,
+      overdue: row.overdue ?? 0,
+      rotating: row.rotating ?? 0,
+      compromised: row.compromised ?? 0,
+      retired: row.retired ?? 0,
+    };
+  }
+}

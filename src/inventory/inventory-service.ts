@@ -1,0 +1,175 @@
+import type { AuditEventInput } from '../audit/audit-event.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Policy } from '../config/policy.js';
+import type { Clock } from '../core/clock.js';
+import { NotFoundError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import type { Db } from '../storage/database.js';
+import type { InventoryRepo } from './inventory-repo.js';
+import { parseSecretFields, type LooseRecord, type SecretFields } from './secret-fields.js';
+import { diffSecrets, findMergedProblems, mergeSecret, type FieldChange, type SecretRecord } from './secret-merge.js';
+import { rowParams, SECRET_COLUMNS } from './secret-row.js';
+import { nextRotationDate } from './schedule.js';
+import type { Lifecycle, Secret } from './secret.js';
+
+export interface PlannedChange {
+  name: string;
+  kind: 'add' | 'change' | 'unchanged';
+  after: SecretRecord;
+  changes: Record<string, FieldChange>;
+}
+
+export interface RotationRecord {
+  rotatedAt: string;
+  versionId?: string | null;
+  fingerprint?: string | null;
+}
+
+const INSERT_SQL = `INSERT INTO secrets (${SECRET_COLUMNS.join(', ')}) VALUES (${SECRET_COLUMNS.map((column) => `@${column}`).join(', ')})`;
+const UPDATE_SQL = `UPDATE secrets SET ${SECRET_COLUMNS.filter((column) => column !== 'name' && column !== 'created_at')
+  .map((column) => `${column} = @${column}`)
+  .join(', ')} WHERE name = @name`;
+
+/**
+ * Every write to the inventory. Each one goes through the audit log's `record`, so the change
+ * and its evidence commit together or not at all.
+ */
+export class InventoryService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: InventoryRepo,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly policy: Policy,
+  ) {}
+
+  /** What applying these rows would do, without writing; rows later in the list see earlier ones. */
+  plan(rows: readonly SecretFields[]): { changes: PlannedChange[]; issues: { index: number; field: string; message: string }[] } {
+    const now = this.clock.now();
+    const pending = new Map<string, SecretRecord>();
+    const changes: PlannedChange[] = [];
+    const issues: { index: number; field: string; message: string }[] = [];
+    rows.forEach((fields, index) => {
+      const stored = this.repo.get(fields.name);
+      const before = pending.get(fields.name) ?? stored;
+      const after = mergeSecret(before, fields, this.policy, now);
+      const problems = findMergedProblems(after);
+      if (problems.length > 0) {
+        for (const problem of problems) issues.push({ index, ...problem });
+        return;
+      }
+      pending.set(fields.name, after);
+      if (!before) changes.push({ name: fields.name, kind: 'add', after, changes: {} });
+      else {
+        const diff = diffSecrets(before, after);
+        changes.push({ name: fields.name, kind: Object.keys(diff).length > 0 ? 'change' : 'unchanged', after, changes: diff });
+      }
+    });
+    return { changes, issues };
+  }
+
+  /** Writes a plan made by `plan` in one transaction: all of it, or nothing. */
+  apply(changes: readonly PlannedChange[], actor: string, source: string): { added: number; changed: number; unchanged: number } {
+    const now = this.clock.now().toUTC().toISO() as string;
+    const insert = this.db.prepare(INSERT_SQL);
+    const update = this.db.prepare(UPDATE_SQL);
+    return this.audit.record(() => {
+      const events: AuditEventInput[] = [];
+      const counts = { added: 0, changed: 0, unchanged: 0 };
+      for (const change of changes) {
+        if (change.kind === 'unchanged') {
+          counts.unchanged += 1;
+          continue;
+        }
+        const record = { ...change.after, updatedAt: now };
+        if (change.kind === 'add') {
+          insert.run(rowParams({ ...record, createdAt: now }));
+          counts.added += 1;
+          events.push({ actor, action: 'secret.created', secret: change.name, details: { source, fields: describeRecord(record) } });
+        } else {
+          update.run(rowParams(record));
+          counts.changed += 1;
+          events.push({ actor, action: 'secret.updated', secret: change.name, details: { source, changes: change.changes } });
+        }
+      }
+      return { result: counts, events };
+    });
+  }
+
+  /** Validates loose input (a modal, a CLI flag set) and adds one new secret. */
+  create(input: LooseRecord, actor: string, source: string): Secret {
+    const fields = this.validate(input);
+    if (this.repo.get(fields.name)) {
+      throw new ValidationError(`${fields.name} already exists.`, [{ where: 'name', message: `\`${fields.name}\` already exists; edit it instead` }]);
+    }
+    this.applyValidated([fields], actor, source);
+    return this.repo.get(fields.name) as Secret;
+  }
+
+  /** Validates loose input and changes an existing secret; fields not given stay as they are. */
+  update(name: string, input: LooseRecord, actor: string, source: string): Secret {
+    this.require(name);
+    const fields = this.validate({ ...input, name });
+    this.applyValidated([fields], actor, source);
+    return this.repo.get(name) as Secret;
+  }
+
+  setOwner(name: string, owner: string, actor: string, source: string): Secret {
+    return this.update(name, { owner }, actor, source);
+  }
+
+  /** A completed rotation, in Rotor or outside it: the schedule restarts from `rotatedAt`. */
+  recordRotation(name: string, rotation: RotationRecord, actor: string, action = 'secret.rotated', details: Record<string, unknown> = {}): Secret {
+    const secret = this.require(name);
+    const now = this.clock.now().toUTC().toISO() as string;
+    const next = nextRotationDate(rotation.rotatedAt, secret.intervalDays, this.clock.now());
+    this.audit.record(() => {
+      this.db
+        .prepare(
+          `UPDATE secrets SET last_rotated = ?, next_rotation = ?, lifecycle = 'active',
+             current_version_id = coalesce(?, current_version_id), current_fingerprint = coalesce(?, current_fingerprint), updated_at = ?
+           WHERE name = ?`,
+        )
+        .run(rotation.rotatedAt, next, rotation.versionId ?? null, rotation.fingerprint ?? null, now, name);
+      const evidence = { ...details, rotatedAt: rotation.rotatedAt, nextRotation: next, versionId: rotation.versionId ?? null, fingerprint: rotation.fingerprint ?? null };
+      return { result: undefined, events: [{ actor, action, secret: name, details: evidence }] };
+    });
+    return this.require(name);
+  }
+
+  setLifecycle(name: string, lifecycle: Lifecycle, actor: string, details: Record<string, unknown> = {}): Secret {
+    const secret = this.require(name);
+    if (secret.lifecycle === lifecycle) return secret;
+    const now = this.clock.now().toUTC().toISO() as string;
+    this.audit.record(() => {
+      this.db.prepare('UPDATE secrets SET lifecycle = ?, updated_at = ? WHERE name = ?').run(lifecycle, now, name);
+      return { result: undefined, events: [{ actor, action: 'secret.lifecycle_changed', secret: name, details: { ...details, from: secret.lifecycle, to: lifecycle } }] };
+    });
+    return this.require(name);
+  }
+
+  require(name: string): Secret {
+    const secret = this.repo.get(name);
+    if (!secret) throw new NotFoundError(`No secret named \`${name}\`.`, this.repo.suggestNames(name));
+    return secret;
+  }
+
+  private validate(input: LooseRecord): SecretFields {
+    const { fields, issues } = parseSecretFields(input, this.policy, this.clock.now());
+    if (!fields) throw new ValidationError('The secret has invalid fields.', issues);
+    return fields;
+  }
+
+  private applyValidated(rows: SecretFields[], actor: string, source: string): void {
+    const { changes, issues } = this.plan(rows);
+    if (issues.length > 0) {
+      const list: ValidationIssue[] = issues.map((issue) => ({ where: issue.field, message: issue.message }));
+      throw new ValidationError('The secret has invalid fields.', list);
+    }
+    this.apply(changes, actor, source);
+  }
+}
+
+function describeRecord(record: SecretRecord): Record<string, unknown> {
+  const { createdAt: _created, updatedAt: _updated, currentFingerprint: _fingerprint, currentVersionId: _version, ...fields } = record;
+  return fields;
+}

@@ -1,0 +1,254 @@
+import { DateTime } from 'luxon';
+import type { ValidationIssue } from '../core/errors.js';
+import type { Policy } from '../config/policy.js';
+import { findNameProblem } from './secret-name.js';
+import { inferSecretType, parseSecretType } from './secret-type.js';
+import { PROVIDERS, SECRET_TYPES, type Lifecycle, type ProviderKind, type SecretType } from './secret.js';
+
+/**
+ * One inventory row as any source gives it (a YAML mapping, a CSV record, a Markdown table
+ * row, a Slack modal): every value loosely typed, `undefined` or `null` meaning "not given".
+ */
+export type LooseRecord = Record<string, unknown>;
+
+/** The fields a row sets. Absent keys leave the stored value as it is. */
+export interface SecretFields {
+  name: string;
+  type?: SecretType;
+  description?: string;
+  owner?: string;
+  backupOwner?: string;
+  team?: string;
+  consumers?: string[];
+  provider?: ProviderKind;
+  providerRef?: string;
+  intervalDays?: number;
+  lastRotated?: string;
+  lifecycle?: Lifecycle;
+  retrievalInstructions?: string;
+  tags?: Record<string, string>;
+  checklistOverride?: string[];
+}
+
+/** Cells that mean "we do not know yet": never stored, never overwrite what Rotor knows. */
+const UNKNOWN = /^(?:\[?tbd\]?|@\[?tbd\]?|n\/a|unknown|none|-|—|\?)$/i;
+
+export const FIELD_ALIASES: Record<string, keyof SecretFields> = {
+  name: 'name',
+  secret: 'name',
+  secret_name: 'name',
+  key: 'name',
+  type: 'type',
+  description: 'description',
+  owner: 'owner',
+  slack: 'owner',
+  backup_owner: 'backupOwner',
+  backup: 'backupOwner',
+  team: 'team',
+  consumers: 'consumers',
+  provider: 'provider',
+  provider_ref: 'providerRef',
+  reference: 'providerRef',
+  interval_days: 'intervalDays',
+  interval: 'intervalDays',
+  rotation_cadence: 'intervalDays',
+  cadence: 'intervalDays',
+  last_rotated: 'lastRotated',
+  last_rotation: 'lastRotated',
+  status: 'lifecycle',
+  lifecycle: 'lifecycle',
+  retrieval_instructions: 'retrievalInstructions',
+  retrieval: 'retrievalInstructions',
+  tags: 'tags',
+  checklist: 'checklistOverride',
+  checklist_override: 'checklistOverride',
+};
+
+/** `Backup Owner`, `backup-owner`, `backupOwner` all become `backup_owner`. */
+export function normalizeKey(key: string): string {
+  return key
+    .trim()
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
+}
+
+function text(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const trimmed = (value instanceof Date ? value.toISOString() : String(value)).trim().replace(/^`(.*)`$/, '$1');
+  if (trimmed === '' || UNKNOWN.test(trimmed)) return undefined;
+  return trimmed;
+}
+
+const SLACK_USER = /^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$/;
+
+function slackUser(value: string): string | null {
+  return SLACK_USER.exec(value)?.[1] ?? null;
+}
+
+const CADENCE_UNITS: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
+const CADENCE_WORDS: Record<string, number> = { daily: 1, weekly: 7, monthly: 30, quarterly: 90, yearly: 365, annually: 365, annual: 365 };
+
+/**
+ * Rotation cadences as teams write them: `90`, `30 days`, `90 days with dual-publish`,
+ * `6 months`, `quarterly`. Returns the days and anything said after the cadence.
+ */
+export function parseCadence(value: unknown): { days: number; note: string | null } | null {
+  if (typeof value === 'number') return Number.isInteger(value) ? { days: value, note: null } : null;
+  const source = String(value).trim().toLowerCase();
+  const word = /^(daily|weekly|monthly|quarterly|yearly|annually|annual)\b\s*(.*)$/.exec(source);
+  if (word) return { days: CADENCE_WORDS[word[1] as string] as number, note: word[2] || null };
+  const match = /^(-?\d+)\s*(day|week|month|year)?s?\b\s*(.*)$/.exec(source);
+  if (!match) return null;
+  const days = Number(match[1]) * CADENCE_UNITS[match[2] ?? 'day']!;
+  const note = (match[3] ?? '').replace(/^(with|,|;|\()\s*/, '').replace(/\)$/, '').trim();
+  return { days, note: note || null };
+}
+
+function list(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : String(value).split(/[,;]/);
+  return items.map((item) => text(item)).filter((item): item is string => item !== undefined);
+}
+
+function tagMap(value: unknown): Record<string, string> | null {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, String(inner ?? '')]));
+  }
+  const entries = list(value).map((pair) => pair.split('='));
+  if (entries.some((pair) => pair.length !== 2 || pair[0]!.trim() === '')) return null;
+  return Object.fromEntries(entries.map(([key, inner]) => [key!.trim(), inner!.trim()]));
+}
+
+const LIFECYCLE_WORDS: Record<string, Lifecycle> = {
+  active: 'active',
+  overdue: 'active',
+  due: 'active',
+  due_soon: 'active',
+  retired: 'retired',
+  compromised: 'compromised',
+};
+
+const ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const AWS_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const VAULT_PATH = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.@-]+)+$/;
+
+/** What is wrong with a provider reference, or null. Deep checks (does it exist?) belong to the provider. */
+export function findReferenceProblem(provider: ProviderKind, reference: string | undefined): string | null {
+  if (provider === 'manual') return null;
+  if (!reference) return `a ${provider} secret needs provider_ref (${provider === 'aws' ? 'its ARN or name' : 'mount/path of the KV v2 secret'})`;
+  if (provider === 'aws') {
+    if (reference.startsWith('arn:')) return ARN.test(reference) ? null : `\`${reference}\` is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`;
+    return AWS_NAME.test(reference) ? null : `\`${reference}\` is not a valid Secrets Manager secret name`;
+  }
+  return VAULT_PATH.test(reference) ? null : `\`${reference}\` is not a Vault KV v2 reference; use mount/path, like secret/payments/stripe`;
+}
+
+export interface ParsedFields {
+  fields: SecretFields | null;
+  issues: ValidationIssue[];
+}
+
+/**
+ * Validates one row and turns it into the fields it sets. Every problem in the row is
+ * reported, each naming its field, so a person can fix a whole file in one pass.
+ */
+export function parseSecretFields(record: LooseRecord, policy: Policy, now: DateTime, where = ''): ParsedFields {
+  const issues: ValidationIssue[] = [];
+  const problem = (field: string, message: string) => issues.push({ where: where ? `${where}, ${field}` : field, message });
+  const fields: Partial<SecretFields> = {};
+
+  const name = record.name === undefined || record.name === null ? '' : String(record.name).trim().replace(/^`(.*)`$/, '$1');
+  const nameProblem = findNameProblem(name, policy.environments);
+  if (nameProblem) problem('name', nameProblem);
+  fields.name = name;
+
+  const type = text(record.type);
+  if (type !== undefined) {
+    const parsed = parseSecretType(type);
+    if (parsed) fields.type = parsed;
+    else problem('type', `unknown type \`${type}\`; use one of: ${SECRET_TYPES.join(', ')}`);
+  }
+
+  for (const [key, field] of [['description', 'description'], ['team', 'team'], ['retrieval_instructions', 'retrievalInstructions']] as const) {
+    const value = text(record[field]);
+    if (value === undefined) continue;
+    const limit = field === 'team' ? 80 : 2000;
+    if (value.length > limit) problem(key, `is ${value.length} characters; at most ${limit}`);
+    else fields[field] = value;
+  }
+
+  for (const [key, field] of [['owner', 'owner'], ['backup_owner', 'backupOwner']] as const) {
+    const value = text(record[field]);
+    if (value === undefined) continue;
+    const id = slackUser(value);
+    if (id) fields[field] = id;
+    else problem(key, `\`${value}\` is not a Slack user id; use the member id from the person's Slack profile, like U0123ABCD`);
+  }
+
+  if (record.consumers !== undefined && record.consumers !== null) fields.consumers = list(record.consumers);
+
+  const provider = text(record.provider)?.toLowerCase();
+  if (provider !== undefined) {
+    if ((PROVIDERS as readonly string[]).includes(provider)) fields.provider = provider as ProviderKind;
+    else problem('provider', `unknown provider \`${provider}\`; use one of: ${PROVIDERS.join(', ')}`);
+  }
+  const providerRef = text(record.providerRef);
+  if (providerRef !== undefined) fields.providerRef = providerRef;
+  if (fields.provider) {
+    const referenceProblem = findReferenceProblem(fields.provider, providerRef);
+    if (referenceProblem) problem('provider_ref', referenceProblem);
+  }
+
+  if (record.intervalDays !== undefined && record.intervalDays !== null && text(record.intervalDays) !== undefined) {
+    const cadence = parseCadence(record.intervalDays);
+    if (!cadence) problem('interval_days', `\`${String(record.intervalDays)}\` is not a number of days; write 90 or "90 days"`);
+    else if (cadence.days < 1 || cadence.days > 3650) problem('interval_days', `must be between 1 and 3650 days, not ${cadence.days}`);
+    else {
+      fields.intervalDays = cadence.days;
+      if (cadence.note) fields.tags = { ...fields.tags, cadence_note: cadence.note };
+    }
+  }
+
+  const lastRotated = text(record.lastRotated);
+  if (lastRotated !== undefined) {
+    const parsed = DateTime.fromISO(lastRotated, { zone: 'utc' });
+    if (!parsed.isValid) problem('last_rotated', `\`${lastRotated}\` is not a date; write it as YYYY-MM-DD or an ISO time`);
+    else if (parsed > now) problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
+    else fields.lastRotated = parsed.toUTC().toISO() as string;
+  }
+
+  const status = text(record.lifecycle);
+  if (status !== undefined) {
+    const lifecycle = LIFECYCLE_WORDS[normalizeKey(status)];
+    if (lifecycle) fields.lifecycle = lifecycle;
+    else problem('status', `unknown status \`${status}\`; use active, retired or compromised`);
+  }
+
+  if (record.tags !== undefined && record.tags !== null && text(record.tags) !== undefined) {
+    const tags = tagMap(record.tags);
+    if (tags) fields.tags = { ...tags, ...fields.tags };
+    else problem('tags', 'write tags as key=value pairs separated by commas, or as a mapping');
+  }
+
+  if (record.checklistOverride !== undefined && record.checklistOverride !== null) {
+    const steps = list(record.checklistOverride);
+    if (steps.length > 0) fields.checklistOverride = steps;
+  }
+
+  return issues.length > 0 ? { fields: null, issues } : { fields: fields as SecretFields, issues };
+}
+
+/** Maps a record's keys (any spelling) onto SecretFields keys; unknown keys are reported. */
+export function canonicalRecord(raw: Record<string, unknown>): { record: LooseRecord; unknownKeys: string[] } {
+  const record: LooseRecord = {};
+  const unknownKeys: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const field = FIELD_ALIASES[normalizeKey(key)];
+    if (field) record[field] = value;
+    else unknownKeys.push(key);
+  }
+  return { record, unknownKeys };
+}
+
+export { inferSecretType };

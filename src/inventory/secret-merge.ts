@@ -1,0 +1,93 @@
+import type { DateTime } from 'luxon';
+import type { Policy } from '../config/policy.js';
+import { findReferenceProblem, type SecretFields } from './secret-fields.js';
+import { nextRotationDate } from './schedule.js';
+import { inferSecretType } from './secret-type.js';
+import type { Secret } from './secret.js';
+
+export type SecretRecord = Omit<Secret, 'id'>;
+
+/** Fields compared to decide whether a row changes a secret; timestamps of the write itself are not. */
+const COMPARED: (keyof SecretRecord)[] = [
+  'type',
+  'description',
+  'owner',
+  'backupOwner',
+  'team',
+  'consumers',
+  'provider',
+  'providerRef',
+  'intervalDays',
+  'lastRotated',
+  'nextRotation',
+  'lifecycle',
+  'retrievalInstructions',
+  'tags',
+  'checklistOverride',
+];
+
+/**
+ * The secret as it would be after applying `fields` on top of `existing` (or as a new
+ * secret). Fields the row does not give keep their stored values; defaults (type from the
+ * name, interval from the policy, `manual` provider) apply only to new secrets.
+ */
+export function mergeSecret(existing: SecretRecord | null, fields: SecretFields, policy: Policy, now: DateTime): SecretRecord {
+  const [environment, service, credentialType] = fields.name.split('/') as [string, string, string];
+  const type = fields.type ?? existing?.type ?? inferSecretType(service, credentialType, fields.description ?? '');
+  const intervalDays = fields.intervalDays ?? existing?.intervalDays ?? policy.intervals[type];
+  const lastRotated = fields.lastRotated ?? existing?.lastRotated ?? null;
+  const createdAt = existing?.createdAt ?? (now.toUTC().toISO() as string);
+  return {
+    name: fields.name,
+    environment,
+    service,
+    credentialType,
+    type,
+    description: fields.description ?? existing?.description ?? null,
+    owner: fields.owner ?? existing?.owner ?? null,
+    backupOwner: fields.backupOwner ?? existing?.backupOwner ?? null,
+    team: fields.team ?? existing?.team ?? null,
+    consumers: fields.consumers ?? existing?.consumers ?? [],
+    provider: fields.provider ?? existing?.provider ?? 'manual',
+    providerRef: fields.providerRef ?? existing?.providerRef ?? null,
+    intervalDays,
+    lastRotated,
+    nextRotation: scheduleNext(existing, lastRotated, intervalDays, now),
+    lifecycle: fields.lifecycle ?? existing?.lifecycle ?? 'active',
+    retrievalInstructions: fields.retrievalInstructions ?? existing?.retrievalInstructions ?? null,
+    tags: fields.tags ? { ...(existing?.tags ?? {}), ...fields.tags } : (existing?.tags ?? {}),
+    checklistOverride: fields.checklistOverride ?? existing?.checklistOverride ?? null,
+    currentVersionId: existing?.currentVersionId ?? null,
+    currentFingerprint: existing?.currentFingerprint ?? null,
+    createdAt,
+    updatedAt: existing?.updatedAt ?? createdAt,
+  };
+}
+
+/**
+ * A never-rotated secret is due from the day Rotor learned of it; that date must not drift
+ * forward each time the same file is imported again.
+ */
+function scheduleNext(existing: SecretRecord | null, lastRotated: string | null, intervalDays: number, now: DateTime): string {
+  if (lastRotated === null && existing) return existing.nextRotation;
+  return nextRotationDate(lastRotated, intervalDays, now);
+}
+
+/** Problems that only show once a row is merged with what is stored (e.g. a reference without its provider). */
+export function findMergedProblems(secret: SecretRecord): { field: string; message: string }[] {
+  const problem = findReferenceProblem(secret.provider, secret.providerRef ?? undefined);
+  return problem ? [{ field: 'provider_ref', message: problem }] : [];
+}
+
+export interface FieldChange {
+  from: unknown;
+  to: unknown;
+}
+
+export function diffSecrets(before: SecretRecord, after: SecretRecord): Record<string, FieldChange> {
+  const changes: Record<string, FieldChange> = {};
+  for (const key of COMPARED) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
+  }
+  return changes;
+}
