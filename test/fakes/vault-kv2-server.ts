@@ -47,6 +47,8 @@ export class FakeVaultServer {
   /** While true every request is accepted and never answered, like a hung Vault. */
   hang = false;
   address = '';
+  /** Runs once just before the next KV v2 data write is applied, e.g. to race a concurrent writer. */
+  beforeNextWrite: (() => void) | undefined;
 
   constructor(private readonly options: FakeVaultOptions) {
     for (const mount of Object.keys(options.mounts)) this.secrets.set(mount, new Map());
@@ -72,6 +74,7 @@ export class FakeVaultServer {
     this.requests.length = 0;
     this.failures = { remaining: 0, status: 0, errors: [] };
     this.hang = false;
+    this.beforeNextWrite = undefined;
   }
 
   /** The next `count` requests answer `status` with `errors`, e.g. 503 while sealed. */
@@ -178,6 +181,9 @@ export class FakeVaultServer {
     const data = body.data;
     if (typeof data !== 'object' || data === null) return send(response, 400, { errors: ['no data provided'] });
     const options = (body.options ?? {}) as { cas?: unknown };
+    const interloper = this.beforeNextWrite;
+    this.beforeNextWrite = undefined;
+    interloper?.();
     const existing = store.get(path);
     if (options.cas !== undefined) {
       if (Number(options.cas) !== (existing?.current_version ?? 0)) {

@@ -44,6 +44,8 @@ export interface AwsProviderOptions {
   generateValue?: (generate: () => Promise<string>) => Promise<string>;
   /** Region when neither the reference nor the SDK's chain gives one. */
   defaultRegion?: string;
+  /** An explicit endpoint; without it the SDK applies `AWS_ENDPOINT_URL` itself. */
+  endpoint?: string;
 }
 
 /**
@@ -248,6 +250,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       const chosenRegion = region ?? this.options.defaultRegion;
       client = new SecretsManagerClient({
         ...(chosenRegion ? { region: chosenRegion } : {}),
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
         maxAttempts: 1,
         requestHandler: { connectionTimeout: this.retry.timeoutMs, requestTimeout: this.retry.timeoutMs },
       });
