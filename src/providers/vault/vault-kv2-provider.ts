@@ -140,7 +140,7 @@ export class VaultKv2Provider implements SecretProvider {
 
   async readCurrent(target: ProviderTarget): Promise<VersionFingerprint> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
-    await this.requireKv2(target, ref);
+    await this.requireKv2(target, ref, 'read back the current version of');
     const read = await this.call(target, 'read back the current version of', () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}`));
     const parsed = dataResponse.safeParse(read);
     if (!parsed.success) throw kvV1(target, ref);
@@ -207,7 +207,7 @@ export class VaultKv2Provider implements SecretProvider {
 
   private async listKeys(mount: string, folder: string): Promise<string[]> {
     const target: ProviderTarget = { secretName: `the secrets under ${mount}/${folder}`, providerRef: `${mount}/${folder}` };
-    await this.requireKv2(target, { mount, path: folder, field: DEFAULT_VAULT_FIELD });
+    await this.requireKv2(target, { mount, path: folder, field: DEFAULT_VAULT_FIELD }, 'list');
     try {
       const listed = await callWithRetry(() => this.client.list(`${mount}/metadata/${encodeVaultPath(folder.replace(/\/$/, ''))}`), {
         policy: this.retry,
@@ -222,7 +222,7 @@ export class VaultKv2Provider implements SecretProvider {
   }
 
   private async readMetadata(target: ProviderTarget, ref: VaultSecretRef, action: string): Promise<Metadata> {
-    await this.requireKv2(target, ref);
+    await this.requireKv2(target, ref, action);
     const read = await this.call(target, action, () => this.client.read(`${ref.mount}/metadata/${encodeVaultPath(ref.path)}`));
     const parsed = metadataResponse.safeParse(read);
     if (!parsed.success) throw kvV1(target, ref);
@@ -234,7 +234,7 @@ export class VaultKv2Provider implements SecretProvider {
    * mount a write to `data/…` would silently create a flat key, so this runs before any call.
    * A token without access to the preflight proceeds, and the response shapes are checked.
    */
-  private async requireKv2(target: ProviderTarget, ref: VaultSecretRef): Promise<void> {
+  private async requireKv2(target: ProviderTarget, ref: VaultSecretRef, action: string): Promise<void> {
     if (this.checkedMounts.has(ref.mount)) return;
     let answer: unknown;
     try {
@@ -242,7 +242,7 @@ export class VaultKv2Provider implements SecretProvider {
     } catch (error) {
       const status = vaultStatusOf(error);
       if (status === 400 || status === 403 || status === 404) return;
-      throw translateVaultError(error, target, 'reach');
+      throw translateVaultError(error, target, action);
     }
     const parsed = preflightResponse.safeParse(answer);
     if (!parsed.success) return;
