@@ -25,15 +25,15 @@ export function parseAwsSecretRef(secretName: string, ref: string): AwsSecretRef
   const text = ref.trim();
   if (text.startsWith('arn:')) {
     const match = ARN_PATTERN.exec(text);
-    if (!match) return invalid(secretName, ref, `\`${ref}\` is not a Secrets Manager secret ARN`);
+    if (!match) return invalid(secretName, `\`${ref}\` is not a Secrets Manager secret ARN`);
     return { secretId: text, region: match[1] ?? null };
   }
   const match = NAME_PATTERN.exec(text);
-  if (!match) return invalid(secretName, ref, `\`${ref}\` is not a Secrets Manager secret name (letters, digits and /_+=.@- only)`);
+  if (!match) return invalid(secretName, `\`${ref}\` is not a Secrets Manager secret name (letters, digits and /_+=.@- only)`);
   return { secretId: match[2] as string, region: match[1] ?? null };
 }
 
-function invalid(secretName: string, ref: string, problem: string): never {
+function invalid(secretName: string, problem: string): never {
   const message = `The AWS reference of ${secretName} is malformed: ${problem}. Use ${FORMS}.`;
   throw new ValidationError(message, [{ where: 'provider_ref', message: `${problem}; use ${FORMS}` }]);
 }

@@ -22,7 +22,7 @@ const FORMS = 'mount/path such as secret/prod/app/db, mount:path for a nested mo
 export function parseVaultSecretRef(secretName: string, ref: string): VaultSecretRef {
   const text = ref.trim();
   const [location, field = DEFAULT_VAULT_FIELD, ...extra] = text.split('#');
-  if (extra.length > 0 || field === '' || !SEGMENT.test(field)) invalid(secretName, ref, `\`${ref}\` has a malformed #field`);
+  if (extra.length > 0 || field === '' || !SEGMENT.test(field)) invalid(secretName, `\`${ref}\` has a malformed #field`);
   let mount: string;
   let path: string;
   const colon = (location ?? '').indexOf(':');
@@ -31,16 +31,16 @@ export function parseVaultSecretRef(secretName: string, ref: string): VaultSecre
     path = (location ?? '').slice(colon + 1);
   } else {
     const slash = (location ?? '').indexOf('/');
-    if (slash < 0) invalid(secretName, ref, `\`${ref}\` names no path inside the mount`);
+    if (slash < 0) invalid(secretName, `\`${ref}\` names no path inside the mount`);
     mount = (location ?? '').slice(0, slash);
     path = (location ?? '').slice(slash + 1);
   }
   mount = mount.replace(/\/+$/, '');
-  if (!validSegments(mount)) invalid(secretName, ref, `the mount \`${mount}\` in \`${ref}\` is malformed`);
-  if (!validSegments(path)) invalid(secretName, ref, `the path \`${path}\` in \`${ref}\` is malformed (empty segments, \`..\` or unusual characters)`);
+  if (!validSegments(mount)) invalid(secretName, `the mount \`${mount}\` in \`${ref}\` is malformed`);
+  if (!validSegments(path)) invalid(secretName, `the path \`${path}\` in \`${ref}\` is malformed (empty segments, \`..\` or unusual characters)`);
   if (/^(data|metadata)\//.test(path)) {
     const bare = path.replace(/^(data|metadata)\//, '');
-    invalid(secretName, ref, `\`${ref}\` includes the API prefix \`${path.split('/')[0]}/\`; write ${mount}/${bare}`);
+    invalid(secretName, `\`${ref}\` includes the API prefix \`${path.split('/')[0]}/\`; write ${mount}/${bare}`);
   }
   return { mount, path, field };
 }
@@ -61,7 +61,7 @@ function validSegments(text: string): boolean {
   return text.split('/').every((segment) => segment !== '..' && segment !== '.' && SEGMENT.test(segment));
 }
 
-function invalid(secretName: string, ref: string, problem: string): never {
+function invalid(secretName: string, problem: string): never {
   const message = `The Vault reference of ${secretName} is malformed: ${problem}. Use ${FORMS}.`;
   throw new ValidationError(message, [{ where: 'provider_ref', message: `${problem}; use ${FORMS}` }]);
 }
