@@ -1,0 +1,77 @@
+import { userInfo } from 'node:os';
+import { loadCoreEnv, type CoreEnv } from '../config/env.js';
+import { loadPolicy } from '../config/policy.js';
+import { FixedClock, systemClock, type Clock } from '../core/clock.js';
+import { RotorError } from '../core/errors.js';
+import { createServices, type Services } from '../services.js';
+import { openDatabase } from '../storage/database.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * What every command needs, built on first use so `--help` and usage errors never touch the
+ * database. Global options (`--db`, `--config`) win over the environment.
+ */
+export class CliContext {
+  private services: Services | null = null;
+  private coreEnv: CoreEnv | null = null;
+
+  constructor(
+    readonly io: CliIo,
+    private readonly options: () => { db?: string; config?: string },
+  ) {}
+
+  get env(): CoreEnv {
+    this.coreEnv ??= loadCoreEnv(this.io.env);
+    return this.coreEnv;
+  }
+
+  get databasePath(): string {
+    return this.options().db ?? this.env.ROTOR_DB;
+  }
+
+  /** The services over the database, with the clock standing at `at` when given. */
+  open(at?: string): Services {
+    if (!this.services) {
+      const policy = loadPolicy(this.options().config ?? this.env.ROTOR_CONFIG);
+      const db = openDatabase(this.databasePath);
+      this.services = createServices(db, at ? parseAt(at) : systemClock, policy);
+    }
+    return this.services;
+  }
+
+  /** CLI writes are attributed to the operating-system user running them. */
+  get actor(): string {
+    try {
+      return `cli:${userInfo().username}`;
+    } catch {
+      return 'cli';
+    }
+  }
+
+  close(): void {
+    this.services?.db.close();
+    this.services = null;
+  }
+
+  print(text: string): void {
+    this.io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    this.print(JSON.stringify(value, null, 2));
+  }
+}
+
+/** `--at 2026-12-01` (start of that UTC day) or a full ISO instant. */
+export function parseAt(text: string): Clock {
+  try {
+    return new FixedClock(text);
+  } catch (cause) {
+    throw new RotorError('validation', `--at ${text} is not a date; write it as YYYY-MM-DD or an ISO time such as 2026-12-01T09:00:00Z.`, { cause });
+  }
+}
