@@ -1,14 +1,15 @@
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
 import type { DiscoverReport } from '../providers/discover-service.js';
-import { withProviderContext, type OpenProviderCommandContext } from './provider-command-context.js';
+import { createProviderServicesFromEnv } from '../providers/provider-factory.js';
+import type { CliContext } from './cli-context.js';
 
 /**
  * `rotor discover --provider aws --tag-key rotor:owner` / `--provider vault --mount secret`:
  * proposes inventory entries from tags or `custom_metadata`. A dry run unless `--apply`,
  * which adds the valid proposals through the import's validation and the audit log.
  */
-export function registerDiscoverCommand(program: Command, open: OpenProviderCommandContext): void {
+export function registerDiscoverCommand(program: Command, context: CliContext): void {
   program
     .command('discover')
     .description('Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata)')
@@ -21,11 +22,14 @@ export function registerDiscoverCommand(program: Command, open: OpenProviderComm
       if (options.provider === 'vault' && !options.mount) {
         throw new ValidationError('Discovery in Vault needs the mount to walk: add --mount secret (or your KV v2 mount).', [{ where: '--mount', message: 'required with --provider vault' }]);
       }
-      await withProviderContext(open, async (context) => {
-        const report = await context.providers.discover.run({ ...options, actor: context.actor });
-        if (options.json) context.print(JSON.stringify(report, null, 2));
-        else for (const line of renderDiscoverReport(report)) context.print(line);
-      });
+      const providers = createProviderServicesFromEnv(context.open(), context.env);
+      try {
+        const report = await providers.discover.run({ ...options, actor: context.actor });
+        if (options.json) context.printJson(report);
+        else context.print(renderDiscoverReport(report).join('\n'));
+      } finally {
+        providers.close();
+      }
     });
 }
 

@@ -1,14 +1,15 @@
 import { Option, type Command } from 'commander';
 import { RotorError } from '../core/errors.js';
 import type { SyncFinding, SyncReport } from '../providers/sync-service.js';
-import { withProviderContext, type OpenProviderCommandContext } from './provider-command-context.js';
+import { createProviderServicesFromEnv } from '../providers/provider-factory.js';
+import type { CliContext } from './cli-context.js';
 
 /**
  * `rotor sync [--provider aws|vault] [--dry-run] [--json]`: records rotations done outside
  * Rotor and reports references that no longer resolve and drift. Exits non-zero when a
  * secret could not be checked or no longer resolves, so cron and CI notice.
  */
-export function registerSyncCommand(program: Command, open: OpenProviderCommandContext): void {
+export function registerSyncCommand(program: Command, context: CliContext): void {
   program
     .command('sync')
     .description('Pick up rotations done outside Rotor and report broken references and drift')
@@ -16,13 +17,16 @@ export function registerSyncCommand(program: Command, open: OpenProviderCommandC
     .option('--dry-run', 'show what would be recorded without writing anything', false)
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { provider?: 'aws' | 'vault'; dryRun: boolean; json: boolean }) => {
-      await withProviderContext(open, async (context) => {
-        const report = await context.providers.sync.run({ provider: options.provider, dryRun: options.dryRun, actor: context.actor });
-        if (options.json) context.print(JSON.stringify(report, null, 2));
-        else for (const line of renderSyncReport(report)) context.print(line);
+      const providers = createProviderServicesFromEnv(context.open(), context.env);
+      try {
+        const report = await providers.sync.run({ provider: options.provider, dryRun: options.dryRun, actor: context.actor });
+        if (options.json) context.printJson(report);
+        else context.print(renderSyncReport(report).join('\n'));
         const broken = report.unresolved.length + report.failures.length;
         if (broken > 0) throw new RotorError('provider', `${broken} secret${broken === 1 ? '' : 's'} could not be synced; see the report above.`);
-      });
+      } finally {
+        providers.close();
+      }
     });
 }
 

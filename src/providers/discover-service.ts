@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock.js';
-import type { Policy } from '../config/policy.js';
-import type { InventoryRepo } from '../inventory/inventory-repo.js';
-import type { InventoryService, PlannedChange } from '../inventory/inventory-service.js';
-import { canonicalRecord, normalizeKey, parseSecretFields, type SecretFields } from '../inventory/secret-fields.js';
-import type { ValidationIssue } from '../core/errors.js';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import { importRows, type ImportReport } from '../import-export/import-service.js';
+import type { SourceRow } from '../import-export/source-row.js';
+import type { PlannedChange } from '../inventory/inventory-service.js';
+import { canonicalRecord, normalizeKey } from '../inventory/secret-fields.js';
+import type { Services } from '../services.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import type { DiscoveredSecret } from './secret-provider.js';
 import type { StoreKind } from './sync-service.js';
@@ -32,57 +32,61 @@ export interface DiscoverReport {
 }
 
 export interface DiscoverDeps {
-  inventory: InventoryRepo;
-  inventoryService: InventoryService;
+  services: Services;
   registry: ProviderRegistry;
-  clock: Clock;
-  policy: Policy;
   logger?: Logger;
 }
 
 /**
  * Proposes inventory entries for secrets found in a provider, from their tags or
  * `custom_metadata`: `rotor:name` (else the store's own name), `rotor:owner`, `rotor:type`,
- * `rotor:interval_days`, … — any inventory field, with or without the prefix. Rows go through
- * the same validation and plan as an import; only valid rows are ever written, and only with
- * `apply`.
+ * `rotor:interval_days`, … — any inventory field, with or without the prefix. The rows go
+ * through the import's validation (`importRows`, valid rows only); nothing is written
+ * without `apply`.
  */
 export class ProviderDiscoverService {
   constructor(private readonly deps: DiscoverDeps) {}
 
   async run(options: DiscoverOptions): Promise<DiscoverReport> {
+    const { services } = this.deps;
     const provider = this.deps.registry.providerFor(options.provider, `discovery in ${options.provider}`);
     const found = await provider.listForDiscovery({ tagKey: options.tagKey, mount: options.mount });
-    const known = new Map(
-      this.deps.inventory
-        .list({ includeRetired: true }, this.deps.clock.now(), 0)
+    const tracked = new Map(
+      services.inventory
+        .list({ includeRetired: true }, services.clock.now(), 0)
         .filter((secret) => secret.provider === options.provider && secret.providerRef)
         .map((secret) => [secret.providerRef as string, secret.name]),
     );
     const report: DiscoverReport = { applied: false, proposals: [], rejected: [], known: [] };
-    const rows: { providerRef: string; fields: SecretFields }[] = [];
+    const rows: SourceRow[] = [];
+    const refByLine = new Map<number, string>();
     for (const secret of found) {
-      const knownAs = known.get(secret.providerRef) ?? known.get(secret.storeName);
+      const row = this.rowFor(secret, options.provider);
+      const knownAs = tracked.get(secret.providerRef) ?? tracked.get(secret.storeName) ?? (services.inventory.get(String(row.name)) ? String(row.name) : undefined);
       if (knownAs) {
         report.known.push({ providerRef: secret.providerRef, name: knownAs });
         continue;
       }
-      const parsed = parseSecretFields(canonicalRecord(this.rowFor(secret, options.provider)).record, this.deps.policy, this.deps.clock.now());
-      if (!parsed.fields) report.rejected.push({ providerRef: secret.providerRef, issues: withTagHints(parsed.issues) });
-      else if (this.deps.inventory.get(parsed.fields.name)) report.known.push({ providerRef: secret.providerRef, name: parsed.fields.name });
-      else rows.push({ providerRef: secret.providerRef, fields: parsed.fields });
+      const line = rows.length + 1;
+      refByLine.set(line, secret.providerRef);
+      rows.push({ line, record: canonicalRecord(row).record });
     }
-    const plan = this.deps.inventoryService.plan(rows.map((row) => row.fields));
-    const invalid = new Set(plan.issues.map((issue) => issue.index));
-    for (const index of invalid) {
-      const row = rows[index] as { providerRef: string };
-      report.rejected.push({ providerRef: row.providerRef, issues: plan.issues.filter((issue) => issue.index === index).map((issue) => ({ where: issue.field, message: issue.message })) });
+    let imported: ImportReport | null = null;
+    let issues: ValidationIssue[] = [];
+    try {
+      imported = importRows(rows, services, { partial: true, dryRun: !options.apply, actor: options.actor, source: `discover:${options.provider}` });
+      issues = imported.rejected;
+    } catch (error) {
+      // Every row invalid: nothing to write, but each problem still goes in the report.
+      if (!(error instanceof ValidationError)) throw error;
+      issues = [...error.issues];
     }
-    report.proposals = plan.changes.filter((change) => change.kind === 'add');
-    if (options.apply && report.proposals.length > 0) {
-      this.deps.inventoryService.apply(report.proposals, options.actor, `discover:${options.provider}`);
-      report.applied = true;
+    for (const [line, providerRef] of refByLine) {
+      const own = issues.filter((issue) => issue.line === line).map((issue) => ({ where: issue.where.replace(/^line \d+, /, ''), message: issue.message }));
+      if (own.length > 0) report.rejected.push({ providerRef, issues: withTagHints(own) });
     }
+    report.proposals = imported?.changes.filter((change) => change.kind === 'add') ?? [];
+    report.applied = (imported?.written ?? false) && report.proposals.length > 0;
     this.deps.logger?.info({ provider: options.provider, found: found.length, proposals: report.proposals.length, rejected: report.rejected.length, applied: report.applied }, 'provider discovery finished');
     return report;
   }

@@ -37,7 +37,13 @@ export function createProviderServices(services: Services, registry: ProviderReg
     registry,
     operations: new ProviderOperationsService({ ...common, audit: services.audit, policy: services.policy }),
     sync: new ProviderSyncService({ ...common, inventory: services.inventory }),
-    discover: new ProviderDiscoverService({ ...common, inventory: services.inventory, policy: services.policy }),
+    discover: new ProviderDiscoverService({ services, registry, ...(logger ? { logger } : {}) }),
     close,
   };
+}
+
+/** Provider services for one CLI command or one bot process, from the environment. */
+export function createProviderServicesFromEnv(services: Services, env: Pick<CoreEnv, 'VAULT_ADDR' | 'VAULT_TOKEN' | 'VAULT_NAMESPACE'>, logger?: Logger): ProviderServices {
+  const { registry, close } = createProviderRegistryFromEnv(env);
+  return createProviderServices(services, registry, logger, close);
 }

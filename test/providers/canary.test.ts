@@ -21,8 +21,9 @@ function canary(): string {
 function expectNowhere(markers: string[], store: TempStore, harness: ProviderHarness, outputs: string[]): void {
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   const files = [store.path, `${store.path}-wal`, `${store.path}-shm`].filter(existsSync).map((path) => readFileSync(path));
-  // Controls: the search does see what Rotor does store and log (the current fingerprint).
-  const fingerprint = store.inventory.get('prod/app/db')?.currentFingerprint as string;
+  // Controls: the search does see what Rotor does store and log (the verified fingerprint).
+  const verified = store.db.prepare("SELECT details FROM audit_events WHERE action = 'provider.version_verified'").pluck().get() as string;
+  const fingerprint = (JSON.parse(verified) as { fingerprint: string }).fingerprint;
   expect(files.some((bytes) => bytes.includes(fingerprint))).toBe(true);
   expect(harness.logLines.some((line) => line.includes(fingerprint))).toBe(true);
   for (const marker of markers) {
@@ -80,11 +81,12 @@ describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS va
     expect(current.SecretString?.startsWith(marker)).toBe(true);
 
     await sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBandMarker }));
-    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--json']]) {
-      const result = await harness.cli(args);
-      outputs.push(result.output, result.error ?? '');
+    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--json'], ['show', 'prod/app/db', '--json']]) {
+      const result = await harness.cli(...args);
+      outputs.push(result.stdout, result.stderr);
     }
-    expect(store.inventory.get('prod/app/db')?.currentVersionId).not.toBe(initial.VersionId);
+    const outOfBand = await sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }));
+    expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe(outOfBand.VersionId);
     expectNowhere([marker, outOfBandMarker], store, harness, outputs);
     aws.destroy();
   });
@@ -111,15 +113,15 @@ describe('canary: a generated Vault value leaks nowhere', () => {
     const vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST, generateValue: () => `${marker}${randomBytes(16).toString('hex')}` });
     fake.putSecret('secret', 'prod/app/db', { value: canary() }, { owner: OWNER });
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U0ADMIN', 'test');
-    const harness = providerHarness(store, { vault });
+    const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
 
     const outputs = await runRotation(harness, store, 'prod/app/db', '1');
     expect(String(fake.version('secret', 'prod/app/db', 2)?.data?.value).startsWith(marker)).toBe(true);
 
     fake.putSecret('secret', 'prod/app/db', { value: outOfBandMarker });
-    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'vault', '--mount', 'secret', '--json']]) {
-      const result = await harness.cli(args);
-      outputs.push(result.output, result.error ?? '');
+    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'vault', '--mount', 'secret', '--json'], ['show', 'prod/app/db', '--json']]) {
+      const result = await harness.cli(...args);
+      outputs.push(result.stdout, result.stderr);
     }
     expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe('3');
     expectNowhere([marker, outOfBandMarker], store, harness, outputs);

@@ -45,46 +45,47 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     store.inventoryService.recordVersion('prod/app/db', { versionId: initial.VersionId as string, fingerprint: 'f'.repeat(64) }, 'U0ADMIN');
     const harness = providerHarness(store, { aws });
 
-    expect((await harness.cli(['sync'])).output).toContain('Everything matches.');
+    expect((await harness.cli('sync')).stdout).toContain('Everything matches.');
 
     const outOfBand = `oob-${randomBytes(6).toString('hex')}`;
     const put = await sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBand }));
 
     const before = snapshotTables(store);
-    const dry = await harness.cli(['sync', '--dry-run', '--provider', 'aws']);
-    expect(dry.output).toMatch(/dry run: nothing written[\s\S]*Rotations outside Rotor \(would record\):\n {2}prod\/app\/db: rotated outside Rotor at .*: version /);
+    const dry = await harness.cli('sync', '--dry-run', '--provider', 'aws');
+    expect(dry.stdout).toMatch(/dry run: nothing written[\s\S]*Rotations outside Rotor \(would record\):\n {2}prod\/app\/db: rotated outside Rotor at .*: version /);
     expect(snapshotTables(store)).toEqual(before);
 
-    const real = await harness.cli(['sync']);
-    expect(real.error).toBeNull();
-    expect(real.output).toContain(`version ${put.VersionId}`);
+    const real = await harness.cli('sync');
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain(`version ${put.VersionId}`);
     const secret = store.inventory.get('prod/app/db');
     expect(secret?.currentVersionId).toBe(put.VersionId);
     expect(secret?.currentFingerprint).toBe(fingerprintOf(outOfBand));
     expect(secret?.lastRotated).not.toBe('2026-01-01T00:00:00.000Z');
     const event = store.db.prepare("SELECT actor, details FROM audit_events WHERE action = 'secret.rotated_outside_rotor'").get() as { actor: string; details: string };
-    expect(event.actor).toBe('cli:test');
+    expect(event.actor).toMatch(/^cli/);
     expect(JSON.parse(event.details)).toMatchObject({ versionId: put.VersionId, previousVersionId: initial.VersionId, source: 'sync' });
 
     // Running again finds nothing new.
-    expect((await harness.cli(['sync'])).output).toContain('Everything matches.');
+    expect((await harness.cli('sync')).stdout).toContain('Everything matches.');
   });
 
   it('rotor sync flags a reference that no longer resolves and exits non-zero, writing nothing', async () => {
     store.inventoryService.create({ name: 'prod/app/gone', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/gone' }, 'U0ADMIN', 'test');
     const harness = providerHarness(store, { aws });
     const before = snapshotTables(store);
-    const result = await harness.cli(['sync']);
-    expect(result.output).toMatch(/References that no longer resolve:\n {2}prod\/app\/gone: prod\/app\/gone points to prod\/app\/gone, which does not exist/);
-    expect(result.error).toMatch(/1 secret could not be synced/);
+    const result = await harness.cli('sync');
+    expect(result.stdout).toMatch(/References that no longer resolve:\n {2}prod\/app\/gone: prod\/app\/gone points to prod\/app\/gone, which does not exist/);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/rotor: 1 secret could not be synced/);
     expect(snapshotTables(store)).toEqual(before);
   });
 
   it('rotor sync reports owner-tag drift', async () => {
     await sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: 'x1', Tags: [{ Key: 'rotor:owner', Value: 'U0OTHER' }] }));
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, 'U0ADMIN', 'test');
-    const result = await providerHarness(store, { aws }).cli(['sync']);
-    expect(result.output).toMatch(/Drift:\n {2}prod\/app\/db: the provider's owner tag says U0OTHER, the inventory says U0123ABCD/);
+    const result = await providerHarness(store, { aws }).cli('sync');
+    expect(result.stdout).toMatch(/Drift:\n {2}prod\/app\/db: the provider's owner tag says U0OTHER, the inventory says U0123ABCD/);
   });
 
   it('rotor discover proposes entries from tags (dry run), then adds them with --apply', async () => {
@@ -96,25 +97,25 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     const harness = providerHarness(store, { aws });
 
     const before = snapshotTables(store);
-    const dry = await harness.cli(['discover', '--provider', 'aws', '--tag-key', 'rotor:owner']);
-    expect(dry.error).toBeNull();
-    expect(dry.output).toContain('Proposed 2 new secret(s) (dry run; add them with --apply):');
-    expect(dry.output).toMatch(/\+ prod\/postgres\/connection_string {2}type=database owner=U0123ABCD every 90 days {2}arn:aws:secretsmanager:/);
-    expect(dry.output).toMatch(/\+ staging\/legacy\/api_key {2}type=api_key owner=U0123ABCD every 30 days/);
-    expect(dry.output).toMatch(/Cannot propose 1 secret\(s\) as tagged:\n {2}! arn:aws:secretsmanager:.*Bad Name/);
-    expect(dry.output).toMatch(/name: .*or tag the secret with rotor:name/);
-    expect(dry.output).toMatch(/owner: `not-a-user` is not a Slack user id/);
-    expect(dry.output).not.toContain('prod/untagged/key');
+    const dry = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Proposed 2 new secret(s) (dry run; add them with --apply):');
+    expect(dry.stdout).toMatch(/\+ prod\/postgres\/connection_string {2}type=database owner=U0123ABCD every 90 days {2}arn:aws:secretsmanager:/);
+    expect(dry.stdout).toMatch(/\+ staging\/legacy\/api_key {2}type=api_key owner=U0123ABCD every 30 days/);
+    expect(dry.stdout).toMatch(/Cannot propose 1 secret\(s\) as tagged:\n {2}! arn:aws:secretsmanager:.*Bad Name/);
+    expect(dry.stdout).toMatch(/name: .*or tag the secret with rotor:name/);
+    expect(dry.stdout).toMatch(/owner: `not-a-user` is not a Slack user id/);
+    expect(dry.stdout).not.toContain('prod/untagged/key');
     expect(snapshotTables(store)).toEqual(before);
 
-    const applied = await harness.cli(['discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--apply']);
-    expect(applied.output).toContain('Added 2 secret(s) to the inventory:');
+    const applied = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--apply');
+    expect(applied.stdout).toContain('Added 2 secret(s) to the inventory:');
     expect(store.inventory.get('prod/postgres/connection_string')).toMatchObject({ provider: 'aws', owner: OWNER, team: 'payments', type: 'database' });
     expect(store.inventory.get('staging/legacy/api_key')?.providerRef).toMatch(/:secret:legacy-key-/);
 
-    const again = await harness.cli(['discover', '--provider', 'aws', '--tag-key', 'rotor:owner']);
-    expect(again.output).toContain('No new secrets to propose.');
-    expect(again.output).toContain('Already in the inventory: prod/postgres/connection_string, staging/legacy/api_key.');
+    const again = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner');
+    expect(again.stdout).toContain('No new secrets to propose.');
+    expect(again.stdout).toContain('Already in the inventory: prod/postgres/connection_string, staging/legacy/api_key.');
   });
 });
 
@@ -139,11 +140,11 @@ describe('rotor sync and rotor discover against the Vault KV v2 fake', () => {
     fake.putSecret('secret', 'prod/app/db', { value: 'a' });
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' }, 'U0ADMIN', 'test');
     store.inventoryService.recordVersion('prod/app/db', { versionId: '1', fingerprint: fingerprintOf('a') }, 'U0ADMIN');
-    const harness = providerHarness(store, { vault });
+    const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
     const value = `b-${randomBytes(4).toString('hex')}`;
     fake.putSecret('secret', 'prod/app/db', { value });
-    const result = await harness.cli(['sync', '--provider', 'vault']);
-    expect(result.output).toMatch(/prod\/app\/db: rotated outside Rotor at .*: version 2/);
+    const result = await harness.cli('sync', '--provider', 'vault');
+    expect(result.stdout).toMatch(/prod\/app\/db: rotated outside Rotor at .*: version 2/);
     expect(store.inventory.get('prod/app/db')).toMatchObject({ currentVersionId: '2', currentFingerprint: fingerprintOf(value) });
   });
 
@@ -151,31 +152,33 @@ describe('rotor sync and rotor discover against the Vault KV v2 fake', () => {
     fake.putSecret('secret', 'prod/app/db', { value: 'a' });
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U0ADMIN', 'test');
     store.inventoryService.setLifecycle('prod/app/db', 'rotating', 'U0ADMIN');
-    const harness = providerHarness(store, { vault });
+    const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
     const before = snapshotTables(store);
-    const result = await harness.cli(['sync']);
-    expect(result.output).toMatch(/Drift:\n {2}prod\/app\/db: is rotating in Rotor/);
+    const result = await harness.cli('sync');
+    expect(result.stdout).toMatch(/Drift:\n {2}prod\/app\/db: is rotating in Rotor/);
     expect(snapshotTables(store)).toEqual(before);
   });
 
   it('rotor sync reports Vault being down per secret, writing nothing', async () => {
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U0ADMIN', 'test');
-    const harness = providerHarness(store, { vault });
+    const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
     fake.failNext(10, 503, ['Vault is sealed']);
     const before = snapshotTables(store);
-    const result = await harness.cli(['sync']);
-    expect(result.output).toMatch(/Not checked this time:\n {2}prod\/app\/db: Could not describe prod\/app\/db in Vault: Vault is unavailable/);
-    expect(result.error).toMatch(/could not be synced/);
+    const result = await harness.cli('sync');
+    expect(result.stdout).toMatch(/Not checked this time:\n {2}prod\/app\/db: Could not describe prod\/app\/db in Vault: Vault is unavailable/);
+    expect(result.stderr).toMatch(/could not be synced/);
     expect(snapshotTables(store)).toEqual(before);
   });
 
   it('rotor discover proposes entries from custom_metadata and needs --mount', async () => {
     fake.putSecret('secret', 'prod/redis/password', { value: 'x' }, { owner: OWNER, type: 'redis', interval: '60 days' });
     fake.putSecret('secret', 'dev/scratch/token', { value: 'x' });
-    const harness = providerHarness(store, { vault });
-    expect((await harness.cli(['discover', '--provider', 'vault'])).error).toMatch(/needs the mount to walk: add --mount secret/);
-    const result = await harness.cli(['discover', '--provider', 'vault', '--mount', 'secret', '--tag-key', 'owner']);
-    expect(result.output).toMatch(/\+ prod\/redis\/password {2}type=redis owner=U0123ABCD every 60 days {2}secret\/prod\/redis\/password/);
-    expect(result.output).not.toContain('dev/scratch');
+    const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
+    const noMount = await harness.cli('discover', '--provider', 'vault');
+    expect(noMount.code).toBe(2);
+    expect(noMount.stderr).toMatch(/needs the mount to walk: add --mount secret/);
+    const result = await harness.cli('discover', '--provider', 'vault', '--mount', 'secret', '--tag-key', 'owner');
+    expect(result.stdout).toMatch(/\+ prod\/redis\/password {2}type=redis owner=U0123ABCD every 60 days {2}secret\/prod\/redis\/password/);
+    expect(result.stdout).not.toContain('dev/scratch');
   });
 });

@@ -1,10 +1,6 @@
 import { Writable } from 'node:stream';
-import { Command } from 'commander';
 import pino, { type Logger } from 'pino';
-import { registerDiscoverCommand } from '../../src/cli/discover-command.js';
-import type { ProviderCommandContext } from '../../src/cli/provider-command-context.js';
-import { registerSyncCommand } from '../../src/cli/sync-command.js';
-import { describeError } from '../../src/core/errors.js';
+import { runCli } from '../../src/cli/program.js';
 import { createProviderServices, type ProviderServices } from '../../src/providers/provider-factory.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import type { SecretProvider } from '../../src/providers/secret-provider.js';
@@ -22,32 +18,44 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
   return { logger: pino({ level: 'trace' }, stream), lines };
 }
 
-export interface ProviderHarness {
-  providers: ProviderServices;
-  logLines: string[];
-  /** Runs `rotor <args>` with the provider commands; returns what it printed and the error line, if any. */
-  cli(args: string[]): Promise<{ output: string; error: string | null }>;
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
 }
 
-export function providerHarness(store: TempStore, providers: { aws?: SecretProvider; vault?: SecretProvider }): ProviderHarness {
+export interface ProviderHarness {
+  /** Provider services over the test's store, logging into `logLines`. */
+  providers: ProviderServices;
+  logLines: string[];
+  /** Runs the real `rotor` CLI in-process against the store's database file. */
+  cli(...argv: string[]): Promise<CliRun>;
+}
+
+/**
+ * Provider services for a temp store, plus the real CLI over the same database file. The
+ * CLI builds its own providers from the environment: AWS through the SDK chain (the test sets
+ * AWS_ENDPOINT_URL), Vault from `cliEnv`.
+ */
+export function providerHarness(store: TempStore, providers: { aws?: SecretProvider; vault?: SecretProvider }, cliEnv: NodeJS.ProcessEnv = {}): ProviderHarness {
   const { logger, lines } = capturingLogger();
   store.audit.onAppend((event) => logger.info({ audit: event }, 'audit event'));
-  const services = createProviderServices(store, createProviderRegistry(providers), logger);
   return {
-    providers: services,
+    providers: createProviderServices(store, createProviderRegistry(providers), logger),
     logLines: lines,
-    async cli(args) {
-      const printed: string[] = [];
-      const context: ProviderCommandContext = { providers: services, actor: 'cli:test', print: (line) => printed.push(line), close: () => undefined };
-      const program = new Command('rotor').exitOverride().configureOutput({ writeOut: (text) => printed.push(text), writeErr: (text) => printed.push(text) });
-      registerSyncCommand(program, () => context);
-      registerDiscoverCommand(program, () => context);
-      try {
-        await program.parseAsync(args, { from: 'user' });
-        return { output: printed.join('\n'), error: null };
-      } catch (error) {
-        return { output: printed.join('\n'), error: describeError(error) };
-      }
+    async cli(...argv) {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(['--db', store.path, ...argv], {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: (text) => {
+          stderr += text;
+        },
+        env: cliEnv,
+      });
+      return { code, stdout, stderr };
     },
   };
 }
