@@ -86,6 +86,12 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
       new RegExp(`current version is ${initial.VersionId}, not ${created.versionId}`),
     );
     expect(snapshotTables(store)).toEqual(afterCreate);
+
+    // A malformed ARN (written straight into the row; the import would refuse it) fails before any call.
+    store.db.prepare('UPDATE secrets SET provider_ref = ? WHERE name = ?').run('arn:aws:secretsmanager:us-east-1:42:secret:prod/app/db', 'prod/app/db');
+    const malformed = snapshotTables(store);
+    await expect(providers.operations.createVersion('prod/app/db', ACTOR)).rejects.toThrow(/The AWS reference of prod\/app\/db is malformed.*Use an ARN such as/);
+    expect(snapshotTables(store)).toEqual(malformed);
   });
 });
 
