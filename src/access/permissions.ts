@@ -1,0 +1,122 @@
+import type { Policy } from '../config/policy.js';
+import type { Secret } from '../inventory/secret.js';
+
+/**
+ * The one place that decides who may do what to which secret. Every Slack listener (and any
+ * other surface) asks `decide`; none decides on its own. Rules, from the playbooks:
+ * - admins, security leads and DevOps leads run the inventory (add, edit, reassign, rotate);
+ * - a secret's owner, backup owner and its team's lead look after that secret;
+ * - the owner may hand the secret over; the backup owner may not take it over;
+ * - approvals (two-person rule) come from security and DevOps leads, never from the person
+ *   who is running the rotation;
+ * - revocation is for incident responders and security leads, and only in an incident channel.
+ */
+export const ACTIONS = ['add', 'edit', 'change_owner', 'rotate', 'approve', 'snooze', 'revoke'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Who can hold a permission: a policy role or a relation to the secret. */
+export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead';
+
+export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
+  add: ['admin', 'security_lead', 'devops_lead'],
+  edit: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
+  change_owner: ['admin', 'security_lead', 'devops_lead', 'owner', 'team_lead'],
+  rotate: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
+  approve: ['security_lead', 'devops_lead'],
+  snooze: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
+  revoke: ['security_lead', 'responder'],
+};
+
+const ACTION_PHRASES: Record<Action, string> = {
+  add: 'add secrets',
+  edit: 'edit',
+  change_owner: 'change the owner of',
+  rotate: 'rotate',
+  approve: 'approve the rotation of',
+  snooze: 'snooze reminders for',
+  revoke: 'revoke',
+};
+
+const HOLDER_LABELS: Record<Holder, string> = {
+  admin: 'admins',
+  security_lead: 'security leads',
+  devops_lead: 'DevOps leads',
+  responder: 'incident responders',
+  owner: 'its owner',
+  backup_owner: 'its backup owner',
+  team_lead: 'its team lead',
+};
+
+/** The secret fields the rules look at. */
+export type SecretAccessFacts = Pick<Secret, 'name' | 'owner' | 'backupOwner' | 'team'>;
+
+export interface AccessRequest {
+  actor: string;
+  action: Action;
+  /** Absent only for `add`. */
+  secret?: SecretAccessFacts;
+  /** Channel the request came from; `revoke` needs an incident channel. */
+  channelId?: string;
+  /** For `approve`: who is running the rotation (may not approve it). */
+  rotationStartedBy?: string;
+}
+
+export interface HolderGroup {
+  label: string;
+  userIds: readonly string[];
+}
+
+export type AccessDecision =
+  | { allowed: true; as: Holder }
+  | { allowed: false; reason: string; whoMay: readonly HolderGroup[] };
+
+function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder: Holder): readonly string[] {
+  switch (holder) {
+    case 'admin':
+      return policy.roles.admins;
+    case 'security_lead':
+      return policy.roles.securityLeads;
+    case 'devops_lead':
+      return policy.roles.devopsLeads;
+    case 'responder':
+      return policy.roles.responders;
+    case 'owner':
+      return secret?.owner ? [secret.owner] : [];
+    case 'backup_owner':
+      return secret?.backupOwner ? [secret.backupOwner] : [];
+    case 'team_lead': {
+      const lead = secret?.team ? policy.roles.teamLeads[secret.team] : undefined;
+      return lead ? [lead] : [];
+    }
+  }
+}
+
+export function decide(policy: Policy, request: AccessRequest): AccessDecision {
+  const holders = RULES[request.action];
+  const whoMay = holders.map((holder) => ({ label: HOLDER_LABELS[holder], userIds: holdersOf(policy, request.secret, holder) }));
+  const target = request.secret ? ` \`${request.secret.name}\`` : '';
+  const phrase = `${ACTION_PHRASES[request.action]}${target}`;
+
+  if (request.action === 'revoke' && !(request.channelId && policy.channels.incident.includes(request.channelId))) {
+    const channels = policy.channels.incident.map((id) => `<#${id}>`).join(', ');
+    return {
+      allowed: false,
+      reason: channels
+        ? `Revocation is only allowed in an incident channel (${channels}). Run \`/revoke\` there.`
+        : 'Revocation is only allowed in an incident channel, and none is configured: ask an admin to set `channels.incident` in the policy file.',
+      whoMay,
+    };
+  }
+  if (request.action === 'approve' && request.rotationStartedBy === request.actor) {
+    return { allowed: false, reason: `You are running this rotation, so you cannot also approve it (two-person rule).`, whoMay };
+  }
+  const match = holders.find((holder) => holdersOf(policy, request.secret, holder).includes(request.actor));
+  if (match) return { allowed: true, as: match };
+  return { allowed: false, reason: `You may not ${phrase}.`, whoMay };
+}
+
+/** "Who may instead" as one mrkdwn line; user ids become mentions (ids are never user text). */
+export function describeWhoMay(groups: readonly HolderGroup[]): string {
+  const parts = groups.map((group) => (group.userIds.length > 0 ? `${group.label} (${group.userIds.map((id) => `<@${id}>`).join(', ')})` : `${group.label} (none set)`));
+  return `Who may: ${parts.join('; ')}.`;
+}

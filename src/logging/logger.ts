@@ -1,0 +1,51 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Every path a token, signing secret or secret value could travel under. Rotor never holds a
+ * secret's value, but a provider response, a request header or a careless `log.info(obj)` could
+ * carry one, so these keys are censored wherever they appear (top level and one level down).
+ */
+const SENSITIVE_KEYS = [
+  'token',
+  'botToken',
+  'appToken',
+  'bot_access_token',
+  'signingSecret',
+  'signing_secret',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'password',
+  'secret',
+  'secretValue',
+  'SecretString',
+  'SecretBinary',
+  'value',
+  'client_secret',
+  'x-slack-signature',
+  'X-Slack-Signature',
+];
+
+export const REDACTED_PATHS: readonly string[] = [
+  ...SENSITIVE_KEYS,
+  ...SENSITIVE_KEYS.map((key) => `*.${key}`),
+  ...SENSITIVE_KEYS.map((key) => `*.*.${key}`),
+];
+
+export const REDACTION_CENSOR = '[redacted]';
+
+/** JSON logs on stdout (or the given stream), with the sensitive paths above censored. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'rotor' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: [...REDACTED_PATHS], censor: REDACTION_CENSOR },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

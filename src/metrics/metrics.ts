@@ -1,0 +1,66 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import { STATUSES, type SecretStatus } from '../inventory/secret.js';
+
+/**
+ * Counters live in one process-wide registry so any feature (reminders, rotation, the Slack
+ * client) can import and increment them without plumbing; gauges are computed per scrape from
+ * the database by `createMetricsRegistry`.
+ */
+export const counterRegistry = new Registry();
+
+export const remindersSent = new Counter({
+  name: 'rotor_reminders_sent_total',
+  help: 'Reminder DMs delivered to Slack, by kind (e.g. 30d, 7d, due, overdue)',
+  labelNames: ['kind'] as const,
+  registers: [counterRegistry],
+});
+
+export const rotationsCompleted = new Counter({
+  name: 'rotor_rotations_completed_total',
+  help: 'Rotations completed and confirmed by the provider',
+  labelNames: ['provider'] as const,
+  registers: [counterRegistry],
+});
+
+export const slackApiErrors = new Counter({
+  name: 'rotor_slack_api_errors_total',
+  help: 'Slack Web API calls that answered ok:false or HTTP errors, by method and error code',
+  labelNames: ['method', 'error'] as const,
+  registers: [counterRegistry],
+});
+
+export const slackRequestsHandled = new Counter({
+  name: 'rotor_slack_requests_total',
+  help: 'Slack requests handled, by kind and outcome',
+  labelNames: ['kind', 'outcome'] as const,
+  registers: [counterRegistry],
+});
+
+/** Reads the inventory at scrape time. */
+export interface InventoryGaugeSource {
+  countByStatus(): Record<SecretStatus, number>;
+}
+
+/** The registry /metrics serves: the shared counters plus inventory gauges read at scrape time. */
+export function createMetricsRegistry(source: InventoryGaugeSource): Registry {
+  const gauges = new Registry();
+  new Gauge({
+    name: 'rotor_secrets',
+    help: 'Secrets in the inventory, by status',
+    labelNames: ['status'] as const,
+    registers: [gauges],
+    collect() {
+      const counts = source.countByStatus();
+      for (const status of STATUSES) this.set({ status }, counts[status]);
+    },
+  });
+  new Gauge({
+    name: 'rotor_secrets_overdue',
+    help: 'Secrets past their next-rotation date',
+    registers: [gauges],
+    collect() {
+      this.set(source.countByStatus().overdue);
+    },
+  });
+  return Registry.merge([counterRegistry, gauges]);
+}

@@ -1,0 +1,221 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+
+/** One Web API call as Slack would have received it. */
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** The bearer token the client sent, if any. */
+  token: string | undefined;
+}
+
+/** One POST to a response_url. */
+export interface RecordedResponse {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+/** What the fake answers to one call: a body (HTTP 200), or a 429 with Retry-After. */
+export type ScriptedReply =
+  | { error: string; extra?: Record<string, unknown> }
+  | { rateLimitedForSeconds: number }
+  | { body: Record<string, unknown> };
+
+interface Waiter<T> {
+  matches: (item: T) => boolean;
+  resolve: (item: T) => void;
+}
+
+/**
+ * A local stand-in for https://slack.com/api/ and for response_url endpoints. It records every
+ * call with its parsed arguments (web-api 8 sends form-encoded bodies with JSON-encoded nested
+ * values, or JSON), answers the way Slack does, and lets a test script errors and rate limits.
+ */
+export class FakeSlackApi {
+  readonly calls: RecordedCall[] = [];
+  readonly responses: RecordedResponse[] = [];
+  readonly teamId = 'T' + randomBytes(4).toString('hex').toUpperCase();
+  readonly botUserId = 'UBOT' + randomBytes(3).toString('hex').toUpperCase();
+  /** Users users.info knows; any other id answers `user_not_found`, as Slack does. */
+  readonly users = new Map<string, { tz: string; is_bot?: boolean; deleted?: boolean }>();
+
+  private readonly server: Server;
+  private readonly scripts = new Map<string, ScriptedReply[]>();
+  private readonly callWaiters: Waiter<RecordedCall>[] = [];
+  private readonly responseWaiters: Waiter<RecordedResponse>[] = [];
+  private port = 0;
+  private counter = 0;
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res);
+    });
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The value for WebClient's `slackApiUrl` (and SLACK_API_URL). */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  /** A fresh response_url on this server. */
+  newResponseUrl(): string {
+    this.counter += 1;
+    return `http://127.0.0.1:${this.port}/respond/${this.counter}`;
+  }
+
+  addUser(id: string, tz = 'Europe/London'): void {
+    this.users.set(id, { tz });
+  }
+
+  /** The next call(s) to `method` get these replies, in order; later calls get the default again. */
+  script(method: string, ...replies: ScriptedReply[]): void {
+    this.scripts.set(method, [...(this.scripts.get(method) ?? []), ...replies]);
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  /** Resolves with the first call (already recorded or still to come) that matches. */
+  waitForCall(method: string, matches: (call: RecordedCall) => boolean = () => true, timeoutMs = 5_000): Promise<RecordedCall> {
+    const predicate = (call: RecordedCall) => call.method === method && matches(call);
+    return this.waitFor(this.calls, this.callWaiters, predicate, timeoutMs, `a ${method} call`);
+  }
+
+  waitForResponse(matches: (response: RecordedResponse) => boolean = () => true, timeoutMs = 5_000): Promise<RecordedResponse> {
+    return this.waitFor(this.responses, this.responseWaiters, matches, timeoutMs, 'a post to a response_url');
+  }
+
+  private waitFor<T>(seen: T[], waiters: Waiter<T>[], matches: (item: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+    const already = seen.find(matches);
+    if (already) return Promise.resolve(already);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const waiter: Waiter<T> = {
+        matches,
+        resolve: (item) => {
+          clearTimeout(timer);
+          resolve(item);
+        },
+      };
+      waiters.push(waiter);
+    });
+  }
+
+  private notify<T>(item: T, waiters: Waiter<T>[]): void {
+    for (const waiter of [...waiters]) {
+      if (waiter.matches(item)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(item);
+      }
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const args = parseBody(raw, req.headers['content-type']);
+
+    if (url.pathname.startsWith('/respond/')) {
+      const response = { id: url.pathname.slice('/respond/'.length), body: args };
+      this.responses.push(response);
+      this.notify(response, this.responseWaiters);
+      return sendJson(res, 200, { ok: true });
+    }
+
+    const method = url.pathname.replace(/^\/api\//, '');
+    const authorization = req.headers.authorization;
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : typeof args.token === 'string' ? args.token : undefined;
+    const call: RecordedCall = { method, args, token };
+    this.calls.push(call);
+    this.notify(call, this.callWaiters);
+
+    const scripted = this.scripts.get(method)?.shift();
+    if (scripted && 'rateLimitedForSeconds' in scripted) {
+      res.writeHead(429, { 'Retry-After': String(scripted.rateLimitedForSeconds), 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
+    if (scripted && 'error' in scripted) return sendJson(res, 200, { ok: false, error: scripted.error, ...scripted.extra });
+    if (scripted) return sendJson(res, 200, scripted.body);
+    if (!token) return sendJson(res, 200, { ok: false, error: 'not_authed' });
+    return sendJson(res, 200, this.defaultReply(method, args));
+  }
+
+  private defaultReply(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.counter).padStart(6, '0')}`;
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://rotor-test.slack.com/', team: 'Rotor test', user: 'rotor', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B' + this.botUserId.slice(4) };
+      case 'chat.postMessage':
+        return { ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts } };
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: ts };
+      case 'conversations.open':
+        return { ok: true, channel: { id: 'D' + String(args.users ?? 'X').replace(/^U/, '') } };
+      case 'users.info': {
+        const user = this.users.get(String(args.user));
+        if (!user) return { ok: false, error: 'user_not_found' };
+        return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: user.tz, is_bot: user.is_bot ?? false, deleted: user.deleted ?? false } };
+      }
+      case 'views.open':
+      case 'views.publish':
+      case 'views.update':
+      case 'views.push': {
+        const view = (args.view ?? {}) as Record<string, unknown>;
+        return { ok: true, view: { ...view, id: 'V' + String(this.counter).padStart(8, '0'), team_id: this.teamId, hash: ts } };
+      }
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** web-api sends objects and arrays as JSON strings inside a form body; decode them back. */
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (raw === '') return {};
+  if (contentType?.startsWith('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    args[key] = /^[[{]/.test(value) ? tryJson(value) : value;
+  }
+  return args;
+}
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

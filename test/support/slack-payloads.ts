@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import type { AppHomeOpenedEvent } from '@slack/types';
+import type { BlockAction, ButtonAction, EnvelopedEvent, SlashCommand, ViewOutput, ViewStateValue, ViewSubmitAction } from '@slack/bolt';
+
+/**
+ * Typed factories for the bodies Slack sends. Slack publishes no fixtures, so each shape is
+ * checked with `satisfies` against Bolt's own payload types.
+ */
+
+export interface PayloadContext {
+  teamId: string;
+  appId?: string;
+  /** A fresh response_url on the fake Slack server. */
+  responseUrl: () => string;
+}
+
+function triggerId(): string {
+  return `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
+}
+
+/** The verification token field is deprecated and ignored by Rotor; it still appears in every body. */
+const legacyToken = () => randomBytes(12).toString('hex');
+
+export function slashCommand(ctx: PayloadContext, fields: { command: string; text: string; userId: string; channelId?: string; triggerId?: string; responseUrl?: string }) {
+  return {
+    token: legacyToken(),
+    command: fields.command,
+    text: fields.text,
+    response_url: fields.responseUrl ?? ctx.responseUrl(),
+    trigger_id: fields.triggerId ?? triggerId(),
+    user_id: fields.userId,
+    user_name: fields.userId.toLowerCase(),
+    team_id: ctx.teamId,
+    team_domain: 'rotor-test',
+    channel_id: fields.channelId ?? 'C0TESTCHAN',
+    channel_name: 'rotor-test',
+    api_app_id: ctx.appId ?? 'A0ROTOR',
+  } satisfies SlashCommand;
+}
+
+export function buttonClick(ctx: PayloadContext, fields: { actionId: string; value: string; userId: string; blockId?: string; channelId?: string; view?: ViewOutput; responseUrl?: string }) {
+  const action = {
+    type: 'button',
+    action_id: fields.actionId,
+    block_id: fields.blockId ?? 'b1',
+    value: fields.value,
+    text: { type: 'plain_text', text: 'button' },
+    action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+  } satisfies ButtonAction;
+  return {
+    type: 'block_actions',
+    actions: [action],
+    team: { id: ctx.teamId, domain: 'rotor-test' },
+    user: { id: fields.userId, username: fields.userId.toLowerCase(), name: fields.userId.toLowerCase(), team_id: ctx.teamId },
+    ...(fields.view
+      ? { view: fields.view, container: { type: 'view', view_id: fields.view.id } }
+      : {
+          channel: { id: fields.channelId ?? 'C0TESTCHAN', name: 'rotor-test' },
+          message: { type: 'message' as const, ts: '1700000000.000100', text: '' },
+          container: { type: 'message', message_ts: '1700000000.000100', channel_id: fields.channelId ?? 'C0TESTCHAN', is_ephemeral: true },
+        }),
+    token: legacyToken(),
+    response_url: fields.responseUrl ?? ctx.responseUrl(),
+    trigger_id: triggerId(),
+    api_app_id: ctx.appId ?? 'A0ROTOR',
+  } satisfies BlockAction<ButtonAction>;
+}
+
+/** Builds the `view` Slack echoes back on submission: the view as opened plus the typed-in state. */
+export function submittedView(ctx: PayloadContext, fields: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, ViewStateValue>> }): ViewOutput {
+  return {
+    id: 'V' + randomBytes(4).toString('hex').toUpperCase(),
+    callback_id: fields.callbackId,
+    team_id: ctx.teamId,
+    app_id: ctx.appId ?? 'A0ROTOR',
+    bot_id: 'B0ROTOR',
+    title: { type: 'plain_text', text: 'Rotor' },
+    type: 'modal',
+    blocks: [],
+    close: null,
+    submit: { type: 'plain_text', text: 'Save' },
+    state: { values: fields.values },
+    hash: `${Math.floor(Date.now() / 1000)}.abc`,
+    private_metadata: fields.privateMetadata ?? '',
+    root_view_id: null,
+    previous_view_id: null,
+    clear_on_close: false,
+    notify_on_close: false,
+  } satisfies ViewOutput;
+}
+
+export function viewSubmission(ctx: PayloadContext, fields: { userId: string; view: ViewOutput }) {
+  return {
+    type: 'view_submission',
+    team: { id: ctx.teamId, domain: 'rotor-test' },
+    user: { id: fields.userId, name: fields.userId.toLowerCase(), team_id: ctx.teamId },
+    view: fields.view,
+    api_app_id: ctx.appId ?? 'A0ROTOR',
+    token: legacyToken(),
+    trigger_id: triggerId(),
+  } satisfies ViewSubmitAction;
+}
+
+export function appHomeOpened(ctx: PayloadContext, fields: { userId: string; eventId?: string }) {
+  const event = {
+    type: 'app_home_opened',
+    user: fields.userId,
+    channel: 'D' + fields.userId.slice(1),
+    tab: 'home',
+    event_ts: `${Math.floor(Date.now() / 1000)}.000200`,
+  } satisfies AppHomeOpenedEvent;
+  return {
+    token: legacyToken(),
+    team_id: ctx.teamId,
+    api_app_id: ctx.appId ?? 'A0ROTOR',
+    event,
+    type: 'event_callback',
+    event_id: fields.eventId ?? 'Ev' + randomBytes(5).toString('hex').toUpperCase(),
+    event_time: Math.floor(Date.now() / 1000),
+  } satisfies EnvelopedEvent<AppHomeOpenedEvent>;
+}
+
+export function urlVerification() {
+  return { token: legacyToken(), challenge: randomBytes(8).toString('hex'), type: 'url_verification' as const };
+}
+
+/** State values as Slack sends them for the input elements Rotor's modals use. */
+export const stateValue = {
+  text: (value: string | null): ViewStateValue => ({ type: 'plain_text_input', value }),
+  select: (value: string | null): ViewStateValue => ({ type: 'static_select', selected_option: value === null ? null : { text: { type: 'plain_text', text: value }, value } }),
+  user: (userId: string | null): ViewStateValue => ({ type: 'users_select', selected_user: userId }),
+  number: (value: string | null): ViewStateValue => ({ type: 'number_input', value }),
+};
