@@ -31,7 +31,7 @@ CREATE TABLE secrets (
 
 -- "What is due / overdue" is a range scan over next_rotation among live secrets, so the
 -- cost follows the size of the answer, not of the inventory.
-CREATE INDEX secrets_live_by_next_rotation ON secrets (next_rotation) WHERE lifecycle <> 'retired';
+CREATE INDEX secrets_live_by_next_rotation ON secrets (next_rotation, name) WHERE lifecycle <> 'retired';
 CREATE INDEX secrets_by_owner ON secrets (owner);
 CREATE INDEX secrets_by_backup_owner ON secrets (backup_owner);
 CREATE INDEX secrets_by_environment ON secrets (environment, service);
@@ -47,7 +47,7 @@ CREATE TABLE audit_events (
   secret    TEXT,
   details   TEXT NOT NULL CHECK (json_valid(details)),
   prev_hash TEXT NOT NULL,
-  hash      TEXT NOT NULL UNIQUE
+  hash      TEXT NOT NULL
 ) STRICT;
 
 CREATE INDEX audit_events_by_time ON audit_events (at);

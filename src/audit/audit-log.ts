@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
+import { statement } from '../storage/statements.js';
 import { canonicalJson, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from './audit-event.js';
 
 interface AuditRow {
@@ -34,43 +35,49 @@ export class AuditLog {
    * `change` returns its result and the events that describe it (none when nothing changed).
    */
   record<T>(change: () => { result: T; events: AuditEventInput[] }): T {
-    const appended: AuditEvent[] = [];
+    let appended: AuditEvent[] = [];
     const result = inWriteTransaction(this.db, () => {
       const outcome = change();
-      for (const input of outcome.events) appended.push(this.append(input));
+      appended = this.appendAll(outcome.events);
       return outcome.result;
     });
-    for (const event of appended) for (const sink of this.sinks) sink(event);
+    this.publish(appended);
     return result;
   }
 
   /** Records one event with no other change (refusals, notifications sent, exports). */
   log(input: AuditEventInput): AuditEvent {
-    const event = inWriteTransaction(this.db, () => this.append(input));
-    for (const sink of this.sinks) sink(event);
-    return event;
+    const [event] = inWriteTransaction(this.db, () => this.appendAll([input]));
+    this.publish([event as AuditEvent]);
+    return event as AuditEvent;
   }
 
-  private append(input: AuditEventInput): AuditEvent {
-    const last = this.db.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-    const detailsJson = canonicalJson(input.details ?? {});
-    const unhashed = {
-      seq: (last?.seq ?? 0) + 1,
-      at: this.clock.now().toUTC().toISO() as string,
-      actor: input.actor,
-      action: input.action,
-      secret: input.secret ?? null,
-      details: input.details ?? {},
-      prevHash: last?.hash ?? GENESIS_HASH,
-    };
-    const hash = hashEvent(unhashed, detailsJson);
-    this.db
-      .prepare('INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(unhashed.seq, unhashed.at, unhashed.actor, unhashed.action, unhashed.secret, detailsJson, unhashed.prevHash, hash);
-    this.db
-      .prepare('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
-      .run(unhashed.seq, hash);
-    return { ...unhashed, hash };
+  private publish(events: readonly AuditEvent[]): void {
+    for (const event of events) for (const sink of this.sinks) sink(event);
+  }
+
+  /**
+   * Chains the events onto the current tail. Runs inside a write transaction, so the tail read
+   * here is still the tail when the events are inserted, whichever process writes next.
+   */
+  private appendAll(inputs: readonly AuditEventInput[]): AuditEvent[] {
+    if (inputs.length === 0) return [];
+    const tail = statement(this.db, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const insert = statement(this.db, 'INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const at = this.clock.now().toUTC().toISO() as string;
+    let seq = tail?.seq ?? 0;
+    let prevHash = tail?.hash ?? GENESIS_HASH;
+    const events = inputs.map((input) => {
+      seq += 1;
+      const detailsJson = canonicalJson(input.details ?? {});
+      const unhashed = { seq, at, actor: input.actor, action: input.action, secret: input.secret ?? null, details: input.details ?? {}, prevHash };
+      const hash = hashEvent(unhashed, detailsJson);
+      insert.run(seq, at, unhashed.actor, unhashed.action, unhashed.secret, detailsJson, prevHash, hash);
+      prevHash = hash;
+      return { ...unhashed, hash };
+    });
+    statement(this.db, 'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(seq, prevHash);
+    return events;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
 import { buildRotationCalendar, upcomingRotations } from '../reminders/rotation-calendar.js';
-import { clockAt, type CliContext } from './cli-context.js';
+import type { CliContext } from './cli-context.js';
 
 /** `rotor calendar [--days N] [--owner U] > rotations.ics` */
 export function registerCalendarCommand(program: Command, context: CliContext): void {
@@ -18,13 +18,8 @@ export function registerCalendarCommand(program: Command, context: CliContext): 
       if (options.owner !== undefined && !/^[UW][A-Z0-9]{2,}$/.test(options.owner)) {
         throw new ValidationError(`--owner ${options.owner} is not a Slack user id.`, [{ where: '--owner', message: 'use a Slack user id such as U0123ABCD' }]);
       }
-      const clock = clockAt(undefined);
-      const services = context.open(clock);
-      try {
-        const secrets = upcomingRotations(services.inventory, clock.now(), { days, ...(options.owner ? { owner: options.owner } : {}) });
-        context.write(buildRotationCalendar(secrets));
-      } finally {
-        services.close();
-      }
+      const services = context.open();
+      const secrets = upcomingRotations(services.inventory, services.clock.now(), { days, ...(options.owner ? { owner: options.owner } : {}) });
+      context.io.stdout(buildRotationCalendar(secrets));
     });
 }

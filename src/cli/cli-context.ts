@@ -1,40 +1,77 @@
-import { DateTime } from 'luxon';
-import { loadCoreEnv } from '../config/env.js';
+import { userInfo } from 'node:os';
+import { loadCoreEnv, type CoreEnv } from '../config/env.js';
 import { loadPolicy } from '../config/policy.js';
 import { FixedClock, systemClock, type Clock } from '../core/clock.js';
-import { ValidationError } from '../core/errors.js';
+import { RotorError } from '../core/errors.js';
 import { createServices, type Services } from '../services.js';
 import { openDatabase } from '../storage/database.js';
 
-/** What a CLI command needs from its surroundings; tests pass their own. */
-export interface CliContext {
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
-  write(text: string): void;
-  /** Opens the database named by ROTOR_DB with the policy of ROTOR_CONFIG. */
-  open(clock: Clock): Services & { close(): void };
-}
-
-export function processCliContext(): CliContext {
-  return {
-    env: process.env,
-    write: (text) => process.stdout.write(text),
-    open(clock) {
-      const env = loadCoreEnv(process.env);
-      const db = openDatabase(env.ROTOR_DB);
-      return { ...createServices(db, clock, loadPolicy(env.ROTOR_CONFIG)), close: () => db.close() };
-    },
-  };
 }
 
 /**
- * `--at` for rehearsals: an ISO instant, or a date meaning noon UTC that day (after the
- * delivery hour in most zones, so a date shows that day's reminders).
+ * What every command needs, built on first use so `--help` and usage errors never touch the
+ * database. Global options (`--db`, `--config`) win over the environment.
  */
-export function clockAt(at: string | undefined): Clock {
-  if (at === undefined) return systemClock;
-  const parsed = /^\d{4}-\d{2}-\d{2}$/.test(at) ? DateTime.fromISO(`${at}T12:00:00`, { zone: 'utc' }) : DateTime.fromISO(at, { setZone: true });
-  if (!parsed.isValid) {
-    throw new ValidationError(`--at ${at} is not a date or time.`, [{ where: '--at', message: 'use a date such as 2027-01-24 or an instant such as 2027-01-24T09:00:00Z' }]);
+export class CliContext {
+  private services: Services | null = null;
+  private coreEnv: CoreEnv | null = null;
+
+  constructor(
+    readonly io: CliIo,
+    private readonly options: () => { db?: string; config?: string },
+  ) {}
+
+  get env(): CoreEnv {
+    this.coreEnv ??= loadCoreEnv(this.io.env);
+    return this.coreEnv;
   }
-  return new FixedClock(parsed);
+
+  get databasePath(): string {
+    return this.options().db ?? this.env.ROTOR_DB;
+  }
+
+  /** The services over the database, with the clock standing at `at` when given. */
+  open(at?: string): Services {
+    if (!this.services) {
+      const policy = loadPolicy(this.options().config ?? this.env.ROTOR_CONFIG);
+      const db = openDatabase(this.databasePath);
+      this.services = createServices(db, at ? parseAt(at) : systemClock, policy);
+    }
+    return this.services;
+  }
+
+  /** CLI writes are attributed to the operating-system user running them. */
+  get actor(): string {
+    try {
+      return `cli:${userInfo().username}`;
+    } catch {
+      return 'cli';
+    }
+  }
+
+  close(): void {
+    this.services?.db.close();
+    this.services = null;
+  }
+
+  print(text: string): void {
+    this.io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    this.print(JSON.stringify(value, null, 2));
+  }
+}
+
+/** `--at 2026-12-01` (start of that UTC day) or a full ISO instant. */
+export function parseAt(text: string): Clock {
+  try {
+    return new FixedClock(text);
+  } catch (cause) {
+    throw new RotorError('validation', `--at ${text} is not a date; write it as YYYY-MM-DD or an ISO time such as 2026-12-01T09:00:00Z.`, { cause });
+  }
 }

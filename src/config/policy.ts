@@ -135,7 +135,7 @@ export const defaultPolicy: Policy = toPolicy(policySchema.parse({}));
 /** Parses policy YAML text; every problem is reported with its key path and line. */
 export function parsePolicy(text: string, source = 'policy file'): Policy {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
     const issues = document.errors.map((error) => {
       const line = error.linePos?.[0]?.line;

@@ -1,6 +1,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { DateTime } from 'luxon';
 import type { Db } from '../storage/database.js';
+import { statement } from '../storage/statements.js';
 import { toUtcDate } from './schedule.js';
 import type { Lifecycle, Secret, SecretStatus, SecretType } from './secret.js';
 import { secretFromRow, type SecretRow } from './secret-row.js';
@@ -22,9 +23,8 @@ export interface Page {
   offset?: number;
 }
 
-/** Lifecycles whose secrets still owe rotations. */
-const LIVE: Lifecycle[] = ['active', 'rotating', 'compromised'];
-const LIVE_SQL = `lifecycle IN (${LIVE.map((state) => `'${state}'`).join(', ')})`;
+/** Secrets that still owe rotations: the same condition as the partial index, so SQLite uses it. */
+const LIVE_SQL = `lifecycle <> 'retired'`;
 
 /**
  * Read queries over the inventory. Dates are compared as ISO strings (`YYYY-MM-DD`), which
@@ -34,12 +34,12 @@ export class InventoryRepo {
   constructor(private readonly db: Db) {}
 
   get(name: string): Secret | null {
-    const row = this.db.prepare('SELECT * FROM secrets WHERE name = ?').get(name) as SecretRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM secrets WHERE name = ?').get(name) as SecretRow | undefined;
     return row ? secretFromRow(row) : null;
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM secrets').get() as { n: number }).n;
+    return (statement(this.db, 'SELECT count(*) AS n FROM secrets').get() as { n: number }).n;
   }
 
   list(filter: SecretFilter, today: DateTime, dueSoonDays: number, page: Page = {}): Secret[] {
@@ -89,29 +89,26 @@ export class InventoryRepo {
         params.lifecycle = filter.status;
     }
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-    const rows = this.db
-      .prepare(`SELECT * FROM secrets ${where} ORDER BY name LIMIT @limit OFFSET @offset`)
+    const rows = statement(this.db, `SELECT * FROM secrets ${where} ORDER BY name LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Live secrets due on or before `today`, most overdue first. */
   overdue(today: DateTime, page: Page = {}): Secret[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM secrets WHERE next_rotation <= @today AND ${LIVE_SQL} ORDER BY next_rotation, name LIMIT @limit OFFSET @offset`)
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE next_rotation <= @today AND ${LIVE_SQL} ORDER BY next_rotation, name LIMIT @limit OFFSET @offset`)
       .all({ today: toUtcDate(today), limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   countOverdue(today: DateTime): number {
-    const row = this.db.prepare(`SELECT count(*) AS n FROM secrets WHERE next_rotation <= ? AND ${LIVE_SQL}`).get(toUtcDate(today)) as { n: number };
+    const row = statement(this.db, `SELECT count(*) AS n FROM secrets WHERE next_rotation <= ? AND ${LIVE_SQL}`).get(toUtcDate(today)) as { n: number };
     return row.n;
   }
 
   /** Live secrets due after `today` and within `days` days, soonest first. */
   dueWithin(days: number, today: DateTime, page: Page = {}): Secret[] {
-    const rows = this.db
-      .prepare(
+    const rows = statement(this.db, 
         `SELECT * FROM secrets WHERE next_rotation > @today AND next_rotation <= @until AND ${LIVE_SQL}
          ORDER BY next_rotation, name LIMIT @limit OFFSET @offset`,
       )
@@ -121,41 +118,39 @@ export class InventoryRepo {
 
   /** Live secrets with no owner: the first line of the monthly review. */
   unowned(): Secret[] {
-    const rows = this.db.prepare(`SELECT * FROM secrets WHERE owner IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Live secrets whose owner is set but nobody backs them up. */
   withoutBackupOwner(): Secret[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM secrets WHERE owner IS NOT NULL AND backup_owner IS NULL AND lifecycle <> 'retired' ORDER BY name`)
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NOT NULL AND backup_owner IS NULL AND lifecycle <> 'retired' ORDER BY name`)
       .all() as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   neverRotated(): Secret[] {
-    const rows = this.db.prepare(`SELECT * FROM secrets WHERE last_rotated IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE last_rotated IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Secrets where this person is owner or backup owner, most urgent first. */
   ownedBy(userId: string): Secret[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM secrets WHERE (owner = ? OR backup_owner = ?) AND lifecycle <> 'retired' ORDER BY next_rotation, name`)
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE (owner = ? OR backup_owner = ?) AND lifecycle <> 'retired' ORDER BY next_rotation, name`)
       .all(userId, userId) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Every secret, in name order, one at a time: for exports of any size. */
   *iterateAll(): IterableIterator<Secret> {
-    for (const row of this.db.prepare('SELECT * FROM secrets ORDER BY name').iterate() as IterableIterator<SecretRow>) {
+    for (const row of statement(this.db, 'SELECT * FROM secrets ORDER BY name').iterate() as IterableIterator<SecretRow>) {
       yield secretFromRow(row);
     }
   }
 
   /** Up to `limit` existing names closest to a mistyped one, closest first. */
   suggestNames(mistyped: string, limit = 3): string[] {
-    const names = (this.db.prepare('SELECT name FROM secrets').pluck().all() as string[]).filter((name) => name !== mistyped);
+    const names = (statement(this.db, 'SELECT name FROM secrets').pluck().all() as string[]).filter((name) => name !== mistyped);
     if (names.length === 0) return [];
     const target = mistyped.toLowerCase().trim();
     const best = closest(target, names);
@@ -168,8 +163,7 @@ export class InventoryRepo {
   }
 
   statusCounts(today: DateTime, dueSoonDays: number): Record<SecretStatus, number> {
-    const row = this.db
-      .prepare(
+    const row = statement(this.db, 
         `SELECT
            sum(lifecycle = 'active' AND next_rotation <= @today) AS overdue,
            sum(lifecycle = 'active' AND next_rotation > @today AND next_rotation <= @soon) AS due_soon,

@@ -1,9 +1,11 @@
+import { DateTime } from 'luxon';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { Db } from '../storage/database.js';
+import { statement } from '../storage/statements.js';
 import type { InventoryRepo } from './inventory-repo.js';
 import { parseSecretFields, type LooseRecord, type SecretFields } from './secret-fields.js';
 import { diffSecrets, findMergedProblems, mergeSecret, type FieldChange, type SecretRecord } from './secret-merge.js';
@@ -45,13 +47,14 @@ export class InventoryService {
   /** What applying these rows would do, without writing; rows later in the list see earlier ones. */
   plan(rows: readonly SecretFields[]): { changes: PlannedChange[]; issues: { index: number; field: string; message: string }[] } {
     const now = this.clock.now();
+    const nowIso = now.toUTC().toISO() as string;
     const pending = new Map<string, SecretRecord>();
     const changes: PlannedChange[] = [];
     const issues: { index: number; field: string; message: string }[] = [];
     rows.forEach((fields, index) => {
       const stored = this.repo.get(fields.name);
       const before = pending.get(fields.name) ?? stored;
-      const after = mergeSecret(before, fields, this.policy, now);
+      const after = mergeSecret(before, fields, this.policy, now, nowIso);
       const problems = findMergedProblems(after);
       if (problems.length > 0) {
         for (const problem of problems) issues.push({ index, ...problem });
@@ -70,8 +73,8 @@ export class InventoryService {
   /** Writes a plan made by `plan` in one transaction: all of it, or nothing. */
   apply(changes: readonly PlannedChange[], actor: string, source: string): { added: number; changed: number; unchanged: number } {
     const now = this.clock.now().toUTC().toISO() as string;
-    const insert = this.db.prepare(INSERT_SQL);
-    const update = this.db.prepare(UPDATE_SQL);
+    const insert = statement(this.db, INSERT_SQL);
+    const update = statement(this.db, UPDATE_SQL);
     return this.audit.record(() => {
       const events: AuditEventInput[] = [];
       const counts = { added: 0, changed: 0, unchanged: 0 };
@@ -121,16 +124,17 @@ export class InventoryService {
   recordRotation(name: string, rotation: RotationRecord, actor: string, action = 'secret.rotated', details: Record<string, unknown> = {}): Secret {
     const secret = this.require(name);
     const now = this.clock.now().toUTC().toISO() as string;
-    const next = nextRotationDate(rotation.rotatedAt, secret.intervalDays, this.clock.now());
+    const rotatedAt = DateTime.fromISO(rotation.rotatedAt, { zone: 'utc' }).toUTC().toISO();
+    if (!rotatedAt) throw new ValidationError(`${rotation.rotatedAt} is not a time.`, [{ where: 'rotated_at', message: 'expected an ISO time' }]);
+    const next = nextRotationDate(rotatedAt, secret.intervalDays, this.clock.now());
     this.audit.record(() => {
-      this.db
-        .prepare(
+      statement(this.db, 
           `UPDATE secrets SET last_rotated = ?, next_rotation = ?, lifecycle = 'active',
              current_version_id = coalesce(?, current_version_id), current_fingerprint = coalesce(?, current_fingerprint), updated_at = ?
            WHERE name = ?`,
         )
-        .run(rotation.rotatedAt, next, rotation.versionId ?? null, rotation.fingerprint ?? null, now, name);
-      const evidence = { ...details, rotatedAt: rotation.rotatedAt, nextRotation: next, versionId: rotation.versionId ?? null, fingerprint: rotation.fingerprint ?? null };
+        .run(rotatedAt, next, rotation.versionId ?? null, rotation.fingerprint ?? null, now, name);
+      const evidence = { ...details, rotatedAt, nextRotation: next, versionId: rotation.versionId ?? null, fingerprint: rotation.fingerprint ?? null };
       return { result: undefined, events: [{ actor, action, secret: name, details: evidence }] };
     });
     return this.require(name);
@@ -141,7 +145,7 @@ export class InventoryService {
     if (secret.lifecycle === lifecycle) return secret;
     const now = this.clock.now().toUTC().toISO() as string;
     this.audit.record(() => {
-      this.db.prepare('UPDATE secrets SET lifecycle = ?, updated_at = ? WHERE name = ?').run(lifecycle, now, name);
+      statement(this.db, 'UPDATE secrets SET lifecycle = ?, updated_at = ? WHERE name = ?').run(lifecycle, now, name);
       return { result: undefined, events: [{ actor, action: 'secret.lifecycle_changed', secret: name, details: { ...details, from: secret.lifecycle, to: lifecycle } }] };
     });
     return this.require(name);

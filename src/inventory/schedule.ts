@@ -12,8 +12,9 @@ export function toUtcDate(instant: DateTime): string {
  */
 export function nextRotationDate(lastRotated: string | null, intervalDays: number, knownSince: DateTime): string {
   if (lastRotated === null) return toUtcDate(knownSince);
-  const last = DateTime.fromISO(lastRotated, { zone: 'utc' });
-  return toUtcDate(last.startOf('day').plus({ days: intervalDays }));
+  // Stored instants are UTC ISO strings, so their first ten characters are the UTC date.
+  const lastDay = DateTime.fromISO(lastRotated.slice(0, 10), { zone: 'utc' });
+  return lastDay.plus({ days: intervalDays }).toISODate() as string;
 }
 
 /** Whole days from `today` to `dueDate`: negative once overdue, 0 on the due day. */

@@ -24,6 +24,8 @@ export interface SecretFields {
   providerRef?: string;
   intervalDays?: number;
   lastRotated?: string;
+  /** Honoured only for a never-rotated secret (its first due date); otherwise derived. */
+  nextRotation?: string;
   lifecycle?: Lifecycle;
   retrievalInstructions?: string;
   tags?: Record<string, string>;
@@ -55,6 +57,7 @@ export const FIELD_ALIASES: Record<string, keyof SecretFields> = {
   cadence: 'intervalDays',
   last_rotated: 'lastRotated',
   last_rotation: 'lastRotated',
+  next_rotation: 'nextRotation',
   status: 'lifecycle',
   lifecycle: 'lifecycle',
   retrieval_instructions: 'retrievalInstructions',
@@ -107,11 +110,24 @@ export function parseCadence(value: unknown): { days: number; note: string | nul
 }
 
 function list(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : String(value).split(/[,;]/);
+  const parsed = Array.isArray(value) ? value : jsonText(value, '[');
+  const items: unknown[] = Array.isArray(parsed) ? parsed : String(value).split(/[,;]/);
   return items.map((item) => text(item)).filter((item): item is string => item !== undefined);
 }
 
-function tagMap(value: unknown): Record<string, string> | null {
+/** CSV cells may hold JSON (an export writes lists and maps that way so commas survive). */
+function jsonText(value: unknown, opener: '[' | '{'): unknown[] | Record<string, unknown> | undefined {
+  if (typeof value !== 'string' || !value.trim().startsWith(opener)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed && typeof parsed === 'object' ? (parsed as unknown[] | Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function tagMap(raw: unknown): Record<string, string> | null {
+  const value = jsonText(raw, '{') ?? raw;
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, inner]) => [key, String(inner ?? '')]));
   }
@@ -216,6 +232,13 @@ export function parseSecretFields(record: LooseRecord, policy: Policy, now: Date
     if (!parsed.isValid) problem('last_rotated', `\`${lastRotated}\` is not a date; write it as YYYY-MM-DD or an ISO time`);
     else if (parsed > now) problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
     else fields.lastRotated = parsed.toUTC().toISO() as string;
+  }
+
+  const nextRotation = text(record.nextRotation);
+  if (nextRotation !== undefined) {
+    const parsed = DateTime.fromISO(nextRotation, { zone: 'utc' });
+    if (!parsed.isValid) problem('next_rotation', `\`${nextRotation}\` is not a date; write it as YYYY-MM-DD`);
+    else fields.nextRotation = parsed.toISODate() as string;
   }
 
   const status = text(record.lifecycle);

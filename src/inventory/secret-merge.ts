@@ -31,12 +31,12 @@ const COMPARED: (keyof SecretRecord)[] = [
  * secret). Fields the row does not give keep their stored values; defaults (type from the
  * name, interval from the policy, `manual` provider) apply only to new secrets.
  */
-export function mergeSecret(existing: SecretRecord | null, fields: SecretFields, policy: Policy, now: DateTime): SecretRecord {
+export function mergeSecret(existing: SecretRecord | null, fields: SecretFields, policy: Policy, now: DateTime, nowIso = now.toUTC().toISO() as string): SecretRecord {
   const [environment, service, credentialType] = fields.name.split('/') as [string, string, string];
   const type = fields.type ?? existing?.type ?? inferSecretType(service, credentialType, fields.description ?? '');
   const intervalDays = fields.intervalDays ?? existing?.intervalDays ?? policy.intervals[type];
   const lastRotated = fields.lastRotated ?? existing?.lastRotated ?? null;
-  const createdAt = existing?.createdAt ?? (now.toUTC().toISO() as string);
+  const createdAt = existing?.createdAt ?? nowIso;
   return {
     name: fields.name,
     environment,
@@ -52,7 +52,7 @@ export function mergeSecret(existing: SecretRecord | null, fields: SecretFields,
     providerRef: fields.providerRef ?? existing?.providerRef ?? null,
     intervalDays,
     lastRotated,
-    nextRotation: scheduleNext(existing, lastRotated, intervalDays, now),
+    nextRotation: scheduleNext(existing, fields.nextRotation, lastRotated, intervalDays, now),
     lifecycle: fields.lifecycle ?? existing?.lifecycle ?? 'active',
     retrievalInstructions: fields.retrievalInstructions ?? existing?.retrievalInstructions ?? null,
     tags: fields.tags ? { ...(existing?.tags ?? {}), ...fields.tags } : (existing?.tags ?? {}),
@@ -68,7 +68,8 @@ export function mergeSecret(existing: SecretRecord | null, fields: SecretFields,
  * A never-rotated secret is due from the day Rotor learned of it; that date must not drift
  * forward each time the same file is imported again.
  */
-function scheduleNext(existing: SecretRecord | null, lastRotated: string | null, intervalDays: number, now: DateTime): string {
+function scheduleNext(existing: SecretRecord | null, firstDue: string | undefined, lastRotated: string | null, intervalDays: number, now: DateTime): string {
+  if (lastRotated === null && firstDue) return firstDue;
   if (lastRotated === null && existing) return existing.nextRotation;
   return nextRotationDate(lastRotated, intervalDays, now);
 }

@@ -1,30 +1,23 @@
-import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerCalendarCommand } from '../../src/cli/calendar-command.js';
-import type { CliContext } from '../../src/cli/cli-context.js';
-import { registerRemindersCommand } from '../../src/cli/reminders-command.js';
-import { loadPolicy } from '../../src/config/policy.js';
-import { FixedClock } from '../../src/core/clock.js';
-import { createServices } from '../../src/services.js';
+import { runCli } from '../../src/cli/program.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { POLICY_YAML } from './support/reminder-harness.js';
 
-const INVENTORY = [
-  { name: 'prod/stripe/api_key', owner: 'UOWNER1', backup_owner: 'UBACK1', team: 'payments', consumers: 'checkout', interval_days: 90, last_rotated: '2026-11-02' },
-  { name: 'prod/postgres/connection_string', owner: 'UOWNER1', interval_days: 90, last_rotated: '2026-10-08' },
-  { name: 'staging/redis/password', owner: 'UOWNER2', interval_days: 90, last_rotated: '2026-12-20' },
-];
+const INVENTORY_YAML = [
+  '- {name: prod/stripe/api_key, owner: UOWNER1, backup_owner: UBACK1, team: payments, consumers: [checkout], interval_days: 90, last_rotated: "2026-11-02"}',
+  '- {name: prod/postgres/connection_string, owner: UOWNER1, interval_days: 90, last_rotated: "2026-10-08"}',
+  '- {name: staging/redis/password, owner: UOWNER2, interval_days: 90, last_rotated: "2026-11-10"}',
+].join('\n');
 
 describe('rotor reminders preview / run', () => {
   let dir: string;
   let dbPath: string;
   let slack: FakeSlackApi;
-  let out: string;
   let env: NodeJS.ProcessEnv;
 
   beforeEach(async () => {
@@ -35,16 +28,9 @@ describe('rotor reminders preview / run', () => {
     await slack.start();
     for (const user of ['UOWNER1', 'UOWNER2', 'UBACK1']) slack.addUser(user, 'UTC');
     env = { ROTOR_DB: dbPath, ROTOR_CONFIG: join(dir, 'policy.yml'), SLACK_BOT_TOKEN: 'xoxb-' + randomBytes(8).toString('hex'), SLACK_API_URL: slack.apiUrl };
-    // The inventory as an import writes it: validated rows, planned and applied in one transaction.
-    const db = openDatabase(dbPath);
-    const services = createServices(db, new FixedClock('2026-12-30T10:00:00Z'), loadPolicy(env.ROTOR_CONFIG));
-    const { changes, issues } = services.inventoryService.plan(
-      INVENTORY.map((row) => ({ name: row.name, owner: row.owner, backupOwner: row.backup_owner, team: row.team, consumers: row.consumers ? [row.consumers] : undefined, intervalDays: row.interval_days, lastRotated: row.last_rotated })),
-    );
-    expect(issues).toEqual([]);
-    services.inventoryService.apply(changes, 'cli:test', 'inventory.yml');
-    db.close();
-    out = '';
+    writeFileSync(join(dir, 'inventory.yaml'), INVENTORY_YAML);
+    const imported = await rotor('import', join(dir, 'inventory.yaml'));
+    expect(imported.stderr).toBe('');
   });
 
   afterEach(async () => {
@@ -52,59 +38,66 @@ describe('rotor reminders preview / run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function rotor(...args: string[]): Promise<string> {
-    out = '';
-    const context: CliContext = {
+  async function rotor(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['--db', dbPath, '--config', join(dir, 'policy.yml'), ...argv], {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
       env,
-      write: (text) => {
-        out += text;
-      },
-      open(clock) {
-        const db = openDatabase(env.ROTOR_DB as string);
-        return { ...createServices(db, clock, loadPolicy(env.ROTOR_CONFIG)), close: () => db.close() };
-      },
-    };
-    const program = new Command().exitOverride();
-    registerRemindersCommand(program, context);
-    registerCalendarCommand(program, context);
-    await program.parseAsync(args, { from: 'user' });
-    return out;
+    });
+    return { code, stdout, stderr };
   }
 
-  it('preview --at --json lists what is owed and sends and records nothing', async () => {
-    const json = JSON.parse(await rotor('reminders', 'preview', '--at', '2027-01-06', '--json')) as Record<string, unknown>[];
-    expect(json).toEqual([
+  it('preview --at --json lists what is owed at that instant and sends and records nothing', async () => {
+    const preview = await rotor('reminders', 'preview', '--at', '2027-01-06T10:00:00Z', '--json');
+    expect(preview.code).toBe(0);
+    expect(JSON.parse(preview.stdout)).toEqual([
       { secret: 'prod/postgres/connection_string', kind: 'due', cycle: '2027-01-06', recipient: 'UOWNER1', level: 'owner', deliverAt: '2027-01-06T09:00:00.000Z', daysUntilDue: 0 },
       { secret: 'prod/stripe/api_key', kind: 'warning:30', cycle: '2027-01-31', recipient: 'UOWNER1', level: 'owner', deliverAt: '2027-01-01T09:00:00.000Z', daysUntilDue: 25 },
     ]);
     expect(slack.calls).toEqual([]);
-    const db = openDatabase(dbPath);
-    expect(db.prepare('SELECT count(*) FROM reminder_ledger').pluck().get()).toBe(0);
-    db.close();
-    expect(await rotor('reminders', 'preview', '--at', '2027-01-06')).toContain('2 reminders owed');
+    expect(ledgerRows()).toBe(0);
+    expect((await rotor('reminders', 'preview', '--at', '2027-01-06T10:00:00Z')).stdout).toContain('2 reminders owed');
+    // A bare date is the start of that UTC day: before the 09:00 due notice, so the 7-day warning is what is owed.
+    const atMidnight = JSON.parse((await rotor('reminders', 'preview', '--at', '2027-01-06', '--json')).stdout) as { kind: string }[];
+    expect(atMidnight.map((row) => row.kind)).toEqual(['warning:7', 'warning:30']);
   });
 
-  it('run --at sends once; running it again sends nothing', async () => {
-    expect(await rotor('reminders', 'run', '--at', '2027-01-06')).toContain('Sent 2 reminders in 2 messages');
+  it('run --at sends once against the imported inventory; running it again sends nothing', async () => {
+    expect(await rotor('reminders', 'run', '--at', '2027-01-06T10:00:00Z')).toMatchObject({ code: 0, stdout: expect.stringContaining('Sent 2 reminders in 2 messages') });
     expect(slack.callsTo('chat.postMessage').map((call) => call.args.channel)).toEqual(['UOWNER1', 'UOWNER1']);
-    expect(await rotor('reminders', 'run', '--at', '2027-01-06')).toContain('Sent 0 reminders');
+    expect(await rotor('reminders', 'run', '--at', '2027-01-06T10:00:00Z')).toMatchObject({ code: 0, stdout: expect.stringContaining('Sent 0 reminders') });
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
-    expect(await rotor('reminders', 'preview', '--at', '2027-01-06', '--json')).toBe('[]\n');
+    expect((await rotor('reminders', 'preview', '--at', '2027-01-06T10:00:00Z', '--json')).stdout).toBe('[]\n');
   });
 
   it('refuses a bad --at, and run without a bot token, leaving the database unchanged', async () => {
-    await expect(rotor('reminders', 'preview', '--at', 'next tuesday')).rejects.toThrow('--at next tuesday is not a date or time.');
+    expect(await rotor('reminders', 'preview', '--at', 'next tuesday')).toMatchObject({ code: 2, stderr: expect.stringContaining('--at next tuesday is not a date') });
     env.SLACK_BOT_TOKEN = undefined;
-    await expect(rotor('reminders', 'run')).rejects.toThrow(/needs SLACK_BOT_TOKEN/);
-    const db = openDatabase(dbPath);
-    expect(db.prepare('SELECT count(*) FROM reminder_ledger').pluck().get()).toBe(0);
-    db.close();
+    expect(await rotor('reminders', 'run')).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs SLACK_BOT_TOKEN/) });
+    expect(ledgerRows()).toBe(0);
+    expect(slack.calls).toEqual([]);
   });
 
   it('calendar prints an .ics and refuses bad options', async () => {
     const ics = await rotor('calendar', '--days', '3650');
-    expect(ics).toMatch(/^BEGIN:VCALENDAR/);
-    await expect(rotor('calendar', '--days', 'ten')).rejects.toThrow('--days ten is not a number of days.');
-    await expect(rotor('calendar', '--owner', 'bob')).rejects.toThrow('--owner bob is not a Slack user id.');
+    expect(ics).toMatchObject({ code: 0, stdout: expect.stringMatching(/^BEGIN:VCALENDAR/) });
+    expect(ics.stdout).toContain('SUMMARY:Secrets rotation — prod/stripe/api_key');
+    expect(await rotor('calendar', '--days', 'ten')).toMatchObject({ code: 2, stderr: expect.stringContaining('--days ten is not a number of days.') });
+    expect(await rotor('calendar', '--owner', 'bob')).toMatchObject({ code: 2, stderr: expect.stringContaining('--owner bob is not a Slack user id.') });
   });
+
+  function ledgerRows(): number {
+    const db = openDatabase(dbPath);
+    try {
+      return db.prepare('SELECT count(*) FROM reminder_ledger').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  }
 });

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RotorError } from '../core/errors.js';
+import { applyMigrations } from '../storage/migrate.js';
+import type { CliContext } from './cli-context.js';
+
+export function registerDatabaseCommands(program: Command, context: CliContext): void {
+  program
+    .command('migrate')
+    .description('Create the database or bring its schema up to date')
+    .action(() => {
+      // Opening already migrates; asking again reports that there is nothing left to do.
+      const { db } = context.open();
+      const { applied } = applyMigrations(db);
+      const version = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v;
+      context.print(applied.length > 0 ? `Applied ${applied.join(', ')}.` : `Database ${context.databasePath} is up to date (schema version ${version}).`);
+    });
+
+  program
+    .command('backup')
+    .description('Copy the database with SQLite online backup; safe while the bot runs')
+    .argument('<file>', 'where to write the copy (must not exist)')
+    .action(async (file: string) => {
+      const target = resolve(file);
+      if (existsSync(target)) throw new RotorError('validation', `${file} already exists; choose a new file name so no backup is overwritten.`);
+      if (target === resolve(context.databasePath)) throw new RotorError('validation', 'The backup file must differ from the database itself.');
+      const { db } = context.open();
+      await db.backup(target);
+      context.print(`Backed up ${context.databasePath} to ${file}.`);
+    });
+}

@@ -1,0 +1,79 @@
+import { Option, type Command } from 'commander';
+import { STATUSES, type Secret, type SecretStatus } from '../inventory/secret.js';
+import { dueSoonDays, summarizeSecret } from '../inventory/secret-summary.js';
+import type { Services } from '../services.js';
+import type { CliContext } from './cli-context.js';
+import { wholeNumber } from './cli-options.js';
+
+function table(services: Services, secrets: Secret[]): string {
+  if (secrets.length === 0) return 'No secrets.';
+  const today = services.clock.now();
+  const rows = secrets.map((secret) => {
+    const summary = summarizeSecret(secret, today, services.policy);
+    const due = summary.never_rotated ? `${summary.next_rotation} (never rotated)` : summary.next_rotation;
+    return [summary.name, summary.status, summary.owner ?? '-', due];
+  });
+  const header = ['NAME', 'STATUS', 'OWNER', 'NEXT ROTATION'];
+  const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] as string).length)));
+  return [header, ...rows].map((row) => row.map((cell, index) => cell.padEnd(widths[index] as number)).join('  ').trimEnd()).join('\n');
+}
+
+function output(context: CliContext, services: Services, secrets: Secret[], json: boolean | undefined): void {
+  if (json) context.printJson(secrets.map((secret) => summarizeSecret(secret, services.clock.now(), services.policy)));
+  else context.print(table(services, secrets));
+}
+
+export function registerInventoryCommands(program: Command, context: CliContext): void {
+  program
+    .command('list')
+    .description('List secrets, optionally filtered')
+    .option('--env <environment>', 'only this environment')
+    .option('--owner <user>', 'only secrets this Slack user id owns or backs up')
+    .option('--service <service>', 'only this service')
+    .option('--team <team>', 'only this team')
+    .addOption(new Option('--status <status>', 'only this status').choices([...STATUSES]))
+    .option('--all', 'include retired secrets')
+    .option('--json', 'print JSON')
+    .action((options: { env?: string; owner?: string; service?: string; team?: string; status?: SecretStatus; all?: boolean; json?: boolean }) => {
+      const services = context.open();
+      const secrets = services.inventory.list(
+        { environment: options.env, owner: options.owner, service: options.service, team: options.team, status: options.status, includeRetired: options.all },
+        services.clock.now(),
+        dueSoonDays(services.policy),
+      );
+      output(context, services, secrets, options.json);
+    });
+
+  program
+    .command('show')
+    .description('Show one secret')
+    .argument('<name>', 'secret name, e.g. prod/postgres/connection_string')
+    .option('--json', 'print JSON')
+    .action((name: string, options: { json?: boolean }) => {
+      const services = context.open();
+      const summary = summarizeSecret(services.inventoryService.require(name), services.clock.now(), services.policy);
+      if (options.json) context.printJson(summary);
+      else context.print(Object.entries(summary).map(([key, value]) => `${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '-')}`).join('\n'));
+    });
+
+  program
+    .command('overdue')
+    .description('Secrets due today or earlier, most overdue first')
+    .option('--at <date>', 'as of this date instead of now (YYYY-MM-DD or ISO time)')
+    .option('--json', 'print JSON')
+    .action((options: { at?: string; json?: boolean }) => {
+      const services = context.open(options.at);
+      output(context, services, services.inventory.overdue(services.clock.now()), options.json);
+    });
+
+  program
+    .command('due')
+    .description('Secrets coming due within N days (not yet overdue), soonest first')
+    .option('--days <n>', 'window in days', wholeNumber(1), 30)
+    .option('--at <date>', 'as of this date instead of now (YYYY-MM-DD or ISO time)')
+    .option('--json', 'print JSON')
+    .action((options: { days: number; at?: string; json?: boolean }) => {
+      const services = context.open(options.at);
+      output(context, services, services.inventory.dueWithin(options.days, services.clock.now()), options.json);
+    });
+}

@@ -1,0 +1,134 @@
+import type { Policy } from '../config/policy.js';
+import { ValidationError } from '../core/errors.js';
+import { normalizeKey } from '../inventory/secret-fields.js';
+import { findMarkdownTables, type MarkdownTable } from './markdown-tables.js';
+import type { SourceRow } from './source-row.js';
+
+/**
+ * Columns of the tables teams already keep (see the playbooks' secrets index and registry),
+ * mapped onto inventory fields. Columns not listed here (e.g. "Next Rotation" when a last
+ * rotation is known) are informative and ignored.
+ */
+const COLUMN_FIELDS: Record<string, string> = {
+  secret_name: 'name',
+  name: 'name',
+  secret: 'name',
+  key: 'name',
+  type: 'type',
+  description: 'description',
+  owner: 'owner',
+  slack: 'owner',
+  backup_owner: 'backupOwner',
+  team: 'team',
+  consumers: 'consumers',
+  provider: 'provider',
+  provider_ref: 'providerRef',
+  reference: 'providerRef',
+  rotation_cadence: 'intervalDays',
+  cadence: 'intervalDays',
+  interval: 'intervalDays',
+  interval_days: 'intervalDays',
+  last_rotation: 'lastRotated',
+  last_rotated: 'lastRotated',
+  next_rotation: 'nextRotation',
+  status: 'lifecycle',
+  retrieval_instructions: 'retrievalInstructions',
+};
+
+/** Environment column headers of a registry's environment matrix. */
+const ENVIRONMENT_WORDS: Record<string, string> = {
+  prod: 'prod',
+  production: 'prod',
+  live: 'prod',
+  stage: 'staging',
+  staging: 'staging',
+  dev: 'dev',
+  development: 'dev',
+};
+
+/** Matrix cells that mean "this environment has no such secret". */
+const ABSENT = /^(?:|-|—|no|none|n\/a|optional|not used|\[?tbd\]?)$/i;
+/** Matrix cells that add nothing beyond "present". */
+const PLAIN_YES = /^(?:yes|y|✓|✅|x)$/i;
+
+function unquote(cell: string): string {
+  return cell.replace(/^`(.*)`$/, '$1').trim();
+}
+
+function columnsOf(table: MarkdownTable): (string | undefined)[] {
+  return table.header.map((column) => COLUMN_FIELDS[normalizeKey(column)]);
+}
+
+function isInventoryTable(table: MarkdownTable): boolean {
+  return columnsOf(table).includes('name');
+}
+
+function isEnvironmentMatrix(table: MarkdownTable): boolean {
+  return normalizeKey(table.header[0] ?? '') === 'secret_key' || table.header.slice(1).filter((column) => ENVIRONMENT_WORDS[normalizeKey(column)]).length >= 2;
+}
+
+/**
+ * Rows from the Markdown tables of a file. Inventory tables name full secrets
+ * (`prod/openai/api_key`); a registry names keys without an environment (`db/app-primary`),
+ * which expand over its environment matrix (or, without one, over every environment).
+ */
+export function parseMarkdownRows(text: string, policy: Policy): SourceRow[] {
+  const tables = findMarkdownTables(text);
+  if (tables.length === 0) {
+    throw new ValidationError('The Markdown file has no table.', [{ where: 'file', message: 'expected a table with a "Secret Name" or "Key" column' }]);
+  }
+  const matrix = tables.find(isEnvironmentMatrix);
+  const inventoryTables = tables.filter((table) => table !== matrix && isInventoryTable(table));
+  if (inventoryTables.length === 0) {
+    throw new ValidationError('The Markdown file has no inventory table.', [
+      { where: `line ${tables[0]?.headerLine ?? 1}`, message: 'no table has a "Secret Name" or "Key" column', line: tables[0]?.headerLine },
+    ]);
+  }
+  const rows: SourceRow[] = [];
+  for (const table of inventoryTables) {
+    const fields = columnsOf(table);
+    for (const { line, cells } of table.rows) {
+      const record: Record<string, unknown> = {};
+      fields.forEach((field, index) => {
+        const cell = unquote(cells[index] ?? '');
+        if (!field || cell === '') return;
+        if (field === 'owner') {
+          // "Owner" often holds a person's name and "Slack" their handle: keep whichever is a member id.
+          if (/^<?@?[UW][A-Z0-9]{2,}/.test(cell)) record.owner = cell;
+          else if (!/^@?\[?tbd\]?$/i.test(cell)) record.tags = { ...(record.tags as object), owner_name: cell };
+          return;
+        }
+        record[field] = cell;
+      });
+      const name = String(record.name ?? '');
+      if (name.split('/').length === 2) rows.push(...expandOverEnvironments(record, line, matrix, policy));
+      else rows.push({ line, record });
+    }
+  }
+  return rows;
+}
+
+function expandOverEnvironments(record: Record<string, unknown>, line: number, matrix: MarkdownTable | undefined, policy: Policy): SourceRow[] {
+  const key = String(record.name);
+  const matrixRow = matrix?.rows.find(({ cells }) => keyMatches(unquote(cells[0] ?? ''), key));
+  if (!matrix || !matrixRow) return policy.environments.map((environment) => ({ line, record: { ...record, name: `${environment}/${key}` } }));
+  const expanded: SourceRow[] = [];
+  matrix.header.forEach((column, index) => {
+    const environment = ENVIRONMENT_WORDS[normalizeKey(column)];
+    if (index === 0 || !environment || !policy.environments.includes(environment)) return;
+    const cell = (matrixRow.cells[index] ?? '').trim();
+    if (ABSENT.test(unquote(cell))) return;
+    // "`dev/db/app-primary` (lower privileges, sample data)": the note is what is said besides the name.
+    const said = cell.replace(/`[^`]*`/g, '').replace(/[()]/g, '').trim();
+    const note = said === '' || PLAIN_YES.test(said) ? null : said;
+    const tags = note ? { ...(record.tags as object), environment_note: note } : record.tags;
+    expanded.push({ line, record: { ...record, name: `${environment}/${key}`, ...(tags ? { tags } : {}) } });
+  });
+  return expanded;
+}
+
+/** `payments/*` in a matrix covers `payments/stripe` and `payments/paypal`. */
+function keyMatches(pattern: string, key: string): boolean {
+  if (pattern.endsWith('/*')) return key.startsWith(pattern.slice(0, -1));
+  return pattern === key;
+}

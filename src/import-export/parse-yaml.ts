@@ -1,0 +1,46 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import { canonicalRecord } from '../inventory/secret-fields.js';
+import type { ImportFormat, SourceRow } from './source-row.js';
+
+/**
+ * YAML and JSON rows (JSON is read by the YAML parser, which knows every node's line). The
+ * file is a list of secrets, or a mapping with a `secrets:` list.
+ */
+export function parseYamlRows(text: string, format: Extract<ImportFormat, 'yaml' | 'json'>): SourceRow[] {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
+  if (document.errors.length > 0) {
+    throw new ValidationError(`The file is not valid ${format.toUpperCase()}.`, document.errors.map((error) => {
+      const line = error.linePos?.[0]?.line ?? 1;
+      return { where: `line ${line}`, message: error.message.split('\n')[0] ?? error.message, line };
+    }));
+  }
+  const top: unknown = document.contents;
+  const list: unknown = isMap(top) && top.has('secrets') ? top.get('secrets', true) : top;
+  if (!isSeq(list)) {
+    const line = lineOf(document.contents);
+    throw new ValidationError('The file must be a list of secrets, or have a `secrets:` list.', [{ where: `line ${line}`, message: 'expected a list of secrets', line }]);
+  }
+  const rows: SourceRow[] = [];
+  for (const item of list.items as unknown[]) {
+    const line = lineOf(item as Node);
+    if (!isMap(item)) {
+      rows.push({ line, record: {}, problems: [{ where: `line ${line}`, message: 'each secret must be a mapping of fields (name:, owner:, …)', line }] });
+      continue;
+    }
+    const problems: ValidationIssue[] = [];
+    const raw = (item as YAMLMap).toJSON() as Record<string, unknown>;
+    const { record, unknownKeys } = canonicalRecord(raw);
+    const fieldLines: Record<string, number> = {};
+    for (const pair of (item as YAMLMap).items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      const canonical = canonicalRecord({ [key]: true }).record;
+      for (const field of Object.keys(canonical)) fieldLines[field] = lineOf(pair.key as Node);
+      if (unknownKeys.includes(key)) problems.push({ where: `line ${lineOf(pair.key as Node)}`, message: `unknown field \`${key}\``, line: lineOf(pair.key as Node) });
+    }
+    rows.push({ line, record, fieldLines, problems });
+  }
+  return rows;
+}

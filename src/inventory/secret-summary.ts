@@ -1,0 +1,64 @@
+import type { DateTime } from 'luxon';
+import type { Policy } from '../config/policy.js';
+import { daysUntil, deriveStatus } from './schedule.js';
+import type { Secret, SecretStatus } from './secret.js';
+
+/** A secret as people and scripts read it: stored fields plus what the dates say today. */
+export interface SecretSummary {
+  name: string;
+  status: SecretStatus;
+  type: string;
+  environment: string;
+  service: string;
+  owner: string | null;
+  backup_owner: string | null;
+  team: string | null;
+  consumers: string[];
+  provider: string;
+  provider_ref: string | null;
+  interval_days: number;
+  last_rotated: string | null;
+  never_rotated: boolean;
+  next_rotation: string;
+  /** Negative once overdue. */
+  days_until_due: number;
+  days_overdue: number;
+  description: string | null;
+  retrieval_instructions: string | null;
+  tags: Record<string, string>;
+  current_version_id: string | null;
+  current_fingerprint: string | null;
+}
+
+/** The first reminder offset is the "due soon" window. */
+export function dueSoonDays(policy: Policy): number {
+  return policy.reminders.offsetsDays[0] ?? 30;
+}
+
+export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy): SecretSummary {
+  const days = daysUntil(secret.nextRotation, today);
+  return {
+    name: secret.name,
+    status: deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays(policy)),
+    type: secret.type,
+    environment: secret.environment,
+    service: secret.service,
+    owner: secret.owner,
+    backup_owner: secret.backupOwner,
+    team: secret.team,
+    consumers: secret.consumers,
+    provider: secret.provider,
+    provider_ref: secret.providerRef,
+    interval_days: secret.intervalDays,
+    last_rotated: secret.lastRotated,
+    never_rotated: secret.lastRotated === null,
+    next_rotation: secret.nextRotation,
+    days_until_due: days,
+    days_overdue: Math.max(0, -days),
+    description: secret.description,
+    retrieval_instructions: secret.retrievalInstructions,
+    tags: secret.tags,
+    current_version_id: secret.currentVersionId,
+    current_fingerprint: secret.currentFingerprint,
+  };
+}

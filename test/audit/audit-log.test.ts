@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../src/audit/audit-log.js';
+import { openTempStore, type TempStore } from '../support/temp-db.js';
+
+function hasSqlite3Cli(): boolean {
+  try {
+    execFileSync('sqlite3', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('hash-chained audit log', () => {
+  let store: TempStore;
+  beforeEach(() => {
+    store = openTempStore();
+    for (const name of ['prod/a/key', 'prod/b/key', 'prod/c/key', 'prod/d/key']) {
+      store.inventoryService.create({ name }, 'U1', 'test');
+      store.clock.advance({ minutes: 1 });
+    }
+  });
+  afterEach(() => store.close());
+
+  function tamper(sql: string): void {
+    const other = new Database(store.path);
+    other.exec(sql);
+    other.close();
+  }
+
+  it('verifies an untouched chain', () => {
+    expect(verifyAuditChain(store.db)).toEqual({ events: 4, firstBreak: null });
+  });
+
+  it('names the altered row', () => {
+    tamper(`UPDATE audit_events SET actor = 'U666' WHERE seq = 2`);
+    expect(verifyAuditChain(store.db).firstBreak).toMatchObject({ seq: 2, reason: expect.stringMatching(/altered/) });
+  });
+
+  it('names the row after a removed one', () => {
+    tamper('DELETE FROM audit_events WHERE seq = 2');
+    expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(3);
+  });
+
+  it('detects reordered rows', () => {
+    tamper(`UPDATE audit_events SET seq = seq + 100 WHERE seq IN (2, 3); UPDATE audit_events SET seq = 3 WHERE seq = 102; UPDATE audit_events SET seq = 2 WHERE seq = 103;`);
+    expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(2);
+  });
+
+  it('detects removal of the newest events', () => {
+    tamper('DELETE FROM audit_events WHERE seq = 4');
+    expect(verifyAuditChain(store.db).firstBreak).toMatchObject({ seq: 4, reason: expect.stringMatching(/newest events were removed/) });
+  });
+
+  it('detects a row whose hash was recomputed by hand but whose successor still links to the old one', () => {
+    tamper(`UPDATE audit_events SET details = '{"x":1}', hash = 'f' || substr(hash, 2) WHERE seq = 1`);
+    expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(1);
+  });
+
+  it.runIf(hasSqlite3Cli())('catches an edit made with the sqlite3 command-line tool', () => {
+    execFileSync('sqlite3', [store.path, `UPDATE audit_events SET secret = 'prod/z/key' WHERE seq = 3`]);
+    expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(3);
+  });
+});
