@@ -47,15 +47,16 @@ export class ReminderLedgerRepo {
    * Live secrets whose current cycle may owe a reminder by `untilDate` (due within the widest
    * warning window, or overdue), each with its cycle's ledger rows and snoozes.
    */
+  // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
   candidates(untilDate: string): PlannerCandidate[] {
     const secrets = (
-      this.db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
+      this.db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
     ).map(secretFromRow);
     const ledger = new Map<number, LedgerEntry[]>();
     const ledgerRows = this.db
       .prepare(
         `SELECT l.* FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id AND l.cycle = s.next_rotation
-         WHERE s.next_rotation <= ? AND s.lifecycle = 'active'`,
+         WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
       )
       .all(untilDate) as LedgerRow[];
     for (const row of ledgerRows) push(ledger, row.secret_id, entryFromRow(row));
@@ -63,7 +64,7 @@ export class ReminderLedgerRepo {
     const snoozeRows = this.db
       .prepare(
         `SELECT z.* FROM reminder_snoozes z JOIN secrets s ON s.id = z.secret_id AND z.cycle = s.next_rotation
-         WHERE s.next_rotation <= ? AND s.lifecycle = 'active'`,
+         WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
       )
       .all(untilDate) as SnoozeRow[];
     for (const row of snoozeRows) push(snoozes, row.secret_id, snoozeFromRow(row));

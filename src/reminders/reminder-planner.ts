@@ -41,23 +41,68 @@ interface Stage {
  */
 export function planReminders(candidates: readonly PlannerCandidate[], now: DateTime, policy: Policy, people: PeopleDirectory): OwedReminder[] {
   const owed: OwedReminder[] = [];
+  // Many secrets share due dates and recipients' zones: compute each delivery instant once.
+  const instants = new Map<string, DateTime>();
+  const calendars = new Map<string, CycleCalendar>();
+  const memoPeople: Memo = {
+    calendar(due) {
+      let calendar = calendars.get(due);
+      if (!calendar) {
+        calendar = cycleCalendar(due, now, policy);
+        calendars.set(due, calendar);
+      }
+      return calendar;
+    },
+    zoneOf: (user) => people.zoneOf(user),
+    isGone: (user) => people.isGone(user),
+    instant(stage) {
+      const zone = people.zoneOf(stage.rung.user);
+      const cacheKey = `${stage.date}|${zone}`;
+      let instant = instants.get(cacheKey);
+      if (!instant) {
+        instant = deliveryInstant(stage.date, zone, policy);
+        instants.set(cacheKey, instant);
+      }
+      return instant;
+    },
+  };
   for (const candidate of candidates) {
-    const reminder = planOne(candidate, now, policy, people);
+    const reminder = planOne(candidate, now, policy, memoPeople);
     if (reminder) owed.push(reminder);
   }
   return owed;
 }
 
-function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, people: PeopleDirectory): OwedReminder | null {
+interface CycleCalendar {
+  /** Trigger date of each warning offset, in policy order. */
+  warningDates: string[];
+  /** Trigger date of overdue step n at index n - 1, for every step the longest ladder can take. */
+  overdueDates: string[];
+  daysUntilDue: number;
+}
+
+type Memo = PeopleDirectory & { instant(stage: Stage): DateTime; calendar(due: string): CycleCalendar };
+
+function cycleCalendar(due: string, now: DateTime, policy: Policy): CycleCalendar {
+  const dueDay = DateTime.fromISO(due, { zone: 'utc' });
+  return {
+    warningDates: policy.reminders.offsetsDays.map((offset) => dueDay.minus({ days: offset }).toISODate() as string),
+    overdueDates: policy.reminders.escalation.map((_, index) => dueDay.plus({ days: (index + 1) * policy.reminders.escalateEveryDays }).toISODate() as string),
+    daysUntilDue: daysUntil(due, now),
+  };
+}
+
+function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, people: Memo): OwedReminder | null {
   const { secret } = candidate;
   if (secret.lifecycle !== 'active') return null;
   const ladder = escalationLadder(secret, policy, (user) => people.isGone(user));
   const first = ladder[0];
   if (!first) return null;
-  const stages = timeline(secret.nextRotation, ladder, candidate.snoozes, policy);
+  const calendar = people.calendar(secret.nextRotation);
+  const stages = timeline(secret.nextRotation, calendar, ladder, candidate.snoozes, policy);
   let currentIndex = -1;
   stages.forEach((stage, index) => {
-    if (deliveryInstant(stage, policy, people) <= now) currentIndex = index;
+    if (people.instant(stage) <= now) currentIndex = index;
   });
   const current = stages[currentIndex];
   if (!current) return null;
@@ -72,19 +117,18 @@ function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, peo
     secret,
     recipient: current.rung.user,
     level: current.rung.level,
-    deliverAt: deliveryInstant(current, policy, people).toUTC().toISO() as string,
-    daysUntilDue: daysUntil(secret.nextRotation, now),
+    deliverAt: people.instant(current).toISO() as string,
+    daysUntilDue: calendar.daysUntilDue,
     earlier,
     snoozesUsed: candidate.snoozes.length,
   };
 }
 
-function timeline(due: string, ladder: readonly Rung[], snoozes: readonly Snooze[], policy: Policy): Stage[] {
-  const dueDay = DateTime.fromISO(due, { zone: 'utc' });
+function timeline(due: string, calendar: CycleCalendar, ladder: readonly Rung[], snoozes: readonly Snooze[], policy: Policy): Stage[] {
   const owner = ladder[0] as Rung;
-  const stages: Stage[] = policy.reminders.offsetsDays.map((offset) => ({
+  const stages: Stage[] = policy.reminders.offsetsDays.map((offset, index) => ({
     kind: `warning:${offset}` as const,
-    date: dueDay.minus({ days: offset }).toISODate() as string,
+    date: calendar.warningDates[index] as string,
     rung: owner,
     rankInDay: 1,
   }));
@@ -93,7 +137,7 @@ function timeline(due: string, ladder: readonly Rung[], snoozes: readonly Snooze
     const step = index + 1;
     stages.push({
       kind: `overdue:${step}`,
-      date: dueDay.plus({ days: step * policy.reminders.escalateEveryDays }).toISODate() as string,
+      date: calendar.overdueDates[index] as string,
       rung,
       rankInDay: 1,
     });
@@ -105,8 +149,8 @@ function timeline(due: string, ladder: readonly Rung[], snoozes: readonly Snooze
   return stages.sort((a, b) => a.date.localeCompare(b.date) || a.rankInDay - b.rankInDay);
 }
 
-function deliveryInstant(stage: Stage, policy: Policy, people: PeopleDirectory): DateTime {
-  const local = DateTime.fromISO(stage.date, { zone: people.zoneOf(stage.rung.user) });
-  const zoned = local.isValid ? local : DateTime.fromISO(stage.date, { zone: 'utc' });
+function deliveryInstant(date: string, zone: string, policy: Policy): DateTime {
+  const local = DateTime.fromISO(date, { zone });
+  const zoned = local.isValid ? local : DateTime.fromISO(date, { zone: 'utc' });
   return zoned.set({ hour: policy.reminders.localHour, minute: 0, second: 0, millisecond: 0 }).toUTC();
 }

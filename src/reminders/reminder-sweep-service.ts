@@ -140,16 +140,15 @@ export class ReminderSweepService {
     const failedLookups = new Set<string>();
     for (;;) {
       const cache = this.deps.directory.all();
-      const fresh = (user: string): CachedPerson | undefined => {
-        const person = cache.get(user);
-        return person && now.diff(DateTime.fromISO(person.fetchedAt), 'hours').hours < this.options.personCacheHours && DateTime.fromISO(person.fetchedAt) <= now ? person : undefined;
-      };
+      const maxAge = { hours: this.options.personCacheHours };
+      const freshSince = iso(now.minus(maxAge));
+      const fresh = new Set([...cache.values()].filter((person) => person.fetchedAt >= freshSince && person.fetchedAt <= iso(now)).map((person) => person.userId));
       const probing: PeopleDirectory = {
-        zoneOf: (user) => (fresh(user) ? (fresh(user)?.tz ?? DEFAULT_ZONE) : failedLookups.has(user) ? (cache.get(user)?.tz ?? DEFAULT_ZONE) : EARLIEST_ZONE),
+        zoneOf: (user) => (fresh.has(user) || failedLookups.has(user) ? (cache.get(user)?.tz ?? DEFAULT_ZONE) : EARLIEST_ZONE),
         isGone: (user) => cache.get(user)?.gone ?? false,
       };
       const toLookUp = [...new Set(planReminders(candidates, now, this.deps.policy, probing).map((reminder) => reminder.recipient))].filter(
-        (user) => !fresh(user) && !failedLookups.has(user),
+        (user) => !fresh.has(user) && !failedLookups.has(user),
       );
       if (toLookUp.length === 0) {
         return planReminders(candidates, now, this.deps.policy, {
