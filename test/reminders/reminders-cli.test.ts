@@ -3,7 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { runCli } from '../../src/cli/program.js';
+import { projectRoot } from '../../src/core/project-root.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { POLICY_YAML } from './support/reminder-harness.js';
@@ -90,6 +94,20 @@ describe('rotor reminders preview / run', () => {
     expect(ics.stdout).toContain('SUMMARY:Secrets rotation — prod/stripe/api_key');
     expect(await rotor('calendar', '--days', 'ten')).toMatchObject({ code: 2, stderr: expect.stringContaining('--days ten is not a number of days.') });
     expect(await rotor('calendar', '--owner', 'bob')).toMatchObject({ code: 2, stderr: expect.stringContaining('--owner bob is not a Slack user id.') });
+  });
+
+  it('two `rotor reminders run` processes started together on one database send each reminder once', async () => {
+    // The packaged binary, as in the lead's CLI test: `npm test` builds it first.
+    const binary = join(projectRoot, 'dist', 'src', 'cli.js');
+    expect(existsSync(binary)).toBe(true);
+    const run = promisify(execFile);
+    const args = [binary, '--db', dbPath, '--config', join(dir, 'policy.yml'), 'reminders', 'run', '--at', '2027-01-06T10:00:00Z'];
+    const results = await Promise.all([run(process.execPath, args, { env: { ...process.env, ...env } }), run(process.execPath, args, { env: { ...process.env, ...env } })]);
+    const sent = results.map((result) => Number(/Sent (\d+) reminder/.exec(result.stdout)?.[1]));
+    expect(sent[0]! + sent[1]!).toBe(2);
+    const keys = slack.messages.map((message) => (message.metadata as { event_payload: { keys: string } }).event_payload.keys);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(2);
   });
 
   function ledgerRows(): number {
