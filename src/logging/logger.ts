@@ -5,7 +5,8 @@ export type { Logger } from 'pino';
 /**
  * Every path a token, signing secret or secret value could travel under. Rotor never holds a
  * secret's value, but a provider response, a request header or a careless `log.info(obj)` could
- * carry one, so these keys are censored wherever they appear (top level and one level down).
+ * carry one, so these keys are censored wherever they appear (up to two levels down). `secret`
+ * is not among them: in Rotor it names a secret (`prod/postgres/password`), which logs need.
  */
 const SENSITIVE_KEYS = [
   'token',
@@ -18,7 +19,6 @@ const SENSITIVE_KEYS = [
   'Authorization',
   'cookie',
   'password',
-  'secret',
   'secretValue',
   'SecretString',
   'SecretBinary',

@@ -24,7 +24,9 @@ export type ScriptedReply =
   /** An HTTP error status; with `afterProcessing`, the call takes effect first (a message is posted) as when Slack fails late. */
   | { httpStatus: number; afterProcessing?: boolean }
   /** Answers as Slack normally would; lets a script interleave failures with normal calls. */
-  | { normal: true };
+  | { normal: true }
+  /** Answers normally, but only after `delayMs`: a slow Slack, for in-flight and shutdown tests. */
+  | { delayMs: number };
 
 /** A message the fake holds, as conversations.history returns it. */
 export interface StoredMessage {
@@ -159,6 +161,7 @@ export class FakeSlackApi {
     this.notify(call, this.callWaiters);
 
     const scripted = this.scripts.get(method)?.shift();
+    if (scripted && 'delayMs' in scripted) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
     if (scripted && 'rateLimitedForSeconds' in scripted) {
       res.writeHead(429, { 'Retry-After': String(scripted.rateLimitedForSeconds), 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
@@ -170,7 +173,7 @@ export class FakeSlackApi {
       return sendJson(res, scripted.httpStatus, { ok: false, error: 'fatal_error' });
     }
     if (scripted && 'error' in scripted) return sendJson(res, 200, { ok: false, error: scripted.error, ...scripted.extra });
-    if (scripted) return sendJson(res, 200, scripted.body);
+    if (scripted && 'body' in scripted) return sendJson(res, 200, scripted.body);
     if (!token) return sendJson(res, 200, { ok: false, error: 'not_authed' });
     return sendJson(res, 200, this.defaultReply(method, args));
   }

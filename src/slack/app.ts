@@ -1,0 +1,122 @@
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { WebClient, type RetryOptions } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { toBoltLogger } from '../logging/bolt-logger.js';
+import type { Services } from '../services.js';
+import { RotorError } from '../core/errors.js';
+import { createSlackErrorHandler, isPlatformError } from './errors.js';
+import { createInstrumentedFetch } from './instrumented-fetch.js';
+import { registerListeners } from './listeners/index.js';
+import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
+import { skipRetriesMiddleware } from './middleware/skip-retries.js';
+
+export interface SlackAppOptions {
+  botToken: string;
+  signingSecret: string;
+  /** Present: Socket Mode. Absent: HTTP mode on `port`. */
+  appToken?: string;
+  /** Web API base URL; tests point it at the fake Slack server. */
+  apiUrl?: string;
+  port: number;
+  /** Health and metrics routes, served in both modes. */
+  httpRoutes: CustomRoute[];
+  services: Services;
+  logger: Logger;
+  /** web-api retries for up to half an hour by default; tests bound it. */
+  retryConfig?: RetryOptions;
+}
+
+export interface SlackApp {
+  app: App;
+  mode: 'socket' | 'http';
+  inFlight: InFlightRequests;
+  /** Starts listening; resolves with the bound port (HTTP mode or Socket Mode's side server). */
+  start(host?: string): Promise<number>;
+  /** Stops taking requests, then waits (bounded) for handlers already running. */
+  stop(drainTimeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Builds the Bolt app with Rotor's listeners, middleware and error handler. The bot token is
+ * checked first (one auth.test), and its bot ids handed to Bolt so it makes no call of its own:
+ * a rejected token then stops start-up with one clear line instead of an unhandled rejection.
+ */
+export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
+  const logger = options.logger.child({ component: 'slack' });
+  const boltLogger = toBoltLogger(options.logger);
+  const inFlight = new InFlightRequests();
+  const mode = options.appToken ? 'socket' : 'http';
+  let server: { address(): unknown } | undefined;
+
+  const receiver: Receiver =
+    mode === 'socket'
+      ? new SocketModeReceiver({
+          appToken: options.appToken as string,
+          logger: boltLogger,
+          customRoutes: options.httpRoutes,
+          installerOptions: { port: options.port },
+        })
+      : new HTTPReceiver({
+          signingSecret: options.signingSecret,
+          endpoints: ['/slack/events'],
+          logger: boltLogger,
+          customRoutes: options.httpRoutes,
+          // Ack first, work after: the 200 leaves before listeners' slow work, as Slack's 3 s window needs.
+          processBeforeResponse: false,
+        });
+
+  const clientOptions = {
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    logger: boltLogger,
+    fetch: createInstrumentedFetch(),
+  };
+  const bot = await verifyBotToken(new WebClient(options.botToken, clientOptions));
+
+  const app = new App({
+    token: options.botToken,
+    botId: bot.botId,
+    botUserId: bot.botUserId,
+    receiver,
+    logger: boltLogger,
+    extendedErrorHandler: true,
+    clientOptions,
+  });
+
+  app.use(requestLogMiddleware(logger, inFlight));
+  app.use(skipRetriesMiddleware(logger));
+  registerListeners(app, { services: options.services, logger });
+  app.error(createSlackErrorHandler(logger));
+
+  return {
+    app,
+    mode,
+    inFlight,
+    async start(host = '0.0.0.0') {
+      if (receiver instanceof HTTPReceiver) {
+        server = await receiver.start({ port: options.port, host });
+        const address = server.address() as { port: number };
+        return address.port;
+      }
+      await (receiver as SocketModeReceiver).start();
+      return options.port;
+    },
+    async stop(drainTimeoutMs = 10_000) {
+      await receiver.stop();
+      await inFlight.drained(drainTimeoutMs);
+    },
+  };
+}
+
+/** Fails start-up with one clear line when Slack does not accept the bot token. */
+async function verifyBotToken(client: WebClient): Promise<{ botId: string; botUserId: string }> {
+  try {
+    const result = await client.auth.test();
+    if (!result.bot_id || !result.user_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
+    return { botId: result.bot_id, botUserId: result.user_id };
+  } catch (cause) {
+    if (cause instanceof RotorError) throw cause;
+    const reason = isPlatformError(cause) ? cause.data.error : (cause as Error).message;
+    throw new RotorError('config', `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`, { cause });
+  }
+}

@@ -1,0 +1,75 @@
+import { ErrorCode as WebApiErrorCode, type WebAPIPlatformError } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { AccessDeniedError } from '../access/authorize.js';
+import { describeWhoMay } from '../access/permissions.js';
+import { describeError, isRotorError } from '../core/errors.js';
+import { escapeMrkdwn } from './views/mrkdwn.js';
+import { textMessage, type SlackMessage } from './views/secret-list-message.js';
+
+/** What to tell a person when Slack refuses one of Rotor's calls, by Slack's error code. */
+const SLACK_ERROR_ADVICE: Record<string, string> = {
+  channel_not_found: 'I cannot see this channel. Invite me with `/invite @Rotor`, or run the command in a DM with me.',
+  not_in_channel: 'I am not a member of this channel. Invite me with `/invite @Rotor`, or run the command in a DM with me.',
+  is_archived: 'This channel is archived, so I cannot post in it. Run the command in another channel or in a DM with me.',
+  user_not_found: 'Slack does not know that user. Mention the person with Slack’s @-autocomplete.',
+  ratelimited: 'Slack is rate-limiting me right now. Wait a minute and try again.',
+  expired_trigger_id: 'That took too long for Slack to open the form. Run the command again.',
+  missing_scope: 'I am missing a permission in this workspace. Ask an admin to reinstall Rotor from its manifest.',
+};
+
+export function isPlatformError(error: unknown): error is WebAPIPlatformError {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === WebApiErrorCode.PlatformError;
+}
+
+/** The message a person sees for an error; never a stack trace, never an internal detail. */
+export function userMessageFor(error: unknown): SlackMessage {
+  if (error instanceof AccessDeniedError) {
+    return textMessage(`:no_entry: ${error.reason} ${describeWhoMay(error.whoMay)}`);
+  }
+  if (isRotorError(error)) return textMessage(`:warning: ${escapeMrkdwn(describeError(error))}`);
+  if (isPlatformError(error)) {
+    const code = error.data.error;
+    return textMessage(`:warning: ${SLACK_ERROR_ADVICE[code] ?? `Slack refused the request (\`${escapeMrkdwn(code)}\`). Try again; if it keeps happening, tell a Rotor admin.`}`);
+  }
+  return textMessage(':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.');
+}
+
+/** Posts an ephemeral reply to a response_url, the way Bolt's `respond` does. */
+export async function postToResponseUrl(responseUrl: string, message: SlackMessage, options: { replaceOriginal?: boolean } = {}): Promise<void> {
+  const response = await fetch(responseUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ response_type: 'ephemeral', replace_original: options.replaceOriginal ?? false, ...message }),
+  });
+  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
+}
+
+function responseUrlOf(body: unknown): string | undefined {
+  const candidate = body as { response_url?: unknown; response_urls?: { response_url?: unknown }[] } | undefined;
+  if (typeof candidate?.response_url === 'string') return candidate.response_url;
+  const first = candidate?.response_urls?.[0]?.response_url;
+  return typeof first === 'string' ? first : undefined;
+}
+
+/**
+ * The one Slack error handler. Listeners throw; this turns known errors (Rotor's own,
+ * refusals, Slack's error codes) into a message the person can act on, and logs everything
+ * else with its cause. Known errors are expected outcomes and log at info.
+ */
+export function createSlackErrorHandler(logger: Logger) {
+  return async ({ error, body }: { error: Error; body: unknown }): Promise<void> => {
+    const original = (error as { original?: unknown }).original ?? error;
+    const known = isRotorError(original) || isPlatformError(original);
+    // Known errors are expected outcomes; their messages quote what the person typed, which
+    // could be anything (even a pasted value), so only the code is logged.
+    if (known) logger.info({ code: isRotorError(original) ? original.code : (original as WebAPIPlatformError).data.error }, 'request refused or failed with a known error');
+    else logger.error({ err: original }, 'unhandled error in a Slack listener');
+    const responseUrl = responseUrlOf(body);
+    if (!responseUrl) return;
+    try {
+      await postToResponseUrl(responseUrl, userMessageFor(original));
+    } catch (replyError) {
+      logger.error({ err: replyError }, 'could not tell the user about an error');
+    }
+  };
+}

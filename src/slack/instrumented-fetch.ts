@@ -1,0 +1,27 @@
+import { slackApiErrors } from '../metrics/metrics.js';
+
+/**
+ * The fetch web-api uses, wrapped to count Slack API errors: HTTP failures, 429s and
+ * `ok:false` answers, labelled by method and error code. It reads a clone, so web-api's own
+ * handling (retries after Retry-After, platform errors) is untouched.
+ */
+export function createInstrumentedFetch(inner: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    const method = methodOf(input);
+    if (response.status === 429) {
+      slackApiErrors.inc({ method, error: 'ratelimited' });
+    } else if (response.status !== 200) {
+      slackApiErrors.inc({ method, error: `http_${response.status}` });
+    } else if (response.headers.get('content-type')?.includes('json')) {
+      const body = (await response.clone().json().catch(() => null)) as { ok?: boolean; error?: string } | null;
+      if (body && body.ok === false) slackApiErrors.inc({ method, error: body.error ?? 'unknown' });
+    }
+    return response;
+  };
+}
+
+function methodOf(input: Parameters<typeof fetch>[0]): string {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  return new URL(url).pathname.split('/').pop() ?? 'unknown';
+}

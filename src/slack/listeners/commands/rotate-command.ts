@@ -1,0 +1,27 @@
+import type { App } from '@slack/bolt';
+import { authorize } from '../../../access/authorize.js';
+import { COMMANDS } from '../../ids.js';
+import type { SlackDeps } from '../../slack-deps.js';
+import { code, escapeMrkdwn } from '../../views/mrkdwn.js';
+import { textMessage } from '../../views/secret-list-message.js';
+import { findNameProblem } from '../../../inventory/secret-name.js';
+
+/**
+ * `/rotate <name>`: checks the name and the caller's right to rotate it. The guided rotation
+ * modal is a later feature; until it lands the command says so plainly instead of pretending.
+ */
+export function registerRotateCommand(app: App, deps: SlackDeps): void {
+  app.command(COMMANDS.rotate, async ({ command, ack, respond }) => {
+    await ack();
+    const { services } = deps;
+    const name = command.text.trim();
+    const problem = name === '' ? 'Say which secret to rotate, like `/rotate prod/postgres/connection_string`.' : findNameProblem(name, services.policy.environments);
+    if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
+    const secret = services.inventoryService.require(name);
+    authorize(services.policy, services.audit, { actor: command.user_id, action: 'rotate', secret });
+    await respond({
+      response_type: 'ephemeral',
+      ...textMessage(`Guided rotation is not enabled in this Rotor build yet. You may rotate ${code(secret.name)}: follow its playbook, then record it with \`rotor\` on the command line.`),
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ValidationError } from '../../../core/errors.js';
+import type { SecretFilter } from '../../../inventory/inventory-repo.js';
+import type { Secret } from '../../../inventory/secret.js';
+import { LIMITS } from '../../views/block-kit-limits.js';
+import { mention } from '../../views/mrkdwn.js';
+import { PAGE_SIZE, type ListPage } from '../../views/secret-list-message.js';
+import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
+
+/** A paginated list request; it travels in the "Show more" button's value as compact JSON. */
+const listQuerySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('overdue'), offset: z.number().int().min(0) }),
+  z.object({ kind: z.literal('due'), days: z.number().int().min(1).max(365), offset: z.number().int().min(0) }),
+  z.object({
+    kind: z.literal('list'),
+    environment: z.string().max(64).optional(),
+    owner: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
+    service: z.string().max(64).optional(),
+    offset: z.number().int().min(0),
+  }),
+]);
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+export function encodeListQuery(query: ListQuery): string {
+  const value = JSON.stringify(query);
+  if (value.length > LIMITS.buttonValue) throw new Error('list query does not fit a button value');
+  return value;
+}
+
+export function decodeListQuery(value: string): ListQuery {
+  try {
+    return listQuerySchema.parse(JSON.parse(value));
+  } catch (cause) {
+    throw new ValidationError('That "Show more" button is from an older Rotor; run the command again.', [], { cause });
+  }
+}
+
+function titleOf(query: ListQuery): string {
+  switch (query.kind) {
+    case 'overdue':
+      return 'Overdue secrets';
+    case 'due':
+      return `Secrets due within ${query.days} days`;
+    case 'list': {
+      const parts = [query.environment, query.service].filter((part) => part !== undefined);
+      return `Secrets${parts.length > 0 ? ` in ${parts.join(' ')}` : ''}`;
+    }
+  }
+}
+
+function emptyTextOf(query: ListQuery): string {
+  switch (query.kind) {
+    case 'overdue':
+      return 'Nothing is overdue. :tada:';
+    case 'due':
+      return `Nothing is due within ${query.days} days.`;
+    case 'list':
+      return 'No secrets match. `/secrets list` with no filter shows them all.';
+  }
+}
+
+/** Reads one page (one extra row tells whether there is a next page). */
+export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
+  const { inventory, clock } = deps.services;
+  const today = clock.now();
+  const page = { limit: PAGE_SIZE + 1, offset: query.offset };
+  let rows: Secret[];
+  switch (query.kind) {
+    case 'overdue':
+      rows = inventory.overdue(today, page);
+      break;
+    case 'due':
+      rows = inventory.dueWithin(query.days, today, page);
+      break;
+    case 'list': {
+      const filter: SecretFilter = { environment: query.environment, owner: query.owner, service: query.service };
+      rows = inventory.list(filter, today, dueSoonDays(deps), page);
+      break;
+    }
+  }
+  const hasMore = rows.length > PAGE_SIZE;
+  return {
+    title: titleOf(query),
+    secrets: rows.slice(0, PAGE_SIZE),
+    offset: query.offset,
+    moreValue: hasMore ? encodeListQuery({ ...query, offset: query.offset + PAGE_SIZE }) : null,
+    emptyText: emptyTextOf(query),
+    ...(query.kind === 'list' && query.owner ? { filterText: `Owned or backed up by ${mention(query.owner)}` } : {}),
+  };
+}

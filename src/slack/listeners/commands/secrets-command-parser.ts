@@ -1,0 +1,140 @@
+import { findNameProblem } from '../../../inventory/secret-name.js';
+
+/**
+ * What `/secrets …` asked for, parsed; listeners act on this, never on raw text. Messages here
+ * are plain text that quotes what the person typed: the view layer escapes them for mrkdwn.
+ */
+export type SecretsRequest =
+  | { kind: 'overdue' }
+  | { kind: 'due'; days: number }
+  | { kind: 'list'; environment?: string; owner?: string; service?: string }
+  | { kind: 'show'; name: string }
+  | { kind: 'owner'; name: string; userId: string }
+  | { kind: 'add' }
+  | { kind: 'edit'; name: string }
+  | { kind: 'review' }
+  | { kind: 'help' };
+
+export type ParsedSecretsCommand = SecretsRequest | { kind: 'invalid'; message: string };
+
+export const SUBCOMMANDS = ['overdue', 'due', 'list', 'show', 'owner', 'add', 'edit', 'review', 'help'] as const;
+
+export const USAGE: Record<(typeof SUBCOMMANDS)[number], string> = {
+  overdue: '`/secrets overdue` — every secret past its rotation date, most overdue first',
+  due: '`/secrets due [N]d` — secrets due within N days (default 30), e.g. `/secrets due 14d`',
+  list: '`/secrets list [env] [@owner|service]` — e.g. `/secrets list prod`, `/secrets list @sam`, `/secrets list staging redis`',
+  show: '`/secrets show <name>` — everything Rotor knows about one secret',
+  owner: '`/secrets owner <name> @person` — hand a secret to a new owner',
+  add: '`/secrets add` — add a secret (opens a form)',
+  edit: '`/secrets edit <name>` — edit a secret (opens a form)',
+  review: '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue',
+  help: '`/secrets help` — this list',
+};
+
+/** Longer than any real command; Slack itself allows a few thousand characters. */
+export const MAX_COMMAND_LENGTH = 500;
+
+const code = (word: string) => '`' + word + '`';
+
+const DEFAULT_DUE_DAYS = 30;
+const MAX_DUE_DAYS = 365;
+const USER_MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
+const SERVICE = /^[a-z0-9](?:[a-z0-9_.-]{0,62}[a-z0-9])?$/;
+
+/** Why a word that looks like a mention is not a person, or null when it is not mention-like at all. */
+function notAUser(word: string): string | null {
+  if (/^<!(?:subteam\^[^>]*|here|channel|everyone)[^>]*>$/.test(word)) return `${code(word)} is a group or broadcast, not a person: mention one user, like @sam.`;
+  if (/^<#[CG][A-Z0-9]+(?:\|[^>]*)?>$/.test(word)) return `${code(word)} is a channel, not a person: mention one user, like @sam.`;
+  if (word.startsWith('@') || word.startsWith('<@')) return `${code(word)} is not a Slack user: pick the person from Slack's @-autocomplete so it becomes a mention.`;
+  return null;
+}
+
+function parseUser(word: string | undefined): { userId: string } | { problem: string } {
+  if (!word) return { problem: 'Mention the new owner, like `/secrets owner prod/stripe/api_key @sam`.' };
+  const match = USER_MENTION.exec(word);
+  if (match) return { userId: match[1] as string };
+  return { problem: notAUser(word) ?? `${code(word)} is not a Slack user: mention the person, like @sam.` };
+}
+
+function requireName(word: string | undefined, sub: string, environments: readonly string[]): { name: string } | { problem: string } {
+  if (!word) return { problem: `Say which secret: ${USAGE[sub as keyof typeof USAGE]}.` };
+  const problem = findNameProblem(word, environments);
+  return problem ? { problem } : { name: word };
+}
+
+export function helpText(): string {
+  return ['*Rotor `/secrets` commands*', ...SUBCOMMANDS.map((sub) => `• ${USAGE[sub]}`)].join('\n');
+}
+
+export function parseSecretsCommand(text: string, environments: readonly string[]): ParsedSecretsCommand {
+  if (text.length > MAX_COMMAND_LENGTH) {
+    return { kind: 'invalid', message: `That command is ${text.length} characters long; \`/secrets\` commands are short. Type \`/secrets help\` for the list.` };
+  }
+  const words = text.trim().split(/\s+/).filter((word) => word !== '');
+  const [rawSub, ...args] = words;
+  const sub = rawSub?.toLowerCase();
+  const extra = (expected: number) =>
+    args.length > expected ? { kind: 'invalid' as const, message: `Too many words after \`${sub}\`. Usage: ${USAGE[sub as keyof typeof USAGE]}.` } : null;
+
+  switch (sub) {
+    case undefined:
+    case 'help':
+      return { kind: 'help' };
+    case 'overdue':
+      return extra(0) ?? { kind: 'overdue' };
+    case 'review':
+      return extra(0) ?? { kind: 'review' };
+    case 'add':
+      return extra(0) ?? { kind: 'add' };
+    case 'due': {
+      const tooMany = extra(1);
+      if (tooMany) return tooMany;
+      if (args[0] === undefined) return { kind: 'due', days: DEFAULT_DUE_DAYS };
+      const match = /^(\d{1,4})d?$/i.exec(args[0]);
+      const days = match ? Number(match[1]) : NaN;
+      if (!match || days < 1 || days > MAX_DUE_DAYS) {
+        return { kind: 'invalid', message: `${code(args[0])} is not a number of days between 1 and ${MAX_DUE_DAYS}. Usage: ${USAGE.due}.` };
+      }
+      return { kind: 'due', days };
+    }
+    case 'list': {
+      const request: Extract<SecretsRequest, { kind: 'list' }> = { kind: 'list' };
+      for (const word of args) {
+        const mentionMatch = USER_MENTION.exec(word);
+        const lower = word.toLowerCase();
+        const once = (what: string) => ({ kind: 'invalid' as const, message: `Give at most one ${what}. Usage: ${USAGE.list}.` });
+        if (mentionMatch) {
+          if (request.owner) return once('@person');
+          request.owner = mentionMatch[1] as string;
+        } else if (notAUser(word)) return { kind: 'invalid', message: notAUser(word) as string };
+        else if (environments.includes(lower)) {
+          if (request.environment) return once('environment');
+          request.environment = lower;
+        } else if (SERVICE.test(word)) {
+          if (request.service) return once('service');
+          request.service = word;
+        } else return { kind: 'invalid', message: `${code(word)} is not an environment (${environments.join(', ')}), a @person or a service name. Usage: ${USAGE.list}.` };
+      }
+      return request;
+    }
+    case 'show':
+    case 'edit': {
+      const tooMany = extra(1);
+      if (tooMany) return tooMany;
+      const name = requireName(args[0], sub, environments);
+      if ('problem' in name) return { kind: 'invalid', message: name.problem };
+      return { kind: sub, name: name.name };
+    }
+    case 'owner': {
+      const tooMany = extra(2);
+      if (tooMany) return tooMany;
+      const name = requireName(args[0], sub, environments);
+      if ('problem' in name) return { kind: 'invalid', message: name.problem };
+      const user = parseUser(args[1]);
+      if ('problem' in user) return { kind: 'invalid', message: user.problem };
+      return { kind: 'owner', name: name.name, userId: user.userId };
+    }
+    default:
+      return { kind: 'invalid', message: `${code(rawSub ?? '')} is not a \`/secrets\` subcommand. Use one of: ${SUBCOMMANDS.join(', ')}.\n${helpText()}` };
+  }
+}

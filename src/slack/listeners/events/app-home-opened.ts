@@ -1,0 +1,14 @@
+import type { App } from '@slack/bolt';
+import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
+import { homeView } from '../../views/home-view.js';
+
+/** Publishes the Home tab each time a person opens it, so it is never stale. */
+export function registerAppHome(app: App, deps: SlackDeps): void {
+  app.event('app_home_opened', async ({ event, client }) => {
+    if (event.tab !== 'home') return;
+    const secrets = deps.services.inventory.ownedBy(event.user);
+    const rotating = secrets.filter((secret) => secret.lifecycle === 'rotating');
+    const view = homeView({ userId: event.user, secrets, rotating }, deps.services.clock.now(), dueSoonDays(deps));
+    await client.views.publish({ user_id: event.user, view });
+  });
+}

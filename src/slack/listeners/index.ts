@@ -1,0 +1,26 @@
+import type { App } from '@slack/bolt';
+import { COMMANDS, type CommandName } from '../ids.js';
+import type { SlackDeps } from '../slack-deps.js';
+import { registerListMoreAction } from './actions/list-more-action.js';
+import { registerRevokeCommand } from './commands/revoke-command.js';
+import { registerRotateCommand } from './commands/rotate-command.js';
+import { registerSecretsCommand } from './commands/secrets-command.js';
+import { registerAppHome } from './events/app-home-opened.js';
+import { registerSecretFormSubmissions } from './views/secret-form-submission.js';
+
+/** Every slash command Rotor answers, with its listener; manifest.yml must declare exactly these. */
+export const COMMAND_LISTENERS: Readonly<Record<CommandName, (app: App, deps: SlackDeps) => void>> = {
+  [COMMANDS.secrets]: registerSecretsCommand,
+  [COMMANDS.rotate]: registerRotateCommand,
+  [COMMANDS.revoke]: registerRevokeCommand,
+};
+
+/** Events Rotor subscribes to; manifest.yml's bot_events must list exactly these. */
+export const SUBSCRIBED_EVENTS = ['app_home_opened'] as const;
+
+export function registerListeners(app: App, deps: SlackDeps): void {
+  for (const register of Object.values(COMMAND_LISTENERS)) register(app, deps);
+  registerListMoreAction(app, deps);
+  registerSecretFormSubmissions(app, deps);
+  registerAppHome(app, deps);
+}

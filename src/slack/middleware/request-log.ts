@@ -1,0 +1,82 @@
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { performance } from 'node:perf_hooks';
+import { isRotorError } from '../../core/errors.js';
+import { slackRequestsHandled } from '../../metrics/metrics.js';
+
+/** What a request was, for the log: never its free text, which a person could paste a secret into. */
+export function describeRequest(body: AnyMiddlewareArgs['body']): { kind: string; name?: string; user?: string } {
+  const raw = body as Record<string, unknown>;
+  if (typeof raw.command === 'string') {
+    const sub = typeof raw.text === 'string' ? raw.text.trim().split(/\s+/)[0]?.slice(0, 20) : undefined;
+    return { kind: 'command', name: sub ? `${raw.command} ${sub}` : raw.command, user: raw.user_id as string };
+  }
+  const user = (raw.user as { id?: string } | undefined)?.id;
+  if (raw.type === 'block_actions') {
+    const actionId = (raw.actions as { action_id?: string }[] | undefined)?.[0]?.action_id;
+    return { kind: 'action', name: actionId, user };
+  }
+  if (raw.type === 'view_submission' || raw.type === 'view_closed') {
+    return { kind: raw.type, name: (raw.view as { callback_id?: string } | undefined)?.callback_id, user };
+  }
+  if (raw.type === 'event_callback') {
+    const event = raw.event as { type?: string; user?: string } | undefined;
+    return { kind: 'event', name: event?.type, user: event?.user };
+  }
+  return { kind: String(raw.type ?? 'unknown') };
+}
+
+/** Tracks requests still being handled, so shutdown can wait for them. */
+export class InFlightRequests {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+
+  enter(): void {
+    this.count += 1;
+  }
+
+  leave(): void {
+    this.count -= 1;
+    if (this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Resolves once nothing is in flight, or after `timeoutMs` (a stuck handler must not block shutdown forever). */
+  drained(timeoutMs: number): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/**
+ * Global middleware, first in the chain: one JSON log line per handled request with its latency
+ * and outcome, and the in-flight count graceful shutdown waits on.
+ */
+export function requestLogMiddleware(logger: Logger, inFlight: InFlightRequests): Middleware<AnyMiddlewareArgs> {
+  return async ({ body, next, context }) => {
+    const started = performance.now();
+    const request = describeRequest(body);
+    inFlight.enter();
+    let outcome = 'ok';
+    try {
+      await next();
+    } catch (error) {
+      outcome = isRotorError(error) ? 'rejected' : 'error';
+      throw error;
+    } finally {
+      inFlight.leave();
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      slackRequestsHandled.inc({ kind: request.kind, outcome });
+      logger.info({ ...request, retryNum: context.retryNum, outcome, latencyMs }, 'slack request handled');
+    }
+  };
+}

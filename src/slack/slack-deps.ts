@@ -1,0 +1,13 @@
+import type { Logger } from 'pino';
+import type { Services } from '../services.js';
+
+/** What every listener receives: the domain services and a logger. Listeners never open SQL themselves. */
+export interface SlackDeps {
+  services: Services;
+  logger: Logger;
+}
+
+/** The warning window that makes a secret "due soon": the earliest reminder offset. */
+export function dueSoonDays(deps: SlackDeps): number {
+  return deps.services.policy.reminders.offsetsDays[0] ?? 30;
+}

@@ -1,0 +1,100 @@
+import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { DEFAULT_INTERVALS } from '../../config/policy.js';
+import { PROVIDERS, SECRET_TYPES, type Secret } from '../../inventory/secret.js';
+import { CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
+import { truncate } from './mrkdwn.js';
+
+/** What the edit modal carries between opening and submission (Slack echoes it back). */
+export interface SecretFormMetadata {
+  name: string;
+}
+
+const option = (value: string): PlainTextOption => ({ text: { type: 'plain_text', text: value }, value });
+
+function textInput(blockId: string, label: string, options: { initial?: string | null; optional?: boolean; multiline?: boolean; placeholder?: string; hint?: string; maxLength?: number }): InputBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: options.optional ?? true,
+    label: { type: 'plain_text', text: label },
+    ...(options.hint ? { hint: { type: 'plain_text', text: options.hint } } : {}),
+    element: {
+      type: 'plain_text_input',
+      action_id: FORM_VALUE_ACTION,
+      multiline: options.multiline ?? false,
+      ...(options.maxLength ? { max_length: options.maxLength } : {}),
+      ...(options.initial ? { initial_value: truncate(options.initial, options.maxLength ?? 3000) } : {}),
+      ...(options.placeholder ? { placeholder: { type: 'plain_text', text: options.placeholder } } : {}),
+    },
+  };
+}
+
+function userInput(blockId: string, label: string, initial: string | null | undefined): InputBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: true,
+    label: { type: 'plain_text', text: label },
+    element: { type: 'users_select', action_id: FORM_VALUE_ACTION, ...(initial ? { initial_user: initial } : {}) },
+  };
+}
+
+function selectInput(blockId: string, label: string, values: readonly string[], initial: string | undefined, optional: boolean): InputBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional,
+    label: { type: 'plain_text', text: label },
+    element: { type: 'static_select', action_id: FORM_VALUE_ACTION, options: values.map(option), ...(initial ? { initial_option: option(initial) } : {}) },
+  };
+}
+
+/**
+ * The add and edit form. Stored text is shown in plain_text inputs, where Slack never
+ * parses mentions or links, so it needs no escaping. Rename is not offered: a secret's name
+ * is its identity in the audit trail.
+ */
+export function secretFormModal(existing: Secret | null): ModalView {
+  const blocks: KnownBlock[] = [];
+  if (existing) {
+    blocks.push({ type: 'section', text: { type: 'plain_text', text: `Editing ${existing.name}` } });
+  } else {
+    blocks.push(textInput(SECRET_FORM_BLOCKS.name, 'Name', { optional: false, placeholder: 'prod/postgres/connection_string', hint: '{environment}/{service}/{credential_type}, lower-case', maxLength: 200 }));
+  }
+  const intervalHint = `Leave empty for the policy default (e.g. ${DEFAULT_INTERVALS.database} days for databases).`;
+  blocks.push(
+    selectInput(SECRET_FORM_BLOCKS.type, 'Type', SECRET_TYPES, existing?.type, true),
+    textInput(SECRET_FORM_BLOCKS.description, 'Description', { initial: existing?.description, multiline: true, maxLength: 2000 }),
+    userInput(SECRET_FORM_BLOCKS.owner, 'Owner', existing?.owner),
+    userInput(SECRET_FORM_BLOCKS.backupOwner, 'Backup owner', existing?.backupOwner),
+    textInput(SECRET_FORM_BLOCKS.team, 'Team', { initial: existing?.team, maxLength: 80 }),
+    selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', PROVIDERS, existing?.provider ?? 'manual', false),
+    textInput(SECRET_FORM_BLOCKS.providerRef, 'Provider reference', { initial: existing?.providerRef, hint: 'AWS: ARN or secret name. Vault: mount/path. Empty for manual.', maxLength: 600 }),
+    textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', { initial: existing ? String(existing.intervalDays) : undefined, hint: intervalHint, maxLength: 4 }),
+    textInput(SECRET_FORM_BLOCKS.retrievalInstructions, 'Retrieval instructions', { initial: existing?.retrievalInstructions, multiline: true, maxLength: 2000, hint: 'How consumers fetch a new version. Never paste the value itself.' }),
+  );
+  const metadata: SecretFormMetadata | null = existing ? { name: existing.name } : null;
+  return {
+    type: 'modal',
+    callback_id: existing ? CALLBACK_IDS.editSecret : CALLBACK_IDS.addSecret,
+    title: { type: 'plain_text', text: existing ? 'Edit secret' : 'Add a secret' },
+    submit: { type: 'plain_text', text: 'Save' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: metadata ? JSON.stringify(metadata) : '',
+    blocks,
+  };
+}
+
+/** Validation issue `where` (field names as the inventory reports them) → the block showing that field. */
+export const FIELD_BLOCKS: Readonly<Record<string, string>> = {
+  name: SECRET_FORM_BLOCKS.name,
+  type: SECRET_FORM_BLOCKS.type,
+  description: SECRET_FORM_BLOCKS.description,
+  owner: SECRET_FORM_BLOCKS.owner,
+  backup_owner: SECRET_FORM_BLOCKS.backupOwner,
+  team: SECRET_FORM_BLOCKS.team,
+  provider: SECRET_FORM_BLOCKS.provider,
+  provider_ref: SECRET_FORM_BLOCKS.providerRef,
+  interval_days: SECRET_FORM_BLOCKS.intervalDays,
+  retrieval_instructions: SECRET_FORM_BLOCKS.retrievalInstructions,
+};

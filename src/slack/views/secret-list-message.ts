@@ -1,0 +1,56 @@
+import type { DateTime } from 'luxon';
+import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock } from '@slack/types';
+import type { Secret } from '../../inventory/secret.js';
+import { ACTION_IDS } from '../ids.js';
+import { LIMITS } from './block-kit-limits.js';
+import { truncate } from './mrkdwn.js';
+import { secretRowBlock } from './secret-row.js';
+
+/** Rows per page: header + context + one section per row + the "more" actions stay under 50 blocks. */
+export const PAGE_SIZE = 20;
+
+export interface ListPage {
+  title: string;
+  secrets: readonly Secret[];
+  /** Position of the first row in the whole list (0-based). */
+  offset: number;
+  /** Opaque state the "more" button carries back to fetch the next page; null when this is the last page. */
+  moreValue: string | null;
+  /** Said when the page is empty. */
+  emptyText: string;
+  /** mrkdwn describing the filter (may mention a user, which a plain_text header cannot). */
+  filterText?: string;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: number): SlackMessage {
+  const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: truncate(page.title, LIMITS.headerText) } };
+  if (page.secrets.length === 0) {
+    return { text: page.emptyText, blocks: [header, { type: 'section', text: { type: 'mrkdwn', text: page.emptyText } }] };
+  }
+  const first = page.offset + 1;
+  const last = page.offset + page.secrets.length;
+  const range: ContextBlock = {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `${page.filterText ? `${page.filterText} · ` : ''}${page.moreValue ? `Showing ${first}–${last}; more below.` : `Showing ${first}–${last} (all).`}` }],
+  };
+  const blocks: KnownBlock[] = [header, range, ...page.secrets.slice(0, PAGE_SIZE).map((secret) => secretRowBlock(secret, today, dueSoonDays))];
+  if (page.moreValue) {
+    const more: ActionsBlock = {
+      type: 'actions',
+      elements: [{ type: 'button', action_id: ACTION_IDS.listMore, text: { type: 'plain_text', text: `Show more` }, value: page.moreValue }],
+    };
+    blocks.push(more);
+  }
+  return { text: `${page.title}: ${page.secrets.length} shown`, blocks };
+}
+
+/** A plain reply: one mrkdwn section (cut to Slack's limit) and the same text as the fallback. */
+export function textMessage(text: string): SlackMessage {
+  const cut = truncate(text, LIMITS.sectionText);
+  return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };
+}

@@ -1,0 +1,145 @@
+import { EventEmitter } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { parsePolicy } from '../../src/config/policy.js';
+import { loadBotEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { startRotor, type RotorRuntime } from '../../src/main.js';
+import { FakeSlackApi } from '../fakes/fake-slack-api.js';
+import { appHomeOpened, buttonClick, slashCommand, viewSubmission, type PayloadContext } from './slack-payloads.js';
+import { generateSlackCredentials, postSignedToSlackApp, type SignedPostOptions, type SlackBody, type SlackHttpReply } from './slack-signing.js';
+import { openTempStore, type TempStore } from './temp-db.js';
+
+export const TEST_POLICY = `
+environments: [prod, staging, dev]
+channels:
+  incident: [C0INCIDENT]
+roles:
+  admins: [U0ADMIN]
+  security_leads: [U0SEC]
+  devops_leads: [U0OPS]
+  responders: [U0SEC, U0ONCALL]
+  team_leads: { payments: U0PAYLEAD }
+`;
+
+export interface SlackHarness {
+  fake: FakeSlackApi;
+  /** The same database file the app uses, opened separately for seeding and snapshots. */
+  store: TempStore;
+  runtime: RotorRuntime;
+  baseUrl: string;
+  eventsUrl: string;
+  signingSecret: string;
+  payloads: PayloadContext;
+  /** Every JSON log line the app wrote. */
+  logLines: Record<string, unknown>[];
+  rawLog: () => string;
+  /** Resolves with the first log line (already written or still to come) that matches. */
+  waitForLog(matches: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  post(body: SlackBody, options?: Partial<SignedPostOptions>): Promise<SlackHttpReply>;
+  command(command: string, text: string, userId: string, extra?: Partial<Parameters<typeof slashCommand>[1]>): Promise<SlackHttpReply & { responseUrl: string }>;
+  click(fields: Parameters<typeof buttonClick>[1]): Promise<SlackHttpReply & { responseUrl: string }>;
+  submit(fields: Parameters<typeof viewSubmission>[1]): Promise<SlackHttpReply>;
+  openHome(userId: string, eventId?: string, options?: Partial<SignedPostOptions>): Promise<SlackHttpReply>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real Rotor (startRotor, the same composition as `npm start`) in HTTP mode on a random
+ * 127.0.0.1 port, its Web API client pointed at a fake Slack, on a real migrated SQLite file.
+ */
+export async function startSlackHarness(options: { at?: string; policy?: string } = {}): Promise<SlackHarness> {
+  const fake = new FakeSlackApi();
+  await fake.start();
+  const policyText = options.policy ?? TEST_POLICY;
+  const store = openTempStore({ at: options.at, policy: parsePolicy(policyText) });
+  const policyPath = join(store.dir, 'policy.yml');
+  writeFileSync(policyPath, policyText);
+  const credentials = generateSlackCredentials();
+  const env = loadBotEnv({
+    SLACK_BOT_TOKEN: credentials.botToken,
+    SLACK_SIGNING_SECRET: credentials.signingSecret,
+    SLACK_API_URL: fake.apiUrl,
+    ROTOR_DB: store.path,
+    ROTOR_CONFIG: policyPath,
+    LOG_LEVEL: 'debug',
+  });
+  let log = '';
+  const written = new EventEmitter();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      log += chunk.toString('utf8');
+      written.emit('line');
+      done();
+    },
+  });
+  const parsedLines = () =>
+    log
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const runtime = await startRotor(
+    { ...env, PORT: 0 },
+    { logger: createLogger('debug', sink), clock: store.clock, host: '127.0.0.1', retryConfig: { retries: 2, factor: 1, minTimeout: 0, maxTimeout: 10 } },
+  );
+  const baseUrl = `http://127.0.0.1:${runtime.port}`;
+  const eventsUrl = `${baseUrl}/slack/events`;
+  const payloads: PayloadContext = { teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() };
+  const post = (body: SlackBody, postOptions: Partial<SignedPostOptions> = {}) =>
+    postSignedToSlackApp(eventsUrl, body, { signingSecret: credentials.signingSecret, ...postOptions });
+
+  return {
+    fake,
+    store,
+    runtime,
+    baseUrl,
+    eventsUrl,
+    signingSecret: credentials.signingSecret,
+    payloads,
+    get logLines() {
+      return parsedLines();
+    },
+    rawLog: () => log,
+    waitForLog(matches, timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = parsedLines().find(matches);
+          if (!line) return;
+          written.off('line', check);
+          clearTimeout(timer);
+          resolve(line);
+        };
+        const timer = setTimeout(() => {
+          written.off('line', check);
+          reject(new Error('Timed out waiting for a log line'));
+        }, timeoutMs);
+        written.on('line', check);
+        check();
+      });
+    },
+    post,
+    async command(command, text, userId, extra = {}) {
+      const body = slashCommand(payloads, { command, text, userId, ...extra });
+      const reply = await post({ kind: 'form', fields: body });
+      return { ...reply, responseUrl: body.response_url };
+    },
+    async click(fields) {
+      const body = buttonClick(payloads, fields);
+      const reply = await post({ kind: 'payload', payload: body });
+      return { ...reply, responseUrl: body.response_url };
+    },
+    submit: (fields) => post({ kind: 'payload', payload: viewSubmission(payloads, fields) }),
+    openHome: (userId, eventId, postOptions) => post({ kind: 'json', json: appHomeOpened(payloads, { userId, eventId }) }, postOptions),
+    async close() {
+      await runtime.stop();
+      await fake.close();
+      store.close();
+    },
+  };
+}
+
+/** The response_url's id part, to match recorded posts to the request that made them. */
+export function responseIdOf(responseUrl: string): string {
+  return responseUrl.slice(responseUrl.lastIndexOf('/') + 1);
+}
