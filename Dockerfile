@@ -2,6 +2,7 @@
 # Rotor: build with the toolchain, run on a slim image as the unprivileged `node` user.
 #   docker build -t rotor .
 #   docker run --env-file rotor.env -v rotor-data:/data -p 3000:3000 rotor
+#   docker exec <container> node bin/rotor.js overdue      (the admin CLI, same database)
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -11,11 +12,13 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci
+# Dependencies first (cached while only src/ changes); `prepare` builds, so scripts wait for the sources.
+RUN npm ci --ignore-scripts \
+  && npm rebuild better-sqlite3
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.json \
-  && npm prune --omit=dev
+RUN npm run build \
+  && npm prune --omit=dev --ignore-scripts
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -24,6 +27,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 # Rotor finds its migrations beside package.json, so both sit at /app.
 COPY package.json manifest.yml ./
+COPY bin ./bin
 COPY migrations ./migrations
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

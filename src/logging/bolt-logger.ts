@@ -1,12 +1,7 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 
-const toPino: Record<LogLevel, string> = {
-  [LogLevel.DEBUG]: 'debug',
-  [LogLevel.INFO]: 'info',
-  [LogLevel.WARN]: 'warn',
-  [LogLevel.ERROR]: 'error',
-};
+const BOLT_LEVELS: readonly string[] = Object.values(LogLevel);
 
 /**
  * Bolt and web-api log through this adapter so their lines are JSON and redacted like ours.
@@ -14,13 +9,14 @@ const toPino: Record<LogLevel, string> = {
  */
 export function toBoltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
+  const line = (messages: unknown[]) => messages.map(String).join(' ');
   return {
-    debug: (...messages: unknown[]) => child.debug(messages.map(String).join(' ')),
-    info: (...messages: unknown[]) => child.info(messages.map(String).join(' ')),
-    warn: (...messages: unknown[]) => child.warn(messages.map(String).join(' ')),
-    error: (...messages: unknown[]) => child.error(messages.map(String).join(' ')),
+    debug: (...messages: unknown[]) => child.debug(line(messages)),
+    info: (...messages: unknown[]) => child.info(line(messages)),
+    warn: (...messages: unknown[]) => child.warn(line(messages)),
+    error: (...messages: unknown[]) => child.error(line(messages)),
     setLevel: () => undefined,
-    getLevel: () => (Object.entries(toPino).find(([, name]) => name === child.level)?.[0] as LogLevel | undefined) ?? LogLevel.INFO,
+    getLevel: () => (BOLT_LEVELS.includes(child.level) ? (child.level as LogLevel) : LogLevel.ERROR),
     setName: () => undefined,
   };
 }

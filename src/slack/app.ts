@@ -1,6 +1,7 @@
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
 import type { Services } from '../services.js';
 import { RotorError } from '../core/errors.js';
@@ -30,7 +31,7 @@ export interface SlackApp {
   app: App;
   mode: 'socket' | 'http';
   inFlight: InFlightRequests;
-  /** Starts listening; resolves with the bound port (HTTP mode or Socket Mode's side server). */
+  /** Starts listening; resolves with the bound HTTP port (Slack events in HTTP mode; health and metrics in both). */
   start(host?: string): Promise<number>;
   /** Stops taking requests, then waits (bounded) for handlers already running. */
   stop(drainTimeoutMs?: number): Promise<void>;
@@ -45,16 +46,21 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const logger = options.logger.child({ component: 'slack' });
   const boltLogger = toBoltLogger(options.logger);
   const inFlight = new InFlightRequests();
+  const routeServer = new RouteServer(options.httpRoutes);
   const mode = options.appToken ? 'socket' : 'http';
   let server: { address(): unknown } | undefined;
 
+  const webApiTarget = {
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+  };
   const receiver: Receiver =
     mode === 'socket'
       ? new SocketModeReceiver({
           appToken: options.appToken as string,
           logger: boltLogger,
-          customRoutes: options.httpRoutes,
-          installerOptions: { port: options.port },
+          // The socket client asks apps.connections.open for its WebSocket URL at the same Web API.
+          installerOptions: { clientOptions: webApiTarget },
         })
       : new HTTPReceiver({
           signingSecret: options.signingSecret,
@@ -66,8 +72,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
         });
 
   const clientOptions = {
-    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
-    ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
+    ...webApiTarget,
     logger: boltLogger,
     fetch: createInstrumentedFetch(),
   };
@@ -98,12 +103,14 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
         const address = server.address() as { port: number };
         return address.port;
       }
+      const port = await routeServer.listen(options.port, host);
       await (receiver as SocketModeReceiver).start();
-      return options.port;
+      return port;
     },
     async stop(drainTimeoutMs = 10_000) {
       await receiver.stop();
       await inFlight.drained(drainTimeoutMs);
+      await routeServer.close();
     },
   };
 }

@@ -56,11 +56,14 @@ export class FakeSlackApi {
   /** Messages posted with chat.postMessage, by conversation id (a user id posts to that user's DM). */
   readonly messages: StoredMessage[] = [];
 
+  /** Set by a Socket Mode fake: what apps.connections.open answers. */
+  socketModeUrl: string | undefined;
+
   private readonly server: Server;
   private readonly scripts = new Map<string, ScriptedReply[]>();
   private readonly callWaiters: Waiter<RecordedCall>[] = [];
   private readonly responseWaiters: Waiter<RecordedResponse>[] = [];
-  private port = 0;
+  private listeningPort = 0;
   private counter = 0;
 
   constructor() {
@@ -71,7 +74,16 @@ export class FakeSlackApi {
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    this.listeningPort = (this.server.address() as AddressInfo).port;
+  }
+
+  /** The listening server, for fakes that share its port (Socket Mode upgrades). */
+  get httpServer(): Server {
+    return this.server;
+  }
+
+  get port(): number {
+    return this.listeningPort;
   }
 
   async close(): Promise<void> {
@@ -81,13 +93,13 @@ export class FakeSlackApi {
 
   /** The value for WebClient's `slackApiUrl` (and SLACK_API_URL). */
   get apiUrl(): string {
-    return `http://127.0.0.1:${this.port}/api/`;
+    return `http://127.0.0.1:${this.listeningPort}/api/`;
   }
 
   /** A fresh response_url on this server. */
   newResponseUrl(): string {
     this.counter += 1;
-    return `http://127.0.0.1:${this.port}/respond/${this.counter}`;
+    return `http://127.0.0.1:${this.listeningPort}/respond/${this.counter}`;
   }
 
   addUser(id: string, tz = 'Europe/London'): void {
@@ -181,6 +193,8 @@ export class FakeSlackApi {
   private defaultReply(method: string, args: Record<string, unknown>): Record<string, unknown> {
     const ts = `${Math.floor(Date.now() / 1000)}.${String(++this.counter).padStart(6, '0')}`;
     switch (method) {
+      case 'apps.connections.open':
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
         return { ok: true, url: 'https://rotor-test.slack.com/', team: 'Rotor test', user: 'rotor', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B' + this.botUserId.slice(4) };
       case 'chat.postMessage':

@@ -11,7 +11,10 @@ describe('Dockerfile', () => {
   it('is multi-stage on Node 22 LTS slim, with build tools only in the build stage', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22-bookworm-slim$/m);
     expect(stages.map((stage) => stage.split('\n')[0])).toEqual(['${NODE_IMAGE} AS build', '${NODE_IMAGE} AS runtime']);
-    expect(stages[0]).toContain('npm ci');
+    expect(stages[0]).toContain('npm ci --ignore-scripts');
+    expect(stages[0]).toContain('npm rebuild better-sqlite3');
+    // `prepare` builds with tsc, so the build runs only once the sources are in.
+    expect(stages[0]?.indexOf('COPY src')).toBeLessThan(stages[0]?.indexOf('npm run build') ?? -1);
     expect(stages[0]).toContain('g++');
     expect(stages[1]).not.toContain('apt-get');
     expect(stages[1]).not.toContain('npm ci');

@@ -45,6 +45,8 @@ describe('manifest.yml', () => {
 
   it('subscribes to exactly the events the code listens for', () => {
     expect([...(manifest.settings?.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...SUBSCRIBED_EVENTS].sort());
+    const listened = sourceFiles(join(projectRoot, 'src')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bapp\.event\('([a-z_]+)'/g)].map((match) => match[1]));
+    expect([...new Set(listened)].sort()).toEqual([...SUBSCRIBED_EVENTS].sort());
   });
 
   it('asks for exactly the bot scopes the code’s Web API calls and features need', () => {

@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
  */
 export function skipRetriesMiddleware(logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
-    if (args.context.retryNum === undefined) {
+    // HTTP sends no retry header on a first delivery; Socket Mode sends retry_attempt 0.
+    if ((args.context.retryNum ?? 0) === 0) {
       await args.next();
       return;
     }

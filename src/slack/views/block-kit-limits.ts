@@ -14,5 +14,4 @@ export const LIMITS = {
   id: 255,
   contextElements: 10,
   optionText: 75,
-  messageText: 40000,
 } as const;

@@ -21,7 +21,7 @@ export function registerRotateCommand(app: App, deps: SlackDeps): void {
     authorize(services.policy, services.audit, { actor: command.user_id, action: 'rotate', secret });
     await respond({
       response_type: 'ephemeral',
-      ...textMessage(`Guided rotation is not enabled in this Rotor build yet. You may rotate ${code(secret.name)}: follow its playbook, then record it with \`rotor\` on the command line.`),
+      ...textMessage(`You may rotate ${code(secret.name)}, but guided rotation is not enabled in this Rotor build yet, so Rotor cannot run or record it from Slack. Follow the secret's playbook.`),
     });
   });
 }
