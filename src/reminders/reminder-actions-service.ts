@@ -11,9 +11,25 @@ import type { ReminderNotifier } from './reminder-notifier.js';
 import { parseKey, type LedgerEntry, type ReminderKey } from './reminder.js';
 import { snoozeChoices } from './snooze-rules.js';
 
+export const MAX_NOTE_LENGTH = 500;
+
+export interface ReminderTarget {
+  key: ReminderKey;
+  entry: LedgerEntry;
+  secret: Secret;
+}
+
+export interface NotMineReport {
+  secret: string;
+  /** What the admins and security leads are told. */
+  text: string;
+  people: string[];
+}
+
 /**
  * What a person can do from a reminder DM: snooze it (bounded, audited) or say it is not
- * theirs (audited; admins and security are told who they say owns it).
+ * theirs (audited; admins and security are told who they say owns it). Permission is asked of
+ * src/access by the caller, as everywhere else.
  */
 export class ReminderActionsService {
   constructor(
@@ -22,7 +38,7 @@ export class ReminderActionsService {
 
   /** Snoozes a reminder for `days`; the follow-up DM comes that day at the delivery hour. */
   snooze(keyText: string, days: number, actor: string): { secret: string; until: string; snoozesLeft: number } {
-    const { key, entry, secret } = this.resolve(keyText, actor);
+    const { key, entry, secret } = this.target(keyText);
     const today = this.deps.clock.now().toUTC().toISODate() as string;
     return this.deps.audit.record(() => {
       const used = this.deps.ledger.snoozes(key.secretId, key.cycle).length;
@@ -42,11 +58,21 @@ export class ReminderActionsService {
     });
   }
 
-  /** Records that `actor` says the secret is not theirs and tells the admins and security leads. */
-  async notMine(keyText: string, actor: string, suggestedOwner: string | null, note: string | null): Promise<{ secret: string; notified: string[] }> {
-    const { entry, secret } = this.resolve(keyText, actor);
+  /**
+   * Records that `actor` says the secret is not theirs (validated, audited) and returns what to
+   * tell the admins and security leads; `notify` sends it. Split so a modal can be answered
+   * before the notifications go out.
+   */
+  reportNotMine(keyText: string, actor: string, suggestedOwner: string | null, note: string | null): NotMineReport {
+    const { entry, secret } = this.target(keyText);
     if (suggestedOwner !== null && !/^[UW][A-Z0-9]{2,}$/.test(suggestedOwner)) {
       throw new ValidationError('The suggested owner must be a Slack user.', [{ where: 'right_owner', message: 'pick a person, or leave it empty if you do not know' }]);
+    }
+    if (suggestedOwner === actor) {
+      throw new ValidationError('You said the secret is not yours, so the right owner must be someone else.', [{ where: 'right_owner', message: 'pick the person who owns it, or leave it empty if you do not know' }]);
+    }
+    if (note !== null && note.length > MAX_NOTE_LENGTH) {
+      throw new ValidationError(`The note is longer than ${MAX_NOTE_LENGTH} characters.`, [{ where: 'note', message: `keep it under ${MAX_NOTE_LENGTH} characters` }]);
     }
     const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter((person) => person !== actor);
     this.deps.audit.log({
@@ -57,19 +83,33 @@ export class ReminderActionsService {
     });
     const suggestion = suggestedOwner ? ` They say the owner is <@${suggestedOwner}>.` : ' They do not know who owns it.';
     const text = `<@${actor}> says *${secret.name}* is not theirs (reminded as its ${entry.level.replace('_', ' ')}).${suggestion}${note ? ` Note: “${note}”.` : ''} Set the owner with \`/secrets owner ${secret.name} @user\`.`;
+    return { secret: secret.name, text, people };
+  }
+
+  /** Tells the admins and security leads; returns who was reached. */
+  async notify(report: NotMineReport): Promise<string[]> {
     const notified: string[] = [];
-    for (const person of people) {
+    for (const person of report.people) {
       try {
-        await this.deps.notifier.announce(person, text);
+        await this.deps.notifier.announce(person, report.text);
         notified.push(person);
       } catch {
         // One unreachable admin must not hide the report from the others; the audit event has it.
       }
     }
-    return { secret: secret.name, notified };
+    return notified;
   }
 
-  private resolve(keyText: string, actor: string): { key: ReminderKey; entry: LedgerEntry; secret: Secret } {
+  async notMine(keyText: string, actor: string, suggestedOwner: string | null, note: string | null): Promise<{ secret: string; notified: string[] }> {
+    const report = this.reportNotMine(keyText, actor, suggestedOwner, note);
+    return { secret: report.secret, notified: await this.notify(report) };
+  }
+
+  /**
+   * The reminder behind a ledger key and its secret, while the reminder still stands. Who may
+   * act on it is not decided here: callers ask src/access (`snooze` / `not_mine`) first.
+   */
+  target(keyText: string): ReminderTarget {
     const key = parseKey(keyText);
     const entry = key ? this.deps.ledger.find(key) : null;
     if (!key || !entry || entry.state !== 'sent') throw new NotFoundError('This reminder is no longer known to Rotor.');
@@ -78,9 +118,6 @@ export class ReminderActionsService {
     if (!secret) throw new NotFoundError('The secret of this reminder no longer exists.');
     if (secret.nextRotation !== key.cycle || secret.lifecycle !== 'active') {
       throw new RotorError('conflict', `${secret.name} was rotated or changed since this reminder; nothing to do.`);
-    }
-    if (actor !== entry.recipient && actor !== secret.owner && actor !== secret.backupOwner) {
-      throw new RotorError('forbidden', `Only the person reminded (<@${entry.recipient}>) or ${secret.name}'s owners can act on this reminder.`);
     }
     return { key, entry, secret };
   }
