@@ -45,7 +45,7 @@ export class ReminderActionsService {
       const allowed = snoozeChoices(entry.kind, key.cycle, used, today);
       if (!allowed.includes(days)) {
         const why = used >= 2 ? 'it was already snoozed twice this cycle' : allowed.length === 0 ? 'it is due too soon' : `choose ${allowed.join(', ')} days`;
-        throw new ValidationError(`Cannot snooze ${secret.name} for ${days} day${days === 1 ? '' : 's'}: ${why}.`, [{ where: 'snooze', message: why }]);
+        throw new ValidationError(`Cannot snooze ${secret.name} for ${days} day${days === 1 ? '' : 's'}: ${why}.`, []);
       }
       const until = DateTime.fromISO(today, { zone: 'utc' }).plus({ days }).toISODate() as string;
       this.deps.db

@@ -67,6 +67,9 @@ export async function startSlackHarness(
     ROTOR_DB: store.path,
     ROTOR_CONFIG: policyPath,
     LOG_LEVEL: 'debug',
+    // Only the start-up sweep runs: a wall-clock tick (every 15 min by default) landing inside a
+    // test would send reminders the test did not ask for.
+    ROTOR_REMINDER_CRON: '0 0 29 2 *',
     ...options.env,
   });
   let log = '';
