@@ -4,9 +4,11 @@ import { registerAuditCommand } from './audit-command.js';
 import { registerCalendarCommand } from './calendar-command.js';
 import { CliContext, type CliIo } from './cli-context.js';
 import { registerDatabaseCommands } from './database-commands.js';
+import { registerDiscoverCommand } from './discover-command.js';
 import { registerImportExportCommands } from './import-export-commands.js';
 import { registerInventoryCommands } from './inventory-commands.js';
 import { registerRemindersCommand } from './reminders-command.js';
+import { registerSyncCommand } from './sync-command.js';
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('rotor')
@@ -22,6 +24,8 @@ export function buildProgram(context: CliContext): Command {
   registerAuditCommand(program, context);
   registerRemindersCommand(program, context);
   registerCalendarCommand(program, context);
+  registerSyncCommand(program, context);
+  registerDiscoverCommand(program, context);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -140,6 +140,22 @@ export class InventoryService {
     return this.require(name);
   }
 
+  /**
+   * The version a provider reports as current, read back and fingerprinted: mirrors the
+   * provider without restarting the schedule (that is `recordRotation`'s job).
+   */
+  recordVersion(name: string, version: { versionId: string; fingerprint: string }, actor: string, action = 'secret.version_recorded', details: Record<string, unknown> = {}): Secret {
+    const secret = this.require(name);
+    if (secret.currentVersionId === version.versionId && secret.currentFingerprint === version.fingerprint) return secret;
+    const now = this.clock.now().toUTC().toISO() as string;
+    this.audit.record(() => {
+      this.db.prepare('UPDATE secrets SET current_version_id = ?, current_fingerprint = ?, updated_at = ? WHERE name = ?').run(version.versionId, version.fingerprint, now, name);
+      const evidence = { ...details, versionId: version.versionId, fingerprint: version.fingerprint, previousVersionId: secret.currentVersionId };
+      return { result: undefined, events: [{ actor, action, secret: name, details: evidence }] };
+    });
+    return this.require(name);
+  }
+
   setLifecycle(name: string, lifecycle: Lifecycle, actor: string, details: Record<string, unknown> = {}): Secret {
     const secret = this.require(name);
     if (secret.lifecycle === lifecycle) return secret;

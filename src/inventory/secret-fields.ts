@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
-import type { ValidationIssue } from '../core/errors.js';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import { parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
+import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
 import type { Policy } from '../config/policy.js';
 import { findNameProblem } from './secret-name.js';
 import { inferSecretType, parseSecretType } from './secret-type.js';
@@ -145,19 +147,22 @@ const LIFECYCLE_WORDS: Record<string, Lifecycle> = {
   compromised: 'compromised',
 };
 
-const ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
-const AWS_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const VAULT_PATH = /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.@-]+)+$/;
-
-/** What is wrong with a provider reference, or null. Deep checks (does it exist?) belong to the provider. */
+/**
+ * What is wrong with a provider reference, or null. The providers' own parsers decide, so a
+ * reference the inventory accepts is one the provider can use; whether it exists is the
+ * provider's question, asked by `rotor sync` and the rotation flow.
+ */
 export function findReferenceProblem(provider: ProviderKind, reference: string | undefined): string | null {
   if (provider === 'manual') return null;
   if (!reference) return `a ${provider} secret needs provider_ref (${provider === 'aws' ? 'its ARN or name' : 'mount/path of the KV v2 secret'})`;
-  if (provider === 'aws') {
-    if (reference.startsWith('arn:')) return ARN.test(reference) ? null : `\`${reference}\` is not a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)`;
-    return AWS_NAME.test(reference) ? null : `\`${reference}\` is not a valid Secrets Manager secret name`;
+  try {
+    if (provider === 'aws') parseAwsSecretRef('this secret', reference);
+    else parseVaultSecretRef('this secret', reference);
+    return null;
+  } catch (error) {
+    if (error instanceof ValidationError) return error.issues[0]?.message ?? error.message;
+    throw error;
   }
-  return VAULT_PATH.test(reference) ? null : `\`${reference}\` is not a Vault KV v2 reference; use mount/path, like secret/payments/stripe`;
 }
 
 export interface ParsedFields {

@@ -1,5 +1,6 @@
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { WebClient, type RetryOptions } from '@slack/web-api';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
@@ -51,7 +52,6 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const inFlight = new InFlightRequests();
   const routeServer = new RouteServer(options.httpRoutes);
   const mode = options.appToken ? 'socket' : 'http';
-  let server: { address(): unknown } | undefined;
 
   const webApiTarget = {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
@@ -102,9 +102,8 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     inFlight,
     async start(host = '0.0.0.0') {
       if (receiver instanceof HTTPReceiver) {
-        server = await receiver.start({ port: options.port, host });
-        const address = server.address() as { port: number };
-        return address.port;
+        const server = await receiver.start({ port: options.port, host });
+        return (server.address() as AddressInfo).port;
       }
       const port = await routeServer.listen(options.port, host);
       await (receiver as SocketModeReceiver).start();

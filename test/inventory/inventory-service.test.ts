@@ -73,6 +73,27 @@ describe('InventoryService', () => {
     expect(snapshotTables(store)).toEqual(before);
   });
 
+  it.each([
+    ['aws', 'eu-west-1:prod/app/db'],
+    ['aws', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/db-AbCdEf'],
+    ['vault', 'secret/prod/app/db'],
+    ['vault', 'team/kv:prod/app/db#password'],
+  ])('accepts the %s reference %s in the forms the provider reads', (provider, providerRef) => {
+    expect(store.inventoryService.create({ name: 'prod/app/db', provider, providerRef }, 'U1', 'test').providerRef).toBe(providerRef);
+  });
+
+  it.each([
+    ['aws', 'arn:aws:s3:::bucket', /not a Secrets Manager secret ARN/],
+    ['vault', 'secret/data/prod/app', /API prefix `data\/`/],
+    ['vault', 'secret', /names no path/],
+  ])('refuses the malformed %s reference %s', (provider, providerRef, message) => {
+    const before = snapshotTables(store);
+    expect(() => store.inventoryService.create({ name: 'prod/app/db', provider, providerRef }, 'U1', 'test')).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ where: 'provider_ref', message: expect.stringMatching(message) })] }),
+    );
+    expect(snapshotTables(store)).toEqual(before);
+  });
+
   it('names the closest secrets when asked for an unknown one', () => {
     store.inventoryService.create({ name: 'prod/postgres/connection_string' }, 'U1', 'test');
     store.inventoryService.create({ name: 'staging/postgres/connection_string' }, 'U1', 'test');

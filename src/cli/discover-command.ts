@@ -1,0 +1,55 @@
+import { Option, type Command } from 'commander';
+import { ValidationError } from '../core/errors.js';
+import type { DiscoverReport } from '../providers/discover-service.js';
+import { createProviderServicesFromEnv } from '../providers/provider-factory.js';
+import type { CliContext } from './cli-context.js';
+
+/**
+ * `rotor discover --provider aws --tag-key rotor:owner` / `--provider vault --mount secret`:
+ * proposes inventory entries from tags or `custom_metadata`. A dry run unless `--apply`,
+ * which adds the valid proposals through the import's validation and the audit log.
+ */
+export function registerDiscoverCommand(program: Command, context: CliContext): void {
+  program
+    .command('discover')
+    .description('Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata)')
+    .addOption(new Option('--provider <provider>', 'where to look').choices(['aws', 'vault']).makeOptionMandatory())
+    .option('--tag-key <key>', 'only secrets carrying this tag / custom_metadata key, e.g. rotor:owner')
+    .option('--mount <mount>', 'Vault: the KV v2 mount to walk, e.g. secret')
+    .option('--apply', 'add the valid proposals to the inventory (default: only show them)', false)
+    .option('--json', 'print the report as JSON', false)
+    .action(async (options: { provider: 'aws' | 'vault'; tagKey?: string; mount?: string; apply: boolean; json: boolean }) => {
+      if (options.provider === 'vault' && !options.mount) {
+        throw new ValidationError('Discovery in Vault needs the mount to walk: add --mount secret (or your KV v2 mount).', [{ where: '--mount', message: 'required with --provider vault' }]);
+      }
+      const providers = createProviderServicesFromEnv(context.open(), context.env);
+      try {
+        const report = await providers.discover.run({ ...options, actor: context.actor });
+        if (options.json) context.printJson(report);
+        else context.print(renderDiscoverReport(report).join('\n'));
+      } finally {
+        providers.close();
+      }
+    });
+}
+
+export function renderDiscoverReport(report: DiscoverReport): string[] {
+  const lines: string[] = [];
+  if (report.proposals.length === 0) lines.push('No new secrets to propose.');
+  else {
+    lines.push(report.applied ? `Added ${report.proposals.length} secret(s) to the inventory:` : `Proposed ${report.proposals.length} new secret(s) (dry run; add them with --apply):`);
+    for (const proposal of report.proposals) {
+      const secret = proposal.after;
+      lines.push(`  + ${secret.name}  type=${secret.type} owner=${secret.owner ?? '-'} every ${secret.intervalDays} days  ${secret.providerRef ?? ''}`);
+    }
+  }
+  if (report.rejected.length > 0) {
+    lines.push(`Cannot propose ${report.rejected.length} secret(s) as tagged:`);
+    for (const rejected of report.rejected) {
+      lines.push(`  ! ${rejected.providerRef}`);
+      for (const issue of rejected.issues) lines.push(`      ${issue.where}: ${issue.message}`);
+    }
+  }
+  if (report.known.length > 0) lines.push(`Already in the inventory: ${report.known.map((known) => known.name).join(', ')}.`);
+  return lines;
+}

@@ -1,0 +1,48 @@
+import { Option, type Command } from 'commander';
+import { RotorError } from '../core/errors.js';
+import type { SyncFinding, SyncReport } from '../providers/sync-service.js';
+import { createProviderServicesFromEnv } from '../providers/provider-factory.js';
+import type { CliContext } from './cli-context.js';
+
+/**
+ * `rotor sync [--provider aws|vault] [--dry-run] [--json]`: records rotations done outside
+ * Rotor and reports references that no longer resolve and drift. Exits non-zero when a
+ * secret could not be checked or no longer resolves, so cron and CI notice.
+ */
+export function registerSyncCommand(program: Command, context: CliContext): void {
+  program
+    .command('sync')
+    .description('Pick up rotations done outside Rotor and report broken references and drift')
+    .addOption(new Option('--provider <provider>', 'only secrets of this provider').choices(['aws', 'vault']))
+    .option('--dry-run', 'show what would be recorded without writing anything', false)
+    .option('--json', 'print the report as JSON', false)
+    .action(async (options: { provider?: 'aws' | 'vault'; dryRun: boolean; json: boolean }) => {
+      const providers = createProviderServicesFromEnv(context.open(), context.env);
+      try {
+        const report = await providers.sync.run({ provider: options.provider, dryRun: options.dryRun, actor: context.actor });
+        if (options.json) context.printJson(report);
+        else context.print(renderSyncReport(report).join('\n'));
+        const broken = report.unresolved.length + report.failures.length;
+        if (broken > 0) throw new RotorError('provider', `${broken} secret${broken === 1 ? '' : 's'} could not be synced; see the report above.`);
+      } finally {
+        providers.close();
+      }
+    });
+}
+
+export function renderSyncReport(report: SyncReport): string[] {
+  const verb = report.dryRun ? 'would record' : 'recorded';
+  const lines = [`Checked ${report.checked} provider-backed secret${report.checked === 1 ? '' : 's'}${report.dryRun ? ' (dry run: nothing written)' : ''}.`];
+  const section = (title: string, findings: SyncFinding[]) => {
+    if (findings.length === 0) return;
+    lines.push(`${title}:`);
+    for (const finding of findings) lines.push(`  ${finding.secret}: ${finding.message}`);
+  };
+  section(`Rotations outside Rotor (${verb})`, report.rotations);
+  section(`Current versions (${verb})`, report.baselines);
+  section('References that no longer resolve', report.unresolved);
+  section('Drift', report.drift);
+  section('Not checked this time', report.failures);
+  if (lines.length === 1) lines.push('Everything matches.');
+  return lines;
+}

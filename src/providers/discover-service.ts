@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import { importRows, type ImportReport } from '../import-export/import-service.js';
+import type { SourceRow } from '../import-export/source-row.js';
+import type { PlannedChange } from '../inventory/inventory-service.js';
+import { canonicalRecord, normalizeKey } from '../inventory/secret-fields.js';
+import type { Services } from '../services.js';
+import type { ProviderRegistry } from './provider-registry.js';
+import type { DiscoveredSecret } from './secret-provider.js';
+import type { StoreKind } from './sync-service.js';
+
+/** Tag keys (AWS tags, Vault `custom_metadata`) may carry this prefix: `rotor:owner`, `rotor:type`, … */
+export const TAG_PREFIX = 'rotor:';
+
+export interface DiscoverOptions {
+  provider: StoreKind;
+  tagKey?: string;
+  mount?: string;
+  /** Write the valid proposals; without it discovery only proposes. */
+  apply?: boolean;
+  actor: string;
+}
+
+export interface DiscoverReport {
+  applied: boolean;
+  /** New inventory entries, valid and ready to add. */
+  proposals: PlannedChange[];
+  /** Secrets found that cannot become entries as tagged, each with what to fix. */
+  rejected: { providerRef: string; issues: ValidationIssue[] }[];
+  /** Secrets found that the inventory already tracks. */
+  known: { providerRef: string; name: string }[];
+}
+
+export interface DiscoverDeps {
+  services: Services;
+  registry: ProviderRegistry;
+  logger?: Logger;
+}
+
+/**
+ * Proposes inventory entries for secrets found in a provider, from their tags or
+ * `custom_metadata`: `rotor:name` (else the store's own name), `rotor:owner`, `rotor:type`,
+ * `rotor:interval_days`, … — any inventory field, with or without the prefix. The rows go
+ * through the import's validation (`importRows`, valid rows only); nothing is written
+ * without `apply`.
+ */
+export class ProviderDiscoverService {
+  constructor(private readonly deps: DiscoverDeps) {}
+
+  async run(options: DiscoverOptions): Promise<DiscoverReport> {
+    const { services } = this.deps;
+    const provider = this.deps.registry.providerFor(options.provider, `discovery in ${options.provider}`);
+    const found = await provider.listForDiscovery({ tagKey: options.tagKey, mount: options.mount });
+    const tracked = new Map(
+      services.inventory
+        .list({ includeRetired: true }, services.clock.now(), 0)
+        .filter((secret) => secret.provider === options.provider && secret.providerRef)
+        .map((secret) => [secret.providerRef as string, secret.name]),
+    );
+    const report: DiscoverReport = { applied: false, proposals: [], rejected: [], known: [] };
+    const rows: SourceRow[] = [];
+    const refByLine = new Map<number, string>();
+    for (const secret of found) {
+      const row = this.rowFor(secret, options.provider);
+      const knownAs = tracked.get(secret.providerRef) ?? tracked.get(secret.storeName) ?? (services.inventory.get(String(row.name)) ? String(row.name) : undefined);
+      if (knownAs) {
+        report.known.push({ providerRef: secret.providerRef, name: knownAs });
+        continue;
+      }
+      const line = rows.length + 1;
+      refByLine.set(line, secret.providerRef);
+      rows.push({ line, record: canonicalRecord(row).record });
+    }
+    let imported: ImportReport | null = null;
+    let issues: ValidationIssue[] = [];
+    try {
+      imported = importRows(rows, services, { partial: true, dryRun: !options.apply, actor: options.actor, source: `discover:${options.provider}` });
+      issues = imported.rejected;
+    } catch (error) {
+      // Every row invalid: nothing to write, but each problem still goes in the report.
+      if (!(error instanceof ValidationError)) throw error;
+      issues = [...error.issues];
+    }
+    for (const [line, providerRef] of refByLine) {
+      const own = issues.filter((issue) => issue.line === line).map((issue) => ({ where: issue.where.replace(/^line \d+, /, ''), message: issue.message }));
+      if (own.length > 0) report.rejected.push({ providerRef, issues: withTagHints(own) });
+    }
+    report.proposals = imported?.changes.filter((change) => change.kind === 'add') ?? [];
+    report.applied = (imported?.written ?? false) && report.proposals.length > 0;
+    this.deps.logger?.info({ provider: options.provider, found: found.length, proposals: report.proposals.length, rejected: report.rejected.length, applied: report.applied }, 'provider discovery finished');
+    return report;
+  }
+
+  /** One import row from a discovered secret: its tags mapped onto inventory fields. */
+  private rowFor(secret: DiscoveredSecret, provider: StoreKind): Record<string, unknown> {
+    const row: Record<string, unknown> = { name: secret.storeName };
+    for (const [key, value] of Object.entries(secret.tags)) {
+      const field = normalizeKey(key.startsWith(TAG_PREFIX) ? key.slice(TAG_PREFIX.length) : key);
+      if (field !== 'provider' && field !== 'provider_ref' && field !== 'tags') row[field] = value;
+    }
+    return { ...row, provider, provider_ref: secret.providerRef };
+  }
+}
+
+function withTagHints(issues: ValidationIssue[]): ValidationIssue[] {
+  return issues.map((issue) => (issue.where === 'name' ? { ...issue, message: `${issue.message} (or tag the secret with ${TAG_PREFIX}name)` } : issue));
+}

@@ -1,0 +1,122 @@
+import type { ProviderKind } from '../inventory/secret.js';
+
+/**
+ * The port every secret store sits behind. Implementations never return, log or keep a
+ * secret's value: a value exists only inside one call, long enough to be written or hashed.
+ */
+export interface SecretProvider {
+  readonly kind: ProviderKind;
+
+  /** Checks the reference's syntax, then that the secret exists and can be read. */
+  validateReference(target: ProviderTarget): Promise<void>;
+
+  describe(target: ProviderTarget): Promise<SecretDescription>;
+
+  /**
+   * Creates a new version that is not yet current (AWS: `AWSPENDING`). A store that makes a
+   * written version current at once (Vault KV v2) reports `promotedOnCreate`.
+   */
+  createVersion(target: ProviderTarget, request: CreateVersionRequest): Promise<CreatedVersion>;
+
+  /** Makes `newVersionId` current, refusing when `expectedCurrentVersionId` is no longer current. */
+  promote(target: ProviderTarget, request: PromoteRequest): Promise<void>;
+
+  /** Reads the current version back and returns its id and SHA-256 fingerprint. */
+  readCurrent(target: ProviderTarget): Promise<VersionFingerprint>;
+
+  /** Takes a superseded version out of service (AWS: removes `AWSPREVIOUS`; Vault: soft delete). */
+  deprecateVersion(target: ProviderTarget, versionId: string): Promise<void>;
+
+  /** Disables a compromised version (for `/revoke`); `destroy` is irreversible and Vault-only. */
+  disableVersion(target: ProviderTarget, request: DisableVersionRequest): Promise<DisabledVersion>;
+
+  /** Secrets in the store that match the filter, with their tags or `custom_metadata`. */
+  listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]>;
+}
+
+/** Which secret a call is about: the inventory name (for messages) and its provider reference. */
+export interface ProviderTarget {
+  secretName: string;
+  providerRef: string;
+}
+
+export interface VersionSummary {
+  versionId: string;
+  /** ISO instant, when the store reports it. */
+  createdAt: string | null;
+  /** AWS staging labels; Vault: `current`, `deleted` or `destroyed`. */
+  labels: string[];
+}
+
+export interface SecretDescription {
+  current: VersionSummary | null;
+  /** Versions other than the current one, newest first. */
+  others: VersionSummary[];
+  /** ISO instant of the store's last rotation, when it tracks one (AWS `LastRotatedDate`). */
+  lastRotatedAt: string | null;
+  /** ISO instant of the last change to the secret (AWS `LastChangedDate`; Vault `updated_time`). */
+  lastChangedAt: string | null;
+  /** AWS tags or Vault `custom_metadata`. */
+  tags: Record<string, string>;
+  /** AWS only: a rotation function is configured, so new versions come from `RotateSecret`. */
+  rotationConfigured: boolean;
+}
+
+export interface CreateVersionRequest {
+  /**
+   * The version Rotor believes is current; the call is refused when another version is
+   * current by now (someone rotated meanwhile).
+   */
+  expectedCurrentVersionId: string | null;
+}
+
+export interface CreatedVersion {
+  versionId: string;
+  /** Null when the store's own rotation function generated the value (AWS `RotateSecret`). */
+  fingerprint: string | null;
+  promotedOnCreate: boolean;
+}
+
+export interface PromoteRequest {
+  newVersionId: string;
+  expectedCurrentVersionId: string | null;
+}
+
+export interface VersionFingerprint {
+  versionId: string;
+  /** SHA-256 hex of the value, computed in memory; the value itself is dropped. */
+  fingerprint: string;
+}
+
+export interface DisableVersionRequest {
+  versionId: string;
+  /**
+   * AWS: when the compromised version is current, `AWSCURRENT` moves to this version first;
+   * without it the call is refused rather than leaving the secret with no current value.
+   */
+  replacementVersionId?: string | null;
+  /** Vault only: destroy the version's data instead of a soft delete. */
+  destroy?: boolean;
+}
+
+export interface DisabledVersion {
+  versionId: string;
+  action: 'labels_removed' | 'soft_deleted' | 'destroyed';
+}
+
+export interface DiscoveryFilter {
+  /** AWS: only secrets carrying this tag key. Vault: only secrets with this `custom_metadata` key. */
+  tagKey?: string;
+  /** Vault: the KV v2 mount to walk. */
+  mount?: string;
+}
+
+export interface DiscoveredSecret {
+  /** The reference to store in the inventory. */
+  providerRef: string;
+  /** The store's own name for the secret (AWS name; Vault path inside the mount). */
+  storeName: string;
+  tags: Record<string, string>;
+  lastRotatedAt: string | null;
+  lastChangedAt: string | null;
+}

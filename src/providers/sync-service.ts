@@ -1,0 +1,132 @@
+import { DateTime } from 'luxon';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import { describeError, RotorError } from '../core/errors.js';
+import type { InventoryRepo } from '../inventory/inventory-repo.js';
+import type { InventoryService } from '../inventory/inventory-service.js';
+import type { ProviderKind, Secret } from '../inventory/secret.js';
+import type { ProviderRegistry } from './provider-registry.js';
+import type { SecretDescription } from './secret-provider.js';
+
+export type StoreKind = Exclude<ProviderKind, 'manual'>;
+
+export interface SyncOptions {
+  provider?: StoreKind;
+  /** Report what would be recorded without writing anything. */
+  dryRun?: boolean;
+  actor: string;
+}
+
+export interface SyncFinding {
+  secret: string;
+  message: string;
+}
+
+export interface SyncReport {
+  dryRun: boolean;
+  checked: number;
+  /** Rotations done outside Rotor, recorded (or, on a dry run, to be recorded). */
+  rotations: SyncFinding[];
+  /** First sight of the provider's version for a secret Rotor had no version id for. */
+  baselines: SyncFinding[];
+  /** References that no longer resolve. */
+  unresolved: SyncFinding[];
+  /** Differences Rotor reports but does not settle on its own. */
+  drift: SyncFinding[];
+  /** Secrets that could not be checked this time (access, outage); the next run retries them. */
+  failures: SyncFinding[];
+}
+
+export interface SyncDeps {
+  inventory: InventoryRepo;
+  inventoryService: InventoryService;
+  registry: ProviderRegistry;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/**
+ * Keeps the inventory true to the providers: for every provider-backed secret, a current
+ * version newer than Rotor's last rotation is recorded as a rotation done outside Rotor;
+ * missing references and disagreements are reported. One secret's failure never stops the
+ * others, and a secret is only written once everything about it was read successfully.
+ */
+export class ProviderSyncService {
+  constructor(private readonly deps: SyncDeps) {}
+
+  async run(options: SyncOptions): Promise<SyncReport> {
+    const report: SyncReport = { dryRun: options.dryRun ?? false, checked: 0, rotations: [], baselines: [], unresolved: [], drift: [], failures: [] };
+    const secrets = this.deps.inventory
+      .list({}, this.deps.clock.now(), 0)
+      .filter((secret) => secret.provider !== 'manual' && (!options.provider || secret.provider === options.provider));
+    for (const secret of secrets) {
+      report.checked += 1;
+      try {
+        await this.syncOne(secret, options, report);
+      } catch (error) {
+        const finding = { secret: secret.name, message: describeError(error) };
+        if (error instanceof RotorError && error.code === 'not_found') report.unresolved.push(finding);
+        else report.failures.push(finding);
+      }
+    }
+    this.deps.logger?.info(
+      { dryRun: report.dryRun, checked: report.checked, rotations: report.rotations.length, unresolved: report.unresolved.length, drift: report.drift.length, failures: report.failures.length },
+      'provider sync finished',
+    );
+    return report;
+  }
+
+  private async syncOne(secret: Secret, options: SyncOptions, report: SyncReport): Promise<void> {
+    const { provider, target } = this.deps.registry.resolve(secret);
+    const description = await provider.describe(target);
+    const current = description.current;
+    if (!current) {
+      report.drift.push({ secret: secret.name, message: 'the provider reports no current version' });
+      return;
+    }
+    this.reportTagDrift(secret, description, report);
+    if (current.versionId === secret.currentVersionId) return;
+
+    const changedAt = latest(current.createdAt, description.lastRotatedAt);
+    const lastRotated = secret.lastRotated ? DateTime.fromISO(secret.lastRotated, { zone: 'utc' }) : null;
+    const newer = changedAt !== null && (lastRotated === null || changedAt > lastRotated);
+    if (secret.lifecycle === 'rotating' || secret.lifecycle === 'compromised') {
+      report.drift.push({ secret: secret.name, message: `is ${secret.lifecycle} in Rotor, while the provider's current version is now ${current.versionId}; finish that flow in Rotor` });
+      return;
+    }
+    if (!newer && secret.currentVersionId !== null) {
+      report.drift.push({ secret: secret.name, message: `the provider's current version ${current.versionId} is not newer than Rotor's last rotation (${secret.lastRotated}) but differs from the recorded ${secret.currentVersionId}: rolled back?` });
+      return;
+    }
+    const read = await provider.readCurrent(target);
+    if (!newer) {
+      report.baselines.push({ secret: secret.name, message: `records the provider's current version ${read.versionId}` });
+      if (!options.dryRun) this.deps.inventoryService.recordVersion(secret.name, read, options.actor, 'secret.version_synced', { provider: provider.kind, source: 'sync' });
+      return;
+    }
+    const rotatedAt = (changedAt as DateTime).toUTC().toISO() as string;
+    report.rotations.push({ secret: secret.name, message: `rotated outside Rotor at ${rotatedAt}: version ${read.versionId}` });
+    if (options.dryRun) return;
+    this.deps.inventoryService.recordRotation(
+      secret.name,
+      { rotatedAt, versionId: read.versionId, fingerprint: read.fingerprint },
+      options.actor,
+      'secret.rotated_outside_rotor',
+      { provider: provider.kind, source: 'sync', previousVersionId: secret.currentVersionId },
+    );
+  }
+
+  /** An owner tag that names someone else than the inventory's owner. */
+  private reportTagDrift(secret: Secret, description: SecretDescription, report: SyncReport): void {
+    const tagged = description.tags['rotor:owner'] ?? description.tags.owner;
+    if (tagged && secret.owner && tagged !== secret.owner) {
+      report.drift.push({ secret: secret.name, message: `the provider's owner tag says ${tagged}, the inventory says ${secret.owner}` });
+    }
+  }
+}
+
+function latest(...instants: (string | null)[]): DateTime | null {
+  const parsed = instants.filter((value): value is string => value !== null).map((value) => DateTime.fromISO(value, { zone: 'utc' }));
+  if (parsed.length === 0) return null;
+  return parsed.reduce((a, b) => (b > a ? b : a));
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
+import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
+import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
+import { shouldRunMotoSuite, startMoto, useMotoEnvironment, type MotoServer } from '../support/moto.js';
+import { providerHarness, type ProviderHarness } from '../support/provider-harness.js';
+import { openTempStore, type TempStore } from '../support/temp-db.js';
+
+const FAST: RetryPolicy = { attempts: 2, timeoutMs: 1_000, baseDelayMs: 1, maxDelayMs: 5 };
+const OWNER = 'U0123ABCD';
+
+function canary(): string {
+  return `CANARY${randomBytes(8).toString('hex')}`;
+}
+
+/** Everything Rotor wrote: the database file and its WAL, every log line, every CLI output. */
+function expectNowhere(markers: string[], store: TempStore, harness: ProviderHarness, outputs: string[]): void {
+  store.db.pragma('wal_checkpoint(TRUNCATE)');
+  const files = [store.path, `${store.path}-wal`, `${store.path}-shm`].filter(existsSync).map((path) => readFileSync(path));
+  // Controls: the search does see what Rotor does store and log (the verified fingerprint).
+  const verified = store.db.prepare("SELECT details FROM audit_events WHERE action = 'provider.version_verified'").pluck().get() as string;
+  const fingerprint = (JSON.parse(verified) as { fingerprint: string }).fingerprint;
+  expect(files.some((bytes) => bytes.includes(fingerprint))).toBe(true);
+  expect(harness.logLines.some((line) => line.includes(fingerprint))).toBe(true);
+  for (const marker of markers) {
+    for (const bytes of files) expect(bytes.includes(marker)).toBe(false);
+    for (const line of harness.logLines) expect(line).not.toContain(marker);
+    for (const output of outputs) expect(output).not.toContain(marker);
+  }
+}
+
+async function runRotation(harness: ProviderHarness, store: TempStore, name: string, previousVersionId: string): Promise<string[]> {
+  const steps = harness.providers.operations;
+  const outputs: string[] = [];
+  await steps.validate(name);
+  const created = await steps.createVersion(name, 'U0SEC');
+  outputs.push(JSON.stringify(created));
+  await steps.promote(name, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, 'U0SEC');
+  const promotedAt = store.clock.now().toISO() as string;
+  outputs.push(JSON.stringify(await steps.verify(name, { versionId: created.versionId, fingerprint: created.fingerprint }, 'U0SEC')));
+  // A failed verification's message must not carry the value either.
+  await steps.verify(name, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, 'U0SEC').catch((error: Error) => outputs.push(error.message));
+  store.clock.advance({ hours: 49 });
+  await steps.deprecatePrevious(name, { previousVersionId, promotedAt }, 'U0SEC');
+  return outputs;
+}
+
+describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS value leaks nowhere', () => {
+  let moto: MotoServer;
+  let sdk: SecretsManagerClient;
+  let store: TempStore;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    useMotoEnvironment(moto.endpoint);
+    sdk = new SecretsManagerClient({});
+  });
+  afterAll(async () => {
+    sdk?.destroy();
+    await moto?.stop();
+  });
+  beforeEach(() => {
+    store = openTempStore({ at: '2026-01-10T09:00:00Z' });
+  });
+  afterEach(() => store.close());
+
+  it('rotation, sync and discover never put the value in the database, the logs or the CLI output', async () => {
+    const marker = canary();
+    const outOfBandMarker = canary();
+    const aws = new AwsSecretsManagerProvider({ retry: FAST, generateValue: async (generate) => `${marker}${await generate()}` });
+    const initial = await sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: canary(), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }));
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, 'U0ADMIN', 'test');
+    const harness = providerHarness(store, { aws });
+
+    const outputs = await runRotation(harness, store, 'prod/app/db', initial.VersionId as string);
+    const current = await sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }));
+    expect(current.SecretString?.startsWith(marker)).toBe(true);
+
+    await sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBandMarker }));
+    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--json'], ['show', 'prod/app/db', '--json']]) {
+      const result = await harness.cli(...args);
+      outputs.push(result.stdout, result.stderr);
+    }
+    const outOfBand = await sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }));
+    expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe(outOfBand.VersionId);
+    expectNowhere([marker, outOfBandMarker], store, harness, outputs);
+    aws.destroy();
+  });
+});
+
+describe('canary: a generated Vault value leaks nowhere', () => {
+  const token = `test-${randomBytes(8).toString('hex')}`;
+  const fake = new FakeVaultServer({ token, mounts: { secret: 2 } });
+  let store: TempStore;
+
+  beforeAll(async () => {
+    await fake.start();
+  });
+  afterAll(async () => fake.stop());
+  beforeEach(() => {
+    fake.reset();
+    store = openTempStore({ at: '2026-01-10T09:00:00Z' });
+  });
+  afterEach(() => store.close());
+
+  it('rotation, sync and discover never put the value in the database, the logs or the CLI output', async () => {
+    const marker = canary();
+    const outOfBandMarker = canary();
+    const vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST, generateValue: () => `${marker}${randomBytes(16).toString('hex')}` });
+    fake.putSecret('secret', 'prod/app/db', { value: canary() }, { owner: OWNER });
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U0ADMIN', 'test');
+    const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
+
+    const outputs = await runRotation(harness, store, 'prod/app/db', '1');
+    expect(String(fake.version('secret', 'prod/app/db', 2)?.data?.value).startsWith(marker)).toBe(true);
+
+    fake.putSecret('secret', 'prod/app/db', { value: outOfBandMarker });
+    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'vault', '--mount', 'secret', '--json'], ['show', 'prod/app/db', '--json']]) {
+      const result = await harness.cli(...args);
+      outputs.push(result.stdout, result.stderr);
+    }
+    expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe('3');
+    expectNowhere([marker, outOfBandMarker], store, harness, outputs);
+  });
+});
