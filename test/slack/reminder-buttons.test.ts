@@ -205,3 +205,52 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     expect(harness.fake.callsTo('chat.postMessage')).toHaveLength(1);
   });
 });
+
+describe('a digest DM: each item menu snoozes or opens Not mine', () => {
+  let harness: SlackHarness;
+  beforeEach(async () => {
+    harness = await startSlackHarness({
+      at: NOW,
+      beforeStart: ({ fake, store }) => {
+        fake.addUser('U0OWNER', 'UTC');
+        const yaml = ['a', 'b', 'c'].map((name) => `- name: prod/${name}/api_key\n  owner: U0OWNER\n  last_rotated: 2026-11-02\n  interval_days: 90\n`).join('');
+        expect(importRows(parseRows('yaml', yaml, store), store, { actor: 'U0ADMIN', source: 'inventory.yml' }).written).toBe(true);
+      },
+    });
+  });
+  afterEach(async () => harness.close());
+
+  function choose(value: string, userId = 'U0OWNER') {
+    const payload = buttonClick(harness.payloads, { actionId: REMINDER_ACTION_IDS.digestItemMenu, value: '', userId, channelId: 'D0OWNER' });
+    const action = { type: 'overflow', action_id: REMINDER_ACTION_IDS.digestItemMenu, block_id: 'b1', selected_option: { text: { type: 'plain_text', text: 'choice' }, value }, action_ts: '1798797600.000200' };
+    return { ...payload, actions: [action] };
+  }
+
+  it('snoozes the chosen item with an ephemeral answer, opens the modal for Not mine, refuses a forged choice', async () => {
+    const [digest] = harness.fake.callsTo('chat.postMessage');
+    const keys = reminderKey(digest as RecordedCall).split(' ');
+    expect(keys).toHaveLength(3);
+    const menuValues = ((digest?.args.blocks as { accessory?: { options: { value: string }[] } }[]).flatMap((block) => block.accessory?.options ?? [])).map((option) => option.value);
+    expect(menuValues).toContain(`snooze:7|${keys[0]}`);
+    expect(menuValues).toContain(`not_mine|${keys[0]}`);
+
+    const snooze = choose(`snooze:7|${keys[0]}`);
+    await harness.post({ kind: 'payload', payload: snooze });
+    const reply = (await harness.fake.waitForResponse((response) => response.id === responseIdOf(snooze.response_url))).body;
+    expect(reply).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(String(reply.text)).toMatch(/^`prod\/[abc]\/api_key`: :zzz: Snoozed by <@U0OWNER> until 2027-01-08/);
+    expect(harness.store.db.prepare('SELECT COUNT(*) FROM reminder_snoozes').pluck().get()).toBe(1);
+
+    await harness.post({ kind: 'payload', payload: choose(`not_mine|${keys[1]}`) });
+    const opened = await harness.fake.waitForCall('views.open');
+    expect(JSON.parse((opened.args.view as { private_metadata: string }).private_metadata)).toEqual({ key: keys[1] });
+
+    const before = snapshotTables(harness.store, REMINDER_TABLES);
+    const forged = choose(`delete|${keys[2]}`);
+    await harness.post({ kind: 'payload', payload: forged });
+    expect((await harness.fake.waitForResponse((response) => response.id === responseIdOf(forged.response_url))).body.text).toBe(
+      ':warning: That menu choice is not one Rotor offers; open the reminder again.',
+    );
+    expect(snapshotTables(harness.store, REMINDER_TABLES)).toEqual(before);
+  });
+});
