@@ -1,6 +1,7 @@
 import type { RetryOptions } from '@slack/web-api';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { Registry } from 'prom-client';
 import { loadBotEnv, type BotEnv } from './config/env.js';
 import { loadPolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -8,6 +9,7 @@ import { describeError } from './core/errors.js';
 import { createHttpRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetricsRegistry } from './metrics/metrics.js';
+import { createReminderRuntime } from './reminders/create-reminder-runtime.js';
 import { createServices } from './services.js';
 import { createSlackApp } from './slack/app.js';
 import { openDatabase } from './storage/database.js';
@@ -38,8 +40,9 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     const auditLogger = logger.child({ component: 'audit' });
     services.audit.onAppend((event) => auditLogger.info({ audit: event }, 'audit event'));
     const dueSoonDays = policy.reminders.offsetsDays[0] ?? 30;
-    const metrics = createMetricsRegistry({ countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays) });
-    const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, logger });
+    const reminders = createReminderRuntime(services, { botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, schedule: env.ROTOR_REMINDER_CRON, calendarToken: env.ROTOR_CALENDAR_TOKEN, logger });
+    const metrics = Registry.merge([createMetricsRegistry({ countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays) }), reminders.metrics]);
+    const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, logger, ...reminders.httpDeps });
     const slack = await createSlackApp({
       botToken: env.SLACK_BOT_TOKEN,
       signingSecret: env.SLACK_SIGNING_SECRET,
@@ -48,10 +51,12 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       port: env.PORT,
       httpRoutes,
       services,
+      reminderActions: reminders.actions,
       logger,
       retryConfig: options.retryConfig,
     });
     const port = await slack.start(options.host);
+    reminders.start();
     logger.info({ mode: slack.mode, port, database: env.ROTOR_DB }, 'Rotor is running');
     let stopping: Promise<void> | undefined;
     return {
@@ -59,7 +64,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       port,
       stop() {
         stopping ??= (async () => {
-          await slack.stop();
+          await Promise.all([slack.stop(), reminders.stop()]);
           db.close();
           logger.info('Rotor stopped');
         })();

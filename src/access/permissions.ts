@@ -9,9 +9,10 @@ import type { Secret } from '../inventory/secret.js';
  * - the owner may hand the secret over; the backup owner may not take it over;
  * - approvals (two-person rule) come from security and DevOps leads, never from the person
  *   who is running the rotation;
- * - revocation is for incident responders and security leads, and only in an incident channel.
+ * - revocation is for incident responders and security leads, and only in an incident channel;
+ * - the people a secret's reminders go to (and admins) may snooze them or say the secret is not theirs.
  */
-export const ACTIONS = ['add', 'edit', 'change_owner', 'rotate', 'approve', 'snooze', 'revoke'] as const;
+export const ACTIONS = ['add', 'edit', 'change_owner', 'rotate', 'approve', 'snooze', 'not_mine', 'revoke'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Who can hold a permission: a policy role or a relation to the secret. */
@@ -24,6 +25,7 @@ export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   rotate: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
   approve: ['security_lead', 'devops_lead'],
   snooze: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
+  not_mine: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
   revoke: ['security_lead', 'responder'],
 };
 
@@ -34,6 +36,7 @@ const ACTION_PHRASES: Record<Action, string> = {
   rotate: 'rotate',
   approve: 'approve the rotation of',
   snooze: 'snooze reminders for',
+  not_mine: 'report the owner of',
   revoke: 'revoke',
 };
 

@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isRotorError } from '../core/errors.js';
 import { registerAuditCommand } from './audit-command.js';
+import { registerCalendarCommand } from './calendar-command.js';
 import { CliContext, type CliIo } from './cli-context.js';
 import { registerDatabaseCommands } from './database-commands.js';
 import { registerDiscoverCommand } from './discover-command.js';
 import { registerImportExportCommands } from './import-export-commands.js';
 import { registerInventoryCommands } from './inventory-commands.js';
+import { registerRemindersCommand } from './reminders-command.js';
 import { registerSyncCommand } from './sync-command.js';
 
 export function buildProgram(context: CliContext): Command {
@@ -20,6 +22,8 @@ export function buildProgram(context: CliContext): Command {
   registerImportExportCommands(program, context);
   registerInventoryCommands(program, context);
   registerAuditCommand(program, context);
+  registerRemindersCommand(program, context);
+  registerCalendarCommand(program, context);
   registerSyncCommand(program, context);
   registerDiscoverCommand(program, context);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());

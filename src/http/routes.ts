@@ -1,4 +1,5 @@
 import type { CustomRoute } from '@slack/bolt';
+import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -8,6 +9,10 @@ export interface HttpRouteDeps {
   pingDatabase: () => void;
   metrics: Registry;
   logger: Logger;
+  /** Reminder sweep freshness; unhealthy when the last successful sweep is too old. */
+  reminderHealth?: () => { healthy: boolean; lastSuccessfulSweep: string | null };
+  /** The read-only rotation calendar feed; absent (ROTOR_CALENDAR_TOKEN unset) means no feed. */
+  calendar?: { token: string; render: () => string };
 }
 
 /** GET /healthz and GET /metrics, served beside Slack's endpoint in HTTP and Socket Mode alike. */
@@ -19,7 +24,12 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
       handler: (_req, res) => {
         try {
           deps.pingDatabase();
-          sendJson(res, 200, { status: 'ok', database: 'ok' });
+          const reminders = deps.reminderHealth?.();
+          if (reminders && !reminders.healthy) {
+            sendJson(res, 503, { status: 'unavailable', database: 'ok', reminders: 'stale', lastSuccessfulSweep: reminders.lastSuccessfulSweep });
+            return;
+          }
+          sendJson(res, 200, { status: 'ok', database: 'ok', ...(reminders ? { reminders: 'ok', lastSuccessfulSweep: reminders.lastSuccessfulSweep } : {}) });
         } catch (error) {
           deps.logger.error({ err: error }, 'health check failed: database unreachable');
           sendJson(res, 503, { status: 'unavailable', database: 'unreachable' });
@@ -42,7 +52,34 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
         );
       },
     },
+    {
+      path: '/calendar.ics',
+      method: ['GET'],
+      handler: (req, res) => {
+        const given = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
+        // A missing feed and a wrong token look the same: 404, so the URL reveals nothing.
+        if (!deps.calendar || !sameToken(given, deps.calendar.token)) {
+          res.writeHead(404, { 'Content-Type': 'text/plain' });
+          res.end('Not found');
+          return;
+        }
+        try {
+          const body = deps.calendar.render();
+          res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Cache-Control': 'no-store' });
+          res.end(body);
+        } catch (error) {
+          deps.logger.error({ err: error }, 'calendar feed failed');
+          sendJson(res, 500, { status: 'error' });
+        }
+      },
+    },
   ];
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
+import type { ReminderActionsService } from '../reminders/reminder-actions-service.js';
 import type { Services } from '../services.js';
 import { RotorError } from '../core/errors.js';
 import { createSlackErrorHandler, isPlatformError } from './errors.js';
@@ -23,6 +24,8 @@ export interface SlackAppOptions {
   /** Health and metrics routes, served in both modes. */
   httpRoutes: CustomRoute[];
   services: Services;
+  /** Snooze / Not mine on reminder DMs. */
+  reminderActions?: ReminderActionsService;
   logger: Logger;
   /** web-api retries for up to half an hour by default; tests bound it. */
   retryConfig?: RetryOptions;
@@ -90,7 +93,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
 
   app.use(requestLogMiddleware(logger, inFlight));
   app.use(skipRetriesMiddleware(logger));
-  registerListeners(app, { services: options.services, logger });
+  registerListeners(app, { services: options.services, logger, reminderActions: options.reminderActions });
   app.error(createSlackErrorHandler(logger));
 
   return {

@@ -27,6 +27,7 @@ const expected: Record<Action, Person[]> = {
   rotate: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   approve: ['USEC', 'UOPS'],
   snooze: ['UADMIN', 'USEC', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
+  not_mine: ['UADMIN', 'USEC', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   revoke: ['USEC', 'URESP'],
 };
 

@@ -21,8 +21,20 @@ export type ScriptedReply =
   | { error: string; extra?: Record<string, unknown> }
   | { rateLimitedForSeconds: number }
   | { body: Record<string, unknown> }
+  /** An HTTP error status; with `afterProcessing`, the call takes effect first (a message is posted) as when Slack fails late. */
+  | { httpStatus: number; afterProcessing?: boolean }
+  /** Answers as Slack normally would; lets a script interleave failures with normal calls. */
+  | { normal: true }
   /** Answers normally, but only after `delayMs`: a slow Slack, for in-flight and shutdown tests. */
   | { delayMs: number };
+
+/** A message the fake holds, as conversations.history returns it. */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: unknown;
+  metadata?: unknown;
+}
 
 interface Waiter<T> {
   matches: (item: T) => boolean;
@@ -41,6 +53,8 @@ export class FakeSlackApi {
   readonly botUserId = 'UBOT' + randomBytes(3).toString('hex').toUpperCase();
   /** Users users.info knows; any other id answers `user_not_found`, as Slack does. */
   readonly users = new Map<string, { tz: string; is_bot?: boolean; deleted?: boolean }>();
+  /** Messages posted with chat.postMessage, by conversation id (a user id posts to that user's DM). */
+  readonly messages: StoredMessage[] = [];
 
   /** Set by a Socket Mode fake: what apps.connections.open answers. */
   socketModeUrl: string | undefined;
@@ -165,6 +179,11 @@ export class FakeSlackApi {
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
+    if (scripted && 'normal' in scripted) return sendJson(res, 200, token ? this.defaultReply(method, args) : { ok: false, error: 'not_authed' });
+    if (scripted && 'httpStatus' in scripted) {
+      if (scripted.afterProcessing) this.defaultReply(method, args);
+      return sendJson(res, scripted.httpStatus, { ok: false, error: 'fatal_error' });
+    }
     if (scripted && 'error' in scripted) return sendJson(res, 200, { ok: false, error: scripted.error, ...scripted.extra });
     if (scripted && 'body' in scripted) return sendJson(res, 200, scripted.body);
     if (!token) return sendJson(res, 200, { ok: false, error: 'not_authed' });
@@ -179,7 +198,19 @@ export class FakeSlackApi {
       case 'auth.test':
         return { ok: true, url: 'https://rotor-test.slack.com/', team: 'Rotor test', user: 'rotor', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B' + this.botUserId.slice(4) };
       case 'chat.postMessage':
+        this.messages.push({ channel: dmChannelOf(String(args.channel)), ts, text: args.text, metadata: args.metadata });
         return { ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts } };
+      case 'conversations.history': {
+        const channel = dmChannelOf(String(args.channel));
+        const limit = Number(args.limit ?? 100);
+        const found = this.messages.filter((message) => message.channel === channel).reverse().slice(0, limit);
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        return {
+          ok: true,
+          has_more: false,
+          messages: found.map((message) => ({ type: 'message', ts: message.ts, text: message.text, ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}) })),
+        };
+      }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'chat.postEphemeral':
@@ -202,6 +233,11 @@ export class FakeSlackApi {
         return { ok: true };
     }
   }
+}
+
+/** Posting to a user id lands in that user's DM, which conversations.open names `D…`. */
+function dmChannelOf(channel: string): string {
+  return /^[UW]/.test(channel) ? 'D' + channel.replace(/^U/, '') : channel;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

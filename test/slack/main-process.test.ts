@@ -119,7 +119,7 @@ describe('node dist/src/main.js (what `npm start` runs)', () => {
       await waitForOutput(child, 'Rotor is running');
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
+      expect(await health.json()).toMatchObject({ status: 'ok', database: 'ok', reminders: 'ok' });
       // The Dockerfile's HEALTHCHECK command, run as Docker would run it inside the container.
       const [program, ...args] = dockerHealthcheck();
       expect(program).toBe('node');

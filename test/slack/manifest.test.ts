@@ -19,11 +19,11 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Every `client.<family>.<method>(` call in src/: the Web API methods the code uses. */
+/** Every `client.<family>.<method>(` call in src/ (the reminder notifier's `clients.post|read.…` too): the Web API methods the code uses. */
 function webApiMethodsCalled(): Set<string> {
   const methods = new Set<string>();
   for (const file of sourceFiles(join(projectRoot, 'src'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/\bclient\.([a-z]+)\.([a-zA-Z]+)\(/g)) methods.add(`${match[1]}.${match[2]}`);
+    for (const match of readFileSync(file, 'utf8').matchAll(/\b(?:client|clients\.[a-z]+)\.([a-z]+)\.([a-zA-Z]+)\(/g)) methods.add(`${match[1]}.${match[2]}`);
   }
   return methods;
 }

@@ -77,7 +77,7 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
   it('GET /healthz answers 200 with JSON while the database answers', async () => {
     const response = await fetch(`${harness.baseUrl}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', database: 'ok', reminders: 'ok', lastSuccessfulSweep: harness.store.clock.now().toUTC().toISO() });
   });
 
   it('GET /metrics serves Prometheus text with inventory gauges and the shared counters', async () => {

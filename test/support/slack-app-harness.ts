@@ -49,11 +49,14 @@ export interface SlackHarness {
  * The real Rotor (startRotor, the same composition as `npm start`) in HTTP mode on a random
  * 127.0.0.1 port, its Web API client pointed at a fake Slack, on a real migrated SQLite file.
  */
-export async function startSlackHarness(options: { at?: string; policy?: string } = {}): Promise<SlackHarness> {
+export async function startSlackHarness(
+  options: { at?: string; policy?: string; env?: Record<string, string>; beforeStart?: (seed: { fake: FakeSlackApi; store: TempStore }) => void } = {},
+): Promise<SlackHarness> {
   const fake = new FakeSlackApi();
   await fake.start();
   const policyText = options.policy ?? TEST_POLICY;
   const store = openTempStore({ at: options.at, policy: parsePolicy(policyText) });
+  options.beforeStart?.({ fake, store });
   const policyPath = join(store.dir, 'policy.yml');
   writeFileSync(policyPath, policyText);
   const credentials = generateSlackCredentials();
@@ -64,6 +67,10 @@ export async function startSlackHarness(options: { at?: string; policy?: string 
     ROTOR_DB: store.path,
     ROTOR_CONFIG: policyPath,
     LOG_LEVEL: 'debug',
+    // Only the start-up sweep runs: a wall-clock tick (every 15 min by default) landing inside a
+    // test would send reminders the test did not ask for.
+    ROTOR_REMINDER_CRON: '0 0 29 2 *',
+    ...options.env,
   });
   let log = '';
   const written = new EventEmitter();
@@ -89,7 +96,7 @@ export async function startSlackHarness(options: { at?: string; policy?: string 
   const post = (body: SlackBody, postOptions: Partial<SignedPostOptions> = {}) =>
     postSignedToSlackApp(eventsUrl, body, { signingSecret: credentials.signingSecret, ...postOptions });
 
-  return {
+  const harness: SlackHarness = {
     fake,
     store,
     runtime,
@@ -137,6 +144,10 @@ export async function startSlackHarness(options: { at?: string; policy?: string 
       store.close();
     },
   };
+  // The start-up sweep runs in the background; tests begin once it is over, so what it sends
+  // (a seeded reminder) is in place and nothing it does races the test's own calls.
+  await harness.waitForLog((line) => line.job === 'reminder-sweep');
+  return harness;
 }
 
 /** The response_url's id part, to match recorded posts to the request that made them. */

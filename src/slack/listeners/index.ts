@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { COMMANDS, type CommandName } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { registerListMoreAction } from './actions/list-more-action.js';
+import { registerReminderActions } from './actions/reminder-actions.js';
 import { registerRevokeCommand } from './commands/revoke-command.js';
 import { registerRotateCommand } from './commands/rotate-command.js';
 import { registerSecretsCommand } from './commands/secrets-command.js';
@@ -21,6 +22,7 @@ export const SUBSCRIBED_EVENTS = ['app_home_opened'] as const;
 export function registerListeners(app: App, deps: SlackDeps): void {
   for (const register of Object.values(COMMAND_LISTENERS)) register(app, deps);
   registerListMoreAction(app, deps);
+  registerReminderActions(app, deps);
   registerSecretFormSubmissions(app, deps);
   registerAppHome(app, deps);
 }

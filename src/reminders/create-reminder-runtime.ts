@@ -1,0 +1,76 @@
+import type { Registry } from 'prom-client';
+import type { HttpRouteDeps } from '../http/routes.js';
+import type { Logger } from '../logging/logger.js';
+import { JobScheduler, longestInterval } from '../scheduler/job-scheduler.js';
+import { reminderJobs, sweepHealth } from '../scheduler/reminder-jobs.js';
+import type { Services } from '../services.js';
+import { renderWeeklyDigest } from '../slack/views/reminder-weekly-digest.js';
+import { countSentReminders, createReminderMetrics } from './adapters/reminder-metrics.js';
+import { createReminderClients, SlackReminderNotifier } from './adapters/slack-reminder-notifier.js';
+import { createReminderSweep } from './create-reminder-sweep.js';
+import { ReminderActionsService } from './reminder-actions-service.js';
+import { ReminderLedgerRepo } from './reminder-ledger-repo.js';
+import { buildRotationCalendar, upcomingRotations } from './rotation-calendar.js';
+import { SweepLogRepo } from './sweep-log-repo.js';
+import { WeeklyDigestService } from './weekly-digest-service.js';
+
+export interface ReminderRuntimeOptions {
+  botToken: string;
+  /** Web API base URL (tests: the fake Slack). */
+  apiUrl?: string;
+  /** ROTOR_REMINDER_CRON. */
+  schedule: string;
+  /** ROTOR_CALENDAR_TOKEN; absent turns the calendar feed off. */
+  calendarToken?: string;
+  logger: Logger;
+}
+
+export interface ReminderRuntime {
+  /** What the reminder DM's buttons call. */
+  actions: ReminderActionsService;
+  /** Sweep freshness for /healthz and the calendar feed, for createHttpRoutes. */
+  httpDeps: Pick<HttpRouteDeps, 'reminderHealth' | 'calendar'>;
+  /** rotor_reminder_last_success_timestamp_seconds, to merge into /metrics. */
+  metrics: Registry;
+  /** Schedules the jobs; the start-up sweep runs in the background (its outcome is logged). */
+  start(): void;
+  /** Stops the timers and waits for a sweep in flight; call before the database closes. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything the bot needs for reminders, on one database: the Slack notifier, the sweep and the
+ * weekly digest on a node-cron job table, the button actions, health, metrics and the calendar.
+ *
+ * The notifier has its own WebClients rather than Bolt's: posting must never retry inside the
+ * client (a retried 5xx can post twice; the sweep decides after looking in the DM history),
+ * while Bolt's client retries by design.
+ */
+export function createReminderRuntime(services: Services, options: ReminderRuntimeOptions): ReminderRuntime {
+  const logger = options.logger.child({ component: 'reminders' });
+  const notifier = new SlackReminderNotifier(createReminderClients(options.botToken, options.apiUrl));
+  const ledger = new ReminderLedgerRepo(services.db);
+  const sweepLog = new SweepLogRepo(services.db);
+  const { db, inventory, audit, clock, policy } = services;
+  const weeklyDigest = new WeeklyDigestService({ db, ledger, inventory, notifier, clock, policy }, renderWeeklyDigest);
+  const scheduler = new JobScheduler(
+    reminderJobs({ sweep: createReminderSweep(services, notifier, { onSent: countSentReminders }), weeklyDigest, notifier, policy, clock, schedule: options.schedule, logger }),
+    logger,
+  );
+  const startedAt = clock.now();
+  const maxSweepAgeMs = 2 * longestInterval(options.schedule);
+  const calendarToken = options.calendarToken;
+
+  return {
+    actions: new ReminderActionsService({ db, ledger, inventory, audit, notifier, clock, policy }),
+    httpDeps: {
+      reminderHealth: () => sweepHealth(sweepLog, clock.now(), maxSweepAgeMs, startedAt),
+      calendar: calendarToken ? { token: calendarToken, render: () => buildRotationCalendar(upcomingRotations(inventory, clock.now(), { days: 365 })) } : undefined,
+    },
+    metrics: createReminderMetrics(sweepLog),
+    start() {
+      void scheduler.start();
+    },
+    stop: () => scheduler.stop(),
+  };
+}

@@ -1,0 +1,66 @@
+import type { DateTime } from 'luxon';
+import { inWriteTransaction, type Db } from '../storage/database.js';
+
+export interface CachedPerson {
+  userId: string;
+  tz: string | null;
+  gone: boolean;
+  fetchedAt: string;
+}
+
+export interface ReviewFlag {
+  secretName: string;
+  flag: string;
+  detail: string;
+  flaggedAt: string;
+}
+
+/**
+ * What Slack said about reminder recipients (time zone, still in Slack or not), cached in the
+ * database so every process shares it and a restart does not refetch everyone; and the
+ * review flags a missing owner raises.
+ */
+export class RecipientDirectoryRepo {
+  constructor(private readonly db: Db) {}
+
+  all(): Map<string, CachedPerson> {
+    const rows = this.db.prepare('SELECT user_id, tz, gone, fetched_at FROM slack_user_cache').all() as { user_id: string; tz: string | null; gone: number; fetched_at: string }[];
+    return new Map(rows.map((row) => [row.user_id, { userId: row.user_id, tz: row.tz, gone: row.gone === 1, fetchedAt: row.fetched_at }]));
+  }
+
+  save(person: CachedPerson): void {
+    this.db
+      .prepare(
+        `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at`,
+      )
+      .run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt);
+  }
+
+  /** Flags every live secret this person owns; the flag stays until someone fixes the owner. */
+  flagOwnerGone(userId: string, now: DateTime): string[] {
+    return inWriteTransaction(this.db, () => {
+      const names = this.db.prepare(`SELECT id, name FROM secrets WHERE owner = ? AND lifecycle <> 'retired'`).all(userId) as { id: number; name: string }[];
+      const insert = this.db.prepare(
+        `INSERT INTO secret_review_flags (secret_id, flag, detail, flagged_at) VALUES (?, 'owner_not_in_slack', ?, ?)
+         ON CONFLICT (secret_id, flag) DO NOTHING`,
+      );
+      for (const row of names) insert.run(row.id, `owner ${userId} is no longer in Slack; reminders go to the backup owner`, now.toUTC().toISO());
+      return names.map((row) => row.name);
+    });
+  }
+
+  /** Open review flags, for `/secrets review`. A flag whose owner was since changed is dropped. */
+  reviewFlags(): ReviewFlag[] {
+    this.db.prepare(
+      `DELETE FROM secret_review_flags WHERE flag = 'owner_not_in_slack' AND secret_id IN (
+         SELECT f.secret_id FROM secret_review_flags f JOIN secrets s ON s.id = f.secret_id
+         LEFT JOIN slack_user_cache c ON c.user_id = s.owner
+         WHERE s.owner IS NOT NULL AND coalesce(c.gone, 0) = 0)`,
+    ).run();
+    const rows = this.db
+      .prepare('SELECT s.name, f.flag, f.detail, f.flagged_at FROM secret_review_flags f JOIN secrets s ON s.id = f.secret_id ORDER BY s.name')
+      .all() as { name: string; flag: string; detail: string; flagged_at: string }[];
+    return rows.map((row) => ({ secretName: row.name, flag: row.flag, detail: row.detail, flaggedAt: row.flagged_at }));
+  }
+}

@@ -1,0 +1,185 @@
+import type { EscalationLevel } from '../config/policy.js';
+import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
+import { inWriteTransaction, type Db } from '../storage/database.js';
+import type { PlannerCandidate } from './reminder-planner.js';
+import type { LedgerEntry, LedgerState, ReminderKey, ReminderKind, Snooze } from './reminder.js';
+
+interface LedgerRow {
+  id: number;
+  secret_id: number;
+  cycle: string;
+  kind: string;
+  recipient: string;
+  level: string;
+  state: string;
+  claim_token: string | null;
+  claimed_at: string | null;
+  attempts: number;
+  channel: string | null;
+  message_ts: string | null;
+  sent_at: string | null;
+  last_error: string | null;
+}
+
+interface SnoozeRow {
+  secret_id: number;
+  cycle: string;
+  seq: number;
+  snoozed_by: string;
+  until_date: string;
+}
+
+export interface Claim {
+  key: ReminderKey;
+  recipient: string;
+  level: EscalationLevel;
+}
+
+/**
+ * The reminder ledger. Every state change is one conditional statement inside an IMMEDIATE
+ * transaction, so two sweeps (timers or processes) on one database file cannot both win a
+ * claim: the UNIQUE (secret, cycle, kind) key and the `claim_token` checks decide.
+ */
+export class ReminderLedgerRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Live secrets whose current cycle may owe a reminder by `untilDate` (due within the widest
+   * warning window, or overdue), each with its cycle's ledger rows and snoozes.
+   */
+  // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
+  candidates(untilDate: string): PlannerCandidate[] {
+    const secrets = (
+      this.db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
+    ).map(secretFromRow);
+    const ledger = new Map<number, LedgerEntry[]>();
+    const ledgerRows = this.db
+      .prepare(
+        `SELECT l.* FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id AND l.cycle = s.next_rotation
+         WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
+      )
+      .all(untilDate) as LedgerRow[];
+    for (const row of ledgerRows) push(ledger, row.secret_id, entryFromRow(row));
+    const snoozes = new Map<number, Snooze[]>();
+    const snoozeRows = this.db
+      .prepare(
+        `SELECT z.* FROM reminder_snoozes z JOIN secrets s ON s.id = z.secret_id AND z.cycle = s.next_rotation
+         WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
+      )
+      .all(untilDate) as SnoozeRow[];
+    for (const row of snoozeRows) push(snoozes, row.secret_id, snoozeFromRow(row));
+    return secrets.map((secret) => ({ secret, ledger: ledger.get(secret.id) ?? [], snoozes: snoozes.get(secret.id) ?? [] }));
+  }
+
+  /**
+   * Claims each reminder for this sweep, in one transaction. A key is won when no row exists, or
+   * its row was released; a sent or claimed row is someone else's. Returns the keys won.
+   */
+  claim(claims: readonly Claim[], token: string, now: string): ReminderKey[] {
+    const upsert = this.db.prepare(
+      `INSERT INTO reminder_ledger (secret_id, cycle, kind, recipient, level, state, claim_token, claimed_at)
+       VALUES (@secretId, @cycle, @kind, @recipient, @level, 'claimed', @token, @now)
+       ON CONFLICT (secret_id, cycle, kind) DO UPDATE SET
+         state = 'claimed', claim_token = excluded.claim_token, claimed_at = excluded.claimed_at,
+         recipient = excluded.recipient, level = excluded.level, attempts = attempts + 1, channel = NULL
+       WHERE reminder_ledger.state = 'released'
+       RETURNING id`,
+    );
+    return inWriteTransaction(this.db, () =>
+      claims
+        .filter((claim) => upsert.get({ ...claim.key, recipient: claim.recipient, level: claim.level, token, now }) !== undefined)
+        .map((claim) => claim.key),
+    );
+  }
+
+  /** Records where a claimed reminder is being posted when that is not the recipient's DM. */
+  setChannel(keys: readonly ReminderKey[], token: string, channel: string): void {
+    const update = this.db.prepare(`UPDATE reminder_ledger SET channel = ? WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`);
+    inWriteTransaction(this.db, () => {
+      for (const key of keys) update.run(channel, key.secretId, key.cycle, key.kind, token);
+    });
+  }
+
+  /** Marks delivered; only the holder of the claim can. Returns how many rows it marked. */
+  markSent(keys: readonly ReminderKey[], token: string, delivery: { channel: string; ts: string }, now: string): number {
+    const update = this.db.prepare(
+      `UPDATE reminder_ledger SET state = 'sent', channel = ?, message_ts = ?, sent_at = ?, last_error = NULL
+       WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
+    );
+    return inWriteTransaction(this.db, () => keys.reduce((count, key) => count + update.run(delivery.channel, delivery.ts, now, key.secretId, key.cycle, key.kind, token).changes, 0));
+  }
+
+  /** Gives a claim back after a send that certainly did not reach Slack, so a later sweep retries. */
+  release(keys: readonly ReminderKey[], token: string, error: string): void {
+    const update = this.db.prepare(
+      `UPDATE reminder_ledger SET state = 'released', claim_token = NULL, last_error = ?
+       WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
+    );
+    inWriteTransaction(this.db, () => {
+      for (const key of keys) update.run(error, key.secretId, key.cycle, key.kind, token);
+    });
+  }
+
+  /** Claims older than `before`: their sender died or lost its way between claim and mark. */
+  staleClaims(before: string): LedgerEntry[] {
+    return (this.db.prepare(`SELECT * FROM reminder_ledger WHERE state = 'claimed' AND claimed_at < ? ORDER BY id`).all(before) as LedgerRow[]).map(entryFromRow);
+  }
+
+  /** Takes over a stale claim for reconciliation; false when another sweep took it first. */
+  takeOver(entry: LedgerEntry, token: string, now: string): boolean {
+    const result = this.db
+      .prepare(`UPDATE reminder_ledger SET claim_token = ?, claimed_at = ? WHERE id = ? AND state = 'claimed' AND claim_token IS ? AND claimed_at IS ?`)
+      .run(token, now, entry.id, entry.claimToken, entry.claimedAt);
+    return result.changes === 1;
+  }
+
+  entries(secretId: number, cycle: string): LedgerEntry[] {
+    return (this.db.prepare('SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? ORDER BY id').all(secretId, cycle) as LedgerRow[]).map(entryFromRow);
+  }
+
+  find(key: ReminderKey): LedgerEntry | null {
+    const row = this.db.prepare('SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? AND kind = ?').get(key.secretId, key.cycle, key.kind) as LedgerRow | undefined;
+    return row ? entryFromRow(row) : null;
+  }
+
+  /** Reminders delivered in [since, until): for the weekly digest. */
+  sentBetween(since: string, until: string): (LedgerEntry & { secretName: string })[] {
+    const rows = this.db
+      .prepare(`SELECT l.*, s.name AS secret_name FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id WHERE l.state = 'sent' AND l.sent_at >= ? AND l.sent_at < ? ORDER BY l.sent_at`)
+      .all(since, until) as (LedgerRow & { secret_name: string })[];
+    return rows.map((row) => ({ ...entryFromRow(row), secretName: row.secret_name }));
+  }
+
+  snoozes(secretId: number, cycle: string): Snooze[] {
+    return (this.db.prepare('SELECT * FROM reminder_snoozes WHERE secret_id = ? AND cycle = ? ORDER BY seq').all(secretId, cycle) as SnoozeRow[]).map(snoozeFromRow);
+  }
+}
+
+function push<T>(map: Map<number, T[]>, id: number, value: T): void {
+  const list = map.get(id);
+  if (list) list.push(value);
+  else map.set(id, [value]);
+}
+
+function entryFromRow(row: LedgerRow): LedgerEntry {
+  return {
+    id: row.id,
+    secretId: row.secret_id,
+    cycle: row.cycle,
+    kind: row.kind as ReminderKind,
+    recipient: row.recipient,
+    level: row.level as EscalationLevel,
+    state: row.state as LedgerState,
+    claimToken: row.claim_token,
+    claimedAt: row.claimed_at,
+    attempts: row.attempts,
+    channel: row.channel,
+    messageTs: row.message_ts,
+    sentAt: row.sent_at,
+    lastError: row.last_error,
+  };
+}
+
+function snoozeFromRow(row: SnoozeRow): Snooze {
+  return { secretId: row.secret_id, cycle: row.cycle, seq: row.seq, snoozedBy: row.snoozed_by, untilDate: row.until_date };
+}

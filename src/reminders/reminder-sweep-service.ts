@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Policy } from '../config/policy.js';
+import type { Clock } from '../core/clock.js';
+import { toUtcDate } from '../inventory/schedule.js';
+import { DeliveryQueue, realSleep, type Sleep } from './delivery-queue.js';
+import { planReminders, type PeopleDirectory } from './reminder-planner.js';
+import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
+import { DeliveryError, type Delivery, type ReminderEnvelope, type ReminderNotifier } from './reminder-notifier.js';
+import { formatKey, type LedgerEntry, type OwedReminder } from './reminder.js';
+import type { CachedPerson, RecipientDirectoryRepo } from './recipient-directory-repo.js';
+import type { SweepLogRepo } from './sweep-log-repo.js';
+
+/** Points inside one delivery where tests stop the sweep, as a crash would. */
+export interface SweepHooks {
+  afterClaim?(keys: readonly string[]): void | Promise<void>;
+  afterSend?(keys: readonly string[]): void | Promise<void>;
+}
+
+export interface SweepOptions {
+  /** A claim older than this is presumed abandoned by a dead sender and reconciled. */
+  claimTimeoutMinutes: number;
+  concurrency: number;
+  /** Attempts per message through rate limits and server errors before leaving it to the next sweep. */
+  maxSendAttempts: number;
+  /** A person owed this many reminders in one sweep gets one digest DM instead. */
+  digestThreshold: number;
+  /** Reminders listed per digest message (Block Kit caps a message at 50 blocks). */
+  digestSize: number;
+  /** How long a users.info answer (time zone, still in Slack) is trusted. */
+  personCacheHours: number;
+  sleep: Sleep;
+  hooks: SweepHooks;
+  /** Called after each message is marked sent: metrics. */
+  onSent(reminders: readonly OwedReminder[]): void;
+}
+
+export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
+  claimTimeoutMinutes: 10,
+  concurrency: 4,
+  maxSendAttempts: 4,
+  digestThreshold: 3,
+  digestSize: 10,
+  personCacheHours: 24,
+  sleep: realSleep,
+  hooks: {},
+  onSent: () => undefined,
+};
+
+export interface SweepReport {
+  at: string;
+  /** Reminders delivered (a digest counts each reminder it lists). */
+  sent: number;
+  messages: number;
+  /** Stale claims found already delivered in Slack and marked sent. */
+  reconciled: number;
+  /** Stale claims found not delivered and given back. */
+  released: number;
+  /** Delivered in the announcement channel because the person's DMs are closed. */
+  fallbacks: number;
+  /** Reminders another sweep claimed first. */
+  lostClaims: number;
+  failures: { key: string; recipient: string; error: string }[];
+}
+
+/** Unknown people are assumed to be in the earliest zone while looking for whom to look up. */
+const EARLIEST_ZONE = 'Etc/GMT-14';
+/** The zone assumed for someone whose Slack profile gives none. */
+const DEFAULT_ZONE = 'UTC';
+
+/**
+ * The reminder sweep: finds what is owed, and delivers each reminder exactly once by
+ * claim → send → mark in the ledger. What a crash leaves behind (a claim without a mark) is
+ * reconciled against the message metadata in Slack before anything is sent again.
+ */
+export class ReminderSweepService {
+  private readonly options: SweepOptions;
+
+  constructor(
+    private readonly deps: {
+      ledger: ReminderLedgerRepo;
+      directory: RecipientDirectoryRepo;
+      sweepLog: SweepLogRepo;
+      notifier: ReminderNotifier;
+      audit: AuditLog;
+      clock: Clock;
+      policy: Policy;
+    },
+    options: Partial<SweepOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_SWEEP_OPTIONS, ...options };
+  }
+
+  /** What a sweep at `at` would send, from cached profiles only: no Slack call, nothing recorded. */
+  preview(at: DateTime = this.deps.clock.now()): OwedReminder[] {
+    const cache = this.deps.directory.all();
+    return planReminders(this.deps.ledger.candidates(this.windowEnd(at)), at, this.deps.policy, {
+      zoneOf: (user) => cache.get(user)?.tz ?? DEFAULT_ZONE,
+      isGone: (user) => cache.get(user)?.gone ?? false,
+    });
+  }
+
+  async sweep(): Promise<SweepReport> {
+    const now = this.deps.clock.now();
+    const token = randomUUID();
+    const report: SweepReport = { at: iso(now), sent: 0, messages: 0, reconciled: 0, released: 0, fallbacks: 0, lostClaims: 0, failures: [] };
+    const sweepId = this.deps.sweepLog.start(iso(now));
+    try {
+      await this.reconcileStaleClaims(now, token, report);
+      // A person found gone while delivering moves their reminders one rung up: plan again.
+      for (let round = 0; round < 3; round += 1) {
+        const owed = await this.planWithLookups(now);
+        if (owed.length === 0) break;
+        const goneBefore = countGone(this.deps.directory.all());
+        await this.deliverAll(owed, now, token, report);
+        if (countGone(this.deps.directory.all()) === goneBefore) break;
+      }
+      this.deps.sweepLog.finish(sweepId, iso(this.deps.clock.now()), report.sent);
+      this.deps.sweepLog.prune();
+      return report;
+    } catch (error) {
+      this.deps.sweepLog.fail(sweepId, iso(this.deps.clock.now()), error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  private windowEnd(now: DateTime): string {
+    const widest = Math.max(0, ...this.deps.policy.reminders.offsetsDays);
+    return toUtcDate(now.plus({ days: widest + 1 }));
+  }
+
+  /**
+   * Plans, looking up (users.info) every recipient whose cached profile is missing or old, and
+   * plans again until nobody new needs looking up: a person found gone changes the ladder.
+   */
+  private async planWithLookups(now: DateTime): Promise<OwedReminder[]> {
+    const candidates = this.deps.ledger.candidates(this.windowEnd(now));
+    const queue = new DeliveryQueue(this.options.concurrency, this.options.sleep);
+    const failedLookups = new Set<string>();
+    for (;;) {
+      const cache = this.deps.directory.all();
+      const maxAge = { hours: this.options.personCacheHours };
+      const freshSince = iso(now.minus(maxAge));
+      const fresh = new Set([...cache.values()].filter((person) => person.fetchedAt >= freshSince && person.fetchedAt <= iso(now)).map((person) => person.userId));
+      const probing: PeopleDirectory = {
+        zoneOf: (user) => (fresh.has(user) || failedLookups.has(user) ? (cache.get(user)?.tz ?? DEFAULT_ZONE) : EARLIEST_ZONE),
+        isGone: (user) => cache.get(user)?.gone ?? false,
+      };
+      const toLookUp = [...new Set(planReminders(candidates, now, this.deps.policy, probing).map((reminder) => reminder.recipient))].filter(
+        (user) => !fresh.has(user) && !failedLookups.has(user),
+      );
+      if (toLookUp.length === 0) {
+        return planReminders(candidates, now, this.deps.policy, {
+          zoneOf: (user) => cache.get(user)?.tz ?? DEFAULT_ZONE,
+          isGone: (user) => cache.get(user)?.gone ?? false,
+        });
+      }
+      await queue.run(toLookUp, async (user) => {
+        try {
+          const info = await this.deps.notifier.lookupPerson(user);
+          this.deps.directory.save({ userId: user, tz: info.tz, gone: info.gone, fetchedAt: iso(now) });
+          if (info.gone) this.recordGone(user, now);
+        } catch {
+          // Slack unreachable for this lookup: plan with what is known rather than stall the sweep.
+          failedLookups.add(user);
+        }
+      });
+    }
+  }
+
+  private recordGone(user: string, now: DateTime): void {
+    const secrets = this.deps.directory.flagOwnerGone(user, now);
+    if (secrets.length > 0) {
+      this.deps.audit.log({ actor: 'rotor', action: 'reminder.owner_not_in_slack', details: { user, secrets } });
+    }
+  }
+
+  private envelopes(owed: readonly OwedReminder[]): ReminderEnvelope[] {
+    const byRecipient = new Map<string, OwedReminder[]>();
+    for (const reminder of owed) byRecipient.set(reminder.recipient, [...(byRecipient.get(reminder.recipient) ?? []), reminder]);
+    const envelopes: ReminderEnvelope[] = [];
+    for (const [recipient, reminders] of byRecipient) {
+      const sorted = [...reminders].sort((a, b) => a.daysUntilDue - b.daysUntilDue || a.secret.name.localeCompare(b.secret.name));
+      const size = sorted.length >= this.options.digestThreshold ? this.options.digestSize : 1;
+      for (let start = 0; start < sorted.length; start += size) {
+        const chunk = sorted.slice(start, start + size);
+        envelopes.push({ recipient, reminders: chunk, keys: chunk.map((reminder) => formatKey(reminder.key)) });
+      }
+    }
+    return envelopes;
+  }
+
+  private async deliverAll(owed: readonly OwedReminder[], now: DateTime, token: string, report: SweepReport): Promise<void> {
+    const queue = new DeliveryQueue(this.options.concurrency, this.options.sleep);
+    await queue.run(this.envelopes(owed), (envelope) => this.deliver(envelope, queue, now, token, report));
+  }
+
+  private async deliver(planned: ReminderEnvelope, queue: DeliveryQueue, now: DateTime, token: string, report: SweepReport): Promise<void> {
+    const { ledger, notifier, policy } = this.deps;
+    const won = ledger.claim(
+      planned.reminders.map((reminder) => ({ key: reminder.key, recipient: reminder.recipient, level: reminder.level })),
+      token,
+      iso(now),
+    );
+    report.lostClaims += planned.reminders.length - won.length;
+    if (won.length === 0) return;
+    const wonKeys = new Set(won.map(formatKey));
+    const reminders = planned.reminders.filter((reminder) => wonKeys.has(formatKey(reminder.key)));
+    const envelope: ReminderEnvelope = { recipient: planned.recipient, reminders, keys: reminders.map((reminder) => formatKey(reminder.key)) };
+    const keys = reminders.map((reminder) => reminder.key);
+    await this.options.hooks.afterClaim?.(envelope.keys);
+
+    let delivery: Delivery;
+    try {
+      delivery = await this.sendWithRetries(queue, envelope, null, () => notifier.sendDirect(envelope));
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      const announce = policy.channels.announce;
+      if (error.failure === 'dm_closed' && announce) {
+        ledger.setChannel(keys, token, announce);
+        try {
+          delivery = await this.sendWithRetries(queue, envelope, announce, () => notifier.sendInChannel(announce, envelope));
+          report.fallbacks += 1;
+        } catch (fallbackError) {
+          if (!(fallbackError instanceof DeliveryError)) throw fallbackError;
+          this.giveUp(fallbackError, envelope, keys, token, report);
+          return;
+        }
+      } else {
+        if (error.failure === 'user_gone') {
+          this.deps.directory.save({ userId: envelope.recipient, tz: null, gone: true, fetchedAt: iso(now) });
+          this.recordGone(envelope.recipient, now);
+        }
+        this.giveUp(error, envelope, keys, token, report);
+        return;
+      }
+    }
+    await this.options.hooks.afterSend?.(envelope.keys);
+    ledger.markSent(keys, token, delivery, iso(this.deps.clock.now()));
+    report.sent += reminders.length;
+    report.messages += 1;
+    this.options.onSent(reminders);
+  }
+
+  /**
+   * A failure that certainly did not post gives the claim back for the next sweep; an ambiguous
+   * one keeps it, so only reconciliation (which looks in Slack first) may send it again.
+   */
+  private giveUp(error: DeliveryError, envelope: ReminderEnvelope, keys: OwedReminder['key'][], token: string, report: SweepReport): void {
+    if (error.failure !== 'ambiguous') this.deps.ledger.release(keys, token, `${error.failure}: ${error.message}`);
+    for (const key of envelope.keys) report.failures.push({ key, recipient: envelope.recipient, error: `${error.failure}: ${error.message}` });
+  }
+
+  private async sendWithRetries(queue: DeliveryQueue, envelope: ReminderEnvelope, channel: string | null, send: () => Promise<Delivery>): Promise<Delivery> {
+    for (let attempt = 1; ; attempt += 1) {
+      await queue.ready();
+      try {
+        return await send();
+      } catch (error) {
+        if (!(error instanceof DeliveryError) || attempt >= this.options.maxSendAttempts) throw error;
+        if (error.failure === 'rate_limited') {
+          await queue.pause((error.retryAfterSeconds ?? 1) * 1000);
+          continue;
+        }
+        if (error.failure !== 'ambiguous') throw error;
+        // The post may have landed before the failure: look for it rather than post a second copy.
+        const found = await this.deps.notifier.findDelivered(envelope.recipient, channel, envelope.keys[0] as string).catch(() => {
+          throw error;
+        });
+        if (found) return found;
+        await this.options.sleep(500 * attempt);
+      }
+    }
+  }
+
+  private async reconcileStaleClaims(now: DateTime, token: string, report: SweepReport): Promise<void> {
+    const timeout = { minutes: this.options.claimTimeoutMinutes };
+    const stale = this.deps.ledger
+      .staleClaims(iso(now.minus(timeout)))
+      .concat(this.claimsFromTheFuture(now, timeout));
+    for (const entry of stale) {
+      if (!this.deps.ledger.takeOver(entry, token, iso(now))) continue;
+      let found: Delivery | null;
+      try {
+        found = await this.deps.notifier.findDelivered(entry.recipient, entry.channel, formatKey(entry));
+      } catch {
+        // Slack cannot tell us: keep the claim; the next sweep after the timeout asks again.
+        continue;
+      }
+      if (found) {
+        this.deps.ledger.markSent([entry], token, found, iso(now));
+        report.reconciled += 1;
+      } else {
+        this.deps.ledger.release([entry], token, 'claimed by a sweep that stopped before sending; not found in Slack');
+        report.released += 1;
+      }
+    }
+  }
+
+  /** Claims stamped after now: the clock moved backwards since they were made. */
+  private claimsFromTheFuture(now: DateTime, timeout: { minutes: number }): LedgerEntry[] {
+    const horizon = iso(now.plus(timeout));
+    return this.deps.ledger.staleClaims('\uffff').filter((entry) => (entry.claimedAt ?? '') > horizon);
+  }
+}
+
+function countGone(cache: Map<string, CachedPerson>): number {
+  let gone = 0;
+  for (const person of cache.values()) if (person.gone) gone += 1;
+  return gone;
+}
+
+function iso(instant: DateTime): string {
+  return instant.toUTC().toISO() as string;
+}

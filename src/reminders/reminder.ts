@@ -1,0 +1,88 @@
+import type { EscalationLevel } from '../config/policy.js';
+import type { Secret } from '../inventory/secret.js';
+
+/**
+ * What a reminder is about within one rotation cycle: `warning:<days before>`, `due`,
+ * `overdue:<escalation step>` or `snooze:<1|2>` (the follow-up a snooze asked for).
+ */
+export type ReminderKind = `warning:${number}` | 'due' | `overdue:${number}` | `snooze:${number}`;
+
+/** The ledger's unique key: a reminder is delivered at most once per secret, cycle and kind. */
+export interface ReminderKey {
+  secretId: number;
+  /** The next-rotation date (YYYY-MM-DD) the reminder is about. */
+  cycle: string;
+  kind: ReminderKind;
+}
+
+export type LedgerState = 'claimed' | 'sent' | 'released';
+
+export interface LedgerEntry extends ReminderKey {
+  id: number;
+  recipient: string;
+  level: EscalationLevel;
+  state: LedgerState;
+  claimToken: string | null;
+  claimedAt: string | null;
+  attempts: number;
+  channel: string | null;
+  messageTs: string | null;
+  sentAt: string | null;
+  lastError: string | null;
+}
+
+export interface Snooze {
+  secretId: number;
+  cycle: string;
+  seq: number;
+  snoozedBy: string;
+  untilDate: string;
+}
+
+/** Someone reminded earlier in the same cycle; escalations name them. */
+export interface EarlierReminder {
+  recipient: string;
+  level: EscalationLevel;
+  kind: ReminderKind;
+  sentAt: string;
+}
+
+/** One reminder the sweep owes now. */
+export interface OwedReminder {
+  key: ReminderKey;
+  secret: Secret;
+  recipient: string;
+  level: EscalationLevel;
+  /** The instant it became deliverable: the trigger day at the policy's hour in the recipient's zone. */
+  deliverAt: string;
+  /** Whole days until the due date; negative when overdue. */
+  daysUntilDue: number;
+  earlier: EarlierReminder[];
+  /** Snoozes used this cycle (at most two). */
+  snoozesUsed: number;
+}
+
+/** The metadata string Slack keeps on each reminder message, to reconcile a send a crash interrupted. */
+export function formatKey(key: ReminderKey): string {
+  return `${key.secretId}/${key.cycle}/${key.kind}`;
+}
+
+export function parseKey(text: string): ReminderKey | null {
+  const match = /^(\d+)\/(\d{4}-\d{2}-\d{2})\/((?:warning|overdue|snooze):\d+|due)$/.exec(text);
+  if (!match) return null;
+  return { secretId: Number(match[1]), cycle: match[2] as string, kind: match[3] as ReminderKind };
+}
+
+export function sameKey(a: ReminderKey, b: ReminderKey): boolean {
+  return a.secretId === b.secretId && a.cycle === b.cycle && a.kind === b.kind;
+}
+
+/** Metric label and plain-words name of a kind. */
+export function kindLabel(kind: ReminderKind): string {
+  if (kind === 'due') return 'due';
+  const [family, n] = kind.split(':');
+  if (family === 'warning') return `${n}d`;
+  return family as string;
+}
+
+export const METADATA_EVENT_TYPE = 'rotor_reminder';

@@ -1,0 +1,39 @@
+import type { KnownBlock } from '@slack/types';
+import type { RenderedMessage } from './reminder-message.js';
+import { code, mention } from './mrkdwn.js';
+
+export interface SnoozeOutcome {
+  secret: string;
+  until: string;
+  snoozesLeft: number;
+}
+
+function snoozedLine(outcome: SnoozeOutcome, actor: string): string {
+  const left = outcome.snoozesLeft === 0 ? 'no snoozes left this cycle' : `${outcome.snoozesLeft} snooze${outcome.snoozesLeft === 1 ? '' : 's'} left this cycle`;
+  return `:zzz: Snoozed by ${mention(actor)} until ${outcome.until}: the reminder comes back that day (${left}).`;
+}
+
+/**
+ * The reminder DM after a snooze: its facts stay, its buttons go (a second click would snooze
+ * again), and a line says until when. `original` is the message's blocks as Slack echoed them.
+ */
+export function snoozedReminderMessage(original: readonly KnownBlock[], outcome: SnoozeOutcome, actor: string): RenderedMessage {
+  const kept = original.filter((block) => block.type !== 'actions');
+  return {
+    text: `${outcome.secret}: reminder snoozed until ${outcome.until}`,
+    blocks: [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: snoozedLine(outcome, actor) }] }],
+  };
+}
+
+/** Ephemeral answer to a snooze chosen from a digest's item menu (the digest stays as it is). */
+export function snoozedDigestItemReply(outcome: SnoozeOutcome, actor: string): RenderedMessage {
+  const text = `${code(outcome.secret)}: ${snoozedLine(outcome, actor)}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** DM to the person who said "not mine", once the admins and security leads were told. */
+export function notMineConfirmation(secret: string, notified: readonly string[]): RenderedMessage {
+  const who = notified.length > 0 ? notified.map((id) => mention(id)).join(', ') : 'nobody could be reached; the report is in the audit log';
+  const text = `:ok_hand: Thanks. I told Rotor's admins and security leads that ${code(secret)} is not yours (${who}). They will set the right owner.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

@@ -1,0 +1,22 @@
+import type { WeeklyDigest } from '../../reminders/weekly-digest-service.js';
+import { escapeMrkdwn } from './reminder-message.js';
+
+const LIST_LIMIT = 20;
+
+/** The weekly digest as mrkdwn text for the announcement channel. */
+export function renderWeeklyDigest(digest: WeeklyDigest): string {
+  const kinds = Object.entries(digest.remindedByKind)
+    .map(([kind, count]) => `${count} × ${kind}`)
+    .join(', ');
+  const lines = [`*Secrets rotation — weekly digest ${digest.week}* (${digest.since} to ${digest.until})`, `*Reminded:* ${kinds || 'nothing'}`];
+  lines.push(`*Overdue:* ${digest.overdue.length === 0 ? 'nothing :tada:' : digest.overdue.length}`);
+  for (const secret of digest.overdue.slice(0, LIST_LIMIT)) {
+    lines.push(`• ${escapeMrkdwn(secret.name)} — ${secret.daysOverdue} day${secret.daysOverdue === 1 ? '' : 's'} overdue, owner ${secret.owner ? `<@${secret.owner}>` : 'none'}`);
+  }
+  if (digest.overdue.length > LIST_LIMIT) lines.push(`…and ${digest.overdue.length - LIST_LIMIT} more (\`/secrets overdue\`)`);
+  if (digest.notActed.length > 0) {
+    lines.push('*Reminded but not acted:*');
+    for (const person of digest.notActed.slice(0, LIST_LIMIT)) lines.push(`• <@${person.user}>: ${person.secrets.map(escapeMrkdwn).join(', ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { runCli } from '../../src/cli/program.js';
+import { projectRoot } from '../../src/core/project-root.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { FakeSlackApi } from '../fakes/fake-slack-api.js';
+import { POLICY_YAML } from './support/reminder-harness.js';
+
+const INVENTORY_YAML = [
+  '- {name: prod/stripe/api_key, owner: UOWNER1, backup_owner: UBACK1, team: payments, consumers: [checkout], interval_days: 90, last_rotated: "2026-11-02"}',
+  '- {name: prod/postgres/connection_string, owner: UOWNER1, interval_days: 90, last_rotated: "2026-10-08"}',
+  '- {name: staging/redis/password, owner: UOWNER2, interval_days: 90, last_rotated: "2026-11-10"}',
+].join('\n');
+
+describe('rotor reminders preview / run', () => {
+  let dir: string;
+  let dbPath: string;
+  let slack: FakeSlackApi;
+  let env: NodeJS.ProcessEnv;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rotor-cli-'));
+    dbPath = join(dir, 'rotor.db');
+    writeFileSync(join(dir, 'policy.yml'), POLICY_YAML);
+    slack = new FakeSlackApi();
+    await slack.start();
+    for (const user of ['UOWNER1', 'UOWNER2', 'UBACK1']) slack.addUser(user, 'UTC');
+    env = { ROTOR_DB: dbPath, ROTOR_CONFIG: join(dir, 'policy.yml'), SLACK_BOT_TOKEN: 'xoxb-' + randomBytes(8).toString('hex'), SLACK_API_URL: slack.apiUrl };
+    writeFileSync(join(dir, 'inventory.yaml'), INVENTORY_YAML);
+    const imported = await rotor('import', join(dir, 'inventory.yaml'));
+    expect(imported.stderr).toBe('');
+  });
+
+  afterEach(async () => {
+    await slack.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function rotor(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['--db', dbPath, '--config', join(dir, 'policy.yml'), ...argv], {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      env,
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('preview --at --json lists what is owed at that instant and sends and records nothing', async () => {
+    const preview = await rotor('reminders', 'preview', '--at', '2027-01-06T10:00:00Z', '--json');
+    expect(preview.code).toBe(0);
+    expect(JSON.parse(preview.stdout)).toEqual([
+      { secret: 'prod/postgres/connection_string', kind: 'due', cycle: '2027-01-06', recipient: 'UOWNER1', level: 'owner', deliverAt: '2027-01-06T09:00:00.000Z', daysUntilDue: 0 },
+      { secret: 'prod/stripe/api_key', kind: 'warning:30', cycle: '2027-01-31', recipient: 'UOWNER1', level: 'owner', deliverAt: '2027-01-01T09:00:00.000Z', daysUntilDue: 25 },
+    ]);
+    expect(slack.calls).toEqual([]);
+    expect(ledgerRows()).toBe(0);
+    expect((await rotor('reminders', 'preview', '--at', '2027-01-06T10:00:00Z')).stdout).toContain('2 reminders owed');
+    // A bare date is the start of that UTC day: before the 09:00 due notice, so the 7-day warning is what is owed.
+    const atMidnight = JSON.parse((await rotor('reminders', 'preview', '--at', '2027-01-06', '--json')).stdout) as { kind: string }[];
+    expect(atMidnight.map((row) => row.kind)).toEqual(['warning:7', 'warning:30']);
+  });
+
+  it('run --at sends once against the imported inventory; running it again sends nothing', async () => {
+    expect(await rotor('reminders', 'run', '--at', '2027-01-06T10:00:00Z')).toMatchObject({ code: 0, stdout: expect.stringContaining('Sent 2 reminders in 2 messages') });
+    expect(slack.callsTo('chat.postMessage').map((call) => call.args.channel)).toEqual(['UOWNER1', 'UOWNER1']);
+    expect(await rotor('reminders', 'run', '--at', '2027-01-06T10:00:00Z')).toMatchObject({ code: 0, stdout: expect.stringContaining('Sent 0 reminders') });
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+    expect((await rotor('reminders', 'preview', '--at', '2027-01-06T10:00:00Z', '--json')).stdout).toBe('[]\n');
+  });
+
+  it('refuses a bad --at, and run without a bot token, leaving the database unchanged', async () => {
+    expect(await rotor('reminders', 'preview', '--at', 'next tuesday')).toMatchObject({ code: 2, stderr: expect.stringContaining('--at next tuesday is not a date') });
+    env.SLACK_BOT_TOKEN = undefined;
+    expect(await rotor('reminders', 'run')).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs SLACK_BOT_TOKEN/) });
+    expect(ledgerRows()).toBe(0);
+    expect(slack.calls).toEqual([]);
+  });
+
+  it('calendar prints an .ics and refuses bad options', async () => {
+    const ics = await rotor('calendar', '--days', '3650');
+    expect(ics).toMatchObject({ code: 0, stdout: expect.stringMatching(/^BEGIN:VCALENDAR/) });
+    expect(ics.stdout).toContain('SUMMARY:Secrets rotation — prod/stripe/api_key');
+    expect(await rotor('calendar', '--days', 'ten')).toMatchObject({ code: 2, stderr: expect.stringContaining('--days ten is not a number of days.') });
+    expect(await rotor('calendar', '--owner', 'bob')).toMatchObject({ code: 2, stderr: expect.stringContaining('--owner bob is not a Slack user id.') });
+  });
+
+  it('two `rotor reminders run` processes started together on one database send each reminder once', async () => {
+    // The packaged binary, as in the lead's CLI test: `npm test` builds it first.
+    const binary = join(projectRoot, 'dist', 'src', 'cli.js');
+    expect(existsSync(binary)).toBe(true);
+    const run = promisify(execFile);
+    const args = [binary, '--db', dbPath, '--config', join(dir, 'policy.yml'), 'reminders', 'run', '--at', '2027-01-06T10:00:00Z'];
+    const results = await Promise.all([run(process.execPath, args, { env: { ...process.env, ...env } }), run(process.execPath, args, { env: { ...process.env, ...env } })]);
+    const sent = results.map((result) => Number(/Sent (\d+) reminder/.exec(result.stdout)?.[1]));
+    expect(sent[0]! + sent[1]!).toBe(2);
+    const keys = slack.messages.map((message) => (message.metadata as { event_payload: { keys: string } }).event_payload.keys);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(2);
+  });
+
+  function ledgerRows(): number {
+    const db = openDatabase(dbPath);
+    try {
+      return db.prepare('SELECT count(*) FROM reminder_ledger').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  }
+});
