@@ -3,6 +3,7 @@ import type { Policy } from './config/policy.js';
 import type { Clock } from './core/clock.js';
 import { InventoryRepo } from './inventory/inventory-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
+import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
 import type { Db } from './storage/database.js';
 
 /** The domain services over one database, shared by the bot and the CLI. */
@@ -13,11 +14,13 @@ export interface Services {
   audit: AuditLog;
   inventory: InventoryRepo;
   inventoryService: InventoryService;
+  /** What Slack said about people Rotor reminds, and the review flags a missing owner raises. */
+  recipients: RecipientDirectoryRepo;
 }
 
 export function createServices(db: Db, clock: Clock, policy: Policy): Services {
   const audit = new AuditLog(db, clock);
   const inventory = new InventoryRepo(db);
   const inventoryService = new InventoryService(db, inventory, audit, clock, policy);
-  return { db, clock, policy, audit, inventory, inventoryService };
+  return { db, clock, policy, audit, inventory, inventoryService, recipients: new RecipientDirectoryRepo(db) };
 }

@@ -2,7 +2,6 @@ import type { Services } from '../services.js';
 import { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
 import { ReminderSweepService, type SweepOptions } from './reminder-sweep-service.js';
-import { RecipientDirectoryRepo } from './recipient-directory-repo.js';
 import { SweepLogRepo } from './sweep-log-repo.js';
 
 /** The sweep over one database, for the bot, the CLI and tests alike. */
@@ -10,7 +9,7 @@ export function createReminderSweep(services: Services, notifier: ReminderNotifi
   return new ReminderSweepService(
     {
       ledger: new ReminderLedgerRepo(services.db),
-      directory: new RecipientDirectoryRepo(services.db),
+      directory: services.recipients,
       sweepLog: new SweepLogRepo(services.db),
       notifier,
       audit: services.audit,

@@ -50,16 +50,19 @@ export class RecipientDirectoryRepo {
     });
   }
 
-  /** Open review flags, for `/secrets review`. A flag whose owner was since changed is dropped. */
+  /**
+   * Open review flags, for `/secrets review`: only those whose secret still has the owner that
+   * left, so a flag disappears as soon as someone assigns a new owner.
+   */
   reviewFlags(): ReviewFlag[] {
-    this.db.prepare(
-      `DELETE FROM secret_review_flags WHERE flag = 'owner_not_in_slack' AND secret_id IN (
-         SELECT f.secret_id FROM secret_review_flags f JOIN secrets s ON s.id = f.secret_id
-         LEFT JOIN slack_user_cache c ON c.user_id = s.owner
-         WHERE s.owner IS NOT NULL AND coalesce(c.gone, 0) = 0)`,
-    ).run();
     const rows = this.db
-      .prepare('SELECT s.name, f.flag, f.detail, f.flagged_at FROM secret_review_flags f JOIN secrets s ON s.id = f.secret_id ORDER BY s.name')
+      .prepare(
+        `SELECT s.name, f.flag, f.detail, f.flagged_at FROM secret_review_flags f
+           JOIN secrets s ON s.id = f.secret_id
+           JOIN slack_user_cache c ON c.user_id = s.owner
+         WHERE f.flag = 'owner_not_in_slack' AND c.gone = 1 AND s.lifecycle <> 'retired'
+         ORDER BY s.name`,
+      )
       .all() as { name: string; flag: string; detail: string; flagged_at: string }[];
     return rows.map((row) => ({ secretName: row.name, flag: row.flag, detail: row.detail, flaggedAt: row.flagged_at }));
   }

@@ -173,6 +173,22 @@ describe('/secrets over HTTP against the fake Slack Web API', () => {
     const text = JSON.stringify(review.blocks);
     expect(text).toContain('*No owner* (1)');
     expect(text).toContain('staging/jwt/signing_key');
+    expect(text).toContain('*Owner no longer in Slack*: none');
+  });
+
+  it('`review` flags secrets whose owner the reminder sweep found gone from Slack', async () => {
+    const { recipients, clock, inventory } = harness.store;
+    const owner = inventory.get('prod/stripe/api_key')?.owner as string;
+    recipients.save({ userId: owner, tz: null, gone: true, fetchedAt: clock.now().toISO() as string });
+    recipients.flagOwnerGone(owner, clock.now());
+    try {
+      const review = await replyTo((await harness.command('/secrets', 'review', 'U0SEC')).responseUrl);
+      const text = JSON.stringify(review.blocks);
+      expect(text).toContain('*Owner no longer in Slack* (1)');
+      expect(text).toContain('prod/stripe/api_key');
+    } finally {
+      recipients.save({ userId: owner, tz: null, gone: false, fetchedAt: clock.now().toISO() as string });
+    }
   });
 
   it('`help` lists every subcommand', async () => {

@@ -2,11 +2,14 @@ import type { DateTime } from 'luxon';
 import type { KnownBlock } from '@slack/types';
 import type { Secret } from '../../inventory/secret.js';
 import { LIMITS } from './block-kit-limits.js';
-import { code } from './mrkdwn.js';
+import { code, escapeMrkdwn } from './mrkdwn.js';
+import type { ReviewFlag } from '../../reminders/recipient-directory-repo.js';
 import type { SlackMessage } from './secret-list-message.js';
 import { daysUntil } from '../../inventory/schedule.js';
 
 export interface ReviewFindings {
+  /** Secrets whose owner has left Slack (found by the reminder sweep). */
+  ownerGone: readonly ReviewFlag[];
   unowned: readonly Secret[];
   withoutBackup: readonly Secret[];
   neverRotated: readonly Secret[];
@@ -18,7 +21,7 @@ const NAMES_PER_SECTION = 25;
 
 /** The monthly review from the playbooks: four findings, each a compact list of names. */
 export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackMessage {
-  const section = (title: string, secrets: readonly Secret[], describe: (secret: Secret) => string = (secret) => code(secret.name)): KnownBlock => {
+  const section = <T extends { name: string }>(title: string, secrets: readonly T[], describe: (secret: T) => string = (secret) => code(secret.name)): KnownBlock => {
     if (secrets.length === 0) return { type: 'section', text: { type: 'mrkdwn', text: `*${title}*: none :white_check_mark:` } };
     const shown = secrets.slice(0, NAMES_PER_SECTION).map(describe);
     const rest = secrets.length - shown.length;
@@ -27,12 +30,13 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
   };
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Monthly secrets review' } },
+    section('Owner no longer in Slack', findings.ownerGone.map((flag) => ({ name: flag.secretName, detail: flag.detail })), (flag) => `${code(flag.name)}: ${escapeMrkdwn(flag.detail)}`),
     section('No owner', findings.unowned),
     section('No backup owner', findings.withoutBackup),
     section('Never rotated', findings.neverRotated),
     section('Overdue', findings.overdue, (secret) => `${code(secret.name)} (${-daysUntil(secret.nextRotation, today)} days)`),
     { type: 'context', elements: [{ type: 'mrkdwn', text: 'Fix owners with `/secrets owner <name> @person`; see overdue details with `/secrets overdue`.' }] },
   ];
-  const total = findings.unowned.length + findings.withoutBackup.length + findings.neverRotated.length + findings.overdue.length;
+  const total = findings.ownerGone.length + findings.unowned.length + findings.withoutBackup.length + findings.neverRotated.length + findings.overdue.length;
   return { text: `Monthly secrets review: ${total} findings`, blocks };
 }

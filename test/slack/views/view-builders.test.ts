@@ -79,7 +79,7 @@ describe('view builders stay within Block Kit limits with worst-case data', () =
   });
 
   it('the review message with hundreds of findings', () => {
-    const message = reviewMessage({ unowned: secrets, withoutBackup: secrets, neverRotated: secrets, overdue: secrets }, today);
+    const message = reviewMessage({ ownerGone: secrets.map((secret) => ({ secretName: secret.name, flag: 'owner_not_in_slack', detail: 'owner <!channel> left', flaggedAt: '2026-11-01' })), unowned: secrets, withoutBackup: secrets, neverRotated: secrets, overdue: secrets }, today);
     expect(blockKitViolations({ kind: 'message', blocks: message.blocks })).toEqual([]);
   });
 

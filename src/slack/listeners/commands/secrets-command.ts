@@ -59,6 +59,7 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
       return ctx.reply(
         reviewMessage(
           {
+            ownerGone: services.recipients.reviewFlags(),
             unowned: services.inventory.unowned(),
             withoutBackup: services.inventory.withoutBackupOwner(),
             neverRotated: services.inventory.neverRotated(),
