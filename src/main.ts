@@ -9,7 +9,10 @@ import { describeError } from './core/errors.js';
 import { createHttpRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetricsRegistry } from './metrics/metrics.js';
+import { createProviderServicesFromEnv } from './providers/provider-factory.js';
 import { createReminderRuntime } from './reminders/create-reminder-runtime.js';
+import { JobScheduler } from './scheduler/job-scheduler.js';
+import { providerSyncJob } from './scheduler/provider-sync-job.js';
 import { createServices } from './services.js';
 import { createSlackApp } from './slack/app.js';
 import { openDatabase } from './storage/database.js';
@@ -55,8 +58,14 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       retryConfig: options.retryConfig,
     });
+    const providers = createProviderServicesFromEnv(services, env, logger);
+    const scheduler = new JobScheduler(
+      [...reminders.jobs, providerSyncJob({ sync: providers.sync, schedule: env.ROTOR_SYNC_CRON, policy, announce: reminders.announce, logger })],
+      logger,
+    );
     const port = await slack.start(options.host);
-    reminders.start();
+    // The start-up sweep runs in the background; its outcome is logged and reported by the job.
+    void scheduler.start();
     logger.info({ mode: slack.mode, port, database: env.ROTOR_DB }, 'Rotor is running');
     let stopping: Promise<void> | undefined;
     return {
@@ -64,7 +73,8 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       port,
       stop() {
         stopping ??= (async () => {
-          await Promise.all([slack.stop(), reminders.stop()]);
+          await Promise.all([slack.stop(), scheduler.stop()]);
+          providers.close();
           db.close();
           logger.info('Rotor stopped');
         })();

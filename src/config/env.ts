@@ -24,6 +24,7 @@ const botSchema = coreSchema.extend({
   SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://slack.com/api/' }).optional()),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).default(3000),
   ROTOR_REMINDER_CRON: optionalText.transform((value) => value ?? '*/15 * * * *'),
+  ROTOR_SYNC_CRON: optionalText.transform((value) => value ?? '0 6 * * *'),
   ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 });
 

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { HttpRouteDeps } from '../http/routes.js';
 import type { Logger } from '../logging/logger.js';
-import { JobScheduler, longestInterval } from '../scheduler/job-scheduler.js';
+import { longestInterval, type JobDefinition } from '../scheduler/job-scheduler.js';
 import { reminderJobs, sweepHealth } from '../scheduler/reminder-jobs.js';
 import type { Services } from '../services.js';
 import { renderWeeklyDigest } from '../slack/views/reminder-weekly-digest.js';
@@ -32,15 +32,15 @@ export interface ReminderRuntime {
   httpDeps: Pick<HttpRouteDeps, 'reminderHealth' | 'calendar'>;
   /** rotor_reminder_last_success_timestamp_seconds, to merge into /metrics. */
   metrics: Registry;
-  /** Schedules the jobs; the start-up sweep runs in the background (its outcome is logged). */
-  start(): void;
-  /** Stops the timers and waits for a sweep in flight; call before the database closes. */
-  stop(): Promise<void>;
+  /** The sweep (also at start-up) and the weekly digest, for the bot's job table. */
+  jobs: JobDefinition[];
+  /** Plain text to a channel, on the notifier's non-retrying client. */
+  announce(channel: string, text: string): Promise<unknown>;
 }
 
 /**
  * Everything the bot needs for reminders, on one database: the Slack notifier, the sweep and the
- * weekly digest on a node-cron job table, the button actions, health, metrics and the calendar.
+ * weekly digest jobs, the button actions, health, metrics and the calendar.
  *
  * The notifier has its own WebClients rather than Bolt's: posting must never retry inside the
  * client (a retried 5xx can post twice; the sweep decides after looking in the DM history),
@@ -53,10 +53,7 @@ export function createReminderRuntime(services: Services, options: ReminderRunti
   const sweepLog = new SweepLogRepo(services.db);
   const { db, inventory, audit, clock, policy } = services;
   const weeklyDigest = new WeeklyDigestService({ db, ledger, inventory, notifier, clock, policy }, renderWeeklyDigest);
-  const scheduler = new JobScheduler(
-    reminderJobs({ sweep: createReminderSweep(services, notifier, { onSent: countSentReminders }), weeklyDigest, notifier, policy, clock, schedule: options.schedule, logger }),
-    logger,
-  );
+  const jobs = reminderJobs({ sweep: createReminderSweep(services, notifier, { onSent: countSentReminders }), weeklyDigest, notifier, policy, clock, schedule: options.schedule, logger });
   const startedAt = clock.now();
   const maxSweepAgeMs = 2 * longestInterval(options.schedule);
   const calendarToken = options.calendarToken;
@@ -68,9 +65,7 @@ export function createReminderRuntime(services: Services, options: ReminderRunti
       calendar: calendarToken ? { token: calendarToken, render: () => buildRotationCalendar(upcomingRotations(inventory, clock.now(), { days: 365 })) } : undefined,
     },
     metrics: createReminderMetrics(sweepLog),
-    start() {
-      void scheduler.start();
-    },
-    stop: () => scheduler.stop(),
+    jobs,
+    announce: (channel, text) => notifier.announce(channel, text),
   };
 }

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/config/policy.js';
+import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
+import { providerSyncJob } from '../../src/scheduler/provider-sync-job.js';
+import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
+import { capturingLogger, providerHarness } from '../support/provider-harness.js';
+import { openTempStore, type TempStore } from '../support/temp-db.js';
+
+const FAST = { attempts: 2, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 2 };
+const policy = parsePolicy('channels:\n  announce: C0ANNOUNCE\n');
+
+describe('the scheduled provider sync', () => {
+  const token = `test-${randomBytes(8).toString('hex')}`;
+  const fake = new FakeVaultServer({ token, mounts: { secret: 2 } });
+  let store: TempStore;
+  let announced: { channel: string; text: string }[];
+
+  beforeAll(async () => {
+    await fake.start();
+  });
+  afterAll(async () => fake.stop());
+  beforeEach(() => {
+    fake.reset();
+    announced = [];
+    store = openTempStore({ at: '2026-01-10T09:00:00Z', policy });
+  });
+  afterEach(() => store.close());
+
+  function job() {
+    const vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST });
+    const { providers } = providerHarness(store, { vault });
+    return providerSyncJob({
+      sync: providers.sync,
+      schedule: '0 6 * * *',
+      policy,
+      announce: async (channel, text) => announced.push({ channel, text }),
+      logger: capturingLogger().logger,
+    });
+  }
+
+  it('records a rotation done outside Rotor and says nothing when all is well', async () => {
+    fake.putSecret('secret', 'prod/app/db', { value: randomBytes(8).toString('hex') });
+    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' }, 'U0ADMIN', 'test');
+    await job().run();
+    expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe('1');
+    expect(announced).toEqual([]);
+  });
+
+  it('announces references that no longer resolve, escaped for Slack', async () => {
+    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/gone', description: '<!channel>' }, 'U0ADMIN', 'test');
+    await job().run();
+    expect(announced).toHaveLength(1);
+    expect(announced[0]?.channel).toBe('C0ANNOUNCE');
+    expect(announced[0]?.text).toMatch(/Provider sync: 1 secret needs attention/);
+    expect(announced[0]?.text).toMatch(/References that no longer resolve:\n {2}prod\/app\/db: /);
+    expect(announced[0]?.text).not.toContain('<!channel>');
+  });
+});
