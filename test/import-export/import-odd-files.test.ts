@@ -1,0 +1,47 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rotor } from '../support/cli.js';
+import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
+
+/** Files as people really write them: shared YAML defaults, spreadsheet exports, hand-made tables. */
+describe('import of odd but sensible files', () => {
+  let store: TempStore;
+  const file = (name: string, content: string | Buffer) => {
+    const path = join(store.dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const show = async (name: string) => JSON.parse((await rotor(store.path, 'show', name, '--json')).stdout) as Record<string, unknown>;
+  beforeEach(() => {
+    store = openTempStore();
+  });
+  afterEach(() => store.close());
+
+  it('resolves YAML anchors, aliases and `<<` merge keys', async () => {
+    const yaml = `defaults: &defaults
+  owner: U0123ABCD
+  interval_days: 30
+lead: &lead U0999LEAD
+secrets:
+  - <<: *defaults
+    name: prod/a/api_key
+  - name: prod/b/api_key
+    owner: *lead
+`;
+    const result = await rotor(store.path, 'import', file('anchors.yaml', yaml));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(await show('prod/a/api_key')).toMatchObject({ owner: 'U0123ABCD', interval_days: 30 });
+    expect(await show('prod/b/api_key')).toMatchObject({ owner: 'U0999LEAD' });
+  });
+
+  it('reports an alias without its anchor by line, and writes nothing', async () => {
+    const before = snapshotTables(store);
+    const result = await rotor(store.path, 'import', file('alias.yaml', '- name: prod/a/api_key\n- name: prod/b/api_key\n  owner: *nobody\n'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/line 2: .*nobody.*anchor/);
+    expect(result.stderr).not.toMatch(/object Object/);
+    expect(snapshotTables(store)).toEqual(before);
+  });
+});
