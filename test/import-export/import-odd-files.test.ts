@@ -44,4 +44,13 @@ secrets:
     expect(result.stderr).not.toMatch(/object Object/);
     expect(snapshotTables(store)).toEqual(before);
   });
+
+  it('reads Markdown tables with one-dash delimiters, alignment colons, escaped pipes, CRLF and missing trailing pipes', async () => {
+    const md = ['# Inventory', '| Secret Name | Owner | Description', '|:-|:-:|-:|', '| prod/a/api_key | U0123ABCD | left \\| right', '| prod/b/api_key | [TBD] | [TBD] |', ''].join('\r\n');
+    const result = await rotor(store.path, 'import', file('table.md', md));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(await show('prod/a/api_key')).toMatchObject({ owner: 'U0123ABCD', description: 'left | right' });
+    expect(await show('prod/b/api_key')).toMatchObject({ owner: null, description: null });
+  });
 });
