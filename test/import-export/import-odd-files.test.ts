@@ -53,4 +53,22 @@ secrets:
     expect(await show('prod/a/api_key')).toMatchObject({ owner: 'U0123ABCD', description: 'left | right' });
     expect(await show('prod/b/api_key')).toMatchObject({ owner: null, description: null });
   });
+
+  it('reads spreadsheet CSV: BOM, CRLF, trailing commas, quoted commas and newlines, tab or semicolon separators', async () => {
+    const csv = '\uFEFFname,owner,description,\r\nprod/a/api_key,U0123ABCD,"one, two\r\nthree",\r\n';
+    expect((await rotor(store.path, 'import', file('excel.csv', csv))).code).toBe(0);
+    expect(await show('prod/a/api_key')).toMatchObject({ owner: 'U0123ABCD', description: 'one, two\r\nthree' });
+    expect((await rotor(store.path, 'import', file('tabs.csv', 'name\towner\nprod/b/api_key\tU0123ABCD\n'))).code).toBe(0);
+    expect((await rotor(store.path, 'import', file('semi.csv', 'name;owner;description\nprod/c/api_key;U0123ABCD;a, b\n'))).code).toBe(0);
+    expect(await show('prod/c/api_key')).toMatchObject({ owner: 'U0123ABCD', description: 'a, b' });
+  });
+
+  it('refuses a value under a column with no header, without echoing it', async () => {
+    const before = snapshotTables(store);
+    const result = await rotor(store.path, 'import', file('stray.csv', 'name,owner,\nprod/a/api_key,U0123ABCD,stray-value-here\n'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/line 2: has a value in column 3, which has no name in the header/);
+    expect(result.stderr).not.toContain('stray-value-here');
+    expect(snapshotTables(store)).toEqual(before);
+  });
 });
