@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,6 +94,19 @@ describe('rotor CLI', () => {
     expect(copy.prepare('SELECT count(*) FROM secrets').pluck().get()).toBe(4);
     copy.close();
     expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/already exists/) });
+  });
+
+  it('stops quietly when its reader goes away (`rotor export | head`)', async () => {
+    await seed();
+    const child = spawn(process.execPath, [binary, 'export', '--format', 'csv'], { env: { ...process.env, ROTOR_DB: store.path }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|at .*\.js/);
+    expect(code).toBe(0);
   });
 
   it('runs as the packaged binary with exit codes 0, 1 and 2', async () => {
