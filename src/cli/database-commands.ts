@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { RotorError } from '../core/errors.js';
 import { applyMigrations } from '../storage/migrate.js';
 import type { CliContext } from './cli-context.js';
@@ -24,6 +24,7 @@ export function registerDatabaseCommands(program: Command, context: CliContext):
     .action(async (file: string) => {
       const target = resolve(file);
       if (existsSync(target)) throw new RotorError('validation', `${file} already exists; choose a new file name so no backup is overwritten.`);
+      if (!existsSync(dirname(target))) throw new RotorError('validation', `The folder ${dirname(target)} does not exist; create it first (mkdir -p) or choose another path for the backup.`);
       if (target === resolve(context.databasePath)) throw new RotorError('validation', 'The backup file must differ from the database itself.');
       const { db } = context.open();
       await db.backup(target);

@@ -96,6 +96,12 @@ describe('rotor CLI', () => {
     expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/already exists/) });
   });
 
+  it('refuses a backup into a folder that does not exist, saying what to do', async () => {
+    const target = join(store.dir, 'missing', 'copy.db');
+    expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/folder .*missing does not exist; create it first/) });
+    expect(existsSync(target)).toBe(false);
+  });
+
   it('stops quietly when its reader goes away (`rotor export | head`)', async () => {
     await seed();
     const child = spawn(process.execPath, [binary, 'export', '--format', 'csv'], { env: { ...process.env, ROTOR_DB: store.path }, stdio: ['ignore', 'pipe', 'pipe'] });

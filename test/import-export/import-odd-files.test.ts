@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rotor } from '../support/cli.js';
@@ -69,6 +69,18 @@ secrets:
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/line 2: has a value in column 3, which has no name in the header/);
     expect(result.stderr).not.toContain('stray-value-here');
+    expect(snapshotTables(store)).toEqual(before);
+  });
+
+  it('says plainly when the path is a folder, missing, or a broken link, and writes nothing', async () => {
+    const before = snapshotTables(store);
+    const folder = join(store.dir, 'inventory.yaml');
+    mkdirSync(folder);
+    expect(await rotor(store.path, 'import', folder)).toMatchObject({ code: 2, stderr: expect.stringMatching(/inventory\.yaml is a folder; import its files one at a time/) });
+    expect(await rotor(store.path, 'import', store.dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/is a folder/) });
+    expect(await rotor(store.path, 'import', join(store.dir, 'nope.csv'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/nope\.csv: no such file .*check the path/) });
+    symlinkSync(join(store.dir, 'gone.csv'), join(store.dir, 'link.csv'));
+    expect(await rotor(store.path, 'import', join(store.dir, 'link.csv'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/link to a missing file/) });
     expect(snapshotTables(store)).toEqual(before);
   });
 });
