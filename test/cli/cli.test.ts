@@ -96,6 +96,18 @@ describe('rotor CLI', () => {
     expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/already exists/) });
   });
 
+  it('migrate upgrades a database made by an older release and says what it applied', async () => {
+    await seed();
+    const old = new Database(store.path);
+    for (const table of ['reminder_weekly_digests', 'reminder_sweeps', 'secret_review_flags', 'slack_user_cache', 'reminder_snoozes', 'reminder_ledger']) old.exec(`DROP TABLE ${table}`);
+    old.exec('DELETE FROM schema_migrations WHERE version = 2');
+    old.close();
+    const result = await rotor(store.path, 'migrate');
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/Applied 0002_reminders/) });
+    expect((await rotor(store.path, 'audit', 'verify')).code).toBe(0);
+    expect((await rotor(store.path, 'reminders', 'preview', '--json')).code).toBe(0);
+  });
+
   it('refuses a backup into a folder that does not exist, saying what to do', async () => {
     const target = join(store.dir, 'missing', 'copy.db');
     expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/folder .*missing does not exist; create it first/) });
