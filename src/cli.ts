@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { runCli } from './cli/program.js';
 
+// `rotor export | head`: once the reader has gone there is no one left to tell; stop quietly
+// as Unix tools do, rather than crash with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

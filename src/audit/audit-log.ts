@@ -57,16 +57,21 @@ export class AuditLog {
   }
 
   /**
-   * Chains the events onto the current tail. Runs inside a write transaction, so the tail read
-   * here is still the tail when the events are inserted, whichever process writes next.
+   * Chains the events onto the head record, not onto whatever row is last: if someone deleted
+   * the newest events, the next append must leave that gap visible to `audit verify` instead of
+   * re-linking the chain over it. Runs inside a write transaction, so the head read here is
+   * still the head when the events are inserted, whichever process writes next.
    */
   private appendAll(inputs: readonly AuditEventInput[]): AuditEvent[] {
     if (inputs.length === 0) return [];
-    const tail = statement(this.db, 'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    const head = statement(this.db, 'SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
+    const last = statement(this.db, 'SELECT max(seq) AS seq FROM audit_events').get() as { seq: number | null };
     const insert = statement(this.db, 'INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     const at = this.clock.now().toUTC().toISO() as string;
-    let seq = tail?.seq ?? 0;
-    let prevHash = tail?.hash ?? GENESIS_HASH;
+    // The larger seq keeps inserts possible even after a tampered head; the head's hash as the
+    // link means any tampering with the tail or the head stays a break in the chain.
+    let seq = Math.max(head?.seq ?? 0, last.seq ?? 0);
+    let prevHash = head?.hash ?? GENESIS_HASH;
     const events = inputs.map((input) => {
       seq += 1;
       const detailsJson = canonicalJson(input.details ?? {});

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { RotorError } from '../core/errors.js';
+import { openDatabase } from '../storage/database.js';
 import { applyMigrations } from '../storage/migrate.js';
 import type { CliContext } from './cli-context.js';
 
@@ -10,11 +11,15 @@ export function registerDatabaseCommands(program: Command, context: CliContext):
     .command('migrate')
     .description('Create the database or bring its schema up to date')
     .action(() => {
-      // Opening already migrates; asking again reports that there is nothing left to do.
-      const { db } = context.open();
-      const { applied } = applyMigrations(db);
-      const version = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v;
-      context.print(applied.length > 0 ? `Applied ${applied.join(', ')}.` : `Database ${context.databasePath} is up to date (schema version ${version}).`);
+      // Opened without the usual migrate-on-open, so the operator is told what this run applied.
+      const db = openDatabase(context.databasePath, { migrate: false });
+      try {
+        const { applied } = applyMigrations(db);
+        const version = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v;
+        context.print(applied.length > 0 ? `Applied ${applied.join(', ')}.` : `Database ${context.databasePath} is up to date (schema version ${version}).`);
+      } finally {
+        db.close();
+      }
     });
 
   program
@@ -24,6 +29,7 @@ export function registerDatabaseCommands(program: Command, context: CliContext):
     .action(async (file: string) => {
       const target = resolve(file);
       if (existsSync(target)) throw new RotorError('validation', `${file} already exists; choose a new file name so no backup is overwritten.`);
+      if (!existsSync(dirname(target))) throw new RotorError('validation', `The folder ${dirname(target)} does not exist; create it first (mkdir -p) or choose another path for the backup.`);
       if (target === resolve(context.databasePath)) throw new RotorError('validation', 'The backup file must differ from the database itself.');
       const { db } = context.open();
       await db.backup(target);

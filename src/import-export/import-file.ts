@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { extname, join } from 'node:path';
 import { RotorError, ValidationError } from '../core/errors.js';
 import type { ImportFormat } from './source-row.js';
 
@@ -31,15 +31,17 @@ export function formatOf(path: string): ImportFormat {
  * replacement characters into the inventory.
  */
 export function readImportFile(path: string): { format: ImportFormat; text: string } {
-  const format = formatOf(path);
-  let size: number;
+  let stats: Stats;
   try {
-    const stats = statSync(path);
-    if (!stats.isFile()) throw new Error('not a regular file');
-    size = stats.size;
+    stats = statSync(path);
   } catch (cause) {
-    throw new RotorError('validation', `Cannot read ${path}: ${(cause as Error).message}.`, { cause });
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (or a link to a missing file); check the path' : (cause as Error).message;
+    throw new RotorError('validation', `Cannot read ${path}: ${reason}.`, { cause });
   }
+  if (stats.isDirectory()) throw new RotorError('validation', `${path} is a folder; import its files one at a time, e.g. \`rotor import ${join(path, 'secrets.yaml')}\`.`);
+  const format = formatOf(path);
+  if (!stats.isFile()) throw new RotorError('validation', `Cannot read ${path}: it is not a regular file; save the rows to a file first.`);
+  const size = stats.size;
   if (size > MAX_IMPORT_BYTES) {
     throw new ValidationError(`${path} is ${(size / 1024 / 1024).toFixed(1)} MiB; imports are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB.`, [
       { where: path, message: 'split the file and import the parts one after another' },

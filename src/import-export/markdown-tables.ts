@@ -7,7 +7,8 @@ export interface MarkdownTable {
   rows: { line: number; cells: string[] }[];
 }
 
-const SEPARATOR_CELL = /^:?-{3,}:?$/;
+/** GitHub accepts a single dash per delimiter cell (`|:-|-:|`), so Rotor does too. */
+const SEPARATOR_CELL = /^:?-+:?$/;
 
 function splitRow(line: string): string[] {
   let body = line.trim();

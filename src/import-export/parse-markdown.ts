@@ -63,8 +63,21 @@ function isInventoryTable(table: MarkdownTable): boolean {
   return columnsOf(table).includes('name');
 }
 
-function isEnvironmentMatrix(table: MarkdownTable): boolean {
-  return normalizeKey(table.header[0] ?? '') === 'secret_key' || table.header.slice(1).filter((column) => ENVIRONMENT_WORDS[normalizeKey(column)]).length >= 2;
+/**
+ * The environment a matrix column stands for, in the policy's own words: a policy that says
+ * `production` gets the registry's "Prod" column. A column the policy has no environment for
+ * keeps its usual name, so its rows are reported as an unknown environment, not dropped.
+ */
+function environmentOfColumn(column: string, policy: Policy): string | undefined {
+  const word = normalizeKey(column);
+  if (policy.environments.includes(word)) return word;
+  const canonical = ENVIRONMENT_WORDS[word];
+  if (!canonical) return undefined;
+  return policy.environments.find((environment) => ENVIRONMENT_WORDS[environment] === canonical) ?? canonical;
+}
+
+function isEnvironmentMatrix(table: MarkdownTable, policy: Policy): boolean {
+  return normalizeKey(table.header[0] ?? '') === 'secret_key' || table.header.slice(1).filter((column) => environmentOfColumn(column, policy)).length >= 2;
 }
 
 /**
@@ -77,7 +90,7 @@ export function parseMarkdownRows(text: string, policy: Policy): SourceRow[] {
   if (tables.length === 0) {
     throw new ValidationError('The Markdown file has no table.', [{ where: 'file', message: 'expected a table with a "Secret Name" or "Key" column' }]);
   }
-  const matrix = tables.find(isEnvironmentMatrix);
+  const matrix = tables.find((table) => isEnvironmentMatrix(table, policy));
   const inventoryTables = tables.filter((table) => table !== matrix && isInventoryTable(table));
   if (inventoryTables.length === 0) {
     throw new ValidationError('The Markdown file has no inventory table.', [
@@ -114,8 +127,8 @@ function expandOverEnvironments(record: Record<string, unknown>, line: number, m
   if (!matrix || !matrixRow) return policy.environments.map((environment) => ({ line, record: { ...record, name: `${environment}/${key}` } }));
   const expanded: SourceRow[] = [];
   matrix.header.forEach((column, index) => {
-    const environment = ENVIRONMENT_WORDS[normalizeKey(column)];
-    if (index === 0 || !environment || !policy.environments.includes(environment)) return;
+    const environment = environmentOfColumn(column, policy);
+    if (index === 0 || !environment) return;
     const cell = (matrixRow.cells[index] ?? '').trim();
     if (ABSENT.test(unquote(cell))) return;
     // "`dev/db/app-primary` (lower privileges, sample data)": the note is what is said besides the name.

@@ -9,7 +9,8 @@ import type { ImportFormat, SourceRow } from './source-row.js';
  */
 export function parseYamlRows(text: string, format: Extract<ImportFormat, 'yaml' | 'json'>): SourceRow[] {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
+  // `merge` lets teams share defaults with `<<: *defaults`, as YAML 1.1 files commonly do.
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, merge: true });
   const lineOf = (node: Node | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
   if (document.errors.length > 0) {
     throw new ValidationError(`The file is not valid ${format.toUpperCase()}.`, document.errors.map((error) => {
@@ -31,7 +32,14 @@ export function parseYamlRows(text: string, format: Extract<ImportFormat, 'yaml'
       continue;
     }
     const problems: ValidationIssue[] = [];
-    const raw = (item as YAMLMap).toJSON() as Record<string, unknown>;
+    let raw: Record<string, unknown>;
+    try {
+      // Resolved against the whole document, so aliases (`owner: *lead`) become their values.
+      raw = (item as YAMLMap).toJS(document, { maxAliasCount: 1000 }) as Record<string, unknown>;
+    } catch (error) {
+      rows.push({ line, record: {}, problems: [{ where: `line ${line}`, message: `${(error as Error).message}; define each &anchor before its *alias`, line }] });
+      continue;
+    }
     const { record, unknownKeys } = canonicalRecord(raw);
     const fieldLines: Record<string, number> = {};
     for (const pair of (item as YAMLMap).items) {

@@ -49,7 +49,7 @@ export class ProviderDiscoverService {
 
   async run(options: DiscoverOptions): Promise<DiscoverReport> {
     const { services } = this.deps;
-    const provider = this.deps.registry.providerFor(options.provider, `discovery in ${options.provider}`);
+    const provider = this.deps.registry.providerFor(options.provider, 'Discovery');
     const found = await provider.listForDiscovery({ tagKey: options.tagKey, mount: options.mount });
     const tracked = new Map(
       services.inventory

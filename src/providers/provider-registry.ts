@@ -20,7 +20,7 @@ export function createProviderRegistry(providers: { aws?: SecretProvider; vault?
   const providerFor = (kind: ProviderKind, secretName: string): SecretProvider => {
     if (kind === 'manual') return manual;
     const provider = providers[kind];
-    if (!provider) throw new RotorError('config', `${secretName} lives in ${kind === 'aws' ? 'AWS Secrets Manager' : 'Vault'}, but that provider is not configured: ${SETUP[kind]}.`);
+    if (!provider) throw new RotorError('config', `${secretName} needs ${kind === 'aws' ? 'AWS Secrets Manager' : 'Vault'}, which is not configured: ${SETUP[kind]}.`);
     return provider;
   };
   return {

@@ -58,5 +58,7 @@ export function buildRotationCalendar(secrets: readonly Secret[]): string {
   }
   const { error, value } = createEvents(events, { productId: '-//Rotor//Secrets rotation//EN', calName: 'Secrets rotation' });
   if (error || value === null) throw new RotorError('internal', 'Could not build the rotation calendar.', { cause: error });
-  return value;
+  // ics writes a day-only trigger as `-P30DT`; RFC 5545 wants hours, minutes or seconds after a
+  // `T`, and strict clients refuse the alarm, so the empty time part is dropped.
+  return value.replace(/^(TRIGGER:[+-]?P(?:\d+W)?(?:\d+D)?)T\r\n/gm, '$1\r\n');
 }

@@ -59,6 +59,21 @@ describe('hash-chained audit log', () => {
     expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(1);
   });
 
+  it('keeps the removal of the newest events visible after the next write', () => {
+    tamper('DELETE FROM audit_events WHERE seq = 4');
+    store.inventoryService.create({ name: 'prod/e/key' }, 'U1', 'test');
+    expect(verifyAuditChain(store.db).firstBreak).toMatchObject({ seq: 5, reason: expect.stringMatching(/removed/) });
+  });
+
+  it('keeps an edited or removed head visible after the next write, and still accepts writes', () => {
+    tamper(`UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)`);
+    store.inventoryService.create({ name: 'prod/e/key' }, 'U1', 'test');
+    expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(5);
+    tamper('DELETE FROM audit_head');
+    store.inventoryService.create({ name: 'prod/f/key' }, 'U1', 'test');
+    expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(5);
+  });
+
   it.runIf(hasSqlite3Cli())('catches an edit made with the sqlite3 command-line tool', () => {
     execFileSync('sqlite3', [store.path, `UPDATE audit_events SET secret = 'prod/z/key' WHERE seq = 3`]);
     expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(3);

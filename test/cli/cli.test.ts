@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,6 +94,37 @@ describe('rotor CLI', () => {
     expect(copy.prepare('SELECT count(*) FROM secrets').pluck().get()).toBe(4);
     copy.close();
     expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/already exists/) });
+  });
+
+  it('migrate upgrades a database made by an older release and says what it applied', async () => {
+    await seed();
+    const old = new Database(store.path);
+    for (const table of ['reminder_weekly_digests', 'reminder_sweeps', 'secret_review_flags', 'slack_user_cache', 'reminder_snoozes', 'reminder_ledger']) old.exec(`DROP TABLE ${table}`);
+    old.exec('DELETE FROM schema_migrations WHERE version = 2');
+    old.close();
+    const result = await rotor(store.path, 'migrate');
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/Applied 0002_reminders/) });
+    expect((await rotor(store.path, 'audit', 'verify')).code).toBe(0);
+    expect((await rotor(store.path, 'reminders', 'preview', '--json')).code).toBe(0);
+  });
+
+  it('refuses a backup into a folder that does not exist, saying what to do', async () => {
+    const target = join(store.dir, 'missing', 'copy.db');
+    expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/folder .*missing does not exist; create it first/) });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('stops quietly when its reader goes away (`rotor export | head`)', async () => {
+    await seed();
+    const child = spawn(process.execPath, [binary, 'export', '--format', 'csv'], { env: { ...process.env, ROTOR_DB: store.path }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|at .*\.js/);
+    expect(code).toBe(0);
   });
 
   it('runs as the packaged binary with exit codes 0, 1 and 2', async () => {

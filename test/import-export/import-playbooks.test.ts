@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/project-root.js';
@@ -35,6 +36,24 @@ describe('importing the Markdown tables teams already keep', () => {
     const overdue = JSON.parse((await rotor(store.path, 'overdue', '--json')).stdout) as { name: string; never_rotated: boolean; status: string }[];
     expect(overdue).toHaveLength(10);
     expect(overdue.every((secret) => secret.never_rotated && secret.status === 'overdue')).toBe(true);
+  });
+
+  it('expands the registry onto a policy\'s own environment names, and reports columns the policy lacks', async () => {
+    const config = join(store.dir, 'policy.yml');
+    writeFileSync(config, 'environments: [production, stage]\n');
+    const registry = join(playbooks, 'secrets-registry-policy.md');
+    const before = snapshotTables(store);
+    const strict = await rotor(store.path, '--config', config, 'import', registry);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/`dev` is not a known environment; use one of: production, stage/);
+    expect(snapshotTables(store)).toEqual(before);
+    const partial = await rotor(store.path, '--config', config, 'import', '--partial', registry);
+    expect(partial.code).toBe(0);
+    const listed = JSON.parse((await rotor(store.path, '--config', config, 'list', '--json')).stdout) as { name: string }[];
+    const names = listed.map((secret) => secret.name);
+    expect(names).toContain('production/db/app-primary');
+    expect(names).toContain('stage/db/app-primary');
+    expect(names.filter((name) => name.startsWith('production/'))).toHaveLength(10);
   });
 
   it('expands the registry over its environment matrix with the registry cadences', async () => {

@@ -3,7 +3,7 @@ import { AttemptTimeoutError } from '../call-with-retry.js';
 import type { ProviderTarget } from '../secret-provider.js';
 
 const THROTTLING = new Set(['ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown']);
-const DENIED = new Set(['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId', 'CredentialsProviderError']);
+const DENIED = new Set(['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId']);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 interface AwsErrorShape {
@@ -48,6 +48,9 @@ export function translateAwsError(error: unknown, target: ProviderTarget, action
   }
   if (name === 'ResourceNotFoundException') {
     return new RotorError('not_found', `${secret} points to ${ref}, which does not exist in AWS Secrets Manager (or is in another region or account). Fix the reference with \`/secrets edit ${secret}\` or create the secret in AWS.`, { cause: error });
+  }
+  if (name === 'CredentialsProviderError') {
+    return new RotorError('config', `${failed}: no AWS credentials were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run Rotor with an IAM role, then try again.`, { cause: error });
   }
   if (DENIED.has(name)) {
     return new RotorError('forbidden', `${failed}: access denied (${name}). Grant Rotor's role the Secrets Manager permissions listed in the README for ${ref}, then try again.`, { cause: error });

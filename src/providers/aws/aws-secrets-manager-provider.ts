@@ -177,7 +177,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   }
 
   async listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]> {
-    const target: ProviderTarget = { secretName: 'the secrets list', providerRef: '*' };
+    const target: ProviderTarget = { secretName: 'secrets', providerRef: '*' };
     const ref: AwsSecretRef = { secretId: '*', region: null };
     const filters: Filter[] | undefined = filter.tagKey ? [{ Key: 'tag-key', Values: [filter.tagKey] }] : undefined;
     const found: DiscoveredSecret[] = [];

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { translateAwsError } from '../../src/providers/aws/aws-errors.js';
+import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+
+describe('provider set-up messages', () => {
+  it('tells a user with no AWS credentials to configure some, rather than that access was denied', () => {
+    const missing = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    const error = translateAwsError(missing, { secretName: 'secrets', providerRef: '*' }, 'list');
+    expect(error.message).toBe(
+      'Could not list secrets in AWS Secrets Manager: no AWS credentials were found. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run Rotor with an IAM role, then try again.',
+    );
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('says which provider discovery needs when it is not configured', () => {
+    expect(() => createProviderRegistry({}).providerFor('vault', 'Discovery')).toThrow('Discovery needs Vault, which is not configured: set VAULT_ADDR and VAULT_TOKEN for Rotor.');
+  });
+});
