@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { loadCoreEnv, type CoreEnv } from '../config/env.js';
 import { loadPolicy } from '../config/policy.js';
@@ -34,12 +35,25 @@ export class CliContext {
     return this.options().db ?? this.env.ROTOR_DB;
   }
 
-  /** The services over the database, with the clock standing at `at` when given. */
-  open(at?: string): Services {
+  /**
+   * The services over the database, with the clock standing at `at` when given. When the file
+   * does not exist yet, only commands that fill a database may create it (`create`); a dry run
+   * works on an empty in-memory one (`empty`); everything else refuses, so a mistyped ROTOR_DB
+   * never answers "No secrets." from a file it just made.
+   */
+  open(at?: string, options: { ifMissing?: 'create' | 'empty' | 'refuse' } = {}): Services {
     if (!this.services) {
+      let path = this.databasePath;
+      if (path !== ':memory:' && !existsSync(path)) {
+        const ifMissing = options.ifMissing ?? 'refuse';
+        if (ifMissing === 'refuse') {
+          throw new RotorError('validation', `No Rotor database at ${path}. Create it with \`rotor migrate\` or \`rotor import FILE\`, or point ROTOR_DB (or --db) at the existing one.`);
+        }
+        if (ifMissing === 'empty') path = ':memory:';
+      }
       const policy = loadPolicy(this.options().config ?? this.env.ROTOR_CONFIG);
-      const db = openDatabase(this.databasePath);
-      this.services = createServices(db, at ? parseAt(at) : systemClock, policy);
+      const clock = at === undefined ? systemClock : parseAt(at);
+      this.services = createServices(openDatabase(path), clock, policy);
     }
     return this.services;
   }

@@ -22,7 +22,7 @@ export function registerDiscoverCommand(program: Command, context: CliContext): 
       if (options.provider === 'vault' && !options.mount) {
         throw new ValidationError('Discovery in Vault needs the mount to walk: add --mount secret (or your KV v2 mount).', [{ where: '--mount', message: 'required with --provider vault' }]);
       }
-      const providers = createProviderServicesFromEnv(context.open(), context.env);
+      const providers = createProviderServicesFromEnv(context.open(undefined, { ifMissing: options.apply ? 'create' : 'empty' }), context.env);
       try {
         const report = await providers.discover.run({ ...options, actor: context.actor });
         if (options.json) context.printJson(report);

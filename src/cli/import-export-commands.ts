@@ -27,10 +27,11 @@ export function registerImportExportCommands(program: Command, context: CliConte
     .option('--dry-run', 'show what would be added, changed and left alone; write nothing')
     .option('--partial', 'import the valid rows even when others are invalid')
     .action((file: string, options: { dryRun?: boolean; partial?: boolean }) => {
-      const services = context.open();
+      const services = context.open(undefined, { ifMissing: options.dryRun ? 'empty' : 'create' });
       const report = importFile(file, services, { dryRun: options.dryRun, partial: options.partial, actor: context.actor, source: `import:${basename(file)}` });
       if (report.rejected.length > 0) {
-        context.io.stderr(`${describeError(new ValidationError(`Left out ${report.rejectedRows} invalid rows:`, report.rejected))}\n`);
+        const rows = `${report.rejectedRows} invalid row${report.rejectedRows === 1 ? '' : 's'}`;
+        context.io.stderr(`${describeError(new ValidationError(`${report.written ? 'Left out' : 'Would leave out'} ${rows}:`, report.rejected))}\n`);
       }
       context.print(describeReport(report));
     });

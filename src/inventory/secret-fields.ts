@@ -179,7 +179,7 @@ export function parseSecretFields(record: LooseRecord, policy: Policy, now: Date
   const problem = (field: string, message: string) => issues.push({ where: where ? `${where}, ${field}` : field, message });
   const fields: Partial<SecretFields> = {};
 
-  const name = record.name === undefined || record.name === null ? '' : String(record.name).trim().replace(/^`(.*)`$/, '$1');
+  const name = text(record.name) ?? '';
   const nameProblem = findNameProblem(name, policy.environments);
   if (nameProblem) problem('name', nameProblem);
   fields.name = name;

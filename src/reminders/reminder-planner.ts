@@ -38,6 +38,8 @@ interface Stage {
  *    downtime sends one reminder, not every missed one.
  * 3. Nothing is owed when the ledger already holds that stage or any later one (sent or being
  *    sent): a clock moved backwards never re-sends an earlier stage.
+ * 4. Once the due day has come, warnings are obsolete: a secret found due today (never rotated,
+ *    or imported late) waits for the due-day notice rather than being told it is due "in 7 days".
  */
 export function planReminders(candidates: readonly PlannerCandidate[], now: DateTime, policy: Policy, people: PeopleDirectory): OwedReminder[] {
   const owed: OwedReminder[] = [];
@@ -100,8 +102,10 @@ function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, peo
   if (!first) return null;
   const calendar = people.calendar(secret.nextRotation);
   const stages = timeline(secret.nextRotation, calendar, ladder, candidate.snoozes, policy);
+  const warningsObsolete = calendar.daysUntilDue <= 0;
   let currentIndex = -1;
   stages.forEach((stage, index) => {
+    if (warningsObsolete && stage.kind.startsWith('warning:')) return;
     if (people.instant(stage) <= now) currentIndex = index;
   });
   const current = stages[currentIndex];

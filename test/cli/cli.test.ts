@@ -86,6 +86,23 @@ describe('rotor CLI', () => {
     expect(await rotor(store.path, 'audit', 'export', '--since', '2026-12-01', '--until', '2026-11-01')).toMatchObject({ code: 2 });
   });
 
+  it('refuses to answer from a database that does not exist, and creates none', async () => {
+    const missing = join(store.dir, 'typo', 'rotor.db');
+    expect(await rotor(missing, 'list')).toMatchObject({ code: 2, stderr: expect.stringMatching(/No Rotor database at .*typo\/rotor.db\. Create it with `rotor migrate`/) });
+    expect(await rotor(missing, 'overdue', '--json')).toMatchObject({ code: 2 });
+    expect(existsSync(missing)).toBe(false);
+    const file = join(store.dir, 'one.yaml');
+    writeFileSync(file, '- name: prod/postgres/connection_string\n');
+    expect(await rotor(missing, 'import', '--dry-run', file)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Would add 1, change 0, leave 0 unchanged/) });
+    expect(existsSync(missing)).toBe(false);
+    expect(await rotor(missing, 'import', file)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Added 1/) });
+    expect(existsSync(missing)).toBe(true);
+  });
+
+  it('refuses an empty --at rather than silently using now', async () => {
+    expect(await rotor(store.path, 'overdue', '--at', '')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--at {2}is not a date|--at  is not a date/) });
+  });
+
   it('backs up the database online, refusing to overwrite', async () => {
     await seed();
     const target = join(store.dir, 'backup.db');

@@ -47,6 +47,8 @@ describe('import validation', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Added 2, changed 0, left 0 unchanged\./);
     expect(result.stderr).toMatch(/Left out 2 invalid rows/);
+    const one = await rotor(store.path, 'import', '--partial', '--dry-run', file('one-bad.yaml', '- name: prod/a/key\n- name: Prod/b/key\n'));
+    expect(one.stderr).toMatch(/Would leave out 1 invalid row:/);
     expect(store.inventory.count()).toBe(2);
   });
 
@@ -73,6 +75,7 @@ describe('import validation', () => {
     ['unknown environment', 'name\nqa/postgres/password\n', /`qa` is not a known environment/],
     ['spaces', 'name\nprod/my db/password\n', /contains spaces/],
     ['empty name', 'name,type\n,database\n', /A secret name is required/],
+    ['[TBD] name', 'name,type\n[TBD],database\n', /A secret name is required/],
     ['non-numeric interval', 'name,interval_days\nprod/a/key,often\n', /not a number of days/],
     ['missing column in a row', 'name,type,owner\nprod/a/key,api_key\n', /line 2: has 2 values but the header has 3 columns/],
     ['header without name', 'secret_id,owner\nx,U0123ABCD\n', /no `name` column/],

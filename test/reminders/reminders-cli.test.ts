@@ -67,9 +67,10 @@ describe('rotor reminders preview / run', () => {
     expect(slack.calls).toEqual([]);
     expect(ledgerRows()).toBe(0);
     expect((await rotor('reminders', 'preview', '--at', '2027-01-06T10:00:00Z')).stdout).toContain('2 reminders owed');
-    // A bare date is the start of that UTC day: before the 09:00 due notice, so the 7-day warning is what is owed.
+    // A bare date is the start of that UTC day: before the 09:00 due notice, and a warning is no
+    // longer news on the due day, so only the other secret's 30-day warning is owed.
     const atMidnight = JSON.parse((await rotor('reminders', 'preview', '--at', '2027-01-06', '--json')).stdout) as { kind: string }[];
-    expect(atMidnight.map((row) => row.kind)).toEqual(['warning:7', 'warning:30']);
+    expect(atMidnight.map((row) => row.kind)).toEqual(['warning:30']);
   });
 
   it('run --at sends once against the imported inventory; running it again sends nothing', async () => {
