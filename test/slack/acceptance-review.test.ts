@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../src/slack/ids.js';
+import { snapshotTables } from '../support/temp-db.js';
+import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
+import { stateValue, submittedView } from '../support/slack-payloads.js';
+
+type StateValue = ReturnType<(typeof stateValue)['text']>;
+const form = (values: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, StateValue>>) =>
+  Object.fromEntries(Object.entries(values).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
+
+/** Bad input found in acceptance review: each gets a clear answer and leaves the database alone. */
+describe('acceptance review of the Slack surfaces', () => {
+  let harness: SlackHarness;
+  beforeAll(async () => {
+    harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
+    const create = (fields: Record<string, unknown>) => harness.store.inventoryService.create(fields, 'U0ADMIN', 'test-seed');
+    create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', backupOwner: 'U0DBA2', lastRotated: '2026-11-01', description: 'Primary', team: 'platform' });
+    create({ name: 'prod/kafka/password', owner: 'U0DBA', lastRotated: '2026-07-01' });
+  });
+  afterAll(async () => harness.close());
+
+  const replyTo = async (responseUrl: string) => (await harness.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
+  const submit = (userId: string, callbackId: string, values: ReturnType<typeof form>, privateMetadata = '') =>
+    harness.submit({ userId, view: submittedView(harness.payloads, { callbackId, privateMetadata, values }) });
+
+  describe('edit modal submissions', () => {
+    for (const [label, metadata] of [
+      ['garbled', 'not json'],
+      ['empty', ''],
+      ['JSON null', 'null'],
+      ['a number', '42'],
+    ] as const) {
+      it(`a ${label} private_metadata is answered on the form, not with a failed request`, async () => {
+        const before = snapshotTables(harness.store);
+        const reply = await submit('U0ADMIN', CALLBACK_IDS.editSecret, form({ intervalDays: stateValue.text('30') }), metadata);
+        expect(reply.status).toBe(200);
+        const body = reply.json() as { response_action: string; errors: Record<string, string> };
+        expect(body.response_action).toBe('errors');
+        expect(body.errors[SECRET_FORM_BLOCKS.type]).toContain('run `/secrets edit <name>` again');
+        expect(snapshotTables(harness.store)).toEqual(before);
+      });
+    }
+
+    it('a secret deleted meanwhile (metadata naming an unknown secret) is explained on the form', async () => {
+      const before = snapshotTables(harness.store);
+      const reply = await submit('U0ADMIN', CALLBACK_IDS.editSecret, form({ intervalDays: stateValue.text('30') }), JSON.stringify({ name: 'prod/gone/api_key' }));
+      const body = reply.json() as { errors: Record<string, string> };
+      expect(Object.keys(body.errors)).toEqual([SECRET_FORM_BLOCKS.type]);
+      expect(body.errors[SECRET_FORM_BLOCKS.type]).toContain('No secret named');
+      expect(snapshotTables(harness.store)).toEqual(before);
+    });
+
+    it('emptying a stored field is refused on that field instead of answering "saved" and keeping the old value', async () => {
+      const before = snapshotTables(harness.store);
+      const reply = await submit(
+        'U0DBA',
+        CALLBACK_IDS.editSecret,
+        form({ description: stateValue.text(null), team: stateValue.text('  '), backupOwner: stateValue.user(null), owner: stateValue.user('U0DBA'), intervalDays: stateValue.text('90') }),
+        JSON.stringify({ name: 'prod/postgres/connection_string' }),
+      );
+      const body = reply.json() as { response_action: string; errors: Record<string, string> };
+      expect(body.response_action).toBe('errors');
+      expect(body.errors[SECRET_FORM_BLOCKS.description]).toContain('cannot be emptied');
+      expect(body.errors[SECRET_FORM_BLOCKS.team]).toContain('cannot be emptied');
+      expect(body.errors[SECRET_FORM_BLOCKS.backupOwner]).toContain('cannot be emptied');
+      expect(snapshotTables(harness.store)).toEqual(before);
+    });
+
+    it('an empty field that was empty before is fine', async () => {
+      const reply = await submit(
+        'U0DBA',
+        CALLBACK_IDS.editSecret,
+        form({ description: stateValue.text(null), team: stateValue.text(null), backupOwner: stateValue.user(null), intervalDays: stateValue.text('60') }),
+        JSON.stringify({ name: 'prod/kafka/password' }),
+      );
+      expect(reply.text).toBe('');
+      expect(harness.store.inventory.get('prod/kafka/password')).toMatchObject({ intervalDays: 60 });
+    });
+  });
+
+  describe('add modal submissions', () => {
+    for (const interval of ['1.5', '30.0', '2,5', '1e2']) {
+      it(`a fractional or odd interval \`${interval}\` is refused on the interval field, nothing written`, async () => {
+        const before = snapshotTables(harness.store);
+        const reply = await submit('U0ADMIN', CALLBACK_IDS.addSecret, form({ name: stateValue.text('dev/fraction/api_key'), provider: stateValue.select('manual'), intervalDays: stateValue.text(interval) }));
+        const body = reply.json() as { response_action: string; errors: Record<string, string> };
+        expect(body.response_action).toBe('errors');
+        expect(body.errors[SECRET_FORM_BLOCKS.intervalDays]).toContain('whole number of days');
+        expect(snapshotTables(harness.store)).toEqual(before);
+      });
+    }
+
+    it('"45 days" is still accepted', async () => {
+      const reply = await submit('U0ADMIN', CALLBACK_IDS.addSecret, form({ name: stateValue.text('dev/days/api_key'), provider: stateValue.select('manual'), intervalDays: stateValue.text('45 days') }));
+      expect(reply.text).toBe('');
+      expect(harness.store.inventory.get('dev/days/api_key')).toMatchObject({ intervalDays: 45 });
+    });
+  });
+});
