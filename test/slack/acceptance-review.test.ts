@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../src/slack/ids.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
@@ -63,6 +64,7 @@ describe('acceptance review of the Slack surfaces', () => {
       expect(body.errors[SECRET_FORM_BLOCKS.description]).toContain('cannot be emptied');
       expect(body.errors[SECRET_FORM_BLOCKS.team]).toContain('cannot be emptied');
       expect(body.errors[SECRET_FORM_BLOCKS.backupOwner]).toContain('cannot be emptied');
+      expect(body.errors[SECRET_FORM_BLOCKS.description]).toContain('Nothing was saved');
       expect(snapshotTables(harness.store)).toEqual(before);
     });
 
@@ -95,5 +97,32 @@ describe('acceptance review of the Slack surfaces', () => {
       expect(reply.text).toBe('');
       expect(harness.store.inventory.get('dev/days/api_key')).toMatchObject({ intervalDays: 45 });
     });
+  });
+});
+
+describe('request logs', () => {
+  let harness: SlackHarness;
+  beforeAll(async () => {
+    harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
+  });
+  afterAll(async () => harness.close());
+
+  it('never carry a word typed after a command, unless it is a known /secrets subcommand', async () => {
+    const typed = () => 'pasted' + randomBytes(6).toString('hex');
+    const words: [string, string, string] = [typed(), typed(), typed()];
+    for (const [command, text] of [
+      ['/secrets', `${words[0]} more`],
+      ['/rotate', words[1]],
+      ['/revoke', `${words[2]} because`],
+    ] as const) {
+      const reply = await harness.command(command, text, 'U0LOGCHECK');
+      await harness.fake.waitForResponse((response) => response.id === responseIdOf(reply.responseUrl));
+    }
+    await harness.command('/secrets', 'OVERDUE', 'U0LOGKNOWN');
+    const known = await harness.waitForLog((line) => line.msg === 'slack request handled' && line.user === 'U0LOGKNOWN');
+    expect(known.name).toBe('/secrets overdue');
+    const lines = harness.logLines.filter((line) => line.msg === 'slack request handled' && line.user === 'U0LOGCHECK');
+    expect(lines.map((line) => line.name).sort()).toEqual(['/revoke', '/rotate', '/secrets']);
+    for (const word of words) expect(harness.rawLog()).not.toContain(word);
   });
 });

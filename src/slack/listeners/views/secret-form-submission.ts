@@ -95,7 +95,7 @@ function checkFormInput(view: ViewOutput, input: LooseRecord, existing: Secret |
       if (!view.state.values[blockId]?.[FORM_VALUE_ACTION]) continue;
       const given = input[field];
       const emptied = given === undefined || (typeof given === 'string' && given.trim() === '');
-      if (emptied && existing[field]) issues.push({ where, message: `${label} cannot be emptied from this form; put back a value (it was kept as it was).` });
+      if (emptied && existing[field]) issues.push({ where, message: `${label} cannot be emptied from this form; put its value back, or give a new one. Nothing was saved.` });
     }
   }
   if (issues.length > 0) throw new ValidationError(issues.map((issue) => issue.message).join(' '), issues);
