@@ -24,6 +24,51 @@ describe('acceptance review of the Slack surfaces', () => {
   const submit = (userId: string, callbackId: string, values: ReturnType<typeof form>, privateMetadata = '') =>
     harness.submit({ userId, view: submittedView(harness.payloads, { callbackId, privateMetadata, values }) });
 
+  describe('secret names as people type them', () => {
+    for (const typed of ['`prod/kafka/password`', '"prod/kafka/password"', '“prod/kafka/password”']) {
+      it(`\`/secrets show ${typed}\` finds the secret despite the quotes`, async () => {
+        const message = await replyTo((await harness.command('/secrets', `show ${typed}`, 'U0SEC')).responseUrl);
+        expect(message.text).toContain('prod/kafka/password: overdue');
+      });
+    }
+
+    it('`/rotate` accepts a name in backticks and explains extra words instead of calling them spaces in the name', async () => {
+      const quoted = await replyTo((await harness.command('/rotate', '`prod/kafka/password`', 'U0DBA')).responseUrl);
+      expect(quoted.text).toContain('You may rotate `prod/kafka/password`');
+      const extra = await replyTo((await harness.command('/rotate', 'prod/kafka/password now please', 'U0DBA')).responseUrl);
+      expect(extra.text).toContain("takes just the secret's name, like `/rotate prod/kafka/password`");
+    });
+  });
+
+  describe('/revoke outside an incident channel', () => {
+    for (const [label, text] of [
+      ['with no arguments', ''],
+      ['with an unknown name', 'prod/kafak/password leaked'],
+      ['with a malformed name', 'PROD leaked'],
+    ] as const) {
+      it(`${label} answers the refusal (audited), not a hint about the name`, async () => {
+        const before = snapshotTables(harness.store);
+        const message = await replyTo((await harness.command('/revoke', text, 'U0SEC', { channelId: 'C0GENERAL' })).responseUrl);
+        expect(message.text).toContain('only allowed in an incident channel (<#C0INCIDENT>)');
+        expect(message.text).not.toContain('Did you mean');
+        const after = snapshotTables(harness.store) as { secrets: unknown[]; audit_events: { action: string; actor: string }[] };
+        expect(after.secrets).toEqual(before.secrets);
+        expect(after.audit_events.slice((before.audit_events ?? []).length).map((event) => [event.action, event.actor])).toEqual([['access.denied', 'U0SEC']]);
+      });
+    }
+
+    it('names the secret in the refusal audit when it exists', async () => {
+      await replyTo((await harness.command('/revoke', '`prod/kafka/password` leaked', 'U0ONCALL', { channelId: 'C0GENERAL' })).responseUrl);
+      const last = harness.store.db.prepare('SELECT action, secret FROM audit_events ORDER BY seq DESC LIMIT 1').get();
+      expect(last).toEqual({ action: 'access.denied', secret: 'prod/kafka/password' });
+    });
+
+    it('in the incident channel, a responder still gets name help', async () => {
+      const message = await replyTo((await harness.command('/revoke', 'prod/kafak/password leaked', 'U0ONCALL', { channelId: 'C0INCIDENT' })).responseUrl);
+      expect(message.text).toContain('Did you mean: prod/kafka/password');
+    });
+  });
+
   describe('edit modal submissions', () => {
     for (const [label, metadata] of [
       ['garbled', 'not json'],

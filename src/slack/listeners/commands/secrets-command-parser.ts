@@ -56,10 +56,19 @@ function parseUser(word: string | undefined): { userId: string } | { problem: st
   return { problem: notAUser(word) ?? `${code(word)} is not a Slack user: mention the person, like @sam.` };
 }
 
+/**
+ * A secret name as typed, without the backticks or quotes people put around names they copy
+ * from Rotor's own messages (which show names as `code`).
+ */
+export function unquoteName(word: string): string {
+  return word.replace(/^[`'"‘’“”]+|[`'"‘’“”]+$/g, '');
+}
+
 function requireName(word: string | undefined, sub: string, environments: readonly string[]): { name: string } | { problem: string } {
   if (!word) return { problem: `Say which secret: ${USAGE[sub as keyof typeof USAGE]}.` };
-  const problem = findNameProblem(word, environments);
-  return problem ? { problem } : { name: word };
+  const name = unquoteName(word);
+  const problem = findNameProblem(name, environments);
+  return problem ? { problem } : { name };
 }
 
 export function helpText(): string {
