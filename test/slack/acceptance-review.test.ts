@@ -69,6 +69,34 @@ describe('acceptance review of the Slack surfaces', () => {
     });
   });
 
+  describe('Web API failures', () => {
+    it('Slack answering HTTP 500 (after the retries) is explained as Slack trouble, not as a Rotor bug', async () => {
+      harness.fake.script('views.open', { httpStatus: 500 }, { httpStatus: 500 }, { httpStatus: 500 });
+      const message = await replyTo((await harness.command('/secrets', 'add', 'U0ADMIN')).responseUrl);
+      expect(message.text).toContain('Slack did not answer me properly (`http_500`)');
+      expect(message.text).not.toContain('inside Rotor');
+      const line = await harness.waitForLog((entry) => entry.msg === 'a Slack Web API call failed after its retries');
+      expect(line).toMatchObject({ level: 'warn', code: 'http_500' });
+    });
+
+    it('invalid_auth tells the person to get an admin to fix the token', async () => {
+      harness.fake.script('views.open', { error: 'invalid_auth' });
+      const message = await replyTo((await harness.command('/secrets', 'add', 'U0ADMIN')).responseUrl);
+      expect(message.text).toContain('Slack no longer accepts my token');
+      expect(message.text).toContain('SLACK_BOT_TOKEN');
+    });
+
+    it('an owner change whose DM fails with HTTP 500 still reports the change that was made', async () => {
+      harness.fake.addUser('U0NEWOWNER');
+      harness.fake.script('chat.postMessage', { httpStatus: 500 }, { httpStatus: 500 }, { httpStatus: 500 });
+      const message = await replyTo((await harness.command('/secrets', 'owner prod/kafka/password <@U0NEWOWNER|new>', 'U0ADMIN')).responseUrl);
+      expect(message.text).toContain(':white_check_mark: `prod/kafka/password` now belongs to <@U0NEWOWNER>');
+      expect(message.text).toContain('But I could not DM them');
+      expect(harness.store.inventory.get('prod/kafka/password')?.owner).toBe('U0NEWOWNER');
+      harness.store.inventoryService.setOwner('prod/kafka/password', 'U0DBA', 'U0ADMIN', 'test-seed');
+    });
+  });
+
   describe('edit modal submissions', () => {
     for (const [label, metadata] of [
       ['garbled', 'not json'],
