@@ -199,3 +199,31 @@ describe('request logs', () => {
     for (const word of words) expect(harness.rawLog()).not.toContain(word);
   });
 });
+
+describe('audit lines in the log stream', () => {
+  let harness: SlackHarness;
+  beforeAll(async () => {
+    harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
+  });
+  afterAll(async () => harness.close());
+
+  it('never carry retrieval instructions typed into the form (where a value gets pasted by mistake), on add or edit', async () => {
+    const pasted = () => 'pasted' + randomBytes(6).toString('hex');
+    const first = pasted();
+    const second = pasted();
+    const add = await harness.submit({
+      userId: 'U0ADMIN',
+      view: submittedView(harness.payloads, { callbackId: CALLBACK_IDS.addSecret, values: form({ name: stateValue.text('dev/pasted/api_key'), provider: stateValue.select('manual'), retrievalInstructions: stateValue.text(first) }) }),
+    });
+    expect(add.text).toBe('');
+    const edit = await harness.submit({
+      userId: 'U0ADMIN',
+      view: submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: JSON.stringify({ name: 'dev/pasted/api_key' }), values: form({ retrievalInstructions: stateValue.text(second) }) }),
+    });
+    expect(edit.text).toBe('');
+    await harness.waitForLog((line) => (line.audit as { action?: string } | undefined)?.action === 'secret.updated');
+    expect(harness.store.inventory.get('dev/pasted/api_key')?.retrievalInstructions).toBe(second);
+    expect(harness.rawLog()).not.toContain(first);
+    expect(harness.rawLog()).not.toContain(second);
+  });
+});
