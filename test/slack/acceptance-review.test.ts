@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../src/slack/ids.js';
+import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../src/slack/ids.js';
+import { handledActionPattern } from '../../src/slack/listeners/actions/stale-action.js';
+import { REMINDER_ACTION_IDS } from '../../src/slack/views/reminder-ids.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
@@ -225,5 +227,28 @@ describe('audit lines in the log stream', () => {
     expect(harness.store.inventory.get('dev/pasted/api_key')?.retrievalInstructions).toBe(second);
     expect(harness.rawLog()).not.toContain(first);
     expect(harness.rawLog()).not.toContain(second);
+  });
+});
+
+describe('buttons no listener handles', () => {
+  let harness: SlackHarness;
+  beforeAll(async () => {
+    harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
+  });
+  afterAll(async () => harness.close());
+
+  it('are acknowledged and explained instead of left for Slack to time out', async () => {
+    const before = snapshotTables(harness.store);
+    const reply = await harness.click({ actionId: 'home_edit_secret', value: 'prod/kafka/password', userId: 'U0SEC' });
+    expect(reply.status).toBe(200);
+    const message = (await harness.fake.waitForResponse((response) => response.id === responseIdOf(reply.responseUrl))).body;
+    expect(message.text).toContain('not one this Rotor handles');
+    expect(snapshotTables(harness.store)).toEqual(before);
+  });
+
+  it('the catch-all never matches an action another listener handles', () => {
+    const unhandled = (id: string) => !handledActionPattern({ reminderActions: {} as never }).test(id);
+    expect([ACTION_IDS.listMore, REMINDER_ACTION_IDS.notMine, REMINDER_ACTION_IDS.digestItemMenu, 'reminder_snooze_1', 'reminder_snooze_7'].filter(unhandled)).toEqual([]);
+    expect(['home_edit_secret', 'reminder_snooze_x', 'secrets_list_more_old'].every(unhandled)).toBe(true);
   });
 });
