@@ -15,6 +15,8 @@ describe('parseSecretsCommand', () => {
     ['list', { kind: 'list' }],
     ['list prod', { kind: 'list', environment: 'prod' }],
     ['list staging redis', { kind: 'list', environment: 'staging', service: 'redis' }],
+    ['list Staging Redis', { kind: 'list', environment: 'staging', service: 'redis' }],
+    ['show `prod/stripe/api_key`', { kind: 'show', name: 'prod/stripe/api_key' }],
     ['list <@U0123ABC|sam> prod', { kind: 'list', environment: 'prod', owner: 'U0123ABC' }],
     ['show prod/stripe/api_key', { kind: 'show', name: 'prod/stripe/api_key' }],
     ['edit prod/stripe/api_key', { kind: 'edit', name: 'prod/stripe/api_key' }],

@@ -119,9 +119,10 @@ export function parseSecretsCommand(text: string, environments: readonly string[
         else if (environments.includes(lower)) {
           if (request.environment) return once('environment');
           request.environment = lower;
-        } else if (SERVICE.test(word)) {
+        } else if (SERVICE.test(lower)) {
+          // Names are lower-case, so `Redis` means the `redis` service.
           if (request.service) return once('service');
-          request.service = word;
+          request.service = lower;
         } else return { kind: 'invalid', message: `${code(word)} is not an environment (${environments.join(', ')}), a @person or a service name. Usage: ${USAGE.list}.` };
       }
       return request;
