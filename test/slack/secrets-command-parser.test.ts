@@ -15,6 +15,8 @@ describe('parseSecretsCommand', () => {
     ['list', { kind: 'list' }],
     ['list prod', { kind: 'list', environment: 'prod' }],
     ['list staging redis', { kind: 'list', environment: 'staging', service: 'redis' }],
+    ['due 7 days', { kind: 'due', days: 7 }],
+    ['due 1 day', { kind: 'due', days: 1 }],
     ['list Staging Redis', { kind: 'list', environment: 'staging', service: 'redis' }],
     ['show `prod/stripe/api_key`', { kind: 'show', name: 'prod/stripe/api_key' }],
     ['list <@U0123ABC|sam> prod', { kind: 'list', environment: 'prod', owner: 'U0123ABC' }],

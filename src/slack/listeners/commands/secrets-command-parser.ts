@@ -96,10 +96,12 @@ export function parseSecretsCommand(text: string, environments: readonly string[
     case 'add':
       return extra(0) ?? { kind: 'add' };
     case 'due': {
-      const tooMany = extra(1);
+      // `due 7 days` says the same as `due 7d`.
+      const dayWord = args.length === 2 && /^days?$/i.test(args[1] as string);
+      const tooMany = dayWord ? null : extra(1);
       if (tooMany) return tooMany;
       if (args[0] === undefined) return { kind: 'due', days: DEFAULT_DUE_DAYS };
-      const match = /^(\d{1,4})d?$/i.exec(args[0]);
+      const match = (dayWord ? /^(\d{1,4})$/ : /^(\d{1,4})d?$/i).exec(args[0]);
       const days = match ? Number(match[1]) : NaN;
       if (!match || days < 1 || days > MAX_DUE_DAYS) {
         return { kind: 'invalid', message: `${code(args[0])} is not a number of days between 1 and ${MAX_DUE_DAYS}. Usage: ${USAGE.due}.` };
