@@ -28,10 +28,18 @@ const SENSITIVE_KEYS = [
   'X-Slack-Signature',
 ];
 
+/**
+ * Free text typed into a field that sits next to a secret's value in people's minds (the form's
+ * hint says "never paste the value itself", and someone will). The audit log in the database
+ * keeps it; the log stream, which goes to a SIEM with wider readership, does not.
+ */
+const VALUE_ADJACENT_FIELDS = ['retrievalInstructions', 'retrieval_instructions'];
+
 export const REDACTED_PATHS: readonly string[] = [
   ...SENSITIVE_KEYS,
   ...SENSITIVE_KEYS.map((key) => `*.${key}`),
   ...SENSITIVE_KEYS.map((key) => `*.*.${key}`),
+  ...VALUE_ADJACENT_FIELDS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `audit.details.fields.${key}`, `audit.details.changes.${key}`]),
 ];
 
 export const REDACTION_CENSOR = '[redacted]';

@@ -1,10 +1,12 @@
-import { ErrorCode as WebApiErrorCode, type WebAPIPlatformError } from '@slack/web-api';
+import { ErrorCode as WebApiErrorCode, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError, type WebAPIRequestError } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { AccessDeniedError } from '../access/authorize.js';
 import { describeWhoMay } from '../access/permissions.js';
 import { describeError, isRotorError } from '../core/errors.js';
 import { escapeMrkdwn } from './views/mrkdwn.js';
 import { textMessage, type SlackMessage } from './views/secret-list-message.js';
+
+const TOKEN_REJECTED = 'Slack no longer accepts my token, so I cannot answer. Tell a Rotor admin: Rotor needs a valid `SLACK_BOT_TOKEN` (reinstall the app if it was removed).';
 
 /** What to tell a person when Slack refuses one of Rotor's calls, by Slack's error code. */
 const SLACK_ERROR_ADVICE: Record<string, string> = {
@@ -15,10 +17,32 @@ const SLACK_ERROR_ADVICE: Record<string, string> = {
   ratelimited: 'Slack is rate-limiting me right now. Wait a minute and try again.',
   expired_trigger_id: 'That took too long for Slack to open the form. Run the command again.',
   missing_scope: 'I am missing a permission in this workspace. Ask an admin to reinstall Rotor from its manifest.',
+  invalid_auth: TOKEN_REJECTED,
+  not_authed: TOKEN_REJECTED,
+  token_revoked: TOKEN_REJECTED,
+  token_expired: TOKEN_REJECTED,
+  account_inactive: TOKEN_REJECTED,
 };
 
 export function isPlatformError(error: unknown): error is WebAPIPlatformError {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === WebApiErrorCode.PlatformError;
+}
+
+/** Slack itself failed (HTTP 5xx, no answer, rate limit past the retries): not Rotor's fault, and nothing to fix but waiting. */
+export function isSlackUnavailableError(error: unknown): error is WebAPIHTTPError | WebAPIRequestError | WebAPIRateLimitedError {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === WebApiErrorCode.HTTPError || code === WebApiErrorCode.RequestError || code === WebApiErrorCode.RateLimitedError;
+}
+
+/** Any failed Web API call: an error code from Slack, or Slack not answering properly. */
+export function isSlackApiError(error: unknown): boolean {
+  return isPlatformError(error) || isSlackUnavailableError(error);
+}
+
+function unavailableCode(error: WebAPIHTTPError | WebAPIRequestError | WebAPIRateLimitedError): string {
+  if (error.code === WebApiErrorCode.HTTPError) return `http_${error.statusCode}`;
+  if (error.code === WebApiErrorCode.RateLimitedError) return 'ratelimited';
+  return 'no_answer';
 }
 
 /** The message a person sees for an error; never a stack trace, never an internal detail. */
@@ -30,6 +54,9 @@ export function userMessageFor(error: unknown): SlackMessage {
   if (isPlatformError(error)) {
     const code = error.data.error;
     return textMessage(`:warning: ${SLACK_ERROR_ADVICE[code] ?? `Slack refused the request (\`${escapeMrkdwn(code)}\`). Try again; if it keeps happening, tell a Rotor admin.`}`);
+  }
+  if (isSlackUnavailableError(error)) {
+    return textMessage(`:warning: Slack did not answer me properly (\`${unavailableCode(error)}\`), If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`);
   }
   return textMessage(':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.');
 }
@@ -63,6 +90,7 @@ export function createSlackErrorHandler(logger: Logger) {
     // Known errors are expected outcomes; their messages quote what the person typed, which
     // could be anything (even a pasted value), so only the code is logged.
     if (known) logger.info({ code: isRotorError(original) ? original.code : (original as WebAPIPlatformError).data.error }, 'request refused or failed with a known error');
+    else if (isSlackUnavailableError(original)) logger.warn({ code: unavailableCode(original) }, 'a Slack Web API call failed after its retries');
     else logger.error({ err: original }, 'unhandled error in a Slack listener');
     const responseUrl = responseUrlOf(body);
     if (!responseUrl) return;

@@ -3,6 +3,7 @@ import { COMMANDS, type CommandName } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { registerListMoreAction } from './actions/list-more-action.js';
 import { registerReminderActions } from './actions/reminder-actions.js';
+import { registerStaleActions } from './actions/stale-action.js';
 import { registerRevokeCommand } from './commands/revoke-command.js';
 import { registerRotateCommand } from './commands/rotate-command.js';
 import { registerSecretsCommand } from './commands/secrets-command.js';
@@ -23,6 +24,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   for (const register of Object.values(COMMAND_LISTENERS)) register(app, deps);
   registerListMoreAction(app, deps);
   registerReminderActions(app, deps);
+  registerStaleActions(app, deps);
   registerSecretFormSubmissions(app, deps);
   registerAppHome(app, deps);
 }

@@ -3,12 +3,17 @@ import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { isRotorError } from '../../core/errors.js';
 import { slackRequestsHandled } from '../../metrics/metrics.js';
+import { COMMANDS } from '../ids.js';
+import { SUBCOMMANDS } from '../listeners/commands/secrets-command-parser.js';
 
 /** What a request was, for the log: never its free text, which a person could paste a secret into. */
 export function describeRequest(body: AnyMiddlewareArgs['body']): { kind: string; name?: string; user?: string } {
   const raw = body as Record<string, unknown>;
   if (typeof raw.command === 'string') {
-    const sub = typeof raw.text === 'string' ? raw.text.trim().split(/\s+/)[0]?.slice(0, 20) : undefined;
+    // Only a known /secrets subcommand is named: any other word (a mistyped subcommand, a
+    // /rotate or /revoke argument) could be a value pasted into the wrong box.
+    const first = typeof raw.text === 'string' ? raw.text.trim().split(/\s+/)[0]?.toLowerCase() : undefined;
+    const sub = raw.command === COMMANDS.secrets && first !== undefined && (SUBCOMMANDS as readonly string[]).includes(first) ? first : undefined;
     return { kind: 'command', name: sub ? `${raw.command} ${sub}` : raw.command, user: raw.user_id as string };
   }
   const user = (raw.user as { id?: string } | undefined)?.id;

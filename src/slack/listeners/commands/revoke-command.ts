@@ -5,6 +5,7 @@ import { COMMANDS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { code, escapeMrkdwn } from '../../views/mrkdwn.js';
 import { textMessage } from '../../views/secret-list-message.js';
+import { unquoteName } from './secrets-command-parser.js';
 
 /**
  * `/revoke <name> <reason>`: refused clearly outside an incident channel or to anyone but a
@@ -14,12 +15,16 @@ export function registerRevokeCommand(app: App, deps: SlackDeps): void {
   app.command(COMMANDS.revoke, async ({ command, ack, respond }) => {
     await ack();
     const { services } = deps;
-    const [name = '', ...reasonWords] = command.text.trim().split(/\s+/);
+    const [firstWord = '', ...reasonWords] = command.text.trim().split(/\s+/);
+    const name = unquoteName(firstWord);
     const problem =
       name === '' ? 'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`.' : findNameProblem(name, services.policy.environments);
+    // Who and where come first: outside an incident channel, or for anyone but a responder, the
+    // answer is the refusal whatever was typed (and it names no secrets).
+    const known = problem ? null : services.inventory.get(name);
+    authorize(services.policy, services.audit, { actor: command.user_id, action: 'revoke', channelId: command.channel_id, ...(known ? { secret: known } : {}) });
     if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
     const secret = services.inventoryService.require(name);
-    authorize(services.policy, services.audit, { actor: command.user_id, action: 'revoke', secret, channelId: command.channel_id });
     if (reasonWords.length === 0) {
       return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: Give a reason after the name, like \`/revoke ${secret.name} leaked in a public gist\`.`) }));
     }

@@ -5,6 +5,7 @@ import type { SlackDeps } from '../../slack-deps.js';
 import { code, escapeMrkdwn } from '../../views/mrkdwn.js';
 import { textMessage } from '../../views/secret-list-message.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
+import { unquoteName } from './secrets-command-parser.js';
 
 /**
  * `/rotate <name>`: checks the name and the caller's right to rotate it. The guided rotation
@@ -14,8 +15,14 @@ export function registerRotateCommand(app: App, deps: SlackDeps): void {
   app.command(COMMANDS.rotate, async ({ command, ack, respond }) => {
     await ack();
     const { services } = deps;
-    const name = command.text.trim();
-    const problem = name === '' ? 'Say which secret to rotate, like `/rotate prod/postgres/connection_string`.' : findNameProblem(name, services.policy.environments);
+    const words = command.text.trim().split(/\s+/).filter((word) => word !== '');
+    const name = unquoteName(words[0] ?? '');
+    const problem =
+      name === ''
+        ? 'Say which secret to rotate, like `/rotate prod/postgres/connection_string`.'
+        : words.length > 1
+          ? `\`/rotate\` takes just the secret's name, like \`/rotate ${words[0]}\`.`
+          : findNameProblem(name, services.policy.environments);
     if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
     const secret = services.inventoryService.require(name);
     authorize(services.policy, services.audit, { actor: command.user_id, action: 'rotate', secret });

@@ -56,10 +56,19 @@ function parseUser(word: string | undefined): { userId: string } | { problem: st
   return { problem: notAUser(word) ?? `${code(word)} is not a Slack user: mention the person, like @sam.` };
 }
 
+/**
+ * A secret name as typed, without the backticks or quotes people put around names they copy
+ * from Rotor's own messages (which show names as `code`).
+ */
+export function unquoteName(word: string): string {
+  return word.replace(/^[`'"‘’“”]+|[`'"‘’“”]+$/g, '');
+}
+
 function requireName(word: string | undefined, sub: string, environments: readonly string[]): { name: string } | { problem: string } {
   if (!word) return { problem: `Say which secret: ${USAGE[sub as keyof typeof USAGE]}.` };
-  const problem = findNameProblem(word, environments);
-  return problem ? { problem } : { name: word };
+  const name = unquoteName(word);
+  const problem = findNameProblem(name, environments);
+  return problem ? { problem } : { name };
 }
 
 export function helpText(): string {
@@ -87,10 +96,12 @@ export function parseSecretsCommand(text: string, environments: readonly string[
     case 'add':
       return extra(0) ?? { kind: 'add' };
     case 'due': {
-      const tooMany = extra(1);
+      // `due 7 days` says the same as `due 7d`.
+      const dayWord = args.length === 2 && /^days?$/i.test(args[1] as string);
+      const tooMany = dayWord ? null : extra(1);
       if (tooMany) return tooMany;
       if (args[0] === undefined) return { kind: 'due', days: DEFAULT_DUE_DAYS };
-      const match = /^(\d{1,4})d?$/i.exec(args[0]);
+      const match = (dayWord ? /^(\d{1,4})$/ : /^(\d{1,4})d?$/i).exec(args[0]);
       const days = match ? Number(match[1]) : NaN;
       if (!match || days < 1 || days > MAX_DUE_DAYS) {
         return { kind: 'invalid', message: `${code(args[0])} is not a number of days between 1 and ${MAX_DUE_DAYS}. Usage: ${USAGE.due}.` };
@@ -110,9 +121,10 @@ export function parseSecretsCommand(text: string, environments: readonly string[
         else if (environments.includes(lower)) {
           if (request.environment) return once('environment');
           request.environment = lower;
-        } else if (SERVICE.test(word)) {
+        } else if (SERVICE.test(lower)) {
+          // Names are lower-case, so `Redis` means the `redis` service.
           if (request.service) return once('service');
-          request.service = word;
+          request.service = lower;
         } else return { kind: 'invalid', message: `${code(word)} is not an environment (${environments.join(', ')}), a @person or a service name. Usage: ${USAGE.list}.` };
       }
       return request;

@@ -9,7 +9,7 @@ import { reviewMessage } from '../../views/review-message.js';
 import { secretDetailMessage } from '../../views/secret-detail-message.js';
 import { secretFormModal } from '../../views/secret-form-modal.js';
 import { secretListMessage, textMessage, type SlackMessage } from '../../views/secret-list-message.js';
-import { isPlatformError, userMessageFor } from '../../errors.js';
+import { isPlatformError, isSlackApiError, userMessageFor } from '../../errors.js';
 import { fetchListPage } from './secret-list-query.js';
 import { helpText, parseSecretsCommand, type SecretsRequest } from './secrets-command-parser.js';
 
@@ -101,8 +101,9 @@ async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, 
     });
     await ctx.reply(textMessage(`:white_check_mark: ${done} I told them in a DM.`));
   } catch (error) {
-    if (!isPlatformError(error)) throw error;
-    ctx.deps.logger.warn({ err: error, secret: secret.name }, 'owner changed but the new owner could not be told');
+    // The change is made and audited; a failed DM must not read as a failed change.
+    if (!isSlackApiError(error)) throw error;
+    ctx.deps.logger.warn({ code: isPlatformError(error) ? error.data.error : (error as Error).name, secret: secret.name }, 'owner changed but the new owner could not be told');
     await ctx.reply(textMessage(`:white_check_mark: ${done}\nBut I could not DM them: ${userMessageFor(error).text.replace(/^:warning: /, '')}`));
   }
 }
