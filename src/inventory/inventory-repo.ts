@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import { toUtcDate } from './schedule.js';
-import type { Lifecycle, Secret, SecretStatus, SecretType } from './secret.js';
+import type { Secret, SecretStatus, SecretType } from './secret.js';
 import { secretFromRow, type SecretRow } from './secret-row.js';
 
 export interface SecretFilter {

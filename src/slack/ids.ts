@@ -13,7 +13,6 @@ export const ACTION_IDS = {
   /** "More" under a paginated list; value carries the query and the next page. */
   listMore: 'secrets_list_more',
   /** App Home: open the edit modal of one secret. */
-  homeEditSecret: 'home_edit_secret',
 } as const;
 
 export const CALLBACK_IDS = {

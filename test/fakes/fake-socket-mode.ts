@@ -23,7 +23,7 @@ export class FakeSocketMode {
   private connectedWaiters: (() => void)[] = [];
   private ackWaiters: { envelopeId: string; resolve: (ack: SocketAck) => void }[] = [];
 
-  constructor(private readonly api: FakeSlackApi) {
+  constructor(api: FakeSlackApi) {
     api.socketModeUrl = `ws://127.0.0.1:${api.port}/socket-mode`;
     api.httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex) => this.accept(req, socket));
   }

@@ -1,4 +1,4 @@
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { parseAwsSecretRef } from '../../src/providers/aws/aws-secret-ref.js';
@@ -6,7 +6,7 @@ import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { fingerprintOf } from '../../src/providers/fingerprint.js';
 import type { ProviderTarget } from '../../src/providers/secret-provider.js';
 import { AwsFaultServer } from '../fakes/aws-fault-server.js';
-import { shouldRunMotoSuite, startMoto, useMotoEnvironment, type MotoServer } from '../support/moto.js';
+import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 
 const FAST: RetryPolicy = { attempts: 3, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 5 };
 const target: ProviderTarget = { secretName: 'prod/payments/stripe_key', providerRef: 'prod/payments/stripe_key' };
@@ -33,28 +33,16 @@ describe('parseAwsSecretRef', () => {
 });
 
 describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('AwsSecretsManagerProvider against moto_server', () => {
-  let moto: MotoServer;
-  let sdk: SecretsManagerClient;
+  const moto = useMoto();
   let provider: AwsSecretsManagerProvider;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    // The provider gets no endpoint: AWS_ENDPOINT_URL must reach it through the SDK's own convention.
-    useMotoEnvironment(moto.endpoint);
-    sdk = new SecretsManagerClient({});
-  });
-  afterAll(async () => {
-    sdk?.destroy();
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
     provider?.destroy();
     provider = new AwsSecretsManagerProvider({ retry: FAST });
   });
 
   async function createSecret(name = target.providerRef, tags: Record<string, string> = {}): Promise<string> {
-    const created = await sdk.send(
+    const created = await moto.sdk.send(
       new CreateSecretCommand({ Name: name, SecretString: `initial-${Math.random()}`, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
     );
     return created.VersionId as string;
@@ -80,7 +68,7 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
     expect(promoted.others.find((version) => version.versionId === initial)?.labels).toEqual(['AWSPREVIOUS']);
 
     // What the store holds, read without Rotor, hashes to the fingerprint Rotor reported.
-    const stored = await sdk.send(new GetSecretValueCommand({ SecretId: target.providerRef, VersionId: created.versionId }));
+    const stored = await moto.sdk.send(new GetSecretValueCommand({ SecretId: target.providerRef, VersionId: created.versionId }));
     expect(fingerprintOf(stored.SecretString as string)).toBe(created.fingerprint);
     expect(await provider.readCurrent(target)).toEqual({ versionId: created.versionId, fingerprint: created.fingerprint });
 
@@ -100,7 +88,7 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
   it('refuses to promote when the expected version is no longer current, leaving AWSCURRENT where it is', async () => {
     const initial = await createSecret();
     const created = await provider.createVersion(target, { expectedCurrentVersionId: initial });
-    const outOfBand = await sdk.send(new PutSecretValueCommand({ SecretId: target.providerRef, SecretString: `oob-${Math.random()}` }));
+    const outOfBand = await moto.sdk.send(new PutSecretValueCommand({ SecretId: target.providerRef, SecretString: `oob-${Math.random()}` }));
     await expect(provider.promote(target, { newVersionId: created.versionId, expectedCurrentVersionId: initial })).rejects.toThrow(
       /current version of prod\/payments\/stripe_key in AWS is .*not .* someone rotated it meanwhile.*rotor sync/,
     );
@@ -201,23 +189,18 @@ describe('AwsSecretsManagerProvider faults', () => {
 });
 
 describe.runIf(shouldRunMotoSuite('the AWS retry-then-succeed test'))('AwsSecretsManagerProvider retries against moto', () => {
-  let moto: MotoServer;
+  const moto = useMoto();
   let proxy: AwsFaultServer;
   beforeAll(async () => {
-    moto = await startMoto();
-    useMotoEnvironment(moto.endpoint);
     proxy = new AwsFaultServer(moto.endpoint);
     await proxy.start();
   });
   afterAll(async () => {
     await proxy?.stop();
-    await moto?.stop();
   });
 
   it('a throttled call succeeds on a later attempt', async () => {
-    const sdk = new SecretsManagerClient({});
-    await sdk.send(new CreateSecretCommand({ Name: target.providerRef, SecretString: `v-${Math.random()}` }));
-    sdk.destroy();
+    await moto.sdk.send(new CreateSecretCommand({ Name: target.providerRef, SecretString: `v-${Math.random()}` }));
     proxy.queue({ kind: 'error', status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
     const provider = new AwsSecretsManagerProvider({ endpoint: proxy.endpoint, retry: FAST });
     await expect(provider.describe(target)).resolves.toMatchObject({ current: { labels: ['AWSCURRENT'] } });

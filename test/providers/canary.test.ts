@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
-import { shouldRunMotoSuite, startMoto, useMotoEnvironment, type MotoServer } from '../support/moto.js';
+import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness, type ProviderHarness } from '../support/provider-harness.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 
@@ -50,19 +50,9 @@ async function runRotation(harness: ProviderHarness, store: TempStore, name: str
 }
 
 describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS value leaks nowhere', () => {
-  let moto: MotoServer;
-  let sdk: SecretsManagerClient;
+  const moto = useMoto();
   let store: TempStore;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    useMotoEnvironment(moto.endpoint);
-    sdk = new SecretsManagerClient({});
-  });
-  afterAll(async () => {
-    sdk?.destroy();
-    await moto?.stop();
-  });
   beforeEach(() => {
     store = openTempStore({ at: '2026-01-10T09:00:00Z' });
   });
@@ -72,20 +62,20 @@ describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS va
     const marker = canary();
     const outOfBandMarker = canary();
     const aws = new AwsSecretsManagerProvider({ retry: FAST, generateValue: async (generate) => `${marker}${await generate()}` });
-    const initial = await sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: canary(), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }));
+    const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: canary(), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }));
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, 'U0ADMIN', 'test');
     const harness = providerHarness(store, { aws });
 
     const outputs = await runRotation(harness, store, 'prod/app/db', initial.VersionId as string);
-    const current = await sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }));
+    const current = await moto.sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }));
     expect(current.SecretString?.startsWith(marker)).toBe(true);
 
-    await sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBandMarker }));
+    await moto.sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBandMarker }));
     for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--json'], ['show', 'prod/app/db', '--json']]) {
       const result = await harness.cli(...args);
       outputs.push(result.stdout, result.stderr);
     }
-    const outOfBand = await sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }));
+    const outOfBand = await moto.sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }));
     expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe(outOfBand.VersionId);
     expectNowhere([marker, outOfBandMarker], store, harness, outputs);
     aws.destroy();

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
-import { shouldRunMotoSuite, startMoto, useMotoEnvironment, type MotoServer } from '../support/moto.js';
+import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness } from '../support/provider-harness.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 
@@ -14,22 +14,11 @@ const OWNER = 'U0123ABCD';
 const ACTOR = 'U0SECLEAD';
 
 describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider steps for an AWS-backed secret (moto)', () => {
-  let moto: MotoServer;
-  let sdk: SecretsManagerClient;
+  const moto = useMoto();
   let store: TempStore;
   let aws: AwsSecretsManagerProvider;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    useMotoEnvironment(moto.endpoint);
-    sdk = new SecretsManagerClient({});
-  });
-  afterAll(async () => {
-    sdk?.destroy();
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
     store = openTempStore({ at: '2026-11-22T10:00:00Z' });
     aws = new AwsSecretsManagerProvider({ retry: FAST });
   });
@@ -39,7 +28,7 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
   });
 
   it('validate → create → promote → verify → (after retention) deprecate; the inventory matches the provider', async () => {
-    const initial = await sdk.send(new CreateSecretCommand({ Name: 'prod/payments/stripe_key', SecretString: `v-${randomBytes(6).toString('hex')}` }));
+    const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/payments/stripe_key', SecretString: `v-${randomBytes(6).toString('hex')}` }));
     store.inventoryService.create({ name: 'prod/payments/stripe_key', type: 'api_key', owner: OWNER, provider: 'aws', providerRef: 'prod/payments/stripe_key' }, ACTOR, 'test');
     const { providers } = providerHarness(store, { aws });
     const steps = providers.operations;
@@ -77,7 +66,7 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
     await expect(providers.operations.createVersion('prod/app/db', ACTOR)).rejects.toThrow(/prod\/app\/db points to prod\/app\/db, which does not exist/);
     await expect(providers.operations.verify('prod/app/db', { versionId: 'x', fingerprint: null }, ACTOR)).rejects.toMatchObject({ code: 'not_found' });
 
-    const initial = await sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: `v-${randomBytes(6).toString('hex')}` }));
+    const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: `v-${randomBytes(6).toString('hex')}` }));
     const created = await providers.operations.createVersion('prod/app/db', ACTOR);
     const afterCreate = snapshotTables(store);
     expect(afterCreate.audit_events).toHaveLength((before.audit_events as unknown[]).length + 1);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { fingerprintOf } from '../../src/providers/fingerprint.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
-import { shouldRunMotoSuite, startMoto, useMotoEnvironment, type MotoServer } from '../support/moto.js';
+import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness } from '../support/provider-harness.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 
@@ -14,22 +14,11 @@ const FAST: RetryPolicy = { attempts: 2, timeoutMs: 1_000, baseDelayMs: 1, maxDe
 const OWNER = 'U0123ABCD';
 
 describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync and rotor discover against moto', () => {
-  let moto: MotoServer;
-  let sdk: SecretsManagerClient;
+  const moto = useMoto();
   let store: TempStore;
   let aws: AwsSecretsManagerProvider;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    useMotoEnvironment(moto.endpoint);
-    sdk = new SecretsManagerClient({});
-  });
-  afterAll(async () => {
-    sdk?.destroy();
-    await moto?.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
     // The inventory's clock sits before moto's real clock, so versions moto writes are newer.
     store = openTempStore({ at: '2026-01-10T09:00:00Z' });
     aws = new AwsSecretsManagerProvider({ retry: FAST });
@@ -40,7 +29,7 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
   });
 
   it('rotor sync records an out-of-band PutSecretValue as a rotation outside Rotor (dry run first)', async () => {
-    const initial = await sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: `v-${randomBytes(6).toString('hex')}` }));
+    const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: `v-${randomBytes(6).toString('hex')}` }));
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-01-01' }, 'U0ADMIN', 'test');
     store.inventoryService.recordVersion('prod/app/db', { versionId: initial.VersionId as string, fingerprint: 'f'.repeat(64) }, 'U0ADMIN');
     const harness = providerHarness(store, { aws });
@@ -48,7 +37,7 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     expect((await harness.cli('sync')).stdout).toContain('Everything matches.');
 
     const outOfBand = `oob-${randomBytes(6).toString('hex')}`;
-    const put = await sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBand }));
+    const put = await moto.sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBand }));
 
     const before = snapshotTables(store);
     const dry = await harness.cli('sync', '--dry-run', '--provider', 'aws');
@@ -82,7 +71,7 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
   });
 
   it('rotor sync reports owner-tag drift', async () => {
-    await sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: 'x1', Tags: [{ Key: 'rotor:owner', Value: 'U0OTHER' }] }));
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: 'x1', Tags: [{ Key: 'rotor:owner', Value: 'U0OTHER' }] }));
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, 'U0ADMIN', 'test');
     const result = await providerHarness(store, { aws }).cli('sync');
     expect(result.stdout).toMatch(/Drift:\n {2}prod\/app\/db: the provider's owner tag says U0OTHER, the inventory says U0123ABCD/);
@@ -90,10 +79,10 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
 
   it('rotor discover proposes entries from tags (dry run), then adds them with --apply', async () => {
     const tags = (entries: Record<string, string>) => Object.entries(entries).map(([Key, Value]) => ({ Key, Value }));
-    await sdk.send(new CreateSecretCommand({ Name: 'prod/postgres/connection_string', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:type': 'database', 'rotor:team': 'payments' }) }));
-    await sdk.send(new CreateSecretCommand({ Name: 'legacy-key', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:name': 'staging/legacy/api_key', 'rotor:interval_days': '30' }) }));
-    await sdk.send(new CreateSecretCommand({ Name: 'Bad Name', SecretString: 'x', Tags: tags({ 'rotor:owner': 'not-a-user' }) }));
-    await sdk.send(new CreateSecretCommand({ Name: 'prod/untagged/key', SecretString: 'x' }));
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/postgres/connection_string', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:type': 'database', 'rotor:team': 'payments' }) }));
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'legacy-key', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:name': 'staging/legacy/api_key', 'rotor:interval_days': '30' }) }));
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'Bad Name', SecretString: 'x', Tags: tags({ 'rotor:owner': 'not-a-user' }) }));
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/untagged/key', SecretString: 'x' }));
     const harness = providerHarness(store, { aws });
 
     const before = snapshotTables(store);

@@ -2,6 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 /** A running moto_server on 127.0.0.1, for tests of the real AWS SDK. */
 export interface MotoServer {
@@ -52,6 +54,45 @@ export function useMotoEnvironment(endpoint: string): void {
   process.env.AWS_ACCESS_KEY_ID = `test${randomBytes(4).toString('hex')}`;
   process.env.AWS_SECRET_ACCESS_KEY = randomBytes(12).toString('hex');
   delete process.env.AWS_PROFILE;
+}
+
+export interface MotoSuite {
+  /** The real SDK, pointed at moto through the standard chain, for arranging what tests need. */
+  readonly sdk: SecretsManagerClient;
+  readonly endpoint: string;
+}
+
+/**
+ * One moto_server for the enclosing `describe`: started before its tests, reset before each
+ * one, stopped after them, with the SDK's environment pointed at it.
+ */
+export function useMoto(): MotoSuite {
+  let moto: MotoServer | undefined;
+  let sdk: SecretsManagerClient | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+    useMotoEnvironment(moto.endpoint);
+    sdk = new SecretsManagerClient({});
+  });
+  afterAll(async () => {
+    sdk?.destroy();
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await moto?.reset();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('moto is not running: use useMoto() inside a describe and read it inside a test');
+    return value;
+  };
+  return {
+    get sdk() {
+      return started(sdk);
+    },
+    get endpoint() {
+      return started(moto).endpoint;
+    },
+  };
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
