@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError, type ValidationIssue } from '../core/er
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import type { InventoryRepo } from './inventory-repo.js';
-import { parseSecretFields, type LooseRecord, type SecretFields } from './secret-fields.js';
+import { parseSecretFields, type LooseRecord, type ParseOptions, type SecretFields } from './secret-fields.js';
 import { diffSecrets, findMergedProblems, mergeSecret, type FieldChange, type SecretRecord } from './secret-merge.js';
 import { rowParams, SECRET_COLUMNS } from './secret-row.js';
 import { nextRotationDate } from './schedule.js';
@@ -108,10 +108,13 @@ export class InventoryService {
     return this.repo.get(fields.name) as Secret;
   }
 
-  /** Validates loose input and changes an existing secret; fields not given stay as they are. */
-  update(name: string, input: LooseRecord, actor: string, source: string): Secret {
+  /**
+   * Validates loose input and changes an existing secret; fields not given stay as they are.
+   * With `emptyClears` (an edit form, which shows every field), an emptied field is cleared.
+   */
+  update(name: string, input: LooseRecord, actor: string, source: string, options: ParseOptions = {}): Secret {
     this.require(name);
-    const fields = this.validate({ ...input, name });
+    const fields = this.validate({ ...input, name }, options);
     this.applyValidated([fields], actor, source);
     return this.repo.get(name) as Secret;
   }
@@ -173,8 +176,8 @@ export class InventoryService {
     return secret;
   }
 
-  private validate(input: LooseRecord): SecretFields {
-    const { fields, issues } = parseSecretFields(input, this.policy, this.clock.now());
+  private validate(input: LooseRecord, options: ParseOptions = {}): SecretFields {
+    const { fields, issues } = parseSecretFields(input, this.policy, this.clock.now(), '', options);
     if (!fields) throw new ValidationError('The secret has invalid fields.', issues);
     return fields;
   }

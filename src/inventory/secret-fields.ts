@@ -17,19 +17,20 @@ export type LooseRecord = Record<string, unknown>;
 export interface SecretFields {
   name: string;
   type?: SecretType;
-  description?: string;
+  /** For the clearable fields, null means "clear it" (only an edit form says that). */
+  description?: string | null;
   owner?: string;
-  backupOwner?: string;
-  team?: string;
+  backupOwner?: string | null;
+  team?: string | null;
   consumers?: string[];
   provider?: ProviderKind;
-  providerRef?: string;
+  providerRef?: string | null;
   intervalDays?: number;
   lastRotated?: string;
   /** Honoured only for a never-rotated secret (its first due date); otherwise derived. */
   nextRotation?: string;
   lifecycle?: Lifecycle;
-  retrievalInstructions?: string;
+  retrievalInstructions?: string | null;
   tags?: Record<string, string>;
   checklistOverride?: string[];
 }
@@ -104,10 +105,11 @@ export function parseCadence(value: unknown): { days: number; note: string | nul
   const source = String(value).trim().toLowerCase();
   const word = /^(daily|weekly|monthly|quarterly|yearly|annually|annual)\b\s*(.*)$/.exec(source);
   if (word) return { days: CADENCE_WORDS[word[1] as string] as number, note: word[2] || null };
-  const match = /^(-?\d+)\s*(day|week|month|year)?s?\b\s*(.*)$/.exec(source);
+  // A whole number, then a unit and words, or just words: `1.5`, `2,5` or `1e2` are refused, not truncated.
+  const match = /^(-?\d+)(?:\s+(?!(?:day|week|month|year)s?\b)(.*)|\s*(day|week|month|year)s?\b(?:\s*[,;(]?\s*(.*))?)?$/.exec(source);
   if (!match) return null;
-  const days = Number(match[1]) * CADENCE_UNITS[match[2] ?? 'day']!;
-  const note = (match[3] ?? '').replace(/^(with|,|;|\()\s*/, '').replace(/\)$/, '').trim();
+  const days = Number(match[1]) * CADENCE_UNITS[match[3] ?? 'day']!;
+  const note = (match[2] ?? match[4] ?? '').replace(/^with\s+/, '').replace(/\)$/, '').trim();
   return { days, note: note || null };
 }
 
@@ -165,6 +167,15 @@ export function findReferenceProblem(provider: ProviderKind, reference: string |
   }
 }
 
+export interface ParseOptions {
+  /** An empty clearable field (description, team, backup owner, reference, retrieval instructions) clears it. */
+  emptyClears?: boolean;
+}
+
+function isUnknownMarker(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '' && UNKNOWN.test(value.trim());
+}
+
 export interface ParsedFields {
   fields: SecretFields | null;
   issues: ValidationIssue[];
@@ -174,8 +185,10 @@ export interface ParsedFields {
  * Validates one row and turns it into the fields it sets. Every problem in the row is
  * reported, each naming its field, so a person can fix a whole file in one pass.
  */
-export function parseSecretFields(record: LooseRecord, policy: Policy, now: DateTime, where = ''): ParsedFields {
+export function parseSecretFields(record: LooseRecord, policy: Policy, now: DateTime, where = '', options: ParseOptions = {}): ParsedFields {
   const issues: ValidationIssue[] = [];
+  // Imports never erase what Rotor knows; an edit form that empties a field means to clear it.
+  const cleared = (field: keyof LooseRecord) => options.emptyClears === true && field in record && text(record[field]) === undefined && !isUnknownMarker(record[field]);
   const problem = (field: string, message: string) => issues.push({ where: where ? `${where}, ${field}` : field, message });
   const fields: Partial<SecretFields> = {};
 
@@ -192,6 +205,7 @@ export function parseSecretFields(record: LooseRecord, policy: Policy, now: Date
   }
 
   for (const [key, field] of [['description', 'description'], ['team', 'team'], ['retrieval_instructions', 'retrievalInstructions']] as const) {
+    if (cleared(field)) fields[field] = null;
     const value = text(record[field]);
     if (value === undefined) continue;
     const limit = field === 'team' ? 80 : 2000;
@@ -199,6 +213,7 @@ export function parseSecretFields(record: LooseRecord, policy: Policy, now: Date
     else fields[field] = value;
   }
 
+  if (cleared('backupOwner')) fields.backupOwner = null;
   for (const [key, field] of [['owner', 'owner'], ['backup_owner', 'backupOwner']] as const) {
     const value = text(record[field]);
     if (value === undefined) continue;
@@ -216,6 +231,7 @@ export function parseSecretFields(record: LooseRecord, policy: Policy, now: Date
   }
   const providerRef = text(record.providerRef);
   if (providerRef !== undefined) fields.providerRef = providerRef;
+  else if (cleared('providerRef')) fields.providerRef = null;
   if (fields.provider) {
     const referenceProblem = findReferenceProblem(fields.provider, providerRef);
     if (referenceProblem) problem('provider_ref', referenceProblem);
@@ -223,7 +239,7 @@ export function parseSecretFields(record: LooseRecord, policy: Policy, now: Date
 
   if (record.intervalDays !== undefined && record.intervalDays !== null && text(record.intervalDays) !== undefined) {
     const cadence = parseCadence(record.intervalDays);
-    if (!cadence) problem('interval_days', `\`${String(record.intervalDays)}\` is not a number of days; write 90 or "90 days"`);
+    if (!cadence) problem('interval_days', `\`${String(record.intervalDays)}\` is not a whole number of days; write 90 or "90 days"`);
     else if (cadence.days < 1 || cadence.days > 3650) problem('interval_days', `must be between 1 and 3650 days, not ${cadence.days}`);
     else {
       fields.intervalDays = cadence.days;

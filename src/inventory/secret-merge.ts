@@ -43,18 +43,18 @@ export function mergeSecret(existing: SecretRecord | null, fields: SecretFields,
     service,
     credentialType,
     type,
-    description: fields.description ?? existing?.description ?? null,
+    description: given(fields.description, existing?.description),
     owner: fields.owner ?? existing?.owner ?? null,
-    backupOwner: fields.backupOwner ?? existing?.backupOwner ?? null,
-    team: fields.team ?? existing?.team ?? null,
+    backupOwner: given(fields.backupOwner, existing?.backupOwner),
+    team: given(fields.team, existing?.team),
     consumers: fields.consumers ?? existing?.consumers ?? [],
     provider: fields.provider ?? existing?.provider ?? 'manual',
-    providerRef: fields.providerRef ?? existing?.providerRef ?? null,
+    providerRef: given(fields.providerRef, existing?.providerRef),
     intervalDays,
     lastRotated,
     nextRotation: scheduleNext(existing, fields.nextRotation, lastRotated, intervalDays, now),
     lifecycle: fields.lifecycle ?? existing?.lifecycle ?? 'active',
-    retrievalInstructions: fields.retrievalInstructions ?? existing?.retrievalInstructions ?? null,
+    retrievalInstructions: given(fields.retrievalInstructions, existing?.retrievalInstructions),
     tags: fields.tags ? { ...(existing?.tags ?? {}), ...fields.tags } : (existing?.tags ?? {}),
     checklistOverride: fields.checklistOverride ?? existing?.checklistOverride ?? null,
     currentVersionId: existing?.currentVersionId ?? null,
@@ -72,6 +72,11 @@ function scheduleNext(existing: SecretRecord | null, firstDue: string | undefine
   if (lastRotated === null && firstDue) return firstDue;
   if (lastRotated === null && existing) return existing.nextRotation;
   return nextRotationDate(lastRotated, intervalDays, now);
+}
+
+/** A field the row sets (a value, or null to clear it), or what is stored. */
+function given<T>(value: T | null | undefined, stored: T | null | undefined): T | null {
+  return value !== undefined ? value : (stored ?? null);
 }
 
 /** Problems that only show once a row is merged with what is stored (e.g. a reference without its provider). */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError, NotFoundError } from '../../src/core/errors.js';
+import { parseCadence } from '../../src/inventory/secret-fields.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 
 describe('InventoryService', () => {
@@ -60,7 +61,8 @@ describe('InventoryService', () => {
 
   it.each([
     ['unknown provider', { provider: 'gcp' }, /unknown provider `gcp`/],
-    ['non-numeric interval', { intervalDays: 'often' }, /not a number of days/],
+    ['non-numeric interval', { intervalDays: 'often' }, /not a whole number of days/],
+    ['fractional interval', { intervalDays: '1.5' }, /`1.5` is not a whole number of days/],
     ['zero interval', { intervalDays: 0 }, /between 1 and 3650/],
     ['future last-rotated', { lastRotated: '2027-01-01' }, /in the future/],
     ['aws without reference', { provider: 'aws' }, /needs provider_ref/],
@@ -94,6 +96,21 @@ describe('InventoryService', () => {
     expect(snapshotTables(store)).toEqual(before);
   });
 
+  it('clears an emptied field only when the caller says empty means clear (an edit form), never on import', () => {
+    store.inventoryService.create({ name: 'prod/app/db', description: 'primary', team: 'platform', backupOwner: 'U0BACKUP1' }, 'U1', 'test');
+    store.inventoryService.update('prod/app/db', { description: '', team: undefined }, 'U1', 'test');
+    expect(store.inventory.get('prod/app/db')).toMatchObject({ description: 'primary', team: 'platform' });
+    store.inventoryService.update('prod/app/db', { description: '', team: undefined, backupOwner: null, owner: undefined }, 'U1', 'slack', { emptyClears: true });
+    expect(store.inventory.get('prod/app/db')).toMatchObject({ description: null, team: null, backupOwner: null });
+  });
+
+  it('refuses clearing the reference of a provider-backed secret', () => {
+    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U1', 'test');
+    const before = snapshotTables(store);
+    expect(() => store.inventoryService.update('prod/app/db', { providerRef: '' }, 'U1', 'slack', { emptyClears: true })).toThrow(ValidationError);
+    expect(snapshotTables(store)).toEqual(before);
+  });
+
   it('names the closest secrets when asked for an unknown one', () => {
     store.inventoryService.create({ name: 'prod/postgres/connection_string' }, 'U1', 'test');
     store.inventoryService.create({ name: 'staging/postgres/connection_string' }, 'U1', 'test');
@@ -105,5 +122,24 @@ describe('InventoryService', () => {
     store.inventoryService.create({ name: 'prod/jwt/signing_key', intervalDays: 90 }, 'U1', 'test');
     const rotated = store.inventoryService.recordRotation('prod/jwt/signing_key', { rotatedAt: '2026-11-22T10:00:00.000Z', versionId: 'v2', fingerprint: 'ab'.repeat(32) }, 'U1');
     expect(rotated).toMatchObject({ lastRotated: '2026-11-22T10:00:00.000Z', nextRotation: '2027-02-20', currentVersionId: 'v2' });
+  });
+});
+
+describe('cadences as teams write them', () => {
+  it.each([
+    ['90', 90, null],
+    ['30 days', 30, null],
+    ['90days', 90, null],
+    ['90 days with dual-publish', 90, 'dual-publish'],
+    ['90 days (dual-publish)', 90, 'dual-publish'],
+    ['6 months', 180, null],
+    ['2 weeks', 14, null],
+    ['quarterly', 90, null],
+  ])('reads %s', (text, days, note) => {
+    expect(parseCadence(text)).toEqual({ days, note });
+  });
+
+  it.each(['1.5', '30.0', '2,5', '1e2', 'often', 'days'])('refuses %s rather than guessing', (text) => {
+    expect(parseCadence(text)).toBeNull();
   });
 });

@@ -126,21 +126,34 @@ describe('acceptance review of the Slack surfaces', () => {
       expect(snapshotTables(harness.store)).toEqual(before);
     });
 
-    it('emptying a stored field is refused on that field instead of answering "saved" and keeping the old value', async () => {
+    it('emptying the owner is refused on that field, and nothing is saved', async () => {
       const before = snapshotTables(harness.store);
       const reply = await submit(
         'U0DBA',
         CALLBACK_IDS.editSecret,
-        form({ description: stateValue.text(null), team: stateValue.text('  '), backupOwner: stateValue.user(null), owner: stateValue.user('U0DBA'), intervalDays: stateValue.text('90') }),
+        form({ description: stateValue.text(null), owner: stateValue.user(null), intervalDays: stateValue.text('90') }),
         JSON.stringify({ name: 'prod/postgres/connection_string' }),
       );
       const body = reply.json() as { response_action: string; errors: Record<string, string> };
       expect(body.response_action).toBe('errors');
-      expect(body.errors[SECRET_FORM_BLOCKS.description]).toContain('cannot be emptied');
-      expect(body.errors[SECRET_FORM_BLOCKS.team]).toContain('cannot be emptied');
-      expect(body.errors[SECRET_FORM_BLOCKS.backupOwner]).toContain('cannot be emptied');
-      expect(body.errors[SECRET_FORM_BLOCKS.description]).toContain('Nothing was saved');
+      expect(body.errors[SECRET_FORM_BLOCKS.owner]).toContain('Owner cannot be emptied');
+      expect(body.errors[SECRET_FORM_BLOCKS.owner]).toContain('Nothing was saved');
       expect(snapshotTables(harness.store)).toEqual(before);
+    });
+
+    it('emptying other stored fields clears them (the edit form shows every field), with the change audited', async () => {
+      const stored = harness.store.inventory.get('prod/postgres/connection_string');
+      expect(stored?.description ?? stored?.team ?? stored?.backupOwner).toBeTruthy();
+      const reply = await submit(
+        'U0DBA',
+        CALLBACK_IDS.editSecret,
+        form({ description: stateValue.text(null), team: stateValue.text('  '), backupOwner: stateValue.user(null), owner: stateValue.user(stored?.owner ?? 'U0DBA'), intervalDays: stateValue.text('90') }),
+        JSON.stringify({ name: 'prod/postgres/connection_string' }),
+      );
+      expect(reply.text).toBe('');
+      expect(harness.store.inventory.get('prod/postgres/connection_string')).toMatchObject({ description: null, team: null, backupOwner: null });
+      const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = 'prod/postgres/connection_string' ORDER BY seq DESC LIMIT 1`).get() as { details: string };
+      expect(Object.keys(JSON.parse(event.details).changes)).toEqual(expect.arrayContaining(Object.entries({ description: stored?.description, team: stored?.team, backupOwner: stored?.backupOwner }).filter(([, value]) => value).map(([key]) => key)));
     });
 
     it('an empty field that was empty before is fine', async () => {
@@ -162,7 +175,7 @@ describe('acceptance review of the Slack surfaces', () => {
         const reply = await submit('U0ADMIN', CALLBACK_IDS.addSecret, form({ name: stateValue.text('dev/fraction/api_key'), provider: stateValue.select('manual'), intervalDays: stateValue.text(interval) }));
         const body = reply.json() as { response_action: string; errors: Record<string, string> };
         expect(body.response_action).toBe('errors');
-        expect(body.errors[SECRET_FORM_BLOCKS.intervalDays]).toContain('whole number of days');
+        expect(body.errors[SECRET_FORM_BLOCKS.intervalDays]).toContain('is not a whole number of days');
         expect(snapshotTables(harness.store)).toEqual(before);
       });
     }

@@ -12,23 +12,26 @@ import { FIELD_BLOCKS, type SecretFormMetadata } from '../../views/secret-form-m
 /** Reads the form's state into the loose record the inventory service validates. */
 export function readSecretForm(view: ViewOutput): LooseRecord {
   const values = view.state.values;
-  const read = (blockId: string) => {
+  const fields: [keyof LooseRecord, string][] = [
+    ['name', SECRET_FORM_BLOCKS.name],
+    ['type', SECRET_FORM_BLOCKS.type],
+    ['description', SECRET_FORM_BLOCKS.description],
+    ['owner', SECRET_FORM_BLOCKS.owner],
+    ['backupOwner', SECRET_FORM_BLOCKS.backupOwner],
+    ['team', SECRET_FORM_BLOCKS.team],
+    ['provider', SECRET_FORM_BLOCKS.provider],
+    ['providerRef', SECRET_FORM_BLOCKS.providerRef],
+    ['intervalDays', SECRET_FORM_BLOCKS.intervalDays],
+    ['retrievalInstructions', SECRET_FORM_BLOCKS.retrievalInstructions],
+  ];
+  const record: LooseRecord = {};
+  // Only the inputs the submitted view holds: an input left empty is a key with no value, which
+  // an edit clears; an input the view lacks is no key at all, which leaves the field alone.
+  for (const [field, blockId] of fields) {
     const state = values[blockId]?.[FORM_VALUE_ACTION];
-    if (!state) return undefined;
-    return state.value ?? state.selected_option?.value ?? state.selected_user ?? undefined;
-  };
-  return {
-    name: read(SECRET_FORM_BLOCKS.name),
-    type: read(SECRET_FORM_BLOCKS.type),
-    description: read(SECRET_FORM_BLOCKS.description),
-    owner: read(SECRET_FORM_BLOCKS.owner),
-    backupOwner: read(SECRET_FORM_BLOCKS.backupOwner),
-    team: read(SECRET_FORM_BLOCKS.team),
-    provider: read(SECRET_FORM_BLOCKS.provider),
-    providerRef: read(SECRET_FORM_BLOCKS.providerRef),
-    intervalDays: read(SECRET_FORM_BLOCKS.intervalDays),
-    retrievalInstructions: read(SECRET_FORM_BLOCKS.retrievalInstructions),
-  };
+    if (state) record[field] = state.value ?? state.selected_option?.value ?? state.selected_user ?? undefined;
+  }
+  return record;
 }
 
 /**
@@ -68,37 +71,16 @@ function parseMetadata(view: ViewOutput): SecretFormMetadata {
   return { name };
 }
 
-/** Form fields whose stored value an emptied input would silently keep: the inventory's update leaves absent fields alone. */
-const CLEARABLE_FIELDS = [
-  ['description', 'description', 'Description', SECRET_FORM_BLOCKS.description],
-  ['owner', 'owner', 'Owner', SECRET_FORM_BLOCKS.owner],
-  ['backupOwner', 'backup_owner', 'Backup owner', SECRET_FORM_BLOCKS.backupOwner],
-  ['team', 'team', 'Team', SECRET_FORM_BLOCKS.team],
-  ['providerRef', 'provider_ref', 'Provider reference', SECRET_FORM_BLOCKS.providerRef],
-  ['retrievalInstructions', 'retrieval_instructions', 'Retrieval instructions', SECRET_FORM_BLOCKS.retrievalInstructions],
-] as const;
-
 /**
- * Checks what the inventory would otherwise accept wrongly or ignore: a fractional interval
- * (read as its whole part) and a field emptied on the edit form (kept as it was, while Rotor
- * would answer "Saved").
+ * The owner is the one field an edit cannot empty: a secret without an owner gets no reminders.
+ * Handing a secret over is `/secrets owner`, or a new owner on this form.
  */
-function checkFormInput(view: ViewOutput, input: LooseRecord, existing: Secret | null): void {
-  const issues: { where: string; message: string }[] = [];
-  const interval = typeof input.intervalDays === 'string' ? input.intervalDays.trim() : '';
-  // Other non-numbers are the inventory's to refuse; these it would read as their whole part.
-  if (/^-?\d*[.,eE]\d/.test(interval)) {
-    issues.push({ where: 'interval_days', message: `\`${interval}\` is not a whole number of days; write 90 or "90 days"` });
+function refuseEmptiedOwner(input: LooseRecord, existing: Secret): void {
+  const emptied = 'owner' in input && (input.owner === undefined || (typeof input.owner === 'string' && input.owner.trim() === ''));
+  if (emptied && existing.owner) {
+    const message = 'Owner cannot be emptied: a secret without an owner gets no reminders. Choose the new owner instead. Nothing was saved.';
+    throw new ValidationError(message, [{ where: 'owner', message }]);
   }
-  if (existing) {
-    for (const [field, where, label, blockId] of CLEARABLE_FIELDS) {
-      if (!view.state.values[blockId]?.[FORM_VALUE_ACTION]) continue;
-      const given = input[field];
-      const emptied = given === undefined || (typeof given === 'string' && given.trim() === '');
-      if (emptied && existing[field]) issues.push({ where, message: `${label} cannot be emptied from this form; put its value back, or give a new one. Nothing was saved.` });
-    }
-  }
-  if (issues.length > 0) throw new ValidationError(issues.map((issue) => issue.message).join(' '), issues);
 }
 
 /** Add and edit submissions: validate through the service; problems go back onto the fields. */
@@ -111,7 +93,6 @@ export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
     try {
       authorize(services.policy, services.audit, { actor, action: 'add' });
       const input = readSecretForm(view);
-      checkFormInput(view, input, null);
       name = services.inventoryService.create(input, actor, 'slack').name;
     } catch (error) {
       if (!isRotorError(error)) throw error;
@@ -132,8 +113,8 @@ export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
       const input = readSecretForm(view);
       const ownerChanges = input.owner !== undefined && input.owner !== secret.owner;
       if (ownerChanges) authorize(services.policy, services.audit, { actor, action: 'change_owner', secret });
-      checkFormInput(view, input, secret);
-      services.inventoryService.update(name, input, actor, 'slack');
+      refuseEmptiedOwner(input, secret);
+      services.inventoryService.update(name, input, actor, 'slack', { emptyClears: true });
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await ack({ response_action: 'errors', errors: toFieldErrors(error, SECRET_FORM_BLOCKS.type, [SECRET_FORM_BLOCKS.name]) });
