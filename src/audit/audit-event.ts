@@ -42,16 +42,12 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
 }
 
-/** Each event's hash covers its position, its content and the previous event's hash. */
-export function hashEvent(event: Omit<AuditEvent, 'hash'>, detailsJson: string): string {
-  const material = canonicalJson({
-    seq: event.seq,
-    at: event.at,
-    actor: event.actor,
-    action: event.action,
-    secret: event.secret,
-    details: detailsJson,
-    prevHash: event.prevHash,
-  });
-  return createHash('sha256').update(material).digest('hex');
+/**
+ * Each event's hash covers its position, its content and the previous event's hash: the fixed
+ * fields as a JSON array (which holds no raw newline), a newline, then the details exactly as
+ * stored.
+ */
+export function hashEvent(event: Omit<AuditEvent, 'hash' | 'details'>, detailsJson: string): string {
+  const header = JSON.stringify([event.seq, event.at, event.actor, event.action, event.secret, event.prevHash]);
+  return createHash('sha256').update(header).update('\n').update(detailsJson).digest('hex');
 }

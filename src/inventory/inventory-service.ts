@@ -51,9 +51,9 @@ export class InventoryService {
     const pending = new Map<string, SecretRecord>();
     const changes: PlannedChange[] = [];
     const issues: { index: number; field: string; message: string }[] = [];
+    const stored = this.repo.getMany(rows.map((fields) => fields.name));
     rows.forEach((fields, index) => {
-      const stored = this.repo.get(fields.name);
-      const before = pending.get(fields.name) ?? stored;
+      const before = pending.get(fields.name) ?? stored.get(fields.name) ?? null;
       const after = mergeSecret(before, fields, this.policy, now, nowIso);
       const problems = findMergedProblems(after);
       if (problems.length > 0) {
@@ -192,7 +192,10 @@ export class InventoryService {
   }
 }
 
+/** A new secret's fields for its audit event: what was set, leaving out empty values and timestamps. */
 function describeRecord(record: SecretRecord): Record<string, unknown> {
   const { createdAt: _created, updatedAt: _updated, currentFingerprint: _fingerprint, currentVersionId: _version, ...fields } = record;
-  return fields;
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0) && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)),
+  );
 }

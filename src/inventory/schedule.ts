@@ -13,8 +13,24 @@ export function toUtcDate(instant: DateTime): string {
 export function nextRotationDate(lastRotated: string | null, intervalDays: number, knownSince: DateTime): string {
   if (lastRotated === null) return toUtcDate(knownSince);
   // Stored instants are UTC ISO strings, so their first ten characters are the UTC date.
-  const lastDay = DateTime.fromISO(lastRotated.slice(0, 10), { zone: 'utc' });
-  return lastDay.plus({ days: intervalDays }).toISODate() as string;
+  return addDays(lastRotated.slice(0, 10), intervalDays);
+}
+
+/**
+ * Date arithmetic is pure and imports repeat the same few dates and intervals across many
+ * rows, so results are remembered (the memo is dropped whenever it grows large).
+ */
+const addDaysMemo = new Map<string, string>();
+
+function addDays(isoDate: string, days: number): string {
+  const key = `${isoDate}+${days}`;
+  let result = addDaysMemo.get(key);
+  if (result === undefined) {
+    result = DateTime.fromISO(isoDate, { zone: 'utc' }).plus({ days }).toISODate() as string;
+    if (addDaysMemo.size >= 10_000) addDaysMemo.clear();
+    addDaysMemo.set(key, result);
+  }
+  return result;
 }
 
 /** Whole days from `today` to `dueDate`: negative once overdue, 0 on the due day. */

@@ -93,7 +93,9 @@ export interface FieldChange {
 export function diffSecrets(before: SecretRecord, after: SecretRecord): Record<string, FieldChange> {
   const changes: Record<string, FieldChange> = {};
   for (const key of COMPARED) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes[key] = { from: before[key], to: after[key] };
+    const [from, to] = [before[key], after[key]];
+    const same = from === to || (typeof from === 'object' && typeof to === 'object' && JSON.stringify(from) === JSON.stringify(to));
+    if (!same) changes[key] = { from, to };
   }
   return changes;
 }

@@ -25,6 +25,8 @@ export function openDatabase(path: string, options: { migrate?: boolean; readonl
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
+    // 64 MiB of page cache: bulk imports update several indexes per row, and misses dominate otherwise.
+    db.pragma('cache_size = -65536');
     if (options.migrate ?? true) applyMigrations(db);
   } catch (cause) {
     db.close();
