@@ -1,39 +1,8 @@
 import type { Policy } from '../config/policy.js';
 import { ValidationError } from '../core/errors.js';
-import { normalizeKey } from '../inventory/secret-fields.js';
+import { FIELD_ALIASES, normalizeKey } from '../inventory/secret-fields.js';
 import { findMarkdownTables, type MarkdownTable } from './markdown-tables.js';
 import type { SourceRow } from './source-row.js';
-
-/**
- * Columns of the tables teams already keep (see the playbooks' secrets index and registry),
- * mapped onto inventory fields. Columns not listed here (e.g. "Next Rotation" when a last
- * rotation is known) are informative and ignored.
- */
-const COLUMN_FIELDS: Record<string, string> = {
-  secret_name: 'name',
-  name: 'name',
-  secret: 'name',
-  key: 'name',
-  type: 'type',
-  description: 'description',
-  owner: 'owner',
-  slack: 'owner',
-  backup_owner: 'backupOwner',
-  team: 'team',
-  consumers: 'consumers',
-  provider: 'provider',
-  provider_ref: 'providerRef',
-  reference: 'providerRef',
-  rotation_cadence: 'intervalDays',
-  cadence: 'intervalDays',
-  interval: 'intervalDays',
-  interval_days: 'intervalDays',
-  last_rotation: 'lastRotated',
-  last_rotated: 'lastRotated',
-  next_rotation: 'nextRotation',
-  status: 'lifecycle',
-  retrieval_instructions: 'retrievalInstructions',
-};
 
 /** Environment column headers of a registry's environment matrix. */
 const ENVIRONMENT_WORDS: Record<string, string> = {
@@ -55,8 +24,12 @@ function unquote(cell: string): string {
   return cell.replace(/^`(.*)`$/, '$1').trim();
 }
 
+/**
+ * Each column's inventory field, by the same spellings the other formats accept; a column that
+ * names no field ("Notes", a phone number) is informative and ignored.
+ */
 function columnsOf(table: MarkdownTable): (string | undefined)[] {
-  return table.header.map((column) => COLUMN_FIELDS[normalizeKey(column)]);
+  return table.header.map((column) => FIELD_ALIASES[normalizeKey(column)]);
 }
 
 function isInventoryTable(table: MarkdownTable): boolean {
