@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import { longestInterval, type JobDefinition } from '../scheduler/job-scheduler.js';
 import { reminderJobs, sweepHealth } from '../scheduler/reminder-jobs.js';
 import type { Services } from '../services.js';
+import { notMineReportText } from '../slack/views/reminder-action-messages.js';
 import { renderWeeklyDigest } from '../slack/views/reminder-weekly-digest.js';
 import { countSentReminders, createReminderMetrics } from './adapters/reminder-metrics.js';
 import { createReminderClients, SlackReminderNotifier } from './adapters/slack-reminder-notifier.js';
@@ -59,7 +60,7 @@ export function createReminderRuntime(services: Services, options: ReminderRunti
   const calendarToken = options.calendarToken;
 
   return {
-    actions: new ReminderActionsService({ db, ledger, inventory, audit, notifier, clock, policy }),
+    actions: new ReminderActionsService({ db, ledger, inventory, audit, notifier, clock, policy }, notMineReportText),
     httpDeps: {
       reminderHealth: () => sweepHealth(sweepLog, clock.now(), maxSweepAgeMs, startedAt),
       calendar: calendarToken ? { token: calendarToken, render: () => buildRotationCalendar(upcomingRotations(inventory, clock.now(), { days: 365 })) } : undefined,
