@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { createMetricsRegistry } from './metrics/metrics.js';
 import { createProviderServicesFromEnv } from './providers/provider-factory.js';
 import { dueSoonDays } from './inventory/secret-summary.js';
-import { createReminderRuntime } from './reminders/create-reminder-runtime.js';
+import { createReminderRuntime } from './reminders/adapters/create-reminder-runtime.js';
 import { JobScheduler } from './scheduler/job-scheduler.js';
 import { providerSyncJob } from './scheduler/provider-sync-job.js';
 import { createServices } from './services.js';
