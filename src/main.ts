@@ -10,7 +10,8 @@ import { createHttpRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetricsRegistry } from './metrics/metrics.js';
 import { createProviderServicesFromEnv } from './providers/provider-factory.js';
-import { createReminderRuntime } from './reminders/create-reminder-runtime.js';
+import { dueSoonDays } from './inventory/secret-summary.js';
+import { createReminderRuntime } from './reminders/adapters/create-reminder-runtime.js';
 import { JobScheduler } from './scheduler/job-scheduler.js';
 import { providerSyncJob } from './scheduler/provider-sync-job.js';
 import { createServices } from './services.js';
@@ -42,9 +43,8 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     const services = createServices(db, clock, policy);
     const auditLogger = logger.child({ component: 'audit' });
     services.audit.onAppend((event) => auditLogger.info({ audit: event }, 'audit event'));
-    const dueSoonDays = policy.reminders.offsetsDays[0] ?? 30;
     const reminders = createReminderRuntime(services, { botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, schedule: env.ROTOR_REMINDER_CRON, calendarToken: env.ROTOR_CALENDAR_TOKEN, logger });
-    const metrics = Registry.merge([createMetricsRegistry({ countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays) }), reminders.metrics]);
+    const metrics = Registry.merge([createMetricsRegistry({ countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays(policy)) }), reminders.metrics]);
     const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, logger, ...reminders.httpDeps });
     const slack = await createSlackApp({
       botToken: env.SLACK_BOT_TOKEN,

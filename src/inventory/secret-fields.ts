@@ -4,7 +4,7 @@ import { parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
 import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
 import type { Policy } from '../config/policy.js';
 import { findNameProblem } from './secret-name.js';
-import { inferSecretType, parseSecretType } from './secret-type.js';
+import { parseSecretType } from './secret-type.js';
 import { PROVIDERS, SECRET_TYPES, type Lifecycle, type ProviderKind, type SecretType } from './secret.js';
 
 /**
@@ -295,4 +295,3 @@ export function canonicalRecord(raw: Record<string, unknown>): { record: LooseRe
   return { record, unknownKeys };
 }
 
-export { inferSecretType };

@@ -1,11 +1,3 @@
-import { ValidationError } from '../core/errors.js';
-
-export interface SecretName {
-  environment: string;
-  service: string;
-  credentialType: string;
-}
-
 const SEGMENT = /^[a-z0-9](?:[a-z0-9_.-]{0,62}[a-z0-9])?$/;
 const SEGMENT_LABELS = ['environment', 'service', 'credential type'] as const;
 const EXAMPLE = 'prod/postgres/connection_string';
@@ -35,11 +27,4 @@ export function findNameProblem(name: string, environments: readonly string[]): 
     return `\`${environment}\` is not a known environment; use one of: ${environments.join(', ')}.`;
   }
   return null;
-}
-
-export function parseSecretName(name: string, environments: readonly string[]): SecretName {
-  const problem = findNameProblem(name, environments);
-  if (problem) throw new ValidationError(problem, [{ where: 'name', message: problem }]);
-  const [environment, service, credentialType] = name.split('/') as [string, string, string];
-  return { environment, service, credentialType };
 }

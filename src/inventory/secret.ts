@@ -57,22 +57,3 @@ export interface Secret {
   createdAt: string;
   updatedAt: string;
 }
-
-/** The fields a person or an import may set; everything else is derived or owned by flows. */
-export interface SecretInput {
-  name: string;
-  type: SecretType;
-  description?: string | null;
-  owner?: string | null;
-  backupOwner?: string | null;
-  team?: string | null;
-  consumers?: string[];
-  provider: ProviderKind;
-  providerRef?: string | null;
-  intervalDays: number;
-  lastRotated?: string | null;
-  lifecycle?: Lifecycle;
-  retrievalInstructions?: string | null;
-  tags?: Record<string, string>;
-  checklistOverride?: string[] | null;
-}

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Policy } from '../config/policy.js';
+import type { EscalationLevel, Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
@@ -19,6 +19,16 @@ export interface ReminderTarget {
   secret: Secret;
 }
 
+/** What a "not mine" report says, for the renderer that turns it into the admins' message. */
+export interface NotMineFacts {
+  actor: string;
+  secret: string;
+  level: EscalationLevel;
+  suggestedOwner: string | null;
+  /** Free text the person typed: the renderer escapes it. */
+  note: string | null;
+}
+
 export interface NotMineReport {
   secret: string;
   /** What the admins and security leads are told. */
@@ -34,6 +44,7 @@ export interface NotMineReport {
 export class ReminderActionsService {
   constructor(
     private readonly deps: { db: Db; ledger: ReminderLedgerRepo; inventory: InventoryRepo; audit: AuditLog; notifier: ReminderNotifier; clock: Clock; policy: Policy },
+    private readonly renderNotMine: (facts: NotMineFacts) => string,
   ) {}
 
   /** Snoozes a reminder for `days`; the follow-up DM comes that day at the delivery hour. */
@@ -81,8 +92,7 @@ export class ReminderActionsService {
       secret: secret.name,
       details: { kind: entry.kind, cycle: entry.cycle, owner: secret.owner, suggestedOwner, note, notified: people },
     });
-    const suggestion = suggestedOwner ? ` They say the owner is <@${suggestedOwner}>.` : ' They do not know who owns it.';
-    const text = `<@${actor}> says *${secret.name}* is not theirs (reminded as its ${entry.level.replace('_', ' ')}).${suggestion}${note ? ` Note: “${note}”.` : ''} Set the owner with \`/secrets owner ${secret.name} @user\`.`;
+    const text = this.renderNotMine({ actor, secret: secret.name, level: entry.level, suggestedOwner, note });
     return { secret: secret.name, text, people };
   }
 

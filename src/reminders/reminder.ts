@@ -73,10 +73,6 @@ export function parseKey(text: string): ReminderKey | null {
   return { secretId: Number(match[1]), cycle: match[2] as string, kind: match[3] as ReminderKind };
 }
 
-export function sameKey(a: ReminderKey, b: ReminderKey): boolean {
-  return a.secretId === b.secretId && a.cycle === b.cycle && a.kind === b.kind;
-}
-
 /** Metric label and plain-words name of a kind. */
 export function kindLabel(kind: ReminderKind): string {
   if (kind === 'due') return 'due';

@@ -5,6 +5,7 @@ import type { ReminderNotifier } from '../reminders/reminder-notifier.js';
 import type { ReminderSweepService } from '../reminders/reminder-sweep-service.js';
 import type { SweepLogRepo } from '../reminders/sweep-log-repo.js';
 import type { WeeklyDigestService } from '../reminders/weekly-digest-service.js';
+import { escapeMrkdwn } from '../slack/views/mrkdwn.js';
 import type { JobDefinition, JobLogger } from './job-scheduler.js';
 
 export const WEEKLY_DIGEST_SCHEDULE = '0 9 * * 1';
@@ -35,7 +36,8 @@ export function reminderJobs(deps: {
           deps.logger.error({ job: 'reminder-sweep', err: error }, 'reminder sweep failed');
           const channel = deps.policy.channels.announce;
           if (!channel) return;
-          const reason = error instanceof Error ? error.message : String(error);
+          // The reason can quote Slack, the database or a provider: shown literally, never as markup.
+          const reason = escapeMrkdwn(error instanceof Error ? error.message : String(error));
           const text = `:warning: The reminder sweep failed at ${deps.clock.now().toUTC().toISO()}: ${reason}. Reminders not sent will go out at the next sweep; if this repeats, check Rotor's logs.`;
           await deps.notifier.announce(channel, text).catch((announceError: unknown) => deps.logger.error({ err: announceError }, 'could not announce the failed sweep'));
         }

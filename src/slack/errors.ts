@@ -56,7 +56,7 @@ export function userMessageFor(error: unknown): SlackMessage {
     return textMessage(`:warning: ${SLACK_ERROR_ADVICE[code] ?? `Slack refused the request (\`${escapeMrkdwn(code)}\`). Try again; if it keeps happening, tell a Rotor admin.`}`);
   }
   if (isSlackUnavailableError(error)) {
-    return textMessage(`:warning: Slack did not answer me properly (\`${unavailableCode(error)}\`), If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`);
+    return textMessage(`:warning: Slack did not answer me properly (\`${unavailableCode(error)}\`). If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`);
   }
   return textMessage(':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.');
 }

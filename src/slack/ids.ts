@@ -12,7 +12,6 @@ export type CommandName = (typeof COMMANDS)[keyof typeof COMMANDS];
 export const ACTION_IDS = {
   /** "More" under a paginated list; value carries the query and the next page. */
   listMore: 'secrets_list_more',
-  /** App Home: open the edit modal of one secret. */
 } as const;
 
 export const CALLBACK_IDS = {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { dueSoonDays as dueSoonDaysOf } from '../inventory/secret-summary.js';
 import type { ReminderActionsService } from '../reminders/reminder-actions-service.js';
 import type { Services } from '../services.js';
 
@@ -12,5 +13,5 @@ export interface SlackDeps {
 
 /** The warning window that makes a secret "due soon": the earliest reminder offset. */
 export function dueSoonDays(deps: SlackDeps): number {
-  return deps.services.policy.reminders.offsetsDays[0] ?? 30;
+  return dueSoonDaysOf(deps.services.policy);
 }

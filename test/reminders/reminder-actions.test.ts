@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReminderActionsService } from '../../src/reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
+import { notMineReportText } from '../../src/slack/views/reminder-action-messages.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { openHarness, type Harness } from './support/reminder-harness.js';
 
@@ -22,7 +23,7 @@ describe('reminder actions: snooze and not mine', () => {
       notifier: h.notifier,
       clock: h.store.clock,
       policy: h.store.policy,
-    });
+    }, notMineReportText);
   });
   afterEach(() => h.close());
 
@@ -70,5 +71,12 @@ describe('reminder actions: snooze and not mine', () => {
     await expect(actions.notMine(key, 'UOWN1', 'UOWN1', null)).rejects.toThrow('the right owner must be someone else');
     await expect(actions.notMine(key, 'UOWN1', null, 'x'.repeat(501))).rejects.toThrow('longer than 500 characters');
     expect(snapshotTables(h.store, ['audit_events'])).toEqual(before);
+  });
+
+  it('not mine shows the typed note literally: no broadcast, mention or link reaches the admins', async () => {
+    await actions.notMine(key, 'UOWN1', null, '<!channel> ask <@UADMIN1> or see <https://example.com|this> & that');
+    const dm = h.posts().slice(1)[0]!;
+    expect(dm.text).toContain('Note: “&lt;!channel&gt; ask &lt;@UADMIN1&gt; or see &lt;https://example.com|this&gt; &amp; that”.');
+    expect(dm.text).not.toContain('<!channel>');
   });
 });

@@ -55,6 +55,15 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
     expect(() => new JobScheduler([{ name: 'bad', schedule: 'every day', runAtStart: false, run: async () => undefined }], silent)).toThrow(/not a valid cron expression/);
   });
 
+  it('a failed sweep announces its reason literally, never as mrkdwn', async () => {
+    const { weeklyDigest } = jobs();
+    const failing = { sweep: () => Promise.reject(new Error('answer was <!channel> & <https://example.com|x>')) } as unknown as ReturnType<Harness['sweeper']>;
+    const table = reminderJobs({ sweep: failing, weeklyDigest, notifier: h.notifier, policy: h.store.policy, clock: h.store.clock, schedule: '*/15 * * * *', logger: silent });
+    await new JobScheduler(table, silent).trigger('reminder-sweep');
+    const announced = h.posts().find((post) => post.channel === 'CANNOUNCE1');
+    expect(announced?.text).toContain(': answer was &lt;!channel&gt; &amp; &lt;https://example.com|x&gt;.');
+  });
+
   it('a failed sweep is announced in the announcement channel', async () => {
     h.store.db.exec('DROP TABLE reminder_snoozes');
     const { table } = jobs();

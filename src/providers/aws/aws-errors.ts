@@ -70,5 +70,5 @@ export function translateAwsError(error: unknown, target: ProviderTarget, action
   if (isTransientAwsError(error)) {
     return new RotorError('provider_unavailable', `${failed}: AWS answered with a server error (${name || 'unknown'}). Nothing was recorded; try again later.`, { cause: error });
   }
-  return new RotorError('provider', `${failed}: ${name || 'unexpected error'}${message ? ` (${message})` : ''}.`, { cause: error });
+  return new RotorError('provider', `${failed}: ${name || 'unexpected error'}${message ? ` (${message})` : ''}. Nothing was recorded; check the reference ${ref} and the secret's state in AWS, then try again.`, { cause: error });
 }

@@ -60,5 +60,5 @@ export function translateVaultError(error: unknown, target: ProviderTarget, acti
   if (isTransientVaultError(error)) {
     return new RotorError('provider_unavailable', `${failed}: Vault is unavailable (${status}${detail ? `: ${detail}` : ''}). Nothing was recorded; try again later.`, { cause: error });
   }
-  return new RotorError('provider', `${failed}: Vault answered ${status}${detail ? ` (${detail})` : ''}.`, { cause: error });
+  return new RotorError('provider', `${failed}: Vault answered ${status}${detail ? ` (${detail})` : ''}. Nothing was recorded; check the reference ${ref} and Vault's logs, then try again.`, { cause: error });
 }

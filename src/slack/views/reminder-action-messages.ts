@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
+import type { NotMineFacts } from '../../reminders/reminder-actions-service.js';
 import type { RenderedMessage } from './reminder-message.js';
-import { code, mention } from './mrkdwn.js';
+import { code, escapeMrkdwn, mention } from './mrkdwn.js';
 
 export interface SnoozeOutcome {
   secret: string;
@@ -36,4 +37,11 @@ export function notMineConfirmation(secret: string, notified: readonly string[])
   const who = notified.length > 0 ? notified.map((id) => mention(id)).join(', ') : 'nobody could be reached; the report is in the audit log';
   const text = `:ok_hand: Thanks. I told Rotor's admins and security leads that ${code(secret)} is not yours (${who}). They will set the right owner.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** What the admins and security leads are told when someone says a reminded secret is not theirs. */
+export function notMineReportText(facts: NotMineFacts): string {
+  const suggestion = facts.suggestedOwner ? ` They say the owner is ${mention(facts.suggestedOwner)}.` : ' They do not know who owns it.';
+  const note = facts.note ? ` Note: “${escapeMrkdwn(facts.note)}”.` : '';
+  return `${mention(facts.actor)} says *${facts.secret}* is not theirs (reminded as its ${facts.level.replace('_', ' ')}).${suggestion}${note} Set the owner with \`/secrets owner ${facts.secret} @user\`.`;
 }

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import type { EscalationLevel } from '../../config/policy.js';
 import type { EarlierReminder, OwedReminder } from '../../reminders/reminder.js';
 import { snoozeChoices } from '../../reminders/snooze-rules.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 import { REMINDER_ACTION_IDS } from './reminder-ids.js';
 
 export interface RenderedMessage {
@@ -18,11 +19,6 @@ const LEVEL_NAMES: Record<EscalationLevel, string> = {
   security: 'security lead',
   cto: 'CTO',
 };
-
-/** Escapes the three characters Slack's mrkdwn treats as markup. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 export function headline(reminder: OwedReminder): string {
   const name = reminder.secret.name;

@@ -1,5 +1,5 @@
 import type { WeeklyDigest } from '../../reminders/weekly-digest-service.js';
-import { escapeMrkdwn } from './reminder-message.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 
 const LIST_LIMIT = 20;
 

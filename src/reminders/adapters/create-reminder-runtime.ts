@@ -1,18 +1,19 @@
 import type { Registry } from 'prom-client';
-import type { HttpRouteDeps } from '../http/routes.js';
-import type { Logger } from '../logging/logger.js';
-import { longestInterval, type JobDefinition } from '../scheduler/job-scheduler.js';
-import { reminderJobs, sweepHealth } from '../scheduler/reminder-jobs.js';
-import type { Services } from '../services.js';
-import { renderWeeklyDigest } from '../slack/views/reminder-weekly-digest.js';
-import { countSentReminders, createReminderMetrics } from './adapters/reminder-metrics.js';
-import { createReminderClients, SlackReminderNotifier } from './adapters/slack-reminder-notifier.js';
-import { createReminderSweep } from './create-reminder-sweep.js';
-import { ReminderActionsService } from './reminder-actions-service.js';
-import { ReminderLedgerRepo } from './reminder-ledger-repo.js';
-import { buildRotationCalendar, upcomingRotations } from './rotation-calendar.js';
-import { SweepLogRepo } from './sweep-log-repo.js';
-import { WeeklyDigestService } from './weekly-digest-service.js';
+import type { HttpRouteDeps } from '../../http/routes.js';
+import type { Logger } from '../../logging/logger.js';
+import { longestInterval, type JobDefinition } from '../../scheduler/job-scheduler.js';
+import { reminderJobs, sweepHealth } from '../../scheduler/reminder-jobs.js';
+import type { Services } from '../../services.js';
+import { notMineReportText } from '../../slack/views/reminder-action-messages.js';
+import { renderWeeklyDigest } from '../../slack/views/reminder-weekly-digest.js';
+import { countSentReminders, createReminderMetrics } from './reminder-metrics.js';
+import { createReminderClients, SlackReminderNotifier } from './slack-reminder-notifier.js';
+import { createReminderSweep } from '../create-reminder-sweep.js';
+import { ReminderActionsService } from '../reminder-actions-service.js';
+import { ReminderLedgerRepo } from '../reminder-ledger-repo.js';
+import { buildRotationCalendar, upcomingRotations } from '../rotation-calendar.js';
+import { SweepLogRepo } from '../sweep-log-repo.js';
+import { WeeklyDigestService } from '../weekly-digest-service.js';
 
 export interface ReminderRuntimeOptions {
   botToken: string;
@@ -59,7 +60,7 @@ export function createReminderRuntime(services: Services, options: ReminderRunti
   const calendarToken = options.calendarToken;
 
   return {
-    actions: new ReminderActionsService({ db, ledger, inventory, audit, notifier, clock, policy }),
+    actions: new ReminderActionsService({ db, ledger, inventory, audit, notifier, clock, policy }, notMineReportText),
     httpDeps: {
       reminderHealth: () => sweepHealth(sweepLog, clock.now(), maxSweepAgeMs, startedAt),
       calendar: calendarToken ? { token: calendarToken, render: () => buildRotationCalendar(upcomingRotations(inventory, clock.now(), { days: 365 })) } : undefined,
