@@ -44,7 +44,11 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     const auditLogger = logger.child({ component: 'audit' });
     services.audit.onAppend((event) => auditLogger.info({ audit: event }, 'audit event'));
     const reminders = createReminderRuntime(services, { botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, schedule: env.ROTOR_REMINDER_CRON, calendarToken: env.ROTOR_CALENDAR_TOKEN, logger });
-    const metrics = Registry.merge([createMetricsRegistry({ countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays(policy)) }), reminders.metrics]);
+    const inventoryGauges = createMetricsRegistry({
+      countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays(policy)),
+      countOverdue: () => services.inventory.countOverdue(clock.now()),
+    });
+    const metrics = Registry.merge([inventoryGauges, reminders.metrics]);
     const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, logger, ...reminders.httpDeps });
     const slack = await createSlackApp({
       botToken: env.SLACK_BOT_TOKEN,

@@ -26,6 +26,8 @@ const SENSITIVE_KEYS = [
   'client_secret',
   'x-slack-signature',
   'X-Slack-Signature',
+  'x-vault-token',
+  'X-Vault-Token',
 ];
 
 /**

@@ -39,6 +39,8 @@ export const slackRequestsHandled = new Counter({
 /** Reads the inventory at scrape time. */
 export interface InventoryGaugeSource {
   countByStatus(): Record<SecretStatus, number>;
+  /** Every live secret past its due date, whatever its status (the `rotor overdue` list). */
+  countOverdue(): number;
 }
 
 /** The registry /metrics serves: the shared counters plus inventory gauges read at scrape time. */
@@ -56,10 +58,10 @@ export function createMetricsRegistry(source: InventoryGaugeSource): Registry {
   });
   new Gauge({
     name: 'rotor_secrets_overdue',
-    help: 'Secrets past their next-rotation date',
+    help: 'Live secrets due today or earlier, rotating and compromised ones included (what rotor overdue lists)',
     registers: [gauges],
     collect() {
-      this.set(source.countByStatus().overdue);
+      this.set(source.countOverdue());
     },
   });
   return Registry.merge([counterRegistry, gauges]);

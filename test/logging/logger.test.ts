@@ -23,13 +23,14 @@ describe('createLogger', () => {
 
   it('redacts tokens, signing secrets, authorization headers and anything named like a value, at any of three depths', () => {
     const { logger, raw } = capture();
-    const sensitive = Array.from({ length: 7 }, () => randomBytes(8).toString('hex'));
+    const sensitive = Array.from({ length: 8 }, () => randomBytes(8).toString('hex'));
     logger.info(
       {
         token: sensitive[0],
         request: { headers: { authorization: `Bearer ${sensitive[1]}`, 'x-slack-signature': sensitive[2] } },
         provider: { SecretString: sensitive[3], value: sensitive[4] },
         config: { signingSecret: sensitive[5], botToken: sensitive[6] },
+        vault: { headers: { 'X-Vault-Token': sensitive[7] } },
       },
       'careless',
     );
