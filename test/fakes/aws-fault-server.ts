@@ -2,11 +2,15 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 
 /**
- * Stands in front of moto (or alone) to produce the AWS failures moto cannot: throttling,
- * access denied and an endpoint that accepts connections but never answers. Errors use the
- * awsJson1_1 shape Secrets Manager sends: HTTP 400 with `__type` and `message`.
+ * Stands in front of moto (or alone) to produce what moto cannot: throttling, access denied,
+ * an endpoint that accepts connections but never answers, and scripted answers (a secret with
+ * a rotation Lambda, which moto cannot run). Errors use the awsJson1_1 shape Secrets Manager
+ * sends: HTTP 400 with `__type` and `message`.
  */
-export type AwsFault = { kind: 'error'; status: number; type: string; message: string } | { kind: 'hang' };
+export type AwsFault =
+  | { kind: 'error'; status: number; type: string; message: string }
+  | { kind: 'hang' }
+  | { kind: 'answer'; body: Record<string, unknown> };
 
 export class AwsFaultServer {
   /** Every request seen, by its `X-Amz-Target` operation. */
@@ -43,6 +47,10 @@ export class AwsFaultServer {
     this.operations.push(target.split('.').pop() ?? target);
     const fault = this.faults.shift();
     if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'answer') {
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(fault.body));
+      return;
+    }
     if (fault?.kind === 'error') {
       response
         .writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': fault.type })

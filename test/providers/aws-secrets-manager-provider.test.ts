@@ -155,6 +155,23 @@ describe('AwsSecretsManagerProvider faults', () => {
     return new AwsSecretsManagerProvider({ endpoint: faults.endpoint, defaultRegion: 'us-east-1', retry: policy });
   }
 
+  it('a secret with a rotation Lambda gets its new version from RotateSecret, not a generated value', async () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/payments/stripe_key-AbCdEf';
+    faults.queue({ kind: 'answer', body: { ARN: arn, Name: 'prod/payments/stripe_key', RotationEnabled: true, VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } } });
+    faults.queue({ kind: 'answer', body: { ARN: arn, Name: 'prod/payments/stripe_key', VersionId: 'v-rotated' } });
+    const before = faults.operations.length;
+    const created = await faultyProvider().createVersion(target, { expectedCurrentVersionId: 'v-old' });
+    expect(created).toEqual({ versionId: 'v-rotated', fingerprint: null, promotedOnCreate: false });
+    expect(faults.operations.slice(before)).toEqual(['DescribeSecret', 'RotateSecret']);
+  });
+
+  it('RotateSecret is refused when someone else rotated meanwhile', async () => {
+    faults.queue({ kind: 'answer', body: { Name: 'prod/payments/stripe_key', RotationEnabled: true, VersionIdsToStages: { 'v-theirs': ['AWSCURRENT'] } } });
+    const before = faults.operations.length;
+    await expect(faultyProvider().createVersion(target, { expectedCurrentVersionId: 'v-old' })).rejects.toMatchObject({ code: 'conflict' });
+    expect(faults.operations.slice(before)).toEqual(['DescribeSecret']);
+  });
+
   it('access denied: forbidden, naming the secret and the README permissions', async () => {
     faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform secretsmanager:DescribeSecret' });
     await expect(faultyProvider().describe(target)).rejects.toMatchObject({
