@@ -24,6 +24,11 @@ export interface SweepOptions {
   concurrency: number;
   /** Attempts per message through rate limits and server errors before leaving it to the next sweep. */
   maxSendAttempts: number;
+  /**
+   * The longest Retry-After the sweep waits out while holding a claim. A longer one gives the
+   * claim back for the next sweep, so no claim outlives the claim timeout while its sender waits.
+   */
+  maxRetryAfterSeconds: number;
   /** A person owed this many reminders in one sweep gets one digest DM instead. */
   digestThreshold: number;
   /** Reminders listed per digest message (Block Kit caps a message at 50 blocks). */
@@ -40,6 +45,7 @@ export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
   claimTimeoutMinutes: 10,
   concurrency: 4,
   maxSendAttempts: 4,
+  maxRetryAfterSeconds: 60,
   digestThreshold: 3,
   digestSize: 10,
   personCacheHours: 24,
@@ -260,7 +266,9 @@ export class ReminderSweepService {
       } catch (error) {
         if (!(error instanceof DeliveryError) || attempt >= this.options.maxSendAttempts) throw error;
         if (error.failure === 'rate_limited') {
-          await queue.pause((error.retryAfterSeconds ?? 1) * 1000);
+          const seconds = error.retryAfterSeconds ?? 1;
+          if (seconds > this.options.maxRetryAfterSeconds) throw error;
+          await queue.pause(seconds * 1000);
           continue;
         }
         if (error.failure !== 'ambiguous') throw error;

@@ -104,6 +104,19 @@ describe('reminder sweep: crashes, races and Slack failures', () => {
     expectEachOnce(deliveredKeys(h.slack));
   });
 
+  it('a Retry-After longer than the sweep waits out gives the claim back; the next sweep sends it, once', async () => {
+    addSecrets(h, 1);
+    h.slack.script('chat.postMessage', { rateLimitedForSeconds: 600 });
+    const first = await h.sweeper().sweep();
+    expect(first).toMatchObject({ sent: 0 });
+    expect(first.failures).toHaveLength(1);
+    expect(h.waits.some((ms) => ms >= 600_000)).toBe(false);
+    expect(new ReminderLedgerRepo(h.store.db).staleClaims('9999-12-31')).toEqual([]);
+    const second = await h.sweeper().sweep();
+    expect(second.sent).toBe(1);
+    expect(deliveredKeys(h.slack)).toHaveLength(1);
+  });
+
   it('a 5xx after Slack stored the message is not resent; a 5xx before is retried once', async () => {
     addSecrets(h, 2);
     h.slack.script('chat.postMessage', { httpStatus: 500, afterProcessing: true }, { httpStatus: 503 });

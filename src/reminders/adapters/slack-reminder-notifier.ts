@@ -7,6 +7,8 @@ const DM_CLOSED = new Set(['cannot_dm_bot', 'messages_tab_disabled']);
 const USER_GONE = new Set(['user_not_found', 'user_disabled', 'account_inactive', 'user_not_visible']);
 /** How far back a DM is searched for a reminder a crash may have posted. */
 const HISTORY_LIMIT = 100;
+/** Far below the sweep's 10-minute claim timeout, far above a normal Web API call. */
+const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
  * Two clients over one token. Posting never retries inside the client: a 5xx after Slack
@@ -14,7 +16,9 @@ const HISTORY_LIMIT = 100;
  * are idempotent and use the client's own bounded retries, which honour Retry-After.
  */
 export function createReminderClients(token: string, slackApiUrl?: string): { post: WebClient; read: WebClient } {
-  const common = slackApiUrl ? { slackApiUrl } : {};
+  // A request that hangs must end well inside the ledger's claim timeout: an unanswered post is
+  // then "ambiguous" and looked up in the DM, instead of landing after another sweep took over.
+  const common = { timeout: REQUEST_TIMEOUT_MS, ...(slackApiUrl ? { slackApiUrl } : {}) };
   return {
     post: new WebClient(token, { ...common, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }),
     read: new WebClient(token, { ...common, retryConfig: { retries: 3, factor: 1, minTimeout: 200, maxTimeout: 2000 } }),
