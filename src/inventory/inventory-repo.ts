@@ -23,6 +23,9 @@ export interface Page {
   offset?: number;
 }
 
+/** Filters that match one column of the same name exactly. */
+const EQUALITY_FILTERS = ['environment', 'service', 'type', 'team'] as const;
+
 /** Secrets that still owe rotations: the same condition as the partial index, so SQLite uses it. */
 const LIVE_SQL = `lifecycle <> 'retired'`;
 
@@ -57,25 +60,15 @@ export class InventoryRepo {
   list(filter: SecretFilter, today: DateTime, dueSoonDays: number, page: Page = {}): Secret[] {
     const clauses: string[] = [];
     const params: Record<string, string | number> = {};
-    if (filter.environment) {
-      clauses.push('environment = @environment');
-      params.environment = filter.environment;
+    for (const key of EQUALITY_FILTERS) {
+      const value = filter[key];
+      if (!value) continue;
+      clauses.push(`${key} = @${key}`);
+      params[key] = value;
     }
     if (filter.owner) {
       clauses.push('(owner = @owner OR backup_owner = @owner)');
       params.owner = filter.owner;
-    }
-    if (filter.service) {
-      clauses.push('service = @service');
-      params.service = filter.service;
-    }
-    if (filter.type) {
-      clauses.push('type = @type');
-      params.type = filter.type;
-    }
-    if (filter.team) {
-      clauses.push('team = @team');
-      params.team = filter.team;
     }
     const todayIso = toUtcDate(today);
     const soonIso = toUtcDate(today.plus({ days: dueSoonDays }));
