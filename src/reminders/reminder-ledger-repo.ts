@@ -52,22 +52,18 @@ export class ReminderLedgerRepo {
     const secrets = (
       this.db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
     ).map(secretFromRow);
+    // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
+    const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes') =>
+      this.db
+        .prepare(
+          `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation
+           WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
+        )
+        .all(untilDate) as Row[];
     const ledger = new Map<number, LedgerEntry[]>();
-    const ledgerRows = this.db
-      .prepare(
-        `SELECT l.* FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id AND l.cycle = s.next_rotation
-         WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
-      )
-      .all(untilDate) as LedgerRow[];
-    for (const row of ledgerRows) push(ledger, row.secret_id, entryFromRow(row));
+    for (const row of ofCurrentCycle<LedgerRow>('reminder_ledger')) push(ledger, row.secret_id, entryFromRow(row));
     const snoozes = new Map<number, Snooze[]>();
-    const snoozeRows = this.db
-      .prepare(
-        `SELECT z.* FROM reminder_snoozes z JOIN secrets s ON s.id = z.secret_id AND z.cycle = s.next_rotation
-         WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
-      )
-      .all(untilDate) as SnoozeRow[];
-    for (const row of snoozeRows) push(snoozes, row.secret_id, snoozeFromRow(row));
+    for (const row of ofCurrentCycle<SnoozeRow>('reminder_snoozes')) push(snoozes, row.secret_id, snoozeFromRow(row));
     return secrets.map((secret) => ({ secret, ledger: ledger.get(secret.id) ?? [], snoozes: snoozes.get(secret.id) ?? [] }));
   }
 

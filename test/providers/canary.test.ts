@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
-import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
+import { useFakeVault } from '../support/vault.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness, type ProviderHarness } from '../support/provider-harness.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
@@ -83,16 +83,10 @@ describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS va
 });
 
 describe('canary: a generated Vault value leaks nowhere', () => {
-  const token = `test-${randomBytes(8).toString('hex')}`;
-  const fake = new FakeVaultServer({ token, mounts: { secret: 2 } });
+  const { fake, token } = useFakeVault();
   let store: TempStore;
 
-  beforeAll(async () => {
-    await fake.start();
-  });
-  afterAll(async () => fake.stop());
   beforeEach(() => {
-    fake.reset();
     store = openTempStore({ at: '2026-01-10T09:00:00Z' });
   });
   afterEach(() => store.close());

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
-import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
+import { useFakeVault } from '../support/vault.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness } from '../support/provider-harness.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
@@ -85,17 +85,11 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
 });
 
 describe('provider steps for a Vault-backed secret (KV v2 fake)', () => {
-  const token = `test-${randomBytes(8).toString('hex')}`;
-  const fake = new FakeVaultServer({ token, mounts: { secret: 2, legacy: 1 } });
+  const { fake, token } = useFakeVault({ secret: 2, legacy: 1 });
   let store: TempStore;
   let vault: VaultKv2Provider;
 
-  beforeAll(async () => {
-    await fake.start();
-  });
-  afterAll(async () => fake.stop());
   beforeEach(() => {
-    fake.reset();
     store = openTempStore({ at: '2026-11-22T10:00:00Z' });
     vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST });
   });

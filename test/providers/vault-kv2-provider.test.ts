@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { fingerprintOf } from '../../src/providers/fingerprint.js';
 import type { ProviderTarget } from '../../src/providers/secret-provider.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { encodeVaultPath, parseVaultSecretRef } from '../../src/providers/vault/vault-secret-ref.js';
-import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
+import { useFakeVault } from '../support/vault.js';
 
 const FAST: RetryPolicy = { attempts: 3, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 5 };
-const token = `test-${randomBytes(8).toString('hex')}`;
 const target: ProviderTarget = { secretName: 'prod/payments/webhook_hmac', providerRef: 'secret/prod/payments/webhook' };
 
 describe('parseVaultSecretRef', () => {
@@ -35,17 +34,11 @@ describe('parseVaultSecretRef', () => {
 });
 
 describe('VaultKv2Provider against the KV v2 fake', () => {
-  const fake = new FakeVaultServer({ token, mounts: { secret: 2, 'team/kv': 2, legacy: 1 } });
-  let endpoint: string;
+  const { fake, token } = useFakeVault({ secret: 2, 'team/kv': 2, legacy: 1 });
   let provider: VaultKv2Provider;
 
-  beforeAll(async () => {
-    endpoint = await fake.start();
-  });
-  afterAll(async () => fake.stop());
   beforeEach(() => {
-    fake.reset();
-    provider = new VaultKv2Provider({ endpoint, token, namespace: 'team-a', retry: FAST });
+    provider = new VaultKv2Provider({ endpoint: fake.address, token, namespace: 'team-a', retry: FAST });
   });
 
   it('validates, describes, writes a new version with check-and-set, reads it back and soft-deletes the previous', async () => {
@@ -127,7 +120,7 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
 
   it('a bad token: 403 permission denied becomes forbidden, naming the secret and VAULT_TOKEN', async () => {
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'a' });
-    const badToken = new VaultKv2Provider({ endpoint, token: `wrong-${randomBytes(4).toString('hex')}`, retry: FAST });
+    const badToken = new VaultKv2Provider({ endpoint: fake.address, token: `wrong-${randomBytes(4).toString('hex')}`, retry: FAST });
     await expect(badToken.describe(target)).rejects.toMatchObject({
       code: 'forbidden',
       message: expect.stringMatching(/prod\/payments\/webhook_hmac.*permission denied.*VAULT_TOKEN/),
@@ -161,7 +154,7 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
 
   it('a Vault that does not answer times out', async () => {
     fake.hang = true;
-    const slow = new VaultKv2Provider({ endpoint, token, retry: { attempts: 2, timeoutMs: 200, baseDelayMs: 1, maxDelayMs: 2 } });
+    const slow = new VaultKv2Provider({ endpoint: fake.address, token, retry: { attempts: 2, timeoutMs: 200, baseDelayMs: 1, maxDelayMs: 2 } });
     await expect(slow.describe(target)).rejects.toMatchObject({ code: 'provider_unavailable', message: expect.stringMatching(/prod\/payments\/webhook_hmac.*did not answer in time/) });
   });
 });

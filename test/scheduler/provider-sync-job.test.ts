@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { providerSyncJob } from '../../src/scheduler/provider-sync-job.js';
-import { FakeVaultServer } from '../fakes/vault-kv2-server.js';
+import { useFakeVault } from '../support/vault.js';
 import { capturingLogger, providerHarness } from '../support/provider-harness.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 
@@ -11,17 +11,11 @@ const FAST = { attempts: 2, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 2 };
 const policy = parsePolicy('channels:\n  announce: C0ANNOUNCE\n');
 
 describe('the scheduled provider sync', () => {
-  const token = `test-${randomBytes(8).toString('hex')}`;
-  const fake = new FakeVaultServer({ token, mounts: { secret: 2 } });
+  const { fake, token } = useFakeVault();
   let store: TempStore;
   let announced: { channel: string; text: string }[];
 
-  beforeAll(async () => {
-    await fake.start();
-  });
-  afterAll(async () => fake.stop());
   beforeEach(() => {
-    fake.reset();
     announced = [];
     store = openTempStore({ at: '2026-01-10T09:00:00Z', policy });
   });
