@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { runCli } from '../../src/cli/program.js';
+import { runRotor, type CliResult } from '../support/cli.js';
 import { projectRoot } from '../../src/core/project-root.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
@@ -42,19 +42,8 @@ describe('rotor reminders preview / run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function rotor(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['--db', dbPath, '--config', join(dir, 'policy.yml'), ...argv], {
-      stdout: (text) => {
-        stdout += text;
-      },
-      stderr: (text) => {
-        stderr += text;
-      },
-      env,
-    });
-    return { code, stdout, stderr };
+  function rotor(...argv: string[]): Promise<CliResult> {
+    return runRotor(['--db', dbPath, '--config', join(dir, 'policy.yml'), ...argv], env);
   }
 
   it('preview --at --json lists what is owed at that instant and sends and records nothing', async () => {

@@ -6,18 +6,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI in-process against a given database, capturing what it prints. */
-export async function rotor(databasePath: string, ...argv: string[]): Promise<CliResult> {
+/** Runs the real CLI in-process with the given arguments and environment, capturing what it prints. */
+export async function runRotor(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(['--db', databasePath, ...argv], {
+  const code = await runCli(argv, {
     stdout: (text) => {
       stdout += text;
     },
     stderr: (text) => {
       stderr += text;
     },
-    env: {},
+    env,
   });
   return { code, stdout, stderr };
+}
+
+/** Runs the real CLI in-process against a given database, with an empty environment. */
+export function rotor(databasePath: string, ...argv: string[]): Promise<CliResult> {
+  return runRotor(['--db', databasePath, ...argv]);
 }

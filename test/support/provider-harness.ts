@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { runCli } from '../../src/cli/program.js';
 import { createProviderServices, type ProviderServices } from '../../src/providers/provider-factory.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import type { SecretProvider } from '../../src/providers/secret-provider.js';
+import { runRotor, type CliResult } from './cli.js';
 import type { TempStore } from './temp-db.js';
 
 /** A pino logger whose every line is kept, so tests can search what Rotor logged. */
@@ -18,18 +18,12 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
   return { logger: pino({ level: 'trace' }, stream), lines };
 }
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 export interface ProviderHarness {
   /** Provider services over the test's store, logging into `logLines`. */
   providers: ProviderServices;
   logLines: string[];
   /** Runs the real `rotor` CLI in-process against the store's database file. */
-  cli(...argv: string[]): Promise<CliRun>;
+  cli(...argv: string[]): Promise<CliResult>;
 }
 
 /**
@@ -43,19 +37,6 @@ export function providerHarness(store: TempStore, providers: { aws?: SecretProvi
   return {
     providers: createProviderServices(store, createProviderRegistry(providers), logger),
     logLines: lines,
-    async cli(...argv) {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(['--db', store.path, ...argv], {
-        stdout: (text) => {
-          stdout += text;
-        },
-        stderr: (text) => {
-          stderr += text;
-        },
-        env: cliEnv,
-      });
-      return { code, stdout, stderr };
-    },
+    cli: (...argv) => runRotor(['--db', store.path, ...argv], cliEnv),
   };
 }
