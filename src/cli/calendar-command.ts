@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
+import { SLACK_USER_ID } from '../inventory/secret.js';
 import { buildRotationCalendar, upcomingRotations } from '../reminders/rotation-calendar.js';
 import type { CliContext } from './cli-context.js';
 
@@ -15,7 +16,7 @@ export function registerCalendarCommand(program: Command, context: CliContext): 
       if (!Number.isInteger(days) || days < 1 || days > 3650) {
         throw new ValidationError(`--days ${options.days} is not a number of days.`, [{ where: '--days', message: 'use a whole number from 1 to 3650, e.g. --days 90' }]);
       }
-      if (options.owner !== undefined && !/^[UW][A-Z0-9]{2,}$/.test(options.owner)) {
+      if (options.owner !== undefined && !SLACK_USER_ID.test(options.owner)) {
         throw new ValidationError(`--owner ${options.owner} is not a Slack user id.`, [{ where: '--owner', message: 'use a Slack user id such as U0123ABCD' }]);
       }
       const services = context.open();

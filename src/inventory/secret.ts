@@ -13,6 +13,9 @@ export const SECRET_TYPES = [
 ] as const;
 export type SecretType = (typeof SECRET_TYPES)[number];
 
+/** A Slack member id (`U…`, or `W…` on Enterprise Grid): how owners and roles are named. */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
 export const PROVIDERS = ['aws', 'vault', 'manual'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 

@@ -4,7 +4,7 @@ import type { EscalationLevel, Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
-import type { Secret } from '../inventory/secret.js';
+import { SLACK_USER_ID, type Secret } from '../inventory/secret.js';
 import type { Db } from '../storage/database.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
@@ -76,7 +76,7 @@ export class ReminderActionsService {
    */
   reportNotMine(keyText: string, actor: string, suggestedOwner: string | null, note: string | null): NotMineReport {
     const { entry, secret } = this.target(keyText);
-    if (suggestedOwner !== null && !/^[UW][A-Z0-9]{2,}$/.test(suggestedOwner)) {
+    if (suggestedOwner !== null && !SLACK_USER_ID.test(suggestedOwner)) {
       throw new ValidationError('The suggested owner must be a Slack user.', [{ where: 'right_owner', message: 'pick a person, or leave it empty if you do not know' }]);
     }
     if (suggestedOwner === actor) {
