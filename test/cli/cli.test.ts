@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { DateTime } from 'luxon';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,11 +77,16 @@ describe('rotor CLI', () => {
   });
 
   it('exports audit evidence for a date range as JSON lines and CSV', async () => {
+    // The CLI stamps events with the wall clock (an audit time is never rehearsed), so the range
+    // is the real days the import ran on: usually one, two when it straddled midnight UTC.
+    const firstDay = DateTime.utc().toISODate() as string;
     await seed();
-    const jsonl = await rotor(store.path, 'audit', 'export', '--since', '2026-11-22', '--until', '2026-11-22', '--format', 'jsonl');
+    const lastDay = DateTime.utc().toISODate() as string;
+    const jsonl = await rotor(store.path, 'audit', 'export', '--since', firstDay, '--until', lastDay, '--format', 'jsonl');
     const events = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line) as { action: string; secret: string; hash: string });
     expect(events.map((event) => event.action)).toEqual(['secret.created', 'secret.created', 'secret.created', 'secret.created']);
-    expect((await rotor(store.path, 'audit', 'export', '--since', '2026-11-23')).stdout).toBe('');
+    const dayAfter = DateTime.fromISO(lastDay, { zone: 'utc' }).plus({ days: 1 }).toISODate() as string;
+    expect((await rotor(store.path, 'audit', 'export', '--since', dayAfter)).stdout).toBe('');
     const csv = await rotor(store.path, 'audit', 'export', '--format', 'csv');
     expect(csv.stdout.split('\n')[0]).toBe('seq,at,actor,action,secret,details,prev_hash,hash');
     expect(await rotor(store.path, 'audit', 'export', '--since', '2026-12-01', '--until', '2026-11-01')).toMatchObject({ code: 2 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -79,9 +80,13 @@ describe('rotor reminders preview / run', () => {
   });
 
   it('calendar prints an .ics and refuses bad options', async () => {
+    // The calendar starts from the wall clock, so the secret it must show is rotated relative to it.
+    const rotatedYesterday = DateTime.utc().minus({ days: 1 }).toISODate() as string;
+    writeFileSync(join(dir, 'recent.yaml'), `- {name: prod/calendar/api_key, owner: UOWNER1, interval_days: 90, last_rotated: "${rotatedYesterday}"}\n`);
+    expect((await rotor('import', join(dir, 'recent.yaml'))).code).toBe(0);
     const ics = await rotor('calendar', '--days', '3650');
     expect(ics).toMatchObject({ code: 0, stdout: expect.stringMatching(/^BEGIN:VCALENDAR/) });
-    expect(ics.stdout).toContain('SUMMARY:Secrets rotation — prod/stripe/api_key');
+    expect(ics.stdout).toContain('SUMMARY:Secrets rotation — prod/calendar/api_key');
     expect(await rotor('calendar', '--days', 'ten')).toMatchObject({ code: 2, stderr: expect.stringContaining('--days ten is not a number of days.') });
     expect(await rotor('calendar', '--owner', 'bob')).toMatchObject({ code: 2, stderr: expect.stringContaining('--owner bob is not a Slack user id.') });
   });
