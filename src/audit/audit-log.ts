@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { inWriteTransaction, type Db } from '../storage/database.js';
+import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import { canonicalJson, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from './audit-event.js';
 
@@ -35,25 +35,28 @@ export class AuditLog {
    * `change` returns its result and the events that describe it (none when nothing changed).
    */
   record<T>(change: () => { result: T; events: AuditEventInput[] }): T {
-    let appended: AuditEvent[] = [];
-    const result = inWriteTransaction(this.db, () => {
+    return inWriteTransaction(this.db, () => {
       const outcome = change();
-      appended = this.appendAll(outcome.events);
+      this.appendAndPublish(outcome.events);
       return outcome.result;
     });
-    this.publish(appended);
-    return result;
   }
 
   /** Records one event with no other change (refusals, notifications sent, exports). */
   log(input: AuditEventInput): AuditEvent {
-    const [event] = inWriteTransaction(this.db, () => this.appendAll([input]));
-    this.publish([event as AuditEvent]);
-    return event as AuditEvent;
+    return inWriteTransaction(this.db, () => this.appendAndPublish([input])[0] as AuditEvent);
   }
 
-  private publish(events: readonly AuditEvent[]): void {
-    for (const event of events) for (const sink of this.sinks) sink(event);
+  /**
+   * Inside an enclosing transaction the sinks wait for the outermost commit: the log stream (the
+   * SIEM's copy) must never hold an event the database rolled back.
+   */
+  private appendAndPublish(inputs: readonly AuditEventInput[]): AuditEvent[] {
+    const appended = this.appendAll(inputs);
+    afterCommit(this.db, () => {
+      for (const event of appended) for (const sink of this.sinks) sink(event);
+    });
+    return appended;
   }
 
   /**

@@ -40,7 +40,48 @@ export function openDatabase(path: string, options: { migrate?: boolean; readonl
   return db;
 }
 
-/** Runs `work` in a write transaction taken up front, so concurrent writers queue rather than deadlock. */
+/** Work to run once the outermost write transaction it was registered in has committed. */
+type AfterCommit = () => void;
+
+/** One frame per open `inWriteTransaction` on a connection, innermost last. */
+const openTransactions = new WeakMap<Db, AfterCommit[][]>();
+
+/**
+ * Runs `work` in a write transaction taken up front, so concurrent writers queue rather than
+ * deadlock. Called inside another, it becomes a savepoint: what it registered with `afterCommit`
+ * moves to the enclosing frame when it succeeds and is dropped when it rolls back, so nothing
+ * leaves the process for a change the database never kept.
+ */
 export function inWriteTransaction<T>(db: Db, work: () => T): T {
-  return db.transaction(work).immediate();
+  let stack = openTransactions.get(db);
+  if (!stack) {
+    stack = [];
+    openTransactions.set(db, stack);
+  }
+  if (stack.length === 0 && db.inTransaction) {
+    throw new RotorError('internal', 'A write transaction was opened outside inWriteTransaction; its commit could not be observed.');
+  }
+  const frame: AfterCommit[] = [];
+  stack.push(frame);
+  let result: T;
+  try {
+    result = db.transaction(work).immediate();
+  } finally {
+    stack.pop();
+  }
+  const parent = stack[stack.length - 1];
+  if (parent) parent.push(...frame);
+  else for (const callback of frame) callback();
+  return result;
+}
+
+/**
+ * Runs `callback` after the outermost write transaction open on `db` commits (at once when none
+ * is open); a rollback anywhere on the way out discards it.
+ */
+export function afterCommit(db: Db, callback: AfterCommit): void {
+  const stack = openTransactions.get(db);
+  const frame = stack?.[stack.length - 1];
+  if (frame) frame.push(callback);
+  else callback();
 }

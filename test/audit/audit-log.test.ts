@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { verifyAuditChain } from '../../src/audit/audit-log.js';
+import { inWriteTransaction } from '../../src/storage/database.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 
 function hasSqlite3Cli(): boolean {
@@ -29,6 +31,51 @@ describe('hash-chained audit log', () => {
     other.exec(sql);
     other.close();
   }
+
+  it('publishes nothing to the log stream for an inner record whose outer transaction rolls back', () => {
+    const published: AuditEvent[] = [];
+    store.audit.onAppend((event) => published.push(event));
+    const before = store.db.prepare('SELECT count(*) FROM audit_events').pluck().get();
+    expect(() =>
+      inWriteTransaction(store.db, () => {
+        store.audit.record(() => ({ result: undefined, events: [{ actor: 'U1', action: 'test.inner', secret: 'prod/a/key' }] }));
+        store.audit.log({ actor: 'U1', action: 'test.inner_log' });
+        throw new Error('outer work failed');
+      }),
+    ).toThrow('outer work failed');
+    expect(store.db.prepare('SELECT count(*) FROM audit_events').pluck().get()).toBe(before);
+    expect(published).toEqual([]);
+    expect(verifyAuditChain(store.db).firstBreak).toBeNull();
+  });
+
+  it('publishes an inner record once the outermost transaction commits, not before', () => {
+    const published: string[] = [];
+    store.audit.onAppend((event) => published.push(event.action));
+    inWriteTransaction(store.db, () => {
+      store.audit.record(() => ({ result: undefined, events: [{ actor: 'U1', action: 'test.inner' }] }));
+      expect(published).toEqual([]);
+    });
+    expect(published).toEqual(['test.inner']);
+  });
+
+  it('keeps the events of an outer record when an inner savepoint rolls back, and drops only the inner ones', () => {
+    const published: string[] = [];
+    store.audit.onAppend((event) => published.push(event.action));
+    store.audit.record(() => {
+      try {
+        store.audit.record(() => {
+          store.audit.log({ actor: 'U1', action: 'test.dropped' });
+          throw new Error('inner failed');
+        });
+      } catch {
+        // the inner change is abandoned; the outer one goes on
+      }
+      return { result: undefined, events: [{ actor: 'U1', action: 'test.kept' }] };
+    });
+    expect(published).toEqual(['test.kept']);
+    expect(store.db.prepare("SELECT action FROM audit_events WHERE action LIKE 'test.%'").pluck().all()).toEqual(['test.kept']);
+    expect(verifyAuditChain(store.db).firstBreak).toBeNull();
+  });
 
   it('verifies an untouched chain', () => {
     expect(verifyAuditChain(store.db)).toEqual({ events: 4, firstBreak: null });
