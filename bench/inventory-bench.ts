@@ -2,6 +2,7 @@
  * Imports a generated inventory of 100,000 secrets and times the queries the bot and the CLI
  * run most. Prints numbers; asserts nothing. Run with `npm run bench:inventory`.
  */
+import { cliActor } from '../src/access/actor.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,8 +50,8 @@ try {
   console.log(`inventory: ${COUNT} secrets, CSV ${(statSync(csv).size / 1024 / 1024).toFixed(1)} MiB`);
   const db = openDatabase(dbPath);
   const services = createServices(db, new FixedClock(TODAY), defaultPolicy);
-  time('import (parse, validate, write, audit)', () => importFile(csv, services, { actor: 'bench', source: 'bench' }));
-  time('re-import (nothing changes)', () => importFile(csv, services, { actor: 'bench', source: 'bench' }));
+  time('import (parse, validate, write, audit)', () => importFile(csv, services, { actor: cliActor('bench'), source: 'bench' }));
+  time('re-import (nothing changes)', () => importFile(csv, services, { actor: cliActor('bench'), source: 'bench' }));
   const overdue = time('overdue query', () => services.inventory.overdue(TODAY));
   time('overdue count', () => services.inventory.countOverdue(TODAY));
   const due = time('due within 30 days query', () => services.inventory.dueWithin(30, TODAY));

@@ -51,7 +51,8 @@ const instant: ReminderNotifier = {
   sendDirect: async () => ({ channel: 'D1', ts: String(++ts) }),
   sendInChannel: async () => ({ channel: 'C1', ts: String(++ts) }),
   findDelivered: async () => null,
-  announce: async () => ({ channel: 'C1', ts: String(++ts) }),
+  postWeeklyDigest: async () => ({ channel: 'C1', ts: String(++ts) }),
+  reportNotMine: async () => ({ channel: 'D1', ts: String(++ts) }),
 };
 // Digests off, so every reminder is its own claim → send → mark.
 const sweep = createReminderSweep(services, instant, { digestThreshold: Number.MAX_SAFE_INTEGER, concurrency: 8 });

@@ -7,20 +7,26 @@ import { loadPolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { describeError } from './core/errors.js';
 import { createHttpRoutes } from './http/routes.js';
-import { createLogger, type Logger } from './logging/logger.js';
-import { createMetricsRegistry } from './metrics/metrics.js';
-import { createProviderServicesFromEnv } from './providers/provider-factory.js';
 import { dueSoonDays } from './inventory/secret-summary.js';
-import { createReminderRuntime } from './reminders/adapters/create-reminder-runtime.js';
-import { JobScheduler } from './scheduler/job-scheduler.js';
-import { providerSyncJob } from './scheduler/provider-sync-job.js';
-import { createServices } from './services.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { createFollowUpMetrics } from './metrics/follow-up-metrics.js';
+import { createMetricsRegistry } from './metrics/metrics.js';
+import { createReminderMetrics } from './metrics/reminder-metrics.js';
+import { createProviderRegistryFromEnv } from './providers/provider-factory.js';
+import type { ProviderRegistry } from './providers/provider-registry.js';
+import { buildRotationCalendar, upcomingRotations } from './reminders/rotation-calendar.js';
+import { createRuntime, type Runtime } from './runtime.js';
+import { botJobs } from './scheduler/bot-jobs.js';
+import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
+import { sweepHealth } from './scheduler/sweep-health.js';
 import { createSlackApp } from './slack/app.js';
 import { openDatabase } from './storage/database.js';
 
 export interface RotorRuntime {
   mode: 'socket' | 'http';
   port: number;
+  /** Runs a scheduled job now (tests and operators' drills); resolves when that run ends. */
+  runJob(name: string): Promise<void>;
   /** Stops taking requests, lets running handlers finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -31,25 +37,45 @@ export interface StartOptions {
   /** Bind address for HTTP mode; tests use 127.0.0.1. */
   host?: string;
   retryConfig?: RetryOptions;
+  /** The stores; by default AWS and Vault from the environment. */
+  providers?: { registry: ProviderRegistry; close(): void };
 }
 
-/** The composition root: config → database (migrated) → services → Slack app → listening. */
+/** The composition root: config → database (migrated) → runtime → HTTP routes → Slack app → jobs. */
 export async function startRotor(env: BotEnv, options: StartOptions = {}): Promise<RotorRuntime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.ROTOR_CONFIG);
   const db = openDatabase(env.ROTOR_DB);
+  let runtime: Runtime | undefined;
   try {
-    const services = createServices(db, clock, policy);
-    const auditLogger = logger.child({ component: 'audit' });
-    services.audit.onAppend((event) => auditLogger.info({ audit: event }, 'audit event'));
-    const reminders = createReminderRuntime(services, { botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, schedule: env.ROTOR_REMINDER_CRON, calendarToken: env.ROTOR_CALENDAR_TOKEN, logger });
-    const inventoryGauges = createMetricsRegistry({
-      countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays(policy)),
-      countOverdue: () => services.inventory.countOverdue(clock.now()),
+    runtime = createRuntime({
+      db,
+      clock,
+      policy,
+      logger,
+      providers: options.providers ?? createProviderRegistryFromEnv(env),
+      slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
     });
-    const metrics = Registry.merge([inventoryGauges, reminders.metrics]);
-    const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, logger, ...reminders.httpDeps });
+    const { services, reminders, followUps } = runtime;
+    const startedAt = clock.now();
+    const metrics = Registry.merge([
+      createMetricsRegistry({
+        countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays(policy)),
+        countOverdue: () => services.inventory.countOverdue(clock.now()),
+      }),
+      createReminderMetrics(reminders.sweepLog),
+      createFollowUpMetrics(followUps.repo, followUps.sweepLog),
+    ]);
+    const calendarToken = env.ROTOR_CALENDAR_TOKEN;
+    const httpRoutes = createHttpRoutes({
+      pingDatabase: () => db.prepare('SELECT 1').get(),
+      metrics,
+      logger,
+      reminderHealth: () => sweepHealth(reminders.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_REMINDER_CRON), startedAt),
+      followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
+      calendar: calendarToken ? { token: calendarToken, render: () => buildRotationCalendar(upcomingRotations(services.inventory, clock.now(), { days: 365 })) } : undefined,
+    });
     const slack = await createSlackApp({
       botToken: env.SLACK_BOT_TOKEN,
       signingSecret: env.SLACK_SIGNING_SECRET,
@@ -57,28 +83,25 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       apiUrl: env.SLACK_API_URL,
       port: env.PORT,
       httpRoutes,
-      services,
-      reminderActions: reminders.actions,
+      runtime,
       logger,
       retryConfig: options.retryConfig,
     });
-    const providers = createProviderServicesFromEnv(services, env, logger);
-    const scheduler = new JobScheduler(
-      [...reminders.jobs, providerSyncJob({ sync: providers.sync, schedule: env.ROTOR_SYNC_CRON, policy, announce: reminders.announce, logger })],
-      logger,
-    );
+    const scheduler = new JobScheduler(botJobs(runtime, { reminders: env.ROTOR_REMINDER_CRON, sync: env.ROTOR_SYNC_CRON, followUps: env.ROTOR_FOLLOW_UP_CRON }), logger);
     const port = await slack.start(options.host);
-    // The start-up sweep runs in the background; its outcome is logged and reported by the job.
+    // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();
     logger.info({ mode: slack.mode, port, database: env.ROTOR_DB }, 'Rotor is running');
+    const started = runtime;
     let stopping: Promise<void> | undefined;
     return {
       mode: slack.mode,
       port,
+      runJob: (name) => scheduler.trigger(name),
       stop() {
         stopping ??= (async () => {
           await Promise.all([slack.stop(), scheduler.stop()]);
-          providers.close();
+          started.close();
           db.close();
           logger.info('Rotor stopped');
         })();
@@ -86,6 +109,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       },
     };
   } catch (error) {
+    runtime?.close();
     db.close();
     throw error;
   }

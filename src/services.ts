@@ -1,3 +1,4 @@
+import { Authorizer } from './access/authorize.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Policy } from './config/policy.js';
 import type { Clock } from './core/clock.js';
@@ -6,12 +7,13 @@ import { InventoryService } from './inventory/inventory-service.js';
 import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
 import type { Db } from './storage/database.js';
 
-/** The domain services over one database, shared by the bot and the CLI. */
+/** The core domain services over one database: what every runtime (bot, CLI, tests) starts from. */
 export interface Services {
   db: Db;
   clock: Clock;
   policy: Policy;
   audit: AuditLog;
+  authorizer: Authorizer;
   inventory: InventoryRepo;
   inventoryService: InventoryService;
   /** What Slack said about people Rotor reminds, and the review flags a missing owner raises. */
@@ -20,7 +22,8 @@ export interface Services {
 
 export function createServices(db: Db, clock: Clock, policy: Policy): Services {
   const audit = new AuditLog(db, clock);
+  const authorizer = new Authorizer(policy, audit);
   const inventory = new InventoryRepo(db);
-  const inventoryService = new InventoryService(db, inventory, audit, clock, policy);
-  return { db, clock, policy, audit, inventory, inventoryService, recipients: new RecipientDirectoryRepo(db) };
+  const inventoryService = new InventoryService({ repo: inventory, audit, authorizer, clock, policy });
+  return { db, clock, policy, audit, authorizer, inventory, inventoryService, recipients: new RecipientDirectoryRepo(db) };
 }

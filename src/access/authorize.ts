@@ -1,7 +1,8 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { RotorError } from '../core/errors.js';
-import { decide, type AccessRequest, type HolderGroup } from './permissions.js';
+import { actorId, type Actor } from './actor.js';
+import { decide, type AccessDecision, type AccessRequest, type HolderGroup } from './permissions.js';
 
 /** A refusal: what was refused and who may do it instead. */
 export class AccessDeniedError extends RotorError {
@@ -16,18 +17,47 @@ export class AccessDeniedError extends RotorError {
   }
 }
 
+/** What a service asks about: the action and the facts the rules look at; the actor is separate. */
+export type AccessQuestion = Omit<AccessRequest, 'actor' | 'channelId'>;
+
 /**
- * Asks `decide` and, on a refusal, records it in the audit log (who tried what on which
- * secret) before throwing. Every surface that changes or starts anything calls this first.
+ * The services' gate to `decide`. Every service that changes or starts something asks it with
+ * the actor that wants it, so no surface (a listener, a button, a DM, the CLI) can forget to.
+ * Slack users are judged by the policy table; the CLI and Rotor's own jobs are operators and may
+ * do anything but approve, which the two-person rule reserves for people.
  */
-export function authorize(policy: Policy, audit: AuditLog, request: AccessRequest): void {
-  const decision = decide(policy, request);
-  if (decision.allowed) return;
-  audit.log({
-    actor: request.actor,
-    action: 'access.denied',
-    secret: request.secret?.name ?? null,
-    details: { attempted: request.action, reason: decision.reason, channel: request.channelId },
-  });
-  throw new AccessDeniedError(decision.reason, decision.whoMay);
+export class Authorizer {
+  constructor(
+    private readonly policy: Policy,
+    private readonly audit: AuditLog,
+  ) {}
+
+  decide(actor: Actor, question: AccessQuestion): AccessDecision {
+    if (actor.kind !== 'slack') {
+      if (question.action === 'approve') {
+        return { allowed: false, reason: 'Approvals come from people in Slack (two-person rule); Rotor and the CLI cannot approve.', whoMay: [] };
+      }
+      return { allowed: true, as: 'operator' };
+    }
+    return decide(this.policy, { ...question, actor: actor.userId, ...(actor.channelId ? { channelId: actor.channelId } : {}) });
+  }
+
+  /**
+   * Throws AccessDeniedError after recording the refusal (who tried what on which secret). Call
+   * it before opening a write transaction: a refusal recorded inside one would roll back with it.
+   */
+  require(actor: Actor, question: AccessQuestion): void {
+    const decision = this.decide(actor, question);
+    if (!decision.allowed) this.refuse(actor, question, decision);
+  }
+
+  refuse(actor: Actor, question: AccessQuestion, decision: Extract<AccessDecision, { allowed: false }>): never {
+    this.audit.log({
+      actor: actorId(actor),
+      action: 'access.denied',
+      secret: question.secret?.name ?? null,
+      details: { attempted: question.action, reason: decision.reason, channel: actor.kind === 'slack' ? actor.channelId : undefined },
+    });
+    throw new AccessDeniedError(decision.reason, decision.whoMay);
+  }
 }

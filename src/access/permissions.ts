@@ -70,7 +70,8 @@ export interface HolderGroup {
 }
 
 export type AccessDecision =
-  | { allowed: true; as: Holder }
+  /** `operator`: the CLI or Rotor itself, which the table does not restrict (see Authorizer). */
+  | { allowed: true; as: Holder | 'operator' }
   | { allowed: false; reason: string; whoMay: readonly HolderGroup[] };
 
 function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder: Holder): readonly string[] {

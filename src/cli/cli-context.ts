@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { cliActor, type Actor } from '../access/actor.js';
 import { loadCoreEnv, type CoreEnv } from '../config/env.js';
 import { loadPolicy } from '../config/policy.js';
 import { FixedClock, systemClock, type Clock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
-import { createServices, type Services } from '../services.js';
+import { createLogger } from '../logging/logger.js';
+import { createProviderRegistryFromEnv } from '../providers/provider-factory.js';
+import { createRuntime, type Runtime } from '../runtime.js';
+import type { Services } from '../services.js';
 import { openDatabase } from '../storage/database.js';
 
 export interface CliIo {
@@ -18,7 +22,7 @@ export interface CliIo {
  * database. Global options (`--db`, `--config`) win over the environment.
  */
 export class CliContext {
-  private services: Services | null = null;
+  private built: Runtime | null = null;
   private coreEnv: CoreEnv | null = null;
 
   constructor(
@@ -36,13 +40,14 @@ export class CliContext {
   }
 
   /**
-   * The services over the database, with the clock standing at `at` when given. When the file
+   * The runtime over the database, with the clock standing at `at` when given. When the file
    * does not exist yet, only commands that fill a database may create it (`create`); a dry run
    * works on an empty in-memory one (`empty`); everything else refuses, so a mistyped ROTOR_DB
-   * never answers "No secrets." from a file it just made.
+   * never answers "No secrets." from a file it just made. Slack is reached only when
+   * SLACK_BOT_TOKEN is set; providers come from the environment as the bot's do.
    */
-  open(at?: string, options: { ifMissing?: 'create' | 'empty' | 'refuse' } = {}): Services {
-    if (!this.services) {
+  runtime(at?: string, options: { ifMissing?: 'create' | 'empty' | 'refuse' } = {}): Runtime {
+    if (!this.built) {
       let path = this.databasePath;
       if (path !== ':memory:' && !existsSync(path)) {
         const ifMissing = options.ifMissing ?? 'refuse';
@@ -53,23 +58,39 @@ export class CliContext {
       }
       const policy = loadPolicy(this.options().config ?? this.env.ROTOR_CONFIG);
       const clock = at === undefined ? systemClock : parseAt(at);
-      this.services = createServices(openDatabase(path), clock, policy);
+      const token = this.io.env.SLACK_BOT_TOKEN?.trim();
+      const apiUrl = this.io.env.SLACK_API_URL?.trim();
+      this.built = createRuntime({
+        db: openDatabase(path),
+        clock,
+        policy,
+        // The CLI's stdout is its output; its log lines (audit events among them) go to stderr.
+        logger: createLogger(this.io.env.LOG_LEVEL?.trim() ? this.env.LOG_LEVEL : 'silent', { write: (line: string) => this.io.stderr(line) }),
+        providers: createProviderRegistryFromEnv(this.env),
+        slack: token && token.startsWith('xoxb-') ? { botToken: token, ...(apiUrl ? { apiUrl } : {}) } : null,
+      });
     }
-    return this.services;
+    return this.built;
+  }
+
+  /** The core services of `runtime`. */
+  open(at?: string, options: { ifMissing?: 'create' | 'empty' | 'refuse' } = {}): Services {
+    return this.runtime(at, options).services;
   }
 
   /** CLI writes are attributed to the operating-system user running them. */
-  get actor(): string {
+  get actor(): Actor {
     try {
-      return `cli:${userInfo().username}`;
+      return cliActor(userInfo().username);
     } catch {
-      return 'cli';
+      return cliActor('unknown');
     }
   }
 
   close(): void {
-    this.services?.db.close();
-    this.services = null;
+    this.built?.close();
+    this.built?.services.db.close();
+    this.built = null;
   }
 
   print(text: string): void {

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
 import type { DiscoverReport } from '../providers/discover-service.js';
-import { createProviderServicesFromEnv } from '../providers/provider-factory.js';
 import type { CliContext } from './cli-context.js';
 
 /**
@@ -22,14 +21,10 @@ export function registerDiscoverCommand(program: Command, context: CliContext): 
       if (options.provider === 'vault' && !options.mount) {
         throw new ValidationError('Discovery in Vault needs the mount to walk: add --mount secret (or your KV v2 mount).', [{ where: '--mount', message: 'required with --provider vault' }]);
       }
-      const providers = createProviderServicesFromEnv(context.open(undefined, { ifMissing: options.apply ? 'create' : 'empty' }), context.env);
-      try {
-        const report = await providers.discover.run({ ...options, actor: context.actor });
-        if (options.json) context.printJson(report);
-        else context.print(renderDiscoverReport(report).join('\n'));
-      } finally {
-        providers.close();
-      }
+      const { providers } = context.runtime(undefined, { ifMissing: options.apply ? 'create' : 'empty' });
+      const report = await providers.discover.run({ ...options, actor: context.actor });
+      if (options.json) context.printJson(report);
+      else context.print(renderDiscoverReport(report).join('\n'));
     });
 }
 

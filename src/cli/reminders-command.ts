@@ -1,20 +1,7 @@
 import type { Command } from 'commander';
 import { RotorError } from '../core/errors.js';
-import { createReminderClients, SlackReminderNotifier } from '../reminders/adapters/slack-reminder-notifier.js';
-import { countSentReminders } from '../reminders/adapters/reminder-metrics.js';
-import { createReminderSweep } from '../reminders/create-reminder-sweep.js';
-import type { ReminderNotifier } from '../reminders/reminder-notifier.js';
 import type { OwedReminder } from '../reminders/reminder.js';
 import type { CliContext } from './cli-context.js';
-
-/** Preview never talks to Slack; this stands in for the notifier it does not use. */
-const offlineNotifier: ReminderNotifier = {
-  lookupPerson: () => Promise.reject(new RotorError('internal', 'preview does not call Slack')),
-  sendDirect: () => Promise.reject(new RotorError('internal', 'preview does not call Slack')),
-  sendInChannel: () => Promise.reject(new RotorError('internal', 'preview does not call Slack')),
-  findDelivered: () => Promise.reject(new RotorError('internal', 'preview does not call Slack')),
-  announce: () => Promise.reject(new RotorError('internal', 'preview does not call Slack')),
-};
 
 function previewRow(reminder: OwedReminder) {
   return {
@@ -38,9 +25,9 @@ export function registerRemindersCommand(program: Command, context: CliContext):
     .option('--at <date>', 'rehearse at this date (start of the UTC day) or ISO instant instead of now')
     .option('--json', 'print JSON')
     .action((options: { at?: string; json?: boolean }) => {
-      const services = context.open(options.at);
-      const now = services.clock.now();
-      const rows = createReminderSweep(services, offlineNotifier).preview(now).map(previewRow);
+      const runtime = context.runtime(options.at);
+      const now = runtime.services.clock.now();
+      const rows = runtime.reminders.sweep.preview(now).map(previewRow);
       if (options.json) {
         context.printJson(rows);
         return;
@@ -64,9 +51,7 @@ export function registerRemindersCommand(program: Command, context: CliContext):
       if (!token || !token.startsWith('xoxb-')) {
         throw new RotorError('config', 'rotor reminders run needs SLACK_BOT_TOKEN (the Bot User OAuth Token, starting with xoxb-).');
       }
-      const services = context.open(options.at);
-      const notifier = new SlackReminderNotifier(createReminderClients(token, context.io.env.SLACK_API_URL?.trim() || undefined));
-      const report = await createReminderSweep(services, notifier, { onSent: countSentReminders }).sweep();
+      const report = await context.runtime(options.at).reminders.sweep.sweep();
       context.print(
         `Sent ${report.sent} reminder${report.sent === 1 ? '' : 's'} in ${report.messages} message${report.messages === 1 ? '' : 's'}` +
           ` (${report.fallbacks} via the announcement channel; ${report.reconciled} reconciled, ${report.released} retried after an interrupted sweep).`,

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { RotorError } from '../core/errors.js';
-import { createProviderServicesFromEnv } from '../providers/provider-factory.js';
 import { renderSyncReport } from '../providers/sync-report.js';
 import type { CliContext } from './cli-context.js';
 
@@ -17,15 +16,11 @@ export function registerSyncCommand(program: Command, context: CliContext): void
     .option('--dry-run', 'show what would be recorded without writing anything', false)
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { provider?: 'aws' | 'vault'; dryRun: boolean; json: boolean }) => {
-      const providers = createProviderServicesFromEnv(context.open(), context.env);
-      try {
-        const report = await providers.sync.run({ provider: options.provider, dryRun: options.dryRun, actor: context.actor });
-        if (options.json) context.printJson(report);
-        else context.print(renderSyncReport(report).join('\n'));
-        const broken = report.unresolved.length + report.failures.length;
-        if (broken > 0) throw new RotorError('provider', `${broken} secret${broken === 1 ? '' : 's'} could not be synced; see the report above.`);
-      } finally {
-        providers.close();
-      }
+      const { providers } = context.runtime();
+      const report = await providers.sync.run({ provider: options.provider, dryRun: options.dryRun, actor: context.actor });
+      if (options.json) context.printJson(report);
+      else context.print(renderSyncReport(report).join('\n'));
+      const broken = report.unresolved.length + report.failures.length;
+      if (broken > 0) throw new RotorError('provider', `${broken} secret${broken === 1 ? '' : 's'} could not be synced; see the report above.`);
     });
 }

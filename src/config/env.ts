@@ -25,6 +25,7 @@ const botSchema = coreSchema.extend({
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).default(3000),
   ROTOR_REMINDER_CRON: optionalText.transform((value) => value ?? '*/15 * * * *'),
   ROTOR_SYNC_CRON: optionalText.transform((value) => value ?? '0 6 * * *'),
+  ROTOR_FOLLOW_UP_CRON: optionalText.transform((value) => value ?? '* * * * *'),
   ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 });
 

@@ -4,13 +4,20 @@ import type { ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 
+export interface SweepHealth {
+  healthy: boolean;
+  lastSuccessfulSweep: string | null;
+}
+
 export interface HttpRouteDeps {
   /** Throws when the database does not answer. */
   pingDatabase: () => void;
   metrics: Registry;
   logger: Logger;
   /** Reminder sweep freshness; unhealthy when the last successful sweep is too old. */
-  reminderHealth?: () => { healthy: boolean; lastSuccessfulSweep: string | null };
+  reminderHealth?: () => SweepHealth;
+  /** Follow-up sweep freshness, the same way. */
+  followUpHealth?: () => SweepHealth;
   /** The read-only rotation calendar feed; absent (ROTOR_CALENDAR_TOKEN unset) means no feed. */
   calendar?: { token: string; render: () => string };
 }
@@ -25,11 +32,14 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
         try {
           deps.pingDatabase();
           const reminders = deps.reminderHealth?.();
-          if (reminders && !reminders.healthy) {
-            sendJson(res, 503, { status: 'unavailable', database: 'ok', reminders: 'stale', lastSuccessfulSweep: reminders.lastSuccessfulSweep });
-            return;
-          }
-          sendJson(res, 200, { status: 'ok', database: 'ok', ...(reminders ? { reminders: 'ok', lastSuccessfulSweep: reminders.lastSuccessfulSweep } : {}) });
+          const followUps = deps.followUpHealth?.();
+          const body = {
+            database: 'ok',
+            ...(reminders ? { reminders: reminders.healthy ? 'ok' : 'stale', lastSuccessfulSweep: reminders.lastSuccessfulSweep } : {}),
+            ...(followUps ? { followUps: followUps.healthy ? 'ok' : 'stale', lastSuccessfulFollowUpSweep: followUps.lastSuccessfulSweep } : {}),
+          };
+          const healthy = (reminders?.healthy ?? true) && (followUps?.healthy ?? true);
+          sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'unavailable', ...body });
         } catch (error) {
           deps.logger.error({ err: error }, 'health check failed: database unreachable');
           sendJson(res, 503, { status: 'unavailable', database: 'unreachable' });

@@ -1,3 +1,4 @@
+import type { Actor } from '../access/actor.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { PlannedChange } from '../inventory/inventory-service.js';
 import { parseSecretFields, type SecretFields } from '../inventory/secret-fields.js';
@@ -13,7 +14,7 @@ export interface ImportOptions {
   partial?: boolean;
   /** Work out the changes, write nothing. */
   dryRun?: boolean;
-  actor: string;
+  actor: Actor;
   /** Recorded in each audit event, e.g. the file name. */
   source: string;
 }

@@ -3,8 +3,8 @@ import { DateTime } from 'luxon';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import { toUtcDate } from './schedule.js';
-import type { Secret, SecretStatus, SecretType } from './secret.js';
-import { secretFromRow, type SecretRow } from './secret-row.js';
+import type { Lifecycle, Secret, SecretStatus, SecretType } from './secret.js';
+import { rowParams, secretFromRow, SECRET_COLUMNS, type SecretRow } from './secret-row.js';
 
 export interface SecretFilter {
   environment?: string;
@@ -29,9 +29,26 @@ const EQUALITY_FILTERS = ['environment', 'service', 'type', 'team'] as const;
 /** Secrets that still owe rotations: the same condition as the partial index, so SQLite uses it. */
 const LIVE_SQL = `lifecycle <> 'retired'`;
 
+const INSERT_SQL = `INSERT INTO secrets (${SECRET_COLUMNS.join(', ')}) VALUES (${SECRET_COLUMNS.map((column) => `@${column}`).join(', ')})`;
+const UPDATE_SQL = `UPDATE secrets SET ${SECRET_COLUMNS.filter((column) => column !== 'name' && column !== 'created_at')
+  .map((column) => `${column} = @${column}`)
+  .join(', ')} WHERE name = @name`;
+
+/** What a completed rotation writes: the schedule restarts and the current version is known. */
+export interface RotationWrite {
+  lastRotated: string;
+  nextRotation: string;
+  /** Null keeps the stored value. */
+  versionId: string | null;
+  fingerprint: string | null;
+  lifecycle: Lifecycle;
+  updatedAt: string;
+}
+
 /**
- * Read queries over the inventory. Dates are compared as ISO strings (`YYYY-MM-DD`), which
- * sort like the dates they name, so the next_rotation index serves every due/overdue range.
+ * The inventory's queries. Dates are compared as ISO strings (`YYYY-MM-DD`), which sort like the
+ * dates they name, so the next_rotation index serves every due/overdue range. Writes are called
+ * by InventoryService inside its audit records, never on their own.
  */
 export class InventoryRepo {
   constructor(private readonly db: Db) {}
@@ -39,6 +56,38 @@ export class InventoryRepo {
   get(name: string): Secret | null {
     const row = statement(this.db, 'SELECT * FROM secrets WHERE name = ?').get(name) as SecretRow | undefined;
     return row ? secretFromRow(row) : null;
+  }
+
+  getById(id: number): Secret | null {
+    const row = statement(this.db, 'SELECT * FROM secrets WHERE id = ?').get(id) as SecretRow | undefined;
+    return row ? secretFromRow(row) : null;
+  }
+
+  insert(secret: Omit<Secret, 'id'>): void {
+    statement(this.db, INSERT_SQL).run(rowParams(secret));
+  }
+
+  /** Replaces every stored field of the secret named `secret.name` but its creation time. */
+  replace(secret: Omit<Secret, 'id'>): void {
+    statement(this.db, UPDATE_SQL).run(rowParams(secret));
+  }
+
+  recordRotation(name: string, rotation: RotationWrite): void {
+    statement(
+      this.db,
+      `UPDATE secrets SET last_rotated = @lastRotated, next_rotation = @nextRotation, lifecycle = @lifecycle,
+         current_version_id = coalesce(@versionId, current_version_id), current_fingerprint = coalesce(@fingerprint, current_fingerprint),
+         updated_at = @updatedAt
+       WHERE name = @name`,
+    ).run({ ...rotation, name });
+  }
+
+  recordVersion(name: string, version: { versionId: string; fingerprint: string }, updatedAt: string): void {
+    statement(this.db, 'UPDATE secrets SET current_version_id = ?, current_fingerprint = ?, updated_at = ? WHERE name = ?').run(version.versionId, version.fingerprint, updatedAt, name);
+  }
+
+  setLifecycle(name: string, lifecycle: Lifecycle, updatedAt: string): void {
+    statement(this.db, 'UPDATE secrets SET lifecycle = ?, updated_at = ? WHERE name = ?').run(lifecycle, updatedAt, name);
   }
 
   /** The stored secrets among `names`, by name: one query per thousand names, for bulk imports. */

@@ -1,15 +1,14 @@
 import { DateTime } from 'luxon';
+import { actorId, type Actor } from '../access/actor.js';
+import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, ValidationError, type ValidationIssue } from '../core/errors.js';
-import type { Db } from '../storage/database.js';
-import { statement } from '../storage/statements.js';
 import type { InventoryRepo } from './inventory-repo.js';
 import { parseSecretFields, type LooseRecord, type ParseOptions, type SecretFields } from './secret-fields.js';
 import { diffSecrets, findMergedProblems, mergeSecret, type FieldChange, type SecretRecord } from './secret-merge.js';
-import { rowParams, SECRET_COLUMNS } from './secret-row.js';
 import { nextRotationDate } from './schedule.js';
 import type { Lifecycle, Secret } from './secret.js';
 
@@ -26,35 +25,34 @@ export interface RotationRecord {
   fingerprint?: string | null;
 }
 
-const INSERT_SQL = `INSERT INTO secrets (${SECRET_COLUMNS.join(', ')}) VALUES (${SECRET_COLUMNS.map((column) => `@${column}`).join(', ')})`;
-const UPDATE_SQL = `UPDATE secrets SET ${SECRET_COLUMNS.filter((column) => column !== 'name' && column !== 'created_at')
-  .map((column) => `${column} = @${column}`)
-  .join(', ')} WHERE name = @name`;
+export interface InventoryServiceDeps {
+  repo: InventoryRepo;
+  audit: AuditLog;
+  authorizer: Authorizer;
+  clock: Clock;
+  policy: Policy;
+}
 
 /**
  * Every write to the inventory. Each one goes through the audit log's `record`, so the change
- * and its evidence commit together or not at all.
+ * and its evidence commit together or not at all. The writes people ask for (add, edit, hand
+ * over, import) are authorized here against the actor; the ones flows make on their own behalf
+ * (a rotation recorded, a version read back, a lifecycle moved) are authorized by the flow.
  */
 export class InventoryService {
-  constructor(
-    private readonly db: Db,
-    private readonly repo: InventoryRepo,
-    private readonly audit: AuditLog,
-    private readonly clock: Clock,
-    private readonly policy: Policy,
-  ) {}
+  constructor(private readonly deps: InventoryServiceDeps) {}
 
   /** What applying these rows would do, without writing; rows later in the list see earlier ones. */
   plan(rows: readonly SecretFields[]): { changes: PlannedChange[]; issues: { index: number; field: string; message: string }[] } {
-    const now = this.clock.now();
+    const now = this.deps.clock.now();
     const nowIso = now.toUTC().toISO() as string;
     const pending = new Map<string, SecretRecord>();
     const changes: PlannedChange[] = [];
     const issues: { index: number; field: string; message: string }[] = [];
-    const stored = this.repo.getMany(rows.map((fields) => fields.name));
+    const stored = this.deps.repo.getMany(rows.map((fields) => fields.name));
     rows.forEach((fields, index) => {
       const before = pending.get(fields.name) ?? stored.get(fields.name) ?? null;
-      const after = mergeSecret(before, fields, this.policy, now, nowIso);
+      const after = mergeSecret(before, fields, this.deps.policy, now, nowIso);
       const problems = findMergedProblems(after);
       if (problems.length > 0) {
         for (const problem of problems) issues.push({ index, ...problem });
@@ -70,12 +68,15 @@ export class InventoryService {
     return { changes, issues };
   }
 
-  /** Writes a plan made by `plan` in one transaction: all of it, or nothing. */
-  apply(changes: readonly PlannedChange[], actor: string, source: string): { added: number; changed: number; unchanged: number } {
-    const now = this.clock.now().toUTC().toISO() as string;
-    const insert = statement(this.db, INSERT_SQL);
-    const update = statement(this.db, UPDATE_SQL);
-    return this.audit.record(() => {
+  /**
+   * Writes a plan made by `plan` in one transaction: all of it, or nothing. Every change is
+   * authorized first: adding, editing, and handing a secret to a new owner.
+   */
+  apply(changes: readonly PlannedChange[], actor: Actor, source: string): { added: number; changed: number; unchanged: number } {
+    for (const change of changes) this.authorizeChange(actor, change);
+    const now = this.deps.clock.now().toUTC().toISO() as string;
+    const by = actorId(actor);
+    return this.deps.audit.record(() => {
       const events: AuditEventInput[] = [];
       const counts = { added: 0, changed: 0, unchanged: 0 };
       for (const change of changes) {
@@ -85,60 +86,81 @@ export class InventoryService {
         }
         const record = { ...change.after, updatedAt: now };
         if (change.kind === 'add') {
-          insert.run(rowParams({ ...record, createdAt: now }));
+          this.deps.repo.insert({ ...record, createdAt: now });
           counts.added += 1;
-          events.push({ actor, action: 'secret.created', secret: change.name, details: { source, fields: describeRecord(record) } });
+          events.push({ actor: by, action: 'secret.created', secret: change.name, details: { source, fields: describeRecord(record) } });
         } else {
-          update.run(rowParams(record));
+          this.deps.repo.replace(record);
           counts.changed += 1;
-          events.push({ actor, action: 'secret.updated', secret: change.name, details: { source, changes: change.changes } });
+          events.push({ actor: by, action: 'secret.updated', secret: change.name, details: { source, changes: change.changes } });
         }
       }
       return { result: counts, events };
     });
   }
 
+  /** Checks the actor may add secrets, before a form for it is opened. */
+  authorizeAdd(actor: Actor): void {
+    this.deps.authorizer.require(actor, { action: 'add' });
+  }
+
+  /** The secret, once the actor is known to be allowed to edit it (before an edit form opens). */
+  editable(actor: Actor, name: string): Secret {
+    const secret = this.require(name);
+    this.deps.authorizer.require(actor, { action: 'edit', secret });
+    return secret;
+  }
+
   /** Validates loose input (a modal, a CLI flag set) and adds one new secret. */
-  create(input: LooseRecord, actor: string, source: string): Secret {
+  create(input: LooseRecord, actor: Actor, source: string): Secret {
+    this.authorizeAdd(actor);
     const fields = this.validate(input);
-    if (this.repo.get(fields.name)) {
+    if (this.deps.repo.get(fields.name)) {
       throw new ValidationError(`${fields.name} already exists.`, [{ where: 'name', message: `\`${fields.name}\` already exists; edit it instead` }]);
     }
     this.applyValidated([fields], actor, source);
-    return this.repo.get(fields.name) as Secret;
+    return this.deps.repo.get(fields.name) as Secret;
   }
 
   /**
    * Validates loose input and changes an existing secret; fields not given stay as they are.
-   * With `emptyClears` (an edit form, which shows every field), an emptied field is cleared.
+   * With `emptyClears` (an edit form, which shows every field), an emptied field is cleared, but
+   * an owner cannot be emptied: a secret without an owner gets no reminders.
    */
-  update(name: string, input: LooseRecord, actor: string, source: string, options: ParseOptions = {}): Secret {
-    this.require(name);
+  update(name: string, input: LooseRecord, actor: Actor, source: string, options: ParseOptions = {}): Secret {
+    const existing = this.editable(actor, name);
+    if (options.emptyClears) refuseEmptiedOwner(input, existing);
     const fields = this.validate({ ...input, name }, options);
     this.applyValidated([fields], actor, source);
-    return this.repo.get(name) as Secret;
+    return this.deps.repo.get(name) as Secret;
   }
 
-  setOwner(name: string, owner: string, actor: string, source: string): Secret {
-    return this.update(name, { owner }, actor, source);
+  /** The secret, once the actor is known to be allowed to hand it over (before the new owner is looked up). */
+  ownerChangeable(actor: Actor, name: string): Secret {
+    const secret = this.require(name);
+    this.deps.authorizer.require(actor, { action: 'change_owner', secret });
+    return secret;
+  }
+
+  /** Hands the secret to a new owner (its owner, team lead or an inventory role may). */
+  setOwner(name: string, owner: string, actor: Actor, source: string): Secret {
+    this.ownerChangeable(actor, name);
+    const fields = this.validate({ name, owner });
+    this.applyValidated([fields], actor, source);
+    return this.deps.repo.get(name) as Secret;
   }
 
   /** A completed rotation, in Rotor or outside it: the schedule restarts from `rotatedAt`. */
-  recordRotation(name: string, rotation: RotationRecord, actor: string, action = 'secret.rotated', details: Record<string, unknown> = {}): Secret {
+  recordRotation(name: string, rotation: RotationRecord, actor: Actor, action = 'secret.rotated', details: Record<string, unknown> = {}): Secret {
     const secret = this.require(name);
-    const now = this.clock.now().toUTC().toISO() as string;
+    const now = this.deps.clock.now().toUTC().toISO() as string;
     const rotatedAt = DateTime.fromISO(rotation.rotatedAt, { zone: 'utc' }).toUTC().toISO();
     if (!rotatedAt) throw new ValidationError(`${rotation.rotatedAt} is not a time.`, [{ where: 'rotated_at', message: 'expected an ISO time' }]);
-    const next = nextRotationDate(rotatedAt, secret.intervalDays, this.clock.now());
-    this.audit.record(() => {
-      statement(this.db, 
-          `UPDATE secrets SET last_rotated = ?, next_rotation = ?, lifecycle = 'active',
-             current_version_id = coalesce(?, current_version_id), current_fingerprint = coalesce(?, current_fingerprint), updated_at = ?
-           WHERE name = ?`,
-        )
-        .run(rotatedAt, next, rotation.versionId ?? null, rotation.fingerprint ?? null, now, name);
+    const next = nextRotationDate(rotatedAt, secret.intervalDays, this.deps.clock.now());
+    this.deps.audit.record(() => {
+      this.deps.repo.recordRotation(name, { lastRotated: rotatedAt, nextRotation: next, versionId: rotation.versionId ?? null, fingerprint: rotation.fingerprint ?? null, lifecycle: 'active', updatedAt: now });
       const evidence = { ...details, rotatedAt, nextRotation: next, versionId: rotation.versionId ?? null, fingerprint: rotation.fingerprint ?? null };
-      return { result: undefined, events: [{ actor, action, secret: name, details: evidence }] };
+      return { result: undefined, events: [{ actor: actorId(actor), action, secret: name, details: evidence }] };
     });
     return this.require(name);
   }
@@ -147,48 +169,64 @@ export class InventoryService {
    * The version a provider reports as current, read back and fingerprinted: mirrors the
    * provider without restarting the schedule (that is `recordRotation`'s job).
    */
-  recordVersion(name: string, version: { versionId: string; fingerprint: string }, actor: string, action = 'secret.version_recorded', details: Record<string, unknown> = {}): Secret {
+  recordVersion(name: string, version: { versionId: string; fingerprint: string }, actor: Actor, action = 'secret.version_recorded', details: Record<string, unknown> = {}): Secret {
     const secret = this.require(name);
     if (secret.currentVersionId === version.versionId && secret.currentFingerprint === version.fingerprint) return secret;
-    const now = this.clock.now().toUTC().toISO() as string;
-    this.audit.record(() => {
-      this.db.prepare('UPDATE secrets SET current_version_id = ?, current_fingerprint = ?, updated_at = ? WHERE name = ?').run(version.versionId, version.fingerprint, now, name);
+    const now = this.deps.clock.now().toUTC().toISO() as string;
+    this.deps.audit.record(() => {
+      this.deps.repo.recordVersion(name, version, now);
       const evidence = { ...details, versionId: version.versionId, fingerprint: version.fingerprint, previousVersionId: secret.currentVersionId };
-      return { result: undefined, events: [{ actor, action, secret: name, details: evidence }] };
+      return { result: undefined, events: [{ actor: actorId(actor), action, secret: name, details: evidence }] };
     });
     return this.require(name);
   }
 
-  setLifecycle(name: string, lifecycle: Lifecycle, actor: string, details: Record<string, unknown> = {}): Secret {
+  setLifecycle(name: string, lifecycle: Lifecycle, actor: Actor, details: Record<string, unknown> = {}): Secret {
     const secret = this.require(name);
     if (secret.lifecycle === lifecycle) return secret;
-    const now = this.clock.now().toUTC().toISO() as string;
-    this.audit.record(() => {
-      statement(this.db, 'UPDATE secrets SET lifecycle = ?, updated_at = ? WHERE name = ?').run(lifecycle, now, name);
-      return { result: undefined, events: [{ actor, action: 'secret.lifecycle_changed', secret: name, details: { ...details, from: secret.lifecycle, to: lifecycle } }] };
+    const now = this.deps.clock.now().toUTC().toISO() as string;
+    this.deps.audit.record(() => {
+      this.deps.repo.setLifecycle(name, lifecycle, now);
+      return { result: undefined, events: [{ actor: actorId(actor), action: 'secret.lifecycle_changed', secret: name, details: { ...details, from: secret.lifecycle, to: lifecycle } }] };
     });
     return this.require(name);
   }
 
   require(name: string): Secret {
-    const secret = this.repo.get(name);
-    if (!secret) throw new NotFoundError(`No secret named \`${name}\`.`, this.repo.suggestNames(name));
+    const secret = this.deps.repo.get(name);
+    if (!secret) throw new NotFoundError(`No secret named \`${name}\`.`, this.deps.repo.suggestNames(name));
     return secret;
   }
 
+  private authorizeChange(actor: Actor, change: PlannedChange): void {
+    if (change.kind === 'add') return this.authorizeAdd(actor);
+    if (change.kind === 'unchanged') return;
+    const secret = this.require(change.name);
+    this.deps.authorizer.require(actor, { action: 'edit', secret });
+    if ('owner' in change.changes) this.deps.authorizer.require(actor, { action: 'change_owner', secret });
+  }
+
   private validate(input: LooseRecord, options: ParseOptions = {}): SecretFields {
-    const { fields, issues } = parseSecretFields(input, this.policy, this.clock.now(), '', options);
+    const { fields, issues } = parseSecretFields(input, this.deps.policy, this.deps.clock.now(), '', options);
     if (!fields) throw new ValidationError('The secret has invalid fields.', issues);
     return fields;
   }
 
-  private applyValidated(rows: SecretFields[], actor: string, source: string): void {
+  private applyValidated(rows: SecretFields[], actor: Actor, source: string): void {
     const { changes, issues } = this.plan(rows);
     if (issues.length > 0) {
       const list: ValidationIssue[] = issues.map((issue) => ({ where: issue.field, message: issue.message }));
       throw new ValidationError('The secret has invalid fields.', list);
     }
     this.apply(changes, actor, source);
+  }
+}
+
+function refuseEmptiedOwner(input: LooseRecord, existing: Secret): void {
+  const emptied = 'owner' in input && (input.owner === undefined || input.owner === null || (typeof input.owner === 'string' && input.owner.trim() === ''));
+  if (emptied && existing.owner) {
+    const message = 'Owner cannot be emptied: a secret without an owner gets no reminders. Choose the new owner instead. Nothing was saved.';
+    throw new ValidationError(message, [{ where: 'owner', message }]);
   }
 }
 

@@ -22,6 +22,13 @@ export const rotationsCompleted = new Counter({
   registers: [counterRegistry],
 });
 
+export const followUpsDone = new Counter({
+  name: 'rotor_follow_ups_done_total',
+  help: 'Follow-ups done (approval re-sends, removals of previous versions, incident pages), by kind',
+  labelNames: ['kind'] as const,
+  registers: [counterRegistry],
+});
+
 export const slackApiErrors = new Counter({
   name: 'rotor_slack_api_errors_total',
   help: 'Slack Web API calls that answered ok:false or HTTP errors, by method and error code',

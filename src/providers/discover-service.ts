@@ -1,3 +1,4 @@
+import type { Actor } from '../access/actor.js';
 import type { Logger } from 'pino';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { importRows, type ImportReport } from '../import-export/import-service.js';
@@ -18,7 +19,7 @@ export interface DiscoverOptions {
   mount?: string;
   /** Write the valid proposals; without it discovery only proposes. */
   apply?: boolean;
-  actor: string;
+  actor: Actor;
 }
 
 export interface DiscoverReport {

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { actorId, type Actor } from '../access/actor.js';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
@@ -34,7 +35,7 @@ export class ProviderOperationsService {
     return provider.describe(target);
   }
 
-  async createVersion(name: string, actor: string): Promise<CreatedVersion> {
+  async createVersion(name: string, actor: Actor): Promise<CreatedVersion> {
     const secret = this.deps.inventoryService.require(name);
     const { provider, target } = this.resolve(name);
     const created = await provider.createVersion(target, { expectedCurrentVersionId: secret.currentVersionId });
@@ -42,7 +43,7 @@ export class ProviderOperationsService {
     return created;
   }
 
-  async promote(name: string, request: { newVersionId: string; expectedCurrentVersionId: string | null }, actor: string): Promise<void> {
+  async promote(name: string, request: { newVersionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<void> {
     const { provider, target } = this.resolve(name);
     await provider.promote(target, request);
     this.record(actor, 'provider.version_promoted', name, { provider: provider.kind, versionId: request.newVersionId, previousVersionId: request.expectedCurrentVersionId });
@@ -53,7 +54,7 @@ export class ProviderOperationsService {
    * and the same fingerprint when Rotor generated the value. On a match the inventory records
    * the version id and fingerprint; on a mismatch nothing is recorded.
    */
-  async verify(name: string, expected: { versionId: string; fingerprint: string | null }, actor: string): Promise<VersionFingerprint> {
+  async verify(name: string, expected: { versionId: string; fingerprint: string | null }, actor: Actor): Promise<VersionFingerprint> {
     const { provider, target } = this.resolve(name);
     const current = await provider.readCurrent(target);
     if (current.versionId !== expected.versionId) {
@@ -70,7 +71,7 @@ export class ProviderOperationsService {
    * Removes the previous version once the retention window after promotion has passed; before
    * that it refuses and says when it may run.
    */
-  async deprecatePrevious(name: string, request: { previousVersionId: string; promotedAt: string }, actor: string): Promise<void> {
+  async deprecatePrevious(name: string, request: { previousVersionId: string; promotedAt: string }, actor: Actor): Promise<void> {
     const { provider, target } = this.resolve(name);
     const allowedFrom = DateTime.fromISO(request.promotedAt, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
     if (!allowedFrom.isValid) throw new RotorError('validation', `${name}: \`${request.promotedAt}\` is not an ISO time of promotion.`);
@@ -82,7 +83,7 @@ export class ProviderOperationsService {
   }
 
   /** For `/revoke`: disables the compromised version at the provider. */
-  async disableCompromised(name: string, request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean }, actor: string): Promise<DisabledVersion> {
+  async disableCompromised(name: string, request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean }, actor: Actor): Promise<DisabledVersion> {
     const { provider, target } = this.resolve(name);
     const disabled = await provider.disableVersion(target, request);
     this.record(actor, 'provider.version_disabled', name, { provider: provider.kind, versionId: disabled.versionId, action: disabled.action });
@@ -94,8 +95,8 @@ export class ProviderOperationsService {
     return this.deps.registry.resolve(secret);
   }
 
-  private record(actor: string, action: string, secret: string, details: Record<string, unknown>): void {
-    this.deps.audit.log({ actor, action, secret, details });
+  private record(actor: Actor, action: string, secret: string, details: Record<string, unknown>): void {
+    this.deps.audit.log({ actor: actorId(actor), action, secret, details });
     this.deps.logger?.info({ action, secret, ...details }, action);
   }
 }

@@ -1,3 +1,4 @@
+import type { Actor } from '../access/actor.js';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
@@ -14,7 +15,7 @@ export interface SyncOptions {
   provider?: StoreKind;
   /** Report what would be recorded without writing anything. */
   dryRun?: boolean;
-  actor: string;
+  actor: Actor;
 }
 
 export interface SyncFinding {

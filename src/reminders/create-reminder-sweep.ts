@@ -2,7 +2,7 @@ import type { Services } from '../services.js';
 import { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
 import { ReminderSweepService, type SweepOptions } from './reminder-sweep-service.js';
-import { SweepLogRepo } from './sweep-log-repo.js';
+import { SweepLogRepo } from '../storage/sweep-log-repo.js';
 
 /** The sweep over one database, for the bot, the CLI and tests alike. */
 export function createReminderSweep(services: Services, notifier: ReminderNotifier, options: Partial<SweepOptions> = {}): ReminderSweepService {

@@ -1,5 +1,6 @@
 import type { DateTime } from 'luxon';
 import { inWriteTransaction, type Db } from '../storage/database.js';
+import { statement } from '../storage/statements.js';
 
 export interface CachedPerson {
   userId: string;
@@ -24,13 +25,12 @@ export class RecipientDirectoryRepo {
   constructor(private readonly db: Db) {}
 
   all(): Map<string, CachedPerson> {
-    const rows = this.db.prepare('SELECT user_id, tz, gone, fetched_at FROM slack_user_cache').all() as { user_id: string; tz: string | null; gone: number; fetched_at: string }[];
+    const rows = statement(this.db, 'SELECT user_id, tz, gone, fetched_at FROM slack_user_cache').all() as { user_id: string; tz: string | null; gone: number; fetched_at: string }[];
     return new Map(rows.map((row) => [row.user_id, { userId: row.user_id, tz: row.tz, gone: row.gone === 1, fetchedAt: row.fetched_at }]));
   }
 
   save(person: CachedPerson): void {
-    this.db
-      .prepare(
+    statement(this.db, 
         `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at`,
       )
@@ -40,8 +40,8 @@ export class RecipientDirectoryRepo {
   /** Flags every live secret this person owns; the flag stays until someone fixes the owner. */
   flagOwnerGone(userId: string, now: DateTime): string[] {
     return inWriteTransaction(this.db, () => {
-      const names = this.db.prepare(`SELECT id, name FROM secrets WHERE owner = ? AND lifecycle <> 'retired'`).all(userId) as { id: number; name: string }[];
-      const insert = this.db.prepare(
+      const names = statement(this.db, `SELECT id, name FROM secrets WHERE owner = ? AND lifecycle <> 'retired'`).all(userId) as { id: number; name: string }[];
+      const insert = statement(this.db, 
         `INSERT INTO secret_review_flags (secret_id, flag, detail, flagged_at) VALUES (?, 'owner_not_in_slack', ?, ?)
          ON CONFLICT (secret_id, flag) DO NOTHING`,
       );
@@ -55,8 +55,7 @@ export class RecipientDirectoryRepo {
    * left, so a flag disappears as soon as someone assigns a new owner.
    */
   reviewFlags(): ReviewFlag[] {
-    const rows = this.db
-      .prepare(
+    const rows = statement(this.db, 
         `SELECT s.name, f.flag, f.detail, f.flagged_at FROM secret_review_flags f
            JOIN secrets s ON s.id = f.secret_id
            JOIN slack_user_cache c ON c.user_id = s.owner

@@ -1,14 +1,16 @@
 import { DateTime } from 'luxon';
+import { actorId, type Actor } from '../access/actor.js';
+import type { Authorizer } from '../access/authorize.js';
+import type { Action } from '../access/permissions.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { EscalationLevel, Policy } from '../config/policy.js';
+import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import { SLACK_USER_ID, type Secret } from '../inventory/secret.js';
-import type { Db } from '../storage/database.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
-import { parseKey, type LedgerEntry, type ReminderKey } from './reminder.js';
+import { parseKey, type LedgerEntry, type NotMineFacts, type ReminderKey } from './reminder.js';
 import { snoozeChoices } from './snooze-rules.js';
 
 export const MAX_NOTE_LENGTH = 500;
@@ -19,38 +21,35 @@ export interface ReminderTarget {
   secret: Secret;
 }
 
-/** What a "not mine" report says, for the renderer that turns it into the admins' message. */
-export interface NotMineFacts {
-  actor: string;
-  secret: string;
-  level: EscalationLevel;
-  suggestedOwner: string | null;
-  /** Free text the person typed: the renderer escapes it. */
-  note: string | null;
+export interface NotMineReport {
+  facts: NotMineFacts;
+  /** The admins and security leads to tell. */
+  people: string[];
 }
 
-export interface NotMineReport {
-  secret: string;
-  /** What the admins and security leads are told. */
-  text: string;
-  people: string[];
+export interface ReminderActionsDeps {
+  ledger: ReminderLedgerRepo;
+  inventory: InventoryRepo;
+  audit: AuditLog;
+  authorizer: Authorizer;
+  notifier: ReminderNotifier;
+  clock: Clock;
+  policy: Policy;
 }
 
 /**
  * What a person can do from a reminder DM: snooze it (bounded, audited) or say it is not
- * theirs (audited; admins and security are told who they say owns it). Permission is asked of
- * src/access by the caller, as everywhere else.
+ * theirs (audited; admins and security are told who they say owns it). Each action is
+ * authorized here against the reminder's secret: the people it reminds, and admins.
  */
 export class ReminderActionsService {
-  constructor(
-    private readonly deps: { db: Db; ledger: ReminderLedgerRepo; inventory: InventoryRepo; audit: AuditLog; notifier: ReminderNotifier; clock: Clock; policy: Policy },
-    private readonly renderNotMine: (facts: NotMineFacts) => string,
-  ) {}
+  constructor(private readonly deps: ReminderActionsDeps) {}
 
   /** Snoozes a reminder for `days`; the follow-up DM comes that day at the delivery hour. */
-  snooze(keyText: string, days: number, actor: string): { secret: string; until: string; snoozesLeft: number } {
-    const { key, entry, secret } = this.target(keyText);
-    const today = this.deps.clock.now().toUTC().toISODate() as string;
+  snooze(keyText: string, days: number, actor: Actor): { secret: string; until: string; snoozesLeft: number } {
+    const { key, entry, secret } = this.authorizedTarget(keyText, actor, 'snooze');
+    const now = this.deps.clock.now();
+    const today = now.toUTC().toISODate() as string;
     return this.deps.audit.record(() => {
       const used = this.deps.ledger.snoozes(key.secretId, key.cycle).length;
       const allowed = snoozeChoices(entry.kind, key.cycle, used, today);
@@ -59,41 +58,44 @@ export class ReminderActionsService {
         throw new ValidationError(`Cannot snooze ${secret.name} for ${days} day${days === 1 ? '' : 's'}: ${why}.`, []);
       }
       const until = DateTime.fromISO(today, { zone: 'utc' }).plus({ days }).toISODate() as string;
-      this.deps.db
-        .prepare('INSERT INTO reminder_snoozes (secret_id, cycle, seq, snoozed_by, until_date, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(key.secretId, key.cycle, used + 1, actor, until, this.deps.clock.now().toUTC().toISO());
+      const by = actorId(actor);
+      this.deps.ledger.addSnooze({ secretId: key.secretId, cycle: key.cycle, seq: used + 1, snoozedBy: by, untilDate: until }, now.toUTC().toISO() as string);
       return {
         result: { secret: secret.name, until, snoozesLeft: 2 - (used + 1) },
-        events: [{ actor, action: 'reminder.snoozed', secret: secret.name, details: { kind: entry.kind, cycle: key.cycle, days, until, snooze: used + 1 } }],
+        events: [{ actor: by, action: 'reminder.snoozed', secret: secret.name, details: { kind: entry.kind, cycle: key.cycle, days, until, snooze: used + 1 } }],
       };
     });
   }
 
+  /** The reminder's secret, once the actor may say it is not theirs (before the modal opens). */
+  authorizeNotMine(keyText: string, actor: Actor): Secret {
+    return this.authorizedTarget(keyText, actor, 'not_mine').secret;
+  }
+
   /**
-   * Records that `actor` says the secret is not theirs (validated, audited) and returns what to
-   * tell the admins and security leads; `notify` sends it. Split so a modal can be answered
-   * before the notifications go out.
+   * Records that `actor` says the secret is not theirs (validated, audited) and returns whom to
+   * tell; `notify` tells them. Split so a modal can be answered before the notifications go out.
    */
-  reportNotMine(keyText: string, actor: string, suggestedOwner: string | null, note: string | null): NotMineReport {
-    const { entry, secret } = this.target(keyText);
+  reportNotMine(keyText: string, actor: Actor, suggestedOwner: string | null, note: string | null): NotMineReport {
+    const { entry, secret } = this.authorizedTarget(keyText, actor, 'not_mine');
+    const by = actorId(actor);
     if (suggestedOwner !== null && !SLACK_USER_ID.test(suggestedOwner)) {
       throw new ValidationError('The suggested owner must be a Slack user.', [{ where: 'right_owner', message: 'pick a person, or leave it empty if you do not know' }]);
     }
-    if (suggestedOwner === actor) {
+    if (suggestedOwner === by) {
       throw new ValidationError('You said the secret is not yours, so the right owner must be someone else.', [{ where: 'right_owner', message: 'pick the person who owns it, or leave it empty if you do not know' }]);
     }
     if (note !== null && note.length > MAX_NOTE_LENGTH) {
       throw new ValidationError(`The note is longer than ${MAX_NOTE_LENGTH} characters.`, [{ where: 'note', message: `keep it under ${MAX_NOTE_LENGTH} characters` }]);
     }
-    const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter((person) => person !== actor);
+    const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter((person) => person !== by);
     this.deps.audit.log({
-      actor,
+      actor: by,
       action: 'reminder.not_mine',
       secret: secret.name,
       details: { kind: entry.kind, cycle: entry.cycle, owner: secret.owner, suggestedOwner, note, notified: people },
     });
-    const text = this.renderNotMine({ actor, secret: secret.name, level: entry.level, suggestedOwner, note });
-    return { secret: secret.name, text, people };
+    return { facts: { actor: by, secret: secret.name, level: entry.level, suggestedOwner, note }, people };
   }
 
   /** Tells the admins and security leads; returns who was reached. */
@@ -101,7 +103,7 @@ export class ReminderActionsService {
     const notified: string[] = [];
     for (const person of report.people) {
       try {
-        await this.deps.notifier.announce(person, report.text);
+        await this.deps.notifier.reportNotMine(person, report.facts);
         notified.push(person);
       } catch {
         // One unreachable admin must not hide the report from the others; the audit event has it.
@@ -110,25 +112,27 @@ export class ReminderActionsService {
     return notified;
   }
 
-  async notMine(keyText: string, actor: string, suggestedOwner: string | null, note: string | null): Promise<{ secret: string; notified: string[] }> {
+  async notMine(keyText: string, actor: Actor, suggestedOwner: string | null, note: string | null): Promise<{ secret: string; notified: string[] }> {
     const report = this.reportNotMine(keyText, actor, suggestedOwner, note);
-    return { secret: report.secret, notified: await this.notify(report) };
+    return { secret: report.facts.secret, notified: await this.notify(report) };
   }
 
-  /**
-   * The reminder behind a ledger key and its secret, while the reminder still stands. Who may
-   * act on it is not decided here: callers ask src/access (`snooze` / `not_mine`) first.
-   */
+  /** The reminder behind a ledger key and its secret, while the reminder still stands. */
   target(keyText: string): ReminderTarget {
     const key = parseKey(keyText);
     const entry = key ? this.deps.ledger.find(key) : null;
     if (!key || !entry || entry.state !== 'sent') throw new NotFoundError('This reminder is no longer known to Rotor.');
-    const name = this.deps.db.prepare('SELECT name FROM secrets WHERE id = ?').pluck().get(key.secretId) as string | undefined;
-    const secret = name ? this.deps.inventory.get(name) : null;
+    const secret = this.deps.inventory.getById(key.secretId);
     if (!secret) throw new NotFoundError('The secret of this reminder no longer exists.');
     if (secret.nextRotation !== key.cycle || secret.lifecycle !== 'active') {
       throw new RotorError('conflict', `${secret.name} was rotated or changed since this reminder; nothing to do.`);
     }
     return { key, entry, secret };
+  }
+
+  private authorizedTarget(keyText: string, actor: Actor, action: Action): ReminderTarget {
+    const target = this.target(keyText);
+    this.deps.authorizer.require(actor, { action, secret: target.secret });
+    return target;
   }
 }

@@ -7,10 +7,11 @@ import { toUtcDate } from '../inventory/schedule.js';
 import { DeliveryQueue, realSleep, type Sleep } from './delivery-queue.js';
 import { planReminders, type PeopleDirectory } from './reminder-planner.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
-import { DeliveryError, type Delivery, type ReminderEnvelope, type ReminderNotifier } from './reminder-notifier.js';
+import { DeliveryError, type MessageRef } from '../core/delivery.js';
+import type { ReminderEnvelope, ReminderNotifier } from './reminder-notifier.js';
 import { formatKey, type LedgerEntry, type OwedReminder } from './reminder.js';
 import type { CachedPerson, RecipientDirectoryRepo } from './recipient-directory-repo.js';
-import type { SweepLogRepo } from './sweep-log-repo.js';
+import type { SweepLogRepo } from '../storage/sweep-log-repo.js';
 
 /** Points inside one delivery where tests stop the sweep, as a crash would. */
 export interface SweepHooks {
@@ -217,7 +218,7 @@ export class ReminderSweepService {
     const keys = reminders.map((reminder) => reminder.key);
     await this.options.hooks.afterClaim?.(envelope.keys);
 
-    let delivery: Delivery;
+    let delivery: MessageRef;
     try {
       delivery = await this.sendWithRetries(queue, envelope, null, () => notifier.sendDirect(envelope));
     } catch (error) {
@@ -258,7 +259,7 @@ export class ReminderSweepService {
     for (const key of envelope.keys) report.failures.push({ key, recipient: envelope.recipient, error: `${error.failure}: ${error.message}` });
   }
 
-  private async sendWithRetries(queue: DeliveryQueue, envelope: ReminderEnvelope, channel: string | null, send: () => Promise<Delivery>): Promise<Delivery> {
+  private async sendWithRetries(queue: DeliveryQueue, envelope: ReminderEnvelope, channel: string | null, send: () => Promise<MessageRef>): Promise<MessageRef> {
     for (let attempt = 1; ; attempt += 1) {
       await queue.ready();
       try {
@@ -289,7 +290,7 @@ export class ReminderSweepService {
       .concat(this.claimsFromTheFuture(now, timeout));
     for (const entry of stale) {
       if (!this.deps.ledger.takeOver(entry, token, iso(now))) continue;
-      let found: Delivery | null;
+      let found: MessageRef | null;
       try {
         found = await this.deps.notifier.findDelivered(entry.recipient, entry.channel, formatKey(entry));
       } catch {

@@ -82,3 +82,24 @@ export function kindLabel(kind: ReminderKind): string {
 }
 
 export const METADATA_EVENT_TYPE = 'rotor_reminder';
+
+/** What a "not mine" report says, for the message that tells the admins. */
+export interface NotMineFacts {
+  actor: string;
+  secret: string;
+  level: EscalationLevel;
+  suggestedOwner: string | null;
+  /** Free text the person typed: the renderer escapes it. */
+  note: string | null;
+}
+
+/** The week in reminders, for the announcement channel. */
+export interface WeeklyDigest {
+  week: string;
+  since: string;
+  until: string;
+  remindedByKind: Record<string, number>;
+  overdue: { name: string; owner: string | null; daysOverdue: number }[];
+  /** People reminded about a secret that is still overdue: they have not acted. */
+  notActed: { user: string; secrets: string[] }[];
+}

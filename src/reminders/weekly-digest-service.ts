@@ -3,20 +3,10 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import { daysUntil } from '../inventory/schedule.js';
-import type { Db } from '../storage/database.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
-import { kindLabel } from './reminder.js';
-
-export interface WeeklyDigest {
-  week: string;
-  since: string;
-  until: string;
-  remindedByKind: Record<string, number>;
-  overdue: { name: string; owner: string | null; daysOverdue: number }[];
-  /** People reminded about a secret that is still overdue: they have not acted. */
-  notActed: { user: string; secrets: string[] }[];
-}
+import { kindLabel, type WeeklyDigest } from './reminder.js';
+import type { WeeklyDigestRepo } from './weekly-digest-repo.js';
 
 /**
  * The weekly summary in the announcement channel: what was reminded, what is overdue and who
@@ -24,8 +14,7 @@ export interface WeeklyDigest {
  */
 export class WeeklyDigestService {
   constructor(
-    private readonly deps: { db: Db; ledger: ReminderLedgerRepo; inventory: InventoryRepo; notifier: ReminderNotifier; clock: Clock; policy: Policy },
-    private readonly render: (digest: WeeklyDigest) => string,
+    private readonly deps: { digests: WeeklyDigestRepo; ledger: ReminderLedgerRepo; inventory: InventoryRepo; notifier: ReminderNotifier; clock: Clock; policy: Policy },
   ) {}
 
   build(now: DateTime = this.deps.clock.now()): WeeklyDigest {
@@ -56,16 +45,13 @@ export class WeeklyDigestService {
     const channel = this.deps.policy.channels.announce;
     if (!channel) return false;
     const digest = this.build();
-    const claimed = this.deps.db
-      .prepare('INSERT INTO reminder_weekly_digests (week, posted_at, channel) VALUES (?, ?, ?) ON CONFLICT (week) DO NOTHING')
-      .run(digest.week, this.deps.clock.now().toUTC().toISO(), channel);
-    if (claimed.changes === 0) return false;
+    if (!this.deps.digests.claim(digest.week, this.deps.clock.now().toUTC().toISO() as string, channel)) return false;
     try {
-      const delivery = await this.deps.notifier.announce(channel, this.render(digest));
-      this.deps.db.prepare('UPDATE reminder_weekly_digests SET message_ts = ? WHERE week = ?').run(delivery.ts, digest.week);
+      const posted = await this.deps.notifier.postWeeklyDigest(channel, digest);
+      this.deps.digests.markPosted(digest.week, posted.ts);
       return true;
     } catch (error) {
-      this.deps.db.prepare('DELETE FROM reminder_weekly_digests WHERE week = ?').run(digest.week);
+      this.deps.digests.release(digest.week);
       throw error;
     }
   }

@@ -1,7 +1,7 @@
+import { SYSTEM_ACTOR } from '../access/actor.js';
 import type { Policy } from '../config/policy.js';
-import { renderSyncReport } from '../providers/sync-report.js';
 import type { ProviderSyncService } from '../providers/sync-service.js';
-import { escapeMrkdwn } from '../slack/views/mrkdwn.js';
+import type { Announcer } from './announcer.js';
 import type { JobDefinition, JobLogger } from './job-scheduler.js';
 
 /**
@@ -13,7 +13,7 @@ export function providerSyncJob(deps: {
   sync: ProviderSyncService;
   schedule: string;
   policy: Policy;
-  announce: (channel: string, text: string) => Promise<unknown>;
+  announcer: Announcer;
   logger: JobLogger;
 }): JobDefinition {
   return {
@@ -21,12 +21,11 @@ export function providerSyncJob(deps: {
     schedule: deps.schedule,
     runAtStart: false,
     run: async () => {
-      const report = await deps.sync.run({ actor: 'rotor' });
+      const report = await deps.sync.run({ actor: SYSTEM_ACTOR });
       const attention = report.unresolved.length + report.drift.length + report.failures.length;
       const channel = deps.policy.channels.announce;
       if (attention === 0 || !channel) return;
-      const text = `:mag: Provider sync: ${attention} secret${attention === 1 ? ' needs' : 's need'} attention.\n\`\`\`${escapeMrkdwn(renderSyncReport(report).join('\n'))}\`\`\``;
-      await deps.announce(channel, text).catch((error: unknown) => deps.logger.error({ job: 'provider-sync', err: error }, 'could not announce the sync report'));
+      await deps.announcer.announce(channel, { kind: 'sync_attention', report }).catch((error: unknown) => deps.logger.error({ job: 'provider-sync', err: error }, 'could not announce the sync report'));
     },
   };
 }

@@ -1,11 +1,8 @@
-import type { DateTime } from 'luxon';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
-import type { ReminderNotifier } from '../reminders/reminder-notifier.js';
 import type { ReminderSweepService } from '../reminders/reminder-sweep-service.js';
-import type { SweepLogRepo } from '../reminders/sweep-log-repo.js';
 import type { WeeklyDigestService } from '../reminders/weekly-digest-service.js';
-import { escapeMrkdwn } from '../slack/views/mrkdwn.js';
+import type { Announcer } from './announcer.js';
 import type { JobDefinition, JobLogger } from './job-scheduler.js';
 
 export const WEEKLY_DIGEST_SCHEDULE = '0 9 * * 1';
@@ -17,7 +14,7 @@ export const WEEKLY_DIGEST_SCHEDULE = '0 9 * * 1';
 export function reminderJobs(deps: {
   sweep: ReminderSweepService;
   weeklyDigest: WeeklyDigestService;
-  notifier: ReminderNotifier;
+  announcer: Announcer;
   policy: Policy;
   clock: Clock;
   schedule: string;
@@ -36,10 +33,9 @@ export function reminderJobs(deps: {
           deps.logger.error({ job: 'reminder-sweep', err: error }, 'reminder sweep failed');
           const channel = deps.policy.channels.announce;
           if (!channel) return;
-          // The reason can quote Slack, the database or a provider: shown literally, never as markup.
-          const reason = escapeMrkdwn(error instanceof Error ? error.message : String(error));
-          const text = `:warning: The reminder sweep failed at ${deps.clock.now().toUTC().toISO()}: ${reason}. Reminders not sent will go out at the next sweep; if this repeats, check Rotor's logs.`;
-          await deps.notifier.announce(channel, text).catch((announceError: unknown) => deps.logger.error({ err: announceError }, 'could not announce the failed sweep'));
+          const reason = error instanceof Error ? error.message : String(error);
+          const at = deps.clock.now().toUTC().toISO() as string;
+          await deps.announcer.announce(channel, { kind: 'job_failed', job: 'reminder-sweep', at, reason }).catch((announceError: unknown) => deps.logger.error({ err: announceError }, 'could not announce the failed sweep'));
         }
       },
     },
@@ -52,16 +48,4 @@ export function reminderJobs(deps: {
       },
     },
   ];
-}
-
-export interface SweepHealth {
-  healthy: boolean;
-  lastSuccessfulSweep: string | null;
-}
-
-/** Healthy while the last successful sweep is younger than twice the schedule's longest gap. */
-export function sweepHealth(sweepLog: SweepLogRepo, now: DateTime, maxAgeMs: number, startedAt: DateTime): SweepHealth {
-  const last = sweepLog.lastSuccess();
-  const reference = last ? new Date(last).getTime() : startedAt.toMillis();
-  return { healthy: now.toMillis() - reference <= maxAgeMs, lastSuccessfulSweep: last };
 }

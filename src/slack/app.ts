@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
-import type { ReminderActionsService } from '../reminders/reminder-actions-service.js';
-import type { Services } from '../services.js';
 import { RotorError } from '../core/errors.js';
+import type { Runtime } from '../runtime.js';
 import { createSlackErrorHandler, isPlatformError } from './errors.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
@@ -23,9 +22,7 @@ export interface SlackAppOptions {
   port: number;
   /** Health and metrics routes, served in both modes. */
   httpRoutes: CustomRoute[];
-  services: Services;
-  /** Snooze / Not mine on reminder DMs. */
-  reminderActions?: ReminderActionsService;
+  runtime: Runtime;
   logger: Logger;
   /** web-api retries for up to half an hour by default; tests bound it. */
   retryConfig?: RetryOptions;
@@ -93,7 +90,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
 
   app.use(requestLogMiddleware(logger, inFlight));
   app.use(skipRetriesMiddleware(logger));
-  registerListeners(app, { services: options.services, logger, reminderActions: options.reminderActions });
+  registerListeners(app, { runtime: options.runtime, logger });
   app.error(createSlackErrorHandler(logger));
 
   return {

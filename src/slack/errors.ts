@@ -4,7 +4,7 @@ import { AccessDeniedError } from '../access/authorize.js';
 import { describeWhoMay } from '../access/permissions.js';
 import { describeError, isRotorError } from '../core/errors.js';
 import { escapeMrkdwn } from './views/mrkdwn.js';
-import { textMessage, type SlackMessage } from './views/secret-list-message.js';
+import { textMessage, type SlackMessage } from './views/slack-message.js';
 
 const TOKEN_REJECTED = 'Slack no longer accepts my token, so I cannot answer. Tell a Rotor admin: Rotor needs a valid `SLACK_BOT_TOKEN` (reinstall the app if it was removed).';
 

@@ -15,7 +15,10 @@ export const WEB_API_METHOD_SCOPES: Readonly<Record<string, { scopes: readonly s
   'views.push': { scopes: [], why: 'pushes a step onto an open modal' },
   'views.publish': { scopes: [], why: 'publishes the App Home tab' },
   'conversations.open': { scopes: ['im:write'], why: 'opens a DM channel with a person' },
-  'conversations.history': { scopes: ['im:history'], why: 'reads Rotor’s own DMs to reconcile reminders after a crash' },
+  'conversations.history': {
+    scopes: ['im:history', 'channels:history', 'groups:history'],
+    why: 'reads the recent messages of a DM or channel Rotor posted in (the announcement channel when a DM is closed, a status message’s channel) to find a post a crash interrupted before sending it again',
+  },
 };
 
 /** Scopes that come from features rather than Web API calls. */

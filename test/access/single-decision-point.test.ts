@@ -10,15 +10,28 @@ function files(dir: string): string[] {
   });
 }
 
+const read = (file: string) => readFileSync(file, 'utf8');
+const rel = (file: string) => relative(projectRoot, file);
+
 describe('authorization has one decision point', () => {
-  it('no Slack code reads roles from the policy: listeners ask src/access instead', () => {
-    const offenders = files(join(projectRoot, 'src', 'slack')).filter((file) => /policy\.roles|\.(admins|securityLeads|devopsLeads|responders|teamLeads)\b/.test(readFileSync(file, 'utf8')));
-    expect(offenders.map((file) => relative(projectRoot, file))).toEqual([]);
+  it('no Slack code reads roles from the policy: the services ask src/access instead', () => {
+    const offenders = files(join(projectRoot, 'src', 'slack')).filter((file) => /policy\.roles|\.(admins|securityLeads|devopsLeads|responders|teamLeads)\b/.test(read(file)));
+    expect(offenders.map(rel)).toEqual([]);
   });
 
-  it('every Slack listener that changes or starts something calls authorize()', () => {
-    const listeners = files(join(projectRoot, 'src', 'slack', 'listeners')).filter((file) => /inventoryService\.(create|update|setOwner)|views\.open/.test(readFileSync(file, 'utf8')));
-    expect(listeners.length).toBeGreaterThan(0);
-    for (const file of listeners) expect(readFileSync(file, 'utf8'), relative(projectRoot, file)).toContain('authorize(');
+  it('no Slack listener decides access itself: it hands the actor to a service, which authorizes', () => {
+    const listeners = files(join(projectRoot, 'src', 'slack', 'listeners'));
+    expect(listeners.filter((file) => /\bauthorizer\b|\bdecide\(|access\/(?:authorize|permissions)\.js/.test(read(file))).map(rel)).toEqual([]);
+    // Every listener that opens a form or changes something passes a Slack actor along.
+    const acting = listeners.filter((file) => /views\.open|inventoryService\.(create|update|setOwner)|actions\.(snooze|reportNotMine)/.test(read(file)));
+    expect(acting.length).toBeGreaterThan(0);
+    for (const file of acting) expect(read(file), rel(file)).toContain('slackActor(');
+  });
+
+  it('every service method that changes the inventory or a reminder on request takes an Actor', () => {
+    const inventory = read(join(projectRoot, 'src', 'inventory', 'inventory-service.ts'));
+    for (const method of ['apply', 'create', 'update', 'setOwner']) expect(inventory).toMatch(new RegExp(`\\n  ${method}\\([^)]*actor: Actor`));
+    const reminders = read(join(projectRoot, 'src', 'reminders', 'reminder-actions-service.ts'));
+    for (const method of ['snooze', 'reportNotMine']) expect(reminders).toMatch(new RegExp(`\\n  ${method}\\([^)]*actor: Actor`));
   });
 });

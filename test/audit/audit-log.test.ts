@@ -5,6 +5,7 @@ import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { verifyAuditChain } from '../../src/audit/audit-log.js';
 import { inWriteTransaction } from '../../src/storage/database.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 
 function hasSqlite3Cli(): boolean {
   try {
@@ -20,7 +21,7 @@ describe('hash-chained audit log', () => {
   beforeEach(() => {
     store = openTempStore();
     for (const name of ['prod/a/key', 'prod/b/key', 'prod/c/key', 'prod/d/key']) {
-      store.inventoryService.create({ name }, 'U1', 'test');
+      store.inventoryService.create({ name }, operator('U1'), 'test');
       store.clock.advance({ minutes: 1 });
     }
   });
@@ -108,16 +109,16 @@ describe('hash-chained audit log', () => {
 
   it('keeps the removal of the newest events visible after the next write', () => {
     tamper('DELETE FROM audit_events WHERE seq = 4');
-    store.inventoryService.create({ name: 'prod/e/key' }, 'U1', 'test');
+    store.inventoryService.create({ name: 'prod/e/key' }, operator('U1'), 'test');
     expect(verifyAuditChain(store.db).firstBreak).toMatchObject({ seq: 5, reason: expect.stringMatching(/removed/) });
   });
 
   it('keeps an edited or removed head visible after the next write, and still accepts writes', () => {
     tamper(`UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2)`);
-    store.inventoryService.create({ name: 'prod/e/key' }, 'U1', 'test');
+    store.inventoryService.create({ name: 'prod/e/key' }, operator('U1'), 'test');
     expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(5);
     tamper('DELETE FROM audit_head');
-    store.inventoryService.create({ name: 'prod/f/key' }, 'U1', 'test');
+    store.inventoryService.create({ name: 'prod/f/key' }, operator('U1'), 'test');
     expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(5);
   });
 

@@ -9,6 +9,7 @@ import { useFakeVault } from '../support/vault.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness, type ProviderHarness } from '../support/provider-harness.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 
 const FAST: RetryPolicy = { attempts: 2, timeoutMs: 1_000, baseDelayMs: 1, maxDelayMs: 5 };
 const OWNER = 'U0123ABCD';
@@ -37,15 +38,15 @@ async function runRotation(harness: ProviderHarness, store: TempStore, name: str
   const steps = harness.providers.operations;
   const outputs: string[] = [];
   await steps.validate(name);
-  const created = await steps.createVersion(name, 'U0SEC');
+  const created = await steps.createVersion(name, operator('U0SEC'));
   outputs.push(JSON.stringify(created));
-  await steps.promote(name, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, 'U0SEC');
+  await steps.promote(name, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, operator('U0SEC'));
   const promotedAt = store.clock.now().toISO() as string;
-  outputs.push(JSON.stringify(await steps.verify(name, { versionId: created.versionId, fingerprint: created.fingerprint }, 'U0SEC')));
+  outputs.push(JSON.stringify(await steps.verify(name, { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0SEC'))));
   // A failed verification's message must not carry the value either.
-  await steps.verify(name, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, 'U0SEC').catch((error: Error) => outputs.push(error.message));
+  await steps.verify(name, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, operator('U0SEC')).catch((error: Error) => outputs.push(error.message));
   store.clock.advance({ hours: 49 });
-  await steps.deprecatePrevious(name, { previousVersionId, promotedAt }, 'U0SEC');
+  await steps.deprecatePrevious(name, { previousVersionId, promotedAt }, operator('U0SEC'));
   return outputs;
 }
 
@@ -63,7 +64,7 @@ describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS va
     const outOfBandMarker = canary();
     const aws = new AwsSecretsManagerProvider({ retry: FAST, generateValue: async (generate) => `${marker}${await generate()}` });
     const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: canary(), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }));
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, 'U0ADMIN', 'test');
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, operator('U0ADMIN'), 'test');
     const harness = providerHarness(store, { aws });
 
     const outputs = await runRotation(harness, store, 'prod/app/db', initial.VersionId as string);
@@ -96,7 +97,7 @@ describe('canary: a generated Vault value leaks nowhere', () => {
     const outOfBandMarker = canary();
     const vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST, generateValue: () => `${marker}${randomBytes(16).toString('hex')}` });
     fake.putSecret('secret', 'prod/app/db', { value: canary() }, { owner: OWNER });
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U0ADMIN', 'test');
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, operator('U0ADMIN'), 'test');
     const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
 
     const outputs = await runRotation(harness, store, 'prod/app/db', '1');

@@ -6,12 +6,13 @@ import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { useFakeVault } from '../support/vault.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
+import { operator } from '../support/actors.js';
 import { providerHarness } from '../support/provider-harness.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 
 const FAST: RetryPolicy = { attempts: 2, timeoutMs: 1_000, baseDelayMs: 1, maxDelayMs: 5 };
 const OWNER = 'U0123ABCD';
-const ACTOR = 'U0SECLEAD';
+const ACTOR = operator('security-lead');
 
 describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider steps for an AWS-backed secret (moto)', () => {
   const moto = useMoto();

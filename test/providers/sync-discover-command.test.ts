@@ -9,6 +9,7 @@ import { useFakeVault } from '../support/vault.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness } from '../support/provider-harness.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 
 const FAST: RetryPolicy = { attempts: 2, timeoutMs: 1_000, baseDelayMs: 1, maxDelayMs: 5 };
 const OWNER = 'U0123ABCD';
@@ -30,8 +31,8 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
 
   it('rotor sync records an out-of-band PutSecretValue as a rotation outside Rotor (dry run first)', async () => {
     const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: `v-${randomBytes(6).toString('hex')}` }));
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-01-01' }, 'U0ADMIN', 'test');
-    store.inventoryService.recordVersion('prod/app/db', { versionId: initial.VersionId as string, fingerprint: 'f'.repeat(64) }, 'U0ADMIN');
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-01-01' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.recordVersion('prod/app/db', { versionId: initial.VersionId as string, fingerprint: 'f'.repeat(64) }, operator('U0ADMIN'));
     const harness = providerHarness(store, { aws });
 
     expect((await harness.cli('sync')).stdout).toContain('Everything matches.');
@@ -60,7 +61,7 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
   });
 
   it('rotor sync flags a reference that no longer resolves and exits non-zero, writing nothing', async () => {
-    store.inventoryService.create({ name: 'prod/app/gone', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/gone' }, 'U0ADMIN', 'test');
+    store.inventoryService.create({ name: 'prod/app/gone', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/gone' }, operator('U0ADMIN'), 'test');
     const harness = providerHarness(store, { aws });
     const before = snapshotTables(store);
     const result = await harness.cli('sync');
@@ -72,7 +73,7 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
 
   it('rotor sync reports owner-tag drift', async () => {
     await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: 'x1', Tags: [{ Key: 'rotor:owner', Value: 'U0OTHER' }] }));
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, 'U0ADMIN', 'test');
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, operator('U0ADMIN'), 'test');
     const result = await providerHarness(store, { aws }).cli('sync');
     expect(result.stdout).toMatch(/Drift:\n {2}prod\/app\/db: the provider's owner tag says U0OTHER, the inventory says U0123ABCD/);
   });
@@ -121,8 +122,8 @@ describe('rotor sync and rotor discover against the Vault KV v2 fake', () => {
 
   it('rotor sync picks up a version written outside Rotor', async () => {
     fake.putSecret('secret', 'prod/app/db', { value: 'a' });
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' }, 'U0ADMIN', 'test');
-    store.inventoryService.recordVersion('prod/app/db', { versionId: '1', fingerprint: fingerprintOf('a') }, 'U0ADMIN');
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.recordVersion('prod/app/db', { versionId: '1', fingerprint: fingerprintOf('a') }, operator('U0ADMIN'));
     const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
     const value = `b-${randomBytes(4).toString('hex')}`;
     fake.putSecret('secret', 'prod/app/db', { value });
@@ -133,8 +134,8 @@ describe('rotor sync and rotor discover against the Vault KV v2 fake', () => {
 
   it('rotor sync leaves an open rotation alone and reports the drift', async () => {
     fake.putSecret('secret', 'prod/app/db', { value: 'a' });
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U0ADMIN', 'test');
-    store.inventoryService.setLifecycle('prod/app/db', 'rotating', 'U0ADMIN');
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.setLifecycle('prod/app/db', 'rotating', operator('U0ADMIN'));
     const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
     const before = snapshotTables(store);
     const result = await harness.cli('sync');
@@ -143,7 +144,7 @@ describe('rotor sync and rotor discover against the Vault KV v2 fake', () => {
   });
 
   it('rotor sync reports Vault being down per secret, writing nothing', async () => {
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, 'U0ADMIN', 'test');
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, operator('U0ADMIN'), 'test');
     const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
     fake.failNext(10, 503, ['Vault is sealed']);
     const before = snapshotTables(store);

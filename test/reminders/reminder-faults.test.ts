@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RecipientDirectoryRepo } from '../../src/reminders/recipient-directory-repo.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
 import { deliveredKeys, openHarness, type Harness } from './support/reminder-harness.js';
+import { operator } from '../support/actors.js';
 
 class SimulatedCrash extends Error {}
 
@@ -11,7 +12,7 @@ function addSecrets(h: Harness, count: number, owner = (index: number) => `UOWN$
     h.slack.addUser(owner(index), 'UTC');
     h.store.inventoryService.create(
       { name: `prod/svc${index + 1}/api_key`, owner: owner(index), backupOwner: 'UBACK1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
-      'UADMIN1',
+      operator('UADMIN1'),
       'test',
     );
   }

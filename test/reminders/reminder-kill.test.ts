@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/project-root.js';
 import { formatKey } from '../../src/reminders/reminder.js';
 import { deliveredKeys, openHarness, POLICY_YAML, type Harness } from './support/reminder-harness.js';
+import { operator } from '../support/actors.js';
 
 const crashingSweep = join(projectRoot, 'dist', 'test', 'reminders', 'support', 'crashing-sweep.js');
 const AT = '2027-01-24T10:00:00Z';
@@ -35,7 +36,7 @@ describe('a sweep process killed (SIGKILL) mid-sweep, then swept again in-proces
     const owners = ['UOWN1', 'UOWN2', 'UOWN3', 'UOWN3', 'UOWN3'];
     for (const owner of new Set(owners)) h.slack.addUser(owner, 'UTC');
     owners.forEach((owner, index) =>
-      h.store.inventoryService.create({ name: `prod/svc${index + 1}/api_key`, owner, intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, 'UADMIN1', 'test'),
+      h.store.inventoryService.create({ name: `prod/svc${index + 1}/api_key`, owner, intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test'),
     );
   });
   afterEach(() => h.close());

@@ -5,15 +5,17 @@ import { DateTime } from 'luxon';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpRoutes } from '../../src/http/routes.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { createReminderMetrics } from '../../src/reminders/adapters/reminder-metrics.js';
+import { createReminderMetrics } from '../../src/metrics/reminder-metrics.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
 import { buildRotationCalendar, upcomingRotations } from '../../src/reminders/rotation-calendar.js';
-import { SweepLogRepo } from '../../src/reminders/sweep-log-repo.js';
+import { SweepLogRepo } from '../../src/storage/sweep-log-repo.js';
 import { WeeklyDigestService } from '../../src/reminders/weekly-digest-service.js';
 import { JobScheduler, longestInterval } from '../../src/scheduler/job-scheduler.js';
-import { reminderJobs, sweepHealth } from '../../src/scheduler/reminder-jobs.js';
-import { renderWeeklyDigest } from '../../src/slack/views/reminder-weekly-digest.js';
+import { reminderJobs } from '../../src/scheduler/reminder-jobs.js';
+import { sweepHealth } from '../../src/scheduler/sweep-health.js';
+import { WeeklyDigestRepo } from '../../src/reminders/weekly-digest-repo.js';
 import { openHarness, type Harness } from './support/reminder-harness.js';
+import { operator } from '../support/actors.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -22,16 +24,20 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
   beforeEach(async () => {
     h = await openHarness({ at: '2027-01-24T10:00:00Z' });
     h.slack.addUser('UOWN1', 'UTC');
-    h.store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', consumers: ['web'], intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, 'UADMIN1', 'test');
+    h.store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', consumers: ['web'], intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test');
   });
   afterEach(() => h.close());
 
   function jobs() {
-    const weeklyDigest = new WeeklyDigestService(
-      { db: h.store.db, ledger: new ReminderLedgerRepo(h.store.db), inventory: h.store.inventory, notifier: h.notifier, clock: h.store.clock, policy: h.store.policy },
-      renderWeeklyDigest,
-    );
-    return { weeklyDigest, table: reminderJobs({ sweep: h.sweeper(), weeklyDigest, notifier: h.notifier, policy: h.store.policy, clock: h.store.clock, schedule: '*/15 * * * *', logger: silent }) };
+    const weeklyDigest = new WeeklyDigestService({
+      digests: new WeeklyDigestRepo(h.store.db),
+      ledger: new ReminderLedgerRepo(h.store.db),
+      inventory: h.store.inventory,
+      notifier: h.notifier,
+      clock: h.store.clock,
+      policy: h.store.policy,
+    });
+    return { weeklyDigest, table: reminderJobs({ sweep: h.sweeper(), weeklyDigest, announcer: h.announcer, policy: h.store.policy, clock: h.store.clock, schedule: '*/15 * * * *', logger: silent }) };
   }
 
   it('runs the sweep once at start-up and skips a tick while the previous run is still going', async () => {
@@ -58,7 +64,7 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
   it('a failed sweep announces its reason literally, never as mrkdwn', async () => {
     const { weeklyDigest } = jobs();
     const failing = { sweep: () => Promise.reject(new Error('answer was <!channel> & <https://example.com|x>')) } as unknown as ReturnType<Harness['sweeper']>;
-    const table = reminderJobs({ sweep: failing, weeklyDigest, notifier: h.notifier, policy: h.store.policy, clock: h.store.clock, schedule: '*/15 * * * *', logger: silent });
+    const table = reminderJobs({ sweep: failing, weeklyDigest, announcer: h.announcer, policy: h.store.policy, clock: h.store.clock, schedule: '*/15 * * * *', logger: silent });
     await new JobScheduler(table, silent).trigger('reminder-sweep');
     const announced = h.posts().find((post) => post.channel === 'CANNOUNCE1');
     expect(announced?.text).toContain(': answer was &lt;!channel&gt; &amp; &lt;https://example.com|x&gt;.');

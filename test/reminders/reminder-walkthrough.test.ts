@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openHarness, type Harness } from './support/reminder-harness.js';
+import { operator } from '../support/actors.js';
 
 /** One secret walked from its 30-day warning to the top of the escalation ladder, by clock. */
 describe('reminder sweep: warnings, due notice and escalation', () => {
@@ -21,7 +22,7 @@ describe('reminder sweep: warnings, due notice and escalation', () => {
         intervalDays: 90,
         lastRotated: '2026-11-02T10:00:00Z',
       },
-      'UADMIN1',
+      operator('UADMIN1'),
       'test',
     );
   });
@@ -78,9 +79,9 @@ describe('reminder sweep: warnings, due notice and escalation', () => {
 
   it('owes nothing more once the secret is rotated or retired', async () => {
     await sweepAt('2027-01-24T08:00:00Z');
-    h.store.inventoryService.recordRotation('prod/stripe/api_key', { rotatedAt: '2027-01-25T10:00:00Z' }, 'UOWNER1');
+    h.store.inventoryService.recordRotation('prod/stripe/api_key', { rotatedAt: '2027-01-25T10:00:00Z' }, operator('UOWNER1'));
     expect(await sweepAt('2027-02-03T14:00:00Z')).toEqual([]);
-    h.store.inventoryService.setLifecycle('prod/stripe/api_key', 'retired', 'UADMIN1');
+    h.store.inventoryService.setLifecycle('prod/stripe/api_key', 'retired', operator('UADMIN1'));
     expect(await sweepAt('2027-04-25T10:00:00Z')).toEqual([]);
   });
 });

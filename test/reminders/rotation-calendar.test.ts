@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildRotationCalendar, upcomingRotations } from '../../src/reminders/rotation-calendar.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 
 /** RFC 5545 §3.3.6: after `T` a duration must name hours, minutes or seconds. */
 const DURATION = /^[+-]?P(?:\d+W|(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$/;
@@ -11,7 +12,7 @@ describe('rotation calendar (RFC 5545)', () => {
     store = openTempStore();
     store.inventoryService.create(
       { name: 'prod/pay.ments-api/signing_key', owner: 'U0123ABCD', consumers: ['billing; api', 'web, mobile'], description: 'long '.repeat(40) },
-      'U1',
+      operator('U1'),
       'test',
     );
   });

@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { providerSyncJob } from '../../src/scheduler/provider-sync-job.js';
+import { announcementMessage } from '../../src/slack/views/announcement-message.js';
 import { useFakeVault } from '../support/vault.js';
 import { capturingLogger, providerHarness } from '../support/provider-harness.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 
 const FAST = { attempts: 2, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 2 };
 const policy = parsePolicy('channels:\n  announce: C0ANNOUNCE\n');
@@ -28,21 +30,26 @@ describe('the scheduled provider sync', () => {
       sync: providers.sync,
       schedule: '0 6 * * *',
       policy,
-      announce: async (channel, text) => announced.push({ channel, text }),
+      announcer: {
+        announce: async (channel, announcement) => {
+          announced.push({ channel, text: announcementMessage(announcement).text });
+          return { channel, ts: '1.000100' };
+        },
+      },
       logger: capturingLogger().logger,
     });
   }
 
   it('records a rotation done outside Rotor and says nothing when all is well', async () => {
     fake.putSecret('secret', 'prod/app/db', { value: randomBytes(8).toString('hex') });
-    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' }, 'U0ADMIN', 'test');
+    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' }, operator('U0ADMIN'), 'test');
     await job().run();
     expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe('1');
     expect(announced).toEqual([]);
   });
 
   it('announces references that no longer resolve, escaped for Slack', async () => {
-    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/gone', description: '<!channel>' }, 'U0ADMIN', 'test');
+    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/gone', description: '<!channel>' }, operator('U0ADMIN'), 'test');
     await job().run();
     expect(announced).toHaveLength(1);
     expect(announced[0]?.channel).toBe('C0ANNOUNCE');

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../src/slack/ids.js';
-import { handledActionPattern } from '../../src/slack/listeners/actions/stale-action.js';
-import { REMINDER_ACTION_IDS } from '../../src/slack/views/reminder-ids.js';
+import { App } from '@slack/bolt';
+import { createLogger } from '../../src/logging/logger.js';
+import { registerListeners } from '../../src/slack/listeners/index.js';
+import type { SlackDeps } from '../../src/slack/slack-deps.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
+import { operator } from '../support/actors.js';
 
 type StateValue = ReturnType<(typeof stateValue)['text']>;
 const form = (values: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, StateValue>>) =>
@@ -16,7 +19,7 @@ describe('acceptance review of the Slack surfaces', () => {
   let harness: SlackHarness;
   beforeAll(async () => {
     harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
-    const create = (fields: Record<string, unknown>) => harness.store.inventoryService.create(fields, 'U0ADMIN', 'test-seed');
+    const create = (fields: Record<string, unknown>) => harness.store.inventoryService.create(fields, operator('U0ADMIN'), 'test-seed');
     create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', backupOwner: 'U0DBA2', lastRotated: '2026-11-01', description: 'Primary', team: 'platform' });
     create({ name: 'prod/kafka/password', owner: 'U0DBA', lastRotated: '2026-07-01' });
   });
@@ -95,7 +98,7 @@ describe('acceptance review of the Slack surfaces', () => {
       expect(message.text).toContain(':white_check_mark: `prod/kafka/password` now belongs to <@U0NEWOWNER>');
       expect(message.text).toContain('But I could not DM them');
       expect(harness.store.inventory.get('prod/kafka/password')?.owner).toBe('U0NEWOWNER');
-      harness.store.inventoryService.setOwner('prod/kafka/password', 'U0DBA', 'U0ADMIN', 'test-seed');
+      harness.store.inventoryService.setOwner('prod/kafka/password', 'U0DBA', operator('U0ADMIN'), 'test-seed');
     });
   });
 
@@ -260,8 +263,11 @@ describe('buttons no listener handles', () => {
   });
 
   it('the catch-all never matches an action another listener handles', () => {
-    const unhandled = (id: string) => !handledActionPattern({ reminderActions: {} as never }).test(id);
-    expect([ACTION_IDS.listMore, REMINDER_ACTION_IDS.notMine, REMINDER_ACTION_IDS.digestItemMenu, 'reminder_snooze_1', 'reminder_snooze_7'].filter(unhandled)).toEqual([]);
+    // The real listener table, registered on an app that never listens: only the ids matter here.
+    const app = new App({ token: ['xoxb', randomBytes(6).toString('hex')].join('-'), signingSecret: randomBytes(8).toString('hex'), tokenVerificationEnabled: false, receiver: { init: () => undefined, start: async () => undefined, stop: async () => undefined } });
+    const pattern = registerListeners(app, { runtime: {} as SlackDeps['runtime'], logger: createLogger('silent') }).unhandledPattern();
+    const unhandled = (id: string) => pattern.test(id);
+    expect([ACTION_IDS.listMore, ACTION_IDS.notMine, ACTION_IDS.digestItemMenu, 'reminder_snooze_1', 'reminder_snooze_7'].filter(unhandled)).toEqual([]);
     expect(['home_edit_secret', 'reminder_snooze_x', 'secrets_list_more_old'].every(unhandled)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from 
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
+import { operator } from '../support/actors.js';
 
 const form = (values: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, ReturnType<(typeof stateValue)['text']>>>) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
@@ -11,13 +12,13 @@ describe('modals, buttons and App Home over HTTP', () => {
   let harness: SlackHarness;
   beforeAll(async () => {
     harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
-    const create = (fields: Record<string, unknown>) => harness.store.inventoryService.create(fields, 'U0ADMIN', 'test-seed');
+    const create = (fields: Record<string, unknown>) => harness.store.inventoryService.create(fields, operator('U0ADMIN'), 'test-seed');
     for (let index = 0; index < 45; index += 1) {
       create({ name: `dev/svc${String(index).padStart(2, '0')}/api_key`, owner: 'U0BULK', lastRotated: '2026-01-01' });
     }
     create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', backupOwner: 'U0DBA2', lastRotated: '2026-11-01' });
     create({ name: 'prod/kafka/password', owner: 'U0DBA', lastRotated: '2026-07-01', lifecycle: 'active' });
-    harness.store.inventoryService.setLifecycle('prod/postgres/connection_string', 'rotating', 'U0DBA');
+    harness.store.inventoryService.setLifecycle('prod/postgres/connection_string', 'rotating', operator('U0DBA'));
   });
   afterAll(async () => harness.close());
 

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { importRows, parseRows } from '../../src/import-export/import-service.js';
-import { NOT_MINE_BLOCKS, NOT_MINE_VALUE_ACTION, REMINDER_ACTION_IDS, REMINDER_CALLBACK_IDS } from '../../src/slack/views/reminder-ids.js';
+import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, NOT_MINE_BLOCKS } from '../../src/slack/ids.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { buttonClick, stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 
 /** Due 2027-01-31: on 2027-01-01 at 10:00 UTC its 30-day warning is owed to the owner. */
 const INVENTORY_YAML = `
@@ -26,7 +27,7 @@ function startWithOwedReminder(): Promise<SlackHarness> {
     at: NOW,
     beforeStart: ({ fake, store }) => {
       for (const user of ['U0OWNER', 'U0BACKUP', 'U0ADMIN', 'U0SEC']) fake.addUser(user, 'UTC');
-      const report = importRows(parseRows('yaml', INVENTORY_YAML, store), store, { actor: 'U0ADMIN', source: 'inventory.yml' });
+      const report = importRows(parseRows('yaml', INVENTORY_YAML, store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' });
       expect(report.written).toBe(true);
     },
   });
@@ -71,11 +72,11 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     expect(key).toMatch(/^\d+\/2027-01-31\/warning:30$/);
     expect(String(reminder.args.text)).toBe('Reminder: prod/stripe/api_key is due for rotation in 30 days (2027-01-31)');
     const actionIds = ((reminder.args.blocks as KnownBlock[]).find((block) => block.type === 'actions') as { elements: { action_id: string }[] }).elements.map((element) => element.action_id);
-    expect(actionIds).toEqual(['reminder_snooze_1', 'reminder_snooze_3', 'reminder_snooze_7', REMINDER_ACTION_IDS.notMine]);
+    expect(actionIds).toEqual(['reminder_snooze_1', 'reminder_snooze_3', 'reminder_snooze_7', ACTION_IDS.notMine]);
 
     const health = await fetch(`${harness.baseUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', reminders: 'ok', lastSuccessfulSweep: '2027-01-01T10:00:00.000Z' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', reminders: 'ok', lastSuccessfulSweep: '2027-01-01T10:00:00.000Z', followUps: 'ok', lastSuccessfulFollowUpSweep: '2027-01-01T10:00:00.000Z' });
     const metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
     expect(metrics).toContain(`rotor_reminder_last_success_timestamp_seconds ${Date.parse(NOW) / 1000}`);
     expect(metrics).toMatch(/rotor_reminders_sent_total\{kind="30d"\} 1/);
@@ -122,7 +123,7 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     }
     expect(snapshotTables(harness.store, REMINDER_TABLES)).toEqual(before);
 
-    harness.store.inventoryService.recordRotation('prod/stripe/api_key', { rotatedAt: '2027-01-01T09:30:00Z' }, 'U0OWNER');
+    harness.store.inventoryService.recordRotation('prod/stripe/api_key', { rotatedAt: '2027-01-01T09:30:00Z' }, operator('U0OWNER'));
     const afterRotation = snapshotTables(harness.store, REMINDER_TABLES);
     const click = clickOnReminder('reminder_snooze_1', 'U0OWNER');
     await harness.post({ kind: 'payload', payload: click.payload });
@@ -132,21 +133,21 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
   });
 
   it('Not mine opens a modal; its submission tells the admins and security, is audited, and confirms by DM', async () => {
-    const click = clickOnReminder(REMINDER_ACTION_IDS.notMine, 'U0OWNER');
+    const click = clickOnReminder(ACTION_IDS.notMine, 'U0OWNER');
     await harness.post({ kind: 'payload', payload: click.payload });
     const opened = await harness.fake.waitForCall('views.open');
     expect(opened.args.trigger_id).toBe(click.payload.trigger_id);
     const modal = opened.args.view as { callback_id: string; private_metadata: string; blocks: { block_id?: string; element?: { type: string } }[] };
-    expect(modal.callback_id).toBe(REMINDER_CALLBACK_IDS.notMine);
+    expect(modal.callback_id).toBe(CALLBACK_IDS.notMine);
     expect(JSON.parse(modal.private_metadata)).toEqual({ key });
     expect(modal.blocks.find((block) => block.block_id === NOT_MINE_BLOCKS.rightOwner)?.element?.type).toBe('users_select');
 
     const view = submittedView(harness.payloads, {
-      callbackId: REMINDER_CALLBACK_IDS.notMine,
+      callbackId: CALLBACK_IDS.notMine,
       privateMetadata: modal.private_metadata,
       values: {
-        [NOT_MINE_BLOCKS.rightOwner]: { [NOT_MINE_VALUE_ACTION]: stateValue.user('U0REAL') },
-        [NOT_MINE_BLOCKS.note]: { [NOT_MINE_VALUE_ACTION]: stateValue.text('  payments took it over  ') },
+        [NOT_MINE_BLOCKS.rightOwner]: { [FORM_VALUE_ACTION]: stateValue.user('U0REAL') },
+        [NOT_MINE_BLOCKS.note]: { [FORM_VALUE_ACTION]: stateValue.text('  payments took it over  ') },
       },
     });
     const reply = await harness.submit({ userId: 'U0OWNER', view });
@@ -166,18 +167,18 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
 
   it('Not mine: a stranger gets no modal; forged or bad submissions come back as field errors; nothing changes', async () => {
     const before = snapshotTables(harness.store, REMINDER_TABLES);
-    const click = clickOnReminder(REMINDER_ACTION_IDS.notMine, 'U0STRANGER');
+    const click = clickOnReminder(ACTION_IDS.notMine, 'U0STRANGER');
     await harness.post({ kind: 'payload', payload: click.payload });
     expect((await replyTo(click.payload.response_url)).text).toMatch(/^:no_entry: You may not report the owner of `prod\/stripe\/api_key`\. Who may: admins \(<@U0ADMIN>\)/);
     expect(harness.fake.callsTo('views.open')).toHaveLength(0);
 
     const submit = async (userId: string, rightOwner: string | null, note: string | null, privateMetadata = JSON.stringify({ key })) => {
       const view = submittedView(harness.payloads, {
-        callbackId: REMINDER_CALLBACK_IDS.notMine,
+        callbackId: CALLBACK_IDS.notMine,
         privateMetadata,
         values: {
-          [NOT_MINE_BLOCKS.rightOwner]: { [NOT_MINE_VALUE_ACTION]: stateValue.user(rightOwner) },
-          [NOT_MINE_BLOCKS.note]: { [NOT_MINE_VALUE_ACTION]: stateValue.text(note) },
+          [NOT_MINE_BLOCKS.rightOwner]: { [FORM_VALUE_ACTION]: stateValue.user(rightOwner) },
+          [NOT_MINE_BLOCKS.note]: { [FORM_VALUE_ACTION]: stateValue.text(note) },
         },
       });
       const reply = await harness.submit({ userId, view });
@@ -214,15 +215,15 @@ describe('a digest DM: each item menu snoozes or opens Not mine', () => {
       beforeStart: ({ fake, store }) => {
         fake.addUser('U0OWNER', 'UTC');
         const yaml = ['a', 'b', 'c'].map((name) => `- name: prod/${name}/api_key\n  owner: U0OWNER\n  last_rotated: 2026-11-02\n  interval_days: 90\n`).join('');
-        expect(importRows(parseRows('yaml', yaml, store), store, { actor: 'U0ADMIN', source: 'inventory.yml' }).written).toBe(true);
+        expect(importRows(parseRows('yaml', yaml, store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' }).written).toBe(true);
       },
     });
   });
   afterEach(async () => harness.close());
 
   function choose(value: string, userId = 'U0OWNER') {
-    const payload = buttonClick(harness.payloads, { actionId: REMINDER_ACTION_IDS.digestItemMenu, value: '', userId, channelId: 'D0OWNER' });
-    const action = { type: 'overflow', action_id: REMINDER_ACTION_IDS.digestItemMenu, block_id: 'b1', selected_option: { text: { type: 'plain_text', text: 'choice' }, value }, action_ts: '1798797600.000200' };
+    const payload = buttonClick(harness.payloads, { actionId: ACTION_IDS.digestItemMenu, value: '', userId, channelId: 'D0OWNER' });
+    const action = { type: 'overflow', action_id: ACTION_IDS.digestItemMenu, block_id: 'b1', selected_option: { text: { type: 'plain_text', text: 'choice' }, value }, action_ts: '1798797600.000200' };
     return { ...payload, actions: [action] };
   }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRows, parseRows } from '../../src/import-export/import-service.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 
 /** The inventory, imported the way an admin would with `rotor import` (every row audited). */
@@ -27,7 +28,7 @@ const INVENTORY_YAML = `
 `;
 
 function seedInventory(harness: SlackHarness): void {
-  const report = importRows(parseRows('yaml', INVENTORY_YAML, harness.store), harness.store, { actor: 'U0ADMIN', source: 'inventory.yml' });
+  const report = importRows(parseRows('yaml', INVENTORY_YAML, harness.store), harness.store, { actor: operator('U0ADMIN'), source: 'inventory.yml' });
   expect(report.written).toBe(true);
 }
 

@@ -8,6 +8,7 @@ import { FakeSocketMode } from '../fakes/fake-socket-mode.js';
 import { appHomeOpened, slashCommand } from '../support/slack-payloads.js';
 import { generateSlackCredentials } from '../support/slack-signing.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { operator } from '../support/actors.js';
 
 describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
   const fake = new FakeSlackApi();
@@ -19,7 +20,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     await fake.start();
     socket = new FakeSocketMode(fake);
     store = openTempStore({ at: '2026-11-22T10:00:00Z' });
-    store.inventoryService.create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' }, 'U0ADMIN', 'test-seed');
+    store.inventoryService.create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' }, operator('U0ADMIN'), 'test-seed');
     const credentials = generateSlackCredentials();
     const env = loadBotEnv({
       SLACK_BOT_TOKEN: credentials.botToken,

@@ -3,12 +3,13 @@ import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
 import { appHomeOpened, slashCommand, urlVerification } from '../support/slack-payloads.js';
 import { signSlackBody } from '../support/slack-signing.js';
+import { operator } from '../support/actors.js';
 
 describe('Slack transport: signatures, retries, health and metrics', () => {
   let harness: SlackHarness;
   beforeAll(async () => {
     harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
-    harness.store.inventoryService.create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' }, 'U0ADMIN', 'test-seed');
+    harness.store.inventoryService.create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' }, operator('U0ADMIN'), 'test-seed');
   });
   afterAll(async () => harness.close());
 
@@ -77,7 +78,8 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
   it('GET /healthz answers 200 with JSON while the database answers', async () => {
     const response = await fetch(`${harness.baseUrl}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', database: 'ok', reminders: 'ok', lastSuccessfulSweep: harness.store.clock.now().toUTC().toISO() });
+    const at = harness.store.clock.now().toUTC().toISO();
+    expect(await response.json()).toEqual({ status: 'ok', database: 'ok', reminders: 'ok', lastSuccessfulSweep: at, followUps: 'ok', lastSuccessfulFollowUpSweep: at });
   });
 
   it('GET /metrics serves Prometheus text with inventory gauges and the shared counters', async () => {
@@ -104,7 +106,7 @@ describe('graceful shutdown', () => {
   it('stops taking requests, lets the running handler finish its work, then closes the database', async () => {
     const harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
     try {
-      harness.store.inventoryService.create({ name: 'prod/redis/password', owner: 'U0OPS' }, 'U0ADMIN', 'test-seed');
+      harness.store.inventoryService.create({ name: 'prod/redis/password', owner: 'U0OPS' }, operator('U0ADMIN'), 'test-seed');
       harness.fake.addUser('U0NEXT');
       harness.fake.script('users.info', { delayMs: 300 });
       const reply = await harness.command('/secrets', 'owner prod/redis/password <@U0NEXT|next>', 'U0OPS');

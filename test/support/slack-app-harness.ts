@@ -70,6 +70,7 @@ export async function startSlackHarness(
     // Only the start-up sweep runs: a wall-clock tick (every 15 min by default) landing inside a
     // test would send reminders the test did not ask for.
     ROTOR_REMINDER_CRON: '0 0 29 2 *',
+    ROTOR_FOLLOW_UP_CRON: '0 0 29 2 *',
     ...options.env,
   });
   let log = '';
@@ -144,9 +145,10 @@ export async function startSlackHarness(
       store.close();
     },
   };
-  // The start-up sweep runs in the background; tests begin once it is over, so what it sends
-  // (a seeded reminder) is in place and nothing it does races the test's own calls.
+  // The start-up sweeps run in the background; tests begin once they are over, so what they send
+  // (a seeded reminder) is in place and nothing they do races the test's own calls.
   await harness.waitForLog((line) => line.job === 'reminder-sweep');
+  await harness.waitForLog((line) => line.job === 'follow-up-sweep');
   return harness;
 }
 

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { COMMANDS, type CommandName } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
+import { ActionRegistry } from './action-registry.js';
 import { registerListMoreAction } from './actions/list-more-action.js';
 import { registerReminderActions } from './actions/reminder-actions.js';
 import { registerStaleActions } from './actions/stale-action.js';
@@ -20,11 +21,14 @@ export const COMMAND_LISTENERS: Readonly<Record<CommandName, (app: App, deps: Sl
 /** Events Rotor subscribes to; manifest.yml's bot_events must list exactly these. */
 export const SUBSCRIBED_EVENTS = ['app_home_opened'] as const;
 
-export function registerListeners(app: App, deps: SlackDeps): void {
+/** Registers every listener; returns the registry of handled action ids (the stale-button catch-all is derived from it). */
+export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
+  const actions = new ActionRegistry(app);
   for (const register of Object.values(COMMAND_LISTENERS)) register(app, deps);
-  registerListMoreAction(app, deps);
-  registerReminderActions(app, deps);
-  registerStaleActions(app, deps);
+  registerListMoreAction(actions, deps);
+  registerReminderActions(app, actions, deps);
+  registerStaleActions(app, actions);
   registerSecretFormSubmissions(app, deps);
   registerAppHome(app, deps);
+  return actions;
 }

@@ -4,13 +4,8 @@ import type { EscalationLevel } from '../../config/policy.js';
 import type { EarlierReminder, OwedReminder } from '../../reminders/reminder.js';
 import { snoozeChoices } from '../../reminders/snooze-rules.js';
 import { escapeMrkdwn } from './mrkdwn.js';
-import { REMINDER_ACTION_IDS } from './reminder-ids.js';
-
-export interface RenderedMessage {
-  /** Notification and screen-reader text. */
-  text: string;
-  blocks: KnownBlock[];
-}
+import { ACTION_IDS, encodeDigestChoice, snoozeActionId } from '../ids.js';
+import type { SlackMessage } from './slack-message.js';
 
 const LEVEL_NAMES: Record<EscalationLevel, string> = {
   owner: 'owner',
@@ -56,7 +51,7 @@ function today(reminder: OwedReminder): string {
 }
 
 /** One reminder DM: what is due, the facts needed to act, and Snooze / Not mine. */
-export function buildReminderMessage(reminder: OwedReminder, key: string): RenderedMessage {
+export function buildReminderMessage(reminder: OwedReminder, key: string): SlackMessage {
   const title = reminder.key.kind.startsWith('overdue:') ? `Escalation: ${headline(reminder)}` : `Reminder: ${headline(reminder)}`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${escapeMrkdwn(title)}*` } },
@@ -71,39 +66,39 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Rende
     elements: [
       ...choices.map((days) => ({
         type: 'button' as const,
-        action_id: `${REMINDER_ACTION_IDS.snoozePrefix}${days}`,
+        action_id: snoozeActionId(days),
         text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` },
         value: key,
       })),
-      { type: 'button' as const, action_id: REMINDER_ACTION_IDS.notMine, text: { type: 'plain_text' as const, text: 'Not mine' }, value: key },
+      { type: 'button' as const, action_id: ACTION_IDS.notMine, text: { type: 'plain_text' as const, text: 'Not mine' }, value: key },
     ],
   });
   return { text: title, blocks };
 }
 
 /** One DM listing many reminders for the same person, each with its own menu. */
-export function buildReminderDigest(reminders: readonly OwedReminder[], keys: readonly string[]): RenderedMessage {
+export function buildReminderDigest(reminders: readonly OwedReminder[], keys: readonly string[]): SlackMessage {
   const text = `Reminder: ${reminders.length} secrets need rotating`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${text}*` } }];
   reminders.forEach((reminder, index) => {
     const key = keys[index] as string;
     const choices = snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder));
     const options = [
-      ...choices.map((days) => ({ text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` }, value: `snooze:${days}|${key}` })),
-      { text: { type: 'plain_text' as const, text: 'Not mine' }, value: `not_mine|${key}` },
+      ...choices.map((days) => ({ text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` }, value: encodeDigestChoice({ snoozeDays: days, key }) })),
+      { text: { type: 'plain_text' as const, text: 'Not mine' }, value: encodeDigestChoice({ snoozeDays: null, key }) },
     ];
     const note = escalationNote(reminder);
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: `*${escapeMrkdwn(headline(reminder))}*\n${details(reminder).replace(/\n/g, ' · ')}${note ? `\n_${note}_` : ''}` },
-      accessory: { type: 'overflow', action_id: REMINDER_ACTION_IDS.digestItemMenu, options },
+      accessory: { type: 'overflow', action_id: ACTION_IDS.digestItemMenu, options },
     });
   });
   return { text, blocks };
 }
 
 /** The announcement-channel fallback for a person whose DMs with the app are closed. */
-export function buildChannelFallback(recipient: string, message: RenderedMessage): RenderedMessage {
+export function buildChannelFallback(recipient: string, message: SlackMessage): SlackMessage {
   const mention = `<@${recipient}> (your DMs with Rotor are closed, so this is posted here)`;
   return {
     text: `<@${recipient}> ${message.text}`,

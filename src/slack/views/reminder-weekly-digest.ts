@@ -1,10 +1,11 @@
-import type { WeeklyDigest } from '../../reminders/weekly-digest-service.js';
+import type { WeeklyDigest } from '../../reminders/reminder.js';
 import { escapeMrkdwn } from './mrkdwn.js';
+import type { SlackMessage } from './slack-message.js';
 
 const LIST_LIMIT = 20;
 
-/** The weekly digest as mrkdwn text for the announcement channel. */
-export function renderWeeklyDigest(digest: WeeklyDigest): string {
+/** The weekly digest for the announcement channel. */
+export function weeklyDigestMessage(digest: WeeklyDigest): SlackMessage {
   const kinds = Object.entries(digest.remindedByKind)
     .map(([kind, count]) => `${count} × ${kind}`)
     .join(', ');
@@ -18,5 +19,6 @@ export function renderWeeklyDigest(digest: WeeklyDigest): string {
     lines.push('*Reminded but not acted:*');
     for (const person of digest.notActed.slice(0, LIST_LIMIT)) lines.push(`• <@${person.user}>: ${person.secrets.map(escapeMrkdwn).join(', ')}`);
   }
-  return lines.join('\n');
+  const text = lines.join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

@@ -4,7 +4,7 @@ import type { Secret } from '../../inventory/secret.js';
 import { LIMITS } from './block-kit-limits.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 import type { ReviewFlag } from '../../reminders/recipient-directory-repo.js';
-import type { SlackMessage } from './secret-list-message.js';
+import type { SlackMessage } from './slack-message.js';
 import { daysUntil } from '../../inventory/schedule.js';
 
 export interface ReviewFindings {

@@ -5,7 +5,7 @@ import type { Secret } from '../../inventory/secret.js';
 import { LIMITS } from './block-kit-limits.js';
 import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { describeDue, statusLabel } from './secret-row.js';
-import type { SlackMessage } from './secret-list-message.js';
+import type { SlackMessage } from './slack-message.js';
 
 /** `/secrets show`: every metadata field. Rotor holds no value, so none can appear here. */
 export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays: number): SlackMessage {

@@ -1,13 +1,8 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { DEFAULT_INTERVALS } from '../../config/policy.js';
 import { PROVIDERS, SECRET_TYPES, type Secret } from '../../inventory/secret.js';
-import { CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
+import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
-
-/** What the edit modal carries between opening and submission (Slack echoes it back). */
-export interface SecretFormMetadata {
-  name: string;
-}
 
 const option = (value: string): PlainTextOption => ({ text: { type: 'plain_text', text: value }, value });
 
@@ -73,14 +68,13 @@ export function secretFormModal(existing: Secret | null): ModalView {
     textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', { initial: existing ? String(existing.intervalDays) : undefined, hint: intervalHint, maxLength: 4 }),
     textInput(SECRET_FORM_BLOCKS.retrievalInstructions, 'Retrieval instructions', { initial: existing?.retrievalInstructions, multiline: true, maxLength: 2000, hint: 'How consumers fetch a new version. Never paste the value itself.' }),
   );
-  const metadata: SecretFormMetadata | null = existing ? { name: existing.name } : null;
   return {
     type: 'modal',
     callback_id: existing ? CALLBACK_IDS.editSecret : CALLBACK_IDS.addSecret,
     title: { type: 'plain_text', text: existing ? 'Edit secret' : 'Add a secret' },
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: metadata ? JSON.stringify(metadata) : '',
+    private_metadata: existing ? encodeSecretFormMetadata(existing.name) : '',
     blocks,
   };
 }

@@ -5,6 +5,7 @@ import { ACTION_IDS } from '../ids.js';
 import { LIMITS } from './block-kit-limits.js';
 import { truncate } from './mrkdwn.js';
 import { secretRowBlock } from './secret-row.js';
+import type { SlackMessage } from './slack-message.js';
 
 /** Rows per page: header + context + one section per row + the "more" actions stay under 50 blocks. */
 export const PAGE_SIZE = 20;
@@ -20,11 +21,6 @@ export interface ListPage {
   emptyText: string;
   /** mrkdwn describing the filter (may mention a user, which a plain_text header cannot). */
   filterText?: string;
-}
-
-export interface SlackMessage {
-  text: string;
-  blocks: KnownBlock[];
 }
 
 export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: number): SlackMessage {
@@ -47,10 +43,4 @@ export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: 
     blocks.push(more);
   }
   return { text: `${page.title}: ${page.secrets.length} shown`, blocks };
-}
-
-/** A plain reply: one mrkdwn section (cut to Slack's limit) and the same text as the fallback. */
-export function textMessage(text: string): SlackMessage {
-  const cut = truncate(text, LIMITS.sectionText);
-  return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };
 }

@@ -7,7 +7,9 @@
  */
 import { loadPolicy } from '../../../src/config/policy.js';
 import { FixedClock } from '../../../src/core/clock.js';
-import { createReminderClients, SlackReminderNotifier } from '../../../src/reminders/adapters/slack-reminder-notifier.js';
+import { createOutboundClients } from '../../../src/slack/outbound/outbound-clients.js';
+import { SlackPoster } from '../../../src/slack/outbound/slack-poster.js';
+import { SlackReminderNotifier } from '../../../src/slack/outbound/slack-reminder-notifier.js';
 import { createReminderSweep } from '../../../src/reminders/create-reminder-sweep.js';
 import type { SweepHooks } from '../../../src/reminders/reminder-sweep-service.js';
 import { createServices } from '../../../src/services.js';
@@ -30,7 +32,7 @@ const die = () => {
 const hooks: SweepHooks = crashAt === 'after-claim' ? { afterClaim: die } : { afterSend: die };
 
 const services = createServices(openDatabase(ROTOR_DB), new FixedClock(at), loadPolicy(ROTOR_CONFIG));
-const notifier = new SlackReminderNotifier(createReminderClients(SLACK_BOT_TOKEN, SLACK_API_URL));
+const notifier = new SlackReminderNotifier(new SlackPoster(createOutboundClients(SLACK_BOT_TOKEN, SLACK_API_URL)));
 await createReminderSweep(services, notifier, { hooks }).sweep();
 process.stderr.write(`crashing-sweep: the sweep finished without reaching ${crashAt}\n`);
 process.exit(3);

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { parsePolicy } from '../../../src/config/policy.js';
-import { createReminderClients, SlackReminderNotifier } from '../../../src/reminders/adapters/slack-reminder-notifier.js';
+import type { Announcer } from '../../../src/scheduler/announcer.js';
+import { createOutboundClients } from '../../../src/slack/outbound/outbound-clients.js';
+import { SlackAnnouncer } from '../../../src/slack/outbound/slack-announcer.js';
+import { SlackPoster } from '../../../src/slack/outbound/slack-poster.js';
+import { SlackReminderNotifier } from '../../../src/slack/outbound/slack-reminder-notifier.js';
 import { createReminderSweep } from '../../../src/reminders/create-reminder-sweep.js';
 import type { ReminderSweepService, SweepOptions } from '../../../src/reminders/reminder-sweep-service.js';
 import type { Services } from '../../../src/services.js';
@@ -25,6 +29,7 @@ export interface Harness {
   store: TempStore;
   slack: FakeSlackApi;
   notifier: SlackReminderNotifier;
+  announcer: Announcer;
   token: string;
   /** Retry-After waits the sweep asked for, in ms (tests do not sit through them). */
   waits: number[];
@@ -39,7 +44,8 @@ export async function openHarness(options: { at: string; policyYaml?: string }):
   const slack = new FakeSlackApi();
   await slack.start();
   const token = 'xoxb-' + randomBytes(8).toString('hex');
-  const notifier = new SlackReminderNotifier(createReminderClients(token, slack.apiUrl));
+  const poster = new SlackPoster(createOutboundClients(token, slack.apiUrl));
+  const notifier = new SlackReminderNotifier(poster);
   const waits: number[] = [];
   const sleep = async (ms: number) => {
     waits.push(ms);
@@ -49,6 +55,7 @@ export async function openHarness(options: { at: string; policyYaml?: string }):
     store,
     slack,
     notifier,
+    announcer: new SlackAnnouncer(poster),
     token,
     waits,
     sweeper: (services = store, sweepOptions = {}) => createReminderSweep(services, notifier, { sleep, ...sweepOptions }),

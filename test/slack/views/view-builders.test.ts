@@ -10,7 +10,8 @@ import { reviewMessage } from '../../../src/slack/views/review-message.js';
 import { secretDetailMessage } from '../../../src/slack/views/secret-detail-message.js';
 import { secretFormModal } from '../../../src/slack/views/secret-form-modal.js';
 import { secretRowBlock } from '../../../src/slack/views/secret-row.js';
-import { PAGE_SIZE, secretListMessage, textMessage } from '../../../src/slack/views/secret-list-message.js';
+import { PAGE_SIZE, secretListMessage } from '../../../src/slack/views/secret-list-message.js';
+import { textMessage } from '../../../src/slack/views/slack-message.js';
 import { blockKitViolations } from '../../support/block-kit-limits.js';
 
 const today = DateTime.fromISO('2026-11-22T10:00:00Z', { zone: 'utc' });

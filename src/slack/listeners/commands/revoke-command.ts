@@ -1,10 +1,10 @@
 import type { App } from '@slack/bolt';
-import { authorize } from '../../../access/authorize.js';
+import { slackActor } from '../../../access/actor.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
 import { COMMANDS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { code, escapeMrkdwn } from '../../views/mrkdwn.js';
-import { textMessage } from '../../views/secret-list-message.js';
+import { textMessage } from '../../views/slack-message.js';
 import { unquoteName } from './secrets-command-parser.js';
 
 /**
@@ -14,17 +14,19 @@ import { unquoteName } from './secrets-command-parser.js';
 export function registerRevokeCommand(app: App, deps: SlackDeps): void {
   app.command(COMMANDS.revoke, async ({ command, ack, respond }) => {
     await ack();
-    const { services } = deps;
+    const { services } = deps.runtime;
     const [firstWord = '', ...reasonWords] = command.text.trim().split(/\s+/);
     const name = unquoteName(firstWord);
     const problem =
       name === '' ? 'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`.' : findNameProblem(name, services.policy.environments);
     // Who and where come first: outside an incident channel, or for anyone but a responder, the
     // answer is the refusal whatever was typed (and it names no secrets).
-    const known = problem ? null : services.inventory.get(name);
-    authorize(services.policy, services.audit, { actor: command.user_id, action: 'revoke', channelId: command.channel_id, ...(known ? { secret: known } : {}) });
-    if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
-    const secret = services.inventoryService.require(name);
+    const actor = slackActor(command.user_id, command.channel_id);
+    if (problem) {
+      deps.runtime.revocation.requireResponder(actor);
+      return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
+    }
+    const secret = deps.runtime.revocation.revocable(actor, name);
     if (reasonWords.length === 0) {
       return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: Give a reason after the name, like \`/revoke ${secret.name} leaked in a public gist\`.`) }));
     }

@@ -1,9 +1,9 @@
 import type { App } from '@slack/bolt';
-import { authorize } from '../../../access/authorize.js';
+import { slackActor } from '../../../access/actor.js';
 import { COMMANDS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { code, escapeMrkdwn } from '../../views/mrkdwn.js';
-import { textMessage } from '../../views/secret-list-message.js';
+import { textMessage } from '../../views/slack-message.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
 import { unquoteName } from './secrets-command-parser.js';
 
@@ -14,7 +14,7 @@ import { unquoteName } from './secrets-command-parser.js';
 export function registerRotateCommand(app: App, deps: SlackDeps): void {
   app.command(COMMANDS.rotate, async ({ command, ack, respond }) => {
     await ack();
-    const { services } = deps;
+    const { services } = deps.runtime;
     const words = command.text.trim().split(/\s+/).filter((word) => word !== '');
     const name = unquoteName(words[0] ?? '');
     const problem =
@@ -24,8 +24,7 @@ export function registerRotateCommand(app: App, deps: SlackDeps): void {
           ? `\`/rotate\` takes just the secret's name, like \`/rotate ${words[0]}\`.`
           : findNameProblem(name, services.policy.environments);
     if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
-    const secret = services.inventoryService.require(name);
-    authorize(services.policy, services.audit, { actor: command.user_id, action: 'rotate', secret });
+    const secret = deps.runtime.rotation.rotatable(slackActor(command.user_id, command.channel_id), name);
     await respond({
       response_type: 'ephemeral',
       ...textMessage(`You may rotate ${code(secret.name)}, but guided rotation is not enabled in this Rotor build yet, so Rotor cannot run or record it from Slack. Follow the secret's playbook.`),

@@ -61,7 +61,7 @@ function emptyTextOf(query: ListQuery): string {
 
 /** Reads one page (one extra row tells whether there is a next page). */
 export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
-  const { inventory, clock } = deps.services;
+  const { inventory, clock } = deps.runtime.services;
   const today = clock.now();
   const page = { limit: PAGE_SIZE + 1, offset: query.offset };
   let rows: Secret[];

@@ -1,14 +1,16 @@
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { authorize } from '../../../access/authorize.js';
+import { slackActor } from '../../../access/actor.js';
 import { RotorError } from '../../../core/errors.js';
 import { COMMANDS } from '../../ids.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
-import { code, escapeMrkdwn, mention } from '../../views/mrkdwn.js';
+import { escapeMrkdwn } from '../../views/mrkdwn.js';
 import { reviewMessage } from '../../views/review-message.js';
+import { alreadyOwnerReply, newOwnerMessage, ownerChangedReply } from '../../views/secret-change-messages.js';
 import { secretDetailMessage } from '../../views/secret-detail-message.js';
 import { secretFormModal } from '../../views/secret-form-modal.js';
-import { secretListMessage, textMessage, type SlackMessage } from '../../views/secret-list-message.js';
+import { secretListMessage } from '../../views/secret-list-message.js';
+import { textMessage, type SlackMessage } from '../../views/slack-message.js';
 import { isPlatformError, isSlackApiError, userMessageFor } from '../../errors.js';
 import { fetchListPage } from './secret-list-query.js';
 import { helpText, parseSecretsCommand, type SecretsRequest } from './secrets-command-parser.js';
@@ -27,7 +29,7 @@ interface CommandContext {
 export function registerSecretsCommand(app: App, deps: SlackDeps): void {
   app.command(COMMANDS.secrets, async ({ command, ack, respond, client }) => {
     await ack();
-    const parsed = parseSecretsCommand(command.text, deps.services.policy.environments);
+    const parsed = parseSecretsCommand(command.text, deps.runtime.services.policy.environments);
     const reply = (message: SlackMessage) => respondEphemeral(respond, message);
     if (parsed.kind === 'invalid') return reply(textMessage(`:warning: ${escapeMrkdwn(parsed.message)}`));
     await runSecretsRequest(parsed, { deps, command, client, reply });
@@ -39,9 +41,9 @@ async function respondEphemeral(respond: RespondFn, message: SlackMessage): Prom
 }
 
 async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): Promise<void> {
-  const { services } = ctx.deps;
+  const { services } = ctx.deps.runtime;
   const today = services.clock.now();
-  const actor = ctx.command.user_id;
+  const actor = slackActor(ctx.command.user_id, ctx.command.channel_id);
   switch (request.kind) {
     case 'help':
       return ctx.reply(textMessage(escapeMrkdwn(helpText())));
@@ -69,12 +71,11 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
         ),
       );
     case 'add':
-      authorize(services.policy, services.audit, { actor, action: 'add' });
+      services.inventoryService.authorizeAdd(actor);
       await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(null) });
       return;
     case 'edit': {
-      const secret = services.inventoryService.require(request.name);
-      authorize(services.policy, services.audit, { actor, action: 'edit', secret });
+      const secret = services.inventoryService.editable(actor, request.name);
       await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(secret) });
       return;
     }
@@ -84,27 +85,22 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
 }
 
 async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, ctx: CommandContext): Promise<void> {
-  const { services } = ctx.deps;
+  const { services } = ctx.deps.runtime;
   const actor = ctx.command.user_id;
-  const secret = services.inventoryService.require(request.name);
-  authorize(services.policy, services.audit, { actor, action: 'change_owner', secret });
+  const secret = services.inventoryService.ownerChangeable(slackActor(actor), request.name);
   await requireRealPerson(ctx.client, request.userId);
-  if (secret.owner === request.userId) {
-    return ctx.reply(textMessage(`${mention(request.userId)} already owns ${code(secret.name)}; nothing changed.`));
-  }
-  services.inventoryService.setOwner(secret.name, request.userId, actor, 'slack');
-  const done = `${code(secret.name)} now belongs to ${mention(request.userId)} (was ${mention(secret.owner)}).`;
+  if (secret.owner === request.userId) return ctx.reply(alreadyOwnerReply(secret.name, request.userId));
+  services.inventoryService.setOwner(secret.name, request.userId, slackActor(actor), 'slack');
+  const change = { name: secret.name, from: secret.owner, to: request.userId };
   try {
-    await ctx.client.chat.postMessage({
-      channel: request.userId,
-      text: `${mention(actor)} made you the owner of ${code(secret.name)}. \`/secrets show ${secret.name}\` shows what you now look after.`,
-    });
-    await ctx.reply(textMessage(`:white_check_mark: ${done} I told them in a DM.`));
+    const dm = newOwnerMessage(secret.name, actor);
+    await ctx.client.chat.postMessage({ channel: request.userId, text: dm.text, blocks: dm.blocks });
+    await ctx.reply(ownerChangedReply(change, { ok: true }));
   } catch (error) {
     // The change is made and audited; a failed DM must not read as a failed change.
     if (!isSlackApiError(error)) throw error;
     ctx.deps.logger.warn({ code: isPlatformError(error) ? error.data.error : (error as Error).name, secret: secret.name }, 'owner changed but the new owner could not be told');
-    await ctx.reply(textMessage(`:white_check_mark: ${done}\nBut I could not DM them: ${userMessageFor(error).text.replace(/^:warning: /, '')}`));
+    await ctx.reply(ownerChangedReply(change, { ok: false, why: userMessageFor(error).text.replace(/^:warning: /, '') }));
   }
 }
 

@@ -6,9 +6,9 @@ import { homeView } from '../../views/home-view.js';
 export function registerAppHome(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    const secrets = deps.services.inventory.ownedBy(event.user);
+    const secrets = deps.runtime.services.inventory.ownedBy(event.user);
     const rotating = secrets.filter((secret) => secret.lifecycle === 'rotating');
-    const view = homeView({ userId: event.user, secrets, rotating }, deps.services.clock.now(), dueSoonDays(deps));
+    const view = homeView({ userId: event.user, secrets, rotating }, deps.runtime.services.clock.now(), dueSoonDays(deps));
     await client.views.publish({ user_id: event.user, view });
   });
 }

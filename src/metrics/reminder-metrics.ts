@@ -1,7 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
-import { remindersSent } from '../../metrics/metrics.js';
-import { kindLabel, type OwedReminder } from '../reminder.js';
-import type { SweepLogRepo } from '../sweep-log-repo.js';
+import { remindersSent } from './metrics.js';
+import { kindLabel, type OwedReminder } from '../reminders/reminder.js';
+import type { SweepLogRepo } from '../storage/sweep-log-repo.js';
 
 /** rotor_reminder_last_success_timestamp_seconds, read from the database at scrape time. */
 export function createReminderMetrics(sweepLog: SweepLogRepo): Registry {

@@ -1,0 +1,136 @@
+import type { Policy } from './config/policy.js';
+import type { Clock } from './core/clock.js';
+import { RotorError } from './core/errors.js';
+import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
+import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-up-service.js';
+import type { Logger } from './logging/logger.js';
+import { followUpsDone } from './metrics/metrics.js';
+import { countSentReminders } from './metrics/reminder-metrics.js';
+import { createProviderServices, type ProviderServices } from './providers/provider-factory.js';
+import type { ProviderRegistry } from './providers/provider-registry.js';
+import { createReminderSweep } from './reminders/create-reminder-sweep.js';
+import { RevocationService } from './revocation/revocation-service.js';
+import { RotationService } from './rotation/rotation-service.js';
+import { ReminderActionsService } from './reminders/reminder-actions-service.js';
+import { ReminderLedgerRepo } from './reminders/reminder-ledger-repo.js';
+import type { ReminderNotifier } from './reminders/reminder-notifier.js';
+import type { ReminderSweepService, SweepOptions } from './reminders/reminder-sweep-service.js';
+import { WeeklyDigestRepo } from './reminders/weekly-digest-repo.js';
+import { WeeklyDigestService } from './reminders/weekly-digest-service.js';
+import type { Announcer } from './scheduler/announcer.js';
+import { createServices, type Services } from './services.js';
+import { createOutboundClients } from './slack/outbound/outbound-clients.js';
+import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
+import { SlackPoster } from './slack/outbound/slack-poster.js';
+import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
+import type { Db } from './storage/database.js';
+import { SweepLogRepo } from './storage/sweep-log-repo.js';
+
+export interface RuntimeOptions {
+  db: Db;
+  clock: Clock;
+  policy: Policy;
+  logger: Logger;
+  /** The stores, with what releases their connections. */
+  providers: { registry: ProviderRegistry; close(): void };
+  /** Where Rotor posts on its own; null (the CLI without SLACK_BOT_TOKEN) makes every send a clear refusal. */
+  slack: { botToken: string; apiUrl?: string } | null;
+  reminderSweep?: Partial<SweepOptions>;
+  followUpSweep?: Partial<FollowUpSweepOptions>;
+}
+
+/** Everything Rotor is, over one database: what the bot, the CLI and the tests all start from. */
+export interface Runtime {
+  services: Services;
+  providers: ProviderServices;
+  /** The outbound Slack seam; null when no bot token was given. */
+  poster: SlackPoster | null;
+  announcer: Announcer;
+  reminders: {
+    notifier: ReminderNotifier;
+    ledger: ReminderLedgerRepo;
+    sweep: ReminderSweepService;
+    sweepLog: SweepLogRepo;
+    actions: ReminderActionsService;
+    weeklyDigest: WeeklyDigestService;
+  };
+  rotation: RotationService;
+  revocation: RevocationService;
+  followUps: {
+    service: FollowUpService;
+    repo: FollowUpRepo;
+    sweepLog: SweepLogRepo;
+  };
+  logger: Logger;
+  /** Releases the providers' connections (the database belongs to whoever opened it). */
+  close(): void;
+}
+
+/**
+ * The one composition of Rotor's services. Audit events go to the logger (the SIEM's stream)
+ * whatever surface wrote them.
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { db, clock, policy, logger } = options;
+  const services = createServices(db, clock, policy);
+  const auditLogger = logger.child({ component: 'audit' });
+  services.audit.onAppend((event) => auditLogger.info({ audit: event }, 'audit event'));
+
+  const poster = options.slack ? new SlackPoster(createOutboundClients(options.slack.botToken, options.slack.apiUrl)) : null;
+  const notifier: ReminderNotifier = poster ? new SlackReminderNotifier(poster) : refusingNotifier();
+  const announcer: Announcer = poster ? new SlackAnnouncer(poster) : { announce: () => Promise.reject(noSlack()) };
+
+  const ledger = new ReminderLedgerRepo(db);
+  const reminderSweepLog = new SweepLogRepo(db, 'reminder_sweeps');
+  const { inventory, audit, authorizer } = services;
+  const followUpRepo = new FollowUpRepo(db);
+  const followUpSweepLog = new SweepLogRepo(db, 'follow_up_sweeps');
+
+  return {
+    services,
+    providers: createProviderServices(services, options.providers.registry, logger),
+    poster,
+    announcer,
+    reminders: {
+      notifier,
+      ledger,
+      sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, ...options.reminderSweep }),
+      sweepLog: reminderSweepLog,
+      actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, clock, policy }),
+      weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), ledger, inventory, notifier, clock, policy }),
+    },
+    rotation: new RotationService({ inventoryService: services.inventoryService, authorizer }),
+    revocation: new RevocationService({ inventory, inventoryService: services.inventoryService, authorizer }),
+    followUps: {
+      service: new FollowUpService(
+        { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
+        {
+          onDone: (followUp) => followUpsDone.inc({ kind: followUp.kind }),
+          // A follow-up given up on is said out loud: a silent failure is how rotations rot.
+          onFailed: async (followUp, error) => {
+            const channel = policy.channels.announce;
+            if (!channel) return;
+            await announcer
+              .announce(channel, { kind: 'follow_up_failed', followUp: { kind: followUp.kind, topic: followUp.topic, attempts: followUp.attempts }, error })
+              .catch((announceError: unknown) => logger.error({ err: announceError }, 'could not announce a failed follow-up'));
+          },
+          ...options.followUpSweep,
+        },
+      ),
+      repo: followUpRepo,
+      sweepLog: followUpSweepLog,
+    },
+    logger,
+    close: () => options.providers.close(),
+  };
+}
+
+function noSlack(): RotorError {
+  return new RotorError('config', 'This needs Slack: set SLACK_BOT_TOKEN (the Bot User OAuth Token, starting with xoxb-), and SLACK_API_URL if Slack is reached through a proxy.');
+}
+
+/** The notifier of a runtime without Slack (e.g. `rotor reminders preview`): every call refuses, saying why. */
+function refusingNotifier(): ReminderNotifier {
+  const refuse = () => Promise.reject(noSlack());
+  return { lookupPerson: refuse, sendDirect: refuse, sendInChannel: refuse, findDelivered: refuse, postWeeklyDigest: refuse, reportNotMine: refuse };
+}

@@ -1,0 +1,25 @@
+import type { Runtime } from '../runtime.js';
+import { followUpJob } from './follow-up-job.js';
+import type { JobDefinition } from './job-scheduler.js';
+import { providerSyncJob } from './provider-sync-job.js';
+import { reminderJobs } from './reminder-jobs.js';
+
+export interface BotSchedules {
+  /** ROTOR_REMINDER_CRON */
+  reminders: string;
+  /** ROTOR_SYNC_CRON */
+  sync: string;
+  /** ROTOR_FOLLOW_UP_CRON */
+  followUps: string;
+}
+
+/** The bot's job table: every scheduled piece of work, by name. */
+export function botJobs(runtime: Runtime, schedules: BotSchedules): JobDefinition[] {
+  const { services, announcer, logger } = runtime;
+  const { policy, clock } = services;
+  return [
+    ...reminderJobs({ sweep: runtime.reminders.sweep, weeklyDigest: runtime.reminders.weeklyDigest, announcer, policy, clock, schedule: schedules.reminders, logger }),
+    providerSyncJob({ sync: runtime.providers.sync, schedule: schedules.sync, policy, announcer, logger }),
+    followUpJob({ followUps: runtime.followUps.service, announcer, policy, clock, schedule: schedules.followUps, logger }),
+  ];
+}

@@ -1,0 +1,92 @@
+import type { DeliveryError, MessageRef, PersonInfo } from '../../core/delivery.js';
+import type { SlackMessage } from '../views/slack-message.js';
+import { platformErrorCode, toDeliveryError, USER_GONE } from './delivery-errors.js';
+import type { OutboundClients } from './outbound-clients.js';
+
+/** How far back a conversation is searched for a message a crash may have posted. */
+const HISTORY_LIMIT = 100;
+
+/** Slack message metadata: readable by any app or member of the workspace, so ids and keys only. */
+export interface MessageMetadata {
+  eventType: string;
+  payload: Record<string, string | number | boolean>;
+}
+
+/** Where to look for a message: a person's DM with Rotor, or a channel. */
+export type Conversation = { user: string } | { channel: string };
+
+/**
+ * The one way Rotor speaks in Slack outside a reply: post, update, open a DM, find a message by
+ * its metadata, look a person up. Every failure comes out as a DeliveryError saying what the
+ * sender should do; domain ports (the reminder notifier, rotation's and revocation's) are built
+ * on this and never see a Slack type.
+ */
+export class SlackPoster {
+  constructor(private readonly clients: OutboundClients) {}
+
+  async post(channel: string, message: SlackMessage, metadata?: MessageMetadata): Promise<MessageRef> {
+    try {
+      const answer = await this.clients.post.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks,
+        unfurl_links: false,
+        ...(metadata ? { metadata: { event_type: metadata.eventType, event_payload: metadata.payload } } : {}),
+      });
+      return { channel: answer.channel ?? channel, ts: answer.ts as string };
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+
+  /** Edits a message Rotor posted, in place. */
+  async update(ref: MessageRef, message: SlackMessage): Promise<MessageRef> {
+    try {
+      const answer = await this.clients.post.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+      return { channel: answer.channel ?? ref.channel, ts: answer.ts ?? ref.ts };
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+
+  async openDm(user: string): Promise<string | null> {
+    try {
+      return (await this.clients.read.conversations.open({ users: user })).channel?.id ?? null;
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+
+  /**
+   * A recent message whose metadata has `eventType` and a payload `matches` accepts. Looks at the
+   * newest messages rather than a time window, so it still works when Rotor's clock and Slack's
+   * disagree.
+   */
+  async findByMetadata(where: Conversation, eventType: string, matches: (payload: Record<string, unknown>) => boolean): Promise<MessageRef | null> {
+    try {
+      const channel = 'channel' in where ? where.channel : await this.openDm(where.user);
+      if (!channel) return null;
+      const history = await this.clients.read.conversations.history({ channel, include_all_metadata: true, limit: HISTORY_LIMIT });
+      for (const message of history.messages ?? []) {
+        const metadata = message.metadata;
+        if (metadata?.event_type === eventType && message.ts && matches((metadata.event_payload ?? {}) as Record<string, unknown>)) {
+          return { channel, ts: message.ts };
+        }
+      }
+      return null;
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+
+  async lookupPerson(userId: string): Promise<PersonInfo> {
+    try {
+      const user = (await this.clients.read.users.info({ user: userId })).user;
+      return { gone: user?.deleted === true, tz: user?.tz ?? null };
+    } catch (error) {
+      const platform = platformErrorCode(error);
+      if (platform && USER_GONE.has(platform)) return { gone: true, tz: null };
+      throw toDeliveryError(error) satisfies DeliveryError;
+    }
+  }
+}
