@@ -99,10 +99,16 @@ export function planChecklist(entries: readonly ChecklistEntry[], builtins: Read
     const step = planned[index];
     if (!step) return;
     if (typeof entry === 'string' && step.kind === 'custom') {
-      if (seenTitles.has(step.title)) problems.push({ path: [index], message: `repeats the step "${step.title}"` });
+      if (seenTitles.has(step.title)) {
+        problems.push({ path: [index], message: `repeats the step "${step.title}"` });
+        return;
+      }
       seenTitles.add(step.title);
     } else {
-      if (seenIds.has(step.id)) problems.push({ path: [index], message: `repeats the step \`${step.id}\`` });
+      if (seenIds.has(step.id)) {
+        problems.push({ path: [index], message: `repeats the step \`${step.id}\`` });
+        return;
+      }
       seenIds.add(step.id);
     }
     const family = step.kind === 'builtin' ? (builtins.get(step.id) ?? null) : step.family;

@@ -43,7 +43,8 @@ function withNewValue(then: string): RouteText {
 }
 
 const GENERATED = ['aws_generate', 'vault_generate'] as const;
-const SET_BY_A_PERSON = ['manual', 'aws_generate', 'aws_issuer', 'vault_generate', 'vault_issuer'] as const;
+/** Every route but a rotation Lambda's, which sets the value itself and switches production at once. */
+const NOT_WITH_A_LAMBDA = ['manual', 'aws_generate', 'aws_issuer', 'vault_generate', 'vault_issuer'] as const;
 
 const RESTART_WORKERS = 'Restart the long-running workers that cached the old value (Celery, FastAPI, queue consumers) so they reload their configuration.';
 const EMERGENCY_RESTART =
@@ -64,7 +65,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
           "set it: `\\password <user>` in psql (it keeps the password out of shell history and logs) or `ALTER USER <user> WITH PASSWORD '…';`; for an RDS master user, `aws rds modify-db-instance --db-instance-identifier <db> --master-user-password …`. With a single database user the old password stops working at once: keep the window short, or alternate between two users.",
         ),
         required: true,
-        routes: SET_BY_A_PERSON,
+        routes: NOT_WITH_A_LAMBDA,
         emergency: true,
       },
     ],
@@ -97,7 +98,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
           'add it so that both work during the overlap: `ACL SETUSER <user> >new-password`, then `ACL SAVE` (or update the ACL file); on ElastiCache, `aws elasticache modify-replication-group --replication-group-id <group> --auth-token … --auth-token-update-strategy ROTATE --apply-immediately`. `CONFIG SET requirepass` would replace the old password at once.',
         ),
         required: true,
-        routes: SET_BY_A_PERSON,
+        routes: NOT_WITH_A_LAMBDA,
         emergency: true,
       },
     ],
@@ -130,6 +131,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         detail:
           "Before anything signs with the new key, add its public key, with its own `kid`, to the JWKS (or every verifier's key list) next to the old one, and deploy the verifiers; check that `curl -s https://<issuer>/.well-known/jwks.json` lists both key ids. For an HS256 shared secret, make the verifiers accept the old and the new secret instead.",
         required: true,
+        routes: NOT_WITH_A_LAMBDA,
         emergency: true,
       },
     ],
@@ -198,6 +200,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         detail:
           'Deploy the receivers so that they check a signature against the new secret, then the old one, and accept either during the overlap: nothing signed with the old secret may be rejected yet. Issuers that roll a secret with an overlap (Stripe among them) sign each delivery with both until the old one expires.',
         required: true,
+        routes: NOT_WITH_A_LAMBDA,
         emergency: false,
       },
       {
