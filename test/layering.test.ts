@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
-const DOMAIN = ['src/inventory', 'src/reminders', 'src/audit', 'src/core', 'src/providers/secret-provider.ts'];
+const DOMAIN = ['src/inventory', 'src/reminders', 'src/rotation', 'src/audit', 'src/core', 'src/providers/secret-provider.ts'];
 
 function sourceFiles(path: string): string[] {
   if (path.endsWith('.ts')) return [path];
