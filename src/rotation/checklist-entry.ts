@@ -73,8 +73,9 @@ export interface ChecklistProblem {
   message: string;
 }
 
-/** The families a rotation cannot do without, in the order they must come. */
+/** Provider steps, in the order they must come when present. */
 const ORDERED_FAMILIES: readonly StepFamily[] = ['creation', 'promote', 'verify', 'schedule_removal'];
+/** The ones a rotation cannot do without, whatever its provider. */
 const INDISPENSABLE: Readonly<Partial<Record<StepFamily, string>>> = {
   creation: 'has no step that creates the new version: add `create_version` (for AWS and Vault it creates or detects the version that is promoted)',
   promote: 'has no promote step: add `promote` (it carries the approval gate and, for AWS and Vault, switches the current version)',
@@ -124,7 +125,9 @@ export function planChecklist(entries: readonly ChecklistEntry[], builtins: Read
     }
   });
   for (const [family, message] of Object.entries(INDISPENSABLE) as [StepFamily, string][]) {
-    if (!families.has(family)) problems.push({ path: [], message });
+    if (families.has(family)) continue;
+    const gated = family === 'promote' && planned.some((step) => step?.kind === 'custom' && step.gate !== null);
+    problems.push({ path: [], message: gated ? `${message}; an approval gate holds nothing back without it` : message });
   }
   return { steps: assignIds(entries, planned, builtins), problems };
 }

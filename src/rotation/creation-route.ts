@@ -1,5 +1,5 @@
 import type { Secret } from '../inventory/secret.js';
-import { type StepAction, type StepFamily, type StepGate } from './checklist-step.js';
+import type { StepAction, StepFamily, StepGate } from './checklist-step.js';
 import { valueSourceOf, type ValueSource, type ValueSourceSubject } from './value-source.js';
 
 /**
@@ -20,6 +20,11 @@ export interface ProviderFacts {
 
 export type CreationSubject = ValueSourceSubject & Pick<Secret, 'provider'>;
 
+const STORE_ROUTES = {
+  aws: { generate: 'aws_generate', issuer: 'aws_issuer' },
+  vault: { generate: 'vault_generate', issuer: 'vault_issuer' },
+} as const satisfies Record<'aws' | 'vault', Record<ValueSource, CreationRoute>>;
+
 /**
  * A rotation Lambda wins over the value source: writing a value by hand would abandon the
  * rotation AWS drives. Vault never reports one.
@@ -29,11 +34,6 @@ export function creationRouteOf(secret: CreationSubject, facts: ProviderFacts): 
   if (secret.provider === 'aws' && facts.rotationConfigured) return 'aws_rotation';
   return STORE_ROUTES[secret.provider][valueSourceOf(secret)];
 }
-
-const STORE_ROUTES = {
-  aws: { generate: 'aws_generate', issuer: 'aws_issuer' },
-  vault: { generate: 'vault_generate', issuer: 'vault_issuer' },
-} as const satisfies Record<'aws' | 'vault', Record<ValueSource, CreationRoute>>;
 
 const CREATION_ACTIONS: Readonly<Record<CreationRoute, StepAction | null>> = {
   manual: null,

@@ -90,7 +90,7 @@ describe('policy checklists', () => {
     ['a provider-only placeholder in a detail', checklist('database', '    - { id: notify, title: Notify, detail: "Read {aws_secret_id}" }'), 'checklists.database.3.detail (line 6): {aws_secret_id} exists only for some providers'],
     ['an unknown placeholder in a detail', checklist('database', '    - { id: notify, title: Notify, detail: "Tell {team}" }'), 'checklists.database.3.detail (line 6): {team} is not a placeholder'],
     ['no promote step', 'checklists:\n  database:\n    - create_version\n    - verify\n', 'checklists.database (line 2): has no promote step: add `promote`'],
-    ['an approval gate without promote', 'checklists:\n  database:\n    - create_version\n    - { id: hold, title: Hold for approval, gate: approval }\n    - verify\n', 'checklists.database (line 2): has no promote step'],
+    ['an approval gate without promote', 'checklists:\n  database:\n    - create_version\n    - { id: hold, title: Hold for approval, gate: approval }\n    - verify\n', 'checklists.database (line 2): has no promote step: add `promote` (it carries the approval gate and, for AWS and Vault, switches the current version); an approval gate holds nothing back without it'],
     ['no creation step', 'checklists:\n  smtp:\n    - promote\n    - verify\n', 'checklists.smtp (line 2): has no step that creates the new version: add `create_version`'],
     ['no verify step', 'checklists:\n  smtp:\n    - create_version\n    - promote\n', 'checklists.smtp (line 2): has no verify step: add `verify`'],
     ['too many steps', checklist('database', ...Array.from({ length: 23 }, (_, index) => `    - Step number ${index + 1}`)), 'checklists.database (line 2): has 26 steps; a checklist has at most 25'],
