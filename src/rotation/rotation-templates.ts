@@ -13,7 +13,7 @@ import { TYPE_PROFILES, type TypeProfile } from './secret-type-profiles.js';
 
 const DETECT =
   'Rotor then reads the store until a version newer than the one at the start appears, and records its id and fingerprint; a version written by hand is detected, never overwritten.';
-export const HEALTH_CHECK = 'the health endpoint answers 200 (`curl -f https://<host>/api/health`)';
+const HEALTH_CHECK = 'the health endpoint answers 200 (`curl -f https://<host>/api/health`)';
 
 /** The creation step, shared with the emergency checklist (which has no approvals to wait for). */
 export function createVersionStep(profile: TypeProfile, emergency: boolean): StepDefinition {
