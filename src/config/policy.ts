@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_ID, type SecretType } from '../inventory/secret.js';
+import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklist-entry.js';
+import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/rotation-templates.js';
 
 const slackUserId = z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD');
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
@@ -74,9 +77,32 @@ const policySchema = z
       .strict()
       .default({ offsets_days: [30, 7], local_hour: 9, escalate_every_days: 3, escalation: [...ESCALATION_LEVELS] }),
     retention_hours: z.number().int().min(0).max(24 * 365).default(48),
-    checklists: z.record(z.string(), z.array(z.string().min(1))).default({}),
+    checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((policy, ctx) => {
+    for (const key of Object.keys(policy.checklists)) {
+      if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
+      const problem = findNameProblem(key, policy.environments);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['checklists', key], params: { at: 'key' }, message: `is neither a secret type (${SECRET_TYPES.join(', ')}) nor a secret name: ${problem}` });
+    }
+  });
+
+/**
+ * Each override must work for every secret it covers: a type's key is checked against that
+ * type's built-in steps, a name's key against every type's (its type is known only when the
+ * secret rotates; an id means the same kind of step in every type).
+ */
+function checkChecklists(checklists: Record<string, ChecklistEntry[]>, ctx: z.RefinementCtx): void {
+  for (const [key, entries] of Object.entries(checklists)) {
+    const builtins = (SECRET_TYPES as readonly string[]).includes(key)
+      ? new Map(rotationSteps(key as SecretType).map((step) => [step.id, step.family]))
+      : BUILTIN_STEP_FAMILIES;
+    for (const problem of planChecklist(entries, builtins).problems) {
+      ctx.addIssue({ code: 'custom', path: [key, ...problem.path], message: problem.message, ...(problem.path.length === 0 ? { params: { at: 'key' } } : {}) });
+    }
+  }
+}
 
 export type PolicyFile = z.infer<typeof policySchema>;
 
@@ -101,8 +127,8 @@ export interface Policy {
     escalation: readonly EscalationLevel[];
   };
   retentionHours: number;
-  /** Checklist overrides keyed by secret type or secret name. */
-  checklists: Readonly<Record<string, readonly string[]>>;
+  /** Checklist overrides keyed by secret name or secret type (src/rotation/checklist-entry.ts). */
+  checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
 }
 
 function toPolicy(file: PolicyFile): Policy {
@@ -148,8 +174,10 @@ export function parsePolicy(text: string, source = 'policy file'): Policy {
   if (!result.success) {
     const issues: ValidationIssue[] = result.error.issues.map((issue) => {
       const keyPath = issue.path.map(String);
-      const node = document.getIn(issue.path as (string | number)[], true);
-      const range = isNode(node) ? node.range : nearestRange(document, issue.path as (string | number)[]);
+      const path = issue.path as (string | number)[];
+      // An issue about a mapping's key (`params.at`) points at the key's line, not its value's.
+      const node = issue.code === 'custom' && issue.params?.['at'] === 'key' ? keyNode(document, path) : document.getIn(path, true);
+      const range = isNode(node) ? node.range : nearestRange(document, path);
       const line = range ? lineCounter.linePos(range[0]).line : undefined;
       const key = keyPath.length > 0 ? keyPath.join('.') : '(top level)';
       const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
@@ -158,6 +186,12 @@ export function parsePolicy(text: string, source = 'policy file'): Policy {
     throw new ValidationError(`${source} has invalid settings.`, issues);
   }
   return toPolicy(result.data);
+}
+
+function keyNode(document: ReturnType<typeof parseDocument>, path: (string | number)[]): unknown {
+  const parent = path.length === 1 ? document.contents : document.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === path[path.length - 1])?.key;
 }
 
 function nearestRange(document: ReturnType<typeof parseDocument>, path: (string | number)[]): [number, number, number] | undefined {

@@ -52,7 +52,7 @@ export interface Secret {
   lifecycle: Lifecycle;
   retrievalInstructions: string | null;
   tags: Record<string, string>;
-  /** Checklist step ids replacing the type's default checklist. */
+  /** Built-in step ids and titles of manual steps, replacing the type's default checklist (see src/rotation/checklist-entry.ts). */
   checklistOverride: string[] | null;
   currentVersionId: string | null;
   /** SHA-256 fingerprint (hex) of the current version; never the value. */

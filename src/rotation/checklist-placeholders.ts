@@ -1,0 +1,81 @@
+import { ValidationError } from '../core/errors.js';
+import type { Secret } from '../inventory/secret.js';
+import { parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
+import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
+
+/**
+ * `{name}` placeholders in step details, resolved when a rotation snapshots its checklist.
+ * `<angle brackets>` are left for the person doing the step (a host, a user name).
+ */
+export const PLACEHOLDERS = [
+  'secret',
+  'environment',
+  'provider_ref',
+  'consumers',
+  'retention_hours',
+  'aws_secret_id',
+  'aws_region_flag',
+  'vault_mount',
+  'vault_path',
+  'vault_field',
+] as const;
+export type Placeholder = (typeof PLACEHOLDERS)[number];
+
+/**
+ * The placeholders a policy's own step details may use: a checklist key covers secrets of
+ * every provider, so only what every secret has.
+ */
+export const NEUTRAL_PLACEHOLDERS: readonly Placeholder[] = ['secret', 'environment', 'provider_ref', 'consumers', 'retention_hours'];
+
+export type PlaceholderValues = Readonly<Partial<Record<Placeholder, string>>>;
+
+export type PlaceholderSubject = Pick<Secret, 'name' | 'environment' | 'provider' | 'providerRef' | 'consumers'>;
+
+const TOKEN = /\{([a-z_]+)\}/g;
+const MAX_CONSUMERS_TEXT = 300;
+
+/** Values for a secret; the reference is parsed here, so a malformed one is refused before a rotation starts. */
+export function placeholderValuesFor(secret: PlaceholderSubject, retentionHours: number): PlaceholderValues {
+  const consumers = secret.consumers.length > 0 ? secret.consumers.join(', ') : 'none';
+  const common = {
+    secret: secret.name,
+    environment: secret.environment,
+    provider_ref: secret.providerRef ?? 'none',
+    consumers: consumers.length > MAX_CONSUMERS_TEXT ? `${consumers.slice(0, MAX_CONSUMERS_TEXT - 1)}…` : consumers,
+    retention_hours: String(retentionHours),
+  };
+  if (secret.provider === 'manual') return common;
+  const ref = secret.providerRef?.trim();
+  if (!ref) {
+    const message = `${secret.name} is kept in ${secret.provider === 'aws' ? 'AWS Secrets Manager' : 'Vault'} but has no provider reference; set its provider_ref before rotating it.`;
+    throw new ValidationError(message, [{ where: 'provider_ref', message: 'required for a secret kept in a store' }]);
+  }
+  if (secret.provider === 'aws') {
+    const aws = parseAwsSecretRef(secret.name, ref);
+    return { ...common, aws_secret_id: aws.secretId, aws_region_flag: aws.region ? ` --region ${aws.region}` : '' };
+  }
+  const vault = parseVaultSecretRef(secret.name, ref);
+  return { ...common, vault_mount: vault.mount, vault_path: vault.path, vault_field: vault.field };
+}
+
+/** Replaces every placeholder; one without a value is a template bug, never shown half-resolved. */
+export function fillPlaceholders(text: string, values: PlaceholderValues): string {
+  return text.replace(TOKEN, (token, name: string) => {
+    const value = values[name as Placeholder];
+    if (value === undefined) throw new Error(`The checklist text placeholder ${token} has no value for this secret.`);
+    return value;
+  });
+}
+
+/** For text a person wrote: names the first placeholder outside `allowed`, or null. */
+export function findPlaceholderProblem(text: string, allowed: readonly Placeholder[]): string | null {
+  for (const match of text.matchAll(TOKEN)) {
+    const name = match[1] as string;
+    if (!(allowed as readonly string[]).includes(name)) {
+      const known = (PLACEHOLDERS as readonly string[]).includes(name);
+      const reason = known ? `{${name}} exists only for some providers` : `{${name}} is not a placeholder`;
+      return `${reason}; use ${allowed.map((item) => `{${item}}`).join(', ')}`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,40 @@
+import type { StepFamily } from './checklist-step.js';
+import type { CreationRoute } from './creation-route.js';
+
+/**
+ * Text that depends on how the rotation runs: one string, or variants keyed by route, by
+ * value source (`generate`, `issuer`), by store (`aws`, `vault`, or `store` for either) and
+ * `default`. The most specific key present wins.
+ */
+export type RouteText = string | Readonly<Partial<Record<RouteTextKey, string>>>;
+export type RouteTextKey = CreationRoute | 'generate' | 'issuer' | 'aws' | 'vault' | 'store' | 'default';
+
+const LOOKUP: Readonly<Record<CreationRoute, readonly RouteTextKey[]>> = {
+  manual: ['manual', 'default'],
+  aws_generate: ['aws_generate', 'generate', 'aws', 'store', 'default'],
+  aws_issuer: ['aws_issuer', 'issuer', 'aws', 'store', 'default'],
+  aws_rotation: ['aws_rotation', 'aws', 'store', 'default'],
+  vault_generate: ['vault_generate', 'generate', 'vault', 'store', 'default'],
+  vault_issuer: ['vault_issuer', 'issuer', 'vault', 'store', 'default'],
+};
+
+export function pickText(text: RouteText, route: CreationRoute): string {
+  if (typeof text === 'string') return text;
+  for (const key of LOOKUP[route]) {
+    const found = text[key];
+    if (found !== undefined) return found;
+  }
+  throw new Error(`A checklist text has no variant for the ${route} route.`);
+}
+
+/** A built-in step before it is resolved for one secret. */
+export interface StepDefinition {
+  id: string;
+  /** Decides the provider action (none for manual secrets) and the approval gate. */
+  family: StepFamily | null;
+  title: RouteText;
+  detail: RouteText;
+  required: boolean;
+  /** Routes whose default checklist includes the step; every route when absent. An override may still name it. */
+  routes?: readonly CreationRoute[];
+}
