@@ -6,10 +6,12 @@ import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-
 import type { Logger } from './logging/logger.js';
 import { followUpsDone } from './metrics/metrics.js';
 import { countSentReminders } from './metrics/reminder-metrics.js';
+import { countRotationEvent } from './metrics/rotation-metrics.js';
 import { createProviderServices, type ProviderServices } from './providers/provider-factory.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
 import { RevocationService } from './revocation/revocation-service.js';
+import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
 import { ReminderActionsService } from './reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from './reminders/reminder-ledger-repo.js';
@@ -23,6 +25,7 @@ import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
 import { SlackPoster } from './slack/outbound/slack-poster.js';
 import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
+import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
 import type { Db } from './storage/database.js';
 import { SweepLogRepo } from './storage/sweep-log-repo.js';
 
@@ -86,9 +89,42 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const followUpRepo = new FollowUpRepo(db);
   const followUpSweepLog = new SweepLogRepo(db, 'follow_up_sweeps');
 
-  return {
+  const providers = createProviderServices(services, options.providers.registry, logger);
+  const followUpService = new FollowUpService(
+    { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
+    {
+      onDone: (followUp) => followUpsDone.inc({ kind: followUp.kind }),
+      // A follow-up given up on is said out loud: a silent failure is how rotations rot.
+      onFailed: async (followUp, error) => {
+        const channel = policy.channels.announce;
+        if (!channel) return;
+        await announcer
+          .announce(channel, { kind: 'follow_up_failed', followUp: { kind: followUp.kind, topic: followUp.topic, attempts: followUp.attempts }, error })
+          .catch((announceError: unknown) => logger.error({ err: announceError }, 'could not announce a failed follow-up'));
+      },
+      ...options.followUpSweep,
+    },
+  );
+  const rotation = new RotationService({
+    repo: new RotationRepo(db),
+    inventory,
+    inventoryService: services.inventoryService,
+    operations: providers.operations,
+    registry: options.providers.registry,
+    authorizer,
+    audit,
+    followUps: followUpService,
+    people: poster,
+    clock,
+    policy,
+    // Approval requests and announcements go out now, not at the next scheduled sweep.
+    kickFollowUps: () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a rotation change failed')),
+    onEvent: countRotationEvent,
+  });
+
+  const runtime: Runtime = {
     services,
-    providers: createProviderServices(services, options.providers.registry, logger),
+    providers,
     poster,
     announcer,
     reminders: {
@@ -99,30 +135,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, clock, policy }),
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), ledger, inventory, notifier, clock, policy }),
     },
-    rotation: new RotationService({ inventoryService: services.inventoryService, authorizer }),
+    rotation,
     revocation: new RevocationService({ inventory, inventoryService: services.inventoryService, authorizer }),
     followUps: {
-      service: new FollowUpService(
-        { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
-        {
-          onDone: (followUp) => followUpsDone.inc({ kind: followUp.kind }),
-          // A follow-up given up on is said out loud: a silent failure is how rotations rot.
-          onFailed: async (followUp, error) => {
-            const channel = policy.channels.announce;
-            if (!channel) return;
-            await announcer
-              .announce(channel, { kind: 'follow_up_failed', followUp: { kind: followUp.kind, topic: followUp.topic, attempts: followUp.attempts }, error })
-              .catch((announceError: unknown) => logger.error({ err: announceError }, 'could not announce a failed follow-up'));
-          },
-          ...options.followUpSweep,
-        },
-      ),
+      service: followUpService,
       repo: followUpRepo,
       sweepLog: followUpSweepLog,
     },
     logger,
     close: () => options.providers.close(),
   };
+  if (poster) registerSlackFollowUps(runtime, poster);
+  return runtime;
 }
 
 function noSlack(): RotorError {

@@ -43,9 +43,10 @@ const policySchema = z
       .object({
         announce: slackChannelId.optional(),
         incident: z.array(slackChannelId).default([]),
+        consumers: z.record(z.string().min(1).max(80), slackChannelId).default({}),
       })
       .strict()
-      .default({ incident: [] }),
+      .default({ incident: [], consumers: {} }),
     roles: z
       .object({
         admins: z.array(slackUserId).default([]),
@@ -108,7 +109,12 @@ export type PolicyFile = z.infer<typeof policySchema>;
 
 export interface Policy {
   environments: readonly string[];
-  channels: { announce: string | null; incident: readonly string[] };
+  channels: {
+    announce: string | null;
+    incident: readonly string[];
+    /** A secret's consumers (service names) mapped to the channel its completion announcements go to. */
+    consumers: Readonly<Record<string, string>>;
+  };
   roles: {
     admins: readonly string[];
     securityLeads: readonly string[];
@@ -134,7 +140,7 @@ export interface Policy {
 function toPolicy(file: PolicyFile): Policy {
   return deepFreeze({
     environments: file.environments,
-    channels: { announce: file.channels.announce ?? null, incident: file.channels.incident },
+    channels: { announce: file.channels.announce ?? null, incident: file.channels.incident, consumers: file.channels.consumers },
     roles: {
       admins: file.roles.admins,
       securityLeads: file.roles.security_leads,

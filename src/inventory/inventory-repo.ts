@@ -36,7 +36,8 @@ const UPDATE_SQL = `UPDATE secrets SET ${SECRET_COLUMNS.filter((column) => colum
 
 /** What a completed rotation writes: the schedule restarts and the current version is known. */
 export interface RotationWrite {
-  lastRotated: string;
+  /** Null only when a rollback restores a secret that had never been rotated. */
+  lastRotated: string | null;
   nextRotation: string;
   /** Null keeps the stored value. */
   versionId: string | null;

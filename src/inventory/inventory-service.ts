@@ -166,6 +166,25 @@ export class InventoryService {
   }
 
   /**
+   * A rollback: the schedule goes back to what it was before the rotation, and the version now
+   * current (the previous one, restored) is recorded.
+   */
+  restoreRotation(
+    name: string,
+    restored: { lastRotated: string | null; nextRotation: string; versionId: string | null; fingerprint: string | null },
+    actor: Actor,
+    details: Record<string, unknown> = {},
+  ): Secret {
+    this.require(name);
+    const now = this.deps.clock.now().toUTC().toISO() as string;
+    this.deps.audit.record(() => {
+      this.deps.repo.recordRotation(name, { ...restored, lifecycle: 'active', updatedAt: now });
+      return { result: undefined, events: [{ actor: actorId(actor), action: 'secret.rotation_rolled_back', secret: name, details: { ...details, ...restored } }] };
+    });
+    return this.require(name);
+  }
+
+  /**
    * The version a provider reports as current, read back and fingerprinted: mirrors the
    * provider without restarting the schedule (that is `recordRotation`'s job).
    */

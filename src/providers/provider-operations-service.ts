@@ -35,12 +35,38 @@ export class ProviderOperationsService {
     return provider.describe(target);
   }
 
-  async createVersion(name: string, actor: Actor): Promise<CreatedVersion> {
+  /**
+   * Creates a version that is not yet current (AWS: `AWSPENDING`). `expectedCurrentVersionId`
+   * defaults to the inventory's; `requestToken` makes a retried call find the version it made.
+   */
+  async createVersion(name: string, actor: Actor, options: { expectedCurrentVersionId?: string | null; requestToken?: string } = {}): Promise<CreatedVersion> {
     const secret = this.deps.inventoryService.require(name);
     const { provider, target } = this.resolve(name);
-    const created = await provider.createVersion(target, { expectedCurrentVersionId: secret.currentVersionId });
-    this.record(actor, 'provider.version_created', name, { provider: provider.kind, versionId: created.versionId, fingerprint: created.fingerprint, previousVersionId: secret.currentVersionId });
+    const expected = options.expectedCurrentVersionId === undefined ? secret.currentVersionId : options.expectedCurrentVersionId;
+    const created = await provider.createVersion(target, { expectedCurrentVersionId: expected, ...(options.requestToken ? { requestToken: options.requestToken } : {}) });
+    this.record(actor, 'provider.version_created', name, { provider: provider.kind, versionId: created.versionId, fingerprint: created.fingerprint, previousVersionId: expected });
     return created;
+  }
+
+  /** Reads one version's id and fingerprint (e.g. one a person wrote); records nothing. */
+  async readVersion(name: string, versionId: string): Promise<VersionFingerprint> {
+    const { provider, target } = this.resolve(name);
+    return provider.readVersion(target, versionId);
+  }
+
+  /** Makes an earlier version current again (rollback). */
+  async restore(name: string, request: { versionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<VersionFingerprint> {
+    const { provider, target } = this.resolve(name);
+    const restored = await provider.restoreVersion(target, request);
+    this.record(actor, 'provider.version_restored', name, { provider: provider.kind, restoredVersionId: request.versionId, currentVersionId: restored.versionId, fingerprint: restored.fingerprint });
+    return restored;
+  }
+
+  /** Takes a version that never became current out of the store's way (an abandoned `AWSPENDING`). */
+  async discard(name: string, versionId: string, actor: Actor): Promise<void> {
+    const { provider, target } = this.resolve(name);
+    await provider.deprecateVersion(target, versionId);
+    this.record(actor, 'provider.version_discarded', name, { provider: provider.kind, versionId });
   }
 
   async promote(name: string, request: { newVersionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<void> {

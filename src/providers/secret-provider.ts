@@ -24,6 +24,16 @@ export interface SecretProvider {
   /** Reads the current version back and returns its id and SHA-256 fingerprint. */
   readCurrent(target: ProviderTarget): Promise<VersionFingerprint>;
 
+  /** Reads one version (e.g. a pending one a person wrote) and returns its id and fingerprint. */
+  readVersion(target: ProviderTarget, versionId: string): Promise<VersionFingerprint>;
+
+  /**
+   * Makes an earlier version current again (a rollback). AWS moves `AWSCURRENT` back to it;
+   * Vault writes its data as a new version (check-and-set on `expectedCurrentVersionId`), since
+   * KV v2 cannot re-label an old one. Returns the version now current.
+   */
+  restoreVersion(target: ProviderTarget, request: RestoreRequest): Promise<VersionFingerprint>;
+
   /** Takes a superseded version out of service (AWS: removes `AWSPREVIOUS`; Vault: soft delete). */
   deprecateVersion(target: ProviderTarget, versionId: string): Promise<void>;
 
@@ -60,6 +70,11 @@ export interface SecretDescription {
   tags: Record<string, string>;
   /** AWS only: a rotation function is configured, so new versions come from `RotateSecret`. */
   rotationConfigured: boolean;
+  /**
+   * Vault only: how many versions the store keeps (older ones are destroyed), and after how many
+   * seconds a version is soft-deleted on its own; null when the store sets no such limit.
+   */
+  limits: { maxVersions: number | null; deleteVersionAfterSeconds: number | null };
 }
 
 export interface CreateVersionRequest {
@@ -68,6 +83,11 @@ export interface CreateVersionRequest {
    * current by now (someone rotated meanwhile).
    */
   expectedCurrentVersionId: string | null;
+  /**
+   * AWS: the idempotency token (and so the new version's id). A step retried after a crash
+   * passes the same token, so it finds the version it already made instead of making another.
+   */
+  requestToken?: string;
 }
 
 export interface CreatedVersion {
@@ -79,6 +99,11 @@ export interface CreatedVersion {
 
 export interface PromoteRequest {
   newVersionId: string;
+  expectedCurrentVersionId: string | null;
+}
+
+export interface RestoreRequest {
+  versionId: string;
   expectedCurrentVersionId: string | null;
 }
 

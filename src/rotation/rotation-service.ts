@@ -1,11 +1,111 @@
-import type { Actor } from '../access/actor.js';
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { actorId, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Policy } from '../config/policy.js';
+import type { Clock } from '../core/clock.js';
+import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
+import type { FollowUpRequest } from '../follow-ups/follow-up.js';
+import type { FollowUpService } from '../follow-ups/follow-up-service.js';
+import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
+import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { parseChangeTicket } from './change-ticket.js';
+import type { ChecklistSnapshot } from './checklist-step.js';
+import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
+import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
+import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
+import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
+import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
+import { approverRolesOf, cleanNote, completionBlockers, holdersOfRole, missingApprovals, requiredApprovalsFor, requireOpen, ROLE_LABELS, stepFor } from './rotation-rules.js';
 
-/** Guided rotation: who may rotate which secret. */
+/** What happened, for metrics. */
+export interface RotationEvent {
+  kind: 'started' | 'completed' | 'abandoned' | 'rejected' | 'rolled_back';
+  rotation: Rotation;
+  /** For `completed`: seconds from start to completion. */
+  durationSeconds?: number;
+}
+
+export interface RotationServiceDeps {
+  repo: RotationRepo;
+  inventory: InventoryRepo;
+  inventoryService: InventoryService;
+  operations: ProviderOperationsService;
+  registry: ProviderRegistry;
+  authorizer: Authorizer;
+  audit: AuditLog;
+  followUps: FollowUpService;
+  /** Asks Slack whether approvers are still there; null without Slack. */
+  people: PeopleLookup | null;
+  clock: Clock;
+  policy: Policy;
+  /** Runs due follow-ups soon (approval requests go out at once, not at the next sweep). */
+  kickFollowUps?: () => void;
+  onEvent?: (event: RotationEvent) => void;
+}
+
+/** What `/rotate <name>` opens on: the rotation already open, or what starting one would do. */
+export type RotationOpening =
+  | { kind: 'open'; secret: Secret; record: RotationRecord }
+  | {
+      kind: 'start';
+      secret: Secret;
+      checklist: ChecklistSnapshot | null;
+      requiredApprovals: ApproverRole[];
+      preflight: PreflightCheck[];
+      /** A rotation completed within its retention window, which may still be rolled back. */
+      recent: RotationRecord | null;
+    };
+
+/** A click from a view older than the rotation: refused, and the view is refreshed. */
+export class StaleRotationError extends RotorError {
+  constructor(readonly record: RotationRecord) {
+    super('conflict', `Someone changed the rotation of ${record.rotation.secretName} while you were looking (it is now at version ${record.rotation.version}); the view shows where it stands now. Try again if it still applies.`);
+    this.name = 'StaleRotationError';
+  }
+}
+
+/** The preflight found something to fix before the rotation may start. */
+export class PreflightBlockedError extends RotorError {
+  constructor(
+    readonly secretName: string,
+    readonly checks: PreflightCheck[],
+  ) {
+    super('conflict', `${secretName} cannot be rotated yet: ${checks.filter((check) => check.status === 'blocking').map((check) => check.message).join(' ')}`);
+    this.name = 'PreflightBlockedError';
+  }
+}
+
+/** A provider step that cannot finish yet (a rotation function still running): not an error. */
+class NotYet extends Error {
+  constructor(readonly change: RotationChange, readonly result: Record<string, unknown>) {
+    super('not yet');
+  }
+}
+
+interface StepOutcome {
+  result: Record<string, unknown>;
+  change: RotationChange;
+  followUps?: FollowUpRequest[];
+}
+
+/** A step left `running` longer than this was abandoned by a runner that died; it may run again. */
+const STALE_RUN_MINUTES = 3;
+
+/**
+ * Guided rotation: the persisted state machine behind `/rotate`. Every transition is
+ * authorized against the actor, checked by the rules (rotation-rules.ts), conditional on the
+ * rotation's version (two people at once: exactly one wins) and written with its audit event in
+ * one transaction. Provider steps run outside the transaction: the step is marked running,
+ * the provider is called, and the outcome (or the failure, with what to do) is recorded after.
+ */
 export class RotationService {
-  constructor(private readonly deps: { inventoryService: InventoryService; authorizer: Authorizer }) {}
+  constructor(private readonly deps: RotationServiceDeps) {}
 
   /** The secret, once the actor is known to be allowed to rotate it. */
   rotatable(actor: Actor, name: string): Secret {
@@ -13,4 +113,654 @@ export class RotationService {
     this.deps.authorizer.require(actor, { action: 'rotate', secret });
     return secret;
   }
+
+  get(id: number): RotationRecord {
+    const record = this.deps.repo.get(id);
+    if (!record) throw new NotFoundError(`No rotation #${id}.`);
+    return record;
+  }
+
+  /** The rotation open on a secret, or null. */
+  openFor(name: string): RotationRecord | null {
+    const secret = this.deps.inventory.get(name);
+    return secret ? this.deps.repo.openFor(secret.id) : null;
+  }
+
+  /** Open rotations held by `userId`, and those awaiting an approval `userId` could give. */
+  forPerson(userId: string): { holding: RotationRecord[]; awaitingMyApproval: RotationRecord[] } {
+    const open = this.deps.repo.list({ open: true }).map((rotation) => this.get(rotation.id));
+    const myRoles = approverRolesOf(this.deps.policy, userId);
+    return {
+      holding: open.filter((record) => record.rotation.heldBy === userId),
+      awaitingMyApproval: open.filter(
+        (record) =>
+          record.rotation.startedBy !== userId &&
+          record.rotation.heldBy !== userId &&
+          !record.approvals.some((approval) => approval.decidedBy === userId) &&
+          missingApprovals(record).some((role) => myRoles.includes(role)),
+      ),
+    };
+  }
+
+  /** Who may fill each approval the rotation still needs (the rotator and whoever drives it excluded). */
+  approversFor(record: RotationRecord): { role: ApproverRole; people: string[] }[] {
+    return missingApprovals(record).map((role) => ({
+      role,
+      people: holdersOfRole(this.deps.policy, role).filter((person) => person !== record.rotation.startedBy && person !== record.rotation.heldBy),
+    }));
+  }
+
+  /** Until when a completed rotation may be rolled back (the retention window), or null. */
+  rollbackUntil(record: RotationRecord): DateTime | null {
+    const { rotation } = record;
+    if (rotation.state !== 'completed') return null;
+    const from = rotation.promotedAt ?? rotation.completedAt;
+    if (!from) return null;
+    const until = DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
+    return this.deps.clock.now() <= until ? until : null;
+  }
+
+  /**
+   * What `/rotate <name>` shows: the open rotation (anyone allowed to rotate may continue it), or
+   * the checklist, approvals and preflight findings of a new one.
+   */
+  async prepare(actor: Actor, name: string): Promise<RotationOpening> {
+    const secret = this.rotatable(actor, name);
+    const open = this.deps.repo.openFor(secret.id);
+    if (open) return { kind: 'open', secret, record: open };
+    refuseToStart(secret, 'scheduled');
+    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, 'scheduled');
+    const preflight = await this.preflight(secret, actorId(actor), requiredApprovals);
+    let checklist: ChecklistSnapshot | null = null;
+    try {
+      checklist = this.checklistFor(secret, preflight, 'scheduled');
+    } catch (error) {
+      preflight.checks.push({ check: 'checklist', status: 'blocking', message: describeError(error) });
+    }
+    const latest = this.deps.repo.latestFor(secret.id);
+    const recent = latest && this.rollbackUntil(latest) ? latest : null;
+    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent };
+  }
+
+  /**
+   * Starts a rotation: the ticket is checked first (so its problem shows on the field), then the
+   * preflight runs again (the store may have changed since the form opened); a blocking finding
+   * starts nothing.
+   */
+  async start(actor: Actor, name: string, input: { ticket: string | null }, options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number } = {}): Promise<RotationRecord> {
+    const kind = options.kind ?? 'scheduled';
+    const ticket = kind === 'emergency' && !input.ticket ? null : parseChangeTicket(input.ticket);
+    const secret = this.rotatable(actor, name);
+    const open = this.deps.repo.openFor(secret.id);
+    if (open) throw new RotorError('conflict', `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`);
+    refuseToStart(secret, kind);
+    const by = actorId(actor);
+    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, kind);
+    const preflight = await this.preflight(secret, by, requiredApprovals);
+    if (hasBlocking(preflight.checks)) throw new PreflightBlockedError(secret.name, preflight.checks);
+    const checklist = this.checklistFor(secret, preflight, kind);
+    const now = this.now();
+    let id: number;
+    try {
+      id = this.deps.audit.record(() => {
+        const rotationId = this.deps.repo.insert(
+          {
+            secretId: secret.id,
+            secretName: secret.name,
+            kind,
+            state: requiredApprovals.length > 0 ? 'awaiting_approval' : 'in_progress',
+            ticket,
+            environment: secret.environment,
+            provider: secret.provider,
+            providerRef: secret.providerRef,
+            requiredApprovals,
+            checklistSource: checklistSourceOf({ secret, policy: this.deps.policy, emergency: kind === 'emergency' }),
+            preflight: preflight.checks,
+            startedBy: by,
+            startedAt: now,
+            previousVersionId: preflight.current?.versionId ?? secret.currentVersionId,
+            previousFingerprint: preflight.current?.fingerprint ?? secret.currentFingerprint,
+            previousLastRotated: secret.lastRotated,
+            previousNextRotation: secret.nextRotation,
+            previousLifecycle: secret.lifecycle,
+            breakGlassBy: kind === 'emergency' ? by : null,
+            breakGlassReason: kind === 'emergency' ? (options.breakGlassReason ?? null) : null,
+            incidentId: options.incidentId ?? null,
+          },
+          checklist,
+        );
+        if (kind === 'scheduled') this.deps.inventoryService.setLifecycle(secret.name, 'rotating', actor, { rotation: rotationId });
+        for (const request of this.approvalRequests(rotationId, by, requiredApprovals)) this.deps.followUps.schedule(request);
+        this.scheduleNudges(rotationId, 1, by);
+        return {
+          result: rotationId,
+          events: [
+            {
+              actor: by,
+              action: 'rotation.started',
+              secret: secret.name,
+              details: { rotation: rotationId, kind, ticket, requiredApprovals, checklist: checklist.map((step) => step.id), preflight: preflight.checks, previousVersionId: preflight.current?.versionId ?? null },
+            },
+          ],
+        };
+      });
+    } catch (error) {
+      // Two people pressed Start at once: the unique index lets one rotation in.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        const winner = this.deps.repo.openFor(secret.id);
+        throw new RotorError('conflict', `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}; run \`/rotate ${secret.name}\` to continue that rotation.`, { cause: error });
+      }
+      throw error;
+    }
+    this.deps.kickFollowUps?.();
+    const record = this.get(id);
+    this.deps.onEvent?.({ kind: 'started', rotation: record.rotation });
+    return record;
+  }
+
+  /** Another person allowed to rotate the secret takes the rotation over. */
+  takeOver(actor: Actor, id: number, expectedVersion: number): RotationRecord {
+    const record = this.authorized(actor, id, expectedVersion);
+    requireOpen(record);
+    const by = actorId(actor);
+    if (record.rotation.heldBy === by) return record;
+    return this.transition(record, { heldBy: by }, () => ({ events: [{ actor: by, action: 'rotation.taken_over', secret: record.rotation.secretName, details: { rotation: id, from: record.rotation.heldBy } }] }));
+  }
+
+  /** A person ticks the current manual step, with an optional note. */
+  tickStep(actor: Actor, id: number, stepId: string, input: { note?: string | null; expectedVersion: number }): RotationRecord {
+    const record = this.authorized(actor, id, input.expectedVersion);
+    const step = stepFor(record, stepId, 'tick');
+    const note = cleanNote(input.note, false, 'note');
+    const by = actorId(actor);
+    return this.transition(record, { heldBy: by }, (now) => {
+      this.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
+      return { events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, note } }] };
+    });
+  }
+
+  /** Skips the current optional step; a reason is required and recorded. */
+  skipStep(actor: Actor, id: number, stepId: string, input: { reason: string | null; expectedVersion: number }): RotationRecord {
+    const record = this.authorized(actor, id, input.expectedVersion);
+    const step = stepFor(record, stepId, 'skip');
+    const reason = cleanNote(input.reason, true, 'reason') as string;
+    const by = actorId(actor);
+    return this.transition(record, { heldBy: by }, (now) => {
+      this.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });
+      return { events: [{ actor: by, action: 'rotation.step_skipped', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, reason } }] };
+    });
+  }
+
+  /**
+   * Runs the current provider step. The step is marked running (so a second click is told to
+   * wait) and `onStarted` is told, then the provider is called; its outcome is recorded, or its
+   * failure is kept on the step (with what to do) so it can simply be run again.
+   */
+  async runStep(actor: Actor, id: number, stepId: string, input: { expectedVersion: number; onStarted?: (record: RotationRecord) => Promise<void> | void }): Promise<{ record: RotationRecord; error: RotorError | null }> {
+    const record = this.authorized(actor, id, input.expectedVersion);
+    const candidate = record.steps.find((step) => step.id === stepId);
+    const staleRun = candidate?.state === 'running' && this.isStaleRun(candidate);
+    const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
+    const by = actorId(actor);
+    const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
+    const running = this.transition(record, { heldBy: by }, (now) => {
+      this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
+      return { events: [] };
+    });
+    await input.onStarted?.(running);
+    let outcome: StepOutcome | NotYet;
+    try {
+      outcome = await this.perform(actor, running, step, requestToken);
+    } catch (error) {
+      if (error instanceof NotYet) outcome = error;
+      else {
+        const failure = error instanceof RotorError ? error : new RotorError('provider', `“${step.title}” failed: ${describeError(error)}`, { cause: error });
+        const failed = this.finishStep(running.rotation.id, step, (now) => ({
+          stepChange: { state: 'pending', startedAt: null, lastError: failure.message },
+          events: [{ actor: by, action: 'rotation.step_failed', secret: record.rotation.secretName, details: { rotation: id, step: step.id, action: step.action, error: failure.message, at: now } }],
+        }));
+        return { record: failed, error: failure };
+      }
+    }
+    if (outcome instanceof NotYet) {
+      const waiting = outcome;
+      const updated = this.finishStep(running.rotation.id, step, () => ({
+        stepChange: { state: 'pending', startedAt: null, result: { ...waiting.result, requestToken }, lastError: null },
+        change: waiting.change,
+        events: [{ actor: by, action: 'rotation.step_waiting', secret: record.rotation.secretName, details: { rotation: id, step: step.id, ...waiting.result } }],
+      }));
+      return { record: updated, error: null };
+    }
+    const done = outcome;
+    const finished = this.finishStep(running.rotation.id, step, (now) => {
+      for (const request of done.followUps ?? []) this.deps.followUps.schedule(request);
+      return {
+        stepChange: { state: 'done', doneBy: by, doneAt: now, result: { ...done.result, requestToken }, lastError: null },
+        change: done.change,
+        events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, action: step.action, ...done.result } }],
+      };
+    });
+    return { record: finished, error: null };
+  }
+
+  /** An approver approves, filling one required role they hold; nobody approves their own rotation. */
+  approve(actor: Actor, id: number): RotationRecord {
+    const record = this.get(id);
+    const by = actorId(actor);
+    this.deps.authorizer.require(actor, { action: 'approve', secret: this.secretOf(record), rotationStartedBy: record.rotation.startedBy });
+    if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation, so you cannot also approve it (two-person rule).');
+    requireOpen(record);
+    const role = this.roleToFill(record, by);
+    return this.transition(record, record.rotation.state === 'awaiting_approval' && missingApprovals(record).length === 1 ? { state: 'in_progress' } : {}, (now) => {
+      if (!this.deps.repo.addApproval(id, { role, decision: 'approved', decidedBy: by, decidedAt: now, reason: null })) {
+        throw new RotorError('conflict', `Someone approved this rotation as ${ROLE_LABELS[role]} a moment ago; nothing more is needed from you for that role.`);
+      }
+      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.decisionNotice, topic: rotationTopic(id), occurrence: `approved:${role}`, dueAt: now, payload: { role, by } });
+      return { events: [{ actor: by, action: 'rotation.approved', secret: record.rotation.secretName, details: { rotation: id, role, ticket: record.rotation.ticket } }] };
+    }, { kick: true });
+  }
+
+  /** An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why. */
+  async reject(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
+    const record = this.get(id);
+    const by = actorId(actor);
+    this.deps.authorizer.require(actor, { action: 'approve', secret: this.secretOf(record), rotationStartedBy: record.rotation.startedBy });
+    if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation; to stop it, abandon it instead.');
+    requireOpen(record);
+    const reason = cleanNote(reasonText, true, 'reason') as string;
+    const role = this.roleToFill(record, by);
+    const cleanup = await this.cleanUpProvider(actor, record, false);
+    return this.transition(this.get(id), { state: 'rejected', endedAt: this.now(), endedBy: by, endReason: reason }, (now) => {
+      if (!this.deps.repo.addApproval(id, { role, decision: 'rejected', decidedBy: by, decidedAt: now, reason })) {
+        throw new RotorError('conflict', `Someone decided for the ${ROLE_LABELS[role]} role a moment ago; reopen the request to see where it stands.`);
+      }
+      this.endRotation(record, actor, cleanup);
+      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.decisionNotice, topic: rotationTopic(id), occurrence: `rejected:${role}`, dueAt: now, payload: { role, by, reason } });
+      return { events: [{ actor: by, action: 'rotation.rejected', secret: record.rotation.secretName, details: { rotation: id, role, reason, cleanup } }] };
+    }, { fromStates: OPEN_STATES, kick: true, event: 'rejected' });
+  }
+
+  /**
+   * Stops an open rotation, with a reason. What it left at the provider is cleaned up first
+   * (a pending version's label removed; a version it already made current rolled back), so no
+   * `AWSPENDING` blocks the next rotation; if the cleanup fails nothing is recorded and the error
+   * says how to do it by hand, after which `cleanedByHand` records that.
+   */
+  async abandon(actor: Actor, id: number, input: { reason: string | null; expectedVersion: number; cleanedByHand?: boolean }): Promise<RotationRecord> {
+    const record = this.authorized(actor, id, input.expectedVersion);
+    requireOpen(record);
+    const reason = cleanNote(input.reason, true, 'reason') as string;
+    const by = actorId(actor);
+    const cleanup = await this.cleanUpProvider(actor, record, input.cleanedByHand ?? false);
+    return this.transition(this.get(id), { state: 'abandoned', endedAt: this.now(), endedBy: by, endReason: reason }, () => {
+      this.endRotation(record, actor, cleanup);
+      return { events: [{ actor: by, action: 'rotation.abandoned', secret: record.rotation.secretName, details: { rotation: id, reason, cleanup } }] };
+    }, { fromStates: OPEN_STATES, event: 'abandoned' });
+  }
+
+  /**
+   * Completes the rotation once every step is settled and the provider confirmed the new
+   * version: last-rotated becomes now and the next date follows from the interval (so the old
+   * cycle's reminders stop), and the announcement and the end-of-retention DM are scheduled.
+   */
+  complete(actor: Actor, id: number, expectedVersion: number): RotationRecord {
+    const record = this.authorized(actor, id, expectedVersion);
+    requireOpen(record);
+    const blockers = completionBlockers(record);
+    if (blockers.length > 0) throw new ValidationError(`The rotation of ${record.rotation.secretName} cannot complete yet: ${blockers.join('; ')}.`, []);
+    const by = actorId(actor);
+    const { rotation } = record;
+    const now = this.now();
+    const durationSeconds = Math.round(DateTime.fromISO(now).diff(DateTime.fromISO(rotation.startedAt)).as('seconds'));
+    return this.transition(record, { state: 'completed', completedAt: now, heldBy: by }, () => {
+      this.deps.inventoryService.recordRotation(rotation.secretName, { rotatedAt: now, versionId: rotation.newVersionId, fingerprint: rotation.newFingerprint }, actor, 'secret.rotated', { rotation: id, ticket: rotation.ticket });
+      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.staleNudge);
+      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.staleEscalation);
+      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.approvalReminder);
+      for (const channel of this.announcementChannels(rotation.secretName)) {
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.announce, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel } });
+      }
+      // A manual secret has no removal step; its rotator is still told when the overlap may end.
+      if (!record.steps.some((step) => step.action === 'schedule_removal' && step.state === 'done')) this.deps.followUps.schedule(this.removalFollowUp(record, now));
+      const approvals = record.approvals.filter((approval) => approval.decision === 'approved').map((approval) => ({ role: approval.role, by: approval.decidedBy, at: approval.decidedAt }));
+      return {
+        events: [
+          {
+            actor: by,
+            action: 'rotation.completed',
+            secret: rotation.secretName,
+            details: { rotation: id, ticket: rotation.ticket, approvals, versionId: rotation.newVersionId, fingerprint: rotation.newFingerprint, previousVersionId: rotation.previousVersionId, durationSeconds },
+          },
+        ],
+      };
+    }, { kick: true, event: 'completed', durationSeconds });
+  }
+
+  /**
+   * Within the retention window, undoes a completed rotation: the previous version is current
+   * again at the provider (AWS moves AWSCURRENT back; Vault writes its data as a new version), the
+   * schedule is restored, and the announcement channels are told.
+   */
+  async rollback(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
+    const record = this.get(id);
+    const secret = this.rotatable(actor, record.rotation.secretName);
+    const { rotation } = record;
+    if (rotation.state !== 'completed') throw new RotorError('conflict', `Only a completed rotation can be rolled back; this one is ${rotation.state.replace('_', ' ')}.`);
+    if (!this.rollbackUntil(record)) {
+      throw new RotorError('conflict', `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`);
+    }
+    const reason = cleanNote(reasonText, true, 'reason') as string;
+    const by = actorId(actor);
+    let restored: { versionId: string; fingerprint: string } | null = null;
+    if (rotation.provider !== 'manual') {
+      if (!rotation.previousVersionId) throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
+      restored = await this.deps.operations.restore(secret.name, { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
+    }
+    return this.transition(this.get(id), { state: 'rolled_back', endedAt: this.now(), endedBy: by, endReason: reason }, (now) => {
+      this.deps.inventoryService.restoreRotation(
+        secret.name,
+        { lastRotated: rotation.previousLastRotated, nextRotation: rotation.previousNextRotation, versionId: restored?.versionId ?? rotation.previousVersionId, fingerprint: restored?.fingerprint ?? rotation.previousFingerprint },
+        actor,
+        { rotation: id, reason },
+      );
+      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.removalDue);
+      for (const channel of this.announcementChannels(rotation.secretName)) {
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rolledBack, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel } });
+      }
+      return { events: [{ actor: by, action: 'rotation.rolled_back', secret: rotation.secretName, details: { rotation: id, reason, restoredVersionId: restored?.versionId ?? null, previousVersionId: rotation.previousVersionId, from: rotation.newVersionId } }] };
+    }, { fromStates: ['completed'], kick: true, event: 'rolled_back' });
+  }
+
+  /** At the end of the retention window: takes the previous version out of service at the provider. */
+  async removePrevious(actor: Actor, id: number): Promise<RotationRecord> {
+    const record = this.get(id);
+    this.rotatable(actor, record.rotation.secretName);
+    const { rotation } = record;
+    if (rotation.state !== 'completed') throw new RotorError('conflict', `This rotation was ${rotation.state.replace('_', ' ')}, so its previous version stays as it is.`);
+    if (rotation.provider === 'manual') throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
+    if (!rotation.previousVersionId || !rotation.promotedAt) throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
+    await this.deps.operations.deprecatePrevious(rotation.secretName, { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
+    return this.transition(this.get(id), {}, () => ({
+      events: [{ actor: actorId(actor), action: 'rotation.previous_removed', secret: rotation.secretName, details: { rotation: id, versionId: rotation.previousVersionId } }],
+    }));
+  }
+
+  /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */
+  saveView(id: number, userId: string, viewId: string): void {
+    this.deps.repo.saveView(id, userId, viewId, this.now());
+  }
+
+  views(id: number): { userId: string; viewId: string }[] {
+    return this.deps.repo.views(id);
+  }
+
+  private authorized(actor: Actor, id: number, expectedVersion: number): RotationRecord {
+    const record = this.get(id);
+    this.rotatable(actor, record.rotation.secretName);
+    if (record.rotation.version !== expectedVersion) throw new StaleRotationError(record);
+    return record;
+  }
+
+  private secretOf(record: RotationRecord): Secret {
+    return this.deps.inventoryService.require(record.rotation.secretName);
+  }
+
+  /** The required role `by` fills with this decision: one they hold that nobody filled yet. */
+  private roleToFill(record: RotationRecord, by: string): ApproverRole {
+    const mine = record.approvals.find((approval) => approval.decidedBy === by);
+    if (mine) throw new RotorError('conflict', `You already ${mine.decision} this rotation as ${ROLE_LABELS[mine.role]}; one person fills one role, so the other approval must come from someone else.`);
+    const held = approverRolesOf(this.deps.policy, by);
+    const open = missingApprovals(record).filter((role) => held.includes(role));
+    if (open.length > 0) return open[0] as ApproverRole;
+    if (record.rotation.requiredApprovals.length === 0) throw new RotorError('conflict', `This rotation needs no approval (${record.rotation.environment} has none in the policy).`);
+    throw new RotorError('conflict', `Every approval you could give here is already given: ${record.approvals.map((approval) => `${ROLE_LABELS[approval.role]} by ${approval.decidedBy}`).join(', ')}.`);
+  }
+
+  /**
+   * One transition: the rotation changes at its current version (else someone else won), the
+   * work's own writes and audit events go in the same transaction, and the rotation is touched
+   * (its holder nudged a day later, security three days later, unless touched again).
+   */
+  private transition(
+    record: RotationRecord,
+    change: RotationChange,
+    work: (now: string) => { events: AuditEventInput[] },
+    options: { fromStates?: readonly Rotation['state'][]; kick?: boolean; event?: RotationEvent['kind']; durationSeconds?: number } = {},
+  ): RotationRecord {
+    const id = record.rotation.id;
+    const now = this.now();
+    this.deps.audit.record(() => {
+      if (!this.deps.repo.update(id, record.rotation.version, now, change, options.fromStates)) throw new StaleRotationError(this.get(id));
+      const { events } = work(now);
+      this.touch(id, record.rotation.version + 1, change.heldBy ?? record.rotation.heldBy, change.state ?? record.rotation.state);
+      return { result: undefined, events };
+    });
+    if (options.kick) this.deps.kickFollowUps?.();
+    const updated = this.get(id);
+    if (options.event) this.deps.onEvent?.({ kind: options.event, rotation: updated.rotation, ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}) });
+    return updated;
+  }
+
+  /** Records a provider step's end on the rotation as it is now (others may have acted during the call). */
+  private finishStep(id: number, step: RotationStep, work: (now: string) => { stepChange: StepChange; change?: RotationChange; events: AuditEventInput[] }): RotationRecord {
+    const now = this.now();
+    this.deps.audit.record(() => {
+      const fresh = this.get(id);
+      const { stepChange, change, events } = work(now);
+      if (!this.deps.repo.updateStep(id, step.id, ['running'], stepChange)) {
+        throw new RotorError('conflict', `“${step.title}” was finished by another run meanwhile; the view shows the result.`);
+      }
+      this.deps.repo.update(id, fresh.rotation.version, now, change ?? {});
+      this.touch(id, fresh.rotation.version + 1, fresh.rotation.heldBy, fresh.rotation.state);
+      return { result: undefined, events };
+    });
+    return this.get(id);
+  }
+
+  private changeStep(record: RotationRecord, step: RotationStep, fromStates: readonly RotationStep['state'][], change: StepChange): void {
+    if (!this.deps.repo.updateStep(record.rotation.id, step.id, fromStates, change)) {
+      throw new StaleRotationError(this.get(record.rotation.id));
+    }
+  }
+
+  /** After any change: the stale nudges restart from now (the holder after a day, security after three). */
+  private touch(id: number, version: number, heldBy: string, state: Rotation['state']): void {
+    const topic = rotationTopic(id);
+    this.deps.followUps.cancel(topic, ROTATION_FOLLOW_UPS.staleNudge);
+    this.deps.followUps.cancel(topic, ROTATION_FOLLOW_UPS.staleEscalation);
+    if (OPEN_STATES.includes(state)) this.scheduleNudges(id, version, heldBy);
+  }
+
+  private scheduleNudges(id: number, version: number, heldBy: string): void {
+    const now = this.deps.clock.now();
+    const topic = rotationTopic(id);
+    this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.staleNudge, topic, occurrence: `v${version}`, dueAt: iso(now.plus({ hours: STALE_NUDGE_HOURS })), payload: { version, user: heldBy } });
+    for (const lead of this.deps.policy.roles.securityLeads) {
+      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.staleEscalation, topic, occurrence: `v${version}:${lead}`, dueAt: iso(now.plus({ hours: STALE_ESCALATION_HOURS })), payload: { version, user: lead } });
+    }
+  }
+
+  /** One DM per person who can fill a required role (the rotator excluded), now, and once more a day later. */
+  private approvalRequests(id: number, by: string, roles: readonly ApproverRole[]): FollowUpRequest[] {
+    const people = [...new Set(roles.flatMap((role) => holdersOfRole(this.deps.policy, role)))].filter((person) => person !== by);
+    const now = this.deps.clock.now();
+    const topic = rotationTopic(id);
+    return people.flatMap((person) => [
+      { kind: ROTATION_FOLLOW_UPS.approvalRequest, topic, occurrence: person, dueAt: iso(now), payload: { user: person } },
+      { kind: ROTATION_FOLLOW_UPS.approvalReminder, topic, occurrence: person, dueAt: iso(now.plus({ hours: APPROVAL_RESEND_HOURS })), payload: { user: person } },
+    ]);
+  }
+
+  private removalFollowUp(record: RotationRecord, from: string): FollowUpRequest {
+    const start = record.rotation.promotedAt ?? from;
+    const dueAt = iso(DateTime.fromISO(start, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours }));
+    return { kind: ROTATION_FOLLOW_UPS.removalDue, topic: rotationTopic(record.rotation.id), dueAt, payload: {} };
+  }
+
+  /** The announcement channel, and each consumer given as a channel id or mapped to one in the policy. */
+  private announcementChannels(secretName: string): string[] {
+    const secret = this.deps.inventory.get(secretName);
+    const channels = new Set<string>();
+    if (this.deps.policy.channels.announce) channels.add(this.deps.policy.channels.announce);
+    for (const consumer of secret?.consumers ?? []) {
+      const mapped = this.deps.policy.channels.consumers[consumer];
+      if (mapped) channels.add(mapped);
+      else if (/^[CG][A-Z0-9]{2,}$/.test(consumer)) channels.add(consumer);
+    }
+    return [...channels];
+  }
+
+  /** What an unfinished rotation leaves behind, undone at the provider before it ends. */
+  private async cleanUpProvider(actor: Actor, record: RotationRecord, cleanedByHand: boolean): Promise<Record<string, unknown>> {
+    const { rotation } = record;
+    if (rotation.provider === 'manual' || !rotation.newVersionId || rotation.newVersionId === rotation.previousVersionId) return { action: 'none' };
+    if (cleanedByHand) return { action: 'by_hand', versionId: rotation.newVersionId };
+    try {
+      if (rotation.promotedAt) {
+        if (!rotation.previousVersionId) return { action: 'none', note: 'no previous version was known' };
+        const restored = await this.deps.operations.restore(rotation.secretName, { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
+        return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint };
+      }
+      await this.deps.operations.discard(rotation.secretName, rotation.newVersionId, actor);
+      return { action: 'discarded_pending', versionId: rotation.newVersionId };
+    } catch (error) {
+      const byHand =
+        rotation.provider === 'aws' && !rotation.promotedAt
+          ? `aws secretsmanager update-secret-version-stage --secret-id ${rotation.providerRef} --version-stage AWSPENDING --remove-from-version-id ${rotation.newVersionId}`
+          : `make version ${rotation.previousVersionId ?? '(the previous one)'} current again at the provider`;
+      throw new RotorError('provider', `Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose "cleaned up by hand".`, { cause: error });
+    }
+  }
+
+  /** Puts the secret back as it was (its lifecycle; a restored version) and drops the rotation's pending follow-ups. */
+  private endRotation(record: RotationRecord, actor: Actor, cleanup: Record<string, unknown>): void {
+    const { rotation } = record;
+    if (rotation.kind === 'scheduled') this.deps.inventoryService.setLifecycle(rotation.secretName, rotation.previousLifecycle, actor, { rotation: rotation.id });
+    if (cleanup.action === 'restored_previous' && typeof cleanup.versionId === 'string' && typeof cleanup.fingerprint === 'string') {
+      this.deps.inventoryService.recordVersion(rotation.secretName, { versionId: cleanup.versionId, fingerprint: cleanup.fingerprint }, actor, 'secret.version_recorded', { rotation: rotation.id });
+    }
+    this.deps.followUps.cancel(rotationTopic(rotation.id));
+  }
+
+  private async preflight(secret: Secret, actor: string, requiredApprovals: readonly ApproverRole[]): Promise<PreflightResult> {
+    return runPreflight({ registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy }, { secret, actor, requiredApprovals });
+  }
+
+  private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind): ChecklistSnapshot {
+    return resolveChecklist({ secret, provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false }, policy: this.deps.policy, emergency: kind === 'emergency' });
+  }
+
+  private isStaleRun(step: RotationStep): boolean {
+    return step.startedAt !== null && DateTime.fromISO(step.startedAt, { zone: 'utc' }).plus({ minutes: STALE_RUN_MINUTES }) < this.deps.clock.now();
+  }
+
+  /** The provider's half of a step. Throws a RotorError saying what to do, or NotYet. */
+  private async perform(actor: Actor, record: RotationRecord, step: RotationStep, requestToken: string): Promise<StepOutcome> {
+    const { rotation } = record;
+    const name = rotation.secretName;
+    const ops = this.deps.operations;
+    const now = this.now();
+    switch (step.action) {
+      case 'create_version': {
+        if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
+        const adopted = rotation.provider === 'vault' && step.attempts > 0 ? await this.adoptInterruptedVaultWrite(record) : null;
+        if (adopted) return { result: { ...adopted, adopted: true }, change: { newVersionId: adopted.versionId, newFingerprint: adopted.fingerprint, promotedAt: now } };
+        const created = await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken });
+        return {
+          result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate },
+          change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
+        };
+      }
+      case 'await_provider_rotation': {
+        let newVersionId = rotation.newVersionId;
+        if (!newVersionId) newVersionId = (await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken })).versionId;
+        const description = await ops.validate(name);
+        if (description.current?.versionId !== newVersionId) {
+          throw new NotYet({ newVersionId }, { versionId: newVersionId, waiting: 'the rotation function has not made the new version current yet; check again in a minute' });
+        }
+        const current = await ops.readVersion(name, newVersionId);
+        return { result: { versionId: newVersionId, fingerprint: current.fingerprint }, change: { newVersionId, newFingerprint: current.fingerprint, promotedAt: now } };
+      }
+      case 'detect_version': {
+        const detected = await this.detectNewVersion(record);
+        return { result: detected, change: { newVersionId: detected.versionId, newFingerprint: detected.fingerprint, ...(detected.alreadyCurrent ? { promotedAt: now } : {}) } };
+      }
+      case 'promote': {
+        const newVersionId = this.requireNewVersion(record);
+        await ops.promote(name, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : rotation.previousVersionId }, actor);
+        return { result: { versionId: newVersionId, previousVersionId: rotation.previousVersionId }, change: { promotedAt: rotation.promotedAt ?? now } };
+      }
+      case 'verify': {
+        const newVersionId = this.requireNewVersion(record);
+        const current = await ops.verify(name, { versionId: newVersionId, fingerprint: rotation.newFingerprint }, actor);
+        return { result: { versionId: current.versionId, fingerprint: current.fingerprint, matches: true }, change: { verifiedAt: now, newFingerprint: current.fingerprint } };
+      }
+      case 'schedule_removal': {
+        if (!rotation.promotedAt) throw new RotorError('conflict', 'The new version is not live yet, so the removal of the previous one cannot be scheduled; promote it first.');
+        const request = this.removalFollowUp(record, now);
+        return { result: { removalDueAt: request.dueAt, previousVersionId: rotation.previousVersionId }, change: {}, followUps: [request] };
+      }
+      case 'disable_compromised':
+        throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
+      case null:
+        throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
+    }
+  }
+
+  private requireNewVersion(record: RotationRecord): string {
+    if (!record.rotation.newVersionId) throw new RotorError('conflict', 'There is no new version yet: do the create step first.');
+    return record.rotation.newVersionId;
+  }
+
+  /**
+   * A version someone wrote to the store by hand: AWS, one labelled AWSPENDING (or, written
+   * without stages, already AWSCURRENT); Vault, a current version newer than the one at the start.
+   */
+  private async detectNewVersion(record: RotationRecord): Promise<{ versionId: string; fingerprint: string; alreadyCurrent: boolean }> {
+    const { rotation } = record;
+    const description = await this.deps.operations.validate(rotation.secretName);
+    const current = description.current?.versionId ?? null;
+    const pending = description.others.find((version) => version.labels.includes('AWSPENDING') && version.versionId !== rotation.previousVersionId);
+    let versionId: string | null = null;
+    let alreadyCurrent = false;
+    if (pending) versionId = pending.versionId;
+    else if (current && current !== rotation.previousVersionId) {
+      versionId = current;
+      alreadyCurrent = true;
+    }
+    if (!versionId) {
+      const write =
+        rotation.provider === 'aws'
+          ? `aws secretsmanager put-secret-value --secret-id ${rotation.providerRef} --version-stages AWSPENDING --secret-string file://new-value.txt`
+          : `vault kv put -mount=<mount> <path> <field>=@new-value.txt (for ${rotation.providerRef})`;
+      throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
+    }
+    const read = await this.deps.operations.readVersion(rotation.secretName, versionId);
+    return { versionId, fingerprint: read.fingerprint, alreadyCurrent };
+  }
+
+  /** A Vault write whose run died before it was recorded: the store's newer current version is the one it made. */
+  private async adoptInterruptedVaultWrite(record: RotationRecord): Promise<{ versionId: string; fingerprint: string } | null> {
+    const description = await this.deps.operations.validate(record.rotation.secretName);
+    const current = description.current?.versionId;
+    if (!current || current === record.rotation.previousVersionId) return null;
+    const read = await this.deps.operations.readVersion(record.rotation.secretName, current);
+    return { versionId: current, fingerprint: read.fingerprint };
+  }
+
+  private now(): string {
+    return iso(this.deps.clock.now());
+  }
+}
+
+/** A scheduled rotation needs a live secret; an emergency one is what a compromised secret gets. */
+function refuseToStart(secret: Secret, kind: RotationKind): void {
+  if (secret.lifecycle === 'retired') throw new RotorError('conflict', `${secret.name} is retired, so it is not rotated any more. Set it back to active with \`/secrets edit ${secret.name}\` if it is in use again.`);
+  if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
+    throw new RotorError('conflict', `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident (\`/revoke\` in the incident channel), not by a scheduled one.`);
+  }
+}
+
+function iso(instant: DateTime): string {
+  return instant.toUTC().toISO() as string;
 }

@@ -5,7 +5,9 @@ import { importRows, parseRows } from '../../src/import-export/import-service.js
 import { ReminderActionsService } from '../../src/reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
 import { RevocationService } from '../../src/revocation/revocation-service.js';
-import { RotationService } from '../../src/rotation/rotation-service.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import { createRuntime } from '../../src/runtime.js';
 import { operator, slackActor } from '../support/actors.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 import { openHarness, type Harness } from '../reminders/support/reminder-harness.js';
@@ -65,7 +67,7 @@ describe('services authorize their actor, whichever surface calls them', () => {
   });
 
   it('RotationService refuses someone who may not rotate the secret', () => {
-    const rotation = new RotationService({ inventoryService: store.inventoryService, authorizer: store.authorizer });
+    const rotation = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null }).rotation;
     expectRefusedAndAudited(store, () => rotation.rotatable(STRANGER, 'prod/stripe/api_key'), 'rotate');
   });
 

@@ -24,6 +24,7 @@ import type {
   DiscoveryFilter,
   PromoteRequest,
   ProviderTarget,
+  RestoreRequest,
   SecretDescription,
   SecretProvider,
   VersionFingerprint,
@@ -90,15 +91,22 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       lastChangedAt: secret.LastChangedDate?.toISOString() ?? null,
       tags: Object.fromEntries((secret.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
       rotationConfigured: secret.RotationEnabled === true,
+      limits: { maxVersions: null, deleteVersionAfterSeconds: null },
     };
   }
 
   async createVersion(target: ProviderTarget, request: CreateVersionRequest): Promise<CreatedVersion> {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     const secret = await this.describeSecret(target, ref, 'create a new version of');
-    this.refuseIfCurrentMoved(target, secret, request.expectedCurrentVersionId);
     // The request token doubles as the version id and makes a retried call idempotent.
-    const token = randomUUID();
+    const token = request.requestToken ?? randomUUID();
+    // A retry after a crash: the version this token names already exists, so adopt it (a
+    // rotation function may even have made it current already).
+    if ((secret.VersionIdsToStages ?? {})[token]) {
+      if (secret.RotationEnabled === true) return { versionId: token, fingerprint: null, promotedOnCreate: false };
+      return { versionId: token, fingerprint: (await this.readVersion(target, token)).fingerprint, promotedOnCreate: false };
+    }
+    this.refuseIfCurrentMoved(target, secret, request.expectedCurrentVersionId);
     if (secret.RotationEnabled === true) {
       const rotated = await this.call(target, ref, 'start the configured rotation of', (client, signal) =>
         client.send(new RotateSecretCommand({ SecretId: ref.secretId, ClientRequestToken: token }), { abortSignal: signal }),
@@ -144,6 +152,32 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       throw new RotorError('provider', `The current version of ${target.secretName} in AWS Secrets Manager holds no value (a rotation function that did not finish?). Check the rotation in AWS before continuing.`);
     }
     return { versionId: read.VersionId, fingerprint: fingerprintOf(value) };
+  }
+
+  async readVersion(target: ProviderTarget, versionId: string): Promise<VersionFingerprint> {
+    const ref = parseAwsSecretRef(target.secretName, target.providerRef);
+    const read = await this.call(target, ref, `read version ${versionId} of`, (client, signal) =>
+      client.send(new GetSecretValueCommand({ SecretId: ref.secretId, VersionId: versionId }), { abortSignal: signal }),
+    );
+    const value = read.SecretString ?? read.SecretBinary;
+    if (value === undefined || value.length === 0) {
+      throw new RotorError('provider', `Version ${versionId} of ${target.secretName} in AWS Secrets Manager holds no value yet (a rotation function still running?). Try again in a minute.`);
+    }
+    return { versionId, fingerprint: fingerprintOf(value) };
+  }
+
+  async restoreVersion(target: ProviderTarget, request: RestoreRequest): Promise<VersionFingerprint> {
+    const ref = parseAwsSecretRef(target.secretName, target.providerRef);
+    const secret = await this.describeSecret(target, ref, 'roll back');
+    if (!(secret.VersionIdsToStages ?? {})[request.versionId]) {
+      throw new RotorError('not_found', `Version ${request.versionId} of ${target.secretName} no longer exists in AWS Secrets Manager (removed or deprecated), so it cannot be restored. Write a new version instead.`);
+    }
+    const currentId = currentVersionOf(secret);
+    if (currentId !== request.versionId) {
+      this.refuseIfCurrentMoved(target, secret, request.expectedCurrentVersionId);
+      await this.moveLabel(target, ref, CURRENT, request.versionId, currentId);
+    }
+    return this.readCurrent(target);
   }
 
   async deprecateVersion(target: ProviderTarget, versionId: string): Promise<void> {

@@ -12,7 +12,7 @@ export class ManualProvider implements SecretProvider {
   async validateReference(): Promise<void> {}
 
   async describe(): Promise<SecretDescription> {
-    return { current: null, others: [], lastRotatedAt: null, lastChangedAt: null, tags: {}, rotationConfigured: false };
+    return { current: null, others: [], lastRotatedAt: null, lastChangedAt: null, tags: {}, rotationConfigured: false, limits: { maxVersions: null, deleteVersionAfterSeconds: null } };
   }
 
   createVersion(target: ProviderTarget): Promise<CreatedVersion> {
@@ -25,6 +25,14 @@ export class ManualProvider implements SecretProvider {
 
   readCurrent(target: ProviderTarget): Promise<VersionFingerprint> {
     return byHand(target, 'Check the new value');
+  }
+
+  readVersion(target: ProviderTarget): Promise<VersionFingerprint> {
+    return byHand(target, 'Check the new value');
+  }
+
+  restoreVersion(target: ProviderTarget): Promise<VersionFingerprint> {
+    return byHand(target, 'Switch back to the previous value');
   }
 
   deprecateVersion(target: ProviderTarget): Promise<void> {

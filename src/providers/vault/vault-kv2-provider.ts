@@ -13,6 +13,7 @@ import type {
   DiscoveryFilter,
   PromoteRequest,
   ProviderTarget,
+  RestoreRequest,
   SecretDescription,
   SecretProvider,
   VersionFingerprint,
@@ -46,6 +47,8 @@ const metadataResponse = z.object({
     current_version: z.number().int(),
     updated_time: z.string().nullish(),
     custom_metadata: z.record(z.string(), z.string()).nullish(),
+    max_versions: z.number().int().nullish(),
+    delete_version_after: z.string().nullish(),
     versions: z.record(z.string(), versionMetadata),
   }),
 });
@@ -110,6 +113,7 @@ export class VaultKv2Provider implements SecretProvider {
       lastChangedAt: metadata.updated_time ?? null,
       tags: { ...(metadata.custom_metadata ?? {}) },
       rotationConfigured: false,
+      limits: { maxVersions: metadata.max_versions ? metadata.max_versions : null, deleteVersionAfterSeconds: durationSeconds(metadata.delete_version_after) },
     };
   }
 
@@ -139,14 +143,52 @@ export class VaultKv2Provider implements SecretProvider {
   }
 
   async readCurrent(target: ProviderTarget): Promise<VersionFingerprint> {
+    return this.readData(target, null, 'read back the current version of');
+  }
+
+  async readVersion(target: ProviderTarget, versionId: string): Promise<VersionFingerprint> {
+    return this.readData(target, versionId, `read version ${versionId} of`);
+  }
+
+  /**
+   * KV v2 cannot make an old version current again, so its data is written as a new version,
+   * with check-and-set on the version Rotor expects to be current. The data passes through
+   * memory only, inside this call.
+   */
+  async restoreVersion(target: ProviderTarget, request: RestoreRequest): Promise<VersionFingerprint> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
-    await this.requireKv2(target, ref, 'read back the current version of');
-    const read = await this.call(target, 'read back the current version of', () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}`));
+    const metadata = await this.readMetadata(target, ref, 'roll back');
+    const current = String(metadata.current_version);
+    if (request.expectedCurrentVersionId !== null && request.expectedCurrentVersionId !== current) {
+      throw currentMoved(target, current, request.expectedCurrentVersionId);
+    }
+    const read = await this.call(target, `read version ${request.versionId} of`, () =>
+      this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}?version=${encodeURIComponent(request.versionId)}`),
+    );
     const parsed = dataResponse.safeParse(read);
     if (!parsed.success) throw kvV1(target, ref);
     const data = parsed.data.data.data;
     if (data === null) {
-      throw new RotorError('provider', `The current version of ${target.secretName} in Vault is deleted; restore it (\`vault kv undelete\`) or write a new version.`);
+      throw new RotorError('not_found', `Version ${request.versionId} of ${target.secretName} in Vault is deleted or destroyed, so it cannot be restored. Undelete it (\`vault kv undelete\`) or write a new version instead.`);
+    }
+    const written = await this.call(target, 'write the restored version of', () =>
+      this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, { options: { cas: metadata.current_version }, data }),
+    );
+    const version = writeResponse.safeParse(written);
+    if (!version.success) throw kvV1(target, ref);
+    return { versionId: String(version.data.data.version), fingerprint: fingerprintOf(valueToHash(data, ref.field)) };
+  }
+
+  private async readData(target: ProviderTarget, versionId: string | null, action: string): Promise<VersionFingerprint> {
+    const ref = parseVaultSecretRef(target.secretName, target.providerRef);
+    await this.requireKv2(target, ref, action);
+    const query = versionId === null ? '' : `?version=${encodeURIComponent(versionId)}`;
+    const read = await this.call(target, action, () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}${query}`));
+    const parsed = dataResponse.safeParse(read);
+    if (!parsed.success) throw kvV1(target, ref);
+    const data = parsed.data.data.data;
+    if (data === null) {
+      throw new RotorError('provider', `${versionId === null ? 'The current version' : `Version ${versionId}`} of ${target.secretName} in Vault is deleted; restore it (\`vault kv undelete\`) or write a new version.`);
     }
     return { versionId: String(parsed.data.data.metadata.version), fingerprint: fingerprintOf(valueToHash(data, ref.field)) };
   }
@@ -268,6 +310,15 @@ function valueToHash(data: Record<string, unknown>, field: string): string {
   if (typeof value === 'string') return value;
   if (value !== undefined) return JSON.stringify(value);
   return JSON.stringify(Object.fromEntries(Object.entries(data).sort(([a], [b]) => a.localeCompare(b))));
+}
+
+/** Vault durations such as `0s`, `768h`, `1h30m`; null for none (`0s` means no timer). */
+function durationSeconds(text: string | null | undefined): number | null {
+  if (!text) return null;
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1 };
+  let total = 0;
+  for (const match of text.matchAll(/(\d+)([hms])/g)) total += Number(match[1]) * (units[match[2] as string] as number);
+  return total > 0 ? total : null;
 }
 
 function currentMoved(target: ProviderTarget, current: string, expected: string): RotorError {

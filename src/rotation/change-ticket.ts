@@ -1,0 +1,26 @@
+import { ValidationError } from '../core/errors.js';
+
+export const MAX_TICKET_LENGTH = 200;
+
+/** `SEC-123`, `OPS-42`: a tracker key, as Jira, Linear and YouTrack write them. */
+const TRACKER_KEY = /^[A-Z][A-Z0-9_]{0,19}-\d{1,9}$/;
+const URL = /^https?:\/\/[^\s<>"]{1,190}$/;
+
+/**
+ * The change ticket a rotation is recorded under: a tracker key such as `SEC-123` or a URL, at
+ * most 200 characters. Anything else (empty, a broadcast such as `<!channel>`, free prose) is
+ * refused with what to type instead, on the field it came from.
+ */
+export function parseChangeTicket(input: string | null | undefined): string {
+  const text = (input ?? '').trim();
+  const refuse = (message: string): never => {
+    throw new ValidationError(`The change ticket ${message}`, [{ where: 'ticket', message: `${message.replace(/\.$/, '')}; write a ticket id such as SEC-123 or its URL` }]);
+  };
+  if (text === '') return refuse('is required.');
+  if (text.length > MAX_TICKET_LENGTH) return refuse(`is ${text.length} characters long; at most ${MAX_TICKET_LENGTH}.`);
+  if (/[<>]/.test(text)) return refuse('may not contain < or > (mentions, broadcasts and links are not tickets).');
+  if (TRACKER_KEY.test(text.toUpperCase()) && !/\s/.test(text)) return text.toUpperCase();
+  if (URL.test(text)) return text;
+  // Not echoed back: whatever was typed could be anything, a pasted value included.
+  return refuse('is neither a ticket id nor a URL.');
+}

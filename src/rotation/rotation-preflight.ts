@@ -1,0 +1,127 @@
+import type { Policy } from '../config/policy.js';
+import type { PersonInfo } from '../core/delivery.js';
+import { describeError } from '../core/errors.js';
+import type { Secret } from '../inventory/secret.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { SecretDescription, VersionFingerprint } from '../providers/secret-provider.js';
+import type { ApproverRole, PreflightCheck } from './rotation.js';
+import { holdersOfRole, ROLE_LABELS } from './rotation-rules.js';
+
+/** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
+export interface PeopleLookup {
+  lookupPerson(userId: string): Promise<PersonInfo>;
+}
+
+export interface PreflightResult {
+  checks: PreflightCheck[];
+  /** What the provider reported, when it answered. */
+  description: SecretDescription | null;
+  /** The version current now, read back and fingerprinted: the rotation's starting point. */
+  current: VersionFingerprint | null;
+}
+
+export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
+  return checks.some((check) => check.status === 'blocking');
+}
+
+/** Versions a rollback needs Vault to keep: the previous one and the new one. */
+const VERSIONS_A_ROLLBACK_NEEDS = 2;
+
+/**
+ * Everything that can be checked before the first step that cannot be undone, so a rotation
+ * never fails half-way on something knowable: the reference resolves and Rotor can read it, no
+ * `AWSPENDING` is left by an earlier attempt, the store keeps the previous version through the
+ * retention window, and the approvers exist and are still in Slack. Each finding says what to fix.
+ */
+export async function runPreflight(
+  deps: { registry: ProviderRegistry; people: PeopleLookup | null; policy: Policy },
+  subject: { secret: Secret; actor: string; requiredApprovals: readonly ApproverRole[] },
+): Promise<PreflightResult> {
+  const checks: PreflightCheck[] = [];
+  const { secret } = subject;
+  let description: SecretDescription | null = null;
+  let current: VersionFingerprint | null = null;
+  if (secret.provider === 'manual') {
+    checks.push({ check: 'provider', status: 'ok', message: 'Rotated by hand at the issuer: every step is ticked by a person.' });
+  } else {
+    try {
+      const { provider, target } = deps.registry.resolve(secret);
+      await provider.validateReference(target);
+      description = await provider.describe(target);
+      checks.push({ check: 'reference', status: 'ok', message: `${secret.providerRef} resolves in ${secret.provider === 'aws' ? 'AWS Secrets Manager' : 'Vault'}.` });
+      current = await provider.readCurrent(target);
+      checks.push({ check: 'read', status: 'ok', message: `Rotor can read the current version (${current.versionId}).` });
+    } catch (error) {
+      checks.push({ check: description ? 'read' : 'reference', status: 'blocking', message: describeError(error) });
+    }
+    if (description) checks.push(...storeChecks(secret, description, deps.policy));
+  }
+  checks.push(...(await approverChecks(deps, subject)));
+  return { checks, description, current };
+}
+
+function storeChecks(secret: Secret, description: SecretDescription, policy: Policy): PreflightCheck[] {
+  const checks: PreflightCheck[] = [];
+  const pending = description.others.find((version) => version.labels.includes('AWSPENDING'));
+  if (pending) {
+    checks.push({
+      check: 'pending',
+      status: 'blocking',
+      message: `Version ${pending.versionId} still carries AWSPENDING from an earlier attempt, which would make this rotation fail half-way. Remove the label first: aws secretsmanager update-secret-version-stage --secret-id ${secret.providerRef} --version-stage AWSPENDING --remove-from-version-id ${pending.versionId}`,
+    });
+  }
+  if (description.current && secret.currentVersionId && description.current.versionId !== secret.currentVersionId) {
+    checks.push({
+      check: 'drift',
+      status: 'warning',
+      message: `The store's current version is ${description.current.versionId}, not ${secret.currentVersionId} as Rotor last recorded: it was changed outside Rotor. The rotation starts from ${description.current.versionId}.`,
+    });
+  }
+  const { maxVersions, deleteVersionAfterSeconds } = description.limits;
+  if (maxVersions !== null && maxVersions < VERSIONS_A_ROLLBACK_NEEDS) {
+    checks.push({
+      check: 'versions_kept',
+      status: 'blocking',
+      message: `Vault keeps only ${maxVersions} version of ${secret.providerRef}, so writing the new one destroys the one a rollback needs. Raise it first: vault kv metadata put -max-versions=10 ${secret.providerRef}`,
+    });
+  }
+  const retentionSeconds = policy.retentionHours * 3600;
+  if (deleteVersionAfterSeconds !== null && deleteVersionAfterSeconds < retentionSeconds) {
+    checks.push({
+      check: 'versions_kept',
+      status: 'warning',
+      message: `Vault soft-deletes versions of ${secret.providerRef} after ${Math.round(deleteVersionAfterSeconds / 3600)} h, before the ${policy.retentionHours} h retention window ends: a rollback may need \`vault kv undelete\` first.`,
+    });
+  }
+  if (description.rotationConfigured) checks.push({ check: 'rotation_function', status: 'ok', message: 'A rotation function is configured: Rotor asks AWS to run it and waits for it.' });
+  return checks;
+}
+
+async function approverChecks(deps: { people: PeopleLookup | null; policy: Policy }, subject: { actor: string; requiredApprovals: readonly ApproverRole[] }): Promise<PreflightCheck[]> {
+  const checks: PreflightCheck[] = [];
+  for (const role of subject.requiredApprovals) {
+    const others = holdersOfRole(deps.policy, role).filter((person) => person !== subject.actor);
+    const key = role === 'security_lead' ? 'security_leads' : 'devops_leads';
+    if (others.length === 0) {
+      checks.push({ check: `approver_${role}`, status: 'blocking', message: `Nobody but you can approve as ${ROLE_LABELS[role]}, and nobody approves their own rotation: ask an admin to add someone to roles.${key} in the policy.` });
+      continue;
+    }
+    if (!deps.people) {
+      checks.push({ check: `approver_${role}`, status: 'ok', message: `${others.length} ${ROLE_LABELS[role]}${others.length === 1 ? '' : 's'} can approve.` });
+      continue;
+    }
+    const present: string[] = [];
+    let unknown = 0;
+    for (const person of others) {
+      try {
+        if (!(await deps.people.lookupPerson(person)).gone) present.push(person);
+      } catch {
+        unknown += 1;
+      }
+    }
+    if (present.length > 0) checks.push({ check: `approver_${role}`, status: 'ok', message: `${present.length} ${ROLE_LABELS[role]}${present.length === 1 ? '' : 's'} can approve.` });
+    else if (unknown > 0) checks.push({ check: `approver_${role}`, status: 'warning', message: `Slack did not say whether the ${ROLE_LABELS[role]}s are still there; they will be asked anyway.` });
+    else checks.push({ check: `approver_${role}`, status: 'blocking', message: `Every ${ROLE_LABELS[role]} in the policy has left Slack: ask an admin to update roles.${key}.` });
+  }
+  return checks;
+}

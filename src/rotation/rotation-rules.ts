@@ -1,0 +1,123 @@
+import type { Policy } from '../config/policy.js';
+import { RotorError, ValidationError } from '../core/errors.js';
+import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
+
+/**
+ * The rotation's rules as pure functions over a record: what may happen next, and what a
+ * person is told when it may not. The service applies them inside its transactions.
+ *
+ * Rule order for a step: the rotation must be open (not ended, not rejected); steps run
+ * strictly in order, so only the first step not yet done or skipped can be acted on; a step
+ * being run by the provider waits for that run; a gated step waits for the approvals (not in
+ * an emergency); a provider step is done by pressing its button, never ticked by hand; only an
+ * optional step can be skipped, and only with a reason.
+ */
+
+export const MAX_NOTE_LENGTH = 500;
+
+/** The first step neither done nor skipped; null once every step is settled. */
+export function currentStep(record: RotationRecord): RotationStep | null {
+  return record.steps.find((step) => step.state === 'pending' || step.state === 'running') ?? null;
+}
+
+export function settledSteps(record: RotationRecord): number {
+  return record.steps.filter((step) => step.state === 'done' || step.state === 'skipped').length;
+}
+
+/** Required roles not yet approved. */
+export function missingApprovals(record: RotationRecord): ApproverRole[] {
+  const approved = new Set(record.approvals.filter((approval) => approval.decision === 'approved').map((approval) => approval.role));
+  return record.rotation.requiredApprovals.filter((role) => !approved.has(role));
+}
+
+export function approvalsComplete(record: RotationRecord): boolean {
+  return missingApprovals(record).length === 0;
+}
+
+/** Approvals the policy asks for before a rotation in `environment` promotes; none in an emergency. */
+export function requiredApprovalsFor(policy: Policy, environment: string, kind: RotationKind): ApproverRole[] {
+  if (kind === 'emergency') return [];
+  return [...new Set(policy.approvals[environment] ?? [])];
+}
+
+/** The approver roles `userId` holds in the policy. */
+export function approverRolesOf(policy: Policy, userId: string): ApproverRole[] {
+  const roles: ApproverRole[] = [];
+  if (policy.roles.securityLeads.includes(userId)) roles.push('security_lead');
+  if (policy.roles.devopsLeads.includes(userId)) roles.push('devops_lead');
+  return roles;
+}
+
+/** Everyone who may fill `role`. */
+export function holdersOfRole(policy: Policy, role: ApproverRole): readonly string[] {
+  return role === 'security_lead' ? policy.roles.securityLeads : policy.roles.devopsLeads;
+}
+
+export const ROLE_LABELS: Record<ApproverRole, string> = { security_lead: 'security lead', devops_lead: 'DevOps lead' };
+
+export function requireOpen(record: RotationRecord): void {
+  const { rotation } = record;
+  if (isOpen(rotation.state)) return;
+  const by = rotation.endedBy ? ` by ${rotation.endedBy}` : '';
+  const why = rotation.endReason ? `: ${rotation.endReason}` : '';
+  const what: Record<string, string> = {
+    completed: `was completed${by} at ${rotation.completedAt}`,
+    abandoned: `was abandoned${by}${why}`,
+    rejected: `was rejected${by}${why}`,
+    rolled_back: `was rolled back${by}${why}`,
+  };
+  throw new RotorError('conflict', `The rotation of ${rotation.secretName} ${what[rotation.state] ?? rotation.state}; nothing more can be done in it. Run \`/rotate ${rotation.secretName}\` to see where it stands.`);
+}
+
+export type StepIntent = 'tick' | 'skip' | 'run';
+
+/** The step `stepId`, if it may be acted on now in the way asked; otherwise the reason why not. */
+export function stepFor(record: RotationRecord, stepId: string, intent: StepIntent, options: { runIsStale?: boolean } = {}): RotationStep {
+  requireOpen(record);
+  const step = record.steps.find((candidate) => candidate.id === stepId);
+  if (!step) throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`, []);
+  if (step.state === 'done' || step.state === 'skipped') {
+    throw new RotorError('conflict', `“${step.title}” was already ${step.state === 'done' ? 'done' : 'skipped'} by ${step.doneBy ?? 'someone'} at ${step.doneAt ?? 'an earlier time'}.`);
+  }
+  const current = currentStep(record);
+  if (current && current.id !== step.id) throw new RotorError('conflict', `“${step.title}” comes later: first “${current.title}”.`);
+  if (step.state === 'running' && !options.runIsStale) {
+    throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); wait for it to finish.`);
+  }
+  if (step.gate === 'approval' && record.rotation.kind !== 'emergency' && intent !== 'skip' && !approvalsComplete(record)) {
+    const missing = missingApprovals(record).map((role) => ROLE_LABELS[role]).join(' and ');
+    throw new RotorError('conflict', `“${step.title}” waits for the approval of a ${missing}; they were asked in Slack.`);
+  }
+  if (intent === 'tick' && step.action !== null) {
+    throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider: press its button instead of ticking it.`);
+  }
+  if (intent === 'run' && step.action === null) {
+    throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
+  }
+  if (intent === 'skip' && step.required) {
+    throw new RotorError('validation', `“${step.title}” is required and cannot be skipped.`);
+  }
+  return step;
+}
+
+/** Checks a note or a skip reason; a reason is required to skip. */
+export function cleanNote(text: string | null | undefined, required: boolean, what: 'note' | 'reason'): string | null {
+  const trimmed = (text ?? '').trim();
+  if (trimmed === '') {
+    if (required) throw new ValidationError(`A ${what} is required.`, [{ where: what, message: `say why this step is skipped` }]);
+    return null;
+  }
+  if (trimmed.length > MAX_NOTE_LENGTH) {
+    throw new ValidationError(`The ${what} is ${trimmed.length} characters long.`, [{ where: what, message: `keep it under ${MAX_NOTE_LENGTH} characters` }]);
+  }
+  return trimmed;
+}
+
+/** What still stands between the rotation and its completion; empty when it may complete. */
+export function completionBlockers(record: RotationRecord): string[] {
+  const blockers: string[] = [];
+  const open = record.steps.filter((step) => step.state === 'pending' || step.state === 'running');
+  if (open.length > 0) blockers.push(`${open.length} step${open.length === 1 ? '' : 's'} still to do, starting with “${(open[0] as RotationStep).title}”`);
+  if (record.rotation.provider !== 'manual' && !record.rotation.verifiedAt) blockers.push('the provider has not confirmed the new version (the verify step)');
+  return blockers;
+}

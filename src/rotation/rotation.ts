@@ -1,0 +1,104 @@
+import type { APPROVER_ROLES } from '../config/policy.js';
+import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
+import type { ChecklistStep } from './checklist-step.js';
+import type { ChecklistSource } from './resolve-checklist.js';
+
+/**
+ * A rotation's life: it opens awaiting approval (when its environment needs approvals) or in
+ * progress, and ends completed, abandoned (with a reason), rejected by an approver, or — after
+ * completing, within the retention window — rolled back.
+ */
+export const ROTATION_STATES = ['awaiting_approval', 'in_progress', 'completed', 'abandoned', 'rejected', 'rolled_back'] as const;
+export type RotationState = (typeof ROTATION_STATES)[number];
+
+/** States in which a rotation holds its secret (one per secret, enforced by a unique index). */
+export const OPEN_STATES: readonly RotationState[] = ['awaiting_approval', 'in_progress'];
+
+export function isOpen(state: RotationState): boolean {
+  return OPEN_STATES.includes(state);
+}
+
+/** Scheduled: the guided rotation. Emergency: the one a revocation starts, with the emergency checklist. */
+export type RotationKind = 'scheduled' | 'emergency';
+
+export type ApproverRole = (typeof APPROVER_ROLES)[number];
+
+/** A step in a rotation: its snapshot from the checklist, and what happened to it. */
+export interface RotationStep extends ChecklistStep {
+  position: number;
+  /** `running`: a provider action is under way (or its runner died; see the service's stale rule). */
+  state: 'pending' | 'running' | 'done' | 'skipped';
+  startedAt: string | null;
+  doneBy: string | null;
+  doneAt: string | null;
+  note: string | null;
+  skipReason: string | null;
+  /** What the provider answered (version ids, fingerprints, labels); never a value. */
+  result: Record<string, unknown> | null;
+  attempts: number;
+  /** The last failure, shown in the modal with what to do; cleared when the step succeeds. */
+  lastError: string | null;
+}
+
+export interface Approval {
+  role: ApproverRole;
+  decision: 'approved' | 'rejected';
+  decidedBy: string;
+  decidedAt: string;
+  reason: string | null;
+}
+
+export interface PreflightCheck {
+  check: string;
+  status: 'ok' | 'warning' | 'blocking';
+  message: string;
+}
+
+export interface Rotation {
+  id: number;
+  secretId: number;
+  secretName: string;
+  kind: RotationKind;
+  state: RotationState;
+  /** Bumped by every change: a click carrying an older version is refused and its view refreshed. */
+  version: number;
+  ticket: string | null;
+  environment: string;
+  provider: ProviderKind;
+  providerRef: string | null;
+  requiredApprovals: ApproverRole[];
+  checklistSource: ChecklistSource;
+  preflight: PreflightCheck[];
+  startedBy: string;
+  startedAt: string;
+  /** Who is driving it now: the starter, or whoever continued it last. */
+  heldBy: string;
+  updatedAt: string;
+  /** The version current when the rotation started, and its fingerprint. */
+  previousVersionId: string | null;
+  previousFingerprint: string | null;
+  newVersionId: string | null;
+  newFingerprint: string | null;
+  promotedAt: string | null;
+  verifiedAt: string | null;
+  /** The schedule before the rotation, restored by a rollback. */
+  previousLastRotated: string | null;
+  previousNextRotation: string;
+  /** The lifecycle before the rotation (active, or compromised for an emergency), restored when it ends unfinished. */
+  previousLifecycle: Lifecycle;
+  completedAt: string | null;
+  endedAt: string | null;
+  endedBy: string | null;
+  endReason: string | null;
+  /** An emergency rotation goes ahead without approvals; who broke the glass and why is recorded. */
+  breakGlassBy: string | null;
+  breakGlassReason: string | null;
+  incidentId: number | null;
+}
+
+/** A rotation with everything about it: what views, evidence and the rules work on. */
+export interface RotationRecord {
+  rotation: Rotation;
+  steps: RotationStep[];
+  approvals: Approval[];
+}

@@ -1,0 +1,209 @@
+import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../src/audit/audit-log.js';
+import { parsePolicy } from '../../src/config/policy.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
+import { ROTATION_FOLLOW_UPS } from '../../src/rotation/rotation-follow-ups.js';
+import { PreflightBlockedError, StaleRotationError } from '../../src/rotation/rotation-service.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { operator, slackActor } from '../support/actors.js';
+import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
+import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
+import { useFakeVault } from '../support/vault.js';
+
+const FAST = { attempts: 2, timeoutMs: 3_000, baseDelayMs: 1, maxDelayMs: 2 };
+const POLICY = parsePolicy(`
+channels:
+  announce: C0ANNOUNCE
+roles:
+  admins: [U0ADMIN]
+  security_leads: [U0SEC, U0SEC2]
+  devops_leads: [U0OPS]
+retention_hours: 48
+`);
+
+const OWNER = slackActor('U0OWNER');
+const SEC = slackActor('U0SEC');
+const OPS = slackActor('U0OPS');
+
+function runtimeFor(store: TempStore, providers: { aws?: AwsSecretsManagerProvider; vault?: VaultKv2Provider }): Runtime {
+  return createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy() }, slack: null });
+}
+
+/** Ticks or runs every step until `stopAt` (exclusive), as the person holding the rotation would. */
+async function driveUntil(runtime: Runtime, id: number, stopAt: string | null, actor = OWNER): Promise<void> {
+  for (;;) {
+    const record = runtime.rotation.get(id);
+    const step = record.steps.find((candidate) => candidate.state === 'pending');
+    if (!step || step.id === stopAt) return;
+    if (step.action === null) runtime.rotation.tickStep(actor, id, step.id, { expectedVersion: record.rotation.version });
+    else {
+      const { error } = await runtime.rotation.runStep(actor, id, step.id, { expectedVersion: record.rotation.version });
+      if (error) throw error;
+    }
+  }
+}
+
+describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationService against moto (AWS)', () => {
+  const moto = useMoto();
+  let store: TempStore;
+  let runtime: Runtime;
+  let initialVersion: string;
+
+  beforeEach(async () => {
+    store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
+    const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
+    initialVersion = created.VersionId as string;
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-11-01', consumers: ['C0CHECKOUT'] }, operator(), 'test');
+    runtime = runtimeFor(store, { aws: new AwsSecretsManagerProvider({ retry: FAST }) });
+  });
+  afterEach(() => {
+    runtime.close();
+    store.close();
+  });
+
+  const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
+
+  it('runs a production rotation end to end: approvals by two people, provider steps at AWS, completion', async () => {
+    const opening = await runtime.rotation.prepare(OWNER, 'prod/app/db');
+    expect(opening).toMatchObject({ kind: 'start', requiredApprovals: ['security_lead', 'devops_lead'] });
+    const started = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'sec-123' });
+    expect(started.rotation).toMatchObject({ state: 'awaiting_approval', ticket: 'SEC-123', previousVersionId: initialVersion, heldBy: 'U0OWNER' });
+    expect(store.inventory.get('prod/app/db')?.lifecycle).toBe('rotating');
+    const requests = runtime.followUps.repo.ofTopic(`rotation:${started.rotation.id}`).filter((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.approvalRequest);
+    expect(requests.map((followUp) => followUp.occurrence).sort()).toEqual(['U0OPS', 'U0SEC', 'U0SEC2']);
+
+    const id = started.rotation.id;
+    await driveUntil(runtime, id, 'promote');
+    const pendingVersion = runtime.rotation.get(id).rotation.newVersionId as string;
+    expect((await labels())[pendingVersion]).toEqual(['AWSPENDING']);
+    const blocked = runtime.rotation.get(id);
+    await expect(runtime.rotation.runStep(OWNER, id, 'promote', { expectedVersion: blocked.rotation.version })).rejects.toThrow(/waits for the approval of a security lead and DevOps lead/);
+
+    expect(() => runtime.rotation.approve(OWNER, id)).toThrow(/cannot also approve it/);
+    runtime.rotation.approve(SEC, id);
+    expect(() => runtime.rotation.approve(SEC, id)).toThrow(/already approved this rotation as security lead/);
+    expect(() => runtime.rotation.approve(slackActor('U0SEC2'), id)).toThrow(/already given/);
+    expect(runtime.rotation.approve(OPS, id).rotation.state).toBe('in_progress');
+
+    await driveUntil(runtime, id, null);
+    expect((await labels())[pendingVersion]).toEqual(['AWSCURRENT']);
+    expect((await labels())[initialVersion]).toEqual(['AWSPREVIOUS']);
+    const done = runtime.rotation.complete(OWNER, id, runtime.rotation.get(id).rotation.version);
+    expect(done.rotation).toMatchObject({ state: 'completed', newVersionId: pendingVersion });
+    const secret = store.inventory.get('prod/app/db');
+    expect(secret).toMatchObject({ lifecycle: 'active', currentVersionId: pendingVersion, nextRotation: '2027-05-02' });
+    const followUps = runtime.followUps.repo.ofTopic(`rotation:${id}`);
+    expect(followUps.filter((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.announce).map((followUp) => followUp.occurrence).sort()).toEqual(['C0ANNOUNCE', 'C0CHECKOUT']);
+    expect(followUps.find((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.removalDue)).toMatchObject({ state: 'pending', dueAt: '2027-02-03T10:00:00.000Z' });
+    expect(verifyAuditChain(store.db).firstBreak).toBeNull();
+    const actions = store.db.prepare(`SELECT action FROM audit_events WHERE action LIKE 'rotation.%' ORDER BY seq`).pluck().all();
+    expect(actions).toEqual(expect.arrayContaining(['rotation.started', 'rotation.approved', 'rotation.step_done', 'rotation.completed']));
+  });
+
+  it('refuses to skip a required step, to tick a provider step, to act out of order, and a stale view', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-1' });
+    const before = snapshotTables(store, ['rotations', 'rotation_steps']);
+    expect(() => runtime.rotation.skipStep(OWNER, rotation.id, 'create_version', { reason: 'no', expectedVersion: rotation.version })).toThrow(/required and cannot be skipped/);
+    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'create_version', { expectedVersion: rotation.version })).toThrow(/press its button/);
+    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'update_staging', { expectedVersion: rotation.version })).toThrow(/comes later: first “Create the new version”/);
+    expect(() => runtime.rotation.complete(OWNER, rotation.id, rotation.version)).toThrow(/cannot complete yet/);
+    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'update_staging', { expectedVersion: rotation.version - 1 })).toThrow(StaleRotationError);
+    expect(() => runtime.rotation.tickStep(slackActor('U0STRANGER'), rotation.id, 'update_staging', { expectedVersion: rotation.version })).toThrow(/may not rotate/);
+    expect(snapshotTables(store, ['rotations', 'rotation_steps'])).toEqual(before);
+  });
+
+  it('two people ticking the same step at once: exactly one transition, the other told', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-2' });
+    await driveUntil(runtime, rotation.id, 'set_new_value');
+    const seen = runtime.rotation.get(rotation.id).rotation.version;
+    runtime.rotation.tickStep(OWNER, rotation.id, 'set_new_value', { expectedVersion: seen });
+    expect(() => runtime.rotation.tickStep(slackActor('U0ADMIN'), rotation.id, 'set_new_value', { expectedVersion: seen })).toThrow(StaleRotationError);
+    const events = store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.step_done' AND json_extract(details, '$.step') = 'set_new_value'`).pluck().get();
+    expect(events).toBe(1);
+  });
+
+  it('abandoning removes the AWSPENDING it left, so the next rotation is not blocked', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-3' });
+    await driveUntil(runtime, rotation.id, 'set_new_value');
+    const pending = runtime.rotation.get(rotation.id).rotation.newVersionId as string;
+    await expect(runtime.rotation.abandon(OWNER, rotation.id, { reason: '', expectedVersion: runtime.rotation.get(rotation.id).rotation.version })).rejects.toThrow(/reason is required/);
+    const abandoned = await runtime.rotation.abandon(OWNER, rotation.id, { reason: 'wrong ticket', expectedVersion: runtime.rotation.get(rotation.id).rotation.version });
+    expect(abandoned.rotation).toMatchObject({ state: 'abandoned', endReason: 'wrong ticket' });
+    expect((await labels())[pending] ?? []).toEqual([]);
+    expect(store.inventory.get('prod/app/db')?.lifecycle).toBe('active');
+    const next = await runtime.rotation.prepare(OWNER, 'prod/app/db');
+    expect(next.kind === 'start' && next.preflight.every((check) => check.status !== 'blocking')).toBe(true);
+  });
+
+  it('a stale AWSPENDING left outside Rotor blocks the start, saying how to remove it', async () => {
+    await moto.sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: randomBytes(8).toString('hex'), VersionStages: ['AWSPENDING'] }));
+    const before = snapshotTables(store, ['rotations', 'secrets']);
+    await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-4' })).rejects.toThrow(PreflightBlockedError);
+    await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-4' })).rejects.toThrow(/update-secret-version-stage --secret-id prod\/app\/db --version-stage AWSPENDING --remove-from-version-id/);
+    expect(snapshotTables(store, ['rotations', 'secrets'])).toEqual(before);
+  });
+
+  it('within the retention window a completed rotation rolls back: AWSCURRENT moves back, the dates are restored', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-5' });
+    runtime.rotation.approve(SEC, rotation.id);
+    runtime.rotation.approve(OPS, rotation.id);
+    await driveUntil(runtime, rotation.id, null);
+    runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version);
+    store.clock.advance({ hours: 2 });
+    const rolledBack = await runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch');
+    expect(rolledBack.rotation.state).toBe('rolled_back');
+    expect((await labels())[initialVersion]).toContain('AWSCURRENT');
+    expect(store.inventory.get('prod/app/db')).toMatchObject({ lastRotated: '2026-11-01T00:00:00.000Z', nextRotation: '2027-01-30', currentVersionId: initialVersion });
+    expect(runtime.followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, `rotation:${rotation.id}`)?.state).toBe('cancelled');
+    await expect(runtime.rotation.rollback(OWNER, rotation.id, 'again')).rejects.toThrow(/Only a completed rotation/);
+  });
+
+  it('refuses a bad ticket on the field, and a retired secret', async () => {
+    for (const ticket of ['', 'x'.repeat(500), '<!channel>', 'see the thread']) {
+      await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket })).rejects.toMatchObject({ issues: [{ where: 'ticket' }] });
+    }
+    store.inventoryService.update('prod/app/db', { lifecycle: 'retired' }, operator(), 'test');
+    await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-6' })).rejects.toThrow(/is retired/);
+  });
+});
+
+describe('RotationService with Vault and with a manual secret', () => {
+  const { fake, token } = useFakeVault();
+  let store: TempStore;
+  let runtime: Runtime;
+
+  beforeEach(() => {
+    store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
+    runtime = runtimeFor(store, { vault: new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST }) });
+  });
+  afterEach(() => {
+    runtime.close();
+    store.close();
+  });
+
+  it('a staging Vault secret: no approvals, create is current at once, verify, complete', async () => {
+    fake.putSecret('secret', 'staging/hooks/hmac', { value: randomBytes(8).toString('hex') });
+    store.inventoryService.create({ name: 'staging/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/hooks/hmac' }, operator(), 'test');
+    const { rotation } = await runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-7' });
+    expect(rotation).toMatchObject({ state: 'in_progress', requiredApprovals: [], previousVersionId: '1' });
+    await driveUntil(runtime, rotation.id, null);
+    const done = runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version);
+    expect(done.rotation).toMatchObject({ state: 'completed', newVersionId: '2' });
+    expect(store.inventory.get('staging/hooks/hmac')?.currentVersionId).toBe('2');
+  });
+
+  it('a manual secret: every step ticked by a person, then completed', async () => {
+    store.inventoryService.create({ name: 'staging/stripe/api_key', type: 'api_key', owner: 'U0OWNER' }, operator(), 'test');
+    const { rotation } = await runtime.rotation.start(OWNER, 'staging/stripe/api_key', { ticket: 'https://tracker.example/SEC-9' });
+    const record = runtime.rotation.get(rotation.id);
+    expect(record.steps.every((step) => step.action === null)).toBe(true);
+    await driveUntil(runtime, rotation.id, null);
+    expect(runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version).rotation.state).toBe('completed');
+    expect(runtime.followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, `rotation:${rotation.id}`)).toMatchObject({ state: 'pending' });
+  });
+});
