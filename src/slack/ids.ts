@@ -22,6 +22,26 @@ export const ACTION_IDS = {
   notMine: 'reminder_not_mine',
   /** A digest item's overflow menu; option values: encodeDigestChoice. */
   digestItemMenu: 'reminder_item_menu',
+  /** Opens the rotation of a secret (from a reminder, the App Home, a DM); value: the secret's name. */
+  rotationOpen: 'rotation_open',
+  /** In the `/rotate` picker: the secret chosen; option values: secret names. */
+  rotationPick: 'rotation_pick',
+  /** In the rotation modal (whose metadata names the rotation and its version); value: the step id. */
+  rotationRunStep: 'rotation_run_step',
+  rotationTickStep: 'rotation_tick_step',
+  rotationNoteStep: 'rotation_note_step',
+  rotationSkipStep: 'rotation_skip_step',
+  rotationComplete: 'rotation_complete',
+  rotationAbandon: 'rotation_abandon',
+  rotationTakeOver: 'rotation_take_over',
+  rotationRefresh: 'rotation_refresh',
+  /** Value: encodeRotationRef of the completed rotation. */
+  rotationRollback: 'rotation_rollback',
+  /** Approval request DM buttons; value: encodeRotationRef. */
+  rotationApprove: 'rotation_approve',
+  rotationReject: 'rotation_reject',
+  /** End-of-retention DM button; value: encodeRotationRef. */
+  rotationRemovePrevious: 'rotation_remove_previous',
 } as const;
 
 /** The snooze buttons' action ids; the number of days is part of the id. */
@@ -41,6 +61,16 @@ export const CALLBACK_IDS = {
   addSecret: 'secret_add_modal',
   editSecret: 'secret_edit_modal',
   notMine: 'reminder_not_mine_modal',
+  /** The rotation modal in every state (loading, start, the checklist); metadata: encodeRotationMetadata. */
+  rotation: 'rotation_modal',
+  /** Asks for a note or a reason (skip, abandon, reject, roll back); metadata: encodeReasonMetadata. */
+  rotationReason: 'rotation_reason_modal',
+} as const;
+
+export const ROTATION_BLOCKS = {
+  ticket: 'rotation_ticket',
+  reason: 'rotation_reason',
+  picker: 'rotation_picker',
 } as const;
 
 /** Input blocks of the add/edit modal; each block holds one element whose action_id is `value`. */
@@ -119,4 +149,82 @@ export function decodeNotMineMetadata(text: string): { key: string } {
   const decoded = decodeMetadata(text, ['key']);
   if (!decoded) throw new ValidationError('This form lost the reminder it answers; press Not mine on the reminder again.', []);
   return decoded;
+}
+
+/** Which rotation a button acts on, carried in its value. */
+export function encodeRotationRef(rotationId: number): string {
+  return `rotation:${rotationId}`;
+}
+
+export function decodeRotationRef(value: string): number {
+  const match = /^rotation:(\d{1,12})$/.exec(value);
+  if (!match) throw new ValidationError('That button is not one Rotor offers for a rotation; run `/rotate` again.', []);
+  return Number(match[1]);
+}
+
+/**
+ * What the rotation modal carries: the secret, and once a rotation shows, its id and the version
+ * shown (a click from an older version is refused and the view refreshed).
+ */
+export type RotationMetadata = { secret: string; rotationId: number | null; version: number | null };
+
+export function encodeRotationMetadata(metadata: RotationMetadata): string {
+  return JSON.stringify({ s: metadata.secret, r: metadata.rotationId, v: metadata.version });
+}
+
+export function decodeRotationMetadata(text: string): RotationMetadata {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const isId = (value: unknown) => value === null || (typeof value === 'number' && Number.isSafeInteger(value) && value > 0);
+  if (typeof record.s !== 'string' || record.s.length > 200 || !isId(record.r) || !isId(record.v)) {
+    throw new ValidationError('This rotation form lost track of its secret; run `/rotate <name>` again.', []);
+  }
+  return { secret: record.s, rotationId: record.r as number | null, version: record.v as number | null };
+}
+
+export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'reject', 'rollback'] as const;
+export type ReasonPurpose = (typeof REASON_PURPOSES)[number];
+
+/** The note/reason modal's metadata: what it is for, and where to go back to. */
+export interface ReasonMetadata {
+  purpose: ReasonPurpose;
+  rotationId: number;
+  /** The rotation version the person saw (null for decisions from a DM, which do not depend on it). */
+  version: number | null;
+  step: string | null;
+  /** The rotation modal below this one in the stack, refreshed once the reason is recorded. */
+  rootViewId: string | null;
+  /** The DM a rejection was started from, updated once it is recorded. */
+  message: { channel: string; ts: string } | null;
+}
+
+export function encodeReasonMetadata(metadata: ReasonMetadata): string {
+  return JSON.stringify(metadata);
+}
+
+export function decodeReasonMetadata(text: string): ReasonMetadata {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<ReasonMetadata>;
+  const validMessage = record.message === null || (typeof record.message === 'object' && typeof record.message?.channel === 'string' && typeof record.message?.ts === 'string');
+  if (
+    !REASON_PURPOSES.includes(record.purpose as ReasonPurpose) ||
+    typeof record.rotationId !== 'number' ||
+    !(record.version === null || typeof record.version === 'number') ||
+    !(record.step === null || typeof record.step === 'string') ||
+    !(record.rootViewId === null || typeof record.rootViewId === 'string') ||
+    !validMessage
+  ) {
+    throw new ValidationError('This form lost track of its rotation; open it again with `/rotate <name>`.', []);
+  }
+  return record as ReasonMetadata;
 }

@@ -1,0 +1,179 @@
+import type { ActionsBlock, KnownBlock } from '@slack/types';
+import type { Secret } from '../../../inventory/secret.js';
+import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
+import { currentStep, settledSteps } from '../../../rotation/rotation-rules.js';
+import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
+import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import type { SlackMessage } from '../slack-message.js';
+import { retrievalCommand } from './retrieval-instructions.js';
+import { fingerprintShort, quoted, roleLabel, STATE_LABELS, when } from './rotation-text.js';
+
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+
+function openButton(secretName: string, text = 'Open the rotation') {
+  return { type: 'button' as const, action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text' as const, text }, value: secretName };
+}
+
+function approvalsLine(record: RotationRecord): string {
+  const { requiredApprovals } = record.rotation;
+  if (requiredApprovals.length === 0) return 'none needed';
+  return requiredApprovals
+    .map((role) => {
+      const decision = record.approvals.find((approval) => approval.role === role);
+      if (!decision) return `${roleLabel(role)}: waiting`;
+      return `${roleLabel(role)}: ${decision.decision} by ${mention(decision.decidedBy)}`;
+    })
+    .join(' · ');
+}
+
+function progressLine(record: RotationRecord): string {
+  const step = currentStep(record);
+  return `${settledSteps(record)} of ${record.steps.length} steps done${step ? `; next: ${escapeMrkdwn(step.title)}` : ''}`;
+}
+
+/** DM to a person who can approve: the rotation's facts and Approve / Reject. */
+export function approvalRequestMessage(record: RotationRecord, secret: Secret, options: { reminder: boolean }): SlackMessage {
+  const { rotation } = record;
+  const lead = options.reminder ? ':bell: *Still waiting for your decision.* ' : '';
+  const text = `${lead}${mention(rotation.heldBy)} asks you to approve the rotation of ${code(rotation.secretName)} (${escapeMrkdwn(rotation.environment)}).`;
+  const actions: ActionsBlock = {
+    type: 'actions',
+    elements: [
+      { type: 'button', action_id: ACTION_IDS.rotationApprove, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: encodeRotationRef(rotation.id) },
+      { type: 'button', action_id: ACTION_IDS.rotationReject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value: encodeRotationRef(rotation.id) },
+      openButton(rotation.secretName, 'See the checklist'),
+    ],
+  };
+  return {
+    text: `Approval requested: rotation of ${rotation.secretName}`,
+    blocks: [
+      section(text),
+      {
+        type: 'section',
+        fields: [
+          { type: 'mrkdwn', text: `*Ticket*\n${escapeMrkdwn(rotation.ticket ?? '—')}` },
+          { type: 'mrkdwn', text: `*Provider*\n${code(secret.provider)}${secret.providerRef ? ` ${code(secret.providerRef)}` : ''}` },
+          { type: 'mrkdwn', text: `*Started*\n${mention(rotation.startedBy)}, ${when(rotation.startedAt)}` },
+          { type: 'mrkdwn', text: `*Approvals*\n${approvalsLine(record)}` },
+        ],
+      },
+      context(`Promote stays locked until every required role has approved. Nobody approves their own rotation, and one person fills one role. ${progressLine(record)}.`),
+      actions,
+    ],
+  };
+}
+
+/** The approval DM once this person decided (its buttons gone). */
+export function approvalDecidedMessage(record: RotationRecord, decision: { kind: 'approved' | 'rejected'; reason: string | null; at: string }): SlackMessage {
+  const verb = decision.kind === 'approved' ? ':white_check_mark: You approved' : ':no_entry: You rejected';
+  const text = `${verb} the rotation of ${code(record.rotation.secretName)} (ticket ${escapeMrkdwn(record.rotation.ticket ?? '—')}) at ${when(decision.at)}${decision.reason ? `: “${quoted(decision.reason)}”` : ''}.`;
+  return { text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${record.rotation.secretName}`, blocks: [section(text)] };
+}
+
+/** DM to whoever drives the rotation: an approver decided. */
+export function decisionNoticeMessage(record: RotationRecord, decision: { role: ApproverRole; by: string; kind: 'approved' | 'rejected'; reason: string | null }): SlackMessage {
+  const { rotation } = record;
+  const text =
+    decision.kind === 'approved'
+      ? `:white_check_mark: ${mention(decision.by)} approved the rotation of ${code(rotation.secretName)} as ${roleLabel(decision.role)}. Approvals: ${approvalsLine(record)}.`
+      : `:no_entry: ${mention(decision.by)} rejected the rotation of ${code(rotation.secretName)} as ${roleLabel(decision.role)}: “${quoted(decision.reason)}”. The rotation is stopped; start a new one with \`/rotate ${rotation.secretName}\` when it is sorted out.`;
+  const blocks: KnownBlock[] = [section(text)];
+  if (decision.kind === 'approved') blocks.push({ type: 'actions', elements: [openButton(rotation.secretName)] });
+  return { text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${rotation.secretName}`, blocks };
+}
+
+/** DM after a day untouched (to the holder) or three (to a security lead). */
+export function staleRotationMessage(record: RotationRecord, audience: 'holder' | 'security'): SlackMessage {
+  const { rotation } = record;
+  const text =
+    audience === 'holder'
+      ? `:hourglass: The rotation of ${code(rotation.secretName)} has not moved since ${when(rotation.updatedAt)}. ${progressLine(record)}. Carry on, or abandon it if it is no longer needed.`
+      : `:rotating_light: The rotation of ${code(rotation.secretName)}, held by ${mention(rotation.heldBy)}, has not moved since ${when(rotation.updatedAt)} (${progressLine(record)}). You are told as a security lead.`;
+  return { text: `Rotation of ${rotation.secretName} is stalled`, blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }] };
+}
+
+/** The completion announcement: who, what, where consumers fetch the new version, and how to roll back. */
+export function completionAnnouncement(record: RotationRecord, secret: Secret, options: { removalAt: string | null; rollbackUntil: string | null }): SlackMessage {
+  const { rotation } = record;
+  const approvals = record.approvals.filter((approval) => approval.decision === 'approved');
+  const retrieval = retrievalCommand(secret);
+  const blocks: KnownBlock[] = [
+    section(`:white_check_mark: *${code(rotation.secretName)} was rotated* by ${mention(rotation.heldBy)}${rotation.kind === 'emergency' ? ' (emergency rotation)' : ''}.`),
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Ticket*\n${escapeMrkdwn(rotation.ticket ?? '—')}` },
+        { type: 'mrkdwn', text: `*Approved by*\n${approvals.length > 0 ? approvals.map((approval) => `${mention(approval.decidedBy)} (${roleLabel(approval.role)})`).join(', ') : 'no approval needed'}` },
+        { type: 'mrkdwn', text: `*New version*\n\`${escapeMrkdwn(rotation.newVersionId ?? '—')}\`` },
+        { type: 'mrkdwn', text: `*Fingerprint*\n\`${fingerprintShort(rotation.newFingerprint)}\`` },
+        { type: 'mrkdwn', text: `*Previous version removed*\n${options.removalAt ? `after ${when(options.removalAt)}` : '—'}` },
+        { type: 'mrkdwn', text: `*Next rotation*\n${escapeMrkdwn(secret.nextRotation)}` },
+      ],
+    },
+  ];
+  if (retrieval.command) blocks.push(section(`*Fetch the new version*\n\`\`\`${escapeMrkdwn(retrieval.command)}\`\`\``));
+  if (retrieval.instructions) blocks.push(section(`*How to retrieve it*\n${quoted(retrieval.instructions, 2000)}`));
+  if (!retrieval.command && !retrieval.instructions) blocks.push(section(`*How to retrieve it*\nNo retrieval instructions are recorded; ask ${mention(secret.owner)}.`));
+  blocks.push(
+    context(
+      options.rollbackUntil
+        ? `To roll back, run \`/rotate ${rotation.secretName}\` and press *Roll back* before ${when(options.rollbackUntil)}; the previous version stays valid until then.`
+        : `The previous version stays valid for the retention window; ask ${mention(rotation.heldBy)} if something breaks.`,
+    ),
+  );
+  return { text: `${rotation.secretName} was rotated (new version ${rotation.newVersionId ?? 'recorded by hand'})`, blocks };
+}
+
+export function rollbackAnnouncement(record: RotationRecord): SlackMessage {
+  const { rotation } = record;
+  const text = `:leftwards_arrow_with_hook: *The rotation of ${code(rotation.secretName)} was rolled back* by ${mention(rotation.endedBy)}: “${quoted(rotation.endReason)}”. The previous version (\`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\`) is current again; consumers that fetched \`${escapeMrkdwn(rotation.newVersionId ?? '—')}\` should fetch again.`;
+  return { text: `Rotation of ${rotation.secretName} rolled back`, blocks: [section(text)] };
+}
+
+/** DM to the rotator when the retention window ends: the previous version may go now. */
+export function removalDueMessage(record: RotationRecord): SlackMessage {
+  const { rotation } = record;
+  if (rotation.provider === 'manual') {
+    return {
+      text: `Revoke the previous value of ${rotation.secretName}`,
+      blocks: [section(`:broom: The retention window after rotating ${code(rotation.secretName)} has ended. Revoke the previous value at its issuer now, so only the new one works.`)],
+    };
+  }
+  return {
+    text: `Remove the previous version of ${rotation.secretName}`,
+    blocks: [
+      section(`:broom: The retention window after rotating ${code(rotation.secretName)} has ended. Remove the previous version (\`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\`) so nothing can fall back to it.`),
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION_IDS.rotationRemovePrevious,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Remove previous version' },
+            value: encodeRotationRef(rotation.id),
+            confirm: {
+              title: { type: 'plain_text', text: 'Remove the previous version?' },
+              text: { type: 'mrkdwn', text: `Version \`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` of ${code(rotation.secretName)} will no longer be retrievable by its stage.` },
+              confirm: { type: 'plain_text', text: 'Remove it' },
+              deny: { type: 'plain_text', text: 'Keep it' },
+              style: 'danger',
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function removalDoneMessage(record: RotationRecord, by: string): SlackMessage {
+  const text = `:broom: ${mention(by)} removed the previous version (\`${escapeMrkdwn(record.rotation.previousVersionId ?? '—')}\`) of ${code(record.rotation.secretName)}.`;
+  return { text: `Previous version of ${record.rotation.secretName} removed`, blocks: [section(text)] };
+}
+
+/** One line about a rotation, for the App Home and lists. */
+export function rotationLine(record: RotationRecord): string {
+  const { rotation } = record;
+  return `${code(rotation.secretName)} — ${STATE_LABELS[rotation.state]}, held by ${mention(rotation.heldBy)}; ${progressLine(record)}`;
+}

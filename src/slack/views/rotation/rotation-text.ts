@@ -1,0 +1,56 @@
+import { DateTime } from 'luxon';
+import type { ApproverRole, Rotation, RotationState, RotationStep } from '../../../rotation/rotation.js';
+import { ROLE_LABELS } from '../../../rotation/rotation-rules.js';
+import { escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
+
+/** Short pieces of text every rotation view shares. */
+
+export const STATE_LABELS: Record<RotationState, string> = {
+  awaiting_approval: ':hourglass: awaiting approval',
+  in_progress: ':arrows_counterclockwise: in progress',
+  completed: ':white_check_mark: completed',
+  abandoned: ':no_entry_sign: abandoned',
+  rejected: ':no_entry: rejected',
+  rolled_back: ':leftwards_arrow_with_hook: rolled back',
+};
+
+export function roleLabel(role: ApproverRole): string {
+  return ROLE_LABELS[role];
+}
+
+/** An instant as people read it in a message: `2027-02-01 10:00 UTC`. */
+export function when(iso: string | null): string {
+  if (!iso) return '—';
+  const instant = DateTime.fromISO(iso, { zone: 'utc' });
+  return instant.isValid ? `${instant.toFormat('yyyy-LL-dd HH:mm')} UTC` : '—';
+}
+
+/** Free text a person typed (a note, a reason, a provider's error), cut and escaped. */
+export function quoted(text: string | null, max = 500): string {
+  return text ? escapeMrkdwn(truncate(text, max)) : '';
+}
+
+export function fingerprintShort(fingerprint: string | null): string {
+  return fingerprint ? fingerprint.replace(/^[a-z0-9-]+:/, '').slice(0, 12) : '—';
+}
+
+export function stepIcon(step: RotationStep, working: boolean): string {
+  if (working || step.state === 'running') return ':hourglass_flowing_sand:';
+  if (step.state === 'done') return ':white_check_mark:';
+  if (step.state === 'skipped') return ':fast_forward:';
+  if (step.lastError) return ':warning:';
+  return ':white_circle:';
+}
+
+/** "who, when" for a settled step. */
+export function settledLine(step: RotationStep): string {
+  if (step.state === 'done') return `Done by ${mention(step.doneBy)} at ${when(step.doneAt)}${step.note ? ` — “${quoted(step.note)}”` : ''}`;
+  if (step.state === 'skipped') return `Skipped by ${mention(step.doneBy)} at ${when(step.doneAt)}: “${quoted(step.skipReason)}”`;
+  return '';
+}
+
+/** The version line of a rotation: previous → new, with short fingerprints. */
+export function versionLine(rotation: Rotation): string {
+  if (!rotation.newVersionId) return `Current version ${rotation.previousVersionId ? `\`${escapeMrkdwn(rotation.previousVersionId)}\`` : '—'}`;
+  return `\`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` → \`${escapeMrkdwn(rotation.newVersionId)}\` (fingerprint \`${fingerprintShort(rotation.newFingerprint)}\`)`;
+}
