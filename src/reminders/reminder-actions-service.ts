@@ -9,6 +9,7 @@ import type { Db } from '../storage/database.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
 import { parseKey, type LedgerEntry, type ReminderKey } from './reminder.js';
+import { isReminded } from './reminder-treatment.js';
 import { snoozeChoices } from './snooze-rules.js';
 
 export const MAX_NOTE_LENGTH = 500;
@@ -126,7 +127,7 @@ export class ReminderActionsService {
     const name = this.deps.db.prepare('SELECT name FROM secrets WHERE id = ?').pluck().get(key.secretId) as string | undefined;
     const secret = name ? this.deps.inventory.get(name) : null;
     if (!secret) throw new NotFoundError('The secret of this reminder no longer exists.');
-    if (secret.nextRotation !== key.cycle || secret.lifecycle !== 'active') {
+    if (secret.nextRotation !== key.cycle || !isReminded(secret.lifecycle)) {
       throw new RotorError('conflict', `${secret.name} was rotated or changed since this reminder; nothing to do.`);
     }
     return { key, entry, secret };

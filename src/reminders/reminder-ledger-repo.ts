@@ -1,4 +1,5 @@
 import type { EscalationLevel } from '../config/policy.js';
+import { LifecycleHistoryRepo } from '../inventory/lifecycle-history-repo.js';
 import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
 import type { PlannerCandidate } from './reminder-planner.js';
@@ -41,30 +42,36 @@ export interface Claim {
  * claim: the UNIQUE (secret, cycle, kind) key and the `claim_token` checks decide.
  */
 export class ReminderLedgerRepo {
-  constructor(private readonly db: Db) {}
+  private readonly history: LifecycleHistoryRepo;
+
+  constructor(private readonly db: Db) {
+    this.history = new LifecycleHistoryRepo(db);
+  }
 
   /**
-   * Live secrets whose current cycle may owe a reminder by `untilDate` (due within the widest
-   * warning window, or overdue), each with its cycle's ledger rows and snoozes.
+   * Secrets whose current cycle may owe a reminder by `untilDate`: active ones due within the
+   * widest warning window or overdue, and every compromised one (overdue from the day it was
+   * marked), each with its cycle's ledger rows and snoozes.
    */
   // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
   candidates(untilDate: string): PlannerCandidate[] {
-    const secrets = (
-      this.db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
-    ).map(secretFromRow);
+    const owing = `(s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active') OR s.lifecycle = 'compromised'`;
+    const secrets = (this.db.prepare(`SELECT s.* FROM secrets s WHERE ${owing} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[]).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
     const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes') =>
-      this.db
-        .prepare(
-          `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation
-           WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
-        )
-        .all(untilDate) as Row[];
+      this.db.prepare(`SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation WHERE ${owing}`).all({ until: untilDate }) as Row[];
     const ledger = new Map<number, LedgerEntry[]>();
     for (const row of ofCurrentCycle<LedgerRow>('reminder_ledger')) push(ledger, row.secret_id, entryFromRow(row));
     const snoozes = new Map<number, Snooze[]>();
     for (const row of ofCurrentCycle<SnoozeRow>('reminder_snoozes')) push(snoozes, row.secret_id, snoozeFromRow(row));
-    return secrets.map((secret) => ({ secret, ledger: ledger.get(secret.id) ?? [], snoozes: snoozes.get(secret.id) ?? [] }));
+    const compromised = secrets.filter((secret) => secret.lifecycle === 'compromised').map((secret) => secret.name);
+    const markedAt = compromised.length > 0 ? this.history.enteredAt(compromised, 'compromised') : new Map<string, string>();
+    return secrets.map((secret) => ({
+      secret,
+      ledger: ledger.get(secret.id) ?? [],
+      snoozes: snoozes.get(secret.id) ?? [],
+      lifecycleSince: markedAt.get(secret.name) ?? null,
+    }));
   }
 
   /**

@@ -3,10 +3,12 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import { daysUntil } from '../inventory/schedule.js';
+import { LifecycleHistoryRepo } from '../inventory/lifecycle-history-repo.js';
 import type { Db } from '../storage/database.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
 import { kindLabel } from './reminder.js';
+import { lifecycleDay } from './reminder-treatment.js';
 
 export interface WeeklyDigest {
   week: string;
@@ -14,6 +16,8 @@ export interface WeeklyDigest {
   until: string;
   remindedByKind: Record<string, number>;
   overdue: { name: string; owner: string | null; daysOverdue: number }[];
+  /** Compromised secrets not yet rotated, with the day each was marked. */
+  compromised: { name: string; owner: string | null; markedOn: string }[];
   /** People reminded about a secret that is still overdue: they have not acted. */
   notActed: { user: string; secrets: string[] }[];
 }
@@ -35,7 +39,11 @@ export class WeeklyDigestService {
     const remindedByKind: Record<string, number> = {};
     for (const entry of sent) remindedByKind[kindLabel(entry.kind)] = (remindedByKind[kindLabel(entry.kind)] ?? 0) + 1;
     const overdueSecrets = this.deps.inventory.overdue(until).filter((secret) => secret.lifecycle === 'active');
-    const overdueNames = new Set(overdueSecrets.map((secret) => secret.name));
+    const compromisedSecrets = this.deps.inventory.list({ status: 'compromised' }, until, 0);
+    const markedAt = new LifecycleHistoryRepo(this.deps.db).enteredAt(compromisedSecrets.map((secret) => secret.name), 'compromised');
+    const compromised = compromisedSecrets.map((secret) => ({ name: secret.name, owner: secret.owner, markedOn: lifecycleDay(secret, markedAt.get(secret.name) ?? null) }));
+    // Both lists are secrets someone was told to rotate and has not.
+    const overdueNames = new Set([...overdueSecrets, ...compromisedSecrets].map((secret) => secret.name));
     const notActed = new Map<string, Set<string>>();
     for (const entry of sent) {
       if (!overdueNames.has(entry.secretName)) continue;
@@ -47,6 +55,7 @@ export class WeeklyDigestService {
       until: until.toISODate() as string,
       remindedByKind,
       overdue: overdueSecrets.map((secret) => ({ name: secret.name, owner: secret.owner, daysOverdue: -daysUntil(secret.nextRotation, until) })),
+      compromised,
       notActed: [...notActed].map(([user, secrets]) => ({ user, secrets: [...secrets].sort() })).sort((a, b) => b.secrets.length - a.secrets.length),
     };
   }
