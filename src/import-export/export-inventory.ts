@@ -6,8 +6,8 @@ import type { Secret } from '../inventory/secret.js';
 export const EXPORT_FORMATS = ['yaml', 'json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Export columns, in order; each is a key `rotor import` reads back. */
-const COLUMNS = [
+/** Export columns, in order; each is a key `rotor import` reads back (and the names it lists as accepted). */
+export const INVENTORY_COLUMNS = [
   'name',
   'type',
   'description',
@@ -26,7 +26,7 @@ const COLUMNS = [
   'checklist',
 ] as const;
 
-type ExportRecord = Partial<Record<(typeof COLUMNS)[number], unknown>>;
+type ExportRecord = Partial<Record<(typeof INVENTORY_COLUMNS)[number], unknown>>;
 
 function toRecord(secret: Secret): ExportRecord {
   const record: ExportRecord = {
@@ -61,8 +61,8 @@ export function exportInventory(repo: InventoryRepo, format: ExportFormat): stri
       return stringifyYaml({ secrets: records }, { lineWidth: 0 });
     case 'csv':
       return stringifyCsv(
-        records.map((record) => COLUMNS.map((column) => csvCell(record[column]))),
-        { header: true, columns: [...COLUMNS] },
+        records.map((record) => INVENTORY_COLUMNS.map((column) => csvCell(record[column]))),
+        { header: true, columns: [...INVENTORY_COLUMNS] },
       );
   }
 }
