@@ -1,5 +1,5 @@
 import type { EscalationLevel } from '../config/policy.js';
-import { LifecycleHistoryRepo } from '../inventory/lifecycle-history-repo.js';
+import { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
 import type { PlannerCandidate } from './reminder-planner.js';
@@ -42,10 +42,10 @@ export interface Claim {
  * claim: the UNIQUE (secret, cycle, kind) key and the `claim_token` checks decide.
  */
 export class ReminderLedgerRepo {
-  private readonly history: LifecycleHistoryRepo;
+  private readonly history: SecretHistoryRepo;
 
   constructor(private readonly db: Db) {
-    this.history = new LifecycleHistoryRepo(db);
+    this.history = new SecretHistoryRepo(db);
   }
 
   /**

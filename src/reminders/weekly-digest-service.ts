@@ -3,7 +3,7 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import { daysUntil } from '../inventory/schedule.js';
-import { LifecycleHistoryRepo } from '../inventory/lifecycle-history-repo.js';
+import { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import type { Db } from '../storage/database.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
@@ -40,7 +40,7 @@ export class WeeklyDigestService {
     for (const entry of sent) remindedByKind[kindLabel(entry.kind)] = (remindedByKind[kindLabel(entry.kind)] ?? 0) + 1;
     const overdueSecrets = this.deps.inventory.overdue(until).filter((secret) => secret.lifecycle === 'active');
     const compromisedSecrets = this.deps.inventory.list({ status: 'compromised' }, until, 0);
-    const markedAt = new LifecycleHistoryRepo(this.deps.db).enteredAt(compromisedSecrets.map((secret) => secret.name), 'compromised');
+    const markedAt = new SecretHistoryRepo(this.deps.db).enteredAt(compromisedSecrets.map((secret) => secret.name), 'compromised');
     const compromised = compromisedSecrets.map((secret) => ({ name: secret.name, owner: secret.owner, markedOn: lifecycleDay(secret, markedAt.get(secret.name) ?? null) }));
     // Both lists are secrets someone was told to rotate and has not.
     const overdueNames = new Set([...overdueSecrets, ...compromisedSecrets].map((secret) => secret.name));

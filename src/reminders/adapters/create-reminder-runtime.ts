@@ -1,5 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { HttpRouteDeps } from '../../http/routes.js';
+import { MAX_WINDOW_DAYS } from '../../inventory/schedule.js';
+import { SecretHistoryRepo } from '../../inventory/secret-history-repo.js';
 import type { Logger } from '../../logging/logger.js';
 import { longestInterval, type JobDefinition } from '../../scheduler/job-scheduler.js';
 import { reminderJobs, sweepHealth } from '../../scheduler/reminder-jobs.js';
@@ -11,7 +13,7 @@ import { createReminderClients, SlackReminderNotifier } from './slack-reminder-n
 import { createReminderSweep } from '../create-reminder-sweep.js';
 import { ReminderActionsService } from '../reminder-actions-service.js';
 import { ReminderLedgerRepo } from '../reminder-ledger-repo.js';
-import { buildRotationCalendar, upcomingRotations } from '../rotation-calendar.js';
+import { rotationCalendar } from '../rotation-calendar.js';
 import { SweepLogRepo } from '../sweep-log-repo.js';
 import { WeeklyDigestService } from '../weekly-digest-service.js';
 
@@ -58,12 +60,13 @@ export function createReminderRuntime(services: Services, options: ReminderRunti
   const startedAt = clock.now();
   const maxSweepAgeMs = 2 * longestInterval(options.schedule);
   const calendarToken = options.calendarToken;
+  const history = new SecretHistoryRepo(db);
 
   return {
     actions: new ReminderActionsService({ db, ledger, inventory, audit, notifier, clock, policy }, notMineReportText),
     httpDeps: {
       reminderHealth: () => sweepHealth(sweepLog, clock.now(), maxSweepAgeMs, startedAt),
-      calendar: calendarToken ? { token: calendarToken, render: () => buildRotationCalendar(upcomingRotations(inventory, clock.now(), { days: 365 })) } : undefined,
+      calendar: calendarToken ? { token: calendarToken, render: () => rotationCalendar({ inventory, history }, clock.now(), { days: MAX_WINDOW_DAYS }) } : undefined,
     },
     metrics: createReminderMetrics(sweepLog),
     jobs,
