@@ -6,25 +6,27 @@ import type { CliContext } from './cli-context.js';
 
 /**
  * `rotor discover --provider aws --tag-key rotor:owner` / `--provider vault --mount secret`:
- * proposes inventory entries from tags or `custom_metadata`. A dry run unless `--apply`,
- * which adds the valid proposals through the import's validation and the audit log.
+ * adds inventory entries for secrets found by their tags or `custom_metadata`, through the
+ * import's validation and the audit log; `--dry-run` only proposes them, like every other
+ * command that writes. `--apply` is the older spelling of the default, kept for scripts.
  */
 export function registerDiscoverCommand(program: Command, context: CliContext): void {
   program
     .command('discover')
-    .description('Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata)')
+    .description('Add inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata); --dry-run only proposes them')
     .addOption(new Option('--provider <provider>', 'where to look').choices(['aws', 'vault']).makeOptionMandatory())
     .option('--tag-key <key>', 'only secrets carrying this tag / custom_metadata key, e.g. rotor:owner')
     .option('--mount <mount>', 'Vault: the KV v2 mount to walk, e.g. secret')
-    .option('--apply', 'add the valid proposals to the inventory (default: only show them)', false)
+    .option('--dry-run', 'only show the proposals; write nothing', false)
+    .addOption(new Option('--apply', 'add the valid proposals (the default now; kept for scripts written when discover only proposed)').conflicts('dryRun'))
     .option('--json', 'print the report as JSON', false)
-    .action(async (options: { provider: 'aws' | 'vault'; tagKey?: string; mount?: string; apply: boolean; json: boolean }) => {
+    .action(async (options: { provider: 'aws' | 'vault'; tagKey?: string; mount?: string; dryRun: boolean; json: boolean }) => {
       if (options.provider === 'vault' && !options.mount) {
         throw new ValidationError('Discovery in Vault needs the mount to walk: add --mount secret (or your KV v2 mount).', [{ where: '--mount', message: 'required with --provider vault' }]);
       }
-      const providers = createProviderServicesFromEnv(context.open(undefined, { ifMissing: options.apply ? 'create' : 'empty' }), context.env);
+      const providers = createProviderServicesFromEnv(context.open(undefined, { ifMissing: options.dryRun ? 'empty' : 'create' }), context.env);
       try {
-        const report = await providers.discover.run({ ...options, actor: context.actor });
+        const report = await providers.discover.run({ provider: options.provider, tagKey: options.tagKey, mount: options.mount, apply: !options.dryRun, actor: context.actor });
         if (options.json) context.printJson(report);
         else context.print(renderDiscoverReport(report).join('\n'));
       } finally {
@@ -37,7 +39,7 @@ export function renderDiscoverReport(report: DiscoverReport): string[] {
   const lines: string[] = [];
   if (report.proposals.length === 0) lines.push('No new secrets to propose.');
   else {
-    lines.push(report.applied ? `Added ${report.proposals.length} secret(s) to the inventory:` : `Proposed ${report.proposals.length} new secret(s) (dry run; add them with --apply):`);
+    lines.push(report.applied ? `Added ${report.proposals.length} secret(s) to the inventory:` : `Would add ${report.proposals.length} new secret(s) (dry run: nothing written; run without --dry-run to add them):`);
     for (const proposal of report.proposals) {
       const secret = proposal.after;
       lines.push(`  + ${secret.name}  type=${secret.type} owner=${secret.owner ?? '-'} every ${secret.intervalDays} days  ${secret.providerRef ?? ''}`);

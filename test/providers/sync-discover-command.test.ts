@@ -77,7 +77,7 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     expect(result.stdout).toMatch(/Drift:\n {2}prod\/app\/db: the provider's owner tag says U0OTHER, the inventory says U0123ABCD/);
   });
 
-  it('rotor discover proposes entries from tags (dry run), then adds them with --apply', async () => {
+  it('rotor discover --dry-run proposes entries from tags, then adds them (--apply is the older spelling)', async () => {
     const tags = (entries: Record<string, string>) => Object.entries(entries).map(([Key, Value]) => ({ Key, Value }));
     await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/postgres/connection_string', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:type': 'database', 'rotor:team': 'payments' }) }));
     await moto.sdk.send(new CreateSecretCommand({ Name: 'legacy-key', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:name': 'staging/legacy/api_key', 'rotor:interval_days': '30' }) }));
@@ -86,9 +86,9 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     const harness = providerHarness(store, { aws });
 
     const before = snapshotTables(store);
-    const dry = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner');
+    const dry = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--dry-run');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('Proposed 2 new secret(s) (dry run; add them with --apply):');
+    expect(dry.stdout).toContain('Would add 2 new secret(s) (dry run: nothing written; run without --dry-run to add them):');
     expect(dry.stdout).toMatch(/\+ prod\/postgres\/connection_string {2}type=database owner=U0123ABCD every 90 days {2}arn:aws:secretsmanager:/);
     expect(dry.stdout).toMatch(/\+ staging\/legacy\/api_key {2}type=api_key owner=U0123ABCD every 30 days/);
     expect(dry.stdout).toMatch(/Cannot propose 1 secret\(s\) as tagged:\n {2}! arn:aws:secretsmanager:.*Bad Name/);
