@@ -1,5 +1,6 @@
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { stringify as stringifyYaml } from 'yaml';
+import { neutralizeCell } from '../core/spreadsheet-cells.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { Secret } from '../inventory/secret.js';
 
@@ -67,9 +68,9 @@ export function exportInventory(repo: InventoryRepo, format: ExportFormat): stri
   }
 }
 
-/** Lists and maps go into CSV as JSON, so commas inside them survive the round trip. */
+/** Lists and maps go into CSV as JSON, so commas inside them survive the round trip; no cell can run as a formula. */
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'object') return neutralizeCell(JSON.stringify(value));
+  return neutralizeCell(String(value));
 }

@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import { readNeutralizedCell } from '../core/spreadsheet-cells.js';
 import { canonicalRecord } from '../inventory/secret-fields.js';
 import { MAX_COLUMNS, unknownColumnMessage } from './column-names.js';
 import type { SourceRow } from './source-row.js';
@@ -79,7 +80,10 @@ export function parseCsvRows(text: string, delimiter?: string): SourceRow[] {
   if (headerProblems.length > 0) throw new ValidationError('The CSV header is not one Rotor can import.', headerProblems);
   return rows.map(({ record: cells, info }) => {
     const record: Record<string, unknown> = {};
-    for (const [field, index] of Object.entries(columns)) record[field] = cells[index as number];
+    for (const [field, index] of Object.entries(columns)) {
+      const cell = cells[index as number];
+      record[field] = cell === undefined ? cell : readNeutralizedCell(cell);
+    }
     const problems: ValidationIssue[] = [];
     const widthMatches = cells.length === header.record.length || (cells.length === named.length && unnamed.every((index) => index >= named.length));
     if (!widthMatches) problems.push({ where: `line ${info.lines}`, message: `has ${cells.length} values but the header has ${header.record.length} columns`, line: info.lines });
