@@ -108,6 +108,39 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
   });
 });
 
+describe.runIf(shouldRunMotoSuite('the AWS duplicate-reference suite'))('discover and sync compare references in canonical form (moto)', () => {
+  const moto = useMoto();
+  let store: TempStore;
+  let aws: AwsSecretsManagerProvider;
+  beforeEach(() => {
+    store = openTempStore({ at: '2026-01-10T09:00:00Z' });
+    aws = new AwsSecretsManagerProvider({ retry: FAST });
+  });
+  afterEach(() => {
+    aws.destroy();
+    store.close();
+  });
+
+  it('an entry written region:name is the secret discover finds by ARN: nothing is added twice; sync reports old duplicates', async () => {
+    const tags = [{ Key: 'rotor:owner', Value: OWNER }];
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: 'x', Tags: tags }));
+    store.inventoryService.create({ name: 'prod/app/db_password', owner: OWNER, provider: 'aws', providerRef: 'us-east-1:prod/app/db' }, 'U0ADMIN', 'test');
+    const harness = providerHarness(store, { aws });
+    const before = snapshotTables(store);
+    const discovered = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner');
+    expect(discovered.stdout).toContain('No new secrets to propose.');
+    expect(discovered.stdout).toContain('Already in the inventory: prod/app/db_password.');
+    expect(snapshotTables(store)).toEqual(before);
+
+    // An inventory made before Rotor refused duplicates: sync says which entries track one secret.
+    const arn = (await aws.listForDiscovery({})).find((secret) => secret.storeName === 'prod/app/db')!.providerRef;
+    store.db.prepare(`INSERT INTO secrets (name, environment, service, credential_type, type, provider, provider_ref, interval_days, next_rotation, created_at, updated_at)
+      VALUES ('prod/app/db', 'prod', 'app', 'db', 'database', 'aws', ?, 90, '2026-01-10', '2026-01-10T09:00:00Z', '2026-01-10T09:00:00Z')`).run(arn);
+    const synced = await harness.cli('sync', '--dry-run', '--json');
+    expect(JSON.parse(synced.stdout).drift).toContainEqual({ secret: 'prod/app/db_password', message: 'tracks the AWS secret prod/app/db in us-east-1, as `prod/app/db` does; retire one of the two entries so it is reminded and synced once' });
+  });
+});
+
 describe('rotor sync and rotor discover against the Vault KV v2 fake', () => {
   const { fake, token } = useFakeVault();
   let store: TempStore;
