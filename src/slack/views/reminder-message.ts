@@ -95,7 +95,7 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Rende
 }
 
 /** Items of a digest shown with their own menu: with the title and the summary, well inside 50 blocks. */
-export const DIGEST_LISTED = LIMITS.messageBlocks - 10;
+const DIGEST_LISTED = LIMITS.messageBlocks - 10;
 
 /**
  * One DM listing every reminder owed to a person in a sweep, most urgent first: the first
