@@ -14,7 +14,8 @@ import { createMetricsRegistry } from './metrics/metrics.js';
 import { createReminderMetrics } from './metrics/reminder-metrics.js';
 import { createProviderRegistryFromEnv } from './providers/provider-factory.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
-import { buildRotationCalendar, upcomingRotations } from './reminders/rotation-calendar.js';
+import { rotationCalendar } from './reminders/rotation-calendar.js';
+import { MAX_WINDOW_DAYS } from './inventory/schedule.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
@@ -74,7 +75,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       reminderHealth: () => sweepHealth(reminders.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_REMINDER_CRON), startedAt),
       followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
-      calendar: calendarToken ? { token: calendarToken, render: () => buildRotationCalendar(upcomingRotations(services.inventory, clock.now(), { days: 365 })) } : undefined,
+      calendar: calendarToken ? { token: calendarToken, render: () => rotationCalendar({ inventory: services.inventory, history: services.history }, clock.now(), { days: MAX_WINDOW_DAYS }) } : undefined,
     });
     const slack = await createSlackApp({
       botToken: env.SLACK_BOT_TOKEN,

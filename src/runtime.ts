@@ -133,7 +133,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, ...options.reminderSweep }),
       sweepLog: reminderSweepLog,
       actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, clock, policy }),
-      weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), ledger, inventory, notifier, clock, policy }),
+      weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
     },
     rotation,
     revocation: new RevocationService({ inventory, inventoryService: services.inventoryService, authorizer }),

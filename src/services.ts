@@ -4,6 +4,7 @@ import type { Policy } from './config/policy.js';
 import type { Clock } from './core/clock.js';
 import { InventoryRepo } from './inventory/inventory-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
+import { SecretHistoryRepo } from './inventory/secret-history-repo.js';
 import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
 import type { Db } from './storage/database.js';
 
@@ -16,6 +17,8 @@ export interface Services {
   authorizer: Authorizer;
   inventory: InventoryRepo;
   inventoryService: InventoryService;
+  /** When secrets changed, read from the audit log (lifecycle days, calendar revisions). */
+  history: SecretHistoryRepo;
   /** What Slack said about people Rotor reminds, and the review flags a missing owner raises. */
   recipients: RecipientDirectoryRepo;
 }
@@ -25,5 +28,5 @@ export function createServices(db: Db, clock: Clock, policy: Policy): Services {
   const authorizer = new Authorizer(policy, audit);
   const inventory = new InventoryRepo(db);
   const inventoryService = new InventoryService({ repo: inventory, audit, authorizer, clock, policy });
-  return { db, clock, policy, audit, authorizer, inventory, inventoryService, recipients: new RecipientDirectoryRepo(db) };
+  return { db, clock, policy, audit, authorizer, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db) };
 }

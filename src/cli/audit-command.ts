@@ -20,12 +20,15 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
   audit
     .command('verify')
     .description('Check every event against its hash and its link to the one before; exit 1 at the first break')
-    .action(() => {
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) => {
       const { firstBreak, events } = verifyAuditChain(context.open().db);
       if (firstBreak) {
+        if (options.json) context.printJson({ intact: false, events, firstBreak });
         throw new RotorError('database', `Audit log broken at event #${firstBreak.seq}: ${firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
       }
-      context.print(`Audit log intact: ${events} events, every hash and link verified.`);
+      if (options.json) context.printJson({ intact: true, events });
+      else context.print(`Audit log intact: ${events} events, every hash and link verified.`);
     });
 
   audit

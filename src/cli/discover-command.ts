@@ -5,24 +5,28 @@ import type { CliContext } from './cli-context.js';
 
 /**
  * `rotor discover --provider aws --tag-key rotor:owner` / `--provider vault --mount secret`:
- * proposes inventory entries from tags or `custom_metadata`. A dry run unless `--apply`,
- * which adds the valid proposals through the import's validation and the audit log.
+ * proposes inventory entries for secrets found by their tags or `custom_metadata`; `--apply`
+ * adds them, through the import's validation and the audit log. Unlike the commands that write
+ * what an operator already chose (import, sync), discovery reads a store someone else tags, so
+ * its default stays a proposal, as it always was; `--dry-run` says so explicitly, like everywhere.
  */
 export function registerDiscoverCommand(program: Command, context: CliContext): void {
   program
     .command('discover')
-    .description('Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata)')
+    .description('Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata); --apply adds them')
     .addOption(new Option('--provider <provider>', 'where to look').choices(['aws', 'vault']).makeOptionMandatory())
     .option('--tag-key <key>', 'only secrets carrying this tag / custom_metadata key, e.g. rotor:owner')
     .option('--mount <mount>', 'Vault: the KV v2 mount to walk, e.g. secret')
-    .option('--apply', 'add the valid proposals to the inventory (default: only show them)', false)
+    .option('--dry-run', 'only show the proposals; write nothing (the default)', false)
+    .addOption(new Option('--apply', 'add the valid proposals to the inventory').conflicts('dryRun'))
     .option('--json', 'print the report as JSON', false)
-    .action(async (options: { provider: 'aws' | 'vault'; tagKey?: string; mount?: string; apply: boolean; json: boolean }) => {
+    .action(async (options: { provider: 'aws' | 'vault'; tagKey?: string; mount?: string; dryRun: boolean; apply?: boolean; json: boolean }) => {
       if (options.provider === 'vault' && !options.mount) {
         throw new ValidationError('Discovery in Vault needs the mount to walk: add --mount secret (or your KV v2 mount).', [{ where: '--mount', message: 'required with --provider vault' }]);
       }
-      const { providers } = context.runtime(undefined, { ifMissing: options.apply ? 'create' : 'empty' });
-      const report = await providers.discover.run({ ...options, actor: context.actor });
+      const apply = options.apply === true;
+      const { providers } = context.runtime(undefined, { ifMissing: apply ? 'create' : 'empty' });
+      const report = await providers.discover.run({ provider: options.provider, tagKey: options.tagKey, mount: options.mount, apply, actor: context.actor });
       if (options.json) context.printJson(report);
       else context.print(renderDiscoverReport(report).join('\n'));
     });
@@ -32,7 +36,7 @@ export function renderDiscoverReport(report: DiscoverReport): string[] {
   const lines: string[] = [];
   if (report.proposals.length === 0) lines.push('No new secrets to propose.');
   else {
-    lines.push(report.applied ? `Added ${report.proposals.length} secret(s) to the inventory:` : `Proposed ${report.proposals.length} new secret(s) (dry run; add them with --apply):`);
+    lines.push(report.applied ? `Added ${report.proposals.length} secret(s) to the inventory:` : `Would add ${report.proposals.length} new secret(s) (dry run: nothing written; run without --dry-run to add them):`);
     for (const proposal of report.proposals) {
       const secret = proposal.after;
       lines.push(`  + ${secret.name}  type=${secret.type} owner=${secret.owner ?? '-'} every ${secret.intervalDays} days  ${secret.providerRef ?? ''}`);

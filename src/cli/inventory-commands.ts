@@ -3,7 +3,7 @@ import { STATUSES, type Secret, type SecretStatus } from '../inventory/secret.js
 import { dueSoonDays, summarizeSecret } from '../inventory/secret-summary.js';
 import type { Services } from '../services.js';
 import type { CliContext } from './cli-context.js';
-import { wholeNumber } from './cli-options.js';
+import { dayCount, environmentOption, memberIdOption } from './cli-options.js';
 
 function table(services: Services, secrets: Secret[]): string {
   if (secrets.length === 0) return 'No secrets.';
@@ -28,16 +28,18 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     .command('list')
     .description('List secrets, optionally filtered')
     .option('--env <environment>', 'only this environment')
-    .option('--owner <user>', 'only secrets this Slack user id owns or backs up')
+    .option('--owner <user>', 'only secrets this Slack member id (U0123ABCD) owns or backs up')
     .option('--service <service>', 'only this service')
     .option('--team <team>', 'only this team')
     .addOption(new Option('--status <status>', 'only this status').choices([...STATUSES]))
     .option('--all', 'include retired secrets')
     .option('--json', 'print JSON')
     .action((options: { env?: string; owner?: string; service?: string; team?: string; status?: SecretStatus; all?: boolean; json?: boolean }) => {
+      const owner = memberIdOption('--owner', options.owner);
       const services = context.open();
+      const environment = environmentOption(options.env, services.policy);
       const secrets = services.inventory.list(
-        { environment: options.env, owner: options.owner, service: options.service, team: options.team, status: options.status, includeRetired: options.all },
+        { environment, owner, service: options.service, team: options.team, status: options.status, includeRetired: options.all },
         services.clock.now(),
         dueSoonDays(services.policy),
       );
@@ -69,7 +71,7 @@ export function registerInventoryCommands(program: Command, context: CliContext)
   program
     .command('due')
     .description('Secrets coming due within N days (not yet overdue), soonest first')
-    .option('--days <n>', 'window in days', wholeNumber(1), 30)
+    .option('--days <n>', 'window in days (1 to 365)', dayCount, 30)
     .option('--at <date>', 'as of this date instead of now (YYYY-MM-DD or ISO time)')
     .option('--json', 'print JSON')
     .action((options: { days: number; at?: string; json?: boolean }) => {

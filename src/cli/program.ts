@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { describeError, isRotorError } from '../core/errors.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerCalendarCommand } from './calendar-command.js';
@@ -11,13 +11,17 @@ import { registerRemindersCommand } from './reminders-command.js';
 import { registerSyncCommand } from './sync-command.js';
 
 export function buildProgram(context: CliContext): Command {
+  const output: OutputConfiguration = {
+    writeOut: (text: string) => context.io.stdout(text),
+    writeErr: (text: string) => context.io.stderr(text),
+    // Commander's own errors ("error: unknown option …") in the style of every other failure.
+    outputError: (text: string, write: (text: string) => void) => write(`rotor: ${text.replace(/^error: /, '')}`),
+  };
   const program = new Command('rotor')
     .description('Rotor: the inventory, schedule and audit log behind the secrets-rotation Slack bot')
     .option('--db <path>', 'database file (default: $ROTOR_DB or ./data/rotor.db)')
     .option('--config <path>', 'policy file (default: $ROTOR_CONFIG)')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => context.io.stdout(text), writeErr: (text) => context.io.stderr(text) });
+    .configureOutput(output);
   registerDatabaseCommands(program, context);
   registerImportExportCommands(program, context);
   registerInventoryCommands(program, context);
@@ -26,8 +30,16 @@ export function buildProgram(context: CliContext): Command {
   registerCalendarCommand(program, context);
   registerSyncCommand(program, context);
   registerDiscoverCommand(program, context);
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  configureAll(program, output);
   return program;
+}
+
+/** Every command answers a usage error with what to type to see what it accepts. */
+function configureAll(command: Command, output: OutputConfiguration): void {
+  const path: string[] = [];
+  for (let at: Command | null = command; at; at = at.parent) path.unshift(at.name());
+  command.exitOverride().configureOutput(output).showHelpAfterError(`Type \`${path.join(' ')} --help\` to see what it accepts.`);
+  for (const child of command.commands) configureAll(child, output);
 }
 
 /**

@@ -1,13 +1,14 @@
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { stringify as stringifyYaml } from 'yaml';
+import { neutralizeCell } from '../core/spreadsheet-cells.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { Secret } from '../inventory/secret.js';
 
 export const EXPORT_FORMATS = ['yaml', 'json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** Export columns, in order; each is a key `rotor import` reads back. */
-const COLUMNS = [
+/** Export columns, in order; each is a key `rotor import` reads back (and the names it lists as accepted). */
+export const INVENTORY_COLUMNS = [
   'name',
   'type',
   'description',
@@ -26,7 +27,7 @@ const COLUMNS = [
   'checklist',
 ] as const;
 
-type ExportRecord = Partial<Record<(typeof COLUMNS)[number], unknown>>;
+type ExportRecord = Partial<Record<(typeof INVENTORY_COLUMNS)[number], unknown>>;
 
 function toRecord(secret: Secret): ExportRecord {
   const record: ExportRecord = {
@@ -61,15 +62,15 @@ export function exportInventory(repo: InventoryRepo, format: ExportFormat): stri
       return stringifyYaml({ secrets: records }, { lineWidth: 0 });
     case 'csv':
       return stringifyCsv(
-        records.map((record) => COLUMNS.map((column) => csvCell(record[column]))),
-        { header: true, columns: [...COLUMNS] },
+        records.map((record) => INVENTORY_COLUMNS.map((column) => csvCell(record[column]))),
+        { header: true, columns: [...INVENTORY_COLUMNS] },
       );
   }
 }
 
-/** Lists and maps go into CSV as JSON, so commas inside them survive the round trip. */
+/** Lists and maps go into CSV as JSON, so commas inside them survive the round trip; no cell can run as a formula. */
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'object') return neutralizeCell(JSON.stringify(value));
+  return neutralizeCell(String(value));
 }

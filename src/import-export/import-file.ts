@@ -11,6 +11,7 @@ const FORMATS: Record<string, ImportFormat> = {
   '.yml': 'yaml',
   '.json': 'json',
   '.csv': 'csv',
+  '.tsv': 'tsv',
   '.md': 'markdown',
   '.markdown': 'markdown',
 };

@@ -21,10 +21,39 @@ export interface ImportOptions {
 
 export interface ImportReport {
   changes: PlannedChange[];
-  /** Problems of rows left out (only with `partial`; otherwise they are thrown). */
+  /** Problems of rows left out (only with `partial`; otherwise they are thrown), each once. */
   rejected: ValidationIssue[];
   rejectedRows: number;
+  /** Unusable fields of rows imported without them (only with `partial`; otherwise they are errors). */
+  warnings: ValidationIssue[];
+  /** Problems found beyond the MAX_REPORTED_ISSUES kept in `rejected` and `warnings`. */
+  unlisted: number;
   written: boolean;
+}
+
+/** Problems kept for the report: a file with a million bad rows must not cost a million messages. */
+export const MAX_REPORTED_ISSUES = 1000;
+
+/** Issues in file order, each (place and message) once, at most MAX_REPORTED_ISSUES of them. */
+class IssueList {
+  readonly items: ValidationIssue[] = [];
+  unlisted = 0;
+  private readonly seen = new Set<string>();
+
+  add(issue: ValidationIssue): void {
+    const key = `${issue.where}\u0000${issue.message}`;
+    if (this.seen.has(key)) return;
+    if (this.items.length >= MAX_REPORTED_ISSUES) {
+      this.unlisted += 1;
+      return;
+    }
+    this.seen.add(key);
+    this.items.push(issue);
+  }
+
+  sorted(): ValidationIssue[] {
+    return [...this.items].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  }
 }
 
 export function parseRows(format: ImportFormat, text: string, services: Pick<Services, 'policy'>): SourceRow[] {
@@ -34,6 +63,8 @@ export function parseRows(format: ImportFormat, text: string, services: Pick<Ser
       return parseYamlRows(text, format);
     case 'csv':
       return parseCsvRows(text);
+    case 'tsv':
+      return parseCsvRows(text, '\t');
     case 'markdown':
       return parseMarkdownRows(text, services.policy);
   }
@@ -44,13 +75,16 @@ export function parseRows(format: ImportFormat, text: string, services: Pick<Ser
  * one transaction, or none. Re-importing the same rows changes nothing (and audits nothing).
  */
 export function importRows(rows: readonly SourceRow[], services: Services, options: ImportOptions): ImportReport {
-  const issues: ValidationIssue[] = [];
+  const issues = new IssueList();
+  const warnings = new IssueList();
   let rejectedRows = 0;
   const valid: { row: SourceRow; fields: SecretFields }[] = [];
   const firstLine = new Map<string, number>();
   const now = services.clock.now();
   for (const row of rows) {
     const rowIssues: ValidationIssue[] = [...(row.problems ?? [])];
+    if (options.partial) for (const warning of row.warnings ?? []) warnings.add(warning);
+    else rowIssues.push(...(row.warnings ?? []));
     const { fields, issues: fieldIssues } = parseSecretFields(row.record, services.policy, now);
     for (const issue of fieldIssues) {
       const line = row.fieldLines?.[fieldKey(issue.where)] ?? row.line;
@@ -62,7 +96,7 @@ export function importRows(rows: readonly SourceRow[], services: Services, optio
       else firstLine.set(fields.name, row.line);
     }
     if (rowIssues.length > 0 || !fields) {
-      issues.push(...rowIssues);
+      for (const issue of rowIssues) issues.add(issue);
       rejectedRows += 1;
     } else valid.push({ row, fields });
   }
@@ -71,19 +105,25 @@ export function importRows(rows: readonly SourceRow[], services: Services, optio
   rejectedRows += rejectedIndexes.size;
   for (const issue of plan.issues) {
     const line = valid[issue.index]?.row.line ?? 0;
-    issues.push({ where: `line ${line}, ${issue.field}`, message: issue.message, line });
+    issues.add({ where: `line ${line}, ${issue.field}`, message: issue.message, line });
   }
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  if (issues.length > 0 && !options.partial) {
-    throw new ValidationError(`Nothing was imported: ${rejectedRows} of ${rows.length} rows have problems. Fix them (or pass --partial to import only the valid rows).`, issues);
+  const found = issues.sorted();
+  const unlisted = issues.unlisted + warnings.unlisted;
+  if (found.length > 0 && !options.partial) {
+    throw new ValidationError(`Nothing was imported: ${rejectedRows} of ${rows.length} rows have problems. Fix them (or pass --partial to import only the valid rows).`, withUnlisted(found, issues.unlisted));
   }
   const changes = rejectedIndexes.size === 0 ? plan.changes : services.inventoryService.plan(valid.filter((_, index) => !rejectedIndexes.has(index)).map(({ fields }) => fields)).changes;
-  if (options.partial && changes.length === 0 && issues.length > 0) {
-    throw new ValidationError(`Nothing was imported: every one of the ${rows.length} rows has problems.`, issues);
+  if (options.partial && changes.length === 0 && found.length > 0) {
+    throw new ValidationError(`Nothing was imported: every one of the ${rows.length} rows has problems.`, withUnlisted(found, issues.unlisted));
   }
-  if (options.dryRun) return { changes, rejected: issues, rejectedRows, written: false };
+  const report = { changes, rejected: found, rejectedRows, warnings: warnings.sorted(), unlisted };
+  if (options.dryRun) return { ...report, written: false };
   services.inventoryService.apply(changes, options.actor, options.source);
-  return { changes, rejected: issues, rejectedRows, written: true };
+  return { ...report, written: true };
+}
+
+function withUnlisted(issues: ValidationIssue[], unlisted: number): ValidationIssue[] {
+  return unlisted > 0 ? [...issues, { where: '…', message: `and ${unlisted} more problems not listed; fix these and import again to see the rest` }] : issues;
 }
 
 export function importFile(path: string, services: Services, options: ImportOptions): ImportReport {

@@ -7,6 +7,9 @@ export interface MarkdownTable {
   rows: { line: number; cells: string[] }[];
 }
 
+/** `<@U0123ABCD|label>` as Slack writes a mention: the label holds no `|` or `>`. */
+const MENTION_WITH_LABEL = /^<@[UW][A-Z0-9]{2,}\|[^|>]{0,80}>/;
+
 /** GitHub accepts a single dash per delimiter cell (`|:-|-:|`), so Rotor does too. */
 const SEPARATOR_CELL = /^:?-+:?$/;
 
@@ -25,6 +28,11 @@ function splitRow(line: string): string[] {
     } else if (char === '`') {
       inCode = !inCode;
       current += char;
+    } else if (char === '<' && !inCode && MENTION_WITH_LABEL.test(body.slice(index))) {
+      // A Slack mention with its label, `<@U0123ABCD|olivia>`, keeps its `|` inside one cell.
+      const mention = (MENTION_WITH_LABEL.exec(body.slice(index)) as RegExpExecArray)[0];
+      current += mention;
+      index += mention.length - 1;
     } else if (char === '|' && !inCode) {
       cells.push(current.trim());
       current = '';

@@ -1,6 +1,7 @@
 import type { Policy } from '../config/policy.js';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { FIELD_ALIASES, normalizeKey } from '../inventory/secret-fields.js';
+import { MAX_COLUMNS } from './column-names.js';
 import { findMarkdownTables, type MarkdownTable } from './markdown-tables.js';
 import type { SourceRow } from './source-row.js';
 
@@ -70,28 +71,63 @@ export function parseMarkdownRows(text: string, policy: Policy): SourceRow[] {
       { where: `line ${tables[0]?.headerLine ?? 1}`, message: 'no table has a "Secret Name" or "Key" column', line: tables[0]?.headerLine },
     ]);
   }
+  const wide = inventoryTables.find((table) => table.header.length > MAX_COLUMNS);
+  if (wide) {
+    throw new ValidationError('The Markdown inventory table is not one Rotor can import.', [
+      { where: `line ${wide.headerLine}`, message: `the table has ${wide.header.length} columns; an inventory has at most ${MAX_COLUMNS}`, line: wide.headerLine },
+    ]);
+  }
   const rows: SourceRow[] = [];
   for (const table of inventoryTables) {
     const fields = columnsOf(table);
+    const slackColumn = table.header.some((column) => normalizeKey(column) === 'slack');
     for (const { line, cells } of table.rows) {
       const record: Record<string, unknown> = {};
+      const ownerCells: OwnerCell[] = [];
       fields.forEach((field, index) => {
         const cell = unquote(cells[index] ?? '');
         if (!field || cell === '') return;
-        if (field === 'owner') {
-          // "Owner" often holds a person's name and "Slack" their handle: keep whichever is a member id.
-          if (/^<?@?[UW][A-Z0-9]{2,}/.test(cell)) record.owner = cell;
-          else if (!/^@?\[?tbd\]?$/i.test(cell)) record.tags = { ...(record.tags as object), owner_name: cell };
-          return;
-        }
-        record[field] = cell;
+        if (field === 'owner') ownerCells.push({ column: table.header[index] ?? '', cell });
+        else record[field] = cell;
       });
+      const warnings = readOwner(ownerCells, slackColumn, record, line);
       const name = String(record.name ?? '');
-      if (name.split('/').length === 2) rows.push(...expandOverEnvironments(record, line, matrix, policy));
-      else rows.push({ line, record });
+      if (name.split('/').length === 2) rows.push(...expandOverEnvironments(record, line, matrix, policy).map((row) => ({ ...row, warnings })));
+      else rows.push({ line, record, warnings });
     }
   }
   return rows;
+}
+
+interface OwnerCell {
+  column: string;
+  cell: string;
+}
+
+/** A cell that names a member id: `U0123ABCD`, `@U0123ABCD`, `<@U0123ABCD>` or `<@U0123ABCD|olivia>`. */
+const MEMBER_ID = /^<?@?[UW][A-Z0-9]{2,}/;
+/** Cells that say "not known yet". */
+const NOT_YET = /^(?:@?\[?tbd\]?|n\/a|unknown|none|-|—|\?)$/i;
+
+/**
+ * "Owner" often holds a person's name and "Slack" their handle or member id: the cell with a
+ * member id sets the owner, a name is kept as the `owner_name` tag. When no cell gives a member
+ * id, a filled-in Slack cell (or the Owner cell of a table without one) is reported with its line:
+ * a handle such as `@olivia` cannot be turned into a member id offline.
+ */
+function readOwner(cells: readonly OwnerCell[], slackColumn: boolean, record: Record<string, unknown>, line: number): ValidationIssue[] {
+  const withId = cells.find(({ cell }) => MEMBER_ID.test(cell));
+  if (withId) record.owner = withId.cell;
+  const names = cells.filter((owner) => owner !== withId && !NOT_YET.test(owner.cell) && !MEMBER_ID.test(owner.cell));
+  const name = names.find((owner) => normalizeKey(owner.column) !== 'slack') ?? names[0];
+  if (name) record.tags = { ...(record.tags as object), owner_name: name.cell };
+  if (withId) return [];
+  const unusable = names.filter((owner) => !slackColumn || normalizeKey(owner.column) === 'slack');
+  return unusable.map((owner) => ({
+    where: `line ${line}, owner`,
+    message: `${owner.column} \`${owner.cell}\` is not a Slack member id, so the secret would have no owner; write the member id (Slack profile → ⋮ → Copy member ID, like U0123ABCD) or a mention such as <@U0123ABCD> in the ${slackColumn ? 'Slack' : owner.column} column`,
+    line,
+  }));
 }
 
 function expandOverEnvironments(record: Record<string, unknown>, line: number, matrix: MarkdownTable | undefined, policy: Policy): SourceRow[] {

@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { canonicalRecord } from '../inventory/secret-fields.js';
+import { MAX_COLUMNS, unknownColumnMessage } from './column-names.js';
 import type { ImportFormat, SourceRow } from './source-row.js';
 
 /**
@@ -42,11 +43,15 @@ export function parseYamlRows(text: string, format: Extract<ImportFormat, 'yaml'
     }
     const { record, unknownKeys } = canonicalRecord(raw);
     const fieldLines: Record<string, number> = {};
+    if (unknownKeys.length > MAX_COLUMNS) {
+      problems.push({ where: `line ${line}`, message: `has ${unknownKeys.length} fields Rotor does not read; an inventory entry has at most ${MAX_COLUMNS}`, line });
+    }
+    const unknown = new Set(unknownKeys.length > MAX_COLUMNS ? [] : unknownKeys);
     for (const pair of (item as YAMLMap).items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
       const canonical = canonicalRecord({ [key]: true }).record;
       for (const field of Object.keys(canonical)) fieldLines[field] = lineOf(pair.key as Node);
-      if (unknownKeys.includes(key)) problems.push({ where: `line ${lineOf(pair.key as Node)}`, message: `unknown field \`${key}\``, line: lineOf(pair.key as Node) });
+      if (unknown.has(key)) problems.push({ where: `line ${lineOf(pair.key as Node)}`, message: unknownColumnMessage('field', key), line: lineOf(pair.key as Node) });
     }
     rows.push({ line, record, fieldLines, problems });
   }

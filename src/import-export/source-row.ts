@@ -9,6 +9,8 @@ export interface SourceRow {
   fieldLines?: Record<string, number>;
   /** What is wrong with the row's shape (not a mapping, unknown fields), found while reading it. */
   problems?: ValidationIssue[];
+  /** What makes a field unusable without making the row wrong: an error, or a warning with `--partial`. */
+  warnings?: ValidationIssue[];
 }
 
-export type ImportFormat = 'yaml' | 'json' | 'csv' | 'markdown';
+export type ImportFormat = 'yaml' | 'json' | 'csv' | 'tsv' | 'markdown';

@@ -3,7 +3,8 @@ import { DateTime } from 'luxon';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import { toUtcDate } from './schedule.js';
-import type { Lifecycle, Secret, SecretStatus, SecretType } from './secret.js';
+import type { StoredReference } from './reference-guard.js';
+import type { Lifecycle, ProviderKind, Secret, SecretStatus, SecretType } from './secret.js';
 import { rowParams, secretFromRow, SECRET_COLUMNS, type SecretRow } from './secret-row.js';
 
 export interface SecretFilter {
@@ -201,6 +202,17 @@ export class InventoryRepo {
     for (const row of statement(this.db, 'SELECT * FROM secrets ORDER BY name').iterate() as IterableIterator<SecretRow>) {
       yield secretFromRow(row);
     }
+  }
+
+  /** Every live secret with a provider reference: what the reference guard compares new ones against. */
+  storeReferences(): StoredReference[] {
+    const rows = statement(this.db, `SELECT name, provider, provider_ref, lifecycle FROM secrets WHERE provider <> 'manual' AND provider_ref IS NOT NULL AND ${LIVE_SQL}`).all() as {
+      name: string;
+      provider: ProviderKind;
+      provider_ref: string;
+      lifecycle: Lifecycle;
+    }[];
+    return rows.map((row) => ({ name: row.name, provider: row.provider, providerRef: row.provider_ref, lifecycle: row.lifecycle }));
   }
 
   /** Up to `limit` existing names closest to a mistyped one, closest first. */

@@ -7,6 +7,7 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { InventoryRepo } from './inventory-repo.js';
+import { changesReference, ReferenceGuard } from './reference-guard.js';
 import { parseSecretFields, type LooseRecord, type ParseOptions, type SecretFields } from './secret-fields.js';
 import { diffSecrets, findMergedProblems, mergeSecret, type FieldChange, type SecretRecord } from './secret-merge.js';
 import { nextRotationDate } from './schedule.js';
@@ -50,10 +51,17 @@ export class InventoryService {
     const changes: PlannedChange[] = [];
     const issues: { index: number; field: string; message: string }[] = [];
     const stored = this.deps.repo.getMany(rows.map((fields) => fields.name));
+    let guard: ReferenceGuard | null = null;
     rows.forEach((fields, index) => {
       const before = pending.get(fields.name) ?? stored.get(fields.name) ?? null;
       const after = mergeSecret(before, fields, this.deps.policy, now, nowIso);
       const problems = findMergedProblems(after);
+      // Loaded when the first row changes a reference, so edits that change none pay nothing.
+      if (problems.length === 0 && changesReference(before, after)) {
+        guard ??= new ReferenceGuard(this.deps.repo.storeReferences());
+        const taken = guard.claim(after);
+        if (taken) problems.push({ field: 'provider_ref', message: taken });
+      }
       if (problems.length > 0) {
         for (const problem of problems) issues.push({ index, ...problem });
         return;
@@ -77,6 +85,8 @@ export class InventoryService {
     const now = this.deps.clock.now().toUTC().toISO() as string;
     const by = actorId(actor);
     return this.deps.audit.record(() => {
+      // Checked again inside the write transaction: another process may have added the same store secret since `plan`.
+      this.refuseDuplicateReferences(changes);
       const events: AuditEventInput[] = [];
       const counts = { added: 0, changed: 0, unchanged: 0 };
       for (const change of changes) {
@@ -97,6 +107,16 @@ export class InventoryService {
       }
       return { result: counts, events };
     });
+  }
+
+  private refuseDuplicateReferences(changes: readonly PlannedChange[]): void {
+    const touching = changes.filter((change) => (change.kind === 'add' ? changesReference(null, change.after) : ['provider', 'providerRef', 'lifecycle'].some((field) => field in change.changes)));
+    if (touching.length === 0) return;
+    const guard = new ReferenceGuard(this.deps.repo.storeReferences());
+    for (const change of touching) {
+      const taken = guard.claim(change.after);
+      if (taken) throw new ValidationError(`${change.name} cannot be saved: another entry tracks its store secret.`, [{ where: 'provider_ref', message: taken }]);
+    }
   }
 
   /** Checks the actor may add secrets, before a form for it is opened. */

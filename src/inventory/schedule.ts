@@ -1,6 +1,9 @@
 import { DateTime } from 'luxon';
 import type { Lifecycle, SecretStatus } from './secret.js';
 
+/** The widest "due within N days" window on every surface: the CLI, the calendar and `/secrets due`. */
+export const MAX_WINDOW_DAYS = 365;
+
 /** Rotation dates are calendar dates in UTC; times of day never move a due date. */
 export function toUtcDate(instant: DateTime): string {
   return instant.toUTC().toISODate() as string;

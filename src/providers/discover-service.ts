@@ -7,6 +7,7 @@ import type { PlannedChange } from '../inventory/inventory-service.js';
 import { canonicalRecord, normalizeKey } from '../inventory/secret-fields.js';
 import type { Services } from '../services.js';
 import type { ProviderRegistry } from './provider-registry.js';
+import { StoreKeyIndex, storeKeyOf } from './store-key.js';
 import type { DiscoveredSecret } from './secret-provider.js';
 import type { StoreKind } from './sync-service.js';
 
@@ -52,18 +53,19 @@ export class ProviderDiscoverService {
     const { services } = this.deps;
     const provider = this.deps.registry.providerFor(options.provider, 'Discovery');
     const found = await provider.listForDiscovery({ tagKey: options.tagKey, mount: options.mount });
-    const tracked = new Map(
-      services.inventory
-        .list({ includeRetired: true }, services.clock.now(), 0)
-        .filter((secret) => secret.provider === options.provider && secret.providerRef)
-        .map((secret) => [secret.providerRef as string, secret.name]),
-    );
+    // Compared in canonical form: an entry written `us-east-1:prod/app/db` tracks the secret whose ARN discovery finds.
+    const tracked = new StoreKeyIndex<string>();
+    for (const secret of services.inventory.list({ includeRetired: true }, services.clock.now(), 0)) {
+      const key = secret.provider === options.provider ? storeKeyOf(secret.provider, secret.providerRef) : null;
+      if (key) tracked.add(key, secret.name);
+    }
     const report: DiscoverReport = { applied: false, proposals: [], rejected: [], known: [] };
     const rows: SourceRow[] = [];
     const refByLine = new Map<number, string>();
     for (const secret of found) {
       const row = this.rowFor(secret, options.provider);
-      const knownAs = tracked.get(secret.providerRef) ?? tracked.get(secret.storeName) ?? (services.inventory.get(String(row.name)) ? String(row.name) : undefined);
+      const key = storeKeyOf(options.provider, secret.providerRef);
+      const knownAs = (key ? tracked.find(key)[0] : undefined) ?? (services.inventory.get(String(row.name)) ? String(row.name) : undefined);
       if (knownAs) {
         report.known.push({ providerRef: secret.providerRef, name: knownAs });
         continue;

@@ -8,6 +8,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderKind, Secret } from '../inventory/secret.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import type { SecretDescription } from './secret-provider.js';
+import { describeStoreKey, StoreKeyIndex, storeKeyOf } from './store-key.js';
 
 export type StoreKind = Exclude<ProviderKind, 'manual'>;
 
@@ -60,6 +61,7 @@ export class ProviderSyncService {
     const secrets = this.deps.inventory
       .list({}, this.deps.clock.now(), 0)
       .filter((secret) => secret.provider !== 'manual' && (!options.provider || secret.provider === options.provider));
+    this.reportDuplicates(secrets, report);
     for (const secret of secrets) {
       report.checked += 1;
       try {
@@ -115,6 +117,21 @@ export class ProviderSyncService {
       'secret.rotated_outside_rotor',
       { provider: provider.kind, source: 'sync', previousVersionId: secret.currentVersionId },
     );
+  }
+
+  /**
+   * Entries that track one store secret (references compared in canonical form), as entries
+   * made before Rotor refused them may: each such secret is reminded and synced twice.
+   */
+  private reportDuplicates(secrets: readonly Secret[], report: SyncReport): void {
+    const seen = new StoreKeyIndex<string>();
+    for (const secret of secrets) {
+      const key = storeKeyOf(secret.provider, secret.providerRef);
+      if (!key) continue;
+      const first = seen.find(key)[0];
+      if (first) report.drift.push({ secret: secret.name, message: `tracks ${describeStoreKey(key)}, as \`${first}\` does; retire one of the two entries so it is reminded and synced once` });
+      else seen.add(key, secret.name);
+    }
   }
 
   /** An owner tag that names someone else than the inventory's owner. */

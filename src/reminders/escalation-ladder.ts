@@ -6,21 +6,37 @@ export interface Rung {
   user: string;
 }
 
+/** Why the ladder passes over a level of the policy's escalation order. */
+export type SkipReason = 'unfilled' | 'not_in_slack' | 'same_person';
+
+/** One level of the policy's escalation order for a secret: who fills it, and whether it is passed over. */
+export interface LadderLevel {
+  level: EscalationLevel;
+  user: string | null;
+  skipped: SkipReason | null;
+}
+
 /**
- * The people a secret's reminders go to, in the policy's escalation order. A level nobody
+ * Every level of the policy's escalation order for a secret, with who fills it. A level nobody
  * fills (no backup owner, no lead for the team), a person no longer in Slack, and a person
- * already on an earlier rung are skipped, so each step really reaches someone new.
+ * already on an earlier rung are marked skipped, so each step really reaches someone new and an
+ * escalation can say why a level was passed over.
  */
-export function escalationLadder(secret: Secret, policy: Policy, isGone: (user: string) => boolean): Rung[] {
-  const rungs: Rung[] = [];
+export function ladderLevels(secret: Secret, policy: Policy, isGone: (user: string) => boolean): LadderLevel[] {
   const seen = new Set<string>();
-  for (const level of policy.reminders.escalation) {
+  return policy.reminders.escalation.map((level) => {
     const user = personAt(level, secret, policy);
-    if (!user || seen.has(user) || isGone(user)) continue;
+    if (!user) return { level, user: null, skipped: 'unfilled' };
+    if (seen.has(user)) return { level, user, skipped: 'same_person' };
+    if (isGone(user)) return { level, user, skipped: 'not_in_slack' };
     seen.add(user);
-    rungs.push({ level, user });
-  }
-  return rungs;
+    return { level, user, skipped: null };
+  });
+}
+
+/** The people a secret's reminders go to, in the policy's escalation order: the levels not skipped. */
+export function rungsOf(levels: readonly LadderLevel[]): Rung[] {
+  return levels.flatMap((level) => (level.skipped === null && level.user !== null ? [{ level: level.level, user: level.user }] : []));
 }
 
 function personAt(level: EscalationLevel, secret: Secret, policy: Policy): string | null {

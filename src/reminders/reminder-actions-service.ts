@@ -11,6 +11,7 @@ import { SLACK_USER_ID, type Secret } from '../inventory/secret.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
 import { parseKey, type LedgerEntry, type NotMineFacts, type ReminderKey } from './reminder.js';
+import { isReminded } from './reminder-treatment.js';
 import { snoozeChoices } from './snooze-rules.js';
 
 export const MAX_NOTE_LENGTH = 500;
@@ -124,7 +125,7 @@ export class ReminderActionsService {
     if (!key || !entry || entry.state !== 'sent') throw new NotFoundError('This reminder is no longer known to Rotor.');
     const secret = this.deps.inventory.getById(key.secretId);
     if (!secret) throw new NotFoundError('The secret of this reminder no longer exists.');
-    if (secret.nextRotation !== key.cycle || secret.lifecycle !== 'active') {
+    if (secret.nextRotation !== key.cycle || !isReminded(secret.lifecycle)) {
       throw new RotorError('conflict', `${secret.name} was rotated or changed since this reminder; nothing to do.`);
     }
     return { key, entry, secret };

@@ -1,8 +1,10 @@
 import type { EscalationLevel } from '../config/policy.js';
+import { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import type { PlannerCandidate } from './reminder-planner.js';
+import { REMINDED_LIFECYCLES } from './reminder-treatment.js';
 import type { LedgerEntry, LedgerState, ReminderKey, ReminderKind, Snooze } from './reminder.js';
 
 interface LedgerRow {
@@ -42,29 +44,42 @@ export interface Claim {
  * claim: the UNIQUE (secret, cycle, kind) key and the `claim_token` checks decide.
  */
 export class ReminderLedgerRepo {
-  constructor(private readonly db: Db) {}
+  private readonly history: SecretHistoryRepo;
+
+  constructor(private readonly db: Db) {
+    this.history = new SecretHistoryRepo(db);
+  }
 
   /**
-   * Live secrets whose current cycle may owe a reminder by `untilDate` (due within the widest
-   * warning window, or overdue), each with its cycle's ledger rows and snoozes.
+   * Secrets whose current cycle may owe a reminder by `untilDate`: active ones due within the
+   * widest warning window or overdue, and every one in another reminded lifecycle (compromised:
+   * overdue from the day it was marked), each with its cycle's ledger rows and snoozes and, for
+   * those, when it entered that lifecycle.
    */
   // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
   candidates(untilDate: string): PlannerCandidate[] {
-    const secrets = (
-      statement(this.db, `SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
-    ).map(secretFromRow);
+    // Lifecycles other than `active` that are reminded at all are reminded whatever their dates say.
+    const urgent = REMINDED_LIFECYCLES.filter((lifecycle) => lifecycle !== 'active').map((lifecycle) => `'${lifecycle}'`).join(', ');
+    const owing = `(s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active') OR s.lifecycle IN (${urgent})`;
+    const secrets = (statement(this.db, `SELECT s.* FROM secrets s WHERE ${owing} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[]).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
     const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes') =>
-      statement(this.db, 
-          `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation
-           WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
-        )
-        .all(untilDate) as Row[];
+      statement(this.db, `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation WHERE ${owing}`).all({ until: untilDate }) as Row[];
     const ledger = new Map<number, LedgerEntry[]>();
     for (const row of ofCurrentCycle<LedgerRow>('reminder_ledger')) push(ledger, row.secret_id, entryFromRow(row));
     const snoozes = new Map<number, Snooze[]>();
     for (const row of ofCurrentCycle<SnoozeRow>('reminder_snoozes')) push(snoozes, row.secret_id, snoozeFromRow(row));
-    return secrets.map((secret) => ({ secret, ledger: ledger.get(secret.id) ?? [], snoozes: snoozes.get(secret.id) ?? [] }));
+    const since = new Map<string, string>();
+    for (const lifecycle of REMINDED_LIFECYCLES) {
+      const names = lifecycle === 'active' ? [] : secrets.filter((secret) => secret.lifecycle === lifecycle).map((secret) => secret.name);
+      if (names.length > 0) for (const [name, at] of this.history.enteredAt(names, lifecycle)) since.set(name, at);
+    }
+    return secrets.map((secret) => ({
+      secret,
+      ledger: ledger.get(secret.id) ?? [],
+      snoozes: snoozes.get(secret.id) ?? [],
+      lifecycleSince: since.get(secret.name) ?? null,
+    }));
   }
 
   /**

@@ -1,15 +1,18 @@
 import { DateTime } from 'luxon';
-import type { Policy } from '../config/policy.js';
+import type { EscalationLevel, Policy } from '../config/policy.js';
 import { daysUntil } from '../inventory/schedule.js';
 import type { Secret } from '../inventory/secret.js';
-import { escalationLadder, type Rung } from './escalation-ladder.js';
-import type { EarlierReminder, LedgerEntry, OwedReminder, ReminderKind, Snooze } from './reminder.js';
+import { ladderLevels, rungsOf, type LadderLevel, type Rung } from './escalation-ladder.js';
+import { treatmentOf } from './reminder-treatment.js';
+import type { LedgerEntry, LevelHistory, OwedReminder, ReminderKind, Snooze } from './reminder.js';
 
 export interface PlannerCandidate {
   secret: Secret;
   /** Ledger rows of the secret's current cycle. */
   ledger: readonly LedgerEntry[];
   snoozes: readonly Snooze[];
+  /** When the secret entered its current lifecycle (ISO instant), where the audit log knows. */
+  lifecycleSince?: string | null;
 }
 
 /** What the planner knows about people; filled from users.info by the caller. */
@@ -23,22 +26,23 @@ interface Stage {
   kind: ReminderKind;
   date: string;
   rung: Rung;
-  /** Within one day: a snooze follow-up first, so a regular reminder that day supersedes it. */
-  rankInDay: number;
 }
 
 /**
  * The reminders owed at `now`: pure, so a preview, a sweep and a test all get the same answer.
  *
  * Rule order, per secret and cycle:
- * 1. The cycle's stages form a timeline: each warning offset, the due day, one overdue step per
- *    escalation interval up the ladder (one rung further each step), and any snooze follow-ups.
- * 2. Only the latest stage whose delivery instant (its day at the policy hour in the recipient's
+ * 1. The secret's treatment (its lifecycle) gives the due date the reminders count from: the next
+ *    rotation, or for a compromised secret the day it was marked, if that came first.
+ * 2. The cycle's stages form a timeline: each warning offset and the due day for the owner, then
+ *    one escalation step per rung up the ladder, each `escalate_every_days` after the step before
+ *    it was delivered (see mainTrack); snooze follow-ups form a second track.
+ * 3. Only the latest stage whose delivery instant (its day at the policy hour in the recipient's
  *    zone) has passed is owed: a 7-day warning supersedes an unsent 30-day one, so a sweep after
  *    downtime sends one reminder, not every missed one.
- * 3. Nothing is owed when the ledger already holds that stage or any later one (sent or being
- *    sent): a clock moved backwards never re-sends an earlier stage.
- * 4. Once the due day has come, warnings are obsolete: a secret found due today (never rotated,
+ * 4. Nothing is owed when the ledger already holds that stage or any later one of its track
+ *    (sent or being sent): a clock moved backwards never re-sends an earlier stage.
+ * 5. Once the due day has come, warnings are obsolete: a secret found due today (never rotated,
  *    or imported late) waits for the due-day notice rather than being told it is due "in 7 days".
  */
 export function planReminders(candidates: readonly PlannerCandidate[], now: DateTime, policy: Policy, people: PeopleDirectory): OwedReminder[] {
@@ -78,8 +82,6 @@ export function planReminders(candidates: readonly PlannerCandidate[], now: Date
 interface CycleCalendar {
   /** Trigger date of each warning offset, in policy order. */
   warningDates: string[];
-  /** Trigger date of overdue step n at index n - 1, for every step the longest ladder can take. */
-  overdueDates: string[];
   daysUntilDue: number;
 }
 
@@ -89,68 +91,116 @@ function cycleCalendar(due: string, now: DateTime, policy: Policy): CycleCalenda
   const dueDay = DateTime.fromISO(due, { zone: 'utc' });
   return {
     warningDates: policy.reminders.offsetsDays.map((offset) => dueDay.minus({ days: offset }).toISODate() as string),
-    overdueDates: policy.reminders.escalation.map((_, index) => dueDay.plus({ days: (index + 1) * policy.reminders.escalateEveryDays }).toISODate() as string),
     daysUntilDue: daysUntil(due, now),
   };
 }
 
 function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, people: Memo): OwedReminder | null {
   const { secret } = candidate;
-  if (secret.lifecycle !== 'active') return null;
-  const ladder = escalationLadder(secret, policy, (user) => people.isGone(user));
-  const first = ladder[0];
-  if (!first) return null;
-  const calendar = people.calendar(secret.nextRotation);
-  const stages = timeline(secret.nextRotation, calendar, ladder, candidate.snoozes, policy);
-  const warningsObsolete = calendar.daysUntilDue <= 0;
-  let currentIndex = -1;
-  stages.forEach((stage, index) => {
-    if (warningsObsolete && stage.kind.startsWith('warning:')) return;
-    if (people.instant(stage) <= now) currentIndex = index;
-  });
-  const current = stages[currentIndex];
+  const treatment = treatmentOf(secret, candidate.lifecycleSince ?? null);
+  if (!treatment) return null;
+  const levels = ladderLevels(secret, policy, (user) => people.isGone(user));
+  const ladder = rungsOf(levels);
+  if (!ladder[0]) return null;
+  const due = treatment.dueDate;
+  const calendar = people.calendar(due);
+  const live = candidate.ledger.filter((entry) => entry.state !== 'released');
+  const main = mainTrack(due, calendar, ladder, live, policy);
+  const current = currentStage(main, live, now, people) ?? currentStage(snoozeTrack(candidate.snoozes, ladder, main, live), live, now, people);
   if (!current) return null;
-  const taken = new Set(candidate.ledger.filter((entry) => entry.state !== 'released').map((entry) => entry.kind));
-  if (stages.slice(currentIndex).some((stage) => taken.has(stage.kind))) return null;
-  const earlier: EarlierReminder[] = candidate.ledger
-    .filter((entry) => entry.state === 'sent' && entry.sentAt !== null)
-    .sort((a, b) => (a.sentAt as string).localeCompare(b.sentAt as string))
-    .map((entry) => ({ recipient: entry.recipient, level: entry.level, kind: entry.kind, sentAt: entry.sentAt as string }));
   return {
     key: { secretId: secret.id, cycle: secret.nextRotation, kind: current.kind },
     secret,
+    treatment,
     recipient: current.rung.user,
     level: current.rung.level,
     deliverAt: people.instant(current).toISO() as string,
     daysUntilDue: calendar.daysUntilDue,
-    earlier,
+    lowerLevels: lowerLevels(levels, current.rung.level, candidate),
     snoozesUsed: candidate.snoozes.length,
   };
 }
 
-function timeline(due: string, calendar: CycleCalendar, ladder: readonly Rung[], snoozes: readonly Snooze[], policy: Policy): Stage[] {
-  const owner = ladder[0] as Rung;
-  const stages: Stage[] = policy.reminders.offsetsDays.map((offset, index) => ({
-    kind: `warning:${offset}` as const,
-    date: calendar.warningDates[index] as string,
-    rung: owner,
-    rankInDay: 1,
-  }));
-  stages.push({ kind: 'due', date: due, rung: owner, rankInDay: 1 });
-  ladder.slice(1).forEach((rung, index) => {
-    const step = index + 1;
-    stages.push({
-      kind: `overdue:${step}`,
-      date: calendar.overdueDates[index] as string,
-      rung,
-      rankInDay: 1,
-    });
+/**
+ * The latest stage whose delivery instant has passed, unless the ledger holds it or a later
+ * stage of the same track already (sent or being sent).
+ */
+function currentStage(stages: readonly Stage[], live: readonly LedgerEntry[], now: DateTime, people: Memo): Stage | null {
+  let currentIndex = -1;
+  stages.forEach((stage, index) => {
+    if (people.instant(stage) <= now) currentIndex = index;
   });
-  for (const snooze of snoozes) {
-    const rung = ladder.find((candidate) => candidate.user === snooze.snoozedBy) ?? { level: owner.level, user: snooze.snoozedBy };
-    stages.push({ kind: `snooze:${snooze.seq}`, date: snooze.untilDate, rung, rankInDay: 0 });
+  const current = stages[currentIndex];
+  if (!current) return null;
+  const taken = new Set(live.map((entry) => entry.kind));
+  return stages.slice(currentIndex).some((stage) => taken.has(stage.kind)) ? null : current;
+}
+
+/**
+ * Warnings and the due-day notice go to the first rung (the owner, unless nobody fills that
+ * level); each escalation step reaches one rung further, `escalate_every_days` after the step
+ * before it was delivered, never earlier than that many days past the due date. So the owner
+ * always hears first, even about a secret found long overdue, and escalation climbs one level at
+ * a time however long Rotor was down.
+ */
+function mainTrack(due: string, calendar: CycleCalendar, ladder: readonly Rung[], live: readonly LedgerEntry[], policy: Policy): Stage[] {
+  const owner = ladder[0] as Rung;
+  const stages: Stage[] = [];
+  // Once the due day has come, warnings are obsolete (rule 4).
+  if (calendar.daysUntilDue > 0) {
+    policy.reminders.offsetsDays.forEach((offset, index) => {
+      stages.push({ kind: `warning:${offset}`, date: calendar.warningDates[index] as string, rung: owner });
+    });
   }
-  return stages.sort((a, b) => a.date.localeCompare(b.date) || a.rankInDay - b.rankInDay);
+  stages.push({ kind: 'due', date: due, rung: owner });
+  const sent = new Map(live.filter((entry) => entry.sentAt !== null).map((entry) => [entry.kind, (entry.sentAt as string).slice(0, 10)]));
+  let before: { kind: ReminderKind; date: string } = { kind: 'due', date: due };
+  for (let step = 1; step < ladder.length; step += 1) {
+    const deliveredOn = sent.get(before.kind);
+    if (deliveredOn === undefined) break;
+    const from = deliveredOn > before.date ? deliveredOn : before.date;
+    const date = DateTime.fromISO(from, { zone: 'utc' }).plus({ days: policy.reminders.escalateEveryDays }).toISODate() as string;
+    const kind = `overdue:${step}` as const;
+    stages.push({ kind, date, rung: ladder[step] as Rung });
+    before = { kind, date };
+  }
+  return stages.sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/**
+ * Follow-ups the snoozes asked for, to whoever snoozed. A regular reminder given on or after a
+ * follow-up's day supersedes it.
+ */
+function snoozeTrack(snoozes: readonly Snooze[], ladder: readonly Rung[], main: readonly Stage[], live: readonly LedgerEntry[]): Stage[] {
+  const taken = new Set(live.map((entry) => entry.kind));
+  const latestRegular = main.filter((stage) => taken.has(stage.kind)).reduce((latest, stage) => (stage.date > latest ? stage.date : latest), '');
+  return snoozes
+    .filter((snooze) => snooze.untilDate > latestRegular)
+    .map((snooze) => ({
+      kind: `snooze:${snooze.seq}` as const,
+      date: snooze.untilDate,
+      rung: ladder.find((candidate) => candidate.user === snooze.snoozedBy) ?? { level: (ladder[0] as Rung).level, user: snooze.snoozedBy },
+    }))
+    .sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** The escalation order's levels before the recipient's, each with who fills it and what they were sent. */
+function lowerLevels(levels: readonly LadderLevel[], recipientLevel: EscalationLevel, candidate: PlannerCandidate): LevelHistory[] {
+  const end = levels.findIndex((level) => level.level === recipientLevel);
+  return levels.slice(0, Math.max(0, end)).map((level) => {
+    const remindedOn = candidate.ledger
+      .filter((entry) => entry.state === 'sent' && entry.sentAt !== null && entry.recipient === level.user)
+      .map((entry) => (entry.sentAt as string).slice(0, 10))
+      .sort();
+    const snoozes = candidate.snoozes.filter((snooze) => snooze.snoozedBy === level.user);
+    return {
+      level: level.level,
+      user: level.user,
+      skipped: level.skipped,
+      remindedOn: [...new Set(remindedOn)],
+      snoozedUntil: snoozes.length > 0 ? (snoozes[snoozes.length - 1] as Snooze).untilDate : null,
+    };
+  });
 }
 
 function deliveryInstant(date: string, zone: string, policy: Policy): DateTime {

@@ -30,10 +30,14 @@ export interface SweepOptions {
    * claim back for the next sweep, so no claim outlives the claim timeout while its sender waits.
    */
   maxRetryAfterSeconds: number;
-  /** A person owed this many reminders in one sweep gets one digest DM instead. */
+  /** A person owed this many reminders in one sweep gets them all in one digest DM. */
   digestThreshold: number;
-  /** Reminders listed per digest message (Block Kit caps a message at 50 blocks). */
-  digestSize: number;
+  /**
+   * The most reminders one digest covers. Every reminder a message covers travels as a ledger key
+   * in its metadata, so that a crash between send and mark can be reconciled; past this many, the
+   * rest wait for the next sweep (which sends them as that sweep's one digest).
+   */
+  digestMaxReminders: number;
   /** How long a users.info answer (time zone, still in Slack) is trusted. */
   personCacheHours: number;
   sleep: Sleep;
@@ -47,8 +51,8 @@ export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
   concurrency: 4,
   maxSendAttempts: 4,
   maxRetryAfterSeconds: 60,
-  digestThreshold: 3,
-  digestSize: 10,
+  digestThreshold: 2,
+  digestMaxReminders: 200,
   personCacheHours: 24,
   sleep: realSleep,
   hooks: {},
@@ -115,11 +119,14 @@ export class ReminderSweepService {
     const sweepId = this.deps.sweepLog.start(iso(now));
     try {
       await this.reconcileStaleClaims(now, token, report);
-      // A person found gone while delivering moves their reminders one rung up: plan again.
+      // A person found gone while delivering moves their reminders one rung up: plan again. Each
+      // person gets one message per sweep, so a later round leaves out whoever already got theirs.
+      const messaged = new Set<string>();
       for (let round = 0; round < 3; round += 1) {
-        const owed = await this.planWithLookups(now);
+        const owed = (await this.planWithLookups(now)).filter((reminder) => !messaged.has(reminder.recipient));
         if (owed.length === 0) break;
         const goneBefore = countGone(this.deps.directory.all());
+        for (const reminder of owed) messaged.add(reminder.recipient);
         await this.deliverAll(owed, now, token, report);
         if (countGone(this.deps.directory.all()) === goneBefore) break;
       }
@@ -183,17 +190,23 @@ export class ReminderSweepService {
     }
   }
 
+  /** One message per recipient: a single reminder, or a digest of all of them (up to digestMaxReminders), most urgent first. */
   private envelopes(owed: readonly OwedReminder[]): ReminderEnvelope[] {
     const byRecipient = new Map<string, OwedReminder[]>();
-    for (const reminder of owed) byRecipient.set(reminder.recipient, [...(byRecipient.get(reminder.recipient) ?? []), reminder]);
+    for (const reminder of owed) {
+      const list = byRecipient.get(reminder.recipient);
+      if (list) list.push(reminder);
+      else byRecipient.set(reminder.recipient, [reminder]);
+    }
     const envelopes: ReminderEnvelope[] = [];
     for (const [recipient, reminders] of byRecipient) {
-      const sorted = [...reminders].sort((a, b) => a.daysUntilDue - b.daysUntilDue || a.secret.name.localeCompare(b.secret.name));
-      const size = sorted.length >= this.options.digestThreshold ? this.options.digestSize : 1;
-      for (let start = 0; start < sorted.length; start += size) {
-        const chunk = sorted.slice(start, start + size);
-        envelopes.push({ recipient, reminders: chunk, keys: chunk.map((reminder) => formatKey(reminder.key)) });
+      const sorted = [...reminders].sort((a, b) => urgency(a) - urgency(b) || a.daysUntilDue - b.daysUntilDue || a.secret.name.localeCompare(b.secret.name));
+      if (sorted.length < this.options.digestThreshold) {
+        for (const reminder of sorted) envelopes.push({ recipient, reminders: [reminder], keys: [formatKey(reminder.key)] });
+        continue;
       }
+      const chunk = sorted.slice(0, this.options.digestMaxReminders);
+      envelopes.push({ recipient, reminders: chunk, keys: chunk.map((reminder) => formatKey(reminder.key)) });
     }
     return envelopes;
   }
@@ -312,6 +325,11 @@ export class ReminderSweepService {
     const horizon = iso(now.plus(timeout));
     return this.deps.ledger.staleClaims('\uffff').filter((entry) => (entry.claimedAt ?? '') > horizon);
   }
+}
+
+/** Compromised secrets first: they are the most urgent whatever their dates say. */
+function urgency(reminder: OwedReminder): number {
+  return reminder.treatment.kind === 'compromised' ? 0 : 1;
 }
 
 function countGone(cache: Map<string, CachedPerson>): number {

@@ -1,5 +1,7 @@
 import type { EscalationLevel } from '../config/policy.js';
 import type { Secret } from '../inventory/secret.js';
+import type { SkipReason } from './escalation-ladder.js';
+import type { Treatment } from './reminder-treatment.js';
 
 /**
  * What a reminder is about within one rotation cycle: `warning:<days before>`, `due`,
@@ -39,25 +41,31 @@ export interface Snooze {
   untilDate: string;
 }
 
-/** Someone reminded earlier in the same cycle; escalations name them. */
-export interface EarlierReminder {
-  recipient: string;
+/** What happened at one level of the escalation order in this cycle, for the escalation DM. */
+export interface LevelHistory {
   level: EscalationLevel;
-  kind: ReminderKind;
-  sentAt: string;
+  /** Who fills the level, or null when nobody does. */
+  user: string | null;
+  skipped: SkipReason | null;
+  /** Days (YYYY-MM-DD, UTC) Rotor reminded this person in this cycle, earliest first. */
+  remindedOn: string[];
+  /** The person snoozed their reminder until this day (the latest snooze), if they did. */
+  snoozedUntil: string | null;
 }
 
 /** One reminder the sweep owes now. */
 export interface OwedReminder {
   key: ReminderKey;
   secret: Secret;
+  treatment: Treatment;
   recipient: string;
   level: EscalationLevel;
   /** The instant it became deliverable: the trigger day at the policy's hour in the recipient's zone. */
   deliverAt: string;
-  /** Whole days until the due date; negative when overdue. */
+  /** Whole days until the treatment's due date; negative when overdue. */
   daysUntilDue: number;
-  earlier: EarlierReminder[];
+  /** The levels of the escalation order below the recipient's, in order, with what happened at each. */
+  lowerLevels: LevelHistory[];
   /** Snoozes used this cycle (at most two). */
   snoozesUsed: number;
 }
@@ -100,6 +108,8 @@ export interface WeeklyDigest {
   until: string;
   remindedByKind: Record<string, number>;
   overdue: { name: string; owner: string | null; daysOverdue: number }[];
+  /** Compromised secrets not yet rotated, with the day each was marked. */
+  compromised: { name: string; owner: string | null; markedOn: string }[];
   /** People reminded about a secret that is still overdue: they have not acted. */
   notActed: { user: string; secrets: string[] }[];
 }

@@ -2,10 +2,11 @@ import { createEvents, type EventAttributes } from 'ics';
 import { DateTime } from 'luxon';
 import { RotorError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
+import type { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import type { Secret } from '../inventory/secret.js';
 
 export interface CalendarQuery {
-  /** Rotations due from today through this many days ahead. */
+  /** Rotations due after today through this many days ahead (overdue ones, today's included, always). */
   days: number;
   /** Only secrets this Slack user owns or backs up. */
   owner?: string;
@@ -13,20 +14,26 @@ export interface CalendarQuery {
 
 export const CALENDAR_ALARM_DAYS = [30, 7] as const;
 
-/** Upcoming rotations, soonest first, for the calendar. */
+/** Rotations to show, soonest first: every overdue one (compromised and rotating ones too), then those due within `days`. */
 export function upcomingRotations(inventory: InventoryRepo, today: DateTime, query: CalendarQuery): Secret[] {
-  // dueWithin excludes its start day; starting from yesterday keeps today's rotations in.
-  const secrets = inventory.dueWithin(query.days + 1, today.minus({ days: 1 }));
+  const secrets = [...inventory.overdue(today), ...inventory.dueWithin(query.days, today)];
   return query.owner ? secrets.filter((secret) => secret.owner === query.owner || secret.backupOwner === query.owner) : secrets;
 }
 
+/** The calendar of `upcomingRotations`, each event's SEQUENCE the count of its secret's recorded changes. */
+export function rotationCalendar(deps: { inventory: InventoryRepo; history: SecretHistoryRepo }, today: DateTime, query: CalendarQuery): string {
+  const secrets = upcomingRotations(deps.inventory, today, query);
+  return buildRotationCalendar(secrets, deps.history.revisions(secrets.map((secret) => secret.name)));
+}
+
 /**
- * An RFC 5545 calendar with one all-day event per upcoming rotation and alarms 30 and 7 days
- * before. The UID names the secret, not the date, so when a rotation moves the next date the
- * calendar client updates the event instead of adding a second one; SEQUENCE grows with each
- * change of the secret.
+ * An RFC 5545 calendar with one all-day event per rotation and alarms 30 and 7 days before. The
+ * UID names the secret, not the date, so when a rotation moves the next date the calendar client
+ * updates the event instead of adding a second one. SEQUENCE is how many changes the audit log
+ * recorded for the secret: the same for every export until the secret changes, then higher (a
+ * timestamp, as before, changed whenever a row was written again, e.g. by a fresh import).
  */
-export function buildRotationCalendar(secrets: readonly Secret[]): string {
+export function buildRotationCalendar(secrets: readonly Secret[], revisions: ReadonlyMap<string, number> = new Map()): string {
   const events: EventAttributes[] = secrets.map((secret) => {
     const due = DateTime.fromISO(secret.nextRotation, { zone: 'utc' });
     const description = [
@@ -43,7 +50,7 @@ export function buildRotationCalendar(secrets: readonly Secret[]): string {
       description,
       start: [due.year, due.month, due.day],
       end: [due.plus({ days: 1 }).year, due.plus({ days: 1 }).month, due.plus({ days: 1 }).day],
-      sequence: Math.floor(DateTime.fromISO(secret.updatedAt).toMillis() / 60_000),
+      sequence: revisions.get(secret.name) ?? 0,
       categories: ['secrets-rotation', secret.environment],
       transp: 'TRANSPARENT',
       alarms: CALENDAR_ALARM_DAYS.map((days) => ({
@@ -60,5 +67,38 @@ export function buildRotationCalendar(secrets: readonly Secret[]): string {
   if (error || value === null) throw new RotorError('internal', 'Could not build the rotation calendar.', { cause: error });
   // ics writes a day-only trigger as `-P30DT`; RFC 5545 wants hours, minutes or seconds after a
   // `T`, and strict clients refuse the alarm, so the empty time part is dropped.
-  return value.replace(/^(TRIGGER:[+-]?P(?:\d+W)?(?:\d+D)?)T\r\n/gm, '$1\r\n');
+  return foldOctets(value.replace(/^(TRIGGER:[+-]?P(?:\d+W)?(?:\d+D)?)T\r\n/gm, '$1\r\n'));
+}
+
+/** RFC 5545 §3.1: content lines are at most 75 octets; longer ones continue on lines that start with a space. */
+const LINE_OCTETS = 75;
+
+/**
+ * Folds every line at 75 octets of UTF-8, never inside a character. The ics library folds at 75
+ * characters, so a line of accented or non-Latin text came out well over 75 octets.
+ */
+function foldOctets(ics: string): string {
+  const lines = ics.replace(/\r\n[ \t]/g, '').split('\r\n');
+  return lines.map(foldLine).join('\r\n');
+}
+
+function foldLine(line: string): string {
+  if (Buffer.byteLength(line) <= LINE_OCTETS) return line;
+  const parts: string[] = [];
+  let current = '';
+  let octets = 0;
+  for (const char of line) {
+    const size = Buffer.byteLength(char);
+    // A continuation line's leading space counts towards its 75 octets.
+    const room = parts.length === 0 ? LINE_OCTETS : LINE_OCTETS - 1;
+    if (octets + size > room) {
+      parts.push(current);
+      current = '';
+      octets = 0;
+    }
+    current += char;
+    octets += size;
+  }
+  parts.push(current);
+  return parts.join('\r\n ');
 }

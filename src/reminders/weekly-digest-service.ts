@@ -3,9 +3,11 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import { daysUntil } from '../inventory/schedule.js';
+import type { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
 import { kindLabel, type WeeklyDigest } from './reminder.js';
+import { lifecycleDay } from './reminder-treatment.js';
 import type { WeeklyDigestRepo } from './weekly-digest-repo.js';
 
 /**
@@ -14,7 +16,7 @@ import type { WeeklyDigestRepo } from './weekly-digest-repo.js';
  */
 export class WeeklyDigestService {
   constructor(
-    private readonly deps: { digests: WeeklyDigestRepo; ledger: ReminderLedgerRepo; inventory: InventoryRepo; notifier: ReminderNotifier; clock: Clock; policy: Policy },
+    private readonly deps: { digests: WeeklyDigestRepo; history: SecretHistoryRepo; ledger: ReminderLedgerRepo; inventory: InventoryRepo; notifier: ReminderNotifier; clock: Clock; policy: Policy },
   ) {}
 
   build(now: DateTime = this.deps.clock.now()): WeeklyDigest {
@@ -24,7 +26,11 @@ export class WeeklyDigestService {
     const remindedByKind: Record<string, number> = {};
     for (const entry of sent) remindedByKind[kindLabel(entry.kind)] = (remindedByKind[kindLabel(entry.kind)] ?? 0) + 1;
     const overdueSecrets = this.deps.inventory.overdue(until).filter((secret) => secret.lifecycle === 'active');
-    const overdueNames = new Set(overdueSecrets.map((secret) => secret.name));
+    const compromisedSecrets = this.deps.inventory.list({ status: 'compromised' }, until, 0);
+    const markedAt = this.deps.history.enteredAt(compromisedSecrets.map((secret) => secret.name), 'compromised');
+    const compromised = compromisedSecrets.map((secret) => ({ name: secret.name, owner: secret.owner, markedOn: lifecycleDay(secret, markedAt.get(secret.name) ?? null) }));
+    // Both lists are secrets someone was told to rotate and has not.
+    const overdueNames = new Set([...overdueSecrets, ...compromisedSecrets].map((secret) => secret.name));
     const notActed = new Map<string, Set<string>>();
     for (const entry of sent) {
       if (!overdueNames.has(entry.secretName)) continue;
@@ -36,6 +42,7 @@ export class WeeklyDigestService {
       until: until.toISODate() as string,
       remindedByKind,
       overdue: overdueSecrets.map((secret) => ({ name: secret.name, owner: secret.owner, daysOverdue: -daysUntil(secret.nextRotation, until) })),
+      compromised,
       notActed: [...notActed].map(([user, secrets]) => ({ user, secrets: [...secrets].sort() })).sort((a, b) => b.secrets.length - a.secrets.length),
     };
   }

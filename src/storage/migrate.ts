@@ -36,6 +36,15 @@ interface AppliedRow {
   checksum: string;
 }
 
+/** The migrations not yet applied to `db` (all of them for a database without a ledger): what `migrate` would apply. */
+export function pendingMigrations(db: Database.Database | null, dir: string = migrationsDir): Migration[] {
+  const migrations = loadMigrations(dir);
+  const hasLedger = db?.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).get() !== undefined;
+  if (!db || !hasLedger) return migrations;
+  const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  return migrations.filter((migration) => !done.has(migration.version));
+}
+
 /**
  * Applies pending migrations in order, each in its own transaction, and records them. Refuses
  * to run when the database and the folder disagree: an applied file that changed, or a

@@ -43,7 +43,7 @@ describe('rotor CLI', () => {
 
   it('exits 2 with a message on usage errors', async () => {
     expect(await rotor(store.path, 'frobnicate')).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'frobnicate'/) });
-    expect(await rotor(store.path, 'due', '--days', 'soon')).toMatchObject({ code: 2, stderr: expect.stringMatching(/expected a whole number of at least 1/) });
+    expect(await rotor(store.path, 'due', '--days', 'soon')).toMatchObject({ code: 2, stderr: expect.stringMatching(/expected a whole number of days from 1 to 365/) });
     expect(await rotor(store.path, 'overdue', '--at', 'yesterday')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--at yesterday is not a date/) });
     expect(await rotor(store.path, 'export', '--format', 'xml')).toMatchObject({ code: 2, stderr: expect.stringMatching(/Allowed choices are yaml, json, csv/) });
   });

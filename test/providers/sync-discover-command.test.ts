@@ -78,7 +78,7 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     expect(result.stdout).toMatch(/Drift:\n {2}prod\/app\/db: the provider's owner tag says U0OTHER, the inventory says U0123ABCD/);
   });
 
-  it('rotor discover proposes entries from tags (dry run), then adds them with --apply', async () => {
+  it('rotor discover --dry-run proposes entries from tags, then adds them (--apply is the older spelling)', async () => {
     const tags = (entries: Record<string, string>) => Object.entries(entries).map(([Key, Value]) => ({ Key, Value }));
     await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/postgres/connection_string', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:type': 'database', 'rotor:team': 'payments' }) }));
     await moto.sdk.send(new CreateSecretCommand({ Name: 'legacy-key', SecretString: 'x', Tags: tags({ 'rotor:owner': OWNER, 'rotor:name': 'staging/legacy/api_key', 'rotor:interval_days': '30' }) }));
@@ -87,9 +87,9 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     const harness = providerHarness(store, { aws });
 
     const before = snapshotTables(store);
-    const dry = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner');
+    const dry = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--dry-run');
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('Proposed 2 new secret(s) (dry run; add them with --apply):');
+    expect(dry.stdout).toContain('Would add 2 new secret(s) (dry run: nothing written; run without --dry-run to add them):');
     expect(dry.stdout).toMatch(/\+ prod\/postgres\/connection_string {2}type=database owner=U0123ABCD every 90 days {2}arn:aws:secretsmanager:/);
     expect(dry.stdout).toMatch(/\+ staging\/legacy\/api_key {2}type=api_key owner=U0123ABCD every 30 days/);
     expect(dry.stdout).toMatch(/Cannot propose 1 secret\(s\) as tagged:\n {2}! arn:aws:secretsmanager:.*Bad Name/);
@@ -106,6 +106,39 @@ describe.runIf(shouldRunMotoSuite('the AWS sync/discover suite'))('rotor sync an
     const again = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner');
     expect(again.stdout).toContain('No new secrets to propose.');
     expect(again.stdout).toContain('Already in the inventory: prod/postgres/connection_string, staging/legacy/api_key.');
+  });
+});
+
+describe.runIf(shouldRunMotoSuite('the AWS duplicate-reference suite'))('discover and sync compare references in canonical form (moto)', () => {
+  const moto = useMoto();
+  let store: TempStore;
+  let aws: AwsSecretsManagerProvider;
+  beforeEach(() => {
+    store = openTempStore({ at: '2026-01-10T09:00:00Z' });
+    aws = new AwsSecretsManagerProvider({ retry: FAST });
+  });
+  afterEach(() => {
+    aws.destroy();
+    store.close();
+  });
+
+  it('an entry written region:name is the secret discover finds by ARN: nothing is added twice; sync reports old duplicates', async () => {
+    const tags = [{ Key: 'rotor:owner', Value: OWNER }];
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: 'x', Tags: tags }));
+    store.inventoryService.create({ name: 'prod/app/db_password', owner: OWNER, provider: 'aws', providerRef: 'us-east-1:prod/app/db' }, operator('U0ADMIN'), 'test');
+    const harness = providerHarness(store, { aws });
+    const before = snapshotTables(store);
+    const discovered = await harness.cli('discover', '--provider', 'aws', '--tag-key', 'rotor:owner');
+    expect(discovered.stdout).toContain('No new secrets to propose.');
+    expect(discovered.stdout).toContain('Already in the inventory: prod/app/db_password.');
+    expect(snapshotTables(store)).toEqual(before);
+
+    // An inventory made before Rotor refused duplicates: sync says which entries track one secret.
+    const arn = (await aws.listForDiscovery({})).find((secret) => secret.storeName === 'prod/app/db')!.providerRef;
+    store.db.prepare(`INSERT INTO secrets (name, environment, service, credential_type, type, provider, provider_ref, interval_days, next_rotation, created_at, updated_at)
+      VALUES ('prod/app/db', 'prod', 'app', 'db', 'database', 'aws', ?, 90, '2026-01-10', '2026-01-10T09:00:00Z', '2026-01-10T09:00:00Z')`).run(arn);
+    const synced = await harness.cli('sync', '--dry-run', '--json');
+    expect(JSON.parse(synced.stdout).drift).toContainEqual({ secret: 'prod/app/db_password', message: 'tracks the AWS secret prod/app/db in us-east-1, as `prod/app/db` does; retire one of the two entries so it is reminded and synced once' });
   });
 });
 

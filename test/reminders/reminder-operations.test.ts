@@ -31,6 +31,7 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
   function jobs() {
     const weeklyDigest = new WeeklyDigestService({
       digests: new WeeklyDigestRepo(h.store.db),
+      history: h.store.history,
       ledger: new ReminderLedgerRepo(h.store.db),
       inventory: h.store.inventory,
       notifier: h.notifier,

@@ -66,15 +66,25 @@ describe('reminder sweep: warnings, due notice and escalation', () => {
     await sweepAt('2027-01-31T08:00:00Z');
     await sweepAt('2027-02-03T14:00:00Z');
     const escalation = JSON.stringify(h.slack.callsTo('chat.postMessage')[2]!.args.blocks);
-    expect(escalation).toContain('You are receiving this as its backup owner. Reminded before: <@UOWNER1> (owner) on 2027-01-24; <@UOWNER1> (owner) on 2027-01-31.');
+    expect(escalation).toContain('You are receiving this as its backup owner. Owner: <@UOWNER1>; backup owner: <@UBACK1>. So far: owner <@UOWNER1> reminded on 2027-01-24, 2027-01-31.');
+    await sweepAt('2027-02-06T09:00:00Z');
+    const toLead = JSON.stringify(h.slack.callsTo('chat.postMessage')[3]!.args.blocks);
+    expect(toLead).toContain('You are receiving this as its team lead. Owner: <@UOWNER1>; backup owner: <@UBACK1>. So far: owner <@UOWNER1> reminded on 2027-01-24, 2027-01-31; backup owner <@UBACK1> reminded on 2027-02-03.');
   });
 
   it('sends only the most relevant missed reminder after downtime, and nothing earlier when the clock moves back', async () => {
     expect(await sweepAt('2027-01-26T10:00:00Z')).toEqual(['UOWNER1 Reminder: prod/stripe/api_key is due for rotation in 5 days (2027-01-31)']);
     expect(h.posts()[0]!.keys[0]).toMatch(/warning:7$/);
     expect(await sweepAt('2027-01-10T10:00:00Z')).toEqual([]);
-    expect(await sweepAt('2027-02-20T10:00:00Z')).toEqual(['UCTO1 Escalation: prod/stripe/api_key is 20 days overdue for rotation (was due 2027-01-31)']);
+    // Down from before the due day to 20 days after it: the owner hears first, not the CTO, and
+    // escalation then climbs one level every 3 days counted from that first due notice.
+    expect(await sweepAt('2027-02-20T10:00:00Z')).toEqual(['UOWNER1 Reminder: prod/stripe/api_key is 20 days overdue for rotation (was due 2027-01-31)']);
     expect(await sweepAt('2027-02-04T10:00:00Z')).toEqual([]);
+    expect(await sweepAt('2027-02-22T15:00:00Z')).toEqual([]);
+    expect(await sweepAt('2027-02-23T14:00:00Z')).toEqual(['UBACK1 Escalation: prod/stripe/api_key is 23 days overdue for rotation (was due 2027-01-31)']);
+    // Down again for a week: one level further, not three.
+    expect(await sweepAt('2027-03-03T10:00:00Z')).toEqual(['ULEAD1 Escalation: prod/stripe/api_key is 31 days overdue for rotation (was due 2027-01-31)']);
+    expect(await sweepAt('2027-03-06T10:00:00Z')).toEqual(['USEC1 Escalation: prod/stripe/api_key is 34 days overdue for rotation (was due 2027-01-31)']);
   });
 
   it('owes nothing more once the secret is rotated or retired', async () => {

@@ -1,9 +1,10 @@
 import type { KnownBlock } from '@slack/types';
 import { DateTime } from 'luxon';
 import type { EscalationLevel } from '../../config/policy.js';
-import type { EarlierReminder, OwedReminder } from '../../reminders/reminder.js';
+import type { LevelHistory, OwedReminder } from '../../reminders/reminder.js';
 import { snoozeChoices } from '../../reminders/snooze-rules.js';
-import { escapeMrkdwn } from './mrkdwn.js';
+import { LIMITS } from './block-kit-limits.js';
+import { escapeMrkdwn, truncate } from './mrkdwn.js';
 import { ACTION_IDS, encodeDigestChoice, snoozeActionId } from '../ids.js';
 import type { SlackMessage } from './slack-message.js';
 
@@ -18,6 +19,7 @@ const LEVEL_NAMES: Record<EscalationLevel, string> = {
 export function headline(reminder: OwedReminder): string {
   const name = reminder.secret.name;
   const days = reminder.daysUntilDue;
+  if (reminder.treatment.kind === 'compromised') return `${name} was marked compromised on ${reminder.treatment.markedOn} and must be rotated now`;
   if (days > 0) return `${name} is due for rotation in ${days} day${days === 1 ? '' : 's'} (${reminder.secret.nextRotation})`;
   if (days === 0) return `${name} is due for rotation today (${reminder.secret.nextRotation})`;
   return `${name} is ${-days} day${days === -1 ? '' : 's'} overdue for rotation (was due ${reminder.secret.nextRotation})`;
@@ -35,24 +37,35 @@ function details(reminder: OwedReminder): string {
   ].join('\n');
 }
 
-function escalationNote(reminder: OwedReminder): string | null {
-  if (!reminder.key.kind.startsWith('overdue:')) return null;
-  const role = `You are receiving this as its ${LEVEL_NAMES[reminder.level]}.`;
-  if (reminder.earlier.length === 0) return `${role} Nobody was reminded before in this cycle.`;
-  return `${role} Reminded before: ${reminder.earlier.map(describeEarlier).join('; ')}.`;
+function isEscalation(reminder: OwedReminder): boolean {
+  return reminder.key.kind.startsWith('overdue:') || reminder.lowerLevels.length > 0;
 }
 
-function describeEarlier(earlier: EarlierReminder): string {
-  return `<@${earlier.recipient}> (${LEVEL_NAMES[earlier.level]}) on ${DateTime.fromISO(earlier.sentAt, { zone: 'utc' }).toISODate() as string}`;
+/** Who owns the secret, and what happened at each level below the recipient's in this cycle. */
+function escalationNote(reminder: OwedReminder): string | null {
+  if (!isEscalation(reminder)) return null;
+  const person = (user: string | null) => (user ? `<@${user}>` : 'none');
+  const owners = `Owner: ${person(reminder.secret.owner)}; backup owner: ${person(reminder.secret.backupOwner)}.`;
+  const history = reminder.lowerLevels.filter((level) => level.skipped !== 'same_person').map(describeLevel);
+  const sofar = history.length > 0 ? ` So far: ${history.join('; ')}.` : '';
+  return `You are receiving this as its ${LEVEL_NAMES[reminder.level]}. ${owners}${sofar}`;
+}
+
+function describeLevel(level: LevelHistory): string {
+  const name = LEVEL_NAMES[level.level];
+  if (level.skipped === 'unfilled' || level.user === null) return `${name}: none set`;
+  if (level.skipped === 'not_in_slack') return `${name} <@${level.user}> is no longer in Slack, skipped`;
+  const reminded = level.remindedOn.length > 0 ? `reminded on ${level.remindedOn.join(', ')}` : 'not reached';
+  return `${name} <@${level.user}> ${reminded}${level.snoozedUntil ? `, snoozed until ${level.snoozedUntil}` : ''}`;
 }
 
 function today(reminder: OwedReminder): string {
-  return DateTime.fromISO(reminder.secret.nextRotation, { zone: 'utc' }).minus({ days: reminder.daysUntilDue }).toISODate() as string;
+  return DateTime.fromISO(reminder.treatment.dueDate, { zone: 'utc' }).minus({ days: reminder.daysUntilDue }).toISODate() as string;
 }
 
 /** One reminder DM: what is due, the facts needed to act, and Snooze / Not mine. */
 export function buildReminderMessage(reminder: OwedReminder, key: string): SlackMessage {
-  const title = reminder.key.kind.startsWith('overdue:') ? `Escalation: ${headline(reminder)}` : `Reminder: ${headline(reminder)}`;
+  const title = `${isEscalation(reminder) ? 'Escalation' : reminder.treatment.kind === 'compromised' ? 'Compromised' : 'Reminder'}: ${headline(reminder)}`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${escapeMrkdwn(title)}*` } },
     { type: 'section', text: { type: 'mrkdwn', text: details(reminder) } },
@@ -76,11 +89,19 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Slack
   return { text: title, blocks };
 }
 
-/** One DM listing many reminders for the same person, each with its own menu. */
+/** Items of a digest shown with their own menu: with the title and the summary, well inside 50 blocks. */
+const DIGEST_LISTED = LIMITS.messageBlocks - 10;
+
+/**
+ * One DM listing every reminder owed to a person in a sweep, most urgent first: the first
+ * DIGEST_LISTED each with its own menu, the rest summarized by name with a pointer to
+ * `/secrets overdue`. The message metadata carries every key either way.
+ */
 export function buildReminderDigest(reminders: readonly OwedReminder[], keys: readonly string[]): SlackMessage {
-  const text = `Reminder: ${reminders.length} secrets need rotating`;
+  const escalations = reminders.filter(isEscalation).length;
+  const text = `${escalations > 0 ? 'Escalation' : 'Reminder'}: ${reminders.length} secrets need rotating`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${text}*` } }];
-  reminders.forEach((reminder, index) => {
+  reminders.slice(0, DIGEST_LISTED).forEach((reminder, index) => {
     const key = keys[index] as string;
     const choices = snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder));
     const options = [
@@ -90,11 +111,29 @@ export function buildReminderDigest(reminders: readonly OwedReminder[], keys: re
     const note = escalationNote(reminder);
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `*${escapeMrkdwn(headline(reminder))}*\n${details(reminder).replace(/\n/g, ' · ')}${note ? `\n_${note}_` : ''}` },
+      text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(headline(reminder))}*\n${details(reminder).replace(/\n/g, ' · ')}${note ? `\n_${note}_` : ''}`, LIMITS.sectionText) },
       accessory: { type: 'overflow', action_id: ACTION_IDS.digestItemMenu, options },
     });
   });
+  const rest = reminders.slice(DIGEST_LISTED);
+  if (rest.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: summarize(rest) } });
   return { text, blocks };
+}
+
+/** The reminders a digest does not list one by one, by name, within one section. */
+function summarize(rest: readonly OwedReminder[]): string {
+  const opening = `…and ${rest.length} more. Type \`/secrets overdue\` for the full list (and \`/secrets show <name>\` for one secret): `;
+  const names: string[] = [];
+  let length = opening.length;
+  for (const reminder of rest) {
+    const name = escapeMrkdwn(reminder.secret.name);
+    // Room for the closing "and N others." that follows a cut list.
+    if (length + name.length + 2 > LIMITS.sectionText - 40) break;
+    names.push(name);
+    length += name.length + 2;
+  }
+  const others = rest.length - names.length;
+  return `${opening}${names.join(', ')}${others > 0 ? ` and ${others} others.` : '.'}`;
 }
 
 /** The announcement-channel fallback for a person whose DMs with the app are closed. */

@@ -1,3 +1,4 @@
+import { MAX_WINDOW_DAYS } from '../../../inventory/schedule.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
 
 /**
@@ -37,7 +38,7 @@ export const MAX_COMMAND_LENGTH = 500;
 const code = (word: string) => '`' + word + '`';
 
 const DEFAULT_DUE_DAYS = 30;
-const MAX_DUE_DAYS = 365;
+const MAX_DUE_DAYS = MAX_WINDOW_DAYS;
 const USER_MENTION = /^<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
 const SERVICE = /^[a-z0-9](?:[a-z0-9_.-]{0,62}[a-z0-9])?$/;
 
