@@ -8,7 +8,9 @@ export type Actor =
   | { kind: 'cli'; name: string }
   | { kind: 'system' };
 
-export function slackActor(userId: string, channelId?: string): Actor {
+export type SlackActor = Extract<Actor, { kind: 'slack' }>;
+
+export function slackActor(userId: string, channelId?: string): SlackActor {
   return channelId ? { kind: 'slack', userId, channelId } : { kind: 'slack', userId };
 }
 

@@ -126,11 +126,12 @@ export class RotationService {
     return secret ? this.deps.repo.openFor(secret.id) : null;
   }
 
-  /** Open rotations held by `userId`, and those awaiting an approval `userId` could give. */
-  forPerson(userId: string): { holding: RotationRecord[]; awaitingMyApproval: RotationRecord[] } {
+  /** Open rotations: all, those held by `userId`, and those awaiting an approval `userId` could give. */
+  forPerson(userId: string): { open: RotationRecord[]; holding: RotationRecord[]; awaitingMyApproval: RotationRecord[] } {
     const open = this.deps.repo.list({ open: true }).map((rotation) => this.get(rotation.id));
     const myRoles = approverRolesOf(this.deps.policy, userId);
     return {
+      open,
       holding: open.filter((record) => record.rotation.heldBy === userId),
       awaitingMyApproval: open.filter(
         (record) =>

@@ -38,8 +38,10 @@ describe('acceptance review of the Slack surfaces', () => {
     }
 
     it('`/rotate` accepts a name in backticks and explains extra words instead of calling them spaces in the name', async () => {
-      const quoted = await replyTo((await harness.command('/rotate', '`prod/kafka/password`', 'U0DBA')).responseUrl);
-      expect(quoted.text).toContain('You may rotate `prod/kafka/password`');
+      await harness.command('/rotate', '`prod/kafka/password`', 'U0DBA');
+      // The modal opens for the name without its backticks, and fills in with what starting a rotation would do.
+      const update = await harness.fake.waitForCall('views.update', (call) => JSON.stringify(call.args.view).includes('Preflight'));
+      expect(JSON.parse((update.args.view as { private_metadata: string }).private_metadata)).toMatchObject({ s: 'prod/kafka/password' });
       const extra = await replyTo((await harness.command('/rotate', 'prod/kafka/password now please', 'U0DBA')).responseUrl);
       expect(extra.text).toContain("takes just the secret's name, like `/rotate prod/kafka/password`");
     });

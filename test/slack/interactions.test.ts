@@ -3,7 +3,8 @@ import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from 
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
-import { operator } from '../support/actors.js';
+import { operator, slackActor } from '../support/actors.js';
+import { startRotation } from '../support/rotations.js';
 
 const form = (values: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, ReturnType<(typeof stateValue)['text']>>>) =>
   Object.fromEntries(Object.entries(values).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
@@ -18,7 +19,7 @@ describe('modals, buttons and App Home over HTTP', () => {
     }
     create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', backupOwner: 'U0DBA2', lastRotated: '2026-11-01' });
     create({ name: 'prod/kafka/password', owner: 'U0DBA', lastRotated: '2026-07-01', lifecycle: 'active' });
-    harness.store.inventoryService.setLifecycle('prod/postgres/connection_string', 'rotating', operator('U0DBA'));
+    await startRotation(harness.store, slackActor('U0DBA'), 'prod/postgres/connection_string');
   });
   afterAll(async () => harness.close());
 
@@ -136,7 +137,7 @@ describe('modals, buttons and App Home over HTTP', () => {
     expect(harness.store.inventory.get('prod/postgres/connection_string')).toMatchObject({ description: 'Primary database', intervalDays: 60 });
   });
 
-  it('/rotate checks the name and the right to rotate', async () => {
+  it('/rotate checks the name and the right to rotate before any modal opens', async () => {
     const unknown = await replyTo((await harness.command('/rotate', 'prod/kafka/pasword', 'U0DBA')).responseUrl);
     expect(unknown.text).toContain('Did you mean: prod/kafka/password');
     const refused = await replyTo((await harness.command('/rotate', 'prod/kafka/password', 'U0NOBODY')).responseUrl);

@@ -4,11 +4,13 @@ import type { SlackDeps } from '../slack-deps.js';
 import { ActionRegistry } from './action-registry.js';
 import { registerListMoreAction } from './actions/list-more-action.js';
 import { registerReminderActions } from './actions/reminder-actions.js';
+import { registerRotationActions } from './actions/rotation-actions.js';
 import { registerStaleActions } from './actions/stale-action.js';
 import { registerRevokeCommand } from './commands/revoke-command.js';
 import { registerRotateCommand } from './commands/rotate-command.js';
 import { registerSecretsCommand } from './commands/secrets-command.js';
 import { registerAppHome } from './events/app-home-opened.js';
+import { registerRotationSubmissions } from './views/rotation-submissions.js';
 import { registerSecretFormSubmissions } from './views/secret-form-submission.js';
 
 /** Every slash command Rotor answers, with its listener; manifest.yml must declare exactly these. */
@@ -27,8 +29,10 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   for (const register of Object.values(COMMAND_LISTENERS)) register(app, deps);
   registerListMoreAction(actions, deps);
   registerReminderActions(app, actions, deps);
+  registerRotationActions(actions, deps);
   registerStaleActions(app, actions);
   registerSecretFormSubmissions(app, deps);
+  registerRotationSubmissions(app, deps);
   registerAppHome(app, deps);
   return actions;
 }

@@ -1,8 +1,69 @@
+import type { FollowUp } from '../../follow-ups/follow-up.js';
 import type { Runtime } from '../../runtime.js';
+import type { RotationRecord } from '../../rotation/rotation.js';
+import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
+import { approverRolesOf, missingApprovals } from '../../rotation/rotation-rules.js';
+import {
+  approvalRequestMessage,
+  completionAnnouncement,
+  decisionNoticeMessage,
+  removalDueMessage,
+  rollbackAnnouncement,
+  staleRotationMessage,
+} from '../views/rotation/rotation-messages.js';
+import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import type { SlackPoster } from './slack-poster.js';
 
-/** Registers the handlers of every follow-up that posts to Slack. */
+/**
+ * The follow-ups that post to Slack. Each renders when it fires, from the rotation as it is
+ * then; one whose moment has passed (the role was filled, the rotation moved on) sends nothing.
+ */
 export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): void {
-  void runtime;
-  void poster;
+  const { followUps, rotation, services } = runtime;
+  const register = (kind: string, render: (record: RotationRecord, followUp: FollowUp) => FollowUpPost | null) =>
+    followUps.service.register(
+      messageFollowUp(kind, poster, (followUp) => {
+        const id = rotationIdOfTopic(followUp.topic);
+        const record = id === null ? null : rotation.get(id);
+        return record ? render(record, followUp) : null;
+      }),
+    );
+  const isOpen = (record: RotationRecord) => record.rotation.state === 'awaiting_approval' || record.rotation.state === 'in_progress';
+  const secretOf = (record: RotationRecord) => services.inventoryService.require(record.rotation.secretName);
+  const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
+  /** Still worth asking this person: the rotation is open and needs a role they hold that nobody filled. */
+  const stillNeeds = (record: RotationRecord, person: string) =>
+    isOpen(record) && !record.approvals.some((approval) => approval.decidedBy === person) && missingApprovals(record).some((role) => approverRolesOf(services.policy, person).includes(role));
+
+  for (const [kind, reminder] of [
+    [ROTATION_FOLLOW_UPS.approvalRequest, false],
+    [ROTATION_FOLLOW_UPS.approvalReminder, true],
+  ] as const) {
+    register(kind, (record, followUp) => (stillNeeds(record, user(followUp)) ? { to: { user: user(followUp) }, message: approvalRequestMessage(record, secretOf(record), { reminder }) } : null));
+  }
+  register(ROTATION_FOLLOW_UPS.decisionNotice, (record, followUp) => {
+    const [kind, role] = followUp.occurrence.split(':');
+    const decision = record.approvals.find((approval) => approval.role === role);
+    if (!decision || (kind !== 'approved' && kind !== 'rejected')) return null;
+    return { to: { user: record.rotation.heldBy }, message: decisionNoticeMessage(record, { role: decision.role, by: decision.decidedBy, kind, reason: decision.reason }) };
+  });
+  for (const [kind, audience] of [
+    [ROTATION_FOLLOW_UPS.staleNudge, 'holder'],
+    [ROTATION_FOLLOW_UPS.staleEscalation, 'security'],
+  ] as const) {
+    register(kind, (record, followUp) =>
+      isOpen(record) && record.rotation.version === Number(followUp.payload.version) ? { to: { user: user(followUp) }, message: staleRotationMessage(record, audience) } : null,
+    );
+  }
+  register(ROTATION_FOLLOW_UPS.announce, (record, followUp) => {
+    if (record.rotation.state !== 'completed' && record.rotation.state !== 'rolled_back') return null;
+    const removal = followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, followUp.topic);
+    const until = rotation.rollbackUntil(record);
+    return {
+      to: { channel: String(followUp.payload.channel) },
+      message: completionAnnouncement(record, secretOf(record), { removalAt: removal?.dueAt ?? null, rollbackUntil: until ? (until.toUTC().toISO() as string) : null }),
+    };
+  });
+  register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) => (record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record) } : null));
+  register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
 }

@@ -1,16 +1,24 @@
 import type { DateTime } from 'luxon';
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { Secret } from '../../inventory/secret.js';
-import { code, mention } from './mrkdwn.js';
+import type { RotationRecord } from '../../rotation/rotation.js';
+import { ACTION_IDS, encodeRotationRef } from '../ids.js';
+import { mention } from './mrkdwn.js';
+import { rotationLine } from './rotation/rotation-messages.js';
 import { secretRowBlock } from './secret-row.js';
 
 export interface HomeData {
   userId: string;
   /** The person's secrets (owner or backup), most urgent first. */
   secrets: readonly Secret[];
-  /** Rotations in progress the person can see: their own secrets in `rotating`. */
-  rotating: readonly Secret[];
+  /** Open rotations the person holds, or of secrets they own or back up. */
+  rotations: readonly RotationRecord[];
+  /** Open rotations waiting for an approval this person could give. */
+  awaitingApproval: readonly RotationRecord[];
 }
+
+/** Rotations listed per section; each takes two blocks, far below the view's 100. */
+const HOME_ROTATION_LIMIT = 10;
 
 /** Secrets listed on the Home tab before pointing to `/secrets list`; keeps the view far below 100 blocks. */
 export const HOME_SECRET_LIMIT = 30;
@@ -30,17 +38,28 @@ export function homeView(data: HomeData, today: DateTime, dueSoonDays: number): 
     }
   }
   blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Rotations in progress' } });
-  blocks.push({
-    type: 'section',
-    text: {
-      type: 'mrkdwn',
-      text: data.rotating.length === 0 ? 'None of your secrets is being rotated.' : data.rotating.slice(0, 20).map((secret) => `• ${code(secret.name)}`).join('\n'),
-    },
-  });
+  if (data.rotations.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None of your secrets is being rotated. `/rotate <name>` starts one.' } });
+  for (const record of data.rotations.slice(0, HOME_ROTATION_LIMIT)) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: rotationLine(record) },
+      accessory: { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'Open' }, value: record.rotation.secretName },
+    });
+  }
   blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Awaiting your approval' } });
-  blocks.push({
-    type: 'section',
-    text: { type: 'mrkdwn', text: 'Nothing awaits your approval. Approval requests for production rotations appear here once guided rotation is enabled.' },
-  });
+  if (data.awaitingApproval.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'Nothing awaits your approval.' } });
+  for (const record of data.awaitingApproval.slice(0, HOME_ROTATION_LIMIT)) {
+    blocks.push(
+      { type: 'section', text: { type: 'mrkdwn', text: `${rotationLine(record)}\nTicket ${record.rotation.ticket ?? '—'}, started by ${mention(record.rotation.startedBy)}` } },
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', action_id: ACTION_IDS.rotationApprove, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: encodeRotationRef(record.rotation.id) },
+          { type: 'button', action_id: ACTION_IDS.rotationReject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value: encodeRotationRef(record.rotation.id) },
+          { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'See the checklist' }, value: record.rotation.secretName },
+        ],
+      },
+    );
+  }
   return { type: 'home', blocks };
 }

@@ -99,7 +99,7 @@ describe('view builders stay within Block Kit limits with worst-case data', () =
   });
 
   it('the App Home with hundreds of secrets stays under 100 blocks and points to the rest', () => {
-    const view = homeView({ userId: 'U0OWNER', secrets, rotating: secrets }, today, 30);
+    const view = homeView({ userId: 'U0OWNER', secrets, rotations: [], awaitingApproval: [] }, today, 30);
     expect(blockKitViolations({ kind: 'home', view })).toEqual([]);
     expect(JSON.stringify(view.blocks)).toContain(`and ${secrets.length - HOME_SECRET_LIMIT} more`);
   });

@@ -7,8 +7,10 @@ export function registerAppHome(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     const secrets = deps.runtime.services.inventory.ownedBy(event.user);
-    const rotating = secrets.filter((secret) => secret.lifecycle === 'rotating');
-    const view = homeView({ userId: event.user, secrets, rotating }, deps.runtime.services.clock.now(), dueSoonDays(deps));
+    const mine = new Set(secrets.map((secret) => secret.name));
+    const { holding, awaitingMyApproval, open } = deps.runtime.rotation.forPerson(event.user);
+    const rotations = [...holding, ...open.filter((record) => mine.has(record.rotation.secretName) && !holding.includes(record))];
+    const view = homeView({ userId: event.user, secrets, rotations, awaitingApproval: awaitingMyApproval }, deps.runtime.services.clock.now(), dueSoonDays(deps));
     await client.views.publish({ user_id: event.user, view });
   });
 }

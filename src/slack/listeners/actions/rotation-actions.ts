@@ -1,0 +1,202 @@
+import type { BlockAction, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { slackActor, type SlackActor } from '../../../access/actor.js';
+import { isRotorError } from '../../../core/errors.js';
+import type { RotationRecord } from '../../../rotation/rotation.js';
+import { ACTION_IDS, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
+import type { SlackDeps } from '../../slack-deps.js';
+import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
+import { flashFor } from '../../views/rotation/rotation-flash.js';
+import { rotationLoadingModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
+import { textMessage } from '../../views/slack-message.js';
+import type { ActionRegistry } from '../action-registry.js';
+import { fillRotation, openRotation, refreshOthers, showRotation, updateModal } from '../rotation-views.js';
+
+/** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
+interface ModalClick {
+  actor: SlackActor;
+  viewId: string;
+  hash: string;
+  secret: string;
+  rotationId: number | null;
+  version: number | null;
+}
+
+function modalClick(body: BlockAction): ModalClick | null {
+  const view = body.view;
+  if (!view) return null;
+  const metadata = decodeRotationMetadata(view.private_metadata);
+  return { actor: slackActor(body.user.id), viewId: view.id, hash: view.hash, secret: metadata.secret, rotationId: metadata.rotationId, version: metadata.version };
+}
+
+/**
+ * The rotation's buttons: in the modal (steps, complete, abandon, continue, refresh, roll back),
+ * in DMs (approve, reject, remove the previous version) and anywhere a rotation can be opened
+ * from (reminders, the App Home). Each one acks, calls one RotationService method with the
+ * clicking person as the actor, and redraws from the database; a refusal shows on top of the
+ * rotation as it now stands.
+ */
+export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps): void {
+  const rotation = () => deps.runtime.rotation;
+
+  /** Runs `work` for a click in the modal; whatever it throws that a person can act on is shown in the modal. */
+  const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | void>) => {
+    const click = modalClick(body);
+    if (!click) return;
+    if (click.rotationId === null || click.version === null) return fillRotation(deps, client, click.viewId, click.actor, click.secret);
+    const { rotationId, version } = click;
+    try {
+      const record = await work({ ...click, rotationId, version });
+      if (!record) return;
+      await showRotation(deps, client, click.viewId, record, click.actor.userId);
+      await refreshOthers(deps, client, record, click.actor.userId);
+    } catch (error) {
+      if (!isRotorError(error)) deps.logger.error({ err: error, rotation: rotationId }, 'rotation action failed');
+      await showRotation(deps, client, click.viewId, rotation().get(rotationId), click.actor.userId, { flash: flashFor(error) });
+    }
+  };
+
+  /** Pushes the note / reason form on top of the rotation modal. */
+  const askReason = async (body: BlockAction, client: WebClient, purpose: ReasonPurpose, step: string | null) => {
+    const click = modalClick(body);
+    if (!click || click.rotationId === null) return;
+    const record = rotation().get(click.rotationId);
+    const stepTitle = step ? (record.steps.find((candidate) => candidate.id === step)?.title ?? null) : null;
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: rotationReasonModal({ purpose, rotationId: click.rotationId, version: click.version, step, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle }),
+    });
+  };
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationRunStep, async ({ ack, action, body, client }) => {
+    await ack();
+    await inModal(body, client, async (click) => {
+      const { record, error } = await rotation().runStep(click.actor, click.rotationId, action.value ?? '', {
+        expectedVersion: click.version,
+        // Slow provider calls show a working state first; the result replaces it.
+        onStarted: (running) => showRotation(deps, client, click.viewId, running, click.actor.userId, { working: action.value ?? null, hash: click.hash }),
+      });
+      if (error) {
+        await showRotation(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
+        await refreshOthers(deps, client, record, click.actor.userId);
+        return;
+      }
+      return record;
+    });
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationTickStep, async ({ ack, action, body, client }) => {
+    await ack();
+    await inModal(body, client, async (click) => rotation().tickStep(click.actor, click.rotationId, action.value ?? '', { expectedVersion: click.version }));
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationNoteStep, async ({ ack, action, body, client }) => {
+    await ack();
+    await askReason(body, client, 'note', action.value ?? null);
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationSkipStep, async ({ ack, action, body, client }) => {
+    await ack();
+    await askReason(body, client, 'skip', action.value ?? null);
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationComplete, async ({ ack, body, client }) => {
+    await ack();
+    await inModal(body, client, async (click) => rotation().complete(click.actor, click.rotationId, click.version));
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationTakeOver, async ({ ack, body, client }) => {
+    await ack();
+    await inModal(body, client, async (click) => rotation().takeOver(click.actor, click.rotationId, click.version));
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationRefresh, async ({ ack, body, client }) => {
+    await ack();
+    await inModal(body, client, async (click) => rotation().get(click.rotationId));
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationAbandon, async ({ ack, body, client }) => {
+    await ack();
+    await askReason(body, client, 'abandon', null);
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationRollback, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }),
+    });
+  });
+
+  actions.on<BlockStaticSelectAction>(ACTION_IDS.rotationPick, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const name = action.selected_option.value;
+    await updateModal(client, click.viewId, rotationLoadingModal(name, 'Checking'), click.hash);
+    await fillRotation(deps, client, click.viewId, click.actor, name);
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationOpen, async ({ ack, action, body, client }) => {
+    await ack();
+    await openRotation(deps, client, body.trigger_id, slackActor(body.user.id), action.value ?? '');
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    const rotationId = decodeRotationRef(action.value ?? '');
+    let record: RotationRecord;
+    try {
+      record = rotation().approve(slackActor(body.user.id), rotationId);
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
+      return;
+    }
+    const channel = body.channel?.id ?? body.container.channel_id;
+    const ts = body.message?.ts;
+    if (channel && ts) {
+      const decided = approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string });
+      await client.chat.update({ channel, ts, text: decided.text, blocks: decided.blocks });
+    }
+    await refreshOthers(deps, client, record, body.user.id);
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationReject, async ({ ack, action, body, client }) => {
+    await ack();
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    const channel = body.channel?.id ?? body.container.channel_id;
+    const ts = body.message?.ts;
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: rotationReasonModal(
+        { purpose: 'reject', rotationId, version: null, step: null, rootViewId: null, message: channel && ts ? { channel, ts } : null },
+        { secretName: record.rotation.secretName, stepTitle: null },
+      ),
+    });
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationRemovePrevious, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    const rotationId = decodeRotationRef(action.value ?? '');
+    let record: RotationRecord;
+    try {
+      record = await rotation().removePrevious(slackActor(body.user.id), rotationId);
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
+      return;
+    }
+    const channel = body.channel?.id ?? body.container.channel_id;
+    const ts = body.message?.ts;
+    if (channel && ts) {
+      const done = removalDoneMessage(record, body.user.id);
+      await client.chat.update({ channel, ts, text: done.text, blocks: done.blocks });
+    }
+  });
+}

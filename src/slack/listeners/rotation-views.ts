@@ -1,0 +1,98 @@
+import type { ModalView } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { SlackActor } from '../../access/actor.js';
+import { isRotorError } from '../../core/errors.js';
+import type { RotationRecord } from '../../rotation/rotation.js';
+import { isPlatformError } from '../errors.js';
+import type { SlackDeps } from '../slack-deps.js';
+import { problemText } from '../views/rotation/rotation-flash.js';
+import { rotationLoadingModal, rotationModal, rotationProblemModal, rotationStartModal, type Flash } from '../views/rotation/rotation-modal.js';
+
+/**
+ * The rotation modal's plumbing, shared by `/rotate`, the buttons and the submissions: assemble
+ * a view's data from the runtime, and put it in Slack. The database is the truth and the modal
+ * a view of it, so every update renders afresh from the record.
+ */
+
+/** Slack errors that mean the modal is gone (closed, or too old): nothing to update, nothing wrong. */
+const VIEW_GONE = new Set(['not_found', 'view_not_found', 'expired_trigger_id']);
+
+export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: string, extras: { working?: string | null; flash?: Flash | null } = {}): ModalView {
+  const { rotation } = deps.runtime;
+  const secret = deps.runtime.services.inventoryService.require(record.rotation.secretName);
+  const until = rotation.rollbackUntil(record);
+  return rotationModal({ record, secret, viewer, approvers: rotation.approversFor(record), rollbackUntil: until ? (until.toUTC().toISO() as string) : null, ...extras });
+}
+
+/**
+ * Updates a modal in place. With the hash Slack gave the listener, a modal someone else (another
+ * tab) changed since is refused by Slack (`hash_conflict`); the fresh render then replaces it
+ * anyway, because it is drawn from the database, not from the stale view.
+ */
+export async function updateModal(client: WebClient, viewId: string, view: ModalView, hash?: string): Promise<string | null> {
+  try {
+    const answer = await client.views.update({ view_id: viewId, view, ...(hash ? { hash } : {}) });
+    return answer.view?.hash ?? null;
+  } catch (error) {
+    if (isPlatformError(error) && error.data.error === 'hash_conflict' && hash) return updateModal(client, viewId, view);
+    if (isPlatformError(error) && VIEW_GONE.has(error.data.error)) return null;
+    throw error;
+  }
+}
+
+/** Shows a rotation in a modal and remembers that this person has it open. */
+export async function showRotation(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: { working?: string | null; flash?: Flash | null; hash?: string } = {}): Promise<void> {
+  await updateModal(client, viewId, rotationView(deps, record, viewer, extras), extras.hash);
+  deps.runtime.rotation.saveView(record.rotation.id, viewer, viewId);
+}
+
+/** After a change by one person, the others with the rotation open see it too (best effort: their modal may be closed). */
+export async function refreshOthers(deps: SlackDeps, client: WebClient, record: RotationRecord, except: string): Promise<void> {
+  for (const { userId, viewId } of deps.runtime.rotation.views(record.rotation.id)) {
+    if (userId === except) continue;
+    try {
+      await updateModal(client, viewId, rotationView(deps, record, userId));
+    } catch (error) {
+      deps.logger.debug({ code: isPlatformError(error) ? error.data.error : 'error', rotation: record.rotation.id }, 'could not refresh another viewer of a rotation');
+    }
+  }
+}
+
+/**
+ * `/rotate <name>` and every "open the rotation" button: the modal opens at once (a trigger_id
+ * lives 3 seconds), then fills in with the open rotation, or with what starting one would do.
+ */
+export async function openRotation(deps: SlackDeps, client: WebClient, triggerId: string, actor: SlackActor, name: string): Promise<void> {
+  const opened = await client.views.open({ trigger_id: triggerId, view: rotationLoadingModal(name, 'Checking') });
+  const viewId = opened.view?.id;
+  if (!viewId) return;
+  await fillRotation(deps, client, viewId, actor, name);
+}
+
+/** Fills an open modal with the secret's rotation (or the start form), or with what went wrong. */
+export async function fillRotation(deps: SlackDeps, client: WebClient, viewId: string, actor: SlackActor, name: string, flash: Flash | null = null): Promise<void> {
+  try {
+    const opening = await deps.runtime.rotation.prepare(actor, name);
+    if (opening.kind === 'open') {
+      await showRotation(deps, client, viewId, opening.record, actor.userId, { flash });
+      return;
+    }
+    const { rotation } = deps.runtime;
+    const until = opening.recent ? rotation.rollbackUntil(opening.recent) : null;
+    await updateModal(
+      client,
+      viewId,
+      rotationStartModal({
+        secret: opening.secret,
+        checklist: opening.checklist,
+        requiredApprovals: opening.requiredApprovals,
+        preflight: opening.preflight,
+        recent: opening.recent && until ? { record: opening.recent, rollbackUntil: until.toUTC().toISO() as string } : null,
+        flash,
+      }),
+    );
+  } catch (error) {
+    if (!isRotorError(error)) throw error;
+    await updateModal(client, viewId, rotationProblemModal(name, problemText(error)));
+  }
+}

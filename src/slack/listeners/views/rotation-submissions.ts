@@ -1,0 +1,95 @@
+import type { App, ViewOutput } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { slackActor, type SlackActor } from '../../../access/actor.js';
+import { isRotorError } from '../../../core/errors.js';
+import { parseChangeTicket } from '../../../rotation/change-ticket.js';
+import type { RotationRecord } from '../../../rotation/rotation.js';
+import { cleanNote } from '../../../rotation/rotation-rules.js';
+import { CALLBACK_IDS, decodeReasonMetadata, decodeRotationMetadata, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata } from '../../ids.js';
+import type { SlackDeps } from '../../slack-deps.js';
+import { fieldErrors } from '../../views/field-errors.js';
+import { flashFor } from '../../views/rotation/rotation-flash.js';
+import { approvalDecidedMessage } from '../../views/rotation/rotation-messages.js';
+import { rotationLoadingModal } from '../../views/rotation/rotation-modal.js';
+import { textMessage } from '../../views/slack-message.js';
+import { fillRotation, refreshOthers, showRotation } from '../rotation-views.js';
+
+function inputValue(view: ViewOutput, blockId: string): string | null {
+  return view.state.values[blockId]?.[FORM_VALUE_ACTION]?.value ?? null;
+}
+
+/**
+ * The rotation's form submissions. What can be refused is checked before the ack, so the problem
+ * shows on the field (a bad ticket, a missing reason, a refusal); slow work (the preflight before
+ * a start, the provider cleanup of an abandon or rollback) runs after it and redraws the modal.
+ */
+export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
+  const rotation = () => deps.runtime.rotation;
+
+  app.view(CALLBACK_IDS.rotation, async ({ ack, body, view, client }) => {
+    const actor = slackActor(body.user.id);
+    let name: string;
+    let ticket: string;
+    try {
+      name = decodeRotationMetadata(view.private_metadata).secret;
+      rotation().rotatable(actor, name);
+      ticket = parseChangeTicket(inputValue(view, ROTATION_BLOCKS.ticket));
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      await ack({ response_action: 'errors', errors: fieldErrors(error, (where) => (where === 'ticket' ? ROTATION_BLOCKS.ticket : undefined), ROTATION_BLOCKS.ticket) });
+      return;
+    }
+    await ack({ response_action: 'update', view: rotationLoadingModal(name, 'Starting the rotation of') });
+    try {
+      const record = await rotation().start(actor, name, { ticket });
+      await showRotation(deps, client, view.id, record, actor.userId);
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      await fillRotation(deps, client, view.id, actor, name, flashFor(error));
+    }
+  });
+
+  app.view(CALLBACK_IDS.rotationReason, async ({ ack, body, view, client }) => {
+    const actor = slackActor(body.user.id);
+    const text = inputValue(view, ROTATION_BLOCKS.reason);
+    let metadata: ReasonMetadata;
+    let record: RotationRecord | null = null;
+    try {
+      metadata = decodeReasonMetadata(view.private_metadata);
+      // Quick transitions happen before the ack, so their refusals show on the field.
+      if (metadata.purpose === 'note') record = rotation().tickStep(actor, metadata.rotationId, metadata.step ?? '', { note: text, expectedVersion: metadata.version ?? 0 });
+      else if (metadata.purpose === 'skip') record = rotation().skipStep(actor, metadata.rotationId, metadata.step ?? '', { reason: text, expectedVersion: metadata.version ?? 0 });
+      else cleanNote(text, true, 'reason');
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      await ack({ response_action: 'errors', errors: fieldErrors(error, () => ROTATION_BLOCKS.reason, ROTATION_BLOCKS.reason) });
+      return;
+    }
+    await ack();
+    if (!record) record = await slowDecision(deps, client, actor, metadata, text);
+    if (!record) return;
+    if (metadata.rootViewId) await showRotation(deps, client, metadata.rootViewId, record, actor.userId);
+    await refreshOthers(deps, client, record, actor.userId);
+  });
+}
+
+/** Abandon, reject and roll back call the provider first; their failures are shown where the person is. */
+async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActor, metadata: ReasonMetadata, reason: string | null): Promise<RotationRecord | null> {
+  const { rotation } = deps.runtime;
+  try {
+    if (metadata.purpose === 'abandon') return await rotation.abandon(actor, metadata.rotationId, { reason, expectedVersion: metadata.version ?? 0 });
+    if (metadata.purpose === 'rollback') return await rotation.rollback(actor, metadata.rotationId, reason);
+    const rejected = await rotation.reject(actor, metadata.rotationId, reason);
+    if (metadata.message) {
+      const decided = approvalDecidedMessage(rejected, { kind: 'rejected', reason, at: deps.runtime.services.clock.now().toUTC().toISO() as string });
+      await client.chat.update({ channel: metadata.message.channel, ts: metadata.message.ts, text: decided.text, blocks: decided.blocks });
+    }
+    return rejected;
+  } catch (error) {
+    if (!isRotorError(error)) throw error;
+    const flash = flashFor(error);
+    if (metadata.rootViewId) await showRotation(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash });
+    else await client.chat.postMessage({ channel: actor.userId, ...textMessage(`:warning: ${flash.text}`) });
+    return null;
+  }
+}

@@ -1,0 +1,26 @@
+import { AccessDeniedError } from '../../../access/authorize.js';
+import { describeWhoMay } from '../../../access/permissions.js';
+import { describeError, isRotorError } from '../../../core/errors.js';
+import { PreflightBlockedError, StaleRotationError } from '../../../rotation/rotation-service.js';
+import { escapeMrkdwn } from '../mrkdwn.js';
+import type { Flash } from './rotation-modal.js';
+
+/**
+ * A refusal or failure as the modal says it, as mrkdwn: everything quoted is escaped, and a
+ * refusal names who may do it instead (as mentions).
+ */
+export function problemText(error: unknown): string {
+  if (error instanceof AccessDeniedError) return `${escapeMrkdwn(error.reason)} ${describeWhoMay(error.whoMay)}`;
+  if (error instanceof PreflightBlockedError) return escapeMrkdwn(error.message);
+  return escapeMrkdwn(describeError(error));
+}
+
+/**
+ * What a person sees when an action in the modal is refused: the current state with the reason
+ * on top. A stale view is refreshed to where the rotation stands.
+ */
+export function flashFor(error: unknown): Flash {
+  if (error instanceof StaleRotationError) return { kind: 'info', text: escapeMrkdwn(error.message) };
+  return { kind: 'error', text: isRotorError(error) ? problemText(error) : 'Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.' };
+}
+

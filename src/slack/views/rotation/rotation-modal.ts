@@ -1,0 +1,338 @@
+import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { Secret } from '../../../inventory/secret.js';
+import type { ApproverRole, PreflightCheck, RotationRecord, RotationStep } from '../../../rotation/rotation.js';
+import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
+import { completionBlockers, currentStep, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
+import { ACTION_IDS, CALLBACK_IDS, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
+import { LIMITS } from '../block-kit-limits.js';
+import { code, escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
+import { fingerprintShort, quoted, roleLabel, settledLine, STATE_LABELS, stepIcon, versionLine, when } from './rotation-text.js';
+
+/** Modal titles are at most 24 characters. */
+const TITLE = { plain: 'Rotate a secret', emergency: 'Emergency rotation' } as const;
+
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) }] });
+
+/** What a provider step's button says. */
+const ACTION_BUTTONS: Record<StepAction, string> = {
+  create_version: 'Create new version',
+  detect_version: 'Detect new version',
+  await_provider_rotation: 'Run / check the rotation',
+  promote: 'Promote',
+  verify: 'Verify',
+  schedule_removal: 'Schedule removal',
+  disable_compromised: 'Disable compromised version',
+};
+
+/** What a running provider step says while Rotor waits for the provider. */
+const ACTION_WORKING: Record<StepAction, string> = {
+  create_version: 'Creating the new version',
+  detect_version: 'Looking for the new version',
+  await_provider_rotation: 'Asking the rotation function',
+  promote: 'Promoting the new version',
+  verify: 'Reading the new version back',
+  schedule_removal: 'Scheduling the removal',
+  disable_compromised: 'Disabling the compromised version',
+};
+
+export interface Flash {
+  kind: 'error' | 'info';
+  /** mrkdwn, already escaped (see rotation-flash.ts). */
+  text: string;
+}
+
+export interface RotationModalData {
+  record: RotationRecord;
+  secret: Secret;
+  /** The person looking at the modal. */
+  viewer: string;
+  approvers: { role: ApproverRole; people: string[] }[];
+  /** Until when a completed rotation may be rolled back; null when it may not. */
+  rollbackUntil: string | null;
+  /** The step a provider call is running for, shown as working. */
+  working?: string | null;
+  flash?: Flash | null;
+}
+
+function flashBlock(flash: Flash | null | undefined): KnownBlock[] {
+  if (!flash) return [];
+  return [section(`${flash.kind === 'error' ? ':warning:' : ':information_source:'} ${flash.text}`)];
+}
+
+function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): Button {
+  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value, ...(style ? { style } : {}) };
+}
+
+function approvalsText(data: RotationModalData): string {
+  const { record } = data;
+  if (record.rotation.requiredApprovals.length === 0) return record.rotation.kind === 'emergency' ? 'not needed (break-glass)' : 'none needed';
+  return record.rotation.requiredApprovals
+    .map((role) => {
+      const decision = record.approvals.find((approval) => approval.role === role);
+      if (decision) return `${decision.decision === 'approved' ? ':white_check_mark:' : ':no_entry:'} ${roleLabel(role)} by ${mention(decision.decidedBy)}`;
+      const asked = data.approvers.find((entry) => entry.role === role)?.people ?? [];
+      return `:hourglass: ${roleLabel(role)}${asked.length > 0 ? ` (asked ${asked.map(mention).join(', ')})` : ''}`;
+    })
+    .join('\n');
+}
+
+/** The step's row: icon, number, title, and who did it or what went wrong. */
+function stepRow(step: RotationStep, working: boolean): KnownBlock {
+  const optional = step.required ? '' : ' _(optional)_';
+  const lines = [`${stepIcon(step, working)} *${step.position + 1}. ${escapeMrkdwn(step.title)}*${optional}`];
+  const settled = settledLine(step);
+  if (settled) lines.push(settled);
+  if (step.state === 'done' && step.result) {
+    const version = typeof step.result.versionId === 'string' ? `version \`${escapeMrkdwn(step.result.versionId)}\`` : null;
+    const fingerprint = typeof step.result.fingerprint === 'string' ? `fingerprint \`${fingerprintShort(step.result.fingerprint)}\`` : null;
+    const removal = typeof step.result.removalDueAt === 'string' ? `previous version removable after ${when(step.result.removalDueAt)}` : null;
+    const facts = [version, fingerprint, removal].filter((fact): fact is string => fact !== null);
+    if (facts.length > 0) lines.push(facts.join(' · '));
+  }
+  if (working && step.action) lines.push(`:hourglass_flowing_sand: ${ACTION_WORKING[step.action]}…`);
+  else if (step.lastError && step.state === 'pending') lines.push(`:warning: ${quoted(step.lastError, 800)}`);
+  if (typeof step.result?.waiting === 'string' && step.state === 'pending') lines.push(`:hourglass: ${quoted(step.result.waiting)}`);
+  return section(lines.join('\n'));
+}
+
+/** What the person can do with the current step. */
+function currentStepActions(data: RotationModalData, step: RotationStep): KnownBlock[] {
+  const { record } = data;
+  const blocks: KnownBlock[] = [];
+  if (step.detail) blocks.push(context(quoted(step.detail, 1800)));
+  const gated = step.gate === 'approval' && record.rotation.kind !== 'emergency' && missingApprovals(record).length > 0;
+  if (gated) {
+    blocks.push(context(`:lock: Locked until ${missingApprovals(record).map(roleLabel).join(' and ')} approve.`));
+  }
+  const elements: Button[] = [];
+  if (!gated && step.state !== 'running' && !data.working) {
+    if (step.action) elements.push(button(ACTION_IDS.rotationRunStep, step.lastError ? `Try again: ${ACTION_BUTTONS[step.action]}` : ACTION_BUTTONS[step.action], step.id, 'primary'));
+    else {
+      elements.push(button(ACTION_IDS.rotationTickStep, 'Done', step.id, 'primary'));
+      elements.push(button(ACTION_IDS.rotationNoteStep, 'Done, with a note…', step.id));
+    }
+  }
+  if (!step.required && step.state !== 'running' && !data.working) elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
+  if (elements.length > 0) blocks.push({ type: 'actions', block_id: `rotation_step_${step.position}`, elements } satisfies ActionsBlock);
+  return blocks;
+}
+
+function summaryBlocks(data: RotationModalData): KnownBlock[] {
+  const { record, secret } = data;
+  const { rotation } = record;
+  const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
+  return [
+    section(`*${code(rotation.secretName)}* · ${provider} · ${escapeMrkdwn(rotation.environment)}${rotation.kind === 'emergency' ? ' · :rotating_light: emergency' : ''}`),
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*State*\n${STATE_LABELS[rotation.state]}` },
+        { type: 'mrkdwn', text: `*Ticket*\n${escapeMrkdwn(rotation.ticket ?? '—')}` },
+        { type: 'mrkdwn', text: `*Started*\n${mention(rotation.startedBy)}, ${when(rotation.startedAt)}` },
+        { type: 'mrkdwn', text: `*Held by*\n${mention(rotation.heldBy)}` },
+        { type: 'mrkdwn', text: `*Approvals*\n${approvalsText(data)}` },
+        { type: 'mrkdwn', text: `*Versions*\n${versionLine(rotation)}` },
+      ],
+    },
+  ];
+}
+
+function footer(data: RotationModalData): KnownBlock[] {
+  const { record } = data;
+  const { rotation } = record;
+  const ref = encodeRotationRef(rotation.id);
+  if (rotation.state === 'completed') {
+    const lines = [`:white_check_mark: Completed at ${when(rotation.completedAt)}. Next rotation ${escapeMrkdwn(data.secret.nextRotation)}.`];
+    if (data.rollbackUntil) lines.push(`It can be rolled back until ${when(data.rollbackUntil)}.`);
+    const elements = [button(ACTION_IDS.rotationRefresh, 'Refresh', ref)];
+    if (data.rollbackUntil) elements.push(button(ACTION_IDS.rotationRollback, 'Roll back…', ref, 'danger'));
+    return [section(lines.join(' ')), { type: 'actions', elements }];
+  }
+  if (rotation.state !== 'awaiting_approval' && rotation.state !== 'in_progress') {
+    return [section(`${STATE_LABELS[rotation.state]} by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${rotation.endReason ? `: “${quoted(rotation.endReason)}”` : ''}.`)];
+  }
+  const blockers = completionBlockers(record);
+  const elements: Button[] = [];
+  if (blockers.length === 0) elements.push(button(ACTION_IDS.rotationComplete, 'Complete rotation', ref, 'primary'));
+  elements.push(button(ACTION_IDS.rotationRefresh, 'Refresh', ref));
+  elements.push({
+    ...button(ACTION_IDS.rotationAbandon, 'Abandon…', ref, 'danger'),
+    confirm: {
+      title: { type: 'plain_text', text: 'Abandon this rotation?' },
+      text: { type: 'mrkdwn', text: 'Rotor undoes what it did at the provider (a pending version is removed; a version it made current is rolled back) and records why.' },
+      confirm: { type: 'plain_text', text: 'Give a reason' },
+      deny: { type: 'plain_text', text: 'Keep going' },
+      style: 'danger',
+    },
+  });
+  return [context(`${settledSteps(record)} of ${record.steps.length} steps done${blockers.length > 0 ? `; to complete: ${escapeMrkdwn(blockers.join('; '))}` : '.'}`), { type: 'actions', elements }];
+}
+
+/** The rotation modal: the rotation's facts, its checklist with the current step's actions, and what may happen next. */
+export function rotationModal(data: RotationModalData): ModalView {
+  const { record } = data;
+  const { rotation } = record;
+  const open = rotation.state === 'awaiting_approval' || rotation.state === 'in_progress';
+  const heldByOther = open && rotation.heldBy !== data.viewer;
+  const blocks: KnownBlock[] = [...flashBlock(data.flash), ...summaryBlocks(data)];
+  if (heldByOther) {
+    blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
+      type: 'actions',
+      elements: [button(ACTION_IDS.rotationTakeOver, 'Continue this rotation', encodeRotationRef(rotation.id), 'primary')],
+    });
+  }
+  blocks.push({ type: 'divider' });
+  const current = open ? currentStep(record) : null;
+  for (const step of record.steps) {
+    blocks.push(stepRow(step, data.working === step.id));
+    if (current && step.id === current.id && !heldByOther) blocks.push(...currentStepActions(data, step));
+  }
+  blocks.push({ type: 'divider' }, ...(heldByOther ? [] : footer(data)));
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.rotation,
+    title: { type: 'plain_text', text: rotation.kind === 'emergency' ? TITLE.emergency : TITLE.plain },
+    close: { type: 'plain_text', text: 'Close' },
+    private_metadata: encodeRotationMetadata({ secret: rotation.secretName, rotationId: rotation.id, version: rotation.version }),
+    blocks: blocks.slice(0, LIMITS.viewBlocks),
+  };
+}
+
+const CHECK_ICONS: Record<PreflightCheck['status'], string> = { ok: ':white_check_mark:', warning: ':warning:', blocking: ':no_entry:' };
+
+export interface StartModalData {
+  secret: Secret;
+  checklist: ChecklistSnapshot | null;
+  requiredApprovals: ApproverRole[];
+  preflight: PreflightCheck[];
+  /** A recent rotation that may still be rolled back. */
+  recent: { record: RotationRecord; rollbackUntil: string } | null;
+  flash?: Flash | null;
+}
+
+/** Before a rotation starts: what it will do, what the preflight found, and the change ticket. */
+export function rotationStartModal(data: StartModalData): ModalView {
+  const { secret } = data;
+  const blocked = data.preflight.some((check) => check.status === 'blocking') || data.checklist === null;
+  const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
+  const blocks: KnownBlock[] = [
+    ...flashBlock(data.flash),
+    section(`*${code(secret.name)}* · ${provider} · ${escapeMrkdwn(secret.environment)}\nDue ${escapeMrkdwn(secret.nextRotation)}; last rotated ${secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'}.`),
+  ];
+  if (data.recent) {
+    const { rotation } = data.recent.record;
+    blocks.push(section(`:leftwards_arrow_with_hook: Rotated by ${mention(rotation.heldBy)} at ${when(rotation.completedAt)}; it can be rolled back until ${when(data.recent.rollbackUntil)}.`), {
+      type: 'actions',
+      elements: [button(ACTION_IDS.rotationRollback, 'Roll back…', encodeRotationRef(rotation.id), 'danger')],
+    });
+  }
+  blocks.push(
+    section(
+      data.requiredApprovals.length > 0
+        ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve before the new version is promoted; they are asked in Slack when you start.`
+        : '*Approvals:* none needed in this environment.',
+    ),
+    section(`*Preflight*\n${data.preflight.map((check) => `${CHECK_ICONS[check.status]} ${quoted(check.message, 400)}`).join('\n')}`),
+  );
+  if (data.checklist) {
+    const steps = data.checklist.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}${step.required ? '' : ' _(optional)_'}`);
+    blocks.push(section(`*Checklist*\n${steps.join('\n')}`));
+  }
+  if (blocked) {
+    blocks.push(context(`Fix what the preflight found, then run \`/rotate ${secret.name}\` again.`));
+  } else {
+    blocks.push({
+      type: 'input',
+      block_id: ROTATION_BLOCKS.ticket,
+      label: { type: 'plain_text', text: 'Change ticket' },
+      hint: { type: 'plain_text', text: 'The ticket this rotation is recorded under: an id such as SEC-123, or its URL.' },
+      element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 200, placeholder: { type: 'plain_text', text: 'SEC-123' } },
+    });
+  }
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.rotation,
+    title: { type: 'plain_text', text: TITLE.plain },
+    close: { type: 'plain_text', text: blocked ? 'Close' : 'Cancel' },
+    ...(blocked ? {} : { submit: { type: 'plain_text' as const, text: 'Start rotation' } }),
+    private_metadata: encodeRotationMetadata({ secret: secret.name, rotationId: null, version: null }),
+    blocks,
+  };
+}
+
+/** While Rotor looks at the store (the modal opens at once, inside Slack's 3-second window). */
+export function rotationLoadingModal(secretName: string, what: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.rotation,
+    title: { type: 'plain_text', text: TITLE.plain },
+    close: { type: 'plain_text', text: 'Close' },
+    private_metadata: encodeRotationMetadata({ secret: secretName, rotationId: null, version: null }),
+    blocks: [section(`:hourglass_flowing_sand: ${escapeMrkdwn(what)} ${code(secretName)}…`)],
+  };
+}
+
+/** When the rotation cannot be shown: what went wrong and what to do (`message` is escaped mrkdwn). */
+export function rotationProblemModal(secretName: string, message: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.rotation,
+    title: { type: 'plain_text', text: TITLE.plain },
+    close: { type: 'plain_text', text: 'Close' },
+    private_metadata: encodeRotationMetadata({ secret: secretName, rotationId: null, version: null }),
+    blocks: [section(`:warning: ${message}`)],
+  };
+}
+
+/** `/rotate` with no name: the caller's secrets, most urgent first. */
+export function rotationPickerModal(secrets: readonly Secret[]): ModalView {
+  const options: PlainTextOption[] = secrets.slice(0, LIMITS.selectOptions).map((secret) => ({
+    text: { type: 'plain_text', text: truncate(`${secret.name} (due ${secret.nextRotation})`, LIMITS.optionText) },
+    value: secret.name,
+  }));
+  const blocks: KnownBlock[] =
+    options.length === 0
+      ? [section('You own no secrets and back up none, so there is nothing of yours to rotate. Name one: `/rotate prod/postgres/connection_string`.')]
+      : [
+          section('Which secret? Yours, most urgent first.'),
+          {
+            type: 'actions',
+            block_id: ROTATION_BLOCKS.picker,
+            elements: [{ type: 'static_select', action_id: ACTION_IDS.rotationPick, placeholder: { type: 'plain_text', text: 'Pick a secret' }, options }],
+          },
+        ];
+  return { type: 'modal', callback_id: CALLBACK_IDS.rotation, title: { type: 'plain_text', text: TITLE.plain }, close: { type: 'plain_text', text: 'Close' }, private_metadata: encodeRotationMetadata({ secret: '', rotationId: null, version: null }), blocks };
+}
+
+const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit: string; hint: string; optional: boolean }> = {
+  note: { title: 'Done, with a note', label: 'Note', submit: 'Mark done', hint: 'What was done or checked, for the evidence record. Never paste a value.', optional: true },
+  skip: { title: 'Skip a step', label: 'Why is it skipped?', submit: 'Skip step', hint: 'Recorded in the audit log and the evidence.', optional: false },
+  abandon: { title: 'Abandon rotation', label: 'Why is it abandoned?', submit: 'Abandon', hint: 'Rotor cleans up at the provider first, then records this.', optional: false },
+  reject: { title: 'Reject rotation', label: 'Why is it rejected?', submit: 'Reject', hint: 'The rotator is told; the rotation stops.', optional: false },
+  rollback: { title: 'Roll back rotation', label: 'Why roll back?', submit: 'Roll back', hint: 'The previous version becomes current again and the channels are told.', optional: false },
+};
+
+/** A note or a reason, asked in a small modal pushed on top of the rotation (or opened from a DM). */
+export function rotationReasonModal(metadata: ReasonMetadata, about: { secretName: string; stepTitle: string | null }): ModalView {
+  const text = REASON_TEXT[metadata.purpose];
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.rotationReason,
+    title: { type: 'plain_text', text: text.title },
+    submit: { type: 'plain_text', text: text.submit },
+    close: { type: 'plain_text', text: 'Back' },
+    private_metadata: encodeReasonMetadata(metadata),
+    blocks: [
+      section(`${code(about.secretName)}${about.stepTitle ? ` — ${escapeMrkdwn(about.stepTitle)}` : ''}`),
+      {
+        type: 'input',
+        block_id: ROTATION_BLOCKS.reason,
+        optional: text.optional,
+        label: { type: 'plain_text', text: text.label },
+        hint: { type: 'plain_text', text: text.hint },
+        element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}
