@@ -2,20 +2,25 @@ import type { RetryOptions } from '@slack/web-api';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
+import { AuditPublisher } from './audit/audit-publisher.js';
+import { DailyCheckpoints } from './audit/daily-checkpoints.js';
 import { loadBotEnv, type BotEnv } from './config/env.js';
 import { loadPolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { describeError } from './core/errors.js';
+import { HmacKeyring } from './core/hmac-keyring.js';
 import { createHttpRoutes } from './http/routes.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetricsRegistry } from './metrics/metrics.js';
 import { createProviderServicesFromEnv } from './providers/provider-factory.js';
 import { dueSoonDays } from './inventory/secret-summary.js';
 import { createReminderRuntime } from './reminders/adapters/create-reminder-runtime.js';
+import { auditCheckpointJob, auditPublishJob } from './scheduler/audit-jobs.js';
 import { JobScheduler } from './scheduler/job-scheduler.js';
 import { providerSyncJob } from './scheduler/provider-sync-job.js';
 import { createServices } from './services.js';
 import { createSlackApp } from './slack/app.js';
+import { auditCheckpointMessage } from './slack/views/audit-checkpoint-message.js';
 import { openDatabase } from './storage/database.js';
 
 export interface RotorRuntime {
@@ -39,10 +44,26 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.ROTOR_CONFIG);
   const db = openDatabase(env.ROTOR_DB);
+  let publisher: AuditPublisher | undefined;
   try {
-    const services = createServices(db, clock, policy);
+    const auditKeys = HmacKeyring.fromEnv(env.ROTOR_AUDIT_KEY);
+    const services = createServices(db, clock, policy, { auditKeys });
     const auditLogger = logger.child({ component: 'audit' });
-    services.audit.onAppend((event) => auditLogger.info({ audit: event }, 'audit event'));
+    if (!auditKeys) auditLogger.warn(UNKEYED_AUDIT_WARNING);
+    services.audit.useCurrentScheme('rotor');
+    // Every event reaches the log stream through the publisher, whichever process wrote it.
+    const auditPublisher = new AuditPublisher(
+      db,
+      clock,
+      auditKeys,
+      {
+        event: (event) => auditLogger.info({ audit: event }, 'audit event'),
+        checkpoint: (checkpoint) => auditLogger.info({ auditCheckpoint: checkpoint }, 'audit checkpoint'),
+      },
+      (error) => auditLogger.error({ err: error }, 'could not publish audit events; the next run retries'),
+    );
+    publisher = auditPublisher;
+    services.audit.onAppend(() => auditPublisher.publishSoon());
     const reminders = createReminderRuntime(services, { botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, schedule: env.ROTOR_REMINDER_CRON, calendarToken: env.ROTOR_CALENDAR_TOKEN, logger });
     const inventoryGauges = createMetricsRegistry({
       countByStatus: () => services.inventory.statusCounts(clock.now(), dueSoonDays(policy)),
@@ -63,14 +84,25 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       retryConfig: options.retryConfig,
     });
     const providers = createProviderServicesFromEnv(services, env, logger);
+    const announceChannel = policy.channels.announce;
     const scheduler = new JobScheduler(
-      [...reminders.jobs, providerSyncJob({ sync: providers.sync, schedule: env.ROTOR_SYNC_CRON, policy, announce: reminders.announce, logger })],
+      [
+        ...reminders.jobs,
+        providerSyncJob({ sync: providers.sync, schedule: env.ROTOR_SYNC_CRON, policy, announce: reminders.announce, logger }),
+        auditPublishJob({ publisher: auditPublisher }),
+        auditCheckpointJob({
+          checkpoints: new DailyCheckpoints(db, clock, services.audit),
+          post: async (checkpoint) => (announceChannel ? reminders.announce(announceChannel, auditCheckpointMessage(checkpoint).text) : undefined),
+          logger,
+        }),
+      ],
       logger,
     );
-    const port = await slack.start(options.host);
+    const host = options.host;
+    const port = await slack.start(host);
     // The start-up sweep runs in the background; its outcome is logged and reported by the job.
     void scheduler.start();
-    logger.info({ mode: slack.mode, port, database: env.ROTOR_DB }, 'Rotor is running');
+    logger.info({ mode: slack.mode, host: host ?? '0.0.0.0', port, database: env.ROTOR_DB }, 'Rotor is running');
     let stopping: Promise<void> | undefined;
     return {
       mode: slack.mode,
@@ -79,6 +111,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
         stopping ??= (async () => {
           await Promise.all([slack.stop(), scheduler.stop()]);
           providers.close();
+          auditPublisher.close();
           db.close();
           logger.info('Rotor stopped');
         })();
@@ -86,10 +119,14 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       },
     };
   } catch (error) {
+    publisher?.close();
     db.close();
     throw error;
   }
 }
+
+const UNKEYED_AUDIT_WARNING =
+  'ROTOR_AUDIT_KEY is not set: the audit chain is plain SHA-256, which shows accidental damage but not a deliberate edit by anyone who can write the database file. Set ROTOR_AUDIT_KEY (openssl rand -hex 32) to key it.';
 
 async function main(): Promise<void> {
   let env: BotEnv;

@@ -1,6 +1,7 @@
 import { AuditLog } from './audit/audit-log.js';
 import type { Policy } from './config/policy.js';
 import type { Clock } from './core/clock.js';
+import type { HmacKeyring } from './core/hmac-keyring.js';
 import { InventoryRepo } from './inventory/inventory-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
@@ -18,8 +19,9 @@ export interface Services {
   recipients: RecipientDirectoryRepo;
 }
 
-export function createServices(db: Db, clock: Clock, policy: Policy): Services {
-  const audit = new AuditLog(db, clock);
+/** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. */
+export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null } = {}): Services {
+  const audit = new AuditLog(db, clock, options.auditKeys ?? null);
   const inventory = new InventoryRepo(db);
   const inventoryService = new InventoryService(db, inventory, audit, clock, policy);
   return { db, clock, policy, audit, inventory, inventoryService, recipients: new RecipientDirectoryRepo(db) };

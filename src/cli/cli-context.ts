@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { loadCoreEnv, type CoreEnv } from '../config/env.js';
 import { loadPolicy } from '../config/policy.js';
+import { buildCheckpoint } from '../audit/audit-checkpoint.js';
 import { FixedClock, systemClock, type Clock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
+import { HmacKeyring } from '../core/hmac-keyring.js';
+import { createLogger, type Logger } from '../logging/logger.js';
 import { createServices, type Services } from '../services.js';
 import { openDatabase } from '../storage/database.js';
 
@@ -20,6 +23,8 @@ export interface CliIo {
 export class CliContext {
   private services: Services | null = null;
   private coreEnv: CoreEnv | null = null;
+  private auditLogger: Logger | null = null;
+  private appended = false;
 
   constructor(
     readonly io: CliIo,
@@ -53,9 +58,30 @@ export class CliContext {
       }
       const policy = loadPolicy(this.options().config ?? this.env.ROTOR_CONFIG);
       const clock = at === undefined ? systemClock : parseAt(at);
-      this.services = createServices(openDatabase(path), clock, policy);
+      this.services = createServices(openDatabase(path), clock, policy, { auditKeys: this.auditKeys });
+      this.logAuditEvents(this.services);
     }
     return this.services;
+  }
+
+  /** ROTOR_AUDIT_KEY's keys, or null when unset. */
+  get auditKeys(): HmacKeyring | null {
+    return HmacKeyring.fromEnv(this.env.ROTOR_AUDIT_KEY);
+  }
+
+  /**
+   * With LOG_LEVEL set, the CLI's own audit events also go to stderr as the bot's JSON lines (and
+   * a checkpoint of the head when the command ends). The SIEM's copy does not depend on it: the
+   * bot publishes every event, the CLI's included, from the database.
+   */
+  private logAuditEvents(services: Services): void {
+    if (!this.io.env.LOG_LEVEL?.trim()) return;
+    const logger = createLogger(this.env.LOG_LEVEL, { write: (line: string) => this.io.stderr(line) }).child({ component: 'audit', source: 'cli' });
+    this.auditLogger = logger;
+    services.audit.onAppend((event) => {
+      this.appended = true;
+      logger.info({ audit: event }, 'audit event');
+    });
   }
 
   /** CLI writes are attributed to the operating-system user running them. */
@@ -68,6 +94,10 @@ export class CliContext {
   }
 
   close(): void {
+    const head = this.appended ? this.services?.audit.head() : null;
+    if (head && this.services && this.auditLogger) {
+      this.auditLogger.info({ auditCheckpoint: buildCheckpoint(head, this.services.clock.now().toUTC().toISO() as string, this.services.audit.keys) }, 'audit checkpoint');
+    }
     this.services?.db.close();
     this.services = null;
   }

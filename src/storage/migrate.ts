@@ -24,8 +24,11 @@ export function loadMigrations(dir: string = migrationsDir): Migration[] {
       return { version: Number(match[1]), name: file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     })
     .sort((a, b) => a.version - b.version);
+  // Numbers are handed out to parallel branches, so one may land before the one below it: each
+  // number once, applied in order, is what matters.
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new RotorError('database', `Migrations must be numbered 0001, 0002, … without gaps; found ${migration.name}.`);
+    const previous = migrations[index - 1];
+    if (previous && previous.version === migration.version) throw new RotorError('database', `Migrations ${previous.name} and ${migration.name} share a number; each number is used once.`);
   });
   return migrations;
 }
