@@ -50,6 +50,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     const services = createServices(db, clock, policy, { auditKeys });
     const auditLogger = logger.child({ component: 'audit' });
     if (!auditKeys) auditLogger.warn(UNKEYED_AUDIT_WARNING);
+    if (!env.ROTOR_FINGERPRINT_KEY) logger.warn({ component: 'providers' }, UNKEYED_FINGERPRINT_WARNING);
     services.audit.useCurrentScheme('rotor');
     // Every event reaches the log stream through the publisher, whichever process wrote it.
     const auditPublisher = new AuditPublisher(
@@ -124,6 +125,9 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     throw error;
   }
 }
+
+const UNKEYED_FINGERPRINT_WARNING =
+  'ROTOR_FINGERPRINT_KEY is not set: fingerprints are the plain SHA-256 of each value, which anyone holding the database or an audit export can test guesses against. Set ROTOR_FINGERPRINT_KEY (openssl rand -hex 32) to key them.';
 
 const UNKEYED_AUDIT_WARNING =
   'ROTOR_AUDIT_KEY is not set: the audit chain is plain SHA-256, which shows accidental damage but not a deliberate edit by anyone who can write the database file. Set ROTOR_AUDIT_KEY (openssl rand -hex 32) to key it.';

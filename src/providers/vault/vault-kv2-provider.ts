@@ -3,7 +3,7 @@ import createVaultClient from 'node-vault';
 import { z } from 'zod';
 import { RotorError, ValidationError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
-import { fingerprintOf } from '../fingerprint.js';
+import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
 import type {
   CreatedVersion,
   CreateVersionRequest,
@@ -13,6 +13,7 @@ import type {
   DiscoveryFilter,
   PromoteRequest,
   ProviderTarget,
+  ReadOptions,
   SecretDescription,
   SecretProvider,
   VersionFingerprint,
@@ -33,6 +34,8 @@ export interface VaultProviderOptions {
   generateValue?: () => string;
   /** Upper bound on secrets walked by discovery, so a huge mount cannot stall a sweep. */
   discoveryLimit?: number;
+  /** Keyed with ROTOR_FINGERPRINT_KEY; plain SHA-256 by default. */
+  fingerprinter?: Fingerprinter;
 }
 
 const versionMetadata = z.object({
@@ -74,9 +77,11 @@ export class VaultKv2Provider implements SecretProvider {
   private readonly client: ReturnType<typeof createVaultClient>;
   private readonly retry: RetryPolicy;
   private readonly checkedMounts = new Set<string>();
+  private readonly fingerprints: Fingerprinter;
 
   constructor(private readonly options: VaultProviderOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.fingerprints = options.fingerprinter ?? createFingerprinter(null);
     this.client = createVaultClient({
       endpoint: options.endpoint,
       token: options.token,
@@ -121,7 +126,7 @@ export class VaultKv2Provider implements SecretProvider {
       throw currentMoved(target, current, request.expectedCurrentVersionId);
     }
     const value = this.options.generateValue ? this.options.generateValue() : randomBytes(32).toString('base64url');
-    const fingerprint = fingerprintOf(value);
+    const fingerprint = this.fingerprints.of(value);
     const body = { options: { cas: metadata.current_version }, data: { [ref.field]: value } };
     const written = await this.call(target, 'write a new version of', () => this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, body));
     const parsed = writeResponse.safeParse(written);
@@ -138,7 +143,7 @@ export class VaultKv2Provider implements SecretProvider {
     }
   }
 
-  async readCurrent(target: ProviderTarget): Promise<VersionFingerprint> {
+  async readCurrent(target: ProviderTarget, options: ReadOptions = {}): Promise<VersionFingerprint> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
     await this.requireKv2(target, ref, 'read back the current version of');
     const read = await this.call(target, 'read back the current version of', () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}`));
@@ -148,7 +153,7 @@ export class VaultKv2Provider implements SecretProvider {
     if (data === null) {
       throw new RotorError('provider', `The current version of ${target.secretName} in Vault is deleted; restore it (\`vault kv undelete\`) or write a new version.`);
     }
-    return { versionId: String(parsed.data.data.metadata.version), fingerprint: fingerprintOf(valueToHash(data, ref.field)) };
+    return { versionId: String(parsed.data.data.metadata.version), ...fingerprintRead(this.fingerprints, valueToHash(data, ref.field), options) };
   }
 
   async deprecateVersion(target: ProviderTarget, versionId: string): Promise<void> {
