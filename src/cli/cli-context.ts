@@ -8,7 +8,7 @@ import { RotorError } from '../core/errors.js';
 import { HmacKeyring } from '../core/hmac-keyring.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createServices, type Services } from '../services.js';
-import { openDatabase } from '../storage/database.js';
+import { assertRotorDatabase, openDatabase } from '../storage/database.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -44,18 +44,19 @@ export class CliContext {
    * The services over the database, with the clock standing at `at` when given. When the file
    * does not exist yet, only commands that fill a database may create it (`create`); a dry run
    * works on an empty in-memory one (`empty`); everything else refuses, so a mistyped ROTOR_DB
-   * never answers "No secrets." from a file it just made.
+   * never answers "No secrets." from a file it just made. Those commands also refuse a file that
+   * exists but is not Rotor's (empty, or without its schema) rather than migrating it.
    */
   open(at?: string, options: { ifMissing?: 'create' | 'empty' | 'refuse' } = {}): Services {
     if (!this.services) {
       let path = this.databasePath;
+      const ifMissing = options.ifMissing ?? 'refuse';
       if (path !== ':memory:' && !existsSync(path)) {
-        const ifMissing = options.ifMissing ?? 'refuse';
         if (ifMissing === 'refuse') {
           throw new RotorError('validation', `No Rotor database at ${path}. Create it with \`rotor migrate\` or \`rotor import FILE\`, or point ROTOR_DB (or --db) at the existing one.`);
         }
         if (ifMissing === 'empty') path = ':memory:';
-      }
+      } else if (path !== ':memory:' && ifMissing === 'refuse') assertRotorDatabase(path);
       const policy = loadPolicy(this.options().config ?? this.env.ROTOR_CONFIG);
       const clock = at === undefined ? systemClock : parseAt(at);
       this.services = createServices(openDatabase(path), clock, policy, { auditKeys: this.auditKeys });
