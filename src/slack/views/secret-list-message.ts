@@ -3,7 +3,7 @@ import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock } from '@slack
 import type { Secret } from '../../inventory/secret.js';
 import { ACTION_IDS } from '../ids.js';
 import { LIMITS } from './block-kit-limits.js';
-import { truncate } from './mrkdwn.js';
+import { truncate, truncateMrkdwn } from './mrkdwn.js';
 import { secretRowBlock } from './secret-row.js';
 
 /** Rows per page: header + context + one section per row + the "more" actions stay under 50 blocks. */
@@ -51,6 +51,6 @@ export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: 
 
 /** A plain reply: one mrkdwn section (cut to Slack's limit) and the same text as the fallback. */
 export function textMessage(text: string): SlackMessage {
-  const cut = truncate(text, LIMITS.sectionText);
+  const cut = truncateMrkdwn(text, LIMITS.sectionText);
   return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };
 }
