@@ -33,7 +33,7 @@ export interface RotorRuntime {
 export interface StartOptions {
   logger?: Logger;
   clock?: Clock;
-  /** Bind address for HTTP mode; tests use 127.0.0.1. */
+  /** Bind address (HTTP mode, and health and metrics in both); wins over HOST. Tests use 127.0.0.1. */
   host?: string;
   retryConfig?: RetryOptions;
 }
@@ -71,7 +71,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       countOverdue: () => services.inventory.countOverdue(clock.now()),
     });
     const metrics = Registry.merge([inventoryGauges, reminders.metrics]);
-    const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, logger, ...reminders.httpDeps });
+    const httpRoutes = createHttpRoutes({ pingDatabase: () => db.prepare('SELECT 1').get(), metrics, metricsToken: env.ROTOR_METRICS_TOKEN, logger, ...reminders.httpDeps });
     const slack = await createSlackApp({
       botToken: env.SLACK_BOT_TOKEN,
       signingSecret: env.SLACK_SIGNING_SECRET,
@@ -99,7 +99,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       ],
       logger,
     );
-    const host = options.host;
+    const host = options.host ?? env.HOST;
     const port = await slack.start(host);
     // The start-up sweep runs in the background; its outcome is logged and reported by the job.
     void scheduler.start();

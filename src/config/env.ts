@@ -40,6 +40,8 @@ const botSchema = coreSchema.extend({
   ROTOR_REMINDER_CRON: optionalText.transform((value) => value ?? '*/15 * * * *'),
   ROTOR_SYNC_CRON: optionalText.transform((value) => value ?? '0 6 * * *'),
   ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ROTOR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HOST: optionalText.pipe(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name to listen on, such as 127.0.0.1 or ::').optional()),
 });
 
 export type CoreEnv = z.infer<typeof coreSchema>;
