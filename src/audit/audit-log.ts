@@ -24,7 +24,11 @@ export interface AuditHead {
   scheme: string | null;
 }
 
-/** Receives every appended event, after its transaction commits: the SIEM's structured log line. */
+/**
+ * Receives every event this process appends, after its transaction commits: the bot uses it to
+ * publish at once (see AuditPublisher, which also publishes what other processes wrote), the
+ * CLI to log its own events when LOG_LEVEL is set.
+ */
 export type AuditSink = (event: AuditEvent) => void;
 
 export class AuditLog {
