@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,20 +19,32 @@ import { useFakeVault } from '../support/vault.js';
 import { openHarness } from '../reminders/support/reminder-harness.js';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const random = (length: number, alphabet = ALNUM) => Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join('');
+
+/**
+ * Random-looking bytes, the same on every run: a real key can, rarely, look less random than the
+ * detector needs (it names shapes, it cannot be certain), and a test must not fail by chance.
+ */
+let draws = 0;
+const pseudoRandom = (length: number) => {
+  const bytes: number[] = [];
+  while (bytes.length < length) bytes.push(...createHash('sha256').update(`rotor credential-shapes test ${(draws += 1)}`).digest());
+  return Buffer.from(bytes.slice(0, length));
+};
+const random = (length: number, alphabet = ALNUM) => Array.from(pseudoRandom(length), (byte) => alphabet[byte % alphabet.length]).join('');
 
 /** Credentials of every shape the issue names, built at run time (none is ever in the repo). */
 function credentials(): [string, string, RegExp][] {
+  draws = 0;
   return [
     ['AWS access key id', ['AKIA', random(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')].join(''), /an AWS access key id/],
-    ['AWS secret access key', randomBytes(30).toString('base64'), /a long random string/],
+    ['AWS secret access key', pseudoRandom(30).toString('base64'), /a long random string/],
     ['Slack bot token', ['xoxb', String(Date.now()), String(Date.now()), random(24)].join('-'), /a Slack token/],
     ['Slack app token', ['xapp', '1', random(11), random(30)].join('-'), /a Slack app token/],
     ['Stripe secret key', ['sk', 'live', random(24)].join('_'), /a Stripe secret key/],
     ['OpenAI key', ['sk', 'proj', random(48)].join('-'), /an OpenAI API key/],
     ['GitHub token', ['ghp', random(36)].join('_'), /a GitHub token/],
-    ['PEM private key', [['-----BEGIN', 'PRIVATE', 'KEY-----'].join(' '), randomBytes(48).toString('base64')].join('\n'), /a PEM private key/],
-    ['JWT', [Buffer.from('{"alg":"HS256"}').toString('base64url'), Buffer.from('{"sub":"42"}').toString('base64url'), randomBytes(32).toString('base64url')].join('.'), /a JSON Web Token/],
+    ['PEM private key', [['-----BEGIN', 'PRIVATE', 'KEY-----'].join(' '), pseudoRandom(48).toString('base64')].join('\n'), /a PEM private key/],
+    ['JWT', [Buffer.from('{"alg":"HS256"}').toString('base64url'), Buffer.from('{"sub":"42"}').toString('base64url'), pseudoRandom(32).toString('base64url')].join('.'), /a JSON Web Token/],
     ['password', `password is ${random(6, 'abcdefghijklmnopqrstuvwxyz')}${Math.floor(Math.random() * 90 + 10)}!`, /a password/],
   ];
 }
