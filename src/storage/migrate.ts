@@ -119,7 +119,7 @@ type ExpectedSchema = Map<string, Map<string, string>>;
 
 const expectedSchemas = new Map<string, ExpectedSchema>();
 
-/** What the migrations build on an empty database, worked out once per set of migrations. */
+/** What the migrations leave on an empty database, worked out once per set of migrations. */
 function expectedSchema(migrations: readonly Migration[]): ExpectedSchema {
   const key = migrations.map((migration) => migration.checksum).join(',');
   const cached = expectedSchemas.get(key);
@@ -134,6 +134,12 @@ function expectedSchema(migrations: readonly Migration[]): ExpectedSchema {
         for (const column of columnNames(scratch, table)) if (!columns.has(column)) columns.set(column, migration.name);
         schema.set(table, columns);
       }
+    }
+    // What a later migration dropped is not expected any more.
+    const final = new Set(tableNames(scratch));
+    for (const [table, columns] of schema) {
+      if (!final.has(table)) schema.delete(table);
+      else for (const column of columns.keys()) if (!columnNames(scratch, table).includes(column)) columns.delete(column);
     }
   } finally {
     scratch.close();

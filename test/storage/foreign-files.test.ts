@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrationsDir } from '../../src/core/project-root.js';
 import { openDatabase } from '../../src/storage/database.js';
+import { applyMigrations } from '../../src/storage/migrate.js';
 import { rotor } from '../support/cli.js';
 
 /** Files that are not (or no longer) Rotor's database must never be taken for an empty inventory. */
@@ -72,6 +74,17 @@ describe('foreign and damaged database files', () => {
     column.close();
     expect(await rotor(other, 'migrate')).toMatchObject({ code: 1, stderr: expect.stringMatching(/lacks column reminder_sweeps\.error \(from 0002_reminders.sql\)/) });
     expect(await rotor(other, 'list')).toMatchObject({ code: 1, stderr: expect.stringMatching(/lacks column reminder_sweeps\.error/) });
+  });
+
+  it('expects what the migrations leave, not what a later one dropped', () => {
+    const folder = join(dir, 'migrations');
+    mkdirSync(folder);
+    copyFileSync(join(migrationsDir, '0001_inventory_and_audit.sql'), join(folder, '0001_inventory_and_audit.sql'));
+    writeFileSync(join(folder, '0002_drop_head.sql'), 'DROP TABLE audit_head;\nALTER TABLE secrets DROP COLUMN checklist_override;\n');
+    const db = new Database(join(dir, 'rotor.db'));
+    expect(applyMigrations(db, folder).applied).toEqual(['0001_inventory_and_audit.sql', '0002_drop_head.sql']);
+    expect(applyMigrations(db, folder).applied).toEqual([]);
+    db.close();
   });
 
   it('refuses a user_version it does not know, and records the newest migration in it', async () => {
