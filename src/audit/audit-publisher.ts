@@ -35,6 +35,9 @@ export class AuditPublisher {
 
   /** Publishes all that is pending now; returns how many events went out. */
   publishPending(): number {
+    // A read first: the write lock is taken only when there is something to claim, so polling
+    // never waits behind (or holds up) another process's long write.
+    if (!this.hasPending()) return 0;
     let total = 0;
     for (;;) {
       const published = inWriteTransaction(this.db, () => this.publishBatch());
@@ -70,8 +73,16 @@ export class AuditPublisher {
     }
   }
 
+  private publishedUpTo(): number {
+    return (statement(this.db, 'SELECT published_seq FROM audit_publication WHERE id = 1').pluck().get() as number | undefined) ?? 0;
+  }
+
+  private hasPending(): boolean {
+    return statement(this.db, 'SELECT 1 FROM audit_events WHERE seq > ? LIMIT 1').get(this.publishedUpTo()) !== undefined;
+  }
+
   private publishBatch(): number {
-    const from = (statement(this.db, 'SELECT published_seq FROM audit_publication WHERE id = 1').pluck().get() as number | undefined) ?? 0;
+    const from = this.publishedUpTo();
     const rows = statement(this.db, 'SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(from, this.batchSize) as AuditRow[];
     const last = rows[rows.length - 1];
     if (!last) return 0;
