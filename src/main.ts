@@ -2,21 +2,28 @@ import type { RetryOptions } from '@slack/web-api';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
+import { AuditPublisher } from './audit/audit-publisher.js';
+import { DailyCheckpoints } from './audit/daily-checkpoints.js';
 import { loadBotEnv, type BotEnv } from './config/env.js';
 import { loadPolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { describeError } from './core/errors.js';
+import { HmacKeyring } from './core/hmac-keyring.js';
 import { createHttpRoutes } from './http/routes.js';
+import { MAX_WINDOW_DAYS } from './inventory/schedule.js';
 import { dueSoonDays } from './inventory/secret-summary.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createFollowUpMetrics } from './metrics/follow-up-metrics.js';
 import { createMetricsRegistry } from './metrics/metrics.js';
 import { createReminderMetrics } from './metrics/reminder-metrics.js';
+import { createRotationMetrics } from './metrics/rotation-metrics.js';
 import { createProviderRegistryFromEnv } from './providers/provider-factory.js';
+import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { rotationCalendar } from './reminders/rotation-calendar.js';
-import { MAX_WINDOW_DAYS } from './inventory/schedule.js';
+import { RotationRepo } from './rotation/rotation-repo.js';
 import { createRuntime, type Runtime } from './runtime.js';
+import { auditCheckpointJob, auditPublishJob } from './scheduler/audit-jobs.js';
 import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
 import { sweepHealth } from './scheduler/sweep-health.js';
@@ -35,30 +42,50 @@ export interface RotorRuntime {
 export interface StartOptions {
   logger?: Logger;
   clock?: Clock;
-  /** Bind address for HTTP mode; tests use 127.0.0.1. */
+  /** Bind address (HTTP mode, and health and metrics in both); wins over HOST. Tests use 127.0.0.1. */
   host?: string;
   retryConfig?: RetryOptions;
   /** The stores; by default AWS and Vault from the environment. */
-  providers?: { registry: ProviderRegistry; close(): void };
+  providers?: { registry: ProviderRegistry; fingerprinter?: Fingerprinter; close(): void };
 }
 
-/** The composition root: config → database (migrated) → runtime → HTTP routes → Slack app → jobs. */
+/** The composition root: config → database (migrated) → runtime → audit stream → HTTP routes → Slack app → jobs. */
 export async function startRotor(env: BotEnv, options: StartOptions = {}): Promise<RotorRuntime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.ROTOR_CONFIG);
   const db = openDatabase(env.ROTOR_DB);
   let runtime: Runtime | undefined;
+  let publisher: AuditPublisher | undefined;
   try {
+    const auditKeys = HmacKeyring.fromEnv(env.ROTOR_AUDIT_KEY);
     runtime = createRuntime({
       db,
       clock,
       policy,
       logger,
+      auditKeys,
       providers: options.providers ?? createProviderRegistryFromEnv(env),
       slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
     });
-    const { services, reminders, followUps } = runtime;
+    const { services, reminders, followUps, announcer } = runtime;
+    const auditLogger = logger.child({ component: 'audit' });
+    if (!auditKeys) auditLogger.warn(UNKEYED_AUDIT_WARNING);
+    if (!env.ROTOR_FINGERPRINT_KEY) logger.warn({ component: 'providers' }, UNKEYED_FINGERPRINT_WARNING);
+    services.audit.useCurrentScheme('rotor');
+    // Every event reaches the log stream through the publisher, whichever process wrote it.
+    const auditPublisher = new AuditPublisher(
+      db,
+      clock,
+      auditKeys,
+      {
+        event: (event) => auditLogger.info({ audit: event }, 'audit event'),
+        checkpoint: (checkpoint) => auditLogger.info({ auditCheckpoint: checkpoint }, 'audit checkpoint'),
+      },
+      (error) => auditLogger.error({ err: error }, 'could not publish audit events; the next run retries'),
+    );
+    publisher = auditPublisher;
+    services.audit.onAppend(() => auditPublisher.publishSoon());
     const startedAt = clock.now();
     const metrics = Registry.merge([
       createMetricsRegistry({
@@ -67,11 +94,13 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       }),
       createReminderMetrics(reminders.sweepLog),
       createFollowUpMetrics(followUps.repo, followUps.sweepLog),
+      createRotationMetrics(new RotationRepo(db)),
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
     const httpRoutes = createHttpRoutes({
       pingDatabase: () => db.prepare('SELECT 1').get(),
       metrics,
+      metricsToken: env.ROTOR_METRICS_TOKEN,
       logger,
       reminderHealth: () => sweepHealth(reminders.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_REMINDER_CRON), startedAt),
       followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
@@ -88,11 +117,24 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       retryConfig: options.retryConfig,
     });
-    const scheduler = new JobScheduler(botJobs(runtime, { reminders: env.ROTOR_REMINDER_CRON, sync: env.ROTOR_SYNC_CRON, followUps: env.ROTOR_FOLLOW_UP_CRON }), logger);
-    const port = await slack.start(options.host);
+    const announceChannel = policy.channels.announce;
+    const scheduler = new JobScheduler(
+      [
+        ...botJobs(runtime, { reminders: env.ROTOR_REMINDER_CRON, sync: env.ROTOR_SYNC_CRON, followUps: env.ROTOR_FOLLOW_UP_CRON }),
+        auditPublishJob({ publisher: auditPublisher }),
+        auditCheckpointJob({
+          checkpoints: new DailyCheckpoints(db, clock, services.audit),
+          post: async (checkpoint) => (announceChannel ? announcer.announce(announceChannel, { kind: 'audit_checkpoint', checkpoint }) : undefined),
+          logger,
+        }),
+      ],
+      logger,
+    );
+    const host = options.host ?? env.HOST;
+    const port = await slack.start(host);
     // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();
-    logger.info({ mode: slack.mode, port, database: env.ROTOR_DB }, 'Rotor is running');
+    logger.info({ mode: slack.mode, host: host ?? '0.0.0.0', port, database: env.ROTOR_DB }, 'Rotor is running');
     const started = runtime;
     let stopping: Promise<void> | undefined;
     return {
@@ -103,6 +145,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
         stopping ??= (async () => {
           await Promise.all([slack.stop(), scheduler.stop()]);
           started.close();
+          auditPublisher.close();
           db.close();
           logger.info('Rotor stopped');
         })();
@@ -110,11 +153,18 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       },
     };
   } catch (error) {
+    publisher?.close();
     runtime?.close();
     db.close();
     throw error;
   }
 }
+
+const UNKEYED_FINGERPRINT_WARNING =
+  'ROTOR_FINGERPRINT_KEY is not set: fingerprints are the plain SHA-256 of each value, which anyone holding the database or an audit export can test guesses against. Set ROTOR_FINGERPRINT_KEY (openssl rand -hex 32) to key them.';
+
+const UNKEYED_AUDIT_WARNING =
+  'ROTOR_AUDIT_KEY is not set: the audit chain is plain SHA-256, which shows accidental damage but not a deliberate edit by anyone who can write the database file. Set ROTOR_AUDIT_KEY (openssl rand -hex 32) to key it.';
 
 async function main(): Promise<void> {
   let env: BotEnv;

@@ -1,4 +1,5 @@
 import type { Policy } from './config/policy.js';
+import type { HmacKeyring } from './core/hmac-keyring.js';
 import type { Clock } from './core/clock.js';
 import { RotorError } from './core/errors.js';
 import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
@@ -8,6 +9,7 @@ import { followUpsDone } from './metrics/metrics.js';
 import { countSentReminders } from './metrics/reminder-metrics.js';
 import { countRotationEvent } from './metrics/rotation-metrics.js';
 import { createProviderServices, type ProviderServices } from './providers/provider-factory.js';
+import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
 import { RevocationService } from './revocation/revocation-service.js';
@@ -34,8 +36,10 @@ export interface RuntimeOptions {
   clock: Clock;
   policy: Policy;
   logger: Logger;
-  /** The stores, with what releases their connections. */
-  providers: { registry: ProviderRegistry; close(): void };
+  /** The stores, with what releases their connections (and the fingerprinter they use, for sync). */
+  providers: { registry: ProviderRegistry; fingerprinter?: Fingerprinter; close(): void };
+  /** ROTOR_AUDIT_KEY's keyring; null keeps the audit chain plain SHA-256. */
+  auditKeys?: HmacKeyring | null;
   /** Where Rotor posts on its own; null (the CLI without SLACK_BOT_TOKEN) makes every send a clear refusal. */
   slack: { botToken: string; apiUrl?: string } | null;
   reminderSweep?: Partial<SweepOptions>;
@@ -70,14 +74,13 @@ export interface Runtime {
 }
 
 /**
- * The one composition of Rotor's services. Audit events go to the logger (the SIEM's stream)
- * whatever surface wrote them.
+ * The one composition of Rotor's services. How audit events reach the log stream is the
+ * caller's: the bot publishes every event from the database (src/audit/audit-publisher.ts),
+ * the CLI echoes its own to stderr when asked.
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { db, clock, policy, logger } = options;
-  const services = createServices(db, clock, policy);
-  const auditLogger = logger.child({ component: 'audit' });
-  services.audit.onAppend((event) => auditLogger.info({ audit: event }, 'audit event'));
+  const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null });
 
   const poster = options.slack ? new SlackPoster(createOutboundClients(options.slack.botToken, options.slack.apiUrl)) : null;
   const notifier: ReminderNotifier = poster ? new SlackReminderNotifier(poster) : refusingNotifier();
@@ -89,7 +92,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const followUpRepo = new FollowUpRepo(db);
   const followUpSweepLog = new SweepLogRepo(db, 'follow_up_sweeps');
 
-  const providers = createProviderServices(services, options.providers.registry, logger);
+  const providers = createProviderServices(services, options.providers.registry, logger, () => undefined, options.providers.fingerprinter);
   const followUpService = new FollowUpService(
     { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
     {

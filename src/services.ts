@@ -2,6 +2,7 @@ import { Authorizer } from './access/authorize.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Policy } from './config/policy.js';
 import type { Clock } from './core/clock.js';
+import type { HmacKeyring } from './core/hmac-keyring.js';
 import { InventoryRepo } from './inventory/inventory-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { SecretHistoryRepo } from './inventory/secret-history-repo.js';
@@ -23,8 +24,9 @@ export interface Services {
   recipients: RecipientDirectoryRepo;
 }
 
-export function createServices(db: Db, clock: Clock, policy: Policy): Services {
-  const audit = new AuditLog(db, clock);
+/** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. */
+export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null } = {}): Services {
+  const audit = new AuditLog(db, clock, options.auditKeys ?? null);
   const authorizer = new Authorizer(policy, audit);
   const inventory = new InventoryRepo(db);
   const inventoryService = new InventoryService({ repo: inventory, audit, authorizer, clock, policy });

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { AUDIT_EXPORT_FORMATS, formatAuditEvents, type AuditExportFormat } from '../audit/audit-export.js';
-import { listAuditEvents, verifyAuditChain } from '../audit/audit-log.js';
-import { RotorError } from '../core/errors.js';
+import { listAuditEvents, verifyAuditChain, type ChainReport } from '../audit/audit-log.js';
+import { RotorError, ValidationError } from '../core/errors.js';
 import type { CliContext } from './cli-context.js';
 
 /** A date bound: a bare date means its whole UTC day (inclusive for --until). */
@@ -14,21 +14,54 @@ function bound(text: string | undefined, option: string, endOfDay: boolean): str
   return (dateOnly && endOfDay ? parsed.plus({ days: 1 }) : parsed).toUTC().toISO() as string;
 }
 
+/** `--expect-head 42:<64 hex>`: a head published earlier (the announcement channel, the log stream). */
+export function parseExpectedHead(text: string): { seq: number; hash: string } {
+  const colon = text.indexOf(':');
+  const seq = text.slice(0, colon);
+  const hash = text.slice(colon + 1).toLowerCase();
+  if (colon < 1 || seq.length > 15 || !/^\d+$/.test(seq) || Number(seq) < 1 || !/^[0-9a-f]{64}$/.test(hash)) {
+    throw new ValidationError('--expect-head must be SEQ:HASH, as a published audit checkpoint gives it.', [
+      { where: '--expect-head', message: 'an event number, a colon and its 64-character hex hash, e.g. 42:9f86d081884c7d65…' },
+    ]);
+  }
+  return { seq: Number(seq), hash };
+}
+
+/** What `verify` vouches for, including what it cannot: an unkeyed chain proves only the absence of accidents. */
+function describeChain(report: ChainReport, keyed: boolean): { summary: string; warning: string | null } {
+  const head = report.head ? ` Head: #${report.head.seq} ${report.head.hash}.` : '';
+  const lines = [`Audit log intact: ${report.events} events, every hash and link verified.${head}`];
+  if (report.keyedFrom !== null) {
+    const prefix = report.keyedFrom > 1 ? ` Events #1–#${report.keyedFrom - 1} predate the key; the first keyed event's link covers them.` : '';
+    lines.push(`Keyed (HMAC-SHA256, key${report.keyIds.length === 1 ? '' : 's'} ${report.keyIds.join(', ')}) from event #${report.keyedFrom}.${prefix}`);
+  }
+  const warning =
+    keyed || report.events === 0
+      ? null
+      : 'warning: the audit chain is not keyed (ROTOR_AUDIT_KEY is not set): this shows that nothing was damaged by accident, not that nobody rewrote it, since anyone who can write the database file can recompute a plain SHA-256 chain. Key it with ROTOR_AUDIT_KEY, and check against a published head with --expect-head.';
+  return { summary: lines.join('\n'), warning };
+}
+
 export function registerAuditCommand(program: Command, context: CliContext): void {
   const audit = program.command('audit').description('Verify and export the hash-chained audit log');
 
   audit
     .command('verify')
-    .description('Check every event against its hash and its link to the one before; exit 1 at the first break')
+    .description('Check every event against its hash (MAC with ROTOR_AUDIT_KEY) and its link to the one before; exit 1 at the first break')
+    .option('--expect-head <seq:hash>', 'a head published earlier (audit checkpoint): the chain must still hold that event unchanged')
     .option('--json', 'print JSON')
-    .action((options: { json?: boolean }) => {
-      const { firstBreak, events } = verifyAuditChain(context.open().db);
-      if (firstBreak) {
-        if (options.json) context.printJson({ intact: false, events, firstBreak });
-        throw new RotorError('database', `Audit log broken at event #${firstBreak.seq}: ${firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
+    .action((options: { expectHead?: string; json?: boolean }) => {
+      const expectHead = options.expectHead === undefined ? undefined : parseExpectedHead(options.expectHead);
+      const keys = context.auditKeys;
+      const report = verifyAuditChain(context.open().db, { keys, ...(expectHead ? { expectHead } : {}) });
+      if (report.firstBreak) {
+        if (options.json) context.printJson({ intact: false, events: report.events, head: report.head, firstBreak: report.firstBreak });
+        throw new RotorError('database', `Audit log broken at event #${report.firstBreak.seq}: ${report.firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
       }
-      if (options.json) context.printJson({ intact: true, events });
-      else context.print(`Audit log intact: ${events} events, every hash and link verified.`);
+      const { summary, warning } = describeChain(report, keys !== null);
+      if (options.json) context.printJson({ intact: true, events: report.events, head: report.head, keyed: keys !== null });
+      else context.print(summary);
+      if (warning) context.io.stderr(`rotor: ${warning}\n`);
     });
 
   audit

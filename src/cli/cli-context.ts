@@ -3,13 +3,15 @@ import { userInfo } from 'node:os';
 import { cliActor, type Actor } from '../access/actor.js';
 import { loadCoreEnv, type CoreEnv } from '../config/env.js';
 import { loadPolicy } from '../config/policy.js';
+import { buildCheckpoint } from '../audit/audit-checkpoint.js';
 import { FixedClock, systemClock, type Clock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
-import { createLogger } from '../logging/logger.js';
+import { HmacKeyring } from '../core/hmac-keyring.js';
+import { createLogger, type Logger } from '../logging/logger.js';
 import { createProviderRegistryFromEnv } from '../providers/provider-factory.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import type { Services } from '../services.js';
-import { openDatabase } from '../storage/database.js';
+import { assertRotorDatabase, openDatabase } from '../storage/database.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -24,6 +26,8 @@ export interface CliIo {
 export class CliContext {
   private built: Runtime | null = null;
   private coreEnv: CoreEnv | null = null;
+  private auditLogger: Logger | null = null;
+  private appended = false;
 
   constructor(
     readonly io: CliIo,
@@ -43,19 +47,20 @@ export class CliContext {
    * The runtime over the database, with the clock standing at `at` when given. When the file
    * does not exist yet, only commands that fill a database may create it (`create`); a dry run
    * works on an empty in-memory one (`empty`); everything else refuses, so a mistyped ROTOR_DB
-   * never answers "No secrets." from a file it just made. Slack is reached only when
-   * SLACK_BOT_TOKEN is set; providers come from the environment as the bot's do.
+   * never answers "No secrets." from a file it just made. Those commands also refuse a file that
+   * exists but is not Rotor's (empty, or without its schema) rather than migrating it. Slack is
+   * reached only when SLACK_BOT_TOKEN is set; providers come from the environment as the bot's do.
    */
   runtime(at?: string, options: { ifMissing?: 'create' | 'empty' | 'refuse' } = {}): Runtime {
     if (!this.built) {
       let path = this.databasePath;
+      const ifMissing = options.ifMissing ?? 'refuse';
       if (path !== ':memory:' && !existsSync(path)) {
-        const ifMissing = options.ifMissing ?? 'refuse';
         if (ifMissing === 'refuse') {
           throw new RotorError('validation', `No Rotor database at ${path}. Create it with \`rotor migrate\` or \`rotor import FILE\`, or point ROTOR_DB (or --db) at the existing one.`);
         }
         if (ifMissing === 'empty') path = ':memory:';
-      }
+      } else if (path !== ':memory:' && ifMissing === 'refuse') assertRotorDatabase(path);
       const policy = loadPolicy(this.options().config ?? this.env.ROTOR_CONFIG);
       const clock = at === undefined ? systemClock : parseAt(at);
       const token = this.io.env.SLACK_BOT_TOKEN?.trim();
@@ -64,11 +69,13 @@ export class CliContext {
         db: openDatabase(path),
         clock,
         policy,
-        // The CLI's stdout is its output; its log lines (audit events among them) go to stderr.
+        // The CLI's stdout is its output; its log lines go to stderr, and only when asked for.
         logger: createLogger(this.io.env.LOG_LEVEL?.trim() ? this.env.LOG_LEVEL : 'silent', { write: (line: string) => this.io.stderr(line) }),
+        auditKeys: this.auditKeys,
         providers: createProviderRegistryFromEnv(this.env),
         slack: token && token.startsWith('xoxb-') ? { botToken: token, ...(apiUrl ? { apiUrl } : {}) } : null,
       });
+      this.logAuditEvents(this.built.services);
     }
     return this.built;
   }
@@ -76,6 +83,26 @@ export class CliContext {
   /** The core services of `runtime`. */
   open(at?: string, options: { ifMissing?: 'create' | 'empty' | 'refuse' } = {}): Services {
     return this.runtime(at, options).services;
+  }
+
+  /** ROTOR_AUDIT_KEY's keys, or null when unset. */
+  get auditKeys(): HmacKeyring | null {
+    return HmacKeyring.fromEnv(this.env.ROTOR_AUDIT_KEY);
+  }
+
+  /**
+   * With LOG_LEVEL set, the CLI's own audit events also go to stderr as the bot's JSON lines (and
+   * a checkpoint of the head when the command ends). The SIEM's copy does not depend on it: the
+   * bot publishes every event, the CLI's included, from the database.
+   */
+  private logAuditEvents(services: Services): void {
+    if (!this.io.env.LOG_LEVEL?.trim()) return;
+    const logger = createLogger(this.env.LOG_LEVEL, { write: (line: string) => this.io.stderr(line) }).child({ component: 'audit', source: 'cli' });
+    this.auditLogger = logger;
+    services.audit.onAppend((event) => {
+      this.appended = true;
+      logger.info({ audit: event }, 'audit event');
+    });
   }
 
   /** CLI writes are attributed to the operating-system user running them. */
@@ -88,6 +115,10 @@ export class CliContext {
   }
 
   close(): void {
+    const head = this.appended ? this.built?.services.audit.head() : null;
+    if (head && this.built && this.auditLogger) {
+      this.auditLogger.info({ auditCheckpoint: buildCheckpoint(head, this.built.services.clock.now().toUTC().toISO() as string, this.built.services.audit.keys) }, 'audit checkpoint');
+    }
     this.built?.close();
     this.built?.services.db.close();
     this.built = null;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RotorError } from '../core/errors.js';
+import { MIN_KEY_LENGTH, splitKeys } from '../core/hmac-keyring.js';
 
 const SETUP_HINT = 'see "Create the Slack app" in README.md';
 
@@ -8,6 +9,17 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A key variable: one key, or several separated by commas (the first signs, the rest verify what they signed). */
+const keyList = optionalText.pipe(
+  z
+    .string()
+    .refine((text) => splitKeys(text).every((key) => key.length >= MIN_KEY_LENGTH), {
+      message: `must hold keys of at least ${MIN_KEY_LENGTH} characters each (e.g. \`openssl rand -hex 32\`), several separated by commas with the signing key first`,
+    })
+    .refine((text) => new Set(splitKeys(text)).size === splitKeys(text).length, { message: 'lists the same key twice' })
+    .optional(),
+);
+
 const coreSchema = z.object({
   ROTOR_DB: optionalText.transform((value) => value ?? './data/rotor.db'),
   ROTOR_CONFIG: optionalText,
@@ -15,6 +27,8 @@ const coreSchema = z.object({
   VAULT_ADDR: optionalText.pipe(z.url({ message: 'must be a URL such as https://vault.example.com:8200' }).optional()),
   VAULT_TOKEN: optionalText,
   VAULT_NAMESPACE: optionalText,
+  ROTOR_AUDIT_KEY: keyList,
+  ROTOR_FINGERPRINT_KEY: keyList,
 });
 
 const botSchema = coreSchema.extend({
@@ -27,14 +41,16 @@ const botSchema = coreSchema.extend({
   ROTOR_SYNC_CRON: optionalText.transform((value) => value ?? '0 6 * * *'),
   ROTOR_FOLLOW_UP_CRON: optionalText.transform((value) => value ?? '* * * * *'),
   ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ROTOR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  HOST: optionalText.pipe(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name to listen on, such as 127.0.0.1 or ::').optional()),
 });
 
 export type CoreEnv = z.infer<typeof coreSchema>;
 export type BotEnv = z.infer<typeof botSchema>;
 
-function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+function parseEnv<T extends typeof coreSchema>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   const result = schema.safeParse(env);
-  if (result.success) return Object.freeze(result.data) as z.infer<T>;
+  if (result.success) return Object.freeze(refuseSharedKeys(result.data)) as z.infer<T>;
   const missing = result.error.issues.filter((issue) => issue.code === 'invalid_type').map((issue) => String(issue.path[0]));
   if (missing.length > 1) {
     throw new RotorError('config', `Missing environment variables ${missing.join(', ')}: set them before starting Rotor (${SETUP_HINT}).`);
@@ -42,6 +58,15 @@ function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.inf
   const issue = result.error.issues[0];
   const name = issue ? String(issue.path[0]) : 'environment';
   throw new RotorError('config', `Environment variable ${name} ${issue?.message ?? 'is invalid'}.`);
+}
+
+/** A key that signs the audit log must not also key fingerprints: each key does one job. */
+function refuseSharedKeys<T extends CoreEnv>(env: T): T {
+  const audit = new Set(splitKeys(env.ROTOR_AUDIT_KEY));
+  if (splitKeys(env.ROTOR_FINGERPRINT_KEY).some((key) => audit.has(key))) {
+    throw new RotorError('config', 'Environment variable ROTOR_FINGERPRINT_KEY shares a key with ROTOR_AUDIT_KEY; give each its own key (openssl rand -hex 32).');
+  }
+  return env;
 }
 
 /** Settings the CLI needs: the database and the policy. */

@@ -13,6 +13,8 @@ export interface HttpRouteDeps {
   /** Throws when the database does not answer. */
   pingDatabase: () => void;
   metrics: Registry;
+  /** ROTOR_METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   logger: Logger;
   /** Reminder sweep freshness; unhealthy when the last successful sweep is too old. */
   reminderHealth?: () => SweepHealth;
@@ -49,7 +51,12 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
     {
       path: '/metrics',
       method: ['GET'],
-      handler: (_req, res) => {
+      handler: (req, res) => {
+        if (deps.metricsToken && !sameToken(bearerToken(req.headers.authorization), deps.metricsToken)) {
+          res.writeHead(401, { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'Bearer realm="rotor metrics"' });
+          res.end('Unauthorized');
+          return;
+        }
         deps.metrics.metrics().then(
           (text) => {
             res.writeHead(200, { 'Content-Type': deps.metrics.contentType });
@@ -84,6 +91,11 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
       },
     },
   ];
+}
+
+function bearerToken(header: string | undefined): string {
+  const match = /^Bearer +(\S+)$/i.exec(header?.trim() ?? '');
+  return match?.[1] ?? '';
 }
 
 function sameToken(given: string, expected: string): boolean {

@@ -47,6 +47,18 @@ function isSeparator(line: string): boolean {
   return line.includes('-') && cells.length > 0 && cells.every((cell) => SEPARATOR_CELL.test(cell));
 }
 
+/**
+ * `## Title` → `Title`, or null when the line is no ATX heading. By hand rather than with
+ * `^#{1,6}\s+(.*)$`, whose `\s+` and `.*` both take spaces and backtrack quadratically.
+ */
+function headingOf(line: string): string | null {
+  let level = 0;
+  while (line[level] === '#') level += 1;
+  if (level < 1 || level > 6 || !/\s/.test(line[level] ?? '')) return null;
+  const title = line.slice(level).trim();
+  return /[\n\r\u2028\u2029]/.test(title) ? null : title;
+}
+
 /** Every pipe table in the text (outside fenced code blocks), with 1-based line numbers. */
 export function findMarkdownTables(text: string): MarkdownTable[] {
   const lines = text.split(/\r?\n/);
@@ -57,8 +69,7 @@ export function findMarkdownTables(text: string): MarkdownTable[] {
     const line = lines[index] as string;
     if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
     if (inFence) continue;
-    const headingMatch = /^#{1,6}\s+(.*)$/.exec(line);
-    if (headingMatch) heading = (headingMatch[1] as string).trim();
+    heading = headingOf(line) ?? heading;
     const next = lines[index + 1];
     if (!line.includes('|') || next === undefined || !isSeparator(next)) continue;
     const table: MarkdownTable = { heading, headerLine: index + 1, header: splitRow(line), rows: [] };

@@ -3,6 +3,7 @@ import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
 import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
 import type { Policy } from '../config/policy.js';
+import { findCredentialShape } from './credential-shapes.js';
 import { findNameProblem } from './secret-name.js';
 import { parseSecretType } from './secret-type.js';
 import { PROVIDERS, SECRET_TYPES, type Lifecycle, type ProviderKind, type SecretType } from './secret.js';
@@ -93,23 +94,65 @@ function slackUser(value: string): string | null {
   return SLACK_USER.exec(value)?.[1] ?? null;
 }
 
-const CADENCE_UNITS: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
 const CADENCE_WORDS: Record<string, number> = { daily: 1, weekly: 7, monthly: 30, quarterly: 90, yearly: 365, annually: 365, annual: 365 };
+
+const CADENCE_UNIT_WORDS: Record<string, number> = { day: 1, days: 1, week: 7, weeks: 7, month: 30, months: 30, year: 365, years: 365 };
+
+/** Characters `.` in a regex does not match: a note may not run across lines. */
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+
+const isDigit = (char: string | undefined) => char !== undefined && char >= '0' && char <= '9';
+const isLetter = (char: string | undefined) => char !== undefined && char >= 'a' && char <= 'z';
+const isWordChar = (char: string | undefined) => isDigit(char) || isLetter(char) || char === '_';
+const isSpace = (char: string | undefined) => char !== undefined && /\s/.test(char);
 
 /**
  * Rotation cadences as teams write them: `90`, `30 days`, `90 days with dual-publish`,
  * `6 months`, `quarterly`. Returns the days and anything said after the cadence.
+ *
+ * Read by hand, left to right, in one pass: the regular expression this replaces backtracked
+ * cubically over runs of spaces (a 1,000-character cell took seconds, issue 14).
  */
 export function parseCadence(value: unknown): { days: number; note: string | null } | null {
   if (typeof value === 'number') return Number.isInteger(value) ? { days: value, note: null } : null;
   const source = String(value).trim().toLowerCase();
-  const word = /^(daily|weekly|monthly|quarterly|yearly|annually|annual)\b\s*(.*)$/.exec(source);
-  if (word) return { days: CADENCE_WORDS[word[1] as string] as number, note: word[2] || null };
+  const leading = wordAt(source, 0);
+  const everyWord = CADENCE_WORDS[leading];
+  if (everyWord !== undefined && !isWordChar(source[leading.length])) {
+    const said = source.slice(leading.length).trimStart();
+    return LINE_TERMINATOR.test(said) ? null : { days: everyWord, note: said || null };
+  }
   // A whole number, then a unit and words, or just words: `1.5`, `2,5` or `1e2` are refused, not truncated.
-  const match = /^(-?\d+)(?:\s+(?!(?:day|week|month|year)s?\b)(.*)|\s*(day|week|month|year)s?\b(?:\s*[,;(]?\s*(.*))?)?$/.exec(source);
-  if (!match) return null;
-  const days = Number(match[1]) * CADENCE_UNITS[match[3] ?? 'day']!;
-  const note = (match[2] ?? match[4] ?? '').replace(/^with\s+/, '').replace(/\)$/, '').trim();
+  let end = source.startsWith('-') ? 1 : 0;
+  const digitsFrom = end;
+  while (isDigit(source[end])) end += 1;
+  if (end === digitsFrom) return null;
+  const count = Number(source.slice(0, end));
+  if (end === source.length) return { days: count, note: null };
+  let unitAt = end;
+  while (isSpace(source[unitAt])) unitAt += 1;
+  const unit = wordAt(source, unitAt);
+  const perUnit = CADENCE_UNIT_WORDS[unit];
+  if (perUnit !== undefined && !isWordChar(source[unitAt + unit.length])) {
+    let rest = source.slice(unitAt + unit.length).trimStart();
+    if (rest.startsWith(',') || rest.startsWith(';') || rest.startsWith('(')) rest = rest.slice(1);
+    return withNote(count * perUnit, rest);
+  }
+  // Words straight after the number, with no space between, are not a cadence (`90x`).
+  return unitAt === end ? null : withNote(count, source.slice(unitAt));
+}
+
+/** The run of letters starting at `index`. */
+function wordAt(text: string, index: number): string {
+  let end = index;
+  while (isLetter(text[end])) end += 1;
+  return text.slice(index, end);
+}
+
+function withNote(days: number, rest: string): { days: number; note: string | null } | null {
+  const said = rest.trim();
+  if (LINE_TERMINATOR.test(said)) return null;
+  const note = (said.startsWith('with') && isSpace(said[4]) ? said.slice(4) : said).trim().replace(/\)$/, '').trim();
   return { days, note: note || null };
 }
 
@@ -182,18 +225,73 @@ export interface ParsedFields {
 }
 
 /**
+ * Longer than any real cell (descriptions and instructions stop at 2,000 characters), and
+ * checked before any pattern reads the cell, so no parser ever sees more than this.
+ */
+export const MAX_CELL_LENGTH = 4096;
+/** Consumers, checklist steps, tags: more than any real secret has. */
+export const MAX_LIST_ITEMS = 500;
+
+/** How a field is named in messages, as files and forms spell it. */
+function fieldLabel(field: string): string {
+  if (field === 'lifecycle') return 'status';
+  if (field === 'checklistOverride') return 'checklist';
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** Every string a loose value holds: itself, a list's items, a mapping's keys and values. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap((item) => (typeof item === 'string' ? [item] : []));
+  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.entries(value).flatMap(([key, inner]) => [key, ...(typeof inner === 'string' ? [inner] : [])]);
+  return [];
+}
+
+function sizeProblem(value: unknown): string | null {
+  const items = Array.isArray(value) ? value.length : value && typeof value === 'object' && !(value instanceof Date) ? Object.keys(value).length : 0;
+  if (items > MAX_LIST_ITEMS) return `has ${items} entries; at most ${MAX_LIST_ITEMS}`;
+  const longest = Math.max(0, ...stringsIn(value).map((text) => text.length));
+  return longest > MAX_CELL_LENGTH ? `is ${longest} characters; at most ${MAX_CELL_LENGTH}` : null;
+}
+
+/**
+ * The fields a row may not be parsed from: too long to read safely, or carrying a credential.
+ * The message names the field and the kind of credential, never the text.
+ */
+function refusedFields(record: LooseRecord): Map<string, string> {
+  const refused = new Map<string, string>();
+  for (const [field, value] of Object.entries(record)) {
+    const tooBig = sizeProblem(value);
+    if (tooBig) {
+      refused.set(field, tooBig);
+      continue;
+    }
+    const shape = stringsIn(value).map(findCredentialShape).find((kind) => kind !== null);
+    if (shape) refused.set(field, `looks like it holds ${shape}; Rotor never keeps a secret's value, so say where to find it instead (a Vault path, an ARN, a password-manager item)`);
+  }
+  return refused;
+}
+
+/**
  * Validates one row and turns it into the fields it sets. Every problem in the row is
  * reported, each naming its field, so a person can fix a whole file in one pass.
  */
-export function parseSecretFields(record: LooseRecord, policy: Policy, now: DateTime, where = '', options: ParseOptions = {}): ParsedFields {
+export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateTime, where = '', options: ParseOptions = {}): ParsedFields {
   const issues: ValidationIssue[] = [];
+  const record: LooseRecord = { ...input };
   // Imports never erase what Rotor knows; an edit form that empties a field means to clear it.
   const cleared = (field: keyof LooseRecord) => options.emptyClears === true && field in record && text(record[field]) === undefined && !isUnknownMarker(record[field]);
   const problem = (field: string, message: string) => issues.push({ where: where ? `${where}, ${field}` : field, message });
   const fields: Partial<SecretFields> = {};
 
+  const refused = refusedFields(record);
+  for (const [field, message] of refused) {
+    problem(fieldLabel(field), message);
+    delete record[field];
+  }
+
   const name = text(record.name) ?? '';
-  const nameProblem = findNameProblem(name, policy.environments);
+  const nameProblem = refused.has('name') ? null : findNameProblem(name, policy.environments);
   if (nameProblem) problem('name', nameProblem);
   fields.name = name;
 

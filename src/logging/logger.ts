@@ -28,14 +28,20 @@ const SENSITIVE_KEYS = [
   'X-Slack-Signature',
   'x-vault-token',
   'X-Vault-Token',
+  'ROTOR_AUDIT_KEY',
+  'ROTOR_FINGERPRINT_KEY',
+  'ROTOR_METRICS_TOKEN',
+  'ROTOR_CALENDAR_TOKEN',
 ];
 
 /**
- * Free text typed into a field that sits next to a secret's value in people's minds (the form's
- * hint says "never paste the value itself", and someone will). The audit log in the database
- * keeps it; the log stream, which goes to a SIEM with wider readership, does not.
+ * Free text people type: retrieval instructions sit next to a secret's value in people's minds
+ * (the form's hint says "never paste the value itself", and someone will), and a description or
+ * a Not-mine note can carry anything, mentions and links included. Rotor refuses text shaped like
+ * a credential, but shapes are not everything. The audit log in the database keeps the text;
+ * the log stream, which goes to a SIEM with wider readership, does not.
  */
-const VALUE_ADJACENT_FIELDS = ['retrievalInstructions', 'retrieval_instructions'];
+const VALUE_ADJACENT_FIELDS = ['retrievalInstructions', 'retrieval_instructions', 'description', 'note'];
 
 export const REDACTED_PATHS: readonly string[] = [
   ...SENSITIVE_KEYS,

@@ -77,16 +77,18 @@ export class ProviderOperationsService {
 
   /**
    * Reads the current version back and compares it with what was created: same version id,
-   * and the same fingerprint when Rotor generated the value. On a match the inventory records
-   * the version id and fingerprint; on a mismatch nothing is recorded.
+   * and the same value when Rotor generated it (compared in memory against the fingerprint, in
+   * whichever scheme it was made). On a match the inventory records the version id and the
+   * current fingerprint; on a mismatch nothing is recorded.
    */
   async verify(name: string, expected: { versionId: string; fingerprint: string | null }, actor: Actor): Promise<VersionFingerprint> {
     const { provider, target } = this.resolve(name);
-    const current = await provider.readCurrent(target);
+    const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
+    const current: VersionFingerprint = { versionId: read.versionId, fingerprint: read.fingerprint };
     if (current.versionId !== expected.versionId) {
       throw new RotorError('conflict', `${name}: the provider's current version is ${current.versionId}, not ${expected.versionId}. Promote the new version first, or run \`rotor sync\` if someone rotated it meanwhile.`);
     }
-    if (expected.fingerprint !== null && current.fingerprint !== expected.fingerprint) {
+    if (expected.fingerprint !== null && read.sameValue !== true) {
       throw new RotorError('conflict', `${name}: version ${current.versionId} does not hold the value Rotor wrote (fingerprints differ). Someone changed it; create a new version again.`);
     }
     this.deps.inventoryService.recordVersion(name, current, actor, 'provider.version_verified', { provider: provider.kind });

@@ -21,8 +21,11 @@ export interface SecretProvider {
   /** Makes `newVersionId` current, refusing when `expectedCurrentVersionId` is no longer current. */
   promote(target: ProviderTarget, request: PromoteRequest): Promise<void>;
 
-  /** Reads the current version back and returns its id and SHA-256 fingerprint. */
-  readCurrent(target: ProviderTarget): Promise<VersionFingerprint>;
+  /**
+   * Reads the current version back and returns its id and fingerprint; with `compareWith`, also
+   * whether the value is the one that fingerprint (in any scheme Rotor has written) was made of.
+   */
+  readCurrent(target: ProviderTarget, options?: ReadOptions): Promise<VersionFingerprint>;
 
   /** Reads one version (e.g. a pending one a person wrote) and returns its id and fingerprint. */
   readVersion(target: ProviderTarget, versionId: string): Promise<VersionFingerprint>;
@@ -92,6 +95,7 @@ export interface CreateVersionRequest {
 
 export interface CreatedVersion {
   versionId: string;
+  /** The new value's fingerprint (see providers/fingerprint.ts). */
   /** Null when the store's own rotation function generated the value (AWS `RotateSecret`). */
   fingerprint: string | null;
   promotedOnCreate: boolean;
@@ -107,10 +111,17 @@ export interface RestoreRequest {
   expectedCurrentVersionId: string | null;
 }
 
+export interface ReadOptions {
+  /** A fingerprint Rotor holds (stored, or from the version it created) to compare the value with. */
+  compareWith?: string | null;
+}
+
 export interface VersionFingerprint {
   versionId: string;
-  /** SHA-256 hex of the value, computed in memory; the value itself is dropped. */
+  /** The value's fingerprint (see providers/fingerprint.ts), computed in memory; the value itself is dropped. */
   fingerprint: string;
+  /** Only when asked (`compareWith`): the value read is the one that fingerprint was made of. */
+  sameValue?: boolean;
 }
 
 export interface DisableVersionRequest {

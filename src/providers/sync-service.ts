@@ -6,8 +6,9 @@ import { describeError, RotorError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderKind, Secret } from '../inventory/secret.js';
+import { fingerprintScheme, type Fingerprinter } from './fingerprint.js';
 import type { ProviderRegistry } from './provider-registry.js';
-import type { SecretDescription } from './secret-provider.js';
+import type { ProviderTarget, SecretDescription, SecretProvider } from './secret-provider.js';
 import { describeStoreKey, StoreKeyIndex, storeKeyOf } from './store-key.js';
 
 export type StoreKind = Exclude<ProviderKind, 'manual'>;
@@ -44,6 +45,8 @@ export interface SyncDeps {
   inventoryService: InventoryService;
   registry: ProviderRegistry;
   clock: Clock;
+  /** The providers' fingerprinter: a stored fingerprint of an older scheme is brought up to date. */
+  fingerprinter: Fingerprinter;
   logger?: Logger;
 }
 
@@ -88,7 +91,7 @@ export class ProviderSyncService {
       return;
     }
     this.reportTagDrift(secret, description, report);
-    if (current.versionId === secret.currentVersionId) return;
+    if (current.versionId === secret.currentVersionId) return this.refingerprint(secret, provider, target, options, report);
 
     const changedAt = latest(current.createdAt, description.lastRotatedAt);
     const lastRotated = secret.lastRotated ? DateTime.fromISO(secret.lastRotated, { zone: 'utc' }) : null;
@@ -132,6 +135,29 @@ export class ProviderSyncService {
       if (first) report.drift.push({ secret: secret.name, message: `tracks ${describeStoreKey(key)}, as \`${first}\` does; retire one of the two entries so it is reminded and synced once` });
       else seen.add(key, secret.name);
     }
+  }
+
+  /**
+   * A fingerprint stored before ROTOR_FINGERPRINT_KEY was set (a guessable plain SHA-256), or
+   * under a retired key, is replaced by the current keyed one once the value read back is shown
+   * to be the same (compared in memory with the stored one); a different value is drift.
+   */
+  private async refingerprint(secret: Secret, provider: SecretProvider, target: ProviderTarget, options: SyncOptions, report: SyncReport): Promise<void> {
+    const stored = secret.currentFingerprint;
+    if (!this.deps.fingerprinter.keyed || stored === null || this.deps.fingerprinter.isCurrent(stored)) return;
+    const read = await provider.readCurrent(target, { compareWith: stored });
+    if (read.versionId !== secret.currentVersionId) return;
+    if (!read.sameValue) {
+      report.drift.push({ secret: secret.name, message: `version ${read.versionId} does not hold the value Rotor fingerprinted for it; check who changed it` });
+      return;
+    }
+    report.baselines.push({ secret: secret.name, message: `re-fingerprints version ${read.versionId} with ROTOR_FINGERPRINT_KEY` });
+    if (options.dryRun) return;
+    this.deps.inventoryService.recordVersion(secret.name, { versionId: read.versionId, fingerprint: read.fingerprint }, options.actor, 'secret.fingerprint_rekeyed', {
+      provider: provider.kind,
+      source: 'sync',
+      previousScheme: fingerprintScheme(stored),
+    });
   }
 
   /** An owner tag that names someone else than the inventory's owner. */

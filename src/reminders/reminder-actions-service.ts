@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, RotorError, ValidationError } from '../core/errors.js';
+import { findCredentialShape } from '../inventory/credential-shapes.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import { SLACK_USER_ID, type Secret } from '../inventory/secret.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
@@ -88,6 +89,10 @@ export class ReminderActionsService {
     }
     if (note !== null && note.length > MAX_NOTE_LENGTH) {
       throw new ValidationError(`The note is longer than ${MAX_NOTE_LENGTH} characters.`, [{ where: 'note', message: `keep it under ${MAX_NOTE_LENGTH} characters` }]);
+    }
+    const shape = note === null ? null : findCredentialShape(note);
+    if (shape) {
+      throw new ValidationError(`The note looks like it holds ${shape}.`, [{ where: 'note', message: `it looks like it holds ${shape}: never paste a secret's value; say who owns it instead` }]);
     }
     const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter((person) => person !== by);
     this.deps.audit.log({

@@ -1,3 +1,4 @@
+import type { AuditCheckpoint } from '../audit/audit-checkpoint.js';
 import type { MessageRef } from '../core/delivery.js';
 import type { SyncReport } from '../providers/sync-service.js';
 
@@ -7,6 +8,8 @@ export type Announcement =
   | { kind: 'job_failed'; job: 'reminder-sweep' | 'follow-up-sweep'; at: string; reason: string }
   /** A follow-up was given up on after repeated failures: a person must do it. */
   | { kind: 'follow_up_failed'; followUp: { kind: string; topic: string; attempts: number }; error: string }
+  /** The daily signed copy of the audit head, kept outside the database. */
+  | { kind: 'audit_checkpoint'; checkpoint: AuditCheckpoint }
   /** The scheduled provider sync found secrets that need a person. */
   | { kind: 'sync_attention'; report: SyncReport };
 

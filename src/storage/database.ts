@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RotorError } from '../core/errors.js';
-import { applyMigrations } from './migrate.js';
+import { applyMigrations, refuseForeignFile } from './migrate.js';
 
 export type Db = Database.Database;
 
@@ -13,7 +13,7 @@ export type Db = Database.Database;
  * of failing.
  */
 export function openDatabase(path: string, options: { migrate?: boolean; readonly?: boolean } = {}): Db {
-  if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:' && !options.readonly) createPrivately(path);
   let db: Db;
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
@@ -21,7 +21,10 @@ export function openDatabase(path: string, options: { migrate?: boolean; readonl
     throw new RotorError('database', `Cannot open the database at ${path}: ${(cause as Error).message}. Check ROTOR_DB.`, { cause });
   }
   try {
-    if (!options.readonly) db.pragma('journal_mode = WAL');
+    if (!options.readonly) {
+      refuseForeignFile(db);
+      db.pragma('journal_mode = WAL');
+    }
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
@@ -38,6 +41,49 @@ export function openDatabase(path: string, options: { migrate?: boolean; readonl
     throw new RotorError('database', `Cannot prepare the database at ${path}: ${(cause as Error).message}`, { cause });
   }
   return db;
+}
+
+/**
+ * The data folder (0700) and the database file (0600) are made before SQLite opens the file, so
+ * no other user can read them; SQLite gives the WAL and shared-memory files the database's mode.
+ * Existing files keep the permissions their owner chose.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new RotorError('database', `Cannot create the database at ${path}: ${(error as Error).message}. Check ROTOR_DB.`, { cause: error });
+  }
+}
+
+/**
+ * For commands that only read or act on an existing inventory: the file must be Rotor's. An
+ * empty file (a copy or backup cut off part-way) or a SQLite file without Rotor's schema is
+ * refused, where opening it normally would migrate it into an empty inventory that then
+ * answers "No secrets." and passes `audit verify`.
+ */
+export function assertRotorDatabase(path: string): void {
+  if (statSync(path).size === 0) {
+    throw new RotorError('validation', `${path} is an empty file (0 bytes), not a Rotor database: perhaps a copy or backup that was cut off. Point ROTOR_DB (or --db) at Rotor's database, or create a new one with \`rotor migrate\`.`);
+  }
+  let db: Db | undefined;
+  let hasSchema: boolean;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    hasSchema = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+  } catch (cause) {
+    const code = (cause as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new RotorError('database', `${path} is not a SQLite database. Point ROTOR_DB at Rotor's database file (or a new path to create one).`, { cause });
+    }
+    throw new RotorError('database', `Cannot open the database at ${path}: ${(cause as Error).message}. Check ROTOR_DB.`, { cause });
+  } finally {
+    db?.close();
+  }
+  if (!hasSchema) {
+    throw new RotorError('validation', `${path} holds no Rotor schema: it is an empty SQLite file or another program's. Point ROTOR_DB (or --db) at Rotor's database, or set this one up with \`rotor migrate\`.`);
+  }
 }
 
 /** Work to run once the outermost write transaction it was registered in has committed. */

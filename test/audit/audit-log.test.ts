@@ -79,7 +79,7 @@ describe('hash-chained audit log', () => {
   });
 
   it('verifies an untouched chain', () => {
-    expect(verifyAuditChain(store.db)).toEqual({ events: 4, firstBreak: null });
+    expect(verifyAuditChain(store.db)).toMatchObject({ events: 4, firstBreak: null });
   });
 
   it('names the altered row', () => {

@@ -88,7 +88,7 @@ describe('rotor CLI', () => {
     const dayAfter = DateTime.fromISO(lastDay, { zone: 'utc' }).plus({ days: 1 }).toISODate() as string;
     expect((await rotor(store.path, 'audit', 'export', '--since', dayAfter)).stdout).toBe('');
     const csv = await rotor(store.path, 'audit', 'export', '--format', 'csv');
-    expect(csv.stdout.split('\n')[0]).toBe('seq,at,actor,action,secret,details,prev_hash,hash');
+    expect(csv.stdout.split('\n')[0]).toBe('seq,at,actor,action,secret,details,prev_hash,hash,scheme');
     expect(await rotor(store.path, 'audit', 'export', '--since', '2026-12-01', '--until', '2026-11-01')).toMatchObject({ code: 2 });
   });
 

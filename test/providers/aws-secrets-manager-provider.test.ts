@@ -3,10 +3,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { parseAwsSecretRef } from '../../src/providers/aws/aws-secret-ref.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
-import { fingerprintOf } from '../../src/providers/fingerprint.js';
+import { createFingerprinter } from '../../src/providers/fingerprint.js';
 import type { ProviderTarget } from '../../src/providers/secret-provider.js';
 import { AwsFaultServer } from '../fakes/aws-fault-server.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
+
+const fingerprintOf = (value: string) => createFingerprinter(null).of(value);
 
 const FAST: RetryPolicy = { attempts: 3, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 5 };
 const target: ProviderTarget = { secretName: 'prod/payments/stripe_key', providerRef: 'prod/payments/stripe_key' };

@@ -38,7 +38,7 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
     expect(described.current?.versionId).toBe(initial.VersionId);
 
     const created = await steps.createVersion('prod/payments/stripe_key', ACTOR);
-    expect(created.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(created.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     await steps.promote('prod/payments/stripe_key', { newVersionId: created.versionId, expectedCurrentVersionId: initial.VersionId as string }, ACTOR);
     const promotedAt = store.clock.now().toISO() as string;
     await steps.verify('prod/payments/stripe_key', { versionId: created.versionId, fingerprint: created.fingerprint }, ACTOR);

@@ -3,13 +3,15 @@ import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secr
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
-import { fingerprintOf } from '../../src/providers/fingerprint.js';
+import { createFingerprinter } from '../../src/providers/fingerprint.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { useFakeVault } from '../support/vault.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { providerHarness } from '../support/provider-harness.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 import { operator } from '../support/actors.js';
+
+const fingerprintOf = (value: string) => createFingerprinter(null).of(value);
 
 const FAST: RetryPolicy = { attempts: 2, timeoutMs: 1_000, baseDelayMs: 1, maxDelayMs: 5 };
 const OWNER = 'U0123ABCD';

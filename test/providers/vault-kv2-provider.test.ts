@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
-import { fingerprintOf } from '../../src/providers/fingerprint.js';
+import { createFingerprinter } from '../../src/providers/fingerprint.js';
 import type { ProviderTarget } from '../../src/providers/secret-provider.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { encodeVaultPath, parseVaultSecretRef } from '../../src/providers/vault/vault-secret-ref.js';
 import { useFakeVault } from '../support/vault.js';
+
+const fingerprintOf = (value: string) => createFingerprinter(null).of(value);
 
 const FAST: RetryPolicy = { attempts: 3, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 5 };
 const target: ProviderTarget = { secretName: 'prod/payments/webhook_hmac', providerRef: 'secret/prod/payments/webhook' };

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { RotorError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
-import { fingerprintOf } from '../fingerprint.js';
+import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
 import type {
   CreatedVersion,
   CreateVersionRequest,
@@ -24,6 +24,7 @@ import type {
   DiscoveryFilter,
   PromoteRequest,
   ProviderTarget,
+  ReadOptions,
   RestoreRequest,
   SecretDescription,
   SecretProvider,
@@ -47,6 +48,8 @@ export interface AwsProviderOptions {
   defaultRegion?: string;
   /** An explicit endpoint; without it the SDK applies `AWS_ENDPOINT_URL` itself. */
   endpoint?: string;
+  /** Keyed with ROTOR_FINGERPRINT_KEY; plain SHA-256 by default. */
+  fingerprinter?: Fingerprinter;
 }
 
 /**
@@ -59,9 +62,11 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   readonly kind = 'aws' as const;
   private readonly clients = new Map<string, SecretsManagerClient>();
   private readonly retry: RetryPolicy;
+  private readonly fingerprints: Fingerprinter;
 
   constructor(private readonly options: AwsProviderOptions = {}) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.fingerprints = options.fingerprinter ?? createFingerprinter(null);
   }
 
   async validateReference(target: ProviderTarget): Promise<void> {
@@ -115,7 +120,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     }
     const generate = () => this.generatePassword(target, ref);
     const value = this.options.generateValue ? await this.options.generateValue(generate) : await generate();
-    const fingerprint = fingerprintOf(value);
+    const fingerprint = this.fingerprints.of(value);
     const written = await this.call(target, ref, 'write a new version of', (client, signal) =>
       client.send(new PutSecretValueCommand({ SecretId: ref.secretId, ClientRequestToken: token, SecretString: value, VersionStages: [PENDING] }), {
         abortSignal: signal,
@@ -141,7 +146,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     if (newLabels.includes(PENDING)) await this.moveLabel(target, ref, PENDING, null, request.newVersionId);
   }
 
-  async readCurrent(target: ProviderTarget): Promise<VersionFingerprint> {
+  async readCurrent(target: ProviderTarget, options: ReadOptions = {}): Promise<VersionFingerprint> {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     // Always name the stage: without it some implementations return a stale version.
     const read = await this.call(target, ref, 'read back the current version of', (client, signal) =>
@@ -151,7 +156,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     if (value === undefined || value.length === 0 || !read.VersionId) {
       throw new RotorError('provider', `The current version of ${target.secretName} in AWS Secrets Manager holds no value (a rotation function that did not finish?). Check the rotation in AWS before continuing.`);
     }
-    return { versionId: read.VersionId, fingerprint: fingerprintOf(value) };
+    return { versionId: read.VersionId, ...fingerprintRead(this.fingerprints, value, options) };
   }
 
   async readVersion(target: ProviderTarget, versionId: string): Promise<VersionFingerprint> {
@@ -163,7 +168,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     if (value === undefined || value.length === 0) {
       throw new RotorError('provider', `Version ${versionId} of ${target.secretName} in AWS Secrets Manager holds no value yet (a rotation function still running?). Try again in a minute.`);
     }
-    return { versionId, fingerprint: fingerprintOf(value) };
+    return { versionId, fingerprint: this.fingerprints.of(value) };
   }
 
   async restoreVersion(target: ProviderTarget, request: RestoreRequest): Promise<VersionFingerprint> {

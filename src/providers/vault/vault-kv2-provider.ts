@@ -3,7 +3,7 @@ import createVaultClient from 'node-vault';
 import { z } from 'zod';
 import { RotorError, ValidationError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
-import { fingerprintOf } from '../fingerprint.js';
+import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
 import type {
   CreatedVersion,
   CreateVersionRequest,
@@ -13,6 +13,7 @@ import type {
   DiscoveryFilter,
   PromoteRequest,
   ProviderTarget,
+  ReadOptions,
   RestoreRequest,
   SecretDescription,
   SecretProvider,
@@ -34,6 +35,8 @@ export interface VaultProviderOptions {
   generateValue?: () => string;
   /** Upper bound on secrets walked by discovery, so a huge mount cannot stall a sweep. */
   discoveryLimit?: number;
+  /** Keyed with ROTOR_FINGERPRINT_KEY; plain SHA-256 by default. */
+  fingerprinter?: Fingerprinter;
 }
 
 const versionMetadata = z.object({
@@ -77,9 +80,11 @@ export class VaultKv2Provider implements SecretProvider {
   private readonly client: ReturnType<typeof createVaultClient>;
   private readonly retry: RetryPolicy;
   private readonly checkedMounts = new Set<string>();
+  private readonly fingerprints: Fingerprinter;
 
   constructor(private readonly options: VaultProviderOptions) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.fingerprints = options.fingerprinter ?? createFingerprinter(null);
     this.client = createVaultClient({
       endpoint: options.endpoint,
       token: options.token,
@@ -125,7 +130,7 @@ export class VaultKv2Provider implements SecretProvider {
       throw currentMoved(target, current, request.expectedCurrentVersionId);
     }
     const value = this.options.generateValue ? this.options.generateValue() : randomBytes(32).toString('base64url');
-    const fingerprint = fingerprintOf(value);
+    const fingerprint = this.fingerprints.of(value);
     const body = { options: { cas: metadata.current_version }, data: { [ref.field]: value } };
     const written = await this.call(target, 'write a new version of', () => this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, body));
     const parsed = writeResponse.safeParse(written);
@@ -142,8 +147,8 @@ export class VaultKv2Provider implements SecretProvider {
     }
   }
 
-  async readCurrent(target: ProviderTarget): Promise<VersionFingerprint> {
-    return this.readData(target, null, 'read back the current version of');
+  async readCurrent(target: ProviderTarget, options: ReadOptions = {}): Promise<VersionFingerprint> {
+    return this.readData(target, null, 'read back the current version of', options);
   }
 
   async readVersion(target: ProviderTarget, versionId: string): Promise<VersionFingerprint> {
@@ -176,10 +181,10 @@ export class VaultKv2Provider implements SecretProvider {
     );
     const version = writeResponse.safeParse(written);
     if (!version.success) throw kvV1(target, ref);
-    return { versionId: String(version.data.data.version), fingerprint: fingerprintOf(valueToHash(data, ref.field)) };
+    return { versionId: String(version.data.data.version), fingerprint: this.fingerprints.of(valueToHash(data, ref.field)) };
   }
 
-  private async readData(target: ProviderTarget, versionId: string | null, action: string): Promise<VersionFingerprint> {
+  private async readData(target: ProviderTarget, versionId: string | null, action: string, options: ReadOptions = {}): Promise<VersionFingerprint> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
     await this.requireKv2(target, ref, action);
     const query = versionId === null ? '' : `?version=${encodeURIComponent(versionId)}`;
@@ -190,7 +195,7 @@ export class VaultKv2Provider implements SecretProvider {
     if (data === null) {
       throw new RotorError('provider', `${versionId === null ? 'The current version' : `Version ${versionId}`} of ${target.secretName} in Vault is deleted; restore it (\`vault kv undelete\`) or write a new version.`);
     }
-    return { versionId: String(parsed.data.data.metadata.version), fingerprint: fingerprintOf(valueToHash(data, ref.field)) };
+    return { versionId: String(parsed.data.data.metadata.version), ...fingerprintRead(this.fingerprints, valueToHash(data, ref.field), options) };
   }
 
   async deprecateVersion(target: ProviderTarget, versionId: string): Promise<void> {

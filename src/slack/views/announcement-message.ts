@@ -1,5 +1,6 @@
 import { renderSyncReport } from '../../providers/sync-report.js';
 import type { Announcement } from '../../scheduler/announcer.js';
+import { auditCheckpointMessage } from './audit-checkpoint-message.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 import type { SlackMessage } from './slack-message.js';
 
@@ -25,6 +26,8 @@ export function announcementMessage(announcement: Announcement): SlackMessage {
       text = `:warning: Rotor gave up on a follow-up after ${followUp.attempts} attempts: ${code(followUp.kind)} for ${code(followUp.topic)} (${escapeMrkdwn(announcement.error)}). Do it by hand; \`rotor audit export\` has the details.`;
       break;
     }
+    case 'audit_checkpoint':
+      return auditCheckpointMessage(announcement.checkpoint);
     case 'sync_attention': {
       const { report } = announcement;
       const attention = report.unresolved.length + report.drift.length + report.failures.length;

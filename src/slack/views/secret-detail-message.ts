@@ -3,7 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import { deriveStatus } from '../../inventory/schedule.js';
 import type { Secret } from '../../inventory/secret.js';
 import { LIMITS } from './block-kit-limits.js';
-import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
+import { code, escapeMrkdwn, escapeWithin, mention, truncate } from './mrkdwn.js';
 import { describeDue, statusLabel } from './secret-row.js';
 import type { SlackMessage } from './slack-message.js';
 
@@ -11,7 +11,7 @@ import type { SlackMessage } from './slack-message.js';
 export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays: number): SlackMessage {
   const status = deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays);
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
-  const optional = (value: string | null) => (value ? escapeMrkdwn(truncate(value, 500)) : '—');
+  const optional = (value: string | null) => (value ? escapeWithin(value, 500) : '—');
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(secret.name, LIMITS.headerText) } },
     {
@@ -23,16 +23,17 @@ export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays
         field('Backup owner', mention(secret.backupOwner)),
         field('Type', code(secret.type)),
         field('Team', optional(secret.team)),
-        field('Provider', secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider)),
+        field('Provider', secret.providerRef ? `${code(secret.provider)} ${code(truncate(secret.providerRef, 500))}` : code(secret.provider)),
         field('Interval', `${secret.intervalDays} days`),
         field('Last rotated', secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'),
-        field('Consumers', secret.consumers.length > 0 ? escapeMrkdwn(truncate(secret.consumers.join(', '), 500)) : '—'),
+        field('Consumers', secret.consumers.length > 0 ? escapeWithin(secret.consumers.join(', '), 500) : '—'),
       ],
     },
   ];
-  if (secret.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Description*\n${escapeMrkdwn(truncate(secret.description, 2000))}` } });
+  // Cut after escaping: a section holds at most 3,000 characters of what Slack receives.
+  if (secret.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Description*\n${escapeWithin(secret.description, 2000)}` } });
   if (secret.retrievalInstructions) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*How to retrieve it*\n${escapeMrkdwn(truncate(secret.retrievalInstructions, 2000))}` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*How to retrieve it*\n${escapeWithin(secret.retrievalInstructions, 2000)}` } });
   }
   return { text: `${secret.name}: ${status}, next rotation ${secret.nextRotation}`, blocks };
 }

@@ -2,7 +2,7 @@ import type { DateTime } from 'luxon';
 import type { SectionBlock } from '@slack/types';
 import { daysUntil, deriveStatus } from '../../inventory/schedule.js';
 import type { Secret, SecretStatus } from '../../inventory/secret.js';
-import { code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
+import { code, escapeMrkdwn, escapeWithin, mention } from './mrkdwn.js';
 
 const STATUS_LABELS: Record<SecretStatus, string> = {
   active: ':large_green_circle: active',
@@ -33,6 +33,6 @@ export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: num
     `${code(secret.name)}  ${status === 'overdue' ? `:red_circle: ${due}` : `${statusLabel(status)}, ${due}`}`,
     `Owner ${mention(secret.owner)} · backup ${mention(secret.backupOwner)}${secret.team ? ` · team ${escapeMrkdwn(secret.team)}` : ''}`,
   ];
-  if (secret.description) lines.push(`_${escapeMrkdwn(truncate(secret.description, 300))}_`);
+  if (secret.description) lines.push(`_${escapeWithin(secret.description, 300)}_`);
   return { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } };
 }

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { LIMITS } from './block-kit-limits.js';
-import { truncate } from './mrkdwn.js';
+import { truncateMrkdwn } from './mrkdwn.js';
 
 /** A message as every view builder returns it: the notification text and the blocks. */
 export interface SlackMessage {
@@ -11,6 +11,6 @@ export interface SlackMessage {
 
 /** A plain reply: one mrkdwn section (cut to Slack's limit) and the same text as the fallback. */
 export function textMessage(text: string): SlackMessage {
-  const cut = truncate(text, LIMITS.sectionText);
+  const cut = truncateMrkdwn(text, LIMITS.sectionText);
   return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };
 }
