@@ -3,7 +3,7 @@ import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js
 import { statement } from '../storage/statements.js';
 import { canonicalJson, GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from './audit-event.js';
 
-interface AuditRow {
+export interface AuditRow {
   seq: number;
   at: string;
   actor: string;
@@ -133,17 +133,19 @@ export function listAuditEvents(db: Db, range: { since?: string; until?: string 
     .prepare('SELECT * FROM audit_events WHERE at >= ? AND at < ? ORDER BY seq')
     .iterate(range.since ?? '', range.until ?? '\uffff') as IterableIterator<AuditRow>;
   return (function* () {
-    for (const row of rows) {
-      yield {
-        seq: row.seq,
-        at: row.at,
-        actor: row.actor,
-        action: row.action,
-        secret: row.secret,
-        details: JSON.parse(row.details) as AuditEvent['details'],
-        prevHash: row.prev_hash,
-        hash: row.hash,
-      };
-    }
+    for (const row of rows) yield auditEventFromRow(row);
   })();
+}
+
+export function auditEventFromRow(row: AuditRow): AuditEvent {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    secret: row.secret,
+    details: JSON.parse(row.details) as AuditEvent['details'],
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
 }
