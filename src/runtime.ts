@@ -1,3 +1,4 @@
+import { AuditTrailRepo } from './audit/audit-trail-repo.js';
 import type { Policy } from './config/policy.js';
 import type { HmacKeyring } from './core/hmac-keyring.js';
 import type { Clock } from './core/clock.js';
@@ -13,6 +14,7 @@ import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
 import { RevocationService } from './revocation/revocation-service.js';
+import { RotationHistoryService } from './rotation/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
 import { ReminderActionsService } from './reminders/reminder-actions-service.js';
@@ -62,6 +64,8 @@ export interface Runtime {
     weeklyDigest: WeeklyDigestService;
   };
   rotation: RotationService;
+  /** Reads only: rotations listed and shown, their evidence records, the period report. */
+  rotationHistory: RotationHistoryService;
   revocation: RevocationService;
   followUps: {
     service: FollowUpService;
@@ -108,8 +112,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       ...options.followUpSweep,
     },
   );
+  const rotationRepo = new RotationRepo(db);
   const rotation = new RotationService({
-    repo: new RotationRepo(db),
+    repo: rotationRepo,
     inventory,
     inventoryService: services.inventoryService,
     operations: providers.operations,
@@ -139,6 +144,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
     },
     rotation,
+    rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: new AuditTrailRepo(db), inventory, clock, policy }),
     revocation: new RevocationService({ inventory, inventoryService: services.inventoryService, authorizer }),
     followUps: {
       service: followUpService,

@@ -8,6 +8,8 @@ import { registerDiscoverCommand } from './discover-command.js';
 import { registerImportExportCommands } from './import-export-commands.js';
 import { registerInventoryCommands } from './inventory-commands.js';
 import { registerRemindersCommand } from './reminders-command.js';
+import { registerReportCommand } from './report-command.js';
+import { registerRotationsCommand } from './rotations-command.js';
 import { registerSyncCommand } from './sync-command.js';
 
 export function buildProgram(context: CliContext): Command {
@@ -30,6 +32,8 @@ export function buildProgram(context: CliContext): Command {
   registerCalendarCommand(program, context);
   registerSyncCommand(program, context);
   registerDiscoverCommand(program, context);
+  registerRotationsCommand(program, context);
+  registerReportCommand(program, context);
   configureAll(program, output);
   return program;
 }

@@ -118,7 +118,7 @@ export class ProviderSyncService {
       { rotatedAt, versionId: read.versionId, fingerprint: read.fingerprint },
       options.actor,
       'secret.rotated_outside_rotor',
-      { provider: provider.kind, source: 'sync', previousVersionId: secret.currentVersionId },
+      { provider: provider.kind, source: 'sync', previousVersionId: secret.currentVersionId, previousNextRotation: secret.nextRotation },
     );
   }
 

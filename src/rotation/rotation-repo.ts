@@ -263,6 +263,12 @@ export class RotationRepo {
     return (statement(this.db, 'SELECT * FROM rotations WHERE secret_id = ? ORDER BY id').all(secretId) as RotationRow[]).map(rotationFromRow);
   }
 
+  /** Rotations that completed at or after `from` and before `to` (ISO instants), rolled back ones included, oldest first. */
+  completedBetween(from: string, to: string): RotationRecord[] {
+    const rows = statement(this.db, 'SELECT * FROM rotations WHERE completed_at >= ? AND completed_at < ? ORDER BY completed_at, id').all(from, to) as RotationRow[];
+    return rows.map((row) => this.withDetails(rotationFromRow(row)));
+  }
+
   countOpen(): number {
     return statement(this.db, `SELECT count(*) FROM rotations WHERE state IN ('awaiting_approval', 'in_progress')`).pluck().get() as number;
   }

@@ -1,0 +1,51 @@
+import type { Db } from '../storage/database.js';
+import { statement } from '../storage/statements.js';
+import type { AuditEvent } from './audit-event.js';
+import { rowToEvent, verifyAuditChain, type AuditRow, type ChainBreak } from './audit-log.js';
+
+/** Where the chain ends: the position and hash every later append links to. */
+export interface AuditChainHead {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Reads the audit log for evidence and reports: the events of one rotation, the provider's
+ * events around them, and the schedule history of every secret. Reads only; events are written
+ * by AuditLog alone.
+ */
+export class AuditTrailRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Runs `read` in one read transaction, so every query in it sees the same state of the log. */
+  snapshot<T>(read: () => T): T {
+    return this.db.transaction(read).deferred();
+  }
+
+  /** Walks the whole chain, as `rotor audit verify` does. */
+  verify(): { events: number; firstBreak: ChainBreak | null } {
+    return verifyAuditChain(this.db);
+  }
+
+  head(): AuditChainHead | null {
+    return (statement(this.db, 'SELECT seq, hash FROM audit_head WHERE id = 1').get() as AuditChainHead | undefined) ?? null;
+  }
+
+  /** Events that name the rotation (`details.rotation`), oldest first. */
+  ofRotation(rotationId: number, secretName: string): AuditEvent[] {
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.rotation') = ? ORDER BY seq`).all(secretName, rotationId) as AuditRow[];
+    return rows.map(rowToEvent);
+  }
+
+  /** The provider's events on a secret between two positions of the chain (inclusive). */
+  providerEvents(secretName: string, fromSeq: number, toSeq: number): AuditEvent[] {
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND seq BETWEEN ? AND ? AND action LIKE 'provider.%' ORDER BY seq`).all(secretName, fromSeq, toSeq) as AuditRow[];
+    return rows.map(rowToEvent);
+  }
+
+  /** Every event with one of `actions`, oldest first. */
+  withActions(actions: readonly string[]): AuditEvent[] {
+    const rows = statement(this.db, 'SELECT * FROM audit_events WHERE action IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(actions)) as AuditRow[];
+    return rows.map(rowToEvent);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Text that people typed (notes, reasons, tickets) inside Markdown evidence: it must read as
+ * written and never turn into markup, HTML or a broken table.
+ */
+
+/** A table cell: pipes escaped, no raw HTML, line breaks kept as `<br>`. */
+export function markdownCell(text: string | null | undefined): string {
+  if (text === null || text === undefined || text === '') return '–';
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, '<br>');
+}
+
+/** An identifier (name, version id, hash, command) as a code span, safe inside a table. */
+export function markdownCode(text: string | null | undefined): string {
+  if (text === null || text === undefined || text === '') return '–';
+  const fence = text.includes('`') ? '``' : '`';
+  const padded = fence.length > 1 ? ` ${text} ` : text;
+  return `${fence}${padded.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}${fence}`;
+}
+
+/** A GitHub-flavoured table; cells are already escaped. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+}
