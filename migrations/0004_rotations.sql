@@ -24,6 +24,9 @@ CREATE TABLE rotations (
   previous_fingerprint   TEXT,
   new_version_id         TEXT,
   new_fingerprint        TEXT,
+  -- An emergency that disables at once on AWS first makes a generated placeholder current
+  -- (AWS cannot leave a secret without AWSCURRENT); the real replacement follows it.
+  placeholder_version_id TEXT,
   promoted_at            TEXT,
   verified_at            TEXT,
   previous_last_rotated  TEXT,

@@ -78,6 +78,22 @@ const policySchema = z
       .strict()
       .default({ offsets_days: [30, 7], local_hour: 9, escalate_every_days: 3, escalation: [...ESCALATION_LEVELS] }),
     retention_hours: z.number().int().min(0).max(24 * 365).default(48),
+    incident: z
+      .object({
+        ack_minutes: z.number().int().min(1).max(24 * 60).default(15),
+        postmortem_hours: z.number().int().min(1).max(24 * 30).default(48),
+        status_update_minutes: z
+          .object({
+            SEV1: z.number().int().min(5).max(7 * 24 * 60).default(30),
+            SEV2: z.number().int().min(5).max(7 * 24 * 60).default(60),
+            SEV3: z.number().int().min(5).max(7 * 24 * 60).default(240),
+            SEV4: z.number().int().min(5).max(7 * 24 * 60).default(1440),
+          })
+          .strict()
+          .default({ SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }),
+      })
+      .strict()
+      .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 } }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
   })
   .strict()
@@ -133,6 +149,14 @@ export interface Policy {
     escalation: readonly EscalationLevel[];
   };
   retentionHours: number;
+  incident: {
+    /** Minutes before an unacknowledged page climbs one level of the escalation path. */
+    ackMinutes: number;
+    /** Hours after a revocation before the postmortem reminders start (then daily until closed). */
+    postmortemHours: number;
+    /** How often the incident's lead is asked for a status update, by severity, counted from the last one. */
+    statusUpdateMinutes: Readonly<Record<'SEV1' | 'SEV2' | 'SEV3' | 'SEV4', number>>;
+  };
   /** Checklist overrides keyed by secret name or secret type (src/rotation/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
 }
@@ -158,6 +182,7 @@ function toPolicy(file: PolicyFile): Policy {
       escalation: file.reminders.escalation,
     },
     retentionHours: file.retention_hours,
+    incident: { ackMinutes: file.incident.ack_minutes, postmortemHours: file.incident.postmortem_hours, statusUpdateMinutes: file.incident.status_update_minutes },
     checklists: file.checklists,
   });
 }

@@ -27,6 +27,7 @@ interface RotationRow {
   previous_fingerprint: string | null;
   new_version_id: string | null;
   new_fingerprint: string | null;
+  placeholder_version_id: string | null;
   promoted_at: string | null;
   verified_at: string | null;
   previous_last_rotated: string | null;
@@ -92,6 +93,7 @@ function rotationFromRow(row: RotationRow): Rotation {
     previousFingerprint: row.previous_fingerprint,
     newVersionId: row.new_version_id,
     newFingerprint: row.new_fingerprint,
+    placeholderVersionId: row.placeholder_version_id,
     promotedAt: row.promoted_at,
     verifiedAt: row.verified_at,
     previousLastRotated: row.previous_last_rotated,
@@ -136,6 +138,7 @@ const ROTATION_COLUMNS = {
   preflight: 'preflight',
   newVersionId: 'new_version_id',
   newFingerprint: 'new_fingerprint',
+  placeholderVersionId: 'placeholder_version_id',
   promotedAt: 'promoted_at',
   verifiedAt: 'verified_at',
   completedAt: 'completed_at',

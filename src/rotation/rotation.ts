@@ -79,6 +79,8 @@ export interface Rotation {
   previousFingerprint: string | null;
   newVersionId: string | null;
   newFingerprint: string | null;
+  /** AWS, emergency, disable now: the generated version made current so the compromised one could go. */
+  placeholderVersionId: string | null;
   promotedAt: string | null;
   verifiedAt: string | null;
   /** The schedule before the rotation, restored by a rollback. */
