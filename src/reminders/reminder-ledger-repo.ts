@@ -1,6 +1,7 @@
 import type { EscalationLevel } from '../config/policy.js';
 import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
+import { statement } from '../storage/statements.js';
 import type { PlannerCandidate } from './reminder-planner.js';
 import type { LedgerEntry, LedgerState, ReminderKey, ReminderKind, Snooze } from './reminder.js';
 
@@ -50,16 +51,15 @@ export class ReminderLedgerRepo {
   // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
   candidates(untilDate: string): PlannerCandidate[] {
     const secrets = (
-      this.db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
+      statement(this.db, `SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active' ORDER BY next_rotation, name`).all(untilDate) as SecretRow[]
     ).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
     const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes') =>
-      this.db
-        .prepare(
-          `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation
-           WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
-        )
-        .all(untilDate) as Row[];
+      statement(
+        this.db,
+        `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation
+         WHERE s.next_rotation <= ? AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`,
+      ).all(untilDate) as Row[];
     const ledger = new Map<number, LedgerEntry[]>();
     for (const row of ofCurrentCycle<LedgerRow>('reminder_ledger')) push(ledger, row.secret_id, entryFromRow(row));
     const snoozes = new Map<number, Snooze[]>();
@@ -72,7 +72,8 @@ export class ReminderLedgerRepo {
    * its row was released; a sent or claimed row is someone else's. Returns the keys won.
    */
   claim(claims: readonly Claim[], token: string, now: string): ReminderKey[] {
-    const upsert = this.db.prepare(
+    const upsert = statement(
+      this.db,
       `INSERT INTO reminder_ledger (secret_id, cycle, kind, recipient, level, state, claim_token, claimed_at)
        VALUES (@secretId, @cycle, @kind, @recipient, @level, 'claimed', @token, @now)
        ON CONFLICT (secret_id, cycle, kind) DO UPDATE SET
@@ -90,7 +91,7 @@ export class ReminderLedgerRepo {
 
   /** Records where a claimed reminder is being posted when that is not the recipient's DM. */
   setChannel(keys: readonly ReminderKey[], token: string, channel: string): void {
-    const update = this.db.prepare(`UPDATE reminder_ledger SET channel = ? WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`);
+    const update = statement(this.db, `UPDATE reminder_ledger SET channel = ? WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`);
     inWriteTransaction(this.db, () => {
       for (const key of keys) update.run(channel, key.secretId, key.cycle, key.kind, token);
     });
@@ -98,7 +99,8 @@ export class ReminderLedgerRepo {
 
   /** Marks delivered; only the holder of the claim can. Returns how many rows it marked. */
   markSent(keys: readonly ReminderKey[], token: string, delivery: { channel: string; ts: string }, now: string): number {
-    const update = this.db.prepare(
+    const update = statement(
+      this.db,
       `UPDATE reminder_ledger SET state = 'sent', channel = ?, message_ts = ?, sent_at = ?, last_error = NULL
        WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
     );
@@ -107,7 +109,8 @@ export class ReminderLedgerRepo {
 
   /** Gives a claim back after a send that certainly did not reach Slack, so a later sweep retries. */
   release(keys: readonly ReminderKey[], token: string, error: string): void {
-    const update = this.db.prepare(
+    const update = statement(
+      this.db,
       `UPDATE reminder_ledger SET state = 'released', claim_token = NULL, last_error = ?
        WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
     );
@@ -118,36 +121,34 @@ export class ReminderLedgerRepo {
 
   /** Claims older than `before`: their sender died or lost its way between claim and mark. */
   staleClaims(before: string): LedgerEntry[] {
-    return (this.db.prepare(`SELECT * FROM reminder_ledger WHERE state = 'claimed' AND claimed_at < ? ORDER BY id`).all(before) as LedgerRow[]).map(entryFromRow);
+    return (statement(this.db, `SELECT * FROM reminder_ledger WHERE state = 'claimed' AND claimed_at < ? ORDER BY id`).all(before) as LedgerRow[]).map(entryFromRow);
   }
 
   /** Takes over a stale claim for reconciliation; false when another sweep took it first. */
   takeOver(entry: LedgerEntry, token: string, now: string): boolean {
-    const result = this.db
-      .prepare(`UPDATE reminder_ledger SET claim_token = ?, claimed_at = ? WHERE id = ? AND state = 'claimed' AND claim_token IS ? AND claimed_at IS ?`)
+    const result = statement(this.db, `UPDATE reminder_ledger SET claim_token = ?, claimed_at = ? WHERE id = ? AND state = 'claimed' AND claim_token IS ? AND claimed_at IS ?`)
       .run(token, now, entry.id, entry.claimToken, entry.claimedAt);
     return result.changes === 1;
   }
 
   entries(secretId: number, cycle: string): LedgerEntry[] {
-    return (this.db.prepare('SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? ORDER BY id').all(secretId, cycle) as LedgerRow[]).map(entryFromRow);
+    return (statement(this.db, 'SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? ORDER BY id').all(secretId, cycle) as LedgerRow[]).map(entryFromRow);
   }
 
   find(key: ReminderKey): LedgerEntry | null {
-    const row = this.db.prepare('SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? AND kind = ?').get(key.secretId, key.cycle, key.kind) as LedgerRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? AND kind = ?').get(key.secretId, key.cycle, key.kind) as LedgerRow | undefined;
     return row ? entryFromRow(row) : null;
   }
 
   /** Reminders delivered in [since, until): for the weekly digest. */
   sentBetween(since: string, until: string): (LedgerEntry & { secretName: string })[] {
-    const rows = this.db
-      .prepare(`SELECT l.*, s.name AS secret_name FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id WHERE l.state = 'sent' AND l.sent_at >= ? AND l.sent_at < ? ORDER BY l.sent_at`)
+    const rows = statement(this.db, `SELECT l.*, s.name AS secret_name FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id WHERE l.state = 'sent' AND l.sent_at >= ? AND l.sent_at < ? ORDER BY l.sent_at`)
       .all(since, until) as (LedgerRow & { secret_name: string })[];
     return rows.map((row) => ({ ...entryFromRow(row), secretName: row.secret_name }));
   }
 
   snoozes(secretId: number, cycle: string): Snooze[] {
-    return (this.db.prepare('SELECT * FROM reminder_snoozes WHERE secret_id = ? AND cycle = ? ORDER BY seq').all(secretId, cycle) as SnoozeRow[]).map(snoozeFromRow);
+    return (statement(this.db, 'SELECT * FROM reminder_snoozes WHERE secret_id = ? AND cycle = ? ORDER BY seq').all(secretId, cycle) as SnoozeRow[]).map(snoozeFromRow);
   }
 }
 
