@@ -147,7 +147,9 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {};
   let sequence = 0;
-  for (const kind of requestKinds(options.secrets)) {
+  // BENCH_ACK_ONLY=show (a word of the label) runs one request kind, e.g. under a profiler.
+  const only = process.env.BENCH_ACK_ONLY;
+  for (const kind of requestKinds(options.secrets).filter((candidate) => !only || candidate.label.includes(only))) {
     const build = kind.build;
     if (!build) {
       figures.push(figure({ section: 'ack', label: `ack p99, ${kind.label}`, unit: 'ms', rotor: null, floor: null, note: kind.note, target: '≤ 1.5× Bolt, < 50 ms' }));
@@ -155,12 +157,17 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
     }
     const load = async (target: 'rotor' | 'bolt', requests: number) => {
       const port = target === 'rotor' ? rotor.port : bolt.port;
+      const answered = async () => {
+        if (target === 'rotor') expectedResponses += options.concurrency;
+        await drained();
+      };
       const result = await runLoad({
         url: `http://127.0.0.1:${port}/slack/events`,
         signingSecret: credentials.signingSecret,
         concurrency: options.concurrency,
         requests,
-        body: (n) => build(ctx, n, `${sinkBase}/respond/${(sequence += 1)}`),
+        body: (n) => build(ctx, Math.abs(n), `${sinkBase}/respond/${(sequence += 1)}`),
+        afterConnect: answered,
       });
       if (result.failures > 0) throw new Error(`${target}: ${result.failures} requests were not answered 200`);
       let drainMs = 0;

@@ -2,6 +2,10 @@
  * A small closed-loop HTTP load generator: `concurrency` keep-alive connections, each sending
  * the next signed request as soon as the previous one is answered, timing each from the first
  * byte written to the last byte of the answer (for Slack, the ack).
+ *
+ * The connections are opened first, one untimed request each, and `afterConnect` runs before
+ * the timed requests start: a server busy with requests accepts new connections only between
+ * loop turns, so without this the last connections of a round would time the accept queue.
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -19,8 +23,10 @@ export interface LoadOptions {
   signingSecret: string;
   concurrency: number;
   requests: number;
-  /** The body of request number `n` (0-based). */
+  /** The body of request number `n` (0-based); the connecting requests get negative numbers. */
   body: (n: number) => SlackBody;
+  /** Runs once every connection is open, before the timed requests (e.g. to let their work finish). */
+  afterConnect?: () => Promise<void>;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -70,6 +76,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       await once(n);
     }
   };
+  await Promise.all(Array.from({ length: options.concurrency }, (_, index) => once(-1 - index)));
+  if (failures > 0) throw new Error(`${failures} of the ${options.concurrency} connecting requests failed`);
+  latenciesMs.length = 0;
+  await options.afterConnect?.();
   const started = performance.now();
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const durationMs = performance.now() - started;
