@@ -4,6 +4,7 @@ import { parseSecretFields, type SecretFields } from '../inventory/secret-fields
 import type { Services } from '../services.js';
 import { readImportFile } from './import-file.js';
 import { parseCsvRows } from './parse-csv.js';
+import { parseJsonRows } from './parse-json.js';
 import { parseMarkdownRows } from './parse-markdown.js';
 import { parseYamlRows } from './parse-yaml.js';
 import type { ImportFormat, SourceRow } from './source-row.js';
@@ -29,8 +30,9 @@ export interface ImportReport {
 export function parseRows(format: ImportFormat, text: string, services: Pick<Services, 'policy'>): SourceRow[] {
   switch (format) {
     case 'yaml':
-    case 'json':
       return parseYamlRows(text, format);
+    case 'json':
+      return parseJsonRows(text);
     case 'csv':
       return parseCsvRows(text);
     case 'markdown':
