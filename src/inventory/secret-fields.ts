@@ -70,14 +70,26 @@ export const FIELD_ALIASES: Record<string, keyof SecretFields> = {
   checklist_override: 'checklistOverride',
 };
 
+/**
+ * Imports normalise the same few keys on every row (six keys a row, 100,000 rows), so answers
+ * are remembered; the memo is dropped whenever it grows large.
+ */
+const normalizedKeys = new Map<string, string>();
+
 /** `Backup Owner`, `backup-owner`, `backupOwner` all become `backup_owner`. */
 export function normalizeKey(key: string): string {
-  return key
-    .trim()
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '');
+  let normalized = normalizedKeys.get(key);
+  if (normalized === undefined) {
+    normalized = key
+      .trim()
+      .replace(/([a-z])([A-Z])/g, '$1_$2')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '');
+    if (normalizedKeys.size >= 10_000) normalizedKeys.clear();
+    normalizedKeys.set(key, normalized);
+  }
+  return normalized;
 }
 
 function text(value: unknown): string | undefined {
