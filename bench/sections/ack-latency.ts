@@ -129,6 +129,10 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const sinkBase = `http://127.0.0.1:${fake.port}`;
   const env = { BENCH_BOT_TOKEN: credentials.botToken, BENCH_SIGNING_SECRET: credentials.signingSecret, BENCH_API_URL: `${sinkBase}/api/`, BENCH_DB: dbPath };
   const [rotor, bolt] = await Promise.all([Child.start('rotor', env), Child.start('bolt', env)]);
+  // A running bot is scraped: one /metrics read, as Prometheus makes every 15 to 60 s.
+  const metrics = await fetch(`http://127.0.0.1:${rotor.port}/metrics`);
+  if (!metrics.ok) throw new Error(`/metrics answered ${metrics.status}`);
+  await metrics.text();
   await sleep(1000);
   const idle = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
   const ctx: PayloadContext = { teamId: 'T0BENCH', responseUrl: () => `${sinkBase}/respond/x` };
@@ -201,7 +205,7 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const heap = (await rotor.child.ask({ type: 'memory' })).memory;
   details.rotorMemoryAfterLoad = heap;
   const memoryFigures = [
-    figure({ section: 'memory', label: `RSS idle at ${options.secrets.toLocaleString('en')} secrets`, unit: 'MB', rotor: idle.rotor, floor: idle.bolt, target: '< 120 MB', met: idle.rotor < 120 }),
+    figure({ section: 'memory', label: `RSS idle at ${options.secrets.toLocaleString('en')} secrets (after the start-up sweep and a /metrics scrape)`, unit: 'MB', rotor: idle.rotor, floor: idle.bolt, target: '< 120 MB', met: idle.rotor < 120 }),
     figure({ section: 'memory', label: 'RSS after the ack load', unit: 'MB', rotor: loaded.rotor, floor: loaded.bolt, target: '< 120 MB', met: loaded.rotor < 120 }),
   ];
   await Promise.all([rotor.child.stop(), bolt.child.stop()]);
