@@ -7,6 +7,7 @@ import { parseCsvRows } from './parse-csv.js';
 import { parseJsonRows } from './parse-json.js';
 import { parseMarkdownRows } from './parse-markdown.js';
 import { parseYamlRows } from './parse-yaml.js';
+import { plainYamlRows } from './plain-yaml.js';
 import type { ImportFormat, SourceRow } from './source-row.js';
 
 export interface ImportOptions {
@@ -30,7 +31,7 @@ export interface ImportReport {
 export function parseRows(format: ImportFormat, text: string, services: Pick<Services, 'policy'>): SourceRow[] {
   switch (format) {
     case 'yaml':
-      return parseYamlRows(text, format);
+      return plainYamlRows(text) ?? parseYamlRows(text, format);
     case 'json':
       return parseJsonRows(text);
     case 'csv':

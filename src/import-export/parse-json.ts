@@ -1,5 +1,4 @@
-import type { ValidationIssue } from '../core/errors.js';
-import { canonicalRecord } from '../inventory/secret-fields.js';
+import { mappingRow, type KeyAt } from './mapping-row.js';
 import { parseYamlRows } from './parse-yaml.js';
 import type { SourceRow } from './source-row.js';
 
@@ -13,11 +12,6 @@ import type { SourceRow } from './source-row.js';
  */
 export function parseJsonRows(text: string): SourceRow[] {
   return plainJsonRows(text) ?? parseYamlRows(text, 'json');
-}
-
-interface KeyAt {
-  key: string;
-  line: number;
 }
 
 /** One element of the list of secrets: its first line, and its keys in file order when it is an object. */
@@ -48,23 +42,10 @@ export function plainJsonRows(text: string): SourceRow[] | null {
     throw error;
   }
   if (elements.length !== list.length) return null;
-  return list.map((item, index) => rowOf(item, elements[index] as ElementAt));
-}
-
-/** The same row parseYamlRows builds for one item. */
-function rowOf(item: unknown, at: ElementAt): SourceRow {
-  const { line } = at;
-  if (!isObject(item) || !at.keys) {
-    return { line, record: {}, problems: [{ where: `line ${line}`, message: 'each secret must be a mapping of fields (name:, owner:, …)', line }] };
-  }
-  const { record, unknownKeys } = canonicalRecord(item);
-  const fieldLines: Record<string, number> = {};
-  const problems: ValidationIssue[] = [];
-  for (const { key, line: keyLine } of at.keys) {
-    for (const field of Object.keys(canonicalRecord({ [key]: true }).record)) fieldLines[field] = keyLine;
-    if (unknownKeys.includes(key)) problems.push({ where: `line ${keyLine}`, message: `unknown field \`${key}\``, line: keyLine });
-  }
-  return { line, record, fieldLines, problems };
+  return list.map((item, index) => {
+    const at = elements[index] as ElementAt;
+    return mappingRow(item, at.line, at.keys);
+  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
