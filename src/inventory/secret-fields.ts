@@ -194,6 +194,24 @@ export interface ParsedFields {
 }
 
 /**
+ * Rows of an import share a few hundred rotation dates, and luxon's parse costs more than the
+ * rest of a row's checks, so each text's instant is remembered (the memo is dropped whenever it
+ * grows large). Null: not a date.
+ */
+const parsedInstants = new Map<string, { millis: number; iso: string } | null>();
+
+function parseUtcInstant(value: string): { millis: number; iso: string } | null {
+  let parsed = parsedInstants.get(value);
+  if (parsed === undefined) {
+    const instant = DateTime.fromISO(value, { zone: 'utc' });
+    parsed = instant.isValid ? { millis: instant.toMillis(), iso: instant.toUTC().toISO() as string } : null;
+    if (parsedInstants.size >= 10_000) parsedInstants.clear();
+    parsedInstants.set(value, parsed);
+  }
+  return parsed;
+}
+
+/**
  * Validates one row and turns it into the fields it sets. Every problem in the row is
  * reported, each naming its field, so a person can fix a whole file in one pass.
  */
@@ -261,10 +279,10 @@ export function parseSecretFields(record: LooseRecord, policy: Policy, now: Date
 
   const lastRotated = text(record.lastRotated);
   if (lastRotated !== undefined) {
-    const parsed = DateTime.fromISO(lastRotated, { zone: 'utc' });
-    if (!parsed.isValid) problem('last_rotated', `\`${lastRotated}\` is not a date; write it as YYYY-MM-DD or an ISO time`);
-    else if (parsed > now) problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
-    else fields.lastRotated = parsed.toUTC().toISO() as string;
+    const parsed = parseUtcInstant(lastRotated);
+    if (!parsed) problem('last_rotated', `\`${lastRotated}\` is not a date; write it as YYYY-MM-DD or an ISO time`);
+    else if (parsed.millis > now.toMillis()) problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
+    else fields.lastRotated = parsed.iso;
   }
 
   const nextRotation = text(record.nextRotation);
