@@ -63,7 +63,7 @@ try {
   }
   if (chosen.has('import')) {
     progress('import in every format');
-    const imports = importSection({ dir, rows: count('BENCH_IMPORT_ROWS', 100_000), rounds: count('BENCH_IMPORT_ROUNDS', 1) });
+    const imports = importSection({ dir, rows: count('BENCH_IMPORT_ROWS', 100_000), rounds: count('BENCH_IMPORT_ROUNDS', 2) });
     figures.push(...imports.figures);
     details.import = imports.details;
   }
