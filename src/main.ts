@@ -54,7 +54,9 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.ROTOR_CONFIG);
-  const db = openDatabase(env.ROTOR_DB);
+  // The page cache is resident memory for as long as the bot runs, and a whole-table read (a
+  // /metrics scrape) would fill a large one; the bot's own queries walk indexes and need little.
+  const db = openDatabase(env.ROTOR_DB, { cacheMiB: 8 });
   let runtime: Runtime | undefined;
   let publisher: AuditPublisher | undefined;
   try {

@@ -5,8 +5,10 @@ import { parseSecretFields, type SecretFields } from '../inventory/secret-fields
 import type { Services } from '../services.js';
 import { readImportFile } from './import-file.js';
 import { parseCsvRows } from './parse-csv.js';
+import { parseJsonRows } from './parse-json.js';
 import { parseMarkdownRows } from './parse-markdown.js';
 import { parseYamlRows } from './parse-yaml.js';
+import { plainYamlRows } from './plain-yaml.js';
 import type { ImportFormat, SourceRow } from './source-row.js';
 
 export interface ImportOptions {
@@ -59,8 +61,9 @@ class IssueList {
 export function parseRows(format: ImportFormat, text: string, services: Pick<Services, 'policy'>): SourceRow[] {
   switch (format) {
     case 'yaml':
+      return plainYamlRows(text) ?? parseYamlRows(text, format);
     case 'json':
-      return parseYamlRows(text, format);
+      return parseJsonRows(text);
     case 'csv':
       return parseCsvRows(text);
     case 'tsv':

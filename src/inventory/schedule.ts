@@ -36,8 +36,29 @@ function addDays(isoDate: string, days: number): string {
   return result;
 }
 
-/** Whole days from `today` to `dueDate`: negative once overdue, 0 on the due day. */
+const DAY_MS = 86_400_000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Days since 1970-01-01 of a `YYYY-MM-DD` calendar date, or null for any other text. */
+function utcDayNumber(isoDate: string): number | null {
+  const match = ISO_DATE.exec(isoDate);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return date.getTime() / DAY_MS;
+}
+
+/**
+ * Whole days from `today` to `dueDate`: negative once overdue, 0 on the due day. Every list row
+ * and reminder asks this, so stored dates (always `YYYY-MM-DD`) are counted in UTC day numbers;
+ * any other text takes luxon's slower path, which gives the same answer.
+ */
 export function daysUntil(dueDate: string, today: DateTime): number {
+  const dueDay = utcDayNumber(dueDate);
+  if (dueDay !== null && today.isValid) return dueDay - Math.floor(today.toMillis() / DAY_MS);
   const due = DateTime.fromISO(dueDate, { zone: 'utc' }).startOf('day');
   return Math.round(due.diff(today.toUTC().startOf('day'), 'days').days);
 }

@@ -71,14 +71,26 @@ export const FIELD_ALIASES: Record<string, keyof SecretFields> = {
   checklist_override: 'checklistOverride',
 };
 
+/**
+ * Imports normalise the same few keys on every row (six keys a row, 100,000 rows), so answers
+ * are remembered; the memo is dropped whenever it grows large.
+ */
+const normalizedKeys = new Map<string, string>();
+
 /** `Backup Owner`, `backup-owner`, `backupOwner` all become `backup_owner`. */
 export function normalizeKey(key: string): string {
-  return key
-    .trim()
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '');
+  let normalized = normalizedKeys.get(key);
+  if (normalized === undefined) {
+    normalized = key
+      .trim()
+      .replace(/([a-z])([A-Z])/g, '$1_$2')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '');
+    if (normalizedKeys.size >= 10_000) normalizedKeys.clear();
+    normalizedKeys.set(key, normalized);
+  }
+  return normalized;
 }
 
 function text(value: unknown): string | undefined {
@@ -273,6 +285,24 @@ function refusedFields(record: LooseRecord): Map<string, string> {
 }
 
 /**
+ * Rows of an import share a few hundred rotation dates, and luxon's parse costs more than the
+ * rest of a row's checks, so each text's instant is remembered (the memo is dropped whenever it
+ * grows large). Null: not a date.
+ */
+const parsedInstants = new Map<string, { millis: number; iso: string } | null>();
+
+function parseUtcInstant(value: string): { millis: number; iso: string } | null {
+  let parsed = parsedInstants.get(value);
+  if (parsed === undefined) {
+    const instant = DateTime.fromISO(value, { zone: 'utc' });
+    parsed = instant.isValid ? { millis: instant.toMillis(), iso: instant.toUTC().toISO() as string } : null;
+    if (parsedInstants.size >= 10_000) parsedInstants.clear();
+    parsedInstants.set(value, parsed);
+  }
+  return parsed;
+}
+
+/**
  * Validates one row and turns it into the fields it sets. Every problem in the row is
  * reported, each naming its field, so a person can fix a whole file in one pass.
  */
@@ -347,10 +377,10 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateT
 
   const lastRotated = text(record.lastRotated);
   if (lastRotated !== undefined) {
-    const parsed = DateTime.fromISO(lastRotated, { zone: 'utc' });
-    if (!parsed.isValid) problem('last_rotated', `\`${lastRotated}\` is not a date; write it as YYYY-MM-DD or an ISO time`);
-    else if (parsed > now) problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
-    else fields.lastRotated = parsed.toUTC().toISO() as string;
+    const parsed = parseUtcInstant(lastRotated);
+    if (!parsed) problem('last_rotated', `\`${lastRotated}\` is not a date; write it as YYYY-MM-DD or an ISO time`);
+    else if (parsed.millis > now.toMillis()) problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
+    else fields.lastRotated = parsed.iso;
   }
 
   const nextRotation = text(record.nextRotation);

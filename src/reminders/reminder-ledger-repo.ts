@@ -87,7 +87,8 @@ export class ReminderLedgerRepo {
    * its row was released; a sent or claimed row is someone else's. Returns the keys won.
    */
   claim(claims: readonly Claim[], token: string, now: string): ReminderKey[] {
-    const upsert = statement(this.db, 
+    const upsert = statement(
+      this.db,
       `INSERT INTO reminder_ledger (secret_id, cycle, kind, recipient, level, state, claim_token, claimed_at)
        VALUES (@secretId, @cycle, @kind, @recipient, @level, 'claimed', @token, @now)
        ON CONFLICT (secret_id, cycle, kind) DO UPDATE SET
@@ -113,7 +114,8 @@ export class ReminderLedgerRepo {
 
   /** Marks delivered; only the holder of the claim can. Returns how many rows it marked. */
   markSent(keys: readonly ReminderKey[], token: string, delivery: { channel: string; ts: string }, now: string): number {
-    const update = statement(this.db, 
+    const update = statement(
+      this.db,
       `UPDATE reminder_ledger SET state = 'sent', channel = ?, message_ts = ?, sent_at = ?, last_error = NULL
        WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
     );
@@ -122,7 +124,8 @@ export class ReminderLedgerRepo {
 
   /** Gives a claim back after a send that certainly did not reach Slack, so a later sweep retries. */
   release(keys: readonly ReminderKey[], token: string, error: string): void {
-    const update = statement(this.db, 
+    const update = statement(
+      this.db,
       `UPDATE reminder_ledger SET state = 'released', claim_token = NULL, last_error = ?
        WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
     );

@@ -86,6 +86,9 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     logger: boltLogger,
     extendedErrorHandler: true,
     clientOptions,
+    // Rotor keeps no per-conversation state in Bolt; the default store costs every request a
+    // lookup that fails with a new Error.
+    convoStore: false,
   });
 
   app.use(requestLogMiddleware(logger, inFlight));

@@ -21,7 +21,11 @@ export function createInstrumentedFetch(inner: typeof fetch = fetch): typeof fet
   };
 }
 
+/** A Web API method name (`chat.postMessage`), never anything else of the URL: a response_url's path carries a token. */
+const METHOD_NAME = /^[a-z]+(?:\.[a-zA-Z]+)+$/;
+
 function methodOf(input: Parameters<typeof fetch>[0]): string {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  return new URL(url).pathname.split('/').pop() ?? 'unknown';
+  const last = new URL(url).pathname.split('/').pop() ?? '';
+  return METHOD_NAME.test(last) ? last : 'other';
 }

@@ -12,7 +12,7 @@ export type Db = Database.Database;
  * timeout lets two writers (two sweeps, the CLI and the bot) wait for each other instead
  * of failing.
  */
-export function openDatabase(path: string, options: { migrate?: boolean; readonly?: boolean } = {}): Db {
+export function openDatabase(path: string, options: { migrate?: boolean; readonly?: boolean; cacheMiB?: number } = {}): Db {
   if (path !== ':memory:' && !options.readonly) createPrivately(path);
   let db: Db;
   try {
@@ -28,8 +28,9 @@ export function openDatabase(path: string, options: { migrate?: boolean; readonl
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.pragma('synchronous = NORMAL');
-    // 64 MiB of page cache: bulk imports update several indexes per row, and misses dominate otherwise.
-    db.pragma('cache_size = -65536');
+    // 64 MiB of page cache by default: bulk imports update several indexes per row, and misses
+    // dominate otherwise. The long-running bot asks for less (see main.ts).
+    db.pragma(`cache_size = -${Math.round((options.cacheMiB ?? 64) * 1024)}`);
     if (options.migrate ?? true) applyMigrations(db);
   } catch (cause) {
     db.close();

@@ -36,6 +36,15 @@ describe('database and migrations', () => {
     db.close();
   });
 
+  it('gives a connection 64 MiB of page cache unless asked for less (the bot asks for 8)', () => {
+    const bulk = openDatabase(join(dir, 'rotor.db'));
+    const lean = openDatabase(join(dir, 'rotor.db'), { cacheMiB: 8 });
+    expect(bulk.pragma('cache_size', { simple: true })).toBe(-65536);
+    expect(lean.pragma('cache_size', { simple: true })).toBe(-8192);
+    lean.close();
+    bulk.close();
+  });
+
   it('refuses a database whose applied migration file has changed', () => {
     const folder = join(dir, 'migrations');
     mkdirSync(folder);

@@ -1,0 +1,214 @@
+/**
+ * (1) Ack latency under load and (5) resident memory: the real bot and a bare Bolt app, each in
+ * its own process on the same HTTPReceiver, hit in alternating rounds with the same signed
+ * requests by 100 keep-alive connections. Rotor's replies go to the lean fake's response_url
+ * sink; a round counts only once every reply has arrived, so no round inherits another's work.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DateTime } from 'luxon';
+import { ACTION_IDS, COMMANDS } from '../../src/slack/ids.js';
+import { encodeListQuery } from '../../src/slack/listeners/commands/secret-list-query.js';
+import { openDatabase } from '../../src/storage/database.js';
+import { buttonClick, slashCommand, type PayloadContext } from '../../test/support/slack-payloads.js';
+import { generateSlackCredentials, type SlackBody } from '../../test/support/slack-signing.js';
+import { benchSecretName, seedBotInventory } from '../support/inventory-data.js';
+import type { FakeCounts } from '../support/lean-fake-slack.js';
+import { runLoad } from '../support/load.js';
+import { figure, median, percentile, type Figure } from '../support/report.js';
+import type { ChildMessage, ChildMode, ParentMessage } from '../support/server-child.js';
+
+export interface AckOptions {
+  dir: string;
+  secrets: number;
+  concurrency: number;
+  requestsPerRound: number;
+  rounds: number;
+  warmup: number;
+}
+
+const USER = 'U0BENCHUSER';
+
+/** A signed request kind, and how to build request n. `build: null` marks a request Rotor cannot answer yet. */
+interface RequestKind {
+  label: string;
+  build: ((ctx: PayloadContext, n: number, responseUrl: string) => SlackBody) | null;
+  note?: string;
+}
+
+function requestKinds(secrets: number): RequestKind[] {
+  return [
+    { label: '`/secrets overdue`', build: (ctx, _n, responseUrl) => ({ kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.secrets, text: 'overdue', userId: USER, responseUrl }) }) },
+    {
+      label: '`/secrets show <name>`',
+      build: (ctx, n, responseUrl) => ({ kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.secrets, text: `show ${benchSecretName((n * 7919) % secrets)}`, userId: USER, responseUrl }) }),
+    },
+    {
+      label: '`block_actions` "Show more" click',
+      build: (ctx, _n, responseUrl) => ({
+        kind: 'payload',
+        payload: buttonClick(ctx, { actionId: ACTION_IDS.listMore, value: encodeListQuery({ kind: 'overdue', offset: 20 }), userId: USER, responseUrl }),
+      }),
+    },
+    // The lead adds /rotate here once guided rotation opens its modal: give it a `build`
+    // (a signed `/rotate <name>` whose answer is a views.open on the fake Web API).
+    { label: '`/rotate <name>`', build: null, note: 'guided rotation not built yet' },
+  ];
+}
+
+class Child {
+  private readonly waiters: { resolve: (message: ChildMessage) => void; reject: (error: Error) => void }[] = [];
+
+  private constructor(readonly process: ChildProcess) {
+    process.on('message', (message: ChildMessage) => this.waiters.shift()?.resolve(message));
+    process.once('exit', (code) => {
+      for (const waiter of this.waiters.splice(0)) waiter.reject(new Error(`bench child exited (${code})`));
+    });
+  }
+
+  static async start(mode: ChildMode, env: Record<string, string>): Promise<{ child: Child; port: number }> {
+    const script = fileURLToPath(new URL('../support/server-child.js', import.meta.url));
+    const extraArgs = mode === 'rotor' && process.env.BENCH_ROTOR_NODE_ARGS ? process.env.BENCH_ROTOR_NODE_ARGS.split(' ') : [];
+    const processHandle = fork(script, [mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: extraArgs });
+    const child = new Child(processHandle);
+    const ready = await child.next(120_000);
+    if (ready.type !== 'ready') throw new Error(`${mode} did not start`);
+    return { child, port: ready.port };
+  }
+
+  private next(timeoutMs = 10_000): Promise<ChildMessage> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('bench child did not answer')), timeoutMs);
+      this.waiters.push({
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
+  }
+
+  async ask<T extends ChildMessage['type']>(message: ParentMessage & { type: T }): Promise<Extract<ChildMessage, { type: T }>> {
+    this.process.send(message);
+    return (await this.next()) as Extract<ChildMessage, { type: T }>;
+  }
+
+  /** Resident set size as the kernel counts it. */
+  rssMb(): number {
+    const status = readFileSync(`/proc/${this.process.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024;
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((resolve) => this.process.once('exit', resolve));
+    this.process.send({ type: 'stop' } satisfies ParentMessage);
+    await exited;
+  }
+}
+
+export interface AckResult {
+  figures: Figure[];
+  memoryFigures: Figure[];
+  details: Record<string, unknown>;
+}
+
+export async function ackSection(options: AckOptions): Promise<AckResult & { dbPath: string }> {
+  const dbPath = `${options.dir}/bot.db`;
+  const db = openDatabase(dbPath);
+  seedBotInventory(db, { count: options.secrets, overdueEvery: 20, owners: 500, today: DateTime.utc() });
+  db.close();
+
+  const credentials = generateSlackCredentials();
+  const fake = await Child.start('fake', {});
+  const sinkBase = `http://127.0.0.1:${fake.port}`;
+  const env = { BENCH_BOT_TOKEN: credentials.botToken, BENCH_SIGNING_SECRET: credentials.signingSecret, BENCH_API_URL: `${sinkBase}/api/`, BENCH_DB: dbPath };
+  const [rotor, bolt] = await Promise.all([Child.start('rotor', env), Child.start('bolt', env)]);
+  // A running bot is scraped: one /metrics read, as Prometheus makes every 15 to 60 s.
+  const metrics = await fetch(`http://127.0.0.1:${rotor.port}/metrics`);
+  if (!metrics.ok) throw new Error(`/metrics answered ${metrics.status}`);
+  await metrics.text();
+  await sleep(1000);
+  const idle = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
+  const ctx: PayloadContext = { teamId: 'T0BENCH', responseUrl: () => `${sinkBase}/respond/x` };
+
+  let expectedResponses = (await fake.child.ask({ type: 'counts' })).counts.responses;
+  const drained = async (): Promise<number> => {
+    const started = Date.now();
+    for (;;) {
+      const counts: FakeCounts = (await fake.child.ask({ type: 'counts' })).counts;
+      if (counts.responses >= expectedResponses) return Date.now() - started;
+      if (Date.now() - started > 120_000) throw new Error(`only ${counts.responses} of ${expectedResponses} replies reached the response_url sink`);
+      await sleep(20);
+    }
+  };
+
+  const figures: Figure[] = [];
+  const details: Record<string, unknown> = {};
+  let sequence = 0;
+  // BENCH_ACK_ONLY=show (a word of the label) runs one request kind, e.g. under a profiler.
+  const only = process.env.BENCH_ACK_ONLY;
+  for (const kind of requestKinds(options.secrets).filter((candidate) => !only || candidate.label.includes(only))) {
+    const build = kind.build;
+    if (!build) {
+      figures.push(figure({ section: 'ack', label: `ack p99, ${kind.label}`, unit: 'ms', rotor: null, floor: null, note: kind.note, target: '≤ 1.5× Bolt, < 50 ms' }));
+      continue;
+    }
+    const load = async (target: 'rotor' | 'bolt', requests: number) => {
+      const port = target === 'rotor' ? rotor.port : bolt.port;
+      const answered = async () => {
+        if (target === 'rotor') expectedResponses += options.concurrency;
+        await drained();
+      };
+      const result = await runLoad({
+        url: `http://127.0.0.1:${port}/slack/events`,
+        signingSecret: credentials.signingSecret,
+        concurrency: options.concurrency,
+        requests,
+        body: (n) => build(ctx, Math.abs(n), `${sinkBase}/respond/${(sequence += 1)}`),
+        afterConnect: answered,
+      });
+      if (result.failures > 0) throw new Error(`${target}: ${result.failures} requests were not answered 200`);
+      let drainMs = 0;
+      if (target === 'rotor') {
+        expectedResponses += requests;
+        drainMs = await drained();
+      }
+      return { ...result, drainMs };
+    };
+    await load('rotor', options.warmup);
+    await load('bolt', options.warmup);
+    const rounds: { rotor: { p50: number; p99: number; rps: number; drainMs: number }[]; bolt: { p50: number; p99: number; rps: number }[] } = { rotor: [], bolt: [] };
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const target of round % 2 === 0 ? (['rotor', 'bolt'] as const) : (['bolt', 'rotor'] as const)) {
+        const result = await load(target, options.requestsPerRound);
+        const summary = { p50: percentile(result.latenciesMs, 50), p99: percentile(result.latenciesMs, 99), rps: (result.latenciesMs.length / result.durationMs) * 1000, drainMs: result.drainMs };
+        if (target === 'rotor') rounds.rotor.push(summary);
+        else rounds.bolt.push(summary);
+      }
+    }
+    details[kind.label] = rounds;
+    const of = (target: 'rotor' | 'bolt', key: 'p50' | 'p99' | 'rps') => median(rounds[target].map((round) => round[key]));
+    const total = options.rounds * options.requestsPerRound;
+    figures.push(figure({ section: 'ack', label: `ack p50, ${kind.label}`, unit: 'ms', rotor: of('rotor', 'p50'), floor: of('bolt', 'p50') }));
+    const p99 = figure({ section: 'ack', label: `ack p99, ${kind.label}`, unit: 'ms', rotor: of('rotor', 'p99'), floor: of('bolt', 'p99'), target: '≤ 1.5× Bolt, < 50 ms', note: `${total} requests each` });
+    figures.push({ ...p99, met: (p99.ratio ?? Infinity) <= 1.5 && (p99.rotor ?? Infinity) < 50 });
+    figures.push(figure({ section: 'ack', label: `throughput, ${kind.label}`, unit: 'req/s', rotor: of('rotor', 'rps'), floor: of('bolt', 'rps') }));
+  }
+
+  const loaded = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
+  const heap = (await rotor.child.ask({ type: 'memory' })).memory;
+  details.rotorMemoryAfterLoad = heap;
+  const memoryFigures = [
+    figure({ section: 'memory', label: `RSS idle at ${options.secrets.toLocaleString('en')} secrets (after the start-up sweep and a /metrics scrape)`, unit: 'MB', rotor: idle.rotor, floor: idle.bolt, target: '< 120 MB', met: idle.rotor < 120 }),
+    figure({ section: 'memory', label: 'RSS after the ack load', unit: 'MB', rotor: loaded.rotor, floor: loaded.bolt, target: '< 120 MB', met: loaded.rotor < 120 }),
+  ];
+  await Promise.all([rotor.child.stop(), bolt.child.stop()]);
+  await fake.child.stop();
+  return { figures, memoryFigures, details, dbPath };
+}
