@@ -28,6 +28,8 @@ CREATE TABLE incidents (
   closed_at               TEXT,
   closed_by               TEXT,
   postmortem_url          TEXT,
+  -- The status message in the incident channel, once posted.
+  status_ts               TEXT,
   -- Bumped by every change, so status refreshes older than the newest are moot.
   version                 INTEGER NOT NULL DEFAULT 1
 ) STRICT;

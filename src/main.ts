@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { createFollowUpMetrics } from './metrics/follow-up-metrics.js';
 import { createMetricsRegistry } from './metrics/metrics.js';
 import { createReminderMetrics } from './metrics/reminder-metrics.js';
+import { createIncidentMetrics } from './metrics/incident-metrics.js';
 import { createRotationMetrics } from './metrics/rotation-metrics.js';
 import { createProviderRegistryFromEnv } from './providers/provider-factory.js';
 import type { Fingerprinter } from './providers/fingerprint.js';
@@ -97,6 +98,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createReminderMetrics(reminders.sweepLog),
       createFollowUpMetrics(followUps.repo, followUps.sweepLog),
       createRotationMetrics(new RotationRepo(db)),
+      createIncidentMetrics(runtime.revocation),
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
     const httpRoutes = createHttpRoutes({

@@ -8,11 +8,14 @@ import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-
 import type { Logger } from './logging/logger.js';
 import { followUpsDone } from './metrics/metrics.js';
 import { countSentReminders } from './metrics/reminder-metrics.js';
+import { countIncidentEvent } from './metrics/incident-metrics.js';
 import { countRotationEvent } from './metrics/rotation-metrics.js';
 import { createProviderServices, type ProviderServices } from './providers/provider-factory.js';
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
+import { IncidentRepo } from './revocation/incident-repo.js';
+import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
 import { RotationHistoryService } from './rotation/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
@@ -113,6 +116,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   );
   const rotationRepo = new RotationRepo(db);
+  const kickFollowUps = () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
+  // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
+  let revocation: RevocationService | null = null;
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -126,9 +132,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock,
     policy,
     // Approval requests and announcements go out now, not at the next scheduled sweep.
-    kickFollowUps: () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a rotation change failed')),
+    kickFollowUps,
     onEvent: countRotationEvent,
+    onChange: (record, events) => revocation?.onRotationChange(record, events),
+    incidents: { revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null },
   });
+  revocation = new RevocationService({
+    db,
+    repo: new IncidentRepo(db),
+    inventory,
+    inventoryService: services.inventoryService,
+    authorizer,
+    audit,
+    followUps: followUpService,
+    rotation,
+    clock,
+    policy,
+    kickFollowUps,
+    onEvent: countIncidentEvent,
+  });
+  registerIncidentFollowUps(followUpService, revocation);
 
   const runtime: Runtime = {
     services,
@@ -145,7 +168,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     rotation,
     rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: new AuditTrailRepo(db), inventory, clock, policy }),
-    revocation: new RevocationService({ inventory, inventoryService: services.inventoryService, authorizer }),
+    revocation,
     followUps: {
       service: followUpService,
       repo: followUpRepo,

@@ -10,9 +10,12 @@ import type { Secret } from '../inventory/secret.js';
  * - approvals (two-person rule) come from security and DevOps leads, never from the person
  *   who is running the rotation;
  * - revocation is for incident responders and security leads, and only in an incident channel;
+ *   everyone who looks after the secret (and the inventory's runners) may work the incident:
+ *   its emergency rotation, acknowledgements, status updates; its lead and security close it,
+ *   and security alone signs off the break-glass rotation afterwards;
  * - the people a secret's reminders go to (and admins) may snooze them or say the secret is not theirs.
  */
-export const ACTIONS = ['add', 'edit', 'change_owner', 'rotate', 'approve', 'snooze', 'not_mine', 'revoke'] as const;
+export const ACTIONS = ['add', 'edit', 'change_owner', 'rotate', 'approve', 'snooze', 'not_mine', 'revoke', 'respond', 'close_incident', 'sign_off'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Who can hold a permission: a policy role or a relation to the secret. */
@@ -27,6 +30,9 @@ export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   snooze: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
   not_mine: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
   revoke: ['security_lead', 'responder'],
+  respond: ['admin', 'security_lead', 'devops_lead', 'responder', 'owner', 'backup_owner', 'team_lead'],
+  close_incident: ['security_lead', 'responder'],
+  sign_off: ['security_lead'],
 };
 
 const ACTION_PHRASES: Record<Action, string> = {
@@ -38,6 +44,9 @@ const ACTION_PHRASES: Record<Action, string> = {
   snooze: 'snooze reminders for',
   not_mine: 'report the owner of',
   revoke: 'revoke',
+  respond: 'work the incident of',
+  close_incident: 'close the incident of',
+  sign_off: 'sign off the emergency rotation of',
 };
 
 const HOLDER_LABELS: Record<Holder, string> = {

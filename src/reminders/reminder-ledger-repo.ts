@@ -53,14 +53,16 @@ export class ReminderLedgerRepo {
   /**
    * Secrets whose current cycle may owe a reminder by `untilDate`: active ones due within the
    * widest warning window or overdue, and every one in another reminded lifecycle (compromised:
-   * overdue from the day it was marked), each with its cycle's ledger rows and snoozes and, for
+   * overdue from the day it was marked, unless an open incident is chasing it), each with its cycle's ledger rows and snoozes and, for
    * those, when it entered that lifecycle.
    */
   // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
   candidates(untilDate: string): PlannerCandidate[] {
     // Lifecycles other than `active` that are reminded at all are reminded whatever their dates say.
     const urgent = REMINDED_LIFECYCLES.filter((lifecycle) => lifecycle !== 'active').map((lifecycle) => `'${lifecycle}'`).join(', ');
-    const owing = `(s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active') OR s.lifecycle IN (${urgent})`;
+    // A secret under an open incident is chased by the incident (pages, status requests), not by reminders.
+    const owing = `((s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active') OR s.lifecycle IN (${urgent}))
+      AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.secret_id = s.id AND i.state = 'open')`;
     const secrets = (statement(this.db, `SELECT s.* FROM secrets s WHERE ${owing} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[]).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
     const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes') =>

@@ -1,12 +1,71 @@
-import type { Actor } from '../access/actor.js';
+import { DateTime } from 'luxon';
+import { actorId, slackActor, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Policy } from '../config/policy.js';
+import type { Clock } from '../core/clock.js';
+import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
+import type { FollowUpRequest } from '../follow-ups/follow-up.js';
+import type { FollowUpService } from '../follow-ups/follow-up-service.js';
+import { findCredentialShape } from '../inventory/credential-shapes.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
+import { isOpen, type RotationRecord } from '../rotation/rotation.js';
+import type { EmergencyPlan, RevocationFacts, RotationService } from '../rotation/rotation-service.js';
+import { StaleRotationError } from '../rotation/rotation-service.js';
+import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js';
+import { INCIDENT_FOLLOW_UPS, incidentTopic, type Incident, type IncidentRecord } from './incident.js';
+import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
+import type { IncidentChange, IncidentRepo } from './incident-repo.js';
+import { parseRevocation, type RevocationInput } from './revocation-request.js';
+import { incidentEventsOf, peopleOf, type NewIncidentEvent } from './rotation-incident-events.js';
 
-/** Emergency revocation: only responders and security leads, only in an incident channel. */
+/** What happened, for metrics. */
+export type IncidentMetricEvent =
+  | { kind: 'opened' | 'closed'; incident: Incident }
+  | { kind: 'acknowledged' | 'disabled' | 'rotated'; incident: Incident; seconds: number };
+
+export interface RevocationServiceDeps {
+  db: Db;
+  repo: IncidentRepo;
+  inventory: InventoryRepo;
+  inventoryService: InventoryService;
+  authorizer: Authorizer;
+  audit: AuditLog;
+  followUps: FollowUpService;
+  rotation: RotationService;
+  clock: Clock;
+  policy: Policy;
+  /** Runs due follow-ups soon: the status message and the pages go out now, not at the next sweep. */
+  kickFollowUps?: () => void;
+  onEvent?: (event: IncidentMetricEvent) => void;
+}
+
+/** `/revoke` on a secret already under an open incident: that incident is shown instead. */
+export class IncidentOpenError extends RotorError {
+  constructor(readonly record: IncidentRecord) {
+    super('conflict', `${record.incident.secretName} is already under incident #${record.incident.id} (${record.incident.severity}, led by ${record.incident.responder}, opened ${record.incident.openedAt}).`);
+    this.name = 'IncidentOpenError';
+  }
+}
+
+/** What `/revoke <name>` opens on: the incident already open, or the blast radius of a new one. */
+export type RevocationOpening = { kind: 'open'; record: IncidentRecord } | { kind: 'new'; secret: Secret; plan: EmergencyPlan };
+
+export const MAX_STATUS_UPDATE_LENGTH = 1500;
+const MAX_URL_LENGTH = 500;
+
+/**
+ * Emergency revocation: the incident behind `/revoke`. The incident record is the truth, every
+ * change to it is one transaction with its timeline events, its audit events and the follow-ups
+ * that show it (the status message redrawn, a thread reply per event), so a crash at any point
+ * leaves nothing half-done and a retry repeats nothing. Its emergency rotation is a rotation
+ * like any other, with the emergency checklist; the incident follows it (`onRotationChange`).
+ */
 export class RevocationService {
-  constructor(private readonly deps: { inventory: InventoryRepo; inventoryService: InventoryService; authorizer: Authorizer }) {}
+  constructor(private readonly deps: RevocationServiceDeps) {}
 
   /** Checks the actor may revoke at all, here (in an incident channel, as a responder). */
   requireResponder(actor: Actor): void {
@@ -21,6 +80,482 @@ export class RevocationService {
   revocable(actor: Actor, name: string): Secret {
     const known = this.deps.inventory.get(name);
     this.deps.authorizer.require(actor, { action: 'revoke', ...(known ? { secret: known } : {}) });
-    return this.deps.inventoryService.require(name);
+    const secret = this.deps.inventoryService.require(name);
+    if (secret.lifecycle === 'retired') {
+      throw new RotorError('conflict', `${secret.name} is retired: Rotor holds it as no longer in use. If it is still in use somewhere, set it back to active with \`/secrets edit ${secret.name}\`, then revoke it.`);
+    }
+    return secret;
   }
+
+  get(id: number): IncidentRecord {
+    const record = this.deps.repo.get(id);
+    if (!record) throw new NotFoundError(`No incident #${id}.`);
+    return record;
+  }
+
+  list(filter: { open?: boolean } = {}): Incident[] {
+    return this.deps.repo.list(filter);
+  }
+
+  openFor(secretName: string): IncidentRecord | null {
+    const secret = this.deps.inventory.get(secretName);
+    return secret ? this.deps.repo.openFor(secret.id) : null;
+  }
+
+  countOpen(): number {
+    return this.deps.repo.countOpen();
+  }
+
+  /** What `/revoke <name>` shows first: the open incident, or what revoking would do. */
+  async prepare(actor: Actor, name: string): Promise<RevocationOpening> {
+    const secret = this.revocable(actor, name);
+    const open = this.deps.repo.openFor(secret.id);
+    if (open) return { kind: 'open', record: open };
+    return { kind: 'new', secret, plan: await this.deps.rotation.emergencyPlan(secret) };
+  }
+
+  /**
+   * The confirmed revocation, in the order the playbook gives: the incident is opened, the secret
+   * marked compromised and its people paged (one transaction, with every follow-up that will
+   * show and chase it), then the emergency rotation starts, and with *disable now* the compromised
+   * version is disabled at once. A provider failing there is recorded on the step (the status
+   * message shows it with Retry) and stops nothing else. A replayed confirmation finds the
+   * incident it opened.
+   */
+  async open(actor: Actor, name: string, reasonText: string | null, input: RevocationInput): Promise<IncidentRecord> {
+    const secret = this.revocable(actor, name);
+    if (actor.kind !== 'slack' || !actor.channelId) {
+      throw new RotorError('validation', 'A revocation starts in an incident channel, with `/revoke <name> <reason>`: that is where its status message lives.');
+    }
+    const existing = this.deps.repo.openFor(secret.id);
+    if (existing) throw new IncidentOpenError(existing);
+    const request = parseRevocation(secret, reasonText, input);
+    const by = actorId(actor);
+    const channel = actor.channelId;
+    const now = this.now();
+    let id: number;
+    try {
+      id = this.deps.audit.record(() => {
+        const incidentId = this.deps.repo.insert({
+          secretId: secret.id,
+          secretName: secret.name,
+          severity: request.severity,
+          reason: request.reason,
+          ticket: request.ticket,
+          channel,
+          responder: by,
+          revocationOrder: request.order,
+          destroy: request.destroy,
+          compromisedVersionId: secret.currentVersionId,
+          compromisedFingerprint: secret.currentFingerprint,
+          previousLifecycle: secret.lifecycle,
+          openedAt: now,
+        });
+        this.deps.inventoryService.setLifecycle(secret.name, 'compromised', actor, { incident: incidentId });
+        const pages = firstPages(incidentLadder(secret, this.deps.policy), by);
+        const orderText = request.order === 'disable_now' ? 'disable now' : 'replace, then disable';
+        this.apply(incidentId, now, {}, [
+          {
+            actor: by,
+            kind: 'opened',
+            key: 'opened',
+            summary: `${by} revoked ${secret.name} (${request.severity}${request.ticket ? `, ticket ${request.ticket}` : ''}; ${orderText}${request.destroy ? ', destroy' : ''}): ${request.reason}`,
+            details: { severity: request.severity, reason: request.reason, ticket: request.ticket, order: request.order, destroy: request.destroy, people: peopleOf(by) },
+          },
+          { actor: by, kind: 'compromised', key: 'compromised', summary: `${secret.name} is marked compromised: its reminders stop while the incident is open.` },
+          ...this.pageEvents(incidentId, pages, now, 'paged'),
+        ]);
+        this.scheduleIncident(incidentId, by, request.severity, now);
+        return {
+          result: incidentId,
+          events: [
+            {
+              actor: by,
+              action: 'incident.opened',
+              secret: secret.name,
+              details: { incident: incidentId, severity: request.severity, reason: request.reason, ticket: request.ticket, channel, order: request.order, destroy: request.destroy, paged: pages.flatMap((rung) => rung.people) },
+            },
+          ],
+        };
+      });
+    } catch (error) {
+      // Two confirmations at once (a double click, a replayed request): the unique index lets one in.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        const winner = this.deps.repo.openFor(secret.id);
+        if (winner) throw new IncidentOpenError(winner);
+      }
+      throw error;
+    }
+    const opened = this.get(id);
+    this.deps.onEvent?.({ kind: 'opened', incident: opened.incident });
+    this.deps.kickFollowUps?.();
+    // Failures are on the record (the proceed follow-up retries what did not start).
+    await this.proceed(id).catch(() => undefined);
+    this.deps.kickFollowUps?.();
+    return this.get(id);
+  }
+
+  /**
+   * Starts the emergency rotation if it has not started (a scheduled rotation open on the secret
+   * is superseded first), and with *disable now* runs the disable step once. Safe to call again:
+   * the `proceed` follow-up does, after a crash.
+   */
+  async proceed(id: number): Promise<void> {
+    const { incident } = this.get(id);
+    if (incident.state !== 'open') return;
+    const actor = slackActor(incident.responder, incident.channel);
+    let record = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
+    if (!record) {
+      const open = this.deps.rotation.openFor(incident.secretName);
+      if (open && open.rotation.kind === 'scheduled') await this.deps.rotation.supersede(actor, open.rotation.id, id);
+      try {
+        record = await this.deps.rotation.start(actor, incident.secretName, { ticket: incident.ticket }, { kind: 'emergency', breakGlassReason: incident.reason, incidentId: id, revocationOrder: incident.revocationOrder });
+      } catch (error) {
+        const linked = this.get(id).incident.rotationId;
+        if (!linked) {
+          this.recordEvents(id, [{ actor: 'rotor', kind: 'rotation_start_failed', key: `rotation_start_failed:${this.now()}`, summary: `The emergency rotation could not start: ${describeError(error)}` }]);
+          throw error;
+        }
+        record = this.deps.rotation.get(linked);
+      }
+    }
+    if (incident.revocationOrder !== 'disable_now' || !isOpen(record.rotation.state)) return;
+    const disable = record.steps.find((step) => step.action === 'disable_compromised');
+    if (!disable || disable.state !== 'pending' || disable.attempts > 0) return;
+    try {
+      await this.deps.rotation.runStep(actor, record.rotation.id, disable.id, { expectedVersion: record.rotation.version });
+    } catch (error) {
+      // Someone is already at it (a click, another replica): theirs is the run.
+      if (!(error instanceof StaleRotationError) && !(error instanceof RotorError && error.code === 'conflict')) throw error;
+    }
+  }
+
+  /**
+   * Retries what failed: the emergency rotation's failed provider step (disabling, most often),
+   * or the rotation itself if it never started.
+   */
+  async retry(actor: Actor, id: number): Promise<{ record: IncidentRecord; error: RotorError | null }> {
+    const { incident } = this.authorizedOpen(actor, id, 'respond');
+    if (!incident.rotationId) {
+      try {
+        await this.proceed(id);
+        return { record: this.get(id), error: null };
+      } catch (error) {
+        return { record: this.get(id), error: error instanceof RotorError ? error : new RotorError('internal', describeError(error), { cause: error }) };
+      }
+    }
+    const rotation = this.deps.rotation.get(incident.rotationId);
+    const failed = rotation.steps.find((step) => step.state === 'pending' && step.action !== null && step.lastError !== null);
+    if (!failed) throw new RotorError('conflict', `Nothing in incident #${id} has failed: there is nothing to retry.`);
+    const { error } = await this.deps.rotation.runStep(actor, rotation.rotation.id, failed.id, { expectedVersion: rotation.rotation.version });
+    return { record: this.get(id), error };
+  }
+
+  /**
+   * A paged person (or anyone working the incident) acknowledges: the escalation stops at the
+   * first acknowledgement, and each person's is recorded once.
+   */
+  acknowledge(actor: Actor, id: number): IncidentRecord {
+    const record = this.get(id);
+    const by = actorId(actor);
+    const page = record.pages.find((candidate) => candidate.userId === by);
+    if (!page) this.deps.authorizer.require(actor, { action: 'respond', secret: this.secretOf(record.incident) });
+    const { incident } = record;
+    if (incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed at ${incident.closedAt ?? 'an earlier time'}; there is nothing to acknowledge.`);
+    if (page?.acknowledgedAt) throw new RotorError('conflict', `You acknowledged incident #${id} at ${page.acknowledgedAt}.`);
+    const now = this.now();
+    const first = incident.acknowledgedAt === null;
+    this.deps.audit.record(() => {
+      if (page) this.deps.repo.acknowledgePage(id, by, now);
+      this.apply(id, now, first ? { acknowledgedAt: now, acknowledgedBy: by } : {}, [
+        { actor: by, kind: 'acknowledged', key: `acknowledged:${by}`, summary: `${by} acknowledged${first ? '' : ' too'}.`, details: { people: peopleOf(by) } },
+      ]);
+      if (first) this.deps.followUps.cancel(incidentTopic(id), INCIDENT_FOLLOW_UPS.escalate);
+      return { result: undefined, events: [{ actor: by, action: 'incident.acknowledged', secret: incident.secretName, details: { incident: id, first, paged: page !== undefined } }] };
+    });
+    const updated = this.get(id);
+    if (first) this.deps.onEvent?.({ kind: 'acknowledged', incident: updated.incident, seconds: secondsBetween(incident.openedAt, now) });
+    this.deps.kickFollowUps?.();
+    return updated;
+  }
+
+  /** The lead's (or anyone's working the incident) status update: posted in the thread, and the next request counts from it. */
+  recordStatusUpdate(actor: Actor, id: number, text: string | null): IncidentRecord {
+    const { incident } = this.authorizedOpen(actor, id, 'respond');
+    const update = parseStatusUpdate(text);
+    const by = actorId(actor);
+    const now = this.now();
+    this.deps.audit.record(() => {
+      this.apply(id, now, { lastUpdateAt: now }, [{ actor: by, kind: 'status_update', key: `status_update:${now}:${by}`, summary: `Status from ${by}: ${update}`, details: { text: update, people: peopleOf(by) } }]);
+      this.deps.followUps.cancel(incidentTopic(id), INCIDENT_FOLLOW_UPS.statusRequest);
+      this.deps.followUps.schedule(this.statusRequest(incident, now));
+      return { result: undefined, events: [{ actor: by, action: 'incident.status_update', secret: incident.secretName, details: { incident: id, text: update } }] };
+    });
+    this.deps.kickFollowUps?.();
+    return this.get(id);
+  }
+
+  /** Security's retrospective sign-off of the break-glass rotation, once it has ended; never by whoever broke the glass. */
+  signOff(actor: Actor, id: number): IncidentRecord {
+    const record = this.get(id);
+    const { incident } = record;
+    this.deps.authorizer.require(actor, { action: 'sign_off', secret: this.secretOf(incident) });
+    const by = actorId(actor);
+    if (incident.signedOffBy) throw new RotorError('conflict', `${incident.signedOffBy} signed off the emergency rotation of incident #${id} at ${incident.signedOffAt ?? 'an earlier time'}.`);
+    const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
+    if (!rotation || isOpen(rotation.rotation.state)) throw new RotorError('conflict', `The emergency rotation of incident #${id} has not ended yet; sign it off once it is completed or abandoned.`);
+    if (rotation.rotation.breakGlassBy === by) throw new RotorError('forbidden', 'You broke the glass on this rotation, so another security lead signs it off (two-person rule).');
+    const now = this.now();
+    this.deps.audit.record(() => {
+      this.apply(id, now, { signedOffBy: by, signedOffAt: now }, [{ actor: by, kind: 'signed_off', key: 'signed_off', summary: `${by} signed off the break-glass rotation.`, details: { people: peopleOf(by) } }], incident.state);
+      this.deps.followUps.cancel(incidentTopic(id), INCIDENT_FOLLOW_UPS.signOffRequest);
+      return { result: undefined, events: [{ actor: by, action: 'incident.signed_off', secret: incident.secretName, details: { incident: id, rotation: rotation.rotation.id } }] };
+    });
+    this.deps.kickFollowUps?.();
+    return this.get(id);
+  }
+
+  /**
+   * Closes the incident with its postmortem's link, once the emergency rotation is completed or
+   * was abandoned with a reason. The lead may always close it; otherwise security and responders.
+   */
+  close(actor: Actor, id: number, postmortemUrl: string | null): IncidentRecord {
+    const record = this.get(id);
+    const { incident } = record;
+    const by = actorId(actor);
+    if (by !== incident.responder) this.deps.authorizer.require(actor, { action: 'close_incident', secret: this.secretOf(incident) });
+    if (incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed by ${incident.closedBy ?? 'someone'} at ${incident.closedAt ?? 'an earlier time'}.`);
+    const url = parsePostmortemUrl(postmortemUrl);
+    if (!incident.rotationId) {
+      throw new RotorError('conflict', `The emergency rotation of incident #${id} never started; retry it from the status message (Retry) and complete or abandon it before closing.`);
+    }
+    const rotation = this.deps.rotation.get(incident.rotationId);
+    if (isOpen(rotation.rotation.state)) {
+      throw new RotorError(
+        'conflict',
+        `The emergency rotation of ${incident.secretName} is still open: complete it, or abandon it with a reason (\`/rotate ${incident.secretName}\`), then close incident #${id}.`,
+      );
+    }
+    const now = this.now();
+    this.deps.audit.record(() => {
+      const topic = incidentTopic(id);
+      this.apply(id, now, { state: 'closed', closedAt: now, closedBy: by, postmortemUrl: url }, [
+        { actor: by, kind: 'closed', key: 'closed', summary: `${by} closed the incident; postmortem: ${url}`, details: { postmortemUrl: url, people: peopleOf(by) } },
+      ]);
+      for (const kind of [INCIDENT_FOLLOW_UPS.escalate, INCIDENT_FOLLOW_UPS.statusRequest, INCIDENT_FOLLOW_UPS.postmortem, INCIDENT_FOLLOW_UPS.proceed]) this.deps.followUps.cancel(topic, kind);
+      return {
+        result: undefined,
+        events: [{ actor: by, action: 'incident.closed', secret: incident.secretName, details: { incident: id, postmortemUrl: url, rotation: rotation.rotation.id, rotationState: rotation.rotation.state, durationSeconds: secondsBetween(incident.openedAt, now) } }],
+      };
+    });
+    const closed = this.get(id);
+    this.deps.onEvent?.({ kind: 'closed', incident: closed.incident });
+    this.deps.kickFollowUps?.();
+    return closed;
+  }
+
+  /**
+   * Nobody acknowledged within `incident.ack_minutes`: pages the next level of the escalation
+   * path that has someone not yet paged. Step `n` is recorded once (its event says what it did),
+   * so a crash and a rerun pages nobody twice; returns the next step to schedule, if any.
+   */
+  escalate(id: number, step: number): FollowUpRequest[] {
+    const record = this.get(id);
+    const { incident } = record;
+    if (incident.state !== 'open' || incident.acknowledgedAt) return [];
+    const key = `escalated:${step}`;
+    const done = this.deps.repo.eventByKey(id, key);
+    if (done) return done.details.level ? [this.escalation(id, step + 1, DateTime.fromISO(done.at, { zone: 'utc' }))] : [];
+    const secret = this.deps.inventory.get(incident.secretName);
+    const paged = new Set([incident.responder, ...record.pages.map((page) => page.userId)]);
+    const next = secret ? nextLevel(incidentLadder(secret, this.deps.policy), paged) : null;
+    const now = this.now();
+    const minutes = this.deps.policy.incident.ackMinutes;
+    this.deps.audit.record(() => {
+      const events: NewIncidentEvent[] = next
+        ? [
+            {
+              actor: 'rotor',
+              kind: 'escalated',
+              key,
+              summary: `Nobody acknowledged within ${minutes} minutes: paging the next level (${next.level.replace('_', ' ')}): ${next.people.join(', ')}.`,
+              details: { level: next.level, step, people: next.people },
+            },
+            ...this.pageEvents(id, [next], now, 'escalation'),
+          ]
+        : [{ actor: 'rotor', kind: 'escalation_exhausted', key, summary: `Nobody acknowledged within ${minutes} minutes, and everyone on the escalation path has been paged.`, details: { step } }];
+      this.apply(id, now, {}, events);
+      return { result: undefined, events: [{ actor: 'rotor', action: 'incident.escalated', secret: incident.secretName, details: { incident: id, step, level: next?.level ?? null, paged: next?.people ?? [] } }] };
+    });
+    return next ? [this.escalation(id, step + 1, DateTime.fromISO(now, { zone: 'utc' }))] : [];
+  }
+
+  /** The next status request, counted from `from` by the incident's severity. */
+  statusRequest(incident: Incident, from: string): FollowUpRequest {
+    const dueAt = iso(DateTime.fromISO(from, { zone: 'utc' }).plus({ minutes: this.deps.policy.incident.statusUpdateMinutes[incident.severity] }));
+    return { kind: INCIDENT_FOLLOW_UPS.statusRequest, topic: incidentTopic(incident.id), occurrence: dueAt, dueAt, payload: {} };
+  }
+
+  /** The next daily postmortem reminder to one person. */
+  postmortemReminder(incidentId: number, user: string, dueAt: string): FollowUpRequest {
+    return { kind: INCIDENT_FOLLOW_UPS.postmortem, topic: incidentTopic(incidentId), occurrence: `${dueAt}:${user}`, dueAt, payload: { user } };
+  }
+
+  /** The day after `dueAt`, for the daily repeats. */
+  nextDay(dueAt: string): string {
+    return iso(DateTime.fromISO(dueAt, { zone: 'utc' }).plus({ days: 1 }));
+  }
+
+  setStatusMessage(id: number, ts: string): void {
+    this.deps.repo.setStatusMessage(id, ts);
+  }
+
+  /** What disabling the compromised version needs: for the rotation service's disable step. */
+  revocationFacts(rotationId: number): RevocationFacts | null {
+    const incident = this.deps.repo.ofRotation(rotationId);
+    return incident ? { order: incident.revocationOrder, destroy: incident.destroy, compromisedVersionId: incident.compromisedVersionId } : null;
+  }
+
+  /**
+   * Follows the emergency rotation, inside its transaction: its start links it (and fixes the
+   * compromised version to what the store said was current), each step becomes an event, and its
+   * end asks security for the sign-off.
+   */
+  onRotationChange(record: RotationRecord, events: readonly AuditEventInput[]): void {
+    const { rotation } = record;
+    if (rotation.kind !== 'emergency' || !rotation.incidentId) return;
+    const found = this.deps.repo.get(rotation.incidentId);
+    if (!found) return;
+    const { incident } = found;
+    const now = this.now();
+    const change: IncidentChange = {};
+    const actions = new Set(events.map((event) => event.action));
+    if (actions.has('rotation.started')) {
+      change.rotationId = rotation.id;
+      if (rotation.previousVersionId) {
+        change.compromisedVersionId = rotation.previousVersionId;
+        change.compromisedFingerprint = rotation.previousFingerprint;
+      }
+    }
+    const ended = actions.has('rotation.completed') || actions.has('rotation.abandoned');
+    if (ended) {
+      for (const lead of this.deps.policy.roles.securityLeads.filter((person) => person !== rotation.breakGlassBy)) {
+        this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.signOffRequest, topic: incidentTopic(incident.id), occurrence: lead, dueAt: now, payload: { user: lead } });
+      }
+    }
+    this.apply(incident.id, now, change, incidentEventsOf(record, events), incident.state);
+    const disabled = events.some((event) => event.action === 'rotation.step_done' && (event.details as Record<string, unknown> | undefined)?.step === 'disable_compromised');
+    afterCommit(this.deps.db, () => {
+      if (disabled) this.deps.onEvent?.({ kind: 'disabled', incident, seconds: secondsBetween(incident.openedAt, now) });
+      if (actions.has('rotation.completed')) this.deps.onEvent?.({ kind: 'rotated', incident, seconds: secondsBetween(incident.openedAt, now) });
+    });
+  }
+
+  /**
+   * Records events with a change (which bumps the incident's version) in one transaction, and
+   * schedules what shows them: a thread reply per new event, and a redraw of the status message.
+   */
+  private apply(id: number, now: string, change: IncidentChange, events: readonly NewIncidentEvent[], fromState: Incident['state'] = 'open'): void {
+    inWriteTransaction(this.deps.db, () => {
+      if (!this.deps.repo.update(id, change, fromState)) {
+        const current = this.get(id).incident;
+        throw new RotorError('conflict', `Incident #${id} is ${current.state} (since ${current.closedAt ?? current.openedAt}); reload it to see where it stands.`);
+      }
+      const topic = incidentTopic(id);
+      for (const event of events) {
+        const { id: eventId, added } = this.deps.repo.addEvent(id, { at: now, actor: event.actor, kind: event.kind, key: event.key, summary: event.summary, details: event.details ?? {} });
+        if (added && !event.quiet) this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.threadEvent, topic, occurrence: `e${eventId}`, dueAt: now, payload: { event: eventId } });
+      }
+      const version = this.get(id).incident.version;
+      this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.statusRefresh, topic, occurrence: `v${version}`, dueAt: now, payload: { version } });
+    });
+  }
+
+  /** Events recorded on their own, outside another change (a failure to note). */
+  private recordEvents(id: number, events: readonly NewIncidentEvent[]): void {
+    const { incident } = this.get(id);
+    this.apply(id, this.now(), {}, events, incident.state);
+  }
+
+  /** Pages the people of some levels (each person once per incident), with an event per page. */
+  private pageEvents(id: number, levels: readonly PageLevel[], now: string, why: 'paged' | 'escalation'): NewIncidentEvent[] {
+    const events: NewIncidentEvent[] = [];
+    for (const rung of levels) {
+      for (const person of rung.people) {
+        if (!this.deps.repo.addPage(id, person, rung.level, now)) continue;
+        this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.page, topic: incidentTopic(id), occurrence: person, dueAt: now, payload: { user: person, level: rung.level } });
+        events.push({
+          actor: 'rotor',
+          kind: 'paged',
+          key: `paged:${person}`,
+          summary: `Paged ${person} (${rung.level.replace('_', ' ')}${why === 'escalation' ? ', escalation' : ''}).`,
+          details: { level: rung.level, people: [person] },
+        });
+      }
+    }
+    return events;
+  }
+
+  /** Everything an open incident keeps doing until it closes. */
+  private scheduleIncident(id: number, lead: string, severity: Incident['severity'], now: string): void {
+    const topic = incidentTopic(id);
+    const start = DateTime.fromISO(now, { zone: 'utc' });
+    this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.proceed, topic, dueAt: now, payload: {} });
+    this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.statusPost, topic, dueAt: now, payload: {} });
+    this.deps.followUps.schedule(this.escalation(id, 1, start));
+    this.deps.followUps.schedule(this.statusRequest({ id, severity } as Incident, now));
+    const postmortemAt = iso(start.plus({ hours: this.deps.policy.incident.postmortemHours }));
+    for (const person of new Set([lead, ...this.deps.policy.roles.securityLeads])) this.deps.followUps.schedule(this.postmortemReminder(id, person, postmortemAt));
+  }
+
+  private escalation(id: number, step: number, from: DateTime): FollowUpRequest {
+    return { kind: INCIDENT_FOLLOW_UPS.escalate, topic: incidentTopic(id), occurrence: String(step), dueAt: iso(from.plus({ minutes: this.deps.policy.incident.ackMinutes })), payload: { step } };
+  }
+
+  private authorizedOpen(actor: Actor, id: number, action: 'respond'): IncidentRecord {
+    const record = this.get(id);
+    this.deps.authorizer.require(actor, { action, secret: this.secretOf(record.incident) });
+    if (record.incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed at ${record.incident.closedAt ?? 'an earlier time'}.`);
+    return record;
+  }
+
+  private secretOf(incident: Incident): Secret {
+    return this.deps.inventoryService.require(incident.secretName);
+  }
+
+  private now(): string {
+    return iso(this.deps.clock.now());
+  }
+}
+
+/** A status update: some text, never a credential. */
+export function parseStatusUpdate(text: string | null | undefined): string {
+  const update = (text ?? '').trim();
+  if (update === '') throw new ValidationError('Write the status update.', [{ where: 'update', message: 'say where the incident stands' }]);
+  if (update.length > MAX_STATUS_UPDATE_LENGTH) {
+    throw new ValidationError(`The update is ${update.length} characters long.`, [{ where: 'update', message: `keep it under ${MAX_STATUS_UPDATE_LENGTH} characters` }]);
+  }
+  const shape = findCredentialShape(update);
+  if (shape) throw new ValidationError(`The update looks like it holds ${shape}; nothing was posted.`, [{ where: 'update', message: `it looks like it holds ${shape}: never paste a secret's value` }]);
+  return update;
+}
+
+/** The postmortem's link: an http(s) URL. */
+export function parsePostmortemUrl(text: string | null | undefined): string {
+  const url = (text ?? '').trim();
+  const refuse = (message: string): never => {
+    throw new ValidationError(`The postmortem link ${message}`, [{ where: 'postmortem', message: message.replace(/\.$/, '') }]);
+  };
+  if (url === '') return refuse('is required: closing an incident records where its postmortem is.');
+  if (url.length > MAX_URL_LENGTH) return refuse(`is ${url.length} characters long; at most ${MAX_URL_LENGTH}.`);
+  if (!/^https?:\/\/[^\s<>"|]+$/.test(url)) return refuse('must be an http:// or https:// URL, such as the postmortem document or ticket.');
+  return url;
+}
+
+function secondsBetween(from: string, to: string): number {
+  return Math.max(0, Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from)).as('seconds')));
+}
+
+function iso(instant: DateTime): string {
+  return instant.toUTC().toISO() as string;
 }

@@ -15,9 +15,20 @@ import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type
 
 export const MAX_NOTE_LENGTH = 500;
 
-/** The first step neither done nor skipped; null once every step is settled. */
+/**
+ * The first step neither done nor skipped; null once every step is settled. In an emergency,
+ * disabling the compromised version that failed at the provider does not hold up its
+ * replacement: it waits for a retry (or a person) while the next steps go on, and it still
+ * blocks completion.
+ */
 export function currentStep(record: RotationRecord): RotationStep | null {
-  return record.steps.find((step) => step.state === 'pending' || step.state === 'running') ?? null;
+  const open = record.steps.filter((step) => step.state === 'pending' || step.state === 'running');
+  return open.find((step) => !isDeferred(record, step)) ?? open[0] ?? null;
+}
+
+/** An emergency's failed disable step, passed over by the order of steps until it is retried. */
+export function isDeferred(record: RotationRecord, step: RotationStep): boolean {
+  return record.rotation.kind === 'emergency' && step.action === 'disable_compromised' && step.state === 'pending' && step.lastError !== null;
 }
 
 export function settledSteps(record: RotationRecord): number {
@@ -80,7 +91,7 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
     throw new RotorError('conflict', `“${step.title}” was already ${step.state === 'done' ? 'done' : 'skipped'} by ${step.doneBy ?? 'someone'} at ${step.doneAt ?? 'an earlier time'}.`);
   }
   const current = currentStep(record);
-  if (current && current.id !== step.id) throw new RotorError('conflict', `“${step.title}” comes later: first “${current.title}”.`);
+  if (current && current.id !== step.id && !isDeferred(record, step)) throw new RotorError('conflict', `“${step.title}” comes later: first “${current.title}”.`);
   if (step.state === 'running' && !options.runIsStale) {
     throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); wait for it to finish.`);
   }

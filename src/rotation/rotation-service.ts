@@ -16,6 +16,7 @@ import type { ProviderOperationsService } from '../providers/provider-operations
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
+import type { RevocationOrder } from './emergency-template.js';
 import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
 import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
@@ -47,6 +48,31 @@ export interface RotationServiceDeps {
   /** Runs due follow-ups soon (approval requests go out at once, not at the next sweep). */
   kickFollowUps?: () => void;
   onEvent?: (event: RotationEvent) => void;
+  /**
+   * Told of every change inside its transaction, with the rotation as it now is and the change's
+   * audit events: an incident follows its emergency rotation, and both commit or neither does.
+   */
+  onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
+  /** What an emergency rotation's incident says about the compromised version. */
+  incidents?: { revocationFacts(rotationId: number): RevocationFacts | null };
+}
+
+/** What an emergency rotation would do: its checklist by order of disabling, and where the secret stands. */
+export interface EmergencyPlan {
+  checklists: Record<RevocationOrder, ChecklistSnapshot>;
+  /** The version the store says is current (the one that will be disabled), or the inventory's when the store cannot say. */
+  currentVersionId: string | null;
+  /** Why the store could not be asked, if it could not. */
+  storeProblem: string | null;
+  /** A rotation open on the secret, which the emergency one supersedes. */
+  open: RotationRecord | null;
+}
+
+/** What disabling the compromised version needs from its incident. */
+export interface RevocationFacts {
+  order: RevocationOrder;
+  destroy: boolean;
+  compromisedVersionId: string | null;
 }
 
 /** What `/rotate <name>` opens on: the rotation already open, or what starting one would do. */
@@ -81,6 +107,14 @@ export class PreflightBlockedError extends RotorError {
   }
 }
 
+/** A provider step that failed after changing something at the provider that must be remembered (a placeholder made current). */
+class PartialStepError extends RotorError {
+  constructor(readonly change: RotationChange, cause: RotorError) {
+    super(cause.code, cause.message, { cause });
+    this.name = 'PartialStepError';
+  }
+}
+
 /** A provider step that cannot finish yet (a rotation function still running): not an error. */
 class NotYet extends Error {
   constructor(readonly change: RotationChange, readonly result: Record<string, unknown>) {
@@ -107,11 +141,20 @@ const STALE_RUN_MINUTES = 3;
 export class RotationService {
   constructor(private readonly deps: RotationServiceDeps) {}
 
-  /** The secret, once the actor is known to be allowed to rotate it. */
+  /**
+   * The secret, once the actor is known to be allowed to rotate it. The emergency rotation of an
+   * incident is worked by everyone the incident involves (responders among them), not only by
+   * those who may rotate the secret on schedule.
+   */
   rotatable(actor: Actor, name: string): Secret {
     const secret = this.deps.inventoryService.require(name);
-    this.deps.authorizer.require(actor, { action: 'rotate', secret });
+    const open = this.deps.repo.openFor(secret.id);
+    this.authorize(actor, secret, open?.rotation.kind ?? 'scheduled');
     return secret;
+  }
+
+  private authorize(actor: Actor, secret: Secret, kind: RotationKind): void {
+    this.deps.authorizer.require(actor, { action: kind === 'emergency' ? 'respond' : 'rotate', secret });
   }
 
   get(id: number): RotationRecord {
@@ -184,22 +227,57 @@ export class RotationService {
   }
 
   /**
+   * What an emergency rotation of the secret would do, for each order of disabling, and what the
+   * store says is current: the blast radius `/revoke` shows before anyone confirms. A store that
+   * cannot be reached is reported, not fatal (the revocation goes ahead regardless).
+   */
+  async emergencyPlan(secret: Secret): Promise<EmergencyPlan> {
+    let rotationConfigured = false;
+    let currentVersionId: string | null = secret.currentVersionId;
+    let storeProblem: string | null = null;
+    if (secret.provider !== 'manual') {
+      try {
+        const description = await this.deps.operations.validate(secret.name);
+        rotationConfigured = description.rotationConfigured;
+        currentVersionId = description.current?.versionId ?? currentVersionId;
+      } catch (error) {
+        storeProblem = describeError(error);
+      }
+    }
+    const checklist = (revocationOrder: RevocationOrder) => resolveChecklist({ secret, provider: { rotationConfigured }, policy: this.deps.policy, emergency: true, revocationOrder });
+    return {
+      checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') },
+      currentVersionId,
+      storeProblem,
+      open: this.deps.repo.openFor(secret.id),
+    };
+  }
+
+  /**
    * Starts a rotation: the ticket is checked first (so its problem shows on the field), then the
    * preflight runs again (the store may have changed since the form opened); a blocking finding
    * starts nothing.
    */
-  async start(actor: Actor, name: string, input: { ticket: string | null }, options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number } = {}): Promise<RotationRecord> {
+  async start(
+    actor: Actor,
+    name: string,
+    input: { ticket: string | null },
+    options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number; revocationOrder?: RevocationOrder } = {},
+  ): Promise<RotationRecord> {
     const kind = options.kind ?? 'scheduled';
     const ticket = kind === 'emergency' && !input.ticket ? null : parseChangeTicket(input.ticket);
-    const secret = this.rotatable(actor, name);
+    const secret = this.deps.inventoryService.require(name);
+    this.authorize(actor, secret, kind);
     const open = this.deps.repo.openFor(secret.id);
     if (open) throw new RotorError('conflict', `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`);
     refuseToStart(secret, kind);
     const by = actorId(actor);
     const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, kind);
     const preflight = await this.preflight(secret, by, requiredApprovals);
-    if (hasBlocking(preflight.checks)) throw new PreflightBlockedError(secret.name, preflight.checks);
-    const checklist = this.checklistFor(secret, preflight, kind);
+    // An emergency goes ahead whatever the preflight found (a provider step may then fail and be
+    // retried, or done by hand); its findings are recorded with it.
+    if (kind === 'scheduled' && hasBlocking(preflight.checks)) throw new PreflightBlockedError(secret.name, preflight.checks);
+    const checklist = this.checklistFor(secret, preflight, kind, options.revocationOrder);
     const now = this.now();
     let id: number;
     try {
@@ -233,17 +311,25 @@ export class RotationService {
         if (kind === 'scheduled') this.deps.inventoryService.setLifecycle(secret.name, 'rotating', actor, { rotation: rotationId });
         for (const request of this.approvalRequests(rotationId, by, requiredApprovals)) this.deps.followUps.schedule(request);
         this.scheduleNudges(rotationId, 1, by);
-        return {
-          result: rotationId,
-          events: [
-            {
-              actor: by,
-              action: 'rotation.started',
-              secret: secret.name,
-              details: { rotation: rotationId, kind, ticket, requiredApprovals, checklist: checklist.map((step) => step.id), preflight: preflight.checks, previousVersionId: preflight.current?.versionId ?? null },
+        const events: AuditEventInput[] = [
+          {
+            actor: by,
+            action: 'rotation.started',
+            secret: secret.name,
+            details: {
+              rotation: rotationId,
+              kind,
+              ticket,
+              requiredApprovals,
+              checklist: checklist.map((step) => step.id),
+              preflight: preflight.checks,
+              previousVersionId: preflight.current?.versionId ?? null,
+              ...(options.incidentId ? { incident: options.incidentId, breakGlassReason: options.breakGlassReason ?? null } : {}),
             },
-          ],
-        };
+          },
+        ];
+        this.deps.onChange?.(this.get(rotationId), events);
+        return { result: rotationId, events };
       });
     } catch (error) {
       // Two people pressed Start at once: the unique index lets one rotation in.
@@ -318,6 +404,7 @@ export class RotationService {
         const failure = error instanceof RotorError ? error : new RotorError('provider', `“${step.title}” failed: ${describeError(error)}`, { cause: error });
         const failed = this.finishStep(running.rotation.id, step, (now) => ({
           stepChange: { state: 'pending', startedAt: null, lastError: failure.message },
+          ...(error instanceof PartialStepError ? { change: error.change } : {}),
           events: [{ actor: by, action: 'rotation.step_failed', secret: record.rotation.secretName, details: { rotation: id, step: step.id, action: step.action, error: failure.message, at: now } }],
         }));
         return { record: failed, error: failure };
@@ -400,6 +487,33 @@ export class RotationService {
   }
 
   /**
+   * Ends the scheduled rotation open on a secret that has just been revoked: the emergency
+   * rotation replaces it. What it left pending at the provider is discarded when possible (a
+   * failure is recorded, not fatal: the emergency writes its own version); a version it already
+   * made current stays (it is newer than the compromised one), and the secret stays compromised.
+   */
+  async supersede(actor: Actor, id: number, incidentId: number): Promise<RotationRecord> {
+    const record = this.get(id);
+    if (record.rotation.kind !== 'scheduled' || !OPEN_STATES.includes(record.rotation.state)) return record;
+    const by = actorId(actor);
+    let cleanup: Record<string, unknown> = { action: 'none' };
+    const { rotation } = record;
+    if (rotation.provider !== 'manual' && rotation.newVersionId && !rotation.promotedAt && rotation.newVersionId !== rotation.previousVersionId) {
+      try {
+        await this.deps.operations.discard(rotation.secretName, rotation.newVersionId, actor);
+        cleanup = { action: 'discarded_pending', versionId: rotation.newVersionId };
+      } catch (error) {
+        cleanup = { action: 'failed', versionId: rotation.newVersionId, error: describeError(error) };
+      }
+    }
+    const reason = `Superseded by the emergency revocation of incident #${incidentId}.`;
+    return this.transition(this.get(id), { state: 'abandoned', endedAt: this.now(), endedBy: by, endReason: reason }, () => {
+      this.deps.followUps.cancel(rotationTopic(id));
+      return { events: [{ actor: by, action: 'rotation.abandoned', secret: rotation.secretName, details: { rotation: id, reason, cleanup, incident: incidentId } }] };
+    }, { fromStates: OPEN_STATES, event: 'abandoned' });
+  }
+
+  /**
    * Completes the rotation once every step is settled and the provider confirmed the new
    * version: last-rotated becomes now and the next date follows from the interval (so the old
    * cycle's reminders stop), and the announcement and the end-of-retention DM are scheduled.
@@ -422,7 +536,10 @@ export class RotationService {
         this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.announce, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel } });
       }
       // A manual secret has no removal step; its rotator is still told when the overlap may end.
-      if (!record.steps.some((step) => step.action === 'schedule_removal' && step.state === 'done')) this.deps.followUps.schedule(this.removalFollowUp(record, now));
+      // An emergency has no overlap: the version before it was disabled as compromised.
+      if (rotation.kind === 'scheduled' && !record.steps.some((step) => step.action === 'schedule_removal' && step.state === 'done')) {
+        this.deps.followUps.schedule(this.removalFollowUp(record, now));
+      }
       const approvals = record.approvals.filter((approval) => approval.decision === 'approved').map((approval) => ({ role: approval.role, by: approval.decidedBy, at: approval.decidedAt }));
       return {
         events: [
@@ -447,6 +564,7 @@ export class RotationService {
     const secret = this.rotatable(actor, record.rotation.secretName);
     const { rotation } = record;
     if (rotation.state !== 'completed') throw new RotorError('conflict', `Only a completed rotation can be rolled back; this one is ${rotation.state.replace('_', ' ')}.`);
+    if (rotation.kind === 'emergency') throw new RotorError('conflict', 'An emergency rotation is not rolled back: the version before it is the compromised one. Rotate again instead.');
     if (!this.rollbackUntil(record)) {
       throw new RotorError('conflict', `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`);
     }
@@ -534,6 +652,7 @@ export class RotationService {
       if (!this.deps.repo.update(id, record.rotation.version, now, change, options.fromStates)) throw new StaleRotationError(this.get(id));
       const { events } = work(now);
       this.touch(id, record.rotation.version + 1, change.heldBy ?? record.rotation.heldBy, change.state ?? record.rotation.state);
+      this.deps.onChange?.(this.get(id), events);
       return { result: undefined, events };
     });
     if (options.kick) this.deps.kickFollowUps?.();
@@ -553,6 +672,7 @@ export class RotationService {
       }
       this.deps.repo.update(id, fresh.rotation.version, now, change ?? {});
       this.touch(id, fresh.rotation.version + 1, fresh.rotation.heldBy, fresh.rotation.state);
+      this.deps.onChange?.(this.get(id), events);
       return { result: undefined, events };
     });
     return this.get(id);
@@ -616,6 +736,8 @@ export class RotationService {
     const { rotation } = record;
     if (rotation.provider === 'manual' || !rotation.newVersionId || rotation.newVersionId === rotation.previousVersionId) return { action: 'none' };
     if (cleanedByHand) return { action: 'by_hand', versionId: rotation.newVersionId };
+    // The version before an emergency rotation is the compromised one: it is never made current again.
+    if (rotation.kind === 'emergency' && rotation.promotedAt) return { action: 'none', note: 'the new version stays current; the compromised one is not restored' };
     try {
       if (rotation.promotedAt) {
         if (!rotation.previousVersionId) return { action: 'none', note: 'no previous version was known' };
@@ -647,8 +769,14 @@ export class RotationService {
     return runPreflight({ registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy }, { secret, actor, requiredApprovals });
   }
 
-  private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind): ChecklistSnapshot {
-    return resolveChecklist({ secret, provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false }, policy: this.deps.policy, emergency: kind === 'emergency' });
+  private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind, revocationOrder?: RevocationOrder): ChecklistSnapshot {
+    return resolveChecklist({
+      secret,
+      provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false },
+      policy: this.deps.policy,
+      emergency: kind === 'emergency',
+      ...(revocationOrder ? { revocationOrder } : {}),
+    });
   }
 
   private isStaleRun(step: RotationStep): boolean {
@@ -666,7 +794,7 @@ export class RotationService {
         if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
         const adopted = rotation.provider === 'vault' && step.attempts > 0 ? await this.adoptInterruptedVaultWrite(record) : null;
         if (adopted) return { result: { ...adopted, adopted: true }, change: { newVersionId: adopted.versionId, newFingerprint: adopted.fingerprint, promotedAt: now } };
-        const created = await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken });
+        const created = await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId, requestToken });
         return {
           result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate },
           change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
@@ -688,7 +816,7 @@ export class RotationService {
       }
       case 'promote': {
         const newVersionId = this.requireNewVersion(record);
-        await ops.promote(name, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : rotation.previousVersionId }, actor);
+        await ops.promote(name, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : (rotation.placeholderVersionId ?? rotation.previousVersionId) }, actor);
         return { result: { versionId: newVersionId, previousVersionId: rotation.previousVersionId }, change: { promotedAt: rotation.promotedAt ?? now } };
       }
       case 'verify': {
@@ -702,9 +830,47 @@ export class RotationService {
         return { result: { removalDueAt: request.dueAt, previousVersionId: rotation.previousVersionId }, change: {}, followUps: [request] };
       }
       case 'disable_compromised':
-        throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
+        return this.disableCompromised(actor, record, requestToken);
       case null:
         throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
+    }
+  }
+
+  /**
+   * Takes the compromised version out of service. AWS cannot leave a secret without AWSCURRENT:
+   * once the replacement is live its labels are stripped; to disable at once, a generated
+   * placeholder is made current first (and the real replacement follows it). Vault soft-deletes
+   * the version (destroys it when the responder asked). A manual secret has a person's step instead.
+   */
+  private async disableCompromised(actor: Actor, record: RotationRecord, requestToken: string): Promise<StepOutcome> {
+    const { rotation } = record;
+    const name = rotation.secretName;
+    const ops = this.deps.operations;
+    const facts = this.deps.incidents?.revocationFacts(rotation.id) ?? null;
+    if (!facts) throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
+    const compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
+    if (!compromised) throw new RotorError('conflict', `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`);
+    if (rotation.provider === 'vault') {
+      const disabled = await ops.disableCompromised(name, { versionId: compromised, destroy: facts.destroy }, actor);
+      return { result: { versionId: compromised, action: disabled.action }, change: {} };
+    }
+    const live = rotation.promotedAt && rotation.newVersionId ? rotation.newVersionId : null;
+    let replacement = live ?? rotation.placeholderVersionId;
+    const change: RotationChange = {};
+    if (!replacement) {
+      if (facts.order !== 'disable_now') throw new RotorError('conflict', 'The replacement is not live yet: promote it first, then disable the compromised version (replace, then disable).');
+      const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken });
+      await ops.promote(name, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
+      replacement = placeholder.versionId;
+      change.placeholderVersionId = placeholder.versionId;
+    }
+    try {
+      const disabled = await ops.disableCompromised(name, { versionId: compromised, replacementVersionId: replacement }, actor);
+      return { result: { versionId: compromised, action: disabled.action, replacementVersionId: replacement }, change };
+    } catch (error) {
+      // The placeholder is current now: a retry strips the labels, it does not write another one.
+      if (!change.placeholderVersionId) throw error;
+      throw new PartialStepError(change, error instanceof RotorError ? error : new RotorError('provider', describeError(error), { cause: error }));
     }
   }
 

@@ -29,6 +29,9 @@ const expected: Record<Action, Person[]> = {
   snooze: ['UADMIN', 'USEC', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   not_mine: ['UADMIN', 'USEC', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   revoke: ['USEC', 'URESP'],
+  respond: ['UADMIN', 'USEC', 'UOPS', 'URESP', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
+  close_incident: ['USEC', 'URESP'],
+  sign_off: ['USEC'],
 };
 
 describe('decide', () => {

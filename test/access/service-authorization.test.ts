@@ -4,7 +4,6 @@ import { parsePolicy } from '../../src/config/policy.js';
 import { importRows, parseRows } from '../../src/import-export/import-service.js';
 import { ReminderActionsService } from '../../src/reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
-import { RevocationService } from '../../src/revocation/revocation-service.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { createRuntime } from '../../src/runtime.js';
@@ -72,7 +71,7 @@ describe('services authorize their actor, whichever surface calls them', () => {
   });
 
   it('RevocationService refuses a non-responder, and a responder outside an incident channel', () => {
-    const revocation = new RevocationService({ inventory: store.inventory, inventoryService: store.inventoryService, authorizer: store.authorizer });
+    const { revocation } = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null });
     expectRefusedAndAudited(store, () => revocation.revocable(STRANGER, 'prod/stripe/api_key'), 'revoke');
     expect(() => revocation.revocable(slackActor('U0ONCALL', 'C0GENERAL'), 'prod/stripe/api_key')).toThrow(/only allowed in an incident channel/);
     expect(revocation.revocable(slackActor('U0ONCALL', 'C0INCIDENT'), 'prod/stripe/api_key').name).toBe('prod/stripe/api_key');
