@@ -6,6 +6,7 @@ import { loadBotEnv, type BotEnv } from './config/env.js';
 import { loadPolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { describeError } from './core/errors.js';
+import { RouteServer } from './http/route-server.js';
 import { createHttpRoutes } from './http/routes.js';
 import { dueSoonDays } from './inventory/secret-summary.js';
 import { createLogger, type Logger } from './logging/logger.js';
@@ -20,7 +21,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
 import { sweepHealth } from './scheduler/sweep-health.js';
-import { createSlackApp } from './slack/app.js';
+import { startSlackApp, type SlackState, type StartupRetry } from './slack/app.js';
 import { openDatabase } from './storage/database.js';
 
 export interface RotorRuntime {
@@ -40,15 +41,21 @@ export interface StartOptions {
   retryConfig?: RetryOptions;
   /** The stores; by default AWS and Vault from the environment. */
   providers?: { registry: ProviderRegistry; close(): void };
+  /** How long start-up waits between attempts to reach Slack; tests shorten it. */
+  slackStartupRetry?: StartupRetry;
 }
 
-/** The composition root: config → database (migrated) → runtime → HTTP routes → Slack app → jobs. */
+/**
+ * The composition root: config → database (migrated) → runtime → HTTP routes, listening at once →
+ * Slack (waited for while it cannot be reached) → jobs.
+ */
 export async function startRotor(env: BotEnv, options: StartOptions = {}): Promise<RotorRuntime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.ROTOR_CONFIG);
   const db = openDatabase(env.ROTOR_DB);
   let runtime: Runtime | undefined;
+  let server: RouteServer | undefined;
   try {
     runtime = createRuntime({
       db,
@@ -69,6 +76,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createFollowUpMetrics(followUps.repo, followUps.sweepLog),
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
+    let slackState: SlackState = 'connecting';
     const httpRoutes = createHttpRoutes({
       pingDatabase: () => db.prepare('SELECT 1').get(),
       metrics,
@@ -76,20 +84,25 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       reminderHealth: () => sweepHealth(reminders.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_REMINDER_CRON), startedAt),
       followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
       calendar: calendarToken ? { token: calendarToken, render: () => rotationCalendar({ inventory: services.inventory, history: services.history }, clock.now(), { days: MAX_WINDOW_DAYS }) } : undefined,
+      slackState: () => slackState,
     });
-    const slack = await createSlackApp({
+    const scheduler = new JobScheduler(botJobs(runtime, { reminders: env.ROTOR_REMINDER_CRON, sync: env.ROTOR_SYNC_CRON, followUps: env.ROTOR_FOLLOW_UP_CRON }), logger);
+    // Health answers before Slack is reached, so an orchestrator sees "Slack unreachable", not silence.
+    const routeServer = new RouteServer(httpRoutes);
+    server = routeServer;
+    const port = await routeServer.listen(env.PORT, options.host ?? '0.0.0.0');
+    const slack = await startSlackApp({
       botToken: env.SLACK_BOT_TOKEN,
       signingSecret: env.SLACK_SIGNING_SECRET,
       appToken: env.SLACK_APP_TOKEN,
       apiUrl: env.SLACK_API_URL,
-      port: env.PORT,
-      httpRoutes,
+      server: routeServer,
       runtime,
       logger,
       retryConfig: options.retryConfig,
+      startupRetry: options.slackStartupRetry,
+      onSlackState: (state) => (slackState = state),
     });
-    const scheduler = new JobScheduler(botJobs(runtime, { reminders: env.ROTOR_REMINDER_CRON, sync: env.ROTOR_SYNC_CRON, followUps: env.ROTOR_FOLLOW_UP_CRON }), logger);
-    const port = await slack.start(options.host);
     // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();
     logger.info({ mode: slack.mode, port, database: env.ROTOR_DB }, 'Rotor is running');
@@ -102,6 +115,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       stop() {
         stopping ??= (async () => {
           await Promise.all([slack.stop(), scheduler.stop()]);
+          await routeServer.close();
           started.close();
           db.close();
           logger.info('Rotor stopped');
@@ -110,6 +124,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       },
     };
   } catch (error) {
+    await server?.close();
     runtime?.close();
     db.close();
     throw error;
