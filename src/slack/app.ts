@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { createSlackErrorHandler, isPlatformError, isSlackUnavailableError, slackUnavailableCode } from './errors.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
+import { answerUnhandledMiddleware, trackAcknowledgements } from './middleware/acknowledgement.js';
 import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
 
@@ -106,7 +107,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     clientOptions,
   });
 
+  trackAcknowledgements(app);
   app.use(requestLogMiddleware(logger, inFlight));
+  app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   registerListeners(app, { runtime: options.runtime, logger });
   app.error(createSlackErrorHandler(logger));
