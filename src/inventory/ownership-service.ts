@@ -44,11 +44,16 @@ const ROLE_FIELDS = [
 export class OwnershipService {
   constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null }) {}
 
-  /** The add (`name` null) or edit form: authorized, people checked, then validated and saved. */
+  /**
+   * The add (`name` null) or edit form: authorized and validated by InventoryService, then the
+   * people it names checked with Slack, then saved. (Slack is asked only about a form that is
+   * otherwise right, and only by someone allowed to make the change.)
+   */
   async saveForm(name: string | null, input: LooseRecord, actor: Actor): Promise<FormSave> {
     const { inventoryService } = this.deps;
-    const existing = name === null ? null : inventoryService.editable(actor, name);
-    if (name === null) inventoryService.authorizeAdd(actor);
+    const existing = name === null ? null : inventoryService.require(name);
+    if (existing === null) inventoryService.checkCreate(input, actor);
+    else inventoryService.checkUpdate(existing.name, input, actor, { emptyClears: true });
     const issues = await this.peopleProblems(input, existing);
     if (issues.length > 0) throw new ValidationError('The secret has invalid fields.', issues);
     if (existing === null) return { secret: inventoryService.create(input, actor, 'slack'), handedOverFrom: undefined };

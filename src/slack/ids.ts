@@ -84,9 +84,12 @@ export const SECRET_FORM_BLOCKS = {
   owner: 'secret_owner',
   backupOwner: 'secret_backup_owner',
   team: 'secret_team',
+  consumers: 'secret_consumers',
   provider: 'secret_provider',
   providerRef: 'secret_provider_ref',
   intervalDays: 'secret_interval_days',
+  lastRotated: 'secret_last_rotated',
+  status: 'secret_status',
   retrievalInstructions: 'secret_retrieval',
 } as const;
 
