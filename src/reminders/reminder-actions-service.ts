@@ -67,6 +67,10 @@ export class ReminderActionsService {
     const { key, entry, secret } = this.authorizedTarget(keyText, actor, 'snooze');
     const now = this.deps.clock.now();
     const today = now.toUTC().toISODate() as string;
+    // Their reminders stopped when they said it is not theirs; a snooze would only spend the cycle's two.
+    if (this.deps.ledger.findNotMine({ secretId: key.secretId, cycle: key.cycle, saidBy: actorId(actor) })) {
+      throw new ValidationError(`You said ${secret.name} is not yours, so its reminders no longer come to you this cycle; nothing to snooze.`, []);
+    }
     return this.deps.audit.record(() => {
       const used = this.deps.ledger.snoozes(key.secretId, key.cycle).length;
       const allowed = snoozeChoices(entry.kind, key.cycle, used, today);

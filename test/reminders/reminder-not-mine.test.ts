@@ -43,6 +43,7 @@ describe('"not mine" takes that person off the ladder for the cycle', () => {
     actions.snooze(dueKey, 1, slackActor('UOWN1'));
     h.store.clock.set('2027-01-24T10:30:00Z');
     await actions.notMine(dueKey, slackActor('UOWN1'), null, null);
+    expect(() => actions.snooze(dueKey, 3, slackActor('UOWN1'))).toThrow('You said prod/app/api_key is not yours, so its reminders no longer come to you this cycle; nothing to snooze.');
     const reports = h.posts().slice(1).map((post) => post.channel);
     expect(reports).toEqual(['UADMIN1', 'USEC1']);
 
