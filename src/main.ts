@@ -9,6 +9,7 @@ import { loadPolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { describeError } from './core/errors.js';
 import { HmacKeyring } from './core/hmac-keyring.js';
+import { RouteServer } from './http/route-server.js';
 import { createHttpRoutes } from './http/routes.js';
 import { MAX_WINDOW_DAYS } from './inventory/schedule.js';
 import { dueSoonDays } from './inventory/secret-summary.js';
@@ -28,7 +29,7 @@ import { auditCheckpointJob, auditPublishJob } from './scheduler/audit-jobs.js';
 import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
 import { sweepHealth } from './scheduler/sweep-health.js';
-import { createSlackApp } from './slack/app.js';
+import { startSlackApp, type SlackState, type StartupRetry } from './slack/app.js';
 import { openDatabase } from './storage/database.js';
 
 export interface RotorRuntime {
@@ -48,9 +49,14 @@ export interface StartOptions {
   retryConfig?: RetryOptions;
   /** The stores; by default AWS and Vault from the environment. */
   providers?: { registry: ProviderRegistry; fingerprinter?: Fingerprinter; close(): void };
+  /** How long start-up waits between attempts to reach Slack; tests shorten it. */
+  slackStartupRetry?: StartupRetry;
 }
 
-/** The composition root: config → database (migrated) → runtime → audit stream → HTTP routes → Slack app → jobs. */
+/**
+ * The composition root: config → database (migrated) → runtime → audit stream → HTTP routes,
+ * listening at once → Slack (waited for while it cannot be reached) → jobs.
+ */
 export async function startRotor(env: BotEnv, options: StartOptions = {}): Promise<RotorRuntime> {
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
@@ -60,6 +66,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
   const db = openDatabase(env.ROTOR_DB, { cacheMiB: 8 });
   let runtime: Runtime | undefined;
   let publisher: AuditPublisher | undefined;
+  let server: RouteServer | undefined;
   try {
     const auditKeys = HmacKeyring.fromEnv(env.ROTOR_AUDIT_KEY);
     runtime = createRuntime({
@@ -101,6 +108,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createIncidentMetrics(runtime.revocation),
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
+    let slackState: SlackState = 'connecting';
     const httpRoutes = createHttpRoutes({
       pingDatabase: () => db.prepare('SELECT 1').get(),
       metrics,
@@ -109,17 +117,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       reminderHealth: () => sweepHealth(reminders.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_REMINDER_CRON), startedAt),
       followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
       calendar: calendarToken ? { token: calendarToken, render: () => rotationCalendar({ inventory: services.inventory, history: services.history }, clock.now(), { days: MAX_WINDOW_DAYS }) } : undefined,
-    });
-    const slack = await createSlackApp({
-      botToken: env.SLACK_BOT_TOKEN,
-      signingSecret: env.SLACK_SIGNING_SECRET,
-      appToken: env.SLACK_APP_TOKEN,
-      apiUrl: env.SLACK_API_URL,
-      port: env.PORT,
-      httpRoutes,
-      runtime,
-      logger,
-      retryConfig: options.retryConfig,
+      slackState: () => slackState,
     });
     const announceChannel = policy.channels.announce;
     const scheduler = new JobScheduler(
@@ -134,8 +132,23 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       ],
       logger,
     );
+    // Health answers before Slack is reached, so an orchestrator sees "Slack unreachable", not silence.
+    const routeServer = new RouteServer(httpRoutes);
+    server = routeServer;
     const host = options.host ?? env.HOST;
-    const port = await slack.start(host);
+    const port = await routeServer.listen(env.PORT, host ?? '0.0.0.0');
+    const slack = await startSlackApp({
+      botToken: env.SLACK_BOT_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL,
+      server: routeServer,
+      runtime,
+      logger,
+      retryConfig: options.retryConfig,
+      startupRetry: options.slackStartupRetry,
+      onSlackState: (state) => (slackState = state),
+    });
     // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();
     logger.info({ mode: slack.mode, host: host ?? '0.0.0.0', port, database: env.ROTOR_DB }, 'Rotor is running');
@@ -148,6 +161,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       stop() {
         stopping ??= (async () => {
           await Promise.all([slack.stop(), scheduler.stop()]);
+          await routeServer.close();
           started.close();
           auditPublisher.close();
           db.close();
@@ -158,6 +172,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     };
   } catch (error) {
     publisher?.close();
+    await server?.close();
     runtime?.close();
     db.close();
     throw error;

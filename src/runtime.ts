@@ -27,9 +27,11 @@ import type { ReminderSweepService, SweepOptions } from './reminders/reminder-sw
 import { WeeklyDigestRepo } from './reminders/weekly-digest-repo.js';
 import { WeeklyDigestService } from './reminders/weekly-digest-service.js';
 import type { Announcer } from './scheduler/announcer.js';
+import { OwnershipService } from './inventory/ownership-service.js';
 import { createServices, type Services } from './services.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
+import { SlackOwnerDirectory } from './slack/outbound/slack-owner-directory.js';
 import { SlackPoster } from './slack/outbound/slack-poster.js';
 import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
@@ -57,6 +59,8 @@ export interface Runtime {
   providers: ProviderServices;
   /** The outbound Slack seam; null when no bot token was given. */
   poster: SlackPoster | null;
+  /** Owners checked against Slack and told by DM (the add/edit form, "not mine" applied). */
+  ownership: OwnershipService;
   announcer: Announcer;
   reminders: {
     notifier: ReminderNotifier;
@@ -98,6 +102,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { inventory, audit, authorizer } = services;
   const followUpRepo = new FollowUpRepo(db);
   const followUpSweepLog = new SweepLogRepo(db, 'follow_up_sweeps');
+  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null });
 
   const providers = createProviderServices(services, options.providers.registry, logger, () => undefined, options.providers.fingerprinter);
   const followUpService = new FollowUpService(
@@ -157,13 +162,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     services,
     providers,
     poster,
+    ownership,
     announcer,
     reminders: {
       notifier,
       ledger,
       sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, ...options.reminderSweep }),
       sweepLog: reminderSweepLog,
-      actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, clock, policy }),
+      actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, ownership, clock, policy }),
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
     },
     rotation,

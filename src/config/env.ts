@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 import { RotorError } from '../core/errors.js';
 import { MIN_KEY_LENGTH, splitKeys } from '../core/hmac-keyring.js';
@@ -8,6 +9,17 @@ const optionalText = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+/** What node-cron says is wrong with a schedule (it reads five or six fields, in UTC here), or null. */
+function cronProblem(expression: string): string | null {
+  if (cron.validate(expression)) return null;
+  try {
+    void cron.createTask(expression, () => undefined, { timezone: 'UTC' }).destroy();
+    return 'is not a valid cron expression';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
 
 /** A key variable: one key, or several separated by commas (the first signs, the rest verify what they signed). */
 const keyList = optionalText.pipe(
@@ -20,26 +32,45 @@ const keyList = optionalText.pipe(
     .optional(),
 );
 
-const coreSchema = z.object({
-  ROTOR_DB: optionalText.transform((value) => value ?? './data/rotor.db'),
-  ROTOR_CONFIG: optionalText,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  VAULT_ADDR: optionalText.pipe(z.url({ message: 'must be a URL such as https://vault.example.com:8200' }).optional()),
-  VAULT_TOKEN: optionalText,
-  VAULT_NAMESPACE: optionalText,
-  ROTOR_AUDIT_KEY: keyList,
-  ROTOR_FINGERPRINT_KEY: keyList,
-});
+/** A cron schedule variable with its default; a wrong one is refused naming the variable and what is wrong. */
+const cronSchedule = (fallback: string) =>
+  optionalText
+    .transform((value) => value ?? fallback)
+    .superRefine((value, context) => {
+      const problem = cronProblem(value);
+      if (problem) context.addIssue({ code: 'custom', message: `is not a cron schedule ("${value}": ${problem}); write five fields in UTC, e.g. "${fallback}"` });
+    });
 
-const botSchema = coreSchema.extend({
+const coreSchema = z
+  .object({
+    ROTOR_DB: optionalText.transform((value) => value ?? './data/rotor.db'),
+    ROTOR_CONFIG: optionalText,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    VAULT_ADDR: optionalText.pipe(z.url({ message: 'must be a URL such as https://vault.example.com:8200' }).optional()),
+    VAULT_TOKEN: optionalText,
+    VAULT_NAMESPACE: optionalText,
+    ROTOR_AUDIT_KEY: keyList,
+    ROTOR_FINGERPRINT_KEY: keyList,
+  })
+  // Half a Vault configuration would leave Vault secrets silently unsynced and unrotatable: refuse it.
+  .superRefine((env, context) => {
+    if (env.VAULT_ADDR && !env.VAULT_TOKEN) {
+      context.addIssue({ code: 'custom', path: ['VAULT_TOKEN'], message: 'is not set but VAULT_ADDR is: set both to use Vault, or unset VAULT_ADDR to run without it' });
+    }
+    if (env.VAULT_TOKEN && !env.VAULT_ADDR) {
+      context.addIssue({ code: 'custom', path: ['VAULT_ADDR'], message: 'is not set but VAULT_TOKEN is: set both to use Vault (e.g. VAULT_ADDR=https://vault.example.com:8200), or unset VAULT_TOKEN' });
+    }
+  });
+
+const botSchema = coreSchema.safeExtend({
   SLACK_BOT_TOKEN: z.string({ message: `is required (the Bot User OAuth Token, ${SETUP_HINT})` }).regex(/^xoxb-/, `must be a bot token starting with xoxb- (${SETUP_HINT})`),
   SLACK_SIGNING_SECRET: z.string({ message: `is required (Basic Information → Signing Secret, ${SETUP_HINT})` }).min(1, `must not be empty (${SETUP_HINT})`),
   SLACK_APP_TOKEN: optionalText.pipe(z.string().regex(/^xapp-/, `must be an app-level token starting with xapp- (${SETUP_HINT})`).optional()),
   SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://slack.com/api/' }).optional()),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).default(3000),
-  ROTOR_REMINDER_CRON: optionalText.transform((value) => value ?? '*/15 * * * *'),
-  ROTOR_SYNC_CRON: optionalText.transform((value) => value ?? '0 6 * * *'),
-  ROTOR_FOLLOW_UP_CRON: optionalText.transform((value) => value ?? '* * * * *'),
+  ROTOR_REMINDER_CRON: cronSchedule('*/15 * * * *'),
+  ROTOR_SYNC_CRON: cronSchedule('0 6 * * *'),
+  ROTOR_FOLLOW_UP_CRON: cronSchedule('* * * * *'),
   ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   ROTOR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   HOST: optionalText.pipe(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name to listen on, such as 127.0.0.1 or ::').optional()),

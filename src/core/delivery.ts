@@ -13,6 +13,9 @@ export interface PersonInfo {
   tz: string | null;
 }
 
+/** What Slack says a member id is, before someone is made an owner: only a `person` can be. */
+export type MemberStanding = 'person' | 'bot' | 'deactivated' | 'unknown';
+
 /**
  * Why a message could not be delivered, as far as a sender needs to know:
  * - `rate_limited`: not posted; retry after `retryAfterSeconds`.

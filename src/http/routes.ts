@@ -22,6 +22,8 @@ export interface HttpRouteDeps {
   followUpHealth?: () => SweepHealth;
   /** The read-only rotation calendar feed; absent (ROTOR_CALENDAR_TOKEN unset) means no feed. */
   calendar?: { token: string; render: () => string };
+  /** What start-up knows of Slack: healthy only once Slack accepted the bot token. */
+  slackState?: () => 'connecting' | 'unreachable' | 'ok';
 }
 
 /** GET /healthz and GET /metrics, served beside Slack's endpoint in HTTP and Socket Mode alike. */
@@ -35,12 +37,14 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
           deps.pingDatabase();
           const reminders = deps.reminderHealth?.();
           const followUps = deps.followUpHealth?.();
+          const slack = deps.slackState?.();
           const body = {
             database: 'ok',
+            ...(slack ? { slack } : {}),
             ...(reminders ? { reminders: reminders.healthy ? 'ok' : 'stale', lastSuccessfulSweep: reminders.lastSuccessfulSweep } : {}),
             ...(followUps ? { followUps: followUps.healthy ? 'ok' : 'stale', lastSuccessfulFollowUpSweep: followUps.lastSuccessfulSweep } : {}),
           };
-          const healthy = (reminders?.healthy ?? true) && (followUps?.healthy ?? true);
+          const healthy = (reminders?.healthy ?? true) && (followUps?.healthy ?? true) && (slack ?? 'ok') === 'ok';
           sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'unavailable', ...body });
         } catch (error) {
           deps.logger.error({ err: error }, 'health check failed: database unreachable');

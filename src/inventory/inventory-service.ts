@@ -133,26 +133,81 @@ export class InventoryService {
 
   /** Validates loose input (a modal, a CLI flag set) and adds one new secret. */
   create(input: LooseRecord, actor: Actor, source: string): Secret {
+    const change = this.prepareCreate(input, actor);
+    this.apply([change], actor, source);
+    return this.deps.repo.get(change.name) as Secret;
+  }
+
+  /** Everything `create` checks (the right to add, every field), without writing: throws what it would. */
+  checkCreate(input: LooseRecord, actor: Actor): void {
+    this.prepareCreate(input, actor);
+  }
+
+  /**
+   * Validates loose input and changes an existing secret; fields not given stay as they are.
+   * With `emptyClears` (an edit form, which shows every field), an emptied field is cleared (an
+   * emptied interval falls back to the policy default), but an owner cannot be emptied (a secret
+   * without an owner gets no reminders), nor a last rotation. A last-rotated day that moves is a
+   * rotation done by hand: recorded as one (`secret.rotated_by_hand`), the schedule restarting
+   * from it, in the same transaction as the rest of the edit.
+   */
+  update(name: string, input: LooseRecord, actor: Actor, source: string, options: ParseOptions = {}): Secret {
+    const { fields, rotatedAt, previous } = this.prepareUpdate(name, input, actor, options);
+    if (rotatedAt === null) {
+      this.applyValidated([fields], actor, source);
+      return this.require(name);
+    }
+    const { lastRotated: _recorded, ...rest } = fields;
+    this.deps.audit.record(() => {
+      // The rotation first (it sets the secret active again), then the rest of the form on top, planned against it.
+      this.recordRotation(name, { rotatedAt }, actor, 'secret.rotated_by_hand', { source, previousLastRotated: previous.lastRotated });
+      this.applyValidated([rest], actor, source);
+      return { result: undefined, events: [] };
+    });
+    return this.require(name);
+  }
+
+  /** Everything `update` checks (the rights to edit and to hand over, every field), without writing. */
+  checkUpdate(name: string, input: LooseRecord, actor: Actor, options: ParseOptions = {}): void {
+    this.prepareUpdate(name, input, actor, options);
+  }
+
+  private prepareCreate(input: LooseRecord, actor: Actor): PlannedChange {
     this.authorizeAdd(actor);
     const fields = this.validate(input);
     if (this.deps.repo.get(fields.name)) {
       throw new ValidationError(`${fields.name} already exists.`, [{ where: 'name', message: `\`${fields.name}\` already exists; edit it instead` }]);
     }
-    this.applyValidated([fields], actor, source);
-    return this.deps.repo.get(fields.name) as Secret;
+    const change = this.planned(fields);
+    refuseSameOwners(change.after.owner, change.after.backupOwner);
+    return change;
   }
 
-  /**
-   * Validates loose input and changes an existing secret; fields not given stay as they are.
-   * With `emptyClears` (an edit form, which shows every field), an emptied field is cleared, but
-   * an owner cannot be emptied: a secret without an owner gets no reminders.
-   */
-  update(name: string, input: LooseRecord, actor: Actor, source: string, options: ParseOptions = {}): Secret {
+  private prepareUpdate(name: string, input: LooseRecord, actor: Actor, options: ParseOptions): { fields: SecretFields; rotatedAt: string | null; previous: Secret } {
     const existing = this.editable(actor, name);
-    if (options.emptyClears) refuseEmptiedOwner(input, existing);
+    if (options.emptyClears) {
+      refuseEmptiedOwner(input, existing);
+      refuseEmptiedLastRotated(input, existing);
+    }
     const fields = this.validate({ ...input, name }, options);
-    this.applyValidated([fields], actor, source);
-    return this.deps.repo.get(name) as Secret;
+    // A form shows the stored status and day; only a change of them means anything.
+    if (fields.lifecycle === existing.lifecycle) delete fields.lifecycle;
+    if (fields.lastRotated !== undefined && fields.lastRotated.slice(0, 10) === existing.lastRotated?.slice(0, 10)) delete fields.lastRotated;
+    if (existing.lifecycle === 'rotating' && (fields.lifecycle !== undefined || fields.lastRotated !== undefined)) {
+      const message = `A rotation of ${name} is in progress: finish or abandon it with \`/rotate ${name}\` before changing its status or last rotation.`;
+      throw new ValidationError(message, [{ where: fields.lifecycle !== undefined ? 'status' : 'last_rotated', message }]);
+    }
+    const change = this.planned(fields);
+    this.authorizeChange(actor, change);
+    refuseSameOwners(change.after.owner, change.after.backupOwner);
+    return { fields, rotatedAt: fields.lastRotated ?? null, previous: existing };
+  }
+
+  /** The one change these fields make, or the ValidationError `plan` finds. */
+  private planned(fields: SecretFields): PlannedChange {
+    const { changes, issues } = this.plan([fields]);
+    if (issues.length > 0) throw new ValidationError('The secret has invalid fields.', issues.map((issue) => ({ where: issue.field, message: issue.message })));
+    return changes[0] as PlannedChange;
   }
 
   /** The secret, once the actor is known to be allowed to hand it over (before the new owner is looked up). */
@@ -258,6 +313,22 @@ export class InventoryService {
       throw new ValidationError('The secret has invalid fields.', list);
     }
     this.apply(changes, actor, source);
+  }
+}
+
+function refuseEmptiedLastRotated(input: LooseRecord, existing: Secret): void {
+  const emptied = 'lastRotated' in input && (input.lastRotated === undefined || input.lastRotated === null || (typeof input.lastRotated === 'string' && input.lastRotated.trim() === ''));
+  if (emptied && existing.lastRotated) {
+    const message = 'Last rotated cannot be emptied: it is when the secret was last rotated. Pick the day it was rotated instead. Nothing was saved.';
+    throw new ValidationError(message, [{ where: 'last_rotated', message }]);
+  }
+}
+
+/** A backup owner is a second person to remind: the owner cannot be their own. */
+function refuseSameOwners(owner: string | null, backupOwner: string | null): void {
+  if (owner !== null && owner === backupOwner) {
+    const message = 'The backup owner must be someone other than the owner: a second person to remind when the owner does not act.';
+    throw new ValidationError(message, [{ where: 'backup_owner', message }]);
   }
 }
 

@@ -26,7 +26,8 @@ export interface SecretFields {
   consumers?: string[];
   provider?: ProviderKind;
   providerRef?: string | null;
-  intervalDays?: number;
+  /** null: back to the policy's default for the type (an edit form's emptied interval). */
+  intervalDays?: number | null;
   lastRotated?: string;
   /** Honoured only for a never-rotated secret (its first due date); otherwise derived. */
   nextRotation?: string;
@@ -223,7 +224,10 @@ export function findReferenceProblem(provider: ProviderKind, reference: string |
 }
 
 export interface ParseOptions {
-  /** An empty clearable field (description, team, backup owner, reference, retrieval instructions) clears it. */
+  /**
+   * An empty clearable field (description, team, backup owner, consumers, reference, retrieval
+   * instructions) clears it, and an empty interval falls back to the policy default.
+   */
   emptyClears?: boolean;
 }
 
@@ -350,7 +354,8 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateT
     else problem(key, `\`${value}\` is not a Slack user id; use the member id from the person's Slack profile, like U0123ABCD`);
   }
 
-  if (record.consumers !== undefined && record.consumers !== null) fields.consumers = list(record.consumers);
+  if (cleared('consumers')) fields.consumers = [];
+  else if (record.consumers !== undefined && record.consumers !== null) fields.consumers = list(record.consumers);
 
   const provider = text(record.provider)?.toLowerCase();
   if (provider !== undefined) {
@@ -365,7 +370,8 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateT
     if (referenceProblem) problem('provider_ref', referenceProblem);
   }
 
-  if (record.intervalDays !== undefined && record.intervalDays !== null && text(record.intervalDays) !== undefined) {
+  if (cleared('intervalDays')) fields.intervalDays = null;
+  else if (record.intervalDays !== undefined && record.intervalDays !== null && text(record.intervalDays) !== undefined) {
     const cadence = parseCadence(record.intervalDays);
     if (!cadence) problem('interval_days', `\`${String(record.intervalDays)}\` is not a whole number of days; write 90 or "90 days"`);
     else if (cadence.days < 1 || cadence.days > 3650) problem('interval_days', `must be between 1 and 3650 days, not ${cadence.days}`);

@@ -34,7 +34,8 @@ const COMPARED: (keyof SecretRecord)[] = [
 export function mergeSecret(existing: SecretRecord | null, fields: SecretFields, policy: Policy, now: DateTime, nowIso = now.toUTC().toISO() as string): SecretRecord {
   const [environment, service, credentialType] = fields.name.split('/') as [string, string, string];
   const type = fields.type ?? existing?.type ?? inferSecretType(service, credentialType, fields.description ?? '');
-  const intervalDays = fields.intervalDays ?? existing?.intervalDays ?? policy.intervals[type];
+  // null (an emptied interval) means the policy's default for the type, as a new secret gets.
+  const intervalDays = fields.intervalDays === null ? policy.intervals[type] : (fields.intervalDays ?? existing?.intervalDays ?? policy.intervals[type]);
   const lastRotated = fields.lastRotated ?? existing?.lastRotated ?? null;
   const createdAt = existing?.createdAt ?? nowIso;
   return {

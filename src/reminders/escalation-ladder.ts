@@ -7,7 +7,7 @@ export interface Rung {
 }
 
 /** Why the ladder passes over a level of the policy's escalation order. */
-export type SkipReason = 'unfilled' | 'not_in_slack' | 'same_person';
+export type SkipReason = 'unfilled' | 'not_in_slack' | 'same_person' | 'said_not_mine';
 
 /** One level of the policy's escalation order for a secret: who fills it, and whether it is passed over. */
 export interface LadderLevel {
@@ -18,16 +18,17 @@ export interface LadderLevel {
 
 /**
  * Every level of the policy's escalation order for a secret, with who fills it. A level nobody
- * fills (no backup owner, no lead for the team), a person no longer in Slack, and a person
- * already on an earlier rung are marked skipped, so each step really reaches someone new and an
- * escalation can say why a level was passed over.
+ * fills (no backup owner, no lead for the team), a person already on an earlier rung, one who
+ * said the secret is not theirs this cycle, and a person no longer in Slack are marked skipped,
+ * so each step really reaches someone new and an escalation can say why a level was passed over.
  */
-export function ladderLevels(secret: Secret, policy: Policy, isGone: (user: string) => boolean): LadderLevel[] {
+export function ladderLevels(secret: Secret, policy: Policy, isGone: (user: string) => boolean, saidNotMine: ReadonlySet<string> = new Set()): LadderLevel[] {
   const seen = new Set<string>();
   return policy.reminders.escalation.map((level) => {
     const user = personAt(level, secret, policy);
     if (!user) return { level, user: null, skipped: 'unfilled' };
     if (seen.has(user)) return { level, user, skipped: 'same_person' };
+    if (saidNotMine.has(user)) return { level, user, skipped: 'said_not_mine' };
     if (isGone(user)) return { level, user, skipped: 'not_in_slack' };
     seen.add(user);
     return { level, user, skipped: null };

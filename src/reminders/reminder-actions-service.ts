@@ -8,10 +8,11 @@ import type { Clock } from '../core/clock.js';
 import { NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import { findCredentialShape } from '../inventory/credential-shapes.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
+import type { OwnershipService, OwnerTold } from '../inventory/ownership-service.js';
 import { SLACK_USER_ID, type Secret } from '../inventory/secret.js';
 import type { ReminderLedgerRepo } from './reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminder-notifier.js';
-import { parseKey, type LedgerEntry, type NotMineFacts, type ReminderKey } from './reminder.js';
+import { parseKey, type LedgerEntry, type NotMine, type NotMineFacts, type NotMineRef, type ReminderKey } from './reminder.js';
 import { isReminded } from './reminder-treatment.js';
 import { snoozeChoices } from './snooze-rules.js';
 
@@ -25,8 +26,20 @@ export interface ReminderTarget {
 
 export interface NotMineReport {
   facts: NotMineFacts;
-  /** The admins and security leads to tell. */
+  /** The admins and security leads to tell (nobody for a repeat). */
   people: string[];
+  /** The person's first answer this cycle, when this one repeats it: nothing was recorded or told again. */
+  earlier: NotMine | null;
+}
+
+/** What applying a suggested owner did. */
+export interface SuggestedOwnerApplied {
+  secret: string;
+  owner: string;
+  /** False when they already owned it. */
+  changed: boolean;
+  /** Whether the new owner was told by DM (null when nothing changed). */
+  told: OwnerTold | null;
 }
 
 export interface ReminderActionsDeps {
@@ -35,14 +48,17 @@ export interface ReminderActionsDeps {
   audit: AuditLog;
   authorizer: Authorizer;
   notifier: ReminderNotifier;
+  ownership: OwnershipService;
   clock: Clock;
   policy: Policy;
 }
 
 /**
  * What a person can do from a reminder DM: snooze it (bounded, audited) or say it is not
- * theirs (audited; admins and security are told who they say owns it). Each action is
- * authorized here against the reminder's secret: the people it reminds, and admins.
+ * theirs (once per cycle, audited; they are reminded no more about it in that cycle, and admins
+ * and security are told who they say owns it, with a button that applies it). Each action is
+ * authorized here against the reminder's secret: the people it reminds, and admins; applying the
+ * suggested owner needs the right to change the owner.
  */
 export class ReminderActionsService {
   constructor(private readonly deps: ReminderActionsDeps) {}
@@ -52,6 +68,10 @@ export class ReminderActionsService {
     const { key, entry, secret } = this.authorizedTarget(keyText, actor, 'snooze');
     const now = this.deps.clock.now();
     const today = now.toUTC().toISODate() as string;
+    // Their reminders stopped when they said it is not theirs; a snooze would only spend the cycle's two.
+    if (this.deps.ledger.findNotMine({ secretId: key.secretId, cycle: key.cycle, saidBy: actorId(actor) })) {
+      throw new ValidationError(`You said ${secret.name} is not yours, so its reminders no longer come to you this cycle; nothing to snooze.`, []);
+    }
     return this.deps.audit.record(() => {
       const used = this.deps.ledger.snoozes(key.secretId, key.cycle).length;
       const allowed = snoozeChoices(entry.kind, key.cycle, used, today);
@@ -75,8 +95,9 @@ export class ReminderActionsService {
   }
 
   /**
-   * Records that `actor` says the secret is not theirs (validated, audited) and returns whom to
-   * tell; `notify` tells them. Split so a modal can be answered before the notifications go out.
+   * Records that `actor` says the secret is not theirs (validated, audited, once per cycle: a
+   * repeat records and tells nothing) and returns whom to tell; `notify` tells them. Split so a
+   * modal can be answered before the notifications go out.
    */
   reportNotMine(keyText: string, actor: Actor, suggestedOwner: string | null, note: string | null): NotMineReport {
     const { entry, secret } = this.authorizedTarget(keyText, actor, 'not_mine');
@@ -94,14 +115,17 @@ export class ReminderActionsService {
     if (shape) {
       throw new ValidationError(`The note looks like it holds ${shape}.`, [{ where: 'note', message: `it looks like it holds ${shape}: never paste a secret's value; say who owns it instead` }]);
     }
-    const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter((person) => person !== by);
-    this.deps.audit.log({
-      actor: by,
-      action: 'reminder.not_mine',
-      secret: secret.name,
-      details: { kind: entry.kind, cycle: entry.cycle, owner: secret.owner, suggestedOwner, note, notified: people },
+    const ref: NotMineRef = { secretId: secret.id, cycle: entry.cycle, saidBy: by };
+    const facts: NotMineFacts = { actor: by, secret: secret.name, level: entry.level, suggestedOwner, note, ref };
+    const answer: NotMine = { ...ref, suggestedOwner, at: this.deps.clock.now().toUTC().toISO() as string };
+    return this.deps.audit.record<NotMineReport>(() => {
+      if (!this.deps.ledger.addNotMine(answer)) {
+        return { result: { facts, people: [], earlier: this.deps.ledger.findNotMine(ref) }, events: [] };
+      }
+      const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter((person) => person !== by);
+      const details = { kind: entry.kind, cycle: entry.cycle, owner: secret.owner, suggestedOwner, note, notified: people };
+      return { result: { facts, people, earlier: null }, events: [{ actor: by, action: 'reminder.not_mine', secret: secret.name, details }] };
     });
-    return { facts: { actor: by, secret: secret.name, level: entry.level, suggestedOwner, note }, people };
   }
 
   /** Tells the admins and security leads; returns who was reached. */
@@ -116,6 +140,22 @@ export class ReminderActionsService {
       }
     }
     return notified;
+  }
+
+  /**
+   * The button on the admins' DM: makes the person a "not mine" answer named the owner (if the
+   * presser may change the owner and Slack knows them), and tells them by DM.
+   */
+  async applySuggestedOwner(ref: NotMineRef, actor: Actor): Promise<SuggestedOwnerApplied> {
+    const answer = this.deps.ledger.findNotMine(ref);
+    const secret = answer ? this.deps.inventory.getById(answer.secretId) : null;
+    if (!answer || !secret) throw new NotFoundError('This "not mine" report is no longer known to Rotor (the secret may have been removed).');
+    if (!answer.suggestedOwner) {
+      throw new ValidationError(`Nobody was suggested as the owner of ${secret.name}; set one with \`/secrets owner ${secret.name} @user\`.`, []);
+    }
+    const handed = await this.deps.ownership.handOver(secret.name, answer.suggestedOwner, actor, 'slack');
+    const told = handed.changed ? await this.deps.ownership.tellNewOwner(handed.secret, actor) : null;
+    return { secret: secret.name, owner: answer.suggestedOwner, changed: handed.changed, told };
   }
 
   async notMine(keyText: string, actor: Actor, suggestedOwner: string | null, note: string | null): Promise<{ secret: string; notified: string[] }> {

@@ -5,7 +5,7 @@ import { inWriteTransaction, type Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import type { PlannerCandidate } from './reminder-planner.js';
 import { REMINDED_LIFECYCLES } from './reminder-treatment.js';
-import type { LedgerEntry, LedgerState, ReminderKey, ReminderKind, Snooze } from './reminder.js';
+import type { LedgerEntry, LedgerState, NotMine, NotMineRef, ReminderKey, ReminderKind, Snooze } from './reminder.js';
 
 interface LedgerRow {
   id: number;
@@ -32,6 +32,14 @@ interface SnoozeRow {
   until_date: string;
 }
 
+interface NotMineRow {
+  secret_id: number;
+  cycle: string;
+  said_by: string;
+  suggested_owner: string | null;
+  created_at: string;
+}
+
 export interface Claim {
   key: ReminderKey;
   recipient: string;
@@ -53,8 +61,8 @@ export class ReminderLedgerRepo {
   /**
    * Secrets whose current cycle may owe a reminder by `untilDate`: active ones due within the
    * widest warning window or overdue, and every one in another reminded lifecycle (compromised:
-   * overdue from the day it was marked, unless an open incident is chasing it), each with its cycle's ledger rows and snoozes and, for
-   * those, when it entered that lifecycle.
+   * overdue from the day it was marked, unless an open incident is chasing it), each with its
+   * cycle's ledger rows, snoozes and "not mine" answers and, for those, when it entered that lifecycle.
    */
   // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
   candidates(untilDate: string): PlannerCandidate[] {
@@ -65,12 +73,14 @@ export class ReminderLedgerRepo {
       AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.secret_id = s.id AND i.state = 'open')`;
     const secrets = (statement(this.db, `SELECT s.* FROM secrets s WHERE ${owing} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[]).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
-    const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes') =>
+    const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes' | 'reminder_not_mine') =>
       statement(this.db, `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation WHERE ${owing}`).all({ until: untilDate }) as Row[];
     const ledger = new Map<number, LedgerEntry[]>();
     for (const row of ofCurrentCycle<LedgerRow>('reminder_ledger')) push(ledger, row.secret_id, entryFromRow(row));
     const snoozes = new Map<number, Snooze[]>();
     for (const row of ofCurrentCycle<SnoozeRow>('reminder_snoozes')) push(snoozes, row.secret_id, snoozeFromRow(row));
+    const notMine = new Map<number, NotMine[]>();
+    for (const row of ofCurrentCycle<NotMineRow>('reminder_not_mine')) push(notMine, row.secret_id, notMineFromRow(row));
     const since = new Map<string, string>();
     for (const lifecycle of REMINDED_LIFECYCLES) {
       const names = lifecycle === 'active' ? [] : secrets.filter((secret) => secret.lifecycle === lifecycle).map((secret) => secret.name);
@@ -80,6 +90,7 @@ export class ReminderLedgerRepo {
       secret,
       ledger: ledger.get(secret.id) ?? [],
       snoozes: snoozes.get(secret.id) ?? [],
+      notMine: notMine.get(secret.id) ?? [],
       lifecycleSince: since.get(secret.name) ?? null,
     }));
   }
@@ -178,6 +189,27 @@ export class ReminderLedgerRepo {
   snoozes(secretId: number, cycle: string): Snooze[] {
     return (statement(this.db, 'SELECT * FROM reminder_snoozes WHERE secret_id = ? AND cycle = ? ORDER BY seq').all(secretId, cycle) as SnoozeRow[]).map(snoozeFromRow);
   }
+
+  /**
+   * Records that someone said the secret is not theirs in this cycle; returns false (and changes
+   * nothing) when they already had: the first answer stands.
+   */
+  addNotMine(answer: NotMine): boolean {
+    return (
+      statement(this.db, 'INSERT INTO reminder_not_mine (secret_id, cycle, said_by, suggested_owner, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
+        answer.secretId,
+        answer.cycle,
+        answer.saidBy,
+        answer.suggestedOwner,
+        answer.at,
+      ).changes === 1
+    );
+  }
+
+  findNotMine(ref: NotMineRef): NotMine | null {
+    const row = statement(this.db, 'SELECT * FROM reminder_not_mine WHERE secret_id = ? AND cycle = ? AND said_by = ?').get(ref.secretId, ref.cycle, ref.saidBy) as NotMineRow | undefined;
+    return row ? notMineFromRow(row) : null;
+  }
 }
 
 function push<T>(map: Map<number, T[]>, id: number, value: T): void {
@@ -207,4 +239,8 @@ function entryFromRow(row: LedgerRow): LedgerEntry {
 
 function snoozeFromRow(row: SnoozeRow): Snooze {
   return { secretId: row.secret_id, cycle: row.cycle, seq: row.seq, snoozedBy: row.snoozed_by, untilDate: row.until_date };
+}
+
+function notMineFromRow(row: NotMineRow): NotMine {
+  return { secretId: row.secret_id, cycle: row.cycle, saidBy: row.said_by, suggestedOwner: row.suggested_owner, at: row.created_at };
 }

@@ -4,13 +4,15 @@ import { daysUntil } from '../inventory/schedule.js';
 import type { Secret } from '../inventory/secret.js';
 import { ladderLevels, rungsOf, type LadderLevel, type Rung } from './escalation-ladder.js';
 import { treatmentOf } from './reminder-treatment.js';
-import type { LedgerEntry, LevelHistory, OwedReminder, ReminderKind, Snooze } from './reminder.js';
+import type { LedgerEntry, LevelHistory, NotMine, OwedReminder, ReminderKind, Snooze } from './reminder.js';
 
 export interface PlannerCandidate {
   secret: Secret;
   /** Ledger rows of the secret's current cycle. */
   ledger: readonly LedgerEntry[];
   snoozes: readonly Snooze[];
+  /** Who said, in this cycle, that the secret is not theirs: they are reminded no more in it. */
+  notMine?: readonly NotMine[];
   /** When the secret entered its current lifecycle (ISO instant), where the audit log knows. */
   lifecycleSince?: string | null;
 }
@@ -36,7 +38,8 @@ interface Stage {
  *    rotation, or for a compromised secret the day it was marked, if that came first.
  * 2. The cycle's stages form a timeline: each warning offset and the due day for the owner, then
  *    one escalation step per rung up the ladder, each `escalate_every_days` after the step before
- *    it was delivered (see mainTrack); snooze follow-ups form a second track.
+ *    it was delivered (see mainTrack); snooze follow-ups form a second track. Whoever said "not
+ *    mine" this cycle is off the ladder, and their snoozes with them: the next level takes over.
  * 3. Only the latest stage whose delivery instant (its day at the policy hour in the recipient's
  *    zone) has passed is owed: a 7-day warning supersedes an unsent 30-day one, so a sweep after
  *    downtime sends one reminder, not every missed one.
@@ -99,14 +102,16 @@ function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, peo
   const { secret } = candidate;
   const treatment = treatmentOf(secret, candidate.lifecycleSince ?? null);
   if (!treatment) return null;
-  const levels = ladderLevels(secret, policy, (user) => people.isGone(user));
+  const saidNotMine = new Set((candidate.notMine ?? []).map((answer) => answer.saidBy));
+  const levels = ladderLevels(secret, policy, (user) => people.isGone(user), saidNotMine);
   const ladder = rungsOf(levels);
   if (!ladder[0]) return null;
   const due = treatment.dueDate;
   const calendar = people.calendar(due);
   const live = candidate.ledger.filter((entry) => entry.state !== 'released');
-  const main = mainTrack(due, calendar, ladder, live, policy);
-  const current = currentStage(main, live, now, people) ?? currentStage(snoozeTrack(candidate.snoozes, ladder, main, live), live, now, people);
+  const main = mainTrack(due, calendar, levels, live, candidate.notMine ?? [], policy);
+  const snoozes = candidate.snoozes.filter((snooze) => !saidNotMine.has(snooze.snoozedBy));
+  const current = currentStage(main, live, now, people) ?? currentStage(snoozeTrack(snoozes, ladder, main, live), live, now, people);
   if (!current) return null;
   return {
     key: { secretId: secret.id, cycle: secret.nextRotation, kind: current.kind },
@@ -138,33 +143,52 @@ function currentStage(stages: readonly Stage[], live: readonly LedgerEntry[], no
 
 /**
  * Warnings and the due-day notice go to the first rung (the owner, unless nobody fills that
- * level); each escalation step reaches one rung further, `escalate_every_days` after the step
- * before it was delivered, never earlier than that many days past the due date. So the owner
- * always hears first, even about a secret found long overdue, and escalation climbs one level at
- * a time however long Rotor was down.
+ * level); each escalation step reaches the next rung above whoever got the step before,
+ * `escalate_every_days` after it was delivered, never earlier than that many days past the due
+ * date. So the owner always hears first, even about a secret found long overdue, and escalation
+ * climbs one level at a time however long Rotor was down. A person who said "not mine" is not
+ * waited for: the level above them is reached from the day they said it. Climbing from the
+ * previous recipient's level (not counting rungs) means that a person who drops off the ladder
+ * after being reminded (not mine, gone from Slack) hands over to the very next level.
  */
-function mainTrack(due: string, calendar: CycleCalendar, ladder: readonly Rung[], live: readonly LedgerEntry[], policy: Policy): Stage[] {
-  const owner = ladder[0] as Rung;
+function mainTrack(due: string, calendar: CycleCalendar, levels: readonly LadderLevel[], live: readonly LedgerEntry[], notMine: readonly NotMine[], policy: Policy): Stage[] {
+  const first = rungsOf(levels)[0] as Rung;
   const stages: Stage[] = [];
   // Once the due day has come, warnings are obsolete (rule 4).
   if (calendar.daysUntilDue > 0) {
     policy.reminders.offsetsDays.forEach((offset, index) => {
-      stages.push({ kind: `warning:${offset}`, date: calendar.warningDates[index] as string, rung: owner });
+      stages.push({ kind: `warning:${offset}`, date: calendar.warningDates[index] as string, rung: first });
     });
   }
-  stages.push({ kind: 'due', date: due, rung: owner });
-  const sent = new Map(live.filter((entry) => entry.sentAt !== null).map((entry) => [entry.kind, (entry.sentAt as string).slice(0, 10)]));
+  stages.push({ kind: 'due', date: due, rung: first });
+  const sent = new Map(live.filter((entry) => entry.sentAt !== null).map((entry) => [entry.kind, { on: (entry.sentAt as string).slice(0, 10), recipient: entry.recipient }]));
+  const declinedOn = new Map(notMine.map((answer) => [answer.saidBy, answer.at.slice(0, 10)]));
   let before: { kind: ReminderKind; date: string } = { kind: 'due', date: due };
-  for (let step = 1; step < ladder.length; step += 1) {
-    const deliveredOn = sent.get(before.kind);
-    if (deliveredOn === undefined) break;
-    const from = deliveredOn > before.date ? deliveredOn : before.date;
-    const date = DateTime.fromISO(from, { zone: 'utc' }).plus({ days: policy.reminders.escalateEveryDays }).toISODate() as string;
+  for (let step = 1; ; step += 1) {
+    const delivered = sent.get(before.kind);
+    if (delivered === undefined) break;
+    const rung = rungAbove(levels, delivered.recipient);
+    if (!rung) break;
+    const declined = declinedOn.get(delivered.recipient);
+    const date = declined
+      ? latest(declined, before.date)
+      : (DateTime.fromISO(latest(delivered.on, before.date), { zone: 'utc' }).plus({ days: policy.reminders.escalateEveryDays }).toISODate() as string);
     const kind = `overdue:${step}` as const;
-    stages.push({ kind, date, rung: ladder[step] as Rung });
+    stages.push({ kind, date, rung });
     before = { kind, date };
   }
   return stages.sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** The first rung above `user`'s level in the escalation order; the first rung when they hold no level now (an owner replaced mid-cycle). */
+function rungAbove(levels: readonly LadderLevel[], user: string): Rung | null {
+  const at = levels.findIndex((level) => level.user === user);
+  const next = levels.slice(at + 1).find((level) => level.skipped === null && level.user !== null);
+  return next ? { level: next.level, user: next.user as string } : null;
+}
+
+function latest(a: string, b: string): string {
+  return a > b ? a : b;
 }
 
 /**

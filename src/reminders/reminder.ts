@@ -41,6 +41,20 @@ export interface Snooze {
   untilDate: string;
 }
 
+/** Someone said a reminded secret is not theirs, in one cycle: they are reminded no more about it in that cycle. */
+export interface NotMine {
+  secretId: number;
+  cycle: string;
+  saidBy: string;
+  /** Who they say owns it; the admins' DM offers to apply it. */
+  suggestedOwner: string | null;
+  /** When it was said (ISO instant). */
+  at: string;
+}
+
+/** Which "not mine" answer a button acts on. */
+export type NotMineRef = Pick<NotMine, 'secretId' | 'cycle' | 'saidBy'>;
+
 /** What happened at one level of the escalation order in this cycle, for the escalation DM. */
 export interface LevelHistory {
   level: EscalationLevel;
@@ -99,6 +113,8 @@ export interface NotMineFacts {
   suggestedOwner: string | null;
   /** Free text the person typed: the renderer escapes it. */
   note: string | null;
+  /** The recorded answer, for the button that applies the suggested owner. */
+  ref: NotMineRef;
 }
 
 /** The week in reminders, for the announcement channel. */

@@ -17,7 +17,7 @@ export const REPORT_FORMATS = ['md', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** The audit actions that move a secret's schedule or lifecycle: the report rebuilds history from them. */
-export const SCHEDULE_ACTIONS = ['secret.created', 'secret.updated', 'secret.rotated', 'secret.rotated_outside_rotor', 'secret.rotation_rolled_back', 'secret.lifecycle_changed'] as const;
+export const SCHEDULE_ACTIONS = ['secret.created', 'secret.updated', 'secret.rotated', 'secret.rotated_by_hand', 'secret.rotated_outside_rotor', 'secret.rotation_rolled_back', 'secret.lifecycle_changed'] as const;
 
 export interface RotationReportInput {
   period: ReportPeriod;
@@ -119,6 +119,8 @@ function factOf(event: AuditEvent): ScheduleFact {
       const advanced = to !== null && (from === null || to > from);
       return { ...fact, nextRotation: text(record(changes.nextRotation).to), lifecycle: text(record(changes.lifecycle).to), rotatedOutside: advanced ? { at: to, source: 'recorded' } : null };
     }
+    case 'secret.rotated_by_hand':
+      return { ...fact, nextRotation: text(details.nextRotation), lifecycle: 'active', rotatedOutside: { at: text(details.rotatedAt) ?? event.at, source: 'recorded' } };
     case 'secret.rotated_outside_rotor':
       return { ...fact, nextRotation: text(details.nextRotation), lifecycle: 'active', rotatedOutside: { at: text(details.rotatedAt) ?? event.at, source: 'sync' } };
     case 'secret.rotated':

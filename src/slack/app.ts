@@ -1,59 +1,86 @@
-import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { WebClient, type RetryOptions } from '@slack/web-api';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
-import { RouteServer } from '../http/route-server.js';
+import { notFound, type RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
 import { RotorError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
-import { createSlackErrorHandler, isPlatformError } from './errors.js';
+import { createSlackErrorHandler, isPlatformError, isSlackUnavailableError, slackUnavailableCode } from './errors.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
+import { answerUnhandledMiddleware, trackAcknowledgements } from './middleware/acknowledgement.js';
 import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
 
 export interface SlackAppOptions {
   botToken: string;
   signingSecret: string;
-  /** Present: Socket Mode. Absent: HTTP mode on `port`. */
+  /** Present: Socket Mode. Absent: HTTP mode, Slack's requests arriving through `server`. */
   appToken?: string;
   /** Web API base URL; tests point it at the fake Slack server. */
   apiUrl?: string;
-  port: number;
-  /** Health and metrics routes, served in both modes. */
-  httpRoutes: CustomRoute[];
+  /** Rotor's HTTP server, already serving health and metrics; in HTTP mode it carries Slack's requests too. */
+  server: RouteServer;
   runtime: Runtime;
   logger: Logger;
   /** web-api retries for up to half an hour by default; tests bound it. */
   retryConfig?: RetryOptions;
+  /** How start-up waits for a Slack it cannot reach; tests shorten it. */
+  startupRetry?: StartupRetry;
+  /** Told what start-up knows of Slack, for /healthz. */
+  onSlackState?: (state: SlackState) => void;
 }
+
+/** What /healthz says of Slack: not asked yet, not answering, or the bot token verified. */
+export type SlackState = 'connecting' | 'unreachable' | 'ok';
+
+/** Waits between auth.test attempts while Slack cannot be reached: doubling from the first, up to the longest. */
+export interface StartupRetry {
+  firstDelayMs: number;
+  longestDelayMs: number;
+}
+
+const DEFAULT_STARTUP_RETRY: StartupRetry = { firstDelayMs: 1_000, longestDelayMs: 60_000 };
+/** One auth.test attempt gives up after this long, so a black-holed connection is retried too. */
+const AUTH_TEST_TIMEOUT_MS = 10_000;
 
 export interface SlackApp {
   app: App;
   mode: 'socket' | 'http';
   inFlight: InFlightRequests;
-  /** Starts listening; resolves with the bound HTTP port (Slack events in HTTP mode; health and metrics in both). */
-  start(host?: string): Promise<number>;
-  /** Stops taking requests, then waits (bounded) for handlers already running. */
+  /** Stops taking Slack requests, then waits (bounded) for handlers already running. */
   stop(drainTimeoutMs?: number): Promise<void>;
 }
 
 /**
- * Builds the Bolt app with Rotor's listeners, middleware and error handler. The bot token is
- * checked first (one auth.test), and its bot ids handed to Bolt so it makes no call of its own:
- * a rejected token then stops start-up with one clear line instead of an unhandled rejection.
+ * Connects Rotor to Slack and starts taking its requests. The bot token is checked first
+ * (auth.test, retried with backoff while Slack cannot be reached, each wait logged on one line),
+ * and its bot ids handed to Bolt so it makes no call of its own: a rejected token stops start-up
+ * with one clear line instead of an unhandled rejection. Until then, Slack's requests are answered
+ * 503 (Slack retries events), while health and metrics already answer.
  */
-export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp> {
+export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp> {
   const logger = options.logger.child({ component: 'slack' });
   const boltLogger = toBoltLogger(options.logger);
   const inFlight = new InFlightRequests();
-  const routeServer = new RouteServer(options.httpRoutes);
   const mode = options.appToken ? 'socket' : 'http';
+  if (mode === 'http') options.server.handleOthers(notReady);
 
   const webApiTarget = {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     ...(options.retryConfig ? { retryConfig: options.retryConfig } : {}),
   };
+  const clientOptions = {
+    ...webApiTarget,
+    logger: boltLogger,
+    fetch: createInstrumentedFetch(),
+  };
+  // One attempt per call, and its failure said once, by verifyBotToken's own line (web-api's goes to debug).
+  const verifierLogger = { ...boltLogger, warn: boltLogger.debug };
+  const verifier = new WebClient(options.botToken, { ...clientOptions, logger: verifierLogger, retryConfig: { retries: 0 }, timeout: AUTH_TEST_TIMEOUT_MS });
+  const bot = await verifyBotToken(verifier, logger, options.startupRetry ?? DEFAULT_STARTUP_RETRY, options.onSlackState ?? (() => undefined));
+
   const receiver: Receiver =
     mode === 'socket'
       ? new SocketModeReceiver({
@@ -66,17 +93,9 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
           signingSecret: options.signingSecret,
           endpoints: ['/slack/events'],
           logger: boltLogger,
-          customRoutes: options.httpRoutes,
           // Ack first, work after: the 200 leaves before listeners' slow work, as Slack's 3 s window needs.
           processBeforeResponse: false,
         });
-
-  const clientOptions = {
-    ...webApiTarget,
-    logger: boltLogger,
-    fetch: createInstrumentedFetch(),
-  };
-  const bot = await verifyBotToken(new WebClient(options.botToken, clientOptions));
 
   const app = new App({
     token: options.botToken,
@@ -91,41 +110,67 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
     convoStore: false,
   });
 
+  trackAcknowledgements(app);
   app.use(requestLogMiddleware(logger, inFlight));
+  app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   registerListeners(app, { runtime: options.runtime, logger });
   app.error(createSlackErrorHandler(logger));
+
+  if (receiver instanceof HTTPReceiver) {
+    // Bolt's receiver routes Slack's endpoint; Rotor's server owns the port and the other routes.
+    options.server.handleOthers((req, res) => {
+      try {
+        receiver.requestListener(req, res);
+      } catch {
+        notFound(req, res);
+      }
+    });
+  } else {
+    await (receiver as SocketModeReceiver).start();
+  }
 
   return {
     app,
     mode,
     inFlight,
-    async start(host = '0.0.0.0') {
-      if (receiver instanceof HTTPReceiver) {
-        const server = await receiver.start({ port: options.port, host });
-        return (server.address() as AddressInfo).port;
-      }
-      const port = await routeServer.listen(options.port, host);
-      await (receiver as SocketModeReceiver).start();
-      return port;
-    },
     async stop(drainTimeoutMs = 10_000) {
-      await receiver.stop();
+      if (receiver instanceof HTTPReceiver) options.server.handleOthers(notReady);
+      else await receiver.stop();
       await inFlight.drained(drainTimeoutMs);
-      await routeServer.close();
     },
   };
 }
 
-/** Fails start-up with one clear line when Slack does not accept the bot token. */
-async function verifyBotToken(client: WebClient): Promise<{ botId: string; botUserId: string }> {
-  try {
-    const result = await client.auth.test();
-    if (!result.bot_id || !result.user_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
-    return { botId: result.bot_id, botUserId: result.user_id };
-  } catch (cause) {
-    if (cause instanceof RotorError) throw cause;
-    const reason = isPlatformError(cause) ? cause.data.error : (cause as Error).message;
-    throw new RotorError('config', `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`, { cause });
+/** Slack's requests while Rotor is not (or no longer) taking them: Slack retries an event it did not get. */
+const notReady: RequestListener = (_req, res) => {
+  res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '5' });
+  res.end(JSON.stringify({ status: 'unavailable', slack: 'not ready' }));
+};
+
+/**
+ * The bot's ids once Slack accepts the token. Slack not answering (no connection, 5xx, rate
+ * limits) is waited out, with a doubling delay and one log line per attempt; Slack refusing the
+ * token stops start-up with one clear line.
+ */
+async function verifyBotToken(client: WebClient, logger: Logger, retry: StartupRetry, onState: (state: SlackState) => void): Promise<{ botId: string; botUserId: string }> {
+  onState('connecting');
+  for (let attempt = 1, delayMs = retry.firstDelayMs; ; attempt += 1, delayMs = Math.min(delayMs * 2, retry.longestDelayMs)) {
+    try {
+      const result = await client.auth.test();
+      if (!result.bot_id || !result.user_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
+      onState('ok');
+      return { botId: result.bot_id, botUserId: result.user_id };
+    } catch (cause) {
+      if (cause instanceof RotorError) throw cause;
+      if (!isSlackUnavailableError(cause)) {
+        const reason = isPlatformError(cause) ? cause.data.error : (cause as Error).message;
+        throw new RotorError('config', `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`, { cause });
+      }
+      onState('unreachable');
+      const waitMs = Math.max(delayMs, 'retryAfter' in cause ? cause.retryAfter * 1000 : 0);
+      logger.warn({ attempt, reason: slackUnavailableCode(cause), retryInSeconds: waitMs / 1000 }, 'Slack cannot be reached to verify SLACK_BOT_TOKEN; retrying');
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 }

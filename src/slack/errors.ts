@@ -39,7 +39,8 @@ export function isSlackApiError(error: unknown): boolean {
   return isPlatformError(error) || isSlackUnavailableError(error);
 }
 
-function unavailableCode(error: WebAPIHTTPError | WebAPIRequestError | WebAPIRateLimitedError): string {
+/** A short code for how Slack failed to answer, for logs and messages. */
+export function slackUnavailableCode(error: WebAPIHTTPError | WebAPIRequestError | WebAPIRateLimitedError): string {
   if (error.code === WebApiErrorCode.HTTPError) return `http_${error.statusCode}`;
   if (error.code === WebApiErrorCode.RateLimitedError) return 'ratelimited';
   return 'no_answer';
@@ -56,7 +57,7 @@ export function userMessageFor(error: unknown): SlackMessage {
     return textMessage(`:warning: ${SLACK_ERROR_ADVICE[code] ?? `Slack refused the request (\`${escapeMrkdwn(code)}\`). Try again; if it keeps happening, tell a Rotor admin.`}`);
   }
   if (isSlackUnavailableError(error)) {
-    return textMessage(`:warning: Slack did not answer me properly (\`${unavailableCode(error)}\`). If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`);
+    return textMessage(`:warning: Slack did not answer me properly (\`${slackUnavailableCode(error)}\`). If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`);
   }
   return textMessage(':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.');
 }
@@ -90,7 +91,7 @@ export function createSlackErrorHandler(logger: Logger) {
     // Known errors are expected outcomes; their messages quote what the person typed, which
     // could be anything (even a pasted value), so only the code is logged.
     if (known) logger.info({ code: isRotorError(original) ? original.code : (original as WebAPIPlatformError).data.error }, 'request refused or failed with a known error');
-    else if (isSlackUnavailableError(original)) logger.warn({ code: unavailableCode(original) }, 'a Slack Web API call failed after its retries');
+    else if (isSlackUnavailableError(original)) logger.warn({ code: slackUnavailableCode(original) }, 'a Slack Web API call failed after its retries');
     else logger.error({ err: original }, 'unhandled error in a Slack listener');
     const responseUrl = responseUrlOf(body);
     if (!responseUrl) return;

@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import type { NotMineRef } from '../reminders/reminder.js';
 
 /**
  * Every Slack id Rotor emits or listens for, shared by the view that emits it and the listener
@@ -20,6 +21,8 @@ export const ACTION_IDS = {
   snoozePrefix: 'reminder_snooze_',
   /** Reminder DM button; value: the reminder's ledger key. */
   notMine: 'reminder_not_mine',
+  /** On the admins' "not mine" DM: applies the suggested owner; value: encodeNotMineRef. */
+  notMineApplyOwner: 'reminder_not_mine_apply_owner',
   /** A digest item's overflow menu; option values: encodeDigestChoice. */
   digestItemMenu: 'reminder_item_menu',
   /** Opens the rotation of a secret (from a reminder, the App Home, a DM); value: the secret's name. */
@@ -81,9 +84,12 @@ export const SECRET_FORM_BLOCKS = {
   owner: 'secret_owner',
   backupOwner: 'secret_backup_owner',
   team: 'secret_team',
+  consumers: 'secret_consumers',
   provider: 'secret_provider',
   providerRef: 'secret_provider_ref',
   intervalDays: 'secret_interval_days',
+  lastRotated: 'secret_last_rotated',
+  status: 'secret_status',
   retrievalInstructions: 'secret_retrieval',
 } as const;
 
@@ -149,6 +155,17 @@ export function decodeNotMineMetadata(text: string): { key: string } {
   const decoded = decodeMetadata(text, ['key']);
   if (!decoded) throw new ValidationError('This form lost the reminder it answers; press Not mine on the reminder again.', []);
   return decoded;
+}
+
+/** Which "not mine" answer the admins' button applies: secret id, cycle and who said it. */
+export function encodeNotMineRef(ref: NotMineRef): string {
+  return `${ref.secretId}/${ref.cycle}/${ref.saidBy}`;
+}
+
+export function decodeNotMineRef(value: string): NotMineRef {
+  const match = /^(\d{1,12})\/(\d{4}-\d{2}-\d{2})\/([UW][A-Z0-9]{2,})$/.exec(value);
+  if (!match) throw new ValidationError('That button is not one Rotor offers; set the owner with `/secrets owner <name> @user`.', []);
+  return { secretId: Number(match[1]), cycle: match[2] as string, saidBy: match[3] as string };
 }
 
 /** Which rotation a button acts on, carried in its value. */

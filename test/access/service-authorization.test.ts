@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../src/access/authorize.js';
 import { parsePolicy } from '../../src/config/policy.js';
 import { importRows, parseRows } from '../../src/import-export/import-service.js';
+import { OwnershipService } from '../../src/inventory/ownership-service.js';
 import { ReminderActionsService } from '../../src/reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -94,7 +95,7 @@ describe('reminder actions authorize their actor', () => {
     await h.sweeper().sweep();
     key = h.posts()[0]!.keys[0]!;
     const { store } = h;
-    actions = new ReminderActionsService({ ledger: new ReminderLedgerRepo(store.db), inventory: store.inventory, audit: store.audit, authorizer: store.authorizer, notifier: h.notifier, clock: store.clock, policy: store.policy });
+    actions = new ReminderActionsService({ ledger: new ReminderLedgerRepo(store.db), inventory: store.inventory, audit: store.audit, authorizer: store.authorizer, notifier: h.notifier, ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }), clock: store.clock, policy: store.policy });
   });
   afterEach(() => h.close());
 

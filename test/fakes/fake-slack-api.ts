@@ -111,6 +111,11 @@ export class FakeSlackApi {
     this.scripts.set(method, [...(this.scripts.get(method) ?? []), ...replies]);
   }
 
+  /** Drops the replies still scripted for `method`: its next calls get the default answer. */
+  clearScript(method: string): void {
+    this.scripts.delete(method);
+  }
+
   callsTo(method: string): RecordedCall[] {
     return this.calls.filter((call) => call.method === method);
   }

@@ -1,3 +1,4 @@
+import { OwnershipService } from '../../src/inventory/ownership-service.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
@@ -170,7 +171,7 @@ describe('the Not mine note', () => {
       h.store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test');
       await h.sweeper().sweep();
       const key = h.posts()[0]?.keys[0] as string;
-      const actions = new ReminderActionsService({ ledger: new ReminderLedgerRepo(h.store.db), inventory: h.store.inventory, audit: h.store.audit, authorizer: h.store.authorizer, notifier: h.notifier, clock: h.store.clock, policy: h.store.policy });
+      const actions = new ReminderActionsService({ ledger: new ReminderLedgerRepo(h.store.db), inventory: h.store.inventory, audit: h.store.audit, authorizer: h.store.authorizer, notifier: h.notifier, clock: h.store.clock, policy: h.store.policy, ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }) });
       const [, pasted] = credentials()[2] as [string, string, RegExp];
       const before = snapshotTables(h.store);
       const posts = h.posts().length;

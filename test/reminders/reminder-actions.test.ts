@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OwnershipService } from '../../src/inventory/ownership-service.js';
 import { ReminderActionsService } from '../../src/reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
 import { snapshotTables } from '../support/temp-db.js';
@@ -21,6 +22,7 @@ describe('reminder actions: snooze and not mine', () => {
       audit: h.store.audit,
       authorizer: h.store.authorizer,
       notifier: h.notifier,
+      ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }),
       clock: h.store.clock,
       policy: h.store.policy,
     });
@@ -61,7 +63,7 @@ describe('reminder actions: snooze and not mine', () => {
     const dms = h.posts().slice(1);
     expect(dms.map((post) => post.channel)).toEqual(['UADMIN1', 'USEC1']);
     expect(dms[0]!.text).toBe(
-      '<@UOWN1> says *prod/svc1/api_key* is not theirs (reminded as its owner). They say the owner is <@UREAL1>. Note: “payments team owns it”. Set the owner with `/secrets owner prod/svc1/api_key @user`.',
+      '<@UOWN1> says *prod/svc1/api_key* is not theirs (reminded as its owner). They say the owner is <@UREAL1>. Note: “payments team owns it”. Make them the owner with the button, or set someone else with `/secrets owner prod/svc1/api_key @user`.',
     );
     const event = h.store.db.prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'reminder.not_mine'`).get() as { actor: string; details: string };
     expect(event.actor).toBe('UOWN1');

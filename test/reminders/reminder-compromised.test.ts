@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OwnershipService } from '../../src/inventory/ownership-service.js';
 import { ReminderActionsService } from '../../src/reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
 import { WeeklyDigestService } from '../../src/reminders/weekly-digest-service.js';
@@ -51,7 +52,7 @@ describe('compromised secrets are nagged at least as hard as overdue ones', () =
     ]);
     const ledger = new ReminderLedgerRepo(h.store.db);
     const key = h.posts()[0]!.keys[0] as string;
-    const actions = new ReminderActionsService({ ledger, inventory: h.store.inventory, audit: h.store.audit, authorizer: h.store.authorizer, notifier: h.notifier, clock: h.store.clock, policy: h.store.policy });
+    const actions = new ReminderActionsService({ ledger, inventory: h.store.inventory, audit: h.store.audit, authorizer: h.store.authorizer, notifier: h.notifier, ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }), clock: h.store.clock, policy: h.store.policy });
     expect(actions.snooze(key, 1, slackActor('UOWN1'))).toMatchObject({ secret: 'prod/app/db_password', until: '2027-01-25' });
     expect(actions.reportNotMine(key, slackActor('UOWN1'), null, null)).toMatchObject({ facts: { secret: 'prod/app/db_password' } });
   });

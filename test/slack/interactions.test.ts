@@ -97,6 +97,7 @@ describe('modals, buttons and App Home over HTTP', () => {
   });
 
   it('a valid add submission creates the secret through the audit and confirms by DM', async () => {
+    harness.fake.addUser('U0MAIL');
     const view = submittedView(harness.payloads, {
       callbackId: CALLBACK_IDS.addSecret,
       values: form({

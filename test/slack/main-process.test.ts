@@ -85,6 +85,22 @@ describe('node dist/src/main.js (what `npm start` runs)', () => {
     expect(existsSync(join(dir, 'never.db'))).toBe(false);
   });
 
+  it('with a wrong cron schedule or half a Vault configuration exits with one line naming the variable, and no stack trace', async () => {
+    const credentials = generateSlackCredentials();
+    const slack = { SLACK_BOT_TOKEN: credentials.botToken, SLACK_SIGNING_SECRET: credentials.signingSecret, SLACK_API_URL: fake.apiUrl };
+    const cases: [Record<string, string>, string][] = [
+      [{ ROTOR_REMINDER_CRON: 'every-hour' }, 'rotor: Environment variable ROTOR_REMINDER_CRON is not a cron schedule ("every-hour": expected 5 or 6 fields but got 1); write five fields in UTC, e.g. "*/15 * * * *".'],
+      [{ VAULT_ADDR: 'https://vault.example.com:8200' }, 'rotor: Environment variable VAULT_TOKEN is not set but VAULT_ADDR is: set both to use Vault, or unset VAULT_ADDR to run without it.'],
+    ];
+    for (const [extra, line] of cases) {
+      const result = await runToExit({ ...baseEnv(), ...slack, ...extra, ROTOR_DB: join(dir, 'never.db'), PORT: String(await freePort()) });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([line]);
+      expect(result.stdout).toBe('');
+    }
+    expect(existsSync(join(dir, 'never.db'))).toBe(false);
+  });
+
   it('with a token Slack rejects exits non-zero with one clear line', async () => {
     const credentials = generateSlackCredentials();
     fake.script('auth.test', { error: 'invalid_auth' });

@@ -76,7 +76,7 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
 
     const health = await fetch(`${harness.baseUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', reminders: 'ok', lastSuccessfulSweep: '2027-01-01T10:00:00.000Z', followUps: 'ok', lastSuccessfulFollowUpSweep: '2027-01-01T10:00:00.000Z' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', slack: 'ok', reminders: 'ok', lastSuccessfulSweep: '2027-01-01T10:00:00.000Z', followUps: 'ok', lastSuccessfulFollowUpSweep: '2027-01-01T10:00:00.000Z' });
     const metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
     expect(metrics).toContain(`rotor_reminder_last_success_timestamp_seconds ${Date.parse(NOW) / 1000}`);
     expect(metrics).toMatch(/rotor_reminders_sent_total\{kind="30d"\} 1/);
@@ -154,11 +154,11 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     expect(reply.status).toBe(200);
     expect(reply.text).toBe('');
     const confirmation = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).startsWith(':ok_hand:'));
-    expect(confirmation.args.text).toBe(":ok_hand: Thanks. I told Rotor's admins and security leads that `prod/stripe/api_key` is not yours (<@U0ADMIN>, <@U0SEC>). They will set the right owner.");
+    expect(confirmation.args.text).toBe(":ok_hand: Thanks. I told Rotor's admins and security leads that `prod/stripe/api_key` is not yours (<@U0ADMIN>, <@U0SEC>). They will set the right owner. You get no more reminders about it until it is rotated.");
     const notices = harness.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'U0ADMIN' || call.args.channel === 'U0SEC');
     expect(notices.map((call) => call.args.channel)).toEqual(['U0ADMIN', 'U0SEC']);
     expect(notices[0]?.args.text).toBe(
-      '<@U0OWNER> says *prod/stripe/api_key* is not theirs (reminded as its owner). They say the owner is <@U0REAL>. Note: “payments took it over”. Set the owner with `/secrets owner prod/stripe/api_key @user`.',
+      '<@U0OWNER> says *prod/stripe/api_key* is not theirs (reminded as its owner). They say the owner is <@U0REAL>. Note: “payments took it over”. Make them the owner with the button, or set someone else with `/secrets owner prod/stripe/api_key @user`.',
     );
     const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'reminder.not_mine'`).get() as { actor: string; details: string };
     expect(event.actor).toBe('U0OWNER');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppHomeOpenedEvent } from '@slack/types';
-import type { BlockAction, ButtonAction, EnvelopedEvent, SlashCommand, ViewOutput, ViewStateValue, ViewSubmitAction } from '@slack/bolt';
+import type { BlockAction, BlockSuggestion, ButtonAction, EnvelopedEvent, GlobalShortcut, MessageShortcut, SlashCommand, ViewClosedAction, ViewOutput, ViewStateValue, ViewSubmitAction } from '@slack/bolt';
 
 /**
  * Typed factories for the bodies Slack sends. Slack publishes no fixtures, so each shape is
@@ -99,6 +99,64 @@ export function viewSubmission(ctx: PayloadContext, fields: { userId: string; vi
     token: legacyToken(),
     trigger_id: triggerId(),
   } satisfies ViewSubmitAction;
+}
+
+export function viewClosed(ctx: PayloadContext, fields: { userId: string; view: ViewOutput }) {
+  return {
+    type: 'view_closed',
+    team: { id: ctx.teamId, domain: 'rotor-test' },
+    user: { id: fields.userId, name: fields.userId.toLowerCase(), team_id: ctx.teamId },
+    view: fields.view,
+    api_app_id: ctx.appId ?? 'A0ROTOR',
+    token: legacyToken(),
+    is_cleared: false,
+  } satisfies ViewClosedAction;
+}
+
+export function globalShortcut(ctx: PayloadContext, fields: { callbackId: string; userId: string }) {
+  return {
+    type: 'shortcut',
+    callback_id: fields.callbackId,
+    trigger_id: triggerId(),
+    user: { id: fields.userId, username: fields.userId.toLowerCase(), team_id: ctx.teamId },
+    team: { id: ctx.teamId, domain: 'rotor-test' },
+    token: legacyToken(),
+    action_ts: `${Math.floor(Date.now() / 1000)}.000300`,
+    is_enterprise_install: false,
+  } satisfies GlobalShortcut;
+}
+
+export function messageShortcut(ctx: PayloadContext, fields: { callbackId: string; userId: string; channelId?: string }) {
+  const ts = `${Math.floor(Date.now() / 1000)}.000400`;
+  return {
+    type: 'message_action',
+    callback_id: fields.callbackId,
+    trigger_id: triggerId(),
+    message_ts: ts,
+    response_url: ctx.responseUrl(),
+    message: { type: 'message', user: 'U0SOMEONE', ts, text: 'a message' },
+    user: { id: fields.userId, name: fields.userId.toLowerCase(), team_id: ctx.teamId },
+    channel: { id: fields.channelId ?? 'C0TESTCHAN', name: 'rotor-test' },
+    team: { id: ctx.teamId, domain: 'rotor-test' },
+    token: legacyToken(),
+    action_ts: ts,
+  } satisfies MessageShortcut;
+}
+
+/** An options request from an external_select as a person types into it (`value`). */
+export function blockSuggestion(ctx: PayloadContext, fields: { actionId: string; blockId?: string; value: string; userId: string; view?: ViewOutput }) {
+  return {
+    type: 'block_suggestion',
+    action_id: fields.actionId,
+    block_id: fields.blockId ?? 'b1',
+    value: fields.value,
+    api_app_id: ctx.appId ?? 'A0ROTOR',
+    team: { id: ctx.teamId, domain: 'rotor-test' },
+    user: { id: fields.userId, name: fields.userId.toLowerCase(), team_id: ctx.teamId },
+    token: legacyToken(),
+    container: fields.view ? { type: 'view', view_id: fields.view.id } : { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0TESTCHAN' },
+    ...(fields.view ? { view: fields.view } : {}),
+  } satisfies BlockSuggestion;
 }
 
 export function appHomeOpened(ctx: PayloadContext, fields: { userId: string; eventId?: string }) {

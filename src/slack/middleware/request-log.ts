@@ -5,6 +5,7 @@ import { isRotorError } from '../../core/errors.js';
 import { slackRequestsHandled } from '../../metrics/metrics.js';
 import { COMMANDS } from '../ids.js';
 import { SUBCOMMANDS } from '../listeners/commands/secrets-command-parser.js';
+import { acknowledgementOf } from './acknowledgement.js';
 
 /** What a request was, for the log: never its free text, which a person could paste a secret into. */
 export function describeRequest(body: AnyMiddlewareArgs['body']): { kind: string; name?: string; user?: string } {
@@ -23,6 +24,13 @@ export function describeRequest(body: AnyMiddlewareArgs['body']): { kind: string
   }
   if (raw.type === 'view_submission' || raw.type === 'view_closed') {
     return { kind: raw.type, name: (raw.view as { callback_id?: string } | undefined)?.callback_id, user };
+  }
+  if (raw.type === 'shortcut' || raw.type === 'message_action') {
+    return { kind: raw.type, name: raw.callback_id as string | undefined, user };
+  }
+  if (raw.type === 'block_suggestion') {
+    // Never `value`: it is what the person is typing.
+    return { kind: raw.type, name: raw.action_id as string | undefined, user };
   }
   if (raw.type === 'event_callback') {
     const event = raw.event as { type?: string; user?: string } | undefined;
@@ -63,8 +71,9 @@ export class InFlightRequests {
 }
 
 /**
- * Global middleware, first in the chain: one JSON log line per handled request with its latency
- * and outcome, and the in-flight count graceful shutdown waits on.
+ * Global middleware, first in the chain: one JSON log line per request with its latency and
+ * outcome (`ok`, `rejected`, `error`, or `unhandled` when only a fallback answered it), and the
+ * in-flight count graceful shutdown waits on.
  */
 export function requestLogMiddleware(logger: Logger, inFlight: InFlightRequests): Middleware<AnyMiddlewareArgs> {
   return async ({ body, next, context }) => {
@@ -74,6 +83,7 @@ export function requestLogMiddleware(logger: Logger, inFlight: InFlightRequests)
     let outcome = 'ok';
     try {
       await next();
+      if (acknowledgementOf(context)?.unhandled) outcome = 'unhandled';
     } catch (error) {
       outcome = isRotorError(error) ? 'rejected' : 'error';
       throw error;

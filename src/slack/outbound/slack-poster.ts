@@ -1,4 +1,4 @@
-import type { DeliveryError, MessageRef, PersonInfo } from '../../core/delivery.js';
+import type { DeliveryError, MemberStanding, MessageRef, PersonInfo } from '../../core/delivery.js';
 import type { SlackMessage } from '../views/slack-message.js';
 import { platformErrorCode, toDeliveryError, USER_GONE } from './delivery-errors.js';
 import type { OutboundClients } from './outbound-clients.js';
@@ -87,6 +87,19 @@ export class SlackPoster {
       const platform = platformErrorCode(error);
       if (platform && USER_GONE.has(platform)) return { gone: true, tz: null };
       throw toDeliveryError(error) satisfies DeliveryError;
+    }
+  }
+
+  /** What a member id is: a person, a bot, a deactivated account, or an id this workspace does not know. */
+  async memberStanding(userId: string): Promise<MemberStanding> {
+    try {
+      const user = (await this.clients.read.users.info({ user: userId })).user;
+      if (!user) return 'unknown';
+      if (user.deleted) return 'deactivated';
+      return user.is_bot ? 'bot' : 'person';
+    } catch (error) {
+      if (platformErrorCode(error) === 'user_not_found') return 'unknown';
+      throw toDeliveryError(error);
     }
   }
 }

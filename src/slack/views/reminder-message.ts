@@ -55,6 +55,7 @@ function describeLevel(level: LevelHistory): string {
   const name = LEVEL_NAMES[level.level];
   if (level.skipped === 'unfilled' || level.user === null) return `${name}: none set`;
   if (level.skipped === 'not_in_slack') return `${name} <@${level.user}> is no longer in Slack, skipped`;
+  if (level.skipped === 'said_not_mine') return `${name} <@${level.user}> said it is not theirs${level.remindedOn.length > 0 ? ` (reminded on ${level.remindedOn.join(', ')})` : ''}`;
   const reminded = level.remindedOn.length > 0 ? `reminded on ${level.remindedOn.join(', ')}` : 'not reached';
   return `${name} <@${level.user}> ${reminded}${level.snoozedUntil ? `, snoozed until ${level.snoozedUntil}` : ''}`;
 }

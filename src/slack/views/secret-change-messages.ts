@@ -1,14 +1,28 @@
-import { code, mention } from './mrkdwn.js';
+import type { OwnerTold } from '../../inventory/ownership-service.js';
+import type { Secret } from '../../inventory/secret.js';
+import { code, escapeMrkdwn, mention } from './mrkdwn.js';
 import { textMessage, type SlackMessage } from './slack-message.js';
 
-/** DM to the person who added a secret through the form. */
-export function secretAddedMessage(name: string): SlackMessage {
-  return textMessage(`:white_check_mark: Added ${code(name)}. \`/secrets show ${name}\` shows it.`);
+/** Whether the form's new owner was told, for the confirmation. */
+export interface NewOwnerNotice {
+  owner: string;
+  told: OwnerTold;
 }
 
-/** DM to the person who saved the edit form. */
-export function secretSavedMessage(name: string): SlackMessage {
-  return textMessage(`:white_check_mark: Saved ${code(name)}.`);
+function noticeLine(notice: NewOwnerNotice | null): string {
+  if (!notice) return '';
+  return notice.told.ok ? ` I told ${mention(notice.owner)} in a DM that they own it now.` : `\nBut I could not DM ${mention(notice.owner)} that they own it now: ${escapeMrkdwn(notice.told.why)}.`;
+}
+
+/** DM to the person who added a secret through the form. */
+export function secretAddedMessage(name: string, notice: NewOwnerNotice | null = null): SlackMessage {
+  return textMessage(`:white_check_mark: Added ${code(name)}. \`/secrets show ${name}\` shows it.${noticeLine(notice)}`);
+}
+
+/** DM to the person who saved the edit form: saved, when it is next due, and whether a new owner was told. */
+export function secretSavedMessage(secret: Secret, notice: NewOwnerNotice | null = null): SlackMessage {
+  const status = secret.lifecycle === 'active' ? '' : ` (${secret.lifecycle})`;
+  return textMessage(`:white_check_mark: Saved ${code(secret.name)}${status}: next rotation ${secret.nextRotation}.${noticeLine(notice)}`);
 }
 
 /** DM to a secret's new owner. */

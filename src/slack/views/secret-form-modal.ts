@@ -1,6 +1,6 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { DEFAULT_INTERVALS } from '../../config/policy.js';
-import { PROVIDERS, SECRET_TYPES, type Secret } from '../../inventory/secret.js';
+import { PROVIDERS, SECRET_TYPES, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
 import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
 
@@ -24,13 +24,44 @@ function textInput(blockId: string, label: string, options: { initial?: string |
   };
 }
 
-function userInput(blockId: string, label: string, initial: string | null | undefined): InputBlock {
+function userInput(blockId: string, label: string, initial: string | null | undefined, hint: string): InputBlock {
   return {
     type: 'input',
     block_id: blockId,
     optional: true,
     label: { type: 'plain_text', text: label },
+    hint: { type: 'plain_text', text: hint },
     element: { type: 'users_select', action_id: FORM_VALUE_ACTION, ...(initial ? { initial_user: initial } : {}) },
+  };
+}
+
+function dateInput(blockId: string, label: string, initial: string | null | undefined, hint: string): InputBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: true,
+    label: { type: 'plain_text', text: label },
+    hint: { type: 'plain_text', text: hint },
+    element: { type: 'datepicker', action_id: FORM_VALUE_ACTION, ...(initial ? { initial_date: initial.slice(0, 10) } : {}) },
+  };
+}
+
+/** The statuses a person sets from the form; `rotating` belongs to the rotation flow. */
+const STATUS_CHOICES: readonly { value: Lifecycle; text: string }[] = [
+  { value: 'active', text: 'Active' },
+  { value: 'retired', text: 'Retired: no more reminders or rotations' },
+  { value: 'compromised', text: 'Compromised: reminded as overdue until rotated' },
+];
+
+function statusInput(current: Lifecycle): InputBlock {
+  const options = STATUS_CHOICES.map((choice) => ({ text: { type: 'plain_text' as const, text: choice.text }, value: choice.value }));
+  return {
+    type: 'input',
+    block_id: SECRET_FORM_BLOCKS.status,
+    optional: false,
+    label: { type: 'plain_text', text: 'Status' },
+    hint: { type: 'plain_text', text: 'To revoke a leaked secret at its store, use /revoke in an incident channel.' },
+    element: { type: 'static_select', action_id: FORM_VALUE_ACTION, options, initial_option: options.find((option) => option.value === current) ?? options[0] },
   };
 }
 
@@ -47,25 +78,48 @@ function selectInput(blockId: string, label: string, values: readonly string[], 
 /**
  * The add and edit form. Stored text is shown in plain_text inputs, where Slack never
  * parses mentions or links, so it needs no escaping. Rename is not offered: a secret's name
- * is its identity in the audit trail.
+ * is its identity in the audit trail. Every hint says what the service does with the field;
+ * `intervals` are the policy's defaults by type, which an empty interval falls back to.
  */
-export function secretFormModal(existing: Secret | null): ModalView {
+export function secretFormModal(existing: Secret | null, intervals: Readonly<Record<SecretType, number>> = DEFAULT_INTERVALS): ModalView {
   const blocks: KnownBlock[] = [];
   if (existing) {
     blocks.push({ type: 'section', text: { type: 'plain_text', text: `Editing ${existing.name}` } });
   } else {
     blocks.push(textInput(SECRET_FORM_BLOCKS.name, 'Name', { optional: false, placeholder: 'prod/postgres/connection_string', hint: '{environment}/{service}/{credential_type}, lower-case', maxLength: 200 }));
   }
-  const intervalHint = `Leave empty for the policy default (e.g. ${DEFAULT_INTERVALS.database} days for databases).`;
+  const intervalHint = existing
+    ? `Leave empty for the policy default for ${existing.type}: ${intervals[existing.type]} days.`
+    : `Leave empty for the policy default for the type (e.g. ${intervals.database} days for a database).`;
+  const rotating = existing?.lifecycle === 'rotating';
   blocks.push(
     selectInput(SECRET_FORM_BLOCKS.type, 'Type', SECRET_TYPES, existing?.type, true),
     textInput(SECRET_FORM_BLOCKS.description, 'Description', { initial: existing?.description, multiline: true, maxLength: 2000 }),
-    userInput(SECRET_FORM_BLOCKS.owner, 'Owner', existing?.owner),
-    userInput(SECRET_FORM_BLOCKS.backupOwner, 'Backup owner', existing?.backupOwner),
+    userInput(SECRET_FORM_BLOCKS.owner, 'Owner', existing?.owner, existing ? 'A new owner is told by DM. The owner cannot be emptied.' : 'The person reminded first; told by DM when it changes.'),
+    userInput(SECRET_FORM_BLOCKS.backupOwner, 'Backup owner', existing?.backupOwner, 'Someone other than the owner, reminded when the owner does not act.'),
     textInput(SECRET_FORM_BLOCKS.team, 'Team', { initial: existing?.team, maxLength: 80 }),
+    textInput(SECRET_FORM_BLOCKS.consumers, 'Consumers', { initial: existing?.consumers.join(', '), hint: 'The services that use it, separated by commas.', maxLength: 2000 }),
     selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', PROVIDERS, existing?.provider ?? 'manual', false),
     textInput(SECRET_FORM_BLOCKS.providerRef, 'Provider reference', { initial: existing?.providerRef, hint: 'AWS: ARN or secret name. Vault: mount/path. Empty for manual.', maxLength: 600 }),
     textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', { initial: existing ? String(existing.intervalDays) : undefined, hint: intervalHint, maxLength: 4 }),
+  );
+  if (rotating) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'plain_text', text: `Status: rotating. A rotation is in progress, so its status and last rotation change when it ends; /rotate ${existing.name} continues it.` }],
+    });
+  } else {
+    blocks.push(
+      dateInput(
+        SECRET_FORM_BLOCKS.lastRotated,
+        'Last rotated',
+        existing?.lastRotated,
+        existing ? 'Set the day it was rotated by hand to record that rotation: the schedule restarts from it.' : 'Empty if it was never rotated: then it is due today.',
+      ),
+    );
+    if (existing) blocks.push(statusInput(existing.lifecycle));
+  }
+  blocks.push(
     textInput(SECRET_FORM_BLOCKS.retrievalInstructions, 'Retrieval instructions', { initial: existing?.retrievalInstructions, multiline: true, maxLength: 2000, hint: 'How consumers fetch a new version. Never paste the value itself.' }),
   );
   return {
@@ -87,8 +141,11 @@ export const FIELD_BLOCKS: Readonly<Record<string, string>> = {
   owner: SECRET_FORM_BLOCKS.owner,
   backup_owner: SECRET_FORM_BLOCKS.backupOwner,
   team: SECRET_FORM_BLOCKS.team,
+  consumers: SECRET_FORM_BLOCKS.consumers,
   provider: SECRET_FORM_BLOCKS.provider,
   provider_ref: SECRET_FORM_BLOCKS.providerRef,
   interval_days: SECRET_FORM_BLOCKS.intervalDays,
+  last_rotated: SECRET_FORM_BLOCKS.lastRotated,
+  status: SECRET_FORM_BLOCKS.status,
   retrieval_instructions: SECRET_FORM_BLOCKS.retrievalInstructions,
 };

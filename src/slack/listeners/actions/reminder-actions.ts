@@ -4,20 +4,21 @@ import type { WebClient } from '@slack/web-api';
 import { slackActor } from '../../../access/actor.js';
 import { isRotorError } from '../../../core/errors.js';
 import type { NotMineReport } from '../../../reminders/reminder-actions-service.js';
-import { ACTION_IDS, CALLBACK_IDS, decodeDigestChoice, decodeNotMineMetadata, FORM_VALUE_ACTION, NOT_MINE_BLOCKS, SNOOZE_ACTION_PATTERN, snoozeDaysOf } from '../../ids.js';
+import { ACTION_IDS, CALLBACK_IDS, decodeDigestChoice, decodeNotMineMetadata, decodeNotMineRef, FORM_VALUE_ACTION, NOT_MINE_BLOCKS, SNOOZE_ACTION_PATTERN, snoozeDaysOf } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { fieldErrors } from '../../views/field-errors.js';
 import { notMineModal } from '../../views/not-mine-modal.js';
-import { notMineConfirmation, snoozedDigestItemReply, snoozedReminderMessage } from '../../views/reminder-action-messages.js';
+import { notMineConfirmation, snoozedDigestItemReply, snoozedReminderMessage, suggestedOwnerAppliedMessage } from '../../views/reminder-action-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
 
 /** Where a service's field issue shows in the Not-mine modal; anything else goes on the owner picker. */
 const NOT_MINE_FIELDS: Record<string, string> = { right_owner: NOT_MINE_BLOCKS.rightOwner, note: NOT_MINE_BLOCKS.note };
 
 /**
- * Snooze and Not mine on reminder DMs (single reminders: buttons; digests: an item menu). Each
- * listener acks, reads the payload, calls ReminderActionsService (which authorizes) and renders;
- * errors thrown here reach the app's error handler, which answers ephemerally.
+ * Snooze and Not mine on reminder DMs (single reminders: buttons; digests: an item menu), and
+ * the admins' button that applies a suggested owner. Each listener acks, reads the payload,
+ * calls ReminderActionsService (which authorizes) and renders; errors thrown here reach the
+ * app's error handler, which answers ephemerally.
  */
 export function registerReminderActions(app: App, actions: ActionRegistry, deps: SlackDeps): void {
   const service = () => deps.runtime.reminders.actions;
@@ -54,6 +55,17 @@ export function registerReminderActions(app: App, actions: ActionRegistry, deps:
     await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text, blocks: reply.blocks });
   });
 
+  actions.on<BlockButtonAction>(ACTION_IDS.notMineApplyOwner, async ({ ack, action, body, client }) => {
+    await ack();
+    const actor = body.user.id;
+    const outcome = await service().applySuggestedOwner(decodeNotMineRef(action.value ?? ''), slackActor(actor));
+    const channel = body.channel?.id ?? body.container.channel_id;
+    const ts = body.message?.ts;
+    if (!channel || !ts) return;
+    const message = suggestedOwnerAppliedMessage((body.message?.blocks ?? []) as KnownBlock[], outcome, actor);
+    await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+  });
+
   registerNotMineSubmission(app, deps);
 }
 
@@ -66,7 +78,8 @@ function readNotMine(view: ViewOutput): { key: string; rightOwner: string | null
 
 /**
  * The modal's submission: everything that can be refused is checked before the ack, so problems
- * show on the fields; the admins are told after it, outside Slack's 3-second window.
+ * show on the fields; the admins are told after it, outside Slack's 3-second window (a repeat
+ * tells nobody and says so).
  */
 function registerNotMineSubmission(app: App, deps: SlackDeps): void {
   app.view(CALLBACK_IDS.notMine, async ({ ack, body, view, client }) => {
@@ -82,7 +95,7 @@ function registerNotMineSubmission(app: App, deps: SlackDeps): void {
       return;
     }
     await ack();
-    const confirmation = notMineConfirmation(report.facts.secret, await service.notify(report));
+    const confirmation = notMineConfirmation(report.facts.secret, await service.notify(report), report.earlier);
     await client.chat.postMessage({ channel: actor, text: confirmation.text, blocks: confirmation.blocks });
   });
 }

@@ -72,11 +72,11 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
       );
     case 'add':
       services.inventoryService.authorizeAdd(actor);
-      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(null) });
+      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(null, services.policy.intervals) });
       return;
     case 'edit': {
       const secret = services.inventoryService.editable(actor, request.name);
-      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(secret) });
+      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(secret, services.policy.intervals) });
       return;
     }
     case 'owner':

@@ -1,6 +1,7 @@
 import type { App, ViewOutput } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
 import { isRotorError } from '../../../core/errors.js';
+import type { FormSave } from '../../../inventory/ownership-service.js';
 import type { LooseRecord } from '../../../inventory/secret-fields.js';
 import { CALLBACK_IDS, decodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
@@ -18,9 +19,12 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
     ['owner', SECRET_FORM_BLOCKS.owner],
     ['backupOwner', SECRET_FORM_BLOCKS.backupOwner],
     ['team', SECRET_FORM_BLOCKS.team],
+    ['consumers', SECRET_FORM_BLOCKS.consumers],
     ['provider', SECRET_FORM_BLOCKS.provider],
     ['providerRef', SECRET_FORM_BLOCKS.providerRef],
     ['intervalDays', SECRET_FORM_BLOCKS.intervalDays],
+    ['lastRotated', SECRET_FORM_BLOCKS.lastRotated],
+    ['lifecycle', SECRET_FORM_BLOCKS.status],
     ['retrievalInstructions', SECRET_FORM_BLOCKS.retrievalInstructions],
   ];
   const record: LooseRecord = {};
@@ -28,12 +32,16 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
   // an edit clears; an input the view lacks is no key at all, which leaves the field alone.
   for (const [field, blockId] of fields) {
     const state = values[blockId]?.[FORM_VALUE_ACTION];
-    if (state) record[field] = state.value ?? state.selected_option?.value ?? state.selected_user ?? undefined;
+    if (state) record[field] = state.value ?? state.selected_option?.value ?? state.selected_user ?? state.selected_date ?? undefined;
   }
   return record;
 }
 
-/** The form's blocks for the inventory's field names, leaving out any the modal does not show. */
+/**
+ * The form's blocks for the inventory's field names, leaving out any the modal does not show.
+ * (A field the modal leaves out for a rotating secret, status or last rotated, is never
+ * submitted, so no error can name it.)
+ */
 function formBlockFor(absentBlocks: readonly string[]): (where: string) => string | undefined {
   return (where) => {
     const block = FIELD_BLOCKS[where];
@@ -41,36 +49,44 @@ function formBlockFor(absentBlocks: readonly string[]): (where: string) => strin
   };
 }
 
-/** Add and edit submissions: validated and authorized by the service; problems go back onto the fields. */
+/**
+ * Add and edit submissions: people checked with Slack, then validated, authorized and saved by
+ * the services; problems go back onto the fields. After the ack, a new owner is told by DM and
+ * the person who saved is told what happened.
+ */
 export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
+  const save = async (name: string | null, view: ViewOutput, actor: string) => deps.runtime.ownership.saveForm(name, readSecretForm(view), slackActor(actor));
+
   app.view(CALLBACK_IDS.addSecret, async ({ ack, body, view, client }) => {
     const actor = body.user.id;
-    let name: string;
+    let saved: FormSave;
     try {
-      name = deps.runtime.services.inventoryService.create(readSecretForm(view), slackActor(actor), 'slack').name;
+      saved = await save(null, view, actor);
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await ack({ response_action: 'errors', errors: fieldErrors(error, formBlockFor([]), SECRET_FORM_BLOCKS.name) });
       return;
     }
     await ack();
-    const added = secretAddedMessage(name);
+    const told = saved.secret.owner && saved.secret.owner !== actor ? await deps.runtime.ownership.tellNewOwner(saved.secret, slackActor(actor)) : null;
+    const added = secretAddedMessage(saved.secret.name, told && { owner: saved.secret.owner as string, told });
     await client.chat.postMessage({ channel: actor, text: added.text, blocks: added.blocks });
   });
 
   app.view(CALLBACK_IDS.editSecret, async ({ ack, body, view, client }) => {
     const actor = body.user.id;
-    let name: string;
+    let saved: FormSave;
     try {
-      name = decodeSecretFormMetadata(view.private_metadata).name;
-      deps.runtime.services.inventoryService.update(name, readSecretForm(view), slackActor(actor), 'slack', { emptyClears: true });
+      saved = await save(decodeSecretFormMetadata(view.private_metadata).name, view, actor);
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await ack({ response_action: 'errors', errors: fieldErrors(error, formBlockFor([SECRET_FORM_BLOCKS.name]), SECRET_FORM_BLOCKS.type) });
       return;
     }
     await ack();
-    const saved = secretSavedMessage(name);
-    await client.chat.postMessage({ channel: actor, text: saved.text, blocks: saved.blocks });
+    const handedOver = saved.handedOverFrom !== undefined && saved.secret.owner !== null && saved.secret.owner !== actor;
+    const told = handedOver ? await deps.runtime.ownership.tellNewOwner(saved.secret, slackActor(actor)) : null;
+    const message = secretSavedMessage(saved.secret, told && { owner: saved.secret.owner as string, told });
+    await client.chat.postMessage({ channel: actor, text: message.text, blocks: message.blocks });
   });
 }

@@ -1,0 +1,122 @@
+import { actorId, type Actor } from '../access/actor.js';
+import { DeliveryError, type MemberStanding } from '../core/delivery.js';
+import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import type { InventoryService } from './inventory-service.js';
+import type { LooseRecord } from './secret-fields.js';
+import { SLACK_USER_ID, type Secret } from './secret.js';
+
+/** The inventory's port to Slack for ownership: who a member id is, and telling a new owner. */
+export interface OwnerDirectory {
+  /** Throws a DeliveryError when Slack cannot tell. */
+  standingOf(userId: string): Promise<MemberStanding>;
+  /** DMs `owner` that `by` made them the owner of the secret; throws a DeliveryError when it cannot. */
+  tellNewOwner(owner: string, secretName: string, by: string): Promise<void>;
+}
+
+/** Whether a new owner was told: their DM, or why not (the change stands either way). */
+export type OwnerTold = { ok: true } | { ok: false; why: string };
+
+export interface FormSave {
+  secret: Secret;
+  /** The owner the secret had before, when this save handed it to someone else. */
+  handedOverFrom: string | null | undefined;
+}
+
+export interface HandOver {
+  secret: Secret;
+  from: string | null;
+  /** False when the person already owned it: nothing changed. */
+  changed: boolean;
+}
+
+const ROLE_FIELDS = [
+  { field: 'owner', where: 'owner', role: 'own a secret' },
+  { field: 'backupOwner', where: 'backup_owner', role: 'be a backup owner' },
+] as const;
+
+/**
+ * Who owns a secret, checked against Slack: a member id Slack does not know, a bot or a
+ * deactivated account is refused on its field before anything is saved, and a new owner is
+ * told by DM, whatever surface handed the secret over (the add/edit form, a "not mine" answer
+ * applied by an admin). Authorization stays with InventoryService; it is asked first, so nobody
+ * without the right learns anything from Slack's answers.
+ */
+export class OwnershipService {
+  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null }) {}
+
+  /**
+   * The add (`name` null) or edit form: authorized and validated by InventoryService, then the
+   * people it names checked with Slack, then saved. (Slack is asked only about a form that is
+   * otherwise right, and only by someone allowed to make the change.)
+   */
+  async saveForm(name: string | null, input: LooseRecord, actor: Actor): Promise<FormSave> {
+    const { inventoryService } = this.deps;
+    const existing = name === null ? null : inventoryService.require(name);
+    if (existing === null) inventoryService.checkCreate(input, actor);
+    else inventoryService.checkUpdate(existing.name, input, actor, { emptyClears: true });
+    const issues = await this.peopleProblems(input, existing);
+    if (issues.length > 0) throw new ValidationError('The secret has invalid fields.', issues);
+    if (existing === null) return { secret: inventoryService.create(input, actor, 'slack'), handedOverFrom: undefined };
+    const secret = inventoryService.update(existing.name, input, actor, 'slack', { emptyClears: true });
+    return { secret, handedOverFrom: secret.owner !== existing.owner ? existing.owner : undefined };
+  }
+
+  /** Hands a secret to `owner` (the change_owner right, checked by InventoryService), once Slack knows them as a person. */
+  async handOver(name: string, owner: string, actor: Actor, source: string): Promise<HandOver> {
+    const secret = this.deps.inventoryService.ownerChangeable(actor, name);
+    if (secret.owner === owner) return { secret, from: owner, changed: false };
+    const [problem] = await this.peopleProblems({ owner }, secret);
+    if (problem) throw new ValidationError(problem.message, []);
+    return { secret: this.deps.inventoryService.setOwner(name, owner, actor, source), from: secret.owner, changed: true };
+  }
+
+  /** Tells a new owner by DM, as `/secrets owner` does; a failure is reported, not thrown. */
+  async tellNewOwner(secret: Secret, actor: Actor): Promise<OwnerTold> {
+    if (!secret.owner) return { ok: false, why: 'the secret has no owner' };
+    if (!this.deps.directory) return { ok: false, why: 'Rotor is not connected to Slack here' };
+    try {
+      await this.deps.directory.tellNewOwner(secret.owner, secret.name, actorId(actor));
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof DeliveryError) return { ok: false, why: error.message };
+      throw error;
+    }
+  }
+
+  /**
+   * What is wrong, field by field, with an owner or backup owner changed to someone Slack does not
+   * know as a person. Values that are not member ids are left to the inventory's validation;
+   * unchanged ones are not asked about (a departed owner is `/secrets review`'s business).
+   */
+  private async peopleProblems(input: LooseRecord, existing: Secret | null): Promise<ValidationIssue[]> {
+    const { directory } = this.deps;
+    if (!directory) return [];
+    const checks = ROLE_FIELDS.flatMap(({ field, where, role }) => {
+      const value = input[field];
+      if (typeof value !== 'string' || !SLACK_USER_ID.test(value) || value === existing?.[field]) return [];
+      return [{ where, role, userId: value }];
+    });
+    const found = await Promise.all(
+      checks.map(async (check) => {
+        try {
+          return { ...check, standing: await directory.standingOf(check.userId) };
+        } catch (error) {
+          if (error instanceof DeliveryError) return { ...check, standing: null };
+          throw error;
+        }
+      }),
+    );
+    return found.flatMap(({ where, role, userId, standing }) => {
+      if (standing === 'person') return [];
+      const message =
+        standing === null
+          ? `Slack did not answer when I checked ${userId}; nothing was saved. Try again in a minute.`
+          : standing === 'bot'
+            ? `A bot cannot ${role}; pick a person.`
+            : standing === 'deactivated'
+              ? `${userId} is deactivated; pick someone who is still here.`
+              : `Slack does not know ${userId}; pick a member of this workspace.`;
+      return [{ where, message }];
+    });
+  }
+}
