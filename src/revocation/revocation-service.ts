@@ -55,6 +55,8 @@ export class IncidentOpenError extends RotorError {
 export type RevocationOpening = { kind: 'open'; record: IncidentRecord } | { kind: 'new'; secret: Secret; plan: EmergencyPlan };
 
 export const MAX_STATUS_UPDATE_LENGTH = 1500;
+/** How long after `/revoke` the proceed follow-up checks that the emergency rotation started. */
+const PROCEED_GRACE_MINUTES = 2;
 const MAX_URL_LENGTH = 500;
 
 /**
@@ -235,7 +237,7 @@ export class RevocationService {
    * or the rotation itself if it never started.
    */
   async retry(actor: Actor, id: number): Promise<{ record: IncidentRecord; error: RotorError | null }> {
-    const { incident } = this.authorizedOpen(actor, id, 'respond');
+    const { incident } = this.workable(actor, id);
     if (!incident.rotationId) {
       try {
         await this.proceed(id);
@@ -281,7 +283,7 @@ export class RevocationService {
 
   /** The lead's (or anyone's working the incident) status update: posted in the thread, and the next request counts from it. */
   recordStatusUpdate(actor: Actor, id: number, text: string | null): IncidentRecord {
-    const { incident } = this.authorizedOpen(actor, id, 'respond');
+    const { incident } = this.workable(actor, id);
     const update = parseStatusUpdate(text);
     const by = actorId(actor);
     const now = this.now();
@@ -406,6 +408,11 @@ export class RevocationService {
     return iso(DateTime.fromISO(dueAt, { zone: 'utc' }).plus({ days: 1 }));
   }
 
+  /** A page that could not be delivered (the person left Slack, or blocks DMs): on the timeline, so the escalation is seen to matter. */
+  notePageUndelivered(id: number, user: string, why: string): void {
+    this.recordEvents(id, [{ actor: 'rotor', kind: 'page_undelivered', key: `page_undelivered:${user}`, summary: `Could not page ${user}: ${why}`, details: { people: peopleOf(user) } }]);
+  }
+
   setStatusMessage(id: number, ts: string): void {
     this.deps.repo.setStatusMessage(id, ts);
   }
@@ -437,6 +444,10 @@ export class RevocationService {
         change.compromisedFingerprint = rotation.previousFingerprint;
       }
     }
+    const disabledVersion = events
+      .map((event) => (event.details ?? {}) as Record<string, unknown>)
+      .find((details) => details.step === 'disable_compromised' && typeof details.versionId === 'string')?.versionId as string | undefined;
+    if (disabledVersion && !incident.compromisedVersionId && !change.compromisedVersionId) change.compromisedVersionId = disabledVersion;
     const ended = actions.has('rotation.completed') || actions.has('rotation.abandoned');
     if (ended) {
       for (const lead of this.deps.policy.roles.securityLeads.filter((person) => person !== rotation.breakGlassBy)) {
@@ -446,6 +457,8 @@ export class RevocationService {
     this.apply(incident.id, now, change, incidentEventsOf(record, events), incident.state);
     const disabled = events.some((event) => event.action === 'rotation.step_done' && (event.details as Record<string, unknown> | undefined)?.step === 'disable_compromised');
     afterCommit(this.deps.db, () => {
+      // The status message follows the rotation now, not at the next scheduled sweep.
+      this.deps.kickFollowUps?.();
       if (disabled) this.deps.onEvent?.({ kind: 'disabled', incident, seconds: secondsBetween(incident.openedAt, now) });
       if (actions.has('rotation.completed')) this.deps.onEvent?.({ kind: 'rotated', incident, seconds: secondsBetween(incident.openedAt, now) });
     });
@@ -500,7 +513,8 @@ export class RevocationService {
   private scheduleIncident(id: number, lead: string, severity: Incident['severity'], now: string): void {
     const topic = incidentTopic(id);
     const start = DateTime.fromISO(now, { zone: 'utc' });
-    this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.proceed, topic, dueAt: now, payload: {} });
+    // The safety net for a crash before the emergency rotation started: `open` starts it at once itself.
+    this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.proceed, topic, dueAt: iso(start.plus({ minutes: PROCEED_GRACE_MINUTES })), payload: {} });
     this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.statusPost, topic, dueAt: now, payload: {} });
     this.deps.followUps.schedule(this.escalation(id, 1, start));
     this.deps.followUps.schedule(this.statusRequest({ id, severity } as Incident, now));
@@ -512,9 +526,10 @@ export class RevocationService {
     return { kind: INCIDENT_FOLLOW_UPS.escalate, topic: incidentTopic(id), occurrence: String(step), dueAt: iso(from.plus({ minutes: this.deps.policy.incident.ackMinutes })), payload: { step } };
   }
 
-  private authorizedOpen(actor: Actor, id: number, action: 'respond'): IncidentRecord {
+  /** The open incident, once the actor is known to be allowed to work it (post updates, retry). */
+  workable(actor: Actor, id: number): IncidentRecord {
     const record = this.get(id);
-    this.deps.authorizer.require(actor, { action, secret: this.secretOf(record.incident) });
+    this.deps.authorizer.require(actor, { action: 'respond', secret: this.secretOf(record.incident) });
     if (record.incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed at ${record.incident.closedAt ?? 'an earlier time'}.`);
     return record;
   }

@@ -848,7 +848,9 @@ export class RotationService {
     const ops = this.deps.operations;
     const facts = this.deps.incidents?.revocationFacts(rotation.id) ?? null;
     if (!facts) throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
-    const compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
+    let compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
+    // The store was unreachable when the incident opened; until a replacement exists, its current version is the compromised one.
+    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(name)).current?.versionId ?? null;
     if (!compromised) throw new RotorError('conflict', `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`);
     if (rotation.provider === 'vault') {
       const disabled = await ops.disableCompromised(name, { versionId: compromised, destroy: facts.destroy }, actor);

@@ -45,6 +45,16 @@ export const ACTION_IDS = {
   rotationReject: 'rotation_reject',
   /** End-of-retention DM button; value: encodeRotationRef. */
   rotationRemovePrevious: 'rotation_remove_previous',
+  /** Page DM button; value: encodeIncidentRef. */
+  incidentAcknowledge: 'incident_acknowledge',
+  /** Status message and status request DM: opens the update form; value: encodeIncidentRef. */
+  incidentStatusUpdate: 'incident_status_update',
+  /** Status message: opens the close form; value: encodeIncidentRef. */
+  incidentClose: 'incident_close',
+  /** Status message, next to a failed step: runs it again; value: encodeIncidentRef. */
+  incidentRetry: 'incident_retry',
+  /** Sign-off DM to security and the status message; value: encodeIncidentRef. */
+  incidentSignOff: 'incident_sign_off',
 } as const;
 
 /** The snooze buttons' action ids; the number of days is part of the id. */
@@ -68,6 +78,27 @@ export const CALLBACK_IDS = {
   rotation: 'rotation_modal',
   /** Asks for a note or a reason (skip, abandon, reject, roll back); metadata: encodeReasonMetadata. */
   rotationReason: 'rotation_reason_modal',
+  /** `/revoke`'s confirmation (also its loading and outcome states); metadata: encodeRevokeMetadata. */
+  revokeConfirm: 'revoke_confirm_modal',
+  /** A status update for an incident; metadata: encodeIncidentRef. */
+  incidentStatusUpdate: 'incident_status_update_modal',
+  /** Closing an incident with its postmortem link; metadata: encodeIncidentRef. */
+  incidentClose: 'incident_close_modal',
+} as const;
+
+/** Input blocks of the revocation confirmation; each holds one element whose action_id is `value`. */
+export const REVOKE_BLOCKS = {
+  reason: 'revoke_reason',
+  severity: 'revoke_severity',
+  ticket: 'revoke_ticket',
+  order: 'revoke_order',
+  destroy: 'revoke_destroy',
+  confirm: 'revoke_confirm',
+} as const;
+
+export const INCIDENT_BLOCKS = {
+  update: 'incident_update',
+  postmortem: 'incident_postmortem',
 } as const;
 
 export const ROTATION_BLOCKS = {
@@ -244,4 +275,33 @@ export function decodeReasonMetadata(text: string): ReasonMetadata {
     throw new ValidationError('This form lost track of its rotation; open it again with `/rotate <name>`.', []);
   }
   return record as ReasonMetadata;
+}
+
+/** Which incident a button or form acts on. */
+export function encodeIncidentRef(incidentId: number): string {
+  return `incident:${incidentId}`;
+}
+
+export function decodeIncidentRef(value: string): number {
+  const match = /^incident:(\d{1,12})$/.exec(value);
+  if (!match) throw new ValidationError('That button is not one Rotor offers for an incident; look the incident up with `rotor incidents list --open`.', []);
+  return Number(match[1]);
+}
+
+/** What the revocation confirmation carries: the secret it revokes and the incident channel `/revoke` ran in. */
+export interface RevokeMetadata {
+  secret: string;
+  channel: string;
+}
+
+export function encodeRevokeMetadata(metadata: RevokeMetadata): string {
+  return encodeMetadata({ secret: metadata.secret, channel: metadata.channel });
+}
+
+export function decodeRevokeMetadata(text: string): RevokeMetadata {
+  const decoded = decodeMetadata(text, ['secret', 'channel']);
+  if (!decoded || decoded.secret.length > 200 || !/^[CG][A-Z0-9]{2,}$/.test(decoded.channel)) {
+    throw new ValidationError('This confirmation lost track of what it revokes; nothing was revoked. Run `/revoke <name> <reason>` again in the incident channel.', []);
+  }
+  return { secret: decoded.secret, channel: decoded.channel };
 }

@@ -19,6 +19,11 @@ export const WEB_API_METHOD_SCOPES: Readonly<Record<string, { scopes: readonly s
     scopes: ['im:history', 'channels:history', 'groups:history'],
     why: 'reads the recent messages of a DM or channel Rotor posted in (the announcement channel when a DM is closed, a status message’s channel) to find a post a crash interrupted before sending it again',
   },
+  'conversations.replies': {
+    scopes: ['channels:history', 'groups:history'],
+    why: 'reads the thread of an incident status message to find an event reply a crash interrupted before posting it again',
+  },
+  'chat.getPermalink': { scopes: [], why: 'links to an open incident’s status message when /revoke is run again for its secret' },
 };
 
 /** Scopes that come from features rather than Web API calls. */

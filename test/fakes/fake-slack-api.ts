@@ -34,6 +34,8 @@ export interface StoredMessage {
   ts: string;
   text: unknown;
   metadata?: unknown;
+  /** A reply in this message's thread; replies are not in conversations.history, as in Slack. */
+  threadTs?: string;
 }
 
 interface Waiter<T> {
@@ -203,12 +205,12 @@ export class FakeSlackApi {
       case 'auth.test':
         return { ok: true, url: 'https://rotor-test.slack.com/', team: 'Rotor test', user: 'rotor', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B' + this.botUserId.slice(4) };
       case 'chat.postMessage':
-        this.messages.push({ channel: dmChannelOf(String(args.channel)), ts, text: args.text, metadata: args.metadata });
+        this.messages.push({ channel: dmChannelOf(String(args.channel)), ts, text: args.text, metadata: args.metadata, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}) });
         return { ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts } };
       case 'conversations.history': {
         const channel = dmChannelOf(String(args.channel));
         const limit = Number(args.limit ?? 100);
-        const found = this.messages.filter((message) => message.channel === channel).reverse().slice(0, limit);
+        const found = this.messages.filter((message) => message.channel === channel && !message.threadTs).reverse().slice(0, limit);
         const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
         return {
           ok: true,
@@ -216,6 +218,20 @@ export class FakeSlackApi {
           messages: found.map((message) => ({ type: 'message', ts: message.ts, text: message.text, ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}) })),
         };
       }
+      case 'conversations.replies': {
+        const channel = dmChannelOf(String(args.channel));
+        const parent = String(args.ts);
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const thread = this.messages.filter((message) => message.channel === channel && (message.ts === parent || message.threadTs === parent));
+        if (!thread.some((message) => message.ts === parent)) return { ok: false, error: 'thread_not_found' };
+        return {
+          ok: true,
+          has_more: false,
+          messages: thread.map((message) => ({ type: 'message', ts: message.ts, text: message.text, ...(message.threadTs ? { thread_ts: message.threadTs } : {}), ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}) })),
+        };
+      }
+      case 'chat.getPermalink':
+        return { ok: true, channel: args.channel, permalink: `https://rotor-test.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}` };
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       case 'chat.postEphemeral':

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { COMMANDS, type CommandName } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { ActionRegistry } from './action-registry.js';
+import { registerIncidentActions } from './actions/incident-actions.js';
 import { registerListMoreAction } from './actions/list-more-action.js';
 import { registerReminderActions } from './actions/reminder-actions.js';
 import { registerRotationActions } from './actions/rotation-actions.js';
@@ -10,6 +11,7 @@ import { registerRevokeCommand } from './commands/revoke-command.js';
 import { registerRotateCommand } from './commands/rotate-command.js';
 import { registerSecretsCommand } from './commands/secrets-command.js';
 import { registerAppHome } from './events/app-home-opened.js';
+import { registerIncidentSubmissions } from './views/incident-submissions.js';
 import { registerRotationSubmissions } from './views/rotation-submissions.js';
 import { registerSecretFormSubmissions } from './views/secret-form-submission.js';
 
@@ -30,9 +32,11 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   registerListMoreAction(actions, deps);
   registerReminderActions(app, actions, deps);
   registerRotationActions(actions, deps);
+  registerIncidentActions(actions, deps);
   registerStaleActions(app, actions);
   registerSecretFormSubmissions(app, deps);
   registerRotationSubmissions(app, deps);
+  registerIncidentSubmissions(app, deps);
   registerAppHome(app, deps);
   return actions;
 }

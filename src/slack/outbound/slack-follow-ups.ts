@@ -12,11 +12,12 @@ import {
   staleRotationMessage,
 } from '../views/rotation/rotation-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
+import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /**
- * The follow-ups that post to Slack. Each renders when it fires, from the rotation as it is
- * then; one whose moment has passed (the role was filled, the rotation moved on) sends nothing.
+ * The follow-ups that post to Slack (the incident's, in slack-incident-follow-ups.ts). Each
+ * renders when it fires, from the rotation as it is then; one whose moment has passed (the role was filled, the rotation moved on) sends nothing.
  */
 export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): void {
   const { followUps, rotation, services } = runtime;
@@ -66,4 +67,5 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
   });
   register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) => (record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record) } : null));
   register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
+  registerIncidentSlackFollowUps(runtime, poster);
 }

@@ -5,6 +5,8 @@ import type { OutboundClients } from './outbound-clients.js';
 
 /** How far back a conversation is searched for a message a crash may have posted. */
 const HISTORY_LIMIT = 100;
+/** How many pages of a thread are searched for such a message. */
+const MAX_REPLY_PAGES = 10;
 
 /** Slack message metadata: readable by any app or member of the workspace, so ids and keys only. */
 export interface MessageMetadata {
@@ -24,10 +26,12 @@ export type Conversation = { user: string } | { channel: string };
 export class SlackPoster {
   constructor(private readonly clients: OutboundClients) {}
 
-  async post(channel: string, message: SlackMessage, metadata?: MessageMetadata): Promise<MessageRef> {
+  /** Posts a message; with `threadTs`, as a reply in that message's thread. */
+  async post(channel: string, message: SlackMessage, metadata?: MessageMetadata, threadTs?: string): Promise<MessageRef> {
     try {
       const answer = await this.clients.post.chat.postMessage({
         channel,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
         text: message.text,
         blocks: message.blocks,
         unfurl_links: false,
@@ -62,6 +66,28 @@ export class SlackPoster {
    * newest messages rather than a time window, so it still works when Rotor's clock and Slack's
    * disagree.
    */
+  /** A recent reply in a thread whose metadata has `eventType` and a payload `matches` accepts (threads are not in a channel's history). */
+  async findReplyByMetadata(thread: MessageRef, eventType: string, matches: (payload: Record<string, unknown>) => boolean): Promise<MessageRef | null> {
+    try {
+      let cursor: string | undefined;
+      // Replies come oldest first; a long incident's thread takes a few pages.
+      for (let page = 0; page < MAX_REPLY_PAGES; page += 1) {
+        const replies = await this.clients.read.conversations.replies({ channel: thread.channel, ts: thread.ts, include_all_metadata: true, limit: HISTORY_LIMIT, ...(cursor ? { cursor } : {}) });
+        for (const message of replies.messages ?? []) {
+          const metadata = message.metadata;
+          if (metadata?.event_type === eventType && message.ts && message.ts !== thread.ts && matches((metadata.event_payload ?? {}) as Record<string, unknown>)) {
+            return { channel: thread.channel, ts: message.ts };
+          }
+        }
+        cursor = replies.response_metadata?.next_cursor || undefined;
+        if (!cursor) break;
+      }
+      return null;
+    } catch (error) {
+      throw toDeliveryError(error);
+    }
+  }
+
   async findByMetadata(where: Conversation, eventType: string, matches: (payload: Record<string, unknown>) => boolean): Promise<MessageRef | null> {
     try {
       const channel = 'channel' in where ? where.channel : await this.openDm(where.user);

@@ -1,38 +1,87 @@
 import type { App } from '@slack/bolt';
-import { slackActor } from '../../../access/actor.js';
+import type { WebClient } from '@slack/web-api';
+import { slackActor, type SlackActor } from '../../../access/actor.js';
+import { isRotorError, ValidationError } from '../../../core/errors.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
+import type { IncidentRecord } from '../../../revocation/incident.js';
+import { parseReason } from '../../../revocation/revocation-request.js';
 import { COMMANDS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
-import { code, escapeMrkdwn } from '../../views/mrkdwn.js';
+import { existingIncidentMessage } from '../../views/incident/incident-messages.js';
+import { revokeConfirmModal, revokeOutcomeModal, revokeWorkingModal } from '../../views/incident/revoke-modal.js';
+import { escapeMrkdwn } from '../../views/mrkdwn.js';
+import { problemText } from '../../views/rotation/rotation-flash.js';
 import { textMessage } from '../../views/slack-message.js';
+import { updateModal } from '../rotation-views.js';
 import { unquoteName } from './secrets-command-parser.js';
 
+const USAGE = 'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
+
+/** A link to the incident's status message, when Slack gives one. */
+export async function statusPermalink(client: WebClient, record: IncidentRecord): Promise<string | null> {
+  const { channel, statusTs } = record.incident;
+  if (!statusTs) return null;
+  try {
+    return (await client.chat.getPermalink({ channel, message_ts: statusTs })).permalink ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * `/revoke <name> <reason>`: refused clearly outside an incident channel or to anyone but a
- * responder. The revocation flow itself is a later feature and is announced as not yet enabled.
+ * `/revoke <name> <reason>` in an incident channel: refused clearly anywhere else or to anyone
+ * but a responder; for a secret under an open incident, that incident; otherwise the confirmation
+ * modal with the blast radius. `/revoke close <incident> <link>` closes an incident.
  */
 export function registerRevokeCommand(app: App, deps: SlackDeps): void {
-  app.command(COMMANDS.revoke, async ({ command, ack, respond }) => {
+  app.command(COMMANDS.revoke, async ({ command, ack, respond, client }) => {
     await ack();
-    const { services } = deps.runtime;
-    const [firstWord = '', ...reasonWords] = command.text.trim().split(/\s+/);
+    const { revocation, services } = deps.runtime;
+    const reply = (text: string) => respond({ response_type: 'ephemeral', ...textMessage(text) });
+    const actor = slackActor(command.user_id, command.channel_id);
+    const [firstWord = '', ...rest] = command.text.trim().split(/\s+/);
+    if (firstWord.toLowerCase() === 'close') {
+      await closeFromCommand(deps, actor, rest, reply);
+      return;
+    }
     const name = unquoteName(firstWord);
-    const problem =
-      name === '' ? 'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`.' : findNameProblem(name, services.policy.environments);
+    const problem = name === '' ? USAGE : findNameProblem(name, services.policy.environments);
     // Who and where come first: outside an incident channel, or for anyone but a responder, the
     // answer is the refusal whatever was typed (and it names no secrets).
-    const actor = slackActor(command.user_id, command.channel_id);
     if (problem) {
-      deps.runtime.revocation.requireResponder(actor);
-      return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
+      revocation.requireResponder(actor);
+      return void (await reply(`:warning: ${escapeMrkdwn(problem)}`));
     }
-    const secret = deps.runtime.revocation.revocable(actor, name);
-    if (reasonWords.length === 0) {
-      return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: Give a reason after the name, like \`/revoke ${secret.name} leaked in a public gist\`.`) }));
+    const secret = revocation.revocable(actor, name);
+    const open = revocation.openFor(secret.name);
+    if (open) return void (await respond({ response_type: 'ephemeral', ...existingIncidentMessage(open, await statusPermalink(client, open)) }));
+    if (rest.length === 0) return void (await reply(`:warning: Give a reason after the name, like \`/revoke ${escapeMrkdwn(secret.name)} leaked in a public gist\`.`));
+    // Refused before anything opens, and never echoed: a reason may hold the leaked value itself.
+    const reason = parseReason(rest.join(' '));
+    const opened = await client.views.open({ trigger_id: command.trigger_id, view: revokeWorkingModal(secret.name, command.channel_id, 'Looking at') });
+    const viewId = opened.view?.id;
+    if (!viewId) return;
+    try {
+      const opening = await revocation.prepare(actor, secret.name);
+      const view =
+        opening.kind === 'open'
+          ? revokeOutcomeModal({ secret: secret.name, channel: command.channel_id }, { record: opening.record, existing: true })
+          : revokeConfirmModal({ secret: opening.secret, plan: opening.plan, policy: services.policy, reason, channel: command.channel_id, responder: actor.userId });
+      await updateModal(client, viewId, view);
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      await updateModal(client, viewId, revokeOutcomeModal({ secret: secret.name, channel: command.channel_id }, { problem: problemText(error) }));
     }
-    await respond({
-      response_type: 'ephemeral',
-      ...textMessage(`Emergency revocation is not enabled in this Rotor build yet. Revoke ${code(secret.name)} at its provider by the incident playbook.`),
-    });
   });
+}
+
+async function closeFromCommand(deps: SlackDeps, actor: SlackActor, words: readonly string[], reply: (text: string) => Promise<unknown>): Promise<void> {
+  const [idText = '', url = '', ...extra] = words;
+  const id = /^#?(\d{1,12})$/.exec(idText)?.[1];
+  if (!id || extra.length > 0) {
+    throw new ValidationError('Close an incident with `/revoke close <incident> <postmortem link>`, like `/revoke close 12 https://wiki.example/postmortems/12`.', []);
+  }
+  // Slack may send a typed link as <url> or <url|label>.
+  const record = deps.runtime.revocation.close(actor, Number(id), url.replace(/^<([^|>]*)(?:\|[^>]*)?>$/, '$1'));
+  await reply(`:checkered_flag: Incident #${record.incident.id} (${escapeMrkdwn(record.incident.secretName)}) is closed; its status message shows the postmortem link.`);
 }

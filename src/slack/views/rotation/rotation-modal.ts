@@ -2,17 +2,15 @@ import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } fro
 import type { Secret } from '../../../inventory/secret.js';
 import type { ApproverRole, PreflightCheck, RotationRecord, RotationStep } from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
-import { completionBlockers, currentStep, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
+import { completionBlockers, currentStep, isDeferred, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, CALLBACK_IDS, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
+import { button, context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
 import { fingerprintShort, quoted, roleLabel, settledLine, STATE_LABELS, stepIcon, versionLine, when } from './rotation-text.js';
 
 /** Modal titles are at most 24 characters. */
 const TITLE = { plain: 'Rotate a secret', emergency: 'Emergency rotation' } as const;
-
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) }] });
 
 /** What a provider step's button says. */
 const ACTION_BUTTONS: Record<StepAction, string> = {
@@ -58,10 +56,6 @@ export interface RotationModalData {
 function flashBlock(flash: Flash | null | undefined): KnownBlock[] {
   if (!flash) return [];
   return [section(`${flash.kind === 'error' ? ':warning:' : ':information_source:'} ${flash.text}`)];
-}
-
-function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): Button {
-  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value, ...(style ? { style } : {}) };
 }
 
 function approvalsText(data: RotationModalData): string {
@@ -160,7 +154,13 @@ function footer(data: RotationModalData): KnownBlock[] {
     ...button(ACTION_IDS.rotationAbandon, 'Abandon…', ref, 'danger'),
     confirm: {
       title: { type: 'plain_text', text: 'Abandon this rotation?' },
-      text: { type: 'mrkdwn', text: 'Rotor undoes what it did at the provider (a pending version is removed; a version it made current is rolled back) and records why.' },
+      text: {
+        type: 'mrkdwn',
+        text:
+          rotation.kind === 'emergency'
+            ? 'Rotor removes a pending version it wrote (a version already made current stays: the one before it is compromised) and records why. The incident stays open.'
+            : 'Rotor undoes what it did at the provider (a pending version is removed; a version it made current is rolled back) and records why.',
+      },
       confirm: { type: 'plain_text', text: 'Give a reason' },
       deny: { type: 'plain_text', text: 'Keep going' },
       style: 'danger',
@@ -186,7 +186,8 @@ export function rotationModal(data: RotationModalData): ModalView {
   const current = open ? currentStep(record) : null;
   for (const step of record.steps) {
     blocks.push(stepRow(step, data.working === step.id));
-    if (current && step.id === current.id && !heldByOther) blocks.push(...currentStepActions(data, step));
+    // An emergency's failed disable step waits aside for a retry while the steps after it go on.
+    if (!heldByOther && ((current && step.id === current.id) || (open && isDeferred(record, step)))) blocks.push(...currentStepActions(data, step));
   }
   blocks.push({ type: 'divider' }, ...(heldByOther ? [] : footer(data)));
   return {

@@ -1,0 +1,92 @@
+import type { BlockAction, BlockButtonAction, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { slackActor } from '../../../access/actor.js';
+import { isRotorError, RotorError } from '../../../core/errors.js';
+import { isOpen } from '../../../rotation/rotation.js';
+import { ACTION_IDS, decodeIncidentRef } from '../../ids.js';
+import type { SlackDeps } from '../../slack-deps.js';
+import { pageAcknowledgedMessage } from '../../views/incident/incident-messages.js';
+import { closeIncidentModal, statusUpdateModal } from '../../views/incident/revoke-modal.js';
+import { problemText } from '../../views/rotation/rotation-flash.js';
+import { textMessage, type SlackMessage } from '../../views/slack-message.js';
+import type { ActionRegistry } from '../action-registry.js';
+
+/** Where a clicked message lives, to edit it in place. */
+function clickedMessage(body: BlockAction): { channel: string; ts: string } | null {
+  const channel = body.channel?.id ?? body.container.channel_id;
+  const ts = body.message?.ts;
+  return channel && ts ? { channel, ts } : null;
+}
+
+/**
+ * The incident's buttons: Acknowledge on a page, and on the status message and the DMs the
+ * status update, close, retry and sign-off. Each calls one RevocationService method with the
+ * clicking person as the actor; the status message itself is redrawn by the follow-ups the
+ * change scheduled, so nothing here edits it.
+ */
+export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps): void {
+  const revocation = () => deps.runtime.revocation;
+  const refuse = (respond: RespondFn, error: unknown) => {
+    if (!isRotorError(error)) throw error;
+    return respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${problemText(error)}`) });
+  };
+  const replaceClicked = async (client: WebClient, body: BlockAction, message: SlackMessage) => {
+    const where = clickedMessage(body);
+    if (where) await client.chat.update({ ...where, text: message.text, blocks: message.blocks });
+  };
+
+  actions.on<BlockButtonAction>(ACTION_IDS.incidentAcknowledge, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    try {
+      const record = revocation().acknowledge(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
+      await replaceClicked(client, body, pageAcknowledgedMessage(record.incident, body.user.id, deps.runtime.services.clock.now().toUTC().toISO() as string));
+    } catch (error) {
+      await refuse(respond, error);
+    }
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.incidentStatusUpdate, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    try {
+      const record = revocation().workable(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
+      await client.views.open({ trigger_id: body.trigger_id, view: statusUpdateModal(record) });
+    } catch (error) {
+      await refuse(respond, error);
+    }
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.incidentClose, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    try {
+      const record = revocation().get(decodeIncidentRef(action.value ?? ''));
+      if (record.incident.state !== 'open') throw new RotorError('conflict', `Incident #${record.incident.id} was closed by ${record.incident.closedBy ?? 'someone'} at ${record.incident.closedAt ?? 'an earlier time'}.`);
+      const rotation = record.incident.rotationId ? deps.runtime.rotation.get(record.incident.rotationId) : null;
+      await client.views.open({ trigger_id: body.trigger_id, view: closeIncidentModal(record, rotation === null || isOpen(rotation.rotation.state)) });
+    } catch (error) {
+      await refuse(respond, error);
+    }
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.incidentRetry, async ({ ack, action, body, respond }) => {
+    await ack();
+    try {
+      const { error } = await revocation().retry(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
+      if (error) await refuse(respond, error);
+    } catch (error) {
+      await refuse(respond, error);
+    }
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.incidentSignOff, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    try {
+      const record = revocation().signOff(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
+      const done = textMessage(`:ballot_box_with_check: You signed off the break-glass rotation of incident #${record.incident.id} (${record.incident.secretName}).`);
+      // From a DM the request is replaced; on the status message the redraw shows it.
+      if (body.channel?.id?.startsWith('D')) await replaceClicked(client, body, done);
+      else await respond({ response_type: 'ephemeral', replace_original: false, ...done });
+    } catch (error) {
+      await refuse(respond, error);
+    }
+  });
+}

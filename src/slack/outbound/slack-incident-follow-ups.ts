@@ -1,0 +1,159 @@
+import { DeliveryError } from '../../core/delivery.js';
+import { RotorError } from '../../core/errors.js';
+import { FOLLOW_UP_METADATA_EVENT_TYPE, followUpKey, type FollowUp, type FollowUpResult } from '../../follow-ups/follow-up.js';
+import { INCIDENT_FOLLOW_UPS, incidentIdOfTopic, type IncidentRecord } from '../../revocation/incident.js';
+import { disableByHand } from '../../revocation/disable-by-hand.js';
+import type { Runtime } from '../../runtime.js';
+import { incidentStatusMessage } from '../views/incident/incident-status-message.js';
+import { pageMessage, postmortemReminderMessage, signOffRequestMessage, statusRequestMessage, threadEventMessage } from '../views/incident/incident-messages.js';
+import type { SlackMessage } from '../views/slack-message.js';
+import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
+import type { SlackPoster } from './slack-poster.js';
+
+/** Not an error: the status message is not posted yet, so this waits for it (a retry with backoff). */
+class StatusMessageNotYet extends RotorError {
+  constructor() {
+    super('conflict', 'the incident status message is not posted yet; this waits for it');
+  }
+}
+
+/**
+ * The incident follow-ups that post to Slack: the status message (posted once, then redrawn in
+ * place with chat.update), a thread reply per event, the pages, the status requests, the
+ * sign-off requests and the postmortem reminders. Each renders from the incident as it is when
+ * it fires; the incident record is the truth and every message a view of it, so a redraw that
+ * Slack refused is simply done again.
+ */
+export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPoster): void {
+  const { followUps, revocation, rotation, services } = runtime;
+  const recordOf = (followUp: FollowUp): IncidentRecord | null => {
+    const id = incidentIdOfTopic(followUp.topic);
+    return id === null ? null : revocation.get(id);
+  };
+  const statusOf = (record: IncidentRecord): SlackMessage => {
+    const { incident } = record;
+    const rotationRecord = incident.rotationId ? rotation.get(incident.rotationId) : null;
+    return incidentStatusMessage({ record, rotation: rotationRecord, disableByHand: rotationRecord ? disableByHand(rotationRecord.rotation, incident.compromisedVersionId, incident.destroy) : [] });
+  };
+  const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
+  const register = (kind: string, render: (record: IncidentRecord, followUp: FollowUp) => FollowUpPost | null) =>
+    followUps.service.register(
+      messageFollowUp(kind, poster, (followUp) => {
+        const record = recordOf(followUp);
+        return record ? render(record, followUp) : null;
+      }),
+    );
+
+  // The status message: posted once; its ts is recorded on the incident, found again after a crash.
+  const post = messageFollowUp(INCIDENT_FOLLOW_UPS.statusPost, poster, (followUp) => {
+    const record = recordOf(followUp);
+    return record && !record.incident.statusTs ? { to: { channel: record.incident.channel }, message: statusOf(record) } : null;
+  });
+  const remember = (followUp: FollowUp, result: FollowUpResult | null): FollowUpResult | null => {
+    const id = incidentIdOfTopic(followUp.topic);
+    if (id !== null && typeof result?.outcome?.ts === 'string') revocation.setStatusMessage(id, result.outcome.ts);
+    return result;
+  };
+  followUps.service.register({
+    kind: INCIDENT_FOLLOW_UPS.statusPost,
+    run: async (followUp) => remember(followUp, await post.run(followUp)) as FollowUpResult,
+    reconcile: async (followUp) => remember(followUp, await post.reconcile(followUp)),
+  });
+
+  // Redrawn in place after every change; an older redraw than the newest is moot.
+  followUps.service.register({
+    kind: INCIDENT_FOLLOW_UPS.statusRefresh,
+    async run(followUp) {
+      const record = recordOf(followUp);
+      if (!record || Number(followUp.payload.version) < record.incident.version) return { outcome: { skipped: true } };
+      const { incident } = record;
+      if (!incident.statusTs) {
+        if (followUps.repo.find(INCIDENT_FOLLOW_UPS.statusPost, followUp.topic)?.state === 'done') return { outcome: { skipped: true } };
+        throw new StatusMessageNotYet();
+      }
+      try {
+        await poster.update({ channel: incident.channel, ts: incident.statusTs }, statusOf(record));
+      } catch (error) {
+        // An update is safe to repeat: an unclear answer is retried soon rather than looked up.
+        if (error instanceof DeliveryError && error.failure === 'ambiguous') throw new RotorError('slack', error.message, { cause: error });
+        throw error;
+      }
+      return { outcome: { ts: incident.statusTs, version: incident.version } };
+    },
+    reconcile: () => Promise.resolve(null),
+  });
+
+  // A reply in the status message's thread per event, exactly once.
+  followUps.service.register({
+    kind: INCIDENT_FOLLOW_UPS.threadEvent,
+    async run(followUp) {
+      const found = threadTarget(followUp);
+      if (!found) return { outcome: { skipped: true } };
+      const { thread, message } = found;
+      const ref = await poster.post(thread.channel, message, { eventType: FOLLOW_UP_METADATA_EVENT_TYPE, payload: { key: followUpKey(followUp) } }, thread.ts);
+      return { outcome: { channel: ref.channel, ts: ref.ts } };
+    },
+    async reconcile(followUp) {
+      const found = threadTarget(followUp);
+      if (!found) return { outcome: { skipped: true } };
+      const key = followUpKey(followUp);
+      const ref = await poster.findReplyByMetadata(found.thread, FOLLOW_UP_METADATA_EVENT_TYPE, (payload) => payload.key === key);
+      return ref ? { outcome: { channel: ref.channel, ts: ref.ts } } : null;
+    },
+  });
+  const threadTarget = (followUp: FollowUp) => {
+    const record = recordOf(followUp);
+    const event = record?.events.find((candidate) => candidate.id === Number(followUp.payload.event));
+    if (!record || !event) return null;
+    if (!record.incident.statusTs) throw new StatusMessageNotYet();
+    return { thread: { channel: record.incident.channel, ts: record.incident.statusTs }, message: threadEventMessage(event) };
+  };
+
+  // Pages: a person who left Slack or blocks DMs is noted on the timeline, and the escalation goes on.
+  const page = messageFollowUp(INCIDENT_FOLLOW_UPS.page, poster, (followUp) => {
+    const record = recordOf(followUp);
+    const paged = record?.pages.find((candidate) => candidate.userId === user(followUp));
+    if (!record || !paged || record.incident.state !== 'open' || paged.acknowledgedAt) return null;
+    return { to: { user: paged.userId }, message: pageMessage(record.incident, paged.level, isEscalation(record, paged.userId)) };
+  });
+  followUps.service.register({
+    kind: INCIDENT_FOLLOW_UPS.page,
+    async run(followUp) {
+      try {
+        return await page.run(followUp);
+      } catch (error) {
+        if (!(error instanceof DeliveryError) || (error.failure !== 'user_gone' && error.failure !== 'dm_closed')) throw error;
+        const id = incidentIdOfTopic(followUp.topic);
+        if (id !== null) revocation.notePageUndelivered(id, user(followUp), error.message);
+        return { outcome: { undelivered: error.failure } };
+      }
+    },
+    reconcile: (followUp) => page.reconcile(followUp),
+  });
+
+  register(INCIDENT_FOLLOW_UPS.statusRequest, (record, followUp) => {
+    const { incident } = record;
+    if (incident.state !== 'open') return null;
+    return { to: { user: incident.responder }, message: statusRequestMessage(incident), then: [revocation.statusRequest(incident, followUp.dueAt)] };
+  });
+  register(INCIDENT_FOLLOW_UPS.signOffRequest, (record, followUp) => {
+    const rotationRecord = record.incident.rotationId ? rotation.get(record.incident.rotationId) : null;
+    if (record.incident.signedOffBy || !rotationRecord) return null;
+    const { rotation: emergency } = rotationRecord;
+    return { to: { user: user(followUp) }, message: signOffRequestMessage(record, { id: emergency.id, state: emergency.state, breakGlassBy: emergency.breakGlassBy }) };
+  });
+  register(INCIDENT_FOLLOW_UPS.postmortem, (record, followUp) => {
+    const { incident } = record;
+    if (incident.state !== 'open') return null;
+    return {
+      to: { user: user(followUp) },
+      message: postmortemReminderMessage(incident, services.policy.incident.postmortemHours),
+      then: [revocation.postmortemReminder(incident.id, user(followUp), revocation.nextDay(followUp.dueAt))],
+    };
+  });
+}
+
+/** Paged by the escalation rather than at the revocation (its page event says so). */
+function isEscalation(record: IncidentRecord, userId: string): boolean {
+  return record.events.some((event) => event.kind === 'escalated' && Array.isArray(event.details.people) && event.details.people.includes(userId));
+}

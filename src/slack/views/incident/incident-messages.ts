@@ -1,0 +1,96 @@
+import type { Button, KnownBlock } from '@slack/types';
+import type { Incident, IncidentEvent, IncidentRecord } from '../../../revocation/incident.js';
+import { ACTION_IDS, encodeIncidentRef } from '../../ids.js';
+import { button, context, section } from '../blocks.js';
+import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import type { SlackMessage } from '../slack-message.js';
+import { quoted, when } from '../rotation/rotation-text.js';
+import { eventLine, incidentTitle } from './incident-text.js';
+
+function openRotationButton(incident: Incident): Button {
+  return { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'Open emergency rotation' }, value: incident.secretName };
+}
+
+function facts(incident: Incident): string {
+  return `${code(incident.secretName)} was revoked by ${mention(incident.responder)} in <#${incident.channel}> at ${when(incident.openedAt)}: “${quoted(incident.reason)}”`;
+}
+
+/** The page DM: what happened, and Acknowledge. */
+export function pageMessage(incident: Incident, level: string, escalation: boolean): SlackMessage {
+  const why = escalation ? `Nobody acknowledged the first pages, so the escalation reached you (${escapeMrkdwn(level.replace('_', ' '))}).` : `You are paged as ${escapeMrkdwn(level.replace('_', ' '))}.`;
+  return {
+    text: `Paged: ${incidentTitle(incident)}`,
+    blocks: [
+      section(`:rotating_light: *${escapeMrkdwn(incidentTitle(incident))}*\n${facts(incident)}`),
+      section(why),
+      { type: 'actions', elements: [button(ACTION_IDS.incidentAcknowledge, 'Acknowledge', encodeIncidentRef(incident.id), 'primary'), openRotationButton(incident)] },
+      context(`Acknowledging tells the channel you are on it and stops the escalation. The status message in <#${incident.channel}> shows every step.`),
+    ],
+  };
+}
+
+/** The page DM once acknowledged (its button gone). */
+export function pageAcknowledgedMessage(incident: Incident, by: string, at: string): SlackMessage {
+  return {
+    text: `Acknowledged: ${incidentTitle(incident)}`,
+    blocks: [section(`:eyes: *${escapeMrkdwn(incidentTitle(incident))}*\nAcknowledged by ${mention(by)} at ${when(at)}. The status message in <#${incident.channel}> shows where it stands.`), { type: 'actions', elements: [openRotationButton(incident)] }],
+  };
+}
+
+/** The lead's status request DM. */
+export function statusRequestMessage(incident: Incident): SlackMessage {
+  return {
+    text: `Status update due: ${incidentTitle(incident)}`,
+    blocks: [
+      section(`:speech_balloon: *${escapeMrkdwn(incidentTitle(incident))}* needs a status update: the last one was at ${when(incident.lastUpdateAt)}.`),
+      { type: 'actions', elements: [button(ACTION_IDS.incidentStatusUpdate, 'Post status update', encodeIncidentRef(incident.id), 'primary'), openRotationButton(incident)] },
+      context(`Asked on a cadence by severity (${escapeMrkdwn(incident.severity)}), counted from the last update, until the incident is closed.`),
+    ],
+  };
+}
+
+/** Security's sign-off request for the break-glass rotation. */
+export function signOffRequestMessage(record: IncidentRecord, rotation: { id: number; state: string; breakGlassBy: string | null }): SlackMessage {
+  const { incident } = record;
+  return {
+    text: `Sign-off needed: ${incidentTitle(incident)}`,
+    blocks: [
+      section(
+        `:ballot_box_with_check: *${escapeMrkdwn(incidentTitle(incident))}*\nIts emergency rotation #${rotation.id} went ahead without approvals (break-glass by ${mention(rotation.breakGlassBy)}) and is now ${escapeMrkdwn(rotation.state.replace('_', ' '))}. Review what was done and sign it off.`,
+      ),
+      { type: 'actions', elements: [button(ACTION_IDS.incidentSignOff, 'Sign off', encodeIncidentRef(incident.id), 'primary')] },
+      context(`The whole record: \`rotor incidents evidence ${incident.id}\`.`),
+    ],
+  };
+}
+
+/** The postmortem reminder, daily from `incident.postmortem_hours` after the revocation until closed. */
+export function postmortemReminderMessage(incident: Incident, hours: number): SlackMessage {
+  return {
+    text: `Postmortem due: ${incidentTitle(incident)}`,
+    blocks: [
+      section(`:memo: *${escapeMrkdwn(incidentTitle(incident))}* was revoked ${when(incident.openedAt)}: schedule its postmortem (the playbook asks for one within ${hours} hours).`),
+      section(`When it is written, close the incident with its link: \`/revoke close ${incident.id} <link>\`, or *Close incident…* on the status message.`),
+      { type: 'actions', elements: [button(ACTION_IDS.incidentClose, 'Close incident…', encodeIncidentRef(incident.id))] },
+      context('Repeated daily until the incident is closed.'),
+    ],
+  };
+}
+
+/** One event in the status message's thread. */
+export function threadEventMessage(event: IncidentEvent): SlackMessage {
+  const line = eventLine(event);
+  return { text: line, blocks: [section(line)] };
+}
+
+/** `/revoke` on a secret already under an open incident. */
+export function existingIncidentMessage(record: IncidentRecord, permalink: string | null): SlackMessage {
+  const { incident } = record;
+  const ack = incident.acknowledgedAt ? `acknowledged by ${mention(incident.acknowledgedBy)}` : 'not acknowledged yet';
+  const where = permalink ? `<${permalink}|its status message>` : `its status message in <#${incident.channel}>`;
+  const blocks: KnownBlock[] = [
+    section(`:rotating_light: ${code(incident.secretName)} is already under *incident #${incident.id}* (${incident.severity}), led by ${mention(incident.responder)} since ${when(incident.openedAt)}, ${ack}. Nothing new was opened: follow ${where}.`),
+    { type: 'actions', elements: [openRotationButton(incident), button(ACTION_IDS.incidentStatusUpdate, 'Post status update', encodeIncidentRef(incident.id))] },
+  ];
+  return { text: `${incident.secretName} is already under incident #${incident.id}`, blocks };
+}

@@ -1,0 +1,125 @@
+import type { Button, KnownBlock } from '@slack/types';
+import type { IncidentRecord } from '../../../revocation/incident.js';
+import { isOpen, type RotationRecord, type RotationStep } from '../../../rotation/rotation.js';
+import { ACTION_IDS, encodeIncidentRef } from '../../ids.js';
+import { LIMITS } from '../block-kit-limits.js';
+import { button, context, section } from '../blocks.js';
+import { code, escapeMrkdwn, mention, truncate, truncateMrkdwn } from '../mrkdwn.js';
+import type { SlackMessage } from '../slack-message.js';
+import { quoted, settledLine, STATE_LABELS, stepIcon, when } from '../rotation/rotation-text.js';
+import { eventText, incidentTitle } from './incident-text.js';
+
+export interface IncidentStatusData {
+  record: IncidentRecord;
+  rotation: RotationRecord | null;
+  /** The exact commands that disable the compromised version by hand (shown when Rotor's attempt failed). */
+  disableByHand: readonly string[];
+}
+
+/** The step that revokes the credential at its issuer: until it is done, the leaked credential still works. */
+const REVOKE_AT_ISSUER = 'revoke_at_issuer';
+
+function stepLine(step: RotationStep): string {
+  const settled = settledLine(step);
+  return `${stepIcon(step, false)} ${escapeMrkdwn(step.title)}${settled ? ` — ${settled}` : ''}`;
+}
+
+function failedStepBlock(step: RotationStep, data: IncidentStatusData): KnownBlock {
+  const commands = step.action === 'disable_compromised' ? data.disableByHand : [];
+  const byHand = commands.length > 0 ? `\nTo do it by hand:\n\`\`\`${commands.map((line) => escapeMrkdwn(line)).join('\n')}\`\`\`` : '';
+  return {
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncateMrkdwn(`:red_circle: *${escapeMrkdwn(step.title)} failed:* ${quoted(step.lastError, 900)}${byHand}`, LIMITS.sectionText) },
+    accessory: button(ACTION_IDS.incidentRetry, 'Retry', encodeIncidentRef(data.record.incident.id), 'danger'),
+  };
+}
+
+/** Lines packed into as few sections as Slack's 3,000 characters allow. */
+function packed(lines: readonly string[]): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let current = '';
+  for (const line of lines) {
+    const piece = truncateMrkdwn(line, LIMITS.sectionText);
+    if (current && current.length + 1 + piece.length > LIMITS.sectionText) {
+      blocks.push(section(current));
+      current = piece;
+    } else current = current ? `${current}\n${piece}` : piece;
+  }
+  if (current) blocks.push(section(current));
+  return blocks;
+}
+
+function pagesLine(record: IncidentRecord): string {
+  if (record.pages.length === 0) return ':pager: Paged: nobody (no owner or security lead on record).';
+  const pages = record.pages.map((page) => `${mention(page.userId)} (${page.level.replace('_', ' ')})${page.acknowledgedAt ? ' :white_check_mark:' : ''}`);
+  return `:pager: Paged: ${pages.join(', ')}`;
+}
+
+function rotationBlocks(data: IncidentStatusData): KnownBlock[] {
+  const { rotation } = data;
+  if (!rotation) {
+    const failed = [...data.record.events].reverse().find((event) => event.kind === 'rotation_start_failed');
+    return failed
+      ? [{ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(eventText(failed), LIMITS.sectionText) }, accessory: button(ACTION_IDS.incidentRetry, 'Retry', encodeIncidentRef(data.record.incident.id), 'danger') }]
+      : [section(':hourglass_flowing_sand: The emergency rotation is starting…')];
+  }
+  const settled = rotation.steps.filter((step) => step.state === 'done' || step.state === 'skipped').length;
+  const head = `*Emergency rotation #${rotation.rotation.id}* · ${STATE_LABELS[rotation.rotation.state]} · ${settled} of ${rotation.steps.length} steps · held by ${mention(rotation.rotation.heldBy)}`;
+  const failed = rotation.steps.filter((step) => step.state === 'pending' && step.lastError !== null && isOpen(rotation.rotation.state));
+  const lines = rotation.steps.filter((step) => !failed.includes(step)).map(stepLine);
+  return [...packed([head, ...lines]), ...failed.map((step) => failedStepBlock(step, data))];
+}
+
+function actions(data: IncidentStatusData): KnownBlock[] {
+  const { incident } = data.record;
+  const ref = encodeIncidentRef(incident.id);
+  const elements: Button[] = [];
+  if (incident.state === 'open') {
+    if (data.rotation && isOpen(data.rotation.rotation.state)) {
+      elements.push({ type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'Open emergency rotation' }, value: incident.secretName, style: 'primary' });
+    }
+    elements.push(button(ACTION_IDS.incidentStatusUpdate, 'Post status update', ref), button(ACTION_IDS.incidentClose, 'Close incident…', ref));
+  }
+  if (data.rotation && !isOpen(data.rotation.rotation.state) && !incident.signedOffBy) elements.push(button(ACTION_IDS.incidentSignOff, 'Sign off (security)', ref));
+  return elements.length > 0 ? [{ type: 'actions', elements }] : [];
+}
+
+/**
+ * The incident's status message in the incident channel: a view of the incident record,
+ * redrawn in place after every change. Every step with its state and who did it; a failed
+ * provider step in red with the exact commands and Retry; and, until the credential is revoked
+ * at its issuer, the warning that disabling it in the store is only half of it.
+ */
+export function incidentStatusMessage(data: IncidentStatusData): SlackMessage {
+  const { incident } = data.record;
+  const closed = incident.state === 'closed';
+  const lastUpdate = [...data.record.events].reverse().find((event) => event.kind === 'status_update');
+  const revoked = data.rotation?.steps.some((step) => step.id === REVOKE_AT_ISSUER && (step.state === 'done' || step.state === 'skipped')) ?? false;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`${closed ? '✅' : '🚨'} ${incidentTitle(incident)}`, LIMITS.headerText) } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*State*\n${closed ? `closed by ${mention(incident.closedBy)}, ${when(incident.closedAt)}` : 'open'}` },
+        { type: 'mrkdwn', text: `*Lead*\n${mention(incident.responder)}` },
+        { type: 'mrkdwn', text: `*Opened*\n${when(incident.openedAt)}` },
+        { type: 'mrkdwn', text: `*Acknowledged*\n${incident.acknowledgedAt ? `${mention(incident.acknowledgedBy)}, ${when(incident.acknowledgedAt)}` : closed ? '—' : ':warning: not yet'}` },
+        { type: 'mrkdwn', text: `*Ticket*\n${incident.ticket ? escapeMrkdwn(incident.ticket) : '—'}` },
+        { type: 'mrkdwn', text: `*Order*\n${incident.revocationOrder === 'disable_now' ? 'disable now' : 'replace, then disable'}${incident.destroy ? ' · destroy' : ''}` },
+      ],
+    },
+    section(`*Reason:* ${quoted(incident.reason)}\n*Compromised version:* ${incident.compromisedVersionId ? code(incident.compromisedVersionId) : '—'}`),
+  ];
+  if (!closed && !revoked) {
+    blocks.push(section(':warning: *The credential stays valid until it is revoked at its issuer.* Disabling the version in the store is only half of it: do “Revoke the compromised credential at its issuer”.'));
+  }
+  blocks.push(
+    section(`:white_check_mark: Incident opened by ${mention(incident.responder)} · :red_circle: ${code(incident.secretName)} marked compromised (reminders stopped)\n${pagesLine(data.record)}`),
+    ...rotationBlocks(data),
+  );
+  if (lastUpdate) blocks.push(section(`*Last status update* (${when(lastUpdate.at)}):\n${eventText(lastUpdate)}`));
+  if (closed && incident.postmortemUrl) blocks.push(section(`:checkered_flag: *Postmortem:* <${escapeMrkdwn(incident.postmortemUrl)}>`));
+  if (incident.signedOffBy) blocks.push(context(`:ballot_box_with_check: Break-glass rotation signed off by ${mention(incident.signedOffBy)}, ${when(incident.signedOffAt)}.`));
+  blocks.push(...actions(data), context(`Rotor keeps this message current and posts every event in its thread. The full record: \`rotor incidents evidence ${incident.id}\`.`));
+  return { text: `${closed ? 'Closed' : 'Open'}: ${incidentTitle(incident)}`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
+}

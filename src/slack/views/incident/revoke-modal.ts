@@ -1,0 +1,238 @@
+import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { Policy } from '../../../config/policy.js';
+import type { Secret } from '../../../inventory/secret.js';
+import type { IncidentRecord } from '../../../revocation/incident.js';
+import { SEVERITIES } from '../../../revocation/incident.js';
+import { firstPages, incidentLadder } from '../../../revocation/incident-ladder.js';
+import { MAX_REASON_LENGTH } from '../../../revocation/revocation-request.js';
+import { MAX_STATUS_UPDATE_LENGTH } from '../../../revocation/revocation-service.js';
+import type { EmergencyPlan } from '../../../rotation/rotation-service.js';
+import { CALLBACK_IDS, encodeIncidentRef, encodeRevokeMetadata, FORM_VALUE_ACTION, INCIDENT_BLOCKS, REVOKE_BLOCKS } from '../../ids.js';
+import { context, section } from '../blocks.js';
+import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import { quoted, when } from '../rotation/rotation-text.js';
+import { SEVERITY_LABELS } from './incident-text.js';
+
+/** Modal titles are at most 24 characters. */
+const TITLE = 'Revoke a secret';
+
+const ORDER_OPTIONS: PlainTextOption[] = [
+  {
+    text: { type: 'plain_text', text: 'Replace, then disable (default)' },
+    description: { type: 'plain_text', text: 'Stays current until the new version is promoted; consumers keep working.' },
+    value: 'replace_then_disable',
+  },
+  {
+    text: { type: 'plain_text', text: 'Disable now' },
+    description: { type: 'plain_text', text: 'Disabled first, for active abuse; consumers may break until replaced.' },
+    value: 'disable_now',
+  },
+];
+
+export interface RevokeModalData {
+  secret: Secret;
+  plan: EmergencyPlan;
+  policy: Policy;
+  /** The reason typed after the name, offered for editing. */
+  reason: string;
+  channel: string;
+  responder: string;
+}
+
+function consumersText(secret: Secret): string {
+  return secret.consumers.length > 0 ? secret.consumers.map((consumer) => code(consumer)).join(', ') : '_none on record_';
+}
+
+/**
+ * `/revoke`'s confirmation: the blast radius first (the secret, where it lives, who owns it, who
+ * consumes it, the version that will be disabled), what will happen step by step, then the
+ * responder's choices and the secret's name typed again.
+ */
+export function revokeConfirmModal(data: RevokeModalData): ModalView {
+  const { secret, plan } = data;
+  const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
+  const paged = firstPages(incidentLadder(secret, data.policy), data.responder).flatMap((rung) => rung.people.map((person) => `${mention(person)} (${rung.level.replace('_', ' ')})`));
+  const steps = plan.checklists.replace_then_disable.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}`);
+  const blocks: KnownBlock[] = [
+    section(`:rotating_light: *Emergency revocation of ${code(secret.name)}*`),
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Where it lives*\n${provider} · ${escapeMrkdwn(secret.environment)}` },
+        { type: 'mrkdwn', text: `*Version to disable*\n${plan.currentVersionId ? code(plan.currentVersionId) : '—'}` },
+        { type: 'mrkdwn', text: `*Owner*\n${mention(secret.owner)}` },
+        { type: 'mrkdwn', text: `*Backup owner*\n${mention(secret.backupOwner)}` },
+        { type: 'mrkdwn', text: `*Consumers*\n${consumersText(secret)}` },
+        { type: 'mrkdwn', text: `*Paged at once*\n${paged.length > 0 ? paged.join(', ') : '_nobody: no owner or security lead on record_'}` },
+      ],
+    },
+  ];
+  if (plan.storeProblem) blocks.push(context(`:warning: The store could not be asked just now (${quoted(plan.storeProblem, 300)}); the revocation goes ahead and its provider steps can be retried.`));
+  if (plan.open) {
+    blocks.push(section(`:warning: The rotation ${mention(plan.open.rotation.heldBy)} started at ${when(plan.open.rotation.startedAt)} is abandoned: the emergency rotation replaces it.`));
+  }
+  blocks.push(
+    section(
+      `*What will break.* With *replace, then disable*, nothing until the new version is deployed: consumers keep using the compromised one meanwhile. With *disable now*, ${consumersText(secret)} fail until the new version is in place.`,
+    ),
+    section(
+      [
+        '*What happens, in order*',
+        '1. An incident is opened and this channel gets its status message, kept current.',
+        `2. ${code(secret.name)} is marked compromised: its reminders stop; \`/secrets\` shows it red.`,
+        '3. The people above are paged by DM with Acknowledge; nobody acknowledging climbs the escalation path.',
+        `4. An emergency rotation starts (no approvals wait; security signs it off afterwards):\n${steps.join('\n')}`,
+        '_With disable now, “Disable the compromised version” moves first. The credential stays valid until it is revoked at its issuer._',
+      ].join('\n'),
+    ),
+    {
+      type: 'input',
+      block_id: REVOKE_BLOCKS.reason,
+      label: { type: 'plain_text', text: 'Reason' },
+      hint: { type: 'plain_text', text: 'What happened. Never paste the leaked value itself.' },
+      element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: MAX_REASON_LENGTH, ...(data.reason ? { initial_value: data.reason.slice(0, MAX_REASON_LENGTH) } : {}) },
+    },
+    {
+      type: 'input',
+      block_id: REVOKE_BLOCKS.severity,
+      label: { type: 'plain_text', text: 'Severity' },
+      element: {
+        type: 'static_select',
+        action_id: FORM_VALUE_ACTION,
+        placeholder: { type: 'plain_text', text: 'Choose a severity' },
+        options: SEVERITIES.map((severity) => ({ text: { type: 'plain_text' as const, text: SEVERITY_LABELS[severity].slice(0, 75) }, value: severity })),
+      },
+    },
+    {
+      type: 'input',
+      block_id: REVOKE_BLOCKS.ticket,
+      optional: true,
+      label: { type: 'plain_text', text: 'Incident ticket' },
+      hint: { type: 'plain_text', text: 'An id such as INC-42, or its URL.' },
+      element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 200, placeholder: { type: 'plain_text', text: 'INC-42' } },
+    },
+    {
+      type: 'input',
+      block_id: REVOKE_BLOCKS.order,
+      label: { type: 'plain_text', text: 'Order' },
+      element: { type: 'radio_buttons', action_id: FORM_VALUE_ACTION, options: ORDER_OPTIONS, initial_option: ORDER_OPTIONS[0] as PlainTextOption },
+    },
+  );
+  if (secret.provider === 'vault') {
+    blocks.push({
+      type: 'input',
+      block_id: REVOKE_BLOCKS.destroy,
+      optional: true,
+      label: { type: 'plain_text', text: 'Vault' },
+      element: {
+        type: 'checkboxes',
+        action_id: FORM_VALUE_ACTION,
+        options: [
+          {
+            text: { type: 'plain_text', text: 'Destroy the compromised version' },
+            description: { type: 'plain_text', text: 'Irreversible. Unticked, it is soft-deleted (vault kv undelete undoes it).' },
+            value: 'destroy',
+          },
+        ],
+      },
+    });
+  }
+  blocks.push({
+    type: 'input',
+    block_id: REVOKE_BLOCKS.confirm,
+    label: { type: 'plain_text', text: "Type the secret's full name to confirm" },
+    element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 200, placeholder: { type: 'plain_text', text: secret.name.slice(0, 150) } },
+  });
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.revokeConfirm,
+    title: { type: 'plain_text', text: TITLE },
+    submit: { type: 'plain_text', text: 'Revoke' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: encodeRevokeMetadata({ secret: secret.name, channel: data.channel }),
+    blocks,
+  };
+}
+
+/** The confirmation while Rotor works (opens at once; Slack's trigger lives three seconds). */
+export function revokeWorkingModal(secretName: string, channel: string, what: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.revokeConfirm,
+    title: { type: 'plain_text', text: TITLE },
+    close: { type: 'plain_text', text: 'Close' },
+    private_metadata: encodeRevokeMetadata({ secret: secretName, channel }),
+    blocks: [section(`:hourglass_flowing_sand: ${escapeMrkdwn(what)} ${code(secretName)}…`)],
+  };
+}
+
+/** Where the revocation stands once confirmed: the incident opened (or the one already open), or what went wrong. */
+export function revokeOutcomeModal(about: { secret: string; channel: string } | null, outcome: { record: IncidentRecord; existing: boolean } | { problem: string }): ModalView {
+  const secretName = about?.secret ?? ('record' in outcome ? outcome.record.incident.secretName : '');
+  const blocks: KnownBlock[] =
+    'problem' in outcome
+      ? [section(`:warning: ${outcome.problem}`)]
+      : [
+          section(
+            outcome.existing
+              ? `:information_source: ${code(secretName)} is already under *incident #${outcome.record.incident.id}* (${outcome.record.incident.severity}, led by ${mention(outcome.record.incident.responder)}); nothing new was opened.`
+              : `:rotating_light: *Incident #${outcome.record.incident.id}* is open: ${code(secretName)} is marked compromised, its people are paged, and the emergency rotation has started.`,
+          ),
+          context(`Its status message in <#${outcome.record.incident.channel}> shows every step and is kept current; open the emergency rotation from there, or with \`/rotate ${escapeMrkdwn(secretName)}\`.`),
+        ];
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.revokeConfirm,
+    title: { type: 'plain_text', text: TITLE },
+    close: { type: 'plain_text', text: 'Close' },
+    ...(about ? { private_metadata: encodeRevokeMetadata(about) } : {}),
+    blocks,
+  };
+}
+
+/** The status update form. */
+export function statusUpdateModal(record: IncidentRecord): ModalView {
+  const { incident } = record;
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.incidentStatusUpdate,
+    title: { type: 'plain_text', text: 'Status update' },
+    submit: { type: 'plain_text', text: 'Post' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: encodeIncidentRef(incident.id),
+    blocks: [
+      section(`*Incident #${incident.id}* · ${incident.severity} · ${code(incident.secretName)}\nLast update ${when(incident.lastUpdateAt)}.`),
+      {
+        type: 'input',
+        block_id: INCIDENT_BLOCKS.update,
+        label: { type: 'plain_text', text: 'Where does it stand?' },
+        hint: { type: 'plain_text', text: 'Posted in the status message thread. Never paste a secret value.' },
+        element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: MAX_STATUS_UPDATE_LENGTH },
+      },
+    ],
+  };
+}
+
+/** The close form: the postmortem's link, and what closing needs. */
+export function closeIncidentModal(record: IncidentRecord, rotationOpen: boolean): ModalView {
+  const { incident } = record;
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.incidentClose,
+    title: { type: 'plain_text', text: 'Close the incident' },
+    submit: { type: 'plain_text', text: 'Close incident' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: encodeIncidentRef(incident.id),
+    blocks: [
+      section(`*Incident #${incident.id}* · ${incident.severity} · ${code(incident.secretName)}`),
+      ...(rotationOpen ? [context(`:warning: The emergency rotation is still open: complete it, or abandon it with a reason (\`/rotate ${escapeMrkdwn(incident.secretName)}\`), before closing.`)] : []),
+      {
+        type: 'input',
+        block_id: INCIDENT_BLOCKS.postmortem,
+        label: { type: 'plain_text', text: 'Postmortem link' },
+        hint: { type: 'plain_text', text: 'The postmortem document or ticket (http:// or https://).' },
+        element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 500, placeholder: { type: 'plain_text', text: 'https://' } },
+      },
+    ],
+  };
+}
