@@ -4,13 +4,17 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
+import { systemClock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { createSlackErrorHandler, isPlatformError } from './errors.js';
+import { gateSignedRequests } from './inbound/request-gate.js';
+import { SeenSignatureRepo } from './inbound/seen-signature-repo.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
 import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
+import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -49,6 +53,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   const inFlight = new InFlightRequests();
   const routeServer = new RouteServer(options.httpRoutes);
   const mode = options.appToken ? 'socket' : 'http';
+  const eventsPath = '/slack/events';
 
   const webApiTarget = {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
@@ -64,19 +69,30 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
         })
       : new HTTPReceiver({
           signingSecret: options.signingSecret,
-          endpoints: ['/slack/events'],
+          endpoints: [eventsPath],
           logger: boltLogger,
           customRoutes: options.httpRoutes,
           // Ack first, work after: the 200 leaves before listeners' slow work, as Slack's 3 s window needs.
           processBeforeResponse: false,
         });
 
+  if (receiver instanceof HTTPReceiver) {
+    // Socket Mode needs no such gate: it has no endpoint to post to (see README, Security).
+    receiver.requestListener = gateSignedRequests(receiver.requestListener, {
+      signingSecret: options.signingSecret,
+      endpoint: eventsPath,
+      seen: new SeenSignatureRepo(options.runtime.services.db),
+      nowSeconds: () => systemClock.now().toSeconds(),
+      logger,
+    });
+  }
+
   const clientOptions = {
     ...webApiTarget,
     logger: boltLogger,
     fetch: createInstrumentedFetch(),
   };
-  const bot = await verifyBotToken(new WebClient(options.botToken, clientOptions));
+  const bot = await verifyBotToken(new WebClient(options.botToken, clientOptions), logger);
 
   const app = new App({
     token: options.botToken,
@@ -90,6 +106,7 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
 
   app.use(requestLogMiddleware(logger, inFlight));
   app.use(skipRetriesMiddleware(logger));
+  app.use(workspaceGuardMiddleware(bot.workspace, logger));
   registerListeners(app, { runtime: options.runtime, logger });
   app.error(createSlackErrorHandler(logger));
 
@@ -114,15 +131,32 @@ export async function createSlackApp(options: SlackAppOptions): Promise<SlackApp
   };
 }
 
-/** Fails start-up with one clear line when Slack does not accept the bot token. */
-async function verifyBotToken(client: WebClient): Promise<{ botId: string; botUserId: string }> {
+/**
+ * Fails start-up with one clear line when Slack does not accept the bot token. Also learns the
+ * workspace (auth.test) and the app (bots.info; auth.test does not say) the token belongs to.
+ */
+async function verifyBotToken(client: WebClient, logger: Logger): Promise<{ botId: string; botUserId: string; workspace: TokenWorkspace }> {
   try {
     const result = await client.auth.test();
-    if (!result.bot_id || !result.user_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
-    return { botId: result.bot_id, botUserId: result.user_id };
+    if (!result.bot_id || !result.user_id || !result.team_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
+    return { botId: result.bot_id, botUserId: result.user_id, workspace: { teamId: result.team_id, appId: await appIdOf(client, result.bot_id, logger) } };
   } catch (cause) {
     if (cause instanceof RotorError) throw cause;
     const reason = isPlatformError(cause) ? cause.data.error : (cause as Error).message;
     throw new RotorError('config', `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`, { cause });
   }
+}
+
+/** The app the bot belongs to; null (requests are then checked for the workspace only) when Slack cannot say. */
+async function appIdOf(client: WebClient, botId: string, logger: Logger): Promise<string | null> {
+  let reason: string;
+  try {
+    const appId = (await client.bots.info({ bot: botId })).bot?.app_id;
+    if (appId) return appId;
+    reason = 'no app id in the answer';
+  } catch (error) {
+    reason = isPlatformError(error) ? error.data.error : (error as Error).message;
+  }
+  logger.warn({ reason }, 'could not learn the Slack app id (bots.info): requests are checked for the workspace only, not the app');
+  return null;
 }
