@@ -20,7 +20,7 @@ export function botJobs(runtime: Runtime, schedules: BotSchedules): JobDefinitio
   const { policy, clock } = services;
   return [
     ...reminderJobs({ sweep: runtime.reminders.sweep, weeklyDigest: runtime.reminders.weeklyDigest, announcer, policy, clock, schedule: schedules.reminders, logger }),
-    providerSyncJob({ sync: runtime.providers.sync, schedule: schedules.sync, policy, announcer, logger }),
+    providerSyncJob({ sync: runtime.providers.sync, schedule: schedules.sync, deadlineSeconds: runtime.runDeadlineSeconds, policy, clock, announcer, logger }),
     followUpJob({ followUps: runtime.followUps.service, announcer, policy, clock, schedule: schedules.followUps, logger }),
     refusalSummaryJob({ refusals: services.refusals, logger }),
   ];
