@@ -14,3 +14,11 @@ const code = await runCli(process.argv.slice(2), {
   env: process.env,
 });
 process.exitCode = code;
+// The command is over once its output is flushed: whatever it left running (a Slack call that a
+// run stopped at its deadline left waiting out its own timeout) must not keep the process alive.
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}

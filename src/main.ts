@@ -75,6 +75,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       policy,
       logger,
       auditKeys,
+      runDeadlineSeconds: env.ROTOR_RUN_DEADLINE_SECONDS,
       providers: options.providers ?? createProviderRegistryFromEnv(env),
       slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
     });

@@ -2,6 +2,7 @@ import { AuditTrailRepo } from './audit/audit-trail-repo.js';
 import type { Policy } from './config/policy.js';
 import type { HmacKeyring } from './core/hmac-keyring.js';
 import type { Clock } from './core/clock.js';
+import { DEFAULT_RUN_DEADLINE_SECONDS } from './core/deadline.js';
 import { RotorError } from './core/errors.js';
 import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-up-service.js';
@@ -49,6 +50,8 @@ export interface RuntimeOptions {
   auditKeys?: HmacKeyring | null;
   /** Where Rotor posts on its own; null (the CLI without SLACK_BOT_TOKEN) makes every send a clear refusal. */
   slack: { botToken: string; apiUrl?: string } | null;
+  /** ROTOR_RUN_DEADLINE_SECONDS: every sweep's and sync's deadline unless a run sets its own. */
+  runDeadlineSeconds?: number;
   reminderSweep?: Partial<SweepOptions>;
   followUpSweep?: Partial<FollowUpSweepOptions>;
 }
@@ -80,6 +83,8 @@ export interface Runtime {
     sweepLog: SweepLogRepo;
   };
   logger: Logger;
+  /** ROTOR_RUN_DEADLINE_SECONDS, for runs started outside the sweeps (the scheduled sync). */
+  runDeadlineSeconds: number;
   /** Releases the providers' connections (the database belongs to whoever opened it). */
   close(): void;
 }
@@ -91,6 +96,7 @@ export interface Runtime {
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { db, clock, policy, logger } = options;
+  const runDeadlineSeconds = options.runDeadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS;
   const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null });
 
   const poster = options.slack ? new SlackPoster(createOutboundClients(options.slack.botToken, options.slack.apiUrl)) : null;
@@ -108,6 +114,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const followUpService = new FollowUpService(
     { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
     {
+      deadlineSeconds: runDeadlineSeconds,
       onDone: (followUp) => followUpsDone.inc({ kind: followUp.kind }),
       // A follow-up given up on is said out loud: a silent failure is how rotations rot.
       onFailed: async (followUp, error) => {
@@ -167,7 +174,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     reminders: {
       notifier,
       ledger,
-      sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, ...options.reminderSweep }),
+      sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, deadlineSeconds: runDeadlineSeconds, ...options.reminderSweep }),
       sweepLog: reminderSweepLog,
       actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, ownership, clock, policy }),
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
@@ -181,6 +188,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       sweepLog: followUpSweepLog,
     },
     logger,
+    runDeadlineSeconds,
     close: () => options.providers.close(),
   };
   if (poster) registerSlackFollowUps(runtime, poster);

@@ -1,4 +1,6 @@
 import { Authorizer } from './access/authorize.js';
+import { RefusalLog } from './access/refusal-log.js';
+import { RefusalWindowRepo } from './access/refusal-window-repo.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Policy } from './config/policy.js';
 import type { Clock } from './core/clock.js';
@@ -16,6 +18,8 @@ export interface Services {
   policy: Policy;
   audit: AuditLog;
   authorizer: Authorizer;
+  /** The audit record of refusals: repeats within a minute are counted, not logged one by one. */
+  refusals: RefusalLog;
   inventory: InventoryRepo;
   inventoryService: InventoryService;
   /** When secrets changed, read from the audit log (lifecycle days, calendar revisions). */
@@ -27,8 +31,9 @@ export interface Services {
 /** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. */
 export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null } = {}): Services {
   const audit = new AuditLog(db, clock, options.auditKeys ?? null);
-  const authorizer = new Authorizer(policy, audit);
+  const refusals = new RefusalLog({ db, repo: new RefusalWindowRepo(db), audit, clock });
+  const authorizer = new Authorizer(policy, refusals);
   const inventory = new InventoryRepo(db);
   const inventoryService = new InventoryService({ repo: inventory, audit, authorizer, clock, policy });
-  return { db, clock, policy, audit, authorizer, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db) };
+  return { db, clock, policy, audit, authorizer, refusals, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db) };
 }

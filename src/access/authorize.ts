@@ -1,8 +1,8 @@
-import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { RotorError } from '../core/errors.js';
 import { actorId, type Actor } from './actor.js';
 import { decide, type AccessDecision, type AccessRequest, type HolderGroup } from './permissions.js';
+import type { RefusalLog } from './refusal-log.js';
 
 /** A refusal: what was refused and who may do it instead. */
 export class AccessDeniedError extends RotorError {
@@ -29,7 +29,7 @@ export type AccessQuestion = Omit<AccessRequest, 'actor' | 'channelId'>;
 export class Authorizer {
   constructor(
     private readonly policy: Policy,
-    private readonly audit: AuditLog,
+    private readonly refusals: RefusalLog,
   ) {}
 
   decide(actor: Actor, question: AccessQuestion): AccessDecision {
@@ -43,8 +43,9 @@ export class Authorizer {
   }
 
   /**
-   * Throws AccessDeniedError after recording the refusal (who tried what on which secret). Call
-   * it before opening a write transaction: a refusal recorded inside one would roll back with it.
+   * Throws AccessDeniedError after recording the refusal (who tried what on which secret; repeats
+   * within a minute are counted, see RefusalLog). Call it before opening a write transaction: a
+   * refusal recorded inside one would roll back with it.
    */
   require(actor: Actor, question: AccessQuestion): void {
     const decision = this.decide(actor, question);
@@ -52,11 +53,12 @@ export class Authorizer {
   }
 
   refuse(actor: Actor, question: AccessQuestion, decision: Extract<AccessDecision, { allowed: false }>): never {
-    this.audit.log({
+    this.refusals.record({
       actor: actorId(actor),
-      action: 'access.denied',
+      attempted: question.action,
       secret: question.secret?.name ?? null,
-      details: { attempted: question.action, reason: decision.reason, channel: actor.kind === 'slack' ? actor.channelId : undefined },
+      reason: decision.reason,
+      ...(actor.kind === 'slack' && actor.channelId ? { channel: actor.channelId } : {}),
     });
     throw new AccessDeniedError(decision.reason, decision.whoMay);
   }

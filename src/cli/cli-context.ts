@@ -72,6 +72,7 @@ export class CliContext {
         // The CLI's stdout is its output; its log lines go to stderr, and only when asked for.
         logger: createLogger(this.io.env.LOG_LEVEL?.trim() ? this.env.LOG_LEVEL : 'silent', { write: (line: string) => this.io.stderr(line) }),
         auditKeys: this.auditKeys,
+        runDeadlineSeconds: this.env.ROTOR_RUN_DEADLINE_SECONDS,
         providers: createProviderRegistryFromEnv(this.env),
         slack: token && token.startsWith('xoxb-') ? { botToken: token, ...(apiUrl ? { apiUrl } : {}) } : null,
       });

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { DeadlineExceededError } from '../core/deadline.js';
 import { RotorError } from '../core/errors.js';
 import type { OwedReminder } from '../reminders/reminder.js';
+import type { SweepReport } from '../reminders/reminder-sweep-service.js';
 import type { CliContext } from './cli-context.js';
+import { wholeNumber } from './cli-options.js';
 
 function previewRow(reminder: OwedReminder) {
   return {
@@ -34,7 +37,20 @@ function printOwed(context: CliContext, at: string | undefined, json: boolean | 
   context.print(`${rows.length} reminder${rows.length === 1 ? '' : 's'} owed (dry run: nothing sent). Time zones come from Rotor's cache of Slack profiles (UTC when unknown).`);
 }
 
-/** `rotor reminders run [--dry-run]`, and `preview`, its older spelling of the dry run. */
+/** What one sweep did, and each reminder it did not send. */
+function printSweep(context: CliContext, report: SweepReport, json: boolean | undefined): void {
+  if (json) {
+    context.printJson(report);
+    return;
+  }
+  context.print(
+    `Sent ${report.sent} reminder${report.sent === 1 ? '' : 's'} in ${report.messages} message${report.messages === 1 ? '' : 's'}` +
+      ` (${report.fallbacks} via the announcement channel; ${report.reconciled} reconciled, ${report.released} retried after an interrupted sweep).`,
+  );
+  for (const failure of report.failures) context.print(`Not sent: ${failure.key} to ${failure.recipient}: ${failure.error}`);
+}
+
+/** `rotor reminders run [--dry-run] [--deadline SECONDS]`, and `preview`, its older spelling of the dry run. */
 export function registerRemindersCommand(program: Command, context: CliContext): void {
   const reminders = program.command('reminders').description('reminder DMs: see what is owed, or send it now');
 
@@ -44,7 +60,8 @@ export function registerRemindersCommand(program: Command, context: CliContext):
     .option('--dry-run', 'print what the sweep would send; send and record nothing (no Slack call, no token needed)')
     .option('--at <date>', 'sweep as if it were this date (start of the UTC day) or ISO instant')
     .option('--json', 'print JSON')
-    .action(async (options: { dryRun?: boolean; at?: string; json?: boolean }) => {
+    .option('--deadline <seconds>', 'stop claiming reminders after this many seconds, report, and exit non-zero (default: $ROTOR_RUN_DEADLINE_SECONDS or 600)', wholeNumber(1))
+    .action(async (options: { dryRun?: boolean; at?: string; json?: boolean; deadline?: number }) => {
       if (options.dryRun) {
         printOwed(context, options.at, options.json);
         return;
@@ -53,15 +70,15 @@ export function registerRemindersCommand(program: Command, context: CliContext):
       if (!token || !token.startsWith('xoxb-')) {
         throw new RotorError('config', 'Sending reminders needs SLACK_BOT_TOKEN (the Bot User OAuth Token, starting with xoxb-); set it, or run `rotor reminders run --dry-run` to see what would be sent.');
       }
-      const report = await context.runtime(options.at).reminders.sweep.sweep();
-      if (options.json) context.printJson(report);
-      else {
-        context.print(
-          `Sent ${report.sent} reminder${report.sent === 1 ? '' : 's'} in ${report.messages} message${report.messages === 1 ? '' : 's'}` +
-            ` (${report.fallbacks} via the announcement channel; ${report.reconciled} reconciled, ${report.released} retried after an interrupted sweep).`,
-        );
-        for (const failure of report.failures) context.print(`Not sent: ${failure.key} to ${failure.recipient}: ${failure.error}`);
+      const sweep = context.runtime(options.at).reminders.sweep;
+      let report: SweepReport;
+      try {
+        report = await sweep.sweep({ deadlineSeconds: options.deadline ?? context.env.ROTOR_RUN_DEADLINE_SECONDS });
+      } catch (error) {
+        if (error instanceof DeadlineExceededError) printSweep(context, error.partial as SweepReport, options.json);
+        throw error;
       }
+      printSweep(context, report, options.json);
       if (report.failures.length > 0) throw new RotorError('slack', `${report.failures.length} reminder(s) could not be sent; the next sweep retries them.`);
     });
 

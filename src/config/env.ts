@@ -1,9 +1,11 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_RUN_DEADLINE_SECONDS } from '../core/deadline.js';
 import { RotorError } from '../core/errors.js';
 import { MIN_KEY_LENGTH, splitKeys } from '../core/hmac-keyring.js';
 
 const SETUP_HINT = 'see "Create the Slack app" in README.md';
+const DEADLINE_HINT = 'must be a whole number of seconds from 1 to 86400, e.g. 600';
 
 const optionalText = z
   .string()
@@ -51,6 +53,9 @@ const coreSchema = z
     VAULT_NAMESPACE: optionalText,
     ROTOR_AUDIT_KEY: keyList,
     ROTOR_FINGERPRINT_KEY: keyList,
+    ROTOR_RUN_DEADLINE_SECONDS: optionalText
+      .pipe(z.coerce.number<string>({ message: DEADLINE_HINT }).int(DEADLINE_HINT).min(1, DEADLINE_HINT).max(86_400, DEADLINE_HINT).optional())
+      .transform((value) => value ?? DEFAULT_RUN_DEADLINE_SECONDS),
   })
   // Half a Vault configuration would leave Vault secrets silently unsynced and unrotatable: refuse it.
   .superRefine((env, context) => {

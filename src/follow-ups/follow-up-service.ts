@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../core/clock.js';
+import { DEFAULT_RUN_DEADLINE_SECONDS, Deadline, DeadlineExceededError } from '../core/deadline.js';
 import { DeliveryError } from '../core/delivery.js';
 import { describeError, RotorError } from '../core/errors.js';
 import type { SweepLogRepo } from '../storage/sweep-log-repo.js';
@@ -21,6 +22,8 @@ export interface FollowUpSweepOptions {
   maxAttempts: number;
   /** Follow-ups done per sweep at most; the rest wait for the next one. */
   batchSize: number;
+  /** A sweep's deadline (ROTOR_RUN_DEADLINE_SECONDS): past it, nothing more is claimed and the sweep reports. */
+  deadlineSeconds: number;
   hooks: FollowUpHooks;
   /** Called after each follow-up is marked done: metrics. */
   onDone(followUp: FollowUp): void;
@@ -32,6 +35,7 @@ export const DEFAULT_FOLLOW_UP_OPTIONS: FollowUpSweepOptions = {
   claimTimeoutMinutes: 10,
   maxAttempts: 5,
   batchSize: 200,
+  deadlineSeconds: DEFAULT_RUN_DEADLINE_SECONDS,
   hooks: {},
   onDone: () => undefined,
   onFailed: () => undefined,
@@ -86,23 +90,46 @@ export class FollowUpService {
     return this.deps.repo.cancel({ topic, ...(kind ? { kind } : {}) }, iso(this.deps.clock.now()));
   }
 
-  async sweep(): Promise<FollowUpSweepReport> {
+  /**
+   * One sweep, within its deadline: once that passes, nothing more is claimed and the sweep
+   * throws a DeadlineExceededError saying what it did and left (a follow-up in flight keeps its
+   * claim: it finishes, or a later sweep reconciles it).
+   */
+  async sweep(options: { deadlineSeconds?: number } = {}): Promise<FollowUpSweepReport> {
     const now = this.deps.clock.now();
     const token = randomUUID();
     const report: FollowUpSweepReport = { at: iso(now), done: 0, reconciled: 0, released: 0, retried: 0, failed: 0, lostClaims: 0 };
+    const deadline = Deadline.after(options.deadlineSeconds ?? this.options.deadlineSeconds);
+    const progress = { begun: 0, ended: 0 };
     const sweepId = this.deps.sweepLog.start(iso(now));
+    let outcome: Awaited<ReturnType<Deadline['race']>>;
     try {
-      const kinds = [...this.handlers.keys()];
-      await this.reconcileStale(kinds, now, token, report);
-      for (const followUp of this.deps.repo.due(kinds, iso(now), this.options.batchSize)) {
-        await this.doOne(followUp, token, report);
-      }
-      this.deps.sweepLog.finish(sweepId, iso(this.deps.clock.now()), report.done + report.reconciled);
-      this.deps.sweepLog.prune();
-      return report;
+      outcome = await deadline.race(this.doDue(now, token, report, deadline, progress));
     } catch (error) {
       this.deps.sweepLog.fail(sweepId, iso(this.deps.clock.now()), describeError(error));
       throw error;
+    }
+    if (!outcome.done) {
+      const left = this.deps.repo.due([...this.handlers.keys()], iso(now), this.options.batchSize).length;
+      const message =
+        `The follow-up sweep stopped at its ${deadline.seconds} s deadline (ROTOR_RUN_DEADLINE_SECONDS): ${report.done} done, ${left} due left for the next sweep ` +
+        `and ${progress.begun - progress.ended} in flight (it keeps its claim: it finishes, or a later sweep reconciles it); Slack or a store was too slow or did not answer.`;
+      this.deps.sweepLog.fail(sweepId, iso(this.deps.clock.now()), message);
+      throw new DeadlineExceededError('slack', message, { ...report });
+    }
+    this.deps.sweepLog.finish(sweepId, iso(this.deps.clock.now()), report.done + report.reconciled);
+    this.deps.sweepLog.prune();
+    return report;
+  }
+
+  private async doDue(now: DateTime, token: string, report: FollowUpSweepReport, deadline: Deadline, progress: { begun: number; ended: number }): Promise<void> {
+    const kinds = [...this.handlers.keys()];
+    await this.reconcileStale(kinds, now, token, report, deadline);
+    for (const followUp of this.deps.repo.due(kinds, iso(now), this.options.batchSize)) {
+      if (deadline.passed) return;
+      progress.begun += 1;
+      await this.doOne(followUp, token, report);
+      progress.ended += 1;
     }
   }
 
@@ -158,9 +185,10 @@ export class FollowUpService {
     this.options.onDone(followUp);
   }
 
-  private async reconcileStale(kinds: readonly string[], now: DateTime, token: string, report: FollowUpSweepReport): Promise<void> {
+  private async reconcileStale(kinds: readonly string[], now: DateTime, token: string, report: FollowUpSweepReport, deadline: Deadline): Promise<void> {
     const stale = this.deps.repo.staleClaims(kinds, iso(now.minus({ minutes: this.options.claimTimeoutMinutes })));
     for (const followUp of stale) {
+      if (deadline.passed) return;
       if (!this.deps.repo.takeOver(followUp, token, iso(now))) continue;
       const taken = { ...followUp, claimToken: token };
       let found: FollowUpResult | null;

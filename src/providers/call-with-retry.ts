@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Deadline } from '../core/deadline.js';
 
 /** How hard Rotor tries one provider call before giving up. */
 export interface RetryPolicy {
@@ -34,33 +35,40 @@ export interface RetryOptions {
 /**
  * The one retry helper for every provider call: bounded attempts, a timeout per attempt
  * (the signal aborts the request), exponential backoff with full jitter. The last error is
- * rethrown untouched so the provider edge can translate it by name.
+ * rethrown untouched so the provider edge can translate it by name. Inside a run with a
+ * deadline (Deadline.run) the deadline also aborts the attempt in flight, and no attempt
+ * starts after it.
  */
 export async function callWithRetry<T>(operation: (signal: AbortSignal) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, isTransient } = options;
+  const deadline = Deadline.current();
   let lastError: unknown;
   for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
+    deadline?.signal.throwIfAborted();
     try {
-      return await attemptWithTimeout(operation, policy.timeoutMs);
+      return await attemptWithTimeout(operation, policy.timeoutMs, deadline?.signal);
     } catch (error) {
       lastError = error;
-      if (attempt === policy.attempts || !isTransient(error)) break;
+      if (attempt === policy.attempts || !isTransient(error) || deadline?.passed) break;
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.random() * ceiling);
+      await sleep(Math.random() * ceiling, undefined, deadline ? { signal: deadline.signal } : {}).catch(() => undefined);
     }
   }
   throw lastError;
 }
 
-async function attemptWithTimeout<T>(operation: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+async function attemptWithTimeout<T>(operation: (signal: AbortSignal) => Promise<T>, timeoutMs: number, deadline: AbortSignal | undefined): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let onDeadline: () => void = () => undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new AttemptTimeoutError(timeoutMs);
+    const abort = (error: unknown) => {
       controller.abort(error);
       reject(error);
-    }, timeoutMs);
+    };
+    timer = setTimeout(() => abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
+    onDeadline = () => abort(deadline?.reason);
+    deadline?.addEventListener('abort', onDeadline, { once: true });
   });
   const attempt = operation(controller.signal);
   // The losing promise of the race must not surface as an unhandled rejection.
@@ -69,5 +77,6 @@ async function attemptWithTimeout<T>(operation: (signal: AbortSignal) => Promise
     return await Promise.race([attempt, timedOut]);
   } finally {
     clearTimeout(timer);
+    deadline?.removeEventListener('abort', onDeadline);
   }
 }

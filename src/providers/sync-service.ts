@@ -2,6 +2,7 @@ import type { Actor } from '../access/actor.js';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import { DEFAULT_RUN_DEADLINE_SECONDS, Deadline, DeadlineExceededError } from '../core/deadline.js';
 import { describeError, RotorError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
@@ -18,6 +19,8 @@ export interface SyncOptions {
   /** Report what would be recorded without writing anything. */
   dryRun?: boolean;
   actor: Actor;
+  /** The run's deadline (ROTOR_RUN_DEADLINE_SECONDS, or `--deadline`): past it no secret is begun. */
+  deadlineSeconds?: number;
 }
 
 export interface SyncFinding {
@@ -59,22 +62,29 @@ export interface SyncDeps {
 export class ProviderSyncService {
   constructor(private readonly deps: SyncDeps) {}
 
+  /**
+   * Syncs every provider-backed secret, one at a time, until the deadline: then the provider
+   * call in flight is aborted, nothing more is begun or written, and the run throws a
+   * DeadlineExceededError whose report lists each secret not checked among its failures.
+   */
   async run(options: SyncOptions): Promise<SyncReport> {
     const report: SyncReport = { dryRun: options.dryRun ?? false, checked: 0, rotations: [], baselines: [], unresolved: [], drift: [], failures: [] };
     const secrets = this.deps.inventory
       .list({}, this.deps.clock.now(), 0)
       .filter((secret) => secret.provider !== 'manual' && (!options.provider || secret.provider === options.provider));
     this.reportDuplicates(secrets, report);
-    for (const secret of secrets) {
-      report.checked += 1;
-      try {
-        await this.syncOne(secret, options, report);
-      } catch (error) {
-        const finding = { secret: secret.name, message: describeError(error) };
-        if (error instanceof RotorError && error.code === 'not_found') report.unresolved.push(finding);
-        else report.failures.push(finding);
-      }
-    }
+    const deadline = Deadline.after(options.deadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS);
+    let finished = 0;
+    const outcome = await deadline.race(
+      deadline.run(async () => {
+        for (const secret of secrets) {
+          if (deadline.passed) return;
+          await this.syncCounted(secret, options, report, deadline);
+          finished += 1;
+        }
+      }),
+    );
+    if (!outcome.done) throw this.stoppedAtDeadline(report, secrets.slice(finished), deadline);
     this.deps.logger?.info(
       { dryRun: report.dryRun, checked: report.checked, rotations: report.rotations.length, unresolved: report.unresolved.length, drift: report.drift.length, failures: report.failures.length },
       'provider sync finished',
@@ -82,7 +92,40 @@ export class ProviderSyncService {
     return report;
   }
 
-  private async syncOne(secret: Secret, options: SyncOptions, report: SyncReport): Promise<void> {
+  private async syncCounted(secret: Secret, options: SyncOptions, report: SyncReport, deadline: Deadline): Promise<void> {
+    try {
+      await this.syncOne(secret, options, report, deadline);
+      report.checked += 1;
+    } catch (error) {
+      // Cut off by the deadline: not checked, and reported as such by stoppedAtDeadline.
+      if (deadline.passed) return;
+      report.checked += 1;
+      const finding = { secret: secret.name, message: describeError(error) };
+      if (error instanceof RotorError && error.code === 'not_found') report.unresolved.push(finding);
+      else report.failures.push(finding);
+    }
+  }
+
+  /** The report as it stood at the deadline, with every secret not checked among the failures. */
+  private stoppedAtDeadline(report: SyncReport, left: readonly Secret[], deadline: Deadline): DeadlineExceededError<SyncReport> {
+    const message = `not checked: rotor sync stopped at its ${deadline.seconds} s deadline before finishing this secret; the next run checks it`;
+    const partial: SyncReport = {
+      ...report,
+      rotations: [...report.rotations],
+      baselines: [...report.baselines],
+      unresolved: [...report.unresolved],
+      drift: [...report.drift],
+      failures: [...report.failures, ...left.map((secret) => ({ secret: secret.name, message }))],
+    };
+    this.deps.logger?.warn({ checked: report.checked, left: left.length, deadlineSeconds: deadline.seconds }, 'provider sync stopped at its deadline');
+    return new DeadlineExceededError(
+      'provider_unavailable',
+      `rotor sync stopped at its ${deadline.seconds} s deadline (ROTOR_RUN_DEADLINE_SECONDS, or --deadline): ${report.checked} of ${report.checked + left.length} provider-backed secrets checked, ${left.length} not checked this time. The providers were too slow or did not answer; the next run checks the rest.`,
+      partial,
+    );
+  }
+
+  private async syncOne(secret: Secret, options: SyncOptions, report: SyncReport, deadline: Deadline): Promise<void> {
     const { provider, target } = this.deps.registry.resolve(secret);
     const description = await provider.describe(target);
     const current = description.current;
@@ -91,7 +134,7 @@ export class ProviderSyncService {
       return;
     }
     this.reportTagDrift(secret, description, report);
-    if (current.versionId === secret.currentVersionId) return this.refingerprint(secret, provider, target, options, report);
+    if (current.versionId === secret.currentVersionId) return this.refingerprint(secret, provider, target, options, report, deadline);
 
     const changedAt = latest(current.createdAt, description.lastRotatedAt);
     const lastRotated = secret.lastRotated ? DateTime.fromISO(secret.lastRotated, { zone: 'utc' }) : null;
@@ -105,6 +148,8 @@ export class ProviderSyncService {
       return;
     }
     const read = await provider.readCurrent(target);
+    // What is read after the deadline is not written: the report has already called it not checked.
+    deadline.signal.throwIfAborted();
     if (!newer) {
       report.baselines.push({ secret: secret.name, message: `records the provider's current version ${read.versionId}` });
       if (!options.dryRun) this.deps.inventoryService.recordVersion(secret.name, read, options.actor, 'secret.version_synced', { provider: provider.kind, source: 'sync' });
@@ -142,10 +187,11 @@ export class ProviderSyncService {
    * under a retired key, is replaced by the current keyed one once the value read back is shown
    * to be the same (compared in memory with the stored one); a different value is drift.
    */
-  private async refingerprint(secret: Secret, provider: SecretProvider, target: ProviderTarget, options: SyncOptions, report: SyncReport): Promise<void> {
+  private async refingerprint(secret: Secret, provider: SecretProvider, target: ProviderTarget, options: SyncOptions, report: SyncReport, deadline: Deadline): Promise<void> {
     const stored = secret.currentFingerprint;
     if (!this.deps.fingerprinter.keyed || stored === null || this.deps.fingerprinter.isCurrent(stored)) return;
     const read = await provider.readCurrent(target, { compareWith: stored });
+    deadline.signal.throwIfAborted();
     if (read.versionId !== secret.currentVersionId) return;
     if (!read.sameValue) {
       report.drift.push({ secret: secret.name, message: `version ${read.versionId} does not hold the value Rotor fingerprinted for it; check who changed it` });

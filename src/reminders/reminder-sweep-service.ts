@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
+import { DEFAULT_RUN_DEADLINE_SECONDS, Deadline, DeadlineExceededError } from '../core/deadline.js';
 import { toUtcDate } from '../inventory/schedule.js';
 import { DeliveryQueue, realSleep, type Sleep } from './delivery-queue.js';
 import { planReminders, type PeopleDirectory } from './reminder-planner.js';
@@ -40,6 +41,8 @@ export interface SweepOptions {
   digestMaxReminders: number;
   /** How long a users.info answer (time zone, still in Slack) is trusted. */
   personCacheHours: number;
+  /** A sweep's deadline (ROTOR_RUN_DEADLINE_SECONDS): past it, nothing more is claimed and the sweep reports. */
+  deadlineSeconds: number;
   sleep: Sleep;
   hooks: SweepHooks;
   /** Called after each message is marked sent: metrics. */
@@ -54,6 +57,7 @@ export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
   digestThreshold: 2,
   digestMaxReminders: 200,
   personCacheHours: 24,
+  deadlineSeconds: DEFAULT_RUN_DEADLINE_SECONDS,
   sleep: realSleep,
   hooks: {},
   onSent: () => undefined,
@@ -112,31 +116,68 @@ export class ReminderSweepService {
     });
   }
 
-  async sweep(): Promise<SweepReport> {
+  /**
+   * One sweep, within its deadline: once that passes, nothing more is claimed, and the sweep
+   * throws a DeadlineExceededError whose report lists among its failures what is still owed and
+   * what was in flight (those claims are kept: the send lands and is marked, or a later sweep
+   * reconciles it).
+   */
+  async sweep(options: { deadlineSeconds?: number } = {}): Promise<SweepReport> {
     const now = this.deps.clock.now();
     const token = randomUUID();
     const report: SweepReport = { at: iso(now), sent: 0, messages: 0, reconciled: 0, released: 0, fallbacks: 0, lostClaims: 0, failures: [] };
+    const deadline = Deadline.after(options.deadlineSeconds ?? this.options.deadlineSeconds);
+    const inFlight = new Map<string, string>();
     const sweepId = this.deps.sweepLog.start(iso(now));
+    let outcome: Awaited<ReturnType<Deadline['race']>>;
     try {
-      await this.reconcileStaleClaims(now, token, report);
-      // A person found gone while delivering moves their reminders one rung up: plan again. Each
-      // person gets one message per sweep, so a later round leaves out whoever already got theirs.
-      const messaged = new Set<string>();
-      for (let round = 0; round < 3; round += 1) {
-        const owed = (await this.planWithLookups(now)).filter((reminder) => !messaged.has(reminder.recipient));
-        if (owed.length === 0) break;
-        const goneBefore = countGone(this.deps.directory.all());
-        for (const reminder of owed) messaged.add(reminder.recipient);
-        await this.deliverAll(owed, now, token, report);
-        if (countGone(this.deps.directory.all()) === goneBefore) break;
-      }
-      this.deps.sweepLog.finish(sweepId, iso(this.deps.clock.now()), report.sent);
-      this.deps.sweepLog.prune();
-      return report;
+      outcome = await deadline.race(this.rounds(now, token, report, deadline, inFlight));
     } catch (error) {
       this.deps.sweepLog.fail(sweepId, iso(this.deps.clock.now()), error instanceof Error ? error.message : String(error));
       throw error;
     }
+    if (!outcome.done) {
+      const stopped = this.stoppedAtDeadline(report, now, deadline, inFlight);
+      this.deps.sweepLog.fail(sweepId, iso(this.deps.clock.now()), stopped.message);
+      throw stopped;
+    }
+    this.deps.sweepLog.finish(sweepId, iso(this.deps.clock.now()), report.sent);
+    this.deps.sweepLog.prune();
+    return report;
+  }
+
+  private async rounds(now: DateTime, token: string, report: SweepReport, deadline: Deadline, inFlight: Map<string, string>): Promise<void> {
+    await this.reconcileStaleClaims(now, token, report, deadline);
+    // A person found gone while delivering moves their reminders one rung up: plan again. Each
+    // person gets one message per sweep, so a later round leaves out whoever already got theirs.
+    const messaged = new Set<string>();
+    for (let round = 0; round < 3 && !deadline.passed; round += 1) {
+      const owed = (await this.planWithLookups(now, deadline)).filter((reminder) => !messaged.has(reminder.recipient));
+      if (owed.length === 0) break;
+      const goneBefore = countGone(this.deps.directory.all());
+      for (const reminder of owed) messaged.add(reminder.recipient);
+      await this.deliverAll(owed, now, token, report, deadline, inFlight);
+      if (countGone(this.deps.directory.all()) === goneBefore) break;
+    }
+  }
+
+  /** The report as it stood at the deadline, with what is still owed (planned from cached profiles) and what was in flight among its failures. */
+  private stoppedAtDeadline(report: SweepReport, now: DateTime, deadline: Deadline, inFlight: ReadonlyMap<string, string>): DeadlineExceededError<SweepReport> {
+    const failed = new Set(report.failures.map((failure) => failure.key));
+    const owed = this.preview(now).filter((reminder) => !failed.has(formatKey(reminder.key)) && !inFlight.has(formatKey(reminder.key)));
+    const stopped = `stopped at the sweep's ${deadline.seconds} s deadline`;
+    const partial: SweepReport = {
+      ...report,
+      failures: [
+        ...report.failures,
+        ...[...inFlight].map(([key, recipient]) => ({ key, recipient, error: `${stopped} while sending; if it landed it is marked sent, else a later sweep finds that out before sending again` })),
+        ...owed.map((reminder) => ({ key: formatKey(reminder.key), recipient: reminder.recipient, error: `${stopped} before sending; the next sweep sends it` })),
+      ],
+    };
+    const message =
+      `The reminder sweep stopped at its ${deadline.seconds} s deadline (ROTOR_RUN_DEADLINE_SECONDS, or --deadline): ${report.sent} reminder${report.sent === 1 ? '' : 's'} sent, ` +
+      `${owed.length} still owed and ${inFlight.size} in flight; Slack was too slow or did not answer. The next sweep sends what is owed.`;
+    return new DeadlineExceededError('slack', message, partial);
   }
 
   private windowEnd(now: DateTime): string {
@@ -148,7 +189,7 @@ export class ReminderSweepService {
    * Plans, looking up (users.info) every recipient whose cached profile is missing or old, and
    * plans again until nobody new needs looking up: a person found gone changes the ladder.
    */
-  private async planWithLookups(now: DateTime): Promise<OwedReminder[]> {
+  private async planWithLookups(now: DateTime, deadline: Deadline): Promise<OwedReminder[]> {
     const candidates = this.deps.ledger.candidates(this.windowEnd(now));
     const queue = new DeliveryQueue(this.options.concurrency, this.options.sleep);
     const failedLookups = new Set<string>();
@@ -171,6 +212,10 @@ export class ReminderSweepService {
         });
       }
       await queue.run(toLookUp, async (user) => {
+        if (deadline.passed) {
+          failedLookups.add(user);
+          return;
+        }
         try {
           const info = await this.deps.notifier.lookupPerson(user);
           this.deps.directory.save({ userId: user, tz: info.tz, gone: info.gone, fetchedAt: iso(now) });
@@ -211,12 +256,13 @@ export class ReminderSweepService {
     return envelopes;
   }
 
-  private async deliverAll(owed: readonly OwedReminder[], now: DateTime, token: string, report: SweepReport): Promise<void> {
+  private async deliverAll(owed: readonly OwedReminder[], now: DateTime, token: string, report: SweepReport, deadline: Deadline, inFlight: Map<string, string>): Promise<void> {
     const queue = new DeliveryQueue(this.options.concurrency, this.options.sleep);
-    await queue.run(this.envelopes(owed), (envelope) => this.deliver(envelope, queue, now, token, report));
+    await queue.run(this.envelopes(owed), (envelope) => this.deliver(envelope, queue, now, token, report, deadline, inFlight));
   }
 
-  private async deliver(planned: ReminderEnvelope, queue: DeliveryQueue, now: DateTime, token: string, report: SweepReport): Promise<void> {
+  private async deliver(planned: ReminderEnvelope, queue: DeliveryQueue, now: DateTime, token: string, report: SweepReport, deadline: Deadline, inFlight: Map<string, string>): Promise<void> {
+    if (deadline.passed) return;
     const { ledger, notifier, policy } = this.deps;
     const won = ledger.claim(
       planned.reminders.map((reminder) => ({ key: reminder.key, recipient: reminder.recipient, level: reminder.level })),
@@ -229,22 +275,24 @@ export class ReminderSweepService {
     const reminders = planned.reminders.filter((reminder) => wonKeys.has(formatKey(reminder.key)));
     const envelope: ReminderEnvelope = { recipient: planned.recipient, reminders, keys: reminders.map((reminder) => formatKey(reminder.key)) };
     const keys = reminders.map((reminder) => reminder.key);
+    // Until marked sent or given up on: what the deadline report calls in flight.
+    for (const key of envelope.keys) inFlight.set(key, envelope.recipient);
     await this.options.hooks.afterClaim?.(envelope.keys);
 
     let delivery: MessageRef;
     try {
-      delivery = await this.sendWithRetries(queue, envelope, null, () => notifier.sendDirect(envelope));
+      delivery = await this.sendWithRetries(queue, envelope, null, deadline, () => notifier.sendDirect(envelope));
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       const announce = policy.channels.announce;
       if (error.failure === 'dm_closed' && announce) {
         ledger.setChannel(keys, token, announce);
         try {
-          delivery = await this.sendWithRetries(queue, envelope, announce, () => notifier.sendInChannel(announce, envelope));
+          delivery = await this.sendWithRetries(queue, envelope, announce, deadline, () => notifier.sendInChannel(announce, envelope));
           report.fallbacks += 1;
         } catch (fallbackError) {
           if (!(fallbackError instanceof DeliveryError)) throw fallbackError;
-          this.giveUp(fallbackError, envelope, keys, token, report);
+          this.giveUp(fallbackError, envelope, keys, token, report, inFlight);
           return;
         }
       } else {
@@ -252,12 +300,13 @@ export class ReminderSweepService {
           this.deps.directory.save({ userId: envelope.recipient, tz: null, gone: true, fetchedAt: iso(now) });
           this.recordGone(envelope.recipient, now);
         }
-        this.giveUp(error, envelope, keys, token, report);
+        this.giveUp(error, envelope, keys, token, report, inFlight);
         return;
       }
     }
     await this.options.hooks.afterSend?.(envelope.keys);
     ledger.markSent(keys, token, delivery, iso(this.deps.clock.now()));
+    for (const key of envelope.keys) inFlight.delete(key);
     report.sent += reminders.length;
     report.messages += 1;
     this.options.onSent(reminders);
@@ -267,18 +316,20 @@ export class ReminderSweepService {
    * A failure that certainly did not post gives the claim back for the next sweep; an ambiguous
    * one keeps it, so only reconciliation (which looks in Slack first) may send it again.
    */
-  private giveUp(error: DeliveryError, envelope: ReminderEnvelope, keys: OwedReminder['key'][], token: string, report: SweepReport): void {
+  private giveUp(error: DeliveryError, envelope: ReminderEnvelope, keys: OwedReminder['key'][], token: string, report: SweepReport, inFlight: Map<string, string>): void {
     if (error.failure !== 'ambiguous') this.deps.ledger.release(keys, token, `${error.failure}: ${error.message}`);
+    for (const key of envelope.keys) inFlight.delete(key);
     for (const key of envelope.keys) report.failures.push({ key, recipient: envelope.recipient, error: `${error.failure}: ${error.message}` });
   }
 
-  private async sendWithRetries(queue: DeliveryQueue, envelope: ReminderEnvelope, channel: string | null, send: () => Promise<MessageRef>): Promise<MessageRef> {
+  /** Past the deadline a failed attempt is not retried: the claim stays for a later sweep to reconcile. */
+  private async sendWithRetries(queue: DeliveryQueue, envelope: ReminderEnvelope, channel: string | null, deadline: Deadline, send: () => Promise<MessageRef>): Promise<MessageRef> {
     for (let attempt = 1; ; attempt += 1) {
       await queue.ready();
       try {
         return await send();
       } catch (error) {
-        if (!(error instanceof DeliveryError) || attempt >= this.options.maxSendAttempts) throw error;
+        if (!(error instanceof DeliveryError) || attempt >= this.options.maxSendAttempts || deadline.passed) throw error;
         if (error.failure === 'rate_limited') {
           const seconds = error.retryAfterSeconds ?? 1;
           if (seconds > this.options.maxRetryAfterSeconds) throw error;
@@ -296,12 +347,13 @@ export class ReminderSweepService {
     }
   }
 
-  private async reconcileStaleClaims(now: DateTime, token: string, report: SweepReport): Promise<void> {
+  private async reconcileStaleClaims(now: DateTime, token: string, report: SweepReport, deadline: Deadline): Promise<void> {
     const timeout = { minutes: this.options.claimTimeoutMinutes };
     const stale = this.deps.ledger
       .staleClaims(iso(now.minus(timeout)))
       .concat(this.claimsFromTheFuture(now, timeout));
     for (const entry of stale) {
+      if (deadline.passed) return;
       if (!this.deps.ledger.takeOver(entry, token, iso(now))) continue;
       let found: MessageRef | null;
       try {

@@ -2,6 +2,7 @@ import type { Runtime } from '../runtime.js';
 import { followUpJob } from './follow-up-job.js';
 import type { JobDefinition } from './job-scheduler.js';
 import { providerSyncJob } from './provider-sync-job.js';
+import { refusalSummaryJob } from './refusal-summary-job.js';
 import { reminderJobs } from './reminder-jobs.js';
 
 export interface BotSchedules {
@@ -19,7 +20,8 @@ export function botJobs(runtime: Runtime, schedules: BotSchedules): JobDefinitio
   const { policy, clock } = services;
   return [
     ...reminderJobs({ sweep: runtime.reminders.sweep, weeklyDigest: runtime.reminders.weeklyDigest, announcer, policy, clock, schedule: schedules.reminders, logger }),
-    providerSyncJob({ sync: runtime.providers.sync, schedule: schedules.sync, policy, announcer, logger }),
+    providerSyncJob({ sync: runtime.providers.sync, schedule: schedules.sync, deadlineSeconds: runtime.runDeadlineSeconds, policy, clock, announcer, logger }),
     followUpJob({ followUps: runtime.followUps.service, announcer, policy, clock, schedule: schedules.followUps, logger }),
+    refusalSummaryJob({ refusals: services.refusals, logger }),
   ];
 }

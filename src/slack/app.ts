@@ -4,14 +4,18 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import { notFound, type RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
+import { systemClock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { createSlackErrorHandler, isPlatformError, isSlackUnavailableError, slackUnavailableCode } from './errors.js';
+import { gateSignedRequests } from './inbound/request-gate.js';
+import { SeenSignatureRepo } from './inbound/seen-signature-repo.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
 import { answerUnhandledMiddleware, trackAcknowledgements } from './middleware/acknowledgement.js';
 import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
+import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -66,6 +70,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const inFlight = new InFlightRequests();
   const mode = options.appToken ? 'socket' : 'http';
   if (mode === 'http') options.server.handleOthers(notReady);
+  const eventsPath = '/slack/events';
 
   const webApiTarget = {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
@@ -91,11 +96,22 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
         })
       : new HTTPReceiver({
           signingSecret: options.signingSecret,
-          endpoints: ['/slack/events'],
+          endpoints: [eventsPath],
           logger: boltLogger,
           // Ack first, work after: the 200 leaves before listeners' slow work, as Slack's 3 s window needs.
           processBeforeResponse: false,
         });
+
+  if (receiver instanceof HTTPReceiver) {
+    // Socket Mode needs no such gate: it has no endpoint to post to (see README, Security).
+    receiver.requestListener = gateSignedRequests(receiver.requestListener, {
+      signingSecret: options.signingSecret,
+      endpoint: eventsPath,
+      seen: new SeenSignatureRepo(options.runtime.services.db),
+      nowSeconds: () => systemClock.now().toSeconds(),
+      logger,
+    });
+  }
 
   const app = new App({
     token: options.botToken,
@@ -114,6 +130,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   app.use(requestLogMiddleware(logger, inFlight));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
+  app.use(workspaceGuardMiddleware(bot.workspace, logger));
   registerListeners(app, { runtime: options.runtime, logger });
   app.error(createSlackErrorHandler(logger));
 
@@ -149,18 +166,20 @@ const notReady: RequestListener = (_req, res) => {
 };
 
 /**
- * The bot's ids once Slack accepts the token. Slack not answering (no connection, 5xx, rate
+ * The bot's ids once Slack accepts the token, and the workspace (auth.test) and app (bots.info;
+ * auth.test does not say) it belongs to. Slack not answering (no connection, 5xx, rate
  * limits) is waited out, with a doubling delay and one log line per attempt; Slack refusing the
  * token stops start-up with one clear line.
  */
-async function verifyBotToken(client: WebClient, logger: Logger, retry: StartupRetry, onState: (state: SlackState) => void): Promise<{ botId: string; botUserId: string }> {
+async function verifyBotToken(client: WebClient, logger: Logger, retry: StartupRetry, onState: (state: SlackState) => void): Promise<{ botId: string; botUserId: string; workspace: TokenWorkspace }> {
   onState('connecting');
   for (let attempt = 1, delayMs = retry.firstDelayMs; ; attempt += 1, delayMs = Math.min(delayMs * 2, retry.longestDelayMs)) {
     try {
       const result = await client.auth.test();
-      if (!result.bot_id || !result.user_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
+      if (!result.bot_id || !result.user_id || !result.team_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
+      const workspace = { teamId: result.team_id, appId: await appIdOf(client, result.bot_id, logger) };
       onState('ok');
-      return { botId: result.bot_id, botUserId: result.user_id };
+      return { botId: result.bot_id, botUserId: result.user_id, workspace };
     } catch (cause) {
       if (cause instanceof RotorError) throw cause;
       if (!isSlackUnavailableError(cause)) {
@@ -173,4 +192,18 @@ async function verifyBotToken(client: WebClient, logger: Logger, retry: StartupR
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
+}
+
+/** The app the bot belongs to; null (requests are then checked for the workspace only) when Slack cannot say. */
+async function appIdOf(client: WebClient, botId: string, logger: Logger): Promise<string | null> {
+  let reason: string;
+  try {
+    const appId = (await client.bots.info({ bot: botId })).bot?.app_id;
+    if (appId) return appId;
+    reason = 'no app id in the answer';
+  } catch (error) {
+    reason = isPlatformError(error) ? error.data.error : (error as Error).message;
+  }
+  logger.warn({ reason }, 'could not learn the Slack app id (bots.info): requests are checked for the workspace only, not the app');
+  return null;
 }

@@ -5,7 +5,8 @@
  * method adds it here (and its scope to the manifest) or the test fails.
  */
 export const WEB_API_METHOD_SCOPES: Readonly<Record<string, { scopes: readonly string[]; why: string }>> = {
-  'auth.test': { scopes: [], why: 'verifies the bot token at start-up' },
+  'auth.test': { scopes: [], why: 'verifies the bot token at start-up (and names its workspace)' },
+  'bots.info': { scopes: ['users:read'], why: "learns the bot's app id at start-up, so requests for another app are refused" },
   'chat.postMessage': { scopes: ['chat:write'], why: 'DMs (new owner, form confirmations, reminders) and channel announcements' },
   'chat.postEphemeral': { scopes: ['chat:write'], why: 'replies only the caller sees' },
   'chat.update': { scopes: ['chat:write'], why: 'updates a message Rotor posted (live status)' },

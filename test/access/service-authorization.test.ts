@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../src/access/authorize.js';
+import { REFUSAL_WINDOW_SECONDS } from '../../src/access/refusal-log.js';
 import { parsePolicy } from '../../src/config/policy.js';
 import { importRows, parseRows } from '../../src/import-export/import-service.js';
 import { OwnershipService } from '../../src/inventory/ownership-service.js';
@@ -26,6 +27,8 @@ const TABLES = ['secrets', 'reminder_ledger', 'reminder_snoozes'];
 
 /** Calls the service as someone the policy gives no right, and checks the refusal is audited and nothing else moved. */
 function expectRefusedAndAudited(store: TempStore, call: () => unknown, attempted: string): void {
+  // Each refusal here is the first of its window: repeats within a minute are only counted.
+  store.clock.advance({ seconds: REFUSAL_WINDOW_SECONDS });
   const before = snapshotTables(store, TABLES);
   const events = store.db.prepare('SELECT count(*) FROM audit_events').pluck().get() as number;
   expect(call).toThrow(AccessDeniedError);

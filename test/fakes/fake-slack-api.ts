@@ -53,6 +53,8 @@ export class FakeSlackApi {
   readonly responses: RecordedResponse[] = [];
   readonly teamId = 'T' + randomBytes(4).toString('hex').toUpperCase();
   readonly botUserId = 'UBOT' + randomBytes(3).toString('hex').toUpperCase();
+  /** The app the bot belongs to (bots.info); the payload builders' default api_app_id. */
+  readonly appId = 'A0ROTOR';
   /** Users users.info knows; any other id answers `user_not_found`, as Slack does. */
   readonly users = new Map<string, { tz: string; is_bot?: boolean; deleted?: boolean }>();
   /** Messages posted with chat.postMessage, by conversation id (a user id posts to that user's DM). */
@@ -204,6 +206,8 @@ export class FakeSlackApi {
         return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
         return { ok: true, url: 'https://rotor-test.slack.com/', team: 'Rotor test', user: 'rotor', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B' + this.botUserId.slice(4) };
+      case 'bots.info':
+        return args.bot === 'B' + this.botUserId.slice(4) ? { ok: true, bot: { id: args.bot, app_id: this.appId, user_id: this.botUserId, name: 'rotor', deleted: false } } : { ok: false, error: 'bot_not_found' };
       case 'chat.postMessage':
         this.messages.push({ channel: dmChannelOf(String(args.channel)), ts, text: args.text, metadata: args.metadata, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}) });
         return { ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts } };

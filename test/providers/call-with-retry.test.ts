@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Deadline, DeadlinePassed } from '../../src/core/deadline.js';
 import { AttemptTimeoutError, callWithRetry, type RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 
@@ -6,6 +7,22 @@ const policy: RetryPolicy = { attempts: 3, timeoutMs: 100, baseDelayMs: 1, maxDe
 const transient = (error: unknown) => error instanceof AttemptTimeoutError || (error as Error).message === 'busy';
 
 describe('callWithRetry', () => {
+  it("inside a run's deadline, aborts the attempt in flight when it passes and starts no other", async () => {
+    let calls = 0;
+    let aborted: unknown;
+    const hanging = (signal: AbortSignal) => {
+      calls += 1;
+      return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject((aborted = signal.reason))));
+    };
+    const deadline = Deadline.after(0.2);
+    const outcome = deadline.run(() => callWithRetry(hanging, { policy: { ...policy, timeoutMs: 60_000 }, isTransient: () => true }));
+    await expect(outcome).rejects.toBeInstanceOf(DeadlinePassed);
+    expect(aborted).toBeInstanceOf(DeadlinePassed);
+    expect(calls).toBe(1);
+    await expect(deadline.run(() => callWithRetry(hanging, { policy, isTransient: () => true }))).rejects.toBeInstanceOf(DeadlinePassed);
+    expect(calls).toBe(1);
+  });
+
   it('retries transient failures and returns the first success', async () => {
     let calls = 0;
     const result = await callWithRetry(async () => {

@@ -8,6 +8,7 @@ import type { SlackDeps } from '../../src/slack/slack-deps.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
+import { REFUSAL_WINDOW_SECONDS } from '../../src/access/refusal-log.js';
 import { operator } from '../support/actors.js';
 
 type StateValue = ReturnType<(typeof stateValue)['text']>;
@@ -54,6 +55,8 @@ describe('acceptance review of the Slack surfaces', () => {
       ['with a malformed name', 'PROD leaked'],
     ] as const) {
       it(`${label} answers the refusal (audited), not a hint about the name`, async () => {
+        // Each case is the first refusal of its window: repeats within a minute are only counted.
+        harness.store.clock.advance({ seconds: REFUSAL_WINDOW_SECONDS });
         const before = snapshotTables(harness.store);
         const message = await replyTo((await harness.command('/revoke', text, 'U0SEC', { channelId: 'C0GENERAL' })).responseUrl);
         expect(message.text).toContain('only allowed in an incident channel (<#C0INCIDENT>)');

@@ -189,7 +189,9 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
       response_action: 'errors',
       errors: { [NOT_MINE_BLOCKS.rightOwner]: expect.stringMatching(/^You may not report the owner of `prod\/stripe\/api_key`\. Who may: admins \(U0ADMIN\)/) },
     });
-    expect(denials().map((row) => JSON.parse(row.details).attempted)).toEqual(['not_mine', 'not_mine']);
+    // The second refusal came within a minute of the first: counted, not logged again (see RefusalLog).
+    expect(denials().map((row) => JSON.parse(row.details).attempted)).toEqual(['not_mine']);
+    expect(harness.store.db.prepare('SELECT repeats FROM refusal_windows WHERE actor = ?').pluck().get('U0STRANGER')).toBe(1);
 
     const afterDenials = snapshotTables(harness.store, [...REMINDER_TABLES, 'audit_events']);
     expect(await submit('U0OWNER', 'U0OWNER', null)).toEqual({

@@ -93,7 +93,7 @@ export async function startSlackHarness(
   );
   const baseUrl = `http://127.0.0.1:${runtime.port}`;
   const eventsUrl = `${baseUrl}/slack/events`;
-  const payloads: PayloadContext = { teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() };
+  const payloads: PayloadContext = { teamId: fake.teamId, appId: fake.appId, responseUrl: () => fake.newResponseUrl() };
   const post = (body: SlackBody, postOptions: Partial<SignedPostOptions> = {}) =>
     postSignedToSlackApp(eventsUrl, body, { signingSecret: credentials.signingSecret, ...postOptions });
 

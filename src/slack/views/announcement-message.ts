@@ -7,11 +7,13 @@ import type { SlackMessage } from './slack-message.js';
 const AFTER_FAILURE: Record<Extract<Announcement, { kind: 'job_failed' }>['job'], string> = {
   'reminder-sweep': "Reminders not sent will go out at the next sweep; if this repeats, check Rotor's logs.",
   'follow-up-sweep': "Follow-ups not done (approval re-sends, removals of previous versions, incident pages) are retried at the next sweep; if this repeats, check Rotor's logs.",
+  'provider-sync': "Secrets not checked are checked at the next sync (or run `rotor sync`); if this repeats, check Rotor's logs and the stores.",
 };
 
 const FAILED_JOB: Record<Extract<Announcement, { kind: 'job_failed' }>['job'], string> = {
   'reminder-sweep': 'The reminder sweep',
   'follow-up-sweep': 'The follow-up sweep',
+  'provider-sync': 'The provider sync',
 };
 
 /** A scheduled job's announcement. Quoted reasons (Slack, SQLite or a provider) never become markup. */

@@ -1,0 +1,102 @@
+import { HTTPModuleFunctions, verifySlackRequest } from '@slack/bolt';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { SeenSignatureRepo } from './seen-signature-repo.js';
+
+/** How far a request's timestamp may be from now, either way: Slack's five minutes. */
+export const REQUEST_WINDOW_SECONDS = 5 * 60;
+
+export interface RequestGateOptions {
+  signingSecret: string;
+  /** The path Slack posts to, as the HTTP receiver serves it. */
+  endpoint: string;
+  seen: Pick<SeenSignatureRepo, 'remember'>;
+  /** Wall time in unix seconds: Slack dates its signatures by it, whatever clock Rotor's schedules run on. */
+  nowSeconds: () => number;
+  logger: Logger;
+}
+
+type Verdict = { pass: true } | { pass: false; status: number };
+
+/**
+ * Stands in front of the HTTP receiver's request listener, for Slack's endpoint only, and adds
+ * what Bolt's own check lacks: a timestamp more than five minutes in the future is refused as
+ * one in the past is (401), and a correctly signed request whose signature was already seen is
+ * a byte-identical replay, answered 200 and dropped. Whatever it lets through, or cannot
+ * judge (no signature, a bad one, an ssl_check), goes on to Bolt, which verifies again and
+ * refuses as it always has. Slack's retries (X-Slack-Retry-Num) go on too: the retry
+ * middleware acknowledges and drops them, as before.
+ */
+export function gateSignedRequests(inner: RequestListener, options: RequestGateOptions): RequestListener {
+  return (req, res) => {
+    if (!isSlackPost(req, options.endpoint)) {
+      inner(req, res);
+      return;
+    }
+    screen(req, options).then(
+      (verdict) => {
+        if (!verdict.pass) return answer(res, verdict.status);
+        try {
+          inner(req, res);
+        } catch (error) {
+          options.logger.error({ err: error }, 'the Slack request could not be dispatched');
+          answer(res, 500);
+        }
+      },
+      (error: unknown) => {
+        options.logger.error({ err: error }, 'could not check a Slack request for replay; refused it');
+        answer(res, 500);
+      },
+    );
+  };
+}
+
+async function screen(req: IncomingMessage, options: RequestGateOptions): Promise<Verdict> {
+  let rawBody: Buffer;
+  try {
+    // Bolt reads the buffered body from the request rather than the stream again.
+    rawBody = (await HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit)).rawBody;
+  } catch (error) {
+    const tooLarge = HTTPModuleFunctions.isRawBodyError(error) && error.statusCode === 413;
+    return { pass: false, status: tooLarge ? 413 : 400 };
+  }
+  const signature = singleHeader(req, 'x-slack-signature');
+  const timestamp = Number(singleHeader(req, 'x-slack-request-timestamp'));
+  if (signature === undefined || !Number.isInteger(timestamp)) return { pass: true };
+
+  const now = options.nowSeconds();
+  const skew = timestamp - now;
+  if (Math.abs(skew) > REQUEST_WINDOW_SECONDS) {
+    options.logger.warn({ skewSeconds: skew }, `refused a Slack request dated ${Math.abs(skew)} s in the ${skew > 0 ? 'future' : 'past'} (more than ${REQUEST_WINDOW_SECONDS} s either way)`);
+    return { pass: false, status: 401 };
+  }
+  try {
+    verifySlackRequest({ signingSecret: options.signingSecret, body: rawBody.toString(), headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }, nowMilliseconds: now * 1000 });
+  } catch {
+    return { pass: true };
+  }
+  const retryNum = singleHeader(req, 'x-slack-retry-num');
+  if (retryNum !== undefined && Number.parseInt(retryNum, 10) !== 0) return { pass: true };
+
+  const digest = createHash('sha256').update(signature).digest();
+  if (!options.seen.remember(digest, timestamp + REQUEST_WINDOW_SECONDS, now)) {
+    options.logger.warn({ requestTimestamp: timestamp }, 'dropped a replayed Slack request (its signature was already seen)');
+    return { pass: false, status: 200 };
+  }
+  return { pass: true };
+}
+
+function isSlackPost(req: IncomingMessage, endpoint: string): boolean {
+  return (req.method ?? '').toUpperCase() === 'POST' && new URL(req.url ?? '/', 'http://localhost').pathname === endpoint;
+}
+
+function singleHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function answer(res: ServerResponse, status: number): void {
+  res.writeHead(status);
+  res.end();
+}

@@ -1,0 +1,39 @@
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { Logger } from 'pino';
+
+/** The workspace and app the bot token belongs to, as Slack told at start-up; `appId` null when it could not tell. */
+export interface TokenWorkspace {
+  teamId: string;
+  appId: string | null;
+}
+
+/** The workspace and app a request says it comes from. */
+export function requestOrigin(body: AnyMiddlewareArgs['body']): { teamId?: string; appId?: string } {
+  const raw = body as Record<string, unknown>;
+  const team = typeof raw.team_id === 'string' ? raw.team_id : (raw.team as { id?: unknown } | null | undefined)?.id;
+  return {
+    ...(typeof team === 'string' ? { teamId: team } : {}),
+    ...(typeof raw.api_app_id === 'string' ? { appId: raw.api_app_id } : {}),
+  };
+}
+
+/**
+ * Refuses a request for another workspace or app than the bot token's, in both modes: one
+ * signing secret (and one socket) serves every workspace an app is installed in, so a correctly
+ * signed request can still be meant for someone else's Rotor. It is acknowledged, so Slack does
+ * not retry, and dropped; a request that names no workspace is refused as well. The app is
+ * checked where the request names one.
+ */
+export function workspaceGuardMiddleware(expected: TokenWorkspace, logger: Logger): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const origin = requestOrigin(args.body);
+    // Shortcut payloads carry no app id (Bolt's types agree); a request signed with this app's secret is this app's.
+    const ours = origin.teamId === expected.teamId && (expected.appId === null || origin.appId === undefined || origin.appId === expected.appId);
+    if (ours) {
+      await args.next();
+      return;
+    }
+    if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
+    logger.warn({ team: origin.teamId ?? null, app: origin.appId ?? null }, 'refused a Slack request for another workspace or app than the bot token');
+  };
+}
