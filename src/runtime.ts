@@ -52,6 +52,12 @@ export interface RuntimeOptions {
   slack: { botToken: string; apiUrl?: string } | null;
   /** ROTOR_RUN_DEADLINE_SECONDS: every sweep's and sync's deadline unless a run sets its own. */
   runDeadlineSeconds?: number;
+  /**
+   * Whether a change sweeps due follow-ups at once, in the background (the bot: approval
+   * requests and status messages go out now). The CLI runs none: it exits when its command is
+   * done, which would cut a background sweep short; the bot's next sweep does the work.
+   */
+  sweepAfterChanges?: boolean;
   reminderSweep?: Partial<SweepOptions>;
   followUpSweep?: Partial<FollowUpSweepOptions>;
 }
@@ -128,7 +134,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   );
   const rotationRepo = new RotationRepo(db);
-  const kickFollowUps = () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
+  const kickFollowUps =
+    options.sweepAfterChanges === false ? () => undefined : () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
   const rotation = new RotationService({

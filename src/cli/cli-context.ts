@@ -73,6 +73,7 @@ export class CliContext {
         logger: createLogger(this.io.env.LOG_LEVEL?.trim() ? this.env.LOG_LEVEL : 'silent', { write: (line: string) => this.io.stderr(line) }),
         auditKeys: this.auditKeys,
         runDeadlineSeconds: this.env.ROTOR_RUN_DEADLINE_SECONDS,
+        sweepAfterChanges: false,
         providers: createProviderRegistryFromEnv(this.env),
         slack: token && token.startsWith('xoxb-') ? { botToken: token, ...(apiUrl ? { apiUrl } : {}) } : null,
       });
