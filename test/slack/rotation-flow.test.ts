@@ -1,0 +1,330 @@
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import { ACTION_IDS } from '../../src/slack/ids.js';
+import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
+import { operator } from '../support/actors.js';
+import { runRotor } from '../support/cli.js';
+import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
+import {
+  button,
+  clickInMessage,
+  dmsTo,
+  metadataOf,
+  modal,
+  postsTo,
+  rotationRecord,
+  press,
+  slashRotate,
+  submitTicket,
+  textOf,
+  tickWithNote,
+  waitForDms,
+} from '../support/rotation-slack.js';
+import { startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
+import type { TempStore } from '../support/temp-db.js';
+import { useFakeVault } from '../support/vault.js';
+
+/**
+ * Guided rotation end to end, as people do it in Slack: every request is a signed HTTP request
+ * to the real bot, every answer is what the fake Slack received, and the stores are moto and the
+ * fake Vault. The audit chain and the evidence are read back with the real CLI.
+ */
+
+export const ROTATION_POLICY = `
+environments: [prod, staging, dev]
+channels:
+  announce: C0ANNOUNCE
+  incident: [C0INCIDENT]
+  consumers: { checkout: C0CHECKOUT }
+roles:
+  admins: [U0ADMIN]
+  security_leads: [U0SEC]
+  devops_leads: [U0OPS, U0OPS2]
+retention_hours: 48
+`;
+export const PEOPLE = ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0OPS', 'U0OPS2', 'U0ADMIN'];
+const FAST = { attempts: 2, timeoutMs: 3_000, baseDelayMs: 1, maxDelayMs: 2 };
+
+const auditKey = randomBytes(32).toString('hex');
+
+async function cli(harness: SlackHarness, ...argv: string[]) {
+  return runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv], { ROTOR_AUDIT_KEY: auditKey });
+}
+
+/** Ticks or runs the current step until the modal's current step is `stopAt` (or none is left), a minute apart. */
+async function driveModal(harness: SlackHarness, userId: string, viewId: string, stopAt: string | null): Promise<void> {
+  for (;;) {
+    const view = modal(harness, viewId);
+    const run = button(view, ACTION_IDS.rotationRunStep);
+    const tick = button(view, ACTION_IDS.rotationTickStep);
+    const current = run?.value ?? tick?.value;
+    if (!current || current === stopAt) return;
+    harness.store.clock.advance({ minutes: 1 });
+    await press(harness, userId, viewId, run ? ACTION_IDS.rotationRunStep : ACTION_IDS.rotationTickStep);
+    expect(textOf(modal(harness, viewId)), `after ${current}`).not.toContain(':warning:');
+  }
+}
+
+/** The bot on a fixed clock with the rotation policy, the people in Slack, and the given stores; `seed` fills the inventory first. */
+export function startRotationHarness(options: { aws?: () => AwsSecretsManagerProvider; vault?: () => VaultKv2Provider; seed: (store: TempStore) => void; at?: string }): Promise<SlackHarness> {
+  return startSlackHarness({
+    at: options.at ?? '2027-02-01T10:00:00Z',
+    policy: ROTATION_POLICY,
+    env: { ROTOR_AUDIT_KEY: auditKey },
+    providers: () => {
+      const aws = options.aws?.();
+      const vault = options.vault?.();
+      return { registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}) }), close: () => aws?.destroy() };
+    },
+    beforeStart: ({ fake, store }) => {
+      for (const person of PEOPLE) fake.addUser(person);
+      options.seed(store);
+    },
+  });
+}
+
+function auditActions(harness: SlackHarness, rotationId: number): { action: string; step: string | null; actor: string }[] {
+  return harness.store.db
+    .prepare(`SELECT action, json_extract(details, '$.step') AS step, actor FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`)
+    .all(rotationId) as { action: string; step: string | null; actor: string }[];
+}
+
+describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rotation of an AWS secret, through Slack', () => {
+  const moto = useMoto();
+  let harness: SlackHarness | undefined;
+  afterEach(async () => harness?.close());
+
+  const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
+
+  it('/rotate → ticket → every step at moto → two approvals by DM → Complete → the announcement with the retrieval line, the audit chain and the evidence', async () => {
+    const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
+    const initialVersion = created.VersionId as string;
+    harness = await startRotationHarness({
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST, endpoint: moto.endpoint }),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2027-01-01', consumers: ['checkout', 'C0BILLING'] },
+          operator(),
+          'test',
+        ),
+    });
+    const h = harness;
+    const rotator = 'U0OPS2';
+
+    // `/rotate`: the modal opens at once (views.open, inside the trigger's 3 seconds), then fills in.
+    const since = h.fake.calls.length;
+    const { viewId } = await slashRotate(h, rotator, 'prod/app/db');
+    const opened = h.fake.calls.slice(since).find((call) => call.method === 'views.open');
+    expect(opened?.args.trigger_id).toEqual(expect.any(String));
+    expect(JSON.stringify(opened?.args.view)).toContain('Checking');
+    expect(viewId).not.toBeNull();
+    const id = viewId as string;
+    const start = modal(h, id);
+    expect(start.submit?.text).toBe('Start rotation');
+    expect(textOf(start)).toContain('a security lead and a DevOps lead must approve');
+    expect(textOf(start)).toContain(`Rotor can read the current version (${initialVersion})`);
+    expect(textOf(start)).toContain('Create the new version _(Rotor does it)_');
+
+    // The ticket, then the checklist with the first step current.
+    h.store.clock.advance({ minutes: 1 });
+    const ack = await submitTicket(h, rotator, id, 'sec-123');
+    expect(ack.response_action).toBe('update');
+    const shown = modal(h, id);
+    const rotationId = metadataOf(shown).rotationId as number;
+    expect(rotationId).toBeGreaterThan(0);
+    expect(textOf(shown)).toContain('awaiting approval');
+    expect(textOf(shown)).toContain('SEC-123');
+    expect(button(shown, ACTION_IDS.rotationRunStep)).toMatchObject({ text: 'Create new version', value: 'create_version' });
+    expect(h.store.inventory.get('prod/app/db')?.lifecycle).toBe('rotating');
+
+    // The approval requests go out by DM to the security lead and the other DevOps lead, not to the rotator.
+    const [secRequest] = await waitForDms(h, 'U0SEC', /^Approval requested/);
+    const [opsRequest] = await waitForDms(h, 'U0OPS', /^Approval requested/);
+    expect(dmsTo(h, rotator).filter((call) => /^Approval requested/.test(String(call.args.text)))).toEqual([]);
+
+    // Create: a pending version really appears at moto; production still reads the old one.
+    h.store.clock.advance({ minutes: 1 });
+    await press(h, rotator, id, ACTION_IDS.rotationRunStep);
+    const pendingVersion = rotationRecord(h, rotationId).rotation.newVersionId as string;
+    expect(pendingVersion).toBeTruthy();
+    expect((await labels())[pendingVersion]).toEqual(['AWSPENDING']);
+    expect((await labels())[initialVersion]).toEqual(['AWSCURRENT']);
+    expect(textOf(modal(h, id))).toContain(`version \`${pendingVersion}\``);
+
+    // A manual step ticked with a note, then the rest up to the promote step.
+    h.store.clock.advance({ minutes: 1 });
+    await tickWithNote(h, rotator, id, 'ALTER USER app PASSWORD … run by <@U0OPS2> & checked');
+    expect(textOf(modal(h, id))).toContain('ALTER USER app PASSWORD … run by &lt;@U0OPS2&gt; &amp; checked');
+    await driveModal(h, rotator, id, 'promote');
+
+    // Promote is locked until both roles approved.
+    const locked = modal(h, id);
+    expect(textOf(locked)).toContain('Locked until security lead and DevOps lead approve');
+    expect(button(locked, ACTION_IDS.rotationRunStep)).toBeUndefined();
+
+    // The rotator's own approval is refused (two-person rule) and changes nothing.
+    const refused = await clickInMessage(h, rotator, opsRequest!, ACTION_IDS.rotationApprove);
+    expect(String(refused.reply?.text)).toContain('cannot also approve it (two-person rule)');
+    expect(rotationRecord(h, rotationId).approvals).toEqual([]);
+
+    // The security lead approves from the DM: the DM is updated in place and the rotator told.
+    h.store.clock.advance({ minutes: 1 });
+    const secApproval = await clickInMessage(h, 'U0SEC', secRequest!, ACTION_IDS.rotationApprove);
+    expect(secApproval.reply).toBeNull();
+    const updatedDm = h.fake.calls.slice(secApproval.triggerSince).find((call) => call.method === 'chat.update');
+    expect(String(updatedDm?.args.text)).toBe('Approved: rotation of prod/app/db');
+    await waitForDms(h, rotator, /^Approved: rotation of prod\/app\/db/);
+    expect(textOf(modal(h, id))).toContain(':white_check_mark: security lead by <@U0SEC>');
+    expect(textOf(modal(h, id))).toContain('Locked until DevOps lead approve');
+
+    h.store.clock.advance({ minutes: 1 });
+    await clickInMessage(h, 'U0OPS', opsRequest!, ACTION_IDS.rotationApprove);
+    await waitForDms(h, rotator, /^Approved: rotation of prod\/app\/db/, 2);
+    const unlocked = modal(h, id);
+    expect(textOf(unlocked)).toContain('in progress');
+    expect(button(unlocked, ACTION_IDS.rotationRunStep)).toMatchObject({ text: 'Promote', value: 'promote' });
+
+    // Promote, then the rest: AWSCURRENT moves at moto, verify reads it back.
+    await driveModal(h, rotator, id, null);
+    expect((await labels())[pendingVersion]).toEqual(['AWSCURRENT']);
+    expect((await labels())[initialVersion]).toEqual(['AWSPREVIOUS']);
+    const ready = modal(h, id);
+    expect(textOf(ready)).toContain('10 of 10 steps done');
+    h.store.clock.advance({ minutes: 1 });
+    await press(h, rotator, id, ACTION_IDS.rotationComplete);
+    const completedAt = h.store.clock.now().toUTC().toISO() as string;
+    expect(textOf(modal(h, id))).toContain('Completed at 2027-02-01');
+
+    // The announcement: the channel, the consumer mapped to a channel and the consumer given as one.
+    const [announcement] = await waitForPosts(h, 'C0ANNOUNCE');
+    await waitForPosts(h, 'C0CHECKOUT');
+    await waitForPosts(h, 'C0BILLING');
+    const announced = textOf({ blocks: announcement!.args.blocks as unknown[] });
+    expect(announced).toContain('aws secretsmanager get-secret-value --secret-id prod/app/db --version-stage AWSCURRENT --query SecretString --output text');
+    expect(announced).toContain('<@U0OPS2>');
+    expect(announced).toContain('<@U0SEC> (security lead)');
+    expect(announced).toContain('<@U0OPS> (DevOps lead)');
+    expect(announced).toContain(pendingVersion);
+    expect(announced).toContain('SEC-123');
+    expect(announced).toContain('after 2027-02-03');
+
+    // The schedule moved by the interval; the secret is active again.
+    expect(h.store.inventory.get('prod/app/db')).toMatchObject({ lifecycle: 'active', lastRotated: completedAt, nextRotation: '2027-05-02', currentVersionId: pendingVersion });
+
+    // Every step, approval and transition is in the audit chain, which verifies.
+    const trail = auditActions(h, rotationId);
+    expect(trail.filter((event) => event.action === 'rotation.step_done').map((event) => event.step)).toEqual(rotationRecord(h, rotationId).steps.map((step) => step.id));
+    expect(trail.filter((event) => event.action === 'rotation.approved').map((event) => event.actor)).toEqual(['U0SEC', 'U0OPS']);
+    expect(trail.map((event) => event.action)).toEqual(expect.arrayContaining(['rotation.started', 'rotation.completed', 'secret.rotated']));
+    const verified = await cli(h, 'audit', 'verify');
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('Audit log intact');
+
+    // The evidence record an auditor reads.
+    const evidence = await cli(h, 'rotations', 'evidence', String(rotationId));
+    expect(evidence.code).toBe(0);
+    for (const expected of ['prod/app/db', 'SEC-123', 'U0SEC', 'U0OPS', 'U0OPS2', pendingVersion, initialVersion, 'Promote the new version to production', 'ALTER USER app PASSWORD']) {
+      expect(evidence.stdout).toContain(expected);
+    }
+  });
+});
+
+describe('a production rotation of a manual secret and of a Vault secret, through Slack', () => {
+  const vault = useFakeVault();
+  let harness: SlackHarness | undefined;
+  afterEach(async () => harness?.close());
+
+  /** Both leads approve from their DMs (the rotator is U0OWNER, who holds no approver role). */
+  async function approveByDm(h: SlackHarness) {
+    for (const lead of ['U0SEC', 'U0OPS']) {
+      const [request] = await waitForDms(h, lead, /^Approval requested/);
+      h.store.clock.advance({ minutes: 1 });
+      await clickInMessage(h, lead, request!, ACTION_IDS.rotationApprove);
+    }
+  }
+
+  it('a third-party API key rotated by hand: every step ticked, approvals, the announcement gives its own retrieval instructions', async () => {
+    harness = await startRotationHarness({
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01', retrievalInstructions: 'Read STRIPE_API_KEY from 1Password, vault Payments & Billing' },
+          operator(),
+          'test',
+        ),
+    });
+    const h = harness;
+    const { viewId } = await slashRotate(h, 'U0OWNER', 'prod/stripe/api_key');
+    const id = viewId as string;
+    expect(textOf(modal(h, id))).toContain('Rotated by hand at the issuer');
+    await submitTicket(h, 'U0OWNER', id, 'https://tracker.example/browse/PAY-77');
+    const rotationId = metadataOf(modal(h, id)).rotationId as number;
+    expect(rotationRecord(h, rotationId).steps.every((step) => step.action === null)).toBe(true);
+    expect(button(modal(h, id), ACTION_IDS.rotationRunStep)).toBeUndefined();
+
+    await tickWithNote(h, 'U0OWNER', id, 'Rolled in the Stripe dashboard; old key expires in 48 h');
+    await driveModal(h, 'U0OWNER', id, 'promote');
+    expect(textOf(modal(h, id))).toContain('Locked until security lead and DevOps lead approve');
+    await approveByDm(h);
+    await waitForDms(h, 'U0OWNER', /^Approved/, 2);
+    await driveModal(h, 'U0OWNER', id, null);
+    await press(h, 'U0OWNER', id, ACTION_IDS.rotationComplete);
+
+    const [announcement] = await waitForPosts(h, 'C0ANNOUNCE');
+    const announced = textOf({ blocks: announcement!.args.blocks as unknown[] });
+    expect(announced).toContain('Read STRIPE_API_KEY from 1Password, vault Payments &amp; Billing');
+    expect(announced).not.toContain('aws secretsmanager');
+    expect(announced).toContain('https://tracker.example/browse/PAY-77');
+    expect(h.store.inventory.get('prod/stripe/api_key')).toMatchObject({ lifecycle: 'active', nextRotation: '2027-05-02' });
+    expect((await cli(h, 'audit', 'verify')).code).toBe(0);
+    const evidence = await cli(h, 'rotations', 'evidence', String(rotationId));
+    expect(evidence.stdout).toContain('Rolled in the Stripe dashboard');
+    expect(evidence.stdout).toContain('PAY-77');
+  });
+
+  it('a Vault secret: approvals before the write (KV v2 makes it current at once), create, verify, the vault kv get line', async () => {
+    vault.fake.putSecret('secret', 'prod/cache/redis_password', { value: randomBytes(8).toString('hex') });
+    harness = await startRotationHarness({
+      vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST }),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: 'prod/cache/redis_password', type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/prod/cache/redis_password', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
+    });
+    const h = harness;
+    const { viewId } = await slashRotate(h, 'U0OWNER', 'prod/cache/redis_password');
+    const id = viewId as string;
+    await submitTicket(h, 'U0OWNER', id, 'OPS-7');
+    const rotationId = metadataOf(modal(h, id)).rotationId as number;
+    // Creating the version switches production in Vault, so it waits for the approvals.
+    expect(textOf(modal(h, id))).toContain('Locked until security lead and DevOps lead approve');
+    expect(vault.fake.version('secret', 'prod/cache/redis_password', 2)).toBeUndefined();
+    await approveByDm(h);
+    await waitForDms(h, 'U0OWNER', /^Approved/, 2);
+    await driveModal(h, 'U0OWNER', id, null);
+    expect(vault.fake.version('secret', 'prod/cache/redis_password', 2)).toBeDefined();
+    await press(h, 'U0OWNER', id, ACTION_IDS.rotationComplete);
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ state: 'completed', previousVersionId: '1', newVersionId: '2' });
+
+    const [announcement] = await waitForPosts(h, 'C0ANNOUNCE');
+    expect(textOf({ blocks: announcement!.args.blocks as unknown[] })).toContain('vault kv get -mount=secret -field=value prod/cache/redis_password');
+    expect(h.store.inventory.get('prod/cache/redis_password')).toMatchObject({ currentVersionId: '2', nextRotation: '2027-05-02' });
+    expect((await cli(h, 'audit', 'verify')).code).toBe(0);
+    expect((await cli(h, 'rotations', 'evidence', String(rotationId))).stdout).toContain('OPS-7');
+  });
+});
+
+async function waitForPosts(harness: SlackHarness, channel: string, matches = /was rotated/, count = 1) {
+  for (let waited = 0; waited < 5_000; waited += 20) {
+    const found = postsTo(harness, channel).filter((call) => matches.test(String(call.args.text)));
+    if (found.length >= count) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Timed out waiting for a post to ${channel}`);
+}
