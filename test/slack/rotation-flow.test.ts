@@ -1,31 +1,31 @@
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
-import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { operator } from '../support/actors.js';
-import { runRotor } from '../support/cli.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import {
   button,
   clickInMessage,
   dmsTo,
+  driveModal,
+  FAST_RETRY,
   metadataOf,
   modal,
-  postsTo,
   rotationRecord,
   press,
+  rotorCli,
   slashRotate,
+  startRotationHarness,
   submitTicket,
   textOf,
   tickWithNote,
   waitForDms,
+  waitForPosts,
 } from '../support/rotation-slack.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
-import type { TempStore } from '../support/temp-db.js';
+import type { SlackHarness } from '../support/slack-app-harness.js';
 import { useFakeVault } from '../support/vault.js';
 
 /**
@@ -33,59 +33,6 @@ import { useFakeVault } from '../support/vault.js';
  * to the real bot, every answer is what the fake Slack received, and the stores are moto and the
  * fake Vault. The audit chain and the evidence are read back with the real CLI.
  */
-
-export const ROTATION_POLICY = `
-environments: [prod, staging, dev]
-channels:
-  announce: C0ANNOUNCE
-  incident: [C0INCIDENT]
-  consumers: { checkout: C0CHECKOUT }
-roles:
-  admins: [U0ADMIN]
-  security_leads: [U0SEC]
-  devops_leads: [U0OPS, U0OPS2]
-retention_hours: 48
-`;
-export const PEOPLE = ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0OPS', 'U0OPS2', 'U0ADMIN'];
-const FAST = { attempts: 2, timeoutMs: 3_000, baseDelayMs: 1, maxDelayMs: 2 };
-
-const auditKey = randomBytes(32).toString('hex');
-
-async function cli(harness: SlackHarness, ...argv: string[]) {
-  return runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv], { ROTOR_AUDIT_KEY: auditKey });
-}
-
-/** Ticks or runs the current step until the modal's current step is `stopAt` (or none is left), a minute apart. */
-async function driveModal(harness: SlackHarness, userId: string, viewId: string, stopAt: string | null): Promise<void> {
-  for (;;) {
-    const view = modal(harness, viewId);
-    const run = button(view, ACTION_IDS.rotationRunStep);
-    const tick = button(view, ACTION_IDS.rotationTickStep);
-    const current = run?.value ?? tick?.value;
-    if (!current || current === stopAt) return;
-    harness.store.clock.advance({ minutes: 1 });
-    await press(harness, userId, viewId, run ? ACTION_IDS.rotationRunStep : ACTION_IDS.rotationTickStep);
-    expect(textOf(modal(harness, viewId)), `after ${current}`).not.toContain(':warning:');
-  }
-}
-
-/** The bot on a fixed clock with the rotation policy, the people in Slack, and the given stores; `seed` fills the inventory first. */
-export function startRotationHarness(options: { aws?: () => AwsSecretsManagerProvider; vault?: () => VaultKv2Provider; seed: (store: TempStore) => void; at?: string }): Promise<SlackHarness> {
-  return startSlackHarness({
-    at: options.at ?? '2027-02-01T10:00:00Z',
-    policy: ROTATION_POLICY,
-    env: { ROTOR_AUDIT_KEY: auditKey },
-    providers: () => {
-      const aws = options.aws?.();
-      const vault = options.vault?.();
-      return { registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}) }), close: () => aws?.destroy() };
-    },
-    beforeStart: ({ fake, store }) => {
-      for (const person of PEOPLE) fake.addUser(person);
-      options.seed(store);
-    },
-  });
-}
 
 function auditActions(harness: SlackHarness, rotationId: number): { action: string; step: string | null; actor: string }[] {
   return harness.store.db
@@ -104,7 +51,7 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
     const initialVersion = created.VersionId as string;
     harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST, endpoint: moto.endpoint }),
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       seed: (store) =>
         store.inventoryService.create(
           { name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2027-01-01', consumers: ['checkout', 'C0BILLING'] },
@@ -220,13 +167,13 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     expect(trail.filter((event) => event.action === 'rotation.step_done').map((event) => event.step)).toEqual(rotationRecord(h, rotationId).steps.map((step) => step.id));
     expect(trail.filter((event) => event.action === 'rotation.approved').map((event) => event.actor)).toEqual(['U0SEC', 'U0OPS']);
     expect(trail.map((event) => event.action)).toEqual(expect.arrayContaining(['rotation.started', 'rotation.completed', 'secret.rotated']));
-    const verified = await cli(h, 'audit', 'verify');
+    const verified = await rotorCli(h, 'audit', 'verify');
     expect(verified.stderr).toBe('');
     expect(verified.code).toBe(0);
     expect(verified.stdout).toContain('Audit log intact');
 
     // The evidence record an auditor reads.
-    const evidence = await cli(h, 'rotations', 'evidence', String(rotationId));
+    const evidence = await rotorCli(h, 'rotations', 'evidence', String(rotationId));
     expect(evidence.code).toBe(0);
     for (const expected of ['prod/app/db', 'SEC-123', 'U0SEC', 'U0OPS', 'U0OPS2', pendingVersion, initialVersion, 'Promote the new version to production', 'ALTER USER app PASSWORD']) {
       expect(evidence.stdout).toContain(expected);
@@ -280,8 +227,8 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     expect(announced).not.toContain('aws secretsmanager');
     expect(announced).toContain('https://tracker.example/browse/PAY-77');
     expect(h.store.inventory.get('prod/stripe/api_key')).toMatchObject({ lifecycle: 'active', nextRotation: '2027-05-02' });
-    expect((await cli(h, 'audit', 'verify')).code).toBe(0);
-    const evidence = await cli(h, 'rotations', 'evidence', String(rotationId));
+    expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
+    const evidence = await rotorCli(h, 'rotations', 'evidence', String(rotationId));
     expect(evidence.stdout).toContain('Rolled in the Stripe dashboard');
     expect(evidence.stdout).toContain('PAY-77');
   });
@@ -289,7 +236,7 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
   it('a Vault secret: approvals before the write (KV v2 makes it current at once), create, verify, the vault kv get line', async () => {
     vault.fake.putSecret('secret', 'prod/cache/redis_password', { value: randomBytes(8).toString('hex') });
     harness = await startRotationHarness({
-      vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST }),
+      vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
       seed: (store) =>
         store.inventoryService.create(
           { name: 'prod/cache/redis_password', type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/prod/cache/redis_password', lastRotated: '2027-01-01' },
@@ -315,16 +262,7 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     const [announcement] = await waitForPosts(h, 'C0ANNOUNCE');
     expect(textOf({ blocks: announcement!.args.blocks as unknown[] })).toContain('vault kv get -mount=secret -field=value prod/cache/redis_password');
     expect(h.store.inventory.get('prod/cache/redis_password')).toMatchObject({ currentVersionId: '2', nextRotation: '2027-05-02' });
-    expect((await cli(h, 'audit', 'verify')).code).toBe(0);
-    expect((await cli(h, 'rotations', 'evidence', String(rotationId))).stdout).toContain('OPS-7');
+    expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
+    expect((await rotorCli(h, 'rotations', 'evidence', String(rotationId))).stdout).toContain('OPS-7');
   });
 });
-
-async function waitForPosts(harness: SlackHarness, channel: string, matches = /was rotated/, count = 1) {
-  for (let waited = 0; waited < 5_000; waited += 20) {
-    const found = postsTo(harness, channel).filter((call) => matches.test(String(call.args.text)));
-    if (found.length >= count) return found;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`Timed out waiting for a post to ${channel}`);
-}

@@ -6,7 +6,13 @@ import { ACTION_IDS, CALLBACK_IDS, decodeRotationMetadata, FORM_VALUE_ACTION, RO
 import type { RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
-import { responseIdOf, type SlackHarness } from './slack-app-harness.js';
+import { join } from 'node:path';
+import type { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import type { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
+import { runRotor, type CliResult } from './cli.js';
+import { responseIdOf, startSlackHarness, type SlackHarness } from './slack-app-harness.js';
+import type { TempStore } from './temp-db.js';
 import { stateValue, submittedView } from './slack-payloads.js';
 
 /**
@@ -167,6 +173,82 @@ export async function waitForDms(harness: SlackHarness, userId: string, matches:
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`Timed out waiting for ${count} DM(s) to ${userId} matching ${matches}`);
+}
+
+/** Resolves once `count` posts to `channel` whose text matches have been sent. */
+export async function waitForPosts(harness: SlackHarness, channel: string, matches = /was rotated/, count = 1): Promise<RecordedCall[]> {
+  for (let waited = 0; waited < 5_000; waited += 20) {
+    const found = postsTo(harness, channel).filter((call) => matches.test(String(call.args.text)));
+    if (found.length >= count) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Timed out waiting for a post to ${channel} matching ${matches}`);
+}
+
+/** The step whose buttons the modal shows (the current one, for the person holding the rotation), or null. */
+export function currentStepOf(view: ModalView): string | null {
+  const found = buttonsOf(view).find((candidate) => [ACTION_IDS.rotationRunStep, ACTION_IDS.rotationTickStep, ACTION_IDS.rotationSkipStep].includes(candidate.actionId as never));
+  return found?.value ?? null;
+}
+
+/** Ticks or runs the current step until the modal's current step is `stopAt` (or none is left), a minute apart. */
+export async function driveModal(harness: SlackHarness, userId: string, viewId: string, stopAt: string | null): Promise<void> {
+  for (;;) {
+    const view = modal(harness, viewId);
+    const run = button(view, ACTION_IDS.rotationRunStep);
+    const tick = button(view, ACTION_IDS.rotationTickStep);
+    const current = run?.value ?? tick?.value;
+    if (!current || current === stopAt) return;
+    harness.store.clock.advance({ minutes: 1 });
+    await press(harness, userId, viewId, run ? ACTION_IDS.rotationRunStep : ACTION_IDS.rotationTickStep);
+    expect(textOf(modal(harness, viewId)), `after ${current}`).not.toContain(':warning:');
+  }
+}
+
+/**
+ * The rotation tests' policy: production needs a security lead and a DevOps lead; U0OPS2 is a
+ * second DevOps lead, so a DevOps lead can rotate while another approves.
+ */
+export const ROTATION_POLICY = `
+environments: [prod, staging, dev]
+channels:
+  announce: C0ANNOUNCE
+  incident: [C0INCIDENT]
+  consumers: { checkout: C0CHECKOUT }
+roles:
+  admins: [U0ADMIN]
+  security_leads: [U0SEC]
+  devops_leads: [U0OPS, U0OPS2]
+retention_hours: 48
+`;
+/** Everyone the fake Slack knows (users.info answers for them: the preflight finds the approvers). */
+export const PEOPLE = ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0OPS', 'U0OPS2', 'U0ADMIN'];
+/** Provider retries that give up quickly. */
+export const FAST_RETRY = { attempts: 2, timeoutMs: 3_000, baseDelayMs: 1, maxDelayMs: 2 };
+
+const auditKey = randomBytes(32).toString('hex');
+
+/** The bot on a fixed clock with the rotation policy, a keyed audit chain, the people in Slack, and the given stores; `seed` fills the inventory first. */
+export function startRotationHarness(options: { aws?: () => AwsSecretsManagerProvider; vault?: () => VaultKv2Provider; seed: (store: TempStore) => void; at?: string }): Promise<SlackHarness> {
+  return startSlackHarness({
+    at: options.at ?? '2027-02-01T10:00:00Z',
+    policy: ROTATION_POLICY,
+    env: { ROTOR_AUDIT_KEY: auditKey },
+    providers: () => {
+      const aws = options.aws?.();
+      const vault = options.vault?.();
+      return { registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}) }), close: () => aws?.destroy() };
+    },
+    beforeStart: ({ fake, store }) => {
+      for (const person of PEOPLE) fake.addUser(person);
+      options.seed(store);
+    },
+  });
+}
+
+/** The real CLI, in-process, over the harness's database, policy and audit key. */
+export function rotorCli(harness: SlackHarness, ...argv: string[]): Promise<CliResult> {
+  return runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv], { ROTOR_AUDIT_KEY: auditKey });
 }
 
 export { ACTION_IDS, CALLBACK_IDS };

@@ -5,7 +5,7 @@ import { isRotorError } from '../../core/errors.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { isPlatformError } from '../errors.js';
 import type { SlackDeps } from '../slack-deps.js';
-import { problemText } from '../views/rotation/rotation-flash.js';
+import { changedByFlash, problemText } from '../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationModal, rotationProblemModal, rotationStartModal, type Flash } from '../views/rotation/rotation-modal.js';
 
 /**
@@ -46,12 +46,15 @@ export async function showRotation(deps: SlackDeps, client: WebClient, viewId: s
   deps.runtime.rotation.saveView(record.rotation.id, viewer, viewId);
 }
 
-/** After a change by one person, the others with the rotation open see it too (best effort: their modal may be closed). */
+/**
+ * After a change by one person, the others with the rotation open see it too, told who changed
+ * it (best effort: their modal may be closed).
+ */
 export async function refreshOthers(deps: SlackDeps, client: WebClient, record: RotationRecord, except: string): Promise<void> {
   for (const { userId, viewId } of deps.runtime.rotation.views(record.rotation.id)) {
     if (userId === except) continue;
     try {
-      await updateModal(client, viewId, rotationView(deps, record, userId));
+      await updateModal(client, viewId, rotationView(deps, record, userId, { flash: changedByFlash(except) }));
     } catch (error) {
       deps.logger.debug({ code: isPlatformError(error) ? error.data.error : 'error', rotation: record.rotation.id }, 'could not refresh another viewer of a rotation');
     }
