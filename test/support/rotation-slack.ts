@@ -78,7 +78,10 @@ export async function slashRotate(harness: SlackHarness, userId: string, text: s
   const responsesBefore = harness.fake.responses.length;
   const { responseUrl } = await harness.untilHandled(() => harness.command('/rotate', text, userId));
   const update = callsSince(harness, 'views.update', since)[0];
-  const reply = harness.fake.responses.slice(responsesBefore).find((response) => response.id === responseIdOf(responseUrl));
+  const mine = (response: { id: string }) => response.id === responseIdOf(responseUrl);
+  let reply = harness.fake.responses.slice(responsesBefore).find(mine);
+  // A refusal thrown by the listener reaches the response_url through the error handler, just after the request ends.
+  if (!update && !reply) reply = await harness.fake.waitForResponse(mine, 2_000);
   return { viewId: update ? String(update.args.view_id) : null, reply: reply?.body ?? null };
 }
 
@@ -143,6 +146,20 @@ export function rotationRecord(harness: SlackHarness, id: number): RotationRecor
   const record = new RotationRepo(harness.store.db).get(id);
   if (!record) throw new Error(`No rotation #${id}`);
   return record;
+}
+
+/**
+ * Resolves once the follow-ups a change kicked off (approval requests, announcements) are done:
+ * none is claimed, and none is due and waiting. Snapshots taken after it are not raced by them.
+ */
+export async function followUpsSettled(harness: SlackHarness): Promise<void> {
+  const now = () => harness.store.clock.now().toUTC().toISO() as string;
+  for (let waited = 0; waited < 5_000; waited += 20) {
+    const busy = harness.store.db.prepare(`SELECT count(*) FROM follow_ups WHERE state = 'claimed' OR (state = 'pending' AND due_at <= ?)`).pluck().get(now()) as number;
+    if (busy === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('Follow-ups are still running after 5 s');
 }
 
 /** DMs Rotor sent to `userId` (chat.postMessage to the user id), oldest first. */
