@@ -120,6 +120,11 @@ export class RotationService {
     return record;
   }
 
+  /** The rotation, or null when there is none with that id. */
+  find(id: number): RotationRecord | null {
+    return this.deps.repo.get(id);
+  }
+
   /** The rotation open on a secret, or null. */
   openFor(name: string): RotationRecord | null {
     const secret = this.deps.inventory.get(name);

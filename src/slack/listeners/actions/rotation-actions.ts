@@ -6,8 +6,8 @@ import type { RotationRecord } from '../../../rotation/rotation.js';
 import { ACTION_IDS, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
-import { flashFor } from '../../views/rotation/rotation-flash.js';
-import { rotationLoadingModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
+import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
+import { rotationLoadingModal, rotationProblemModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { fillRotation, openRotation, refreshOthers, showRotation, updateModal } from '../rotation-views.js';
@@ -30,6 +30,21 @@ function modalClick(body: BlockAction): ModalClick | null {
 }
 
 /**
+ * The click, or null when there is none to act on. A modal whose private_metadata is not
+ * Rotor's (tampered, or from a Rotor that wrote it differently) is answered in that modal: a
+ * click inside a modal has no response_url, so an error thrown from here would reach nobody.
+ */
+async function modalClickOrExplain(body: BlockAction, client: WebClient): Promise<ModalClick | null> {
+  try {
+    return modalClick(body);
+  } catch (error) {
+    if (!isRotorError(error) || !body.view) throw error;
+    await updateModal(client, body.view.id, rotationProblemModal('', problemText(error)));
+    return null;
+  }
+}
+
+/**
  * The rotation's buttons: in the modal (steps, complete, abandon, continue, refresh, roll back),
  * in DMs (approve, reject, remove the previous version) and anywhere a rotation can be opened
  * from (reminders, the App Home). Each one acks, calls one RotationService method with the
@@ -41,7 +56,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   /** Runs `work` for a click in the modal; whatever it throws that a person can act on is shown in the modal. */
   const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | void>) => {
-    const click = modalClick(body);
+    const click = await modalClickOrExplain(body, client);
     if (!click) return;
     if (click.rotationId === null || click.version === null) return fillRotation(deps, client, click.viewId, click.actor, click.secret);
     const { rotationId, version } = click;
@@ -52,13 +67,16 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       await refreshOthers(deps, client, record, click.actor.userId);
     } catch (error) {
       if (!isRotorError(error)) deps.logger.error({ err: error, rotation: rotationId }, 'rotation action failed');
-      await showRotation(deps, client, click.viewId, rotation().get(rotationId), click.actor.userId, { flash: flashFor(error) });
+      // The metadata may name a rotation that does not exist: say so instead of failing again.
+      const record = rotation().find(rotationId);
+      if (!record) return void (await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(error))));
+      await showRotation(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
     }
   };
 
   /** Pushes the note / reason form on top of the rotation modal. */
   const askReason = async (body: BlockAction, client: WebClient, purpose: ReasonPurpose, step: string | null) => {
-    const click = modalClick(body);
+    const click = await modalClickOrExplain(body, client);
     if (!click || click.rotationId === null) return;
     const record = rotation().get(click.rotationId);
     const stepTitle = step ? (record.steps.find((candidate) => candidate.id === step)?.title ?? null) : null;
@@ -122,7 +140,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRollback, async ({ ack, action, body, client }) => {
     await ack();
-    const click = modalClick(body);
+    const click = await modalClickOrExplain(body, client);
     if (!click) return;
     const rotationId = decodeRotationRef(action.value ?? '');
     const record = rotation().get(rotationId);
@@ -134,7 +152,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockStaticSelectAction>(ACTION_IDS.rotationPick, async ({ ack, action, body, client }) => {
     await ack();
-    const click = modalClick(body);
+    const click = await modalClickOrExplain(body, client);
     if (!click) return;
     const name = action.selected_option.value;
     await updateModal(client, click.viewId, rotationLoadingModal(name, 'Checking'), click.hash);
@@ -148,10 +166,9 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const rotationId = decodeRotationRef(action.value ?? '');
     let record: RotationRecord;
     try {
-      record = rotation().approve(slackActor(body.user.id), rotationId);
+      record = rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
@@ -183,10 +200,9 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRemovePrevious, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const rotationId = decodeRotationRef(action.value ?? '');
     let record: RotationRecord;
     try {
-      record = await rotation().removePrevious(slackActor(body.user.id), rotationId);
+      record = await rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
