@@ -2,6 +2,7 @@ import type { BlockAction, BlockButtonAction, BlockStaticSelectAction } from '@s
 import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
 import { isRotorError } from '../../../core/errors.js';
+import { slackErrorCode } from '../../errors.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { ACTION_IDS, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
@@ -91,8 +92,12 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await inModal(body, client, async (click) => {
       const { record, error } = await rotation().runStep(click.actor, click.rotationId, action.value ?? '', {
         expectedVersion: click.version,
-        // Slow provider calls show a working state first; the result replaces it.
-        onStarted: (running) => showRotation(deps, client, click.viewId, running, click.actor.userId, { working: action.value ?? null, hash: click.hash }),
+        // Slow provider calls show a working state first; the result replaces it. Slack refusing
+        // that update must not stop the step: it is already marked running, and would stay so.
+        onStarted: (running) =>
+          showRotation(deps, client, click.viewId, running, click.actor.userId, { working: action.value ?? null, hash: click.hash }).catch((showError: unknown) =>
+            deps.logger.warn({ code: slackErrorCode(showError), rotation: click.rotationId }, 'could not show the working state of a rotation step'),
+          ),
       });
       if (error) {
         await showRotation(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
