@@ -5,7 +5,7 @@ import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-m
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { operator } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
-import { FAST_RETRY, followUpsSettled, metadataOf, modal, press, rotationRecord, slashRotate, startRotationHarness, submitTicket, textOf } from '../support/rotation-slack.js';
+import { clickInModal, dmsTo, FAST_RETRY, followUpsSettled, metadataOf, modal, press, rotationRecord, slashRotate, startRotationHarness, submitTicket, textOf } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
 
@@ -35,6 +35,8 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
     await followUpsSettled(h);
     return { h, viewId: viewId as string, rotationId: metadataOf(modal(h, viewId as string)).rotationId as number };
   }
+
+  const notUpdatedDms = (h: SlackHarness) => dmsTo(h, 'U0OWNER').filter((call) => /could not update/i.test(String(call.args.text)));
 
   it('/rotate whose modal cannot be filled in: the channel reply names Slack’s answer, nothing is written', async () => {
     await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
@@ -68,5 +70,25 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
     expect(step).toMatchObject({ state: 'done', attempts: 1 });
     expect(rotationRecord(h, rotationId).rotation.newVersionId).not.toBeNull();
     expect(textOf(modal(h, viewId))).toContain('Done by <@U0OWNER>');
+  });
+
+  it('the result cannot be shown: what was recorded is kept, and the person is told by DM how to see it', async () => {
+    const { h, viewId, rotationId } = await start();
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
+    h.fake.script('views.update', { error: 'internal_error' });
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationTickStep);
+    expect(rotationRecord(h, rotationId).steps[1]?.state).toBe('done');
+    const [told] = notUpdatedDms(h);
+    expect(String(told?.args.text)).toContain(SECRET);
+    expect(JSON.stringify(told?.args.blocks)).toContain('internal_error');
+    expect(JSON.stringify(told?.args.blocks)).toContain(`/rotate ${SECRET}`);
+
+    // A refusal that cannot be shown either: the DM carries the refusal.
+    h.fake.script('views.update', { error: 'internal_error' });
+    const before = snapshotTables(h.store, TABLES);
+    await clickInModal(h, 'U0OWNER', viewId, ACTION_IDS.rotationComplete, `rotation:${rotationId}`);
+    expect(notUpdatedDms(h)).toHaveLength(2);
+    expect(JSON.stringify(notUpdatedDms(h)[1]?.args.blocks)).toContain('cannot complete yet');
+    expect(snapshotTables(h.store, TABLES)).toEqual(before);
   });
 });

@@ -1,7 +1,7 @@
 import type { BlockAction, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
-import { isRotorError } from '../../../core/errors.js';
+import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
 import { slackErrorCode } from '../../errors.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { ACTION_IDS, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
@@ -11,7 +11,7 @@ import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationProblemModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
-import { fillRotation, openRotation, refreshOthers, showRotation, updateModal } from '../rotation-views.js';
+import { fillRotation, openRotation, refreshOthers, showOrTell, showRotation, updateModal } from '../rotation-views.js';
 
 /** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
 interface ModalClick {
@@ -55,31 +55,37 @@ async function modalClickOrExplain(body: BlockAction, client: WebClient): Promis
 export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps): void {
   const rotation = () => deps.runtime.rotation;
 
-  /** Runs `work` for a click in the modal; whatever it throws that a person can act on is shown in the modal. */
-  const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | void>) => {
+  /**
+   * Runs `work` for a click in the modal and shows where the rotation stands: with the refusal on
+   * top when `work` throws one, with the failure it recorded when it returns one (a provider step
+   * that failed), and to the others who have it open when something changed.
+   */
+  const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | { record: RotationRecord; error: RotorError }>) => {
     const click = await modalClickOrExplain(body, client);
     if (!click) return;
     if (click.rotationId === null || click.version === null) return fillRotation(deps, client, click.viewId, click.actor, click.secret);
     const { rotationId, version } = click;
+    let outcome: Awaited<ReturnType<typeof work>>;
     try {
-      const record = await work({ ...click, rotationId, version });
-      if (!record) return;
-      await showRotation(deps, client, click.viewId, record, click.actor.userId);
-      await refreshOthers(deps, client, record, click.actor.userId);
+      outcome = await work({ ...click, rotationId, version });
     } catch (error) {
       if (!isRotorError(error)) deps.logger.error({ err: error, rotation: rotationId }, 'rotation action failed');
       // The metadata may name a rotation that does not exist: say so instead of failing again.
       const record = rotation().find(rotationId);
       if (!record) return void (await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(error))));
-      await showRotation(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
+      return showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
     }
+    const { record, error } = 'record' in outcome ? outcome : { record: outcome, error: null };
+    await showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: error ? flashFor(error) : null });
+    await refreshOthers(deps, client, record, click.actor.userId);
   };
 
   /** Pushes the note / reason form on top of the rotation modal. */
   const askReason = async (body: BlockAction, client: WebClient, purpose: ReasonPurpose, step: string | null) => {
     const click = await modalClickOrExplain(body, client);
     if (!click || click.rotationId === null) return;
-    const record = rotation().get(click.rotationId);
+    const record = rotation().find(click.rotationId);
+    if (!record) return void (await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(new NotFoundError(`No rotation #${click.rotationId}.`)))));
     const stepTitle = step ? (record.steps.find((candidate) => candidate.id === step)?.title ?? null) : null;
     await client.views.push({
       trigger_id: body.trigger_id,
@@ -99,12 +105,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
             deps.logger.warn({ code: slackErrorCode(showError), rotation: click.rotationId }, 'could not show the working state of a rotation step'),
           ),
       });
-      if (error) {
-        await showRotation(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
-        await refreshOthers(deps, client, record, click.actor.userId);
-        return;
-      }
-      return record;
+      return error ? { record, error } : record;
     });
   });
 

@@ -172,6 +172,20 @@ export function removalDoneMessage(record: RotationRecord, by: string): SlackMes
   return { text: `Previous version of ${record.rotation.secretName} removed`, blocks: [section(text)] };
 }
 
+/**
+ * DM when Slack would not update a person's rotation modal: what happened to their click (the
+ * refusal, or that it was recorded) and how to see the rotation as it stands.
+ */
+export function modalNotUpdatedMessage(secretName: string, slackCode: string, flash: { kind: 'error' | 'info'; text: string } | null): SlackMessage {
+  const outcome = flash ? `${flash.kind === 'error' ? ':warning:' : ':information_source:'} ${flash.text}` : ':white_check_mark: What you did was recorded.';
+  return {
+    text: `I could not update your rotation modal for ${secretName}`,
+    blocks: [
+      section(`I could not update your rotation modal for ${code(secretName)}: Slack answered \`${escapeMrkdwn(slackCode)}\`.\n${outcome}\nRun \`/rotate ${escapeMrkdwn(secretName)}\` to see the rotation as it stands.`),
+    ],
+  };
+}
+
 /** One line about a rotation, for the App Home and lists. */
 export function rotationLine(record: RotationRecord): string {
   const { rotation } = record;
