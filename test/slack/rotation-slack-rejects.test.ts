@@ -91,4 +91,19 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
     expect(JSON.stringify(notUpdatedDms(h)[1]?.args.blocks)).toContain('cannot complete yet');
     expect(snapshotTables(h.store, TABLES)).toEqual(before);
   });
+
+  it('the rotation cannot be shown once started from the ticket form: it is started, and the person is told by DM', async () => {
+    await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
+    harness = await startRotationHarness({
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
+    const h = harness;
+    const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);
+    h.fake.script('views.update', { error: 'internal_error' });
+    await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-9');
+    expect(h.store.db.prepare(`SELECT state FROM rotations`).pluck().all()).toEqual(['awaiting_approval']);
+    expect(notUpdatedDms(h)).toHaveLength(1);
+    expect(JSON.stringify(notUpdatedDms(h)[0]?.args.blocks)).toContain('What you did was recorded');
+  });
 });
