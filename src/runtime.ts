@@ -113,6 +113,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   );
   const rotationRepo = new RotationRepo(db);
+  const auditTrail = new AuditTrailRepo(db);
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -121,6 +122,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     registry: options.providers.registry,
     authorizer,
     audit,
+    trail: auditTrail,
     followUps: followUpService,
     people: poster,
     clock,
@@ -144,7 +146,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
     },
     rotation,
-    rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: new AuditTrailRepo(db), inventory, clock, policy }),
+    rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy }),
     revocation: new RevocationService({ inventory, inventoryService: services.inventoryService, authorizer }),
     followUps: {
       service: followUpService,

@@ -4,6 +4,7 @@ import { actorId, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
@@ -39,6 +40,8 @@ export interface RotationServiceDeps {
   registry: ProviderRegistry;
   authorizer: Authorizer;
   audit: AuditLog;
+  /** Reads the rotation's own audit events (what was done outside its state, like the removal of the previous version). */
+  trail: AuditTrailRepo;
   followUps: FollowUpService;
   /** Asks Slack whether approvers are still there; null without Slack. */
   people: PeopleLookup | null;
@@ -485,10 +488,20 @@ export class RotationService {
     if (rotation.state !== 'completed') throw new RotorError('conflict', `This rotation was ${rotation.state.replace('_', ' ')}, so its previous version stays as it is.`);
     if (rotation.provider === 'manual') throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
     if (!rotation.previousVersionId || !rotation.promotedAt) throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
+    this.refuseRemovedTwice(record);
     await this.deps.operations.deprecatePrevious(rotation.secretName, { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
-    return this.transition(this.get(id), {}, () => ({
-      events: [{ actor: actorId(actor), action: 'rotation.previous_removed', secret: rotation.secretName, details: { rotation: id, versionId: rotation.previousVersionId } }],
-    }));
+    // At the version read before the provider call: of two presses at once, one is recorded.
+    return this.transition(record, {}, () => {
+      this.refuseRemovedTwice(record);
+      return { events: [{ actor: actorId(actor), action: 'rotation.previous_removed', secret: rotation.secretName, details: { rotation: id, versionId: rotation.previousVersionId } }] };
+    });
+  }
+
+  /** A second press of Remove previous version (a replay, another device) is told it is done, and records nothing. */
+  private refuseRemovedTwice(record: RotationRecord): void {
+    const { rotation } = record;
+    const removed = this.deps.trail.ofRotation(rotation.id, rotation.secretName).find((event) => event.action === 'rotation.previous_removed');
+    if (removed) throw new RotorError('conflict', `The previous version (${rotation.previousVersionId}) of ${rotation.secretName} was already removed by ${removed.actor} at ${removed.at}; nothing more to do.`);
   }
 
   /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */

@@ -25,6 +25,7 @@ import {
   FAST_RETRY,
 } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
+import { snapshotTables } from '../support/temp-db.js';
 
 /**
  * What must survive: a restart of the bot in the middle of a rotation, two people acting on
@@ -210,5 +211,11 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     const done = h.fake.calls.slice(removal.triggerSince).find((call) => call.method === 'chat.update');
     expect(String(done?.args.text)).toBe(`Previous version of ${SECRET} removed`);
     expect(auditCount(h, 'rotation.previous_removed', rotationId)).toBe(1);
+
+    // The button pressed again (a replay, or a second device): told it is done, nothing recorded twice.
+    const before = snapshotTables(h.store, ['rotations', 'audit_events', 'secrets']);
+    const again = await clickInMessage(h, 'U0OWNER', removalDms()[0]!, ACTION_IDS.rotationRemovePrevious);
+    expect(String(again.reply?.text)).toContain("was already removed by U0OWNER");
+    expect(snapshotTables(h.store, ['rotations', 'audit_events', 'secrets'])).toEqual(before);
   });
 });
