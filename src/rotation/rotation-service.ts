@@ -22,7 +22,19 @@ import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, typ
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
-import { approverRolesOf, cleanNote, completionBlockers, holdersOfRole, missingApprovals, requiredApprovalsFor, requireOpen, ROLE_LABELS, stepFor } from './rotation-rules.js';
+import {
+  approverRolesOf,
+  cleanNote,
+  completionBlockers,
+  holdersOfRole,
+  missingApprovals,
+  requiredApprovalsFor,
+  requireNotApprover,
+  requireOpen,
+  ROLE_LABELS,
+  stepFor,
+  workedOn,
+} from './rotation-rules.js';
 
 /** What happened, for metrics. */
 export interface RotationEvent {
@@ -143,19 +155,18 @@ export class RotationService {
       holding: open.filter((record) => record.rotation.heldBy === userId),
       awaitingMyApproval: open.filter(
         (record) =>
-          record.rotation.startedBy !== userId &&
-          record.rotation.heldBy !== userId &&
+          workedOn(record, userId) === null &&
           !record.approvals.some((approval) => approval.decidedBy === userId) &&
           missingApprovals(record).some((role) => myRoles.includes(role)),
       ),
     };
   }
 
-  /** Who may fill each approval the rotation still needs (the rotator and whoever drives it excluded). */
+  /** Who may fill each approval the rotation still needs (whoever worked on it excluded). */
   approversFor(record: RotationRecord): { role: ApproverRole; people: string[] }[] {
     return missingApprovals(record).map((role) => ({
       role,
-      people: holdersOfRole(this.deps.policy, role).filter((person) => person !== record.rotation.startedBy && person !== record.rotation.heldBy),
+      people: holdersOfRole(this.deps.policy, role).filter((person) => workedOn(record, person) === null),
     }));
   }
 
@@ -273,6 +284,7 @@ export class RotationService {
     requireOpen(record);
     const by = actorId(actor);
     if (record.rotation.heldBy === by) return record;
+    requireNotApprover(record, by);
     return this.transition(record, { heldBy: by }, () => ({ events: [{ actor: by, action: 'rotation.taken_over', secret: record.rotation.secretName, details: { rotation: id, from: record.rotation.heldBy } }] }));
   }
 
@@ -282,6 +294,7 @@ export class RotationService {
     const step = stepFor(record, stepId, 'tick');
     const note = cleanNote(input.note, false, 'note');
     const by = actorId(actor);
+    requireNotApprover(record, by);
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
       return { events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, note } }] };
@@ -294,6 +307,7 @@ export class RotationService {
     const step = stepFor(record, stepId, 'skip');
     const reason = cleanNote(input.reason, true, 'reason') as string;
     const by = actorId(actor);
+    requireNotApprover(record, by);
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });
       return { events: [{ actor: by, action: 'rotation.step_skipped', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, reason } }] };
@@ -311,6 +325,7 @@ export class RotationService {
     const staleRun = candidate?.state === 'running' && this.isStaleRun(candidate);
     const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     const by = actorId(actor);
+    requireNotApprover(record, by);
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
     const running = this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
@@ -357,7 +372,8 @@ export class RotationService {
     const record = this.get(id);
     const by = actorId(actor);
     this.deps.authorizer.require(actor, { action: 'approve', secret: this.secretOf(record), rotationStartedBy: record.rotation.startedBy });
-    if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation, so you cannot also approve it (two-person rule).');
+    const worked = workedOn(record, by);
+    if (worked) throw new RotorError('forbidden', `You worked on this rotation (${worked}), so you cannot also approve it (two-person rule).`);
     requireOpen(record);
     const role = this.roleToFill(record, by);
     return this.transition(record, record.rotation.state === 'awaiting_approval' && missingApprovals(record).length === 1 ? { state: 'in_progress' } : {}, (now) => {
@@ -418,6 +434,7 @@ export class RotationService {
     const blockers = completionBlockers(record);
     if (blockers.length > 0) throw new ValidationError(`The rotation of ${record.rotation.secretName} cannot complete yet: ${blockers.join('; ')}.`, []);
     const by = actorId(actor);
+    requireNotApprover(record, by);
     const { rotation } = record;
     const now = this.now();
     const durationSeconds = Math.round(DateTime.fromISO(now).diff(DateTime.fromISO(rotation.startedAt)).as('seconds'));

@@ -172,6 +172,37 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     expect(rotationRecord(h, rotationId).approvals).toHaveLength(1);
   });
 
+  it('the two-person rule holds both ways: whoever worked on the rotation may not approve it, whoever approved it may not carry it out', async () => {
+    const h = await start();
+    const { viewId, rotationId } = await startRotation(h);
+    const [opsRequest] = await waitForDms(h, 'U0OPS', /^Approval requested/);
+    const [secRequest] = await waitForDms(h, 'U0SEC', /^Approval requested/);
+    // The DevOps lead continues the rotation for a step, then hands it back to the owner.
+    const opsView = (await slashRotate(h, 'U0OPS', SECRET)).viewId as string;
+    await press(h, 'U0OPS', opsView, ACTION_IDS.rotationTakeOver);
+    await press(h, 'U0OPS', opsView, ACTION_IDS.rotationRunStep);
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationTakeOver);
+    expect(rotationRecord(h, rotationId).rotation.heldBy).toBe('U0OWNER');
+
+    let before = snapshot();
+    const worked = await clickInMessage(h, 'U0OPS', opsRequest!, ACTION_IDS.rotationApprove);
+    expect(String(worked.reply?.text)).toContain('you did “Create the new version”');
+    expect(String(worked.reply?.text)).toContain('two-person rule');
+    expect(snapshot()).toEqual(before);
+
+    // The security lead approves, then tries to carry the rotation out: refused, and not offered.
+    await clickInMessage(h, 'U0SEC', secRequest!, ACTION_IDS.rotationApprove);
+    const secView = (await slashRotate(h, 'U0SEC', SECRET)).viewId as string;
+    expect(button(modal(h, secView), ACTION_IDS.rotationTakeOver)).toBeUndefined();
+    expect(textOf(modal(h, secView))).toContain('You approved this rotation');
+    before = snapshot();
+    await clickInModal(h, 'U0SEC', secView, ACTION_IDS.rotationTakeOver, `rotation:${rotationId}`);
+    expect(textOf(modal(h, secView))).toContain('You approved this rotation as security lead, so you cannot also carry it out (two-person rule)');
+    await clickInModal(h, 'U0SEC', secView, ACTION_IDS.rotationTickStep, 'set_new_value');
+    expect(textOf(modal(h, secView))).toContain('cannot also carry it out');
+    expect(snapshot()).toEqual(before);
+  });
+
   it('a rejected rotation cannot be continued: its modal shows the rejection, and a click on a step is refused', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);

@@ -177,10 +177,15 @@ export function rotationModal(data: RotationModalData): ModalView {
   const heldByOther = open && rotation.heldBy !== data.viewer;
   const blocks: KnownBlock[] = [...flashBlock(data.flash), ...summaryBlocks(data)];
   if (heldByOther) {
-    blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
-      type: 'actions',
-      elements: [button(ACTION_IDS.rotationTakeOver, 'Continue this rotation', encodeRotationRef(rotation.id), 'primary')],
-    });
+    const approved = record.approvals.some((approval) => approval.decidedBy === data.viewer && approval.decision === 'approved');
+    if (approved) {
+      blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You approved this rotation, so someone else carries it out (two-person rule).`));
+    } else {
+      blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
+        type: 'actions',
+        elements: [button(ACTION_IDS.rotationTakeOver, 'Continue this rotation', encodeRotationRef(rotation.id), 'primary')],
+      });
+    }
   }
   blocks.push({ type: 'divider' });
   const current = open ? currentStep(record) : null;
