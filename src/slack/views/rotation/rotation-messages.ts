@@ -3,13 +3,14 @@ import type { Secret } from '../../../inventory/secret.js';
 import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
 import { currentStep, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
-import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import { LIMITS } from '../block-kit-limits.js';
+import { code, escapeMrkdwn, mention, truncateMrkdwn } from '../mrkdwn.js';
 import type { SlackMessage } from '../slack-message.js';
 import { retrievalCommand } from './retrieval-instructions.js';
 import { fingerprintShort, quoted, roleLabel, STATE_LABELS, when } from './rotation-text.js';
 
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] });
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.sectionText) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.sectionText) }] });
 
 function openButton(secretName: string, text = 'Open the rotation') {
   return { type: 'button' as const, action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text' as const, text }, value: secretName };

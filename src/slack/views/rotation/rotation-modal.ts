@@ -5,14 +5,14 @@ import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-
 import { completionBlockers, currentStep, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, CALLBACK_IDS, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
-import { code, escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
+import { code, escapeMrkdwn, mention, truncate, truncateMrkdwn } from '../mrkdwn.js';
 import { fingerprintShort, quoted, roleLabel, settledLine, STATE_LABELS, stepIcon, versionLine, when } from './rotation-text.js';
 
 /** Modal titles are at most 24 characters. */
 const TITLE = { plain: 'Rotate a secret', emergency: 'Emergency rotation' } as const;
 
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) }] });
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.sectionText) } });
+const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.sectionText) }] });
 
 /** What a provider step's button says. */
 const ACTION_BUTTONS: Record<StepAction, string> = {
