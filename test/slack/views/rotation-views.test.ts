@@ -1,7 +1,9 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../src/inventory/secret.js';
 import type { PreflightCheck, RotationRecord, RotationStep } from '../../../src/rotation/rotation.js';
 import { MAX_CHECKLIST_STEPS, MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH } from '../../../src/rotation/checklist-step.js';
+import { homeView } from '../../../src/slack/views/home-view.js';
 import { rotationLoadingModal, rotationModal, rotationPickerModal, rotationProblemModal, rotationReasonModal, rotationStartModal } from '../../../src/slack/views/rotation/rotation-modal.js';
 import {
   approvalDecidedMessage,
@@ -212,5 +214,12 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
       expect(message.text.length).toBeLessThanOrEqual(4000);
       expectNoRawMarkup(message.blocks);
     }
+  });
+
+  it('the App Home with the most rotations in progress and awaiting approval', () => {
+    const records = Array.from({ length: 40 }, () => worstRecord('in_progress', 12));
+    const view = homeView({ userId: 'U0OWNER', secrets: [], rotations: records, awaitingApproval: records }, DateTime.fromISO(at, { zone: 'utc' }), 30);
+    expect(blockKitViolations({ kind: 'home', view })).toEqual([]);
+    expectNoRawMarkup(view.blocks);
   });
 });
