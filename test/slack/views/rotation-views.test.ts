@@ -32,7 +32,7 @@ function worstSecret(provider: Secret['provider']): Secret {
   const segment = 's'.padEnd(64, 'x');
   return {
     id: 1,
-    name: `prod/${segment}/${'k'.repeat(64)}`,
+    name: `${'e'.repeat(64)}/${segment}/${'k'.repeat(64)}`,
     environment: 'prod',
     service: segment,
     credentialType: 'k'.repeat(64),
@@ -73,7 +73,7 @@ function step(position: number, state: RotationStep['state']): RotationStep {
     doneAt: state === 'done' || state === 'skipped' ? at : null,
     note: state === 'done' ? (hostile + ampersands).slice(0, 500) : null,
     skipReason: state === 'skipped' ? (hostile + ampersands).slice(0, 500) : null,
-    result: { versionId: 'v'.repeat(200), fingerprint: `sha256:${'f'.repeat(64)}`, removalDueAt: at, waiting: hostile + ampersands },
+    result: { versionId: 'v'.repeat(64), fingerprint: `sha256:${'f'.repeat(64)}`, removalDueAt: at, waiting: hostile + ampersands },
     attempts: 3,
     lastError: state === 'pending' ? (hostile + ampersands).repeat(3) : null,
   };
@@ -100,9 +100,9 @@ function worstRecord(state: RotationRecord['rotation']['state'], settled: number
       startedAt: at,
       heldBy: 'U0BACKUP',
       updatedAt: at,
-      previousVersionId: 'p'.repeat(200),
+      previousVersionId: 'p'.repeat(64),
       previousFingerprint: `sha256:${'a'.repeat(64)}`,
-      newVersionId: 'n'.repeat(200),
+      newVersionId: 'n'.repeat(64),
       newFingerprint: `sha256:${'b'.repeat(64)}`,
       promotedAt: at,
       verifiedAt: at,

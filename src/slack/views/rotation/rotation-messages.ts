@@ -156,7 +156,8 @@ export function removalDueMessage(record: RotationRecord): SlackMessage {
             value: encodeRotationRef(rotation.id),
             confirm: {
               title: { type: 'plain_text', text: 'Remove the previous version?' },
-              text: { type: 'mrkdwn', text: `Version \`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` of ${code(rotation.secretName)} will no longer be retrievable by its stage.` },
+              // A dialog's text holds 300 characters: the secret's name (up to 194) is in the message above.
+              text: { type: 'mrkdwn', text: `Version \`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` will no longer be retrievable by its stage.` },
               confirm: { type: 'plain_text', text: 'Remove it' },
               deny: { type: 'plain_text', text: 'Keep it' },
               style: 'danger',
