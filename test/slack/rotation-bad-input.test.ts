@@ -203,6 +203,38 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     expect(snapshot()).toEqual(before);
   });
 
+  it('Approve from the App Home: the tab is redrawn without it, and a second press (from a tab not yet redrawn) is answered by DM', async () => {
+    const h = await start();
+    const { rotationId } = await startRotation(h);
+    await h.untilHandled(() => h.openHome('U0SEC'));
+    const home = h.fake.callsTo('views.publish').filter((call) => call.args.user_id === 'U0SEC').at(-1)?.args.view as { blocks: unknown[] };
+    const approve = button(home, ACTION_IDS.rotationApprove);
+    expect(approve?.value).toBe(`rotation:${rotationId}`);
+    const homeClick = () => ({
+      type: 'block_actions',
+      actions: [{ type: 'button', action_id: ACTION_IDS.rotationApprove, block_id: 'b1', value: approve?.value, text: { type: 'plain_text', text: 'Approve' }, action_ts: '1.000100' }],
+      team: { id: h.payloads.teamId, domain: 'rotor-test' },
+      user: { id: 'U0SEC', username: 'u0sec', name: 'u0sec', team_id: h.payloads.teamId },
+      view: { id: 'VHOME0001', type: 'home', blocks: home.blocks, private_metadata: '', callback_id: '', hash: '1.a', state: { values: {} } },
+      container: { type: 'view', view_id: 'VHOME0001' },
+      token: 'legacy',
+      trigger_id: `${Date.now()}.1.${randomBytes(8).toString('hex')}`,
+      api_app_id: 'A0ROTOR',
+    });
+    const published = h.fake.callsTo('views.publish').length;
+    await h.untilHandled(() => h.post({ kind: 'payload', payload: homeClick() }));
+    expect(rotationRecord(h, rotationId).approvals.map((approval) => approval.decidedBy)).toEqual(['U0SEC']);
+    const redrawn = h.fake.callsTo('views.publish').slice(published).filter((call) => call.args.user_id === 'U0SEC').at(-1)?.args.view as { blocks: unknown[] } | undefined;
+    expect(redrawn && button(redrawn, ACTION_IDS.rotationApprove)).toBeUndefined();
+    expect(textOf(redrawn ?? { blocks: [] })).toContain('Nothing awaits your approval');
+
+    const before = snapshot();
+    await h.untilHandled(() => h.post({ kind: 'payload', payload: homeClick() }));
+    const told = h.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'U0SEC' && /already approved/.test(JSON.stringify(call.args)));
+    expect(told).toHaveLength(1);
+    expect(snapshot()).toEqual(before);
+  });
+
   it('a rejected rotation cannot be continued: its modal shows the rejection, and a click on a step is refused', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);

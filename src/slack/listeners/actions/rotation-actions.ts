@@ -1,4 +1,4 @@
-import type { BlockAction, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import type { BlockAction, BlockButtonAction, BlockStaticSelectAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
 import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
@@ -11,6 +11,7 @@ import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationProblemModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
+import { publishHome } from '../events/app-home-opened.js';
 import { fillRotation, openRotation, refreshOthers, showOrTell, showRotation, updateModal } from '../rotation-views.js';
 
 /** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
@@ -170,6 +171,17 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await openRotation(deps, client, body.trigger_id, slackActor(body.user.id), action.value ?? '');
   });
 
+  /**
+   * A refusal, said where the click came from: ephemerally under a message, or by DM from the App
+   * Home, whose clicks come without a response_url.
+   */
+  const refuse = async (body: BlockAction, respond: RespondFn | undefined, client: WebClient, error: RotorError) => {
+    const message = textMessage(`:warning: ${flashFor(error).text}`);
+    if (respond) await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+    else await client.chat.postMessage({ channel: body.user.id, ...message });
+  };
+  const fromHome = (body: BlockAction) => body.view?.type === 'home';
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();
     let record: RotationRecord;
@@ -177,7 +189,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       record = rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
+      await refuse(body, respond, client, error);
       return;
     }
     const channel = body.channel?.id ?? body.container.channel_id;
@@ -186,6 +198,8 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       const decided = approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string });
       await client.chat.update({ channel, ts, text: decided.text, blocks: decided.blocks });
     }
+    // Approved from the App Home: the tab is redrawn, so its Approve button goes away.
+    if (fromHome(body)) await publishHome(deps, client, body.user.id);
     await refreshOthers(deps, client, record, body.user.id);
   });
 
@@ -211,7 +225,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       record = await rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
+      await refuse(body, respond, client, error);
       return;
     }
     const channel = body.channel?.id ?? body.container.channel_id;
