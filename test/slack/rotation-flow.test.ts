@@ -16,9 +16,11 @@ import {
   modal,
   rotationRecord,
   press,
+  pushedSince,
   rotorCli,
   slashRotate,
   startRotationHarness,
+  submitReason,
   submitTicket,
   textOf,
   tickWithNote,
@@ -178,6 +180,39 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     for (const expected of ['prod/app/db', 'SEC-123', 'U0SEC', 'U0OPS', 'U0OPS2', pendingVersion, initialVersion, 'Promote the new version to production', 'ALTER USER app PASSWORD']) {
       expect(evidence.stdout).toContain(expected);
     }
+  });
+  it('within the retention window, /rotate offers Roll back: AWSCURRENT moves back at moto, the dates are restored, the channel is told', async () => {
+    const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
+    const initialVersion = created.VersionId as string;
+    harness = await startRotationHarness({
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+      seed: (store) => store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
+    const h = harness;
+    const { viewId } = await slashRotate(h, 'U0OWNER', 'prod/app/db');
+    await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-5');
+    for (const lead of ['U0SEC', 'U0OPS']) await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
+    await driveModal(h, 'U0OWNER', viewId as string, null);
+    await press(h, 'U0OWNER', viewId as string, ACTION_IDS.rotationComplete);
+    const rotationId = metadataOf(modal(h, viewId as string)).rotationId as number;
+    const newVersion = rotationRecord(h, rotationId).rotation.newVersionId as string;
+
+    // Two hours later, something breaks: /rotate shows the recent rotation and offers to roll it back.
+    h.store.clock.advance({ hours: 2 });
+    const again = (await slashRotate(h, 'U0OWNER', 'prod/app/db')).viewId as string;
+    expect(textOf(modal(h, again))).toContain('it can be rolled back until 2027-02-03');
+    const since = h.fake.calls.length;
+    await press(h, 'U0OWNER', again, ACTION_IDS.rotationRollback);
+    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'checkout errors after the switch');
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('rolled_back');
+    expect(textOf(modal(h, again))).toContain('rolled back by <@U0OWNER>');
+    const labels = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
+    expect(labels[initialVersion]).toContain('AWSCURRENT');
+    expect(labels[newVersion] ?? []).not.toContain('AWSCURRENT');
+    expect(h.store.inventory.get('prod/app/db')).toMatchObject({ lastRotated: '2027-01-01T00:00:00.000Z', nextRotation: '2027-04-01', currentVersionId: initialVersion });
+    const [told] = await waitForPosts(h, 'C0ANNOUNCE', /rolled back/);
+    expect(textOf({ blocks: told!.args.blocks as unknown[] })).toContain('checkout errors after the switch');
+    expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
   });
 });
 
