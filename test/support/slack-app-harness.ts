@@ -61,7 +61,8 @@ export async function startSlackHarness(
     at?: string;
     policy?: string;
     env?: Record<string, string>;
-    beforeStart?: (seed: { fake: FakeSlackApi; store: TempStore }) => void;
+    /** Seeds the database and the fake before the bot starts (awaited). */
+    beforeStart?: (seed: { fake: FakeSlackApi; store: TempStore }) => unknown;
     /** The stores the bot uses, made afresh for each start (stopping the bot closes them); by default from the environment. */
     providers?: () => NonNullable<StartOptions['providers']>;
   } = {},
@@ -70,7 +71,7 @@ export async function startSlackHarness(
   await fake.start();
   const policyText = options.policy ?? TEST_POLICY;
   const store = openTempStore({ at: options.at, policy: parsePolicy(policyText) });
-  options.beforeStart?.({ fake, store });
+  await options.beforeStart?.({ fake, store });
   const policyPath = join(store.dir, 'policy.yml');
   writeFileSync(policyPath, policyText);
   const credentials = generateSlackCredentials();
