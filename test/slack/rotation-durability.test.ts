@@ -2,7 +2,7 @@ import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secr
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
-import { ACTION_IDS } from '../../src/slack/ids.js';
+import { ACTION_IDS, FORM_VALUE_ACTION, ROTATION_BLOCKS } from '../../src/slack/ids.js';
 import { operator } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import {
@@ -11,6 +11,7 @@ import {
   currentStepOf,
   dmsTo,
   driveModal,
+  echoed,
   metadataOf,
   modal,
   modalClickPayload,
@@ -25,6 +26,7 @@ import {
   FAST_RETRY,
 } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
+import { stateValue } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
 
 /**
@@ -132,6 +134,26 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     const loser = step?.doneBy === 'U0OWNER' ? backupView : ownerView;
     expect(textOf(modal(h, loser))).toMatch(/changed the rotation of prod\/app\/db|just (?:ticked|changed)/);
     expect(textOf(modal(h, loser))).toContain(`Done by <@${step?.doneBy}>`);
+  });
+
+  it('two people starting a rotation of the same secret at once: one rotation, the other is shown it and who started it', async () => {
+    const h = await start();
+    const ownerView = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    const backupView = (await slashRotate(h, 'U0BACKUP', SECRET)).viewId as string;
+    const submissions = [
+      { userId: 'U0OWNER', view: echoed(h, ownerView, modal(h, ownerView), { [ROTATION_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text('SEC-1') } }) },
+      { userId: 'U0BACKUP', view: echoed(h, backupView, modal(h, backupView), { [ROTATION_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text('SEC-2') } }) },
+    ];
+    await h.untilHandled(() => Promise.all(submissions.map((submission) => h.submit(submission))), 2);
+    const rows = h.store.db.prepare('SELECT id, started_by, ticket FROM rotations').all() as { id: number; started_by: string; ticket: string }[];
+    expect(rows).toHaveLength(1);
+    expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.started'`).pluck().get()).toBe(1);
+    const winner = rows[0]!.started_by;
+    const loserView = winner === 'U0OWNER' ? backupView : ownerView;
+    const shown = modal(h, loserView);
+    expect(metadataOf(shown).rotationId).toBe(rows[0]!.id);
+    expect(textOf(shown)).toMatch(new RegExp(`already being rotated by ${winner}|started a moment ago by ${winner}`));
+    expect(textOf(shown)).toContain(`<@${winner}> is rotating this secret`);
   });
 
   it('two people completing the same rotation at once: it completes once, is announced once, and the other is told', async () => {

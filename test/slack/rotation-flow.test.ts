@@ -2,7 +2,8 @@ import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secr
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
-import { ACTION_IDS } from '../../src/slack/ids.js';
+import type { ModalView } from '@slack/types';
+import { ACTION_IDS, CALLBACK_IDS } from '../../src/slack/ids.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { operator } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
@@ -14,6 +15,7 @@ import {
   FAST_RETRY,
   metadataOf,
   modal,
+  modalClickPayload,
   rotationRecord,
   press,
   pushedSince,
@@ -161,6 +163,9 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     expect(announced).toContain('SEC-123');
     expect(announced).toContain('after 2027-02-03');
 
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(Number(/^rotor_rotations_completed_total\{provider="aws"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+
     // The schedule moved by the interval; the secret is active again.
     expect(h.store.inventory.get('prod/app/db')).toMatchObject({ lifecycle: 'active', lastRotated: completedAt, nextRotation: '2027-05-02', currentVersionId: pendingVersion });
 
@@ -229,6 +234,31 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
       await clickInMessage(h, lead, request!, ACTION_IDS.rotationApprove);
     }
   }
+
+  it('/rotate with no name offers my secrets, most urgent first; picking one fills the modal in place', async () => {
+    harness = await startRotationHarness({
+      seed: (store) => {
+        store.inventoryService.create({ name: 'staging/later/api_key', owner: 'U0OWNER', lastRotated: '2027-01-20' }, operator(), 'test');
+        store.inventoryService.create({ name: 'staging/sooner/api_key', owner: 'U0OWNER', lastRotated: '2027-01-02' }, operator(), 'test');
+        store.inventoryService.create({ name: 'staging/theirs/api_key', owner: 'U0OPS', lastRotated: '2027-01-02' }, operator(), 'test');
+      },
+    });
+    const h = harness;
+    const since = h.fake.calls.length;
+    await h.untilHandled(() => h.command('/rotate', '', 'U0OWNER'));
+    const picker = h.fake.calls.slice(since).find((call) => call.method === 'views.open')?.args.view as { blocks: { elements?: { action_id: string; options: { value: string }[] }[] }[] };
+    const select = picker.blocks.flatMap((block) => block.elements ?? []).find((element) => element.action_id === ACTION_IDS.rotationPick);
+    expect(select?.options.map((option) => option.value)).toEqual(['staging/sooner/api_key', 'staging/later/api_key']);
+
+    const pick = {
+      ...modalClickPayload(h, 'U0OWNER', 'VPICKER01', ACTION_IDS.rotationPick, '', { ...(picker as unknown as ModalView), callback_id: CALLBACK_IDS.rotation }),
+      actions: [{ type: 'static_select', action_id: ACTION_IDS.rotationPick, block_id: 'rotation_picker', selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'staging/sooner/api_key' }, action_ts: '1.2' }],
+    };
+    await h.untilHandled(() => h.post({ kind: 'payload', payload: pick }));
+    const filled = modal(h, 'VPICKER01');
+    expect(filled.submit?.text).toBe('Start rotation');
+    expect(metadataOf(filled).secret).toBe('staging/sooner/api_key');
+  });
 
   it('a third-party API key rotated by hand: every step ticked, approvals, the announcement gives its own retrieval instructions', async () => {
     harness = await startRotationHarness({
