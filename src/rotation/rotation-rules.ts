@@ -109,8 +109,8 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
     throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); wait for it to finish.`);
   }
   if (step.gate === 'approval' && record.rotation.kind !== 'emergency' && intent !== 'skip' && !approvalsComplete(record)) {
-    const missing = missingApprovals(record).map((role) => ROLE_LABELS[role]).join(' and ');
-    throw new RotorError('conflict', `“${step.title}” waits for the approval of a ${missing}; they were asked in Slack.`);
+    const missing = missingApprovals(record).map((role) => `a ${ROLE_LABELS[role]}`).join(' and ');
+    throw new RotorError('conflict', `“${step.title}” waits for the approval of ${missing}; they were asked in Slack.`);
   }
   if (intent === 'tick' && step.action !== null) {
     throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider: press its button instead of ticking it.`);

@@ -114,7 +114,7 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
 
     // Promote is locked until both roles approved.
     const locked = modal(h, id);
-    expect(textOf(locked)).toContain('Locked until security lead and DevOps lead approve');
+    expect(textOf(locked)).toContain('Locked until a security lead and a DevOps lead approve.');
     expect(button(locked, ACTION_IDS.rotationRunStep)).toBeUndefined();
 
     // The rotator's own approval is refused (two-person rule) and changes nothing.
@@ -130,7 +130,7 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     expect(String(updatedDm?.args.text)).toBe('Approved: rotation of prod/app/db');
     await waitForDms(h, rotator, /^Approved: rotation of prod\/app\/db/);
     expect(textOf(modal(h, id))).toContain(':white_check_mark: security lead by <@U0SEC>');
-    expect(textOf(modal(h, id))).toContain('Locked until DevOps lead approve');
+    expect(textOf(modal(h, id))).toContain('Locked until a DevOps lead approves.');
 
     h.store.clock.advance({ minutes: 1 });
     await clickInMessage(h, 'U0OPS', opsRequest!, ACTION_IDS.rotationApprove);
@@ -280,7 +280,7 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
 
     await tickWithNote(h, 'U0OWNER', id, 'Rolled in the Stripe dashboard; old key expires in 48 h');
     await driveModal(h, 'U0OWNER', id, 'promote');
-    expect(textOf(modal(h, id))).toContain('Locked until security lead and DevOps lead approve');
+    expect(textOf(modal(h, id))).toContain('Locked until a security lead and a DevOps lead approve.');
     await approveByDm(h);
     await waitForDms(h, 'U0OWNER', /^Approved/, 2);
     await driveModal(h, 'U0OWNER', id, null);
@@ -315,7 +315,7 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     await submitTicket(h, 'U0OWNER', id, 'OPS-7');
     const rotationId = metadataOf(modal(h, id)).rotationId as number;
     // Creating the version switches production in Vault, so it waits for the approvals.
-    expect(textOf(modal(h, id))).toContain('Locked until security lead and DevOps lead approve');
+    expect(textOf(modal(h, id))).toContain('Locked until a security lead and a DevOps lead approve.');
     expect(vault.fake.version('secret', 'prod/cache/redis_password', 2)).toBeUndefined();
     await approveByDm(h);
     await waitForDms(h, 'U0OWNER', /^Approved/, 2);

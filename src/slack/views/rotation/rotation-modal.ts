@@ -103,7 +103,8 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
   if (step.detail) blocks.push(context(quoted(step.detail, 1800)));
   const gated = step.gate === 'approval' && record.rotation.kind !== 'emergency' && missingApprovals(record).length > 0;
   if (gated) {
-    blocks.push(context(`:lock: Locked until ${missingApprovals(record).map(roleLabel).join(' and ')} approve.`));
+    const missing = missingApprovals(record);
+    blocks.push(context(`:lock: Locked until ${missing.map((role) => `a ${roleLabel(role)}`).join(' and ')} ${missing.length === 1 ? 'approves' : 'approve'}.`));
   }
   const elements: Button[] = [];
   if (!gated && step.state !== 'running' && !data.working) {
