@@ -102,6 +102,7 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
     const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);
     h.fake.script('views.update', { error: 'internal_error' });
     await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-9');
+    await followUpsSettled(h);
     expect(h.store.db.prepare(`SELECT state FROM rotations`).pluck().all()).toEqual(['awaiting_approval']);
     expect(notUpdatedDms(h)).toHaveLength(1);
     expect(JSON.stringify(notUpdatedDms(h)[0]?.args.blocks)).toContain('What you did was recorded');
