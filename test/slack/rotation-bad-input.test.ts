@@ -282,6 +282,17 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
       expect(JSON.stringify(answer?.args.view)).toMatch(/lost track of its secret|No rotation #999/);
     }
 
+    // A note form whose metadata is not Rotor's, or names a version the rotation has left.
+    const fresh = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    const since = h.fake.calls.length;
+    await press(h, 'U0OWNER', fresh, ACTION_IDS.rotationNoteStep);
+    const noteForm = pushedSince(h, since);
+    for (const metadata of ['{"purpose":"drop"}', noteForm.private_metadata?.replace(/"version":\d+/, '"version":1') ?? '']) {
+      const answer = await submitReason(h, 'U0OWNER', { ...noteForm, private_metadata: metadata }, 'done');
+      expect(answer).toMatchObject({ response_action: 'errors' });
+      expect(JSON.stringify(answer)).toMatch(/lost track of its rotation|Someone changed the rotation/);
+    }
+
     // Tampered button values on the DM buttons.
     const [secRequest] = await waitForDms(h, 'U0SEC', /^Approval requested/);
     for (const value of ['rotation:abc', 'rotation:999']) {
