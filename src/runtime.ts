@@ -134,6 +134,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   );
   const rotationRepo = new RotationRepo(db);
+  const auditTrail = new AuditTrailRepo(db);
   const kickFollowUps =
     options.sweepAfterChanges === false ? () => undefined : () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
@@ -146,6 +147,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     registry: options.providers.registry,
     authorizer,
     audit,
+    trail: auditTrail,
     followUps: followUpService,
     people: poster,
     clock,
@@ -187,7 +189,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
     },
     rotation,
-    rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: new AuditTrailRepo(db), inventory, clock, policy }),
+    rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy }),
     revocation,
     followUps: {
       service: followUpService,

@@ -1,5 +1,6 @@
 import type { EscalationLevel } from '../config/policy.js';
 import { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
+import { RotationRepo } from '../rotation/rotation-repo.js';
 import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
@@ -53,16 +54,19 @@ export interface Claim {
  */
 export class ReminderLedgerRepo {
   private readonly history: SecretHistoryRepo;
+  private readonly rotations: RotationRepo;
 
   constructor(private readonly db: Db) {
     this.history = new SecretHistoryRepo(db);
+    this.rotations = new RotationRepo(db);
   }
 
   /**
    * Secrets whose current cycle may owe a reminder by `untilDate`: active ones due within the
    * widest warning window or overdue, and every one in another reminded lifecycle (compromised:
-   * overdue from the day it was marked, unless an open incident is chasing it), each with its
-   * cycle's ledger rows, snoozes and "not mine" answers and, for those, when it entered that lifecycle.
+   * overdue from the day it was marked, unless an open incident is chasing it; rotating: whoever
+   * holds the rotation), each with its cycle's ledger rows, snoozes and "not mine" answers and,
+   * for those, when it entered that lifecycle.
    */
   // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
   candidates(untilDate: string): PlannerCandidate[] {
@@ -86,12 +90,14 @@ export class ReminderLedgerRepo {
       const names = lifecycle === 'active' ? [] : secrets.filter((secret) => secret.lifecycle === lifecycle).map((secret) => secret.name);
       if (names.length > 0) for (const [name, at] of this.history.enteredAt(names, lifecycle)) since.set(name, at);
     }
+    const holders = this.rotations.holdersOf(secrets.filter((secret) => secret.lifecycle === 'rotating').map((secret) => secret.id));
     return secrets.map((secret) => ({
       secret,
       ledger: ledger.get(secret.id) ?? [],
       snoozes: snoozes.get(secret.id) ?? [],
       notMine: notMine.get(secret.id) ?? [],
       lifecycleSince: since.get(secret.name) ?? null,
+      rotationHeldBy: holders.get(secret.id) ?? null,
     }));
   }
 

@@ -15,6 +15,8 @@ export interface PlannerCandidate {
   notMine?: readonly NotMine[];
   /** When the secret entered its current lifecycle (ISO instant), where the audit log knows. */
   lifecycleSince?: string | null;
+  /** Who holds the secret's open rotation, if one is open. */
+  rotationHeldBy?: string | null;
 }
 
 /** What the planner knows about people; filled from users.info by the caller. */
@@ -100,7 +102,7 @@ function cycleCalendar(due: string, now: DateTime, policy: Policy): CycleCalenda
 
 function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, people: Memo): OwedReminder | null {
   const { secret } = candidate;
-  const treatment = treatmentOf(secret, candidate.lifecycleSince ?? null);
+  const treatment = treatmentOf(secret, candidate.lifecycleSince ?? null, candidate.rotationHeldBy ?? null);
   if (!treatment) return null;
   const saidNotMine = new Set((candidate.notMine ?? []).map((answer) => answer.saidBy));
   const levels = ladderLevels(secret, policy, (user) => people.isGone(user), saidNotMine);

@@ -1,7 +1,10 @@
 import type { Lifecycle, Secret } from '../inventory/secret.js';
 
-/** Lifecycles whose secrets are reminded; retired ones never are, rotating ones not yet. */
-export const REMINDED_LIFECYCLES = ['active', 'compromised'] as const satisfies readonly Lifecycle[];
+/**
+ * Lifecycles whose secrets are reminded; retired ones never are. A secret being rotated still is
+ * (a rotation can stall past the due date), and its reminders say who is rotating it.
+ */
+export const REMINDED_LIFECYCLES = ['active', 'compromised', 'rotating'] as const satisfies readonly Lifecycle[];
 
 export function isReminded(lifecycle: Lifecycle): boolean {
   return (REMINDED_LIFECYCLES as readonly Lifecycle[]).includes(lifecycle);
@@ -10,6 +13,8 @@ export function isReminded(lifecycle: Lifecycle): boolean {
 /** How a secret is reminded in its current lifecycle. */
 export type Treatment =
   | { kind: 'rotation'; dueDate: string }
+  /** Counted like an active secret's, from its next rotation; `heldBy` is who is rotating it (null if no open rotation says). */
+  | { kind: 'rotating'; dueDate: string; heldBy: string | null }
   /** Overdue from the day it was marked (or its due date, if that came first) until it is rotated. */
   | { kind: 'compromised'; dueDate: string; markedOn: string };
 
@@ -17,11 +22,14 @@ export type Treatment =
  * The date a secret's reminders count from, by lifecycle, or null for a secret not reminded.
  * `lifecycleSince` is when the secret entered its current lifecycle (the audit log knows); without
  * it the last change of the secret stands in, which is no earlier than the marking.
+ * `rotationHeldBy` is who holds the secret's open rotation, if any.
  */
-export function treatmentOf(secret: Secret, lifecycleSince: string | null): Treatment | null {
+export function treatmentOf(secret: Secret, lifecycleSince: string | null, rotationHeldBy: string | null = null): Treatment | null {
   switch (secret.lifecycle) {
     case 'active':
       return { kind: 'rotation', dueDate: secret.nextRotation };
+    case 'rotating':
+      return { kind: 'rotating', dueDate: secret.nextRotation, heldBy: rotationHeldBy };
     case 'compromised': {
       const markedOn = lifecycleDay(secret, lifecycleSince);
       return { kind: 'compromised', dueDate: markedOn < secret.nextRotation ? markedOn : secret.nextRotation, markedOn };

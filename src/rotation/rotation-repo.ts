@@ -272,6 +272,16 @@ export class RotationRepo {
     return rows.map((row) => this.withDetails(rotationFromRow(row)));
   }
 
+  /** Who holds the open rotation of each of these secrets (those with one), by secret id. */
+  holdersOf(secretIds: readonly number[]): Map<number, string> {
+    if (secretIds.length === 0) return new Map();
+    const rows = statement(
+      this.db,
+      `SELECT secret_id, held_by FROM rotations WHERE state IN ('awaiting_approval', 'in_progress') AND secret_id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(secretIds)) as { secret_id: number; held_by: string }[];
+    return new Map(rows.map((row) => [row.secret_id, row.held_by]));
+  }
+
   countOpen(): number {
     return statement(this.db, `SELECT count(*) FROM rotations WHERE state IN ('awaiting_approval', 'in_progress')`).pluck().get() as number;
   }

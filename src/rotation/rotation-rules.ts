@@ -66,6 +66,30 @@ export function holdersOfRole(policy: Policy, role: ApproverRole): readonly stri
 
 export const ROLE_LABELS: Record<ApproverRole, string> = { security_lead: 'security lead', devops_lead: 'DevOps lead' };
 
+/**
+ * The two-person rule from the implementer's side: who started the rotation, who holds it, and
+ * who did or skipped any of its steps worked on it, so none of them may approve it. Returns why
+ * `userId` worked on it, or null.
+ */
+export function workedOn(record: RotationRecord, userId: string): string | null {
+  const { rotation } = record;
+  if (rotation.heldBy === userId) return 'you are running it';
+  if (rotation.startedBy === userId) return 'you started it';
+  const step = record.steps.find((candidate) => candidate.doneBy === userId);
+  return step ? `you did “${step.title}”` : null;
+}
+
+/** The two-person rule from the approver's side: whoever approved the rotation may not carry it out. */
+export function requireNotApprover(record: RotationRecord, userId: string): void {
+  const approval = record.approvals.find((candidate) => candidate.decidedBy === userId && candidate.decision === 'approved');
+  if (approval) {
+    throw new RotorError(
+      'forbidden',
+      `You approved this rotation as ${ROLE_LABELS[approval.role]}, so you cannot also carry it out (two-person rule); ${record.rotation.heldBy} carries it out, or anyone else allowed to rotate ${record.rotation.secretName}.`,
+    );
+  }
+}
+
 export function requireOpen(record: RotationRecord): void {
   const { rotation } = record;
   if (isOpen(rotation.state)) return;
@@ -96,8 +120,8 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
     throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); wait for it to finish.`);
   }
   if (step.gate === 'approval' && record.rotation.kind !== 'emergency' && intent !== 'skip' && !approvalsComplete(record)) {
-    const missing = missingApprovals(record).map((role) => ROLE_LABELS[role]).join(' and ');
-    throw new RotorError('conflict', `“${step.title}” waits for the approval of a ${missing}; they were asked in Slack.`);
+    const missing = missingApprovals(record).map((role) => `a ${ROLE_LABELS[role]}`).join(' and ');
+    throw new RotorError('conflict', `“${step.title}” waits for the approval of ${missing}; they were asked in Slack.`);
   }
   if (intent === 'tick' && step.action !== null) {
     throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider: press its button instead of ticking it.`);

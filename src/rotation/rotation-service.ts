@@ -4,6 +4,7 @@ import { actorId, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
@@ -22,7 +23,19 @@ import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, typ
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
-import { approverRolesOf, cleanNote, completionBlockers, holdersOfRole, missingApprovals, requiredApprovalsFor, requireOpen, ROLE_LABELS, stepFor } from './rotation-rules.js';
+import {
+  approverRolesOf,
+  cleanNote,
+  completionBlockers,
+  holdersOfRole,
+  missingApprovals,
+  requiredApprovalsFor,
+  requireNotApprover,
+  requireOpen,
+  ROLE_LABELS,
+  stepFor,
+  workedOn,
+} from './rotation-rules.js';
 
 /** What happened, for metrics. */
 export interface RotationEvent {
@@ -40,6 +53,8 @@ export interface RotationServiceDeps {
   registry: ProviderRegistry;
   authorizer: Authorizer;
   audit: AuditLog;
+  /** Reads the rotation's own audit events (what was done outside its state, like the removal of the previous version). */
+  trail: AuditTrailRepo;
   followUps: FollowUpService;
   /** Asks Slack whether approvers are still there; null without Slack. */
   people: PeopleLookup | null;
@@ -163,6 +178,11 @@ export class RotationService {
     return record;
   }
 
+  /** The rotation, or null when there is none with that id. */
+  find(id: number): RotationRecord | null {
+    return this.deps.repo.get(id);
+  }
+
   /** The rotation open on a secret, or null. */
   openFor(name: string): RotationRecord | null {
     const secret = this.deps.inventory.get(name);
@@ -178,19 +198,18 @@ export class RotationService {
       holding: open.filter((record) => record.rotation.heldBy === userId),
       awaitingMyApproval: open.filter(
         (record) =>
-          record.rotation.startedBy !== userId &&
-          record.rotation.heldBy !== userId &&
+          workedOn(record, userId) === null &&
           !record.approvals.some((approval) => approval.decidedBy === userId) &&
           missingApprovals(record).some((role) => myRoles.includes(role)),
       ),
     };
   }
 
-  /** Who may fill each approval the rotation still needs (the rotator and whoever drives it excluded). */
+  /** Who may fill each approval the rotation still needs (whoever worked on it excluded). */
   approversFor(record: RotationRecord): { role: ApproverRole; people: string[] }[] {
     return missingApprovals(record).map((role) => ({
       role,
-      people: holdersOfRole(this.deps.policy, role).filter((person) => person !== record.rotation.startedBy && person !== record.rotation.heldBy),
+      people: holdersOfRole(this.deps.policy, role).filter((person) => workedOn(record, person) === null),
     }));
   }
 
@@ -351,6 +370,7 @@ export class RotationService {
     requireOpen(record);
     const by = actorId(actor);
     if (record.rotation.heldBy === by) return record;
+    requireNotApprover(record, by);
     return this.transition(record, { heldBy: by }, () => ({ events: [{ actor: by, action: 'rotation.taken_over', secret: record.rotation.secretName, details: { rotation: id, from: record.rotation.heldBy } }] }));
   }
 
@@ -360,6 +380,7 @@ export class RotationService {
     const step = stepFor(record, stepId, 'tick');
     const note = cleanNote(input.note, false, 'note');
     const by = actorId(actor);
+    requireNotApprover(record, by);
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
       return { events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, note } }] };
@@ -372,6 +393,7 @@ export class RotationService {
     const step = stepFor(record, stepId, 'skip');
     const reason = cleanNote(input.reason, true, 'reason') as string;
     const by = actorId(actor);
+    requireNotApprover(record, by);
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });
       return { events: [{ actor: by, action: 'rotation.step_skipped', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, reason } }] };
@@ -389,6 +411,7 @@ export class RotationService {
     const staleRun = candidate?.state === 'running' && this.isStaleRun(candidate);
     const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     const by = actorId(actor);
+    requireNotApprover(record, by);
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
     const running = this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
@@ -436,7 +459,8 @@ export class RotationService {
     const record = this.get(id);
     const by = actorId(actor);
     this.deps.authorizer.require(actor, { action: 'approve', secret: this.secretOf(record), rotationStartedBy: record.rotation.startedBy });
-    if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation, so you cannot also approve it (two-person rule).');
+    const worked = workedOn(record, by);
+    if (worked) throw new RotorError('forbidden', `You worked on this rotation (${worked}), so you cannot also approve it (two-person rule).`);
     requireOpen(record);
     const role = this.roleToFill(record, by);
     return this.transition(record, record.rotation.state === 'awaiting_approval' && missingApprovals(record).length === 1 ? { state: 'in_progress' } : {}, (now) => {
@@ -524,6 +548,7 @@ export class RotationService {
     const blockers = completionBlockers(record);
     if (blockers.length > 0) throw new ValidationError(`The rotation of ${record.rotation.secretName} cannot complete yet: ${blockers.join('; ')}.`, []);
     const by = actorId(actor);
+    requireNotApprover(record, by);
     const { rotation } = record;
     const now = this.now();
     const durationSeconds = Math.round(DateTime.fromISO(now).diff(DateTime.fromISO(rotation.startedAt)).as('seconds'));
@@ -598,10 +623,20 @@ export class RotationService {
     if (rotation.state !== 'completed') throw new RotorError('conflict', `This rotation was ${rotation.state.replace('_', ' ')}, so its previous version stays as it is.`);
     if (rotation.provider === 'manual') throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
     if (!rotation.previousVersionId || !rotation.promotedAt) throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
+    this.refuseRemovedTwice(record);
     await this.deps.operations.deprecatePrevious(rotation.secretName, { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
-    return this.transition(this.get(id), {}, () => ({
-      events: [{ actor: actorId(actor), action: 'rotation.previous_removed', secret: rotation.secretName, details: { rotation: id, versionId: rotation.previousVersionId } }],
-    }));
+    // At the version read before the provider call: of two presses at once, one is recorded.
+    return this.transition(record, {}, () => {
+      this.refuseRemovedTwice(record);
+      return { events: [{ actor: actorId(actor), action: 'rotation.previous_removed', secret: rotation.secretName, details: { rotation: id, versionId: rotation.previousVersionId } }] };
+    });
+  }
+
+  /** A second press of Remove previous version (a replay, another device) is told it is done, and records nothing. */
+  private refuseRemovedTwice(record: RotationRecord): void {
+    const { rotation } = record;
+    const removed = this.deps.trail.ofRotation(rotation.id, rotation.secretName).find((event) => event.action === 'rotation.previous_removed');
+    if (removed) throw new RotorError('conflict', `The previous version (${rotation.previousVersionId}) of ${rotation.secretName} was already removed by ${removed.actor} at ${removed.at}; nothing more to do.`);
   }
 
   /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */

@@ -46,6 +46,13 @@ export function slackUnavailableCode(error: WebAPIHTTPError | WebAPIRequestError
   return 'no_answer';
 }
 
+/** Slack's answer to a failed Web API call, as a short code for a log line or a message: `invalid_blocks`, `http_503`, `no_answer`. */
+export function slackErrorCode(error: unknown): string {
+  if (isPlatformError(error)) return error.data.error;
+  if (isSlackUnavailableError(error)) return slackUnavailableCode(error);
+  return 'error';
+}
+
 /** The message a person sees for an error; never a stack trace, never an internal detail. */
 export function userMessageFor(error: unknown): SlackMessage {
   if (error instanceof AccessDeniedError) {

@@ -23,9 +23,9 @@ export const ACTION_IDS = {
   notMine: 'reminder_not_mine',
   /** On the admins' "not mine" DM: applies the suggested owner; value: encodeNotMineRef. */
   notMineApplyOwner: 'reminder_not_mine_apply_owner',
-  /** A digest item's overflow menu; option values: encodeDigestChoice. */
+  /** A digest item's overflow menu (snooze, not mine, start rotation); option values: encodeDigestChoice. */
   digestItemMenu: 'reminder_item_menu',
-  /** Opens the rotation of a secret (from a reminder, the App Home, a DM); value: the secret's name. */
+  /** Start rotation / Open the rotation (on a reminder, the App Home, a DM); value: the secret's name. */
   rotationOpen: 'rotation_open',
   /** In the `/rotate` picker: the secret chosen; option values: secret names. */
   rotationPick: 'rotation_pick',
@@ -132,20 +132,21 @@ export const NOT_MINE_BLOCKS = {
 /** The action_id of every modal input element: one input per block, so the block id names the field. */
 export const FORM_VALUE_ACTION = 'value';
 
-/** A digest item's menu choice: snooze that reminder for some days, or say it is not mine. */
-export type DigestChoice = { snoozeDays: number; key: string } | { snoozeDays: null; key: string };
+/** A digest item's menu choice: snooze that reminder for some days, say it is not mine, or open its rotation. */
+export type DigestChoice = { kind: 'snooze'; days: number; key: string } | { kind: 'not_mine'; key: string } | { kind: 'rotate'; key: string };
 
+/** `snooze:<days>|<key>`, `not_mine|<key>`, `rotate|<key>`: the ledger key keeps an option's value well under Slack's 150 characters. */
 export function encodeDigestChoice(choice: DigestChoice): string {
-  return choice.snoozeDays === null ? `not_mine|${choice.key}` : `snooze:${choice.snoozeDays}|${choice.key}`;
+  return choice.kind === 'snooze' ? `snooze:${choice.days}|${choice.key}` : `${choice.kind}|${choice.key}`;
 }
 
 export function decodeDigestChoice(value: string): DigestChoice {
   const bar = value.indexOf('|');
   const choice = value.slice(0, bar);
   const key = value.slice(bar + 1);
-  if (bar > 0 && choice === 'not_mine') return { snoozeDays: null, key };
+  if (bar > 0 && (choice === 'not_mine' || choice === 'rotate')) return { kind: choice, key };
   const days = /^snooze:(\d+)$/.exec(choice)?.[1];
-  if (bar > 0 && days) return { snoozeDays: Number(days), key };
+  if (bar > 0 && days) return { kind: 'snooze', days: Number(days), key };
   throw new ValidationError('That menu choice is not one Rotor offers; open the reminder again.', []);
 }
 

@@ -27,6 +27,11 @@ export class AwsFaultServer {
     for (let index = 0; index < times; index += 1) this.faults.push(fault);
   }
 
+  /** Drops the faults still queued, so one test's leftovers never reach the next. */
+  clear(): void {
+    this.faults.length = 0;
+  }
+
   async start(): Promise<string> {
     this.server = createServer((request, response) => void this.handle(request, response));
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));

@@ -252,7 +252,9 @@ export class FakeSlackApi {
       case 'views.update':
       case 'views.push': {
         const view = (args.view ?? {}) as Record<string, unknown>;
-        return { ok: true, view: { ...view, id: 'V' + String(this.counter).padStart(8, '0'), team_id: this.teamId, hash: ts } };
+        // An update answers with the view it updated; the others make a new one.
+        const id = method === 'views.update' && typeof args.view_id === 'string' ? args.view_id : 'V' + String(this.counter).padStart(8, '0');
+        return { ok: true, view: { ...view, id, team_id: this.teamId, hash: ts } };
       }
       default:
         return { ok: true };

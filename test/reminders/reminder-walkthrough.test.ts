@@ -60,7 +60,7 @@ describe('reminder sweep: warnings, due notice and escalation', () => {
     const warning = h.slack.callsTo('chat.postMessage')[0]!.args;
     expect(JSON.stringify(warning.blocks)).toContain('*Environment:* prod\\n*Due:* 2027-01-31\\n*Consumers:* checkout, billing\\n*Last rotated:* 2026-11-02');
     const actions = (warning.blocks as { type: string; elements?: { action_id: string }[] }[]).find((block) => block.type === 'actions');
-    expect(actions?.elements?.map((element) => element.action_id)).toEqual(['reminder_snooze_1', 'reminder_snooze_3', 'reminder_snooze_7', 'reminder_not_mine']);
+    expect(actions?.elements?.map((element) => element.action_id)).toEqual(['rotation_open', 'reminder_snooze_1', 'reminder_snooze_3', 'reminder_snooze_7', 'reminder_not_mine']);
     expect(warning.metadata).toEqual({ event_type: 'rotor_reminder', event_payload: { keys: expect.stringMatching(/^\d+\/2027-01-31\/warning:7$/) } });
 
     await sweepAt('2027-01-31T08:00:00Z');

@@ -82,7 +82,7 @@ describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationServic
     const pendingVersion = runtime.rotation.get(id).rotation.newVersionId as string;
     expect((await labels())[pendingVersion]).toEqual(['AWSPENDING']);
     const blocked = runtime.rotation.get(id);
-    await expect(runtime.rotation.runStep(OWNER, id, 'promote', { expectedVersion: blocked.rotation.version })).rejects.toThrow(/waits for the approval of a security lead and DevOps lead/);
+    await expect(runtime.rotation.runStep(OWNER, id, 'promote', { expectedVersion: blocked.rotation.version })).rejects.toThrow(/waits for the approval of a security lead and a DevOps lead/);
 
     expect(() => runtime.rotation.approve(OWNER, id)).toThrow(/cannot also approve it/);
     runtime.rotation.approve(SEC, id);

@@ -6,7 +6,8 @@ import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { buttonClick, stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
-import { operator } from '../support/actors.js';
+import { operator, slackActor } from '../support/actors.js';
+import { sideRuntime } from '../support/rotations.js';
 
 /** Due 2027-01-31: on 2027-01-01 at 10:00 UTC its 30-day warning is owed to the owner. */
 const INVENTORY_YAML = `
@@ -72,7 +73,7 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     expect(key).toMatch(/^\d+\/2027-01-31\/warning:30$/);
     expect(String(reminder.args.text)).toBe('Reminder: prod/stripe/api_key is due for rotation in 30 days (2027-01-31)');
     const actionIds = ((reminder.args.blocks as KnownBlock[]).find((block) => block.type === 'actions') as { elements: { action_id: string }[] }).elements.map((element) => element.action_id);
-    expect(actionIds).toEqual(['reminder_snooze_1', 'reminder_snooze_3', 'reminder_snooze_7', ACTION_IDS.notMine]);
+    expect(actionIds).toEqual([ACTION_IDS.rotationOpen, 'reminder_snooze_1', 'reminder_snooze_3', 'reminder_snooze_7', ACTION_IDS.notMine]);
 
     const health = await fetch(`${harness.baseUrl}/healthz`);
     expect(health.status).toBe(200);
@@ -82,13 +83,29 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     expect(metrics).toMatch(/rotor_reminders_sent_total\{kind="30d"\} 1/);
   });
 
+  it('Start rotation on the reminder opens the rotation modal for that secret (for the owner), and is refused in it for a stranger', async () => {
+    const start = (await harness.untilHandled(() => harness.post({ kind: 'payload', payload: clickOnReminder(ACTION_IDS.rotationOpen, 'U0OWNER', 'prod/stripe/api_key').payload })));
+    expect(start.status).toBe(200);
+    expect(harness.fake.callsTo('views.open')).toHaveLength(1);
+    const filled = harness.fake.callsTo('views.update').at(-1)?.args.view as { callback_id: string; submit?: { text: string }; blocks: unknown[] };
+    expect(filled.callback_id).toBe(CALLBACK_IDS.rotation);
+    expect(JSON.stringify(filled.blocks)).toContain('prod/stripe/api_key');
+    expect(JSON.stringify(filled.blocks)).toContain('*Preflight*');
+
+    const before = snapshotTables(harness.store, REMINDER_TABLES);
+    await harness.untilHandled(() => harness.post({ kind: 'payload', payload: clickOnReminder(ACTION_IDS.rotationOpen, 'U0STRANGER', 'prod/stripe/api_key').payload }));
+    expect(JSON.stringify(harness.fake.callsTo('views.update').at(-1)?.args.view)).toContain('You may not rotate');
+    expect(snapshotTables(harness.store, REMINDER_TABLES)).toEqual(before);
+  });
+
   it('Snooze 3 days records the snooze and updates the DM in place to say until when', async () => {
     const click = clickOnReminder('reminder_snooze_3', 'U0OWNER');
     expect((await harness.post({ kind: 'payload', payload: click.payload })).status).toBe(200);
     const update = await harness.fake.waitForCall('chat.update');
     expect(update.args).toMatchObject({ channel: 'D0OWNER', ts: click.ts, text: 'prod/stripe/api_key: reminder snoozed until 2027-01-04' });
     const blocks = update.args.blocks as KnownBlock[];
-    expect(blocks.some((block) => block.type === 'actions')).toBe(false);
+    // The snooze buttons are gone; Start rotation stays.
+    expect(blocks.filter((block) => block.type === 'actions').map((block) => (block as { elements: { action_id: string }[] }).elements.map((element) => element.action_id))).toEqual([[ACTION_IDS.rotationOpen]]);
     expect(blocks.at(-1)).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: ':zzz: Snoozed by <@U0OWNER> until 2027-01-04: the reminder comes back that day (1 snooze left this cycle).' }] });
     expect(harness.store.db.prepare('SELECT snoozed_by, until_date FROM reminder_snoozes').all()).toEqual([{ snoozed_by: 'U0OWNER', until_date: '2027-01-04' }]);
     const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'reminder.snoozed'`).get() as { actor: string; details: string };
@@ -236,17 +253,26 @@ describe('a digest DM: each item menu snoozes or opens Not mine', () => {
     const menuValues = ((digest?.args.blocks as { accessory?: { options: { value: string }[] } }[]).flatMap((block) => block.accessory?.options ?? [])).map((option) => option.value);
     expect(menuValues).toContain(`snooze:7|${keys[0]}`);
     expect(menuValues).toContain(`not_mine|${keys[0]}`);
+    expect(menuValues).toContain(`rotate|${keys[0]}`);
+    const options = (digest?.args.blocks as { accessory?: { options: unknown[] } }[]).map((block) => block.accessory?.options.length ?? 0);
+    expect(Math.max(...options)).toBeLessThanOrEqual(5);
 
     const snooze = choose(`snooze:7|${keys[0]}`);
-    await harness.post({ kind: 'payload', payload: snooze });
+    await harness.untilHandled(() => harness.post({ kind: 'payload', payload: snooze }));
     const reply = (await harness.fake.waitForResponse((response) => response.id === responseIdOf(snooze.response_url))).body;
     expect(reply).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(String(reply.text)).toMatch(/^`prod\/[abc]\/api_key`: :zzz: Snoozed by <@U0OWNER> until 2027-01-08/);
     expect(harness.store.db.prepare('SELECT COUNT(*) FROM reminder_snoozes').pluck().get()).toBe(1);
 
-    await harness.post({ kind: 'payload', payload: choose(`not_mine|${keys[1]}`) });
+    await harness.untilHandled(() => harness.post({ kind: 'payload', payload: choose(`not_mine|${keys[1]}`) }));
     const opened = await harness.fake.waitForCall('views.open');
     expect(JSON.parse((opened.args.view as { private_metadata: string }).private_metadata)).toEqual({ key: keys[1] });
+
+    // Start rotation from the menu opens the rotation modal of that item's secret.
+    await harness.untilHandled(() => harness.post({ kind: 'payload', payload: choose(`rotate|${keys[2]}`) }));
+    const rotationModal = harness.fake.callsTo('views.update').at(-1)?.args.view as { callback_id: string; private_metadata: string };
+    expect(rotationModal.callback_id).toBe(CALLBACK_IDS.rotation);
+    expect(JSON.parse(rotationModal.private_metadata).s).toMatch(/^prod\/[abc]\/api_key$/);
 
     const before = snapshotTables(harness.store, REMINDER_TABLES);
     const forged = choose(`delete|${keys[2]}`);
@@ -255,5 +281,31 @@ describe('a digest DM: each item menu snoozes or opens Not mine', () => {
       ':warning: That menu choice is not one Rotor offers; open the reminder again.',
     );
     expect(snapshotTables(harness.store, REMINDER_TABLES)).toEqual(before);
+  });
+});
+
+describe('reminders for a secret under rotation keep coming, and say who is rotating it', () => {
+  let harness: SlackHarness;
+  beforeEach(async () => {
+    harness = await startSlackHarness({
+      at: NOW,
+      beforeStart: async ({ fake, store }) => {
+        for (const user of ['U0OWNER', 'U0BACKUP']) fake.addUser(user, 'UTC');
+        expect(importRows(parseRows('yaml', INVENTORY_YAML, store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' }).written).toBe(true);
+        // The backup owner started rotating it the day before: it is `rotating` when the sweep runs.
+        await sideRuntime(store).rotation.start(slackActor('U0BACKUP'), 'prod/stripe/api_key', { ticket: 'PAY-1' });
+      },
+    });
+  });
+  afterEach(async () => harness.close());
+
+  it('the 30-day warning names the person rotating it and offers to open the rotation', async () => {
+    expect(harness.store.inventory.get('prod/stripe/api_key')?.lifecycle).toBe('rotating');
+    const [reminder] = harness.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'U0OWNER');
+    expect(String(reminder?.args.text)).toBe('Reminder: prod/stripe/api_key is due for rotation in 30 days (2027-01-31)');
+    const text = JSON.stringify(reminder?.args.blocks);
+    expect(text).toContain('<@U0BACKUP> is rotating it now');
+    const open = ((reminder?.args.blocks as KnownBlock[]).find((block) => block.type === 'actions') as { elements: { action_id: string; text: { text: string }; value: string }[] }).elements[0];
+    expect(open).toMatchObject({ action_id: ACTION_IDS.rotationOpen, text: { text: 'Open the rotation' }, value: 'prod/stripe/api_key' });
   });
 });

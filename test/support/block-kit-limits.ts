@@ -44,6 +44,13 @@ export function blockKitViolations(surface: { kind: 'message'; blocks: KnownBloc
       check(options.length <= LIMITS.selectOptions, `${path} select over 100 options`);
       for (const option of options) check(option.text.text.length <= LIMITS.optionText, `${path} option text over 75`);
     }
+    if (node.confirm && typeof node.confirm === 'object') {
+      // A confirmation dialog: title 100, text 300, its buttons 30 characters.
+      const confirm = node.confirm as { title?: { text: string }; text?: { text: string }; confirm?: { text: string }; deny?: { text: string } };
+      check((confirm.title?.text ?? '').length <= 100, `${path} confirm title over 100`);
+      check((confirm.text?.text ?? '').length <= 300, `${path} confirm text over 300`);
+      check((confirm.confirm?.text ?? '').length <= 30 && (confirm.deny?.text ?? '').length <= 30, `${path} confirm buttons over 30`);
+    }
     if (node.type === 'input') check(((node.label as { text: string }).text ?? '').length <= 2000, `${path} label over 2000`);
     if (node.type === 'plain_text_input' && typeof node.initial_value === 'string' && typeof node.max_length === 'number') {
       check(node.initial_value.length <= node.max_length, `${path} initial value longer than max_length`);

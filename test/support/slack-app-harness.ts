@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { parsePolicy } from '../../src/config/policy.js';
 import { loadBotEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { startRotor, type RotorRuntime } from '../../src/main.js';
+import { startRotor, type RotorRuntime, type StartOptions } from '../../src/main.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { appHomeOpened, buttonClick, slashCommand, viewSubmission, type PayloadContext } from './slack-payloads.js';
 import { generateSlackCredentials, postSignedToSlackApp, type SignedPostOptions, type SlackBody, type SlackHttpReply } from './slack-signing.js';
@@ -42,6 +42,13 @@ export interface SlackHarness {
   click(fields: Parameters<typeof buttonClick>[1]): Promise<SlackHttpReply & { responseUrl: string }>;
   submit(fields: Parameters<typeof viewSubmission>[1]): Promise<SlackHttpReply>;
   openHome(userId: string, eventId?: string, options?: Partial<SignedPostOptions>): Promise<SlackHttpReply>;
+  /** Resolves once `count` more requests than before `send` have been handled to the end (ack and the work after it). */
+  untilHandled<T>(send: () => Promise<T>, count?: number): Promise<T>;
+  /**
+   * Stops the bot (as a deploy would) and starts a new one on the same database file, the same
+   * fake Slack and the same clock; the log starts afresh. `runtime`, `baseUrl` and `eventsUrl` change.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,13 +57,21 @@ export interface SlackHarness {
  * 127.0.0.1 port, its Web API client pointed at a fake Slack, on a real migrated SQLite file.
  */
 export async function startSlackHarness(
-  options: { at?: string; policy?: string; env?: Record<string, string>; beforeStart?: (seed: { fake: FakeSlackApi; store: TempStore }) => void } = {},
+  options: {
+    at?: string;
+    policy?: string;
+    env?: Record<string, string>;
+    /** Seeds the database and the fake before the bot starts (awaited). */
+    beforeStart?: (seed: { fake: FakeSlackApi; store: TempStore }) => unknown;
+    /** The stores the bot uses, made afresh for each start (stopping the bot closes them); by default from the environment. */
+    providers?: () => NonNullable<StartOptions['providers']>;
+  } = {},
 ): Promise<SlackHarness> {
   const fake = new FakeSlackApi();
   await fake.start();
   const policyText = options.policy ?? TEST_POLICY;
   const store = openTempStore({ at: options.at, policy: parsePolicy(policyText) });
-  options.beforeStart?.({ fake, store });
+  await options.beforeStart?.({ fake, store });
   const policyPath = join(store.dir, 'policy.yml');
   writeFileSync(policyPath, policyText);
   const credentials = generateSlackCredentials();
@@ -74,28 +89,44 @@ export async function startSlackHarness(
     ...options.env,
   });
   let log = '';
+  let parsed: Record<string, unknown>[] = [];
+  let pending = '';
   const written = new EventEmitter();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      log += chunk.toString('utf8');
+      const text = chunk.toString('utf8');
+      log += text;
+      // Parsed as written, once: a debug log is long, and waiters look at it after every line.
+      const lines = (pending + text).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') parsed.push(JSON.parse(line) as Record<string, unknown>);
       written.emit('line');
       done();
     },
   });
-  const parsedLines = () =>
-    log
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const runtime = await startRotor(
-    { ...env, PORT: 0 },
-    { logger: createLogger('debug', sink), clock: store.clock, host: '127.0.0.1', retryConfig: { retries: 2, factor: 1, minTimeout: 0, maxTimeout: 10 } },
-  );
+  const parsedLines = () => parsed;
+  const start = () =>
+    startRotor(
+      { ...env, PORT: 0 },
+      {
+        logger: createLogger('debug', sink),
+        clock: store.clock,
+        host: '127.0.0.1',
+        retryConfig: { retries: 2, factor: 1, minTimeout: 0, maxTimeout: 10 },
+        ...(options.providers ? { providers: options.providers() } : {}),
+      },
+    );
+  const runtime = await start();
   const baseUrl = `http://127.0.0.1:${runtime.port}`;
   const eventsUrl = `${baseUrl}/slack/events`;
   const payloads: PayloadContext = { teamId: fake.teamId, appId: fake.appId, responseUrl: () => fake.newResponseUrl() };
   const post = (body: SlackBody, postOptions: Partial<SignedPostOptions> = {}) =>
-    postSignedToSlackApp(eventsUrl, body, { signingSecret: credentials.signingSecret, ...postOptions });
+    postSignedToSlackApp(harness.eventsUrl, body, { signingSecret: credentials.signingSecret, ...postOptions });
+  const handledCount = () => parsed.reduce((count, line) => count + (line.msg === 'slack request handled' ? 1 : 0), 0);
+  const startupSweeps = async () => {
+    await harness.waitForLog((line) => line.job === 'reminder-sweep');
+    await harness.waitForLog((line) => line.job === 'follow-up-sweep');
+  };
 
   const harness: SlackHarness = {
     fake,
@@ -106,7 +137,7 @@ export async function startSlackHarness(
     signingSecret: credentials.signingSecret,
     payloads,
     get logLines() {
-      return parsedLines();
+      return [...parsedLines()];
     },
     rawLog: () => log,
     waitForLog(matches, timeoutMs = 5_000) {
@@ -139,16 +170,32 @@ export async function startSlackHarness(
     },
     submit: (fields) => post({ kind: 'payload', payload: viewSubmission(payloads, fields) }),
     openHome: (userId, eventId, postOptions) => post({ kind: 'json', json: appHomeOpened(payloads, { userId, eventId }) }, postOptions),
+    async untilHandled(send, count = 1) {
+      const target = handledCount() + count;
+      const result = await send();
+      await harness.waitForLog(() => handledCount() >= target, 10_000);
+      return result;
+    },
+    async restart() {
+      await harness.runtime.stop();
+      log = '';
+      parsed = [];
+      pending = '';
+      const next = await start();
+      harness.runtime = next;
+      harness.baseUrl = `http://127.0.0.1:${next.port}`;
+      harness.eventsUrl = `${harness.baseUrl}/slack/events`;
+      await startupSweeps();
+    },
     async close() {
-      await runtime.stop();
+      await harness.runtime.stop();
       await fake.close();
       store.close();
     },
   };
   // The start-up sweeps run in the background; tests begin once they are over, so what they send
   // (a seeded reminder) is in place and nothing they do races the test's own calls.
-  await harness.waitForLog((line) => line.job === 'reminder-sweep');
-  await harness.waitForLog((line) => line.job === 'follow-up-sweep');
+  await startupSweeps();
   return harness;
 }
 

@@ -3,9 +3,10 @@ import type { WebClient } from '@slack/web-api';
 import type { SlackActor } from '../../access/actor.js';
 import { isRotorError } from '../../core/errors.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
-import { isPlatformError } from '../errors.js';
+import { isPlatformError, isSlackApiError, slackErrorCode } from '../errors.js';
+import { modalNotUpdatedMessage } from '../views/rotation/rotation-messages.js';
 import type { SlackDeps } from '../slack-deps.js';
-import { problemText } from '../views/rotation/rotation-flash.js';
+import { changedByFlash, problemText } from '../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationModal, rotationProblemModal, rotationStartModal, type Flash } from '../views/rotation/rotation-modal.js';
 
 /**
@@ -46,14 +47,32 @@ export async function showRotation(deps: SlackDeps, client: WebClient, viewId: s
   deps.runtime.rotation.saveView(record.rotation.id, viewer, viewId);
 }
 
-/** After a change by one person, the others with the rotation open see it too (best effort: their modal may be closed). */
+/**
+ * Shows the rotation in the person's modal; when Slack will not update it (an outage, a refused
+ * view), tells them by DM what happened (the refusal, or that their change was recorded) and how
+ * to see it, since a click inside a modal has no other way back to them.
+ */
+export async function showOrTell(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: { flash?: Flash | null } = {}): Promise<void> {
+  try {
+    await showRotation(deps, client, viewId, record, viewer, extras);
+  } catch (error) {
+    if (!isSlackApiError(error)) throw error;
+    deps.logger.warn({ code: slackErrorCode(error), rotation: record.rotation.id }, 'could not update a rotation modal; telling its viewer by DM');
+    await client.chat.postMessage({ channel: viewer, ...modalNotUpdatedMessage(record.rotation.secretName, slackErrorCode(error), extras.flash ?? null) });
+  }
+}
+
+/**
+ * After a change by one person, the others with the rotation open see it too, told who changed
+ * it (best effort: their modal may be closed).
+ */
 export async function refreshOthers(deps: SlackDeps, client: WebClient, record: RotationRecord, except: string): Promise<void> {
   for (const { userId, viewId } of deps.runtime.rotation.views(record.rotation.id)) {
     if (userId === except) continue;
     try {
-      await updateModal(client, viewId, rotationView(deps, record, userId));
+      await updateModal(client, viewId, rotationView(deps, record, userId, { flash: changedByFlash(except) }));
     } catch (error) {
-      deps.logger.debug({ code: isPlatformError(error) ? error.data.error : 'error', rotation: record.rotation.id }, 'could not refresh another viewer of a rotation');
+      deps.logger.debug({ code: slackErrorCode(error), rotation: record.rotation.id }, 'could not refresh another viewer of a rotation');
     }
   }
 }

@@ -2,7 +2,7 @@ import type { FollowUp } from '../../follow-ups/follow-up.js';
 import type { Runtime } from '../../runtime.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
-import { approverRolesOf, missingApprovals } from '../../rotation/rotation-rules.js';
+import { approverRolesOf, missingApprovals, workedOn } from '../../rotation/rotation-rules.js';
 import {
   approvalRequestMessage,
   completionAnnouncement,
@@ -32,9 +32,12 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
   const isOpen = (record: RotationRecord) => record.rotation.state === 'awaiting_approval' || record.rotation.state === 'in_progress';
   const secretOf = (record: RotationRecord) => services.inventoryService.require(record.rotation.secretName);
   const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
-  /** Still worth asking this person: the rotation is open and needs a role they hold that nobody filled. */
+  /** Still worth asking this person: the rotation is open, they did not work on it, and it needs a role they hold that nobody filled. */
   const stillNeeds = (record: RotationRecord, person: string) =>
-    isOpen(record) && !record.approvals.some((approval) => approval.decidedBy === person) && missingApprovals(record).some((role) => approverRolesOf(services.policy, person).includes(role));
+    isOpen(record) &&
+    workedOn(record, person) === null &&
+    !record.approvals.some((approval) => approval.decidedBy === person) &&
+    missingApprovals(record).some((role) => approverRolesOf(services.policy, person).includes(role));
 
   for (const [kind, reminder] of [
     [ROTATION_FOLLOW_UPS.approvalRequest, false],

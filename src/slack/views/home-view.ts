@@ -3,7 +3,7 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import type { Secret } from '../../inventory/secret.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { ACTION_IDS, encodeRotationRef } from '../ids.js';
-import { mention } from './mrkdwn.js';
+import { escapeMrkdwn, mention } from './mrkdwn.js';
 import { rotationLine } from './rotation/rotation-messages.js';
 import { secretRowBlock } from './secret-row.js';
 
@@ -50,7 +50,7 @@ export function homeView(data: HomeData, today: DateTime, dueSoonDays: number): 
   if (data.awaitingApproval.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'Nothing awaits your approval.' } });
   for (const record of data.awaitingApproval.slice(0, HOME_ROTATION_LIMIT)) {
     blocks.push(
-      { type: 'section', text: { type: 'mrkdwn', text: `${rotationLine(record)}\nTicket ${record.rotation.ticket ?? '—'}, started by ${mention(record.rotation.startedBy)}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${rotationLine(record)}\nTicket ${escapeMrkdwn(record.rotation.ticket ?? '—')}, started by ${mention(record.rotation.startedBy)}` } },
       {
         type: 'actions',
         elements: [

@@ -21,7 +21,12 @@ function snoozedLine(outcome: SnoozeOutcome, actor: string): string {
  * again), and a line says until when. `original` is the message's blocks as Slack echoed them.
  */
 export function snoozedReminderMessage(original: readonly KnownBlock[], outcome: SnoozeOutcome, actor: string): SlackMessage {
-  const kept = original.filter((block) => block.type !== 'actions');
+  // The snooze buttons go; Start rotation stays, since the secret still needs rotating.
+  const kept = original.flatMap((block): KnownBlock[] => {
+    if (block.type !== 'actions') return [block];
+    const elements = block.elements.filter((element) => 'action_id' in element && element.action_id === ACTION_IDS.rotationOpen);
+    return elements.length > 0 ? [{ ...block, elements }] : [];
+  });
   return {
     text: `${outcome.secret}: reminder snoozed until ${outcome.until}`,
     blocks: [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: snoozedLine(outcome, actor) }] }],

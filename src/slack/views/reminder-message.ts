@@ -4,7 +4,7 @@ import type { EscalationLevel } from '../../config/policy.js';
 import type { LevelHistory, OwedReminder } from '../../reminders/reminder.js';
 import { snoozeChoices } from '../../reminders/snooze-rules.js';
 import { LIMITS } from './block-kit-limits.js';
-import { escapeMrkdwn, truncate } from './mrkdwn.js';
+import { escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION_IDS, encodeDigestChoice, snoozeActionId } from '../ids.js';
 import type { SlackMessage } from './slack-message.js';
 
@@ -35,6 +35,19 @@ function details(reminder: OwedReminder): string {
     `*Consumers:* ${consumers}`,
     `*Last rotated:* ${lastRotated}`,
   ].join('\n');
+}
+
+/** For a secret being rotated: who is rotating it, and where to see the rotation. */
+function rotatingNote(reminder: OwedReminder): string | null {
+  const { treatment } = reminder;
+  if (treatment.kind !== 'rotating') return null;
+  const who = treatment.heldBy ? `${mention(treatment.heldBy)} is rotating it now` : 'A rotation of it is under way';
+  return `:arrows_counterclockwise: ${who}; \`/rotate ${escapeMrkdwn(reminder.secret.name)}\` shows where it stands.`;
+}
+
+/** The button (or menu option) text that opens the secret's rotation: a new one, or the one under way. */
+function rotateLabel(reminder: OwedReminder): string {
+  return reminder.treatment.kind === 'rotating' ? 'Open the rotation' : 'Start rotation';
 }
 
 function isEscalation(reminder: OwedReminder): boolean {
@@ -71,6 +84,8 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Slack
     { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${escapeMrkdwn(title)}*` } },
     { type: 'section', text: { type: 'mrkdwn', text: details(reminder) } },
   ];
+  const rotating = rotatingNote(reminder);
+  if (rotating) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: rotating }] });
   const note = escalationNote(reminder);
   if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
   const choices = snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder));
@@ -78,6 +93,7 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Slack
     type: 'actions',
     block_id: 'reminder_actions',
     elements: [
+      { type: 'button' as const, action_id: ACTION_IDS.rotationOpen, style: 'primary' as const, text: { type: 'plain_text' as const, text: rotateLabel(reminder) }, value: reminder.secret.name },
       ...choices.map((days) => ({
         type: 'button' as const,
         action_id: snoozeActionId(days),
@@ -105,14 +121,17 @@ export function buildReminderDigest(reminders: readonly OwedReminder[], keys: re
   reminders.slice(0, DIGEST_LISTED).forEach((reminder, index) => {
     const key = keys[index] as string;
     const choices = snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder));
+    // An overflow menu holds five options: the rotation, up to three snoozes, Not mine.
     const options = [
-      ...choices.map((days) => ({ text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` }, value: encodeDigestChoice({ snoozeDays: days, key }) })),
-      { text: { type: 'plain_text' as const, text: 'Not mine' }, value: encodeDigestChoice({ snoozeDays: null, key }) },
+      { text: { type: 'plain_text' as const, text: rotateLabel(reminder) }, value: encodeDigestChoice({ kind: 'rotate', key }) },
+      ...choices.map((days) => ({ text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` }, value: encodeDigestChoice({ kind: 'snooze', days, key }) })),
+      { text: { type: 'plain_text' as const, text: 'Not mine' }, value: encodeDigestChoice({ kind: 'not_mine', key }) },
     ];
     const note = escalationNote(reminder);
+    const rotating = rotatingNote(reminder);
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(headline(reminder))}*\n${details(reminder).replace(/\n/g, ' · ')}${note ? `\n_${note}_` : ''}`, LIMITS.sectionText) },
+      text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(headline(reminder))}*\n${details(reminder).replace(/\n/g, ' · ')}${rotating ? `\n${rotating}` : ''}${note ? `\n_${note}_` : ''}`, LIMITS.sectionText) },
       accessory: { type: 'overflow', action_id: ACTION_IDS.digestItemMenu, options },
     });
   });

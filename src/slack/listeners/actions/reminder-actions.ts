@@ -10,15 +10,17 @@ import { fieldErrors } from '../../views/field-errors.js';
 import { notMineModal } from '../../views/not-mine-modal.js';
 import { notMineConfirmation, snoozedDigestItemReply, snoozedReminderMessage, suggestedOwnerAppliedMessage } from '../../views/reminder-action-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
+import { openRotation } from '../rotation-views.js';
 
 /** Where a service's field issue shows in the Not-mine modal; anything else goes on the owner picker. */
 const NOT_MINE_FIELDS: Record<string, string> = { right_owner: NOT_MINE_BLOCKS.rightOwner, note: NOT_MINE_BLOCKS.note };
 
 /**
- * Snooze and Not mine on reminder DMs (single reminders: buttons; digests: an item menu), and
- * the admins' button that applies a suggested owner. Each listener acks, reads the payload,
- * calls ReminderActionsService (which authorizes) and renders; errors thrown here reach the
- * app's error handler, which answers ephemerally.
+ * Snooze, Not mine and Start rotation on reminder DMs (single reminders: buttons, Start rotation
+ * being rotation-actions' rotationOpen; digests: an item menu), and the admins' button that
+ * applies a suggested owner. Each listener acks, reads the payload, calls ReminderActionsService
+ * (which authorizes) and renders; errors thrown here reach the app's error handler, which
+ * answers ephemerally.
  */
 export function registerReminderActions(app: App, actions: ActionRegistry, deps: SlackDeps): void {
   const service = () => deps.runtime.reminders.actions;
@@ -47,11 +49,16 @@ export function registerReminderActions(app: App, actions: ActionRegistry, deps:
   actions.on<BlockOverflowAction>(ACTION_IDS.digestItemMenu, async ({ ack, action, body, client, respond }) => {
     await ack();
     const choice = decodeDigestChoice(action.selected_option.value);
-    if (choice.snoozeDays === null) {
+    if (choice.kind === 'not_mine') {
       await openNotMine(client, body.trigger_id, choice.key, body.user.id);
       return;
     }
-    const reply = snoozedDigestItemReply(service().snooze(choice.key, choice.snoozeDays, slackActor(body.user.id)), body.user.id);
+    if (choice.kind === 'rotate') {
+      // The rotation modal checks that this person may rotate the secret, and says so in the modal.
+      await openRotation(deps, client, body.trigger_id, slackActor(body.user.id), service().target(choice.key).secret.name);
+      return;
+    }
+    const reply = snoozedDigestItemReply(service().snooze(choice.key, choice.days, slackActor(body.user.id)), body.user.id);
     await respond({ response_type: 'ephemeral', replace_original: false, text: reply.text, blocks: reply.blocks });
   });
 

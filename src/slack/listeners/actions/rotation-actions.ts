@@ -1,16 +1,18 @@
-import type { BlockAction, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import type { BlockAction, BlockButtonAction, BlockStaticSelectAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
-import { isRotorError } from '../../../core/errors.js';
+import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
+import { slackErrorCode } from '../../errors.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { ACTION_IDS, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
-import { flashFor } from '../../views/rotation/rotation-flash.js';
-import { rotationLoadingModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
+import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
+import { rotationLoadingModal, rotationProblemModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
-import { fillRotation, openRotation, refreshOthers, showRotation, updateModal } from '../rotation-views.js';
+import { publishHome } from '../events/app-home-opened.js';
+import { fillRotation, openRotation, refreshOthers, showOrTell, showRotation, updateModal } from '../rotation-views.js';
 
 /** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
 interface ModalClick {
@@ -30,6 +32,21 @@ function modalClick(body: BlockAction): ModalClick | null {
 }
 
 /**
+ * The click, or null when there is none to act on. A modal whose private_metadata is not
+ * Rotor's (tampered, or from a Rotor that wrote it differently) is answered in that modal: a
+ * click inside a modal has no response_url, so an error thrown from here would reach nobody.
+ */
+async function modalClickOrExplain(body: BlockAction, client: WebClient): Promise<ModalClick | null> {
+  try {
+    return modalClick(body);
+  } catch (error) {
+    if (!isRotorError(error) || !body.view) throw error;
+    await updateModal(client, body.view.id, rotationProblemModal('', problemText(error)));
+    return null;
+  }
+}
+
+/**
  * The rotation's buttons: in the modal (steps, complete, abandon, continue, refresh, roll back),
  * in DMs (approve, reject, remove the previous version) and anywhere a rotation can be opened
  * from (reminders, the App Home). Each one acks, calls one RotationService method with the
@@ -39,28 +56,37 @@ function modalClick(body: BlockAction): ModalClick | null {
 export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps): void {
   const rotation = () => deps.runtime.rotation;
 
-  /** Runs `work` for a click in the modal; whatever it throws that a person can act on is shown in the modal. */
-  const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | void>) => {
-    const click = modalClick(body);
+  /**
+   * Runs `work` for a click in the modal and shows where the rotation stands: with the refusal on
+   * top when `work` throws one, with the failure it recorded when it returns one (a provider step
+   * that failed), and to the others who have it open when something changed.
+   */
+  const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | { record: RotationRecord; error: RotorError }>) => {
+    const click = await modalClickOrExplain(body, client);
     if (!click) return;
     if (click.rotationId === null || click.version === null) return fillRotation(deps, client, click.viewId, click.actor, click.secret);
     const { rotationId, version } = click;
+    let outcome: Awaited<ReturnType<typeof work>>;
     try {
-      const record = await work({ ...click, rotationId, version });
-      if (!record) return;
-      await showRotation(deps, client, click.viewId, record, click.actor.userId);
-      await refreshOthers(deps, client, record, click.actor.userId);
+      outcome = await work({ ...click, rotationId, version });
     } catch (error) {
       if (!isRotorError(error)) deps.logger.error({ err: error, rotation: rotationId }, 'rotation action failed');
-      await showRotation(deps, client, click.viewId, rotation().get(rotationId), click.actor.userId, { flash: flashFor(error) });
+      // The metadata may name a rotation that does not exist: say so instead of failing again.
+      const record = rotation().find(rotationId);
+      if (!record) return void (await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(error))));
+      return showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
     }
+    const { record, error } = 'record' in outcome ? outcome : { record: outcome, error: null };
+    await showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: error ? flashFor(error) : null });
+    await refreshOthers(deps, client, record, click.actor.userId);
   };
 
   /** Pushes the note / reason form on top of the rotation modal. */
   const askReason = async (body: BlockAction, client: WebClient, purpose: ReasonPurpose, step: string | null) => {
-    const click = modalClick(body);
+    const click = await modalClickOrExplain(body, client);
     if (!click || click.rotationId === null) return;
-    const record = rotation().get(click.rotationId);
+    const record = rotation().find(click.rotationId);
+    if (!record) return void (await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(new NotFoundError(`No rotation #${click.rotationId}.`)))));
     const stepTitle = step ? (record.steps.find((candidate) => candidate.id === step)?.title ?? null) : null;
     await client.views.push({
       trigger_id: body.trigger_id,
@@ -73,15 +99,14 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await inModal(body, client, async (click) => {
       const { record, error } = await rotation().runStep(click.actor, click.rotationId, action.value ?? '', {
         expectedVersion: click.version,
-        // Slow provider calls show a working state first; the result replaces it.
-        onStarted: (running) => showRotation(deps, client, click.viewId, running, click.actor.userId, { working: action.value ?? null, hash: click.hash }),
+        // Slow provider calls show a working state first; the result replaces it. Slack refusing
+        // that update must not stop the step: it is already marked running, and would stay so.
+        onStarted: (running) =>
+          showRotation(deps, client, click.viewId, running, click.actor.userId, { working: action.value ?? null, hash: click.hash }).catch((showError: unknown) =>
+            deps.logger.warn({ code: slackErrorCode(showError), rotation: click.rotationId }, 'could not show the working state of a rotation step'),
+          ),
       });
-      if (error) {
-        await showRotation(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
-        await refreshOthers(deps, client, record, click.actor.userId);
-        return;
-      }
-      return record;
+      return error ? { record, error } : record;
     });
   });
 
@@ -122,7 +147,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRollback, async ({ ack, action, body, client }) => {
     await ack();
-    const click = modalClick(body);
+    const click = await modalClickOrExplain(body, client);
     if (!click) return;
     const rotationId = decodeRotationRef(action.value ?? '');
     const record = rotation().get(rotationId);
@@ -134,7 +159,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockStaticSelectAction>(ACTION_IDS.rotationPick, async ({ ack, action, body, client }) => {
     await ack();
-    const click = modalClick(body);
+    const click = await modalClickOrExplain(body, client);
     if (!click) return;
     const name = action.selected_option.value;
     await updateModal(client, click.viewId, rotationLoadingModal(name, 'Checking'), click.hash);
@@ -146,15 +171,25 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await openRotation(deps, client, body.trigger_id, slackActor(body.user.id), action.value ?? '');
   });
 
+  /**
+   * A refusal, said where the click came from: ephemerally under a message, or by DM from the App
+   * Home, whose clicks come without a response_url.
+   */
+  const refuse = async (body: BlockAction, respond: RespondFn | undefined, client: WebClient, error: RotorError) => {
+    const message = textMessage(`:warning: ${flashFor(error).text}`);
+    if (respond) await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+    else await client.chat.postMessage({ channel: body.user.id, ...message });
+  };
+  const fromHome = (body: BlockAction) => body.view?.type === 'home';
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const rotationId = decodeRotationRef(action.value ?? '');
     let record: RotationRecord;
     try {
-      record = rotation().approve(slackActor(body.user.id), rotationId);
+      record = rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
+      await refuse(body, respond, client, error);
       return;
     }
     const channel = body.channel?.id ?? body.container.channel_id;
@@ -163,6 +198,8 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       const decided = approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string });
       await client.chat.update({ channel, ts, text: decided.text, blocks: decided.blocks });
     }
+    // Approved from the App Home: the tab is redrawn, so its Approve button goes away.
+    if (fromHome(body)) await publishHome(deps, client, body.user.id);
     await refreshOthers(deps, client, record, body.user.id);
   });
 
@@ -183,13 +220,12 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRemovePrevious, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const rotationId = decodeRotationRef(action.value ?? '');
     let record: RotationRecord;
     try {
-      record = await rotation().removePrevious(slackActor(body.user.id), rotationId);
+      record = await rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${flashFor(error).text}`) });
+      await refuse(body, respond, client, error);
       return;
     }
     const channel = body.channel?.id ?? body.container.channel_id;

@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 import { homeView } from '../../views/home-view.js';
 
@@ -6,11 +7,16 @@ import { homeView } from '../../views/home-view.js';
 export function registerAppHome(app: App, deps: SlackDeps): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
-    const secrets = deps.runtime.services.inventory.ownedBy(event.user);
-    const mine = new Set(secrets.map((secret) => secret.name));
-    const { holding, awaitingMyApproval, open } = deps.runtime.rotation.forPerson(event.user);
-    const rotations = [...holding, ...open.filter((record) => mine.has(record.rotation.secretName) && !holding.includes(record))];
-    const view = homeView({ userId: event.user, secrets, rotations, awaitingApproval: awaitingMyApproval }, deps.runtime.services.clock.now(), dueSoonDays(deps));
-    await client.views.publish({ user_id: event.user, view });
+    await publishHome(deps, client, event.user);
   });
+}
+
+/** Draws a person's Home tab from the database: their secrets, rotations in progress, what awaits their approval. */
+export async function publishHome(deps: SlackDeps, client: WebClient, userId: string): Promise<void> {
+  const secrets = deps.runtime.services.inventory.ownedBy(userId);
+  const mine = new Set(secrets.map((secret) => secret.name));
+  const { holding, awaitingMyApproval, open } = deps.runtime.rotation.forPerson(userId);
+  const rotations = [...holding, ...open.filter((record) => mine.has(record.rotation.secretName) && !holding.includes(record))];
+  const view = homeView({ userId, secrets, rotations, awaitingApproval: awaitingMyApproval }, deps.runtime.services.clock.now(), dueSoonDays(deps));
+  await client.views.publish({ user_id: userId, view });
 }

@@ -12,7 +12,7 @@ import { flashFor } from '../../views/rotation/rotation-flash.js';
 import { approvalDecidedMessage } from '../../views/rotation/rotation-messages.js';
 import { rotationLoadingModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
-import { fillRotation, refreshOthers, showRotation } from '../rotation-views.js';
+import { fillRotation, refreshOthers, showOrTell } from '../rotation-views.js';
 
 function inputValue(view: ViewOutput, blockId: string): string | null {
   return view.state.values[blockId]?.[FORM_VALUE_ACTION]?.value ?? null;
@@ -40,13 +40,15 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
       return;
     }
     await ack({ response_action: 'update', view: rotationLoadingModal(name, 'Starting the rotation of') });
+    let record: RotationRecord;
     try {
-      const record = await rotation().start(actor, name, { ticket });
-      await showRotation(deps, client, view.id, record, actor.userId);
+      record = await rotation().start(actor, name, { ticket });
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await fillRotation(deps, client, view.id, actor, name, flashFor(error));
+      return;
     }
+    await showOrTell(deps, client, view.id, record, actor.userId);
   });
 
   app.view(CALLBACK_IDS.rotationReason, async ({ ack, body, view, client }) => {
@@ -68,7 +70,7 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
     await ack();
     if (!record) record = await slowDecision(deps, client, actor, metadata, text);
     if (!record) return;
-    if (metadata.rootViewId) await showRotation(deps, client, metadata.rootViewId, record, actor.userId);
+    if (metadata.rootViewId) await showOrTell(deps, client, metadata.rootViewId, record, actor.userId);
     await refreshOthers(deps, client, record, actor.userId);
   });
 }
@@ -88,7 +90,7 @@ async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActo
   } catch (error) {
     if (!isRotorError(error)) throw error;
     const flash = flashFor(error);
-    if (metadata.rootViewId) await showRotation(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash });
+    if (metadata.rootViewId) await showOrTell(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash });
     else await client.chat.postMessage({ channel: actor.userId, ...textMessage(`:warning: ${flash.text}`) });
     return null;
   }

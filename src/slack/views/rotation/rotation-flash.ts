@@ -2,7 +2,7 @@ import { AccessDeniedError } from '../../../access/authorize.js';
 import { describeWhoMay } from '../../../access/permissions.js';
 import { describeError, isRotorError } from '../../../core/errors.js';
 import { PreflightBlockedError, StaleRotationError } from '../../../rotation/rotation-service.js';
-import { escapeMrkdwn } from '../mrkdwn.js';
+import { escapeMrkdwn, mention } from '../mrkdwn.js';
 import type { Flash } from './rotation-modal.js';
 
 /**
@@ -24,3 +24,12 @@ export function flashFor(error: unknown): Flash {
   return { kind: 'error', text: isRotorError(error) ? problemText(error) : 'Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.' };
 }
 
+
+/**
+ * What another person's open modal says when it is redrawn after someone's change: without it,
+ * the loser of a race (two people ticking one step) could have the refusal they were shown
+ * replaced by the winner's redraw, and never learn why their click did nothing.
+ */
+export function changedByFlash(userId: string): Flash {
+  return { kind: 'info', text: `${mention(userId)} just changed this rotation; this is where it stands now.` };
+}

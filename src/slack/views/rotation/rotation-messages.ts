@@ -153,7 +153,8 @@ export function removalDueMessage(record: RotationRecord): SlackMessage {
             value: encodeRotationRef(rotation.id),
             confirm: {
               title: { type: 'plain_text', text: 'Remove the previous version?' },
-              text: { type: 'mrkdwn', text: `Version \`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` of ${code(rotation.secretName)} will no longer be retrievable by its stage.` },
+              // A dialog's text holds 300 characters: the secret's name (up to 194) is in the message above.
+              text: { type: 'mrkdwn', text: `Version \`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` will no longer be retrievable by its stage.` },
               confirm: { type: 'plain_text', text: 'Remove it' },
               deny: { type: 'plain_text', text: 'Keep it' },
               style: 'danger',
@@ -168,6 +169,20 @@ export function removalDueMessage(record: RotationRecord): SlackMessage {
 export function removalDoneMessage(record: RotationRecord, by: string): SlackMessage {
   const text = `:broom: ${mention(by)} removed the previous version (\`${escapeMrkdwn(record.rotation.previousVersionId ?? '—')}\`) of ${code(record.rotation.secretName)}.`;
   return { text: `Previous version of ${record.rotation.secretName} removed`, blocks: [section(text)] };
+}
+
+/**
+ * DM when Slack would not update a person's rotation modal: what happened to their click (the
+ * refusal, or that it was recorded) and how to see the rotation as it stands.
+ */
+export function modalNotUpdatedMessage(secretName: string, slackCode: string, flash: { kind: 'error' | 'info'; text: string } | null): SlackMessage {
+  const outcome = flash ? `${flash.kind === 'error' ? ':warning:' : ':information_source:'} ${flash.text}` : ':white_check_mark: What you did was recorded.';
+  return {
+    text: `I could not update your rotation modal for ${secretName}`,
+    blocks: [
+      section(`I could not update your rotation modal for ${code(secretName)}: Slack answered \`${escapeMrkdwn(slackCode)}\`.\n${outcome}\nRun \`/rotate ${escapeMrkdwn(secretName)}\` to see the rotation as it stands.`),
+    ],
+  };
 }
 
 /** One line about a rotation, for the App Home and lists. */

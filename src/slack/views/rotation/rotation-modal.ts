@@ -97,7 +97,8 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
   if (step.detail) blocks.push(context(quoted(step.detail, 1800)));
   const gated = step.gate === 'approval' && record.rotation.kind !== 'emergency' && missingApprovals(record).length > 0;
   if (gated) {
-    blocks.push(context(`:lock: Locked until ${missingApprovals(record).map(roleLabel).join(' and ')} approve.`));
+    const missing = missingApprovals(record);
+    blocks.push(context(`:lock: Locked until ${missing.map((role) => `a ${roleLabel(role)}`).join(' and ')} ${missing.length === 1 ? 'approves' : 'approve'}.`));
   }
   const elements: Button[] = [];
   if (!gated && step.state !== 'running' && !data.working) {
@@ -177,10 +178,15 @@ export function rotationModal(data: RotationModalData): ModalView {
   const heldByOther = open && rotation.heldBy !== data.viewer;
   const blocks: KnownBlock[] = [...flashBlock(data.flash), ...summaryBlocks(data)];
   if (heldByOther) {
-    blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
-      type: 'actions',
-      elements: [button(ACTION_IDS.rotationTakeOver, 'Continue this rotation', encodeRotationRef(rotation.id), 'primary')],
-    });
+    const approved = record.approvals.some((approval) => approval.decidedBy === data.viewer && approval.decision === 'approved');
+    if (approved) {
+      blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You approved this rotation, so someone else carries it out (two-person rule).`));
+    } else {
+      blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
+        type: 'actions',
+        elements: [button(ACTION_IDS.rotationTakeOver, 'Continue this rotation', encodeRotationRef(rotation.id), 'primary')],
+      });
+    }
   }
   blocks.push({ type: 'divider' });
   const current = open ? currentStep(record) : null;

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { ApproverRole, Rotation, RotationState, RotationStep } from '../../../rotation/rotation.js';
 import { ROLE_LABELS } from '../../../rotation/rotation-rules.js';
-import { escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
+import { escapeMrkdwn, escapeWithin, mention } from '../mrkdwn.js';
 
 /** Short pieces of text every rotation view shares. */
 
@@ -25,9 +25,13 @@ export function when(iso: string | null): string {
   return instant.isValid ? `${instant.toFormat('yyyy-LL-dd HH:mm')} UTC` : '—';
 }
 
-/** Free text a person typed (a note, a reason, a provider's error), cut and escaped. */
+/**
+ * Free text a person typed (a note, a reason, a provider's error), escaped and cut to `max`
+ * characters as Slack receives it: escaping first can make text five times longer (`&`), so
+ * cutting before it could overflow a section, and cutting after it must not split an entity.
+ */
 export function quoted(text: string | null, max = 500): string {
-  return text ? escapeMrkdwn(truncate(text, max)) : '';
+  return text ? escapeWithin(text, max) : '';
 }
 
 export function fingerprintShort(fingerprint: string | null): string {
