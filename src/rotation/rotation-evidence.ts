@@ -75,7 +75,7 @@ function endedText(rotation: Rotation): string {
 }
 
 /** What the trail's event is about, in a few words. */
-function eventSubject(event: AuditEvent): string {
+export function eventSubject(event: AuditEvent): string {
   const { details } = event;
   if (typeof details.step === 'string') return `step ${details.step}`;
   if (typeof details.role === 'string') return details.role;
@@ -197,12 +197,22 @@ export function renderRotationEvidence(input: RotationEvidenceInput): string {
   out.push('');
 
   out.push('## Audit trail', '');
+  out.push(...auditTrailLines(trail, head, input.chainBreak));
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * What proves an evidence record: its audit events as rows of the hash-chained log, the chain's
+ * head at export, whether the whole chain verified, and how to check both again.
+ */
+export function auditTrailLines(trail: readonly AuditEvent[], head: AuditChainHead | null, chainBreak: RotationEvidenceInput['chainBreak'], subject: (event: AuditEvent) => string = eventSubject): string[] {
+  const out: string[] = [];
   out.push(`Each event below is a row of Rotor's hash-chained audit log: its hash covers its position, time, actor, action, details and the previous event's hash.`, '');
-  out.push(...markdownTable(['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'], trail.map((event) => [String(event.seq), event.at, markdownCell(event.actor), markdownCode(event.action), markdownCell(eventSubject(event)), markdownCode(event.hash)])), '');
+  out.push(...markdownTable(['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'], trail.map((event) => [String(event.seq), event.at, markdownCell(event.actor), markdownCode(event.action), markdownCell(subject(event)), markdownCode(event.hash)])), '');
   out.push(head ? `Chain head at export: seq ${head.seq}, hash ${markdownCode(head.hash)}.` : 'Chain head at export: the audit log is empty.');
-  out.push(input.chainBreak ? `**The audit chain was broken at export**, at event #${input.chainBreak.seq}: ${markdownCell(input.chainBreak.reason)}. Do not rely on this record until that is explained.` : 'The whole chain verified at export (every hash and link, from event #1 to the head).');
+  out.push(chainBreak ? `**The audit chain was broken at export**, at event #${chainBreak.seq}: ${markdownCell(chainBreak.reason)}. Do not rely on this record until that is explained.` : 'The whole chain verified at export (every hash and link, from event #1 to the head).');
   const from = trail[0]?.at.slice(0, 10);
   const to = trail[trail.length - 1]?.at.slice(0, 10);
   out.push('', `Re-check the chain with \`rotor audit verify\`${from && to ? `, and compare these rows with \`rotor audit export --since ${from} --until ${to}\`` : ''}.`);
-  return `${out.join('\n')}\n`;
+  return out;
 }
