@@ -14,6 +14,7 @@ import { createProviderServices, type ProviderServices } from './providers/provi
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
+import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
@@ -74,6 +75,8 @@ export interface Runtime {
   /** Reads only: rotations listed and shown, their evidence records, the period report. */
   rotationHistory: RotationHistoryService;
   revocation: RevocationService;
+  /** Reads only: incidents listed and shown, their evidence records. */
+  incidentHistory: IncidentHistoryService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -157,6 +160,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent: countIncidentEvent,
   });
   registerIncidentFollowUps(followUpService, revocation);
+  const trail = new AuditTrailRepo(db);
+  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail, inventory, clock, policy });
 
   const runtime: Runtime = {
     services,
@@ -173,8 +178,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
     },
     rotation,
-    rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: new AuditTrailRepo(db), inventory, clock, policy }),
+    rotationHistory,
     revocation,
+    incidentHistory: new IncidentHistoryService({ repo: new IncidentRepo(db), rotations: rotationHistory, trail, inventory, clock, policy }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,
