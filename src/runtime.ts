@@ -15,6 +15,7 @@ import { createProviderServices, type ProviderServices } from './providers/provi
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
+import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
@@ -83,6 +84,8 @@ export interface Runtime {
   /** Reads only: rotations listed and shown, their evidence records, the period report. */
   rotationHistory: RotationHistoryService;
   revocation: RevocationService;
+  /** Reads only: incidents listed and shown, their evidence records. */
+  incidentHistory: IncidentHistoryService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -158,9 +161,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onChange: (record, events) => revocation?.onRotationChange(record, events),
     incidents: { revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null },
   });
+  const incidentRepo = new IncidentRepo(db);
   revocation = new RevocationService({
     db,
-    repo: new IncidentRepo(db),
+    repo: incidentRepo,
     inventory,
     inventoryService: services.inventoryService,
     authorizer,
@@ -173,6 +177,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent: countIncidentEvent,
   });
   registerIncidentFollowUps(followUpService, revocation);
+  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy });
 
   const runtime: Runtime = {
     services,
@@ -189,8 +194,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
     },
     rotation,
-    rotationHistory: new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy }),
+    rotationHistory,
     revocation,
+    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

@@ -10,8 +10,8 @@ export interface AuditChainHead {
 }
 
 /**
- * Reads the audit log for evidence and reports: the events of one rotation, the provider's
- * events around them, and the schedule history of every secret. Reads only; events are written
+ * Reads the audit log for evidence and reports: the events of one rotation or incident, the
+ * provider's events around them, and the schedule history of every secret. Reads only; events are written
  * by AuditLog alone.
  */
 export class AuditTrailRepo {
@@ -34,6 +34,12 @@ export class AuditTrailRepo {
   /** Events that name the rotation (`details.rotation`), oldest first. */
   ofRotation(rotationId: number, secretName: string): AuditEvent[] {
     const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.rotation') = ? ORDER BY seq`).all(secretName, rotationId) as AuditRow[];
+    return rows.map(rowToEvent);
+  }
+
+  /** Events that name the incident (`details.incident`), oldest first; all of them are about its secret. */
+  ofIncident(incidentId: number, secretName: string): AuditEvent[] {
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.incident') = ? ORDER BY seq`).all(secretName, incidentId) as AuditRow[];
     return rows.map(rowToEvent);
   }
 

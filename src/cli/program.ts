@@ -6,6 +6,7 @@ import { CliContext, type CliIo } from './cli-context.js';
 import { registerDatabaseCommands } from './database-commands.js';
 import { registerDiscoverCommand } from './discover-command.js';
 import { registerImportExportCommands } from './import-export-commands.js';
+import { registerIncidentsCommand } from './incidents-command.js';
 import { registerInventoryCommands } from './inventory-commands.js';
 import { registerRemindersCommand } from './reminders-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -33,6 +34,7 @@ export function buildProgram(context: CliContext): Command {
   registerSyncCommand(program, context);
   registerDiscoverCommand(program, context);
   registerRotationsCommand(program, context);
+  registerIncidentsCommand(program, context);
   registerReportCommand(program, context);
   configureAll(program, output);
   return program;

@@ -27,13 +27,14 @@ const VERSION_KEYS = ['versionId', 'restoredVersionId', 'currentVersionId'] as c
 /**
  * The audit events that prove a rotation: those naming it (`details.rotation`), and the
  * provider's events on its secret between its first and last event that touched its previous or
- * new version (the provider records no rotation id, since it also serves revocations).
+ * new version, or the placeholder an emergency made current (the provider records no rotation id,
+ * since it also serves revocations).
  */
 export function rotationAuditTrail(rotation: Rotation, own: readonly AuditEvent[], provider: readonly AuditEvent[]): AuditEvent[] {
   const first = own[0]?.seq;
   const last = own[own.length - 1]?.seq;
   if (first === undefined || last === undefined) return [...own];
-  const versions = new Set([rotation.previousVersionId, rotation.newVersionId].filter((version): version is string => version !== null));
+  const versions = new Set([rotation.previousVersionId, rotation.newVersionId, rotation.placeholderVersionId].filter((version): version is string => version !== null));
   const touched = provider.filter(
     (event) => event.seq > first && event.seq < last && VERSION_KEYS.some((key) => typeof event.details[key] === 'string' && versions.has(event.details[key] as string)),
   );
@@ -46,6 +47,8 @@ export function previousVersionRemoval(record: RotationRecord, trail: readonly A
   const { rotation } = record;
   const removed = trail.find((event) => event.action === 'rotation.previous_removed');
   if (removed) return `removed at ${removed.at} by ${removed.actor} (audit #${removed.seq})`;
+  // An emergency's previous version is the compromised one: disabled by its step, never kept for a retention window.
+  if (rotation.kind === 'emergency') return compromisedVersionFate(record);
   if (rotation.state === 'rolled_back') return 'kept: the rotation was rolled back to it';
   if (rotation.state !== 'completed') return `kept: the rotation was ${stateLabel(rotation.state)} before the new version replaced it`;
   const scheduled = record.steps.find((step) => step.action === 'schedule_removal' && typeof step.result?.removalDueAt === 'string');
@@ -55,6 +58,16 @@ export function previousVersionRemoval(record: RotationRecord, trail: readonly A
   return rotation.provider === 'manual'
     ? `due ${due} (end of the ${retentionHours} h retention window; revoked at the issuer by hand, so Rotor records no removal)`
     : `due ${due} (end of the ${retentionHours} h retention window); not removed yet`;
+}
+
+/** What the emergency checklist's disable step did to the compromised version. */
+function compromisedVersionFate(record: RotationRecord): string {
+  const step = record.steps.find((candidate) => candidate.id === 'disable_compromised');
+  if (!step) return 'compromised; the checklist has no step that disables it';
+  const how = typeof step.result?.action === 'string' ? ` (${step.result.action.replace(/_/g, ' ')})` : '';
+  if (step.state === 'done') return `compromised: disabled at ${step.doneAt ?? '–'} by ${step.doneBy ?? '–'}${how}`;
+  if (step.state === 'skipped') return `compromised: disabling it was skipped by ${step.doneBy ?? '–'} at ${step.doneAt ?? '–'}: ${step.skipReason ?? 'no reason recorded'}`;
+  return `compromised: not disabled yet${step.lastError ? ` (attempt ${step.attempts} failed: ${step.lastError})` : ''}`;
 }
 
 /** The steps that validate the new version: the verify step, and the staging smoke test. */
@@ -75,7 +88,7 @@ function endedText(rotation: Rotation): string {
 }
 
 /** What the trail's event is about, in a few words. */
-function eventSubject(event: AuditEvent): string {
+export function eventSubject(event: AuditEvent): string {
   const { details } = event;
   if (typeof details.step === 'string') return `step ${details.step}`;
   if (typeof details.role === 'string') return details.role;
@@ -197,12 +210,22 @@ export function renderRotationEvidence(input: RotationEvidenceInput): string {
   out.push('');
 
   out.push('## Audit trail', '');
+  out.push(...auditTrailLines(trail, head, input.chainBreak));
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * What proves an evidence record: its audit events as rows of the hash-chained log, the chain's
+ * head at export, whether the whole chain verified, and how to check both again.
+ */
+export function auditTrailLines(trail: readonly AuditEvent[], head: AuditChainHead | null, chainBreak: RotationEvidenceInput['chainBreak'], subject: (event: AuditEvent) => string = eventSubject): string[] {
+  const out: string[] = [];
   out.push(`Each event below is a row of Rotor's hash-chained audit log: its hash covers its position, time, actor, action, details and the previous event's hash.`, '');
-  out.push(...markdownTable(['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'], trail.map((event) => [String(event.seq), event.at, markdownCell(event.actor), markdownCode(event.action), markdownCell(eventSubject(event)), markdownCode(event.hash)])), '');
+  out.push(...markdownTable(['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'], trail.map((event) => [String(event.seq), event.at, markdownCell(event.actor), markdownCode(event.action), markdownCell(subject(event)), markdownCode(event.hash)])), '');
   out.push(head ? `Chain head at export: seq ${head.seq}, hash ${markdownCode(head.hash)}.` : 'Chain head at export: the audit log is empty.');
-  out.push(input.chainBreak ? `**The audit chain was broken at export**, at event #${input.chainBreak.seq}: ${markdownCell(input.chainBreak.reason)}. Do not rely on this record until that is explained.` : 'The whole chain verified at export (every hash and link, from event #1 to the head).');
+  out.push(chainBreak ? `**The audit chain was broken at export**, at event #${chainBreak.seq}: ${markdownCell(chainBreak.reason)}. Do not rely on this record until that is explained.` : 'The whole chain verified at export (every hash and link, from event #1 to the head).');
   const from = trail[0]?.at.slice(0, 10);
   const to = trail[trail.length - 1]?.at.slice(0, 10);
   out.push('', `Re-check the chain with \`rotor audit verify\`${from && to ? `, and compare these rows with \`rotor audit export --since ${from} --until ${to}\`` : ''}.`);
-  return `${out.join('\n')}\n`;
+  return out;
 }

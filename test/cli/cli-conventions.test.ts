@@ -1,6 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CliContext } from '../../src/cli/cli-context.js';
+import { buildProgram } from '../../src/cli/program.js';
 import { parseSecretsCommand } from '../../src/slack/listeners/commands/secrets-command-parser.js';
 import { rotor } from '../support/cli.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
@@ -45,10 +48,26 @@ describe('rotor CLI conventions', () => {
     expect(JSON.parse((await rotor(store.path, 'migrate', '--json')).stdout)).toMatchObject({ applied: [], version: 8 });
     expect(JSON.parse((await rotor(store.path, 'audit', 'verify', '--json')).stdout)).toMatchObject({ intact: true, events: 2, keyed: false, head: { seq: 2 } });
     expect(JSON.parse((await rotor(store.path, 'backup', join(store.dir, 'copy.db'), '--json')).stdout)).toMatchObject({ backup: join(store.dir, 'copy.db') });
-    for (const argv of [['list'], ['show', 'prod/app/api_key'], ['overdue'], ['due'], ['reminders', 'preview']]) {
+    for (const argv of [['list'], ['show', 'prod/app/api_key'], ['overdue'], ['due'], ['reminders', 'preview'], ['rotations', 'list'], ['incidents', 'list']]) {
       const result = await rotor(store.path, ...argv, '--json');
       expect(() => JSON.parse(result.stdout), argv.join(' ')).not.toThrow();
     }
+  });
+
+  it('every command, argument and option says what it is in --help', () => {
+    const program = buildProgram(new CliContext({ stdout: () => undefined, stderr: () => undefined, env: {} }, () => ({})));
+    const undocumented: string[] = [];
+    const walk = (command: Command, path: string): void => {
+      for (const child of command.commands) {
+        const at = `${path} ${child.name()}`;
+        if (!child.description()) undocumented.push(at);
+        for (const argument of child.registeredArguments) if (!argument.description) undocumented.push(`${at} <${argument.name()}>`);
+        for (const option of child.options) if (!option.description) undocumented.push(`${at} ${option.flags}`);
+        walk(child, at);
+      }
+    };
+    walk(program, 'rotor');
+    expect(undocumented).toEqual([]);
   });
 
   it('the same day limit everywhere: `rotor due`, `rotor calendar` and `/secrets due`', async () => {
