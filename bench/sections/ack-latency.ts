@@ -14,7 +14,7 @@ import { encodeListQuery } from '../../src/slack/listeners/commands/secret-list-
 import { openDatabase } from '../../src/storage/database.js';
 import { buttonClick, slashCommand, type PayloadContext } from '../../test/support/slack-payloads.js';
 import { generateSlackCredentials, type SlackBody } from '../../test/support/slack-signing.js';
-import { benchSecretName, seedBotInventory } from '../support/inventory-data.js';
+import { benchOwner, benchSecretName, seedBotInventory } from '../support/inventory-data.js';
 import type { FakeCounts } from '../support/lean-fake-slack.js';
 import { runLoad } from '../support/load.js';
 import { figure, median, percentile, type Figure } from '../support/report.js';
@@ -30,31 +30,41 @@ export interface AckOptions {
 }
 
 const USER = 'U0BENCHUSER';
+/** Owners of the seeded inventory (seedBotInventory). */
+const OWNERS = 500;
 
-/** A signed request kind, and how to build request n. `build: null` marks a request Rotor cannot answer yet. */
+/** A signed request kind, how to build request n, and how Rotor's answer reaches Slack (a response_url post, or a modal). */
 interface RequestKind {
   label: string;
-  build: ((ctx: PayloadContext, n: number, responseUrl: string) => SlackBody) | null;
-  note?: string;
+  build: (ctx: PayloadContext, n: number, responseUrl: string) => SlackBody;
+  answer: 'response' | 'views.update';
 }
 
 function requestKinds(secrets: number): RequestKind[] {
   return [
-    { label: '`/secrets overdue`', build: (ctx, _n, responseUrl) => ({ kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.secrets, text: 'overdue', userId: USER, responseUrl }) }) },
+    { label: '`/secrets overdue`', answer: 'response', build: (ctx, _n, responseUrl) => ({ kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.secrets, text: 'overdue', userId: USER, responseUrl }) }) },
     {
       label: '`/secrets show <name>`',
+      answer: 'response',
       build: (ctx, n, responseUrl) => ({ kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.secrets, text: `show ${benchSecretName((n * 7919) % secrets)}`, userId: USER, responseUrl }) }),
     },
     {
       label: '`block_actions` "Show more" click',
+      answer: 'response',
       build: (ctx, _n, responseUrl) => ({
         kind: 'payload',
         payload: buttonClick(ctx, { actionId: ACTION_IDS.listMore, value: encodeListQuery({ kind: 'overdue', offset: 20 }), userId: USER, responseUrl }),
       }),
     },
-    // The lead adds /rotate here once guided rotation opens its modal: give it a `build`
-    // (a signed `/rotate <name>` whose answer is a views.open on the fake Web API).
-    { label: '`/rotate <name>`', build: null, note: 'guided rotation not built yet' },
+    // The owner of secret n opens its rotation: the modal opens at once (views.open), then fills in (views.update).
+    {
+      label: '`/rotate <name>`',
+      answer: 'views.update',
+      build: (ctx, n, responseUrl) => {
+        const index = (n * 7919) % secrets;
+        return { kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.rotate, text: benchSecretName(index), userId: benchOwner(index % OWNERS), responseUrl }) };
+      },
+    },
   ];
 }
 
@@ -121,7 +131,7 @@ export interface AckResult {
 export async function ackSection(options: AckOptions): Promise<AckResult & { dbPath: string }> {
   const dbPath = `${options.dir}/bot.db`;
   const db = openDatabase(dbPath);
-  seedBotInventory(db, { count: options.secrets, overdueEvery: 20, owners: 500, today: DateTime.utc() });
+  seedBotInventory(db, { count: options.secrets, overdueEvery: 20, owners: OWNERS, today: DateTime.utc() });
   db.close();
 
   const credentials = generateSlackCredentials();
@@ -137,13 +147,15 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const idle = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
   const ctx: PayloadContext = { teamId: 'T0BENCH', responseUrl: () => `${sinkBase}/respond/x` };
 
-  let expectedResponses = (await fake.child.ask({ type: 'counts' })).counts.responses;
-  const drained = async (): Promise<number> => {
+  const answersOf = (counts: FakeCounts, answer: RequestKind['answer']) => (answer === 'response' ? counts.responses : (counts.calls['views.update'] ?? 0));
+  const initial = (await fake.child.ask({ type: 'counts' })).counts;
+  const expected: Record<RequestKind['answer'], number> = { response: answersOf(initial, 'response'), 'views.update': answersOf(initial, 'views.update') };
+  const drained = async (answer: RequestKind['answer']): Promise<number> => {
     const started = Date.now();
     for (;;) {
       const counts: FakeCounts = (await fake.child.ask({ type: 'counts' })).counts;
-      if (counts.responses >= expectedResponses) return Date.now() - started;
-      if (Date.now() - started > 120_000) throw new Error(`only ${counts.responses} of ${expectedResponses} replies reached the response_url sink`);
+      if (answersOf(counts, answer) >= expected[answer]) return Date.now() - started;
+      if (Date.now() - started > 120_000) throw new Error(`only ${answersOf(counts, answer)} of ${expected[answer]} answers (${answer}) reached the fake Slack`);
       await sleep(20);
     }
   };
@@ -154,16 +166,12 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   // BENCH_ACK_ONLY=show (a word of the label) runs one request kind, e.g. under a profiler.
   const only = process.env.BENCH_ACK_ONLY;
   for (const kind of requestKinds(options.secrets).filter((candidate) => !only || candidate.label.includes(only))) {
-    const build = kind.build;
-    if (!build) {
-      figures.push(figure({ section: 'ack', label: `ack p99, ${kind.label}`, unit: 'ms', rotor: null, floor: null, note: kind.note, target: '≤ 1.5× Bolt, < 50 ms' }));
-      continue;
-    }
+    const { build, answer } = kind;
     const load = async (target: 'rotor' | 'bolt', requests: number) => {
       const port = target === 'rotor' ? rotor.port : bolt.port;
       const answered = async () => {
-        if (target === 'rotor') expectedResponses += options.concurrency;
-        await drained();
+        if (target === 'rotor') expected[answer] += options.concurrency;
+        await drained(answer);
       };
       const result = await runLoad({
         url: `http://127.0.0.1:${port}/slack/events`,
@@ -176,8 +184,8 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
       if (result.failures > 0) throw new Error(`${target}: ${result.failures} requests were not answered 200`);
       let drainMs = 0;
       if (target === 'rotor') {
-        expectedResponses += requests;
-        drainMs = await drained();
+        expected[answer] += requests;
+        drainMs = await drained(answer);
       }
       return { ...result, drainMs };
     };

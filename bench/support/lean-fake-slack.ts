@@ -97,6 +97,9 @@ export class LeanFakeSlack {
         return { ok: true, channel: { id: `D${String(args.users ?? 'X').slice(1)}` } };
       case 'conversations.history':
         return { ok: true, has_more: false, messages: [] };
+      case 'views.open':
+      case 'views.update':
+        return { ok: true, view: { id: `V${String(this.ts).padStart(8, '0')}`, hash: ts } };
       case 'chat.postMessage': {
         const keys = metadataKeys(args.metadata);
         for (const key of keys) this.deliveredKeys.set(key, (this.deliveredKeys.get(key) ?? 0) + 1);
