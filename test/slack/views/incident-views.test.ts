@@ -10,6 +10,15 @@ import type { RotationRecord, RotationStep } from '../../../src/rotation/rotatio
 import { resolveChecklist } from '../../../src/rotation/resolve-checklist.js';
 import type { EmergencyPlan } from '../../../src/rotation/rotation-service.js';
 import { incidentStatusMessage } from '../../../src/slack/views/incident/incident-status-message.js';
+import {
+  existingIncidentMessage,
+  pageAcknowledgedMessage,
+  pageMessage,
+  postmortemReminderMessage,
+  signOffRequestMessage,
+  statusRequestMessage,
+  threadEventMessage,
+} from '../../../src/slack/views/incident/incident-messages.js';
 import { closeIncidentModal, revokeConfirmModal, revokeOutcomeModal, revokeWorkingModal, statusUpdateModal } from '../../../src/slack/views/incident/revoke-modal.js';
 import { escapeMrkdwn } from '../../../src/slack/views/mrkdwn.js';
 import { blockKitViolations } from '../../support/block-kit-limits.js';
@@ -253,6 +262,27 @@ describe('incident views stay within Block Kit limits with the worst data', () =
         expect(message.text.length).toBeLessThanOrEqual(4000);
         expectNoRawMarkup(message.blocks);
       }
+    }
+  });
+
+  it('every incident DM and thread reply: pages, acknowledged, status request, sign-off, postmortem, each event, the incident already open', () => {
+    const secret = worstSecret('vault');
+    const record = worstRecord(secret, 'open');
+    const messages = [
+      pageMessage(record.incident, 'backup_owner', false),
+      pageMessage(record.incident, 'security', true),
+      pageAcknowledgedMessage(record.incident, 'U0OWNER', at),
+      statusRequestMessage(record.incident),
+      signOffRequestMessage(record, { id: 123456789012, state: 'completed', breakGlassBy: 'U0ONCALL' }),
+      postmortemReminderMessage(record.incident, 48),
+      existingIncidentMessage(record, `https://rotor-test.slack.com/archives/C0INCIDENT/p${'1'.repeat(16)}`),
+      existingIncidentMessage(record, null),
+      ...record.events.map((event) => threadEventMessage(event)),
+    ];
+    for (const message of messages) {
+      expect(blockKitViolations({ kind: 'message', blocks: message.blocks }), message.text.slice(0, 80)).toEqual([]);
+      expect(message.text.length).toBeLessThanOrEqual(4000);
+      expectNoRawMarkup(message.blocks);
     }
   });
 });

@@ -2,7 +2,8 @@ import type { Button, KnownBlock } from '@slack/types';
 import type { Incident, IncidentEvent, IncidentRecord } from '../../../revocation/incident.js';
 import { ACTION_IDS, encodeIncidentRef } from '../../ids.js';
 import { button, context, section } from '../blocks.js';
-import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import { LIMITS } from '../block-kit-limits.js';
+import { code, escapeMrkdwn, mention, truncateMrkdwn } from '../mrkdwn.js';
 import type { SlackMessage } from '../slack-message.js';
 import { quoted, when } from '../rotation/rotation-text.js';
 import { eventLine, incidentTitle } from './incident-text.js';
@@ -77,10 +78,10 @@ export function postmortemReminderMessage(incident: Incident, hours: number): Sl
   };
 }
 
-/** One event in the status message's thread. */
+/** One event in the status message's thread; its notification text is cut like its section (a provider's error can be long). */
 export function threadEventMessage(event: IncidentEvent): SlackMessage {
   const line = eventLine(event);
-  return { text: line, blocks: [section(line)] };
+  return { text: truncateMrkdwn(line, LIMITS.sectionText), blocks: [section(line)] };
 }
 
 /** `/revoke` on a secret already under an open incident. */
