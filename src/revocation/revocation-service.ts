@@ -20,7 +20,7 @@ import { INCIDENT_FOLLOW_UPS, incidentTopic, type Incident, type IncidentRecord 
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
 import { parseRevocation, type RevocationInput } from './revocation-request.js';
-import { incidentEventsOf, peopleOf, type NewIncidentEvent } from './rotation-incident-events.js';
+import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
 
 /** What happened, for metrics. */
 export type IncidentMetricEvent =
@@ -413,8 +413,18 @@ export class RevocationService {
     this.recordEvents(id, [{ actor: 'rotor', kind: 'page_undelivered', key: `page_undelivered:${user}`, summary: `Could not page ${user}: ${why}`, details: { people: peopleOf(user) } }]);
   }
 
-  setStatusMessage(id: number, ts: string): void {
+  /**
+   * The status message is in the channel: its ts is recorded, and what waited for it is returned
+   * to schedule: a thread reply for every event so far, in order, and a redraw if the incident
+   * changed after the message was rendered at `renderedVersion` (unknown after a crash: redrawn).
+   */
+  statusMessagePosted(id: number, ts: string, renderedVersion: number | null): FollowUpRequest[] {
     this.deps.repo.setStatusMessage(id, ts);
+    const { incident, events } = this.get(id);
+    const now = this.now();
+    const waiting = events.filter((event) => !QUIET_EVENT_KINDS.has(event.kind)).map((event) => this.threadEvent(id, event.id, now));
+    if (renderedVersion === null || incident.version > renderedVersion) waiting.push(this.statusRefresh(id, incident.version, now));
+    return waiting;
   }
 
   /** What disabling the compromised version needs: for the rotation service's disable step. */
@@ -474,14 +484,22 @@ export class RevocationService {
         const current = this.get(id).incident;
         throw new RotorError('conflict', `Incident #${id} is ${current.state} (since ${current.closedAt ?? current.openedAt}); reload it to see where it stands.`);
       }
-      const topic = incidentTopic(id);
+      // Until the status message is posted there is no thread to reply in nor message to redraw: its post schedules what waited (statusMessagePosted).
+      const { statusTs, version } = this.get(id).incident;
       for (const event of events) {
         const { id: eventId, added } = this.deps.repo.addEvent(id, { at: now, actor: event.actor, kind: event.kind, key: event.key, summary: event.summary, details: event.details ?? {} });
-        if (added && !event.quiet) this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.threadEvent, topic, occurrence: `e${eventId}`, dueAt: now, payload: { event: eventId } });
+        if (added && statusTs && !QUIET_EVENT_KINDS.has(event.kind)) this.deps.followUps.schedule(this.threadEvent(id, eventId, now));
       }
-      const version = this.get(id).incident.version;
-      this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.statusRefresh, topic, occurrence: `v${version}`, dueAt: now, payload: { version } });
+      if (statusTs) this.deps.followUps.schedule(this.statusRefresh(id, version, now));
     });
+  }
+
+  private threadEvent(id: number, eventId: number, dueAt: string): FollowUpRequest {
+    return { kind: INCIDENT_FOLLOW_UPS.threadEvent, topic: incidentTopic(id), occurrence: `e${eventId}`, dueAt, payload: { event: eventId } };
+  }
+
+  private statusRefresh(id: number, version: number, dueAt: string): FollowUpRequest {
+    return { kind: INCIDENT_FOLLOW_UPS.statusRefresh, topic: incidentTopic(id), occurrence: `v${version}`, dueAt, payload: { version } };
   }
 
   /** Events recorded on their own, outside another change (a failure to note). */

@@ -1,0 +1,229 @@
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import { QUIET_EVENT_KINDS } from '../../src/revocation/rotation-incident-events.js';
+import { ACTION_IDS, REVOKE_BLOCKS } from '../../src/slack/ids.js';
+import { threadEventMessage } from '../../src/slack/views/incident/incident-messages.js';
+import { operator } from '../support/actors.js';
+import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
+import {
+  clickOnStatus,
+  incidentRecord,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  REVOCATION_TABLES,
+  shownText,
+  slashRevoke,
+  statusEdits,
+  statusPosts,
+  statusShown,
+  statusTsOf,
+  submitIncidentForm,
+  submitRevoke,
+  threadReplies,
+} from '../support/revocation-slack.js';
+import { button, clickInMessage, driveModal, dmsTo, FAST_RETRY, followUpsSettled, modal, press, rotationRecord, rotorCli, startRotationHarness, textOf, waitForDms } from '../support/rotation-slack.js';
+import type { SlackHarness } from '../support/slack-app-harness.js';
+import { snapshotTables } from '../support/temp-db.js';
+
+/**
+ * Emergency revocation end to end, as a responder does it in Slack: every request is a signed
+ * HTTP request to the real bot, every answer is what the fake Slack received, the store is
+ * moto. The audit chain and the evidence are read back with the real CLI.
+ */
+
+const SECRET = 'prod/app/db';
+const WARNING = 'The credential stays valid until it is revoked at its issuer.';
+
+function auditActions(harness: SlackHarness): string[] {
+  return harness.store.db.prepare('SELECT action FROM audit_events ORDER BY seq').pluck().all() as string[];
+}
+
+/** Rows added to `after` since `before`, table by table; only the audit table may differ. */
+function changedTables(before: Record<string, unknown[]>, after: Record<string, unknown[]>): string[] {
+  return Object.keys(before).filter((table) => JSON.stringify(before[table]) !== JSON.stringify(after[table]));
+}
+
+describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an AWS secret, through Slack', () => {
+  const moto = useMoto();
+  let harness: SlackHarness | undefined;
+  afterEach(async () => harness?.close());
+
+  const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {};
+
+  it('refusals, the blast radius, a wrong name, then replace-then-disable to the end: pages, the live status message, Acknowledge, the rotation at moto, the audit chain, the evidence, Close', async () => {
+    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
+    const compromised = created.VersionId as string;
+    harness = await startRotationHarness({
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+      policy: REVOCATION_POLICY,
+      people: REVOCATION_PEOPLE,
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01', consumers: ['checkout', 'C0BILLING'] },
+          operator(),
+          'test',
+        ),
+    });
+    const h = harness;
+
+    // Outside the incident channel, even for a responder: refused, and only the refusal is audited.
+    let before = snapshotTables(h.store, REVOCATION_TABLES);
+    const elsewhere = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`, 'C0GENERAL');
+    expect(elsewhere.viewId).toBeNull();
+    expect(elsewhere.reply).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(elsewhere.reply?.text)).toContain('only allowed in an incident channel (<#C0INCIDENT>)');
+    let after = snapshotTables(h.store, REVOCATION_TABLES);
+    expect(changedTables(before, after)).toEqual(['audit_events']);
+    expect((after.audit_events as { action: string; actor: string }[]).slice(before.audit_events!.length).map((event) => [event.action, event.actor])).toEqual([['access.denied', 'U0ONCALL']]);
+
+    // In the incident channel, by the owner (no responder): refused the same way.
+    before = after;
+    const owner = await slashRevoke(h, 'U0OWNER', `${SECRET} leaked in a public gist`);
+    expect(owner.viewId).toBeNull();
+    expect(owner.reply).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(owner.reply?.text)).toMatch(/responder/);
+    after = snapshotTables(h.store, REVOCATION_TABLES);
+    expect(changedTables(before, after)).toEqual(['audit_events']);
+    expect((after.audit_events as { action: string; actor: string }[]).slice(before.audit_events!.length).map((event) => [event.action, event.actor])).toEqual([['access.denied', 'U0OWNER']]);
+    expect(h.fake.callsTo('views.open')).toEqual([]);
+
+    // The responder in the incident channel: the confirmation with the blast radius.
+    const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
+    expect(viewId).not.toBeNull();
+    const id = viewId as string;
+    const confirmation = modal(h, id);
+    const radius = textOf(confirmation);
+    for (const expected of [
+      '`aws` `prod/app/db` · prod',
+      `*Version to disable*\\n\`${compromised}\``,
+      '*Owner*\\n<@U0OWNER>',
+      '*Backup owner*\\n<@U0BACKUP>',
+      '*Consumers*\\n`checkout`, `C0BILLING`',
+      '<@U0OWNER> (owner), <@U0BACKUP> (backup owner), <@U0SEC> (security), <@U0SEC2> (security)',
+      'Mint a new version _(Rotor does it)_',
+      'Revoke the compromised credential at its issuer',
+      'Disable the compromised version in the store _(Rotor does it)_',
+      'The credential stays valid until it is revoked at its issuer.',
+    ]) {
+      expect(radius).toContain(expected);
+    }
+    expect(radius).not.toContain('<@U0ONCALL> (');
+    expect(confirmation.submit?.text).toBe('Revoke');
+
+    // A wrong name: refused on the field, nothing written.
+    before = snapshotTables(h.store, REVOCATION_TABLES);
+    const wrong = await submitRevoke(h, 'U0ONCALL', id, { confirm: 'prod/app/dbx', ticket: 'INC-7' });
+    expect(wrong).toEqual({ response_action: 'errors', errors: { [REVOKE_BLOCKS.confirm]: "that is not the secret's name; type prod/app/db exactly" } });
+    expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
+
+    // The right name: the incident opens.
+    h.store.clock.advance({ minutes: 1 });
+    const openedAt = h.store.clock.now().toUTC().toISO() as string;
+    const accepted = await submitRevoke(h, 'U0ONCALL', id, { confirm: SECRET, ticket: 'INC-7' });
+    expect(accepted).toMatchObject({ response_action: 'update' });
+    expect(textOf(modal(h, id))).toContain('*Incident #1* is open');
+    await followUpsSettled(h);
+    const opened = incidentRecord(h, 1);
+    expect(opened.incident).toMatchObject({ state: 'open', severity: 'SEV1', ticket: 'INC-7', responder: 'U0ONCALL', channel: 'C0INCIDENT', compromisedVersionId: compromised, openedAt });
+    expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('compromised');
+    const rotationId = opened.incident.rotationId as number;
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ kind: 'emergency', state: 'in_progress', breakGlassBy: 'U0ONCALL', requiredApprovals: [] });
+
+    // The pages: a DM with Acknowledge to the owner, the backup owner and both security leads; not to the responder.
+    for (const person of ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2']) {
+      const pages = await waitForDms(h, person, /^Paged: Incident #1/);
+      expect(pages).toHaveLength(1);
+      expect(button({ blocks: pages[0]!.args.blocks as unknown[] }, ACTION_IDS.incidentAcknowledge)?.value).toBe('incident:1');
+    }
+    expect(dmsTo(h, 'U0ONCALL').filter((call) => /^Paged/.test(String(call.args.text)))).toEqual([]);
+    expect(dmsTo(h, 'U0PAYLEAD')).toEqual([]);
+
+    // The status message: posted once, in the incident channel, with the warning; a thread reply per event.
+    const ts = statusTsOf(h);
+    expect(incidentRecord(h, 1).incident.statusTs).toBe(ts);
+    let shown = statusShown(h);
+    expect(shownText(shown)).toContain(WARNING);
+    expect(shownText(shown)).toContain('Emergency rotation #');
+    // Every event so far in the thread: the opening ones too, which happened before there was a thread.
+    const timeline = () => incidentRecord(h, 1).events.filter((event) => !QUIET_EVENT_KINDS.has(event.kind)).map((event) => threadEventMessage(event).text);
+    expect(threadReplies(h, ts).map((call) => call.args.text).sort()).toEqual(timeline().sort());
+    expect(timeline().slice(0, 3)).toEqual([expect.stringContaining('revoked prod/app/db'), expect.stringContaining('marked compromised'), expect.stringContaining('Paged')]);
+
+    // Acknowledge from the owner's page: the DM is edited in place, the status message shows who.
+    const [ownerPage] = dmsTo(h, 'U0OWNER');
+    h.store.clock.advance({ minutes: 2 });
+    const editsBefore = statusEdits(h, ts).length;
+    const acked = await clickInMessage(h, 'U0OWNER', ownerPage!, ACTION_IDS.incidentAcknowledge);
+    expect(acked.reply).toBeNull();
+    const pageEdit = h.fake.calls.slice(acked.triggerSince).find((call) => call.method === 'chat.update' && String(call.args.channel).startsWith('D'));
+    expect(String(pageEdit?.args.text)).toBe(`Acknowledged: Incident #1 · SEV1 · ${SECRET}`);
+    await followUpsSettled(h);
+    expect(incidentRecord(h, 1).incident).toMatchObject({ acknowledgedBy: 'U0OWNER' });
+    expect(statusEdits(h, ts).length).toBeGreaterThan(editsBefore);
+    expect(shownText(statusShown(h))).toContain('*Acknowledged*\\n<@U0OWNER>');
+
+    // The emergency rotation from the status message's button, as the responder: every step up to revoking at the issuer.
+    const { since } = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.rotationOpen);
+    const rotationView = String(h.fake.calls.slice(since).find((call) => call.method === 'views.update')?.args.view_id);
+    expect(modal(h, rotationView).title.text).toBe('Emergency rotation');
+    await driveModal(h, 'U0ONCALL', rotationView, 'revoke_at_issuer');
+    await followUpsSettled(h);
+    const replacement = rotationRecord(h, rotationId).rotation.newVersionId as string;
+    expect((await labels())[replacement]).toEqual(['AWSCURRENT']);
+    expect((await labels())[compromised]).toEqual(['AWSPREVIOUS']);
+    shown = statusShown(h);
+    expect(shownText(shown)).toContain(WARNING);
+    expect(shownText(shown)).toMatch(/:white_check_mark: Make the new version current — Done by <@U0ONCALL> at 2027-02-01/);
+    expect(shownText(shown)).toMatch(/:white_circle: Revoke the compromised credential at its issuer/);
+    expect(statusPosts(h)).toHaveLength(1);
+
+    // Revoked at the issuer: the warning goes; then the compromised version loses its labels at moto.
+    await driveModal(h, 'U0ONCALL', rotationView, 'disable_compromised');
+    await followUpsSettled(h);
+    expect(shownText(statusShown(h))).not.toContain(WARNING);
+    await driveModal(h, 'U0ONCALL', rotationView, null);
+    expect((await labels())[compromised] ?? []).toEqual([]);
+    expect((await labels())[replacement]).toEqual(['AWSCURRENT']);
+    await press(h, 'U0ONCALL', rotationView, ACTION_IDS.rotationComplete);
+    await followUpsSettled(h);
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    shown = statusShown(h);
+    expect(shownText(shown)).toMatch(/:white_check_mark: Disable the compromised version in the store — Done by <@U0ONCALL>/);
+    expect(shownText(shown)).toContain('completed · 10 of 10 steps');
+    expect(shownText(shown)).not.toContain(WARNING);
+    expect(statusPosts(h)).toHaveLength(1);
+    expect(threadReplies(h, ts).map((call) => call.args.text).sort()).toEqual(timeline().sort());
+    expect(threadReplies(h, ts).every((call) => call.args.thread_ts === ts)).toBe(true);
+    expect(String(threadReplies(h, ts).map((call) => call.args.text))).toContain('disabled the compromised version');
+
+    // Security is asked to sign off the break-glass rotation; U0SEC does, from the DM.
+    const [signOff] = await waitForDms(h, 'U0SEC', /^Sign-off needed/);
+    await clickInMessage(h, 'U0SEC', signOff!, ACTION_IDS.incidentSignOff);
+    expect(incidentRecord(h, 1).incident.signedOffBy).toBe('U0SEC');
+
+    // Closed from the status message's Close button and its form.
+    h.store.clock.advance({ minutes: 5 });
+    const close = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentClose);
+    expect(await submitIncidentForm(h, 'U0ONCALL', close.since, 'https://wiki.example/postmortems/1')).toBeNull();
+    await followUpsSettled(h);
+    expect(incidentRecord(h, 1).incident).toMatchObject({ state: 'closed', closedBy: 'U0ONCALL', postmortemUrl: 'https://wiki.example/postmortems/1' });
+    shown = statusShown(h);
+    expect(shown.text).toBe(`Closed: Incident #1 · SEV1 · ${SECRET}`);
+    expect(shownText(shown)).toContain('https://wiki.example/postmortems/1');
+    expect(button(shown, ACTION_IDS.incidentClose)).toBeUndefined();
+    expect(statusPosts(h)).toHaveLength(1);
+
+    // The audit chain verifies, and the evidence prints the timeline.
+    expect(auditActions(h)).toEqual(expect.arrayContaining(['incident.opened', 'incident.acknowledged', 'rotation.started', 'rotation.completed', 'incident.signed_off', 'incident.closed']));
+    const verified = await rotorCli(h, 'audit', 'verify');
+    expect(verified.stderr).toBe('');
+    expect(verified.code).toBe(0);
+    const evidence = await rotorCli(h, 'incidents', 'evidence', '1');
+    expect(evidence.code).toBe(0);
+    for (const expected of [SECRET, 'INC-7', 'U0ONCALL', 'U0OWNER', 'U0SEC', compromised, replacement, 'leaked in a public gist', 'https://wiki.example/postmortems/1', 'acknowledged', 'Revoke the compromised credential at its issuer']) {
+      expect(evidence.stdout).toContain(expected);
+    }
+  });
+});
