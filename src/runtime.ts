@@ -138,8 +138,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   );
   const rotationRepo = new RotationRepo(db);
   const auditTrail = new AuditTrailRepo(db);
-  const kickFollowUps =
-    options.sweepAfterChanges === false ? () => undefined : () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
+  const kickFollowUps = options.sweepAfterChanges === false ? () => undefined : coalescedSweeps(() => followUpService.sweep(), logger);
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
   const rotation = new RotationService({
@@ -208,6 +207,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
   if (poster) registerSlackFollowUps(runtime, poster);
   return runtime;
+}
+
+/**
+ * Sweeps after changes, one at a time: a change while one runs asks for one more after it, which
+ * also picks up what the running one scheduled (an incident's thread replies once its status
+ * message is posted). Sweeps side by side would claim a thread's replies in parallel and post
+ * them out of order.
+ */
+function coalescedSweeps(sweep: () => Promise<unknown>, logger: Logger): () => void {
+  let running = false;
+  let again = false;
+  const run = async () => {
+    running = true;
+    do {
+      again = false;
+      await sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
+    } while (again);
+    running = false;
+  };
+  return () => {
+    if (running) again = true;
+    else void run();
+  };
 }
 
 function noSlack(): RotorError {

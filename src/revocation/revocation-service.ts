@@ -424,6 +424,8 @@ export class RevocationService {
     const now = this.now();
     const waiting = events.filter((event) => !QUIET_EVENT_KINDS.has(event.kind)).map((event) => this.threadEvent(id, event.id, now));
     if (renderedVersion === null || incident.version > renderedVersion) waiting.push(this.statusRefresh(id, incident.version, now));
+    // Asked from inside a sweep: the next one, right after it, sends them.
+    this.deps.kickFollowUps?.();
     return waiting;
   }
 

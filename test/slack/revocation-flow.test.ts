@@ -146,9 +146,9 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     let shown = statusShown(h);
     expect(shownText(shown)).toContain(WARNING);
     expect(shownText(shown)).toContain('Emergency rotation #');
-    // Every event so far in the thread: the opening ones too, which happened before there was a thread.
+    // Every event so far, in order, in the thread: the opening ones too, which happened before there was a thread.
     const timeline = () => incidentRecord(h, 1).events.filter((event) => !QUIET_EVENT_KINDS.has(event.kind)).map((event) => threadEventMessage(event).text);
-    expect(threadReplies(h, ts).map((call) => call.args.text).sort()).toEqual(timeline().sort());
+    expect(threadReplies(h, ts).map((call) => call.args.text)).toEqual(timeline());
     expect(timeline().slice(0, 3)).toEqual([expect.stringContaining('revoked prod/app/db'), expect.stringContaining('marked compromised'), expect.stringContaining('Paged')]);
 
     // Acknowledge from the owner's page: the DM is edited in place, the status message shows who.
@@ -194,7 +194,7 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     expect(shownText(shown)).toContain('completed · 10 of 10 steps');
     expect(shownText(shown)).not.toContain(WARNING);
     expect(statusPosts(h)).toHaveLength(1);
-    expect(threadReplies(h, ts).map((call) => call.args.text).sort()).toEqual(timeline().sort());
+    expect(threadReplies(h, ts).map((call) => call.args.text)).toEqual(timeline());
     expect(threadReplies(h, ts).every((call) => call.args.thread_ts === ts)).toBe(true);
     expect(String(threadReplies(h, ts).map((call) => call.args.text))).toContain('disabled the compromised version');
 
