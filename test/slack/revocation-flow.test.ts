@@ -2,6 +2,7 @@ import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secr
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { QUIET_EVENT_KINDS } from '../../src/revocation/rotation-incident-events.js';
 import { ACTION_IDS, REVOKE_BLOCKS } from '../../src/slack/ids.js';
 import { threadEventMessage } from '../../src/slack/views/incident/incident-messages.js';
@@ -23,9 +24,10 @@ import {
   submitRevoke,
   threadReplies,
 } from '../support/revocation-slack.js';
-import { button, clickInMessage, driveModal, dmsTo, FAST_RETRY, followUpsSettled, modal, press, rotationRecord, rotorCli, startRotationHarness, textOf, waitForDms } from '../support/rotation-slack.js';
+import { button, buttonsOf, clickInMessage, clickInModal, driveModal, dmsTo, FAST_RETRY, followUpsSettled, modal, press, rotationRecord, rotorCli, startRotationHarness, textOf, waitForDms } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { useFakeVault } from '../support/vault.js';
 
 /**
  * Emergency revocation end to end, as a responder does it in Slack: every request is a signed
@@ -227,3 +229,130 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     }
   });
 });
+
+/** Ticks or runs the current step until `stopAt` (or none is left), passing over a failed disable step that waits aside for its Retry. */
+async function drivePastDeferred(h: SlackHarness, userId: string, viewId: string, stopAt: string | null): Promise<void> {
+  for (;;) {
+    const next = buttonsOf(modal(h, viewId)).find((candidate) => (candidate.actionId === ACTION_IDS.rotationRunStep || candidate.actionId === ACTION_IDS.rotationTickStep) && candidate.value !== 'disable_compromised');
+    if (!next || next.value === stopAt) return;
+    h.store.clock.advance({ minutes: 1 });
+    await clickInModal(h, userId, viewId, next.actionId, next.value);
+  }
+}
+
+describe('/revoke of a Vault secret with disable now and destroy, through Slack', () => {
+  const vault = useFakeVault();
+  let harness: SlackHarness | undefined;
+  afterEach(async () => harness?.close());
+
+  const VAULT_SECRET = 'prod/cache/redis_password';
+  const PATH = 'prod/cache/redis_password';
+
+  it('Vault failing while disabling: the step in red with the exact command and Retry, the pages and the rotation go on, Retry destroys it, /revoke close', async () => {
+    vault.fake.putSecret('secret', PATH, { value: randomBytes(8).toString('hex') });
+    harness = await startRotationHarness({
+      vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
+      policy: REVOCATION_POLICY,
+      people: REVOCATION_PEOPLE,
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: VAULT_SECRET, type: 'redis', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', provider: 'vault', providerRef: `secret/${PATH}`, lastRotated: '2027-01-01', consumers: ['sessions'] },
+          operator(),
+          'test',
+        ),
+    });
+    const h = harness;
+    const { viewId } = await slashRevoke(h, 'U0ONCALL', `${VAULT_SECRET} dumped in a support ticket and used from an unknown IP`);
+    const id = viewId as string;
+    const confirmation = modal(h, id);
+    expect(textOf(confirmation)).toContain('Destroy the compromised version');
+    expect(textOf(confirmation)).toContain('`vault` `secret/prod/cache/redis_password`');
+
+    // Vault refuses every destroy until the fault clears.
+    vault.fake.failNext(50, 503, ['Vault is sealed'], /\/destroy\//);
+    h.store.clock.advance({ minutes: 1 });
+    const accepted = await submitRevoke(h, 'U0ONCALL', id, { confirm: VAULT_SECRET, reason: 'dumped in a support ticket and used from an unknown IP', severity: 'SEV2', order: 'disable_now', destroy: true });
+    expect(accepted).toMatchObject({ response_action: 'update' });
+    await followUpsSettled(h);
+    const { incident } = incidentRecord(h, 1);
+    expect(incident).toMatchObject({ revocationOrder: 'disable_now', destroy: true, compromisedVersionId: '1' });
+    const rotationId = incident.rotationId as number;
+    const disable = () => rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised');
+    expect(disable()).toMatchObject({ state: 'pending', attempts: 1, lastError: expect.stringContaining('Vault is sealed') });
+    expect(vault.fake.version('secret', PATH, 1)).toMatchObject({ destroyed: false, deletion_time: '' });
+
+    // The status message: the failed step in red, with the exact command and Retry; the warning stays.
+    let shown = statusShown(h);
+    expect(shownText(shown)).toContain(':red_circle: *Disable the compromised version in the store failed:*');
+    expect(shownText(shown)).toContain('vault kv destroy -mount=secret -versions=1 prod/cache/redis_password');
+    expect(button(shown, ACTION_IDS.incidentRetry)).toMatchObject({ text: 'Retry', value: 'incident:1' });
+    expect(shownText(shown)).toContain(WARNING);
+    expect(String(threadReplies(h, statusTsOf(h)).map((call) => call.args.text))).toContain('failed: ');
+
+    // Meanwhile the flow goes on: the pages are out, and the rotation continues past the failed step to the end.
+    for (const person of ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2']) expect(await waitForDms(h, person, /^Paged: Incident #1/)).toHaveLength(1);
+    const rotation = await slashRotateEmergency(h);
+    await drivePastDeferred(h, 'U0ONCALL', rotation, null);
+    expect(rotationRecord(h, rotationId).steps.filter((step) => step.state === 'pending').map((step) => step.id)).toEqual(['disable_compromised']);
+    expect(vault.fake.version('secret', PATH, 2)).toBeDefined();
+    expect(button(modal(h, rotation), ACTION_IDS.rotationComplete)).toBeUndefined();
+    await followUpsSettled(h);
+    expect(shownText(statusShown(h))).not.toContain(WARNING);
+    expect(shownText(statusShown(h))).toContain(':red_circle:');
+
+    // A Retry while Vault is still sealed: told why, nothing marked done.
+    const stillSealed = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentRetry);
+    expect(String(stillSealed.reply?.text)).toContain('Vault is sealed');
+    expect(disable()).toMatchObject({ state: 'pending', attempts: 2 });
+    await followUpsSettled(h);
+
+    // The fault clears; Retry from the status message destroys the compromised version.
+    vault.fake.failNext(0, 0, []);
+    h.store.clock.advance({ minutes: 1 });
+    const retried = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentRetry);
+    expect(retried.reply).toBeNull();
+    expect(disable()).toMatchObject({ state: 'done', doneBy: 'U0ONCALL' });
+    expect(vault.fake.version('secret', PATH, 1)).toMatchObject({ destroyed: true, data: null });
+    expect(vault.fake.version('secret', PATH, 2)).toMatchObject({ destroyed: false, deletion_time: '' });
+    await followUpsSettled(h);
+    shown = statusShown(h);
+    expect(shownText(shown)).not.toContain(':red_circle: *Disable');
+    expect(button(shown, ACTION_IDS.incidentRetry)).toBeUndefined();
+    expect(String(threadReplies(h, statusTsOf(h)).map((call) => call.args.text))).toContain('disabled the compromised version 1: destroyed in Vault');
+
+    // Closing before the rotation is completed is refused, and changes nothing; once completed, /revoke close closes it.
+    const url = 'https://wiki.example/postmortems/redis';
+    let before = snapshotTables(h.store, REVOCATION_TABLES);
+    const early = await slashRevoke(h, 'U0ONCALL', `close 1 ${url}`);
+    expect(String(early.reply?.text)).toContain('is still open: complete it, or abandon it with a reason');
+    expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
+    await clickInModal(h, 'U0ONCALL', rotation, ACTION_IDS.rotationRefresh, button(modal(h, rotation), ACTION_IDS.rotationRefresh)?.value as string);
+    await press(h, 'U0ONCALL', rotation, ACTION_IDS.rotationComplete);
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    const closed = await slashRevoke(h, 'U0ONCALL', `close 1 <${url}>`);
+    expect(String(closed.reply?.text)).toContain(`Incident #1 (${VAULT_SECRET}) is closed`);
+    await followUpsSettled(h);
+    expect(incidentRecord(h, 1).incident).toMatchObject({ state: 'closed', postmortemUrl: url });
+    expect(statusShown(h).text).toBe(`Closed: Incident #1 · SEV2 · ${VAULT_SECRET}`);
+    expect(statusPosts(h)).toHaveLength(1);
+
+    // Closed twice: refused, nothing changes.
+    before = snapshotTables(h.store, REVOCATION_TABLES);
+    const twice = await slashRevoke(h, 'U0ONCALL', `close 1 ${url}`);
+    expect(String(twice.reply?.text)).toContain('Incident #1 was closed by U0ONCALL');
+    expect(snapshotTables(h.store, REVOCATION_TABLES).incidents).toEqual(before.incidents);
+    expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
+    const evidence = await rotorCli(h, 'incidents', 'evidence', '1');
+    expect(evidence.stdout).toContain('Vault is sealed');
+    expect(evidence.stdout).toContain('destroyed');
+  });
+});
+
+/** `/rotate` of the emergency rotation by the responder: the modal's view id. */
+async function slashRotateEmergency(h: SlackHarness): Promise<string> {
+  const since = h.fake.calls.length;
+  await h.untilHandled(() => h.command('/rotate', 'prod/cache/redis_password', 'U0ONCALL', { channelId: 'C0INCIDENT' }));
+  const update = h.fake.calls.slice(since).find((call) => call.method === 'views.update');
+  expect(modal(h, String(update?.args.view_id)).title.text).toBe('Emergency rotation');
+  return String(update?.args.view_id);
+}
