@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, type DurationLike } from 'luxon';
 import { actorId, slackActor, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
@@ -392,9 +392,9 @@ export class RevocationService {
     return next ? [this.escalation(id, step + 1, DateTime.fromISO(now, { zone: 'utc' }))] : [];
   }
 
-  /** The next status request, counted from `from` by the incident's severity. */
+  /** The next status request, counted from `from` by the incident's severity (past ones skipped). */
   statusRequest(incident: Incident, from: string): FollowUpRequest {
-    const dueAt = iso(DateTime.fromISO(from, { zone: 'utc' }).plus({ minutes: this.deps.policy.incident.statusUpdateMinutes[incident.severity] }));
+    const dueAt = this.nextAfterNow(from, { minutes: this.deps.policy.incident.statusUpdateMinutes[incident.severity] });
     return { kind: INCIDENT_FOLLOW_UPS.statusRequest, topic: incidentTopic(incident.id), occurrence: dueAt, dueAt, payload: {} };
   }
 
@@ -403,9 +403,20 @@ export class RevocationService {
     return { kind: INCIDENT_FOLLOW_UPS.postmortem, topic: incidentTopic(incidentId), occurrence: `${dueAt}:${user}`, dueAt, payload: { user } };
   }
 
-  /** The day after `dueAt`, for the daily repeats. */
+  /** The day after `dueAt` (or the first such day still to come), for the daily repeats. */
   nextDay(dueAt: string): string {
-    return iso(DateTime.fromISO(dueAt, { zone: 'utc' }).plus({ days: 1 }));
+    return this.nextAfterNow(dueAt, { days: 1 });
+  }
+
+  /**
+   * `from` plus as many `every` as it takes to be in the future: a repeat the bot missed (it was
+   * down, or a sweep ran late) is skipped rather than sent in a burst, one per sweep, to catch up.
+   */
+  private nextAfterNow(from: string, every: DurationLike): string {
+    const now = this.deps.clock.now();
+    let next = DateTime.fromISO(from, { zone: 'utc' }).plus(every);
+    while (next <= now) next = next.plus(every);
+    return iso(next);
   }
 
   /** A page that could not be delivered (the person left Slack, or blocks DMs): on the timeline, so the escalation is seen to matter. */
