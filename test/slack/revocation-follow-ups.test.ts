@@ -113,6 +113,7 @@ describe('an open incident under the clock, across restarts', () => {
     for (const person of reminded) expect(postmortems(h, person)).toBe(1);
     expect(postmortems(h, 'U0OWNER')).toBe(0);
     const [reminder] = await waitForDms(h, lead, /^Postmortem due/);
+    expect(JSON.stringify(reminder!.args.blocks)).toContain(`/revoke close 1 &lt;link&gt;`);
 
     // A day later, once more each.
     at(h, openedAt, 72 * 60);

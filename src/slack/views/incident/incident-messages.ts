@@ -71,7 +71,7 @@ export function postmortemReminderMessage(incident: Incident, hours: number): Sl
     text: `Postmortem due: ${incidentTitle(incident)}`,
     blocks: [
       section(`:memo: *${escapeMrkdwn(incidentTitle(incident))}* was revoked ${when(incident.openedAt)}: schedule its postmortem (the playbook asks for one within ${hours} hours).`),
-      section(`When it is written, close the incident with its link: \`/revoke close ${incident.id} <link>\`, or *Close incident…* on the status message.`),
+      section(`When it is written, close the incident with its link: \`/revoke close ${incident.id} &lt;link&gt;\`, or *Close incident…* on the status message.`),
       { type: 'actions', elements: [button(ACTION_IDS.incidentClose, 'Close incident…', encodeIncidentRef(incident.id))] },
       context('Repeated daily until the incident is closed.'),
     ],
