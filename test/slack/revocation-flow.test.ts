@@ -1,4 +1,4 @@
-import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, UpdateSecretVersionStageCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -6,6 +6,7 @@ import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.j
 import { QUIET_EVENT_KINDS } from '../../src/revocation/rotation-incident-events.js';
 import { ACTION_IDS, REVOKE_BLOCKS } from '../../src/slack/ids.js';
 import { threadEventMessage } from '../../src/slack/views/incident/incident-messages.js';
+import { AwsFaultServer } from '../fakes/aws-fault-server.js';
 import { operator } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import {
@@ -47,10 +48,40 @@ function changedTables(before: Record<string, unknown[]>, after: Record<string, 
   return Object.keys(before).filter((table) => JSON.stringify(before[table]) !== JSON.stringify(after[table]));
 }
 
+/** Runs an `aws secretsmanager update-secret-version-stage …` line as the AWS CLI would, with the SDK. */
+async function runAsShown(sdk: SecretsManagerClient, line: string): Promise<void> {
+  const [aws, service, operation, ...rest] = line.split(' ');
+  expect([aws, service, operation], line).toEqual(['aws', 'secretsmanager', 'update-secret-version-stage']);
+  const flags: Record<string, string> = {};
+  for (let index = 0; index < rest.length; index += 2) flags[String(rest[index])] = String(rest[index + 1]);
+  await sdk.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: flags['--secret-id'],
+      VersionStage: flags['--version-stage'],
+      ...(flags['--move-to-version-id'] ? { MoveToVersionId: flags['--move-to-version-id'] } : {}),
+      ...(flags['--remove-from-version-id'] ? { RemoveFromVersionId: flags['--remove-from-version-id'] } : {}),
+    }),
+  );
+}
+
+/** `/rotate <name>` by the responder in the incident channel: the emergency rotation modal's view id. */
+async function slashRotateEmergency(h: SlackHarness, name: string): Promise<string> {
+  const since = h.fake.calls.length;
+  await h.untilHandled(() => h.command('/rotate', name, 'U0ONCALL', { channelId: 'C0INCIDENT' }));
+  const update = h.fake.calls.slice(since).find((call) => call.method === 'views.update');
+  expect(modal(h, String(update?.args.view_id)).title.text).toBe('Emergency rotation');
+  return String(update?.args.view_id);
+}
+
 describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an AWS secret, through Slack', () => {
   const moto = useMoto();
   let harness: SlackHarness | undefined;
-  afterEach(async () => harness?.close());
+  let faults: AwsFaultServer | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    await faults?.stop();
+    faults = undefined;
+  });
 
   const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {};
 
@@ -228,6 +259,52 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
       expect(evidence.stdout).toContain(expected);
     }
   });
+
+  it('AWS refusing to strip the labels: the failed step in red with commands that work when run as shown; Retry then finds it done', async () => {
+    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
+    const compromised = created.VersionId as string;
+    faults = new AwsFaultServer(moto.endpoint);
+    await faults.start();
+    const endpoint = faults.endpoint;
+    harness = await startRotationHarness({
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
+      policy: REVOCATION_POLICY,
+      people: REVOCATION_PEOPLE,
+      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
+    const h = harness;
+    const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
+    await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: SECRET });
+    await followUpsSettled(h);
+    const rotation = await slashRotateEmergency(h, SECRET);
+    await driveModal(h, 'U0ONCALL', rotation, 'disable_compromised');
+    const rotationId = incidentRecord(h, 1).incident.rotationId as number;
+    const replacement = rotationRecord(h, rotationId).rotation.newVersionId as string;
+
+    // The role may not move staging labels: the step fails, the rest go on.
+    faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: secretsmanager:UpdateSecretVersionStage' }, 10, 'UpdateSecretVersionStage');
+    await press(h, 'U0ONCALL', rotation, ACTION_IDS.rotationRunStep);
+    await followUpsSettled(h);
+    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised')).toMatchObject({ state: 'pending', lastError: expect.stringContaining('access denied (AccessDeniedException)') });
+    expect((await labels())[compromised]).toEqual(['AWSPREVIOUS']);
+    const shown = shownText(statusShown(h));
+    expect(shown).toContain(':red_circle: *Disable the compromised version in the store failed:*');
+    expect(button(statusShown(h), ACTION_IDS.incidentRetry)).toBeDefined();
+
+    // Someone with the rights runs the commands exactly as shown: they work, and the compromised version has no label left.
+    faults.clear();
+    const commands = JSON.parse(shown).map((block: { text?: { text?: string } }) => block.text?.text ?? '').join('\n').match(/```([\s\S]*?)```/)?.[1]?.split('\n') ?? [];
+    expect(commands.length).toBeGreaterThan(0);
+    for (const line of commands) await runAsShown(moto.sdk, line);
+    expect((await labels())[compromised] ?? []).toEqual([]);
+    expect((await labels())[replacement]).toEqual(['AWSCURRENT']);
+
+    // Retry finds nothing left to strip: the step is done, the red is gone.
+    await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentRetry);
+    await followUpsSettled(h);
+    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised')).toMatchObject({ state: 'done', doneBy: 'U0ONCALL' });
+    expect(button(statusShown(h), ACTION_IDS.incidentRetry)).toBeUndefined();
+  });
 });
 
 /** Ticks or runs the current step until `stopAt` (or none is left), passing over a failed disable step that waits aside for its Retry. */
@@ -291,7 +368,7 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
 
     // Meanwhile the flow goes on: the pages are out, and the rotation continues past the failed step to the end.
     for (const person of ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2']) expect(await waitForDms(h, person, /^Paged: Incident #1/)).toHaveLength(1);
-    const rotation = await slashRotateEmergency(h);
+    const rotation = await slashRotateEmergency(h, VAULT_SECRET);
     await drivePastDeferred(h, 'U0ONCALL', rotation, null);
     expect(rotationRecord(h, rotationId).steps.filter((step) => step.state === 'pending').map((step) => step.id)).toEqual(['disable_compromised']);
     expect(vault.fake.version('secret', PATH, 2)).toBeDefined();
@@ -348,11 +425,3 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
   });
 });
 
-/** `/rotate` of the emergency rotation by the responder: the modal's view id. */
-async function slashRotateEmergency(h: SlackHarness): Promise<string> {
-  const since = h.fake.calls.length;
-  await h.untilHandled(() => h.command('/rotate', 'prod/cache/redis_password', 'U0ONCALL', { channelId: 'C0INCIDENT' }));
-  const update = h.fake.calls.slice(since).find((call) => call.method === 'views.update');
-  expect(modal(h, String(update?.args.view_id)).title.text).toBe('Emergency rotation');
-  return String(update?.args.view_id);
-}
