@@ -1,4 +1,4 @@
-import { CreateSecretCommand, DescribeSecretCommand, UpdateSecretVersionStageCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -48,12 +48,17 @@ function changedTables(before: Record<string, unknown[]>, after: Record<string, 
   return Object.keys(before).filter((table) => JSON.stringify(before[table]) !== JSON.stringify(after[table]));
 }
 
-/** Runs an `aws secretsmanager update-secret-version-stage …` line as the AWS CLI would, with the SDK. */
+/** Runs an `aws secretsmanager …` line (update-secret-version-stage, put-secret-value) as the AWS CLI would, with the SDK; a shell-generated value is generated here. */
 async function runAsShown(sdk: SecretsManagerClient, line: string): Promise<void> {
-  const [aws, service, operation, ...rest] = line.split(' ');
-  expect([aws, service, operation], line).toEqual(['aws', 'secretsmanager', 'update-secret-version-stage']);
+  const [aws, service, operation, ...rest] = line.replace('"$(openssl rand -base64 32)"', randomBytes(24).toString('base64')).split(' ');
+  expect([aws, service], line).toEqual(['aws', 'secretsmanager']);
   const flags: Record<string, string> = {};
   for (let index = 0; index < rest.length; index += 2) flags[String(rest[index])] = String(rest[index + 1]);
+  if (operation === 'put-secret-value') {
+    await sdk.send(new PutSecretValueCommand({ SecretId: flags['--secret-id'], SecretString: flags['--secret-string'] }));
+    return;
+  }
+  expect(operation, line).toBe('update-secret-version-stage');
   await sdk.send(
     new UpdateSecretVersionStageCommand({
       SecretId: flags['--secret-id'],
@@ -62,6 +67,12 @@ async function runAsShown(sdk: SecretsManagerClient, line: string): Promise<void
       ...(flags['--remove-from-version-id'] ? { RemoveFromVersionId: flags['--remove-from-version-id'] } : {}),
     }),
   );
+}
+
+/** The commands the status message shows to do a failed step by hand. */
+function commandsShown(h: SlackHarness): string[] {
+  const texts = statusShown(h).blocks.map((block) => (block as { text?: { text?: string } }).text?.text ?? '');
+  return texts.join('\n').match(/```([\s\S]*?)```/)?.[1]?.split('\n') ?? [];
 }
 
 /** `/rotate <name>` by the responder in the incident channel: the emergency rotation modal's view id. */
@@ -293,8 +304,8 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
 
     // Someone with the rights runs the commands exactly as shown: they work, and the compromised version has no label left.
     faults.clear();
-    const commands = JSON.parse(shown).map((block: { text?: { text?: string } }) => block.text?.text ?? '').join('\n').match(/```([\s\S]*?)```/)?.[1]?.split('\n') ?? [];
-    expect(commands.length).toBeGreaterThan(0);
+    const commands = commandsShown(h);
+    expect(commands).toHaveLength(1);
     for (const line of commands) await runAsShown(moto.sdk, line);
     expect((await labels())[compromised] ?? []).toEqual([]);
     expect((await labels())[replacement]).toEqual(['AWSCURRENT']);
@@ -304,6 +315,53 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     await followUpsSettled(h);
     expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised')).toMatchObject({ state: 'done', doneBy: 'U0ONCALL' });
     expect(button(statusShown(h), ACTION_IDS.incidentRetry)).toBeUndefined();
+  });
+
+  it('disable now with AWS refusing the placeholder: the commands shown do it by hand, Retry takes the version made current by hand, and the rotation follows it', async () => {
+    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
+    const compromised = created.VersionId as string;
+    faults = new AwsFaultServer(moto.endpoint);
+    await faults.start();
+    const endpoint = faults.endpoint;
+    harness = await startRotationHarness({
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
+      policy: REVOCATION_POLICY,
+      people: REVOCATION_PEOPLE,
+      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
+    const h = harness;
+    const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} used from an unknown IP`);
+    faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: secretsmanager:PutSecretValue' }, 10, 'PutSecretValue');
+    await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: SECRET, order: 'disable_now' });
+    await followUpsSettled(h);
+    const rotationId = incidentRecord(h, 1).incident.rotationId as number;
+    const disable = () => rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised');
+    expect(disable()).toMatchObject({ state: 'pending', lastError: expect.stringContaining('AccessDeniedException') });
+    expect((await labels())[compromised]).toEqual(['AWSCURRENT']);
+
+    // By hand, as shown: a generated value made current, then the compromised version stripped.
+    faults.clear();
+    const commands = commandsShown(h);
+    expect(commands).toHaveLength(2);
+    for (const line of commands) await runAsShown(moto.sdk, line);
+    expect((await labels())[compromised] ?? []).toEqual([]);
+    const byHand = Object.entries(await labels()).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0] as string;
+
+    // Retry finds it done and takes the version made by hand as the placeholder; the rotation replaces it.
+    const retried = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentRetry);
+    expect(retried.reply).toBeNull();
+    await followUpsSettled(h);
+    expect(disable()).toMatchObject({ state: 'done' });
+    expect(rotationRecord(h, rotationId).rotation.placeholderVersionId).toBe(byHand);
+    const rotation = await slashRotateEmergency(h, SECRET);
+    await driveModal(h, 'U0ONCALL', rotation, null);
+    await press(h, 'U0ONCALL', rotation, ACTION_IDS.rotationComplete);
+    const replacement = rotationRecord(h, rotationId).rotation.newVersionId as string;
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    expect((await labels())[replacement]).toEqual(['AWSCURRENT']);
+    expect((await labels())[compromised] ?? []).toEqual([]);
+    const current = await moto.sdk.send(new GetSecretValueCommand({ SecretId: SECRET, VersionStage: 'AWSCURRENT' }));
+    expect(current.VersionId).toBe(replacement);
   });
 });
 
