@@ -21,7 +21,7 @@ import {
   submitRevoke,
   threadReplies,
 } from '../support/revocation-slack.js';
-import { dmsTo, echoed, followUpsSettled, modal, press, rotationRecord, startRotationHarness, textOf } from '../support/rotation-slack.js';
+import { clickInMessage, dmsTo, echoed, followUpsSettled, modal, press, rotationRecord, startRotationHarness, textOf } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
 
@@ -179,6 +179,47 @@ describe('/revoke refusing bad input, and its faults', () => {
     const sent = JSON.stringify([h.fake.calls.map((call) => call.args), h.fake.responses]);
     expect(sent).not.toContain(leaked);
     await h.restart();
+  });
+
+  it('on an open incident: a stranger acknowledging, a second acknowledgement, an empty status update, a close by the owner, a close without a postmortem link or before the rotation ended', async () => {
+    const h = await start();
+    await revoke(h);
+    const [ownerPage] = dmsTo(h, 'U0OWNER');
+    h.fake.addUser('U0STRANGER');
+    let before = snapshotTables(h.store, REVOCATION_TABLES);
+
+    // Someone neither paged nor allowed to work the incident, with a forwarded page: refused, audited.
+    const stranger = await clickInMessage(h, 'U0STRANGER', ownerPage!, ACTION_IDS.incidentAcknowledge);
+    expect(String(stranger.reply?.text)).toContain('may not work the incident of');
+    let after = snapshotTables(h.store, REVOCATION_TABLES);
+    expect({ ...after, audit_events: before.audit_events }).toEqual(before);
+    expect((after.audit_events as { action: string }[]).slice(before.audit_events!.length).map((event) => event.action)).toEqual(['access.denied']);
+
+    // The owner acknowledges; pressing it again says when, and changes nothing.
+    await clickInMessage(h, 'U0OWNER', ownerPage!, ACTION_IDS.incidentAcknowledge);
+    await followUpsSettled(h);
+    before = snapshotTables(h.store, REVOCATION_TABLES);
+    const again = await clickInMessage(h, 'U0OWNER', ownerPage!, ACTION_IDS.incidentAcknowledge);
+    expect(String(again.reply?.text)).toContain('You acknowledged incident #1 at');
+    expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
+
+    // An empty status update: refused on its field.
+    const update = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentStatusUpdate);
+    expect(await submitIncidentForm(h, 'U0ONCALL', update.since, '   ')).toEqual({ response_action: 'errors', errors: { incident_update: 'say where the incident stands' } });
+
+    // Closing: by the owner (no responder), refused; without a link, or with the rotation still open, refused on the field.
+    const byOwner = await slashRevoke(h, 'U0OWNER', 'close 1 https://wiki.example/pm/1');
+    expect(String(byOwner.reply?.text)).toContain('may not close the incident of');
+    const close = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentClose);
+    expect(JSON.stringify(h.fake.calls.slice(close.since).find((call) => call.method === 'views.open')?.args.view)).toContain('The emergency rotation is still open');
+    expect(await submitIncidentForm(h, 'U0ONCALL', close.since, 'not a link')).toEqual({ response_action: 'errors', errors: { incident_postmortem: 'must be an http:// or https:// URL, such as the postmortem document or ticket' } });
+    const open = await submitIncidentForm(h, 'U0ONCALL', close.since, 'https://wiki.example/pm/1');
+    expect(open).toMatchObject({ response_action: 'errors', errors: { incident_postmortem: expect.stringContaining('is still open: complete it, or abandon it with a reason') } });
+    const usage = await slashRevoke(h, 'U0ONCALL', 'close one https://wiki.example/pm/1');
+    expect(String(usage.reply?.text)).toContain('Close an incident with `/revoke close &lt;incident&gt; &lt;postmortem link&gt;`');
+    const stillOpen = snapshotTables(h.store, REVOCATION_TABLES);
+    expect(incidentRecord(h, 1).incident.state).toBe('open');
+    expect(stillOpen.incidents).toEqual(before.incidents);
   });
 
   it('Slack refusing to redraw the status message (an error, then 429 with Retry-After): retried, and the message ends right; never re-posted', async () => {

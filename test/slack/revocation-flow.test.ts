@@ -259,6 +259,13 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     expect(button(shown, ACTION_IDS.incidentClose)).toBeUndefined();
     expect(statusPosts(h)).toHaveLength(1);
 
+    // The metrics: opened and closed, and the times to acknowledge, disable and rotate.
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    for (const series of ['rotor_incidents_total{event="opened",severity="SEV1"}', 'rotor_incidents_total{event="closed",severity="SEV1"}', 'rotor_incident_time_to_acknowledge_seconds_count{severity="SEV1"}', 'rotor_incident_time_to_disable_seconds_count{severity="SEV1"}', 'rotor_incident_time_to_rotate_seconds_count{severity="SEV1"}']) {
+      expect(Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0), series).toBeGreaterThanOrEqual(1);
+    }
+    expect(metrics).toMatch(/^rotor_incidents_open 0$/m);
+
     // The audit chain verifies, and the evidence prints the timeline.
     expect(auditActions(h)).toEqual(expect.arrayContaining(['incident.opened', 'incident.acknowledged', 'rotation.started', 'rotation.completed', 'incident.signed_off', 'incident.closed']));
     const verified = await rotorCli(h, 'audit', 'verify');
