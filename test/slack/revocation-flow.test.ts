@@ -25,7 +25,26 @@ import {
   submitRevoke,
   threadReplies,
 } from '../support/revocation-slack.js';
-import { button, buttonsOf, clickInMessage, clickInModal, driveModal, dmsTo, FAST_RETRY, followUpsSettled, modal, press, rotationRecord, rotorCli, startRotationHarness, textOf, waitForDms } from '../support/rotation-slack.js';
+import {
+  button,
+  buttonsOf,
+  clickInMessage,
+  clickInModal,
+  driveModal,
+  dmsTo,
+  FAST_RETRY,
+  followUpsSettled,
+  metadataOf,
+  modal,
+  press,
+  rotationRecord,
+  rotorCli,
+  slashRotate,
+  startRotationHarness,
+  submitTicket,
+  textOf,
+  waitForDms,
+} from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { useFakeVault } from '../support/vault.js';
@@ -369,6 +388,58 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     expect((await labels())[compromised] ?? []).toEqual([]);
     const current = await moto.sdk.send(new GetSecretValueCommand({ SecretId: SECRET, VersionStage: 'AWSCURRENT' }));
     expect(current.VersionId).toBe(replacement);
+  });
+
+  it('a scheduled rotation under way when the secret is revoked: the confirmation says it is abandoned, its pending version is discarded at moto, its approval requests are moot, the emergency rotation replaces it', async () => {
+    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
+    const compromised = created.VersionId as string;
+    harness = await startRotationHarness({
+      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+      policy: REVOCATION_POLICY,
+      people: REVOCATION_PEOPLE,
+      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
+    const h = harness;
+
+    // The owner's scheduled rotation: ticket, a pending version at moto, approval requests out.
+    const scheduledView = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    await submitTicket(h, 'U0OWNER', scheduledView, 'SEC-1');
+    const scheduled = metadataOf(modal(h, scheduledView)).rotationId as number;
+    await press(h, 'U0OWNER', scheduledView, ACTION_IDS.rotationRunStep);
+    const pending = rotationRecord(h, scheduled).rotation.newVersionId as string;
+    expect((await labels())[pending]).toEqual(['AWSPENDING']);
+    const [approvalRequest] = await waitForDms(h, 'U0SEC', /^Approval requested/);
+
+    // /revoke: the confirmation says what happens to it.
+    h.store.clock.advance({ minutes: 5 });
+    const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
+    expect(textOf(modal(h, viewId as string))).toContain(':warning: The rotation <@U0OWNER> started at 2027-02-01 10:00 UTC is abandoned: the emergency rotation replaces it.');
+    await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: SECRET });
+    await followUpsSettled(h);
+
+    expect(rotationRecord(h, scheduled).rotation).toMatchObject({ state: 'abandoned', endedBy: 'U0ONCALL', endReason: 'Superseded by the emergency revocation of incident #1.' });
+    expect((await labels())[pending] ?? []).toEqual([]);
+    expect((await labels())[compromised]).toEqual(['AWSCURRENT']);
+    expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('compromised');
+    const emergency = incidentRecord(h, 1).incident.rotationId as number;
+    expect(rotationRecord(h, emergency).rotation).toMatchObject({ kind: 'emergency', state: 'in_progress', previousVersionId: compromised });
+
+    // The security lead's approval request is moot now; the owner's modal shows the emergency rotation.
+    const late = await clickInMessage(h, 'U0SEC', approvalRequest!, ACTION_IDS.rotationApprove);
+    expect(String(late.reply?.text)).toMatch(/abandoned/);
+    expect(rotationRecord(h, scheduled).approvals).toEqual([]);
+    const ownerView = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    expect(modal(h, ownerView).title.text).toBe('Emergency rotation');
+
+    // The emergency rotation runs to its end at moto, the secret active again.
+    const rotation = await slashRotateEmergency(h, SECRET);
+    await driveModal(h, 'U0ONCALL', rotation, null);
+    await press(h, 'U0ONCALL', rotation, ACTION_IDS.rotationComplete);
+    const replacement = rotationRecord(h, emergency).rotation.newVersionId as string;
+    expect((await labels())[replacement]).toEqual(['AWSCURRENT']);
+    expect((await labels())[compromised] ?? []).toEqual([]);
+    expect(h.store.inventory.get(SECRET)).toMatchObject({ lifecycle: 'active', currentVersionId: replacement });
+    expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
   });
 });
 
