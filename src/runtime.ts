@@ -210,10 +210,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 }
 
 /**
- * Sweeps after changes, one at a time: a change while one runs asks for one more after it, which
- * also picks up what the running one scheduled (an incident's thread replies once its status
- * message is posted). Sweeps side by side would claim a thread's replies in parallel and post
- * them out of order.
+ * Sweeps after changes: the changes made while one runs ask for one more after it (not one each),
+ * which also picks up what the running one scheduled (an incident's thread replies once its
+ * status message is posted).
  */
 function coalescedSweeps(sweep: () => Promise<unknown>, logger: Logger): () => void {
   let running = false;

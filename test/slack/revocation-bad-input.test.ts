@@ -258,6 +258,25 @@ describe('/revoke refusing bad input, and its faults', () => {
     expect(attempts).toBe(edits + 3);
   });
 
+  it('Slack slow to take a thread reply while the minute sweep runs too: the thread keeps the order of events', async () => {
+    const h = await start();
+    await revoke(h);
+    const ts = statusTsOf(h);
+    const opening = threadReplies(h, ts).length;
+    h.fake.script('chat.postMessage', { delayMs: 300 });
+    h.store.clock.advance({ minutes: 1 });
+    const form = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentStatusUpdate);
+    await submitIncidentForm(h, 'U0ONCALL', form.since, 'Key rolled at Stripe.');
+    const [ownerPage] = dmsTo(h, 'U0OWNER');
+    await clickInMessage(h, 'U0OWNER', ownerPage!, ACTION_IDS.incidentAcknowledge);
+    // The scheduled sweep fires while the sweep after the change is still waiting on Slack.
+    await h.runtime.runJob('follow-up-sweep');
+    await followUpsSettled(h);
+    // In the order Slack took them (the fake records a call when it arrives, and holds the message once it is taken).
+    const replies = h.fake.messages.filter((message) => message.threadTs === ts).slice(opening).map((message) => String(message.text));
+    expect(replies).toEqual([expect.stringContaining('Status from <@U0ONCALL>: Key rolled at Stripe.'), expect.stringContaining('<@U0OWNER> acknowledged.')]);
+  });
+
   it('the bot killed mid-flow: the answer to a page and to the status post lost in a crash, steps done before a restart; after it nothing is repeated', async () => {
     const h = await start();
     // Slack takes the owner's page and the status message but the bot never hears back (it dies there).
