@@ -138,8 +138,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   );
   const rotationRepo = new RotationRepo(db);
   const auditTrail = new AuditTrailRepo(db);
-  const kickFollowUps =
-    options.sweepAfterChanges === false ? () => undefined : () => void followUpService.sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
+  const kickFollowUps = options.sweepAfterChanges === false ? () => undefined : coalescedSweeps(() => followUpService.sweep(), logger);
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
   const rotation = new RotationService({
@@ -208,6 +207,28 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
   if (poster) registerSlackFollowUps(runtime, poster);
   return runtime;
+}
+
+/**
+ * Sweeps after changes: the changes made while one runs ask for one more after it (not one each),
+ * which also picks up what the running one scheduled (an incident's thread replies once its
+ * status message is posted).
+ */
+function coalescedSweeps(sweep: () => Promise<unknown>, logger: Logger): () => void {
+  let running = false;
+  let again = false;
+  const run = async () => {
+    running = true;
+    do {
+      again = false;
+      await sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
+    } while (again);
+    running = false;
+  };
+  return () => {
+    if (running) again = true;
+    else void run();
+  };
 }
 
 function noSlack(): RotorError {

@@ -67,6 +67,7 @@ export interface FollowUpSweepReport {
 export class FollowUpService {
   private readonly handlers = new Map<string, FollowUpHandler>();
   private readonly options: FollowUpSweepOptions;
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: { repo: FollowUpRepo; sweepLog: SweepLogRepo; audit: AuditLog; clock: Clock },
@@ -95,7 +96,15 @@ export class FollowUpService {
    * throws a DeadlineExceededError saying what it did and left (a follow-up in flight keeps its
    * claim: it finishes, or a later sweep reconciles it).
    */
-  async sweep(options: { deadlineSeconds?: number } = {}): Promise<FollowUpSweepReport> {
+  sweep(options: { deadlineSeconds?: number } = {}): Promise<FollowUpSweepReport> {
+    // One at a time in a process (the minute's sweep waits for the one after a change): side by
+    // side they would post a thread's replies out of order. Claims still keep replicas apart.
+    const run = this.running.then(() => this.sweepNow(options));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sweepNow(options: { deadlineSeconds?: number }): Promise<FollowUpSweepReport> {
     const now = this.deps.clock.now();
     const token = randomUUID();
     const report: FollowUpSweepReport = { at: iso(now), done: 0, reconciled: 0, released: 0, retried: 0, failed: 0, lostClaims: 0 };

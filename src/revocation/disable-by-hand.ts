@@ -12,12 +12,12 @@ export function disableByHand(rotation: Rotation, compromisedVersionId: string |
   if (rotation.provider === 'aws' && rotation.providerRef) {
     const ref = parseAwsSecretRef(rotation.secretName, rotation.providerRef);
     const region = ref.region && !ref.secretId.startsWith('arn:') ? ` --region ${ref.region}` : '';
-    const base = `aws secretsmanager update-secret-version-stage --secret-id ${ref.secretId}${region}`;
-    const replacement = rotation.promotedAt && rotation.newVersionId ? rotation.newVersionId : rotation.placeholderVersionId;
-    const first = replacement
-      ? `${base} --version-stage AWSCURRENT --move-to-version-id ${replacement} --remove-from-version-id ${version}`
-      : `aws secretsmanager put-secret-value --secret-id ${ref.secretId}${region} --secret-string "$(openssl rand -base64 32)"`;
-    return [first, `${base} --version-stage AWSPREVIOUS --remove-from-version-id ${version}`];
+    const strip = `aws secretsmanager update-secret-version-stage --secret-id ${ref.secretId}${region} --version-stage AWSPREVIOUS --remove-from-version-id ${version}`;
+    // With a replacement live (promoted, or the placeholder Rotor made current), AWSCURRENT has
+    // already left the compromised version, which holds AWSPREVIOUS: moving AWSCURRENT "from" it
+    // again would fail. Without one, a generated value becomes current first.
+    const live = (rotation.promotedAt && rotation.newVersionId) || rotation.placeholderVersionId;
+    return live ? [strip] : [`aws secretsmanager put-secret-value --secret-id ${ref.secretId}${region} --secret-string "$(openssl rand -base64 32)"`, strip];
   }
   if (rotation.provider === 'vault' && rotation.providerRef) {
     const ref = parseVaultSecretRef(rotation.secretName, rotation.providerRef);

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, type DurationLike } from 'luxon';
 import { actorId, slackActor, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
@@ -20,7 +20,7 @@ import { INCIDENT_FOLLOW_UPS, incidentTopic, type Incident, type IncidentRecord 
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
 import { parseRevocation, type RevocationInput } from './revocation-request.js';
-import { incidentEventsOf, peopleOf, type NewIncidentEvent } from './rotation-incident-events.js';
+import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
 
 /** What happened, for metrics. */
 export type IncidentMetricEvent =
@@ -392,9 +392,9 @@ export class RevocationService {
     return next ? [this.escalation(id, step + 1, DateTime.fromISO(now, { zone: 'utc' }))] : [];
   }
 
-  /** The next status request, counted from `from` by the incident's severity. */
+  /** The next status request, counted from `from` by the incident's severity (past ones skipped). */
   statusRequest(incident: Incident, from: string): FollowUpRequest {
-    const dueAt = iso(DateTime.fromISO(from, { zone: 'utc' }).plus({ minutes: this.deps.policy.incident.statusUpdateMinutes[incident.severity] }));
+    const dueAt = this.nextAfterNow(from, { minutes: this.deps.policy.incident.statusUpdateMinutes[incident.severity] });
     return { kind: INCIDENT_FOLLOW_UPS.statusRequest, topic: incidentTopic(incident.id), occurrence: dueAt, dueAt, payload: {} };
   }
 
@@ -403,9 +403,20 @@ export class RevocationService {
     return { kind: INCIDENT_FOLLOW_UPS.postmortem, topic: incidentTopic(incidentId), occurrence: `${dueAt}:${user}`, dueAt, payload: { user } };
   }
 
-  /** The day after `dueAt`, for the daily repeats. */
+  /** The day after `dueAt` (or the first such day still to come), for the daily repeats. */
   nextDay(dueAt: string): string {
-    return iso(DateTime.fromISO(dueAt, { zone: 'utc' }).plus({ days: 1 }));
+    return this.nextAfterNow(dueAt, { days: 1 });
+  }
+
+  /**
+   * `from` plus as many `every` as it takes to be in the future: a repeat the bot missed (it was
+   * down, or a sweep ran late) is skipped rather than sent in a burst, one per sweep, to catch up.
+   */
+  private nextAfterNow(from: string, every: DurationLike): string {
+    const now = this.deps.clock.now();
+    let next = DateTime.fromISO(from, { zone: 'utc' }).plus(every);
+    while (next <= now) next = next.plus(every);
+    return iso(next);
   }
 
   /** A page that could not be delivered (the person left Slack, or blocks DMs): on the timeline, so the escalation is seen to matter. */
@@ -413,8 +424,20 @@ export class RevocationService {
     this.recordEvents(id, [{ actor: 'rotor', kind: 'page_undelivered', key: `page_undelivered:${user}`, summary: `Could not page ${user}: ${why}`, details: { people: peopleOf(user) } }]);
   }
 
-  setStatusMessage(id: number, ts: string): void {
+  /**
+   * The status message is in the channel: its ts is recorded, and what waited for it is returned
+   * to schedule: a thread reply for every event so far, in order, and a redraw if the incident
+   * changed after the message was rendered at `renderedVersion` (unknown after a crash: redrawn).
+   */
+  statusMessagePosted(id: number, ts: string, renderedVersion: number | null): FollowUpRequest[] {
     this.deps.repo.setStatusMessage(id, ts);
+    const { incident, events } = this.get(id);
+    const now = this.now();
+    const waiting = events.filter((event) => !QUIET_EVENT_KINDS.has(event.kind)).map((event) => this.threadEvent(id, event.id, now));
+    if (renderedVersion === null || incident.version > renderedVersion) waiting.push(this.statusRefresh(id, incident.version, now));
+    // Asked from inside a sweep: the next one, right after it, sends them.
+    this.deps.kickFollowUps?.();
+    return waiting;
   }
 
   /** What disabling the compromised version needs: for the rotation service's disable step. */
@@ -474,14 +497,22 @@ export class RevocationService {
         const current = this.get(id).incident;
         throw new RotorError('conflict', `Incident #${id} is ${current.state} (since ${current.closedAt ?? current.openedAt}); reload it to see where it stands.`);
       }
-      const topic = incidentTopic(id);
+      // Until the status message is posted there is no thread to reply in nor message to redraw: its post schedules what waited (statusMessagePosted).
+      const { statusTs, version } = this.get(id).incident;
       for (const event of events) {
         const { id: eventId, added } = this.deps.repo.addEvent(id, { at: now, actor: event.actor, kind: event.kind, key: event.key, summary: event.summary, details: event.details ?? {} });
-        if (added && !event.quiet) this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.threadEvent, topic, occurrence: `e${eventId}`, dueAt: now, payload: { event: eventId } });
+        if (added && statusTs && !QUIET_EVENT_KINDS.has(event.kind)) this.deps.followUps.schedule(this.threadEvent(id, eventId, now));
       }
-      const version = this.get(id).incident.version;
-      this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.statusRefresh, topic, occurrence: `v${version}`, dueAt: now, payload: { version } });
+      if (statusTs) this.deps.followUps.schedule(this.statusRefresh(id, version, now));
     });
+  }
+
+  private threadEvent(id: number, eventId: number, dueAt: string): FollowUpRequest {
+    return { kind: INCIDENT_FOLLOW_UPS.threadEvent, topic: incidentTopic(id), occurrence: `e${eventId}`, dueAt, payload: { event: eventId } };
+  }
+
+  private statusRefresh(id: number, version: number, dueAt: string): FollowUpRequest {
+    return { kind: INCIDENT_FOLLOW_UPS.statusRefresh, topic: incidentTopic(id), occurrence: `v${version}`, dueAt, payload: { version } };
   }
 
   /** Events recorded on their own, outside another change (a failure to note). */

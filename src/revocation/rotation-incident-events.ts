@@ -11,9 +11,10 @@ export interface NewIncidentEvent {
   /** Plain text; people appear by Slack user id and are listed in `details.people`. */
   summary: string;
   details?: Record<string, unknown>;
-  /** Kept in the timeline but not posted in the thread (a provider still working, say). */
-  quiet?: boolean;
 }
+
+/** Kinds kept in the timeline but not posted in the thread (a provider still working, say). */
+export const QUIET_EVENT_KINDS: ReadonlySet<string> = new Set(['step_waiting']);
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
@@ -51,7 +52,7 @@ export function incidentEventsOf(record: RotationRecord, events: readonly AuditE
       case 'rotation.step_skipped':
         return [{ ...base, kind: 'step_skipped', summary: `${event.actor} skipped “${title}”: ${str(details.reason) ?? ''}` }];
       case 'rotation.step_waiting':
-        return [{ ...base, kind: 'step_waiting', summary: `“${title}”: waiting for the provider.`, quiet: true }];
+        return [{ ...base, kind: 'step_waiting', summary: `“${title}”: waiting for the provider.` }];
       case 'rotation.taken_over':
         return [{ ...base, kind: 'rotation_taken_over', summary: `${event.actor} took over the emergency rotation from ${str(details.from) ?? 'its holder'}.`, details: { ...base.details, people: peopleOf(event.actor, str(details.from)) } }];
       case 'rotation.completed':

@@ -896,10 +896,17 @@ export class RotationService {
     const change: RotationChange = {};
     if (!replacement) {
       if (facts.order !== 'disable_now') throw new RotorError('conflict', 'The replacement is not live yet: promote it first, then disable the compromised version (replace, then disable).');
-      const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken });
-      await ops.promote(name, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
-      replacement = placeholder.versionId;
-      change.placeholderVersionId = placeholder.versionId;
+      // After a failed attempt someone may have made a generated value current by hand (the
+      // status message's commands): that version is the placeholder, and none is written.
+      const current = (await ops.validate(name)).current?.versionId ?? null;
+      if (current && current !== compromised) {
+        replacement = current;
+      } else {
+        const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken });
+        await ops.promote(name, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
+        replacement = placeholder.versionId;
+      }
+      change.placeholderVersionId = replacement;
     }
     try {
       const disabled = await ops.disableCompromised(name, { versionId: compromised, replacementVersionId: replacement }, actor);

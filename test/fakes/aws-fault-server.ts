@@ -15,16 +15,16 @@ export type AwsFault =
 export class AwsFaultServer {
   /** Every request seen, by its `X-Amz-Target` operation. */
   readonly operations: string[] = [];
-  private readonly faults: AwsFault[] = [];
+  private readonly faults: { fault: AwsFault; operation: string | undefined }[] = [];
   private server: Server | undefined;
   endpoint = '';
 
   /** With an upstream, requests without a queued fault are forwarded to it. */
   constructor(private readonly upstream?: string) {}
 
-  /** Queues faults for the next requests, in order; `times` repeats one. */
-  queue(fault: AwsFault, times = 1): void {
-    for (let index = 0; index < times; index += 1) this.faults.push(fault);
+  /** Queues faults for the next requests (of `operation` only, if given), in order; `times` repeats one. */
+  queue(fault: AwsFault, times = 1, operation?: string): void {
+    for (let index = 0; index < times; index += 1) this.faults.push({ fault, operation });
   }
 
   /** Drops the faults still queued, so one test's leftovers never reach the next. */
@@ -49,8 +49,10 @@ export class AwsFaultServer {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers['x-amz-target'] ?? '');
-    this.operations.push(target.split('.').pop() ?? target);
-    const fault = this.faults.shift();
+    const operation = target.split('.').pop() ?? target;
+    this.operations.push(operation);
+    const queued = this.faults.findIndex((candidate) => candidate.operation === undefined || candidate.operation === operation);
+    const fault = queued >= 0 ? this.faults.splice(queued, 1)[0]?.fault : undefined;
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'answer') {
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(fault.body));

@@ -33,6 +33,10 @@ export interface StoredMessage {
   channel: string;
   ts: string;
   text: unknown;
+  /** What the message shows now: as posted, then as the last accepted chat.update left it. */
+  blocks?: unknown;
+  /** How many accepted chat.update calls edited it. */
+  edits: number;
   metadata?: unknown;
   /** A reply in this message's thread; replies are not in conversations.history, as in Slack. */
   threadTs?: string;
@@ -209,7 +213,7 @@ export class FakeSlackApi {
       case 'bots.info':
         return args.bot === 'B' + this.botUserId.slice(4) ? { ok: true, bot: { id: args.bot, app_id: this.appId, user_id: this.botUserId, name: 'rotor', deleted: false } } : { ok: false, error: 'bot_not_found' };
       case 'chat.postMessage':
-        this.messages.push({ channel: dmChannelOf(String(args.channel)), ts, text: args.text, metadata: args.metadata, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}) });
+        this.messages.push({ channel: dmChannelOf(String(args.channel)), ts, text: args.text, blocks: args.blocks, edits: 0, metadata: args.metadata, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}) });
         return { ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts } };
       case 'conversations.history': {
         const channel = dmChannelOf(String(args.channel));
@@ -236,8 +240,11 @@ export class FakeSlackApi {
       }
       case 'chat.getPermalink':
         return { ok: true, channel: args.channel, permalink: `https://rotor-test.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}` };
-      case 'chat.update':
+      case 'chat.update': {
+        const message = this.messages.find((candidate) => candidate.channel === dmChannelOf(String(args.channel)) && candidate.ts === String(args.ts));
+        if (message) Object.assign(message, { text: args.text, blocks: args.blocks, edits: message.edits + 1 });
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: ts };
       case 'conversations.open':

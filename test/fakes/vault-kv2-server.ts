@@ -43,7 +43,7 @@ export class FakeVaultServer {
   readonly requests: RecordedVaultRequest[] = [];
   private readonly secrets = new Map<string, Map<string, FakeVaultSecret>>();
   private server: Server | undefined;
-  private failures: { remaining: number; status: number; errors: string[] } = { remaining: 0, status: 0, errors: [] };
+  private failures: { remaining: number; status: number; errors: string[]; matching?: RegExp } = { remaining: 0, status: 0, errors: [] };
   /** While true every request is accepted and never answered, like a hung Vault. */
   hang = false;
   address = '';
@@ -77,9 +77,9 @@ export class FakeVaultServer {
     this.beforeNextWrite = undefined;
   }
 
-  /** The next `count` requests answer `status` with `errors`, e.g. 503 while sealed. */
-  failNext(count: number, status: number, errors: string[]): void {
-    this.failures = { remaining: count, status, errors };
+  /** The next `count` requests (those whose path matches `matching`, if given) answer `status` with `errors`, e.g. 503 while sealed. */
+  failNext(count: number, status: number, errors: string[], matching?: RegExp): void {
+    this.failures = { remaining: count, status, errors, ...(matching ? { matching } : {}) };
   }
 
   /** Writes a version as another Vault client would (out-of-band for Rotor). */
@@ -105,7 +105,7 @@ export class FakeVaultServer {
     const body = await readJson(request);
     this.requests.push({ method, path: url.pathname + url.search, namespace: headerOf(request, 'x-vault-namespace') });
     if (this.hang) return;
-    if (this.failures.remaining > 0) {
+    if (this.failures.remaining > 0 && (!this.failures.matching || this.failures.matching.test(url.pathname))) {
       this.failures.remaining -= 1;
       return send(response, this.failures.status, { errors: this.failures.errors });
     }

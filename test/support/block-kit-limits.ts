@@ -40,10 +40,22 @@ export function blockKitViolations(surface: { kind: 'message'; blocks: KnownBloc
       if (typeof node.value === 'string') check(node.value.length <= LIMITS.buttonValue, `${path} button value over 2000`);
     }
     if (node.type === 'static_select') {
-      const options = (node.options as { text: { text: string } }[] | undefined) ?? [];
+      const options = (node.options as unknown[] | undefined) ?? [];
       check(options.length <= LIMITS.selectOptions, `${path} select over 100 options`);
-      for (const option of options) check(option.text.text.length <= LIMITS.optionText, `${path} option text over 75`);
     }
+    if (node.type === 'radio_buttons' || node.type === 'checkboxes') check(((node.options as unknown[] | undefined) ?? []).length <= 10, `${path} ${node.type} over 10 options`);
+    if (Array.isArray(node.options)) {
+      // An option object: text and description at most 75 characters.
+      for (const option of node.options as { text: { text: string }; description?: { text: string } }[]) {
+        check(option.text.text.length <= LIMITS.optionText, `${path} option text "${option.text.text}" over 75`);
+        check((option.description?.text ?? '').length <= LIMITS.optionText, `${path} option description "${option.description?.text ?? ''}" over 75`);
+      }
+    }
+    if (node.type === 'plain_text_input') {
+      const placeholder = (node.placeholder as { text: string } | undefined)?.text ?? '';
+      check(placeholder.length <= 150, `${path} placeholder over 150`);
+    }
+    if (node.type === 'context') for (const element of (node.elements as { text?: string }[]) ?? []) check((element.text ?? '').length <= LIMITS.sectionText, `${path} context text over 3000`);
     if (node.confirm && typeof node.confirm === 'object') {
       // A confirmation dialog: title 100, text 300, its buttons 30 characters.
       const confirm = node.confirm as { title?: { text: string }; text?: { text: string }; confirm?: { text: string }; deny?: { text: string } };
@@ -51,7 +63,10 @@ export function blockKitViolations(surface: { kind: 'message'; blocks: KnownBloc
       check((confirm.text?.text ?? '').length <= 300, `${path} confirm text over 300`);
       check((confirm.confirm?.text ?? '').length <= 30 && (confirm.deny?.text ?? '').length <= 30, `${path} confirm buttons over 30`);
     }
-    if (node.type === 'input') check(((node.label as { text: string }).text ?? '').length <= 2000, `${path} label over 2000`);
+    if (node.type === 'input') {
+      check(((node.label as { text: string }).text ?? '').length <= 2000, `${path} label over 2000`);
+      check(((node.hint as { text: string } | undefined)?.text ?? '').length <= 2000, `${path} hint over 2000`);
+    }
     if (node.type === 'plain_text_input' && typeof node.initial_value === 'string' && typeof node.max_length === 'number') {
       check(node.initial_value.length <= node.max_length, `${path} initial value longer than max_length`);
     }

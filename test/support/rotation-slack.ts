@@ -245,11 +245,18 @@ export const FAST_RETRY = { attempts: 2, timeoutMs: 3_000, baseDelayMs: 1, maxDe
 
 const auditKey = randomBytes(32).toString('hex');
 
-/** The bot on a fixed clock with the rotation policy, a keyed audit chain, the people in Slack, and the given stores; `seed` fills the inventory first. */
-export function startRotationHarness(options: { aws?: () => AwsSecretsManagerProvider; vault?: () => VaultKv2Provider; seed: (store: TempStore) => void; at?: string }): Promise<SlackHarness> {
+/** The bot on a fixed clock with the rotation policy (or `policy`), a keyed audit chain, the people in Slack, and the given stores; `seed` fills the inventory first. */
+export function startRotationHarness(options: {
+  aws?: () => AwsSecretsManagerProvider;
+  vault?: () => VaultKv2Provider;
+  seed: (store: TempStore) => void;
+  at?: string;
+  policy?: string;
+  people?: readonly string[];
+}): Promise<SlackHarness> {
   return startSlackHarness({
     at: options.at ?? '2027-02-01T10:00:00Z',
-    policy: ROTATION_POLICY,
+    policy: options.policy ?? ROTATION_POLICY,
     env: { ROTOR_AUDIT_KEY: auditKey },
     providers: () => {
       const aws = options.aws?.();
@@ -257,7 +264,7 @@ export function startRotationHarness(options: { aws?: () => AwsSecretsManagerPro
       return { registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}) }), close: () => aws?.destroy() };
     },
     beforeStart: ({ fake, store }) => {
-      for (const person of PEOPLE) fake.addUser(person);
+      for (const person of options.people ?? PEOPLE) fake.addUser(person);
       options.seed(store);
     },
   });

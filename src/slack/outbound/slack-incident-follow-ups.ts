@@ -44,20 +44,37 @@ export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPo
       }),
     );
 
-  // The status message: posted once; its ts is recorded on the incident, found again after a crash.
+  // The status message: posted once; its ts is recorded on the incident, found again after a crash,
+  // and the thread replies and the redraw that waited for it follow it.
+  const renderedVersions = new Map<number, number>();
   const post = messageFollowUp(INCIDENT_FOLLOW_UPS.statusPost, poster, (followUp) => {
     const record = recordOf(followUp);
-    return record && !record.incident.statusTs ? { to: { channel: record.incident.channel }, message: statusOf(record) } : null;
+    if (!record || record.incident.statusTs) return null;
+    renderedVersions.set(followUp.id, record.incident.version);
+    return { to: { channel: record.incident.channel }, message: statusOf(record) };
   });
-  const remember = (followUp: FollowUp, result: FollowUpResult | null): FollowUpResult | null => {
+  const remember = (followUp: FollowUp, result: FollowUpResult | null, renderedVersion: number | null): FollowUpResult | null => {
     const id = incidentIdOfTopic(followUp.topic);
-    if (id !== null && typeof result?.outcome?.ts === 'string') revocation.setStatusMessage(id, result.outcome.ts);
-    return result;
+    if (id === null || typeof result?.outcome?.ts !== 'string') return result;
+    return { ...result, then: [...(result.then ?? []), ...revocation.statusMessagePosted(id, result.outcome.ts, renderedVersion)] };
   };
   followUps.service.register({
     kind: INCIDENT_FOLLOW_UPS.statusPost,
-    run: async (followUp) => remember(followUp, await post.run(followUp)) as FollowUpResult,
-    reconcile: async (followUp) => remember(followUp, await post.reconcile(followUp)),
+    async run(followUp) {
+      try {
+        const result = await post.run(followUp);
+        return remember(followUp, result, renderedVersions.get(followUp.id) ?? null) as FollowUpResult;
+      } finally {
+        renderedVersions.delete(followUp.id);
+      }
+    },
+    async reconcile(followUp) {
+      try {
+        return remember(followUp, await post.reconcile(followUp), null);
+      } finally {
+        renderedVersions.delete(followUp.id);
+      }
+    },
   });
 
   // Redrawn in place after every change; an older redraw than the newest is moot.

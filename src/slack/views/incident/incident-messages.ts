@@ -2,7 +2,8 @@ import type { Button, KnownBlock } from '@slack/types';
 import type { Incident, IncidentEvent, IncidentRecord } from '../../../revocation/incident.js';
 import { ACTION_IDS, encodeIncidentRef } from '../../ids.js';
 import { button, context, section } from '../blocks.js';
-import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import { LIMITS } from '../block-kit-limits.js';
+import { code, escapeMrkdwn, mention, truncateMrkdwn } from '../mrkdwn.js';
 import type { SlackMessage } from '../slack-message.js';
 import { quoted, when } from '../rotation/rotation-text.js';
 import { eventLine, incidentTitle } from './incident-text.js';
@@ -70,17 +71,17 @@ export function postmortemReminderMessage(incident: Incident, hours: number): Sl
     text: `Postmortem due: ${incidentTitle(incident)}`,
     blocks: [
       section(`:memo: *${escapeMrkdwn(incidentTitle(incident))}* was revoked ${when(incident.openedAt)}: schedule its postmortem (the playbook asks for one within ${hours} hours).`),
-      section(`When it is written, close the incident with its link: \`/revoke close ${incident.id} <link>\`, or *Close incident…* on the status message.`),
+      section(`When it is written, close the incident with its link: \`/revoke close ${incident.id} &lt;link&gt;\`, or *Close incident…* on the status message.`),
       { type: 'actions', elements: [button(ACTION_IDS.incidentClose, 'Close incident…', encodeIncidentRef(incident.id))] },
       context('Repeated daily until the incident is closed.'),
     ],
   };
 }
 
-/** One event in the status message's thread. */
+/** One event in the status message's thread; its notification text is cut like its section (a provider's error can be long). */
 export function threadEventMessage(event: IncidentEvent): SlackMessage {
   const line = eventLine(event);
-  return { text: line, blocks: [section(line)] };
+  return { text: truncateMrkdwn(line, LIMITS.sectionText), blocks: [section(line)] };
 }
 
 /** `/revoke` on a secret already under an open incident. */

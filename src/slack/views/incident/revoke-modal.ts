@@ -9,7 +9,7 @@ import { MAX_STATUS_UPDATE_LENGTH } from '../../../revocation/revocation-service
 import type { EmergencyPlan } from '../../../rotation/rotation-service.js';
 import { CALLBACK_IDS, encodeIncidentRef, encodeRevokeMetadata, FORM_VALUE_ACTION, INCIDENT_BLOCKS, REVOKE_BLOCKS } from '../../ids.js';
 import { context, section } from '../blocks.js';
-import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import { code, escapeMrkdwn, escapeWithin, mention } from '../mrkdwn.js';
 import { quoted, when } from '../rotation/rotation-text.js';
 import { SEVERITY_LABELS } from './incident-text.js';
 
@@ -39,8 +39,24 @@ export interface RevokeModalData {
   responder: string;
 }
 
+/** Room for the consumers in the blast radius: a section field holds at most 2,000 characters. */
+const CONSUMERS_TEXT_MAX = 1500;
+const CONSUMER_MAX = 200;
+
+/** The consumers on record, as many as fit, then how many more. */
 function consumersText(secret: Secret): string {
-  return secret.consumers.length > 0 ? secret.consumers.map((consumer) => code(consumer)).join(', ') : '_none on record_';
+  const { consumers } = secret;
+  if (consumers.length === 0) return '_none on record_';
+  const shown: string[] = [];
+  let length = 0;
+  for (const consumer of consumers) {
+    const piece = '`' + escapeWithin(consumer.replace(/`/g, "'"), CONSUMER_MAX) + '`';
+    if (length + piece.length > CONSUMERS_TEXT_MAX) break;
+    shown.push(piece);
+    length += piece.length + 2;
+  }
+  const more = consumers.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /**
