@@ -27,7 +27,7 @@ export const ACTION_IDS = {
   digestItemMenu: 'reminder_item_menu',
   /** Start rotation / Open the rotation (on a reminder, the App Home, a DM); value: the secret's name. */
   rotationOpen: 'rotation_open',
-  /** In the `/rotate` picker: the secret chosen; option values: secret names. */
+  /** In the `/rotate` picker: the secret chosen; option values: encodePickedSecret. */
   rotationPick: 'rotation_pick',
   /** In the rotation modal (whose metadata names the rotation and its version); value: the step id. */
   rotationRunStep: 'rotation_run_step',
@@ -305,4 +305,15 @@ export function decodeRevokeMetadata(text: string): RevokeMetadata {
     throw new ValidationError('This confirmation lost track of what it revokes; nothing was revoked. Run `/revoke <name> <reason>` again in the incident channel.', []);
   }
   return { secret: decoded.secret, channel: decoded.channel };
+}
+
+/** A secret chosen in the `/rotate` picker, by id (a name can be longer than an option value may be). */
+export function encodePickedSecret(secretId: number): string {
+  return `secret:${secretId}`;
+}
+
+export function decodePickedSecret(value: string): number {
+  const match = /^secret:(\d{1,12})$/.exec(value);
+  if (!match) throw new ValidationError('That choice is not one Rotor offers; run `/rotate` again.', []);
+  return Number(match[1]);
 }

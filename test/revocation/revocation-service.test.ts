@@ -280,3 +280,45 @@ describe('escalation and the postmortem reminder, across a restart', () => {
     runtime.close();
   });
 });
+
+describe('the emergency rotation that could not start when /revoke ran', () => {
+  let store: TempStore;
+
+  beforeEach(() => {
+    store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
+    seedSecret(store, { name: 'prod/payments/webhook', type: 'webhook', provider: 'manual' });
+  });
+  afterEach(() => store.close());
+
+  it('is started by the proceed follow-up once it can be, exactly once; the incident, the pages and the lifecycle are kept meanwhile', async () => {
+    // The database refuses the rotation's insert, as a full disk would, after the incident committed.
+    store.db.exec(`CREATE TEMP TRIGGER refuse_rotation BEFORE INSERT ON rotations BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+    const first = runtimeFor(store, {});
+    const opened = await first.revocation.open(ONCALL, 'prod/payments/webhook', 'signing secret in a log', confirm('prod/payments/webhook'));
+    first.close();
+    expect(opened.incident.rotationId).toBeNull();
+    expect(opened.events.map((event) => event.kind)).toEqual(expect.arrayContaining(['opened', 'compromised', 'paged', 'rotation_start_failed']));
+    expect(store.inventory.get('prod/payments/webhook')?.lifecycle).toBe('compromised');
+    store.db.exec('DROP TRIGGER refuse_rotation');
+
+    const sweepAt = async (at: string) => {
+      store.clock.set(at);
+      const runtime = runtimeFor(store, {});
+      try {
+        await runtime.followUps.service.sweep();
+      } finally {
+        runtime.close();
+      }
+    };
+    const rotations = () => store.db.prepare('SELECT count(*) FROM rotations').pluck().get();
+    await sweepAt('2027-02-01T10:01:00Z');
+    expect(rotations()).toBe(0);
+    await sweepAt('2027-02-01T10:02:00Z');
+    expect(rotations()).toBe(1);
+    await sweepAt('2027-02-01T10:03:00Z');
+    expect(rotations()).toBe(1);
+    const incident = store.db.prepare('SELECT rotation_id FROM incidents WHERE id = ?').pluck().get(opened.incident.id);
+    expect(incident).toBe(1);
+    expect(store.db.prepare('SELECT count(*) FROM incident_pages WHERE incident_id = ?').pluck().get(opened.incident.id)).toBe(4);
+  });
+});

@@ -246,18 +246,26 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     const h = harness;
     const since = h.fake.calls.length;
     await h.untilHandled(() => h.command('/rotate', '', 'U0OWNER'));
-    const picker = h.fake.calls.slice(since).find((call) => call.method === 'views.open')?.args.view as { blocks: { elements?: { action_id: string; options: { value: string }[] }[] }[] };
+    const picker = h.fake.calls.slice(since).find((call) => call.method === 'views.open')?.args.view as { blocks: { elements?: { action_id: string; options: { value: string; text: { text: string } }[] }[] }[] };
     const select = picker.blocks.flatMap((block) => block.elements ?? []).find((element) => element.action_id === ACTION_IDS.rotationPick);
-    expect(select?.options.map((option) => option.value)).toEqual(['staging/sooner/api_key', 'staging/later/api_key']);
+    expect(select?.options.map((option) => option.text.text.split(' ')[0])).toEqual(['staging/sooner/api_key', 'staging/later/api_key']);
+    // Options carry the secret's id: a name may be longer than the 150 characters an option value holds.
+    const soonerId = h.store.inventory.get('staging/sooner/api_key')?.id;
+    expect(select?.options[0]?.value).toBe(`secret:${soonerId}`);
 
     const pick = {
       ...modalClickPayload(h, 'U0OWNER', 'VPICKER01', ACTION_IDS.rotationPick, '', { ...(picker as unknown as ModalView), callback_id: CALLBACK_IDS.rotation }),
-      actions: [{ type: 'static_select', action_id: ACTION_IDS.rotationPick, block_id: 'rotation_picker', selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'staging/sooner/api_key' }, action_ts: '1.2' }],
+      actions: [{ type: 'static_select', action_id: ACTION_IDS.rotationPick, block_id: 'rotation_picker', selected_option: { text: { type: 'plain_text', text: 'x' }, value: `secret:${soonerId}` }, action_ts: '1.2' }],
     };
     await h.untilHandled(() => h.post({ kind: 'payload', payload: pick }));
     const filled = modal(h, 'VPICKER01');
     expect(filled.submit?.text).toBe('Start rotation');
     expect(metadataOf(filled).secret).toBe('staging/sooner/api_key');
+
+    // A choice Rotor did not offer (an older picker's name, a forged value) is answered in the modal.
+    const forged = { ...pick, actions: [{ ...pick.actions[0], selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'staging/sooner/api_key' } }] };
+    await h.untilHandled(() => h.post({ kind: 'payload', payload: forged }));
+    expect(JSON.stringify(modal(h, 'VPICKER01').blocks)).toContain('not one Rotor offers');
   });
 
   it('a third-party API key rotated by hand: every step ticked, approvals, the announcement gives its own retrieval instructions', async () => {

@@ -38,7 +38,7 @@ export function homeView(data: HomeData, today: DateTime, dueSoonDays: number): 
     }
   }
   blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Rotations in progress' } });
-  if (data.rotations.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None of your secrets is being rotated. `/rotate <name>` starts one.' } });
+  if (data.rotations.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None of your secrets is being rotated. `/rotate &lt;name&gt;` starts one.' } });
   for (const record of data.rotations.slice(0, HOME_ROTATION_LIMIT)) {
     blocks.push({
       type: 'section',

@@ -142,7 +142,7 @@ export function buildReminderDigest(reminders: readonly OwedReminder[], keys: re
 
 /** The reminders a digest does not list one by one, by name, within one section. */
 function summarize(rest: readonly OwedReminder[]): string {
-  const opening = `…and ${rest.length} more. Type \`/secrets overdue\` for the full list (and \`/secrets show <name>\` for one secret): `;
+  const opening = `…and ${rest.length} more. Type \`/secrets overdue\` for the full list (and \`/secrets show &lt;name&gt;\` for one secret): `;
   const names: string[] = [];
   let length = opening.length;
   for (const reminder of rest) {

@@ -35,7 +35,7 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
     section('No backup owner', findings.withoutBackup),
     section('Never rotated', findings.neverRotated),
     section('Overdue', findings.overdue, (secret) => `${code(secret.name)} (${-daysUntil(secret.nextRotation, today)} days)`),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: 'Fix owners with `/secrets owner <name> @person`; see overdue details with `/secrets overdue`.' }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: 'Fix owners with `/secrets owner &lt;name&gt; @person`; see overdue details with `/secrets overdue`.' }] },
   ];
   const total = findings.ownerGone.length + findings.unowned.length + findings.withoutBackup.length + findings.neverRotated.length + findings.overdue.length;
   return { text: `Monthly secrets review: ${total} findings`, blocks };

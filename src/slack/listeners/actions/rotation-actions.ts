@@ -4,7 +4,7 @@ import { slackActor, type SlackActor } from '../../../access/actor.js';
 import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
 import { slackErrorCode } from '../../errors.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
-import { ACTION_IDS, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
+import { ACTION_IDS, decodePickedSecret, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
 import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
@@ -161,7 +161,16 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await ack();
     const click = await modalClickOrExplain(body, client);
     if (!click) return;
-    const name = action.selected_option.value;
+    let name: string;
+    try {
+      const secret = deps.runtime.services.inventory.getById(decodePickedSecret(action.selected_option.value));
+      if (!secret) throw new NotFoundError('That secret is no longer in the inventory; run `/rotate` again.');
+      name = secret.name;
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      await updateModal(client, click.viewId, rotationProblemModal('', problemText(error)), click.hash);
+      return;
+    }
     await updateModal(client, click.viewId, rotationLoadingModal(name, 'Checking'), click.hash);
     await fillRotation(deps, client, click.viewId, click.actor, name);
   });

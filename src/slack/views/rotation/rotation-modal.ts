@@ -3,7 +3,7 @@ import type { Secret } from '../../../inventory/secret.js';
 import type { ApproverRole, PreflightCheck, RotationRecord, RotationStep } from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
 import { completionBlockers, currentStep, isDeferred, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
-import { ACTION_IDS, CALLBACK_IDS, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
+import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
 import { button, context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
@@ -296,7 +296,8 @@ export function rotationProblemModal(secretName: string, message: string): Modal
 export function rotationPickerModal(secrets: readonly Secret[]): ModalView {
   const options: PlainTextOption[] = secrets.slice(0, LIMITS.selectOptions).map((secret) => ({
     text: { type: 'plain_text', text: truncate(`${secret.name} (due ${secret.nextRotation})`, LIMITS.optionText) },
-    value: secret.name,
+    // A name may be longer than the 150 characters an option value holds; the id never is.
+    value: encodePickedSecret(secret.id),
   }));
   const blocks: KnownBlock[] =
     options.length === 0
