@@ -5,7 +5,8 @@ import { projectRoot } from '../../src/core/project-root.js';
 import { rotor } from '../support/cli.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 
-const playbooks = join(projectRoot, '..', 'shared', 'playbooks');
+// Copies of the playbooks' tables (../shared/playbooks), so a clone anywhere runs this test.
+const playbooks = join(projectRoot, 'test', 'fixtures', 'playbooks');
 
 describe('importing the Markdown tables teams already keep', () => {
   let store: TempStore;
