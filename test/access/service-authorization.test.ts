@@ -81,6 +81,27 @@ describe('services authorize their actor, whichever surface calls them', () => {
     expect(revocation.revocable(slackActor('U0ONCALL', 'C0INCIDENT'), 'prod/stripe/api_key').name).toBe('prod/stripe/api_key');
   });
 
+  it('RevocationService refuses a stranger every change to an incident: status update, acknowledgement, sign-off, close, retry', async () => {
+    // No background sweep: the snapshots below must see only what the refused calls did.
+    const { revocation } = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null, sweepAfterChanges: false });
+    const { incident } = await revocation.open(slackActor('U0ONCALL', 'C0INCIDENT'), 'prod/stripe/api_key', 'pasted in a ticket', { confirmName: 'prod/stripe/api_key', severity: 'SEV2', ticket: null, order: 'replace_then_disable', destroy: false });
+    const incidentTables = [...TABLES, 'incidents', 'incident_events', 'incident_pages', 'rotations', 'rotation_steps', 'follow_ups'];
+    for (const [call, attempted] of [
+      [() => revocation.recordStatusUpdate(STRANGER, incident.id, 'all good'), 'respond'],
+      [() => revocation.acknowledge(STRANGER, incident.id), 'respond'],
+      [() => revocation.signOff(STRANGER, incident.id), 'sign_off'],
+      [() => revocation.close(STRANGER, incident.id, 'https://wiki.example/pm'), 'close_incident'],
+    ] as const) {
+      const before = snapshotTables(store, incidentTables);
+      expectRefusedAndAudited(store, call, attempted);
+      expect(snapshotTables(store, incidentTables)).toEqual(before);
+    }
+    store.clock.advance({ seconds: REFUSAL_WINDOW_SECONDS });
+    const before = snapshotTables(store, incidentTables);
+    await expect(revocation.retry(STRANGER, incident.id)).rejects.toBeInstanceOf(AccessDeniedError);
+    expect(snapshotTables(store, incidentTables)).toEqual(before);
+  });
+
   it('the CLI operator may change the inventory but never approve (the two-person rule needs people)', () => {
     expect(store.authorizer.decide(operator(), { action: 'add' })).toEqual({ allowed: true, as: 'operator' });
     expect(store.authorizer.decide(operator(), { action: 'approve' })).toMatchObject({ allowed: false });
