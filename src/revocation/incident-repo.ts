@@ -160,11 +160,6 @@ export class IncidentRepo {
     return row ? eventFromRow(row) : null;
   }
 
-  event(id: number): IncidentEvent | null {
-    const row = statement(this.db, 'SELECT * FROM incident_events WHERE id = ?').get(id) as EventRow | undefined;
-    return row ? eventFromRow(row) : null;
-  }
-
   /** Records a page once per person; false when they were paged already. */
   addPage(incidentId: number, userId: string, level: IncidentPage['level'], at: string): boolean {
     return statement(this.db, `INSERT INTO incident_pages (incident_id, user_id, level, paged_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(incidentId, userId, level, at).changes === 1;

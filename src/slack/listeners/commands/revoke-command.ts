@@ -18,7 +18,7 @@ import { unquoteName } from './secrets-command-parser.js';
 const USAGE = 'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
 
 /** A link to the incident's status message, when Slack gives one. */
-export async function statusPermalink(client: WebClient, record: IncidentRecord): Promise<string | null> {
+async function statusPermalink(client: WebClient, record: IncidentRecord): Promise<string | null> {
   const { channel, statusTs } = record.incident;
   if (!statusTs) return null;
   try {
