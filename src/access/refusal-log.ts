@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, isoInstant as iso } from '../core/clock.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
 import type { RefusalWindow, RefusalWindowRepo } from './refusal-window-repo.js';
 
@@ -91,8 +91,4 @@ function summary(window: RefusalWindow, windowSeconds: number): Record<string, u
     secrets: window.secrets,
     ...(window.moreSecrets ? { moreSecrets: true } : {}),
   };
-}
-
-function iso(instant: ReturnType<Clock['now']>): string {
-  return instant.toUTC().toISO() as string;
 }

@@ -5,6 +5,11 @@ export interface Clock {
   now(): DateTime;
 }
 
+/** An instant in the one canonical form Rotor stores and compares: UTC ISO with milliseconds. */
+export function isoInstant(instant: DateTime): string {
+  return instant.toUTC().toISO() as string;
+}
+
 export const systemClock: Clock = {
   now: () => DateTime.utc(),
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, isoInstant as iso } from '../core/clock.js';
 import { DEFAULT_RUN_DEADLINE_SECONDS, Deadline, DeadlineExceededError } from '../core/deadline.js';
 import { DeliveryError } from '../core/delivery.js';
 import { describeError, RotorError } from '../core/errors.js';
@@ -221,8 +221,4 @@ function normalized(request: FollowUpRequest): FollowUpRequest {
   const dueAt = DateTime.fromISO(request.dueAt, { zone: 'utc' });
   if (!dueAt.isValid) throw new RotorError('internal', `A follow-up (${request.kind} for ${request.topic}) was scheduled at ${request.dueAt}, which is not an ISO time.`);
   return { ...request, dueAt: iso(dueAt) };
-}
-
-function iso(instant: DateTime): string {
-  return instant.toUTC().toISO() as string;
 }

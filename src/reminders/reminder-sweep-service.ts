@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, isoInstant as iso } from '../core/clock.js';
 import { DEFAULT_RUN_DEADLINE_SECONDS, Deadline, DeadlineExceededError } from '../core/deadline.js';
 import { toUtcDate } from '../inventory/schedule.js';
 import { DeliveryQueue, realSleep, type Sleep } from './delivery-queue.js';
@@ -388,8 +388,4 @@ function countGone(cache: Map<string, CachedPerson>): number {
   let gone = 0;
   for (const person of cache.values()) if (person.gone) gone += 1;
   return gone;
-}
-
-function iso(instant: DateTime): string {
-  return instant.toUTC().toISO() as string;
 }

@@ -6,7 +6,7 @@ import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, isoInstant as iso } from '../core/clock.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
@@ -970,8 +970,4 @@ function refuseToStart(secret: Secret, kind: RotationKind): void {
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
     throw new RotorError('conflict', `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident (\`/revoke\` in the incident channel), not by a scheduled one.`);
   }
-}
-
-function iso(instant: DateTime): string {
-  return instant.toUTC().toISO() as string;
 }
