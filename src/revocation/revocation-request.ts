@@ -6,6 +6,8 @@ import { REVOCATION_ORDERS, type RevocationOrder } from '../rotation/emergency-t
 import { SEVERITIES, type Severity } from './incident.js';
 
 export const MAX_REASON_LENGTH = 500;
+export const MAX_STATUS_UPDATE_LENGTH = 1500;
+const MAX_URL_LENGTH = 500;
 
 /** What the confirmation form carries, as typed or chosen. */
 export interface RevocationInput {
@@ -26,23 +28,67 @@ export interface RevocationRequest {
   destroy: boolean;
 }
 
+/** How one free-text field of an incident is refused: its field, name and limit, and what each refusal says. */
+interface FreeTextRules {
+  where: string;
+  what: string;
+  max: number;
+  missing: { message: string; hint: string };
+  credential: (shape: string) => { message: string; hint: string };
+}
+
 /**
- * Checks the reason `/revoke` was given. Never echoed when refused: a panicked responder may
- * paste the leaked value itself, and it must not be kept, logged or posted anywhere.
+ * Free text an incident records and posts: required, bounded, and never a credential. A refused
+ * text is not echoed: a panicked responder may paste the leaked value itself, and it must not be
+ * kept, logged or posted anywhere.
  */
+function parseIncidentText(text: string | null | undefined, rules: FreeTextRules): string {
+  const trimmed = (text ?? '').trim();
+  const refuse = (refusal: { message: string; hint: string }): never => {
+    throw new ValidationError(refusal.message, [{ where: rules.where, message: refusal.hint }]);
+  };
+  if (trimmed === '') return refuse(rules.missing);
+  if (trimmed.length > rules.max) return refuse({ message: `The ${rules.what} is ${trimmed.length} characters long.`, hint: `keep it under ${rules.max} characters` });
+  const shape = findCredentialShape(trimmed);
+  if (shape) return refuse(rules.credential(shape));
+  return trimmed;
+}
+
+/** The reason `/revoke` was given. */
 export function parseReason(text: string | null | undefined): string {
-  const reason = (text ?? '').trim();
-  if (reason === '') throw new ValidationError('Give a reason: what happened, in a few words.', [{ where: 'reason', message: 'say why the secret is revoked' }]);
-  if (reason.length > MAX_REASON_LENGTH) {
-    throw new ValidationError(`The reason is ${reason.length} characters long.`, [{ where: 'reason', message: `keep it under ${MAX_REASON_LENGTH} characters` }]);
-  }
-  const shape = findCredentialShape(reason);
-  if (shape) {
-    throw new ValidationError(`The reason looks like it holds ${shape}. Never paste a secret's value: say where it leaked instead. Nothing was recorded.`, [
-      { where: 'reason', message: `it looks like it holds ${shape}; describe the leak, never paste the value` },
-    ]);
-  }
-  return reason;
+  return parseIncidentText(text, {
+    where: 'reason',
+    what: 'reason',
+    max: MAX_REASON_LENGTH,
+    missing: { message: 'Give a reason: what happened, in a few words.', hint: 'say why the secret is revoked' },
+    credential: (shape) => ({
+      message: `The reason looks like it holds ${shape}. Never paste a secret's value: say where it leaked instead. Nothing was recorded.`,
+      hint: `it looks like it holds ${shape}; describe the leak, never paste the value`,
+    }),
+  });
+}
+
+/** A status update on an incident. */
+export function parseStatusUpdate(text: string | null | undefined): string {
+  return parseIncidentText(text, {
+    where: 'update',
+    what: 'update',
+    max: MAX_STATUS_UPDATE_LENGTH,
+    missing: { message: 'Write the status update.', hint: 'say where the incident stands' },
+    credential: (shape) => ({ message: `The update looks like it holds ${shape}; nothing was posted.`, hint: `it looks like it holds ${shape}: never paste a secret's value` }),
+  });
+}
+
+/** The postmortem's link, which closing an incident records: an http(s) URL. */
+export function parsePostmortemUrl(text: string | null | undefined): string {
+  const url = (text ?? '').trim();
+  const refuse = (message: string): never => {
+    throw new ValidationError(`The postmortem link ${message}`, [{ where: 'postmortem', message: message.replace(/\.$/, '') }]);
+  };
+  if (url === '') return refuse('is required: closing an incident records where its postmortem is.');
+  if (url.length > MAX_URL_LENGTH) return refuse(`is ${url.length} characters long; at most ${MAX_URL_LENGTH}.`);
+  if (!/^https?:\/\/[^\s<>"|]+$/.test(url)) return refuse('must be an http:// or https:// URL, such as the postmortem document or ticket.');
+  return url;
 }
 
 /**

@@ -4,11 +4,10 @@ import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
-import type { Clock } from '../core/clock.js';
-import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
+import { type Clock, isoInstant as iso } from '../core/clock.js';
+import { describeError, NotFoundError, RotorError } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
-import { findCredentialShape } from '../inventory/credential-shapes.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
@@ -19,7 +18,7 @@ import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js
 import { INCIDENT_FOLLOW_UPS, incidentTopic, type Incident, type IncidentRecord } from './incident.js';
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
-import { parseRevocation, type RevocationInput } from './revocation-request.js';
+import { parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
 import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
 
 /** What happened, for metrics. */
@@ -54,10 +53,8 @@ export class IncidentOpenError extends RotorError {
 /** What `/revoke <name>` opens on: the incident already open, or the blast radius of a new one. */
 export type RevocationOpening = { kind: 'open'; record: IncidentRecord } | { kind: 'new'; secret: Secret; plan: EmergencyPlan };
 
-export const MAX_STATUS_UPDATE_LENGTH = 1500;
 /** How long after `/revoke` the proceed follow-up checks that the emergency rotation started. */
 const PROCEED_GRACE_MINUTES = 2;
-const MAX_URL_LENGTH = 500;
 
 /**
  * Emergency revocation: the incident behind `/revoke`. The incident record is the truth, every
@@ -574,34 +571,6 @@ export class RevocationService {
   }
 }
 
-/** A status update: some text, never a credential. */
-export function parseStatusUpdate(text: string | null | undefined): string {
-  const update = (text ?? '').trim();
-  if (update === '') throw new ValidationError('Write the status update.', [{ where: 'update', message: 'say where the incident stands' }]);
-  if (update.length > MAX_STATUS_UPDATE_LENGTH) {
-    throw new ValidationError(`The update is ${update.length} characters long.`, [{ where: 'update', message: `keep it under ${MAX_STATUS_UPDATE_LENGTH} characters` }]);
-  }
-  const shape = findCredentialShape(update);
-  if (shape) throw new ValidationError(`The update looks like it holds ${shape}; nothing was posted.`, [{ where: 'update', message: `it looks like it holds ${shape}: never paste a secret's value` }]);
-  return update;
-}
-
-/** The postmortem's link: an http(s) URL. */
-export function parsePostmortemUrl(text: string | null | undefined): string {
-  const url = (text ?? '').trim();
-  const refuse = (message: string): never => {
-    throw new ValidationError(`The postmortem link ${message}`, [{ where: 'postmortem', message: message.replace(/\.$/, '') }]);
-  };
-  if (url === '') return refuse('is required: closing an incident records where its postmortem is.');
-  if (url.length > MAX_URL_LENGTH) return refuse(`is ${url.length} characters long; at most ${MAX_URL_LENGTH}.`);
-  if (!/^https?:\/\/[^\s<>"|]+$/.test(url)) return refuse('must be an http:// or https:// URL, such as the postmortem document or ticket.');
-  return url;
-}
-
 function secondsBetween(from: string, to: string): number {
   return Math.max(0, Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from)).as('seconds')));
-}
-
-function iso(instant: DateTime): string {
-  return instant.toUTC().toISO() as string;
 }

@@ -4,7 +4,7 @@ import type { Secret } from '../../../src/inventory/secret.js';
 import type { Incident, IncidentEvent, IncidentPage, IncidentRecord } from '../../../src/revocation/incident.js';
 import { disableByHand } from '../../../src/revocation/disable-by-hand.js';
 import { MAX_REASON_LENGTH } from '../../../src/revocation/revocation-request.js';
-import { MAX_STATUS_UPDATE_LENGTH } from '../../../src/revocation/revocation-service.js';
+import { MAX_STATUS_UPDATE_LENGTH } from '../../../src/revocation/revocation-request.js';
 import { MAX_NOTE_LENGTH } from '../../../src/rotation/rotation-rules.js';
 import type { RotationRecord, RotationStep } from '../../../src/rotation/rotation.js';
 import { resolveChecklist } from '../../../src/rotation/resolve-checklist.js';
