@@ -1,5 +1,4 @@
-import type { BlockAction, BlockButtonAction, RespondFn } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import type { BlockButtonAction, RespondFn } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
 import { isRotorError, RotorError } from '../../../core/errors.js';
 import { isOpen } from '../../../rotation/rotation.js';
@@ -8,15 +7,9 @@ import type { SlackDeps } from '../../slack-deps.js';
 import { pageAcknowledgedMessage } from '../../views/incident/incident-messages.js';
 import { closeIncidentModal, statusUpdateModal } from '../../views/incident/revoke-modal.js';
 import { problemText } from '../../views/rotation/rotation-flash.js';
-import { textMessage, type SlackMessage } from '../../views/slack-message.js';
+import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
-
-/** Where a clicked message lives, to edit it in place. */
-function clickedMessage(body: BlockAction): { channel: string; ts: string } | null {
-  const channel = body.channel?.id ?? body.container.channel_id;
-  const ts = body.message?.ts;
-  return channel && ts ? { channel, ts } : null;
-}
+import { replaceClickedMessage } from './clicked-message.js';
 
 /**
  * The incident's buttons: Acknowledge on a page, and on the status message and the DMs the
@@ -30,16 +23,12 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
     if (!isRotorError(error)) throw error;
     return respond({ response_type: 'ephemeral', replace_original: false, ...textMessage(`:warning: ${problemText(error)}`) });
   };
-  const replaceClicked = async (client: WebClient, body: BlockAction, message: SlackMessage) => {
-    const where = clickedMessage(body);
-    if (where) await client.chat.update({ ...where, text: message.text, blocks: message.blocks });
-  };
 
   actions.on<BlockButtonAction>(ACTION_IDS.incidentAcknowledge, async ({ ack, action, body, client, respond }) => {
     await ack();
     try {
       const record = revocation().acknowledge(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
-      await replaceClicked(client, body, pageAcknowledgedMessage(record.incident, body.user.id, deps.runtime.services.clock.now().toUTC().toISO() as string));
+      await replaceClickedMessage(client, body, pageAcknowledgedMessage(record.incident, body.user.id, deps.runtime.services.clock.now().toUTC().toISO() as string));
     } catch (error) {
       await refuse(respond, error);
     }
@@ -83,7 +72,7 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
       const record = revocation().signOff(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
       const done = textMessage(`:ballot_box_with_check: You signed off the break-glass rotation of incident #${record.incident.id} (${record.incident.secretName}).`);
       // From a DM the request is replaced; on the status message the redraw shows it.
-      if (body.channel?.id?.startsWith('D')) await replaceClicked(client, body, done);
+      if (body.channel?.id?.startsWith('D')) await replaceClickedMessage(client, body, done);
       else await respond({ response_type: 'ephemeral', replace_original: false, ...done });
     } catch (error) {
       await refuse(respond, error);

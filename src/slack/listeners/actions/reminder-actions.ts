@@ -10,6 +10,7 @@ import { fieldErrors } from '../../views/field-errors.js';
 import { notMineModal } from '../../views/not-mine-modal.js';
 import { notMineConfirmation, snoozedDigestItemReply, snoozedReminderMessage, suggestedOwnerAppliedMessage } from '../../views/reminder-action-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
+import { replaceClickedMessage } from './clicked-message.js';
 import { openRotation } from '../rotation-views.js';
 
 /** Where a service's field issue shows in the Not-mine modal; anything else goes on the owner picker. */
@@ -34,11 +35,7 @@ export function registerReminderActions(app: App, actions: ActionRegistry, deps:
     await ack();
     const actor = body.user.id;
     const outcome = service().snooze(action.value ?? '', snoozeDaysOf(action.action_id), slackActor(actor));
-    const channel = body.channel?.id ?? body.container.channel_id;
-    const ts = body.message?.ts;
-    if (!channel || !ts) return;
-    const message = snoozedReminderMessage((body.message?.blocks ?? []) as KnownBlock[], outcome, actor);
-    await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+    await replaceClickedMessage(client, body, snoozedReminderMessage((body.message?.blocks ?? []) as KnownBlock[], outcome, actor));
   });
 
   actions.on<BlockButtonAction>(ACTION_IDS.notMine, async ({ ack, action, body, client }) => {
@@ -66,11 +63,7 @@ export function registerReminderActions(app: App, actions: ActionRegistry, deps:
     await ack();
     const actor = body.user.id;
     const outcome = await service().applySuggestedOwner(decodeNotMineRef(action.value ?? ''), slackActor(actor));
-    const channel = body.channel?.id ?? body.container.channel_id;
-    const ts = body.message?.ts;
-    if (!channel || !ts) return;
-    const message = suggestedOwnerAppliedMessage((body.message?.blocks ?? []) as KnownBlock[], outcome, actor);
-    await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+    await replaceClickedMessage(client, body, suggestedOwnerAppliedMessage((body.message?.blocks ?? []) as KnownBlock[], outcome, actor));
   });
 
   registerNotMineSubmission(app, deps);

@@ -11,6 +11,7 @@ import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationProblemModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
+import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
 import { publishHome } from '../events/app-home-opened.js';
 import { fillRotation, openRotation, refreshOthers, showOrTell, showRotation, updateModal } from '../rotation-views.js';
 
@@ -201,12 +202,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       await refuse(body, respond, client, error);
       return;
     }
-    const channel = body.channel?.id ?? body.container.channel_id;
-    const ts = body.message?.ts;
-    if (channel && ts) {
-      const decided = approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string });
-      await client.chat.update({ channel, ts, text: decided.text, blocks: decided.blocks });
-    }
+    await replaceClickedMessage(client, body, approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string }));
     // Approved from the App Home: the tab is redrawn, so its Approve button goes away.
     if (fromHome(body)) await publishHome(deps, client, body.user.id);
     await refreshOthers(deps, client, record, body.user.id);
@@ -216,12 +212,10 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await ack();
     const rotationId = decodeRotationRef(action.value ?? '');
     const record = rotation().get(rotationId);
-    const channel = body.channel?.id ?? body.container.channel_id;
-    const ts = body.message?.ts;
     await client.views.open({
       trigger_id: body.trigger_id,
       view: rotationReasonModal(
-        { purpose: 'reject', rotationId, version: null, step: null, rootViewId: null, message: channel && ts ? { channel, ts } : null },
+        { purpose: 'reject', rotationId, version: null, step: null, rootViewId: null, message: clickedMessage(body) },
         { secretName: record.rotation.secretName, stepTitle: null },
       ),
     });
@@ -237,11 +231,6 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       await refuse(body, respond, client, error);
       return;
     }
-    const channel = body.channel?.id ?? body.container.channel_id;
-    const ts = body.message?.ts;
-    if (channel && ts) {
-      const done = removalDoneMessage(record, body.user.id);
-      await client.chat.update({ channel, ts, text: done.text, blocks: done.blocks });
-    }
+    await replaceClickedMessage(client, body, removalDoneMessage(record, body.user.id));
   });
 }
