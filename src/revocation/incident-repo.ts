@@ -2,6 +2,7 @@ import type { EscalationLevel } from '../config/policy.js';
 import type { Lifecycle } from '../inventory/secret.js';
 import type { RevocationOrder } from '../rotation/emergency-template.js';
 import type { Db } from '../storage/database.js';
+import { setClause } from '../storage/set-clause.js';
 import { statement } from '../storage/statements.js';
 import type { Incident, IncidentEvent, IncidentPage, IncidentRecord, Severity } from './incident.js';
 
@@ -133,9 +134,8 @@ export class IncidentRepo {
 
   /** Applies a change (and bumps the version) while the incident is in `fromState`; false otherwise. */
   update(id: number, change: IncidentChange, fromState: Incident['state'] = 'open'): boolean {
-    const entries = Object.entries(change).filter(([, value]) => value !== undefined) as [keyof typeof CHANGE_COLUMNS, string | number | null][];
-    const sets = [...entries.map(([key]) => `${CHANGE_COLUMNS[key]} = @${key}`), 'version = version + 1'];
-    return statement(this.db, `UPDATE incidents SET ${sets.join(', ')} WHERE id = @id AND state = @fromState`).run({ ...Object.fromEntries(entries), id, fromState }).changes === 1;
+    const { sets, params } = setClause(change, CHANGE_COLUMNS);
+    return statement(this.db, `UPDATE incidents SET ${[...sets, 'version = version + 1'].join(', ')} WHERE id = @id AND state = @fromState`).run({ ...params, id, fromState }).changes === 1;
   }
 
   /** Where the status message was posted; set once (a second post is a bug the first wins). */

@@ -1,5 +1,6 @@
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { Db } from '../storage/database.js';
+import { setClause } from '../storage/set-clause.js';
 import { statement } from '../storage/statements.js';
 import type { ChecklistStep } from './checklist-step.js';
 import type { ChecklistSource } from './resolve-checklist.js';
@@ -166,12 +167,6 @@ const STEP_COLUMNS = {
 
 export type StepChange = Partial<Pick<RotationStep, keyof typeof STEP_COLUMNS>>;
 
-function columnValue(value: unknown): string | number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return value as string | number;
-}
-
 export interface NewRotation {
   secretId: number;
   secretName: string;
@@ -291,9 +286,7 @@ export class RotationRepo {
    * `fromStates`); bumps its version. False when someone else changed it first.
    */
   update(id: number, expectedVersion: number, now: string, change: RotationChange, fromStates?: readonly RotationState[]): boolean {
-    const entries = Object.entries(change).filter(([, value]) => value !== undefined) as [keyof typeof ROTATION_COLUMNS, unknown][];
-    const sets = entries.map(([key]) => `${ROTATION_COLUMNS[key]} = @${key}`);
-    const params: Record<string, string | number | null> = Object.fromEntries(entries.map(([key, value]) => [key, columnValue(value)]));
+    const { sets, params } = setClause(change, ROTATION_COLUMNS);
     const states = fromStates ? ` AND state IN (SELECT value FROM json_each(@fromStates))` : '';
     const sql = `UPDATE rotations SET ${[...sets, 'version = version + 1', 'updated_at = @now'].join(', ')} WHERE id = @id AND version = @expectedVersion${states}`;
     return statement(this.db, sql).run({ ...params, id, expectedVersion, now, ...(fromStates ? { fromStates: JSON.stringify(fromStates) } : {}) }).changes === 1;
@@ -301,9 +294,7 @@ export class RotationRepo {
 
   /** Applies `change` to a step if it is still in one of `fromStates`. */
   updateStep(rotationId: number, stepId: string, fromStates: readonly RotationStep['state'][], change: StepChange): boolean {
-    const entries = Object.entries(change).filter(([, value]) => value !== undefined) as [keyof typeof STEP_COLUMNS, unknown][];
-    const sets = entries.map(([key]) => `${STEP_COLUMNS[key]} = @${key}`);
-    const params: Record<string, string | number | null> = Object.fromEntries(entries.map(([key, value]) => [key, columnValue(value)]));
+    const { sets, params } = setClause(change, STEP_COLUMNS);
     const sql = `UPDATE rotation_steps SET ${sets.join(', ')} WHERE rotation_id = @rotationId AND step_id = @stepId AND state IN (SELECT value FROM json_each(@fromStates))`;
     return statement(this.db, sql).run({ ...params, rotationId, stepId, fromStates: JSON.stringify(fromStates) }).changes === 1;
   }
