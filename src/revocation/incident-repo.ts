@@ -108,9 +108,15 @@ export class IncidentRepo {
     );
   }
 
-  get(id: number): IncidentRecord | null {
+  /** The incident alone, without its timeline and pages: what a change needs to look at. */
+  find(id: number): Incident | null {
     const row = statement(this.db, 'SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
-    return row ? this.withDetails(incidentFromRow(row)) : null;
+    return row ? incidentFromRow(row) : null;
+  }
+
+  get(id: number): IncidentRecord | null {
+    const incident = this.find(id);
+    return incident ? this.withDetails(incident) : null;
   }
 
   openFor(secretId: number): IncidentRecord | null {

@@ -200,7 +200,7 @@ export class RevocationService {
    * the `proceed` follow-up does, after a crash.
    */
   async proceed(id: number): Promise<void> {
-    const { incident } = this.get(id);
+    const incident = this.incident(id);
     if (incident.state !== 'open') return;
     const actor = slackActor(incident.responder, incident.channel);
     let record = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
@@ -210,7 +210,7 @@ export class RevocationService {
       try {
         record = await this.deps.rotation.start(actor, incident.secretName, { ticket: incident.ticket }, { kind: 'emergency', breakGlassReason: incident.reason, incidentId: id, revocationOrder: incident.revocationOrder });
       } catch (error) {
-        const linked = this.get(id).incident.rotationId;
+        const linked = this.incident(id).rotationId;
         if (!linked) {
           this.recordEvents(id, [{ actor: 'rotor', kind: 'rotation_start_failed', key: `rotation_start_failed:${this.now()}`, summary: `The emergency rotation could not start: ${describeError(error)}` }]);
           throw error;
@@ -451,9 +451,8 @@ export class RevocationService {
   onRotationChange(record: RotationRecord, events: readonly AuditEventInput[]): void {
     const { rotation } = record;
     if (rotation.kind !== 'emergency' || !rotation.incidentId) return;
-    const found = this.deps.repo.get(rotation.incidentId);
-    if (!found) return;
-    const { incident } = found;
+    const incident = this.deps.repo.find(rotation.incidentId);
+    if (!incident) return;
     const now = this.now();
     const change: IncidentChange = {};
     const actions = new Set(events.map((event) => event.action));
@@ -491,11 +490,11 @@ export class RevocationService {
   private apply(id: number, now: string, change: IncidentChange, events: readonly NewIncidentEvent[], fromState: Incident['state'] = 'open'): void {
     inWriteTransaction(this.deps.db, () => {
       if (!this.deps.repo.update(id, change, fromState)) {
-        const current = this.get(id).incident;
+        const current = this.incident(id);
         throw new RotorError('conflict', `Incident #${id} is ${current.state} (since ${current.closedAt ?? current.openedAt}); reload it to see where it stands.`);
       }
       // Until the status message is posted there is no thread to reply in nor message to redraw: its post schedules what waited (statusMessagePosted).
-      const { statusTs, version } = this.get(id).incident;
+      const { statusTs, version } = this.incident(id);
       for (const event of events) {
         const { id: eventId, added } = this.deps.repo.addEvent(id, { at: now, actor: event.actor, kind: event.kind, key: event.key, summary: event.summary, details: event.details ?? {} });
         if (added && statusTs && !QUIET_EVENT_KINDS.has(event.kind)) this.deps.followUps.schedule(this.threadEvent(id, eventId, now));
@@ -514,8 +513,7 @@ export class RevocationService {
 
   /** Events recorded on their own, outside another change (a failure to note). */
   private recordEvents(id: number, events: readonly NewIncidentEvent[]): void {
-    const { incident } = this.get(id);
-    this.apply(id, this.now(), {}, events, incident.state);
+    this.apply(id, this.now(), {}, events, this.incident(id).state);
   }
 
   /** Pages the people of some levels (each person once per incident), with an event per page. */
@@ -564,6 +562,13 @@ export class RevocationService {
 
   private secretOf(incident: Incident): Secret {
     return this.deps.inventoryService.require(incident.secretName);
+  }
+
+  /** The incident alone (no timeline, no pages), for the checks a change makes. */
+  private incident(id: number): Incident {
+    const incident = this.deps.repo.find(id);
+    if (!incident) throw new NotFoundError(`No incident #${id}.`);
+    return incident;
   }
 
   private now(): string {
