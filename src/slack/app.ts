@@ -8,6 +8,7 @@ import { systemClock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { createSlackErrorHandler, isPlatformError, isSlackUnavailableError, slackUnavailableCode } from './errors.js';
+import { AckFirstQueue } from './inbound/ack-first-queue.js';
 import { gateSignedRequests } from './inbound/request-gate.js';
 import { SeenSignatureRepo } from './inbound/seen-signature-repo.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
@@ -126,7 +127,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     convoStore: false,
   });
 
-  trackAcknowledgements(app);
+  trackAcknowledgements(app, new AckFirstQueue());
   app.use(requestLogMiddleware(logger, inFlight));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));

@@ -1,6 +1,7 @@
 import type { AnyMiddlewareArgs, App, Context, Middleware } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import type { AckFirstQueue } from '../inbound/ack-first-queue.js';
 import { outdatedButtonMessage, outdatedFormView, outdatedMenuOption, unknownShortcutView } from '../views/unhandled-request-views.js';
 
 /** Whether a request was acknowledged, and whether what answered it was a fallback rather than a listener for it. */
@@ -18,15 +19,17 @@ const CONTEXT_KEY = 'rotorAcknowledgement';
  * Wraps the app's entry point so that every request carries, in its context, whether anything
  * acknowledged it. What is handled is then derived from what really answered, whoever registered
  * the listener, rather than from a list of ids kept beside the listeners. A body Bolt cannot even
- * classify is acknowledged at the end, so Slack is never left waiting 3 seconds.
+ * classify is acknowledged at the end, so Slack is never left waiting 3 seconds. What a listener
+ * does after its ack waits for its turn in `afterAck`, behind the acks of requests already waiting.
  */
-export function trackAcknowledgements(app: App): void {
+export function trackAcknowledgements(app: App, afterAck: Pick<AckFirstQueue, 'turn'>): void {
   const processEvent = app.processEvent.bind(app);
   app.processEvent = async (event) => {
     const tracker: Acknowledgement = { acknowledged: false, unhandled: false, seen: false };
     const ack: typeof event.ack = async (response) => {
       tracker.acknowledged = true;
       await event.ack(response);
+      await afterAck.turn();
     };
     await processEvent({ ...event, ack, customProperties: { ...event.customProperties, [CONTEXT_KEY]: tracker } });
     if (!tracker.seen && !tracker.acknowledged) await ack();
