@@ -1,5 +1,5 @@
-import { HTTPModuleFunctions, verifySlackRequest } from '@slack/bolt';
-import { createHash } from 'node:crypto';
+import { HTTPModuleFunctions } from '@slack/bolt';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { SeenSignatureRepo } from './seen-signature-repo.js';
@@ -71,11 +71,7 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
     options.logger.warn({ skewSeconds: skew }, `refused a Slack request dated ${Math.abs(skew)} s in the ${skew > 0 ? 'future' : 'past'} (more than ${REQUEST_WINDOW_SECONDS} s either way)`);
     return { pass: false, status: 401 };
   }
-  try {
-    verifySlackRequest({ signingSecret: options.signingSecret, body: rawBody.toString(), headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }, nowMilliseconds: now * 1000 });
-  } catch {
-    return { pass: true };
-  }
+  if (!signatureMatches(options.signingSecret, rawBody, timestamp, signature)) return { pass: true };
   const retryNum = singleHeader(req, 'x-slack-retry-num');
   if (retryNum !== undefined && Number.parseInt(retryNum, 10) !== 0) return { pass: true };
 
@@ -85,6 +81,16 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
     return { pass: false, status: 200 };
   }
   return { pass: true };
+}
+
+/**
+ * Slack's v0 signature, compared in constant time. Computed over the body as text, as Bolt's
+ * own check does, so the two never disagree on a request.
+ */
+function signatureMatches(signingSecret: string, rawBody: Buffer, timestamp: number, signature: string): boolean {
+  const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody.toString()}`).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function isSlackPost(req: IncomingMessage, endpoint: string): boolean {
