@@ -1,9 +1,11 @@
 import { slackApiErrors } from '../metrics/metrics.js';
 
 /**
- * The fetch web-api uses, wrapped to count Slack API errors: HTTP failures, 429s and
- * `ok:false` answers, labelled by method and error code. It reads a clone, so web-api's own
- * handling (retries after Retry-After, platform errors) is untouched.
+ * The fetch web-api and Bolt's respond() use, wrapped to count Slack API errors: HTTP failures,
+ * 429s and `ok:false` answers, labelled by method and error code. A JSON answer is read here
+ * once and handed on as a new Response with the same status and headers, so web-api's own
+ * handling (retries after Retry-After, platform errors) is untouched. Reading it, rather than
+ * teeing a clone, also frees the connection when nobody else reads the body: respond() never does.
  */
 export function createInstrumentedFetch(inner: typeof fetch = fetch): typeof fetch {
   return async (input, init) => {
@@ -14,11 +16,21 @@ export function createInstrumentedFetch(inner: typeof fetch = fetch): typeof fet
     } else if (response.status !== 200) {
       slackApiErrors.inc({ method, error: `http_${response.status}` });
     } else if (response.headers.get('content-type')?.includes('json')) {
-      const body = (await response.clone().json().catch(() => null)) as { ok?: boolean; error?: string } | null;
+      const text = await response.text();
+      const body = parseJson(text);
       if (body && body.ok === false) slackApiErrors.inc({ method, error: body.error ?? 'unknown' });
+      return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     return response;
   };
+}
+
+function parseJson(text: string): { ok?: boolean; error?: string } | null {
+  try {
+    return JSON.parse(text) as { ok?: boolean; error?: string } | null;
+  } catch {
+    return null;
+  }
 }
 
 /** A Web API method name (`chat.postMessage`), never anything else of the URL: a response_url's path carries a token. */
