@@ -8,6 +8,14 @@ import type { PlannerCandidate } from './reminder-planner.js';
 import { REMINDED_LIFECYCLES } from './reminder-treatment.js';
 import type { LedgerEntry, LedgerState, NotMine, NotMineRef, ReminderKey, ReminderKind, Snooze } from './reminder.js';
 
+/**
+ * The lifecycles other than `active` that are reminded whatever their dates say, as SQL. Spelled
+ * exactly as the partial index of migration 0009 is, so SQLite can use it.
+ */
+const URGENT_LIFECYCLES_SQL = REMINDED_LIFECYCLES.filter((lifecycle) => lifecycle !== 'active')
+  .map((lifecycle) => `'${lifecycle}'`)
+  .join(', ');
+
 interface LedgerRow {
   id: number;
   secret_id: number;
@@ -68,17 +76,21 @@ export class ReminderLedgerRepo {
    * holds the rotation), each with its cycle's ledger rows, snoozes and "not mine" answers and,
    * for those, when it entered that lifecycle.
    */
-  // `lifecycle <> 'retired'` lets SQLite use the partial next_rotation index (it cannot infer it from `= 'active'`).
+  // Both halves of the condition are read by index: `lifecycle <> 'retired'` lets SQLite use the
+  // partial next_rotation index (it cannot infer it from `= 'active'`), and the IN list is
+  // spelled as the partial index secrets_reminded_whatever_the_date is (migration 0009).
   candidates(untilDate: string): PlannerCandidate[] {
-    // Lifecycles other than `active` that are reminded at all are reminded whatever their dates say.
-    const urgent = REMINDED_LIFECYCLES.filter((lifecycle) => lifecycle !== 'active').map((lifecycle) => `'${lifecycle}'`).join(', ');
-    const owing = `(s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active') OR s.lifecycle IN (${urgent})`;
+    const byDate = `s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`;
+    const whateverTheDate = `s.lifecycle IN (${URGENT_LIFECYCLES_SQL})`;
+    const owing = `(${byDate}) OR ${whateverTheDate}`;
     // A secret under an open incident is chased by the incident (pages, status requests), not by
     // reminders. Open incidents are few, so they are read once rather than probed for every row.
     const underIncident = new Set(statement(this.db, `SELECT secret_id FROM incidents WHERE state = 'open'`).pluck().all() as number[]);
-    const secrets = (statement(this.db, `SELECT s.* FROM secrets s WHERE ${owing} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[])
-      .filter((row) => !underIncident.has(row.id))
-      .map(secretFromRow);
+    // Two index searches merged (UNION ALL) rather than one OR, which SQLite answers with a rowid set and a second lookup per row.
+    const rows = statement(this.db, `SELECT * FROM (SELECT s.* FROM secrets s WHERE ${byDate} UNION ALL SELECT s.* FROM secrets s WHERE ${whateverTheDate}) ORDER BY next_rotation, name`).all({
+      until: untilDate,
+    }) as SecretRow[];
+    const secrets = rows.filter((row) => !underIncident.has(row.id)).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
     const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes' | 'reminder_not_mine') =>
       statement(this.db, `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation WHERE ${owing}`).all({ until: untilDate }) as Row[];
