@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Statement } from 'better-sqlite3';
 import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 import { operator } from '../support/actors.js';
@@ -23,7 +22,7 @@ describe('reminder candidates', () => {
     store.db.prepare = ((source: string) => {
       queries.push(source);
       return prepare(source);
-    }) as <P extends unknown[] = unknown[], R = unknown>(source: string) => Statement<P, R>;
+    }) as typeof store.db.prepare;
     const candidates = new ReminderLedgerRepo(store.db).candidates('2027-03-01');
     store.db.prepare = prepare;
 
