@@ -207,6 +207,8 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
     const p99 = figure({ section: 'ack', label: `ack p99, ${kind.label}`, unit: 'ms', rotor: of('rotor', 'p99'), floor: of('bolt', 'p99'), target: '≤ 1.5× Bolt, < 50 ms', note: `${total} requests each` });
     figures.push({ ...p99, met: (p99.ratio ?? Infinity) <= 1.5 && (p99.rotor ?? Infinity) < 50 });
     figures.push(figure({ section: 'ack', label: `throughput, ${kind.label}`, unit: 'req/s', rotor: of('rotor', 'rps'), floor: of('bolt', 'rps') }));
+    // Acks go first; this is how long the replies of a round took to arrive after its last ack (bare Bolt sends none).
+    figures.push(figure({ section: 'ack', label: `replies all delivered, after the round's last ack, ${kind.label}`, unit: 'ms', rotor: median(rounds.rotor.map((round) => round.drainMs)), floor: null }));
   }
 
   const loaded = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };

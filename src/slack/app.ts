@@ -1,6 +1,6 @@
 import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { WebClient, type RetryOptions } from '@slack/web-api';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import { notFound, type RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
@@ -13,7 +13,7 @@ import { gateSignedRequests } from './inbound/request-gate.js';
 import { SeenSignatureRepo } from './inbound/seen-signature-repo.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
-import { answerUnhandledMiddleware, trackAcknowledgements } from './middleware/acknowledgement.js';
+import { ACKED_EARLY_PROPERTY, answerUnhandledMiddleware, trackAcknowledgements } from './middleware/acknowledgement.js';
 import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
 import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
@@ -87,6 +87,8 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const verifier = new WebClient(options.botToken, { ...clientOptions, logger: verifierLogger, retryConfig: { retries: 0 }, timeout: AUTH_TEST_TIMEOUT_MS });
   const bot = await verifyBotToken(verifier, logger, options.startupRetry ?? DEFAULT_STARTUP_RETRY, options.onSlackState ?? (() => undefined));
 
+  const afterAck = new AckFirstQueue();
+  const ackedEarly = new WeakSet<IncomingMessage>();
   const receiver: Receiver =
     mode === 'socket'
       ? new SocketModeReceiver({
@@ -101,6 +103,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
           logger: boltLogger,
           // Ack first, work after: the 200 leaves before listeners' slow work, as Slack's 3 s window needs.
           processBeforeResponse: false,
+          customPropertiesExtractor: (req) => (ackedEarly.has(req) ? { [ACKED_EARLY_PROPERTY]: true } : {}),
         });
 
   if (receiver instanceof HTTPReceiver) {
@@ -111,6 +114,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       seen: new SeenSignatureRepo(options.runtime.services.db),
       nowSeconds: () => systemClock.now().toSeconds(),
       logger,
+      afterAck,
+      ackedEarly,
+      inFlight,
     });
   }
 
@@ -127,7 +133,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     convoStore: false,
   });
 
-  trackAcknowledgements(app, new AckFirstQueue());
+  trackAcknowledgements(app, afterAck);
   app.use(requestLogMiddleware(logger, inFlight));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));

@@ -14,22 +14,26 @@ export interface Acknowledgement {
 }
 
 const CONTEXT_KEY = 'rotorAcknowledgement';
+/** A custom property of a request Rotor's HTTP gate already acknowledged, after its turn in the queue. */
+export const ACKED_EARLY_PROPERTY = 'rotorAckedEarly';
 
 /**
  * Wraps the app's entry point so that every request carries, in its context, whether anything
  * acknowledged it. What is handled is then derived from what really answered, whoever registered
  * the listener, rather than from a list of ids kept beside the listeners. A body Bolt cannot even
  * classify is acknowledged at the end, so Slack is never left waiting 3 seconds. What a listener
- * does after its ack waits for its turn in `afterAck`, behind the acks of requests already waiting.
+ * does after its ack waits for its turn in `afterAck`, behind the acks of requests already waiting,
+ * unless the request already had its turn (the HTTP gate acknowledged it and queued it whole).
  */
 export function trackAcknowledgements(app: App, afterAck: Pick<AckFirstQueue, 'turn'>): void {
   const processEvent = app.processEvent.bind(app);
   app.processEvent = async (event) => {
     const tracker: Acknowledgement = { acknowledged: false, unhandled: false, seen: false };
+    const hadItsTurn = event.customProperties?.[ACKED_EARLY_PROPERTY] === true;
     const ack: typeof event.ack = async (response) => {
       tracker.acknowledged = true;
       await event.ack(response);
-      await afterAck.turn();
+      if (!hadItsTurn) await afterAck.turn();
     };
     await processEvent({ ...event, ack, customProperties: { ...event.customProperties, [CONTEXT_KEY]: tracker } });
     if (!tracker.seen && !tracker.acknowledged) await ack();

@@ -1,0 +1,105 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AckFirstQueue } from '../../src/slack/inbound/ack-first-queue.js';
+import { gateSignedRequests } from '../../src/slack/inbound/request-gate.js';
+import { SeenSignatureRepo } from '../../src/slack/inbound/seen-signature-repo.js';
+import { InFlightRequests } from '../../src/slack/middleware/request-log.js';
+import { appHomeOpened, blockSuggestion, buttonClick, globalShortcut, slashCommand, submittedView, urlVerification, viewSubmission, type PayloadContext } from '../support/slack-payloads.js';
+import { generateSlackCredentials, postSignedToSlackApp, type SlackBody } from '../support/slack-signing.js';
+import { openTempStore, type TempStore } from '../support/temp-db.js';
+
+/** What the gate handed on: the request, and whether the response was the client's own. */
+interface Handed {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/**
+ * The HTTP gate in front of Bolt, over a real socket, with an `inner` listener standing in for
+ * Bolt that records what it is given and answers only when the response is the client's.
+ */
+describe('the Slack request gate', () => {
+  const ctx: PayloadContext = { teamId: 'T0ROTOR', responseUrl: () => 'http://127.0.0.1:9/respond' };
+  const { signingSecret } = generateSlackCredentials();
+  let store: TempStore;
+  let server: Server;
+  let url: string;
+  let handed: Handed[];
+  let inFlight: InFlightRequests;
+  let ackedEarly: WeakSet<IncomingMessage>;
+  /** Bolt's stand-in writes this to whatever response it is given. */
+  const BOLT_ANSWER = '{"response_action":"errors"}';
+
+  beforeEach(async () => {
+    store = openTempStore();
+    handed = [];
+    inFlight = new InFlightRequests();
+    ackedEarly = new WeakSet();
+    const inner = (req: IncomingMessage, res: ServerResponse) => {
+      handed.push({ req, res });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(BOLT_ANSWER);
+    };
+    const gate = gateSignedRequests(inner, {
+      signingSecret,
+      endpoint: '/slack/events',
+      seen: new SeenSignatureRepo(store.db),
+      nowSeconds: () => Math.floor(Date.now() / 1000),
+      logger: pino({ level: 'silent' }),
+      afterAck: new AckFirstQueue(),
+      ackedEarly,
+      inFlight,
+    });
+    server = createServer(gate);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+  });
+
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    store.close();
+  });
+
+  const post = (body: SlackBody, options: { signature?: string } = {}) => postSignedToSlackApp(url, body, { signingSecret, ...options });
+
+  const emptyAcks: [string, () => SlackBody][] = [
+    ['a slash command', () => ({ kind: 'form', fields: slashCommand(ctx, { command: '/secrets', text: 'overdue', userId: 'U1' }) })],
+    ['a button click', () => ({ kind: 'payload', payload: buttonClick(ctx, { actionId: 'anything', value: 'x', userId: 'U1' }) })],
+    ['a shortcut', () => ({ kind: 'payload', payload: globalShortcut(ctx, { callbackId: 'anything', userId: 'U1' }) })],
+    ['an event', () => ({ kind: 'json', json: appHomeOpened(ctx, { userId: 'U1' }) })],
+  ];
+  for (const [label, body] of emptyAcks) {
+    it(`acknowledges ${label} itself with an empty 200, then hands it on with a response the client never sees`, async () => {
+      const reply = await post(body());
+      expect(reply).toMatchObject({ status: 200, text: '' });
+      await inFlight.drained(5_000);
+      expect(handed).toHaveLength(1);
+      const [{ req, res }] = handed as [Handed];
+      expect(ackedEarly.has(req)).toBe(true);
+      expect(res.req).toBe(req);
+      expect(inFlight.size).toBe(0);
+    });
+  }
+
+  const boltAnswers: [string, () => SlackBody][] = [
+    ['a view submission (its ack may carry errors or the next view)', () => ({ kind: 'payload', payload: viewSubmission(ctx, { userId: 'U1', view: submittedView(ctx, { callbackId: 'anything', values: {} }) }) })],
+    ['a menu options request', () => ({ kind: 'payload', payload: blockSuggestion(ctx, { actionId: 'anything', value: 'ab', userId: 'U1' }) })],
+    ['a URL verification', () => ({ kind: 'json', json: urlVerification() })],
+  ];
+  for (const [label, body] of boltAnswers) {
+    it(`leaves ${label} for Bolt to answer`, async () => {
+      const reply = await post(body());
+      expect(reply).toMatchObject({ status: 200, text: BOLT_ANSWER });
+      expect(handed).toHaveLength(1);
+      expect(ackedEarly.has((handed[0] as Handed).req)).toBe(false);
+    });
+  }
+
+  it('leaves a request with a bad signature for Bolt, which refuses it', async () => {
+    const reply = await post(emptyAcks[0]?.[1]() as SlackBody, { signature: 'v0=' + '0'.repeat(64) });
+    expect(reply.text).toBe(BOLT_ANSWER);
+    expect(ackedEarly.has((handed[0] as Handed).req)).toBe(false);
+  });
+});
