@@ -38,6 +38,18 @@ describe('AckFirstQueue', () => {
     expect(order).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('gives work that waited too long at most overduePerTurn turns per iteration', async () => {
+    let now = 0;
+    const queue = new AckFirstQueue({ maxWaitMs: 1_000, overduePerTurn: 2, nowMs: () => now });
+    const order: string[] = [];
+    const all = ['a', 'b', 'c', 'd', 'e'].map((name) => start(queue, name, order));
+    now = 1_000;
+    await Promise.all(all.slice(0, 3));
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(queue.size).toBe(2);
+    await Promise.all(all);
+  });
+
   it('never keeps more than maxWaiting pieces of work waiting', async () => {
     const queue = new AckFirstQueue({ maxWaiting: 2, nowMs: () => 0 });
     const order: string[] = [];
