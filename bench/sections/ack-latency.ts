@@ -27,6 +27,8 @@ export interface AckOptions {
   requestsPerRound: number;
   rounds: number;
   warmup: number;
+  /** One longer round of the first request kind, past what the ack queue holds: acks then go at the pace of the replies. */
+  sustainedRequests: number;
 }
 
 const USER = 'U0BENCHUSER';
@@ -209,6 +211,20 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
     figures.push(figure({ section: 'ack', label: `throughput, ${kind.label}`, unit: 'req/s', rotor: of('rotor', 'rps'), floor: of('bolt', 'rps') }));
     // Acks go first; this is how long the replies of a round took to arrive after its last ack (bare Bolt sends none).
     figures.push(figure({ section: 'ack', label: `replies all delivered, after the round's last ack, ${kind.label}`, unit: 'ms', rotor: median(rounds.rotor.map((round) => round.drainMs)), floor: null }));
+    if (options.sustainedRequests > 0 && kind.answer === 'response' && figures.every((existing) => !existing.label.startsWith('ack p99, sustained'))) {
+      const sustained = { rotor: await load('rotor', options.sustainedRequests), bolt: await load('bolt', options.sustainedRequests) };
+      details[`${kind.label}, sustained`] = { rotor: { p99: percentile(sustained.rotor.latenciesMs, 99), drainMs: sustained.rotor.drainMs }, bolt: { p99: percentile(sustained.bolt.latenciesMs, 99) } };
+      figures.push(
+        figure({
+          section: 'ack',
+          label: `ack p99, sustained: ${options.sustainedRequests.toLocaleString('en')} requests in one round, ${kind.label}`,
+          unit: 'ms',
+          rotor: percentile(sustained.rotor.latenciesMs, 99),
+          floor: percentile(sustained.bolt.latenciesMs, 99),
+          note: 'past the 2,000 the ack queue holds, acks go at the pace of the replies',
+        }),
+      );
+    }
   }
 
   const loaded = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
