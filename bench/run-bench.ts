@@ -41,6 +41,7 @@ try {
       requestsPerRound: chosen.has('ack') ? count('BENCH_ACK_REQUESTS', 2000) : 0,
       rounds: chosen.has('ack') ? count('BENCH_ACK_ROUNDS', 3) : 0,
       sustainedRequests: count('BENCH_ACK_SUSTAINED', 10_000),
+      settleMs: count('BENCH_SETTLE_MS', 40_000),
       warmup: chosen.has('ack') ? 300 : 0,
     });
     if (chosen.has('ack')) {

@@ -29,6 +29,8 @@ export interface AckOptions {
   warmup: number;
   /** One longer round of the first request kind, past what the ack queue holds: acks then go at the pace of the replies. */
   sustainedRequests: number;
+  /** How long the bot is left idle before its memory is read again. */
+  settleMs: number;
 }
 
 const USER = 'U0BENCHUSER';
@@ -146,6 +148,9 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   if (!metrics.ok) throw new Error(`/metrics answered ${metrics.status}`);
   await metrics.text();
   await sleep(1000);
+  const started = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
+  // V8 gives back the heap a busy start-up grew only once its memory reducer sees the process idle (20 to 25 s after the work stops, here).
+  await sleep(options.settleMs);
   const idle = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
   const ctx: PayloadContext = { teamId: 'T0BENCH', responseUrl: () => `${sinkBase}/respond/x` };
 
@@ -228,11 +233,15 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   }
 
   const loaded = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
-  const heap = (await rotor.child.ask({ type: 'memory' })).memory;
-  details.rotorMemoryAfterLoad = heap;
+  details.rotorMemoryAfterLoad = (await rotor.child.ask({ type: 'memory' })).memory;
+  await sleep(options.settleMs);
+  const settled = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
+  const settle = `${Math.round(options.settleMs / 1000)} s`;
   const memoryFigures = [
-    figure({ section: 'memory', label: `RSS idle at ${options.secrets.toLocaleString('en')} secrets (after the start-up sweep and a /metrics scrape)`, unit: 'MB', rotor: idle.rotor, floor: idle.bolt, target: '< 120 MB', met: idle.rotor < 120 }),
-    figure({ section: 'memory', label: 'RSS after the ack load', unit: 'MB', rotor: loaded.rotor, floor: loaded.bolt, target: '< 120 MB', met: loaded.rotor < 120 }),
+    figure({ section: 'memory', label: `RSS just after start-up at ${options.secrets.toLocaleString('en')} secrets (the start-up sweep and a /metrics scrape, 1 s before)`, unit: 'MB', rotor: started.rotor, floor: started.bolt }),
+    figure({ section: 'memory', label: `RSS idle at ${options.secrets.toLocaleString('en')} secrets (${settle} after start-up)`, unit: 'MB', rotor: idle.rotor, floor: idle.bolt, target: '< 120 MB', met: idle.rotor < 120 }),
+    figure({ section: 'memory', label: 'RSS right after the ack load', unit: 'MB', rotor: loaded.rotor, floor: loaded.bolt, target: '< 120 MB', met: loaded.rotor < 120 }),
+    figure({ section: 'memory', label: `RSS ${settle} after the ack load`, unit: 'MB', rotor: settled.rotor, floor: settled.bolt, target: '< 120 MB', met: settled.rotor < 120 }),
   ];
   await Promise.all([rotor.child.stop(), bolt.child.stop()]);
   await fake.child.stop();
