@@ -235,6 +235,33 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     expect(snapshot()).toEqual(before);
   });
 
+  it('Reject from the App Home for a rotation that does not exist is answered by DM, and opens nothing', async () => {
+    const h = await start();
+    await startRotation(h);
+    const before = snapshot();
+    const opened = h.fake.callsTo('views.open').length;
+    await h.untilHandled(() =>
+      h.post({
+        kind: 'payload',
+        payload: {
+          type: 'block_actions',
+          actions: [{ type: 'button', action_id: ACTION_IDS.rotationReject, block_id: 'b1', value: 'rotation:99999', text: { type: 'plain_text', text: 'Reject' }, action_ts: '1.000100' }],
+          team: { id: h.payloads.teamId, domain: 'rotor-test' },
+          user: { id: 'U0SEC', username: 'u0sec', name: 'u0sec', team_id: h.payloads.teamId },
+          view: { id: 'VHOME0001', type: 'home', blocks: [], private_metadata: '', callback_id: '', hash: '1.a', state: { values: {} } },
+          container: { type: 'view', view_id: 'VHOME0001' },
+          token: 'legacy',
+          trigger_id: `${Date.now()}.1.${randomBytes(8).toString('hex')}`,
+          api_app_id: 'A0ROTOR',
+        },
+      }),
+    );
+    const told = h.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'U0SEC' && /:warning:/.test(String(call.args.text)));
+    expect(told).toHaveLength(1);
+    expect(h.fake.callsTo('views.open')).toHaveLength(opened);
+    expect(snapshot()).toEqual(before);
+  });
+
   it('a rejected rotation cannot be continued: its modal shows the rejection, and a click on a step is refused', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);

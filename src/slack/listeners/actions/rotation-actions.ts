@@ -208,10 +208,18 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await refreshOthers(deps, client, record, body.user.id);
   });
 
-  actions.on<BlockButtonAction>(ACTION_IDS.rotationReject, async ({ ack, action, body, client }) => {
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationReject, async ({ ack, action, body, client, respond }) => {
     await ack();
     const rotationId = decodeRotationRef(action.value ?? '');
-    const record = rotation().get(rotationId);
+    let record: RotationRecord;
+    try {
+      record = rotation().get(rotationId);
+    } catch (error) {
+      // From the App Home there is no response_url for the error handler to answer through.
+      if (!isRotorError(error)) throw error;
+      await refuse(body, respond, client, error);
+      return;
+    }
     await client.views.open({
       trigger_id: body.trigger_id,
       view: rotationReasonModal(
