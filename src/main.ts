@@ -162,6 +162,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       stop() {
         stopping ??= (async () => {
           await Promise.all([slack.stop(), scheduler.stop()]);
+          await started.settled();
           await routeServer.close();
           started.close();
           auditPublisher.close();

@@ -94,6 +94,8 @@ export interface Runtime {
   logger: Logger;
   /** ROTOR_RUN_DEADLINE_SECONDS, for runs started outside the sweeps (the scheduled sync). */
   runDeadlineSeconds: number;
+  /** Resolves once no follow-up sweep a change started is running: shutdown waits for it before closing the database. */
+  settled(): Promise<void>;
   /** Releases the providers' connections (the database belongs to whoever opened it). */
   close(): void;
 }
@@ -138,7 +140,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   );
   const rotationRepo = new RotationRepo(db);
   const auditTrail = new AuditTrailRepo(db);
-  const kickFollowUps = options.sweepAfterChanges === false ? () => undefined : coalescedSweeps(() => followUpService.sweep(), logger);
+  const sweepsAfterChanges = options.sweepAfterChanges === false ? null : coalescedSweeps(() => followUpService.sweep(), logger);
+  const kickFollowUps = sweepsAfterChanges ? sweepsAfterChanges.kick : () => undefined;
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
   const rotation = new RotationService({
@@ -203,6 +206,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     logger,
     runDeadlineSeconds,
+    settled: () => sweepsAfterChanges?.settled() ?? Promise.resolve(),
     close: () => options.providers.close(),
   };
   if (poster) registerSlackFollowUps(runtime, poster);
@@ -214,20 +218,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
  * which also picks up what the running one scheduled (an incident's thread replies once its
  * status message is posted).
  */
-function coalescedSweeps(sweep: () => Promise<unknown>, logger: Logger): () => void {
-  let running = false;
+function coalescedSweeps(sweep: () => Promise<unknown>, logger: Logger): { kick: () => void; settled: () => Promise<void> } {
+  let current: Promise<void> | null = null;
   let again = false;
   const run = async () => {
-    running = true;
     do {
       again = false;
       await sweep().catch((error: unknown) => logger.error({ err: error }, 'follow-up sweep after a change failed'));
     } while (again);
-    running = false;
+    current = null;
   };
-  return () => {
-    if (running) again = true;
-    else void run();
+  return {
+    kick: () => {
+      if (current) again = true;
+      else current = run();
+    },
+    settled: () => current ?? Promise.resolve(),
   };
 }
 
