@@ -40,7 +40,7 @@ try {
       concurrency: count('BENCH_CONCURRENCY', 100),
       requestsPerRound: chosen.has('ack') ? count('BENCH_ACK_REQUESTS', 2000) : 0,
       rounds: chosen.has('ack') ? count('BENCH_ACK_ROUNDS', 3) : 0,
-      sustainedRequests: count('BENCH_ACK_SUSTAINED', 10_000),
+      sustainedRequests: count('BENCH_ACK_SUSTAINED', 6_000),
       settleMs: count('BENCH_SETTLE_MS', 40_000),
       warmup: chosen.has('ack') ? 300 : 0,
     });
