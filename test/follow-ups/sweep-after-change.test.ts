@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createProviderRegistry } from '../../src/providers/provider-registry.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { operator, slackActor } from '../support/actors.js';
+import { fakeSlackRuntime } from '../support/fake-slack-runtime.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 
 const POLICY = parsePolicy(`
@@ -30,14 +28,7 @@ describe('the follow-up sweep a change starts', () => {
     for (const user of ['U0OWNER', 'U0SEC', 'U0OPS']) slack.addUser(user);
     store = openTempStore({ at: '2027-03-01T10:00:00Z', policy: POLICY });
     store.inventoryService.create({ name: 'prod/app/token', owner: 'U0OWNER', consumers: ['web'], lastRotated: '2027-01-01' }, operator(), 'test');
-    runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: { botToken: ['xoxb', randomBytes(6).toString('hex')].join('-'), apiUrl: slack.apiUrl },
-    });
+    runtime = fakeSlackRuntime(store, slack);
   });
   afterEach(async () => {
     await slack.close();

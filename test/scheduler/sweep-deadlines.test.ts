@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { DeadlineExceededError } from '../../src/core/deadline.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { importRows, parseRows } from '../../src/import-export/import-service.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
 import { followUpJob } from '../../src/scheduler/follow-up-job.js';
 import { announcementMessage } from '../../src/slack/views/announcement-message.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { PING, registerPing } from '../follow-ups/support/ping-follow-up.js';
 import { operator } from '../support/actors.js';
+import { fakeSlackRuntime } from '../support/fake-slack-runtime.js';
 import { capturingLogger } from '../support/provider-harness.js';
 import { startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
@@ -53,15 +51,7 @@ describe('the follow-up sweep with Slack hanging', () => {
     slack = new FakeSlackApi();
     await slack.start();
     store = openTempStore({ at: '2027-03-01T10:00:00Z', policy: parsePolicy('channels:\n  announce: C0ANNOUNCE\n') });
-    runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: { botToken: ['xoxb', randomBytes(6).toString('hex')].join('-'), apiUrl: slack.apiUrl },
-      runDeadlineSeconds: 1,
-    });
+    runtime = fakeSlackRuntime(store, slack, { runDeadlineSeconds: 1 });
     registerPing(runtime);
     for (const topic of ['rotation:1', 'rotation:2', 'rotation:3']) runtime.followUps.service.schedule({ kind: PING, topic, dueAt: '2027-03-01T10:00:00Z', payload: { user: 'U0PING' } });
     slack.script('chat.postMessage', { delayMs: 20_000 });
