@@ -37,7 +37,10 @@ export function ladderLevels(secret: Secret, policy: Policy, isGone: (user: stri
 
 /** The people a secret's reminders go to, in the policy's escalation order: the levels not skipped. */
 export function rungsOf(levels: readonly LadderLevel[]): Rung[] {
-  return levels.flatMap((level) => (level.skipped === null && level.user !== null ? [{ level: level.level, user: level.user }] : []));
+  // A loop, not flatMap: the planner builds a ladder per owed secret, and flatMap's array per level was a fifth of its time.
+  const rungs: Rung[] = [];
+  for (const level of levels) if (level.skipped === null && level.user !== null) rungs.push({ level: level.level, user: level.user });
+  return rungs;
 }
 
 function personAt(level: EscalationLevel, secret: Secret, policy: Policy): string | null {

@@ -52,8 +52,9 @@ interface Stage {
  */
 export function planReminders(candidates: readonly PlannerCandidate[], now: DateTime, policy: Policy, people: PeopleDirectory): OwedReminder[] {
   const owed: OwedReminder[] = [];
-  // Many secrets share due dates and recipients' zones: compute each delivery instant once.
-  const instants = new Map<string, DateTime>();
+  // Many secrets share due dates and recipients' zones: compute each delivery instant (and its text) once.
+  const instants = new Map<string, Instant>();
+  const nowMillis = now.toMillis();
   const calendars = new Map<string, CycleCalendar>();
   const memoPeople: Memo = {
     calendar(due) {
@@ -71,14 +72,15 @@ export function planReminders(candidates: readonly PlannerCandidate[], now: Date
       const cacheKey = `${stage.date}|${zone}`;
       let instant = instants.get(cacheKey);
       if (!instant) {
-        instant = deliveryInstant(stage.date, zone, policy);
+        const at = deliveryInstant(stage.date, zone, policy);
+        instant = { iso: at.toISO() as string, passed: at.toMillis() <= nowMillis };
         instants.set(cacheKey, instant);
       }
       return instant;
     },
   };
   for (const candidate of candidates) {
-    const reminder = planOne(candidate, now, policy, memoPeople);
+    const reminder = planOne(candidate, policy, memoPeople);
     if (reminder) owed.push(reminder);
   }
   return owed;
@@ -90,7 +92,13 @@ interface CycleCalendar {
   daysUntilDue: number;
 }
 
-type Memo = PeopleDirectory & { instant(stage: Stage): DateTime; calendar(due: string): CycleCalendar };
+/** A stage's delivery instant, and whether it has come. */
+interface Instant {
+  iso: string;
+  passed: boolean;
+}
+
+type Memo = PeopleDirectory & { instant(stage: Stage): Instant; calendar(due: string): CycleCalendar };
 
 function cycleCalendar(due: string, now: DateTime, policy: Policy): CycleCalendar {
   const dueDay = DateTime.fromISO(due, { zone: 'utc' });
@@ -100,7 +108,7 @@ function cycleCalendar(due: string, now: DateTime, policy: Policy): CycleCalenda
   };
 }
 
-function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, people: Memo): OwedReminder | null {
+function planOne(candidate: PlannerCandidate, policy: Policy, people: Memo): OwedReminder | null {
   const { secret } = candidate;
   const treatment = treatmentOf(secret, candidate.lifecycleSince ?? null, candidate.rotationHeldBy ?? null);
   if (!treatment) return null;
@@ -113,7 +121,7 @@ function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, peo
   const live = candidate.ledger.filter((entry) => entry.state !== 'released');
   const main = mainTrack(due, calendar, levels, live, candidate.notMine ?? [], policy);
   const snoozes = candidate.snoozes.filter((snooze) => !saidNotMine.has(snooze.snoozedBy));
-  const current = currentStage(main, live, now, people) ?? currentStage(snoozeTrack(snoozes, ladder, main, live), live, now, people);
+  const current = currentStage(main, live, people) ?? currentStage(snoozeTrack(snoozes, ladder, main, live), live, people);
   if (!current) return null;
   return {
     key: { secretId: secret.id, cycle: secret.nextRotation, kind: current.kind },
@@ -121,7 +129,7 @@ function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, peo
     treatment,
     recipient: current.rung.user,
     level: current.rung.level,
-    deliverAt: people.instant(current).toISO() as string,
+    deliverAt: people.instant(current).iso,
     daysUntilDue: calendar.daysUntilDue,
     lowerLevels: lowerLevels(levels, current.rung.level, candidate),
     snoozesUsed: candidate.snoozes.length,
@@ -132,10 +140,10 @@ function planOne(candidate: PlannerCandidate, now: DateTime, policy: Policy, peo
  * The latest stage whose delivery instant has passed, unless the ledger holds it or a later
  * stage of the same track already (sent or being sent).
  */
-function currentStage(stages: readonly Stage[], live: readonly LedgerEntry[], now: DateTime, people: Memo): Stage | null {
+function currentStage(stages: readonly Stage[], live: readonly LedgerEntry[], people: Memo): Stage | null {
   let currentIndex = -1;
   stages.forEach((stage, index) => {
-    if (people.instant(stage) <= now) currentIndex = index;
+    if (people.instant(stage).passed) currentIndex = index;
   });
   const current = stages[currentIndex];
   if (!current) return null;
