@@ -86,10 +86,12 @@ export class ReminderLedgerRepo {
     // A secret under an open incident is chased by the incident (pages, status requests), not by
     // reminders. Open incidents are few, so they are read once rather than probed for every row.
     const underIncident = new Set(statement(this.db, `SELECT secret_id FROM incidents WHERE state = 'open'`).pluck().all() as number[]);
-    // Two index searches merged (UNION ALL) rather than one OR, which SQLite answers with a rowid set and a second lookup per row.
-    const rows = statement(this.db, `SELECT * FROM (SELECT s.* FROM secrets s WHERE ${byDate} UNION ALL SELECT s.* FROM secrets s WHERE ${whateverTheDate}) ORDER BY next_rotation, name`).all({
-      until: untilDate,
-    }) as SecretRow[];
+    // Two index searches merged here rather than one OR, which SQLite answers with a rowid set and
+    // a second lookup per row; the due-by-date rows come in index order, so only the few others are sorted.
+    const rows = mergeByNextRotation(
+      statement(this.db, `SELECT s.* FROM secrets s WHERE ${byDate} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[],
+      statement(this.db, `SELECT s.* FROM secrets s WHERE ${whateverTheDate} ORDER BY s.next_rotation, s.name`).all() as SecretRow[],
+    );
     const secrets = rows.filter((row) => !underIncident.has(row.id)).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
     const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes' | 'reminder_not_mine') =>
@@ -231,6 +233,17 @@ export class ReminderLedgerRepo {
     const row = statement(this.db, 'SELECT * FROM reminder_not_mine WHERE secret_id = ? AND cycle = ? AND said_by = ?').get(ref.secretId, ref.cycle, ref.saidBy) as NotMineRow | undefined;
     return row ? notMineFromRow(row) : null;
   }
+}
+
+/** Two lists each ordered by next rotation then name, as one. */
+function mergeByNextRotation(left: readonly SecretRow[], right: readonly SecretRow[]): readonly SecretRow[] {
+  if (right.length === 0) return left;
+  const before = (a: SecretRow, b: SecretRow) => a.next_rotation < b.next_rotation || (a.next_rotation === b.next_rotation && a.name < b.name);
+  const merged: SecretRow[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length && j < right.length) merged.push(before(right[j] as SecretRow, left[i] as SecretRow) ? (right[j++] as SecretRow) : (left[i++] as SecretRow));
+  return merged.concat(left.slice(i), right.slice(j));
 }
 
 function push<T>(map: Map<number, T[]>, id: number, value: T): void {
