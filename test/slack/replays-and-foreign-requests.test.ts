@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/storage/database.js';
 import { operator } from '../support/actors.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { buttonClick, slashCommand } from '../support/slack-payloads.js';
-import { postSignedToSlackApp } from '../support/slack-signing.js';
+import { encodeSlackBody, postSignedToSlackApp, signSlackBody } from '../support/slack-signing.js';
 import { openTempStore, snapshotTables } from '../support/temp-db.js';
 
 const SECRET = 'prod/postgres/connection_string';
@@ -52,6 +52,27 @@ describe('replayed, mis-dated and foreign Slack requests over signed HTTP', () =
     const replay = await harness.post({ kind: 'form', fields: first }, { timestamp });
     expect(replay.status).toBe(200);
     await harness.waitForLog((line) => String(line.msg).startsWith('dropped a replayed Slack request'));
+    expect(owner()).toBe('U0NEXT');
+    expect(everything(harness)).toEqual(before);
+    expect(handledCalls()).toBe(calls);
+    expect(answered(first.response_url)).toHaveLength(1);
+  });
+
+  it('a replay whose signature header carries a suffix (Bolt ignores what follows a second `=`) is refused with 401 and does nothing', async () => {
+    const timestamp = nowSeconds();
+    const first = ownerCommand('U0SEC');
+    await harness.post({ kind: 'form', fields: first }, { timestamp });
+    await harness.fake.waitForResponse((response) => response.id === responseIdOf(first.response_url));
+    const later = ownerCommand('U0NEXT');
+    await harness.post({ kind: 'form', fields: later });
+    await harness.fake.waitForResponse((response) => response.id === responseIdOf(later.response_url));
+    expect(owner()).toBe('U0NEXT');
+
+    const before = everything(harness);
+    const calls = handledCalls();
+    const signature = `${signSlackBody(harness.signingSecret, encodeSlackBody({ kind: 'form', fields: first }).rawBody, timestamp)}=x`;
+    expect((await harness.post({ kind: 'form', fields: first }, { timestamp, signature })).status).toBe(401);
+    await harness.waitForLog((line) => String(line.msg).startsWith('refused a Slack request whose signature does not match'));
     expect(owner()).toBe('U0NEXT');
     expect(everything(harness)).toEqual(before);
     expect(handledCalls()).toBe(calls);

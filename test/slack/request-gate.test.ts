@@ -7,7 +7,7 @@ import { gateSignedRequests } from '../../src/slack/inbound/request-gate.js';
 import { SeenSignatureRepo } from '../../src/slack/inbound/seen-signature-repo.js';
 import { InFlightRequests } from '../../src/slack/middleware/request-log.js';
 import { appHomeOpened, blockSuggestion, buttonClick, globalShortcut, slashCommand, submittedView, urlVerification, viewSubmission, type PayloadContext } from '../support/slack-payloads.js';
-import { generateSlackCredentials, postSignedToSlackApp, type SlackBody } from '../support/slack-signing.js';
+import { encodeSlackBody, generateSlackCredentials, postSignedToSlackApp, signSlackBody, type SlackBody } from '../support/slack-signing.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 
 /** What the gate handed on: the request, and whether the response was the client's own. */
@@ -97,9 +97,41 @@ describe('the Slack request gate', () => {
     });
   }
 
-  it('leaves a request with a bad signature for Bolt, which refuses it', async () => {
-    const reply = await post(emptyAcks[0]?.[1]() as SlackBody, { signature: 'v0=' + '0'.repeat(64) });
+  const command = () => emptyAcks[0]?.[1]() as SlackBody;
+
+  it('refuses with 401, and hands nothing on, a request with a wrong signature, one with a suffix after the right one, or none', async () => {
+    const { rawBody } = encodeSlackBody(command());
+    const timestamp = Math.floor(Date.now() / 1000);
+    const right = signSlackBody(signingSecret, rawBody, timestamp);
+    for (const signature of [`v0=${'0'.repeat(64)}`, `${right}=x`, right.toUpperCase(), right.replace('v0=', 'v1=')]) {
+      expect((await postSignedToSlackApp(url, command(), { signingSecret, timestamp, signature })).status).toBe(401);
+    }
+    const unsigned = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: rawBody });
+    expect(unsigned.status).toBe(401);
+    expect(handed).toEqual([]);
+  });
+
+  it("hands Slack's unsigned SSL check to Bolt, which answers it", async () => {
+    const reply = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=x' });
+    expect(await reply.text()).toBe(BOLT_ANSWER);
+    expect(handed).toHaveLength(1);
+  });
+
+  it('leaves a command near the end of the five-minute window for Bolt to acknowledge, since Bolt checks the time again when its turn comes', async () => {
+    const reply = await postSignedToSlackApp(url, command(), { signingSecret, timestamp: Math.floor(Date.now() / 1000) - 290 });
     expect(reply.text).toBe(BOLT_ANSWER);
+    expect(ackedEarly.has((handed[0] as Handed).req)).toBe(false);
+  });
+
+  it('leaves a form body Bolt would not read as a form (another content type) for Bolt to answer', async () => {
+    const { rawBody } = encodeSlackBody(command());
+    const timestamp = Math.floor(Date.now() / 1000);
+    const reply = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': signSlackBody(signingSecret, rawBody, timestamp) },
+      body: rawBody,
+    });
+    expect(await reply.text()).toBe(BOLT_ANSWER);
     expect(ackedEarly.has((handed[0] as Handed).req)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { HTTPModuleFunctions } from '@slack/bolt';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ServerResponse, type IncomingMessage, type RequestListener } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
 import type { AckFirstQueue } from './ack-first-queue.js';
 import type { InFlightRequests } from '../middleware/request-log.js';
@@ -25,19 +26,21 @@ export interface RequestGateOptions {
   inFlight: Pick<InFlightRequests, 'enter' | 'leave'>;
 }
 
-/** Interaction payloads whose acknowledgement never carries a body (view submissions and menu options do). */
-const EMPTY_ACK_PAYLOADS = new Set(['block_actions', 'shortcut', 'message_action']);
+/** Interaction payloads and the event envelope, whose acknowledgement never carries a body (view submissions and menu options do). */
+const EMPTY_ACKS = new Set(['block_actions', 'shortcut', 'message_action', 'event_callback']);
+const FORM = 'application/x-www-form-urlencoded';
+/** How far inside Slack's window a request must be to be acknowledged before Bolt has checked it too. */
+const EARLY_ACK_MARGIN_SECONDS = 30;
 
 type Verdict = { pass: true; ackNow: boolean } | { pass: false; status: number };
 
 /**
- * Stands in front of the HTTP receiver's request listener, for Slack's endpoint only, and adds
- * what Bolt's own check lacks: a timestamp more than five minutes in the future is refused as
- * one in the past is (401), and a correctly signed request whose signature was already seen is
- * a byte-identical replay, answered 200 and dropped. Whatever it lets through, or cannot
- * judge (no signature, a bad one, an ssl_check), goes on to Bolt, which verifies again and
- * refuses as it always has. Slack's retries (X-Slack-Retry-Num) go on too: the retry
- * middleware acknowledges and drops them, as before.
+ * Stands in front of the HTTP receiver's request listener, for Slack's endpoint only. Every
+ * request but Slack's unsigned SSL check must carry exactly the v0 signature of its body and a
+ * timestamp within five minutes either way, or it is refused here with 401; Bolt, which verifies
+ * again, only ever sees requests that passed. A correctly signed request whose signature was
+ * already seen is a byte-identical replay, answered 200 and dropped. Slack's retries
+ * (X-Slack-Retry-Num) go on: the retry middleware acknowledges and drops them, as before.
  *
  * A verified request whose acknowledgement is always an empty 200 (a slash command, a button
  * or menu click, a shortcut, an event) is acknowledged here, at once, and handed to Bolt when
@@ -61,7 +64,7 @@ export function gateSignedRequests(inner: RequestListener, options: RequestGateO
         options.inFlight.enter();
         void options.afterAck.turn().then(() => {
           dispatch(inner, req, new ServerResponse(req), options.logger);
-          // Bolt reaches the request log middleware (which counts the request from then on) within
+          // Bolt reaches its processEvent (which counts the request from then on) within
           // promise callbacks of the dispatch, all run before the next loop turn.
           setImmediate(() => options.inFlight.leave());
         });
@@ -92,22 +95,36 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
     const tooLarge = HTTPModuleFunctions.isRawBodyError(error) && error.statusCode === 413;
     return { pass: false, status: tooLarge ? 413 : 400 };
   }
+  const contentType = singleHeader(req, 'content-type');
+  // Slack's SSL check comes unsigned; Bolt answers it, as it recognises it, and strips anything else from its body.
+  if (contentType === FORM && parseQuery(rawBody.toString()).ssl_check === '1') return { pass: true, ackNow: false };
+  const body = parsedAsBoltDoes(contentType, rawBody);
+
   const signature = singleHeader(req, 'x-slack-signature');
   const timestamp = Number(singleHeader(req, 'x-slack-request-timestamp'));
-  if (signature === undefined || !Number.isInteger(timestamp)) return { pass: true, ackNow: false };
-
+  if (signature === undefined || !Number.isInteger(timestamp)) {
+    options.logger.warn('refused a request to the Slack endpoint without a signature and timestamp');
+    return { pass: false, status: 401 };
+  }
   const now = options.nowSeconds();
   const skew = timestamp - now;
   if (Math.abs(skew) > REQUEST_WINDOW_SECONDS) {
     options.logger.warn({ skewSeconds: skew }, `refused a Slack request dated ${Math.abs(skew)} s in the ${skew > 0 ? 'future' : 'past'} (more than ${REQUEST_WINDOW_SECONDS} s either way)`);
     return { pass: false, status: 401 };
   }
-  if (!signatureMatches(options.signingSecret, rawBody, timestamp, signature)) return { pass: true, ackNow: false };
+  // Exactly Slack's header or nothing: Bolt's own check ignores whatever follows a second `=`, so
+  // a header with a suffix would otherwise pass there as a request never seen before.
+  const expected = expectedSignature(options.signingSecret, rawBody, timestamp);
+  if (!sameText(signature, expected)) {
+    options.logger.warn('refused a Slack request whose signature does not match the signing secret');
+    return { pass: false, status: 401 };
+  }
+  // Acknowledged here only well inside the window, so Bolt's own check, made when its turn comes, cannot refuse it after the 200.
+  const ackNow = acknowledgedEmpty(body) && now - timestamp < REQUEST_WINDOW_SECONDS - EARLY_ACK_MARGIN_SECONDS;
   const retryNum = singleHeader(req, 'x-slack-retry-num');
-  const ackNow = acknowledgedEmpty(singleHeader(req, 'content-type') ?? '', rawBody);
   if (retryNum !== undefined && Number.parseInt(retryNum, 10) !== 0) return { pass: true, ackNow };
 
-  const digest = createHash('sha256').update(signature).digest();
+  const digest = createHash('sha256').update(expected).digest();
   if (!options.seen.remember(digest, timestamp + REQUEST_WINDOW_SECONDS, now)) {
     options.logger.warn({ requestTimestamp: timestamp }, 'dropped a replayed Slack request (its signature was already seen)');
     return { pass: false, status: 200 };
@@ -115,31 +132,39 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
   return { pass: true, ackNow };
 }
 
-/** Whether Bolt would acknowledge this body with an empty 200 whatever its listeners do. */
-function acknowledgedEmpty(contentType: string, rawBody: Buffer): boolean {
+/** The body as Bolt's receiver parses it (a form only under exactly that content type, else JSON); null when Bolt could not parse it either. */
+function parsedAsBoltDoes(contentType: string | undefined, rawBody: Buffer): Record<string, unknown> | null {
   try {
-    if (contentType.startsWith('application/json')) return (JSON.parse(rawBody.toString()) as { type?: unknown } | null)?.type === 'event_callback';
-    if (!contentType.startsWith('application/x-www-form-urlencoded')) return false;
-    const form = new URLSearchParams(rawBody.toString());
-    if (form.has('ssl_check')) return false;
-    const payload = form.get('payload');
-    if (payload === null) return form.has('command');
-    const type = (JSON.parse(payload) as { type?: unknown } | null)?.type;
-    return typeof type === 'string' && EMPTY_ACK_PAYLOADS.has(type);
+    const text = rawBody.toString();
+    if (contentType !== FORM) return asRecord(JSON.parse(text));
+    const form = parseQuery(text);
+    return typeof form.payload === 'string' ? asRecord(JSON.parse(form.payload)) : { ...form };
   } catch {
-    // A body Bolt cannot parse either: Bolt answers it (400).
-    return false;
+    return null;
   }
 }
 
-/**
- * Slack's v0 signature, compared in constant time. Computed over the body as text, as Bolt's
- * own check does, so the two never disagree on a request.
- */
-function signatureMatches(signingSecret: string, rawBody: Buffer, timestamp: number, signature: string): boolean {
-  const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody.toString()}`).digest('hex')}`);
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+function asRecord(value: unknown): Record<string, unknown> | null {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
+/** Whether Bolt would acknowledge this body with an empty 200 whatever its listeners do. */
+function acknowledgedEmpty(body: Record<string, unknown> | null): boolean {
+  if (body === null) return false;
+  if (typeof body.command === 'string') return true;
+  return typeof body.type === 'string' && EMPTY_ACKS.has(body.type);
+}
+
+/** Slack's v0 signature header for this body, computed over the body as text, as Bolt's own check does. */
+function expectedSignature(signingSecret: string, rawBody: Buffer, timestamp: number): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody.toString()}`).digest('hex')}`;
+}
+
+/** Equal text, compared in constant time (only the lengths, which are public, are compared first). */
+function sameText(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function isSlackPost(req: IncomingMessage, endpoint: string): boolean {
