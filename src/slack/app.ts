@@ -133,8 +133,8 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     convoStore: false,
   });
 
-  trackAcknowledgements(app, afterAck);
-  app.use(requestLogMiddleware(logger, inFlight));
+  trackAcknowledgements(app, afterAck, inFlight);
+  app.use(requestLogMiddleware(logger));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   app.use(workspaceGuardMiddleware(bot.workspace, logger));

@@ -2,6 +2,7 @@ import type { AnyMiddlewareArgs, App, Context, Middleware } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { AckFirstQueue } from '../inbound/ack-first-queue.js';
+import type { InFlightRequests } from './request-log.js';
 import { outdatedButtonMessage, outdatedFormView, outdatedMenuOption, unknownShortcutView } from '../views/unhandled-request-views.js';
 
 /** Whether a request was acknowledged, and whether what answered it was a fallback rather than a listener for it. */
@@ -24,10 +25,21 @@ export const ACKED_EARLY_PROPERTY = 'rotorAckedEarly';
  * classify is acknowledged at the end, so Slack is never left waiting 3 seconds. What a listener
  * does after its ack waits for its turn in `afterAck`, behind the acks of requests already waiting,
  * unless the request already had its turn (the HTTP gate acknowledged it and queued it whole).
+ * Each request is counted in `inFlight` until it is done.
  */
-export function trackAcknowledgements(app: App, afterAck: Pick<AckFirstQueue, 'turn'>): void {
+export function trackAcknowledgements(app: App, afterAck: Pick<AckFirstQueue, 'turn'>, inFlight: Pick<InFlightRequests, 'enter' | 'leave'>): void {
   const processEvent = app.processEvent.bind(app);
   app.processEvent = async (event) => {
+    // Counted from here, not from the first middleware: Bolt acknowledges an event before any
+    // middleware runs, and its work then waits for its turn, which shutdown must wait for too.
+    inFlight.enter();
+    try {
+      await processTracked(event);
+    } finally {
+      inFlight.leave();
+    }
+  };
+  const processTracked: typeof app.processEvent = async (event) => {
     const tracker: Acknowledgement = { acknowledged: false, unhandled: false, seen: false };
     const hadItsTurn = event.customProperties?.[ACKED_EARLY_PROPERTY] === true;
     const ack: typeof event.ack = async (response) => {

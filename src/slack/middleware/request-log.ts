@@ -72,14 +72,12 @@ export class InFlightRequests {
 
 /**
  * Global middleware, first in the chain: one JSON log line per request with its latency and
- * outcome (`ok`, `rejected`, `error`, or `unhandled` when only a fallback answered it), and the
- * in-flight count graceful shutdown waits on.
+ * outcome (`ok`, `rejected`, `error`, or `unhandled` when only a fallback answered it).
  */
-export function requestLogMiddleware(logger: Logger, inFlight: InFlightRequests): Middleware<AnyMiddlewareArgs> {
+export function requestLogMiddleware(logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async ({ body, next, context }) => {
     const started = performance.now();
     const request = describeRequest(body);
-    inFlight.enter();
     let outcome = 'ok';
     try {
       await next();
@@ -88,7 +86,6 @@ export function requestLogMiddleware(logger: Logger, inFlight: InFlightRequests)
       outcome = isRotorError(error) ? 'rejected' : 'error';
       throw error;
     } finally {
-      inFlight.leave();
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
       slackRequestsHandled.inc({ kind: request.kind, outcome });
       logger.info({ ...request, retryNum: context.retryNum, outcome, latencyMs }, 'slack request handled');
