@@ -42,7 +42,8 @@ try {
       rounds: chosen.has('ack') ? count('BENCH_ACK_ROUNDS', 3) : 0,
       sustainedRequests: count('BENCH_ACK_SUSTAINED', 6_000),
       settleMs: count('BENCH_SETTLE_MS', 40_000),
-      warmup: chosen.has('ack') ? 300 : 0,
+      // A whole round: after the idle settle V8 has given the heap back, and the first kind measured regrew it in its rounds (p99 78, 62, 39 ms).
+      warmup: chosen.has('ack') ? count('BENCH_ACK_REQUESTS', 2000) : 0,
     });
     if (chosen.has('ack')) {
       figures.push(...ack.figures);
