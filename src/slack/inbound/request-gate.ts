@@ -1,4 +1,4 @@
-import { HTTPModuleFunctions } from '@slack/bolt';
+import { HTTPModuleFunctions, type BufferedIncomingMessage } from '@slack/bolt';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ServerResponse, type IncomingMessage, type RequestListener } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
@@ -87,18 +87,19 @@ function dispatch(inner: RequestListener, req: IncomingMessage, res: ServerRespo
 }
 
 async function screen(req: IncomingMessage, options: RequestGateOptions): Promise<Verdict> {
-  let rawBody: Buffer;
+  let buffered: BufferedIncomingMessage;
   try {
     // Bolt reads the buffered body from the request rather than the stream again.
-    rawBody = (await HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit)).rawBody;
+    buffered = await HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit);
   } catch (error) {
     const tooLarge = HTTPModuleFunctions.isRawBodyError(error) && error.statusCode === 413;
     return { pass: false, status: tooLarge ? 413 : 400 };
   }
+  const { rawBody } = buffered;
   const contentType = singleHeader(req, 'content-type');
   // Slack's SSL check comes unsigned; Bolt answers it, as it recognises it, and strips anything else from its body.
   if (contentType === FORM && parseQuery(rawBody.toString()).ssl_check === '1') return { pass: true, ackNow: false };
-  const body = parsedAsBoltDoes(contentType, rawBody);
+  const body = parsedByBolt(buffered);
 
   const signature = singleHeader(req, 'x-slack-signature');
   const timestamp = Number(singleHeader(req, 'x-slack-request-timestamp'));
@@ -132,20 +133,14 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
   return { pass: true, ackNow };
 }
 
-/** The body as Bolt's receiver parses it (a form only under exactly that content type, else JSON); null when Bolt could not parse it either. */
-function parsedAsBoltDoes(contentType: string | undefined, rawBody: Buffer): Record<string, unknown> | null {
+/** The body as Bolt's receiver will parse it; null when Bolt cannot parse it either (it answers 400). */
+function parsedByBolt(buffered: BufferedIncomingMessage): Record<string, unknown> | null {
   try {
-    const text = rawBody.toString();
-    if (contentType !== FORM) return asRecord(JSON.parse(text));
-    const form = parseQuery(text);
-    return typeof form.payload === 'string' ? asRecord(JSON.parse(form.payload)) : { ...form };
+    const body: unknown = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
   } catch {
     return null;
   }
-}
-
-function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
 /** Whether Bolt would acknowledge this body with an empty 200 whatever its listeners do. */
