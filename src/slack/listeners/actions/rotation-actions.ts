@@ -182,26 +182,26 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
   });
 
   /**
-   * A refusal, said where the click came from: ephemerally under a message, or by DM from the App
-   * Home, whose clicks come without a response_url.
+   * What `work` returns, or null once its refusal has been said where the click came from:
+   * ephemerally under a message, or by DM from the App Home, whose clicks come without a response_url.
    */
-  const refuse = async (body: BlockAction, respond: RespondFn | undefined, client: WebClient, error: RotorError) => {
-    const message = textMessage(`:warning: ${flashFor(error).text}`);
-    if (respond) await respond({ response_type: 'ephemeral', replace_original: false, ...message });
-    else await client.chat.postMessage({ channel: body.user.id, ...message });
+  const unlessRefused = async <T>(body: BlockAction, respond: RespondFn | undefined, client: WebClient, work: () => T | Promise<T>): Promise<T | null> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      const message = textMessage(`:warning: ${flashFor(error).text}`);
+      if (respond) await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+      else await client.chat.postMessage({ channel: body.user.id, ...message });
+      return null;
+    }
   };
   const fromHome = (body: BlockAction) => body.view?.type === 'home';
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();
-    let record: RotationRecord;
-    try {
-      record = rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
-    } catch (error) {
-      if (!isRotorError(error)) throw error;
-      await refuse(body, respond, client, error);
-      return;
-    }
+    const record = await unlessRefused(body, respond, client, () => rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? '')));
+    if (!record) return;
     await replaceClickedMessage(client, body, approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string }));
     // Approved from the App Home: the tab is redrawn, so its Approve button goes away.
     if (fromHome(body)) await publishHome(deps, client, body.user.id);
@@ -211,15 +211,9 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
   actions.on<BlockButtonAction>(ACTION_IDS.rotationReject, async ({ ack, action, body, client, respond }) => {
     await ack();
     const rotationId = decodeRotationRef(action.value ?? '');
-    let record: RotationRecord;
-    try {
-      record = rotation().get(rotationId);
-    } catch (error) {
-      // From the App Home there is no response_url for the error handler to answer through.
-      if (!isRotorError(error)) throw error;
-      await refuse(body, respond, client, error);
-      return;
-    }
+    // Refused here, not by the error handler: from the App Home there is no response_url for it to answer through.
+    const record = await unlessRefused(body, respond, client, () => rotation().get(rotationId));
+    if (!record) return;
     await client.views.open({
       trigger_id: body.trigger_id,
       view: rotationReasonModal(
@@ -231,14 +225,8 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRemovePrevious, async ({ ack, action, body, client, respond }) => {
     await ack();
-    let record: RotationRecord;
-    try {
-      record = await rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
-    } catch (error) {
-      if (!isRotorError(error)) throw error;
-      await refuse(body, respond, client, error);
-      return;
-    }
+    const record = await unlessRefused(body, respond, client, () => rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? '')));
+    if (!record) return;
     await replaceClickedMessage(client, body, removalDoneMessage(record, body.user.id));
   });
 }
