@@ -67,7 +67,8 @@ const coreSchema = z
     }
   });
 
-const botSchema = coreSchema.safeExtend({
+/** Every variable the bot reads (the CLI reads the core ones); the README's Configuration table documents each. */
+export const botSchema = coreSchema.safeExtend({
   SLACK_BOT_TOKEN: z.string({ message: `is required (the Bot User OAuth Token, ${SETUP_HINT})` }).regex(/^xoxb-/, `must be a bot token starting with xoxb- (${SETUP_HINT})`),
   SLACK_SIGNING_SECRET: z.string({ message: `is required (Basic Information → Signing Secret, ${SETUP_HINT})` }).min(1, `must not be empty (${SETUP_HINT})`),
   SLACK_APP_TOKEN: optionalText.pipe(z.string().regex(/^xapp-/, `must be an app-level token starting with xapp- (${SETUP_HINT})`).optional()),

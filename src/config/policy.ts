@@ -36,7 +36,8 @@ const intervalsSchema = z
   .object(Object.fromEntries(SECRET_TYPES.map((type) => [type, z.number().int().min(1).max(3650).optional()])))
   .strict();
 
-const policySchema = z
+/** The policy file's keys; docs/policy.md documents each (test/docs/documentation.test.ts walks this schema). */
+export const policySchema = z
   .object({
     environments: z.array(segment).min(1).default(['prod', 'staging', 'dev']),
     channels: z

@@ -30,7 +30,7 @@ export interface ChecklistEntryObject {
   gate?: StepGate;
 }
 
-const ENTRY_KEYS = ['id', 'title', 'detail', 'required', 'action', 'gate'] as const;
+export const ENTRY_KEYS = ['id', 'title', 'detail', 'required', 'action', 'gate'] as const;
 
 const entryObject = z
   .object({
