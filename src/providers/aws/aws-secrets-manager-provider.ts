@@ -8,6 +8,7 @@ import {
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
+  TagResourceCommand,
   UpdateSecretVersionStageCommand,
   type DescribeSecretResponse,
   type Filter,
@@ -240,6 +241,17 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       nextToken = page.NextToken;
     } while (nextToken);
     return found;
+  }
+
+  /**
+   * Adds or overwrites tags on the secret (provenance: `version`, `rotated_by`); other tags
+   * stay. On a replicated secret Secrets Manager copies the tags to its replicas.
+   */
+  async tagSecret(target: ProviderTarget, tags: Record<string, string>): Promise<void> {
+    const ref = parseAwsSecretRef(target.secretName, target.providerRef);
+    await this.call(target, ref, 'tag', (client, signal) =>
+      client.send(new TagResourceCommand({ SecretId: ref.secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }), { abortSignal: signal }),
+    );
   }
 
   private async generatePassword(target: ProviderTarget, ref: AwsSecretRef): Promise<string> {

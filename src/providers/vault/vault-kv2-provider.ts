@@ -225,6 +225,21 @@ export class VaultKv2Provider implements SecretProvider {
     return { versionId: request.versionId, action: 'soft_deleted' };
   }
 
+  /**
+   * Adds or overwrites `custom_metadata` entries (provenance: `version`, `rotated_by`). Writing
+   * the metadata endpoint replaces the whole map, so the entries are merged into the map just
+   * read; the other metadata settings are not sent and stay as they are.
+   */
+  async writeCustomMetadata(target: ProviderTarget, entries: Record<string, string>): Promise<void> {
+    const ref = parseVaultSecretRef(target.secretName, target.providerRef);
+    const metadata = await this.readMetadata(target, ref, 'read the custom metadata of');
+    const current = metadata.custom_metadata ?? {};
+    if (Object.entries(entries).every(([key, value]) => current[key] === value)) return;
+    await this.call(target, 'write the custom metadata of', () =>
+      this.client.write(`${ref.mount}/metadata/${encodeVaultPath(ref.path)}`, { custom_metadata: { ...current, ...entries } }),
+    );
+  }
+
   async listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]> {
     const mount = filter.mount?.replace(/\/+$/, '');
     if (!mount) throw new ValidationError('Discovery in Vault needs the KV v2 mount to walk, e.g. --mount secret.', [{ where: 'mount', message: 'required' }]);
