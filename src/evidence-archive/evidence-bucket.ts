@@ -1,0 +1,90 @@
+import { GetBucketVersioningCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { RotorError } from '../core/errors.js';
+import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../providers/call-with-retry.js';
+import { normalizePrefix } from './archive-layout.js';
+import { isTransientS3Error, s3ErrorName, translateS3Error } from './s3-errors.js';
+
+export interface EvidenceBucketSettings {
+  bucket: string;
+  /** Folder inside the bucket for Rotor's records, e.g. `rotor`; empty for the root. */
+  prefix: string;
+  /** Region of the bucket; else the SDK's chain. */
+  region?: string;
+  /** An explicit endpoint; without it the SDK applies `AWS_ENDPOINT_URL` itself. */
+  endpoint?: string;
+  /** Path-style addressing, for S3-compatible endpoints (and moto) without virtual-hosted buckets. */
+  forcePathStyle?: boolean;
+  retry?: RetryPolicy;
+}
+
+/**
+ * The S3 bucket evidence is archived to: its client, its prefix, and the start-up check that
+ * it can keep records unchanged (versioning and Object Lock both enabled).
+ */
+export class EvidenceBucket {
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+  private readonly retry: RetryPolicy;
+
+  constructor(settings: EvidenceBucketSettings) {
+    this.bucket = settings.bucket;
+    this.prefix = normalizePrefix(settings.prefix);
+    this.retry = settings.retry ?? DEFAULT_RETRY_POLICY;
+    this.client = new S3Client({
+      ...(settings.region ? { region: settings.region } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(settings.forcePathStyle ? { forcePathStyle: true } : {}),
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: this.retry.timeoutMs, requestTimeout: this.retry.timeoutMs },
+    });
+  }
+
+  /** `s3://bucket/key`, for messages. */
+  url(key = ''): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  /**
+   * At start-up: refuses a bucket that could let a record be rewritten or deleted, saying
+   * exactly what to set. Object Lock needs versioning, and can be enabled on an existing
+   * versioned bucket.
+   */
+  async check(): Promise<void> {
+    const where = this.url();
+    const versioning = await this.call(where, 'read the versioning of', (client, signal) => client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }), { abortSignal: signal }));
+    let lock: string | undefined;
+    try {
+      const configuration = await callWithRetry((signal) => this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }), { abortSignal: signal }), {
+        policy: this.retry,
+        isTransient: isTransientS3Error,
+      });
+      lock = configuration.ObjectLockConfiguration?.ObjectLockEnabled;
+    } catch (error) {
+      if (s3ErrorName(error) !== 'ObjectLockConfigurationNotFoundError') throw translateS3Error(error, where, 'read the Object Lock configuration of');
+    }
+    const missing: string[] = [];
+    if (versioning.Status !== 'Enabled') {
+      missing.push(`versioning is ${versioning.Status ?? 'not enabled'}: \`aws s3api put-bucket-versioning --bucket ${this.bucket} --versioning-configuration Status=Enabled\``);
+    }
+    if (lock !== 'Enabled') {
+      missing.push(`Object Lock is not enabled: \`aws s3api put-object-lock-configuration --bucket ${this.bucket} --object-lock-configuration ObjectLockEnabled=Enabled\` (after versioning)`);
+    }
+    if (missing.length > 0) {
+      throw new RotorError('config', `The evidence archive bucket ${this.bucket} cannot keep records unchanged, so Rotor will not archive to it: ${missing.join('; ')}.`);
+    }
+  }
+
+  async call<T>(where: string, action: string, send: (client: S3Client, signal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await callWithRetry((signal) => send(this.client, signal), { policy: this.retry, isTransient: isTransientS3Error });
+    } catch (error) {
+      throw translateS3Error(error, where, action);
+    }
+  }
+
+  /** Closes the SDK's sockets; call on shutdown. */
+  destroy(): void {
+    this.client.destroy();
+  }
+}
