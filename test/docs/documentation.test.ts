@@ -218,13 +218,36 @@ describe('documentation', () => {
 
   describe('providers', () => {
     const providerSources = sourceFiles(join(projectRoot, 'src/providers')).map((file) => readFileSync(file, 'utf8'));
-    /** Every Secrets Manager call the code makes, as its IAM action. */
-    const awsActions = [...new Set(providerSources.flatMap((text) => [...text.matchAll(/new ([A-Z][A-Za-z]+)Command\(/g)].map((match) => `secretsmanager:${match[1]}`)))].sort();
+    /** The stores' AWS calls and the evidence archive's S3 calls. */
+    const awsSources = [...providerSources, ...sourceFiles(join(projectRoot, 'src/evidence-archive')).map((file) => readFileSync(file, 'utf8'))];
+    const IAM_PREFIX: Record<string, string> = { 'client-secrets-manager': 'secretsmanager', 'client-kms': 'kms', 'client-s3': 's3' };
+    /** S3 operations whose IAM action has another name (the others share theirs). */
+    const S3_IAM_ACTION: Record<string, string> = { HeadObject: 'GetObject', ListObjectsV2: 'ListBucket', ListObjectVersions: 'ListBucketVersions', GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration' };
+    /** Each command a file imports, with the IAM prefix of the SDK client it comes from. */
+    const servicesOf = (text: string) =>
+      new Map(
+        [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g)].flatMap((match) =>
+          (match[1] as string).split(',').map((name) => [name.trim().replace(/^type\s+/, ''), IAM_PREFIX[match[2] as string] ?? `unknown client ${match[2]}`] as const),
+        ),
+      );
+    /** Every AWS call the code makes, as its IAM action (`secretsmanager:…`, `kms:…`, `s3:…`). */
+    const awsActions = [
+      ...new Set(
+        awsSources.flatMap((text) => {
+          const services = servicesOf(text);
+          return [...text.matchAll(/new ([A-Z][A-Za-z0-9]+)Command\(/g)].map((match) => {
+            const service = services.get(`${match[1]}Command`) ?? 'secretsmanager';
+            return `${service}:${(service === 's3' ? S3_IAM_ACTION[match[1] as string] : undefined) ?? match[1]}`;
+          });
+        }),
+      ),
+    ].sort();
     /** Every Vault KV v2 API path the code reads or writes under a mount, as the policy path. */
     const vaultPaths = [...new Set(providerSources.flatMap((text) => [...text.matchAll(/\$\{(?:ref\.)?mount\}\/([a-z]+)\//g)].map((match) => `MOUNT/${match[1]}/*`)))].sort();
 
     it('the lists come from the code', () => {
-      expect(awsActions).toEqual(expect.arrayContaining(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']));
+      expect(awsActions).toEqual(expect.arrayContaining(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'kms:CreateKey', 's3:PutObject']));
+      expect(awsActions.filter((action) => action.startsWith('unknown')), 'AWS SDK clients without an IAM prefix here').toEqual([]);
       expect(vaultPaths).toEqual(expect.arrayContaining(['MOUNT/data/*', 'MOUNT/metadata/*']));
     });
 
