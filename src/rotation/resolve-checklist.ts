@@ -9,7 +9,7 @@ import { defaultRotationSteps, rotationSteps } from './rotation-templates.js';
 import { pickText, type StepDefinition } from './step-definition.js';
 
 export interface ChecklistInput {
-  secret: Pick<Secret, 'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'>;
+  secret: Pick<Secret, 'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'> & Partial<Pick<Secret, 'valueSource'>>;
   /** From `SecretProvider.describe`. */
   provider: ProviderFacts;
   /** The policy's `checklists:` (keyed by secret name or type) and `retention_hours`. */
