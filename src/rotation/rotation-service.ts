@@ -15,6 +15,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { ValuePlacement } from '../providers/secret-provider.js';
 import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
 import type { RevocationOrder } from './emergency-template.js';
@@ -829,9 +830,11 @@ export class RotationService {
         if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
         const adopted = rotation.provider === 'vault' && step.attempts > 0 ? await this.adoptInterruptedVaultWrite(record) : null;
         if (adopted) return { result: { ...adopted, adopted: true }, change: { newVersionId: adopted.versionId, newFingerprint: adopted.fingerprint, promotedAt: now } };
-        const created = await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId, requestToken });
+        const decision = await ops.valuePlacement(name);
+        if (!decision.placement) throw new RotorError('conflict', decision.message);
+        const created = await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId, requestToken, placement: decision.placement });
         return {
-          result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate },
+          result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate, placement: decision.placement },
           change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
         };
       }
@@ -902,7 +905,10 @@ export class RotationService {
       if (current && current !== compromised) {
         replacement = current;
       } else {
-        const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken });
+        // The placeholder keeps the secret's shape when Rotor can tell it; otherwise it replaces the value whole (it only has to take the compromised one's place).
+        const decided = await ops.valuePlacement(name).catch(() => null);
+        const placement: ValuePlacement = decided?.placement ?? { kind: 'whole' };
+        const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken, placement });
         await ops.promote(name, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
         replacement = placeholder.versionId;
       }

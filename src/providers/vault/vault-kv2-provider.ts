@@ -163,15 +163,31 @@ export class VaultKv2Provider implements SecretProvider {
     return { versionId: String(parsed.data.data.version), fingerprint, promotedOnCreate: true };
   }
 
-  /** The current version's data; a secret with metadata but no version yet has none. */
+  /**
+   * The data a new version builds on: the current version's, or, when it is deleted or destroyed
+   * (a compromised version disabled before its replacement is written), the newest version that
+   * still holds data; none for a secret without any.
+   */
   private async currentData(target: ProviderTarget, ref: VaultSecretRef, metadata: Metadata, action: string): Promise<Record<string, unknown>> {
-    if (metadata.current_version === 0) return {};
-    const read = await this.call(target, action, () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}?version=${metadata.current_version}`));
-    const parsed = dataResponse.safeParse(read);
-    if (!parsed.success) throw kvV1(target, ref);
-    const data = parsed.data.data.data;
-    if (data === null) throw new RotorError('provider', `The current version of ${target.secretName} in Vault is deleted; restore it (\`vault kv undelete\`) or write a new version.`);
-    return data;
+    const newestFirst = Object.keys(metadata.versions)
+      .map(Number)
+      .filter((number) => number <= metadata.current_version)
+      .sort((a, b) => b - a);
+    for (const number of newestFirst.slice(0, 10)) {
+      if (metadata.versions[String(number)]?.destroyed) continue;
+      let read: unknown;
+      try {
+        read = await this.call(target, action, () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}?version=${number}`));
+      } catch (error) {
+        // A deleted version answers 404 with its metadata and no data.
+        if (error instanceof RotorError && error.code === 'not_found') continue;
+        throw error;
+      }
+      const parsed = dataResponse.safeParse(read);
+      if (!parsed.success) throw kvV1(target, ref);
+      if (parsed.data.data.data !== null) return parsed.data.data.data;
+    }
+    return {};
   }
 
   /** Whether `versionId` exists and holds exactly `data`; false when that cannot be read either. */
