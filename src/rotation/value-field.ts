@@ -47,7 +47,7 @@ export function decidePlacement(secret: ValueFieldSubject, policy: Pick<Policy, 
   const name = secret.name;
   if (shape.kind === 'string') return { placement: { kind: 'whole' }, message: `${name} holds a plain value: the generated one replaces it whole.` };
   if (shape.kind === 'other') {
-    return { placement: null, message: `${name} holds ${shape.what}, not a plain value or named fields, so a generated value would replace it whole and break what reads it. ${issuerFix(name)}` };
+    return { placement: null, message: `${name} holds ${shape.what}, so a generated value would replace it whole. ${issuerFix(name)}` };
   }
   const { fields } = shape;
   const configured = configuredValueField(secret, policy);
@@ -64,16 +64,16 @@ export function decidePlacement(secret: ValueFieldSubject, policy: Pick<Policy, 
     const found = fields.find((field) => field.name === candidate.field);
     if (!found && !configured) continue;
     if (!found) {
-      return { placement: null, message: `The field \`${candidate.field}\` that ${candidate.origin} names is not in ${name}, whose fields are ${listed(fields)}. ${fieldFix(name)}` };
+      return { placement: null, message: `${name} has no \`${candidate.field}\` field, which ${candidate.origin} names; its fields: ${listed(fields)}. ${fieldFix(name)}` };
     }
     if (found.holds !== 'string') {
-      return { placement: null, message: `The \`${found.name}\` field of ${name} holds ${article(found.holds)}, not a string, so a generated value cannot replace it. ${fieldFix(name)}` };
+      return { placement: null, message: `The \`${found.name}\` field of ${name} holds ${article(found.holds)}, not a string. ${fieldFix(name)}` };
     }
     return placed(name, candidate, fields);
   }
   return {
     placement: null,
-    message: `${name} holds the fields ${listed(fields)} but no \`${candidates[0]?.field}\` field, so Rotor cannot tell which one a generated value replaces. ${fieldFix(name)}`,
+    message: `${name} has the fields ${listed(fields)} but no \`${candidates[0]?.field}\`, so Rotor cannot tell which one to replace. ${fieldFix(name)}`,
   };
 }
 
@@ -83,22 +83,21 @@ function placed(name: string, chosen: ChosenField, fields: readonly FieldShape[]
   return { placement: { kind: 'field', field: chosen.field }, message: `The generated value replaces the \`${chosen.field}\` field of ${name} (${chosen.origin})${kept}.` };
 }
 
-/** Field names as messages show them: names only, and none that looks like a credential itself. */
+/** Field names as messages show them (six at most, cut to 30 characters): names only, and none that looks like a credential itself. */
 function listed(fields: readonly FieldShape[]): string {
-  const shown = fields.filter((field) => VALUE_FIELD.test(field.name) && findCredentialShape(field.name) === null).map((field) => field.name);
-  const head = shown.slice(0, 10).join(', ');
-  const hidden = fields.length - Math.min(shown.length, 10);
-  return hidden > 0 ? `${head}${head ? ' and ' : ''}${hidden} more` : head;
+  const shown = fields
+    .filter((field) => VALUE_FIELD.test(field.name) && findCredentialShape(field.name) === null)
+    .slice(0, 6)
+    .map((field) => (field.name.length > 30 ? `${field.name.slice(0, 29)}…` : field.name));
+  const hidden = fields.length - shown.length;
+  return hidden > 0 ? `${shown.join(', ')}${shown.length > 0 ? ' and ' : ''}${hidden} more` : shown.join(', ');
 }
 
+/** Kept short: the modal shows a finding's first 400 characters. */
 function fieldFix(name: string): string {
-  return `Tell Rotor the field that holds the credential: \`/secrets edit ${name}\` (Field a generated value replaces), \`rotor edit ${name} --value-field <field>\`, or \`value_fields\` in the policy. If a person writes the new value instead, ${issuerWays(name)}.`;
+  return `Name it with \`/secrets edit ${name}\` or \`rotor edit ${name} --value-field <field>\` (or \`value_fields\` in the policy); if a person writes the new value, choose issuer there (\`--value-source issuer\`, or the tag \`${VALUE_SOURCE_TAG}=issuer\`).`;
 }
 
 function issuerFix(name: string): string {
-  return `If a person composes or issues the new value, ${issuerWays(name)}; a plain value or a JSON object can be generated.`;
-}
-
-function issuerWays(name: string): string {
-  return `set its value source to issuer: \`/secrets edit ${name}\` (New value at rotation), \`rotor edit ${name} --value-source issuer\`, or the tag \`${VALUE_SOURCE_TAG}=issuer\``;
+  return `If a person composes or issues the new value, choose issuer with \`/secrets edit ${name}\` or \`rotor edit ${name} --value-source issuer\` (or the tag \`${VALUE_SOURCE_TAG}=issuer\`).`;
 }

@@ -27,11 +27,15 @@ describe('which field a generated value replaces', () => {
     const decision = decidePlacement(aws, defaultPolicy, fields('username', 'pwd', 'host'));
     expect(decision.placement).toBeNull();
     expect(decision.message).toBe(
-      'prod/app/db holds the fields username, pwd, host but no `password` field, so Rotor cannot tell which one a generated value replaces. Tell Rotor the field that holds the credential: `/secrets edit prod/app/db` (Field a generated value replaces), `rotor edit prod/app/db --value-field <field>`, or `value_fields` in the policy. If a person writes the new value instead, set its value source to issuer: `/secrets edit prod/app/db` (New value at rotation), `rotor edit prod/app/db --value-source issuer`, or the tag `rotor:value_source=issuer`.',
+      'prod/app/db has the fields username, pwd, host but no `password`, so Rotor cannot tell which one to replace. Name it with `/secrets edit prod/app/db` or `rotor edit prod/app/db --value-field <field>` (or `value_fields` in the policy); if a person writes the new value, choose issuer there (`--value-source issuer`, or the tag `rotor:value_source=issuer`).',
     );
+    // The modal shows a finding's first 400 characters: the whole fix fits.
+    expect(decision.message.length).toBeLessThan(400);
     const other = decidePlacement(aws, defaultPolicy, { kind: 'other', what: 'a URL or connection string' });
     expect(other.placement).toBeNull();
-    expect(other.message).toContain('prod/app/db holds a URL or connection string, not a plain value or named fields');
+    expect(other.message).toBe(
+      'prod/app/db holds a URL or connection string, so a generated value would replace it whole. If a person composes or issues the new value, choose issuer with `/secrets edit prod/app/db` or `rotor edit prod/app/db --value-source issuer` (or the tag `rotor:value_source=issuer`).',
+    );
     expect(other.message).toContain('`rotor edit prod/app/db --value-source issuer`');
     const nested = decidePlacement(aws, defaultPolicy, { kind: 'fields', fields: [{ name: 'password', holds: 'object' }] });
     expect(nested.message).toContain('The `password` field of prod/app/db holds an object, not a string');
@@ -47,14 +51,14 @@ describe('which field a generated value replaces', () => {
     // A configured field that is not there is refused, never swapped for another.
     const missing = decidePlacement({ ...aws, valueField: 'pwd' }, policy, fields('password', 'user'));
     expect(missing.placement).toBeNull();
-    expect(missing.message).toContain('The field `pwd` that its own value field names is not in prod/app/db, whose fields are password, user.');
+    expect(missing.message).toContain('prod/app/db has no `pwd` field, which its own value field names; its fields: password, user.');
   });
 
   it('never lists a field name that looks like a credential itself', () => {
     const leaked = `sk_live_${'a1B2'.repeat(6)}`;
     const decision = decidePlacement(aws, defaultPolicy, fields('user', leaked));
     expect(decision.message).not.toContain(leaked);
-    expect(decision.message).toContain('holds the fields user and 1 more but no `password` field');
+    expect(decision.message).toContain('has the fields user and 1 more but no `password`');
   });
 });
 
