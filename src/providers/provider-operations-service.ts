@@ -82,6 +82,16 @@ export class ProviderOperationsService {
     return provider.readVersion(target, versionId);
   }
 
+  /**
+   * The current version, when it is `expected.versionId` and holds the value `expected.fingerprint`
+   * was made of (compared in memory, in any scheme Rotor wrote); null otherwise. Records nothing.
+   */
+  async currentIs(name: string, expected: { versionId: string; fingerprint: string }): Promise<VersionFingerprint | null> {
+    const { provider, target } = this.resolve(name);
+    const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
+    return read.versionId === expected.versionId && read.sameValue === true ? { versionId: read.versionId, fingerprint: read.fingerprint } : null;
+  }
+
   /** Makes an earlier version current again (rollback). */
   async restore(name: string, request: { versionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<VersionFingerprint> {
     const { provider, target } = this.resolve(name);
