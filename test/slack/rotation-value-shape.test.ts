@@ -2,6 +2,7 @@ import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } fro
 import type { ModalView } from '@slack/types';
 import type { ViewStateValue } from '@slack/bolt';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
@@ -62,6 +63,20 @@ function expectOnlyFieldChanged(before: Record<string, unknown>, after: Record<s
   expect(/^[A-Za-z0-9]{48}$/.test(String(after[field])), `${field} is 48 letters and digits`).toBe(true);
 }
 
+/** None of `values` is in what Slack received, in the bot's log, in the database file and its WAL. */
+function expectNowhere(h: SlackHarness, values: readonly unknown[]): void {
+  h.store.db.pragma('wal_checkpoint(TRUNCATE)');
+  const files = [h.store.path, `${h.store.path}-wal`].filter(existsSync).map((path) => readFileSync(path));
+  const slack = JSON.stringify(h.fake.calls) + JSON.stringify(h.fake.responses);
+  const log = h.rawLog();
+  for (const value of values.map(String)) {
+    expect(value.length).toBeGreaterThan(8);
+    expect(slack.includes(value), 'a value reached Slack').toBe(false);
+    expect(log.includes(value), 'a value reached the log').toBe(false);
+    expect(files.some((bytes) => bytes.includes(value)), 'a value reached the database').toBe(false);
+  }
+}
+
 /** `/secrets edit NAME`, then Save with every input as the form showed it, `changes` applied. */
 async function saveEditForm(h: SlackHarness, userId: string, name: string, changes: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, ViewStateValue>>): Promise<Record<string, unknown> | null> {
   const before = h.fake.callsTo('views.open').length;
@@ -115,6 +130,7 @@ describe.runIf(shouldRunMotoSuite('the value-shape rotation suite'))('a generate
     const { rotation, steps } = rotationRecord(h, rotationId);
     expect(steps[0]?.result).toMatchObject({ placement: { kind: 'field', field: 'password' } });
     expect(h.store.inventory.get('staging/app/db')).toMatchObject({ currentVersionId: rotation.newVersionId, currentFingerprint: rotation.newFingerprint });
+    expectNowhere(h, [before.username, before.password, after.password]);
   });
 
   it('a JSON secret without a `password` field, or a connection string, is refused at the preflight with the fix; nothing is written at the store or in the database', async () => {
@@ -290,6 +306,7 @@ describe('a generated Vault value keeps every other field, and a lost answer is 
     const abandoned = h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'rotation.abandoned'`).pluck().get() as string;
     expect(JSON.parse(abandoned).cleanup).toMatchObject({ action: 'restored_previous', versionId: '3', undid: '2' });
     expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
+    expectNowhere(h, [data(1)?.password, data(1)?.username, data(2)?.password]);
   });
 
   it('someone else\'s write at the same version is not taken for Rotor\'s: the step says so, and Abandon leaves their version', async () => {
