@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultPolicy, parsePolicy } from '../../src/config/policy.js';
+import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/config/policy.js';
 import type { ValidationError } from '../../src/core/errors.js';
 import type { ValueShape } from '../../src/providers/secret-provider.js';
 import { decidePlacement, type ValueFieldSubject } from '../../src/rotation/value-field.js';
@@ -66,6 +66,7 @@ describe('the policy key value_fields', () => {
   it('takes default, a type or a secret name, each naming a field; refuses anything else with its path', () => {
     expect(parsePolicy('value_fields:\n  default: pwd\n  database: password\n').valueFields).toEqual({ default: 'pwd', database: 'password' });
     expect(defaultPolicy.valueFields).toEqual({});
+    expect(loadPolicy('examples/policy.yml').valueFields).toEqual({ default: 'password', redis: 'auth_token', 'prod/payments/webhook': 'signing_secret' });
     const issuesOf = (text: string) => {
       try {
         parsePolicy(text);
