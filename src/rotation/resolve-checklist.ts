@@ -34,7 +34,7 @@ export type ChecklistSource =
  */
 export function resolveChecklist(input: ChecklistInput): ChecklistSnapshot {
   const route = creationRouteOf(input.secret, input.provider);
-  const values = placeholderValuesFor(input.secret, input.policy.retentionHours);
+  const values = placeholderValuesFor(input.secret, input.policy.retentionHours, input.provider.valueField);
   const { type } = input.secret;
   if (input.emergency) {
     return freeze(emergencySteps(type, route, input.revocationOrder ?? 'replace_then_disable').map((step) => fromDefinition(step, route, true, values)));

@@ -20,6 +20,8 @@ export interface PreflightResult {
   description: SecretDescription | null;
   /** The version current now, read back and fingerprinted: the rotation's starting point. */
   current: VersionFingerprint | null;
+  /** The field a generated value goes in, when the preflight decided one. */
+  valueField: string | null;
 }
 
 export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
@@ -44,6 +46,7 @@ export async function runPreflight(
   const { secret } = subject;
   let description: SecretDescription | null = null;
   let current: VersionFingerprint | null = null;
+  let valueField: string | null = null;
   if (secret.provider === 'manual') {
     checks.push({ check: 'provider', status: 'ok', message: 'Rotated by hand at the issuer: every step is ticked by a person.' });
   } else {
@@ -59,11 +62,15 @@ export async function runPreflight(
     } catch (error) {
       checks.push({ check: description ? 'read' : 'reference', status: 'blocking', message: describeError(error) });
     }
-    if (description && current && resolved) checks.push(...(await shapeChecks(secret, description, deps.policy, resolved)));
+    if (description && current && resolved) {
+      const shape = await shapeCheck(secret, description, deps.policy, resolved);
+      if (shape) checks.push(shape.check);
+      valueField = shape?.valueField ?? null;
+    }
     if (description) checks.push(...storeChecks(secret, description, deps.policy));
   }
   checks.push(...(await approverChecks(deps, subject)));
-  return { checks, description, current };
+  return { checks, description, current, valueField };
 }
 
 /**
@@ -71,20 +78,28 @@ export async function runPreflight(
  * judged at the provider, only field names come back. Only a rotation that generates its value
  * asks; a person writing the value, or a rotation function, keeps the shape themselves.
  */
-async function shapeChecks(secret: Secret, description: SecretDescription, policy: Policy, resolved: { provider: SecretProvider; target: ProviderTarget }): Promise<PreflightCheck[]> {
+async function shapeCheck(
+  secret: Secret,
+  description: SecretDescription,
+  policy: Policy,
+  resolved: { provider: SecretProvider; target: ProviderTarget },
+): Promise<{ check: PreflightCheck; valueField: string | null } | null> {
   let route: string;
   try {
     route = creationRouteOf(secret, { rotationConfigured: description.rotationConfigured });
   } catch {
     // An invalid value-source tag: the checklist's own finding says what is wrong with it.
-    return [];
+    return null;
   }
-  if (route !== 'aws_generate' && route !== 'vault_generate') return [];
+  if (route !== 'aws_generate' && route !== 'vault_generate') return null;
   try {
     const decision = decidePlacement(secret, policy, await resolved.provider.describeShape(resolved.target));
-    return [{ check: 'value_shape', status: decision.placement ? 'ok' : 'blocking', message: decision.message }];
+    return {
+      check: { check: 'value_shape', status: decision.placement ? 'ok' : 'blocking', message: decision.message },
+      valueField: decision.placement?.kind === 'field' ? decision.placement.field : null,
+    };
   } catch (error) {
-    return [{ check: 'value_shape', status: 'blocking', message: describeError(error) }];
+    return { check: { check: 'value_shape', status: 'blocking', message: describeError(error) }, valueField: null };
   }
 }
 

@@ -841,7 +841,7 @@ export class RotationService {
   private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind, revocationOrder?: RevocationOrder): ChecklistSnapshot {
     return resolveChecklist({
       secret,
-      provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false },
+      provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false, valueField: preflight.valueField },
       policy: this.deps.policy,
       emergency: kind === 'emergency',
       ...(revocationOrder ? { revocationOrder } : {}),

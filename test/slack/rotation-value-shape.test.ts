@@ -244,9 +244,13 @@ describe('a generated Vault value keeps every other field, and a lost answer is 
   it('a Vault secret of fields: only `password` changes, `username` and `db` are kept (not replaced by `value`)', async () => {
     seedValue();
     harness = await start();
-    await rotateToTheEnd(harness, 'staging/cache/redis');
+    const rotationId = await rotateToTheEnd(harness, 'staging/cache/redis');
     expectOnlyFieldChanged(data(1) as Record<string, unknown>, data(2) as Record<string, unknown>, 'password');
     expect(data(3)).toBeUndefined();
+    // The checklist reads the field Rotor wrote, not the reference's default `value`.
+    const reads = rotationRecord(harness, rotationId).steps.map((step) => step.detail ?? '').filter((detail) => detail.includes('vault kv get') && detail.includes('-field='));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const detail of reads) expect(detail).toContain('vault kv get -mount=secret -field=password staging/cache/redis');
   });
 
   it('the answer to the write is lost: Rotor reads its own version back and records it, with no conflict reported', async () => {
