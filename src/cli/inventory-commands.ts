@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { STATUSES, type Secret, type SecretStatus } from '../inventory/secret.js';
+import { ValidationError } from '../core/errors.js';
+import { STATUSES, VALUE_SOURCES, type Secret, type SecretStatus } from '../inventory/secret.js';
 import { dueSoonDays, summarizeSecret } from '../inventory/secret-summary.js';
 import type { Services } from '../services.js';
 import type { CliContext } from './cli-context.js';
@@ -77,5 +78,24 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     .action((options: { days: number; at?: string; json?: boolean }) => {
       const services = context.open(options.at);
       output(context, services, services.inventory.dueWithin(options.days, services.clock.now()), options.json);
+    });
+
+  program
+    .command('edit')
+    .description("Change how a secret's rotations make the new value: who makes it, and the field a generated value replaces")
+    .argument('<name>', 'secret name, e.g. prod/postgres/password')
+    .addOption(new Option('--value-source <source>', "generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value), or default (the rotor:value_source tag, else the type's default)").choices([...VALUE_SOURCES, 'default']))
+    .option('--value-field <field>', "the field of a JSON (AWS) or Vault secret that a generated value replaces, every other field kept; default: the policy's value_fields, else password")
+    .option('--json', 'print the secret as JSON')
+    .action((name: string, options: { valueSource?: string; valueField?: string; json?: boolean }) => {
+      if (options.valueSource === undefined && options.valueField === undefined) {
+        throw new ValidationError('Nothing to change: give --value-source, --value-field or both.', [{ where: 'options', message: 'give --value-source or --value-field' }]);
+      }
+      const services = context.open();
+      const changes = { ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}), ...(options.valueField !== undefined ? { valueField: options.valueField } : {}) };
+      const secret = services.inventoryService.update(name, changes, context.actor, 'cli:edit');
+      const summary = summarizeSecret(secret, services.clock.now(), services.policy);
+      if (options.json) context.printJson(summary);
+      else context.print(`Saved ${secret.name}: value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}.`);
     });
 }

@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findNameProblem } from '../inventory/secret-name.js';
-import { SECRET_TYPES, SLACK_USER_ID, type SecretType } from '../inventory/secret.js';
+import { SECRET_TYPES, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
 import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklist-entry.js';
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/rotation-templates.js';
 
@@ -96,6 +96,7 @@ export const policySchema = z
       .strict()
       .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 } }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
+    value_fields: z.record(z.string(), z.string().regex(VALUE_FIELD, 'must be a field name such as password (letters, digits, `_ . @ + -`, at most 100)')).default({}),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -103,6 +104,11 @@ export const policySchema = z
       if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
       if (problem) ctx.addIssue({ code: 'custom', path: ['checklists', key], params: { at: 'key' }, message: `is neither a secret type (${SECRET_TYPES.join(', ')}) nor a secret name: ${problem}` });
+    }
+    for (const key of Object.keys(policy.value_fields)) {
+      if (key === 'default' || (SECRET_TYPES as readonly string[]).includes(key)) continue;
+      const problem = findNameProblem(key, policy.environments);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['value_fields', key], params: { at: 'key' }, message: `is neither \`default\`, a secret type (${SECRET_TYPES.join(', ')}) nor a secret name: ${problem}` });
     }
   });
 
@@ -160,6 +166,11 @@ export interface Policy {
   };
   /** Checklist overrides keyed by secret name or secret type (src/rotation/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
+  /**
+   * The field a generated value replaces in a JSON or Vault secret, keyed by secret name, secret
+   * type or `default` (src/rotation/value-field.ts); a secret's own `value_field` wins.
+   */
+  valueFields: Readonly<Record<string, string>>;
 }
 
 function toPolicy(file: PolicyFile): Policy {
@@ -185,6 +196,7 @@ function toPolicy(file: PolicyFile): Policy {
     retentionHours: file.retention_hours,
     incident: { ackMinutes: file.incident.ack_minutes, postmortemHours: file.incident.postmortem_hours, statusUpdateMinutes: file.incident.status_update_minutes },
     checklists: file.checklists,
+    valueFields: file.value_fields,
   });
 }
 

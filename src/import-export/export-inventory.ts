@@ -25,6 +25,8 @@ export const INVENTORY_COLUMNS = [
   'retrieval_instructions',
   'tags',
   'checklist',
+  'value_source',
+  'value_field',
 ] as const;
 
 type ExportRecord = Partial<Record<(typeof INVENTORY_COLUMNS)[number], unknown>>;
@@ -48,6 +50,8 @@ function toRecord(secret: Secret): ExportRecord {
     retrieval_instructions: secret.retrievalInstructions,
     tags: Object.keys(secret.tags).length > 0 ? secret.tags : null,
     checklist: secret.checklistOverride,
+    value_source: secret.valueSource,
+    value_field: secret.valueField,
   };
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== null)) as ExportRecord;
 }

@@ -6,7 +6,7 @@ import type { Policy } from '../config/policy.js';
 import { findCredentialShape } from './credential-shapes.js';
 import { findNameProblem } from './secret-name.js';
 import { parseSecretType } from './secret-type.js';
-import { PROVIDERS, SECRET_TYPES, type Lifecycle, type ProviderKind, type SecretType } from './secret.js';
+import { PROVIDERS, SECRET_TYPES, VALUE_FIELD, VALUE_SOURCES, type Lifecycle, type ProviderKind, type SecretType, type ValueSource } from './secret.js';
 
 /**
  * One inventory row as any source gives it (a YAML mapping, a CSV record, a Markdown table
@@ -35,7 +35,14 @@ export interface SecretFields {
   retrievalInstructions?: string | null;
   tags?: Record<string, string>;
   checklistOverride?: string[];
+  /** null: back to the tag or the type's default (`default`, or an edit form's choice of it). */
+  valueSource?: ValueSource | null;
+  /** null: back to the policy's `value_fields`, then `password`. */
+  valueField?: string | null;
 }
+
+/** What sets `value_source` or `value_field` back to the default. */
+const DEFAULT_WORD = 'default';
 
 /** Cells that mean "we do not know yet": never stored, never overwrite what Rotor knows. */
 const UNKNOWN = /^(?:\[?tbd\]?|@\[?tbd\]?|n\/a|unknown|none|-|—|\?)$/i;
@@ -70,6 +77,9 @@ export const FIELD_ALIASES: Record<string, keyof SecretFields> = {
   tags: 'tags',
   checklist: 'checklistOverride',
   checklist_override: 'checklistOverride',
+  value_source: 'valueSource',
+  value_field: 'valueField',
+  credential_field: 'valueField',
 };
 
 /**
@@ -412,6 +422,20 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateT
   if (record.checklistOverride !== undefined && record.checklistOverride !== null) {
     const steps = list(record.checklistOverride);
     if (steps.length > 0) fields.checklistOverride = steps;
+  }
+
+  const valueSource = text(record.valueSource)?.toLowerCase();
+  if (cleared('valueSource') || valueSource === DEFAULT_WORD) fields.valueSource = null;
+  else if (valueSource !== undefined) {
+    if ((VALUE_SOURCES as readonly string[]).includes(valueSource)) fields.valueSource = valueSource as ValueSource;
+    else problem('value_source', `unknown value source \`${valueSource}\`; use generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value) or default`);
+  }
+
+  const valueField = text(record.valueField);
+  if (cleared('valueField') || valueField?.toLowerCase() === DEFAULT_WORD) fields.valueField = null;
+  else if (valueField !== undefined) {
+    if (VALUE_FIELD.test(valueField)) fields.valueField = valueField;
+    else problem('value_field', `\`${valueField}\` is not a field name; use the key of the JSON or Vault field a generated value replaces, such as password (letters, digits, \`_ . @ + -\`, at most 100), or default`);
   }
 
   return issues.length > 0 ? { fields: null, issues } : { fields: fields as SecretFields, issues };

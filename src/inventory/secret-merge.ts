@@ -1,5 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { Policy } from '../config/policy.js';
+import { findValueSourceProblem } from '../rotation/value-source.js';
 import { findReferenceProblem, type SecretFields } from './secret-fields.js';
 import { nextRotationDate } from './schedule.js';
 import { inferSecretType } from './secret-type.js';
@@ -24,6 +25,8 @@ const COMPARED: (keyof SecretRecord)[] = [
   'retrievalInstructions',
   'tags',
   'checklistOverride',
+  'valueSource',
+  'valueField',
 ];
 
 /**
@@ -58,6 +61,8 @@ export function mergeSecret(existing: SecretRecord | null, fields: SecretFields,
     retrievalInstructions: given(fields.retrievalInstructions, existing?.retrievalInstructions),
     tags: fields.tags ? { ...(existing?.tags ?? {}), ...fields.tags } : (existing?.tags ?? {}),
     checklistOverride: fields.checklistOverride ?? existing?.checklistOverride ?? null,
+    valueSource: given(fields.valueSource, existing?.valueSource),
+    valueField: given(fields.valueField, existing?.valueField),
     currentVersionId: existing?.currentVersionId ?? null,
     currentFingerprint: existing?.currentFingerprint ?? null,
     createdAt,
@@ -82,8 +87,12 @@ function given<T>(value: T | null | undefined, stored: T | null | undefined): T 
 
 /** Problems that only show once a row is merged with what is stored (e.g. a reference without its provider). */
 export function findMergedProblems(secret: SecretRecord): { field: string; message: string }[] {
-  const problem = findReferenceProblem(secret.provider, secret.providerRef ?? undefined);
-  return problem ? [{ field: 'provider_ref', message: problem }] : [];
+  const problems: { field: string; message: string }[] = [];
+  const reference = findReferenceProblem(secret.provider, secret.providerRef ?? undefined);
+  if (reference) problems.push({ field: 'provider_ref', message: reference });
+  const valueSource = secret.valueSource ? findValueSourceProblem(secret.type, secret.valueSource) : null;
+  if (valueSource) problems.push({ field: 'value_source', message: valueSource });
+  return problems;
 }
 
 export interface FieldChange {

@@ -1,4 +1,4 @@
-import type { Lifecycle, ProviderKind, Secret, SecretType } from './secret.js';
+import type { Lifecycle, ProviderKind, Secret, SecretType, ValueSource } from './secret.js';
 
 /** A `secrets` row as SQLite returns it. */
 export interface SecretRow {
@@ -22,6 +22,8 @@ export interface SecretRow {
   retrieval_instructions: string | null;
   tags: string;
   checklist_override: string | null;
+  value_source: string | null;
+  value_field: string | null;
   current_version_id: string | null;
   current_fingerprint: string | null;
   created_at: string;
@@ -50,6 +52,8 @@ export function secretFromRow(row: SecretRow): Secret {
     retrievalInstructions: row.retrieval_instructions,
     tags: JSON.parse(row.tags) as Record<string, string>,
     checklistOverride: row.checklist_override === null ? null : (JSON.parse(row.checklist_override) as string[]),
+    valueSource: row.value_source as ValueSource | null,
+    valueField: row.value_field,
     currentVersionId: row.current_version_id,
     currentFingerprint: row.current_fingerprint,
     createdAt: row.created_at,
@@ -61,7 +65,7 @@ export function secretFromRow(row: SecretRow): Secret {
 export const SECRET_COLUMNS = [
   'name', 'environment', 'service', 'credential_type', 'type', 'description', 'owner', 'backup_owner', 'team',
   'consumers', 'provider', 'provider_ref', 'interval_days', 'last_rotated', 'next_rotation', 'lifecycle',
-  'retrieval_instructions', 'tags', 'checklist_override', 'current_version_id', 'current_fingerprint', 'created_at', 'updated_at',
+  'retrieval_instructions', 'tags', 'checklist_override', 'value_source', 'value_field', 'current_version_id', 'current_fingerprint', 'created_at', 'updated_at',
 ] as const;
 
 /** Named parameters for INSERT/UPDATE statements. */
@@ -86,6 +90,8 @@ export function rowParams(secret: Omit<Secret, 'id'>): Record<(typeof SECRET_COL
     retrieval_instructions: secret.retrievalInstructions,
     tags: JSON.stringify(secret.tags),
     checklist_override: secret.checklistOverride === null ? null : JSON.stringify(secret.checklistOverride),
+    value_source: secret.valueSource,
+    value_field: secret.valueField,
     current_version_id: secret.currentVersionId,
     current_fingerprint: secret.currentFingerprint,
     created_at: secret.createdAt,

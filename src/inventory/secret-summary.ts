@@ -26,6 +26,10 @@ export interface SecretSummary {
   description: string | null;
   retrieval_instructions: string | null;
   tags: Record<string, string>;
+  /** The secret's own setting; null follows the tag and the type's default. */
+  value_source: string | null;
+  /** The secret's own setting; null follows the policy's value_fields, then `password`. */
+  value_field: string | null;
   current_version_id: string | null;
   current_fingerprint: string | null;
 }
@@ -58,6 +62,8 @@ export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy)
     description: secret.description,
     retrieval_instructions: secret.retrievalInstructions,
     tags: secret.tags,
+    value_source: secret.valueSource,
+    value_field: secret.valueField,
     current_version_id: secret.currentVersionId,
     current_fingerprint: secret.currentFingerprint,
   };

@@ -23,6 +23,16 @@ export type ProviderKind = (typeof PROVIDERS)[number];
 export const LIFECYCLES = ['active', 'rotating', 'compromised', 'retired'] as const;
 export type Lifecycle = (typeof LIFECYCLES)[number];
 
+/**
+ * Where a rotation's new value comes from: `generate`, a random value Rotor creates at the
+ * store; `issuer`, a value someone else issues or composes, which a person writes to the store.
+ */
+export const VALUE_SOURCES = ['generate', 'issuer'] as const;
+export type ValueSource = (typeof VALUE_SOURCES)[number];
+
+/** A field of a JSON secret or of a Vault secret's data, as `value_field` names it. */
+export const VALUE_FIELD = /^[A-Za-z0-9_.@+-]{1,100}$/;
+
 export const STATUSES = ['active', 'due_soon', 'overdue', 'rotating', 'compromised', 'retired'] as const;
 export type SecretStatus = (typeof STATUSES)[number];
 
@@ -54,6 +64,10 @@ export interface Secret {
   tags: Record<string, string>;
   /** Built-in step ids and titles of manual steps, replacing the type's default checklist (see src/rotation/checklist-entry.ts). */
   checklistOverride: string[] | null;
+  /** How a rotation gets its new value; null: the `rotor:value_source` tag, else the type's default (src/rotation/value-source.ts). */
+  valueSource: ValueSource | null;
+  /** The field a generated value replaces in a JSON or Vault secret; null: the policy's `value_fields`, else `password`. */
+  valueField: string | null;
   currentVersionId: string | null;
   /** SHA-256 fingerprint (hex) of the current version; never the value. */
   currentFingerprint: string | null;

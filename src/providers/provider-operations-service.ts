@@ -8,7 +8,8 @@ import { RotorError } from '../core/errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderRegistry } from './provider-registry.js';
-import type { CreatedVersion, DisabledVersion, SecretDescription, VersionFingerprint } from './secret-provider.js';
+import { decidePlacement, type PlacementDecision } from '../rotation/value-field.js';
+import type { CreatedVersion, DisabledVersion, SecretDescription, ValuePlacement, VersionFingerprint, WriteIntent } from './secret-provider.js';
 
 export interface ProviderOperationsDeps {
   inventoryService: InventoryService;
@@ -36,15 +37,42 @@ export class ProviderOperationsService {
   }
 
   /**
-   * Creates a version that is not yet current (AWS: `AWSPENDING`). `expectedCurrentVersionId`
-   * defaults to the inventory's; `requestToken` makes a retried call find the version it made.
+   * Where a generated value would go in the secret's current value (read and judged at the
+   * provider: only its shape comes back), or why Rotor cannot tell, with how to tell it.
    */
-  async createVersion(name: string, actor: Actor, options: { expectedCurrentVersionId?: string | null; requestToken?: string } = {}): Promise<CreatedVersion> {
+  async valuePlacement(name: string): Promise<PlacementDecision> {
+    const secret = this.deps.inventoryService.require(name);
+    const { provider, target } = this.resolve(name);
+    return decidePlacement(secret, this.deps.policy, await provider.describeShape(target));
+  }
+
+  /**
+   * Creates a version that is not yet current (AWS: `AWSPENDING`). `expectedCurrentVersionId`
+   * defaults to the inventory's; `requestToken` makes a retried call find the version it made;
+   * `placement` (see `valuePlacement`) keeps the current value's shape; `beforeWrite` is told the
+   * version and fingerprint before the write.
+   */
+  async createVersion(
+    name: string,
+    actor: Actor,
+    options: { expectedCurrentVersionId?: string | null; requestToken?: string; placement?: ValuePlacement; beforeWrite?: (intent: WriteIntent) => Promise<void> | void } = {},
+  ): Promise<CreatedVersion> {
     const secret = this.deps.inventoryService.require(name);
     const { provider, target } = this.resolve(name);
     const expected = options.expectedCurrentVersionId === undefined ? secret.currentVersionId : options.expectedCurrentVersionId;
-    const created = await provider.createVersion(target, { expectedCurrentVersionId: expected, ...(options.requestToken ? { requestToken: options.requestToken } : {}) });
-    this.record(actor, 'provider.version_created', name, { provider: provider.kind, versionId: created.versionId, fingerprint: created.fingerprint, previousVersionId: expected });
+    const created = await provider.createVersion(target, {
+      expectedCurrentVersionId: expected,
+      ...(options.requestToken ? { requestToken: options.requestToken } : {}),
+      ...(options.placement ? { placement: options.placement } : {}),
+      ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
+    });
+    this.record(actor, 'provider.version_created', name, {
+      provider: provider.kind,
+      versionId: created.versionId,
+      fingerprint: created.fingerprint,
+      previousVersionId: expected,
+      ...(options.placement ? { placement: options.placement } : {}),
+    });
     return created;
   }
 
@@ -52,6 +80,16 @@ export class ProviderOperationsService {
   async readVersion(name: string, versionId: string): Promise<VersionFingerprint> {
     const { provider, target } = this.resolve(name);
     return provider.readVersion(target, versionId);
+  }
+
+  /**
+   * The current version, when it is `expected.versionId` and holds the value `expected.fingerprint`
+   * was made of (compared in memory, in any scheme Rotor wrote); null otherwise. Records nothing.
+   */
+  async currentIs(name: string, expected: { versionId: string; fingerprint: string }): Promise<VersionFingerprint | null> {
+    const { provider, target } = this.resolve(name);
+    const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
+    return read.versionId === expected.versionId && read.sameValue === true ? { versionId: read.versionId, fingerprint: read.fingerprint } : null;
   }
 
   /** Makes an earlier version current again (rollback). */

@@ -13,8 +13,15 @@ export interface SecretProvider {
   describe(target: ProviderTarget): Promise<SecretDescription>;
 
   /**
-   * Creates a new version that is not yet current (AWS: `AWSPENDING`). A store that makes a
-   * written version current at once (Vault KV v2) reports `promotedOnCreate`.
+   * What the current value is made of (a plain string, named fields, something else), so a
+   * generated value can keep it; read and judged inside the call, only names leave it.
+   */
+  describeShape(target: ProviderTarget): Promise<ValueShape>;
+
+  /**
+   * Creates a new version that is not yet current (AWS: `AWSPENDING`), holding a generated value
+   * placed as `request.placement` says, everything else of the current version kept. A store that
+   * makes a written version current at once (Vault KV v2) reports `promotedOnCreate`.
    */
   createVersion(target: ProviderTarget, request: CreateVersionRequest): Promise<CreatedVersion>;
 
@@ -91,6 +98,39 @@ export interface CreateVersionRequest {
    * passes the same token, so it finds the version it already made instead of making another.
    */
   requestToken?: string;
+  /**
+   * Where the generated value goes: `whole` replaces the value (a plain string; or, for a
+   * placeholder, whatever it held); `field` changes that one field of a JSON object (AWS) or of
+   * the secret's data (Vault) and keeps every other. Without it: AWS replaces a plain string
+   * and refuses anything else; Vault changes the reference's field.
+   */
+  placement?: ValuePlacement;
+  /**
+   * Told the version the write will make and the new value's fingerprint once the value exists
+   * and before it is written, so a caller can record them: after a crash, or an answer lost on
+   * the way back, the write is recognised as its own. A throw stops the write.
+   */
+  beforeWrite?: (intent: WriteIntent) => Promise<void> | void;
+}
+
+export type ValuePlacement = { kind: 'whole' } | { kind: 'field'; field: string };
+
+export interface WriteIntent {
+  /** The version id the write makes (Vault: the check-and-set version + 1; AWS: the request token). */
+  versionId: string;
+  fingerprint: string;
+}
+
+/** What a value holds, by names and kinds only. */
+export type ValueShape =
+  | { kind: 'string' }
+  | { kind: 'fields'; fields: FieldShape[] }
+  /** `what` says what it is, e.g. "a URL or connection string", never what it holds. */
+  | { kind: 'other'; what: string };
+
+export interface FieldShape {
+  name: string;
+  holds: 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
 }
 
 export interface CreatedVersion {

@@ -34,8 +34,12 @@ export type PlaceholderSubject = Pick<Secret, 'name' | 'environment' | 'provider
 const TOKEN = /\{([a-z_]+)\}/g;
 const MAX_CONSUMERS_TEXT = 300;
 
-/** Values for a secret; the reference is parsed here, so a malformed one is refused before a rotation starts. */
-export function placeholderValuesFor(secret: PlaceholderSubject, retentionHours: number): PlaceholderValues {
+/**
+ * Values for a secret; the reference is parsed here, so a malformed one is refused before a
+ * rotation starts. `{vault_field}` is the field a generated value goes in when the preflight
+ * decided one, else the reference's.
+ */
+export function placeholderValuesFor(secret: PlaceholderSubject, retentionHours: number, valueField?: string | null): PlaceholderValues {
   const consumers = secret.consumers.length > 0 ? secret.consumers.join(', ') : 'none';
   const common = {
     secret: secret.name,
@@ -55,7 +59,7 @@ export function placeholderValuesFor(secret: PlaceholderSubject, retentionHours:
     return { ...common, aws_secret_id: aws.secretId, aws_region_flag: aws.region ? ` --region ${aws.region}` : '' };
   }
   const vault = parseVaultSecretRef(secret.name, ref);
-  return { ...common, vault_mount: vault.mount, vault_path: vault.path, vault_field: vault.field };
+  return { ...common, vault_mount: vault.mount, vault_path: vault.path, vault_field: valueField ?? vault.field };
 }
 
 /** Replaces every placeholder; one without a value is a template bug, never shown half-resolved. */

@@ -16,6 +16,8 @@ export type CreationRoute = (typeof CREATION_ROUTES)[number];
 export interface ProviderFacts {
   /** AWS only: a rotation function is configured. */
   rotationConfigured: boolean;
+  /** The field a generated value goes in, as the preflight decided (src/rotation/value-field.ts); absent for a plain value or when nothing is generated. */
+  valueField?: string | null;
 }
 
 export type CreationSubject = ValueSourceSubject & Pick<Secret, 'provider'>;

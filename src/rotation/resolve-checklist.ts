@@ -9,7 +9,7 @@ import { defaultRotationSteps, rotationSteps } from './rotation-templates.js';
 import { pickText, type StepDefinition } from './step-definition.js';
 
 export interface ChecklistInput {
-  secret: Pick<Secret, 'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'>;
+  secret: Pick<Secret, 'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'> & Partial<Pick<Secret, 'valueSource'>>;
   /** From `SecretProvider.describe`. */
   provider: ProviderFacts;
   /** The policy's `checklists:` (keyed by secret name or type) and `retention_hours`. */
@@ -34,7 +34,7 @@ export type ChecklistSource =
  */
 export function resolveChecklist(input: ChecklistInput): ChecklistSnapshot {
   const route = creationRouteOf(input.secret, input.provider);
-  const values = placeholderValuesFor(input.secret, input.policy.retentionHours);
+  const values = placeholderValuesFor(input.secret, input.policy.retentionHours, input.provider.valueField);
   const { type } = input.secret;
   if (input.emergency) {
     return freeze(emergencySteps(type, route, input.revocationOrder ?? 'replace_then_disable').map((step) => fromDefinition(step, route, true, values)));

@@ -3,9 +3,11 @@ import type { PersonInfo } from '../core/delivery.js';
 import { describeError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { SecretDescription, VersionFingerprint } from '../providers/secret-provider.js';
+import type { ProviderTarget, SecretDescription, SecretProvider, VersionFingerprint } from '../providers/secret-provider.js';
+import { creationRouteOf } from './creation-route.js';
 import type { ApproverRole, PreflightCheck } from './rotation.js';
 import { holdersOfRole, ROLE_LABELS } from './rotation-rules.js';
+import { decidePlacement } from './value-field.js';
 
 /** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
 export interface PeopleLookup {
@@ -18,6 +20,8 @@ export interface PreflightResult {
   description: SecretDescription | null;
   /** The version current now, read back and fingerprinted: the rotation's starting point. */
   current: VersionFingerprint | null;
+  /** The field a generated value goes in, when the preflight decided one. */
+  valueField: string | null;
 }
 
 export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
@@ -29,9 +33,10 @@ const VERSIONS_A_ROLLBACK_NEEDS = 2;
 
 /**
  * Everything that can be checked before the first step that cannot be undone, so a rotation
- * never fails half-way on something knowable: the reference resolves and Rotor can read it, no
- * `AWSPENDING` is left by an earlier attempt, the store keeps the previous version through the
- * retention window, and the approvers exist and are still in Slack. Each finding says what to fix.
+ * never fails half-way on something knowable: the reference resolves and Rotor can read it, a
+ * generated value can keep the current value's shape, no `AWSPENDING` is left by an earlier
+ * attempt, the store keeps the previous version through the retention window, and the approvers
+ * exist and are still in Slack. Each finding says what to fix.
  */
 export async function runPreflight(
   deps: { registry: ProviderRegistry; people: PeopleLookup | null; policy: Policy },
@@ -41,11 +46,14 @@ export async function runPreflight(
   const { secret } = subject;
   let description: SecretDescription | null = null;
   let current: VersionFingerprint | null = null;
+  let valueField: string | null = null;
   if (secret.provider === 'manual') {
     checks.push({ check: 'provider', status: 'ok', message: 'Rotated by hand at the issuer: every step is ticked by a person.' });
   } else {
+    let resolved: { provider: SecretProvider; target: ProviderTarget } | null = null;
     try {
-      const { provider, target } = deps.registry.resolve(secret);
+      resolved = deps.registry.resolve(secret);
+      const { provider, target } = resolved;
       await provider.validateReference(target);
       description = await provider.describe(target);
       checks.push({ check: 'reference', status: 'ok', message: `${secret.providerRef} resolves in ${secret.provider === 'aws' ? 'AWS Secrets Manager' : 'Vault'}.` });
@@ -54,10 +62,45 @@ export async function runPreflight(
     } catch (error) {
       checks.push({ check: description ? 'read' : 'reference', status: 'blocking', message: describeError(error) });
     }
+    if (description && current && resolved) {
+      const shape = await shapeCheck(secret, description, deps.policy, resolved);
+      if (shape) checks.push(shape.check);
+      valueField = shape?.valueField ?? null;
+    }
     if (description) checks.push(...storeChecks(secret, description, deps.policy));
   }
   checks.push(...(await approverChecks(deps, subject)));
-  return { checks, description, current };
+  return { checks, description, current, valueField };
+}
+
+/**
+ * Where a value Rotor generates goes, so the new version keeps the current one's shape: read and
+ * judged at the provider, only field names come back. Only a rotation that generates its value
+ * asks; a person writing the value, or a rotation function, keeps the shape themselves.
+ */
+async function shapeCheck(
+  secret: Secret,
+  description: SecretDescription,
+  policy: Policy,
+  resolved: { provider: SecretProvider; target: ProviderTarget },
+): Promise<{ check: PreflightCheck; valueField: string | null } | null> {
+  let route: string;
+  try {
+    route = creationRouteOf(secret, { rotationConfigured: description.rotationConfigured });
+  } catch {
+    // An invalid value-source tag: the checklist's own finding says what is wrong with it.
+    return null;
+  }
+  if (route !== 'aws_generate' && route !== 'vault_generate') return null;
+  try {
+    const decision = decidePlacement(secret, policy, await resolved.provider.describeShape(resolved.target));
+    return {
+      check: { check: 'value_shape', status: decision.placement ? 'ok' : 'blocking', message: decision.message },
+      valueField: decision.placement?.kind === 'field' ? decision.placement.field : null,
+    };
+  } catch (error) {
+    return { check: { check: 'value_shape', status: 'blocking', message: describeError(error) }, valueField: null };
+  }
 }
 
 function storeChecks(secret: Secret, description: SecretDescription, policy: Policy): PreflightCheck[] {

@@ -15,6 +15,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { ValuePlacement, WriteIntent } from '../providers/secret-provider.js';
 import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
 import type { RevocationOrder } from './emergency-template.js';
@@ -769,7 +770,9 @@ export class RotationService {
   /** What an unfinished rotation leaves behind, undone at the provider before it ends. */
   private async cleanUpProvider(actor: Actor, record: RotationRecord, cleanedByHand: boolean): Promise<Record<string, unknown>> {
     const { rotation } = record;
-    if (rotation.provider === 'manual' || !rotation.newVersionId || rotation.newVersionId === rotation.previousVersionId) return { action: 'none' };
+    if (rotation.provider === 'manual') return { action: 'none' };
+    if (!rotation.newVersionId) return this.undoUnrecordedWrite(actor, record, cleanedByHand);
+    if (rotation.newVersionId === rotation.previousVersionId) return { action: 'none' };
     if (cleanedByHand) return { action: 'by_hand', versionId: rotation.newVersionId };
     // The version before an emergency rotation is the compromised one: it is never made current again.
     if (rotation.kind === 'emergency' && rotation.promotedAt) return { action: 'none', note: 'the new version stays current; the compromised one is not restored' };
@@ -790,6 +793,37 @@ export class RotationService {
     }
   }
 
+  /**
+   * A Vault write of this rotation that landed unrecorded (its answer lost, its run killed) is
+   * current at once, so stopping the rotation writes the previous version's data back (with
+   * check-and-set on Rotor's version), as a rollback does. An emergency keeps it: the version
+   * before it is the compromised one.
+   */
+  private async undoUnrecordedWrite(actor: Actor, record: RotationRecord, cleanedByHand: boolean): Promise<Record<string, unknown>> {
+    const { rotation } = record;
+    if (rotation.provider !== 'vault') return { action: 'none' };
+    let own: { versionId: string; fingerprint: string } | null;
+    try {
+      own = await this.ownUnrecordedWrite(record);
+    } catch (error) {
+      throw new RotorError('provider', `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached Vault (${describeError(error)}). Nothing was recorded; try again when Vault answers.`, { cause: error });
+    }
+    if (!own) return { action: 'none' };
+    if (cleanedByHand) return { action: 'by_hand', versionId: own.versionId };
+    if (rotation.kind === 'emergency') return { action: 'none', versionId: own.versionId, note: 'the version Rotor wrote stays current; the compromised one is not restored' };
+    if (!rotation.previousVersionId) return { action: 'none', versionId: own.versionId, note: 'no previous version was known' };
+    try {
+      const restored = await this.deps.operations.restore(rotation.secretName, { versionId: rotation.previousVersionId, expectedCurrentVersionId: own.versionId }, actor);
+      return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint, undid: own.versionId };
+    } catch (error) {
+      throw new RotorError(
+        'provider',
+        `Rotor's own write (version ${own.versionId}) is current in Vault, and writing version ${rotation.previousVersionId}'s data back failed (${describeError(error)}). Nothing was recorded. Try again, or restore it by hand (\`vault kv rollback -version=${rotation.previousVersionId}\` on ${rotation.providerRef}).`,
+        { cause: error },
+      );
+    }
+  }
+
   /** Puts the secret back as it was (its lifecycle; a restored version) and drops the rotation's pending follow-ups. */
   private endRotation(record: RotationRecord, actor: Actor, cleanup: Record<string, unknown>): void {
     const { rotation } = record;
@@ -807,7 +841,7 @@ export class RotationService {
   private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind, revocationOrder?: RevocationOrder): ChecklistSnapshot {
     return resolveChecklist({
       secret,
-      provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false },
+      provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false, valueField: preflight.valueField },
       policy: this.deps.policy,
       emergency: kind === 'emergency',
       ...(revocationOrder ? { revocationOrder } : {}),
@@ -827,11 +861,18 @@ export class RotationService {
     switch (step.action) {
       case 'create_version': {
         if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
-        const adopted = rotation.provider === 'vault' && step.attempts > 0 ? await this.adoptInterruptedVaultWrite(record) : null;
-        if (adopted) return { result: { ...adopted, adopted: true }, change: { newVersionId: adopted.versionId, newFingerprint: adopted.fingerprint, promotedAt: now } };
-        const created = await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId, requestToken });
+        const own = rotation.provider === 'vault' ? await this.ownUnrecordedWrite(record) : null;
+        if (own) return { result: { versionId: own.versionId, fingerprint: own.fingerprint, promotedOnCreate: true, adopted: true }, change: { newVersionId: own.versionId, newFingerprint: own.fingerprint, promotedAt: now } };
+        const decision = await ops.valuePlacement(name);
+        if (!decision.placement) throw new RotorError('conflict', decision.message);
+        const created = await ops.createVersion(name, actor, {
+          expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId,
+          requestToken,
+          placement: decision.placement,
+          beforeWrite: (intent) => this.recordWriteIntent(rotation.id, step, requestToken, intent),
+        });
         return {
-          result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate },
+          result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate, placement: decision.placement },
           change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
         };
       }
@@ -902,7 +943,10 @@ export class RotationService {
       if (current && current !== compromised) {
         replacement = current;
       } else {
-        const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken });
+        // The placeholder keeps the secret's shape when Rotor can tell it; otherwise it replaces the value whole (it only has to take the compromised one's place).
+        const decided = await ops.valuePlacement(name).catch(() => null);
+        const placement: ValuePlacement = decided?.placement ?? { kind: 'whole' };
+        const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken, placement });
         await ops.promote(name, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
         replacement = placeholder.versionId;
       }
@@ -950,13 +994,26 @@ export class RotationService {
     return { versionId, fingerprint: read.fingerprint, alreadyCurrent };
   }
 
-  /** A Vault write whose run died before it was recorded: the store's newer current version is the one it made. */
-  private async adoptInterruptedVaultWrite(record: RotationRecord): Promise<{ versionId: string; fingerprint: string } | null> {
-    const description = await this.deps.operations.validate(record.rotation.secretName);
-    const current = description.current?.versionId;
-    if (!current || current === record.rotation.previousVersionId) return null;
-    const read = await this.deps.operations.readVersion(record.rotation.secretName, current);
-    return { versionId: current, fingerprint: read.fingerprint };
+  /**
+   * Before the store is written, the version the write makes and the new value's fingerprint are
+   * kept on the running step: a write whose answer never came back (a crash, a lost response) is
+   * then recognised as Rotor's own, adopted on retry and undone on abandon.
+   */
+  private recordWriteIntent(rotationId: number, step: RotationStep, requestToken: string, intent: WriteIntent): void {
+    if (!this.deps.repo.updateStep(rotationId, step.id, ['running'], { result: { ...step.result, requestToken, writeIntent: { ...intent } } })) {
+      throw new RotorError('conflict', `“${step.title}” was finished by another run meanwhile, so Rotor wrote nothing; the view shows the result.`);
+    }
+  }
+
+  /**
+   * A Vault write of this rotation that landed but was never recorded: the store's current version
+   * is the one the write was to make, holding the value whose fingerprint was kept before the
+   * write. Any other current version is someone else's.
+   */
+  private async ownUnrecordedWrite(record: RotationRecord): Promise<{ versionId: string; fingerprint: string } | null> {
+    const intent = writeIntentOf(record.steps.find((step) => step.action === 'create_version'));
+    if (!intent || record.rotation.newVersionId) return null;
+    return this.deps.operations.currentIs(record.rotation.secretName, intent);
   }
 
   private now(): string {
@@ -970,4 +1027,10 @@ function refuseToStart(secret: Secret, kind: RotationKind): void {
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
     throw new RotorError('conflict', `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident (\`/revoke\` in the incident channel), not by a scheduled one.`);
   }
+}
+
+/** The write a create step recorded before calling the store, if any. */
+function writeIntentOf(step: RotationStep | undefined): WriteIntent | null {
+  const intent = step?.result?.writeIntent as Partial<WriteIntent> | undefined;
+  return intent && typeof intent.versionId === 'string' && typeof intent.fingerprint === 'string' ? { versionId: intent.versionId, fingerprint: intent.fingerprint } : null;
 }

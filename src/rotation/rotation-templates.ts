@@ -13,6 +13,9 @@ import { TYPE_PROFILES, type TypeProfile } from './secret-type-profiles.js';
 
 const DETECT =
   'Rotor then reads the store until a version newer than the one at the start appears, and records its id and fingerprint; a version written by hand is detected, never overwritten.';
+const GENERATED = '48 letters and digits, safe as it is in a URL or a DSN';
+const KEEPS_SHAPE =
+  'The new version keeps the shape of the current one: a plain value is replaced whole; in a JSON object or a Vault secret only the credential field named at the preflight changes (`password` unless the secret\'s value field or the policy\'s `value_fields` names another) and every other field stays as it is. A value whose field Rotor cannot tell, or a composed one (a connection string), is refused at the preflight, which says how to tell it.';
 const HEALTH_CHECK = 'the health endpoint answers 200 (`curl -f https://<host>/api/health`)';
 
 /** The creation step, shared with the emergency checklist (which has no approvals to wait for). */
@@ -29,9 +32,8 @@ export function createVersionStep(profile: TypeProfile, emergency: boolean): Ste
       manual: profile.mintTitle,
     },
     detail: {
-      aws_generate:
-        'Rotor generates a random value at AWS (`GetRandomPassword`) and writes it to `{aws_secret_id}` as `AWSPENDING`; production keeps reading `AWSCURRENT` until the promote step. The new version holds only the generated string: if this secret holds JSON or a connection string, tag it `rotor:value_source=issuer` and write it yourself.',
-      vault_generate: `Rotor writes a random value (32 bytes, base64url) as a new version of \`{vault_path}\` in the mount \`{vault_mount}\`, field \`{vault_field}\`, with check-and-set on the version it read. KV v2 makes the written version current at once: every consumer reading the latest version gets it on its next read.${approvalsFirst('That is before staging has tested it')} The new version holds only the \`{vault_field}\` field: if the secret holds other fields, tag it \`rotor:value_source=issuer\` and write it yourself.`,
+      aws_generate: `Rotor generates a random value at AWS (\`GetRandomPassword\`: ${GENERATED}) and writes it to \`{aws_secret_id}\` as \`AWSPENDING\`; production keeps reading \`AWSCURRENT\` until the promote step. ${KEEPS_SHAPE}`,
+      vault_generate: `Rotor generates a random value (${GENERATED}) and writes it as a new version of \`{vault_path}\` in the mount \`{vault_mount}\`, with check-and-set on the version it read. ${KEEPS_SHAPE} KV v2 makes the written version current at once: every consumer reading the latest version gets it on its next read.${approvalsFirst('That is before staging has tested it')} If the answer is lost, Rotor recognises its own write (the version and fingerprint it noted before writing): a retry adopts it, Abandon writes the previous data back.`,
       aws_issuer: `${profile.mint} With the value in \`${file}\`, write it as a pending version: \`aws secretsmanager put-secret-value --secret-id {aws_secret_id}{aws_region_flag} --version-stages AWSPENDING --secret-string file://${file}\`, then delete the file (\`shred -u ${file}\`). Keep \`--version-stages AWSPENDING\`: without it the new value becomes \`AWSCURRENT\` at once. ${DETECT}`,
       vault_issuer: `${profile.mint} With the value in \`${file}\`, write it: \`vault kv put -mount={vault_mount} {vault_path} {vault_field}=@${file}\` (a put replaces every field of the secret; \`vault kv patch\` with the same arguments keeps the others), then delete the file (\`shred -u ${file}\`). KV v2 makes the written version current at once: consumers reading the latest version get it immediately.${approvalsFirst('That is before staging has tested it')} ${DETECT}`,
       aws_rotation: `Rotor calls \`RotateSecret\` on \`{aws_secret_id}\`: the rotation Lambda creates the \`AWSPENDING\` version, sets it where it is used (and, for a signing key or a webhook secret, publishes the overlap), tests it and moves \`AWSCURRENT\`, and Rotor waits for it to finish. Do not write a value by hand meanwhile: that abandons the rotation AWS drives.${approvalsFirst('The Lambda changes the credential at its issuer')}`,

@@ -54,7 +54,7 @@ const STILL_VALID = 'until then it stays valid, whatever the store holds';
 export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
   database: {
     mintTitle: 'Create the new database password',
-    mint: 'Choose a new password (e.g. `openssl rand -base64 32`); if the secret holds a connection string or JSON, compose the full new value with it.',
+    mint: 'Choose a new password (e.g. `openssl rand -hex 32`: hex is safe in a connection string or URL, where base64 brings `/ + =`); if the secret holds a connection string or JSON, compose the full new value with it.',
     file: 'new-secret.txt',
     prepare: [
       {
@@ -87,7 +87,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
   },
   redis: {
     mintTitle: 'Create the new Redis password',
-    mint: 'Choose a new password (e.g. `openssl rand -base64 32`); on ElastiCache it becomes the new AUTH token.',
+    mint: 'Choose a new password (e.g. `openssl rand -hex 32`: hex is safe in a `redis://` URL, where base64 brings `/ + =`); on ElastiCache it becomes the new AUTH token.',
     file: 'new-secret.txt',
     prepare: [
       {

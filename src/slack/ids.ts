@@ -122,6 +122,8 @@ export const SECRET_FORM_BLOCKS = {
   lastRotated: 'secret_last_rotated',
   status: 'secret_status',
   retrievalInstructions: 'secret_retrieval',
+  valueSource: 'secret_value_source',
+  valueField: 'secret_value_field',
 } as const;
 
 export const NOT_MINE_BLOCKS = {

@@ -49,6 +49,8 @@ export class FakeVaultServer {
   address = '';
   /** Runs once just before the next KV v2 data write is applied, e.g. to race a concurrent writer. */
   beforeNextWrite: (() => void) | undefined;
+  /** Set by `loseNextWriteAnswer`: what runs once the next write is applied and its answer dropped. */
+  private lostAnswer: { then: () => void } | undefined;
 
   constructor(private readonly options: FakeVaultOptions) {
     for (const mount of Object.keys(options.mounts)) this.secrets.set(mount, new Map());
@@ -75,6 +77,16 @@ export class FakeVaultServer {
     this.failures = { remaining: 0, status: 0, errors: [] };
     this.hang = false;
     this.beforeNextWrite = undefined;
+    this.lostAnswer = undefined;
+  }
+
+  /**
+   * The next KV v2 data write is applied, then its connection is dropped without an answer: the
+   * write landed but the client never hears so (a proxy or a network that failed on the way
+   * back). `then` runs once the write is applied, e.g. to make Vault unreachable after it.
+   */
+  loseNextWriteAnswer(then: () => void = () => undefined): void {
+    this.lostAnswer = { then };
   }
 
   /** The next `count` requests (those whose path matches `matching`, if given) answer `status` with `errors`, e.g. 503 while sealed. */
@@ -193,6 +205,13 @@ export class FakeVaultServer {
       return send(response, 400, { errors: ['check-and-set parameter required for this call'] });
     }
     const secret = this.writeVersion(store, path, data as Record<string, unknown>);
+    const lost = this.lostAnswer;
+    if (lost) {
+      this.lostAnswer = undefined;
+      lost.then();
+      response.socket?.destroy();
+      return;
+    }
     const version = secret.versions.get(secret.current_version) as FakeVaultVersion;
     send(response, 200, envelope({ created_time: version.created_time, custom_metadata: secret.custom_metadata, deletion_time: '', destroyed: false, version: secret.current_version }));
   }

@@ -1,4 +1,5 @@
-import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { parseAwsSecretRef } from '../../src/providers/aws/aws-secret-ref.js';
@@ -100,6 +101,45 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
   it('refuses to create a version when someone rotated since Rotor last looked', async () => {
     await createSecret();
     await expect(provider.createVersion(target, { expectedCurrentVersionId: 'a-version-rotor-once-saw' })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('a generated value keeps a JSON secret\'s shape: only the credential field changes, every other key is kept', async () => {
+    const before = { username: `app_${randomBytes(3).toString('hex')}`, password: randomBytes(12).toString('hex'), host: 'db.internal', port: 5432 };
+    const created0 = await moto.sdk.send(new CreateSecretCommand({ Name: target.providerRef, SecretString: JSON.stringify(before) }));
+    expect(await provider.describeShape(target)).toEqual({
+      kind: 'fields',
+      fields: [
+        { name: 'username', holds: 'string' },
+        { name: 'password', holds: 'string' },
+        { name: 'host', holds: 'string' },
+        { name: 'port', holds: 'number' },
+      ],
+    });
+    const created = await provider.createVersion(target, { expectedCurrentVersionId: created0.VersionId as string, placement: { kind: 'field', field: 'password' } });
+    const stored = await moto.sdk.send(new GetSecretValueCommand({ SecretId: target.providerRef, VersionId: created.versionId }));
+    const after = JSON.parse(stored.SecretString as string) as Record<string, unknown>;
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+    expect({ ...after, password: null }).toEqual({ ...before, password: null });
+    expect(after.password === before.password).toBe(false);
+    // GetRandomPassword with ExcludePunctuation: letters and digits, safe in a URL or a DSN.
+    expect(String(after.password)).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(fingerprintOf(stored.SecretString as string)).toBe(created.fingerprint);
+  });
+
+  it('a plain secret gets a plain value; a JSON or composed one is never replaced whole without a placement', async () => {
+    const initial = await createSecret();
+    expect(await provider.describeShape(target)).toEqual({ kind: 'string' });
+    const created = await provider.createVersion(target, { expectedCurrentVersionId: initial });
+    const stored = await moto.sdk.send(new GetSecretValueCommand({ SecretId: target.providerRef, VersionId: created.versionId }));
+    expect(String(stored.SecretString)).toMatch(/^[A-Za-z0-9]{48}$/);
+
+    const other = { secretName: 'prod/app/dsn', providerRef: 'prod/app/dsn' };
+    const dsn = await moto.sdk.send(new CreateSecretCommand({ Name: other.providerRef, SecretString: `postgres://app:${randomBytes(8).toString('hex')}@db/app` }));
+    expect(await provider.describeShape(other)).toEqual({ kind: 'other', what: 'a URL or connection string' });
+    await expect(provider.createVersion(other, { expectedCurrentVersionId: dsn.VersionId as string })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('Rotor wrote nothing') });
+    await expect(provider.createVersion(other, { expectedCurrentVersionId: dsn.VersionId as string, placement: { kind: 'field', field: 'password' } })).rejects.toThrow(/is not a JSON object/);
+    const versions = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: other.providerRef }))).VersionIdsToStages ?? {};
+    expect(Object.keys(versions)).toEqual([dsn.VersionId]);
   });
 
   it('refuses to deprecate the current version', async () => {

@@ -38,7 +38,10 @@ async function runRotation(harness: ProviderHarness, store: TempStore, name: str
   const steps = harness.providers.operations;
   const outputs: string[] = [];
   await steps.validate(name);
-  const created = await steps.createVersion(name, operator('U0SEC'));
+  // Where the value goes is decided from the stored value's shape: only names come back.
+  const decision = await steps.valuePlacement(name);
+  outputs.push(decision.message);
+  const created = await steps.createVersion(name, operator('U0SEC'), decision.placement ? { placement: decision.placement } : {});
   outputs.push(JSON.stringify(created));
   await steps.promote(name, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, operator('U0SEC'));
   const promotedAt = store.clock.now().toISO() as string;
@@ -83,6 +86,48 @@ describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS va
   });
 });
 
+describe.runIf(shouldRunMotoSuite('the AWS JSON canary'))('canary: a JSON-shaped AWS secret leaks none of its values', () => {
+  const moto = useMoto();
+  let store: TempStore;
+
+  beforeEach(() => {
+    store = openTempStore({ at: '2026-01-10T09:00:00Z' });
+  });
+  afterEach(() => store.close());
+
+  it('the generated password, the old one and every other field stay out of the database, the logs and the CLI output', async () => {
+    const marker = canary();
+    const kept = { username: canary(), password: canary(), host: `${canary()}.internal`, port: 5432 };
+    const aws = new AwsSecretsManagerProvider({ retry: FAST, generateValue: async (generate) => `${marker}${await generate()}` });
+    const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: JSON.stringify(kept), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }));
+    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, operator('U0ADMIN'), 'test');
+    const harness = providerHarness(store, { aws });
+
+    const outputs = await runRotation(harness, store, 'prod/app/db', initial.VersionId as string);
+    const current = JSON.parse(String((await moto.sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }))).SecretString)) as Record<string, unknown>;
+    expect(String(current.password).startsWith(marker)).toBe(true);
+    expect({ ...current, password: null }).toEqual({ ...kept, password: null });
+
+    // A refused shape says so with field names only, and writes nothing.
+    const other = { user: canary(), pwd: canary() };
+    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/other', SecretString: JSON.stringify(other) }));
+    store.inventoryService.create({ name: 'prod/app/other', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/other' }, operator('U0ADMIN'), 'test');
+    const refused = await harness.providers.operations.valuePlacement('prod/app/other');
+    expect(refused.placement).toBeNull();
+    outputs.push(refused.message);
+    await harness.providers.operations
+      .createVersion('prod/app/other', operator('U0SEC'), { expectedCurrentVersionId: null, placement: { kind: 'field', field: 'password' } })
+      .then(() => expect.unreachable('written'))
+      .catch((error: Error) => outputs.push(error.message));
+    for (const args of [['sync'], ['sync', '--json'], ['show', 'prod/app/db', '--json'], ['export']]) {
+      const result = await harness.cli(...args);
+      outputs.push(result.stdout, result.stderr);
+    }
+    expectNowhere([marker, kept.username, kept.password, kept.host, other.user, other.pwd], store, harness, outputs);
+    aws.destroy();
+  });
+});
+
 describe('canary: a generated Vault value leaks nowhere', () => {
   const { fake, token } = useFakeVault();
   let store: TempStore;
@@ -110,5 +155,24 @@ describe('canary: a generated Vault value leaks nowhere', () => {
     }
     expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe('3');
     expectNowhere([marker, outOfBandMarker], store, harness, outputs);
+  });
+
+  it('a secret of fields: the generated password, the old one and the other fields stay out of the database, the logs and the CLI output', async () => {
+    const marker = canary();
+    const kept = { password: canary(), username: canary(), url: `redis://${canary()}.internal:6379` };
+    const vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST, generateValue: () => `${marker}${randomBytes(16).toString('hex')}` });
+    fake.putSecret('secret', 'prod/cache/redis', kept, { owner: OWNER });
+    store.inventoryService.create({ name: 'prod/cache/redis', type: 'redis', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/cache/redis' }, operator('U0ADMIN'), 'test');
+    const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
+
+    const outputs = await runRotation(harness, store, 'prod/cache/redis', '1');
+    const written = fake.version('secret', 'prod/cache/redis', 2)?.data as Record<string, unknown>;
+    expect(String(written.password).startsWith(marker)).toBe(true);
+    expect({ ...written, password: null }).toEqual({ ...kept, password: null });
+    for (const args of [['sync'], ['sync', '--json'], ['show', 'prod/cache/redis', '--json'], ['export']]) {
+      const result = await harness.cli(...args);
+      outputs.push(result.stdout, result.stderr);
+    }
+    expectNowhere([marker, kept.password, kept.username, kept.url], store, harness, outputs);
   });
 });

@@ -113,6 +113,67 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
     expect(fake.version('secret', 'prod/payments/webhook', 3)).toBeUndefined();
   });
 
+  it('a generated value keeps the shape: only the credential field changes, every other field is kept', async () => {
+    const username = `app_${randomBytes(3).toString('hex')}`;
+    fake.putSecret('secret', 'prod/app/db', { password: randomBytes(12).toString('hex'), username, port: 5432 });
+    const db = { secretName: 'prod/app/db', providerRef: 'secret/prod/app/db' };
+    expect(await provider.describeShape(db)).toEqual({
+      kind: 'fields',
+      fields: [
+        { name: 'password', holds: 'string' },
+        { name: 'username', holds: 'string' },
+        { name: 'port', holds: 'number' },
+      ],
+    });
+    const created = await provider.createVersion(db, { expectedCurrentVersionId: '1', placement: { kind: 'field', field: 'password' } });
+    const before = fake.version('secret', 'prod/app/db', 1)?.data as Record<string, unknown>;
+    const after = fake.version('secret', 'prod/app/db', 2)?.data as Record<string, unknown>;
+    expect(Object.keys(after)).toEqual(['password', 'username', 'port']);
+    expect({ ...after, password: null }).toEqual({ ...before, password: null });
+    expect(after.password === before.password).toBe(false);
+    expect(String(after.password)).toMatch(/^[A-Za-z0-9]{48}$/);
+    // The fingerprint is the one a read of the stored version gives (here the whole secret: the reference names no field it has).
+    expect(await provider.readCurrent(db)).toEqual({ versionId: '2', fingerprint: created.fingerprint });
+  });
+
+  it('refuses to write when the field to change is not there, and writes nothing', async () => {
+    fake.putSecret('secret', 'prod/app/db', { pwd: randomBytes(12).toString('hex'), username: 'app' });
+    const db = { secretName: 'prod/app/db', providerRef: 'secret/prod/app/db' };
+    await expect(provider.createVersion(db, { expectedCurrentVersionId: '1', placement: { kind: 'field', field: 'password' } })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('has no `password` field (its fields: pwd, username), so Rotor wrote nothing'),
+    });
+    // Without a placement the reference's field (`value`) must be there.
+    await expect(provider.createVersion(db, { expectedCurrentVersionId: '1' })).rejects.toThrow(/has no `value` field/);
+    expect(fake.version('secret', 'prod/app/db', 2)).toBeUndefined();
+  });
+
+  it('a write that landed but whose answer was lost is recognised as its own: one version, no conflict reported', async () => {
+    fake.putSecret('secret', 'prod/payments/webhook', { value: 'a', note: 'kept' });
+    const intents: unknown[] = [];
+    fake.loseNextWriteAnswer();
+    const created = await provider.createVersion(target, { expectedCurrentVersionId: '1', beforeWrite: (intent) => void intents.push(intent) });
+    expect(created).toMatchObject({ versionId: '2', promotedOnCreate: true });
+    // The write was sent again after the dropped connection, and its check-and-set refused: that is Rotor's own write, not someone else's.
+    expect(fake.requests.filter((request) => request.method !== 'GET' && request.path.startsWith('/v1/secret/data/'))).toHaveLength(2);
+    // The intent was told before the write: the version it makes and the fingerprint it will hold.
+    expect(intents).toEqual([{ versionId: '2', fingerprint: created.fingerprint }]);
+    expect(fake.version('secret', 'prod/payments/webhook', 2)?.data?.note).toBe('kept');
+    expect(fake.version('secret', 'prod/payments/webhook', 3)).toBeUndefined();
+    expect(await provider.readCurrent(target)).toEqual({ versionId: '2', fingerprint: created.fingerprint });
+  });
+
+  it('a lost answer followed by Vault going away is reported, the intent already told', async () => {
+    fake.putSecret('secret', 'prod/payments/webhook', { value: 'a' });
+    const intents: { versionId: string; fingerprint: string }[] = [];
+    fake.loseNextWriteAnswer(() => fake.failNext(20, 503, ['Vault is sealed']));
+    await expect(provider.createVersion(target, { expectedCurrentVersionId: '1', beforeWrite: (intent) => void intents.push(intent) })).rejects.toMatchObject({
+      code: 'provider_unavailable',
+    });
+    expect(intents).toEqual([{ versionId: '2', fingerprint: expect.stringMatching(/^sha256:/) }]);
+    expect(fake.version('secret', 'prod/payments/webhook', 2)).toBeDefined();
+  });
+
   it('a stale expected version is refused before writing', async () => {
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'a' });
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'b' });

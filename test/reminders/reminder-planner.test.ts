@@ -29,6 +29,8 @@ function secret(nextRotation: string): Secret {
     retrievalInstructions: null,
     tags: {},
     checklistOverride: null,
+    valueSource: null,
+    valueField: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: '2026-11-22T00:00:00.000Z',

@@ -105,6 +105,28 @@ describe('rotation templates', () => {
   });
 });
 
+describe('what a generated value is and keeps, as the checklists say it', () => {
+  it('suggest only passwords that are safe in a URL or a DSN, and say that a generated value keeps the shape', () => {
+    for (const [type, route] of COMBINATIONS) {
+      for (const emergency of [false, true]) {
+        for (const step of resolveChecklist({ ...routeInput(route, secretFor({ type })), emergency })) {
+          // base64 brings `/ + =`, which break a connection string or a URL as they are.
+          expect(`${step.title} ${step.detail}`, `${type} ${route} ${step.id}`).not.toMatch(/rand -base64|base64url/);
+        }
+      }
+    }
+    for (const route of ['aws_generate', 'vault_generate'] as const) {
+      const create = resolveChecklist(routeInput(route, secretFor({ type: 'database' }))).find((step) => step.id === 'create_version');
+      expect(create?.detail).toContain('48 letters and digits, safe as it is in a URL or a DSN');
+      expect(create?.detail).toContain('keeps the shape of the current one');
+      expect(create?.detail).toContain('every other field stays as it is');
+      expect(create?.detail).not.toContain('holds only');
+    }
+    const database = resolveChecklist(routeInput('aws_issuer', secretFor({ type: 'database' }))).find((step) => step.id === 'create_version');
+    expect(database?.detail).toContain('`openssl rand -hex 32`');
+  });
+});
+
 function creationAndAfter(route: CreationRoute, emergency: boolean): string[] {
   const creation = { aws_generate: 'create_version', vault_generate: 'create_version', aws_issuer: 'detect_version', vault_issuer: 'detect_version', aws_rotation: 'await_provider_rotation' }[route as Exclude<CreationRoute, 'manual'>];
   return emergency ? [creation, 'promote', 'verify', 'disable_compromised'] : [creation, 'promote', 'verify', 'schedule_removal'];

@@ -29,9 +29,11 @@ import type {
   RestoreRequest,
   SecretDescription,
   SecretProvider,
+  ValueShape,
   VersionFingerprint,
   VersionSummary,
 } from '../secret-provider.js';
+import { placeInText, shapeOfText } from '../value-shape.js';
 import { isTransientAwsError, translateAwsError } from './aws-errors.js';
 import { parseAwsSecretRef, type AwsSecretRef } from './aws-secret-ref.js';
 
@@ -119,15 +121,39 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       );
       return { versionId: rotated.VersionId ?? token, fingerprint: null, promotedOnCreate: false };
     }
+    const base = request.placement?.kind === 'whole' ? null : await this.readText(target, ref, currentVersionOf(secret));
     const generate = () => this.generatePassword(target, ref);
-    const value = this.options.generateValue ? await this.options.generateValue(generate) : await generate();
+    const generated = this.options.generateValue ? await this.options.generateValue(generate) : await generate();
+    // A JSON object keeps every key but the credential field; a plain string is replaced whole.
+    const value = base === null ? generated : placeInText(target, base, request.placement, generated);
     const fingerprint = this.fingerprints.of(value);
+    await request.beforeWrite?.({ versionId: token, fingerprint });
     const written = await this.call(target, ref, 'write a new version of', (client, signal) =>
       client.send(new PutSecretValueCommand({ SecretId: ref.secretId, ClientRequestToken: token, SecretString: value, VersionStages: [PENDING] }), {
         abortSignal: signal,
       }),
     );
     return { versionId: written.VersionId ?? token, fingerprint, promotedOnCreate: false };
+  }
+
+  async describeShape(target: ProviderTarget): Promise<ValueShape> {
+    const ref = parseAwsSecretRef(target.secretName, target.providerRef);
+    const read = await this.call(target, ref, 'read the shape of', (client, signal) =>
+      client.send(new GetSecretValueCommand({ SecretId: ref.secretId, VersionStage: CURRENT }), { abortSignal: signal }),
+    );
+    if (read.SecretString === undefined) return { kind: 'other', what: read.SecretBinary ? 'binary data (SecretBinary)' : 'no value' };
+    return shapeOfText(read.SecretString);
+  }
+
+  /** The text of a version (the current one when `versionId` is null), for a new version built on it. */
+  private async readText(target: ProviderTarget, ref: AwsSecretRef, versionId: string | null): Promise<string> {
+    const read = await this.call(target, ref, 'read the current version of', (client, signal) =>
+      client.send(new GetSecretValueCommand({ SecretId: ref.secretId, ...(versionId ? { VersionId: versionId } : { VersionStage: CURRENT }) }), { abortSignal: signal }),
+    );
+    if (read.SecretString === undefined) {
+      throw new RotorError('conflict', `The current value of ${target.secretName} is ${read.SecretBinary ? 'binary data (SecretBinary)' : 'empty'}, so Rotor wrote nothing: a generated value keeps the shape of the current one. Set its value source to issuer and write the new value yourself.`);
+    }
+    return read.SecretString;
   }
 
   async promote(target: ProviderTarget, request: PromoteRequest): Promise<void> {

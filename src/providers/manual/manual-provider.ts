@@ -1,5 +1,5 @@
 import { RotorError } from '../../core/errors.js';
-import type { CreatedVersion, DisabledVersion, DiscoveredSecret, SecretDescription, SecretProvider, VersionFingerprint, ProviderTarget } from '../secret-provider.js';
+import type { CreatedVersion, DisabledVersion, DiscoveredSecret, SecretDescription, SecretProvider, ValueShape, VersionFingerprint, ProviderTarget } from '../secret-provider.js';
 
 /**
  * Secrets rotated by hand at a third party. Rotor performs nothing here: people tick the steps
@@ -13,6 +13,10 @@ export class ManualProvider implements SecretProvider {
 
   async describe(): Promise<SecretDescription> {
     return { current: null, others: [], lastRotatedAt: null, lastChangedAt: null, tags: {}, rotationConfigured: false, limits: { maxVersions: null, deleteVersionAfterSeconds: null } };
+  }
+
+  describeShape(target: ProviderTarget): Promise<ValueShape> {
+    return byHand(target, 'Create the new value');
   }
 
   createVersion(target: ProviderTarget): Promise<CreatedVersion> {

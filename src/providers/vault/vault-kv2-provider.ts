@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import createVaultClient from 'node-vault';
 import { z } from 'zod';
 import { RotorError, ValidationError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
+import { generateValue } from '../generated-value.js';
 import type {
   CreatedVersion,
   CreateVersionRequest,
@@ -17,9 +18,11 @@ import type {
   RestoreRequest,
   SecretDescription,
   SecretProvider,
+  ValueShape,
   VersionFingerprint,
   VersionSummary,
 } from '../secret-provider.js';
+import { placeInFields, shapeOfFields } from '../value-shape.js';
 import { isTransientVaultError, translateVaultError, vaultStatusOf } from './vault-errors.js';
 import { DEFAULT_VAULT_FIELD, encodeVaultPath, formatVaultSecretRef, parseVaultSecretRef, type VaultSecretRef } from './vault-secret-ref.js';
 
@@ -31,7 +34,7 @@ export interface VaultProviderOptions {
   /** VAULT_NAMESPACE (Vault Enterprise / HCP) */
   namespace?: string;
   retry?: RetryPolicy;
-  /** Produces the value of a Rotor-generated version; defaults to 32 random bytes, base64url. */
+  /** Produces the value of a Rotor-generated version; defaults to providers/generated-value.ts (letters and digits). */
   generateValue?: () => string;
   /** Upper bound on secrets walked by discovery, so a huge mount cannot stall a sweep. */
   discoveryLimit?: number;
@@ -72,8 +75,10 @@ type Metadata = z.infer<typeof metadataResponse>['data'];
 /**
  * HashiCorp Vault KV v2 behind the provider port, through node-vault's raw paths (it has no
  * KV v2 helpers). `noCustomHTTPVerbs` turns LIST into `GET ?list=…`, which every Vault accepts.
- * Rotor-generated versions hold the value under the reference's field (default `value`) and
- * are written with check-and-set on the version Rotor read, so a concurrent writer wins.
+ * A Rotor-generated version is the current one with one field changed (the field the caller
+ * places it in, else the reference's, default `value`), written with check-and-set on the version
+ * Rotor read, so a concurrent writer wins; a write whose answer was lost is recognised by reading
+ * that version back.
  */
 export class VaultKv2Provider implements SecretProvider {
   readonly kind = 'vault' as const;
@@ -122,6 +127,12 @@ export class VaultKv2Provider implements SecretProvider {
     };
   }
 
+  async describeShape(target: ProviderTarget): Promise<ValueShape> {
+    const ref = parseVaultSecretRef(target.secretName, target.providerRef);
+    const metadata = await this.readMetadata(target, ref, 'read the fields of');
+    return shapeOfFields(await this.currentData(target, ref, metadata, 'read the fields of'));
+  }
+
   async createVersion(target: ProviderTarget, request: CreateVersionRequest): Promise<CreatedVersion> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
     const metadata = await this.readMetadata(target, ref, 'create a new version of');
@@ -129,13 +140,65 @@ export class VaultKv2Provider implements SecretProvider {
     if (request.expectedCurrentVersionId !== null && request.expectedCurrentVersionId !== current) {
       throw currentMoved(target, current, request.expectedCurrentVersionId);
     }
-    const value = this.options.generateValue ? this.options.generateValue() : randomBytes(32).toString('base64url');
-    const fingerprint = this.fingerprints.of(value);
-    const body = { options: { cas: metadata.current_version }, data: { [ref.field]: value } };
-    const written = await this.call(target, 'write a new version of', () => this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, body));
+    const value = this.options.generateValue ? this.options.generateValue() : generateValue();
+    const data =
+      request.placement?.kind === 'whole'
+        ? { [ref.field]: value }
+        : placeInFields(target, await this.currentData(target, ref, metadata, 'create a new version of'), request.placement?.field ?? ref.field, value);
+    const fingerprint = this.fingerprints.of(valueToHash(data, ref.field));
+    const versionId = String(metadata.current_version + 1);
+    await request.beforeWrite?.({ versionId, fingerprint });
+    const body = { options: { cas: metadata.current_version }, data };
+    let written: unknown;
+    try {
+      written = await this.call(target, 'write a new version of', () => this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, body));
+    } catch (error) {
+      // The answer may have been lost after Vault applied the write (and a retry then met its own
+      // check-and-set): the version it would have made, holding exactly this data, is this write.
+      if (await this.holds(target, ref, versionId, data)) return { versionId, fingerprint, promotedOnCreate: true };
+      throw error;
+    }
     const parsed = writeResponse.safeParse(written);
     if (!parsed.success) throw kvV1(target, ref);
     return { versionId: String(parsed.data.data.version), fingerprint, promotedOnCreate: true };
+  }
+
+  /**
+   * The data a new version builds on: the current version's, or, when it is deleted or destroyed
+   * (a compromised version disabled before its replacement is written), the newest version that
+   * still holds data; none for a secret without any.
+   */
+  private async currentData(target: ProviderTarget, ref: VaultSecretRef, metadata: Metadata, action: string): Promise<Record<string, unknown>> {
+    const newestFirst = Object.keys(metadata.versions)
+      .map(Number)
+      .filter((number) => number <= metadata.current_version)
+      .sort((a, b) => b - a);
+    for (const number of newestFirst.slice(0, 10)) {
+      if (metadata.versions[String(number)]?.destroyed) continue;
+      let read: unknown;
+      try {
+        read = await this.call(target, action, () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}?version=${number}`));
+      } catch (error) {
+        // A deleted version answers 404 with its metadata and no data.
+        if (error instanceof RotorError && error.code === 'not_found') continue;
+        throw error;
+      }
+      const parsed = dataResponse.safeParse(read);
+      if (!parsed.success) throw kvV1(target, ref);
+      if (parsed.data.data.data !== null) return parsed.data.data.data;
+    }
+    return {};
+  }
+
+  /** Whether `versionId` exists and holds exactly `data`; false when that cannot be read either. */
+  private async holds(target: ProviderTarget, ref: VaultSecretRef, versionId: string, data: Record<string, unknown>): Promise<boolean> {
+    try {
+      const read = await this.call(target, `read version ${versionId} of`, () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}?version=${versionId}`));
+      const parsed = dataResponse.safeParse(read);
+      return parsed.success && String(parsed.data.data.metadata.version) === versionId && isDeepStrictEqual(parsed.data.data.data, data);
+    } catch {
+      return false;
+    }
   }
 
   async promote(target: ProviderTarget, request: PromoteRequest): Promise<void> {

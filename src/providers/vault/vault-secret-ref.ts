@@ -45,6 +45,12 @@ export function parseVaultSecretRef(secretName: string, ref: string): VaultSecre
   return { mount, path, field };
 }
 
+/** The field a reference names after `#`, or null when it names none (the default applies). */
+export function explicitVaultField(ref: string): string | null {
+  const at = ref.indexOf('#');
+  return at < 0 ? null : ref.slice(at + 1).trim() || null;
+}
+
 /** `mount/path` as people and `vault kv get -mount=… path` see it. */
 export function formatVaultSecretRef(ref: VaultSecretRef): string {
   const location = ref.mount.includes('/') ? `${ref.mount}:${ref.path}` : `${ref.mount}/${ref.path}`;

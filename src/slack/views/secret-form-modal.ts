@@ -1,6 +1,7 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { DEFAULT_INTERVALS } from '../../config/policy.js';
 import { PROVIDERS, SECRET_TYPES, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
+import { valueSourceOf } from '../../rotation/value-source.js';
 import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
 
@@ -75,6 +76,32 @@ function selectInput(blockId: string, label: string, values: readonly string[], 
   };
 }
 
+const VALUE_SOURCE_TEXT = { generate: 'Generate: Rotor creates a random value at the store', issuer: "Issuer: a person writes the issuer's value" } as const;
+
+/** How a rotation gets its new value: the type's default (or the tag), or the secret's own choice. */
+function valueSourceInput(existing: Secret | null): InputBlock {
+  let fallback = 'by the type (or the rotor:value_source tag)';
+  if (existing) {
+    try {
+      fallback = valueSourceOf({ ...existing, valueSource: null });
+    } catch {
+      // An invalid tag: the rotation says what is wrong with it.
+    }
+  }
+  const options = [
+    { text: { type: 'plain_text' as const, text: truncate(`Default: ${fallback}`, 75) }, value: 'default' },
+    ...(['generate', 'issuer'] as const).map((source) => ({ text: { type: 'plain_text' as const, text: VALUE_SOURCE_TEXT[source] }, value: source })),
+  ];
+  return {
+    type: 'input',
+    block_id: SECRET_FORM_BLOCKS.valueSource,
+    optional: true,
+    label: { type: 'plain_text', text: 'New value at rotation' },
+    hint: { type: 'plain_text', text: 'AWS and Vault: who makes the new value. Choose Issuer for a key issued elsewhere or a composed value (a connection string).' },
+    element: { type: 'static_select', action_id: FORM_VALUE_ACTION, options, initial_option: options.find((option) => option.value === (existing?.valueSource ?? 'default')) ?? options[0] },
+  };
+}
+
 /**
  * The add and edit form. Stored text is shown in plain_text inputs, where Slack never
  * parses mentions or links, so it needs no escaping. Rename is not offered: a secret's name
@@ -120,6 +147,13 @@ export function secretFormModal(existing: Secret | null, intervals: Readonly<Rec
     if (existing) blocks.push(statusInput(existing.lifecycle));
   }
   blocks.push(
+    valueSourceInput(existing),
+    textInput(SECRET_FORM_BLOCKS.valueField, 'Field a generated value replaces', {
+      initial: existing?.valueField,
+      placeholder: 'password',
+      maxLength: 100,
+      hint: "For a JSON (AWS) or Vault secret with several fields: the one holding the credential; every other field is kept. Empty: the policy's value_fields, else password.",
+    }),
     textInput(SECRET_FORM_BLOCKS.retrievalInstructions, 'Retrieval instructions', { initial: existing?.retrievalInstructions, multiline: true, maxLength: 2000, hint: 'How consumers fetch a new version. Never paste the value itself.' }),
   );
   return {
@@ -148,4 +182,6 @@ export const FIELD_BLOCKS: Readonly<Record<string, string>> = {
   last_rotated: SECRET_FORM_BLOCKS.lastRotated,
   status: SECRET_FORM_BLOCKS.status,
   retrieval_instructions: SECRET_FORM_BLOCKS.retrievalInstructions,
+  value_source: SECRET_FORM_BLOCKS.valueSource,
+  value_field: SECRET_FORM_BLOCKS.valueField,
 };

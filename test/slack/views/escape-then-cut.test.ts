@@ -33,6 +33,8 @@ function ampersandSecret(char: '&' | '<' | '>'): Secret {
     retrievalInstructions: text,
     tags: {},
     checklistOverride: null,
+    valueSource: null,
+    valueField: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -68,6 +68,8 @@ function worstSecret(provider: Secret['provider']): Secret {
     retrievalInstructions: ampersands,
     tags: {},
     checklistOverride: null,
+    valueSource: null,
+    valueField: null,
     currentVersionId: 'v'.repeat(64),
     currentFingerprint: `sha256:${'f'.repeat(64)}`,
     createdAt: at,

@@ -51,6 +51,8 @@ function worstSecret(provider: Secret['provider']): Secret {
     retrievalInstructions: ampersands,
     tags: {},
     checklistOverride: null,
+    valueSource: null,
+    valueField: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: at,

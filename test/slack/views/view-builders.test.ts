@@ -41,6 +41,8 @@ function worstCaseSecret(index: number): Secret {
     retrievalInstructions: hostile.repeat(200).slice(0, 2000),
     tags: {},
     checklistOverride: null,
+    valueSource: null,
+    valueField: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: '2026-01-01T00:00:00.000Z',

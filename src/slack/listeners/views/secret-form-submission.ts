@@ -26,6 +26,8 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
     ['lastRotated', SECRET_FORM_BLOCKS.lastRotated],
     ['lifecycle', SECRET_FORM_BLOCKS.status],
     ['retrievalInstructions', SECRET_FORM_BLOCKS.retrievalInstructions],
+    ['valueSource', SECRET_FORM_BLOCKS.valueSource],
+    ['valueField', SECRET_FORM_BLOCKS.valueField],
   ];
   const record: LooseRecord = {};
   // Only the inputs the submitted view holds: an input left empty is a key with no value, which
