@@ -7,7 +7,6 @@ import { FixedClock } from '../../src/core/clock.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { createFingerprinter } from '../../src/providers/fingerprint.js';
 import { crc32c } from '../../src/providers/google-secret-manager/crc32c.js';
-import { replaceCredential } from '../../src/providers/google-secret-manager/credential-field.js';
 import { googleAccessTokenSourceFromEnv, type GoogleAccessTokenSource } from '../../src/providers/google-secret-manager/google-access-token.js';
 import { GoogleSecretManagerStore, PENDING_ALIAS, PENDING_TOKEN_ANNOTATION, type GsmTarget } from '../../src/providers/google-secret-manager/google-secret-manager-store.js';
 import { parseGsmSecretRef } from '../../src/providers/google-secret-manager/gsm-secret-ref.js';
@@ -35,29 +34,6 @@ describe('parseGsmSecretRef', () => {
   ])('refuses %j naming the secret and the accepted forms', (ref, problem) => {
     expect(() => parseGsmSecretRef('prod/db', ref)).toThrow(problem);
     expect(() => parseGsmSecretRef('prod/db', ref)).toThrow(/The Google Secret Manager reference of prod\/db is malformed.*Use projects\/<project>\/secrets\/<secret>/);
-  });
-});
-
-describe('replaceCredential', () => {
-  const password = generated();
-
-  it("keeps a JSON object's other fields, their order and its indentation, changing only the credential field", () => {
-    const current = `${JSON.stringify({ engine: 'postgres', host: 'db.internal', port: 5432, username: 'app', password: generated() }, null, 2)}\n`;
-    const next = replaceCredential('prod/db', current, password);
-    expect(next).toBe(`${JSON.stringify({ engine: 'postgres', host: 'db.internal', port: 5432, username: 'app', password }, null, 2)}\n`);
-    expect(JSON.parse(replaceCredential('prod/db', JSON.stringify({ user: 'app', token: generated() }), password, 'token'))).toEqual({ user: 'app', token: password });
-  });
-
-  it('replaces a value that is not a JSON object whole', () => {
-    expect(replaceCredential('prod/db', generated(), password)).toBe(password);
-    expect(replaceCredential('prod/db', '["a"]', password)).toBe(password);
-    expect(replaceCredential('prod/db', null, password)).toBe(password);
-  });
-
-  it('refuses a JSON object without the field, or with a non-string one, naming its fields but no value', () => {
-    const current = JSON.stringify({ username: 'app', secret: generated() });
-    expect(() => replaceCredential('prod/db', current, password)).toThrow('a JSON object without a "password" field (its fields: username, secret)');
-    expect(() => replaceCredential('prod/db', JSON.stringify({ password: 5 }), password)).toThrow('is not a string');
   });
 });
 
@@ -122,6 +98,7 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
   const tokens: GoogleAccessTokenSource = { token: async () => token, invalidate: () => undefined, origin: 'test' };
   let store: GoogleSecretManagerStore;
   const aliased: GsmTarget = { secretName: 'prod/db', providerRef: NAME, versionAlias: 'current' };
+  const password = { kind: 'field', field: 'password' } as const;
   const latest: GsmTarget = { ...aliased, versionAlias: null };
 
   beforeAll(async () => {
@@ -149,9 +126,12 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     await store.validateReference(aliased);
     expect((await store.describe(aliased)).current).toMatchObject({ versionId: '1', labels: ['enabled', 'alias:current', 'latest'] });
 
+    expect(await store.describeShape(aliased)).toEqual({ kind: 'fields', fields: ['engine', 'host', 'username', 'password'].map((name) => ({ name, holds: 'string' })) });
     const requestToken = randomUUID();
-    const created = await store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken });
+    const intents: unknown[] = [];
+    const created = await store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken, placement: password, beforeWrite: (intent) => void intents.push(intent) });
     expect(created).toEqual({ versionId: '2', fingerprint: fingerprintOf(payload(2)), promotedOnCreate: false });
+    expect(intents).toEqual([{ versionId: '2', fingerprint: created.fingerprint }]);
     const [before, after] = [JSON.parse(payload(1)) as Record<string, string>, JSON.parse(payload(2)) as Record<string, string>];
     expect({ ...after, password: 'x' }).toEqual({ ...before, password: 'x' });
     expect(after.password).not.toBe(before.password);
@@ -165,8 +145,8 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     expect(patch?.body).toMatchObject({ etag: expect.stringMatching(/^"[0-9a-f]+"$/) });
 
     // A retried create adopts its version; another rotation's pending version is refused by name.
-    expect(await store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken })).toEqual(created);
-    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken: randomUUID() })).rejects.toThrow(`Version 2 of prod/db is waiting under the alias ${PENDING_ALIAS}`);
+    expect(await store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken, placement: password })).toEqual(created);
+    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken: randomUUID(), placement: password })).rejects.toThrow(`Version 2 of prod/db is waiting under the alias ${PENDING_ALIAS}`);
     expect(fake.secret(NAME).versions).toHaveLength(2);
     expect(await store.readCurrent(aliased)).toEqual({ versionId: '1', fingerprint: fingerprintOf(payload(1)) });
 
@@ -190,7 +170,7 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
 
     // /revoke of the version in use: refused until a replacement exists, then the alias moves and the version is disabled.
     await expect(store.disableVersion(aliased, { versionId: '2' })).rejects.toThrow('create the replacement version first');
-    const replacement = await store.createVersion(aliased, { expectedCurrentVersionId: '2', requestToken: randomUUID() });
+    const replacement = await store.createVersion(aliased, { expectedCurrentVersionId: '2', requestToken: randomUUID(), placement: password });
     expect(await store.disableVersion(aliased, { versionId: '2', replacementVersionId: replacement.versionId })).toEqual({ versionId: '2', action: 'disabled', aliasesLeft: [] });
     expect(fake.version(NAME, 2)?.state).toBe('DISABLED');
     expect(fake.secret(NAME).versionAliases).toMatchObject({ current: 3 });
@@ -217,6 +197,15 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     expect(fake.version(NAME, 2)?.state).toBe('DISABLED');
   });
 
+  it('keeps the shape of the current value: a plain string is replaced whole, a JSON object only in the field placed, and a JSON object without a placement is refused, writing nothing', async () => {
+    aliasedSecret();
+    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('holds a JSON object, not a plain string') });
+    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1', placement: { kind: 'field', field: 'token' } })).rejects.toThrow('has no `token` field (its fields: engine, host, username, password)');
+    expect(fake.secret(NAME).versions).toHaveLength(1);
+    await store.createVersion(aliased, { expectedCurrentVersionId: '1', placement: { kind: 'whole' } });
+    expect(payload(2)).toMatch(/^[A-Za-z0-9]{48}$/);
+  });
+
   it('picks up versions added and aliases moved outside Rotor (sync), and refuses to build on a current version that moved', async () => {
     aliasedSecret();
     fake.addVersion(NAME, connection());
@@ -233,7 +222,7 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
 
   it('refuses a stale etag: a concurrent change to the aliases or to a version wins and Rotor changes nothing', async () => {
     aliasedSecret();
-    const created = await store.createVersion(aliased, { expectedCurrentVersionId: '1' });
+    const created = await store.createVersion(aliased, { expectedCurrentVersionId: '1', placement: password });
     fake.beforeNextChange = () => fake.touch(NAME);
     await expect(store.promote(aliased, { newVersionId: created.versionId, expectedCurrentVersionId: '1' })).rejects.toMatchObject({
       code: 'conflict',

@@ -3,9 +3,22 @@ import { z } from 'zod';
 import { RotorError, ValidationError } from '../../core/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
-import type { CreatedVersion, CreateVersionRequest, DiscoveredSecret, PromoteRequest, ProviderTarget, ReadOptions, RestoreRequest, SecretDescription, VersionFingerprint, VersionSummary } from '../secret-provider.js';
+import { generateValue } from '../generated-value.js';
+import type {
+  CreatedVersion,
+  CreateVersionRequest,
+  DiscoveredSecret,
+  PromoteRequest,
+  ProviderTarget,
+  ReadOptions,
+  RestoreRequest,
+  SecretDescription,
+  ValueShape,
+  VersionFingerprint,
+  VersionSummary,
+} from '../secret-provider.js';
+import { placeInText, shapeOfText } from '../value-shape.js';
 import { crc32c } from './crc32c.js';
-import { DEFAULT_CREDENTIAL_FIELD, replaceCredential } from './credential-field.js';
 import type { GoogleAccessTokenSource } from './google-access-token.js';
 import { translateGoogleError } from './gsm-errors.js';
 import { accessResponse, listSecretsResponse, listVersionsResponse, secretResource, versionNumberOf, versionResource, type SecretResource, type VersionResource } from './gsm-resources.js';
@@ -24,8 +37,6 @@ export const PENDING_TOKEN_ANNOTATION = 'rotor-pending-token';
  */
 export interface GsmTarget extends ProviderTarget {
   versionAlias: string | null;
-  /** The field of a JSON value that holds the credential; `password` by default. */
-  credentialField?: string;
 }
 
 export interface GsmDisabledVersion {
@@ -50,7 +61,7 @@ export interface GsmStoreOptions {
   retry?: RetryPolicy;
   /** Keyed with ROTOR_FINGERPRINT_KEY; plain SHA-256 by default. */
   fingerprinter?: Fingerprinter;
-  /** The new credential; by default 36 random bytes, base64url (48 characters, URL- and DSN-safe). */
+  /** The new value; by default Rotor's generator (48 letters and digits from the CSPRNG). */
   generateValue?: () => string;
   fetchImpl?: typeof fetch;
 }
@@ -107,10 +118,18 @@ export class GoogleSecretManagerStore {
     };
   }
 
+  /** What the value consumers read is made of; only names and kinds leave the call. */
+  async describeShape(target: GsmTarget): Promise<ValueShape> {
+    const ref = this.refOf(target);
+    const read = await this.access(target, ref, target.versionAlias ?? 'latest', 'read the shape of');
+    return shapeOfText(read.data.toString('utf8'));
+  }
+
   /**
-   * Adds a version holding a new credential (the current value's JSON shape kept). With an
-   * alias, the version waits under `rotor-pending`, and a retry with the same token adopts it;
-   * with `latest`, it is current at once (`promotedOnCreate`), so approval must come first.
+   * Adds a version holding a generated value placed as `request.placement` says, the rest of
+   * the current value kept (see value-shape.ts). With an alias, the version waits under
+   * `rotor-pending`, and a retry with the same token adopts it; with `latest`, it is current at
+   * once (`promotedOnCreate`), so approval must come first.
    */
   async createVersion(target: GsmTarget, request: CreateVersionRequest): Promise<CreatedVersion> {
     const ref = this.refOf(target);
@@ -119,7 +138,8 @@ export class GoogleSecretManagerStore {
       const newest = (await this.listVersions(target, ref))[0];
       const current = newest ? versionNumberOf(newest.name) : null;
       refuseIfMoved(target, current, request.expectedCurrentVersionId);
-      const value = await this.nextValue(target, ref, current);
+      const value = await this.nextValue(target, ref, current, request);
+      await request.beforeWrite?.({ versionId: String(Number(current ?? '0') + 1), fingerprint: this.fingerprints.of(value) });
       const added = await this.addVersion(target, ref, value);
       return { versionId: added, fingerprint: this.fingerprints.of(value), promotedOnCreate: true };
     }
@@ -135,7 +155,9 @@ export class GoogleSecretManagerStore {
     }
     const current = aliasTarget(target, ref, secret);
     refuseIfMoved(target, current, request.expectedCurrentVersionId);
-    const value = await this.nextValue(target, ref, current);
+    const value = await this.nextValue(target, ref, current, request);
+    const newest = (await this.listVersions(target, ref))[0];
+    await request.beforeWrite?.({ versionId: String(Number(newest ? versionNumberOf(newest.name) : '0') + 1), fingerprint: this.fingerprints.of(value) });
     const added = await this.addVersion(target, ref, value);
     const token = request.requestToken ?? `${added}-${randomBytes(6).toString('hex')}`;
     try {
@@ -330,11 +352,12 @@ export class GoogleSecretManagerStore {
     return newest ? versionNumberOf(newest.name) : null;
   }
 
-  /** The new value: a fresh credential, inside the current value's JSON shape when it has one. */
-  private async nextValue(target: GsmTarget, ref: GsmSecretRef, current: string | null): Promise<string> {
-    const currentValue = current === null ? null : (await this.access(target, ref, current, 'read the current value of')).data.toString('utf8');
-    const credential = this.options.generateValue ? this.options.generateValue() : randomBytes(36).toString('base64url');
-    return replaceCredential(target.secretName, currentValue, credential, target.credentialField ?? DEFAULT_CREDENTIAL_FIELD);
+  /** The new value: a generated one, placed in the current value as the request says (a secret without versions gets it whole). */
+  private async nextValue(target: GsmTarget, ref: GsmSecretRef, current: string | null, request: CreateVersionRequest): Promise<string> {
+    const generated = this.options.generateValue ? this.options.generateValue() : generateValue();
+    if (current === null || request.placement?.kind === 'whole') return generated;
+    const base = (await this.access(target, ref, current, 'read the current value of')).data.toString('utf8');
+    return placeInText(target, base, request.placement, generated);
   }
 
   private getSecret(target: GsmTarget, ref: GsmSecretRef, action: string): Promise<SecretResource> {
