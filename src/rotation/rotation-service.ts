@@ -15,11 +15,12 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { describeBinding, sameBinding, type StoreBinding } from '../providers/store-binding.js';
 import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
 import type { RevocationOrder } from './emergency-template.js';
 import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
-import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
+import { OPEN_STATES, storeBindingOf, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
@@ -256,7 +257,7 @@ export class RotationService {
     let storeProblem: string | null = null;
     if (secret.provider !== 'manual') {
       try {
-        const description = await this.deps.operations.validate(secret.name);
+        const description = await this.deps.operations.validate(secret);
         rotationConfigured = description.rotationConfigured;
         currentVersionId = description.current?.versionId ?? currentVersionId;
       } catch (error) {
@@ -281,11 +282,12 @@ export class RotationService {
     actor: Actor,
     name: string,
     input: { ticket: string | null },
-    options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number; revocationOrder?: RevocationOrder } = {},
+    options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number; revocationOrder?: RevocationOrder; binding?: StoreBinding } = {},
   ): Promise<RotationRecord> {
     const kind = options.kind ?? 'scheduled';
     const ticket = kind === 'emergency' && !input.ticket ? null : parseChangeTicket(input.ticket);
-    const secret = this.deps.inventoryService.require(name);
+    // An incident's emergency rotation works on the store secret the incident is bound to.
+    const secret = boundSecret(this.deps.inventoryService.require(name), options.binding);
     this.authorize(actor, secret, kind);
     const open = this.deps.repo.openFor(secret.id);
     if (open) throw new RotorError('conflict', `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`);
@@ -301,6 +303,7 @@ export class RotationService {
     let id: number;
     try {
       id = this.deps.audit.record(() => {
+        this.refuseMovedReference(secret, options.binding);
         const rotationId = this.deps.repo.insert(
           {
             secretId: secret.id,
@@ -342,6 +345,8 @@ export class RotationService {
               requiredApprovals,
               checklist: checklist.map((step) => step.id),
               preflight: preflight.checks,
+              provider: secret.provider,
+              providerRef: secret.providerRef,
               previousVersionId: preflight.current?.versionId ?? null,
               ...(options.incidentId ? { incident: options.incidentId, breakGlassReason: options.breakGlassReason ?? null } : {}),
             },
@@ -362,6 +367,18 @@ export class RotationService {
     const record = this.get(id);
     this.deps.onEvent?.({ kind: 'started', rotation: record.rotation });
     return record;
+  }
+
+  /**
+   * The reference a scheduled rotation captures is the one its preflight checked: an edit that
+   * moved it while the preflight ran starts nothing. (An emergency keeps its incident's binding.)
+   */
+  private refuseMovedReference(checked: Secret, binding: StoreBinding | undefined): void {
+    if (binding) return;
+    const now = this.deps.inventoryService.require(checked.name);
+    if (!sameBinding(now, checked)) {
+      throw new RotorError('conflict', `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started. Run \`/rotate ${checked.name}\` again.`);
+    }
   }
 
   /** Another person allowed to rotate the secret takes the rotation over. */
@@ -524,7 +541,7 @@ export class RotationService {
     const { rotation } = record;
     if (rotation.provider !== 'manual' && rotation.newVersionId && !rotation.promotedAt && rotation.newVersionId !== rotation.previousVersionId) {
       try {
-        await this.deps.operations.discard(rotation.secretName, rotation.newVersionId, actor);
+        await this.deps.operations.discard(storeBindingOf(rotation), rotation.newVersionId, actor);
         cleanup = { action: 'discarded_pending', versionId: rotation.newVersionId };
       } catch (error) {
         cleanup = { action: 'failed', versionId: rotation.newVersionId, error: describeError(error) };
@@ -598,7 +615,7 @@ export class RotationService {
     let restored: { versionId: string; fingerprint: string } | null = null;
     if (rotation.provider !== 'manual') {
       if (!rotation.previousVersionId) throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
-      restored = await this.deps.operations.restore(secret.name, { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
+      restored = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
     }
     return this.transition(this.get(id), { state: 'rolled_back', endedAt: this.now(), endedBy: by, endReason: reason }, (now) => {
       this.deps.inventoryService.restoreRotation(
@@ -624,7 +641,7 @@ export class RotationService {
     if (rotation.provider === 'manual') throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
     if (!rotation.previousVersionId || !rotation.promotedAt) throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
     this.refuseRemovedTwice(record);
-    await this.deps.operations.deprecatePrevious(rotation.secretName, { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
+    await this.deps.operations.deprecatePrevious(storeBindingOf(rotation), { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
     // At the version read before the provider call: of two presses at once, one is recorded.
     return this.transition(record, {}, () => {
       this.refuseRemovedTwice(record);
@@ -776,10 +793,10 @@ export class RotationService {
     try {
       if (rotation.promotedAt) {
         if (!rotation.previousVersionId) return { action: 'none', note: 'no previous version was known' };
-        const restored = await this.deps.operations.restore(rotation.secretName, { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
+        const restored = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
         return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint };
       }
-      await this.deps.operations.discard(rotation.secretName, rotation.newVersionId, actor);
+      await this.deps.operations.discard(storeBindingOf(rotation), rotation.newVersionId, actor);
       return { action: 'discarded_pending', versionId: rotation.newVersionId };
     } catch (error) {
       const byHand =
@@ -821,7 +838,7 @@ export class RotationService {
   /** The provider's half of a step. Throws a RotorError saying what to do, or NotYet. */
   private async perform(actor: Actor, record: RotationRecord, step: RotationStep, requestToken: string): Promise<StepOutcome> {
     const { rotation } = record;
-    const name = rotation.secretName;
+    const bound = storeBindingOf(rotation);
     const ops = this.deps.operations;
     const now = this.now();
     switch (step.action) {
@@ -829,7 +846,7 @@ export class RotationService {
         if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
         const adopted = rotation.provider === 'vault' && step.attempts > 0 ? await this.adoptInterruptedVaultWrite(record) : null;
         if (adopted) return { result: { ...adopted, adopted: true }, change: { newVersionId: adopted.versionId, newFingerprint: adopted.fingerprint, promotedAt: now } };
-        const created = await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId, requestToken });
+        const created = await ops.createVersion(bound, actor, { expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId, requestToken });
         return {
           result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate },
           change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
@@ -837,12 +854,12 @@ export class RotationService {
       }
       case 'await_provider_rotation': {
         let newVersionId = rotation.newVersionId;
-        if (!newVersionId) newVersionId = (await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken })).versionId;
-        const description = await ops.validate(name);
+        if (!newVersionId) newVersionId = (await ops.createVersion(bound, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken })).versionId;
+        const description = await ops.validate(bound);
         if (description.current?.versionId !== newVersionId) {
           throw new NotYet({ newVersionId }, { versionId: newVersionId, waiting: 'the rotation function has not made the new version current yet; check again in a minute' });
         }
-        const current = await ops.readVersion(name, newVersionId);
+        const current = await ops.readVersion(bound, newVersionId);
         return { result: { versionId: newVersionId, fingerprint: current.fingerprint }, change: { newVersionId, newFingerprint: current.fingerprint, promotedAt: now } };
       }
       case 'detect_version': {
@@ -851,12 +868,12 @@ export class RotationService {
       }
       case 'promote': {
         const newVersionId = this.requireNewVersion(record);
-        await ops.promote(name, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : (rotation.placeholderVersionId ?? rotation.previousVersionId) }, actor);
+        await ops.promote(bound, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : (rotation.placeholderVersionId ?? rotation.previousVersionId) }, actor);
         return { result: { versionId: newVersionId, previousVersionId: rotation.previousVersionId }, change: { promotedAt: rotation.promotedAt ?? now } };
       }
       case 'verify': {
         const newVersionId = this.requireNewVersion(record);
-        const current = await ops.verify(name, { versionId: newVersionId, fingerprint: rotation.newFingerprint }, actor);
+        const current = await ops.verify(bound, { versionId: newVersionId, fingerprint: rotation.newFingerprint }, actor);
         return { result: { versionId: current.versionId, fingerprint: current.fingerprint, matches: true }, change: { verifiedAt: now, newFingerprint: current.fingerprint } };
       }
       case 'schedule_removal': {
@@ -880,15 +897,16 @@ export class RotationService {
   private async disableCompromised(actor: Actor, record: RotationRecord, requestToken: string): Promise<StepOutcome> {
     const { rotation } = record;
     const name = rotation.secretName;
+    const bound = storeBindingOf(rotation);
     const ops = this.deps.operations;
     const facts = this.deps.incidents?.revocationFacts(rotation.id) ?? null;
     if (!facts) throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
     let compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
     // The store was unreachable when the incident opened; until a replacement exists, its current version is the compromised one.
-    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(name)).current?.versionId ?? null;
+    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(bound)).current?.versionId ?? null;
     if (!compromised) throw new RotorError('conflict', `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`);
     if (rotation.provider === 'vault') {
-      const disabled = await ops.disableCompromised(name, { versionId: compromised, destroy: facts.destroy }, actor);
+      const disabled = await ops.disableCompromised(bound, { versionId: compromised, destroy: facts.destroy }, actor);
       return { result: { versionId: compromised, action: disabled.action }, change: {} };
     }
     const live = rotation.promotedAt && rotation.newVersionId ? rotation.newVersionId : null;
@@ -898,18 +916,18 @@ export class RotationService {
       if (facts.order !== 'disable_now') throw new RotorError('conflict', 'The replacement is not live yet: promote it first, then disable the compromised version (replace, then disable).');
       // After a failed attempt someone may have made a generated value current by hand (the
       // status message's commands): that version is the placeholder, and none is written.
-      const current = (await ops.validate(name)).current?.versionId ?? null;
+      const current = (await ops.validate(bound)).current?.versionId ?? null;
       if (current && current !== compromised) {
         replacement = current;
       } else {
-        const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken });
-        await ops.promote(name, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
+        const placeholder = await ops.createVersion(bound, actor, { expectedCurrentVersionId: compromised, requestToken });
+        await ops.promote(bound, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
         replacement = placeholder.versionId;
       }
       change.placeholderVersionId = replacement;
     }
     try {
-      const disabled = await ops.disableCompromised(name, { versionId: compromised, replacementVersionId: replacement }, actor);
+      const disabled = await ops.disableCompromised(bound, { versionId: compromised, replacementVersionId: replacement }, actor);
       return { result: { versionId: compromised, action: disabled.action, replacementVersionId: replacement }, change };
     } catch (error) {
       // The placeholder is current now: a retry strips the labels, it does not write another one.
@@ -929,7 +947,7 @@ export class RotationService {
    */
   private async detectNewVersion(record: RotationRecord): Promise<{ versionId: string; fingerprint: string; alreadyCurrent: boolean }> {
     const { rotation } = record;
-    const description = await this.deps.operations.validate(rotation.secretName);
+    const description = await this.deps.operations.validate(storeBindingOf(rotation));
     const current = description.current?.versionId ?? null;
     const pending = description.others.find((version) => version.labels.includes('AWSPENDING') && version.versionId !== rotation.previousVersionId);
     let versionId: string | null = null;
@@ -946,22 +964,27 @@ export class RotationService {
           : `vault kv put -mount=<mount> <path> <field>=@new-value.txt (for ${rotation.providerRef})`;
       throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
     }
-    const read = await this.deps.operations.readVersion(rotation.secretName, versionId);
+    const read = await this.deps.operations.readVersion(storeBindingOf(rotation), versionId);
     return { versionId, fingerprint: read.fingerprint, alreadyCurrent };
   }
 
   /** A Vault write whose run died before it was recorded: the store's newer current version is the one it made. */
   private async adoptInterruptedVaultWrite(record: RotationRecord): Promise<{ versionId: string; fingerprint: string } | null> {
-    const description = await this.deps.operations.validate(record.rotation.secretName);
+    const description = await this.deps.operations.validate(storeBindingOf(record.rotation));
     const current = description.current?.versionId;
     if (!current || current === record.rotation.previousVersionId) return null;
-    const read = await this.deps.operations.readVersion(record.rotation.secretName, current);
+    const read = await this.deps.operations.readVersion(storeBindingOf(record.rotation), current);
     return { versionId: current, fingerprint: read.fingerprint };
   }
 
   private now(): string {
     return iso(this.deps.clock.now());
   }
+}
+
+/** The secret as a rotation bound elsewhere (its incident's reference) sees it. */
+function boundSecret(secret: Secret, binding: StoreBinding | undefined): Secret {
+  return binding ? { ...secret, provider: binding.provider, providerRef: binding.providerRef } : secret;
 }
 
 /** A scheduled rotation needs a live secret; an emergency one is what a compromised secret gets. */

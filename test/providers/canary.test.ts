@@ -37,16 +37,17 @@ function expectNowhere(markers: string[], store: TempStore, harness: ProviderHar
 async function runRotation(harness: ProviderHarness, store: TempStore, name: string, previousVersionId: string): Promise<string[]> {
   const steps = harness.providers.operations;
   const outputs: string[] = [];
-  await steps.validate(name);
-  const created = await steps.createVersion(name, operator('U0SEC'));
+  const bound = store.inventoryService.require(name);
+  await steps.validate(bound);
+  const created = await steps.createVersion(bound, operator('U0SEC'));
   outputs.push(JSON.stringify(created));
-  await steps.promote(name, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, operator('U0SEC'));
+  await steps.promote(bound, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, operator('U0SEC'));
   const promotedAt = store.clock.now().toISO() as string;
-  outputs.push(JSON.stringify(await steps.verify(name, { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0SEC'))));
+  outputs.push(JSON.stringify(await steps.verify(bound, { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0SEC'))));
   // A failed verification's message must not carry the value either.
-  await steps.verify(name, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, operator('U0SEC')).catch((error: Error) => outputs.push(error.message));
+  await steps.verify(bound, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, operator('U0SEC')).catch((error: Error) => outputs.push(error.message));
   store.clock.advance({ hours: 49 });
-  await steps.deprecatePrevious(name, { previousVersionId, promotedAt }, operator('U0SEC'));
+  await steps.deprecatePrevious(bound, { previousVersionId, promotedAt }, operator('U0SEC'));
   return outputs;
 }
 
