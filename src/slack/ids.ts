@@ -55,6 +55,9 @@ export const ACTION_IDS = {
   incidentRetry: 'incident_retry',
   /** Sign-off DM to security and the status message; value: encodeIncidentRef. */
   incidentSignOff: 'incident_sign_off',
+  /** A security lead's DM about a requested change of where a secret is stored; value: encodeReferenceRequestRef. */
+  referenceApprove: 'reference_change_approve',
+  referenceReject: 'reference_change_reject',
 } as const;
 
 /** The snooze buttons' action ids; the number of days is part of the id. */
@@ -315,5 +318,16 @@ export function encodePickedSecret(secretId: number): string {
 export function decodePickedSecret(value: string): number {
   const match = /^secret:(\d{1,12})$/.exec(value);
   if (!match) throw new ValidationError('That choice is not one Rotor offers; run `/rotate` again.', []);
+  return Number(match[1]);
+}
+
+/** Which reference change request a button decides. */
+export function encodeReferenceRequestRef(requestId: number): string {
+  return `reference_request:${requestId}`;
+}
+
+export function decodeReferenceRequestRef(value: string): number {
+  const match = /^reference_request:(\d{1,12})$/.exec(value);
+  if (!match) throw new ValidationError('That button is not one Rotor offers for a reference change; ask for the change again with `/secrets edit <name>`.', []);
   return Number(match[1]);
 }
