@@ -22,6 +22,7 @@ import { RevocationService } from './revocation/revocation-service.js';
 import { RotationHistoryService } from './rotation/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
+import { registerRotationStepFollowUps } from './rotation/rotation-step-follow-ups.js';
 import { ReminderActionsService } from './reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from './reminders/reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminders/reminder-notifier.js';
@@ -194,6 +195,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent: countIncidentEvent,
   });
   registerIncidentFollowUps(followUpService, revocation);
+  registerRotationStepFollowUps(followUpService, rotation);
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy });
 
   const runtime: Runtime = {

@@ -103,7 +103,7 @@ export class ProviderOperationsService {
         `${name} now points at ${describeBinding(secret)} in the inventory, not at ${describeBinding(bound)}, where this flow works; the version read there is not recorded. Abandon this rotation and start again.`,
       );
     }
-    this.deps.inventoryService.recordVersion(name, current, actor, 'provider.version_verified', { provider: provider.kind, providerRef: bound.providerRef });
+    this.deps.inventoryService.recordVersion(name, current, actor, 'provider.version_verified', { provider: provider.kind });
     return current;
   }
 
@@ -143,10 +143,11 @@ export class ProviderOperationsService {
    */
   async stillInService(bound: StoreBinding, versionId: string): Promise<string | null> {
     const description = await this.validate(bound);
-    if (description.current?.versionId === versionId) return 'it is the current version';
-    const version = description.others.find((candidate) => candidate.versionId === versionId);
+    const version = [...(description.current ? [description.current] : []), ...description.others].find((candidate) => candidate.versionId === versionId);
     if (!version) return null;
+    // Vault's newest version stays its current one when deleted; deleted or destroyed, it is not read.
     if (bound.provider === 'vault') return version.labels.includes('deleted') || version.labels.includes('destroyed') ? null : 'it is neither deleted nor destroyed';
+    if (description.current?.versionId === versionId) return 'it is the current version';
     return version.labels.length > 0 ? `it still carries ${version.labels.join(', ')}` : null;
   }
 
@@ -155,7 +156,7 @@ export class ProviderOperationsService {
   }
 
   private record(actor: Actor, action: string, bound: StoreBinding, details: Record<string, unknown>): void {
-    const full = { provider: bound.provider, providerRef: bound.providerRef, ...details };
+    const full = { provider: bound.provider, ...details };
     this.deps.audit.log({ actor: actorId(actor), action, secret: bound.name, details: full });
     this.deps.logger?.info({ action, secret: bound.name, ...full }, action);
   }

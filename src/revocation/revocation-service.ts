@@ -262,6 +262,12 @@ export class RevocationService {
       }
     }
     const rotation = this.deps.rotation.get(incident.rotationId);
+    // A step whose run died (left running past its lease) is settled from the store first.
+    const interrupted = this.deps.rotation.interruptedStep(rotation);
+    if (interrupted) {
+      const { error } = await this.deps.rotation.checkStep(actor, rotation.rotation.id, interrupted.id, { expectedVersion: rotation.rotation.version });
+      return { record: this.get(id), error };
+    }
     const failed = rotation.steps.find((step) => step.state === 'pending' && step.action !== null && step.lastError !== null);
     if (!failed) throw new RotorError('conflict', `Nothing in incident #${id} has failed: there is nothing to retry.`);
     const { error } = await this.deps.rotation.runStep(actor, rotation.rotation.id, failed.id, { expectedVersion: rotation.rotation.version });
@@ -458,7 +464,7 @@ export class RevocationService {
   /** What disabling the compromised version needs: for the rotation service's disable step. */
   revocationFacts(rotationId: number): RevocationFacts | null {
     const incident = this.deps.repo.ofRotation(rotationId);
-    return incident ? { order: incident.revocationOrder, destroy: incident.destroy, compromisedVersionId: incident.compromisedVersionId } : null;
+    return incident ? { order: incident.revocationOrder, destroy: incident.destroy, compromisedVersionId: incident.compromisedVersionId, incidentOpen: incident.state === 'open' } : null;
   }
 
   /**

@@ -36,6 +36,10 @@ export const ACTION_IDS = {
   rotationSkipStep: 'rotation_skip_step',
   rotationComplete: 'rotation_complete',
   rotationAbandon: 'rotation_abandon',
+  /** Shown once Abandon could not clean up at the provider: abandon, saying it was cleaned up by hand. */
+  rotationAbandonByHand: 'rotation_abandon_by_hand',
+  /** On a step left running past its lease: ask the store what became of it; value: the step id. */
+  rotationCheckStep: 'rotation_check_step',
   rotationTakeOver: 'rotation_take_over',
   rotationRefresh: 'rotation_refresh',
   /** Value: encodeRotationRef of the completed rotation. */
@@ -239,7 +243,7 @@ export function decodeRotationMetadata(text: string): RotationMetadata {
   return { secret: record.s, rotationId: record.r as number | null, version: record.v as number | null };
 }
 
-export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'reject', 'rollback'] as const;
+export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'abandon_by_hand', 'reject', 'rollback'] as const;
 export type ReasonPurpose = (typeof REASON_PURPOSES)[number];
 
 /** The note/reason modal's metadata: what it is for, and where to go back to. */
