@@ -262,8 +262,8 @@ export class RevocationService {
       }
     }
     const rotation = this.deps.rotation.get(incident.rotationId);
-    // A step whose run died (left running past its lease) is settled from the store first.
-    const interrupted = this.deps.rotation.interruptedStep(rotation);
+    // A step still running is either under way (said so, with when to look again) or its run died (past its lease): settled from the store.
+    const interrupted = rotation.steps.find((step) => step.state === 'running' && step.action !== null);
     if (interrupted) {
       const { error } = await this.deps.rotation.checkStep(actor, rotation.rotation.id, interrupted.id, { expectedVersion: rotation.rotation.version });
       return { record: this.get(id), error };

@@ -1063,6 +1063,8 @@ export class RotationService {
       // status message's commands): that version is the placeholder, and none is written.
       const current = (await ops.validate(bound)).current?.versionId ?? null;
       if (current && current !== compromised) {
+        // Made current by hand, or by a run of this step that died half-way: what that promote left (AWSPENDING) is finished.
+        await ops.promote(bound, { newVersionId: current, expectedCurrentVersionId: current }, actor);
         replacement = current;
       } else {
         const placeholder = await ops.createVersion(bound, actor, { expectedCurrentVersionId: compromised, requestToken });
