@@ -518,6 +518,7 @@ export class RotationService {
       throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); if it is still running at ${iso(leaseEnd(step) as DateTime)}, check the store then.`);
     }
     const by = actorId(actor);
+    requireNotApprover(record, by);
     const bound = storeBindingOf(record.rotation);
     let finding: Awaited<ReturnType<typeof inspectInterruptedStep>>;
     try {

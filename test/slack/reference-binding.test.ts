@@ -23,7 +23,7 @@ import {
   textOf,
   waitForDms,
 } from '../support/rotation-slack.js';
-import type { SlackHarness } from '../support/slack-app-harness.js';
+import { responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
 
@@ -187,6 +187,21 @@ describe.runIf(shouldRunMotoSuite('the reference binding suite'))('the store sec
     const again = await clickInMessage(h, 'U0SEC', request!, ACTION_IDS.referenceApprove);
     expect(String(again.reply?.text)).toContain('was already approved by U0SEC');
     expect(snapshotTables(h.store, INVENTORY_TABLES)).toEqual(before);
+
+    // Asked again (back), and rejected: nothing moves, and the owner is told.
+    expect(await submitEdit(h, 'U0OWNER', { providerRef: stateValue.text(SECRET) })).toBeNull();
+    const [second] = await waitForDms(h, 'U0SEC', /^Approval requested: move dev\/app\/db/, 2).then((dms) => dms.slice(1));
+    await clickInMessage(h, 'U0SEC', second!, ACTION_IDS.referenceReject);
+    expect(h.store.inventory.get(SECRET)?.providerRef).toBe(MOVED);
+    await waitForDms(h, 'U0OWNER', /^Reference change of dev\/app\/db: rejected/);
+
+    // A security lead who asks may not approve their own request (two-person rule).
+    expect(await submitEdit(h, 'U0SEC', { providerRef: stateValue.text(SECRET) })).toBeNull();
+    const own = h.store.db.prepare(`SELECT max(id) FROM reference_change_requests`).pluck().get() as number;
+    const click = await h.untilHandled(() => h.click({ actionId: ACTION_IDS.referenceApprove, value: `reference_request:${own}`, userId: 'U0SEC', channelId: 'D0SEC' }));
+    const reply = await h.fake.waitForResponse((response) => response.id === responseIdOf(click.responseUrl), 2_000);
+    expect(String(reply?.body.text)).toContain('You asked for this change of dev/app/db, so another security lead decides it (two-person rule)');
+    expect(h.store.inventory.get(SECRET)?.providerRef).toBe(MOVED);
   });
 
   it('/revoke on a secret moved underneath during the incident: the edit is refused, and the disable reaches the bound store secret only', async () => {
