@@ -22,6 +22,7 @@ import { RevocationService } from './revocation/revocation-service.js';
 import { RotationHistoryService } from './rotation/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
+import { registerRotationStepFollowUps } from './rotation/rotation-step-follow-ups.js';
 import { ReminderActionsService } from './reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from './reminders/reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminders/reminder-notifier.js';
@@ -30,6 +31,9 @@ import { WeeklyDigestRepo } from './reminders/weekly-digest-repo.js';
 import { WeeklyDigestService } from './reminders/weekly-digest-service.js';
 import type { Announcer } from './scheduler/announcer.js';
 import { OwnershipService } from './inventory/ownership-service.js';
+import { ReferenceChangeService } from './inventory/reference-change-service.js';
+import { ReferenceChecker } from './inventory/reference-check.js';
+import { ReferenceRequestRepo } from './inventory/reference-request-repo.js';
 import { createServices, type Services } from './services.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
@@ -71,6 +75,8 @@ export interface Runtime {
   poster: SlackPoster | null;
   /** Owners checked against Slack and told by DM (the add/edit form, "not mine" applied). */
   ownership: OwnershipService;
+  /** Where secrets are stored: moved by admins, or asked for and approved by security (the policy's reference_changes). */
+  references: ReferenceChangeService;
   announcer: Announcer;
   reminders: {
     notifier: ReminderNotifier;
@@ -119,8 +125,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { inventory, audit, authorizer } = services;
   const followUpRepo = new FollowUpRepo(db);
   const followUpSweepLog = new SweepLogRepo(db, 'follow_up_sweeps');
-  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null });
-
   const providers = createProviderServices(services, options.providers.registry, logger, () => undefined, options.providers.fingerprinter);
   const followUpService = new FollowUpService(
     { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
@@ -142,6 +146,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const auditTrail = new AuditTrailRepo(db);
   const sweepsAfterChanges = options.sweepAfterChanges === false ? null : coalescedSweeps(() => followUpService.sweep(), logger);
   const kickFollowUps = sweepsAfterChanges ? sweepsAfterChanges.kick : () => undefined;
+  const references = new ReferenceChangeService({
+    inventoryService: services.inventoryService,
+    checker: new ReferenceChecker({ registry: options.providers.registry, policy }),
+    requests: new ReferenceRequestRepo(db),
+    authorizer,
+    audit,
+    followUps: followUpService,
+    policy,
+    clock,
+    kickFollowUps,
+  });
+  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references });
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
   const rotation = new RotationService({
@@ -179,6 +195,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent: countIncidentEvent,
   });
   registerIncidentFollowUps(followUpService, revocation);
+  registerRotationStepFollowUps(followUpService, rotation);
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy });
 
   const runtime: Runtime = {
@@ -186,6 +203,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     providers,
     poster,
     ownership,
+    references,
     announcer,
     reminders: {
       notifier,
