@@ -74,7 +74,7 @@ export interface TargetProblem {
   /** A stable name for the check that failed, e.g. `managing-privilege`, `login-exists`. */
   check: string;
   message: string;
-  /** What to run, or do, to fix it. */
+  /** What to run (SQL or commands, one a line; `--` lines are comments), or do, to fix it. */
   fix: string | null;
 }
 
@@ -90,7 +90,7 @@ export interface PreflightReport {
 /** Throws a TargetError that lists every problem of the report and its fix; returns when there is none. */
 export function assertPreflightPassed(report: PreflightReport, where: string): void {
   if (report.problems.length === 0) return;
-  const lines = report.problems.map((problem) => `- ${problem.message}${problem.fix ? `\n  Fix: ${problem.fix}` : ''}`);
+  const lines = report.problems.map((problem) => `- ${problem.message}${problem.fix ? `\n  Fix:\n    ${problem.fix.split('\n').join('\n    ')}` : ''}`);
   const privilege = report.problems.every((problem) => problem.check.startsWith('managing-'));
   throw new TargetError(privilege ? 'not_privileged' : 'not_ready', `${where} is not ready for rotation:\n${lines.join('\n')}`);
 }

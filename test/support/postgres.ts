@@ -147,24 +147,34 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
 }
 
-export interface PostgresSuite {
-  readonly server: PostgresServer;
-}
-
-/** One PostgreSQL for the enclosing `describe` (a test file): started before its tests, stopped after them. */
-export function usePostgres(): PostgresSuite {
-  let server: PostgresServer | undefined;
+/**
+ * One PostgreSQL for the enclosing `describe` (a test file): started before its tests, stopped
+ * after them. The returned server reads through to the running one, so it can be kept in a
+ * `const` at describe level and used inside tests.
+ */
+export function usePostgres(): PostgresServer {
+  let running: PostgresServer | undefined;
   beforeAll(async () => {
-    server = await startPostgres();
+    running = await startPostgres();
   }, 60_000);
   afterAll(async () => {
-    await server?.stop();
+    await running?.stop();
   });
+  const started = (): PostgresServer => {
+    if (!running) throw new Error('PostgreSQL is not running: use usePostgres() inside a describe and read it inside a test');
+    return running;
+  };
   return {
-    get server() {
-      if (!server) throw new Error('PostgreSQL is not running: use usePostgres() inside a describe and read it inside a test');
-      return server;
+    host: '127.0.0.1',
+    get port() {
+      return started().port;
     },
+    get superuser() {
+      return started().superuser;
+    },
+    sql: (text, values) => started().sql(text, values),
+    log: () => started().log(),
+    stop: () => started().stop(),
   };
 }
 
