@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import type { CredentialTarget, LockOutReport, LoginCheck, LoginCredential, PreflightReport, RetiredCredential } from '../credential-target.js';
 import { assertNamedLogin, describeEndpoint, type PostgresRoleTarget } from '../target-description.js';
-import { TargetError } from '../target-error.js';
+import { scrubbedCause, TargetError } from '../target-error.js';
 import { DEFAULT_TARGET_TIMEOUTS, type TargetTimeouts } from '../target-timeouts.js';
 import { postgresPreflight } from './postgres-preflight.js';
 import { quoteIdentifier, quoteLiteral } from './postgres-quoting.js';
@@ -80,11 +80,11 @@ export class PostgresCredentialTarget implements CredentialTarget<PostgresRoleTa
         sessionsEnded = await terminateSessions(client, role, this.timeouts.statementMs);
       } catch (error) {
         if (!refuseLogin) throw error;
-        const reason = error instanceof Error ? error.message : String(error);
+        const cause = scrubbedCause(error, []);
         throw new TargetError(
           'not_privileged',
-          `Role "${role}" at ${describeEndpoint(target)} now refuses new logins (NOLOGIN), but its open sessions could not be ended (${reason}). End them by hand: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ${quoteLiteral(role)}; and give the managing role pg_signal_backend for next time.`,
-          { cause: error },
+          `Role "${role}" at ${describeEndpoint(target)} now refuses new logins (NOLOGIN), but its open sessions could not be ended (${cause.message}). End them by hand: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ${quoteLiteral(role)}; and give the managing role pg_signal_backend for next time.`,
+          { cause },
         );
       }
       const ended = `${sessionsEnded} session${sessionsEnded === 1 ? '' : 's'} ended`;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import type { LoginCredential } from '../credential-target.js';
@@ -56,5 +57,6 @@ export async function withPostgresSession<T>(
 function sslOptions(mode: TlsMode, host: string): false | ConnectionOptions {
   if (mode === 'disable') return false;
   if (mode === 'require') return { rejectUnauthorized: false };
-  return { rejectUnauthorized: true, servername: host };
+  // SNI takes host names only (RFC 6066); for an IP address the certificate is checked against the IP.
+  return isIP(host) === 0 ? { rejectUnauthorized: true, servername: host } : { rejectUnauthorized: true };
 }
