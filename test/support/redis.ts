@@ -67,24 +67,30 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   return { host: '127.0.0.1', port, command, stop: () => stopChild(child) };
 }
 
-export interface RedisSuite {
-  readonly server: RedisServer;
-}
-
-/** One redis-server for the enclosing `describe` (a test file): started before its tests, stopped after them. */
-export function useRedis(options: RedisServerOptions = {}): RedisSuite {
-  let server: RedisServer | undefined;
+/**
+ * One redis-server for the enclosing `describe` (a test file): started before its tests,
+ * stopped after them. The returned server reads through to the running one, so it can be kept
+ * in a `const` at describe level and used inside tests.
+ */
+export function useRedis(options: RedisServerOptions = {}): RedisServer {
+  let running: RedisServer | undefined;
   beforeAll(async () => {
-    server = await startRedis(options);
+    running = await startRedis(options);
   }, 30_000);
   afterAll(async () => {
-    await server?.stop();
+    await running?.stop();
   });
+  const started = (): RedisServer => {
+    if (!running) throw new Error('redis-server is not running: use useRedis() inside a describe and read it inside a test');
+    return running;
+  };
   return {
-    get server() {
-      if (!server) throw new Error('redis-server is not running: use useRedis() inside a describe and read it inside a test');
-      return server;
+    host: '127.0.0.1',
+    get port() {
+      return started().port;
     },
+    command: (args) => started().command(args),
+    stop: () => started().stop(),
   };
 }
 
