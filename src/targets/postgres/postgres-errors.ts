@@ -87,7 +87,7 @@ export function translatePostgresError(error: unknown, call: PostgresCall): Targ
     return new TargetError('login_missing', `${failed}: role "${role}" does not exist there. Create it (CREATE ROLE ${quoteIdentifier(role)} LOGIN, with the grants its application needs) or correct the target's role.`, { cause });
   }
   if (code === '42501') {
-    return new TargetError('not_privileged', `${failed}: ${who} is not allowed to (${said}). The managing role needs CREATEROLE (on PostgreSQL 16 and later, also ADMIN OPTION on each target role); see the README's "managing role" section for the exact SQL.`, { cause });
+    return new TargetError('not_privileged', `${failed}: ${who} is not allowed to (${said}). The managing role needs CREATEROLE (on PostgreSQL 16 and later, also ADMIN OPTION on each target role); docs/targets.md gives the exact SQL.`, { cause });
   }
   if (SERVER_UNAVAILABLE.has(code) || message.includes('Connection terminated')) {
     return new TargetError('unreachable', `${failed}: the server ended the session or is not accepting connections (${code || said}). Run the step again in a moment.`, { cause });

@@ -5,11 +5,8 @@ import { assertNamedLogin, describeEndpoint, type RedisAclUserTarget } from '../
 import { scrubbedCause, TargetError } from '../target-error.js';
 import { DEFAULT_TARGET_TIMEOUTS, type TargetTimeouts } from '../target-timeouts.js';
 import { aclPasswordHash, readAclUser, type AclUser } from './redis-acl-user.js';
-import { NO_ACL_USERS } from './redis-errors.js';
+import { MANAGING_USER_COMMANDS, NO_ACL_USERS } from './redis-errors.js';
 import { withRedisSession, type RedisCommand } from './redis-session.js';
-
-/** The ACL commands the managing user needs, and nothing else: what the README and fixes name. */
-export const MANAGING_USER_COMMANDS = '+acl|setuser +acl|getuser +acl|whoami +client|kill';
 
 /**
  * Redis ACL users as a credential target. A user may hold several passwords, so a new one is

@@ -37,6 +37,9 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
+/** The commands the managing user needs, and nothing else: what docs/targets.md and the fixes name. */
+export const MANAGING_USER_COMMANDS = '+acl|setuser +acl|getuser +acl|whoami +client|kill';
+
 /** What Rotor needs of a Redis server, said the same way wherever its absence shows. */
 export const NO_ACL_USERS =
   'this Redis has no ACL users (a server before Redis 6, or one with the ACL command disabled), so a user cannot hold two passwords and Rotor cannot rotate it without an outage. Upgrade to Redis 6 or later and give the application its own ACL user';
@@ -76,7 +79,7 @@ export function translateRedisError(error: unknown, call: RedisCall): TargetErro
     return new TargetError('login_refused', `${failed}: Redis refused user "${call.login}" with the password being checked (wrong password, or the user is off). The password at the server is not the one in the store: run "set at target" again, or take the step over by hand.`, { cause });
   }
   if (message.startsWith('NOPERM')) {
-    return new TargetError('not_privileged', `${failed}: the managing user "${call.login}" is not allowed to (${said}). Give it the ACL commands in the README's "managing user" section, e.g. ACL SETUSER ${call.login} +acl|setuser +acl|getuser +acl|whoami +client|kill.`, { cause });
+    return new TargetError('not_privileged', `${failed}: the managing user "${call.login}" is not allowed to (${said}). Give it the commands docs/targets.md lists: ACL SETUSER ${call.login} ${MANAGING_USER_COMMANDS}.`, { cause });
   }
   if (name === 'SocketClosedUnexpectedlyError' || name === 'ClientClosedError' || message.includes('Socket closed unexpectedly')) {
     return new TargetError('unreachable', `${failed}: the server closed the connection (${said}). Run the step again in a moment.`, { cause });
