@@ -139,7 +139,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   );
   const rotationRepo = new RotationRepo(db);
-  const auditTrail = new AuditTrailRepo(db);
+  const auditTrail = new AuditTrailRepo(db, audit.keys);
   const sweepsAfterChanges = options.sweepAfterChanges === false ? null : coalescedSweeps(() => followUpService.sweep(), logger);
   const kickFollowUps = sweepsAfterChanges ? sweepsAfterChanges.kick : () => undefined;
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.

@@ -1,3 +1,4 @@
+import type { HmacKeyring } from '../core/hmac-keyring.js';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import type { AuditEvent } from './audit-event.js';
@@ -15,16 +16,20 @@ export interface AuditChainHead {
  * by AuditLog alone.
  */
 export class AuditTrailRepo {
-  constructor(private readonly db: Db) {}
+  /** `keys`: ROTOR_AUDIT_KEY, so evidence verifies the chain exactly as `rotor audit verify` does. */
+  constructor(
+    private readonly db: Db,
+    private readonly keys: HmacKeyring | null = null,
+  ) {}
 
   /** Runs `read` in one read transaction, so every query in it sees the same state of the log. */
   snapshot<T>(read: () => T): T {
     return this.db.transaction(read).deferred();
   }
 
-  /** Walks the whole chain, as `rotor audit verify` does. */
+  /** Walks the whole chain with the configured keys, as `rotor audit verify` does. */
   verify(): { events: number; firstBreak: ChainBreak | null } {
-    return verifyAuditChain(this.db);
+    return verifyAuditChain(this.db, { keys: this.keys });
   }
 
   head(): AuditChainHead | null {

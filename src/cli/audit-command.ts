@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { AUDIT_EXPORT_FORMATS, formatAuditEvents, type AuditExportFormat } from '../audit/audit-export.js';
-import { listAuditEvents, verifyAuditChain, type ChainReport } from '../audit/audit-log.js';
+import { listAuditEvents, verifyAuditChain, type ChainBreak, type ChainReport } from '../audit/audit-log.js';
 import { RotorError, ValidationError } from '../core/errors.js';
 import type { CliContext } from './cli-context.js';
 
@@ -42,6 +42,20 @@ function describeChain(report: ChainReport, keyed: boolean): { summary: string; 
   return { summary: lines.join('\n'), warning };
 }
 
+/**
+ * Why verify failed, in words that fit: a missing key is a configuration to fix, not a sign of
+ * tampering, so it does not send people to their backups.
+ */
+function chainProblem(firstBreak: ChainBreak): RotorError {
+  if (firstBreak.missingKeyId) {
+    return new RotorError(
+      'database',
+      `Cannot verify the audit log: event #${firstBreak.seq} is signed with audit key ${firstBreak.missingKeyId}, which is not configured. Set ROTOR_AUDIT_KEY to the key the bot uses (keys retired since go after the signing one, separated by commas) and run \`rotor audit verify\` again. The key is missing; nothing here says the log was changed.`,
+    );
+  }
+  return new RotorError('database', `Audit log broken at event #${firstBreak.seq}: ${firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
+}
+
 export function registerAuditCommand(program: Command, context: CliContext): void {
   const audit = program.command('audit').description('Verify and export the hash-chained audit log');
 
@@ -56,7 +70,7 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
       const report = verifyAuditChain(context.open().db, { keys, ...(expectHead ? { expectHead } : {}) });
       if (report.firstBreak) {
         if (options.json) context.printJson({ intact: false, events: report.events, head: report.head, firstBreak: report.firstBreak });
-        throw new RotorError('database', `Audit log broken at event #${report.firstBreak.seq}: ${report.firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
+        throw chainProblem(report.firstBreak);
       }
       const { summary, warning } = describeChain(report, keys !== null);
       if (options.json) context.printJson({ intact: true, events: report.events, head: report.head, keyed: keys !== null });

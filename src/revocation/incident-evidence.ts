@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../audit/audit-event.js';
+import type { ChainBreak } from '../audit/audit-log.js';
 import type { AuditChainHead } from '../audit/audit-trail-repo.js';
 import type { Secret } from '../inventory/secret.js';
 import { markdownCell, markdownCode, markdownTable } from '../rotation/markdown-text.js';
@@ -19,7 +20,7 @@ export interface IncidentEvidenceInput {
   trail: readonly AuditEvent[];
   head: AuditChainHead | null;
   /** The chain as `rotor audit verify` found it at export: null when intact, else where it breaks. */
-  chainBreak: { seq: number; reason: string } | null;
+  chainBreak: ChainBreak | null;
   exportedAt: string;
   /** `incident.postmortem_hours`: when the postmortem is due after the revocation. */
   postmortemHours: number;

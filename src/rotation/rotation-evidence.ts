@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../audit/audit-event.js';
+import type { ChainBreak } from '../audit/audit-log.js';
 import type { AuditChainHead } from '../audit/audit-trail-repo.js';
 import type { Secret } from '../inventory/secret.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
@@ -15,8 +16,8 @@ export interface RotationEvidenceInput {
   /** The rotation's audit events (see {@link rotationAuditTrail}), oldest first. */
   trail: readonly AuditEvent[];
   head: AuditChainHead | null;
-  /** The chain as `rotor audit verify` found it at export: null when intact, else where it breaks. */
-  chainBreak: { seq: number; reason: string } | null;
+  /** The chain as `rotor audit verify` found it at export: null when intact, else where it breaks (or which key it lacked). */
+  chainBreak: ChainBreak | null;
   exportedAt: string;
   retentionHours: number;
 }
@@ -214,6 +215,15 @@ export function renderRotationEvidence(input: RotationEvidenceInput): string {
   return `${out.join('\n')}\n`;
 }
 
+/** What the chain's verification at export said, with the configured keys (see `rotor audit verify`). */
+function chainVerdict(chainBreak: RotationEvidenceInput['chainBreak']): string {
+  if (!chainBreak) return 'The whole chain verified at export (every hash and link, from event #1 to the head).';
+  if (chainBreak.missingKeyId) {
+    return `**The audit chain could not be checked at export**: event #${chainBreak.seq} is signed with audit key ${markdownCode(chainBreak.missingKeyId)}, which was not configured. Export again with ROTOR_AUDIT_KEY set; until then this record is unverified.`;
+  }
+  return `**The audit chain was broken at export**, at event #${chainBreak.seq}: ${markdownCell(chainBreak.reason)}. Do not rely on this record until that is explained.`;
+}
+
 /**
  * What proves an evidence record: its audit events as rows of the hash-chained log, the chain's
  * head at export, whether the whole chain verified, and how to check both again.
@@ -223,7 +233,7 @@ export function auditTrailLines(trail: readonly AuditEvent[], head: AuditChainHe
   out.push(`Each event below is a row of Rotor's hash-chained audit log: its hash covers its position, time, actor, action, details and the previous event's hash.`, '');
   out.push(...markdownTable(['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'], trail.map((event) => [String(event.seq), event.at, markdownCell(event.actor), markdownCode(event.action), markdownCell(subject(event)), markdownCode(event.hash)])), '');
   out.push(head ? `Chain head at export: seq ${head.seq}, hash ${markdownCode(head.hash)}.` : 'Chain head at export: the audit log is empty.');
-  out.push(chainBreak ? `**The audit chain was broken at export**, at event #${chainBreak.seq}: ${markdownCell(chainBreak.reason)}. Do not rely on this record until that is explained.` : 'The whole chain verified at export (every hash and link, from event #1 to the head).');
+  out.push(chainVerdict(chainBreak));
   const from = trail[0]?.at.slice(0, 10);
   const to = trail[trail.length - 1]?.at.slice(0, 10);
   out.push('', `Re-check the chain with \`rotor audit verify\`${from && to ? `, and compare these rows with \`rotor audit export --since ${from} --until ${to}\`` : ''}.`);
