@@ -15,6 +15,7 @@ import { createProviderServices, type ProviderServices } from './providers/provi
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
+import { rememberedLookups } from './reminders/remembered-lookups.js';
 import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
@@ -154,7 +155,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     audit,
     trail: auditTrail,
     followUps: followUpService,
-    people: poster,
+    people: poster ? rememberedLookups(poster, services.recipients, clock) : null,
     clock,
     policy,
     // Approval requests and announcements go out now, not at the next scheduled sweep.

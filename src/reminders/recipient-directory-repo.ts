@@ -7,6 +7,8 @@ export interface CachedPerson {
   tz: string | null;
   gone: boolean;
   fetchedAt: string;
+  /** How Slack names them; a lookup without a name keeps the one cached before. */
+  name?: string | null;
 }
 
 export interface ReviewFlag {
@@ -17,9 +19,9 @@ export interface ReviewFlag {
 }
 
 /**
- * What Slack said about reminder recipients (time zone, still in Slack or not), cached in the
- * database so every process shares it and a restart does not refetch everyone; and the
- * review flags a missing owner raises.
+ * What Slack said about the people Rotor looked up (time zone, still in Slack or not, their
+ * name), cached in the database so every process shares it and a restart does not refetch
+ * everyone; and the review flags a missing owner raises.
  */
 export class RecipientDirectoryRepo {
   constructor(private readonly db: Db) {}
@@ -31,10 +33,16 @@ export class RecipientDirectoryRepo {
 
   save(person: CachedPerson): void {
     statement(this.db, 
-        `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at`,
+        `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at, name) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at, name = coalesce(excluded.name, name)`,
       )
-      .run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt);
+      .run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt, person.name ?? null);
+  }
+
+  /** The cached names of everyone Slack named, by member id: how evidence and reports name people. */
+  names(): Record<string, string> {
+    const rows = statement(this.db, 'SELECT user_id, name FROM slack_user_cache WHERE name IS NOT NULL').all() as { user_id: string; name: string }[];
+    return Object.fromEntries(rows.map((row) => [row.user_id, row.name]));
   }
 
   /** Flags every live secret this person owns; the flag stays until someone fixes the owner. */
