@@ -180,7 +180,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent: countIncidentEvent,
   });
   registerIncidentFollowUps(followUpService, revocation);
-  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy });
+  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
 
   const runtime: Runtime = {
     services,
@@ -199,7 +199,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rotation,
     rotationHistory,
     revocation,
-    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy }),
+    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

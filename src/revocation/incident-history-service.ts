@@ -1,6 +1,7 @@
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
+import type { PeopleNames } from '../core/person-label.js';
 import { NotFoundError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { RotationRecord } from '../rotation/rotation.js';
@@ -18,6 +19,8 @@ export interface IncidentHistoryDeps {
   inventory: InventoryRepo;
   clock: Clock;
   policy: Policy;
+  /** The people cache: evidence names people as `Name (U…)` from it. */
+  people: { names(): PeopleNames };
 }
 
 /**
@@ -58,6 +61,7 @@ export class IncidentHistoryService {
         chainBreak: rotation ? rotation.chainBreak : this.deps.trail.verify().firstBreak,
         exportedAt: this.deps.clock.now().toUTC().toISO() as string,
         postmortemHours: this.deps.policy.incident.postmortemHours,
+        people: this.deps.people.names(),
       };
     });
   }

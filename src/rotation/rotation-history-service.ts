@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
+import type { PeopleNames } from '../core/person-label.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { RotationRecord } from './rotation.js';
@@ -15,6 +16,8 @@ export interface RotationHistoryDeps {
   inventory: InventoryRepo;
   clock: Clock;
   policy: Policy;
+  /** The people cache: evidence and reports name people as `Name (U…)` from it. */
+  people: { names(): PeopleNames };
 }
 
 /** `12` or `#12`: a rotation id. Secret names always hold slashes, so the two never collide. */
@@ -67,6 +70,7 @@ export class RotationHistoryService {
         chainBreak: this.deps.trail.verify().firstBreak,
         exportedAt: this.deps.clock.now().toUTC().toISO() as string,
         retentionHours: this.deps.policy.retentionHours,
+        people: this.deps.people.names(),
       };
     });
   }
@@ -84,6 +88,7 @@ export class RotationHistoryService {
         rotations: this.deps.repo.completedBetween(from, to),
         history: this.deps.trail.withActions(SCHEDULE_ACTIONS),
         generatedAt: this.deps.clock.now().toUTC().toISO() as string,
+        people: this.deps.people.names(),
       }),
     );
   }

@@ -85,6 +85,9 @@ describe.runIf(shouldRunMotoSuite('the keyed fingerprints and evidence suite'))(
     const evidence = await cli(harness.store.path, 'rotations', 'evidence', String(rotationId));
     expect(evidence.code).toBe(0);
     expect(evidence.stdout).toContain('The whole chain verified at export');
+    expect(evidence.stdout).toContain('a fingerprint (HMAC-SHA256)');
+    expect(evidence.stdout).toContain('|  | Version id | Fingerprint (HMAC-SHA256) |');
+    expect(evidence.stdout).not.toMatch(/SHA-256 fingerprint|Fingerprint \(SHA-256\)/);
     expect(evidence.stdout).not.toContain('broken');
 
     const copy = join(harness.store.dir, 'edited.db');
