@@ -7,7 +7,7 @@ export interface CachedPerson {
   tz: string | null;
   gone: boolean;
   fetchedAt: string;
-  /** How Slack names them; a lookup without a name keeps the one cached before. */
+  /** How Slack names them; a lookup without a name keeps the one saved before. */
   name?: string | null;
 }
 
@@ -33,15 +33,22 @@ export class RecipientDirectoryRepo {
 
   save(person: CachedPerson): void {
     statement(this.db, 
-        `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at, name) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at, name = coalesce(excluded.name, name)`,
+        `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at`,
       )
-      .run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt, person.name ?? null);
+      .run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt);
+    if (person.name) {
+      statement(this.db, 'INSERT INTO slack_user_names (user_id, name, fetched_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, fetched_at = excluded.fetched_at').run(
+        person.userId,
+        person.name,
+        person.fetchedAt,
+      );
+    }
   }
 
-  /** The cached names of everyone Slack named, by member id: how evidence and reports name people. */
+  /** The names Slack gave people, by member id: how evidence and reports name people. */
   names(): Record<string, string> {
-    const rows = statement(this.db, 'SELECT user_id, name FROM slack_user_cache WHERE name IS NOT NULL').all() as { user_id: string; name: string }[];
+    const rows = statement(this.db, 'SELECT user_id, name FROM slack_user_names').all() as { user_id: string; name: string }[];
     return Object.fromEntries(rows.map((row) => [row.user_id, row.name]));
   }
 
