@@ -9,7 +9,7 @@ import type { RotationRepo } from '../rotation/rotation-repo.js';
 import { checkRotation, missingRotation, replayRotation } from '../rotation/rotation-replay.js';
 import type { AuditEvent } from './audit-event.js';
 import type { AuditTrailRepo } from './audit-trail-repo.js';
-import type { ChainCheck } from './chain-difference.js';
+import { mergeChecks, type ChainCheck } from './chain-difference.js';
 
 /**
  * Where a check reads the chain's side: one query per subject for an evidence record or a
@@ -21,12 +21,26 @@ export interface ChainSource {
   secretEvents(name: string): readonly AuditEvent[];
 }
 
-/** The chain read subject by subject from the audit trail. */
-export function trailSource(trail: AuditTrailRepo): ChainSource {
+function append<K>(index: Map<K, AuditEvent[]>, key: K, event: AuditEvent): void {
+  const events = index.get(key);
+  if (events) events.push(event);
+  else index.set(key, [event]);
+}
+
+/**
+ * The chain read subject by subject from the audit trail; with `everySecret` (a report checks
+ * the whole inventory), the inventory's events are read once and indexed instead.
+ */
+export function trailSource(trail: AuditTrailRepo, options: { everySecret?: boolean } = {}): ChainSource {
+  let bySecret: Map<string, AuditEvent[]> | null = null;
+  if (options.everySecret) {
+    bySecret = new Map();
+    for (const event of trail.secretHistory()) if (event.secret) append(bySecret, event.secret, event);
+  }
   return {
     rotationEvents: (id) => trail.namingRotation(id),
     incidentEvents: (id) => trail.namingIncident(id),
-    secretEvents: (name) => trail.secretHistory(name),
+    secretEvents: (name) => (bySecret ? (bySecret.get(name) ?? []) : trail.secretHistory(name)),
   };
 }
 
@@ -35,11 +49,10 @@ export function loadedSource(events: Iterable<AuditEvent>): ChainSource & { rota
   const byRotation = new Map<number, AuditEvent[]>();
   const byIncident = new Map<number, AuditEvent[]>();
   const bySecret = new Map<string, AuditEvent[]>();
-  const push = <K>(index: Map<K, AuditEvent[]>, key: K, event: AuditEvent) => index.set(key, [...(index.get(key) ?? []), event]);
   for (const event of events) {
-    if (typeof event.details.rotation === 'number') push(byRotation, event.details.rotation, event);
-    if (typeof event.details.incident === 'number') push(byIncident, event.details.incident, event);
-    if (event.secret && isInventoryEvent(event.action)) push(bySecret, event.secret, event);
+    if (typeof event.details.rotation === 'number') append(byRotation, event.details.rotation, event);
+    if (typeof event.details.incident === 'number') append(byIncident, event.details.incident, event);
+    if (event.secret && isInventoryEvent(event.action)) append(bySecret, event.secret, event);
   }
   const started = (index: Map<number, AuditEvent[]>, action: string) => new Set([...index].filter(([, events]) => events.some((event) => event.action === action)).map(([id]) => id));
   return {
@@ -84,14 +97,6 @@ export function checkedIncident(record: IncidentRecord, source: ChainSource): { 
 /** A secret as the inventory holds it, checked against its events. */
 export function checkedSecret(secret: Secret, source: ChainSource): { secret: Secret; check: ChainCheck } {
   return checkSecret(secret, replaySecret(secret.name, source.secretEvents(secret.name)));
-}
-
-/** Several checks as one. */
-export function mergeChecks(...checks: readonly (ChainCheck | null | undefined)[]): ChainCheck {
-  return {
-    differences: checks.flatMap((check) => check?.differences ?? []),
-    uncovered: checks.flatMap((check) => check?.uncovered ?? []),
-  };
 }
 
 export interface DeepReport extends ChainCheck {

@@ -25,8 +25,12 @@ export interface ChainCheck {
   uncovered: string[];
 }
 
-export function emptyCheck(): ChainCheck {
-  return { differences: [], uncovered: [] };
+/** Several checks as one. */
+export function mergeChecks(...checks: readonly (ChainCheck | null | undefined)[]): ChainCheck {
+  return {
+    differences: checks.flatMap((check) => check?.differences ?? []),
+    uncovered: checks.flatMap((check) => check?.uncovered ?? []),
+  };
 }
 
 /** One difference as a sentence: what the tables say, then what the chain says and where. */

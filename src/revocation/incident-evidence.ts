@@ -1,11 +1,12 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { ChainBreak } from '../audit/audit-log.js';
+import { mergeChecks, type ChainCheck } from '../audit/chain-difference.js';
 import type { AuditChainHead } from '../audit/audit-trail-repo.js';
 import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
 import { markdownCell, markdownCode, markdownTable } from '../rotation/markdown-text.js';
-import { auditTrailLines, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/rotation-evidence.js';
+import { auditTrailLines, chainCheckLines, differenceWarning, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/rotation-evidence.js';
 import { describeResult, stateLabel } from '../rotation/rotation-summary.js';
 import type { IncidentEvent, IncidentRecord } from './incident.js';
 import { elapsed, orderLabel } from './incident-summary.js';
@@ -27,6 +28,8 @@ export interface IncidentEvidenceInput {
   postmortemHours: number;
   /** Names of the people the record mentions, from the people cache: they are shown as `Name (U…)`. */
   people: PeopleNames;
+  /** The incident and its secret as the tables hold them, checked against their audit events; `record` already has the chain's side. */
+  chainCheck: ChainCheck;
 }
 
 /**
@@ -169,6 +172,7 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   const out: string[] = [];
   out.push(`# Incident evidence: ${markdownCode(incident.secretName)}, incident #${incident.id}`, '');
   out.push(`Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a fingerprint (${fingerprints}).`, '');
+  out.push(...differenceWarning(mergeChecks(input.chainCheck, input.rotation?.chainCheck), 'incident'));
 
   out.push('## Incident', '');
   const provider = input.secret?.provider ?? rotation?.provider ?? null;
@@ -269,8 +273,9 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
     out.push(`Not closed yet. The postmortem is due by ${due} (${input.postmortemHours} h after the revocation); the incident closes with its link.`, '');
   }
 
+  out.push(...chainCheckLines(input.chainCheck));
   out.push('## Audit trail', '');
-  out.push(...auditTrailLines(trail, input.head, input.chainBreak, incidentEventSubject, who), '');
+  out.push(...auditTrailLines(trail, input.head, input.chainBreak, incidentEventSubject, who, mergeChecks(input.chainCheck, input.rotation?.chainCheck)), '');
 
   if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation)));
   else out.push('## Emergency rotation', '', 'The emergency rotation never started, so there is no rotation evidence: see the timeline for why.');

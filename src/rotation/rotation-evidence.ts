@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { ChainBreak } from '../audit/audit-log.js';
+import { describeDifference, type ChainCheck } from '../audit/chain-difference.js';
 import type { AuditChainHead } from '../audit/audit-trail-repo.js';
 import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
@@ -24,6 +25,8 @@ export interface RotationEvidenceInput {
   retentionHours: number;
   /** Names of the people the record mentions, from the people cache: they are shown as `Name (U…)`. */
   people: PeopleNames;
+  /** The rotation and its secret as the tables hold them, checked against their audit events; `record` already has the chain's side. */
+  chainCheck: ChainCheck;
 }
 
 /** Detail keys through which a provider event names the version it touched. */
@@ -130,6 +133,7 @@ export function renderRotationEvidence(input: RotationEvidenceInput): string {
   const out: string[] = [];
   out.push(`# Rotation evidence: ${markdownCode(rotation.secretName)}, rotation #${rotation.id}`, '');
   out.push(`Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a fingerprint (${fingerprints}).`, '');
+  out.push(...differenceWarning(input.chainCheck, 'rotation'));
 
   out.push('## Secret', '');
   out.push(
@@ -230,13 +234,40 @@ export function renderRotationEvidence(input: RotationEvidenceInput): string {
   }
   out.push('');
 
+  out.push(...chainCheckLines(input.chainCheck));
   out.push('## Audit trail', '');
-  out.push(...auditTrailLines(trail, head, input.chainBreak, eventSubject, who));
+  out.push(...auditTrailLines(trail, head, input.chainBreak, eventSubject, who, input.chainCheck));
   return `${out.join('\n')}\n`;
 }
 
+/** At the top of a record whose tables differ from the chain: say so before anyone reads on. */
+export function differenceWarning(check: ChainCheck, what: 'rotation' | 'incident'): string[] {
+  const count = check.differences.length;
+  if (count === 0) return [];
+  return [`**The ${what} and inventory tables differ from the audit chain in ${count} place${count === 1 ? '' : 's'}** (listed under “Checked against the audit chain”): this record prints what the chain recorded.`, ''];
+}
+
+/** Each fact of the record checked against its audit event: the differences, and what the chain does not hold. */
+export function chainCheckLines(check: ChainCheck): string[] {
+  const out = ['## Checked against the audit chain', ''];
+  if (check.differences.length === 0) out.push('Every fact above was checked against the audit event that records it: the tables agree with the chain.', '');
+  else {
+    out.push('The tables differ from the audit chain here; the record above shows the chain’s side. Someone changed the database outside Rotor: find out who, and restore it from a backup.', '');
+    out.push(...check.differences.map((difference) => `- ${markdownCell(describeDifference(difference))}`), '');
+  }
+  if (check.uncovered.length > 0) {
+    out.push('Not covered by the chain (recorded before Rotor put these facts in its events), so printed from the tables unchecked:', '');
+    out.push(...check.uncovered.map((fact) => `- ${markdownCell(fact)}`), '');
+  }
+  return out;
+}
+
 /** What the chain's verification at export said, with the configured keys (see `rotor audit verify`). */
-function chainVerdict(chainBreak: RotationEvidenceInput['chainBreak']): string {
+function chainVerdict(chainBreak: RotationEvidenceInput['chainBreak'], check: ChainCheck): string {
+  const differences = check.differences.length;
+  if (!chainBreak && differences > 0) {
+    return `Every hash and link of the chain verified at export, **but the tables differ from it in ${differences} place${differences === 1 ? '' : 's'}** (see “Checked against the audit chain”): rely on the chain’s facts printed here, not on the database’s copy.`;
+  }
   if (!chainBreak) return 'The whole chain verified at export (every hash and link, from event #1 to the head).';
   if (chainBreak.missingKeyId) {
     return `**The audit chain could not be checked at export**: event #${chainBreak.seq} is signed with audit key ${markdownCode(chainBreak.missingKeyId)}, which was not configured. Export again with ROTOR_AUDIT_KEY set; until then this record is unverified.`;
@@ -254,12 +285,13 @@ export function auditTrailLines(
   chainBreak: RotationEvidenceInput['chainBreak'],
   subject: (event: AuditEvent) => string,
   who: (id: string) => string,
+  check: ChainCheck,
 ): string[] {
   const out: string[] = [];
   out.push(`Each event below is a row of Rotor's hash-chained audit log: its hash covers its position, time, actor, action, details and the previous event's hash.`, '');
   out.push(...markdownTable(['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'], trail.map((event) => [String(event.seq), event.at, markdownCell(who(event.actor)), markdownCode(event.action), markdownCell(subject(event)), markdownCode(event.hash)])), '');
   out.push(head ? `Chain head at export: seq ${head.seq}, hash ${markdownCode(head.hash)}.` : 'Chain head at export: the audit log is empty.');
-  out.push(chainVerdict(chainBreak));
+  out.push(chainVerdict(chainBreak, check));
   const from = trail[0]?.at.slice(0, 10);
   const to = trail[trail.length - 1]?.at.slice(0, 10);
   out.push('', `Re-check the chain with \`rotor audit verify\`${from && to ? `, and compare these rows with \`rotor audit export --since ${from} --until ${to}\`` : ''}.`);

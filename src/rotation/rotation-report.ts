@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../audit/audit-event.js';
+import { describeDifference, type ChainCheck } from '../audit/chain-difference.js';
 import { neutralizeCell } from '../core/spreadsheet-cells.js';
 import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret, SecretType } from '../inventory/secret.js';
@@ -32,6 +33,8 @@ export interface RotationReportInput {
   generatedAt: string;
   /** Names from the people cache: the report names people as `Name (U…)`. */
   people: PeopleNames;
+  /** The secrets and rotations as the tables hold them, checked against their audit events (both given with the chain's side). */
+  chainCheck: ChainCheck;
 }
 
 /**
@@ -87,6 +90,8 @@ export interface RotationReport {
   generatedAt: string;
   /** Names of the people the report mentions, by member id (those Slack named). */
   people: PeopleNames;
+  /** Where the tables differ from the audit chain (the report prints the chain's side), and what the chain does not hold. */
+  chainCheck: ChainCheck;
   secrets: ReportedSecret[];
   totals: { secrets: number; rotations: number; onTime: number; late: number; unknown: number; rolledBack: number; outsideRotor: number; missed: number };
 }
@@ -276,6 +281,7 @@ export function buildRotationReport(input: RotationReportInput): RotationReport 
     period: input.period,
     generatedAt: input.generatedAt,
     people: input.people,
+    chainCheck: input.chainCheck,
     secrets,
     totals: {
       secrets: secrets.length,
@@ -379,8 +385,24 @@ export function renderRotationReportMarkdown(report: RotationReport): string {
       '',
     );
   }
-  out.push('Rotor rotations are evidenced one by one with `rotor rotations evidence ID`; the audit chain behind them is checked with `rotor audit verify`.');
+  out.push(...reportCheckLines(report.chainCheck));
+  out.push('Rotor rotations are evidenced one by one with `rotor rotations evidence ID`; the audit chain behind them is checked with `rotor audit verify --deep`.');
   return `${out.join('\n')}\n`;
+}
+
+/** The report's facts checked against the audit chain: what differs, and what the chain does not hold. */
+function reportCheckLines(check: ChainCheck): string[] {
+  const out = ['## Checked against the audit chain', ''];
+  if (check.differences.length === 0) out.push('Every secret and rotation above was checked against the audit events that record it: the tables agree with the chain.', '');
+  else {
+    out.push(`**The tables differ from the audit chain in ${check.differences.length} place${check.differences.length === 1 ? '' : 's'}**; the report above shows the chain’s side. Someone changed the database outside Rotor: find out who, and restore it from a backup.`, '');
+    out.push(...check.differences.map((difference) => `- ${markdownCell(describeDifference(difference))}`), '');
+  }
+  if (check.uncovered.length > 0) {
+    out.push('Not covered by the chain (recorded before Rotor put these facts in its events), so printed from the tables unchecked:', '');
+    out.push(...check.uncovered.map((fact) => `- ${markdownCell(fact)}`), '');
+  }
+  return out;
 }
 
 const CSV_COLUMNS = [
