@@ -277,7 +277,7 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   out.push('## Audit trail', '');
   out.push(...auditTrailLines(trail, input.head, input.chainBreak, incidentEventSubject, who, mergeChecks(input.chainCheck, input.rotation?.chainCheck)), '');
 
-  if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation)));
+  if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation, input.chainCheck)));
   else out.push('## Emergency rotation', '', 'The emergency rotation never started, so there is no rotation evidence: see the timeline for why.');
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { ChainBreak } from '../audit/audit-log.js';
-import { describeDifference, type ChainCheck } from '../audit/chain-difference.js';
+import { describeDifference, mergeChecks, type ChainCheck } from '../audit/chain-difference.js';
 import type { AuditChainHead } from '../audit/audit-trail-repo.js';
 import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
@@ -123,9 +123,10 @@ export function eventSubject(event: AuditEvent): string {
 /**
  * One Markdown record of a rotation that an auditor can accept on its own: the secret, the
  * change ticket, every step with who and when, the approvals, the versions, the validation, and
- * the audit chain positions and hashes that prove each of them.
+ * the audit chain positions and hashes that prove each of them. `enclosing`: the check of the
+ * incident record this one is part of.
  */
-export function renderRotationEvidence(input: RotationEvidenceInput): string {
+export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: ChainCheck | null = null): string {
   const { record, secret, trail, head } = input;
   const { rotation, steps, approvals } = record;
   const who = (id: string) => personLabel(id, input.people);
@@ -236,7 +237,8 @@ export function renderRotationEvidence(input: RotationEvidenceInput): string {
 
   out.push(...chainCheckLines(input.chainCheck));
   out.push('## Audit trail', '');
-  out.push(...auditTrailLines(trail, head, input.chainBreak, eventSubject, who, input.chainCheck));
+  // Inside an incident's record, the verdict also counts the incident's differences.
+  out.push(...auditTrailLines(trail, head, input.chainBreak, eventSubject, who, mergeChecks(input.chainCheck, enclosing)));
   return `${out.join('\n')}\n`;
 }
 
