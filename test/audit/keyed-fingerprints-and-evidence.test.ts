@@ -11,6 +11,7 @@ import { operator } from '../support/actors.js';
 import { runRotor } from '../support/cli.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { ACTION_IDS, driveModal, FAST_RETRY, metadataOf, modal, PEOPLE, press, ROTATION_POLICY, slashRotate, submitTicket, textOf, waitForPosts } from '../support/rotation-slack.js';
+import { slashRevoke, submitRevoke } from '../support/revocation-slack.js';
 import { startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
 
 /**
@@ -77,11 +78,24 @@ describe.runIf(shouldRunMotoSuite('the keyed fingerprints and evidence suite'))(
     }
   });
 
+  it('`rotor incidents show` prints the compromised version with the HMAC-SHA256 of its value', async () => {
+    const name = names[1]!;
+    const { viewId } = await slashRevoke(harness, 'U0SEC', `${name} leaked in a public gist`);
+    await submitRevoke(harness, 'U0SEC', viewId as string, { confirm: name, severity: 'SEV3' });
+    const show = await cli(harness.store.path, 'incidents', 'show', '1');
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`compromised version +\\S+  fingerprint HMAC-SHA256 ${hmac12(shown[name]!.value)}\\n`));
+    expect(show.stdout).not.toMatch(/fingerprint hmac-sha256:\s*$/m);
+  });
+
   it('`rotor audit verify` and `rotor rotations evidence` agree: intact, then broken at the same event once one audit row is edited', async () => {
     const rotationId = shown[names[0]!]!.rotationId;
     const verified = await cli(harness.store.path, 'audit', 'verify');
     expect(verified).toMatchObject({ code: 0, stderr: '' });
     expect(verified.stdout).toMatch(/Audit log intact: \d+ events/);
+    const deep = await cli(harness.store.path, 'audit', 'verify', '--deep');
+    expect(deep).toMatchObject({ code: 0, stderr: '' });
+    expect(deep.stdout).toMatch(/Deep check: replayed the audit events of 3 rotations, 1 incident and 2 secrets; the tables agree with them\./);
     const evidence = await cli(harness.store.path, 'rotations', 'evidence', String(rotationId));
     expect(evidence.code).toBe(0);
     expect(evidence.stdout).toContain('The whole chain verified at export');
