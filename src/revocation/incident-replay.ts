@@ -18,7 +18,7 @@ export interface IncidentReplay {
   /** The lifecycle the secret had before it was marked compromised. */
   previousLifecycle: string | null;
   acknowledgements: (Stamp & { first: boolean; paged: boolean })[];
-  /** Who was paged, first when: at the opening, then by each escalation (with its level). */
+  /** Who was paged, first when, at which level: at the opening, then by each escalation. */
   pages: Map<string, Stamp & { level: string | null }>;
   signedOff: Stamp | null;
   closed: (Stamp & { postmortemUrl: string | null }) | null;
@@ -40,7 +40,8 @@ export function replayIncident(id: number, events: readonly AuditEvent[]): Incid
     if (event.action === 'secret.lifecycle_changed' && details.to === 'compromised') previousLifecycle = text(details.from);
     if (event.action === 'incident.opened') {
       replay = { id, opened: { ...stamp, secret: event.secret, details }, previousLifecycle, acknowledgements: [], pages: new Map(), signedOff: null, closed: null, rotationId: null };
-      for (const person of people(details.paged)) replay.pages.set(person, { ...stamp, level: null });
+      const levels = typeof details.pageLevels === 'object' && details.pageLevels !== null ? (details.pageLevels as Record<string, unknown>) : {};
+      for (const person of people(details.paged)) replay.pages.set(person, { ...stamp, level: text(levels[person]) });
       continue;
     }
     if (!replay) continue;
@@ -156,6 +157,7 @@ function checkPages(record: IncidentRecord, replay: IncidentReplay, list: Differ
     }
     list.compareInstant(`${label}: when`, page.pagedAt, chain.at, chain.seq);
     if (chain.level !== null) list.compare(`${label}: level`, page.level, chain.level, chain.seq);
+    else list.notCovered(`${label}: level (paged at the opening, before Rotor recorded levels)`);
     const ack = acknowledged.get(page.userId);
     list.compareInstant(`${label}: acknowledged at`, page.acknowledgedAt, ack?.at ?? null, ack?.seq ?? chain.seq);
   }

@@ -172,7 +172,7 @@ export class RevocationService {
               actor: by,
               action: 'incident.opened',
               secret: secret.name,
-              details: { incident: incidentId, severity: request.severity, reason: request.reason, ticket: request.ticket, channel, order: request.order, destroy: request.destroy, paged: pages.flatMap((rung) => rung.people) },
+              details: { incident: incidentId, severity: request.severity, reason: request.reason, ticket: request.ticket, channel, order: request.order, destroy: request.destroy, paged: pages.flatMap((rung) => rung.people), pageLevels: pageLevels(pages) },
             },
           ],
         };
@@ -578,4 +578,11 @@ export class RevocationService {
 
 function secondsBetween(from: string, to: string): number {
   return Math.max(0, Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from)).as('seconds')));
+}
+
+/** The level each person is paged at first (a person on two rungs is paged once, at the first): what the evidence checks the pages against. */
+function pageLevels(rungs: readonly PageLevel[]): Record<string, string> {
+  const levels: Record<string, string> = {};
+  for (const rung of rungs) for (const person of rung.people) levels[person] ??= rung.level;
+  return levels;
 }

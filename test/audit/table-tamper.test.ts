@@ -285,6 +285,13 @@ describe('edits of the rotation, incident and inventory tables, against the audi
       shows: () => /Postmortem: https:\/\/wiki\.example\/postmortems\/7\n/,
     },
     {
+      kind: 'a page moved to another level and time',
+      edit: (db, b) => db.prepare(`UPDATE incident_pages SET level = 'cto', paged_at = ? WHERE incident_id = ? AND user_id = 'U0SEC'`).run(shifted(at(db, 'incidents', 'opened_at', 'id = ?', b.incident), 1), b.incident),
+      names: (b) => new RegExp(`incident #${b.incident}, page of U0SEC: level: the tables say “cto”; the audit chain \\(event #\\d+\\) says “security”\\.`),
+      evidence: (b) => ['incidents', 'evidence', String(b.incident)],
+      inReport: false,
+    },
+    {
       kind: 'a timeline row invented',
       edit: (db, b) =>
         db
