@@ -29,7 +29,7 @@ export type ReplayedField = (typeof REPLAYED_FIELDS)[number];
 export interface ReplayedSecret {
   name: string;
   fields: Record<ReplayedField, unknown>;
-  /** The `secret.created` event, and the last event replayed. */
+  /** The `secret.created` event: its position and time. */
   createdSeq: number;
   createdAt: string;
   /** The event that last set each field, for naming it in a difference. */

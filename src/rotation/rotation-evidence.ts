@@ -51,7 +51,7 @@ export function rotationAuditTrail(rotation: Rotation, own: readonly AuditEvent[
 }
 
 /** When the previous version leaves service: removed (by whom), due, or why never. */
-export function previousVersionRemoval(record: RotationRecord, trail: readonly AuditEvent[], retentionHours: number, who: (id: string) => string = (id) => id): string {
+export function previousVersionRemoval(record: RotationRecord, trail: readonly AuditEvent[], retentionHours: number, who: (id: string) => string): string {
   const { rotation } = record;
   const removed = trail.find((event) => event.action === 'rotation.previous_removed');
   if (removed) return `removed at ${removed.at} by ${who(removed.actor)} (audit #${removed.seq})`;
