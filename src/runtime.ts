@@ -15,6 +15,7 @@ import { createProviderServices, type ProviderServices } from './providers/provi
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
+import { rememberedLookups } from './reminders/remembered-lookups.js';
 import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
@@ -143,7 +144,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   );
   const rotationRepo = new RotationRepo(db);
-  const auditTrail = new AuditTrailRepo(db);
+  const auditTrail = new AuditTrailRepo(db, audit.keys);
   const sweepsAfterChanges = options.sweepAfterChanges === false ? null : coalescedSweeps(() => followUpService.sweep(), logger);
   const kickFollowUps = sweepsAfterChanges ? sweepsAfterChanges.kick : () => undefined;
   const references = new ReferenceChangeService({
@@ -170,7 +171,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     audit,
     trail: auditTrail,
     followUps: followUpService,
-    people: poster,
+    people: poster ? rememberedLookups(poster, services.recipients, clock) : null,
     clock,
     policy,
     // Approval requests and announcements go out now, not at the next scheduled sweep.
@@ -196,7 +197,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
-  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy });
+  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
 
   const runtime: Runtime = {
     services,
@@ -216,7 +217,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rotation,
     rotationHistory,
     revocation,
-    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy }),
+    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

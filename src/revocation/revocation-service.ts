@@ -185,6 +185,7 @@ export class RevocationService {
                 provider: secret.provider,
                 providerRef: secret.providerRef,
                 paged: pages.flatMap((rung) => rung.people),
+                pageLevels: pageLevels(pages),
               },
             },
           ],
@@ -602,4 +603,11 @@ export class RevocationService {
 
 function secondsBetween(from: string, to: string): number {
   return Math.max(0, Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from)).as('seconds')));
+}
+
+/** The level each person is paged at first (a person on two rungs is paged once, at the first): what the evidence checks the pages against. */
+function pageLevels(rungs: readonly PageLevel[]): Record<string, string> {
+  const levels: Record<string, string> = {};
+  for (const rung of rungs) for (const person of rung.people) levels[person] ??= rung.level;
+  return levels;
 }

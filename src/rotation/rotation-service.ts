@@ -364,6 +364,13 @@ export class RotationService {
               provider: secret.provider,
               providerRef: secret.providerRef,
               previousVersionId: preflight.current?.versionId ?? null,
+              // The rest of the row, so the evidence and `rotor audit verify --deep` can check it against this event.
+              environment: secret.environment,
+              checklistSource: checklistSourceOf({ secret, policy: this.deps.policy, emergency: kind === 'emergency' }),
+              previousFingerprint: preflight.current?.fingerprint ?? secret.currentFingerprint,
+              previousNextRotation: secret.nextRotation,
+              previousLastRotated: secret.lastRotated,
+              previousLifecycle: secret.lifecycle,
               ...(options.incidentId ? { incident: options.incidentId, breakGlassReason: options.breakGlassReason ?? null } : {}),
             },
           },
