@@ -15,6 +15,7 @@ import { createProviderServices, type ProviderServices } from './providers/provi
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
+import { rememberedLookups } from './reminders/remembered-lookups.js';
 import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
@@ -22,6 +23,7 @@ import { RevocationService } from './revocation/revocation-service.js';
 import { RotationHistoryService } from './rotation/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
+import { registerRotationStepFollowUps } from './rotation/rotation-step-follow-ups.js';
 import { ReminderActionsService } from './reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from './reminders/reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminders/reminder-notifier.js';
@@ -30,6 +32,9 @@ import { WeeklyDigestRepo } from './reminders/weekly-digest-repo.js';
 import { WeeklyDigestService } from './reminders/weekly-digest-service.js';
 import type { Announcer } from './scheduler/announcer.js';
 import { OwnershipService } from './inventory/ownership-service.js';
+import { ReferenceChangeService } from './inventory/reference-change-service.js';
+import { ReferenceChecker } from './inventory/reference-check.js';
+import { ReferenceRequestRepo } from './inventory/reference-request-repo.js';
 import { createServices, type Services } from './services.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
@@ -71,6 +76,8 @@ export interface Runtime {
   poster: SlackPoster | null;
   /** Owners checked against Slack and told by DM (the add/edit form, "not mine" applied). */
   ownership: OwnershipService;
+  /** Where secrets are stored: moved by admins, or asked for and approved by security (the policy's reference_changes). */
+  references: ReferenceChangeService;
   announcer: Announcer;
   reminders: {
     notifier: ReminderNotifier;
@@ -119,8 +126,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { inventory, audit, authorizer } = services;
   const followUpRepo = new FollowUpRepo(db);
   const followUpSweepLog = new SweepLogRepo(db, 'follow_up_sweeps');
-  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null });
-
   const providers = createProviderServices(services, options.providers.registry, logger, () => undefined, options.providers.fingerprinter);
   const followUpService = new FollowUpService(
     { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
@@ -139,9 +144,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   );
   const rotationRepo = new RotationRepo(db);
-  const auditTrail = new AuditTrailRepo(db);
+  const auditTrail = new AuditTrailRepo(db, audit.keys);
   const sweepsAfterChanges = options.sweepAfterChanges === false ? null : coalescedSweeps(() => followUpService.sweep(), logger);
   const kickFollowUps = sweepsAfterChanges ? sweepsAfterChanges.kick : () => undefined;
+  const references = new ReferenceChangeService({
+    inventoryService: services.inventoryService,
+    checker: new ReferenceChecker({ registry: options.providers.registry, policy }),
+    requests: new ReferenceRequestRepo(db),
+    authorizer,
+    audit,
+    followUps: followUpService,
+    policy,
+    clock,
+    kickFollowUps,
+  });
+  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references });
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
   const rotation = new RotationService({
@@ -154,7 +171,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     audit,
     trail: auditTrail,
     followUps: followUpService,
-    people: poster,
+    people: poster ? rememberedLookups(poster, services.recipients, clock) : null,
     clock,
     policy,
     // Approval requests and announcements go out now, not at the next scheduled sweep.
@@ -179,13 +196,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent: countIncidentEvent,
   });
   registerIncidentFollowUps(followUpService, revocation);
-  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy });
+  registerRotationStepFollowUps(followUpService, rotation);
+  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
 
   const runtime: Runtime = {
     services,
     providers,
     poster,
     ownership,
+    references,
     announcer,
     reminders: {
       notifier,
@@ -198,7 +217,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rotation,
     rotationHistory,
     revocation,
-    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy }),
+    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

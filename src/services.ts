@@ -3,10 +3,12 @@ import { RefusalLog } from './access/refusal-log.js';
 import { RefusalWindowRepo } from './access/refusal-window-repo.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Policy } from './config/policy.js';
-import type { Clock } from './core/clock.js';
+import { isoInstant, type Clock } from './core/clock.js';
 import type { HmacKeyring } from './core/hmac-keyring.js';
 import { InventoryRepo } from './inventory/inventory-repo.js';
+import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
+import { ReferenceLocks } from './inventory/reference-locks.js';
 import { SecretHistoryRepo } from './inventory/secret-history-repo.js';
 import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
 import type { Db } from './storage/database.js';
@@ -34,6 +36,15 @@ export function createServices(db: Db, clock: Clock, policy: Policy, options: { 
   const refusals = new RefusalLog({ db, repo: new RefusalWindowRepo(db), audit, clock });
   const authorizer = new Authorizer(policy, refusals);
   const inventory = new InventoryRepo(db);
-  const inventoryService = new InventoryService({ repo: inventory, audit, authorizer, clock, policy });
+  const followUps = new FollowUpRepo(db);
+  const inventoryService = new InventoryService({
+    repo: inventory,
+    audit,
+    authorizer,
+    clock,
+    policy,
+    locks: new ReferenceLocks(db),
+    followUps: { schedule: (request) => followUps.schedule(request, isoInstant(clock.now())) },
+  });
   return { db, clock, policy, audit, authorizer, refusals, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db) };
 }

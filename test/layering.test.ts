@@ -4,9 +4,13 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 /** The domain: business rules and their ports. Adapters (slack, http, scheduler, providers' stores, cli) live outside. */
-const DOMAIN = ['src/access', 'src/audit', 'src/core', 'src/follow-ups', 'src/inventory', 'src/reminders', 'src/revocation', 'src/rotation', 'src/providers/secret-provider.ts'];
+const DOMAIN = [
+  'src/access', 'src/audit', 'src/core', 'src/follow-ups', 'src/inventory', 'src/reminders', 'src/revocation', 'src/rotation', 'src/providers/secret-provider.ts',
+  // The credential-target port and what it speaks in; the PostgreSQL and Redis adapters live in src/targets/<engine>/.
+  ...['credential-target', 'target-description', 'target-error', 'target-parsing', 'target-password-generator', 'target-timeouts'].map((name) => `src/targets/${name}.ts`),
+];
 
-/** What the domain never imports: Slack, HTTP, metrics, cron, the stores' SDKs. */
+/** What the domain never imports: Slack, HTTP, metrics, cron, the stores' SDKs, the targets' clients and adapters. */
 const FORBIDDEN = [
   /^@slack\//,
   /(?:^|\/)slack\//,
@@ -18,6 +22,9 @@ const FORBIDDEN = [
   /(?:^|\/)scheduler\//,
   /^@aws-sdk\//,
   /^node-vault$/,
+  /^pg$/,
+  /^@redis\//,
+  /(?:^|\/)targets\/(?:postgres|redis)\/|^\.\/(?:postgres|redis)\//,
 ];
 
 function sourceFiles(path: string): string[] {
@@ -34,7 +41,7 @@ function importsOf(file: string): string[] {
 }
 
 describe('layering', () => {
-  it('no domain folder imports Slack, HTTP, prom-client, node-cron, the AWS SDK or node-vault (no exemptions)', () => {
+  it('no domain folder imports Slack, HTTP, prom-client, node-cron, the AWS SDK, node-vault, pg, @redis or a target adapter (no exemptions)', () => {
     const offenders = DOMAIN.flatMap((path) => sourceFiles(join(root, path))).flatMap((file) =>
       importsOf(file)
         .filter((specifier) => FORBIDDEN.some((pattern) => pattern.test(specifier)))

@@ -13,9 +13,26 @@ import type { Secret } from '../inventory/secret.js';
  *   everyone who looks after the secret (and the inventory's runners) may work the incident:
  *   its emergency rotation, acknowledgements, status updates; its lead and security close it,
  *   and security alone signs off the break-glass rotation afterwards;
- * - the people a secret's reminders go to (and admins) may snooze them or say the secret is not theirs.
+ * - the people a secret's reminders go to (and admins) may snooze them or say the secret is not theirs;
+ * - where a secret is stored (its provider and reference) decides which store secret Rotor
+ *   writes to, so admins change it; under the policy's `reference_changes:
+ *   owner_with_security_approval` those who may edit the secret ask, and a security lead approves.
  */
-export const ACTIONS = ['add', 'edit', 'change_owner', 'rotate', 'approve', 'snooze', 'not_mine', 'revoke', 'respond', 'close_incident', 'sign_off'] as const;
+export const ACTIONS = [
+  'add',
+  'edit',
+  'change_owner',
+  'change_reference',
+  'approve_reference_change',
+  'rotate',
+  'approve',
+  'snooze',
+  'not_mine',
+  'revoke',
+  'respond',
+  'close_incident',
+  'sign_off',
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Who can hold a permission: a policy role or a relation to the secret. */
@@ -25,6 +42,8 @@ export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   add: ['admin', 'security_lead', 'devops_lead'],
   edit: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
   change_owner: ['admin', 'security_lead', 'devops_lead', 'owner', 'team_lead'],
+  change_reference: ['admin'],
+  approve_reference_change: ['security_lead'],
   rotate: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
   approve: ['security_lead', 'devops_lead'],
   snooze: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
@@ -39,6 +58,8 @@ const ACTION_PHRASES: Record<Action, string> = {
   add: 'add secrets',
   edit: 'edit',
   change_owner: 'change the owner of',
+  change_reference: 'change the provider or reference of',
+  approve_reference_change: 'approve a new provider or reference for',
   rotate: 'rotate',
   approve: 'approve the rotation of',
   snooze: 'snooze reminders for',

@@ -146,6 +146,11 @@ function readHead(db: Db): AuditHead | null {
 export interface ChainBreak {
   seq: number;
   reason: string;
+  /**
+   * Set when the chain could not be checked rather than found broken: the id of the audit key
+   * that signed event `seq` and is not in ROTOR_AUDIT_KEY. Nothing says the event was changed.
+   */
+  missingKeyId?: string;
 }
 
 export interface VerifyOptions {
@@ -185,7 +190,7 @@ export interface ChainReport {
 export function verifyAuditChain(db: Db, options: VerifyOptions = {}): ChainReport {
   const keys = options.keys ?? null;
   const report: ChainReport = { events: 0, head: null, keyedFrom: null, keyIds: [], unchecked: 0, firstBreak: null };
-  const broken = (seq: number, reason: string): ChainReport => ({ ...report, firstBreak: { seq, reason } });
+  const broken = (seq: number, reason: string, missingKeyId?: string): ChainReport => ({ ...report, firstBreak: { seq, reason, ...(missingKeyId ? { missingKeyId } : {}) } });
   let expectedSeq = 1;
   let previousHash = GENESIS_HASH;
   let pinned: string | null = null;
@@ -205,7 +210,7 @@ export function verifyAuditChain(db: Db, options: VerifyOptions = {}): ChainRepo
     const key = keyId === null ? undefined : keys?.byId(keyId);
     if (keyId !== null && !key) {
       if (options.withoutKey !== 'links') {
-        return broken(row.seq, `it is signed with audit key ${keyId}, which is not configured: set ROTOR_AUDIT_KEY to that key (keys retired since go after the signing one, separated by commas)`);
+        return broken(row.seq, `it is signed with audit key ${keyId}, which is not configured: set ROTOR_AUDIT_KEY to that key (keys retired since go after the signing one, separated by commas)`, keyId);
       }
       report.unchecked += 1;
     } else {

@@ -1,3 +1,5 @@
+import type { HmacKeyring } from '../core/hmac-keyring.js';
+import { INVENTORY_EVENT_SQL } from '../inventory/inventory-replay.js';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import type { AuditEvent } from './audit-event.js';
@@ -15,16 +17,20 @@ export interface AuditChainHead {
  * by AuditLog alone.
  */
 export class AuditTrailRepo {
-  constructor(private readonly db: Db) {}
+  /** `keys`: ROTOR_AUDIT_KEY, so evidence verifies the chain exactly as `rotor audit verify` does. */
+  constructor(
+    private readonly db: Db,
+    private readonly keys: HmacKeyring | null = null,
+  ) {}
 
   /** Runs `read` in one read transaction, so every query in it sees the same state of the log. */
   snapshot<T>(read: () => T): T {
     return this.db.transaction(read).deferred();
   }
 
-  /** Walks the whole chain, as `rotor audit verify` does. */
+  /** Walks the whole chain with the configured keys, as `rotor audit verify` does. */
   verify(): { events: number; firstBreak: ChainBreak | null } {
-    return verifyAuditChain(this.db);
+    return verifyAuditChain(this.db, { keys: this.keys });
   }
 
   head(): AuditChainHead | null {
@@ -47,6 +53,32 @@ export class AuditTrailRepo {
   providerEvents(secretName: string, fromSeq: number, toSeq: number): AuditEvent[] {
     const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND seq BETWEEN ? AND ? AND action LIKE 'provider.%' ORDER BY seq`).all(secretName, fromSeq, toSeq) as AuditRow[];
     return rows.map(rowToEvent);
+  }
+
+  /** Every event naming the rotation (`details.rotation`), whatever secret it names, oldest first: what its replay reads. */
+  namingRotation(rotationId: number): AuditEvent[] {
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`).all(rotationId) as AuditRow[];
+    return rows.map(rowToEvent);
+  }
+
+  /** Every event naming the incident (`details.incident`), whatever secret it names, oldest first: what its replay reads. */
+  namingIncident(incidentId: number): AuditEvent[] {
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE json_extract(details, '$.incident') = ? ORDER BY seq`).all(incidentId) as AuditRow[];
+    return rows.map(rowToEvent);
+  }
+
+  /** The inventory's events of one secret, or of every secret, oldest first: what the inventory's replay reads. */
+  secretHistory(name?: string): AuditEvent[] {
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE ${INVENTORY_EVENT_SQL} AND (@name IS NULL OR secret = @name) ORDER BY seq`).all({ name: name ?? null }) as AuditRow[];
+    return rows.map(rowToEvent);
+  }
+
+  /** Every event, oldest first, one at a time: what `rotor audit verify --deep` replays. */
+  all(): IterableIterator<AuditEvent> {
+    const rows = this.db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>;
+    return (function* () {
+      for (const row of rows) yield rowToEvent(row);
+    })();
   }
 
   /** Every event with one of `actions`, oldest first. */

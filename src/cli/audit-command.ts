@@ -1,8 +1,13 @@
 import { Option, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { AUDIT_EXPORT_FORMATS, formatAuditEvents, type AuditExportFormat } from '../audit/audit-export.js';
-import { listAuditEvents, verifyAuditChain, type ChainReport } from '../audit/audit-log.js';
+import { listAuditEvents, verifyAuditChain, type ChainBreak, type ChainReport } from '../audit/audit-log.js';
+import { AuditTrailRepo } from '../audit/audit-trail-repo.js';
+import { verifyTablesAgainstChain, type DeepReport } from '../audit/chain-checks.js';
+import { describeDifference } from '../audit/chain-difference.js';
 import { RotorError, ValidationError } from '../core/errors.js';
+import { IncidentRepo } from '../revocation/incident-repo.js';
+import { RotationRepo } from '../rotation/rotation-repo.js';
 import type { CliContext } from './cli-context.js';
 
 /** A date bound: a bare date means its whole UTC day (inclusive for --until). */
@@ -42,6 +47,32 @@ function describeChain(report: ChainReport, keyed: boolean): { summary: string; 
   return { summary: lines.join('\n'), warning };
 }
 
+/**
+ * Why verify failed, in words that fit: a missing key is a configuration to fix, not a sign of
+ * tampering, so it does not send people to their backups.
+ */
+function chainProblem(firstBreak: ChainBreak): RotorError {
+  if (firstBreak.missingKeyId) {
+    return new RotorError(
+      'database',
+      `Cannot verify the audit log: event #${firstBreak.seq} is signed with audit key ${firstBreak.missingKeyId}, which is not configured. Set ROTOR_AUDIT_KEY to the key the bot uses (keys retired since go after the signing one, separated by commas) and run \`rotor audit verify\` again. The key is missing; nothing here says the log was changed.`,
+    );
+  }
+  return new RotorError('database', `Audit log broken at event #${firstBreak.seq}: ${firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** What `--deep` replayed, each difference it found, and the facts the chain does not hold. */
+function describeDeep(deep: DeepReport): string {
+  const replayed = `Deep check: replayed the audit events of ${count(deep.rotations, 'rotation')}, ${count(deep.incidents, 'incident')} and ${count(deep.secrets, 'secret')}`;
+  const lines = deep.differences.length === 0 ? [`${replayed}; the tables agree with them.`] : [`${replayed}; the tables differ from them in ${count(deep.differences.length, 'place')}:`, ...deep.differences.map((difference) => `  - ${describeDifference(difference)}`)];
+  if (deep.uncovered.length > 0) lines.push('Not covered by the chain (written before Rotor put these facts in its events), so taken from the tables unchecked:', ...deep.uncovered.map((fact) => `  - ${fact}`));
+  return lines.join('\n');
+}
+
 export function registerAuditCommand(program: Command, context: CliContext): void {
   const audit = program.command('audit').description('Verify and export the hash-chained audit log');
 
@@ -49,19 +80,32 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .command('verify')
     .description('Check every event against its hash (MAC with ROTOR_AUDIT_KEY) and its link to the one before; exit 1 at the first break')
     .option('--expect-head <seq:hash>', 'a head published earlier (audit checkpoint): the chain must still hold that event unchanged')
+    .option('--deep', 'also replay the audit events and compare what they build with the rotation, incident and inventory tables; exit 1 listing each difference')
     .option('--json', 'print JSON')
-    .action((options: { expectHead?: string; json?: boolean }) => {
+    .action((options: { expectHead?: string; deep?: boolean; json?: boolean }) => {
       const expectHead = options.expectHead === undefined ? undefined : parseExpectedHead(options.expectHead);
       const keys = context.auditKeys;
-      const report = verifyAuditChain(context.open().db, { keys, ...(expectHead ? { expectHead } : {}) });
+      const services = context.open();
+      const report = verifyAuditChain(services.db, { keys, ...(expectHead ? { expectHead } : {}) });
       if (report.firstBreak) {
         if (options.json) context.printJson({ intact: false, events: report.events, head: report.head, firstBreak: report.firstBreak });
-        throw new RotorError('database', `Audit log broken at event #${report.firstBreak.seq}: ${report.firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
+        throw chainProblem(report.firstBreak);
       }
+      const deep = options.deep
+        ? verifyTablesAgainstChain({ trail: new AuditTrailRepo(services.db, keys), rotations: new RotationRepo(services.db), incidents: new IncidentRepo(services.db), inventory: services.inventory })
+        : null;
       const { summary, warning } = describeChain(report, keys !== null);
-      if (options.json) context.printJson({ intact: true, events: report.events, head: report.head, keyed: keys !== null });
-      else context.print(summary);
+      if (options.json) {
+        const replayed = deep ? { deep: { ...deep, differences: deep.differences.map((difference) => ({ ...difference, text: describeDifference(difference) })) } } : {};
+        context.printJson({ intact: true, events: report.events, head: report.head, keyed: keys !== null, ...replayed });
+      } else context.print(deep ? `${summary}\n${describeDeep(deep)}` : summary);
       if (warning) context.io.stderr(`rotor: ${warning}\n`);
+      if (deep && deep.differences.length > 0) {
+        throw new RotorError(
+          'database',
+          `The tables differ from the audit chain in ${count(deep.differences.length, 'place')} (listed above): someone changed the database file outside Rotor. Rely on the chain's facts (the evidence and the report print them), restore the database from a backup, and investigate who changed it.`,
+        );
+      }
     });
 
   audit

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeDifference } from '../audit/chain-difference.js';
 import { RotorError } from '../core/errors.js';
 import { REPORT_FORMATS, renderRotationReportCsv, renderRotationReportMarkdown, type ReportFormat } from '../rotation/rotation-report.js';
 import type { CliContext } from './cli-context.js';
@@ -28,5 +29,10 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       const result = context.runtime().rotationHistory.report({ since: options.since, until: options.until });
       if (options.json) context.printJson(result);
       else context.io.stdout(format === 'csv' ? renderRotationReportCsv(result) : renderRotationReportMarkdown(result));
+      // The Markdown and JSON carry the differences; a CSV has no place for them, so they are said beside it.
+      const { differences } = result.chainCheck;
+      if (format === 'csv' && !options.json && differences.length > 0) {
+        context.io.stderr(`rotor: warning: the tables differ from the audit chain in ${differences.length} place${differences.length === 1 ? '' : 's'}; the report shows the chain's side:\n${differences.map((difference) => `  - ${describeDifference(difference)}\n`).join('')}`);
+      }
     });
 }

@@ -12,6 +12,12 @@ const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack 
 const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
 
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
+/**
+ * Who changes where a secret is stored: admins only, or also those who may edit it, once a
+ * security lead approves the change.
+ */
+export const REFERENCE_CHANGE_RULES = ['admins', 'owner_with_security_approval'] as const;
+export type ReferenceChangeRule = (typeof REFERENCE_CHANGE_RULES)[number];
 export const ESCALATION_LEVELS = ['owner', 'backup_owner', 'team_lead', 'security', 'cto'] as const;
 export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
 
@@ -97,6 +103,15 @@ export const policySchema = z
       .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 } }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
     value_fields: z.record(z.string(), z.string().regex(VALUE_FIELD, 'must be a field name such as password (letters, digits, `_ . @ + -`, at most 100)')).default({}),
+    reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
+    reference_scope: z
+      .object({
+        aws_accounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).default([]),
+        aws_regions: z.array(z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')).default([]),
+        vault_mounts: z.array(z.string().regex(/^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/, 'must be a KV v2 mount path such as secret or team/kv')).default([]),
+      })
+      .strict()
+      .default({ aws_accounts: [], aws_regions: [], vault_mounts: [] }),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -171,6 +186,13 @@ export interface Policy {
    * type or `default` (src/rotation/value-field.ts); a secret's own `value_field` wins.
    */
   valueFields: Readonly<Record<string, string>>;
+  /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
+  referenceChanges: ReferenceChangeRule;
+  /**
+   * Where a changed reference may point, checked at the store: AWS accounts and regions, Vault
+   * mounts; an empty list limits nothing.
+   */
+  referenceScope: { awsAccounts: readonly string[]; awsRegions: readonly string[]; vaultMounts: readonly string[] };
 }
 
 function toPolicy(file: PolicyFile): Policy {
@@ -197,6 +219,8 @@ function toPolicy(file: PolicyFile): Policy {
     incident: { ackMinutes: file.incident.ack_minutes, postmortemHours: file.incident.postmortem_hours, statusUpdateMinutes: file.incident.status_update_minutes },
     checklists: file.checklists,
     valueFields: file.value_fields,
+    referenceChanges: file.reference_changes,
+    referenceScope: { awsAccounts: file.reference_scope.aws_accounts, awsRegions: file.reference_scope.aws_regions, vaultMounts: file.reference_scope.vault_mounts },
   });
 }
 

@@ -11,6 +11,8 @@ export interface PersonInfo {
   /** Deleted, deactivated, or unknown to Slack. */
   gone: boolean;
   tz: string | null;
+  /** How Slack names them (full name, else display name); absent when Slack gives none. */
+  name?: string | null;
 }
 
 /** What Slack says a member id is, before someone is made an owner: only a `person` can be. */

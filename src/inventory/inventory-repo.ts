@@ -104,6 +104,11 @@ export class InventoryRepo {
     return found;
   }
 
+  /** Every secret's name, retired ones included. */
+  names(): string[] {
+    return statement(this.db, 'SELECT name FROM secrets ORDER BY name').pluck().all() as string[];
+  }
+
   count(): number {
     return (statement(this.db, 'SELECT count(*) AS n FROM secrets').get() as { n: number }).n;
   }

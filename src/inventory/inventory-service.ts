@@ -4,10 +4,14 @@ import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
-import type { Clock } from '../core/clock.js';
-import { NotFoundError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import { isoInstant, type Clock } from '../core/clock.js';
+import { NotFoundError, RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { InventoryRepo } from './inventory-repo.js';
+import type { CheckedReference } from './reference-check.js';
+import { REFERENCE_FOLLOW_UPS, secretReferenceTopic, type ReferenceMove } from './reference-follow-ups.js';
 import { changesReference, ReferenceGuard } from './reference-guard.js';
+import type { ReferenceLocks } from './reference-locks.js';
 import { parseSecretFields, type LooseRecord, type ParseOptions, type SecretFields } from './secret-fields.js';
 import { diffSecrets, findMergedProblems, mergeSecret, type FieldChange, type SecretRecord } from './secret-merge.js';
 import { nextRotationDate } from './schedule.js';
@@ -32,6 +36,18 @@ export interface InventoryServiceDeps {
   authorizer: Authorizer;
   clock: Clock;
   policy: Policy;
+  /** Open rotations and incidents, which hold a secret's reference in place. */
+  locks: ReferenceLocks;
+  /** Schedules what tells security of a reference change (in the change's transaction). */
+  followUps: { schedule(request: FollowUpRequest): unknown };
+}
+
+/** How a write that moves a reference was vouched for. */
+export interface ReferenceApplyOptions {
+  /** What the store's port said about each new reference (required for a change a person makes in Slack). */
+  checked?: readonly CheckedReference[];
+  /** A change a person asked for, applied by the security lead who approved it. */
+  approval?: { requestId: number; requestedBy: string };
 }
 
 /**
@@ -62,6 +78,10 @@ export class InventoryService {
         const taken = guard.claim(after);
         if (taken) problems.push({ field: 'provider_ref', message: taken });
       }
+      if (problems.length === 0 && before && movesReference(before, after)) {
+        const held = this.deps.locks.heldBy(fields.name);
+        if (held) problems.push({ field: 'provider_ref', message: held });
+      }
       if (problems.length > 0) {
         for (const problem of problems) issues.push({ index, ...problem });
         return;
@@ -80,8 +100,8 @@ export class InventoryService {
    * Writes a plan made by `plan` in one transaction: all of it, or nothing. Every change is
    * authorized first: adding, editing, and handing a secret to a new owner.
    */
-  apply(changes: readonly PlannedChange[], actor: Actor, source: string): { added: number; changed: number; unchanged: number } {
-    for (const change of changes) this.authorizeChange(actor, change);
+  apply(changes: readonly PlannedChange[], actor: Actor, source: string, options: ReferenceApplyOptions = {}): { added: number; changed: number; unchanged: number } {
+    for (const change of changes) this.authorizeChange(actor, change, options);
     const now = this.deps.clock.now().toUTC().toISO() as string;
     const by = actorId(actor);
     return this.deps.audit.record(() => {
@@ -99,14 +119,70 @@ export class InventoryService {
           this.deps.repo.insert({ ...record, createdAt: now });
           counts.added += 1;
           events.push({ actor: by, action: 'secret.created', secret: change.name, details: { source, fields: describeRecord(record) } });
-        } else {
-          this.deps.repo.replace(record);
-          counts.changed += 1;
-          events.push({ actor: by, action: 'secret.updated', secret: change.name, details: { source, changes: change.changes } });
+          continue;
         }
+        const move = this.referenceMoveOf(change);
+        if (move) {
+          const checked = this.vouchedFor(actor, move, options);
+          // The version Rotor knew belongs to the store secret it no longer tracks; the store's check says what is current at the new one.
+          record.currentVersionId = checked?.versionId ?? null;
+          record.currentFingerprint = checked?.fingerprint ?? null;
+        }
+        this.deps.repo.replace(record);
+        counts.changed += 1;
+        events.push({ actor: by, action: 'secret.updated', secret: change.name, details: { source, changes: change.changes } });
+        if (move) events.push(this.referenceChanged(move, by, source, now, options));
       }
       return { result: counts, events };
     });
+  }
+
+  /** The move a change makes of an existing secret's provider or reference, or null. */
+  private referenceMoveOf(change: PlannedChange): ReferenceMove | null {
+    if (change.kind !== 'change' || !('provider' in change.changes || 'providerRef' in change.changes)) return null;
+    const before = this.require(change.name);
+    if (!movesReference(before, change.after)) return null;
+    return { secret: change.name, from: { provider: before.provider, providerRef: before.providerRef }, to: { provider: change.after.provider, providerRef: change.after.providerRef } };
+  }
+
+  /**
+   * Inside the write: no rotation or incident took hold of the reference since the plan, and a
+   * person's change comes with the store's check of the new reference (the CLI's operators are
+   * trusted with the database file itself, and may move a reference offline).
+   */
+  private vouchedFor(actor: Actor, move: ReferenceMove, options: ReferenceApplyOptions): CheckedReference | null {
+    const held = this.deps.locks.heldBy(move.secret);
+    if (held) throw new ValidationError(held, [{ where: 'provider_ref', message: held }]);
+    const checked = options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ?? null;
+    if (!checked && actor.kind === 'slack') {
+      throw new RotorError('internal', `A change of where ${move.secret} is stored reached the inventory without the store's check of \`${move.to.providerRef ?? move.to.provider}\`; nothing was saved.`);
+    }
+    return checked;
+  }
+
+  /** The audit event of a reference change (old and new), and security told of it by follow-up. */
+  private referenceChanged(move: ReferenceMove, by: string, source: string, now: string, options: ReferenceApplyOptions): AuditEventInput {
+    const checked = options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ?? null;
+    const approval = options.approval ? { request: options.approval.requestId, requestedBy: options.approval.requestedBy, approvedBy: by } : {};
+    const payload = { ...move, by, source, ...approval };
+    const leads = this.deps.policy.roles.securityLeads;
+    const audience = leads.length > 0 ? leads.map((user) => ({ user })) : this.deps.policy.channels.announce ? [{ channel: this.deps.policy.channels.announce }] : [];
+    for (const to of audience) {
+      const occurrence = `${now}|${'user' in to ? to.user : to.channel}`;
+      this.deps.followUps.schedule({ kind: REFERENCE_FOLLOW_UPS.changed, topic: secretReferenceTopic(move.secret), occurrence, dueAt: isoInstant(this.deps.clock.now()), payload: { ...payload, ...to } });
+    }
+    return {
+      actor: by,
+      action: 'secret.reference_changed',
+      secret: move.secret,
+      details: {
+        source,
+        from: move.from,
+        to: move.to,
+        storeCheck: checked ? { versionId: checked.versionId, fingerprint: checked.fingerprint, location: checked.location } : null,
+        ...approval,
+      },
+    };
   }
 
   private refuseDuplicateReferences(changes: readonly PlannedChange[]): void {
@@ -151,17 +227,17 @@ export class InventoryService {
    * rotation done by hand: recorded as one (`secret.rotated_by_hand`), the schedule restarting
    * from it, in the same transaction as the rest of the edit.
    */
-  update(name: string, input: LooseRecord, actor: Actor, source: string, options: ParseOptions = {}): Secret {
+  update(name: string, input: LooseRecord, actor: Actor, source: string, options: ParseOptions & ReferenceApplyOptions = {}): Secret {
     const { fields, rotatedAt, previous } = this.prepareUpdate(name, input, actor, options);
     if (rotatedAt === null) {
-      this.applyValidated([fields], actor, source);
+      this.applyValidated([fields], actor, source, options);
       return this.require(name);
     }
     const { lastRotated: _recorded, ...rest } = fields;
     this.deps.audit.record(() => {
       // The rotation first (it sets the secret active again), then the rest of the form on top, planned against it.
       this.recordRotation(name, { rotatedAt }, actor, 'secret.rotated_by_hand', { source, previousLastRotated: previous.lastRotated });
-      this.applyValidated([rest], actor, source);
+      this.applyValidated([rest], actor, source, options);
       return { result: undefined, events: [] };
     });
     return this.require(name);
@@ -170,6 +246,33 @@ export class InventoryService {
   /** Everything `update` checks (the rights to edit and to hand over, every field), without writing. */
   checkUpdate(name: string, input: LooseRecord, actor: Actor, options: ParseOptions = {}): void {
     this.prepareUpdate(name, input, actor, options);
+  }
+
+  /**
+   * Where an edit would move the secret (its provider or reference), or null when it leaves them
+   * alone: checked with the right to edit and every field (an open rotation or incident refuses
+   * the move here), but not yet the right to move it, which the caller decides by the policy.
+   */
+  referenceMove(name: string, input: LooseRecord, actor: Actor, options: ParseOptions = {}): ReferenceMove | null {
+    const existing = this.editable(actor, name);
+    if (options.emptyClears) refuseEmptiedOwner(input, existing);
+    const change = this.planned(this.validate({ ...input, name }, options));
+    return this.referenceMoveOf(change);
+  }
+
+  /**
+   * A change of provider and reference someone asked for, applied when a security lead approves
+   * it (the approver is authorized here; the store's check comes with it).
+   */
+  applyApprovedReference(move: ReferenceMove, approver: Actor, approval: { requestId: number; requestedBy: string }, checked: CheckedReference): Secret {
+    const secret = this.require(move.secret);
+    this.deps.authorizer.require(approver, { action: 'approve_reference_change', secret });
+    if (secret.provider !== move.from.provider || secret.providerRef !== move.from.providerRef) {
+      throw new RotorError('conflict', `${move.secret} no longer points at ${move.from.providerRef ?? move.from.provider} (it is at ${secret.providerRef ?? secret.provider} now), so this request is out of date; nothing was changed.`);
+    }
+    const change = this.planned({ name: move.secret, provider: move.to.provider, providerRef: move.to.providerRef });
+    this.apply([change], approver, `reference_request:${approval.requestId}`, { checked: [checked], approval });
+    return this.require(move.secret);
   }
 
   private prepareCreate(input: LooseRecord, actor: Actor): PlannedChange {
@@ -292,12 +395,14 @@ export class InventoryService {
     return secret;
   }
 
-  private authorizeChange(actor: Actor, change: PlannedChange): void {
+  private authorizeChange(actor: Actor, change: PlannedChange, options: ReferenceApplyOptions = {}): void {
     if (change.kind === 'add') return this.authorizeAdd(actor);
     if (change.kind === 'unchanged') return;
     const secret = this.require(change.name);
+    if (options.approval) return;
     this.deps.authorizer.require(actor, { action: 'edit', secret });
     if ('owner' in change.changes) this.deps.authorizer.require(actor, { action: 'change_owner', secret });
+    if (movesReference(secret, change.after)) this.deps.authorizer.require(actor, { action: 'change_reference', secret });
   }
 
   private validate(input: LooseRecord, options: ParseOptions = {}): SecretFields {
@@ -306,13 +411,13 @@ export class InventoryService {
     return fields;
   }
 
-  private applyValidated(rows: SecretFields[], actor: Actor, source: string): void {
+  private applyValidated(rows: SecretFields[], actor: Actor, source: string, options: ReferenceApplyOptions = {}): void {
     const { changes, issues } = this.plan(rows);
     if (issues.length > 0) {
       const list: ValidationIssue[] = issues.map((issue) => ({ where: issue.field, message: issue.message }));
       throw new ValidationError('The secret has invalid fields.', list);
     }
-    this.apply(changes, actor, source);
+    this.apply(changes, actor, source, options);
   }
 }
 
@@ -338,6 +443,11 @@ function refuseEmptiedOwner(input: LooseRecord, existing: Secret): void {
     const message = 'Owner cannot be emptied: a secret without an owner gets no reminders. Choose the new owner instead. Nothing was saved.';
     throw new ValidationError(message, [{ where: 'owner', message }]);
   }
+}
+
+/** Whether a change points an existing secret at another store secret: another provider, or another reference. */
+function movesReference(before: { provider: string; providerRef: string | null }, after: { provider: string; providerRef: string | null }): boolean {
+  return before.provider !== after.provider || before.providerRef !== after.providerRef;
 }
 
 /** A new secret's fields for its audit event: what was set, leaving out empty values and timestamps. */

@@ -2,6 +2,8 @@ import { actorId, type Actor } from '../access/actor.js';
 import { DeliveryError, type MemberStanding } from '../core/delivery.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { InventoryService } from './inventory-service.js';
+import type { ReferenceChangeService } from './reference-change-service.js';
+import type { ReferenceRequest } from './reference-request-repo.js';
 import type { LooseRecord } from './secret-fields.js';
 import { SLACK_USER_ID, type Secret } from './secret.js';
 
@@ -20,6 +22,8 @@ export interface FormSave {
   secret: Secret;
   /** The owner the secret had before, when this save handed it to someone else. */
   handedOverFrom: string | null | undefined;
+  /** The new provider and reference, asked of security instead of saved (reference_changes: owner_with_security_approval). */
+  referenceRequest?: ReferenceRequest;
 }
 
 export interface HandOver {
@@ -34,6 +38,12 @@ const ROLE_FIELDS = [
   { field: 'backupOwner', where: 'backup_owner', role: 'be a backup owner' },
 ] as const;
 
+/** The form without its provider and reference: they are asked for, not saved. */
+function withoutReference(input: LooseRecord): LooseRecord {
+  const { provider: _provider, providerRef: _providerRef, ...rest } = input;
+  return rest;
+}
+
 /**
  * Who owns a secret, checked against Slack: a member id Slack does not know, a bot or a
  * deactivated account is refused on its field before anything is saved, and a new owner is
@@ -42,23 +52,51 @@ const ROLE_FIELDS = [
  * without the right learns anything from Slack's answers.
  */
 export class OwnershipService {
-  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null }) {}
+  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null; references?: ReferenceChangeService }) {}
 
   /**
    * The add (`name` null) or edit form: authorized and validated by InventoryService, then the
    * people it names checked with Slack, then saved. (Slack is asked only about a form that is
-   * otherwise right, and only by someone allowed to make the change.)
+   * otherwise right, and only by someone allowed to make the change.) An edit that moves the
+   * secret to another provider or reference goes by the policy (ReferenceChangeService): saved
+   * once the store vouches for the new reference, or asked of security while the rest is saved.
    */
   async saveForm(name: string | null, input: LooseRecord, actor: Actor): Promise<FormSave> {
-    const { inventoryService } = this.deps;
+    const { inventoryService, references } = this.deps;
     const existing = name === null ? null : inventoryService.require(name);
-    if (existing === null) inventoryService.checkCreate(input, actor);
-    else inventoryService.checkUpdate(existing.name, input, actor, { emptyClears: true });
+    if (existing === null) {
+      inventoryService.checkCreate(input, actor);
+      await this.refusePeopleProblems(input, existing);
+      return { secret: inventoryService.create(input, actor, 'slack'), handedOverFrom: undefined };
+    }
+    const move = references ? inventoryService.referenceMove(existing.name, input, actor, { emptyClears: true }) : null;
+    if (!move || !references) {
+      inventoryService.checkUpdate(existing.name, input, actor, { emptyClears: true });
+      await this.refusePeopleProblems(input, existing);
+      return this.saved(existing, inventoryService.update(existing.name, input, actor, 'slack', { emptyClears: true }));
+    }
+    const route = references.route(actor, existing);
+    // Asked of security: the rest of the form is saved now, the provider and reference stay as they are.
+    const saving = route === 'request' ? withoutReference(input) : input;
+    inventoryService.checkUpdate(existing.name, saving, actor, { emptyClears: true });
+    await this.refusePeopleProblems(saving, existing);
+    const checked = await references.check(move);
+    if (route === 'request') {
+      const secret = inventoryService.update(existing.name, saving, actor, 'slack', { emptyClears: true });
+      return { ...this.saved(existing, secret), referenceRequest: references.request(actor, secret, move, checked) };
+    }
+    const saved = this.saved(existing, inventoryService.update(existing.name, input, actor, 'slack', { emptyClears: true, checked: [checked] }));
+    references.announceSoon();
+    return saved;
+  }
+
+  private saved(existing: Secret, secret: Secret): FormSave {
+    return { secret, handedOverFrom: secret.owner !== existing.owner ? existing.owner : undefined };
+  }
+
+  private async refusePeopleProblems(input: LooseRecord, existing: Secret | null): Promise<void> {
     const issues = await this.peopleProblems(input, existing);
     if (issues.length > 0) throw new ValidationError('The secret has invalid fields.', issues);
-    if (existing === null) return { secret: inventoryService.create(input, actor, 'slack'), handedOverFrom: undefined };
-    const secret = inventoryService.update(existing.name, input, actor, 'slack', { emptyClears: true });
-    return { secret, handedOverFrom: secret.owner !== existing.owner ? existing.owner : undefined };
   }
 
   /** Hands a secret to `owner` (the change_owner right, checked by InventoryService), once Slack knows them as a person. */

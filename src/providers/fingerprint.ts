@@ -61,3 +61,38 @@ export function fingerprintRead(fingerprints: Fingerprinter, value: string | Uin
   if (options.compareWith === undefined) return { fingerprint };
   return { fingerprint, sameValue: options.compareWith !== null && fingerprints.matches(value, options.compareWith) };
 }
+
+/** A stored fingerprint taken apart: the algorithm as people name it, the key id when keyed, and the hex digest. */
+export interface FingerprintParts {
+  algorithm: 'HMAC-SHA256' | 'SHA-256';
+  keyId: string | null;
+  hex: string;
+}
+
+const HEX = /^[0-9a-f]{64}$/;
+
+/** The parts of a fingerprint in any scheme Rotor has written, or null for one it never writes. */
+export function fingerprintParts(stored: string): FingerprintParts | null {
+  if (LEGACY.test(stored)) return { algorithm: 'SHA-256', keyId: null, hex: stored };
+  if (stored.startsWith(PLAIN)) {
+    const hex = stored.slice(PLAIN.length);
+    return HEX.test(hex) ? { algorithm: 'SHA-256', keyId: null, hex } : null;
+  }
+  if (!stored.startsWith(KEYED)) return null;
+  const [keyId, hex, ...rest] = stored.slice(KEYED.length).split(':');
+  return keyId && hex && rest.length === 0 && HEX.test(hex) ? { algorithm: 'HMAC-SHA256', keyId, hex } : null;
+}
+
+/** How many hex digits of a fingerprint people are shown. */
+export const SHOWN_HEX_DIGITS = 12;
+
+/**
+ * A fingerprint as every surface shows it (modals, announcements, `rotor rotations show`,
+ * `rotor incidents show`): what it is, then the first 12 hex digits of the value's digest, e.g.
+ * `HMAC-SHA256 1a2b3c4d5e6f`. Never the key id: it is the same for every secret.
+ */
+export function displayFingerprint(stored: string | null | undefined, none = '-'): string {
+  if (!stored) return none;
+  const parts = fingerprintParts(stored);
+  return parts ? `${parts.algorithm} ${parts.hex.slice(0, SHOWN_HEX_DIGITS)}` : `unrecognised fingerprint ${stored.slice(0, SHOWN_HEX_DIGITS)}`;
+}

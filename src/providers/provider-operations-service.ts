@@ -6,10 +6,10 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
-import type { Secret } from '../inventory/secret.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import { decidePlacement, type PlacementDecision } from '../rotation/value-field.js';
 import type { CreatedVersion, DisabledVersion, SecretDescription, ValuePlacement, VersionFingerprint, WriteIntent } from './secret-provider.js';
+import { describeBinding, sameBinding, type StoreBinding } from './store-binding.js';
 
 export interface ProviderOperationsDeps {
   inventoryService: InventoryService;
@@ -25,13 +25,17 @@ export interface ProviderOperationsDeps {
  * call them one at a time. Each step either completes at the provider and is then recorded in
  * the audit log, or fails with a message and records nothing, so a failed step can simply be
  * run again. Log lines and audit events carry version ids and fingerprints, never values.
+ *
+ * Every call names its store secret by a StoreBinding, never by the inventory name alone: a
+ * flow passes the reference it captured when it started, so what the inventory says now (an
+ * owner's edit in the middle of a rotation) never decides which store secret is changed.
  */
 export class ProviderOperationsService {
   constructor(private readonly deps: ProviderOperationsDeps) {}
 
   /** Checks the reference and that the secret exists and is readable; returns what the provider reports. */
-  async validate(name: string): Promise<SecretDescription> {
-    const { provider, target } = this.resolve(name);
+  async validate(bound: StoreBinding): Promise<SecretDescription> {
+    const { provider, target } = this.resolve(bound);
     await provider.validateReference(target);
     return provider.describe(target);
   }
@@ -40,9 +44,9 @@ export class ProviderOperationsService {
    * Where a generated value would go in the secret's current value (read and judged at the
    * provider: only its shape comes back), or why Rotor cannot tell, with how to tell it.
    */
-  async valuePlacement(name: string): Promise<PlacementDecision> {
-    const secret = this.deps.inventoryService.require(name);
-    const { provider, target } = this.resolve(name);
+  async valuePlacement(bound: StoreBinding): Promise<PlacementDecision> {
+    const secret = this.deps.inventoryService.require(bound.name);
+    const { provider, target } = this.resolve(bound);
     return decidePlacement(secret, this.deps.policy, await provider.describeShape(target));
   }
 
@@ -53,21 +57,19 @@ export class ProviderOperationsService {
    * version and fingerprint before the write.
    */
   async createVersion(
-    name: string,
+    bound: StoreBinding,
     actor: Actor,
     options: { expectedCurrentVersionId?: string | null; requestToken?: string; placement?: ValuePlacement; beforeWrite?: (intent: WriteIntent) => Promise<void> | void } = {},
   ): Promise<CreatedVersion> {
-    const secret = this.deps.inventoryService.require(name);
-    const { provider, target } = this.resolve(name);
-    const expected = options.expectedCurrentVersionId === undefined ? secret.currentVersionId : options.expectedCurrentVersionId;
+    const { provider, target } = this.resolve(bound);
+    const expected = options.expectedCurrentVersionId === undefined ? this.deps.inventoryService.require(bound.name).currentVersionId : options.expectedCurrentVersionId;
     const created = await provider.createVersion(target, {
       expectedCurrentVersionId: expected,
       ...(options.requestToken ? { requestToken: options.requestToken } : {}),
       ...(options.placement ? { placement: options.placement } : {}),
       ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
     });
-    this.record(actor, 'provider.version_created', name, {
-      provider: provider.kind,
+    this.record(actor, 'provider.version_created', bound, {
       versionId: created.versionId,
       fingerprint: created.fingerprint,
       previousVersionId: expected,
@@ -77,8 +79,8 @@ export class ProviderOperationsService {
   }
 
   /** Reads one version's id and fingerprint (e.g. one a person wrote); records nothing. */
-  async readVersion(name: string, versionId: string): Promise<VersionFingerprint> {
-    const { provider, target } = this.resolve(name);
+  async readVersion(bound: StoreBinding, versionId: string): Promise<VersionFingerprint> {
+    const { provider, target } = this.resolve(bound);
     return provider.readVersion(target, versionId);
   }
 
@@ -86,31 +88,31 @@ export class ProviderOperationsService {
    * The current version, when it is `expected.versionId` and holds the value `expected.fingerprint`
    * was made of (compared in memory, in any scheme Rotor wrote); null otherwise. Records nothing.
    */
-  async currentIs(name: string, expected: { versionId: string; fingerprint: string }): Promise<VersionFingerprint | null> {
-    const { provider, target } = this.resolve(name);
+  async currentIs(bound: StoreBinding, expected: { versionId: string; fingerprint: string }): Promise<VersionFingerprint | null> {
+    const { provider, target } = this.resolve(bound);
     const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
     return read.versionId === expected.versionId && read.sameValue === true ? { versionId: read.versionId, fingerprint: read.fingerprint } : null;
   }
 
   /** Makes an earlier version current again (rollback). */
-  async restore(name: string, request: { versionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<VersionFingerprint> {
-    const { provider, target } = this.resolve(name);
+  async restore(bound: StoreBinding, request: { versionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<VersionFingerprint> {
+    const { provider, target } = this.resolve(bound);
     const restored = await provider.restoreVersion(target, request);
-    this.record(actor, 'provider.version_restored', name, { provider: provider.kind, restoredVersionId: request.versionId, currentVersionId: restored.versionId, fingerprint: restored.fingerprint });
+    this.record(actor, 'provider.version_restored', bound, { restoredVersionId: request.versionId, currentVersionId: restored.versionId, fingerprint: restored.fingerprint });
     return restored;
   }
 
   /** Takes a version that never became current out of the store's way (an abandoned `AWSPENDING`). */
-  async discard(name: string, versionId: string, actor: Actor): Promise<void> {
-    const { provider, target } = this.resolve(name);
+  async discard(bound: StoreBinding, versionId: string, actor: Actor): Promise<void> {
+    const { provider, target } = this.resolve(bound);
     await provider.deprecateVersion(target, versionId);
-    this.record(actor, 'provider.version_discarded', name, { provider: provider.kind, versionId });
+    this.record(actor, 'provider.version_discarded', bound, { versionId });
   }
 
-  async promote(name: string, request: { newVersionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<void> {
-    const { provider, target } = this.resolve(name);
+  async promote(bound: StoreBinding, request: { newVersionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<void> {
+    const { provider, target } = this.resolve(bound);
     await provider.promote(target, request);
-    this.record(actor, 'provider.version_promoted', name, { provider: provider.kind, versionId: request.newVersionId, previousVersionId: request.expectedCurrentVersionId });
+    this.record(actor, 'provider.version_promoted', bound, { versionId: request.newVersionId, previousVersionId: request.expectedCurrentVersionId });
   }
 
   /**
@@ -119,8 +121,9 @@ export class ProviderOperationsService {
    * whichever scheme it was made). On a match the inventory records the version id and the
    * current fingerprint; on a mismatch nothing is recorded.
    */
-  async verify(name: string, expected: { versionId: string; fingerprint: string | null }, actor: Actor): Promise<VersionFingerprint> {
-    const { provider, target } = this.resolve(name);
+  async verify(bound: StoreBinding, expected: { versionId: string; fingerprint: string | null }, actor: Actor): Promise<VersionFingerprint> {
+    const name = bound.name;
+    const { provider, target } = this.resolve(bound);
     const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
     const current: VersionFingerprint = { versionId: read.versionId, fingerprint: read.fingerprint };
     if (current.versionId !== expected.versionId) {
@@ -128,6 +131,14 @@ export class ProviderOperationsService {
     }
     if (expected.fingerprint !== null && read.sameValue !== true) {
       throw new RotorError('conflict', `${name}: version ${current.versionId} does not hold the value Rotor wrote (fingerprints differ). Someone changed it; create a new version again.`);
+    }
+    // The inventory records the version only while it still points where the flow does.
+    const secret = this.deps.inventoryService.require(name);
+    if (!sameBinding(secret, bound)) {
+      throw new RotorError(
+        'conflict',
+        `${name} now points at ${describeBinding(secret)} in the inventory, not at ${describeBinding(bound)}, where this flow works; the version read there is not recorded. Abandon this rotation and start again.`,
+      );
     }
     this.deps.inventoryService.recordVersion(name, current, actor, 'provider.version_verified', { provider: provider.kind });
     return current;
@@ -137,32 +148,53 @@ export class ProviderOperationsService {
    * Removes the previous version once the retention window after promotion has passed; before
    * that it refuses and says when it may run.
    */
-  async deprecatePrevious(name: string, request: { previousVersionId: string; promotedAt: string }, actor: Actor): Promise<void> {
-    const { provider, target } = this.resolve(name);
+  async deprecatePrevious(bound: StoreBinding, request: { previousVersionId: string; promotedAt: string }, actor: Actor): Promise<void> {
+    const name = bound.name;
+    const { provider, target } = this.resolve(bound);
     const allowedFrom = DateTime.fromISO(request.promotedAt, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
     if (!allowedFrom.isValid) throw new RotorError('validation', `${name}: \`${request.promotedAt}\` is not an ISO time of promotion.`);
     if (this.deps.clock.now() < allowedFrom) {
       throw new RotorError('conflict', `The previous version of ${name} is kept until ${allowedFrom.toISO()} (retention ${this.deps.policy.retentionHours} h after promotion); remove it after that.`);
     }
     await provider.deprecateVersion(target, request.previousVersionId);
-    this.record(actor, 'provider.version_deprecated', name, { provider: provider.kind, versionId: request.previousVersionId });
+    this.record(actor, 'provider.version_deprecated', bound, { versionId: request.previousVersionId });
   }
 
-  /** For `/revoke`: disables the compromised version at the provider. */
-  async disableCompromised(name: string, request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean }, actor: Actor): Promise<DisabledVersion> {
-    const { provider, target } = this.resolve(name);
+  /**
+   * For `/revoke`: disables the compromised version at the provider, then reads the store back:
+   * a disable the store does not show (the version still current or still labelled) is an error,
+   * so the step is run again until it holds.
+   */
+  async disableCompromised(bound: StoreBinding, request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean }, actor: Actor): Promise<DisabledVersion> {
+    const { provider, target } = this.resolve(bound);
     const disabled = await provider.disableVersion(target, request);
-    this.record(actor, 'provider.version_disabled', name, { provider: provider.kind, versionId: disabled.versionId, action: disabled.action });
+    const still = await this.stillInService(bound, request.versionId);
+    if (still) throw new RotorError('provider', `${bound.name}: the store still shows version ${request.versionId} in service (${still}) after disabling it; Rotor tries again.`);
+    this.record(actor, 'provider.version_disabled', bound, { versionId: disabled.versionId, action: disabled.action });
     return disabled;
   }
 
-  private resolve(name: string) {
-    const secret: Secret = this.deps.inventoryService.require(name);
-    return this.deps.registry.resolve(secret);
+  /**
+   * Why the store still serves `versionId` (current, or carrying a label a client can read it
+   * by; Vault: neither deleted nor destroyed), or null when it is out of service.
+   */
+  async stillInService(bound: StoreBinding, versionId: string): Promise<string | null> {
+    const description = await this.validate(bound);
+    const version = [...(description.current ? [description.current] : []), ...description.others].find((candidate) => candidate.versionId === versionId);
+    if (!version) return null;
+    // Vault's newest version stays its current one when deleted; deleted or destroyed, it is not read.
+    if (bound.provider === 'vault') return version.labels.includes('deleted') || version.labels.includes('destroyed') ? null : 'it is neither deleted nor destroyed';
+    if (description.current?.versionId === versionId) return 'it is the current version';
+    return version.labels.length > 0 ? `it still carries ${version.labels.join(', ')}` : null;
   }
 
-  private record(actor: Actor, action: string, secret: string, details: Record<string, unknown>): void {
-    this.deps.audit.log({ actor: actorId(actor), action, secret, details });
-    this.deps.logger?.info({ action, secret, ...details }, action);
+  private resolve(bound: StoreBinding) {
+    return this.deps.registry.resolve(bound);
+  }
+
+  private record(actor: Actor, action: string, bound: StoreBinding, details: Record<string, unknown>): void {
+    const full = { provider: bound.provider, ...details };
+    this.deps.audit.log({ actor: actorId(actor), action, secret: bound.name, details: full });
+    this.deps.logger?.info({ action, secret: bound.name, ...full }, action);
   }
 }

@@ -78,6 +78,8 @@ export interface SecretDescription {
   lastChangedAt: string | null;
   /** AWS tags or Vault `custom_metadata`. */
   tags: Record<string, string>;
+  /** The store's own full name for the secret, when it gives one (AWS: its ARN, with account and region). */
+  location?: string | null;
   /** AWS only: a rotation function is configured, so new versions come from `RotateSecret`. */
   rotationConfigured: boolean;
   /**

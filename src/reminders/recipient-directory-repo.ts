@@ -7,6 +7,8 @@ export interface CachedPerson {
   tz: string | null;
   gone: boolean;
   fetchedAt: string;
+  /** How Slack names them; a lookup without a name keeps the one saved before. */
+  name?: string | null;
 }
 
 export interface ReviewFlag {
@@ -17,9 +19,9 @@ export interface ReviewFlag {
 }
 
 /**
- * What Slack said about reminder recipients (time zone, still in Slack or not), cached in the
- * database so every process shares it and a restart does not refetch everyone; and the
- * review flags a missing owner raises.
+ * What Slack said about the people Rotor looked up (time zone, still in Slack or not, their
+ * name), cached in the database so every process shares it and a restart does not refetch
+ * everyone; and the review flags a missing owner raises.
  */
 export class RecipientDirectoryRepo {
   constructor(private readonly db: Db) {}
@@ -35,6 +37,19 @@ export class RecipientDirectoryRepo {
          ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at`,
       )
       .run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt);
+    if (person.name) {
+      statement(this.db, 'INSERT INTO slack_user_names (user_id, name, fetched_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, fetched_at = excluded.fetched_at').run(
+        person.userId,
+        person.name,
+        person.fetchedAt,
+      );
+    }
+  }
+
+  /** The names Slack gave people, by member id: how evidence and reports name people. */
+  names(): Record<string, string> {
+    const rows = statement(this.db, 'SELECT user_id, name FROM slack_user_names').all() as { user_id: string; name: string }[];
+    return Object.fromEntries(rows.map((row) => [row.user_id, row.name]));
   }
 
   /** Flags every live secret this person owns; the flag stays until someone fixes the owner. */

@@ -218,7 +218,7 @@ export class ReminderSweepService {
         }
         try {
           const info = await this.deps.notifier.lookupPerson(user);
-          this.deps.directory.save({ userId: user, tz: info.tz, gone: info.gone, fetchedAt: iso(now) });
+          this.deps.directory.save({ userId: user, tz: info.tz, gone: info.gone, fetchedAt: iso(now), name: info.name ?? null });
           if (info.gone) this.recordGone(user, now);
         } catch {
           // Slack unreachable for this lookup: plan with what is known rather than stall the sweep.

@@ -1,9 +1,12 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../audit/audit-event.js';
+import type { ChainBreak } from '../audit/audit-log.js';
+import { mergeChecks, type ChainCheck } from '../audit/chain-difference.js';
 import type { AuditChainHead } from '../audit/audit-trail-repo.js';
+import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
 import { markdownCell, markdownCode, markdownTable } from '../rotation/markdown-text.js';
-import { auditTrailLines, eventSubject, renderRotationEvidence, type RotationEvidenceInput } from '../rotation/rotation-evidence.js';
+import { auditTrailLines, chainCheckLines, differenceWarning, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/rotation-evidence.js';
 import { describeResult, stateLabel } from '../rotation/rotation-summary.js';
 import type { IncidentEvent, IncidentRecord } from './incident.js';
 import { elapsed, orderLabel } from './incident-summary.js';
@@ -19,10 +22,14 @@ export interface IncidentEvidenceInput {
   trail: readonly AuditEvent[];
   head: AuditChainHead | null;
   /** The chain as `rotor audit verify` found it at export: null when intact, else where it breaks. */
-  chainBreak: { seq: number; reason: string } | null;
+  chainBreak: ChainBreak | null;
   exportedAt: string;
   /** `incident.postmortem_hours`: when the postmortem is due after the revocation. */
   postmortemHours: number;
+  /** Names of the people the record mentions, from the people cache: they are shown as `Name (U…)`. */
+  people: PeopleNames;
+  /** The incident and its secret as the tables hold them, checked against their audit events; `record` already has the chain's side. */
+  chainCheck: ChainCheck;
 }
 
 /**
@@ -131,11 +138,11 @@ function providerVersion(event: AuditEvent): string | null {
 }
 
 /** A rotation step's outcome, for the incident's facts: who did it and when, or where it stands. */
-function stepText(input: IncidentEvidenceInput, stepId: string): string {
+function stepText(input: IncidentEvidenceInput, stepId: string, who: (id: string) => string): string {
   const step = input.rotation?.record.steps.find((candidate) => candidate.id === stepId);
   if (!step) return input.rotation ? 'not in the checklist' : 'not done (the emergency rotation never started)';
-  if (step.state === 'done') return `done by ${step.doneBy ?? '–'} at ${step.doneAt ?? '–'} (${elapsed(input.record.incident.openedAt, step.doneAt ?? input.record.incident.openedAt)} after the revocation)`;
-  if (step.state === 'skipped') return `skipped by ${step.doneBy ?? '–'} at ${step.doneAt ?? '–'}: ${step.skipReason ?? '–'}`;
+  if (step.state === 'done') return `done by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'} (${elapsed(input.record.incident.openedAt, step.doneAt ?? input.record.incident.openedAt)} after the revocation)`;
+  if (step.state === 'skipped') return `skipped by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'}: ${step.skipReason ?? '–'}`;
   return `not done yet${step.lastError ? ` (last attempt failed: ${step.lastError})` : ''}`;
 }
 
@@ -160,9 +167,12 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   const seqs = timelineSeqs(events, trail);
   const seqOf = (kind: string): number | null => seqs[events.findIndex((event) => event.kind === kind)] ?? null;
   const audit = (seq: number | null): string => (seq === null ? '' : ` (audit #${seq})`);
+  const who = (id: string) => personLabel(id, input.people);
+  const fingerprints = fingerprintAlgorithm([incident.compromisedFingerprint, rotation?.previousFingerprint ?? null, rotation?.newFingerprint ?? null]);
   const out: string[] = [];
   out.push(`# Incident evidence: ${markdownCode(incident.secretName)}, incident #${incident.id}`, '');
-  out.push(`Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a SHA-256 fingerprint.`, '');
+  out.push(`Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a fingerprint (${fingerprints}).`, '');
+  out.push(...differenceWarning(mergeChecks(input.chainCheck, input.rotation?.chainCheck), 'incident'));
 
   out.push('## Incident', '');
   const provider = input.secret?.provider ?? rotation?.provider ?? null;
@@ -187,22 +197,22 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
         ['Reason', markdownCell(incident.reason)],
         ['Incident ticket', markdownCell(incident.ticket ?? 'none')],
         ['Incident channel', markdownCell(incident.channel)],
-        ['Responder (leads it)', markdownCell(incident.responder)],
+        ['Responder (leads it)', markdownCell(who(incident.responder))],
         ['Opened', `${incident.openedAt}${audit(seqOf('opened'))}`],
         ['Order of disabling', markdownCell(order)],
         ['Destroy', markdownCell(destroy)],
         ['Compromised version', compromised],
         ['Replacement version', rotation?.newVersionId ? `${markdownCode(rotation.newVersionId)}${rotation.promotedAt ? `, current since ${rotation.promotedAt}` : ', not current yet'}` : '–'],
         ...(rotation?.placeholderVersionId ? [['Placeholder version', `${markdownCode(rotation.placeholderVersionId)} (generated and made current so the compromised version could be disabled first)`]] : []),
-        ['Disabled in the store', markdownCell(stepText(input, 'disable_compromised'))],
-        ['Revoked at its issuer', markdownCell(stepText(input, 'revoke_at_issuer'))],
+        ['Disabled in the store', markdownCell(stepText(input, 'disable_compromised', who))],
+        ['Revoked at its issuer', markdownCell(stepText(input, 'revoke_at_issuer', who))],
         ['Emergency rotation', markdownCell(rotation ? `#${rotation.id}, ${stateLabel(rotation.state)}${rotation.completedAt ? ` at ${rotation.completedAt} (${elapsed(incident.openedAt, rotation.completedAt)} after the revocation)` : ''}` : 'never started')],
-        ['State', markdownCell(incident.state === 'closed' ? `closed at ${incident.closedAt ?? '–'} by ${incident.closedBy ?? '–'}` : 'open')],
+        ['State', markdownCell(incident.state === 'closed' ? `closed at ${incident.closedAt ?? '–'} by ${someone(incident.closedBy, who)}` : 'open')],
       ],
     ),
     '',
   );
-  if (incident.state === 'open' && stepText(input, 'revoke_at_issuer').startsWith('not')) {
+  if (incident.state === 'open' && stepText(input, 'revoke_at_issuer', who).startsWith('not')) {
     out.push('The credential stays valid until it is revoked at its issuer: disabling the version in the store is only half of it.', '');
   }
 
@@ -211,7 +221,7 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   out.push(
     ...markdownTable(
       ['#', 'Time', 'Who', 'What', 'Audit seq'],
-      events.map((event, index) => [String(index + 1), event.at, markdownCell(event.actor), markdownCell(event.summary), seqs[index] === null ? '–' : String(seqs[index])]),
+      events.map((event, index) => [String(index + 1), event.at, markdownCell(who(event.actor)), markdownCell(event.summary), seqs[index] === null ? '–' : String(seqs[index])]),
     ),
     '',
   );
@@ -227,7 +237,7 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
         actions.map((event) => {
           const version = providerVersion(event);
           const rest = Object.fromEntries(Object.entries(event.details).filter(([key]) => key !== 'provider' && event.details[key] !== version));
-          return [String(event.seq), event.at, markdownCell(event.actor), markdownCode(event.action), version ? `${markdownCode(version)}${versionRole(version, input)}` : '–', markdownCell(describeResult(rest, { fullFingerprints: true }))];
+          return [String(event.seq), event.at, markdownCell(who(event.actor)), markdownCode(event.action), version ? `${markdownCode(version)}${versionRole(version, input)}` : '–', markdownCell(describeResult(rest, { fullFingerprints: true }))];
         }),
       ),
       '',
@@ -237,36 +247,37 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   out.push('## Pages and acknowledgements', '');
   if (pages.length === 0) out.push('Nobody was paged.', '');
   else {
-    out.push(...markdownTable(['Who', 'Level', 'Paged', 'Acknowledged'], pages.map((page) => [markdownCell(page.userId), page.level.replace('_', ' '), page.pagedAt, markdownCell(page.acknowledgedAt)])), '');
+    out.push(...markdownTable(['Who', 'Level', 'Paged', 'Acknowledged'], pages.map((page) => [markdownCell(who(page.userId)), page.level.replace('_', ' '), page.pagedAt, markdownCell(page.acknowledgedAt)])), '');
   }
   const acknowledgements = events.flatMap((event, index) => (event.kind === 'acknowledged' ? [{ event, seq: seqs[index] ?? null }] : []));
   for (const { event, seq } of acknowledgements) {
     const page = pages.find((candidate) => candidate.userId === event.actor);
-    out.push(`- ${markdownCell(event.actor)} acknowledged at ${event.at}, ${elapsed(incident.openedAt, event.at)} after the revocation (${page ? `paged as ${page.level.replace('_', ' ')}` : 'not paged'})${audit(seq)}.`);
+    out.push(`- ${markdownCell(who(event.actor))} acknowledged at ${event.at}, ${elapsed(incident.openedAt, event.at)} after the revocation (${page ? `paged as ${page.level.replace('_', ' ')}` : 'not paged'})${audit(seq)}.`);
   }
   if (acknowledgements.length === 0) out.push('Nobody has acknowledged.');
   out.push('');
-  if (incident.acknowledgedAt) out.push(`The first acknowledgement (${markdownCell(incident.acknowledgedBy)}, at ${incident.acknowledgedAt}) stopped the escalation.`, '');
+  if (incident.acknowledgedAt) out.push(`The first acknowledgement (${markdownCell(someone(incident.acknowledgedBy, who))}, at ${incident.acknowledgedAt}) stopped the escalation.`, '');
 
   out.push('## Sign-off', '');
   if (incident.signedOffBy) {
-    out.push(`${markdownCell(incident.signedOffBy)} signed off the break-glass rotation at ${incident.signedOffAt ?? '–'}${audit(seqOf('signed_off'))}; the glass was broken by ${markdownCell(rotation?.breakGlassBy)}.`, '');
+    out.push(`${markdownCell(who(incident.signedOffBy))} signed off the break-glass rotation at ${incident.signedOffAt ?? '–'}${audit(seqOf('signed_off'))}; the glass was broken by ${markdownCell(someone(rotation?.breakGlassBy ?? null, who))}.`, '');
   } else {
-    out.push(`Not signed off: a security lead other than whoever broke the glass (${markdownCell(rotation?.breakGlassBy)}) signs the break-glass rotation off once it has ended.`, '');
+    out.push(`Not signed off: a security lead other than whoever broke the glass (${markdownCell(someone(rotation?.breakGlassBy ?? null, who))}) signs the break-glass rotation off once it has ended.`, '');
   }
 
   out.push('## Postmortem', '');
   if (incident.state === 'closed') {
-    out.push(`Closed at ${incident.closedAt ?? '–'} by ${markdownCell(incident.closedBy)}, ${elapsed(incident.openedAt, incident.closedAt ?? incident.openedAt)} after the revocation${audit(seqOf('closed'))}.`, '', `Postmortem: ${markdownCell(incident.postmortemUrl)}`, '');
+    out.push(`Closed at ${incident.closedAt ?? '–'} by ${markdownCell(someone(incident.closedBy, who))}, ${elapsed(incident.openedAt, incident.closedAt ?? incident.openedAt)} after the revocation${audit(seqOf('closed'))}.`, '', `Postmortem: ${markdownCell(incident.postmortemUrl)}`, '');
   } else {
     const due = DateTime.fromISO(incident.openedAt, { zone: 'utc' }).plus({ hours: input.postmortemHours }).toUTC().toISO() as string;
     out.push(`Not closed yet. The postmortem is due by ${due} (${input.postmortemHours} h after the revocation); the incident closes with its link.`, '');
   }
 
+  out.push(...chainCheckLines(input.chainCheck));
   out.push('## Audit trail', '');
-  out.push(...auditTrailLines(trail, input.head, input.chainBreak, incidentEventSubject), '');
+  out.push(...auditTrailLines(trail, input.head, input.chainBreak, incidentEventSubject, who, mergeChecks(input.chainCheck, input.rotation?.chainCheck)), '');
 
-  if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation)));
+  if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation, input.chainCheck)));
   else out.push('## Emergency rotation', '', 'The emergency rotation never started, so there is no rotation evidence: see the timeline for why.');
   return `${out.join('\n')}\n`;
 }

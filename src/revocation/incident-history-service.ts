@@ -1,6 +1,9 @@
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
+import { checkedIncident, checkedSecret, trailSource } from '../audit/chain-checks.js';
+import { mergeChecks } from '../audit/chain-difference.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
+import type { PeopleNames } from '../core/person-label.js';
 import { NotFoundError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { RotationRecord } from '../rotation/rotation.js';
@@ -18,6 +21,8 @@ export interface IncidentHistoryDeps {
   inventory: InventoryRepo;
   clock: Clock;
   policy: Policy;
+  /** The people cache: evidence names people as `Name (U…)` from it. */
+  people: { names(): PeopleNames };
 }
 
 /**
@@ -41,23 +46,32 @@ export class IncidentHistoryService {
     });
   }
 
-  /** Everything the evidence record of an incident shows, read in one snapshot. */
+  /**
+   * Everything the evidence record of an incident shows, read in one snapshot: the incident and
+   * its secret checked against their audit events, with the chain's facts where the tables differ.
+   */
   evidence(idText: string): IncidentEvidenceInput {
     return this.deps.trail.snapshot(() => {
-      const record = this.find(idText);
+      const source = trailSource(this.deps.trail);
+      const { record, check } = checkedIncident(this.find(idText), source);
       const { incident } = record;
       // The rotation's evidence walks the chain already; the incident's record shares its head and verdict.
       const rotation = incident.rotationId ? this.deps.rotations.evidence(String(incident.rotationId)) : null;
       const own = this.deps.trail.ofIncident(incident.id, incident.secretName);
+      const stored = this.deps.inventory.get(incident.secretName);
+      // The rotation's record already checked the secret; checked once, it is named once.
+      const secret = rotation ? { secret: rotation.secret, check: null } : stored ? checkedSecret(stored, source) : null;
       return {
         record,
-        secret: this.deps.inventory.getById(incident.secretId),
+        secret: secret?.secret ?? null,
+        chainCheck: mergeChecks(check, secret?.check),
         rotation,
         trail: incidentAuditTrail(own, rotation?.trail ?? []),
         head: rotation ? rotation.head : this.deps.trail.head(),
         chainBreak: rotation ? rotation.chainBreak : this.deps.trail.verify().firstBreak,
         exportedAt: this.deps.clock.now().toUTC().toISO() as string,
         postmortemHours: this.deps.policy.incident.postmortemHours,
+        people: this.deps.people.names(),
       };
     });
   }

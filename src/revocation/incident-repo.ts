@@ -1,5 +1,5 @@
 import type { EscalationLevel } from '../config/policy.js';
-import type { Lifecycle } from '../inventory/secret.js';
+import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { RevocationOrder } from '../rotation/emergency-template.js';
 import type { Db } from '../storage/database.js';
 import { setClause } from '../storage/set-clause.js';
@@ -18,6 +18,8 @@ interface IncidentRow {
   responder: string;
   revocation_order: string;
   destroy: number;
+  provider: string;
+  provider_ref: string | null;
   compromised_version_id: string | null;
   compromised_fingerprint: string | null;
   previous_lifecycle: string;
@@ -48,6 +50,8 @@ function incidentFromRow(row: IncidentRow): Incident {
     responder: row.responder,
     revocationOrder: row.revocation_order as RevocationOrder,
     destroy: row.destroy === 1,
+    provider: row.provider as ProviderKind,
+    providerRef: row.provider_ref,
     compromisedVersionId: row.compromised_version_id,
     compromisedFingerprint: row.compromised_fingerprint,
     previousLifecycle: row.previous_lifecycle as Lifecycle,
@@ -100,9 +104,9 @@ export class IncidentRepo {
     return Number(
       statement(
         this.db,
-        `INSERT INTO incidents (secret_id, secret_name, state, severity, reason, ticket, channel, responder, revocation_order, destroy,
+        `INSERT INTO incidents (secret_id, secret_name, state, severity, reason, ticket, channel, responder, revocation_order, destroy, provider, provider_ref,
            compromised_version_id, compromised_fingerprint, previous_lifecycle, opened_at, last_update_at)
-         VALUES (@secretId, @secretName, 'open', @severity, @reason, @ticket, @channel, @responder, @revocationOrder, @destroy,
+         VALUES (@secretId, @secretName, 'open', @severity, @reason, @ticket, @channel, @responder, @revocationOrder, @destroy, @provider, @providerRef,
            @compromisedVersionId, @compromisedFingerprint, @previousLifecycle, @openedAt, @openedAt)`,
       ).run({ ...incident, destroy: incident.destroy ? 1 : 0 }).lastInsertRowid,
     );

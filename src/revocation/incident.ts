@@ -1,5 +1,6 @@
 import type { EscalationLevel } from '../config/policy.js';
-import type { Lifecycle } from '../inventory/secret.js';
+import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
+import type { StoreBinding } from '../providers/store-binding.js';
 import type { RevocationOrder } from '../rotation/emergency-template.js';
 
 export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
@@ -20,6 +21,12 @@ export interface Incident {
   revocationOrder: RevocationOrder;
   /** Vault: destroy the compromised version's data instead of a soft delete. */
   destroy: boolean;
+  /**
+   * The store secret the incident acts on: the secret's provider and reference when it was
+   * revoked. Its emergency rotation is bound to it, whatever the inventory says later.
+   */
+  provider: ProviderKind;
+  providerRef: string | null;
   /** The version current when the secret was revoked: the one to disable. */
   compromisedVersionId: string | null;
   compromisedFingerprint: string | null;
@@ -94,4 +101,9 @@ export function incidentTopic(incidentId: number): string {
 export function incidentIdOfTopic(topic: string): number | null {
   const match = /^incident:(\d+)$/.exec(topic);
   return match ? Number(match[1]) : null;
+}
+
+/** The store secret the incident acts on, as captured when it opened. */
+export function storeBindingOfIncident(incident: Pick<Incident, 'secretName' | 'provider' | 'providerRef'>): StoreBinding {
+  return { name: incident.secretName, provider: incident.provider, providerRef: incident.providerRef };
 }

@@ -15,7 +15,7 @@ import { isOpen, type RotationRecord } from '../rotation/rotation.js';
 import type { EmergencyPlan, RevocationFacts, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';
 import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js';
-import { INCIDENT_FOLLOW_UPS, incidentTopic, type Incident, type IncidentRecord } from './incident.js';
+import { INCIDENT_FOLLOW_UPS, incidentTopic, storeBindingOfIncident, type Incident, type IncidentRecord } from './incident.js';
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
 import { parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
@@ -145,6 +145,8 @@ export class RevocationService {
           responder: by,
           revocationOrder: request.order,
           destroy: request.destroy,
+          provider: secret.provider,
+          providerRef: secret.providerRef,
           compromisedVersionId: secret.currentVersionId,
           compromisedFingerprint: secret.currentFingerprint,
           previousLifecycle: secret.lifecycle,
@@ -172,7 +174,19 @@ export class RevocationService {
               actor: by,
               action: 'incident.opened',
               secret: secret.name,
-              details: { incident: incidentId, severity: request.severity, reason: request.reason, ticket: request.ticket, channel, order: request.order, destroy: request.destroy, paged: pages.flatMap((rung) => rung.people) },
+              details: {
+                incident: incidentId,
+                severity: request.severity,
+                reason: request.reason,
+                ticket: request.ticket,
+                channel,
+                order: request.order,
+                destroy: request.destroy,
+                provider: secret.provider,
+                providerRef: secret.providerRef,
+                paged: pages.flatMap((rung) => rung.people),
+                pageLevels: pageLevels(pages),
+              },
             },
           ],
         };
@@ -208,7 +222,12 @@ export class RevocationService {
       const open = this.deps.rotation.openFor(incident.secretName);
       if (open && open.rotation.kind === 'scheduled') await this.deps.rotation.supersede(actor, open.rotation.id, id);
       try {
-        record = await this.deps.rotation.start(actor, incident.secretName, { ticket: incident.ticket }, { kind: 'emergency', breakGlassReason: incident.reason, incidentId: id, revocationOrder: incident.revocationOrder });
+        record = await this.deps.rotation.start(
+          actor,
+          incident.secretName,
+          { ticket: incident.ticket },
+          { kind: 'emergency', breakGlassReason: incident.reason, incidentId: id, revocationOrder: incident.revocationOrder, binding: storeBindingOfIncident(incident) },
+        );
       } catch (error) {
         const linked = this.incident(id).rotationId;
         if (!linked) {
@@ -244,6 +263,12 @@ export class RevocationService {
       }
     }
     const rotation = this.deps.rotation.get(incident.rotationId);
+    // A step still running is either under way (said so, with when to look again) or its run died (past its lease): settled from the store.
+    const interrupted = rotation.steps.find((step) => step.state === 'running' && step.action !== null);
+    if (interrupted) {
+      const { error } = await this.deps.rotation.checkStep(actor, rotation.rotation.id, interrupted.id, { expectedVersion: rotation.rotation.version });
+      return { record: this.get(id), error };
+    }
     const failed = rotation.steps.find((step) => step.state === 'pending' && step.action !== null && step.lastError !== null);
     if (!failed) throw new RotorError('conflict', `Nothing in incident #${id} has failed: there is nothing to retry.`);
     const { error } = await this.deps.rotation.runStep(actor, rotation.rotation.id, failed.id, { expectedVersion: rotation.rotation.version });
@@ -440,7 +465,7 @@ export class RevocationService {
   /** What disabling the compromised version needs: for the rotation service's disable step. */
   revocationFacts(rotationId: number): RevocationFacts | null {
     const incident = this.deps.repo.ofRotation(rotationId);
-    return incident ? { order: incident.revocationOrder, destroy: incident.destroy, compromisedVersionId: incident.compromisedVersionId } : null;
+    return incident ? { order: incident.revocationOrder, destroy: incident.destroy, compromisedVersionId: incident.compromisedVersionId, incidentOpen: incident.state === 'open' } : null;
   }
 
   /**
@@ -578,4 +603,11 @@ export class RevocationService {
 
 function secondsBetween(from: string, to: string): number {
   return Math.max(0, Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from)).as('seconds')));
+}
+
+/** The level each person is paged at first (a person on two rungs is paged once, at the first): what the evidence checks the pages against. */
+function pageLevels(rungs: readonly PageLevel[]): Record<string, string> {
+  const levels: Record<string, string> = {};
+  for (const rung of rungs) for (const person of rung.people) levels[person] ??= rung.level;
+  return levels;
 }

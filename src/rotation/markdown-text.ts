@@ -3,15 +3,17 @@
  * written and never turn into markup, HTML or a broken table.
  */
 
-/** A table cell: pipes escaped, no raw HTML, line breaks kept as `<br>`. */
+/**
+ * A table cell: the text as typed, escaped for Markdown (not for Slack or HTML): `\\`, `|`, `<`
+ * and `>` get a backslash, so `<!here>` or a link reads as written and never becomes raw HTML or
+ * an autolink; `&` stays `&` unless it would start an entity (`&amp;` typed stays `&amp;`); line
+ * breaks are kept as `<br>`.
+ */
 export function markdownCell(text: string | null | undefined): string {
   if (text === null || text === undefined || text === '') return '–';
   return text
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
+    .replace(/[\\|<>]/g, '\\$&')
+    .replace(/&(?=#?[0-9A-Za-z]+;)/g, '\\&')
     .replace(/\r?\n/g, '<br>');
 }
 

@@ -20,6 +20,12 @@ export const ROTATION_FOLLOW_UPS = {
   removalDue: 'rotation.removal_due',
   /** Rollback announcement; occurrence: the channel id. */
   rolledBack: 'rotation.rolled_back',
+  /**
+   * A provider step's run, once its lease is over: if it is still running (its runner died) the
+   * store is asked what happened; an open incident's disable step is re-driven until it holds.
+   * Occurrence: `<step>:<attempt>:<lease|redrive>`; payload: the step and the attempt.
+   */
+  stepCheck: 'rotation.step_check',
 } as const;
 
 export type RotationFollowUpKind = (typeof ROTATION_FOLLOW_UPS)[keyof typeof ROTATION_FOLLOW_UPS];

@@ -1,12 +1,16 @@
 import { DateTime } from 'luxon';
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
+import { checkedRotation, checkedSecret, trailSource, type ChainSource } from '../audit/chain-checks.js';
+import { mergeChecks, type ChainCheck } from '../audit/chain-difference.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
+import type { PeopleNames } from '../core/person-label.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { RotationRecord } from './rotation.js';
 import { rotationAuditTrail, type RotationEvidenceInput } from './rotation-evidence.js';
 import type { RotationRepo } from './rotation-repo.js';
+import { missingRotation, replayRotation } from './rotation-replay.js';
 import { buildRotationReport, SCHEDULE_ACTIONS, type ReportPeriod, type RotationReport } from './rotation-report.js';
 
 export interface RotationHistoryDeps {
@@ -15,6 +19,8 @@ export interface RotationHistoryDeps {
   inventory: InventoryRepo;
   clock: Clock;
   policy: Policy;
+  /** The people cache: evidence and reports name people as `Name (U…)` from it. */
+  people: { names(): PeopleNames };
 }
 
 /** `12` or `#12`: a rotation id. Secret names always hold slashes, so the two never collide. */
@@ -50,23 +56,31 @@ export class RotationHistoryService {
     return record;
   }
 
-  /** Everything the evidence record of a rotation shows, read in one snapshot. */
+  /**
+   * Everything the evidence record of a rotation shows, read in one snapshot: the rotation and
+   * its secret checked against their audit events, with the chain's facts where the tables differ.
+   */
   evidence(idOrName: string): RotationEvidenceInput {
     return this.deps.trail.snapshot(() => {
-      const record = this.find(idOrName);
+      const source = trailSource(this.deps.trail);
+      const { record, check } = checkedRotation(this.find(idOrName), source);
       const { rotation } = record;
       const own = this.deps.trail.ofRotation(rotation.id, rotation.secretName);
       const first = own[0]?.seq ?? 0;
       const last = own[own.length - 1]?.seq ?? 0;
       const provider = this.deps.trail.providerEvents(rotation.secretName, first, last);
+      const stored = this.deps.inventory.get(rotation.secretName);
+      const secret = stored ? checkedSecret(stored, source) : null;
       return {
         record,
-        secret: this.deps.inventory.getById(rotation.secretId),
+        secret: secret?.secret ?? null,
+        chainCheck: mergeChecks(check, secret?.check),
         trail: rotationAuditTrail(rotation, own, provider),
         head: this.deps.trail.head(),
         chainBreak: this.deps.trail.verify().firstBreak,
         exportedAt: this.deps.clock.now().toUTC().toISO() as string,
         retentionHours: this.deps.policy.retentionHours,
+        people: this.deps.people.names(),
       };
     });
   }
@@ -76,16 +90,48 @@ export class RotationHistoryService {
     checkPeriod(period);
     const from = `${period.since}T00:00:00.000Z`;
     const to = DateTime.fromISO(period.until, { zone: 'utc' }).plus({ days: 1 }).toUTC().toISO() as string;
-    return this.deps.trail.snapshot(() =>
-      buildRotationReport({
+    return this.deps.trail.snapshot(() => {
+      const source = trailSource(this.deps.trail, { everySecret: true });
+      const secrets = this.deps.inventory.list({ includeRetired: true }, this.deps.clock.now(), 0).map((secret) => checkedSecret(secret, source));
+      const rotations = this.completedRotations(from, to, source);
+      return buildRotationReport({
         period,
-        secrets: this.deps.inventory.list({ includeRetired: true }, this.deps.clock.now(), 0),
+        secrets: secrets.map((checked) => checked.secret),
         policyIntervals: this.deps.policy.intervals,
-        rotations: this.deps.repo.completedBetween(from, to),
+        rotations: rotations.records,
         history: this.deps.trail.withActions(SCHEDULE_ACTIONS),
         generatedAt: this.deps.clock.now().toUTC().toISO() as string,
-      }),
-    );
+        people: this.deps.people.names(),
+        chainCheck: mergeChecks(...secrets.map((checked) => checked.check), rotations.check),
+      });
+    });
+  }
+
+  /**
+   * Rotor's rotations completed in [from, to), as the chain has them: those the tables say
+   * completed then and those the chain says did, each checked against its events (a completion
+   * moved into or out of the period counts where the chain puts it).
+   */
+  private completedRotations(from: string, to: string, source: ChainSource): { records: RotationRecord[]; check: ChainCheck } {
+    const candidates = new Map(this.deps.repo.completedBetween(from, to).map((record) => [record.rotation.id, record] as const));
+    const checks: ChainCheck[] = [];
+    for (const event of this.deps.trail.withActions(['rotation.completed'])) {
+      const id = event.details.rotation;
+      if (typeof id !== 'number' || event.at < from || event.at >= to || candidates.has(id)) continue;
+      const record = this.deps.repo.get(id);
+      const replay = record ? null : replayRotation(id, source.rotationEvents(id));
+      if (record) candidates.set(id, record);
+      else if (replay) checks.push(missingRotation(replay));
+    }
+    const records: RotationRecord[] = [];
+    for (const candidate of candidates.values()) {
+      const { record, check } = checkedRotation(candidate, source);
+      checks.push(check);
+      const { completedAt, state } = record.rotation;
+      if (completedAt && completedAt >= from && completedAt < to && (state === 'completed' || state === 'rolled_back')) records.push(record);
+    }
+    records.sort((a, b) => (a.rotation.completedAt as string).localeCompare(b.rotation.completedAt as string) || a.rotation.id - b.rotation.id);
+    return { records, check: mergeChecks(...checks) };
   }
 }
 

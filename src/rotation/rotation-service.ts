@@ -16,12 +16,14 @@ import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ValuePlacement, WriteIntent } from '../providers/secret-provider.js';
+import { describeBinding, sameBinding, type StoreBinding } from '../providers/store-binding.js';
 import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
 import type { RevocationOrder } from './emergency-template.js';
 import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
-import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
+import { OPEN_STATES, storeBindingOf, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
+import { creationStepOf, inspectInterruptedStep, isPastLease, leaseEnd, requestTokenOf } from './step-reconciliation.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
 import {
@@ -89,6 +91,8 @@ export interface RevocationFacts {
   order: RevocationOrder;
   destroy: boolean;
   compromisedVersionId: string | null;
+  /** While the incident is open its disable step is driven until the store shows it done. */
+  incidentOpen: boolean;
 }
 
 /** What `/rotate <name>` opens on: the rotation already open, or what starting one would do. */
@@ -123,6 +127,14 @@ export class PreflightBlockedError extends RotorError {
   }
 }
 
+/** Abandoning could not undo what the rotation left at the provider: the person may do it by hand and say so. */
+export class CleanupFailedError extends RotorError {
+  constructor(message: string, cause: unknown) {
+    super('provider', message, { cause });
+    this.name = 'CleanupFailedError';
+  }
+}
+
 /** A provider step that failed after changing something at the provider that must be remembered (a placeholder made current). */
 class PartialStepError extends RotorError {
   constructor(readonly change: RotationChange, cause: RotorError) {
@@ -144,8 +156,12 @@ interface StepOutcome {
   followUps?: FollowUpRequest[];
 }
 
-/** A step left `running` longer than this was abandoned by a runner that died; it may run again. */
-const STALE_RUN_MINUTES = 3;
+/**
+ * Minutes between Rotor's own re-drives of an open incident's disable step that failed (the last
+ * repeats): a safety net behind the responders' Retry, so a disable never waits on a person
+ * forever. A run that died is settled (and re-driven at once) when its lease ends.
+ */
+const REDRIVE_MINUTES = [15, 30, 60];
 
 /**
  * Guided rotation: the persisted state machine behind `/rotate`. Every transition is
@@ -257,7 +273,7 @@ export class RotationService {
     let storeProblem: string | null = null;
     if (secret.provider !== 'manual') {
       try {
-        const description = await this.deps.operations.validate(secret.name);
+        const description = await this.deps.operations.validate(secret);
         rotationConfigured = description.rotationConfigured;
         currentVersionId = description.current?.versionId ?? currentVersionId;
       } catch (error) {
@@ -282,11 +298,12 @@ export class RotationService {
     actor: Actor,
     name: string,
     input: { ticket: string | null },
-    options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number; revocationOrder?: RevocationOrder } = {},
+    options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number; revocationOrder?: RevocationOrder; binding?: StoreBinding } = {},
   ): Promise<RotationRecord> {
     const kind = options.kind ?? 'scheduled';
     const ticket = kind === 'emergency' && !input.ticket ? null : parseChangeTicket(input.ticket);
-    const secret = this.deps.inventoryService.require(name);
+    // An incident's emergency rotation works on the store secret the incident is bound to.
+    const secret = boundSecret(this.deps.inventoryService.require(name), options.binding);
     this.authorize(actor, secret, kind);
     const open = this.deps.repo.openFor(secret.id);
     if (open) throw new RotorError('conflict', `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`);
@@ -302,6 +319,7 @@ export class RotationService {
     let id: number;
     try {
       id = this.deps.audit.record(() => {
+        this.refuseMovedReference(secret, options.binding);
         const rotationId = this.deps.repo.insert(
           {
             secretId: secret.id,
@@ -343,7 +361,16 @@ export class RotationService {
               requiredApprovals,
               checklist: checklist.map((step) => step.id),
               preflight: preflight.checks,
+              provider: secret.provider,
+              providerRef: secret.providerRef,
               previousVersionId: preflight.current?.versionId ?? null,
+              // The rest of the row, so the evidence and `rotor audit verify --deep` can check it against this event.
+              environment: secret.environment,
+              checklistSource: checklistSourceOf({ secret, policy: this.deps.policy, emergency: kind === 'emergency' }),
+              previousFingerprint: preflight.current?.fingerprint ?? secret.currentFingerprint,
+              previousNextRotation: secret.nextRotation,
+              previousLastRotated: secret.lastRotated,
+              previousLifecycle: secret.lifecycle,
               ...(options.incidentId ? { incident: options.incidentId, breakGlassReason: options.breakGlassReason ?? null } : {}),
             },
           },
@@ -363,6 +390,18 @@ export class RotationService {
     const record = this.get(id);
     this.deps.onEvent?.({ kind: 'started', rotation: record.rotation });
     return record;
+  }
+
+  /**
+   * The reference a scheduled rotation captures is the one its preflight checked: an edit that
+   * moved it while the preflight ran starts nothing. (An emergency keeps its incident's binding.)
+   */
+  private refuseMovedReference(checked: Secret, binding: StoreBinding | undefined): void {
+    if (binding) return;
+    const now = this.deps.inventoryService.require(checked.name);
+    if (!sameBinding(now, checked)) {
+      throw new RotorError('conflict', `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started. Run \`/rotate ${checked.name}\` again.`);
+    }
   }
 
   /** Another person allowed to rotate the secret takes the rotation over. */
@@ -409,13 +448,16 @@ export class RotationService {
   async runStep(actor: Actor, id: number, stepId: string, input: { expectedVersion: number; onStarted?: (record: RotationRecord) => Promise<void> | void }): Promise<{ record: RotationRecord; error: RotorError | null }> {
     const record = this.authorized(actor, id, input.expectedVersion);
     const candidate = record.steps.find((step) => step.id === stepId);
-    const staleRun = candidate?.state === 'running' && this.isStaleRun(candidate);
+    const staleRun = candidate !== undefined && isPastLease(candidate, this.deps.clock.now());
     const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     const by = actorId(actor);
     requireNotApprover(record, by);
+    // The token is on the step before the call: whatever the call leaves at the store, a check (or an abandon) finds it by it.
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
-    const running = this.transition(record, { heldBy: by }, (now) => {
+    const running = this.transition(record, actor.kind === 'system' ? {} : { heldBy: by }, (now) => {
       this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
+      // Durable: should this run die before its outcome is recorded, the store is asked once the lease is over.
+      this.deps.followUps.schedule(this.stepCheck(id, step.id, step.attempts + 1, iso((leaseEnd({ startedAt: now }) as DateTime).plus({ minutes: 1 }))));
       return { events: [] };
     });
     await input.onStarted?.(running);
@@ -426,11 +468,14 @@ export class RotationService {
       if (error instanceof NotYet) outcome = error;
       else {
         const failure = error instanceof RotorError ? error : new RotorError('provider', `“${step.title}” failed: ${describeError(error)}`, { cause: error });
-        const failed = this.finishStep(running.rotation.id, step, (now) => ({
-          stepChange: { state: 'pending', startedAt: null, lastError: failure.message },
-          ...(error instanceof PartialStepError ? { change: error.change } : {}),
-          events: [{ actor: by, action: 'rotation.step_failed', secret: record.rotation.secretName, details: { rotation: id, step: step.id, action: step.action, error: failure.message, at: now } }],
-        }));
+        const failed = this.finishStep(running.rotation.id, step, (now) => {
+          this.scheduleRedrive(running, step, step.attempts + 1, now);
+          return {
+            stepChange: { state: 'pending', startedAt: null, lastError: failure.message },
+            ...(error instanceof PartialStepError ? { change: error.change } : {}),
+            events: [{ actor: by, action: 'rotation.step_failed', secret: record.rotation.secretName, details: { rotation: id, step: step.id, action: step.action, error: failure.message, at: now } }],
+          };
+        });
         return { record: failed, error: failure };
       }
     }
@@ -453,6 +498,118 @@ export class RotationService {
       };
     });
     return { record: finished, error: null };
+  }
+
+  /** The provider step left running past its lease (its runner presumed dead), or null. */
+  interruptedStep(record: RotationRecord): RotationStep | null {
+    if (!OPEN_STATES.includes(record.rotation.state)) return null;
+    return record.steps.find((step) => isPastLease(step, this.deps.clock.now())) ?? null;
+  }
+
+  /**
+   * "Check the store": a provider step left running past its lease is settled by what the store
+   * shows. Done there: recorded as done. Not done: the step waits for its button again (an open
+   * incident's disable step is run again at once). Something Rotor did not do: the step waits,
+   * saying what the store shows and what the person may choose. A step that only reads the store
+   * is simply run again. From the modal (a person, at the version they saw) or from the step's
+   * follow-up (Rotor).
+   */
+  async checkStep(actor: Actor, id: number, stepId: string, input: { expectedVersion?: number } = {}): Promise<{ record: RotationRecord; error: RotorError | null }> {
+    const record = input.expectedVersion === undefined ? this.get(id) : this.authorized(actor, id, input.expectedVersion);
+    if (input.expectedVersion === undefined) this.rotatable(actor, record.rotation.secretName);
+    requireOpen(record);
+    const step = record.steps.find((candidate) => candidate.id === stepId);
+    if (!step) throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`, []);
+    const now = this.deps.clock.now();
+    if (step.state !== 'running') throw new RotorError('conflict', `“${step.title}” is not running (it is ${step.state}); there is nothing to check.`);
+    if (!isPastLease(step, now)) {
+      throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); if it is still running at ${iso(leaseEnd(step) as DateTime)}, check the store then.`);
+    }
+    const by = actorId(actor);
+    requireNotApprover(record, by);
+    const bound = storeBindingOf(record.rotation);
+    let finding: Awaited<ReturnType<typeof inspectInterruptedStep>>;
+    try {
+      finding = await inspectInterruptedStep({ operations: this.deps.operations, compromisedVersionOf: (held) => this.compromisedVersionOf(held) }, record, step, this.now());
+      if (finding.kind === 'done' && finding.finish === 'promote' && record.rotation.newVersionId) {
+        // The store made the new version current; what the interrupted promote left (AWSPENDING on it) is finished.
+        await this.deps.operations.promote(bound, { newVersionId: record.rotation.newVersionId, expectedCurrentVersionId: record.rotation.newVersionId }, actor);
+      }
+    } catch (error) {
+      const failure = error instanceof RotorError ? error : new RotorError('provider', describeError(error), { cause: error });
+      return { record: this.get(id), error: new RotorError(failure.code, `Could not ask the store what became of “${step.title}”: ${failure.message} The step stays as it is; check again in a minute.`, { cause: error }) };
+    }
+    if (finding.kind === 'rerun') return this.runStep(actor, id, step.id, { expectedVersion: this.get(id).rotation.version });
+    const settled = this.finishStep(id, step, (at) => {
+      if (finding.kind === 'done') {
+        return {
+          stepChange: { state: 'done', doneBy: by, doneAt: at, result: { ...step.result, ...finding.result, reconciled: true }, lastError: null },
+          change: finding.change,
+          events: [
+            { actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, action: step.action, reconciled: true, ...finding.result } },
+          ],
+        };
+      }
+      this.scheduleRedrive(record, step, step.attempts, at);
+      return {
+        stepChange: { state: 'pending', startedAt: null, lastError: finding.why },
+        events: [{ actor: by, action: 'rotation.step_reconciled', secret: record.rotation.secretName, details: { rotation: id, step: step.id, action: step.action, outcome: finding.kind, why: finding.why } }],
+      };
+    });
+    const redrive = settled.steps.find((candidate) => candidate.id === step.id);
+    if (redrive && this.mustRedrive(settled, redrive)) return this.runStep(actor, id, step.id, { expectedVersion: settled.rotation.version });
+    return { record: settled, error: null };
+  }
+
+  /**
+   * The step's follow-up, once its lease is over or a re-drive is due: settles the run if it is
+   * still the one that scheduled it, and drives an open incident's disable step until it holds.
+   * Returns the next check when one is needed.
+   */
+  async followUpStep(id: number, stepId: string, attempt: number, why: 'lease' | 'redrive'): Promise<FollowUpRequest[]> {
+    const record = this.find(id);
+    const step = record?.steps.find((candidate) => candidate.id === stepId);
+    if (!record || !step || !OPEN_STATES.includes(record.rotation.state)) return [];
+    const actor: Actor = { kind: 'system' };
+    let outcome: { record: RotationRecord; error: RotorError | null } | null = null;
+    try {
+      if (step.state === 'running' && step.attempts === attempt && isPastLease(step, this.deps.clock.now())) outcome = await this.checkStep(actor, id, stepId);
+      else if (why === 'redrive' && step.attempts === attempt && this.mustRedrive(record, step)) outcome = await this.runStep(actor, id, stepId, { expectedVersion: record.rotation.version });
+    } catch (error) {
+      // A person (or another replica) got there first: theirs is the run.
+      if (!(error instanceof StaleRotationError) && !(error instanceof RotorError && error.code === 'conflict')) throw error;
+    }
+    // The store could not be asked (the step is still running): the follow-up's own retries ask again.
+    const after = this.find(id)?.steps.find((candidate) => candidate.id === stepId);
+    if (outcome?.error && after?.state === 'running') throw outcome.error;
+    return [];
+  }
+
+  /** An open incident's disable step that has run and is not done: it is run again until the store shows it done. */
+  private mustRedrive(record: RotationRecord, step: RotationStep): boolean {
+    return (
+      step.action === 'disable_compromised' &&
+      step.state === 'pending' &&
+      step.attempts > 0 &&
+      OPEN_STATES.includes(record.rotation.state) &&
+      (this.deps.incidents?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)
+    );
+  }
+
+  /** After a disable step that did not hold, the next re-drive, further apart each time. */
+  private scheduleRedrive(record: RotationRecord, step: RotationStep, attempts: number, now: string): void {
+    if (step.action !== 'disable_compromised' || !(this.deps.incidents?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)) return;
+    const minutes = REDRIVE_MINUTES[Math.min(attempts, REDRIVE_MINUTES.length) - 1] ?? 1;
+    this.deps.followUps.schedule(this.stepCheck(record.rotation.id, step.id, attempts, iso(DateTime.fromISO(now, { zone: 'utc' }).plus({ minutes })), 'redrive'));
+  }
+
+  private stepCheck(id: number, stepId: string, attempt: number, dueAt: string, why: 'lease' | 'redrive' = 'lease'): FollowUpRequest {
+    return { kind: ROTATION_FOLLOW_UPS.stepCheck, topic: rotationTopic(id), occurrence: `${stepId}:${attempt}:${why}`, dueAt, payload: { step: stepId, attempt, why } };
+  }
+
+  /** The version an emergency rotation disables: the incident's, or the one current when it started. */
+  private compromisedVersionOf(record: RotationRecord): string | null {
+    return this.deps.incidents?.revocationFacts(record.rotation.id)?.compromisedVersionId ?? record.rotation.previousVersionId;
   }
 
   /** An approver approves, filling one required role they hold; nobody approves their own rotation. */
@@ -525,7 +682,7 @@ export class RotationService {
     const { rotation } = record;
     if (rotation.provider !== 'manual' && rotation.newVersionId && !rotation.promotedAt && rotation.newVersionId !== rotation.previousVersionId) {
       try {
-        await this.deps.operations.discard(rotation.secretName, rotation.newVersionId, actor);
+        await this.deps.operations.discard(storeBindingOf(rotation), rotation.newVersionId, actor);
         cleanup = { action: 'discarded_pending', versionId: rotation.newVersionId };
       } catch (error) {
         cleanup = { action: 'failed', versionId: rotation.newVersionId, error: describeError(error) };
@@ -599,7 +756,7 @@ export class RotationService {
     let restored: { versionId: string; fingerprint: string } | null = null;
     if (rotation.provider !== 'manual') {
       if (!rotation.previousVersionId) throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
-      restored = await this.deps.operations.restore(secret.name, { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
+      restored = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
     }
     return this.transition(this.get(id), { state: 'rolled_back', endedAt: this.now(), endedBy: by, endReason: reason }, (now) => {
       this.deps.inventoryService.restoreRotation(
@@ -625,7 +782,7 @@ export class RotationService {
     if (rotation.provider === 'manual') throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
     if (!rotation.previousVersionId || !rotation.promotedAt) throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
     this.refuseRemovedTwice(record);
-    await this.deps.operations.deprecatePrevious(rotation.secretName, { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
+    await this.deps.operations.deprecatePrevious(storeBindingOf(rotation), { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
     // At the version read before the provider call: of two presses at once, one is recorded.
     return this.transition(record, {}, () => {
       this.refuseRemovedTwice(record);
@@ -767,29 +924,46 @@ export class RotationService {
     return [...channels];
   }
 
-  /** What an unfinished rotation leaves behind, undone at the provider before it ends. */
+  /**
+   * What an unfinished rotation leaves behind, undone at the provider before it ends. What the
+   * store shows decides, not only what Rotor recorded: a run that died between the store's change
+   * and Rotor's record left a version Rotor never wrote down, found by the request token its step
+   * carried before the call (AWS), and a promote cut short left that version current.
+   */
   private async cleanUpProvider(actor: Actor, record: RotationRecord, cleanedByHand: boolean): Promise<Record<string, unknown>> {
     const { rotation } = record;
     if (rotation.provider === 'manual') return { action: 'none' };
-    if (!rotation.newVersionId) return this.undoUnrecordedWrite(actor, record, cleanedByHand);
-    if (rotation.newVersionId === rotation.previousVersionId) return { action: 'none' };
-    if (cleanedByHand) return { action: 'by_hand', versionId: rotation.newVersionId };
-    // The version before an emergency rotation is the compromised one: it is never made current again.
-    if (rotation.kind === 'emergency' && rotation.promotedAt) return { action: 'none', note: 'the new version stays current; the compromised one is not restored' };
+    // A Vault write of this rotation that landed unrecorded is found by its write intent, not by a request token.
+    if (!rotation.newVersionId && rotation.provider === 'vault') return this.undoUnrecordedWrite(actor, record, cleanedByHand);
+    const ours = rotation.newVersionId ?? (rotation.provider === 'aws' ? requestTokenOf(creationStepOf(record)) : null);
+    if (!ours || ours === rotation.previousVersionId) return { action: 'none' };
+    if (cleanedByHand) return { action: 'by_hand', versionId: ours };
+    const bound = storeBindingOf(rotation);
+    const ops = this.deps.operations;
+    let current = rotation.promotedAt !== null;
     try {
-      if (rotation.promotedAt) {
-        if (!rotation.previousVersionId) return { action: 'none', note: 'no previous version was known' };
-        const restored = await this.deps.operations.restore(rotation.secretName, { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
-        return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint };
+      const description = await ops.validate(bound);
+      current = description.current?.versionId === ours;
+      const held = current ? description.current : description.others.find((version) => version.versionId === ours);
+      const outOfService = !held || (rotation.provider === 'aws' ? !current && held.labels.length === 0 : held.labels.includes('deleted') || held.labels.includes('destroyed'));
+      if (outOfService) return rotation.newVersionId ? { action: 'none', versionId: ours, note: 'the store holds nothing of this rotation any more' } : { action: 'none' };
+      if (!current) {
+        await ops.discard(bound, ours, actor);
+        return { action: 'discarded_pending', versionId: ours };
       }
-      await this.deps.operations.discard(rotation.secretName, rotation.newVersionId, actor);
-      return { action: 'discarded_pending', versionId: rotation.newVersionId };
+      // The version before an emergency rotation is the compromised one: it is never made current again.
+      if (rotation.kind === 'emergency') return { action: 'none', note: 'the new version stays current; the compromised one is not restored' };
+      if (!rotation.previousVersionId) return { action: 'none', note: 'no previous version was known' };
+      const restored = await ops.restore(bound, { versionId: rotation.previousVersionId, expectedCurrentVersionId: ours }, actor);
+      // A promote cut short left AWSPENDING on the version it made current: it would block the next rotation.
+      if (rotation.provider === 'aws' && (await ops.validate(bound)).others.some((version) => version.versionId === ours && version.labels.includes('AWSPENDING'))) await ops.discard(bound, ours, actor);
+      return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint };
     } catch (error) {
       const byHand =
-        rotation.provider === 'aws' && !rotation.promotedAt
-          ? `aws secretsmanager update-secret-version-stage --secret-id ${rotation.providerRef} --version-stage AWSPENDING --remove-from-version-id ${rotation.newVersionId}`
+        rotation.provider === 'aws' && !current
+          ? `aws secretsmanager update-secret-version-stage --secret-id ${rotation.providerRef} --version-stage AWSPENDING --remove-from-version-id ${ours}`
           : `make version ${rotation.previousVersionId ?? '(the previous one)'} current again at the provider`;
-      throw new RotorError('provider', `Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose "cleaned up by hand".`, { cause: error });
+      throw new CleanupFailedError(`Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose “Abandon: cleaned up by hand…”.`, error);
     }
   }
 
@@ -813,7 +987,7 @@ export class RotationService {
     if (rotation.kind === 'emergency') return { action: 'none', versionId: own.versionId, note: 'the version Rotor wrote stays current; the compromised one is not restored' };
     if (!rotation.previousVersionId) return { action: 'none', versionId: own.versionId, note: 'no previous version was known' };
     try {
-      const restored = await this.deps.operations.restore(rotation.secretName, { versionId: rotation.previousVersionId, expectedCurrentVersionId: own.versionId }, actor);
+      const restored = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: rotation.previousVersionId, expectedCurrentVersionId: own.versionId }, actor);
       return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint, undid: own.versionId };
     } catch (error) {
       throw new RotorError(
@@ -848,14 +1022,10 @@ export class RotationService {
     });
   }
 
-  private isStaleRun(step: RotationStep): boolean {
-    return step.startedAt !== null && DateTime.fromISO(step.startedAt, { zone: 'utc' }).plus({ minutes: STALE_RUN_MINUTES }) < this.deps.clock.now();
-  }
-
   /** The provider's half of a step. Throws a RotorError saying what to do, or NotYet. */
   private async perform(actor: Actor, record: RotationRecord, step: RotationStep, requestToken: string): Promise<StepOutcome> {
     const { rotation } = record;
-    const name = rotation.secretName;
+    const bound = storeBindingOf(rotation);
     const ops = this.deps.operations;
     const now = this.now();
     switch (step.action) {
@@ -863,9 +1033,9 @@ export class RotationService {
         if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
         const own = rotation.provider === 'vault' ? await this.ownUnrecordedWrite(record) : null;
         if (own) return { result: { versionId: own.versionId, fingerprint: own.fingerprint, promotedOnCreate: true, adopted: true }, change: { newVersionId: own.versionId, newFingerprint: own.fingerprint, promotedAt: now } };
-        const decision = await ops.valuePlacement(name);
+        const decision = await ops.valuePlacement(bound);
         if (!decision.placement) throw new RotorError('conflict', decision.message);
-        const created = await ops.createVersion(name, actor, {
+        const created = await ops.createVersion(bound, actor, {
           expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId,
           requestToken,
           placement: decision.placement,
@@ -878,12 +1048,12 @@ export class RotationService {
       }
       case 'await_provider_rotation': {
         let newVersionId = rotation.newVersionId;
-        if (!newVersionId) newVersionId = (await ops.createVersion(name, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken })).versionId;
-        const description = await ops.validate(name);
+        if (!newVersionId) newVersionId = (await ops.createVersion(bound, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken })).versionId;
+        const description = await ops.validate(bound);
         if (description.current?.versionId !== newVersionId) {
           throw new NotYet({ newVersionId }, { versionId: newVersionId, waiting: 'the rotation function has not made the new version current yet; check again in a minute' });
         }
-        const current = await ops.readVersion(name, newVersionId);
+        const current = await ops.readVersion(bound, newVersionId);
         return { result: { versionId: newVersionId, fingerprint: current.fingerprint }, change: { newVersionId, newFingerprint: current.fingerprint, promotedAt: now } };
       }
       case 'detect_version': {
@@ -892,12 +1062,12 @@ export class RotationService {
       }
       case 'promote': {
         const newVersionId = this.requireNewVersion(record);
-        await ops.promote(name, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : (rotation.placeholderVersionId ?? rotation.previousVersionId) }, actor);
+        await ops.promote(bound, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : (rotation.placeholderVersionId ?? rotation.previousVersionId) }, actor);
         return { result: { versionId: newVersionId, previousVersionId: rotation.previousVersionId }, change: { promotedAt: rotation.promotedAt ?? now } };
       }
       case 'verify': {
         const newVersionId = this.requireNewVersion(record);
-        const current = await ops.verify(name, { versionId: newVersionId, fingerprint: rotation.newFingerprint }, actor);
+        const current = await ops.verify(bound, { versionId: newVersionId, fingerprint: rotation.newFingerprint }, actor);
         return { result: { versionId: current.versionId, fingerprint: current.fingerprint, matches: true }, change: { verifiedAt: now, newFingerprint: current.fingerprint } };
       }
       case 'schedule_removal': {
@@ -921,15 +1091,16 @@ export class RotationService {
   private async disableCompromised(actor: Actor, record: RotationRecord, requestToken: string): Promise<StepOutcome> {
     const { rotation } = record;
     const name = rotation.secretName;
+    const bound = storeBindingOf(rotation);
     const ops = this.deps.operations;
     const facts = this.deps.incidents?.revocationFacts(rotation.id) ?? null;
     if (!facts) throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
     let compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
     // The store was unreachable when the incident opened; until a replacement exists, its current version is the compromised one.
-    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(name)).current?.versionId ?? null;
+    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(bound)).current?.versionId ?? null;
     if (!compromised) throw new RotorError('conflict', `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`);
     if (rotation.provider === 'vault') {
-      const disabled = await ops.disableCompromised(name, { versionId: compromised, destroy: facts.destroy }, actor);
+      const disabled = await ops.disableCompromised(bound, { versionId: compromised, destroy: facts.destroy }, actor);
       return { result: { versionId: compromised, action: disabled.action }, change: {} };
     }
     const live = rotation.promotedAt && rotation.newVersionId ? rotation.newVersionId : null;
@@ -939,21 +1110,23 @@ export class RotationService {
       if (facts.order !== 'disable_now') throw new RotorError('conflict', 'The replacement is not live yet: promote it first, then disable the compromised version (replace, then disable).');
       // After a failed attempt someone may have made a generated value current by hand (the
       // status message's commands): that version is the placeholder, and none is written.
-      const current = (await ops.validate(name)).current?.versionId ?? null;
+      const current = (await ops.validate(bound)).current?.versionId ?? null;
       if (current && current !== compromised) {
+        // Made current by hand, or by a run of this step that died half-way: what that promote left (AWSPENDING) is finished.
+        await ops.promote(bound, { newVersionId: current, expectedCurrentVersionId: current }, actor);
         replacement = current;
       } else {
         // The placeholder keeps the secret's shape when Rotor can tell it; otherwise it replaces the value whole (it only has to take the compromised one's place).
-        const decided = await ops.valuePlacement(name).catch(() => null);
+        const decided = await ops.valuePlacement(bound).catch(() => null);
         const placement: ValuePlacement = decided?.placement ?? { kind: 'whole' };
-        const placeholder = await ops.createVersion(name, actor, { expectedCurrentVersionId: compromised, requestToken, placement });
-        await ops.promote(name, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
+        const placeholder = await ops.createVersion(bound, actor, { expectedCurrentVersionId: compromised, requestToken, placement });
+        await ops.promote(bound, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
         replacement = placeholder.versionId;
       }
       change.placeholderVersionId = replacement;
     }
     try {
-      const disabled = await ops.disableCompromised(name, { versionId: compromised, replacementVersionId: replacement }, actor);
+      const disabled = await ops.disableCompromised(bound, { versionId: compromised, replacementVersionId: replacement }, actor);
       return { result: { versionId: compromised, action: disabled.action, replacementVersionId: replacement }, change };
     } catch (error) {
       // The placeholder is current now: a retry strips the labels, it does not write another one.
@@ -973,7 +1146,7 @@ export class RotationService {
    */
   private async detectNewVersion(record: RotationRecord): Promise<{ versionId: string; fingerprint: string; alreadyCurrent: boolean }> {
     const { rotation } = record;
-    const description = await this.deps.operations.validate(rotation.secretName);
+    const description = await this.deps.operations.validate(storeBindingOf(rotation));
     const current = description.current?.versionId ?? null;
     const pending = description.others.find((version) => version.labels.includes('AWSPENDING') && version.versionId !== rotation.previousVersionId);
     let versionId: string | null = null;
@@ -990,7 +1163,7 @@ export class RotationService {
           : `vault kv put -mount=<mount> <path> <field>=@new-value.txt (for ${rotation.providerRef})`;
       throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
     }
-    const read = await this.deps.operations.readVersion(rotation.secretName, versionId);
+    const read = await this.deps.operations.readVersion(storeBindingOf(rotation), versionId);
     return { versionId, fingerprint: read.fingerprint, alreadyCurrent };
   }
 
@@ -1013,12 +1186,17 @@ export class RotationService {
   private async ownUnrecordedWrite(record: RotationRecord): Promise<{ versionId: string; fingerprint: string } | null> {
     const intent = writeIntentOf(record.steps.find((step) => step.action === 'create_version'));
     if (!intent || record.rotation.newVersionId) return null;
-    return this.deps.operations.currentIs(record.rotation.secretName, intent);
+    return this.deps.operations.currentIs(storeBindingOf(record.rotation), intent);
   }
 
   private now(): string {
     return iso(this.deps.clock.now());
   }
+}
+
+/** The secret as a rotation bound elsewhere (its incident's reference) sees it. */
+function boundSecret(secret: Secret, binding: StoreBinding | undefined): Secret {
+  return binding ? { ...secret, provider: binding.provider, providerRef: binding.providerRef } : secret;
 }
 
 /** A scheduled rotation needs a live secret; an emergency one is what a compromised secret gets. */

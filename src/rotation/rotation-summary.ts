@@ -1,4 +1,5 @@
 import type { SecretType } from '../inventory/secret.js';
+import { displayFingerprint } from '../providers/fingerprint.js';
 import type { ChecklistSource } from './resolve-checklist.js';
 import { isOpen, type ApproverRole, type RotationRecord, type RotationStep } from './rotation.js';
 import { currentStep, missingApprovals, ROLE_LABELS, settledSteps } from './rotation-rules.js';
@@ -41,9 +42,9 @@ export function summarizeRotation(record: RotationRecord): RotationSummary {
   };
 }
 
-/** A fingerprint as text shows it: its first 12 hex digits. */
+/** A fingerprint as text shows it: what it is and its first 12 hex digits (see displayFingerprint). */
 export function shortFingerprint(fingerprint: string | null | undefined): string {
-  return fingerprint ? fingerprint.slice(0, 12) : '-';
+  return displayFingerprint(fingerprint);
 }
 
 export function stateLabel(state: RotationRecord['rotation']['state']): string {

@@ -1,5 +1,6 @@
 import type { APPROVER_ROLES } from '../config/policy.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
+import type { StoreBinding } from '../providers/store-binding.js';
 import type { ChecklistStep } from './checklist-step.js';
 import type { ChecklistSource } from './resolve-checklist.js';
 
@@ -103,4 +104,9 @@ export interface RotationRecord {
   rotation: Rotation;
   steps: RotationStep[];
   approvals: Approval[];
+}
+
+/** The store secret the rotation works on: the reference captured when it started, whatever the inventory says now. */
+export function storeBindingOf(rotation: Pick<Rotation, 'secretName' | 'provider' | 'providerRef'>): StoreBinding {
+  return { name: rotation.secretName, provider: rotation.provider, providerRef: rotation.providerRef };
 }

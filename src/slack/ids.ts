@@ -36,6 +36,10 @@ export const ACTION_IDS = {
   rotationSkipStep: 'rotation_skip_step',
   rotationComplete: 'rotation_complete',
   rotationAbandon: 'rotation_abandon',
+  /** Shown once Abandon could not clean up at the provider: abandon, saying it was cleaned up by hand. */
+  rotationAbandonByHand: 'rotation_abandon_by_hand',
+  /** On a step left running past its lease: ask the store what became of it; value: the step id. */
+  rotationCheckStep: 'rotation_check_step',
   rotationTakeOver: 'rotation_take_over',
   rotationRefresh: 'rotation_refresh',
   /** Value: encodeRotationRef of the completed rotation. */
@@ -55,6 +59,9 @@ export const ACTION_IDS = {
   incidentRetry: 'incident_retry',
   /** Sign-off DM to security and the status message; value: encodeIncidentRef. */
   incidentSignOff: 'incident_sign_off',
+  /** A security lead's DM about a requested change of where a secret is stored; value: encodeReferenceRequestRef. */
+  referenceApprove: 'reference_change_approve',
+  referenceReject: 'reference_change_reject',
 } as const;
 
 /** The snooze buttons' action ids; the number of days is part of the id. */
@@ -238,7 +245,7 @@ export function decodeRotationMetadata(text: string): RotationMetadata {
   return { secret: record.s, rotationId: record.r as number | null, version: record.v as number | null };
 }
 
-export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'reject', 'rollback'] as const;
+export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'abandon_by_hand', 'reject', 'rollback'] as const;
 export type ReasonPurpose = (typeof REASON_PURPOSES)[number];
 
 /** The note/reason modal's metadata: what it is for, and where to go back to. */
@@ -317,5 +324,16 @@ export function encodePickedSecret(secretId: number): string {
 export function decodePickedSecret(value: string): number {
   const match = /^secret:(\d{1,12})$/.exec(value);
   if (!match) throw new ValidationError('That choice is not one Rotor offers; run `/rotate` again.', []);
+  return Number(match[1]);
+}
+
+/** Which reference change request a button decides. */
+export function encodeReferenceRequestRef(requestId: number): string {
+  return `reference_request:${requestId}`;
+}
+
+export function decodeReferenceRequestRef(value: string): number {
+  const match = /^reference_request:(\d{1,12})$/.exec(value);
+  if (!match) throw new ValidationError('That button is not one Rotor offers for a reference change; ask for the change again with `/secrets edit <name>`.', []);
   return Number(match[1]);
 }

@@ -24,6 +24,8 @@ const expected: Record<Action, Person[]> = {
   add: ['UADMIN', 'USEC', 'UOPS'],
   edit: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   change_owner: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER'],
+  change_reference: ['UADMIN'],
+  approve_reference_change: ['USEC'],
   rotate: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   approve: ['USEC', 'UOPS'],
   snooze: ['UADMIN', 'USEC', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],

@@ -182,7 +182,7 @@ describe.runIf(shouldRunMotoSuite('the rotation evidence CLI suite'))('rotor rot
     expect((await h.cli('rotations', 'show', `#${id}`)).stdout).toBe(byName.stdout);
     const text = byName.stdout;
     expect(text).toContain(`Rotation #${id} of prod/app/db: scheduled, completed`);
-    expect(text).toContain(`new version       ${rotation.newVersionId}  fingerprint ${rotation.newFingerprint?.slice(0, 12)}`);
+    expect(text).toContain(`new version       ${rotation.newVersionId}  fingerprint SHA-256 ${rotation.newFingerprint?.replace(/^sha256:/, '').slice(0, 12)}`);
     expect(text).not.toContain(rotation.newFingerprint as string);
     expect(text).toMatch(/approvals {9}security lead: approved by U0SEC at 2027-02-01T10:01:00\.000Z\n {18}DevOps lead: approved by U0OPS/);
     for (const step of steps) expect(text).toContain(`done by U0OWNER at ${step.doneAt}`);

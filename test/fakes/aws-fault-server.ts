@@ -10,7 +10,15 @@ import type { AddressInfo } from 'node:net';
 export type AwsFault =
   | { kind: 'error'; status: number; type: string; message: string }
   | { kind: 'hang' }
-  | { kind: 'answer'; body: Record<string, unknown> };
+  | { kind: 'answer'; body: Record<string, unknown> }
+  /** Forwarded as usual: queued ahead of another fault, it lets the first matching requests through. */
+  | { kind: 'pass' }
+  /**
+   * Forwarded, and moto's whole answer received (the store has changed), then `then` runs and the
+   * caller is never answered: the test kills the caller there, between the store's change and
+   * the caller's record of it.
+   */
+  | { kind: 'forward-then-hang'; then: () => void };
 
 export class AwsFaultServer {
   /** Every request seen, by its `X-Amz-Target` operation. */
@@ -69,6 +77,11 @@ export class AwsFaultServer {
       return;
     }
     const forwarded = httpRequest(`${this.upstream}${request.url ?? '/'}`, { method: request.method, headers: request.headers }, (upstream) => {
+      if (fault?.kind === 'forward-then-hang') {
+        upstream.resume();
+        upstream.on('end', () => fault.then());
+        return;
+      }
       response.writeHead(upstream.statusCode ?? 502, upstream.headers);
       upstream.pipe(response);
     });

@@ -60,7 +60,7 @@ export class FakeSlackApi {
   /** The app the bot belongs to (bots.info); the payload builders' default api_app_id. */
   readonly appId = 'A0ROTOR';
   /** Users users.info knows; any other id answers `user_not_found`, as Slack does. */
-  readonly users = new Map<string, { tz: string; is_bot?: boolean; deleted?: boolean }>();
+  readonly users = new Map<string, { tz: string; is_bot?: boolean; deleted?: boolean; realName?: string }>();
   /** Messages posted with chat.postMessage, by conversation id (a user id posts to that user's DM). */
   readonly messages: StoredMessage[] = [];
 
@@ -110,8 +110,9 @@ export class FakeSlackApi {
     return `http://127.0.0.1:${this.listeningPort}/respond/${this.counter}`;
   }
 
-  addUser(id: string, tz = 'Europe/London'): void {
-    this.users.set(id, { tz });
+  /** A member users.info answers for; with `realName`, it answers it as Slack does (`real_name`, `profile.real_name`). */
+  addUser(id: string, tz = 'Europe/London', realName?: string): void {
+    this.users.set(id, { tz, ...(realName ? { realName } : {}) });
   }
 
   /** The next call(s) to `method` get these replies, in order; later calls get the default again. */
@@ -252,7 +253,8 @@ export class FakeSlackApi {
       case 'users.info': {
         const user = this.users.get(String(args.user));
         if (!user) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: user.tz, is_bot: user.is_bot ?? false, deleted: user.deleted ?? false } };
+        const named = user.realName ? { real_name: user.realName, profile: { real_name: user.realName, display_name: '' } } : {};
+        return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: user.tz, is_bot: user.is_bot ?? false, deleted: user.deleted ?? false, ...named } };
       }
       case 'views.open':
       case 'views.publish':

@@ -37,19 +37,20 @@ function expectNowhere(markers: string[], store: TempStore, harness: ProviderHar
 async function runRotation(harness: ProviderHarness, store: TempStore, name: string, previousVersionId: string): Promise<string[]> {
   const steps = harness.providers.operations;
   const outputs: string[] = [];
-  await steps.validate(name);
+  const bound = store.inventoryService.require(name);
+  await steps.validate(bound);
   // Where the value goes is decided from the stored value's shape: only names come back.
-  const decision = await steps.valuePlacement(name);
+  const decision = await steps.valuePlacement(bound);
   outputs.push(decision.message);
-  const created = await steps.createVersion(name, operator('U0SEC'), decision.placement ? { placement: decision.placement } : {});
+  const created = await steps.createVersion(bound, operator('U0SEC'), decision.placement ? { placement: decision.placement } : {});
   outputs.push(JSON.stringify(created));
-  await steps.promote(name, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, operator('U0SEC'));
+  await steps.promote(bound, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, operator('U0SEC'));
   const promotedAt = store.clock.now().toISO() as string;
-  outputs.push(JSON.stringify(await steps.verify(name, { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0SEC'))));
+  outputs.push(JSON.stringify(await steps.verify(bound, { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0SEC'))));
   // A failed verification's message must not carry the value either.
-  await steps.verify(name, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, operator('U0SEC')).catch((error: Error) => outputs.push(error.message));
+  await steps.verify(bound, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, operator('U0SEC')).catch((error: Error) => outputs.push(error.message));
   store.clock.advance({ hours: 49 });
-  await steps.deprecatePrevious(name, { previousVersionId, promotedAt }, operator('U0SEC'));
+  await steps.deprecatePrevious(bound, { previousVersionId, promotedAt }, operator('U0SEC'));
   return outputs;
 }
 
@@ -112,11 +113,12 @@ describe.runIf(shouldRunMotoSuite('the AWS JSON canary'))('canary: a JSON-shaped
     const other = { user: canary(), pwd: canary() };
     await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/other', SecretString: JSON.stringify(other) }));
     store.inventoryService.create({ name: 'prod/app/other', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/other' }, operator('U0ADMIN'), 'test');
-    const refused = await harness.providers.operations.valuePlacement('prod/app/other');
+    const otherSecret = store.inventoryService.require('prod/app/other');
+    const refused = await harness.providers.operations.valuePlacement(otherSecret);
     expect(refused.placement).toBeNull();
     outputs.push(refused.message);
     await harness.providers.operations
-      .createVersion('prod/app/other', operator('U0SEC'), { expectedCurrentVersionId: null, placement: { kind: 'field', field: 'password' } })
+      .createVersion(otherSecret, operator('U0SEC'), { expectedCurrentVersionId: null, placement: { kind: 'field', field: 'password' } })
       .then(() => expect.unreachable('written'))
       .catch((error: Error) => outputs.push(error.message));
     for (const args of [['sync'], ['sync', '--json'], ['show', 'prod/app/db', '--json'], ['export']]) {

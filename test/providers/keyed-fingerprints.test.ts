@@ -105,9 +105,9 @@ describe('fingerprints keyed with ROTOR_FINGERPRINT_KEY', () => {
     expect(created.fingerprint).toMatch(new RegExp(`^hmac-sha256:${keyIdOf(oldKey)}:`));
     const rotated = createProviderServicesFromEnv(store, loadCoreEnv({ ...env(), ROTOR_FINGERPRINT_KEY: `${key},${oldKey}` }));
     try {
-      const verified = await rotated.operations.verify('prod/app/db', { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0OWNER'));
+      const verified = await rotated.operations.verify(store.inventoryService.require('prod/app/db'), { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0OWNER'));
       expect(verified.fingerprint).toMatch(new RegExp(`^hmac-sha256:${keyIdOf(key)}:`));
-      await expect(rotated.operations.verify('prod/app/db', { versionId: created.versionId, fingerprint: `sha256:${sha256('not it')}` }, operator('U0OWNER'))).rejects.toThrow(/fingerprints differ/);
+      await expect(rotated.operations.verify(store.inventoryService.require('prod/app/db'), { versionId: created.versionId, fingerprint: `sha256:${sha256('not it')}` }, operator('U0OWNER'))).rejects.toThrow(/fingerprints differ/);
     } finally {
       rotated.close();
     }

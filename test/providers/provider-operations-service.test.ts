@@ -34,20 +34,20 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
     const { providers } = providerHarness(store, { aws });
     const steps = providers.operations;
 
-    const described = await steps.validate('prod/payments/stripe_key');
+    const described = await steps.validate(store.inventoryService.require('prod/payments/stripe_key'));
     expect(described.current?.versionId).toBe(initial.VersionId);
 
-    const created = await steps.createVersion('prod/payments/stripe_key', ACTOR);
+    const created = await steps.createVersion(store.inventoryService.require('prod/payments/stripe_key'), ACTOR);
     expect(created.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
-    await steps.promote('prod/payments/stripe_key', { newVersionId: created.versionId, expectedCurrentVersionId: initial.VersionId as string }, ACTOR);
+    await steps.promote(store.inventoryService.require('prod/payments/stripe_key'), { newVersionId: created.versionId, expectedCurrentVersionId: initial.VersionId as string }, ACTOR);
     const promotedAt = store.clock.now().toISO() as string;
-    await steps.verify('prod/payments/stripe_key', { versionId: created.versionId, fingerprint: created.fingerprint }, ACTOR);
+    await steps.verify(store.inventoryService.require('prod/payments/stripe_key'), { versionId: created.versionId, fingerprint: created.fingerprint }, ACTOR);
 
-    await expect(steps.deprecatePrevious('prod/payments/stripe_key', { previousVersionId: initial.VersionId as string, promotedAt }, ACTOR)).rejects.toThrow(
+    await expect(steps.deprecatePrevious(store.inventoryService.require('prod/payments/stripe_key'), { previousVersionId: initial.VersionId as string, promotedAt }, ACTOR)).rejects.toThrow(
       /kept until 2026-11-24T10:00:00.000Z \(retention 48 h/,
     );
     store.clock.advance({ hours: 49 });
-    await steps.deprecatePrevious('prod/payments/stripe_key', { previousVersionId: initial.VersionId as string, promotedAt }, ACTOR);
+    await steps.deprecatePrevious(store.inventoryService.require('prod/payments/stripe_key'), { previousVersionId: initial.VersionId as string, promotedAt }, ACTOR);
 
     const provider = await aws.describe({ secretName: 'prod/payments/stripe_key', providerRef: 'prod/payments/stripe_key' });
     const readBack = await aws.readCurrent({ secretName: 'prod/payments/stripe_key', providerRef: 'prod/payments/stripe_key' });
@@ -64,15 +64,15 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, ACTOR, 'test');
     const { providers } = providerHarness(store, { aws });
     const before = snapshotTables(store);
-    await expect(providers.operations.createVersion('prod/app/db', ACTOR)).rejects.toThrow(/prod\/app\/db points to prod\/app\/db, which does not exist/);
-    await expect(providers.operations.verify('prod/app/db', { versionId: 'x', fingerprint: null }, ACTOR)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(providers.operations.createVersion(store.inventoryService.require('prod/app/db'), ACTOR)).rejects.toThrow(/prod\/app\/db points to prod\/app\/db, which does not exist/);
+    await expect(providers.operations.verify(store.inventoryService.require('prod/app/db'), { versionId: 'x', fingerprint: null }, ACTOR)).rejects.toMatchObject({ code: 'not_found' });
 
     const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: `v-${randomBytes(6).toString('hex')}` }));
-    const created = await providers.operations.createVersion('prod/app/db', ACTOR);
+    const created = await providers.operations.createVersion(store.inventoryService.require('prod/app/db'), ACTOR);
     const afterCreate = snapshotTables(store);
     expect(afterCreate.audit_events).toHaveLength((before.audit_events as unknown[]).length + 1);
-    await expect(providers.operations.promote('prod/app/db', { newVersionId: created.versionId, expectedCurrentVersionId: 'someone-elses' }, ACTOR)).rejects.toMatchObject({ code: 'conflict' });
-    await expect(providers.operations.verify('prod/app/db', { versionId: created.versionId, fingerprint: created.fingerprint }, ACTOR)).rejects.toThrow(
+    await expect(providers.operations.promote(store.inventoryService.require('prod/app/db'), { newVersionId: created.versionId, expectedCurrentVersionId: 'someone-elses' }, ACTOR)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(providers.operations.verify(store.inventoryService.require('prod/app/db'), { versionId: created.versionId, fingerprint: created.fingerprint }, ACTOR)).rejects.toThrow(
       new RegExp(`current version is ${initial.VersionId}, not ${created.versionId}`),
     );
     expect(snapshotTables(store)).toEqual(afterCreate);
@@ -80,7 +80,7 @@ describe.runIf(shouldRunMotoSuite('the AWS provider service suite'))('provider s
     // A malformed ARN (written straight into the row; the import would refuse it) fails before any call.
     store.db.prepare('UPDATE secrets SET provider_ref = ? WHERE name = ?').run('arn:aws:secretsmanager:us-east-1:42:secret:prod/app/db', 'prod/app/db');
     const malformed = snapshotTables(store);
-    await expect(providers.operations.createVersion('prod/app/db', ACTOR)).rejects.toThrow(/The AWS reference of prod\/app\/db is malformed.*Use an ARN such as/);
+    await expect(providers.operations.createVersion(store.inventoryService.require('prod/app/db'), ACTOR)).rejects.toThrow(/The AWS reference of prod\/app\/db is malformed.*Use an ARN such as/);
     expect(snapshotTables(store)).toEqual(malformed);
   });
 });
@@ -102,16 +102,16 @@ describe('provider steps for a Vault-backed secret (KV v2 fake)', () => {
     const { providers } = providerHarness(store, { vault });
     const steps = providers.operations;
 
-    await steps.validate('prod/payments/webhook_hmac');
-    const created = await steps.createVersion('prod/payments/webhook_hmac', ACTOR);
+    await steps.validate(store.inventoryService.require('prod/payments/webhook_hmac'));
+    const created = await steps.createVersion(store.inventoryService.require('prod/payments/webhook_hmac'), ACTOR);
     expect(created).toMatchObject({ versionId: '2', promotedOnCreate: true });
-    await steps.promote('prod/payments/webhook_hmac', { newVersionId: '2', expectedCurrentVersionId: '1' }, ACTOR);
-    await steps.verify('prod/payments/webhook_hmac', { versionId: '2', fingerprint: created.fingerprint }, ACTOR);
+    await steps.promote(store.inventoryService.require('prod/payments/webhook_hmac'), { newVersionId: '2', expectedCurrentVersionId: '1' }, ACTOR);
+    await steps.verify(store.inventoryService.require('prod/payments/webhook_hmac'), { versionId: '2', fingerprint: created.fingerprint }, ACTOR);
     const promotedAt = store.clock.now().toISO() as string;
-    await expect(steps.deprecatePrevious('prod/payments/webhook_hmac', { previousVersionId: '1', promotedAt }, ACTOR)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(steps.deprecatePrevious(store.inventoryService.require('prod/payments/webhook_hmac'), { previousVersionId: '1', promotedAt }, ACTOR)).rejects.toMatchObject({ code: 'conflict' });
     expect(fake.version('secret', 'prod/payments/webhook', 1)?.deletion_time).toBe('');
     store.clock.advance({ hours: 48 });
-    await steps.deprecatePrevious('prod/payments/webhook_hmac', { previousVersionId: '1', promotedAt }, ACTOR);
+    await steps.deprecatePrevious(store.inventoryService.require('prod/payments/webhook_hmac'), { previousVersionId: '1', promotedAt }, ACTOR);
     expect(fake.version('secret', 'prod/payments/webhook', 1)?.deletion_time).not.toBe('');
 
     const target = { secretName: 'prod/payments/webhook_hmac', providerRef: 'secret/prod/payments/webhook' };
@@ -119,7 +119,7 @@ describe('provider steps for a Vault-backed secret (KV v2 fake)', () => {
     const secret = store.inventory.get('prod/payments/webhook_hmac');
     expect({ versionId: secret?.currentVersionId, fingerprint: secret?.currentFingerprint }).toEqual(readBack);
 
-    const revoked = await steps.disableCompromised('prod/payments/webhook_hmac', { versionId: '2' }, ACTOR);
+    const revoked = await steps.disableCompromised(store.inventoryService.require('prod/payments/webhook_hmac'), { versionId: '2' }, ACTOR);
     expect(revoked.action).toBe('soft_deleted');
   });
 
@@ -129,11 +129,11 @@ describe('provider steps for a Vault-backed secret (KV v2 fake)', () => {
     const { providers } = providerHarness(store, { vault });
     const before = snapshotTables(store);
     fake.failNext(10, 503, ['Vault is sealed']);
-    await expect(providers.operations.createVersion('prod/payments/webhook_hmac', ACTOR)).rejects.toMatchObject({ code: 'provider_unavailable' });
+    await expect(providers.operations.createVersion(store.inventoryService.require('prod/payments/webhook_hmac'), ACTOR)).rejects.toMatchObject({ code: 'provider_unavailable' });
     expect(snapshotTables(store)).toEqual(before);
     expect(fake.version('secret', 'prod/payments/webhook', 2)).toBeUndefined();
     fake.failNext(0, 0, []);
-    await expect(providers.operations.createVersion('prod/payments/webhook_hmac', ACTOR)).resolves.toMatchObject({ versionId: '2' });
+    await expect(providers.operations.createVersion(store.inventoryService.require('prod/payments/webhook_hmac'), ACTOR)).resolves.toMatchObject({ versionId: '2' });
   });
 
   it.each([
@@ -148,8 +148,8 @@ describe('provider steps for a Vault-backed secret (KV v2 fake)', () => {
     store.db.prepare('UPDATE secrets SET provider_ref = ? WHERE name = ?').run(providerRef, 'prod/payments/webhook_hmac');
     const { providers } = providerHarness(store, { vault: makeProvider() });
     const before = snapshotTables(store);
-    await expect(providers.operations.createVersion('prod/payments/webhook_hmac', ACTOR)).rejects.toThrow(message);
-    await expect(providers.operations.createVersion('prod/payments/webhook_hmac', ACTOR)).rejects.toThrow(/prod\/payments\/webhook_hmac/);
+    await expect(providers.operations.createVersion(store.inventoryService.require('prod/payments/webhook_hmac'), ACTOR)).rejects.toThrow(message);
+    await expect(providers.operations.createVersion(store.inventoryService.require('prod/payments/webhook_hmac'), ACTOR)).rejects.toThrow(/prod\/payments\/webhook_hmac/);
     expect(snapshotTables(store)).toEqual(before);
   });
 });

@@ -49,6 +49,13 @@ export interface SlackHarness {
    * fake Slack and the same clock; the log starts afresh. `runtime`, `baseUrl` and `eventsUrl` change.
    */
   restart(): Promise<void>;
+  /**
+   * Stops the bot, runs `meanwhile` (another process on the same database: see
+   * test/support/rotor-child.ts), then starts the bot again as `restart` does.
+   */
+  stopFor<T>(meanwhile: () => Promise<T>): Promise<T>;
+  /** The environment the bot runs with (Slack credentials, database, policy, keys, crons), for a bot in another process. */
+  botEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -75,7 +82,7 @@ export async function startSlackHarness(
   const policyPath = join(store.dir, 'policy.yml');
   writeFileSync(policyPath, policyText);
   const credentials = generateSlackCredentials();
-  const env = loadBotEnv({
+  const botEnv: Record<string, string> = {
     SLACK_BOT_TOKEN: credentials.botToken,
     SLACK_SIGNING_SECRET: credentials.signingSecret,
     SLACK_API_URL: fake.apiUrl,
@@ -87,7 +94,8 @@ export async function startSlackHarness(
     ROTOR_REMINDER_CRON: '0 0 29 2 *',
     ROTOR_FOLLOW_UP_CRON: '0 0 29 2 *',
     ...options.env,
-  });
+  };
+  const env = loadBotEnv(botEnv);
   let log = '';
   let parsed: Record<string, unknown>[] = [];
   let pending = '';
@@ -177,7 +185,11 @@ export async function startSlackHarness(
       return result;
     },
     async restart() {
+      await harness.stopFor(() => Promise.resolve());
+    },
+    async stopFor(meanwhile) {
       await harness.runtime.stop();
+      const result = await meanwhile();
       log = '';
       parsed = [];
       pending = '';
@@ -186,7 +198,9 @@ export async function startSlackHarness(
       harness.baseUrl = `http://127.0.0.1:${next.port}`;
       harness.eventsUrl = `${harness.baseUrl}/slack/events`;
       await startupSweeps();
+      return result;
     },
+    botEnv,
     async close() {
       await harness.runtime.stop();
       await fake.close();

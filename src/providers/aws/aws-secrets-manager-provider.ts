@@ -98,6 +98,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       lastRotatedAt: secret.LastRotatedDate?.toISOString() ?? null,
       lastChangedAt: secret.LastChangedDate?.toISOString() ?? null,
       tags: Object.fromEntries((secret.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+      location: secret.ARN ?? null,
       rotationConfigured: secret.RotationEnabled === true,
       limits: { maxVersions: null, deleteVersionAfterSeconds: null },
     };

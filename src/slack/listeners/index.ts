@@ -4,6 +4,7 @@ import type { SlackDeps } from '../slack-deps.js';
 import { ActionRegistry } from './action-registry.js';
 import { registerIncidentActions } from './actions/incident-actions.js';
 import { registerListMoreAction } from './actions/list-more-action.js';
+import { registerReferenceActions } from './actions/reference-actions.js';
 import { registerReminderActions } from './actions/reminder-actions.js';
 import { registerRotationActions } from './actions/rotation-actions.js';
 import { registerStaleActions } from './actions/stale-action.js';
@@ -33,6 +34,7 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   registerReminderActions(app, actions, deps);
   registerRotationActions(actions, deps);
   registerIncidentActions(actions, deps);
+  registerReferenceActions(actions, deps);
   registerStaleActions(app, actions);
   registerSecretFormSubmissions(app, deps);
   registerRotationSubmissions(app, deps);

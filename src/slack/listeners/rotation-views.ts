@@ -18,11 +18,26 @@ import { rotationLoadingModal, rotationModal, rotationProblemModal, rotationStar
 /** Slack errors that mean the modal is gone (closed, or too old): nothing to update, nothing wrong. */
 const VIEW_GONE = new Set(['not_found', 'view_not_found', 'expired_trigger_id']);
 
-export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: string, extras: { working?: string | null; flash?: Flash | null } = {}): ModalView {
+/** What a modal may show beyond the rotation itself. */
+export interface RotationViewExtras {
+  working?: string | null;
+  flash?: Flash | null;
+  offerCleanedByHand?: boolean;
+}
+
+export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): ModalView {
   const { rotation } = deps.runtime;
   const secret = deps.runtime.services.inventoryService.require(record.rotation.secretName);
   const until = rotation.rollbackUntil(record);
-  return rotationModal({ record, secret, viewer, approvers: rotation.approversFor(record), rollbackUntil: until ? (until.toUTC().toISO() as string) : null, ...extras });
+  return rotationModal({
+    record,
+    secret,
+    viewer,
+    approvers: rotation.approversFor(record),
+    rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
+    interrupted: rotation.interruptedStep(record)?.id ?? null,
+    ...extras,
+  });
 }
 
 /**
@@ -42,7 +57,7 @@ export async function updateModal(client: WebClient, viewId: string, view: Modal
 }
 
 /** Shows a rotation in a modal and remembers that this person has it open. */
-export async function showRotation(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: { working?: string | null; flash?: Flash | null; hash?: string } = {}): Promise<void> {
+export async function showRotation(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: RotationViewExtras & { hash?: string } = {}): Promise<void> {
   await updateModal(client, viewId, rotationView(deps, record, viewer, extras), extras.hash);
   deps.runtime.rotation.saveView(record.rotation.id, viewer, viewId);
 }
@@ -52,7 +67,7 @@ export async function showRotation(deps: SlackDeps, client: WebClient, viewId: s
  * view), tells them by DM what happened (the refusal, or that their change was recorded) and how
  * to see it, since a click inside a modal has no other way back to them.
  */
-export async function showOrTell(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: { flash?: Flash | null } = {}): Promise<void> {
+export async function showOrTell(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): Promise<void> {
   try {
     await showRotation(deps, client, viewId, record, viewer, extras);
   } catch (error) {

@@ -13,6 +13,7 @@ import {
 } from '../views/rotation/rotation-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
+import { registerReferenceSlackFollowUps } from './slack-reference-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /**
@@ -71,4 +72,5 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
   register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) => (record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record) } : null));
   register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
   registerIncidentSlackFollowUps(runtime, poster);
+  registerReferenceSlackFollowUps(runtime, poster);
 }

@@ -108,7 +108,7 @@ export class SlackPoster {
   async lookupPerson(userId: string): Promise<PersonInfo> {
     try {
       const user = (await this.clients.read.users.info({ user: userId })).user;
-      return { gone: user?.deleted === true, tz: user?.tz ?? null };
+      return { gone: user?.deleted === true, tz: user?.tz ?? null, name: personName(user) };
     } catch (error) {
       const platform = platformErrorCode(error);
       if (platform && USER_GONE.has(platform)) return { gone: true, tz: null };
@@ -128,4 +128,10 @@ export class SlackPoster {
       throw toDeliveryError(error);
     }
   }
+}
+
+/** The name people know a member by: their full name, else their display name (never the login handle). */
+function personName(user: { real_name?: string; profile?: { real_name?: string; display_name?: string } } | undefined): string | null {
+  const name = [user?.profile?.real_name, user?.real_name, user?.profile?.display_name].find((candidate) => typeof candidate === 'string' && candidate.trim() !== '');
+  return name?.trim() ?? null;
 }

@@ -1,4 +1,5 @@
 import type { OwnerTold } from '../../inventory/ownership-service.js';
+import type { ReferenceRequest } from '../../inventory/reference-request-repo.js';
 import type { Secret } from '../../inventory/secret.js';
 import { code, escapeMrkdwn, mention } from './mrkdwn.js';
 import { textMessage, type SlackMessage } from './slack-message.js';
@@ -20,9 +21,16 @@ export function secretAddedMessage(name: string, notice: NewOwnerNotice | null =
 }
 
 /** DM to the person who saved the edit form: saved, when it is next due, and whether a new owner was told. */
-export function secretSavedMessage(secret: Secret, notice: NewOwnerNotice | null = null): SlackMessage {
+export function secretSavedMessage(secret: Secret, notice: NewOwnerNotice | null = null, referenceRequest: ReferenceRequest | null = null): SlackMessage {
   const status = secret.lifecycle === 'active' ? '' : ` (${secret.lifecycle})`;
-  return textMessage(`:white_check_mark: Saved ${code(secret.name)}${status}: next rotation ${secret.nextRotation}.${noticeLine(notice)}`);
+  return textMessage(`:white_check_mark: Saved ${code(secret.name)}${status}: next rotation ${secret.nextRotation}.${noticeLine(notice)}${requestLine(referenceRequest)}`);
+}
+
+/** The provider and reference the save asked security for instead of saving. */
+function requestLine(request: ReferenceRequest | null): string {
+  if (!request) return '';
+  const to = request.to.providerRef ? `${code(request.to.provider)} ${code(request.to.providerRef)}` : code(request.to.provider);
+  return `\n:hourglass: The new reference (${to}) waits for a security lead's approval (request #${request.id}); I asked them. Until then Rotor keeps using ${request.from.providerRef ? code(request.from.providerRef) : code(request.from.provider)}.`;
 }
 
 /** DM to a secret's new owner. */

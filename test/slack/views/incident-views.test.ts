@@ -157,6 +157,8 @@ function worstIncident(secret: Secret, state: Incident['state']): Incident {
     responder: 'U0ONCALL',
     revocationOrder: 'disable_now',
     destroy: secret.provider === 'vault',
+    provider: secret.provider,
+    providerRef: secret.providerRef,
     compromisedVersionId: 'v'.repeat(64),
     compromisedFingerprint: `sha256:${'f'.repeat(64)}`,
     previousLifecycle: 'active',

@@ -111,6 +111,14 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     });
   });
 
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationCheckStep, async ({ ack, action, body, client }) => {
+    await ack();
+    await inModal(body, client, async (click) => {
+      const { record, error } = await rotation().checkStep(click.actor, click.rotationId, action.value ?? '', { expectedVersion: click.version });
+      return error ? { record, error } : record;
+    });
+  });
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationTickStep, async ({ ack, action, body, client }) => {
     await ack();
     await inModal(body, client, async (click) => rotation().tickStep(click.actor, click.rotationId, action.value ?? '', { expectedVersion: click.version }));
@@ -144,6 +152,11 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
   actions.on<BlockButtonAction>(ACTION_IDS.rotationAbandon, async ({ ack, body, client }) => {
     await ack();
     await askReason(body, client, 'abandon', null);
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationAbandonByHand, async ({ ack, body, client }) => {
+    await ack();
+    await askReason(body, client, 'abandon_by_hand', null);
   });
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRollback, async ({ ack, action, body, client }) => {

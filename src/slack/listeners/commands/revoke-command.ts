@@ -13,6 +13,7 @@ import { escapeMrkdwn } from '../../views/mrkdwn.js';
 import { problemText } from '../../views/rotation/rotation-flash.js';
 import { textMessage } from '../../views/slack-message.js';
 import { updateModal } from '../rotation-views.js';
+import { typedText } from './command-text.js';
 import { unquoteName } from './secrets-command-parser.js';
 
 const USAGE = 'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
@@ -39,7 +40,7 @@ export function registerRevokeCommand(app: App, deps: SlackDeps): void {
     const { revocation, services } = deps.runtime;
     const reply = (text: string) => respond({ response_type: 'ephemeral', ...textMessage(text) });
     const actor = slackActor(command.user_id, command.channel_id);
-    const [firstWord = '', ...rest] = command.text.trim().split(/\s+/);
+    const [firstWord = '', ...rest] = typedText(command.text).trim().split(/\s+/);
     if (firstWord.toLowerCase() === 'close') {
       await closeFromCommand(deps, actor, rest, reply);
       return;

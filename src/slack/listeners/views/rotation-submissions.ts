@@ -5,6 +5,7 @@ import { isRotorError } from '../../../core/errors.js';
 import { parseChangeTicket } from '../../../rotation/change-ticket.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { cleanNote } from '../../../rotation/rotation-rules.js';
+import { CleanupFailedError } from '../../../rotation/rotation-service.js';
 import { CALLBACK_IDS, decodeReasonMetadata, decodeRotationMetadata, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { fieldErrors } from '../../views/field-errors.js';
@@ -79,7 +80,9 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
 async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActor, metadata: ReasonMetadata, reason: string | null): Promise<RotationRecord | null> {
   const { rotation } = deps.runtime;
   try {
-    if (metadata.purpose === 'abandon') return await rotation.abandon(actor, metadata.rotationId, { reason, expectedVersion: metadata.version ?? 0 });
+    if (metadata.purpose === 'abandon' || metadata.purpose === 'abandon_by_hand') {
+      return await rotation.abandon(actor, metadata.rotationId, { reason, expectedVersion: metadata.version ?? 0, cleanedByHand: metadata.purpose === 'abandon_by_hand' });
+    }
     if (metadata.purpose === 'rollback') return await rotation.rollback(actor, metadata.rotationId, reason);
     const rejected = await rotation.reject(actor, metadata.rotationId, reason);
     if (metadata.message) {
@@ -90,7 +93,9 @@ async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActo
   } catch (error) {
     if (!isRotorError(error)) throw error;
     const flash = flashFor(error);
-    if (metadata.rootViewId) await showOrTell(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash });
+    // Rotor could not undo what the rotation left at the provider: doing it by hand becomes a choice in the modal.
+    const offerCleanedByHand = error instanceof CleanupFailedError && metadata.purpose === 'abandon';
+    if (metadata.rootViewId) await showOrTell(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash, offerCleanedByHand });
     else await client.chat.postMessage({ channel: actor.userId, ...textMessage(`:warning: ${flash.text}`) });
     return null;
   }

@@ -50,6 +50,10 @@ export interface RotationModalData {
   rollbackUntil: string | null;
   /** The step a provider call is running for, shown as working. */
   working?: string | null;
+  /** The step left running past its lease (its run presumed dead): offered "Check the store". */
+  interrupted?: string | null;
+  /** Abandon could not clean up at the provider: offer to abandon saying it was done by hand. */
+  offerCleanedByHand?: boolean;
   flash?: Flash | null;
 }
 
@@ -101,6 +105,10 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
     blocks.push(context(`:lock: Locked until ${missing.map((role) => `a ${roleLabel(role)}`).join(' and ')} ${missing.length === 1 ? 'approves' : 'approve'}.`));
   }
   const elements: Button[] = [];
+  if (step.state === 'running' && data.interrupted === step.id && !data.working) {
+    blocks.push(context(`:grey_question: Rotor stopped while doing this (started ${when(step.startedAt)}) and did not record what the store did. Check the store: what it shows decides whether the step is done.`));
+    elements.push(button(ACTION_IDS.rotationCheckStep, 'Check the store', step.id, 'primary'));
+  }
   if (!gated && step.state !== 'running' && !data.working) {
     if (step.action) elements.push(button(ACTION_IDS.rotationRunStep, step.lastError ? `Try again: ${ACTION_BUTTONS[step.action]}` : ACTION_BUTTONS[step.action], step.id, 'primary'));
     else {
@@ -114,9 +122,10 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
 }
 
 function summaryBlocks(data: RotationModalData): KnownBlock[] {
-  const { record, secret } = data;
+  const { record } = data;
   const { rotation } = record;
-  const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
+  // The store secret the rotation is bound to, whatever the inventory says now.
+  const provider = rotation.providerRef ? `${code(rotation.provider)} ${code(rotation.providerRef)}` : code(rotation.provider);
   return [
     section(`*${code(rotation.secretName)}* · ${provider} · ${escapeMrkdwn(rotation.environment)}${rotation.kind === 'emergency' ? ' · :rotating_light: emergency' : ''}`),
     {
@@ -151,6 +160,7 @@ function footer(data: RotationModalData): KnownBlock[] {
   const elements: Button[] = [];
   if (blockers.length === 0) elements.push(button(ACTION_IDS.rotationComplete, 'Complete rotation', ref, 'primary'));
   elements.push(button(ACTION_IDS.rotationRefresh, 'Refresh', ref));
+  if (data.offerCleanedByHand) elements.push(button(ACTION_IDS.rotationAbandonByHand, 'Abandon: cleaned up by hand…', ref, 'danger'));
   elements.push({
     ...button(ACTION_IDS.rotationAbandon, 'Abandon…', ref, 'danger'),
     confirm: {
@@ -317,6 +327,13 @@ const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit:
   note: { title: 'Done, with a note', label: 'Note', submit: 'Mark done', hint: 'What was done or checked, for the evidence record. Never paste a value.', optional: true },
   skip: { title: 'Skip a step', label: 'Why is it skipped?', submit: 'Skip step', hint: 'Recorded in the audit log and the evidence.', optional: false },
   abandon: { title: 'Abandon rotation', label: 'Why is it abandoned?', submit: 'Abandon', hint: 'Rotor cleans up at the provider first, then records this.', optional: false },
+  abandon_by_hand: {
+    title: 'Abandon (by hand)',
+    label: 'Why, and what you did at the provider',
+    submit: 'Abandon',
+    hint: 'Rotor leaves the provider as it is and records that you cleaned up by hand.',
+    optional: false,
+  },
   reject: { title: 'Reject rotation', label: 'Why is it rejected?', submit: 'Reject', hint: 'The rotator is told; the rotation stops.', optional: false },
   rollback: { title: 'Roll back rotation', label: 'Why roll back?', submit: 'Roll back', hint: 'The previous version becomes current again and the channels are told.', optional: false },
 };

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { displayFingerprint } from '../../../providers/fingerprint.js';
 import type { ApproverRole, Rotation, RotationState, RotationStep } from '../../../rotation/rotation.js';
 import { ROLE_LABELS } from '../../../rotation/rotation-rules.js';
 import { escapeMrkdwn, escapeWithin, mention } from '../mrkdwn.js';
@@ -34,8 +35,9 @@ export function quoted(text: string | null, max = 500): string {
   return text ? escapeWithin(text, max) : '';
 }
 
+/** A fingerprint in a message or modal, as every surface shows it: `HMAC-SHA256 1a2b3c4d5e6f`. */
 export function fingerprintShort(fingerprint: string | null): string {
-  return fingerprint ? fingerprint.replace(/^[a-z0-9-]+:/, '').slice(0, 12) : '—';
+  return displayFingerprint(fingerprint, '—');
 }
 
 export function stepIcon(step: RotationStep, working: boolean): string {

@@ -1,0 +1,83 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { isoInstant } from '../../src/core/clock.js';
+import { projectRoot } from '../../src/core/project-root.js';
+import type { AwsFaultServer } from '../fakes/aws-fault-server.js';
+import type { SlackHarness } from './slack-app-harness.js';
+
+const childJs = join(projectRoot, 'dist', 'test', 'support', 'rotor-child.js');
+
+export interface RotorChild {
+  eventsUrl: string;
+  /** How the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(): void;
+  /** What it wrote so far (its log and its errors), for a failure's message. */
+  output(): string;
+}
+
+/** Starts the bot in its own process (test/support/rotor-child.ts) with `env`; resolves once it takes requests. */
+export async function startRotorChild(env: Record<string, string>): Promise<RotorChild> {
+  // `npm test` builds first; a bare `vitest run` may not have.
+  if (!existsSync(childJs)) execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')]);
+  const child = spawn(process.execPath, [childJs], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the bot process did not start:\n${output}`)), 20_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /rotor-child listening (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    void exited.then(() => reject(new Error(`the bot process exited before it started:\n${output}`)));
+  });
+  return { eventsUrl: `http://127.0.0.1:${port}/slack/events`, exited, kill: () => child.kill('SIGKILL'), output: () => output };
+}
+
+/**
+ * The bot in another process on the harness's database, its AWS calls through `proxy`: `act`
+ * sends it a Slack request, and the process is SIGKILLed the moment moto has answered the
+ * `skip + 1`-th `operation` (the store changed, Rotor not yet told). Then the harness's bot starts
+ * again on the same database, as after a crash and a restart.
+ */
+export async function killBetweenStoreAndRecord(h: SlackHarness, proxy: AwsFaultServer, at: { operation: string; skip?: number }, act: () => Promise<unknown>): Promise<void> {
+  await h.stopFor(async () => {
+    const child = await startRotorChild({
+      ...h.botEnv,
+      LOG_LEVEL: 'warn',
+      ROTOR_TEST_AT: isoInstant(h.store.clock.now()),
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+    });
+    proxy.clear();
+    for (let index = 0; index < (at.skip ?? 0); index += 1) proxy.queue({ kind: 'pass' }, 1, at.operation);
+    let killed = false;
+    proxy.queue({ kind: 'forward-then-hang', then: () => ((killed = true), child.kill()) }, 1, at.operation);
+    const inProcess = h.eventsUrl;
+    h.eventsUrl = child.eventsUrl;
+    try {
+      // The request's ack may or may not arrive before the kill.
+      await act().catch(() => undefined);
+    } finally {
+      h.eventsUrl = inProcess;
+    }
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000));
+    const ended = await Promise.race([child.exited, timeout]);
+    if (ended === 'timeout') {
+      child.kill();
+      throw new Error(`the bot process never reached ${at.operation} #${(at.skip ?? 0) + 1}:\n${child.output()}`);
+    }
+    expect(killed, `killed at ${at.operation}`).toBe(true);
+    expect(ended.signal).toBe('SIGKILL');
+    proxy.clear();
+  });
+}
