@@ -377,10 +377,10 @@ export class RotationService {
   /** A person ticks the current manual step, with an optional note. */
   tickStep(actor: Actor, id: number, stepId: string, input: { note?: string | null; expectedVersion: number }): RotationRecord {
     const record = this.authorized(actor, id, input.expectedVersion);
-    const step = stepFor(record, stepId, 'tick');
-    const note = cleanNote(input.note, false, 'note');
     const by = actorId(actor);
     requireNotApprover(record, by);
+    const step = stepFor(record, stepId, 'tick');
+    const note = cleanNote(input.note, false, 'note');
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
       return { events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, note } }] };
@@ -390,10 +390,10 @@ export class RotationService {
   /** Skips the current optional step; a reason is required and recorded. */
   skipStep(actor: Actor, id: number, stepId: string, input: { reason: string | null; expectedVersion: number }): RotationRecord {
     const record = this.authorized(actor, id, input.expectedVersion);
-    const step = stepFor(record, stepId, 'skip');
-    const reason = cleanNote(input.reason, true, 'reason') as string;
     const by = actorId(actor);
     requireNotApprover(record, by);
+    const step = stepFor(record, stepId, 'skip');
+    const reason = cleanNote(input.reason, true, 'reason') as string;
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });
       return { events: [{ actor: by, action: 'rotation.step_skipped', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, reason } }] };
@@ -409,9 +409,9 @@ export class RotationService {
     const record = this.authorized(actor, id, input.expectedVersion);
     const candidate = record.steps.find((step) => step.id === stepId);
     const staleRun = candidate?.state === 'running' && this.isStaleRun(candidate);
-    const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     const by = actorId(actor);
     requireNotApprover(record, by);
+    const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
     const running = this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });

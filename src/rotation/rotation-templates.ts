@@ -15,6 +15,9 @@ const DETECT =
   'Rotor then reads the store until a version newer than the one at the start appears, and records its id and fingerprint; a version written by hand is detected, never overwritten.';
 const HEALTH_CHECK = 'the health endpoint answers 200 (`curl -f https://<host>/api/health`)';
 
+/** Routes whose creation step changes production by itself: a Vault write is current at once; a rotation Lambda sets the credential at its issuer. */
+const CURRENT_AT_ONCE: readonly CreationRoute[] = ['vault_generate', 'vault_issuer', 'aws_rotation'];
+
 /** The creation step, shared with the emergency checklist (which has no approvals to wait for). */
 export function createVersionStep(profile: TypeProfile, emergency: boolean): StepDefinition {
   const approvalsFirst = (reason: string) => (emergency ? '' : ` ${reason}, which is why approvals come first.`);
@@ -38,6 +41,7 @@ export function createVersionStep(profile: TypeProfile, emergency: boolean): Ste
       manual: `${profile.mint} Keep the old one valid until the new one is verified${emergency ? ', unless it is being abused' : ''}, and store the new one where its consumers read it, as the secret's retrieval instructions say.`,
     },
     required: true,
+    irreversible: profile.mintAtIssuer ? [...CURRENT_AT_ONCE, 'manual', 'aws_issuer'] : CURRENT_AT_ONCE,
   };
 }
 
@@ -82,6 +86,7 @@ export function promoteStep(emergency: boolean): StepDefinition {
       manual: 'Switch production to the new value: update the production secret or configuration its consumers read.',
     },
     required: true,
+    irreversible: true,
   };
 }
 
@@ -92,10 +97,11 @@ const REDEPLOY: StepDefinition = {
   detail:
     'Redeploy or restart every consumer so that it reads the new value (consumers on record: {consumers}): Kubernetes (`kubectl rollout restart deployment/<name>`), ECS (`aws ecs update-service --cluster <cluster> --service <service> --force-new-deployment`), Lambda functions. Sidecars such as `vault-agent` re-read on their own schedule: restart them unless waiting for their refresh is acceptable.',
   required: true,
+  irreversible: true,
 };
 
 function invalidateCaches(profile: TypeProfile): StepDefinition {
-  return { id: 'invalidate_caches', family: null, title: 'Invalidate cached credentials and sessions', detail: profile.invalidate.detail, required: profile.invalidate.required };
+  return { id: 'invalidate_caches', family: null, title: 'Invalidate cached credentials and sessions', detail: profile.invalidate.detail, required: profile.invalidate.required, irreversible: true };
 }
 
 export function verifyStep(profile: TypeProfile): StepDefinition {

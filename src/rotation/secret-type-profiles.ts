@@ -13,6 +13,12 @@ export interface TypeProfile {
   mint: string;
   /** The file a person writes the value to before putting it in the store. */
   file: string;
+  /**
+   * Getting the new value changes something at the issuer (a second key created, a secret rolled
+   * with an expiry for the old one), not only on the person's machine: on the routes where a
+   * person mints it, the creation step then waits for the approvals.
+   */
+  mintAtIssuer: boolean;
   /** Steps between creating the new version and staging, in order. */
   prepare: readonly PrepareStep[];
   invalidate: { detail: string; required: boolean };
@@ -56,6 +62,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mintTitle: 'Create the new database password',
     mint: 'Choose a new password (e.g. `openssl rand -base64 32`); if the secret holds a connection string or JSON, compose the full new value with it.',
     file: 'new-secret.txt',
+    mintAtIssuer: false,
     prepare: [
       {
         id: 'set_new_value',
@@ -67,6 +74,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: {
@@ -89,6 +97,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mintTitle: 'Create the new Redis password',
     mint: 'Choose a new password (e.g. `openssl rand -base64 32`); on ElastiCache it becomes the new AUTH token.',
     file: 'new-secret.txt',
+    mintAtIssuer: false,
     prepare: [
       {
         id: 'set_new_value',
@@ -100,6 +109,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: {
@@ -123,6 +133,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Generate it offline, with a new key id (`kid`): `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out jwt-new.pem`, and its public key with `openssl pkey -in jwt-new.pem -pubout -out jwt-new.pub.pem`. (An HS256 shared secret is a random string instead: tag the secret `rotor:value_source=generate` to let Rotor create it.)',
     file: 'jwt-new.pem',
+    mintAtIssuer: false,
     prepare: [
       {
         id: 'publish_public_key',
@@ -133,6 +144,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: {
@@ -165,6 +177,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       "Create a second key in the issuer's dashboard with the same permissions (Stripe: roll the key and let the old one expire after the retention window; OpenAI, Groq: create a new key), and keep the old one active.",
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -174,6 +187,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },
@@ -192,6 +206,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Roll the secret at the issuer (Stripe: Developers → Webhooks → Roll secret, keeping the old one valid through the overlap), or, for your own endpoints, generate one (`openssl rand -hex 32`).',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'accept_both_secrets',
@@ -202,6 +217,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: false,
+        irreversible: true,
       },
       {
         id: 'set_new_value',
@@ -211,6 +227,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: { detail: 'Restart the workers that cached the old secret; nothing else holds sessions on a webhook secret.', required: true },
@@ -228,6 +245,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Create a new API key with the same scopes at the mail provider (SendGrid: Settings → API Keys → Create API Key) and keep the old one active; for your own SMTP server, choose a new password.',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -237,6 +255,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },
@@ -254,6 +273,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       "Create it for the IAM user: `aws iam create-access-key --user-name <iam-user> --query 'AccessKey.{AccessKeyId:AccessKeyId,SecretAccessKey:SecretAccessKey}' > new-secret.json`. IAM allows two keys per user: delete an inactive old one first (`aws iam list-access-keys --user-name <iam-user>`).",
     file: 'new-secret.json',
+    mintAtIssuer: true,
     prepare: [],
     invalidate: { detail: 'Restart the long-running workers and SDK clients that hold the old key (clients keep their credentials for their lifetime).', required: true },
     checks: 'with the new key, `aws sts get-caller-identity` names the expected IAM user, and a test object can be written to and read from the bucket',
@@ -265,6 +285,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         detail:
           'Once `aws iam get-access-key-last-used --access-key-id <old-key-id>` shows no use since the switch: `aws iam update-access-key --user-name <iam-user> --access-key-id <old-key-id> --status Inactive`. To roll back, set it `Active` again; it is deleted when the retention window ends.',
         required: true,
+        irreversible: true,
       },
     ],
     removal: 'When the window ends, delete the old access key: `aws iam delete-access-key --user-name <iam-user> --access-key-id <old-key-id>`.',
@@ -280,6 +301,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Create a new key at the provider (Datadog: Organization Settings → API Keys or Application Keys; Grafana: a new service account token) and keep the old one active; for the Grafana admin, choose a new password.',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -289,6 +311,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: { detail: 'Restart the agents and workers that cached the old key so they reload their configuration.', required: true },
@@ -305,6 +328,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mintTitle: 'Create the new value at its issuer',
     mint: 'Create the new value the way its issuer requires.',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -314,6 +338,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },

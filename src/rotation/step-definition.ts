@@ -37,4 +37,17 @@ export interface StepDefinition {
   required: boolean;
   /** Routes whose default checklist includes the step; every route when absent. An override may still name it. */
   routes?: readonly CreationRoute[];
+  /**
+   * The step changes something outside the store, or writes to the store what is current at
+   * once: it sets the credential at its issuer or target, switches production, or makes a write
+   * consumers read immediately. `true` on every route, or the routes on which it does. Such a
+   * step carries the approval gate: nothing of it may be done (ticked, skipped or run) before
+   * the rotation's approvals are complete. An emergency rotation has no gate.
+   */
+  irreversible?: true | readonly CreationRoute[];
+}
+
+/** Whether the step changes something outside the store on this route (see {@link StepDefinition.irreversible}). */
+export function isIrreversibleOn(step: Pick<StepDefinition, 'irreversible'>, route: CreationRoute): boolean {
+  return step.irreversible === true || (step.irreversible?.includes(route) ?? false);
 }

@@ -1,7 +1,7 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { Secret } from '../../../inventory/secret.js';
 import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
-import { currentStep, settledSteps } from '../../../rotation/rotation-rules.js';
+import { currentStep, firstGatedStep, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
 import { context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
@@ -30,6 +30,14 @@ function progressLine(record: RotationRecord): string {
   return `${settledSteps(record)} of ${record.steps.length} steps done${step ? `; next: ${escapeMrkdwn(step.title)}` : ''}`;
 }
 
+/** What the approvals hold back: the first step that changes something outside the store. */
+function lockedLine(record: RotationRecord): string {
+  const gated = firstGatedStep(record.steps);
+  return gated
+    ? `“${escapeMrkdwn(gated.title)}” and every step after it stay locked until every required role has approved: it is the first that changes something outside the store.`
+    : 'Promote stays locked until every required role has approved.';
+}
+
 /** DM to a person who can approve: the rotation's facts and Approve / Reject. */
 export function approvalRequestMessage(record: RotationRecord, secret: Secret, options: { reminder: boolean }): SlackMessage {
   const { rotation } = record;
@@ -56,7 +64,7 @@ export function approvalRequestMessage(record: RotationRecord, secret: Secret, o
           { type: 'mrkdwn', text: `*Approvals*\n${approvalsLine(record)}` },
         ],
       },
-      context(`Promote stays locked until every required role has approved. Nobody approves their own rotation, and one person fills one role. ${progressLine(record)}.`),
+      context(`${lockedLine(record)} Nobody approves their own rotation, and one person fills one role. ${progressLine(record)}.`),
       actions,
     ],
   };

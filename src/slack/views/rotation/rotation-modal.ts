@@ -2,7 +2,7 @@ import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } fro
 import type { Secret } from '../../../inventory/secret.js';
 import type { ApproverRole, PreflightCheck, RotationRecord, RotationStep } from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
-import { completionBlockers, currentStep, isDeferred, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
+import { completionBlockers, currentStep, firstGatedStep, isDeferred, isLocked, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
 import { button, context, section } from '../blocks.js';
@@ -95,7 +95,7 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
   const { record } = data;
   const blocks: KnownBlock[] = [];
   if (step.detail) blocks.push(context(quoted(step.detail, 1800)));
-  const gated = step.gate === 'approval' && record.rotation.kind !== 'emergency' && missingApprovals(record).length > 0;
+  const gated = isLocked(record, step);
   if (gated) {
     const missing = missingApprovals(record);
     blocks.push(context(`:lock: Locked until ${missing.map((role) => `a ${roleLabel(role)}`).join(' and ')} ${missing.length === 1 ? 'approves' : 'approve'}.`));
@@ -108,7 +108,7 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
       elements.push(button(ACTION_IDS.rotationNoteStep, 'Done, with a note…', step.id));
     }
   }
-  if (!step.required && step.state !== 'running' && !data.working) elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
+  if (!gated && !step.required && step.state !== 'running' && !data.working) elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: `rotation_step_${step.position}`, elements } satisfies ActionsBlock);
   return blocks;
 }
@@ -234,16 +234,18 @@ export function rotationStartModal(data: StartModalData): ModalView {
       elements: [button(ACTION_IDS.rotationRollback, 'Roll back…', encodeRotationRef(rotation.id), 'danger')],
     });
   }
+  const gated = data.checklist ? firstGatedStep(data.checklist) : null;
   blocks.push(
     section(
       data.requiredApprovals.length > 0
-        ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve before the new version is promoted; they are asked in Slack when you start.`
+        ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve before ${gated ? `“${escapeMrkdwn(gated.title)}”, the first step that changes something outside the store` : 'the new version is promoted'}; they are asked in Slack when you start.`
         : '*Approvals:* none needed in this environment.',
     ),
     section(`*Preflight*\n${data.preflight.map((check) => `${CHECK_ICONS[check.status]} ${quoted(check.message, 400)}`).join('\n')}`),
   );
   if (data.checklist) {
-    const steps = data.checklist.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}${step.required ? '' : ' _(optional)_'}`);
+    const locked = data.requiredApprovals.length > 0;
+    const steps = data.checklist.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}${step.required ? '' : ' _(optional)_'}${locked && step.gate ? ' :lock:' : ''}`);
     blocks.push(section(`*Checklist*\n${steps.join('\n')}`));
   }
   if (blocked) {
