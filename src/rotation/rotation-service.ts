@@ -19,6 +19,7 @@ import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
 import type { RevocationOrder } from './emergency-template.js';
 import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
+import { rollbackPlan, unconfirmed, type RollbackItem, type RollbackOutcome } from './rollback-plan.js';
 import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
@@ -213,10 +214,13 @@ export class RotationService {
     }));
   }
 
-  /** Until when a completed rotation may be rolled back (the retention window), or null. */
+  /**
+   * Until when a completed rotation may be rolled back (the retention window), or null. Never an
+   * emergency rotation: the version before it is the compromised one.
+   */
   rollbackUntil(record: RotationRecord): DateTime | null {
     const { rotation } = record;
-    if (rotation.state !== 'completed') return null;
+    if (rotation.state !== 'completed' || rotation.kind === 'emergency') return null;
     const from = rotation.promotedAt ?? rotation.completedAt;
     if (!from) return null;
     const until = DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
@@ -580,11 +584,35 @@ export class RotationService {
   }
 
   /**
-   * Within the retention window, undoes a completed rotation: the previous version is current
-   * again at the provider (AWS moves AWSCURRENT back; Vault writes its data as a new version), the
-   * schedule is restored, and the announcement channels are told.
+   * What a person confirms before the rotation is rolled back (rollback-plan.ts): the target set
+   * back first; for a manual secret, the whole of it. Refused as `rollback` would be.
    */
-  async rollback(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
+  rollbackPlanFor(actor: Actor, id: number): RollbackItem[] {
+    const { record, secret } = this.rollbackable(actor, id);
+    return rollbackPlan(record, secret.type);
+  }
+
+  /**
+   * Everything that decides whether the rotation may be rolled back now, checked before the store
+   * is touched (and before a form is acknowledged, so a refusal shows on its field): who asks, the
+   * rotation and its window, the reason, and every item of the plan confirmed.
+   */
+  checkRollback(actor: Actor, id: number, input: { reason: string | null; confirmed: readonly string[] }): { record: RotationRecord; secret: Secret; reason: string; plan: RollbackItem[] } {
+    const { record, secret } = this.rollbackable(actor, id);
+    const reason = cleanNote(input.reason, true, 'reason') as string;
+    const plan = rollbackPlan(record, secret.type);
+    const missing = unconfirmed(plan, input.confirmed);
+    if (missing.length > 0) {
+      throw new ValidationError(
+        `Rolling back the rotation of ${record.rotation.secretName} needs ${missing.length === 1 ? 'this' : 'these'} done and confirmed first: ${missing.map((item) => `“${item.label}”`).join(', ')}.`,
+        [{ where: 'confirmations', message: `Confirm each once it is done: ${missing.map((item) => item.label).join('; ')}.` }],
+      );
+    }
+    return { record, secret, reason, plan };
+  }
+
+  /** The completed rotation, if it may be rolled back now; otherwise why not. */
+  private rollbackable(actor: Actor, id: number): { record: RotationRecord; secret: Secret } {
     const record = this.get(id);
     const secret = this.rotatable(actor, record.rotation.secretName);
     const { rotation } = record;
@@ -593,13 +621,26 @@ export class RotationService {
     if (!this.rollbackUntil(record)) {
       throw new RotorError('conflict', `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`);
     }
-    const reason = cleanNote(reasonText, true, 'reason') as string;
-    const by = actorId(actor);
-    let restored: { versionId: string; fingerprint: string } | null = null;
-    if (rotation.provider !== 'manual') {
-      if (!rotation.previousVersionId) throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
-      restored = await this.deps.operations.restore(secret.name, { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
+    if (rotation.provider !== 'manual' && !rotation.previousVersionId) {
+      throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
     }
+    return { record, secret };
+  }
+
+  /**
+   * Within the retention window, undoes a completed rotation once the person confirmed the plan:
+   * the previous version is current again at the store (AWS moves AWSCURRENT back; Vault writes
+   * its data as a new version) and is read back, the schedule is restored, and the announcement
+   * channels are told exactly what the store holds now and what the person confirmed. A manual
+   * secret's rollback is the person's: Rotor records what they confirmed and changes no store.
+   */
+  async rollback(actor: Actor, id: number, reasonText: string | null, confirmed: readonly string[] = []): Promise<RotationRecord> {
+    const { record, secret, reason, plan } = this.checkRollback(actor, id, { reason: reasonText, confirmed });
+    const { rotation } = record;
+    const by = actorId(actor);
+    const outcome: RollbackOutcome = { restored: null, confirmed: plan.map((item) => ({ id: item.id, label: item.label })) };
+    if (rotation.provider !== 'manual') outcome.restored = await this.restorePrevious(actor, record);
+    const restored = outcome.restored;
     return this.transition(this.get(id), { state: 'rolled_back', endedAt: this.now(), endedBy: by, endReason: reason }, (now) => {
       this.deps.inventoryService.restoreRotation(
         secret.name,
@@ -609,10 +650,32 @@ export class RotationService {
       );
       this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.removalDue);
       for (const channel of this.announcementChannels(rotation.secretName)) {
-        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rolledBack, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel } });
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rolledBack, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel, rollback: outcome } });
       }
-      return { events: [{ actor: by, action: 'rotation.rolled_back', secret: rotation.secretName, details: { rotation: id, reason, restoredVersionId: restored?.versionId ?? null, previousVersionId: rotation.previousVersionId, from: rotation.newVersionId } }] };
+      return {
+        events: [
+          {
+            actor: by,
+            action: 'rotation.rolled_back',
+            secret: rotation.secretName,
+            details: { rotation: id, reason, restoredVersionId: restored?.versionId ?? null, previousVersionId: rotation.previousVersionId, from: rotation.newVersionId, restored, confirmed: outcome.confirmed },
+          },
+        ],
+      };
     }, { fromStates: ['completed'], kick: true, event: 'rolled_back' });
+  }
+
+  /** Makes the version before the rotation current again, then reads back what consumers now get. */
+  private async restorePrevious(actor: Actor, record: RotationRecord): Promise<NonNullable<RollbackOutcome['restored']>> {
+    const { rotation } = record;
+    const previous = rotation.previousVersionId as string;
+    const made = await this.deps.operations.restore(rotation.secretName, { versionId: previous, expectedCurrentVersionId: rotation.newVersionId }, actor);
+    const current = (await this.deps.operations.validate(rotation.secretName)).current?.versionId ?? null;
+    if (current !== made.versionId) {
+      throw new RotorError('conflict', `${rotation.secretName}: after restoring version ${previous}, the store's current version is ${current ?? 'none'}, not ${made.versionId}; someone changed it meanwhile. Nothing was recorded: look at the store, then roll back again or rotate.`);
+    }
+    const read = await this.deps.operations.readVersion(rotation.secretName, current);
+    return { versionId: read.versionId, fingerprint: read.fingerprint, copyOf: read.versionId === previous ? null : previous };
   }
 
   /** At the end of the retention window: takes the previous version out of service at the provider. */

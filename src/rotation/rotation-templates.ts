@@ -42,6 +42,11 @@ export function createVersionStep(profile: TypeProfile, emergency: boolean): Ste
     },
     required: true,
     irreversible: profile.mintAtIssuer ? [...CURRENT_AT_ONCE, 'manual', 'aws_issuer'] : CURRENT_AT_ONCE,
+    undo: {
+      label: 'The previous credential works again where the Lambda changed it',
+      detail: "A rotation Lambda sets the new credential where it is checked (a single-user database password among them): set the previous one there again, unless the Lambda alternates two users and the previous one still works.",
+      routes: ['aws_rotation'],
+    },
   };
 }
 

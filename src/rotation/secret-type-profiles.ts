@@ -75,6 +75,10 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         routes: NOT_WITH_A_LAMBDA,
         emergency: true,
         irreversible: true,
+        undo: {
+          label: 'The previous password is set on the database again',
+          detail: "`\\password <user>` in psql, or `ALTER USER <user> WITH PASSWORD '…';` with the previous password (RDS master user: `aws rds modify-db-instance --master-user-password`). If the rotation alternated two users and the previous one still logs in, there is nothing to set.",
+        },
       },
     ],
     invalidate: {
@@ -256,6 +260,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         routes: GENERATED,
         emergency: true,
         irreversible: true,
+        undo: { label: 'The previous password is set on the mail server again', detail: 'Set the previous password for the sending account on the SMTP server, so the previous version the store goes back to works.' },
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },
@@ -312,6 +317,10 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         routes: GENERATED,
         emergency: true,
         irreversible: true,
+        undo: {
+          label: 'The previous password is set on the observability service again',
+          detail: 'For the Grafana admin, `grafana cli admin reset-admin-password` with the previous password; a key created beside the old one needs nothing.',
+        },
       },
     ],
     invalidate: { detail: 'Restart the agents and workers that cached the old key so they reload their configuration.', required: true },
@@ -339,6 +348,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         routes: GENERATED,
         emergency: true,
         irreversible: true,
+        undo: { label: 'The previous value is accepted again where it is checked', detail: 'If the new value replaced the previous one where it is checked, set the previous one there again.' },
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },

@@ -45,6 +45,22 @@ export interface StepDefinition {
    * the rotation's approvals are complete. An emergency rotation has no gate.
    */
   irreversible?: true | readonly CreationRoute[];
+  /**
+   * Once this step is done the previous credential no longer works where it set the new one (a
+   * single-user database password after ALTER USER): the previous version does not stay valid,
+   * and a rollback must first set it there again, which a person confirms.
+   */
+  undo?: TargetUndo;
+}
+
+/** What a rollback must do at the target before the store moves back. */
+export interface TargetUndo {
+  /** What the person confirms, past tense, at most 75 characters (a checkbox's text). */
+  label: string;
+  /** How, with the commands. */
+  detail: string;
+  /** The routes on which the step replaces the credential; every route when absent. */
+  routes?: readonly CreationRoute[];
 }
 
 /** Whether the step changes something outside the store on this route (see {@link StepDefinition.irreversible}). */

@@ -105,6 +105,8 @@ export const ROTATION_BLOCKS = {
   ticket: 'rotation_ticket',
   reason: 'rotation_reason',
   picker: 'rotation_picker',
+  /** The rollback form's checkboxes: what the person confirms they did first; option values are the items' ids. */
+  rollbackConfirmations: 'rotation_rollback_confirmations',
 } as const;
 
 /** Input blocks of the add/edit modal; each block holds one element whose action_id is `value`. */

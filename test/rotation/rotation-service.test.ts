@@ -158,7 +158,9 @@ describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationServic
     await driveUntil(runtime, rotation.id, null);
     runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version);
     store.clock.advance({ hours: 2 });
-    const rolledBack = await runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch');
+    // ALTER USER replaced the password at the database: it is set back there first, and confirmed.
+    await expect(runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch')).rejects.toThrow(/The previous password is set on the database again/);
+    const rolledBack = await runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch', ['undo_set_new_value']);
     expect(rolledBack.rotation.state).toBe('rolled_back');
     expect((await labels())[initialVersion]).toContain('AWSCURRENT');
     expect(store.inventory.get('prod/app/db')).toMatchObject({ lastRotated: '2026-11-01T00:00:00.000Z', nextRotation: '2027-01-30', currentVersionId: initialVersion });

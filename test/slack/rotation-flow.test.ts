@@ -22,7 +22,7 @@ import {
   rotorCli,
   slashRotate,
   startRotationHarness,
-  submitReason,
+  submitRollback,
   submitTicket,
   textOf,
   tickWithNote,
@@ -212,7 +212,7 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     expect(textOf(modal(h, again))).toContain('it can be rolled back until 2027-02-03');
     const since = h.fake.calls.length;
     await press(h, 'U0OWNER', again, ACTION_IDS.rotationRollback);
-    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'checkout errors after the switch');
+    await submitRollback(h, 'U0OWNER', pushedSince(h, since), 'checkout errors after the switch');
     expect(rotationRecord(h, rotationId).rotation.state).toBe('rolled_back');
     expect(textOf(modal(h, again))).toContain('rolled back by <@U0OWNER>');
     const labels = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};

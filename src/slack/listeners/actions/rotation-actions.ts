@@ -3,6 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
 import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
 import { slackErrorCode } from '../../errors.js';
+import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { ACTION_IDS, decodePickedSecret, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
@@ -150,11 +151,24 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await ack();
     const click = await modalClickOrExplain(body, client);
     if (!click) return;
-    const rotationId = decodeRotationRef(action.value ?? '');
-    const record = rotation().get(rotationId);
+    let rotationId: number;
+    let record: RotationRecord | null = null;
+    let plan: RollbackItem[];
+    try {
+      rotationId = decodeRotationRef(action.value ?? '');
+      record = rotation().get(rotationId);
+      // Refused here, before the form: a rollback that may not happen asks for nothing.
+      plan = rotation().rollbackPlanFor(click.actor, rotationId);
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      // Shown on the rotation it was asked for, as it stands.
+      if (record) await showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
+      else await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(error)));
+      return;
+    }
     await client.views.push({
       trigger_id: body.trigger_id,
-      view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }),
+      view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }, plan),
     });
   });
 

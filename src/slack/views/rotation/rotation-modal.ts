@@ -2,11 +2,12 @@ import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } fro
 import type { Secret } from '../../../inventory/secret.js';
 import type { ApproverRole, PreflightCheck, RotationRecord, RotationStep } from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
+import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import { completionBlockers, currentStep, firstGatedStep, isDeferred, isLocked, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
 import { button, context, section } from '../blocks.js';
-import { code, escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
+import { code, escapeMrkdwn, mention, truncate, truncateMrkdwn } from '../mrkdwn.js';
 import { fingerprintShort, quoted, roleLabel, settledLine, STATE_LABELS, stepIcon, versionLine, when } from './rotation-text.js';
 
 /** Modal titles are at most 24 characters. */
@@ -320,11 +321,35 @@ const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit:
   skip: { title: 'Skip a step', label: 'Why is it skipped?', submit: 'Skip step', hint: 'Recorded in the audit log and the evidence.', optional: false },
   abandon: { title: 'Abandon rotation', label: 'Why is it abandoned?', submit: 'Abandon', hint: 'Rotor cleans up at the provider first, then records this.', optional: false },
   reject: { title: 'Reject rotation', label: 'Why is it rejected?', submit: 'Reject', hint: 'The rotator is told; the rotation stops.', optional: false },
-  rollback: { title: 'Roll back rotation', label: 'Why roll back?', submit: 'Roll back', hint: 'The previous version becomes current again and the channels are told.', optional: false },
+  rollback: { title: 'Roll back rotation', label: 'Why roll back?', submit: 'Roll back', hint: 'The previous version becomes current again where Rotor can make it so, and the channels are told what was restored.', optional: false },
 };
 
-/** A note or a reason, asked in a small modal pushed on top of the rotation (or opened from a DM). */
-export function rotationReasonModal(metadata: ReasonMetadata, about: { secretName: string; stepTitle: string | null }): ModalView {
+/**
+ * A rollback's checklist: what the person does by hand before Rotor moves anything (the previous
+ * credential set at its target again; for a manual secret, the whole rollback), each explained,
+ * then confirmed one by one.
+ */
+function confirmationBlocks(items: readonly RollbackItem[]): KnownBlock[] {
+  if (items.length === 0) return [];
+  const lines = items.map((item, index) => `${index + 1}. *${escapeMrkdwn(item.label)}*\n${quoted(item.detail, 600)}`);
+  return [
+    section(truncateMrkdwn(`*Before Rotor records the rollback, do these and confirm each:*\n${lines.join('\n')}`, LIMITS.sectionText)),
+    {
+      type: 'input',
+      block_id: ROTATION_BLOCKS.rollbackConfirmations,
+      label: { type: 'plain_text', text: 'Done' },
+      hint: { type: 'plain_text', text: 'Every item must be done and ticked; what you confirm is recorded with the rollback and announced.' },
+      element: {
+        type: 'checkboxes',
+        action_id: FORM_VALUE_ACTION,
+        options: items.slice(0, 10).map((item) => ({ text: { type: 'mrkdwn', text: quoted(item.label, LIMITS.optionText) }, value: item.id })),
+      },
+    },
+  ];
+}
+
+/** A note or a reason, asked in a small modal pushed on top of the rotation (or opened from a DM); a rollback's also lists what to confirm. */
+export function rotationReasonModal(metadata: ReasonMetadata, about: { secretName: string; stepTitle: string | null }, confirmations: readonly RollbackItem[] = []): ModalView {
   const text = REASON_TEXT[metadata.purpose];
   return {
     type: 'modal',
@@ -343,6 +368,7 @@ export function rotationReasonModal(metadata: ReasonMetadata, about: { secretNam
         hint: { type: 'plain_text', text: text.hint },
         element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: 500 },
       },
+      ...confirmationBlocks(confirmations),
     ],
   };
 }
