@@ -69,8 +69,8 @@ export interface RotationServiceDeps {
    * audit events: an incident follows its emergency rotation, and both commit or neither does.
    */
   onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
-  /** What an emergency rotation's incident says about the compromised version. */
-  incidents?: { revocationFacts(rotationId: number): RevocationFacts | null };
+  /** What an emergency rotation's incident says about the compromised version, and the incident open on a secret. */
+  incidents?: { revocationFacts(rotationId: number): RevocationFacts | null; openOn?(secretName: string): { id: number } | null };
 }
 
 /** What an emergency rotation would do: its checklist by order of disabling, and where the secret stands. */
@@ -245,7 +245,7 @@ export class RotationService {
       preflight.checks.push({ check: 'checklist', status: 'blocking', message: describeError(error) });
     }
     const latest = this.deps.repo.latestFor(secret.id);
-    const recent = latest && this.rollbackUntil(latest) ? latest : null;
+    const recent = latest && this.rollbackOffer(latest) ? latest : null;
     return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent };
   }
 
@@ -611,6 +611,12 @@ export class RotationService {
     return { record, secret, reason, plan };
   }
 
+  /** Until when the rotation may be rolled back, if it may be now: what views offer (a Roll back button). */
+  rollbackOffer(record: RotationRecord): DateTime | null {
+    const until = this.rollbackUntil(record);
+    return until && this.rollbackBlocker(record) === null ? until : null;
+  }
+
   /** The completed rotation, if it may be rolled back now; otherwise why not. */
   private rollbackable(actor: Actor, id: number): { record: RotationRecord; secret: Secret } {
     const record = this.get(id);
@@ -621,10 +627,36 @@ export class RotationService {
     if (!this.rollbackUntil(record)) {
       throw new RotorError('conflict', `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`);
     }
+    const blocker = this.rollbackBlocker(record);
+    if (blocker) throw new RotorError('conflict', blocker);
     if (rotation.provider !== 'manual' && !rotation.previousVersionId) {
       throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
     }
     return { record, secret };
+  }
+
+  /**
+   * What forbids rolling back a completed rotation whatever its window: an incident open on the
+   * secret (the version before the rotation may be the leaked one, and the emergency rotation
+   * owns the store), or a rotation newer than this one (open, or completed since): only the
+   * latest change is undone, once nothing else is under way.
+   */
+  private rollbackBlocker(record: RotationRecord): string | null {
+    const { rotation } = record;
+    const name = rotation.secretName;
+    const incident = this.deps.incidents?.openOn?.(name) ?? null;
+    if (incident || this.deps.inventory.get(name)?.lifecycle === 'compromised') {
+      return `${name} is under ${incident ? `incident #${incident.id}` : 'an incident'} (marked compromised), so nothing of it is rolled back: the version before this rotation may be the leaked one, and the incident's emergency rotation is what replaces it. Roll back nothing until the incident is closed; then rotate again if needed.`;
+    }
+    const open = this.deps.repo.openFor(rotation.secretId);
+    if (open) {
+      return `A newer rotation of ${name} is open (#${open.rotation.id}, ${open.rotation.state.replace('_', ' ')}, held by ${open.rotation.heldBy} since ${open.rotation.startedAt}): rolling this one back would change the secret under it. Complete or abandon that rotation first (\`/rotate ${name}\`).`;
+    }
+    const latest = this.deps.repo.latestFor(rotation.secretId);
+    if (latest && latest.rotation.id !== rotation.id && latest.rotation.state === 'completed') {
+      return `A newer rotation of ${name} (#${latest.rotation.id}) completed at ${latest.rotation.completedAt}; only the latest one can be rolled back.`;
+    }
+    return null;
   }
 
   /**

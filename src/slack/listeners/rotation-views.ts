@@ -21,7 +21,7 @@ const VIEW_GONE = new Set(['not_found', 'view_not_found', 'expired_trigger_id'])
 export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: string, extras: { working?: string | null; flash?: Flash | null } = {}): ModalView {
   const { rotation } = deps.runtime;
   const secret = deps.runtime.services.inventoryService.require(record.rotation.secretName);
-  const until = rotation.rollbackUntil(record);
+  const until = rotation.rollbackOffer(record);
   return rotationModal({ record, secret, viewer, approvers: rotation.approversFor(record), rollbackUntil: until ? (until.toUTC().toISO() as string) : null, ...extras });
 }
 
@@ -97,7 +97,7 @@ export async function fillRotation(deps: SlackDeps, client: WebClient, viewId: s
       return;
     }
     const { rotation } = deps.runtime;
-    const until = opening.recent ? rotation.rollbackUntil(opening.recent) : null;
+    const until = opening.recent ? rotation.rollbackOffer(opening.recent) : null;
     await updateModal(
       client,
       viewId,
