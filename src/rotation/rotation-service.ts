@@ -193,17 +193,22 @@ export class RotationService {
   /** Open rotations: all, those held by `userId`, and those awaiting an approval `userId` could give. */
   forPerson(userId: string): { open: RotationRecord[]; holding: RotationRecord[]; awaitingMyApproval: RotationRecord[] } {
     const open = this.deps.repo.list({ open: true }).map((rotation) => this.get(rotation.id));
-    const myRoles = approverRolesOf(this.deps.policy, userId);
     return {
       open,
       holding: open.filter((record) => record.rotation.heldBy === userId),
-      awaitingMyApproval: open.filter(
-        (record) =>
-          workedOn(record, userId) === null &&
-          !record.approvals.some((approval) => approval.decidedBy === userId) &&
-          missingApprovals(record).some((role) => myRoles.includes(role)),
-      ),
+      awaitingMyApproval: open.filter((record) => this.approvableBy(record, userId) !== null),
     };
+  }
+
+  /**
+   * The role `userId` could approve the rotation as now, or null: it is open, they hold a role it
+   * still needs, and they neither worked on it nor decided already. Such a person is offered
+   * Approve / Reject, not the work (which would cost them the approval).
+   */
+  approvableBy(record: RotationRecord, userId: string): ApproverRole | null {
+    if (!OPEN_STATES.includes(record.rotation.state) || workedOn(record, userId) !== null || record.approvals.some((approval) => approval.decidedBy === userId)) return null;
+    const mine = approverRolesOf(this.deps.policy, userId);
+    return missingApprovals(record).find((role) => mine.includes(role)) ?? null;
   }
 
   /** Who may fill each approval the rotation still needs (whoever worked on it excluded). */

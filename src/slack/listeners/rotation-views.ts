@@ -22,7 +22,7 @@ export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: st
   const { rotation } = deps.runtime;
   const secret = deps.runtime.services.inventoryService.require(record.rotation.secretName);
   const until = rotation.rollbackOffer(record);
-  return rotationModal({ record, secret, viewer, approvers: rotation.approversFor(record), rollbackUntil: until ? (until.toUTC().toISO() as string) : null, ...extras });
+  return rotationModal({ record, secret, viewer, approvers: rotation.approversFor(record), rollbackUntil: until ? (until.toUTC().toISO() as string) : null, approverRole: rotation.approvableBy(record, viewer), ...extras });
 }
 
 /**

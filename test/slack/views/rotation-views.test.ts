@@ -145,7 +145,7 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
     for (const [state, settled] of [['awaiting_approval', 3], ['in_progress', 12], ['in_progress', MAX_CHECKLIST_STEPS], ['completed', MAX_CHECKLIST_STEPS], ['abandoned', 7], ['rejected', 2], ['rolled_back', MAX_CHECKLIST_STEPS]] as const) {
       const record = worstRecord(state, settled);
       for (const viewer of ['U0BACKUP', 'U0OWNER', 'U0SEC']) {
-        for (const extras of [{}, { working: 'step_12' }, { flash: longError }]) {
+        for (const extras of [{}, { working: 'step_12' }, { flash: longError }, { approverRole: 'devops_lead' as const }]) {
           const view = rotationModal({ record, secret, viewer, approvers, rollbackUntil: state === 'completed' ? at : null, ...extras });
           expect(blockKitViolations({ kind: 'modal', view }), `${state}/${settled} for ${viewer}`).toEqual([]);
           expectNoRawMarkup(view.blocks);

@@ -49,6 +49,8 @@ export interface RotationModalData {
   approvers: { role: ApproverRole; people: string[] }[];
   /** Until when a completed rotation may be rolled back; null when it may not. */
   rollbackUntil: string | null;
+  /** The role the viewer could approve the rotation as now (they are offered Approve / Reject, not the work); null when none. */
+  approverRole?: ApproverRole | null;
   /** The step a provider call is running for, shown as working. */
   working?: string | null;
   flash?: Flash | null;
@@ -171,6 +173,37 @@ function footer(data: RotationModalData): KnownBlock[] {
   return [context(`${settledSteps(record)} of ${record.steps.length} steps done${blockers.length > 0 ? `; to complete: ${escapeMrkdwn(blockers.join('; '))}` : '.'}`), { type: 'actions', elements }];
 }
 
+/**
+ * For a person whose approval the rotation still needs: Approve and Reject, here as in their DM.
+ * Carrying the rotation out instead is offered last, behind a confirmation that says it costs
+ * them the approval (whoever works on a rotation may not approve it).
+ */
+function approverBlocks(data: RotationModalData, role: ApproverRole): KnownBlock[] {
+  const { rotation } = data.record;
+  const ref = encodeRotationRef(rotation.id);
+  return [
+    section(
+      `:ballot_box_with_check: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}), and your approval is asked as ${roleLabel(role)}. Review the checklist below, then approve or reject it here.`,
+    ),
+    {
+      type: 'actions',
+      elements: [
+        button(ACTION_IDS.rotationApprove, 'Approve', ref, 'primary'),
+        button(ACTION_IDS.rotationReject, 'Reject…', ref, 'danger'),
+        {
+          ...button(ACTION_IDS.rotationTakeOver, 'Carry it out instead…', ref),
+          confirm: {
+            title: { type: 'plain_text', text: 'Carry it out instead?' },
+            text: { type: 'mrkdwn', text: `You would be working on this rotation, so you could no longer approve it as ${roleLabel(role)} (two-person rule): someone else would have to.` },
+            confirm: { type: 'plain_text', text: 'Carry it out' },
+            deny: { type: 'plain_text', text: 'Keep my approval' },
+          },
+        },
+      ],
+    },
+  ];
+}
+
 /** The rotation modal: the rotation's facts, its checklist with the current step's actions, and what may happen next. */
 export function rotationModal(data: RotationModalData): ModalView {
   const { record } = data;
@@ -180,7 +213,8 @@ export function rotationModal(data: RotationModalData): ModalView {
   const blocks: KnownBlock[] = [...flashBlock(data.flash), ...summaryBlocks(data)];
   if (heldByOther) {
     const approved = record.approvals.some((approval) => approval.decidedBy === data.viewer && approval.decision === 'approved');
-    if (approved) {
+    if (data.approverRole) blocks.push(...approverBlocks(data, data.approverRole));
+    else if (approved) {
       blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You approved this rotation, so someone else carries it out (two-person rule).`));
     } else {
       blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
