@@ -13,6 +13,13 @@ const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be
 
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
 export const ESCALATION_LEVELS = ['owner', 'backup_owner', 'team_lead', 'security', 'cto'] as const;
+/**
+ * Who signs off a break-glass rotation when no security lead is left who neither broke the glass
+ * nor worked it (a team with one security lead, who revoked): `roles.cto` (the default), the
+ * admins, the DevOps leads, or nobody.
+ */
+export const SIGNOFF_FALLBACKS = ['cto', 'admins', 'devops_leads', 'none'] as const;
+export type SignOffFallback = (typeof SIGNOFF_FALLBACKS)[number];
 export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
 
 /**
@@ -91,9 +98,10 @@ const policySchema = z
           })
           .strict()
           .default({ SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }),
+        signoff_fallback: z.enum(SIGNOFF_FALLBACKS).default('cto'),
       })
       .strict()
-      .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 } }),
+      .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }, signoff_fallback: 'cto' }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
   })
   .strict()
@@ -156,6 +164,8 @@ export interface Policy {
     postmortemHours: number;
     /** How often the incident's lead is asked for a status update, by severity, counted from the last one. */
     statusUpdateMinutes: Readonly<Record<'SEV1' | 'SEV2' | 'SEV3' | 'SEV4', number>>;
+    /** Who signs off a break-glass rotation when no security lead may (see SIGNOFF_FALLBACKS). */
+    signoffFallback: SignOffFallback;
   };
   /** Checklist overrides keyed by secret name or secret type (src/rotation/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
@@ -182,7 +192,12 @@ function toPolicy(file: PolicyFile): Policy {
       escalation: file.reminders.escalation,
     },
     retentionHours: file.retention_hours,
-    incident: { ackMinutes: file.incident.ack_minutes, postmortemHours: file.incident.postmortem_hours, statusUpdateMinutes: file.incident.status_update_minutes },
+    incident: {
+      ackMinutes: file.incident.ack_minutes,
+      postmortemHours: file.incident.postmortem_hours,
+      statusUpdateMinutes: file.incident.status_update_minutes,
+      signoffFallback: file.incident.signoff_fallback,
+    },
     checklists: file.checklists,
   });
 }

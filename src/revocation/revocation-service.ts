@@ -19,6 +19,7 @@ import { INCIDENT_FOLLOW_UPS, incidentTopic, type Incident, type IncidentRecord 
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
 import { parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
+import { signOffNotice, signOffPlan, type SignOffPlan } from './sign-off.js';
 import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
 
 /** What happened, for metrics. */
@@ -163,6 +164,7 @@ export class RevocationService {
           },
           { actor: by, kind: 'compromised', key: 'compromised', summary: `${secret.name} is marked compromised: its reminders stop while the incident is open.` },
           ...this.pageEvents(incidentId, pages, now, 'paged'),
+          ...this.signOffNoticeEvents(by, null),
         ]);
         this.scheduleIncident(incidentId, by, request.severity, now);
         return {
@@ -294,16 +296,31 @@ export class RevocationService {
     return this.get(id);
   }
 
-  /** Security's retrospective sign-off of the break-glass rotation, once it has ended; never by whoever broke the glass. */
+  /** Who may sign off the incident's break-glass rotation now (sign-off.ts). */
+  signOffPlanFor(incident: Incident): SignOffPlan {
+    const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
+    return signOffPlan(this.deps.policy, rotation?.rotation.breakGlassBy ?? incident.responder, rotation);
+  }
+
+  /**
+   * Security's retrospective sign-off of the break-glass rotation, once it has ended: by someone
+   * who neither broke the glass nor worked the rotation (two-person rule); a security lead, or the
+   * policy's fallback role when no security lead is left who may.
+   */
   signOff(actor: Actor, id: number): IncidentRecord {
     const record = this.get(id);
     const { incident } = record;
-    this.deps.authorizer.require(actor, { action: 'sign_off', secret: this.secretOf(incident) });
+    const plan = this.signOffPlanFor(incident);
+    this.deps.authorizer.require(actor, { action: 'sign_off', secret: this.secretOf(incident), signOffFallback: plan.fallback !== null });
     const by = actorId(actor);
     if (incident.signedOffBy) throw new RotorError('conflict', `${incident.signedOffBy} signed off the emergency rotation of incident #${id} at ${incident.signedOffAt ?? 'an earlier time'}.`);
     const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
     if (!rotation || isOpen(rotation.rotation.state)) throw new RotorError('conflict', `The emergency rotation of incident #${id} has not ended yet; sign it off once it is completed or abandoned.`);
-    if (rotation.rotation.breakGlassBy === by) throw new RotorError('forbidden', 'You broke the glass on this rotation, so another security lead signs it off (two-person rule).');
+    const excluded = plan.excluded.get(by);
+    if (excluded && actor.kind === 'slack') {
+      const who = plan.people.length > 0 ? `${plan.people.join(', ')}${plan.fallback ? ` (${plan.fallback.label}, the policy's incident.signoff_fallback)` : ''} can` : 'nobody else can (see the policy: incident.signoff_fallback)';
+      throw new RotorError('forbidden', `You cannot sign off this break-glass rotation: ${excluded}, and sign-off comes from someone who did neither (two-person rule); ${who}.`);
+    }
     const now = this.now();
     this.deps.audit.record(() => {
       this.apply(id, now, { signedOffBy: by, signedOffAt: now }, [{ actor: by, kind: 'signed_off', key: 'signed_off', summary: `${by} signed off the break-glass rotation.`, details: { people: peopleOf(by) } }], incident.state);
@@ -468,12 +485,16 @@ export class RevocationService {
       .find((details) => details.step === 'disable_compromised' && typeof details.versionId === 'string')?.versionId as string | undefined;
     if (disabledVersion && !incident.compromisedVersionId && !change.compromisedVersionId) change.compromisedVersionId = disabledVersion;
     const ended = actions.has('rotation.completed') || actions.has('rotation.abandoned');
+    const notices: NewIncidentEvent[] = [];
     if (ended) {
-      for (const lead of this.deps.policy.roles.securityLeads.filter((person) => person !== rotation.breakGlassBy)) {
-        this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.signOffRequest, topic: incidentTopic(incident.id), occurrence: lead, dueAt: now, payload: { user: lead } });
+      // Asked of whoever may sign off as the rotation ended: nobody who broke the glass or worked it.
+      const plan = signOffPlan(this.deps.policy, rotation.breakGlassBy ?? incident.responder, record);
+      for (const person of plan.people) {
+        this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.signOffRequest, topic: incidentTopic(incident.id), occurrence: person, dueAt: now, payload: { user: person } });
       }
+      notices.push(...this.signOffNoticeEvents(rotation.breakGlassBy ?? incident.responder, record));
     }
-    this.apply(incident.id, now, change, incidentEventsOf(record, events), incident.state);
+    this.apply(incident.id, now, change, [...incidentEventsOf(record, events), ...notices], incident.state);
     const disabled = events.some((event) => event.action === 'rotation.step_done' && (event.details as Record<string, unknown> | undefined)?.step === 'disable_compromised');
     afterCommit(this.deps.db, () => {
       // The status message follows the rotation now, not at the next scheduled sweep.
@@ -514,6 +535,19 @@ export class RevocationService {
   /** Events recorded on their own, outside another change (a failure to note). */
   private recordEvents(id: number, events: readonly NewIncidentEvent[]): void {
     this.apply(id, this.now(), {}, events, this.incident(id).state);
+  }
+
+  /**
+   * When no security lead may sign off the break-glass rotation, the timeline says so and names
+   * who can (the policy's fallback) or that nobody can: at the opening, and again when the rotation
+   * ends if those who worked it changed that.
+   */
+  private signOffNoticeEvents(breakGlassBy: string, rotation: RotationRecord | null): NewIncidentEvent[] {
+    const plan = signOffPlan(this.deps.policy, breakGlassBy, rotation);
+    const notice = signOffNotice(this.deps.policy, plan, breakGlassBy);
+    if (!notice) return [];
+    // Keyed by who can: said again at the end only if the people who worked the rotation changed it.
+    return [{ actor: 'rotor', kind: 'sign_off_fallback', key: `sign_off_fallback:${plan.people.join(',')}`, summary: notice, details: { people: peopleOf(breakGlassBy, ...plan.people), signers: plan.people, fallback: plan.fallback?.setting ?? null } }];
   }
 
   /** Pages the people of some levels (each person once per incident), with an event per page. */

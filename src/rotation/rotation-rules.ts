@@ -80,6 +80,19 @@ export function workedOn(record: RotationRecord, userId: string): string | null 
   return step ? `you did “${step.title}”` : null;
 }
 
+/** Everyone who worked on the rotation (started it, held it, did or skipped a step), each with why. */
+export function workersOf(record: RotationRecord): Map<string, string> {
+  const { rotation } = record;
+  const workers = new Map<string, string>();
+  const add = (person: string | null, why: string) => {
+    if (person && !workers.has(person)) workers.set(person, why);
+  };
+  add(rotation.startedBy, 'you started it');
+  for (const step of record.steps) if (step.state === 'done' || step.state === 'skipped') add(step.doneBy, `you did “${step.title}”`);
+  add(rotation.heldBy, rotation.state === 'completed' ? 'you completed it' : 'you are running it');
+  return workers;
+}
+
 /** The two-person rule from the approver's side: whoever approved the rotation may not carry it out. */
 export function requireNotApprover(record: RotationRecord, userId: string): void {
   const approval = record.approvals.find((candidate) => candidate.decidedBy === userId && candidate.decision === 'approved');
