@@ -176,6 +176,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     audit,
     followUps: followUpService,
     rotation,
+    operations: providers.operations,
     clock,
     policy,
     kickFollowUps,

@@ -5,12 +5,14 @@ import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, isoInstant as iso } from '../core/clock.js';
-import { describeError, NotFoundError, RotorError } from '../core/errors.js';
+import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
+import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
+import type { VersionSummary } from '../providers/secret-provider.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
 import type { EmergencyPlan, RevocationFacts, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';
@@ -20,6 +22,7 @@ import { firstPages, incidentLadder, nextLevel, type PageLevel } from './inciden
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
 import { parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
 import { signOffNotice, signOffPlan, type SignOffPlan } from './sign-off.js';
+import { compromisedVersionLive } from './compromised-version.js';
 import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
 
 /** What happened, for metrics. */
@@ -36,6 +39,8 @@ export interface RevocationServiceDeps {
   audit: AuditLog;
   followUps: FollowUpService;
   rotation: RotationService;
+  /** Reads the store back before an incident closes (is the compromised version disabled?). */
+  operations: Pick<ProviderOperationsService, 'validate'>;
   clock: Clock;
   policy: Policy;
   /** Runs due follow-ups soon: the status message and the pages go out now, not at the next sweep. */
@@ -333,9 +338,14 @@ export class RevocationService {
 
   /**
    * Closes the incident with its postmortem's link, once the emergency rotation is completed or
-   * was abandoned with a reason. The lead may always close it; otherwise security and responders.
+   * was abandoned with a reason, and the compromised version is out of service at the store, read
+   * back now (for a manual secret: its disable step done). Otherwise only an explicit override
+   * closes it: by a second responder (not the lead, not whoever broke the glass), with a reason,
+   * recorded in the timeline and the audit log. The lead may always close it; otherwise security
+   * and responders. What needs no store is refused at once (thrown); the store read follows, and
+   * with `signal` aborted by then (Slack's time to answer a form is up) nothing is recorded.
    */
-  close(actor: Actor, id: number, postmortemUrl: string | null): IncidentRecord {
+  close(actor: Actor, id: number, postmortemUrl: string | null, options: { override?: string | null; signal?: AbortSignal } = {}): Promise<IncidentRecord> {
     const record = this.get(id);
     const { incident } = record;
     const by = actorId(actor);
@@ -352,16 +362,56 @@ export class RevocationService {
         `The emergency rotation of ${incident.secretName} is still open: complete it, or abandon it with a reason (\`/rotate ${incident.secretName}\`), then close incident #${id}.`,
       );
     }
+    const override = parseOverrideReason(options.override);
+    return this.closeOnceDisabled(actor, incident, rotation, url, override, options.signal);
+  }
+
+  private async closeOnceDisabled(actor: Actor, incident: Incident, rotation: RotationRecord, url: string, override: string | null, signal: AbortSignal | undefined): Promise<IncidentRecord> {
+    const { id } = incident;
+    const by = actorId(actor);
+    const live = await this.compromisedStillLive(incident, rotation);
+    if (signal?.aborted) {
+      throw new RotorError('provider', `Rotor could not read ${incident.secretName} at the store in time to confirm the compromised version is disabled, so incident #${id} is not closed. Try again, or close it with \`/revoke close ${id} <postmortem link>\`.`);
+    }
+    if (live && !override) {
+      throw new ValidationError(
+        `Incident #${id} cannot close yet: ${live} (read back just now). Disable it first (Retry on the status message, or by hand), or a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason.`,
+        [{ where: 'override', message: `${live} (read back just now). Disable it first, or a responder other than ${incident.responder} gives the reason to close anyway.` }],
+      );
+    }
+    const breakGlassBy = rotation.rotation.breakGlassBy ?? incident.responder;
+    if (live && (by === incident.responder || by === breakGlassBy) && actor.kind === 'slack') {
+      throw new RotorError('forbidden', `Closing incident #${id} with the compromised version still live takes a second responder: you ${by === incident.responder ? 'lead this incident' : 'broke the glass'}, so another security lead or responder gives the override and its reason.`);
+    }
+    const overridden = live && override ? { by, reason: override, live } : null;
     const now = this.now();
     this.deps.audit.record(() => {
       const topic = incidentTopic(id);
       this.apply(id, now, { state: 'closed', closedAt: now, closedBy: by, postmortemUrl: url }, [
+        ...(overridden
+          ? [{ actor: by, kind: 'close_override', key: 'close_override', summary: `${by} closed the incident with the compromised version still live (${overridden.live}), overriding the check: ${override}`, details: { reason: override, live: overridden.live, people: peopleOf(by) } }]
+          : []),
         { actor: by, kind: 'closed', key: 'closed', summary: `${by} closed the incident; postmortem: ${url}`, details: { postmortemUrl: url, people: peopleOf(by) } },
       ]);
       for (const kind of [INCIDENT_FOLLOW_UPS.escalate, INCIDENT_FOLLOW_UPS.statusRequest, INCIDENT_FOLLOW_UPS.postmortem, INCIDENT_FOLLOW_UPS.proceed]) this.deps.followUps.cancel(topic, kind);
       return {
         result: undefined,
-        events: [{ actor: by, action: 'incident.closed', secret: incident.secretName, details: { incident: id, postmortemUrl: url, rotation: rotation.rotation.id, rotationState: rotation.rotation.state, durationSeconds: secondsBetween(incident.openedAt, now) } }],
+        events: [
+          {
+            actor: by,
+            action: 'incident.closed',
+            secret: incident.secretName,
+            details: {
+              incident: id,
+              postmortemUrl: url,
+              rotation: rotation.rotation.id,
+              rotationState: rotation.rotation.state,
+              durationSeconds: secondsBetween(incident.openedAt, now),
+              compromisedVersion: { versionId: incident.compromisedVersionId, disabled: live === null },
+              ...(overridden ? { override: overridden } : {}),
+            },
+          },
+        ],
       };
     });
     const closed = this.get(id);
@@ -452,6 +502,30 @@ export class RevocationService {
     // Asked from inside a sweep: the next one, right after it, sends them.
     this.deps.kickFollowUps?.();
     return waiting;
+  }
+
+  /**
+   * Whether the compromised version is still in service, read back from the store now; null once
+   * it is disabled. A manual secret has no store: its disable step, ticked by the person who
+   * deleted the value from where it was kept, is what there is.
+   */
+  private async compromisedStillLive(incident: Incident, rotation: RotationRecord): Promise<string | null> {
+    const name = incident.secretName;
+    const { provider } = rotation.rotation;
+    if (provider === 'manual') {
+      const disable = rotation.steps.find((step) => step.id === 'disable_compromised');
+      return disable?.state === 'done' ? null : `nobody did “${disable?.title ?? 'Disable the compromised version in the store'}”: the compromised value may still be kept and used`;
+    }
+    const versionId = incident.compromisedVersionId;
+    if (!versionId) return `Rotor does not know which version of ${name} was compromised, so it cannot read back that it is disabled`;
+    let found: VersionSummary | null;
+    try {
+      const description = await this.deps.operations.validate(name);
+      found = [description.current, ...description.others].find((version) => version?.versionId === versionId) ?? null;
+    } catch (error) {
+      return `Rotor could not read ${name} at the store to check that version ${versionId} is disabled (${describeError(error)})`;
+    }
+    return compromisedVersionLive(provider, versionId, found);
   }
 
   /** What disabling the compromised version needs: for the rotation service's disable step. */
@@ -608,6 +682,14 @@ export class RevocationService {
   private now(): string {
     return iso(this.deps.clock.now());
   }
+}
+
+/** An override's reason: optional, one paragraph at most. */
+function parseOverrideReason(text: string | null | undefined): string | null {
+  const reason = (text ?? '').trim();
+  if (reason === '') return null;
+  if (reason.length > 500) throw new ValidationError(`The override reason is ${reason.length} characters long.`, [{ where: 'override', message: 'keep it under 500 characters' }]);
+  return reason;
 }
 
 function secondsBetween(from: string, to: string): number {

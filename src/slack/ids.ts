@@ -99,6 +99,8 @@ export const REVOKE_BLOCKS = {
 export const INCIDENT_BLOCKS = {
   update: 'incident_update',
   postmortem: 'incident_postmortem',
+  /** The close form's optional override: why to close with the compromised version still live. */
+  override: 'incident_close_override',
 } as const;
 
 export const ROTATION_BLOCKS = {
