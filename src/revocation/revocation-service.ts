@@ -375,7 +375,7 @@ export class RevocationService {
     }
     if (live && !override) {
       throw new ValidationError(
-        `Incident #${id} cannot close yet: ${live} (read back just now). Disable it first (Retry on the status message, or by hand), or a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason.`,
+        `Incident #${id} cannot close yet: ${live} (read back just now). Disable it first (Retry on the status message, or by hand), or a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or \`rotor incidents close ${id} --postmortem <link> --override <reason>\`.`,
         [{ where: 'override', message: `${live} (read back just now). Disable it first, or a responder other than ${incident.responder} gives the reason to close anyway.` }],
       );
     }
