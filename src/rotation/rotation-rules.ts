@@ -80,7 +80,7 @@ export function workedOn(record: RotationRecord, userId: string): string | null 
   return step ? `you did “${step.title}”` : null;
 }
 
-/** Everyone who worked on the rotation (started it, held it, did or skipped a step), each with why. */
+/** Everyone who worked on the rotation (started it, did or skipped a step, held it, abandoned it), each with why. */
 export function workersOf(record: RotationRecord): Map<string, string> {
   const { rotation } = record;
   const workers = new Map<string, string>();
@@ -90,6 +90,7 @@ export function workersOf(record: RotationRecord): Map<string, string> {
   add(rotation.startedBy, 'you started it');
   for (const step of record.steps) if (step.state === 'done' || step.state === 'skipped') add(step.doneBy, `you did “${step.title}”`);
   add(rotation.heldBy, rotation.state === 'completed' ? 'you completed it' : 'you are running it');
+  if (rotation.state === 'abandoned') add(rotation.endedBy, 'you abandoned it');
   return workers;
 }
 
