@@ -178,7 +178,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
     onEvent: countRotationEvent,
     onChange: (record, events) => revocation?.onRotationChange(record, events),
-    incidents: { revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null },
+    incidents: {
+      revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null,
+      openOn: (secretName) => revocation?.openFor(secretName)?.incident ?? null,
+    },
   });
   const incidentRepo = new IncidentRepo(db);
   revocation = new RevocationService({
@@ -190,6 +193,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     audit,
     followUps: followUpService,
     rotation,
+    operations: providers.operations,
     clock,
     policy,
     kickFollowUps,

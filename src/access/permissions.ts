@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.js';
+import type { Policy, SignOffFallback } from '../config/policy.js';
 import type { Secret } from '../inventory/secret.js';
 
 /**
@@ -35,8 +35,12 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-/** Who can hold a permission: a policy role or a relation to the secret. */
-export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead';
+/**
+ * Who can hold a permission: a policy role or a relation to the secret. `signoff_fallback` (the
+ * role `incident.signoff_fallback` names) holds `sign_off` only when the request says no
+ * security lead may (AccessRequest.signOffFallback).
+ */
+export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead' | 'signoff_fallback';
 
 export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   add: ['admin', 'security_lead', 'devops_lead'],
@@ -78,7 +82,17 @@ const HOLDER_LABELS: Record<Holder, string> = {
   owner: 'its owner',
   backup_owner: 'its backup owner',
   team_lead: 'its team lead',
+  signoff_fallback: 'the sign-off fallback',
 };
+
+const FALLBACK_LABELS: Readonly<Record<SignOffFallback, string>> = { cto: 'the CTO', admins: 'the admins', devops_leads: 'the DevOps leads', none: 'nobody' };
+
+/** The people `incident.signoff_fallback` names, and how to call them ("the CTO"). */
+export function signOffFallbackOf(policy: Policy): { label: string; userIds: readonly string[] } {
+  const fallback = policy.incident.signoffFallback;
+  const userIds = fallback === 'cto' ? (policy.roles.cto ? [policy.roles.cto] : []) : fallback === 'admins' ? policy.roles.admins : fallback === 'devops_leads' ? policy.roles.devopsLeads : [];
+  return { label: FALLBACK_LABELS[fallback], userIds };
+}
 
 /** The secret fields the rules look at. */
 export type SecretAccessFacts = Pick<Secret, 'name' | 'owner' | 'backupOwner' | 'team'>;
@@ -92,6 +106,8 @@ export interface AccessRequest {
   channelId?: string;
   /** For `approve`: who is running the rotation (may not approve it). */
   rotationStartedBy?: string;
+  /** For `sign_off`: no security lead is left who may sign off, so the policy's fallback role may. */
+  signOffFallback?: boolean;
 }
 
 export interface HolderGroup {
@@ -122,6 +138,8 @@ function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder
       const lead = secret?.team ? policy.roles.teamLeads[secret.team] : undefined;
       return lead ? [lead] : [];
     }
+    case 'signoff_fallback':
+      return signOffFallbackOf(policy).userIds;
   }
 }
 
@@ -143,6 +161,11 @@ export function decide(policy: Policy, request: AccessRequest): AccessDecision {
   }
   if (request.action === 'approve' && request.rotationStartedBy === request.actor) {
     return { allowed: false, reason: `You are running this rotation, so you cannot also approve it (two-person rule).`, whoMay };
+  }
+  if (request.action === 'sign_off' && request.signOffFallback) {
+    const fallback = signOffFallbackOf(policy);
+    whoMay.push({ label: `${fallback.label} (incident.signoff_fallback)`, userIds: fallback.userIds });
+    if (fallback.userIds.includes(request.actor)) return { allowed: true, as: 'signoff_fallback' };
   }
   const match = holders.find((holder) => holdersOf(policy, request.secret, holder).includes(request.actor));
   if (match) return { allowed: true, as: match };

@@ -32,13 +32,16 @@ export function registerIncidentsCommand(program: Command, context: CliContext):
 
   incidents
     .command('close')
-    .description('Close an incident with its postmortem link, once its emergency rotation is completed or abandoned (as `/revoke close` does in Slack)')
+    .description(
+      'Close an incident with its postmortem link, once its emergency rotation is completed or abandoned and the compromised version is disabled at the store, read back now (as `/revoke close` does in Slack)',
+    )
     .argument('<incident>', 'an incident id (12 or #12)')
     .requiredOption('--postmortem <url>', 'the postmortem document or ticket, an http:// or https:// URL')
+    .option('--override <reason>', 'close even though the compromised version is still live at the store, saying why (recorded in the timeline and the audit log)')
     .option('--json', 'print JSON')
-    .action((idText: string, options: { postmortem: string; json?: boolean }) => {
+    .action(async (idText: string, options: { postmortem: string; override?: string; json?: boolean }) => {
       const id = parseIncidentId(idText);
-      const { incident } = context.runtime().revocation.close(context.actor, id, options.postmortem);
+      const { incident } = await context.runtime().revocation.close(context.actor, id, options.postmortem, { override: options.override ?? null });
       if (options.json) context.printJson(incident);
       else context.print(`Closed incident #${incident.id} of ${incident.secretName}; postmortem: ${incident.postmortemUrl ?? '-'}. The bot redraws the status message in the incident channel at its next follow-up sweep.`);
     });

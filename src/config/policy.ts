@@ -19,6 +19,13 @@ export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
 export const REFERENCE_CHANGE_RULES = ['admins', 'owner_with_security_approval'] as const;
 export type ReferenceChangeRule = (typeof REFERENCE_CHANGE_RULES)[number];
 export const ESCALATION_LEVELS = ['owner', 'backup_owner', 'team_lead', 'security', 'cto'] as const;
+/**
+ * Who signs off a break-glass rotation when no security lead is left who neither broke the glass
+ * nor worked it (a team with one security lead, who revoked): `roles.cto` (the default), the
+ * admins, the DevOps leads, or nobody.
+ */
+export const SIGNOFF_FALLBACKS = ['cto', 'admins', 'devops_leads', 'none'] as const;
+export type SignOffFallback = (typeof SIGNOFF_FALLBACKS)[number];
 export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
 
 /**
@@ -98,9 +105,10 @@ export const policySchema = z
           })
           .strict()
           .default({ SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }),
+        signoff_fallback: z.enum(SIGNOFF_FALLBACKS).default('cto'),
       })
       .strict()
-      .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 } }),
+      .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }, signoff_fallback: 'cto' }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
     value_fields: z.record(z.string(), z.string().regex(VALUE_FIELD, 'must be a field name such as password (letters, digits, `_ . @ + -`, at most 100)')).default({}),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
@@ -178,6 +186,8 @@ export interface Policy {
     postmortemHours: number;
     /** How often the incident's lead is asked for a status update, by severity, counted from the last one. */
     statusUpdateMinutes: Readonly<Record<'SEV1' | 'SEV2' | 'SEV3' | 'SEV4', number>>;
+    /** Who signs off a break-glass rotation when no security lead may (see SIGNOFF_FALLBACKS). */
+    signoffFallback: SignOffFallback;
   };
   /** Checklist overrides keyed by secret name or secret type (src/rotation/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
@@ -216,7 +226,12 @@ function toPolicy(file: PolicyFile): Policy {
       escalation: file.reminders.escalation,
     },
     retentionHours: file.retention_hours,
-    incident: { ackMinutes: file.incident.ack_minutes, postmortemHours: file.incident.postmortem_hours, statusUpdateMinutes: file.incident.status_update_minutes },
+    incident: {
+      ackMinutes: file.incident.ack_minutes,
+      postmortemHours: file.incident.postmortem_hours,
+      statusUpdateMinutes: file.incident.status_update_minutes,
+      signoffFallback: file.incident.signoff_fallback,
+    },
     checklists: file.checklists,
     valueFields: file.value_fields,
     referenceChanges: file.reference_changes,

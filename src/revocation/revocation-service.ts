@@ -5,12 +5,14 @@ import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, isoInstant as iso } from '../core/clock.js';
-import { describeError, NotFoundError, RotorError } from '../core/errors.js';
+import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
+import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
+import type { VersionSummary } from '../providers/secret-provider.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
 import type { EmergencyPlan, RevocationFacts, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';
@@ -19,6 +21,8 @@ import { INCIDENT_FOLLOW_UPS, incidentTopic, storeBindingOfIncident, type Incide
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
 import { parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
+import { signOffNotice, signOffPlan, type SignOffPlan } from './sign-off.js';
+import { compromisedVersionLive } from './compromised-version.js';
 import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
 
 /** What happened, for metrics. */
@@ -35,6 +39,8 @@ export interface RevocationServiceDeps {
   audit: AuditLog;
   followUps: FollowUpService;
   rotation: RotationService;
+  /** Reads the store back before an incident closes (is the compromised version disabled?). */
+  operations: Pick<ProviderOperationsService, 'validate'>;
   clock: Clock;
   policy: Policy;
   /** Runs due follow-ups soon: the status message and the pages go out now, not at the next sweep. */
@@ -165,6 +171,7 @@ export class RevocationService {
           },
           { actor: by, kind: 'compromised', key: 'compromised', summary: `${secret.name} is marked compromised: its reminders stop while the incident is open.` },
           ...this.pageEvents(incidentId, pages, now, 'paged'),
+          ...this.signOffNoticeEvents(by, null),
         ]);
         this.scheduleIncident(incidentId, by, request.severity, now);
         return {
@@ -319,16 +326,31 @@ export class RevocationService {
     return this.get(id);
   }
 
-  /** Security's retrospective sign-off of the break-glass rotation, once it has ended; never by whoever broke the glass. */
+  /** Who may sign off the incident's break-glass rotation now (sign-off.ts). */
+  signOffPlanFor(incident: Incident): SignOffPlan {
+    const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
+    return signOffPlan(this.deps.policy, rotation?.rotation.breakGlassBy ?? incident.responder, rotation);
+  }
+
+  /**
+   * Security's retrospective sign-off of the break-glass rotation, once it has ended: by someone
+   * who neither broke the glass nor worked the rotation (two-person rule); a security lead, or the
+   * policy's fallback role when no security lead is left who may.
+   */
   signOff(actor: Actor, id: number): IncidentRecord {
     const record = this.get(id);
     const { incident } = record;
-    this.deps.authorizer.require(actor, { action: 'sign_off', secret: this.secretOf(incident) });
+    const plan = this.signOffPlanFor(incident);
+    this.deps.authorizer.require(actor, { action: 'sign_off', secret: this.secretOf(incident), signOffFallback: plan.fallback !== null });
     const by = actorId(actor);
     if (incident.signedOffBy) throw new RotorError('conflict', `${incident.signedOffBy} signed off the emergency rotation of incident #${id} at ${incident.signedOffAt ?? 'an earlier time'}.`);
     const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
     if (!rotation || isOpen(rotation.rotation.state)) throw new RotorError('conflict', `The emergency rotation of incident #${id} has not ended yet; sign it off once it is completed or abandoned.`);
-    if (rotation.rotation.breakGlassBy === by) throw new RotorError('forbidden', 'You broke the glass on this rotation, so another security lead signs it off (two-person rule).');
+    const excluded = plan.excluded.get(by);
+    if (excluded && actor.kind === 'slack') {
+      const who = plan.people.length > 0 ? `${plan.people.join(', ')}${plan.fallback ? ` (${plan.fallback.label}, the policy's incident.signoff_fallback)` : ''} can` : 'nobody else can (see the policy: incident.signoff_fallback)';
+      throw new RotorError('forbidden', `You cannot sign off this break-glass rotation: ${excluded}, and sign-off comes from someone who did neither (two-person rule); ${who}.`);
+    }
     const now = this.now();
     this.deps.audit.record(() => {
       this.apply(id, now, { signedOffBy: by, signedOffAt: now }, [{ actor: by, kind: 'signed_off', key: 'signed_off', summary: `${by} signed off the break-glass rotation.`, details: { people: peopleOf(by) } }], incident.state);
@@ -341,9 +363,14 @@ export class RevocationService {
 
   /**
    * Closes the incident with its postmortem's link, once the emergency rotation is completed or
-   * was abandoned with a reason. The lead may always close it; otherwise security and responders.
+   * was abandoned with a reason, and the compromised version is out of service at the store, read
+   * back now (for a manual secret: its disable step done). Otherwise only an explicit override
+   * closes it: by a second responder (not the lead, not whoever broke the glass), with a reason,
+   * recorded in the timeline and the audit log. The lead may always close it; otherwise security
+   * and responders. What needs no store is refused at once (thrown); the store read follows, and
+   * with `signal` aborted by then (Slack's time to answer a form is up) nothing is recorded.
    */
-  close(actor: Actor, id: number, postmortemUrl: string | null): IncidentRecord {
+  close(actor: Actor, id: number, postmortemUrl: string | null, options: { override?: string | null; signal?: AbortSignal } = {}): Promise<IncidentRecord> {
     const record = this.get(id);
     const { incident } = record;
     const by = actorId(actor);
@@ -360,16 +387,56 @@ export class RevocationService {
         `The emergency rotation of ${incident.secretName} is still open: complete it, or abandon it with a reason (\`/rotate ${incident.secretName}\`), then close incident #${id}.`,
       );
     }
+    const override = parseOverrideReason(options.override);
+    return this.closeOnceDisabled(actor, incident, rotation, url, override, options.signal);
+  }
+
+  private async closeOnceDisabled(actor: Actor, incident: Incident, rotation: RotationRecord, url: string, override: string | null, signal: AbortSignal | undefined): Promise<IncidentRecord> {
+    const { id } = incident;
+    const by = actorId(actor);
+    const live = await this.compromisedStillLive(incident, rotation);
+    if (signal?.aborted) {
+      throw new RotorError('provider', `Rotor could not read ${incident.secretName} at the store in time to confirm the compromised version is disabled, so incident #${id} is not closed. Try again, or close it with \`/revoke close ${id} <postmortem link>\`.`);
+    }
+    if (live && !override) {
+      throw new ValidationError(
+        `Incident #${id} cannot close yet: ${live} (read back just now). Disable it first (Retry on the status message, or by hand), or a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or \`rotor incidents close ${id} --postmortem <link> --override <reason>\`.`,
+        [{ where: 'override', message: `${live} (read back just now). Disable it first, or a responder other than ${incident.responder} gives the reason to close anyway.` }],
+      );
+    }
+    const breakGlassBy = rotation.rotation.breakGlassBy ?? incident.responder;
+    if (live && (by === incident.responder || by === breakGlassBy) && actor.kind === 'slack') {
+      throw new RotorError('forbidden', `Closing incident #${id} with the compromised version still live takes a second responder: you ${by === incident.responder ? 'lead this incident' : 'broke the glass'}, so another security lead or responder gives the override and its reason.`);
+    }
+    const overridden = live && override ? { by, reason: override, live } : null;
     const now = this.now();
     this.deps.audit.record(() => {
       const topic = incidentTopic(id);
       this.apply(id, now, { state: 'closed', closedAt: now, closedBy: by, postmortemUrl: url }, [
+        ...(overridden
+          ? [{ actor: by, kind: 'close_override', key: 'close_override', summary: `${by} closed the incident with the compromised version still live (${overridden.live}), overriding the check: ${override}`, details: { reason: override, live: overridden.live, people: peopleOf(by) } }]
+          : []),
         { actor: by, kind: 'closed', key: 'closed', summary: `${by} closed the incident; postmortem: ${url}`, details: { postmortemUrl: url, people: peopleOf(by) } },
       ]);
       for (const kind of [INCIDENT_FOLLOW_UPS.escalate, INCIDENT_FOLLOW_UPS.statusRequest, INCIDENT_FOLLOW_UPS.postmortem, INCIDENT_FOLLOW_UPS.proceed]) this.deps.followUps.cancel(topic, kind);
       return {
         result: undefined,
-        events: [{ actor: by, action: 'incident.closed', secret: incident.secretName, details: { incident: id, postmortemUrl: url, rotation: rotation.rotation.id, rotationState: rotation.rotation.state, durationSeconds: secondsBetween(incident.openedAt, now) } }],
+        events: [
+          {
+            actor: by,
+            action: 'incident.closed',
+            secret: incident.secretName,
+            details: {
+              incident: id,
+              postmortemUrl: url,
+              rotation: rotation.rotation.id,
+              rotationState: rotation.rotation.state,
+              durationSeconds: secondsBetween(incident.openedAt, now),
+              compromisedVersion: { versionId: incident.compromisedVersionId, disabled: live === null },
+              ...(overridden ? { override: overridden } : {}),
+            },
+          },
+        ],
       };
     });
     const closed = this.get(id);
@@ -462,6 +529,30 @@ export class RevocationService {
     return waiting;
   }
 
+  /**
+   * Whether the compromised version is still in service, read back from the store now; null once
+   * it is disabled. A manual secret has no store: its disable step, ticked by the person who
+   * deleted the value from where it was kept, is what there is.
+   */
+  private async compromisedStillLive(incident: Incident, rotation: RotationRecord): Promise<string | null> {
+    const name = incident.secretName;
+    const { provider } = rotation.rotation;
+    if (provider === 'manual') {
+      const disable = rotation.steps.find((step) => step.id === 'disable_compromised');
+      return disable?.state === 'done' ? null : `nobody did “${disable?.title ?? 'Disable the compromised version in the store'}”: the compromised value may still be kept and used`;
+    }
+    const versionId = incident.compromisedVersionId;
+    if (!versionId) return `Rotor does not know which version of ${name} was compromised, so it cannot read back that it is disabled`;
+    let found: VersionSummary | null;
+    try {
+      const description = await this.deps.operations.validate(storeBindingOfIncident(incident));
+      found = [description.current, ...description.others].find((version) => version?.versionId === versionId) ?? null;
+    } catch (error) {
+      return `Rotor could not read ${name} at the store to check that version ${versionId} is disabled (${describeError(error)})`;
+    }
+    return compromisedVersionLive(provider, versionId, found);
+  }
+
   /** What disabling the compromised version needs: for the rotation service's disable step. */
   revocationFacts(rotationId: number): RevocationFacts | null {
     const incident = this.deps.repo.ofRotation(rotationId);
@@ -493,12 +584,16 @@ export class RevocationService {
       .find((details) => details.step === 'disable_compromised' && typeof details.versionId === 'string')?.versionId as string | undefined;
     if (disabledVersion && !incident.compromisedVersionId && !change.compromisedVersionId) change.compromisedVersionId = disabledVersion;
     const ended = actions.has('rotation.completed') || actions.has('rotation.abandoned');
+    const notices: NewIncidentEvent[] = [];
     if (ended) {
-      for (const lead of this.deps.policy.roles.securityLeads.filter((person) => person !== rotation.breakGlassBy)) {
-        this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.signOffRequest, topic: incidentTopic(incident.id), occurrence: lead, dueAt: now, payload: { user: lead } });
+      // Asked of whoever may sign off as the rotation ended: nobody who broke the glass or worked it.
+      const plan = signOffPlan(this.deps.policy, rotation.breakGlassBy ?? incident.responder, record);
+      for (const person of plan.people) {
+        this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.signOffRequest, topic: incidentTopic(incident.id), occurrence: person, dueAt: now, payload: { user: person } });
       }
+      notices.push(...this.signOffNoticeEvents(rotation.breakGlassBy ?? incident.responder, record));
     }
-    this.apply(incident.id, now, change, incidentEventsOf(record, events), incident.state);
+    this.apply(incident.id, now, change, [...incidentEventsOf(record, events), ...notices], incident.state);
     const disabled = events.some((event) => event.action === 'rotation.step_done' && (event.details as Record<string, unknown> | undefined)?.step === 'disable_compromised');
     afterCommit(this.deps.db, () => {
       // The status message follows the rotation now, not at the next scheduled sweep.
@@ -539,6 +634,19 @@ export class RevocationService {
   /** Events recorded on their own, outside another change (a failure to note). */
   private recordEvents(id: number, events: readonly NewIncidentEvent[]): void {
     this.apply(id, this.now(), {}, events, this.incident(id).state);
+  }
+
+  /**
+   * When no security lead may sign off the break-glass rotation, the timeline says so and names
+   * who can (the policy's fallback) or that nobody can: at the opening, and again when the rotation
+   * ends if those who worked it changed that.
+   */
+  private signOffNoticeEvents(breakGlassBy: string, rotation: RotationRecord | null): NewIncidentEvent[] {
+    const plan = signOffPlan(this.deps.policy, breakGlassBy, rotation);
+    const notice = signOffNotice(this.deps.policy, plan, breakGlassBy);
+    if (!notice) return [];
+    // Keyed by who can: said again at the end only if the people who worked the rotation changed it.
+    return [{ actor: 'rotor', kind: 'sign_off_fallback', key: `sign_off_fallback:${plan.people.join(',')}`, summary: notice, details: { people: peopleOf(breakGlassBy, ...plan.people), signers: plan.people, fallback: plan.fallback?.setting ?? null } }];
   }
 
   /** Pages the people of some levels (each person once per incident), with an event per page. */
@@ -599,6 +707,14 @@ export class RevocationService {
   private now(): string {
     return iso(this.deps.clock.now());
   }
+}
+
+/** An override's reason: optional, one paragraph at most. */
+function parseOverrideReason(text: string | null | undefined): string | null {
+  const reason = (text ?? '').trim();
+  if (reason === '') return null;
+  if (reason.length > 500) throw new ValidationError(`The override reason is ${reason.length} characters long.`, [{ where: 'override', message: 'keep it under 500 characters' }]);
+  return reason;
 }
 
 function secondsBetween(from: string, to: string): number {

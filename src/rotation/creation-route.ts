@@ -1,5 +1,5 @@
 import type { Secret } from '../inventory/secret.js';
-import type { StepAction, StepFamily, StepGate } from './checklist-step.js';
+import type { StepAction, StepFamily } from './checklist-step.js';
 import { valueSourceOf, type ValueSource, type ValueSourceSubject } from './value-source.js';
 
 /**
@@ -57,17 +57,4 @@ const FAMILY_ACTIONS: Readonly<Record<Exclude<StepFamily, 'creation'>, StepActio
 export function actionFor(family: StepFamily | null, route: CreationRoute): StepAction | null {
   if (family === null || route === 'manual') return null;
   return family === 'creation' ? CREATION_ACTIONS[route] : FAMILY_ACTIONS[family];
-}
-
-/**
- * The approval gate sits on the step that switches production: promote, and also the
- * creation step where creating already switches it (Vault KV v2 makes a written version
- * current at once; a rotation Lambda changes the credential at its issuer and moves
- * `AWSCURRENT` itself). An emergency rotation has no gate.
- */
-export function gateFor(family: StepFamily | null, route: CreationRoute, emergency: boolean): StepGate | null {
-  if (emergency) return null;
-  if (family === 'promote') return 'approval';
-  if (family === 'creation' && (route === 'vault_generate' || route === 'vault_issuer' || route === 'aws_rotation')) return 'approval';
-  return null;
 }

@@ -3,10 +3,10 @@ import type { Secret } from '../inventory/secret.js';
 import type { ChecklistSnapshot, ChecklistStep, StepFamily } from './checklist-step.js';
 import { planChecklist, type ChecklistEntry, type PlannedStep } from './checklist-entry.js';
 import { fillPlaceholders, placeholderValuesFor, type PlaceholderValues } from './checklist-placeholders.js';
-import { actionFor, creationRouteOf, gateFor, type CreationRoute, type ProviderFacts } from './creation-route.js';
+import { actionFor, creationRouteOf, type CreationRoute, type ProviderFacts } from './creation-route.js';
 import { emergencySteps, type RevocationOrder } from './emergency-template.js';
 import { defaultRotationSteps, rotationSteps } from './rotation-templates.js';
-import { pickText, type StepDefinition } from './step-definition.js';
+import { isIrreversibleOn, pickText, type StepDefinition } from './step-definition.js';
 
 export interface ChecklistInput {
   secret: Pick<Secret, 'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'> & Partial<Pick<Secret, 'valueSource'>>;
@@ -72,7 +72,7 @@ function fromDefinition(step: StepDefinition, route: CreationRoute, emergency: b
     detail: fillPlaceholders(pickText(step.detail, route), values),
     action: actionFor(step.family, route),
     required: step.required,
-    gate: gateFor(step.family, route, emergency),
+    gate: !emergency && isIrreversibleOn(step, route) ? 'approval' : null,
   };
 }
 
@@ -87,13 +87,15 @@ function fromPlanned(step: PlannedStep, catalog: ReadonlyMap<string, StepDefinit
     };
   }
   const family: StepFamily | null = step.family;
+  // A step of one's own that does a provider action is as irreversible as the built-in step doing it.
+  const builtin = family === null ? undefined : [...catalog.values()].find((candidate) => candidate.family === family);
   return {
     id: step.id,
     title: step.title,
     detail: step.detail === null ? null : fillPlaceholders(step.detail, values),
     action: actionFor(family, route),
     required: step.required,
-    gate: step.gate ?? gateFor(family, route, false),
+    gate: step.gate ?? (builtin && isIrreversibleOn(builtin, route) ? 'approval' : null),
   };
 }
 

@@ -8,8 +8,9 @@ import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type
  *
  * Rule order for a step: the rotation must be open (not ended, not rejected); steps run
  * strictly in order, so only the first step not yet done or skipped can be acted on; a step
- * being run by the provider waits for that run; a gated step waits for the approvals (not in
- * an emergency); a provider step is done by pressing its button, never ticked by hand; only an
+ * being run by the provider waits for that run; a gated step (one that changes something outside
+ * the store) waits for the approvals, whatever is asked of it, a skip included (not in an
+ * emergency); a provider step is done by pressing its button, never ticked by hand; only an
  * optional step can be skipped, and only with a reason.
  */
 
@@ -79,6 +80,20 @@ export function workedOn(record: RotationRecord, userId: string): string | null 
   return step ? `you did “${step.title}”` : null;
 }
 
+/** Everyone who worked on the rotation (started it, did or skipped a step, held it, abandoned it), each with why. */
+export function workersOf(record: RotationRecord): Map<string, string> {
+  const { rotation } = record;
+  const workers = new Map<string, string>();
+  const add = (person: string | null, why: string) => {
+    if (person && !workers.has(person)) workers.set(person, why);
+  };
+  add(rotation.startedBy, 'you started it');
+  for (const step of record.steps) if (step.state === 'done' || step.state === 'skipped') add(step.doneBy, `you did “${step.title}”`);
+  add(rotation.heldBy, rotation.state === 'completed' ? 'you completed it' : 'you are running it');
+  if (rotation.state === 'abandoned') add(rotation.endedBy, 'you abandoned it');
+  return workers;
+}
+
 /** The two-person rule from the approver's side: whoever approved the rotation may not carry it out. */
 export function requireNotApprover(record: RotationRecord, userId: string): void {
   const approval = record.approvals.find((candidate) => candidate.decidedBy === userId && candidate.decision === 'approved');
@@ -106,6 +121,16 @@ export function requireOpen(record: RotationRecord): void {
 
 export type StepIntent = 'tick' | 'skip' | 'run';
 
+/** A gated step while approvals are missing: nothing of it may be done yet. An emergency has no gate. */
+export function isLocked(record: RotationRecord, step: RotationStep): boolean {
+  return step.gate === 'approval' && record.rotation.kind !== 'emergency' && !approvalsComplete(record);
+}
+
+/** The first step that waits for the approvals: where a rotation stops until they are given. */
+export function firstGatedStep<T extends { gate: RotationStep['gate'] }>(steps: readonly T[]): T | null {
+  return steps.find((step) => step.gate === 'approval') ?? null;
+}
+
 /** The step `stepId`, if it may be acted on now in the way asked; otherwise the reason why not. */
 export function stepFor(record: RotationRecord, stepId: string, intent: StepIntent, options: { runIsStale?: boolean } = {}): RotationStep {
   requireOpen(record);
@@ -119,9 +144,9 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   if (step.state === 'running' && !options.runIsStale) {
     throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); wait for it to finish.`);
   }
-  if (step.gate === 'approval' && record.rotation.kind !== 'emergency' && intent !== 'skip' && !approvalsComplete(record)) {
+  if (isLocked(record, step)) {
     const missing = missingApprovals(record).map((role) => `a ${ROLE_LABELS[role]}`).join(' and ');
-    throw new RotorError('conflict', `“${step.title}” waits for the approval of ${missing}; they were asked in Slack.`);
+    throw new RotorError('conflict', `“${step.title}” waits for the approval of ${missing}; they were asked in Slack. It changes something outside the store, so it cannot be done, skipped or run before.`);
   }
   if (intent === 'tick' && step.action !== null) {
     throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider: press its button instead of ticking it.`);

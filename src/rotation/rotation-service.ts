@@ -21,6 +21,7 @@ import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
 import type { RevocationOrder } from './emergency-template.js';
 import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
+import { rollbackPlan, unconfirmed, type RollbackItem, type RollbackOutcome } from './rollback-plan.js';
 import { OPEN_STATES, storeBindingOf, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { creationStepOf, inspectInterruptedStep, isPastLease, leaseEnd, requestTokenOf } from './step-reconciliation.js';
@@ -71,8 +72,8 @@ export interface RotationServiceDeps {
    * audit events: an incident follows its emergency rotation, and both commit or neither does.
    */
   onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
-  /** What an emergency rotation's incident says about the compromised version. */
-  incidents?: { revocationFacts(rotationId: number): RevocationFacts | null };
+  /** What an emergency rotation's incident says about the compromised version, and the incident open on a secret. */
+  incidents?: { revocationFacts(rotationId: number): RevocationFacts | null; openOn?(secretName: string): { id: number } | null };
 }
 
 /** What an emergency rotation would do: its checklist by order of disabling, and where the secret stands. */
@@ -209,17 +210,22 @@ export class RotationService {
   /** Open rotations: all, those held by `userId`, and those awaiting an approval `userId` could give. */
   forPerson(userId: string): { open: RotationRecord[]; holding: RotationRecord[]; awaitingMyApproval: RotationRecord[] } {
     const open = this.deps.repo.list({ open: true }).map((rotation) => this.get(rotation.id));
-    const myRoles = approverRolesOf(this.deps.policy, userId);
     return {
       open,
       holding: open.filter((record) => record.rotation.heldBy === userId),
-      awaitingMyApproval: open.filter(
-        (record) =>
-          workedOn(record, userId) === null &&
-          !record.approvals.some((approval) => approval.decidedBy === userId) &&
-          missingApprovals(record).some((role) => myRoles.includes(role)),
-      ),
+      awaitingMyApproval: open.filter((record) => this.approvableBy(record, userId) !== null),
     };
+  }
+
+  /**
+   * The role `userId` could approve the rotation as now, or null: it is open, they hold a role it
+   * still needs, and they neither worked on it nor decided already. Such a person is offered
+   * Approve / Reject, not the work (which would cost them the approval).
+   */
+  approvableBy(record: RotationRecord, userId: string): ApproverRole | null {
+    if (!OPEN_STATES.includes(record.rotation.state) || workedOn(record, userId) !== null || record.approvals.some((approval) => approval.decidedBy === userId)) return null;
+    const mine = approverRolesOf(this.deps.policy, userId);
+    return missingApprovals(record).find((role) => mine.includes(role)) ?? null;
   }
 
   /** Who may fill each approval the rotation still needs (whoever worked on it excluded). */
@@ -230,10 +236,13 @@ export class RotationService {
     }));
   }
 
-  /** Until when a completed rotation may be rolled back (the retention window), or null. */
+  /**
+   * Until when a completed rotation may be rolled back (the retention window), or null. Never an
+   * emergency rotation: the version before it is the compromised one.
+   */
   rollbackUntil(record: RotationRecord): DateTime | null {
     const { rotation } = record;
-    if (rotation.state !== 'completed') return null;
+    if (rotation.state !== 'completed' || rotation.kind === 'emergency') return null;
     const from = rotation.promotedAt ?? rotation.completedAt;
     if (!from) return null;
     const until = DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
@@ -258,7 +267,7 @@ export class RotationService {
       preflight.checks.push({ check: 'checklist', status: 'blocking', message: describeError(error) });
     }
     const latest = this.deps.repo.latestFor(secret.id);
-    const recent = latest && this.rollbackUntil(latest) ? latest : null;
+    const recent = latest && this.rollbackOffer(latest) ? latest : null;
     return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent };
   }
 
@@ -417,10 +426,10 @@ export class RotationService {
   /** A person ticks the current manual step, with an optional note. */
   tickStep(actor: Actor, id: number, stepId: string, input: { note?: string | null; expectedVersion: number }): RotationRecord {
     const record = this.authorized(actor, id, input.expectedVersion);
-    const step = stepFor(record, stepId, 'tick');
-    const note = cleanNote(input.note, false, 'note');
     const by = actorId(actor);
     requireNotApprover(record, by);
+    const step = stepFor(record, stepId, 'tick');
+    const note = cleanNote(input.note, false, 'note');
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
       return { events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, note } }] };
@@ -430,10 +439,10 @@ export class RotationService {
   /** Skips the current optional step; a reason is required and recorded. */
   skipStep(actor: Actor, id: number, stepId: string, input: { reason: string | null; expectedVersion: number }): RotationRecord {
     const record = this.authorized(actor, id, input.expectedVersion);
-    const step = stepFor(record, stepId, 'skip');
-    const reason = cleanNote(input.reason, true, 'reason') as string;
     const by = actorId(actor);
     requireNotApprover(record, by);
+    const step = stepFor(record, stepId, 'skip');
+    const reason = cleanNote(input.reason, true, 'reason') as string;
     return this.transition(record, { heldBy: by }, (now) => {
       this.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });
       return { events: [{ actor: by, action: 'rotation.step_skipped', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, reason } }] };
@@ -449,9 +458,9 @@ export class RotationService {
     const record = this.authorized(actor, id, input.expectedVersion);
     const candidate = record.steps.find((step) => step.id === stepId);
     const staleRun = candidate !== undefined && isPastLease(candidate, this.deps.clock.now());
-    const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     const by = actorId(actor);
     requireNotApprover(record, by);
+    const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     // The token is on the step before the call: whatever the call leaves at the store, a check (or an abandon) finds it by it.
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
     const running = this.transition(record, actor.kind === 'system' ? {} : { heldBy: by }, (now) => {
@@ -738,11 +747,41 @@ export class RotationService {
   }
 
   /**
-   * Within the retention window, undoes a completed rotation: the previous version is current
-   * again at the provider (AWS moves AWSCURRENT back; Vault writes its data as a new version), the
-   * schedule is restored, and the announcement channels are told.
+   * What a person confirms before the rotation is rolled back (rollback-plan.ts): the target set
+   * back first; for a manual secret, the whole of it. Refused as `rollback` would be.
    */
-  async rollback(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
+  rollbackPlanFor(actor: Actor, id: number): RollbackItem[] {
+    const { record, secret } = this.rollbackable(actor, id);
+    return rollbackPlan(record, secret.type);
+  }
+
+  /**
+   * Everything that decides whether the rotation may be rolled back now, checked before the store
+   * is touched (and before a form is acknowledged, so a refusal shows on its field): who asks, the
+   * rotation and its window, the reason, and every item of the plan confirmed.
+   */
+  checkRollback(actor: Actor, id: number, input: { reason: string | null; confirmed: readonly string[] }): { record: RotationRecord; secret: Secret; reason: string; plan: RollbackItem[] } {
+    const { record, secret } = this.rollbackable(actor, id);
+    const reason = cleanNote(input.reason, true, 'reason') as string;
+    const plan = rollbackPlan(record, secret.type);
+    const missing = unconfirmed(plan, input.confirmed);
+    if (missing.length > 0) {
+      throw new ValidationError(
+        `Rolling back the rotation of ${record.rotation.secretName} needs ${missing.length === 1 ? 'this' : 'these'} done and confirmed first: ${missing.map((item) => `“${item.label}”`).join(', ')}.`,
+        [{ where: 'confirmations', message: `Confirm each once it is done: ${missing.map((item) => item.label).join('; ')}.` }],
+      );
+    }
+    return { record, secret, reason, plan };
+  }
+
+  /** Until when the rotation may be rolled back, if it may be now: what views offer (a Roll back button). */
+  rollbackOffer(record: RotationRecord): DateTime | null {
+    const until = this.rollbackUntil(record);
+    return until && this.rollbackBlocker(record) === null ? until : null;
+  }
+
+  /** The completed rotation, if it may be rolled back now; otherwise why not. */
+  private rollbackable(actor: Actor, id: number): { record: RotationRecord; secret: Secret } {
     const record = this.get(id);
     const secret = this.rotatable(actor, record.rotation.secretName);
     const { rotation } = record;
@@ -751,13 +790,52 @@ export class RotationService {
     if (!this.rollbackUntil(record)) {
       throw new RotorError('conflict', `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`);
     }
-    const reason = cleanNote(reasonText, true, 'reason') as string;
-    const by = actorId(actor);
-    let restored: { versionId: string; fingerprint: string } | null = null;
-    if (rotation.provider !== 'manual') {
-      if (!rotation.previousVersionId) throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
-      restored = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: rotation.previousVersionId, expectedCurrentVersionId: rotation.newVersionId }, actor);
+    const blocker = this.rollbackBlocker(record);
+    if (blocker) throw new RotorError('conflict', blocker);
+    if (rotation.provider !== 'manual' && !rotation.previousVersionId) {
+      throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
     }
+    return { record, secret };
+  }
+
+  /**
+   * What forbids rolling back a completed rotation whatever its window: an incident open on the
+   * secret (the version before the rotation may be the leaked one, and the emergency rotation
+   * owns the store), or a rotation newer than this one (open, or completed since): only the
+   * latest change is undone, once nothing else is under way.
+   */
+  private rollbackBlocker(record: RotationRecord): string | null {
+    const { rotation } = record;
+    const name = rotation.secretName;
+    const incident = this.deps.incidents?.openOn?.(name) ?? null;
+    if (incident || this.deps.inventory.get(name)?.lifecycle === 'compromised') {
+      return `${name} is under ${incident ? `incident #${incident.id}` : 'an incident'} (marked compromised), so nothing of it is rolled back: the version before this rotation may be the leaked one, and the incident's emergency rotation is what replaces it. Roll back nothing until the incident is closed; then rotate again if needed.`;
+    }
+    const open = this.deps.repo.openFor(rotation.secretId);
+    if (open) {
+      return `A newer rotation of ${name} is open (#${open.rotation.id}, ${open.rotation.state.replace('_', ' ')}, held by ${open.rotation.heldBy} since ${open.rotation.startedAt}): rolling this one back would change the secret under it. Complete or abandon that rotation first (\`/rotate ${name}\`).`;
+    }
+    const latest = this.deps.repo.latestFor(rotation.secretId);
+    if (latest && latest.rotation.id !== rotation.id && latest.rotation.state === 'completed') {
+      return `A newer rotation of ${name} (#${latest.rotation.id}) completed at ${latest.rotation.completedAt}; only the latest one can be rolled back.`;
+    }
+    return null;
+  }
+
+  /**
+   * Within the retention window, undoes a completed rotation once the person confirmed the plan:
+   * the previous version is current again at the store (AWS moves AWSCURRENT back; Vault writes
+   * its data as a new version) and is read back, the schedule is restored, and the announcement
+   * channels are told exactly what the store holds now and what the person confirmed. A manual
+   * secret's rollback is the person's: Rotor records what they confirmed and changes no store.
+   */
+  async rollback(actor: Actor, id: number, reasonText: string | null, confirmed: readonly string[] = []): Promise<RotationRecord> {
+    const { record, secret, reason, plan } = this.checkRollback(actor, id, { reason: reasonText, confirmed });
+    const { rotation } = record;
+    const by = actorId(actor);
+    const outcome: RollbackOutcome = { restored: null, confirmed: plan.map((item) => ({ id: item.id, label: item.label })) };
+    if (rotation.provider !== 'manual') outcome.restored = await this.restorePrevious(actor, record);
+    const restored = outcome.restored;
     return this.transition(this.get(id), { state: 'rolled_back', endedAt: this.now(), endedBy: by, endReason: reason }, (now) => {
       this.deps.inventoryService.restoreRotation(
         secret.name,
@@ -767,10 +845,32 @@ export class RotationService {
       );
       this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.removalDue);
       for (const channel of this.announcementChannels(rotation.secretName)) {
-        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rolledBack, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel } });
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rolledBack, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel, rollback: outcome } });
       }
-      return { events: [{ actor: by, action: 'rotation.rolled_back', secret: rotation.secretName, details: { rotation: id, reason, restoredVersionId: restored?.versionId ?? null, previousVersionId: rotation.previousVersionId, from: rotation.newVersionId } }] };
+      return {
+        events: [
+          {
+            actor: by,
+            action: 'rotation.rolled_back',
+            secret: rotation.secretName,
+            details: { rotation: id, reason, restoredVersionId: restored?.versionId ?? null, previousVersionId: rotation.previousVersionId, from: rotation.newVersionId, restored, confirmed: outcome.confirmed },
+          },
+        ],
+      };
     }, { fromStates: ['completed'], kick: true, event: 'rolled_back' });
+  }
+
+  /** Makes the version before the rotation current again, then reads back what consumers now get. */
+  private async restorePrevious(actor: Actor, record: RotationRecord): Promise<NonNullable<RollbackOutcome['restored']>> {
+    const { rotation } = record;
+    const previous = rotation.previousVersionId as string;
+    const made = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: previous, expectedCurrentVersionId: rotation.newVersionId }, actor);
+    const current = (await this.deps.operations.validate(storeBindingOf(rotation))).current?.versionId ?? null;
+    if (current !== made.versionId) {
+      throw new RotorError('conflict', `${rotation.secretName}: after restoring version ${previous}, the store's current version is ${current ?? 'none'}, not ${made.versionId}; someone changed it meanwhile. Nothing was recorded: look at the store, then roll back again or rotate.`);
+    }
+    const read = await this.deps.operations.readVersion(storeBindingOf(rotation), current);
+    return { versionId: read.versionId, fingerprint: read.fingerprint, copyOf: read.versionId === previous ? null : previous };
   }
 
   /** At the end of the retention window: takes the previous version out of service at the provider. */

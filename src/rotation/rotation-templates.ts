@@ -18,6 +18,9 @@ const KEEPS_SHAPE =
   'The new version keeps the shape of the current one: a plain value is replaced whole; in a JSON object or a Vault secret only the credential field named at the preflight changes (`password` unless the secret\'s value field or the policy\'s `value_fields` names another) and every other field stays as it is. A value whose field Rotor cannot tell, or a composed one (a connection string), is refused at the preflight, which says how to tell it.';
 const HEALTH_CHECK = 'the health endpoint answers 200 (`curl -f https://<host>/api/health`)';
 
+/** Routes whose creation step changes production by itself: a Vault write is current at once; a rotation Lambda sets the credential at its issuer. */
+const CURRENT_AT_ONCE: readonly CreationRoute[] = ['vault_generate', 'vault_issuer', 'aws_rotation'];
+
 /** The creation step, shared with the emergency checklist (which has no approvals to wait for). */
 export function createVersionStep(profile: TypeProfile, emergency: boolean): StepDefinition {
   const approvalsFirst = (reason: string) => (emergency ? '' : ` ${reason}, which is why approvals come first.`);
@@ -40,6 +43,12 @@ export function createVersionStep(profile: TypeProfile, emergency: boolean): Ste
       manual: `${profile.mint} Keep the old one valid until the new one is verified${emergency ? ', unless it is being abused' : ''}, and store the new one where its consumers read it, as the secret's retrieval instructions say.`,
     },
     required: true,
+    irreversible: profile.mintAtIssuer ? [...CURRENT_AT_ONCE, 'manual', 'aws_issuer'] : CURRENT_AT_ONCE,
+    undo: {
+      label: 'The previous credential works again where the Lambda changed it',
+      detail: "A rotation Lambda sets the new credential where it is checked (a single-user database password among them): set the previous one there again, unless the Lambda alternates two users and the previous one still works.",
+      routes: ['aws_rotation'],
+    },
   };
 }
 
@@ -84,6 +93,7 @@ export function promoteStep(emergency: boolean): StepDefinition {
       manual: 'Switch production to the new value: update the production secret or configuration its consumers read.',
     },
     required: true,
+    irreversible: true,
   };
 }
 
@@ -94,10 +104,11 @@ const REDEPLOY: StepDefinition = {
   detail:
     'Redeploy or restart every consumer so that it reads the new value (consumers on record: {consumers}): Kubernetes (`kubectl rollout restart deployment/<name>`), ECS (`aws ecs update-service --cluster <cluster> --service <service> --force-new-deployment`), Lambda functions. Sidecars such as `vault-agent` re-read on their own schedule: restart them unless waiting for their refresh is acceptable.',
   required: true,
+  irreversible: true,
 };
 
 function invalidateCaches(profile: TypeProfile): StepDefinition {
-  return { id: 'invalidate_caches', family: null, title: 'Invalidate cached credentials and sessions', detail: profile.invalidate.detail, required: profile.invalidate.required };
+  return { id: 'invalidate_caches', family: null, title: 'Invalidate cached credentials and sessions', detail: profile.invalidate.detail, required: profile.invalidate.required, irreversible: true };
 }
 
 export function verifyStep(profile: TypeProfile): StepDefinition {

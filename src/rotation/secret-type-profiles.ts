@@ -13,6 +13,12 @@ export interface TypeProfile {
   mint: string;
   /** The file a person writes the value to before putting it in the store. */
   file: string;
+  /**
+   * Getting the new value changes something at the issuer (a second key created, a secret rolled
+   * with an expiry for the old one), not only on the person's machine: on the routes where a
+   * person mints it, the creation step then waits for the approvals.
+   */
+  mintAtIssuer: boolean;
   /** Steps between creating the new version and staging, in order. */
   prepare: readonly PrepareStep[];
   invalidate: { detail: string; required: boolean };
@@ -56,6 +62,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mintTitle: 'Create the new database password',
     mint: 'Choose a new password (e.g. `openssl rand -hex 32`: hex is safe in a connection string or URL, where base64 brings `/ + =`); if the secret holds a connection string or JSON, compose the full new value with it.',
     file: 'new-secret.txt',
+    mintAtIssuer: false,
     prepare: [
       {
         id: 'set_new_value',
@@ -67,6 +74,11 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: true,
+        irreversible: true,
+        undo: {
+          label: 'The previous password is set on the database again',
+          detail: "`\\password <user>` in psql, or `ALTER USER <user> WITH PASSWORD '…';` with the previous password (RDS master user: `aws rds modify-db-instance --master-user-password`). If the rotation alternated two users and the previous one still logs in, there is nothing to set.",
+        },
       },
     ],
     invalidate: {
@@ -89,6 +101,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mintTitle: 'Create the new Redis password',
     mint: 'Choose a new password (e.g. `openssl rand -hex 32`: hex is safe in a `redis://` URL, where base64 brings `/ + =`); on ElastiCache it becomes the new AUTH token.',
     file: 'new-secret.txt',
+    mintAtIssuer: false,
     prepare: [
       {
         id: 'set_new_value',
@@ -100,6 +113,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: {
@@ -123,6 +137,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Generate it offline, with a new key id (`kid`): `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out jwt-new.pem`, and its public key with `openssl pkey -in jwt-new.pem -pubout -out jwt-new.pub.pem`. (An HS256 shared secret is a random string instead: tag the secret `rotor:value_source=generate` to let Rotor create it.)',
     file: 'jwt-new.pem',
+    mintAtIssuer: false,
     prepare: [
       {
         id: 'publish_public_key',
@@ -133,6 +148,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: {
@@ -165,6 +181,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       "Create a second key in the issuer's dashboard with the same permissions (Stripe: roll the key and let the old one expire after the retention window; OpenAI, Groq: create a new key), and keep the old one active.",
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -174,6 +191,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },
@@ -192,6 +210,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Roll the secret at the issuer (Stripe: Developers → Webhooks → Roll secret, keeping the old one valid through the overlap), or, for your own endpoints, generate one (`openssl rand -hex 32`).',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'accept_both_secrets',
@@ -202,6 +221,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: NOT_WITH_A_LAMBDA,
         emergency: false,
+        irreversible: true,
       },
       {
         id: 'set_new_value',
@@ -211,6 +231,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
       },
     ],
     invalidate: { detail: 'Restart the workers that cached the old secret; nothing else holds sessions on a webhook secret.', required: true },
@@ -228,6 +249,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Create a new API key with the same scopes at the mail provider (SendGrid: Settings → API Keys → Create API Key) and keep the old one active; for your own SMTP server, choose a new password.',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -237,6 +259,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
+        undo: { label: 'The previous password is set on the mail server again', detail: 'Set the previous password for the sending account on the SMTP server, so the previous version the store goes back to works.' },
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },
@@ -254,6 +278,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       "Create it for the IAM user: `aws iam create-access-key --user-name <iam-user> --query 'AccessKey.{AccessKeyId:AccessKeyId,SecretAccessKey:SecretAccessKey}' > new-secret.json`. IAM allows two keys per user: delete an inactive old one first (`aws iam list-access-keys --user-name <iam-user>`).",
     file: 'new-secret.json',
+    mintAtIssuer: true,
     prepare: [],
     invalidate: { detail: 'Restart the long-running workers and SDK clients that hold the old key (clients keep their credentials for their lifetime).', required: true },
     checks: 'with the new key, `aws sts get-caller-identity` names the expected IAM user, and a test object can be written to and read from the bucket',
@@ -265,6 +290,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         detail:
           'Once `aws iam get-access-key-last-used --access-key-id <old-key-id>` shows no use since the switch: `aws iam update-access-key --user-name <iam-user> --access-key-id <old-key-id> --status Inactive`. To roll back, set it `Active` again; it is deleted when the retention window ends.',
         required: true,
+        irreversible: true,
       },
     ],
     removal: 'When the window ends, delete the old access key: `aws iam delete-access-key --user-name <iam-user> --access-key-id <old-key-id>`.',
@@ -280,6 +306,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mint:
       'Create a new key at the provider (Datadog: Organization Settings → API Keys or Application Keys; Grafana: a new service account token) and keep the old one active; for the Grafana admin, choose a new password.',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -289,6 +316,11 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
+        undo: {
+          label: 'The previous password is set on the observability service again',
+          detail: 'For the Grafana admin, `grafana cli admin reset-admin-password` with the previous password; a key created beside the old one needs nothing.',
+        },
       },
     ],
     invalidate: { detail: 'Restart the agents and workers that cached the old key so they reload their configuration.', required: true },
@@ -305,6 +337,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     mintTitle: 'Create the new value at its issuer',
     mint: 'Create the new value the way its issuer requires.',
     file: 'new-secret.txt',
+    mintAtIssuer: true,
     prepare: [
       {
         id: 'set_new_value',
@@ -314,6 +347,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         required: true,
         routes: GENERATED,
         emergency: true,
+        irreversible: true,
+        undo: { label: 'The previous value is accepted again where it is checked', detail: 'If the new value replaced the previous one where it is checked, set the previous one there again.' },
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },

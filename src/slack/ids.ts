@@ -106,12 +106,16 @@ export const REVOKE_BLOCKS = {
 export const INCIDENT_BLOCKS = {
   update: 'incident_update',
   postmortem: 'incident_postmortem',
+  /** The close form's optional override: why to close with the compromised version still live. */
+  override: 'incident_close_override',
 } as const;
 
 export const ROTATION_BLOCKS = {
   ticket: 'rotation_ticket',
   reason: 'rotation_reason',
   picker: 'rotation_picker',
+  /** The rollback form's checkboxes: what the person confirms they did first; option values are the items' ids. */
+  rollbackConfirmations: 'rotation_rollback_confirmations',
 } as const;
 
 /** Input blocks of the add/edit modal; each block holds one element whose action_id is `value`. */

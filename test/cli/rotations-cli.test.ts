@@ -207,7 +207,8 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
     add({ name: 'staging/mailer/smtp_password', type: 'smtp', lastRotated: '2026-12-01' });
     add({ name: 'dev/old/token', type: 'generic', intervalDays: 30, lastRotated: '2026-11-30' });
     add({ name: 'dev/ancient/token', type: 'generic', intervalDays: 30, lastRotated: '2026-11-01' });
-    add({ name: 'prod/twilio/api_key', type: 'api_key', lastRotated: '2026-12-14' });
+    // A type whose first step changes nothing outside the store, so the open rotation gets a step done before the approvals.
+    add({ name: 'prod/twilio/api_key', type: 'database', lastRotated: '2026-12-14' });
     h.store.inventoryService.update('dev/ancient/token', { lifecycle: 'retired' }, operator(), 'test');
   });
   afterEach(() => {
@@ -225,7 +226,7 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
     h.store.inventoryService.update('dev/old/token', { lifecycle: 'retired' }, operator(), 'test');
     h.store.clock.set('2027-01-25T09:00:00Z');
     const { rotation } = await h.runtime.rotation.start(OWNER, 'prod/twilio/api_key', { ticket: 'SEC-102' });
-    await driveSteps(h, rotation.id, { stopAt: 'promote' });
+    await driveSteps(h, rotation.id, { stopAt: 'set_new_value' });
     return { onTime, late, open: rotation.id };
   }
 
@@ -238,7 +239,7 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
       [onTime, 'completed'],
     ]);
     const record = h.runtime.rotation.get(open);
-    const position = record.steps.findIndex((step) => step.id === 'promote') + 1;
+    const position = record.steps.findIndex((step) => step.id === 'set_new_value') + 1;
     expect(all[0]).toMatchObject({ ticket: 'SEC-102', heldBy: 'U0OWNER', currentStep: { position, of: record.steps.length }, missingApprovals: ['security_lead', 'devops_lead'] });
     expect(all[1]).toMatchObject({ currentStep: null, missingApprovals: [] });
 

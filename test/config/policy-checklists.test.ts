@@ -56,11 +56,11 @@ describe('policy checklists', () => {
     ]);
     expect(Object.isFrozen(policy.checklists.database)).toBe(true);
     const steps = resolveChecklist(inputFor(secretFor(), { policy }));
-    expect(outline(steps)).toBe('create_version=create_version set_new_value drain_the_pgbouncer_pools promote=promote! verify=verify page_dba?');
+    expect(outline(steps)).toBe('create_version=create_version set_new_value! drain_the_pgbouncer_pools promote=promote! verify=verify page_dba?');
     expect(steps.find((step) => step.id === 'page_dba')?.detail).toBe('Post in #dba for prod/app/password.');
     const webhook = secretFor({ name: 'prod/payments/webhook', type: 'webhook', provider: 'vault', providerRef: 'secret/prod/payments/webhook' });
     expect(outline(resolveChecklist(inputFor(webhook, { policy })))).toBe(
-      'create_version=create_version! accept_both_secrets promote=promote! verify=verify schedule_removal=schedule_removal',
+      'create_version=create_version! accept_both_secrets! promote=promote! verify=verify schedule_removal=schedule_removal',
     );
   });
 
@@ -112,7 +112,7 @@ describe('the example policy', () => {
     const policy = loadPolicy('examples/policy.yml');
     const webhook = secretFor({ name: 'prod/payments/webhook', type: 'webhook', provider: 'manual', providerRef: null });
     expect(outline(resolveChecklist(inputFor(webhook, { policy })))).toBe(
-      'create_version accept_both_secrets update_staging test_staging promote! redeploy verify replay_check? schedule_removal record_evidence',
+      'create_version! accept_both_secrets! update_staging test_staging promote! redeploy! verify replay_check? schedule_removal record_evidence',
     );
   });
 });

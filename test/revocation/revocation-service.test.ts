@@ -109,7 +109,7 @@ describe.runIf(shouldRunMotoSuite('the revocation suite'))('RevocationService ag
     runtime.rotation.complete(ONCALL, rotationId, runtime.rotation.get(rotationId).rotation.version);
     expect(store.inventory.get('prod/app/db')).toMatchObject({ lifecycle: 'active', currentVersionId: replacement });
 
-    const closed = runtime.revocation.close(ONCALL, incident.id, 'https://wiki.example/pm/1');
+    const closed = await runtime.revocation.close(ONCALL, incident.id, 'https://wiki.example/pm/1');
     expect(closed.incident).toMatchObject({ state: 'closed', closedBy: 'U0ONCALL', postmortemUrl: 'https://wiki.example/pm/1' });
     expect(closed.events.map((event) => event.kind)).toEqual(expect.arrayContaining(['opened', 'compromised', 'paged', 'rotation_started', 'disabled', 'rotation_completed', 'closed']));
     const pending = runtime.followUps.repo.ofTopic(`incident:${incident.id}`).filter((followUp) => followUp.state === 'pending').map((followUp) => followUp.kind);

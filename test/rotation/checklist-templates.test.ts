@@ -25,58 +25,58 @@ function table(emergency: boolean, revocationOrder?: RevocationOrder, types: rea
 describe('rotation templates', () => {
   it('have these steps for every type, provider and value source', () => {
     expect(table(false)).toMatchInlineSnapshot(`
-      "database manual: create_version set_new_value update_staging test_staging promote! redeploy invalidate_caches verify schedule_removal record_evidence
-      database aws_generate: create_version=create_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      database aws_issuer: create_version=detect_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      database aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      database vault_generate: create_version=create_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      database vault_issuer: create_version=detect_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      api_key manual: create_version update_staging test_staging promote! redeploy invalidate_caches verify schedule_removal record_evidence
-      api_key aws_generate: create_version=create_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      api_key aws_issuer: create_version=detect_version update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      api_key aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      api_key vault_generate: create_version=create_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      api_key vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      jwt manual: create_version publish_public_key update_staging test_staging promote! redeploy invalidate_caches? verify keep_old_public_key schedule_removal record_evidence
-      jwt aws_generate: create_version=create_version publish_public_key update_staging test_staging promote=promote! redeploy invalidate_caches? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
-      jwt aws_issuer: create_version=detect_version publish_public_key update_staging test_staging promote=promote! redeploy invalidate_caches? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
-      jwt aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
-      jwt vault_generate: create_version=create_version! publish_public_key update_staging test_staging promote=promote! redeploy invalidate_caches? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
-      jwt vault_issuer: create_version=detect_version! publish_public_key update_staging test_staging promote=promote! redeploy invalidate_caches? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
-      redis manual: create_version set_new_value update_staging test_staging promote! redeploy invalidate_caches verify schedule_removal record_evidence
-      redis aws_generate: create_version=create_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      redis aws_issuer: create_version=detect_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      redis aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      redis vault_generate: create_version=create_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      redis vault_issuer: create_version=detect_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      webhook manual: create_version accept_both_secrets update_staging test_staging promote! redeploy invalidate_caches verify schedule_removal record_evidence
-      webhook aws_generate: create_version=create_version accept_both_secrets set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      webhook aws_issuer: create_version=detect_version accept_both_secrets update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      webhook aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      webhook vault_generate: create_version=create_version! accept_both_secrets set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      webhook vault_issuer: create_version=detect_version! accept_both_secrets update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      smtp manual: create_version update_staging test_staging promote! redeploy invalidate_caches verify schedule_removal record_evidence
-      smtp aws_generate: create_version=create_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      smtp aws_issuer: create_version=detect_version update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      smtp aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      smtp vault_generate: create_version=create_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      smtp vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      storage manual: create_version update_staging test_staging promote! redeploy invalidate_caches verify deactivate_previous schedule_removal record_evidence
-      storage aws_issuer: create_version=detect_version update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify deactivate_previous schedule_removal=schedule_removal record_evidence
-      storage aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify deactivate_previous schedule_removal=schedule_removal record_evidence
-      storage vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify deactivate_previous schedule_removal=schedule_removal record_evidence
-      observability manual: create_version update_staging test_staging promote! redeploy invalidate_caches verify schedule_removal record_evidence
-      observability aws_generate: create_version=create_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      observability aws_issuer: create_version=detect_version update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      observability aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      observability vault_generate: create_version=create_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      observability vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      generic manual: create_version update_staging test_staging promote! redeploy invalidate_caches verify schedule_removal record_evidence
-      generic aws_generate: create_version=create_version set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      generic aws_issuer: create_version=detect_version update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      generic aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      generic vault_generate: create_version=create_version! set_new_value update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence
-      generic vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy invalidate_caches verify=verify schedule_removal=schedule_removal record_evidence"
+      "database manual: create_version set_new_value! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
+      database aws_generate: create_version=create_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      database aws_issuer: create_version=detect_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      database aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      database vault_generate: create_version=create_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      database vault_issuer: create_version=detect_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      api_key manual: create_version! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
+      api_key aws_generate: create_version=create_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      api_key aws_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      api_key aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      api_key vault_generate: create_version=create_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      api_key vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      jwt manual: create_version publish_public_key! update_staging test_staging promote! redeploy! invalidate_caches!? verify keep_old_public_key schedule_removal record_evidence
+      jwt aws_generate: create_version=create_version publish_public_key! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
+      jwt aws_issuer: create_version=detect_version publish_public_key! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
+      jwt aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches!? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
+      jwt vault_generate: create_version=create_version! publish_public_key! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
+      jwt vault_issuer: create_version=detect_version! publish_public_key! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify keep_old_public_key schedule_removal=schedule_removal record_evidence
+      redis manual: create_version set_new_value! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
+      redis aws_generate: create_version=create_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      redis aws_issuer: create_version=detect_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      redis aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      redis vault_generate: create_version=create_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      redis vault_issuer: create_version=detect_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      webhook manual: create_version! accept_both_secrets! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
+      webhook aws_generate: create_version=create_version accept_both_secrets! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      webhook aws_issuer: create_version=detect_version! accept_both_secrets! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      webhook aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      webhook vault_generate: create_version=create_version! accept_both_secrets! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      webhook vault_issuer: create_version=detect_version! accept_both_secrets! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      smtp manual: create_version! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
+      smtp aws_generate: create_version=create_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      smtp aws_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      smtp aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      smtp vault_generate: create_version=create_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      smtp vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      storage manual: create_version! update_staging test_staging promote! redeploy! invalidate_caches! verify deactivate_previous! schedule_removal record_evidence
+      storage aws_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify deactivate_previous! schedule_removal=schedule_removal record_evidence
+      storage aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify deactivate_previous! schedule_removal=schedule_removal record_evidence
+      storage vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify deactivate_previous! schedule_removal=schedule_removal record_evidence
+      observability manual: create_version! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
+      observability aws_generate: create_version=create_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      observability aws_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      observability aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      observability vault_generate: create_version=create_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      observability vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      generic manual: create_version! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
+      generic aws_generate: create_version=create_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      generic aws_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      generic aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      generic vault_generate: create_version=create_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      generic vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence"
     `);
   });
 

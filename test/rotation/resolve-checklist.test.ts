@@ -136,7 +136,7 @@ describe('overrides', () => {
       detail: 'Page the DBA for prod/app/password (prod).',
       action: null,
       required: true,
-      gate: null,
+      gate: 'approval',
     });
     expect(stepOf(steps, 'schedule_removal')).toMatchObject({ action: 'schedule_removal', required: false });
     expect(stepOf(steps, 'schedule_removal').detail).toContain('the 12 h retention window');
@@ -153,11 +153,11 @@ describe('overrides', () => {
     ];
     const policy = { checklists: { api_key: entries }, retentionHours: 48 };
     const issuer = secretFor({ name: 'prod/openai/api_key', type: 'api_key' });
-    expect(outline(resolveChecklist(inputFor(issuer, { policy })))).toBe('mint=detect_version freeze_deploys! switch=promote! check=verify look_around?');
+    expect(outline(resolveChecklist(inputFor(issuer, { policy })))).toBe('mint=detect_version! freeze_deploys! switch=promote! check=verify look_around?');
     const lambda = resolveChecklist(inputFor(issuer, { policy, provider: { rotationConfigured: true } }));
     expect(outline(lambda)).toBe('mint=await_provider_rotation! freeze_deploys! switch=promote! check=verify look_around?');
     const manual = resolveChecklist(inputFor({ ...issuer, provider: 'manual', providerRef: null }, { policy }));
-    expect(outline(manual)).toBe('mint freeze_deploys! switch! check look_around?');
+    expect(outline(manual)).toBe('mint! freeze_deploys! switch! check look_around?');
   });
 
   it('read the legacy checklist_override strings: a built-in id is that step, any other string a manual required step', () => {

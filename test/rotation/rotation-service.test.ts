@@ -78,11 +78,12 @@ describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationServic
     expect(requests.map((followUp) => followUp.occurrence).sort()).toEqual(['U0OPS', 'U0SEC', 'U0SEC2']);
 
     const id = started.rotation.id;
-    await driveUntil(runtime, id, 'promote');
+    // Setting the password on the database is the first step that changes anything outside the store: it waits for the approvals.
+    await driveUntil(runtime, id, 'set_new_value');
     const pendingVersion = runtime.rotation.get(id).rotation.newVersionId as string;
     expect((await labels())[pendingVersion]).toEqual(['AWSPENDING']);
     const blocked = runtime.rotation.get(id);
-    await expect(runtime.rotation.runStep(OWNER, id, 'promote', { expectedVersion: blocked.rotation.version })).rejects.toThrow(/waits for the approval of a security lead and a DevOps lead/);
+    expect(() => runtime.rotation.tickStep(OWNER, id, 'set_new_value', { expectedVersion: blocked.rotation.version })).toThrow(/waits for the approval of a security lead and a DevOps lead/);
 
     expect(() => runtime.rotation.approve(OWNER, id)).toThrow(/cannot also approve it/);
     runtime.rotation.approve(SEC, id);
@@ -119,6 +120,8 @@ describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationServic
 
   it('two people ticking the same step at once: exactly one transition, the other told', async () => {
     const { rotation } = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-2' });
+    runtime.rotation.approve(SEC, rotation.id);
+    runtime.rotation.approve(OPS, rotation.id);
     await driveUntil(runtime, rotation.id, 'set_new_value');
     const seen = runtime.rotation.get(rotation.id).rotation.version;
     runtime.rotation.tickStep(OWNER, rotation.id, 'set_new_value', { expectedVersion: seen });
@@ -155,7 +158,9 @@ describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationServic
     await driveUntil(runtime, rotation.id, null);
     runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version);
     store.clock.advance({ hours: 2 });
-    const rolledBack = await runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch');
+    // ALTER USER replaced the password at the database: it is set back there first, and confirmed.
+    await expect(runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch')).rejects.toThrow(/The previous password is set on the database again/);
+    const rolledBack = await runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch', ['undo_set_new_value']);
     expect(rolledBack.rotation.state).toBe('rolled_back');
     expect((await labels())[initialVersion]).toContain('AWSCURRENT');
     expect(store.inventory.get('prod/app/db')).toMatchObject({ lastRotated: '2026-11-01T00:00:00.000Z', nextRotation: '2027-01-30', currentVersionId: initialVersion });

@@ -285,6 +285,8 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
   it('an expired view, a replayed click and tampered metadata or button values are refused', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);
+    // Approved first: setting the password on the database waits for the approvals.
+    for (const lead of ['U0SEC', 'U0OPS']) await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
     const expired = modal(h, viewId);
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
     const replayed = modal(h, viewId);

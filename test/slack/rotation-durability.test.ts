@@ -80,7 +80,11 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
   it('a restart in the middle loses nothing: /rotate resumes at the same step, for the same person and for another allowed one', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);
-    await driveModal(h, 'U0OWNER', viewId, 'update_staging');
+    // The DevOps lead approves now; the security lead's DM waits across the restart. Setting the
+    // password on the database is the first step that waits for both, so the rotation stops there.
+    const [opsRequest] = await waitForDms(h, 'U0OPS', /^Approval requested/);
+    await clickInMessage(h, 'U0OPS', opsRequest!, ACTION_IDS.rotationApprove);
+    await driveModal(h, 'U0OWNER', viewId, 'set_new_value');
     const before = rotationRecord(h, rotationId);
     const [secRequest] = await waitForDms(h, 'U0SEC', /^Approval requested/);
 
@@ -90,13 +94,14 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     const again = await slashRotate(h, 'U0OWNER', SECRET);
     const resumed = modal(h, again.viewId as string);
     expect(metadataOf(resumed)).toEqual({ secret: SECRET, rotationId, version: before.rotation.version });
-    expect(currentStepOf(resumed)).toBe('update_staging');
+    expect(textOf(resumed)).toContain('Locked until a security lead approves.');
     expect(textOf(resumed)).toContain(`\`${before.rotation.newVersionId}\``);
     expect(rotationRecord(h, rotationId)).toEqual(before);
 
-    // An approval DM sent before the restart still works after it.
+    // An approval DM sent before the restart still works after it, and unlocks the step.
     await clickInMessage(h, 'U0SEC', secRequest!, ACTION_IDS.rotationApprove);
-    expect(rotationRecord(h, rotationId).approvals.map((approval) => approval.decidedBy)).toEqual(['U0SEC']);
+    expect(rotationRecord(h, rotationId).approvals.map((approval) => approval.decidedBy)).toEqual(['U0OPS', 'U0SEC']);
+    expect(currentStepOf(modal(h, again.viewId as string))).toBe('set_new_value');
 
     // Another person allowed to rotate it (the backup owner) sees who holds it and continues it.
     const other = await slashRotate(h, 'U0BACKUP', SECRET);
@@ -105,20 +110,21 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     expect(currentStepOf(offered)).toBeNull();
     await press(h, 'U0BACKUP', other.viewId as string, ACTION_IDS.rotationTakeOver);
     const continued = modal(h, other.viewId as string);
-    expect(currentStepOf(continued)).toBe('update_staging');
+    expect(currentStepOf(continued)).toBe('set_new_value');
     expect(rotationRecord(h, rotationId).rotation.heldBy).toBe('U0BACKUP');
     // The owner's modal, opened after the restart, now shows who holds it.
     expect(textOf(modal(h, again.viewId as string))).toContain('<@U0BACKUP> is rotating this secret');
 
     await press(h, 'U0BACKUP', other.viewId as string, ACTION_IDS.rotationTickStep);
-    expect(currentStepOf(modal(h, other.viewId as string))).toBe('test_staging');
-    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'update_staging')).toMatchObject({ state: 'done', doneBy: 'U0BACKUP' });
+    expect(currentStepOf(modal(h, other.viewId as string))).toBe('update_staging');
+    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'set_new_value')).toMatchObject({ state: 'done', doneBy: 'U0BACKUP' });
     expect(auditCount(h, 'rotation.taken_over', rotationId)).toBe(1);
   });
 
   it('two people ticking the same step at once: one transition is recorded, the other person is told', async () => {
     const h = await start();
     const { viewId: ownerView, rotationId } = await startRotation(h);
+    await approveAll(h);
     await driveModal(h, 'U0OWNER', ownerView, 'update_staging');
     const backupView = (await slashRotate(h, 'U0BACKUP', SECRET)).viewId as string;
     // Both tick the same step from the rotation as it stood (the backup's click from a tab that had not refreshed yet).

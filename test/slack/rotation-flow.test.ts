@@ -22,7 +22,7 @@ import {
   rotorCli,
   slashRotate,
   startRotationHarness,
-  submitReason,
+  submitRollback,
   submitTicket,
   textOf,
   tickWithNote,
@@ -106,16 +106,13 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     expect((await labels())[initialVersion]).toEqual(['AWSCURRENT']);
     expect(textOf(modal(h, id))).toContain(`version \`${pendingVersion}\``);
 
-    // A manual step ticked with a note, then the rest up to the promote step.
-    h.store.clock.advance({ minutes: 1 });
-    await tickWithNote(h, rotator, id, 'ALTER USER app PASSWORD … run by <@U0OPS2> & checked');
-    expect(textOf(modal(h, id))).toContain('ALTER USER app PASSWORD … run by &lt;@U0OPS2&gt; &amp; checked');
-    await driveModal(h, rotator, id, 'promote');
-
-    // Promote is locked until both roles approved.
+    // Setting the password on the database (ALTER USER) is locked until both roles approved: it
+    // is the first step that changes anything outside the store.
     const locked = modal(h, id);
     expect(textOf(locked)).toContain('Locked until a security lead and a DevOps lead approve.');
     expect(button(locked, ACTION_IDS.rotationRunStep)).toBeUndefined();
+    expect(button(locked, ACTION_IDS.rotationTickStep)).toBeUndefined();
+    expect(button(locked, ACTION_IDS.rotationSkipStep)).toBeUndefined();
 
     // The rotator's own approval is refused (two-person rule) and changes nothing.
     const refused = await clickInMessage(h, rotator, opsRequest!, ACTION_IDS.rotationApprove);
@@ -137,7 +134,14 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     await waitForDms(h, rotator, /^Approved: rotation of prod\/app\/db/, 2);
     const unlocked = modal(h, id);
     expect(textOf(unlocked)).toContain('in progress');
-    expect(button(unlocked, ACTION_IDS.rotationRunStep)).toMatchObject({ text: 'Promote', value: 'promote' });
+    expect(button(unlocked, ACTION_IDS.rotationTickStep)).toMatchObject({ value: 'set_new_value' });
+
+    // A manual step ticked with a note, then the rest up to the promote step.
+    h.store.clock.advance({ minutes: 1 });
+    await tickWithNote(h, rotator, id, 'ALTER USER app PASSWORD … run by <@U0OPS2> & checked');
+    expect(textOf(modal(h, id))).toContain('ALTER USER app PASSWORD … run by &lt;@U0OPS2&gt; &amp; checked');
+    await driveModal(h, rotator, id, 'promote');
+    expect(button(modal(h, id), ACTION_IDS.rotationRunStep)).toMatchObject({ text: 'Promote', value: 'promote' });
 
     // Promote, then the rest: AWSCURRENT moves at moto, verify reads it back.
     await driveModal(h, rotator, id, null);
@@ -208,7 +212,7 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     expect(textOf(modal(h, again))).toContain('it can be rolled back until 2027-02-03');
     const since = h.fake.calls.length;
     await press(h, 'U0OWNER', again, ACTION_IDS.rotationRollback);
-    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'checkout errors after the switch');
+    await submitRollback(h, 'U0OWNER', pushedSince(h, since), 'checkout errors after the switch');
     expect(rotationRecord(h, rotationId).rotation.state).toBe('rolled_back');
     expect(textOf(modal(h, again))).toContain('rolled back by <@U0OWNER>');
     const labels = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
@@ -286,11 +290,11 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     expect(rotationRecord(h, rotationId).steps.every((step) => step.action === null)).toBe(true);
     expect(button(modal(h, id), ACTION_IDS.rotationRunStep)).toBeUndefined();
 
-    await tickWithNote(h, 'U0OWNER', id, 'Rolled in the Stripe dashboard; old key expires in 48 h');
-    await driveModal(h, 'U0OWNER', id, 'promote');
+    // Rolling the key at Stripe sets the old one's expiry: the first step already waits for the approvals.
     expect(textOf(modal(h, id))).toContain('Locked until a security lead and a DevOps lead approve.');
     await approveByDm(h);
     await waitForDms(h, 'U0OWNER', /^Approved/, 2);
+    await tickWithNote(h, 'U0OWNER', id, 'Rolled in the Stripe dashboard; old key expires in 48 h');
     await driveModal(h, 'U0OWNER', id, null);
     await press(h, 'U0OWNER', id, ACTION_IDS.rotationComplete);
 

@@ -134,6 +134,23 @@ export async function submitReason(harness: SlackHarness, userId: string, reason
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
 
+/** The ids a rollback form asks to confirm (its checkboxes' option values), in order. */
+export function confirmationsOf(view: ModalView): string[] {
+  const block = view.blocks.find((candidate) => candidate.block_id === ROTATION_BLOCKS.rollbackConfirmations) as { element?: { options?: { value: string }[] } } | undefined;
+  return (block?.element?.options ?? []).map((option) => option.value);
+}
+
+/** Submits a rollback form with a reason and the confirmations ticked (all it asks for unless told). */
+export async function submitRollback(harness: SlackHarness, userId: string, rollbackView: ModalView, reason: string | null, confirmed: readonly string[] = confirmationsOf(rollbackView)): Promise<Record<string, unknown> | null> {
+  const values: ViewOutput['state']['values'] = { [ROTATION_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text(reason) } };
+  if (confirmationsOf(rollbackView).length > 0) {
+    values[ROTATION_BLOCKS.rollbackConfirmations] = { [FORM_VALUE_ACTION]: { type: 'checkboxes', selected_options: confirmed.map((value) => ({ text: { type: 'plain_text', text: value }, value })) } };
+  }
+  const submitted = echoed(harness, 'V' + randomBytes(4).toString('hex').toUpperCase(), rollbackView, values);
+  const reply = await harness.untilHandled(() => harness.submit({ userId, view: { ...submitted, blocks: rollbackView.blocks } as ViewOutput }));
+  return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
+}
+
 /** Presses "Done, with a note…" on the current step and submits the note. */
 export async function tickWithNote(harness: SlackHarness, userId: string, viewId: string, note: string): Promise<void> {
   const since = harness.fake.calls.length;

@@ -28,13 +28,14 @@ export interface RotationViewExtras {
 export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): ModalView {
   const { rotation } = deps.runtime;
   const secret = deps.runtime.services.inventoryService.require(record.rotation.secretName);
-  const until = rotation.rollbackUntil(record);
+  const until = rotation.rollbackOffer(record);
   return rotationModal({
     record,
     secret,
     viewer,
     approvers: rotation.approversFor(record),
     rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
+    approverRole: rotation.approvableBy(record, viewer),
     interrupted: rotation.interruptedStep(record)?.id ?? null,
     ...extras,
   });
@@ -112,7 +113,7 @@ export async function fillRotation(deps: SlackDeps, client: WebClient, viewId: s
       return;
     }
     const { rotation } = deps.runtime;
-    const until = opening.recent ? rotation.rollbackUntil(opening.recent) : null;
+    const until = opening.recent ? rotation.rollbackOffer(opening.recent) : null;
     await updateModal(
       client,
       viewId,

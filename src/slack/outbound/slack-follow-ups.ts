@@ -1,5 +1,6 @@
 import type { FollowUp } from '../../follow-ups/follow-up.js';
 import type { Runtime } from '../../runtime.js';
+import { replacedAtTarget, rollbackOutcomeOf } from '../../rotation/rollback-plan.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
 import { approverRolesOf, missingApprovals, workedOn } from '../../rotation/rotation-rules.js';
@@ -64,12 +65,16 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
     if (record.rotation.state !== 'completed' && record.rotation.state !== 'rolled_back') return null;
     const removal = followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, followUp.topic);
     const until = rotation.rollbackUntil(record);
+    const secret = secretOf(record);
+    const replacedBy = replacedAtTarget(record, secret.type)[0]?.step.title ?? null;
     return {
       to: { channel: String(followUp.payload.channel) },
-      message: completionAnnouncement(record, secretOf(record), { removalAt: removal?.dueAt ?? null, rollbackUntil: until ? (until.toUTC().toISO() as string) : null }),
+      message: completionAnnouncement(record, secret, { removalAt: removal?.dueAt ?? null, rollbackUntil: until ? (until.toUTC().toISO() as string) : null, replacedBy }),
     };
   });
-  register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) => (record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record) } : null));
+  register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) =>
+    record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback)) } : null,
+  );
   register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
   registerIncidentSlackFollowUps(runtime, poster);
   registerReferenceSlackFollowUps(runtime, poster);

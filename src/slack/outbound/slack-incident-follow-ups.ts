@@ -33,7 +33,13 @@ export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPo
   const statusOf = (record: IncidentRecord): SlackMessage => {
     const { incident } = record;
     const rotationRecord = incident.rotationId ? rotation.get(incident.rotationId) : null;
-    return incidentStatusMessage({ record, rotation: rotationRecord, disableByHand: rotationRecord ? disableByHand(rotationRecord.rotation, incident.compromisedVersionId, incident.destroy) : [] });
+    const plan = revocation.signOffPlanFor(incident);
+    return incidentStatusMessage({
+      record,
+      rotation: rotationRecord,
+      disableByHand: rotationRecord ? disableByHand(rotationRecord.rotation, incident.compromisedVersionId, incident.destroy) : [],
+      signOff: { people: plan.people, fallback: plan.fallback?.label ?? null },
+    });
   };
   const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
   const register = (kind: string, render: (record: IncidentRecord, followUp: FollowUp) => FollowUpPost | null) =>
@@ -157,7 +163,10 @@ export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPo
     const rotationRecord = record.incident.rotationId ? rotation.get(record.incident.rotationId) : null;
     if (record.incident.signedOffBy || !rotationRecord) return null;
     const { rotation: emergency } = rotationRecord;
-    return { to: { user: user(followUp) }, message: signOffRequestMessage(record, { id: emergency.id, state: emergency.state, breakGlassBy: emergency.breakGlassBy }) };
+    // Asked only while that person may still sign off (they did not work the rotation since).
+    const plan = revocation.signOffPlanFor(record.incident);
+    if (!plan.people.includes(user(followUp))) return null;
+    return { to: { user: user(followUp) }, message: signOffRequestMessage(record, { id: emergency.id, state: emergency.state, breakGlassBy: emergency.breakGlassBy }, plan.fallback?.label ?? null) };
   });
   register(INCIDENT_FOLLOW_UPS.postmortem, (record, followUp) => {
     const { incident } = record;

@@ -260,11 +260,15 @@ describe('incident views stay within Block Kit limits with the worst data', () =
         ['abandoned', open, worstRotation(secret, 'abandoned')],
         ['closed', worstRecord(secret, 'closed'), worstRotation(secret, 'completed', 'emergency', () => 'done')],
       ];
+      // Signed off by security as usual, falling to a fallback role with many people, or to nobody.
+      const signOffs = [undefined, { people: Array.from({ length: 40 }, (_, n) => `U0ADMIN${n}`), fallback: 'the admins' }, { people: [], fallback: 'the CTO' }];
       for (const [label, record, rotation] of cases) {
-        const message = incidentStatusMessage({ record, rotation, disableByHand: rotation ? disableByHand(rotation.rotation, record.incident.compromisedVersionId, record.incident.destroy) : [] });
-        expect(blockKitViolations({ kind: 'message', blocks: message.blocks }), `${provider}: ${label}`).toEqual([]);
-        expect(message.text.length).toBeLessThanOrEqual(4000);
-        expectNoRawMarkup(message.blocks);
+        for (const signOff of signOffs) {
+          const message = incidentStatusMessage({ record, rotation, disableByHand: rotation ? disableByHand(rotation.rotation, record.incident.compromisedVersionId, record.incident.destroy) : [], ...(signOff ? { signOff } : {}) });
+          expect(blockKitViolations({ kind: 'message', blocks: message.blocks }), `${provider}: ${label}`).toEqual([]);
+          expect(message.text.length).toBeLessThanOrEqual(4000);
+          expectNoRawMarkup(message.blocks);
+        }
       }
     }
   });
@@ -278,6 +282,7 @@ describe('incident views stay within Block Kit limits with the worst data', () =
       pageAcknowledgedMessage(record.incident, 'U0OWNER', at),
       statusRequestMessage(record.incident),
       signOffRequestMessage(record, { id: 123456789012, state: 'completed', breakGlassBy: 'U0ONCALL' }),
+      signOffRequestMessage(record, { id: 123456789012, state: 'completed', breakGlassBy: 'U0ONCALL' }, 'the DevOps leads'),
       postmortemReminderMessage(record.incident, 48),
       existingIncidentMessage(record, `https://rotor-test.slack.com/archives/C0INCIDENT/p${'1'.repeat(16)}`),
       existingIncidentMessage(record, null),

@@ -147,7 +147,7 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
     for (const [state, settled] of [['awaiting_approval', 3], ['in_progress', 12], ['in_progress', MAX_CHECKLIST_STEPS], ['completed', MAX_CHECKLIST_STEPS], ['abandoned', 7], ['rejected', 2], ['rolled_back', MAX_CHECKLIST_STEPS]] as const) {
       const record = worstRecord(state, settled);
       for (const viewer of ['U0BACKUP', 'U0OWNER', 'U0SEC']) {
-        for (const extras of [{}, { working: 'step_12' }, { flash: longError }]) {
+        for (const extras of [{}, { working: 'step_12' }, { flash: longError }, { approverRole: 'devops_lead' as const }]) {
           const view = rotationModal({ record, secret, viewer, approvers, rollbackUntil: state === 'completed' ? at : null, ...extras });
           expect(blockKitViolations({ kind: 'modal', view }), `${state}/${settled} for ${viewer}`).toEqual([]);
           expectNoRawMarkup(view.blocks);
@@ -186,6 +186,12 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
       ...(['note', 'skip', 'abandon', 'reject', 'rollback'] as const).map((purpose) =>
         rotationReasonModal({ purpose, rotationId: 123456789012, version: 999, step: 'step_12', rootViewId: `V${'9'.repeat(30)}`, message: { channel: 'D0123456789', ts: '1700000000.000100' } }, { secretName: secret.name, stepTitle: step(1, 'pending').title }),
       ),
+      // A rollback with the most a plan can hold, every text as long and hostile as it gets.
+      rotationReasonModal(
+        { purpose: 'rollback', rotationId: 123456789012, version: null, step: null, rootViewId: `V${'9'.repeat(30)}`, message: null },
+        { secretName: secret.name, stepTitle: null },
+        Array.from({ length: 12 }, (_, n) => ({ id: `undo_step_${n}`, label: (hostile + ampersands).slice(0, 120), detail: (hostile + ampersands).repeat(4).slice(0, 2000) })),
+      ),
     ];
     for (const view of views) {
       expect(blockKitViolations({ kind: 'modal', view }), view.title.text).toEqual([]);
@@ -206,7 +212,11 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
       decisionNoticeMessage(record, { role: 'devops_lead', by: 'U0OPS', kind: 'approved', reason: null }),
       staleRotationMessage(worstRecord('in_progress', 12), 'holder'),
       staleRotationMessage(worstRecord('in_progress', 12), 'security'),
-      rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS)),
+      rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS), null),
+      rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS), {
+        restored: { versionId: 'v'.repeat(64), fingerprint: `sha256:${'f'.repeat(64)}`, copyOf: 'p'.repeat(64) },
+        confirmed: Array.from({ length: 10 }, (_, n) => ({ id: `item_${n}`, label: (hostile + ampersands).slice(0, 75) })),
+      }),
       removalDueMessage(record),
       removalDueMessage({ ...record, rotation: { ...record.rotation, provider: 'manual' } }),
       removalDoneMessage(record, 'U0OWNER'),

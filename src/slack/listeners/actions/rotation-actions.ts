@@ -3,8 +3,9 @@ import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
 import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
 import { slackErrorCode } from '../../errors.js';
+import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
-import { ACTION_IDS, decodePickedSecret, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
+import { ACTION_IDS, CALLBACK_IDS, decodePickedSecret, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
 import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
@@ -163,11 +164,24 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await ack();
     const click = await modalClickOrExplain(body, client);
     if (!click) return;
-    const rotationId = decodeRotationRef(action.value ?? '');
-    const record = rotation().get(rotationId);
+    let rotationId: number;
+    let record: RotationRecord | null = null;
+    let plan: RollbackItem[];
+    try {
+      rotationId = decodeRotationRef(action.value ?? '');
+      record = rotation().get(rotationId);
+      // Refused here, before the form: a rollback that may not happen asks for nothing.
+      plan = rotation().rollbackPlanFor(click.actor, rotationId);
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      // Shown on the rotation it was asked for, as it stands.
+      if (record) await showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
+      else await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(error)));
+      return;
+    }
     await client.views.push({
       trigger_id: body.trigger_id,
-      view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }),
+      view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }, plan),
     });
   });
 
@@ -211,8 +225,12 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
   };
   const fromHome = (body: BlockAction) => body.view?.type === 'home';
 
+  /** A click in the rotation modal itself (an approver who opened the checklist), not in a DM or the App Home. */
+  const inRotationModal = (body: BlockAction) => body.view?.type === 'modal' && body.view.callback_id === CALLBACK_IDS.rotation;
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();
+    if (inRotationModal(body)) return inModal(body, client, async (click) => rotation().approve(click.actor, decodeRotationRef(action.value ?? '')));
     const record = await unlessRefused(body, respond, client, () => rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? '')));
     if (!record) return;
     await replaceClickedMessage(client, body, approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string }));
@@ -224,6 +242,17 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
   actions.on<BlockButtonAction>(ACTION_IDS.rotationReject, async ({ ack, action, body, client, respond }) => {
     await ack();
     const rotationId = decodeRotationRef(action.value ?? '');
+    if (inRotationModal(body)) {
+      // From the checklist: the reason form goes on top of it, and the checklist is redrawn after.
+      const click = await modalClickOrExplain(body, client);
+      const record = click ? rotation().find(rotationId) : null;
+      if (!click || !record) return;
+      await client.views.push({
+        trigger_id: body.trigger_id,
+        view: rotationReasonModal({ purpose: 'reject', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }),
+      });
+      return;
+    }
     // Refused here, not by the error handler: from the App Home there is no response_url for it to answer through.
     const record = await unlessRefused(body, respond, client, () => rotation().get(rotationId));
     if (!record) return;

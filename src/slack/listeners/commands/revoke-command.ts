@@ -83,6 +83,6 @@ async function closeFromCommand(deps: SlackDeps, actor: SlackActor, words: reado
     throw new ValidationError('Close an incident with `/revoke close <incident> <postmortem link>`, like `/revoke close 12 https://wiki.example/postmortems/12`.', []);
   }
   // Slack may send a typed link as <url> or <url|label>.
-  const record = deps.runtime.revocation.close(actor, Number(id), url.replace(/^<([^|>]*)(?:\|[^>]*)?>$/, '$1'));
+  const record = await deps.runtime.revocation.close(actor, Number(id), url.replace(/^<([^|>]*)(?:\|[^>]*)?>$/, '$1'));
   await reply(`:checkered_flag: Incident #${record.incident.id} (${escapeMrkdwn(record.incident.secretName)}) is closed; its status message shows the postmortem link.`);
 }

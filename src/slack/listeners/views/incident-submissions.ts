@@ -26,6 +26,9 @@ const REVOKE_FIELD_BLOCKS: Readonly<Record<string, string>> = {
   confirm: REVOKE_BLOCKS.confirm,
 };
 
+/** How long the close form waits for the store's answer before it gives up (Slack waits three seconds for the form's). */
+const CLOSE_READ_MS = 2_300;
+
 /**
  * The incident's forms. The revocation is checked in full before the ack (a wrong name, a
  * missing severity, a refusal show on their fields, and nothing is written); the revocation itself
@@ -95,10 +98,16 @@ export function registerIncidentSubmissions(app: App, deps: SlackDeps): void {
 
   app.view(CALLBACK_IDS.incidentClose, async ({ ack, body, view }) => {
     try {
-      revocation().close(slackActor(body.user.id), decodeIncidentRef(view.private_metadata), field(view, INCIDENT_BLOCKS.postmortem)?.value ?? null);
+      // The store is read before the answer, within Slack's three seconds: past them nothing is recorded and the form says so.
+      await revocation().close(slackActor(body.user.id), decodeIncidentRef(view.private_metadata), field(view, INCIDENT_BLOCKS.postmortem)?.value ?? null, {
+        override: field(view, INCIDENT_BLOCKS.override)?.value ?? null,
+        signal: AbortSignal.timeout(CLOSE_READ_MS),
+      });
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await ack({ response_action: 'errors', errors: fieldErrors(error, () => INCIDENT_BLOCKS.postmortem, INCIDENT_BLOCKS.postmortem) });
+      const hasOverride = view.state.values[INCIDENT_BLOCKS.override] !== undefined || view.blocks.some((block) => block.block_id === INCIDENT_BLOCKS.override);
+      const blockFor = (where: string) => (where === 'override' && hasOverride ? INCIDENT_BLOCKS.override : INCIDENT_BLOCKS.postmortem);
+      await ack({ response_action: 'errors', errors: fieldErrors(error, blockFor, INCIDENT_BLOCKS.postmortem) });
       return;
     }
     await ack();

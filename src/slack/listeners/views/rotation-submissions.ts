@@ -55,6 +55,8 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
   app.view(CALLBACK_IDS.rotationReason, async ({ ack, body, view, client }) => {
     const actor = slackActor(body.user.id);
     const text = inputValue(view, ROTATION_BLOCKS.reason);
+    const confirmed = (view.state.values[ROTATION_BLOCKS.rollbackConfirmations]?.[FORM_VALUE_ACTION]?.selected_options ?? []).map((option) => option.value);
+    const hasConfirmations = view.blocks.some((block) => block.block_id === ROTATION_BLOCKS.rollbackConfirmations);
     let metadata: ReasonMetadata;
     let record: RotationRecord | null = null;
     try {
@@ -62,14 +64,16 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
       // Quick transitions happen before the ack, so their refusals show on the field.
       if (metadata.purpose === 'note') record = rotation().tickStep(actor, metadata.rotationId, metadata.step ?? '', { note: text, expectedVersion: metadata.version ?? 0 });
       else if (metadata.purpose === 'skip') record = rotation().skipStep(actor, metadata.rotationId, metadata.step ?? '', { reason: text, expectedVersion: metadata.version ?? 0 });
+      else if (metadata.purpose === 'rollback') rotation().checkRollback(actor, metadata.rotationId, { reason: text, confirmed });
       else cleanNote(text, true, 'reason');
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await ack({ response_action: 'errors', errors: fieldErrors(error, () => ROTATION_BLOCKS.reason, ROTATION_BLOCKS.reason) });
+      const blockFor = (where: string) => (where === 'confirmations' && hasConfirmations ? ROTATION_BLOCKS.rollbackConfirmations : ROTATION_BLOCKS.reason);
+      await ack({ response_action: 'errors', errors: fieldErrors(error, blockFor, ROTATION_BLOCKS.reason) });
       return;
     }
     await ack();
-    if (!record) record = await slowDecision(deps, client, actor, metadata, text);
+    if (!record) record = await slowDecision(deps, client, actor, metadata, text, confirmed);
     if (!record) return;
     if (metadata.rootViewId) await showOrTell(deps, client, metadata.rootViewId, record, actor.userId);
     await refreshOthers(deps, client, record, actor.userId);
@@ -77,13 +81,13 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
 }
 
 /** Abandon, reject and roll back call the provider first; their failures are shown where the person is. */
-async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActor, metadata: ReasonMetadata, reason: string | null): Promise<RotationRecord | null> {
+async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActor, metadata: ReasonMetadata, reason: string | null, confirmed: readonly string[]): Promise<RotationRecord | null> {
   const { rotation } = deps.runtime;
   try {
     if (metadata.purpose === 'abandon' || metadata.purpose === 'abandon_by_hand') {
       return await rotation.abandon(actor, metadata.rotationId, { reason, expectedVersion: metadata.version ?? 0, cleanedByHand: metadata.purpose === 'abandon_by_hand' });
     }
-    if (metadata.purpose === 'rollback') return await rotation.rollback(actor, metadata.rotationId, reason);
+    if (metadata.purpose === 'rollback') return await rotation.rollback(actor, metadata.rotationId, reason, confirmed);
     const rejected = await rotation.reject(actor, metadata.rotationId, reason);
     if (metadata.message) {
       const decided = approvalDecidedMessage(rejected, { kind: 'rejected', reason, at: deps.runtime.services.clock.now().toUTC().toISO() as string });

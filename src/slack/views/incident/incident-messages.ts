@@ -50,15 +50,19 @@ export function statusRequestMessage(incident: Incident): SlackMessage {
   };
 }
 
-/** Security's sign-off request for the break-glass rotation. */
-export function signOffRequestMessage(record: IncidentRecord, rotation: { id: number; state: string; breakGlassBy: string | null }): SlackMessage {
+/** The sign-off request for the break-glass rotation: to security, or to the policy's fallback role (`fallback`, e.g. "the CTO") when no security lead may. */
+export function signOffRequestMessage(record: IncidentRecord, rotation: { id: number; state: string; breakGlassBy: string | null }, fallback: string | null = null): SlackMessage {
   const { incident } = record;
+  const asked = fallback
+    ? [context(`You are asked as ${escapeMrkdwn(fallback)}, the policy's \`incident.signoff_fallback\`: no security lead is left who neither broke the glass nor worked this rotation.`)]
+    : [];
   return {
     text: `Sign-off needed: ${incidentTitle(incident)}`,
     blocks: [
       section(
         `:ballot_box_with_check: *${escapeMrkdwn(incidentTitle(incident))}*\nIts emergency rotation #${rotation.id} went ahead without approvals (break-glass by ${mention(rotation.breakGlassBy)}) and is now ${escapeMrkdwn(rotation.state.replace('_', ' '))}. Review what was done and sign it off.`,
       ),
+      ...asked,
       { type: 'actions', elements: [button(ACTION_IDS.incidentSignOff, 'Sign off', encodeIncidentRef(incident.id), 'primary')] },
       context(`The whole record: \`rotor incidents evidence ${incident.id}\`.`),
     ],

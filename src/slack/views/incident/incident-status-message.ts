@@ -14,6 +14,22 @@ export interface IncidentStatusData {
   rotation: RotationRecord | null;
   /** The exact commands that disable the compromised version by hand (shown when Rotor's attempt failed). */
   disableByHand: readonly string[];
+  /** Who may sign off the break-glass rotation, when it falls to the policy's fallback role (`fallback` set). */
+  signOff?: { people: readonly string[]; fallback: string | null };
+}
+
+/** Said while the sign-off is not given, when no security lead may give it: who can, or that nobody can. */
+function signOffLine(data: IncidentStatusData): KnownBlock[] {
+  const plan = data.signOff;
+  if (!plan?.fallback || data.record.incident.signedOffBy) return [];
+  const noLead = 'No security lead is left who neither broke the glass nor worked the rotation';
+  return [
+    context(
+      plan.people.length > 0
+        ? `:ballot_box_with_check: ${noLead}: the sign-off falls to ${escapeMrkdwn(plan.fallback)} (${plan.people.map(mention).join(', ')}), as the policy's \`incident.signoff_fallback\` says.`
+        : `:warning: ${noLead}, and the policy's \`incident.signoff_fallback\` names nobody else: nobody can sign it off. Add a security lead, or set \`incident.signoff_fallback\`.`,
+    ),
+  ];
 }
 
 /** The step that revokes the credential at its issuer: until it is done, the leaked credential still works. */
@@ -80,7 +96,7 @@ function actions(data: IncidentStatusData): KnownBlock[] {
     }
     elements.push(button(ACTION_IDS.incidentStatusUpdate, 'Post status update', ref), button(ACTION_IDS.incidentClose, 'Close incident…', ref));
   }
-  if (data.rotation && !isOpen(data.rotation.rotation.state) && !incident.signedOffBy) elements.push(button(ACTION_IDS.incidentSignOff, 'Sign off (security)', ref));
+  if (data.rotation && !isOpen(data.rotation.rotation.state) && !incident.signedOffBy) elements.push(button(ACTION_IDS.incidentSignOff, data.signOff?.fallback ? 'Sign off' : 'Sign off (security)', ref));
   return elements.length > 0 ? [{ type: 'actions', elements }] : [];
 }
 
@@ -120,6 +136,7 @@ export function incidentStatusMessage(data: IncidentStatusData): SlackMessage {
   if (lastUpdate) blocks.push(section(`*Last status update* (${when(lastUpdate.at)}):\n${eventText(lastUpdate)}`));
   if (closed && incident.postmortemUrl) blocks.push(section(`:checkered_flag: *Postmortem:* <${escapeMrkdwn(incident.postmortemUrl)}>`));
   if (incident.signedOffBy) blocks.push(context(`:ballot_box_with_check: Break-glass rotation signed off by ${mention(incident.signedOffBy)}, ${when(incident.signedOffAt)}.`));
+  blocks.push(...signOffLine(data));
   blocks.push(...actions(data), context(`Rotor keeps this message current and posts every event in its thread. The full record: \`rotor incidents evidence ${incident.id}\`.`));
   return { text: `${closed ? 'Closed' : 'Open'}: ${incidentTitle(incident)}`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }

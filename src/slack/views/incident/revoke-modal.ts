@@ -248,6 +248,18 @@ export function closeIncidentModal(record: IncidentRecord, rotationOpen: boolean
         hint: { type: 'plain_text', text: 'The postmortem document or ticket (http:// or https://).' },
         element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 500, placeholder: { type: 'plain_text', text: 'https://' } },
       },
+      context(`Rotor reads the store before closing: the compromised version${incident.compromisedVersionId ? ` (${code(incident.compromisedVersionId)})` : ''} must be disabled there.`),
+      {
+        type: 'input',
+        block_id: INCIDENT_BLOCKS.override,
+        optional: true,
+        label: { type: 'plain_text', text: 'Close anyway: why? (override)' },
+        hint: {
+          type: 'plain_text',
+          text: `Only if the compromised version cannot be disabled at the store. A responder other than the incident's lead (${incident.responder}) gives the reason; it is recorded in the timeline and the audit log.`,
+        },
+        element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: 500 },
+      },
     ],
   };
 }

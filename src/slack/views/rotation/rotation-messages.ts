@@ -1,7 +1,8 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { Secret } from '../../../inventory/secret.js';
+import type { RollbackOutcome } from '../../../rotation/rollback-plan.js';
 import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
-import { currentStep, settledSteps } from '../../../rotation/rotation-rules.js';
+import { currentStep, firstGatedStep, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
 import { context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
@@ -30,6 +31,14 @@ function progressLine(record: RotationRecord): string {
   return `${settledSteps(record)} of ${record.steps.length} steps done${step ? `; next: ${escapeMrkdwn(step.title)}` : ''}`;
 }
 
+/** What the approvals hold back: the first step that changes something outside the store. */
+function lockedLine(record: RotationRecord): string {
+  const gated = firstGatedStep(record.steps);
+  return gated
+    ? `“${escapeMrkdwn(gated.title)}” and every step after it stay locked until every required role has approved: it is the first that changes something outside the store.`
+    : 'Promote stays locked until every required role has approved.';
+}
+
 /** DM to a person who can approve: the rotation's facts and Approve / Reject. */
 export function approvalRequestMessage(record: RotationRecord, secret: Secret, options: { reminder: boolean }): SlackMessage {
   const { rotation } = record;
@@ -56,7 +65,7 @@ export function approvalRequestMessage(record: RotationRecord, secret: Secret, o
           { type: 'mrkdwn', text: `*Approvals*\n${approvalsLine(record)}` },
         ],
       },
-      context(`Promote stays locked until every required role has approved. Nobody approves their own rotation, and one person fills one role. ${progressLine(record)}.`),
+      context(`${lockedLine(record)} Nobody approves their own rotation, and one person fills one role. ${progressLine(record)}.`),
       actions,
     ],
   };
@@ -91,8 +100,26 @@ export function staleRotationMessage(record: RotationRecord, audience: 'holder' 
   return { text: `Rotation of ${rotation.secretName} is stalled`, blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }] };
 }
 
+/**
+ * What happens to the previous version, said only as far as it is true: it stays valid until the
+ * end of the window unless a step replaced it at its target (`replacedBy`, e.g. ALTER USER on a
+ * single-user database), and an emergency rotation keeps nothing to roll back to.
+ */
+function previousVersionLine(record: RotationRecord, options: { rollbackUntil: string | null; replacedBy: string | null }): string {
+  const { rotation } = record;
+  const rollback = options.rollbackUntil ? `To roll back, run \`/rotate ${rotation.secretName}\` and press *Roll back* before ${when(options.rollbackUntil)}` : null;
+  if (rotation.kind === 'emergency') {
+    return `This was an emergency rotation: the version before it is the compromised one, so it is not kept and this rotation is not rolled back. Ask ${mention(rotation.heldBy)} if something breaks.`;
+  }
+  if (options.replacedBy) {
+    const replaced = `The previous version no longer works where “${escapeMrkdwn(options.replacedBy)}” replaced it`;
+    return rollback ? `${replaced}. ${rollback}: it asks for the previous one to be set there again first.` : `${replaced}; ask ${mention(rotation.heldBy)} if something breaks.`;
+  }
+  return rollback ? `${rollback}; the previous version stays valid until then.` : `The previous version stays valid for the retention window; ask ${mention(rotation.heldBy)} if something breaks.`;
+}
+
 /** The completion announcement: who, what, where consumers fetch the new version, and how to roll back. */
-export function completionAnnouncement(record: RotationRecord, secret: Secret, options: { removalAt: string | null; rollbackUntil: string | null }): SlackMessage {
+export function completionAnnouncement(record: RotationRecord, secret: Secret, options: { removalAt: string | null; rollbackUntil: string | null; replacedBy?: string | null }): SlackMessage {
   const { rotation } = record;
   const approvals = record.approvals.filter((approval) => approval.decision === 'approved');
   const retrieval = retrievalCommand(secret);
@@ -113,20 +140,46 @@ export function completionAnnouncement(record: RotationRecord, secret: Secret, o
   if (retrieval.command) blocks.push(section(`*Fetch the new version*\n\`\`\`${escapeMrkdwn(retrieval.command)}\`\`\``));
   if (retrieval.instructions) blocks.push(section(`*How to retrieve it*\n${quoted(retrieval.instructions, 2000)}`));
   if (!retrieval.command && !retrieval.instructions) blocks.push(section(`*How to retrieve it*\nNo retrieval instructions are recorded; ask ${mention(secret.owner)}.`));
-  blocks.push(
-    context(
-      options.rollbackUntil
-        ? `To roll back, run \`/rotate ${rotation.secretName}\` and press *Roll back* before ${when(options.rollbackUntil)}; the previous version stays valid until then.`
-        : `The previous version stays valid for the retention window; ask ${mention(rotation.heldBy)} if something breaks.`,
-    ),
-  );
+  blocks.push(context(previousVersionLine(record, { rollbackUntil: options.rollbackUntil, replacedBy: options.replacedBy ?? null })));
   return { text: `${rotation.secretName} was rotated (new version ${rotation.newVersionId ?? 'recorded by hand'})`, blocks };
 }
 
-export function rollbackAnnouncement(record: RotationRecord): SlackMessage {
+const STORE_NAMES = { aws: 'AWS Secrets Manager', vault: 'Vault' } as const;
+
+/**
+ * The rollback announcement, exactly as far as Rotor knows: the version the store holds now as
+ * read back after the rollback (AWS: `AWSCURRENT` moved back; Vault: a new version holding the
+ * previous data), what the person confirmed they did by hand, and the schedule restored. A manual
+ * secret's rollback moved no store, and says so. `outcome` is null for a rollback recorded before
+ * outcomes were: it then claims nothing about the store.
+ */
+export function rollbackAnnouncement(record: RotationRecord, outcome: RollbackOutcome | null): SlackMessage {
   const { rotation } = record;
-  const text = `:leftwards_arrow_with_hook: *The rotation of ${code(rotation.secretName)} was rolled back* by ${mention(rotation.endedBy)}: “${quoted(rotation.endReason)}”. The previous version (\`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\`) is current again; consumers that fetched \`${escapeMrkdwn(rotation.newVersionId ?? '—')}\` should fetch again.`;
-  return { text: `Rotation of ${rotation.secretName} rolled back`, blocks: [section(text)] };
+  const who = mention(rotation.endedBy);
+  const lines = [`:leftwards_arrow_with_hook: *The rotation of ${code(rotation.secretName)} was rolled back* by ${who}: “${quoted(rotation.endReason)}”.`];
+  const restored = outcome?.restored ?? null;
+  const ref = code(rotation.providerRef ?? rotation.secretName);
+  if (restored && rotation.provider !== 'manual') {
+    const read = `fingerprint \`${fingerprintShort(restored.fingerprint)}\`, read back from ${STORE_NAMES[rotation.provider]}`;
+    if (restored.copyOf) {
+      lines.push(`The current version of ${ref} is now \`${escapeMrkdwn(restored.versionId)}\`, a copy of version \`${escapeMrkdwn(restored.copyOf)}\`, the one current before the rotation (${read}).`);
+    } else if (rotation.provider === 'aws') {
+      lines.push(`\`AWSCURRENT\` of ${ref} is on version \`${escapeMrkdwn(restored.versionId)}\` again, the one current before the rotation (${read}).`);
+    } else {
+      lines.push(`The current version of ${ref} is \`${escapeMrkdwn(restored.versionId)}\` again, the one current before the rotation (${read}).`);
+    }
+    lines.push(`Consumers that fetched \`${escapeMrkdwn(rotation.newVersionId ?? '—')}\` must fetch again and be redeployed or restarted.`);
+  } else if (rotation.provider === 'manual') {
+    lines.push('Rotor keeps no copy of a manual secret, so no store changed: the rollback was done by hand.');
+  }
+  const confirmed = outcome?.confirmed ?? [];
+  if (confirmed.length > 0) lines.push(`${who} confirmed${restored ? ' before the store moved back' : ''}: ${confirmed.map((item) => lowerFirst(escapeMrkdwn(item.label))).join('; ')}.`);
+  lines.push(`The next rotation is due ${escapeMrkdwn(rotation.previousNextRotation)} again.`);
+  return { text: `Rotation of ${rotation.secretName} rolled back`, blocks: [section(lines.join('\n'))] };
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** DM to the rotator when the retention window ends: the previous version may go now. */

@@ -2,11 +2,12 @@ import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } fro
 import type { Secret } from '../../../inventory/secret.js';
 import type { ApproverRole, PreflightCheck, RotationRecord, RotationStep } from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
-import { completionBlockers, currentStep, isDeferred, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
+import type { RollbackItem } from '../../../rotation/rollback-plan.js';
+import { completionBlockers, currentStep, firstGatedStep, isDeferred, isLocked, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
 import { button, context, section } from '../blocks.js';
-import { code, escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
+import { code, escapeMrkdwn, mention, truncate, truncateMrkdwn } from '../mrkdwn.js';
 import { fingerprintShort, quoted, roleLabel, settledLine, STATE_LABELS, stepIcon, versionLine, when } from './rotation-text.js';
 
 /** Modal titles are at most 24 characters. */
@@ -48,6 +49,8 @@ export interface RotationModalData {
   approvers: { role: ApproverRole; people: string[] }[];
   /** Until when a completed rotation may be rolled back; null when it may not. */
   rollbackUntil: string | null;
+  /** The role the viewer could approve the rotation as now (they are offered Approve / Reject, not the work); null when none. */
+  approverRole?: ApproverRole | null;
   /** The step a provider call is running for, shown as working. */
   working?: string | null;
   /** The step left running past its lease (its run presumed dead): offered "Check the store". */
@@ -99,7 +102,7 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
   const { record } = data;
   const blocks: KnownBlock[] = [];
   if (step.detail) blocks.push(context(quoted(step.detail, 1800)));
-  const gated = step.gate === 'approval' && record.rotation.kind !== 'emergency' && missingApprovals(record).length > 0;
+  const gated = isLocked(record, step);
   if (gated) {
     const missing = missingApprovals(record);
     blocks.push(context(`:lock: Locked until ${missing.map((role) => `a ${roleLabel(role)}`).join(' and ')} ${missing.length === 1 ? 'approves' : 'approve'}.`));
@@ -116,7 +119,7 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
       elements.push(button(ACTION_IDS.rotationNoteStep, 'Done, with a note…', step.id));
     }
   }
-  if (!step.required && step.state !== 'running' && !data.working) elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
+  if (!gated && !step.required && step.state !== 'running' && !data.working) elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: `rotation_step_${step.position}`, elements } satisfies ActionsBlock);
   return blocks;
 }
@@ -180,6 +183,37 @@ function footer(data: RotationModalData): KnownBlock[] {
   return [context(`${settledSteps(record)} of ${record.steps.length} steps done${blockers.length > 0 ? `; to complete: ${escapeMrkdwn(blockers.join('; '))}` : '.'}`), { type: 'actions', elements }];
 }
 
+/**
+ * For a person whose approval the rotation still needs: Approve and Reject, here as in their DM.
+ * Carrying the rotation out instead is offered last, behind a confirmation that says it costs
+ * them the approval (whoever works on a rotation may not approve it).
+ */
+function approverBlocks(data: RotationModalData, role: ApproverRole): KnownBlock[] {
+  const { rotation } = data.record;
+  const ref = encodeRotationRef(rotation.id);
+  return [
+    section(
+      `:ballot_box_with_check: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}), and your approval is asked as ${roleLabel(role)}. Review the checklist below, then approve or reject it here.`,
+    ),
+    {
+      type: 'actions',
+      elements: [
+        button(ACTION_IDS.rotationApprove, 'Approve', ref, 'primary'),
+        button(ACTION_IDS.rotationReject, 'Reject…', ref, 'danger'),
+        {
+          ...button(ACTION_IDS.rotationTakeOver, 'Carry it out instead…', ref),
+          confirm: {
+            title: { type: 'plain_text', text: 'Carry it out instead?' },
+            text: { type: 'mrkdwn', text: `You would be working on this rotation, so you could no longer approve it as ${roleLabel(role)} (two-person rule): someone else would have to.` },
+            confirm: { type: 'plain_text', text: 'Carry it out' },
+            deny: { type: 'plain_text', text: 'Keep my approval' },
+          },
+        },
+      ],
+    },
+  ];
+}
+
 /** The rotation modal: the rotation's facts, its checklist with the current step's actions, and what may happen next. */
 export function rotationModal(data: RotationModalData): ModalView {
   const { record } = data;
@@ -189,7 +223,8 @@ export function rotationModal(data: RotationModalData): ModalView {
   const blocks: KnownBlock[] = [...flashBlock(data.flash), ...summaryBlocks(data)];
   if (heldByOther) {
     const approved = record.approvals.some((approval) => approval.decidedBy === data.viewer && approval.decision === 'approved');
-    if (approved) {
+    if (data.approverRole) blocks.push(...approverBlocks(data, data.approverRole));
+    else if (approved) {
       blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You approved this rotation, so someone else carries it out (two-person rule).`));
     } else {
       blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
@@ -244,16 +279,18 @@ export function rotationStartModal(data: StartModalData): ModalView {
       elements: [button(ACTION_IDS.rotationRollback, 'Roll back…', encodeRotationRef(rotation.id), 'danger')],
     });
   }
+  const gated = data.checklist ? firstGatedStep(data.checklist) : null;
   blocks.push(
     section(
       data.requiredApprovals.length > 0
-        ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve before the new version is promoted; they are asked in Slack when you start.`
+        ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve before ${gated ? `“${escapeMrkdwn(gated.title)}”, the first step that changes something outside the store` : 'the new version is promoted'}; they are asked in Slack when you start.`
         : '*Approvals:* none needed in this environment.',
     ),
     section(`*Preflight*\n${data.preflight.map((check) => `${CHECK_ICONS[check.status]} ${quoted(check.message, 400)}`).join('\n')}`),
   );
   if (data.checklist) {
-    const steps = data.checklist.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}${step.required ? '' : ' _(optional)_'}`);
+    const locked = data.requiredApprovals.length > 0;
+    const steps = data.checklist.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}${step.required ? '' : ' _(optional)_'}${locked && step.gate ? ' :lock:' : ''}`);
     blocks.push(section(`*Checklist*\n${steps.join('\n')}`));
   }
   if (blocked) {
@@ -335,11 +372,35 @@ const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit:
     optional: false,
   },
   reject: { title: 'Reject rotation', label: 'Why is it rejected?', submit: 'Reject', hint: 'The rotator is told; the rotation stops.', optional: false },
-  rollback: { title: 'Roll back rotation', label: 'Why roll back?', submit: 'Roll back', hint: 'The previous version becomes current again and the channels are told.', optional: false },
+  rollback: { title: 'Roll back rotation', label: 'Why roll back?', submit: 'Roll back', hint: 'The previous version becomes current again where Rotor can make it so, and the channels are told what was restored.', optional: false },
 };
 
-/** A note or a reason, asked in a small modal pushed on top of the rotation (or opened from a DM). */
-export function rotationReasonModal(metadata: ReasonMetadata, about: { secretName: string; stepTitle: string | null }): ModalView {
+/**
+ * A rollback's checklist: what the person does by hand before Rotor moves anything (the previous
+ * credential set at its target again; for a manual secret, the whole rollback), each explained,
+ * then confirmed one by one.
+ */
+function confirmationBlocks(items: readonly RollbackItem[]): KnownBlock[] {
+  if (items.length === 0) return [];
+  const lines = items.map((item, index) => `${index + 1}. *${escapeMrkdwn(item.label)}*\n${quoted(item.detail, 600)}`);
+  return [
+    section(truncateMrkdwn(`*Before Rotor records the rollback, do these and confirm each:*\n${lines.join('\n')}`, LIMITS.sectionText)),
+    {
+      type: 'input',
+      block_id: ROTATION_BLOCKS.rollbackConfirmations,
+      label: { type: 'plain_text', text: 'Done' },
+      hint: { type: 'plain_text', text: 'Every item must be done and ticked; what you confirm is recorded with the rollback and announced.' },
+      element: {
+        type: 'checkboxes',
+        action_id: FORM_VALUE_ACTION,
+        options: items.slice(0, 10).map((item) => ({ text: { type: 'mrkdwn', text: quoted(item.label, LIMITS.optionText) }, value: item.id })),
+      },
+    },
+  ];
+}
+
+/** A note or a reason, asked in a small modal pushed on top of the rotation (or opened from a DM); a rollback's also lists what to confirm. */
+export function rotationReasonModal(metadata: ReasonMetadata, about: { secretName: string; stepTitle: string | null }, confirmations: readonly RollbackItem[] = []): ModalView {
   const text = REASON_TEXT[metadata.purpose];
   return {
     type: 'modal',
@@ -358,6 +419,7 @@ export function rotationReasonModal(metadata: ReasonMetadata, about: { secretNam
         hint: { type: 'plain_text', text: text.hint },
         element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: 500 },
       },
+      ...confirmationBlocks(confirmations),
     ],
   };
 }
