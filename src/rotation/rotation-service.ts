@@ -23,6 +23,7 @@ import { OPEN_STATES, type ApproverRole, type PreflightCheck, type Rotation, typ
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
+import { writeNewVersionCommand } from './write-command.js';
 import {
   approverRolesOf,
   cleanNote,
@@ -940,10 +941,7 @@ export class RotationService {
       alreadyCurrent = true;
     }
     if (!versionId) {
-      const write =
-        rotation.provider === 'aws'
-          ? `aws secretsmanager put-secret-value --secret-id ${rotation.providerRef} --version-stages AWSPENDING --secret-string file://new-value.txt`
-          : `vault kv put -mount=<mount> <path> <field>=@new-value.txt (for ${rotation.providerRef})`;
+      const write = writeNewVersionCommand({ name: rotation.secretName, provider: rotation.provider, providerRef: rotation.providerRef, type: this.secretOf(record).type });
       throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
     }
     const read = await this.deps.operations.readVersion(rotation.secretName, versionId);

@@ -7,7 +7,7 @@ import { context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
 import type { SlackMessage } from '../slack-message.js';
 import { retrievalCommand } from './retrieval-instructions.js';
-import { fingerprintShort, quoted, roleLabel, STATE_LABELS, when } from './rotation-text.js';
+import { fingerprintShort, lockedUntilApproved, quoted, roleLabel, STATE_LABELS, when } from './rotation-text.js';
 
 function openButton(secretName: string, text = 'Open the rotation') {
   return { type: 'button' as const, action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text' as const, text }, value: secretName };
@@ -56,7 +56,7 @@ export function approvalRequestMessage(record: RotationRecord, secret: Secret, o
           { type: 'mrkdwn', text: `*Approvals*\n${approvalsLine(record)}` },
         ],
       },
-      context(`Promote stays locked until every required role has approved. Nobody approves their own rotation, and one person fills one role. ${progressLine(record)}.`),
+      context(`${lockedUntilApproved(record.steps)} until every required role has approved. Nobody approves their own rotation, and one person fills one role. ${progressLine(record)}.`),
       actions,
     ],
   };

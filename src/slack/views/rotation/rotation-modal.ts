@@ -7,7 +7,7 @@ import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, enc
 import { LIMITS } from '../block-kit-limits.js';
 import { button, context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention, truncate } from '../mrkdwn.js';
-import { fingerprintShort, quoted, roleLabel, settledLine, STATE_LABELS, stepIcon, versionLine, when } from './rotation-text.js';
+import { fingerprintShort, lockedUntilApproved, quoted, roleLabel, settledLine, STATE_LABELS, stepIcon, versionLine, when } from './rotation-text.js';
 
 /** Modal titles are at most 24 characters. */
 const TITLE = { plain: 'Rotate a secret', emergency: 'Emergency rotation' } as const;
@@ -237,7 +237,7 @@ export function rotationStartModal(data: StartModalData): ModalView {
   blocks.push(
     section(
       data.requiredApprovals.length > 0
-        ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve before the new version is promoted; they are asked in Slack when you start.`
+        ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve; they are asked in Slack when you start. ${data.checklist ? lockedUntilApproved(data.checklist) : 'The steps that change production stay locked'} until then.`
         : '*Approvals:* none needed in this environment.',
     ),
     section(`*Preflight*\n${data.preflight.map((check) => `${CHECK_ICONS[check.status]} ${quoted(check.message, 400)}`).join('\n')}`),

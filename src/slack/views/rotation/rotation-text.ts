@@ -34,6 +34,16 @@ export function quoted(text: string | null, max = 500): string {
   return text ? escapeWithin(text, max) : '';
 }
 
+/**
+ * What the approvals hold back, by the checklist itself: the first step gated on them and every
+ * step after it. On Vault that is the creation (a written version is current at once), on a
+ * plain AWS secret the promote; never a hard-coded step name.
+ */
+export function lockedUntilApproved(steps: readonly Pick<RotationStep, 'title' | 'gate'>[]): string {
+  const gated = steps.find((step) => step.gate === 'approval');
+  return gated ? `“${escapeMrkdwn(gated.title)}” and the steps after it stay locked` : 'Nothing in this checklist waits';
+}
+
 export function fingerprintShort(fingerprint: string | null): string {
   return fingerprint ? fingerprint.replace(/^[a-z0-9-]+:/, '').slice(0, 12) : '—';
 }
