@@ -297,7 +297,7 @@ export class InventoryService {
     if (change.kind === 'unchanged') return;
     const secret = this.require(change.name);
     this.deps.authorizer.require(actor, { action: 'edit', secret });
-    if ('owner' in change.changes) this.deps.authorizer.require(actor, { action: 'change_owner', secret });
+    if ('owner' in change.changes) this.deps.authorizer.require(actor, { action: 'change_owner', secret }, 'owner');
   }
 
   private validate(input: LooseRecord, options: ParseOptions = {}): SecretFields {

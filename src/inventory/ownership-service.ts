@@ -11,6 +11,8 @@ export interface OwnerDirectory {
   standingOf(userId: string): Promise<MemberStanding>;
   /** DMs `owner` that `by` made them the owner of the secret; throws a DeliveryError when it cannot. */
   tellNewOwner(owner: string, secretName: string, by: string): Promise<void>;
+  /** DMs the owner a secret was taken from that `by` handed it to `owner`; throws a DeliveryError when it cannot. */
+  tellFormerOwner(former: string, secretName: string, owner: string, by: string): Promise<void>;
 }
 
 /** Whether a new owner was told: their DM, or why not (the change stands either way). */
@@ -67,7 +69,27 @@ export class OwnershipService {
     if (secret.owner === owner) return { secret, from: owner, changed: false };
     const [problem] = await this.peopleProblems({ owner }, secret);
     if (problem) throw new ValidationError(problem.message, []);
-    return { secret: this.deps.inventoryService.setOwner(name, owner, actor, source), from: secret.owner, changed: true };
+    // Read again after asking Slack: a second press of the same button got here meanwhile, and
+    // only the one that finds the owner unchanged hands the secret over (and tells anyone).
+    const current = this.deps.inventoryService.require(name);
+    if (current.owner === owner) return { secret: current, from: owner, changed: false };
+    return { secret: this.deps.inventoryService.setOwner(name, owner, actor, source), from: current.owner, changed: true };
+  }
+
+  /**
+   * Tells the owner a secret was taken from, unless they handed it over themselves (or nobody
+   * owned it): it stops being theirs without their doing. A failure is reported, not thrown.
+   */
+  async tellFormerOwner(secret: Secret, former: string | null | undefined, actor: Actor): Promise<OwnerTold | null> {
+    if (!former || !secret.owner || former === secret.owner || former === actorId(actor)) return null;
+    if (!this.deps.directory) return { ok: false, why: 'Rotor is not connected to Slack here' };
+    try {
+      await this.deps.directory.tellFormerOwner(former, secret.name, secret.owner, actorId(actor));
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof DeliveryError) return { ok: false, why: error.message };
+      throw error;
+    }
   }
 
   /** Tells a new owner by DM, as `/secrets owner` does; a failure is reported, not thrown. */

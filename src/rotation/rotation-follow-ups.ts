@@ -20,6 +20,8 @@ export const ROTATION_FOLLOW_UPS = {
   removalDue: 'rotation.removal_due',
   /** Rollback announcement; occurrence: the channel id. */
   rolledBack: 'rotation.rolled_back',
+  /** DM to the person who held the rotation until someone else took it over; occurrence: `v<version>` of the change. */
+  takenOver: 'rotation.taken_over',
 } as const;
 
 export type RotationFollowUpKind = (typeof ROTATION_FOLLOW_UPS)[keyof typeof ROTATION_FOLLOW_UPS];

@@ -102,6 +102,8 @@ export type RotationOpening =
       preflight: PreflightCheck[];
       /** A rotation completed within its retention window, which may still be rolled back. */
       recent: RotationRecord | null;
+      /** The secret's last rotation, when an approver rejected it: why, before anyone starts again. */
+      rejected: RotationRecord | null;
     };
 
 /** A click from a view older than the rotation: refused, and the view is refreshed. */
@@ -243,7 +245,8 @@ export class RotationService {
     }
     const latest = this.deps.repo.latestFor(secret.id);
     const recent = latest && this.rollbackUntil(latest) ? latest : null;
-    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent };
+    const rejected = latest?.rotation.state === 'rejected' ? latest : null;
+    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent, rejected };
   }
 
   /**
@@ -684,14 +687,20 @@ export class RotationService {
   ): RotationRecord {
     const id = record.rotation.id;
     const now = this.now();
+    const takesOver = change.heldBy !== undefined && change.heldBy !== record.rotation.heldBy;
     this.deps.audit.record(() => {
       if (!this.deps.repo.update(id, record.rotation.version, now, change, options.fromStates)) throw new StaleRotationError(this.get(id));
       const { events } = work(now);
+      // Whoever held it is told when someone else takes it over (the button, or working a step).
+      if (takesOver) {
+        const payload = { user: record.rotation.heldBy, by: change.heldBy };
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.takenOver, topic: rotationTopic(id), occurrence: `v${record.rotation.version + 1}`, dueAt: now, payload });
+      }
       this.touch(id, record.rotation.version + 1, change.heldBy ?? record.rotation.heldBy, change.state ?? record.rotation.state);
       this.deps.onChange?.(this.get(id), events);
       return { result: undefined, events };
     });
-    if (options.kick) this.deps.kickFollowUps?.();
+    if (options.kick || takesOver) this.deps.kickFollowUps?.();
     const updated = this.get(id);
     if (options.event) this.deps.onEvent?.({ kind: options.event, rotation: updated.rotation, ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}) });
     return updated;

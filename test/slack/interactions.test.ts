@@ -125,7 +125,7 @@ describe('modals, buttons and App Home over HTTP', () => {
     const before = snapshotTables(harness.store, ['secrets']);
     const takeover = submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: modal.private_metadata, values: form({ owner: stateValue.user('U0DBA2') }) });
     const refused = (await harness.submit({ userId: 'U0DBA2', view: takeover })).json() as { errors: Record<string, string> };
-    expect(refused.errors[SECRET_FORM_BLOCKS.type]).toContain('You may not change the owner');
+    expect(refused.errors[SECRET_FORM_BLOCKS.owner]).toContain('You may not change the owner');
     expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
 
     const edit = submittedView(harness.payloads, {

@@ -10,6 +10,7 @@ import {
   removalDueMessage,
   rollbackAnnouncement,
   staleRotationMessage,
+  takenOverMessage,
 } from '../views/rotation/rotation-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
@@ -69,6 +70,10 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
     };
   });
   register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) => (record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record) } : null));
+  // Unless they took it back meanwhile.
+  register(ROTATION_FOLLOW_UPS.takenOver, (record, followUp) =>
+    user(followUp) !== record.rotation.heldBy ? { to: { user: user(followUp) }, message: takenOverMessage(record, String(followUp.payload.by)) } : null,
+  );
   register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
   registerIncidentSlackFollowUps(runtime, poster);
 }

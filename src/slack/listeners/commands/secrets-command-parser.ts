@@ -130,7 +130,13 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       }
       return request;
     }
-    case 'show':
+    case 'show': {
+      const tooMany = extra(1);
+      if (tooMany) return tooMany;
+      if (!args[0]) return { kind: 'invalid', message: `Say which secret: ${USAGE.show}.` };
+      // Looked up even when it is not a whole name: a part of one (\`stripe\`) is answered with the names it is part of.
+      return { kind: 'show', name: unquoteName(args[0]) };
+    }
     case 'edit': {
       const tooMany = extra(1);
       if (tooMany) return tooMany;

@@ -102,6 +102,8 @@ async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, 
     ctx.deps.logger.warn({ code: isPlatformError(error) ? error.data.error : (error as Error).name, secret: secret.name }, 'owner changed but the new owner could not be told');
     await ctx.reply(ownerChangedReply(change, { ok: false, why: userMessageFor(error).text.replace(/^:warning: /, '') }));
   }
+  // The owner it was taken from is told too (best effort: the change stands either way).
+  await ctx.deps.runtime.ownership.tellFormerOwner(services.inventoryService.require(secret.name), secret.owner, slackActor(actor));
 }
 
 /** A mention can name a bot, a deactivated account or an id Slack does not know: none can own a secret. */

@@ -8,7 +8,7 @@ import { MAX_REASON_LENGTH, MAX_STATUS_UPDATE_LENGTH } from '../../../revocation
 import type { EmergencyPlan } from '../../../rotation/rotation-service.js';
 import { CALLBACK_IDS, encodeIncidentRef, encodeRevokeMetadata, FORM_VALUE_ACTION, INCIDENT_BLOCKS, REVOKE_BLOCKS } from '../../ids.js';
 import { context, section } from '../blocks.js';
-import { code, escapeMrkdwn, escapeWithin, mention } from '../mrkdwn.js';
+import { code, escapeMrkdwn, escapeWithin, isChannelId, mention } from '../mrkdwn.js';
 import { quoted, when } from '../rotation/rotation-text.js';
 import { SEVERITY_LABELS } from './incident-text.js';
 
@@ -68,7 +68,7 @@ function consumersText(secret: Secret): string {
   const shown: string[] = [];
   let length = 0;
   for (const consumer of consumers) {
-    const piece = '`' + escapeWithin(consumer.replace(/`/g, "'"), CONSUMER_MAX) + '`';
+    const piece = isChannelId(consumer) ? `<#${consumer}>` : '`' + escapeWithin(consumer.replace(/`/g, "'"), CONSUMER_MAX) + '`';
     if (length + piece.length > CONSUMERS_TEXT_MAX) break;
     shown.push(piece);
     length += piece.length + 2;

@@ -81,6 +81,13 @@ export function decisionNoticeMessage(record: RotationRecord, decision: { role: 
   return { text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${rotation.secretName}`, blocks };
 }
 
+/** DM to the person who held a rotation until someone else took it over. */
+export function takenOverMessage(record: RotationRecord, by: string): SlackMessage {
+  const { rotation } = record;
+  const text = `:arrows_counterclockwise: ${mention(by)} took over the rotation of ${code(rotation.secretName)} from you; it is theirs to finish now. ${progressLine(record)}.`;
+  return { text: `${rotation.secretName}: rotation taken over`, blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }] };
+}
+
 /** DM after a day untouched (to the holder) or three (to a security lead). */
 export function staleRotationMessage(record: RotationRecord, audience: 'holder' | 'security'): SlackMessage {
   const { rotation } = record;
