@@ -165,10 +165,29 @@ export class RotationService {
    * those who may rotate the secret on schedule.
    */
   rotatable(actor: Actor, name: string): Secret {
-    const secret = this.deps.inventoryService.require(name);
+    const secret = this.deps.inventory.get(name);
+    // A mistyped name is answered with names this person may rotate, never with the others.
+    if (!secret) throw new NotFoundError(`No secret named \`${name}\`.`, this.deps.inventory.suggestNames(name, 3, this.rotatableNames(actor)));
     const open = this.deps.repo.openFor(secret.id);
     this.authorize(actor, secret, open?.rotation.kind ?? 'scheduled');
     return secret;
+  }
+
+  /**
+   * The secret the `/rotate` picker offered (by id), for someone allowed to rotate it. Anyone else
+   * learns nothing from a forged id, not even whether it names a secret.
+   */
+  picked(actor: Actor, secretId: number): Secret {
+    const secret = this.deps.inventory.getById(secretId);
+    if (!secret || !this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed) throw new NotFoundError('That choice is not a secret you may rotate; run `/rotate` again.');
+    return secret;
+  }
+
+  /** The names of the secrets `actor` may rotate. */
+  private rotatableNames(actor: Actor): string[] {
+    const names: string[] = [];
+    for (const secret of this.deps.inventory.iterateAll()) if (this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed) names.push(secret.name);
+    return names;
   }
 
   private authorize(actor: Actor, secret: Secret, kind: RotationKind): void {
