@@ -22,6 +22,8 @@ export const ROTATION_FOLLOW_UPS = {
   rolledBack: 'rotation.rolled_back',
   /** DM to the person who held the rotation until someone else took it over; occurrence: `v<version>` of the change. */
   takenOver: 'rotation.taken_over',
+  /** Redraws the approval requests whose question is over (a decision, the end of the rotation); occurrence: `v<version>` of the change. */
+  requestsRedraw: 'rotation.requests_redraw',
 } as const;
 
 export type RotationFollowUpKind = (typeof ROTATION_FOLLOW_UPS)[keyof typeof ROTATION_FOLLOW_UPS];

@@ -492,7 +492,7 @@ export class RotationService {
       }
       this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.decisionNotice, topic: rotationTopic(id), occurrence: `approved:${role}`, dueAt: now, payload: { role, by } });
       return { events: [{ actor: by, action: 'rotation.approved', secret: record.rotation.secretName, details: { rotation: id, role, ticket: record.rotation.ticket } }] };
-    }, { kick: true });
+    }, { kick: true, decision: true });
   }
 
   /** An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why. */
@@ -702,7 +702,7 @@ export class RotationService {
     record: RotationRecord,
     change: RotationChange,
     work: (now: string) => { events: AuditEventInput[] },
-    options: { fromStates?: readonly Rotation['state'][]; kick?: boolean; event?: RotationEvent['kind']; durationSeconds?: number } = {},
+    options: { fromStates?: readonly Rotation['state'][]; kick?: boolean; event?: RotationEvent['kind']; durationSeconds?: number; decision?: boolean } = {},
   ): RotationRecord {
     const id = record.rotation.id;
     const now = this.now();
@@ -710,6 +710,13 @@ export class RotationService {
     this.deps.audit.record(() => {
       if (!this.deps.repo.update(id, record.rotation.version, now, change, options.fromStates)) throw new StaleRotationError(this.get(id));
       const { events } = work(now);
+      // A decision or a change of state may answer the approval requests sent: they are redrawn
+      // (after the work, which may cancel the topic's follow-ups), due a moment before the DMs
+      // the change itself sends, so a sweep does it first.
+      if (change.state !== undefined || options.decision) {
+        const dueAt = iso(this.deps.clock.now().minus({ milliseconds: 1 }));
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.requestsRedraw, topic: rotationTopic(id), occurrence: `v${record.rotation.version + 1}`, dueAt });
+      }
       // Whoever held it is told when someone else takes it over (the button, or working a step).
       if (takesOver) {
         const payload = { user: record.rotation.heldBy, by: change.heldBy };
@@ -719,7 +726,7 @@ export class RotationService {
       this.deps.onChange?.(this.get(id), events);
       return { result: undefined, events };
     });
-    if (options.kick || takesOver) this.deps.kickFollowUps?.();
+    if (options.kick || takesOver || change.state !== undefined || options.decision) this.deps.kickFollowUps?.();
     const updated = this.get(id);
     if (options.event) this.deps.onEvent?.({ kind: options.event, rotation: updated.rotation, ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}) });
     return updated;

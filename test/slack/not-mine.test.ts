@@ -154,6 +154,20 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     expect(postsTo('U0REAL')).toHaveLength(1);
   });
 
+  it('Make them the owner pressed twice at once (a double click): one change, one DM to the new owner, one to the old', async () => {
+    await sayNotMine('U0OWNER', 'U0REAL');
+    const report = postsTo('U0ADMIN')[0] as RecordedCall;
+    const first = clickOnReport(report, 'U0ADMIN');
+    const second = clickOnReport(report, 'U0ADMIN');
+    await harness.untilHandled(() => Promise.all([harness.post({ kind: 'payload', payload: first.payload }), harness.post({ kind: 'payload', payload: second.payload })]), 2);
+    await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('instead of you'));
+    expect(harness.store.inventory.get('prod/stripe/api_key')?.owner).toBe('U0REAL');
+    expect(postsTo('U0REAL')).toHaveLength(1);
+    expect(postsTo('U0OWNER').filter((call) => String(call.args.text).includes('instead of you'))).toHaveLength(1);
+    const changes = harness.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'secret.updated' AND json_extract(details, '$.changes.owner.to') = 'U0REAL'`).pluck().get();
+    expect(changes).toBe(1);
+  });
+
   it('a suggested owner Slack does not know is refused when applied, with a reason; nothing changes', async () => {
     await sayNotMine('U0OWNER', 'U0GHOST');
     const before = snapshotTables(harness.store, ['secrets']);

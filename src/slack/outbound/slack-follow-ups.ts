@@ -4,6 +4,7 @@ import type { RotationRecord } from '../../rotation/rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
 import { approverRolesOf, missingApprovals, workedOn } from '../../rotation/rotation-rules.js';
 import {
+  approvalClosedMessage,
   approvalRequestMessage,
   completionAnnouncement,
   decisionNoticeMessage,
@@ -12,6 +13,7 @@ import {
   staleRotationMessage,
   takenOverMessage,
 } from '../views/rotation/rotation-messages.js';
+import { closeAsks, openAsks } from './asking-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
@@ -75,5 +77,18 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
     user(followUp) !== record.rotation.heldBy ? { to: { user: user(followUp) }, message: takenOverMessage(record, String(followUp.payload.by)) } : null,
   );
   register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
+  // The approval requests whose question is over, redrawn in place once each (asking-messages.ts).
+  followUps.service.register({
+    kind: ROTATION_FOLLOW_UPS.requestsRedraw,
+    async run(followUp) {
+      const id = rotationIdOfTopic(followUp.topic);
+      const record = id === null ? null : rotation.find(id);
+      if (!record) return { outcome: { skipped: true } };
+      const asks = openAsks(followUps.repo, followUp.topic, [ROTATION_FOLLOW_UPS.approvalRequest, ROTATION_FOLLOW_UPS.approvalReminder]);
+      const closed = await closeAsks(followUps.repo, poster, asks, (ask) => (stillNeeds(record, ask.followUp.occurrence) ? null : approvalClosedMessage(record, ask.followUp.occurrence)));
+      return { outcome: { closed } };
+    },
+    reconcile: () => Promise.resolve(null),
+  });
   registerIncidentSlackFollowUps(runtime, poster);
 }
