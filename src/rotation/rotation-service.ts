@@ -437,6 +437,11 @@ export class RotationService {
     requireNotApprover(record, by);
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
     const running = this.transition(record, { heldBy: by }, (now) => {
+      // In the transaction that marks the step running: a revocation confirmed a moment ago has
+      // marked the secret compromised, and the store must not move under it (see inFlightStep).
+      if (record.rotation.kind === 'scheduled' && this.deps.inventory.get(record.rotation.secretName)?.lifecycle === 'compromised') {
+        throw new RotorError('conflict', `${record.rotation.secretName} was just revoked: its emergency rotation replaces this one, so “${step.title}” does not run. Follow the incident's status message.`);
+      }
       this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
       return { events: [] };
     });
@@ -660,6 +665,19 @@ export class RotationService {
     const { rotation } = record;
     const removed = this.deps.trail.ofRotation(rotation.id, rotation.secretName).find((event) => event.action === 'rotation.previous_removed');
     if (removed) throw new RotorError('conflict', `The previous version (${rotation.previousVersionId}) of ${rotation.secretName} was already removed by ${removed.actor} at ${removed.at}; nothing more to do.`);
+  }
+
+  /**
+   * A provider step of the scheduled rotation open on the secret that is running now (a Promote
+   * in flight, say), or null. A revocation confirmed meanwhile would record as compromised
+   * whatever the store holds when it looks, possibly the fresh version: it waits for the step
+   * instead. A run left behind by a crash (past the stale limit) does not count.
+   */
+  inFlightStep(secretId: number): { record: RotationRecord; step: RotationStep } | null {
+    const record = this.deps.repo.openFor(secretId);
+    if (!record || record.rotation.kind !== 'scheduled') return null;
+    const step = record.steps.find((candidate) => candidate.state === 'running' && candidate.action !== null && !this.isStaleRun(candidate));
+    return step ? { record, step } : null;
   }
 
   /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */
