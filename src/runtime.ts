@@ -119,7 +119,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const { inventory, audit, authorizer } = services;
   const followUpRepo = new FollowUpRepo(db);
   const followUpSweepLog = new SweepLogRepo(db, 'follow_up_sweeps');
-  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null });
 
   const providers = createProviderServices(services, options.providers.registry, logger, () => undefined, options.providers.fingerprinter);
   const followUpService = new FollowUpService(
@@ -140,6 +139,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   );
   const rotationRepo = new RotationRepo(db);
   const auditTrail = new AuditTrailRepo(db);
+  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, followUps: followUpService });
   const sweepsAfterChanges = options.sweepAfterChanges === false ? null : coalescedSweeps(() => followUpService.sweep(), logger);
   const kickFollowUps = sweepsAfterChanges ? sweepsAfterChanges.kick : () => undefined;
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.

@@ -1,6 +1,7 @@
 import { actorId, type Actor } from '../access/actor.js';
 import { DeliveryError, type MemberStanding } from '../core/delivery.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { InventoryService } from './inventory-service.js';
 import type { LooseRecord } from './secret-fields.js';
 import { SLACK_USER_ID, type Secret } from './secret.js';
@@ -11,8 +12,6 @@ export interface OwnerDirectory {
   standingOf(userId: string): Promise<MemberStanding>;
   /** DMs `owner` that `by` made them the owner of the secret; throws a DeliveryError when it cannot. */
   tellNewOwner(owner: string, secretName: string, by: string): Promise<void>;
-  /** DMs the owner a secret was taken from that `by` handed it to `owner`; throws a DeliveryError when it cannot. */
-  tellFormerOwner(former: string, secretName: string, owner: string, by: string): Promise<void>;
 }
 
 /** Whether a new owner was told: their DM, or why not (the change stands either way). */
@@ -31,6 +30,12 @@ export interface HandOver {
   changed: boolean;
 }
 
+/** The follow-ups ownership schedules; the Slack layer sends them. */
+export const OWNERSHIP_FOLLOW_UPS = {
+  /** DM to the owner a secret was taken from; topic `secret:<id>`, occurrence `<change time>:<user id>`. */
+  formerOwnerNotice: 'secret.former_owner_notice',
+} as const;
+
 const ROLE_FIELDS = [
   { field: 'owner', where: 'owner', role: 'own a secret' },
   { field: 'backupOwner', where: 'backup_owner', role: 'be a backup owner' },
@@ -44,7 +49,7 @@ const ROLE_FIELDS = [
  * without the right learns anything from Slack's answers.
  */
 export class OwnershipService {
-  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null }) {}
+  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null; followUps?: { schedule(request: FollowUpRequest): boolean } }) {}
 
   /**
    * The add (`name` null) or edit form: authorized and validated by InventoryService, then the
@@ -77,19 +82,19 @@ export class OwnershipService {
   }
 
   /**
-   * Tells the owner a secret was taken from, unless they handed it over themselves (or nobody
-   * owned it): it stops being theirs without their doing. A failure is reported, not thrown.
+   * The owner a secret was taken from is told by DM, unless they handed it over themselves (or
+   * nobody owned it): it stops being theirs without their doing. A durable follow-up sends it,
+   * once, whatever surface made the change (the form, `/secrets owner`, the not-mine button).
    */
-  async tellFormerOwner(secret: Secret, former: string | null | undefined, actor: Actor): Promise<OwnerTold | null> {
-    if (!former || !secret.owner || former === secret.owner || former === actorId(actor)) return null;
-    if (!this.deps.directory) return { ok: false, why: 'Rotor is not connected to Slack here' };
-    try {
-      await this.deps.directory.tellFormerOwner(former, secret.name, secret.owner, actorId(actor));
-      return { ok: true };
-    } catch (error) {
-      if (error instanceof DeliveryError) return { ok: false, why: error.message };
-      throw error;
-    }
+  tellFormerOwner(secret: Secret, former: string | null | undefined, actor: Actor): void {
+    if (!former || !secret.owner || former === secret.owner || former === actorId(actor)) return;
+    this.deps.followUps?.schedule({
+      kind: OWNERSHIP_FOLLOW_UPS.formerOwnerNotice,
+      topic: `secret:${secret.id}`,
+      occurrence: `${secret.updatedAt}:${former}`,
+      dueAt: secret.updatedAt,
+      payload: { user: former, owner: secret.owner, by: actorId(actor), secretId: secret.id },
+    });
   }
 
   /** Tells a new owner by DM, as `/secrets owner` does; a failure is reported, not thrown. */

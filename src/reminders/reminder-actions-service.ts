@@ -157,7 +157,7 @@ export class ReminderActionsService {
     }
     const handed = await this.deps.ownership.handOver(secret.name, answer.suggestedOwner, actor, 'slack');
     const told = handed.changed ? await this.deps.ownership.tellNewOwner(handed.secret, actor) : null;
-    if (handed.changed) await this.deps.ownership.tellFormerOwner(handed.secret, handed.from, actor);
+    if (handed.changed) this.deps.ownership.tellFormerOwner(handed.secret, handed.from, actor);
     return { secret: secret.name, owner: answer.suggestedOwner, changed: handed.changed, told };
   }
 

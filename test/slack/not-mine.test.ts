@@ -160,6 +160,12 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const first = clickOnReport(report, 'U0ADMIN');
     const second = clickOnReport(report, 'U0ADMIN');
     await harness.untilHandled(() => Promise.all([harness.post({ kind: 'payload', payload: first.payload }), harness.post({ kind: 'payload', payload: second.payload })]), 2);
+    // Both presses are answered (each redraws the admin's DM) before the follow-up sweep tells the old owner.
+    for (let waited = 0; harness.fake.callsTo('chat.update').filter((call) => call.args.channel === 'D0ADMIN').length < 2; waited += 20) {
+      if (waited > 5_000) throw new Error('the two presses were not both answered');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await harness.runtime.runJob('follow-up-sweep');
     await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('instead of you'));
     expect(harness.store.inventory.get('prod/stripe/api_key')?.owner).toBe('U0REAL');
     expect(postsTo('U0REAL')).toHaveLength(1);

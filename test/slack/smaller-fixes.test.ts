@@ -211,6 +211,8 @@ describe('rotations and owners', () => {
     // An admin hands the secret to someone else: the owner it was taken from hears it.
     const { responseUrl } = await h.command('/secrets', 'owner prod/stripe/api_key <@U0NEW>', 'U0ADMIN');
     await h.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl));
+    // Told by a durable follow-up, at the next sweep (every minute).
+    await h.runtime.runJob('follow-up-sweep');
     const [former] = await waitForDms(h, 'U0OWNER', /instead of you/);
     expect(former?.args.text).toBe(':information_source: <@U0ADMIN> made <@U0NEW> the owner of `prod/stripe/api_key` instead of you: its reminders go to them from now on. `/secrets show prod/stripe/api_key` shows it.');
   });

@@ -13,6 +13,8 @@ import {
   staleRotationMessage,
   takenOverMessage,
 } from '../views/rotation/rotation-messages.js';
+import { OWNERSHIP_FOLLOW_UPS } from '../../inventory/ownership-service.js';
+import { formerOwnerMessage } from '../views/secret-change-messages.js';
 import { closeAsks, openAsks } from './asking-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
@@ -77,6 +79,12 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
     user(followUp) !== record.rotation.heldBy ? { to: { user: user(followUp) }, message: takenOverMessage(record, String(followUp.payload.by)) } : null,
   );
   register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
+  followUps.service.register(
+    messageFollowUp(OWNERSHIP_FOLLOW_UPS.formerOwnerNotice, poster, (followUp) => {
+      const secret = services.inventory.getById(Number(followUp.payload.secretId));
+      return secret ? { to: { user: user(followUp) }, message: formerOwnerMessage(secret.name, String(followUp.payload.owner), String(followUp.payload.by)) } : null;
+    }),
+  );
   // The approval requests whose question is over, redrawn in place once each (asking-messages.ts).
   followUps.service.register({
     kind: ROTATION_FOLLOW_UPS.requestsRedraw,

@@ -1,6 +1,6 @@
 import type { MemberStanding } from '../../core/delivery.js';
 import type { OwnerDirectory } from '../../inventory/ownership-service.js';
-import { formerOwnerMessage, newOwnerMessage } from '../views/secret-change-messages.js';
+import { newOwnerMessage } from '../views/secret-change-messages.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /** The ownership port over the outbound poster: users.info for who someone is, a DM for a new owner. */
@@ -13,9 +13,5 @@ export class SlackOwnerDirectory implements OwnerDirectory {
 
   async tellNewOwner(owner: string, secretName: string, by: string): Promise<void> {
     await this.poster.post(owner, newOwnerMessage(secretName, by));
-  }
-
-  async tellFormerOwner(former: string, secretName: string, owner: string, by: string): Promise<void> {
-    await this.poster.post(former, formerOwnerMessage(secretName, owner, by));
   }
 }
