@@ -7,6 +7,7 @@ import { operator } from '../support/actors.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
 import { buttonClick, stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { sealedFor } from '../support/sealed-metadata.js';
 
 /** Due 2027-01-31: on 2027-01-01 at 10:00 UTC its 30-day warning is owed to the owner. */
 const INVENTORY_YAML = `
@@ -44,7 +45,7 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const before = postsTo(userId).length;
     const view = submittedView(harness.payloads, {
       callbackId: CALLBACK_IDS.notMine,
-      privateMetadata: JSON.stringify({ key }),
+      privateMetadata: sealedFor(harness, CALLBACK_IDS.notMine, JSON.stringify({ key })),
       values: {
         [NOT_MINE_BLOCKS.rightOwner]: { [FORM_VALUE_ACTION]: stateValue.user(rightOwner) },
         [NOT_MINE_BLOCKS.note]: { [FORM_VALUE_ACTION]: stateValue.text(null) },
