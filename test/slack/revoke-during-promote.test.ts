@@ -1,4 +1,5 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import type { ModalView } from '@slack/types';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -6,15 +7,29 @@ import { ACTION_IDS, CALLBACK_IDS } from '../../src/slack/ids.js';
 import { AwsFaultServer } from '../fakes/aws-fault-server.js';
 import { operator } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
-import { REVOCATION_PEOPLE, REVOCATION_POLICY, REVOCATION_TABLES, slashRevoke, submitRevoke } from '../support/revocation-slack.js';
-import { button, driveModal, metadataOf, modal, modalClickPayload, rotationRecord, slashRotate, startRotationHarness, submitTicket, textOf } from '../support/rotation-slack.js';
+import { INCIDENT_CHANNEL, REVOCATION_PEOPLE, REVOCATION_POLICY, REVOCATION_TABLES, revokeValues, submitRevoke } from '../support/revocation-slack.js';
+import { button, driveModal, echoed, metadataOf, modal, modalClickPayload, rotationRecord, slashRotate, startRotationHarness, submitTicket, textOf } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
 
-/** The revoke confirmation last drawn (the rotation modal is updated meanwhile too). */
-function revokeViewId(h: SlackHarness): string {
-  const drawn = h.fake.callsTo('views.update').filter((call) => (call.args.view as { callback_id?: string }).callback_id === CALLBACK_IDS.revokeConfirm);
-  return String(drawn.at(-1)?.args.view_id);
+/** Polls `found` until it gives something, for at most 10 s. */
+async function until<T>(found: () => T | null, what: string): Promise<T> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    const value = found();
+    if (value !== null && value !== false) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
+
+/** `/revoke` in the incident channel; the confirmation modal's view id once Rotor has filled it in. */
+async function openConfirmation(h: SlackHarness): Promise<string> {
+  const since = h.fake.calls.length;
+  await h.command('/revoke', `${SECRET} leaked in a public gist`, 'U0ONCALL', { channelId: INCIDENT_CHANNEL });
+  return until(() => {
+    const filled = h.fake.calls.slice(since).filter((call) => call.method === 'views.update' && (call.args.view as ModalView).submit !== undefined && (call.args.view as ModalView).callback_id === CALLBACK_IDS.revokeConfirm);
+    return filled.length > 0 ? String(filled.at(-1)?.args.view_id) : null;
+  }, 'the confirmation modal');
 }
 
 /**
@@ -66,12 +81,13 @@ describe.runIf(shouldRunMotoSuite('the revoke-during-promote suite'))('/revoke a
     }
 
     // Meanwhile a responder confirms a revocation of the same secret: refused, nothing written.
-    await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
-    const revoke = { viewId: revokeViewId(h) };
+    // (Requests run side by side here, so each answer is waited for by what Slack shows.)
     const before = snapshotTables(h.store, REVOCATION_TABLES.filter((table) => table !== 'follow_ups'));
-    await submitRevoke(h, 'U0ONCALL', revoke.viewId as string, { confirm: SECRET });
-    expect(textOf(modal(h, revoke.viewId as string))).toContain(`“Promote the new version to dev” of the rotation of ${SECRET} is running at the store right now`);
-    expect(textOf(modal(h, revoke.viewId as string))).toContain('nothing was revoked');
+    const revoke = await openConfirmation(h);
+    const submitted = echoed(h, revoke, modal(h, revoke), revokeValues({ confirm: SECRET }));
+    expect((await h.submit({ userId: 'U0ONCALL', view: submitted })).json()).toMatchObject({ response_action: 'update' });
+    const refusal = await until(() => (textOf(modal(h, revoke)).includes('nothing was revoked') ? textOf(modal(h, revoke)) : null), 'the refusal');
+    expect(refusal).toContain(`“Promote the new version to dev” of the rotation of ${SECRET} is running at the store right now`);
     expect(snapshotTables(h.store, REVOCATION_TABLES.filter((table) => table !== 'follow_ups'))).toEqual(before);
     expect(h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get()).toBe(0);
 
@@ -82,8 +98,8 @@ describe.runIf(shouldRunMotoSuite('the revoke-during-promote suite'))('/revoke a
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'promote')?.state).toBe('pending');
-    await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
-    expect(await submitRevoke(h, 'U0ONCALL', revokeViewId(h), { confirm: SECRET })).toMatchObject({ response_action: 'update' });
+    expect(await submitRevoke(h, 'U0ONCALL', await openConfirmation(h), { confirm: SECRET })).toMatchObject({ response_action: 'update' });
+    await until(() => h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get() === 1 || null, 'the incident');
     expect(h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get()).toBe(1);
     // And the scheduled rotation is over: the emergency rotation replaced it (right after the confirmation's answer).
     for (let waited = 0; rotationRecord(h, rotationId).rotation.state !== 'abandoned'; waited += 20) {
