@@ -158,7 +158,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock,
     kickFollowUps,
   });
-  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references });
+  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references, followUps: followUpService });
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
   const rotation = new RotationService({

@@ -4,16 +4,18 @@ import { actorId, type Actor } from './actor.js';
 import { decide, type AccessDecision, type AccessRequest, type HolderGroup } from './permissions.js';
 import type { RefusalLog } from './refusal-log.js';
 
-/** A refusal: what was refused and who may do it instead. */
+/** A refusal: what was refused and who may do it instead, and the form field it is about when there is one. */
 export class AccessDeniedError extends RotorError {
   readonly reason: string;
   readonly whoMay: readonly HolderGroup[];
+  readonly where: string | null;
 
-  constructor(reason: string, whoMay: readonly HolderGroup[]) {
+  constructor(reason: string, whoMay: readonly HolderGroup[], where: string | null = null) {
     super('forbidden', reason);
     this.name = 'AccessDeniedError';
     this.reason = reason;
     this.whoMay = whoMay;
+    this.where = where;
   }
 }
 
@@ -47,12 +49,13 @@ export class Authorizer {
    * within a minute are counted, see RefusalLog). Call it before opening a write transaction: a
    * refusal recorded inside one would roll back with it.
    */
-  require(actor: Actor, question: AccessQuestion): void {
+  require(actor: Actor, question: AccessQuestion, where: string | null = null): void {
     const decision = this.decide(actor, question);
-    if (!decision.allowed) this.refuse(actor, question, decision);
+    if (!decision.allowed) this.refuse(actor, question, decision, where);
   }
 
-  refuse(actor: Actor, question: AccessQuestion, decision: Extract<AccessDecision, { allowed: false }>): never {
+  /** `where`: the form field the refused change was typed into (the owner, for a change of owner), so the refusal shows under it. */
+  refuse(actor: Actor, question: AccessQuestion, decision: Extract<AccessDecision, { allowed: false }>, where: string | null = null): never {
     this.refusals.record({
       actor: actorId(actor),
       attempted: question.action,
@@ -60,6 +63,6 @@ export class Authorizer {
       reason: decision.reason,
       ...(actor.kind === 'slack' && actor.channelId ? { channel: actor.channelId } : {}),
     });
-    throw new AccessDeniedError(decision.reason, decision.whoMay);
+    throw new AccessDeniedError(decision.reason, decision.whoMay, where);
   }
 }

@@ -12,6 +12,7 @@ import { registerRemindersCommand } from './reminders-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRotationsCommand } from './rotations-command.js';
 import { registerSyncCommand } from './sync-command.js';
+import { terminalSafe } from './terminal-safe.js';
 
 export function buildProgram(context: CliContext): Command {
   const output: OutputConfiguration = {
@@ -50,9 +51,11 @@ function configureAll(command: Command, output: OutputConfiguration): void {
 
 /**
  * Runs the CLI and returns its exit code: 0 ok, 1 runtime failure, 2 usage or validation
- * error. Every failure ends with a message on stderr saying what to do.
+ * error. Every failure ends with a message on stderr saying what to do. Whatever it writes is
+ * first made terminal-safe (terminal-safe.ts).
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], unsafeIo: CliIo): Promise<number> {
+  const io: CliIo = { ...unsafeIo, stdout: (text) => unsafeIo.stdout(terminalSafe(text)), stderr: (text) => unsafeIo.stderr(terminalSafe(text)) };
   let program: Command | undefined;
   const context = new CliContext(io, () => program?.opts<{ db?: string; config?: string }>() ?? {});
   program = buildProgram(context);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { closest, distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
@@ -263,12 +264,47 @@ export function parsePolicy(text: string, source = 'policy file'): Policy {
       const range = isNode(node) ? node.range : nearestRange(document, path);
       const line = range ? lineCounter.linePos(range[0]).line : undefined;
       const key = keyPath.length > 0 ? keyPath.join('.') : '(top level)';
-      const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((unknown) => withSuggestion(unknown, knownKeysAt(path))).join(', ')}`
+          : issue.code === 'invalid_value'
+            ? withSuggestion(issue.message, issue.values.map(String), document.getIn(path))
+            : issue.message;
       return { where: line ? `${key} (line ${line})` : key, message, line };
     });
     throw new ValidationError(`${source} has invalid settings.`, issues);
   }
   return toPolicy(result.data);
+}
+
+/**
+ * `text` followed by "(did you mean …?)" when `typed` (the text itself by default) is a near miss
+ * of one of `known`: a role or key misspelt by a letter or two is named, not just refused.
+ */
+function withSuggestion(text: string, known: readonly string[], typed: unknown = text): string {
+  if (typeof typed !== 'string' || known.length === 0) return text;
+  const best = closest(typed, [...known]);
+  return distance(typed, best) <= Math.max(2, Math.floor(typed.length / 3)) ? `${text} (did you mean ${best}?)` : text;
+}
+
+/** The keys the policy schema accepts in the mapping at `path`. */
+function knownKeysAt(path: readonly (string | number)[]): string[] {
+  let schema: z.core.$ZodType | undefined = policySchema;
+  for (const segment of [...path, null]) {
+    // Defaults, optionals and refinements wrap the schema that says what is accepted.
+    let def: z.core.$ZodTypeDef | undefined = schema?._zod.def;
+    while (def && (def.type === 'default' || def.type === 'optional' || def.type === 'pipe')) {
+      schema = def.type === 'pipe' ? (def as z.core.$ZodPipeDef).in : (def as z.core.$ZodDefaultDef | z.core.$ZodOptionalDef).innerType;
+      def = schema._zod.def;
+    }
+    if (!def) return [];
+    if (segment === null) return def.type === 'object' ? Object.keys((def as z.core.$ZodObjectDef).shape) : [];
+    if (def.type === 'object') schema = (def as z.core.$ZodObjectDef).shape[String(segment)];
+    else if (def.type === 'record') schema = (def as z.core.$ZodRecordDef).valueType;
+    else if (def.type === 'array') schema = (def as z.core.$ZodArrayDef).element;
+    else return [];
+  }
+  return [];
 }
 
 function keyNode(document: ReturnType<typeof parseDocument>, path: (string | number)[]): unknown {

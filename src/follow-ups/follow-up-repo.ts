@@ -137,6 +137,14 @@ export class FollowUpRepo {
     );
   }
 
+  /**
+   * Adds facts to a done follow-up's outcome (e.g. that the message it posted was since redrawn
+   * for good), so later work on the same message knows; its other facts are kept.
+   */
+  amendOutcome(id: number, facts: FollowUpPayload): void {
+    statement(this.db, `UPDATE follow_ups SET outcome = json_patch(coalesce(outcome, '{}'), ?) WHERE id = ? AND state = 'done'`).run(JSON.stringify(facts), id);
+  }
+
   find(kind: string, topic: string, occurrence = ''): FollowUp | null {
     const row = statement(this.db, 'SELECT * FROM follow_ups WHERE kind = ? AND topic = ? AND occurrence = ?').get(kind, topic, occurrence) as FollowUpRow | undefined;
     return row ? fromRow(row) : null;

@@ -46,6 +46,43 @@ const MIN_RANDOM_LENGTH = 24;
 
 /** What kind of credential `text` appears to contain, or null. */
 export function findCredentialShape(text: string): string | null {
+  return findShape(text, true);
+}
+
+/**
+ * What kind of credential a link appears to carry, or null: a password in its user part, a
+ * known vendor shape, a token or a `password=` anywhere, and random-looking runs in its user
+ * part, query and fragment. Path segments are not held to the random-run test: document ids
+ * (Google Docs, Drive) look random and are what postmortem and ticket links are made of.
+ */
+export function findCredentialShapeInUrl(text: string): string | null {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    return findCredentialShape(text);
+  }
+  if (url.password !== '') return 'a password (in the user part of the link)';
+  const known = findShape(text, false);
+  if (known) return known;
+  for (const part of [url.username, url.search, url.hash]) if (part.length >= MIN_RANDOM_LENGTH && hasRandomRun(decodeURIComponentSafely(part))) return 'a long random string (a key or token)';
+  return null;
+}
+
+function decodeURIComponentSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function hasRandomRun(text: string): boolean {
+  for (const run of text.matchAll(KEY_RUN)) if (looksRandom(run[0])) return true;
+  return false;
+}
+
+function findShape(text: string, randomRuns: boolean): string | null {
   if (text.length < SHORTEST_SHAPE) return null;
   const vendor = ANY_VENDOR_SHAPE.exec(text);
   if (vendor) return VENDOR_SHAPES[vendor.findIndex((group, index) => index > 0 && group !== undefined) - 1]?.[1] ?? null;
@@ -53,7 +90,7 @@ export function findCredentialShape(text: string): string | null {
   if (text.includes('sk-')) for (const match of text.matchAll(OPENAI_CANDIDATE)) if (mixesClasses(match[1] as string)) return 'an OpenAI API key';
   if (text.includes('eyJ')) for (const run of text.matchAll(JWT_RUN)) if (isJwt(run[0])) return 'a JSON Web Token';
   if (/pass|pwd/i.test(text)) for (const match of text.matchAll(ASSIGNMENT)) if (looksLikeValue(match[1] as string)) return 'a password';
-  if (text.length >= MIN_RANDOM_LENGTH) for (const run of text.matchAll(KEY_RUN)) if (looksRandom(run[0])) return 'a long random string (a key or token)';
+  if (randomRuns && text.length >= MIN_RANDOM_LENGTH && hasRandomRun(text)) return 'a long random string (a key or token)';
   return null;
 }
 

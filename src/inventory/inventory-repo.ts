@@ -2,7 +2,7 @@ import { closest, distance } from 'fastest-levenshtein';
 import { DateTime } from 'luxon';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
-import { toUtcDate } from './schedule.js';
+import { toUtcDate, type WarningWindow } from './schedule.js';
 import type { StoredReference } from './reference-guard.js';
 import type { Lifecycle, ProviderKind, Secret, SecretStatus, SecretType } from './secret.js';
 import { rowParams, secretFromRow, SECRET_COLUMNS, type SecretRow } from './secret-row.js';
@@ -45,6 +45,25 @@ export interface RotationWrite {
   fingerprint: string | null;
   lifecycle: Lifecycle;
   updatedAt: string;
+}
+
+/** How far `target` is from `name` or its nearest part (a tail of its segments, one segment); 0 when `name` contains it. */
+function nameDistance(target: string, name: string): number {
+  if (target.length >= 3 && name.includes(target)) return 0;
+  const segments = name.split('/');
+  const parts = [name, ...segments.map((_, index) => segments.slice(index).join('/')), ...segments];
+  return Math.min(...parts.map((part) => distance(target, part)));
+}
+
+/**
+ * The last day of each row's "due soon" window, as SQL over `@today` (dueSoonWindow, row by row:
+ * the longest warning shorter than the row's interval). The offsets are the policy's whole
+ * numbers, so they are written into the statement (one prepared statement per policy).
+ */
+function soonHorizonSql(warnings: WarningWindow): string {
+  const offsets = [...new Set(typeof warnings === 'number' ? [warnings] : warnings)].map(Math.trunc).sort((a, b) => b - a);
+  const window = offsets.length === 0 ? '0' : `CASE ${offsets.map((offset) => `WHEN interval_days > ${offset} THEN ${offset}`).join(' ')} ELSE 0 END`;
+  return `date(@today, '+' || (${window}) || ' days')`;
 }
 
 /**
@@ -113,7 +132,7 @@ export class InventoryRepo {
     return (statement(this.db, 'SELECT count(*) AS n FROM secrets').get() as { n: number }).n;
   }
 
-  list(filter: SecretFilter, today: DateTime, dueSoonDays: number, page: Page = {}): Secret[] {
+  list(filter: SecretFilter, today: DateTime, dueSoonDays: WarningWindow, page: Page = {}): Secret[] {
     const clauses: string[] = [];
     const params: Record<string, string | number> = {};
     for (const key of EQUALITY_FILTERS) {
@@ -127,7 +146,7 @@ export class InventoryRepo {
       params.owner = filter.owner;
     }
     const todayIso = toUtcDate(today);
-    const soonIso = toUtcDate(today.plus({ days: dueSoonDays }));
+    const soon = soonHorizonSql(dueSoonDays);
     switch (filter.status) {
       case undefined:
         if (!filter.includeRetired) clauses.push(`lifecycle <> 'retired'`);
@@ -137,13 +156,12 @@ export class InventoryRepo {
         params.today = todayIso;
         break;
       case 'due_soon':
-        clauses.push(`lifecycle = 'active' AND next_rotation > @today AND next_rotation <= @soon`);
+        clauses.push(`lifecycle = 'active' AND next_rotation > @today AND next_rotation <= ${soon}`);
         params.today = todayIso;
-        params.soon = soonIso;
         break;
       case 'active':
-        clauses.push(`lifecycle = 'active' AND next_rotation > @soon`);
-        params.soon = soonIso;
+        clauses.push(`lifecycle = 'active' AND next_rotation > ${soon}`);
+        params.today = todayIso;
         break;
       default:
         clauses.push('lifecycle = @lifecycle');
@@ -220,32 +238,38 @@ export class InventoryRepo {
     return rows.map((row) => ({ name: row.name, provider: row.provider, providerRef: row.provider_ref, lifecycle: row.lifecycle }));
   }
 
-  /** Up to `limit` existing names closest to a mistyped one, closest first. */
-  suggestNames(mistyped: string, limit = 3): string[] {
-    const names = (statement(this.db, 'SELECT name FROM secrets').pluck().all() as string[]).filter((name) => name !== mistyped);
+  /**
+   * Up to `limit` existing names closest to a mistyped or partial one, closest first. A name is
+   * as close as its nearest part: the whole, a tail of its segments (`stripe/api_key`) or one
+   * segment (`stripe`), so a partial name finds the names it is part of; text found inside a
+   * name counts as an exact match of that part.
+   */
+  suggestNames(mistyped: string, limit = 3, among?: readonly string[]): string[] {
+    const names = (among ?? (statement(this.db, 'SELECT name FROM secrets').pluck().all() as string[])).filter((name) => name !== mistyped);
     if (names.length === 0) return [];
     const target = mistyped.toLowerCase().trim();
     const best = closest(target, names);
     const ranked = names
-      .map((name) => ({ name, score: distance(target, name) - (name.includes(target) || target.includes(name) ? target.length : 0) }))
-      .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
-    const threshold = Math.max(3, Math.ceil(target.length / 2));
+      .map((name) => ({ name, score: nameDistance(target, name.toLowerCase()) }))
+      .sort((a, b) => a.score - b.score || a.name.length - b.name.length || a.name.localeCompare(b.name));
+    const threshold = Math.max(2, Math.ceil(target.length / 3));
     const picks = ranked.filter((candidate) => candidate.score <= threshold).slice(0, limit).map((candidate) => candidate.name);
     return picks.length > 0 ? picks : [best];
   }
 
-  statusCounts(today: DateTime, dueSoonDays: number): Record<SecretStatus, number> {
+  statusCounts(today: DateTime, dueSoonDays: WarningWindow): Record<SecretStatus, number> {
+    const soon = soonHorizonSql(dueSoonDays);
     const row = statement(this.db, 
         `SELECT
            sum(lifecycle = 'active' AND next_rotation <= @today) AS overdue,
-           sum(lifecycle = 'active' AND next_rotation > @today AND next_rotation <= @soon) AS due_soon,
-           sum(lifecycle = 'active' AND next_rotation > @soon) AS active,
+           sum(lifecycle = 'active' AND next_rotation > @today AND next_rotation <= ${soon}) AS due_soon,
+           sum(lifecycle = 'active' AND next_rotation > ${soon}) AS active,
            sum(lifecycle = 'rotating') AS rotating,
            sum(lifecycle = 'compromised') AS compromised,
            sum(lifecycle = 'retired') AS retired
          FROM secrets`,
       )
-      .get({ today: toUtcDate(today), soon: toUtcDate(today.plus({ days: dueSoonDays })) }) as Record<SecretStatus, number | null>;
+      .get({ today: toUtcDate(today) }) as Record<SecretStatus, number | null>;
     return {
       active: row.active ?? 0,
       due_soon: row.due_soon ?? 0,

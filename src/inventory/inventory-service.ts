@@ -401,7 +401,7 @@ export class InventoryService {
     const secret = this.require(change.name);
     if (options.approval) return;
     this.deps.authorizer.require(actor, { action: 'edit', secret });
-    if ('owner' in change.changes) this.deps.authorizer.require(actor, { action: 'change_owner', secret });
+    if ('owner' in change.changes) this.deps.authorizer.require(actor, { action: 'change_owner', secret }, 'owner');
     if (movesReference(secret, change.after)) this.deps.authorizer.require(actor, { action: 'change_reference', secret });
   }
 

@@ -1,6 +1,7 @@
 import { actorId, type Actor } from '../access/actor.js';
 import { DeliveryError, type MemberStanding } from '../core/delivery.js';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
+import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { InventoryService } from './inventory-service.js';
 import type { ReferenceChangeService } from './reference-change-service.js';
 import type { ReferenceRequest } from './reference-request-repo.js';
@@ -33,6 +34,12 @@ export interface HandOver {
   changed: boolean;
 }
 
+/** The follow-ups ownership schedules; the Slack layer sends them. */
+export const OWNERSHIP_FOLLOW_UPS = {
+  /** DM to the owner a secret was taken from; topic `secret:<id>`, occurrence `<change time>:<user id>`. */
+  formerOwnerNotice: 'secret.former_owner_notice',
+} as const;
+
 const ROLE_FIELDS = [
   { field: 'owner', where: 'owner', role: 'own a secret' },
   { field: 'backupOwner', where: 'backup_owner', role: 'be a backup owner' },
@@ -52,7 +59,7 @@ function withoutReference(input: LooseRecord): LooseRecord {
  * without the right learns anything from Slack's answers.
  */
 export class OwnershipService {
-  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null; references?: ReferenceChangeService }) {}
+  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null; references?: ReferenceChangeService; followUps?: { schedule(request: FollowUpRequest): boolean } }) {}
 
   /**
    * The add (`name` null) or edit form: authorized and validated by InventoryService, then the
@@ -105,7 +112,27 @@ export class OwnershipService {
     if (secret.owner === owner) return { secret, from: owner, changed: false };
     const [problem] = await this.peopleProblems({ owner }, secret);
     if (problem) throw new ValidationError(problem.message, []);
-    return { secret: this.deps.inventoryService.setOwner(name, owner, actor, source), from: secret.owner, changed: true };
+    // Read again after asking Slack: a second press of the same button got here meanwhile, and
+    // only the one that finds the owner unchanged hands the secret over (and tells anyone).
+    const current = this.deps.inventoryService.require(name);
+    if (current.owner === owner) return { secret: current, from: owner, changed: false };
+    return { secret: this.deps.inventoryService.setOwner(name, owner, actor, source), from: current.owner, changed: true };
+  }
+
+  /**
+   * The owner a secret was taken from is told by DM, unless they handed it over themselves (or
+   * nobody owned it): it stops being theirs without their doing. A durable follow-up sends it,
+   * once, whatever surface made the change (the form, `/secrets owner`, the not-mine button).
+   */
+  tellFormerOwner(secret: Secret, former: string | null | undefined, actor: Actor): void {
+    if (!former || !secret.owner || former === secret.owner || former === actorId(actor)) return;
+    this.deps.followUps?.schedule({
+      kind: OWNERSHIP_FOLLOW_UPS.formerOwnerNotice,
+      topic: `secret:${secret.id}`,
+      occurrence: `${secret.updatedAt}:${former}`,
+      dueAt: secret.updatedAt,
+      payload: { user: former, owner: secret.owner, by: actorId(actor), secretId: secret.id },
+    });
   }
 
   /** Tells a new owner by DM, as `/secrets owner` does; a failure is reported, not thrown. */

@@ -63,14 +63,28 @@ export function daysUntil(dueDate: string, today: DateTime): number {
   return Math.round(due.diff(today.toUTC().startOf('day'), 'days').days);
 }
 
+/** The warnings that make a secret "due soon": the policy's reminder offsets (or one window, in days). */
+export type WarningWindow = number | readonly number[];
+
+/**
+ * How many days before its due date a secret with this interval is due soon: the longest
+ * warning shorter than the interval. A warning as long as the interval would make the secret due
+ * soon from the day it is rotated (a 30-day secret with 30- and 7-day reminders is due soon in its
+ * last 7 days).
+ */
+export function dueSoonWindow(warnings: WarningWindow, intervalDays: number): number {
+  const offsets = typeof warnings === 'number' ? [warnings] : warnings;
+  return Math.max(0, ...offsets.filter((offset) => offset < intervalDays));
+}
+
 /**
  * Status shown to people. Lifecycle states a flow set win; otherwise the dates decide:
- * due or past due is `overdue`, within the warning window is `due_soon`.
+ * due or past due is `overdue`, within the secret's warning window is `due_soon`.
  */
-export function deriveStatus(lifecycle: Lifecycle, nextRotation: string, today: DateTime, dueSoonDays: number): SecretStatus {
+export function deriveStatus(lifecycle: Lifecycle, nextRotation: string, today: DateTime, warnings: WarningWindow, intervalDays = Number.POSITIVE_INFINITY): SecretStatus {
   if (lifecycle !== 'active') return lifecycle;
   const days = daysUntil(nextRotation, today);
   if (days <= 0) return 'overdue';
-  if (days <= dueSoonDays) return 'due_soon';
+  if (days <= dueSoonWindow(warnings, intervalDays)) return 'due_soon';
   return 'active';
 }

@@ -4,6 +4,7 @@ import { parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
 import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
 import type { Policy } from '../config/policy.js';
 import { findCredentialShape } from './credential-shapes.js';
+import { findHiddenCharacters } from './free-text-guard.js';
 import { findNameProblem } from './secret-name.js';
 import { parseSecretType } from './secret-type.js';
 import { PROVIDERS, SECRET_TYPES, VALUE_FIELD, VALUE_SOURCES, type Lifecycle, type ProviderKind, type SecretType, type ValueSource } from './secret.js';
@@ -293,7 +294,12 @@ function refusedFields(record: LooseRecord): Map<string, string> {
       continue;
     }
     const shape = stringsIn(value).map(findCredentialShape).find((kind) => kind !== null);
-    if (shape) refused.set(field, `looks like it holds ${shape}; Rotor never keeps a secret's value, so say where to find it instead (a Vault path, an ARN, a password-manager item)`);
+    if (shape) {
+      refused.set(field, `looks like it holds ${shape}; Rotor never keeps a secret's value, so say where to find it instead (a Vault path, an ARN, a password-manager item)`);
+      continue;
+    }
+    const hidden = stringsIn(value).map(findHiddenCharacters).find((found) => found !== null);
+    if (hidden) refused.set(field, hidden.hint);
   }
   return refused;
 }

@@ -34,16 +34,16 @@ export interface SecretSummary {
   current_fingerprint: string | null;
 }
 
-/** The first reminder offset is the "due soon" window. */
-export function dueSoonDays(policy: Policy): number {
-  return policy.reminders.offsetsDays[0] ?? 30;
+/** The reminder offsets, which make a secret "due soon" (the longest one shorter than its interval: see dueSoonWindow). */
+export function dueSoonDays(policy: Policy): readonly number[] {
+  return policy.reminders.offsetsDays;
 }
 
 export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy): SecretSummary {
   const days = daysUntil(secret.nextRotation, today);
   return {
     name: secret.name,
-    status: deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays(policy)),
+    status: deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays(policy), secret.intervalDays),
     type: secret.type,
     environment: secret.environment,
     service: secret.service,

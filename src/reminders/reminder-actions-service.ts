@@ -7,6 +7,7 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, RotorError, ValidationError } from '../core/errors.js';
 import { findCredentialShape } from '../inventory/credential-shapes.js';
+import { refuseUnsafeText } from '../inventory/free-text-guard.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { OwnershipService, OwnerTold } from '../inventory/ownership-service.js';
 import { SLACK_USER_ID, type Secret } from '../inventory/secret.js';
@@ -115,6 +116,7 @@ export class ReminderActionsService {
     if (shape) {
       throw new ValidationError(`The note looks like it holds ${shape}.`, [{ where: 'note', message: `it looks like it holds ${shape}: never paste a secret's value; say who owns it instead` }]);
     }
+    if (note !== null) refuseUnsafeText(note, { where: 'note', what: 'note' });
     const ref: NotMineRef = { secretId: secret.id, cycle: entry.cycle, saidBy: by };
     const facts: NotMineFacts = { actor: by, secret: secret.name, level: entry.level, suggestedOwner, note, ref };
     const answer: NotMine = { ...ref, suggestedOwner, at: this.deps.clock.now().toUTC().toISO() as string };
@@ -155,6 +157,7 @@ export class ReminderActionsService {
     }
     const handed = await this.deps.ownership.handOver(secret.name, answer.suggestedOwner, actor, 'slack');
     const told = handed.changed ? await this.deps.ownership.tellNewOwner(handed.secret, actor) : null;
+    if (handed.changed) this.deps.ownership.tellFormerOwner(handed.secret, handed.from, actor);
     return { secret: secret.name, owner: answer.suggestedOwner, changed: handed.changed, told };
   }
 

@@ -1,5 +1,6 @@
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findCredentialShape } from '../inventory/credential-shapes.js';
+import { refuseUnsafeText } from '../inventory/free-text-guard.js';
 import type { Secret } from '../inventory/secret.js';
 import { parseChangeTicket } from '../rotation/change-ticket.js';
 import { REVOCATION_ORDERS, type RevocationOrder } from '../rotation/emergency-template.js';
@@ -51,6 +52,7 @@ function parseIncidentText(text: string | null | undefined, rules: FreeTextRules
   if (trimmed.length > rules.max) return refuse({ message: `The ${rules.what} is ${trimmed.length} characters long.`, hint: `keep it under ${rules.max} characters` });
   const shape = findCredentialShape(trimmed);
   if (shape) return refuse(rules.credential(shape));
+  refuseUnsafeText(trimmed, { where: rules.where, what: rules.what });
   return trimmed;
 }
 
@@ -88,6 +90,7 @@ export function parsePostmortemUrl(text: string | null | undefined): string {
   if (url === '') return refuse('is required: closing an incident records where its postmortem is.');
   if (url.length > MAX_URL_LENGTH) return refuse(`is ${url.length} characters long; at most ${MAX_URL_LENGTH}.`);
   if (!/^https?:\/\/[^\s<>"|]+$/.test(url)) return refuse('must be an http:// or https:// URL, such as the postmortem document or ticket.');
+  refuseUnsafeText(url, { where: 'postmortem', what: 'postmortem link' }, { url: true });
   return url;
 }
 

@@ -141,6 +141,16 @@ export class RevocationService {
     let id: number;
     try {
       id = this.deps.audit.record(() => {
+        // Checked in the transaction that marks the secret compromised: a provider step that is
+        // moving the store now (a Promote) would change which version is the compromised one;
+        // and once the secret is compromised, no scheduled step starts (RotationService.runStep).
+        const inFlight = this.deps.rotation.inFlightStep(secret.id);
+        if (inFlight) {
+          throw new RotorError(
+            'conflict',
+            `“${inFlight.step.title}” of the rotation of ${secret.name} is running at the store right now (started by ${inFlight.record.rotation.heldBy} at ${inFlight.step.startedAt ?? 'a moment ago'}); nothing was revoked. Confirm again in a moment, once it has finished: the incident then records what the store holds.`,
+          );
+        }
         const incidentId = this.deps.repo.insert({
           secretId: secret.id,
           secretName: secret.name,

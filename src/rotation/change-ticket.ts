@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors.js';
+import { findUnsafeText } from '../inventory/free-text-guard.js';
 
 export const MAX_TICKET_LENGTH = 200;
 
@@ -9,7 +10,8 @@ const URL = /^https?:\/\/[^\s<>"]{1,190}$/;
 /**
  * The change ticket a rotation is recorded under: a tracker key such as `SEC-123` or a URL, at
  * most 200 characters. Anything else (empty, a broadcast such as `<!channel>`, free prose) is
- * refused with what to type instead, on the field it came from.
+ * refused with what to type instead, on the field it came from, and so is a link carrying a
+ * credential or invisible direction-changing characters (never echoed).
  */
 export function parseChangeTicket(input: string | null | undefined): string {
   const text = (input ?? '').trim();
@@ -19,6 +21,9 @@ export function parseChangeTicket(input: string | null | undefined): string {
   if (text === '') return refuse('is required.');
   if (text.length > MAX_TICKET_LENGTH) return refuse(`is ${text.length} characters long; at most ${MAX_TICKET_LENGTH}.`);
   if (/[<>]/.test(text)) return refuse('may not contain < or > (mentions, broadcasts and links are not tickets).');
+  // Checked as a link: a ticket's URL is posted to approvers and channels and kept in the evidence.
+  const unsafe = findUnsafeText(text, { url: true });
+  if (unsafe) throw new ValidationError(`The change ticket ${unsafe.message}. Nothing was recorded.`, [{ where: 'ticket', message: unsafe.hint }]);
   if (TRACKER_KEY.test(text.toUpperCase()) && !/\s/.test(text)) return text.toUpperCase();
   if (URL.test(text)) return text;
   // Not echoed back: whatever was typed could be anything, a pasted value included.

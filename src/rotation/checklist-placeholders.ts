@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
-import { parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
+import { awsRegionFlag, parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
 import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
 
 /**
@@ -13,6 +13,7 @@ export const PLACEHOLDERS = [
   'provider_ref',
   'consumers',
   'retention_hours',
+  'live_environment',
   'aws_secret_id',
   'aws_region_flag',
   'vault_mount',
@@ -47,6 +48,7 @@ export function placeholderValuesFor(secret: PlaceholderSubject, retentionHours:
     provider_ref: secret.providerRef ?? 'none',
     consumers: consumers.length > MAX_CONSUMERS_TEXT ? `${consumers.slice(0, MAX_CONSUMERS_TEXT - 1)}…` : consumers,
     retention_hours: String(retentionHours),
+    live_environment: liveEnvironmentOf(secret.environment),
   };
   if (secret.provider === 'manual') return common;
   const ref = secret.providerRef?.trim();
@@ -56,10 +58,15 @@ export function placeholderValuesFor(secret: PlaceholderSubject, retentionHours:
   }
   if (secret.provider === 'aws') {
     const aws = parseAwsSecretRef(secret.name, ref);
-    return { ...common, aws_secret_id: aws.secretId, aws_region_flag: aws.region ? ` --region ${aws.region}` : '' };
+    return { ...common, aws_secret_id: aws.secretId, aws_region_flag: awsRegionFlag(aws) };
   }
   const vault = parseVaultSecretRef(secret.name, ref);
   return { ...common, vault_mount: vault.mount, vault_path: vault.path, vault_field: valueField ?? vault.field };
+}
+
+/** How the checklist names the environment a promote switches: "production" for a production one, else its own name (a staging secret is never promoted "to production"). */
+export function liveEnvironmentOf(environment: string): string {
+  return /^(?:prod|production|prd|live)(?:[-_.].*)?$/i.test(environment) ? 'production' : environment;
 }
 
 /** Replaces every placeholder; one without a value is a template bug, never shown half-resolved. */

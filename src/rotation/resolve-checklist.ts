@@ -68,7 +68,7 @@ export function checklistSourceOf(input: Pick<ChecklistInput, 'secret' | 'policy
 function fromDefinition(step: StepDefinition, route: CreationRoute, emergency: boolean, values: PlaceholderValues): ChecklistStep {
   return {
     id: step.id,
-    title: pickText(step.title, route),
+    title: fillPlaceholders(pickText(step.title, route), values),
     detail: fillPlaceholders(pickText(step.detail, route), values),
     action: actionFor(step.family, route),
     required: step.required,

@@ -26,6 +26,10 @@ export const ROTATION_FOLLOW_UPS = {
    * Occurrence: `<step>:<attempt>:<lease|redrive>`; payload: the step and the attempt.
    */
   stepCheck: 'rotation.step_check',
+  /** DM to the person who held the rotation until someone else took it over; occurrence: `v<version>` of the change. */
+  takenOver: 'rotation.taken_over',
+  /** Redraws the approval requests whose question is over (a decision, the end of the rotation); occurrence: `v<version>` of the change. */
+  requestsRedraw: 'rotation.requests_redraw',
 } as const;
 
 export type RotationFollowUpKind = (typeof ROTATION_FOLLOW_UPS)[keyof typeof ROTATION_FOLLOW_UPS];

@@ -81,8 +81,10 @@ export interface ReportedSecret {
   intervalDays: number;
   policyIntervalDays: number;
   rotations: ReportedRotation[];
-  /** Due by the end of the period (or its retirement) and not rotated since. */
+  /** Due by the end of the period (or its retirement), that day over, and not rotated since. */
   missed: { dueDate: string; daysOverdue: number; asOf: string } | null;
+  /** Due today, the period's last day: due, not missed, since the day is not over. */
+  dueToday: string | null;
 }
 
 export interface RotationReport {
@@ -238,7 +240,10 @@ function reportSecret(input: RotationReportInput, secret: Secret, facts: readonl
 
   const asOf = retirement && retirement.slice(0, 10) < period.until ? retirement.slice(0, 10) : period.until;
   const due = dueAsOf(facts, asOf, secret.nextRotation);
-  const missed = due <= asOf ? { dueDate: due, daysOverdue: daysBetween(due, asOf), asOf } : null;
+  // A secret due today, the period's last day, still has the day to be rotated in.
+  const today = input.generatedAt.slice(0, 10);
+  const dueToday = due === asOf && asOf === today ? due : null;
+  const missed = due <= asOf && !dueToday ? { dueDate: due, daysOverdue: daysBetween(due, asOf), asOf } : null;
   return {
     name: secret.name,
     environment: secret.environment,
@@ -252,6 +257,7 @@ function reportSecret(input: RotationReportInput, secret: Secret, facts: readonl
     policyIntervalDays: input.policyIntervals[secret.type],
     rotations: reported,
     missed,
+    dueToday,
   };
 }
 
@@ -349,7 +355,7 @@ export function renderRotationReportMarkdown(report: RotationReport): string {
         markdownCell(secret.team),
         intervalText(secret),
         String(secret.rotations.length),
-        secret.missed ? `due ${secret.missed.dueDate}, ${secret.missed.daysOverdue} days overdue` : '–',
+        secret.missed ? `due ${secret.missed.dueDate}, ${secret.missed.daysOverdue} days overdue` : secret.dueToday ? `due today (${secret.dueToday}), not missed` : '–',
       ]),
     ),
     '',
@@ -448,7 +454,7 @@ export function renderRotationReportCsv(report: RotationReport): string {
       rows.push([...base, 'rotation', rotation.source, rotation.rotationId, rotation.kind, rotation.date, rotation.by, rotation.ticket, approvals, rotation.dueDate, rotation.timeliness, rotation.daysLate, null, rotation.auditSeq, ownerName, nameOf(rotation.by)]);
     }
     if (secret.missed) rows.push([...base, 'missed', null, null, null, null, null, null, null, secret.missed.dueDate, 'missed', null, secret.missed.daysOverdue, null, ownerName, null]);
-    if (secret.rotations.length === 0 && !secret.missed) rows.push([...base, 'none', null, null, null, null, null, null, null, null, 'not due', null, null, null, ownerName, null]);
+    if (secret.rotations.length === 0 && !secret.missed) rows.push([...base, 'none', null, null, null, null, null, null, null, secret.dueToday, secret.dueToday ? 'due today' : 'not due', null, null, null, ownerName, null]);
   }
   return stringify(
     rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutralizeCell(cell) : cell ?? ''))),

@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy.js';
 import { RotorError, ValidationError } from '../core/errors.js';
+import { refuseUnsafeText } from '../inventory/free-text-guard.js';
 import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 
 /**
@@ -160,7 +161,7 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   return step;
 }
 
-/** Checks a note or a skip reason; a reason is required to skip. */
+/** Checks a note or a reason (skip, abandon, reject, roll back): a reason is required; neither may hold a credential. */
 export function cleanNote(text: string | null | undefined, required: boolean, what: 'note' | 'reason'): string | null {
   const trimmed = (text ?? '').trim();
   if (trimmed === '') {
@@ -170,6 +171,7 @@ export function cleanNote(text: string | null | undefined, required: boolean, wh
   if (trimmed.length > MAX_NOTE_LENGTH) {
     throw new ValidationError(`The ${what} is ${trimmed.length} characters long.`, [{ where: what, message: `keep it under ${MAX_NOTE_LENGTH} characters` }]);
   }
+  refuseUnsafeText(trimmed, { where: what, what });
   return trimmed;
 }
 

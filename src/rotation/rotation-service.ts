@@ -27,6 +27,7 @@ import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALA
 import { creationStepOf, inspectInterruptedStep, isPastLease, leaseEnd, requestTokenOf } from './step-reconciliation.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
+import { writeNewVersionCommand } from './write-command.js';
 import {
   approverRolesOf,
   cleanNote,
@@ -107,6 +108,8 @@ export type RotationOpening =
       preflight: PreflightCheck[];
       /** A rotation completed within its retention window, which may still be rolled back. */
       recent: RotationRecord | null;
+      /** The secret's last rotation, when an approver rejected it: why, before anyone starts again. */
+      rejected: RotationRecord | null;
     };
 
 /** A click from a view older than the rotation: refused, and the view is refreshed. */
@@ -180,10 +183,29 @@ export class RotationService {
    * those who may rotate the secret on schedule.
    */
   rotatable(actor: Actor, name: string): Secret {
-    const secret = this.deps.inventoryService.require(name);
+    const secret = this.deps.inventory.get(name);
+    // A mistyped name is answered with names this person may rotate, never with the others.
+    if (!secret) throw new NotFoundError(`No secret named \`${name}\`.`, this.deps.inventory.suggestNames(name, 3, this.rotatableNames(actor)));
     const open = this.deps.repo.openFor(secret.id);
     this.authorize(actor, secret, open?.rotation.kind ?? 'scheduled');
     return secret;
+  }
+
+  /**
+   * The secret the `/rotate` picker offered (by id), for someone allowed to rotate it. Anyone else
+   * learns nothing from a forged id, not even whether it names a secret.
+   */
+  picked(actor: Actor, secretId: number): Secret {
+    const secret = this.deps.inventory.getById(secretId);
+    if (!secret || !this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed) throw new NotFoundError('That choice is not a secret you may rotate; run `/rotate` again.');
+    return secret;
+  }
+
+  /** The names of the secrets `actor` may rotate. */
+  private rotatableNames(actor: Actor): string[] {
+    const names: string[] = [];
+    for (const secret of this.deps.inventory.iterateAll()) if (this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed) names.push(secret.name);
+    return names;
   }
 
   private authorize(actor: Actor, secret: Secret, kind: RotationKind): void {
@@ -268,7 +290,8 @@ export class RotationService {
     }
     const latest = this.deps.repo.latestFor(secret.id);
     const recent = latest && this.rollbackOffer(latest) ? latest : null;
-    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent };
+    const rejected = latest?.rotation.state === 'rejected' ? latest : null;
+    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent, rejected };
   }
 
   /**
@@ -464,6 +487,11 @@ export class RotationService {
     // The token is on the step before the call: whatever the call leaves at the store, a check (or an abandon) finds it by it.
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
     const running = this.transition(record, actor.kind === 'system' ? {} : { heldBy: by }, (now) => {
+      // In the transaction that marks the step running: a revocation confirmed a moment ago has
+      // marked the secret compromised, and the store must not move under it (see inFlightStep).
+      if (record.rotation.kind === 'scheduled' && this.deps.inventory.get(record.rotation.secretName)?.lifecycle === 'compromised') {
+        throw new RotorError('conflict', `${record.rotation.secretName} was just revoked: its emergency rotation replaces this one, so “${step.title}” does not run. Follow the incident's status message.`);
+      }
       this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
       // Durable: should this run die before its outcome is recorded, the store is asked once the lease is over.
       this.deps.followUps.schedule(this.stepCheck(id, step.id, step.attempts + 1, iso((leaseEnd({ startedAt: now }) as DateTime).plus({ minutes: 1 }))));
@@ -636,7 +664,7 @@ export class RotationService {
       }
       this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.decisionNotice, topic: rotationTopic(id), occurrence: `approved:${role}`, dueAt: now, payload: { role, by } });
       return { events: [{ actor: by, action: 'rotation.approved', secret: record.rotation.secretName, details: { rotation: id, role, ticket: record.rotation.ticket } }] };
-    }, { kick: true });
+    }, { kick: true, decision: true });
   }
 
   /** An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why. */
@@ -897,6 +925,19 @@ export class RotationService {
     if (removed) throw new RotorError('conflict', `The previous version (${rotation.previousVersionId}) of ${rotation.secretName} was already removed by ${removed.actor} at ${removed.at}; nothing more to do.`);
   }
 
+  /**
+   * A provider step of the scheduled rotation open on the secret that is running now (a Promote
+   * in flight, say), or null. A revocation confirmed meanwhile would record as compromised
+   * whatever the store holds when it looks, possibly the fresh version: it waits for the step
+   * instead. A run left behind by a crash (past the stale limit) does not count.
+   */
+  inFlightStep(secretId: number): { record: RotationRecord; step: RotationStep } | null {
+    const record = this.deps.repo.openFor(secretId);
+    if (!record || record.rotation.kind !== 'scheduled') return null;
+    const step = record.steps.find((candidate) => candidate.state === 'running' && candidate.action !== null && !isPastLease(candidate, this.deps.clock.now()));
+    return step ? { record, step } : null;
+  }
+
   /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */
   saveView(id: number, userId: string, viewId: string): void {
     this.deps.repo.saveView(id, userId, viewId, this.now());
@@ -937,18 +978,31 @@ export class RotationService {
     record: RotationRecord,
     change: RotationChange,
     work: (now: string) => { events: AuditEventInput[] },
-    options: { fromStates?: readonly Rotation['state'][]; kick?: boolean; event?: RotationEvent['kind']; durationSeconds?: number } = {},
+    options: { fromStates?: readonly Rotation['state'][]; kick?: boolean; event?: RotationEvent['kind']; durationSeconds?: number; decision?: boolean } = {},
   ): RotationRecord {
     const id = record.rotation.id;
     const now = this.now();
+    const takesOver = change.heldBy !== undefined && change.heldBy !== record.rotation.heldBy;
     this.deps.audit.record(() => {
       if (!this.deps.repo.update(id, record.rotation.version, now, change, options.fromStates)) throw new StaleRotationError(this.get(id));
       const { events } = work(now);
+      // A decision or a change of state may answer the approval requests sent: they are redrawn
+      // (after the work, which may cancel the topic's follow-ups), due a moment before the DMs
+      // the change itself sends, so a sweep does it first.
+      if (change.state !== undefined || options.decision) {
+        const dueAt = iso(this.deps.clock.now().minus({ milliseconds: 1 }));
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.requestsRedraw, topic: rotationTopic(id), occurrence: `v${record.rotation.version + 1}`, dueAt });
+      }
+      // Whoever held it is told when someone else takes it over (the button, or working a step).
+      if (takesOver) {
+        const payload = { user: record.rotation.heldBy, by: change.heldBy };
+        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.takenOver, topic: rotationTopic(id), occurrence: `v${record.rotation.version + 1}`, dueAt: now, payload });
+      }
       this.touch(id, record.rotation.version + 1, change.heldBy ?? record.rotation.heldBy, change.state ?? record.rotation.state);
       this.deps.onChange?.(this.get(id), events);
       return { result: undefined, events };
     });
-    if (options.kick) this.deps.kickFollowUps?.();
+    if (options.kick || takesOver || change.state !== undefined || options.decision) this.deps.kickFollowUps?.();
     const updated = this.get(id);
     if (options.event) this.deps.onEvent?.({ kind: options.event, rotation: updated.rotation, ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}) });
     return updated;
@@ -1257,10 +1311,7 @@ export class RotationService {
       alreadyCurrent = true;
     }
     if (!versionId) {
-      const write =
-        rotation.provider === 'aws'
-          ? `aws secretsmanager put-secret-value --secret-id ${rotation.providerRef} --version-stages AWSPENDING --secret-string file://new-value.txt`
-          : `vault kv put -mount=<mount> <path> <field>=@new-value.txt (for ${rotation.providerRef})`;
+      const write = writeNewVersionCommand({ name: rotation.secretName, provider: rotation.provider, providerRef: rotation.providerRef, type: this.secretOf(record).type });
       throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
     }
     const read = await this.deps.operations.readVersion(storeBindingOf(rotation), versionId);

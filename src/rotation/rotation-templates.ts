@@ -59,11 +59,11 @@ const UPDATE_STAGING: StepDefinition = {
   family: null,
   title: 'Point staging at the new version',
   detail: {
-    aws: "Have staging read the new version while production stays on `AWSCURRENT`: point its configuration (Terraform, CDK, Parameter Store or the deployment's environment) at the `AWSPENDING` stage of `{aws_secret_id}`, or at the new version id. For a secret outside production, use one test instance.",
+    aws: "Have staging read the new version while {live_environment} stays on `AWSCURRENT`: point its configuration (Terraform, CDK, Parameter Store or the deployment's environment) at the `AWSPENDING` stage of `{aws_secret_id}`, or at the new version id. For a secret outside production, use one test instance.",
     aws_rotation: 'With a rotation Lambda, `AWSCURRENT` moves as soon as the rotation succeeds: test in staging by rotating the staging copy of this secret first.',
     vault:
-      'KV v2 made the new version current when it was written, so consumers reading the latest version of `{vault_path}` already have it. Point staging at this version (`vault kv get -mount={vault_mount} -version=<new> {vault_path}`), and keep production consumers that pin a version on the old one until promote.',
-    manual: "Put the new value in staging's configuration (its deployment secrets, never a file in git); production keeps the old one until promote.",
+      'KV v2 made the new version current when it was written, so consumers reading the latest version of `{vault_path}` already have it. Point staging at this version (`vault kv get -mount={vault_mount} -version=<new> {vault_path}`), and keep {live_environment} consumers that pin a version on the old one until promote.',
+    manual: "Put the new value in staging's configuration (its deployment secrets, never a file in git); {live_environment} keeps the old one until promote.",
   },
   required: true,
   routes: NOT_WITH_A_LAMBDA,
@@ -74,7 +74,7 @@ function testStaging(profile: TypeProfile): StepDefinition {
     id: 'test_staging',
     family: null,
     title: 'Deploy staging and smoke-test it',
-    detail: `Deploy to staging and check there: ${profile.checks}; the health endpoint answers 200 (\`curl -f https://<staging-host>/api/health\`); the smoke tests pass (e.g. \`python tools/validate_event_contracts.py --mode smoke\`, or the service's main flows); and no \`AccessDenied\`, authentication or decryption errors appear in the logs.`,
+    detail: `Deploy to staging and check there: ${profile.checks}; the health endpoint answers 200 (\`curl -f https://<staging-host>/api/health\`); the service's smoke tests or main flows pass; and no \`AccessDenied\`, authentication or decryption errors appear in the logs.`,
     required: true,
     routes: NOT_WITH_A_LAMBDA,
   };
@@ -84,13 +84,13 @@ export function promoteStep(emergency: boolean): StepDefinition {
   return {
     id: 'promote',
     family: 'promote',
-    title: emergency ? 'Make the new version current' : 'Promote the new version to production',
+    title: emergency ? 'Make the new version current' : 'Promote the new version to {live_environment}',
     detail: {
       aws: 'Rotor moves `AWSCURRENT` of `{aws_secret_id}` to the new version (the old one becomes `AWSPREVIOUS`) and drops `AWSPENDING`; it refuses if someone changed the current version meanwhile. Consumers reading `AWSCURRENT` get the new value on their next read.',
       aws_rotation: "Rotor checks that `AWSCURRENT` of `{aws_secret_id}` is on the new version, moves it there if the rotation Lambda's last step did not, and drops a leftover `AWSPENDING` label.",
       vault:
         'A confirmation only: KV v2 made the new version current when it was written, so consumers reading the latest version of `{vault_path}` already get it. Rotor checks that nobody wrote another version after it.',
-      manual: 'Switch production to the new value: update the production secret or configuration its consumers read.',
+      manual: 'Switch {live_environment} to the new value: update the {live_environment} secret or configuration its consumers read.',
     },
     required: true,
     irreversible: true,
@@ -147,7 +147,7 @@ const RECORD_EVIDENCE: StepDefinition = {
   family: null,
   title: 'Record the evidence in the change ticket',
   detail:
-    "Attach to the change ticket the output of the checks above (CLI output or screenshots) and the security scan results the playbook asks for (bandit, safety), and shred every local copy of the new value. Rotor's audit log records each step with who and when, the approvals, the version ids and the fingerprints.",
+    "Attach to the change ticket the output of the checks above (CLI output or screenshots), and make sure no copy of the new value is left on your machine. Rotor's audit log records each step with who and when, the approvals, the version ids and the fingerprints.",
   required: true,
 };
 

@@ -16,7 +16,9 @@ import { registerListeners } from './listeners/index.js';
 import { ACKED_EARLY_PROPERTY, answerUnhandledMiddleware, trackAcknowledgements } from './middleware/acknowledgement.js';
 import { InFlightRequests, requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
+import { sealViewMetadata } from './middleware/sealed-view-metadata.js';
 import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
+import { ViewMetadataSeal } from './view-metadata-seal.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -134,6 +136,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   });
 
   trackAcknowledgements(app, afterAck, inFlight);
+  sealViewMetadata(app, new ViewMetadataSeal(options.signingSecret), logger);
   app.use(requestLogMiddleware(logger));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WarningWindow } from '../inventory/schedule.js';
 import { dueSoonDays as dueSoonDaysOf } from '../inventory/secret-summary.js';
 import type { Runtime } from '../runtime.js';
 
@@ -8,7 +9,7 @@ export interface SlackDeps {
   logger: Logger;
 }
 
-/** The warning window that makes a secret "due soon": the earliest reminder offset. */
-export function dueSoonDays(deps: SlackDeps): number {
+/** The warnings that make a secret "due soon": the reminder offsets (see dueSoonWindow). */
+export function dueSoonDays(deps: SlackDeps): WarningWindow {
   return dueSoonDaysOf(deps.runtime.services.policy);
 }

@@ -8,6 +8,7 @@ import type { SlackDeps } from '../../src/slack/slack-deps.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
+import { sealedFor, unsealed } from '../support/sealed-metadata.js';
 import { REFUSAL_WINDOW_SECONDS } from '../../src/access/refusal-log.js';
 import { operator } from '../support/actors.js';
 
@@ -42,7 +43,7 @@ describe('acceptance review of the Slack surfaces', () => {
       await harness.command('/rotate', '`prod/kafka/password`', 'U0DBA');
       // The modal opens for the name without its backticks, and fills in with what starting a rotation would do.
       const update = await harness.fake.waitForCall('views.update', (call) => JSON.stringify(call.args.view).includes('Preflight'));
-      expect(JSON.parse((update.args.view as { private_metadata: string }).private_metadata)).toMatchObject({ s: 'prod/kafka/password' });
+      expect(JSON.parse(unsealed((update.args.view as { private_metadata: string }).private_metadata))).toMatchObject({ s: 'prod/kafka/password' });
       const extra = await replyTo((await harness.command('/rotate', 'prod/kafka/password now please', 'U0DBA')).responseUrl);
       expect(extra.text).toContain("takes just the secret's name, like `/rotate prod/kafka/password`");
     });
@@ -127,7 +128,7 @@ describe('acceptance review of the Slack surfaces', () => {
 
     it('a secret deleted meanwhile (metadata naming an unknown secret) is explained on the form', async () => {
       const before = snapshotTables(harness.store);
-      const reply = await submit('U0ADMIN', CALLBACK_IDS.editSecret, form({ intervalDays: stateValue.text('30') }), JSON.stringify({ name: 'prod/gone/api_key' }));
+      const reply = await submit('U0ADMIN', CALLBACK_IDS.editSecret, form({ intervalDays: stateValue.text('30') }), sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/gone/api_key' })));
       const body = reply.json() as { errors: Record<string, string> };
       expect(Object.keys(body.errors)).toEqual([SECRET_FORM_BLOCKS.type]);
       expect(body.errors[SECRET_FORM_BLOCKS.type]).toContain('No secret named');
@@ -140,7 +141,7 @@ describe('acceptance review of the Slack surfaces', () => {
         'U0DBA',
         CALLBACK_IDS.editSecret,
         form({ description: stateValue.text(null), owner: stateValue.user(null), intervalDays: stateValue.text('90') }),
-        JSON.stringify({ name: 'prod/postgres/connection_string' }),
+        sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/postgres/connection_string' })),
       );
       const body = reply.json() as { response_action: string; errors: Record<string, string> };
       expect(body.response_action).toBe('errors');
@@ -156,7 +157,7 @@ describe('acceptance review of the Slack surfaces', () => {
         'U0DBA',
         CALLBACK_IDS.editSecret,
         form({ description: stateValue.text(null), team: stateValue.text('  '), backupOwner: stateValue.user(null), owner: stateValue.user(stored?.owner ?? 'U0DBA'), intervalDays: stateValue.text('90') }),
-        JSON.stringify({ name: 'prod/postgres/connection_string' }),
+        sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/postgres/connection_string' })),
       );
       expect(reply.text).toBe('');
       expect(harness.store.inventory.get('prod/postgres/connection_string')).toMatchObject({ description: null, team: null, backupOwner: null });
@@ -169,7 +170,7 @@ describe('acceptance review of the Slack surfaces', () => {
         'U0DBA',
         CALLBACK_IDS.editSecret,
         form({ description: stateValue.text(null), team: stateValue.text(null), backupOwner: stateValue.user(null), intervalDays: stateValue.text('60') }),
-        JSON.stringify({ name: 'prod/kafka/password' }),
+        sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/kafka/password' })),
       );
       expect(reply.text).toBe('');
       expect(harness.store.inventory.get('prod/kafka/password')).toMatchObject({ intervalDays: 60 });
@@ -241,7 +242,7 @@ describe('audit lines in the log stream', () => {
     expect(add.text).toBe('');
     const edit = await harness.submit({
       userId: 'U0ADMIN',
-      view: submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: JSON.stringify({ name: 'dev/pasted/api_key' }), values: form({ retrievalInstructions: stateValue.text(second) }) }),
+      view: submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'dev/pasted/api_key' })), values: form({ retrievalInstructions: stateValue.text(second) }) }),
     });
     expect(edit.text).toBe('');
     await harness.waitForLog((line) => (line.audit as { action?: string } | undefined)?.action === 'secret.updated');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../src/slack/ids.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { unsealed } from '../support/sealed-metadata.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
 import { operator, slackActor } from '../support/actors.js';
@@ -120,12 +121,12 @@ describe('modals, buttons and App Home over HTTP', () => {
     await harness.command('/secrets', 'edit prod/postgres/connection_string', 'U0DBA2');
     const opened = await harness.fake.waitForCall('views.open', (call) => (call.args.view as { callback_id: string }).callback_id === CALLBACK_IDS.editSecret);
     const modal = opened.args.view as { private_metadata: string };
-    expect(JSON.parse(modal.private_metadata)).toEqual({ name: 'prod/postgres/connection_string' });
+    expect(JSON.parse(unsealed(modal.private_metadata))).toEqual({ name: 'prod/postgres/connection_string' });
 
     const before = snapshotTables(harness.store, ['secrets']);
     const takeover = submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: modal.private_metadata, values: form({ owner: stateValue.user('U0DBA2') }) });
     const refused = (await harness.submit({ userId: 'U0DBA2', view: takeover })).json() as { errors: Record<string, string> };
-    expect(refused.errors[SECRET_FORM_BLOCKS.type]).toContain('You may not change the owner');
+    expect(refused.errors[SECRET_FORM_BLOCKS.owner]).toContain('You may not change the owner');
     expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
 
     const edit = submittedView(harness.payloads, {

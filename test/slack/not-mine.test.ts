@@ -7,6 +7,7 @@ import { operator } from '../support/actors.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
 import { buttonClick, stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { sealedFor } from '../support/sealed-metadata.js';
 
 /** Due 2027-01-31: on 2027-01-01 at 10:00 UTC its 30-day warning is owed to the owner. */
 const INVENTORY_YAML = `
@@ -44,7 +45,7 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const before = postsTo(userId).length;
     const view = submittedView(harness.payloads, {
       callbackId: CALLBACK_IDS.notMine,
-      privateMetadata: JSON.stringify({ key }),
+      privateMetadata: sealedFor(harness, CALLBACK_IDS.notMine, JSON.stringify({ key })),
       values: {
         [NOT_MINE_BLOCKS.rightOwner]: { [FORM_VALUE_ACTION]: stateValue.user(rightOwner) },
         [NOT_MINE_BLOCKS.note]: { [FORM_VALUE_ACTION]: stateValue.text(null) },
@@ -152,6 +153,26 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const secondUpdate = await harness.fake.waitForCall('chat.update', (call) => call.args.channel === 'D0SEC');
     expect(JSON.stringify(secondUpdate.args.blocks)).toContain('<@U0REAL> already owns `prod/stripe/api_key`; nothing changed.');
     expect(postsTo('U0REAL')).toHaveLength(1);
+  });
+
+  it('Make them the owner pressed twice at once (a double click): one change, one DM to the new owner, one to the old', async () => {
+    await sayNotMine('U0OWNER', 'U0REAL');
+    const report = postsTo('U0ADMIN')[0] as RecordedCall;
+    const first = clickOnReport(report, 'U0ADMIN');
+    const second = clickOnReport(report, 'U0ADMIN');
+    await harness.untilHandled(() => Promise.all([harness.post({ kind: 'payload', payload: first.payload }), harness.post({ kind: 'payload', payload: second.payload })]), 2);
+    // Both presses are answered (each redraws the admin's DM) before the follow-up sweep tells the old owner.
+    for (let waited = 0; harness.fake.callsTo('chat.update').filter((call) => call.args.channel === 'D0ADMIN').length < 2; waited += 20) {
+      if (waited > 5_000) throw new Error('the two presses were not both answered');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await harness.runtime.runJob('follow-up-sweep');
+    await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('instead of you'));
+    expect(harness.store.inventory.get('prod/stripe/api_key')?.owner).toBe('U0REAL');
+    expect(postsTo('U0REAL')).toHaveLength(1);
+    expect(postsTo('U0OWNER').filter((call) => String(call.args.text).includes('instead of you'))).toHaveLength(1);
+    const changes = harness.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'secret.updated' AND json_extract(details, '$.changes.owner.to') = 'U0REAL'`).pluck().get();
+    expect(changes).toBe(1);
   });
 
   it('a suggested owner Slack does not know is refused when applied, with a reason; nothing changes', async () => {

@@ -26,6 +26,7 @@ import {
 import { responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { sealedFor } from '../support/sealed-metadata.js';
 
 /**
  * Finding 1 of issue 19, driven as the probe drove it: the owner of a secret repoints it at
@@ -90,7 +91,7 @@ describe.runIf(shouldRunMotoSuite('the reference binding suite'))('the store sec
       ...changes,
     };
     const values = Object.fromEntries(Object.entries(shown).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
-    const view = submittedView(h.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: JSON.stringify({ name: SECRET }), values });
+    const view = submittedView(h.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: sealedFor(h, CALLBACK_IDS.editSecret, JSON.stringify({ name: SECRET })), values });
     const reply = await h.untilHandled(() => h.submit({ userId, view }));
     expect(reply.status).toBe(200);
     return reply.text === '' ? null : (reply.json() as { errors: Record<string, string> }).errors;

@@ -6,6 +6,7 @@ import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
 import { buttonClick, stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { sealedFor, unsealed } from '../support/sealed-metadata.js';
 import { operator, slackActor } from '../support/actors.js';
 import { sideRuntime } from '../support/rotations.js';
 
@@ -156,7 +157,7 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     expect(opened.args.trigger_id).toBe(click.payload.trigger_id);
     const modal = opened.args.view as { callback_id: string; private_metadata: string; blocks: { block_id?: string; element?: { type: string } }[] };
     expect(modal.callback_id).toBe(CALLBACK_IDS.notMine);
-    expect(JSON.parse(modal.private_metadata)).toEqual({ key });
+    expect(JSON.parse(unsealed(modal.private_metadata))).toEqual({ key });
     expect(modal.blocks.find((block) => block.block_id === NOT_MINE_BLOCKS.rightOwner)?.element?.type).toBe('users_select');
 
     const view = submittedView(harness.payloads, {
@@ -189,7 +190,7 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
     expect((await replyTo(click.payload.response_url)).text).toMatch(/^:no_entry: You may not report the owner of `prod\/stripe\/api_key`\. Who may: admins \(<@U0ADMIN>\)/);
     expect(harness.fake.callsTo('views.open')).toHaveLength(0);
 
-    const submit = async (userId: string, rightOwner: string | null, note: string | null, privateMetadata = JSON.stringify({ key })) => {
+    const submit = async (userId: string, rightOwner: string | null, note: string | null, privateMetadata = sealedFor(harness, CALLBACK_IDS.notMine, JSON.stringify({ key }))) => {
       const view = submittedView(harness.payloads, {
         callbackId: CALLBACK_IDS.notMine,
         privateMetadata,
@@ -266,13 +267,13 @@ describe('a digest DM: each item menu snoozes or opens Not mine', () => {
 
     await harness.untilHandled(() => harness.post({ kind: 'payload', payload: choose(`not_mine|${keys[1]}`) }));
     const opened = await harness.fake.waitForCall('views.open');
-    expect(JSON.parse((opened.args.view as { private_metadata: string }).private_metadata)).toEqual({ key: keys[1] });
+    expect(JSON.parse(unsealed((opened.args.view as { private_metadata: string }).private_metadata))).toEqual({ key: keys[1] });
 
     // Start rotation from the menu opens the rotation modal of that item's secret.
     await harness.untilHandled(() => harness.post({ kind: 'payload', payload: choose(`rotate|${keys[2]}`) }));
     const rotationModal = harness.fake.callsTo('views.update').at(-1)?.args.view as { callback_id: string; private_metadata: string };
     expect(rotationModal.callback_id).toBe(CALLBACK_IDS.rotation);
-    expect(JSON.parse(rotationModal.private_metadata).s).toMatch(/^prod\/[abc]\/api_key$/);
+    expect(JSON.parse(unsealed(rotationModal.private_metadata)).s).toMatch(/^prod\/[abc]\/api_key$/);
 
     const before = snapshotTables(harness.store, REMINDER_TABLES);
     const forged = choose(`delete|${keys[2]}`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION_IDS, REVOKE_BLOCKS } from '../../src/slack/ids.js';
+import { ACTION_IDS, CALLBACK_IDS, REVOKE_BLOCKS } from '../../src/slack/ids.js';
 import { operator } from '../support/actors.js';
 import {
   clickOnStatus,
@@ -24,6 +24,7 @@ import {
 import { clickInMessage, dmsTo, echoed, followUpsSettled, modal, press, rotationRecord, startRotationHarness, textOf } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
+import { sealedFor } from '../support/sealed-metadata.js';
 
 /**
  * `/revoke`'s bad input and faults, through Slack: each gets a clear answer where the responder
@@ -108,14 +109,16 @@ describe('/revoke refusing bad input, and its faults', () => {
 
     const unreadable = await submitWith('{"secret":');
     expect(unreadable).toEqual({ response_action: 'errors', errors: { [REVOKE_BLOCKS.confirm]: expect.stringContaining('This confirmation lost track of what it revokes; nothing was revoked.') } });
-    const badChannel = await submitWith(JSON.stringify({ secret: SECRET, channel: 'not a channel' }));
+    // Forgeries sealed with the signing secret (metadata is sealed: see view-metadata-seal.ts) are still checked in full.
+    const forged = (metadata: Record<string, string>) => sealedFor(h, CALLBACK_IDS.revokeConfirm, JSON.stringify(metadata));
+    const badChannel = await submitWith(forged({ secret: SECRET, channel: 'not a channel' }));
     expect(badChannel.errors[REVOKE_BLOCKS.confirm]).toContain('lost track of what it revokes');
-    const otherSecret = await submitWith(JSON.stringify({ secret: 'prod/legacy/api_key', channel: INCIDENT_CHANNEL }));
+    const otherSecret = await submitWith(forged({ secret: 'prod/legacy/api_key', channel: INCIDENT_CHANNEL }));
     expect(otherSecret.errors[REVOKE_BLOCKS.confirm]).toContain('retired');
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
 
     // Moved to a channel that is not an incident channel: the refusal, audited, and nothing else.
-    const elsewhere = await submitWith(JSON.stringify({ secret: SECRET, channel: 'C0GENERAL' }));
+    const elsewhere = await submitWith(forged({ secret: SECRET, channel: 'C0GENERAL' }));
     expect(elsewhere.errors[REVOKE_BLOCKS.confirm]).toContain('only allowed in an incident channel');
     const after = snapshotTables(h.store, REVOCATION_TABLES);
     expect({ ...after, audit_events: before.audit_events }).toEqual(before);

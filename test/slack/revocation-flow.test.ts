@@ -163,7 +163,7 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
       `*Version to disable*\\n\`${compromised}\``,
       '*Owner*\\n<@U0OWNER>',
       '*Backup owner*\\n<@U0BACKUP>',
-      '*Consumers*\\n`checkout`, `C0BILLING`',
+      '*Consumers*\\n`checkout`, <#C0BILLING>',
       '<@U0OWNER> (owner), <@U0BACKUP> (backup owner), <@U0SEC> (security), <@U0SEC2> (security)',
       'Mint a new version _(Rotor does it)_',
       'Revoke the compromised credential at its issuer',

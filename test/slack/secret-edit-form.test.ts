@@ -4,6 +4,7 @@ import { CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../src/s
 import { operator } from '../support/actors.js';
 import { startSlackHarness, TEST_POLICY, type SlackHarness } from '../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../support/slack-payloads.js';
+import { sealedFor } from '../support/sealed-metadata.js';
 import { snapshotTables } from '../support/temp-db.js';
 
 const POLICY = `${TEST_POLICY}intervals:
@@ -60,7 +61,7 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
       ...changes,
     };
     const values = Object.fromEntries(Object.entries(shown).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
-    const view = submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: JSON.stringify({ name }), values });
+    const view = submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name })), values });
     const reply = await harness.submit({ userId, view });
     expect(reply.status).toBe(200);
     return reply.text === '' ? null : (reply.json() as { response_action: string; errors: Record<string, string> });

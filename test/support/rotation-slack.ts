@@ -13,6 +13,7 @@ import type { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provi
 import { runRotor, type CliResult } from './cli.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from './slack-app-harness.js';
 import type { TempStore } from './temp-db.js';
+import { unsealed } from './sealed-metadata.js';
 import { stateValue, submittedView } from './slack-payloads.js';
 
 /**
@@ -42,7 +43,7 @@ export function modal(harness: SlackHarness, viewId: string): ModalView {
 }
 
 export function metadataOf(view: ModalView): RotationMetadata {
-  return decodeRotationMetadata(view.private_metadata ?? '');
+  return decodeRotationMetadata(unsealed(view.private_metadata ?? ''));
 }
 
 export function textOf(view: { blocks: unknown[] } | ModalView): string {

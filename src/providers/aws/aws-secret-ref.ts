@@ -17,6 +17,11 @@ const NAME_PATTERN = new RegExp(`^(?:(${REGION}):)?(${NAME})$`);
 const FORMS =
   'an ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/db-AbCdEf, a name such as prod/app/db, or region:name such as eu-west-1:prod/app/db';
 
+/** ` --region <region>` for an AWS CLI line when the reference names one (an ARN or region:name), else nothing. */
+export function awsRegionFlag(ref: AwsSecretRef): string {
+  return ref.region ? ` --region ${ref.region}` : '';
+}
+
 /**
  * Parses `arn:…:secretsmanager:…`, `name` or `region:name`. The message names the secret and
  * the accepted forms, because whoever typed the reference has to fix it.

@@ -123,6 +123,7 @@ export async function fillRotation(deps: SlackDeps, client: WebClient, viewId: s
         requiredApprovals: opening.requiredApprovals,
         preflight: opening.preflight,
         recent: opening.recent && until ? { record: opening.recent, rollbackUntil: until.toUTC().toISO() as string } : null,
+        rejected: opening.rejected,
         flash,
       }),
     );

@@ -5,13 +5,18 @@ import type { RotationRecord } from '../../rotation/rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
 import { approverRolesOf, missingApprovals, workedOn } from '../../rotation/rotation-rules.js';
 import {
+  approvalClosedMessage,
   approvalRequestMessage,
   completionAnnouncement,
   decisionNoticeMessage,
   removalDueMessage,
   rollbackAnnouncement,
   staleRotationMessage,
+  takenOverMessage,
 } from '../views/rotation/rotation-messages.js';
+import { OWNERSHIP_FOLLOW_UPS } from '../../inventory/ownership-service.js';
+import { formerOwnerMessage } from '../views/secret-change-messages.js';
+import { closeAsks, openAsks } from './asking-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
 import { registerReferenceSlackFollowUps } from './slack-reference-follow-ups.js';
@@ -75,7 +80,30 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
   register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) =>
     record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback)) } : null,
   );
+  // Unless they took it back meanwhile.
+  register(ROTATION_FOLLOW_UPS.takenOver, (record, followUp) =>
+    user(followUp) !== record.rotation.heldBy ? { to: { user: user(followUp) }, message: takenOverMessage(record, String(followUp.payload.by)) } : null,
+  );
   register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
+  followUps.service.register(
+    messageFollowUp(OWNERSHIP_FOLLOW_UPS.formerOwnerNotice, poster, (followUp) => {
+      const secret = services.inventory.getById(Number(followUp.payload.secretId));
+      return secret ? { to: { user: user(followUp) }, message: formerOwnerMessage(secret.name, String(followUp.payload.owner), String(followUp.payload.by)) } : null;
+    }),
+  );
+  // The approval requests whose question is over, redrawn in place once each (asking-messages.ts).
+  followUps.service.register({
+    kind: ROTATION_FOLLOW_UPS.requestsRedraw,
+    async run(followUp) {
+      const id = rotationIdOfTopic(followUp.topic);
+      const record = id === null ? null : rotation.find(id);
+      if (!record) return { outcome: { skipped: true } };
+      const asks = openAsks(followUps.repo, followUp.topic, [ROTATION_FOLLOW_UPS.approvalRequest, ROTATION_FOLLOW_UPS.approvalReminder]);
+      const closed = await closeAsks(followUps.repo, poster, asks, (ask) => (stillNeeds(record, ask.followUp.occurrence) ? null : approvalClosedMessage(record, ask.followUp.occurrence)));
+      return { outcome: { closed } };
+    },
+    reconcile: () => Promise.resolve(null),
+  });
   registerIncidentSlackFollowUps(runtime, poster);
   registerReferenceSlackFollowUps(runtime, poster);
 }

@@ -5,8 +5,19 @@ import { INCIDENT_FOLLOW_UPS, incidentIdOfTopic, type IncidentRecord } from '../
 import { disableByHand } from '../../revocation/disable-by-hand.js';
 import type { Runtime } from '../../runtime.js';
 import { incidentStatusMessage } from '../views/incident/incident-status-message.js';
-import { pageMessage, postmortemReminderMessage, signOffRequestMessage, statusRequestMessage, threadEventMessage } from '../views/incident/incident-messages.js';
+import {
+  incidentClosedAskMessage,
+  pageAcknowledgedMessage,
+  pageMessage,
+  postmortemReminderMessage,
+  signedOffMessage,
+  signOffRequestMessage,
+  statusRequestAnsweredMessage,
+  statusRequestMessage,
+  threadEventMessage,
+} from '../views/incident/incident-messages.js';
 import type { SlackMessage } from '../views/slack-message.js';
+import { closeAsks, openAsks } from './asking-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import type { SlackPoster } from './slack-poster.js';
 
@@ -96,6 +107,8 @@ export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPo
       }
       try {
         await poster.update({ channel: incident.channel, ts: incident.statusTs }, statusOf(record));
+        // With it, the DMs that asked for something now answered lose their buttons (asking-messages.ts).
+        await closeAsks(followUps.repo, poster, openAsks(followUps.repo, followUp.topic, INCIDENT_ASKS), (ask) => answeredAsk(record, ask.followUp));
       } catch (error) {
         // An update is safe to repeat: an unclear answer is retried soon rather than looked up.
         if (error instanceof DeliveryError && error.failure === 'ambiguous') throw new RotorError('slack', error.message, { cause: error });
@@ -177,6 +190,27 @@ export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPo
       then: [revocation.postmortemReminder(incident.id, user(followUp), revocation.nextDay(followUp.dueAt))],
     };
   });
+}
+
+/** The incident's DMs that ask for something, with buttons. */
+const INCIDENT_ASKS = [INCIDENT_FOLLOW_UPS.page, INCIDENT_FOLLOW_UPS.statusRequest, INCIDENT_FOLLOW_UPS.signOffRequest, INCIDENT_FOLLOW_UPS.postmortem];
+
+/** What an ask says once the incident has answered it, or null while it still asks. */
+function answeredAsk(record: IncidentRecord, asked: FollowUp): SlackMessage | null {
+  const { incident } = record;
+  if (incident.state === 'closed') return incidentClosedAskMessage(incident);
+  switch (asked.kind) {
+    case INCIDENT_FOLLOW_UPS.page: {
+      const page = record.pages.find((candidate) => candidate.userId === asked.occurrence);
+      return page?.acknowledgedAt ? pageAcknowledgedMessage(incident, page.userId, page.acknowledgedAt) : null;
+    }
+    case INCIDENT_FOLLOW_UPS.statusRequest:
+      return asked.doneAt && incident.lastUpdateAt > asked.doneAt ? statusRequestAnsweredMessage(incident) : null;
+    case INCIDENT_FOLLOW_UPS.signOffRequest:
+      return incident.signedOffBy ? signedOffMessage(incident) : null;
+    default:
+      return null;
+  }
 }
 
 /** Paged by the escalation rather than at the revocation (its page event says so). */

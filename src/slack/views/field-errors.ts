@@ -17,7 +17,7 @@ export function fieldErrors(error: unknown, blockFor: (where: string) => string 
   if (error instanceof ValidationError && error.issues.length > 0) {
     for (const issue of error.issues) add(blockFor(issue.where) ?? fallbackBlock, issue.message);
   } else if (error instanceof AccessDeniedError) {
-    add(fallbackBlock, `${error.reason} ${describeWhoMay(error.whoMay).replace(/<@([A-Z0-9]+)>/g, '$1')}`);
+    add((error.where ? blockFor(error.where) : undefined) ?? fallbackBlock, `${error.reason} ${describeWhoMay(error.whoMay).replace(/<@([A-Z0-9]+)>/g, '$1')}`);
   } else if (isRotorError(error)) {
     add(fallbackBlock, error.message);
   }

@@ -1,5 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { HomeView, KnownBlock } from '@slack/types';
+import type { WarningWindow } from '../../inventory/schedule.js';
 import type { Secret } from '../../inventory/secret.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { ACTION_IDS, encodeRotationRef } from '../ids.js';
@@ -24,12 +25,12 @@ const HOME_ROTATION_LIMIT = 10;
 export const HOME_SECRET_LIMIT = 30;
 
 /** App Home: my secrets by urgency, rotations in progress, what awaits my approval. */
-export function homeView(data: HomeData, today: DateTime, dueSoonDays: number): HomeView {
+export function homeView(data: HomeData, today: DateTime, dueSoonDays: WarningWindow): HomeView {
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Your secrets' } }];
   if (data.secrets.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the whole inventory.` } });
   } else {
-    blocks.push(...data.secrets.slice(0, HOME_SECRET_LIMIT).map((secret) => secretRowBlock(secret, today, dueSoonDays)));
+    blocks.push(...data.secrets.slice(0, HOME_SECRET_LIMIT).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: true })));
     if (data.secrets.length > HOME_SECRET_LIMIT) {
       blocks.push({
         type: 'context',

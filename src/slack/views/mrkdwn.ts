@@ -17,6 +17,32 @@ export function mention(userId: string | null | undefined): string {
   return userId && /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : '—';
 }
 
+/** A Slack channel id as Slack issues them (`C…` public, `G…` private): nine characters or more. */
+const CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
+
+export function isChannelId(text: string): boolean {
+  return CHANNEL_ID.test(text);
+}
+
+/** A channel id Rotor holds (a consumer given as its channel, a policy channel) as a channel mention; other text escaped. */
+export function channelOrText(text: string): string {
+  return CHANNEL_ID.test(text) ? `<#${text}>` : escapeMrkdwn(text);
+}
+
+/** A list of consumers as people read it: channels as channel mentions, service names escaped, cut to about `max` characters. */
+export function consumersText(consumers: readonly string[], max: number): string {
+  const shown: string[] = [];
+  let length = 0;
+  for (const consumer of consumers) {
+    const piece = CHANNEL_ID.test(consumer) ? `<#${consumer}>` : escapeWithin(consumer, 200);
+    if (length + piece.length > max) break;
+    shown.push(piece);
+    length += piece.length + 2;
+  }
+  const more = consumers.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 /** Cuts text to `max` characters, ending with an ellipsis when cut. */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, max - 1) + '…';

@@ -4,7 +4,7 @@ import type { EscalationLevel } from '../../config/policy.js';
 import type { LevelHistory, OwedReminder } from '../../reminders/reminder.js';
 import { snoozeChoices } from '../../reminders/snooze-rules.js';
 import { LIMITS } from './block-kit-limits.js';
-import { escapeMrkdwn, mention, truncate } from './mrkdwn.js';
+import { channelOrText, code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION_IDS, encodeDigestChoice, snoozeActionId } from '../ids.js';
 import type { SlackMessage } from './slack-message.js';
 
@@ -27,7 +27,7 @@ export function headline(reminder: OwedReminder): string {
 
 function details(reminder: OwedReminder): string {
   const { secret } = reminder;
-  const consumers = secret.consumers.length > 0 ? secret.consumers.map(escapeMrkdwn).join(', ') : 'none recorded';
+  const consumers = secret.consumers.length > 0 ? secret.consumers.map(channelOrText).join(', ') : 'none recorded';
   const lastRotated = secret.lastRotated ? (DateTime.fromISO(secret.lastRotated, { zone: 'utc' }).toISODate() as string) : 'never';
   return [
     `*Environment:* ${escapeMrkdwn(secret.environment)}`,
@@ -109,16 +109,38 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Slack
 /** Items of a digest shown with their own menu: with the title and the summary, well inside 50 blocks. */
 const DIGEST_LISTED = LIMITS.messageBlocks - 10;
 
+/** A digest row's facts on one line: when it is due, where it lives, when it was last rotated. */
+function compactRow(reminder: OwedReminder): string {
+  const { secret, treatment } = reminder;
+  const days = reminder.daysUntilDue;
+  const due =
+    treatment.kind === 'compromised'
+      ? `marked compromised on ${treatment.markedOn}`
+      : days > 0
+        ? `due in ${days} day${days === 1 ? '' : 's'} (${secret.nextRotation})`
+        : days === 0
+          ? `due today (${secret.nextRotation})`
+          : `${-days} day${days === -1 ? '' : 's'} overdue (due ${secret.nextRotation})`;
+  const lastRotated = secret.lastRotated ? (DateTime.fromISO(secret.lastRotated, { zone: 'utc' }).toISODate() as string) : 'never';
+  return `${code(secret.name)} · ${due} · ${escapeMrkdwn(secret.environment)} · last rotated ${lastRotated}`;
+}
+
 /**
- * One DM listing every reminder owed to a person in a sweep, most urgent first: the first
- * DIGEST_LISTED each with its own menu, the rest summarized by name with a pointer to
- * `/secrets overdue`. The message metadata carries every key either way.
+ * One DM listing every reminder owed to a person in a sweep, most urgent first, as a compact
+ * list: one line per secret with its own menu, and what the rows share (why this person gets
+ * them, who owns them) said once above them rather than under each. The first DIGEST_LISTED
+ * are listed, the rest summarized by name with a pointer to `/secrets overdue`. The message
+ * metadata carries every key either way.
  */
 export function buildReminderDigest(reminders: readonly OwedReminder[], keys: readonly string[]): SlackMessage {
   const escalations = reminders.filter(isEscalation).length;
   const text = `${escalations > 0 ? 'Escalation' : 'Reminder'}: ${reminders.length} secrets need rotating`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${text}*` } }];
-  reminders.slice(0, DIGEST_LISTED).forEach((reminder, index) => {
+  const listed = reminders.slice(0, DIGEST_LISTED);
+  const notes = listed.map(escalationNote);
+  const shared = notes.length > 1 && notes[0] !== null && notes.every((note) => note === notes[0]) ? notes[0] : null;
+  if (shared) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`For every secret below: ${shared}`, LIMITS.sectionText) }] });
+  listed.forEach((reminder, index) => {
     const key = keys[index] as string;
     const choices = snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder));
     // An overflow menu holds five options: the rotation, up to three snoozes, Not mine.
@@ -127,11 +149,11 @@ export function buildReminderDigest(reminders: readonly OwedReminder[], keys: re
       ...choices.map((days) => ({ text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` }, value: encodeDigestChoice({ kind: 'snooze', days, key }) })),
       { text: { type: 'plain_text' as const, text: 'Not mine' }, value: encodeDigestChoice({ kind: 'not_mine', key }) },
     ];
-    const note = escalationNote(reminder);
+    const note = shared ? null : notes[index];
     const rotating = rotatingNote(reminder);
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(`*${escapeMrkdwn(headline(reminder))}*\n${details(reminder).replace(/\n/g, ' · ')}${rotating ? `\n${rotating}` : ''}${note ? `\n_${note}_` : ''}`, LIMITS.sectionText) },
+      text: { type: 'mrkdwn', text: truncate(`${compactRow(reminder)}${rotating ? `\n${rotating}` : ''}${note ? `\n_${note}_` : ''}`, LIMITS.sectionText) },
       accessory: { type: 'overflow', action_id: ACTION_IDS.digestItemMenu, options },
     });
   });

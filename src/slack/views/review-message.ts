@@ -13,11 +13,16 @@ export interface ReviewFindings {
   unowned: readonly Secret[];
   withoutBackup: readonly Secret[];
   neverRotated: readonly Secret[];
+  /** Due today or earlier; the review tells the two apart. */
   overdue: readonly Secret[];
 }
 
 /** Names per section before "and N more": keeps each section under 3,000 characters. */
 const NAMES_PER_SECTION = 25;
+
+function days(count: number): string {
+  return `${count} day${count === 1 ? '' : 's'}`;
+}
 
 /** The monthly review from the playbooks: four findings, each a compact list of names. */
 export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackMessage {
@@ -28,13 +33,17 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
     const text = `*${title}* (${secrets.length})\n${shown.join('\n')}${rest > 0 ? `\n…and ${rest} more` : ''}`;
     return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, LIMITS.sectionText) } };
   };
+  // A secret due today is not overdue yet: the day is its own to rotate in.
+  const dueToday = findings.overdue.filter((secret) => daysUntil(secret.nextRotation, today) === 0);
+  const pastDue = findings.overdue.filter((secret) => daysUntil(secret.nextRotation, today) < 0);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Monthly secrets review' } },
     section('Owner no longer in Slack', findings.ownerGone.map((flag) => ({ name: flag.secretName, detail: flag.detail })), (flag) => `${code(flag.name)}: ${escapeMrkdwn(flag.detail)}`),
     section('No owner', findings.unowned),
     section('No backup owner', findings.withoutBackup),
     section('Never rotated', findings.neverRotated),
-    section('Overdue', findings.overdue, (secret) => `${code(secret.name)} (${-daysUntil(secret.nextRotation, today)} days)`),
+    section('Overdue', pastDue, (secret) => `${code(secret.name)} (${days(-daysUntil(secret.nextRotation, today))})`),
+    section('Due today', dueToday),
     { type: 'context', elements: [{ type: 'mrkdwn', text: 'Fix owners with `/secrets owner &lt;name&gt; @person`; see overdue details with `/secrets overdue`.' }] },
   ];
   const total = findings.ownerGone.length + findings.unowned.length + findings.withoutBackup.length + findings.neverRotated.length + findings.overdue.length;

@@ -38,6 +38,12 @@ export function newOwnerMessage(name: string, by: string): SlackMessage {
   return textMessage(`${mention(by)} made you the owner of ${code(name)}. \`/secrets show ${name}\` shows what you now look after.`);
 }
 
+/** DM to the owner a secret was taken from by someone else. */
+export function formerOwnerMessage(name: string, owner: string, by: string): SlackMessage {
+  const what = by === owner ? `${mention(owner)} took over ${code(name)} from you` : `${mention(by)} made ${mention(owner)} the owner of ${code(name)} instead of you`;
+  return textMessage(`:information_source: ${what}: its reminders go to them from now on. \`/secrets show ${name}\` shows it.`);
+}
+
 /** Reply to `/secrets owner`: handed over (and whether the new owner was told), or nothing to do. */
 export function ownerChangedReply(change: { name: string; from: string | null; to: string }, told: { ok: true } | { ok: false; why: string }): SlackMessage {
   const done = `${code(change.name)} now belongs to ${mention(change.to)} (was ${mention(change.from)}).`;

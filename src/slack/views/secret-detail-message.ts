@@ -1,15 +1,15 @@
 import type { DateTime } from 'luxon';
 import type { KnownBlock } from '@slack/types';
-import { deriveStatus } from '../../inventory/schedule.js';
+import { deriveStatus, type WarningWindow } from '../../inventory/schedule.js';
 import type { Secret } from '../../inventory/secret.js';
 import { LIMITS } from './block-kit-limits.js';
-import { code, escapeMrkdwn, escapeWithin, mention, truncate } from './mrkdwn.js';
+import { code, consumersText, escapeMrkdwn, escapeWithin, mention, truncate } from './mrkdwn.js';
 import { describeDue, statusLabel } from './secret-row.js';
 import type { SlackMessage } from './slack-message.js';
 
 /** `/secrets show`: every metadata field. Rotor holds no value, so none can appear here. */
-export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays: number): SlackMessage {
-  const status = deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays);
+export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays: WarningWindow): SlackMessage {
+  const status = deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays, secret.intervalDays);
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
   const optional = (value: string | null) => (value ? escapeWithin(value, 500) : '—');
   const blocks: KnownBlock[] = [
@@ -26,7 +26,7 @@ export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays
         field('Provider', secret.providerRef ? `${code(secret.provider)} ${code(truncate(secret.providerRef, 500))}` : code(secret.provider)),
         field('Interval', `${secret.intervalDays} days`),
         field('Last rotated', secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'),
-        field('Consumers', secret.consumers.length > 0 ? escapeWithin(secret.consumers.join(', '), 500) : '—'),
+        field('Consumers', secret.consumers.length > 0 ? consumersText(secret.consumers, 500) : '—'),
       ],
     },
   ];

@@ -1,5 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock } from '@slack/types';
+import type { WarningWindow } from '../../inventory/schedule.js';
 import type { Secret } from '../../inventory/secret.js';
 import { ACTION_IDS } from '../ids.js';
 import { LIMITS } from './block-kit-limits.js';
@@ -21,9 +22,13 @@ export interface ListPage {
   emptyText: string;
   /** mrkdwn describing the filter (may mention a user, which a plain_text header cannot). */
   filterText?: string;
+  /** How many secrets the whole list holds, when it is worth saying (the overdue list). */
+  total?: number;
+  /** Each row offers *Start rotation* (lists of what needs rotating). */
+  rotateButtons?: boolean;
 }
 
-export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: number): SlackMessage {
+export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: WarningWindow): SlackMessage {
   const header: HeaderBlock = { type: 'header', text: { type: 'plain_text', text: truncate(page.title, LIMITS.headerText) } };
   if (page.secrets.length === 0) {
     return { text: page.emptyText, blocks: [header, { type: 'section', text: { type: 'mrkdwn', text: page.emptyText } }] };
@@ -32,9 +37,10 @@ export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: 
   const last = page.offset + page.secrets.length;
   const range: ContextBlock = {
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${page.filterText ? `${page.filterText} · ` : ''}${page.moreValue ? `Showing ${first}–${last}; more below.` : `Showing ${first}–${last} (all).`}` }],
+    elements: [{ type: 'mrkdwn', text: `${page.filterText ? `${page.filterText} · ` : ''}${rangeText(first, last, page)}` }],
   };
-  const blocks: KnownBlock[] = [header, range, ...page.secrets.slice(0, PAGE_SIZE).map((secret) => secretRowBlock(secret, today, dueSoonDays))];
+  const rows = page.secrets.slice(0, PAGE_SIZE).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: page.rotateButtons ?? false }));
+  const blocks: KnownBlock[] = [header, range, ...rows];
   if (page.moreValue) {
     const more: ActionsBlock = {
       type: 'actions',
@@ -42,5 +48,10 @@ export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: 
     };
     blocks.push(more);
   }
-  return { text: `${page.title}: ${page.secrets.length} shown`, blocks };
+  return { text: `${page.title}: ${page.total !== undefined ? `${page.total} in all, ` : ''}${page.secrets.length} shown`, blocks };
+}
+
+function rangeText(first: number, last: number, page: ListPage): string {
+  if (page.total !== undefined) return `${page.total} in all. Showing ${first}–${last}${page.moreValue ? '; more below.' : '.'}`;
+  return page.moreValue ? `Showing ${first}–${last}; more below.` : `Showing ${first}–${last} (all).`;
 }

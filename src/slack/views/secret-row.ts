@@ -1,7 +1,8 @@
 import type { DateTime } from 'luxon';
 import type { SectionBlock } from '@slack/types';
-import { daysUntil, deriveStatus } from '../../inventory/schedule.js';
+import { daysUntil, deriveStatus, type WarningWindow } from '../../inventory/schedule.js';
 import type { Secret, SecretStatus } from '../../inventory/secret.js';
+import { ACTION_IDS } from '../ids.js';
 import { code, escapeMrkdwn, escapeWithin, mention } from './mrkdwn.js';
 
 const STATUS_LABELS: Record<SecretStatus, string> = {
@@ -25,14 +26,23 @@ export function describeDue(nextRotation: string, today: DateTime): string {
   return `due in ${days} day${days === 1 ? '' : 's'} (${nextRotation})`;
 }
 
-/** One secret as a list row: name, status, due date, owners. Every stored string is escaped. */
-export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: number): SectionBlock {
-  const status = deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays);
+/**
+ * One secret as a list row: name, status, due date, owners. Every stored string is escaped.
+ * With `rotateButton`, a live secret's row carries *Start rotation* (*Open the rotation* while
+ * one is under way); a retired or compromised one gets none (a compromised secret is rotated by
+ * its incident).
+ */
+export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: WarningWindow, options: { rotateButton?: boolean } = {}): SectionBlock {
+  const status = deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays, secret.intervalDays);
   const due = describeDue(secret.nextRotation, today);
   const lines = [
     `${code(secret.name)}  ${status === 'overdue' ? `:red_circle: ${due}` : `${statusLabel(status)}, ${due}`}`,
     `Owner ${mention(secret.owner)} · backup ${mention(secret.backupOwner)}${secret.team ? ` · team ${escapeMrkdwn(secret.team)}` : ''}`,
   ];
   if (secret.description) lines.push(`_${escapeWithin(secret.description, 300)}_`);
-  return { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } };
+  const block: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } };
+  if (options.rotateButton && (secret.lifecycle === 'active' || secret.lifecycle === 'rotating')) {
+    block.accessory = { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: secret.lifecycle === 'rotating' ? 'Open the rotation' : 'Start rotation' }, value: secret.name };
+  }
+  return block;
 }

@@ -191,9 +191,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     if (!click) return;
     let name: string;
     try {
-      const secret = deps.runtime.services.inventory.getById(decodePickedSecret(action.selected_option.value));
-      if (!secret) throw new NotFoundError('That secret is no longer in the inventory; run `/rotate` again.');
-      name = secret.name;
+      name = rotation().picked(click.actor, decodePickedSecret(action.selected_option.value)).name;
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await updateModal(client, click.viewId, rotationProblemModal('', problemText(error)), click.hash);

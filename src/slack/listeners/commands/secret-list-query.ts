@@ -35,10 +35,10 @@ export function decodeListQuery(value: string): ListQuery {
   }
 }
 
-function titleOf(query: ListQuery): string {
+function titleOf(query: ListQuery, total: number | undefined): string {
   switch (query.kind) {
     case 'overdue':
-      return 'Overdue secrets';
+      return total === undefined ? 'Overdue secrets' : `Overdue secrets: ${total}`;
     case 'due':
       return `Secrets due within ${query.days} days`;
     case 'list': {
@@ -79,8 +79,11 @@ export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
     }
   }
   const hasMore = rows.length > PAGE_SIZE;
+  const total = query.kind === 'overdue' ? inventory.countOverdue(today) : undefined;
   return {
-    title: titleOf(query),
+    title: titleOf(query, total),
+    ...(total !== undefined ? { total } : {}),
+    rotateButtons: query.kind !== 'list',
     secrets: rows.slice(0, PAGE_SIZE),
     offset: query.offset,
     moreValue: hasMore ? encodeListQuery({ ...query, offset: query.offset + PAGE_SIZE }) : null,

@@ -9,7 +9,8 @@ export type SecretsRequest =
   | { kind: 'overdue' }
   | { kind: 'due'; days: number }
   | { kind: 'list'; environment?: string; owner?: string; service?: string }
-  | { kind: 'show'; name: string }
+  /** `problem`: why the text is not a whole secret name; it is then looked up as part of one. */
+  | { kind: 'show'; name: string; problem?: string }
   | { kind: 'owner'; name: string; userId: string }
   | { kind: 'add' }
   | { kind: 'edit'; name: string }
@@ -130,7 +131,14 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       }
       return request;
     }
-    case 'show':
+    case 'show': {
+      const tooMany = extra(1);
+      if (tooMany) return tooMany;
+      const name = requireName(args[0], sub, environments);
+      // Not a whole name, but perhaps a part of one (`stripe`): the reply says what is wrong and suggests the names it is part of.
+      if ('problem' in name) return args[0] ? { kind: 'show', name: unquoteName(args[0]), problem: name.problem } : { kind: 'invalid', message: name.problem };
+      return { kind: 'show', name: name.name };
+    }
     case 'edit': {
       const tooMany = extra(1);
       if (tooMany) return tooMany;

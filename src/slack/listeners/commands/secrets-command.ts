@@ -56,6 +56,7 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
       return ctx.reply(secretListMessage(page, today, dueSoonDays(ctx.deps)));
     }
     case 'show':
+      if (request.problem) return ctx.reply(partialNameReply(request.problem, services.inventory.suggestNames(request.name)));
       return ctx.reply(secretDetailMessage(services.inventoryService.require(request.name), today, dueSoonDays(ctx.deps)));
     case 'review':
       return ctx.reply(
@@ -84,6 +85,11 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
   }
 }
 
+/** `/secrets show` of text that is not a whole name: why, and the names it is closest to or part of. */
+function partialNameReply(problem: string, suggestions: readonly string[]): SlackMessage {
+  return textMessage(`:warning: ${escapeMrkdwn(problem)}${suggestions.length > 0 ? ` Did you mean: ${suggestions.map(escapeMrkdwn).join(', ')}?` : ''}`);
+}
+
 async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, ctx: CommandContext): Promise<void> {
   const { services } = ctx.deps.runtime;
   const actor = ctx.command.user_id;
@@ -92,6 +98,8 @@ async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, 
   if (secret.owner === request.userId) return ctx.reply(alreadyOwnerReply(secret.name, request.userId));
   services.inventoryService.setOwner(secret.name, request.userId, slackActor(actor), 'slack');
   const change = { name: secret.name, from: secret.owner, to: request.userId };
+  // The owner it was taken from is told too, by a follow-up (the change stands either way).
+  ctx.deps.runtime.ownership.tellFormerOwner(services.inventoryService.require(secret.name), secret.owner, slackActor(actor));
   try {
     const dm = newOwnerMessage(secret.name, actor);
     await ctx.client.chat.postMessage({ channel: request.userId, text: dm.text, blocks: dm.blocks });

@@ -88,6 +88,7 @@ export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
     await ack();
     const handedOver = saved.handedOverFrom !== undefined && saved.secret.owner !== null && saved.secret.owner !== actor;
     const told = handedOver ? await deps.runtime.ownership.tellNewOwner(saved.secret, slackActor(actor)) : null;
+    if (saved.handedOverFrom !== undefined) deps.runtime.ownership.tellFormerOwner(saved.secret, saved.handedOverFrom, slackActor(actor));
     const message = secretSavedMessage(saved.secret, told && { owner: saved.secret.owner as string, told }, saved.referenceRequest ?? null);
     await client.chat.postMessage({ channel: actor, text: message.text, blocks: message.blocks });
   });

@@ -82,6 +82,31 @@ export function postmortemReminderMessage(incident: Incident, hours: number): Sl
   };
 }
 
+/** A page, status request, sign-off request or postmortem reminder once the incident is closed: nothing is asked any more. */
+export function incidentClosedAskMessage(incident: Incident): SlackMessage {
+  const postmortem = incident.postmortemUrl ? `; postmortem: ${code(incident.postmortemUrl)}` : '';
+  return {
+    text: `Closed: ${incidentTitle(incident)}`,
+    blocks: [section(`:white_check_mark: *${escapeMrkdwn(incidentTitle(incident))}* was closed by ${mention(incident.closedBy)} at ${when(incident.closedAt)}${postmortem}. Nothing more is needed here.`)],
+  };
+}
+
+/** A status request once a newer update answered it. */
+export function statusRequestAnsweredMessage(incident: Incident): SlackMessage {
+  return {
+    text: `Answered: ${incidentTitle(incident)}`,
+    blocks: [section(`:speech_balloon: *${escapeMrkdwn(incidentTitle(incident))}*: a status update was posted at ${when(incident.lastUpdateAt)}; the next request counts from it.`), { type: 'actions', elements: [openRotationButton(incident)] }],
+  };
+}
+
+/** A sign-off request once someone signed the break-glass rotation off. */
+export function signedOffMessage(incident: Incident): SlackMessage {
+  return {
+    text: `Signed off: ${incidentTitle(incident)}`,
+    blocks: [section(`:ballot_box_with_check: *${escapeMrkdwn(incidentTitle(incident))}*: its break-glass rotation was signed off by ${mention(incident.signedOffBy)} at ${when(incident.signedOffAt)}. Nothing more is needed from you.`)],
+  };
+}
+
 /** One event in the status message's thread; its notification text is cut like its section (a provider's error can be long). */
 export function threadEventMessage(event: IncidentEvent): SlackMessage {
   const line = eventLine(event);

@@ -8,25 +8,44 @@ import { MAX_REASON_LENGTH, MAX_STATUS_UPDATE_LENGTH } from '../../../revocation
 import type { EmergencyPlan } from '../../../rotation/rotation-service.js';
 import { CALLBACK_IDS, encodeIncidentRef, encodeRevokeMetadata, FORM_VALUE_ACTION, INCIDENT_BLOCKS, REVOKE_BLOCKS } from '../../ids.js';
 import { context, section } from '../blocks.js';
-import { code, escapeMrkdwn, escapeWithin, mention } from '../mrkdwn.js';
+import { code, escapeMrkdwn, escapeWithin, isChannelId, mention } from '../mrkdwn.js';
 import { quoted, when } from '../rotation/rotation-text.js';
 import { SEVERITY_LABELS } from './incident-text.js';
 
 /** Modal titles are at most 24 characters. */
 const TITLE = 'Revoke a secret';
 
-const ORDER_OPTIONS: PlainTextOption[] = [
-  {
-    text: { type: 'plain_text', text: 'Replace, then disable (default)' },
-    description: { type: 'plain_text', text: 'Stays current until the new version is promoted; consumers keep working.' },
-    value: 'replace_then_disable',
-  },
-  {
-    text: { type: 'plain_text', text: 'Disable now' },
-    description: { type: 'plain_text', text: 'Disabled first, for active abuse; consumers may break until replaced.' },
-    value: 'disable_now',
-  },
-];
+/**
+ * The two orders of disabling, as the secret's store really behaves: Vault KV v2 makes a written
+ * version current at once, so there the compromised version stays current until the new one is
+ * created, not promoted. Option descriptions hold 75 characters.
+ */
+function orderOptions(provider: Secret['provider']): PlainTextOption[] {
+  return [
+    {
+      text: { type: 'plain_text', text: 'Replace, then disable (default)' },
+      description: {
+        type: 'plain_text',
+        text: provider === 'vault' ? 'Stays current until the new version is written (Vault: current at once).' : 'Stays current until the new version is promoted; consumers keep working.',
+      },
+      value: 'replace_then_disable',
+    },
+    {
+      text: { type: 'plain_text', text: 'Disable now' },
+      description: { type: 'plain_text', text: 'Disabled first, for active abuse; consumers may break until replaced.' },
+      value: 'disable_now',
+    },
+  ];
+}
+
+/** What breaks with each order, by store. */
+function whatWillBreak(secret: Secret): string {
+  const failing = consumersText(secret);
+  if (secret.provider === 'vault') {
+    return `*What will break.* Vault makes a written version current at once: with *replace, then disable*, consumers reading the latest version switch to the new value as soon as it is written, and the compromised one is disabled after. With *disable now*, ${failing} get no value until the new version is written.`;
+  }
+  return `*What will break.* With *replace, then disable*, nothing until the new version is deployed: consumers keep using the compromised one meanwhile. With *disable now*, ${failing} fail until the new version is in place.`;
+}
 
 export interface RevokeModalData {
   secret: Secret;
@@ -49,7 +68,7 @@ function consumersText(secret: Secret): string {
   const shown: string[] = [];
   let length = 0;
   for (const consumer of consumers) {
-    const piece = '`' + escapeWithin(consumer.replace(/`/g, "'"), CONSUMER_MAX) + '`';
+    const piece = isChannelId(consumer) ? `<#${consumer}>` : '`' + escapeWithin(consumer.replace(/`/g, "'"), CONSUMER_MAX) + '`';
     if (length + piece.length > CONSUMERS_TEXT_MAX) break;
     shown.push(piece);
     length += piece.length + 2;
@@ -67,6 +86,7 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
   const { secret, plan } = data;
   const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
   const paged = firstPages(incidentLadder(secret, data.policy), data.responder).flatMap((rung) => rung.people.map((person) => `${mention(person)} (${rung.level.replace('_', ' ')})`));
+  const options = orderOptions(secret.provider);
   const steps = plan.checklists.replace_then_disable.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}`);
   const blocks: KnownBlock[] = [
     section(`:rotating_light: *Emergency revocation of ${code(secret.name)}*`),
@@ -87,9 +107,7 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
     blocks.push(section(`:warning: The rotation ${mention(plan.open.rotation.heldBy)} started at ${when(plan.open.rotation.startedAt)} is abandoned: the emergency rotation replaces it.`));
   }
   blocks.push(
-    section(
-      `*What will break.* With *replace, then disable*, nothing until the new version is deployed: consumers keep using the compromised one meanwhile. With *disable now*, ${consumersText(secret)} fail until the new version is in place.`,
-    ),
+    section(whatWillBreak(secret)),
     section(
       [
         '*What happens, in order*',
@@ -130,7 +148,7 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
       type: 'input',
       block_id: REVOKE_BLOCKS.order,
       label: { type: 'plain_text', text: 'Order' },
-      element: { type: 'radio_buttons', action_id: FORM_VALUE_ACTION, options: ORDER_OPTIONS, initial_option: ORDER_OPTIONS[0] as PlainTextOption },
+      element: { type: 'radio_buttons', action_id: FORM_VALUE_ACTION, options, initial_option: options[0] as PlainTextOption },
     },
   );
   if (secret.provider === 'vault') {

@@ -1,5 +1,5 @@
 import type { Secret } from '../../../inventory/secret.js';
-import { parseAwsSecretRef } from '../../../providers/aws/aws-secret-ref.js';
+import { awsRegionFlag, parseAwsSecretRef } from '../../../providers/aws/aws-secret-ref.js';
 import { parseVaultSecretRef } from '../../../providers/vault/vault-secret-ref.js';
 
 /**
@@ -10,9 +10,9 @@ import { parseVaultSecretRef } from '../../../providers/vault/vault-secret-ref.j
 export function retrievalCommand(secret: Pick<Secret, 'name' | 'provider' | 'providerRef' | 'retrievalInstructions'>): { command: string | null; instructions: string | null } {
   if (secret.provider === 'aws' && secret.providerRef) {
     const ref = parseAwsSecretRef(secret.name, secret.providerRef);
-    const region = ref.region && !ref.secretId.startsWith('arn:') ? ` --region ${ref.region}` : '';
+    // The region exactly as the checklist's commands carry it: an ARN's too, or a CLI configured for another region looks there.
     return {
-      command: `aws secretsmanager get-secret-value --secret-id ${ref.secretId}${region} --version-stage AWSCURRENT --query SecretString --output text`,
+      command: `aws secretsmanager get-secret-value --secret-id ${ref.secretId}${awsRegionFlag(ref)} --version-stage AWSCURRENT --query SecretString --output text`,
       instructions: secret.retrievalInstructions,
     };
   }

@@ -2,6 +2,7 @@ import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { Secret } from '../../../inventory/secret.js';
 import type { RollbackOutcome } from '../../../rotation/rollback-plan.js';
 import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
+import { isOpen as isOpenState } from '../../../rotation/rotation.js';
 import { currentStep, firstGatedStep, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
 import { context, section } from '../blocks.js';
@@ -78,6 +79,29 @@ export function approvalDecidedMessage(record: RotationRecord, decision: { kind:
   return { text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${record.rotation.secretName}`, blocks: [section(text)] };
 }
 
+/**
+ * An approval request once its question is over for this person, its buttons gone: the
+ * rotation ended (rejected, abandoned, completed, rolled back), they decided, or others gave
+ * every approval they could have given.
+ */
+export function approvalClosedMessage(record: RotationRecord, person: string): SlackMessage {
+  const { rotation } = record;
+  const name = code(rotation.secretName);
+  const mine = record.approvals.find((approval) => approval.decidedBy === person);
+  const rejection = record.approvals.find((approval) => approval.decision === 'rejected');
+  const why = rotation.endReason ? `: “${quoted(rotation.endReason)}”` : '';
+  let line: string;
+  if (mine) line = `${mine.decision === 'approved' ? ':white_check_mark: You approved' : ':no_entry: You rejected'} the rotation of ${name} as ${roleLabel(mine.role)} at ${when(mine.decidedAt)}.`;
+  else if (rotation.state === 'rejected') line = `:no_entry: The rotation of ${name} was rejected by ${mention(rejection?.decidedBy ?? rotation.endedBy)}${rejection ? ` (${roleLabel(rejection.role)})` : ''} at ${when(rotation.endedAt)}${why}. Nothing is left to decide.`;
+  else if (rotation.state === 'abandoned') line = `:no_entry_sign: The rotation of ${name} was abandoned by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${why}. Nothing is left to decide.`;
+  else if (rotation.state === 'completed') line = `:white_check_mark: The rotation of ${name} was completed at ${when(rotation.completedAt)}. Approvals: ${approvalsLine(record)}.`;
+  else if (rotation.state === 'rolled_back') line = `:leftwards_arrow_with_hook: The rotation of ${name} was rolled back by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${why}.`;
+  else line = `:white_check_mark: Nothing more is needed from you for the rotation of ${name}: ${approvalsLine(record)}.`;
+  const blocks: KnownBlock[] = [section(`${line}\nTicket ${escapeMrkdwn(rotation.ticket ?? '—')}, started by ${mention(rotation.startedBy)}.`)];
+  if (isOpenState(rotation.state)) blocks.push({ type: 'actions', elements: [openButton(rotation.secretName, 'See the checklist')] });
+  return { text: `Approval no longer needed: rotation of ${rotation.secretName}`, blocks };
+}
+
 /** DM to whoever drives the rotation: an approver decided. */
 export function decisionNoticeMessage(record: RotationRecord, decision: { role: ApproverRole; by: string; kind: 'approved' | 'rejected'; reason: string | null }): SlackMessage {
   const { rotation } = record;
@@ -88,6 +112,13 @@ export function decisionNoticeMessage(record: RotationRecord, decision: { role: 
   const blocks: KnownBlock[] = [section(text)];
   if (decision.kind === 'approved') blocks.push({ type: 'actions', elements: [openButton(rotation.secretName)] });
   return { text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${rotation.secretName}`, blocks };
+}
+
+/** DM to the person who held a rotation until someone else took it over. */
+export function takenOverMessage(record: RotationRecord, by: string): SlackMessage {
+  const { rotation } = record;
+  const text = `:arrows_counterclockwise: ${mention(by)} took over the rotation of ${code(rotation.secretName)} from you; it is theirs to finish now. ${progressLine(record)}.`;
+  return { text: `${rotation.secretName}: rotation taken over`, blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }] };
 }
 
 /** DM after a day untouched (to the holder) or three (to a security lead). */

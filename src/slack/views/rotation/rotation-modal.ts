@@ -260,7 +260,17 @@ export interface StartModalData {
   preflight: PreflightCheck[];
   /** A recent rotation that may still be rolled back. */
   recent: { record: RotationRecord; rollbackUntil: string } | null;
+  /** The last rotation, when it was rejected: who rejected it and why. */
+  rejected?: RotationRecord | null;
   flash?: Flash | null;
+}
+
+/** Why the last rotation of the secret was rejected, so a new one starts knowing it. */
+function rejectionNote(record: RotationRecord): string {
+  const { rotation } = record;
+  const decision = record.approvals.find((approval) => approval.decision === 'rejected');
+  const by = decision ? `${mention(decision.decidedBy)} (${roleLabel(decision.role)})` : mention(rotation.endedBy);
+  return `:no_entry: The last rotation (ticket ${escapeMrkdwn(rotation.ticket ?? '—')}, started by ${mention(rotation.startedBy)}) was rejected by ${by} at ${when(rotation.endedAt)}: “${quoted(rotation.endReason)}”. Sort that out before starting again.`;
 }
 
 /** Before a rotation starts: what it will do, what the preflight found, and the change ticket. */
@@ -272,6 +282,7 @@ export function rotationStartModal(data: StartModalData): ModalView {
     ...flashBlock(data.flash),
     section(`*${code(secret.name)}* · ${provider} · ${escapeMrkdwn(secret.environment)}\nDue ${escapeMrkdwn(secret.nextRotation)}; last rotated ${secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'}.`),
   ];
+  if (data.rejected) blocks.push(section(rejectionNote(data.rejected)));
   if (data.recent) {
     const { rotation } = data.recent.record;
     blocks.push(section(`:leftwards_arrow_with_hook: Rotated by ${mention(rotation.heldBy)} at ${when(rotation.completedAt)}; it can be rolled back until ${when(data.recent.rollbackUntil)}.`), {
