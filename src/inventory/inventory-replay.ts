@@ -126,6 +126,11 @@ function applyEvent(replayed: ReplayedSecret, event: AuditEvent): void {
     set(replayed, 'currentFingerprint', details.fingerprint, seq);
   } else if (event.action === 'secret.lifecycle_changed') {
     set(replayed, 'lifecycle', details.to, seq);
+  } else if (event.action === 'secret.reference_changed') {
+    // The version Rotor knew belonged to the old store secret: what the store's check read at the new one is current now.
+    const checked = record(details.storeCheck);
+    set(replayed, 'currentVersionId', checked.versionId ?? null, seq);
+    set(replayed, 'currentFingerprint', checked.fingerprint ?? null, seq);
   } else {
     // `secret.updated`, and any other edit that lists its changes as `{ field: { from, to } }`.
     for (const [key, change] of Object.entries(record(details.changes))) if (isField(key) && 'to' in record(change)) set(replayed, key, record(change).to, seq);

@@ -4,6 +4,7 @@ import type { ReplayedSecret } from '../inventory/inventory-replay.js';
 import { STEP_ACTIONS, type StepAction } from './checklist-step.js';
 import type { Approval, ApproverRole, Rotation, RotationRecord, RotationStep } from './rotation.js';
 import { ROLE_LABELS } from './rotation-rules.js';
+import { actorId, SYSTEM_ACTOR } from '../access/actor.js';
 
 /** Who did something and when, by the event that recorded it. */
 interface Stamp {
@@ -63,25 +64,29 @@ export function replayRotation(id: number, events: readonly AuditEvent[]): Rotat
   return replay;
 }
 
+/** Rotor's own runs of a step (a re-driven disable, a follow-up's check) leave the rotation with whoever held it. */
+const ROTOR = actorId(SYSTEM_ACTOR);
+
 function applyEvent(replay: RotationReplay, event: AuditEvent, stamp: Stamp): void {
   const { details } = event;
   const step = text(details.step);
+  const holder = stamp.by === ROTOR ? replay.holder : stamp;
   switch (event.action) {
     case 'rotation.taken_over':
     case 'rotation.step_failed':
-      replay.holder = stamp;
+      replay.holder = holder;
       return;
     case 'rotation.step_waiting':
-      replay.holder = stamp;
+      replay.holder = holder;
       // A rotation function still running: the version it is making is already the new one.
       if (typeof details.versionId === 'string') replay.newVersion = { versionId: details.versionId, fingerprint: replay.newVersion?.fingerprint ?? null, seq: event.seq };
       return;
     case 'rotation.step_skipped':
-      replay.holder = stamp;
+      replay.holder = holder;
       if (step) replay.steps.set(step, { ...stamp, state: 'skipped', title: text(details.title), byProvider: false, note: null, skipReason: text(details.reason), versionId: null, fingerprint: null });
       return;
     case 'rotation.step_done':
-      replay.holder = stamp;
+      replay.holder = holder;
       if (step) stepDone(replay, step, details, stamp);
       return;
     case 'rotation.approved':

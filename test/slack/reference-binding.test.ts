@@ -123,6 +123,7 @@ describe.runIf(shouldRunMotoSuite('the reference binding suite'))('the store sec
     }
 
     // Moved underneath anyway (as the unguarded edit of the probe did): the rotation's calls stay on its binding.
+    h.tablesEditedByTest = true;
     h.store.db.prepare('UPDATE secrets SET provider_ref = ? WHERE name = ?').run(VICTIM, SECRET);
     const modalShown = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     expect(textOf(modal(h, modalShown))).toContain(`\`aws\` \`${SECRET}\``);
@@ -223,6 +224,7 @@ describe.runIf(shouldRunMotoSuite('the reference binding suite'))('the store sec
     await h.untilHandled(() => h.command('/rotate', SECRET, 'U0ONCALL', { channelId: 'C0INCIDENT' }));
     const rotation = String(h.fake.calls.slice(since).find((call) => call.method === 'views.update')?.args.view_id);
     await driveModal(h, 'U0ONCALL', rotation, 'disable_compromised');
+    h.tablesEditedByTest = true;
     h.store.db.prepare('UPDATE secrets SET provider_ref = ? WHERE name = ?').run(VICTIM, SECRET);
     expect(button(modal(h, rotation), ACTION_IDS.rotationRunStep)?.value).toBe('disable_compromised');
     await press(h, 'U0ONCALL', rotation, ACTION_IDS.rotationRunStep);

@@ -2,6 +2,11 @@ import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { AuditTrailRepo } from '../../src/audit/audit-trail-repo.js';
+import { verifyTablesAgainstChain } from '../../src/audit/chain-checks.js';
+import { InventoryRepo } from '../../src/inventory/inventory-repo.js';
+import { IncidentRepo } from '../../src/revocation/incident-repo.js';
+import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import { parsePolicy } from '../../src/config/policy.js';
 import { loadBotEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -56,6 +61,12 @@ export interface SlackHarness {
   stopFor<T>(meanwhile: () => Promise<T>): Promise<T>;
   /** The environment the bot runs with (Slack credentials, database, policy, keys, crons), for a bot in another process. */
   botEnv: Record<string, string>;
+  /**
+   * Set by a test that edits the database behind Rotor's back (SQL on the tables): `close` then
+   * skips its check that the rotation, incident and inventory tables agree with the audit chain.
+   */
+  tablesEditedByTest: boolean;
+  /** Stops everything; unless `tablesEditedByTest`, fails when `rotor audit verify --deep` would find a difference. */
   close(): Promise<void>;
 }
 
@@ -201,10 +212,17 @@ export async function startSlackHarness(
       return result;
     },
     botEnv,
+    tablesEditedByTest: false,
     async close() {
       await harness.runtime.stop();
-      await fake.close();
-      store.close();
+      try {
+        // Every flow a test drives must leave tables the chain explains: what --deep and the evidence check.
+        // (A second close finds the database already closed: nothing more to check.)
+        if (!harness.tablesEditedByTest && store.db.open) expectTablesMatchChain(store);
+      } finally {
+        await fake.close();
+        store.close();
+      }
     },
   };
   // The start-up sweeps run in the background; tests begin once they are over, so what they send
@@ -216,4 +234,12 @@ export async function startSlackHarness(
 /** The response_url's id part, to match recorded posts to the request that made them. */
 export function responseIdOf(responseUrl: string): string {
   return responseUrl.slice(responseUrl.lastIndexOf('/') + 1);
+}
+
+/** What `rotor audit verify --deep` finds, as a test failure naming each difference. */
+function expectTablesMatchChain(store: TempStore): void {
+  const report = verifyTablesAgainstChain({ trail: new AuditTrailRepo(store.db), rotations: new RotationRepo(store.db), incidents: new IncidentRepo(store.db), inventory: new InventoryRepo(store.db) });
+  if (report.differences.length > 0) {
+    throw new Error(`The tables differ from the audit chain (rotor audit verify --deep):\n${report.differences.map((difference) => JSON.stringify(difference)).join('\n')}`);
+  }
 }
