@@ -11,6 +11,7 @@ import { describeError, isRotorError } from './core/errors.js';
 import { ARCHIVE_FOLLOW_UP } from './evidence-archive/archive-follow-ups.js';
 import { openEvidenceBucket, type EvidenceBucket } from './evidence-archive/evidence-bucket.js';
 import { HmacKeyring } from './core/hmac-keyring.js';
+import { quietAwsSdkNodeWarning } from './core/process-warnings.js';
 import { RouteServer } from './http/route-server.js';
 import { createHttpRoutes } from './http/routes.js';
 import { MAX_WINDOW_DAYS } from './inventory/schedule.js';
@@ -217,6 +218,7 @@ const UNKEYED_AUDIT_WARNING =
   'ROTOR_AUDIT_KEY is not set: the audit chain is plain SHA-256, which shows accidental damage but not a deliberate edit by anyone who can write the database file. Set ROTOR_AUDIT_KEY (openssl rand -hex 32) to key it.';
 
 async function main(): Promise<void> {
+  quietAwsSdkNodeWarning();
   let env: BotEnv;
   try {
     env = loadBotEnv();

@@ -10,9 +10,10 @@ export function registerEvidenceCommand(program: Command, context: CliContext): 
   evidence
     .command('verify')
     .description('Read every archived record back: present, locked in COMPLIANCE mode, one version, its digest the audit chain\'s; list what is missing or different and exit 1')
+    .option('--at <date>', 'judge as of this date (YYYY-MM-DD or ISO time) instead of now: which records are overdue, whether a retention has ended')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const archive = context.runtime().evidenceArchive;
+    .action(async (options: { at?: string; json?: boolean }) => {
+      const archive = context.runtime(options.at).evidenceArchive;
       if (!archive) throw notConfigured();
       const check = await archive.verify();
       if (options.json) context.printJson(check);
