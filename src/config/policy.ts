@@ -16,6 +16,11 @@ const ARCHIVE_PREFIX = /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/?$|^$/;
 const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 // A tag key every store takes as it is: AWS tags, Vault custom_metadata keys.
 const TAG_KEY = /^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/;
+// AWS refuses tag keys that start with `aws:` (its own), so such a key could never be written.
+const provenanceTagKey = z
+  .string()
+  .regex(TAG_KEY, 'must be a tag key of letters, digits and `_ . : / = + - @` (at most 63)')
+  .refine((key) => !key.toLowerCase().startsWith('aws:'), 'must not start with `aws:`: AWS keeps that prefix for its own tags and refuses it');
 const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
 
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
@@ -129,8 +134,12 @@ export const policySchema = z
       .default({ aws_accounts: [], aws_regions: [], vault_mounts: [] }),
     evidence_archive: z
       .object({
-        bucket: z.string().regex(S3_BUCKET, 'must be an S3 bucket name such as acme-rotor-evidence (3 to 63 lower-case letters, digits, `.` and `-`)'),
-        prefix: z.string().regex(ARCHIVE_PREFIX, 'must be a folder inside the bucket such as rotor or audit/rotor (letters, digits, `_ . -`, separated by `/`)').default('rotor'),
+        bucket: z.string({ error: 'required: the S3 bucket records are archived to, created with Object Lock (e.g. acme-rotor-evidence)' }).regex(S3_BUCKET, 'must be an S3 bucket name such as acme-rotor-evidence (3 to 63 lower-case letters, digits, `.` and `-`)'),
+        prefix: z
+          .string()
+          .regex(ARCHIVE_PREFIX, 'must be a folder inside the bucket such as rotor or audit/rotor (letters, digits, `_ . -`, separated by `/`)')
+          .refine((prefix) => !prefix.split('/').some((part) => part === '.' || part === '..'), 'must not have a `.` or `..` folder: give the folder as it is, such as audit/rotor')
+          .default('rotor'),
         region: z.string().regex(AWS_REGION, 'must be an AWS region such as eu-west-1').optional(),
         retention_days: z.number().int().min(1).max(36_500).optional(),
         retention_years: z.number().int().min(1).max(100).optional(),
@@ -144,8 +153,8 @@ export const policySchema = z
     provenance: z
       .object({
         enabled: z.boolean().default(true),
-        version_tag: z.string().regex(TAG_KEY, 'must be a tag key of letters, digits and `_ . : / = + - @` (at most 63)').default(DEFAULT_PROVENANCE_TAG_KEYS.version),
-        rotated_by_tag: z.string().regex(TAG_KEY, 'must be a tag key of letters, digits and `_ . : / = + - @` (at most 63)').default(DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy),
+        version_tag: provenanceTagKey.default(DEFAULT_PROVENANCE_TAG_KEYS.version),
+        rotated_by_tag: provenanceTagKey.default(DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy),
       })
       .strict()
       .refine((provenance) => provenance.version_tag !== provenance.rotated_by_tag, { message: 'version_tag and rotated_by_tag must be different keys' })
