@@ -6,7 +6,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/core/project-root.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
-import { rotor } from '../support/cli.js';
+import { rotor, runRotor } from '../support/cli.js';
 import { freePort, shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { generateSlackCredentials } from '../support/slack-signing.js';
 import { openTempStore } from '../support/temp-db.js';
@@ -105,6 +105,26 @@ describe('without evidence_archive in the policy', () => {
       );
     } finally {
       store.close();
+    }
+  });
+
+  it('rotor evidence verify refuses an --at that is not a date, and a policy whose evidence_archive is wrong, exit 2, before reaching any bucket', async () => {
+    const store = openTempStore();
+    const dir = mkdtempSync(join(tmpdir(), 'rotor-archive-policy-'));
+    try {
+      const badAt = await rotor(store.path, 'evidence', 'verify', '--at', 'last tuesday');
+      expect(badAt).toMatchObject({ code: 2, stdout: '' });
+      expect(badAt.stderr).toMatch(/^rotor: .*--at.*last tuesday/);
+
+      const policy = join(dir, 'policy.yml');
+      writeFileSync(policy, 'evidence_archive:\n  bucket: acme-rotor-evidence\n  retention_years: 7\n  retention_days: 30\n');
+      const bad = await runRotor(['--db', store.path, '--config', policy, 'evidence', 'verify']);
+      expect(bad).toMatchObject({ code: 2, stdout: '' });
+      expect(bad.stderr).toContain('evidence_archive');
+      expect(bad.stderr).toContain('give the retention as exactly one of retention_days or retention_years');
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
