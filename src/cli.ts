@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { runCli } from './cli/program.js';
+import { quietAwsSdkNodeWarning } from './core/process-warnings.js';
+
+quietAwsSdkNodeWarning();
 
 // `rotor export | head`: once the reader has gone there is no one left to tell; stop quietly
 // as Unix tools do, rather than crash with a stack trace.

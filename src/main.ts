@@ -5,10 +5,13 @@ import { Registry } from 'prom-client';
 import { AuditPublisher } from './audit/audit-publisher.js';
 import { DailyCheckpoints } from './audit/daily-checkpoints.js';
 import { loadBotEnv, type BotEnv } from './config/env.js';
-import { loadPolicy } from './config/policy.js';
+import { loadPolicy, type EvidenceArchivePolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { describeError } from './core/errors.js';
+import { describeError, isRotorError } from './core/errors.js';
+import { ARCHIVE_FOLLOW_UP } from './evidence-archive/archive-follow-ups.js';
+import { openEvidenceBucket, type EvidenceBucket } from './evidence-archive/evidence-bucket.js';
 import { HmacKeyring } from './core/hmac-keyring.js';
+import { quietAwsSdkNodeWarning } from './core/process-warnings.js';
 import { RouteServer } from './http/route-server.js';
 import { createHttpRoutes } from './http/routes.js';
 import { MAX_WINDOW_DAYS } from './inventory/schedule.js';
@@ -61,6 +64,8 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
   const logger = options.logger ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.ROTOR_CONFIG);
+  // Before the database is touched: a bucket that could let a record be rewritten stops start-up.
+  const evidenceBucket = policy.evidenceArchive ? await checkedEvidenceBucket(policy.evidenceArchive, logger) : null;
   // The page cache is resident memory for as long as the bot runs, and a whole-table read (a
   // /metrics scrape) would fill a large one; the bot's own queries walk indexes and need little.
   const db = openDatabase(env.ROTOR_DB, { cacheMiB: 8 });
@@ -78,6 +83,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       runDeadlineSeconds: env.ROTOR_RUN_DEADLINE_SECONDS,
       providers: options.providers ?? createProviderRegistryFromEnv(env),
       slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
+      evidenceBucket,
     });
     const { services, reminders, followUps, announcer } = runtime;
     const auditLogger = logger.child({ component: 'audit' });
@@ -119,6 +125,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
       calendar: calendarToken ? { token: calendarToken, render: () => rotationCalendar({ inventory: services.inventory, history: services.history }, clock.now(), { days: MAX_WINDOW_DAYS }) } : undefined,
       slackState: () => slackState,
+      evidenceArchive: () => runtime?.evidenceArchive?.health(ARCHIVE_FOLLOW_UP) ?? ARCHIVE_NOT_CONFIGURED,
     });
     const announceChannel = policy.channels.announce;
     const scheduler = new JobScheduler(
@@ -175,8 +182,31 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
   } catch (error) {
     publisher?.close();
     await server?.close();
-    runtime?.close();
+    if (runtime) runtime.close();
+    else evidenceBucket?.destroy();
     db.close();
+    throw error;
+  }
+}
+
+const ARCHIVE_NOT_CONFIGURED = { state: 'not_configured', detail: 'no evidence_archive in the policy: rotation and incident evidence is not archived' } as const;
+
+/**
+ * The evidence bucket, checked: one without versioning or Object Lock (or missing, or refusing
+ * Rotor) stops start-up with what to set. One that cannot be reached now does not stop the bot:
+ * it is checked again before the first record is written, and archiving waits until then.
+ */
+async function checkedEvidenceBucket(settings: EvidenceArchivePolicy, logger: Logger): Promise<EvidenceBucket> {
+  const bucket = openEvidenceBucket(settings);
+  try {
+    await bucket.check();
+    return bucket;
+  } catch (error) {
+    if (isRotorError(error) && error.code === 'provider_unavailable') {
+      logger.warn({ component: 'evidence-archive', err: error }, 'could not reach the evidence archive bucket at start-up; it is checked again before the first record is written');
+      return bucket;
+    }
+    bucket.destroy();
     throw error;
   }
 }
@@ -188,6 +218,7 @@ const UNKEYED_AUDIT_WARNING =
   'ROTOR_AUDIT_KEY is not set: the audit chain is plain SHA-256, which shows accidental damage but not a deliberate edit by anyone who can write the database file. Set ROTOR_AUDIT_KEY (openssl rand -hex 32) to key it.';
 
 async function main(): Promise<void> {
+  quietAwsSdkNodeWarning();
   let env: BotEnv;
   try {
     env = loadBotEnv();

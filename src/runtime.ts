@@ -4,6 +4,11 @@ import type { HmacKeyring } from './core/hmac-keyring.js';
 import type { Clock } from './core/clock.js';
 import { DEFAULT_RUN_DEADLINE_SECONDS } from './core/deadline.js';
 import { RotorError } from './core/errors.js';
+import { registerArchiveFollowUps } from './evidence-archive/archive-follow-ups.js';
+import { ArchiveLedgerRepo } from './evidence-archive/archive-ledger-repo.js';
+import { EvidenceArchiveService } from './evidence-archive/evidence-archive-service.js';
+import { openEvidenceBucket, type EvidenceBucket } from './evidence-archive/evidence-bucket.js';
+import { EvidenceDocuments } from './evidence-archive/evidence-documents.js';
 import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-up-service.js';
 import type { Logger } from './logging/logger.js';
@@ -24,6 +29,9 @@ import { RotationHistoryService } from './rotation/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
 import { registerRotationStepFollowUps } from './rotation/rotation-step-follow-ups.js';
+import { ProvenanceLedgerRepo } from './provenance/provenance-ledger-repo.js';
+import { registerProvenanceFollowUps } from './provenance/provenance-follow-ups.js';
+import { ProvenanceService } from './provenance/provenance-service.js';
 import { ReminderActionsService } from './reminders/reminder-actions-service.js';
 import { ReminderLedgerRepo } from './reminders/reminder-ledger-repo.js';
 import type { ReminderNotifier } from './reminders/reminder-notifier.js';
@@ -64,6 +72,8 @@ export interface RuntimeOptions {
    * done, which would cut a background sweep short; the bot's next sweep does the work.
    */
   sweepAfterChanges?: boolean;
+  /** The evidence archive's bucket, already checked at start-up; by default opened from the policy's evidence_archive. */
+  evidenceBucket?: EvidenceBucket | null;
   reminderSweep?: Partial<SweepOptions>;
   followUpSweep?: Partial<FollowUpSweepOptions>;
 }
@@ -93,6 +103,10 @@ export interface Runtime {
   revocation: RevocationService;
   /** Reads only: incidents listed and shown, their evidence records. */
   incidentHistory: IncidentHistoryService;
+  /** Evidence records archived under S3 Object Lock; null when the policy sets no evidence_archive. */
+  evidenceArchive: EvidenceArchiveService | null;
+  /** Provenance tags at the store after a completion; null when the policy's provenance.enabled is false. */
+  provenance: ProvenanceService | null;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -202,6 +216,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
+  const incidentHistory = new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients });
+  // Evidence and provenance follow the rotation code from outside: sweeps over what ended (see their jobs).
+  const evidenceBucket = options.evidenceBucket ?? (policy.evidenceArchive ? openEvidenceBucket(policy.evidenceArchive) : null);
+  const evidenceArchive =
+    policy.evidenceArchive && evidenceBucket
+      ? new EvidenceArchiveService({
+          bucket: evidenceBucket,
+          retention: policy.evidenceArchive.retention,
+          ledger: new ArchiveLedgerRepo(db),
+          documents: new EvidenceDocuments({ rotations: rotationHistory, incidents: incidentHistory, trail: auditTrail }),
+          audit,
+          trail: auditTrail,
+          clock,
+        })
+      : null;
+  if (evidenceArchive) registerArchiveFollowUps(followUpService, evidenceArchive);
+  const provenance = policy.provenance.enabled
+    ? new ProvenanceService({ ledger: new ProvenanceLedgerRepo(db), rotations: rotationHistory, registry: options.providers.registry, audit, clock, policy, people: services.recipients })
+    : null;
+  if (provenance) registerProvenanceFollowUps(followUpService, provenance);
 
   const runtime: Runtime = {
     services,
@@ -221,7 +255,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rotation,
     rotationHistory,
     revocation,
-    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients }),
+    incidentHistory,
+    evidenceArchive,
+    provenance,
     followUps: {
       service: followUpService,
       repo: followUpRepo,
@@ -230,7 +266,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger,
     runDeadlineSeconds,
     settled: () => sweepsAfterChanges?.settled() ?? Promise.resolve(),
-    close: () => options.providers.close(),
+    close: () => {
+      options.providers.close();
+      evidenceBucket?.destroy();
+    },
   };
   if (poster) registerSlackFollowUps(runtime, poster);
   return runtime;

@@ -37,6 +37,11 @@ export class AuditTrailRepo {
     return (statement(this.db, 'SELECT seq, hash FROM audit_head WHERE id = 1').get() as AuditChainHead | undefined) ?? null;
   }
 
+  /** The events at these positions as the chain holds them now (seq and hash); a position no longer there is left out. */
+  positions(seqs: readonly number[]): AuditChainHead[] {
+    return statement(this.db, 'SELECT seq, hash FROM audit_events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(seqs)) as AuditChainHead[];
+  }
+
   /** Events that name the rotation (`details.rotation`), oldest first. */
   ofRotation(rotationId: number, secretName: string): AuditEvent[] {
     const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.rotation') = ? ORDER BY seq`).all(secretName, rotationId) as AuditRow[];

@@ -5,6 +5,7 @@ import { registerCalendarCommand } from './calendar-command.js';
 import { CliContext, type CliIo } from './cli-context.js';
 import { registerDatabaseCommands } from './database-commands.js';
 import { registerDiscoverCommand } from './discover-command.js';
+import { registerEvidenceCommand } from './evidence-command.js';
 import { registerImportExportCommands } from './import-export-commands.js';
 import { registerIncidentsCommand } from './incidents-command.js';
 import { registerInventoryCommands } from './inventory-commands.js';
@@ -37,6 +38,7 @@ export function buildProgram(context: CliContext): Command {
   registerRotationsCommand(program, context);
   registerIncidentsCommand(program, context);
   registerReportCommand(program, context);
+  registerEvidenceCommand(program, context);
   configureAll(program, output);
   return program;
 }

@@ -7,9 +7,20 @@ import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
 import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklist-entry.js';
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/rotation-templates.js';
+import { DEFAULT_PROVENANCE_TAG_KEYS } from '../providers/provenance-tags.js';
 
 const slackUserId = z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD');
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ARCHIVE_PREFIX = /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/?$|^$/;
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+// A tag key every store takes as it is: AWS tags, Vault custom_metadata keys.
+const TAG_KEY = /^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/;
+// AWS refuses tag keys that start with `aws:` (its own), so such a key could never be written.
+const provenanceTagKey = z
+  .string()
+  .regex(TAG_KEY, 'must be a tag key of letters, digits and `_ . : / = + - @` (at most 63)')
+  .refine((key) => !key.toLowerCase().startsWith('aws:'), 'must not start with `aws:`: AWS keeps that prefix for its own tags and refuses it');
 const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
 
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
@@ -121,6 +132,33 @@ export const policySchema = z
       })
       .strict()
       .default({ aws_accounts: [], aws_regions: [], vault_mounts: [] }),
+    evidence_archive: z
+      .object({
+        bucket: z.string({ error: 'required: the S3 bucket records are archived to, created with Object Lock (e.g. acme-rotor-evidence)' }).regex(S3_BUCKET, 'must be an S3 bucket name such as acme-rotor-evidence (3 to 63 lower-case letters, digits, `.` and `-`)'),
+        prefix: z
+          .string()
+          .regex(ARCHIVE_PREFIX, 'must be a folder inside the bucket such as rotor or audit/rotor (letters, digits, `_ . -`, separated by `/`)')
+          .refine((prefix) => !prefix.split('/').some((part) => part === '.' || part === '..'), 'must not have a `.` or `..` folder: give the folder as it is, such as audit/rotor')
+          .default('rotor'),
+        region: z.string().regex(AWS_REGION, 'must be an AWS region such as eu-west-1').optional(),
+        retention_days: z.number().int().min(1).max(36_500).optional(),
+        retention_years: z.number().int().min(1).max(100).optional(),
+        force_path_style: z.boolean().default(false),
+      })
+      .strict()
+      .refine((archive) => (archive.retention_days === undefined) !== (archive.retention_years === undefined), {
+        message: 'give the retention as exactly one of retention_days or retention_years (e.g. retention_years: 7): Object Lock in COMPLIANCE mode keeps each record unchanged that long',
+      })
+      .optional(),
+    provenance: z
+      .object({
+        enabled: z.boolean().default(true),
+        version_tag: provenanceTagKey.default(DEFAULT_PROVENANCE_TAG_KEYS.version),
+        rotated_by_tag: provenanceTagKey.default(DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy),
+      })
+      .strict()
+      .refine((provenance) => provenance.version_tag !== provenance.rotated_by_tag, { message: 'version_tag and rotated_by_tag must be different keys' })
+      .default({ enabled: true, version_tag: DEFAULT_PROVENANCE_TAG_KEYS.version, rotated_by_tag: DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy }),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -204,6 +242,23 @@ export interface Policy {
    * mounts; an empty list limits nothing.
    */
   referenceScope: { awsAccounts: readonly string[]; awsRegions: readonly string[]; vaultMounts: readonly string[] };
+  /**
+   * Where evidence records are archived under S3 Object Lock (src/evidence-archive/); null: nothing
+   * is archived, and /healthz says so.
+   */
+  evidenceArchive: EvidenceArchivePolicy | null;
+  /** The tags a completed rotation leaves on its store secret (src/provenance/). */
+  provenance: { enabled: boolean; versionTag: string; rotatedByTag: string };
+}
+
+export interface EvidenceArchivePolicy {
+  bucket: string;
+  /** Folder inside the bucket, without surrounding slashes; `''` for its root. */
+  prefix: string;
+  region: string | null;
+  /** Exactly one of the two is set. */
+  retention: { days?: number; years?: number };
+  forcePathStyle: boolean;
 }
 
 function toPolicy(file: PolicyFile): Policy {
@@ -237,6 +292,16 @@ function toPolicy(file: PolicyFile): Policy {
     valueFields: file.value_fields,
     referenceChanges: file.reference_changes,
     referenceScope: { awsAccounts: file.reference_scope.aws_accounts, awsRegions: file.reference_scope.aws_regions, vaultMounts: file.reference_scope.vault_mounts },
+    evidenceArchive: file.evidence_archive
+      ? {
+          bucket: file.evidence_archive.bucket,
+          prefix: file.evidence_archive.prefix.replace(/^\/+|\/+$/g, ''),
+          region: file.evidence_archive.region ?? null,
+          retention: file.evidence_archive.retention_years !== undefined ? { years: file.evidence_archive.retention_years } : { days: file.evidence_archive.retention_days as number },
+          forcePathStyle: file.evidence_archive.force_path_style,
+        }
+      : null,
+    provenance: { enabled: file.provenance.enabled, versionTag: file.provenance.version_tag, rotatedByTag: file.provenance.rotated_by_tag },
   });
 }
 

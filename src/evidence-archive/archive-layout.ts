@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { ValidationError } from '../core/errors.js';
 
-/** One evidence record to archive: what `rotor rotations evidence` / `rotor incidents evidence` print, as Markdown and as JSON. */
+/**
+ * One evidence record to archive: what `rotor rotations evidence` / `rotor incidents evidence`
+ * print, or the month's `rotor report rotations`, as Markdown and as JSON.
+ */
 export interface EvidenceRecord {
-  kind: 'rotation' | 'incident';
-  /** The rotation's or incident's id. */
+  kind: EvidenceKind;
+  /** The object's name in its folder: the rotation's or incident's id (`42`, `42-rolled-back`), or `rotations-<YYYY>-<MM>`. */
   id: string;
-  /** The secret it is about; the record's folder. */
+  /** The secret it is about, its folder; ignored for a report, which has none. */
   secretName: string;
-  /** When it completed, was abandoned, rolled back or closed: gives the YYYY/MM of its folder (UTC). */
+  /** When it completed, was abandoned, rolled back or closed (a report: its month): gives the YYYY/MM of its folder (UTC). */
   occurredAt: string;
   markdown: string;
   json: string;
@@ -22,6 +25,10 @@ export interface EvidenceObject {
   /** `sha256:<hex>` of the body's UTF-8 bytes. */
   digest: string;
 }
+
+export type EvidenceKind = 'rotation' | 'incident' | 'report';
+
+const FOLDERS: Record<EvidenceKind, string> = { rotation: 'rotations', incident: 'incidents', report: 'reports' };
 
 const SEGMENT = /^[A-Za-z0-9_.-]+$/;
 
@@ -38,16 +45,17 @@ export function normalizePrefix(prefix: string): string {
 /**
  * Where a record lives: `<prefix>/rotations/<YYYY>/<MM>/<secret>/<id>.md` and `.json` (and
  * `incidents/…`), the layout the runbook gives, so a person can browse the bucket by month and
- * secret. Names are checked segment by segment: no empty, `.` or `..` segment reaches a key.
+ * secret; a monthly report under `<prefix>/reports/<YYYY>/<MM>/<id>`. Names are checked segment
+ * by segment: no empty, `.` or `..` segment reaches a key.
  */
 export function evidenceKeys(prefix: string, record: Pick<EvidenceRecord, 'kind' | 'id' | 'secretName' | 'occurredAt'>): { markdown: string; json: string } {
   const at = DateTime.fromISO(record.occurredAt, { zone: 'utc' });
   if (!at.isValid) throw invalid(`the instant \`${record.occurredAt}\` of ${record.kind} ${record.id} is not an ISO date-time`);
-  const secret = record.secretName.split('/');
+  const secret = record.kind === 'report' ? [] : record.secretName.split('/');
   for (const segment of [...secret, record.id]) {
     if (!SEGMENT.test(segment) || segment === '.' || segment === '..') throw invalid(`\`${segment}\` in ${record.kind} ${record.id} of ${record.secretName} cannot be part of an archive key`);
   }
-  const folder = [normalizePrefix(prefix), record.kind === 'rotation' ? 'rotations' : 'incidents', at.toFormat('yyyy'), at.toFormat('LL'), ...secret].filter((part) => part !== '').join('/');
+  const folder = [normalizePrefix(prefix), FOLDERS[record.kind], at.toFormat('yyyy'), at.toFormat('LL'), ...secret].filter((part) => part !== '').join('/');
   return { markdown: `${folder}/${record.id}.md`, json: `${folder}/${record.id}.json` };
 }
 

@@ -1,4 +1,5 @@
 import { GetBucketVersioningCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import type { EvidenceArchivePolicy } from '../config/policy.js';
 import { RotorError } from '../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../providers/call-with-retry.js';
 import { normalizePrefix } from './archive-layout.js';
@@ -87,4 +88,15 @@ export class EvidenceBucket {
   destroy(): void {
     this.client.destroy();
   }
+}
+
+/** The bucket the policy's `evidence_archive` names (the endpoint, if any, from `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`). */
+export function openEvidenceBucket(settings: EvidenceArchivePolicy, retry?: RetryPolicy): EvidenceBucket {
+  return new EvidenceBucket({
+    bucket: settings.bucket,
+    prefix: settings.prefix,
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.forcePathStyle ? { forcePathStyle: true } : {}),
+    ...(retry ? { retry } : {}),
+  });
 }

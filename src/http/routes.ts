@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import type { EvidenceArchiveHealth } from '../evidence-archive/evidence-archive-service.js';
 
 export interface SweepHealth {
   healthy: boolean;
@@ -24,6 +25,11 @@ export interface HttpRouteDeps {
   calendar?: { token: string; render: () => string };
   /** What start-up knows of Slack: healthy only once Slack accepted the bot token. */
   slackState?: () => 'connecting' | 'unreachable' | 'ok';
+  /**
+   * Where evidence is archived and whether archiving keeps up; reported, never a reason for 503
+   * (a failing archive retries on its own, and restarting the bot would not help it).
+   */
+  evidenceArchive?: () => EvidenceArchiveHealth;
 }
 
 /** GET /healthz and GET /metrics, served beside Slack's endpoint in HTTP and Socket Mode alike. */
@@ -43,6 +49,7 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
             ...(slack ? { slack } : {}),
             ...(reminders ? { reminders: reminders.healthy ? 'ok' : 'stale', lastSuccessfulSweep: reminders.lastSuccessfulSweep } : {}),
             ...(followUps ? { followUps: followUps.healthy ? 'ok' : 'stale', lastSuccessfulFollowUpSweep: followUps.lastSuccessfulSweep } : {}),
+            ...(deps.evidenceArchive ? { evidenceArchive: deps.evidenceArchive() } : {}),
           };
           const healthy = (reminders?.healthy ?? true) && (followUps?.healthy ?? true) && (slack ?? 'ok') === 'ok';
           sendJson(res, healthy ? 200 : 503, { status: healthy ? 'ok' : 'unavailable', ...body });

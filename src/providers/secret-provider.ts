@@ -52,6 +52,13 @@ export interface SecretProvider {
 
   /** Secrets in the store that match the filter, with their tags or `custom_metadata`. */
   listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]>;
+
+  /**
+   * Provenance at the store: adds or overwrites these entries (`version`, `rotated_by`) on the
+   * secret, keeping its others (AWS tags, Vault `custom_metadata`), in whatever form the store
+   * accepts. Absent on a store that keeps no tags (manual).
+   */
+  writeProvenance?(target: ProviderTarget, tags: Record<string, string>): Promise<void>;
 }
 
 /** Which secret a call is about: the inventory name (for messages) and its provider reference. */

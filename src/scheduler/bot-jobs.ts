@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime.js';
+import { evidenceArchiveJob, provenanceTagsJob } from './evidence-jobs.js';
 import { followUpJob } from './follow-up-job.js';
 import type { JobDefinition } from './job-scheduler.js';
 import { providerSyncJob } from './provider-sync-job.js';
@@ -18,10 +19,13 @@ export interface BotSchedules {
 export function botJobs(runtime: Runtime, schedules: BotSchedules): JobDefinition[] {
   const { services, announcer, logger } = runtime;
   const { policy, clock } = services;
+  const sweeps = { followUps: runtime.followUps.service, repo: runtime.followUps.repo, clock, schedule: schedules.followUps, logger };
   return [
     ...reminderJobs({ sweep: runtime.reminders.sweep, weeklyDigest: runtime.reminders.weeklyDigest, announcer, policy, clock, schedule: schedules.reminders, logger }),
     providerSyncJob({ sync: runtime.providers.sync, schedule: schedules.sync, deadlineSeconds: runtime.runDeadlineSeconds, policy, clock, announcer, logger }),
     followUpJob({ followUps: runtime.followUps.service, announcer, policy, clock, schedule: schedules.followUps, logger }),
     refusalSummaryJob({ refusals: services.refusals, logger }),
+    ...(runtime.evidenceArchive ? [evidenceArchiveJob({ archive: runtime.evidenceArchive, ...sweeps })] : []),
+    ...(runtime.provenance ? [provenanceTagsJob({ provenance: runtime.provenance, ...sweeps })] : []),
   ];
 }

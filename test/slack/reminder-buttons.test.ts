@@ -78,7 +78,7 @@ describe('reminder DMs: the bot sends them at start-up, Snooze and Not mine over
 
     const health = await fetch(`${harness.baseUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', slack: 'ok', reminders: 'ok', lastSuccessfulSweep: '2027-01-01T10:00:00.000Z', followUps: 'ok', lastSuccessfulFollowUpSweep: '2027-01-01T10:00:00.000Z' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok', slack: 'ok', reminders: 'ok', lastSuccessfulSweep: '2027-01-01T10:00:00.000Z', followUps: 'ok', lastSuccessfulFollowUpSweep: '2027-01-01T10:00:00.000Z', evidenceArchive: { state: 'not_configured', detail: 'no evidence_archive in the policy: rotation and incident evidence is not archived' } });
     const metrics = await (await fetch(`${harness.baseUrl}/metrics`)).text();
     expect(metrics).toContain(`rotor_reminder_last_success_timestamp_seconds ${Date.parse(NOW) / 1000}`);
     expect(metrics).toMatch(/rotor_reminders_sent_total\{kind="30d"\} 1/);

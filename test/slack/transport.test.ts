@@ -79,7 +79,7 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
     const response = await fetch(`${harness.baseUrl}/healthz`);
     expect(response.status).toBe(200);
     const at = harness.store.clock.now().toUTC().toISO();
-    expect(await response.json()).toEqual({ status: 'ok', database: 'ok', slack: 'ok', reminders: 'ok', lastSuccessfulSweep: at, followUps: 'ok', lastSuccessfulFollowUpSweep: at });
+    expect(await response.json()).toEqual({ status: 'ok', database: 'ok', slack: 'ok', reminders: 'ok', lastSuccessfulSweep: at, followUps: 'ok', lastSuccessfulFollowUpSweep: at, evidenceArchive: { state: 'not_configured', detail: 'no evidence_archive in the policy: rotation and incident evidence is not archived' } });
   });
 
   it('GET /metrics serves Prometheus text with inventory gauges and the shared counters', async () => {

@@ -16,6 +16,7 @@ import {
 import { RotorError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
+import { asAwsTags } from '../provenance-tags.js';
 import type {
   CreatedVersion,
   CreateVersionRequest,
@@ -279,6 +280,11 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     await this.call(target, ref, 'tag', (client, signal) =>
       client.send(new TagResourceCommand({ SecretId: ref.secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }), { abortSignal: signal }),
     );
+  }
+
+  /** Provenance tags, cleaned to what Secrets Manager accepts (see provenance-tags.ts). */
+  writeProvenance(target: ProviderTarget, tags: Record<string, string>): Promise<void> {
+    return this.tagSecret(target, asAwsTags(tags));
   }
 
   private async generatePassword(target: ProviderTarget, ref: AwsSecretRef): Promise<string> {

@@ -303,6 +303,11 @@ export class VaultKv2Provider implements SecretProvider {
     );
   }
 
+  /** Provenance as `custom_metadata` entries (merged; nothing written when they are there). */
+  writeProvenance(target: ProviderTarget, tags: Record<string, string>): Promise<void> {
+    return this.writeCustomMetadata(target, tags);
+  }
+
   async listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]> {
     const mount = filter.mount?.replace(/\/+$/, '');
     if (!mount) throw new ValidationError('Discovery in Vault needs the KV v2 mount to walk, e.g. --mount secret.', [{ where: 'mount', message: 'required' }]);
