@@ -90,7 +90,8 @@ describe.runIf(shouldRunMotoSuite('the evidence archive start-up check'))('start
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toEqual([expect.stringContaining('rotor: Could not read the versioning of s3://no-such-bucket/: the bucket does not exist.')]);
     expect(existsSync(missing.database)).toBe(false);
-  });
+    // Three start-ups of the bot, each loading the AWS SDK: a loaded machine needs more than the default.
+  }, 60_000);
 });
 
 describe('without evidence_archive in the policy', () => {
