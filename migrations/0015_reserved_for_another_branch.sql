@@ -1,0 +1,2 @@
+-- Placeholder so that 0016 applies on branch w2-workflow, where 0015 is another helper's
+-- migration not merged yet. Delete this file when merging: the real 0015 takes its place.
