@@ -44,6 +44,9 @@ import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
 import type { Db } from './storage/database.js';
 import { SweepLogRepo } from './storage/sweep-log-repo.js';
+import { stepCompletionHandler } from './workflow-steps/step-completion.js';
+import { StepRunRepo } from './workflow-steps/step-run-repo.js';
+import { WorkflowStepService } from './workflow-steps/workflow-step-service.js';
 
 export interface RuntimeOptions {
   db: Db;
@@ -91,6 +94,8 @@ export interface Runtime {
   /** Reads only: rotations listed and shown, their evidence records, the period report. */
   rotationHistory: RotationHistoryService;
   revocation: RevocationService;
+  /** The Workflow Builder steps (manifest.yml's functions): started by Slack, ended with what they wait for. */
+  workflowSteps: WorkflowStepService;
   /** Reads only: incidents listed and shown, their evidence records. */
   incidentHistory: IncidentHistoryService;
   followUps: {
@@ -161,6 +166,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references, followUps: followUpService });
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
+  // A workflow step follows its rotation, fixed in the same transaction as the rotation's end.
+  let workflowSteps: WorkflowStepService | null = null;
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -177,7 +184,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
     onEvent: countRotationEvent,
-    onChange: (record, events) => revocation?.onRotationChange(record, events),
+    onChange: (record, events) => {
+      revocation?.onRotationChange(record, events);
+      workflowSteps?.onRotationChange(record);
+    },
     incidents: {
       revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null,
       openOn: (secretName) => revocation?.openFor(secretName)?.incident ?? null,
@@ -199,6 +209,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
     onEvent: countIncidentEvent,
   });
+  const stepRuns = new StepRunRepo(db);
+  workflowSteps = new WorkflowStepService({ repo: stepRuns, rotation, inventory, audit, followUps: followUpService, clock, policy });
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
@@ -221,6 +233,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rotation,
     rotationHistory,
     revocation,
+    workflowSteps,
     incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients }),
     followUps: {
       service: followUpService,
@@ -232,7 +245,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     settled: () => sweepsAfterChanges?.settled() ?? Promise.resolve(),
     close: () => options.providers.close(),
   };
-  if (poster) registerSlackFollowUps(runtime, poster);
+  if (poster) {
+    registerSlackFollowUps(runtime, poster);
+    followUpService.register(stepCompletionHandler(stepRuns, poster, clock));
+  }
   return runtime;
 }
 

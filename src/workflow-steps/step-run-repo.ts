@@ -7,20 +7,12 @@ interface StepRunRow {
   workflow_execution_id: string | null;
   step: string;
   secret_name: string;
-  requested_by: string | null;
+  requested_by: string;
   reason: string;
   rotation_id: number | null;
   state: string;
-  sealed_token: string | null;
-  token_expires_at: string | null;
-  message_channel: string | null;
-  message_ts: string | null;
-  view_id: string | null;
   result: string | null;
-  claim_token: string | null;
-  claimed_at: string | null;
-  attempts: number;
-  last_error: string | null;
+  note: string | null;
   created_at: string;
   updated_at: string;
   ended_at: string | null;
@@ -36,15 +28,8 @@ function fromRow(row: StepRunRow): StepRun {
     reason: row.reason,
     rotationId: row.rotation_id,
     state: row.state as StepRunState,
-    sealedToken: row.sealed_token,
-    tokenExpiresAt: row.token_expires_at,
-    message: row.message_channel && row.message_ts ? { channel: row.message_channel, ts: row.message_ts } : null,
-    viewId: row.view_id,
     result: row.result === null ? null : (JSON.parse(row.result) as StepResult),
-    claimToken: row.claim_token,
-    claimedAt: row.claimed_at,
-    attempts: row.attempts,
-    lastError: row.last_error,
+    note: row.note,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     endedAt: row.ended_at,
@@ -56,25 +41,27 @@ export interface NewStepRun {
   workflowExecutionId: string | null;
   kind: StepKind;
   secretName: string;
-  requestedBy: string | null;
+  requestedBy: string;
   reason: string;
-  sealedToken: string | null;
-  tokenExpiresAt: string | null;
+  rotationId: number | null;
 }
 
 /**
  * The runs of Rotor's workflow steps. Every change after the insert is conditional on the state
- * it expects (and a claim on its token), so of two processes or two clicks exactly one moves a run.
+ * it expects, so of two processes or two clicks exactly one moves a run.
  */
 export class StepRunRepo {
   constructor(private readonly db: Db) {}
 
-  insert(run: NewStepRun, now: string): void {
-    statement(
-      this.db,
-      `INSERT INTO workflow_step_runs (execution_id, workflow_execution_id, step, secret_name, requested_by, reason, state, sealed_token, token_expires_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?)`,
-    ).run(run.executionId, run.workflowExecutionId, run.kind, run.secretName, run.requestedBy, run.reason, run.sealedToken, run.tokenExpiresAt, now, now);
+  /** False when Slack sent the same execution before (a retried event): the first run stands. */
+  insert(run: NewStepRun, now: string): boolean {
+    return (
+      statement(
+        this.db,
+        `INSERT INTO workflow_step_runs (execution_id, workflow_execution_id, step, secret_name, requested_by, reason, rotation_id, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?) ON CONFLICT (execution_id) DO NOTHING`,
+      ).run(run.executionId, run.workflowExecutionId, run.kind, run.secretName, run.requestedBy, run.reason, run.rotationId, now, now).changes === 1
+    );
   }
 
   get(executionId: string): StepRun | null {
@@ -82,17 +69,12 @@ export class StepRunRepo {
     return row ? fromRow(row) : null;
   }
 
-  byView(viewId: string): StepRun | null {
-    const row = statement(this.db, 'SELECT * FROM workflow_step_runs WHERE view_id = ? ORDER BY created_at DESC LIMIT 1').get(viewId) as StepRunRow | undefined;
-    return row ? fromRow(row) : null;
-  }
-
-  /** Runs still to complete: waiting, or claimed by a process that stopped before `staleBefore`. */
-  unfinished(staleBefore: string): StepRun[] {
+  /** The *Rotate secret* runs waiting on a secret's rotation: the one given, or any not yet linked. */
+  waitingOnRotation(secretName: string, rotationId: number): StepRun[] {
     const rows = statement(
       this.db,
-      `SELECT * FROM workflow_step_runs WHERE state = 'waiting' OR (state = 'completing' AND claimed_at < ?) ORDER BY created_at, execution_id`,
-    ).all(staleBefore) as StepRunRow[];
+      `SELECT * FROM workflow_step_runs WHERE state = 'waiting' AND step = 'rotate_secret' AND secret_name = ? AND (rotation_id IS NULL OR rotation_id = ?) ORDER BY created_at, execution_id`,
+    ).all(secretName, rotationId) as StepRunRow[];
     return rows.map(fromRow);
   }
 
@@ -104,64 +86,19 @@ export class StepRunRepo {
     );
   }
 
-  setMessage(executionId: string, channel: string, ts: string, now: string): void {
-    statement(this.db, 'UPDATE workflow_step_runs SET message_channel = ?, message_ts = ?, updated_at = ? WHERE execution_id = ?').run(channel, ts, now, executionId);
-  }
-
-  setView(executionId: string, viewId: string, now: string): void {
-    statement(this.db, `UPDATE workflow_step_runs SET view_id = ?, updated_at = ? WHERE execution_id = ? AND state = 'waiting'`).run(viewId, now, executionId);
-  }
-
-  /** Keeps the newest token Slack gave the execution (each click on its message brings one). */
-  refreshToken(executionId: string, sealedToken: string, expiresAt: string, now: string): void {
-    statement(this.db, `UPDATE workflow_step_runs SET sealed_token = ?, token_expires_at = ?, updated_at = ? WHERE execution_id = ? AND state IN ('waiting', 'completing')`).run(
-      sealedToken,
-      expiresAt,
-      now,
-      executionId,
+  /** Fixes a waiting run's result (waiting → settling); false when it is no longer waiting. */
+  settle(executionId: string, result: StepResult, now: string): boolean {
+    return (
+      statement(this.db, `UPDATE workflow_step_runs SET state = 'settling', result = ?, updated_at = ? WHERE execution_id = ? AND state = 'waiting'`).run(JSON.stringify(result), now, executionId)
+        .changes === 1
     );
   }
 
-  /** Forgets the tokens Slack has revoked by now: they could complete nothing, and are not kept. */
-  dropExpiredTokens(now: string): number {
-    return statement(this.db, 'UPDATE workflow_step_runs SET sealed_token = NULL, token_expires_at = NULL WHERE token_expires_at IS NOT NULL AND token_expires_at <= ?').run(now).changes;
-  }
-
-  /**
-   * Claims a run to tell Slack how it ended: from waiting, or from a claim older than
-   * `staleBefore` (its process stopped mid-call). The result is fixed at the first claim, so a
-   * retry sends what the first attempt may already have sent. Counts the attempt.
-   */
-  claim(executionId: string, claimToken: string, result: StepResult, now: string, staleBefore: string): boolean {
+  /** Ends a settling run as Slack answered. */
+  end(executionId: string, state: Extract<StepRunState, 'completed' | 'failed' | 'gone'>, note: string | null, now: string): boolean {
     return (
-      statement(
-        this.db,
-        `UPDATE workflow_step_runs SET state = 'completing', claim_token = ?, claimed_at = ?, result = coalesce(result, ?), attempts = attempts + 1, updated_at = ?
-         WHERE execution_id = ? AND (state = 'waiting' OR (state = 'completing' AND claimed_at < ?))`,
-      ).run(claimToken, now, JSON.stringify(result), now, executionId, staleBefore).changes === 1
-    );
-  }
-
-  /** Gives a claimed run back after a call Slack did not take (or did not answer): a later run retries it. */
-  release(executionId: string, claimToken: string, error: string, now: string): boolean {
-    return (
-      statement(this.db, `UPDATE workflow_step_runs SET state = 'waiting', claim_token = NULL, claimed_at = NULL, last_error = ?, updated_at = ? WHERE execution_id = ? AND claim_token = ? AND state = 'completing'`).run(
-        error,
-        now,
-        executionId,
-        claimToken,
-      ).changes === 1
-    );
-  }
-
-  /** Ends a claimed run as Slack answered; its token is no longer needed and is dropped. */
-  end(executionId: string, claimToken: string, state: Extract<StepRunState, 'completed' | 'failed' | 'gone'>, note: string | null, now: string): boolean {
-    return (
-      statement(
-        this.db,
-        `UPDATE workflow_step_runs SET state = ?, last_error = ?, sealed_token = NULL, token_expires_at = NULL, claim_token = NULL, ended_at = ?, updated_at = ?
-         WHERE execution_id = ? AND claim_token = ? AND state = 'completing'`,
-      ).run(state, note, now, now, executionId, claimToken).changes === 1
+      statement(this.db, `UPDATE workflow_step_runs SET state = ?, note = ?, ended_at = ?, updated_at = ? WHERE execution_id = ? AND state = 'settling'`).run(state, note, now, now, executionId)
+        .changes === 1
     );
   }
 }
