@@ -64,6 +64,12 @@ export class FakeSlackApi {
   /** Messages posted with chat.postMessage, by conversation id (a user id posts to that user's DM). */
   readonly messages: StoredMessage[] = [];
 
+  /**
+   * Workflow step executions Slack is running, by function_execution_id: functions.completeSuccess
+   * and completeError end one once, as Slack does (a second call is refused, an unknown id is not found).
+   */
+  readonly functionExecutions = new Map<string, 'running' | 'completed' | 'failed'>();
+
   /** Set by a Socket Mode fake: what apps.connections.open answers. */
   socketModeUrl: string | undefined;
 
@@ -113,6 +119,11 @@ export class FakeSlackApi {
   /** A member users.info answers for; with `realName`, it answers it as Slack does (`real_name`, `profile.real_name`). */
   addUser(id: string, tz = 'Europe/London', realName?: string): void {
     this.users.set(id, { tz, ...(realName ? { realName } : {}) });
+  }
+
+  /** Slack starts running a step (before sending its function_executed event). */
+  startFunctionExecution(executionId: string): void {
+    this.functionExecutions.set(executionId, 'running');
   }
 
   /** The next call(s) to `method` get these replies, in order; later calls get the default again. */
@@ -255,6 +266,17 @@ export class FakeSlackApi {
         if (!user) return { ok: false, error: 'user_not_found' };
         const named = user.realName ? { real_name: user.realName, profile: { real_name: user.realName, display_name: '' } } : {};
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: user.tz, is_bot: user.is_bot ?? false, deleted: user.deleted ?? false, ...named } };
+      }
+      case 'functions.completeSuccess':
+      case 'functions.completeError': {
+        const id = String(args.function_execution_id ?? '');
+        const success = method === 'functions.completeSuccess';
+        if (id === '' || (success ? typeof args.outputs !== 'object' || args.outputs === null : typeof args.error !== 'string' || args.error === '')) return { ok: false, error: 'invalid_arguments' };
+        const state = this.functionExecutions.get(id);
+        if (!state) return { ok: false, error: 'function_execution_not_found' };
+        if (state !== 'running') return { ok: false, error: 'execution_not_in_running_state' };
+        this.functionExecutions.set(id, success ? 'completed' : 'failed');
+        return { ok: true };
       }
       case 'views.open':
       case 'views.publish':
