@@ -210,7 +210,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onEvent: countIncidentEvent,
   });
   const stepRuns = new StepRunRepo(db);
-  workflowSteps = new WorkflowStepService({ repo: stepRuns, rotation, inventory, audit, followUps: followUpService, clock, policy });
+  workflowSteps = new WorkflowStepService({ repo: stepRuns, rotation, inventory, audit, followUps: followUpService, clock, policy, kickFollowUps });
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });

@@ -41,6 +41,8 @@ export interface WorkflowStepDeps {
   followUps: FollowUpService;
   clock: Clock;
   policy: Policy;
+  /** Sweeps due follow-ups soon: Slack hears of a step's end now, not at the next scheduled sweep. */
+  kickFollowUps?: () => void;
 }
 
 /**
@@ -87,11 +89,12 @@ export class WorkflowStepService {
     const run = this.deps.repo.get(executionId);
     if (!run || run.kind !== 'report_compromised_secret') throw new NotFoundError('This workflow step is not one Rotor knows.');
     this.settle(run, { kind: 'success', outputs: { responder, secret_name: run.secretName } }, responder);
+    this.deps.kickFollowUps?.();
   }
 
   /**
    * Told of every rotation change inside its transaction: links the waiting steps of its secret
-   * to it, and fixes their result when it has ended.
+   * to it, and fixes their result when it has ended (the rotation's end kicks the follow-ups).
    */
   onRotationChange(record: RotationRecord): void {
     const { rotation } = record;
