@@ -7,6 +7,7 @@ import { operator } from '../support/actors.js';
 import {
   ACTION_IDS,
   callsSince,
+  clickInMessage,
   dmsTo,
   driveModal,
   FAST_RETRY,
@@ -15,6 +16,7 @@ import {
   modal,
   press,
   pushedSince,
+  slashRotate,
   startRotationHarness,
   submitReason,
   submitTicket,
@@ -34,6 +36,8 @@ import { useFakeVault } from '../support/vault.js';
  */
 
 const SECRET = 'staging/cache/redis_password';
+/** Rotated by hand, in production: approvals by a security lead and a DevOps lead. */
+const PROD_SECRET = 'prod/payments/partner_api_key';
 const TABLES = ['workflow_step_runs', 'rotations', 'rotation_steps', 'secrets', 'audit_events', 'follow_ups'];
 
 describe('Workflow Builder steps, through signed requests', () => {
@@ -49,6 +53,7 @@ describe('Workflow Builder steps, through signed requests', () => {
         const lastRotated = store.clock.now().minus({ days: 100 }).toISODate() as string;
         store.inventoryService.create({ name: SECRET, type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: `secret/${SECRET}`, lastRotated }, operator(), 'test');
         store.inventoryService.create({ name: 'staging/other/api_key', type: 'api_key', owner: 'U0OPS', lastRotated }, operator(), 'test');
+        store.inventoryService.create({ name: PROD_SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated }, operator(), 'test');
       },
     });
     return harness;
@@ -122,6 +127,23 @@ describe('Workflow Builder steps, through signed requests', () => {
     await followUpsSettled(h);
     expect(stepRun(h, execution)).toMatchObject({ state: 'failed' });
     expect(h.fake.callsTo('functions.completeSuccess')).toEqual([]);
+  });
+
+  it('Rotate secret: a step started while a rotation is open follows it, and fails when an approver rejects it', async () => {
+    const h = await start();
+    const { viewId } = await slashRotate(h, 'U0OWNER', PROD_SECRET);
+    await submitTicket(h, 'U0OWNER', viewId as string, 'OPS-15');
+    const rotationId = metadataOf(modal(h, viewId as string)).rotationId as number;
+    const execution = await run(h, FUNCTIONS.rotateSecret, { secret_name: PROD_SECRET, reason: 'Track the rotation in the change workflow', requester: 'U0OWNER' });
+    expect(stepRun(h, execution)).toMatchObject({ state: 'waiting', rotationId });
+
+    const [request] = await waitForDms(h, 'U0SEC', /^Approval requested/);
+    const { triggerSince } = await clickInMessage(h, 'U0SEC', request!, ACTION_IDS.rotationReject);
+    await submitReason(h, 'U0SEC', pushedSince(h, triggerSince), 'Not during the payments freeze');
+    const failure = await h.fake.waitForCall('functions.completeError');
+    expect(failure.args).toEqual({ function_execution_id: execution.executionId, error: `The rotation of ${PROD_SECRET} (#${rotationId}) was rejected by U0SEC: Not during the payments freeze` });
+    await followUpsSettled(h);
+    expect(stepRun(h, execution)).toMatchObject({ state: 'failed' });
   });
 
   it('Rotate secret: a completion Slack did not answer is sent again after a restart, and Slack takes it once', async () => {
