@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
-import { FUNCTIONS } from '../../src/slack/ids.js';
+import { CALLBACK_IDS, FUNCTIONS } from '../../src/slack/ids.js';
 import { StepRunRepo } from '../../src/workflow-steps/step-run-repo.js';
 import { operator } from '../support/actors.js';
 import {
@@ -203,8 +203,11 @@ describe('Workflow Builder steps, through signed requests', () => {
     await h.untilHandled(() => h.post({ kind: 'payload', payload: click('U0SEC') }));
     const opened = callsSince(h, 'views.open', since);
     expect(opened).toHaveLength(1);
-    const confirmation = await h.fake.waitForCall('functions.completeSuccess');
-    expect(confirmation.args).toEqual({ function_execution_id: execution.executionId, outputs: { responder: 'U0SEC', secret_name: SECRET } });
+    const confirmation = modal(h, String(callsSince(h, 'views.update', since)[0]?.args.view_id));
+    expect(confirmation.callback_id).toBe(CALLBACK_IDS.revokeConfirm);
+    expect(JSON.stringify(confirmation.blocks)).toContain('Seen in a public CI log');
+    const completion = await h.fake.waitForCall('functions.completeSuccess');
+    expect(completion.args).toEqual({ function_execution_id: execution.executionId, outputs: { responder: 'U0SEC', secret_name: SECRET } });
     // Nothing is revoked until the responder confirms in the modal.
     expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('active');
   });
