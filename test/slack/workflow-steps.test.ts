@@ -106,6 +106,10 @@ describe('Workflow Builder steps, through signed requests', () => {
     expect(stepRun(h, execution)).toMatchObject({ state: 'completed', note: null });
     expect(h.fake.functionExecutions.get(execution.executionId)).toBe('completed');
 
+    // The execution's token is Slack's credential: it is in no log line and not in the database.
+    expect(h.rawLog()).not.toContain(execution.botAccessToken);
+    expect(JSON.stringify(h.store.db.prepare('SELECT * FROM workflow_step_runs').all())).not.toContain(execution.botAccessToken);
+
     h.store.clock.advance({ hours: 1 });
     await h.restart();
     await followUpsSettled(h);
