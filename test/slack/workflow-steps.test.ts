@@ -253,6 +253,15 @@ describe('Workflow Builder steps, through signed requests', () => {
       expect(snapshotTables(h.store, TABLES)).toEqual(before);
     });
 
+    it('a step the manifest declares but this Rotor does not implement fails, saying so', async () => {
+      const h = await start();
+      const before = snapshotTables(h.store, TABLES);
+      const execution = await run(h, 'rotate_everything', { secret_name: SECRET });
+      const failure = await h.fake.waitForCall('functions.completeError');
+      expect(failure.args).toMatchObject({ function_execution_id: execution.executionId, error: expect.stringContaining('Rotor does not implement the step "rotate_everything"') });
+      expect(snapshotTables(h.store, TABLES)).toEqual(before);
+    });
+
     it('a Secret status or a report step for an unknown secret', async () => {
       const h = await start();
       const before = snapshotTables(h.store, TABLES);

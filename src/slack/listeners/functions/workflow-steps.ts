@@ -58,6 +58,18 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
     }
   });
 
+  // A step the manifest declares but this Rotor does not implement (a manifest newer or older
+  // than the code) would otherwise keep its workflow waiting for ever: it fails, saying why.
+  app.event('function_executed', async ({ event, ack, client }) => {
+    const callbackId = event.function.callback_id;
+    if ((FUNCTION_CALLBACK_IDS as readonly string[]).includes(callbackId)) return;
+    await ack();
+    await client.functions.completeError({
+      function_execution_id: event.function_execution_id,
+      error: `Rotor does not implement the step "${callbackId}": update the app from this Rotor's manifest.yml, or upgrade Rotor.`,
+    });
+  });
+
   /** The step a function-scoped click belongs to: Slack names it in function_data. */
   const runOf = (body: BlockButtonAction, kind: StepRun['kind']): StepRun => {
     const run = body.function_data ? workflowSteps.get(body.function_data.execution_id) : null;
