@@ -84,6 +84,17 @@ export class WorkflowStepService {
     return this.insert(start, 'report_compromised_secret', { name, requester: reporter, reason, rotationId: null });
   }
 
+  /**
+   * A step whose message Slack refused (the requester's DMs closed, the incident channel gone):
+   * nobody would hear of it, so it fails now, saying why, instead of waiting for ever.
+   */
+  unreachable(executionId: string, why: string): void {
+    const run = this.deps.repo.get(executionId);
+    if (!run || run.state !== 'waiting') return;
+    this.settle(run, { kind: 'error', error: why }, 'rotor');
+    this.deps.kickFollowUps?.();
+  }
+
   /** A *Report a compromised secret* step that a responder took up: it completes, naming them. */
   responderTookUp(executionId: string, responder: string): void {
     const run = this.deps.repo.get(executionId);

@@ -174,6 +174,16 @@ describe('Workflow Builder steps, through signed requests', () => {
     expect(sent[1]!.args).toEqual(sent[0]!.args);
   });
 
+  it('a Rotate secret step whose requester Rotor cannot DM fails, saying so, instead of waiting for ever', async () => {
+    const h = await start();
+    h.fake.script('chat.postMessage', { error: 'messages_tab_disabled' });
+    const execution = await run(h, FUNCTIONS.rotateSecret, { secret_name: SECRET, reason: 'Please rotate', requester: 'U0OWNER' });
+    const failure = await h.fake.waitForCall('functions.completeError');
+    expect(failure.args).toEqual({ function_execution_id: execution.executionId, error: `Rotor could not send U0OWNER the rotation of ${SECRET}: the person's DMs with Rotor are closed (messages_tab_disabled).` });
+    await followUpsSettled(h);
+    expect(stepRun(h, execution)).toMatchObject({ state: 'failed', rotationId: null });
+  });
+
   it('Secret status: completes at once with the status, the owner, the last rotation and the next due date', async () => {
     const h = await start();
     const execution = await run(h, FUNCTIONS.secretStatus, { secret_name: SECRET });

@@ -6,6 +6,7 @@ import { stepErrorText } from '../../../workflow-steps/step-error.js';
 import { secretStatus } from '../../../workflow-steps/secret-status.js';
 import type { StepRun } from '../../../workflow-steps/step-run.js';
 import { ACTION_IDS, FUNCTIONS, type FunctionCallbackId } from '../../ids.js';
+import { toDeliveryError } from '../../outbound/delivery-errors.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { workflowReportMessage, workflowRotationMessage } from '../../views/workflow-step-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
@@ -24,10 +25,24 @@ export const FUNCTION_CALLBACK_IDS: readonly FunctionCallbackId[] = Object.value
 export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: SlackDeps): void {
   const { workflowSteps, services } = deps.runtime;
 
+  /**
+   * Posts a waiting step's message. A post Slack refused fails the step, saying why; one that
+   * may have gone through (no answer) leaves it waiting: `/rotate` and `/revoke` still reach it.
+   */
+  const tell = async (run: StepRun, post: () => Promise<unknown>, what: string): Promise<void> => {
+    try {
+      await post();
+    } catch (error) {
+      const failure = toDeliveryError(error);
+      deps.logger.warn({ execution: run.executionId, failure: failure.failure, err: failure }, 'could not post a workflow step message');
+      if (failure.failure !== 'ambiguous' && failure.failure !== 'rate_limited') workflowSteps.unreachable(run.executionId, `${what}: ${failure.message}.`);
+    }
+  };
+
   app.function(FUNCTIONS.rotateSecret, async ({ event, inputs, client, fail }) => {
     try {
       const { run, created } = workflowSteps.startRotation({ executionId: event.function_execution_id, workflowExecutionId: event.workflow_execution_id ?? null, inputs });
-      if (created) await client.chat.postMessage({ channel: run.requestedBy, ...workflowRotationMessage(run) });
+      if (created) await tell(run, () => client.chat.postMessage({ channel: run.requestedBy, ...workflowRotationMessage(run) }), `Rotor could not send ${run.requestedBy} the rotation of ${run.secretName}`);
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await fail({ error: stepErrorText(error) });
@@ -51,7 +66,7 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
       const channel = services.policy.channels.incident[0];
       if (!channel) throw new RotorError('config', 'Rotor has no incident channel to report a leak to: add one to the policy (channels.incident).');
       const { run, created } = workflowSteps.startReport({ executionId: event.function_execution_id, workflowExecutionId: event.workflow_execution_id ?? null, inputs });
-      if (created) await client.chat.postMessage({ channel, ...workflowReportMessage(run) });
+      if (created) await tell(run, () => client.chat.postMessage({ channel, ...workflowReportMessage(run) }), `Rotor could not post the report to the incident channel ${channel}`);
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await fail({ error: stepErrorText(error) });
