@@ -70,6 +70,9 @@ export class FakeSlackApi {
    */
   readonly functionExecutions = new Map<string, 'running' | 'completed' | 'failed'>();
 
+  /** Set for an organisation-level install: auth.test then names the Enterprise Grid organisation. */
+  enterpriseId: string | undefined;
+
   /** Set by a Socket Mode fake: what apps.connections.open answers. */
   socketModeUrl: string | undefined;
 
@@ -221,7 +224,16 @@ export class FakeSlackApi {
       case 'apps.connections.open':
         return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
-        return { ok: true, url: 'https://rotor-test.slack.com/', team: 'Rotor test', user: 'rotor', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B' + this.botUserId.slice(4) };
+        return {
+          ok: true,
+          url: 'https://rotor-test.slack.com/',
+          team: 'Rotor test',
+          user: 'rotor',
+          team_id: this.teamId,
+          user_id: this.botUserId,
+          bot_id: 'B' + this.botUserId.slice(4),
+          ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, is_enterprise_install: true } : {}),
+        };
       case 'bots.info':
         return args.bot === 'B' + this.botUserId.slice(4) ? { ok: true, bot: { id: args.bot, app_id: this.appId, user_id: this.botUserId, name: 'rotor', deleted: false } } : { ok: false, error: 'bot_not_found' };
       case 'chat.postMessage':

@@ -23,7 +23,7 @@ import {
   waitForDms,
   waitForPosts,
 } from '../support/rotation-slack.js';
-import { responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
+import { responseIdOf, startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
 import { functionExecuted, functionScopedClick, newFunctionExecution, type FunctionExecution } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { useFakeVault } from '../support/vault.js';
@@ -283,5 +283,29 @@ describe('Workflow Builder steps, through signed requests', () => {
       expect(snapshotTables(h.store, TABLES)).toEqual(before);
       expect(h.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'C0INCIDENT')).toEqual([]);
     });
+  });
+
+  it('an organisation-level install takes the steps of every workspace of its organisation, and no other', async () => {
+    const enterpriseId = 'E' + randomBytes(4).toString('hex').toUpperCase();
+    harness = await startSlackHarness({
+      beforeStart: ({ fake, store }) => {
+        fake.enterpriseId = enterpriseId;
+        fake.addUser('U0OWNER');
+        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: store.clock.now().minus({ days: 10 }).toISODate() as string }, operator(), 'test');
+      },
+    });
+    const h = harness;
+    const fromWorkspace = async (teamId: string, enterprise: string) => {
+      const execution = newFunctionExecution(FUNCTIONS.secretStatus, { secret_name: SECRET });
+      h.fake.startFunctionExecution(execution.executionId);
+      await h.untilHandled(() => h.post({ kind: 'json', json: { ...functionExecuted(h.payloads, execution), team_id: teamId, enterprise_id: enterprise } }));
+      return execution;
+    };
+    const sibling = await fromWorkspace('T' + randomBytes(4).toString('hex').toUpperCase(), enterpriseId);
+    expect((await h.fake.waitForCall('functions.completeSuccess')).args.function_execution_id).toBe(sibling.executionId);
+
+    const foreign = await fromWorkspace('T' + randomBytes(4).toString('hex').toUpperCase(), 'E' + randomBytes(4).toString('hex').toUpperCase());
+    await h.waitForLog((line) => line.msg === 'refused a Slack request for another workspace or app than the bot token');
+    expect(completions(h).map((call) => call.args.function_execution_id)).not.toContain(foreign.executionId);
   });
 });
