@@ -52,6 +52,9 @@ import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
 import type { Db } from './storage/database.js';
 import { SweepLogRepo } from './storage/sweep-log-repo.js';
+import { stepCompletionHandler } from './workflow-steps/step-completion.js';
+import { StepRunRepo } from './workflow-steps/step-run-repo.js';
+import { WorkflowStepService } from './workflow-steps/workflow-step-service.js';
 
 export interface RuntimeOptions {
   db: Db;
@@ -101,6 +104,8 @@ export interface Runtime {
   /** Reads only: rotations listed and shown, their evidence records, the period report. */
   rotationHistory: RotationHistoryService;
   revocation: RevocationService;
+  /** The Workflow Builder steps (manifest.yml's functions): started by Slack, ended with what they wait for. */
+  workflowSteps: WorkflowStepService;
   /** Reads only: incidents listed and shown, their evidence records. */
   incidentHistory: IncidentHistoryService;
   /** Evidence records archived under S3 Object Lock; null when the policy sets no evidence_archive. */
@@ -175,6 +180,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references, followUps: followUpService });
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   let revocation: RevocationService | null = null;
+  // A workflow step follows its rotation, fixed in the same transaction as the rotation's end.
+  let workflowSteps: WorkflowStepService | null = null;
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -191,7 +198,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
     onEvent: countRotationEvent,
-    onChange: (record, events) => revocation?.onRotationChange(record, events),
+    onChange: (record, events) => {
+      revocation?.onRotationChange(record, events);
+      workflowSteps?.onRotationChange(record);
+    },
     incidents: {
       revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null,
       openOn: (secretName) => revocation?.openFor(secretName)?.incident ?? null,
@@ -213,6 +223,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
     onEvent: countIncidentEvent,
   });
+  const stepRuns = new StepRunRepo(db);
+  workflowSteps = new WorkflowStepService({ repo: stepRuns, rotation, inventory, audit, followUps: followUpService, clock, policy, kickFollowUps });
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
@@ -258,6 +270,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     incidentHistory,
     evidenceArchive,
     provenance,
+    workflowSteps,
     followUps: {
       service: followUpService,
       repo: followUpRepo,
@@ -271,7 +284,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       evidenceBucket?.destroy();
     },
   };
-  if (poster) registerSlackFollowUps(runtime, poster);
+  if (poster) {
+    registerSlackFollowUps(runtime, poster);
+    followUpService.register(stepCompletionHandler(stepRuns, poster, clock));
+  }
   return runtime;
 }
 

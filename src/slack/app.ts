@@ -187,7 +187,11 @@ async function verifyBotToken(client: WebClient, logger: Logger, retry: StartupR
     try {
       const result = await client.auth.test();
       if (!result.bot_id || !result.user_id || !result.team_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
-      const workspace = { teamId: result.team_id, appId: await appIdOf(client, result.bot_id, logger) };
+      const workspace = {
+        teamId: result.team_id,
+        appId: await appIdOf(client, result.bot_id, logger),
+        enterpriseId: result.is_enterprise_install && result.enterprise_id ? result.enterprise_id : null,
+      };
       onState('ok');
       return { botId: result.bot_id, botUserId: result.user_id, workspace };
     } catch (cause) {

@@ -14,6 +14,14 @@ export const COMMANDS = {
 } as const;
 export type CommandName = (typeof COMMANDS)[keyof typeof COMMANDS];
 
+/** Rotor's Workflow Builder steps: manifest.yml's `functions`, by callback id. */
+export const FUNCTIONS = {
+  rotateSecret: 'rotate_secret',
+  secretStatus: 'secret_status',
+  reportCompromisedSecret: 'report_compromised_secret',
+} as const;
+export type FunctionCallbackId = (typeof FUNCTIONS)[keyof typeof FUNCTIONS];
+
 export const ACTION_IDS = {
   /** "More" under a paginated list; value: the list query (encodeListQuery in secret-list-query.ts). */
   listMore: 'secrets_list_more',
@@ -27,6 +35,10 @@ export const ACTION_IDS = {
   digestItemMenu: 'reminder_item_menu',
   /** Start rotation / Open the rotation (on a reminder, the App Home, a DM); value: the secret's name. */
   rotationOpen: 'rotation_open',
+  /** On the requester's DM from a *Rotate secret* workflow step (function-scoped): opens the rotation; value: the secret's name. */
+  workflowRotationOpen: 'workflow_rotation_open',
+  /** On the incident channel post from a *Report a compromised secret* step (function-scoped): opens the /revoke confirmation; value: the secret's name. */
+  workflowRevocationOpen: 'workflow_revocation_open',
   /** In the `/rotate` picker: the secret chosen; option values: encodePickedSecret. */
   rotationPick: 'rotation_pick',
   /** In the rotation modal (whose metadata names the rotation and its version); value: the step id. */

@@ -64,6 +64,15 @@ export class FakeSlackApi {
   /** Messages posted with chat.postMessage, by conversation id (a user id posts to that user's DM). */
   readonly messages: StoredMessage[] = [];
 
+  /**
+   * Workflow step executions Slack is running, by function_execution_id: functions.completeSuccess
+   * and completeError end one once, as Slack does (a second call is refused, an unknown id is not found).
+   */
+  readonly functionExecutions = new Map<string, 'running' | 'completed' | 'failed'>();
+
+  /** Set for an organisation-level install: auth.test then names the Enterprise Grid organisation. */
+  enterpriseId: string | undefined;
+
   /** Set by a Socket Mode fake: what apps.connections.open answers. */
   socketModeUrl: string | undefined;
 
@@ -113,6 +122,11 @@ export class FakeSlackApi {
   /** A member users.info answers for; with `realName`, it answers it as Slack does (`real_name`, `profile.real_name`). */
   addUser(id: string, tz = 'Europe/London', realName?: string): void {
     this.users.set(id, { tz, ...(realName ? { realName } : {}) });
+  }
+
+  /** Slack starts running a step (before sending its function_executed event). */
+  startFunctionExecution(executionId: string): void {
+    this.functionExecutions.set(executionId, 'running');
   }
 
   /** The next call(s) to `method` get these replies, in order; later calls get the default again. */
@@ -210,7 +224,16 @@ export class FakeSlackApi {
       case 'apps.connections.open':
         return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'auth.test':
-        return { ok: true, url: 'https://rotor-test.slack.com/', team: 'Rotor test', user: 'rotor', team_id: this.teamId, user_id: this.botUserId, bot_id: 'B' + this.botUserId.slice(4) };
+        return {
+          ok: true,
+          url: 'https://rotor-test.slack.com/',
+          team: 'Rotor test',
+          user: 'rotor',
+          team_id: this.teamId,
+          user_id: this.botUserId,
+          bot_id: 'B' + this.botUserId.slice(4),
+          ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, is_enterprise_install: true } : {}),
+        };
       case 'bots.info':
         return args.bot === 'B' + this.botUserId.slice(4) ? { ok: true, bot: { id: args.bot, app_id: this.appId, user_id: this.botUserId, name: 'rotor', deleted: false } } : { ok: false, error: 'bot_not_found' };
       case 'chat.postMessage':
@@ -255,6 +278,17 @@ export class FakeSlackApi {
         if (!user) return { ok: false, error: 'user_not_found' };
         const named = user.realName ? { real_name: user.realName, profile: { real_name: user.realName, display_name: '' } } : {};
         return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: user.tz, is_bot: user.is_bot ?? false, deleted: user.deleted ?? false, ...named } };
+      }
+      case 'functions.completeSuccess':
+      case 'functions.completeError': {
+        const id = String(args.function_execution_id ?? '');
+        const success = method === 'functions.completeSuccess';
+        if (id === '' || (success ? typeof args.outputs !== 'object' || args.outputs === null : typeof args.error !== 'string' || args.error === '')) return { ok: false, error: 'invalid_arguments' };
+        const state = this.functionExecutions.get(id);
+        if (!state) return { ok: false, error: 'function_execution_not_found' };
+        if (state !== 'running') return { ok: false, error: 'execution_not_in_running_state' };
+        this.functionExecutions.set(id, success ? 'completed' : 'failed');
+        return { ok: true };
       }
       case 'views.open':
       case 'views.publish':

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { projectRoot } from '../../src/core/project-root.js';
 import { COMMANDS } from '../../src/slack/ids.js';
+import { FUNCTION_CALLBACK_IDS } from '../../src/slack/listeners/functions/workflow-steps.js';
 import { COMMAND_LISTENERS, SUBSCRIBED_EVENTS } from '../../src/slack/listeners/index.js';
 import { FEATURE_SCOPES, WEB_API_METHOD_SCOPES } from '../../src/slack/web-api-scopes.js';
 
@@ -45,8 +46,23 @@ describe('manifest.yml', () => {
 
   it('subscribes to exactly the events the code listens for', () => {
     expect([...(manifest.settings?.event_subscriptions?.bot_events ?? [])].sort()).toEqual([...SUBSCRIBED_EVENTS].sort());
-    const listened = sourceFiles(join(projectRoot, 'src')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bapp\.event\('([a-z_]+)'/g)].map((match) => match[1]));
+    // app.function listens for function_executed events (Bolt's custom steps).
+    const listened = sourceFiles(join(projectRoot, 'src')).flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      return [...[...text.matchAll(/\bapp\.event\('([a-z_]+)'/g)].map((match) => match[1]), ...(/\bapp\.function\(/.test(text) ? ['function_executed'] : [])];
+    });
     expect([...new Set(listened)].sort()).toEqual([...SUBSCRIBED_EVENTS].sort());
+  });
+
+  it('declares exactly the Workflow Builder steps the code implements, set up to run them (org-level, remote runtime)', () => {
+    const functions = (manifest as unknown as { functions?: Record<string, { title: string; input_parameters: { properties: Record<string, unknown>; required: string[] }; output_parameters: { properties: Record<string, unknown> } }> }).functions ?? {};
+    expect(Object.keys(functions).sort()).toEqual([...FUNCTION_CALLBACK_IDS].sort());
+    expect(Object.keys(functions.rotate_secret?.input_parameters.properties ?? {}).sort()).toEqual(['reason', 'requester', 'secret_name']);
+    expect(Object.keys(functions.rotate_secret?.output_parameters.properties ?? {}).sort()).toEqual(['new_version_id', 'outcome', 'rotation_id']);
+    expect(Object.keys(functions.secret_status?.output_parameters.properties ?? {}).sort()).toEqual(['last_rotated', 'next_due', 'owner', 'status']);
+    const settings = manifest.settings as { org_deploy_enabled?: boolean; function_runtime?: string };
+    expect(settings.org_deploy_enabled).toBe(true);
+    expect(settings.function_runtime).toBe('remote');
   });
 
   it('asks for exactly the bot scopes the code’s Web API calls and features need', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AppHomeOpenedEvent } from '@slack/types';
+import type { AppHomeOpenedEvent, FunctionExecutedEvent } from '@slack/types';
 import type { BlockAction, BlockSuggestion, ButtonAction, EnvelopedEvent, GlobalShortcut, MessageShortcut, SlashCommand, ViewClosedAction, ViewOutput, ViewStateValue, ViewSubmitAction } from '@slack/bolt';
 
 /**
@@ -176,6 +176,72 @@ export function appHomeOpened(ctx: PayloadContext, fields: { userId: string; eve
     event_id: fields.eventId ?? 'Ev' + randomBytes(5).toString('hex').toUpperCase(),
     event_time: Math.floor(Date.now() / 1000),
   } satisfies EnvelopedEvent<AppHomeOpenedEvent>;
+}
+
+/** A Workflow Builder step of the app's, as Slack runs it: ids, inputs and the execution's short-lived token, all made now. */
+export interface FunctionExecution {
+  callbackId: string;
+  executionId: string;
+  workflowExecutionId: string;
+  /** The execution's own token (Slack's `xwfp-` workflow token), generated at run time. */
+  botAccessToken: string;
+  inputs: Record<string, unknown>;
+}
+
+export function newFunctionExecution(callbackId: string, inputs: Record<string, unknown>): FunctionExecution {
+  return {
+    callbackId,
+    executionId: 'Fx' + randomBytes(5).toString('hex').toUpperCase(),
+    workflowExecutionId: 'Wx' + randomBytes(5).toString('hex').toUpperCase(),
+    botAccessToken: `xwfp-${randomBytes(6).toString('hex')}`,
+    inputs,
+  };
+}
+
+/** The function_executed event that starts a step (Slack sends it to the app that implements the function). */
+export function functionExecuted(ctx: PayloadContext, execution: FunctionExecution, fields: { eventId?: string } = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const event = {
+    type: 'function_executed',
+    function: {
+      id: 'Fn' + randomBytes(5).toString('hex').toUpperCase(),
+      callback_id: execution.callbackId,
+      title: execution.callbackId,
+      type: 'app',
+      input_parameters: Object.keys(execution.inputs).map((name) => ({ type: 'string', name, is_required: true })),
+      output_parameters: [],
+      app_id: ctx.appId ?? 'A0ROTOR',
+      date_created: now,
+      date_updated: now,
+      date_deleted: 0,
+    },
+    inputs: execution.inputs,
+    function_execution_id: execution.executionId,
+    workflow_execution_id: execution.workflowExecutionId,
+    event_ts: `${now}.000500`,
+    bot_access_token: execution.botAccessToken,
+  } satisfies FunctionExecutedEvent;
+  return {
+    token: legacyToken(),
+    team_id: ctx.teamId,
+    api_app_id: ctx.appId ?? 'A0ROTOR',
+    event,
+    type: 'event_callback',
+    event_id: fields.eventId ?? 'Ev' + randomBytes(5).toString('hex').toUpperCase(),
+    event_time: now,
+  } satisfies EnvelopedEvent<FunctionExecutedEvent>;
+}
+
+/**
+ * A click on a button of a message the step posted with its token: Slack sends it with the
+ * step's function_data and a fresh execution token.
+ */
+export function functionScopedClick(ctx: PayloadContext, execution: FunctionExecution, fields: { actionId: string; value: string; userId: string; channelId: string }) {
+  return {
+    ...buttonClick(ctx, { actionId: fields.actionId, value: fields.value, userId: fields.userId, channelId: fields.channelId }),
+    bot_access_token: execution.botAccessToken,
+    function_data: { execution_id: execution.executionId, function: { callback_id: execution.callbackId }, inputs: execution.inputs },
+  } satisfies BlockAction<ButtonAction>;
 }
 
 export function urlVerification() {

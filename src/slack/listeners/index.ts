@@ -12,6 +12,7 @@ import { registerRevokeCommand } from './commands/revoke-command.js';
 import { registerRotateCommand } from './commands/rotate-command.js';
 import { registerSecretsCommand } from './commands/secrets-command.js';
 import { registerAppHome } from './events/app-home-opened.js';
+import { registerWorkflowSteps } from './functions/workflow-steps.js';
 import { registerIncidentSubmissions } from './views/incident-submissions.js';
 import { registerRotationSubmissions } from './views/rotation-submissions.js';
 import { registerSecretFormSubmissions } from './views/secret-form-submission.js';
@@ -23,8 +24,8 @@ export const COMMAND_LISTENERS: Readonly<Record<CommandName, (app: App, deps: Sl
   [COMMANDS.revoke]: registerRevokeCommand,
 };
 
-/** Events Rotor subscribes to; manifest.yml's bot_events must list exactly these. */
-export const SUBSCRIBED_EVENTS = ['app_home_opened'] as const;
+/** Events Rotor subscribes to; manifest.yml's bot_events must list exactly these (function_executed: the Workflow Builder steps, through app.function). */
+export const SUBSCRIBED_EVENTS = ['app_home_opened', 'function_executed'] as const;
 
 /** Registers every listener; returns the registry of handled action ids (the stale-button catch-all is derived from it). */
 export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
@@ -35,6 +36,7 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   registerRotationActions(actions, deps);
   registerIncidentActions(actions, deps);
   registerReferenceActions(actions, deps);
+  registerWorkflowSteps(app, actions, deps);
   registerStaleActions(app, actions);
   registerSecretFormSubmissions(app, deps);
   registerRotationSubmissions(app, deps);

@@ -1,4 +1,5 @@
 import type { DeliveryError, MemberStanding, MessageRef, PersonInfo } from '../../core/delivery.js';
+import type { CompletionAnswer, StepCompleter, StepResult } from '../../workflow-steps/step-run.js';
 import type { SlackMessage } from '../views/slack-message.js';
 import { platformErrorCode, toDeliveryError, USER_GONE } from './delivery-errors.js';
 import type { OutboundClients } from './outbound-clients.js';
@@ -23,8 +24,25 @@ export type Conversation = { user: string } | { channel: string };
  * sender should do; domain ports (the reminder notifier, rotation's and revocation's) are built
  * on this and never see a Slack type.
  */
-export class SlackPoster {
+export class SlackPoster implements StepCompleter {
   constructor(private readonly clients: OutboundClients) {}
+
+  /**
+   * Ends a Workflow Builder step of Rotor's (functions.completeSuccess / completeError, with the
+   * bot token: the execution's own token may have expired by the time its rotation ends).
+   */
+  async complete(executionId: string, result: StepResult): Promise<CompletionAnswer> {
+    try {
+      if (result.kind === 'success') await this.clients.post.functions.completeSuccess({ function_execution_id: executionId, outputs: result.outputs });
+      else await this.clients.post.functions.completeError({ function_execution_id: executionId, error: result.error });
+      return 'done';
+    } catch (error) {
+      const code = platformErrorCode(error);
+      if (code === 'execution_not_in_running_state') return 'not_running';
+      if (code === 'function_execution_not_found') return 'not_found';
+      throw toDeliveryError(error);
+    }
+  }
 
   /** Posts a message; with `threadTs`, as a reply in that message's thread. */
   async post(channel: string, message: SlackMessage, metadata?: MessageMetadata, threadTs?: string): Promise<MessageRef> {

@@ -59,21 +59,30 @@ export function registerRevokeCommand(app: App, deps: SlackDeps): void {
     if (rest.length === 0) return void (await reply(`:warning: Give a reason after the name, like \`/revoke ${escapeMrkdwn(secret.name)} leaked in a public gist\`.`));
     // Refused before anything opens, and never echoed: a reason may hold the leaked value itself.
     const reason = parseReason(rest.join(' '));
-    const opened = await client.views.open({ trigger_id: command.trigger_id, view: revokeWorkingModal(secret.name, command.channel_id, 'Looking at') });
-    const viewId = opened.view?.id;
-    if (!viewId) return;
-    try {
-      const opening = await revocation.prepare(actor, secret.name);
-      const view =
-        opening.kind === 'open'
-          ? revokeOutcomeModal({ secret: secret.name, channel: command.channel_id }, { record: opening.record, existing: true })
-          : revokeConfirmModal({ secret: opening.secret, plan: opening.plan, policy: services.policy, reason, channel: command.channel_id, responder: actor.userId });
-      await updateModal(client, viewId, view);
-    } catch (error) {
-      if (!isRotorError(error)) throw error;
-      await updateModal(client, viewId, revokeOutcomeModal({ secret: secret.name, channel: command.channel_id }, { problem: problemText(error) }));
-    }
+    await openRevokeConfirmation(deps, client, command.trigger_id, actor, secret.name, reason, command.channel_id);
   });
+}
+
+/**
+ * The revocation's confirmation modal, for a responder in an incident channel (`/revoke`, and
+ * the *Report a compromised secret* workflow step): it opens at once (a trigger_id lives 3
+ * seconds), then shows the blast radius, or the incident already open.
+ */
+export async function openRevokeConfirmation(deps: SlackDeps, client: WebClient, triggerId: string, actor: SlackActor, secretName: string, reason: string, channel: string): Promise<void> {
+  const opened = await client.views.open({ trigger_id: triggerId, view: revokeWorkingModal(secretName, channel, 'Looking at') });
+  const viewId = opened.view?.id;
+  if (!viewId) return;
+  try {
+    const opening = await deps.runtime.revocation.prepare(actor, secretName);
+    const view =
+      opening.kind === 'open'
+        ? revokeOutcomeModal({ secret: secretName, channel }, { record: opening.record, existing: true })
+        : revokeConfirmModal({ secret: opening.secret, plan: opening.plan, policy: deps.runtime.services.policy, reason, channel, responder: actor.userId });
+    await updateModal(client, viewId, view);
+  } catch (error) {
+    if (!isRotorError(error)) throw error;
+    await updateModal(client, viewId, revokeOutcomeModal({ secret: secretName, channel }, { problem: problemText(error) }));
+  }
 }
 
 async function closeFromCommand(deps: SlackDeps, actor: SlackActor, words: readonly string[], reply: (text: string) => Promise<unknown>): Promise<void> {
