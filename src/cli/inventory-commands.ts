@@ -82,20 +82,37 @@ export function registerInventoryCommands(program: Command, context: CliContext)
 
   program
     .command('edit')
-    .description("Change how a secret's rotations make the new value: who makes it, and the field a generated value replaces")
+    .description("Change who may read a secret, whether it is a break-glass credential, and how its rotations make the new value")
     .argument('<name>', 'secret name, e.g. prod/postgres/password')
+    .option('--access <ids>', "who may read the value beside the owners: Slack member ids (U0123ABCD) and user group ids (S0123ABCD), separated by commas or spaces; replaces the list ('' empties it)")
+    .option('--break-glass', 'mark it a break-glass credential: each use is recorded (`rotor used`) and needs a rotation within the policy\'s rotation_triggers.break_glass_hours')
+    .option('--no-break-glass', 'no longer a break-glass credential')
     .addOption(new Option('--value-source <source>', "generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value), or default (the rotor:value_source tag, else the type's default)").choices([...VALUE_SOURCES, 'default']))
     .option('--value-field <field>', "the field of a JSON (AWS) or Vault secret that a generated value replaces, every other field kept; default: the policy's value_fields, else password")
     .option('--json', 'print the secret as JSON')
-    .action((name: string, options: { valueSource?: string; valueField?: string; json?: boolean }) => {
-      if (options.valueSource === undefined && options.valueField === undefined) {
-        throw new ValidationError('Nothing to change: give --value-source, --value-field or both.', [{ where: 'options', message: 'give --value-source or --value-field' }]);
+    .action((name: string, options: { access?: string; breakGlass?: boolean; valueSource?: string; valueField?: string; json?: boolean }) => {
+      const changes = {
+        ...(options.access !== undefined ? { access: options.access } : {}),
+        ...(options.breakGlass !== undefined ? { breakGlass: options.breakGlass } : {}),
+        ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}),
+        ...(options.valueField !== undefined ? { valueField: options.valueField } : {}),
+      };
+      if (Object.keys(changes).length === 0) {
+        throw new ValidationError('Nothing to change: give --value-source, --value-field or both, or --access, --break-glass or --no-break-glass.', [
+          { where: 'options', message: 'give --access, --break-glass, --no-break-glass, --value-source or --value-field' },
+        ]);
       }
       const services = context.open();
-      const changes = { ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}), ...(options.valueField !== undefined ? { valueField: options.valueField } : {}) };
       const secret = services.inventoryService.update(name, changes, context.actor, 'cli:edit');
       const summary = summarizeSecret(secret, services.clock.now(), services.policy);
       if (options.json) context.printJson(summary);
-      else context.print(`Saved ${secret.name}: value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}.`);
+      else {
+        const said = [
+          ...(options.access !== undefined ? [`access ${secret.access.length > 0 ? secret.access.join(', ') : 'its owners only'}`] : []),
+          ...(options.breakGlass !== undefined ? [secret.breakGlass ? 'a break-glass credential' : 'not a break-glass credential'] : []),
+          ...(options.valueSource !== undefined || options.valueField !== undefined ? [`value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}`] : []),
+        ];
+        context.print(`Saved ${secret.name}: ${said.join('; ')}.`);
+      }
     });
 }

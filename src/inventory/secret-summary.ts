@@ -14,6 +14,9 @@ export interface SecretSummary {
   backup_owner: string | null;
   team: string | null;
   consumers: string[];
+  /** Who may read the value beside the owners: member ids and user group ids (`S…`). */
+  access: string[];
+  break_glass: boolean;
   provider: string;
   provider_ref: string | null;
   interval_days: number;
@@ -51,6 +54,8 @@ export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy)
     backup_owner: secret.backupOwner,
     team: secret.team,
     consumers: secret.consumers,
+    access: secret.access,
+    break_glass: secret.breakGlass,
     provider: secret.provider,
     provider_ref: secret.providerRef,
     interval_days: secret.intervalDays,

@@ -42,6 +42,8 @@ function worstSecret(provider: Secret['provider']): Secret {
     backupOwner: 'U0BACKUP',
     team: hostile.repeat(2).slice(0, 80),
     consumers: Array.from({ length: 50 }, (_, n) => `${hostile}${n}`),
+    access: [],
+    breakGlass: false,
     provider,
     providerRef: provider === 'aws' ? `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${'n'.repeat(480)}` : provider === 'vault' ? `secret/${'p/'.repeat(240)}x#field` : null,
     intervalDays: 90,
