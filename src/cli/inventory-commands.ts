@@ -1,26 +1,40 @@
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
 import { STATUSES, VALUE_SOURCES, type Secret, type SecretStatus } from '../inventory/secret.js';
-import { dueSoonDays, summarizeSecret } from '../inventory/secret-summary.js';
+import { dueSoonDays, summarizeSecret, type SecretSummary } from '../inventory/secret-summary.js';
 import type { Services } from '../services.js';
 import type { CliContext } from './cli-context.js';
 import { dayCount, environmentOption, memberIdOption } from './cli-options.js';
 
+/** Each secret as people and scripts read it, with its open rotation needs. */
+export function summaries(services: Services, secrets: readonly Secret[]): SecretSummary[] {
+  const needs = services.rotationNeeds.openFor(secrets.map((secret) => secret.id));
+  const today = services.clock.now();
+  return secrets.map((secret) => summarizeSecret(secret, today, services.policy, needs.get(secret.id) ?? []));
+}
+
+/** A rotation need as one cell: why, and by when. */
+export function needCell(summary: SecretSummary): string {
+  const need = summary.rotation_needs[0];
+  return need ? `${need.reason}${need.person ? ` (${need.person})` : ''} by ${need.due_at.slice(0, 10)}` : '';
+}
+
+/** The table; a ROTATION NEEDED column only when a row has a need, so other lists read as they always did. */
 function table(services: Services, secrets: Secret[]): string {
   if (secrets.length === 0) return 'No secrets.';
-  const today = services.clock.now();
-  const rows = secrets.map((secret) => {
-    const summary = summarizeSecret(secret, today, services.policy);
+  const listed = summaries(services, secrets);
+  const withNeeds = listed.some((summary) => summary.rotation_needs.length > 0);
+  const rows = listed.map((summary) => {
     const due = summary.never_rotated ? `${summary.next_rotation} (never rotated)` : summary.next_rotation;
-    return [summary.name, summary.status, summary.owner ?? '-', due];
+    return [summary.name, summary.status, summary.owner ?? '-', due, ...(withNeeds ? [needCell(summary)] : [])];
   });
-  const header = ['NAME', 'STATUS', 'OWNER', 'NEXT ROTATION'];
+  const header = ['NAME', 'STATUS', 'OWNER', 'NEXT ROTATION', ...(withNeeds ? ['ROTATION NEEDED'] : [])];
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] as string).length)));
   return [header, ...rows].map((row) => row.map((cell, index) => cell.padEnd(widths[index] as number)).join('  ').trimEnd()).join('\n');
 }
 
 function output(context: CliContext, services: Services, secrets: Secret[], json: boolean | undefined): void {
-  if (json) context.printJson(secrets.map((secret) => summarizeSecret(secret, services.clock.now(), services.policy)));
+  if (json) context.printJson(summaries(services, secrets));
   else context.print(table(services, secrets));
 }
 
@@ -54,14 +68,14 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     .option('--json', 'print JSON')
     .action((name: string, options: { json?: boolean }) => {
       const services = context.open();
-      const summary = summarizeSecret(services.inventoryService.require(name), services.clock.now(), services.policy);
+      const [summary] = summaries(services, [services.inventoryService.require(name)]) as [SecretSummary];
       if (options.json) context.printJson(summary);
       else context.print(Object.entries(summary).map(([key, value]) => `${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '-')}`).join('\n'));
     });
 
   program
     .command('overdue')
-    .description('Secrets due today or earlier, most overdue first')
+    .description('Secrets due today or earlier (by their own date or a rotation needed sooner), most overdue first')
     .option('--at <date>', 'as of this date instead of now (YYYY-MM-DD or ISO time)')
     .option('--json', 'print JSON')
     .action((options: { at?: string; json?: boolean }) => {

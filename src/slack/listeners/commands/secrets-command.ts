@@ -67,6 +67,7 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
             withoutBackup: services.inventory.withoutBackupOwner(),
             neverRotated: services.inventory.neverRotated(),
             overdue: services.inventory.overdue(today),
+            needs: services.rotationNeeds.open(),
           },
           today,
         ),
