@@ -35,6 +35,8 @@ import { OwnershipService } from './inventory/ownership-service.js';
 import { ReferenceChangeService } from './inventory/reference-change-service.js';
 import { ReferenceChecker } from './inventory/reference-check.js';
 import { ReferenceRequestRepo } from './inventory/reference-request-repo.js';
+import { BreakGlassService } from './rotation-needs/break-glass-service.js';
+import { ReleaseCheckService } from './rotation-needs/release-check.js';
 import { createServices, type Services } from './services.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
@@ -93,6 +95,10 @@ export interface Runtime {
   revocation: RevocationService;
   /** Reads only: incidents listed and shown, their evidence records. */
   incidentHistory: IncidentHistoryService;
+  /** Uses of break-glass credentials: recorded, a rotation needed soon, security told. */
+  breakGlass: BreakGlassService;
+  /** Before a release: what is overdue or due soon in an environment, and the owners asked to rotate. */
+  releases: ReleaseCheckService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -222,6 +228,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rotationHistory,
     revocation,
     incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients }),
+    breakGlass: new BreakGlassService({ inventoryService: services.inventoryService, needs: services.rotationNeeds, authorizer, audit, followUps: followUpService, clock, policy, kickFollowUps }),
+    releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

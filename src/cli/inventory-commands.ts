@@ -38,6 +38,9 @@ function output(context: CliContext, services: Services, secrets: Secret[], json
   else context.print(table(services, secrets));
 }
 
+/** The exit code of `rotor overdue --fail-if-any` and `rotor release check` when a secret is overdue. */
+export const OVERDUE_EXIT_CODE = 3;
+
 export function registerInventoryCommands(program: Command, context: CliContext): void {
   program
     .command('list')
@@ -77,10 +80,13 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     .command('overdue')
     .description('Secrets due today or earlier (by their own date or a rotation needed sooner), most overdue first')
     .option('--at <date>', 'as of this date instead of now (YYYY-MM-DD or ISO time)')
+    .option('--fail-if-any', `exit with code ${OVERDUE_EXIT_CODE} when any secret is overdue (a CI reminder job)`)
     .option('--json', 'print JSON')
-    .action((options: { at?: string; json?: boolean }) => {
+    .action((options: { at?: string; failIfAny?: boolean; json?: boolean }) => {
       const services = context.open(options.at);
-      output(context, services, services.inventory.overdue(services.clock.now()), options.json);
+      const overdue = services.inventory.overdue(services.clock.now());
+      output(context, services, overdue, options.json);
+      if (options.failIfAny && overdue.length > 0) context.exitCode = OVERDUE_EXIT_CODE;
     });
 
   program
@@ -92,6 +98,21 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     .action((options: { days: number; at?: string; json?: boolean }) => {
       const services = context.open(options.at);
       output(context, services, services.inventory.dueWithin(options.days, services.clock.now()), options.json);
+    });
+
+  program
+    .command('used')
+    .description('Record a use of a break-glass credential: its rotation is then due within the policy\'s rotation_triggers.break_glass_hours, and security is told')
+    .argument('<name>', 'secret name, e.g. prod/vault/root_token')
+    .requiredOption('--reason <text>', 'why it was used (recorded and shown to security; never the value)')
+    .option('--by <user>', 'the Slack member id (U0123ABCD) of who used it; default: the operator running the command')
+    .option('--json', 'print JSON')
+    .action((name: string, options: { reason: string; by?: string; json?: boolean }) => {
+      const by = memberIdOption('--by', options.by);
+      const runtime = context.runtime();
+      const use = runtime.breakGlass.recordUse(name, options.reason, context.actor, by);
+      if (options.json) context.printJson({ secret: use.secret.name, reason: use.need.reason, due_at: use.need.dueAt, used_by: use.need.person, why: use.need.detail });
+      else context.print(`Recorded a use of ${use.secret.name} by ${use.need.person}. It must be rotated by ${use.need.dueAt}; security and its owner are told by the bot.`);
     });
 
   program
