@@ -12,6 +12,7 @@ import { registerRevokeCommand } from './commands/revoke-command.js';
 import { registerRotateCommand } from './commands/rotate-command.js';
 import { registerSecretsCommand } from './commands/secrets-command.js';
 import { registerAppHome } from './events/app-home-opened.js';
+import { registerUserChange } from './events/user-change.js';
 import { registerIncidentSubmissions } from './views/incident-submissions.js';
 import { registerRotationSubmissions } from './views/rotation-submissions.js';
 import { registerSecretFormSubmissions } from './views/secret-form-submission.js';
@@ -24,7 +25,7 @@ export const COMMAND_LISTENERS: Readonly<Record<CommandName, (app: App, deps: Sl
 };
 
 /** Events Rotor subscribes to; manifest.yml's bot_events must list exactly these. */
-export const SUBSCRIBED_EVENTS = ['app_home_opened'] as const;
+export const SUBSCRIBED_EVENTS = ['app_home_opened', 'user_change'] as const;
 
 /** Registers every listener; returns the registry of handled action ids (the stale-button catch-all is derived from it). */
 export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
@@ -40,5 +41,6 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   registerRotationSubmissions(app, deps);
   registerIncidentSubmissions(app, deps);
   registerAppHome(app, deps);
+  registerUserChange(app, deps);
   return actions;
 }

@@ -2,8 +2,10 @@ import type { FollowUp } from '../../follow-ups/follow-up.js';
 import type { Secret } from '../../inventory/secret.js';
 import { BREAK_GLASS_FOLLOW_UPS, needIdOfTopic } from '../../rotation-needs/break-glass-service.js';
 import { RELEASE_FOLLOW_UPS } from '../../rotation-needs/release-check.js';
+import { DEPARTURE_FOLLOW_UPS, departureIdOfTopic, departureOrigin, type DigestAsk, type SoleApprover } from '../../personnel/departure-service.js';
 import type { Runtime } from '../../runtime.js';
 import { breakGlassOwnerNotice, breakGlassSecurityNotice } from '../views/break-glass-messages.js';
+import { departureDigest, departureSecuritySummary } from '../views/departure-messages.js';
 import { releaseOwnerNotice } from '../views/release-messages.js';
 import { messageFollowUp } from './message-follow-up.js';
 import type { Conversation, SlackPoster } from './slack-poster.js';
@@ -15,7 +17,7 @@ function audienceOf(followUp: FollowUp): Conversation {
 
 /**
  * What the rotation triggers send (issue 23): a break-glass use told to security and the owner;
- * the owners asked to rotate before a release.
+ * the owners asked to rotate before a release; a departure's digests and security summary.
  * Each renders from the need as it stands when it fires: a use whose rotation is already done by
  * then still tells security (the use happened), but no longer asks the owner to rotate.
  */
@@ -45,6 +47,34 @@ export function registerTriggerSlackFollowUps(runtime: Runtime, poster: SlackPos
       const secrets = [...services.inventory.getMany(names).values()].filter((secret: Secret) => secret.lifecycle !== 'retired');
       if (secrets.length === 0) return null;
       return { to: audienceOf(followUp), message: releaseOwnerNotice(String(followUp.payload.environment), secrets, String(followUp.payload.dueAt)) };
+    }),
+  );
+  const departureNeeds = (followUp: FollowUp) => {
+    const id = departureIdOfTopic(followUp.topic);
+    return id === null ? [] : services.rotationNeeds.ofOrigin(departureOrigin(id));
+  };
+  const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : []);
+  followUps.service.register(
+    messageFollowUp(DEPARTURE_FOLLOW_UPS.digest, poster, (followUp) => {
+      const { payload } = followUp;
+      const ask: DigestAsk = { rotate: list(payload.rotate), offered: list(payload.offered), takeOver: list(payload.takeOver), approve: list(payload.approve) };
+      const needs = new Map(departureNeeds(followUp).map((need) => [need.secretName, need]));
+      return { to: audienceOf(followUp), message: departureDigest(String(payload.leaver), ask, needs) };
+    }),
+  );
+  followUps.service.register(
+    messageFollowUp(DEPARTURE_FOLLOW_UPS.securitySummary, poster, (followUp) => {
+      const { payload } = followUp;
+      const message = departureSecuritySummary({
+        leaver: String(payload.leaver),
+        needs: departureNeeds(followUp),
+        handedOver: list(payload.handedOver),
+        offered: list(payload.offered),
+        soleApprover: list<SoleApprover>(payload.soleApprover),
+        rotationsHandedOver: list(payload.rotationsHandedOver).length,
+        approvalsReasked: list(payload.approvalsReasked).length,
+      });
+      return { to: audienceOf(followUp), message };
     }),
   );
 }
