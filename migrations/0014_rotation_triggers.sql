@@ -66,3 +66,9 @@ CREATE TABLE personnel_checks (
   checked_at TEXT NOT NULL,
   standing   TEXT NOT NULL CHECK (standing IN ('person', 'bot', 'deactivated', 'unknown'))
 ) STRICT;
+
+-- Why each rotation was done: `scheduled` (the calendar), `compromise` (an emergency rotation),
+-- `personnel_change`, `break_glass_use`, `release` (an open rotation need of that reason), or
+-- `manual` (started though nothing asked for it yet). Rotations begun before this have none:
+-- read as `compromise` for an emergency, else `scheduled`.
+ALTER TABLE rotations ADD COLUMN reason TEXT CHECK (reason IS NULL OR reason IN ('scheduled', 'compromise', 'personnel_change', 'release', 'break_glass_use', 'manual'));

@@ -186,7 +186,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     policy,
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
-    onEvent: countRotationEvent,
+    needs: services.rotationNeeds,
+    // A completed rotation meets the rotation needs raised before it: settled at once, audited.
+    onEvent: (event) => {
+      countRotationEvent(event);
+      if (event.kind === 'completed') services.rotationNeeds.settle();
+    },
     onChange: (record, events) => revocation?.onRotationChange(record, events),
     incidents: {
       revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null,

@@ -110,6 +110,7 @@ function worstRotation(secret: Secret, state: RotationRecord['rotation']['state'
       secretId: 1,
       secretName: secret.name,
       kind,
+      reason: kind === 'emergency' ? 'compromise' : 'personnel_change',
       state,
       version: 999,
       ticket: `https://tracker.example/${'t&'.repeat(80)}`.slice(0, 200),

@@ -91,6 +91,7 @@ function worstRecord(state: RotationRecord['rotation']['state'], settled: number
       secretId: 1,
       secretName: worstSecret('aws').name,
       kind: 'scheduled',
+      reason: 'break_glass_use',
       state,
       version: 999,
       ticket: `https://tracker.example/${'t&'.repeat(80)}`.slice(0, 200),
