@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
 import { slackActor } from '../../src/access/actor.js';
 import { isoInstant } from '../../src/core/clock.js';
 import { toUtcDate } from '../../src/inventory/schedule.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { operator } from '../support/actors.js';
-import { startRotation } from '../support/rotations.js';
+import { runRotor } from '../support/cli.js';
+import { sideRuntime, startRotation } from '../support/rotations.js';
 import { startSlackHarness, type SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
 
@@ -122,5 +124,38 @@ describe('a person leaves: user_change with deleted', () => {
     expect(snapshotTables(harness.store, TABLES)).toEqual(before);
     const logged = await harness.waitForLog((line) => line.outcome === 'nothing_to_do');
     expect(String(logged.msg)).toContain('U0NOBODY left, but owned, backed up and could read no secret');
+  });
+
+  it('a rotation of a marked secret, completed, carries reason personnel_change into its evidence and rotor report rotations, and meets the need', async () => {
+    await deactivate('U0LEAVER');
+    const name = READABLE[2] as string;
+    const owner = slackActor('U0OTHER');
+    const runtime = sideRuntime(harness.store);
+    const started = await runtime.rotation.start(owner, name, { ticket: 'SEC-23' });
+    expect(started.rotation.reason).toBe('personnel_change');
+    for (;;) {
+      const record = runtime.rotation.get(started.rotation.id);
+      const step = record.steps.find((candidate) => candidate.state === 'pending');
+      if (!step) break;
+      harness.store.clock.advance({ minutes: 5 });
+      runtime.rotation.tickStep(owner, started.rotation.id, step.id, { expectedVersion: record.rotation.version, note: `done: ${step.id}` });
+    }
+    harness.store.clock.advance({ minutes: 5 });
+    runtime.rotation.complete(owner, started.rotation.id, runtime.rotation.get(started.rotation.id).rotation.version);
+    // Completing it settled the need it met (audited), and only that one.
+    expect(harness.store.rotationNeeds.open('personnel_change').map((need) => need.secretName)).not.toContain(name);
+    expect(harness.store.rotationNeeds.open('personnel_change')).toHaveLength(4);
+    expect(harness.store.db.prepare(`SELECT secret FROM audit_events WHERE action = 'rotation_need.resolved'`).pluck().all()).toEqual([name]);
+
+    const cli = (...argv: string[]) => runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv]);
+    const evidence = await cli('rotations', 'evidence', String(started.rotation.id));
+    expect(evidence.code).toBe(0);
+    expect(evidence.stdout).toContain('| Reason | personnel_change (personnel change) |');
+    const today = toUtcDate(harness.store.clock.now());
+    const report = await cli('report', 'rotations', '--since', toUtcDate(harness.store.clock.now().minus({ days: 1 })), '--until', today);
+    expect(report.stdout).toContain(`Rotor #${started.rotation.id} (personnel change)`);
+    const csv = await cli('report', 'rotations', '--since', toUtcDate(harness.store.clock.now().minus({ days: 1 })), '--until', today, '--format', 'csv');
+    expect(csv.stdout.split('\n')[0]).toMatch(/,reason$/);
+    expect(csv.stdout).toMatch(new RegExp(`${name.replace(/\//g, '\\/')},.*,personnel_change\\s*$`, 'm'));
   });
 });
