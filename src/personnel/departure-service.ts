@@ -1,4 +1,5 @@
 import { SYSTEM_ACTOR } from '../access/actor.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { isoInstant, type Clock } from '../core/clock.js';
@@ -176,6 +177,59 @@ export class DepartureService {
     return outcome;
   }
 
+  /**
+   * Compares the policy's roles with those the bot read last time (at its previous start): each
+   * person removed from one or more roles is a personnel change. What they owned, backed up or
+   * could read is marked rotation needed (`personnel_change`, "removed from roles.… in the
+   * policy"), the owners told in one digest each and security in one summary; ownership stays
+   * (the person is still here). The first start only remembers the roles. Someone whose
+   * departure is already recorded is not marked twice. Returns the people changed.
+   */
+  reconcileRoles(): { userId: string; roles: string[]; needs: RotationNeed[] }[] {
+    const now = this.deps.clock.now();
+    const nowIso = isoInstant(now);
+    const dueAt = isoInstant(now.plus({ days: this.deps.policy.rotationTriggers.personnelChangeDays }));
+    const current = roleMembersOf(this.deps.policy);
+    const changed = this.deps.audit.record(() => {
+      const previous = this.deps.repo.roleMembers();
+      this.deps.repo.rememberRoles(current, nowIso);
+      if (previous.length === 0) return { result: [], events: [] };
+      const held = new Set(current.map((member) => `${member.role}\u0000${member.userId}`));
+      const lost = new Map<string, string[]>();
+      for (const member of previous) {
+        if (held.has(`${member.role}\u0000${member.userId}`)) continue;
+        lost.set(member.userId, [...(lost.get(member.userId) ?? []), member.role]);
+      }
+      const results: { userId: string; roles: string[]; needs: RotationNeed[] }[] = [];
+      const events: AuditEventInput[] = [];
+      for (const [userId, roles] of lost) {
+        if (this.deps.repo.openDeparture(userId)) continue;
+        const secrets = this.deps.repo.secretsReachableBy(userId);
+        const id = this.deps.repo.addRoleRemoval(userId, roles, nowIso);
+        const cause = `removed from ${roles.map((role) => `roles.${role}`).join(', ')} in the policy`;
+        const needs = this.deps.needs.mark(
+          secrets.map((secret) => ({ secretId: secret.id, reason: 'personnel_change' as const, dueAt, person: userId, detail: `${cause} (${rolesOf(secret, userId)})`, origin: departureOrigin(id) })),
+          SYSTEM_ACTOR,
+        );
+        const byOwner = new Map<string, string[]>();
+        for (const secret of secrets) if (secret.owner) byOwner.set(secret.owner, [...(byOwner.get(secret.owner) ?? []), secret.name]);
+        for (const [owner, names] of byOwner) {
+          this.deps.followUps.schedule({ kind: DEPARTURE_FOLLOW_UPS.digest, topic: departureTopic(id), occurrence: owner, dueAt: nowIso, payload: { user: owner, leaver: userId, cause, rotate: names, offered: [], takeOver: [], approve: [] } });
+        }
+        if (secrets.length > 0) {
+          for (const audience of securityAudience(this.deps.policy)) {
+            this.deps.followUps.schedule({ kind: DEPARTURE_FOLLOW_UPS.securitySummary, topic: departureTopic(id), occurrence: audienceKey(audience), dueAt: nowIso, payload: { ...audience, leaver: userId, cause, handedOver: [], offered: [], soleApprover: [], rotationsHandedOver: [], approvalsReasked: [] } });
+          }
+        }
+        events.push({ actor: 'rotor', action: 'personnel.removed_from_roles', details: { user: userId, roles, dueAt, secrets: secrets.map((secret) => secret.name), told: [...byOwner.keys()] } });
+        results.push({ userId, roles, needs });
+      }
+      return { result: results, events };
+    });
+    if (changed.length > 0) this.deps.kickFollowUps?.();
+    return changed;
+  }
+
   /** A deactivated member came back: their departure is closed (audited), so leaving again is a new one. */
   returned(userId: string): boolean {
     return this.deps.audit.record(() => {
@@ -200,6 +254,19 @@ export class DepartureService {
       return environments.length > 0 ? [{ role: ROLE_LABELS[role], policyKey: POLICY_KEYS[role] as string, environments }] : [];
     });
   }
+}
+
+/** Every (role, member) pair of the policy's roles, named as its keys are (`admins`, `team_leads.payments`, `cto`). */
+function roleMembersOf(policy: Policy): { role: string; userId: string }[] {
+  const { roles } = policy;
+  return [
+    ...roles.admins.map((userId) => ({ role: 'admins', userId })),
+    ...roles.securityLeads.map((userId) => ({ role: 'security_leads', userId })),
+    ...roles.devopsLeads.map((userId) => ({ role: 'devops_leads', userId })),
+    ...roles.responders.map((userId) => ({ role: 'responders', userId })),
+    ...Object.entries(roles.teamLeads).map(([team, userId]) => ({ role: `team_leads.${team}`, userId })),
+    ...(roles.cto ? [{ role: 'cto', userId: roles.cto }] : []),
+  ];
 }
 
 /** The leaver's relation to the secret, in words. */

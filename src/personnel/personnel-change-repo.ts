@@ -40,6 +40,24 @@ export class PersonnelChangeRepo {
     return statement(this.db, `UPDATE personnel_changes SET returned_at = ? WHERE user_id = ? AND change = 'deactivated' AND returned_at IS NULL`).run(now, userId).changes > 0;
   }
 
+  /** Records that the person lost these policy roles (read at start-up); returns its id. */
+  addRoleRemoval(userId: string, roles: readonly string[], now: string): number {
+    const row = statement(this.db, `INSERT INTO personnel_changes (user_id, change, roles, source, observed_at) VALUES (?, 'removed_from_roles', ?, 'policy', ?) RETURNING id`).get(userId, JSON.stringify(roles), now) as { id: number };
+    return row.id;
+  }
+
+  /** The policy's roles as the bot last read them: `role` → member ids. */
+  roleMembers(): { role: string; userId: string }[] {
+    return (statement(this.db, 'SELECT role, user_id FROM policy_role_members ORDER BY role, user_id').all() as { role: string; user_id: string }[]).map((row) => ({ role: row.role, userId: row.user_id }));
+  }
+
+  /** Replaces the remembered roles with the policy's current ones. */
+  rememberRoles(members: readonly { role: string; userId: string }[], now: string): void {
+    statement(this.db, 'DELETE FROM policy_role_members').run();
+    const insert = statement(this.db, 'INSERT OR IGNORE INTO policy_role_members (role, user_id, seen_at) VALUES (?, ?, ?)');
+    for (const member of members) insert.run(member.role, member.userId, now);
+  }
+
   /** Live secrets the person owns, backs up or may read (named in the access list), by name. */
   secretsReachableBy(userId: string): Secret[] {
     const rows = statement(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { slackActor } from '../../src/access/actor.js';
 import { isoInstant } from '../../src/core/clock.js';
@@ -157,5 +158,26 @@ describe('a person leaves: user_change with deleted', () => {
     const csv = await cli('report', 'rotations', '--since', toUtcDate(harness.store.clock.now().minus({ days: 1 })), '--until', today, '--format', 'csv');
     expect(csv.stdout.split('\n')[0]).toMatch(/,reason$/);
     expect(csv.stdout).toMatch(new RegExp(`${name.replace(/\//g, '\\/')},.*,personnel_change\\s*$`, 'm'));
+  });
+
+  it('someone removed from the policy\'s roles (read at start-up) is a personnel change: what they could read is marked, owners and security told, once', async () => {
+    writeFileSync(join(harness.store.dir, 'policy.yml'), POLICY.replace('devops_leads: [U0LEAVER]', 'devops_leads: [U0OPS]'));
+    await harness.restart();
+    const needs = harness.store.rotationNeeds.open('personnel_change');
+    expect(needs.map((need) => need.secretName).sort()).toEqual([OWNED_WITH_BACKUP, OWNED_ALONE, ...READABLE].sort());
+    expect(needs[0]?.detail).toContain('removed from roles.devops_leads in the policy');
+    // Still here: ownership stays.
+    expect(harness.store.inventory.get(OWNED_WITH_BACKUP)).toMatchObject({ owner: 'U0LEAVER', backupOwner: 'U0BACKUP' });
+    const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'personnel.removed_from_roles'`).get() as { details: string };
+    expect(JSON.parse(event.details)).toMatchObject({ user: 'U0LEAVER', roles: ['devops_leads'] });
+    const summary = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'C0SECURITY' && String(call.args.text).includes('changed role'));
+    expect(JSON.stringify(summary.args.blocks)).toContain('was removed from roles.devops_leads in the policy');
+    await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('changed role'));
+
+    await vi.waitFor(() => expect(harness.store.db.prepare(`SELECT count(*) FROM follow_ups WHERE kind LIKE 'departure.%' AND state <> 'done'`).pluck().get()).toBe(0));
+    const before = snapshotTables(harness.store, TABLES);
+    await harness.restart();
+    expect(snapshotTables(harness.store, TABLES).rotation_needs).toEqual(before.rotation_needs);
+    expect(harness.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'personnel.removed_from_roles'`).pluck().get()).toBe(1);
   });
 });

@@ -59,7 +59,7 @@ export function registerTriggerSlackFollowUps(runtime: Runtime, poster: SlackPos
       const { payload } = followUp;
       const ask: DigestAsk = { rotate: list(payload.rotate), offered: list(payload.offered), takeOver: list(payload.takeOver), approve: list(payload.approve) };
       const needs = new Map(departureNeeds(followUp).map((need) => [need.secretName, need]));
-      return { to: audienceOf(followUp), message: departureDigest(String(payload.leaver), ask, needs) };
+      return { to: audienceOf(followUp), message: departureDigest(String(payload.leaver), ask, needs, typeof payload.cause === 'string' ? payload.cause : null) };
     }),
   );
   followUps.service.register(
@@ -67,6 +67,7 @@ export function registerTriggerSlackFollowUps(runtime: Runtime, poster: SlackPos
       const { payload } = followUp;
       const message = departureSecuritySummary({
         leaver: String(payload.leaver),
+        cause: typeof payload.cause === 'string' ? payload.cause : null,
         needs: departureNeeds(followUp),
         handedOver: list(payload.handedOver),
         offered: list(payload.offered),

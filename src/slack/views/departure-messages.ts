@@ -25,13 +25,13 @@ function names(list: readonly string[]): string {
  * The one DM a person gets when someone leaves: the secrets to rotate (with Start rotation), those
  * offered to them to own, the open rotations to take over and the approvals asked of them instead.
  */
-export function departureDigest(leaver: string, ask: DigestAsk, needs: ReadonlyMap<string, RotationNeed>): SlackMessage {
+export function departureDigest(leaver: string, ask: DigestAsk, needs: ReadonlyMap<string, RotationNeed>, cause: string | null = null): SlackMessage {
   const due = (name: string) => {
     const need = needs.get(name);
     return need ? `rotate by *${dueDayOf(need)}*` : 'rotate it';
   };
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `:wave: ${mention(leaver)} has left (deactivated in Slack). They could read the secrets below, so each must be rotated (rotation needed: personnel change).` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `:wave: ${mention(leaver)} ${cause ? `was ${escapeMrkdwn(cause)}` : 'has left (deactivated in Slack)'}. They could read the secrets below, so each must be rotated (rotation needed: personnel change).` } },
   ];
   const rows: KnownBlock[] = [];
   for (const name of ask.rotate) rows.push(secretRow(name, `you own it · ${due(name)}`, 'Start rotation'));
@@ -44,11 +44,13 @@ export function departureDigest(leaver: string, ask: DigestAsk, needs: ReadonlyM
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(`…and ${rows.length - LISTED} more: ${names(rest)}`, LIMITS.sectionText) } });
   }
   const count = ask.rotate.length + ask.offered.length;
-  return { text: `${leaver} has left: ${count} secret${count === 1 ? '' : 's'} to rotate${ask.takeOver.length + ask.approve.length > 0 ? ', and open rotations to take over or approve' : ''}`, blocks };
+  return { text: `${leaver} ${cause ? 'changed role' : 'has left'}: ${count} secret${count === 1 ? '' : 's'} to rotate${ask.takeOver.length + ask.approve.length > 0 ? ', and open rotations to take over or approve' : ''}`, blocks };
 }
 
 export interface DepartureSummary {
   leaver: string;
+  /** What happened, when not a deactivation: "removed from roles.admins in the policy". */
+  cause?: string | null;
   needs: readonly RotationNeed[];
   handedOver: readonly { secret: string; to: string }[];
   offered: readonly { secret: string; to: string | null }[];
@@ -61,7 +63,7 @@ export interface DepartureSummary {
 export function departureSecuritySummary(summary: DepartureSummary): SlackMessage {
   const first = summary.needs[0];
   const lines = [
-    `:wave: ${mention(summary.leaver)} has left (deactivated in Slack). ${summary.needs.length} secret${summary.needs.length === 1 ? '' : 's'} they owned, backed up or could read ${summary.needs.length === 1 ? 'is' : 'are'} marked *rotation needed (personnel change)*${first ? `, due by *${dueDayOf(first)}*` : ''}:`,
+    `:wave: ${mention(summary.leaver)} ${summary.cause ? `was ${escapeMrkdwn(summary.cause)}` : 'has left (deactivated in Slack)'}. ${summary.needs.length} secret${summary.needs.length === 1 ? '' : 's'} they owned, backed up or could read ${summary.needs.length === 1 ? 'is' : 'are'} marked *rotation needed (personnel change)*${first ? `, due by *${dueDayOf(first)}*` : ''}:`,
     truncate(summary.needs.map((need) => code(need.secretName)).join(', ') || 'none', 2000),
   ];
   if (summary.handedOver.length > 0) lines.push(`Ownership moved to the backup owner: ${summary.handedOver.map((entry) => `${code(entry.secret)} → ${mention(entry.to)}`).join(', ')}`);
@@ -72,5 +74,5 @@ export function departureSecuritySummary(summary: DepartureSummary): SlackMessag
   for (const sole of summary.soleApprover) {
     lines.push(`:warning: They were the only ${escapeMrkdwn(sole.role)}: ${escapeMrkdwn(sole.environments.join(', '))} rotations cannot be approved until someone is added to \`${sole.policyKey}\` in the policy.`);
   }
-  return { text: `${summary.leaver} has left: ${summary.needs.length} secrets need rotating`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } }] };
+  return { text: `${summary.leaver} ${summary.cause ? 'changed role' : 'has left'}: ${summary.needs.length} secrets need rotating`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } }] };
 }
