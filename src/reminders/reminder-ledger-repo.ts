@@ -118,7 +118,7 @@ export class ReminderLedgerRepo {
       if (names.length > 0) for (const [name, at] of this.history.enteredAt(names, lifecycle)) since.set(name, at);
     }
     const holders = this.rotations.holdersOf(secrets.filter((secret) => secret.lifecycle === 'rotating').map((secret) => secret.id));
-    const needs = this.needs.openFor(secrets.map((secret) => secret.id));
+    const needs = this.needs.openWhere(`(${owing})`, { until: untilDate });
     return secrets.map((secret) => ({
       secret,
       ledger: ledger.get(secret.id) ?? [],

@@ -85,6 +85,25 @@ export class RotationNeedRepo {
     return found;
   }
 
+  /**
+   * The open needs of the secrets a condition on the secret (`s`) selects, by secret id: the
+   * reminder sweep reads them with the same condition as its candidates, so by index and with
+   * named parameters only.
+   */
+  openWhere(secretCondition: string, params: Record<string, unknown>): Map<number, RotationNeed[]> {
+    const found = new Map<number, RotationNeed[]>();
+    const rows = statement(
+      this.db,
+      `SELECT n.*, s.name AS secret_name FROM open_rotation_needs n JOIN secrets s ON s.id = n.secret_id WHERE ${secretCondition} ORDER BY n.due_at, n.id`,
+    ).all(params) as NeedRow[];
+    for (const row of rows) {
+      const list = found.get(row.secret_id);
+      if (list) list.push(fromRow(row));
+      else found.set(row.secret_id, [fromRow(row)]);
+    }
+    return found;
+  }
+
   /** The needs a cause raised (one personnel change, one use), open or not. */
   ofOrigin(origin: string): RotationNeed[] {
     return (statement(this.db, 'SELECT n.*, s.name AS secret_name FROM rotation_needs n JOIN secrets s ON s.id = n.secret_id WHERE n.origin = ? ORDER BY s.name').all(origin) as NeedRow[]).map(fromRow);

@@ -49,7 +49,7 @@ export function departureDigest(leaver: string, ask: DigestAsk, needs: ReadonlyM
 
 export interface DepartureSummary {
   leaver: string;
-  /** What happened, when not a deactivation: "removed from roles.admins in the policy". */
+  /** What happened, when not a deactivation: "removed from roles.cto in the policy". */
   cause?: string | null;
   needs: readonly RotationNeed[];
   handedOver: readonly { secret: string; to: string }[];
