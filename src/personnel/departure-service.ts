@@ -136,8 +136,9 @@ export class DepartureService {
       }
       for (const record of holding) {
         const secret = record.rotation.secretName;
-        const to = ownerNow.has(secret) ? ownerNow.get(secret) : null;
-        const target = to ?? offered.find((entry) => entry.secret === secret)?.to ?? null;
+        // The secret's owner now (after the hand-over), else whom it was offered to, else its owner in the inventory.
+        const recorded = this.deps.inventoryService.require(secret).owner;
+        const target = ownerNow.get(secret) ?? offered.find((entry) => entry.secret === secret)?.to ?? (recorded !== userId ? recorded : null);
         if (target) ask(target).takeOver.push({ id: record.rotation.id, secret });
       }
       const reasked: { rotation: number; secret: string; people: string[] }[] = [];
