@@ -35,7 +35,7 @@ inWriteTransaction(db, () => {
     insert.run(
       rowParams({
         name: `prod/svc${index}/api_key`, environment: 'prod', service: `svc${index}`, credentialType: 'api_key', type: 'api_key', description: null,
-        owner: `U${String(index % OWNERS).padStart(6, '0')}`, backupOwner: null, team: null, consumers: [], provider: 'manual', providerRef: null,
+        owner: `U${String(index % OWNERS).padStart(6, '0')}`, backupOwner: null, team: null, consumers: [], access: [], breakGlass: false, provider: 'manual', providerRef: null,
         intervalDays: 90, lastRotated: null, nextRotation: now.plus({ days: offset }).toISODate() as string, lifecycle: 'active',
         retrievalInstructions: null, tags: {}, checklistOverride: null, valueSource: null, valueField: null, currentVersionId: null, currentFingerprint: null, createdAt: stamp, updatedAt: stamp,
       }),

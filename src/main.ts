@@ -90,6 +90,10 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     if (!auditKeys) auditLogger.warn(UNKEYED_AUDIT_WARNING);
     if (!env.ROTOR_FINGERPRINT_KEY) logger.warn({ component: 'providers' }, UNKEYED_FINGERPRINT_WARNING);
     services.audit.useCurrentScheme('rotor');
+    // People removed from the policy's roles since the last start: what they could read needs rotating.
+    for (const change of runtime.departures.reconcileRoles()) {
+      logger.info({ component: 'personnel', user: change.userId, roles: change.roles, secrets: change.needs.length }, 'removed from policy roles: rotations needed');
+    }
     // Every event reaches the log stream through the publisher, whichever process wrote it.
     const auditPublisher = new AuditPublisher(
       db,

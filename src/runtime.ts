@@ -43,6 +43,10 @@ import { OwnershipService } from './inventory/ownership-service.js';
 import { ReferenceChangeService } from './inventory/reference-change-service.js';
 import { ReferenceChecker } from './inventory/reference-check.js';
 import { ReferenceRequestRepo } from './inventory/reference-request-repo.js';
+import { DepartureService } from './personnel/departure-service.js';
+import { PersonnelChangeRepo } from './personnel/personnel-change-repo.js';
+import { BreakGlassService } from './rotation-needs/break-glass-service.js';
+import { ReleaseCheckService } from './rotation-needs/release-check.js';
 import { createServices, type Services } from './services.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
@@ -112,6 +116,12 @@ export interface Runtime {
   evidenceArchive: EvidenceArchiveService | null;
   /** Provenance tags at the store after a completion; null when the policy's provenance.enabled is false. */
   provenance: ProvenanceService | null;
+  /** Uses of break-glass credentials: recorded, a rotation needed soon, security told. */
+  breakGlass: BreakGlassService;
+  /** Before a release: what is overdue or due soon in an environment, and the owners asked to rotate. */
+  releases: ReleaseCheckService;
+  /** People who left: what they could read marked rotation needed, ownership and open rotations handed over. */
+  departures: DepartureService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -197,7 +207,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     policy,
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
-    onEvent: countRotationEvent,
+    needs: services.rotationNeeds,
+    // A completed rotation meets the rotation needs raised before it: settled at once, audited.
+    onEvent: (event) => {
+      countRotationEvent(event);
+      if (event.kind === 'completed') services.rotationNeeds.settle();
+    },
     onChange: (record, events) => {
       revocation?.onRotationChange(record, events);
       workflowSteps?.onRotationChange(record);
@@ -227,6 +242,25 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   workflowSteps = new WorkflowStepService({ repo: stepRuns, rotation, inventory, audit, followUps: followUpService, clock, policy, kickFollowUps });
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
+  const departures = new DepartureService({
+    repo: new PersonnelChangeRepo(db),
+    inventoryService: services.inventoryService,
+    needs: services.rotationNeeds,
+    rotations: { forPerson: (userId) => rotation.forPerson(userId), approversFor: (record) => rotation.approversFor(record) },
+    audit,
+    followUps: followUpService,
+    clock,
+    policy,
+    kickFollowUps,
+  });
+  // A failure here must not stop the reminder sweep that noticed the departure; the next sweep (or the event) tries again.
+  const departedBySweep = (user: string) => {
+    try {
+      departures.departed(user, 'sweep');
+    } catch (error) {
+      logger.error({ err: error, user }, 'recording a departure found by the reminder sweep failed');
+    }
+  };
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
   const incidentHistory = new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients });
   // Evidence and provenance follow the rotation code from outside: sweeps over what ended (see their jobs).
@@ -259,7 +293,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     reminders: {
       notifier,
       ledger,
-      sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, deadlineSeconds: runDeadlineSeconds, ...options.reminderSweep }),
+      sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, deadlineSeconds: runDeadlineSeconds, onGone: (user) => departedBySweep(user), ...options.reminderSweep }),
       sweepLog: reminderSweepLog,
       actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, ownership, clock, policy }),
       weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
@@ -271,6 +305,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     evidenceArchive,
     provenance,
     workflowSteps,
+    breakGlass: new BreakGlassService({ inventoryService: services.inventoryService, needs: services.rotationNeeds, authorizer, audit, followUps: followUpService, clock, policy, kickFollowUps }),
+    releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
+    departures,
     followUps: {
       service: followUpService,
       repo: followUpRepo,

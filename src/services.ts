@@ -11,6 +11,8 @@ import { InventoryService } from './inventory/inventory-service.js';
 import { ReferenceLocks } from './inventory/reference-locks.js';
 import { SecretHistoryRepo } from './inventory/secret-history-repo.js';
 import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
+import { RotationNeedRepo } from './rotation-needs/rotation-need-repo.js';
+import { RotationNeedService } from './rotation-needs/rotation-need-service.js';
 import type { Db } from './storage/database.js';
 
 /** The core domain services over one database: what every runtime (bot, CLI, tests) starts from. */
@@ -28,6 +30,8 @@ export interface Services {
   history: SecretHistoryRepo;
   /** What Slack said about people Rotor reminds, and the review flags a missing owner raises. */
   recipients: RecipientDirectoryRepo;
+  /** Rotations needed before a secret's own date: a person left, a break-glass use, a release. */
+  rotationNeeds: RotationNeedService;
 }
 
 /** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. */
@@ -46,5 +50,6 @@ export function createServices(db: Db, clock: Clock, policy: Policy, options: { 
     locks: new ReferenceLocks(db),
     followUps: { schedule: (request) => followUps.schedule(request, isoInstant(clock.now())) },
   });
-  return { db, clock, policy, audit, authorizer, refusals, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db) };
+  const rotationNeeds = new RotationNeedService({ repo: new RotationNeedRepo(db), audit, clock });
+  return { db, clock, policy, audit, authorizer, refusals, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db), rotationNeeds };
 }

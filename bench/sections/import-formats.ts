@@ -32,7 +32,7 @@ function rawInsert(path: string, rows: readonly ImportRow[]): number {
       insert.run(
         rowParams({
           name: row.name, environment, service, credentialType, type: row.type as 'api_key', description: null, owner: row.owner, backupOwner: null,
-          team: row.team, consumers: [], provider: 'manual', providerRef: null, intervalDays: row.intervalDays, lastRotated: row.lastRotated,
+          team: row.team, consumers: [], access: [], breakGlass: false, provider: 'manual', providerRef: null, intervalDays: row.intervalDays, lastRotated: row.lastRotated,
           nextRotation: next, lifecycle: 'active', retrievalInstructions: null, tags: {}, checklistOverride: null, valueSource: null, valueField: null, currentVersionId: null,
           currentFingerprint: null, createdAt: stamp, updatedAt: stamp,
         }),

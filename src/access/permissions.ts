@@ -14,6 +14,8 @@ import type { Secret } from '../inventory/secret.js';
  *   its emergency rotation, acknowledgements, status updates; its lead and security close it,
  *   and security alone signs off the break-glass rotation afterwards;
  * - the people a secret's reminders go to (and admins) may snooze them or say the secret is not theirs;
+ * - a break-glass credential's use is recorded by whoever may read it (its access list), looks
+ *   after it, runs the inventory or responds to incidents;
  * - where a secret is stored (its provider and reference) decides which store secret Rotor
  *   writes to, so admins change it; under the policy's `reference_changes:
  *   owner_with_security_approval` those who may edit the secret ask, and a security lead approves.
@@ -32,6 +34,7 @@ export const ACTIONS = [
   'respond',
   'close_incident',
   'sign_off',
+  'record_use',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -40,7 +43,7 @@ export type Action = (typeof ACTIONS)[number];
  * role `incident.signoff_fallback` names) holds `sign_off` only when the request says no
  * security lead may (AccessRequest.signOffFallback).
  */
-export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead' | 'signoff_fallback';
+export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead' | 'reader' | 'signoff_fallback';
 
 export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   add: ['admin', 'security_lead', 'devops_lead'],
@@ -56,6 +59,7 @@ export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   respond: ['admin', 'security_lead', 'devops_lead', 'responder', 'owner', 'backup_owner', 'team_lead'],
   close_incident: ['security_lead', 'responder'],
   sign_off: ['security_lead'],
+  record_use: ['admin', 'security_lead', 'devops_lead', 'responder', 'owner', 'backup_owner', 'team_lead', 'reader'],
 };
 
 const ACTION_PHRASES: Record<Action, string> = {
@@ -72,6 +76,7 @@ const ACTION_PHRASES: Record<Action, string> = {
   respond: 'work the incident of',
   close_incident: 'close the incident of',
   sign_off: 'sign off the emergency rotation of',
+  record_use: 'record a use of',
 };
 
 const HOLDER_LABELS: Record<Holder, string> = {
@@ -82,6 +87,7 @@ const HOLDER_LABELS: Record<Holder, string> = {
   owner: 'its owner',
   backup_owner: 'its backup owner',
   team_lead: 'its team lead',
+  reader: 'the people its access list names',
   signoff_fallback: 'the sign-off fallback',
 };
 
@@ -94,8 +100,8 @@ export function signOffFallbackOf(policy: Policy): { label: string; userIds: rea
   return { label: FALLBACK_LABELS[fallback], userIds };
 }
 
-/** The secret fields the rules look at. */
-export type SecretAccessFacts = Pick<Secret, 'name' | 'owner' | 'backupOwner' | 'team'>;
+/** The secret fields the rules look at; `access` (who may read it) only where a rule asks. */
+export type SecretAccessFacts = Pick<Secret, 'name' | 'owner' | 'backupOwner' | 'team'> & { access?: readonly string[] };
 
 export interface AccessRequest {
   actor: string;
@@ -138,6 +144,9 @@ function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder
       const lead = secret?.team ? policy.roles.teamLeads[secret.team] : undefined;
       return lead ? [lead] : [];
     }
+    case 'reader':
+      // Members only: a user group's members are Slack's to know.
+      return (secret?.access ?? []).filter((id) => !id.startsWith('S'));
     case 'signoff_fallback':
       return signOffFallbackOf(policy).userIds;
   }

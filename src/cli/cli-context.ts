@@ -28,6 +28,8 @@ export class CliContext {
   private coreEnv: CoreEnv | null = null;
   private auditLogger: Logger | null = null;
   private appended = false;
+  /** What the command ends with when it succeeds: 0, or a code it sets to say something (3: a secret is overdue). */
+  exitCode = 0;
 
   constructor(
     readonly io: CliIo,

@@ -1,28 +1,45 @@
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
 import { STATUSES, VALUE_SOURCES, type Secret, type SecretStatus } from '../inventory/secret.js';
-import { dueSoonDays, summarizeSecret } from '../inventory/secret-summary.js';
+import { dueSoonDays, summarizeSecret, type SecretSummary } from '../inventory/secret-summary.js';
 import type { Services } from '../services.js';
 import type { CliContext } from './cli-context.js';
 import { dayCount, environmentOption, memberIdOption } from './cli-options.js';
 
+/** Each secret as people and scripts read it, with its open rotation needs. */
+export function summaries(services: Services, secrets: readonly Secret[]): SecretSummary[] {
+  const needs = services.rotationNeeds.openFor(secrets.map((secret) => secret.id));
+  const today = services.clock.now();
+  return secrets.map((secret) => summarizeSecret(secret, today, services.policy, needs.get(secret.id) ?? []));
+}
+
+/** A rotation need as one cell: why, and by when. */
+export function needCell(summary: SecretSummary): string {
+  const need = summary.rotation_needs[0];
+  return need ? `${need.reason}${need.person ? ` (${need.person})` : ''} by ${need.due_at.slice(0, 10)}` : '';
+}
+
+/** The table; a ROTATION NEEDED column only when a row has a need, so other lists read as they always did. */
 function table(services: Services, secrets: Secret[]): string {
   if (secrets.length === 0) return 'No secrets.';
-  const today = services.clock.now();
-  const rows = secrets.map((secret) => {
-    const summary = summarizeSecret(secret, today, services.policy);
+  const listed = summaries(services, secrets);
+  const withNeeds = listed.some((summary) => summary.rotation_needs.length > 0);
+  const rows = listed.map((summary) => {
     const due = summary.never_rotated ? `${summary.next_rotation} (never rotated)` : summary.next_rotation;
-    return [summary.name, summary.status, summary.owner ?? '-', due];
+    return [summary.name, summary.status, summary.owner ?? '-', due, ...(withNeeds ? [needCell(summary)] : [])];
   });
-  const header = ['NAME', 'STATUS', 'OWNER', 'NEXT ROTATION'];
+  const header = ['NAME', 'STATUS', 'OWNER', 'NEXT ROTATION', ...(withNeeds ? ['ROTATION NEEDED'] : [])];
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] as string).length)));
   return [header, ...rows].map((row) => row.map((cell, index) => cell.padEnd(widths[index] as number)).join('  ').trimEnd()).join('\n');
 }
 
 function output(context: CliContext, services: Services, secrets: Secret[], json: boolean | undefined): void {
-  if (json) context.printJson(secrets.map((secret) => summarizeSecret(secret, services.clock.now(), services.policy)));
+  if (json) context.printJson(summaries(services, secrets));
   else context.print(table(services, secrets));
 }
+
+/** The exit code of `rotor overdue --fail-if-any` and `rotor release check` when a secret is overdue. */
+export const OVERDUE_EXIT_CODE = 3;
 
 export function registerInventoryCommands(program: Command, context: CliContext): void {
   program
@@ -54,19 +71,22 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     .option('--json', 'print JSON')
     .action((name: string, options: { json?: boolean }) => {
       const services = context.open();
-      const summary = summarizeSecret(services.inventoryService.require(name), services.clock.now(), services.policy);
+      const [summary] = summaries(services, [services.inventoryService.require(name)]) as [SecretSummary];
       if (options.json) context.printJson(summary);
       else context.print(Object.entries(summary).map(([key, value]) => `${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '-')}`).join('\n'));
     });
 
   program
     .command('overdue')
-    .description('Secrets due today or earlier, most overdue first')
+    .description('Secrets due today or earlier (by their own date or a rotation needed sooner), most overdue first')
     .option('--at <date>', 'as of this date instead of now (YYYY-MM-DD or ISO time)')
+    .option('--fail-if-any', `exit with code ${OVERDUE_EXIT_CODE} when any secret is overdue (a CI reminder job)`)
     .option('--json', 'print JSON')
-    .action((options: { at?: string; json?: boolean }) => {
+    .action((options: { at?: string; failIfAny?: boolean; json?: boolean }) => {
       const services = context.open(options.at);
-      output(context, services, services.inventory.overdue(services.clock.now()), options.json);
+      const overdue = services.inventory.overdue(services.clock.now());
+      output(context, services, overdue, options.json);
+      if (options.failIfAny && overdue.length > 0) context.exitCode = OVERDUE_EXIT_CODE;
     });
 
   program
@@ -81,21 +101,53 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     });
 
   program
+    .command('used')
+    .description('Record a use of a break-glass credential: its rotation is then due within the policy\'s rotation_triggers.break_glass_hours, and security is told')
+    .argument('<name>', 'secret name, e.g. prod/vault/root_token')
+    .requiredOption('--reason <text>', 'why it was used (recorded and shown to security; never the value)')
+    .option('--by <user>', 'the Slack member id (U0123ABCD) of who used it; default: the operator running the command')
+    .option('--json', 'print JSON')
+    .action((name: string, options: { reason: string; by?: string; json?: boolean }) => {
+      const by = memberIdOption('--by', options.by);
+      const runtime = context.runtime();
+      const use = runtime.breakGlass.recordUse(name, options.reason, context.actor, by);
+      if (options.json) context.printJson({ secret: use.secret.name, reason: use.need.reason, due_at: use.need.dueAt, used_by: use.need.person, why: use.need.detail });
+      else context.print(`Recorded a use of ${use.secret.name} by ${use.need.person}. It must be rotated by ${use.need.dueAt}; security and its owner are told by the bot.`);
+    });
+
+  program
     .command('edit')
-    .description("Change how a secret's rotations make the new value: who makes it, and the field a generated value replaces")
+    .description("Change who may read a secret, whether it is a break-glass credential, and how its rotations make the new value")
     .argument('<name>', 'secret name, e.g. prod/postgres/password')
+    .option('--access <ids>', "who may read the value beside the owners: Slack member ids (U0123ABCD) and user group ids (S0123ABCD), separated by commas or spaces; replaces the list ('' empties it)")
+    .option('--break-glass', 'mark it a break-glass credential: each use is recorded (`rotor used`) and needs a rotation within the policy\'s rotation_triggers.break_glass_hours')
+    .option('--no-break-glass', 'no longer a break-glass credential')
     .addOption(new Option('--value-source <source>', "generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value), or default (the rotor:value_source tag, else the type's default)").choices([...VALUE_SOURCES, 'default']))
     .option('--value-field <field>', "the field of a JSON (AWS) or Vault secret that a generated value replaces, every other field kept; default: the policy's value_fields, else password")
     .option('--json', 'print the secret as JSON')
-    .action((name: string, options: { valueSource?: string; valueField?: string; json?: boolean }) => {
-      if (options.valueSource === undefined && options.valueField === undefined) {
-        throw new ValidationError('Nothing to change: give --value-source, --value-field or both.', [{ where: 'options', message: 'give --value-source or --value-field' }]);
+    .action((name: string, options: { access?: string; breakGlass?: boolean; valueSource?: string; valueField?: string; json?: boolean }) => {
+      const changes = {
+        ...(options.access !== undefined ? { access: options.access } : {}),
+        ...(options.breakGlass !== undefined ? { breakGlass: options.breakGlass } : {}),
+        ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}),
+        ...(options.valueField !== undefined ? { valueField: options.valueField } : {}),
+      };
+      if (Object.keys(changes).length === 0) {
+        throw new ValidationError('Nothing to change: give --value-source, --value-field or both, or --access, --break-glass or --no-break-glass.', [
+          { where: 'options', message: 'give --access, --break-glass, --no-break-glass, --value-source or --value-field' },
+        ]);
       }
       const services = context.open();
-      const changes = { ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}), ...(options.valueField !== undefined ? { valueField: options.valueField } : {}) };
       const secret = services.inventoryService.update(name, changes, context.actor, 'cli:edit');
       const summary = summarizeSecret(secret, services.clock.now(), services.policy);
       if (options.json) context.printJson(summary);
-      else context.print(`Saved ${secret.name}: value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}.`);
+      else {
+        const said = [
+          ...(options.access !== undefined ? [`access ${secret.access.length > 0 ? secret.access.join(', ') : 'its owners only'}`] : []),
+          ...(options.breakGlass !== undefined ? [secret.breakGlass ? 'a break-glass credential' : 'not a break-glass credential'] : []),
+          ...(options.valueSource !== undefined || options.valueField !== undefined ? [`value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}`] : []),
+        ];
+        context.print(`Saved ${secret.name}: ${said.join('; ')}.`);
+      }
     });
 }

@@ -9,6 +9,7 @@ import { registerEvidenceCommand } from './evidence-command.js';
 import { registerImportExportCommands } from './import-export-commands.js';
 import { registerIncidentsCommand } from './incidents-command.js';
 import { registerInventoryCommands } from './inventory-commands.js';
+import { registerReleaseCommand } from './release-command.js';
 import { registerRemindersCommand } from './reminders-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRotationsCommand } from './rotations-command.js';
@@ -39,6 +40,7 @@ export function buildProgram(context: CliContext): Command {
   registerIncidentsCommand(program, context);
   registerReportCommand(program, context);
   registerEvidenceCommand(program, context);
+  registerReleaseCommand(program, context);
   configureAll(program, output);
   return program;
 }
@@ -53,7 +55,7 @@ function configureAll(command: Command, output: OutputConfiguration): void {
 
 /**
  * Runs the CLI and returns its exit code: 0 ok, 1 runtime failure, 2 usage or validation
- * error. Every failure ends with a message on stderr saying what to do. Whatever it writes is
+ * error, 3 a check found a secret overdue (`rotor overdue --fail-if-any`, `rotor release check`). Every failure ends with a message on stderr saying what to do. Whatever it writes is
  * first made terminal-safe (terminal-safe.ts).
  */
 export async function runCli(argv: readonly string[], unsafeIo: CliIo): Promise<number> {
@@ -63,7 +65,7 @@ export async function runCli(argv: readonly string[], unsafeIo: CliIo): Promise<
   program = buildProgram(context);
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return context.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;

@@ -15,6 +15,8 @@ function previewRow(reminder: OwedReminder) {
     level: reminder.level,
     deliverAt: reminder.deliverAt,
     daysUntilDue: reminder.daysUntilDue,
+    // Only when a rotation need set the date, so other rows read as they always did.
+    ...(reminder.need ? { need: { reason: reminder.need.reason, dueAt: reminder.need.dueAt, snoozable: reminder.snoozable } } : {}),
   };
 }
 
@@ -32,7 +34,8 @@ function printOwed(context: CliContext, at: string | undefined, json: boolean | 
     return;
   }
   for (const row of rows) {
-    context.print(`${row.deliverAt}  ${row.recipient.padEnd(12)} ${row.level.padEnd(12)} ${row.kind.padEnd(11)} ${row.secret} (due ${row.cycle})`);
+    const due = row.need ? `rotation needed (${row.need.reason}) by ${row.need.dueAt.slice(0, 10)}` : `due ${row.cycle}`;
+    context.print(`${row.deliverAt}  ${row.recipient.padEnd(12)} ${row.level.padEnd(12)} ${row.kind.padEnd(11)} ${row.secret} (${due})`);
   }
   context.print(`${rows.length} reminder${rows.length === 1 ? '' : 's'} owed (dry run: nothing sent). Time zones come from Rotor's cache of Slack profiles (UTC when unknown).`);
 }

@@ -70,6 +70,7 @@ export const policySchema = z
         announce: slackChannelId.optional(),
         incident: z.array(slackChannelId).default([]),
         consumers: z.record(z.string().min(1).max(80), slackChannelId).default({}),
+        security: slackChannelId.optional(),
       })
       .strict()
       .default({ incident: [], consumers: {} }),
@@ -123,6 +124,13 @@ export const policySchema = z
       .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }, signoff_fallback: 'cto' }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
     value_fields: z.record(z.string(), z.string().regex(VALUE_FIELD, 'must be a field name such as password (letters, digits, `_ . @ + -`, at most 100)')).default({}),
+    rotation_triggers: z
+      .object({
+        personnel_change_days: z.number().int().min(1).max(365).default(7),
+        break_glass_hours: z.number().int().min(1).max(24 * 30).default(24),
+      })
+      .strict()
+      .default({ personnel_change_days: 7, break_glass_hours: 24 }),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
     reference_scope: z
       .object({
@@ -199,6 +207,8 @@ export interface Policy {
     incident: readonly string[];
     /** A secret's consumers (service names) mapped to the channel its completion announcements go to. */
     consumers: Readonly<Record<string, string>>;
+    /** Where security is told of people leaving and break-glass uses; null: the announcement channel. */
+    security: string | null;
   };
   roles: {
     admins: readonly string[];
@@ -235,6 +245,13 @@ export interface Policy {
    * type or `default` (src/rotation/value-field.ts); a secret's own `value_field` wins.
    */
   valueFields: Readonly<Record<string, string>>;
+  /** How soon a rotation a trigger asks for is due (src/rotation-needs). */
+  rotationTriggers: {
+    /** Days to rotate what a person who left or changed role owned, backed up or could read. */
+    personnelChangeDays: number;
+    /** Hours to rotate a break-glass credential after it was used. */
+    breakGlassHours: number;
+  };
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
   referenceChanges: ReferenceChangeRule;
   /**
@@ -264,7 +281,7 @@ export interface EvidenceArchivePolicy {
 function toPolicy(file: PolicyFile): Policy {
   return deepFreeze({
     environments: file.environments,
-    channels: { announce: file.channels.announce ?? null, incident: file.channels.incident, consumers: file.channels.consumers },
+    channels: { announce: file.channels.announce ?? null, incident: file.channels.incident, consumers: file.channels.consumers, security: file.channels.security ?? null },
     roles: {
       admins: file.roles.admins,
       securityLeads: file.roles.security_leads,
@@ -290,6 +307,7 @@ function toPolicy(file: PolicyFile): Policy {
     },
     checklists: file.checklists,
     valueFields: file.value_fields,
+    rotationTriggers: { personnelChangeDays: file.rotation_triggers.personnel_change_days, breakGlassHours: file.rotation_triggers.break_glass_hours },
     referenceChanges: file.reference_changes,
     referenceScope: { awsAccounts: file.reference_scope.aws_accounts, awsRegions: file.reference_scope.aws_regions, vaultMounts: file.reference_scope.vault_mounts },
     evidenceArchive: file.evidence_archive

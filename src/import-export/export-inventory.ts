@@ -27,6 +27,8 @@ export const INVENTORY_COLUMNS = [
   'checklist',
   'value_source',
   'value_field',
+  'access',
+  'break_glass',
 ] as const;
 
 type ExportRecord = Partial<Record<(typeof INVENTORY_COLUMNS)[number], unknown>>;
@@ -40,6 +42,8 @@ function toRecord(secret: Secret): ExportRecord {
     backup_owner: secret.backupOwner,
     team: secret.team,
     consumers: secret.consumers.length > 0 ? secret.consumers : null,
+    access: secret.access.length > 0 ? secret.access : null,
+    break_glass: secret.breakGlass ? true : null,
     provider: secret.provider,
     provider_ref: secret.providerRef,
     interval_days: secret.intervalDays,

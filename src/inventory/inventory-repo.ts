@@ -24,6 +24,22 @@ export interface Page {
   offset?: number;
 }
 
+/**
+ * Live secrets due by `@until` with `due_on`, their due day: the next rotation, or an open
+ * rotation need's day when earlier. Two halves, so the secrets due by their own date are still
+ * found by the next_rotation index and only the few with open needs are joined.
+ */
+const DUE_ON_SQL = `
+  SELECT * FROM (
+    SELECT s.*, s.next_rotation AS due_on FROM secrets s
+      WHERE s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.id NOT IN (SELECT secret_id FROM open_rotation_needs)
+    UNION ALL
+    SELECT s.*, min(s.next_rotation, n.due_on) AS due_on
+      FROM (SELECT secret_id, min(substr(due_at, 1, 10)) AS due_on FROM open_rotation_needs GROUP BY secret_id) n
+      JOIN secrets s ON s.id = n.secret_id
+      WHERE s.lifecycle <> 'retired' AND min(s.next_rotation, n.due_on) <= @until
+  )`;
+
 /** Filters that match one column of the same name exactly. */
 const EQUALITY_FILTERS = ['environment', 'service', 'type', 'team'] as const;
 
@@ -173,25 +189,32 @@ export class InventoryRepo {
     return rows.map(secretFromRow);
   }
 
-  /** Live secrets due on or before `today`, most overdue first. */
+  /**
+   * Live secrets due on or before `today`, most overdue first. A secret's due day is its next
+   * rotation, or the day an open rotation need (src/rotation-needs) is due, if that comes first.
+   */
   overdue(today: DateTime, page: Page = {}): Secret[] {
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE next_rotation <= @today AND ${LIVE_SQL} ORDER BY next_rotation, name LIMIT @limit OFFSET @offset`)
-      .all({ today: toUtcDate(today), limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    const rows = statement(this.db, `${DUE_ON_SQL} WHERE due_on <= @today ORDER BY due_on, name LIMIT @limit OFFSET @offset`)
+      .all({ today: toUtcDate(today), until: toUtcDate(today), limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   countOverdue(today: DateTime): number {
-    const row = statement(this.db, `SELECT count(*) AS n FROM secrets WHERE next_rotation <= ? AND ${LIVE_SQL}`).get(toUtcDate(today)) as { n: number };
+    const row = statement(this.db, `SELECT count(*) AS n FROM (${DUE_ON_SQL}) WHERE due_on <= @today`).get({ today: toUtcDate(today), until: toUtcDate(today) }) as { n: number };
     return row.n;
   }
 
-  /** Live secrets due after `today` and within `days` days, soonest first. */
+  /** Live secrets due after `today` and within `days` days (their own date, or an open rotation need's), soonest first. */
   dueWithin(days: number, today: DateTime, page: Page = {}): Secret[] {
-    const rows = statement(this.db, 
-        `SELECT * FROM secrets WHERE next_rotation > @today AND next_rotation <= @until AND ${LIVE_SQL}
-         ORDER BY next_rotation, name LIMIT @limit OFFSET @offset`,
-      )
-      .all({ today: toUtcDate(today), until: toUtcDate(today.plus({ days })), limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    const until = toUtcDate(today.plus({ days }));
+    const rows = statement(this.db, `${DUE_ON_SQL} WHERE due_on > @today AND due_on <= @until ORDER BY due_on, name LIMIT @limit OFFSET @offset`)
+      .all({ today: toUtcDate(today), until, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    return rows.map(secretFromRow);
+  }
+
+  /** Live secrets in one environment due by `until` (their own date or an open rotation need's), soonest first: what a release check looks at. */
+  dueInEnvironment(environment: string, until: string): Secret[] {
+    const rows = statement(this.db, `SELECT * FROM (${DUE_ON_SQL}) WHERE environment = @environment ORDER BY due_on, name`).all({ environment, until }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 

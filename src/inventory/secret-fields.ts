@@ -7,7 +7,7 @@ import { findCredentialShape } from './credential-shapes.js';
 import { findHiddenCharacters } from './free-text-guard.js';
 import { findNameProblem } from './secret-name.js';
 import { parseSecretType } from './secret-type.js';
-import { PROVIDERS, SECRET_TYPES, VALUE_FIELD, VALUE_SOURCES, type Lifecycle, type ProviderKind, type SecretType, type ValueSource } from './secret.js';
+import { PROVIDERS, SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, VALUE_SOURCES, type Lifecycle, type ProviderKind, type SecretType, type ValueSource } from './secret.js';
 
 /**
  * One inventory row as any source gives it (a YAML mapping, a CSV record, a Markdown table
@@ -25,6 +25,9 @@ export interface SecretFields {
   backupOwner?: string | null;
   team?: string | null;
   consumers?: string[];
+  /** Member and user group ids; an empty list clears it. */
+  access?: string[];
+  breakGlass?: boolean;
   provider?: ProviderKind;
   providerRef?: string | null;
   /** null: back to the policy's default for the type (an edit form's emptied interval). */
@@ -61,6 +64,11 @@ export const FIELD_ALIASES: Record<string, keyof SecretFields> = {
   backup: 'backupOwner',
   team: 'team',
   consumers: 'consumers',
+  access: 'access',
+  readers: 'access',
+  read_access: 'access',
+  break_glass: 'breakGlass',
+  breakglass: 'breakGlass',
   provider: 'provider',
   provider_ref: 'providerRef',
   reference: 'providerRef',
@@ -234,6 +242,46 @@ export function findReferenceProblem(provider: ProviderKind, reference: string |
   }
 }
 
+/** Who may read a secret, as people write them: ids, mentions (`<@U…>`, `<!subteam^S…|@group>`), separated by commas, semicolons or spaces. */
+const ACCESS_ENTRY = /^(?:<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>|<!subteam\^(S[A-Z0-9]{2,})(?:\|[^>]*)?>|@?([UWS][A-Z0-9]{2,}))$/;
+
+/** The most people and groups one secret's access list holds. */
+export const MAX_ACCESS_ENTRIES = 200;
+
+/**
+ * An access list: Slack member ids (`U…`, `W…`) and user group ids (`S…`), deduplicated in the
+ * order given; anything else (a name, a handle, a channel) is refused naming it, since Rotor
+ * could never match it to a person who leaves. AWS tags allow no commas, so spaces separate too.
+ */
+export function parseAccessList(value: unknown): { ids: string[] } | { problem: string } {
+  const items = Array.isArray(value) ? value.map((item) => String(item ?? '')) : (jsonText(value, '[') as unknown[] | undefined)?.map((item) => String(item ?? '')) ?? String(value).split(/[,;\s]+/);
+  const ids: string[] = [];
+  const wrong: string[] = [];
+  for (const raw of items) {
+    const item = raw.trim();
+    if (item === '' || UNKNOWN.test(item)) continue;
+    const match = ACCESS_ENTRY.exec(item);
+    const id = match ? (match[1] ?? match[2] ?? match[3]) : undefined;
+    if (id && (SLACK_USER_ID.test(id) || SLACK_USER_GROUP_ID.test(id))) {
+      if (!ids.includes(id)) ids.push(id);
+    } else wrong.push(item);
+  }
+  if (wrong.length > 0) {
+    const shown = wrong.slice(0, 3).map((item) => `\`${item.slice(0, 40)}\``).join(', ');
+    return { problem: `${shown}${wrong.length > 3 ? ` and ${wrong.length - 3} more are` : wrong.length > 1 ? ' are' : ' is'} not a Slack member id (U0123ABCD) or user group id (S0123ABCD); list who may read the value by their ids` };
+  }
+  if (ids.length > MAX_ACCESS_ENTRIES) return { problem: `names ${ids.length} people and groups; at most ${MAX_ACCESS_ENTRIES}` };
+  return { ids };
+}
+
+const FLAG_WORDS: Record<string, boolean> = { true: true, yes: true, y: true, '1': true, on: true, false: false, no: false, n: false, '0': false, off: false };
+
+/** A yes/no cell: true, yes, 1, on… or false, no, 0, off…; null for anything else. */
+function parseFlag(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value;
+  return FLAG_WORDS[String(value).trim().toLowerCase()] ?? null;
+}
+
 export interface ParseOptions {
   /**
    * An empty clearable field (description, team, backup owner, consumers, reference, retrieval
@@ -372,6 +420,19 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateT
 
   if (cleared('consumers')) fields.consumers = [];
   else if (record.consumers !== undefined && record.consumers !== null) fields.consumers = list(record.consumers);
+
+  if (cleared('access')) fields.access = [];
+  else if (record.access !== undefined && record.access !== null && !isUnknownMarker(record.access)) {
+    const parsed = parseAccessList(record.access);
+    if ('problem' in parsed) problem('access', parsed.problem);
+    else fields.access = parsed.ids;
+  }
+
+  if (record.breakGlass !== undefined && record.breakGlass !== null && text(record.breakGlass) !== undefined) {
+    const flag = parseFlag(record.breakGlass);
+    if (flag === null) problem('break_glass', `\`${String(record.breakGlass)}\` is not yes or no; write true or false`);
+    else fields.breakGlass = flag;
+  } else if (cleared('breakGlass')) fields.breakGlass = false;
 
   const provider = text(record.provider)?.toLowerCase();
   if (provider !== undefined) {

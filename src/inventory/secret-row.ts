@@ -13,6 +13,8 @@ export interface SecretRow {
   backup_owner: string | null;
   team: string | null;
   consumers: string;
+  access: string;
+  break_glass: number;
   provider: string;
   provider_ref: string | null;
   interval_days: number;
@@ -43,6 +45,8 @@ export function secretFromRow(row: SecretRow): Secret {
     backupOwner: row.backup_owner,
     team: row.team,
     consumers: JSON.parse(row.consumers) as string[],
+    access: JSON.parse(row.access) as string[],
+    breakGlass: row.break_glass === 1,
     provider: row.provider as ProviderKind,
     providerRef: row.provider_ref,
     intervalDays: row.interval_days,
@@ -64,7 +68,7 @@ export function secretFromRow(row: SecretRow): Secret {
 /** Every column but `id`, in table order: the named parameters of INSERT and UPDATE statements. */
 export const SECRET_COLUMNS = [
   'name', 'environment', 'service', 'credential_type', 'type', 'description', 'owner', 'backup_owner', 'team',
-  'consumers', 'provider', 'provider_ref', 'interval_days', 'last_rotated', 'next_rotation', 'lifecycle',
+  'consumers', 'access', 'break_glass', 'provider', 'provider_ref', 'interval_days', 'last_rotated', 'next_rotation', 'lifecycle',
   'retrieval_instructions', 'tags', 'checklist_override', 'value_source', 'value_field', 'current_version_id', 'current_fingerprint', 'created_at', 'updated_at',
 ] as const;
 
@@ -81,6 +85,8 @@ export function rowParams(secret: Omit<Secret, 'id'>): Record<(typeof SECRET_COL
     backup_owner: secret.backupOwner,
     team: secret.team,
     consumers: JSON.stringify(secret.consumers),
+    access: JSON.stringify(secret.access),
+    break_glass: secret.breakGlass ? 1 : 0,
     provider: secret.provider,
     provider_ref: secret.providerRef,
     interval_days: secret.intervalDays,

@@ -2,6 +2,7 @@ import type { DateTime } from 'luxon';
 import type { Policy } from '../config/policy.js';
 import { daysUntil, deriveStatus } from './schedule.js';
 import type { Secret, SecretStatus } from './secret.js';
+import { effectiveDueDay, type RotationNeed } from '../rotation-needs/rotation-need.js';
 
 /** A secret as people and scripts read it: stored fields plus what the dates say today. */
 export interface SecretSummary {
@@ -14,12 +15,17 @@ export interface SecretSummary {
   backup_owner: string | null;
   team: string | null;
   consumers: string[];
+  /** Who may read the value beside the owners: member ids and user group ids (`S…`). */
+  access: string[];
+  break_glass: boolean;
   provider: string;
   provider_ref: string | null;
   interval_days: number;
   last_rotated: string | null;
   never_rotated: boolean;
   next_rotation: string;
+  /** The day it is due: its next rotation, or an open rotation need's day when earlier. */
+  due_date: string;
   /** Negative once overdue. */
   days_until_due: number;
   days_overdue: number;
@@ -32,6 +38,8 @@ export interface SecretSummary {
   value_field: string | null;
   current_version_id: string | null;
   current_fingerprint: string | null;
+  /** Rotations needed before its own date and not yet done, soonest first. */
+  rotation_needs: { reason: string; due_at: string; person: string | null; detail: string | null; since: string }[];
 }
 
 /** The reminder offsets, which make a secret "due soon" (the longest one shorter than its interval: see dueSoonWindow). */
@@ -39,11 +47,13 @@ export function dueSoonDays(policy: Policy): readonly number[] {
   return policy.reminders.offsetsDays;
 }
 
-export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy): SecretSummary {
-  const days = daysUntil(secret.nextRotation, today);
+/** `needs`: the secret's open rotation needs, which can bring its due date forward. */
+export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy, needs: readonly RotationNeed[] = []): SecretSummary {
+  const due = effectiveDueDay(secret.nextRotation, needs);
+  const days = daysUntil(due, today);
   return {
     name: secret.name,
-    status: deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays(policy), secret.intervalDays),
+    status: deriveStatus(secret.lifecycle, due, today, dueSoonDays(policy), secret.intervalDays),
     type: secret.type,
     environment: secret.environment,
     service: secret.service,
@@ -51,12 +61,15 @@ export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy)
     backup_owner: secret.backupOwner,
     team: secret.team,
     consumers: secret.consumers,
+    access: secret.access,
+    break_glass: secret.breakGlass,
     provider: secret.provider,
     provider_ref: secret.providerRef,
     interval_days: secret.intervalDays,
     last_rotated: secret.lastRotated,
     never_rotated: secret.lastRotated === null,
     next_rotation: secret.nextRotation,
+    due_date: due,
     days_until_due: days,
     days_overdue: Math.max(0, -days),
     description: secret.description,
@@ -66,5 +79,6 @@ export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy)
     value_field: secret.valueField,
     current_version_id: secret.currentVersionId,
     current_fingerprint: secret.currentFingerprint,
+    rotation_needs: needs.map((need) => ({ reason: need.reason, due_at: need.dueAt, person: need.person, detail: need.detail, since: need.createdAt })),
   };
 }

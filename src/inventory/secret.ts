@@ -16,6 +16,9 @@ export type SecretType = (typeof SECRET_TYPES)[number];
 /** A Slack member id (`U…`, or `W…` on Enterprise Grid): how owners and roles are named. */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
+/** A Slack user group id (`S…`): a whole group may read a secret. */
+export const SLACK_USER_GROUP_ID = /^S[A-Z0-9]{2,}$/;
+
 export const PROVIDERS = ['aws', 'vault', 'manual'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 
@@ -51,6 +54,13 @@ export interface Secret {
   backupOwner: string | null;
   team: string | null;
   consumers: string[];
+  /**
+   * Who may read the secret's value beside its owner and backup owner: Slack member ids and user
+   * group ids (`S…`). When one of them leaves, the secret needs rotating (src/personnel).
+   */
+  access: string[];
+  /** Kept for emergencies: each use is recorded and needs a rotation within the policy's hours. */
+  breakGlass: boolean;
   provider: ProviderKind;
   /** AWS: ARN or `name` (optionally `region:name`); Vault: `mount/path` of a KV v2 secret. */
   providerRef: string | null;

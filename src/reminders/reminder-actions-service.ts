@@ -16,6 +16,7 @@ import type { ReminderNotifier } from './reminder-notifier.js';
 import { parseKey, type LedgerEntry, type NotMine, type NotMineFacts, type NotMineRef, type ReminderKey } from './reminder.js';
 import { isReminded } from './reminder-treatment.js';
 import { snoozeChoices } from './snooze-rules.js';
+import { dueDayOf, effectiveDueDay, isSnoozable } from '../rotation-needs/rotation-need.js';
 
 export const MAX_NOTE_LENGTH = 500;
 
@@ -73,9 +74,18 @@ export class ReminderActionsService {
     if (this.deps.ledger.findNotMine({ secretId: key.secretId, cycle: key.cycle, saidBy: actorId(actor) })) {
       throw new ValidationError(`You said ${secret.name} is not yours, so its reminders no longer come to you this cycle; nothing to snooze.`, []);
     }
+    const needs = this.deps.ledger.openNeeds(secret.id);
+    const pressing = needs.find((need) => !isSnoozable(need.reason));
+    if (pressing) {
+      throw new ValidationError(
+        `${secret.name} cannot be snoozed: it is a break-glass credential that was used (${pressing.createdAt.slice(0, 10)}), and it must be rotated by ${dueDayOf(pressing)}. Start the rotation instead: \`/rotate ${secret.name}\`.`,
+        [],
+      );
+    }
+    const dueDate = effectiveDueDay(key.cycle, needs);
     return this.deps.audit.record(() => {
       const used = this.deps.ledger.snoozes(key.secretId, key.cycle).length;
-      const allowed = snoozeChoices(entry.kind, key.cycle, used, today);
+      const allowed = snoozeChoices(entry.kind, key.cycle, used, today, dueDate);
       if (!allowed.includes(days)) {
         const why = used >= 2 ? 'it was already snoozed twice this cycle' : allowed.length === 0 ? 'it is due too soon' : `choose ${allowed.join(', ')} days`;
         throw new ValidationError(`Cannot snooze ${secret.name} for ${days} day${days === 1 ? '' : 's'}: ${why}.`, []);

@@ -1,6 +1,8 @@
 import type { EscalationLevel } from '../config/policy.js';
 import { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import { RotationRepo } from '../rotation/rotation-repo.js';
+import { RotationNeedRepo } from '../rotation-needs/rotation-need-repo.js';
+import type { RotationNeed } from '../rotation-needs/rotation-need.js';
 import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
@@ -63,18 +65,21 @@ export interface Claim {
 export class ReminderLedgerRepo {
   private readonly history: SecretHistoryRepo;
   private readonly rotations: RotationRepo;
+  private readonly needs: RotationNeedRepo;
 
   constructor(private readonly db: Db) {
     this.history = new SecretHistoryRepo(db);
     this.rotations = new RotationRepo(db);
+    this.needs = new RotationNeedRepo(db);
   }
 
   /**
    * Secrets whose current cycle may owe a reminder by `untilDate`: active ones due within the
    * widest warning window or overdue, and every one in another reminded lifecycle (compromised:
    * overdue from the day it was marked, unless an open incident is chasing it; rotating: whoever
-   * holds the rotation), each with its cycle's ledger rows, snoozes and "not mine" answers and,
-   * for those, when it entered that lifecycle.
+   * holds the rotation), active ones with an open rotation need due by then, each with its
+   * cycle's ledger rows, snoozes and "not mine" answers, its open needs and, for the other
+   * lifecycles, when it entered that lifecycle.
    */
   // Both halves of the condition are read by index: `lifecycle <> 'retired'` lets SQLite use the
   // partial next_rotation index (it cannot infer it from `= 'active'`), and the IN list is
@@ -82,15 +87,20 @@ export class ReminderLedgerRepo {
   candidates(untilDate: string): PlannerCandidate[] {
     const byDate = `s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`;
     const whateverTheDate = `s.lifecycle IN (${URGENT_LIFECYCLES_SQL})`;
-    const owing = `(${byDate}) OR ${whateverTheDate}`;
+    // An open rotation need due by then makes the secret due earlier than its own date (src/rotation-needs).
+    const byNeed = `s.id IN (SELECT secret_id FROM open_rotation_needs WHERE substr(due_at, 1, 10) <= @until)`;
+    const owing = `(${byDate}) OR ${whateverTheDate} OR ${byNeed}`;
     // A secret under an open incident is chased by the incident (pages, status requests), not by
     // reminders. Open incidents are few, so they are read once rather than probed for every row.
     const underIncident = new Set(statement(this.db, `SELECT secret_id FROM incidents WHERE state = 'open'`).pluck().all() as number[]);
     // Two index searches merged here rather than one OR, which SQLite answers with a rowid set and
     // a second lookup per row; the due-by-date rows come in index order, so only the few others are sorted.
     const rows = mergeByNextRotation(
-      statement(this.db, `SELECT s.* FROM secrets s WHERE ${byDate} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[],
-      statement(this.db, `SELECT s.* FROM secrets s WHERE ${whateverTheDate} ORDER BY s.next_rotation, s.name`).all() as SecretRow[],
+      mergeByNextRotation(
+        statement(this.db, `SELECT s.* FROM secrets s WHERE ${byDate} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[],
+        statement(this.db, `SELECT s.* FROM secrets s WHERE ${whateverTheDate} ORDER BY s.next_rotation, s.name`).all() as SecretRow[],
+      ),
+      statement(this.db, `SELECT s.* FROM secrets s WHERE ${byNeed} AND s.lifecycle = 'active' AND s.next_rotation > @until ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[],
     );
     const secrets = rows.filter((row) => !underIncident.has(row.id)).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
@@ -108,6 +118,7 @@ export class ReminderLedgerRepo {
       if (names.length > 0) for (const [name, at] of this.history.enteredAt(names, lifecycle)) since.set(name, at);
     }
     const holders = this.rotations.holdersOf(secrets.filter((secret) => secret.lifecycle === 'rotating').map((secret) => secret.id));
+    const needs = this.needs.openWhere(`(${owing})`, { until: untilDate });
     return secrets.map((secret) => ({
       secret,
       ledger: ledger.get(secret.id) ?? [],
@@ -115,6 +126,7 @@ export class ReminderLedgerRepo {
       notMine: notMine.get(secret.id) ?? [],
       lifecycleSince: since.get(secret.name) ?? null,
       rotationHeldBy: holders.get(secret.id) ?? null,
+      needs: needs.get(secret.id) ?? [],
     }));
   }
 
@@ -227,6 +239,11 @@ export class ReminderLedgerRepo {
         answer.at,
       ).changes === 1
     );
+  }
+
+  /** The secret's open rotation needs, soonest due first: they can bring its due date forward or forbid a snooze. */
+  openNeeds(secretId: number): RotationNeed[] {
+    return this.needs.openFor([secretId]).get(secretId) ?? [];
   }
 
   findNotMine(ref: NotMineRef): NotMine | null {

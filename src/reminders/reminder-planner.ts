@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { EscalationLevel, Policy } from '../config/policy.js';
 import { daysUntil } from '../inventory/schedule.js';
 import type { Secret } from '../inventory/secret.js';
+import { dueDayOf, earliestNeed, isSnoozable, type RotationNeed } from '../rotation-needs/rotation-need.js';
 import { ladderLevels, rungsOf, type LadderLevel, type Rung } from './escalation-ladder.js';
 import { treatmentOf } from './reminder-treatment.js';
 import type { LedgerEntry, LevelHistory, NotMine, OwedReminder, ReminderKind, Snooze } from './reminder.js';
@@ -17,6 +18,8 @@ export interface PlannerCandidate {
   lifecycleSince?: string | null;
   /** Who holds the secret's open rotation, if one is open. */
   rotationHeldBy?: string | null;
+  /** Open rotation needs (a person left, a break-glass use, a release): the earliest sets the due date when it comes first. */
+  needs?: readonly RotationNeed[];
 }
 
 /** What the planner knows about people; filled from users.info by the caller. */
@@ -37,7 +40,8 @@ interface Stage {
  *
  * Rule order, per secret and cycle:
  * 1. The secret's treatment (its lifecycle) gives the due date the reminders count from: the next
- *    rotation, or for a compromised secret the day it was marked, if that came first.
+ *    rotation, or for a compromised secret the day it was marked, if that came first; an open
+ *    rotation need due earlier (src/rotation-needs) brings it forward, in the same cycle.
  * 2. The cycle's stages form a timeline: each warning offset and the due day for the owner, then
  *    one escalation step per rung up the ladder, each `escalate_every_days` after the step before
  *    it was delivered (see mainTrack); snooze follow-ups form a second track. Whoever said "not
@@ -116,7 +120,10 @@ function planOne(candidate: PlannerCandidate, policy: Policy, people: Memo): Owe
   const levels = ladderLevels(secret, policy, (user) => people.isGone(user), saidNotMine);
   const ladder = rungsOf(levels);
   if (!ladder[0]) return null;
-  const due = treatment.dueDate;
+  const needs = candidate.needs ?? [];
+  const need = earliestNeed(needs);
+  const needFirst = need !== null && dueDayOf(need) < treatment.dueDate;
+  const due = needFirst ? dueDayOf(need) : treatment.dueDate;
   const calendar = people.calendar(due);
   const live = candidate.ledger.filter((entry) => entry.state !== 'released');
   const main = mainTrack(due, calendar, levels, live, candidate.notMine ?? [], policy);
@@ -133,6 +140,8 @@ function planOne(candidate: PlannerCandidate, policy: Policy, people: Memo): Owe
     daysUntilDue: calendar.daysUntilDue,
     lowerLevels: lowerLevels(levels, current.rung.level, candidate),
     snoozesUsed: candidate.snoozes.length,
+    need: needFirst ? need : null,
+    snoozable: needs.every((open) => isSnoozable(open.reason)),
   };
 }
 

@@ -47,6 +47,8 @@ export interface SweepOptions {
   hooks: SweepHooks;
   /** Called after each message is marked sent: metrics. */
   onSent(reminders: readonly OwedReminder[]): void;
+  /** Called when users.info says a person left (deactivated): the departure's rotations (src/personnel), for workspaces without user_change events. */
+  onGone(userId: string): void;
 }
 
 export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
@@ -61,6 +63,7 @@ export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
   sleep: realSleep,
   hooks: {},
   onSent: () => undefined,
+  onGone: () => undefined,
 };
 
 export interface SweepReport {
@@ -233,6 +236,7 @@ export class ReminderSweepService {
     if (secrets.length > 0) {
       this.deps.audit.log({ actor: 'rotor', action: 'reminder.owner_not_in_slack', details: { user, secrets } });
     }
+    this.options.onGone(user);
   }
 
   /** One message per recipient: a single reminder, or a digest of all of them (up to digestMaxReminders), most urgent first. */

@@ -1,5 +1,6 @@
 import type { EscalationLevel } from '../config/policy.js';
 import type { Secret } from '../inventory/secret.js';
+import { dueDayOf, type RotationNeed } from '../rotation-needs/rotation-need.js';
 import type { SkipReason } from './escalation-ladder.js';
 import type { Treatment } from './reminder-treatment.js';
 
@@ -82,6 +83,15 @@ export interface OwedReminder {
   lowerLevels: LevelHistory[];
   /** Snoozes used this cycle (at most two). */
   snoozesUsed: number;
+  /** The rotation need whose due date the reminder counts from, when it comes before the secret's own. */
+  need: RotationNeed | null;
+  /** False while a need no reminder may put off is open (a used break-glass credential). */
+  snoozable: boolean;
+}
+
+/** The day a reminder counts from: its rotation need's when that came first, else its treatment's. */
+export function reminderDueDate(reminder: Pick<OwedReminder, 'need' | 'treatment'>): string {
+  return reminder.need ? dueDayOf(reminder.need) : reminder.treatment.dueDate;
 }
 
 /** The metadata string Slack keeps on each reminder message, to reconcile a send a crash interrupted. */

@@ -7,7 +7,7 @@ import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
 import { fingerprintParts } from '../providers/fingerprint.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
-import type { Rotation, RotationRecord, RotationStep } from './rotation.js';
+import { rotationReasonWords, type Rotation, type RotationRecord, type RotationStep } from './rotation.js';
 import { describeChecklistSource, describeResult, stateLabel } from './rotation-summary.js';
 import { ROLE_LABELS } from './rotation-rules.js';
 
@@ -161,6 +161,7 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
       [
         ['Change ticket', markdownCell(rotation.ticket ?? 'none (emergency)')],
         ['Kind', markdownCell(kind)],
+        ['Reason', markdownCell(`${rotation.reason} (${rotationReasonWords(rotation.reason)})`)],
         ['Started', markdownCell(`${rotation.startedAt} by ${who(rotation.startedBy)}`)],
         ['State', markdownCell(stateLabel(rotation.state))],
         ['How it ended', markdownCell(endedText(rotation, who))],

@@ -196,6 +196,9 @@ export function checkRotation(record: RotationRecord, replay: RotationReplay | n
 
   if (start.secret) field('secret', 'secretName', start.secret, start.seq);
   field('kind', 'kind', (text(start.details.kind) ?? rotation.kind) as Rotation['kind'], start.seq);
+  // Events older than reasons carry none: the row's reason then reads from the kind, as the repo does.
+  const startedKind = text(start.details.kind) ?? rotation.kind;
+  field('reason', 'reason', (text(start.details.reason) ?? (startedKind === 'emergency' ? 'compromise' : 'scheduled')) as Rotation['reason'], start.seq);
   field('change ticket', 'ticket', text(start.details.ticket), start.seq);
   field('started by', 'startedBy', start.by, start.seq);
   field('started at', 'startedAt', start.at, start.seq, true);

@@ -4,13 +4,14 @@ import { setClause } from '../storage/set-clause.js';
 import { statement } from '../storage/statements.js';
 import type { ChecklistStep } from './checklist-step.js';
 import type { ChecklistSource } from './resolve-checklist.js';
-import type { Approval, ApproverRole, PreflightCheck, Rotation, RotationKind, RotationRecord, RotationState, RotationStep } from './rotation.js';
+import type { Approval, ApproverRole, PreflightCheck, Rotation, RotationKind, RotationReason, RotationRecord, RotationState, RotationStep } from './rotation.js';
 
 interface RotationRow {
   id: number;
   secret_id: number;
   secret_name: string;
   kind: string;
+  reason: string | null;
   state: string;
   version: number;
   ticket: string | null;
@@ -77,6 +78,7 @@ function rotationFromRow(row: RotationRow): Rotation {
     secretId: row.secret_id,
     secretName: row.secret_name,
     kind: row.kind as RotationKind,
+    reason: (row.reason ?? (row.kind === 'emergency' ? 'compromise' : 'scheduled')) as RotationReason,
     state: row.state as RotationState,
     version: row.version,
     ticket: row.ticket,
@@ -171,6 +173,8 @@ export interface NewRotation {
   secretId: number;
   secretName: string;
   kind: RotationKind;
+  /** Default: `compromise` for an emergency, else `scheduled`. */
+  reason?: RotationReason;
   state: RotationState;
   ticket: string | null;
   environment: string;
@@ -204,14 +208,15 @@ export class RotationRepo {
     const id = Number(
       statement(
         this.db,
-        `INSERT INTO rotations (secret_id, secret_name, kind, state, ticket, environment, provider, provider_ref, required_approvals, checklist_source, preflight,
+        `INSERT INTO rotations (secret_id, secret_name, kind, reason, state, ticket, environment, provider, provider_ref, required_approvals, checklist_source, preflight,
            started_by, started_at, held_by, updated_at, previous_version_id, previous_fingerprint, previous_last_rotated, previous_next_rotation, previous_lifecycle,
            break_glass_by, break_glass_reason, incident_id)
-         VALUES (@secretId, @secretName, @kind, @state, @ticket, @environment, @provider, @providerRef, @requiredApprovals, @checklistSource, @preflight,
+         VALUES (@secretId, @secretName, @kind, @reason, @state, @ticket, @environment, @provider, @providerRef, @requiredApprovals, @checklistSource, @preflight,
            @startedBy, @startedAt, @startedBy, @startedAt, @previousVersionId, @previousFingerprint, @previousLastRotated, @previousNextRotation, @previousLifecycle,
            @breakGlassBy, @breakGlassReason, @incidentId)`,
       ).run({
         ...rotation,
+        reason: rotation.reason ?? (rotation.kind === 'emergency' ? 'compromise' : 'scheduled'),
         requiredApprovals: JSON.stringify(rotation.requiredApprovals),
         checklistSource: JSON.stringify(rotation.checklistSource),
         preflight: JSON.stringify(rotation.preflight),

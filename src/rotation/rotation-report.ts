@@ -6,7 +6,7 @@ import { neutralizeCell } from '../core/spreadsheet-cells.js';
 import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret, SecretType } from '../inventory/secret.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
-import type { ApproverRole, RotationKind, RotationRecord } from './rotation.js';
+import { rotationReasonWords, type ApproverRole, type RotationKind, type RotationReason, type RotationRecord } from './rotation.js';
 import { ROLE_LABELS } from './rotation-rules.js';
 
 /** Whole UTC days, both ends included: `YYYY-MM-DD`. */
@@ -49,6 +49,8 @@ export interface ReportedRotation {
   source: RotationSource;
   rotationId: number | null;
   kind: RotationKind | null;
+  /** Why Rotor's rotation was done; null for one done outside Rotor. */
+  reason: RotationReason | null;
   /** When it was rotated (ISO instant) and its UTC date. */
   at: string;
   date: string;
@@ -180,6 +182,7 @@ function rotorRotation(record: RotationRecord, facts: readonly ScheduleFact[]): 
     source: 'rotor',
     rotationId: rotation.id,
     kind: rotation.kind,
+    reason: rotation.reason,
     at,
     date: at.slice(0, 10),
     by: rotation.heldBy,
@@ -203,6 +206,7 @@ function outsideRotation(fact: ScheduleFact, earlier: readonly ScheduleFact[]): 
     source: outside.source,
     rotationId: null,
     kind: null,
+    reason: null,
     at,
     date: at.slice(0, 10),
     by: event.actor,
@@ -366,7 +370,7 @@ export function renderRotationReportMarkdown(report: RotationReport): string {
   const rows = inOrder.map(({ secret, rotation }) => [
       markdownCode(secret.name),
       rotation.date,
-      rotation.source === 'rotor' ? `Rotor #${rotation.rotationId}${rotation.kind === 'emergency' ? ' (emergency)' : ''}` : SOURCE_LABELS[rotation.source],
+      rotation.source === 'rotor' ? `Rotor #${rotation.rotationId}${rotation.kind === 'emergency' ? ' (emergency)' : ''}${reasonNote(rotation.reason)}` : SOURCE_LABELS[rotation.source],
       markdownCell(rotationBy(rotation, who)),
       markdownCell(rotation.ticket),
       markdownCell(approvalsText(rotation, who)),
@@ -411,6 +415,14 @@ function reportCheckLines(check: ChainCheck): string[] {
   return out;
 }
 
+/**
+ * A reason other than the calendar's (or an emergency's, which the source already says), after
+ * the source: "Rotor #12 (personnel change)".
+ */
+function reasonNote(reason: RotationReason | null): string {
+  return reason && reason !== 'scheduled' && reason !== 'compromise' ? ` (${rotationReasonWords(reason)})` : '';
+}
+
 const CSV_COLUMNS = [
   'secret',
   'environment',
@@ -436,6 +448,7 @@ const CSV_COLUMNS = [
   'audit_seq',
   'owner_name',
   'by_name',
+  'reason',
 ] as const;
 
 /**
@@ -451,10 +464,10 @@ export function renderRotationReportCsv(report: RotationReport): string {
     const ownerName = nameOf(secret.owner);
     for (const rotation of secret.rotations) {
       const approvals = rotation.approvals.map((approval) => `${approval.role}:${approval.by}@${approval.at}`).join(';');
-      rows.push([...base, 'rotation', rotation.source, rotation.rotationId, rotation.kind, rotation.date, rotation.by, rotation.ticket, approvals, rotation.dueDate, rotation.timeliness, rotation.daysLate, null, rotation.auditSeq, ownerName, nameOf(rotation.by)]);
+      rows.push([...base, 'rotation', rotation.source, rotation.rotationId, rotation.kind, rotation.date, rotation.by, rotation.ticket, approvals, rotation.dueDate, rotation.timeliness, rotation.daysLate, null, rotation.auditSeq, ownerName, nameOf(rotation.by), rotation.reason]);
     }
-    if (secret.missed) rows.push([...base, 'missed', null, null, null, null, null, null, null, secret.missed.dueDate, 'missed', null, secret.missed.daysOverdue, null, ownerName, null]);
-    if (secret.rotations.length === 0 && !secret.missed) rows.push([...base, 'none', null, null, null, null, null, null, null, secret.dueToday, secret.dueToday ? 'due today' : 'not due', null, null, null, ownerName, null]);
+    if (secret.missed) rows.push([...base, 'missed', null, null, null, null, null, null, null, secret.missed.dueDate, 'missed', null, secret.missed.daysOverdue, null, ownerName, null, null]);
+    if (secret.rotations.length === 0 && !secret.missed) rows.push([...base, 'none', null, null, null, null, null, null, null, secret.dueToday, secret.dueToday ? 'due today' : 'not due', null, null, null, ownerName, null, null]);
   }
   return stringify(
     rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutralizeCell(cell) : cell ?? ''))),

@@ -12,6 +12,7 @@ import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
+import { daysUntil } from '../inventory/schedule.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -22,12 +23,13 @@ import type { ChecklistSnapshot } from './checklist-step.js';
 import type { RevocationOrder } from './emergency-template.js';
 import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
 import { rollbackPlan, unconfirmed, type RollbackItem, type RollbackOutcome } from './rollback-plan.js';
-import { OPEN_STATES, storeBindingOf, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
+import { OPEN_STATES, storeBindingOf, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationReason, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { creationStepOf, inspectInterruptedStep, isPastLease, leaseEnd, requestTokenOf } from './step-reconciliation.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
 import { writeNewVersionCommand } from './write-command.js';
+import { earliestNeed, type RotationNeed } from '../rotation-needs/rotation-need.js';
 import {
   approverRolesOf,
   cleanNote,
@@ -73,6 +75,8 @@ export interface RotationServiceDeps {
    * audit events: an incident follows its emergency rotation, and both commit or neither does.
    */
   onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
+  /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
+  needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
   /** What an emergency rotation's incident says about the compromised version, and the incident open on a secret. */
   incidents?: { revocationFacts(rotationId: number): RevocationFacts | null; openOn?(secretName: string): { id: number } | null };
 }
@@ -348,6 +352,7 @@ export class RotationService {
     if (kind === 'scheduled' && hasBlocking(preflight.checks)) throw new PreflightBlockedError(secret.name, preflight.checks);
     const checklist = this.checklistFor(secret, preflight, kind, options.revocationOrder);
     const now = this.now();
+    const reason = this.reasonFor(secret, kind);
     let id: number;
     try {
       id = this.deps.audit.record(() => {
@@ -357,6 +362,7 @@ export class RotationService {
             secretId: secret.id,
             secretName: secret.name,
             kind,
+            reason,
             state: requiredApprovals.length > 0 ? 'awaiting_approval' : 'in_progress',
             ticket,
             environment: secret.environment,
@@ -389,6 +395,7 @@ export class RotationService {
             details: {
               rotation: rotationId,
               kind,
+              reason,
               ticket,
               requiredApprovals,
               checklist: checklist.map((step) => step.id),
@@ -422,6 +429,19 @@ export class RotationService {
     const record = this.get(id);
     this.deps.onEvent?.({ kind: 'started', rotation: record.rotation });
     return record;
+  }
+
+  /**
+   * Why a rotation is done: an emergency is a compromise; otherwise the earliest open rotation
+   * need's reason; otherwise `scheduled` when the secret is due or inside its first warning,
+   * and `manual` when nothing asked for it yet.
+   */
+  private reasonFor(secret: Secret, kind: RotationKind): RotationReason {
+    if (kind === 'emergency') return 'compromise';
+    const need = earliestNeed(this.deps.needs?.openFor([secret.id]).get(secret.id) ?? []);
+    if (need) return need.reason;
+    const warning = Math.max(0, ...this.deps.policy.reminders.offsetsDays);
+    return daysUntil(secret.nextRotation, this.deps.clock.now()) <= warning ? 'scheduled' : 'manual';
   }
 
   /**

@@ -22,6 +22,24 @@ export function isOpen(state: RotationState): boolean {
 /** Scheduled: the guided rotation. Emergency: the one a revocation starts, with the emergency checklist. */
 export type RotationKind = 'scheduled' | 'emergency';
 
+/** Why a rotation was done (issue 23): shown in its modal, announcement and evidence, and in `rotor report rotations`. */
+export const ROTATION_REASONS = ['scheduled', 'compromise', 'personnel_change', 'release', 'break_glass_use', 'manual'] as const;
+export type RotationReason = (typeof ROTATION_REASONS)[number];
+
+const REASON_WORDS: Readonly<Record<RotationReason, string>> = {
+  scheduled: 'scheduled',
+  compromise: 'suspected compromise',
+  personnel_change: 'personnel change',
+  release: 'before a release',
+  break_glass_use: 'after a break-glass use',
+  manual: 'manual',
+};
+
+/** The reason in words, for people. */
+export function rotationReasonWords(reason: RotationReason): string {
+  return REASON_WORDS[reason];
+}
+
 export type ApproverRole = (typeof APPROVER_ROLES)[number];
 
 /** A step in a rotation: its snapshot from the checklist, and what happened to it. */
@@ -60,6 +78,8 @@ export interface Rotation {
   secretId: number;
   secretName: string;
   kind: RotationKind;
+  /** Why it was done; rotations begun before reasons were recorded read as `compromise` (emergency) or `scheduled`. */
+  reason: RotationReason;
   state: RotationState;
   /** Bumped by every change: a click carrying an older version is refused and its view refreshed. */
   version: number;

@@ -139,6 +139,10 @@ export const SECRET_FORM_BLOCKS = {
   backupOwner: 'secret_backup_owner',
   team: 'secret_team',
   consumers: 'secret_consumers',
+  /** Who may read the value: people (a multi-user select) and user groups (their `S…` ids, typed). */
+  accessUsers: 'secret_access_users',
+  accessGroups: 'secret_access_groups',
+  breakGlass: 'secret_break_glass',
   provider: 'secret_provider',
   providerRef: 'secret_provider_ref',
   intervalDays: 'secret_interval_days',

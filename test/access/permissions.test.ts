@@ -34,6 +34,7 @@ const expected: Record<Action, Person[]> = {
   respond: ['UADMIN', 'USEC', 'UOPS', 'URESP', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   close_incident: ['USEC', 'URESP'],
   sign_off: ['USEC'],
+  record_use: ['UADMIN', 'USEC', 'UOPS', 'URESP', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
 };
 
 describe('decide', () => {

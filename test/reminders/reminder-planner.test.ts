@@ -20,6 +20,8 @@ function secret(nextRotation: string): Secret {
     backupOwner: 'U0BACKUP',
     team: null,
     consumers: [],
+    access: [],
+    breakGlass: false,
     provider: 'manual',
     providerRef: null,
     intervalDays: 90,

@@ -13,6 +13,7 @@ import { registerRotateCommand } from './commands/rotate-command.js';
 import { registerSecretsCommand } from './commands/secrets-command.js';
 import { registerAppHome } from './events/app-home-opened.js';
 import { registerWorkflowSteps } from './functions/workflow-steps.js';
+import { registerUserChange } from './events/user-change.js';
 import { registerIncidentSubmissions } from './views/incident-submissions.js';
 import { registerRotationSubmissions } from './views/rotation-submissions.js';
 import { registerSecretFormSubmissions } from './views/secret-form-submission.js';
@@ -25,7 +26,7 @@ export const COMMAND_LISTENERS: Readonly<Record<CommandName, (app: App, deps: Sl
 };
 
 /** Events Rotor subscribes to; manifest.yml's bot_events must list exactly these (function_executed: the Workflow Builder steps, through app.function). */
-export const SUBSCRIBED_EVENTS = ['app_home_opened', 'function_executed'] as const;
+export const SUBSCRIBED_EVENTS = ['app_home_opened', 'function_executed', 'user_change'] as const;
 
 /** Registers every listener; returns the registry of handled action ids (the stale-button catch-all is derived from it). */
 export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
@@ -42,5 +43,6 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   registerRotationSubmissions(app, deps);
   registerIncidentSubmissions(app, deps);
   registerAppHome(app, deps);
+  registerUserChange(app, deps);
   return actions;
 }

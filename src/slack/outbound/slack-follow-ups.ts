@@ -20,6 +20,7 @@ import { closeAsks, openAsks } from './asking-messages.js';
 import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
 import { registerReferenceSlackFollowUps } from './slack-reference-follow-ups.js';
+import { registerTriggerSlackFollowUps } from './slack-trigger-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /**
@@ -106,4 +107,5 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
   });
   registerIncidentSlackFollowUps(runtime, poster);
   registerReferenceSlackFollowUps(runtime, poster);
+  registerTriggerSlackFollowUps(runtime, poster);
 }

@@ -3,6 +3,7 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import type { WarningWindow } from '../../inventory/schedule.js';
 import type { Secret } from '../../inventory/secret.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
+import type { RotationNeed } from '../../rotation-needs/rotation-need.js';
 import { ACTION_IDS, encodeRotationRef } from '../ids.js';
 import { escapeMrkdwn, mention } from './mrkdwn.js';
 import { rotationLine } from './rotation/rotation-messages.js';
@@ -16,6 +17,8 @@ export interface HomeData {
   rotations: readonly RotationRecord[];
   /** Open rotations waiting for an approval this person could give. */
   awaitingApproval: readonly RotationRecord[];
+  /** Open rotation needs of the person's secrets, by secret id (a person left, a break-glass use, a release). */
+  needs?: ReadonlyMap<number, readonly RotationNeed[]>;
 }
 
 /** Rotations listed per section; each takes two blocks, far below the view's 100. */
@@ -30,7 +33,7 @@ export function homeView(data: HomeData, today: DateTime, dueSoonDays: WarningWi
   if (data.secrets.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the whole inventory.` } });
   } else {
-    blocks.push(...data.secrets.slice(0, HOME_SECRET_LIMIT).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: true })));
+    blocks.push(...data.secrets.slice(0, HOME_SECRET_LIMIT).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: true, needs: data.needs?.get(secret.id) ?? [] })));
     if (data.secrets.length > HOME_SECRET_LIMIT) {
       blocks.push({
         type: 'context',

@@ -17,6 +17,13 @@ export function mention(userId: string | null | undefined): string {
   return userId && /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : '—';
 }
 
+/** Who may read a secret: people as mentions, user groups (`S…`) as group mentions, cut after `max` entries. */
+export function accessText(access: readonly string[], max = 50): string {
+  if (access.length === 0) return '—';
+  const shown = access.slice(0, max).map((id) => (/^S[A-Z0-9]+$/.test(id) ? `<!subteam^${id}>` : mention(id)));
+  return `${shown.join(', ')}${access.length > max ? ` and ${access.length - max} more` : ''}`;
+}
+
 /** A Slack channel id as Slack issues them (`C…` public, `G…` private): nine characters or more. */
 const CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
 

@@ -1,11 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { DateTime } from 'luxon';
 import type { EscalationLevel } from '../../config/policy.js';
-import type { LevelHistory, OwedReminder } from '../../reminders/reminder.js';
+import { reminderDueDate, type LevelHistory, type OwedReminder } from '../../reminders/reminder.js';
 import { snoozeChoices } from '../../reminders/snooze-rules.js';
 import { LIMITS } from './block-kit-limits.js';
 import { channelOrText, code, escapeMrkdwn, mention, truncate } from './mrkdwn.js';
 import { ACTION_IDS, encodeDigestChoice, snoozeActionId } from '../ids.js';
+import { needLine } from './rotation-need-text.js';
 import type { SlackMessage } from './slack-message.js';
 
 const LEVEL_NAMES: Record<EscalationLevel, string> = {
@@ -20,9 +21,10 @@ export function headline(reminder: OwedReminder): string {
   const name = reminder.secret.name;
   const days = reminder.daysUntilDue;
   if (reminder.treatment.kind === 'compromised') return `${name} was marked compromised on ${reminder.treatment.markedOn} and must be rotated now`;
-  if (days > 0) return `${name} is due for rotation in ${days} day${days === 1 ? '' : 's'} (${reminder.secret.nextRotation})`;
-  if (days === 0) return `${name} is due for rotation today (${reminder.secret.nextRotation})`;
-  return `${name} is ${-days} day${days === -1 ? '' : 's'} overdue for rotation (was due ${reminder.secret.nextRotation})`;
+  const due = reminderDueDate(reminder);
+  if (days > 0) return `${name} is due for rotation in ${days} day${days === 1 ? '' : 's'} (${due})`;
+  if (days === 0) return `${name} is due for rotation today (${due})`;
+  return `${name} is ${-days} day${days === -1 ? '' : 's'} overdue for rotation (was due ${due})`;
 }
 
 function details(reminder: OwedReminder): string {
@@ -30,8 +32,9 @@ function details(reminder: OwedReminder): string {
   const consumers = secret.consumers.length > 0 ? secret.consumers.map(channelOrText).join(', ') : 'none recorded';
   const lastRotated = secret.lastRotated ? (DateTime.fromISO(secret.lastRotated, { zone: 'utc' }).toISODate() as string) : 'never';
   return [
+    ...(reminder.need ? [`:warning: ${needLine(reminder.need)}${reminder.snoozable ? '' : ' (cannot be snoozed)'}`] : []),
     `*Environment:* ${escapeMrkdwn(secret.environment)}`,
-    `*Due:* ${secret.nextRotation}`,
+    `*Due:* ${reminderDueDate(reminder)}`,
     `*Consumers:* ${consumers}`,
     `*Last rotated:* ${lastRotated}`,
   ].join('\n');
@@ -74,7 +77,13 @@ function describeLevel(level: LevelHistory): string {
 }
 
 function today(reminder: OwedReminder): string {
-  return DateTime.fromISO(reminder.treatment.dueDate, { zone: 'utc' }).minus({ days: reminder.daysUntilDue }).toISODate() as string;
+  return DateTime.fromISO(reminderDueDate(reminder), { zone: 'utc' }).minus({ days: reminder.daysUntilDue }).toISODate() as string;
+}
+
+/** Snooze lengths the reminder offers: none while a need that cannot wait is open (a used break-glass credential). */
+function snoozesOf(reminder: OwedReminder): number[] {
+  if (!reminder.snoozable) return [];
+  return snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder), reminderDueDate(reminder));
 }
 
 /** One reminder DM: what is due, the facts needed to act, and Snooze / Not mine. */
@@ -88,7 +97,7 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Slack
   if (rotating) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: rotating }] });
   const note = escalationNote(reminder);
   if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
-  const choices = snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder));
+  const choices = snoozesOf(reminder);
   blocks.push({
     type: 'actions',
     block_id: 'reminder_actions',
@@ -113,16 +122,18 @@ const DIGEST_LISTED = LIMITS.messageBlocks - 10;
 function compactRow(reminder: OwedReminder): string {
   const { secret, treatment } = reminder;
   const days = reminder.daysUntilDue;
+  const dueDate = reminderDueDate(reminder);
   const due =
     treatment.kind === 'compromised'
       ? `marked compromised on ${treatment.markedOn}`
       : days > 0
-        ? `due in ${days} day${days === 1 ? '' : 's'} (${secret.nextRotation})`
+        ? `due in ${days} day${days === 1 ? '' : 's'} (${dueDate})`
         : days === 0
-          ? `due today (${secret.nextRotation})`
-          : `${-days} day${days === -1 ? '' : 's'} overdue (due ${secret.nextRotation})`;
+          ? `due today (${dueDate})`
+          : `${-days} day${days === -1 ? '' : 's'} overdue (due ${dueDate})`;
   const lastRotated = secret.lastRotated ? (DateTime.fromISO(secret.lastRotated, { zone: 'utc' }).toISODate() as string) : 'never';
-  return `${code(secret.name)} · ${due} · ${escapeMrkdwn(secret.environment)} · last rotated ${lastRotated}`;
+  const need = reminder.need ? `\n:warning: ${needLine(reminder.need)}` : '';
+  return `${code(secret.name)} · ${due} · ${escapeMrkdwn(secret.environment)} · last rotated ${lastRotated}${need}`;
 }
 
 /**
@@ -142,7 +153,7 @@ export function buildReminderDigest(reminders: readonly OwedReminder[], keys: re
   if (shared) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`For every secret below: ${shared}`, LIMITS.sectionText) }] });
   listed.forEach((reminder, index) => {
     const key = keys[index] as string;
-    const choices = snoozeChoices(reminder.key.kind, reminder.key.cycle, reminder.snoozesUsed, today(reminder));
+    const choices = snoozesOf(reminder);
     // An overflow menu holds five options: the rotation, up to three snoozes, Not mine.
     const options = [
       { text: { type: 'plain_text' as const, text: rotateLabel(reminder) }, value: encodeDigestChoice({ kind: 'rotate', key }) },

@@ -6,6 +6,8 @@ import { code, escapeMrkdwn } from './mrkdwn.js';
 import type { ReviewFlag } from '../../reminders/recipient-directory-repo.js';
 import type { SlackMessage } from './slack-message.js';
 import { daysUntil } from '../../inventory/schedule.js';
+import { dueDayOf, type RotationNeed } from '../../rotation-needs/rotation-need.js';
+import { needCause, needLine } from './rotation-need-text.js';
 
 export interface ReviewFindings {
   /** Secrets whose owner has left Slack (found by the reminder sweep). */
@@ -15,6 +17,8 @@ export interface ReviewFindings {
   neverRotated: readonly Secret[];
   /** Due today or earlier; the review tells the two apart. */
   overdue: readonly Secret[];
+  /** Open rotation needs: a person left or changed role, a release; break-glass uses are listed apart. */
+  needs?: readonly RotationNeed[];
 }
 
 /** Names per section before "and N more": keeps each section under 3,000 characters. */
@@ -34,6 +38,8 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
     return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, LIMITS.sectionText) } };
   };
   // A secret due today is not overdue yet: the day is its own to rotate in.
+  const needs = findings.needs ?? [];
+  const nowIso = today.toUTC().toISO() as string;
   const dueToday = findings.overdue.filter((secret) => daysUntil(secret.nextRotation, today) === 0);
   const pastDue = findings.overdue.filter((secret) => daysUntil(secret.nextRotation, today) < 0);
   const blocks: KnownBlock[] = [
@@ -44,8 +50,18 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
     section('Never rotated', findings.neverRotated),
     section('Overdue', pastDue, (secret) => `${code(secret.name)} (${days(-daysUntil(secret.nextRotation, today))})`),
     section('Due today', dueToday),
+    section(
+      'Break-glass credentials used, not yet rotated',
+      needs.filter((need) => need.reason === 'break_glass_use').map((need) => ({ ...need, name: need.secretName })),
+      (need) => `${code(need.name)}: ${needCause(need)}; rotate by ${dueDayOf(need)}${need.dueAt <= nowIso ? ' :red_circle: overdue' : ''}`,
+    ),
+    section(
+      'Rotation needed',
+      needs.filter((need) => need.reason !== 'break_glass_use').map((need) => ({ ...need, name: need.secretName })),
+      (need) => `${code(need.name)}: ${needLine(need)}`,
+    ),
     { type: 'context', elements: [{ type: 'mrkdwn', text: 'Fix owners with `/secrets owner &lt;name&gt; @person`; see overdue details with `/secrets overdue`.' }] },
   ];
-  const total = findings.ownerGone.length + findings.unowned.length + findings.withoutBackup.length + findings.neverRotated.length + findings.overdue.length;
+  const total = findings.ownerGone.length + findings.unowned.length + findings.withoutBackup.length + findings.neverRotated.length + findings.overdue.length + needs.length;
   return { text: `Monthly secrets review: ${total} findings`, blocks };
 }

@@ -3,7 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import { deriveStatus, type WarningWindow } from '../../inventory/schedule.js';
 import type { Secret } from '../../inventory/secret.js';
 import { LIMITS } from './block-kit-limits.js';
-import { code, consumersText, escapeMrkdwn, escapeWithin, mention, truncate } from './mrkdwn.js';
+import { accessText, code, consumersText, escapeMrkdwn, escapeWithin, mention, truncate } from './mrkdwn.js';
 import { describeDue, statusLabel } from './secret-row.js';
 import type { SlackMessage } from './slack-message.js';
 
@@ -30,6 +30,13 @@ export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays
       ],
     },
   ];
+  blocks.push({
+    type: 'section',
+    text: {
+      type: 'mrkdwn',
+      text: `*Who else can read it*\n${accessText(secret.access)}${secret.breakGlass ? `\n:rotating_light: *Break-glass credential*: record each use with \`/secrets used ${escapeMrkdwn(secret.name)} &lt;reason&gt;\`; it must be rotated soon after.` : ''}`,
+    },
+  });
   // Cut after escaping: a section holds at most 3,000 characters of what Slack receives.
   if (secret.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Description*\n${escapeWithin(secret.description, 2000)}` } });
   if (secret.retrievalInstructions) {

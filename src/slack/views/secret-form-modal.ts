@@ -1,6 +1,6 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { DEFAULT_INTERVALS } from '../../config/policy.js';
-import { PROVIDERS, SECRET_TYPES, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
+import { PROVIDERS, SECRET_TYPES, SLACK_USER_GROUP_ID, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
 import { valueSourceOf } from '../../rotation/value-source.js';
 import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
@@ -33,6 +33,33 @@ function userInput(blockId: string, label: string, initial: string | null | unde
     label: { type: 'plain_text', text: label },
     hint: { type: 'plain_text', text: hint },
     element: { type: 'users_select', action_id: FORM_VALUE_ACTION, ...(initial ? { initial_user: initial } : {}) },
+  };
+}
+
+/** The people who may read the value; user groups are typed beside it (a select offers no groups). */
+function accessUsersInput(existing: Secret | null): InputBlock {
+  const people = (existing?.access ?? []).filter((id) => !SLACK_USER_GROUP_ID.test(id));
+  return {
+    type: 'input',
+    block_id: SECRET_FORM_BLOCKS.accessUsers,
+    optional: true,
+    label: { type: 'plain_text', text: 'Who else can read the value' },
+    hint: { type: 'plain_text', text: 'Beside the owner and backup owner. When one of them leaves Slack, the secret is marked for rotation.' },
+    element: { type: 'multi_users_select', action_id: FORM_VALUE_ACTION, ...(people.length > 0 ? { initial_users: people } : {}) },
+  };
+}
+
+export const BREAK_GLASS_OPTION = 'break_glass';
+
+/** A break-glass credential: reminded like any other, and each use needs a rotation soon. */
+function breakGlassInput(existing: Secret | null): InputBlock {
+  const option = { text: { type: 'plain_text' as const, text: 'Break-glass credential' }, description: { type: 'plain_text' as const, text: 'Kept for emergencies: each use (/secrets used) needs a rotation.' }, value: BREAK_GLASS_OPTION };
+  return {
+    type: 'input',
+    block_id: SECRET_FORM_BLOCKS.breakGlass,
+    optional: true,
+    label: { type: 'plain_text', text: 'Emergency use' },
+    element: { type: 'checkboxes', action_id: FORM_VALUE_ACTION, options: [option], ...(existing?.breakGlass ? { initial_options: [option] } : {}) },
   };
 }
 
@@ -126,6 +153,14 @@ export function secretFormModal(existing: Secret | null, intervals: Readonly<Rec
     userInput(SECRET_FORM_BLOCKS.backupOwner, 'Backup owner', existing?.backupOwner, 'Someone other than the owner, reminded when the owner does not act.'),
     textInput(SECRET_FORM_BLOCKS.team, 'Team', { initial: existing?.team, maxLength: 80 }),
     textInput(SECRET_FORM_BLOCKS.consumers, 'Consumers', { initial: existing?.consumers.join(', '), hint: 'The services that use it, separated by commas.', maxLength: 2000 }),
+    accessUsersInput(existing),
+    textInput(SECRET_FORM_BLOCKS.accessGroups, 'User groups who can read the value', {
+      initial: (existing?.access ?? []).filter((id) => SLACK_USER_GROUP_ID.test(id)).join(', '),
+      placeholder: 'S0123ABCD',
+      hint: 'User group ids (S…), separated by commas.',
+      maxLength: 2000,
+    }),
+    breakGlassInput(existing),
     selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', PROVIDERS, existing?.provider ?? 'manual', false),
     textInput(SECRET_FORM_BLOCKS.providerRef, 'Provider reference', { initial: existing?.providerRef, hint: 'AWS: ARN or secret name. Vault: mount/path. Empty for manual.', maxLength: 600 }),
     textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', { initial: existing ? String(existing.intervalDays) : undefined, hint: intervalHint, maxLength: 4 }),
@@ -176,6 +211,8 @@ export const FIELD_BLOCKS: Readonly<Record<string, string>> = {
   backup_owner: SECRET_FORM_BLOCKS.backupOwner,
   team: SECRET_FORM_BLOCKS.team,
   consumers: SECRET_FORM_BLOCKS.consumers,
+  access: SECRET_FORM_BLOCKS.accessGroups,
+  break_glass: SECRET_FORM_BLOCKS.breakGlass,
   provider: SECRET_FORM_BLOCKS.provider,
   provider_ref: SECRET_FORM_BLOCKS.providerRef,
   interval_days: SECRET_FORM_BLOCKS.intervalDays,

@@ -2,6 +2,7 @@ import type { DateTime } from 'luxon';
 import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock } from '@slack/types';
 import type { WarningWindow } from '../../inventory/schedule.js';
 import type { Secret } from '../../inventory/secret.js';
+import type { RotationNeed } from '../../rotation-needs/rotation-need.js';
 import { ACTION_IDS } from '../ids.js';
 import { LIMITS } from './block-kit-limits.js';
 import { truncate } from './mrkdwn.js';
@@ -26,6 +27,8 @@ export interface ListPage {
   total?: number;
   /** Each row offers *Start rotation* (lists of what needs rotating). */
   rotateButtons?: boolean;
+  /** The rows' open rotation needs, by secret id: they can bring a row's date forward. */
+  needs?: ReadonlyMap<number, readonly RotationNeed[]>;
 }
 
 export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: WarningWindow): SlackMessage {
@@ -39,7 +42,7 @@ export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: 
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `${page.filterText ? `${page.filterText} · ` : ''}${rangeText(first, last, page)}` }],
   };
-  const rows = page.secrets.slice(0, PAGE_SIZE).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: page.rotateButtons ?? false }));
+  const rows = page.secrets.slice(0, PAGE_SIZE).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: page.rotateButtons ?? false, needs: page.needs?.get(secret.id) ?? [] }));
   const blocks: KnownBlock[] = [header, range, ...rows];
   if (page.moreValue) {
     const more: ActionsBlock = {

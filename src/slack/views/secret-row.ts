@@ -2,8 +2,10 @@ import type { DateTime } from 'luxon';
 import type { SectionBlock } from '@slack/types';
 import { daysUntil, deriveStatus, type WarningWindow } from '../../inventory/schedule.js';
 import type { Secret, SecretStatus } from '../../inventory/secret.js';
+import { earliestNeed, effectiveDueDay, type RotationNeed } from '../../rotation-needs/rotation-need.js';
 import { ACTION_IDS } from '../ids.js';
 import { code, escapeMrkdwn, escapeWithin, mention } from './mrkdwn.js';
+import { needLine } from './rotation-need-text.js';
 
 const STATUS_LABELS: Record<SecretStatus, string> = {
   active: ':large_green_circle: active',
@@ -30,15 +32,20 @@ export function describeDue(nextRotation: string, today: DateTime): string {
  * One secret as a list row: name, status, due date, owners. Every stored string is escaped.
  * With `rotateButton`, a live secret's row carries *Start rotation* (*Open the rotation* while
  * one is under way); a retired or compromised one gets none (a compromised secret is rotated by
- * its incident).
+ * its incident). With the secret's open rotation needs, the earliest (when it comes before the
+ * secret's own date) sets the date shown, and a line says why.
  */
-export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: WarningWindow, options: { rotateButton?: boolean } = {}): SectionBlock {
-  const status = deriveStatus(secret.lifecycle, secret.nextRotation, today, dueSoonDays, secret.intervalDays);
-  const due = describeDue(secret.nextRotation, today);
+export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: WarningWindow, options: { rotateButton?: boolean; needs?: readonly RotationNeed[] } = {}): SectionBlock {
+  const needs = options.needs ?? [];
+  const dueDay = effectiveDueDay(secret.nextRotation, needs);
+  const status = deriveStatus(secret.lifecycle, dueDay, today, dueSoonDays, secret.intervalDays);
+  const due = describeDue(dueDay, today);
   const lines = [
     `${code(secret.name)}  ${status === 'overdue' ? `:red_circle: ${due}` : `${statusLabel(status)}, ${due}`}`,
     `Owner ${mention(secret.owner)} · backup ${mention(secret.backupOwner)}${secret.team ? ` · team ${escapeMrkdwn(secret.team)}` : ''}`,
   ];
+  const need = earliestNeed(needs);
+  if (need) lines.push(`:warning: ${needLine(need)}`);
   if (secret.description) lines.push(`_${escapeWithin(secret.description, 300)}_`);
   const block: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } };
   if (options.rotateButton && (secret.lifecycle === 'active' || secret.lifecycle === 'rotating')) {

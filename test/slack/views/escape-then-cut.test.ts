@@ -24,6 +24,8 @@ function ampersandSecret(char: '&' | '<' | '>'): Secret {
     backupOwner: null,
     team: char.repeat(80),
     consumers: Array.from({ length: 100 }, () => char.repeat(20)),
+    access: [],
+    breakGlass: false,
     provider: 'vault',
     providerRef: `secret/${'p/'.repeat(1000)}x`,
     intervalDays: 90,

@@ -32,6 +32,8 @@ function worstCaseSecret(index: number): Secret {
     backupOwner: 'U0BACKUP',
     team: hostile.repeat(10).slice(0, 80),
     consumers: Array.from({ length: 50 }, (_, n) => `${hostile}${n}`),
+    access: [],
+    breakGlass: false,
     provider: 'aws',
     providerRef: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:' + 'n'.repeat(500),
     intervalDays: 90,

@@ -61,7 +61,7 @@ function emptyTextOf(query: ListQuery): string {
 
 /** Reads one page (one extra row tells whether there is a next page). */
 export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
-  const { inventory, clock } = deps.runtime.services;
+  const { inventory, clock, rotationNeeds } = deps.runtime.services;
   const today = clock.now();
   const page = { limit: PAGE_SIZE + 1, offset: query.offset };
   let rows: Secret[];
@@ -85,6 +85,7 @@ export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
     ...(total !== undefined ? { total } : {}),
     rotateButtons: query.kind !== 'list',
     secrets: rows.slice(0, PAGE_SIZE),
+    needs: rotationNeeds.openFor(rows.slice(0, PAGE_SIZE).map((secret) => secret.id)),
     offset: query.offset,
     moreValue: hasMore ? encodeListQuery({ ...query, offset: query.offset + PAGE_SIZE }) : null,
     emptyText: emptyTextOf(query),

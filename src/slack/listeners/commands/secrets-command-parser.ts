@@ -15,11 +15,13 @@ export type SecretsRequest =
   | { kind: 'add' }
   | { kind: 'edit'; name: string }
   | { kind: 'review' }
+  /** A use of a break-glass credential; `reason` is what the person typed after the name. */
+  | { kind: 'used'; name: string; reason: string }
   | { kind: 'help' };
 
 export type ParsedSecretsCommand = SecretsRequest | { kind: 'invalid'; message: string };
 
-export const SUBCOMMANDS = ['overdue', 'due', 'list', 'show', 'owner', 'add', 'edit', 'review', 'help'] as const;
+export const SUBCOMMANDS = ['overdue', 'due', 'list', 'show', 'owner', 'add', 'edit', 'review', 'help', 'used'] as const;
 
 export const USAGE: Record<(typeof SUBCOMMANDS)[number], string> = {
   overdue: '`/secrets overdue` — every secret past its rotation date, most overdue first',
@@ -29,7 +31,8 @@ export const USAGE: Record<(typeof SUBCOMMANDS)[number], string> = {
   owner: '`/secrets owner <name> @person` — hand a secret to a new owner',
   add: '`/secrets add` — add a secret (opens a form)',
   edit: '`/secrets edit <name>` — edit a secret (opens a form)',
-  review: '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue',
+  review: '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue, rotations needed, break-glass credentials used',
+  used: '`/secrets used <name> <reason>` — record that you used a break-glass credential and why: its rotation is then due within hours, and security is told',
   help: '`/secrets help` — this list',
 };
 
@@ -145,6 +148,14 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       const name = requireName(args[0], sub, environments);
       if ('problem' in name) return { kind: 'invalid', message: name.problem };
       return { kind: sub, name: name.name };
+    }
+    case 'used': {
+      const name = requireName(args[0], sub, environments);
+      if ('problem' in name) return { kind: 'invalid', message: name.problem };
+      // The reason is everything after the name, as typed.
+      const reason = /^\s*\S+\s+\S+\s*([\s\S]*)$/.exec(text)?.[1]?.trim() ?? '';
+      if (reason === '') return { kind: 'invalid', message: `Say why you used it: the reason is recorded and shown to security. Usage: ${USAGE.used}.` };
+      return { kind: 'used', name: name.name, reason };
     }
     case 'owner': {
       const tooMany = extra(2);

@@ -5,6 +5,7 @@ import { RotorError } from '../../../core/errors.js';
 import { COMMANDS } from '../../ids.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 import { escapeMrkdwn } from '../../views/mrkdwn.js';
+import { breakGlassRecordedReply } from '../../views/break-glass-messages.js';
 import { reviewMessage } from '../../views/review-message.js';
 import { alreadyOwnerReply, newOwnerMessage, ownerChangedReply } from '../../views/secret-change-messages.js';
 import { secretDetailMessage } from '../../views/secret-detail-message.js';
@@ -67,10 +68,15 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
             withoutBackup: services.inventory.withoutBackupOwner(),
             neverRotated: services.inventory.neverRotated(),
             overdue: services.inventory.overdue(today),
+            needs: services.rotationNeeds.open(),
           },
           today,
         ),
       );
+    case 'used': {
+      const use = ctx.deps.runtime.breakGlass.recordUse(request.name, request.reason, actor);
+      return ctx.reply(breakGlassRecordedReply(use.need, use.secret));
+    }
     case 'add':
       services.inventoryService.authorizeAdd(actor);
       await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(null, services.policy.intervals) });

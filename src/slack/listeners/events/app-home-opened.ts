@@ -2,6 +2,8 @@ import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 import { homeView } from '../../views/home-view.js';
+import type { Secret } from '../../../inventory/secret.js';
+import { effectiveDueDay } from '../../../rotation-needs/rotation-need.js';
 
 /** Publishes the Home tab each time a person opens it, so it is never stale. */
 export function registerAppHome(app: App, deps: SlackDeps): void {
@@ -13,10 +15,14 @@ export function registerAppHome(app: App, deps: SlackDeps): void {
 
 /** Draws a person's Home tab from the database: their secrets, rotations in progress, what awaits their approval. */
 export async function publishHome(deps: SlackDeps, client: WebClient, userId: string): Promise<void> {
-  const secrets = deps.runtime.services.inventory.ownedBy(userId);
+  const owned = deps.runtime.services.inventory.ownedBy(userId);
+  const needs = deps.runtime.services.rotationNeeds.openFor(owned.map((secret) => secret.id));
+  // Most urgent first, counting the date an open rotation need brings forward.
+  const dueOf = (secret: Secret) => effectiveDueDay(secret.nextRotation, needs.get(secret.id) ?? []);
+  const secrets = [...owned].sort((a, b) => dueOf(a).localeCompare(dueOf(b)) || a.name.localeCompare(b.name));
   const mine = new Set(secrets.map((secret) => secret.name));
   const { holding, awaitingMyApproval, open } = deps.runtime.rotation.forPerson(userId);
   const rotations = [...holding, ...open.filter((record) => mine.has(record.rotation.secretName) && !holding.includes(record))];
-  const view = homeView({ userId, secrets, rotations, awaitingApproval: awaitingMyApproval }, deps.runtime.services.clock.now(), dueSoonDays(deps));
+  const view = homeView({ userId, secrets, rotations, awaitingApproval: awaitingMyApproval, needs }, deps.runtime.services.clock.now(), dueSoonDays(deps));
   await client.views.publish({ user_id: userId, view });
 }

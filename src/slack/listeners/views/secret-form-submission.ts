@@ -7,7 +7,7 @@ import { CALLBACK_IDS, decodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_
 import type { SlackDeps } from '../../slack-deps.js';
 import { fieldErrors } from '../../views/field-errors.js';
 import { secretAddedMessage, secretSavedMessage } from '../../views/secret-change-messages.js';
-import { FIELD_BLOCKS } from '../../views/secret-form-modal.js';
+import { BREAK_GLASS_OPTION, FIELD_BLOCKS } from '../../views/secret-form-modal.js';
 
 /** Reads the form's state into the loose record the inventory service validates. */
 export function readSecretForm(view: ViewOutput): LooseRecord {
@@ -36,6 +36,12 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
     const state = values[blockId]?.[FORM_VALUE_ACTION];
     if (state) record[field] = state.value ?? state.selected_option?.value ?? state.selected_user ?? state.selected_date ?? undefined;
   }
+  // Who may read it: the people chosen and the groups typed, one list (empty clears it on an edit).
+  const people = values[SECRET_FORM_BLOCKS.accessUsers]?.[FORM_VALUE_ACTION];
+  const groups = values[SECRET_FORM_BLOCKS.accessGroups]?.[FORM_VALUE_ACTION];
+  if (people || groups) record.access = [...(people?.selected_users ?? []), ...(groups?.value ?? '').split(/[,;\s]+/).filter((id) => id !== '')];
+  const breakGlass = values[SECRET_FORM_BLOCKS.breakGlass]?.[FORM_VALUE_ACTION];
+  if (breakGlass) record.breakGlass = (breakGlass.selected_options ?? []).some((option) => option.value === BREAK_GLASS_OPTION);
   return record;
 }
 

@@ -2,7 +2,7 @@ import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { Secret } from '../../../inventory/secret.js';
 import type { RollbackOutcome } from '../../../rotation/rollback-plan.js';
 import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
-import { isOpen as isOpenState } from '../../../rotation/rotation.js';
+import { isOpen as isOpenState, rotationReasonWords } from '../../../rotation/rotation.js';
 import { currentStep, firstGatedStep, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
 import { context, section } from '../blocks.js';
@@ -160,6 +160,7 @@ export function completionAnnouncement(record: RotationRecord, secret: Secret, o
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Ticket*\n${escapeMrkdwn(rotation.ticket ?? '—')}` },
+        { type: 'mrkdwn', text: `*Reason*\n${rotationReasonWords(rotation.reason)} (\`${rotation.reason}\`)` },
         { type: 'mrkdwn', text: `*Approved by*\n${approvals.length > 0 ? approvals.map((approval) => `${mention(approval.decidedBy)} (${roleLabel(approval.role)})`).join(', ') : 'no approval needed'}` },
         { type: 'mrkdwn', text: `*New version*\n\`${escapeMrkdwn(rotation.newVersionId ?? '—')}\`` },
         { type: 'mrkdwn', text: `*Fingerprint*\n\`${fingerprintShort(rotation.newFingerprint)}\`` },

@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { Secret } from '../../../inventory/secret.js';
-import type { ApproverRole, PreflightCheck, RotationRecord, RotationStep } from '../../../rotation/rotation.js';
+import { rotationReasonWords, type ApproverRole, type PreflightCheck, type RotationRecord, type RotationStep } from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
 import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import { completionBlockers, currentStep, firstGatedStep, isDeferred, isLocked, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
@@ -136,6 +136,7 @@ function summaryBlocks(data: RotationModalData): KnownBlock[] {
       fields: [
         { type: 'mrkdwn', text: `*State*\n${STATE_LABELS[rotation.state]}` },
         { type: 'mrkdwn', text: `*Ticket*\n${escapeMrkdwn(rotation.ticket ?? '—')}` },
+        { type: 'mrkdwn', text: `*Reason*\n${rotationReasonWords(rotation.reason)} (\`${rotation.reason}\`)` },
         { type: 'mrkdwn', text: `*Started*\n${mention(rotation.startedBy)}, ${when(rotation.startedAt)}` },
         { type: 'mrkdwn', text: `*Held by*\n${mention(rotation.heldBy)}` },
         { type: 'mrkdwn', text: `*Approvals*\n${approvalsText(data)}` },

@@ -1,2 +1,0 @@
--- Placeholder so that 0015 applies on branch w2-archive, where 0014 is another helper's
--- migration not merged yet. Delete this file when merging: the real 0014 takes its place.
