@@ -1,4 +1,3 @@
-import type { DateTime } from 'luxon';
 import { actorId, type Actor } from '../access/actor.js';
 import { AccessDeniedError } from '../access/authorize.js';
 import type { RefusalLog } from '../access/refusal-log.js';
@@ -67,11 +66,6 @@ export class InventoryReader {
     if (scope.kind === 'all') return this.deps.repo.suggestNames(typed);
     const names = this.deps.repo.readableNames(scope);
     return names.length > 0 ? this.deps.repo.suggestNames(typed, 3, names) : [];
-  }
-
-  /** The overdue count the viewer may know of. */
-  countOverdue(viewer: Actor, today: DateTime): number {
-    return this.deps.repo.countOverdue(today, this.scopeOf(viewer));
   }
 
   private groupsOf(viewer: Actor): string[] {

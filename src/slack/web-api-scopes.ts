@@ -24,6 +24,7 @@ export const WEB_API_METHOD_SCOPES: Readonly<Record<string, { scopes: readonly s
     scopes: ['channels:history', 'groups:history'],
     why: 'reads the thread of an incident status message to find an event reply a crash interrupted before posting it again',
   },
+  'usergroups.list': { scopes: ['usergroups:read'], why: 'learns who is in the user groups a secret’s access list or a policy team names, so their members may read those secrets' },
   'chat.getPermalink': { scopes: [], why: 'links to an open incident’s status message when /revoke is run again for its secret' },
 };
 

@@ -28,7 +28,7 @@ export const HOME_SECRET_LIMIT = 30;
 export function homeView(data: HomeData, today: DateTime, dueSoonDays: WarningWindow): HomeView {
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Your secrets' } }];
   if (data.secrets.length === 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the whole inventory.` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the secrets you may see.` } });
   } else {
     blocks.push(...data.secrets.slice(0, HOME_SECRET_LIMIT).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: true })));
     if (data.secrets.length > HOME_SECRET_LIMIT) {
