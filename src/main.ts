@@ -2,6 +2,7 @@ import type { RetryOptions } from '@slack/web-api';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
+import { slackActor } from './access/actor.js';
 import { AuditPublisher } from './audit/audit-publisher.js';
 import { DailyCheckpoints } from './audit/daily-checkpoints.js';
 import { loadBotEnv, type BotEnv } from './config/env.js';
@@ -109,6 +110,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createIncidentMetrics(runtime.revocation),
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
+    const calendarDeps = { inventory: services.inventory, history: services.history };
     let slackState: SlackState = 'connecting';
     const httpRoutes = createHttpRoutes({
       pingDatabase: () => db.prepare('SELECT 1').get(),
@@ -117,7 +119,14 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       reminderHealth: () => sweepHealth(reminders.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_REMINDER_CRON), startedAt),
       followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
-      calendar: calendarToken ? { token: calendarToken, render: () => rotationCalendar({ inventory: services.inventory, history: services.history }, clock.now(), { days: MAX_WINDOW_DAYS }) } : undefined,
+      calendar: calendarToken
+        ? {
+            token: calendarToken,
+            // The whole inventory's feed is a map of every secret: only where everyone may read it.
+            ...(policy.visibility === 'workspace' ? { render: () => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS }) } : {}),
+            forPerson: (userId: string) => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS, scope: services.inventoryReader.scopeOf(slackActor(userId)) }),
+          }
+        : undefined,
       slackState: () => slackState,
     });
     const announceChannel = policy.channels.announce;

@@ -3,6 +3,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { SLACK_USER_ID } from '../inventory/secret.js';
+import { personalFeedToken } from '../reminders/calendar-feed-token.js';
 
 export interface SweepHealth {
   healthy: boolean;
@@ -20,8 +22,12 @@ export interface HttpRouteDeps {
   reminderHealth?: () => SweepHealth;
   /** Follow-up sweep freshness, the same way. */
   followUpHealth?: () => SweepHealth;
-  /** The read-only rotation calendar feed; absent (ROTOR_CALENDAR_TOKEN unset) means no feed. */
-  calendar?: { token: string; render: () => string };
+  /**
+   * The read-only rotation calendar feeds; absent (ROTOR_CALENDAR_TOKEN unset) means none.
+   * `render`: the whole inventory's feed at `?token=<token>` (only under `visibility: workspace`);
+   * `forPerson`: one member's feed at `?user=U…&token=<personalFeedToken>`, what they may read.
+   */
+  calendar?: { token: string; render?: () => string; forPerson?: (userId: string) => string };
   /** What start-up knows of Slack: healthy only once Slack accepted the bot token. */
   slackState?: () => 'connecting' | 'unreachable' | 'ok';
 }
@@ -77,15 +83,25 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
       path: '/calendar.ics',
       method: ['GET'],
       handler: (req, res) => {
-        const given = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
+        const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
+        const given = params.get('token') ?? '';
+        const user = params.get('user');
+        const calendar = deps.calendar;
+        const render = !calendar
+          ? undefined
+          : user === null
+            ? sameToken(given, calendar.token) ? calendar.render : undefined
+            : calendar.forPerson && SLACK_USER_ID.test(user) && sameToken(given, personalFeedToken(calendar.token, user))
+              ? () => (calendar.forPerson as (userId: string) => string)(user)
+              : undefined;
         // A missing feed and a wrong token look the same: 404, so the URL reveals nothing.
-        if (!deps.calendar || !sameToken(given, deps.calendar.token)) {
+        if (!render) {
           res.writeHead(404, { 'Content-Type': 'text/plain' });
           res.end('Not found');
           return;
         }
         try {
-          const body = deps.calendar.render();
+          const body = render();
           res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Cache-Control': 'no-store' });
           res.end(body);
         } catch (error) {
