@@ -77,6 +77,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       auditKeys,
       runDeadlineSeconds: env.ROTOR_RUN_DEADLINE_SECONDS,
+      calendarFeed: env.ROTOR_CALENDAR_TOKEN ? { token: env.ROTOR_CALENDAR_TOKEN, publicUrl: env.ROTOR_PUBLIC_URL ?? null } : null,
       providers: options.providers ?? createProviderRegistryFromEnv(env),
       slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
     });
