@@ -8,3 +8,9 @@ import { createHmac } from 'node:crypto';
 export function personalFeedToken(calendarToken: string, userId: string): string {
   return createHmac('sha256', calendarToken).update(`rotor calendar feed\0${userId}`).digest('base64url');
 }
+
+/** A person's feed address: whole when Rotor's public address is known, else its path and query. */
+export function personalFeedLink(feed: { token: string; publicUrl: string | null }, userId: string): string {
+  const path = `/calendar.ics?user=${userId}&token=${personalFeedToken(feed.token, userId)}`;
+  return feed.publicUrl ? `${feed.publicUrl.replace(/\/+$/, '')}${path}` : path;
+}

@@ -16,6 +16,8 @@ export interface HomeData {
   rotations: readonly RotationRecord[];
   /** Open rotations waiting for an approval this person could give. */
   awaitingApproval: readonly RotationRecord[];
+  /** The person's own calendar feed address (personalFeedLink); absent when the feed is off. */
+  calendarLink?: string;
 }
 
 /** Rotations listed per section; each takes two blocks, far below the view's 100. */
@@ -59,6 +61,25 @@ export function homeView(data: HomeData, today: DateTime, dueSoonDays: WarningWi
           { type: 'button', action_id: ACTION_IDS.rotationReject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value: encodeRotationRef(record.rotation.id) },
           { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'See the checklist' }, value: record.rotation.secretName },
         ],
+      },
+    );
+  }
+  if (data.calendarLink) {
+    const whole = /^https?:/.test(data.calendarLink);
+    blocks.push(
+      { type: 'divider' },
+      { type: 'header', text: { type: 'plain_text', text: 'Your rotation calendar' } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: [
+            'The overdue and upcoming rotations of the secrets you may see, with alarms 30 and 7 days before. Subscribe to this address in your calendar app:',
+            '```' + escapeMrkdwn(data.calendarLink) + '```',
+            ...(whole ? [] : ['Put it after the address Rotor is reached at (an admin can set `ROTOR_PUBLIC_URL` to show it whole).']),
+            'Anyone with this link sees what you see: keep it to yourself.',
+          ].join('\n'),
+        },
       },
     );
   }

@@ -15,12 +15,11 @@ export type SecretsRequest =
   | { kind: 'add' }
   | { kind: 'edit'; name: string }
   | { kind: 'review' }
-  | { kind: 'calendar' }
   | { kind: 'help' };
 
 export type ParsedSecretsCommand = SecretsRequest | { kind: 'invalid'; message: string };
 
-export const SUBCOMMANDS = ['overdue', 'due', 'list', 'show', 'owner', 'add', 'edit', 'review', 'calendar', 'help'] as const;
+export const SUBCOMMANDS = ['overdue', 'due', 'list', 'show', 'owner', 'add', 'edit', 'review', 'help'] as const;
 
 export const USAGE: Record<(typeof SUBCOMMANDS)[number], string> = {
   overdue: '`/secrets overdue` — every secret past its rotation date, most overdue first',
@@ -31,7 +30,6 @@ export const USAGE: Record<(typeof SUBCOMMANDS)[number], string> = {
   add: '`/secrets add` — add a secret (opens a form)',
   edit: '`/secrets edit <name>` — edit a secret (opens a form)',
   review: '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue',
-  calendar: '`/secrets calendar` — your own calendar feed link: the rotations of the secrets you may see',
   help: '`/secrets help` — this list',
 };
 
@@ -97,8 +95,6 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       return extra(0) ?? { kind: 'overdue' };
     case 'review':
       return extra(0) ?? { kind: 'review' };
-    case 'calendar':
-      return extra(0) ?? { kind: 'calendar' };
     case 'add':
       return extra(0) ?? { kind: 'add' };
     case 'due': {

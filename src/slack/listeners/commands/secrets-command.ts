@@ -7,7 +7,6 @@ import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 import { escapeMrkdwn } from '../../views/mrkdwn.js';
 import { reviewMessage } from '../../views/review-message.js';
 import { alreadyOwnerReply, newOwnerMessage, ownerChangedReply } from '../../views/secret-change-messages.js';
-import { calendarFeedReply } from '../../views/calendar-feed-reply.js';
 import { secretDetailMessage } from '../../views/secret-detail-message.js';
 import { secretFormModal } from '../../views/secret-form-modal.js';
 import { secretListMessage } from '../../views/secret-list-message.js';
@@ -34,7 +33,7 @@ export function registerSecretsCommand(app: App, deps: SlackDeps): void {
     const parsed = parseSecretsCommand(command.text, deps.runtime.services.policy.environments);
     const reply = (message: SlackMessage) => respondEphemeral(respond, message);
     if (parsed.kind === 'invalid') return reply(textMessage(`:warning: ${escapeMrkdwn(parsed.message)}`));
-    if (parsed.kind !== 'help' && parsed.kind !== 'add' && parsed.kind !== 'calendar') await refreshUserGroups(client, deps.runtime.services, deps.logger);
+    if (parsed.kind !== 'help' && parsed.kind !== 'add') await refreshUserGroups(client, deps.runtime.services, deps.logger);
     await runSecretsRequest(parsed, { deps, command, client, reply });
   });
 }
@@ -92,8 +91,6 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
     }
     case 'owner':
       return changeOwner(request, ctx);
-    case 'calendar':
-      return ctx.reply(calendarFeedReply(ctx.deps.runtime.calendarFeed, ctx.command.user_id));
   }
 }
 
