@@ -112,6 +112,10 @@ describe('visibility: restricted (the default)', () => {
     const denied = harness.store.db.prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'access.denied' AND actor = 'U0OUTSIDER'`).all() as { actor: string; secret: string | null; details: string }[];
     expect(denied.length).toBeGreaterThan(0);
     expect(JSON.parse(denied[0]?.details ?? '{}')).toMatchObject({ attempted: 'read' });
+    // One audited refusal opens the window; the outsider's repeats within it are counted, not logged one by one.
+    expect(denied).toHaveLength(1);
+    const window = harness.store.db.prepare(`SELECT repeats FROM refusal_windows WHERE actor = 'U0OUTSIDER' AND attempted = 'read'`).get() as { repeats: number };
+    expect(window.repeats).toBeGreaterThan(0);
     expect(harness.fake.callsTo('views.open')).toEqual([]);
   });
 
