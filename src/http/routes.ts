@@ -83,17 +83,7 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
       path: '/calendar.ics',
       method: ['GET'],
       handler: (req, res) => {
-        const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
-        const given = params.get('token') ?? '';
-        const user = params.get('user');
-        const calendar = deps.calendar;
-        const render = !calendar
-          ? undefined
-          : user === null
-            ? sameToken(given, calendar.token) ? calendar.render : undefined
-            : calendar.forPerson && SLACK_USER_ID.test(user) && sameToken(given, personalFeedToken(calendar.token, user))
-              ? () => (calendar.forPerson as (userId: string) => string)(user)
-              : undefined;
+        const render = deps.calendar ? feedFor(deps.calendar, new URL(req.url ?? '/', 'http://localhost').searchParams) : undefined;
         // A missing feed and a wrong token look the same: 404, so the URL reveals nothing.
         if (!render) {
           res.writeHead(404, { 'Content-Type': 'text/plain' });
@@ -111,6 +101,16 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
       },
     },
   ];
+}
+
+/** The feed a request's `user` and `token` open, if any: one member's (`user` given) or the whole inventory's. */
+function feedFor(calendar: NonNullable<HttpRouteDeps['calendar']>, params: URLSearchParams): (() => string) | undefined {
+  const given = params.get('token') ?? '';
+  const user = params.get('user');
+  if (user === null) return sameToken(given, calendar.token) ? calendar.render : undefined;
+  const forPerson = calendar.forPerson;
+  if (!forPerson || !SLACK_USER_ID.test(user) || !sameToken(given, personalFeedToken(calendar.token, user))) return undefined;
+  return () => forPerson(user);
 }
 
 function bearerToken(header: string | undefined): string {

@@ -95,7 +95,8 @@ export function fetchListPage(deps: SlackDeps, query: ListQuery, scope: ReadScop
     secrets: rows.slice(0, PAGE_SIZE),
     offset: query.offset,
     moreValue: hasMore ? encodeListQuery({ ...query, offset: query.offset + PAGE_SIZE }) : null,
-    emptyText: emptyTextOf(query),
+    // An empty answer for someone who sees part of the inventory says so, not that all is well.
+    emptyText: scope.kind === 'some' ? `${emptyTextOf(query)} (Only the secrets you may see.)` : emptyTextOf(query),
     ...(filters.length > 0 ? { filterText: filters.join(' · ') } : {}),
   };
 }
