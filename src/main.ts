@@ -2,6 +2,7 @@ import type { RetryOptions } from '@slack/web-api';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
+import { slackActor } from './access/actor.js';
 import { AuditPublisher } from './audit/audit-publisher.js';
 import { DailyCheckpoints } from './audit/daily-checkpoints.js';
 import { loadBotEnv, type BotEnv } from './config/env.js';
@@ -81,6 +82,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       auditKeys,
       runDeadlineSeconds: env.ROTOR_RUN_DEADLINE_SECONDS,
+      calendarFeed: env.ROTOR_CALENDAR_TOKEN ? { token: env.ROTOR_CALENDAR_TOKEN, publicUrl: env.ROTOR_PUBLIC_URL ?? null } : null,
       providers: options.providers ?? createProviderRegistryFromEnv(env),
       slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
       evidenceBucket,
@@ -119,6 +121,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createIncidentMetrics(runtime.revocation),
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
+    const calendarDeps = { inventory: services.inventory, history: services.history };
     let slackState: SlackState = 'connecting';
     const httpRoutes = createHttpRoutes({
       pingDatabase: () => db.prepare('SELECT 1').get(),
@@ -127,7 +130,14 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       reminderHealth: () => sweepHealth(reminders.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_REMINDER_CRON), startedAt),
       followUpHealth: () => sweepHealth(followUps.sweepLog, clock.now(), 2 * longestInterval(env.ROTOR_FOLLOW_UP_CRON), startedAt),
-      calendar: calendarToken ? { token: calendarToken, render: () => rotationCalendar({ inventory: services.inventory, history: services.history }, clock.now(), { days: MAX_WINDOW_DAYS }) } : undefined,
+      calendar: calendarToken
+        ? {
+            token: calendarToken,
+            // The whole inventory's feed is a map of every secret: only where everyone may read it.
+            ...(policy.visibility === 'workspace' ? { render: () => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS }) } : {}),
+            forPerson: (userId: string) => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS, scope: services.inventoryReader.scopeOf(slackActor(userId)) }),
+          }
+        : undefined,
       slackState: () => slackState,
       evidenceArchive: () => runtime?.evidenceArchive?.health(ARCHIVE_FOLLOW_UP) ?? ARCHIVE_NOT_CONFIGURED,
     });

@@ -73,6 +73,8 @@ export interface RuntimeOptions {
   slack: { botToken: string; apiUrl?: string } | null;
   /** ROTOR_RUN_DEADLINE_SECONDS: every sweep's and sync's deadline unless a run sets its own. */
   runDeadlineSeconds?: number;
+  /** ROTOR_CALENDAR_TOKEN and ROTOR_PUBLIC_URL: what `/secrets calendar` builds a person's feed link from; absent, the feed is off. */
+  calendarFeed?: CalendarFeed | null;
   /**
    * Whether a change sweeps due follow-ups at once, in the background (the bot: approval
    * requests and status messages go out now). The CLI runs none: it exits when its command is
@@ -83,6 +85,12 @@ export interface RuntimeOptions {
   evidenceBucket?: EvidenceBucket | null;
   reminderSweep?: Partial<SweepOptions>;
   followUpSweep?: Partial<FollowUpSweepOptions>;
+}
+
+/** The calendar feed: ROTOR_CALENDAR_TOKEN, and ROTOR_PUBLIC_URL (null: unknown, links name only the path). */
+export interface CalendarFeed {
+  token: string;
+  publicUrl: string | null;
 }
 
 /** Everything Rotor is, over one database: what the bot, the CLI and the tests all start from. */
@@ -130,6 +138,8 @@ export interface Runtime {
   logger: Logger;
   /** ROTOR_RUN_DEADLINE_SECONDS, for runs started outside the sweeps (the scheduled sync). */
   runDeadlineSeconds: number;
+  /** The calendar feed's token and Rotor's public address; null when the feed is off. */
+  calendarFeed: CalendarFeed | null;
   /** Resolves once no follow-up sweep a change started is running: shutdown waits for it before closing the database. */
   settled(): Promise<void>;
   /** Releases the providers' connections (the database belongs to whoever opened it). */
@@ -315,6 +325,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     logger,
     runDeadlineSeconds,
+    calendarFeed: options.calendarFeed ?? null,
     settled: () => sweepsAfterChanges?.settled() ?? Promise.resolve(),
     close: () => {
       options.providers.close();

@@ -1,10 +1,12 @@
 import { Authorizer } from './access/authorize.js';
 import { RefusalLog } from './access/refusal-log.js';
 import { RefusalWindowRepo } from './access/refusal-window-repo.js';
+import { UserGroupRepo } from './access/user-group-repo.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { Policy } from './config/policy.js';
 import { isoInstant, type Clock } from './core/clock.js';
 import type { HmacKeyring } from './core/hmac-keyring.js';
+import { InventoryReader } from './inventory/inventory-reader.js';
 import { InventoryRepo } from './inventory/inventory-repo.js';
 import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
@@ -26,6 +28,10 @@ export interface Services {
   refusals: RefusalLog;
   inventory: InventoryRepo;
   inventoryService: InventoryService;
+  /** The inventory as one person may see it (the policy's `visibility`): every read a person asks for in Slack. */
+  inventoryReader: InventoryReader;
+  /** Who is in which Slack user group, as Slack last said. */
+  userGroups: UserGroupRepo;
   /** When secrets changed, read from the audit log (lifecycle days, calendar revisions). */
   history: SecretHistoryRepo;
   /** What Slack said about people Rotor reminds, and the review flags a missing owner raises. */
@@ -51,5 +57,21 @@ export function createServices(db: Db, clock: Clock, policy: Policy, options: { 
     followUps: { schedule: (request) => followUps.schedule(request, isoInstant(clock.now())) },
   });
   const rotationNeeds = new RotationNeedService({ repo: new RotationNeedRepo(db), audit, clock });
-  return { db, clock, policy, audit, authorizer, refusals, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db), rotationNeeds };
+  const userGroups = new UserGroupRepo(db);
+  const inventoryReader = new InventoryReader({ repo: inventory, policy, refusals, userGroups });
+  return {
+    db,
+    clock,
+    policy,
+    audit,
+    authorizer,
+    refusals,
+    inventory,
+    inventoryService,
+    inventoryReader,
+    userGroups,
+    history: new SecretHistoryRepo(db),
+    recipients: new RecipientDirectoryRepo(db),
+    rotationNeeds,
+  };
 }

@@ -1,5 +1,5 @@
 import type { Policy, SignOffFallback } from '../config/policy.js';
-import type { Secret } from '../inventory/secret.js';
+import { SLACK_USER_GROUP_ID, type Secret } from '../inventory/secret.js';
 
 /**
  * The one place that decides who may do what to which secret. Every Slack listener (and any
@@ -18,9 +18,14 @@ import type { Secret } from '../inventory/secret.js';
  *   after it, runs the inventory or responds to incidents;
  * - where a secret is stored (its provider and reference) decides which store secret Rotor
  *   writes to, so admins change it; under the policy's `reference_changes:
- *   owner_with_security_approval` those who may edit the secret ask, and a security lead approves.
+ *   owner_with_security_approval` those who may edit the secret ask, and a security lead approves;
+ * - reading a secret (its name, reference, consumers, retrieval instructions; issue 24): under the
+ *   policy's `visibility: restricted` those who look after it, those its `access` list names
+ *   (directly or through a user group) and its team's members; admins, security and DevOps leads
+ *   read everything. Under `visibility: workspace` every member reads everything.
  */
 export const ACTIONS = [
+  'read',
   'add',
   'edit',
   'change_owner',
@@ -43,9 +48,10 @@ export type Action = (typeof ACTIONS)[number];
  * role `incident.signoff_fallback` names) holds `sign_off` only when the request says no
  * security lead may (AccessRequest.signOffFallback).
  */
-export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead' | 'reader' | 'signoff_fallback';
+export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead' | 'reader' | 'team_member' | 'signoff_fallback';
 
 export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
+  read: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead', 'reader', 'team_member'],
   add: ['admin', 'security_lead', 'devops_lead'],
   edit: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
   change_owner: ['admin', 'security_lead', 'devops_lead', 'owner', 'team_lead'],
@@ -63,6 +69,7 @@ export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
 };
 
 const ACTION_PHRASES: Record<Action, string> = {
+  read: 'see',
   add: 'add secrets',
   edit: 'edit',
   change_owner: 'change the owner of',
@@ -88,6 +95,7 @@ const HOLDER_LABELS: Record<Holder, string> = {
   backup_owner: 'its backup owner',
   team_lead: 'its team lead',
   reader: 'the people its access list names',
+  team_member: "its team's members",
   signoff_fallback: 'the sign-off fallback',
 };
 
@@ -105,6 +113,8 @@ export type SecretAccessFacts = Pick<Secret, 'name' | 'owner' | 'backupOwner' | 
 
 export interface AccessRequest {
   actor: string;
+  /** The Slack user groups (`S…`) the actor is in, as far as Rotor knows: a group named where a person may be counts as them. */
+  actorGroups?: readonly string[];
   action: Action;
   /** Absent only for `add`. */
   secret?: SecretAccessFacts;
@@ -123,7 +133,7 @@ export interface HolderGroup {
 
 export type AccessDecision =
   /** `operator`: the CLI or Rotor itself, which the table does not restrict (see Authorizer). */
-  | { allowed: true; as: Holder | 'operator' }
+  | { allowed: true; as: Holder | 'operator' | 'workspace' }
   | { allowed: false; reason: string; whoMay: readonly HolderGroup[] };
 
 function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder: Holder): readonly string[] {
@@ -145,8 +155,9 @@ function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder
       return lead ? [lead] : [];
     }
     case 'reader':
-      // Members only: a user group's members are Slack's to know.
-      return (secret?.access ?? []).filter((id) => !id.startsWith('S'));
+      return secret?.access ?? [];
+    case 'team_member':
+      return secret?.team ? (policy.teams[secret.team] ?? []) : [];
     case 'signoff_fallback':
       return signOffFallbackOf(policy).userIds;
   }
@@ -176,13 +187,20 @@ export function decide(policy: Policy, request: AccessRequest): AccessDecision {
     whoMay.push({ label: `${fallback.label} (incident.signoff_fallback)`, userIds: fallback.userIds });
     if (fallback.userIds.includes(request.actor)) return { allowed: true, as: 'signoff_fallback' };
   }
-  const match = holders.find((holder) => holdersOf(policy, request.secret, holder).includes(request.actor));
+  if (request.action === 'read' && policy.visibility === 'workspace') return { allowed: true, as: 'workspace' };
+  const groups = request.actorGroups ?? [];
+  const match = holders.find((holder) => holdersOf(policy, request.secret, holder).some((id) => id === request.actor || groups.includes(id)));
   if (match) return { allowed: true, as: match };
   return { allowed: false, reason: `You may not ${phrase}.`, whoMay };
 }
 
 /** "Who may instead" as one mrkdwn line; user ids become mentions (ids are never user text). */
 export function describeWhoMay(groups: readonly HolderGroup[]): string {
-  const parts = groups.map((group) => (group.userIds.length > 0 ? `${group.label} (${group.userIds.map((id) => `<@${id}>`).join(', ')})` : `${group.label} (none set)`));
+  const parts = groups.map((group) => (group.userIds.length > 0 ? `${group.label} (${group.userIds.map(mentionOf).join(', ')})` : `${group.label} (none set)`));
   return `Who may: ${parts.join('; ')}.`;
+}
+
+/** A member id as a mention, a user group id (`S…`, in access lists and teams) as a group mention. */
+function mentionOf(id: string): string {
+  return SLACK_USER_GROUP_ID.test(id) ? `<!subteam^${id}>` : `<@${id}>`;
 }

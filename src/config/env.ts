@@ -78,6 +78,7 @@ export const botSchema = coreSchema.safeExtend({
   ROTOR_SYNC_CRON: cronSchedule('0 6 * * *'),
   ROTOR_FOLLOW_UP_CRON: cronSchedule('* * * * *'),
   ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ROTOR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, message: 'must be the http(s) address people reach Rotor at, such as https://rotor.example.com' }).optional()),
   ROTOR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   HOST: optionalText.pipe(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name to listen on, such as 127.0.0.1 or ::').optional()),
 });

@@ -4,12 +4,13 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findNameProblem } from '../inventory/secret-name.js';
-import { SECRET_TYPES, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
+import { SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
 import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklist-entry.js';
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/rotation-templates.js';
 import { DEFAULT_PROVENANCE_TAG_KEYS } from '../providers/provenance-tags.js';
 
 const slackUserId = z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD');
+const slackUserOrGroupId = z.string().refine((id) => SLACK_USER_ID.test(id) || SLACK_USER_GROUP_ID.test(id), 'must be a Slack user id such as U0123ABCD or a user group id such as S0123ABCD');
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ARCHIVE_PREFIX = /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/?$|^$/;
@@ -36,6 +37,14 @@ export const ESCALATION_LEVELS = ['owner', 'backup_owner', 'team_lead', 'securit
  * nor worked it (a team with one security lead, who revoked): `roles.cto` (the default), the
  * admins, the DevOps leads, or nobody.
  */
+/**
+ * Who may read the inventory in Slack: `restricted` (the default), a member sees the secrets they
+ * own, back up, may read (the secret's `access` list) or that belong to their team, and security
+ * leads, DevOps leads and admins see all; `workspace`, every member sees every secret (Rotor's
+ * behaviour before issue 24).
+ */
+export const VISIBILITIES = ['restricted', 'workspace'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
 export const SIGNOFF_FALLBACKS = ['cto', 'admins', 'devops_leads', 'none'] as const;
 export type SignOffFallback = (typeof SIGNOFF_FALLBACKS)[number];
 export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
@@ -85,6 +94,8 @@ export const policySchema = z
       })
       .strict()
       .default({ admins: [], security_leads: [], devops_leads: [], responders: [], team_leads: {} }),
+    teams: z.record(z.string().min(1), z.array(slackUserOrGroupId)).default({}),
+    visibility: z.enum(VISIBILITIES).default('restricted'),
     intervals: intervalsSchema.default({}),
     approvals: z.record(segment, z.array(z.enum(APPROVER_ROLES))).default({ prod: ['security_lead', 'devops_lead'] }),
     reminders: z
@@ -218,6 +229,10 @@ export interface Policy {
     teamLeads: Readonly<Record<string, string>>;
     cto: string | null;
   };
+  /** A team's members (Slack member and user group ids), beside its lead: they see the team's secrets. */
+  teams: Readonly<Record<string, readonly string[]>>;
+  /** Who may read the inventory in Slack (see VISIBILITIES). */
+  visibility: Visibility;
   intervals: Readonly<Record<SecretType, number>>;
   approvals: Readonly<Record<string, readonly (typeof APPROVER_ROLES)[number][]>>;
   reminders: {
@@ -290,6 +305,8 @@ function toPolicy(file: PolicyFile): Policy {
       teamLeads: file.roles.team_leads,
       cto: file.roles.cto ?? null,
     },
+    teams: file.teams,
+    visibility: file.visibility,
     intervals: { ...DEFAULT_INTERVALS, ...(file.intervals as Partial<Record<SecretType, number>>) },
     approvals: file.approvals,
     reminders: {

@@ -4,6 +4,8 @@ import type { ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { EvidenceArchiveHealth } from '../evidence-archive/evidence-archive-service.js';
+import { SLACK_USER_ID } from '../inventory/secret.js';
+import { personalFeedToken } from '../reminders/calendar-feed-token.js';
 
 export interface SweepHealth {
   healthy: boolean;
@@ -21,8 +23,12 @@ export interface HttpRouteDeps {
   reminderHealth?: () => SweepHealth;
   /** Follow-up sweep freshness, the same way. */
   followUpHealth?: () => SweepHealth;
-  /** The read-only rotation calendar feed; absent (ROTOR_CALENDAR_TOKEN unset) means no feed. */
-  calendar?: { token: string; render: () => string };
+  /**
+   * The read-only rotation calendar feeds; absent (ROTOR_CALENDAR_TOKEN unset) means none.
+   * `render`: the whole inventory's feed at `?token=<token>` (only under `visibility: workspace`);
+   * `forPerson`: one member's feed at `?user=U…&token=<personalFeedToken>`, what they may read.
+   */
+  calendar?: { token: string; render?: () => string; forPerson?: (userId: string) => string };
   /** What start-up knows of Slack: healthy only once Slack accepted the bot token. */
   slackState?: () => 'connecting' | 'unreachable' | 'ok';
   /**
@@ -84,15 +90,15 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
       path: '/calendar.ics',
       method: ['GET'],
       handler: (req, res) => {
-        const given = new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? '';
+        const render = deps.calendar ? feedFor(deps.calendar, new URL(req.url ?? '/', 'http://localhost').searchParams) : undefined;
         // A missing feed and a wrong token look the same: 404, so the URL reveals nothing.
-        if (!deps.calendar || !sameToken(given, deps.calendar.token)) {
+        if (!render) {
           res.writeHead(404, { 'Content-Type': 'text/plain' });
           res.end('Not found');
           return;
         }
         try {
-          const body = deps.calendar.render();
+          const body = render();
           res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Cache-Control': 'no-store' });
           res.end(body);
         } catch (error) {
@@ -102,6 +108,16 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
       },
     },
   ];
+}
+
+/** The feed a request's `user` and `token` open, if any: one member's (`user` given) or the whole inventory's. */
+function feedFor(calendar: NonNullable<HttpRouteDeps['calendar']>, params: URLSearchParams): (() => string) | undefined {
+  const given = params.get('token') ?? '';
+  const user = params.get('user');
+  if (user === null) return sameToken(given, calendar.token) ? calendar.render : undefined;
+  const forPerson = calendar.forPerson;
+  if (!forPerson || !SLACK_USER_ID.test(user) || !sameToken(given, personalFeedToken(calendar.token, user))) return undefined;
+  return () => forPerson(user);
 }
 
 function bearerToken(header: string | undefined): string {

@@ -1,5 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { DateTime } from 'luxon';
+import type { ReadScope } from '../access/visibility.js';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import { toUtcDate, type WarningWindow } from './schedule.js';
@@ -17,6 +18,8 @@ export interface SecretFilter {
   status?: SecretStatus;
   /** Retired secrets are left out unless asked for (by status or this flag). */
   includeRetired?: boolean;
+  /** Only the secrets this viewer may read (absent: all). */
+  scope?: ReadScope;
 }
 
 export interface Page {
@@ -69,6 +72,21 @@ function nameDistance(target: string, name: string): number {
   const segments = name.split('/');
   const parts = [name, ...segments.map((_, index) => segments.slice(index).join('/')), ...segments];
   return Math.min(...parts.map((part) => distance(target, part)));
+}
+
+/**
+ * The secrets a ReadScope covers, as a condition on `secrets` and its parameters (JSON lists, so
+ * one prepared statement serves every viewer). The same rule as `mayRead`: owner, backup owner,
+ * a team of theirs, or a principal of theirs (them or a user group) in the `access` list.
+ */
+function scopeSql(scope: ReadScope | undefined): { clause: string; params: Record<string, string> } {
+  if (!scope || scope.kind === 'all') return { clause: '1', params: {} };
+  return {
+    clause: `(owner = @viewer OR backup_owner = @viewer
+      OR team IN (SELECT value FROM json_each(@viewerTeams))
+      OR EXISTS (SELECT 1 FROM json_each(secrets.access) AS reader WHERE reader.value IN (SELECT value FROM json_each(@viewerPrincipals))))`,
+    params: { viewer: scope.userId, viewerTeams: JSON.stringify(scope.teams), viewerPrincipals: JSON.stringify(scope.principals) },
+  };
 }
 
 /**
@@ -183,9 +201,11 @@ export class InventoryRepo {
         clauses.push('lifecycle = @lifecycle');
         params.lifecycle = filter.status;
     }
+    const scope = scopeSql(filter.scope);
+    if (filter.scope) clauses.push(scope.clause);
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
     const rows = statement(this.db, `SELECT * FROM secrets ${where} ORDER BY name LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+      .all({ ...params, ...scope.params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
@@ -193,22 +213,46 @@ export class InventoryRepo {
    * Live secrets due on or before `today`, most overdue first. A secret's due day is its next
    * rotation, or the day an open rotation need (src/rotation-needs) is due, if that comes first.
    */
-  overdue(today: DateTime, page: Page = {}): Secret[] {
-    const rows = statement(this.db, `${DUE_ON_SQL} WHERE due_on <= @today ORDER BY due_on, name LIMIT @limit OFFSET @offset`)
-      .all({ today: toUtcDate(today), until: toUtcDate(today), limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+  overdue(today: DateTime, page: Page = {}, scope?: ReadScope): Secret[] {
+    const visible = scopeSql(scope);
+    const rows = statement(this.db, `SELECT * FROM (${DUE_ON_SQL}) AS secrets WHERE due_on <= @today AND ${visible.clause} ORDER BY due_on, name LIMIT @limit OFFSET @offset`)
+      .all({ today: toUtcDate(today), until: toUtcDate(today), ...visible.params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
-  countOverdue(today: DateTime): number {
-    const row = statement(this.db, `SELECT count(*) AS n FROM (${DUE_ON_SQL}) WHERE due_on <= @today`).get({ today: toUtcDate(today), until: toUtcDate(today) }) as { n: number };
+  countOverdue(today: DateTime, scope?: ReadScope): number {
+    const visible = scopeSql(scope);
+    const row = statement(this.db, `SELECT count(*) AS n FROM (${DUE_ON_SQL}) AS secrets WHERE due_on <= @today AND ${visible.clause}`)
+      .get({ today: toUtcDate(today), until: toUtcDate(today), ...visible.params }) as { n: number };
     return row.n;
   }
 
+  /** How many live secrets this viewer may read. */
+  countReadable(scope: ReadScope): number {
+    const visible = scopeSql(scope);
+    return (statement(this.db, `SELECT count(*) AS n FROM secrets WHERE ${LIVE_SQL} AND ${visible.clause}`).get(visible.params) as { n: number }).n;
+  }
+
+  /** The names of every secret this viewer may read, retired ones included: what suggestions may draw on. */
+  readableNames(scope: ReadScope): string[] {
+    const visible = scopeSql(scope);
+    return statement(this.db, `SELECT name FROM secrets WHERE ${visible.clause} ORDER BY name`).pluck().all(visible.params) as string[];
+  }
+
+  /** Whether any secret's access list names a user group: only then is Slack asked who is in which. */
+  accessNamesUserGroups(): boolean {
+    return statement(this.db, `SELECT 1 FROM secrets, json_each(secrets.access) AS reader WHERE reader.value LIKE 'S%' LIMIT 1`).get() !== undefined;
+  }
+
   /** Live secrets due after `today` and within `days` days (their own date, or an open rotation need's), soonest first. */
-  dueWithin(days: number, today: DateTime, page: Page = {}): Secret[] {
+  dueWithin(days: number, today: DateTime, page: Page = {}, scope?: ReadScope): Secret[] {
+    const visible = scopeSql(scope);
     const until = toUtcDate(today.plus({ days }));
-    const rows = statement(this.db, `${DUE_ON_SQL} WHERE due_on > @today AND due_on <= @until ORDER BY due_on, name LIMIT @limit OFFSET @offset`)
-      .all({ today: toUtcDate(today), until, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM (${DUE_ON_SQL}) AS secrets WHERE due_on > @today AND due_on <= @until AND ${visible.clause} ORDER BY due_on, name LIMIT @limit OFFSET @offset`,
+    )
+      .all({ today: toUtcDate(today), until, ...visible.params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
@@ -219,20 +263,23 @@ export class InventoryRepo {
   }
 
   /** Live secrets with no owner: the first line of the monthly review. */
-  unowned(): Secret[] {
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
+  unowned(scope?: ReadScope): Secret[] {
+    const visible = scopeSql(scope);
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`).all(visible.params) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Live secrets whose owner is set but nobody backs them up. */
-  withoutBackupOwner(): Secret[] {
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NOT NULL AND backup_owner IS NULL AND lifecycle <> 'retired' ORDER BY name`)
-      .all() as SecretRow[];
+  withoutBackupOwner(scope?: ReadScope): Secret[] {
+    const visible = scopeSql(scope);
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NOT NULL AND backup_owner IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`)
+      .all(visible.params) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
-  neverRotated(): Secret[] {
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE last_rotated IS NULL AND lifecycle <> 'retired' ORDER BY name`).all() as SecretRow[];
+  neverRotated(scope?: ReadScope): Secret[] {
+    const visible = scopeSql(scope);
+    const rows = statement(this.db, `SELECT * FROM secrets WHERE last_rotated IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`).all(visible.params) as SecretRow[];
     return rows.map(secretFromRow);
   }
 

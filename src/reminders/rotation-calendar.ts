@@ -1,5 +1,6 @@
 import { createEvents, type EventAttributes } from 'ics';
 import { DateTime } from 'luxon';
+import type { ReadScope } from '../access/visibility.js';
 import { RotorError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
@@ -10,13 +11,15 @@ export interface CalendarQuery {
   days: number;
   /** Only secrets this Slack user owns or backs up. */
   owner?: string;
+  /** Only the secrets a viewer may read (a person's own feed). */
+  scope?: ReadScope;
 }
 
 export const CALENDAR_ALARM_DAYS = [30, 7] as const;
 
 /** Rotations to show, soonest first: every overdue one (compromised and rotating ones too), then those due within `days`. */
 export function upcomingRotations(inventory: InventoryRepo, today: DateTime, query: CalendarQuery): Secret[] {
-  const secrets = [...inventory.overdue(today), ...inventory.dueWithin(query.days, today)];
+  const secrets = [...inventory.overdue(today, {}, query.scope), ...inventory.dueWithin(query.days, today, {}, query.scope)];
   return query.owner ? secrets.filter((secret) => secret.owner === query.owner || secret.backupOwner === query.owner) : secrets;
 }
 

@@ -21,6 +21,7 @@ const people: Person[] = ['UADMIN', 'USEC', 'UOPS', 'URESP', 'UPAYLEAD', 'UOWNER
 
 /** The whole matrix: action → the people allowed (everyone else is refused). */
 const expected: Record<Action, Person[]> = {
+  read: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   add: ['UADMIN', 'USEC', 'UOPS'],
   edit: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   change_owner: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER'],

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRows, parseRows } from '../../src/import-export/import-service.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { operator } from '../support/actors.js';
-import { startSlackHarness, responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
+import { startSlackHarness, responseIdOf, TEST_POLICY, type SlackHarness } from '../support/slack-app-harness.js';
 
 /** The inventory, imported the way an admin would with `rotor import` (every row audited). */
 const INVENTORY_YAML = `
@@ -35,7 +35,9 @@ function seedInventory(harness: SlackHarness): void {
 describe('/secrets over HTTP against the fake Slack Web API', () => {
   let harness: SlackHarness;
   beforeAll(async () => {
-    harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
+    // Strangers here read the whole inventory (the write refusals are what is tested); what
+    // `visibility: restricted` hides is tested in visibility.test.ts.
+    harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z', policy: `${TEST_POLICY}visibility: workspace\n` });
     seedInventory(harness);
   });
   afterAll(async () => harness.close());

@@ -49,7 +49,8 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
   });
 
   it('acks a slash command envelope over the socket and answers through the response_url', async () => {
-    const command = slashCommand({ teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() }, { command: '/secrets', text: 'overdue', userId: 'U0SEC' });
+    // The owner asks: with no policy file, reads are restricted and nobody holds a role.
+    const command = slashCommand({ teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() }, { command: '/secrets', text: 'overdue', userId: 'U0DBA' });
     const ack = await socket.push('slash_commands', command);
     expect(ack.envelopeId).toBeTruthy();
     const id = command.response_url.slice(command.response_url.lastIndexOf('/') + 1);

@@ -19,6 +19,8 @@ export interface HomeData {
   awaitingApproval: readonly RotationRecord[];
   /** Open rotation needs of the person's secrets, by secret id (a person left, a break-glass use, a release). */
   needs?: ReadonlyMap<number, readonly RotationNeed[]>;
+  /** The person's own calendar feed address (personalFeedLink); absent when the feed is off. */
+  calendarLink?: string;
 }
 
 /** Rotations listed per section; each takes two blocks, far below the view's 100. */
@@ -31,7 +33,7 @@ export const HOME_SECRET_LIMIT = 30;
 export function homeView(data: HomeData, today: DateTime, dueSoonDays: WarningWindow): HomeView {
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Your secrets' } }];
   if (data.secrets.length === 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the whole inventory.` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the secrets you may see.` } });
   } else {
     blocks.push(...data.secrets.slice(0, HOME_SECRET_LIMIT).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: true, needs: data.needs?.get(secret.id) ?? [] })));
     if (data.secrets.length > HOME_SECRET_LIMIT) {
@@ -62,6 +64,25 @@ export function homeView(data: HomeData, today: DateTime, dueSoonDays: WarningWi
           { type: 'button', action_id: ACTION_IDS.rotationReject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value: encodeRotationRef(record.rotation.id) },
           { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'See the checklist' }, value: record.rotation.secretName },
         ],
+      },
+    );
+  }
+  if (data.calendarLink) {
+    const whole = /^https?:/.test(data.calendarLink);
+    blocks.push(
+      { type: 'divider' },
+      { type: 'header', text: { type: 'plain_text', text: 'Your rotation calendar' } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: [
+            'The overdue and upcoming rotations of the secrets you may see, with alarms 30 and 7 days before. Subscribe to this address in your calendar app:',
+            '```' + escapeMrkdwn(data.calendarLink) + '```',
+            ...(whole ? [] : ['Put it after the address Rotor is reached at (an admin can set `ROTOR_PUBLIC_URL` to show it whole).']),
+            'Anyone with this link sees what you see: keep it to yourself.',
+          ].join('\n'),
+        },
       },
     );
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../../core/errors.js';
+import type { ReadScope } from '../../../access/visibility.js';
 import type { SecretFilter } from '../../../inventory/inventory-repo.js';
 import type { Secret } from '../../../inventory/secret.js';
 import { LIMITS } from '../../views/block-kit-limits.js';
@@ -59,27 +60,34 @@ function emptyTextOf(query: ListQuery): string {
   }
 }
 
-/** Reads one page (one extra row tells whether there is a next page). */
-export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
+/**
+ * Reads one page (one extra row tells whether there is a next page) of the secrets `scope` lets
+ * the viewer see: the rows, the "Show more" button and the overdue count alike.
+ */
+export function fetchListPage(deps: SlackDeps, query: ListQuery, scope: ReadScope): ListPage {
   const { inventory, clock, rotationNeeds } = deps.runtime.services;
   const today = clock.now();
   const page = { limit: PAGE_SIZE + 1, offset: query.offset };
   let rows: Secret[];
   switch (query.kind) {
     case 'overdue':
-      rows = inventory.overdue(today, page);
+      rows = inventory.overdue(today, page, scope);
       break;
     case 'due':
-      rows = inventory.dueWithin(query.days, today, page);
+      rows = inventory.dueWithin(query.days, today, page, scope);
       break;
     case 'list': {
-      const filter: SecretFilter = { environment: query.environment, owner: query.owner, service: query.service };
+      const filter: SecretFilter = { environment: query.environment, owner: query.owner, service: query.service, scope };
       rows = inventory.list(filter, today, dueSoonDays(deps), page);
       break;
     }
   }
   const hasMore = rows.length > PAGE_SIZE;
-  const total = query.kind === 'overdue' ? inventory.countOverdue(today) : undefined;
+  const total = query.kind === 'overdue' ? inventory.countOverdue(today, scope) : undefined;
+  const filters = [
+    ...(query.kind === 'list' && query.owner ? [`Owned or backed up by ${mention(query.owner)}`] : []),
+    ...(scope.kind === 'some' ? ['Only the secrets you may see'] : []),
+  ];
   return {
     title: titleOf(query, total),
     ...(total !== undefined ? { total } : {}),
@@ -88,7 +96,8 @@ export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
     needs: rotationNeeds.openFor(rows.slice(0, PAGE_SIZE).map((secret) => secret.id)),
     offset: query.offset,
     moreValue: hasMore ? encodeListQuery({ ...query, offset: query.offset + PAGE_SIZE }) : null,
-    emptyText: emptyTextOf(query),
-    ...(query.kind === 'list' && query.owner ? { filterText: `Owned or backed up by ${mention(query.owner)}` } : {}),
+    // An empty answer for someone who sees part of the inventory says so, not that all is well.
+    emptyText: scope.kind === 'some' ? `${emptyTextOf(query)} (Only the secrets you may see.)` : emptyTextOf(query),
+    ...(filters.length > 0 ? { filterText: filters.join(' · ') } : {}),
   };
 }

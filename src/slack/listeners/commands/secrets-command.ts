@@ -13,6 +13,7 @@ import { secretFormModal } from '../../views/secret-form-modal.js';
 import { secretListMessage } from '../../views/secret-list-message.js';
 import { textMessage, type SlackMessage } from '../../views/slack-message.js';
 import { isPlatformError, isSlackApiError, userMessageFor } from '../../errors.js';
+import { refreshUserGroups } from '../../outbound/slack-user-groups.js';
 import { fetchListPage } from './secret-list-query.js';
 import { helpText, parseSecretsCommand, type SecretsRequest } from './secrets-command-parser.js';
 
@@ -33,6 +34,7 @@ export function registerSecretsCommand(app: App, deps: SlackDeps): void {
     const parsed = parseSecretsCommand(command.text, deps.runtime.services.policy.environments);
     const reply = (message: SlackMessage) => respondEphemeral(respond, message);
     if (parsed.kind === 'invalid') return reply(textMessage(`:warning: ${escapeMrkdwn(parsed.message)}`));
+    if (parsed.kind !== 'help' && parsed.kind !== 'add') await refreshUserGroups(client, deps.runtime.services, deps.logger);
     await runSecretsRequest(parsed, { deps, command, client, reply });
   });
 }
@@ -45,34 +47,39 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
   const { services } = ctx.deps.runtime;
   const today = services.clock.now();
   const actor = slackActor(ctx.command.user_id, ctx.command.channel_id);
+  const reader = services.inventoryReader;
   switch (request.kind) {
     case 'help':
       return ctx.reply(textMessage(escapeMrkdwn(helpText())));
     case 'overdue':
-      return ctx.reply(secretListMessage(fetchListPage(ctx.deps, { kind: 'overdue', offset: 0 }), today, dueSoonDays(ctx.deps)));
+      return ctx.reply(secretListMessage(fetchListPage(ctx.deps, { kind: 'overdue', offset: 0 }, reader.listScope(actor)), today, dueSoonDays(ctx.deps)));
     case 'due':
-      return ctx.reply(secretListMessage(fetchListPage(ctx.deps, { kind: 'due', days: request.days, offset: 0 }), today, dueSoonDays(ctx.deps)));
+      return ctx.reply(secretListMessage(fetchListPage(ctx.deps, { kind: 'due', days: request.days, offset: 0 }, reader.listScope(actor)), today, dueSoonDays(ctx.deps)));
     case 'list': {
-      const page = fetchListPage(ctx.deps, { kind: 'list', environment: request.environment, owner: request.owner, service: request.service, offset: 0 });
+      const page = fetchListPage(ctx.deps, { kind: 'list', environment: request.environment, owner: request.owner, service: request.service, offset: 0 }, reader.listScope(actor));
       return ctx.reply(secretListMessage(page, today, dueSoonDays(ctx.deps)));
     }
     case 'show':
-      if (request.problem) return ctx.reply(partialNameReply(request.problem, services.inventory.suggestNames(request.name)));
-      return ctx.reply(secretDetailMessage(services.inventoryService.require(request.name), today, dueSoonDays(ctx.deps)));
-    case 'review':
+      if (request.problem) return ctx.reply(partialNameReply(request.problem, reader.suggestNames(actor, request.name)));
+      return ctx.reply(secretDetailMessage(reader.readable(actor, request.name), today, dueSoonDays(ctx.deps)));
+    case 'review': {
+      const scope = reader.listScope(actor);
+      const unowned = services.inventory.unowned(scope);
+      const visible = new Set(scope.kind === 'all' ? [] : services.inventory.readableNames(scope));
       return ctx.reply(
         reviewMessage(
           {
-            ownerGone: services.recipients.reviewFlags(),
-            unowned: services.inventory.unowned(),
-            withoutBackup: services.inventory.withoutBackupOwner(),
-            neverRotated: services.inventory.neverRotated(),
-            overdue: services.inventory.overdue(today),
-            needs: services.rotationNeeds.open(),
+            ownerGone: services.recipients.reviewFlags().filter((flag) => scope.kind === 'all' || visible.has(flag.secretName)),
+            unowned,
+            withoutBackup: services.inventory.withoutBackupOwner(scope),
+            neverRotated: services.inventory.neverRotated(scope),
+            overdue: services.inventory.overdue(today, {}, scope),
+            needs: services.rotationNeeds.open().filter((need) => scope.kind === 'all' || visible.has(need.secretName)),
           },
           today,
         ),
       );
+    }
     case 'used': {
       const use = ctx.deps.runtime.breakGlass.recordUse(request.name, request.reason, actor);
       return ctx.reply(breakGlassRecordedReply(use.need, use.secret));
@@ -82,6 +89,8 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
       await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(null, services.policy.intervals) });
       return;
     case 'edit': {
+      // A secret the member may not see is refused as if it did not exist, before the edit rule names its people.
+      reader.readable(actor, request.name);
       const secret = services.inventoryService.editable(actor, request.name);
       await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(secret, services.policy.intervals) });
       return;
@@ -99,6 +108,7 @@ function partialNameReply(problem: string, suggestions: readonly string[]): Slac
 async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, ctx: CommandContext): Promise<void> {
   const { services } = ctx.deps.runtime;
   const actor = ctx.command.user_id;
+  services.inventoryReader.readable(slackActor(actor, ctx.command.channel_id), request.name);
   const secret = services.inventoryService.ownerChangeable(slackActor(actor), request.name);
   await requireRealPerson(ctx.client, request.userId);
   if (secret.owner === request.userId) return ctx.reply(alreadyOwnerReply(secret.name, request.userId));

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { personalFeedLink } from '../../../reminders/calendar-feed-token.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 import { homeView } from '../../views/home-view.js';
 import type { Secret } from '../../../inventory/secret.js';
@@ -23,6 +24,11 @@ export async function publishHome(deps: SlackDeps, client: WebClient, userId: st
   const mine = new Set(secrets.map((secret) => secret.name));
   const { holding, awaitingMyApproval, open } = deps.runtime.rotation.forPerson(userId);
   const rotations = [...holding, ...open.filter((record) => mine.has(record.rotation.secretName) && !holding.includes(record))];
-  const view = homeView({ userId, secrets, rotations, awaitingApproval: awaitingMyApproval, needs }, deps.runtime.services.clock.now(), dueSoonDays(deps));
+  const feed = deps.runtime.calendarFeed;
+  const view = homeView(
+    { userId, secrets, rotations, awaitingApproval: awaitingMyApproval, needs, ...(feed ? { calendarLink: personalFeedLink(feed, userId) } : {}) },
+    deps.runtime.services.clock.now(),
+    dueSoonDays(deps),
+  );
   await client.views.publish({ user_id: userId, view });
 }
