@@ -186,7 +186,8 @@ describe('Workflow Builder steps, through signed requests', () => {
 
   it('Secret status: completes at once with the status, the owner, the last rotation and the next due date', async () => {
     const h = await start();
-    const execution = await run(h, FUNCTIONS.secretStatus, { secret_name: SECRET });
+    // Asked by the secret's owner: under the default `visibility: restricted` a step that names nobody reads nothing.
+    const execution = await run(h, FUNCTIONS.secretStatus, { secret_name: SECRET, asked_by: 'U0OWNER' });
     const completion = await h.fake.waitForCall('functions.completeSuccess');
     const secret = h.store.inventory.get(SECRET)!;
     // Bolt's complete() answers with the execution's token and names the workspace (team_id).
@@ -272,6 +273,18 @@ describe('Workflow Builder steps, through signed requests', () => {
       expect(snapshotTables(h.store, TABLES)).toEqual(before);
     });
 
+    it('a Secret status step asked by nobody, or by a member who may not read the secret, is answered as if the secret did not exist', async () => {
+      const h = await start();
+      const before = snapshotTables(h.store, TABLES);
+      await run(h, FUNCTIONS.secretStatus, { secret_name: SECRET });
+      await run(h, FUNCTIONS.secretStatus, { secret_name: SECRET, asked_by: 'U0STRANGER' });
+      const errors = h.fake.callsTo('functions.completeError').map((call) => String(call.args.error));
+      expect(errors).toHaveLength(2);
+      for (const error of errors) expect(error).toMatch(new RegExp(`^No secret named \\\`?${SECRET}`));
+      expect(h.fake.callsTo('functions.completeSuccess')).toEqual([]);
+      expect(snapshotTables(h.store, TABLES)).toEqual(before);
+    });
+
     it('a Secret status or a report step for an unknown secret', async () => {
       const h = await start();
       const before = snapshotTables(h.store, TABLES);
@@ -296,7 +309,7 @@ describe('Workflow Builder steps, through signed requests', () => {
     });
     const h = harness;
     const fromWorkspace = async (teamId: string, enterprise: string) => {
-      const execution = newFunctionExecution(FUNCTIONS.secretStatus, { secret_name: SECRET });
+      const execution = newFunctionExecution(FUNCTIONS.secretStatus, { secret_name: SECRET, asked_by: 'U0OWNER' });
       h.fake.startFunctionExecution(execution.executionId);
       await h.untilHandled(() => h.post({ kind: 'json', json: { ...functionExecuted(h.payloads, execution), team_id: teamId, enterprise_id: enterprise } }));
       return execution;
