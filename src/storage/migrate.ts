@@ -79,20 +79,55 @@ export function applyMigrations(db: Database.Database, dir: string = migrationsD
   const newlyApplied: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.version)) continue;
-    db.transaction(() => {
-      // Another process may have applied it between our read and this write lock.
-      const already = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
-      if (already) return;
-      db.exec(migration.sql);
-      record.run(migration.version, migration.name, migration.checksum);
-      // The header mirrors the newest migration applied, so other tools (and a future Rotor) can tell.
-      const newest = db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number;
-      db.pragma(`user_version = ${newest}`);
-      newlyApplied.push(migration.name);
-    }).immediate();
+    withoutForeignKeyActions(db, () =>
+      db
+        .transaction(() => {
+          // Another process may have applied it between our read and this write lock.
+          const already = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(migration.version);
+          if (already) return;
+          const brokenBefore = brokenForeignKeys(db);
+          db.exec(migration.sql);
+          refuseBrokenForeignKeys(db, migration, brokenBefore);
+          record.run(migration.version, migration.name, migration.checksum);
+          // The header mirrors the newest migration applied, so other tools (and a future Rotor) can tell.
+          const newest = db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number;
+          db.pragma(`user_version = ${newest}`);
+          newlyApplied.push(migration.name);
+        })
+        .immediate(),
+    );
   }
   refuseMissingSchema(db, migrations);
   return { applied: newlyApplied };
+}
+
+/**
+ * Runs a migration with foreign keys off, as SQLite's table rebuild needs
+ * (https://sqlite.org/lang_altertable.html#otheralter): dropping a parent table with them on
+ * would delete its children's rows (ON DELETE CASCADE). The pragma is a no-op inside a
+ * transaction, so it is set around it; refuseBrokenForeignKeys checks what it would have.
+ */
+function withoutForeignKeyActions(db: Database.Database, work: () => void): void {
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (enforced) db.pragma('foreign_keys = OFF');
+  try {
+    work();
+  } finally {
+    if (enforced) db.pragma('foreign_keys = ON');
+  }
+}
+
+/** Rows whose foreign key points nowhere, as `table:rowid:parent`. */
+function brokenForeignKeys(db: Database.Database): Set<string> {
+  return new Set((db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[]).map((row) => `${row.table} row ${row.rowid} → ${row.parent}`));
+}
+
+/** Inside the migration's transaction: a row the migration left pointing nowhere rolls it back (rows that already did are not its doing). */
+function refuseBrokenForeignKeys(db: Database.Database, migration: Migration, before: ReadonlySet<string>): void {
+  const broken = [...brokenForeignKeys(db)].filter((row) => !before.has(row));
+  if (broken.length > 0) {
+    throw new RotorError('database', `Migration ${migration.name} left ${broken.length} row(s) whose foreign key points nowhere (first: ${broken[0]}); nothing of it was applied.`);
+  }
 }
 
 function tableNames(db: Database.Database): string[] {
