@@ -115,7 +115,7 @@ export interface Runtime {
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { db, clock, policy, logger } = options;
   const runDeadlineSeconds = options.runDeadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS;
-  const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null });
+  const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null, stores: options.providers.registry.stores });
 
   const poster = options.slack ? new SlackPoster(createOutboundClients(options.slack.botToken, options.slack.apiUrl)) : null;
   const notifier: ReminderNotifier = poster ? new SlackReminderNotifier(poster) : refusingNotifier();
@@ -189,6 +189,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     repo: incidentRepo,
     inventory,
     inventoryService: services.inventoryService,
+    stores: services.stores,
     authorizer,
     audit,
     followUps: followUpService,
@@ -221,7 +222,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rotation,
     rotationHistory,
     revocation,
-    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients }),
+    incidentHistory: new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, stores: services.stores, clock, policy, people: services.recipients }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

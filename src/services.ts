@@ -10,6 +10,8 @@ import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { ReferenceLocks } from './inventory/reference-locks.js';
 import { SecretHistoryRepo } from './inventory/secret-history-repo.js';
+import { BUILT_IN_STORES } from './providers/store-catalog.js';
+import type { StoreCatalog } from './providers/store-kind.js';
 import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
 import type { Db } from './storage/database.js';
 
@@ -18,6 +20,8 @@ export interface Services {
   db: Db;
   clock: Clock;
   policy: Policy;
+  /** The store kinds Rotor knows (src/providers/store-catalog.ts, unless a test brings its own). */
+  stores: StoreCatalog;
   audit: AuditLog;
   authorizer: Authorizer;
   /** The audit record of refusals: repeats within a minute are counted, not logged one by one. */
@@ -30,8 +34,9 @@ export interface Services {
   recipients: RecipientDirectoryRepo;
 }
 
-/** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. */
-export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null } = {}): Services {
+/** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. `stores`: the built-in ones unless given. */
+export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null; stores?: StoreCatalog } = {}): Services {
+  const stores = options.stores ?? BUILT_IN_STORES;
   const audit = new AuditLog(db, clock, options.auditKeys ?? null);
   const refusals = new RefusalLog({ db, repo: new RefusalWindowRepo(db), audit, clock });
   const authorizer = new Authorizer(policy, refusals);
@@ -43,8 +48,9 @@ export function createServices(db: Db, clock: Clock, policy: Policy, options: { 
     authorizer,
     clock,
     policy,
+    stores,
     locks: new ReferenceLocks(db),
     followUps: { schedule: (request) => followUps.schedule(request, isoInstant(clock.now())) },
   });
-  return { db, clock, policy, audit, authorizer, refusals, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db) };
+  return { db, clock, policy, stores, audit, authorizer, refusals, inventory, inventoryService, history: new SecretHistoryRepo(db), recipients: new RecipientDirectoryRepo(db) };
 }

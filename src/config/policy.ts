@@ -7,6 +7,10 @@ import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
 import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklist-entry.js';
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/rotation-templates.js';
+import { BUILT_IN_STORES } from '../providers/store-catalog.js';
+
+/** Placeholders only some stores' secrets have: a policy's own step detail, which covers secrets of every store, may not use them. */
+const STORE_PLACEHOLDERS = BUILT_IN_STORES.kinds.flatMap((store) => store.references.placeholders);
 
 const slackUserId = z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD');
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
@@ -146,7 +150,7 @@ function checkChecklists(checklists: Record<string, ChecklistEntry[]>, ctx: z.Re
     const builtins = (SECRET_TYPES as readonly string[]).includes(key)
       ? new Map(rotationSteps(key as SecretType).map((step) => [step.id, step.family]))
       : BUILTIN_STEP_FAMILIES;
-    for (const problem of planChecklist(entries, builtins).problems) {
+    for (const problem of planChecklist(entries, builtins, STORE_PLACEHOLDERS).problems) {
       ctx.addIssue({ code: 'custom', path: [key, ...problem.path], message: problem.message, ...(problem.path.length === 0 ? { params: { at: 'key' } } : {}) });
     }
   }

@@ -16,8 +16,8 @@ export type SecretType = (typeof SECRET_TYPES)[number];
 /** A Slack member id (`U…`, or `W…` on Enterprise Grid): how owners and roles are named. */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
-export const PROVIDERS = ['aws', 'vault', 'manual'] as const;
-export type ProviderKind = (typeof PROVIDERS)[number];
+/** The name of a store kind (`provider` of a secret): the store catalog (src/providers/store-kind.ts) says which there are. */
+export type ProviderKind = string;
 
 /** Lifecycle states a person or a flow sets; `due_soon` and `overdue` are derived from dates. */
 export const LIFECYCLES = ['active', 'rotating', 'compromised', 'retired'] as const;
@@ -52,7 +52,7 @@ export interface Secret {
   team: string | null;
   consumers: string[];
   provider: ProviderKind;
-  /** AWS: ARN or `name` (optionally `region:name`); Vault: `mount/path` of a KV v2 secret. */
+  /** Where the store keeps it, in the store's own syntax (AWS: ARN or `name`; Vault: `mount/path`); null for a manual secret. */
   providerRef: string | null;
   intervalDays: number;
   /** ISO instant (UTC) of the last completed rotation; null when never rotated. */

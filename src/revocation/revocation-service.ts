@@ -13,6 +13,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { VersionSummary } from '../providers/secret-provider.js';
+import type { StoreCatalog } from '../providers/store-kind.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
 import type { EmergencyPlan, RevocationFacts, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';
@@ -22,7 +23,6 @@ import { firstPages, incidentLadder, nextLevel, type PageLevel } from './inciden
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
 import { parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
 import { signOffNotice, signOffPlan, type SignOffPlan } from './sign-off.js';
-import { compromisedVersionLive } from './compromised-version.js';
 import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
 
 /** What happened, for metrics. */
@@ -35,6 +35,8 @@ export interface RevocationServiceDeps {
   repo: IncidentRepo;
   inventory: InventoryRepo;
   inventoryService: InventoryService;
+  /** The store kinds: what each can do, and how it says a version is still live. */
+  stores: StoreCatalog;
   authorizer: Authorizer;
   audit: AuditLog;
   followUps: FollowUpService;
@@ -134,7 +136,7 @@ export class RevocationService {
     }
     const existing = this.deps.repo.openFor(secret.id);
     if (existing) throw new IncidentOpenError(existing);
-    const request = parseRevocation(secret, reasonText, input);
+    const request = parseRevocation(secret, reasonText, input, this.deps.stores);
     const by = actorId(actor);
     const channel = actor.channelId;
     const now = this.now();
@@ -546,8 +548,8 @@ export class RevocationService {
    */
   private async compromisedStillLive(incident: Incident, rotation: RotationRecord): Promise<string | null> {
     const name = incident.secretName;
-    const { provider } = rotation.rotation;
-    if (provider === 'manual') {
+    const store = this.deps.stores.of(rotation.rotation.provider);
+    if (store.capabilities.byHand) {
       const disable = rotation.steps.find((step) => step.id === 'disable_compromised');
       return disable?.state === 'done' ? null : `nobody did “${disable?.title ?? 'Disable the compromised version in the store'}”: the compromised value may still be kept and used`;
     }
@@ -560,7 +562,7 @@ export class RevocationService {
     } catch (error) {
       return `Rotor could not read ${name} at the store to check that version ${versionId} is disabled (${describeError(error)})`;
     }
-    return compromisedVersionLive(provider, versionId, found);
+    return found ? store.compromisedStillLive(versionId, found) : null;
   }
 
   /** What disabling the compromised version needs: for the rotation service's disable step. */

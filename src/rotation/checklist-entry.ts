@@ -87,12 +87,17 @@ const INDISPENSABLE: Readonly<Partial<Record<StepFamily, string>>> = {
  * steps. Provider actions are kept as families: they become actions, or nothing for a
  * manual secret, only when the checklist is resolved for one secret.
  */
-export function planChecklist(entries: readonly ChecklistEntry[], builtins: ReadonlyMap<string, StepFamily | null>): { steps: PlannedStep[]; problems: ChecklistProblem[] } {
+export function planChecklist(
+  entries: readonly ChecklistEntry[],
+  builtins: ReadonlyMap<string, StepFamily | null>,
+  /** The placeholders of the stores, which a policy's detail may not use (they exist for some secrets only). */
+  storePlaceholders: readonly string[] = [],
+): { steps: PlannedStep[]; problems: ChecklistProblem[] } {
   const problems: ChecklistProblem[] = [];
   if (entries.length === 0) return { steps: [], problems: [{ path: [], message: "lists no steps; remove the key to use the type's default checklist" }] };
   if (entries.length > MAX_CHECKLIST_STEPS) problems.push({ path: [], message: `has ${entries.length} steps; a checklist has at most ${MAX_CHECKLIST_STEPS}` });
 
-  const planned: (PlannedStep | null)[] = entries.map((entry, index) => planEntry(entry, index, builtins, problems));
+  const planned: (PlannedStep | null)[] = entries.map((entry, index) => planEntry(entry, index, builtins, problems, storePlaceholders));
   const seenIds = new Set<string>();
   const seenTitles = new Set<string>();
   const families = new Set<StepFamily>();
@@ -132,7 +137,7 @@ export function planChecklist(entries: readonly ChecklistEntry[], builtins: Read
   return { steps: assignIds(entries, planned, builtins), problems };
 }
 
-function planEntry(entry: ChecklistEntry, index: number, builtins: ReadonlyMap<string, StepFamily | null>, problems: ChecklistProblem[]): PlannedStep | null {
+function planEntry(entry: ChecklistEntry, index: number, builtins: ReadonlyMap<string, StepFamily | null>, problems: ChecklistProblem[], storePlaceholders: readonly string[]): PlannedStep | null {
   if (typeof entry === 'string') {
     const text = entry.trim();
     if (builtins.has(text)) return { kind: 'builtin', id: text };
@@ -148,7 +153,7 @@ function planEntry(entry: ChecklistEntry, index: number, builtins: ReadonlyMap<s
     if (problem) report('title', problem);
   }
   if (entry.detail !== undefined) {
-    const problem = detailProblem(entry.detail);
+    const problem = detailProblem(entry.detail, storePlaceholders);
     if (problem) report('detail', problem);
   }
   const builtin = builtins.has(entry.id);
@@ -180,11 +185,11 @@ function titleProblem(title: string): string | null {
   return null;
 }
 
-function detailProblem(detail: string): string | null {
+function detailProblem(detail: string, storePlaceholders: readonly string[]): string | null {
   const text = detail.trim();
   if (text === '') return 'a detail cannot be empty; leave the key out instead';
   if (text.length > MAX_STEP_DETAIL_LENGTH) return `is ${text.length} characters; a detail has at most ${MAX_STEP_DETAIL_LENGTH}`;
-  return findPlaceholderProblem(text, NEUTRAL_PLACEHOLDERS);
+  return findPlaceholderProblem(text, NEUTRAL_PLACEHOLDERS, storePlaceholders);
 }
 
 function familyLabel(family: StepFamily): string {

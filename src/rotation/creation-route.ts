@@ -1,49 +1,34 @@
-import type { Secret } from '../inventory/secret.js';
+import type { StoreKind } from '../providers/store-kind.js';
 import type { StepAction, StepFamily } from './checklist-step.js';
-import { valueSourceOf, type ValueSource, type ValueSourceSubject } from './value-source.js';
+import type { CreationMethod, CreationRoute } from './step-definition.js';
+import { valueSourceOf, type ValueSourceSubject } from './value-source.js';
 
-/**
- * How a rotation gets its new version, which decides every provider step's action:
- * - `manual`: a person does everything; no step has an action;
- * - `aws_generate` / `vault_generate`: Rotor creates a random value at the store;
- * - `aws_issuer` / `vault_issuer`: a person writes the issuer's value, Rotor detects it;
- * - `aws_rotation`: the secret has a rotation Lambda, so `RotateSecret` does the work.
- */
-export const CREATION_ROUTES = ['manual', 'aws_generate', 'aws_issuer', 'aws_rotation', 'vault_generate', 'vault_issuer'] as const;
-export type CreationRoute = (typeof CREATION_ROUTES)[number];
-
-/** What the provider reports about the secret (`SecretProvider.describe`). */
+/** What the store reports about the secret (`SecretProvider.describe`), and what the preflight decided. */
 export interface ProviderFacts {
-  /** AWS only: a rotation function is configured. */
+  /** The store runs a rotation function for this secret (AWS: a rotation Lambda is configured). */
   rotationConfigured: boolean;
   /** The field a generated value goes in, as the preflight decided (src/rotation/value-field.ts); absent for a plain value or when nothing is generated. */
   valueField?: string | null;
 }
 
-export type CreationSubject = ValueSourceSubject & Pick<Secret, 'provider'>;
-
-const STORE_ROUTES = {
-  aws: { generate: 'aws_generate', issuer: 'aws_issuer' },
-  vault: { generate: 'vault_generate', issuer: 'vault_issuer' },
-} as const satisfies Record<'aws' | 'vault', Record<ValueSource, CreationRoute>>;
+export type CreationSubject = ValueSourceSubject;
 
 /**
- * A rotation Lambda wins over the value source: writing a value by hand would abandon the
- * rotation AWS drives. Vault never reports one.
+ * A by-hand store is rotated by hand; a store's own rotation function wins over the value
+ * source (writing a value by hand would abandon the rotation the store drives); otherwise the
+ * value source decides.
  */
-export function creationRouteOf(secret: CreationSubject, facts: ProviderFacts): CreationRoute {
-  if (secret.provider === 'manual') return 'manual';
-  if (secret.provider === 'aws' && facts.rotationConfigured) return 'aws_rotation';
-  return STORE_ROUTES[secret.provider][valueSourceOf(secret)];
+export function creationRouteOf(secret: CreationSubject, facts: ProviderFacts, store: StoreKind): CreationRoute {
+  if (store.capabilities.byHand) return { method: 'manual', store };
+  if (store.capabilities.storeRotation && facts.rotationConfigured) return { method: 'store_rotation', store };
+  return { method: valueSourceOf(secret), store };
 }
 
-const CREATION_ACTIONS: Readonly<Record<CreationRoute, StepAction | null>> = {
+const CREATION_ACTIONS: Readonly<Record<CreationMethod, StepAction | null>> = {
   manual: null,
-  aws_generate: 'create_version',
-  vault_generate: 'create_version',
-  aws_issuer: 'detect_version',
-  vault_issuer: 'detect_version',
-  aws_rotation: 'await_provider_rotation',
+  generate: 'create_version',
+  issuer: 'detect_version',
+  store_rotation: 'await_provider_rotation',
 };
 
 const FAMILY_ACTIONS: Readonly<Record<Exclude<StepFamily, 'creation'>, StepAction>> = {
@@ -53,8 +38,14 @@ const FAMILY_ACTIONS: Readonly<Record<Exclude<StepFamily, 'creation'>, StepActio
   disable: 'disable_compromised',
 };
 
-/** The action a step of this family performs on this route; manual secrets have none. */
-export function actionFor(family: StepFamily | null, route: CreationRoute): StepAction | null {
-  if (family === null || route === 'manual') return null;
-  return family === 'creation' ? CREATION_ACTIONS[route] : FAMILY_ACTIONS[family];
+/** The action a step of this family performs on this method; manual secrets have none. */
+export function actionFor(family: StepFamily | null, method: CreationMethod): StepAction | null {
+  if (family === null || method === 'manual') return null;
+  return family === 'creation' ? CREATION_ACTIONS[method] : FAMILY_ACTIONS[family];
+}
+
+/** The method whose creation step performs `action`. */
+export function methodOfCreation(action: StepAction | null): CreationMethod {
+  const found = (Object.entries(CREATION_ACTIONS) as [CreationMethod, StepAction | null][]).find(([, creation]) => creation === action);
+  return found ? found[0] : 'manual';
 }

@@ -1,7 +1,7 @@
 import type { SecretType } from '../inventory/secret.js';
-import type { CreationRoute } from './creation-route.js';
+import type { StoreStepTexts } from '../providers/store-kind.js';
 import { createVersionStep, promoteStep, verifyStep } from './rotation-templates.js';
-import type { StepDefinition } from './step-definition.js';
+import { isOnRoute, type CreationMethod, type StepDefinition } from './step-definition.js';
 import { TYPE_PROFILES, type TypeProfile } from './secret-type-profiles.js';
 
 /**
@@ -41,17 +41,8 @@ const FORGET_BY_HAND = 'Delete the compromised value from every place it was kep
 function disableCompromised(order: RevocationOrder): StepDefinition {
   const detail =
     order === 'disable_now'
-      ? {
-          aws: 'First, before a replacement exists: AWS cannot leave a secret without an `AWSCURRENT` version, so Rotor writes a generated placeholder as the current version of `{aws_secret_id}`, then strips every label from the compromised one. Consumers fail until the new version is promoted.',
-          vault:
-            'First, before a replacement exists: Rotor soft-deletes the compromised version of `{vault_path}` (destroyed for good only if the responder chose to destroy it), so consumers reading the latest version get no value until the new version is written.',
-          manual: `${FORGET_BY_HAND} Consumers fail until the new value is in place.`,
-        }
-      : {
-          aws: 'Rotor strips every label from the compromised version of `{aws_secret_id}`, moving `AWSCURRENT` to the new version first if it is still there (AWS cannot leave a secret without an `AWSCURRENT` version). The version is then deprecated.',
-          vault: 'Rotor soft-deletes the compromised version of `{vault_path}` (`vault kv undelete` restores it); it is destroyed for good only if the responder chose to destroy it.',
-          manual: FORGET_BY_HAND,
-        };
+      ? { fromStore: (texts: StoreStepTexts) => texts.disable?.disableNow, manual: `${FORGET_BY_HAND} Consumers fail until the new value is in place.` }
+      : { fromStore: (texts: StoreStepTexts) => texts.disable?.replaceThenDisable, manual: FORGET_BY_HAND };
   return { id: 'disable_compromised', family: 'disable', title: 'Disable the compromised version in the store', detail, required: true };
 }
 
@@ -63,8 +54,7 @@ function searchLogs(profile: TypeProfile): StepDefinition {
     family: null,
     title: 'Search the logs for the incident window',
     detail: {
-      aws: `${start} CloudTrail events naming \`{aws_secret_id}\` (\`aws cloudtrail lookup-events{aws_region_flag} --lookup-attributes AttributeKey=ResourceName,AttributeValue=<its ARN>\`), and ${end}`,
-      vault: `${start} Vault's audit log for requests to \`{vault_mount}/data/{vault_path}\`, and ${end}`,
+      fromStore: (texts) => texts.searchLogs?.(start, end),
       manual: `${start} ${end}`,
     },
     required: true,
@@ -79,11 +69,11 @@ const INCIDENT_REPORT: StepDefinition = {
   required: true,
 };
 
-export function emergencySteps(type: SecretType, route: CreationRoute, order: RevocationOrder): readonly StepDefinition[] {
+export function emergencySteps(type: SecretType, method: CreationMethod, order: RevocationOrder): readonly StepDefinition[] {
   const profile = TYPE_PROFILES[type];
   const replace = [
     createVersionStep(profile, true),
-    ...profile.prepare.filter((step) => step.emergency && (step.routes === undefined || step.routes.includes(route))),
+    ...profile.prepare.filter((step) => step.emergency && isOnRoute(step, method)),
     promoteStep(true),
     HOTFIX_DEPLOY,
     verifyStep(profile),

@@ -1,15 +1,18 @@
 import { ValidationError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
+import type { StoreKind } from '../providers/store-kind.js';
 import type { ChecklistSnapshot, ChecklistStep, StepFamily } from './checklist-step.js';
 import { planChecklist, type ChecklistEntry, type PlannedStep } from './checklist-entry.js';
 import { fillPlaceholders, placeholderValuesFor, type PlaceholderValues } from './checklist-placeholders.js';
-import { actionFor, creationRouteOf, type CreationRoute, type ProviderFacts } from './creation-route.js';
+import { actionFor, creationRouteOf, type ProviderFacts } from './creation-route.js';
 import { emergencySteps, type RevocationOrder } from './emergency-template.js';
 import { defaultRotationSteps, rotationSteps } from './rotation-templates.js';
-import { isIrreversibleOn, pickText, type StepDefinition } from './step-definition.js';
+import { isIrreversibleOn, pickText, type CreationRoute, type StepDefinition } from './step-definition.js';
 
 export interface ChecklistInput {
   secret: Pick<Secret, 'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'> & Partial<Pick<Secret, 'valueSource'>>;
+  /** The secret's store kind: what it can do and how it words its steps. */
+  store: StoreKind;
   /** From `SecretProvider.describe`. */
   provider: ProviderFacts;
   /** The policy's `checklists:` (keyed by secret name or type) and `retention_hours`. */
@@ -33,18 +36,18 @@ export type ChecklistSource =
  * type's template. Placeholders are resolved and the result frozen.
  */
 export function resolveChecklist(input: ChecklistInput): ChecklistSnapshot {
-  const route = creationRouteOf(input.secret, input.provider);
-  const values = placeholderValuesFor(input.secret, input.policy.retentionHours, input.provider.valueField);
+  const route = creationRouteOf(input.secret, input.provider, input.store);
+  const values = placeholderValuesFor(input.secret, input.store, input.policy.retentionHours, input.provider.valueField);
   const { type } = input.secret;
   if (input.emergency) {
-    return freeze(emergencySteps(type, route, input.revocationOrder ?? 'replace_then_disable').map((step) => fromDefinition(step, route, true, values)));
+    return freeze(emergencySteps(type, route.method, input.revocationOrder ?? 'replace_then_disable').map((step) => fromDefinition(step, route, true, values)));
   }
   const source = checklistSourceOf(input);
-  if (source.kind === 'template') return freeze(defaultRotationSteps(type, route).map((step) => fromDefinition(step, route, false, values)));
+  if (source.kind === 'template') return freeze(defaultRotationSteps(type, route.method).map((step) => fromDefinition(step, route, false, values)));
 
   const entries = source.kind === 'policy' ? (input.policy.checklists[source.key] as readonly ChecklistEntry[]) : (input.secret.checklistOverride as string[]);
   const catalog = new Map(rotationSteps(type).map((step) => [step.id, step]));
-  const { steps, problems } = planChecklist(entries, new Map([...catalog].map(([id, step]) => [id, step.family])));
+  const { steps, problems } = planChecklist(entries, new Map([...catalog].map(([id, step]) => [id, step.family])), input.store.references.placeholders);
   if (problems.length > 0) {
     const where = source.kind === 'policy' ? `checklists.${source.key}` : 'checklist_override';
     const origin = source.kind === 'policy' ? `The policy's checklist \`${source.key}\`` : `The checklist override of ${input.secret.name}`;
@@ -70,7 +73,7 @@ function fromDefinition(step: StepDefinition, route: CreationRoute, emergency: b
     id: step.id,
     title: fillPlaceholders(pickText(step.title, route), values),
     detail: fillPlaceholders(pickText(step.detail, route), values),
-    action: actionFor(step.family, route),
+    action: actionFor(step.family, route.method),
     required: step.required,
     gate: !emergency && isIrreversibleOn(step, route) ? 'approval' : null,
   };
@@ -93,7 +96,7 @@ function fromPlanned(step: PlannedStep, catalog: ReadonlyMap<string, StepDefinit
     id: step.id,
     title: step.title,
     detail: step.detail === null ? null : fillPlaceholders(step.detail, values),
-    action: actionFor(family, route),
+    action: actionFor(family, route.method),
     required: step.required,
     gate: step.gate ?? (builtin && isIrreversibleOn(builtin, route) ? 'approval' : null),
   };

@@ -16,6 +16,7 @@ import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ValuePlacement, WriteIntent } from '../providers/secret-provider.js';
+import type { StoreKind } from '../providers/store-kind.js';
 import { describeBinding, sameBinding, type StoreBinding } from '../providers/store-binding.js';
 import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklist-step.js';
@@ -79,6 +80,8 @@ export interface RotationServiceDeps {
 
 /** What an emergency rotation would do: its checklist by order of disabling, and where the secret stands. */
 export interface EmergencyPlan {
+  /** The secret's store kind: what it can do decides what each order of disabling means. */
+  store: StoreKind;
   checklists: Record<RevocationOrder, ChecklistSnapshot>;
   /** The version the store says is current (the one that will be disabled), or the inventory's when the store cannot say. */
   currentVersionId: string | null;
@@ -303,7 +306,8 @@ export class RotationService {
     let rotationConfigured = false;
     let currentVersionId: string | null = secret.currentVersionId;
     let storeProblem: string | null = null;
-    if (secret.provider !== 'manual') {
+    const store = this.storeOf(secret.provider);
+    if (!store.capabilities.byHand) {
       try {
         const description = await this.deps.operations.validate(secret);
         rotationConfigured = description.rotationConfigured;
@@ -312,8 +316,9 @@ export class RotationService {
         storeProblem = describeError(error);
       }
     }
-    const checklist = (revocationOrder: RevocationOrder) => resolveChecklist({ secret, provider: { rotationConfigured }, policy: this.deps.policy, emergency: true, revocationOrder });
+    const checklist = (revocationOrder: RevocationOrder) => resolveChecklist({ secret, store, provider: { rotationConfigured }, policy: this.deps.policy, emergency: true, revocationOrder });
     return {
+      store,
       checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') },
       currentVersionId,
       storeProblem,
@@ -567,9 +572,9 @@ export class RotationService {
     const bound = storeBindingOf(record.rotation);
     let finding: Awaited<ReturnType<typeof inspectInterruptedStep>>;
     try {
-      finding = await inspectInterruptedStep({ operations: this.deps.operations, compromisedVersionOf: (held) => this.compromisedVersionOf(held) }, record, step, this.now());
+      finding = await inspectInterruptedStep({ operations: this.deps.operations, store: this.storeOf(record.rotation.provider), compromisedVersionOf: (held) => this.compromisedVersionOf(held) }, record, step, this.now());
       if (finding.kind === 'done' && finding.finish === 'promote' && record.rotation.newVersionId) {
-        // The store made the new version current; what the interrupted promote left (AWSPENDING on it) is finished.
+        // The store made the new version current; what the interrupted promote left (a pending mark on it) is finished.
         await this.deps.operations.promote(bound, { newVersionId: record.rotation.newVersionId, expectedCurrentVersionId: record.rotation.newVersionId }, actor);
       }
     } catch (error) {
@@ -690,7 +695,7 @@ export class RotationService {
   /**
    * Stops an open rotation, with a reason. What it left at the provider is cleaned up first
    * (a pending version's label removed; a version it already made current rolled back), so no
-   * `AWSPENDING` blocks the next rotation; if the cleanup fails nothing is recorded and the error
+   * pending version blocks the next rotation; if the cleanup fails nothing is recorded and the error
    * says how to do it by hand, after which `cleanedByHand` records that.
    */
   async abandon(actor: Actor, id: number, input: { reason: string | null; expectedVersion: number; cleanedByHand?: boolean }): Promise<RotationRecord> {
@@ -852,8 +857,8 @@ export class RotationService {
 
   /**
    * Within the retention window, undoes a completed rotation once the person confirmed the plan:
-   * the previous version is current again at the store (AWS moves AWSCURRENT back; Vault writes
-   * its data as a new version) and is read back, the schedule is restored, and the announcement
+   * the previous version is current again at the store (moved back, or its data written as a new
+   * version where the store restores by rewriting) and is read back, the schedule is restored, and the announcement
    * channels are told exactly what the store holds now and what the person confirmed. A manual
    * secret's rollback is the person's: Rotor records what they confirmed and changes no store.
    */
@@ -952,6 +957,10 @@ export class RotationService {
     this.rotatable(actor, record.rotation.secretName);
     if (record.rotation.version !== expectedVersion) throw new StaleRotationError(record);
     return record;
+  }
+
+  private storeOf(kind: string): StoreKind {
+    return this.deps.registry.stores.of(kind);
   }
 
   private secretOf(record: RotationRecord): Secret {
@@ -1086,10 +1095,11 @@ export class RotationService {
    */
   private async cleanUpProvider(actor: Actor, record: RotationRecord, cleanedByHand: boolean): Promise<Record<string, unknown>> {
     const { rotation } = record;
-    if (rotation.provider === 'manual') return { action: 'none' };
-    // A Vault write of this rotation that landed unrecorded is found by its write intent, not by a request token.
-    if (!rotation.newVersionId && rotation.provider === 'vault') return this.undoUnrecordedWrite(actor, record, cleanedByHand);
-    const ours = rotation.newVersionId ?? (rotation.provider === 'aws' ? requestTokenOf(creationStepOf(record)) : null);
+    const store = this.storeOf(rotation.provider);
+    if (store.capabilities.byHand) return { action: 'none' };
+    // A write current at once (Vault) that landed unrecorded is found by its write intent, not by a request token.
+    if (!rotation.newVersionId && store.capabilities.promotesOnCreate) return this.undoUnrecordedWrite(actor, record, cleanedByHand);
+    const ours = rotation.newVersionId ?? (store.capabilities.stagedVersions ? requestTokenOf(creationStepOf(record)) : null);
     if (!ours || ours === rotation.previousVersionId) return { action: 'none' };
     if (cleanedByHand) return { action: 'by_hand', versionId: ours };
     const bound = storeBindingOf(rotation);
@@ -1099,7 +1109,7 @@ export class RotationService {
       const description = await ops.validate(bound);
       current = description.current?.versionId === ours;
       const held = current ? description.current : description.others.find((version) => version.versionId === ours);
-      const outOfService = !held || (rotation.provider === 'aws' ? !current && held.labels.length === 0 : held.labels.includes('deleted') || held.labels.includes('destroyed'));
+      const outOfService = !held || store.stillServes(held, current) === null;
       if (outOfService) return rotation.newVersionId ? { action: 'none', versionId: ours, note: 'the store holds nothing of this rotation any more' } : { action: 'none' };
       if (!current) {
         await ops.discard(bound, ours, actor);
@@ -1109,14 +1119,12 @@ export class RotationService {
       if (rotation.kind === 'emergency') return { action: 'none', note: 'the new version stays current; the compromised one is not restored' };
       if (!rotation.previousVersionId) return { action: 'none', note: 'no previous version was known' };
       const restored = await ops.restore(bound, { versionId: rotation.previousVersionId, expectedCurrentVersionId: ours }, actor);
-      // A promote cut short left AWSPENDING on the version it made current: it would block the next rotation.
-      if (rotation.provider === 'aws' && (await ops.validate(bound)).others.some((version) => version.versionId === ours && version.labels.includes('AWSPENDING'))) await ops.discard(bound, ours, actor);
+      // A promote cut short left the version it made current still marked pending: that would block the next rotation.
+      if (store.capabilities.stagedVersions && (await ops.validate(bound)).others.some((version) => version.versionId === ours && store.isPending(version))) await ops.discard(bound, ours, actor);
       return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint };
     } catch (error) {
-      const byHand =
-        rotation.provider === 'aws' && !current
-          ? `aws secretsmanager update-secret-version-stage --secret-id ${rotation.providerRef} --version-stage AWSPENDING --remove-from-version-id ${ours}`
-          : `make version ${rotation.previousVersionId ?? '(the previous one)'} current again at the provider`;
+      const removePending = !current && rotation.providerRef ? store.commands.removePending(rotation.providerRef, ours) : null;
+      const byHand = removePending ?? `make version ${rotation.previousVersionId ?? '(the previous one)'} current again at the provider`;
       throw new CleanupFailedError(`Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose “Abandon: cleaned up by hand…”.`, error);
     }
   }
@@ -1129,12 +1137,12 @@ export class RotationService {
    */
   private async undoUnrecordedWrite(actor: Actor, record: RotationRecord, cleanedByHand: boolean): Promise<Record<string, unknown>> {
     const { rotation } = record;
-    if (rotation.provider !== 'vault') return { action: 'none' };
+    const store = this.storeOf(rotation.provider);
     let own: { versionId: string; fingerprint: string } | null;
     try {
       own = await this.ownUnrecordedWrite(record);
     } catch (error) {
-      throw new RotorError('provider', `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached Vault (${describeError(error)}). Nothing was recorded; try again when Vault answers.`, { cause: error });
+      throw new RotorError('provider', `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}). Nothing was recorded; try again when ${store.label} answers.`, { cause: error });
     }
     if (!own) return { action: 'none' };
     if (cleanedByHand) return { action: 'by_hand', versionId: own.versionId };
@@ -1146,7 +1154,7 @@ export class RotationService {
     } catch (error) {
       throw new RotorError(
         'provider',
-        `Rotor's own write (version ${own.versionId}) is current in Vault, and writing version ${rotation.previousVersionId}'s data back failed (${describeError(error)}). Nothing was recorded. Try again, or restore it by hand (\`vault kv rollback -version=${rotation.previousVersionId}\` on ${rotation.providerRef}).`,
+        `Rotor's own write (version ${own.versionId}) is current in ${store.label}, and writing version ${rotation.previousVersionId}'s data back failed (${describeError(error)}). Nothing was recorded. Try again, or restore it by hand (\`${store.commands.rollBackTo(rotation.providerRef ?? '', rotation.previousVersionId) ?? `make version ${rotation.previousVersionId} current again`}\` on ${rotation.providerRef}).`,
         { cause: error },
       );
     }
@@ -1169,6 +1177,7 @@ export class RotationService {
   private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind, revocationOrder?: RevocationOrder): ChecklistSnapshot {
     return resolveChecklist({
       secret,
+      store: this.storeOf(secret.provider),
       provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false, valueField: preflight.valueField },
       policy: this.deps.policy,
       emergency: kind === 'emergency',
@@ -1185,7 +1194,7 @@ export class RotationService {
     switch (step.action) {
       case 'create_version': {
         if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
-        const own = rotation.provider === 'vault' ? await this.ownUnrecordedWrite(record) : null;
+        const own = this.storeOf(rotation.provider).capabilities.promotesOnCreate ? await this.ownUnrecordedWrite(record) : null;
         if (own) return { result: { versionId: own.versionId, fingerprint: own.fingerprint, promotedOnCreate: true, adopted: true }, change: { newVersionId: own.versionId, newFingerprint: own.fingerprint, promotedAt: now } };
         const decision = await ops.valuePlacement(bound);
         if (!decision.placement) throw new RotorError('conflict', decision.message);
@@ -1237,10 +1246,11 @@ export class RotationService {
   }
 
   /**
-   * Takes the compromised version out of service. AWS cannot leave a secret without AWSCURRENT:
-   * once the replacement is live its labels are stripped; to disable at once, a generated
-   * placeholder is made current first (and the real replacement follows it). Vault soft-deletes
-   * the version (destroys it when the responder asked). A manual secret has a person's step instead.
+   * Takes the compromised version out of service. A store that cannot be left without a current
+   * version (AWS) disables it once the replacement is live; to disable at once, a generated
+   * placeholder is made current first (and the real replacement follows it). Another store
+   * disables it directly (Vault soft-deletes it, or destroys it when the responder asked). A manual
+   * secret has a person's step instead.
    */
   private async disableCompromised(actor: Actor, record: RotationRecord, requestToken: string): Promise<StepOutcome> {
     const { rotation } = record;
@@ -1253,7 +1263,7 @@ export class RotationService {
     // The store was unreachable when the incident opened; until a replacement exists, its current version is the compromised one.
     if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(bound)).current?.versionId ?? null;
     if (!compromised) throw new RotorError('conflict', `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`);
-    if (rotation.provider === 'vault') {
+    if (!this.storeOf(rotation.provider).capabilities.disableNeedsReplacement) {
       const disabled = await ops.disableCompromised(bound, { versionId: compromised, destroy: facts.destroy }, actor);
       return { result: { versionId: compromised, action: disabled.action }, change: {} };
     }
@@ -1266,7 +1276,7 @@ export class RotationService {
       // status message's commands): that version is the placeholder, and none is written.
       const current = (await ops.validate(bound)).current?.versionId ?? null;
       if (current && current !== compromised) {
-        // Made current by hand, or by a run of this step that died half-way: what that promote left (AWSPENDING) is finished.
+        // Made current by hand, or by a run of this step that died half-way: what that promote left (a pending mark) is finished.
         await ops.promote(bound, { newVersionId: current, expectedCurrentVersionId: current }, actor);
         replacement = current;
       } else {
@@ -1295,14 +1305,15 @@ export class RotationService {
   }
 
   /**
-   * A version someone wrote to the store by hand: AWS, one labelled AWSPENDING (or, written
-   * without stages, already AWSCURRENT); Vault, a current version newer than the one at the start.
+   * A version someone wrote to the store by hand: one the store holds pending (or, written
+   * without staging, already current); a current version newer than the one at the start.
    */
   private async detectNewVersion(record: RotationRecord): Promise<{ versionId: string; fingerprint: string; alreadyCurrent: boolean }> {
     const { rotation } = record;
     const description = await this.deps.operations.validate(storeBindingOf(rotation));
     const current = description.current?.versionId ?? null;
-    const pending = description.others.find((version) => version.labels.includes('AWSPENDING') && version.versionId !== rotation.previousVersionId);
+    const store = this.storeOf(rotation.provider);
+    const pending = description.others.find((version) => store.isPending(version) && version.versionId !== rotation.previousVersionId);
     let versionId: string | null = null;
     let alreadyCurrent = false;
     if (pending) versionId = pending.versionId;
@@ -1311,7 +1322,7 @@ export class RotationService {
       alreadyCurrent = true;
     }
     if (!versionId) {
-      const write = writeNewVersionCommand({ name: rotation.secretName, provider: rotation.provider, providerRef: rotation.providerRef, type: this.secretOf(record).type });
+      const write = writeNewVersionCommand({ name: rotation.secretName, providerRef: rotation.providerRef, type: this.secretOf(record).type }, store);
       throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
     }
     const read = await this.deps.operations.readVersion(storeBindingOf(rotation), versionId);

@@ -36,21 +36,17 @@ export interface PrepareStep extends StepDefinition {
   emergency: boolean;
 }
 
-const READ_PENDING = 'aws secretsmanager get-secret-value --secret-id {aws_secret_id}{aws_region_flag} --version-stage AWSPENDING --query SecretString --output text';
-const READ_VAULT = 'vault kv get -mount={vault_mount} -field={vault_field} {vault_path}';
-
-/** "Read the new value, then …": where the value is, for each route. */
+/** "Read the new value, then …": where the value is, as the store says for a generated one. */
 function withNewValue(then: string): RouteText {
   return {
-    aws_generate: `Read the pending value (\`${READ_PENDING}\`), then ${then}`,
-    vault_generate: `Read the new value (\`${READ_VAULT}\`), then ${then}`,
+    fromStore: (texts, method) => (method === 'generate' ? texts.readNewValue?.(then) : undefined),
     default: `With the new value at hand, ${then}`,
   };
 }
 
-const GENERATED = ['aws_generate', 'vault_generate'] as const;
-/** Every route but a rotation Lambda's, which sets the value itself and switches production at once. */
-const NOT_WITH_A_LAMBDA = ['manual', 'aws_generate', 'aws_issuer', 'vault_generate', 'vault_issuer'] as const;
+const GENERATED = ['generate'] as const;
+/** Every method but a store's rotation function, which sets the value itself and switches production at once. */
+const NOT_WITH_A_LAMBDA = ['manual', 'generate', 'issuer'] as const;
 
 const RESTART_WORKERS = 'Restart the long-running workers that cached the old value (Celery, FastAPI, queue consumers) so they reload their configuration.';
 const EMERGENCY_RESTART =

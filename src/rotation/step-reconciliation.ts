@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { SecretDescription } from '../providers/secret-provider.js';
+import type { StoreKind } from '../providers/store-kind.js';
 import { storeBindingOf, type RotationRecord, type RotationStep } from './rotation.js';
 import type { RotationChange } from './rotation-repo.js';
 
@@ -33,7 +34,7 @@ export type StepFinding =
   | { kind: 'ask'; why: string }
   | { kind: 'rerun' };
 
-/** The one version of a step's own making the store may hold: the request token it wrote under (AWS). */
+/** The one version of a step's own making a staging store may hold: the request token it wrote under. */
 export function requestTokenOf(step: RotationStep | undefined): string | null {
   return typeof step?.result?.requestToken === 'string' ? step.result.requestToken : null;
 }
@@ -51,11 +52,11 @@ function versionIn(description: SecretDescription, versionId: string): { current
 
 /**
  * Asks the store what became of `step`, interrupted while running. Reads only; a write that
- * finishes what the store shows half-done (a promote that moved AWSCURRENT but not AWSPENDING)
- * is asked for with `finish`.
+ * finishes what the store shows half-done (a promote that made the version current but left it
+ * marked pending) is asked for with `finish`.
  */
 export async function inspectInterruptedStep(
-  deps: { operations: ProviderOperationsService; compromisedVersionOf: (record: RotationRecord) => string | null },
+  deps: { operations: ProviderOperationsService; store: StoreKind; compromisedVersionOf: (record: RotationRecord) => string | null },
   record: RotationRecord,
   step: RotationStep,
   now: string,
@@ -63,21 +64,22 @@ export async function inspectInterruptedStep(
   const { rotation } = record;
   const bound = storeBindingOf(rotation);
   const ops = deps.operations;
+  const { store } = deps;
   switch (step.action) {
     case 'create_version': {
       if (rotation.newVersionId) return { kind: 'done', result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
       const description = await ops.validate(bound);
-      if (rotation.provider === 'vault') {
+      if (store.capabilities.promotesOnCreate) {
         const current = description.current?.versionId ?? null;
-        if (!current || current === rotation.previousVersionId) return { kind: 'not_done', why: `Rotor stopped before Vault wrote a new version (version ${current ?? 'none'} is still current): press “Create new version” again.` };
+        if (!current || current === rotation.previousVersionId) return { kind: 'not_done', why: `Rotor stopped before ${store.shortLabel} wrote a new version (version ${current ?? 'none'} is still current): press “Create new version” again.` };
         return {
           kind: 'ask',
-          why: `Rotor stopped while writing, and Vault's current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write. Press “Try again” to take version ${current} as the new one, or “Abandon…” to stop.`,
+          why: `Rotor stopped while writing, and ${store.shortLabel}'s current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write. Press “Try again” to take version ${current} as the new one, or “Abandon…” to stop.`,
         };
       }
       const token = requestTokenOf(step);
       const made = token ? versionIn(description, token) : null;
-      if (!token || !made) return { kind: 'not_done', why: `Rotor stopped before AWS made the new version (no version ${token ?? '(no token)'} in the store): press “Create new version” again.` };
+      if (!token || !made) return { kind: 'not_done', why: `Rotor stopped before ${store.shortLabel} made the new version (no version ${token ?? '(no token)'} in the store): press “Create new version” again.` };
       const fingerprint = description.rotationConfigured ? null : (await ops.readVersion(bound, token)).fingerprint;
       return {
         kind: 'done',
@@ -105,11 +107,11 @@ export async function inspectInterruptedStep(
       if (still) return { kind: 'not_done', why: `The store still serves the compromised version ${compromised} (${still}).` };
       const description = await ops.validate(bound);
       const current = description.current?.versionId ?? null;
-      // Disabling at once on AWS made a placeholder current first: that is the version current now.
-      const placeholder = rotation.provider === 'aws' && !rotation.placeholderVersionId && !(rotation.promotedAt && rotation.newVersionId) && current && current !== compromised ? current : null;
+      // Disabling at once where the store needs a current version made a placeholder current first: that is the version current now.
+      const placeholder = store.capabilities.disableNeedsReplacement && !rotation.placeholderVersionId && !(rotation.promotedAt && rotation.newVersionId) && current && current !== compromised ? current : null;
       return {
         kind: 'done',
-        result: { versionId: compromised, action: rotation.provider === 'vault' ? 'soft_deleted_or_destroyed' : 'labels_removed', replacementVersionId: current },
+        result: { versionId: compromised, action: store.capabilities.disableNeedsReplacement ? 'labels_removed' : 'soft_deleted_or_destroyed', replacementVersionId: current },
         change: placeholder ? { placeholderVersionId: placeholder } : {},
       };
     }

@@ -3,16 +3,17 @@ import { findCredentialShape } from '../inventory/credential-shapes.js';
 import { VALUE_FIELD, type Secret } from '../inventory/secret.js';
 import type { FieldShape, ValuePlacement, ValueShape } from '../providers/secret-provider.js';
 import { article } from '../providers/value-shape.js';
-import { DEFAULT_VAULT_FIELD, explicitVaultField } from '../providers/vault/vault-secret-ref.js';
+import type { StoreKind } from '../providers/store-kind.js';
 import { VALUE_SOURCE_TAG } from './value-source.js';
 
 /**
  * Which field of a secret a generated value replaces, so the new version keeps the shape of the
  * current one. A plain value is replaced whole. In named fields (a JSON object in AWS, a Vault
- * secret's data) the field is, first to last: the secret's own `value_field`; for Vault, the
- * reference's `#field`; the policy's `value_fields` for the secret's name, then for its type;
- * else the policy's `value_fields.default` (`password` without one) and, for Vault, the field
- * Rotor wrote before (`value`) when the secret has it. When none of these fits, Rotor cannot
+ * secret's data) the field is, first to last: the secret's own `value_field`; the field the
+ * reference names, where the store's references name one (Vault's `#field`); the policy's
+ * `value_fields` for the secret's name, then for its type; else the policy's
+ * `value_fields.default` (`password` without one) and the store's default field, which Rotor
+ * wrote before (Vault: `value`), when the secret has it. When none of these fits, Rotor cannot
  * tell and says how to tell it; it never guesses from the names it sees.
  */
 
@@ -30,11 +31,14 @@ interface ChosenField {
   origin: string;
 }
 
+/** The secret's store: how it reads a field out of a reference, and which field it writes by default. */
+export type FieldStore = Pick<StoreKind, 'label' | 'references'>;
+
 /** The field someone configured for the secret, or null when only the defaults apply. */
-export function configuredValueField(secret: ValueFieldSubject, policy: Pick<Policy, 'valueFields'>): ChosenField | null {
+export function configuredValueField(secret: ValueFieldSubject, policy: Pick<Policy, 'valueFields'>, store: FieldStore): ChosenField | null {
   if (secret.valueField) return { field: secret.valueField, origin: 'its own value field' };
-  const fromReference = secret.provider === 'vault' && secret.providerRef ? explicitVaultField(secret.providerRef) : null;
-  if (fromReference) return { field: fromReference, origin: "its Vault reference's #field" };
+  const fromReference = secret.providerRef ? store.references.explicitField(secret.providerRef) : null;
+  if (fromReference) return { field: fromReference, origin: `its ${store.label} reference's #field` };
   for (const key of [secret.name, secret.type]) {
     const field = Object.hasOwn(policy.valueFields, key) ? policy.valueFields[key] : undefined;
     if (field) return { field, origin: `the policy's value_fields.${key}` };
@@ -43,21 +47,22 @@ export function configuredValueField(secret: ValueFieldSubject, policy: Pick<Pol
 }
 
 /** Decides where a generated value goes in a value of this shape. */
-export function decidePlacement(secret: ValueFieldSubject, policy: Pick<Policy, 'valueFields'>, shape: ValueShape): PlacementDecision {
+export function decidePlacement(secret: ValueFieldSubject, policy: Pick<Policy, 'valueFields'>, shape: ValueShape, store: FieldStore): PlacementDecision {
   const name = secret.name;
   if (shape.kind === 'string') return { placement: { kind: 'whole' }, message: `${name} holds a plain value: the generated one replaces it whole.` };
   if (shape.kind === 'other') {
     return { placement: null, message: `${name} holds ${shape.what}, so a generated value would replace it whole. ${issuerFix(name)}` };
   }
   const { fields } = shape;
-  const configured = configuredValueField(secret, policy);
+  const configured = configuredValueField(secret, policy, store);
+  const storeDefault = store.references.defaultField;
   const candidates: ChosenField[] = configured
     ? [configured]
-    : [{ field: policy.valueFields.default ?? DEFAULT_VALUE_FIELD, origin: 'the default' }, ...(secret.provider === 'vault' ? [{ field: DEFAULT_VAULT_FIELD, origin: 'the field Rotor wrote before' }] : [])];
+    : [{ field: policy.valueFields.default ?? DEFAULT_VALUE_FIELD, origin: 'the default' }, ...(storeDefault ? [{ field: storeDefault, origin: 'the field Rotor wrote before' }] : [])];
   // No data to keep (a Vault secret with metadata only, or whose versions were all disabled): the
   // configured field, else for Vault the reference's (what its retrieval command reads).
   if (fields.length === 0) {
-    const chosen = configured ?? (secret.provider === 'vault' ? { field: DEFAULT_VAULT_FIELD, origin: "its Vault reference's field" } : (candidates[0] as ChosenField));
+    const chosen = configured ?? (storeDefault ? { field: storeDefault, origin: `its ${store.label} reference's field` } : (candidates[0] as ChosenField));
     return placed(name, chosen, fields);
   }
   for (const candidate of candidates) {

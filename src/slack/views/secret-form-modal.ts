@@ -1,6 +1,7 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { DEFAULT_INTERVALS } from '../../config/policy.js';
-import { PROVIDERS, SECRET_TYPES, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
+import { SECRET_TYPES, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
+import { BUILT_IN_STORES } from '../../providers/store-catalog.js';
 import { valueSourceOf } from '../../rotation/value-source.js';
 import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
@@ -108,7 +109,11 @@ function valueSourceInput(existing: Secret | null): InputBlock {
  * is its identity in the audit trail. Every hint says what the service does with the field;
  * `intervals` are the policy's defaults by type, which an empty interval falls back to.
  */
-export function secretFormModal(existing: Secret | null, intervals: Readonly<Record<SecretType, number>> = DEFAULT_INTERVALS): ModalView {
+export function secretFormModal(
+  existing: Secret | null,
+  intervals: Readonly<Record<SecretType, number>> = DEFAULT_INTERVALS,
+  stores: readonly string[] = BUILT_IN_STORES.kinds.map((store) => store.kind),
+): ModalView {
   const blocks: KnownBlock[] = [];
   if (existing) {
     blocks.push({ type: 'section', text: { type: 'plain_text', text: `Editing ${existing.name}` } });
@@ -126,7 +131,7 @@ export function secretFormModal(existing: Secret | null, intervals: Readonly<Rec
     userInput(SECRET_FORM_BLOCKS.backupOwner, 'Backup owner', existing?.backupOwner, 'Someone other than the owner, reminded when the owner does not act.'),
     textInput(SECRET_FORM_BLOCKS.team, 'Team', { initial: existing?.team, maxLength: 80 }),
     textInput(SECRET_FORM_BLOCKS.consumers, 'Consumers', { initial: existing?.consumers.join(', '), hint: 'The services that use it, separated by commas.', maxLength: 2000 }),
-    selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', PROVIDERS, existing?.provider ?? 'manual', false),
+    selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', stores, existing?.provider ?? 'manual', false),
     textInput(SECRET_FORM_BLOCKS.providerRef, 'Provider reference', { initial: existing?.providerRef, hint: 'AWS: ARN or secret name. Vault: mount/path. Empty for manual.', maxLength: 600 }),
     textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', { initial: existing ? String(existing.intervalDays) : undefined, hint: intervalHint, maxLength: 4 }),
   );
