@@ -20,7 +20,7 @@ import { IncidentHistoryService } from './revocation/incident-history-service.js
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
-import { RotationHistoryService } from './rotation/rotation-history-service.js';
+import { RotationHistoryService } from './rotation/history/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
 import { registerRotationStepFollowUps } from './rotation/rotation-step-follow-ups.js';

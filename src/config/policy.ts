@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
-import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklist-entry.js';
-import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/rotation-templates.js';
+import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklists/checklist-entry.js';
+import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/checklists/rotation-templates.js';
 import { BUILT_IN_STORES } from '../providers/store-catalog.js';
 
 /** Placeholders only some stores' secrets have: a policy's own step detail, which covers secrets of every store, may not use them. */
@@ -194,11 +194,11 @@ export interface Policy {
     /** Who signs off a break-glass rotation when no security lead may (see SIGNOFF_FALLBACKS). */
     signoffFallback: SignOffFallback;
   };
-  /** Checklist overrides keyed by secret name or secret type (src/rotation/checklist-entry.ts). */
+  /** Checklist overrides keyed by secret name or secret type (src/rotation/checklists/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
   /**
    * The field a generated value replaces in a JSON or Vault secret, keyed by secret name, secret
-   * type or `default` (src/rotation/value-field.ts); a secret's own `value_field` wins.
+   * type or `default` (src/rotation/checklists/value-field.ts); a secret's own `value_field` wins.
    */
   valueFields: Readonly<Record<string, string>>;
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */

@@ -1,7 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { Policy } from '../config/policy.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
-import { findValueSourceProblem } from '../rotation/value-source.js';
+import { findValueSourceProblem } from '../rotation/checklists/value-source.js';
 import { findReferenceProblem, type SecretFields } from './secret-fields.js';
 import { nextRotationDate } from './schedule.js';
 import { inferSecretType } from './secret-type.js';

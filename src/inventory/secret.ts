@@ -62,9 +62,9 @@ export interface Secret {
   lifecycle: Lifecycle;
   retrievalInstructions: string | null;
   tags: Record<string, string>;
-  /** Built-in step ids and titles of manual steps, replacing the type's default checklist (see src/rotation/checklist-entry.ts). */
+  /** Built-in step ids and titles of manual steps, replacing the type's default checklist (see src/rotation/checklists/checklist-entry.ts). */
   checklistOverride: string[] | null;
-  /** How a rotation gets its new value; null: the `rotor:value_source` tag, else the type's default (src/rotation/value-source.ts). */
+  /** How a rotation gets its new value; null: the `rotor:value_source` tag, else the type's default (src/rotation/checklists/value-source.ts). */
   valueSource: ValueSource | null;
   /** The field a generated value replaces in a JSON or Vault secret; null: the policy's `value_fields`, else `password`. */
   valueField: string | null;

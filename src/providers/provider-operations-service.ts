@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderRegistry } from './provider-registry.js';
-import { decidePlacement, type PlacementDecision } from '../rotation/value-field.js';
+import { decidePlacement, type PlacementDecision } from '../rotation/checklists/value-field.js';
 import type { CreatedVersion, DisabledVersion, SecretDescription, ValuePlacement, VersionFingerprint, WriteIntent } from './secret-provider.js';
 import { describeBinding, sameBinding, type StoreBinding } from './store-binding.js';
 

@@ -6,9 +6,9 @@ import type { AuditChainHead } from '../audit/audit-trail-repo.js';
 import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
-import { markdownCell, markdownCode, markdownTable } from '../rotation/markdown-text.js';
-import { auditTrailLines, chainCheckLines, differenceWarning, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/rotation-evidence.js';
-import { describeResult, stateLabel } from '../rotation/rotation-summary.js';
+import { markdownCell, markdownCode, markdownTable } from '../rotation/history/markdown-text.js';
+import { auditTrailLines, chainCheckLines, differenceWarning, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/history/rotation-evidence.js';
+import { describeResult, stateLabel } from '../rotation/history/rotation-summary.js';
 import type { IncidentEvent, IncidentRecord } from './incident.js';
 import { elapsed, orderLabel } from './incident-summary.js';
 

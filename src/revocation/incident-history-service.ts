@@ -8,7 +8,7 @@ import { NotFoundError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import type { RotationRecord } from '../rotation/rotation.js';
-import type { RotationHistoryService } from '../rotation/rotation-history-service.js';
+import type { RotationHistoryService } from '../rotation/history/rotation-history-service.js';
 import type { IncidentRecord } from './incident.js';
 import { incidentAuditTrail, type IncidentEvidenceInput } from './incident-evidence.js';
 import { parseIncidentId } from './incident-id.js';

@@ -1,6 +1,6 @@
 import type { EscalationLevel } from '../config/policy.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
-import type { RevocationOrder } from '../rotation/emergency-template.js';
+import type { RevocationOrder } from '../rotation/checklists/emergency-template.js';
 import type { Db } from '../storage/database.js';
 import { setClause } from '../storage/set-clause.js';
 import { statement } from '../storage/statements.js';

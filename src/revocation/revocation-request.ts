@@ -4,7 +4,7 @@ import { refuseUnsafeText } from '../inventory/free-text-guard.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import { parseChangeTicket } from '../rotation/change-ticket.js';
-import { REVOCATION_ORDERS, type RevocationOrder } from '../rotation/emergency-template.js';
+import { REVOCATION_ORDERS, type RevocationOrder } from '../rotation/checklists/emergency-template.js';
 import { SEVERITIES, type Severity } from './incident.js';
 
 export const MAX_REASON_LENGTH = 500;

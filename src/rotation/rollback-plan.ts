@@ -1,10 +1,10 @@
 import type { SecretType } from '../inventory/secret.js';
-import { methodOfCreation } from './creation-route.js';
-import { familyOfAction } from './checklist-step.js';
+import { methodOfCreation } from './checklists/creation-route.js';
+import { familyOfAction } from './checklists/checklist-step.js';
 import type { RotationRecord, RotationStep } from './rotation.js';
-import { rotationSteps } from './rotation-templates.js';
-import { TYPE_PROFILES } from './secret-type-profiles.js';
-import type { CreationMethod, TargetUndo } from './step-definition.js';
+import { rotationSteps } from './checklists/rotation-templates.js';
+import { TYPE_PROFILES } from './checklists/secret-type-profiles.js';
+import type { CreationMethod, TargetUndo } from './checklists/step-definition.js';
 
 /**
  * What rolling a completed rotation back takes, by route. Moving the store back is only half

@@ -5,10 +5,10 @@ import type { Secret } from '../inventory/secret.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ProviderTarget, SecretDescription, SecretProvider, VersionFingerprint } from '../providers/secret-provider.js';
 import type { StoreKind } from '../providers/store-kind.js';
-import { creationRouteOf } from './creation-route.js';
+import { creationRouteOf } from './checklists/creation-route.js';
 import type { ApproverRole, PreflightCheck } from './rotation.js';
 import { holdersOfRole, ROLE_LABELS } from './rotation-rules.js';
-import { decidePlacement } from './value-field.js';
+import { decidePlacement } from './checklists/value-field.js';
 
 /** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
 export interface PeopleLookup {

@@ -2,8 +2,8 @@ import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { Db } from '../storage/database.js';
 import { setClause } from '../storage/set-clause.js';
 import { statement } from '../storage/statements.js';
-import type { ChecklistStep } from './checklist-step.js';
-import type { ChecklistSource } from './resolve-checklist.js';
+import type { ChecklistStep } from './checklists/checklist-step.js';
+import type { ChecklistSource } from './checklists/resolve-checklist.js';
 import type { Approval, ApproverRole, PreflightCheck, Rotation, RotationKind, RotationRecord, RotationState, RotationStep } from './rotation.js';
 
 interface RotationRow {

@@ -19,16 +19,16 @@ import type { ValuePlacement, WriteIntent } from '../providers/secret-provider.j
 import type { StoreKind } from '../providers/store-kind.js';
 import { describeBinding, sameBinding, type StoreBinding } from '../providers/store-binding.js';
 import { parseChangeTicket } from './change-ticket.js';
-import type { ChecklistSnapshot } from './checklist-step.js';
-import type { RevocationOrder } from './emergency-template.js';
-import { checklistSourceOf, resolveChecklist } from './resolve-checklist.js';
+import type { ChecklistSnapshot } from './checklists/checklist-step.js';
+import type { RevocationOrder } from './checklists/emergency-template.js';
+import { checklistSourceOf, resolveChecklist } from './checklists/resolve-checklist.js';
 import { rollbackPlan, unconfirmed, type RollbackItem, type RollbackOutcome } from './rollback-plan.js';
 import { OPEN_STATES, storeBindingOf, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
 import { creationStepOf, inspectInterruptedStep, isPastLease, leaseEnd, requestTokenOf } from './step-reconciliation.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
-import { writeNewVersionCommand } from './write-command.js';
+import { writeNewVersionCommand } from './checklists/write-command.js';
 import {
   approverRolesOf,
   cleanNote,

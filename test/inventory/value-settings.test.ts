@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
 import type { Secret } from '../../src/inventory/secret.js';
-import { creationRouteOf } from '../../src/rotation/creation-route.js';
+import { creationRouteOf } from '../../src/rotation/checklists/creation-route.js';
 import { routeNameOf } from '../rotation/support.js';
 
 /** The route a rotation of the secret would take, by the name the tests print. */

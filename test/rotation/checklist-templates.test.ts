@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_TYPES, type SecretType } from '../../src/inventory/secret.js';
-import type { RevocationOrder } from '../../src/rotation/emergency-template.js';
-import { MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH, STEP_ID } from '../../src/rotation/checklist-step.js';
-import { resolveChecklist } from '../../src/rotation/resolve-checklist.js';
+import type { RevocationOrder } from '../../src/rotation/checklists/emergency-template.js';
+import { MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH, STEP_ID } from '../../src/rotation/checklists/checklist-step.js';
+import { resolveChecklist } from '../../src/rotation/checklists/resolve-checklist.js';
 import { outline, routeInput, ROUTES, secretFor, type RouteName } from './support.js';
 
 /** Every type on every route it can take (storage keys come from IAM, never generated). */

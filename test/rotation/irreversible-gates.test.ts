@@ -2,17 +2,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { RotorError } from '../../src/core/errors.js';
 import { SECRET_TYPES, type SecretType } from '../../src/inventory/secret.js';
-import { resolveChecklist } from '../../src/rotation/resolve-checklist.js';
+import { resolveChecklist } from '../../src/rotation/checklists/resolve-checklist.js';
 import type { RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import { stepFor } from '../../src/rotation/rotation-rules.js';
-import { rotationSteps } from '../../src/rotation/rotation-templates.js';
+import { rotationSteps } from '../../src/rotation/checklists/rotation-templates.js';
 import type { Runtime } from '../../src/runtime.js';
 import { operator, slackActor } from '../support/actors.js';
 import { sideRuntime } from '../support/rotations.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
-import { isIrreversibleOn } from '../../src/rotation/step-definition.js';
+import { isIrreversibleOn } from '../../src/rotation/checklists/step-definition.js';
 import { routeNamed, ROUTES, type RouteName } from './support.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Secret } from '../../src/inventory/secret.js';
 import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
-import type { ChecklistInput } from '../../src/rotation/resolve-checklist.js';
-import type { ChecklistSnapshot } from '../../src/rotation/checklist-step.js';
-import type { CreationRoute } from '../../src/rotation/step-definition.js';
+import type { ChecklistInput } from '../../src/rotation/checklists/resolve-checklist.js';
+import type { ChecklistSnapshot } from '../../src/rotation/checklists/checklist-step.js';
+import type { CreationRoute } from '../../src/rotation/checklists/step-definition.js';
 
 /** The routes the tests try, by the names they print: a method on a built-in store (`aws_rotation`: AWS's own rotation function). */
 export const ROUTES = ['manual', 'aws_generate', 'aws_issuer', 'aws_rotation', 'vault_generate', 'vault_issuer'] as const;

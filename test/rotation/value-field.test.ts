@@ -3,7 +3,7 @@ import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/config/policy.
 import type { ValidationError } from '../../src/core/errors.js';
 import type { ValueShape } from '../../src/providers/secret-provider.js';
 import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
-import { decidePlacement as decideIn, type ValueFieldSubject } from '../../src/rotation/value-field.js';
+import { decidePlacement as decideIn, type ValueFieldSubject } from '../../src/rotation/checklists/value-field.js';
 
 /** Decides in the secret's own store. */
 const decidePlacement = (secret: ValueFieldSubject, policy: Parameters<typeof decideIn>[1], shape: ValueShape) => decideIn(secret, policy, shape, BUILT_IN_STORES.of(secret.provider));

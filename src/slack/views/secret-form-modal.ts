@@ -2,7 +2,7 @@ import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/
 import { DEFAULT_INTERVALS } from '../../config/policy.js';
 import { SECRET_TYPES, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
 import { BUILT_IN_STORES } from '../../providers/store-catalog.js';
-import { valueSourceOf } from '../../rotation/value-source.js';
+import { valueSourceOf } from '../../rotation/checklists/value-source.js';
 import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
 

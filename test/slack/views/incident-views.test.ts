@@ -8,7 +8,7 @@ import { MAX_REASON_LENGTH } from '../../../src/revocation/revocation-request.js
 import { MAX_STATUS_UPDATE_LENGTH } from '../../../src/revocation/revocation-request.js';
 import { MAX_NOTE_LENGTH } from '../../../src/rotation/rotation-rules.js';
 import type { RotationRecord, RotationStep } from '../../../src/rotation/rotation.js';
-import { resolveChecklist } from '../../../src/rotation/resolve-checklist.js';
+import { resolveChecklist } from '../../../src/rotation/checklists/resolve-checklist.js';
 import type { EmergencyPlan } from '../../../src/rotation/rotation-service.js';
 import { incidentStatusMessage } from '../../../src/slack/views/incident/incident-status-message.js';
 import {

@@ -3,7 +3,7 @@ import { BUILT_IN_STORES } from '../../../src/providers/store-catalog.js';
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../src/inventory/secret.js';
 import type { PreflightCheck, RotationRecord, RotationStep } from '../../../src/rotation/rotation.js';
-import { MAX_CHECKLIST_STEPS, MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH } from '../../../src/rotation/checklist-step.js';
+import { MAX_CHECKLIST_STEPS, MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH } from '../../../src/rotation/checklists/checklist-step.js';
 import { homeView } from '../../../src/slack/views/home-view.js';
 import { rotationLoadingModal, rotationModal, rotationPickerModal, rotationProblemModal, rotationReasonModal, rotationStartModal } from '../../../src/slack/views/rotation/rotation-modal.js';
 import {

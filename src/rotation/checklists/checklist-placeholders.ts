@@ -1,6 +1,6 @@
-import { ValidationError } from '../core/errors.js';
-import type { Secret } from '../inventory/secret.js';
-import type { StoreKind } from '../providers/store-kind.js';
+import { ValidationError } from '../../core/errors.js';
+import type { Secret } from '../../inventory/secret.js';
+import type { StoreKind } from '../../providers/store-kind.js';
 
 /**
  * `{name}` placeholders in step details, resolved when a rotation snapshots its checklist.

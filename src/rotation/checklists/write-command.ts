@@ -1,5 +1,5 @@
-import type { Secret } from '../inventory/secret.js';
-import type { StoreKind } from '../providers/store-kind.js';
+import type { Secret } from '../../inventory/secret.js';
+import type { StoreKind } from '../../providers/store-kind.js';
 import { TYPE_PROFILES } from './secret-type-profiles.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { StoreKind } from '../providers/store-kind.js';
+import type { StoreKind } from '../../providers/store-kind.js';
 import type { StepAction, StepFamily } from './checklist-step.js';
 import type { CreationMethod, CreationRoute } from './step-definition.js';
 import { valueSourceOf, type ValueSourceSubject } from './value-source.js';
@@ -7,7 +7,7 @@ import { valueSourceOf, type ValueSourceSubject } from './value-source.js';
 export interface ProviderFacts {
   /** The store runs a rotation function for this secret (AWS: a rotation Lambda is configured). */
   rotationConfigured: boolean;
-  /** The field a generated value goes in, as the preflight decided (src/rotation/value-field.ts); absent for a plain value or when nothing is generated. */
+  /** The field a generated value goes in, as the preflight decided (src/rotation/checklists/value-field.ts); absent for a plain value or when nothing is generated. */
   valueField?: string | null;
 }
 

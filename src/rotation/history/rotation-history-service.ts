@@ -1,15 +1,15 @@
 import { DateTime } from 'luxon';
-import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
-import { checkedRotation, checkedSecret, trailSource, type ChainSource } from '../audit/chain-checks.js';
-import { mergeChecks, type ChainCheck } from '../audit/chain-difference.js';
-import type { Policy } from '../config/policy.js';
-import type { Clock } from '../core/clock.js';
-import type { PeopleNames } from '../core/person-label.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
-import type { InventoryRepo } from '../inventory/inventory-repo.js';
-import type { RotationRecord } from './rotation.js';
+import type { AuditTrailRepo } from '../../audit/audit-trail-repo.js';
+import { checkedRotation, checkedSecret, trailSource, type ChainSource } from '../../audit/chain-checks.js';
+import { mergeChecks, type ChainCheck } from '../../audit/chain-difference.js';
+import type { Policy } from '../../config/policy.js';
+import type { Clock } from '../../core/clock.js';
+import type { PeopleNames } from '../../core/person-label.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
+import type { InventoryRepo } from '../../inventory/inventory-repo.js';
+import type { RotationRecord } from '../rotation.js';
 import { rotationAuditTrail, type RotationEvidenceInput } from './rotation-evidence.js';
-import type { RotationRepo } from './rotation-repo.js';
+import type { RotationRepo } from '../rotation-repo.js';
 import { missingRotation, replayRotation } from './rotation-replay.js';
 import { buildRotationReport, SCHEDULE_ACTIONS, type ReportPeriod, type RotationReport } from './rotation-report.js';
 

@@ -1,4 +1,4 @@
-import type { SecretType } from '../inventory/secret.js';
+import type { SecretType } from '../../inventory/secret.js';
 import type { RouteText, StepDefinition } from './step-definition.js';
 
 /**

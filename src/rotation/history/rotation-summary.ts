@@ -1,8 +1,8 @@
-import type { SecretType } from '../inventory/secret.js';
-import { displayFingerprint } from '../providers/fingerprint.js';
-import type { ChecklistSource } from './resolve-checklist.js';
-import { isOpen, type ApproverRole, type RotationRecord, type RotationStep } from './rotation.js';
-import { currentStep, missingApprovals, ROLE_LABELS, settledSteps } from './rotation-rules.js';
+import type { SecretType } from '../../inventory/secret.js';
+import { displayFingerprint } from '../../providers/fingerprint.js';
+import type { ChecklistSource } from '../checklists/resolve-checklist.js';
+import { isOpen, type ApproverRole, type RotationRecord, type RotationStep } from '../rotation.js';
+import { currentStep, missingApprovals, ROLE_LABELS, settledSteps } from '../rotation-rules.js';
 
 /** One rotation as `rotor rotations list` shows it. */
 export interface RotationSummary {

@@ -1,4 +1,4 @@
-import { SECRET_TYPES, type SecretType } from '../inventory/secret.js';
+import { SECRET_TYPES, type SecretType } from '../../inventory/secret.js';
 import type { StepFamily } from './checklist-step.js';
 import { isOnRoute, type CreationMethod, type IrreversibleOn, type StepDefinition } from './step-definition.js';
 import { TYPE_PROFILES, type TypeProfile } from './secret-type-profiles.js';

@@ -1,13 +1,13 @@
 import { stringify } from 'csv-stringify/sync';
 import { DateTime } from 'luxon';
-import type { AuditEvent } from '../audit/audit-event.js';
-import { describeDifference, type ChainCheck } from '../audit/chain-difference.js';
-import { neutralizeCell } from '../core/spreadsheet-cells.js';
-import { personLabel, type PeopleNames } from '../core/person-label.js';
-import type { Secret, SecretType } from '../inventory/secret.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import { describeDifference, type ChainCheck } from '../../audit/chain-difference.js';
+import { neutralizeCell } from '../../core/spreadsheet-cells.js';
+import { personLabel, type PeopleNames } from '../../core/person-label.js';
+import type { Secret, SecretType } from '../../inventory/secret.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
-import type { ApproverRole, RotationKind, RotationRecord } from './rotation.js';
-import { ROLE_LABELS } from './rotation-rules.js';
+import type { ApproverRole, RotationKind, RotationRecord } from '../rotation.js';
+import { ROLE_LABELS } from '../rotation-rules.js';
 
 /** Whole UTC days, both ends included: `YYYY-MM-DD`. */
 export interface ReportPeriod {

@@ -1,4 +1,4 @@
-import type { StoreCreationMethod, StoreKind, StoreStepTexts } from '../providers/store-kind.js';
+import type { StoreCreationMethod, StoreKind, StoreStepTexts } from '../../providers/store-kind.js';
 import type { StepFamily } from './checklist-step.js';
 
 /**

@@ -1,9 +1,9 @@
-import type { Policy } from '../config/policy.js';
-import { findCredentialShape } from '../inventory/credential-shapes.js';
-import { VALUE_FIELD, type Secret } from '../inventory/secret.js';
-import type { FieldShape, ValuePlacement, ValueShape } from '../providers/secret-provider.js';
-import { article } from '../providers/value-shape.js';
-import type { StoreKind } from '../providers/store-kind.js';
+import type { Policy } from '../../config/policy.js';
+import { findCredentialShape } from '../../inventory/credential-shapes.js';
+import { VALUE_FIELD, type Secret } from '../../inventory/secret.js';
+import type { FieldShape, ValuePlacement, ValueShape } from '../../providers/secret-provider.js';
+import { article } from '../../providers/value-shape.js';
+import type { StoreKind } from '../../providers/store-kind.js';
 import { VALUE_SOURCE_TAG } from './value-source.js';
 
 /**

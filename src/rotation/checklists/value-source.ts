@@ -1,5 +1,5 @@
-import { ValidationError } from '../core/errors.js';
-import { VALUE_SOURCES, type Secret, type SecretType, type ValueSource } from '../inventory/secret.js';
+import { ValidationError } from '../../core/errors.js';
+import { VALUE_SOURCES, type Secret, type SecretType, type ValueSource } from '../../inventory/secret.js';
 
 /**
  * Where a rotation's new value comes from. `generate`: a random string Rotor may create at

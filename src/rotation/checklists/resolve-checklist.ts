@@ -1,6 +1,6 @@
-import { ValidationError } from '../core/errors.js';
-import type { Secret } from '../inventory/secret.js';
-import type { StoreKind } from '../providers/store-kind.js';
+import { ValidationError } from '../../core/errors.js';
+import type { Secret } from '../../inventory/secret.js';
+import type { StoreKind } from '../../providers/store-kind.js';
 import type { ChecklistSnapshot, ChecklistStep, StepFamily } from './checklist-step.js';
 import { planChecklist, type ChecklistEntry, type PlannedStep } from './checklist-entry.js';
 import { fillPlaceholders, placeholderValuesFor, type PlaceholderValues } from './checklist-placeholders.js';

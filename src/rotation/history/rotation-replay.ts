@@ -1,9 +1,9 @@
-import type { AuditEvent } from '../audit/audit-event.js';
-import { DifferenceList, type ChainCheck } from '../audit/chain-difference.js';
-import type { ReplayedSecret } from '../inventory/inventory-replay.js';
-import { STEP_ACTIONS, type StepAction } from './checklist-step.js';
-import type { Approval, ApproverRole, Rotation, RotationRecord, RotationStep } from './rotation.js';
-import { ROLE_LABELS } from './rotation-rules.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import { DifferenceList, type ChainCheck } from '../../audit/chain-difference.js';
+import type { ReplayedSecret } from '../../inventory/inventory-replay.js';
+import { STEP_ACTIONS, type StepAction } from '../checklists/checklist-step.js';
+import type { Approval, ApproverRole, Rotation, RotationRecord, RotationStep } from '../rotation.js';
+import { ROLE_LABELS } from '../rotation-rules.js';
 
 /** Who did something and when, by the event that recorded it. */
 interface Stamp {

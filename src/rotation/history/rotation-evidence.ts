@@ -1,15 +1,15 @@
 import { DateTime } from 'luxon';
-import type { AuditEvent } from '../audit/audit-event.js';
-import type { ChainBreak } from '../audit/audit-log.js';
-import { describeDifference, mergeChecks, type ChainCheck } from '../audit/chain-difference.js';
-import type { AuditChainHead } from '../audit/audit-trail-repo.js';
-import { personLabel, type PeopleNames } from '../core/person-label.js';
-import type { Secret } from '../inventory/secret.js';
-import { fingerprintParts } from '../providers/fingerprint.js';
+import type { AuditEvent } from '../../audit/audit-event.js';
+import type { ChainBreak } from '../../audit/audit-log.js';
+import { describeDifference, mergeChecks, type ChainCheck } from '../../audit/chain-difference.js';
+import type { AuditChainHead } from '../../audit/audit-trail-repo.js';
+import { personLabel, type PeopleNames } from '../../core/person-label.js';
+import type { Secret } from '../../inventory/secret.js';
+import { fingerprintParts } from '../../providers/fingerprint.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
-import type { Rotation, RotationRecord, RotationStep } from './rotation.js';
+import type { Rotation, RotationRecord, RotationStep } from '../rotation.js';
 import { describeChecklistSource, describeResult, stateLabel } from './rotation-summary.js';
-import { ROLE_LABELS } from './rotation-rules.js';
+import { ROLE_LABELS } from '../rotation-rules.js';
 
 /** What `rotor rotations evidence` is made of, read in one snapshot of the database. */
 export interface RotationEvidenceInput {

@@ -1,5 +1,5 @@
-import type { SecretType } from '../inventory/secret.js';
-import type { StoreStepTexts } from '../providers/store-kind.js';
+import type { SecretType } from '../../inventory/secret.js';
+import type { StoreStepTexts } from '../../providers/store-kind.js';
 import { createVersionStep, promoteStep, verifyStep } from './rotation-templates.js';
 import { isOnRoute, type CreationMethod, type StepDefinition } from './step-definition.js';
 import { TYPE_PROFILES, type TypeProfile } from './secret-type-profiles.js';
