@@ -15,7 +15,8 @@ import type { ProviderOperationsService } from '../providers/provider-operations
 import type { VersionSummary } from '../providers/secret-provider.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
-import type { EmergencyPlan, RevocationFacts, RotationService } from '../rotation/rotation-service.js';
+import type { RevocationFacts } from '../rotation/incident-link.js';
+import type { EmergencyPlan, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';
 import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js';
 import { INCIDENT_FOLLOW_UPS, incidentTopic, storeBindingOfIncident, type Incident, type IncidentRecord } from './incident.js';

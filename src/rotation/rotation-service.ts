@@ -15,7 +15,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { ValuePlacement, WriteIntent } from '../providers/secret-provider.js';
+import type { WriteIntent } from '../providers/secret-provider.js';
 import type { StoreKind } from '../providers/store-kind.js';
 import { describeBinding, sameBinding, type StoreBinding } from '../providers/store-binding.js';
 import { parseChangeTicket } from './change-ticket.js';
@@ -25,10 +25,12 @@ import { checklistSourceOf, resolveChecklist } from './checklists/resolve-checkl
 import { rollbackPlan, unconfirmed, type RollbackItem, type RollbackOutcome } from './rollback-plan.js';
 import { OPEN_STATES, storeBindingOf, type ApproverRole, type PreflightCheck, type Rotation, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
-import { creationStepOf, inspectInterruptedStep, isPastLease, leaseEnd, requestTokenOf } from './step-reconciliation.js';
+import { isPastLease, leaseEnd } from './steps/step-lease.js';
+import { STEP_EXECUTORS } from './steps/step-executors.js';
+import { creationStepOf, NotYet, ownUnrecordedWrite, PartialStepError, requestTokenOf, type StepExecutorDeps, type StepFinding, type StepOutcome, type StepRun } from './steps/step-executor.js';
+import type { RevocationFacts } from './incident-link.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
-import { writeNewVersionCommand } from './checklists/write-command.js';
 import {
   approverRolesOf,
   cleanNote,
@@ -91,15 +93,6 @@ export interface EmergencyPlan {
   open: RotationRecord | null;
 }
 
-/** What disabling the compromised version needs from its incident. */
-export interface RevocationFacts {
-  order: RevocationOrder;
-  destroy: boolean;
-  compromisedVersionId: string | null;
-  /** While the incident is open its disable step is driven until the store shows it done. */
-  incidentOpen: boolean;
-}
-
 /** What `/rotate <name>` opens on: the rotation already open, or what starting one would do. */
 export type RotationOpening =
   | { kind: 'open'; secret: Secret; record: RotationRecord }
@@ -140,27 +133,6 @@ export class CleanupFailedError extends RotorError {
     super('provider', message, { cause });
     this.name = 'CleanupFailedError';
   }
-}
-
-/** A provider step that failed after changing something at the provider that must be remembered (a placeholder made current). */
-class PartialStepError extends RotorError {
-  constructor(readonly change: RotationChange, cause: RotorError) {
-    super(cause.code, cause.message, { cause });
-    this.name = 'PartialStepError';
-  }
-}
-
-/** A provider step that cannot finish yet (a rotation function still running): not an error. */
-class NotYet extends Error {
-  constructor(readonly change: RotationChange, readonly result: Record<string, unknown>) {
-    super('not yet');
-  }
-}
-
-interface StepOutcome {
-  result: Record<string, unknown>;
-  change: RotationChange;
-  followUps?: FollowUpRequest[];
 }
 
 /**
@@ -505,7 +477,7 @@ export class RotationService {
     await input.onStarted?.(running);
     let outcome: StepOutcome | NotYet;
     try {
-      outcome = await this.perform(actor, running, step, requestToken);
+      outcome = await this.perform({ actor, record: running, step, requestToken, now: this.now() });
     } catch (error) {
       if (error instanceof NotYet) outcome = error;
       else {
@@ -570,9 +542,9 @@ export class RotationService {
     const by = actorId(actor);
     requireNotApprover(record, by);
     const bound = storeBindingOf(record.rotation);
-    let finding: Awaited<ReturnType<typeof inspectInterruptedStep>>;
+    let finding: StepFinding;
     try {
-      finding = await inspectInterruptedStep({ operations: this.deps.operations, store: this.storeOf(record.rotation.provider), compromisedVersionOf: (held) => this.compromisedVersionOf(held) }, record, step, this.now());
+      finding = await this.inspect({ actor, record, step, requestToken: requestTokenOf(step) ?? '', now: this.now() });
       if (finding.kind === 'done' && finding.finish === 'promote' && record.rotation.newVersionId) {
         // The store made the new version current; what the interrupted promote left (a pending mark on it) is finished.
         await this.deps.operations.promote(bound, { newVersionId: record.rotation.newVersionId, expectedCurrentVersionId: record.rotation.newVersionId }, actor);
@@ -1140,7 +1112,7 @@ export class RotationService {
     const store = this.storeOf(rotation.provider);
     let own: { versionId: string; fingerprint: string } | null;
     try {
-      own = await this.ownUnrecordedWrite(record);
+      own = await ownUnrecordedWrite(this.deps.operations, record);
     } catch (error) {
       throw new RotorError('provider', `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}). Nothing was recorded; try again when ${store.label} answers.`, { cause: error });
     }
@@ -1185,148 +1157,28 @@ export class RotationService {
     });
   }
 
-  /** The provider's half of a step. Throws a RotorError saying what to do, or NotYet. */
-  private async perform(actor: Actor, record: RotationRecord, step: RotationStep, requestToken: string): Promise<StepOutcome> {
-    const { rotation } = record;
-    const bound = storeBindingOf(rotation);
-    const ops = this.deps.operations;
-    const now = this.now();
-    switch (step.action) {
-      case 'create_version': {
-        if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
-        const own = this.storeOf(rotation.provider).capabilities.promotesOnCreate ? await this.ownUnrecordedWrite(record) : null;
-        if (own) return { result: { versionId: own.versionId, fingerprint: own.fingerprint, promotedOnCreate: true, adopted: true }, change: { newVersionId: own.versionId, newFingerprint: own.fingerprint, promotedAt: now } };
-        const decision = await ops.valuePlacement(bound);
-        if (!decision.placement) throw new RotorError('conflict', decision.message);
-        const created = await ops.createVersion(bound, actor, {
-          expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId,
-          requestToken,
-          placement: decision.placement,
-          beforeWrite: (intent) => this.recordWriteIntent(rotation.id, step, requestToken, intent),
-        });
-        return {
-          result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate, placement: decision.placement },
-          change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
-        };
-      }
-      case 'await_provider_rotation': {
-        let newVersionId = rotation.newVersionId;
-        if (!newVersionId) newVersionId = (await ops.createVersion(bound, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken })).versionId;
-        const description = await ops.validate(bound);
-        if (description.current?.versionId !== newVersionId) {
-          throw new NotYet({ newVersionId }, { versionId: newVersionId, waiting: 'the rotation function has not made the new version current yet; check again in a minute' });
-        }
-        const current = await ops.readVersion(bound, newVersionId);
-        return { result: { versionId: newVersionId, fingerprint: current.fingerprint }, change: { newVersionId, newFingerprint: current.fingerprint, promotedAt: now } };
-      }
-      case 'detect_version': {
-        const detected = await this.detectNewVersion(record);
-        return { result: detected, change: { newVersionId: detected.versionId, newFingerprint: detected.fingerprint, ...(detected.alreadyCurrent ? { promotedAt: now } : {}) } };
-      }
-      case 'promote': {
-        const newVersionId = this.requireNewVersion(record);
-        await ops.promote(bound, { newVersionId, expectedCurrentVersionId: rotation.promotedAt ? newVersionId : (rotation.placeholderVersionId ?? rotation.previousVersionId) }, actor);
-        return { result: { versionId: newVersionId, previousVersionId: rotation.previousVersionId }, change: { promotedAt: rotation.promotedAt ?? now } };
-      }
-      case 'verify': {
-        const newVersionId = this.requireNewVersion(record);
-        const current = await ops.verify(bound, { versionId: newVersionId, fingerprint: rotation.newFingerprint }, actor);
-        return { result: { versionId: current.versionId, fingerprint: current.fingerprint, matches: true }, change: { verifiedAt: now, newFingerprint: current.fingerprint } };
-      }
-      case 'schedule_removal': {
-        if (!rotation.promotedAt) throw new RotorError('conflict', 'The new version is not live yet, so the removal of the previous one cannot be scheduled; promote it first.');
-        const request = this.removalFollowUp(record, now);
-        return { result: { removalDueAt: request.dueAt, previousVersionId: rotation.previousVersionId }, change: {}, followUps: [request] };
-      }
-      case 'disable_compromised':
-        return this.disableCompromised(actor, record, requestToken);
-      case null:
-        throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
-    }
+  /** The provider's half of a step, by its executor. Throws a RotorError saying what to do, or NotYet. */
+  private async perform(run: StepRun): Promise<StepOutcome> {
+    if (run.step.action === null) throw new RotorError('validation', `“${run.step.title}” is done by a person: tick it when it is done.`);
+    return STEP_EXECUTORS[run.step.action].run(run, this.executorDeps(run.record));
   }
 
-  /**
-   * Takes the compromised version out of service. A store that cannot be left without a current
-   * version (AWS) disables it once the replacement is live; to disable at once, a generated
-   * placeholder is made current first (and the real replacement follows it). Another store
-   * disables it directly (Vault soft-deletes it, or destroys it when the responder asked). A manual
-   * secret has a person's step instead.
-   */
-  private async disableCompromised(actor: Actor, record: RotationRecord, requestToken: string): Promise<StepOutcome> {
-    const { rotation } = record;
-    const name = rotation.secretName;
-    const bound = storeBindingOf(rotation);
-    const ops = this.deps.operations;
-    const facts = this.deps.incidents?.revocationFacts(rotation.id) ?? null;
-    if (!facts) throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
-    let compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
-    // The store was unreachable when the incident opened; until a replacement exists, its current version is the compromised one.
-    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(bound)).current?.versionId ?? null;
-    if (!compromised) throw new RotorError('conflict', `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`);
-    if (!this.storeOf(rotation.provider).capabilities.disableNeedsReplacement) {
-      const disabled = await ops.disableCompromised(bound, { versionId: compromised, destroy: facts.destroy }, actor);
-      return { result: { versionId: compromised, action: disabled.action }, change: {} };
-    }
-    const live = rotation.promotedAt && rotation.newVersionId ? rotation.newVersionId : null;
-    let replacement = live ?? rotation.placeholderVersionId;
-    const change: RotationChange = {};
-    if (!replacement) {
-      if (facts.order !== 'disable_now') throw new RotorError('conflict', 'The replacement is not live yet: promote it first, then disable the compromised version (replace, then disable).');
-      // After a failed attempt someone may have made a generated value current by hand (the
-      // status message's commands): that version is the placeholder, and none is written.
-      const current = (await ops.validate(bound)).current?.versionId ?? null;
-      if (current && current !== compromised) {
-        // Made current by hand, or by a run of this step that died half-way: what that promote left (a pending mark) is finished.
-        await ops.promote(bound, { newVersionId: current, expectedCurrentVersionId: current }, actor);
-        replacement = current;
-      } else {
-        // The placeholder keeps the secret's shape when Rotor can tell it; otherwise it replaces the value whole (it only has to take the compromised one's place).
-        const decided = await ops.valuePlacement(bound).catch(() => null);
-        const placement: ValuePlacement = decided?.placement ?? { kind: 'whole' };
-        const placeholder = await ops.createVersion(bound, actor, { expectedCurrentVersionId: compromised, requestToken, placement });
-        await ops.promote(bound, { newVersionId: placeholder.versionId, expectedCurrentVersionId: compromised }, actor);
-        replacement = placeholder.versionId;
-      }
-      change.placeholderVersionId = replacement;
-    }
-    try {
-      const disabled = await ops.disableCompromised(bound, { versionId: compromised, replacementVersionId: replacement }, actor);
-      return { result: { versionId: compromised, action: disabled.action, replacementVersionId: replacement }, change };
-    } catch (error) {
-      // The placeholder is current now: a retry strips the labels, it does not write another one.
-      if (!change.placeholderVersionId) throw error;
-      throw new PartialStepError(change, error instanceof RotorError ? error : new RotorError('provider', describeError(error), { cause: error }));
-    }
+  /** What the store shows of a step whose run was interrupted, by its executor. */
+  private async inspect(run: StepRun): Promise<StepFinding> {
+    if (run.step.action === null) return { kind: 'not_done', why: `“${run.step.title}” is done by a person: tick it when it is done.` };
+    return STEP_EXECUTORS[run.step.action].inspect(run, this.executorDeps(run.record));
   }
 
-  private requireNewVersion(record: RotationRecord): string {
-    if (!record.rotation.newVersionId) throw new RotorError('conflict', 'There is no new version yet: do the create step first.');
-    return record.rotation.newVersionId;
-  }
-
-  /**
-   * A version someone wrote to the store by hand: one the store holds pending (or, written
-   * without staging, already current); a current version newer than the one at the start.
-   */
-  private async detectNewVersion(record: RotationRecord): Promise<{ versionId: string; fingerprint: string; alreadyCurrent: boolean }> {
-    const { rotation } = record;
-    const description = await this.deps.operations.validate(storeBindingOf(rotation));
-    const current = description.current?.versionId ?? null;
-    const store = this.storeOf(rotation.provider);
-    const pending = description.others.find((version) => store.isPending(version) && version.versionId !== rotation.previousVersionId);
-    let versionId: string | null = null;
-    let alreadyCurrent = false;
-    if (pending) versionId = pending.versionId;
-    else if (current && current !== rotation.previousVersionId) {
-      versionId = current;
-      alreadyCurrent = true;
-    }
-    if (!versionId) {
-      const write = writeNewVersionCommand({ name: rotation.secretName, providerRef: rotation.providerRef, type: this.secretOf(record).type }, store);
-      throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
-    }
-    const read = await this.deps.operations.readVersion(storeBindingOf(rotation), versionId);
-    return { versionId, fingerprint: read.fingerprint, alreadyCurrent };
+  private executorDeps(record: RotationRecord): StepExecutorDeps {
+    return {
+      operations: this.deps.operations,
+      store: this.storeOf(record.rotation.provider),
+      revocationFacts: (rotationId) => this.deps.incidents?.revocationFacts(rotationId) ?? null,
+      compromisedVersionOf: (held) => this.compromisedVersionOf(held),
+      recordWriteIntent: (run, intent) => this.recordWriteIntent(run, intent),
+      removalFollowUp: (held, from) => this.removalFollowUp(held, from),
+      secretType: (held) => this.secretOf(held).type,
+    };
   }
 
   /**
@@ -1334,21 +1186,10 @@ export class RotationService {
    * kept on the running step: a write whose answer never came back (a crash, a lost response) is
    * then recognised as Rotor's own, adopted on retry and undone on abandon.
    */
-  private recordWriteIntent(rotationId: number, step: RotationStep, requestToken: string, intent: WriteIntent): void {
-    if (!this.deps.repo.updateStep(rotationId, step.id, ['running'], { result: { ...step.result, requestToken, writeIntent: { ...intent } } })) {
+  private recordWriteIntent({ record, step, requestToken }: StepRun, intent: WriteIntent): void {
+    if (!this.deps.repo.updateStep(record.rotation.id, step.id, ['running'], { result: { ...step.result, requestToken, writeIntent: { ...intent } } })) {
       throw new RotorError('conflict', `“${step.title}” was finished by another run meanwhile, so Rotor wrote nothing; the view shows the result.`);
     }
-  }
-
-  /**
-   * A Vault write of this rotation that landed but was never recorded: the store's current version
-   * is the one the write was to make, holding the value whose fingerprint was kept before the
-   * write. Any other current version is someone else's.
-   */
-  private async ownUnrecordedWrite(record: RotationRecord): Promise<{ versionId: string; fingerprint: string } | null> {
-    const intent = writeIntentOf(record.steps.find((step) => step.action === 'create_version'));
-    if (!intent || record.rotation.newVersionId) return null;
-    return this.deps.operations.currentIs(storeBindingOf(record.rotation), intent);
   }
 
   private now(): string {
@@ -1369,8 +1210,3 @@ function refuseToStart(secret: Secret, kind: RotationKind): void {
   }
 }
 
-/** The write a create step recorded before calling the store, if any. */
-function writeIntentOf(step: RotationStep | undefined): WriteIntent | null {
-  const intent = step?.result?.writeIntent as Partial<WriteIntent> | undefined;
-  return intent && typeof intent.versionId === 'string' && typeof intent.fingerprint === 'string' ? { versionId: intent.versionId, fingerprint: intent.fingerprint } : null;
-}
