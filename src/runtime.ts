@@ -159,8 +159,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
   });
   const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references, followUps: followUpService });
-  // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
-  let revocation: RevocationService | null = null;
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -177,14 +175,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
     onEvent: countRotationEvent,
-    onChange: (record, events) => revocation?.onRotationChange(record, events),
-    incidents: {
-      revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null,
-      openOn: (secretName) => revocation?.openFor(secretName)?.incident ?? null,
-    },
   });
   const incidentRepo = new IncidentRepo(db);
-  revocation = new RevocationService({
+  const revocation = new RevocationService({
     db,
     repo: incidentRepo,
     inventory,
@@ -200,6 +193,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
     onEvent: countIncidentEvent,
   });
+  // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
+  rotation.linkIncidents(revocation);
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });

@@ -15,7 +15,7 @@ import type { ProviderOperationsService } from '../providers/provider-operations
 import type { VersionSummary } from '../providers/secret-provider.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
-import type { RevocationFacts } from '../rotation/incident-link.js';
+import type { IncidentLink, RevocationFacts } from '../rotation/incident-link.js';
 import type { EmergencyPlan, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';
 import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js';
@@ -72,7 +72,7 @@ const PROCEED_GRACE_MINUTES = 2;
  * leaves nothing half-done and a retry repeats nothing. Its emergency rotation is a rotation
  * like any other, with the emergency checklist; the incident follows it (`onRotationChange`).
  */
-export class RevocationService {
+export class RevocationService implements IncidentLink {
   constructor(private readonly deps: RevocationServiceDeps) {}
 
   /** Checks the actor may revoke at all, here (in an incident channel, as a responder). */
@@ -564,6 +564,11 @@ export class RevocationService {
       return `Rotor could not read ${name} at the store to check that version ${versionId} is disabled (${describeError(error)})`;
     }
     return found ? store.compromisedStillLive(versionId, found) : null;
+  }
+
+  /** The incident open on a secret, for the rotation service (a rollback waits for it). */
+  openOn(secretName: string): { id: number } | null {
+    return this.openFor(secretName)?.incident ?? null;
   }
 
   /** What disabling the compromised version needs: for the rotation service's disable step. */

@@ -28,7 +28,7 @@ import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALA
 import { isPastLease, leaseEnd } from './steps/step-lease.js';
 import { STEP_EXECUTORS } from './steps/step-executors.js';
 import { creationStepOf, NotYet, ownUnrecordedWrite, PartialStepError, requestTokenOf, type StepExecutorDeps, type StepFinding, type StepOutcome, type StepRun } from './steps/step-executor.js';
-import type { RevocationFacts } from './incident-link.js';
+import type { IncidentLink } from './incident-link.js';
 import { hasBlocking, runPreflight, type PeopleLookup, type PreflightResult } from './rotation-preflight.js';
 import type { RotationChange, RotationRepo, StepChange } from './rotation-repo.js';
 import {
@@ -71,13 +71,6 @@ export interface RotationServiceDeps {
   /** Runs due follow-ups soon (approval requests go out at once, not at the next sweep). */
   kickFollowUps?: () => void;
   onEvent?: (event: RotationEvent) => void;
-  /**
-   * Told of every change inside its transaction, with the rotation as it now is and the change's
-   * audit events: an incident follows its emergency rotation, and both commit or neither does.
-   */
-  onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
-  /** What an emergency rotation's incident says about the compromised version, and the incident open on a secret. */
-  incidents?: { revocationFacts(rotationId: number): RevocationFacts | null; openOn?(secretName: string): { id: number } | null };
 }
 
 /** What an emergency rotation would do: its checklist by order of disabling, and where the secret stands. */
@@ -150,7 +143,19 @@ const REDRIVE_MINUTES = [15, 30, 60];
  * the provider is called, and the outcome (or the failure, with what to do) is recorded after.
  */
 export class RotationService {
+  /** The incidents an emergency rotation belongs to; none until linked (a rotation then belongs to no incident). */
+  private incidents: IncidentLink | null = null;
+
   constructor(private readonly deps: RotationServiceDeps) {}
+
+  /**
+   * Connects the incidents (the revocation service), which are made after the rotation service
+   * because they start emergency rotations through it. Once, at composition.
+   */
+  linkIncidents(link: IncidentLink): void {
+    if (this.incidents) throw new Error('The rotation service is linked to its incidents already.');
+    this.incidents = link;
+  }
 
   /**
    * The secret, once the actor is known to be allowed to rotate it. The emergency rotation of an
@@ -384,7 +389,7 @@ export class RotationService {
             },
           },
         ];
-        this.deps.onChange?.(this.get(rotationId), events);
+        this.incidents?.onRotationChange(this.get(rotationId), events);
         return { result: rotationId, events };
       });
     } catch (error) {
@@ -606,13 +611,13 @@ export class RotationService {
       step.state === 'pending' &&
       step.attempts > 0 &&
       OPEN_STATES.includes(record.rotation.state) &&
-      (this.deps.incidents?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)
+      (this.incidents?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)
     );
   }
 
   /** After a disable step that did not hold, the next re-drive, further apart each time. */
   private scheduleRedrive(record: RotationRecord, step: RotationStep, attempts: number, now: string): void {
-    if (step.action !== 'disable_compromised' || !(this.deps.incidents?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)) return;
+    if (step.action !== 'disable_compromised' || !(this.incidents?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)) return;
     const minutes = REDRIVE_MINUTES[Math.min(attempts, REDRIVE_MINUTES.length) - 1] ?? 1;
     this.deps.followUps.schedule(this.stepCheck(record.rotation.id, step.id, attempts, iso(DateTime.fromISO(now, { zone: 'utc' }).plus({ minutes })), 'redrive'));
   }
@@ -623,7 +628,7 @@ export class RotationService {
 
   /** The version an emergency rotation disables: the incident's, or the one current when it started. */
   private compromisedVersionOf(record: RotationRecord): string | null {
-    return this.deps.incidents?.revocationFacts(record.rotation.id)?.compromisedVersionId ?? record.rotation.previousVersionId;
+    return this.incidents?.revocationFacts(record.rotation.id)?.compromisedVersionId ?? record.rotation.previousVersionId;
   }
 
   /** An approver approves, filling one required role they hold; nobody approves their own rotation. */
@@ -812,7 +817,7 @@ export class RotationService {
   private rollbackBlocker(record: RotationRecord): string | null {
     const { rotation } = record;
     const name = rotation.secretName;
-    const incident = this.deps.incidents?.openOn?.(name) ?? null;
+    const incident = this.incidents?.openOn(name) ?? null;
     if (incident || this.deps.inventory.get(name)?.lifecycle === 'compromised') {
       return `${name} is under ${incident ? `incident #${incident.id}` : 'an incident'} (marked compromised), so nothing of it is rolled back: the version before this rotation may be the leaked one, and the incident's emergency rotation is what replaces it. Roll back nothing until the incident is closed; then rotate again if needed.`;
     }
@@ -980,7 +985,7 @@ export class RotationService {
         this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.takenOver, topic: rotationTopic(id), occurrence: `v${record.rotation.version + 1}`, dueAt: now, payload });
       }
       this.touch(id, record.rotation.version + 1, change.heldBy ?? record.rotation.heldBy, change.state ?? record.rotation.state);
-      this.deps.onChange?.(this.get(id), events);
+      this.incidents?.onRotationChange(this.get(id), events);
       return { result: undefined, events };
     });
     if (options.kick || takesOver || change.state !== undefined || options.decision) this.deps.kickFollowUps?.();
@@ -1000,7 +1005,7 @@ export class RotationService {
       }
       this.deps.repo.update(id, fresh.rotation.version, now, change ?? {});
       this.touch(id, fresh.rotation.version + 1, fresh.rotation.heldBy, fresh.rotation.state);
-      this.deps.onChange?.(this.get(id), events);
+      this.incidents?.onRotationChange(this.get(id), events);
       return { result: undefined, events };
     });
     return this.get(id);
@@ -1173,7 +1178,7 @@ export class RotationService {
     return {
       operations: this.deps.operations,
       store: this.storeOf(record.rotation.provider),
-      revocationFacts: (rotationId) => this.deps.incidents?.revocationFacts(rotationId) ?? null,
+      revocationFacts: (rotationId) => this.incidents?.revocationFacts(rotationId) ?? null,
       compromisedVersionOf: (held) => this.compromisedVersionOf(held),
       recordWriteIntent: (run, intent) => this.recordWriteIntent(run, intent),
       removalFollowUp: (held, from) => this.removalFollowUp(held, from),
