@@ -15,6 +15,7 @@ import type { ProviderOperationsService } from '../providers/provider-operations
 import type { VersionSummary } from '../providers/secret-provider.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
+import { UniqueConflictError } from '../storage/unique-conflict.js';
 import type { IncidentLink, RevocationFacts } from '../rotation/incident-link.js';
 import type { EmergencyPlan, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';
@@ -213,7 +214,7 @@ export class RevocationService implements IncidentLink {
       });
     } catch (error) {
       // Two confirmations at once (a double click, a replayed request): the unique index lets one in.
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      if (error instanceof UniqueConflictError) {
         const winner = this.deps.repo.openFor(secret.id);
         if (winner) throw new IncidentOpenError(winner);
       }

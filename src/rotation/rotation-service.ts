@@ -18,6 +18,7 @@ import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { WriteIntent } from '../providers/secret-provider.js';
 import type { StoreKind } from '../providers/store-kind.js';
 import { describeBinding, sameBinding, type StoreBinding } from '../providers/store-binding.js';
+import { UniqueConflictError } from '../storage/unique-conflict.js';
 import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklists/checklist-step.js';
 import type { RevocationOrder } from './checklists/emergency-template.js';
@@ -394,7 +395,7 @@ export class RotationService {
       });
     } catch (error) {
       // Two people pressed Start at once: the unique index lets one rotation in.
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      if (error instanceof UniqueConflictError) {
         const winner = this.deps.repo.openFor(secret.id);
         throw new RotorError('conflict', `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}; run \`/rotate ${secret.name}\` to continue that rotation.`, { cause: error });
       }
