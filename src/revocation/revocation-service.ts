@@ -5,7 +5,7 @@ import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, isoInstant as iso } from '../core/clock.js';
-import { describeError, NotFoundError, RotorError, ValidationError } from '../core/errors.js';
+import { describeError, NotFoundError, RotorError, ValidationError, UniqueConflictError } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
@@ -15,7 +15,6 @@ import type { ProviderOperationsService } from '../providers/provider-operations
 import type { VersionSummary } from '../providers/secret-provider.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
-import { UniqueConflictError } from '../storage/unique-conflict.js';
 import type { IncidentLink, RevocationFacts } from '../rotation/incident-link.js';
 import type { EmergencyPlan, RotationService } from '../rotation/rotation-service.js';
 import { StaleRotationError } from '../rotation/rotation-service.js';

@@ -27,3 +27,8 @@ export interface IncidentLink {
    */
   onRotationChange(record: RotationRecord, events: readonly AuditEventInput[]): void;
 }
+
+/** Where the rotation's parts find the incident link once it is made (see RotationService.linkIncidents). */
+export interface IncidentLinkSlot {
+  current: IncidentLink | null;
+}
