@@ -59,7 +59,7 @@ export class RotationRollbacks {
     }
     const blocker = this.queries.rollbackBlocker(record);
     if (blocker) throw new RotorError('conflict', blocker);
-    if (rotation.provider !== 'manual' && !rotation.previousVersionId) {
+    if (!this.queries.storeOf(rotation.provider).capabilities.byHand && !rotation.previousVersionId) {
       throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
     }
     return { record, secret };
@@ -77,7 +77,7 @@ export class RotationRollbacks {
     const { rotation } = record;
     const by = actorId(actor);
     const outcome: RollbackOutcome = { restored: null, confirmed: plan.map((item) => ({ id: item.id, label: item.label })) };
-    if (rotation.provider !== 'manual') outcome.restored = await this.restorePrevious(actor, record);
+    if (!this.queries.storeOf(rotation.provider).capabilities.byHand) outcome.restored = await this.restorePrevious(actor, record);
     const restored = outcome.restored;
     return this.writer.transition(this.queries.get(id), { state: 'rolled_back', endedAt: this.writer.now(), endedBy: by, endReason: reason }, (now) => {
       this.deps.inventoryService.restoreRotation(
@@ -122,7 +122,7 @@ export class RotationRollbacks {
     this.queries.rotatable(actor, record.rotation.secretName);
     const { rotation } = record;
     if (rotation.state !== 'completed') throw new RotorError('conflict', `This rotation was ${rotation.state.replace('_', ' ')}, so its previous version stays as it is.`);
-    if (rotation.provider === 'manual') throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
+    if (this.queries.storeOf(rotation.provider).capabilities.byHand) throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
     if (!rotation.previousVersionId || !rotation.promotedAt) throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
     this.refuseRemovedTwice(record);
     await this.deps.operations.deprecatePrevious(storeBindingOf(rotation), { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);

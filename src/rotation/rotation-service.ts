@@ -197,7 +197,7 @@ export class RotationService {
     const by = actorId(actor);
     let cleanup: Record<string, unknown> = { action: 'none' };
     const { rotation } = record;
-    if (rotation.provider !== 'manual' && rotation.newVersionId && !rotation.promotedAt && rotation.newVersionId !== rotation.previousVersionId) {
+    if (!this.queries.storeOf(rotation.provider).capabilities.byHand && rotation.newVersionId && !rotation.promotedAt && rotation.newVersionId !== rotation.previousVersionId) {
       try {
         await this.deps.operations.discard(storeBindingOf(rotation), rotation.newVersionId, actor);
         cleanup = { action: 'discarded_pending', versionId: rotation.newVersionId };
