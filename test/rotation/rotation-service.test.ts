@@ -253,3 +253,54 @@ describe('RotationService with Vault and with a manual secret', () => {
     expect(runtime.followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, `rotation:${rotation.id}`)).toMatchObject({ state: 'pending' });
   });
 });
+
+describe('RotationService against the in-memory store that promotes on create (Vault-like, no moto)', () => {
+  let store: TempStore;
+  let runtime: Runtime;
+  let memory: InMemorySecretStore;
+
+  beforeEach(() => {
+    store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
+    memory = new InMemorySecretStore('vault', BUILT_IN_STORES.of('vault').capabilities);
+    memory.put('secret/staging/hooks/hmac', { value: JSON.stringify({ value: randomBytes(8).toString('hex') }) });
+    store.inventoryService.create({ name: 'staging/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/hooks/hmac' }, operator(), 'test');
+    runtime = runtimeFor(store, { vault: memory });
+  });
+  afterEach(() => {
+    runtime.close();
+    store.close();
+  });
+
+  it('create is current at once, verify, complete', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-7' });
+    expect(rotation).toMatchObject({ state: 'in_progress', requiredApprovals: [], previousVersionId: '1' });
+    await driveUntil(runtime, rotation.id, null);
+    const done = runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version);
+    expect(done.rotation).toMatchObject({ state: 'completed', newVersionId: '2' });
+    expect(memory.labelsOf('secret/staging/hooks/hmac')).toEqual({ '1': [], '2': ['current'] });
+    expect(store.inventory.get('staging/hooks/hmac')?.currentVersionId).toBe('2');
+  });
+
+  it('abandoning after the write restores the previous data as a new version', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-8' });
+    const record = runtime.rotation.get(rotation.id);
+    const create = record.steps.find((step) => step.action === 'create_version');
+    await driveUntil(runtime, rotation.id, record.steps[(create?.position ?? 0) + 1]?.id ?? null);
+    expect(runtime.rotation.get(rotation.id).rotation.newVersionId).toBe('2');
+    const abandoned = await runtime.rotation.abandon(OWNER, rotation.id, { reason: 'wrong secret', expectedVersion: runtime.rotation.get(rotation.id).rotation.version });
+    expect(abandoned.rotation.state).toBe('abandoned');
+    expect(memory.labelsOf('secret/staging/hooks/hmac')['3']).toEqual(['current']);
+    expect(store.inventory.get('staging/hooks/hmac')?.lifecycle).toBe('active');
+  });
+
+  it('two starts at once: the one-open-rotation index lets one in, the other is told who started it', async () => {
+    const [first, second] = await Promise.allSettled([
+      runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-9' }),
+      runtime.rotation.start(slackActor('U0ADMIN'), 'staging/hooks/hmac', { ticket: 'OPS-9' }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = [first, second].find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(String(refused.reason.message)).toMatch(/was started a moment ago by|is already being rotated by/);
+    expect(store.db.prepare('SELECT count(*) FROM rotations').pluck().get()).toBe(1);
+  });
+});
