@@ -13,6 +13,7 @@ import { parseCsvRows } from '../src/import-export/parse-csv.js';
 import { parseYamlRows } from '../src/import-export/parse-yaml.js';
 import { findCredentialShape } from '../src/inventory/credential-shapes.js';
 import { normalizeKey, parseCadence, parseSecretFields } from '../src/inventory/secret-fields.js';
+import { BUILT_IN_STORES } from '../src/providers/store-catalog.js';
 import { findNameProblem } from '../src/inventory/secret-name.js';
 import { parseAwsSecretRef } from '../src/providers/aws/aws-secret-ref.js';
 import { parseVaultSecretRef } from '../src/providers/vault/vault-secret-ref.js';
@@ -34,8 +35,8 @@ const BEFORE_ISSUE_14 = /^(-?\d+)(?:\s+(?!(?:day|week|month|year)s?\b)(.*)|\s*(d
 const cases: { name: string; sizes?: number[]; input: (length: number) => string; run: (input: string) => unknown }[] = [
   { name: 'parseCadence: spaces before a line break', input: (n) => `1 day${' '.repeat(n)}x\ny`, run: (text) => parseCadence(text) },
   { name: '  the regex it replaced (issue 14)', sizes: [500, 1_000, 2_000], input: (n) => `1 day${' '.repeat(n)}x\ny`, run: (text) => BEFORE_ISSUE_14.exec(text) },
-  { name: 'parseSecretFields: 16 oversized fields', input: (n) => fill('`a ', n), run: (text) => parseSecretFields(Object.fromEntries(['name', 'type', 'description', 'owner', 'backupOwner', 'team', 'provider', 'providerRef', 'intervalDays', 'lastRotated', 'nextRotation', 'lifecycle', 'retrievalInstructions', 'tags', 'consumers', 'checklistOverride'].map((field) => [field, text])), defaultPolicy, now) },
-  { name: 'parseSecretFields: 2,000-character instructions', sizes: [2_000], input: (n) => fill('vault kv get secret/prod/app/db ', n), run: (text) => parseSecretFields({ name: 'prod/a/key', retrievalInstructions: text }, defaultPolicy, now) },
+  { name: 'parseSecretFields: 16 oversized fields', input: (n) => fill('`a ', n), run: (text) => parseSecretFields(Object.fromEntries(['name', 'type', 'description', 'owner', 'backupOwner', 'team', 'provider', 'providerRef', 'intervalDays', 'lastRotated', 'nextRotation', 'lifecycle', 'retrievalInstructions', 'tags', 'consumers', 'checklistOverride'].map((field) => [field, text])), defaultPolicy, BUILT_IN_STORES, now) },
+  { name: 'parseSecretFields: 2,000-character instructions', sizes: [2_000], input: (n) => fill('vault kv get secret/prod/app/db ', n), run: (text) => parseSecretFields({ name: 'prod/a/key', retrievalInstructions: text }, defaultPolicy, BUILT_IN_STORES, now) },
   { name: 'findCredentialShape: repeated eyJ', input: (n) => fill('eyJ', n), run: (text) => findCredentialShape(text) },
   { name: 'findCredentialShape: repeated AKIA', input: (n) => `${fill('AKIA', n)}0`, run: (text) => findCredentialShape(text) },
   { name: 'findCredentialShape: password + spaces', input: (n) => `password${' '.repeat(n)}:${' '.repeat(n)},`, run: (text) => findCredentialShape(text) },

@@ -25,7 +25,7 @@ import { IncidentHistoryService } from './revocation/incident-history-service.js
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
-import { RotationHistoryService } from './rotation/rotation-history-service.js';
+import { RotationHistoryService } from './rotation/history/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
 import { registerRotationStepFollowUps } from './rotation/rotation-step-follow-ups.js';
@@ -154,7 +154,7 @@ export interface Runtime {
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { db, clock, policy, logger } = options;
   const runDeadlineSeconds = options.runDeadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS;
-  const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null });
+  const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null, stores: options.providers.registry.stores });
 
   const poster = options.slack ? new SlackPoster(createOutboundClients(options.slack.botToken, options.slack.apiUrl)) : null;
   const notifier: ReminderNotifier = poster ? new SlackReminderNotifier(poster) : refusingNotifier();
@@ -198,8 +198,6 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
   });
   const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references, followUps: followUpService });
-  // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
-  let revocation: RevocationService | null = null;
   // A workflow step follows its rotation, fixed in the same transaction as the rotation's end.
   let workflowSteps: WorkflowStepService | null = null;
   const rotation = new RotationService({
@@ -223,21 +221,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       countRotationEvent(event);
       if (event.kind === 'completed') services.rotationNeeds.settle();
     },
-    onChange: (record, events) => {
-      revocation?.onRotationChange(record, events);
-      workflowSteps?.onRotationChange(record);
-    },
-    incidents: {
-      revocationFacts: (rotationId) => revocation?.revocationFacts(rotationId) ?? null,
-      openOn: (secretName) => revocation?.openFor(secretName)?.incident ?? null,
-    },
+    onChange: (record) => workflowSteps?.onRotationChange(record),
   });
   const incidentRepo = new IncidentRepo(db);
-  revocation = new RevocationService({
+  const revocation = new RevocationService({
     db,
     repo: incidentRepo,
     inventory,
     inventoryService: services.inventoryService,
+    stores: services.stores,
     authorizer,
     audit,
     followUps: followUpService,
@@ -248,6 +240,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
     onEvent: countIncidentEvent,
   });
+  // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
+  rotation.linkIncidents(revocation);
   const stepRuns = new StepRunRepo(db);
   workflowSteps = new WorkflowStepService({ repo: stepRuns, rotation, inventory, audit, followUps: followUpService, clock, policy, kickFollowUps });
   registerIncidentFollowUps(followUpService, revocation);
@@ -272,7 +266,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   };
   const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
-  const incidentHistory = new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, clock, policy, people: services.recipients });
+  const incidentHistory = new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, stores: services.stores, clock, policy, people: services.recipients });
   // Evidence and provenance follow the rotation code from outside: sweeps over what ended (see their jobs).
   const evidenceBucket = options.evidenceBucket ?? (policy.evidenceArchive ? openEvidenceBucket(policy.evidenceArchive) : null);
   const evidenceArchive =

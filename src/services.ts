@@ -12,6 +12,8 @@ import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { ReferenceLocks } from './inventory/reference-locks.js';
 import { SecretHistoryRepo } from './inventory/secret-history-repo.js';
+import { BUILT_IN_STORES } from './providers/store-catalog.js';
+import type { StoreCatalog } from './providers/store-kind.js';
 import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js';
 import { RotationNeedRepo } from './rotation-needs/rotation-need-repo.js';
 import { RotationNeedService } from './rotation-needs/rotation-need-service.js';
@@ -22,6 +24,8 @@ export interface Services {
   db: Db;
   clock: Clock;
   policy: Policy;
+  /** The store kinds Rotor knows (src/providers/store-catalog.ts, unless a test brings its own). */
+  stores: StoreCatalog;
   audit: AuditLog;
   authorizer: Authorizer;
   /** The audit record of refusals: repeats within a minute are counted, not logged one by one. */
@@ -40,8 +44,9 @@ export interface Services {
   rotationNeeds: RotationNeedService;
 }
 
-/** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. */
-export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null } = {}): Services {
+/** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. `stores`: the built-in ones unless given. */
+export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null; stores?: StoreCatalog } = {}): Services {
+  const stores = options.stores ?? BUILT_IN_STORES;
   const audit = new AuditLog(db, clock, options.auditKeys ?? null);
   const refusals = new RefusalLog({ db, repo: new RefusalWindowRepo(db), audit, clock });
   const authorizer = new Authorizer(policy, refusals);
@@ -53,6 +58,7 @@ export function createServices(db: Db, clock: Clock, policy: Policy, options: { 
     authorizer,
     clock,
     policy,
+    stores,
     locks: new ReferenceLocks(db),
     followUps: { schedule: (request) => followUps.schedule(request, isoInstant(clock.now())) },
   });
@@ -63,6 +69,7 @@ export function createServices(db: Db, clock: Clock, policy: Policy, options: { 
     db,
     clock,
     policy,
+    stores,
     audit,
     authorizer,
     refusals,

@@ -6,7 +6,7 @@ import type { IncidentRepo } from '../revocation/incident-repo.js';
 import { checkIncident, missingIncident, replayIncident } from '../revocation/incident-replay.js';
 import type { RotationRecord } from '../rotation/rotation.js';
 import type { RotationRepo } from '../rotation/rotation-repo.js';
-import { checkRotation, missingRotation, replayRotation } from '../rotation/rotation-replay.js';
+import { checkRotation, missingRotation, replayRotation } from '../rotation/history/rotation-replay.js';
 import type { AuditEvent } from './audit-event.js';
 import type { AuditTrailRepo } from './audit-trail-repo.js';
 import { mergeChecks, type ChainCheck } from './chain-difference.js';

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../core/errors.js';
 import type { DiscoverReport } from '../providers/discover-service.js';
+import { BUILT_IN_STORES } from '../providers/store-catalog.js';
 import type { CliContext } from './cli-context.js';
 
 /**
@@ -10,20 +11,22 @@ import type { CliContext } from './cli-context.js';
  * what an operator already chose (import, sync), discovery reads a store someone else tags, so
  * its default stays a proposal, as it always was; `--dry-run` says so explicitly, like everywhere.
  */
+/** The stores whose secrets can be listed. */
+const DISCOVERABLE = BUILT_IN_STORES.kinds.filter((store) => store.capabilities.discovery !== null);
+
 export function registerDiscoverCommand(program: Command, context: CliContext): void {
   program
     .command('discover')
     .description('Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata); --apply adds them')
-    .addOption(new Option('--provider <provider>', 'where to look').choices(['aws', 'vault']).makeOptionMandatory())
+    .addOption(new Option('--provider <provider>', 'where to look').choices(DISCOVERABLE.map((store) => store.kind)).makeOptionMandatory())
     .option('--tag-key <key>', 'only secrets carrying this tag / custom_metadata key, e.g. rotor:owner')
     .option('--mount <mount>', 'Vault: the KV v2 mount to walk, e.g. secret')
     .option('--dry-run', 'only show the proposals; write nothing (the default)', false)
     .addOption(new Option('--apply', 'add the valid proposals to the inventory').conflicts('dryRun'))
     .option('--json', 'print the report as JSON', false)
-    .action(async (options: { provider: 'aws' | 'vault'; tagKey?: string; mount?: string; dryRun: boolean; apply?: boolean; json: boolean }) => {
-      if (options.provider === 'vault' && !options.mount) {
-        throw new ValidationError('Discovery in Vault needs the mount to walk: add --mount secret (or your KV v2 mount).', [{ where: '--mount', message: 'required with --provider vault' }]);
-      }
+    .action(async (options: { provider: string; tagKey?: string; mount?: string; dryRun: boolean; apply?: boolean; json: boolean }) => {
+      const requiresMount = BUILT_IN_STORES.of(options.provider).capabilities.discovery?.requiresMount;
+      if (requiresMount && !options.mount) throw new ValidationError(requiresMount, [{ where: '--mount', message: `required with --provider ${options.provider}` }]);
       const apply = options.apply === true;
       const { providers } = context.runtime(undefined, { ifMissing: apply ? 'create' : 'empty' });
       const report = await providers.discover.run({ provider: options.provider, tagKey: options.tagKey, mount: options.mount, apply, actor: context.actor });

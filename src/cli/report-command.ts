@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { describeDifference } from '../audit/chain-difference.js';
 import { RotorError } from '../core/errors.js';
-import { REPORT_FORMATS, renderRotationReportCsv, renderRotationReportMarkdown, type ReportFormat } from '../rotation/rotation-report.js';
+import { REPORT_FORMATS, type ReportFormat } from '../rotation/history/rotation-report.js';
+import { renderRotationReportCsv, renderRotationReportMarkdown } from '../rotation/history/rotation-report-text.js';
 import type { CliContext } from './cli-context.js';
 
 function isReportFormat(format: string): format is ReportFormat {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { renderRotationEvidence } from '../rotation/rotation-evidence.js';
-import { renderRotationDetail, renderRotationList, summarizeRotation } from '../rotation/rotation-summary.js';
+import { renderRotationEvidence } from '../rotation/history/rotation-evidence.js';
+import { renderRotationDetail, renderRotationList, summarizeRotation } from '../rotation/history/rotation-summary.js';
 import type { CliContext } from './cli-context.js';
 
 /** `rotor rotations list|show|evidence`: what guided rotations did, for operators and auditors. */

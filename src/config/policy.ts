@@ -5,9 +5,13 @@ import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
-import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklist-entry.js';
-import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/rotation-templates.js';
+import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklists/checklist-entry.js';
+import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/checklists/rotation-templates.js';
 import { DEFAULT_PROVENANCE_TAG_KEYS } from '../providers/provenance-tags.js';
+import { BUILT_IN_STORES } from '../providers/store-catalog.js';
+
+/** Placeholders only some stores' secrets have: a policy's own step detail, which covers secrets of every store, may not use them. */
+const STORE_PLACEHOLDERS = BUILT_IN_STORES.kinds.flatMap((store) => store.references.placeholders);
 
 const slackUserId = z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD');
 const slackUserOrGroupId = z.string().refine((id) => SLACK_USER_ID.test(id) || SLACK_USER_GROUP_ID.test(id), 'must be a Slack user id such as U0123ABCD or a user group id such as S0123ABCD');
@@ -203,7 +207,7 @@ function checkChecklists(checklists: Record<string, ChecklistEntry[]>, ctx: z.Re
     const builtins = (SECRET_TYPES as readonly string[]).includes(key)
       ? new Map(rotationSteps(key as SecretType).map((step) => [step.id, step.family]))
       : BUILTIN_STEP_FAMILIES;
-    for (const problem of planChecklist(entries, builtins).problems) {
+    for (const problem of planChecklist(entries, builtins, STORE_PLACEHOLDERS).problems) {
       ctx.addIssue({ code: 'custom', path: [key, ...problem.path], message: problem.message, ...(problem.path.length === 0 ? { params: { at: 'key' } } : {}) });
     }
   }
@@ -253,11 +257,11 @@ export interface Policy {
     /** Who signs off a break-glass rotation when no security lead may (see SIGNOFF_FALLBACKS). */
     signoffFallback: SignOffFallback;
   };
-  /** Checklist overrides keyed by secret name or secret type (src/rotation/checklist-entry.ts). */
+  /** Checklist overrides keyed by secret name or secret type (src/rotation/checklists/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
   /**
    * The field a generated value replaces in a JSON or Vault secret, keyed by secret name, secret
-   * type or `default` (src/rotation/value-field.ts); a secret's own `value_field` wins.
+   * type or `default` (src/rotation/checklists/value-field.ts); a secret's own `value_field` wins.
    */
   valueFields: Readonly<Record<string, string>>;
   /** How soon a rotation a trigger asks for is due (src/rotation-needs). */

@@ -62,6 +62,21 @@ export class NotFoundError extends RotorError {
   }
 }
 
+/**
+ * A row refused by a unique index: what a repository raises instead of the driver's error, so a
+ * service tells two people pressing at once apart from a failure without knowing the database's codes.
+ */
+export class UniqueConflictError extends Error {
+  constructor(
+    /** What already exists, in a few words: `an open rotation of the secret`. */
+    readonly what: string,
+    cause: unknown,
+  ) {
+    super(`There is already ${what}.`, { cause });
+    this.name = 'UniqueConflictError';
+  }
+}
+
 export function isRotorError(error: unknown): error is RotorError {
   return error instanceof RotorError;
 }

@@ -5,9 +5,9 @@ import { RotorError } from '../core/errors.js';
 import type { IncidentHistoryService } from '../revocation/incident-history-service.js';
 import { renderIncidentEvidence } from '../revocation/incident-evidence.js';
 import { isOpen } from '../rotation/rotation.js';
-import { renderRotationEvidence } from '../rotation/rotation-evidence.js';
-import type { RotationHistoryService } from '../rotation/rotation-history-service.js';
-import { renderRotationReportMarkdown } from '../rotation/rotation-report.js';
+import { renderRotationEvidence } from '../rotation/history/rotation-evidence.js';
+import type { RotationHistoryService } from '../rotation/history/rotation-history-service.js';
+import { renderRotationReportMarkdown } from '../rotation/history/rotation-report-text.js';
 import { evidenceDigest, type EvidenceKind, type EvidenceRecord } from './archive-layout.js';
 import type { ArchiveItem } from './archive-ledger-repo.js';
 

@@ -88,7 +88,7 @@ export function importRows(rows: readonly SourceRow[], services: Services, optio
     const rowIssues: ValidationIssue[] = [...(row.problems ?? [])];
     if (options.partial) for (const warning of row.warnings ?? []) warnings.add(warning);
     else rowIssues.push(...(row.warnings ?? []));
-    const { fields, issues: fieldIssues } = parseSecretFields(row.record, services.policy, now);
+    const { fields, issues: fieldIssues } = parseSecretFields(row.record, services.policy, services.stores, now);
     for (const issue of fieldIssues) {
       const line = row.fieldLines?.[fieldKey(issue.where)] ?? row.line;
       rowIssues.push({ where: `line ${line}, ${issue.where}`, message: issue.message, line });

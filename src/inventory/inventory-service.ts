@@ -4,6 +4,7 @@ import type { Authorizer } from '../access/authorize.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
+import type { StoreCatalog } from '../providers/store-kind.js';
 import { isoInstant, type Clock } from '../core/clock.js';
 import { NotFoundError, RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
@@ -36,6 +37,8 @@ export interface InventoryServiceDeps {
   authorizer: Authorizer;
   clock: Clock;
   policy: Policy;
+  /** The store kinds: which names `provider` may take, and how each checks its references. */
+  stores: StoreCatalog;
   /** Open rotations and incidents, which hold a secret's reference in place. */
   locks: ReferenceLocks;
   /** Schedules what tells security of a reference change (in the change's transaction). */
@@ -71,10 +74,10 @@ export class InventoryService {
     rows.forEach((fields, index) => {
       const before = pending.get(fields.name) ?? stored.get(fields.name) ?? null;
       const after = mergeSecret(before, fields, this.deps.policy, now, nowIso);
-      const problems = findMergedProblems(after);
+      const problems = findMergedProblems(after, this.deps.stores);
       // Loaded when the first row changes a reference, so edits that change none pay nothing.
       if (problems.length === 0 && changesReference(before, after)) {
-        guard ??= new ReferenceGuard(this.deps.repo.storeReferences());
+        guard ??= new ReferenceGuard(this.deps.repo.storeReferences(), this.deps.stores);
         const taken = guard.claim(after);
         if (taken) problems.push({ field: 'provider_ref', message: taken });
       }
@@ -188,7 +191,7 @@ export class InventoryService {
   private refuseDuplicateReferences(changes: readonly PlannedChange[]): void {
     const touching = changes.filter((change) => (change.kind === 'add' ? changesReference(null, change.after) : ['provider', 'providerRef', 'lifecycle'].some((field) => field in change.changes)));
     if (touching.length === 0) return;
-    const guard = new ReferenceGuard(this.deps.repo.storeReferences());
+    const guard = new ReferenceGuard(this.deps.repo.storeReferences(), this.deps.stores);
     for (const change of touching) {
       const taken = guard.claim(change.after);
       if (taken) throw new ValidationError(`${change.name} cannot be saved: another entry tracks its store secret.`, [{ where: 'provider_ref', message: taken }]);
@@ -406,7 +409,7 @@ export class InventoryService {
   }
 
   private validate(input: LooseRecord, options: ParseOptions = {}): SecretFields {
-    const { fields, issues } = parseSecretFields(input, this.deps.policy, this.deps.clock.now(), '', options);
+    const { fields, issues } = parseSecretFields(input, this.deps.policy, this.deps.stores, this.deps.clock.now(), '', options);
     if (!fields) throw new ValidationError('The secret has invalid fields.', issues);
     return fields;
   }

@@ -1,6 +1,5 @@
 import type { Policy } from '../config/policy.js';
 import { describeError, RotorError, ValidationError } from '../core/errors.js';
-import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { StoreBinding } from '../providers/store-binding.js';
 import type { ProviderKind } from './secret.js';
@@ -16,8 +15,6 @@ export interface CheckedReference {
   location: string | null;
 }
 
-const AWS_ARN = /^arn:[^:]+:secretsmanager:([^:]+):(\d{12}):secret:/;
-
 /**
  * Asks the store about a reference before the inventory points at it: it must resolve, and
  * Rotor's credentials must describe it and read its current value (fingerprinted in memory, the
@@ -28,7 +25,7 @@ export class ReferenceChecker {
   constructor(private readonly deps: { registry: ProviderRegistry; policy: Policy }) {}
 
   async check(to: StoreBinding): Promise<CheckedReference> {
-    if (to.provider === 'manual') return { provider: 'manual', providerRef: to.providerRef, versionId: null, fingerprint: null, location: null };
+    if (this.deps.registry.stores.of(to.provider).capabilities.byHand) return { provider: to.provider, providerRef: to.providerRef, versionId: null, fingerprint: null, location: null };
     const where = to.providerRef ?? '(none)';
     let checked: CheckedReference;
     try {
@@ -50,20 +47,8 @@ export class ReferenceChecker {
     return checked;
   }
 
-  /** Where the reference lies that the scope does not allow, or null. */
+  /** Where the reference lies that the scope does not allow, or null: the store knows its scopes. */
   private outsideScope(to: StoreBinding, checked: CheckedReference): string | null {
-    const scope = this.deps.policy.referenceScope;
-    if (to.provider === 'vault') {
-      if (scope.vaultMounts.length === 0) return null;
-      const mount = parseVaultSecretRef(to.name, to.providerRef ?? '').mount;
-      return scope.vaultMounts.includes(mount) ? null : `in the Vault mount ${mount}`;
-    }
-    if (scope.awsAccounts.length === 0 && scope.awsRegions.length === 0) return null;
-    const arn = checked.location ? AWS_ARN.exec(checked.location) : null;
-    if (!arn) return 'a secret whose account and region AWS did not give';
-    const [, region, account] = arn as unknown as [string, string, string];
-    if (scope.awsAccounts.length > 0 && !scope.awsAccounts.includes(account)) return `in the AWS account ${account}`;
-    if (scope.awsRegions.length > 0 && !scope.awsRegions.includes(region)) return `in the AWS region ${region}`;
-    return null;
+    return this.deps.registry.stores.of(to.provider).references.outsideScope(to.name, to.providerRef ?? '', checked.location, this.deps.policy.referenceScope);
   }
 }

@@ -1,4 +1,5 @@
 import { describeStoreKey, StoreKeyIndex, storeKeyOf, type StoreKey } from '../providers/store-key.js';
+import type { StoreCatalog } from '../providers/store-kind.js';
 import type { SecretRecord } from './secret-merge.js';
 import type { Lifecycle, ProviderKind } from './secret.js';
 
@@ -17,10 +18,14 @@ export interface StoredReference {
  * Retired entries track nothing any more and hold no reference.
  */
 export class ReferenceGuard {
-  private readonly index = new StoreKeyIndex<string>();
+  private readonly index: StoreKeyIndex<string>;
   private readonly keys = new Map<string, StoreKey>();
 
-  constructor(stored: Iterable<StoredReference>) {
+  constructor(
+    stored: Iterable<StoredReference>,
+    private readonly stores: StoreCatalog,
+  ) {
+    this.index = new StoreKeyIndex(stores);
     for (const secret of stored) this.hold(secret.name, this.keyOf(secret));
   }
 
@@ -33,7 +38,7 @@ export class ReferenceGuard {
     if (key) {
       const holder = this.index.find(key).find((name) => name !== record.name);
       if (holder) {
-        return `\`${record.providerRef}\` is ${describeStoreKey(key)}, which \`${holder}\` already tracks; one store secret has one inventory entry, so change \`${holder}\` instead (or retire it first)`;
+        return `\`${record.providerRef}\` is ${describeStoreKey(this.stores, key)}, which \`${holder}\` already tracks; one store secret has one inventory entry, so change \`${holder}\` instead (or retire it first)`;
       }
     }
     this.hold(record.name, key);
@@ -41,7 +46,7 @@ export class ReferenceGuard {
   }
 
   private keyOf(secret: StoredReference): StoreKey | null {
-    return secret.lifecycle === 'retired' ? null : storeKeyOf(secret.provider, secret.providerRef);
+    return secret.lifecycle === 'retired' ? null : storeKeyOf(this.stores, secret.provider, secret.providerRef);
   }
 
   private hold(name: string, key: StoreKey | null): void {

@@ -1,13 +1,12 @@
 import { DateTime } from 'luxon';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
-import { parseAwsSecretRef } from '../providers/aws/aws-secret-ref.js';
-import { parseVaultSecretRef } from '../providers/vault/vault-secret-ref.js';
 import type { Policy } from '../config/policy.js';
+import { unknownStore, type StoreCatalog } from '../providers/store-kind.js';
 import { findCredentialShape } from './credential-shapes.js';
 import { findHiddenCharacters } from './free-text-guard.js';
 import { findNameProblem } from './secret-name.js';
 import { parseSecretType } from './secret-type.js';
-import { PROVIDERS, SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, VALUE_SOURCES, type Lifecycle, type ProviderKind, type SecretType, type ValueSource } from './secret.js';
+import { SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, VALUE_SOURCES, type Lifecycle, type ProviderKind, type SecretType, type ValueSource } from './secret.js';
 
 /**
  * One inventory row as any source gives it (a YAML mapping, a CSV record, a Markdown table
@@ -225,16 +224,17 @@ const LIFECYCLE_WORDS: Record<string, Lifecycle> = {
 };
 
 /**
- * What is wrong with a provider reference, or null. The providers' own parsers decide, so a
- * reference the inventory accepts is one the provider can use; whether it exists is the
- * provider's question, asked by `rotor sync` and the rotation flow.
+ * What is wrong with a provider reference, or null. The store's own parser decides, so a
+ * reference the inventory accepts is one the store can use; whether it exists is the store's
+ * question, asked by `rotor sync` and the rotation flow.
  */
-export function findReferenceProblem(provider: ProviderKind, reference: string | undefined): string | null {
-  if (provider === 'manual') return null;
-  if (!reference) return `a ${provider} secret needs provider_ref (${provider === 'aws' ? 'its ARN or name' : 'mount/path of the KV v2 secret'})`;
+export function findReferenceProblem(stores: StoreCatalog, provider: ProviderKind, reference: string | undefined): string | null {
+  if (!stores.has(provider)) return unknownStore(provider, stores.kinds);
+  const store = stores.of(provider);
+  if (store.capabilities.byHand) return null;
+  if (!reference) return `a ${provider} secret needs provider_ref (${store.references.what})`;
   try {
-    if (provider === 'aws') parseAwsSecretRef('this secret', reference);
-    else parseVaultSecretRef('this secret', reference);
+    store.references.validate('this secret', reference);
     return null;
   } catch (error) {
     if (error instanceof ValidationError) return error.issues[0]?.message ?? error.message;
@@ -374,7 +374,7 @@ function parseUtcInstant(value: string): { millis: number; iso: string } | null 
  * Validates one row and turns it into the fields it sets. Every problem in the row is
  * reported, each naming its field, so a person can fix a whole file in one pass.
  */
-export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateTime, where = '', options: ParseOptions = {}): ParsedFields {
+export function parseSecretFields(input: LooseRecord, policy: Policy, stores: StoreCatalog, now: DateTime, where = '', options: ParseOptions = {}): ParsedFields {
   const issues: ValidationIssue[] = [];
   const record: LooseRecord = { ...input };
   // Imports never erase what Rotor knows; an edit form that empties a field means to clear it.
@@ -436,14 +436,14 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, now: DateT
 
   const provider = text(record.provider)?.toLowerCase();
   if (provider !== undefined) {
-    if ((PROVIDERS as readonly string[]).includes(provider)) fields.provider = provider as ProviderKind;
-    else problem('provider', `unknown provider \`${provider}\`; use one of: ${PROVIDERS.join(', ')}`);
+    if (stores.has(provider)) fields.provider = provider;
+    else problem('provider', unknownStore(provider, stores.kinds));
   }
   const providerRef = text(record.providerRef);
   if (providerRef !== undefined) fields.providerRef = providerRef;
   else if (cleared('providerRef')) fields.providerRef = null;
   if (fields.provider) {
-    const referenceProblem = findReferenceProblem(fields.provider, providerRef);
+    const referenceProblem = findReferenceProblem(stores, fields.provider, providerRef);
     if (referenceProblem) problem('provider_ref', referenceProblem);
   }
 

@@ -1,6 +1,7 @@
 import type { DateTime } from 'luxon';
 import type { Policy } from '../config/policy.js';
-import { findValueSourceProblem } from '../rotation/value-source.js';
+import type { StoreCatalog } from '../providers/store-kind.js';
+import { findValueSourceProblem } from '../rotation/checklists/value-source.js';
 import { findReferenceProblem, type SecretFields } from './secret-fields.js';
 import { nextRotationDate } from './schedule.js';
 import { inferSecretType } from './secret-type.js';
@@ -90,9 +91,9 @@ function given<T>(value: T | null | undefined, stored: T | null | undefined): T 
 }
 
 /** Problems that only show once a row is merged with what is stored (e.g. a reference without its provider). */
-export function findMergedProblems(secret: SecretRecord): { field: string; message: string }[] {
+export function findMergedProblems(secret: SecretRecord, stores: StoreCatalog): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
-  const reference = findReferenceProblem(secret.provider, secret.providerRef ?? undefined);
+  const reference = findReferenceProblem(stores, secret.provider, secret.providerRef ?? undefined);
   if (reference) problems.push({ field: 'provider_ref', message: reference });
   const valueSource = secret.valueSource ? findValueSourceProblem(secret.type, secret.valueSource) : null;
   if (valueSource) problems.push({ field: 'value_source', message: valueSource });

@@ -19,8 +19,8 @@ export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 /** A Slack user group id (`S…`): a whole group may read a secret. */
 export const SLACK_USER_GROUP_ID = /^S[A-Z0-9]{2,}$/;
 
-export const PROVIDERS = ['aws', 'vault', 'manual'] as const;
-export type ProviderKind = (typeof PROVIDERS)[number];
+/** The name of a store kind (`provider` of a secret): the store catalog (src/providers/store-kind.ts) says which there are. */
+export type ProviderKind = string;
 
 /** Lifecycle states a person or a flow sets; `due_soon` and `overdue` are derived from dates. */
 export const LIFECYCLES = ['active', 'rotating', 'compromised', 'retired'] as const;
@@ -62,7 +62,7 @@ export interface Secret {
   /** Kept for emergencies: each use is recorded and needs a rotation within the policy's hours. */
   breakGlass: boolean;
   provider: ProviderKind;
-  /** AWS: ARN or `name` (optionally `region:name`); Vault: `mount/path` of a KV v2 secret. */
+  /** Where the store keeps it, in the store's own syntax (AWS: ARN or `name`; Vault: `mount/path`); null for a manual secret. */
   providerRef: string | null;
   intervalDays: number;
   /** ISO instant (UTC) of the last completed rotation; null when never rotated. */
@@ -72,9 +72,9 @@ export interface Secret {
   lifecycle: Lifecycle;
   retrievalInstructions: string | null;
   tags: Record<string, string>;
-  /** Built-in step ids and titles of manual steps, replacing the type's default checklist (see src/rotation/checklist-entry.ts). */
+  /** Built-in step ids and titles of manual steps, replacing the type's default checklist (see src/rotation/checklists/checklist-entry.ts). */
   checklistOverride: string[] | null;
-  /** How a rotation gets its new value; null: the `rotor:value_source` tag, else the type's default (src/rotation/value-source.ts). */
+  /** How a rotation gets its new value; null: the `rotor:value_source` tag, else the type's default (src/rotation/checklists/value-source.ts). */
   valueSource: ValueSource | null;
   /** The field a generated value replaces in a JSON or Vault secret; null: the policy's `value_fields`, else `password`. */
   valueField: string | null;

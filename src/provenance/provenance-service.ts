@@ -5,7 +5,7 @@ import { isoInstant, type Clock } from '../core/clock.js';
 import type { PeopleNames } from '../core/person-label.js';
 import { provenanceTags } from '../providers/provenance-tags.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { RotationHistoryService } from '../rotation/rotation-history-service.js';
+import type { RotationHistoryService } from '../rotation/history/rotation-history-service.js';
 import { storeBindingOf } from '../rotation/rotation.js';
 import type { ProvenanceEntry, ProvenanceLedgerRepo, ProvenanceOutcome } from './provenance-ledger-repo.js';
 

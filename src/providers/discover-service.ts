@@ -4,18 +4,18 @@ import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { importRows, type ImportReport } from '../import-export/import-service.js';
 import type { SourceRow } from '../import-export/source-row.js';
 import type { PlannedChange } from '../inventory/inventory-service.js';
+import type { ProviderKind } from '../inventory/secret.js';
 import { canonicalRecord, normalizeKey } from '../inventory/secret-fields.js';
 import type { Services } from '../services.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import { StoreKeyIndex, storeKeyOf } from './store-key.js';
 import type { DiscoveredSecret } from './secret-provider.js';
-import type { StoreKind } from './sync-service.js';
 
 /** Tag keys (AWS tags, Vault `custom_metadata`) may carry this prefix: `rotor:owner`, `rotor:type`, … */
 export const TAG_PREFIX = 'rotor:';
 
 export interface DiscoverOptions {
-  provider: StoreKind;
+  provider: ProviderKind;
   tagKey?: string;
   mount?: string;
   /** Write the valid proposals; without it discovery only proposes. */
@@ -54,9 +54,10 @@ export class ProviderDiscoverService {
     const provider = this.deps.registry.providerFor(options.provider, 'Discovery');
     const found = await provider.listForDiscovery({ tagKey: options.tagKey, mount: options.mount });
     // Compared in canonical form: an entry written `us-east-1:prod/app/db` tracks the secret whose ARN discovery finds.
-    const tracked = new StoreKeyIndex<string>();
+    const { stores } = this.deps.registry;
+    const tracked = new StoreKeyIndex<string>(stores);
     for (const secret of services.inventory.list({ includeRetired: true }, services.clock.now(), 0)) {
-      const key = secret.provider === options.provider ? storeKeyOf(secret.provider, secret.providerRef) : null;
+      const key = secret.provider === options.provider ? storeKeyOf(stores, secret.provider, secret.providerRef) : null;
       if (key) tracked.add(key, secret.name);
     }
     const report: DiscoverReport = { applied: false, proposals: [], rejected: [], known: [] };
@@ -64,7 +65,7 @@ export class ProviderDiscoverService {
     const refByLine = new Map<number, string>();
     for (const secret of found) {
       const row = this.rowFor(secret, options.provider);
-      const key = storeKeyOf(options.provider, secret.providerRef);
+      const key = storeKeyOf(stores, options.provider, secret.providerRef);
       const knownAs = (key ? tracked.find(key)[0] : undefined) ?? (services.inventory.get(String(row.name)) ? String(row.name) : undefined);
       if (knownAs) {
         report.known.push({ providerRef: secret.providerRef, name: knownAs });
@@ -95,7 +96,7 @@ export class ProviderDiscoverService {
   }
 
   /** One import row from a discovered secret: its tags mapped onto inventory fields. */
-  private rowFor(secret: DiscoveredSecret, provider: StoreKind): Record<string, unknown> {
+  private rowFor(secret: DiscoveredSecret, provider: ProviderKind): Record<string, unknown> {
     const row: Record<string, unknown> = { name: secret.storeName };
     for (const [key, value] of Object.entries(secret.tags)) {
       const field = normalizeKey(key.startsWith(TAG_PREFIX) ? key.slice(TAG_PREFIX.length) : key);

@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import type { CoreEnv } from '../config/env.js';
 import { HmacKeyring } from '../core/hmac-keyring.js';
 import type { Services } from '../services.js';
-import { AwsSecretsManagerProvider } from './aws/aws-secrets-manager-provider.js';
 import type { RetryPolicy } from './call-with-retry.js';
 import { ProviderDiscoverService } from './discover-service.js';
 import { createFingerprinter, type Fingerprinter } from './fingerprint.js';
 import { ProviderOperationsService } from './provider-operations-service.js';
 import { createProviderRegistry, type ProviderRegistry } from './provider-registry.js';
+import { BUILT_IN_STORES } from './store-catalog.js';
+import type { StoreCatalog } from './store-kind.js';
 import { ProviderSyncService } from './sync-service.js';
-import { VaultKv2Provider } from './vault/vault-kv2-provider.js';
 
 export interface ProviderServices {
   registry: ProviderRegistry;
@@ -23,18 +23,22 @@ export interface ProviderServices {
 type ProviderEnv = Pick<CoreEnv, 'VAULT_ADDR' | 'VAULT_TOKEN' | 'VAULT_NAMESPACE' | 'ROTOR_FINGERPRINT_KEY'>;
 
 /**
- * Providers from the environment: AWS always (region, credentials and `AWS_ENDPOINT_URL` come
- * from the SDK's chain when a call is made), Vault when VAULT_ADDR and VAULT_TOKEN are set, both
- * fingerprinting with ROTOR_FINGERPRINT_KEY (plain SHA-256 without it).
+ * The stores of the catalog, connected from the environment: each kind's `connect` decides (AWS
+ * always, its region, credentials and `AWS_ENDPOINT_URL` coming from the SDK's chain when a call
+ * is made; Vault when VAULT_ADDR and VAULT_TOKEN are set), all fingerprinting with
+ * ROTOR_FINGERPRINT_KEY (plain SHA-256 without it).
  */
-export function createProviderRegistryFromEnv(env: ProviderEnv, retry?: RetryPolicy): { registry: ProviderRegistry; fingerprinter: Fingerprinter; close(): void } {
+export function createProviderRegistryFromEnv(
+  env: ProviderEnv,
+  retry?: RetryPolicy,
+  stores: StoreCatalog = BUILT_IN_STORES,
+): { registry: ProviderRegistry; fingerprinter: Fingerprinter; close(): void } {
   const fingerprinter = createFingerprinter(HmacKeyring.fromEnv(env.ROTOR_FINGERPRINT_KEY));
-  const aws = new AwsSecretsManagerProvider({ fingerprinter, ...(retry ? { retry } : {}) });
-  const vault =
-    env.VAULT_ADDR && env.VAULT_TOKEN
-      ? new VaultKv2Provider({ endpoint: env.VAULT_ADDR, token: env.VAULT_TOKEN, fingerprinter, ...(env.VAULT_NAMESPACE ? { namespace: env.VAULT_NAMESPACE } : {}), ...(retry ? { retry } : {}) })
-      : undefined;
-  return { registry: createProviderRegistry({ aws, ...(vault ? { vault } : {}) }), fingerprinter, close: () => aws.destroy() };
+  const connections = Object.fromEntries(
+    stores.kinds.filter((kind) => kind.setup !== null).map((kind) => [kind.kind, kind.connect({ env, fingerprinter, ...(retry ? { retry } : {}) }) ?? undefined]),
+  );
+  const registry = createProviderRegistry(connections, stores);
+  return { registry, fingerprinter, close: () => registry.close() };
 }
 
 /** `fingerprinter`: the providers' own, so sync can tell a stored fingerprint of an older scheme. */

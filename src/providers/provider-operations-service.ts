@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderRegistry } from './provider-registry.js';
-import { decidePlacement, type PlacementDecision } from '../rotation/value-field.js';
+import { decidePlacement, type PlacementDecision } from '../rotation/checklists/value-field.js';
 import type { CreatedVersion, DisabledVersion, SecretDescription, ValuePlacement, VersionFingerprint, WriteIntent } from './secret-provider.js';
 import { describeBinding, sameBinding, type StoreBinding } from './store-binding.js';
 
@@ -46,8 +46,8 @@ export class ProviderOperationsService {
    */
   async valuePlacement(bound: StoreBinding): Promise<PlacementDecision> {
     const secret = this.deps.inventoryService.require(bound.name);
-    const { provider, target } = this.resolve(bound);
-    return decidePlacement(secret, this.deps.policy, await provider.describeShape(target));
+    const { store, provider, target } = this.resolve(bound);
+    return decidePlacement(secret, this.deps.policy, await provider.describeShape(target), store);
   }
 
   /**
@@ -174,18 +174,12 @@ export class ProviderOperationsService {
     return disabled;
   }
 
-  /**
-   * Why the store still serves `versionId` (current, or carrying a label a client can read it
-   * by; Vault: neither deleted nor destroyed), or null when it is out of service.
-   */
+  /** Why the store still serves `versionId` (the store says: current, labelled, not deleted…), or null when it is out of service. */
   async stillInService(bound: StoreBinding, versionId: string): Promise<string | null> {
     const description = await this.validate(bound);
     const version = [...(description.current ? [description.current] : []), ...description.others].find((candidate) => candidate.versionId === versionId);
     if (!version) return null;
-    // Vault's newest version stays its current one when deleted; deleted or destroyed, it is not read.
-    if (bound.provider === 'vault') return version.labels.includes('deleted') || version.labels.includes('destroyed') ? null : 'it is neither deleted nor destroyed';
-    if (description.current?.versionId === versionId) return 'it is the current version';
-    return version.labels.length > 0 ? `it still carries ${version.labels.join(', ')}` : null;
+    return this.resolve(bound).store.stillServes(version, description.current?.versionId === versionId);
   }
 
   private resolve(bound: StoreBinding) {

@@ -1,11 +1,10 @@
-import type { ProviderKind } from '../inventory/secret.js';
-
 /**
  * The port every secret store sits behind. Implementations never return, log or keep a
  * secret's value: a value exists only inside one call, long enough to be written or hashed.
  */
 export interface SecretProvider {
-  readonly kind: ProviderKind;
+  /** The store kind it connects to (see store-kind.ts). */
+  readonly kind: string;
 
   /** Checks the reference's syntax, then that the secret exists and can be read. */
   validateReference(target: ProviderTarget): Promise<void>;
@@ -59,6 +58,8 @@ export interface SecretProvider {
    * accepts. Absent on a store that keeps no tags (manual).
    */
   writeProvenance?(target: ProviderTarget, tags: Record<string, string>): Promise<void>;
+  /** Releases the connection's sockets, on shutdown. */
+  destroy?(): void;
 }
 
 /** Which secret a call is about: the inventory name (for messages) and its provider reference. */

@@ -12,10 +12,9 @@ import type { ProviderRegistry } from './provider-registry.js';
 import type { ProviderTarget, SecretDescription, SecretProvider } from './secret-provider.js';
 import { describeStoreKey, StoreKeyIndex, storeKeyOf } from './store-key.js';
 
-export type StoreKind = Exclude<ProviderKind, 'manual'>;
-
 export interface SyncOptions {
-  provider?: StoreKind;
+  /** Only secrets of this store kind. */
+  provider?: ProviderKind;
   /** Report what would be recorded without writing anything. */
   dryRun?: boolean;
   actor: Actor;
@@ -71,7 +70,7 @@ export class ProviderSyncService {
     const report: SyncReport = { dryRun: options.dryRun ?? false, checked: 0, rotations: [], baselines: [], unresolved: [], drift: [], failures: [] };
     const secrets = this.deps.inventory
       .list({}, this.deps.clock.now(), 0)
-      .filter((secret) => secret.provider !== 'manual' && (!options.provider || secret.provider === options.provider));
+      .filter((secret) => !this.deps.registry.stores.of(secret.provider).capabilities.byHand && (!options.provider || secret.provider === options.provider));
     this.reportDuplicates(secrets, report);
     const deadline = Deadline.after(options.deadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS);
     let finished = 0;
@@ -172,12 +171,13 @@ export class ProviderSyncService {
    * made before Rotor refused them may: each such secret is reminded and synced twice.
    */
   private reportDuplicates(secrets: readonly Secret[], report: SyncReport): void {
-    const seen = new StoreKeyIndex<string>();
+    const { stores } = this.deps.registry;
+    const seen = new StoreKeyIndex<string>(stores);
     for (const secret of secrets) {
-      const key = storeKeyOf(secret.provider, secret.providerRef);
+      const key = storeKeyOf(stores, secret.provider, secret.providerRef);
       if (!key) continue;
       const first = seen.find(key)[0];
-      if (first) report.drift.push({ secret: secret.name, message: `tracks ${describeStoreKey(key)}, as \`${first}\` does; retire one of the two entries so it is reminded and synced once` });
+      if (first) report.drift.push({ secret: secret.name, message: `tracks ${describeStoreKey(stores, key)}, as \`${first}\` does; retire one of the two entries so it is reminded and synced once` });
       else seen.add(key, secret.name);
     }
   }

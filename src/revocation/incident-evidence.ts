@@ -5,14 +5,17 @@ import { mergeChecks, type ChainCheck } from '../audit/chain-difference.js';
 import type { AuditChainHead } from '../audit/audit-trail-repo.js';
 import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
-import { markdownCell, markdownCode, markdownTable } from '../rotation/markdown-text.js';
-import { auditTrailLines, chainCheckLines, differenceWarning, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/rotation-evidence.js';
-import { describeResult, stateLabel } from '../rotation/rotation-summary.js';
+import type { StoreCatalog } from '../providers/store-kind.js';
+import { markdownCell, markdownCode, markdownTable } from '../rotation/history/markdown-text.js';
+import { auditTrailLines, chainCheckLines, differenceWarning, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/history/rotation-evidence.js';
+import { describeResult, stateLabel } from '../rotation/history/rotation-summary.js';
 import type { IncidentEvent, IncidentRecord } from './incident.js';
 import { elapsed, orderLabel } from './incident-summary.js';
 
 /** What `rotor incidents evidence` is made of, read in one snapshot of the database. */
 export interface IncidentEvidenceInput {
+  /** The store kinds, for what the incident's store could do. */
+  stores: StoreCatalog;
   record: IncidentRecord;
   /** The secret as the inventory holds it now; null if it is gone. */
   secret: Secret | null;
@@ -181,7 +184,10 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
     : provider === 'manual'
       ? 'none recorded (rotated by hand at its issuer: the store holds no version id)'
       : 'none recorded';
-  const destroy = provider === 'vault' ? (incident.destroy ? "yes: the compromised version's data is destroyed in Vault" : 'no: soft-deleted in Vault (`vault kv undelete` restores it)') : 'not applicable (Vault only)';
+  const store = provider !== null && input.stores.has(provider) ? input.stores.of(provider) : null;
+  const destroyOption = store?.capabilities.destroy ? store.texts.destroyOption : undefined;
+  const destroyers = input.stores.kinds.filter((kind) => kind.capabilities.destroy).map((kind) => kind.label);
+  const destroy = destroyOption ? (incident.destroy ? destroyOption.evidence.destroyed : destroyOption.evidence.kept) : `not applicable (${destroyers.join(' or ')} only)`;
   const order =
     incident.revocationOrder === 'disable_now'
       ? 'disable now: the compromised version is disabled first; consumers may break until the replacement is in place'

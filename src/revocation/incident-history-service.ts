@@ -6,8 +6,9 @@ import type { Clock } from '../core/clock.js';
 import type { PeopleNames } from '../core/person-label.js';
 import { NotFoundError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
+import type { StoreCatalog } from '../providers/store-kind.js';
 import type { RotationRecord } from '../rotation/rotation.js';
-import type { RotationHistoryService } from '../rotation/rotation-history-service.js';
+import type { RotationHistoryService } from '../rotation/history/rotation-history-service.js';
 import type { IncidentRecord } from './incident.js';
 import { incidentAuditTrail, type IncidentEvidenceInput } from './incident-evidence.js';
 import { parseIncidentId } from './incident-id.js';
@@ -19,6 +20,7 @@ export interface IncidentHistoryDeps {
   rotations: RotationHistoryService;
   trail: AuditTrailRepo;
   inventory: InventoryRepo;
+  stores: StoreCatalog;
   clock: Clock;
   policy: Policy;
   /** The people cache: evidence names people as `Name (U…)` from it. */
@@ -62,6 +64,7 @@ export class IncidentHistoryService {
       // The rotation's record already checked the secret; checked once, it is named once.
       const secret = rotation ? { secret: rotation.secret, check: null } : stored ? checkedSecret(stored, source) : null;
       return {
+        stores: this.deps.stores,
         record,
         secret: secret?.secret ?? null,
         chainCheck: mergeChecks(check, secret?.check),

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import { DifferenceList, sameInstant, type ChainCheck } from '../audit/chain-difference.js';
 import type { ReplayedSecret } from '../inventory/inventory-replay.js';
-import type { RotationReplay } from '../rotation/rotation-replay.js';
+import type { RotationReplay } from '../rotation/history/rotation-replay.js';
 import type { Incident, IncidentPage, IncidentRecord } from './incident.js';
 import { timelineSeqs } from './incident-evidence.js';
 

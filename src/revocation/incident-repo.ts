@@ -1,9 +1,10 @@
 import type { EscalationLevel } from '../config/policy.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
-import type { RevocationOrder } from '../rotation/emergency-template.js';
+import type { RevocationOrder } from '../rotation/checklists/emergency-template.js';
 import type { Db } from '../storage/database.js';
 import { setClause } from '../storage/set-clause.js';
 import { statement } from '../storage/statements.js';
+import { uniqueInsert } from '../storage/unique-conflict.js';
 import type { Incident, IncidentEvent, IncidentPage, IncidentRecord, Severity } from './incident.js';
 
 interface IncidentRow {
@@ -99,9 +100,9 @@ export type NewIncident = Omit<
 export class IncidentRepo {
   constructor(private readonly db: Db) {}
 
-  /** Opens an incident; throws on the one-open-per-secret index. */
+  /** Opens an incident; a UniqueConflictError when the secret has an open incident already. */
   insert(incident: NewIncident): number {
-    return Number(
+    return uniqueInsert('an open incident on the secret', () => Number(
       statement(
         this.db,
         `INSERT INTO incidents (secret_id, secret_name, state, severity, reason, ticket, channel, responder, revocation_order, destroy, provider, provider_ref,
@@ -109,7 +110,7 @@ export class IncidentRepo {
          VALUES (@secretId, @secretName, 'open', @severity, @reason, @ticket, @channel, @responder, @revocationOrder, @destroy, @provider, @providerRef,
            @compromisedVersionId, @compromisedFingerprint, @previousLifecycle, @openedAt, @openedAt)`,
       ).run({ ...incident, destroy: incident.destroy ? 1 : 0 }).lastInsertRowid,
-    );
+    ));
   }
 
   /** The incident alone, without its timeline and pages: what a change needs to look at. */

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
 import { currentStep, settledSteps } from '../rotation/rotation-rules.js';
-import { shortFingerprint, stateLabel } from '../rotation/rotation-summary.js';
+import { shortFingerprint, stateLabel } from '../rotation/history/rotation-summary.js';
 import type { Incident, IncidentRecord } from './incident.js';
 
 /** One incident as `rotor incidents list` shows it (and `--json` prints it). */

@@ -1,7 +1,7 @@
 import type { EscalationLevel } from '../config/policy.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { StoreBinding } from '../providers/store-binding.js';
-import type { RevocationOrder } from '../rotation/emergency-template.js';
+import type { RevocationOrder } from '../rotation/checklists/emergency-template.js';
 
 export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -2,8 +2,9 @@ import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findCredentialShape } from '../inventory/credential-shapes.js';
 import { refuseUnsafeText } from '../inventory/free-text-guard.js';
 import type { Secret } from '../inventory/secret.js';
+import type { StoreCatalog } from '../providers/store-kind.js';
 import { parseChangeTicket } from '../rotation/change-ticket.js';
-import { REVOCATION_ORDERS, type RevocationOrder } from '../rotation/emergency-template.js';
+import { REVOCATION_ORDERS, type RevocationOrder } from '../rotation/checklists/emergency-template.js';
 import { SEVERITIES, type Severity } from './incident.js';
 
 export const MAX_REASON_LENGTH = 500;
@@ -99,7 +100,7 @@ export function parsePostmortemUrl(text: string | null | undefined): string {
  * severity, a ticket id or URL if any, the order of disabling, and destroy only for Vault. Every
  * problem is reported on its field at once.
  */
-export function parseRevocation(secret: Secret, reasonText: string | null, input: RevocationInput): RevocationRequest {
+export function parseRevocation(secret: Secret, reasonText: string | null, input: RevocationInput, stores: StoreCatalog): RevocationRequest {
   const issues: ValidationIssue[] = [];
   const collect = <T>(parse: () => T): T | null => {
     try {
@@ -121,7 +122,10 @@ export function parseRevocation(secret: Secret, reasonText: string | null, input
   if (!order) issues.push({ where: 'order', message: 'choose replace, then disable, or disable now' });
   const ticketText = (input.ticket ?? '').trim();
   const ticket = ticketText === '' ? null : collect(() => parseChangeTicket(ticketText));
-  if (input.destroy && secret.provider !== 'vault') issues.push({ where: 'destroy', message: `destroying a version is for Vault; ${secret.name} is in ${secret.provider}` });
+  if (input.destroy && !stores.of(secret.provider).capabilities.destroy) {
+    const destroyers = stores.kinds.filter((kind) => kind.capabilities.destroy).map((kind) => kind.label);
+    issues.push({ where: 'destroy', message: `destroying a version is for ${destroyers.join(' or ')}; ${secret.name} is in ${secret.provider}` });
+  }
   if (issues.length > 0 || reason === null || severity === null || order === null) {
     throw new ValidationError(`The revocation of ${secret.name} was not confirmed: ${issues.map((issue) => `${issue.where}: ${issue.message}`).join('; ')}.`, issues);
   }

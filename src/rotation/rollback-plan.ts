@@ -1,10 +1,10 @@
 import type { SecretType } from '../inventory/secret.js';
-import type { CreationRoute } from './creation-route.js';
-import { familyOfAction } from './checklist-step.js';
+import { methodOfCreation } from './checklists/creation-route.js';
+import { familyOfAction } from './checklists/checklist-step.js';
 import type { RotationRecord, RotationStep } from './rotation.js';
-import { rotationSteps } from './rotation-templates.js';
-import { TYPE_PROFILES } from './secret-type-profiles.js';
-import type { TargetUndo } from './step-definition.js';
+import { rotationSteps } from './checklists/rotation-templates.js';
+import { TYPE_PROFILES } from './checklists/secret-type-profiles.js';
+import type { CreationMethod, TargetUndo } from './checklists/step-definition.js';
 
 /**
  * What rolling a completed rotation back takes, by route. Moving the store back is only half
@@ -21,24 +21,19 @@ export interface RollbackItem {
   detail: string;
 }
 
-/** How the rotation got its new version, read back from its snapshot (the creation step's action). */
-export function creationRouteOfRecord(record: RotationRecord): CreationRoute {
-  const { provider } = record.rotation;
-  if (provider === 'manual') return 'manual';
+/** How the rotation got its new version, read back from its snapshot (the creation step's action; none: by hand). */
+export function creationMethodOfRecord(record: RotationRecord): CreationMethod {
   const creation = record.steps.find((step) => step.action !== null && familyOfAction(step.action) === 'creation');
-  if (creation?.action === 'await_provider_rotation') return 'aws_rotation';
-  const issuer = creation?.action === 'detect_version';
-  if (provider === 'aws') return issuer ? 'aws_issuer' : 'aws_generate';
-  return issuer ? 'vault_issuer' : 'vault_generate';
+  return creation ? methodOfCreation(creation.action) : 'manual';
 }
 
 /** The done steps after which the previous credential no longer works where they set the new one, in the order they were done. */
 export function replacedAtTarget(record: RotationRecord, type: SecretType): { step: RotationStep; undo: TargetUndo }[] {
-  const route = creationRouteOfRecord(record);
+  const method = creationMethodOfRecord(record);
   const definitions = new Map(rotationSteps(type).map((definition) => [definition.id, definition]));
   return record.steps.flatMap((step) => {
     const undo = definitions.get(step.id)?.undo;
-    if (step.state !== 'done' || !undo || (undo.routes && !undo.routes.includes(route))) return [];
+    if (step.state !== 'done' || !undo || (undo.routes && !undo.routes.includes(method))) return [];
     return [{ step, undo }];
   });
 }
@@ -56,7 +51,7 @@ export function rollbackPlan(record: RotationRecord, type: SecretType): Rollback
   const items: RollbackItem[] = replacedAtTarget(record, type)
     .reverse()
     .map(({ step, undo }) => ({ id: `undo_${step.id}`, label: undo.label, detail: undo.detail }));
-  if (record.rotation.provider !== 'manual') return items;
+  if (creationMethodOfRecord(record) !== 'manual') return items;
   return [
     ...items,
     {

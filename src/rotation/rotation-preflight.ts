@@ -4,10 +4,11 @@ import { describeError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { ProviderTarget, SecretDescription, SecretProvider, VersionFingerprint } from '../providers/secret-provider.js';
-import { creationRouteOf } from './creation-route.js';
+import type { StoreKind } from '../providers/store-kind.js';
+import { creationRouteOf } from './checklists/creation-route.js';
 import type { ApproverRole, PreflightCheck } from './rotation.js';
 import { holdersOfRole, ROLE_LABELS } from './rotation-rules.js';
-import { decidePlacement } from './value-field.js';
+import { decidePlacement } from './checklists/value-field.js';
 
 /** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
 export interface PeopleLookup {
@@ -28,15 +29,12 @@ export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
   return checks.some((check) => check.status === 'blocking');
 }
 
-/** Versions a rollback needs Vault to keep: the previous one and the new one. */
-const VERSIONS_A_ROLLBACK_NEEDS = 2;
-
 /**
  * Everything that can be checked before the first step that cannot be undone, so a rotation
  * never fails half-way on something knowable: the reference resolves and Rotor can read it, a
- * generated value can keep the current value's shape, no `AWSPENDING` is left by an earlier
- * attempt, the store keeps the previous version through the retention window, and the approvers
- * exist and are still in Slack. Each finding says what to fix.
+ * generated value can keep the current value's shape, the store shows nothing an earlier attempt
+ * left and keeps the previous version through the retention window (the store's own checks), and
+ * the approvers exist and are still in Slack. Each finding says what to fix.
  */
 export async function runPreflight(
   deps: { registry: ProviderRegistry; people: PeopleLookup | null; policy: Policy },
@@ -47,16 +45,17 @@ export async function runPreflight(
   let description: SecretDescription | null = null;
   let current: VersionFingerprint | null = null;
   let valueField: string | null = null;
-  if (secret.provider === 'manual') {
+  const store = deps.registry.stores.of(secret.provider);
+  if (store.capabilities.byHand) {
     checks.push({ check: 'provider', status: 'ok', message: 'Rotated by hand at the issuer: every step is ticked by a person.' });
   } else {
-    let resolved: { provider: SecretProvider; target: ProviderTarget } | null = null;
+    let resolved: { store: StoreKind; provider: SecretProvider; target: ProviderTarget } | null = null;
     try {
       resolved = deps.registry.resolve(secret);
       const { provider, target } = resolved;
       await provider.validateReference(target);
       description = await provider.describe(target);
-      checks.push({ check: 'reference', status: 'ok', message: `${secret.providerRef} resolves in ${secret.provider === 'aws' ? 'AWS Secrets Manager' : 'Vault'}.` });
+      checks.push({ check: 'reference', status: 'ok', message: `${secret.providerRef} resolves in ${store.label}.` });
       current = await provider.readCurrent(target);
       checks.push({ check: 'read', status: 'ok', message: `Rotor can read the current version (${current.versionId}).` });
     } catch (error) {
@@ -67,7 +66,7 @@ export async function runPreflight(
       if (shape) checks.push(shape.check);
       valueField = shape?.valueField ?? null;
     }
-    if (description) checks.push(...storeChecks(secret, description, deps.policy));
+    if (description) checks.push(...storeChecks(secret, store, description, deps.policy));
   }
   checks.push(...(await approverChecks(deps, subject)));
   return { checks, description, current, valueField };
@@ -82,18 +81,18 @@ async function shapeCheck(
   secret: Secret,
   description: SecretDescription,
   policy: Policy,
-  resolved: { provider: SecretProvider; target: ProviderTarget },
+  resolved: { store: StoreKind; provider: SecretProvider; target: ProviderTarget },
 ): Promise<{ check: PreflightCheck; valueField: string | null } | null> {
-  let route: string;
+  let method: string;
   try {
-    route = creationRouteOf(secret, { rotationConfigured: description.rotationConfigured });
+    method = creationRouteOf(secret, { rotationConfigured: description.rotationConfigured }, resolved.store).method;
   } catch {
     // An invalid value-source tag: the checklist's own finding says what is wrong with it.
     return null;
   }
-  if (route !== 'aws_generate' && route !== 'vault_generate') return null;
+  if (method !== 'generate') return null;
   try {
-    const decision = decidePlacement(secret, policy, await resolved.provider.describeShape(resolved.target));
+    const decision = decidePlacement(secret, policy, await resolved.provider.describeShape(resolved.target), resolved.store);
     return {
       check: { check: 'value_shape', status: decision.placement ? 'ok' : 'blocking', message: decision.message },
       valueField: decision.placement?.kind === 'field' ? decision.placement.field : null,
@@ -103,16 +102,9 @@ async function shapeCheck(
   }
 }
 
-function storeChecks(secret: Secret, description: SecretDescription, policy: Policy): PreflightCheck[] {
+/** What the store says of itself (leftovers, versions it would not keep), after whether it drifted from the inventory. */
+function storeChecks(secret: Secret, store: StoreKind, description: SecretDescription, policy: Policy): PreflightCheck[] {
   const checks: PreflightCheck[] = [];
-  const pending = description.others.find((version) => version.labels.includes('AWSPENDING'));
-  if (pending) {
-    checks.push({
-      check: 'pending',
-      status: 'blocking',
-      message: `Version ${pending.versionId} still carries AWSPENDING from an earlier attempt, which would make this rotation fail half-way. Remove the label first: aws secretsmanager update-secret-version-stage --secret-id ${secret.providerRef} --version-stage AWSPENDING --remove-from-version-id ${pending.versionId}`,
-    });
-  }
   if (description.current && secret.currentVersionId && description.current.versionId !== secret.currentVersionId) {
     checks.push({
       check: 'drift',
@@ -120,23 +112,7 @@ function storeChecks(secret: Secret, description: SecretDescription, policy: Pol
       message: `The store's current version is ${description.current.versionId}, not ${secret.currentVersionId} as Rotor last recorded: it was changed outside Rotor. The rotation starts from ${description.current.versionId}.`,
     });
   }
-  const { maxVersions, deleteVersionAfterSeconds } = description.limits;
-  if (maxVersions !== null && maxVersions < VERSIONS_A_ROLLBACK_NEEDS) {
-    checks.push({
-      check: 'versions_kept',
-      status: 'blocking',
-      message: `Vault keeps only ${maxVersions} version of ${secret.providerRef}, so writing the new one destroys the one a rollback needs. Raise it first: vault kv metadata put -max-versions=10 ${secret.providerRef}`,
-    });
-  }
-  const retentionSeconds = policy.retentionHours * 3600;
-  if (deleteVersionAfterSeconds !== null && deleteVersionAfterSeconds < retentionSeconds) {
-    checks.push({
-      check: 'versions_kept',
-      status: 'warning',
-      message: `Vault soft-deletes versions of ${secret.providerRef} after ${Math.round(deleteVersionAfterSeconds / 3600)} h, before the ${policy.retentionHours} h retention window ends: a rollback may need \`vault kv undelete\` first.`,
-    });
-  }
-  if (description.rotationConfigured) checks.push({ check: 'rotation_function', status: 'ok', message: 'A rotation function is configured: Rotor asks AWS to run it and waits for it.' });
+  checks.push(...store.preflight(description, { secretName: secret.name, ref: secret.providerRef ?? '', retentionHours: policy.retentionHours }));
   return checks;
 }
 

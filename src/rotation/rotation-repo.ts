@@ -2,8 +2,9 @@ import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { Db } from '../storage/database.js';
 import { setClause } from '../storage/set-clause.js';
 import { statement } from '../storage/statements.js';
-import type { ChecklistStep } from './checklist-step.js';
-import type { ChecklistSource } from './resolve-checklist.js';
+import { uniqueInsert } from '../storage/unique-conflict.js';
+import type { ChecklistStep } from './checklists/checklist-step.js';
+import type { ChecklistSource } from './checklists/resolve-checklist.js';
 import type { Approval, ApproverRole, PreflightCheck, Rotation, RotationKind, RotationReason, RotationRecord, RotationState, RotationStep } from './rotation.js';
 
 interface RotationRow {
@@ -203,9 +204,9 @@ export interface NewRotation {
 export class RotationRepo {
   constructor(private readonly db: Db) {}
 
-  /** Inserts an open rotation and its checklist; throws on the one-open-per-secret index. */
+  /** Inserts an open rotation and its checklist; a UniqueConflictError when the secret has an open rotation already. */
   insert(rotation: NewRotation, checklist: readonly ChecklistStep[]): number {
-    const id = Number(
+    const id = uniqueInsert('an open rotation of the secret', () => Number(
       statement(
         this.db,
         `INSERT INTO rotations (secret_id, secret_name, kind, reason, state, ticket, environment, provider, provider_ref, required_approvals, checklist_source, preflight,
@@ -224,7 +225,7 @@ export class RotationRepo {
         breakGlassReason: rotation.breakGlassReason ?? null,
         incidentId: rotation.incidentId ?? null,
       }).lastInsertRowid,
-    );
+    ));
     const insertStep = statement(
       this.db,
       `INSERT INTO rotation_steps (rotation_id, position, step_id, title, detail, action, required, gate, state)

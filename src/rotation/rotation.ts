@@ -1,8 +1,8 @@
 import type { APPROVER_ROLES } from '../config/policy.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { StoreBinding } from '../providers/store-binding.js';
-import type { ChecklistStep } from './checklist-step.js';
-import type { ChecklistSource } from './resolve-checklist.js';
+import type { ChecklistStep } from './checklists/checklist-step.js';
+import type { ChecklistSource } from './checklists/resolve-checklist.js';
 
 /**
  * A rotation's life: it opens awaiting approval (when its environment needs approvals) or in

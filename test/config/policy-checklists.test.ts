@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPolicy, parsePolicy } from '../../src/config/policy.js';
 import { ValidationError } from '../../src/core/errors.js';
-import { resolveChecklist } from '../../src/rotation/resolve-checklist.js';
+import { resolveChecklist } from '../../src/rotation/checklists/resolve-checklist.js';
 import { inputFor, outline, secretFor } from '../rotation/support.js';
 
 function issuesOf(text: string) {

@@ -10,7 +10,7 @@ import { buildProgram } from '../../src/cli/program.js';
 import { botSchema } from '../../src/config/env.js';
 import { policySchema } from '../../src/config/policy.js';
 import { projectRoot } from '../../src/core/project-root.js';
-import { ENTRY_KEYS } from '../../src/rotation/checklist-entry.js';
+import { ENTRY_KEYS } from '../../src/rotation/checklists/checklist-entry.js';
 import { SUBCOMMANDS } from '../../src/slack/listeners/commands/secrets-command-parser.js';
 import { readMarkdown, section, type MarkdownDocument } from '../support/markdown.js';
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
 import { describe, expect, it } from 'vitest';
 import { parseExpectedHead } from '../../src/cli/audit-command.js';
 import { defaultPolicy } from '../../src/config/policy.js';
@@ -52,7 +53,7 @@ describe('parsers on 100,000 characters of their worst case', () => {
       consumers: [huge('x,')],
       checklistOverride: huge(';'),
     };
-    const { fields, issues } = parseSecretFields(record, defaultPolicy, now);
+    const { fields, issues } = parseSecretFields(record, defaultPolicy, BUILT_IN_STORES, now);
     expect(fields).toBeNull();
     expect(issues).toHaveLength(Object.keys(record).length);
     for (const issue of issues) expect(issue.message).toMatch(new RegExp(`^is \\d{6} characters; at most ${MAX_CELL_LENGTH}$`));

@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
-import { sameStoreSecret, storeKeyOf } from '../../src/providers/store-key.js';
+import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
+import { sameStoreSecret as sameIn, storeKeyOf as keyIn } from '../../src/providers/store-key.js';
+
+const storeKeyOf = (provider: string, ref: string | null) => keyIn(BUILT_IN_STORES, provider, ref);
+const sameStoreSecret: (a: ReturnType<typeof keyIn> & object, b: ReturnType<typeof keyIn> & object) => boolean = (a, b) => sameIn(BUILT_IN_STORES, a, b);
 import { rotor } from '../support/cli.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 import { operator } from '../support/actors.js';

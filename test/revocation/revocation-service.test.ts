@@ -6,11 +6,14 @@ import { parsePolicy } from '../../src/config/policy.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import type { SecretProvider } from '../../src/providers/secret-provider.js';
+import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { INCIDENT_FOLLOW_UPS } from '../../src/revocation/incident.js';
 import type { RevocationInput } from '../../src/revocation/revocation-request.js';
 import { IncidentOpenError } from '../../src/revocation/revocation-service.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { InMemorySecretStore } from '../fakes/in-memory-store.js';
 import { operator, slackActor } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
@@ -36,8 +39,8 @@ const ONCALL = slackActor('U0ONCALL', 'C0INCIDENT');
 const TABLES = ['secrets', 'incidents', 'incident_events', 'incident_pages', 'rotations', 'rotation_steps', 'follow_ups'];
 const confirm = (name: string, extra: Partial<RevocationInput> = {}): RevocationInput => ({ confirmName: name, severity: 'SEV1', ticket: 'INC-7', order: 'replace_then_disable', destroy: false, ...extra });
 
-function runtimeFor(store: TempStore, providers: { aws?: AwsSecretsManagerProvider; vault?: VaultKv2Provider }): Runtime {
-  return createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy() }, slack: null });
+function runtimeFor(store: TempStore, providers: { aws?: SecretProvider; vault?: SecretProvider }): Runtime {
+  return createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy?.() }, slack: null });
 }
 
 /** Works the emergency rotation to its end as the responder would: ticks, runs, retries nothing. */
@@ -58,8 +61,38 @@ function seedSecret(store: TempStore, fields: Record<string, unknown>): void {
   store.inventoryService.create({ type: 'database', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-10', consumers: ['checkout'], ...fields }, operator(), 'test');
 }
 
-describe.runIf(shouldRunMotoSuite('the revocation suite'))('RevocationService against moto (AWS)', () => {
+/** A store that stages versions (AWS's kind): moto behind the real adapter, or the in-memory store driven by the kind's capabilities. */
+interface StagingBackend {
+  /** A fresh connection for one test. */
+  connect(): SecretProvider;
+  /** Creates the secret with a value made at run time; returns its first version. */
+  create(ref: string): Promise<string>;
+  /** Each version's staging labels. */
+  labels(ref: string): Promise<Record<string, string[]>>;
+}
+
+function motoBackend(): StagingBackend {
   const moto = useMoto();
+  return {
+    connect: () => new AwsSecretsManagerProvider({ retry: FAST }),
+    create: async (ref) => (await moto.sdk.send(new CreateSecretCommand({ Name: ref, SecretString: randomBytes(12).toString('hex') }))).VersionId as string,
+    labels: async (ref) => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: ref }))).VersionIdsToStages ?? {},
+  };
+}
+
+function memoryBackend(): StagingBackend {
+  let memory = new InMemorySecretStore('aws', BUILT_IN_STORES.of('aws').capabilities);
+  return {
+    connect: () => (memory = new InMemorySecretStore('aws', BUILT_IN_STORES.of('aws').capabilities)),
+    create: async (ref) => memory.put(ref),
+    labels: async (ref) => memory.labelsOf(ref),
+  };
+}
+
+describe.runIf(shouldRunMotoSuite('the revocation suite'))('RevocationService against moto (AWS)', () => stagingStoreScenarios(motoBackend()));
+describe('RevocationService against the in-memory staging store (AWS-like, no moto)', () => stagingStoreScenarios(memoryBackend()));
+
+function stagingStoreScenarios(backend: StagingBackend): void {
   let store: TempStore;
   let runtime: Runtime;
   let compromised: string;
@@ -67,17 +100,17 @@ describe.runIf(shouldRunMotoSuite('the revocation suite'))('RevocationService ag
   beforeEach(async () => {
     store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
     const name = `prod/app/db-${randomBytes(3).toString('hex')}`;
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: randomBytes(12).toString('hex') }));
-    compromised = created.VersionId as string;
+    const provider = backend.connect();
+    compromised = await backend.create(name);
     seedSecret(store, { name: 'prod/app/db', provider: 'aws', providerRef: name });
-    runtime = runtimeFor(store, { aws: new AwsSecretsManagerProvider({ retry: FAST }) });
+    runtime = runtimeFor(store, { aws: provider });
   });
   afterEach(() => {
     runtime.close();
     store.close();
   });
 
-  const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: store.inventory.get('prod/app/db')?.providerRef ?? '' }))).VersionIdsToStages ?? {};
+  const labels = () => backend.labels(store.inventory.get('prod/app/db')?.providerRef ?? '');
 
   it('replace, then disable: opened, compromised, paged, rotated, the compromised version stripped once the replacement is current, closed', async () => {
     const opened = await runtime.revocation.open(ONCALL, 'prod/app/db', 'leaked in a public gist', confirm('prod/app/db'));
@@ -153,7 +186,7 @@ describe.runIf(shouldRunMotoSuite('the revocation suite'))('RevocationService ag
     expect(runtime.revocation.list()).toHaveLength(1);
     expect(runtime.revocation.list()[0]?.id).toBe(first.incident.id);
   });
-});
+}
 
 describe('RevocationService with Vault (fake KV v2)', () => {
   const vault = useFakeVault();

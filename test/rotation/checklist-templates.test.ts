@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SECRET_TYPES, type SecretType } from '../../src/inventory/secret.js';
-import type { RevocationOrder } from '../../src/rotation/emergency-template.js';
-import { MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH, STEP_ID } from '../../src/rotation/checklist-step.js';
-import { CREATION_ROUTES, type CreationRoute } from '../../src/rotation/creation-route.js';
-import { resolveChecklist } from '../../src/rotation/resolve-checklist.js';
-import { outline, routeInput, secretFor } from './support.js';
+import type { RevocationOrder } from '../../src/rotation/checklists/emergency-template.js';
+import { MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH, STEP_ID } from '../../src/rotation/checklists/checklist-step.js';
+import { resolveChecklist } from '../../src/rotation/checklists/resolve-checklist.js';
+import { outline, routeInput, ROUTES, secretFor, type RouteName } from './support.js';
 
 /** Every type on every route it can take (storage keys come from IAM, never generated). */
 const COMBINATIONS = SECRET_TYPES.flatMap((type) =>
-  CREATION_ROUTES.filter((route) => !(type === 'storage' && route.endsWith('_generate'))).map((route) => [type, route] as const),
+  ROUTES.filter((route) => !(type === 'storage' && route.endsWith('_generate'))).map((route) => [type, route] as const),
 );
 
 function table(emergency: boolean, revocationOrder?: RevocationOrder, types: readonly SecretType[] = SECRET_TYPES): string {
@@ -127,8 +126,8 @@ describe('what a generated value is and keeps, as the checklists say it', () => 
   });
 });
 
-function creationAndAfter(route: CreationRoute, emergency: boolean): string[] {
-  const creation = { aws_generate: 'create_version', vault_generate: 'create_version', aws_issuer: 'detect_version', vault_issuer: 'detect_version', aws_rotation: 'await_provider_rotation' }[route as Exclude<CreationRoute, 'manual'>];
+function creationAndAfter(route: RouteName, emergency: boolean): string[] {
+  const creation = { aws_generate: 'create_version', vault_generate: 'create_version', aws_issuer: 'detect_version', vault_issuer: 'detect_version', aws_rotation: 'await_provider_rotation' }[route as Exclude<RouteName, 'manual'>];
   return emergency ? [creation, 'promote', 'verify', 'disable_compromised'] : [creation, 'promote', 'verify', 'schedule_removal'];
 }
 

@@ -2,16 +2,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { RotorError } from '../../src/core/errors.js';
 import { SECRET_TYPES, type SecretType } from '../../src/inventory/secret.js';
-import { CREATION_ROUTES, type CreationRoute } from '../../src/rotation/creation-route.js';
-import { resolveChecklist } from '../../src/rotation/resolve-checklist.js';
+import { resolveChecklist } from '../../src/rotation/checklists/resolve-checklist.js';
 import type { RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import { stepFor } from '../../src/rotation/rotation-rules.js';
-import { rotationSteps } from '../../src/rotation/rotation-templates.js';
+import { rotationSteps } from '../../src/rotation/checklists/rotation-templates.js';
 import type { Runtime } from '../../src/runtime.js';
 import { operator, slackActor } from '../support/actors.js';
 import { sideRuntime } from '../support/rotations.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
+import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
+import { isIrreversibleOn } from '../../src/rotation/checklists/step-definition.js';
+import { routeNamed, ROUTES, type RouteName } from './support.js';
 
 /**
  * The approval gate sits on every step that changes something outside the store (the credential
@@ -42,9 +44,9 @@ const TABLES = ['secrets', 'rotations', 'rotation_steps', 'rotation_approvals', 
 const OWNER = slackActor('U0OWNER');
 
 /** Every type on every route it can take (storage keys come from IAM, never generated). */
-const COMBINATIONS = SECRET_TYPES.flatMap((type) => CREATION_ROUTES.filter((route) => !(type === 'storage' && route.endsWith('_generate'))).map((route) => [type, route] as const));
+const COMBINATIONS = SECRET_TYPES.flatMap((type) => ROUTES.filter((route) => !(type === 'storage' && route.endsWith('_generate'))).map((route) => [type, route] as const));
 
-function secretFields(type: SecretType, route: CreationRoute, name: string): Record<string, unknown> {
+function secretFields(type: SecretType, route: RouteName, name: string): Record<string, unknown> {
   const source = route.endsWith('_generate') ? 'generate' : route.endsWith('_issuer') ? 'issuer' : null;
   const store = route === 'manual' ? { provider: 'manual' } : route.startsWith('aws') ? { provider: 'aws', providerRef: name } : { provider: 'vault', providerRef: `secret/${name}` };
   return { name, type, owner: 'U0OWNER', lastRotated: '2027-01-01', ...store, ...(source ? { tags: { 'rotor:value_source': source } } : {}) };
@@ -63,10 +65,10 @@ describe('every irreversible step waits for the approvals', () => {
   });
 
   /** A rotation of `name` as `start` records it, awaiting both approvals. */
-  function arrange(name: string, route: CreationRoute, emergency = false): RotationRecord {
+  function arrange(name: string, route: RouteName, emergency = false): RotationRecord {
     const secret = store.inventory.get(name);
     if (!secret) throw new Error(`no ${name}`);
-    const checklist = resolveChecklist({ secret, provider: { rotationConfigured: route === 'aws_rotation' }, policy: store.policy, emergency });
+    const checklist = resolveChecklist({ secret, store: BUILT_IN_STORES.of(secret.provider), provider: { rotationConfigured: route === 'aws_rotation' }, policy: store.policy, emergency });
     const repo = new RotationRepo(store.db);
     const id = repo.insert(
       {
@@ -131,7 +133,7 @@ describe('every irreversible step waits for the approvals', () => {
       const where = `${type} ${route}`;
       const gated = await expectEveryGateHolds(record, where);
       // Every step its definition marks irreversible on this route is gated, and nothing else.
-      const irreversible = rotationSteps(type).filter((definition) => definition.irreversible === true || definition.irreversible?.includes(route)).map((definition) => definition.id);
+      const irreversible = rotationSteps(type).filter((definition) => isIrreversibleOn(definition, routeNamed(route))).map((definition) => definition.id);
       expect(record.steps.filter((step) => step.gate === 'approval').map((step) => step.id), where).toEqual(record.steps.map((step) => step.id).filter((id) => irreversible.includes(id)));
       expect(gated, where).toBeGreaterThanOrEqual(2);
       // Nothing that changes anything outside the store comes before the first gate.
@@ -141,7 +143,7 @@ describe('every irreversible step waits for the approvals', () => {
   });
 
   it('names the steps the issue found ungated: ALTER USER, the Vault write, the rotation Lambda, a key rolled at its issuer', () => {
-    const gateOf = (type: SecretType, route: CreationRoute, id: string) => {
+    const gateOf = (type: SecretType, route: RouteName, id: string) => {
       const name = `prod/${type}-${route}/credential`;
       store.inventoryService.create(secretFields(type, route, name), operator(), 'test');
       return arrange(name, route).steps.find((step) => step.id === id)?.gate;
@@ -163,7 +165,7 @@ describe('every irreversible step waits for the approvals', () => {
       store.inventoryService.create(secretFields(type, route, name), operator(), 'test');
       for (const order of ['replace_then_disable', 'disable_now'] as const) {
         const secret = store.inventory.get(name);
-        const steps = resolveChecklist({ secret: secret!, provider: { rotationConfigured: route === 'aws_rotation' }, policy: store.policy, emergency: true, revocationOrder: order });
+        const steps = resolveChecklist({ secret: secret!, store: BUILT_IN_STORES.of(secret!.provider), provider: { rotationConfigured: route === 'aws_rotation' }, policy: store.policy, emergency: true, revocationOrder: order });
         expect(steps.filter((step) => step.gate !== null).map((step) => step.id), `${type} ${route} ${order}`).toEqual([]);
       }
     }

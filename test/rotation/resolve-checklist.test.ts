@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
-import { checklistSourceOf, resolveChecklist } from '../../src/rotation/resolve-checklist.js';
-import { valueSourceOf } from '../../src/rotation/value-source.js';
-import type { ChecklistEntry } from '../../src/rotation/checklist-entry.js';
+import { checklistSourceOf, resolveChecklist } from '../../src/rotation/checklists/resolve-checklist.js';
+import { valueSourceOf } from '../../src/rotation/checklists/value-source.js';
+import type { ChecklistEntry } from '../../src/rotation/checklists/checklist-entry.js';
 import { inputFor, outline, secretFor } from './support.js';
 
 function stepOf(steps: ReturnType<typeof resolveChecklist>, id: string) {

@@ -6,10 +6,13 @@ import { parsePolicy } from '../../src/config/policy.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import type { SecretProvider } from '../../src/providers/secret-provider.js';
+import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { ROTATION_FOLLOW_UPS } from '../../src/rotation/rotation-follow-ups.js';
 import { PreflightBlockedError, StaleRotationError } from '../../src/rotation/rotation-service.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { InMemorySecretStore } from '../fakes/in-memory-store.js';
 import { operator, slackActor } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
@@ -30,8 +33,8 @@ const OWNER = slackActor('U0OWNER');
 const SEC = slackActor('U0SEC');
 const OPS = slackActor('U0OPS');
 
-function runtimeFor(store: TempStore, providers: { aws?: AwsSecretsManagerProvider; vault?: VaultKv2Provider }): Runtime {
-  return createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy() }, slack: null });
+function runtimeFor(store: TempStore, providers: { aws?: SecretProvider; vault?: SecretProvider }): Runtime {
+  return createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy?.() }, slack: null });
 }
 
 /** Ticks or runs every step until `stopAt` (exclusive), as the person holding the rotation would. */
@@ -48,25 +51,63 @@ async function driveUntil(runtime: Runtime, id: number, stopAt: string | null, a
   }
 }
 
-describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationService against moto (AWS)', () => {
+/** A store that stages versions (AWS's kind): moto behind the real adapter, or the in-memory store driven by the kind's capabilities. */
+interface StagingBackend {
+  /** A fresh connection for one test. */
+  connect(): SecretProvider;
+  /** Creates the secret with a value made at run time; returns its first version. */
+  create(ref: string): Promise<string>;
+  /** Each version's staging labels. */
+  labels(ref: string): Promise<Record<string, string[]>>;
+  /** A version written by hand, left pending outside Rotor. */
+  writePendingByHand(ref: string): Promise<void>;
+}
+
+function motoBackend(): StagingBackend {
   const moto = useMoto();
+  return {
+    connect: () => new AwsSecretsManagerProvider({ retry: FAST }),
+    create: async (ref) => (await moto.sdk.send(new CreateSecretCommand({ Name: ref, SecretString: randomBytes(12).toString('hex') }))).VersionId as string,
+    labels: async (ref) => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: ref }))).VersionIdsToStages ?? {},
+    writePendingByHand: async (ref) => {
+      await moto.sdk.send(new PutSecretValueCommand({ SecretId: ref, SecretString: randomBytes(8).toString('hex'), VersionStages: ['AWSPENDING'] }));
+    },
+  };
+}
+
+function memoryBackend(): StagingBackend {
+  let memory = new InMemorySecretStore('aws', BUILT_IN_STORES.of('aws').capabilities);
+  return {
+    connect: () => (memory = new InMemorySecretStore('aws', BUILT_IN_STORES.of('aws').capabilities)),
+    create: async (ref) => memory.put(ref),
+    labels: async (ref) => memory.labelsOf(ref),
+    writePendingByHand: async (ref) => {
+      memory.writeByHand(ref);
+    },
+  };
+}
+
+describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationService against moto (AWS)', () => stagingStoreScenarios(motoBackend()));
+describe('RotationService against the in-memory staging store (AWS-like, no moto)', () => stagingStoreScenarios(memoryBackend()));
+
+function stagingStoreScenarios(backend: StagingBackend): void {
   let store: TempStore;
   let runtime: Runtime;
   let initialVersion: string;
 
   beforeEach(async () => {
     store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
-    initialVersion = created.VersionId as string;
+    const provider = backend.connect();
+    initialVersion = await backend.create('prod/app/db');
     store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-11-01', consumers: ['C0CHECKOUT'] }, operator(), 'test');
-    runtime = runtimeFor(store, { aws: new AwsSecretsManagerProvider({ retry: FAST }) });
+    runtime = runtimeFor(store, { aws: provider });
   });
   afterEach(() => {
     runtime.close();
     store.close();
   });
 
-  const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
+  const labels = () => backend.labels('prod/app/db');
 
   it('runs a production rotation end to end: approvals by two people, provider steps at AWS, completion', async () => {
     const opening = await runtime.rotation.prepare(OWNER, 'prod/app/db');
@@ -144,7 +185,7 @@ describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationServic
   });
 
   it('a stale AWSPENDING left outside Rotor blocks the start, saying how to remove it', async () => {
-    await moto.sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: randomBytes(8).toString('hex'), VersionStages: ['AWSPENDING'] }));
+    await backend.writePendingByHand('prod/app/db');
     const before = snapshotTables(store, ['rotations', 'secrets']);
     await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-4' })).rejects.toThrow(PreflightBlockedError);
     await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-4' })).rejects.toThrow(/update-secret-version-stage --secret-id prod\/app\/db --version-stage AWSPENDING --remove-from-version-id/);
@@ -175,7 +216,7 @@ describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationServic
     store.inventoryService.update('prod/app/db', { lifecycle: 'retired' }, operator(), 'test');
     await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-6' })).rejects.toThrow(/is retired/);
   });
-});
+}
 
 describe('RotationService with Vault and with a manual secret', () => {
   const { fake, token } = useFakeVault();
@@ -210,5 +251,56 @@ describe('RotationService with Vault and with a manual secret', () => {
     await driveUntil(runtime, rotation.id, null);
     expect(runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version).rotation.state).toBe('completed');
     expect(runtime.followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, `rotation:${rotation.id}`)).toMatchObject({ state: 'pending' });
+  });
+});
+
+describe('RotationService against the in-memory store that promotes on create (Vault-like, no moto)', () => {
+  let store: TempStore;
+  let runtime: Runtime;
+  let memory: InMemorySecretStore;
+
+  beforeEach(() => {
+    store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
+    memory = new InMemorySecretStore('vault', BUILT_IN_STORES.of('vault').capabilities);
+    memory.put('secret/staging/hooks/hmac', { value: JSON.stringify({ value: randomBytes(8).toString('hex') }) });
+    store.inventoryService.create({ name: 'staging/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/hooks/hmac' }, operator(), 'test');
+    runtime = runtimeFor(store, { vault: memory });
+  });
+  afterEach(() => {
+    runtime.close();
+    store.close();
+  });
+
+  it('create is current at once, verify, complete', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-7' });
+    expect(rotation).toMatchObject({ state: 'in_progress', requiredApprovals: [], previousVersionId: '1' });
+    await driveUntil(runtime, rotation.id, null);
+    const done = runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version);
+    expect(done.rotation).toMatchObject({ state: 'completed', newVersionId: '2' });
+    expect(memory.labelsOf('secret/staging/hooks/hmac')).toEqual({ '1': [], '2': ['current'] });
+    expect(store.inventory.get('staging/hooks/hmac')?.currentVersionId).toBe('2');
+  });
+
+  it('abandoning after the write restores the previous data as a new version', async () => {
+    const { rotation } = await runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-8' });
+    const record = runtime.rotation.get(rotation.id);
+    const create = record.steps.find((step) => step.action === 'create_version');
+    await driveUntil(runtime, rotation.id, record.steps[(create?.position ?? 0) + 1]?.id ?? null);
+    expect(runtime.rotation.get(rotation.id).rotation.newVersionId).toBe('2');
+    const abandoned = await runtime.rotation.abandon(OWNER, rotation.id, { reason: 'wrong secret', expectedVersion: runtime.rotation.get(rotation.id).rotation.version });
+    expect(abandoned.rotation.state).toBe('abandoned');
+    expect(memory.labelsOf('secret/staging/hooks/hmac')['3']).toEqual(['current']);
+    expect(store.inventory.get('staging/hooks/hmac')?.lifecycle).toBe('active');
+  });
+
+  it('two starts at once: the one-open-rotation index lets one in, the other is told who started it', async () => {
+    const [first, second] = await Promise.allSettled([
+      runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-9' }),
+      runtime.rotation.start(slackActor('U0ADMIN'), 'staging/hooks/hmac', { ticket: 'OPS-9' }),
+    ]);
+    expect([first.status, second.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = [first, second].find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+    expect(String(refused.reason.message)).toMatch(/was started a moment ago by|is already being rotated by/);
+    expect(store.db.prepare('SELECT count(*) FROM rotations').pluck().get()).toBe(1);
   });
 });

@@ -1,7 +1,24 @@
 import type { Secret } from '../../src/inventory/secret.js';
-import type { ChecklistInput } from '../../src/rotation/resolve-checklist.js';
-import type { CreationRoute } from '../../src/rotation/creation-route.js';
-import type { ChecklistSnapshot } from '../../src/rotation/checklist-step.js';
+import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
+import type { ChecklistInput } from '../../src/rotation/checklists/resolve-checklist.js';
+import type { ChecklistSnapshot } from '../../src/rotation/checklists/checklist-step.js';
+import type { CreationRoute } from '../../src/rotation/checklists/step-definition.js';
+
+/** The routes the tests try, by the names they print: a method on a built-in store (`aws_rotation`: AWS's own rotation function). */
+export const ROUTES = ['manual', 'aws_generate', 'aws_issuer', 'aws_rotation', 'vault_generate', 'vault_issuer'] as const;
+export type RouteName = (typeof ROUTES)[number];
+
+/** The route a name stands for. */
+export function routeNamed(name: RouteName): CreationRoute {
+  if (name === 'manual') return { method: 'manual', store: BUILT_IN_STORES.of('manual') };
+  const [store, method] = name.split('_') as [string, string];
+  return { method: method === 'rotation' ? 'store_rotation' : (method as CreationRoute['method']), store: BUILT_IN_STORES.of(store) };
+}
+
+/** A route's name as the tests print it. */
+export function routeNameOf(route: CreationRoute): string {
+  return route.method === 'manual' ? 'manual' : `${route.store.kind}_${route.method === 'store_rotation' ? 'rotation' : route.method}`;
+}
 
 export type ChecklistSecret = ChecklistInput['secret'];
 
@@ -25,6 +42,7 @@ export function secretFor(overrides: Partial<Secret> = {}): ChecklistSecret {
 export function inputFor(secret: ChecklistSecret, options: Partial<Omit<ChecklistInput, 'secret'>> = {}): ChecklistInput {
   return {
     secret,
+    store: BUILT_IN_STORES.of(secret.provider),
     provider: { rotationConfigured: false },
     policy: { checklists: {}, retentionHours: 48 },
     emergency: false,
@@ -33,7 +51,7 @@ export function inputFor(secret: ChecklistSecret, options: Partial<Omit<Checklis
 }
 
 /** The inputs that lead to each creation route (a generated value is tagged, so every type has one). */
-export function routeInput(route: CreationRoute, secret: ChecklistSecret): ChecklistInput {
+export function routeInput(route: RouteName, secret: ChecklistSecret): ChecklistInput {
   const tagged = (source: string) => ({ ...secret, tags: { ...secret.tags, 'rotor:value_source': source } });
   switch (route) {
     case 'manual':

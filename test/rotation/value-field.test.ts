@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/config/policy.js';
 import type { ValidationError } from '../../src/core/errors.js';
 import type { ValueShape } from '../../src/providers/secret-provider.js';
-import { decidePlacement, type ValueFieldSubject } from '../../src/rotation/value-field.js';
+import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
+import { decidePlacement as decideIn, type ValueFieldSubject } from '../../src/rotation/checklists/value-field.js';
+
+/** Decides in the secret's own store. */
+const decidePlacement = (secret: ValueFieldSubject, policy: Parameters<typeof decideIn>[1], shape: ValueShape) => decideIn(secret, policy, shape, BUILT_IN_STORES.of(secret.provider));
 
 const fields = (...names: string[]): ValueShape => ({ kind: 'fields', fields: names.map((name) => ({ name, holds: name === 'port' ? 'number' : 'string' })) });
 const aws: ValueFieldSubject = { name: 'prod/app/db', type: 'database', provider: 'aws', providerRef: 'prod/app/db', valueField: null };

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AckFirstQueue } from '../../src/slack/inbound/ack-first-queue.js';
 import { gateSignedRequests } from '../../src/slack/inbound/request-gate.js';
 import { SeenSignatureRepo } from '../../src/slack/inbound/seen-signature-repo.js';
-import { InFlightRequests } from '../../src/slack/middleware/request-log.js';
+import { InFlightRequests } from '../../src/slack/middleware/in-flight-requests.js';
 import { appHomeOpened, blockSuggestion, buttonClick, globalShortcut, slashCommand, submittedView, urlVerification, viewSubmission, type PayloadContext } from '../support/slack-payloads.js';
 import { encodeSlackBody, generateSlackCredentials, postSignedToSlackApp, signSlackBody, type SlackBody } from '../support/slack-signing.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';

@@ -27,7 +27,7 @@ import { responseIdOf, startSlackHarness, type SlackHarness } from '../support/s
 import { stateValue, submittedView } from '../support/slack-payloads.js';
 import { snapshotTables } from '../support/temp-db.js';
 import { sideRuntime } from '../support/rotations.js';
-import { renderRotationReportCsv, renderRotationReportMarkdown } from '../../src/rotation/rotation-report.js';
+import { renderRotationReportCsv, renderRotationReportMarkdown } from '../../src/rotation/history/rotation-report-text.js';
 
 /**
  * Issue 18, item 10: the smaller things a new team trips over, each through signed Slack

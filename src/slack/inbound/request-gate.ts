@@ -4,7 +4,7 @@ import { ServerResponse, type IncomingMessage, type RequestListener } from 'node
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
 import type { AckFirstQueue } from './ack-first-queue.js';
-import type { InFlightRequests } from '../middleware/request-log.js';
+import type { InFlightRequests } from '../middleware/in-flight-requests.js';
 import type { SeenSignatureRepo } from './seen-signature-repo.js';
 
 /** How far a request's timestamp may be from now, either way: Slack's five minutes. */

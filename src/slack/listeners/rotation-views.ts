@@ -26,19 +26,7 @@ export interface RotationViewExtras {
 }
 
 export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): ModalView {
-  const { rotation } = deps.runtime;
-  const secret = deps.runtime.services.inventoryService.require(record.rotation.secretName);
-  const until = rotation.rollbackOffer(record);
-  return rotationModal({
-    record,
-    secret,
-    viewer,
-    approvers: rotation.approversFor(record),
-    rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
-    approverRole: rotation.approvableBy(record, viewer),
-    interrupted: rotation.interruptedStep(record)?.id ?? null,
-    ...extras,
-  });
+  return rotationModal({ ...deps.runtime.rotation.view(record, viewer), ...extras });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AnyMiddlewareArgs, App, Context, Middleware } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { AckFirstQueue } from '../inbound/ack-first-queue.js';
-import type { InFlightRequests } from './request-log.js';
+import type { InFlightRequests } from './in-flight-requests.js';
 import { outdatedButtonMessage, outdatedFormView, outdatedMenuOption, unknownShortcutView } from '../views/unhandled-request-views.js';
 
 /** Whether a request was acknowledged, and whether what answered it was a fallback rather than a listener for it. */

@@ -1,5 +1,5 @@
 import type { FollowUp } from '../../follow-ups/follow-up.js';
-import type { Runtime } from '../../runtime.js';
+import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
 import { replacedAtTarget, rollbackOutcomeOf } from '../../rotation/rollback-plan.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
@@ -27,7 +27,7 @@ import type { SlackPoster } from './slack-poster.js';
  * The follow-ups that post to Slack (the incident's, in slack-incident-follow-ups.ts). Each
  * renders when it fires, from the rotation as it is then; one whose moment has passed (the role was filled, the rotation moved on) sends nothing.
  */
-export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): void {
+export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
   const { followUps, rotation, services } = runtime;
   const register = (kind: string, render: (record: RotationRecord, followUp: FollowUp) => FollowUpPost | null) =>
     followUps.service.register(
@@ -75,11 +75,11 @@ export function registerSlackFollowUps(runtime: Runtime, poster: SlackPoster): v
     const replacedBy = replacedAtTarget(record, secret.type)[0]?.step.title ?? null;
     return {
       to: { channel: String(followUp.payload.channel) },
-      message: completionAnnouncement(record, secret, { removalAt: removal?.dueAt ?? null, rollbackUntil: until ? (until.toUTC().toISO() as string) : null, replacedBy }),
+      message: completionAnnouncement(record, secret, { store: services.stores.of(secret.provider), removalAt: removal?.dueAt ?? null, rollbackUntil: until ? (until.toUTC().toISO() as string) : null, replacedBy }),
     };
   });
   register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) =>
-    record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback)) } : null,
+    record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback), services.stores.of(record.rotation.provider)) } : null,
   );
   // Unless they took it back meanwhile.
   register(ROTATION_FOLLOW_UPS.takenOver, (record, followUp) =>

@@ -3,7 +3,7 @@ import { RotorError } from '../../core/errors.js';
 import { FOLLOW_UP_METADATA_EVENT_TYPE, followUpKey, type FollowUp, type FollowUpResult } from '../../follow-ups/follow-up.js';
 import { INCIDENT_FOLLOW_UPS, incidentIdOfTopic, type IncidentRecord } from '../../revocation/incident.js';
 import { disableByHand } from '../../revocation/disable-by-hand.js';
-import type { Runtime } from '../../runtime.js';
+import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
 import { incidentStatusMessage } from '../views/incident/incident-status-message.js';
 import {
   incidentClosedAskMessage,
@@ -35,7 +35,7 @@ class StatusMessageNotYet extends RotorError {
  * it fires; the incident record is the truth and every message a view of it, so a redraw that
  * Slack refused is simply done again.
  */
-export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPoster): void {
+export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
   const { followUps, revocation, rotation, services } = runtime;
   const recordOf = (followUp: FollowUp): IncidentRecord | null => {
     const id = incidentIdOfTopic(followUp.topic);
@@ -48,7 +48,7 @@ export function registerIncidentSlackFollowUps(runtime: Runtime, poster: SlackPo
     return incidentStatusMessage({
       record,
       rotation: rotationRecord,
-      disableByHand: rotationRecord ? disableByHand(rotationRecord.rotation, incident.compromisedVersionId, incident.destroy) : [],
+      disableByHand: rotationRecord ? disableByHand(rotationRecord.rotation, incident.compromisedVersionId, incident.destroy, runtime.services.stores.of(rotationRecord.rotation.provider)) : [],
       signOff: { people: plan.people, fallback: plan.fallback?.label ?? null },
     });
   };

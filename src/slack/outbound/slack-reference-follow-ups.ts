@@ -1,5 +1,5 @@
 import { REFERENCE_FOLLOW_UPS, referenceRequestIdOfTopic, type ReferenceMove } from '../../inventory/reference-follow-ups.js';
-import type { Runtime } from '../../runtime.js';
+import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
 import { referenceChangedMessage, referenceDecidedMessage, referenceRequestMessage } from '../views/reference-change-messages.js';
 import { messageFollowUp } from './message-follow-up.js';
 import type { SlackPoster } from './slack-poster.js';
@@ -9,7 +9,7 @@ import type { SlackPoster } from './slack-poster.js';
  * the move as it was made, whatever happened since), the request DMs with Approve / Reject
  * (moot once decided), and the asker's answer.
  */
-export function registerReferenceSlackFollowUps(runtime: Runtime, poster: SlackPoster): void {
+export function registerReferenceSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
   const { followUps, references } = runtime;
   const requestOf = (topic: string) => {
     const id = referenceRequestIdOfTopic(topic);

@@ -3,7 +3,7 @@ import type { Secret } from '../../inventory/secret.js';
 import { BREAK_GLASS_FOLLOW_UPS, needIdOfTopic } from '../../rotation-needs/break-glass-service.js';
 import { RELEASE_FOLLOW_UPS } from '../../rotation-needs/release-check.js';
 import { DEPARTURE_FOLLOW_UPS, departureIdOfTopic, departureOrigin, type DigestAsk, type SoleApprover } from '../../personnel/departure-service.js';
-import type { Runtime } from '../../runtime.js';
+import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
 import { breakGlassOwnerNotice, breakGlassSecurityNotice } from '../views/break-glass-messages.js';
 import { departureDigest, departureSecuritySummary } from '../views/departure-messages.js';
 import { releaseOwnerNotice } from '../views/release-messages.js';
@@ -21,7 +21,7 @@ function audienceOf(followUp: FollowUp): Conversation {
  * Each renders from the need as it stands when it fires: a use whose rotation is already done by
  * then still tells security (the use happened), but no longer asks the owner to rotate.
  */
-export function registerTriggerSlackFollowUps(runtime: Runtime, poster: SlackPoster): void {
+export function registerTriggerSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
   const { followUps, services } = runtime;
   const needOf = (followUp: FollowUp) => {
     const id = needIdOfTopic(followUp.topic);

@@ -1,7 +1,8 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { DEFAULT_INTERVALS } from '../../config/policy.js';
-import { PROVIDERS, SECRET_TYPES, SLACK_USER_GROUP_ID, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
-import { valueSourceOf } from '../../rotation/value-source.js';
+import { SECRET_TYPES, SLACK_USER_GROUP_ID, type Lifecycle, type Secret, type SecretType } from '../../inventory/secret.js';
+import { BUILT_IN_STORES } from '../../providers/store-catalog.js';
+import { valueSourceOf } from '../../rotation/checklists/value-source.js';
 import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
 
@@ -135,7 +136,11 @@ function valueSourceInput(existing: Secret | null): InputBlock {
  * is its identity in the audit trail. Every hint says what the service does with the field;
  * `intervals` are the policy's defaults by type, which an empty interval falls back to.
  */
-export function secretFormModal(existing: Secret | null, intervals: Readonly<Record<SecretType, number>> = DEFAULT_INTERVALS): ModalView {
+export function secretFormModal(
+  existing: Secret | null,
+  intervals: Readonly<Record<SecretType, number>> = DEFAULT_INTERVALS,
+  stores: readonly string[] = BUILT_IN_STORES.kinds.map((store) => store.kind),
+): ModalView {
   const blocks: KnownBlock[] = [];
   if (existing) {
     blocks.push({ type: 'section', text: { type: 'plain_text', text: `Editing ${existing.name}` } });
@@ -161,7 +166,7 @@ export function secretFormModal(existing: Secret | null, intervals: Readonly<Rec
       maxLength: 2000,
     }),
     breakGlassInput(existing),
-    selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', PROVIDERS, existing?.provider ?? 'manual', false),
+    selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', stores, existing?.provider ?? 'manual', false),
     textInput(SECRET_FORM_BLOCKS.providerRef, 'Provider reference', { initial: existing?.providerRef, hint: 'AWS: ARN or secret name. Vault: mount/path. Empty for manual.', maxLength: 600 }),
     textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', { initial: existing ? String(existing.intervalDays) : undefined, hint: intervalHint, maxLength: 4 }),
   );

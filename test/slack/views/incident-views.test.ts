@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BUILT_IN_STORES } from '../../../src/providers/store-catalog.js';
 import { parsePolicy } from '../../../src/config/policy.js';
 import type { Secret } from '../../../src/inventory/secret.js';
 import type { Incident, IncidentEvent, IncidentPage, IncidentRecord } from '../../../src/revocation/incident.js';
@@ -7,7 +8,7 @@ import { MAX_REASON_LENGTH } from '../../../src/revocation/revocation-request.js
 import { MAX_STATUS_UPDATE_LENGTH } from '../../../src/revocation/revocation-request.js';
 import { MAX_NOTE_LENGTH } from '../../../src/rotation/rotation-rules.js';
 import type { RotationRecord, RotationStep } from '../../../src/rotation/rotation.js';
-import { resolveChecklist } from '../../../src/rotation/resolve-checklist.js';
+import { resolveChecklist } from '../../../src/rotation/checklists/resolve-checklist.js';
 import type { EmergencyPlan } from '../../../src/rotation/rotation-service.js';
 import { incidentStatusMessage } from '../../../src/slack/views/incident/incident-status-message.js';
 import {
@@ -81,13 +82,13 @@ function worstSecret(provider: Secret['provider']): Secret {
 
 function plan(secret: Secret): EmergencyPlan {
   const checklist = (revocationOrder: 'replace_then_disable' | 'disable_now') =>
-    resolveChecklist({ secret, provider: { rotationConfigured: false }, policy: { checklists: {}, retentionHours: 48 }, emergency: true, revocationOrder });
-  return { checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') }, currentVersionId: 'v'.repeat(64), storeProblem: worstText(2000), open: worstRotation(secret, 'in_progress', 'scheduled') };
+    resolveChecklist({ secret, store: BUILT_IN_STORES.of(secret.provider), provider: { rotationConfigured: false }, policy: { checklists: {}, retentionHours: 48 }, emergency: true, revocationOrder });
+  return { store: BUILT_IN_STORES.of(secret.provider), checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') }, currentVersionId: 'v'.repeat(64), storeProblem: worstText(2000), open: worstRotation(secret, 'in_progress', 'scheduled') };
 }
 
 /** The emergency checklist with every step in the state `stateOf` gives it, each with the longest note, reason and provider error. */
 function worstRotation(secret: Secret, state: RotationRecord['rotation']['state'], kind: 'emergency' | 'scheduled' = 'emergency', stateOf: (index: number) => RotationStep['state'] = (index) => (index % 3 === 0 ? 'done' : index % 3 === 1 ? 'skipped' : 'pending')): RotationRecord {
-  const snapshot = resolveChecklist({ secret, provider: { rotationConfigured: false }, policy: { checklists: {}, retentionHours: 48 }, emergency: true, revocationOrder: 'disable_now' });
+  const snapshot = resolveChecklist({ secret, store: BUILT_IN_STORES.of(secret.provider), provider: { rotationConfigured: false }, policy: { checklists: {}, retentionHours: 48 }, emergency: true, revocationOrder: 'disable_now' });
   const steps: RotationStep[] = snapshot.map((definition, position) => {
     const stepState = stateOf(position);
     return {
@@ -267,7 +268,7 @@ describe('incident views stay within Block Kit limits with the worst data', () =
       const signOffs = [undefined, { people: Array.from({ length: 40 }, (_, n) => `U0ADMIN${n}`), fallback: 'the admins' }, { people: [], fallback: 'the CTO' }];
       for (const [label, record, rotation] of cases) {
         for (const signOff of signOffs) {
-          const message = incidentStatusMessage({ record, rotation, disableByHand: rotation ? disableByHand(rotation.rotation, record.incident.compromisedVersionId, record.incident.destroy) : [], ...(signOff ? { signOff } : {}) });
+          const message = incidentStatusMessage({ record, rotation, disableByHand: rotation ? disableByHand(rotation.rotation, record.incident.compromisedVersionId, record.incident.destroy, BUILT_IN_STORES.of(rotation.rotation.provider)) : [], ...(signOff ? { signOff } : {}) });
           expect(blockKitViolations({ kind: 'message', blocks: message.blocks }), `${provider}: ${label}`).toEqual([]);
           expect(message.text.length).toBeLessThanOrEqual(4000);
           expectNoRawMarkup(message.blocks);

@@ -1,8 +1,9 @@
 import { DateTime } from 'luxon';
+import { BUILT_IN_STORES } from '../../../src/providers/store-catalog.js';
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../../src/inventory/secret.js';
 import type { PreflightCheck, RotationRecord, RotationStep } from '../../../src/rotation/rotation.js';
-import { MAX_CHECKLIST_STEPS, MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH } from '../../../src/rotation/checklist-step.js';
+import { MAX_CHECKLIST_STEPS, MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH } from '../../../src/rotation/checklists/checklist-step.js';
 import { homeView } from '../../../src/slack/views/home-view.js';
 import { rotationLoadingModal, rotationModal, rotationPickerModal, rotationProblemModal, rotationReasonModal, rotationStartModal } from '../../../src/slack/views/rotation/rotation-modal.js';
 import {
@@ -207,19 +208,19 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
     const messages = [
       ...(['aws', 'vault', 'manual'] as const).flatMap((provider) => [
         approvalRequestMessage(worstRecord('awaiting_approval', 3), worstSecret(provider), { reminder: true }),
-        completionAnnouncement(record, worstSecret(provider), { removalAt: at, rollbackUntil: at }),
-        completionAnnouncement({ ...record, approvals: [] }, { ...worstSecret(provider), retrievalInstructions: null }, { removalAt: null, rollbackUntil: null }),
+        completionAnnouncement(record, worstSecret(provider), { store: BUILT_IN_STORES.of(provider), removalAt: at, rollbackUntil: at }),
+        completionAnnouncement({ ...record, approvals: [] }, { ...worstSecret(provider), retrievalInstructions: null }, { store: BUILT_IN_STORES.of(provider), removalAt: null, rollbackUntil: null }),
       ]),
       approvalDecidedMessage(record, { kind: 'rejected', reason: (hostile + ampersands).slice(0, 500), at }),
       decisionNoticeMessage(record, { role: 'security_lead', by: 'U0SEC', kind: 'rejected', reason: (hostile + ampersands).slice(0, 500) }),
       decisionNoticeMessage(record, { role: 'devops_lead', by: 'U0OPS', kind: 'approved', reason: null }),
       staleRotationMessage(worstRecord('in_progress', 12), 'holder'),
       staleRotationMessage(worstRecord('in_progress', 12), 'security'),
-      rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS), null),
+      rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS), null, BUILT_IN_STORES.of(worstRecord('rolled_back', 1).rotation.provider)),
       rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS), {
         restored: { versionId: 'v'.repeat(64), fingerprint: `sha256:${'f'.repeat(64)}`, copyOf: 'p'.repeat(64) },
         confirmed: Array.from({ length: 10 }, (_, n) => ({ id: `item_${n}`, label: (hostile + ampersands).slice(0, 75) })),
-      }),
+      }, BUILT_IN_STORES.of(worstRecord('rolled_back', 1).rotation.provider)),
       removalDueMessage(record),
       removalDueMessage({ ...record, rotation: { ...record.rotation, provider: 'manual' } }),
       removalDoneMessage(record, 'U0OWNER'),

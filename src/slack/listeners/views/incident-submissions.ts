@@ -57,7 +57,7 @@ export function registerIncidentSubmissions(app: App, deps: SlackDeps): void {
       };
       const open = revocation().openFor(secret.name);
       if (open) throw new IncidentOpenError(open);
-      parseRevocation(secret, reason, input);
+      parseRevocation(secret, reason, input, deps.runtime.services.stores);
     } catch (error) {
       if (error instanceof IncidentOpenError) {
         await ack({ response_action: 'update', view: revokeOutcomeModal(null, { record: error.record, existing: true }) });

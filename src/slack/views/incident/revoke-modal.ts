@@ -1,6 +1,7 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { Policy } from '../../../config/policy.js';
 import type { Secret } from '../../../inventory/secret.js';
+import type { StoreKind } from '../../../providers/store-kind.js';
 import type { IncidentRecord } from '../../../revocation/incident.js';
 import { SEVERITIES } from '../../../revocation/incident.js';
 import { firstPages, incidentLadder } from '../../../revocation/incident-ladder.js';
@@ -16,17 +17,19 @@ import { SEVERITY_LABELS } from './incident-text.js';
 const TITLE = 'Revoke a secret';
 
 /**
- * The two orders of disabling, as the secret's store really behaves: Vault KV v2 makes a written
- * version current at once, so there the compromised version stays current until the new one is
+ * The two orders of disabling, as the secret's store really behaves: a store that makes a
+ * written version current at once keeps the compromised version current until the new one is
  * created, not promoted. Option descriptions hold 75 characters.
  */
-function orderOptions(provider: Secret['provider']): PlainTextOption[] {
+function orderOptions(store: StoreKind): PlainTextOption[] {
   return [
     {
       text: { type: 'plain_text', text: 'Replace, then disable (default)' },
       description: {
         type: 'plain_text',
-        text: provider === 'vault' ? 'Stays current until the new version is written (Vault: current at once).' : 'Stays current until the new version is promoted; consumers keep working.',
+        text: store.capabilities.promotesOnCreate
+          ? `Stays current until the new version is written (${store.shortLabel}: current at once).`
+          : 'Stays current until the new version is promoted; consumers keep working.',
       },
       value: 'replace_then_disable',
     },
@@ -38,11 +41,11 @@ function orderOptions(provider: Secret['provider']): PlainTextOption[] {
   ];
 }
 
-/** What breaks with each order, by store. */
-function whatWillBreak(secret: Secret): string {
+/** What breaks with each order, as the store behaves. */
+function whatWillBreak(secret: Secret, store: StoreKind): string {
   const failing = consumersText(secret);
-  if (secret.provider === 'vault') {
-    return `*What will break.* Vault makes a written version current at once: with *replace, then disable*, consumers reading the latest version switch to the new value as soon as it is written, and the compromised one is disabled after. With *disable now*, ${failing} get no value until the new version is written.`;
+  if (store.capabilities.promotesOnCreate) {
+    return `*What will break.* ${store.label} makes a written version current at once: with *replace, then disable*, consumers reading the latest version switch to the new value as soon as it is written, and the compromised one is disabled after. With *disable now*, ${failing} get no value until the new version is written.`;
   }
   return `*What will break.* With *replace, then disable*, nothing until the new version is deployed: consumers keep using the compromised one meanwhile. With *disable now*, ${failing} fail until the new version is in place.`;
 }
@@ -86,7 +89,7 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
   const { secret, plan } = data;
   const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
   const paged = firstPages(incidentLadder(secret, data.policy), data.responder).flatMap((rung) => rung.people.map((person) => `${mention(person)} (${rung.level.replace('_', ' ')})`));
-  const options = orderOptions(secret.provider);
+  const options = orderOptions(plan.store);
   const steps = plan.checklists.replace_then_disable.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}`);
   const blocks: KnownBlock[] = [
     section(`:rotating_light: *Emergency revocation of ${code(secret.name)}*`),
@@ -107,7 +110,7 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
     blocks.push(section(`:warning: The rotation ${mention(plan.open.rotation.heldBy)} started at ${when(plan.open.rotation.startedAt)} is abandoned: the emergency rotation replaces it.`));
   }
   blocks.push(
-    section(whatWillBreak(secret)),
+    section(whatWillBreak(secret, plan.store)),
     section(
       [
         '*What happens, in order*',
@@ -151,22 +154,17 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
       element: { type: 'radio_buttons', action_id: FORM_VALUE_ACTION, options, initial_option: options[0] as PlainTextOption },
     },
   );
-  if (secret.provider === 'vault') {
+  const destroy = plan.store.capabilities.destroy ? plan.store.texts.destroyOption : undefined;
+  if (destroy) {
     blocks.push({
       type: 'input',
       block_id: REVOKE_BLOCKS.destroy,
       optional: true,
-      label: { type: 'plain_text', text: 'Vault' },
+      label: { type: 'plain_text', text: plan.store.label },
       element: {
         type: 'checkboxes',
         action_id: FORM_VALUE_ACTION,
-        options: [
-          {
-            text: { type: 'plain_text', text: 'Destroy the compromised version' },
-            description: { type: 'plain_text', text: 'Irreversible. Unticked, it is soft-deleted (vault kv undelete undoes it).' },
-            value: 'destroy',
-          },
-        ],
+        options: [{ text: { type: 'plain_text', text: destroy.label }, description: { type: 'plain_text', text: destroy.description }, value: 'destroy' }],
       },
     });
   }

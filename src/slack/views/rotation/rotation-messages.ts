@@ -9,6 +9,7 @@ import { context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
 import type { SlackMessage } from '../slack-message.js';
 import { retrievalCommand } from './retrieval-instructions.js';
+import type { StoreKind } from '../../../providers/store-kind.js';
 import { fingerprintShort, quoted, roleLabel, STATE_LABELS, when } from './rotation-text.js';
 
 function openButton(secretName: string, text = 'Open the rotation') {
@@ -150,10 +151,14 @@ function previousVersionLine(record: RotationRecord, options: { rollbackUntil: s
 }
 
 /** The completion announcement: who, what, where consumers fetch the new version, and how to roll back. */
-export function completionAnnouncement(record: RotationRecord, secret: Secret, options: { removalAt: string | null; rollbackUntil: string | null; replacedBy?: string | null }): SlackMessage {
+export function completionAnnouncement(
+  record: RotationRecord,
+  secret: Secret,
+  options: { store: StoreKind; removalAt: string | null; rollbackUntil: string | null; replacedBy?: string | null },
+): SlackMessage {
   const { rotation } = record;
   const approvals = record.approvals.filter((approval) => approval.decision === 'approved');
-  const retrieval = retrievalCommand(secret);
+  const retrieval = retrievalCommand(secret, options.store);
   const blocks: KnownBlock[] = [
     section(`:white_check_mark: *${code(rotation.secretName)} was rotated* by ${mention(rotation.heldBy)}${rotation.kind === 'emergency' ? ' (emergency rotation)' : ''}.`),
     {
@@ -176,32 +181,29 @@ export function completionAnnouncement(record: RotationRecord, secret: Secret, o
   return { text: `${rotation.secretName} was rotated (new version ${rotation.newVersionId ?? 'recorded by hand'})`, blocks };
 }
 
-const STORE_NAMES = { aws: 'AWS Secrets Manager', vault: 'Vault' } as const;
-
 /**
  * The rollback announcement, exactly as far as Rotor knows: the version the store holds now as
- * read back after the rollback (AWS: `AWSCURRENT` moved back; Vault: a new version holding the
- * previous data), what the person confirmed they did by hand, and the schedule restored. A manual
+ * read back after the rollback (the store's own words for it: a label moved back, or a new
+ * version holding the previous data), what the person confirmed they did by hand, and the schedule restored. A manual
  * secret's rollback moved no store, and says so. `outcome` is null for a rollback recorded before
  * outcomes were: it then claims nothing about the store.
  */
-export function rollbackAnnouncement(record: RotationRecord, outcome: RollbackOutcome | null): SlackMessage {
+export function rollbackAnnouncement(record: RotationRecord, outcome: RollbackOutcome | null, store: StoreKind): SlackMessage {
   const { rotation } = record;
   const who = mention(rotation.endedBy);
   const lines = [`:leftwards_arrow_with_hook: *The rotation of ${code(rotation.secretName)} was rolled back* by ${who}: “${quoted(rotation.endReason)}”.`];
   const restored = outcome?.restored ?? null;
   const ref = code(rotation.providerRef ?? rotation.secretName);
-  if (restored && rotation.provider !== 'manual') {
-    const read = `fingerprint \`${fingerprintShort(restored.fingerprint)}\`, read back from ${STORE_NAMES[rotation.provider]}`;
+  if (restored && !store.capabilities.byHand) {
+    const read = `fingerprint \`${fingerprintShort(restored.fingerprint)}\`, read back from ${store.label}`;
+    const versionId = `\`${escapeMrkdwn(restored.versionId)}\``;
     if (restored.copyOf) {
-      lines.push(`The current version of ${ref} is now \`${escapeMrkdwn(restored.versionId)}\`, a copy of version \`${escapeMrkdwn(restored.copyOf)}\`, the one current before the rotation (${read}).`);
-    } else if (rotation.provider === 'aws') {
-      lines.push(`\`AWSCURRENT\` of ${ref} is on version \`${escapeMrkdwn(restored.versionId)}\` again, the one current before the rotation (${read}).`);
+      lines.push(`The current version of ${ref} is now ${versionId}, a copy of version \`${escapeMrkdwn(restored.copyOf)}\`, the one current before the rotation (${read}).`);
     } else {
-      lines.push(`The current version of ${ref} is \`${escapeMrkdwn(restored.versionId)}\` again, the one current before the rotation (${read}).`);
+      lines.push(store.texts.restoredLine?.(ref, versionId, read) ?? `The current version of ${ref} is ${versionId} again, the one current before the rotation (${read}).`);
     }
     lines.push(`Consumers that fetched \`${escapeMrkdwn(rotation.newVersionId ?? '—')}\` must fetch again and be redeployed or restarted.`);
-  } else if (rotation.provider === 'manual') {
+  } else if (store.capabilities.byHand) {
     lines.push('Rotor keeps no copy of a manual secret, so no store changed: the rollback was done by hand.');
   }
   const confirmed = outcome?.confirmed ?? [];

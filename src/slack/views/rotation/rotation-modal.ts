@@ -1,7 +1,7 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { Secret } from '../../../inventory/secret.js';
 import { rotationReasonWords, type ApproverRole, type PreflightCheck, type RotationRecord, type RotationStep } from '../../../rotation/rotation.js';
-import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklist-step.js';
+import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklists/checklist-step.js';
 import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import { completionBlockers, currentStep, firstGatedStep, isDeferred, isLocked, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';

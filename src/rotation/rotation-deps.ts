@@ -1,0 +1,52 @@
+import type { Authorizer } from '../access/authorize.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
+import type { Policy } from '../config/policy.js';
+import { type Clock } from '../core/clock.js';
+import type { FollowUpService } from '../follow-ups/follow-up-service.js';
+import type { InventoryRepo } from '../inventory/inventory-repo.js';
+import type { InventoryService } from '../inventory/inventory-service.js';
+import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import type { RotationNeed } from '../rotation-needs/rotation-need.js';
+import { type Rotation, type RotationRecord } from './rotation.js';
+import { type PeopleLookup } from './rotation-preflight.js';
+import type { RotationRepo } from './rotation-repo.js';
+
+/** What happened, for metrics. */
+export interface RotationEvent {
+  kind: 'started' | 'completed' | 'abandoned' | 'rejected' | 'rolled_back';
+  rotation: Rotation;
+  /** For `completed`: seconds from start to completion. */
+  durationSeconds?: number;
+}
+
+export interface RotationServiceDeps {
+  repo: RotationRepo;
+  inventory: InventoryRepo;
+  inventoryService: InventoryService;
+  operations: ProviderOperationsService;
+  registry: ProviderRegistry;
+  authorizer: Authorizer;
+  audit: AuditLog;
+  /** Reads the rotation's own audit events (what was done outside its state, like the removal of the previous version). */
+  trail: AuditTrailRepo;
+  followUps: FollowUpService;
+  /** Asks Slack whether approvers are still there; null without Slack. */
+  people: PeopleLookup | null;
+  clock: Clock;
+  policy: Policy;
+  /** Runs due follow-ups soon (approval requests go out at once, not at the next sweep). */
+  kickFollowUps?: () => void;
+  onEvent?: (event: RotationEvent) => void;
+  /**
+   * Told of every change inside its transaction, after the incident link, with the rotation as it
+   * now is and the change's audit events: a Workflow Builder step follows its rotation, and both
+   * commit or neither does.
+   */
+  onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
+  /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
+  needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
+}
+

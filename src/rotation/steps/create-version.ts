@@ -1,0 +1,55 @@
+import { RotorError } from '../../core/errors.js';
+import { storeBindingOf } from '../rotation.js';
+import { ownUnrecordedWrite, requestTokenOf, versionIn, type StepExecutor } from './step-executor.js';
+
+/**
+ * Rotor writes a generated value as the new version: pending where the store stages versions (named
+ * by the run's request token), current at once where it promotes on create. A write of this
+ * rotation that landed unrecorded (its intent kept on the step) is adopted, not written again.
+ */
+export const createVersion: StepExecutor = {
+  async run({ actor, record, step, requestToken, now }, deps) {
+    const { rotation } = record;
+    const bound = storeBindingOf(rotation);
+    if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
+    const own = deps.store.capabilities.promotesOnCreate ? await ownUnrecordedWrite(deps.operations, record) : null;
+    if (own) return { result: { versionId: own.versionId, fingerprint: own.fingerprint, promotedOnCreate: true, adopted: true }, change: { newVersionId: own.versionId, newFingerprint: own.fingerprint, promotedAt: now } };
+    const decision = await deps.operations.valuePlacement(bound);
+    if (!decision.placement) throw new RotorError('conflict', decision.message);
+    const run = { actor, record, step, requestToken, now };
+    const created = await deps.operations.createVersion(bound, actor, {
+      expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId,
+      requestToken,
+      placement: decision.placement,
+      beforeWrite: (intent) => deps.recordWriteIntent(run, intent),
+    });
+    return {
+      result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate, placement: decision.placement },
+      change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
+    };
+  },
+
+  async inspect({ record, step, now }, { operations, store }) {
+    const { rotation } = record;
+    const bound = storeBindingOf(rotation);
+    if (rotation.newVersionId) return { kind: 'done', result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
+    const description = await operations.validate(bound);
+    if (store.capabilities.promotesOnCreate) {
+      const current = description.current?.versionId ?? null;
+      if (!current || current === rotation.previousVersionId) return { kind: 'not_done', why: `Rotor stopped before ${store.shortLabel} wrote a new version (version ${current ?? 'none'} is still current): press “Create new version” again.` };
+      return {
+        kind: 'ask',
+        why: `Rotor stopped while writing, and ${store.shortLabel}'s current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write. Press “Try again” to take version ${current} as the new one, or “Abandon…” to stop.`,
+      };
+    }
+    const token = requestTokenOf(step);
+    const made = token ? versionIn(description, token) : null;
+    if (!token || !made) return { kind: 'not_done', why: `Rotor stopped before ${store.shortLabel} made the new version (no version ${token ?? '(no token)'} in the store): press “Create new version” again.` };
+    const fingerprint = description.rotationConfigured ? null : (await operations.readVersion(bound, token)).fingerprint;
+    return {
+      kind: 'done',
+      result: { versionId: token, fingerprint, promotedOnCreate: false, labels: made.labels },
+      change: { newVersionId: token, newFingerprint: fingerprint, ...(made.current ? { promotedAt: now } : {}) },
+    };
+  },
+};
