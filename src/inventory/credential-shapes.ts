@@ -63,18 +63,45 @@ export function findCredentialShapeInUrl(text: string): string | null {
     return findCredentialShape(text);
   }
   if (url.password !== '') return 'a password (in the user part of the link)';
-  const known = findShape(text, false);
-  if (known) return known;
-  for (const part of [url.username, url.search, url.hash]) if (part.length >= MIN_RANDOM_LENGTH && hasRandomRun(decodeURIComponentSafely(part))) return 'a long random string (a key or token)';
+  // A link carries what its percent-escapes (and a form's `+` spaces) spell, wherever they are: the path included.
+  for (const form of decodedForms(text)) {
+    const known = findShape(form, false);
+    if (known) return known;
+  }
+  for (const part of [url.username, url.search, url.hash]) if (part.length >= MIN_RANDOM_LENGTH && hasRandomRun(percentDecoded(part))) return 'a long random string (a key or token)';
   return null;
 }
 
-function decodeURIComponentSafely(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
+/** How many times escapes are undone: `%2573` is `%73` is `s`; more layers than that read as text no system decodes. */
+const DECODE_LAYERS = 3;
+
+/** The link as typed, then as each layer of percent-decoding reads it, and with `+` read as a space. */
+function decodedForms(text: string): string[] {
+  const forms = [text];
+  let current = text;
+  for (let layer = 0; layer < DECODE_LAYERS; layer += 1) {
+    const next = percentDecoded(current);
+    if (next === current) break;
+    forms.push(next);
+    current = next;
   }
+  if (current.includes('+')) forms.push(percentDecoded(current.replace(/\+/g, ' ')));
+  return forms;
+}
+
+/**
+ * Undoes each run of well-formed percent-escapes on its own, so a stray `%` elsewhere (which
+ * makes decodeURIComponent give up on the whole text) cannot hide an escaped key; a run that is
+ * not UTF-8 is kept as typed.
+ */
+function percentDecoded(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }
 
 function hasRandomRun(text: string): boolean {

@@ -206,3 +206,14 @@ describe('the log stream', () => {
     expect(text).toContain('payments');
   });
 });
+
+describe('invisible format characters (issue 19 re-probe, group G)', () => {
+  it('refuses zero-width spaces, joiners outside emoji, word joiners, soft hyphens and the byte-order mark; keeps emoji made with a joiner', async () => {
+    const { findHiddenCharacters } = await import('../../src/inventory/free-text-guard.js');
+    for (const hidden of ['\u200B', '\u200C', '\u200D', '\u2060', '\u00AD', '\uFEFF']) {
+      expect(findHiddenCharacters(`SEC${hidden}-1`)?.hint, JSON.stringify(hidden)).toContain('invisible characters');
+    }
+    expect(findHiddenCharacters('the DBA \u{1F469}\u200D\u{1F4BB} did it')).toBeNull();
+    expect(findHiddenCharacters('\u{2764}\u{FE0F}\u200D\u{1F525} fixed')).toBeNull();
+  });
+});
