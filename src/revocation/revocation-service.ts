@@ -20,7 +20,7 @@ import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js
 import { INCIDENT_FOLLOW_UPS, incidentTopic, storeBindingOfIncident, type Incident, type IncidentRecord } from './incident.js';
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
-import { parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
+import { parseOverrideReason, parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
 import { signOffNotice, signOffPlan, type SignOffPlan } from './sign-off.js';
 import { compromisedVersionLive } from './compromised-version.js';
 import { incidentEventsOf, peopleOf, QUIET_EVENT_KINDS, type NewIncidentEvent } from './rotation-incident-events.js';
@@ -720,13 +720,6 @@ export class RevocationService {
 }
 
 /** An override's reason: optional, one paragraph at most. */
-function parseOverrideReason(text: string | null | undefined): string | null {
-  const reason = (text ?? '').trim();
-  if (reason === '') return null;
-  if (reason.length > 500) throw new ValidationError(`The override reason is ${reason.length} characters long.`, [{ where: 'override', message: 'keep it under 500 characters' }]);
-  return reason;
-}
-
 function secondsBetween(from: string, to: string): number {
   return Math.max(0, Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from)).as('seconds')));
 }
