@@ -20,6 +20,7 @@ import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js
 import { INCIDENT_FOLLOW_UPS, incidentTopic, storeBindingOfIncident, type Incident, type IncidentRecord } from './incident.js';
 import { firstPages, incidentLadder, nextLevel, type PageLevel } from './incident-ladder.js';
 import type { IncidentChange, IncidentRepo } from './incident-repo.js';
+import { settleUnknownStepBeforeRevoke } from './settle-before-revoke.js';
 import { parseOverrideReason, parsePostmortemUrl, parseRevocation, parseStatusUpdate, type RevocationInput } from './revocation-request.js';
 import { signOffNotice, signOffPlan, type SignOffPlan } from './sign-off.js';
 import { compromisedVersionLive } from './compromised-version.js';
@@ -135,6 +136,7 @@ export class RevocationService {
     const existing = this.deps.repo.openFor(secret.id);
     if (existing) throw new IncidentOpenError(existing);
     const request = parseRevocation(secret, reasonText, input);
+    await settleUnknownStepBeforeRevoke(this.deps.rotation, secret.name);
     const by = actorId(actor);
     const channel = actor.channelId;
     const now = this.now();

@@ -1,3 +1,4 @@
+import { isOutcomeUnknown, outcomeUnknownError, outcomeWasLost, withoutLostOutcome } from './unknown-outcome.js';
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { actorId, type Actor } from '../access/actor.js';
@@ -492,7 +493,7 @@ export class RotationService {
       if (record.rotation.kind === 'scheduled' && this.deps.inventory.get(record.rotation.secretName)?.lifecycle === 'compromised') {
         throw new RotorError('conflict', `${record.rotation.secretName} was just revoked: its emergency rotation replaces this one, so “${step.title}” does not run. Follow the incident's status message.`);
       }
-      this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
+      this.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...withoutLostOutcome(step.result), requestToken } });
       // Durable: should this run die before its outcome is recorded, the store is asked once the lease is over.
       this.deps.followUps.schedule(this.stepCheck(id, step.id, step.attempts + 1, iso((leaseEnd({ startedAt: now }) as DateTime).plus({ minutes: 1 }))));
       return { events: [] };
@@ -505,6 +506,7 @@ export class RotationService {
       if (error instanceof NotYet) outcome = error;
       else {
         const failure = error instanceof RotorError ? error : new RotorError('provider', `“${step.title}” failed: ${describeError(error)}`, { cause: error });
+        if (isOutcomeUnknown(step, error)) return this.leaveOutcomeUnknown(by, running, step, failure);
         const failed = this.finishStep(running.rotation.id, step, (now) => {
           this.scheduleRedrive(running, step, step.attempts + 1, now);
           return {
@@ -535,6 +537,16 @@ export class RotationService {
       };
     });
     return { record: finished, error: null };
+  }
+
+  /** A write whose answer was lost: the step stays running, its outcome unknown until the store is asked (see unknown-outcome.ts). */
+  private leaveOutcomeUnknown(by: string, running: RotationRecord, step: RotationStep, failure: RotorError): { record: RotationRecord; error: RotorError } {
+    const unknown = outcomeUnknownError(step, failure);
+    const left = this.finishStep(running.rotation.id, step, () => ({
+      stepChange: { result: { ...this.get(running.rotation.id).steps.find((candidate) => candidate.id === step.id)?.result, outcomeUnknown: true }, lastError: unknown.message },
+      events: [{ actor: by, action: 'rotation.step_outcome_unknown', secret: running.rotation.secretName, details: { rotation: running.rotation.id, step: step.id, action: step.action, error: failure.message } }],
+    }));
+    return { record: left, error: unknown };
   }
 
   /** The provider step left running past its lease (its runner presumed dead), or null. */
@@ -934,7 +946,7 @@ export class RotationService {
   inFlightStep(secretId: number): { record: RotationRecord; step: RotationStep } | null {
     const record = this.deps.repo.openFor(secretId);
     if (!record || record.rotation.kind !== 'scheduled') return null;
-    const step = record.steps.find((candidate) => candidate.state === 'running' && candidate.action !== null && !isPastLease(candidate, this.deps.clock.now()));
+    const step = record.steps.find((candidate) => candidate.state === 'running' && candidate.action !== null && (!isPastLease(candidate, this.deps.clock.now()) || outcomeWasLost(candidate)));
     return step ? { record, step } : null;
   }
 
