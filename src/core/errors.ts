@@ -37,6 +37,14 @@ export class RotorError extends Error {
   }
 }
 
+/** A write to a store whose answer never came (a timeout): the store may or may not have done it. */
+export class OutcomeUnknownError extends RotorError {}
+
+/** Whether a provider action (as its error messages name it) writes to the store. */
+export function isWritingAction(action: string): boolean {
+  return /^(write|move|start|remove|delete|destroy|undelete)\b/.test(action);
+}
+
 function isUsageCode(code: ErrorCode): boolean {
   return code === 'validation' || code === 'not_found' || code === 'conflict' || code === 'forbidden' || code === 'config';
 }

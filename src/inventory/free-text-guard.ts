@@ -11,6 +11,10 @@ import { findCredentialShape, findCredentialShapeInUrl } from './credential-shap
 
 /** Unicode's direction controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM): they reorder what a reader sees, so a link or a name can read as another. */
 const DIRECTION_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+/** Every other invisible format character (Unicode category Cf: zero-width spaces and joiners, the byte-order mark, soft hyphens, tags): they hide inside a link or a name and make it differ from what a reader sees. */
+const FORMAT_CHARACTERS = /\p{Cf}/u;
+/** A zero-width joiner between two pictographs is how emoji are composed (a family, a profession): what people type, not a hiding place. */
+const EMOJI_JOINS = /(\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]?)\u200D(?=\p{Extended_Pictographic})/gu;
 /** C0 controls but tab and line breaks, DEL, and C1 controls: they drive terminals (colours, cursor moves, titles) when the text is printed. */
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
@@ -40,6 +44,12 @@ export function findHiddenCharacters(text: string): { message: string; hint: str
     return {
       message: 'holds invisible characters that change the direction of the text (Unicode direction controls), which can make it read as something else',
       hint: 'it holds invisible direction-changing characters; type it again instead of pasting it',
+    };
+  }
+  if (FORMAT_CHARACTERS.test(text.replace(EMOJI_JOINS, '$1'))) {
+    return {
+      message: 'holds invisible formatting characters (such as zero-width spaces or a byte-order mark), which can make it read as something else',
+      hint: 'it holds invisible characters (such as zero-width spaces); type it again instead of pasting it',
     };
   }
   if (CONTROL_CHARACTERS.test(text)) {

@@ -21,6 +21,8 @@ export const REPLAYED_FIELDS = [
   'checklistOverride',
   'currentVersionId',
   'currentFingerprint',
+  'valueSource',
+  'valueField',
 ] as const satisfies readonly (keyof Secret)[];
 
 export type ReplayedField = (typeof REPLAYED_FIELDS)[number];
@@ -55,6 +57,8 @@ const EMPTY: Record<ReplayedField, unknown> = {
   checklistOverride: null,
   currentVersionId: null,
   currentFingerprint: null,
+  valueSource: null,
+  valueField: null,
 };
 
 const ROTATIONS = new Set(['secret.rotated', 'secret.rotated_by_hand', 'secret.rotated_outside_rotor']);
@@ -160,6 +164,8 @@ const FIELD_LABELS: Record<ReplayedField, string> = {
   checklistOverride: 'checklist override',
   currentVersionId: 'current version',
   currentFingerprint: 'current fingerprint',
+  valueSource: 'value source',
+  valueField: 'value field',
 };
 
 /**
@@ -181,6 +187,11 @@ export function checkSecret(secret: Secret, replayed: ReplayedSecret | null): { 
     }
   }
   if (!list.compareInstant('created', secret.createdAt, replayed.createdAt, replayed.createdSeq)) corrected.createdAt = replayed.createdAt;
+  // The environment decides the approvals a rotation needs; it and the other parts are the name's, which the chain holds.
+  const [environment, service, credentialType] = secret.name.split('/');
+  for (const [label, key, chain] of [['environment', 'environment', environment], ['service', 'service', service], ['credential type', 'credentialType', credentialType]] as const) {
+    if (!list.compare(label, secret[key], chain ?? null, replayed.createdSeq)) corrected[key] = chain ?? '';
+  }
   return { secret: corrected, check: list.check() };
 }
 

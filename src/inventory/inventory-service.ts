@@ -25,6 +25,9 @@ export interface PlannedChange {
   changes: Record<string, FieldChange>;
 }
 
+/** A new entry bound to a store secret: a reference change from nothing. */
+export type NewBinding = Omit<ReferenceMove, 'from'> & { from: null };
+
 export interface RotationRecord {
   rotatedAt: string;
   versionId?: string | null;
@@ -119,9 +122,15 @@ export class InventoryService {
         }
         const record = { ...change.after, updatedAt: now };
         if (change.kind === 'add') {
+          const bound = this.boundOnAdd(actor, change, options);
+          if (bound) {
+            record.currentVersionId = bound.checked.versionId;
+            record.currentFingerprint = bound.checked.fingerprint;
+          }
           this.deps.repo.insert({ ...record, createdAt: now });
           counts.added += 1;
           events.push({ actor: by, action: 'secret.created', secret: change.name, details: { source, fields: describeRecord(record) } });
+          if (bound) events.push(this.referenceChanged(bound.move, by, source, now, options));
           continue;
         }
         const move = this.referenceMoveOf(change);
@@ -149,6 +158,22 @@ export class InventoryService {
   }
 
   /**
+   * A new entry a person binds to a store secret in Slack: it comes with the store's check (as a
+   * move does), and is audited and announced as a reference change from nothing. The CLI's
+   * operators add entries (one by one, by import or discovery) as the database file's trustees:
+   * their `secret.created` event names the reference.
+   */
+  private boundOnAdd(actor: Actor, change: PlannedChange, options: ReferenceApplyOptions): { move: NewBinding; checked: CheckedReference } | null {
+    if (actor.kind !== 'slack' || !changesReference(null, change.after)) return null;
+    const to = { provider: change.after.provider, providerRef: change.after.providerRef };
+    const checked = options.checked?.find((candidate) => candidate.provider === to.provider && candidate.providerRef === to.providerRef);
+    if (!checked) {
+      throw new RotorError('internal', `A new entry ${change.name} bound to \`${to.providerRef ?? to.provider}\` reached the inventory without the store's check; nothing was saved.`);
+    }
+    return { move: { secret: change.name, from: null, to }, checked };
+  }
+
+  /**
    * Inside the write: no rotation or incident took hold of the reference since the plan, and a
    * person's change comes with the store's check of the new reference (the CLI's operators are
    * trusted with the database file itself, and may move a reference offline).
@@ -164,7 +189,7 @@ export class InventoryService {
   }
 
   /** The audit event of a reference change (old and new), and security told of it by follow-up. */
-  private referenceChanged(move: ReferenceMove, by: string, source: string, now: string, options: ReferenceApplyOptions): AuditEventInput {
+  private referenceChanged(move: ReferenceMove | NewBinding, by: string, source: string, now: string, options: ReferenceApplyOptions): AuditEventInput {
     const checked = options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ?? null;
     const approval = options.approval ? { request: options.approval.requestId, requestedBy: options.approval.requestedBy, approvedBy: by } : {};
     const payload = { ...move, by, source, ...approval };
@@ -210,16 +235,16 @@ export class InventoryService {
     return secret;
   }
 
-  /** Validates loose input (a modal, a CLI flag set) and adds one new secret. */
-  create(input: LooseRecord, actor: Actor, source: string): Secret {
+  /** Validates loose input (a modal, a CLI flag set) and adds one new secret (bound to a store secret in Slack: with the store's check). */
+  create(input: LooseRecord, actor: Actor, source: string, options: ReferenceApplyOptions = {}): Secret {
     const change = this.prepareCreate(input, actor);
-    this.apply([change], actor, source);
+    this.apply([change], actor, source, options);
     return this.deps.repo.get(change.name) as Secret;
   }
 
-  /** Everything `create` checks (the right to add, every field), without writing: throws what it would. */
-  checkCreate(input: LooseRecord, actor: Actor): void {
-    this.prepareCreate(input, actor);
+  /** Everything `create` checks (the right to add, every field), without writing: throws what it would, or returns the secret it would add. */
+  checkCreate(input: LooseRecord, actor: Actor): SecretRecord {
+    return this.prepareCreate(input, actor).after;
   }
 
   /**
@@ -399,7 +424,12 @@ export class InventoryService {
   }
 
   private authorizeChange(actor: Actor, change: PlannedChange, options: ReferenceApplyOptions = {}): void {
-    if (change.kind === 'add') return this.authorizeAdd(actor);
+    if (change.kind === 'add') {
+      this.authorizeAdd(actor);
+      // Binding a new entry to a store secret is a reference change (a person's request is saved as manual until approved).
+      if (actor.kind === 'slack' && changesReference(null, change.after)) this.deps.authorizer.require(actor, { action: 'change_reference', secret: change.after }, 'provider_ref');
+      return;
+    }
     if (change.kind === 'unchanged') return;
     const secret = this.require(change.name);
     if (options.approval) return;

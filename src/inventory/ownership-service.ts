@@ -4,8 +4,10 @@ import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { InventoryService } from './inventory-service.js';
 import type { ReferenceChangeService } from './reference-change-service.js';
+import type { ReferenceMove } from './reference-follow-ups.js';
 import type { ReferenceRequest } from './reference-request-repo.js';
 import type { LooseRecord } from './secret-fields.js';
+import type { SecretRecord } from './secret-merge.js';
 import { SLACK_USER_ID, type Secret } from './secret.js';
 
 /** The inventory's port to Slack for ownership: who a member id is, and telling a new owner. */
@@ -72,7 +74,8 @@ export class OwnershipService {
     const { inventoryService, references } = this.deps;
     const existing = name === null ? null : inventoryService.require(name);
     if (existing === null) {
-      inventoryService.checkCreate(input, actor);
+      const planned = inventoryService.checkCreate(input, actor);
+      if (references && planned.provider !== 'manual') return this.addBound(planned, input, actor, references);
       await this.refusePeopleProblems(input, existing);
       return { secret: inventoryService.create(input, actor, 'slack'), handedOverFrom: undefined };
     }
@@ -95,6 +98,27 @@ export class OwnershipService {
     const saved = this.saved(existing, inventoryService.update(existing.name, input, actor, 'slack', { emptyClears: true, checked: [checked] }));
     references.announceSoon();
     return saved;
+  }
+
+  /**
+   * A new entry bound to a store secret decides which store secret Rotor writes to as much as a
+   * move does, so it goes the same way: by the policy's `reference_changes` (an admin binds it, or
+   * security approves it while the entry is saved as manual), checked at the store and against
+   * `reference_scope`, audited as a reference change, and security told.
+   */
+  private async addBound(planned: SecretRecord, input: LooseRecord, actor: Actor, references: ReferenceChangeService): Promise<FormSave> {
+    const { inventoryService } = this.deps;
+    const route = references.route(actor, planned);
+    await this.refusePeopleProblems(input, null);
+    const move: ReferenceMove = { secret: planned.name, from: { provider: 'manual', providerRef: null }, to: { provider: planned.provider, providerRef: planned.providerRef } };
+    const checked = await references.check(move);
+    if (route === 'request') {
+      const secret = inventoryService.create({ ...withoutReference(input), provider: 'manual' }, actor, 'slack');
+      return { secret, handedOverFrom: undefined, referenceRequest: references.request(actor, secret, move, checked) };
+    }
+    const secret = inventoryService.create(input, actor, 'slack', { checked: [checked] });
+    references.announceSoon();
+    return { secret, handedOverFrom: undefined };
   }
 
   private saved(existing: Secret, secret: Secret): FormSave {

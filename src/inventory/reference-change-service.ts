@@ -1,6 +1,6 @@
 import { actorId, type Actor } from '../access/actor.js';
 import { AccessDeniedError, type Authorizer } from '../access/authorize.js';
-import { describeWhoMay } from '../access/permissions.js';
+import { describeWhoMay, type SecretAccessFacts } from '../access/permissions.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { isoInstant, type Clock } from '../core/clock.js';
@@ -39,8 +39,8 @@ export type ReferenceChangeRoute = 'direct' | 'request';
 export class ReferenceChangeService {
   constructor(private readonly deps: ReferenceChangeDeps) {}
 
-  /** How `actor` may move `secret`'s reference; a refusal (recorded) names the field and who may. */
-  route(actor: Actor, secret: Secret): ReferenceChangeRoute {
+  /** How `actor` may move `secret`'s reference (or bind a new entry to one); a refusal (recorded) names the field and who may. */
+  route(actor: Actor, secret: SecretAccessFacts): ReferenceChangeRoute {
     const { authorizer, policy } = this.deps;
     const direct = authorizer.decide(actor, { action: 'change_reference', secret });
     if (direct.allowed) return 'direct';

@@ -4,7 +4,7 @@ import { describeError, RotorError, ValidationError } from '../core/errors.js';
 import type { VersionSummary } from '../providers/secret-provider.js';
 import { isOpen, type RotationRecord } from '../rotation/rotation.js';
 import { INCIDENT_FOLLOW_UPS, incidentTopic, storeBindingOfIncident, type Incident, type IncidentRecord } from './incident.js';
-import { parsePostmortemUrl } from './revocation-request.js';
+import { parseOverrideReason, parsePostmortemUrl } from './revocation-request.js';
 import { signOffPlan, type SignOffPlan } from './sign-off.js';
 import { peopleOf } from './rotation-incident-events.js';
 import type { RevocationServiceDeps } from './revocation-deps.js';
@@ -161,14 +161,6 @@ export class IncidentClosing {
     }
     return found ? store.compromisedStillLive(versionId, found) : null;
   }
-}
-
-/** An override's reason: optional, one paragraph at most. */
-function parseOverrideReason(text: string | null | undefined): string | null {
-  const reason = (text ?? '').trim();
-  if (reason === '') return null;
-  if (reason.length > 500) throw new ValidationError(`The override reason is ${reason.length} characters long.`, [{ where: 'override', message: 'keep it under 500 characters' }]);
-  return reason;
 }
 
 export function secondsBetween(from: string, to: string): number {

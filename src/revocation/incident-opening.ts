@@ -7,6 +7,7 @@ import { StaleRotationError } from '../rotation/rotation-service.js';
 import { storeBindingOfIncident, type IncidentRecord } from './incident.js';
 import { firstPages, incidentLadder, type PageLevel } from './incident-ladder.js';
 import { parseRevocation, type RevocationInput } from './revocation-request.js';
+import { settleUnknownStepBeforeRevoke } from './settle-before-revoke.js';
 import { peopleOf } from './rotation-incident-events.js';
 import type { RevocationServiceDeps } from './revocation-deps.js';
 import { IncidentOpenError } from './revocation-errors.js';
@@ -50,6 +51,7 @@ export class IncidentOpening {
     const existing = this.deps.repo.openFor(secret.id);
     if (existing) throw new IncidentOpenError(existing);
     const request = parseRevocation(secret, reasonText, input, this.deps.stores);
+    await settleUnknownStepBeforeRevoke(this.deps.rotation, secret.name);
     const by = actorId(actor);
     const channel = actor.channelId;
     const now = this.queries.now();

@@ -1,5 +1,5 @@
 import type { AuditEvent } from '../audit/audit-event.js';
-import { DifferenceList, sameInstant, type ChainCheck } from '../audit/chain-difference.js';
+import { DifferenceList, sameInstant, shown, type ChainCheck } from '../audit/chain-difference.js';
 import type { ReplayedSecret } from '../inventory/inventory-replay.js';
 import type { RotationReplay } from '../rotation/history/rotation-replay.js';
 import type { Incident, IncidentPage, IncidentRecord } from './incident.js';
@@ -116,7 +116,7 @@ export function checkIncident(
   field('emergency rotation', 'rotationId', replay.rotationId, opened.seq);
   checkCompromised(incident, fixed, replay, context, list);
   checkPages(record, replay, list);
-  checkTimeline(record, context.trail, list);
+  checkTimeline(record, context.trail, replay.rotationId, list);
   return { record: { ...record, incident: fixed }, check: list.check() };
 }
 
@@ -167,8 +167,13 @@ function checkPages(record: IncidentRecord, replay: IncidentReplay, list: Differ
 }
 
 /** Each timeline row against the audit event that records it: one without is not on the chain. */
-function checkTimeline(record: IncidentRecord, trail: readonly AuditEvent[], list: DifferenceList): void {
+function checkTimeline(record: IncidentRecord, trail: readonly AuditEvent[], rotationId: number | null, list: DifferenceList): void {
   const seqs = timelineSeqs(record.events, trail);
+  // The other way: an audit event the incident always writes a timeline row with, whose row is gone.
+  const matched = new Set(seqs.filter((seq): seq is number => seq !== null));
+  for (const audit of trail) {
+    if (!matched.has(audit.seq) && writesTimelineRow(audit, rotationId)) list.add(`timeline row of ${audit.action}`, null, shown(`${audit.action} by ${audit.actor} at ${audit.at}`), audit.seq);
+  }
   const bySeq = new Map(trail.map((event) => [event.seq, event]));
   record.events.forEach((event, index) => {
     const label = `timeline row ${index + 1} (${event.kind})`;
@@ -182,6 +187,18 @@ function checkTimeline(record: IncidentRecord, trail: readonly AuditEvent[], lis
     if (SAME_PERSON_KINDS.has(event.kind)) list.compare(`${label}: by`, event.actor, audit.actor, audit.seq);
     if (!sameInstant(event.at, audit.at)) list.compareInstant(`${label}: when`, event.at, audit.at, audit.seq);
   });
+}
+
+/** The incident's own actions, each written together with a timeline row. */
+const INCIDENT_ROW_ACTIONS = new Set(['incident.opened', 'incident.acknowledged', 'incident.status_update', 'incident.escalated', 'incident.signed_off', 'incident.closed']);
+/** The emergency rotation's actions the incident's timeline records (see incidentEventsOf). */
+const ROTATION_ROW_ACTIONS = new Set(['rotation.started', 'rotation.step_done', 'rotation.step_failed', 'rotation.step_skipped', 'rotation.step_waiting', 'rotation.taken_over', 'rotation.completed', 'rotation.abandoned']);
+
+/** Whether an audit event of the incident (or of its emergency rotation) always comes with a timeline row. */
+function writesTimelineRow(audit: AuditEvent, rotationId: number | null): boolean {
+  if (INCIDENT_ROW_ACTIONS.has(audit.action)) return true;
+  if (audit.action === 'secret.lifecycle_changed') return audit.details.to === 'compromised';
+  return rotationId !== null && audit.details.rotation === rotationId && ROTATION_ROW_ACTIONS.has(audit.action);
 }
 
 /** Timeline kinds each recorded with an audit event of their own. */

@@ -82,6 +82,25 @@ export function parseStatusUpdate(text: string | null | undefined): string {
   });
 }
 
+/**
+ * Why a responder closes an incident while the compromised version is still live (optional:
+ * null when not given). Recorded in the timeline and the audit log and posted, so it is held to
+ * the same rules as every other free text: bounded, and never a credential.
+ */
+export function parseOverrideReason(text: string | null | undefined): string | null {
+  if ((text ?? '').trim() === '') return null;
+  return parseIncidentText(text, {
+    where: 'override',
+    what: 'override reason',
+    max: MAX_REASON_LENGTH,
+    missing: { message: 'Give the reason to close anyway.', hint: 'say why the incident closes with the version live' },
+    credential: (shape) => ({
+      message: `The override reason looks like it holds ${shape}. Never paste a secret's value: say why the incident may close instead. Nothing was recorded.`,
+      hint: `it looks like it holds ${shape}; never paste a secret's value`,
+    }),
+  });
+}
+
 /** The postmortem's link, which closing an incident records: an http(s) URL. */
 export function parsePostmortemUrl(text: string | null | undefined): string {
   const url = (text ?? '').trim();
@@ -91,6 +110,7 @@ export function parsePostmortemUrl(text: string | null | undefined): string {
   if (url === '') return refuse('is required: closing an incident records where its postmortem is.');
   if (url.length > MAX_URL_LENGTH) return refuse(`is ${url.length} characters long; at most ${MAX_URL_LENGTH}.`);
   if (!/^https?:\/\/[^\s<>"|]+$/.test(url)) return refuse('must be an http:// or https:// URL, such as the postmortem document or ticket.');
+  refuseUnsafeText(text ?? '', { where: 'postmortem', what: 'postmortem link' });
   refuseUnsafeText(url, { where: 'postmortem', what: 'postmortem link' }, { url: true });
   return url;
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/errors.js';
-import { findUnsafeText } from '../inventory/free-text-guard.js';
+import { findHiddenCharacters, findUnsafeText } from '../inventory/free-text-guard.js';
 
 export const MAX_TICKET_LENGTH = 200;
 
@@ -22,7 +22,8 @@ export function parseChangeTicket(input: string | null | undefined): string {
   if (text.length > MAX_TICKET_LENGTH) return refuse(`is ${text.length} characters long; at most ${MAX_TICKET_LENGTH}.`);
   if (/[<>]/.test(text)) return refuse('may not contain < or > (mentions, broadcasts and links are not tickets).');
   // Checked as a link: a ticket's URL is posted to approvers and channels and kept in the evidence.
-  const unsafe = findUnsafeText(text, { url: true });
+  // Hidden characters count as typed, even at the ends (trimming drops a byte-order mark, and the person meant the link they saw).
+  const unsafe = findHiddenCharacters(input ?? '') ?? findUnsafeText(text, { url: true });
   if (unsafe) throw new ValidationError(`The change ticket ${unsafe.message}. Nothing was recorded.`, [{ where: 'ticket', message: unsafe.hint }]);
   if (TRACKER_KEY.test(text.toUpperCase()) && !/\s/.test(text)) return text.toUpperCase();
   if (URL.test(text)) return text;

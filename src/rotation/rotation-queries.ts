@@ -5,6 +5,7 @@ import type { Secret } from '../inventory/secret.js';
 import type { StoreKind } from '../providers/store-kind.js';
 import { OPEN_STATES, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { isPastLease } from './steps/step-lease.js';
+import { outcomeWasLost } from './unknown-outcome.js';
 import { approverRolesOf, holdersOfRole, missingApprovals, workedOn } from './rotation-rules.js';
 import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
@@ -188,7 +189,7 @@ export class RotationQueries {
   inFlightStep(secretId: number): { record: RotationRecord; step: RotationStep } | null {
     const record = this.deps.repo.openFor(secretId);
     if (!record || record.rotation.kind !== 'scheduled') return null;
-    const step = record.steps.find((candidate) => candidate.state === 'running' && candidate.action !== null && !isPastLease(candidate, this.deps.clock.now()));
+    const step = record.steps.find((candidate) => candidate.state === 'running' && candidate.action !== null && (!isPastLease(candidate, this.deps.clock.now()) || outcomeWasLost(candidate)));
     return step ? { record, step } : null;
   }
 

@@ -301,6 +301,23 @@ describe('edits of the rotation, incident and inventory tables, against the audi
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
     },
+    // Issue 19 re-probe, group C: rows the chain wrote and the tables lost, and a gate the name decides.
+    ...(['closed', 'disabled', 'acknowledged'] as const).map(
+      (kind): Case => ({
+        kind: `a timeline row deleted (${kind})`,
+        edit: (db, b) => db.prepare(`DELETE FROM incident_events WHERE incident_id = ? AND kind = ?`).run(b.incident, kind),
+        names: (b) => new RegExp(`incident #${b.incident}, timeline row of ${{ closed: 'incident\\.closed', disabled: 'rotation\\.step_done', acknowledged: 'incident\\.acknowledged' }[kind]}: the tables hold nothing; the audit chain \\(event #\\d+\\) says “[^”]+ by U0\\w+ at [^”]+”\\.`),
+        evidence: (b) => ['incidents', 'evidence', String(b.incident)],
+        inReport: false,
+      }),
+    ),
+    {
+      kind: 'a prod secret\'s environment rewritten to dev (its rotations would need no approval)',
+      edit: (db) => db.prepare(`UPDATE secrets SET environment = 'dev' WHERE name = 'prod/stripe/api_key'`).run(),
+      names: () => /secret prod\/stripe\/api_key, environment: the tables say “dev”; the audit chain \(event #\d+\) says “prod”\./,
+      evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
+      inReport: true,
+    },
     {
       kind: 'the owner changed in the inventory',
       edit: (db) => db.prepare(`UPDATE secrets SET owner = 'U0MALLORY' WHERE name = 'prod/stripe/api_key'`).run(),

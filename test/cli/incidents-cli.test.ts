@@ -322,6 +322,14 @@ describe('rotor incidents over a revoked manual secret', () => {
     // The incident still shows what it waits for, and closes once the rotation ends; a second close is refused.
     expect((await h.cli('incidents', 'show', id)).stdout).toContain('closed              no: it closes once the emergency rotation is completed or abandoned');
     await finishRotation(h, incident.rotationId as number);
+    // Issue 19 re-probe, group E: the override reason is free text like any other: a key in it, or an invisible character, is refused, never echoed, nothing written.
+    const beforeOverride = snapshotTables(h.store, INCIDENT_TABLES);
+    const key = ['sk', 'live', randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, 'x')].join('_');
+    const leaked = await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM, '--override', `ok, key was ${key}`);
+    expect(leaked).toMatchObject({ code: 2, stderr: expect.stringContaining('The override reason looks like it holds a Stripe secret key.') });
+    expect(leaked.stderr + leaked.stdout).not.toContain(key);
+    expect(await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM, '--override', 'checked\u200Bby the DBA')).toMatchObject({ code: 2, stderr: expect.stringContaining('invisible formatting characters') });
+    expect(snapshotTables(h.store, INCIDENT_TABLES)).toEqual(beforeOverride);
     expect((await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM)).code).toBe(0);
     const closed = snapshotTables(h.store, INCIDENT_TABLES);
     expect(await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM)).toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^rotor: Incident #${id} was closed by cli:\\S+ at `)) });

@@ -73,6 +73,14 @@ describe('findCredentialShape', () => {
     expect(findCredentialShape(`before ${value} after`)).toMatch(kind);
   });
 
+  it("recognises all but a handful in 10,000 of Rotor's own generated values and of AWS-secret-key-shaped strings", () => {
+    draws = 1_000_000;
+    const misses = (make: () => string) => Array.from({ length: 5_000 }, make).filter((value) => findCredentialShape(`reason: ${value}`) === null).length;
+    // Rotor's own values (48 letters and digits) and AWS secret access keys (40 base64 characters).
+    expect(misses(() => random(48))).toBeLessThanOrEqual(5);
+    expect(misses(() => pseudoRandom(30).toString('base64'))).toBeLessThanOrEqual(5);
+  });
+
   it('passes what retrieval instructions legitimately contain', () => {
     for (const text of LEGITIMATE) expect({ text, shape: findCredentialShape(text) }).toEqual({ text, shape: null });
   });
@@ -196,5 +204,16 @@ describe('the log stream', () => {
     expect(text).not.toContain(description);
     expect(text).toContain('U0REAL');
     expect(text).toContain('payments');
+  });
+});
+
+describe('invisible format characters (issue 19 re-probe, group G)', () => {
+  it('refuses zero-width spaces, joiners outside emoji, word joiners, soft hyphens and the byte-order mark; keeps emoji made with a joiner', async () => {
+    const { findHiddenCharacters } = await import('../../src/inventory/free-text-guard.js');
+    for (const hidden of ['\u200B', '\u200C', '\u200D', '\u2060', '\u00AD', '\uFEFF']) {
+      expect(findHiddenCharacters(`SEC${hidden}-1`)?.hint, JSON.stringify(hidden)).toContain('invisible characters');
+    }
+    expect(findHiddenCharacters('the DBA \u{1F469}\u200D\u{1F4BB} did it')).toBeNull();
+    expect(findHiddenCharacters('\u{2764}\u{FE0F}\u200D\u{1F525} fixed')).toBeNull();
   });
 });

@@ -81,6 +81,13 @@ describe('free text holding a credential or hidden characters is refused in ever
       [`https://jira.example.com/browse/SEC-1#${alphanumeric(32)}`, 'it looks like it holds a long random string (a key or token)'],
       [key, 'it looks like it holds a Stripe secret key'],
       ['https://jira.example.com/browse/SEC-1\u202Etxt.exe', 'it holds invisible direction-changing characters'],
+      // Issue 19 re-probe, group D: what percent-escapes spell counts, in the query and in the path.
+      [`https://tickets.example.com/browse/SEC-1?ref=password%3A%20${password}`, 'it looks like it holds a password'],
+      [`https://tickets.example.com/browse/${[...key].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`, 'it looks like it holds a Stripe secret key'],
+      [`https://tickets.example.com/browse/SEC-1?q=${encodeURIComponent(encodeURIComponent(key))}%`, 'it looks like it holds a Stripe secret key'],
+      // Group G: zero-width and other invisible format characters, like direction controls.
+      ['https://jira.example.com/browse/SEC-1\u200B', 'it holds invisible characters (such as zero-width spaces)'],
+      ['\uFEFFhttps://jira.example.com/browse/SEC-1', 'it holds invisible characters (such as zero-width spaces)'],
     ] as const) {
       const ack = await submitTicket(h, 'U0OWNER', viewId as string, ticket);
       expect(ack.response_action, ticket).toBe('errors');

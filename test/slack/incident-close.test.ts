@@ -91,6 +91,15 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
     expect(incidentRecord(h, 1).incident.state).toBe('open');
 
+    // Issue 19 re-probe, group E: an override reason holding a key is refused on its field, never echoed, nothing written.
+    const key = ['sk', 'live', randomBytes(18).toString('hex')].join('_');
+    const keyed = await closeFromStatus(h, 'U0SEC', `ok, key was ${key}`);
+    expect(keyed).toMatchObject({ response_action: 'errors', errors: { [INCIDENT_BLOCKS.override]: expect.stringContaining('it looks like it holds a Stripe secret key') } });
+    expect(JSON.stringify(keyed)).not.toContain(key);
+    await followUpsSettled(h);
+    expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
+    expect(h.rawLog()).not.toContain(key);
+
     // A second responder, a security lead, overrides with a reason: closed, and the override is on the record.
     expect(await closeFromStatus(h, 'U0SEC', 'AWSPREVIOUS is unreachable from the app role; label removal tracked in INC-9')).toBeNull();
     const { incident, events } = incidentRecord(h, 1);

@@ -1,4 +1,4 @@
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { ModalView } from '@slack/types';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,9 +23,9 @@ async function until<T>(found: () => T | null, what: string): Promise<T> {
 }
 
 /** `/revoke` in the incident channel; the confirmation modal's view id once Rotor has filled it in. */
-async function openConfirmation(h: SlackHarness): Promise<string> {
+async function openConfirmation(h: SlackHarness, name = SECRET): Promise<string> {
   const since = h.fake.calls.length;
-  await h.command('/revoke', `${SECRET} leaked in a public gist`, 'U0ONCALL', { channelId: INCIDENT_CHANNEL });
+  await h.command('/revoke', `${name} leaked in a public gist`, 'U0ONCALL', { channelId: INCIDENT_CHANNEL });
   return until(() => {
     const filled = h.fake.calls.slice(since).filter((call) => call.method === 'views.update' && (call.args.view as ModalView).submit !== undefined && (call.args.view as ModalView).callback_id === CALLBACK_IDS.revokeConfirm);
     return filled.length > 0 ? String(filled.at(-1)?.args.view_id) : null;
@@ -91,20 +91,57 @@ describe.runIf(shouldRunMotoSuite('the revoke-during-promote suite'))('/revoke a
     expect(snapshotTables(h.store, REVOCATION_TABLES.filter((table) => table !== 'follow_ups'))).toEqual(before);
     expect(h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get()).toBe(0);
 
-    // Promote ends (here: the store never answered); the confirmation then goes ahead.
+    // Promote ends (here: the store never answered, so its outcome is unknown: issue 19 re-probe F);
+    // the confirmation then asks the store first (the label never moved: Promote is not done) and goes ahead.
     await pressed;
-    for (let waited = 0; rotationRecord(h, rotationId).steps.find((step) => step.id === 'promote')?.state === 'running'; waited += 50) {
-      if (waited > 15_000) throw new Error('Promote never ended');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'promote')?.state).toBe('pending');
+    await until(() => rotationRecord(h, rotationId).steps.find((step) => step.id === 'promote')?.result?.outcomeUnknown === true || null, 'Promote to end with its outcome unknown');
     expect(await submitRevoke(h, 'U0ONCALL', await openConfirmation(h), { confirm: SECRET })).toMatchObject({ response_action: 'update' });
     await until(() => h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get() === 1 || null, 'the incident');
+    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'promote')?.state).toBe('pending');
     expect(h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get()).toBe(1);
     // And the scheduled rotation is over: the emergency rotation replaced it (right after the confirmation's answer).
     for (let waited = 0; rotationRecord(h, rotationId).rotation.state !== 'abandoned'; waited += 20) {
       if (waited > 5_000) throw new Error(`the scheduled rotation is still ${rotationRecord(h, rotationId).rotation.state}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  });
+
+  it('a Promote whose answer never came back is not "not done": its outcome is unknown until the store is asked, the modal offers Check the store, and /revoke settles it from the store first', { timeout: 60_000 }, async () => {
+    const name = `dev/payments/unknown_${randomBytes(3).toString('hex')}`;
+    const initial = (await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: randomBytes(12).toString('hex') }))).VersionId as string;
+    harness = await startRotationHarness({
+      policy: REVOCATION_POLICY,
+      people: REVOCATION_PEOPLE,
+      aws: () => new AwsSecretsManagerProvider({ retry: { attempts: 1, timeoutMs: 2_500, baseDelayMs: 1, maxDelayMs: 2 }, endpoint: faults.endpoint }),
+      seed: (store) => store.inventoryService.create({ name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
+    const h = harness;
+    const { viewId } = await slashRotate(h, 'U0OWNER', name);
+    await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-1');
+    await driveModal(h, 'U0OWNER', viewId as string, 'promote');
+    const rotationId = metadataOf(modal(h, viewId as string)).rotationId as number;
+    const fresh = rotationRecord(h, rotationId).rotation.newVersionId as string;
+
+    // The label move reaches the store, and its answer is lost.
+    faults.queue({ kind: 'forward-then-hang', then: () => undefined }, 1, 'UpdateSecretVersionStage');
+    await h.untilHandled(() => h.post({ kind: 'payload', payload: modalClickPayload(h, 'U0OWNER', viewId as string, ACTION_IDS.rotationRunStep, 'promote') }));
+    const promote = () => rotationRecord(h, rotationId).steps.find((step) => step.id === 'promote');
+    await until(() => promote()?.result?.outcomeUnknown === true || null, 'Promote to end with its outcome unknown');
+    expect((await moto.sdk.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages?.[fresh]).toContain('AWSCURRENT');
+    expect(promote()).toMatchObject({ state: 'running', lastError: expect.stringContaining('happened at the store is unknown') });
+    expect(promote()?.lastError).not.toContain('Nothing was recorded');
+
+    // The modal says so and offers to ask the store.
+    const reopened = (await slashRotate(h, 'U0OWNER', name)).viewId as string;
+    expect(textOf(modal(h, reopened))).toContain('happened at the store is unknown');
+    expect(button(modal(h, reopened), ACTION_IDS.rotationCheckStep)?.text).toBe('Check the store');
+
+    // /revoke asks the store before it records anything: Promote did land, so it is recorded first, then the incident opens.
+    expect(await submitRevoke(h, 'U0ONCALL', await openConfirmation(h, name), { confirm: name })).toMatchObject({ response_action: 'update' });
+    await until(() => h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get() === 1 || null, 'the incident');
+    expect(promote()).toMatchObject({ state: 'done', result: expect.objectContaining({ reconciled: true }) });
+    const seqOf = (sql: string) => h.store.db.prepare(sql).pluck().get() as number;
+    expect(seqOf(`SELECT min(seq) FROM audit_events WHERE action = 'rotation.step_done' AND json_extract(details, '$.step') = 'promote'`)).toBeLessThan(seqOf(`SELECT min(seq) FROM audit_events WHERE action = 'incident.opened'`));
+    expect(initial).not.toBe(fresh);
   });
 });

@@ -1,9 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 
 /** A running moto_server on 127.0.0.1, for tests of the real AWS SDK. */
 export interface MotoServer {
@@ -36,15 +38,56 @@ export async function startMoto(): Promise<MotoServer> {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilReady(endpoint, child, () => stderr);
-  return {
-    endpoint,
-    reset: async () => {
-      const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
-      if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
-    },
-    stop: () => stopChild(child),
-  };
+  await waitUntilReady(endpoint, () => child.exitCode !== null, () => stderr, () => child.kill('SIGKILL'));
+  return { endpoint, reset: () => resetMoto(endpoint), stop: () => stopChild(child) };
+}
+
+interface WorkerMotoRecord {
+  endpoint: string;
+  pid: number;
+}
+
+/**
+ * The moto_server of this vitest worker: started by the first suite of the worker that needs
+ * one, then reused by every later test file the worker runs (files run one at a time in a
+ * worker, and each suite resets moto before each test), and stopped by the global teardown of
+ * test/support/moto-workers.ts. Starting moto takes seconds; once per worker instead of once
+ * per suite is most of the AWS suites' set-up time.
+ */
+async function workerMoto(): Promise<MotoServer> {
+  const directory = inject('motoWorkersDirectory');
+  if (!directory) return startMoto();
+  const record = join(directory, `worker-${process.env.VITEST_POOL_ID ?? '0'}.json`);
+  if (existsSync(record)) {
+    const { endpoint } = JSON.parse(readFileSync(record, 'utf8')) as WorkerMotoRecord;
+    if (await answers(endpoint)) return { endpoint, reset: () => resetMoto(endpoint), stop: async () => undefined };
+  }
+  const port = await freePort();
+  const log = join(directory, `worker-${process.env.VITEST_POOL_ID ?? '0'}.log`);
+  const logFd = openSync(log, 'a');
+  // Detached: the worker process may end before the run does; the global teardown stops it.
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', logFd], detached: true });
+  closeSync(logFd);
+  child.unref();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const tail = () => (existsSync(log) ? readFileSync(log, 'utf8').slice(-4000) : '');
+  await waitUntilReady(endpoint, () => child.exitCode !== null, tail, () => child.kill('SIGKILL'));
+  if (child.pid === undefined) throw new Error('moto_server started without a pid');
+  writeFileSync(record, JSON.stringify({ endpoint, pid: child.pid } satisfies WorkerMotoRecord));
+  return { endpoint, reset: () => resetMoto(endpoint), stop: async () => undefined };
+}
+
+async function resetMoto(endpoint: string): Promise<void> {
+  const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
+}
+
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    return (await fetch(`${endpoint}/moto-api/`)).status < 500;
+  } catch {
+    return false;
+  }
 }
 
 /** Points the SDK's standard chain at moto, with throwaway credentials made at run time. */
@@ -63,14 +106,15 @@ export interface MotoSuite {
 }
 
 /**
- * One moto_server for the enclosing `describe`: started before its tests, reset before each
- * one, stopped after them, with the SDK's environment pointed at it.
+ * moto for the enclosing `describe`: this worker's moto_server, reset before the suite and
+ * before each test, with the SDK's environment pointed at it.
  */
 export function useMoto(): MotoSuite {
   let moto: MotoServer | undefined;
   let sdk: SecretsManagerClient | undefined;
   beforeAll(async () => {
-    moto = await startMoto();
+    moto = await workerMoto();
+    await moto.reset();
     useMotoEnvironment(moto.endpoint);
     sdk = new SecretsManagerClient({});
   });
@@ -95,18 +139,13 @@ export function useMoto(): MotoSuite {
   };
 }
 
-async function waitUntilReady(endpoint: string, child: ChildProcess, stderr: () => string): Promise<void> {
+async function waitUntilReady(endpoint: string, exited: () => boolean, stderr: () => string, kill: () => void): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited early: ${stderr()}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      if (response.status < 500) return;
-    } catch {
-      // not listening yet
-    }
+    if (exited()) throw new Error(`moto_server exited early: ${stderr()}`);
+    if (await answers(endpoint)) return;
     await sleep(100);
   }
-  child.kill('SIGKILL');
+  kill();
   throw new Error(`moto_server did not start on ${endpoint}: ${stderr()}`);
 }
 

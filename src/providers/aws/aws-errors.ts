@@ -1,4 +1,4 @@
-import { RotorError } from '../../core/errors.js';
+import { isWritingAction, OutcomeUnknownError, RotorError } from '../../core/errors.js';
 import { AttemptTimeoutError } from '../call-with-retry.js';
 import type { ProviderTarget } from '../secret-provider.js';
 
@@ -38,6 +38,7 @@ export function translateAwsError(error: unknown, target: ProviderTarget, action
   const ref = target.providerRef;
   const failed = `Could not ${action} ${secret} in AWS Secrets Manager`;
   if (error instanceof AttemptTimeoutError || name === 'TimeoutError' || name === 'AbortError') {
+    if (isWritingAction(action)) return new OutcomeUnknownError('provider_unavailable', `${failed}: AWS did not answer in time, so whether it was done is unknown.`, { cause: error });
     return new RotorError('provider_unavailable', `${failed}: AWS did not answer in time. Nothing was recorded; try again in a few minutes (the step can be resumed).`, { cause: error });
   }
   if (NETWORK_CODES.has(code) || NETWORK_CODES.has(name)) {

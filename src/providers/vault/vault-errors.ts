@@ -1,4 +1,4 @@
-import { RotorError } from '../../core/errors.js';
+import { isWritingAction, OutcomeUnknownError, RotorError } from '../../core/errors.js';
 import { AttemptTimeoutError } from '../call-with-retry.js';
 import type { ProviderTarget } from '../secret-provider.js';
 
@@ -42,6 +42,7 @@ export function translateVaultError(error: unknown, target: ProviderTarget, acti
   const errors = vaultErrorsOf(error);
   const detail = errors.join('; ');
   if (error instanceof AttemptTimeoutError || shapeOf(error).code === 'ECONNABORTED') {
+    if (isWritingAction(action)) return new OutcomeUnknownError('provider_unavailable', `${failed}: Vault did not answer in time, so whether it was done is unknown.`, { cause: error });
     return new RotorError('provider_unavailable', `${failed}: Vault did not answer in time. Nothing was recorded; try again in a few minutes (the step can be resumed).`, { cause: error });
   }
   if (status === undefined) {

@@ -13,7 +13,8 @@ export function leaseEnd(step: Pick<RotationStep, 'startedAt'>): DateTime | null
   return step.startedAt ? DateTime.fromISO(step.startedAt, { zone: 'utc' }).plus({ minutes: STEP_LEASE_MINUTES }) : null;
 }
 
-export function isPastLease(step: Pick<RotationStep, 'state' | 'startedAt'>, now: DateTime): boolean {
+/** Whether nobody waits for a running step's call any more: its lease is over, or its answer was lost (unknown-outcome.ts). */
+export function isPastLease(step: Pick<RotationStep, 'state' | 'startedAt' | 'result'>, now: DateTime): boolean {
   const end = leaseEnd(step);
-  return step.state === 'running' && end !== null && end <= now;
+  return step.state === 'running' && (step.result?.outcomeUnknown === true || (end !== null && end <= now));
 }

@@ -5,8 +5,9 @@ import { isoInstant as iso } from '../../core/clock.js';
 import { describeError, RotorError, ValidationError } from '../../core/errors.js';
 import type { FollowUpRequest } from '../../follow-ups/follow-up.js';
 import type { WriteIntent } from '../../providers/secret-provider.js';
-import { OPEN_STATES, storeBindingOf, type RotationRecord } from '../rotation.js';
+import { OPEN_STATES, storeBindingOf, type RotationRecord, type RotationStep } from '../rotation.js';
 import { isPastLease, leaseEnd } from './step-lease.js';
+import { isOutcomeUnknown, outcomeUnknownError, withoutLostOutcome } from '../unknown-outcome.js';
 import { STEP_EXECUTORS } from './step-executors.js';
 import { NotYet, PartialStepError, requestTokenOf, type StepExecutorDeps, type StepFinding, type StepOutcome, type StepRun } from './step-executor.js';
 import { requireNotApprover, requireOpen, stepFor } from '../rotation-rules.js';
@@ -52,7 +53,7 @@ export class StepRunner {
       if (record.rotation.kind === 'scheduled' && this.deps.inventory.get(record.rotation.secretName)?.lifecycle === 'compromised') {
         throw new RotorError('conflict', `${record.rotation.secretName} was just revoked: its emergency rotation replaces this one, so “${step.title}” does not run. Follow the incident's status message.`);
       }
-      this.writer.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...step.result, requestToken } });
+      this.writer.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...withoutLostOutcome(step.result), requestToken } });
       // Durable: should this run die before its outcome is recorded, the store is asked once the lease is over.
       this.deps.followUps.schedule(this.plan.stepCheck(id, step.id, step.attempts + 1, iso((leaseEnd({ startedAt: now }) as DateTime).plus({ minutes: 1 }))));
       return { events: [] };
@@ -65,6 +66,7 @@ export class StepRunner {
       if (error instanceof NotYet) outcome = error;
       else {
         const failure = error instanceof RotorError ? error : new RotorError('provider', `“${step.title}” failed: ${describeError(error)}`, { cause: error });
+        if (isOutcomeUnknown(step, error)) return this.leaveOutcomeUnknown(by, running, step, failure);
         const failed = this.writer.finishStep(running.rotation.id, step, (now) => {
           this.plan.scheduleRedrive(running, step, step.attempts + 1, now);
           return {
@@ -95,6 +97,16 @@ export class StepRunner {
       };
     });
     return { record: finished, error: null };
+  }
+
+  /** A write whose answer was lost: the step stays running, its outcome unknown until the store is asked (see unknown-outcome.ts). */
+  private leaveOutcomeUnknown(by: string, running: RotationRecord, step: RotationStep, failure: RotorError): { record: RotationRecord; error: RotorError } {
+    const unknown = outcomeUnknownError(step, failure);
+    const left = this.writer.finishStep(running.rotation.id, step, () => ({
+      stepChange: { result: { ...this.queries.get(running.rotation.id).steps.find((candidate) => candidate.id === step.id)?.result, outcomeUnknown: true }, lastError: unknown.message },
+      events: [{ actor: by, action: 'rotation.step_outcome_unknown', secret: running.rotation.secretName, details: { rotation: running.rotation.id, step: step.id, action: step.action, error: failure.message } }],
+    }));
+    return { record: left, error: unknown };
   }
 
   /**

@@ -1,6 +1,6 @@
-import { REFERENCE_FOLLOW_UPS, referenceRequestIdOfTopic, type ReferenceMove } from '../../inventory/reference-follow-ups.js';
+import { REFERENCE_FOLLOW_UPS, referenceRequestIdOfTopic } from '../../inventory/reference-follow-ups.js';
 import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
-import { referenceChangedMessage, referenceDecidedMessage, referenceRequestMessage } from '../views/reference-change-messages.js';
+import { referenceChangedMessage, referenceDecidedMessage, referenceRequestMessage, type ReferenceChangedNotice } from '../views/reference-change-messages.js';
 import { messageFollowUp } from './message-follow-up.js';
 import type { SlackPoster } from './slack-poster.js';
 
@@ -19,7 +19,7 @@ export function registerReferenceSlackFollowUps(runtime: SlackFollowUpDeps, post
     messageFollowUp(REFERENCE_FOLLOW_UPS.changed, poster, (followUp) => {
       const { payload } = followUp;
       const to = typeof payload.user === 'string' ? { user: payload.user } : { channel: String(payload.channel) };
-      const move = payload as unknown as ReferenceMove & { by: string; source: string; requestedBy?: string };
+      const move = payload as unknown as ReferenceChangedNotice;
       return { to, message: referenceChangedMessage(move) };
     }),
   );

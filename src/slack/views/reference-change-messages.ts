@@ -12,7 +12,9 @@ function where(to: ReferenceMove['to']): string {
 }
 
 /** What security is told of a reference change: old and new, who made it, and who asked and approved. */
-export interface ReferenceChangedNotice extends ReferenceMove {
+export interface ReferenceChangedNotice extends Omit<ReferenceMove, 'from'> {
+  /** Null for a new entry bound to a store secret. */
+  from: ReferenceMove['from'] | null;
   by: string;
   source: string;
   requestedBy?: string;
@@ -22,7 +24,7 @@ export function referenceChangedMessage(change: ReferenceChangedNotice): SlackMe
   const asked = change.requestedBy ? `, asked by ${mention(change.requestedBy)} and approved by ${mention(change.by)}` : ` by ${mention(change.by)}`;
   const text = `Where ${change.secret} is stored changed`;
   const blocks: KnownBlock[] = [
-    section(`:twisted_rightwards_arrows: *${code(change.secret)} now points at ${where(change.to)}* (was ${where(change.from)})${asked}, from ${escapeMrkdwn(change.source)}.`),
+    section(`:twisted_rightwards_arrows: *${code(change.secret)} now points at ${where(change.to)}* (${change.from ? `was ${where(change.from)}` : 'a new entry'})${asked}, from ${escapeMrkdwn(change.source)}.`),
     context('Rotor rotates and revokes whatever this reference names from now on. If this move was not expected, check it: `rotor audit show` lists the change with its old and new reference.'),
   ];
   return { text, blocks };

@@ -109,7 +109,8 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
   }
   const elements: Button[] = [];
   if (step.state === 'running' && data.interrupted === step.id && !data.working) {
-    blocks.push(context(`:grey_question: Rotor stopped while doing this (started ${when(step.startedAt)}) and did not record what the store did. Check the store: what it shows decides whether the step is done.`));
+    const lost = step.result?.outcomeUnknown === true && step.lastError;
+    blocks.push(context(lost ? `:grey_question: ${quoted(step.lastError, 800)}` : `:grey_question: Rotor stopped while doing this (started ${when(step.startedAt)}) and did not record what the store did. Check the store: what it shows decides whether the step is done.`));
     elements.push(button(ACTION_IDS.rotationCheckStep, 'Check the store', step.id, 'primary'));
   }
   if (!gated && step.state !== 'running' && !data.working) {
