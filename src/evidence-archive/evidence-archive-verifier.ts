@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectsV2Command, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import type { DateTime } from 'luxon';
 import { evidenceDigest } from './archive-layout.js';
 import type { EvidenceBucket } from './evidence-bucket.js';
@@ -56,7 +56,7 @@ export class EvidenceArchiveVerifier {
   /** Null when the object is gone between the listing and the read. */
   private async problemsOf(key: string, digest: string, now: DateTime): Promise<string[] | null> {
     const where = this.bucket.url(key);
-    let head;
+    let head: HeadObjectCommandOutput;
     try {
       head = await this.bucket.call(where, 'check the lock of', (client, signal) => client.send(new HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }));
     } catch (error) {

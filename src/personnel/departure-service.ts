@@ -107,8 +107,8 @@ export class DepartureService {
       );
       const asked = new Map<string, DigestAsk>();
       const ask = (person: string) => {
-        let entry = asked.get(person);
-        if (!entry) asked.set(person, (entry = { rotate: [], offered: [], takeOver: [], approve: [] }));
+        const entry = asked.get(person) ?? { rotate: [], offered: [], takeOver: [], approve: [] };
+        asked.set(person, entry);
         return entry;
       };
       const handedOver: { secret: string; to: string }[] = [];

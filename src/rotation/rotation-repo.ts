@@ -231,7 +231,7 @@ export class RotationRepo {
       `INSERT INTO rotation_steps (rotation_id, position, step_id, title, detail, action, required, gate, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
     );
-    checklist.forEach((step, position) => insertStep.run(id, position, step.id, step.title, step.detail, step.action, step.required ? 1 : 0, step.gate));
+    for (const [position, step] of checklist.entries()) insertStep.run(id, position, step.id, step.title, step.detail, step.action, step.required ? 1 : 0, step.gate);
     return id;
   }
 
