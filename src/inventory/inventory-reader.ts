@@ -4,7 +4,7 @@ import type { RefusalLog } from '../access/refusal-log.js';
 import type { UserGroupRepo } from '../access/user-group-repo.js';
 import { inventoryKeepers, mayRead, readScopeOf, type ReadScope } from '../access/visibility.js';
 import type { Policy } from '../config/policy.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, RotorError } from '../core/errors.js';
 import type { InventoryRepo } from './inventory-repo.js';
 import type { Secret } from './secret.js';
 
@@ -43,9 +43,28 @@ export class InventoryReader {
       return secret;
     }
     if (secret && this.mayRead(viewer, secret)) return secret;
+    return this.refuse(viewer, secret?.name ?? null, this.unseenText(viewer, name));
+  }
+
+  /** What a viewer who may not see `name` is told, whether it exists or not. */
+  private unseenText(viewer: Actor, name: string): string {
     const suggestions = this.suggestNames(viewer, name);
-    const reason = `There is no secret named \`${name}\` that you may see. ${VISIBILITY_RULE}${suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : ''}`;
-    return this.refuse(viewer, secret?.name ?? null, reason);
+    return `There is no secret named \`${name}\` that you may see. ${VISIBILITY_RULE}${suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : ''}`;
+  }
+
+  /**
+   * Runs `decide`, a permission check on the secret named `name` (may this person rotate it?).
+   * When it refuses someone who may not read the secret, they get the read refusal (`There is no
+   * secret named … that you may see`) instead of one naming its owner and backup owner, which the
+   * visibility rule hides. Someone who may read it gets the permission check's own answer.
+   */
+  decidedFor<T>(viewer: Actor, name: string, decide: () => T): T {
+    try {
+      return decide();
+    } catch (error) {
+      if (error instanceof RotorError && error.code === 'forbidden') this.readable(viewer, name);
+      throw error;
+    }
   }
 
   /**

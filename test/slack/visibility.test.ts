@@ -119,6 +119,18 @@ describe('visibility: restricted (the default)', () => {
     expect(harness.fake.callsTo('views.open')).toEqual([]);
   });
 
+  it('/rotate of a hidden secret is refused with the read refusal, naming none of its people, and opens nothing', async () => {
+    const ask = async (name: string) => {
+      const reply = await harness.command('/rotate', name, 'U0OUTSIDER');
+      const id = responseIdOf(reply.responseUrl);
+      return JSON.stringify((await harness.fake.waitForResponse((response) => response.id === id)).body);
+    };
+    const hidden = await ask('prod/platformdb/password');
+    expect(hidden).toContain('There is no secret named `prod/platformdb/password` that you may see');
+    expect(hidden).not.toContain('U0DBA');
+    expect(harness.fake.callsTo('views.open')).toEqual([]);
+  });
+
   it("a team member sees their team's secret and nothing else; the overdue count is theirs", async () => {
     const overdue = await answer(harness, 'overdue', 'U0PAYDEV');
     expect(overdue.all).toContain('prod/stripe/api_key');

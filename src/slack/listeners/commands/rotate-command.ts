@@ -27,8 +27,9 @@ export function registerRotateCommand(app: App, deps: SlackDeps): void {
     const name = unquoteName(words[0] as string);
     const problem = words.length > 1 ? `\`/rotate\` takes just the secret's name, like \`/rotate ${words[0]}\`.` : findNameProblem(name, services.policy.environments);
     if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
-    // An unknown name or a refusal is answered in the channel, before any modal opens.
-    deps.runtime.rotation.rotatable(actor, name);
+    // An unknown name or a refusal is answered in the channel, before any modal opens; to someone
+    // who may not read the secret, as if it did not exist.
+    services.inventoryReader.decidedFor(actor, name, () => deps.runtime.rotation.rotatable(actor, name));
     await openRotation(deps, client, command.trigger_id, actor, name);
   });
 }
