@@ -22,7 +22,7 @@ export class IncidentClosing {
   /** Who may sign off the incident's break-glass rotation now (sign-off.ts). */
   signOffPlanFor(incident: Incident): SignOffPlan {
     const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
-    return signOffPlan(this.deps.policy, rotation?.rotation.breakGlassBy ?? incident.responder, rotation);
+    return signOffPlan(this.deps.policy, rotation?.rotation.breakGlassBy ?? incident.responder, rotation && { record: rotation, tookOver: this.deps.rotation.tookOver(rotation) });
   }
 
   /**

@@ -208,6 +208,15 @@ export class RotationQueries {
     return this.deps.inventoryService.require(record.rotation.secretName);
   }
 
+  /**
+   * Everyone who took the rotation over (its audit trail's take-overs), oldest first: they worked
+   * it even when they did no step and someone else held it at the end.
+   */
+  tookOver(record: RotationRecord): string[] {
+    const takers = this.deps.trail.ofRotation(record.rotation.id, record.rotation.secretName).filter((event) => event.action === 'rotation.taken_over').map((event) => event.actor);
+    return [...new Set(takers)];
+  }
+
   /** The version an emergency rotation disables: the incident's, or the one current when it started. */
   compromisedVersionOf(record: RotationRecord): string | null {
     return this.link.current?.revocationFacts(record.rotation.id)?.compromisedVersionId ?? record.rotation.previousVersionId;

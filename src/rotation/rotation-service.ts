@@ -74,6 +74,7 @@ export class RotationService {
   readonly picked: RotationQueries['picked'] = (...args) => this.queries.picked(...args);
   readonly get: RotationQueries['get'] = (...args) => this.queries.get(...args);
   readonly find: RotationQueries['find'] = (...args) => this.queries.find(...args);
+  readonly tookOver: RotationQueries['tookOver'] = (...args) => this.queries.tookOver(...args);
   readonly openFor: RotationQueries['openFor'] = (...args) => this.queries.openFor(...args);
   readonly forPerson: RotationQueries['forPerson'] = (...args) => this.queries.forPerson(...args);
   readonly approvableBy: RotationQueries['approvableBy'] = (...args) => this.queries.approvableBy(...args);
