@@ -70,6 +70,7 @@ export class RevocationService implements IncidentLink {
   readonly statusMessagePosted: IncidentEscalation['statusMessagePosted'] = (...args) => this.escalations.statusMessagePosted(...args);
   readonly signOffPlanFor: IncidentClosing['signOffPlanFor'] = (...args) => this.closing.signOffPlanFor(...args);
   readonly signOff: IncidentClosing['signOff'] = (...args) => this.closing.signOff(...args);
+  readonly closable: IncidentClosing['closable'] = (...args) => this.closing.closable(...args);
   readonly close: IncidentClosing['close'] = (...args) => this.closing.close(...args);
 
   /**
