@@ -93,6 +93,9 @@ export class RotationService {
   readonly checkRollback: RotationRollbacks['checkRollback'] = (...args) => this.rollbacks.checkRollback(...args);
   readonly rollback: RotationRollbacks['rollback'] = (...args) => this.rollbacks.rollback(...args);
   readonly removePrevious: RotationRollbacks['removePrevious'] = (...args) => this.rollbacks.removePrevious(...args);
+  readonly checkRollbackStore: RotationRollbacks['checkRollbackStore'] = (...args) => this.rollbacks.checkRollbackStore(...args);
+  readonly followUpRollback: RotationRollbacks['followUpRollback'] = (...args) => this.rollbacks.followUpRollback(...args);
+  readonly unsettledRollback: RotationQueries['unsettledRollback'] = (...args) => this.queries.unsettledRollback(...args);
 
   /** Another person allowed to rotate the secret takes the rotation over. */
   takeOver(actor: Actor, id: number, expectedVersion: number): RotationRecord {

@@ -19,6 +19,8 @@ import { PreflightBlockedError } from './rotation-errors.js';
 import type { RotationQueries } from './rotation-queries.js';
 import type { RotationTransitions } from './rotation-transitions.js';
 import type { RotationFollowUpPlan } from './rotation-follow-up-plan.js';
+import { rollbackLeaseEnd, type RollbackInDoubt } from './rollback-intent.js';
+import { isoInstant as iso } from '../core/clock.js';
 
 /** What an emergency rotation would do: its checklist by order of disabling, and where the secret stands. */
 export interface EmergencyPlan {
@@ -46,6 +48,8 @@ export type RotationOpening =
       recent: RotationRecord | null;
       /** The secret's last rotation, when an approver rejected it: why, before anyone starts again. */
       rejected: RotationRecord | null;
+      /** The last rotation, when a rollback of it started and is not settled: whether the store moved back is unknown (rollback-intent.ts). */
+      rollbackInDoubt: RollbackInDoubt | null;
     };
 
 /** Opening a rotation: what `/rotate` shows before it starts, what an emergency would do, and the start itself. */
@@ -78,7 +82,9 @@ export class RotationStarts {
     const latest = this.deps.repo.latestFor(secret.id);
     const recent = latest && this.queries.rollbackOffer(latest) ? latest : null;
     const rejected = latest?.rotation.state === 'rejected' ? latest : null;
-    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent, rejected };
+    const unsettled = latest ? this.queries.unsettledRollback(latest) : null;
+    const rollbackInDoubt = latest && unsettled ? { record: latest, by: unsettled.by, at: unsettled.at, checkableAt: iso(rollbackLeaseEnd(unsettled)), checkable: this.deps.clock.now() >= rollbackLeaseEnd(unsettled) } : null;
+    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent, rejected, rollbackInDoubt };
   }
 
   /**
