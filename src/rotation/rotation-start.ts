@@ -249,8 +249,15 @@ export class RotationStarts {
     }
   }
 
+  /** The preflight's checks, and one of Rotor's own: no rotation starts while a rollback of the last one is unsettled (the store may have moved back). */
   private async preflight(secret: Secret, actor: string, requiredApprovals: readonly ApproverRole[]): Promise<PreflightResult> {
-    return runPreflight({ registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy }, { secret, actor, requiredApprovals });
+    const result = await runPreflight({ registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy }, { secret, actor, requiredApprovals });
+    const latest = this.deps.repo.latestFor(secret.id);
+    const unsettled = latest ? this.queries.unsettledRollback(latest) : null;
+    if (unsettled) {
+      result.checks.push({ check: 'rollback', status: 'blocking', message: `A rollback of the last rotation, started by ${unsettled.by} at ${unsettled.at}, is not settled: whether the store moved back is unknown. Check the store first.` });
+    }
+    return result;
   }
 
   private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind, revocationOrder?: RevocationOrder): ChecklistSnapshot {
