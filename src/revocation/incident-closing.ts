@@ -22,7 +22,7 @@ export class IncidentClosing {
   /** Who may sign off the incident's break-glass rotation now (sign-off.ts). */
   signOffPlanFor(incident: Incident): SignOffPlan {
     const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
-    return signOffPlan(this.deps.policy, rotation?.rotation.breakGlassBy ?? incident.responder, rotation);
+    return signOffPlan(this.deps.policy, rotation?.rotation.breakGlassBy ?? incident.responder, rotation && { record: rotation, tookOver: this.deps.rotation.tookOver(rotation) });
   }
 
   /**
@@ -55,6 +55,23 @@ export class IncidentClosing {
   }
 
   /**
+   * Whether `actor` may close the incident now, asked before its form opens and again on submit:
+   * the incident must be open, and the actor its lead, a security lead or a responder. A refusal
+   * names all of them, the lead included.
+   */
+  closable(actor: Actor, id: number): IncidentRecord {
+    const record = this.queries.get(id);
+    const { incident } = record;
+    if (actorId(actor) !== incident.responder) {
+      const question = { action: 'close_incident', secret: this.queries.secretOf(incident) } as const;
+      const decision = this.deps.authorizer.decide(actor, question);
+      if (!decision.allowed) this.deps.authorizer.refuse(actor, question, { ...decision, whoMay: [{ label: 'the lead of this incident', userIds: [incident.responder] }, ...decision.whoMay] });
+    }
+    if (incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed by ${incident.closedBy ?? 'someone'} at ${incident.closedAt ?? 'an earlier time'}.`);
+    return record;
+  }
+
+  /**
    * Closes the incident with its postmortem's link, once the emergency rotation is completed or
    * was abandoned with a reason, and the compromised version is out of service at the store, read
    * back now (for a manual secret: its disable step done). Otherwise only an explicit override
@@ -64,11 +81,7 @@ export class IncidentClosing {
    * with `signal` aborted by then (Slack's time to answer a form is up) nothing is recorded.
    */
   close(actor: Actor, id: number, postmortemUrl: string | null, options: { override?: string | null; signal?: AbortSignal } = {}): Promise<IncidentRecord> {
-    const record = this.queries.get(id);
-    const { incident } = record;
-    const by = actorId(actor);
-    if (by !== incident.responder) this.deps.authorizer.require(actor, { action: 'close_incident', secret: this.queries.secretOf(incident) });
-    if (incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed by ${incident.closedBy ?? 'someone'} at ${incident.closedAt ?? 'an earlier time'}.`);
+    const { incident } = this.closable(actor, id);
     const url = parsePostmortemUrl(postmortemUrl);
     if (!incident.rotationId) {
       throw new RotorError('conflict', `The emergency rotation of incident #${id} never started; retry it from the status message (Retry) and complete or abandon it before closing.`);

@@ -59,7 +59,7 @@ export class IncidentTransitions {
    * ends if those who worked it changed that.
    */
   signOffNoticeEvents(breakGlassBy: string, rotation: RotationRecord | null): NewIncidentEvent[] {
-    const plan = signOffPlan(this.deps.policy, breakGlassBy, rotation);
+    const plan = signOffPlan(this.deps.policy, breakGlassBy, rotation && { record: rotation, tookOver: this.deps.rotation.tookOver(rotation) });
     const notice = signOffNotice(this.deps.policy, plan, breakGlassBy);
     if (!notice) return [];
     // Keyed by who can: said again at the end only if the people who worked the rotation changed it.

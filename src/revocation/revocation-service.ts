@@ -70,6 +70,7 @@ export class RevocationService implements IncidentLink {
   readonly statusMessagePosted: IncidentEscalation['statusMessagePosted'] = (...args) => this.escalations.statusMessagePosted(...args);
   readonly signOffPlanFor: IncidentClosing['signOffPlanFor'] = (...args) => this.closing.signOffPlanFor(...args);
   readonly signOff: IncidentClosing['signOff'] = (...args) => this.closing.signOff(...args);
+  readonly closable: IncidentClosing['closable'] = (...args) => this.closing.closable(...args);
   readonly close: IncidentClosing['close'] = (...args) => this.closing.close(...args);
 
   /**
@@ -144,7 +145,7 @@ export class RevocationService implements IncidentLink {
     const notices: NewIncidentEvent[] = [];
     if (ended) {
       // Asked of whoever may sign off as the rotation ended: nobody who broke the glass or worked it.
-      const plan = signOffPlan(this.deps.policy, rotation.breakGlassBy ?? incident.responder, record);
+      const plan = signOffPlan(this.deps.policy, rotation.breakGlassBy ?? incident.responder, { record, tookOver: this.deps.rotation.tookOver(record) });
       for (const person of plan.people) {
         this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.signOffRequest, topic: incidentTopic(incident.id), occurrence: person, dueAt: now, payload: { user: person } });
       }

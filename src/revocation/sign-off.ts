@@ -18,10 +18,13 @@ export interface SignOffPlan {
   excluded: Map<string, string>;
 }
 
-/** The plan for an incident led by `breakGlassBy`, with its emergency rotation once there is one. */
-export function signOffPlan(policy: Policy, breakGlassBy: string, rotation: RotationRecord | null): SignOffPlan {
+/**
+ * The plan for an incident led by `breakGlassBy`, with its emergency rotation once there is one
+ * and who took that over (taking it over is working it, even without doing a step).
+ */
+export function signOffPlan(policy: Policy, breakGlassBy: string, rotation: { record: RotationRecord; tookOver: readonly string[] } | null): SignOffPlan {
   const excluded = new Map<string, string>([[breakGlassBy, 'you broke the glass on this rotation']]);
-  for (const [person, why] of rotation ? workersOf(rotation) : []) if (!excluded.has(person)) excluded.set(person, `you worked on this emergency rotation (${why})`);
+  for (const [person, why] of rotation ? workersOf(rotation.record, rotation.tookOver) : []) if (!excluded.has(person)) excluded.set(person, `you worked on this emergency rotation (${why})`);
   const leads = policy.roles.securityLeads.filter((person) => !excluded.has(person));
   if (leads.length > 0) return { people: leads, fallback: null, excluded };
   const fallback = signOffFallbackOf(policy);

@@ -26,6 +26,12 @@ export const ROTATION_FOLLOW_UPS = {
    * Occurrence: `<step>:<attempt>:<lease|redrive>`; payload: the step and the attempt.
    */
   stepCheck: 'rotation.step_check',
+  /**
+   * A rollback's store call, once its lease is over: if the rollback is still unsettled (its
+   * runner died), the store is asked whether it moved (rollback-intent.ts). Occurrence: the
+   * rollback's request token.
+   */
+  rollbackCheck: 'rotation.rollback_check',
   /** DM to the person who held the rotation until someone else took it over; occurrence: `v<version>` of the change. */
   takenOver: 'rotation.taken_over',
   /** Redraws the approval requests whose question is over (a decision, the end of the rotation); occurrence: `v<version>` of the change. */

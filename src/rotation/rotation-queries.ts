@@ -6,6 +6,7 @@ import type { StoreKind } from '../providers/store-kind.js';
 import { OPEN_STATES, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { isPastLease } from './steps/step-lease.js';
 import { outcomeWasLost } from './unknown-outcome.js';
+import { rollbackLeaseEnd, unsettledRollback, type RollbackIntent } from './rollback-intent.js';
 import { approverRolesOf, holdersOfRole, missingApprovals, workedOn } from './rotation-rules.js';
 import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
@@ -167,6 +168,10 @@ export class RotationQueries {
     if (open) {
       return `A newer rotation of ${name} is open (#${open.rotation.id}, ${open.rotation.state.replace('_', ' ')}, held by ${open.rotation.heldBy} since ${open.rotation.startedAt}): rolling this one back would change the secret under it. Complete or abandon that rotation first (\`/rotate ${name}\`).`;
     }
+    const rollback = this.unsettledRollback(record);
+    if (rollback) {
+      return `${rollback.by} started rolling back this rotation of ${name} at ${rollback.at}, and whether the store moved is not recorded yet: ${this.deps.clock.now() < rollbackLeaseEnd(rollback) ? `if it is still unsettled at ${rollbackLeaseEnd(rollback).toUTC().toISO() ?? ''}, check the store then` : 'press “Check the store” (Rotor also asks it by itself in a few minutes)'}.`;
+    }
     const latest = this.deps.repo.latestFor(rotation.secretId);
     if (latest && latest.rotation.id !== rotation.id && latest.rotation.state === 'completed') {
       return `A newer rotation of ${name} (#${latest.rotation.id}) completed at ${latest.rotation.completedAt}; only the latest one can be rolled back.`;
@@ -206,6 +211,21 @@ export class RotationQueries {
 
   secretOf(record: RotationRecord): Secret {
     return this.deps.inventoryService.require(record.rotation.secretName);
+  }
+
+  /**
+   * Everyone who took the rotation over (its audit trail's take-overs), oldest first: they worked
+   * it even when they did no step and someone else held it at the end.
+   */
+  tookOver(record: RotationRecord): string[] {
+    const takers = this.deps.trail.ofRotation(record.rotation.id, record.rotation.secretName).filter((event) => event.action === 'rotation.taken_over').map((event) => event.actor);
+    return [...new Set(takers)];
+  }
+
+  /** A rollback of the rotation started and neither recorded nor settled (rollback-intent.ts), or null. */
+  unsettledRollback(record: RotationRecord): RollbackIntent | null {
+    if (record.rotation.state !== 'completed') return null;
+    return unsettledRollback(this.deps.trail.ofRotation(record.rotation.id, record.rotation.secretName));
   }
 
   /** The version an emergency rotation disables: the incident's, or the one current when it started. */

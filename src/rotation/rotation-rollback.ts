@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { actorId, type Actor } from '../access/actor.js';
+import { isoInstant as iso } from '../core/clock.js';
 import { RotorError, ValidationError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import { rollbackPlan, unconfirmed, type RollbackItem, type RollbackOutcome } from './rollback-plan.js';
@@ -9,6 +11,9 @@ import type { RotationServiceDeps } from './rotation-deps.js';
 import type { RotationQueries } from './rotation-queries.js';
 import type { RotationTransitions } from './rotation-transitions.js';
 import type { RotationFollowUpPlan } from './rotation-follow-up-plan.js';
+import { ROLLBACK_NOT_DONE, ROLLBACK_STARTED, rollbackLeaseEnd } from './rollback-intent.js';
+import { StaleRotationError } from './rotation-errors.js';
+import { answerWasLost } from './unknown-outcome.js';
 
 /** Rolling back a completed rotation within its retention window, and removing its previous version after it. */
 export class RotationRollbacks {
@@ -77,7 +82,51 @@ export class RotationRollbacks {
     const { rotation } = record;
     const by = actorId(actor);
     const outcome: RollbackOutcome = { restored: null, confirmed: plan.map((item) => ({ id: item.id, label: item.label })) };
-    if (!this.queries.storeOf(rotation.provider).capabilities.byHand) outcome.restored = await this.restorePrevious(actor, record);
+    if (!this.queries.storeOf(rotation.provider).capabilities.byHand) {
+      const requestToken = this.recordIntent(by, record, reason, outcome.confirmed);
+      try {
+        outcome.restored = await this.restorePrevious(actor, record);
+      } catch (error) {
+        // A lost answer leaves the intent for the store to settle; a refusal means the store did not move.
+        if (!answerWasLost(error)) this.recordNotDone(by, record, requestToken, error instanceof Error ? error.message : String(error));
+        throw error;
+      }
+    }
+    return this.recordRolledBack(actor, by, id, secret, reason, outcome);
+  }
+
+  /**
+   * Durable before the store moves: the rollback's intent in the audit trail, and the follow-up that
+   * asks the store once its lease is over should this run die (rollback-intent.ts).
+   */
+  private recordIntent(by: string, record: RotationRecord, reason: string, confirmed: RollbackOutcome['confirmed']): string {
+    const { rotation } = record;
+    const requestToken = randomUUID();
+    const now = this.deps.clock.now();
+    this.deps.audit.record(() => {
+      if (this.queries.unsettledRollback(this.queries.get(rotation.id))) throw new RotorError('conflict', `Someone started rolling back this rotation of ${rotation.secretName} a moment ago; the view shows it.`);
+      const dueAt = iso(rollbackLeaseEnd({ at: iso(now) }).plus({ minutes: 1 }));
+      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rollbackCheck, topic: rotationTopic(rotation.id), occurrence: requestToken, dueAt, payload: { requestToken } });
+      return {
+        result: undefined,
+        events: [{ actor: by, action: ROLLBACK_STARTED, secret: rotation.secretName, details: { rotation: rotation.id, requestToken, reason, confirmed, from: rotation.newVersionId, to: rotation.previousVersionId } }],
+      };
+    });
+    return requestToken;
+  }
+
+  /** The rollback's store call did not move the store: the rotation stays completed. */
+  private recordNotDone(by: string, record: RotationRecord, requestToken: string, why: string): void {
+    const { rotation } = record;
+    this.deps.audit.record(() => {
+      this.deps.followUps.cancel(rotationTopic(rotation.id), ROTATION_FOLLOW_UPS.rollbackCheck);
+      return { result: undefined, events: [{ actor: by, action: ROLLBACK_NOT_DONE, secret: rotation.secretName, details: { rotation: rotation.id, requestToken, why } }] };
+    });
+  }
+
+  /** The rotation rolled back: the inventory points at what the store holds again, the schedule is restored, the channels are told. */
+  private recordRolledBack(actor: Actor, by: string, id: number, secret: Secret, reason: string, outcome: RollbackOutcome): RotationRecord {
+    const { rotation } = this.queries.get(id);
     const restored = outcome.restored;
     return this.writer.transition(this.queries.get(id), { state: 'rolled_back', endedAt: this.writer.now(), endedBy: by, endReason: reason }, (now) => {
       this.deps.inventoryService.restoreRotation(
@@ -87,6 +136,7 @@ export class RotationRollbacks {
         { rotation: id, reason },
       );
       this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.removalDue);
+      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.rollbackCheck);
       for (const channel of this.plan.announcementChannels(rotation.secretName)) {
         this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rolledBack, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel, rollback: outcome } });
       }
@@ -101,6 +151,52 @@ export class RotationRollbacks {
         ],
       };
     }, { fromStates: ['completed'], kick: true, event: 'rolled_back' });
+  }
+
+  /**
+   * "Check the store" on a rollback whose run died (or whose answer was lost), from the modal (a
+   * person, once its lease is over) or its follow-up (Rotor): the store moved back (the previous
+   * version, or a copy of its data, is current) — the rotation is recorded rolled back as its
+   * starter asked; the new version is still current — the rollback is settled as not done, and the
+   * rotation stays completed; anything else is someone else's change, said as it is.
+   */
+  async checkRollbackStore(actor: Actor, id: number): Promise<RotationRecord> {
+    const record = this.queries.get(id);
+    const { rotation } = record;
+    const secret = this.queries.rotatable(actor, rotation.secretName);
+    const intent = this.queries.unsettledRollback(record);
+    if (!intent) throw new RotorError('conflict', `No rollback of this rotation of ${rotation.secretName} is waiting to be checked; the view shows where it stands.`);
+    if (this.deps.clock.now() < rollbackLeaseEnd(intent)) {
+      throw new RotorError('conflict', `The rollback of ${rotation.secretName} is being done right now (started at ${intent.at}); if it is still unsettled at ${iso(rollbackLeaseEnd(intent))}, check the store then.`);
+    }
+    const current = (await this.deps.operations.validate(storeBindingOf(rotation))).current?.versionId ?? null;
+    if (current !== null && current === rotation.newVersionId) {
+      this.recordNotDone(actorId(actor), record, intent.requestToken, `the store still holds version ${current}, the rotation's: it did not move back`);
+      return this.queries.get(id);
+    }
+    const read = current ? await this.deps.operations.readVersion(storeBindingOf(rotation), current) : null;
+    const previous = rotation.previousVersionId;
+    if (!read || (read.versionId !== previous && read.fingerprint !== rotation.previousFingerprint)) {
+      throw new RotorError(
+        'conflict',
+        `${rotation.secretName}: the store's current version is ${current ?? 'none'}: neither the rotation's ${rotation.newVersionId ?? 'new version'} nor the previous ${previous ?? 'version'}. Someone changed it meanwhile: run \`rotor sync\` and look at the store.`,
+      );
+    }
+    const outcome: RollbackOutcome = { restored: { versionId: read.versionId, fingerprint: read.fingerprint, copyOf: read.versionId === previous ? null : previous }, confirmed: intent.confirmed };
+    return this.recordRolledBack(actor, intent.by, id, secret, intent.reason, outcome);
+  }
+
+  /** The rollback's follow-up: settles it from the store if it is still the unsettled one. */
+  async followUpRollback(id: number, requestToken: string): Promise<void> {
+    const record = this.queries.find(id);
+    if (!record || this.queries.unsettledRollback(record)?.requestToken !== requestToken) return;
+    try {
+      await this.checkRollbackStore({ kind: 'system' }, id);
+    } catch (error) {
+      // Settled by a person (or another replica) meanwhile: theirs is the answer.
+      if (error instanceof StaleRotationError) return;
+      throw error;
+    }
   }
 
   /** Makes the version before the rotation current again, then reads back what consumers now get. */

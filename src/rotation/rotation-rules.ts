@@ -81,8 +81,11 @@ export function workedOn(record: RotationRecord, userId: string): string | null 
   return step ? `you did “${step.title}”` : null;
 }
 
-/** Everyone who worked on the rotation (started it, did or skipped a step, held it, abandoned it), each with why. */
-export function workersOf(record: RotationRecord): Map<string, string> {
+/**
+ * Everyone who worked on the rotation (started it, did or skipped a step, held it, abandoned it,
+ * or took it over: `tookOver`, from its audit trail), each with why.
+ */
+export function workersOf(record: RotationRecord, tookOver: readonly string[]): Map<string, string> {
   const { rotation } = record;
   const workers = new Map<string, string>();
   const add = (person: string | null, why: string) => {
@@ -92,6 +95,7 @@ export function workersOf(record: RotationRecord): Map<string, string> {
   for (const step of record.steps) if (step.state === 'done' || step.state === 'skipped') add(step.doneBy, `you did “${step.title}”`);
   add(rotation.heldBy, rotation.state === 'completed' ? 'you completed it' : 'you are running it');
   if (rotation.state === 'abandoned') add(rotation.endedBy, 'you abandoned it');
+  for (const person of tookOver) add(person, 'you took it over');
   return workers;
 }
 

@@ -74,6 +74,7 @@ export class RotationService {
   readonly picked: RotationQueries['picked'] = (...args) => this.queries.picked(...args);
   readonly get: RotationQueries['get'] = (...args) => this.queries.get(...args);
   readonly find: RotationQueries['find'] = (...args) => this.queries.find(...args);
+  readonly tookOver: RotationQueries['tookOver'] = (...args) => this.queries.tookOver(...args);
   readonly openFor: RotationQueries['openFor'] = (...args) => this.queries.openFor(...args);
   readonly forPerson: RotationQueries['forPerson'] = (...args) => this.queries.forPerson(...args);
   readonly approvableBy: RotationQueries['approvableBy'] = (...args) => this.queries.approvableBy(...args);
@@ -92,6 +93,9 @@ export class RotationService {
   readonly checkRollback: RotationRollbacks['checkRollback'] = (...args) => this.rollbacks.checkRollback(...args);
   readonly rollback: RotationRollbacks['rollback'] = (...args) => this.rollbacks.rollback(...args);
   readonly removePrevious: RotationRollbacks['removePrevious'] = (...args) => this.rollbacks.removePrevious(...args);
+  readonly checkRollbackStore: RotationRollbacks['checkRollbackStore'] = (...args) => this.rollbacks.checkRollbackStore(...args);
+  readonly followUpRollback: RotationRollbacks['followUpRollback'] = (...args) => this.rollbacks.followUpRollback(...args);
+  readonly unsettledRollback: RotationQueries['unsettledRollback'] = (...args) => this.queries.unsettledRollback(...args);
 
   /** Another person allowed to rotate the secret takes the rotation over. */
   takeOver(actor: Actor, id: number, expectedVersion: number): RotationRecord {

@@ -19,6 +19,8 @@ import { PreflightBlockedError } from './rotation-errors.js';
 import type { RotationQueries } from './rotation-queries.js';
 import type { RotationTransitions } from './rotation-transitions.js';
 import type { RotationFollowUpPlan } from './rotation-follow-up-plan.js';
+import { rollbackLeaseEnd, type RollbackInDoubt } from './rollback-intent.js';
+import { isoInstant as iso } from '../core/clock.js';
 
 /** What an emergency rotation would do: its checklist by order of disabling, and where the secret stands. */
 export interface EmergencyPlan {
@@ -46,6 +48,8 @@ export type RotationOpening =
       recent: RotationRecord | null;
       /** The secret's last rotation, when an approver rejected it: why, before anyone starts again. */
       rejected: RotationRecord | null;
+      /** The last rotation, when a rollback of it started and is not settled: whether the store moved back is unknown (rollback-intent.ts). */
+      rollbackInDoubt: RollbackInDoubt | null;
     };
 
 /** Opening a rotation: what `/rotate` shows before it starts, what an emergency would do, and the start itself. */
@@ -78,7 +82,9 @@ export class RotationStarts {
     const latest = this.deps.repo.latestFor(secret.id);
     const recent = latest && this.queries.rollbackOffer(latest) ? latest : null;
     const rejected = latest?.rotation.state === 'rejected' ? latest : null;
-    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent, rejected };
+    const unsettled = latest ? this.queries.unsettledRollback(latest) : null;
+    const rollbackInDoubt = latest && unsettled ? { record: latest, by: unsettled.by, at: unsettled.at, checkableAt: iso(rollbackLeaseEnd(unsettled)), checkable: this.deps.clock.now() >= rollbackLeaseEnd(unsettled) } : null;
+    return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent, rejected, rollbackInDoubt };
   }
 
   /**
@@ -243,8 +249,15 @@ export class RotationStarts {
     }
   }
 
+  /** The preflight's checks, and one of Rotor's own: no rotation starts while a rollback of the last one is unsettled (the store may have moved back). */
   private async preflight(secret: Secret, actor: string, requiredApprovals: readonly ApproverRole[]): Promise<PreflightResult> {
-    return runPreflight({ registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy }, { secret, actor, requiredApprovals });
+    const result = await runPreflight({ registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy }, { secret, actor, requiredApprovals });
+    const latest = this.deps.repo.latestFor(secret.id);
+    const unsettled = latest ? this.queries.unsettledRollback(latest) : null;
+    if (unsettled) {
+      result.checks.push({ check: 'rollback', status: 'blocking', message: `A rollback of the last rotation, started by ${unsettled.by} at ${unsettled.at}, is not settled: whether the store moved back is unknown. Check the store first.` });
+    }
+    return result;
   }
 
   private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind, revocationOrder?: RevocationOrder): ChecklistSnapshot {

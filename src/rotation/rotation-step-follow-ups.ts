@@ -21,4 +21,15 @@ export function registerRotationStepFollowUps(followUps: FollowUpService, rotati
     },
     reconcile: () => Promise.resolve(null),
   });
+  followUps.register({
+    kind: ROTATION_FOLLOW_UPS.rollbackCheck,
+    async run(followUp) {
+      const id = rotationIdOfTopic(followUp.topic);
+      if (id === null) throw new Error(`${followUp.kind} follow-up with a topic that names no rotation: ${followUp.topic}`);
+      const requestToken = String(followUp.payload.requestToken ?? '');
+      await rotation.followUpRollback(id, requestToken);
+      return { outcome: { requestToken } };
+    },
+    reconcile: () => Promise.resolve(null),
+  });
 }

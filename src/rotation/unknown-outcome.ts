@@ -14,6 +14,11 @@ const WRITING_ACTIONS: ReadonlySet<StepAction> = new Set(['create_version', 'pro
 /** Whether `error`, from running `step`, leaves what the store did unknown: a write's answer was lost (the providers say so with OutcomeUnknownError). */
 export function isOutcomeUnknown(step: Pick<RotationStep, 'action'>, error: unknown): boolean {
   if (!step.action || !WRITING_ACTIONS.has(step.action)) return false;
+  return answerWasLost(error);
+}
+
+/** Whether a store write failed with its answer lost (the providers say so with OutcomeUnknownError, maybe as a cause). */
+export function answerWasLost(error: unknown): boolean {
   for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) {
     if (cause instanceof OutcomeUnknownError) return true;
   }

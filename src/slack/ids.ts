@@ -56,6 +56,7 @@ export const ACTION_IDS = {
   rotationRefresh: 'rotation_refresh',
   /** Value: encodeRotationRef of the completed rotation. */
   rotationRollback: 'rotation_rollback',
+  rotationCheckRollback: 'rotation_check_rollback',
   /** Approval request DM buttons; value: encodeRotationRef. */
   rotationApprove: 'rotation_approve',
   rotationReject: 'rotation_reject',

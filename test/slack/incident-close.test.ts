@@ -147,6 +147,39 @@ describe('closing the incident of a manual secret', () => {
   let harness: SlackHarness | undefined;
   afterEach(async () => harness?.close());
 
+  it('"Close incident…" pressed by the owner or an outsider is refused at the button, naming who may close: no form opens, nothing is written', async () => {
+    harness = await startRotationHarness({
+      policy: REVOCATION_POLICY,
+      people: REVOCATION_PEOPLE,
+      seed: (store) => store.inventoryService.create({ name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
+    const h = harness;
+    const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', 'prod/stripe/api_key leaked in a public gist');
+    await submitRevoke(h, 'U0ONCALL', confirm as string, { confirm: 'prod/stripe/api_key' });
+    await followUpsSettled(h);
+
+    const kept = ['secrets', 'incidents', 'incident_events', 'incident_pages', 'rotations', 'rotation_steps', 'follow_ups'];
+    const before = snapshotTables(h.store, kept);
+    for (const userId of ['U0OWNER', 'U0PAYLEAD']) {
+      const { reply, since } = await clickOnStatus(h, userId, ACTION_IDS.incidentClose);
+      expect(reply).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+      expect(String(reply?.text)).toContain('You may not close the incident of `prod/stripe/api_key`.');
+      expect(String(reply?.text)).toContain('the lead of this incident (<@U0ONCALL>)');
+      expect(String(reply?.text)).toMatch(/security lead.*<@U0SEC>, <@U0SEC2>/);
+      expect(h.fake.calls.slice(since).filter((call) => call.method.startsWith('views.'))).toEqual([]);
+    }
+    await followUpsSettled(h);
+    expect(snapshotTables(h.store, kept)).toEqual(before);
+    expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action LIKE 'incident.clos%'`).pluck().get()).toBe(0);
+
+    // The lead and a security lead get the form.
+    for (const userId of ['U0ONCALL', 'U0SEC']) {
+      const { reply, since } = await clickOnStatus(h, userId, ACTION_IDS.incidentClose);
+      expect(reply).toBeNull();
+      expect(h.fake.calls.slice(since).filter((call) => call.method === 'views.open')).toHaveLength(1);
+    }
+  });
+
   it('is refused while nobody did its disable step, from /revoke close too', async () => {
     harness = await startRotationHarness({
       policy: REVOCATION_POLICY,

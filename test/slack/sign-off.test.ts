@@ -83,6 +83,34 @@ describe('signing off a break-glass rotation', () => {
     expect(incidentRecord(h, 1).incident.signedOffBy).toBe('U0SEC2');
   });
 
+  it('a security lead who only took the emergency rotation over (did no step) is neither asked nor allowed to sign it off: taking it over is working it', async () => {
+    const h = await start(REVOCATION_POLICY);
+    await revoke(h, 'U0ONCALL');
+    // U0SEC2 takes it over and does nothing; U0ONCALL takes it back and does every step.
+    const since = h.fake.calls.length;
+    await h.untilHandled(() => h.command('/rotate', SECRET, 'U0SEC2', { channelId: INCIDENT_CHANNEL }));
+    const viewId = String(h.fake.calls.slice(since).find((call) => call.method === 'views.update')?.args.view_id);
+    await press(h, 'U0SEC2', viewId, ACTION_IDS.rotationTakeOver);
+    const { rotationId } = incidentRecord(h, 1).incident;
+    expect(rotationRecord(h, rotationId as number).rotation.heldBy).toBe('U0SEC2');
+    await work(h, 'U0ONCALL');
+    const { rotation, steps } = rotationRecord(h, rotationId as number);
+    expect(rotation).toMatchObject({ state: 'completed', heldBy: 'U0ONCALL' });
+    expect(steps.some((step) => step.doneBy === 'U0SEC2')).toBe(false);
+
+    await waitForDms(h, 'U0SEC', /^Sign-off needed/);
+    expect(dmsTo(h, 'U0SEC2').filter((call) => /^Sign-off needed/.test(String(call.args.text)))).toEqual([]);
+    const refused = await clickOnStatus(h, 'U0SEC2', ACTION_IDS.incidentSignOff);
+    expect(String(refused.reply?.text)).toContain('you worked on this emergency rotation (you took it over)');
+    expect(String(refused.reply?.text)).toContain('U0SEC can');
+    expect(incidentRecord(h, 1).incident.signedOffBy).toBeNull();
+    expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'incident.signed_off'`).pluck().get()).toBe(0);
+
+    const [request] = await waitForDms(h, 'U0SEC', /^Sign-off needed/);
+    await clickInMessage(h, 'U0SEC', request!, ACTION_IDS.incidentSignOff);
+    expect(incidentRecord(h, 1).incident.signedOffBy).toBe('U0SEC');
+  });
+
   it('with one security lead, who broke the glass: the incident says at once that the CTO signs off, asks the CTO, and the CTO may', async () => {
     const h = await start(ONE_LEAD_POLICY);
     await revoke(h, 'U0SEC');

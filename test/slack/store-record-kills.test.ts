@@ -2,7 +2,8 @@ import { CreateSecretCommand, DescribeSecretCommand, ListSecretVersionIdsCommand
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
-import { ACTION_IDS } from '../../src/slack/ids.js';
+import type { ViewOutput } from '@slack/bolt';
+import { ACTION_IDS, FORM_VALUE_ACTION, ROTATION_BLOCKS } from '../../src/slack/ids.js';
 import { AwsFaultServer } from '../fakes/aws-fault-server.js';
 import { operator } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
@@ -11,6 +12,7 @@ import { killBetweenStoreAndRecord } from '../support/rotor-child-process.js';
 import {
   button,
   clickInMessage,
+  confirmationsOf,
   driveModal,
   dmsTo,
   echoed,
@@ -29,7 +31,7 @@ import {
   waitForDms,
 } from '../support/rotation-slack.js';
 import { responseIdOf, type SlackHarness } from '../support/slack-app-harness.js';
-import { buttonClick } from '../support/slack-payloads.js';
+import { buttonClick, stateValue } from '../support/slack-payloads.js';
 
 /**
  * A crash between a store's change and Rotor's record of it: the bot runs in its own process, its
@@ -299,6 +301,81 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     expect((await versions())[initialVersion] ?? []).toEqual([]);
     expect(await current()).toBe(rotationRecord(h, rotationId).rotation.newVersionId);
     expect(dmsTo(h, 'U0OWNER').length).toBeGreaterThan(0);
+  });
+
+  /** A completed rotation, an hour old, and its rollback form submitted to a bot SIGKILLed right after moto moved AWSCURRENT back. */
+  async function killedDuringRollback(h: SlackHarness): Promise<{ rotationId: number; newVersionId: string }> {
+    const { viewId, rotationId } = await startRotation(h);
+    await driveModal(h, 'U0OWNER', viewId, null);
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationComplete);
+    await expectCompletedAndAgreeing(h, rotationId);
+    const newVersionId = rotationRecord(h, rotationId).rotation.newVersionId as string;
+    h.store.clock.advance({ hours: 1 });
+    const since = h.fake.calls.length;
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRollback);
+    const form = pushedSince(h, since);
+    const values: Record<string, Record<string, unknown>> = { [ROTATION_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text('the new password breaks the reporting job') } };
+    const confirmations = confirmationsOf(form);
+    if (confirmations.length > 0) values[ROTATION_BLOCKS.rollbackConfirmations] = { [FORM_VALUE_ACTION]: { type: 'checkboxes', selected_options: confirmations.map((value) => ({ text: { type: 'plain_text', text: value }, value })) } };
+    const submitted = { ...echoed(h, 'VROLLBACK1', form, values as never), blocks: form.blocks } as ViewOutput;
+    await killBetweenStoreAndRecord(h, proxy, { operation: 'UpdateSecretVersionStage' }, () => h.submit({ userId: 'U0OWNER', view: submitted }));
+    // The store moved back; nothing of it is recorded yet but the intent.
+    expect(await current()).toBe(initialVersion);
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.rollback_started'`).pluck().get()).toBe(1);
+    return { rotationId, newVersionId };
+  }
+
+  /** The store and the database agree on a rolled-back rotation: the version before it is current, and the inventory points at it. */
+  async function expectRolledBackAndAgreeing(h: SlackHarness, rotationId: number): Promise<void> {
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ state: 'rolled_back', endedBy: 'U0OWNER', endReason: 'the new password breaks the reporting job' });
+    expect(await current()).toBe(initialVersion);
+    expect(h.store.inventory.get(SECRET)).toMatchObject({ currentVersionId: initialVersion, lifecycle: 'active' });
+    expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.rolled_back'`).pluck().get()).toBe(1);
+  }
+
+  it('killed during a rollback, after the store moved back: the modal says the rollback is in progress, then offers "Check the store", which records the rotation rolled back', async () => {
+    const h = await start();
+    const { rotationId } = await killedDuringRollback(h);
+
+    // Within the lease it may still be running somewhere: said so, and nothing to press on it.
+    const early = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    expect(textOf(modal(h, early))).toContain('Whether the store moved back is unknown');
+    // Nor does a new rotation start on top of it.
+    expect(textOf(modal(h, early))).toContain('is not settled: whether the store moved back is unknown. Check the store first.');
+    expect(button(modal(h, early), ACTION_IDS.rotationRollback)).toBeUndefined();
+    expect(button(modal(h, early), ACTION_IDS.rotationCheckRollback)).toBeUndefined();
+
+    h.store.clock.advance({ minutes: 3, seconds: 30 });
+    const later = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    expect(button(modal(h, later), ACTION_IDS.rotationRollback)).toBeUndefined();
+    await press(h, 'U0OWNER', later, ACTION_IDS.rotationCheckRollback);
+    await expectRolledBackAndAgreeing(h, rotationId);
+    expect(textOf(modal(h, later))).toContain('The store had moved back');
+  });
+
+  it('killed during a rollback, after the store moved back: the follow-up after the lease records the rotation rolled back', async () => {
+    const h = await start();
+    const { rotationId } = await killedDuringRollback(h);
+    h.store.clock.advance({ minutes: 10 });
+    await h.runtime.runJob('follow-up-sweep');
+    await expectRolledBackAndAgreeing(h, rotationId);
+    const reopened = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    expect(textOf(modal(h, reopened))).not.toContain('Whether the store moved back is unknown');
+  });
+
+  it('killed during a rollback whose store change did not hold (the new version is current again): "Check the store" leaves the rotation completed, and Roll back is offered again', async () => {
+    const h = await start();
+    const { rotationId, newVersionId } = await killedDuringRollback(h);
+    await moto.sdk.send(new UpdateSecretVersionStageCommand({ SecretId: SECRET, VersionStage: 'AWSCURRENT', MoveToVersionId: newVersionId, RemoveFromVersionId: initialVersion }));
+    h.store.clock.advance({ minutes: 3, seconds: 30 });
+    const later = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    await press(h, 'U0OWNER', later, ACTION_IDS.rotationCheckRollback);
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    expect(h.store.inventory.get(SECRET)?.currentVersionId).toBe(newVersionId);
+    expect(textOf(modal(h, later))).toContain('The store did not move back');
+    expect(button(modal(h, later), ACTION_IDS.rotationRollback)).toBeDefined();
+    expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.rollback_not_done'`).pluck().get()).toBe(1);
   });
 
   it.each([

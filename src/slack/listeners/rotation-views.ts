@@ -112,6 +112,7 @@ export async function fillRotation(deps: SlackDeps, client: WebClient, viewId: s
         preflight: opening.preflight,
         recent: opening.recent && until ? { record: opening.recent, rollbackUntil: until.toUTC().toISO() as string } : null,
         rejected: opening.rejected,
+        rollbackInDoubt: opening.rollbackInDoubt,
         flash,
       }),
     );

@@ -1,6 +1,6 @@
 import type { BlockButtonAction, RespondFn } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
-import { isRotorError, RotorError } from '../../../core/errors.js';
+import { isRotorError } from '../../../core/errors.js';
 import { isOpen } from '../../../rotation/rotation.js';
 import { ACTION_IDS, decodeIncidentRef } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
@@ -47,8 +47,8 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
   actions.on<BlockButtonAction>(ACTION_IDS.incidentClose, async ({ ack, action, body, client, respond }) => {
     await ack();
     try {
-      const record = revocation().get(decodeIncidentRef(action.value ?? ''));
-      if (record.incident.state !== 'open') throw new RotorError('conflict', `Incident #${record.incident.id} was closed by ${record.incident.closedBy ?? 'someone'} at ${record.incident.closedAt ?? 'an earlier time'}.`);
+      // Refused at the button (who may close, or that it is closed), before any form opens.
+      const record = revocation().closable(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
       const rotation = record.incident.rotationId ? deps.runtime.rotation.get(record.incident.rotationId) : null;
       await client.views.open({ trigger_id: body.trigger_id, view: closeIncidentModal(record, rotation === null || isOpen(rotation.rotation.state)) });
     } catch (error) {

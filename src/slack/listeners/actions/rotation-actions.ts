@@ -9,7 +9,8 @@ import { ACTION_IDS, CALLBACK_IDS, decodePickedSecret, decodeRotationMetadata, d
 import type { SlackDeps } from '../../slack-deps.js';
 import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
 import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
-import { rotationLoadingModal, rotationProblemModal, rotationReasonModal } from '../../views/rotation/rotation-modal.js';
+import { rotationLoadingModal, rotationProblemModal, rotationReasonModal, type Flash } from '../../views/rotation/rotation-modal.js';
+import { code } from '../../views/mrkdwn.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
@@ -183,6 +184,26 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       trigger_id: body.trigger_id,
       view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }, plan),
     });
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationCheckRollback, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = await modalClickOrExplain(body, client);
+    if (!click) return;
+    let flash: Flash | null = null;
+    let name = click.secret;
+    try {
+      const rotationId = decodeRotationRef(action.value ?? '');
+      name = rotation().get(rotationId).rotation.secretName;
+      const settled = await rotation().checkRollbackStore(click.actor, rotationId);
+      flash = settled.rotation.state === 'rolled_back'
+        ? { kind: 'info', text: `The store had moved back: the rotation of ${code(settled.rotation.secretName)} is recorded rolled back.` }
+        : { kind: 'info', text: `The store did not move back: the rotation of ${code(settled.rotation.secretName)} stays completed.` };
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      flash = flashFor(error);
+    }
+    await fillRotation(deps, client, click.viewId, click.actor, name, flash);
   });
 
   actions.on<BlockStaticSelectAction>(ACTION_IDS.rotationPick, async ({ ack, action, body, client }) => {

@@ -3,6 +3,7 @@ import type { Secret } from '../../../inventory/secret.js';
 import { rotationReasonWords, type ApproverRole, type PreflightCheck, type RotationRecord, type RotationStep } from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklists/checklist-step.js';
 import type { RollbackItem } from '../../../rotation/rollback-plan.js';
+import type { RollbackInDoubt } from '../../../rotation/rollback-intent.js';
 import { completionBlockers, currentStep, firstGatedStep, isDeferred, isLocked, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
@@ -264,7 +265,19 @@ export interface StartModalData {
   recent: { record: RotationRecord; rollbackUntil: string } | null;
   /** The last rotation, when it was rejected: who rejected it and why. */
   rejected?: RotationRecord | null;
+  /** The last rotation, when a rollback of it started and is not settled. */
+  rollbackInDoubt?: RollbackInDoubt | null;
   flash?: Flash | null;
+}
+
+/** A rollback whose store call was not recorded: nobody knows yet whether the store moved back, and how to find out. */
+function rollbackInDoubtBlocks(doubt: RollbackInDoubt): KnownBlock[] {
+  const { rotation } = doubt.record;
+  const said = section(
+    `:hourglass_flowing_sand: ${mention(doubt.by)} started rolling back the rotation by ${mention(rotation.heldBy)} at ${when(doubt.at)}. Whether the store moved back is unknown: Rotor did not record the outcome (it stopped, or the store's answer was lost). The rotation stays completed until the store is asked.`,
+  );
+  if (!doubt.checkable) return [said, context(`It may still be running: if it is still unsettled at ${when(doubt.checkableAt)}, check the store then.`)];
+  return [said, { type: 'actions', elements: [button(ACTION_IDS.rotationCheckRollback, 'Check the store', encodeRotationRef(rotation.id), 'primary')] }];
 }
 
 /** Why the last rotation of the secret was rejected, so a new one starts knowing it. */
@@ -285,6 +298,7 @@ export function rotationStartModal(data: StartModalData): ModalView {
     section(`*${code(secret.name)}* · ${provider} · ${escapeMrkdwn(secret.environment)}\nDue ${escapeMrkdwn(secret.nextRotation)}; last rotated ${secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'}.`),
   ];
   if (data.rejected) blocks.push(section(rejectionNote(data.rejected)));
+  if (data.rollbackInDoubt) blocks.push(...rollbackInDoubtBlocks(data.rollbackInDoubt));
   if (data.recent) {
     const { rotation } = data.recent.record;
     blocks.push(section(`:leftwards_arrow_with_hook: Rotated by ${mention(rotation.heldBy)} at ${when(rotation.completedAt)}; it can be rolled back until ${when(data.recent.rollbackUntil)}.`), {
