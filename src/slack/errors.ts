@@ -1,5 +1,5 @@
 import { ErrorCode as WebApiErrorCode, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError, type WebAPIRequestError } from '@slack/web-api';
-import type { AllMiddlewareArgs, Context, Middleware, AnyMiddlewareArgs } from '@slack/bolt';
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { PlainTextElement } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -129,23 +129,6 @@ function originOf(body: unknown): Origin {
   return url ? { kind: 'response_url', url } : { kind: 'nowhere' };
 }
 
-const REFUSAL_CLIENT = 'rotorRefusalClient';
-
-/**
- * Keeps the client Bolt gives this request's listeners on its context, for the error handler
- * (which Bolt gives none): a refusal is sent with the same token, and its views are sealed.
- */
-export function rememberClientForRefusals(): Middleware<AnyMiddlewareArgs> {
-  return async ({ client, context, next }: AnyMiddlewareArgs & AllMiddlewareArgs) => {
-    context[REFUSAL_CLIENT] = client;
-    await next();
-  };
-}
-
-function clientOf(context: Context | undefined): WebClient | null {
-  return (context?.[REFUSAL_CLIENT] as WebClient | undefined) ?? null;
-}
-
 /** A modal no listener draws refusals for: the message replaces its content. */
 const showRefusalModal: ModalRefusalRenderer = async (error, target, client) => {
   await client.views.update({ view_id: target.viewId, view: refusalModal(target, userMessageFor(error).text) });
@@ -163,16 +146,56 @@ function responseUrlOf(body: unknown): string | undefined {
   return typeof first === 'string' ? first : undefined;
 }
 
+/** Errors already said to the person by answerErrorsWhereAsked; the error handler then only logs them. */
+const told = new WeakSet<object>();
+
 /**
- * The one Slack error handler. Listeners throw; this turns known errors (Rotor's own,
- * refusals, Slack's error codes) into a message the person can act on, said once, where the
- * request came from: in the modal of a click inside one, by DM for a click in the App Home,
- * ephemerally through the response_url of a message or a slash command. It logs everything
- * else with its cause. Known errors are expected outcomes and log at info. (A form's own
- * field errors are the only refusals said elsewhere: in the acknowledgement of its submission.)
+ * Says an error to the person, once, where the request came from: in the modal of a click inside
+ * one, by DM for a click in the App Home, ephemerally through the response_url of a message or a
+ * slash command. Without a client (the error handler has none) only the response_url is used.
+ */
+async function tellWhereAsked(error: unknown, body: unknown, client: WebClient | null, options: SlackErrorHandlerOptions): Promise<void> {
+  const origin = originOf(body);
+  if (origin.kind === 'modal' && client) {
+    const render = options.modalRenderer?.(origin.target.callbackId) ?? showRefusalModal;
+    await render(error, origin.target, client);
+  } else if (origin.kind === 'home' && client) {
+    await client.chat.postMessage({ channel: origin.userId, ...userMessageFor(error) });
+  } else if (origin.kind === 'response_url') {
+    await postToResponseUrl(origin.url, userMessageFor(error));
+  }
+}
+
+/**
+ * Global middleware, last in the chain: an error a listener throws is said to the person here,
+ * with the client Bolt gave the listener (same token, views sealed), before the request counts
+ * as handled; then it goes on to the error handler, which logs it.
+ */
+export function answerErrorsWhereAsked(logger: Logger, options: SlackErrorHandlerOptions = {}): Middleware<AnyMiddlewareArgs> {
+  return async ({ body, client, next }) => {
+    try {
+      await next();
+    } catch (error) {
+      try {
+        await tellWhereAsked(error, body, client, options);
+      } catch (replyError) {
+        logger.error({ err: replyError }, 'could not tell the user about an error');
+      }
+      if (typeof error === 'object' && error !== null) told.add(error);
+      throw error;
+    }
+  };
+}
+
+/**
+ * The one Slack error handler. Listeners throw; known errors (Rotor's own, refusals, Slack's
+ * error codes) become a message the person can act on, said once (by answerErrorsWhereAsked, or
+ * here through the response_url for an error thrown before it), and everything else is logged
+ * with its cause. Known errors are expected outcomes and log at info. (A form's own field errors
+ * are the only refusals said elsewhere: in the acknowledgement of its submission.)
  */
 export function createSlackErrorHandler(logger: Logger, options: SlackErrorHandlerOptions = {}) {
-  return async ({ error, body, context }: { error: Error; body: unknown; context?: Context }): Promise<void> => {
+  return async ({ error, body }: { error: Error; body: unknown }): Promise<void> => {
     const original = (error as { original?: unknown }).original ?? error;
     const known = isRotorError(original) || isPlatformError(original);
     // Known errors are expected outcomes; their messages quote what the person typed, which
@@ -180,17 +203,9 @@ export function createSlackErrorHandler(logger: Logger, options: SlackErrorHandl
     if (known) logger.info({ code: isRotorError(original) ? original.code : (original as WebAPIPlatformError).data.error }, 'request refused or failed with a known error');
     else if (isSlackUnavailableError(original)) logger.warn({ code: slackUnavailableCode(original) }, 'a Slack Web API call failed after its retries');
     else logger.error({ err: original }, 'unhandled error in a Slack listener');
-    const origin = originOf(body);
-    const client = clientOf(context);
+    if (told.has(error) || (typeof original === 'object' && original !== null && told.has(original))) return;
     try {
-      if (origin.kind === 'modal' && client) {
-        const render = options.modalRenderer?.(origin.target.callbackId) ?? showRefusalModal;
-        await render(original, origin.target, client);
-      } else if (origin.kind === 'home' && client) {
-        await client.chat.postMessage({ channel: origin.userId, ...userMessageFor(original) });
-      } else if (origin.kind === 'response_url') {
-        await postToResponseUrl(origin.url, userMessageFor(original));
-      }
+      await tellWhereAsked(original, body, null, options);
     } catch (replyError) {
       logger.error({ err: replyError }, 'could not tell the user about an error');
     }
