@@ -60,7 +60,7 @@ export function slackErrorCode(error: unknown): string {
 /** The message a person sees for an error; never a stack trace, never an internal detail. */
 export function userMessageFor(error: unknown): SlackMessage {
   if (error instanceof AccessDeniedError) {
-    return textMessage(`:no_entry: ${escapeMrkdwn(error.reason)} ${describeWhoMay(error.whoMay)}`);
+    return textMessage(`:no_entry: ${error.reason} ${describeWhoMay(error.whoMay)}`);
   }
   if (isRotorError(error)) return textMessage(`:warning: ${escapeMrkdwn(describeError(error))}`);
   if (isPlatformError(error)) {
