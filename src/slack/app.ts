@@ -7,7 +7,7 @@ import { toBoltLogger } from '../logging/bolt-logger.js';
 import { systemClock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
-import { createSlackErrorHandler, isPlatformError, isSlackUnavailableError, slackUnavailableCode } from './errors.js';
+import { answerErrorsWhereAsked, createSlackErrorHandler, isPlatformError, isSlackUnavailableError, slackUnavailableCode } from './errors.js';
 import { AckFirstQueue } from './inbound/ack-first-queue.js';
 import { gateSignedRequests } from './inbound/request-gate.js';
 import { SeenSignatureRepo } from './inbound/seen-signature-repo.js';
@@ -142,8 +142,10 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   app.use(workspaceGuardMiddleware(bot.workspace, logger));
-  registerListeners(app, { runtime: options.runtime, logger });
-  app.error(createSlackErrorHandler(logger));
+  const actions = registerListeners(app, { runtime: options.runtime, logger });
+  const refusals = { modalRenderer: (callbackId: string) => actions.modalRefusalRenderer(callbackId) };
+  app.use(answerErrorsWhereAsked(logger, refusals));
+  app.error(createSlackErrorHandler(logger, refusals));
 
   if (receiver instanceof HTTPReceiver) {
     // Bolt's receiver routes Slack's endpoint; Rotor's server owns the port and the other routes.

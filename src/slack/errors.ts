@@ -1,9 +1,13 @@
 import { ErrorCode as WebApiErrorCode, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError, type WebAPIRequestError } from '@slack/web-api';
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { PlainTextElement } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { AccessDeniedError } from '../access/authorize.js';
 import { describeWhoMay } from '../access/permissions.js';
 import { describeError, isRotorError } from '../core/errors.js';
 import { escapeMrkdwn } from './views/mrkdwn.js';
+import { refusalModal } from './views/refusal-modal.js';
 import { textMessage, type SlackMessage } from './views/slack-message.js';
 
 const TOKEN_REJECTED = 'Slack no longer accepts my token, so I cannot answer. Tell a Rotor admin: Rotor needs a valid `SLACK_BOT_TOKEN` (reinstall the app if it was removed).';
@@ -79,6 +83,62 @@ export async function postToResponseUrl(responseUrl: string, message: SlackMessa
   if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
 }
 
+/** The modal a click came from, as a refusal renderer needs it. */
+export interface ModalRefusalTarget {
+  viewId: string;
+  hash: string;
+  callbackId: string;
+  privateMetadata: string;
+  title: PlainTextElement | null;
+  userId: string;
+}
+
+/** Shows an error in the modal where the click was made; the listeners that own a modal draw it their way. */
+export type ModalRefusalRenderer = (error: unknown, target: ModalRefusalTarget, client: WebClient) => Promise<void>;
+
+/** Where a request came from, which decides where its refusal is said. */
+type Origin = { kind: 'modal'; target: ModalRefusalTarget } | { kind: 'home'; userId: string } | { kind: 'response_url'; url: string } | { kind: 'nowhere' };
+
+interface RequestBody {
+  type?: unknown;
+  user?: { id?: unknown };
+  view?: { id?: unknown; hash?: unknown; type?: unknown; callback_id?: unknown; private_metadata?: unknown; title?: PlainTextElement };
+}
+
+function originOf(body: unknown): Origin {
+  const request = (typeof body === 'object' && body !== null ? body : {}) as RequestBody;
+  const view = request.view;
+  const userId = typeof request.user?.id === 'string' ? request.user.id : null;
+  // A click inside a modal has no response_url; the modal itself is where the person looks.
+  if (request.type === 'block_actions' && view?.type === 'modal' && typeof view.id === 'string' && userId) {
+    return {
+      kind: 'modal',
+      target: {
+        viewId: view.id,
+        hash: typeof view.hash === 'string' ? view.hash : '',
+        callbackId: typeof view.callback_id === 'string' ? view.callback_id : '',
+        privateMetadata: typeof view.private_metadata === 'string' ? view.private_metadata : '',
+        title: view.title ?? null,
+        userId,
+      },
+    };
+  }
+  // Nor has a click in the App Home: the person is told by DM.
+  if (request.type === 'block_actions' && view?.type === 'home' && userId) return { kind: 'home', userId };
+  const url = responseUrlOf(body);
+  return url ? { kind: 'response_url', url } : { kind: 'nowhere' };
+}
+
+/** A modal no listener draws refusals for: the message replaces its content. */
+const showRefusalModal: ModalRefusalRenderer = async (error, target, client) => {
+  await client.views.update({ view_id: target.viewId, view: refusalModal(target, userMessageFor(error).text) });
+};
+
+export interface SlackErrorHandlerOptions {
+  /** The renderer for refusals in modals of a callback id, when one is registered. */
+  modalRenderer?: (callbackId: string) => ModalRefusalRenderer | undefined;
+}
+
 function responseUrlOf(body: unknown): string | undefined {
   const candidate = body as { response_url?: unknown; response_urls?: { response_url?: unknown }[] } | undefined;
   if (typeof candidate?.response_url === 'string') return candidate.response_url;
@@ -86,12 +146,55 @@ function responseUrlOf(body: unknown): string | undefined {
   return typeof first === 'string' ? first : undefined;
 }
 
+/** Errors already said to the person by answerErrorsWhereAsked; the error handler then only logs them. */
+const told = new WeakSet<object>();
+
 /**
- * The one Slack error handler. Listeners throw; this turns known errors (Rotor's own,
- * refusals, Slack's error codes) into a message the person can act on, and logs everything
- * else with its cause. Known errors are expected outcomes and log at info.
+ * Says an error to the person, once, where the request came from: in the modal of a click inside
+ * one, by DM for a click in the App Home, ephemerally through the response_url of a message or a
+ * slash command. Without a client (the error handler has none) only the response_url is used.
  */
-export function createSlackErrorHandler(logger: Logger) {
+async function tellWhereAsked(error: unknown, body: unknown, client: WebClient | null, options: SlackErrorHandlerOptions): Promise<void> {
+  const origin = originOf(body);
+  if (origin.kind === 'modal' && client) {
+    const render = options.modalRenderer?.(origin.target.callbackId) ?? showRefusalModal;
+    await render(error, origin.target, client);
+  } else if (origin.kind === 'home' && client) {
+    await client.chat.postMessage({ channel: origin.userId, ...userMessageFor(error) });
+  } else if (origin.kind === 'response_url') {
+    await postToResponseUrl(origin.url, userMessageFor(error));
+  }
+}
+
+/**
+ * Global middleware, last in the chain: an error a listener throws is said to the person here,
+ * with the client Bolt gave the listener (same token, views sealed), before the request counts
+ * as handled; then it goes on to the error handler, which logs it.
+ */
+export function answerErrorsWhereAsked(logger: Logger, options: SlackErrorHandlerOptions = {}): Middleware<AnyMiddlewareArgs> {
+  return async ({ body, client, next }) => {
+    try {
+      await next();
+    } catch (error) {
+      try {
+        await tellWhereAsked(error, body, client, options);
+      } catch (replyError) {
+        logger.error({ err: replyError }, 'could not tell the user about an error');
+      }
+      if (typeof error === 'object' && error !== null) told.add(error);
+      throw error;
+    }
+  };
+}
+
+/**
+ * The one Slack error handler. Listeners throw; known errors (Rotor's own, refusals, Slack's
+ * error codes) become a message the person can act on, said once (by answerErrorsWhereAsked, or
+ * here through the response_url for an error thrown before it), and everything else is logged
+ * with its cause. Known errors are expected outcomes and log at info. (A form's own field errors
+ * are the only refusals said elsewhere: in the acknowledgement of its submission.)
+ */
+export function createSlackErrorHandler(logger: Logger, options: SlackErrorHandlerOptions = {}) {
   return async ({ error, body }: { error: Error; body: unknown }): Promise<void> => {
     const original = (error as { original?: unknown }).original ?? error;
     const known = isRotorError(original) || isPlatformError(original);
@@ -100,10 +203,9 @@ export function createSlackErrorHandler(logger: Logger) {
     if (known) logger.info({ code: isRotorError(original) ? original.code : (original as WebAPIPlatformError).data.error }, 'request refused or failed with a known error');
     else if (isSlackUnavailableError(original)) logger.warn({ code: slackUnavailableCode(original) }, 'a Slack Web API call failed after its retries');
     else logger.error({ err: original }, 'unhandled error in a Slack listener');
-    const responseUrl = responseUrlOf(body);
-    if (!responseUrl) return;
+    if (told.has(error) || (typeof original === 'object' && original !== null && told.has(original))) return;
     try {
-      await postToResponseUrl(responseUrl, userMessageFor(original));
+      await tellWhereAsked(original, body, null, options);
     } catch (replyError) {
       logger.error({ err: replyError }, 'could not tell the user about an error');
     }

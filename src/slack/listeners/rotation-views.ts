@@ -1,12 +1,13 @@
 import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import type { SlackActor } from '../../access/actor.js';
+import { slackActor, type SlackActor } from '../../access/actor.js';
 import { isRotorError } from '../../core/errors.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
-import { isPlatformError, isSlackApiError, slackErrorCode } from '../errors.js';
+import { isPlatformError, isSlackApiError, slackErrorCode, type ModalRefusalTarget } from '../errors.js';
+import { decodeRotationMetadata, type RotationMetadata } from '../ids.js';
 import { modalNotUpdatedMessage } from '../views/rotation/rotation-messages.js';
 import type { SlackDeps } from '../slack-deps.js';
-import { changedByFlash, problemText } from '../views/rotation/rotation-flash.js';
+import { changedByFlash, flashFor, problemText } from '../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationModal, rotationProblemModal, rotationStartModal, type Flash } from '../views/rotation/rotation-modal.js';
 
 /**
@@ -119,5 +120,28 @@ export async function fillRotation(deps: SlackDeps, client: WebClient, viewId: s
   } catch (error) {
     if (!isRotorError(error)) throw error;
     await updateModal(client, viewId, rotationProblemModal(name, problemText(error)));
+  }
+}
+
+/**
+ * A click refused inside the rotation modal: the rotation it showed, as it now stands, with the
+ * refusal on top; the start form with it when no rotation is open; the refusal alone when the
+ * modal names no secret, or a rotation that does not exist (or its metadata cannot be read).
+ */
+export async function showRefusalInRotation(deps: SlackDeps, client: WebClient, error: unknown, target: ModalRefusalTarget): Promise<void> {
+  const flash = flashFor(error);
+  const metadata = readableMetadata(target.privateMetadata);
+  const record = metadata?.rotationId != null ? deps.runtime.rotation.find(metadata.rotationId) : null;
+  if (record) return showOrTell(deps, client, target.viewId, record, target.userId, { flash });
+  if (metadata?.secret && metadata.rotationId === null) return fillRotation(deps, client, target.viewId, slackActor(target.userId), metadata.secret, flash);
+  await updateModal(client, target.viewId, rotationProblemModal(metadata?.secret ?? '', flash.text));
+}
+
+function readableMetadata(privateMetadata: string): RotationMetadata | null {
+  try {
+    return decodeRotationMetadata(privateMetadata);
+  } catch (error) {
+    if (isRotorError(error)) return null;
+    throw error;
   }
 }

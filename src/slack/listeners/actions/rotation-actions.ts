@@ -3,19 +3,18 @@ import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
 import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
 import { slackErrorCode } from '../../errors.js';
-import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { ACTION_IDS, CALLBACK_IDS, decodePickedSecret, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
-import { flashFor, problemText } from '../../views/rotation/rotation-flash.js';
-import { rotationLoadingModal, rotationProblemModal, rotationReasonModal, type Flash } from '../../views/rotation/rotation-modal.js';
+import { flashFor } from '../../views/rotation/rotation-flash.js';
+import { rotationLoadingModal, rotationReasonModal, type Flash } from '../../views/rotation/rotation-modal.js';
 import { code } from '../../views/mrkdwn.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
 import { publishHome } from '../events/app-home-opened.js';
-import { fillRotation, openRotation, refreshOthers, showOrTell, showRotation, updateModal } from '../rotation-views.js';
+import { fillRotation, openRotation, refreshOthers, showOrTell, showRefusalInRotation, showRotation, updateModal } from '../rotation-views.js';
 
 /** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
 interface ModalClick {
@@ -27,26 +26,12 @@ interface ModalClick {
   version: number | null;
 }
 
+/** The click, or null outside a modal; a modal whose metadata is not Rotor's is refused, and the error handler says so in it. */
 function modalClick(body: BlockAction): ModalClick | null {
   const view = body.view;
   if (!view) return null;
   const metadata = decodeRotationMetadata(view.private_metadata);
   return { actor: slackActor(body.user.id), viewId: view.id, hash: view.hash, secret: metadata.secret, rotationId: metadata.rotationId, version: metadata.version };
-}
-
-/**
- * The click, or null when there is none to act on. A modal whose private_metadata is not
- * Rotor's (tampered, or from a Rotor that wrote it differently) is answered in that modal: a
- * click inside a modal has no response_url, so an error thrown from here would reach nobody.
- */
-async function modalClickOrExplain(body: BlockAction, client: WebClient): Promise<ModalClick | null> {
-  try {
-    return modalClick(body);
-  } catch (error) {
-    if (!isRotorError(error) || !body.view) throw error;
-    await updateModal(client, body.view.id, rotationProblemModal('', problemText(error)));
-    return null;
-  }
 }
 
 /**
@@ -58,27 +43,20 @@ async function modalClickOrExplain(body: BlockAction, client: WebClient): Promis
  */
 export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps): void {
   const rotation = () => deps.runtime.rotation;
+  actions.onRefusalInModal(CALLBACK_IDS.rotation, (error, target, client) => showRefusalInRotation(deps, client, error, target));
 
   /**
-   * Runs `work` for a click in the modal and shows where the rotation stands: with the refusal on
-   * top when `work` throws one, with the failure it recorded when it returns one (a provider step
-   * that failed), and to the others who have it open when something changed.
+   * Runs `work` for a click in the modal and shows where the rotation stands: with the failure it
+   * recorded when it returns one (a provider step that failed), and to the others who have it open
+   * when something changed. A refusal `work` throws is shown by the error handler, through
+   * showRefusalInRotation.
    */
   const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | { record: RotationRecord; error: RotorError }>) => {
-    const click = await modalClickOrExplain(body, client);
+    const click = modalClick(body);
     if (!click) return;
     if (click.rotationId === null || click.version === null) return fillRotation(deps, client, click.viewId, click.actor, click.secret);
     const { rotationId, version } = click;
-    let outcome: Awaited<ReturnType<typeof work>>;
-    try {
-      outcome = await work({ ...click, rotationId, version });
-    } catch (error) {
-      if (!isRotorError(error)) deps.logger.error({ err: error, rotation: rotationId }, 'rotation action failed');
-      // The metadata may name a rotation that does not exist: say so instead of failing again.
-      const record = rotation().find(rotationId);
-      if (!record) return void (await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(error))));
-      return showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
-    }
+    const outcome = await work({ ...click, rotationId, version });
     const { record, error } = 'record' in outcome ? outcome : { record: outcome, error: null };
     await showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: error ? flashFor(error) : null });
     await refreshOthers(deps, client, record, click.actor.userId);
@@ -86,10 +64,10 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   /** Pushes the note / reason form on top of the rotation modal. */
   const askReason = async (body: BlockAction, client: WebClient, purpose: ReasonPurpose, step: string | null) => {
-    const click = await modalClickOrExplain(body, client);
+    const click = modalClick(body);
     if (!click || click.rotationId === null) return;
     const record = rotation().find(click.rotationId);
-    if (!record) return void (await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(new NotFoundError(`No rotation #${click.rotationId}.`)))));
+    if (!record) throw new NotFoundError(`No rotation #${click.rotationId}.`);
     const stepTitle = step ? (record.steps.find((candidate) => candidate.id === step)?.title ?? null) : null;
     await client.views.push({
       trigger_id: body.trigger_id,
@@ -163,23 +141,12 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRollback, async ({ ack, action, body, client }) => {
     await ack();
-    const click = await modalClickOrExplain(body, client);
+    const click = modalClick(body);
     if (!click) return;
-    let rotationId: number;
-    let record: RotationRecord | null = null;
-    let plan: RollbackItem[];
-    try {
-      rotationId = decodeRotationRef(action.value ?? '');
-      record = rotation().get(rotationId);
-      // Refused here, before the form: a rollback that may not happen asks for nothing.
-      plan = rotation().rollbackPlanFor(click.actor, rotationId);
-    } catch (error) {
-      if (!isRotorError(error)) throw error;
-      // Shown on the rotation it was asked for, as it stands.
-      if (record) await showOrTell(deps, client, click.viewId, record, click.actor.userId, { flash: flashFor(error) });
-      else await updateModal(client, click.viewId, rotationProblemModal(click.secret, problemText(error)));
-      return;
-    }
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    // Refused here, before the form: a rollback that may not happen asks for nothing.
+    const plan = rotation().rollbackPlanFor(click.actor, rotationId);
     await client.views.push({
       trigger_id: body.trigger_id,
       view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }, plan),
@@ -188,7 +155,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationCheckRollback, async ({ ack, action, body, client }) => {
     await ack();
-    const click = await modalClickOrExplain(body, client);
+    const click = modalClick(body);
     if (!click) return;
     let flash: Flash | null = null;
     let name = click.secret;
@@ -208,16 +175,9 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockStaticSelectAction>(ACTION_IDS.rotationPick, async ({ ack, action, body, client }) => {
     await ack();
-    const click = await modalClickOrExplain(body, client);
+    const click = modalClick(body);
     if (!click) return;
-    let name: string;
-    try {
-      name = rotation().picked(click.actor, decodePickedSecret(action.selected_option.value)).name;
-    } catch (error) {
-      if (!isRotorError(error)) throw error;
-      await updateModal(client, click.viewId, rotationProblemModal('', problemText(error)), click.hash);
-      return;
-    }
+    const name = rotation().picked(click.actor, decodePickedSecret(action.selected_option.value)).name;
     await updateModal(client, click.viewId, rotationLoadingModal(name, 'Checking'), click.hash);
     await fillRotation(deps, client, click.viewId, click.actor, name);
   });
@@ -263,7 +223,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     const rotationId = decodeRotationRef(action.value ?? '');
     if (inRotationModal(body)) {
       // From the checklist: the reason form goes on top of it, and the checklist is redrawn after.
-      const click = await modalClickOrExplain(body, client);
+      const click = modalClick(body);
       const record = click ? rotation().find(rotationId) : null;
       if (!click || !record) return;
       await client.views.push({
