@@ -24,6 +24,7 @@ import {
   submitTicket,
   textOf,
   waitForDms,
+  ROTATION_POLICY,
 } from '../support/rotation-slack.js';
 import type { SlackHarness } from '../support/slack-app-harness.js';
 import { snapshotTables } from '../support/temp-db.js';
@@ -52,9 +53,10 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     await harness?.close();
   });
 
-  async function start(options: { throughFaults?: boolean; timeoutMs?: number } = {}): Promise<SlackHarness> {
+  async function start(options: { throughFaults?: boolean; timeoutMs?: number; policy?: string } = {}): Promise<SlackHarness> {
     await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
     harness = await startRotationHarness({
+      ...(options.policy ? { policy: options.policy } : {}),
       aws: () =>
         new AwsSecretsManagerProvider({ retry: { ...FAST_RETRY, ...(options.timeoutMs ? { attempts: 1, timeoutMs: options.timeoutMs } : {}) }, endpoint: options.throughFaults ? faults.endpoint : moto.endpoint }),
       seed: (store) => {
@@ -103,7 +105,8 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
   });
 
   it('/rotate by someone who may not rotate the secret is refused with who may; only the access.denied row is written', async () => {
-    const h = await start();
+    // Everyone may read the inventory here, so the refusal may name the secret's people.
+    const h = await start({ policy: `${ROTATION_POLICY}visibility: workspace\n` });
     const before = snapshot();
     const { viewId, reply } = await slashRotate(h, 'U0STRANGER', SECRET);
     expect(viewId).toBeNull();
@@ -111,6 +114,22 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     expect(String(reply?.text)).toContain('<@U0OWNER>');
     expect(withoutAudit(snapshot())).toEqual(withoutAudit(before));
     expect(newAuditRows(before)).toEqual([{ action: 'access.denied', actor: 'U0STRANGER' }]);
+  });
+
+  it('/rotate by someone who may neither rotate nor read the secret is refused without naming its people; only the access.denied rows are written', async () => {
+    const h = await start();
+    const before = snapshot();
+    const { viewId, reply } = await slashRotate(h, 'U0STRANGER', SECRET);
+    expect(viewId).toBeNull();
+    expect(String(reply?.text)).toContain(`There is no secret named \`${SECRET}\` that you may see`);
+    expect(String(reply?.text)).not.toContain('<@U0OWNER>');
+    expect(String(reply?.text)).not.toContain('<@U0BACKUP>');
+    expect(withoutAudit(snapshot())).toEqual(withoutAudit(before));
+    // The refusal to rotate, then the refusal to read that answers it.
+    expect(newAuditRows(before)).toEqual([
+      { action: 'access.denied', actor: 'U0STRANGER' },
+      { action: 'access.denied', actor: 'U0STRANGER' },
+    ]);
   });
 
   it('a ticket that is empty, 500 characters long or holds <!channel> is refused on the field', async () => {
