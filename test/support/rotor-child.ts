@@ -1,6 +1,6 @@
 /**
  * TEST ONLY: the bot (startRotor, the composition `npm start` runs) in a process of its own, for
- * the kill tests (test/slack/store-record-kills.test.ts), which SIGKILL it between a store's change
+ * the kill tests (test/slack/rotation/store-record-kills.test.ts), which SIGKILL it between a store's change
  * and Rotor's record of it. Its clock starts at ROTOR_TEST_AT and runs on with the wall clock, so
  * what it writes lines up with the in-process bot that takes over the database after the kill.
  * Run compiled, with the bot's environment (SLACK_*, ROTOR_DB, ROTOR_CONFIG, ROTOR_AUDIT_KEY,
