@@ -30,7 +30,9 @@ function generateCsv(path: string): void {
     const age = index % 33 === 0 ? interval + (index % 20) : (index * 7919) % interval;
     const lastRotated = TODAY.minus({ days: age }).toISODate();
     const owner = `U${String(1000 + (index % 500)).padStart(8, '0')}`;
-    lines.push(`${environment}/service-${index}/credential,${TYPES[index % TYPES.length]},${owner},,team-${index % 40},${interval},${lastRotated}`);
+    lines.push(
+      `${environment}/service-${index}/credential,${TYPES[index % TYPES.length]},${owner},,team-${index % 40},${interval},${lastRotated}`,
+    );
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
@@ -61,8 +63,13 @@ try {
   db.close();
   const cli = join(projectRoot, 'dist', 'src', 'cli.js');
   const start = performance.now();
-  const output = execFileSync(process.execPath, [cli, 'overdue', '--json', '--at', TODAY.toISODate() as string], { env: { ...process.env, ROTOR_DB: dbPath }, maxBuffer: 1 << 30 });
-  console.log(`${'`rotor overdue --json` (whole process)'.padEnd(44)} ${(performance.now() - start).toFixed(1).padStart(9)} ms  (${(output.length / 1024).toFixed(0)} KiB of JSON)`);
+  const output = execFileSync(process.execPath, [cli, 'overdue', '--json', '--at', TODAY.toISODate() as string], {
+    env: { ...process.env, ROTOR_DB: dbPath },
+    maxBuffer: 1 << 30,
+  });
+  console.log(
+    `${'`rotor overdue --json` (whole process)'.padEnd(44)} ${(performance.now() - start).toFixed(1).padStart(9)} ms  (${(output.length / 1024).toFixed(0)} KiB of JSON)`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

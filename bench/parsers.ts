@@ -34,21 +34,92 @@ const BEFORE_ISSUE_14 = /^(-?\d+)(?:\s+(?!(?:day|week|month|year)s?\b)(.*)|\s*(d
 
 const cases: { name: string; sizes?: number[]; input: (length: number) => string; run: (input: string) => unknown }[] = [
   { name: 'parseCadence: spaces before a line break', input: (n) => `1 day${' '.repeat(n)}x\ny`, run: (text) => parseCadence(text) },
-  { name: '  the regex it replaced (issue 14)', sizes: [500, 1_000, 2_000], input: (n) => `1 day${' '.repeat(n)}x\ny`, run: (text) => BEFORE_ISSUE_14.exec(text) },
-  { name: 'parseSecretFields: 16 oversized fields', input: (n) => fill('`a ', n), run: (text) => parseSecretFields(Object.fromEntries(['name', 'type', 'description', 'owner', 'backupOwner', 'team', 'provider', 'providerRef', 'intervalDays', 'lastRotated', 'nextRotation', 'lifecycle', 'retrievalInstructions', 'tags', 'consumers', 'checklistOverride'].map((field) => [field, text])), defaultPolicy, BUILT_IN_STORES, now) },
-  { name: 'parseSecretFields: 2,000-character instructions', sizes: [2_000], input: (n) => fill('vault kv get secret/prod/app/db ', n), run: (text) => parseSecretFields({ name: 'prod/a/key', retrievalInstructions: text }, defaultPolicy, BUILT_IN_STORES, now) },
+  {
+    name: '  the regex it replaced (issue 14)',
+    sizes: [500, 1_000, 2_000],
+    input: (n) => `1 day${' '.repeat(n)}x\ny`,
+    run: (text) => BEFORE_ISSUE_14.exec(text),
+  },
+  {
+    name: 'parseSecretFields: 16 oversized fields',
+    input: (n) => fill('`a ', n),
+    run: (text) =>
+      parseSecretFields(
+        Object.fromEntries(
+          [
+            'name',
+            'type',
+            'description',
+            'owner',
+            'backupOwner',
+            'team',
+            'provider',
+            'providerRef',
+            'intervalDays',
+            'lastRotated',
+            'nextRotation',
+            'lifecycle',
+            'retrievalInstructions',
+            'tags',
+            'consumers',
+            'checklistOverride',
+          ].map((field) => [field, text]),
+        ),
+        defaultPolicy,
+        BUILT_IN_STORES,
+        now,
+      ),
+  },
+  {
+    name: 'parseSecretFields: 2,000-character instructions',
+    sizes: [2_000],
+    input: (n) => fill('vault kv get secret/prod/app/db ', n),
+    run: (text) => parseSecretFields({ name: 'prod/a/key', retrievalInstructions: text }, defaultPolicy, BUILT_IN_STORES, now),
+  },
   { name: 'findCredentialShape: repeated eyJ', input: (n) => fill('eyJ', n), run: (text) => findCredentialShape(text) },
   { name: 'findCredentialShape: repeated AKIA', input: (n) => `${fill('AKIA', n)}0`, run: (text) => findCredentialShape(text) },
-  { name: 'findCredentialShape: password + spaces', input: (n) => `password${' '.repeat(n)}:${' '.repeat(n)},`, run: (text) => findCredentialShape(text) },
-  { name: 'findCredentialShape: one random run', input: (n) => randomBytes(n).toString('base64').slice(0, n), run: (text) => findCredentialShape(text) },
-  { name: 'findCredentialShape: prose', input: (n) => fill('see vault kv get secret/prod/app/db and the runbook, ', n), run: (text) => findCredentialShape(text) },
-  { name: 'findMarkdownTables: heading spaces + U+2028', input: (n) => `#${' '.repeat(n)}a\u2028b\n| name |\n|---|\n| prod/a/key |`, run: (text) => findMarkdownTables(text) },
-  { name: 'parseCsvRows: one huge cell', input: (n) => `name,description\nprod/a/key,"${'x'.repeat(n)}"\n`, run: (text) => parseCsvRows(text) },
-  { name: 'parseYamlRows: one huge scalar', input: (n) => `- name: prod/a/key\n  description: "${'x'.repeat(n)}"\n`, run: (text) => parseYamlRows(text, 'yaml') },
+  {
+    name: 'findCredentialShape: password + spaces',
+    input: (n) => `password${' '.repeat(n)}:${' '.repeat(n)},`,
+    run: (text) => findCredentialShape(text),
+  },
+  {
+    name: 'findCredentialShape: one random run',
+    input: (n) => randomBytes(n).toString('base64').slice(0, n),
+    run: (text) => findCredentialShape(text),
+  },
+  {
+    name: 'findCredentialShape: prose',
+    input: (n) => fill('see vault kv get secret/prod/app/db and the runbook, ', n),
+    run: (text) => findCredentialShape(text),
+  },
+  {
+    name: 'findMarkdownTables: heading spaces + U+2028',
+    input: (n) => `#${' '.repeat(n)}a\u2028b\n| name |\n|---|\n| prod/a/key |`,
+    run: (text) => findMarkdownTables(text),
+  },
+  {
+    name: 'parseCsvRows: one huge cell',
+    input: (n) => `name,description\nprod/a/key,"${'x'.repeat(n)}"\n`,
+    run: (text) => parseCsvRows(text),
+  },
+  {
+    name: 'parseYamlRows: one huge scalar',
+    input: (n) => `- name: prod/a/key\n  description: "${'x'.repeat(n)}"\n`,
+    run: (text) => parseYamlRows(text, 'yaml'),
+  },
   { name: 'normalizeKey: camelCase', input: (n) => fill('aA ', n), run: (text) => normalizeKey(text) },
   { name: 'findNameProblem: long segment', input: (n) => `prod/${'a'.repeat(n)}/key`, run: (text) => findNameProblem(text, ['prod']) },
-  { name: 'parseAwsSecretRef: region groups', input: (n) => `arn:aws:secretsmanager:eu${fill('-ab', n)}:1`, run: refusing((text) => parseAwsSecretRef('s', text)) },
-  { name: 'parseVaultSecretRef: many segments', input: (n) => `secret/${fill('a/', n)}b`, run: refusing((text) => parseVaultSecretRef('s', text)) },
+  {
+    name: 'parseAwsSecretRef: region groups',
+    input: (n) => `arn:aws:secretsmanager:eu${fill('-ab', n)}:1`,
+    run: refusing((text) => parseAwsSecretRef('s', text)),
+  },
+  {
+    name: 'parseVaultSecretRef: many segments',
+    input: (n) => `secret/${fill('a/', n)}b`,
+    run: refusing((text) => parseVaultSecretRef('s', text)),
+  },
 ];
 
 function time(run: () => unknown): number {
@@ -70,4 +141,10 @@ for (const testCase of cases) {
 }
 const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
 console.log(['parser (worst case)', 'time by input length (best of 3)'].join('  '));
-for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ').trimEnd());
+for (const row of rows)
+  console.log(
+    row
+      .map((cell, column) => cell.padEnd(widths[column] as number))
+      .join('  ')
+      .trimEnd(),
+  );

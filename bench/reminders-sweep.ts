@@ -27,17 +27,42 @@ const db = openDatabase(join(dir, 'rotor.db'));
 const services = createServices(db, new FixedClock(now), defaultPolicy);
 
 // Owing: due in exactly 7 days or 30 days, or due today. The rest: due 60 to 400 days out.
-const insert = db.prepare(`INSERT INTO secrets (${SECRET_COLUMNS.join(', ')}) VALUES (${SECRET_COLUMNS.map((column) => `@${column}`).join(', ')})`);
+const insert = db.prepare(
+  `INSERT INTO secrets (${SECRET_COLUMNS.join(', ')}) VALUES (${SECRET_COLUMNS.map((column) => `@${column}`).join(', ')})`,
+);
 const stamp = now.toISO() as string;
 inWriteTransaction(db, () => {
   for (let index = 0; index < TOTAL; index += 1) {
     const offset = index < OWING ? [7, 30, 0][index % 3]! : 60 + (index % 340);
     insert.run(
       rowParams({
-        name: `prod/svc${index}/api_key`, environment: 'prod', service: `svc${index}`, credentialType: 'api_key', type: 'api_key', description: null,
-        owner: `U${String(index % OWNERS).padStart(6, '0')}`, backupOwner: null, team: null, consumers: [], access: [], breakGlass: false, provider: 'manual', providerRef: null,
-        intervalDays: 90, lastRotated: null, nextRotation: now.plus({ days: offset }).toISODate() as string, lifecycle: 'active',
-        retrievalInstructions: null, tags: {}, checklistOverride: null, valueSource: null, valueField: null, currentVersionId: null, currentFingerprint: null, createdAt: stamp, updatedAt: stamp,
+        name: `prod/svc${index}/api_key`,
+        environment: 'prod',
+        service: `svc${index}`,
+        credentialType: 'api_key',
+        type: 'api_key',
+        description: null,
+        owner: `U${String(index % OWNERS).padStart(6, '0')}`,
+        backupOwner: null,
+        team: null,
+        consumers: [],
+        access: [],
+        breakGlass: false,
+        provider: 'manual',
+        providerRef: null,
+        intervalDays: 90,
+        lastRotated: null,
+        nextRotation: now.plus({ days: offset }).toISODate() as string,
+        lifecycle: 'active',
+        retrievalInstructions: null,
+        tags: {},
+        checklistOverride: null,
+        valueSource: null,
+        valueField: null,
+        currentVersionId: null,
+        currentFingerprint: null,
+        createdAt: stamp,
+        updatedAt: stamp,
       }),
     );
   }

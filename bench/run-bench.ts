@@ -26,7 +26,8 @@ const started = performance.now();
 const dir = mkdtempSync(join(tmpdir(), 'rotor-bench-'));
 const figures: Figure[] = [];
 const details: Record<string, unknown> = {};
-const progress = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+const progress = (line: string) =>
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 
 try {
   const secrets = count('BENCH_SECRETS', 100_000);
@@ -54,7 +55,13 @@ try {
   }
   if (chosen.has('sweep')) {
     progress('reminder sweep at 10,000 / 100,000 / 1,000,000 secrets');
-    const sweep = await sweepSection({ dir, sizes: [10_000, 100_000, count('BENCH_SWEEP_MAX', 1_000_000)], compareAt: 100_000, owing: 3_000, rounds: count('BENCH_SWEEP_ROUNDS', 5) });
+    const sweep = await sweepSection({
+      dir,
+      sizes: [10_000, 100_000, count('BENCH_SWEEP_MAX', 1_000_000)],
+      compareAt: 100_000,
+      owing: 3_000,
+      rounds: count('BENCH_SWEEP_ROUNDS', 5),
+    });
     figures.push(...sweep.figures);
     details.sweep = sweep.details;
   }
@@ -79,7 +86,9 @@ try {
   }
   const durationS = (performance.now() - started) / 1000;
   const host = machine();
-  console.log(`Rotor bench, ${startedAt.slice(0, 10)}, ${host.cpus} × ${host.model}, ${host.memoryGiB} GiB, Node ${host.node}; ${durationS.toFixed(0)} s`);
+  console.log(
+    `Rotor bench, ${startedAt.slice(0, 10)}, ${host.cpus} × ${host.model}, ${host.memoryGiB} GiB, Node ${host.node}; ${durationS.toFixed(0)} s`,
+  );
   console.log(renderTable(figures));
   if (!process.env.BENCH_SECTIONS) {
     const path = join(projectRoot, 'bench', 'results.json');

@@ -94,7 +94,10 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     services.audit.useCurrentScheme('rotor');
     // People removed from the policy's roles since the last start: what they could read needs rotating.
     for (const change of runtime.departures.reconcileRoles()) {
-      logger.info({ component: 'personnel', user: change.userId, roles: change.roles, secrets: change.needs.length }, 'removed from policy roles: rotations needed');
+      logger.info(
+        { component: 'personnel', user: change.userId, roles: change.roles, secrets: change.needs.length },
+        'removed from policy roles: rotations needed',
+      );
     }
     // Every event reaches the log stream through the publisher, whichever process wrote it.
     const auditPublisher = new AuditPublisher(
@@ -134,8 +137,14 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
         ? {
             token: calendarToken,
             // The whole inventory's feed is a map of every secret: only where everyone may read it.
-            ...(policy.visibility === 'workspace' ? { render: () => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS }) } : {}),
-            forPerson: (userId: string) => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS, scope: services.inventoryReader.scopeOf(slackActor(userId)) }),
+            ...(policy.visibility === 'workspace'
+              ? { render: () => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS }) }
+              : {}),
+            forPerson: (userId: string) =>
+              rotationCalendar(calendarDeps, clock.now(), {
+                days: MAX_WINDOW_DAYS,
+                scope: services.inventoryReader.scopeOf(slackActor(userId)),
+              }),
           }
         : undefined,
       slackState: () => slackState,
@@ -148,7 +157,8 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
         auditPublishJob({ publisher: auditPublisher }),
         auditCheckpointJob({
           checkpoints: new DailyCheckpoints(db, clock, services.audit),
-          post: async (checkpoint) => (announceChannel ? announcer.announce(announceChannel, { kind: 'audit_checkpoint', checkpoint }) : undefined),
+          post: async (checkpoint) =>
+            announceChannel ? announcer.announce(announceChannel, { kind: 'audit_checkpoint', checkpoint }) : undefined,
           logger,
         }),
       ],
@@ -203,7 +213,10 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
   }
 }
 
-const ARCHIVE_NOT_CONFIGURED = { state: 'not_configured', detail: 'no evidence_archive in the policy: rotation and incident evidence is not archived' } as const;
+const ARCHIVE_NOT_CONFIGURED = {
+  state: 'not_configured',
+  detail: 'no evidence_archive in the policy: rotation and incident evidence is not archived',
+} as const;
 
 /**
  * The evidence bucket, checked: one without versioning or Object Lock (or missing, or refusing
@@ -217,7 +230,10 @@ async function checkedEvidenceBucket(settings: EvidenceArchivePolicy, logger: Lo
     return bucket;
   } catch (error) {
     if (isRotorError(error) && error.code === 'provider_unavailable') {
-      logger.warn({ component: 'evidence-archive', err: error }, 'could not reach the evidence archive bucket at start-up; it is checked again before the first record is written');
+      logger.warn(
+        { component: 'evidence-archive', err: error },
+        'could not reach the evidence archive bucket at start-up; it is checked again before the first record is written',
+      );
       return bucket;
     }
     bucket.destroy();

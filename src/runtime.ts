@@ -176,7 +176,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const channel = policy.channels.announce;
         if (!channel) return;
         await announcer
-          .announce(channel, { kind: 'follow_up_failed', followUp: { kind: followUp.kind, topic: followUp.topic, attempts: followUp.attempts }, error })
+          .announce(channel, {
+            kind: 'follow_up_failed',
+            followUp: { kind: followUp.kind, topic: followUp.topic, attempts: followUp.attempts },
+            error,
+          })
           .catch((announceError: unknown) => logger.error({ err: announceError }, 'could not announce a failed follow-up'));
       },
       ...options.followUpSweep,
@@ -197,7 +201,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock,
     kickFollowUps,
   });
-  const ownership = new OwnershipService({ inventoryService: services.inventoryService, directory: poster ? new SlackOwnerDirectory(poster) : null, references, followUps: followUpService });
+  const ownership = new OwnershipService({
+    inventoryService: services.inventoryService,
+    directory: poster ? new SlackOwnerDirectory(poster) : null,
+    references,
+    followUps: followUpService,
+  });
   // A workflow step follows its rotation, fixed in the same transaction as the rotation's end.
   let workflowSteps: WorkflowStepService | null = null;
   const rotation = new RotationService({
@@ -243,7 +252,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   rotation.linkIncidents(revocation);
   const stepRuns = new StepRunRepo(db);
-  workflowSteps = new WorkflowStepService({ repo: stepRuns, rotation, inventory, audit, followUps: followUpService, clock, policy, kickFollowUps });
+  workflowSteps = new WorkflowStepService({
+    repo: stepRuns,
+    rotation,
+    inventory,
+    audit,
+    followUps: followUpService,
+    clock,
+    policy,
+    kickFollowUps,
+  });
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
   const departures = new DepartureService({
@@ -265,8 +283,24 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       logger.error({ err: error, user }, 'recording a departure found by the reminder sweep failed');
     }
   };
-  const rotationHistory = new RotationHistoryService({ repo: rotationRepo, trail: auditTrail, inventory, clock, policy, people: services.recipients });
-  const incidentHistory = new IncidentHistoryService({ repo: incidentRepo, rotations: rotationHistory, trail: auditTrail, inventory, stores: services.stores, clock, policy, people: services.recipients });
+  const rotationHistory = new RotationHistoryService({
+    repo: rotationRepo,
+    trail: auditTrail,
+    inventory,
+    clock,
+    policy,
+    people: services.recipients,
+  });
+  const incidentHistory = new IncidentHistoryService({
+    repo: incidentRepo,
+    rotations: rotationHistory,
+    trail: auditTrail,
+    inventory,
+    stores: services.stores,
+    clock,
+    policy,
+    people: services.recipients,
+  });
   // Evidence and provenance follow the rotation code from outside: sweeps over what ended (see their jobs).
   const evidenceBucket = options.evidenceBucket ?? (policy.evidenceArchive ? openEvidenceBucket(policy.evidenceArchive) : null);
   const evidenceArchive =
@@ -283,7 +317,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       : null;
   if (evidenceArchive) registerArchiveFollowUps(followUpService, evidenceArchive);
   const provenance = policy.provenance.enabled
-    ? new ProvenanceService({ ledger: new ProvenanceLedgerRepo(db), rotations: rotationHistory, registry: options.providers.registry, audit, clock, policy, people: services.recipients })
+    ? new ProvenanceService({
+        ledger: new ProvenanceLedgerRepo(db),
+        rotations: rotationHistory,
+        registry: options.providers.registry,
+        audit,
+        clock,
+        policy,
+        people: services.recipients,
+      })
     : null;
   if (provenance) registerProvenanceFollowUps(followUpService, provenance);
 
@@ -297,10 +339,23 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     reminders: {
       notifier,
       ledger,
-      sweep: createReminderSweep(services, notifier, { onSent: countSentReminders, deadlineSeconds: runDeadlineSeconds, onGone: (user) => departedBySweep(user), ...options.reminderSweep }),
+      sweep: createReminderSweep(services, notifier, {
+        onSent: countSentReminders,
+        deadlineSeconds: runDeadlineSeconds,
+        onGone: (user) => departedBySweep(user),
+        ...options.reminderSweep,
+      }),
       sweepLog: reminderSweepLog,
       actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, ownership, clock, policy }),
-      weeklyDigest: new WeeklyDigestService({ digests: new WeeklyDigestRepo(db), history: services.history, ledger, inventory, notifier, clock, policy }),
+      weeklyDigest: new WeeklyDigestService({
+        digests: new WeeklyDigestRepo(db),
+        history: services.history,
+        ledger,
+        inventory,
+        notifier,
+        clock,
+        policy,
+      }),
     },
     rotation,
     rotationHistory,
@@ -309,7 +364,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     evidenceArchive,
     provenance,
     workflowSteps,
-    breakGlass: new BreakGlassService({ inventoryService: services.inventoryService, needs: services.rotationNeeds, authorizer, audit, followUps: followUpService, clock, policy, kickFollowUps }),
+    breakGlass: new BreakGlassService({
+      inventoryService: services.inventoryService,
+      needs: services.rotationNeeds,
+      authorizer,
+      audit,
+      followUps: followUpService,
+      clock,
+      policy,
+      kickFollowUps,
+    }),
     releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
     departures,
     followUps: {
@@ -358,11 +422,21 @@ function coalescedSweeps(sweep: () => Promise<unknown>, logger: Logger): { kick:
 }
 
 function noSlack(): RotorError {
-  return new RotorError('config', 'This needs Slack: set SLACK_BOT_TOKEN (the Bot User OAuth Token, starting with xoxb-), and SLACK_API_URL if Slack is reached through a proxy.');
+  return new RotorError(
+    'config',
+    'This needs Slack: set SLACK_BOT_TOKEN (the Bot User OAuth Token, starting with xoxb-), and SLACK_API_URL if Slack is reached through a proxy.',
+  );
 }
 
 /** The notifier of a runtime without Slack (e.g. `rotor reminders preview`): every call refuses, saying why. */
 function refusingNotifier(): ReminderNotifier {
   const refuse = () => Promise.reject(noSlack());
-  return { lookupPerson: refuse, sendDirect: refuse, sendInChannel: refuse, findDelivered: refuse, postWeeklyDigest: refuse, reportNotMine: refuse };
+  return {
+    lookupPerson: refuse,
+    sendDirect: refuse,
+    sendInChannel: refuse,
+    findDelivered: refuse,
+    postWeeklyDigest: refuse,
+    reportNotMine: refuse,
+  };
 }

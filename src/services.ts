@@ -45,7 +45,12 @@ export interface Services {
 }
 
 /** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. `stores`: the built-in ones unless given. */
-export function createServices(db: Db, clock: Clock, policy: Policy, options: { auditKeys?: HmacKeyring | null; stores?: StoreCatalog } = {}): Services {
+export function createServices(
+  db: Db,
+  clock: Clock,
+  policy: Policy,
+  options: { auditKeys?: HmacKeyring | null; stores?: StoreCatalog } = {},
+): Services {
   const stores = options.stores ?? BUILT_IN_STORES;
   const audit = new AuditLog(db, clock, options.auditKeys ?? null);
   const refusals = new RefusalLog({ db, repo: new RefusalWindowRepo(db), audit, clock });

@@ -5,9 +5,20 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..');
 /** The domain: business rules and their ports. Adapters (slack, http, scheduler, providers' stores, cli) live outside. */
 const DOMAIN = [
-  'src/access', 'src/audit', 'src/core', 'src/follow-ups', 'src/inventory', 'src/reminders', 'src/revocation', 'src/rotation', 'src/providers/secret-provider.ts', 'src/providers/store-kind.ts',
+  'src/access',
+  'src/audit',
+  'src/core',
+  'src/follow-ups',
+  'src/inventory',
+  'src/reminders',
+  'src/revocation',
+  'src/rotation',
+  'src/providers/secret-provider.ts',
+  'src/providers/store-kind.ts',
   // The credential-target port and what it speaks in; the PostgreSQL and Redis adapters live in src/targets/<engine>/.
-  ...['credential-target', 'target-description', 'target-error', 'target-parsing', 'target-password-generator', 'target-timeouts'].map((name) => `src/targets/${name}.ts`),
+  ...['credential-target', 'target-description', 'target-error', 'target-parsing', 'target-password-generator', 'target-timeouts'].map(
+    (name) => `src/targets/${name}.ts`,
+  ),
 ];
 
 /** What the domain never imports: Slack, HTTP, metrics, cron, the stores' SDKs, the targets' clients and adapters. */
@@ -32,7 +43,12 @@ const FORBIDDEN = [
  * catalog it is given), the catalog of built-in stores (handed to it by the composition root),
  * and the composition itself (runtime, services).
  */
-const FORBIDDEN_WIRING = [/(?:^|\/)providers\/[^/]+\//, /(?:^|\/)providers\/store-catalog\.js$/, /(?:^|\/)runtime\.js$/, /(?:^|\/)services\.js$/];
+const FORBIDDEN_WIRING = [
+  /(?:^|\/)providers\/[^/]+\//,
+  /(?:^|\/)providers\/store-catalog\.js$/,
+  /(?:^|\/)runtime\.js$/,
+  /(?:^|\/)services\.js$/,
+];
 
 function sourceFiles(path: string): string[] {
   if (path.endsWith('.ts')) return [path];

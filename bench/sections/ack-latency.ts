@@ -46,18 +46,38 @@ interface RequestKind {
 
 function requestKinds(secrets: number): RequestKind[] {
   return [
-    { label: '`/secrets overdue`', answer: 'response', build: (ctx, _n, responseUrl) => ({ kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.secrets, text: 'overdue', userId: USER, responseUrl }) }) },
+    {
+      label: '`/secrets overdue`',
+      answer: 'response',
+      build: (ctx, _n, responseUrl) => ({
+        kind: 'form',
+        fields: slashCommand(ctx, { command: COMMANDS.secrets, text: 'overdue', userId: USER, responseUrl }),
+      }),
+    },
     {
       label: '`/secrets show <name>`',
       answer: 'response',
-      build: (ctx, n, responseUrl) => ({ kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.secrets, text: `show ${benchSecretName((n * 7919) % secrets)}`, userId: USER, responseUrl }) }),
+      build: (ctx, n, responseUrl) => ({
+        kind: 'form',
+        fields: slashCommand(ctx, {
+          command: COMMANDS.secrets,
+          text: `show ${benchSecretName((n * 7919) % secrets)}`,
+          userId: USER,
+          responseUrl,
+        }),
+      }),
     },
     {
       label: '`block_actions` "Show more" click',
       answer: 'response',
       build: (ctx, _n, responseUrl) => ({
         kind: 'payload',
-        payload: buttonClick(ctx, { actionId: ACTION_IDS.listMore, value: encodeListQuery({ kind: 'overdue', offset: 20 }), userId: USER, responseUrl }),
+        payload: buttonClick(ctx, {
+          actionId: ACTION_IDS.listMore,
+          value: encodeListQuery({ kind: 'overdue', offset: 20 }),
+          userId: USER,
+          responseUrl,
+        }),
       }),
     },
     // The owner of secret n opens its rotation: the modal opens at once (views.open), then fills in (views.update).
@@ -66,7 +86,15 @@ function requestKinds(secrets: number): RequestKind[] {
       answer: 'views.update',
       build: (ctx, n, responseUrl) => {
         const index = (n * 7919) % secrets;
-        return { kind: 'form', fields: slashCommand(ctx, { command: COMMANDS.rotate, text: benchSecretName(index), userId: benchOwner(index % OWNERS), responseUrl }) };
+        return {
+          kind: 'form',
+          fields: slashCommand(ctx, {
+            command: COMMANDS.rotate,
+            text: benchSecretName(index),
+            userId: benchOwner(index % OWNERS),
+            responseUrl,
+          }),
+        };
       },
     },
   ];
@@ -85,7 +113,11 @@ class Child {
   static async start(mode: ChildMode, env: Record<string, string>): Promise<{ child: Child; port: number }> {
     const script = fileURLToPath(new URL('../support/server-child.js', import.meta.url));
     const extraArgs = mode === 'rotor' && process.env.BENCH_ROTOR_NODE_ARGS ? process.env.BENCH_ROTOR_NODE_ARGS.split(' ') : [];
-    const processHandle = fork(script, [mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: extraArgs });
+    const processHandle = fork(script, [mode], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: extraArgs,
+    });
     const child = new Child(processHandle);
     const ready = await child.next(120_000);
     if (ready.type !== 'ready') throw new Error(`${mode} did not start`);
@@ -141,7 +173,12 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const credentials = generateSlackCredentials();
   const fake = await Child.start('fake', {});
   const sinkBase = `http://127.0.0.1:${fake.port}`;
-  const env = { BENCH_BOT_TOKEN: credentials.botToken, BENCH_SIGNING_SECRET: credentials.signingSecret, BENCH_API_URL: `${sinkBase}/api/`, BENCH_DB: dbPath };
+  const env = {
+    BENCH_BOT_TOKEN: credentials.botToken,
+    BENCH_SIGNING_SECRET: credentials.signingSecret,
+    BENCH_API_URL: `${sinkBase}/api/`,
+    BENCH_DB: dbPath,
+  };
   const [rotor, bolt] = await Promise.all([Child.start('rotor', env), Child.start('bolt', env)]);
   // A running bot is scraped: one /metrics read, as Prometheus makes every 15 to 60 s.
   const metrics = await fetch(`http://127.0.0.1:${rotor.port}/metrics`);
@@ -154,15 +191,20 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const idle = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
   const ctx: PayloadContext = { teamId: 'T0BENCH', responseUrl: () => `${sinkBase}/respond/x` };
 
-  const answersOf = (counts: FakeCounts, answer: RequestKind['answer']) => (answer === 'response' ? counts.responses : (counts.calls['views.update'] ?? 0));
+  const answersOf = (counts: FakeCounts, answer: RequestKind['answer']) =>
+    answer === 'response' ? counts.responses : (counts.calls['views.update'] ?? 0);
   const initial = (await fake.child.ask({ type: 'counts' })).counts;
-  const expected: Record<RequestKind['answer'], number> = { response: answersOf(initial, 'response'), 'views.update': answersOf(initial, 'views.update') };
+  const expected: Record<RequestKind['answer'], number> = {
+    response: answersOf(initial, 'response'),
+    'views.update': answersOf(initial, 'views.update'),
+  };
   const drained = async (answer: RequestKind['answer']): Promise<number> => {
     const started = Date.now();
     for (;;) {
       const counts: FakeCounts = (await fake.child.ask({ type: 'counts' })).counts;
       if (answersOf(counts, answer) >= expected[answer]) return Date.now() - started;
-      if (Date.now() - started > 120_000) throw new Error(`only ${answersOf(counts, answer)} of ${expected[answer]} answers (${answer}) reached the fake Slack`);
+      if (Date.now() - started > 120_000)
+        throw new Error(`only ${answersOf(counts, answer)} of ${expected[answer]} answers (${answer}) reached the fake Slack`);
       await sleep(20);
     }
   };
@@ -198,11 +240,19 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
     };
     await load('rotor', options.warmup);
     await load('bolt', options.warmup);
-    const rounds: { rotor: { p50: number; p99: number; rps: number; drainMs: number }[]; bolt: { p50: number; p99: number; rps: number }[] } = { rotor: [], bolt: [] };
+    const rounds: {
+      rotor: { p50: number; p99: number; rps: number; drainMs: number }[];
+      bolt: { p50: number; p99: number; rps: number }[];
+    } = { rotor: [], bolt: [] };
     for (let round = 0; round < options.rounds; round += 1) {
       for (const target of round % 2 === 0 ? (['rotor', 'bolt'] as const) : (['bolt', 'rotor'] as const)) {
         const result = await load(target, options.requestsPerRound);
-        const summary = { p50: percentile(result.latenciesMs, 50), p99: percentile(result.latenciesMs, 99), rps: (result.latenciesMs.length / result.durationMs) * 1000, drainMs: result.drainMs };
+        const summary = {
+          p50: percentile(result.latenciesMs, 50),
+          p99: percentile(result.latenciesMs, 99),
+          rps: (result.latenciesMs.length / result.durationMs) * 1000,
+          drainMs: result.drainMs,
+        };
         if (target === 'rotor') rounds.rotor.push(summary);
         else rounds.bolt.push(summary);
       }
@@ -210,15 +260,42 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
     details[kind.label] = rounds;
     const of = (target: 'rotor' | 'bolt', key: 'p50' | 'p99' | 'rps') => median(rounds[target].map((round) => round[key]));
     const total = options.rounds * options.requestsPerRound;
-    figures.push(figure({ section: 'ack', label: `ack p50, ${kind.label}`, unit: 'ms', rotor: of('rotor', 'p50'), floor: of('bolt', 'p50') }));
-    const p99 = figure({ section: 'ack', label: `ack p99, ${kind.label}`, unit: 'ms', rotor: of('rotor', 'p99'), floor: of('bolt', 'p99'), target: '≤ 1.5× Bolt, < 50 ms', note: `${total} requests each` });
+    figures.push(
+      figure({ section: 'ack', label: `ack p50, ${kind.label}`, unit: 'ms', rotor: of('rotor', 'p50'), floor: of('bolt', 'p50') }),
+    );
+    const p99 = figure({
+      section: 'ack',
+      label: `ack p99, ${kind.label}`,
+      unit: 'ms',
+      rotor: of('rotor', 'p99'),
+      floor: of('bolt', 'p99'),
+      target: '≤ 1.5× Bolt, < 50 ms',
+      note: `${total} requests each`,
+    });
     figures.push({ ...p99, met: (p99.ratio ?? Infinity) <= 1.5 && (p99.rotor ?? Infinity) < 50 });
-    figures.push(figure({ section: 'ack', label: `throughput, ${kind.label}`, unit: 'req/s', rotor: of('rotor', 'rps'), floor: of('bolt', 'rps') }));
+    figures.push(
+      figure({ section: 'ack', label: `throughput, ${kind.label}`, unit: 'req/s', rotor: of('rotor', 'rps'), floor: of('bolt', 'rps') }),
+    );
     // Acks go first; this is how long the replies of a round took to arrive after its last ack (bare Bolt sends none).
-    figures.push(figure({ section: 'ack', label: `replies all delivered, after the round's last ack, ${kind.label}`, unit: 'ms', rotor: median(rounds.rotor.map((round) => round.drainMs)), floor: null }));
-    if (options.sustainedRequests > 0 && kind.answer === 'response' && figures.every((existing) => !existing.label.startsWith('ack p99, sustained'))) {
+    figures.push(
+      figure({
+        section: 'ack',
+        label: `replies all delivered, after the round's last ack, ${kind.label}`,
+        unit: 'ms',
+        rotor: median(rounds.rotor.map((round) => round.drainMs)),
+        floor: null,
+      }),
+    );
+    if (
+      options.sustainedRequests > 0 &&
+      kind.answer === 'response' &&
+      figures.every((existing) => !existing.label.startsWith('ack p99, sustained'))
+    ) {
       const sustained = { rotor: await load('rotor', options.sustainedRequests), bolt: await load('bolt', options.sustainedRequests) };
-      details[`${kind.label}, sustained`] = { rotor: { p99: percentile(sustained.rotor.latenciesMs, 99), drainMs: sustained.rotor.drainMs }, bolt: { p99: percentile(sustained.bolt.latenciesMs, 99) } };
+      details[`${kind.label}, sustained`] = {
+        rotor: { p99: percentile(sustained.rotor.latenciesMs, 99), drainMs: sustained.rotor.drainMs },
+        bolt: { p99: percentile(sustained.bolt.latenciesMs, 99) },
+      };
       figures.push(
         figure({
           section: 'ack',
@@ -236,9 +313,31 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   details.rotorMemoryAfterLoad = (await rotor.child.ask({ type: 'memory' })).memory;
   const settle = `${Math.round(options.settleMs / 1000)} s`;
   const memoryFigures = [
-    figure({ section: 'memory', label: `RSS just after start-up at ${options.secrets.toLocaleString('en')} secrets (the start-up sweep and a /metrics scrape, 1 s before)`, unit: 'MB', rotor: started.rotor, floor: started.bolt }),
-    figure({ section: 'memory', label: `RSS idle at ${options.secrets.toLocaleString('en')} secrets (${settle} after start-up)`, unit: 'MB', rotor: idle.rotor, floor: idle.bolt, target: '< 120 MB', met: idle.rotor < 120 }),
-    figure({ section: 'memory', label: 'RSS right after the ack load', unit: 'MB', rotor: loaded.rotor, floor: loaded.bolt, target: '< 120 MB', met: loaded.rotor < 120 }),
+    figure({
+      section: 'memory',
+      label: `RSS just after start-up at ${options.secrets.toLocaleString('en')} secrets (the start-up sweep and a /metrics scrape, 1 s before)`,
+      unit: 'MB',
+      rotor: started.rotor,
+      floor: started.bolt,
+    }),
+    figure({
+      section: 'memory',
+      label: `RSS idle at ${options.secrets.toLocaleString('en')} secrets (${settle} after start-up)`,
+      unit: 'MB',
+      rotor: idle.rotor,
+      floor: idle.bolt,
+      target: '< 120 MB',
+      met: idle.rotor < 120,
+    }),
+    figure({
+      section: 'memory',
+      label: 'RSS right after the ack load',
+      unit: 'MB',
+      rotor: loaded.rotor,
+      floor: loaded.bolt,
+      target: '< 120 MB',
+      met: loaded.rotor < 120,
+    }),
   ];
   await Promise.all([rotor.child.stop(), bolt.child.stop()]);
   await fake.child.stop();

@@ -24,17 +24,42 @@ function rawInsert(path: string, rows: readonly ImportRow[]): number {
   const db = openDatabase(path);
   const stamp = today.toISO() as string;
   const started = performance.now();
-  const insert = db.prepare(`INSERT INTO secrets (${SECRET_COLUMNS.join(', ')}) VALUES (${SECRET_COLUMNS.map((column) => `@${column}`).join(', ')})`);
+  const insert = db.prepare(
+    `INSERT INTO secrets (${SECRET_COLUMNS.join(', ')}) VALUES (${SECRET_COLUMNS.map((column) => `@${column}`).join(', ')})`,
+  );
   db.transaction(() => {
     for (const row of rows) {
       const [environment, service, credentialType] = row.name.split('/') as [string, string, string];
       const next = new Date(Date.parse(row.lastRotated) + row.intervalDays * 86_400_000).toISOString().slice(0, 10);
       insert.run(
         rowParams({
-          name: row.name, environment, service, credentialType, type: row.type as 'api_key', description: null, owner: row.owner, backupOwner: null,
-          team: row.team, consumers: [], access: [], breakGlass: false, provider: 'manual', providerRef: null, intervalDays: row.intervalDays, lastRotated: row.lastRotated,
-          nextRotation: next, lifecycle: 'active', retrievalInstructions: null, tags: {}, checklistOverride: null, valueSource: null, valueField: null, currentVersionId: null,
-          currentFingerprint: null, createdAt: stamp, updatedAt: stamp,
+          name: row.name,
+          environment,
+          service,
+          credentialType,
+          type: row.type as 'api_key',
+          description: null,
+          owner: row.owner,
+          backupOwner: null,
+          team: row.team,
+          consumers: [],
+          access: [],
+          breakGlass: false,
+          provider: 'manual',
+          providerRef: null,
+          intervalDays: row.intervalDays,
+          lastRotated: row.lastRotated,
+          nextRotation: next,
+          lifecycle: 'active',
+          retrievalInstructions: null,
+          tags: {},
+          checklistOverride: null,
+          valueSource: null,
+          valueField: null,
+          currentVersionId: null,
+          currentFingerprint: null,
+          createdAt: stamp,
+          updatedAt: stamp,
         }),
       );
     }
@@ -54,7 +79,10 @@ function rotorImport(dbPath: string, file: string): { ms: number; added: number 
   return { ms, added: report.changes.filter((change) => change.kind === 'add').length };
 }
 
-export function importSection(options: { dir: string; rows: number; rounds: number }): { figures: Figure[]; details: Record<string, unknown> } {
+export function importSection(options: { dir: string; rows: number; rounds: number }): {
+  figures: Figure[];
+  details: Record<string, unknown>;
+} {
   const rows = importRows(options.rows, today);
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {};
@@ -77,7 +105,14 @@ export function importSection(options: { dir: string; rows: number; rounds: numb
       }
     }
     details[format] = times;
-    const item = figure({ section: 'import', label: `import ${options.rows.toLocaleString('en')} rows, ${format}`, unit: 'ms', rotor: median(times.rotor), floor: median(times.raw), target: '≤ 4× raw insert' });
+    const item = figure({
+      section: 'import',
+      label: `import ${options.rows.toLocaleString('en')} rows, ${format}`,
+      unit: 'ms',
+      rotor: median(times.rotor),
+      floor: median(times.raw),
+      target: '≤ 4× raw insert',
+    });
     figures.push({ ...item, met: (item.ratio ?? Infinity) <= 4 });
   }
   return { figures, details };

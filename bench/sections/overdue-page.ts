@@ -14,10 +14,20 @@ import { PAGE_SIZE, secretListMessage } from '../../src/slack/views/secret-list-
 import { openDatabase } from '../../src/storage/database.js';
 import { figure, median, type Figure } from '../support/report.js';
 
-export function overduePageSection(options: { dbPath: string; iterations: number }): { figures: Figure[]; details: Record<string, unknown> } {
+export function overduePageSection(options: { dbPath: string; iterations: number }): {
+  figures: Figure[];
+  details: Record<string, unknown>;
+} {
   const db = openDatabase(options.dbPath);
   const logger = pino({ level: 'silent' });
-  const runtime = createRuntime({ db, clock: systemClock, policy: defaultPolicy, logger, providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null });
+  const runtime = createRuntime({
+    db,
+    clock: systemClock,
+    policy: defaultPolicy,
+    logger,
+    providers: { registry: createProviderRegistry({}), close: () => undefined },
+    slack: null,
+  });
   const { services } = runtime;
   const deps: SlackDeps = { runtime, logger };
   const today = services.clock.now();
@@ -31,11 +41,22 @@ export function overduePageSection(options: { dbPath: string; iterations: number
     raw.all(todayIso, PAGE_SIZE + 1);
     times.raw.push(performance.now() - started);
     started = performance.now();
-    const message = secretListMessage(fetchListPage(deps, { kind: 'overdue', offset: 0 }, { kind: 'all' }), services.clock.now(), dueSoonDays(deps));
+    const message = secretListMessage(
+      fetchListPage(deps, { kind: 'overdue', offset: 0 }, { kind: 'all' }),
+      services.clock.now(),
+      dueSoonDays(deps),
+    );
     times.rotor.push(performance.now() - started);
     blocks = message.blocks.length;
   }
   db.close();
-  const page = figure({ section: 'overdue', label: `\`/secrets overdue\` page (query + Block Kit), ${overdue.toLocaleString('en')} overdue`, unit: 'ms', rotor: median(times.rotor), floor: median(times.raw), target: '< 10 ms' });
+  const page = figure({
+    section: 'overdue',
+    label: `\`/secrets overdue\` page (query + Block Kit), ${overdue.toLocaleString('en')} overdue`,
+    unit: 'ms',
+    rotor: median(times.rotor),
+    floor: median(times.raw),
+    target: '< 10 ms',
+  });
   return { figures: [{ ...page, met: (page.rotor ?? Infinity) < 10 }], details: { overdue, blocks, iterations: options.iterations } };
 }

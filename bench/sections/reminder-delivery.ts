@@ -30,7 +30,9 @@ function callsInsideRetryAfter(stamps: readonly CallStamp[], retryAfterMs: numbe
   let most = 0;
   stamps.forEach((stamp, index) => {
     if (!stamp.limited) return;
-    const inside = stamps.slice(index + 1).filter((later) => later.method === stamp.method && later.atMs - stamp.atMs < retryAfterMs).length;
+    const inside = stamps
+      .slice(index + 1)
+      .filter((later) => later.method === stamp.method && later.atMs - stamp.atMs < retryAfterMs).length;
     most = Math.max(most, inside);
   });
   return most;
@@ -52,7 +54,11 @@ function busiestConversationSecond(stamps: readonly CallStamp[]): number {
   return busiest;
 }
 
-export async function deliverySection(options: { dir: string; reminders: number; owners: number }): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
+export async function deliverySection(options: {
+  dir: string;
+  reminders: number;
+  owners: number;
+}): Promise<{ figures: Figure[]; details: Record<string, unknown> }> {
   const fake = new LeanFakeSlack({ rateLimitEvery: 10, retryAfterSeconds: 1 });
   await fake.start();
   const db = openDatabase(`${options.dir}/delivery.db`);
@@ -69,7 +75,11 @@ export async function deliverySection(options: { dir: string; reminders: number;
     const posts = fake.stamps.filter((stamp) => stamp.method === 'chat.postMessage' && !stamp.limited).length;
     const inside = callsInsideRetryAfter(fake.stamps, 1000);
     const inFlight = DEFAULT_SWEEP_OPTIONS.concurrency - 1;
-    const exactlyOnce = fake.deliveredKeys.size === options.reminders && duplicates === 0 && ledgerSent === options.reminders && report.sent === options.reminders;
+    const exactlyOnce =
+      fake.deliveredKeys.size === options.reminders &&
+      duplicates === 0 &&
+      ledgerSent === options.reminders &&
+      report.sent === options.reminders;
     const perMinute = posts / (seconds / 60);
     const busiest = busiestConversationSecond(fake.stamps);
     const figures = [
@@ -103,7 +113,16 @@ export async function deliverySection(options: { dir: string; reminders: number;
         note: `busiest conversation: ${busiest} in one second`,
       }),
     ];
-    return { figures, details: { seconds, posts, calls: fake.counts.calls, rateLimited: fake.counts.rateLimited, report: { ...report, failures: report.failures.length } } };
+    return {
+      figures,
+      details: {
+        seconds,
+        posts,
+        calls: fake.counts.calls,
+        rateLimited: fake.counts.rateLimited,
+        report: { ...report, failures: report.failures.length },
+      },
+    };
   } finally {
     db.close();
     await fake.close();

@@ -54,8 +54,12 @@ export async function sweepSection(options: SweepOptions): Promise<{ figures: Fi
     // The same rows by the same index the sweep uses (the partial index needs `<> 'retired'` spelled out).
     const raw = db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' AND lifecycle = 'active'`);
     // The exactly-once protocol at its floor: the same SELECT, then per row one raw claim and one raw mark, each its own write transaction.
-    const claim = db.prepare(`INSERT INTO reminder_ledger (secret_id, cycle, kind, recipient, level, state, claim_token, claimed_at) VALUES (?, ?, 'due', ?, 'owner', 'claimed', 't', ?)`);
-    const mark = db.prepare(`UPDATE reminder_ledger SET state = 'sent', channel = 'D1', message_ts = '1', sent_at = ? WHERE secret_id = ? AND cycle = ? AND kind = 'due' AND claim_token = 't' AND state = 'claimed'`);
+    const claim = db.prepare(
+      `INSERT INTO reminder_ledger (secret_id, cycle, kind, recipient, level, state, claim_token, claimed_at) VALUES (?, ?, 'due', ?, 'owner', 'claimed', 't', ?)`,
+    );
+    const mark = db.prepare(
+      `UPDATE reminder_ledger SET state = 'sent', channel = 'D1', message_ts = '1', sent_at = ? WHERE secret_id = ? AND cycle = ? AND kind = 'due' AND claim_token = 't' AND state = 'claimed'`,
+    );
     const protocol = () => {
       const stamp = now.toISO() as string;
       for (const row of raw.all(until) as { id: number; next_rotation: string; owner: string }[]) {
@@ -63,7 +67,16 @@ export async function sweepSection(options: SweepOptions): Promise<{ figures: Fi
         db.transaction(() => mark.run(stamp, row.id, row.next_rotation)).immediate();
       }
     };
-    return { size, db, raw, protocol, sweep: createReminderSweep(services, instantNotifier()), times: { raw: [] as number[], plan: [] as number[], sweep: [] as number[], protocol: [] as number[] }, rows: 0, sent: 0 };
+    return {
+      size,
+      db,
+      raw,
+      protocol,
+      sweep: createReminderSweep(services, instantNotifier()),
+      times: { raw: [] as number[], plan: [] as number[], sweep: [] as number[], protocol: [] as number[] },
+      rows: 0,
+      sent: 0,
+    };
   });
   // Every round visits every size, in a rotating order, so machine noise spreads over all of
   // them; round 0 warms the JIT and the page caches and is not counted.
@@ -90,7 +103,14 @@ export async function sweepSection(options: SweepOptions): Promise<{ figures: Fi
   const bySize = new Map(
     stores.map((store) => [
       store.size,
-      { raw: median(store.times.raw), plan: median(store.times.plan), sweep: median(store.times.sweep), protocol: median(store.times.protocol), rows: store.rows, sent: store.sent },
+      {
+        raw: median(store.times.raw),
+        plan: median(store.times.plan),
+        sweep: median(store.times.sweep),
+        protocol: median(store.times.protocol),
+        rows: store.rows,
+        sent: store.sent,
+      },
     ]),
   );
   for (const store of stores) store.db.close();
@@ -101,12 +121,42 @@ export async function sweepSection(options: SweepOptions): Promise<{ figures: Fi
   const sizeLabel = (size: number) => size.toLocaleString('en');
   const owed = `${sizeLabel(options.owing)} owed`;
   const figures: Figure[] = [
-    { ...figure({ section: 'sweep', label: `sweep plan (candidates + ledger + planner), ${sizeLabel(options.compareAt)} secrets, ${owed}`, unit: 'ms', rotor: at.plan, floor: at.raw, target: '≤ 3× raw SELECT' }) },
-    { ...figure({ section: 'sweep', label: `full sweep (plan + claim → send → mark each), ${sizeLabel(options.compareAt)} secrets`, unit: 'ms', rotor: at.sweep, floor: at.raw, target: '≤ 3× raw SELECT' }) },
-    figure({ section: 'sweep', label: `full sweep vs its write floor (the SELECT + ${sizeLabel(options.owing)} raw claim and mark transactions)`, unit: 'ms', rotor: at.sweep, floor: at.protocol }),
+    {
+      ...figure({
+        section: 'sweep',
+        label: `sweep plan (candidates + ledger + planner), ${sizeLabel(options.compareAt)} secrets, ${owed}`,
+        unit: 'ms',
+        rotor: at.plan,
+        floor: at.raw,
+        target: '≤ 3× raw SELECT',
+      }),
+    },
+    {
+      ...figure({
+        section: 'sweep',
+        label: `full sweep (plan + claim → send → mark each), ${sizeLabel(options.compareAt)} secrets`,
+        unit: 'ms',
+        rotor: at.sweep,
+        floor: at.raw,
+        target: '≤ 3× raw SELECT',
+      }),
+    },
+    figure({
+      section: 'sweep',
+      label: `full sweep vs its write floor (the SELECT + ${sizeLabel(options.owing)} raw claim and mark transactions)`,
+      unit: 'ms',
+      rotor: at.sweep,
+      floor: at.protocol,
+    }),
     ...options.sizes.map((size) => {
       const entry = bySize.get(size) as { sweep: number; raw: number };
-      return figure({ section: 'sweep', label: `full sweep at ${sizeLabel(size)} secrets, ${owed}`, unit: 'ms', rotor: entry.sweep, floor: entry.raw });
+      return figure({
+        section: 'sweep',
+        label: `full sweep at ${sizeLabel(size)} secrets, ${owed}`,
+        unit: 'ms',
+        rotor: entry.sweep,
+        floor: entry.raw,
+      });
     }),
     figure({
       section: 'sweep',
@@ -116,6 +166,8 @@ export async function sweepSection(options: SweepOptions): Promise<{ figures: Fi
       floor: smallest.sweep,
       target: 'flat (≤ 1.5×)',
     }),
-  ].map((item) => (item.target === undefined ? item : { ...item, met: (item.ratio ?? Infinity) <= (item.target.startsWith('flat') ? 1.5 : 3) }));
+  ].map((item) =>
+    item.target === undefined ? item : { ...item, met: (item.ratio ?? Infinity) <= (item.target.startsWith('flat') ? 1.5 : 3) },
+  );
   return { figures, details: Object.fromEntries([...bySize].map(([size, entry]) => [size, entry])) };
 }

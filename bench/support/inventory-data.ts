@@ -115,11 +115,23 @@ export function writeImportFile(dir: string, format: ImportFileFormat, rows: rea
   let text: string;
   switch (format) {
     case 'csv':
-      text = ['name,type,owner,team,interval_days,last_rotated', ...rows.map((row) => `${row.name},${row.type},${row.owner},${row.team},${row.intervalDays},${row.lastRotated}`)].join('\n');
+      text = [
+        'name,type,owner,team,interval_days,last_rotated',
+        ...rows.map((row) => `${row.name},${row.type},${row.owner},${row.team},${row.intervalDays},${row.lastRotated}`),
+      ].join('\n');
       break;
     case 'json':
       text = JSON.stringify(
-        { secrets: rows.map((row) => ({ name: row.name, type: row.type, owner: row.owner, team: row.team, interval_days: row.intervalDays, last_rotated: row.lastRotated })) },
+        {
+          secrets: rows.map((row) => ({
+            name: row.name,
+            type: row.type,
+            owner: row.owner,
+            team: row.team,
+            interval_days: row.intervalDays,
+            last_rotated: row.lastRotated,
+          })),
+        },
         null,
         2,
       );
@@ -127,7 +139,10 @@ export function writeImportFile(dir: string, format: ImportFileFormat, rows: rea
     case 'yaml':
       text = [
         'secrets:',
-        ...rows.map((row) => `  - name: ${row.name}\n    type: ${row.type}\n    owner: ${row.owner}\n    team: ${row.team}\n    interval_days: ${row.intervalDays}\n    last_rotated: ${row.lastRotated}`),
+        ...rows.map(
+          (row) =>
+            `  - name: ${row.name}\n    type: ${row.type}\n    owner: ${row.owner}\n    team: ${row.team}\n    interval_days: ${row.intervalDays}\n    last_rotated: ${row.lastRotated}`,
+        ),
       ].join('\n');
       break;
     case 'markdown':

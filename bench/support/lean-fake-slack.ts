@@ -120,7 +120,12 @@ function metadataKeys(metadata: string | undefined): string[] {
 function parseArgs(raw: string, contentType: string | undefined): Record<string, string> {
   if (raw === '') return {};
   if (contentType?.startsWith('application/json')) {
-    return Object.fromEntries(Object.entries(JSON.parse(raw) as Record<string, unknown>).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
+    return Object.fromEntries(
+      Object.entries(JSON.parse(raw) as Record<string, unknown>).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : JSON.stringify(value),
+      ]),
+    );
   }
   return Object.fromEntries(new URLSearchParams(raw));
 }

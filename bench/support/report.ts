@@ -19,7 +19,12 @@ export interface Figure {
 }
 
 export function figure(fields: Omit<Figure, 'ratio'> & { ratio?: number | null }): Figure {
-  const ratio = fields.ratio !== undefined ? fields.ratio : fields.rotor !== null && fields.floor !== null && fields.floor > 0 ? fields.rotor / fields.floor : null;
+  const ratio =
+    fields.ratio !== undefined
+      ? fields.ratio
+      : fields.rotor !== null && fields.floor !== null && fields.floor > 0
+        ? fields.rotor / fields.floor
+        : null;
   return { ...fields, ratio };
 }
 
@@ -36,7 +41,13 @@ export function median(values: readonly number[]): number {
 
 export function machine(): { cpus: number; model: string; memoryGiB: number; node: string; kernel: string } {
   const list = cpus();
-  return { cpus: list.length, model: list[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version, kernel: release() };
+  return {
+    cpus: list.length,
+    model: list[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    kernel: release(),
+  };
 }
 
 function show(value: number | null, unit: Figure['unit']): string {
@@ -57,6 +68,9 @@ export function renderTable(figures: readonly Figure[]): string {
   return lines.join('\n');
 }
 
-export function writeResults(path: string, results: { startedAt: string; durationS: number; figures: readonly Figure[]; details: Record<string, unknown> }): void {
+export function writeResults(
+  path: string,
+  results: { startedAt: string; durationS: number; figures: readonly Figure[]; details: Record<string, unknown> },
+): void {
   writeFileSync(path, `${JSON.stringify({ ...results, machine: machine() }, null, 2)}\n`);
 }

@@ -30,7 +30,11 @@ async function startFake(): Promise<{ port: number; counts: () => FakeCounts; st
 
 /** The real bot, once its start-up sweep is over (so the sweep's Slack calls do not overlap the load). */
 async function startRotorServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const [{ loadBotEnv }, { startRotor }, { openDatabase }] = await Promise.all([import('../../src/config/env.js'), import('../../src/main.js'), import('../../src/storage/database.js')]);
+  const [{ loadBotEnv }, { startRotor }, { openDatabase }] = await Promise.all([
+    import('../../src/config/env.js'),
+    import('../../src/main.js'),
+    import('../../src/storage/database.js'),
+  ]);
   const env = loadBotEnv({
     SLACK_BOT_TOKEN: process.env.BENCH_BOT_TOKEN,
     SLACK_SIGNING_SECRET: process.env.BENCH_SIGNING_SECRET,

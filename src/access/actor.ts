@@ -3,10 +3,7 @@
  * the CLI is an operator tool (whoever can run it can already read and write the database
  * file), and the system is Rotor's own scheduled work.
  */
-export type Actor =
-  | { kind: 'slack'; userId: string; channelId?: string }
-  | { kind: 'cli'; name: string }
-  | { kind: 'system' };
+export type Actor = { kind: 'slack'; userId: string; channelId?: string } | { kind: 'cli'; name: string } | { kind: 'system' };
 
 export type SlackActor = Extract<Actor, { kind: 'slack' }>;
 

@@ -37,7 +37,11 @@ export class Authorizer {
   decide(actor: Actor, question: AccessQuestion): AccessDecision {
     if (actor.kind !== 'slack') {
       if (question.action === 'approve') {
-        return { allowed: false, reason: 'Approvals come from people in Slack (two-person rule); Rotor and the CLI cannot approve.', whoMay: [] };
+        return {
+          allowed: false,
+          reason: 'Approvals come from people in Slack (two-person rule); Rotor and the CLI cannot approve.',
+          whoMay: [],
+        };
       }
       return { allowed: true, as: 'operator' };
     }
@@ -55,7 +59,12 @@ export class Authorizer {
   }
 
   /** `where`: the form field the refused change was typed into (the owner, for a change of owner), so the refusal shows under it. */
-  refuse(actor: Actor, question: AccessQuestion, decision: Extract<AccessDecision, { allowed: false }>, where: string | null = null): never {
+  refuse(
+    actor: Actor,
+    question: AccessQuestion,
+    decision: Extract<AccessDecision, { allowed: false }>,
+    where: string | null = null,
+  ): never {
     this.refusals.record({
       actor: actorId(actor),
       attempted: question.action,

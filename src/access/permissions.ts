@@ -48,7 +48,17 @@ export type Action = (typeof ACTIONS)[number];
  * role `incident.signoff_fallback` names) holds `sign_off` only when the request says no
  * security lead may (AccessRequest.signOffFallback).
  */
-export type Holder = 'admin' | 'security_lead' | 'devops_lead' | 'responder' | 'owner' | 'backup_owner' | 'team_lead' | 'reader' | 'team_member' | 'signoff_fallback';
+export type Holder =
+  | 'admin'
+  | 'security_lead'
+  | 'devops_lead'
+  | 'responder'
+  | 'owner'
+  | 'backup_owner'
+  | 'team_lead'
+  | 'reader'
+  | 'team_member'
+  | 'signoff_fallback';
 
 export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   read: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead', 'reader', 'team_member'],
@@ -99,12 +109,26 @@ const HOLDER_LABELS: Record<Holder, string> = {
   signoff_fallback: 'the sign-off fallback',
 };
 
-const FALLBACK_LABELS: Readonly<Record<SignOffFallback, string>> = { cto: 'the CTO', admins: 'the admins', devops_leads: 'the DevOps leads', none: 'nobody' };
+const FALLBACK_LABELS: Readonly<Record<SignOffFallback, string>> = {
+  cto: 'the CTO',
+  admins: 'the admins',
+  devops_leads: 'the DevOps leads',
+  none: 'nobody',
+};
 
 /** The people `incident.signoff_fallback` names, and how to call them ("the CTO"). */
 export function signOffFallbackOf(policy: Policy): { label: string; userIds: readonly string[] } {
   const fallback = policy.incident.signoffFallback;
-  const userIds = fallback === 'cto' ? (policy.roles.cto ? [policy.roles.cto] : []) : fallback === 'admins' ? policy.roles.admins : fallback === 'devops_leads' ? policy.roles.devopsLeads : [];
+  const userIds =
+    fallback === 'cto'
+      ? policy.roles.cto
+        ? [policy.roles.cto]
+        : []
+      : fallback === 'admins'
+        ? policy.roles.admins
+        : fallback === 'devops_leads'
+          ? policy.roles.devopsLeads
+          : [];
   return { label: FALLBACK_LABELS[fallback], userIds };
 }
 
@@ -133,8 +157,7 @@ export interface HolderGroup {
 
 export type AccessDecision =
   /** `operator`: the CLI or Rotor itself, which the table does not restrict (see Authorizer). */
-  | { allowed: true; as: Holder | 'operator' | 'workspace' }
-  | { allowed: false; reason: string; whoMay: readonly HolderGroup[] };
+  { allowed: true; as: Holder | 'operator' | 'workspace' } | { allowed: false; reason: string; whoMay: readonly HolderGroup[] };
 
 function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder: Holder): readonly string[] {
   switch (holder) {
@@ -189,14 +212,18 @@ export function decide(policy: Policy, request: AccessRequest): AccessDecision {
   }
   if (request.action === 'read' && policy.visibility === 'workspace') return { allowed: true, as: 'workspace' };
   const groups = request.actorGroups ?? [];
-  const match = holders.find((holder) => holdersOf(policy, request.secret, holder).some((id) => id === request.actor || groups.includes(id)));
+  const match = holders.find((holder) =>
+    holdersOf(policy, request.secret, holder).some((id) => id === request.actor || groups.includes(id)),
+  );
   if (match) return { allowed: true, as: match };
   return { allowed: false, reason: `You may not ${phrase}.`, whoMay };
 }
 
 /** "Who may instead" as one mrkdwn line; user ids become mentions (ids are never user text). */
 export function describeWhoMay(groups: readonly HolderGroup[]): string {
-  const parts = groups.map((group) => (group.userIds.length > 0 ? `${group.label} (${group.userIds.map(mentionOf).join(', ')})` : `${group.label} (none set)`));
+  const parts = groups.map((group) =>
+    group.userIds.length > 0 ? `${group.label} (${group.userIds.map(mentionOf).join(', ')})` : `${group.label} (none set)`,
+  );
   return `Who may: ${parts.join('; ')}.`;
 }
 

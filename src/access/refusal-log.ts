@@ -64,7 +64,12 @@ export class RefusalLog {
       let written = 0;
       for (const window of repo.closed(iso(now.minus({ seconds: this.windowSeconds })))) {
         if (window.repeats > 0) {
-          audit.log({ actor: window.actor, action: 'access.denied_repeats', secret: window.secrets.length === 1 ? window.secrets[0] : null, details: summary(window, this.windowSeconds) });
+          audit.log({
+            actor: window.actor,
+            action: 'access.denied_repeats',
+            secret: window.secrets.length === 1 ? window.secrets[0] : null,
+            details: summary(window, this.windowSeconds),
+          });
           written += 1;
         }
         repo.remove(window);

@@ -30,27 +30,35 @@ export class RefusalWindowRepo {
   constructor(private readonly db: Db) {}
 
   get(actor: string, attempted: string): RefusalWindow | null {
-    const row = statement(this.db, 'SELECT * FROM refusal_windows WHERE actor = ? AND attempted = ?').get(actor, attempted) as WindowRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM refusal_windows WHERE actor = ? AND attempted = ?').get(actor, attempted) as
+      | WindowRow
+      | undefined;
     return row ? fromRow(row) : null;
   }
 
   /** Windows opened at or before `openedBy` (ISO): closed, oldest first. */
   closed(openedBy: string): RefusalWindow[] {
-    return (statement(this.db, 'SELECT * FROM refusal_windows WHERE opened_at <= ? ORDER BY opened_at, actor, attempted').all(openedBy) as WindowRow[]).map(fromRow);
+    return (
+      statement(this.db, 'SELECT * FROM refusal_windows WHERE opened_at <= ? ORDER BY opened_at, actor, attempted').all(
+        openedBy,
+      ) as WindowRow[]
+    ).map(fromRow);
   }
 
   open(window: { actor: string; attempted: string; openedAt: string; firstSeq: number }): void {
-    statement(this.db, 'INSERT INTO refusal_windows (actor, attempted, opened_at, first_seq) VALUES (?, ?, ?, ?)').run(window.actor, window.attempted, window.openedAt, window.firstSeq);
+    statement(this.db, 'INSERT INTO refusal_windows (actor, attempted, opened_at, first_seq) VALUES (?, ?, ?, ?)').run(
+      window.actor,
+      window.attempted,
+      window.openedAt,
+      window.firstSeq,
+    );
   }
 
   countRepeat(window: RefusalWindow, at: string): void {
-    statement(this.db, 'UPDATE refusal_windows SET repeats = repeats + 1, last_at = ?, secrets = ?, more_secrets = ? WHERE actor = ? AND attempted = ?').run(
-      at,
-      JSON.stringify(window.secrets),
-      window.moreSecrets ? 1 : 0,
-      window.actor,
-      window.attempted,
-    );
+    statement(
+      this.db,
+      'UPDATE refusal_windows SET repeats = repeats + 1, last_at = ?, secrets = ?, more_secrets = ? WHERE actor = ? AND attempted = ?',
+    ).run(at, JSON.stringify(window.secrets), window.moreSecrets ? 1 : 0, window.actor, window.attempted);
   }
 
   remove(window: RefusalWindow): void {

@@ -19,7 +19,9 @@ export class UserGroupRepo {
 
   /** The user groups this member is in; none when Slack was never asked. */
   groupsOf(userId: string): string[] {
-    return statement(this.db, 'SELECT group_id FROM user_group_members WHERE user_id = ? ORDER BY group_id').pluck().all(userId) as string[];
+    return statement(this.db, 'SELECT group_id FROM user_group_members WHERE user_id = ? ORDER BY group_id')
+      .pluck()
+      .all(userId) as string[];
   }
 
   /** When the list was last read from Slack (ISO instant), or null. */
@@ -33,7 +35,10 @@ export class UserGroupRepo {
       statement(this.db, 'DELETE FROM user_group_members').run();
       const insert = statement(this.db, 'INSERT OR IGNORE INTO user_group_members (group_id, user_id) VALUES (?, ?)');
       for (const group of groups) for (const user of group.users) insert.run(group.id, user);
-      statement(this.db, 'INSERT INTO user_group_refreshes (id, fetched_at) VALUES (1, @at) ON CONFLICT (id) DO UPDATE SET fetched_at = @at').run({ at: isoInstant(at) });
+      statement(
+        this.db,
+        'INSERT INTO user_group_refreshes (id, fetched_at) VALUES (1, @at) ON CONFLICT (id) DO UPDATE SET fetched_at = @at',
+      ).run({ at: isoInstant(at) });
     });
   }
 }

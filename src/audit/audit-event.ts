@@ -73,7 +73,8 @@ export function hashEvent(event: Omit<AuditEvent, 'hash' | 'details'>, detailsJs
     const header = JSON.stringify([event.seq, event.at, event.actor, event.action, event.secret, event.prevHash]);
     return createHash('sha256').update(header).update('\n').update(detailsJson).digest('hex');
   }
-  if (!key || keyedScheme(key.id) !== event.scheme) throw new RotorError('internal', `Event #${event.seq} is ${event.scheme}; it needs that key to be hashed.`);
+  if (!key || keyedScheme(key.id) !== event.scheme)
+    throw new RotorError('internal', `Event #${event.seq} is ${event.scheme}; it needs that key to be hashed.`);
   const header = JSON.stringify([event.seq, event.at, event.actor, event.action, event.secret, event.prevHash, event.scheme]);
   return key.mac(header, '\n', detailsJson);
 }

@@ -12,6 +12,19 @@ export function* formatAuditEvents(events: Iterable<AuditEvent>, format: AuditEx
   if (format === 'csv') yield stringify([CSV_COLUMNS]);
   for (const event of events) {
     if (format === 'jsonl') yield `${JSON.stringify(event)}\n`;
-    else yield stringify([[event.seq, event.at, event.actor, event.action, event.secret ?? '', JSON.stringify(event.details), event.prevHash, event.hash, event.scheme].map((cell) => neutralizeCell(String(cell)))]);
+    else
+      yield stringify([
+        [
+          event.seq,
+          event.at,
+          event.actor,
+          event.action,
+          event.secret ?? '',
+          JSON.stringify(event.details),
+          event.prevHash,
+          event.hash,
+          event.scheme,
+        ].map((cell) => neutralizeCell(String(cell))),
+      ]);
   }
 }

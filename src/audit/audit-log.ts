@@ -3,7 +3,16 @@ import { RotorError } from '../core/errors.js';
 import type { HmacKeyring } from '../core/hmac-keyring.js';
 import { afterCommit, inWriteTransaction, type Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
-import { canonicalJson, GENESIS_HASH, hashEvent, keyedScheme, keyIdOfScheme, PLAIN_SCHEME, type AuditEvent, type AuditEventInput } from './audit-event.js';
+import {
+  canonicalJson,
+  GENESIS_HASH,
+  hashEvent,
+  keyedScheme,
+  keyIdOfScheme,
+  PLAIN_SCHEME,
+  type AuditEvent,
+  type AuditEventInput,
+} from './audit-event.js';
 
 export interface AuditRow {
   seq: number;
@@ -107,7 +116,10 @@ export class AuditLog {
     const head = this.head();
     this.refuseDowngrade(head);
     const last = statement(this.db, 'SELECT max(seq) AS seq FROM audit_events').get() as { seq: number | null };
-    const insert = statement(this.db, 'INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = statement(
+      this.db,
+      'INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash, scheme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const at = this.clock.now().toUTC().toISO() as string;
     const scheme = this.scheme;
     const key = this.keys?.current;
@@ -118,13 +130,25 @@ export class AuditLog {
     const events = inputs.map((input) => {
       seq += 1;
       const detailsJson = canonicalJson(input.details ?? {});
-      const unhashed = { seq, at, actor: input.actor, action: input.action, secret: input.secret ?? null, details: input.details ?? {}, prevHash, scheme };
+      const unhashed = {
+        seq,
+        at,
+        actor: input.actor,
+        action: input.action,
+        secret: input.secret ?? null,
+        details: input.details ?? {},
+        prevHash,
+        scheme,
+      };
       const hash = hashEvent(unhashed, detailsJson, key);
       insert.run(seq, at, unhashed.actor, unhashed.action, unhashed.secret, detailsJson, prevHash, hash, scheme);
       prevHash = hash;
       return { ...unhashed, hash };
     });
-    statement(this.db, 'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash').run(seq, prevHash);
+    statement(
+      this.db,
+      'INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash',
+    ).run(seq, prevHash);
     return events;
   }
 
@@ -139,7 +163,10 @@ export class AuditLog {
 }
 
 function readHead(db: Db): AuditHead | null {
-  const head = statement(db, 'SELECT h.seq, h.hash, e.scheme FROM audit_head h LEFT JOIN audit_events e ON e.seq = h.seq WHERE h.id = 1').get() as AuditHead | undefined;
+  const head = statement(
+    db,
+    'SELECT h.seq, h.hash, e.scheme FROM audit_head h LEFT JOIN audit_events e ON e.seq = h.seq WHERE h.id = 1',
+  ).get() as AuditHead | undefined;
   return head ?? null;
 }
 
@@ -190,17 +217,25 @@ export interface ChainReport {
 export function verifyAuditChain(db: Db, options: VerifyOptions = {}): ChainReport {
   const keys = options.keys ?? null;
   const report: ChainReport = { events: 0, head: null, keyedFrom: null, keyIds: [], unchecked: 0, firstBreak: null };
-  const broken = (seq: number, reason: string, missingKeyId?: string): ChainReport => ({ ...report, firstBreak: { seq, reason, ...(missingKeyId ? { missingKeyId } : {}) } });
+  const broken = (seq: number, reason: string, missingKeyId?: string): ChainReport => ({
+    ...report,
+    firstBreak: { seq, reason, ...(missingKeyId ? { missingKeyId } : {}) },
+  });
   let expectedSeq = 1;
   let previousHash = GENESIS_HASH;
   let pinned: string | null = null;
   for (const row of db.prepare('SELECT * FROM audit_events ORDER BY seq').iterate() as IterableIterator<AuditRow>) {
     report.events += 1;
     if (row.seq !== expectedSeq) return broken(row.seq, `expected event #${expectedSeq} here: an event was removed or renumbered`);
-    if (row.prev_hash !== previousHash) return broken(row.seq, 'its link to the previous event does not match: an event before it was removed, altered or reordered');
+    if (row.prev_hash !== previousHash)
+      return broken(row.seq, 'its link to the previous event does not match: an event before it was removed, altered or reordered');
     const keyId = keyIdOfScheme(row.scheme);
     if (row.scheme === PLAIN_SCHEME) {
-      if (report.keyedFrom !== null) return broken(row.seq, `it is not keyed, but keyed events come before it (from #${report.keyedFrom}): an unkeyed event can only have been written without the key, by someone other than Rotor`);
+      if (report.keyedFrom !== null)
+        return broken(
+          row.seq,
+          `it is not keyed, but keyed events come before it (from #${report.keyedFrom}): an unkeyed event can only have been written without the key, by someone other than Rotor`,
+        );
     } else if (keyId === null) {
       return broken(row.seq, `its scheme \`${row.scheme}\` is not one Rotor writes: the row was altered`);
     } else {
@@ -210,12 +245,26 @@ export function verifyAuditChain(db: Db, options: VerifyOptions = {}): ChainRepo
     const key = keyId === null ? undefined : keys?.byId(keyId);
     if (keyId !== null && !key) {
       if (options.withoutKey !== 'links') {
-        return broken(row.seq, `it is signed with audit key ${keyId}, which is not configured: set ROTOR_AUDIT_KEY to that key (keys retired since go after the signing one, separated by commas)`, keyId);
+        return broken(
+          row.seq,
+          `it is signed with audit key ${keyId}, which is not configured: set ROTOR_AUDIT_KEY to that key (keys retired since go after the signing one, separated by commas)`,
+          keyId,
+        );
       }
       report.unchecked += 1;
     } else {
-      const recomputed = hashEvent({ seq: row.seq, at: row.at, actor: row.actor, action: row.action, secret: row.secret, prevHash: row.prev_hash, scheme: row.scheme }, row.details, key);
-      if (recomputed !== row.hash) return broken(row.seq, key ? 'its content does not match its MAC: the row was altered or forged without the key' : 'its content does not match its hash: the row was altered');
+      const recomputed = hashEvent(
+        { seq: row.seq, at: row.at, actor: row.actor, action: row.action, secret: row.secret, prevHash: row.prev_hash, scheme: row.scheme },
+        row.details,
+        key,
+      );
+      if (recomputed !== row.hash)
+        return broken(
+          row.seq,
+          key
+            ? 'its content does not match its MAC: the row was altered or forged without the key'
+            : 'its content does not match its hash: the row was altered',
+        );
     }
     if (options.expectHead?.seq === row.seq) pinned = row.hash;
     previousHash = row.hash;
@@ -224,20 +273,38 @@ export function verifyAuditChain(db: Db, options: VerifyOptions = {}): ChainRepo
   }
   const head = readHead(db);
   if (head && (head.seq !== expectedSeq - 1 || head.hash !== previousHash)) {
-    return broken(expectedSeq, `the log ends at event #${expectedSeq - 1} but its head records #${head.seq}: the newest events were removed or the head was altered`);
+    return broken(
+      expectedSeq,
+      `the log ends at event #${expectedSeq - 1} but its head records #${head.seq}: the newest events were removed or the head was altered`,
+    );
   }
   if (!head && report.events > 0) return broken(1, 'the log has events but no head record: the head was removed');
   if (report.events === 0) {
     const secrets = statement(db, 'SELECT count(*) FROM secrets').pluck().get() as number;
-    if (secrets > 0) return broken(1, `the log is empty while the inventory holds ${secrets} secret${secrets === 1 ? '' : 's'}, each of which was recorded when added: the events and the head were deleted`);
+    if (secrets > 0)
+      return broken(
+        1,
+        `the log is empty while the inventory holds ${secrets} secret${secrets === 1 ? '' : 's'}, each of which was recorded when added: the events and the head were deleted`,
+      );
   }
   if (keys && report.events > 0 && report.keyedFrom === null) {
-    return broken(report.events, 'ROTOR_AUDIT_KEY is set but no event is keyed: either the chain was rewritten without the key, or nothing was written since the key was set (start the bot once with the key, which records the switch)');
+    return broken(
+      report.events,
+      'ROTOR_AUDIT_KEY is set but no event is keyed: either the chain was rewritten without the key, or nothing was written since the key was set (start the bot once with the key, which records the switch)',
+    );
   }
   const expected = options.expectHead;
   if (expected) {
-    if (expected.seq > expectedSeq - 1) return broken(expectedSeq, `the log ends at event #${expectedSeq - 1}, but the pinned head is #${expected.seq}: events published earlier were removed`);
-    if (pinned !== expected.hash) return broken(expected.seq, `event #${expected.seq} is not the one the pinned head names (hash ${expected.hash.slice(0, 16)}…): the chain was rewritten at or before it`);
+    if (expected.seq > expectedSeq - 1)
+      return broken(
+        expectedSeq,
+        `the log ends at event #${expectedSeq - 1}, but the pinned head is #${expected.seq}: events published earlier were removed`,
+      );
+    if (pinned !== expected.hash)
+      return broken(
+        expected.seq,
+        `event #${expected.seq} is not the one the pinned head names (hash ${expected.hash.slice(0, 16)}…): the chain was rewritten at or before it`,
+      );
   }
   return report;
 }

@@ -83,12 +83,18 @@ export class AuditPublisher {
 
   private publishBatch(): number {
     const from = this.publishedUpTo();
-    const rows = statement(this.db, 'SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(from, this.batchSize) as AuditRow[];
+    const rows = statement(this.db, 'SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?').all(
+      from,
+      this.batchSize,
+    ) as AuditRow[];
     const last = rows[rows.length - 1];
     if (!last) return 0;
     for (const row of rows) this.stream.event(rowToEvent(row));
     this.stream.checkpoint(buildCheckpoint({ seq: last.seq, hash: last.hash }, this.clock.now().toUTC().toISO() as string, this.keys));
-    statement(this.db, 'INSERT INTO audit_publication (id, published_seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET published_seq = excluded.published_seq').run(last.seq);
+    statement(
+      this.db,
+      'INSERT INTO audit_publication (id, published_seq) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET published_seq = excluded.published_seq',
+    ).run(last.seq);
     return rows.length;
   }
 }

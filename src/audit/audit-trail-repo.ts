@@ -39,42 +39,60 @@ export class AuditTrailRepo {
 
   /** The events at these positions as the chain holds them now (seq and hash); a position no longer there is left out. */
   positions(seqs: readonly number[]): AuditChainHead[] {
-    return statement(this.db, 'SELECT seq, hash FROM audit_events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(seqs)) as AuditChainHead[];
+    return statement(this.db, 'SELECT seq, hash FROM audit_events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq').all(
+      JSON.stringify(seqs),
+    ) as AuditChainHead[];
   }
 
   /** Events that name the rotation (`details.rotation`), oldest first. */
   ofRotation(rotationId: number, secretName: string): AuditEvent[] {
-    const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.rotation') = ? ORDER BY seq`).all(secretName, rotationId) as AuditRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.rotation') = ? ORDER BY seq`,
+    ).all(secretName, rotationId) as AuditRow[];
     return rows.map(rowToEvent);
   }
 
   /** Events that name the incident (`details.incident`), oldest first; all of them are about its secret. */
   ofIncident(incidentId: number, secretName: string): AuditEvent[] {
-    const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.incident') = ? ORDER BY seq`).all(secretName, incidentId) as AuditRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM audit_events WHERE secret = ? AND json_extract(details, '$.incident') = ? ORDER BY seq`,
+    ).all(secretName, incidentId) as AuditRow[];
     return rows.map(rowToEvent);
   }
 
   /** The provider's events on a secret between two positions of the chain (inclusive). */
   providerEvents(secretName: string, fromSeq: number, toSeq: number): AuditEvent[] {
-    const rows = statement(this.db, `SELECT * FROM audit_events WHERE secret = ? AND seq BETWEEN ? AND ? AND action LIKE 'provider.%' ORDER BY seq`).all(secretName, fromSeq, toSeq) as AuditRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM audit_events WHERE secret = ? AND seq BETWEEN ? AND ? AND action LIKE 'provider.%' ORDER BY seq`,
+    ).all(secretName, fromSeq, toSeq) as AuditRow[];
     return rows.map(rowToEvent);
   }
 
   /** Every event naming the rotation (`details.rotation`), whatever secret it names, oldest first: what its replay reads. */
   namingRotation(rotationId: number): AuditEvent[] {
-    const rows = statement(this.db, `SELECT * FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`).all(rotationId) as AuditRow[];
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`).all(
+      rotationId,
+    ) as AuditRow[];
     return rows.map(rowToEvent);
   }
 
   /** Every event naming the incident (`details.incident`), whatever secret it names, oldest first: what its replay reads. */
   namingIncident(incidentId: number): AuditEvent[] {
-    const rows = statement(this.db, `SELECT * FROM audit_events WHERE json_extract(details, '$.incident') = ? ORDER BY seq`).all(incidentId) as AuditRow[];
+    const rows = statement(this.db, `SELECT * FROM audit_events WHERE json_extract(details, '$.incident') = ? ORDER BY seq`).all(
+      incidentId,
+    ) as AuditRow[];
     return rows.map(rowToEvent);
   }
 
   /** The inventory's events of one secret, or of every secret, oldest first: what the inventory's replay reads. */
   secretHistory(name?: string): AuditEvent[] {
-    const rows = statement(this.db, `SELECT * FROM audit_events WHERE ${INVENTORY_EVENT_SQL} AND (@name IS NULL OR secret = @name) ORDER BY seq`).all({ name: name ?? null }) as AuditRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM audit_events WHERE ${INVENTORY_EVENT_SQL} AND (@name IS NULL OR secret = @name) ORDER BY seq`,
+    ).all({ name: name ?? null }) as AuditRow[];
     return rows.map(rowToEvent);
   }
 
@@ -88,7 +106,9 @@ export class AuditTrailRepo {
 
   /** Every event with one of `actions`, oldest first. */
   withActions(actions: readonly string[]): AuditEvent[] {
-    const rows = statement(this.db, 'SELECT * FROM audit_events WHERE action IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(actions)) as AuditRow[];
+    const rows = statement(this.db, 'SELECT * FROM audit_events WHERE action IN (SELECT value FROM json_each(?)) ORDER BY seq').all(
+      JSON.stringify(actions),
+    ) as AuditRow[];
     return rows.map(rowToEvent);
   }
 }

@@ -45,7 +45,9 @@ export function trailSource(trail: AuditTrailRepo, options: { everySecret?: bool
 }
 
 /** The whole chain, read once and indexed by subject. */
-export function loadedSource(events: Iterable<AuditEvent>): ChainSource & { rotationIds: Set<number>; incidentIds: Set<number>; secretNames: Set<string> } {
+export function loadedSource(
+  events: Iterable<AuditEvent>,
+): ChainSource & { rotationIds: Set<number>; incidentIds: Set<number>; secretNames: Set<string> } {
   const byRotation = new Map<number, AuditEvent[]>();
   const byIncident = new Map<number, AuditEvent[]>();
   const bySecret = new Map<string, AuditEvent[]>();
@@ -54,19 +56,27 @@ export function loadedSource(events: Iterable<AuditEvent>): ChainSource & { rota
     if (typeof event.details.incident === 'number') append(byIncident, event.details.incident, event);
     if (event.secret && isInventoryEvent(event.action)) append(bySecret, event.secret, event);
   }
-  const started = (index: Map<number, AuditEvent[]>, action: string) => new Set([...index].filter(([, events]) => events.some((event) => event.action === action)).map(([id]) => id));
+  const started = (index: Map<number, AuditEvent[]>, action: string) =>
+    new Set([...index].filter(([, events]) => events.some((event) => event.action === action)).map(([id]) => id));
   return {
     rotationEvents: (id) => byRotation.get(id) ?? [],
     incidentEvents: (id) => byIncident.get(id) ?? [],
     secretEvents: (name) => bySecret.get(name) ?? [],
     rotationIds: started(byRotation, 'rotation.started'),
     incidentIds: started(byIncident, 'incident.opened'),
-    secretNames: new Set([...bySecret].filter(([, events]) => events.some((event) => event.action === 'secret.created')).map(([name]) => name)),
+    secretNames: new Set(
+      [...bySecret].filter(([, events]) => events.some((event) => event.action === 'secret.created')).map(([name]) => name),
+    ),
   };
 }
 
 /** The secret as the chain had it just before event `seq`, leaving out the events of `exclude` (the subject's own). */
-function secretBefore(source: ChainSource, name: string | null, seq: number, exclude: (event: AuditEvent) => boolean): ReplayedSecret | null {
+function secretBefore(
+  source: ChainSource,
+  name: string | null,
+  seq: number,
+  exclude: (event: AuditEvent) => boolean,
+): ReplayedSecret | null {
   if (!name) return null;
   return replaySecret(
     name,
@@ -110,7 +120,12 @@ export interface DeepReport extends ChainCheck {
  * rotation, incident and inventory tables, row by row, both ways (a row the chain never wrote,
  * a row the chain wrote and the tables lost).
  */
-export function verifyTablesAgainstChain(deps: { trail: AuditTrailRepo; rotations: RotationRepo; incidents: IncidentRepo; inventory: InventoryRepo }): DeepReport {
+export function verifyTablesAgainstChain(deps: {
+  trail: AuditTrailRepo;
+  rotations: RotationRepo;
+  incidents: IncidentRepo;
+  inventory: InventoryRepo;
+}): DeepReport {
   return deps.trail.snapshot(() => {
     const source = loadedSource(deps.trail.all());
     const checks: ChainCheck[] = [];

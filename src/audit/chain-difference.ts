@@ -80,9 +80,20 @@ export class DifferenceList {
   constructor(private readonly subject: string) {}
 
   /** Records a difference unless the two sides agree (`same`: how to compare; exact by default). */
-  compare(fact: string, tables: unknown, chain: unknown, seq: number | null, same: (a: unknown, b: unknown) => boolean = sameValue): boolean {
+  compare(
+    fact: string,
+    tables: unknown,
+    chain: unknown,
+    seq: number | null,
+    same: (a: unknown, b: unknown) => boolean = sameValue,
+  ): boolean {
     if (same(tables, chain)) return true;
-    this.add(fact, tables === null || tables === undefined ? null : shown(tables), chain === null || chain === undefined ? null : shown(chain), seq);
+    this.add(
+      fact,
+      tables === null || tables === undefined ? null : shown(tables),
+      chain === null || chain === undefined ? null : shown(chain),
+      seq,
+    );
     return false;
   }
 

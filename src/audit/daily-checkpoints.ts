@@ -21,12 +21,10 @@ export class DailyCheckpoints {
     const head = this.audit.head();
     if (!head) return null;
     const now = this.clock.now().toUTC();
-    const claimed = statement(this.db, 'INSERT INTO audit_checkpoint_posts (day, seq, hash, posted_at) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO NOTHING').run(
-      now.toISODate(),
-      head.seq,
-      head.hash,
-      now.toISO(),
-    );
+    const claimed = statement(
+      this.db,
+      'INSERT INTO audit_checkpoint_posts (day, seq, hash, posted_at) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO NOTHING',
+    ).run(now.toISODate(), head.seq, head.hash, now.toISO());
     return claimed.changes === 1 ? buildCheckpoint(head, now.toISO() as string, this.audit.keys) : null;
   }
 

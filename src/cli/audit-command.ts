@@ -37,8 +37,11 @@ function describeChain(report: ChainReport, keyed: boolean): { summary: string; 
   const head = report.head ? ` Head: #${report.head.seq} ${report.head.hash}.` : '';
   const lines = [`Audit log intact: ${report.events} events, every hash and link verified.${head}`];
   if (report.keyedFrom !== null) {
-    const prefix = report.keyedFrom > 1 ? ` Events #1–#${report.keyedFrom - 1} predate the key; the first keyed event's link covers them.` : '';
-    lines.push(`Keyed (HMAC-SHA256, key${report.keyIds.length === 1 ? '' : 's'} ${report.keyIds.join(', ')}) from event #${report.keyedFrom}.${prefix}`);
+    const prefix =
+      report.keyedFrom > 1 ? ` Events #1–#${report.keyedFrom - 1} predate the key; the first keyed event's link covers them.` : '';
+    lines.push(
+      `Keyed (HMAC-SHA256, key${report.keyIds.length === 1 ? '' : 's'} ${report.keyIds.join(', ')}) from event #${report.keyedFrom}.${prefix}`,
+    );
   }
   const warning =
     keyed || report.events === 0
@@ -58,7 +61,10 @@ function chainProblem(firstBreak: ChainBreak): RotorError {
       `Cannot verify the audit log: event #${firstBreak.seq} is signed with audit key ${firstBreak.missingKeyId}, which is not configured. Set ROTOR_AUDIT_KEY to the key the bot uses (keys retired since go after the signing one, separated by commas) and run \`rotor audit verify\` again. The key is missing; nothing here says the log was changed.`,
     );
   }
-  return new RotorError('database', `Audit log broken at event #${firstBreak.seq}: ${firstBreak.reason}. Restore the database from a backup and investigate who changed it.`);
+  return new RotorError(
+    'database',
+    `Audit log broken at event #${firstBreak.seq}: ${firstBreak.reason}. Restore the database from a backup and investigate who changed it.`,
+  );
 }
 
 function count(n: number, noun: string): string {
@@ -68,8 +74,18 @@ function count(n: number, noun: string): string {
 /** What `--deep` replayed, each difference it found, and the facts the chain does not hold. */
 function describeDeep(deep: DeepReport): string {
   const replayed = `Deep check: replayed the audit events of ${count(deep.rotations, 'rotation')}, ${count(deep.incidents, 'incident')} and ${count(deep.secrets, 'secret')}`;
-  const lines = deep.differences.length === 0 ? [`${replayed}; the tables agree with them.`] : [`${replayed}; the tables differ from them in ${count(deep.differences.length, 'place')}:`, ...deep.differences.map((difference) => `  - ${describeDifference(difference)}`)];
-  if (deep.uncovered.length > 0) lines.push('Not covered by the chain (written before Rotor put these facts in its events), so taken from the tables unchecked:', ...deep.uncovered.map((fact) => `  - ${fact}`));
+  const lines =
+    deep.differences.length === 0
+      ? [`${replayed}; the tables agree with them.`]
+      : [
+          `${replayed}; the tables differ from them in ${count(deep.differences.length, 'place')}:`,
+          ...deep.differences.map((difference) => `  - ${describeDifference(difference)}`),
+        ];
+  if (deep.uncovered.length > 0)
+    lines.push(
+      'Not covered by the chain (written before Rotor put these facts in its events), so taken from the tables unchecked:',
+      ...deep.uncovered.map((fact) => `  - ${fact}`),
+    );
   return lines.join('\n');
 }
 
@@ -80,7 +96,10 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .command('verify')
     .description('Check every event against its hash (MAC with ROTOR_AUDIT_KEY) and its link to the one before; exit 1 at the first break')
     .option('--expect-head <seq:hash>', 'a head published earlier (audit checkpoint): the chain must still hold that event unchanged')
-    .option('--deep', 'also replay the audit events and compare what they build with the rotation, incident and inventory tables; exit 1 listing each difference')
+    .option(
+      '--deep',
+      'also replay the audit events and compare what they build with the rotation, incident and inventory tables; exit 1 listing each difference',
+    )
     .option('--json', 'print JSON')
     .action((options: { expectHead?: string; deep?: boolean; json?: boolean }) => {
       const expectHead = options.expectHead === undefined ? undefined : parseExpectedHead(options.expectHead);
@@ -92,11 +111,23 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
         throw chainProblem(report.firstBreak);
       }
       const deep = options.deep
-        ? verifyTablesAgainstChain({ trail: new AuditTrailRepo(services.db, keys), rotations: new RotationRepo(services.db), incidents: new IncidentRepo(services.db), inventory: services.inventory })
+        ? verifyTablesAgainstChain({
+            trail: new AuditTrailRepo(services.db, keys),
+            rotations: new RotationRepo(services.db),
+            incidents: new IncidentRepo(services.db),
+            inventory: services.inventory,
+          })
         : null;
       const { summary, warning } = describeChain(report, keys !== null);
       if (options.json) {
-        const replayed = deep ? { deep: { ...deep, differences: deep.differences.map((difference) => ({ ...difference, text: describeDifference(difference) })) } } : {};
+        const replayed = deep
+          ? {
+              deep: {
+                ...deep,
+                differences: deep.differences.map((difference) => ({ ...difference, text: describeDifference(difference) })),
+              },
+            }
+          : {};
         context.printJson({ intact: true, events: report.events, head: report.head, keyed: keys !== null, ...replayed });
       } else context.print(deep ? `${summary}\n${describeDeep(deep)}` : summary);
       if (warning) context.io.stderr(`rotor: ${warning}\n`);
@@ -117,7 +148,8 @@ export function registerAuditCommand(program: Command, context: CliContext): voi
     .action((options: { since?: string; until?: string; format: AuditExportFormat }) => {
       const since = bound(options.since, '--since', false);
       const until = bound(options.until, '--until', true);
-      if (since && until && since >= until) throw new RotorError('validation', `--since ${options.since} is not before --until ${options.until}.`);
+      if (since && until && since >= until)
+        throw new RotorError('validation', `--since ${options.since} is not before --until ${options.until}.`);
       for (const chunk of formatAuditEvents(listAuditEvents(context.open().db, { since, until }), options.format)) context.io.stdout(chunk);
     });
 }

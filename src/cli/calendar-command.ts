@@ -16,6 +16,8 @@ export function registerCalendarCommand(program: Command, context: CliContext): 
       const owner = memberIdOption('--owner', options.owner);
       const services = context.open();
       const query = { days: options.days, ...(owner ? { owner } : {}) };
-      context.io.stdout(rotationCalendar({ inventory: services.inventory, history: new SecretHistoryRepo(services.db) }, services.clock.now(), query));
+      context.io.stdout(
+        rotationCalendar({ inventory: services.inventory, history: new SecretHistoryRepo(services.db) }, services.clock.now(), query),
+      );
     });
 }

@@ -59,7 +59,10 @@ export class CliContext {
       const ifMissing = options.ifMissing ?? 'refuse';
       if (path !== ':memory:' && !existsSync(path)) {
         if (ifMissing === 'refuse') {
-          throw new RotorError('validation', `No Rotor database at ${path}. Create it with \`rotor migrate\` or \`rotor import FILE\`, or point ROTOR_DB (or --db) at the existing one.`);
+          throw new RotorError(
+            'validation',
+            `No Rotor database at ${path}. Create it with \`rotor migrate\` or \`rotor import FILE\`, or point ROTOR_DB (or --db) at the existing one.`,
+          );
         }
         if (ifMissing === 'empty') path = ':memory:';
       } else if (path !== ':memory:' && ifMissing === 'refuse') assertRotorDatabase(path);
@@ -72,7 +75,9 @@ export class CliContext {
         clock,
         policy,
         // The CLI's stdout is its output; its log lines go to stderr, and only when asked for.
-        logger: createLogger(this.io.env.LOG_LEVEL?.trim() ? this.env.LOG_LEVEL : 'silent', { write: (line: string) => this.io.stderr(line) }),
+        logger: createLogger(this.io.env.LOG_LEVEL?.trim() ? this.env.LOG_LEVEL : 'silent', {
+          write: (line: string) => this.io.stderr(line),
+        }),
         auditKeys: this.auditKeys,
         runDeadlineSeconds: this.env.ROTOR_RUN_DEADLINE_SECONDS,
         sweepAfterChanges: false,
@@ -101,7 +106,10 @@ export class CliContext {
    */
   private logAuditEvents(services: Services): void {
     if (!this.io.env.LOG_LEVEL?.trim()) return;
-    const logger = createLogger(this.env.LOG_LEVEL, { write: (line: string) => this.io.stderr(line) }).child({ component: 'audit', source: 'cli' });
+    const logger = createLogger(this.env.LOG_LEVEL, { write: (line: string) => this.io.stderr(line) }).child({
+      component: 'audit',
+      source: 'cli',
+    });
     this.auditLogger = logger;
     services.audit.onAppend((event) => {
       this.appended = true;
@@ -121,7 +129,12 @@ export class CliContext {
   close(): void {
     const head = this.appended ? this.built?.services.audit.head() : null;
     if (head && this.built && this.auditLogger) {
-      this.auditLogger.info({ auditCheckpoint: buildCheckpoint(head, this.built.services.clock.now().toUTC().toISO() as string, this.built.services.audit.keys) }, 'audit checkpoint');
+      this.auditLogger.info(
+        {
+          auditCheckpoint: buildCheckpoint(head, this.built.services.clock.now().toUTC().toISO() as string, this.built.services.audit.keys),
+        },
+        'audit checkpoint',
+      );
     }
     this.built?.close();
     this.built?.services.db.close();
@@ -142,6 +155,8 @@ export function parseAt(text: string): Clock {
   try {
     return new FixedClock(text);
   } catch (cause) {
-    throw new RotorError('validation', `--at ${text} is not a date; write it as YYYY-MM-DD or an ISO time such as 2026-12-01T09:00:00Z.`, { cause });
+    throw new RotorError('validation', `--at ${text} is not a date; write it as YYYY-MM-DD or an ISO time such as 2026-12-01T09:00:00Z.`, {
+      cause,
+    });
   }
 }

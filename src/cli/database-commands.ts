@@ -24,7 +24,12 @@ export function registerDatabaseCommands(program: Command, context: CliContext):
         try {
           const pending = pendingMigrations(db).map((migration) => migration.name);
           if (options.json) context.printJson({ database: path, dryRun: true, pending });
-          else context.print(pending.length > 0 ? `Would apply ${pending.join(', ')} (dry run: nothing changed).` : `Database ${path} is up to date (dry run: nothing changed).`);
+          else
+            context.print(
+              pending.length > 0
+                ? `Would apply ${pending.join(', ')} (dry run: nothing changed).`
+                : `Database ${path} is up to date (dry run: nothing changed).`,
+            );
         } finally {
           db?.close();
         }
@@ -36,7 +41,10 @@ export function registerDatabaseCommands(program: Command, context: CliContext):
         const { applied } = applyMigrations(db);
         const version = (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number }).v;
         if (options.json) context.printJson({ database: path, applied, version });
-        else context.print(applied.length > 0 ? `Applied ${applied.join(', ')}.` : `Database ${path} is up to date (schema version ${version}).`);
+        else
+          context.print(
+            applied.length > 0 ? `Applied ${applied.join(', ')}.` : `Database ${path} is up to date (schema version ${version}).`,
+          );
       } finally {
         db.close();
       }
@@ -49,9 +57,15 @@ export function registerDatabaseCommands(program: Command, context: CliContext):
     .option('--json', 'print JSON')
     .action(async (file: string, options: { json?: boolean }) => {
       const target = resolve(file);
-      if (existsSync(target)) throw new RotorError('validation', `${file} already exists; choose a new file name so no backup is overwritten.`);
-      if (!existsSync(dirname(target))) throw new RotorError('validation', `The folder ${dirname(target)} does not exist; create it first (mkdir -p) or choose another path for the backup.`);
-      if (target === resolve(context.databasePath)) throw new RotorError('validation', 'The backup file must differ from the database itself.');
+      if (existsSync(target))
+        throw new RotorError('validation', `${file} already exists; choose a new file name so no backup is overwritten.`);
+      if (!existsSync(dirname(target)))
+        throw new RotorError(
+          'validation',
+          `The folder ${dirname(target)} does not exist; create it first (mkdir -p) or choose another path for the backup.`,
+        );
+      if (target === resolve(context.databasePath))
+        throw new RotorError('validation', 'The backup file must differ from the database itself.');
       const { db } = context.open();
       // Written under a temporary name beside the target and renamed only once the copy checks
       // out, so a backup cut off part-way never leaves a file by the name a restore would use.
@@ -61,15 +75,27 @@ export function registerDatabaseCommands(program: Command, context: CliContext):
       try {
         await db.backup(partial);
         report = checkCopy(partial, context.auditKeys);
-        if (existsSync(target)) throw new RotorError('validation', `${file} appeared while the backup ran; choose a new file name so no backup is overwritten.`);
+        if (existsSync(target))
+          throw new RotorError('validation', `${file} appeared while the backup ran; choose a new file name so no backup is overwritten.`);
         renameSync(partial, target);
       } finally {
         for (const leftover of [partial, `${partial}-journal`, `${partial}-wal`, `${partial}-shm`]) rmSync(leftover, { force: true });
       }
       const head = report.head ? `, audit head #${report.head.seq} ${report.head.hash}` : '';
       const macs = report.unchecked > 0 ? ' (links only: ROTOR_AUDIT_KEY is not set, so the MACs were not checked)' : '';
-      if (options.json) context.printJson({ database: context.databasePath, backup: target, integrity: 'ok', auditEvents: report.events, auditHead: report.head, macsChecked: report.unchecked === 0 });
-      else context.print(`Backed up ${context.databasePath} to ${file}: integrity ok, audit chain of ${report.events} events verified${macs}${head}.`);
+      if (options.json)
+        context.printJson({
+          database: context.databasePath,
+          backup: target,
+          integrity: 'ok',
+          auditEvents: report.events,
+          auditHead: report.head,
+          macsChecked: report.unchecked === 0,
+        });
+      else
+        context.print(
+          `Backed up ${context.databasePath} to ${file}: integrity ok, audit chain of ${report.events} events verified${macs}${head}.`,
+        );
     });
 }
 
@@ -83,7 +109,13 @@ function checkCopy(path: string, keys: HmacKeyring | null): ChainReport {
     copy.pragma('journal_mode = DELETE');
     const integrity = copy.pragma('integrity_check') as { integrity_check: string }[];
     if (integrity.length !== 1 || integrity[0]?.integrity_check !== 'ok') {
-      throw new RotorError('database', `The backup failed SQLite's integrity check (${integrity.map((row) => row.integrity_check).slice(0, 3).join('; ')}); nothing was kept. Check the disk, then try again.`);
+      throw new RotorError(
+        'database',
+        `The backup failed SQLite's integrity check (${integrity
+          .map((row) => row.integrity_check)
+          .slice(0, 3)
+          .join('; ')}); nothing was kept. Check the disk, then try again.`,
+      );
     }
     const report = verifyAuditChain(copy, { keys, withoutKey: 'links' });
     if (report.firstBreak) {

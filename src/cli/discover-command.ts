@@ -17,7 +17,9 @@ const DISCOVERABLE = BUILT_IN_STORES.kinds.filter((store) => store.capabilities.
 export function registerDiscoverCommand(program: Command, context: CliContext): void {
   program
     .command('discover')
-    .description('Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata); --apply adds them')
+    .description(
+      'Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata); --apply adds them',
+    )
     .addOption(new Option('--provider <provider>', 'where to look').choices(DISCOVERABLE.map((store) => store.kind)).makeOptionMandatory())
     .option('--tag-key <key>', 'only secrets carrying this tag / custom_metadata key, e.g. rotor:owner')
     .option('--mount <mount>', 'Vault: the KV v2 mount to walk, e.g. secret')
@@ -26,10 +28,17 @@ export function registerDiscoverCommand(program: Command, context: CliContext): 
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { provider: string; tagKey?: string; mount?: string; dryRun: boolean; apply?: boolean; json: boolean }) => {
       const requiresMount = BUILT_IN_STORES.of(options.provider).capabilities.discovery?.requiresMount;
-      if (requiresMount && !options.mount) throw new ValidationError(requiresMount, [{ where: '--mount', message: `required with --provider ${options.provider}` }]);
+      if (requiresMount && !options.mount)
+        throw new ValidationError(requiresMount, [{ where: '--mount', message: `required with --provider ${options.provider}` }]);
       const apply = options.apply === true;
       const { providers } = context.runtime(undefined, { ifMissing: apply ? 'create' : 'empty' });
-      const report = await providers.discover.run({ provider: options.provider, tagKey: options.tagKey, mount: options.mount, apply, actor: context.actor });
+      const report = await providers.discover.run({
+        provider: options.provider,
+        tagKey: options.tagKey,
+        mount: options.mount,
+        apply,
+        actor: context.actor,
+      });
       if (options.json) context.printJson(report);
       else context.print(renderDiscoverReport(report).join('\n'));
     });
@@ -39,10 +48,16 @@ export function renderDiscoverReport(report: DiscoverReport): string[] {
   const lines: string[] = [];
   if (report.proposals.length === 0) lines.push('No new secrets to propose.');
   else {
-    lines.push(report.applied ? `Added ${report.proposals.length} secret(s) to the inventory:` : `Would add ${report.proposals.length} new secret(s) (dry run: nothing written; run without --dry-run to add them):`);
+    lines.push(
+      report.applied
+        ? `Added ${report.proposals.length} secret(s) to the inventory:`
+        : `Would add ${report.proposals.length} new secret(s) (dry run: nothing written; run without --dry-run to add them):`,
+    );
     for (const proposal of report.proposals) {
       const secret = proposal.after;
-      lines.push(`  + ${secret.name}  type=${secret.type} owner=${secret.owner ?? '-'} every ${secret.intervalDays} days  ${secret.providerRef ?? ''}`);
+      lines.push(
+        `  + ${secret.name}  type=${secret.type} owner=${secret.owner ?? '-'} every ${secret.intervalDays} days  ${secret.providerRef ?? ''}`,
+      );
     }
   }
   if (report.rejected.length > 0) {

@@ -9,8 +9,13 @@ export function registerEvidenceCommand(program: Command, context: CliContext): 
 
   evidence
     .command('verify')
-    .description('Read every archived record back: present, locked in COMPLIANCE mode, one version, its digest the audit chain\'s; list what is missing or different and exit 1')
-    .option('--at <date>', 'judge as of this date (YYYY-MM-DD or ISO time) instead of now: which records are overdue, whether a retention has ended')
+    .description(
+      "Read every archived record back: present, locked in COMPLIANCE mode, one version, its digest the audit chain's; list what is missing or different and exit 1",
+    )
+    .option(
+      '--at <date>',
+      'judge as of this date (YYYY-MM-DD or ISO time) instead of now: which records are overdue, whether a retention has ended',
+    )
     .option('--json', 'print JSON')
     .action(async (options: { at?: string; json?: boolean }) => {
       const archive = context.runtime(options.at).evidenceArchive;
@@ -28,10 +33,18 @@ export function registerEvidenceCommand(program: Command, context: CliContext): 
 }
 
 function describeCheck(check: ArchiveCheck): string {
-  const lines = [`Evidence archive ${check.bucket}: ${check.ok.length} object${check.ok.length === 1 ? '' : 's'} read back, locked in COMPLIANCE mode, and matching the audit chain.`];
-  if (check.problems.length > 0) lines.push(`Missing or different (${check.problems.length}):`, ...check.problems.map((problem) => `  - ${problem.where}: ${problem.problem}`));
+  const lines = [
+    `Evidence archive ${check.bucket}: ${check.ok.length} object${check.ok.length === 1 ? '' : 's'} read back, locked in COMPLIANCE mode, and matching the audit chain.`,
+  ];
+  if (check.problems.length > 0)
+    lines.push(
+      `Missing or different (${check.problems.length}):`,
+      ...check.problems.map((problem) => `  - ${problem.where}: ${problem.problem}`),
+    );
   if (check.waiting.length > 0) lines.push(`Ended less than an hour ago, waiting for their follow-up: ${check.waiting.join(', ')}.`);
-  if (check.elsewhere.length > 0) lines.push('Archived to a bucket the policy no longer names, not checked:', ...check.elsewhere.map((key) => `  - ${key}`));
-  if (check.unexpected.length > 0) lines.push('Objects under the prefix that no record names (not judged):', ...check.unexpected.map((key) => `  - ${key}`));
+  if (check.elsewhere.length > 0)
+    lines.push('Archived to a bucket the policy no longer names, not checked:', ...check.elsewhere.map((key) => `  - ${key}`));
+  if (check.unexpected.length > 0)
+    lines.push('Objects under the prefix that no record names (not judged):', ...check.unexpected.map((key) => `  - ${key}`));
   return lines.join('\n');
 }

@@ -13,7 +13,9 @@ function describeReport(report: ImportReport, verbose: boolean | undefined): str
   for (const change of report.changes) {
     if (change.kind === 'add') lines.push(`  + ${change.name}`);
     if (change.kind === 'change') {
-      const fields = Object.entries(change.changes).map(([field, { from, to }]) => `${field} ${JSON.stringify(from)} → ${JSON.stringify(to)}`);
+      const fields = Object.entries(change.changes).map(
+        ([field, { from, to }]) => `${field} ${JSON.stringify(from)} → ${JSON.stringify(to)}`,
+      );
       lines.push(`  ~ ${change.name}: ${fields.join('; ')}`);
     }
   }
@@ -29,7 +31,9 @@ function reportJson(report: ImportReport) {
     added: count('add'),
     changed: count('change'),
     unchanged: count('unchanged'),
-    changes: report.changes.filter((change) => change.kind !== 'unchanged').map((change) => ({ name: change.name, kind: change.kind, changes: change.changes })),
+    changes: report.changes
+      .filter((change) => change.kind !== 'unchanged')
+      .map((change) => ({ name: change.name, kind: change.kind, changes: change.changes })),
     rejectedRows: report.rejectedRows,
     rejected: report.rejected,
     warnings: report.warnings,
@@ -50,7 +54,12 @@ export function registerImportExportCommands(program: Command, context: CliConte
       const services = context.open(undefined, { ifMissing: options.dryRun ? 'empty' : 'create' });
       let report: ImportReport;
       try {
-        report = importFile(file, services, { dryRun: options.dryRun, partial: options.partial, actor: context.actor, source: `import:${basename(file)}` });
+        report = importFile(file, services, {
+          dryRun: options.dryRun,
+          partial: options.partial,
+          actor: context.actor,
+          source: `import:${basename(file)}`,
+        });
       } catch (error) {
         throw error instanceof ValidationError ? capIssues(error, options.verbose || options.json) : error;
       }
@@ -60,11 +69,15 @@ export function registerImportExportCommands(program: Command, context: CliConte
       }
       if (report.rejected.length > 0) {
         const rows = `${report.rejectedRows} invalid row${report.rejectedRows === 1 ? '' : 's'}`;
-        context.io.stderr(`rotor: ${describeError(capIssues(new ValidationError(`${report.written ? 'Left out' : 'Would leave out'} ${rows}:`, report.rejected), options.verbose))}\n`);
+        context.io.stderr(
+          `rotor: ${describeError(capIssues(new ValidationError(`${report.written ? 'Left out' : 'Would leave out'} ${rows}:`, report.rejected), options.verbose))}\n`,
+        );
       }
       if (report.warnings.length > 0) {
         const count = `${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}`;
-        context.io.stderr(`rotor: ${describeError(capIssues(new ValidationError(`${count}; these rows ${report.written ? 'were' : 'would be'} imported without the field:`, report.warnings), options.verbose))}\n`);
+        context.io.stderr(
+          `rotor: ${describeError(capIssues(new ValidationError(`${count}; these rows ${report.written ? 'were' : 'would be'} imported without the field:`, report.warnings), options.verbose))}\n`,
+        );
       }
       context.print(describeReport(report, options.verbose));
     });

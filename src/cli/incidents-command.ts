@@ -6,11 +6,15 @@ import type { CliContext } from './cli-context.js';
 
 /** `rotor incidents list|show|close|evidence`: what emergency revocations did, for responders, auditors and the postmortem. */
 export function registerIncidentsCommand(program: Command, context: CliContext): void {
-  const incidents = program.command('incidents').description('Emergency revocations (/revoke): list them, show one, close one with its postmortem, print the evidence record of one');
+  const incidents = program
+    .command('incidents')
+    .description('Emergency revocations (/revoke): list them, show one, close one with its postmortem, print the evidence record of one');
 
   incidents
     .command('list')
-    .description('Incidents newest first: secret, severity, state, lead, when opened and acknowledged, the emergency rotation, the postmortem')
+    .description(
+      'Incidents newest first: secret, severity, state, lead, when opened and acknowledged, the emergency rotation, the postmortem',
+    )
     .option('--open', 'only incidents still open')
     .option('--json', 'print JSON')
     .action((options: { open?: boolean; json?: boolean }) => {
@@ -21,12 +25,20 @@ export function registerIncidentsCommand(program: Command, context: CliContext):
 
   incidents
     .command('show')
-    .description('One incident in full: the revocation, the emergency rotation, who was paged and acknowledged, every event with who and when')
+    .description(
+      'One incident in full: the revocation, the emergency rotation, who was paged and acknowledged, every event with who and when',
+    )
     .argument('<incident>', 'an incident id (12 or #12)')
     .option('--json', 'print JSON')
     .action((idText: string, options: { json?: boolean }) => {
       const { record, rotation } = context.runtime().incidentHistory.show(idText);
-      if (options.json) context.printJson({ ...summarizeIncident(record.incident, rotation), incident: record.incident, events: record.events, pages: record.pages });
+      if (options.json)
+        context.printJson({
+          ...summarizeIncident(record.incident, rotation),
+          incident: record.incident,
+          events: record.events,
+          pages: record.pages,
+        });
       else context.print(renderIncidentDetail(record, rotation));
     });
 
@@ -37,18 +49,28 @@ export function registerIncidentsCommand(program: Command, context: CliContext):
     )
     .argument('<incident>', 'an incident id (12 or #12)')
     .requiredOption('--postmortem <url>', 'the postmortem document or ticket, an http:// or https:// URL')
-    .option('--override <reason>', 'close even though the compromised version is still live at the store, saying why (recorded in the timeline and the audit log)')
+    .option(
+      '--override <reason>',
+      'close even though the compromised version is still live at the store, saying why (recorded in the timeline and the audit log)',
+    )
     .option('--json', 'print JSON')
     .action(async (idText: string, options: { postmortem: string; override?: string; json?: boolean }) => {
       const id = parseIncidentId(idText);
-      const { incident } = await context.runtime().revocation.close(context.actor, id, options.postmortem, { override: options.override ?? null });
+      const { incident } = await context
+        .runtime()
+        .revocation.close(context.actor, id, options.postmortem, { override: options.override ?? null });
       if (options.json) context.printJson(incident);
-      else context.print(`Closed incident #${incident.id} of ${incident.secretName}; postmortem: ${incident.postmortemUrl ?? '-'}. The bot redraws the status message in the incident channel at its next follow-up sweep.`);
+      else
+        context.print(
+          `Closed incident #${incident.id} of ${incident.secretName}; postmortem: ${incident.postmortemUrl ?? '-'}. The bot redraws the status message in the incident channel at its next follow-up sweep.`,
+        );
     });
 
   incidents
     .command('evidence')
-    .description('Print the Markdown evidence record of one incident: timeline, provider actions, pages, sign-off, postmortem, audit chain positions, and its emergency rotation')
+    .description(
+      'Print the Markdown evidence record of one incident: timeline, provider actions, pages, sign-off, postmortem, audit chain positions, and its emergency rotation',
+    )
     .argument('<incident>', 'an incident id (12 or #12)')
     .option('--json', 'print the record as JSON instead of Markdown')
     .action((idText: string, options: { json?: boolean }) => {

@@ -30,7 +30,14 @@ function table(services: Services, secrets: Secret[]): string {
   });
   const header = ['NAME', 'STATUS', 'OWNER', 'NEXT ROTATION', ...(withNeeds ? ['ROTATION NEEDED'] : [])];
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] as string).length)));
-  return [header, ...rows].map((row) => row.map((cell, index) => cell.padEnd(widths[index] as number)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, index) => cell.padEnd(widths[index] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function output(context: CliContext, services: Services, secrets: Secret[], json: boolean | undefined): void {
@@ -52,17 +59,27 @@ export function registerInventoryCommands(program: Command, context: CliContext)
     .addOption(new Option('--status <status>', 'only this status').choices([...STATUSES]))
     .option('--all', 'include retired secrets')
     .option('--json', 'print JSON')
-    .action((options: { env?: string; owner?: string; service?: string; team?: string; status?: SecretStatus; all?: boolean; json?: boolean }) => {
-      const owner = memberIdOption('--owner', options.owner);
-      const services = context.open();
-      const environment = environmentOption(options.env, services.policy);
-      const secrets = services.inventory.list(
-        { environment, owner, service: options.service, team: options.team, status: options.status, includeRetired: options.all },
-        services.clock.now(),
-        dueSoonDays(services.policy),
-      );
-      output(context, services, secrets, options.json);
-    });
+    .action(
+      (options: {
+        env?: string;
+        owner?: string;
+        service?: string;
+        team?: string;
+        status?: SecretStatus;
+        all?: boolean;
+        json?: boolean;
+      }) => {
+        const owner = memberIdOption('--owner', options.owner);
+        const services = context.open();
+        const environment = environmentOption(options.env, services.policy);
+        const secrets = services.inventory.list(
+          { environment, owner, service: options.service, team: options.team, status: options.status, includeRetired: options.all },
+          services.clock.now(),
+          dueSoonDays(services.policy),
+        );
+        output(context, services, secrets, options.json);
+      },
+    );
 
   program
     .command('show')
@@ -73,7 +90,15 @@ export function registerInventoryCommands(program: Command, context: CliContext)
       const services = context.open();
       const [summary] = summaries(services, [services.inventoryService.require(name)]) as [SecretSummary];
       if (options.json) context.printJson(summary);
-      else context.print(Object.entries(summary).map(([key, value]) => `${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '-')}`).join('\n'));
+      else
+        context.print(
+          Object.entries(summary)
+            .map(
+              ([key, value]) =>
+                `${key.padEnd(24)} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value ?? '-')}`,
+            )
+            .join('\n'),
+        );
     });
 
   program
@@ -102,7 +127,9 @@ export function registerInventoryCommands(program: Command, context: CliContext)
 
   program
     .command('used')
-    .description('Record a use of a break-glass credential: its rotation is then due within the policy\'s rotation_triggers.break_glass_hours, and security is told')
+    .description(
+      "Record a use of a break-glass credential: its rotation is then due within the policy's rotation_triggers.break_glass_hours, and security is told",
+    )
     .argument('<name>', 'secret name, e.g. prod/vault/root_token')
     .requiredOption('--reason <text>', 'why it was used (recorded and shown to security; never the value)')
     .option('--by <user>', 'the Slack member id (U0123ABCD) of who used it; default: the operator running the command')
@@ -111,43 +138,72 @@ export function registerInventoryCommands(program: Command, context: CliContext)
       const by = memberIdOption('--by', options.by);
       const runtime = context.runtime();
       const use = runtime.breakGlass.recordUse(name, options.reason, context.actor, by);
-      if (options.json) context.printJson({ secret: use.secret.name, reason: use.need.reason, due_at: use.need.dueAt, used_by: use.need.person, why: use.need.detail });
-      else context.print(`Recorded a use of ${use.secret.name} by ${use.need.person}. It must be rotated by ${use.need.dueAt}; security and its owner are told by the bot.`);
+      if (options.json)
+        context.printJson({
+          secret: use.secret.name,
+          reason: use.need.reason,
+          due_at: use.need.dueAt,
+          used_by: use.need.person,
+          why: use.need.detail,
+        });
+      else
+        context.print(
+          `Recorded a use of ${use.secret.name} by ${use.need.person}. It must be rotated by ${use.need.dueAt}; security and its owner are told by the bot.`,
+        );
     });
 
   program
     .command('edit')
-    .description("Change who may read a secret, whether it is a break-glass credential, and how its rotations make the new value")
+    .description('Change who may read a secret, whether it is a break-glass credential, and how its rotations make the new value')
     .argument('<name>', 'secret name, e.g. prod/postgres/password')
-    .option('--access <ids>', "who may read the value beside the owners: Slack member ids (U0123ABCD) and user group ids (S0123ABCD), separated by commas or spaces; replaces the list ('' empties it)")
-    .option('--break-glass', 'mark it a break-glass credential: each use is recorded (`rotor used`) and needs a rotation within the policy\'s rotation_triggers.break_glass_hours')
+    .option(
+      '--access <ids>',
+      "who may read the value beside the owners: Slack member ids (U0123ABCD) and user group ids (S0123ABCD), separated by commas or spaces; replaces the list ('' empties it)",
+    )
+    .option(
+      '--break-glass',
+      "mark it a break-glass credential: each use is recorded (`rotor used`) and needs a rotation within the policy's rotation_triggers.break_glass_hours",
+    )
     .option('--no-break-glass', 'no longer a break-glass credential')
-    .addOption(new Option('--value-source <source>', "generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value), or default (the rotor:value_source tag, else the type's default)").choices([...VALUE_SOURCES, 'default']))
-    .option('--value-field <field>', "the field of a JSON (AWS) or Vault secret that a generated value replaces, every other field kept; default: the policy's value_fields, else password")
+    .addOption(
+      new Option(
+        '--value-source <source>',
+        "generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value), or default (the rotor:value_source tag, else the type's default)",
+      ).choices([...VALUE_SOURCES, 'default']),
+    )
+    .option(
+      '--value-field <field>',
+      "the field of a JSON (AWS) or Vault secret that a generated value replaces, every other field kept; default: the policy's value_fields, else password",
+    )
     .option('--json', 'print the secret as JSON')
-    .action((name: string, options: { access?: string; breakGlass?: boolean; valueSource?: string; valueField?: string; json?: boolean }) => {
-      const changes = {
-        ...(options.access !== undefined ? { access: options.access } : {}),
-        ...(options.breakGlass !== undefined ? { breakGlass: options.breakGlass } : {}),
-        ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}),
-        ...(options.valueField !== undefined ? { valueField: options.valueField } : {}),
-      };
-      if (Object.keys(changes).length === 0) {
-        throw new ValidationError('Nothing to change: give --value-source, --value-field or both, or --access, --break-glass or --no-break-glass.', [
-          { where: 'options', message: 'give --access, --break-glass, --no-break-glass, --value-source or --value-field' },
-        ]);
-      }
-      const services = context.open();
-      const secret = services.inventoryService.update(name, changes, context.actor, 'cli:edit');
-      const summary = summarizeSecret(secret, services.clock.now(), services.policy);
-      if (options.json) context.printJson(summary);
-      else {
-        const said = [
-          ...(options.access !== undefined ? [`access ${secret.access.length > 0 ? secret.access.join(', ') : 'its owners only'}`] : []),
-          ...(options.breakGlass !== undefined ? [secret.breakGlass ? 'a break-glass credential' : 'not a break-glass credential'] : []),
-          ...(options.valueSource !== undefined || options.valueField !== undefined ? [`value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}`] : []),
-        ];
-        context.print(`Saved ${secret.name}: ${said.join('; ')}.`);
-      }
-    });
+    .action(
+      (name: string, options: { access?: string; breakGlass?: boolean; valueSource?: string; valueField?: string; json?: boolean }) => {
+        const changes = {
+          ...(options.access !== undefined ? { access: options.access } : {}),
+          ...(options.breakGlass !== undefined ? { breakGlass: options.breakGlass } : {}),
+          ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}),
+          ...(options.valueField !== undefined ? { valueField: options.valueField } : {}),
+        };
+        if (Object.keys(changes).length === 0) {
+          throw new ValidationError(
+            'Nothing to change: give --value-source, --value-field or both, or --access, --break-glass or --no-break-glass.',
+            [{ where: 'options', message: 'give --access, --break-glass, --no-break-glass, --value-source or --value-field' }],
+          );
+        }
+        const services = context.open();
+        const secret = services.inventoryService.update(name, changes, context.actor, 'cli:edit');
+        const summary = summarizeSecret(secret, services.clock.now(), services.policy);
+        if (options.json) context.printJson(summary);
+        else {
+          const said = [
+            ...(options.access !== undefined ? [`access ${secret.access.length > 0 ? secret.access.join(', ') : 'its owners only'}`] : []),
+            ...(options.breakGlass !== undefined ? [secret.breakGlass ? 'a break-glass credential' : 'not a break-glass credential'] : []),
+            ...(options.valueSource !== undefined || options.valueField !== undefined
+              ? [`value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}`]
+              : []),
+          ];
+          context.print(`Saved ${secret.name}: ${said.join('; ')}.`);
+        }
+      },
+    );
 }

@@ -49,7 +49,10 @@ export function buildProgram(context: CliContext): Command {
 function configureAll(command: Command, output: OutputConfiguration): void {
   const path: string[] = [];
   for (let at: Command | null = command; at; at = at.parent) path.unshift(at.name());
-  command.exitOverride().configureOutput(output).showHelpAfterError(`Type \`${path.join(' ')} --help\` to see what it accepts.`);
+  command
+    .exitOverride()
+    .configureOutput(output)
+    .showHelpAfterError(`Type \`${path.join(' ')} --help\` to see what it accepts.`);
   for (const child of command.commands) configureAll(child, output);
 }
 
@@ -59,7 +62,11 @@ function configureAll(command: Command, output: OutputConfiguration): void {
  * first made terminal-safe (terminal-safe.ts).
  */
 export async function runCli(argv: readonly string[], unsafeIo: CliIo): Promise<number> {
-  const io: CliIo = { ...unsafeIo, stdout: (text) => unsafeIo.stdout(terminalSafe(text)), stderr: (text) => unsafeIo.stderr(terminalSafe(text)) };
+  const io: CliIo = {
+    ...unsafeIo,
+    stdout: (text) => unsafeIo.stdout(terminalSafe(text)),
+    stderr: (text) => unsafeIo.stderr(terminalSafe(text)),
+  };
   let program: Command | undefined;
   const context = new CliContext(io, () => program?.opts<{ db?: string; config?: string }>() ?? {});
   program = buildProgram(context);

@@ -37,7 +37,9 @@ function printOwed(context: CliContext, at: string | undefined, json: boolean | 
     const due = row.need ? `rotation needed (${row.need.reason}) by ${row.need.dueAt.slice(0, 10)}` : `due ${row.cycle}`;
     context.print(`${row.deliverAt}  ${row.recipient.padEnd(12)} ${row.level.padEnd(12)} ${row.kind.padEnd(11)} ${row.secret} (${due})`);
   }
-  context.print(`${rows.length} reminder${rows.length === 1 ? '' : 's'} owed (dry run: nothing sent). Time zones come from Rotor's cache of Slack profiles (UTC when unknown).`);
+  context.print(
+    `${rows.length} reminder${rows.length === 1 ? '' : 's'} owed (dry run: nothing sent). Time zones come from Rotor's cache of Slack profiles (UTC when unknown).`,
+  );
 }
 
 /** What one sweep did, and each reminder it did not send. */
@@ -59,11 +61,17 @@ export function registerRemindersCommand(program: Command, context: CliContext):
 
   reminders
     .command('run')
-    .description('run one real reminder sweep now (needs SLACK_BOT_TOKEN; SLACK_API_URL optional), or with --dry-run print what it would send')
+    .description(
+      'run one real reminder sweep now (needs SLACK_BOT_TOKEN; SLACK_API_URL optional), or with --dry-run print what it would send',
+    )
     .option('--dry-run', 'print what the sweep would send; send and record nothing (no Slack call, no token needed)')
     .option('--at <date>', 'sweep as if it were this date (start of the UTC day) or ISO instant')
     .option('--json', 'print JSON')
-    .option('--deadline <seconds>', 'stop claiming reminders after this many seconds, report, and exit non-zero (default: $ROTOR_RUN_DEADLINE_SECONDS or 600)', wholeNumber(1))
+    .option(
+      '--deadline <seconds>',
+      'stop claiming reminders after this many seconds, report, and exit non-zero (default: $ROTOR_RUN_DEADLINE_SECONDS or 600)',
+      wholeNumber(1),
+    )
     .action(async (options: { dryRun?: boolean; at?: string; json?: boolean; deadline?: number }) => {
       if (options.dryRun) {
         printOwed(context, options.at, options.json);
@@ -71,7 +79,10 @@ export function registerRemindersCommand(program: Command, context: CliContext):
       }
       const token = context.io.env.SLACK_BOT_TOKEN?.trim();
       if (!token || !token.startsWith('xoxb-')) {
-        throw new RotorError('config', 'Sending reminders needs SLACK_BOT_TOKEN (the Bot User OAuth Token, starting with xoxb-); set it, or run `rotor reminders run --dry-run` to see what would be sent.');
+        throw new RotorError(
+          'config',
+          'Sending reminders needs SLACK_BOT_TOKEN (the Bot User OAuth Token, starting with xoxb-); set it, or run `rotor reminders run --dry-run` to see what would be sent.',
+        );
       }
       const sweep = context.runtime(options.at).reminders.sweep;
       let report: SweepReport;
@@ -82,7 +93,8 @@ export function registerRemindersCommand(program: Command, context: CliContext):
         throw error;
       }
       printSweep(context, report, options.json);
-      if (report.failures.length > 0) throw new RotorError('slack', `${report.failures.length} reminder(s) could not be sent; the next sweep retries them.`);
+      if (report.failures.length > 0)
+        throw new RotorError('slack', `${report.failures.length} reminder(s) could not be sent; the next sweep retries them.`);
     });
 
   reminders

@@ -13,7 +13,10 @@ export function registerRotationsCommand(program: Command, context: CliContext):
     .option('--open', 'only rotations still open (awaiting approval or in progress)')
     .option('--json', 'print JSON')
     .action((options: { open?: boolean; json?: boolean }) => {
-      const summaries = context.runtime().rotationHistory.list({ open: options.open ?? false }).map(summarizeRotation);
+      const summaries = context
+        .runtime()
+        .rotationHistory.list({ open: options.open ?? false })
+        .map(summarizeRotation);
       if (options.json) context.printJson(summaries);
       else context.print(renderRotationList(summaries));
     });

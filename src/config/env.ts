@@ -40,7 +40,11 @@ const cronSchedule = (fallback: string) =>
     .transform((value) => value ?? fallback)
     .superRefine((value, context) => {
       const problem = cronProblem(value);
-      if (problem) context.addIssue({ code: 'custom', message: `is not a cron schedule ("${value}": ${problem}); write five fields in UTC, e.g. "${fallback}"` });
+      if (problem)
+        context.addIssue({
+          code: 'custom',
+          message: `is not a cron schedule ("${value}": ${problem}); write five fields in UTC, e.g. "${fallback}"`,
+        });
     });
 
 const coreSchema = z
@@ -54,33 +58,62 @@ const coreSchema = z
     ROTOR_AUDIT_KEY: keyList,
     ROTOR_FINGERPRINT_KEY: keyList,
     ROTOR_RUN_DEADLINE_SECONDS: optionalText
-      .pipe(z.coerce.number<string>({ message: DEADLINE_HINT }).int(DEADLINE_HINT).min(1, DEADLINE_HINT).max(86_400, DEADLINE_HINT).optional())
+      .pipe(
+        z.coerce.number<string>({ message: DEADLINE_HINT }).int(DEADLINE_HINT).min(1, DEADLINE_HINT).max(86_400, DEADLINE_HINT).optional(),
+      )
       .transform((value) => value ?? DEFAULT_RUN_DEADLINE_SECONDS),
   })
   // Half a Vault configuration would leave Vault secrets silently unsynced and unrotatable: refuse it.
   .superRefine((env, context) => {
     if (env.VAULT_ADDR && !env.VAULT_TOKEN) {
-      context.addIssue({ code: 'custom', path: ['VAULT_TOKEN'], message: 'is not set but VAULT_ADDR is: set both to use Vault, or unset VAULT_ADDR to run without it' });
+      context.addIssue({
+        code: 'custom',
+        path: ['VAULT_TOKEN'],
+        message: 'is not set but VAULT_ADDR is: set both to use Vault, or unset VAULT_ADDR to run without it',
+      });
     }
     if (env.VAULT_TOKEN && !env.VAULT_ADDR) {
-      context.addIssue({ code: 'custom', path: ['VAULT_ADDR'], message: 'is not set but VAULT_TOKEN is: set both to use Vault (e.g. VAULT_ADDR=https://vault.example.com:8200), or unset VAULT_TOKEN' });
+      context.addIssue({
+        code: 'custom',
+        path: ['VAULT_ADDR'],
+        message:
+          'is not set but VAULT_TOKEN is: set both to use Vault (e.g. VAULT_ADDR=https://vault.example.com:8200), or unset VAULT_TOKEN',
+      });
     }
   });
 
 /** Every variable the bot reads (the CLI reads the core ones); the README's Configuration table documents each. */
 export const botSchema = coreSchema.safeExtend({
-  SLACK_BOT_TOKEN: z.string({ message: `is required (the Bot User OAuth Token, ${SETUP_HINT})` }).regex(/^xoxb-/, `must be a bot token starting with xoxb- (${SETUP_HINT})`),
-  SLACK_SIGNING_SECRET: z.string({ message: `is required (Basic Information → Signing Secret, ${SETUP_HINT})` }).min(1, `must not be empty (${SETUP_HINT})`),
-  SLACK_APP_TOKEN: optionalText.pipe(z.string().regex(/^xapp-/, `must be an app-level token starting with xapp- (${SETUP_HINT})`).optional()),
+  SLACK_BOT_TOKEN: z
+    .string({ message: `is required (the Bot User OAuth Token, ${SETUP_HINT})` })
+    .regex(/^xoxb-/, `must be a bot token starting with xoxb- (${SETUP_HINT})`),
+  SLACK_SIGNING_SECRET: z
+    .string({ message: `is required (Basic Information → Signing Secret, ${SETUP_HINT})` })
+    .min(1, `must not be empty (${SETUP_HINT})`),
+  SLACK_APP_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^xapp-/, `must be an app-level token starting with xapp- (${SETUP_HINT})`)
+      .optional(),
+  ),
   SLACK_API_URL: optionalText.pipe(z.url({ message: 'must be a URL such as https://slack.com/api/' }).optional()),
   PORT: z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).default(3000),
   ROTOR_REMINDER_CRON: cronSchedule('*/15 * * * *'),
   ROTOR_SYNC_CRON: cronSchedule('0 6 * * *'),
   ROTOR_FOLLOW_UP_CRON: cronSchedule('* * * * *'),
   ROTOR_CALENDAR_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  ROTOR_PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, message: 'must be the http(s) address people reach Rotor at, such as https://rotor.example.com' }).optional()),
+  ROTOR_PUBLIC_URL: optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, message: 'must be the http(s) address people reach Rotor at, such as https://rotor.example.com' })
+      .optional(),
+  ),
   ROTOR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  HOST: optionalText.pipe(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name to listen on, such as 127.0.0.1 or ::').optional()),
+  HOST: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name to listen on, such as 127.0.0.1 or ::')
+      .optional(),
+  ),
 });
 
 export type CoreEnv = z.infer<typeof coreSchema>;
@@ -102,7 +135,10 @@ function parseEnv<T extends typeof coreSchema>(schema: T, env: NodeJS.ProcessEnv
 function refuseSharedKeys<T extends CoreEnv>(env: T): T {
   const audit = new Set(splitKeys(env.ROTOR_AUDIT_KEY));
   if (splitKeys(env.ROTOR_FINGERPRINT_KEY).some((key) => audit.has(key))) {
-    throw new RotorError('config', 'Environment variable ROTOR_FINGERPRINT_KEY shares a key with ROTOR_AUDIT_KEY; give each its own key (openssl rand -hex 32).');
+    throw new RotorError(
+      'config',
+      'Environment variable ROTOR_FINGERPRINT_KEY shares a key with ROTOR_AUDIT_KEY; give each its own key (openssl rand -hex 32).',
+    );
   }
   return env;
 }

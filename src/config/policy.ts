@@ -14,7 +14,12 @@ import { BUILT_IN_STORES } from '../providers/store-catalog.js';
 const STORE_PLACEHOLDERS = BUILT_IN_STORES.kinds.flatMap((store) => store.references.placeholders);
 
 const slackUserId = z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD');
-const slackUserOrGroupId = z.string().refine((id) => SLACK_USER_ID.test(id) || SLACK_USER_GROUP_ID.test(id), 'must be a Slack user id such as U0123ABCD or a user group id such as S0123ABCD');
+const slackUserOrGroupId = z
+  .string()
+  .refine(
+    (id) => SLACK_USER_ID.test(id) || SLACK_USER_GROUP_ID.test(id),
+    'must be a Slack user id such as U0123ABCD or a user group id such as S0123ABCD',
+  );
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ARCHIVE_PREFIX = /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/?$|^$/;
@@ -25,7 +30,10 @@ const TAG_KEY = /^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/;
 const provenanceTagKey = z
   .string()
   .regex(TAG_KEY, 'must be a tag key of letters, digits and `_ . : / = + - @` (at most 63)')
-  .refine((key) => !key.toLowerCase().startsWith('aws:'), 'must not start with `aws:`: AWS keeps that prefix for its own tags and refuses it');
+  .refine(
+    (key) => !key.toLowerCase().startsWith('aws:'),
+    'must not start with `aws:`: AWS keeps that prefix for its own tags and refuses it',
+  );
 const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
 
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
@@ -119,30 +127,80 @@ export const policySchema = z
       })
       .strict()
       .default({ offsets_days: [30, 7], local_hour: 9, escalate_every_days: 3, escalation: [...ESCALATION_LEVELS] }),
-    retention_hours: z.number().int().min(0).max(24 * 365).default(48),
+    retention_hours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 365)
+      .default(48),
     incident: z
       .object({
-        ack_minutes: z.number().int().min(1).max(24 * 60).default(15),
-        postmortem_hours: z.number().int().min(1).max(24 * 30).default(48),
+        ack_minutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 60)
+          .default(15),
+        postmortem_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(48),
         status_update_minutes: z
           .object({
-            SEV1: z.number().int().min(5).max(7 * 24 * 60).default(30),
-            SEV2: z.number().int().min(5).max(7 * 24 * 60).default(60),
-            SEV3: z.number().int().min(5).max(7 * 24 * 60).default(240),
-            SEV4: z.number().int().min(5).max(7 * 24 * 60).default(1440),
+            SEV1: z
+              .number()
+              .int()
+              .min(5)
+              .max(7 * 24 * 60)
+              .default(30),
+            SEV2: z
+              .number()
+              .int()
+              .min(5)
+              .max(7 * 24 * 60)
+              .default(60),
+            SEV3: z
+              .number()
+              .int()
+              .min(5)
+              .max(7 * 24 * 60)
+              .default(240),
+            SEV4: z
+              .number()
+              .int()
+              .min(5)
+              .max(7 * 24 * 60)
+              .default(1440),
           })
           .strict()
           .default({ SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }),
         signoff_fallback: z.enum(SIGNOFF_FALLBACKS).default('cto'),
       })
       .strict()
-      .default({ ack_minutes: 15, postmortem_hours: 48, status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }, signoff_fallback: 'cto' }),
+      .default({
+        ack_minutes: 15,
+        postmortem_hours: 48,
+        status_update_minutes: { SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 },
+        signoff_fallback: 'cto',
+      }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
-    value_fields: z.record(z.string(), z.string().regex(VALUE_FIELD, 'must be a field name such as password (letters, digits, `_ . @ + -`, at most 100)')).default({}),
+    value_fields: z
+      .record(
+        z.string(),
+        z.string().regex(VALUE_FIELD, 'must be a field name such as password (letters, digits, `_ . @ + -`, at most 100)'),
+      )
+      .default({}),
     rotation_triggers: z
       .object({
         personnel_change_days: z.number().int().min(1).max(365).default(7),
-        break_glass_hours: z.number().int().min(1).max(24 * 30).default(24),
+        break_glass_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 30)
+          .default(24),
       })
       .strict()
       .default({ personnel_change_days: 7, break_glass_hours: 24 }),
@@ -151,17 +209,27 @@ export const policySchema = z
       .object({
         aws_accounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).default([]),
         aws_regions: z.array(z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1')).default([]),
-        vault_mounts: z.array(z.string().regex(/^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/, 'must be a KV v2 mount path such as secret or team/kv')).default([]),
+        vault_mounts: z
+          .array(z.string().regex(/^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/, 'must be a KV v2 mount path such as secret or team/kv'))
+          .default([]),
       })
       .strict()
       .default({ aws_accounts: [], aws_regions: [], vault_mounts: [] }),
     evidence_archive: z
       .object({
-        bucket: z.string({ error: 'required: the S3 bucket records are archived to, created with Object Lock (e.g. acme-rotor-evidence)' }).regex(S3_BUCKET, 'must be an S3 bucket name such as acme-rotor-evidence (3 to 63 lower-case letters, digits, `.` and `-`)'),
+        bucket: z
+          .string({ error: 'required: the S3 bucket records are archived to, created with Object Lock (e.g. acme-rotor-evidence)' })
+          .regex(S3_BUCKET, 'must be an S3 bucket name such as acme-rotor-evidence (3 to 63 lower-case letters, digits, `.` and `-`)'),
         prefix: z
           .string()
-          .regex(ARCHIVE_PREFIX, 'must be a folder inside the bucket such as rotor or audit/rotor (letters, digits, `_ . -`, separated by `/`)')
-          .refine((prefix) => !prefix.split('/').some((part) => part === '.' || part === '..'), 'must not have a `.` or `..` folder: give the folder as it is, such as audit/rotor')
+          .regex(
+            ARCHIVE_PREFIX,
+            'must be a folder inside the bucket such as rotor or audit/rotor (letters, digits, `_ . -`, separated by `/`)',
+          )
+          .refine(
+            (prefix) => !prefix.split('/').some((part) => part === '.' || part === '..'),
+            'must not have a `.` or `..` folder: give the folder as it is, such as audit/rotor',
+          )
           .default('rotor'),
         region: z.string().regex(AWS_REGION, 'must be an AWS region such as eu-west-1').optional(),
         retention_days: z.number().int().min(1).max(36_500).optional(),
@@ -170,7 +238,8 @@ export const policySchema = z
       })
       .strict()
       .refine((archive) => (archive.retention_days === undefined) !== (archive.retention_years === undefined), {
-        message: 'give the retention as exactly one of retention_days or retention_years (e.g. retention_years: 7): Object Lock in COMPLIANCE mode keeps each record unchanged that long',
+        message:
+          'give the retention as exactly one of retention_days or retention_years (e.g. retention_years: 7): Object Lock in COMPLIANCE mode keeps each record unchanged that long',
       })
       .optional(),
     provenance: z
@@ -180,7 +249,9 @@ export const policySchema = z
         rotated_by_tag: provenanceTagKey.default(DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy),
       })
       .strict()
-      .refine((provenance) => provenance.version_tag !== provenance.rotated_by_tag, { message: 'version_tag and rotated_by_tag must be different keys' })
+      .refine((provenance) => provenance.version_tag !== provenance.rotated_by_tag, {
+        message: 'version_tag and rotated_by_tag must be different keys',
+      })
       .default({ enabled: true, version_tag: DEFAULT_PROVENANCE_TAG_KEYS.version, rotated_by_tag: DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy }),
   })
   .strict()
@@ -188,12 +259,24 @@ export const policySchema = z
     for (const key of Object.keys(policy.checklists)) {
       if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['checklists', key], params: { at: 'key' }, message: `is neither a secret type (${SECRET_TYPES.join(', ')}) nor a secret name: ${problem}` });
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checklists', key],
+          params: { at: 'key' },
+          message: `is neither a secret type (${SECRET_TYPES.join(', ')}) nor a secret name: ${problem}`,
+        });
     }
     for (const key of Object.keys(policy.value_fields)) {
       if (key === 'default' || (SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['value_fields', key], params: { at: 'key' }, message: `is neither \`default\`, a secret type (${SECRET_TYPES.join(', ')}) nor a secret name: ${problem}` });
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value_fields', key],
+          params: { at: 'key' },
+          message: `is neither \`default\`, a secret type (${SECRET_TYPES.join(', ')}) nor a secret name: ${problem}`,
+        });
     }
   });
 
@@ -208,7 +291,12 @@ function checkChecklists(checklists: Record<string, ChecklistEntry[]>, ctx: z.Re
       ? new Map(rotationSteps(key as SecretType).map((step) => [step.id, step.family]))
       : BUILTIN_STEP_FAMILIES;
     for (const problem of planChecklist(entries, builtins, STORE_PLACEHOLDERS).problems) {
-      ctx.addIssue({ code: 'custom', path: [key, ...problem.path], message: problem.message, ...(problem.path.length === 0 ? { params: { at: 'key' } } : {}) });
+      ctx.addIssue({
+        code: 'custom',
+        path: [key, ...problem.path],
+        message: problem.message,
+        ...(problem.path.length === 0 ? { params: { at: 'key' } } : {}),
+      });
     }
   }
 }
@@ -300,7 +388,12 @@ export interface EvidenceArchivePolicy {
 function toPolicy(file: PolicyFile): Policy {
   return deepFreeze({
     environments: file.environments,
-    channels: { announce: file.channels.announce ?? null, incident: file.channels.incident, consumers: file.channels.consumers, security: file.channels.security ?? null },
+    channels: {
+      announce: file.channels.announce ?? null,
+      incident: file.channels.incident,
+      consumers: file.channels.consumers,
+      security: file.channels.security ?? null,
+    },
     roles: {
       admins: file.roles.admins,
       securityLeads: file.roles.security_leads,
@@ -328,15 +421,25 @@ function toPolicy(file: PolicyFile): Policy {
     },
     checklists: file.checklists,
     valueFields: file.value_fields,
-    rotationTriggers: { personnelChangeDays: file.rotation_triggers.personnel_change_days, breakGlassHours: file.rotation_triggers.break_glass_hours },
+    rotationTriggers: {
+      personnelChangeDays: file.rotation_triggers.personnel_change_days,
+      breakGlassHours: file.rotation_triggers.break_glass_hours,
+    },
     referenceChanges: file.reference_changes,
-    referenceScope: { awsAccounts: file.reference_scope.aws_accounts, awsRegions: file.reference_scope.aws_regions, vaultMounts: file.reference_scope.vault_mounts },
+    referenceScope: {
+      awsAccounts: file.reference_scope.aws_accounts,
+      awsRegions: file.reference_scope.aws_regions,
+      vaultMounts: file.reference_scope.vault_mounts,
+    },
     evidenceArchive: file.evidence_archive
       ? {
           bucket: file.evidence_archive.bucket,
           prefix: file.evidence_archive.prefix.replace(/^\/+|\/+$/g, ''),
           region: file.evidence_archive.region ?? null,
-          retention: file.evidence_archive.retention_years !== undefined ? { years: file.evidence_archive.retention_years } : { days: file.evidence_archive.retention_days as number },
+          retention:
+            file.evidence_archive.retention_years !== undefined
+              ? { years: file.evidence_archive.retention_years }
+              : { days: file.evidence_archive.retention_days as number },
           forcePathStyle: file.evidence_archive.force_path_style,
         }
       : null,

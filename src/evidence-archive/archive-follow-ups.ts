@@ -25,7 +25,10 @@ export function archiveTopic(item: Pick<ArchiveItem, 'kind' | 'name'>): string {
  * The sweep's half: a durable follow-up for every record due (none while one waits or runs; a
  * new one a day after one was given up on). Returns how many it scheduled.
  */
-export function scheduleDueArchives(deps: { archive: EvidenceArchiveService; followUps: FollowUpService; repo: FollowUpRepo }, now: DateTime): number {
+export function scheduleDueArchives(
+  deps: { archive: EvidenceArchiveService; followUps: FollowUpService; repo: FollowUpRepo },
+  now: DateTime,
+): number {
   let scheduled = 0;
   for (const item of deps.archive.due(now)) {
     const payload = { kind: item.kind, subject: item.subject, name: item.name };
@@ -46,9 +49,18 @@ export function registerArchiveFollowUps(followUps: FollowUpService, archive: Ev
       const item = itemOf(followUp);
       try {
         const outcome = await archive.archive(item);
-        return { outcome: { status: outcome.status, objects: outcome.objects.map((object) => ({ key: object.key, status: object.status, versionId: object.versionId })) } };
+        return {
+          outcome: {
+            status: outcome.status,
+            objects: outcome.objects.map((object) => ({ key: object.key, status: object.status, versionId: object.versionId })),
+          },
+        };
       } catch (error) {
-        throw new RotorError(isRotorError(error) ? error.code : 'internal', `Could not archive the evidence of ${item.kind} ${item.name} to ${archive.location}: ${describeError(error)}`, { cause: error });
+        throw new RotorError(
+          isRotorError(error) ? error.code : 'internal',
+          `Could not archive the evidence of ${item.kind} ${item.name} to ${archive.location}: ${describeError(error)}`,
+          { cause: error },
+        );
       }
     },
     reconcile: () => Promise.resolve(null),

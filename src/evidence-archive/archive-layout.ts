@@ -48,14 +48,20 @@ export function normalizePrefix(prefix: string): string {
  * secret; a monthly report under `<prefix>/reports/<YYYY>/<MM>/<id>`. Names are checked segment
  * by segment: no empty, `.` or `..` segment reaches a key.
  */
-export function evidenceKeys(prefix: string, record: Pick<EvidenceRecord, 'kind' | 'id' | 'secretName' | 'occurredAt'>): { markdown: string; json: string } {
+export function evidenceKeys(
+  prefix: string,
+  record: Pick<EvidenceRecord, 'kind' | 'id' | 'secretName' | 'occurredAt'>,
+): { markdown: string; json: string } {
   const at = DateTime.fromISO(record.occurredAt, { zone: 'utc' });
   if (!at.isValid) throw invalid(`the instant \`${record.occurredAt}\` of ${record.kind} ${record.id} is not an ISO date-time`);
   const secret = record.kind === 'report' ? [] : record.secretName.split('/');
   for (const segment of [...secret, record.id]) {
-    if (!SEGMENT.test(segment) || segment === '.' || segment === '..') throw invalid(`\`${segment}\` in ${record.kind} ${record.id} of ${record.secretName} cannot be part of an archive key`);
+    if (!SEGMENT.test(segment) || segment === '.' || segment === '..')
+      throw invalid(`\`${segment}\` in ${record.kind} ${record.id} of ${record.secretName} cannot be part of an archive key`);
   }
-  const folder = [normalizePrefix(prefix), FOLDERS[record.kind], at.toFormat('yyyy'), at.toFormat('LL'), ...secret].filter((part) => part !== '').join('/');
+  const folder = [normalizePrefix(prefix), FOLDERS[record.kind], at.toFormat('yyyy'), at.toFormat('LL'), ...secret]
+    .filter((part) => part !== '')
+    .join('/');
   return { markdown: `${folder}/${record.id}.md`, json: `${folder}/${record.id}.json` };
 }
 

@@ -192,7 +192,14 @@ export class ArchiveLedgerRepo {
           OR (state = 'rolled_back' AND first_outcome IS NOT 'rolled_back' AND NOT second_archived)
        ORDER BY id
        LIMIT @limit`,
-    ).all({ states: JSON.stringify(ENDED_ROTATION_STATES), limit }) as { id: number; state: string; ended_at: string | null; first_outcome: string | null; first_archived: number; second_archived: number }[];
+    ).all({ states: JSON.stringify(ENDED_ROTATION_STATES), limit }) as {
+      id: number;
+      state: string;
+      ended_at: string | null;
+      first_outcome: string | null;
+      first_archived: number;
+      second_archived: number;
+    }[];
     return rows.flatMap((row) => {
       const items: ArchiveItem[] = [];
       if (!row.first_archived) items.push({ kind: 'rotation', subject: String(row.id), name: String(row.id), endedAt: row.ended_at });

@@ -16,9 +16,10 @@ export function retainUntil(now: DateTime, retention: ArchiveRetention): DateTim
   const { days = 0, years = 0 } = retention;
   const whole = (value: number) => Number.isInteger(value) && value >= 0;
   if (!whole(days) || !whole(years) || days + years === 0 || years > 100 || days > 36_500) {
-    throw new ValidationError('The evidence retention must be a positive whole number of days or years (at most 100 years), e.g. 7 years.', [
-      { where: 'retention', message: 'a positive whole number of days or years' },
-    ]);
+    throw new ValidationError(
+      'The evidence retention must be a positive whole number of days or years (at most 100 years), e.g. 7 years.',
+      [{ where: 'retention', message: 'a positive whole number of days or years' }],
+    );
   }
   return now.toUTC().plus({ years, days });
 }

@@ -103,7 +103,8 @@ export class EvidenceArchiveService {
     const due: ArchiveItem[] = [];
     for (let month = first; month <= lastEnded; month = month.plus({ months: 1 })) {
       const subject = month.toFormat('yyyy-LL');
-      if (!archived.has(subject)) due.push({ kind: 'report', subject, name: `rotations-${subject}`, endedAt: isoInstant(month.endOf('month')) });
+      if (!archived.has(subject))
+        due.push({ kind: 'report', subject, name: `rotations-${subject}`, endedAt: isoInstant(month.endOf('month')) });
     }
     return due;
   }
@@ -121,7 +122,14 @@ export class EvidenceArchiveService {
     if (!this.bucketChecked) await this.checkBucket();
     const now = this.deps.clock.now();
     const objects = await this.writer.archive(
-      { kind: staged.kind, id: staged.name, secretName: staged.secretName, occurredAt: staged.occurredAt, markdown: staged.markdownBody, json: staged.jsonBody },
+      {
+        kind: staged.kind,
+        id: staged.name,
+        secretName: staged.secretName,
+        occurredAt: staged.occurredAt,
+        markdown: staged.markdownBody,
+        json: staged.jsonBody,
+      },
       now,
     );
     const [markdown, json] = objects as [ArchivedObject, ArchivedObject];
@@ -148,7 +156,11 @@ export class EvidenceArchiveService {
       return { result: inserted, events: inserted ? [archivedEvent(record)] : [] };
     });
     const stored = this.deps.ledger.archivedRecord(item.kind, item.name) as ArchivedRecord;
-    return { status: added && objects.some((object) => object.status === 'written') ? 'archived' : 'already_archived', record: stored, objects };
+    return {
+      status: added && objects.some((object) => object.status === 'written') ? 'archived' : 'already_archived',
+      record: stored,
+      objects,
+    };
   }
 
   private stage(item: ArchiveItem): StagedRecord {
@@ -168,7 +180,12 @@ export class EvidenceArchiveService {
       stagedAt: isoInstant(now),
     };
     // Checked now, not at the write: a name that cannot be a key is refused before anything is kept.
-    evidenceKeys(this.deps.bucket.prefix, { kind: record.kind, id: record.name, secretName: record.secretName, occurredAt: record.occurredAt });
+    evidenceKeys(this.deps.bucket.prefix, {
+      kind: record.kind,
+      id: record.name,
+      secretName: record.secretName,
+      occurredAt: record.occurredAt,
+    });
     this.deps.ledger.stage(record);
     // Another process may have staged it first: its bytes are the record.
     return this.deps.ledger.stagedRecord(item.kind, item.name) as StagedRecord;
@@ -184,7 +201,8 @@ export class EvidenceArchiveService {
     const now = this.deps.clock.now();
     const bucket = this.deps.bucket;
     const events = new Map<string, Record<string, unknown>>();
-    for (const event of this.deps.trail.withActions([EVIDENCE_ARCHIVED])) events.set(`${String(event.details.kind)}|${String(event.details.name)}`, event.details);
+    for (const event of this.deps.trail.withActions([EVIDENCE_ARCHIVED]))
+      events.set(`${String(event.details.kind)}|${String(event.details.name)}`, event.details);
     const check: ArchiveCheck = { bucket: this.location, ok: [], problems: [], waiting: [], unexpected: [], elsewhere: [] };
     const expected: ExpectedEvidence[] = [];
     for (const entry of this.deps.ledger.archived()) {
@@ -194,13 +212,21 @@ export class EvidenceArchiveService {
       }
       const chained = events.get(`${entry.kind}|${entry.name}`);
       const chainedObjects = Array.isArray(chained?.objects) ? (chained.objects as { key?: unknown; digest?: unknown }[]) : [];
-      if (!chained) check.problems.push({ where: bucket.url(entry.jsonKey), problem: `no ${EVIDENCE_ARCHIVED} event in the audit chain records it, so its digest cannot be checked against the chain; the ledger's is used` });
+      if (!chained)
+        check.problems.push({
+          where: bucket.url(entry.jsonKey),
+          problem: `no ${EVIDENCE_ARCHIVED} event in the audit chain records it, so its digest cannot be checked against the chain; the ledger's is used`,
+        });
       for (const [key, ledgerDigest] of [
         [entry.markdownKey, entry.markdownDigest],
         [entry.jsonKey, entry.jsonDigest],
       ] as const) {
         const chainDigest = chainedObjects.find((object) => object.key === key)?.digest;
-        if (chained && chainDigest !== ledgerDigest) check.problems.push({ where: bucket.url(key), problem: `the ledger's digest ${ledgerDigest} differs from the audit chain's ${String(chainDigest)}: the database was changed outside Rotor` });
+        if (chained && chainDigest !== ledgerDigest)
+          check.problems.push({
+            where: bucket.url(key),
+            problem: `the ledger's digest ${ledgerDigest} differs from the audit chain's ${String(chainDigest)}: the database was changed outside Rotor`,
+          });
         expected.push({ key, digest: typeof chainDigest === 'string' ? chainDigest : ledgerDigest });
       }
       const recomputed = recordDigest(entry.kind, entry.subject, this.deps.trail.positions(entry.chainSeqs));
@@ -223,7 +249,11 @@ export class EvidenceArchiveService {
     for (const item of this.due(now, 100_000)) {
       const what = `${item.kind} ${item.name}`;
       if (item.endedAt !== null && item.endedAt > graceStart) check.waiting.push(what);
-      else check.problems.push({ where: what, problem: `not archived${item.endedAt ? ` (ended ${item.endedAt})` : ''}: its follow-up is retrying or was given up on; see \`/healthz\` and the announcement channel` });
+      else
+        check.problems.push({
+          where: what,
+          problem: `not archived${item.endedAt ? ` (ended ${item.endedAt})` : ''}: its follow-up is retrying or was given up on; see \`/healthz\` and the announcement channel`,
+        });
     }
     return check;
   }
@@ -243,7 +273,10 @@ export class EvidenceArchiveService {
 
 /** Archiving is refused without a bucket in the policy: what the CLI says. */
 export function notConfigured(): RotorError {
-  return new RotorError('config', 'No evidence archive is configured: set evidence_archive (bucket, prefix, retention_years or retention_days) in the policy file (docs/policy.md). Nothing has been archived.');
+  return new RotorError(
+    'config',
+    'No evidence archive is configured: set evidence_archive (bucket, prefix, retention_years or retention_days) in the policy file (docs/policy.md). Nothing has been archived.',
+  );
 }
 
 /** The audit event of an archived record: the digests verify checks the bucket against. */
@@ -264,7 +297,11 @@ function archivedEvent(record: ArchivedRecord): AuditEventInput {
         { key: record.jsonKey, digest: record.jsonDigest, versionId: record.jsonVersion },
       ],
       recordDigest: record.recordDigest,
-      chainSeqs: { first: record.chainSeqs[0] ?? null, last: record.chainSeqs[record.chainSeqs.length - 1] ?? null, count: record.chainSeqs.length },
+      chainSeqs: {
+        first: record.chainSeqs[0] ?? null,
+        last: record.chainSeqs[record.chainSeqs.length - 1] ?? null,
+        count: record.chainSeqs.length,
+      },
       retainUntil: record.retainUntil,
     },
   };

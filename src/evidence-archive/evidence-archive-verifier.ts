@@ -1,4 +1,10 @@
-import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, ListObjectsV2Command, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+} from '@aws-sdk/client-s3';
 import type { DateTime } from 'luxon';
 import { evidenceDigest } from './archive-layout.js';
 import type { EvidenceBucket } from './evidence-bucket.js';
@@ -58,7 +64,9 @@ export class EvidenceArchiveVerifier {
     const where = this.bucket.url(key);
     let head: HeadObjectCommandOutput;
     try {
-      head = await this.bucket.call(where, 'check the lock of', (client, signal) => client.send(new HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }));
+      head = await this.bucket.call(where, 'check the lock of', (client, signal) =>
+        client.send(new HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+      );
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -70,7 +78,9 @@ export class EvidenceArchiveVerifier {
     else if (until.getTime() <= now.toMillis()) problems.push(`its retention ended at ${until.toISOString()}`);
     const versions = await this.versionsOf(key);
     if (versions > 1) problems.push(`replaced: the key has ${versions} versions, the latest written over the archived one`);
-    const read = await this.bucket.call(where, 'read back', (client, signal) => client.send(new GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }));
+    const read = await this.bucket.call(where, 'read back', (client, signal) =>
+      client.send(new GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+    );
     const actual = evidenceDigest((await read.Body?.transformToString('utf8')) ?? '');
     if (actual !== digest) problems.push(`its content's digest is ${actual}, the audit chain's record gives ${digest}`);
     return problems;
@@ -82,7 +92,9 @@ export class EvidenceArchiveVerifier {
     let token: string | undefined;
     do {
       const page = await this.bucket.call(this.bucket.url(prefix ?? ''), 'list', (client, signal) =>
-        client.send(new ListObjectsV2Command({ Bucket: this.bucket.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal }),
+        client.send(new ListObjectsV2Command({ Bucket: this.bucket.bucket, Prefix: prefix, ContinuationToken: token }), {
+          abortSignal: signal,
+        }),
       );
       for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -96,7 +108,10 @@ export class EvidenceArchiveVerifier {
     let versionMarker: string | undefined;
     do {
       const page = await this.bucket.call(this.bucket.url(key), 'list the versions of', (client, signal) =>
-        client.send(new ListObjectVersionsCommand({ Bucket: this.bucket.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionMarker }), { abortSignal: signal }),
+        client.send(
+          new ListObjectVersionsCommand({ Bucket: this.bucket.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
+          { abortSignal: signal },
+        ),
       );
       count += (page.Versions ?? []).filter((version) => version.Key === key).length;
       count += (page.DeleteMarkers ?? []).filter((marker) => marker.Key === key).length;
@@ -109,5 +124,8 @@ export class EvidenceArchiveVerifier {
 
 /** One line per problem, naming the object: what `rotor evidence verify` prints, empty when all is well. */
 export function describeVerificationProblems(bucket: EvidenceBucket, result: EvidenceVerification): string[] {
-  return [...result.missing.map((key) => `${bucket.url(key)}: missing`), ...result.different.map(({ key, problem }) => `${bucket.url(key)}: ${problem}`)];
+  return [
+    ...result.missing.map((key) => `${bucket.url(key)}: missing`),
+    ...result.different.map(({ key, problem }) => `${bucket.url(key)}: ${problem}`),
+  ];
 }

@@ -63,7 +63,13 @@ export class EvidenceArchiveWriter {
           { abortSignal: signal },
         ),
       );
-      return { key: object.key, digest: object.digest, status: 'written', versionId: written.VersionId ?? null, retainUntil: until.toISOString() };
+      return {
+        key: object.key,
+        digest: object.digest,
+        status: 'written',
+        versionId: written.VersionId ?? null,
+        retainUntil: until.toISOString(),
+      };
     } catch (error) {
       const raced = error instanceof RotorError ? await this.head(object.key) : null;
       if (raced) return this.alreadyThere(object, raced);
@@ -79,12 +85,20 @@ export class EvidenceArchiveWriter {
         `${this.bucket.url(object.key)} already holds a different record (${stored}, not ${object.digest}); it was left as it is and nothing was written. Compare it with \`rotor evidence verify\` and the record Rotor prints now.`,
       );
     }
-    return { key: object.key, digest: object.digest, status: 'already_archived', versionId: existing.VersionId ?? null, retainUntil: existing.ObjectLockRetainUntilDate?.toISOString() ?? null };
+    return {
+      key: object.key,
+      digest: object.digest,
+      status: 'already_archived',
+      versionId: existing.VersionId ?? null,
+      retainUntil: existing.ObjectLockRetainUntilDate?.toISOString() ?? null,
+    };
   }
 
   private async head(key: string): Promise<HeadObjectCommandOutput | null> {
     try {
-      return await this.bucket.call(this.bucket.url(key), 'look for', (client, signal) => client.send(new HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }));
+      return await this.bucket.call(this.bucket.url(key), 'look for', (client, signal) =>
+        client.send(new HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+      );
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -92,7 +106,9 @@ export class EvidenceArchiveWriter {
   }
 
   private async digestOfStored(key: string): Promise<string> {
-    const read = await this.bucket.call(this.bucket.url(key), 'read back', (client, signal) => client.send(new GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }));
+    const read = await this.bucket.call(this.bucket.url(key), 'read back', (client, signal) =>
+      client.send(new GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+    );
     return evidenceDigest((await read.Body?.transformToString('utf8')) ?? '');
   }
 }

@@ -53,26 +53,39 @@ export class EvidenceBucket {
    */
   async check(): Promise<void> {
     const where = this.url();
-    const versioning = await this.call(where, 'read the versioning of', (client, signal) => client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }), { abortSignal: signal }));
+    const versioning = await this.call(where, 'read the versioning of', (client, signal) =>
+      client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }), { abortSignal: signal }),
+    );
     let lock: string | undefined;
     try {
-      const configuration = await callWithRetry((signal) => this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }), { abortSignal: signal }), {
-        policy: this.retry,
-        isTransient: isTransientS3Error,
-      });
+      const configuration = await callWithRetry(
+        (signal) => this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }), { abortSignal: signal }),
+        {
+          policy: this.retry,
+          isTransient: isTransientS3Error,
+        },
+      );
       lock = configuration.ObjectLockConfiguration?.ObjectLockEnabled;
     } catch (error) {
-      if (s3ErrorName(error) !== 'ObjectLockConfigurationNotFoundError') throw translateS3Error(error, where, 'read the Object Lock configuration of');
+      if (s3ErrorName(error) !== 'ObjectLockConfigurationNotFoundError')
+        throw translateS3Error(error, where, 'read the Object Lock configuration of');
     }
     const missing: string[] = [];
     if (versioning.Status !== 'Enabled') {
-      missing.push(`versioning is ${versioning.Status ?? 'not enabled'}: \`aws s3api put-bucket-versioning --bucket ${this.bucket} --versioning-configuration Status=Enabled\``);
+      missing.push(
+        `versioning is ${versioning.Status ?? 'not enabled'}: \`aws s3api put-bucket-versioning --bucket ${this.bucket} --versioning-configuration Status=Enabled\``,
+      );
     }
     if (lock !== 'Enabled') {
-      missing.push(`Object Lock is not enabled: \`aws s3api put-object-lock-configuration --bucket ${this.bucket} --object-lock-configuration ObjectLockEnabled=Enabled\` (after versioning)`);
+      missing.push(
+        `Object Lock is not enabled: \`aws s3api put-object-lock-configuration --bucket ${this.bucket} --object-lock-configuration ObjectLockEnabled=Enabled\` (after versioning)`,
+      );
     }
     if (missing.length > 0) {
-      throw new RotorError('config', `The evidence archive bucket ${this.bucket} cannot keep records unchanged, so Rotor will not archive to it: ${missing.join('; ')}.`);
+      throw new RotorError(
+        'config',
+        `The evidence archive bucket ${this.bucket} cannot keep records unchanged, so Rotor will not archive to it: ${missing.join('; ')}.`,
+      );
     }
   }
 

@@ -64,7 +64,10 @@ export class EvidenceDocuments {
     const { rotation } = evidence.record;
     const afterCompletion = item.name !== item.subject;
     if (isOpen(rotation.state) || (afterCompletion && rotation.state !== 'rolled_back')) {
-      throw new RotorError('conflict', `Rotation #${rotation.id} is ${rotation.state.replace(/_/g, ' ')}, so its record ${item.name} cannot be archived yet.`);
+      throw new RotorError(
+        'conflict',
+        `Rotation #${rotation.id} is ${rotation.state.replace(/_/g, ' ')}, so its record ${item.name} cannot be archived yet.`,
+      );
     }
     // The first record goes in the month the rotation first ended; a later rollback's in its own.
     const occurredAt = afterCompletion ? rotation.endedAt : (rotation.completedAt ?? rotation.endedAt);
@@ -86,7 +89,8 @@ export class EvidenceDocuments {
   private incident(item: ArchiveItem, now: DateTime): BuiltRecord {
     const evidence = this.sources.incidents.evidence(item.subject);
     const { incident } = evidence.record;
-    if (incident.state !== 'closed') throw new RotorError('conflict', `Incident #${incident.id} is still open, so its record cannot be archived yet.`);
+    if (incident.state !== 'closed')
+      throw new RotorError('conflict', `Incident #${incident.id} is still open, so its record cannot be archived yet.`);
     return this.assemble({
       item,
       now,
@@ -104,9 +108,14 @@ export class EvidenceDocuments {
   private report(item: ArchiveItem, now: DateTime): BuiltRecord {
     const month = DateTime.fromFormat(item.subject, 'yyyy-LL', { zone: 'utc' });
     if (!month.isValid) throw new RotorError('internal', `The report month ${item.subject} is not YYYY-MM.`);
-    if (month.endOf('month') >= now) throw new RotorError('conflict', `The month ${item.subject} has not ended, so its report cannot be archived yet.`);
+    if (month.endOf('month') >= now)
+      throw new RotorError('conflict', `The month ${item.subject} has not ended, so its report cannot be archived yet.`);
     const report = this.sources.rotations.report({ since: month.toISODate() as string, until: month.endOf('month').toISODate() as string });
-    const seqs = [...new Set(report.secrets.flatMap((secret) => secret.rotations.flatMap((rotation) => (rotation.auditSeq === null ? [] : [rotation.auditSeq]))))].sort((a, b) => a - b);
+    const seqs = [
+      ...new Set(
+        report.secrets.flatMap((secret) => secret.rotations.flatMap((rotation) => (rotation.auditSeq === null ? [] : [rotation.auditSeq]))),
+      ),
+    ].sort((a, b) => a - b);
     return this.assemble({
       item,
       now,
@@ -149,7 +158,14 @@ export class EvidenceDocuments {
       record: parts.evidence,
     };
     return {
-      record: { kind: item.kind, id: item.name, secretName: parts.secretName, occurredAt: parts.occurredAt, markdown: parts.markdown, json: `${JSON.stringify(document, null, 2)}\n` },
+      record: {
+        kind: item.kind,
+        id: item.name,
+        secretName: parts.secretName,
+        occurredAt: parts.occurredAt,
+        markdown: parts.markdown,
+        json: `${JSON.stringify(document, null, 2)}\n`,
+      },
       outcome: parts.outcome,
       positions: parts.positions,
       recordDigest: digest,

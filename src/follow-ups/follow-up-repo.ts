@@ -53,7 +53,14 @@ export class FollowUpRepo {
         `INSERT INTO follow_ups (kind, topic, occurrence, due_at, payload, state, created_at)
          VALUES (@kind, @topic, @occurrence, @dueAt, @payload, 'pending', @now)
          ON CONFLICT (kind, topic, occurrence) DO NOTHING`,
-      ).run({ kind: request.kind, topic: request.topic, occurrence: request.occurrence ?? '', dueAt: request.dueAt, payload: JSON.stringify(request.payload ?? {}), now }).changes === 1
+      ).run({
+        kind: request.kind,
+        topic: request.topic,
+        occurrence: request.occurrence ?? '',
+        dueAt: request.dueAt,
+        payload: JSON.stringify(request.payload ?? {}),
+        now,
+      }).changes === 1
     );
   }
 
@@ -87,33 +94,30 @@ export class FollowUpRepo {
   /** Claims a pending follow-up; false when another sweep has it. */
   claim(id: number, token: string, now: string): boolean {
     return (
-      statement(this.db, `UPDATE follow_ups SET state = 'claimed', claim_token = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending' AND due_at <= ?`).run(token, now, id, now)
-        .changes === 1
+      statement(
+        this.db,
+        `UPDATE follow_ups SET state = 'claimed', claim_token = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending' AND due_at <= ?`,
+      ).run(token, now, id, now).changes === 1
     );
   }
 
   /** Takes over a stale claim to reconcile it; false when another sweep took it first. */
   takeOver(followUp: FollowUp, token: string, now: string): boolean {
     return (
-      statement(this.db, `UPDATE follow_ups SET claim_token = ?, claimed_at = ? WHERE id = ? AND state = 'claimed' AND claim_token IS ? AND claimed_at IS ?`).run(
-        token,
-        now,
-        followUp.id,
-        followUp.claimToken,
-        followUp.claimedAt,
-      ).changes === 1
+      statement(
+        this.db,
+        `UPDATE follow_ups SET claim_token = ?, claimed_at = ? WHERE id = ? AND state = 'claimed' AND claim_token IS ? AND claimed_at IS ?`,
+      ).run(token, now, followUp.id, followUp.claimToken, followUp.claimedAt).changes === 1
     );
   }
 
   /** Marks done and schedules what comes next, together; only the holder of the claim can. */
   markDone(id: number, token: string, outcome: FollowUpPayload | undefined, next: readonly FollowUpRequest[], now: string): boolean {
     return inWriteTransaction(this.db, () => {
-      const marked = statement(this.db, `UPDATE follow_ups SET state = 'done', done_at = ?, outcome = ?, last_error = NULL WHERE id = ? AND claim_token = ? AND state = 'claimed'`).run(
-        now,
-        outcome === undefined ? null : JSON.stringify(outcome),
-        id,
-        token,
-      );
+      const marked = statement(
+        this.db,
+        `UPDATE follow_ups SET state = 'done', done_at = ?, outcome = ?, last_error = NULL WHERE id = ? AND claim_token = ? AND state = 'claimed'`,
+      ).run(now, outcome === undefined ? null : JSON.stringify(outcome), id, token);
       if (marked.changes !== 1) return false;
       for (const request of next) this.schedule(request, now);
       return true;
@@ -122,18 +126,19 @@ export class FollowUpRepo {
 
   /** Gives a claim back to be tried again at `retryAt`. */
   release(id: number, token: string, error: string, retryAt: string): void {
-    statement(this.db, `UPDATE follow_ups SET state = 'pending', claim_token = NULL, claimed_at = NULL, due_at = ?, last_error = ? WHERE id = ? AND claim_token = ? AND state = 'claimed'`).run(
-      retryAt,
-      error,
-      id,
-      token,
-    );
+    statement(
+      this.db,
+      `UPDATE follow_ups SET state = 'pending', claim_token = NULL, claimed_at = NULL, due_at = ?, last_error = ? WHERE id = ? AND claim_token = ? AND state = 'claimed'`,
+    ).run(retryAt, error, id, token);
   }
 
   /** Gives up on a follow-up; true when this call did (the holder of the claim). */
   fail(id: number, token: string, error: string, now: string): boolean {
     return (
-      statement(this.db, `UPDATE follow_ups SET state = 'failed', done_at = ?, last_error = ? WHERE id = ? AND claim_token = ? AND state = 'claimed'`).run(now, error, id, token).changes === 1
+      statement(
+        this.db,
+        `UPDATE follow_ups SET state = 'failed', done_at = ?, last_error = ? WHERE id = ? AND claim_token = ? AND state = 'claimed'`,
+      ).run(now, error, id, token).changes === 1
     );
   }
 
@@ -142,11 +147,18 @@ export class FollowUpRepo {
    * for good), so later work on the same message knows; its other facts are kept.
    */
   amendOutcome(id: number, facts: FollowUpPayload): void {
-    statement(this.db, `UPDATE follow_ups SET outcome = json_patch(coalesce(outcome, '{}'), ?) WHERE id = ? AND state = 'done'`).run(JSON.stringify(facts), id);
+    statement(this.db, `UPDATE follow_ups SET outcome = json_patch(coalesce(outcome, '{}'), ?) WHERE id = ? AND state = 'done'`).run(
+      JSON.stringify(facts),
+      id,
+    );
   }
 
   find(kind: string, topic: string, occurrence = ''): FollowUp | null {
-    const row = statement(this.db, 'SELECT * FROM follow_ups WHERE kind = ? AND topic = ? AND occurrence = ?').get(kind, topic, occurrence) as FollowUpRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM follow_ups WHERE kind = ? AND topic = ? AND occurrence = ?').get(
+      kind,
+      topic,
+      occurrence,
+    ) as FollowUpRow | undefined;
     return row ? fromRow(row) : null;
   }
 
@@ -156,7 +168,11 @@ export class FollowUpRepo {
 
   countByState(): Record<FollowUpState, number> {
     const counts: Record<FollowUpState, number> = { pending: 0, claimed: 0, done: 0, failed: 0, cancelled: 0 };
-    for (const row of statement(this.db, 'SELECT state, count(*) AS n FROM follow_ups GROUP BY state').all() as { state: FollowUpState; n: number }[]) counts[row.state] = row.n;
+    for (const row of statement(this.db, 'SELECT state, count(*) AS n FROM follow_ups GROUP BY state').all() as {
+      state: FollowUpState;
+      n: number;
+    }[])
+      counts[row.state] = row.n;
     return counts;
   }
 }

@@ -131,7 +131,13 @@ export class FollowUpService {
     return report;
   }
 
-  private async doDue(now: DateTime, token: string, report: FollowUpSweepReport, deadline: Deadline, progress: { begun: number; ended: number }): Promise<void> {
+  private async doDue(
+    now: DateTime,
+    token: string,
+    report: FollowUpSweepReport,
+    deadline: Deadline,
+    progress: { begun: number; ended: number },
+  ): Promise<void> {
     const kinds = [...this.handlers.keys()];
     await this.reconcileStale(kinds, now, token, report, deadline);
     for (const followUp of this.deps.repo.due(kinds, iso(now), this.options.batchSize)) {
@@ -183,18 +189,35 @@ export class FollowUpService {
     }
     if (!this.deps.repo.fail(followUp.id, token, reason, iso(now))) return;
     report.failed += 1;
-    this.deps.audit.log({ actor: 'rotor', action: 'follow_up.failed', details: { kind: followUp.kind, topic: followUp.topic, occurrence: followUp.occurrence, attempts: followUp.attempts, error: reason } });
+    this.deps.audit.log({
+      actor: 'rotor',
+      action: 'follow_up.failed',
+      details: { kind: followUp.kind, topic: followUp.topic, occurrence: followUp.occurrence, attempts: followUp.attempts, error: reason },
+    });
     await this.options.onFailed(followUp, reason);
   }
 
-  private markDone(followUp: FollowUp, token: string, result: FollowUpResult, report: FollowUpSweepReport, as: 'done' | 'reconciled'): void {
-    if (!this.deps.repo.markDone(followUp.id, token, result.outcome, (result.then ?? []).map(normalized), iso(this.deps.clock.now()))) return;
+  private markDone(
+    followUp: FollowUp,
+    token: string,
+    result: FollowUpResult,
+    report: FollowUpSweepReport,
+    as: 'done' | 'reconciled',
+  ): void {
+    if (!this.deps.repo.markDone(followUp.id, token, result.outcome, (result.then ?? []).map(normalized), iso(this.deps.clock.now())))
+      return;
     if (as === 'done') report.done += 1;
     else report.reconciled += 1;
     this.options.onDone(followUp);
   }
 
-  private async reconcileStale(kinds: readonly string[], now: DateTime, token: string, report: FollowUpSweepReport, deadline: Deadline): Promise<void> {
+  private async reconcileStale(
+    kinds: readonly string[],
+    now: DateTime,
+    token: string,
+    report: FollowUpSweepReport,
+    deadline: Deadline,
+  ): Promise<void> {
     const stale = this.deps.repo.staleClaims(kinds, iso(now.minus({ minutes: this.options.claimTimeoutMinutes })));
     for (const followUp of stale) {
       if (deadline.passed) return;
@@ -219,6 +242,10 @@ export class FollowUpService {
 /** Due times are compared as strings in SQL, so every one is stored in the one canonical UTC form. */
 function normalized(request: FollowUpRequest): FollowUpRequest {
   const dueAt = DateTime.fromISO(request.dueAt, { zone: 'utc' });
-  if (!dueAt.isValid) throw new RotorError('internal', `A follow-up (${request.kind} for ${request.topic}) was scheduled at ${request.dueAt}, which is not an ISO time.`);
+  if (!dueAt.isValid)
+    throw new RotorError(
+      'internal',
+      `A follow-up (${request.kind} for ${request.topic}) was scheduled at ${request.dueAt}, which is not an ISO time.`,
+    );
   return { ...request, dueAt: iso(dueAt) };
 }

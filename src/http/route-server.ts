@@ -17,7 +17,14 @@ export class RouteServer {
     this.server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       const method = (req.method ?? 'GET').toUpperCase();
-      const route = routes.find((candidate) => candidate.path === path && [candidate.method].flat().map((m) => m.toUpperCase()).includes(method));
+      const route = routes.find(
+        (candidate) =>
+          candidate.path === path &&
+          [candidate.method]
+            .flat()
+            .map((m) => m.toUpperCase())
+            .includes(method),
+      );
       if (!route) return void this.otherRequests(req, res);
       route.handler(Object.assign(req, { params: {} }), res);
     });

@@ -54,7 +54,9 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
             database: 'ok',
             ...(slack ? { slack } : {}),
             ...(reminders ? { reminders: reminders.healthy ? 'ok' : 'stale', lastSuccessfulSweep: reminders.lastSuccessfulSweep } : {}),
-            ...(followUps ? { followUps: followUps.healthy ? 'ok' : 'stale', lastSuccessfulFollowUpSweep: followUps.lastSuccessfulSweep } : {}),
+            ...(followUps
+              ? { followUps: followUps.healthy ? 'ok' : 'stale', lastSuccessfulFollowUpSweep: followUps.lastSuccessfulSweep }
+              : {}),
             ...(deps.evidenceArchive ? { evidenceArchive: deps.evidenceArchive() } : {}),
           };
           const healthy = (reminders?.healthy ?? true) && (followUps?.healthy ?? true) && (slack ?? 'ok') === 'ok';

@@ -10,6 +10,7 @@ export function unknownColumnMessage(kind: 'column' | 'field', key: string): str
   const normalized = normalizeKey(key);
   const known = Object.keys(FIELD_ALIASES);
   const nearest = normalized === '' ? null : closest(normalized, known);
-  const hint = nearest && distance(normalized, nearest) <= Math.max(2, Math.floor(normalized.length / 3)) ? ` (did you mean \`${nearest}\`?)` : '';
+  const hint =
+    nearest && distance(normalized, nearest) <= Math.max(2, Math.floor(normalized.length / 3)) ? ` (did you mean \`${nearest}\`?)` : '';
   return `unknown ${kind} \`${key.slice(0, 80)}\`${hint}; Rotor reads ${INVENTORY_COLUMNS.join(', ')}`;
 }

@@ -36,17 +36,25 @@ export function readImportFile(path: string): { format: ImportFormat; text: stri
   try {
     stats = statSync(path);
   } catch (cause) {
-    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (or a link to a missing file); check the path' : (cause as Error).message;
+    const reason =
+      (cause as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file (or a link to a missing file); check the path'
+        : (cause as Error).message;
     throw new RotorError('validation', `Cannot read ${path}: ${reason}.`, { cause });
   }
-  if (stats.isDirectory()) throw new RotorError('validation', `${path} is a folder; import its files one at a time, e.g. \`rotor import ${join(path, 'secrets.yaml')}\`.`);
+  if (stats.isDirectory())
+    throw new RotorError(
+      'validation',
+      `${path} is a folder; import its files one at a time, e.g. \`rotor import ${join(path, 'secrets.yaml')}\`.`,
+    );
   const format = formatOf(path);
   if (!stats.isFile()) throw new RotorError('validation', `Cannot read ${path}: it is not a regular file; save the rows to a file first.`);
   const size = stats.size;
   if (size > MAX_IMPORT_BYTES) {
-    throw new ValidationError(`${path} is ${(size / 1024 / 1024).toFixed(1)} MiB; imports are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB.`, [
-      { where: path, message: 'split the file and import the parts one after another' },
-    ]);
+    throw new ValidationError(
+      `${path} is ${(size / 1024 / 1024).toFixed(1)} MiB; imports are limited to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB.`,
+      [{ where: path, message: 'split the file and import the parts one after another' }],
+    );
   }
   const bytes = Buffer.alloc(size);
   const fd = openSync(path, 'r');
@@ -60,7 +68,9 @@ export function readImportFile(path: string): { format: ImportFormat; text: stri
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     const line = lineOfFirstInvalidByte(bytes);
-    throw new ValidationError(`${path} is not valid UTF-8 text.`, [{ where: `line ${line}`, message: 'contains bytes that are not UTF-8; save the file as UTF-8', line }]);
+    throw new ValidationError(`${path} is not valid UTF-8 text.`, [
+      { where: `line ${line}`, message: 'contains bytes that are not UTF-8; save the file as UTF-8', line },
+    ]);
   }
   if (text.trim() === '') throw new ValidationError(`${path} is empty.`, [{ where: path, message: 'the file has no rows to import' }]);
   return { format, text };

@@ -95,7 +95,12 @@ export function importRows(rows: readonly SourceRow[], services: Services, optio
     }
     if (fields) {
       const seen = firstLine.get(fields.name);
-      if (seen !== undefined) rowIssues.push({ where: `line ${row.line}, name`, message: `\`${fields.name}\` appears more than once (first on line ${seen})`, line: row.line });
+      if (seen !== undefined)
+        rowIssues.push({
+          where: `line ${row.line}, name`,
+          message: `\`${fields.name}\` appears more than once (first on line ${seen})`,
+          line: row.line,
+        });
       else firstLine.set(fields.name, row.line);
     }
     if (rowIssues.length > 0 || !fields) {
@@ -113,11 +118,20 @@ export function importRows(rows: readonly SourceRow[], services: Services, optio
   const found = issues.sorted();
   const unlisted = issues.unlisted + warnings.unlisted;
   if (found.length > 0 && !options.partial) {
-    throw new ValidationError(`Nothing was imported: ${rejectedRows} of ${rows.length} rows have problems. Fix them (or pass --partial to import only the valid rows).`, withUnlisted(found, issues.unlisted));
+    throw new ValidationError(
+      `Nothing was imported: ${rejectedRows} of ${rows.length} rows have problems. Fix them (or pass --partial to import only the valid rows).`,
+      withUnlisted(found, issues.unlisted),
+    );
   }
-  const changes = rejectedIndexes.size === 0 ? plan.changes : services.inventoryService.plan(valid.filter((_, index) => !rejectedIndexes.has(index)).map(({ fields }) => fields)).changes;
+  const changes =
+    rejectedIndexes.size === 0
+      ? plan.changes
+      : services.inventoryService.plan(valid.filter((_, index) => !rejectedIndexes.has(index)).map(({ fields }) => fields)).changes;
   if (options.partial && changes.length === 0 && found.length > 0) {
-    throw new ValidationError(`Nothing was imported: every one of the ${rows.length} rows has problems.`, withUnlisted(found, issues.unlisted));
+    throw new ValidationError(
+      `Nothing was imported: every one of the ${rows.length} rows has problems.`,
+      withUnlisted(found, issues.unlisted),
+    );
   }
   const report = { changes, rejected: found, rejectedRows, warnings: warnings.sorted(), unlisted };
   if (options.dryRun) return { ...report, written: false };
@@ -126,7 +140,9 @@ export function importRows(rows: readonly SourceRow[], services: Services, optio
 }
 
 function withUnlisted(issues: ValidationIssue[], unlisted: number): ValidationIssue[] {
-  return unlisted > 0 ? [...issues, { where: '…', message: `and ${unlisted} more problems not listed; fix these and import again to see the rest` }] : issues;
+  return unlisted > 0
+    ? [...issues, { where: '…', message: `and ${unlisted} more problems not listed; fix these and import again to see the rest` }]
+    : issues;
 }
 
 export function importFile(path: string, services: Services, options: ImportOptions): ImportReport {

@@ -25,7 +25,11 @@ export function mappingRow(item: unknown, line: number, keys: readonly KeyAt[] |
   const problems: ValidationIssue[] = [];
   // As parseYamlRows does: past MAX_COLUMNS unknown fields the row is not an inventory entry, said once.
   if (unknownKeys.length > MAX_COLUMNS) {
-    problems.push({ where: `line ${line}`, message: `has ${unknownKeys.length} fields Rotor does not read; an inventory entry has at most ${MAX_COLUMNS}`, line });
+    problems.push({
+      where: `line ${line}`,
+      message: `has ${unknownKeys.length} fields Rotor does not read; an inventory entry has at most ${MAX_COLUMNS}`,
+      line,
+    });
   }
   const unknown = new Set(unknownKeys.length > MAX_COLUMNS ? [] : unknownKeys);
   for (const { key, line: keyLine } of keys) {

@@ -48,7 +48,11 @@ export function parseCsvRows(text: string, delimiter?: string): SourceRow[] {
   const columnCount = count(headerLine, separator) + 1;
   if (headerLine.length > MAX_RECORD_BYTES || columnCount > MAX_COLUMNS) {
     throw new ValidationError('The CSV header is not one Rotor can import.', [
-      { where: 'line 1', message: `the header has ${columnCount} columns (${headerLine.length} characters); an inventory has at most ${MAX_COLUMNS}. Check that this is the inventory file, saved as CSV`, line: 1 },
+      {
+        where: 'line 1',
+        message: `the header has ${columnCount} columns (${headerLine.length} characters); an inventory has at most ${MAX_COLUMNS}. Check that this is the inventory file, saved as CSV`,
+        line: 1,
+      },
     ]);
   }
   let records: { record: string[]; info: { lines: number } }[];
@@ -66,17 +70,31 @@ export function parseCsvRows(text: string, delimiter?: string): SourceRow[] {
   } catch (cause) {
     const line = (cause as { lines?: number }).lines ?? 1;
     const tooLong = (cause as { code?: string }).code === 'CSV_MAX_RECORD_SIZE';
-    const message = tooLong ? `is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB; no inventory row is, so a quote is probably left open above it` : (cause as Error).message;
+    const message = tooLong
+      ? `is longer than ${MAX_RECORD_BYTES / 1024 / 1024} MiB; no inventory row is, so a quote is probably left open above it`
+      : (cause as Error).message;
     throw new ValidationError('The file is not valid CSV.', [{ where: `line ${line}`, message, line }], { cause });
   }
   const [header, ...rows] = records;
-  if (!header) throw new ValidationError('The CSV file has no header row.', [{ where: 'line 1', message: 'expected a header such as name,type,owner,…', line: 1 }]);
+  if (!header)
+    throw new ValidationError('The CSV file has no header row.', [
+      { where: 'line 1', message: 'expected a header such as name,type,owner,…', line: 1 },
+    ]);
   // Spreadsheets leave trailing commas: a column with no header is ignored while it stays empty.
   const unnamed = header.record.flatMap((column, index) => (column === '' ? [index] : []));
   const named = header.record.flatMap((column, index) => (column === '' ? [] : [[column, index] as const]));
   const { record: columns, unknownKeys } = canonicalRecord(Object.fromEntries(named));
-  const headerProblems: ValidationIssue[] = unknownKeys.map((key) => ({ where: `line ${header.info.lines}`, message: unknownColumnMessage('column', key), line: header.info.lines }));
-  if (!('name' in columns)) headerProblems.push({ where: `line ${header.info.lines}`, message: `the header has no \`name\` column (found: ${named.map(([column]) => column).join(', ')})`, line: header.info.lines });
+  const headerProblems: ValidationIssue[] = unknownKeys.map((key) => ({
+    where: `line ${header.info.lines}`,
+    message: unknownColumnMessage('column', key),
+    line: header.info.lines,
+  }));
+  if (!('name' in columns))
+    headerProblems.push({
+      where: `line ${header.info.lines}`,
+      message: `the header has no \`name\` column (found: ${named.map(([column]) => column).join(', ')})`,
+      line: header.info.lines,
+    });
   if (headerProblems.length > 0) throw new ValidationError('The CSV header is not one Rotor can import.', headerProblems);
   return rows.map(({ record: cells, info }) => {
     const record: Record<string, unknown> = {};
@@ -85,11 +103,22 @@ export function parseCsvRows(text: string, delimiter?: string): SourceRow[] {
       record[field] = cell === undefined ? cell : readNeutralizedCell(cell);
     }
     const problems: ValidationIssue[] = [];
-    const widthMatches = cells.length === header.record.length || (cells.length === named.length && unnamed.every((index) => index >= named.length));
-    if (!widthMatches) problems.push({ where: `line ${info.lines}`, message: `has ${cells.length} values but the header has ${header.record.length} columns`, line: info.lines });
+    const widthMatches =
+      cells.length === header.record.length || (cells.length === named.length && unnamed.every((index) => index >= named.length));
+    if (!widthMatches)
+      problems.push({
+        where: `line ${info.lines}`,
+        message: `has ${cells.length} values but the header has ${header.record.length} columns`,
+        line: info.lines,
+      });
     for (const index of unnamed) {
       const cell = cells[index];
-      if (cell !== undefined && cell !== '') problems.push({ where: `line ${info.lines}`, message: `has a value in column ${index + 1}, which has no name in the header; name the column or empty it`, line: info.lines });
+      if (cell !== undefined && cell !== '')
+        problems.push({
+          where: `line ${info.lines}`,
+          message: `has a value in column ${index + 1}, which has no name in the header; name the column or empty it`,
+          line: info.lines,
+        });
     }
     return { line: info.lines, record, problems };
   });

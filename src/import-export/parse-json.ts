@@ -32,7 +32,11 @@ export function plainJsonRows(text: string): SourceRow[] | null {
   } catch {
     return null;
   }
-  const list = Array.isArray(parsed) ? parsed : isObject(parsed) && Object.hasOwn(parsed, 'secrets') && Array.isArray(parsed.secrets) ? (parsed.secrets as unknown[]) : null;
+  const list = Array.isArray(parsed)
+    ? parsed
+    : isObject(parsed) && Object.hasOwn(parsed, 'secrets') && Array.isArray(parsed.secrets)
+      ? (parsed.secrets as unknown[])
+      : null;
   if (!list) return null;
   let elements: ElementAt[];
   try {

@@ -51,7 +51,10 @@ function environmentOfColumn(column: string, policy: Policy): string | undefined
 }
 
 function isEnvironmentMatrix(table: MarkdownTable, policy: Policy): boolean {
-  return normalizeKey(table.header[0] ?? '') === 'secret_key' || table.header.slice(1).filter((column) => environmentOfColumn(column, policy)).length >= 2;
+  return (
+    normalizeKey(table.header[0] ?? '') === 'secret_key' ||
+    table.header.slice(1).filter((column) => environmentOfColumn(column, policy)).length >= 2
+  );
 }
 
 /**
@@ -62,7 +65,9 @@ function isEnvironmentMatrix(table: MarkdownTable, policy: Policy): boolean {
 export function parseMarkdownRows(text: string, policy: Policy): SourceRow[] {
   const tables = findMarkdownTables(text);
   if (tables.length === 0) {
-    throw new ValidationError('The Markdown file has no table.', [{ where: 'file', message: 'expected a table with a "Secret Name" or "Key" column' }]);
+    throw new ValidationError('The Markdown file has no table.', [
+      { where: 'file', message: 'expected a table with a "Secret Name" or "Key" column' },
+    ]);
   }
   const matrix = tables.find((table) => isEnvironmentMatrix(table, policy));
   const inventoryTables = tables.filter((table) => table !== matrix && isInventoryTable(table));
@@ -74,7 +79,11 @@ export function parseMarkdownRows(text: string, policy: Policy): SourceRow[] {
   const wide = inventoryTables.find((table) => table.header.length > MAX_COLUMNS);
   if (wide) {
     throw new ValidationError('The Markdown inventory table is not one Rotor can import.', [
-      { where: `line ${wide.headerLine}`, message: `the table has ${wide.header.length} columns; an inventory has at most ${MAX_COLUMNS}`, line: wide.headerLine },
+      {
+        where: `line ${wide.headerLine}`,
+        message: `the table has ${wide.header.length} columns; an inventory has at most ${MAX_COLUMNS}`,
+        line: wide.headerLine,
+      },
     ]);
   }
   const rows: SourceRow[] = [];
@@ -92,7 +101,8 @@ export function parseMarkdownRows(text: string, policy: Policy): SourceRow[] {
       });
       const warnings = readOwner(ownerCells, slackColumn, record, line);
       const name = String(record.name ?? '');
-      if (name.split('/').length === 2) rows.push(...expandOverEnvironments(record, line, matrix, policy).map((row) => ({ ...row, warnings })));
+      if (name.split('/').length === 2)
+        rows.push(...expandOverEnvironments(record, line, matrix, policy).map((row) => ({ ...row, warnings })));
       else rows.push({ line, record, warnings });
     }
   }
@@ -130,10 +140,16 @@ function readOwner(cells: readonly OwnerCell[], slackColumn: boolean, record: Re
   }));
 }
 
-function expandOverEnvironments(record: Record<string, unknown>, line: number, matrix: MarkdownTable | undefined, policy: Policy): SourceRow[] {
+function expandOverEnvironments(
+  record: Record<string, unknown>,
+  line: number,
+  matrix: MarkdownTable | undefined,
+  policy: Policy,
+): SourceRow[] {
   const key = String(record.name);
   const matrixRow = matrix?.rows.find(({ cells }) => keyMatches(unquote(cells[0] ?? ''), key));
-  if (!matrix || !matrixRow) return policy.environments.map((environment) => ({ line, record: { ...record, name: `${environment}/${key}` } }));
+  if (!matrix || !matrixRow)
+    return policy.environments.map((environment) => ({ line, record: { ...record, name: `${environment}/${key}` } }));
   const expanded: SourceRow[] = [];
   matrix.header.forEach((column, index) => {
     const environment = environmentOfColumn(column, policy);
@@ -141,7 +157,10 @@ function expandOverEnvironments(record: Record<string, unknown>, line: number, m
     const cell = (matrixRow.cells[index] ?? '').trim();
     if (ABSENT.test(unquote(cell))) return;
     // "`dev/db/app-primary` (lower privileges, sample data)": the note is what is said besides the name.
-    const said = cell.replace(/`[^`]*`/g, '').replace(/[()]/g, '').trim();
+    const said = cell
+      .replace(/`[^`]*`/g, '')
+      .replace(/[()]/g, '')
+      .trim();
     const note = said === '' || PLAIN_YES.test(said) ? null : said;
     const tags = note ? { ...(record.tags as object), environment_note: note } : record.tags;
     expanded.push({ line, record: { ...record, name: `${environment}/${key}`, ...(tags ? { tags } : {}) } });

@@ -67,7 +67,14 @@ function plainPair(body: string): { key: string; value: unknown } | null {
   if (colon <= 0) return null;
   const key = body.slice(0, colon);
   const rest = body.slice(colon + 1);
-  if ((rest !== '' && !rest.startsWith(' ')) || key.length > 1000 || !PLAIN_KEY.test(key) || NON_STRING_KEY.test(key) || key === '__proto__') return null;
+  if (
+    (rest !== '' && !rest.startsWith(' ')) ||
+    key.length > 1000 ||
+    !PLAIN_KEY.test(key) ||
+    NON_STRING_KEY.test(key) ||
+    key === '__proto__'
+  )
+    return null;
   const scalar = rest.replace(/^ +| +$/g, '');
   if (INDICATOR_START.test(scalar) || scalar.includes(' #') || scalar.includes(': ') || scalar.endsWith(':')) return null;
   return { key, value: coreSchemaValue(scalar) };
@@ -83,6 +90,7 @@ function coreSchemaValue(scalar: string): unknown {
   if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(scalar)) {
     return scalar.slice(-3).toLowerCase() === 'nan' ? NaN : scalar[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   }
-  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(scalar) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(scalar)) return parseFloat(scalar);
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(scalar) || /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(scalar))
+    return parseFloat(scalar);
   return scalar;
 }

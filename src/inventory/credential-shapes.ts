@@ -68,7 +68,8 @@ export function findCredentialShapeInUrl(text: string): string | null {
     const known = findShape(form, false);
     if (known) return known;
   }
-  for (const part of [url.username, url.search, url.hash]) if (part.length >= MIN_RANDOM_LENGTH && hasRandomRun(percentDecoded(part))) return 'a long random string (a key or token)';
+  for (const part of [url.username, url.search, url.hash])
+    if (part.length >= MIN_RANDOM_LENGTH && hasRandomRun(percentDecoded(part))) return 'a long random string (a key or token)';
   return null;
 }
 
@@ -114,7 +115,8 @@ function findShape(text: string, randomRuns: boolean): string | null {
   const vendor = ANY_VENDOR_SHAPE.exec(text);
   if (vendor) return VENDOR_SHAPES[vendor.findIndex((group, index) => index > 0 && group !== undefined) - 1]?.[1] ?? null;
   // Cheap tests first: most cells hold none of these, and then their scans are skipped.
-  if (text.includes('sk-')) for (const match of text.matchAll(OPENAI_CANDIDATE)) if (mixesClasses(match[1] as string)) return 'an OpenAI API key';
+  if (text.includes('sk-'))
+    for (const match of text.matchAll(OPENAI_CANDIDATE)) if (mixesClasses(match[1] as string)) return 'an OpenAI API key';
   if (text.includes('eyJ')) for (const run of text.matchAll(JWT_RUN)) if (isJwt(run[0])) return 'a JSON Web Token';
   if (/pass|pwd/i.test(text)) for (const match of text.matchAll(ASSIGNMENT)) if (looksLikeValue(match[1] as string)) return 'a password';
   if (randomRuns && text.length >= MIN_RANDOM_LENGTH && hasRandomRun(text)) return 'a long random string (a key or token)';

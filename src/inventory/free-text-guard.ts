@@ -42,18 +42,23 @@ export function findUnsafeText(text: string, options: { url?: boolean } = {}): {
 export function findHiddenCharacters(text: string): { message: string; hint: string } | null {
   if (DIRECTION_CONTROLS.test(text)) {
     return {
-      message: 'holds invisible characters that change the direction of the text (Unicode direction controls), which can make it read as something else',
+      message:
+        'holds invisible characters that change the direction of the text (Unicode direction controls), which can make it read as something else',
       hint: 'it holds invisible direction-changing characters; type it again instead of pasting it',
     };
   }
   if (FORMAT_CHARACTERS.test(text.replace(EMOJI_JOINS, '$1'))) {
     return {
-      message: 'holds invisible formatting characters (such as zero-width spaces or a byte-order mark), which can make it read as something else',
+      message:
+        'holds invisible formatting characters (such as zero-width spaces or a byte-order mark), which can make it read as something else',
       hint: 'it holds invisible characters (such as zero-width spaces); type it again instead of pasting it',
     };
   }
   if (CONTROL_CHARACTERS.test(text)) {
-    return { message: 'holds control characters (such as terminal escape sequences)', hint: 'it holds control characters; type it again instead of pasting it' };
+    return {
+      message: 'holds control characters (such as terminal escape sequences)',
+      hint: 'it holds control characters; type it again instead of pasting it',
+    };
   }
   return null;
 }
@@ -61,5 +66,8 @@ export function findHiddenCharacters(text: string): { message: string; hint: str
 /** Refuses unsafe text on its field, saying nothing was recorded and never quoting it. */
 export function refuseUnsafeText(text: string, field: FreeTextField, options: { url?: boolean } = {}): void {
   const problem = findUnsafeText(text, options);
-  if (problem) throw new ValidationError(`The ${field.what} ${problem.message}. Nothing was recorded.`, [{ where: field.where, message: problem.hint }]);
+  if (problem)
+    throw new ValidationError(`The ${field.what} ${problem.message}. Nothing was recorded.`, [
+      { where: field.where, message: problem.hint },
+    ]);
 }

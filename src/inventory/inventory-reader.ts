@@ -9,7 +9,8 @@ import type { InventoryRepo } from './inventory-repo.js';
 import type { Secret } from './secret.js';
 
 /** What a member who may see no secret, or not the one they asked for, is told the rule is. */
-export const VISIBILITY_RULE = 'Here a member sees the secrets they own, back up, may read (the secret’s access list) or that belong to their team.';
+export const VISIBILITY_RULE =
+  'Here a member sees the secrets they own, back up, may read (the secret’s access list) or that belong to their team.';
 
 /**
  * Every read of the inventory a person asks for in Slack goes through here, so each surface
@@ -74,7 +75,11 @@ export class InventoryReader {
   listScope(viewer: Actor): ReadScope {
     const scope = this.scopeOf(viewer);
     if (scope.kind === 'some' && this.deps.repo.countReadable(scope) === 0) {
-      return this.refuse(viewer, null, `You may see no secret in the inventory. ${VISIBILITY_RULE} Ask one of these people to add you to a secret's access list or its team.`);
+      return this.refuse(
+        viewer,
+        null,
+        `You may see no secret in the inventory. ${VISIBILITY_RULE} Ask one of these people to add you to a secret's access list or its team.`,
+      );
     }
     return scope;
   }
@@ -92,7 +97,13 @@ export class InventoryReader {
   }
 
   private refuse(viewer: Actor, secret: string | null, reason: string): never {
-    this.deps.refusals.record({ actor: actorId(viewer), attempted: 'read', secret, reason, ...(viewer.kind === 'slack' && viewer.channelId ? { channel: viewer.channelId } : {}) });
+    this.deps.refusals.record({
+      actor: actorId(viewer),
+      attempted: 'read',
+      secret,
+      reason,
+      ...(viewer.kind === 'slack' && viewer.channelId ? { channel: viewer.channelId } : {}),
+    });
     throw new AccessDeniedError(reason, inventoryKeepers(this.deps.policy));
   }
 }

@@ -137,7 +137,8 @@ function applyEvent(replayed: ReplayedSecret, event: AuditEvent): void {
     set(replayed, 'currentFingerprint', checked.fingerprint ?? null, seq);
   } else {
     // `secret.updated`, and any other edit that lists its changes as `{ field: { from, to } }`.
-    for (const [key, change] of Object.entries(record(details.changes))) if (isField(key) && 'to' in record(change)) set(replayed, key, record(change).to, seq);
+    for (const [key, change] of Object.entries(record(details.changes)))
+      if (isField(key) && 'to' in record(change)) set(replayed, key, record(change).to, seq);
   }
 }
 
@@ -181,7 +182,8 @@ export function checkSecret(secret: Secret, replayed: ReplayedSecret | null): { 
   const corrected: Secret = { ...secret };
   for (const field of REPLAYED_FIELDS) {
     const chain = replayed.fields[field];
-    const same = field === 'currentFingerprint' ? (a: unknown, b: unknown) => sameValue(normalFingerprint(a), normalFingerprint(b)) : sameValue;
+    const same =
+      field === 'currentFingerprint' ? (a: unknown, b: unknown) => sameValue(normalFingerprint(a), normalFingerprint(b)) : sameValue;
     if (!list.compare(FIELD_LABELS[field], secret[field], chain, replayed.setBy[field] ?? replayed.createdSeq, same)) {
       (corrected as unknown as Record<string, unknown>)[field] = chain;
     }
@@ -189,7 +191,11 @@ export function checkSecret(secret: Secret, replayed: ReplayedSecret | null): { 
   if (!list.compareInstant('created', secret.createdAt, replayed.createdAt, replayed.createdSeq)) corrected.createdAt = replayed.createdAt;
   // The environment decides the approvals a rotation needs; it and the other parts are the name's, which the chain holds.
   const [environment, service, credentialType] = secret.name.split('/');
-  for (const [label, key, chain] of [['environment', 'environment', environment], ['service', 'service', service], ['credential type', 'credentialType', credentialType]] as const) {
+  for (const [label, key, chain] of [
+    ['environment', 'environment', environment],
+    ['service', 'service', service],
+    ['credential type', 'credentialType', credentialType],
+  ] as const) {
     if (!list.compare(label, secret[key], chain ?? null, replayed.createdSeq)) corrected[key] = chain ?? '';
   }
   return { secret: corrected, check: list.check() };
@@ -199,7 +205,14 @@ export function checkSecret(secret: Secret, replayed: ReplayedSecret | null): { 
 export function missingSecrets(tableNames: ReadonlySet<string>, replayed: Iterable<ReplayedSecret>): ChainCheck {
   const check: ChainCheck = { differences: [], uncovered: [] };
   for (const secret of replayed) {
-    if (!tableNames.has(secret.name)) check.differences.push({ subject: `secret ${secret.name}`, fact: 'its row', tables: null, chain: `it was created at ${secret.createdAt}`, seq: secret.createdSeq });
+    if (!tableNames.has(secret.name))
+      check.differences.push({
+        subject: `secret ${secret.name}`,
+        fact: 'its row',
+        tables: null,
+        chain: `it was created at ${secret.createdAt}`,
+        seq: secret.createdSeq,
+      });
   }
   return check;
 }

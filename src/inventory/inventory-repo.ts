@@ -1,5 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import type { ReadScope } from '../access/visibility.js';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
@@ -96,7 +96,8 @@ function scopeSql(scope: ReadScope | undefined): { clause: string; params: Recor
  */
 function soonHorizonSql(warnings: WarningWindow): string {
   const offsets = [...new Set(typeof warnings === 'number' ? [warnings] : warnings)].map(Math.trunc).sort((a, b) => b - a);
-  const window = offsets.length === 0 ? '0' : `CASE ${offsets.map((offset) => `WHEN interval_days > ${offset} THEN ${offset}`).join(' ')} ELSE 0 END`;
+  const window =
+    offsets.length === 0 ? '0' : `CASE ${offsets.map((offset) => `WHEN interval_days > ${offset} THEN ${offset}`).join(' ')} ELSE 0 END`;
   return `date(@today, '+' || (${window}) || ' days')`;
 }
 
@@ -138,7 +139,12 @@ export class InventoryRepo {
   }
 
   recordVersion(name: string, version: { versionId: string; fingerprint: string }, updatedAt: string): void {
-    statement(this.db, 'UPDATE secrets SET current_version_id = ?, current_fingerprint = ?, updated_at = ? WHERE name = ?').run(version.versionId, version.fingerprint, updatedAt, name);
+    statement(this.db, 'UPDATE secrets SET current_version_id = ?, current_fingerprint = ?, updated_at = ? WHERE name = ?').run(
+      version.versionId,
+      version.fingerprint,
+      updatedAt,
+      name,
+    );
   }
 
   setLifecycle(name: string, lifecycle: Lifecycle, updatedAt: string): void {
@@ -204,8 +210,12 @@ export class InventoryRepo {
     const scope = scopeSql(filter.scope);
     if (filter.scope) clauses.push(scope.clause);
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-    const rows = statement(this.db, `SELECT * FROM secrets ${where} ORDER BY name LIMIT @limit OFFSET @offset`)
-      .all({ ...params, ...scope.params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    const rows = statement(this.db, `SELECT * FROM secrets ${where} ORDER BY name LIMIT @limit OFFSET @offset`).all({
+      ...params,
+      ...scope.params,
+      limit: page.limit ?? -1,
+      offset: page.offset ?? 0,
+    }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
@@ -215,22 +225,33 @@ export class InventoryRepo {
    */
   overdue(today: DateTime, page: Page = {}, scope?: ReadScope): Secret[] {
     const visible = scopeSql(scope);
-    const rows = statement(this.db, `SELECT * FROM (${DUE_ON_SQL}) AS secrets WHERE due_on <= @today AND ${visible.clause} ORDER BY due_on, name LIMIT @limit OFFSET @offset`)
-      .all({ today: toUtcDate(today), until: toUtcDate(today), ...visible.params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM (${DUE_ON_SQL}) AS secrets WHERE due_on <= @today AND ${visible.clause} ORDER BY due_on, name LIMIT @limit OFFSET @offset`,
+    ).all({
+      today: toUtcDate(today),
+      until: toUtcDate(today),
+      ...visible.params,
+      limit: page.limit ?? -1,
+      offset: page.offset ?? 0,
+    }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   countOverdue(today: DateTime, scope?: ReadScope): number {
     const visible = scopeSql(scope);
-    const row = statement(this.db, `SELECT count(*) AS n FROM (${DUE_ON_SQL}) AS secrets WHERE due_on <= @today AND ${visible.clause}`)
-      .get({ today: toUtcDate(today), until: toUtcDate(today), ...visible.params }) as { n: number };
+    const row = statement(this.db, `SELECT count(*) AS n FROM (${DUE_ON_SQL}) AS secrets WHERE due_on <= @today AND ${visible.clause}`).get(
+      { today: toUtcDate(today), until: toUtcDate(today), ...visible.params },
+    ) as { n: number };
     return row.n;
   }
 
   /** How many live secrets this viewer may read. */
   countReadable(scope: ReadScope): number {
     const visible = scopeSql(scope);
-    return (statement(this.db, `SELECT count(*) AS n FROM secrets WHERE ${LIVE_SQL} AND ${visible.clause}`).get(visible.params) as { n: number }).n;
+    return (
+      statement(this.db, `SELECT count(*) AS n FROM secrets WHERE ${LIVE_SQL} AND ${visible.clause}`).get(visible.params) as { n: number }
+    ).n;
   }
 
   /** The names of every secret this viewer may read, retired ones included: what suggestions may draw on. */
@@ -241,7 +262,10 @@ export class InventoryRepo {
 
   /** Whether any secret's access list names a user group: only then is Slack asked who is in which. */
   accessNamesUserGroups(): boolean {
-    return statement(this.db, `SELECT 1 FROM secrets, json_each(secrets.access) AS reader WHERE reader.value LIKE 'S%' LIMIT 1`).get() !== undefined;
+    return (
+      statement(this.db, `SELECT 1 FROM secrets, json_each(secrets.access) AS reader WHERE reader.value LIKE 'S%' LIMIT 1`).get() !==
+      undefined
+    );
   }
 
   /** Live secrets due after `today` and within `days` days (their own date, or an open rotation need's), soonest first. */
@@ -251,42 +275,54 @@ export class InventoryRepo {
     const rows = statement(
       this.db,
       `SELECT * FROM (${DUE_ON_SQL}) AS secrets WHERE due_on > @today AND due_on <= @until AND ${visible.clause} ORDER BY due_on, name LIMIT @limit OFFSET @offset`,
-    )
-      .all({ today: toUtcDate(today), until, ...visible.params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
+    ).all({ today: toUtcDate(today), until, ...visible.params, limit: page.limit ?? -1, offset: page.offset ?? 0 }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Live secrets in one environment due by `until` (their own date or an open rotation need's), soonest first: what a release check looks at. */
   dueInEnvironment(environment: string, until: string): Secret[] {
-    const rows = statement(this.db, `SELECT * FROM (${DUE_ON_SQL}) WHERE environment = @environment ORDER BY due_on, name`).all({ environment, until }) as SecretRow[];
+    const rows = statement(this.db, `SELECT * FROM (${DUE_ON_SQL}) WHERE environment = @environment ORDER BY due_on, name`).all({
+      environment,
+      until,
+    }) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Live secrets with no owner: the first line of the monthly review. */
   unowned(scope?: ReadScope): Secret[] {
     const visible = scopeSql(scope);
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`).all(visible.params) as SecretRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM secrets WHERE owner IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`,
+    ).all(visible.params) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Live secrets whose owner is set but nobody backs them up. */
   withoutBackupOwner(scope?: ReadScope): Secret[] {
     const visible = scopeSql(scope);
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE owner IS NOT NULL AND backup_owner IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`)
-      .all(visible.params) as SecretRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM secrets WHERE owner IS NOT NULL AND backup_owner IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`,
+    ).all(visible.params) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   neverRotated(scope?: ReadScope): Secret[] {
     const visible = scopeSql(scope);
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE last_rotated IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`).all(visible.params) as SecretRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM secrets WHERE last_rotated IS NULL AND lifecycle <> 'retired' AND ${visible.clause} ORDER BY name`,
+    ).all(visible.params) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
   /** Secrets where this person is owner or backup owner, most urgent first. */
   ownedBy(userId: string): Secret[] {
-    const rows = statement(this.db, `SELECT * FROM secrets WHERE (owner = ? OR backup_owner = ?) AND lifecycle <> 'retired' ORDER BY next_rotation, name`)
-      .all(userId, userId) as SecretRow[];
+    const rows = statement(
+      this.db,
+      `SELECT * FROM secrets WHERE (owner = ? OR backup_owner = ?) AND lifecycle <> 'retired' ORDER BY next_rotation, name`,
+    ).all(userId, userId) as SecretRow[];
     return rows.map(secretFromRow);
   }
 
@@ -299,7 +335,10 @@ export class InventoryRepo {
 
   /** Every live secret with a provider reference: what the reference guard compares new ones against. */
   storeReferences(): StoredReference[] {
-    const rows = statement(this.db, `SELECT name, provider, provider_ref, lifecycle FROM secrets WHERE provider <> 'manual' AND provider_ref IS NOT NULL AND ${LIVE_SQL}`).all() as {
+    const rows = statement(
+      this.db,
+      `SELECT name, provider, provider_ref, lifecycle FROM secrets WHERE provider <> 'manual' AND provider_ref IS NOT NULL AND ${LIVE_SQL}`,
+    ).all() as {
       name: string;
       provider: ProviderKind;
       provider_ref: string;
@@ -323,14 +362,18 @@ export class InventoryRepo {
       .map((name) => ({ name, score: nameDistance(target, name.toLowerCase()) }))
       .sort((a, b) => a.score - b.score || a.name.length - b.name.length || a.name.localeCompare(b.name));
     const threshold = Math.max(2, Math.ceil(target.length / 3));
-    const picks = ranked.filter((candidate) => candidate.score <= threshold).slice(0, limit).map((candidate) => candidate.name);
+    const picks = ranked
+      .filter((candidate) => candidate.score <= threshold)
+      .slice(0, limit)
+      .map((candidate) => candidate.name);
     return picks.length > 0 ? picks : [best];
   }
 
   statusCounts(today: DateTime, dueSoonDays: WarningWindow): Record<SecretStatus, number> {
     const soon = soonHorizonSql(dueSoonDays);
-    const row = statement(this.db, 
-        `SELECT
+    const row = statement(
+      this.db,
+      `SELECT
            sum(lifecycle = 'active' AND next_rotation <= @today) AS overdue,
            sum(lifecycle = 'active' AND next_rotation > @today AND next_rotation <= ${soon}) AS due_soon,
            sum(lifecycle = 'active' AND next_rotation > ${soon}) AS active,
@@ -338,8 +381,7 @@ export class InventoryRepo {
            sum(lifecycle = 'compromised') AS compromised,
            sum(lifecycle = 'retired') AS retired
          FROM secrets`,
-      )
-      .get({ today: toUtcDate(today) }) as Record<SecretStatus, number | null>;
+    ).get({ today: toUtcDate(today) }) as Record<SecretStatus, number | null>;
     return {
       active: row.active ?? 0,
       due_soon: row.due_soon ?? 0,

@@ -106,7 +106,12 @@ export class InventoryService {
    * Writes a plan made by `plan` in one transaction: all of it, or nothing. Every change is
    * authorized first: adding, editing, and handing a secret to a new owner.
    */
-  apply(changes: readonly PlannedChange[], actor: Actor, source: string, options: ReferenceApplyOptions = {}): { added: number; changed: number; unchanged: number } {
+  apply(
+    changes: readonly PlannedChange[],
+    actor: Actor,
+    source: string,
+    options: ReferenceApplyOptions = {},
+  ): { added: number; changed: number; unchanged: number } {
     for (const change of changes) this.authorizeChange(actor, change, options);
     const now = this.deps.clock.now().toUTC().toISO() as string;
     const by = actorId(actor);
@@ -154,7 +159,11 @@ export class InventoryService {
     if (change.kind !== 'change' || !('provider' in change.changes || 'providerRef' in change.changes)) return null;
     const before = this.require(change.name);
     if (!movesReference(before, change.after)) return null;
-    return { secret: change.name, from: { provider: before.provider, providerRef: before.providerRef }, to: { provider: change.after.provider, providerRef: change.after.providerRef } };
+    return {
+      secret: change.name,
+      from: { provider: before.provider, providerRef: before.providerRef },
+      to: { provider: change.after.provider, providerRef: change.after.providerRef },
+    };
   }
 
   /**
@@ -163,12 +172,19 @@ export class InventoryService {
    * operators add entries (one by one, by import or discovery) as the database file's trustees:
    * their `secret.created` event names the reference.
    */
-  private boundOnAdd(actor: Actor, change: PlannedChange, options: ReferenceApplyOptions): { move: NewBinding; checked: CheckedReference } | null {
+  private boundOnAdd(
+    actor: Actor,
+    change: PlannedChange,
+    options: ReferenceApplyOptions,
+  ): { move: NewBinding; checked: CheckedReference } | null {
     if (actor.kind !== 'slack' || !changesReference(null, change.after)) return null;
     const to = { provider: change.after.provider, providerRef: change.after.providerRef };
     const checked = options.checked?.find((candidate) => candidate.provider === to.provider && candidate.providerRef === to.providerRef);
     if (!checked) {
-      throw new RotorError('internal', `A new entry ${change.name} bound to \`${to.providerRef ?? to.provider}\` reached the inventory without the store's check; nothing was saved.`);
+      throw new RotorError(
+        'internal',
+        `A new entry ${change.name} bound to \`${to.providerRef ?? to.provider}\` reached the inventory without the store's check; nothing was saved.`,
+      );
     }
     return { move: { secret: change.name, from: null, to }, checked };
   }
@@ -181,23 +197,49 @@ export class InventoryService {
   private vouchedFor(actor: Actor, move: ReferenceMove, options: ReferenceApplyOptions): CheckedReference | null {
     const held = this.deps.locks.heldBy(move.secret);
     if (held) throw new ValidationError(held, [{ where: 'provider_ref', message: held }]);
-    const checked = options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ?? null;
+    const checked =
+      options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ??
+      null;
     if (!checked && actor.kind === 'slack') {
-      throw new RotorError('internal', `A change of where ${move.secret} is stored reached the inventory without the store's check of \`${move.to.providerRef ?? move.to.provider}\`; nothing was saved.`);
+      throw new RotorError(
+        'internal',
+        `A change of where ${move.secret} is stored reached the inventory without the store's check of \`${move.to.providerRef ?? move.to.provider}\`; nothing was saved.`,
+      );
     }
     return checked;
   }
 
   /** The audit event of a reference change (old and new), and security told of it by follow-up. */
-  private referenceChanged(move: ReferenceMove | NewBinding, by: string, source: string, now: string, options: ReferenceApplyOptions): AuditEventInput {
-    const checked = options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ?? null;
-    const approval = options.approval ? { request: options.approval.requestId, requestedBy: options.approval.requestedBy, approvedBy: by } : {};
+  private referenceChanged(
+    move: ReferenceMove | NewBinding,
+    by: string,
+    source: string,
+    now: string,
+    options: ReferenceApplyOptions,
+  ): AuditEventInput {
+    const checked =
+      options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ??
+      null;
+    const approval = options.approval
+      ? { request: options.approval.requestId, requestedBy: options.approval.requestedBy, approvedBy: by }
+      : {};
     const payload = { ...move, by, source, ...approval };
     const leads = this.deps.policy.roles.securityLeads;
-    const audience = leads.length > 0 ? leads.map((user) => ({ user })) : this.deps.policy.channels.announce ? [{ channel: this.deps.policy.channels.announce }] : [];
+    const audience =
+      leads.length > 0
+        ? leads.map((user) => ({ user }))
+        : this.deps.policy.channels.announce
+          ? [{ channel: this.deps.policy.channels.announce }]
+          : [];
     for (const to of audience) {
       const occurrence = `${now}|${'user' in to ? to.user : to.channel}`;
-      this.deps.followUps.schedule({ kind: REFERENCE_FOLLOW_UPS.changed, topic: secretReferenceTopic(move.secret), occurrence, dueAt: isoInstant(this.deps.clock.now()), payload: { ...payload, ...to } });
+      this.deps.followUps.schedule({
+        kind: REFERENCE_FOLLOW_UPS.changed,
+        topic: secretReferenceTopic(move.secret),
+        occurrence,
+        dueAt: isoInstant(this.deps.clock.now()),
+        payload: { ...payload, ...to },
+      });
     }
     return {
       actor: by,
@@ -214,12 +256,19 @@ export class InventoryService {
   }
 
   private refuseDuplicateReferences(changes: readonly PlannedChange[]): void {
-    const touching = changes.filter((change) => (change.kind === 'add' ? changesReference(null, change.after) : ['provider', 'providerRef', 'lifecycle'].some((field) => field in change.changes)));
+    const touching = changes.filter((change) =>
+      change.kind === 'add'
+        ? changesReference(null, change.after)
+        : ['provider', 'providerRef', 'lifecycle'].some((field) => field in change.changes),
+    );
     if (touching.length === 0) return;
     const guard = new ReferenceGuard(this.deps.repo.storeReferences(), this.deps.stores);
     for (const change of touching) {
       const taken = guard.claim(change.after);
-      if (taken) throw new ValidationError(`${change.name} cannot be saved: another entry tracks its store secret.`, [{ where: 'provider_ref', message: taken }]);
+      if (taken)
+        throw new ValidationError(`${change.name} cannot be saved: another entry tracks its store secret.`, [
+          { where: 'provider_ref', message: taken },
+        ]);
     }
   }
 
@@ -292,11 +341,19 @@ export class InventoryService {
    * A change of provider and reference someone asked for, applied when a security lead approves
    * it (the approver is authorized here; the store's check comes with it).
    */
-  applyApprovedReference(move: ReferenceMove, approver: Actor, approval: { requestId: number; requestedBy: string }, checked: CheckedReference): Secret {
+  applyApprovedReference(
+    move: ReferenceMove,
+    approver: Actor,
+    approval: { requestId: number; requestedBy: string },
+    checked: CheckedReference,
+  ): Secret {
     const secret = this.require(move.secret);
     this.deps.authorizer.require(approver, { action: 'approve_reference_change', secret });
     if (secret.provider !== move.from.provider || secret.providerRef !== move.from.providerRef) {
-      throw new RotorError('conflict', `${move.secret} no longer points at ${move.from.providerRef ?? move.from.provider} (it is at ${secret.providerRef ?? secret.provider} now), so this request is out of date; nothing was changed.`);
+      throw new RotorError(
+        'conflict',
+        `${move.secret} no longer points at ${move.from.providerRef ?? move.from.provider} (it is at ${secret.providerRef ?? secret.provider} now), so this request is out of date; nothing was changed.`,
+      );
     }
     const change = this.planned({ name: move.secret, provider: move.to.provider, providerRef: move.to.providerRef });
     this.apply([change], approver, `reference_request:${approval.requestId}`, { checked: [checked], approval });
@@ -307,14 +364,21 @@ export class InventoryService {
     this.authorizeAdd(actor);
     const fields = this.validate(input);
     if (this.deps.repo.get(fields.name)) {
-      throw new ValidationError(`${fields.name} already exists.`, [{ where: 'name', message: `\`${fields.name}\` already exists; edit it instead` }]);
+      throw new ValidationError(`${fields.name} already exists.`, [
+        { where: 'name', message: `\`${fields.name}\` already exists; edit it instead` },
+      ]);
     }
     const change = this.planned(fields);
     refuseSameOwners(change.after.owner, change.after.backupOwner);
     return change;
   }
 
-  private prepareUpdate(name: string, input: LooseRecord, actor: Actor, options: ParseOptions): { fields: SecretFields; rotatedAt: string | null; previous: Secret } {
+  private prepareUpdate(
+    name: string,
+    input: LooseRecord,
+    actor: Actor,
+    options: ParseOptions,
+  ): { fields: SecretFields; rotatedAt: string | null; previous: Secret } {
     const existing = this.editable(actor, name);
     if (options.emptyClears) {
       refuseEmptiedOwner(input, existing);
@@ -323,7 +387,8 @@ export class InventoryService {
     const fields = this.validate({ ...input, name }, options);
     // A form shows the stored status and day; only a change of them means anything.
     if (fields.lifecycle === existing.lifecycle) delete fields.lifecycle;
-    if (fields.lastRotated !== undefined && fields.lastRotated.slice(0, 10) === existing.lastRotated?.slice(0, 10)) delete fields.lastRotated;
+    if (fields.lastRotated !== undefined && fields.lastRotated.slice(0, 10) === existing.lastRotated?.slice(0, 10))
+      delete fields.lastRotated;
     if (existing.lifecycle === 'rotating' && (fields.lifecycle !== undefined || fields.lastRotated !== undefined)) {
       const message = `A rotation of ${name} is in progress: finish or abandon it with \`/rotate ${name}\` before changing its status or last rotation.`;
       throw new ValidationError(message, [{ where: fields.lifecycle !== undefined ? 'status' : 'last_rotated', message }]);
@@ -337,7 +402,11 @@ export class InventoryService {
   /** The one change these fields make, or the ValidationError `plan` finds. */
   private planned(fields: SecretFields): PlannedChange {
     const { changes, issues } = this.plan([fields]);
-    if (issues.length > 0) throw new ValidationError('The secret has invalid fields.', issues.map((issue) => ({ where: issue.field, message: issue.message })));
+    if (issues.length > 0)
+      throw new ValidationError(
+        'The secret has invalid fields.',
+        issues.map((issue) => ({ where: issue.field, message: issue.message })),
+      );
     return changes[0] as PlannedChange;
   }
 
@@ -357,15 +426,35 @@ export class InventoryService {
   }
 
   /** A completed rotation, in Rotor or outside it: the schedule restarts from `rotatedAt`. */
-  recordRotation(name: string, rotation: RotationRecord, actor: Actor, action = 'secret.rotated', details: Record<string, unknown> = {}): Secret {
+  recordRotation(
+    name: string,
+    rotation: RotationRecord,
+    actor: Actor,
+    action = 'secret.rotated',
+    details: Record<string, unknown> = {},
+  ): Secret {
     const secret = this.require(name);
     const now = this.deps.clock.now().toUTC().toISO() as string;
     const rotatedAt = DateTime.fromISO(rotation.rotatedAt, { zone: 'utc' }).toUTC().toISO();
-    if (!rotatedAt) throw new ValidationError(`${rotation.rotatedAt} is not a time.`, [{ where: 'rotated_at', message: 'expected an ISO time' }]);
+    if (!rotatedAt)
+      throw new ValidationError(`${rotation.rotatedAt} is not a time.`, [{ where: 'rotated_at', message: 'expected an ISO time' }]);
     const next = nextRotationDate(rotatedAt, secret.intervalDays, this.deps.clock.now());
     this.deps.audit.record(() => {
-      this.deps.repo.recordRotation(name, { lastRotated: rotatedAt, nextRotation: next, versionId: rotation.versionId ?? null, fingerprint: rotation.fingerprint ?? null, lifecycle: 'active', updatedAt: now });
-      const evidence = { ...details, rotatedAt, nextRotation: next, versionId: rotation.versionId ?? null, fingerprint: rotation.fingerprint ?? null };
+      this.deps.repo.recordRotation(name, {
+        lastRotated: rotatedAt,
+        nextRotation: next,
+        versionId: rotation.versionId ?? null,
+        fingerprint: rotation.fingerprint ?? null,
+        lifecycle: 'active',
+        updatedAt: now,
+      });
+      const evidence = {
+        ...details,
+        rotatedAt,
+        nextRotation: next,
+        versionId: rotation.versionId ?? null,
+        fingerprint: rotation.fingerprint ?? null,
+      };
       return { result: undefined, events: [{ actor: actorId(actor), action, secret: name, details: evidence }] };
     });
     return this.require(name);
@@ -385,7 +474,10 @@ export class InventoryService {
     const now = this.deps.clock.now().toUTC().toISO() as string;
     this.deps.audit.record(() => {
       this.deps.repo.recordRotation(name, { ...restored, lifecycle: 'active', updatedAt: now });
-      return { result: undefined, events: [{ actor: actorId(actor), action: 'secret.rotation_rolled_back', secret: name, details: { ...details, ...restored } }] };
+      return {
+        result: undefined,
+        events: [{ actor: actorId(actor), action: 'secret.rotation_rolled_back', secret: name, details: { ...details, ...restored } }],
+      };
     });
     return this.require(name);
   }
@@ -394,13 +486,24 @@ export class InventoryService {
    * The version a provider reports as current, read back and fingerprinted: mirrors the
    * provider without restarting the schedule (that is `recordRotation`'s job).
    */
-  recordVersion(name: string, version: { versionId: string; fingerprint: string }, actor: Actor, action = 'secret.version_recorded', details: Record<string, unknown> = {}): Secret {
+  recordVersion(
+    name: string,
+    version: { versionId: string; fingerprint: string },
+    actor: Actor,
+    action = 'secret.version_recorded',
+    details: Record<string, unknown> = {},
+  ): Secret {
     const secret = this.require(name);
     if (secret.currentVersionId === version.versionId && secret.currentFingerprint === version.fingerprint) return secret;
     const now = this.deps.clock.now().toUTC().toISO() as string;
     this.deps.audit.record(() => {
       this.deps.repo.recordVersion(name, version, now);
-      const evidence = { ...details, versionId: version.versionId, fingerprint: version.fingerprint, previousVersionId: secret.currentVersionId };
+      const evidence = {
+        ...details,
+        versionId: version.versionId,
+        fingerprint: version.fingerprint,
+        previousVersionId: secret.currentVersionId,
+      };
       return { result: undefined, events: [{ actor: actorId(actor), action, secret: name, details: evidence }] };
     });
     return this.require(name);
@@ -412,7 +515,17 @@ export class InventoryService {
     const now = this.deps.clock.now().toUTC().toISO() as string;
     this.deps.audit.record(() => {
       this.deps.repo.setLifecycle(name, lifecycle, now);
-      return { result: undefined, events: [{ actor: actorId(actor), action: 'secret.lifecycle_changed', secret: name, details: { ...details, from: secret.lifecycle, to: lifecycle } }] };
+      return {
+        result: undefined,
+        events: [
+          {
+            actor: actorId(actor),
+            action: 'secret.lifecycle_changed',
+            secret: name,
+            details: { ...details, from: secret.lifecycle, to: lifecycle },
+          },
+        ],
+      };
     });
     return this.require(name);
   }
@@ -427,7 +540,8 @@ export class InventoryService {
     if (change.kind === 'add') {
       this.authorizeAdd(actor);
       // Binding a new entry to a store secret is a reference change (a person's request is saved as manual until approved).
-      if (actor.kind === 'slack' && changesReference(null, change.after)) this.deps.authorizer.require(actor, { action: 'change_reference', secret: change.after }, 'provider_ref');
+      if (actor.kind === 'slack' && changesReference(null, change.after))
+        this.deps.authorizer.require(actor, { action: 'change_reference', secret: change.after }, 'provider_ref');
       return;
     }
     if (change.kind === 'unchanged') return;
@@ -455,9 +569,14 @@ export class InventoryService {
 }
 
 function refuseEmptiedLastRotated(input: LooseRecord, existing: Secret): void {
-  const emptied = 'lastRotated' in input && (input.lastRotated === undefined || input.lastRotated === null || (typeof input.lastRotated === 'string' && input.lastRotated.trim() === ''));
+  const emptied =
+    'lastRotated' in input &&
+    (input.lastRotated === undefined ||
+      input.lastRotated === null ||
+      (typeof input.lastRotated === 'string' && input.lastRotated.trim() === ''));
   if (emptied && existing.lastRotated) {
-    const message = 'Last rotated cannot be emptied: it is when the secret was last rotated. Pick the day it was rotated instead. Nothing was saved.';
+    const message =
+      'Last rotated cannot be emptied: it is when the secret was last rotated. Pick the day it was rotated instead. Nothing was saved.';
     throw new ValidationError(message, [{ where: 'last_rotated', message }]);
   }
 }
@@ -471,15 +590,21 @@ function refuseSameOwners(owner: string | null, backupOwner: string | null): voi
 }
 
 function refuseEmptiedOwner(input: LooseRecord, existing: Secret): void {
-  const emptied = 'owner' in input && (input.owner === undefined || input.owner === null || (typeof input.owner === 'string' && input.owner.trim() === ''));
+  const emptied =
+    'owner' in input &&
+    (input.owner === undefined || input.owner === null || (typeof input.owner === 'string' && input.owner.trim() === ''));
   if (emptied && existing.owner) {
-    const message = 'Owner cannot be emptied: a secret without an owner gets no reminders. Choose the new owner instead. Nothing was saved.';
+    const message =
+      'Owner cannot be emptied: a secret without an owner gets no reminders. Choose the new owner instead. Nothing was saved.';
     throw new ValidationError(message, [{ where: 'owner', message }]);
   }
 }
 
 /** Whether a change points an existing secret at another store secret: another provider, or another reference. */
-function movesReference(before: { provider: string; providerRef: string | null }, after: { provider: string; providerRef: string | null }): boolean {
+function movesReference(
+  before: { provider: string; providerRef: string | null },
+  after: { provider: string; providerRef: string | null },
+): boolean {
   return before.provider !== after.provider || before.providerRef !== after.providerRef;
 }
 
@@ -487,6 +612,11 @@ function movesReference(before: { provider: string; providerRef: string | null }
 function describeRecord(record: SecretRecord): Record<string, unknown> {
   const { createdAt: _created, updatedAt: _updated, currentFingerprint: _fingerprint, currentVersionId: _version, ...fields } = record;
   return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0) && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)),
+    Object.entries(fields).filter(
+      ([, value]) =>
+        value !== null &&
+        !(Array.isArray(value) && value.length === 0) &&
+        !(typeof value === 'object' && value !== null && Object.keys(value).length === 0),
+    ),
   );
 }

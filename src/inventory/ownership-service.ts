@@ -61,7 +61,14 @@ function withoutReference(input: LooseRecord): LooseRecord {
  * without the right learns anything from Slack's answers.
  */
 export class OwnershipService {
-  constructor(private readonly deps: { inventoryService: InventoryService; directory: OwnerDirectory | null; references?: ReferenceChangeService; followUps?: { schedule(request: FollowUpRequest): boolean } }) {}
+  constructor(
+    private readonly deps: {
+      inventoryService: InventoryService;
+      directory: OwnerDirectory | null;
+      references?: ReferenceChangeService;
+      followUps?: { schedule(request: FollowUpRequest): boolean };
+    },
+  ) {}
 
   /**
    * The add (`name` null) or edit form: authorized and validated by InventoryService, then the
@@ -95,7 +102,10 @@ export class OwnershipService {
       const secret = inventoryService.update(existing.name, saving, actor, 'slack', { emptyClears: true });
       return { ...this.saved(existing, secret), referenceRequest: references.request(actor, secret, move, checked) };
     }
-    const saved = this.saved(existing, inventoryService.update(existing.name, input, actor, 'slack', { emptyClears: true, checked: [checked] }));
+    const saved = this.saved(
+      existing,
+      inventoryService.update(existing.name, input, actor, 'slack', { emptyClears: true, checked: [checked] }),
+    );
     references.announceSoon();
     return saved;
   }
@@ -110,7 +120,11 @@ export class OwnershipService {
     const { inventoryService } = this.deps;
     const route = references.route(actor, planned);
     await this.refusePeopleProblems(input, null);
-    const move: ReferenceMove = { secret: planned.name, from: { provider: 'manual', providerRef: null }, to: { provider: planned.provider, providerRef: planned.providerRef } };
+    const move: ReferenceMove = {
+      secret: planned.name,
+      from: { provider: 'manual', providerRef: null },
+      to: { provider: planned.provider, providerRef: planned.providerRef },
+    };
     const checked = await references.check(move);
     if (route === 'request') {
       const secret = inventoryService.create({ ...withoutReference(input), provider: 'manual' }, actor, 'slack');

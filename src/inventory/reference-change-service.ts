@@ -44,7 +44,8 @@ export class ReferenceChangeService {
     const { authorizer, policy } = this.deps;
     const direct = authorizer.decide(actor, { action: 'change_reference', secret });
     if (direct.allowed) return 'direct';
-    if (policy.referenceChanges === 'owner_with_security_approval' && authorizer.decide(actor, { action: 'edit', secret }).allowed) return 'request';
+    if (policy.referenceChanges === 'owner_with_security_approval' && authorizer.decide(actor, { action: 'edit', secret }).allowed)
+      return 'request';
     try {
       return authorizer.refuse(actor, { action: 'change_reference', secret }, direct);
     } catch (error) {
@@ -83,7 +84,13 @@ export class ReferenceChangeService {
       }
       const requestId = this.deps.requests.insert(secret.id, move, by, now);
       for (const lead of this.deps.policy.roles.securityLeads.filter((person) => person !== by)) {
-        this.deps.followUps.schedule({ kind: REFERENCE_FOLLOW_UPS.request, topic: referenceRequestTopic(requestId), occurrence: lead, dueAt: now, payload: { user: lead } });
+        this.deps.followUps.schedule({
+          kind: REFERENCE_FOLLOW_UPS.request,
+          topic: referenceRequestTopic(requestId),
+          occurrence: lead,
+          dueAt: now,
+          payload: { user: lead },
+        });
       }
       return {
         result: requestId,
@@ -92,7 +99,13 @@ export class ReferenceChangeService {
             actor: by,
             action: 'secret.reference_change_requested',
             secret: secret.name,
-            details: { request: requestId, from: move.from, to: move.to, storeCheck: { versionId: checked.versionId, location: checked.location }, ...(older ? { withdrew: older.id } : {}) },
+            details: {
+              request: requestId,
+              from: move.from,
+              to: move.to,
+              storeCheck: { versionId: checked.versionId, location: checked.location },
+              ...(older ? { withdrew: older.id } : {}),
+            },
           },
         ],
       };
@@ -125,7 +138,17 @@ export class ReferenceChangeService {
       if (!this.deps.requests.end(id, 'approved', by, now, null)) throw this.alreadyDecided(id);
       this.deps.inventoryService.applyApprovedReference(request, actor, { requestId: id, requestedBy: request.requestedBy }, checked);
       this.told(request, 'approved');
-      return { result: undefined, events: [{ actor: by, action: 'secret.reference_change_approved', secret: request.secret, details: { request: id, from: request.from, to: request.to, requestedBy: request.requestedBy } }] };
+      return {
+        result: undefined,
+        events: [
+          {
+            actor: by,
+            action: 'secret.reference_change_approved',
+            secret: request.secret,
+            details: { request: id, from: request.from, to: request.to, requestedBy: request.requestedBy },
+          },
+        ],
+      };
     });
     this.deps.kickFollowUps?.();
     return this.get(id);
@@ -139,7 +162,17 @@ export class ReferenceChangeService {
     this.deps.audit.record(() => {
       if (!this.deps.requests.end(id, 'rejected', by, now, null)) throw this.alreadyDecided(id);
       this.told(request, 'rejected');
-      return { result: undefined, events: [{ actor: by, action: 'secret.reference_change_rejected', secret: request.secret, details: { request: id, from: request.from, to: request.to, requestedBy: request.requestedBy } }] };
+      return {
+        result: undefined,
+        events: [
+          {
+            actor: by,
+            action: 'secret.reference_change_rejected',
+            secret: request.secret,
+            details: { request: id, from: request.from, to: request.to, requestedBy: request.requestedBy },
+          },
+        ],
+      };
     });
     this.deps.kickFollowUps?.();
     return this.get(id);
@@ -151,7 +184,10 @@ export class ReferenceChangeService {
     const secret = this.deps.inventoryService.require(request.secret);
     this.deps.authorizer.require(actor, { action: 'approve_reference_change', secret });
     if (actorId(actor) === request.requestedBy) {
-      throw new RotorError('forbidden', `You asked for this change of ${request.secret}, so another security lead decides it (two-person rule).`);
+      throw new RotorError(
+        'forbidden',
+        `You asked for this change of ${request.secret}, so another security lead decides it (two-person rule).`,
+      );
     }
     if (request.state !== 'pending') throw this.alreadyDecided(id);
     return request;
@@ -159,14 +195,26 @@ export class ReferenceChangeService {
 
   private alreadyDecided(id: number): RotorError {
     const request = this.get(id);
-    const how = request.state === 'withdrawn' ? `was withdrawn (${request.endNote ?? 'replaced'})` : `was already ${request.state} by ${request.decidedBy ?? 'someone'} at ${request.decidedAt ?? 'an earlier time'}`;
-    return new RotorError('conflict', `The request to move ${request.secret} to \`${request.to.providerRef ?? request.to.provider}\` ${how}; nothing more to do.`);
+    const how =
+      request.state === 'withdrawn'
+        ? `was withdrawn (${request.endNote ?? 'replaced'})`
+        : `was already ${request.state} by ${request.decidedBy ?? 'someone'} at ${request.decidedAt ?? 'an earlier time'}`;
+    return new RotorError(
+      'conflict',
+      `The request to move ${request.secret} to \`${request.to.providerRef ?? request.to.provider}\` ${how}; nothing more to do.`,
+    );
   }
 
   /** The asker is told of the decision, and the other security leads' requests are moot. */
   private told(request: ReferenceRequest, decision: 'approved' | 'rejected'): void {
     const topic = referenceRequestTopic(request.id);
     this.deps.followUps.cancel(topic, REFERENCE_FOLLOW_UPS.request);
-    this.deps.followUps.schedule({ kind: REFERENCE_FOLLOW_UPS.decided, topic, occurrence: decision, dueAt: isoInstant(this.deps.clock.now()), payload: { user: request.requestedBy } });
+    this.deps.followUps.schedule({
+      kind: REFERENCE_FOLLOW_UPS.decided,
+      topic,
+      occurrence: decision,
+      dueAt: isoInstant(this.deps.clock.now()),
+      payload: { user: request.requestedBy },
+    });
   }
 }

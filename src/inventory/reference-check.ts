@@ -25,7 +25,8 @@ export class ReferenceChecker {
   constructor(private readonly deps: { registry: ProviderRegistry; policy: Policy }) {}
 
   async check(to: StoreBinding): Promise<CheckedReference> {
-    if (this.deps.registry.stores.of(to.provider).capabilities.byHand) return { provider: to.provider, providerRef: to.providerRef, versionId: null, fingerprint: null, location: null };
+    if (this.deps.registry.stores.of(to.provider).capabilities.byHand)
+      return { provider: to.provider, providerRef: to.providerRef, versionId: null, fingerprint: null, location: null };
     const where = to.providerRef ?? '(none)';
     let checked: CheckedReference;
     try {
@@ -33,7 +34,13 @@ export class ReferenceChecker {
       await provider.validateReference(target);
       const description = await provider.describe(target);
       const current = await provider.readCurrent(target);
-      checked = { provider: to.provider, providerRef: to.providerRef, versionId: current.versionId, fingerprint: current.fingerprint, location: description.location ?? null };
+      checked = {
+        provider: to.provider,
+        providerRef: to.providerRef,
+        versionId: current.versionId,
+        fingerprint: current.fingerprint,
+        location: description.location ?? null,
+      };
     } catch (error) {
       if (!(error instanceof RotorError)) throw error;
       const message = `The store's answer for \`${where}\`: ${describeError(error)} Nothing was saved.`;
@@ -49,6 +56,8 @@ export class ReferenceChecker {
 
   /** Where the reference lies that the scope does not allow, or null: the store knows its scopes. */
   private outsideScope(to: StoreBinding, checked: CheckedReference): string | null {
-    return this.deps.registry.stores.of(to.provider).references.outsideScope(to.name, to.providerRef ?? '', checked.location, this.deps.policy.referenceScope);
+    return this.deps.registry.stores
+      .of(to.provider)
+      .references.outsideScope(to.name, to.providerRef ?? '', checked.location, this.deps.policy.referenceScope);
   }
 }

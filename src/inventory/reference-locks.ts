@@ -12,9 +12,10 @@ export class ReferenceLocks {
 
   /** Why the reference of the secret named `name` may not change now, or null. */
   heldBy(name: string): string | null {
-    const incident = statement(this.db, `SELECT id, opened_at FROM incidents WHERE secret_id = (SELECT id FROM secrets WHERE name = ?) AND state = 'open'`).get(name) as
-      | { id: number; opened_at: string }
-      | undefined;
+    const incident = statement(
+      this.db,
+      `SELECT id, opened_at FROM incidents WHERE secret_id = (SELECT id FROM secrets WHERE name = ?) AND state = 'open'`,
+    ).get(name) as { id: number; opened_at: string } | undefined;
     if (incident) {
       return `\`${name}\` is under incident #${incident.id} (open since ${incident.opened_at}), which works on the store secret it was revoked at; close the incident before changing its provider or reference. Nothing was saved.`;
     }

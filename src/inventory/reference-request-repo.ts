@@ -57,7 +57,8 @@ export class ReferenceRequestRepo {
         this.db,
         `INSERT INTO reference_change_requests (secret_id, secret_name, from_provider, from_ref, to_provider, to_ref, requested_by, requested_at, state)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-      ).run(secretId, move.secret, move.from.provider, move.from.providerRef, move.to.provider, move.to.providerRef, requestedBy, now).lastInsertRowid,
+      ).run(secretId, move.secret, move.from.provider, move.from.providerRef, move.to.provider, move.to.providerRef, requestedBy, now)
+        .lastInsertRowid,
     );
   }
 
@@ -67,15 +68,19 @@ export class ReferenceRequestRepo {
   }
 
   pendingFor(secretId: number): ReferenceRequest | null {
-    const row = statement(this.db, `SELECT * FROM reference_change_requests WHERE secret_id = ? AND state = 'pending'`).get(secretId) as RequestRow | undefined;
+    const row = statement(this.db, `SELECT * FROM reference_change_requests WHERE secret_id = ? AND state = 'pending'`).get(secretId) as
+      | RequestRow
+      | undefined;
     return row ? fromRow(row) : null;
   }
 
   /** Ends a waiting request; false when it was decided (or withdrawn) first. */
   end(id: number, state: Exclude<ReferenceRequest['state'], 'pending'>, by: string, now: string, note: string | null): boolean {
     return (
-      statement(this.db, `UPDATE reference_change_requests SET state = ?, decided_by = ?, decided_at = ?, end_note = ? WHERE id = ? AND state = 'pending'`).run(state, by, now, note, id)
-        .changes === 1
+      statement(
+        this.db,
+        `UPDATE reference_change_requests SET state = ?, decided_by = ?, decided_at = ?, end_note = ? WHERE id = ? AND state = 'pending'`,
+      ).run(state, by, now, note, id).changes === 1
     );
   }
 }

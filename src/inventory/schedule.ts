@@ -81,7 +81,13 @@ export function dueSoonWindow(warnings: WarningWindow, intervalDays: number): nu
  * Status shown to people. Lifecycle states a flow set win; otherwise the dates decide:
  * due or past due is `overdue`, within the secret's warning window is `due_soon`.
  */
-export function deriveStatus(lifecycle: Lifecycle, nextRotation: string, today: DateTime, warnings: WarningWindow, intervalDays = Number.POSITIVE_INFINITY): SecretStatus {
+export function deriveStatus(
+  lifecycle: Lifecycle,
+  nextRotation: string,
+  today: DateTime,
+  warnings: WarningWindow,
+  intervalDays = Number.POSITIVE_INFINITY,
+): SecretStatus {
   if (lifecycle !== 'active') return lifecycle;
   const days = daysUntil(nextRotation, today);
   if (days <= 0) return 'overdue';

@@ -6,7 +6,17 @@ import { findCredentialShape } from './credential-shapes.js';
 import { findHiddenCharacters } from './free-text-guard.js';
 import { findNameProblem } from './secret-name.js';
 import { parseSecretType } from './secret-type.js';
-import { SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, VALUE_SOURCES, type Lifecycle, type ProviderKind, type SecretType, type ValueSource } from './secret.js';
+import {
+  SECRET_TYPES,
+  SLACK_USER_GROUP_ID,
+  SLACK_USER_ID,
+  VALUE_FIELD,
+  VALUE_SOURCES,
+  type Lifecycle,
+  type ProviderKind,
+  type SecretType,
+  type ValueSource,
+} from './secret.js';
 
 /**
  * One inventory row as any source gives it (a YAML mapping, a CSV record, a Markdown table
@@ -254,7 +264,9 @@ export const MAX_ACCESS_ENTRIES = 200;
  * could never match it to a person who leaves. AWS tags allow no commas, so spaces separate too.
  */
 export function parseAccessList(value: unknown): { ids: string[] } | { problem: string } {
-  const items = Array.isArray(value) ? value.map((item) => String(item ?? '')) : (jsonText(value, '[') as unknown[] | undefined)?.map((item) => String(item ?? '')) ?? String(value).split(/[,;\s]+/);
+  const items = Array.isArray(value)
+    ? value.map((item) => String(item ?? ''))
+    : ((jsonText(value, '[') as unknown[] | undefined)?.map((item) => String(item ?? '')) ?? String(value).split(/[,;\s]+/));
   const ids: string[] = [];
   const wrong: string[] = [];
   for (const raw of items) {
@@ -267,14 +279,30 @@ export function parseAccessList(value: unknown): { ids: string[] } | { problem: 
     } else wrong.push(item);
   }
   if (wrong.length > 0) {
-    const shown = wrong.slice(0, 3).map((item) => `\`${item.slice(0, 40)}\``).join(', ');
-    return { problem: `${shown}${wrong.length > 3 ? ` and ${wrong.length - 3} more are` : wrong.length > 1 ? ' are' : ' is'} not a Slack member id (U0123ABCD) or user group id (S0123ABCD); list who may read the value by their ids` };
+    const shown = wrong
+      .slice(0, 3)
+      .map((item) => `\`${item.slice(0, 40)}\``)
+      .join(', ');
+    return {
+      problem: `${shown}${wrong.length > 3 ? ` and ${wrong.length - 3} more are` : wrong.length > 1 ? ' are' : ' is'} not a Slack member id (U0123ABCD) or user group id (S0123ABCD); list who may read the value by their ids`,
+    };
   }
   if (ids.length > MAX_ACCESS_ENTRIES) return { problem: `names ${ids.length} people and groups; at most ${MAX_ACCESS_ENTRIES}` };
   return { ids };
 }
 
-const FLAG_WORDS: Record<string, boolean> = { true: true, yes: true, y: true, '1': true, on: true, false: false, no: false, n: false, '0': false, off: false };
+const FLAG_WORDS: Record<string, boolean> = {
+  true: true,
+  yes: true,
+  y: true,
+  '1': true,
+  on: true,
+  false: false,
+  no: false,
+  n: false,
+  '0': false,
+  off: false,
+};
 
 /** A yes/no cell: true, yes, 1, on… or false, no, 0, off…; null for anything else. */
 function parseFlag(value: unknown): boolean | null {
@@ -318,12 +346,17 @@ function fieldLabel(field: string): string {
 function stringsIn(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.flatMap((item) => (typeof item === 'string' ? [item] : []));
-  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.entries(value).flatMap(([key, inner]) => [key, ...(typeof inner === 'string' ? [inner] : [])]);
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.entries(value).flatMap(([key, inner]) => [key, ...(typeof inner === 'string' ? [inner] : [])]);
   return [];
 }
 
 function sizeProblem(value: unknown): string | null {
-  const items = Array.isArray(value) ? value.length : value && typeof value === 'object' && !(value instanceof Date) ? Object.keys(value).length : 0;
+  const items = Array.isArray(value)
+    ? value.length
+    : value && typeof value === 'object' && !(value instanceof Date)
+      ? Object.keys(value).length
+      : 0;
   if (items > MAX_LIST_ITEMS) return `has ${items} entries; at most ${MAX_LIST_ITEMS}`;
   const longest = Math.max(0, ...stringsIn(value).map((text) => text.length));
   return longest > MAX_CELL_LENGTH ? `is ${longest} characters; at most ${MAX_CELL_LENGTH}` : null;
@@ -341,12 +374,19 @@ function refusedFields(record: LooseRecord): Map<string, string> {
       refused.set(field, tooBig);
       continue;
     }
-    const shape = stringsIn(value).map(findCredentialShape).find((kind) => kind !== null);
+    const shape = stringsIn(value)
+      .map(findCredentialShape)
+      .find((kind) => kind !== null);
     if (shape) {
-      refused.set(field, `looks like it holds ${shape}; Rotor never keeps a secret's value, so say where to find it instead (a Vault path, an ARN, a password-manager item)`);
+      refused.set(
+        field,
+        `looks like it holds ${shape}; Rotor never keeps a secret's value, so say where to find it instead (a Vault path, an ARN, a password-manager item)`,
+      );
       continue;
     }
-    const hidden = stringsIn(value).map(findHiddenCharacters).find((found) => found !== null);
+    const hidden = stringsIn(value)
+      .map(findHiddenCharacters)
+      .find((found) => found !== null);
     if (hidden) refused.set(field, hidden.hint);
   }
   return refused;
@@ -374,11 +414,19 @@ function parseUtcInstant(value: string): { millis: number; iso: string } | null 
  * Validates one row and turns it into the fields it sets. Every problem in the row is
  * reported, each naming its field, so a person can fix a whole file in one pass.
  */
-export function parseSecretFields(input: LooseRecord, policy: Policy, stores: StoreCatalog, now: DateTime, where = '', options: ParseOptions = {}): ParsedFields {
+export function parseSecretFields(
+  input: LooseRecord,
+  policy: Policy,
+  stores: StoreCatalog,
+  now: DateTime,
+  where = '',
+  options: ParseOptions = {},
+): ParsedFields {
   const issues: ValidationIssue[] = [];
   const record: LooseRecord = { ...input };
   // Imports never erase what Rotor knows; an edit form that empties a field means to clear it.
-  const cleared = (field: keyof LooseRecord) => options.emptyClears === true && field in record && text(record[field]) === undefined && !isUnknownMarker(record[field]);
+  const cleared = (field: keyof LooseRecord) =>
+    options.emptyClears === true && field in record && text(record[field]) === undefined && !isUnknownMarker(record[field]);
   const problem = (field: string, message: string) => issues.push({ where: where ? `${where}, ${field}` : field, message });
   const fields: Partial<SecretFields> = {};
 
@@ -400,7 +448,11 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, stores: St
     else problem('type', `unknown type \`${type}\`; use one of: ${SECRET_TYPES.join(', ')}`);
   }
 
-  for (const [key, field] of [['description', 'description'], ['team', 'team'], ['retrieval_instructions', 'retrievalInstructions']] as const) {
+  for (const [key, field] of [
+    ['description', 'description'],
+    ['team', 'team'],
+    ['retrieval_instructions', 'retrievalInstructions'],
+  ] as const) {
     if (cleared(field)) fields[field] = null;
     const value = text(record[field]);
     if (value === undefined) continue;
@@ -410,7 +462,10 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, stores: St
   }
 
   if (cleared('backupOwner')) fields.backupOwner = null;
-  for (const [key, field] of [['owner', 'owner'], ['backup_owner', 'backupOwner']] as const) {
+  for (const [key, field] of [
+    ['owner', 'owner'],
+    ['backup_owner', 'backupOwner'],
+  ] as const) {
     const value = text(record[field]);
     if (value === undefined) continue;
     const id = slackUser(value);
@@ -462,7 +517,8 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, stores: St
   if (lastRotated !== undefined) {
     const parsed = parseUtcInstant(lastRotated);
     if (!parsed) problem('last_rotated', `\`${lastRotated}\` is not a date; write it as YYYY-MM-DD or an ISO time`);
-    else if (parsed.millis > now.toMillis()) problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
+    else if (parsed.millis > now.toMillis())
+      problem('last_rotated', `${lastRotated} is in the future; a rotation cannot have happened yet`);
     else fields.lastRotated = parsed.iso;
   }
 
@@ -495,14 +551,22 @@ export function parseSecretFields(input: LooseRecord, policy: Policy, stores: St
   if (cleared('valueSource') || valueSource === DEFAULT_WORD) fields.valueSource = null;
   else if (valueSource !== undefined) {
     if ((VALUE_SOURCES as readonly string[]).includes(valueSource)) fields.valueSource = valueSource as ValueSource;
-    else problem('value_source', `unknown value source \`${valueSource}\`; use generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value) or default`);
+    else
+      problem(
+        'value_source',
+        `unknown value source \`${valueSource}\`; use generate (Rotor creates a random value at the store), issuer (a person writes the issuer's value) or default`,
+      );
   }
 
   const valueField = text(record.valueField);
   if (cleared('valueField') || valueField?.toLowerCase() === DEFAULT_WORD) fields.valueField = null;
   else if (valueField !== undefined) {
     if (VALUE_FIELD.test(valueField)) fields.valueField = valueField;
-    else problem('value_field', `\`${valueField}\` is not a field name; use the key of the JSON or Vault field a generated value replaces, such as password (letters, digits, \`_ . @ + -\`, at most 100), or default`);
+    else
+      problem(
+        'value_field',
+        `\`${valueField}\` is not a field name; use the key of the JSON or Vault field a generated value replaces, such as password (letters, digits, \`_ . @ + -\`, at most 100), or default`,
+      );
   }
 
   return issues.length > 0 ? { fields: null, issues } : { fields: fields as SecretFields, issues };
@@ -519,4 +583,3 @@ export function canonicalRecord(raw: Record<string, unknown>): { record: LooseRe
   }
   return { record, unknownKeys };
 }
-

@@ -45,7 +45,8 @@ export class SecretHistoryRepo {
        GROUP BY secret`,
     );
     for (let start = 0; start < names.length; start += 1000) {
-      for (const row of query.all(JSON.stringify(names.slice(start, start + 1000))) as { secret: string; n: number }[]) found.set(row.secret, row.n);
+      for (const row of query.all(JSON.stringify(names.slice(start, start + 1000))) as { secret: string; n: number }[])
+        found.set(row.secret, row.n);
     }
     return found;
   }

@@ -37,11 +37,18 @@ const COMPARED: (keyof SecretRecord)[] = [
  * secret). Fields the row does not give keep their stored values; defaults (type from the
  * name, interval from the policy, `manual` provider) apply only to new secrets.
  */
-export function mergeSecret(existing: SecretRecord | null, fields: SecretFields, policy: Policy, now: DateTime, nowIso = now.toUTC().toISO() as string): SecretRecord {
+export function mergeSecret(
+  existing: SecretRecord | null,
+  fields: SecretFields,
+  policy: Policy,
+  now: DateTime,
+  nowIso = now.toUTC().toISO() as string,
+): SecretRecord {
   const [environment, service, credentialType] = fields.name.split('/') as [string, string, string];
   const type = fields.type ?? existing?.type ?? inferSecretType(service, credentialType, fields.description ?? '');
   // null (an emptied interval) means the policy's default for the type, as a new secret gets.
-  const intervalDays = fields.intervalDays === null ? policy.intervals[type] : (fields.intervalDays ?? existing?.intervalDays ?? policy.intervals[type]);
+  const intervalDays =
+    fields.intervalDays === null ? policy.intervals[type] : (fields.intervalDays ?? existing?.intervalDays ?? policy.intervals[type]);
   const lastRotated = fields.lastRotated ?? existing?.lastRotated ?? null;
   const createdAt = existing?.createdAt ?? nowIso;
   return {
@@ -79,7 +86,13 @@ export function mergeSecret(existing: SecretRecord | null, fields: SecretFields,
  * A never-rotated secret is due from the day Rotor learned of it; that date must not drift
  * forward each time the same file is imported again.
  */
-function scheduleNext(existing: SecretRecord | null, firstDue: string | undefined, lastRotated: string | null, intervalDays: number, now: DateTime): string {
+function scheduleNext(
+  existing: SecretRecord | null,
+  firstDue: string | undefined,
+  lastRotated: string | null,
+  intervalDays: number,
+  now: DateTime,
+): string {
   if (lastRotated === null && firstDue) return firstDue;
   if (lastRotated === null && existing) return existing.nextRotation;
   return nextRotationDate(lastRotated, intervalDays, now);

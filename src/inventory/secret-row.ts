@@ -67,9 +67,33 @@ export function secretFromRow(row: SecretRow): Secret {
 
 /** Every column but `id`, in table order: the named parameters of INSERT and UPDATE statements. */
 export const SECRET_COLUMNS = [
-  'name', 'environment', 'service', 'credential_type', 'type', 'description', 'owner', 'backup_owner', 'team',
-  'consumers', 'access', 'break_glass', 'provider', 'provider_ref', 'interval_days', 'last_rotated', 'next_rotation', 'lifecycle',
-  'retrieval_instructions', 'tags', 'checklist_override', 'value_source', 'value_field', 'current_version_id', 'current_fingerprint', 'created_at', 'updated_at',
+  'name',
+  'environment',
+  'service',
+  'credential_type',
+  'type',
+  'description',
+  'owner',
+  'backup_owner',
+  'team',
+  'consumers',
+  'access',
+  'break_glass',
+  'provider',
+  'provider_ref',
+  'interval_days',
+  'last_rotated',
+  'next_rotation',
+  'lifecycle',
+  'retrieval_instructions',
+  'tags',
+  'checklist_override',
+  'value_source',
+  'value_field',
+  'current_version_id',
+  'current_fingerprint',
+  'created_at',
+  'updated_at',
 ] as const;
 
 /** Named parameters for INSERT/UPDATE statements. */

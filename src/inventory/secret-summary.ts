@@ -79,6 +79,12 @@ export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy,
     value_field: secret.valueField,
     current_version_id: secret.currentVersionId,
     current_fingerprint: secret.currentFingerprint,
-    rotation_needs: needs.map((need) => ({ reason: need.reason, due_at: need.dueAt, person: need.person, detail: need.detail, since: need.createdAt })),
+    rotation_needs: needs.map((need) => ({
+      reason: need.reason,
+      due_at: need.dueAt,
+      person: need.person,
+      detail: need.detail,
+      since: need.createdAt,
+    })),
   };
 }

@@ -21,7 +21,10 @@ const ALIASES: Record<string, SecretType> = {
 };
 
 export function parseSecretType(text: string): SecretType | null {
-  const normalized = text.trim().toLowerCase().replace(/[-\s]+/g, ' ');
+  const normalized = text
+    .trim()
+    .toLowerCase()
+    .replace(/[-\s]+/g, ' ');
   const asIdentifier = normalized.replace(/ /g, '_');
   if ((SECRET_TYPES as readonly string[]).includes(asIdentifier)) return asIdentifier as SecretType;
   return ALIASES[normalized] ?? null;

@@ -13,9 +13,27 @@ const incidents = new Counter({
 const buckets = [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 2 * 86400];
 
 const timeTo = {
-  acknowledged: new Histogram({ name: 'rotor_incident_time_to_acknowledge_seconds', help: 'From /revoke to the first acknowledgement of a page', labelNames: ['severity'] as const, buckets, registers: [counterRegistry] }),
-  disabled: new Histogram({ name: 'rotor_incident_time_to_disable_seconds', help: 'From /revoke to the compromised version disabled at the provider', labelNames: ['severity'] as const, buckets, registers: [counterRegistry] }),
-  rotated: new Histogram({ name: 'rotor_incident_time_to_rotate_seconds', help: 'From /revoke to the emergency rotation completed', labelNames: ['severity'] as const, buckets, registers: [counterRegistry] }),
+  acknowledged: new Histogram({
+    name: 'rotor_incident_time_to_acknowledge_seconds',
+    help: 'From /revoke to the first acknowledgement of a page',
+    labelNames: ['severity'] as const,
+    buckets,
+    registers: [counterRegistry],
+  }),
+  disabled: new Histogram({
+    name: 'rotor_incident_time_to_disable_seconds',
+    help: 'From /revoke to the compromised version disabled at the provider',
+    labelNames: ['severity'] as const,
+    buckets,
+    registers: [counterRegistry],
+  }),
+  rotated: new Histogram({
+    name: 'rotor_incident_time_to_rotate_seconds',
+    help: 'From /revoke to the emergency rotation completed',
+    labelNames: ['severity'] as const,
+    buckets,
+    registers: [counterRegistry],
+  }),
 };
 
 /** The revocation service's onEvent. */

@@ -55,7 +55,15 @@ export interface SoleApprover {
 }
 
 export type DepartureOutcome =
-  | { kind: 'recorded'; departure: Departure; needs: RotationNeed[]; handedOver: { secret: string; to: string }[]; offered: { secret: string; to: string | null }[]; asked: Map<string, DigestAsk>; soleApprover: SoleApprover[] }
+  | {
+      kind: 'recorded';
+      departure: Departure;
+      needs: RotationNeed[];
+      handedOver: { secret: string; to: string }[];
+      offered: { secret: string; to: string | null }[];
+      asked: Map<string, DigestAsk>;
+      soleApprover: SoleApprover[];
+    }
   | { kind: 'already_recorded'; departure: Departure; message: string }
   | { kind: 'nothing_to_do'; message: string };
 
@@ -64,7 +72,10 @@ export interface DepartureDeps {
   inventoryService: InventoryService;
   needs: RotationNeedService;
   /** The open rotations the leaver held or could approve, and who else may approve them. */
-  rotations: { forPerson(userId: string): { holding: RotationRecord[]; awaitingMyApproval: RotationRecord[] }; approversFor(record: RotationRecord): { role: string; people: string[] }[] };
+  rotations: {
+    forPerson(userId: string): { holding: RotationRecord[]; awaitingMyApproval: RotationRecord[] };
+    approversFor(record: RotationRecord): { role: string; people: string[] }[];
+  };
   audit: AuditLog;
   followUps: { schedule(request: FollowUpRequest): unknown };
   clock: Clock;
@@ -88,11 +99,19 @@ export class DepartureService {
 
   departed(userId: string, source: DepartureSource): DepartureOutcome {
     const known = this.deps.repo.openDeparture(userId);
-    if (known) return { kind: 'already_recorded', departure: known, message: `${userId}'s departure was recorded already (${known.observedAt}); nothing changed.` };
+    if (known)
+      return {
+        kind: 'already_recorded',
+        departure: known,
+        message: `${userId}'s departure was recorded already (${known.observedAt}); nothing changed.`,
+      };
     const secrets = this.deps.repo.secretsReachableBy(userId);
     const { holding, awaitingMyApproval } = this.deps.rotations.forPerson(userId);
     if (secrets.length === 0 && holding.length === 0 && awaitingMyApproval.length === 0) {
-      return { kind: 'nothing_to_do', message: `${userId} left, but owned, backed up and could read no secret and held no rotation: nothing to rotate, nothing changed.` };
+      return {
+        kind: 'nothing_to_do',
+        message: `${userId} left, but owned, backed up and could read no secret and held no rotation: nothing to rotate, nothing changed.`,
+      };
     }
     const now = this.deps.clock.now();
     const nowIso = isoInstant(now);
@@ -102,7 +121,14 @@ export class DepartureService {
     const outcome = this.deps.audit.record(() => {
       const departure = this.deps.repo.addDeparture(userId, source, nowIso);
       const needs = this.deps.needs.mark(
-        secrets.map((secret) => ({ secretId: secret.id, reason: 'personnel_change' as const, dueAt, person: userId, detail: `left (deactivated in Slack; ${rolesOf(secret, userId)})`, origin: departureOrigin(departure.id) })),
+        secrets.map((secret) => ({
+          secretId: secret.id,
+          reason: 'personnel_change' as const,
+          dueAt,
+          person: userId,
+          detail: `left (deactivated in Slack; ${rolesOf(secret, userId)})`,
+          origin: departureOrigin(departure.id),
+        })),
         SYSTEM_ACTOR,
       );
       const asked = new Map<string, DigestAsk>();
@@ -118,11 +144,20 @@ export class DepartureService {
         let owner = secret.owner;
         if (secret.owner === userId) {
           if (secret.backupOwner && secret.backupOwner !== userId) {
-            this.deps.inventoryService.update(secret.name, { owner: secret.backupOwner, backupOwner: null }, SYSTEM_ACTOR, 'personnel_change', { emptyClears: true });
+            this.deps.inventoryService.update(
+              secret.name,
+              { owner: secret.backupOwner, backupOwner: null },
+              SYSTEM_ACTOR,
+              'personnel_change',
+              { emptyClears: true },
+            );
             handedOver.push({ secret: secret.name, to: secret.backupOwner });
             owner = secret.backupOwner;
           } else {
-            if (secret.backupOwner === userId) this.deps.inventoryService.update(secret.name, { backupOwner: null }, SYSTEM_ACTOR, 'personnel_change', { emptyClears: true });
+            if (secret.backupOwner === userId)
+              this.deps.inventoryService.update(secret.name, { backupOwner: null }, SYSTEM_ACTOR, 'personnel_change', {
+                emptyClears: true,
+              });
             const next = this.nextOnPath(secret, userId);
             offered.push({ secret: secret.name, to: next });
             if (next) ask(next).offered.push(secret.name);
@@ -138,18 +173,27 @@ export class DepartureService {
         const secret = record.rotation.secretName;
         // The secret's owner now (after the hand-over), else whom it was offered to, else its owner in the inventory.
         const recorded = this.deps.inventoryService.require(secret).owner;
-        const target = ownerNow.get(secret) ?? offered.find((entry) => entry.secret === secret)?.to ?? (recorded !== userId ? recorded : null);
+        const target =
+          ownerNow.get(secret) ?? offered.find((entry) => entry.secret === secret)?.to ?? (recorded !== userId ? recorded : null);
         if (target) ask(target).takeOver.push({ id: record.rotation.id, secret });
       }
       const reasked: { rotation: number; secret: string; people: string[] }[] = [];
       for (const record of awaitingMyApproval) {
-        const people = [...new Set(this.deps.rotations.approversFor(record).flatMap((entry) => entry.people))].filter((person) => person !== userId);
+        const people = [...new Set(this.deps.rotations.approversFor(record).flatMap((entry) => entry.people))].filter(
+          (person) => person !== userId,
+        );
         for (const person of people) ask(person).approve.push({ id: record.rotation.id, secret: record.rotation.secretName });
         reasked.push({ rotation: record.rotation.id, secret: record.rotation.secretName, people });
       }
       asked.delete(userId);
       for (const [person, entry] of asked) {
-        this.deps.followUps.schedule({ kind: DEPARTURE_FOLLOW_UPS.digest, topic: departureTopic(departure.id), occurrence: person, dueAt: nowIso, payload: { user: person, leaver: userId, ...entry } });
+        this.deps.followUps.schedule({
+          kind: DEPARTURE_FOLLOW_UPS.digest,
+          topic: departureTopic(departure.id),
+          occurrence: person,
+          dueAt: nowIso,
+          payload: { user: person, leaver: userId, ...entry },
+        });
       }
       for (const audience of securityAudience(this.deps.policy)) {
         this.deps.followUps.schedule({
@@ -157,7 +201,15 @@ export class DepartureService {
           topic: departureTopic(departure.id),
           occurrence: audienceKey(audience),
           dueAt: nowIso,
-          payload: { ...audience, leaver: userId, handedOver, offered, soleApprover: soleApprover.map((entry) => ({ ...entry })), rotationsHandedOver: holding.map((record) => record.rotation.id), approvalsReasked: reasked.map((entry) => entry.rotation) },
+          payload: {
+            ...audience,
+            leaver: userId,
+            handedOver,
+            offered,
+            soleApprover: soleApprover.map((entry) => ({ ...entry })),
+            rotationsHandedOver: holding.map((record) => record.rotation.id),
+            approvalsReasked: reasked.map((entry) => entry.rotation),
+          },
         });
       }
       const details = {
@@ -172,7 +224,10 @@ export class DepartureService {
         approvalsReasked: reasked,
         soleApprover,
       };
-      return { result: { kind: 'recorded' as const, departure, needs, handedOver, offered, asked, soleApprover }, events: [{ actor: 'rotor', action: 'personnel.departed', details }] };
+      return {
+        result: { kind: 'recorded' as const, departure, needs, handedOver, offered, asked, soleApprover },
+        events: [{ actor: 'rotor', action: 'personnel.departed', details }],
+      };
     });
     this.deps.kickFollowUps?.();
     return outcome;
@@ -209,20 +264,52 @@ export class DepartureService {
         const id = this.deps.repo.addRoleRemoval(userId, roles, nowIso);
         const cause = `removed from ${roles.map((role) => `roles.${role}`).join(', ')} in the policy`;
         const needs = this.deps.needs.mark(
-          secrets.map((secret) => ({ secretId: secret.id, reason: 'personnel_change' as const, dueAt, person: userId, detail: `${cause} (${rolesOf(secret, userId)})`, origin: departureOrigin(id) })),
+          secrets.map((secret) => ({
+            secretId: secret.id,
+            reason: 'personnel_change' as const,
+            dueAt,
+            person: userId,
+            detail: `${cause} (${rolesOf(secret, userId)})`,
+            origin: departureOrigin(id),
+          })),
           SYSTEM_ACTOR,
         );
         const byOwner = new Map<string, string[]>();
         for (const secret of secrets) if (secret.owner) byOwner.set(secret.owner, [...(byOwner.get(secret.owner) ?? []), secret.name]);
         for (const [owner, names] of byOwner) {
-          this.deps.followUps.schedule({ kind: DEPARTURE_FOLLOW_UPS.digest, topic: departureTopic(id), occurrence: owner, dueAt: nowIso, payload: { user: owner, leaver: userId, cause, rotate: names, offered: [], takeOver: [], approve: [] } });
+          this.deps.followUps.schedule({
+            kind: DEPARTURE_FOLLOW_UPS.digest,
+            topic: departureTopic(id),
+            occurrence: owner,
+            dueAt: nowIso,
+            payload: { user: owner, leaver: userId, cause, rotate: names, offered: [], takeOver: [], approve: [] },
+          });
         }
         if (secrets.length > 0) {
           for (const audience of securityAudience(this.deps.policy)) {
-            this.deps.followUps.schedule({ kind: DEPARTURE_FOLLOW_UPS.securitySummary, topic: departureTopic(id), occurrence: audienceKey(audience), dueAt: nowIso, payload: { ...audience, leaver: userId, cause, handedOver: [], offered: [], soleApprover: [], rotationsHandedOver: [], approvalsReasked: [] } });
+            this.deps.followUps.schedule({
+              kind: DEPARTURE_FOLLOW_UPS.securitySummary,
+              topic: departureTopic(id),
+              occurrence: audienceKey(audience),
+              dueAt: nowIso,
+              payload: {
+                ...audience,
+                leaver: userId,
+                cause,
+                handedOver: [],
+                offered: [],
+                soleApprover: [],
+                rotationsHandedOver: [],
+                approvalsReasked: [],
+              },
+            });
           }
         }
-        events.push({ actor: 'rotor', action: 'personnel.removed_from_roles', details: { user: userId, roles, dueAt, secrets: secrets.map((secret) => secret.name), told: [...byOwner.keys()] } });
+        events.push({
+          actor: 'rotor',
+          action: 'personnel.removed_from_roles',
+          details: { user: userId, roles, dueAt, secrets: secrets.map((secret) => secret.name), told: [...byOwner.keys()] },
+        });
         results.push({ userId, roles, needs });
       }
       return { result: results, events };
@@ -251,7 +338,9 @@ export class DepartureService {
     return (['security_lead', 'devops_lead'] as const).flatMap((role) => {
       const holders = holdersOfRole(this.deps.policy, role);
       if (holders.length !== 1 || holders[0] !== userId) return [];
-      const environments = Object.entries(this.deps.policy.approvals).filter(([, roles]) => roles.includes(role)).map(([environment]) => environment);
+      const environments = Object.entries(this.deps.policy.approvals)
+        .filter(([, roles]) => roles.includes(role))
+        .map(([environment]) => environment);
       return environments.length > 0 ? [{ role: ROLE_LABELS[role], policyKey: POLICY_KEYS[role] as string, environments }] : [];
     });
   }
@@ -272,6 +361,10 @@ function roleMembersOf(policy: Policy): { role: string; userId: string }[] {
 
 /** The leaver's relation to the secret, in words. */
 function rolesOf(secret: Secret, userId: string): string {
-  const roles = [secret.owner === userId ? 'owner' : null, secret.backupOwner === userId ? 'backup owner' : null, secret.access.includes(userId) ? 'could read it' : null].filter(Boolean);
+  const roles = [
+    secret.owner === userId ? 'owner' : null,
+    secret.backupOwner === userId ? 'backup owner' : null,
+    secret.access.includes(userId) ? 'could read it' : null,
+  ].filter(Boolean);
   return roles.join(', ');
 }

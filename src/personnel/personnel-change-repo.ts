@@ -26,29 +26,48 @@ export class PersonnelChangeRepo {
 
   /** The person's departure not yet undone by a reactivation, or null. */
   openDeparture(userId: string): Departure | null {
-    const row = statement(this.db, `SELECT id, user_id, source, observed_at FROM personnel_changes WHERE user_id = ? AND change = 'deactivated' AND returned_at IS NULL`).get(userId) as DepartureRow | undefined;
+    const row = statement(
+      this.db,
+      `SELECT id, user_id, source, observed_at FROM personnel_changes WHERE user_id = ? AND change = 'deactivated' AND returned_at IS NULL`,
+    ).get(userId) as DepartureRow | undefined;
     return row ? { id: row.id, userId: row.user_id, source: row.source, observedAt: row.observed_at } : null;
   }
 
   addDeparture(userId: string, source: DepartureSource, now: string): Departure {
-    const row = statement(this.db, `INSERT INTO personnel_changes (user_id, change, source, observed_at) VALUES (?, 'deactivated', ?, ?) RETURNING id`).get(userId, source, now) as { id: number };
+    const row = statement(
+      this.db,
+      `INSERT INTO personnel_changes (user_id, change, source, observed_at) VALUES (?, 'deactivated', ?, ?) RETURNING id`,
+    ).get(userId, source, now) as { id: number };
     return { id: row.id, userId, source, observedAt: now };
   }
 
   /** A reactivated member: their open departure is closed, so a later deactivation is a new one. */
   markReturned(userId: string, now: string): boolean {
-    return statement(this.db, `UPDATE personnel_changes SET returned_at = ? WHERE user_id = ? AND change = 'deactivated' AND returned_at IS NULL`).run(now, userId).changes > 0;
+    return (
+      statement(
+        this.db,
+        `UPDATE personnel_changes SET returned_at = ? WHERE user_id = ? AND change = 'deactivated' AND returned_at IS NULL`,
+      ).run(now, userId).changes > 0
+    );
   }
 
   /** Records that the person lost these policy roles (read at start-up); returns its id. */
   addRoleRemoval(userId: string, roles: readonly string[], now: string): number {
-    const row = statement(this.db, `INSERT INTO personnel_changes (user_id, change, roles, source, observed_at) VALUES (?, 'removed_from_roles', ?, 'policy', ?) RETURNING id`).get(userId, JSON.stringify(roles), now) as { id: number };
+    const row = statement(
+      this.db,
+      `INSERT INTO personnel_changes (user_id, change, roles, source, observed_at) VALUES (?, 'removed_from_roles', ?, 'policy', ?) RETURNING id`,
+    ).get(userId, JSON.stringify(roles), now) as { id: number };
     return row.id;
   }
 
   /** The policy's roles as the bot last read them: `role` → member ids. */
   roleMembers(): { role: string; userId: string }[] {
-    return (statement(this.db, 'SELECT role, user_id FROM policy_role_members ORDER BY role, user_id').all() as { role: string; user_id: string }[]).map((row) => ({ role: row.role, userId: row.user_id }));
+    return (
+      statement(this.db, 'SELECT role, user_id FROM policy_role_members ORDER BY role, user_id').all() as {
+        role: string;
+        user_id: string;
+      }[]
+    ).map((row) => ({ role: row.role, userId: row.user_id }));
   }
 
   /** Replaces the remembered roles with the policy's current ones. */

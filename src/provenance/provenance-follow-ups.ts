@@ -16,10 +16,21 @@ export function provenanceTopic(rotationId: number): string {
 }
 
 /** The sweep's half: a durable follow-up for each completed rotation whose tags are due. Returns how many it scheduled. */
-export function scheduleDueProvenance(deps: { provenance: ProvenanceService; followUps: FollowUpService; repo: FollowUpRepo }, now: DateTime): number {
+export function scheduleDueProvenance(
+  deps: { provenance: ProvenanceService; followUps: FollowUpService; repo: FollowUpRepo },
+  now: DateTime,
+): number {
   let scheduled = 0;
   for (const rotationId of deps.provenance.due()) {
-    if (scheduleUnlessActive(deps, { kind: PROVENANCE_FOLLOW_UP, topic: provenanceTopic(rotationId), payload: { rotationId } }, now, RETRY_AFTER_HOURS)) scheduled += 1;
+    if (
+      scheduleUnlessActive(
+        deps,
+        { kind: PROVENANCE_FOLLOW_UP, topic: provenanceTopic(rotationId), payload: { rotationId } },
+        now,
+        RETRY_AFTER_HOURS,
+      )
+    )
+      scheduled += 1;
   }
   return scheduled;
 }
@@ -30,12 +41,22 @@ export function registerProvenanceFollowUps(followUps: FollowUpService, provenan
     kind: PROVENANCE_FOLLOW_UP,
     async run(followUp) {
       const rotationId = followUp.payload.rotationId;
-      if (typeof rotationId !== 'number') throw new RotorError('internal', `Follow-up ${followUp.id} (${PROVENANCE_FOLLOW_UP}) names no rotation.`);
+      if (typeof rotationId !== 'number')
+        throw new RotorError('internal', `Follow-up ${followUp.id} (${PROVENANCE_FOLLOW_UP}) names no rotation.`);
       try {
         const result = await provenance.tag(rotationId);
-        return { outcome: result.status === 'not_completed' ? { status: 'not_completed' } : { status: result.status, outcome: result.entry.outcome, tags: result.entry.tags } };
+        return {
+          outcome:
+            result.status === 'not_completed'
+              ? { status: 'not_completed' }
+              : { status: result.status, outcome: result.entry.outcome, tags: result.entry.tags },
+        };
       } catch (error) {
-        throw new RotorError(isRotorError(error) ? error.code : 'internal', `Could not tag the store secret of rotation #${rotationId} with its provenance: ${describeError(error)}`, { cause: error });
+        throw new RotorError(
+          isRotorError(error) ? error.code : 'internal',
+          `Could not tag the store secret of rotation #${rotationId} with its provenance: ${describeError(error)}`,
+          { cause: error },
+        );
       }
     },
     reconcile: () => Promise.resolve(null),

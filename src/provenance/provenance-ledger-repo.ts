@@ -34,7 +34,15 @@ export class ProvenanceLedgerRepo {
   find(rotationId: number): ProvenanceEntry | null {
     const row = statement(this.db, 'SELECT * FROM provenance_tags WHERE rotation_id = ?').get(rotationId) as ProvenanceRow | undefined;
     return row
-      ? { rotationId: row.rotation_id, secretName: row.secret_name, provider: row.provider, providerRef: row.provider_ref, tags: JSON.parse(row.tags) as Record<string, string>, outcome: row.outcome, taggedAt: row.tagged_at }
+      ? {
+          rotationId: row.rotation_id,
+          secretName: row.secret_name,
+          provider: row.provider,
+          providerRef: row.provider_ref,
+          tags: JSON.parse(row.tags) as Record<string, string>,
+          outcome: row.outcome,
+          taggedAt: row.tagged_at,
+        }
       : null;
   }
 

@@ -77,7 +77,13 @@ export class ProvenanceService {
                 action: entry.outcome === 'tagged' ? 'provenance.tagged' : 'provenance.skipped',
                 secret: entry.secretName,
                 // Not `rotation`: that would make this event part of the rotation's own record.
-                details: { taggedRotation: entry.rotationId, provider: entry.provider, providerRef: entry.providerRef, outcome: entry.outcome, tags: entry.tags },
+                details: {
+                  taggedRotation: entry.rotationId,
+                  provider: entry.provider,
+                  providerRef: entry.providerRef,
+                  outcome: entry.outcome,
+                  tags: entry.tags,
+                },
               },
             ]
           : [],

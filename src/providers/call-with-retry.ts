@@ -57,7 +57,11 @@ export async function callWithRetry<T>(operation: (signal: AbortSignal) => Promi
   throw lastError;
 }
 
-async function attemptWithTimeout<T>(operation: (signal: AbortSignal) => Promise<T>, timeoutMs: number, deadline: AbortSignal | undefined): Promise<T> {
+async function attemptWithTimeout<T>(
+  operation: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  deadline: AbortSignal | undefined,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onDeadline: () => void = () => undefined;

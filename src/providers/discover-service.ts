@@ -78,7 +78,12 @@ export class ProviderDiscoverService {
     let imported: ImportReport | null = null;
     let issues: ValidationIssue[] = [];
     try {
-      imported = importRows(rows, services, { partial: true, dryRun: !options.apply, actor: options.actor, source: `discover:${options.provider}` });
+      imported = importRows(rows, services, {
+        partial: true,
+        dryRun: !options.apply,
+        actor: options.actor,
+        source: `discover:${options.provider}`,
+      });
       issues = imported.rejected;
     } catch (error) {
       // Every row invalid: nothing to write, but each problem still goes in the report.
@@ -86,12 +91,23 @@ export class ProviderDiscoverService {
       issues = [...error.issues];
     }
     for (const [line, providerRef] of refByLine) {
-      const own = issues.filter((issue) => issue.line === line).map((issue) => ({ where: issue.where.replace(/^line \d+, /, ''), message: issue.message }));
+      const own = issues
+        .filter((issue) => issue.line === line)
+        .map((issue) => ({ where: issue.where.replace(/^line \d+, /, ''), message: issue.message }));
       if (own.length > 0) report.rejected.push({ providerRef, issues: withTagHints(own) });
     }
     report.proposals = imported?.changes.filter((change) => change.kind === 'add') ?? [];
     report.applied = (imported?.written ?? false) && report.proposals.length > 0;
-    this.deps.logger?.info({ provider: options.provider, found: found.length, proposals: report.proposals.length, rejected: report.rejected.length, applied: report.applied }, 'provider discovery finished');
+    this.deps.logger?.info(
+      {
+        provider: options.provider,
+        found: found.length,
+        proposals: report.proposals.length,
+        rejected: report.rejected.length,
+        applied: report.applied,
+      },
+      'provider discovery finished',
+    );
     return report;
   }
 
@@ -107,5 +123,7 @@ export class ProviderDiscoverService {
 }
 
 function withTagHints(issues: ValidationIssue[]): ValidationIssue[] {
-  return issues.map((issue) => (issue.where === 'name' ? { ...issue, message: `${issue.message} (or tag the secret with ${TAG_PREFIX}name)` } : issue));
+  return issues.map((issue) =>
+    issue.where === 'name' ? { ...issue, message: `${issue.message} (or tag the secret with ${TAG_PREFIX}name)` } : issue,
+  );
 }

@@ -56,7 +56,11 @@ export function fingerprintScheme(stored: string): string {
 }
 
 /** The fingerprint of a value just read, and the comparison asked for, before the value is dropped. */
-export function fingerprintRead(fingerprints: Fingerprinter, value: string | Uint8Array, options: ReadOptions): Omit<VersionFingerprint, 'versionId'> {
+export function fingerprintRead(
+  fingerprints: Fingerprinter,
+  value: string | Uint8Array,
+  options: ReadOptions,
+): Omit<VersionFingerprint, 'versionId'> {
   const fingerprint = fingerprints.of(value);
   if (options.compareWith === undefined) return { fingerprint };
   return { fingerprint, sameValue: options.compareWith !== null && fingerprints.matches(value, options.compareWith) };
@@ -94,5 +98,7 @@ export const SHOWN_HEX_DIGITS = 12;
 export function displayFingerprint(stored: string | null | undefined, none = '-'): string {
   if (!stored) return none;
   const parts = fingerprintParts(stored);
-  return parts ? `${parts.algorithm} ${parts.hex.slice(0, SHOWN_HEX_DIGITS)}` : `unrecognised fingerprint ${stored.slice(0, SHOWN_HEX_DIGITS)}`;
+  return parts
+    ? `${parts.algorithm} ${parts.hex.slice(0, SHOWN_HEX_DIGITS)}`
+    : `unrecognised fingerprint ${stored.slice(0, SHOWN_HEX_DIGITS)}`;
 }

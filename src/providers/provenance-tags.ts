@@ -23,7 +23,9 @@ const AWS_UNSAFE = /[^\p{L}\p{N} +\-=._:/@]/gu;
 
 /** The same tags as AWS accepts them: other characters become `_`, lengths are cut to AWS's limits. */
 export function asAwsTags(tags: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(tags).map(([key, value]) => [key.replace(AWS_UNSAFE, '_').slice(0, 128), value.replace(AWS_UNSAFE, '_').slice(0, 256)]));
+  return Object.fromEntries(
+    Object.entries(tags).map(([key, value]) => [key.replace(AWS_UNSAFE, '_').slice(0, 128), value.replace(AWS_UNSAFE, '_').slice(0, 256)]),
+  );
 }
 
 /**
@@ -32,7 +34,11 @@ export function asAwsTags(tags: Record<string, string>): Record<string, string> 
  * becomes `ada_lovelace`).
  */
 export function asGoogleLabels(tags: Record<string, string>): Record<string, string> {
-  const clean = (text: string) => text.toLowerCase().replace(/[^\p{Ll}\p{Lo}\p{N}_-]/gu, '_').slice(0, 63);
+  const clean = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^\p{Ll}\p{Lo}\p{N}_-]/gu, '_')
+      .slice(0, 63);
   return Object.fromEntries(
     Object.entries(tags).map(([key, value]) => {
       const cleanKey = clean(key);

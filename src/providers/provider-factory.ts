@@ -35,7 +35,9 @@ export function createProviderRegistryFromEnv(
 ): { registry: ProviderRegistry; fingerprinter: Fingerprinter; close(): void } {
   const fingerprinter = createFingerprinter(HmacKeyring.fromEnv(env.ROTOR_FINGERPRINT_KEY));
   const connections = Object.fromEntries(
-    stores.kinds.filter((kind) => kind.setup !== null).map((kind) => [kind.kind, kind.connect({ env, fingerprinter, ...(retry ? { retry } : {}) }) ?? undefined]),
+    stores.kinds
+      .filter((kind) => kind.setup !== null)
+      .map((kind) => [kind.kind, kind.connect({ env, fingerprinter, ...(retry ? { retry } : {}) }) ?? undefined]),
   );
   const registry = createProviderRegistry(connections, stores);
   return { registry, fingerprinter, close: () => registry.close() };

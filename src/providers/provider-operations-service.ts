@@ -8,7 +8,14 @@ import { RotorError } from '../core/errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import { decidePlacement, type PlacementDecision } from '../rotation/checklists/value-field.js';
-import type { CreatedVersion, DisabledVersion, SecretDescription, ValuePlacement, VersionFingerprint, WriteIntent } from './secret-provider.js';
+import type {
+  CreatedVersion,
+  DisabledVersion,
+  SecretDescription,
+  ValuePlacement,
+  VersionFingerprint,
+  WriteIntent,
+} from './secret-provider.js';
 import { describeBinding, sameBinding, type StoreBinding } from './store-binding.js';
 
 export interface ProviderOperationsDeps {
@@ -59,10 +66,18 @@ export class ProviderOperationsService {
   async createVersion(
     bound: StoreBinding,
     actor: Actor,
-    options: { expectedCurrentVersionId?: string | null; requestToken?: string; placement?: ValuePlacement; beforeWrite?: (intent: WriteIntent) => Promise<void> | void } = {},
+    options: {
+      expectedCurrentVersionId?: string | null;
+      requestToken?: string;
+      placement?: ValuePlacement;
+      beforeWrite?: (intent: WriteIntent) => Promise<void> | void;
+    } = {},
   ): Promise<CreatedVersion> {
     const { provider, target } = this.resolve(bound);
-    const expected = options.expectedCurrentVersionId === undefined ? this.deps.inventoryService.require(bound.name).currentVersionId : options.expectedCurrentVersionId;
+    const expected =
+      options.expectedCurrentVersionId === undefined
+        ? this.deps.inventoryService.require(bound.name).currentVersionId
+        : options.expectedCurrentVersionId;
     const created = await provider.createVersion(target, {
       expectedCurrentVersionId: expected,
       ...(options.requestToken ? { requestToken: options.requestToken } : {}),
@@ -91,14 +106,24 @@ export class ProviderOperationsService {
   async currentIs(bound: StoreBinding, expected: { versionId: string; fingerprint: string }): Promise<VersionFingerprint | null> {
     const { provider, target } = this.resolve(bound);
     const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
-    return read.versionId === expected.versionId && read.sameValue === true ? { versionId: read.versionId, fingerprint: read.fingerprint } : null;
+    return read.versionId === expected.versionId && read.sameValue === true
+      ? { versionId: read.versionId, fingerprint: read.fingerprint }
+      : null;
   }
 
   /** Makes an earlier version current again (rollback). */
-  async restore(bound: StoreBinding, request: { versionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<VersionFingerprint> {
+  async restore(
+    bound: StoreBinding,
+    request: { versionId: string; expectedCurrentVersionId: string | null },
+    actor: Actor,
+  ): Promise<VersionFingerprint> {
     const { provider, target } = this.resolve(bound);
     const restored = await provider.restoreVersion(target, request);
-    this.record(actor, 'provider.version_restored', bound, { restoredVersionId: request.versionId, currentVersionId: restored.versionId, fingerprint: restored.fingerprint });
+    this.record(actor, 'provider.version_restored', bound, {
+      restoredVersionId: request.versionId,
+      currentVersionId: restored.versionId,
+      fingerprint: restored.fingerprint,
+    });
     return restored;
   }
 
@@ -109,10 +134,17 @@ export class ProviderOperationsService {
     this.record(actor, 'provider.version_discarded', bound, { versionId });
   }
 
-  async promote(bound: StoreBinding, request: { newVersionId: string; expectedCurrentVersionId: string | null }, actor: Actor): Promise<void> {
+  async promote(
+    bound: StoreBinding,
+    request: { newVersionId: string; expectedCurrentVersionId: string | null },
+    actor: Actor,
+  ): Promise<void> {
     const { provider, target } = this.resolve(bound);
     await provider.promote(target, request);
-    this.record(actor, 'provider.version_promoted', bound, { versionId: request.newVersionId, previousVersionId: request.expectedCurrentVersionId });
+    this.record(actor, 'provider.version_promoted', bound, {
+      versionId: request.newVersionId,
+      previousVersionId: request.expectedCurrentVersionId,
+    });
   }
 
   /**
@@ -121,16 +153,26 @@ export class ProviderOperationsService {
    * whichever scheme it was made). On a match the inventory records the version id and the
    * current fingerprint; on a mismatch nothing is recorded.
    */
-  async verify(bound: StoreBinding, expected: { versionId: string; fingerprint: string | null }, actor: Actor): Promise<VersionFingerprint> {
+  async verify(
+    bound: StoreBinding,
+    expected: { versionId: string; fingerprint: string | null },
+    actor: Actor,
+  ): Promise<VersionFingerprint> {
     const name = bound.name;
     const { provider, target } = this.resolve(bound);
     const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
     const current: VersionFingerprint = { versionId: read.versionId, fingerprint: read.fingerprint };
     if (current.versionId !== expected.versionId) {
-      throw new RotorError('conflict', `${name}: the provider's current version is ${current.versionId}, not ${expected.versionId}. Promote the new version first, or run \`rotor sync\` if someone rotated it meanwhile.`);
+      throw new RotorError(
+        'conflict',
+        `${name}: the provider's current version is ${current.versionId}, not ${expected.versionId}. Promote the new version first, or run \`rotor sync\` if someone rotated it meanwhile.`,
+      );
     }
     if (expected.fingerprint !== null && read.sameValue !== true) {
-      throw new RotorError('conflict', `${name}: version ${current.versionId} does not hold the value Rotor wrote (fingerprints differ). Someone changed it; create a new version again.`);
+      throw new RotorError(
+        'conflict',
+        `${name}: version ${current.versionId} does not hold the value Rotor wrote (fingerprints differ). Someone changed it; create a new version again.`,
+      );
     }
     // The inventory records the version only while it still points where the flow does.
     const secret = this.deps.inventoryService.require(name);
@@ -154,7 +196,10 @@ export class ProviderOperationsService {
     const allowedFrom = DateTime.fromISO(request.promotedAt, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
     if (!allowedFrom.isValid) throw new RotorError('validation', `${name}: \`${request.promotedAt}\` is not an ISO time of promotion.`);
     if (this.deps.clock.now() < allowedFrom) {
-      throw new RotorError('conflict', `The previous version of ${name} is kept until ${allowedFrom.toISO()} (retention ${this.deps.policy.retentionHours} h after promotion); remove it after that.`);
+      throw new RotorError(
+        'conflict',
+        `The previous version of ${name} is kept until ${allowedFrom.toISO()} (retention ${this.deps.policy.retentionHours} h after promotion); remove it after that.`,
+      );
     }
     await provider.deprecateVersion(target, request.previousVersionId);
     this.record(actor, 'provider.version_deprecated', bound, { versionId: request.previousVersionId });
@@ -165,11 +210,19 @@ export class ProviderOperationsService {
    * a disable the store does not show (the version still current or still labelled) is an error,
    * so the step is run again until it holds.
    */
-  async disableCompromised(bound: StoreBinding, request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean }, actor: Actor): Promise<DisabledVersion> {
+  async disableCompromised(
+    bound: StoreBinding,
+    request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean },
+    actor: Actor,
+  ): Promise<DisabledVersion> {
     const { provider, target } = this.resolve(bound);
     const disabled = await provider.disableVersion(target, request);
     const still = await this.stillInService(bound, request.versionId);
-    if (still) throw new RotorError('provider', `${bound.name}: the store still shows version ${request.versionId} in service (${still}) after disabling it; Rotor tries again.`);
+    if (still)
+      throw new RotorError(
+        'provider',
+        `${bound.name}: the store still shows version ${request.versionId} in service (${still}) after disabling it; Rotor tries again.`,
+      );
     this.record(actor, 'provider.version_disabled', bound, { versionId: disabled.versionId, action: disabled.action });
     return disabled;
   }
@@ -177,7 +230,9 @@ export class ProviderOperationsService {
   /** Why the store still serves `versionId` (the store says: current, labelled, not deleted…), or null when it is out of service. */
   async stillInService(bound: StoreBinding, versionId: string): Promise<string | null> {
     const description = await this.validate(bound);
-    const version = [...(description.current ? [description.current] : []), ...description.others].find((candidate) => candidate.versionId === versionId);
+    const version = [...(description.current ? [description.current] : []), ...description.others].find(
+      (candidate) => candidate.versionId === versionId,
+    );
     if (!version) return null;
     return this.resolve(bound).store.stillServes(version, description.current?.versionId === versionId);
   }

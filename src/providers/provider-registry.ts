@@ -13,7 +13,11 @@ export interface ProviderRegistry {
   readonly stores: StoreCatalog;
   providerFor(kind: string, secretName: string): SecretProvider;
   /** The store, its connection and the target of a store-backed secret, or an error naming what is missing. */
-  resolve(secret: { name: string; provider: string; providerRef: string | null }): { store: StoreKind; provider: SecretProvider; target: ProviderTarget };
+  resolve(secret: { name: string; provider: string; providerRef: string | null }): {
+    store: StoreKind;
+    provider: SecretProvider;
+    target: ProviderTarget;
+  };
   /** Releases the connections. */
   close(): void;
 }
@@ -22,8 +26,13 @@ export interface ProviderRegistry {
  * A registry over `connections` (by kind) and the kinds of `stores` (the built-in ones unless a
  * test brings its own). A kind that needs no setup (the manual store) is connected on first use.
  */
-export function createProviderRegistry(connections: Readonly<Record<string, SecretProvider | undefined>>, stores: StoreCatalog = BUILT_IN_STORES): ProviderRegistry {
-  const connected = new Map<string, SecretProvider>(Object.entries(connections).filter((entry): entry is [string, SecretProvider] => entry[1] !== undefined));
+export function createProviderRegistry(
+  connections: Readonly<Record<string, SecretProvider | undefined>>,
+  stores: StoreCatalog = BUILT_IN_STORES,
+): ProviderRegistry {
+  const connected = new Map<string, SecretProvider>(
+    Object.entries(connections).filter((entry): entry is [string, SecretProvider] => entry[1] !== undefined),
+  );
   const providerFor = (kind: string, secretName: string): SecretProvider => {
     const store = stores.of(kind);
     let provider = connected.get(kind);
@@ -41,7 +50,10 @@ export function createProviderRegistry(connections: Readonly<Record<string, Secr
       const provider = providerFor(secret.provider, secret.name);
       const store = stores.of(secret.provider);
       if (!store.capabilities.byHand && !secret.providerRef) {
-        throw new RotorError('validation', `${secret.name} has no provider reference; set one with \`/secrets edit ${secret.name}\` (${store.label}: ${store.references.what}).`);
+        throw new RotorError(
+          'validation',
+          `${secret.name} has no provider reference; set one with \`/secrets edit ${secret.name}\` (${store.label}: ${store.references.what}).`,
+        );
       }
       return { store, provider, target: { secretName: secret.name, providerRef: secret.providerRef ?? '' } };
     },

@@ -45,7 +45,9 @@ export class StoreKeyIndex<T> {
 
   /** Every value whose key names the same store secret as `key`. */
   find(key: StoreKey): T[] {
-    return (this.byName.get(`${key.provider}\u0000${key.name}`) ?? []).filter((entry) => sameStoreSecret(this.stores, entry.key, key)).map((entry) => entry.value);
+    return (this.byName.get(`${key.provider}\u0000${key.name}`) ?? [])
+      .filter((entry) => sameStoreSecret(this.stores, entry.key, key))
+      .map((entry) => entry.value);
   }
 
   remove(key: StoreKey, value: T): void {

@@ -3,7 +3,9 @@ import type { SyncFinding, SyncReport } from './sync-service.js';
 /** The sync report as lines of text, for the CLI and the announcement channel alike. */
 export function renderSyncReport(report: SyncReport): string[] {
   const verb = report.dryRun ? 'would record' : 'recorded';
-  const lines = [`Checked ${report.checked} provider-backed secret${report.checked === 1 ? '' : 's'}${report.dryRun ? ' (dry run: nothing written)' : ''}.`];
+  const lines = [
+    `Checked ${report.checked} provider-backed secret${report.checked === 1 ? '' : 's'}${report.dryRun ? ' (dry run: nothing written)' : ''}.`,
+  ];
   const section = (title: string, findings: SyncFinding[]) => {
     if (findings.length === 0) return;
     lines.push(`${title}:`);

@@ -67,10 +67,21 @@ export class ProviderSyncService {
    * DeadlineExceededError whose report lists each secret not checked among its failures.
    */
   async run(options: SyncOptions): Promise<SyncReport> {
-    const report: SyncReport = { dryRun: options.dryRun ?? false, checked: 0, rotations: [], baselines: [], unresolved: [], drift: [], failures: [] };
+    const report: SyncReport = {
+      dryRun: options.dryRun ?? false,
+      checked: 0,
+      rotations: [],
+      baselines: [],
+      unresolved: [],
+      drift: [],
+      failures: [],
+    };
     const secrets = this.deps.inventory
       .list({}, this.deps.clock.now(), 0)
-      .filter((secret) => !this.deps.registry.stores.of(secret.provider).capabilities.byHand && (!options.provider || secret.provider === options.provider));
+      .filter(
+        (secret) =>
+          !this.deps.registry.stores.of(secret.provider).capabilities.byHand && (!options.provider || secret.provider === options.provider),
+      );
     this.reportDuplicates(secrets, report);
     const deadline = Deadline.after(options.deadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS);
     let finished = 0;
@@ -85,7 +96,14 @@ export class ProviderSyncService {
     );
     if (!outcome.done) throw this.stoppedAtDeadline(report, secrets.slice(finished), deadline);
     this.deps.logger?.info(
-      { dryRun: report.dryRun, checked: report.checked, rotations: report.rotations.length, unresolved: report.unresolved.length, drift: report.drift.length, failures: report.failures.length },
+      {
+        dryRun: report.dryRun,
+        checked: report.checked,
+        rotations: report.rotations.length,
+        unresolved: report.unresolved.length,
+        drift: report.drift.length,
+        failures: report.failures.length,
+      },
       'provider sync finished',
     );
     return report;
@@ -116,7 +134,10 @@ export class ProviderSyncService {
       drift: [...report.drift],
       failures: [...report.failures, ...left.map((secret) => ({ secret: secret.name, message }))],
     };
-    this.deps.logger?.warn({ checked: report.checked, left: left.length, deadlineSeconds: deadline.seconds }, 'provider sync stopped at its deadline');
+    this.deps.logger?.warn(
+      { checked: report.checked, left: left.length, deadlineSeconds: deadline.seconds },
+      'provider sync stopped at its deadline',
+    );
     return new DeadlineExceededError(
       'provider_unavailable',
       `rotor sync stopped at its ${deadline.seconds} s deadline (ROTOR_RUN_DEADLINE_SECONDS, or --deadline): ${report.checked} of ${report.checked + left.length} provider-backed secrets checked, ${left.length} not checked this time. The providers were too slow or did not answer; the next run checks the rest.`,
@@ -139,11 +160,17 @@ export class ProviderSyncService {
     const lastRotated = secret.lastRotated ? DateTime.fromISO(secret.lastRotated, { zone: 'utc' }) : null;
     const newer = changedAt !== null && (lastRotated === null || changedAt > lastRotated);
     if (secret.lifecycle === 'rotating' || secret.lifecycle === 'compromised') {
-      report.drift.push({ secret: secret.name, message: `is ${secret.lifecycle} in Rotor, while the provider's current version is now ${current.versionId}; finish that flow in Rotor` });
+      report.drift.push({
+        secret: secret.name,
+        message: `is ${secret.lifecycle} in Rotor, while the provider's current version is now ${current.versionId}; finish that flow in Rotor`,
+      });
       return;
     }
     if (!newer && secret.currentVersionId !== null) {
-      report.drift.push({ secret: secret.name, message: `the provider's current version ${current.versionId} is not newer than Rotor's last rotation (${secret.lastRotated}) but differs from the recorded ${secret.currentVersionId}: rolled back?` });
+      report.drift.push({
+        secret: secret.name,
+        message: `the provider's current version ${current.versionId} is not newer than Rotor's last rotation (${secret.lastRotated}) but differs from the recorded ${secret.currentVersionId}: rolled back?`,
+      });
       return;
     }
     const read = await provider.readCurrent(target);
@@ -151,7 +178,11 @@ export class ProviderSyncService {
     deadline.signal.throwIfAborted();
     if (!newer) {
       report.baselines.push({ secret: secret.name, message: `records the provider's current version ${read.versionId}` });
-      if (!options.dryRun) this.deps.inventoryService.recordVersion(secret.name, read, options.actor, 'secret.version_synced', { provider: provider.kind, source: 'sync' });
+      if (!options.dryRun)
+        this.deps.inventoryService.recordVersion(secret.name, read, options.actor, 'secret.version_synced', {
+          provider: provider.kind,
+          source: 'sync',
+        });
       return;
     }
     const rotatedAt = (changedAt as DateTime).toUTC().toISO() as string;
@@ -177,7 +208,11 @@ export class ProviderSyncService {
       const key = storeKeyOf(stores, secret.provider, secret.providerRef);
       if (!key) continue;
       const first = seen.find(key)[0];
-      if (first) report.drift.push({ secret: secret.name, message: `tracks ${describeStoreKey(stores, key)}, as \`${first}\` does; retire one of the two entries so it is reminded and synced once` });
+      if (first)
+        report.drift.push({
+          secret: secret.name,
+          message: `tracks ${describeStoreKey(stores, key)}, as \`${first}\` does; retire one of the two entries so it is reminded and synced once`,
+        });
       else seen.add(key, secret.name);
     }
   }
@@ -187,23 +222,39 @@ export class ProviderSyncService {
    * under a retired key, is replaced by the current keyed one once the value read back is shown
    * to be the same (compared in memory with the stored one); a different value is drift.
    */
-  private async refingerprint(secret: Secret, provider: SecretProvider, target: ProviderTarget, options: SyncOptions, report: SyncReport, deadline: Deadline): Promise<void> {
+  private async refingerprint(
+    secret: Secret,
+    provider: SecretProvider,
+    target: ProviderTarget,
+    options: SyncOptions,
+    report: SyncReport,
+    deadline: Deadline,
+  ): Promise<void> {
     const stored = secret.currentFingerprint;
     if (!this.deps.fingerprinter.keyed || stored === null || this.deps.fingerprinter.isCurrent(stored)) return;
     const read = await provider.readCurrent(target, { compareWith: stored });
     deadline.signal.throwIfAborted();
     if (read.versionId !== secret.currentVersionId) return;
     if (!read.sameValue) {
-      report.drift.push({ secret: secret.name, message: `version ${read.versionId} does not hold the value Rotor fingerprinted for it; check who changed it` });
+      report.drift.push({
+        secret: secret.name,
+        message: `version ${read.versionId} does not hold the value Rotor fingerprinted for it; check who changed it`,
+      });
       return;
     }
     report.baselines.push({ secret: secret.name, message: `re-fingerprints version ${read.versionId} with ROTOR_FINGERPRINT_KEY` });
     if (options.dryRun) return;
-    this.deps.inventoryService.recordVersion(secret.name, { versionId: read.versionId, fingerprint: read.fingerprint }, options.actor, 'secret.fingerprint_rekeyed', {
-      provider: provider.kind,
-      source: 'sync',
-      previousScheme: fingerprintScheme(stored),
-    });
+    this.deps.inventoryService.recordVersion(
+      secret.name,
+      { versionId: read.versionId, fingerprint: read.fingerprint },
+      options.actor,
+      'secret.fingerprint_rekeyed',
+      {
+        provider: provider.kind,
+        source: 'sync',
+        previousScheme: fingerprintScheme(stored),
+      },
+    );
   }
 
   /** An owner tag that names someone else than the inventory's owner. */

@@ -57,7 +57,12 @@ export function placeInText(target: ProviderTarget, current: string, placement: 
 }
 
 /** The data of the new version: `field` holds the generated value, every other field is kept. */
-export function placeInFields(target: ProviderTarget, data: Record<string, unknown>, field: string, generated: string): Record<string, unknown> {
+export function placeInFields(
+  target: ProviderTarget,
+  data: Record<string, unknown>,
+  field: string,
+  generated: string,
+): Record<string, unknown> {
   // A secret with no data yet (metadata only) gets the field.
   if (Object.keys(data).length === 0) return { [field]: generated };
   if (!Object.hasOwn(data, field)) throw shapeChanged(target, `has no \`${field}\` field (its fields: ${fieldNames(Object.keys(data))})`);

@@ -11,7 +11,9 @@ import { SweepLogRepo } from '../storage/sweep-log-repo.js';
 /** The sweep over one database, for the bot, the CLI and tests alike. */
 export function createReminderSweep(
   services: { db: Db; recipients: RecipientDirectoryRepo; audit: AuditLog; clock: Clock; policy: Policy },
-  notifier: ReminderNotifier, options: Partial<SweepOptions> = {}): ReminderSweepService {
+  notifier: ReminderNotifier,
+  options: Partial<SweepOptions> = {},
+): ReminderSweepService {
   return new ReminderSweepService(
     {
       ledger: new ReminderLedgerRepo(services.db),

@@ -22,7 +22,12 @@ export interface LadderLevel {
  * said the secret is not theirs this cycle, and a person no longer in Slack are marked skipped,
  * so each step really reaches someone new and an escalation can say why a level was passed over.
  */
-export function ladderLevels(secret: Secret, policy: Policy, isGone: (user: string) => boolean, saidNotMine: ReadonlySet<string> = new Set()): LadderLevel[] {
+export function ladderLevels(
+  secret: Secret,
+  policy: Policy,
+  isGone: (user: string) => boolean,
+  saidNotMine: ReadonlySet<string> = new Set(),
+): LadderLevel[] {
   const seen = new Set<string>();
   return policy.reminders.escalation.map((level) => {
     const user = personAt(level, secret, policy);

@@ -27,22 +27,26 @@ export class RecipientDirectoryRepo {
   constructor(private readonly db: Db) {}
 
   all(): Map<string, CachedPerson> {
-    const rows = statement(this.db, 'SELECT user_id, tz, gone, fetched_at FROM slack_user_cache').all() as { user_id: string; tz: string | null; gone: number; fetched_at: string }[];
+    const rows = statement(this.db, 'SELECT user_id, tz, gone, fetched_at FROM slack_user_cache').all() as {
+      user_id: string;
+      tz: string | null;
+      gone: number;
+      fetched_at: string;
+    }[];
     return new Map(rows.map((row) => [row.user_id, { userId: row.user_id, tz: row.tz, gone: row.gone === 1, fetchedAt: row.fetched_at }]));
   }
 
   save(person: CachedPerson): void {
-    statement(this.db, 
-        `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at) VALUES (?, ?, ?, ?)
+    statement(
+      this.db,
+      `INSERT INTO slack_user_cache (user_id, tz, gone, fetched_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, gone = excluded.gone, fetched_at = excluded.fetched_at`,
-      )
-      .run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt);
+    ).run(person.userId, person.tz, person.gone ? 1 : 0, person.fetchedAt);
     if (person.name) {
-      statement(this.db, 'INSERT INTO slack_user_names (user_id, name, fetched_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, fetched_at = excluded.fetched_at').run(
-        person.userId,
-        person.name,
-        person.fetchedAt,
-      );
+      statement(
+        this.db,
+        'INSERT INTO slack_user_names (user_id, name, fetched_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, fetched_at = excluded.fetched_at',
+      ).run(person.userId, person.name, person.fetchedAt);
     }
   }
 
@@ -55,12 +59,17 @@ export class RecipientDirectoryRepo {
   /** Flags every live secret this person owns; the flag stays until someone fixes the owner. */
   flagOwnerGone(userId: string, now: DateTime): string[] {
     return inWriteTransaction(this.db, () => {
-      const names = statement(this.db, `SELECT id, name FROM secrets WHERE owner = ? AND lifecycle <> 'retired'`).all(userId) as { id: number; name: string }[];
-      const insert = statement(this.db, 
+      const names = statement(this.db, `SELECT id, name FROM secrets WHERE owner = ? AND lifecycle <> 'retired'`).all(userId) as {
+        id: number;
+        name: string;
+      }[];
+      const insert = statement(
+        this.db,
         `INSERT INTO secret_review_flags (secret_id, flag, detail, flagged_at) VALUES (?, 'owner_not_in_slack', ?, ?)
          ON CONFLICT (secret_id, flag) DO NOTHING`,
       );
-      for (const row of names) insert.run(row.id, `owner ${userId} is no longer in Slack; reminders go to the backup owner`, now.toUTC().toISO());
+      for (const row of names)
+        insert.run(row.id, `owner ${userId} is no longer in Slack; reminders go to the backup owner`, now.toUTC().toISO());
       return names.map((row) => row.name);
     });
   }
@@ -70,14 +79,14 @@ export class RecipientDirectoryRepo {
    * left, so a flag disappears as soon as someone assigns a new owner.
    */
   reviewFlags(): ReviewFlag[] {
-    const rows = statement(this.db, 
-        `SELECT s.name, f.flag, f.detail, f.flagged_at FROM secret_review_flags f
+    const rows = statement(
+      this.db,
+      `SELECT s.name, f.flag, f.detail, f.flagged_at FROM secret_review_flags f
            JOIN secrets s ON s.id = f.secret_id
            JOIN slack_user_cache c ON c.user_id = s.owner
          WHERE f.flag = 'owner_not_in_slack' AND c.gone = 1 AND s.lifecycle <> 'retired'
          ORDER BY s.name`,
-      )
-      .all() as { name: string; flag: string; detail: string; flagged_at: string }[];
+    ).all() as { name: string; flag: string; detail: string; flagged_at: string }[];
     return rows.map((row) => ({ secretName: row.name, flag: row.flag, detail: row.detail, flaggedAt: row.flagged_at }));
   }
 }

@@ -72,7 +72,10 @@ export class ReminderActionsService {
     const today = now.toUTC().toISODate() as string;
     // Their reminders stopped when they said it is not theirs; a snooze would only spend the cycle's two.
     if (this.deps.ledger.findNotMine({ secretId: key.secretId, cycle: key.cycle, saidBy: actorId(actor) })) {
-      throw new ValidationError(`You said ${secret.name} is not yours, so its reminders no longer come to you this cycle; nothing to snooze.`, []);
+      throw new ValidationError(
+        `You said ${secret.name} is not yours, so its reminders no longer come to you this cycle; nothing to snooze.`,
+        [],
+      );
     }
     const needs = this.deps.ledger.openNeeds(secret.id);
     const pressing = needs.find((need) => !isSnoozable(need.reason));
@@ -87,15 +90,30 @@ export class ReminderActionsService {
       const used = this.deps.ledger.snoozes(key.secretId, key.cycle).length;
       const allowed = snoozeChoices(entry.kind, key.cycle, used, today, dueDate);
       if (!allowed.includes(days)) {
-        const why = used >= 2 ? 'it was already snoozed twice this cycle' : allowed.length === 0 ? 'it is due too soon' : `choose ${allowed.join(', ')} days`;
+        const why =
+          used >= 2
+            ? 'it was already snoozed twice this cycle'
+            : allowed.length === 0
+              ? 'it is due too soon'
+              : `choose ${allowed.join(', ')} days`;
         throw new ValidationError(`Cannot snooze ${secret.name} for ${days} day${days === 1 ? '' : 's'}: ${why}.`, []);
       }
       const until = DateTime.fromISO(today, { zone: 'utc' }).plus({ days }).toISODate() as string;
       const by = actorId(actor);
-      this.deps.ledger.addSnooze({ secretId: key.secretId, cycle: key.cycle, seq: used + 1, snoozedBy: by, untilDate: until }, now.toUTC().toISO() as string);
+      this.deps.ledger.addSnooze(
+        { secretId: key.secretId, cycle: key.cycle, seq: used + 1, snoozedBy: by, untilDate: until },
+        now.toUTC().toISO() as string,
+      );
       return {
         result: { secret: secret.name, until, snoozesLeft: 2 - (used + 1) },
-        events: [{ actor: by, action: 'reminder.snoozed', secret: secret.name, details: { kind: entry.kind, cycle: key.cycle, days, until, snooze: used + 1 } }],
+        events: [
+          {
+            actor: by,
+            action: 'reminder.snoozed',
+            secret: secret.name,
+            details: { kind: entry.kind, cycle: key.cycle, days, until, snooze: used + 1 },
+          },
+        ],
       };
     });
   }
@@ -114,17 +132,25 @@ export class ReminderActionsService {
     const { entry, secret } = this.authorizedTarget(keyText, actor, 'not_mine');
     const by = actorId(actor);
     if (suggestedOwner !== null && !SLACK_USER_ID.test(suggestedOwner)) {
-      throw new ValidationError('The suggested owner must be a Slack user.', [{ where: 'right_owner', message: 'pick a person, or leave it empty if you do not know' }]);
+      throw new ValidationError('The suggested owner must be a Slack user.', [
+        { where: 'right_owner', message: 'pick a person, or leave it empty if you do not know' },
+      ]);
     }
     if (suggestedOwner === by) {
-      throw new ValidationError('You said the secret is not yours, so the right owner must be someone else.', [{ where: 'right_owner', message: 'pick the person who owns it, or leave it empty if you do not know' }]);
+      throw new ValidationError('You said the secret is not yours, so the right owner must be someone else.', [
+        { where: 'right_owner', message: 'pick the person who owns it, or leave it empty if you do not know' },
+      ]);
     }
     if (note !== null && note.length > MAX_NOTE_LENGTH) {
-      throw new ValidationError(`The note is longer than ${MAX_NOTE_LENGTH} characters.`, [{ where: 'note', message: `keep it under ${MAX_NOTE_LENGTH} characters` }]);
+      throw new ValidationError(`The note is longer than ${MAX_NOTE_LENGTH} characters.`, [
+        { where: 'note', message: `keep it under ${MAX_NOTE_LENGTH} characters` },
+      ]);
     }
     const shape = note === null ? null : findCredentialShape(note);
     if (shape) {
-      throw new ValidationError(`The note looks like it holds ${shape}.`, [{ where: 'note', message: `it looks like it holds ${shape}: never paste a secret's value; say who owns it instead` }]);
+      throw new ValidationError(`The note looks like it holds ${shape}.`, [
+        { where: 'note', message: `it looks like it holds ${shape}: never paste a secret's value; say who owns it instead` },
+      ]);
     }
     if (note !== null) refuseUnsafeText(note, { where: 'note', what: 'note' });
     const ref: NotMineRef = { secretId: secret.id, cycle: entry.cycle, saidBy: by };
@@ -134,9 +160,14 @@ export class ReminderActionsService {
       if (!this.deps.ledger.addNotMine(answer)) {
         return { result: { facts, people: [], earlier: this.deps.ledger.findNotMine(ref) }, events: [] };
       }
-      const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter((person) => person !== by);
+      const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter(
+        (person) => person !== by,
+      );
       const details = { kind: entry.kind, cycle: entry.cycle, owner: secret.owner, suggestedOwner, note, notified: people };
-      return { result: { facts, people, earlier: null }, events: [{ actor: by, action: 'reminder.not_mine', secret: secret.name, details }] };
+      return {
+        result: { facts, people, earlier: null },
+        events: [{ actor: by, action: 'reminder.not_mine', secret: secret.name, details }],
+      };
     });
   }
 
@@ -161,9 +192,13 @@ export class ReminderActionsService {
   async applySuggestedOwner(ref: NotMineRef, actor: Actor): Promise<SuggestedOwnerApplied> {
     const answer = this.deps.ledger.findNotMine(ref);
     const secret = answer ? this.deps.inventory.getById(answer.secretId) : null;
-    if (!answer || !secret) throw new NotFoundError('This "not mine" report is no longer known to Rotor (the secret may have been removed).');
+    if (!answer || !secret)
+      throw new NotFoundError('This "not mine" report is no longer known to Rotor (the secret may have been removed).');
     if (!answer.suggestedOwner) {
-      throw new ValidationError(`Nobody was suggested as the owner of ${secret.name}; set one with \`/secrets owner ${secret.name} @user\`.`, []);
+      throw new ValidationError(
+        `Nobody was suggested as the owner of ${secret.name}; set one with \`/secrets owner ${secret.name} @user\`.`,
+        [],
+      );
     }
     const handed = await this.deps.ownership.handOver(secret.name, answer.suggestedOwner, actor, 'slack');
     const told = handed.changed ? await this.deps.ownership.tellNewOwner(handed.secret, actor) : null;
@@ -171,7 +206,12 @@ export class ReminderActionsService {
     return { secret: secret.name, owner: answer.suggestedOwner, changed: handed.changed, told };
   }
 
-  async notMine(keyText: string, actor: Actor, suggestedOwner: string | null, note: string | null): Promise<{ secret: string; notified: string[] }> {
+  async notMine(
+    keyText: string,
+    actor: Actor,
+    suggestedOwner: string | null,
+    note: string | null,
+  ): Promise<{ secret: string; notified: string[] }> {
     const report = this.reportNotMine(keyText, actor, suggestedOwner, note);
     return { secret: report.facts.secret, notified: await this.notify(report) };
   }

@@ -97,15 +97,23 @@ export class ReminderLedgerRepo {
     // a second lookup per row; the due-by-date rows come in index order, so only the few others are sorted.
     const rows = mergeByNextRotation(
       mergeByNextRotation(
-        statement(this.db, `SELECT s.* FROM secrets s WHERE ${byDate} ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[],
+        statement(this.db, `SELECT s.* FROM secrets s WHERE ${byDate} ORDER BY s.next_rotation, s.name`).all({
+          until: untilDate,
+        }) as SecretRow[],
         statement(this.db, `SELECT s.* FROM secrets s WHERE ${whateverTheDate} ORDER BY s.next_rotation, s.name`).all() as SecretRow[],
       ),
-      statement(this.db, `SELECT s.* FROM secrets s WHERE ${byNeed} AND s.lifecycle = 'active' AND s.next_rotation > @until ORDER BY s.next_rotation, s.name`).all({ until: untilDate }) as SecretRow[],
+      statement(
+        this.db,
+        `SELECT s.* FROM secrets s WHERE ${byNeed} AND s.lifecycle = 'active' AND s.next_rotation > @until ORDER BY s.next_rotation, s.name`,
+      ).all({ until: untilDate }) as SecretRow[],
     );
     const secrets = rows.filter((row) => !underIncident.has(row.id)).map(secretFromRow);
     // Ledger rows and snoozes of the cycle each candidate is in (its current next-rotation date).
     const ofCurrentCycle = <Row>(table: 'reminder_ledger' | 'reminder_snoozes' | 'reminder_not_mine') =>
-      statement(this.db, `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation WHERE ${owing}`).all({ until: untilDate }) as Row[];
+      statement(
+        this.db,
+        `SELECT t.* FROM ${table} t JOIN secrets s ON s.id = t.secret_id AND t.cycle = s.next_rotation WHERE ${owing}`,
+      ).all({ until: untilDate }) as Row[];
     const ledger = new Map<number, LedgerEntry[]>();
     for (const row of ofCurrentCycle<LedgerRow>('reminder_ledger')) push(ledger, row.secret_id, entryFromRow(row));
     const snoozes = new Map<number, Snooze[]>();
@@ -154,7 +162,10 @@ export class ReminderLedgerRepo {
 
   /** Records where a claimed reminder is being posted when that is not the recipient's DM. */
   setChannel(keys: readonly ReminderKey[], token: string, channel: string): void {
-    const update = statement(this.db, `UPDATE reminder_ledger SET channel = ? WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`);
+    const update = statement(
+      this.db,
+      `UPDATE reminder_ledger SET channel = ? WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
+    );
     inWriteTransaction(this.db, () => {
       for (const key of keys) update.run(channel, key.secretId, key.cycle, key.kind, token);
     });
@@ -167,7 +178,12 @@ export class ReminderLedgerRepo {
       `UPDATE reminder_ledger SET state = 'sent', channel = ?, message_ts = ?, sent_at = ?, last_error = NULL
        WHERE secret_id = ? AND cycle = ? AND kind = ? AND claim_token = ? AND state = 'claimed'`,
     );
-    return inWriteTransaction(this.db, () => keys.reduce((count, key) => count + update.run(delivery.channel, delivery.ts, now, key.secretId, key.cycle, key.kind, token).changes, 0));
+    return inWriteTransaction(this.db, () =>
+      keys.reduce(
+        (count, key) => count + update.run(delivery.channel, delivery.ts, now, key.secretId, key.cycle, key.kind, token).changes,
+        0,
+      ),
+    );
   }
 
   /** Gives a claim back after a send that certainly did not reach Slack, so a later sweep retries. */
@@ -184,45 +200,58 @@ export class ReminderLedgerRepo {
 
   /** Claims older than `before`: their sender died or lost its way between claim and mark. */
   staleClaims(before: string): LedgerEntry[] {
-    return (statement(this.db, `SELECT * FROM reminder_ledger WHERE state = 'claimed' AND claimed_at < ? ORDER BY id`).all(before) as LedgerRow[]).map(entryFromRow);
+    return (
+      statement(this.db, `SELECT * FROM reminder_ledger WHERE state = 'claimed' AND claimed_at < ? ORDER BY id`).all(before) as LedgerRow[]
+    ).map(entryFromRow);
   }
 
   /** Takes over a stale claim for reconciliation; false when another sweep took it first. */
   takeOver(entry: LedgerEntry, token: string, now: string): boolean {
-    const result = statement(this.db, `UPDATE reminder_ledger SET claim_token = ?, claimed_at = ? WHERE id = ? AND state = 'claimed' AND claim_token IS ? AND claimed_at IS ?`)
-      .run(token, now, entry.id, entry.claimToken, entry.claimedAt);
+    const result = statement(
+      this.db,
+      `UPDATE reminder_ledger SET claim_token = ?, claimed_at = ? WHERE id = ? AND state = 'claimed' AND claim_token IS ? AND claimed_at IS ?`,
+    ).run(token, now, entry.id, entry.claimToken, entry.claimedAt);
     return result.changes === 1;
   }
 
   entries(secretId: number, cycle: string): LedgerEntry[] {
-    return (statement(this.db, 'SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? ORDER BY id').all(secretId, cycle) as LedgerRow[]).map(entryFromRow);
+    return (
+      statement(this.db, 'SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? ORDER BY id').all(secretId, cycle) as LedgerRow[]
+    ).map(entryFromRow);
   }
 
   find(key: ReminderKey): LedgerEntry | null {
-    const row = statement(this.db, 'SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? AND kind = ?').get(key.secretId, key.cycle, key.kind) as LedgerRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM reminder_ledger WHERE secret_id = ? AND cycle = ? AND kind = ?').get(
+      key.secretId,
+      key.cycle,
+      key.kind,
+    ) as LedgerRow | undefined;
     return row ? entryFromRow(row) : null;
   }
 
   /** Reminders delivered in [since, until): for the weekly digest. */
   sentBetween(since: string, until: string): (LedgerEntry & { secretName: string })[] {
-    const rows = statement(this.db, `SELECT l.*, s.name AS secret_name FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id WHERE l.state = 'sent' AND l.sent_at >= ? AND l.sent_at < ? ORDER BY l.sent_at`)
-      .all(since, until) as (LedgerRow & { secret_name: string })[];
+    const rows = statement(
+      this.db,
+      `SELECT l.*, s.name AS secret_name FROM reminder_ledger l JOIN secrets s ON s.id = l.secret_id WHERE l.state = 'sent' AND l.sent_at >= ? AND l.sent_at < ? ORDER BY l.sent_at`,
+    ).all(since, until) as (LedgerRow & { secret_name: string })[];
     return rows.map((row) => ({ ...entryFromRow(row), secretName: row.secret_name }));
   }
 
   addSnooze(snooze: Snooze, createdAt: string): void {
-    statement(this.db, 'INSERT INTO reminder_snoozes (secret_id, cycle, seq, snoozed_by, until_date, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-      snooze.secretId,
-      snooze.cycle,
-      snooze.seq,
-      snooze.snoozedBy,
-      snooze.untilDate,
-      createdAt,
-    );
+    statement(
+      this.db,
+      'INSERT INTO reminder_snoozes (secret_id, cycle, seq, snoozed_by, until_date, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(snooze.secretId, snooze.cycle, snooze.seq, snooze.snoozedBy, snooze.untilDate, createdAt);
   }
 
   snoozes(secretId: number, cycle: string): Snooze[] {
-    return (statement(this.db, 'SELECT * FROM reminder_snoozes WHERE secret_id = ? AND cycle = ? ORDER BY seq').all(secretId, cycle) as SnoozeRow[]).map(snoozeFromRow);
+    return (
+      statement(this.db, 'SELECT * FROM reminder_snoozes WHERE secret_id = ? AND cycle = ? ORDER BY seq').all(
+        secretId,
+        cycle,
+      ) as SnoozeRow[]
+    ).map(snoozeFromRow);
   }
 
   /**
@@ -231,13 +260,10 @@ export class ReminderLedgerRepo {
    */
   addNotMine(answer: NotMine): boolean {
     return (
-      statement(this.db, 'INSERT INTO reminder_not_mine (secret_id, cycle, said_by, suggested_owner, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(
-        answer.secretId,
-        answer.cycle,
-        answer.saidBy,
-        answer.suggestedOwner,
-        answer.at,
-      ).changes === 1
+      statement(
+        this.db,
+        'INSERT INTO reminder_not_mine (secret_id, cycle, said_by, suggested_owner, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ).run(answer.secretId, answer.cycle, answer.saidBy, answer.suggestedOwner, answer.at).changes === 1
     );
   }
 
@@ -247,7 +273,11 @@ export class ReminderLedgerRepo {
   }
 
   findNotMine(ref: NotMineRef): NotMine | null {
-    const row = statement(this.db, 'SELECT * FROM reminder_not_mine WHERE secret_id = ? AND cycle = ? AND said_by = ?').get(ref.secretId, ref.cycle, ref.saidBy) as NotMineRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM reminder_not_mine WHERE secret_id = ? AND cycle = ? AND said_by = ?').get(
+      ref.secretId,
+      ref.cycle,
+      ref.saidBy,
+    ) as NotMineRow | undefined;
     return row ? notMineFromRow(row) : null;
   }
 }
@@ -255,11 +285,13 @@ export class ReminderLedgerRepo {
 /** Two lists each ordered by next rotation then name, as one. */
 function mergeByNextRotation(left: readonly SecretRow[], right: readonly SecretRow[]): readonly SecretRow[] {
   if (right.length === 0) return left;
-  const before = (a: SecretRow, b: SecretRow) => a.next_rotation < b.next_rotation || (a.next_rotation === b.next_rotation && a.name < b.name);
+  const before = (a: SecretRow, b: SecretRow) =>
+    a.next_rotation < b.next_rotation || (a.next_rotation === b.next_rotation && a.name < b.name);
   const merged: SecretRow[] = [];
   let i = 0;
   let j = 0;
-  while (i < left.length && j < right.length) merged.push(before(right[j] as SecretRow, left[i] as SecretRow) ? (right[j++] as SecretRow) : (left[i++] as SecretRow));
+  while (i < left.length && j < right.length)
+    merged.push(before(right[j] as SecretRow, left[i] as SecretRow) ? (right[j++] as SecretRow) : (left[i++] as SecretRow));
   return merged.concat(left.slice(i), right.slice(j));
 }
 

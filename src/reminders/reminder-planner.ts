@@ -54,7 +54,12 @@ interface Stage {
  * 5. Once the due day has come, warnings are obsolete: a secret found due today (never rotated,
  *    or imported late) waits for the due-day notice rather than being told it is due "in 7 days".
  */
-export function planReminders(candidates: readonly PlannerCandidate[], now: DateTime, policy: Policy, people: PeopleDirectory): OwedReminder[] {
+export function planReminders(
+  candidates: readonly PlannerCandidate[],
+  now: DateTime,
+  policy: Policy,
+  people: PeopleDirectory,
+): OwedReminder[] {
   const owed: OwedReminder[] = [];
   // Many secrets share due dates and recipients' zones: compute each delivery instant (and its text) once.
   const instants = new Map<string, Instant>();
@@ -170,7 +175,14 @@ function currentStage(stages: readonly Stage[], live: readonly LedgerEntry[], pe
  * previous recipient's level (not counting rungs) means that a person who drops off the ladder
  * after being reminded (not mine, gone from Slack) hands over to the very next level.
  */
-function mainTrack(due: string, calendar: CycleCalendar, levels: readonly LadderLevel[], live: readonly LedgerEntry[], notMine: readonly NotMine[], policy: Policy): Stage[] {
+function mainTrack(
+  due: string,
+  calendar: CycleCalendar,
+  levels: readonly LadderLevel[],
+  live: readonly LedgerEntry[],
+  notMine: readonly NotMine[],
+  policy: Policy,
+): Stage[] {
   const first = rungsOf(levels)[0] as Rung;
   const stages: Stage[] = [];
   // Once the due day has come, warnings are obsolete (rule 4).
@@ -180,7 +192,11 @@ function mainTrack(due: string, calendar: CycleCalendar, levels: readonly Ladder
     });
   }
   stages.push({ kind: 'due', date: due, rung: first });
-  const sent = new Map(live.filter((entry) => entry.sentAt !== null).map((entry) => [entry.kind, { on: (entry.sentAt as string).slice(0, 10), recipient: entry.recipient }]));
+  const sent = new Map(
+    live
+      .filter((entry) => entry.sentAt !== null)
+      .map((entry) => [entry.kind, { on: (entry.sentAt as string).slice(0, 10), recipient: entry.recipient }]),
+  );
   const declinedOn = new Map(notMine.map((answer) => [answer.saidBy, answer.at.slice(0, 10)]));
   let before: { kind: ReminderKind; date: string } = { kind: 'due', date: due };
   for (let step = 1; ; step += 1) {
@@ -191,7 +207,9 @@ function mainTrack(due: string, calendar: CycleCalendar, levels: readonly Ladder
     const declined = declinedOn.get(delivered.recipient);
     const date = declined
       ? latest(declined, before.date)
-      : (DateTime.fromISO(latest(delivered.on, before.date), { zone: 'utc' }).plus({ days: policy.reminders.escalateEveryDays }).toISODate() as string);
+      : (DateTime.fromISO(latest(delivered.on, before.date), { zone: 'utc' })
+          .plus({ days: policy.reminders.escalateEveryDays })
+          .toISODate() as string);
     const kind = `overdue:${step}` as const;
     stages.push({ kind, date, rung });
     before = { kind, date };
@@ -216,7 +234,9 @@ function latest(a: string, b: string): string {
  */
 function snoozeTrack(snoozes: readonly Snooze[], ladder: readonly Rung[], main: readonly Stage[], live: readonly LedgerEntry[]): Stage[] {
   const taken = new Set(live.map((entry) => entry.kind));
-  const latestRegular = main.filter((stage) => taken.has(stage.kind)).reduce((latest, stage) => (stage.date > latest ? stage.date : latest), '');
+  const latestRegular = main
+    .filter((stage) => taken.has(stage.kind))
+    .reduce((latest, stage) => (stage.date > latest ? stage.date : latest), '');
   return snoozes
     .filter((snooze) => snooze.untilDate > latestRegular)
     .map((snooze) => ({

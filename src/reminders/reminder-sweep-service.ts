@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import { type Clock, isoInstant as iso } from '../core/clock.js';
@@ -128,7 +128,16 @@ export class ReminderSweepService {
   async sweep(options: { deadlineSeconds?: number } = {}): Promise<SweepReport> {
     const now = this.deps.clock.now();
     const token = randomUUID();
-    const report: SweepReport = { at: iso(now), sent: 0, messages: 0, reconciled: 0, released: 0, fallbacks: 0, lostClaims: 0, failures: [] };
+    const report: SweepReport = {
+      at: iso(now),
+      sent: 0,
+      messages: 0,
+      reconciled: 0,
+      released: 0,
+      fallbacks: 0,
+      lostClaims: 0,
+      failures: [],
+    };
     const deadline = Deadline.after(options.deadlineSeconds ?? this.options.deadlineSeconds);
     const inFlight = new Map<string, string>();
     const sweepId = this.deps.sweepLog.start(iso(now));
@@ -149,7 +158,13 @@ export class ReminderSweepService {
     return report;
   }
 
-  private async rounds(now: DateTime, token: string, report: SweepReport, deadline: Deadline, inFlight: Map<string, string>): Promise<void> {
+  private async rounds(
+    now: DateTime,
+    token: string,
+    report: SweepReport,
+    deadline: Deadline,
+    inFlight: Map<string, string>,
+  ): Promise<void> {
     await this.reconcileStaleClaims(now, token, report, deadline);
     // A person found gone while delivering moves their reminders one rung up: plan again. Each
     // person gets one message per sweep, so a later round leaves out whoever already got theirs.
@@ -165,7 +180,12 @@ export class ReminderSweepService {
   }
 
   /** The report as it stood at the deadline, with what is still owed (planned from cached profiles) and what was in flight among its failures. */
-  private stoppedAtDeadline(report: SweepReport, now: DateTime, deadline: Deadline, inFlight: ReadonlyMap<string, string>): DeadlineExceededError<SweepReport> {
+  private stoppedAtDeadline(
+    report: SweepReport,
+    now: DateTime,
+    deadline: Deadline,
+    inFlight: ReadonlyMap<string, string>,
+  ): DeadlineExceededError<SweepReport> {
     const failed = new Set(report.failures.map((failure) => failure.key));
     const owed = this.preview(now).filter((reminder) => !failed.has(formatKey(reminder.key)) && !inFlight.has(formatKey(reminder.key)));
     const stopped = `stopped at the sweep's ${deadline.seconds} s deadline`;
@@ -173,8 +193,16 @@ export class ReminderSweepService {
       ...report,
       failures: [
         ...report.failures,
-        ...[...inFlight].map(([key, recipient]) => ({ key, recipient, error: `${stopped} while sending; if it landed it is marked sent, else a later sweep finds that out before sending again` })),
-        ...owed.map((reminder) => ({ key: formatKey(reminder.key), recipient: reminder.recipient, error: `${stopped} before sending; the next sweep sends it` })),
+        ...[...inFlight].map(([key, recipient]) => ({
+          key,
+          recipient,
+          error: `${stopped} while sending; if it landed it is marked sent, else a later sweep finds that out before sending again`,
+        })),
+        ...owed.map((reminder) => ({
+          key: formatKey(reminder.key),
+          recipient: reminder.recipient,
+          error: `${stopped} before sending; the next sweep sends it`,
+        })),
       ],
     };
     const message =
@@ -200,7 +228,11 @@ export class ReminderSweepService {
       const cache = this.deps.directory.all();
       const maxAge = { hours: this.options.personCacheHours };
       const freshSince = iso(now.minus(maxAge));
-      const fresh = new Set([...cache.values()].filter((person) => person.fetchedAt >= freshSince && person.fetchedAt <= iso(now)).map((person) => person.userId));
+      const fresh = new Set(
+        [...cache.values()]
+          .filter((person) => person.fetchedAt >= freshSince && person.fetchedAt <= iso(now))
+          .map((person) => person.userId),
+      );
       const probing: PeopleDirectory = {
         zoneOf: (user) => (fresh.has(user) || failedLookups.has(user) ? (cache.get(user)?.tz ?? DEFAULT_ZONE) : EARLIEST_ZONE),
         isGone: (user) => cache.get(user)?.gone ?? false,
@@ -249,7 +281,9 @@ export class ReminderSweepService {
     }
     const envelopes: ReminderEnvelope[] = [];
     for (const [recipient, reminders] of byRecipient) {
-      const sorted = [...reminders].sort((a, b) => urgency(a) - urgency(b) || a.daysUntilDue - b.daysUntilDue || a.secret.name.localeCompare(b.secret.name));
+      const sorted = [...reminders].sort(
+        (a, b) => urgency(a) - urgency(b) || a.daysUntilDue - b.daysUntilDue || a.secret.name.localeCompare(b.secret.name),
+      );
       if (sorted.length < this.options.digestThreshold) {
         for (const reminder of sorted) envelopes.push({ recipient, reminders: [reminder], keys: [formatKey(reminder.key)] });
         continue;
@@ -260,12 +294,27 @@ export class ReminderSweepService {
     return envelopes;
   }
 
-  private async deliverAll(owed: readonly OwedReminder[], now: DateTime, token: string, report: SweepReport, deadline: Deadline, inFlight: Map<string, string>): Promise<void> {
+  private async deliverAll(
+    owed: readonly OwedReminder[],
+    now: DateTime,
+    token: string,
+    report: SweepReport,
+    deadline: Deadline,
+    inFlight: Map<string, string>,
+  ): Promise<void> {
     const queue = new DeliveryQueue(this.options.concurrency, this.options.sleep);
     await queue.run(this.envelopes(owed), (envelope) => this.deliver(envelope, queue, now, token, report, deadline, inFlight));
   }
 
-  private async deliver(planned: ReminderEnvelope, queue: DeliveryQueue, now: DateTime, token: string, report: SweepReport, deadline: Deadline, inFlight: Map<string, string>): Promise<void> {
+  private async deliver(
+    planned: ReminderEnvelope,
+    queue: DeliveryQueue,
+    now: DateTime,
+    token: string,
+    report: SweepReport,
+    deadline: Deadline,
+    inFlight: Map<string, string>,
+  ): Promise<void> {
     if (deadline.passed) return;
     const { ledger, notifier, policy } = this.deps;
     const won = ledger.claim(
@@ -277,7 +326,11 @@ export class ReminderSweepService {
     if (won.length === 0) return;
     const wonKeys = new Set(won.map(formatKey));
     const reminders = planned.reminders.filter((reminder) => wonKeys.has(formatKey(reminder.key)));
-    const envelope: ReminderEnvelope = { recipient: planned.recipient, reminders, keys: reminders.map((reminder) => formatKey(reminder.key)) };
+    const envelope: ReminderEnvelope = {
+      recipient: planned.recipient,
+      reminders,
+      keys: reminders.map((reminder) => formatKey(reminder.key)),
+    };
     const keys = reminders.map((reminder) => reminder.key);
     // Until marked sent or given up on: what the deadline report calls in flight.
     for (const key of envelope.keys) inFlight.set(key, envelope.recipient);
@@ -320,14 +373,28 @@ export class ReminderSweepService {
    * A failure that certainly did not post gives the claim back for the next sweep; an ambiguous
    * one keeps it, so only reconciliation (which looks in Slack first) may send it again.
    */
-  private giveUp(error: DeliveryError, envelope: ReminderEnvelope, keys: OwedReminder['key'][], token: string, report: SweepReport, inFlight: Map<string, string>): void {
+  private giveUp(
+    error: DeliveryError,
+    envelope: ReminderEnvelope,
+    keys: OwedReminder['key'][],
+    token: string,
+    report: SweepReport,
+    inFlight: Map<string, string>,
+  ): void {
     if (error.failure !== 'ambiguous') this.deps.ledger.release(keys, token, `${error.failure}: ${error.message}`);
     for (const key of envelope.keys) inFlight.delete(key);
-    for (const key of envelope.keys) report.failures.push({ key, recipient: envelope.recipient, error: `${error.failure}: ${error.message}` });
+    for (const key of envelope.keys)
+      report.failures.push({ key, recipient: envelope.recipient, error: `${error.failure}: ${error.message}` });
   }
 
   /** Past the deadline a failed attempt is not retried: the claim stays for a later sweep to reconcile. */
-  private async sendWithRetries(queue: DeliveryQueue, envelope: ReminderEnvelope, channel: string | null, deadline: Deadline, send: () => Promise<MessageRef>): Promise<MessageRef> {
+  private async sendWithRetries(
+    queue: DeliveryQueue,
+    envelope: ReminderEnvelope,
+    channel: string | null,
+    deadline: Deadline,
+    send: () => Promise<MessageRef>,
+  ): Promise<MessageRef> {
     for (let attempt = 1; ; attempt += 1) {
       await queue.ready();
       try {
@@ -353,9 +420,7 @@ export class ReminderSweepService {
 
   private async reconcileStaleClaims(now: DateTime, token: string, report: SweepReport, deadline: Deadline): Promise<void> {
     const timeout = { minutes: this.options.claimTimeoutMinutes };
-    const stale = this.deps.ledger
-      .staleClaims(iso(now.minus(timeout)))
-      .concat(this.claimsFromTheFuture(now, timeout));
+    const stale = this.deps.ledger.staleClaims(iso(now.minus(timeout))).concat(this.claimsFromTheFuture(now, timeout));
     for (const entry of stale) {
       if (deadline.passed) return;
       if (!this.deps.ledger.takeOver(entry, token, iso(now))) continue;

@@ -24,7 +24,11 @@ export function upcomingRotations(inventory: InventoryRepo, today: DateTime, que
 }
 
 /** The calendar of `upcomingRotations`, each event's SEQUENCE the count of its secret's recorded changes. */
-export function rotationCalendar(deps: { inventory: InventoryRepo; history: SecretHistoryRepo }, today: DateTime, query: CalendarQuery): string {
+export function rotationCalendar(
+  deps: { inventory: InventoryRepo; history: SecretHistoryRepo },
+  today: DateTime,
+  query: CalendarQuery,
+): string {
   const secrets = upcomingRotations(deps.inventory, today, query);
   return buildRotationCalendar(secrets, deps.history.revisions(secrets.map((secret) => secret.name)));
 }
@@ -64,7 +68,15 @@ export function buildRotationCalendar(secrets: readonly Secret[], revisions: Rea
     };
   });
   if (events.length === 0) {
-    return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'CALSCALE:GREGORIAN', 'PRODID:-//Rotor//Secrets rotation//EN', 'X-WR-CALNAME:Secrets rotation', 'END:VCALENDAR', ''].join('\r\n');
+    return [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'CALSCALE:GREGORIAN',
+      'PRODID:-//Rotor//Secrets rotation//EN',
+      'X-WR-CALNAME:Secrets rotation',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
   }
   const { error, value } = createEvents(events, { productId: '-//Rotor//Secrets rotation//EN', calName: 'Secrets rotation' });
   if (error || value === null) throw new RotorError('internal', 'Could not build the rotation calendar.', { cause: error });

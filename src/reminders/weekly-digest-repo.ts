@@ -7,7 +7,12 @@ export class WeeklyDigestRepo {
 
   /** True when this process won the week (no digest was posted or claimed for it yet). */
   claim(week: string, at: string, channel: string): boolean {
-    return statement(this.db, 'INSERT INTO reminder_weekly_digests (week, posted_at, channel) VALUES (?, ?, ?) ON CONFLICT (week) DO NOTHING').run(week, at, channel).changes === 1;
+    return (
+      statement(
+        this.db,
+        'INSERT INTO reminder_weekly_digests (week, posted_at, channel) VALUES (?, ?, ?) ON CONFLICT (week) DO NOTHING',
+      ).run(week, at, channel).changes === 1
+    );
   }
 
   markPosted(week: string, messageTs: string): void {

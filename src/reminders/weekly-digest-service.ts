@@ -16,7 +16,15 @@ import type { WeeklyDigestRepo } from './weekly-digest-repo.js';
  */
 export class WeeklyDigestService {
   constructor(
-    private readonly deps: { digests: WeeklyDigestRepo; history: SecretHistoryRepo; ledger: ReminderLedgerRepo; inventory: InventoryRepo; notifier: ReminderNotifier; clock: Clock; policy: Policy },
+    private readonly deps: {
+      digests: WeeklyDigestRepo;
+      history: SecretHistoryRepo;
+      ledger: ReminderLedgerRepo;
+      inventory: InventoryRepo;
+      notifier: ReminderNotifier;
+      clock: Clock;
+      policy: Policy;
+    },
   ) {}
 
   build(now: DateTime = this.deps.clock.now()): WeeklyDigest {
@@ -27,8 +35,15 @@ export class WeeklyDigestService {
     for (const entry of sent) remindedByKind[kindLabel(entry.kind)] = (remindedByKind[kindLabel(entry.kind)] ?? 0) + 1;
     const overdueSecrets = this.deps.inventory.overdue(until).filter((secret) => secret.lifecycle === 'active');
     const compromisedSecrets = this.deps.inventory.list({ status: 'compromised' }, until, 0);
-    const markedAt = this.deps.history.enteredAt(compromisedSecrets.map((secret) => secret.name), 'compromised');
-    const compromised = compromisedSecrets.map((secret) => ({ name: secret.name, owner: secret.owner, markedOn: lifecycleDay(secret, markedAt.get(secret.name) ?? null) }));
+    const markedAt = this.deps.history.enteredAt(
+      compromisedSecrets.map((secret) => secret.name),
+      'compromised',
+    );
+    const compromised = compromisedSecrets.map((secret) => ({
+      name: secret.name,
+      owner: secret.owner,
+      markedOn: lifecycleDay(secret, markedAt.get(secret.name) ?? null),
+    }));
     // Both lists are secrets someone was told to rotate and has not.
     const overdueNames = new Set([...overdueSecrets, ...compromisedSecrets].map((secret) => secret.name));
     const notActed = new Map<string, Set<string>>();
@@ -41,9 +56,15 @@ export class WeeklyDigestService {
       since: since.toISODate() as string,
       until: until.toISODate() as string,
       remindedByKind,
-      overdue: overdueSecrets.map((secret) => ({ name: secret.name, owner: secret.owner, daysOverdue: -daysUntil(secret.nextRotation, until) })),
+      overdue: overdueSecrets.map((secret) => ({
+        name: secret.name,
+        owner: secret.owner,
+        daysOverdue: -daysUntil(secret.nextRotation, until),
+      })),
       compromised,
-      notActed: [...notActed].map(([user, secrets]) => ({ user, secrets: [...secrets].sort() })).sort((a, b) => b.secrets.length - a.secrets.length),
+      notActed: [...notActed]
+        .map(([user, secrets]) => ({ user, secrets: [...secrets].sort() }))
+        .sort((a, b) => b.secrets.length - a.secrets.length),
     };
   }
 

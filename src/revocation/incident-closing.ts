@@ -22,7 +22,11 @@ export class IncidentClosing {
   /** Who may sign off the incident's break-glass rotation now (sign-off.ts). */
   signOffPlanFor(incident: Incident): SignOffPlan {
     const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
-    return signOffPlan(this.deps.policy, rotation?.rotation.breakGlassBy ?? incident.responder, rotation && { record: rotation, tookOver: this.deps.rotation.tookOver(rotation) });
+    return signOffPlan(
+      this.deps.policy,
+      rotation?.rotation.breakGlassBy ?? incident.responder,
+      rotation && { record: rotation, tookOver: this.deps.rotation.tookOver(rotation) },
+    );
   }
 
   /**
@@ -34,21 +38,63 @@ export class IncidentClosing {
     const record = this.queries.get(id);
     const { incident } = record;
     const plan = this.signOffPlanFor(incident);
-    this.deps.authorizer.require(actor, { action: 'sign_off', secret: this.queries.secretOf(incident), signOffFallback: plan.fallback !== null });
+    this.deps.authorizer.require(actor, {
+      action: 'sign_off',
+      secret: this.queries.secretOf(incident),
+      signOffFallback: plan.fallback !== null,
+    });
     const by = actorId(actor);
-    if (incident.signedOffBy) throw new RotorError('conflict', `${incident.signedOffBy} signed off the emergency rotation of incident #${id} at ${incident.signedOffAt ?? 'an earlier time'}.`);
+    if (incident.signedOffBy)
+      throw new RotorError(
+        'conflict',
+        `${incident.signedOffBy} signed off the emergency rotation of incident #${id} at ${incident.signedOffAt ?? 'an earlier time'}.`,
+      );
     const rotation = incident.rotationId ? this.deps.rotation.get(incident.rotationId) : null;
-    if (!rotation || isOpen(rotation.rotation.state)) throw new RotorError('conflict', `The emergency rotation of incident #${id} has not ended yet; sign it off once it is completed or abandoned.`);
+    if (!rotation || isOpen(rotation.rotation.state))
+      throw new RotorError(
+        'conflict',
+        `The emergency rotation of incident #${id} has not ended yet; sign it off once it is completed or abandoned.`,
+      );
     const excluded = plan.excluded.get(by);
     if (excluded && actor.kind === 'slack') {
-      const who = plan.people.length > 0 ? `${plan.people.join(', ')}${plan.fallback ? ` (${plan.fallback.label}, the policy's incident.signoff_fallback)` : ''} can` : 'nobody else can (see the policy: incident.signoff_fallback)';
-      throw new RotorError('forbidden', `You cannot sign off this break-glass rotation: ${excluded}, and sign-off comes from someone who did neither (two-person rule); ${who}.`);
+      const who =
+        plan.people.length > 0
+          ? `${plan.people.join(', ')}${plan.fallback ? ` (${plan.fallback.label}, the policy's incident.signoff_fallback)` : ''} can`
+          : 'nobody else can (see the policy: incident.signoff_fallback)';
+      throw new RotorError(
+        'forbidden',
+        `You cannot sign off this break-glass rotation: ${excluded}, and sign-off comes from someone who did neither (two-person rule); ${who}.`,
+      );
     }
     const now = this.queries.now();
     this.deps.audit.record(() => {
-      this.writer.apply(id, now, { signedOffBy: by, signedOffAt: now }, [{ actor: by, kind: 'signed_off', key: 'signed_off', summary: `${by} signed off the break-glass rotation.`, details: { people: peopleOf(by) } }], incident.state);
+      this.writer.apply(
+        id,
+        now,
+        { signedOffBy: by, signedOffAt: now },
+        [
+          {
+            actor: by,
+            kind: 'signed_off',
+            key: 'signed_off',
+            summary: `${by} signed off the break-glass rotation.`,
+            details: { people: peopleOf(by) },
+          },
+        ],
+        incident.state,
+      );
       this.deps.followUps.cancel(incidentTopic(id), INCIDENT_FOLLOW_UPS.signOffRequest);
-      return { result: undefined, events: [{ actor: by, action: 'incident.signed_off', secret: incident.secretName, details: { incident: id, rotation: rotation.rotation.id } }] };
+      return {
+        result: undefined,
+        events: [
+          {
+            actor: by,
+            action: 'incident.signed_off',
+            secret: incident.secretName,
+            details: { incident: id, rotation: rotation.rotation.id },
+          },
+        ],
+      };
     });
     this.deps.kickFollowUps?.();
     return this.queries.get(id);
@@ -65,9 +111,17 @@ export class IncidentClosing {
     if (actorId(actor) !== incident.responder) {
       const question = { action: 'close_incident', secret: this.queries.secretOf(incident) } as const;
       const decision = this.deps.authorizer.decide(actor, question);
-      if (!decision.allowed) this.deps.authorizer.refuse(actor, question, { ...decision, whoMay: [{ label: 'the lead of this incident', userIds: [incident.responder] }, ...decision.whoMay] });
+      if (!decision.allowed)
+        this.deps.authorizer.refuse(actor, question, {
+          ...decision,
+          whoMay: [{ label: 'the lead of this incident', userIds: [incident.responder] }, ...decision.whoMay],
+        });
     }
-    if (incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed by ${incident.closedBy ?? 'someone'} at ${incident.closedAt ?? 'an earlier time'}.`);
+    if (incident.state !== 'open')
+      throw new RotorError(
+        'conflict',
+        `Incident #${id} was closed by ${incident.closedBy ?? 'someone'} at ${incident.closedAt ?? 'an earlier time'}.`,
+      );
     return record;
   }
 
@@ -80,11 +134,19 @@ export class IncidentClosing {
    * and responders. What needs no store is refused at once (thrown); the store read follows, and
    * with `signal` aborted by then (Slack's time to answer a form is up) nothing is recorded.
    */
-  close(actor: Actor, id: number, postmortemUrl: string | null, options: { override?: string | null; signal?: AbortSignal } = {}): Promise<IncidentRecord> {
+  close(
+    actor: Actor,
+    id: number,
+    postmortemUrl: string | null,
+    options: { override?: string | null; signal?: AbortSignal } = {},
+  ): Promise<IncidentRecord> {
     const { incident } = this.closable(actor, id);
     const url = parsePostmortemUrl(postmortemUrl);
     if (!incident.rotationId) {
-      throw new RotorError('conflict', `The emergency rotation of incident #${id} never started; retry it from the status message (Retry) and complete or abandon it before closing.`);
+      throw new RotorError(
+        'conflict',
+        `The emergency rotation of incident #${id} never started; retry it from the status message (Retry) and complete or abandon it before closing.`,
+      );
     }
     const rotation = this.deps.rotation.get(incident.rotationId);
     if (isOpen(rotation.rotation.state)) {
@@ -97,22 +159,40 @@ export class IncidentClosing {
     return this.closeOnceDisabled(actor, incident, rotation, url, override, options.signal);
   }
 
-  private async closeOnceDisabled(actor: Actor, incident: Incident, rotation: RotationRecord, url: string, override: string | null, signal: AbortSignal | undefined): Promise<IncidentRecord> {
+  private async closeOnceDisabled(
+    actor: Actor,
+    incident: Incident,
+    rotation: RotationRecord,
+    url: string,
+    override: string | null,
+    signal: AbortSignal | undefined,
+  ): Promise<IncidentRecord> {
     const { id } = incident;
     const by = actorId(actor);
     const live = await this.compromisedStillLive(incident, rotation);
     if (signal?.aborted) {
-      throw new RotorError('provider', `Rotor could not read ${incident.secretName} at the store in time to confirm the compromised version is disabled, so incident #${id} is not closed. Try again, or close it with \`/revoke close ${id} <postmortem link>\`.`);
+      throw new RotorError(
+        'provider',
+        `Rotor could not read ${incident.secretName} at the store in time to confirm the compromised version is disabled, so incident #${id} is not closed. Try again, or close it with \`/revoke close ${id} <postmortem link>\`.`,
+      );
     }
     if (live && !override) {
       throw new ValidationError(
         `Incident #${id} cannot close yet: ${live} (read back just now). Disable it first (Retry on the status message, or by hand), or a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or \`rotor incidents close ${id} --postmortem <link> --override <reason>\`.`,
-        [{ where: 'override', message: `${live} (read back just now). Disable it first, or a responder other than ${incident.responder} gives the reason to close anyway.` }],
+        [
+          {
+            where: 'override',
+            message: `${live} (read back just now). Disable it first, or a responder other than ${incident.responder} gives the reason to close anyway.`,
+          },
+        ],
       );
     }
     const breakGlassBy = rotation.rotation.breakGlassBy ?? incident.responder;
     if (live && (by === incident.responder || by === breakGlassBy) && actor.kind === 'slack') {
-      throw new RotorError('forbidden', `Closing incident #${id} with the compromised version still live takes a second responder: you ${by === incident.responder ? 'lead this incident' : 'broke the glass'}, so another security lead or responder gives the override and its reason.`);
+      throw new RotorError(
+        'forbidden',
+        `Closing incident #${id} with the compromised version still live takes a second responder: you ${by === incident.responder ? 'lead this incident' : 'broke the glass'}, so another security lead or responder gives the override and its reason.`,
+      );
     }
     const overridden = live && override ? { by, reason: override, live } : null;
     const now = this.queries.now();
@@ -120,11 +200,31 @@ export class IncidentClosing {
       const topic = incidentTopic(id);
       this.writer.apply(id, now, { state: 'closed', closedAt: now, closedBy: by, postmortemUrl: url }, [
         ...(overridden
-          ? [{ actor: by, kind: 'close_override', key: 'close_override', summary: `${by} closed the incident with the compromised version still live (${overridden.live}), overriding the check: ${override}`, details: { reason: override, live: overridden.live, people: peopleOf(by) } }]
+          ? [
+              {
+                actor: by,
+                kind: 'close_override',
+                key: 'close_override',
+                summary: `${by} closed the incident with the compromised version still live (${overridden.live}), overriding the check: ${override}`,
+                details: { reason: override, live: overridden.live, people: peopleOf(by) },
+              },
+            ]
           : []),
-        { actor: by, kind: 'closed', key: 'closed', summary: `${by} closed the incident; postmortem: ${url}`, details: { postmortemUrl: url, people: peopleOf(by) } },
+        {
+          actor: by,
+          kind: 'closed',
+          key: 'closed',
+          summary: `${by} closed the incident; postmortem: ${url}`,
+          details: { postmortemUrl: url, people: peopleOf(by) },
+        },
       ]);
-      for (const kind of [INCIDENT_FOLLOW_UPS.escalate, INCIDENT_FOLLOW_UPS.statusRequest, INCIDENT_FOLLOW_UPS.postmortem, INCIDENT_FOLLOW_UPS.proceed]) this.deps.followUps.cancel(topic, kind);
+      for (const kind of [
+        INCIDENT_FOLLOW_UPS.escalate,
+        INCIDENT_FOLLOW_UPS.statusRequest,
+        INCIDENT_FOLLOW_UPS.postmortem,
+        INCIDENT_FOLLOW_UPS.proceed,
+      ])
+        this.deps.followUps.cancel(topic, kind);
       return {
         result: undefined,
         events: [
@@ -161,7 +261,9 @@ export class IncidentClosing {
     const store = this.deps.stores.of(rotation.rotation.provider);
     if (store.capabilities.byHand) {
       const disable = rotation.steps.find((step) => step.id === 'disable_compromised');
-      return disable?.state === 'done' ? null : `nobody did “${disable?.title ?? 'Disable the compromised version in the store'}”: the compromised value may still be kept and used`;
+      return disable?.state === 'done'
+        ? null
+        : `nobody did “${disable?.title ?? 'Disable the compromised version in the store'}”: the compromised value may still be kept and used`;
     }
     const versionId = incident.compromisedVersionId;
     if (!versionId) return `Rotor does not know which version of ${name} was compromised, so it cannot read back that it is disabled`;
@@ -179,4 +281,3 @@ export class IncidentClosing {
 export function secondsBetween(from: string, to: string): number {
   return Math.max(0, Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from)).as('seconds')));
 }
-

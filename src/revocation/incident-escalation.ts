@@ -45,16 +45,42 @@ export class IncidentEscalation {
             },
             ...this.writer.pageEvents(id, [next], now, 'escalation'),
           ]
-        : [{ actor: 'rotor', kind: 'escalation_exhausted', key, summary: `Nobody acknowledged within ${minutes} minutes, and everyone on the escalation path has been paged.`, details: { step } }];
+        : [
+            {
+              actor: 'rotor',
+              kind: 'escalation_exhausted',
+              key,
+              summary: `Nobody acknowledged within ${minutes} minutes, and everyone on the escalation path has been paged.`,
+              details: { step },
+            },
+          ];
       this.writer.apply(id, now, {}, events);
-      return { result: undefined, events: [{ actor: 'rotor', action: 'incident.escalated', secret: incident.secretName, details: { incident: id, step, level: next?.level ?? null, paged: next?.people ?? [] } }] };
+      return {
+        result: undefined,
+        events: [
+          {
+            actor: 'rotor',
+            action: 'incident.escalated',
+            secret: incident.secretName,
+            details: { incident: id, step, level: next?.level ?? null, paged: next?.people ?? [] },
+          },
+        ],
+      };
     });
     return next ? [this.plan.escalation(id, step + 1, DateTime.fromISO(now, { zone: 'utc' }))] : [];
   }
 
   /** A page that could not be delivered (the person left Slack, or blocks DMs): on the timeline, so the escalation is seen to matter. */
   notePageUndelivered(id: number, user: string, why: string): void {
-    this.writer.recordEvents(id, [{ actor: 'rotor', kind: 'page_undelivered', key: `page_undelivered:${user}`, summary: `Could not page ${user}: ${why}`, details: { people: peopleOf(user) } }]);
+    this.writer.recordEvents(id, [
+      {
+        actor: 'rotor',
+        kind: 'page_undelivered',
+        key: `page_undelivered:${user}`,
+        summary: `Could not page ${user}: ${why}`,
+        details: { people: peopleOf(user) },
+      },
+    ]);
   }
 
   /**

@@ -7,7 +7,16 @@ import { personLabel, type PeopleNames } from '../core/person-label.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import { markdownCell, markdownCode, markdownTable } from '../rotation/history/markdown-text.js';
-import { auditTrailLines, chainCheckLines, differenceWarning, eventSubject, fingerprintAlgorithm, renderRotationEvidence, someone, type RotationEvidenceInput } from '../rotation/history/rotation-evidence.js';
+import {
+  auditTrailLines,
+  chainCheckLines,
+  differenceWarning,
+  eventSubject,
+  fingerprintAlgorithm,
+  renderRotationEvidence,
+  someone,
+  type RotationEvidenceInput,
+} from '../rotation/history/rotation-evidence.js';
 import { describeResult, stateLabel } from '../rotation/history/rotation-summary.js';
 import type { IncidentEvent, IncidentRecord } from './incident.js';
 import { elapsed, orderLabel } from './incident-summary.js';
@@ -47,7 +56,9 @@ export function incidentAuditTrail(own: readonly AuditEvent[], rotationTrail: re
 }
 
 /** The audit action that records each kind of timeline event, and what else must match. */
-const TIMELINE_ACTIONS: Readonly<Record<string, { actions: readonly string[]; match?: (event: IncidentEvent, audit: AuditEvent) => boolean }>> = {
+const TIMELINE_ACTIONS: Readonly<
+  Record<string, { actions: readonly string[]; match?: (event: IncidentEvent, audit: AuditEvent) => boolean }>
+> = {
   opened: { actions: ['incident.opened'] },
   compromised: { actions: ['secret.lifecycle_changed'], match: (_event, audit) => audit.details.to === 'compromised' },
   paged: { actions: ['incident.opened', 'incident.escalated'], match: (event, audit) => listed(audit.details.paged, event.details.people) },
@@ -93,7 +104,9 @@ export function timelineSeqs(events: readonly IncidentEvent[], trail: readonly A
     const rule = TIMELINE_ACTIONS[event.kind];
     if (!rule) return null;
     const shared = event.kind === 'paged';
-    const found = trail.find((audit) => (shared || !taken.has(audit.seq)) && rule.actions.includes(audit.action) && (rule.match?.(event, audit) ?? true));
+    const found = trail.find(
+      (audit) => (shared || !taken.has(audit.seq)) && rule.actions.includes(audit.action) && (rule.match?.(event, audit) ?? true),
+    );
     if (!found) return null;
     if (!shared) taken.add(found.seq);
     return found.seq;
@@ -106,9 +119,16 @@ function incidentEventSubject(event: AuditEvent): string {
   const paged = Array.isArray(details.paged) && details.paged.length > 0 ? `paged ${details.paged.join(', ')}` : '';
   switch (event.action) {
     case 'incident.opened':
-      return [`${String(details.severity)}, ${orderLabel(details.order === 'disable_now' ? 'disable_now' : 'replace_then_disable')}`, paged].filter(Boolean).join('; ');
+      return [`${String(details.severity)}, ${orderLabel(details.order === 'disable_now' ? 'disable_now' : 'replace_then_disable')}`, paged]
+        .filter(Boolean)
+        .join('; ');
     case 'incident.escalated':
-      return [`escalation step ${String(details.step)}${typeof details.level === 'string' ? ` (${details.level.replace('_', ' ')})` : ': path exhausted'}`, paged].filter(Boolean).join('; ');
+      return [
+        `escalation step ${String(details.step)}${typeof details.level === 'string' ? ` (${details.level.replace('_', ' ')})` : ': path exhausted'}`,
+        paged,
+      ]
+        .filter(Boolean)
+        .join('; ');
     case 'incident.acknowledged':
       return details.first === true ? 'first acknowledgement' : 'acknowledgement';
     case 'incident.status_update':
@@ -144,7 +164,8 @@ function providerVersion(event: AuditEvent): string | null {
 function stepText(input: IncidentEvidenceInput, stepId: string, who: (id: string) => string): string {
   const step = input.rotation?.record.steps.find((candidate) => candidate.id === stepId);
   if (!step) return input.rotation ? 'not in the checklist' : 'not done (the emergency rotation never started)';
-  if (step.state === 'done') return `done by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'} (${elapsed(input.record.incident.openedAt, step.doneAt ?? input.record.incident.openedAt)} after the revocation)`;
+  if (step.state === 'done')
+    return `done by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'} (${elapsed(input.record.incident.openedAt, step.doneAt ?? input.record.incident.openedAt)} after the revocation)`;
   if (step.state === 'skipped') return `skipped by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'}: ${step.skipReason ?? '–'}`;
   return `not done yet${step.lastError ? ` (last attempt failed: ${step.lastError})` : ''}`;
 }
@@ -171,10 +192,17 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   const seqOf = (kind: string): number | null => seqs[events.findIndex((event) => event.kind === kind)] ?? null;
   const audit = (seq: number | null): string => (seq === null ? '' : ` (audit #${seq})`);
   const who = (id: string) => personLabel(id, input.people);
-  const fingerprints = fingerprintAlgorithm([incident.compromisedFingerprint, rotation?.previousFingerprint ?? null, rotation?.newFingerprint ?? null]);
+  const fingerprints = fingerprintAlgorithm([
+    incident.compromisedFingerprint,
+    rotation?.previousFingerprint ?? null,
+    rotation?.newFingerprint ?? null,
+  ]);
   const out: string[] = [];
   out.push(`# Incident evidence: ${markdownCode(incident.secretName)}, incident #${incident.id}`, '');
-  out.push(`Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a fingerprint (${fingerprints}).`, '');
+  out.push(
+    `Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a fingerprint (${fingerprints}).`,
+    '',
+  );
   out.push(...differenceWarning(mergeChecks(input.chainCheck, input.rotation?.chainCheck), 'incident'));
 
   out.push('## Incident', '');
@@ -187,7 +215,11 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   const store = provider !== null && input.stores.has(provider) ? input.stores.of(provider) : null;
   const destroyOption = store?.capabilities.destroy ? store.texts.destroyOption : undefined;
   const destroyers = input.stores.kinds.filter((kind) => kind.capabilities.destroy).map((kind) => kind.label);
-  const destroy = destroyOption ? (incident.destroy ? destroyOption.evidence.destroyed : destroyOption.evidence.kept) : `not applicable (${destroyers.join(' or ')} only)`;
+  const destroy = destroyOption
+    ? incident.destroy
+      ? destroyOption.evidence.destroyed
+      : destroyOption.evidence.kept
+    : `not applicable (${destroyers.join(' or ')} only)`;
   const order =
     incident.revocationOrder === 'disable_now'
       ? 'disable now: the compromised version is disabled first; consumers may break until the replacement is in place'
@@ -198,7 +230,12 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
       [
         ['Secret', markdownCode(incident.secretName)],
         ['Provider', markdownCell(provider ?? 'unknown (no longer in the inventory)')],
-        ['Reference', provider === 'manual' ? 'manual (rotated at its issuer by hand)' : markdownCode(input.secret?.providerRef ?? rotation?.providerRef)],
+        [
+          'Reference',
+          provider === 'manual'
+            ? 'manual (rotated at its issuer by hand)'
+            : markdownCode(input.secret?.providerRef ?? rotation?.providerRef),
+        ],
         ['Severity', incident.severity],
         ['Reason', markdownCell(incident.reason)],
         ['Incident ticket', markdownCell(incident.ticket ?? 'none')],
@@ -208,12 +245,36 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
         ['Order of disabling', markdownCell(order)],
         ['Destroy', markdownCell(destroy)],
         ['Compromised version', compromised],
-        ['Replacement version', rotation?.newVersionId ? `${markdownCode(rotation.newVersionId)}${rotation.promotedAt ? `, current since ${rotation.promotedAt}` : ', not current yet'}` : '–'],
-        ...(rotation?.placeholderVersionId ? [['Placeholder version', `${markdownCode(rotation.placeholderVersionId)} (generated and made current so the compromised version could be disabled first)`]] : []),
+        [
+          'Replacement version',
+          rotation?.newVersionId
+            ? `${markdownCode(rotation.newVersionId)}${rotation.promotedAt ? `, current since ${rotation.promotedAt}` : ', not current yet'}`
+            : '–',
+        ],
+        ...(rotation?.placeholderVersionId
+          ? [
+              [
+                'Placeholder version',
+                `${markdownCode(rotation.placeholderVersionId)} (generated and made current so the compromised version could be disabled first)`,
+              ],
+            ]
+          : []),
         ['Disabled in the store', markdownCell(stepText(input, 'disable_compromised', who))],
         ['Revoked at its issuer', markdownCell(stepText(input, 'revoke_at_issuer', who))],
-        ['Emergency rotation', markdownCell(rotation ? `#${rotation.id}, ${stateLabel(rotation.state)}${rotation.completedAt ? ` at ${rotation.completedAt} (${elapsed(incident.openedAt, rotation.completedAt)} after the revocation)` : ''}` : 'never started')],
-        ['State', markdownCell(incident.state === 'closed' ? `closed at ${incident.closedAt ?? '–'} by ${someone(incident.closedBy, who)}` : 'open')],
+        [
+          'Emergency rotation',
+          markdownCell(
+            rotation
+              ? `#${rotation.id}, ${stateLabel(rotation.state)}${rotation.completedAt ? ` at ${rotation.completedAt} (${elapsed(incident.openedAt, rotation.completedAt)} after the revocation)` : ''}`
+              : 'never started',
+          ),
+        ],
+        [
+          'State',
+          markdownCell(
+            incident.state === 'closed' ? `closed at ${incident.closedAt ?? '–'} by ${someone(incident.closedBy, who)}` : 'open',
+          ),
+        ],
       ],
     ),
     '',
@@ -227,7 +288,13 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   out.push(
     ...markdownTable(
       ['#', 'Time', 'Who', 'What', 'Audit seq'],
-      events.map((event, index) => [String(index + 1), event.at, markdownCell(who(event.actor)), markdownCell(event.summary), seqs[index] === null ? '–' : String(seqs[index])]),
+      events.map((event, index) => [
+        String(index + 1),
+        event.at,
+        markdownCell(who(event.actor)),
+        markdownCell(event.summary),
+        seqs[index] === null ? '–' : String(seqs[index]),
+      ]),
     ),
     '',
   );
@@ -235,15 +302,29 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   out.push('## Provider actions', '');
   const actions = trail.filter((event) => event.action.startsWith('provider.'));
   if (actions.length === 0) {
-    out.push(provider === 'manual' ? 'None: the secret is rotated by hand at its issuer, so every change there is a step a person ticked (see the timeline and the rotation below).' : 'None recorded.', '');
+    out.push(
+      provider === 'manual'
+        ? 'None: the secret is rotated by hand at its issuer, so every change there is a step a person ticked (see the timeline and the rotation below).'
+        : 'None recorded.',
+      '',
+    );
   } else {
     out.push(
       ...markdownTable(
         ['Seq', 'Time', 'Actor', 'Action', 'Version', 'Details'],
         actions.map((event) => {
           const version = providerVersion(event);
-          const rest = Object.fromEntries(Object.entries(event.details).filter(([key]) => key !== 'provider' && event.details[key] !== version));
-          return [String(event.seq), event.at, markdownCell(who(event.actor)), markdownCode(event.action), version ? `${markdownCode(version)}${versionRole(version, input)}` : '–', markdownCell(describeResult(rest, { fullFingerprints: true }))];
+          const rest = Object.fromEntries(
+            Object.entries(event.details).filter(([key]) => key !== 'provider' && event.details[key] !== version),
+          );
+          return [
+            String(event.seq),
+            event.at,
+            markdownCell(who(event.actor)),
+            markdownCode(event.action),
+            version ? `${markdownCode(version)}${versionRole(version, input)}` : '–',
+            markdownCell(describeResult(rest, { fullFingerprints: true })),
+          ];
         }),
       ),
       '',
@@ -253,37 +334,83 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
   out.push('## Pages and acknowledgements', '');
   if (pages.length === 0) out.push('Nobody was paged.', '');
   else {
-    out.push(...markdownTable(['Who', 'Level', 'Paged', 'Acknowledged'], pages.map((page) => [markdownCell(who(page.userId)), page.level.replace('_', ' '), page.pagedAt, markdownCell(page.acknowledgedAt)])), '');
+    out.push(
+      ...markdownTable(
+        ['Who', 'Level', 'Paged', 'Acknowledged'],
+        pages.map((page) => [
+          markdownCell(who(page.userId)),
+          page.level.replace('_', ' '),
+          page.pagedAt,
+          markdownCell(page.acknowledgedAt),
+        ]),
+      ),
+      '',
+    );
   }
   const acknowledgements = events.flatMap((event, index) => (event.kind === 'acknowledged' ? [{ event, seq: seqs[index] ?? null }] : []));
   for (const { event, seq } of acknowledgements) {
     const page = pages.find((candidate) => candidate.userId === event.actor);
-    out.push(`- ${markdownCell(who(event.actor))} acknowledged at ${event.at}, ${elapsed(incident.openedAt, event.at)} after the revocation (${page ? `paged as ${page.level.replace('_', ' ')}` : 'not paged'})${audit(seq)}.`);
+    out.push(
+      `- ${markdownCell(who(event.actor))} acknowledged at ${event.at}, ${elapsed(incident.openedAt, event.at)} after the revocation (${page ? `paged as ${page.level.replace('_', ' ')}` : 'not paged'})${audit(seq)}.`,
+    );
   }
   if (acknowledgements.length === 0) out.push('Nobody has acknowledged.');
   out.push('');
-  if (incident.acknowledgedAt) out.push(`The first acknowledgement (${markdownCell(someone(incident.acknowledgedBy, who))}, at ${incident.acknowledgedAt}) stopped the escalation.`, '');
+  if (incident.acknowledgedAt)
+    out.push(
+      `The first acknowledgement (${markdownCell(someone(incident.acknowledgedBy, who))}, at ${incident.acknowledgedAt}) stopped the escalation.`,
+      '',
+    );
 
   out.push('## Sign-off', '');
   if (incident.signedOffBy) {
-    out.push(`${markdownCell(who(incident.signedOffBy))} signed off the break-glass rotation at ${incident.signedOffAt ?? '–'}${audit(seqOf('signed_off'))}; the glass was broken by ${markdownCell(someone(rotation?.breakGlassBy ?? null, who))}.`, '');
+    out.push(
+      `${markdownCell(who(incident.signedOffBy))} signed off the break-glass rotation at ${incident.signedOffAt ?? '–'}${audit(seqOf('signed_off'))}; the glass was broken by ${markdownCell(someone(rotation?.breakGlassBy ?? null, who))}.`,
+      '',
+    );
   } else {
-    out.push(`Not signed off: a security lead other than whoever broke the glass (${markdownCell(someone(rotation?.breakGlassBy ?? null, who))}) signs the break-glass rotation off once it has ended.`, '');
+    out.push(
+      `Not signed off: a security lead other than whoever broke the glass (${markdownCell(someone(rotation?.breakGlassBy ?? null, who))}) signs the break-glass rotation off once it has ended.`,
+      '',
+    );
   }
 
   out.push('## Postmortem', '');
   if (incident.state === 'closed') {
-    out.push(`Closed at ${incident.closedAt ?? '–'} by ${markdownCell(someone(incident.closedBy, who))}, ${elapsed(incident.openedAt, incident.closedAt ?? incident.openedAt)} after the revocation${audit(seqOf('closed'))}.`, '', `Postmortem: ${markdownCell(incident.postmortemUrl)}`, '');
+    out.push(
+      `Closed at ${incident.closedAt ?? '–'} by ${markdownCell(someone(incident.closedBy, who))}, ${elapsed(incident.openedAt, incident.closedAt ?? incident.openedAt)} after the revocation${audit(seqOf('closed'))}.`,
+      '',
+      `Postmortem: ${markdownCell(incident.postmortemUrl)}`,
+      '',
+    );
   } else {
     const due = DateTime.fromISO(incident.openedAt, { zone: 'utc' }).plus({ hours: input.postmortemHours }).toUTC().toISO() as string;
-    out.push(`Not closed yet. The postmortem is due by ${due} (${input.postmortemHours} h after the revocation); the incident closes with its link.`, '');
+    out.push(
+      `Not closed yet. The postmortem is due by ${due} (${input.postmortemHours} h after the revocation); the incident closes with its link.`,
+      '',
+    );
   }
 
   out.push(...chainCheckLines(input.chainCheck));
   out.push('## Audit trail', '');
-  out.push(...auditTrailLines(trail, input.head, input.chainBreak, incidentEventSubject, who, mergeChecks(input.chainCheck, input.rotation?.chainCheck)), '');
+  out.push(
+    ...auditTrailLines(
+      trail,
+      input.head,
+      input.chainBreak,
+      incidentEventSubject,
+      who,
+      mergeChecks(input.chainCheck, input.rotation?.chainCheck),
+    ),
+    '',
+  );
 
   if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation, input.chainCheck)));
-  else out.push('## Emergency rotation', '', 'The emergency rotation never started, so there is no rotation evidence: see the timeline for why.');
+  else
+    out.push(
+      '## Emergency rotation',
+      '',
+      'The emergency rotation never started, so there is no rotation evidence: see the timeline for why.',
+    );
   return `${out.join('\n')}\n`;
 }

@@ -19,7 +19,13 @@ export class IncidentFollowUpPlan {
 
   /** The next daily postmortem reminder to one person. */
   postmortemReminder(incidentId: number, user: string, dueAt: string): FollowUpRequest {
-    return { kind: INCIDENT_FOLLOW_UPS.postmortem, topic: incidentTopic(incidentId), occurrence: `${dueAt}:${user}`, dueAt, payload: { user } };
+    return {
+      kind: INCIDENT_FOLLOW_UPS.postmortem,
+      topic: incidentTopic(incidentId),
+      occurrence: `${dueAt}:${user}`,
+      dueAt,
+      payload: { user },
+    };
   }
 
   /** The day after `dueAt` (or the first such day still to come), for the daily repeats. */
@@ -39,7 +45,13 @@ export class IncidentFollowUpPlan {
   }
 
   escalation(id: number, step: number, from: DateTime): FollowUpRequest {
-    return { kind: INCIDENT_FOLLOW_UPS.escalate, topic: incidentTopic(id), occurrence: String(step), dueAt: iso(from.plus({ minutes: this.deps.policy.incident.ackMinutes })), payload: { step } };
+    return {
+      kind: INCIDENT_FOLLOW_UPS.escalate,
+      topic: incidentTopic(id),
+      occurrence: String(step),
+      dueAt: iso(from.plus({ minutes: this.deps.policy.incident.ackMinutes })),
+      payload: { step },
+    };
   }
 
   /** Everything an open incident keeps doing until it closes. */
@@ -47,11 +59,17 @@ export class IncidentFollowUpPlan {
     const topic = incidentTopic(id);
     const start = DateTime.fromISO(now, { zone: 'utc' });
     // The safety net for a crash before the emergency rotation started: `open` starts it at once itself.
-    this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.proceed, topic, dueAt: iso(start.plus({ minutes: PROCEED_GRACE_MINUTES })), payload: {} });
+    this.deps.followUps.schedule({
+      kind: INCIDENT_FOLLOW_UPS.proceed,
+      topic,
+      dueAt: iso(start.plus({ minutes: PROCEED_GRACE_MINUTES })),
+      payload: {},
+    });
     this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.statusPost, topic, dueAt: now, payload: {} });
     this.deps.followUps.schedule(this.escalation(id, 1, start));
     this.deps.followUps.schedule(this.statusRequest({ id, severity } as Incident, now));
     const postmortemAt = iso(start.plus({ hours: this.deps.policy.incident.postmortemHours }));
-    for (const person of new Set([lead, ...this.deps.policy.roles.securityLeads])) this.deps.followUps.schedule(this.postmortemReminder(id, person, postmortemAt));
+    for (const person of new Set([lead, ...this.deps.policy.roles.securityLeads]))
+      this.deps.followUps.schedule(this.postmortemReminder(id, person, postmortemAt));
   }
 }

@@ -37,7 +37,11 @@ export class IncidentHistoryService {
 
   /** Incidents newest first, with where their emergency rotation stands. */
   list(filter: { open?: boolean } = {}): IncidentSummary[] {
-    return this.deps.trail.snapshot(() => this.deps.repo.list({ open: filter.open ?? false }).map((incident) => summarizeIncident(incident, this.rotationOf(incident.rotationId))));
+    return this.deps.trail.snapshot(() =>
+      this.deps.repo
+        .list({ open: filter.open ?? false })
+        .map((incident) => summarizeIncident(incident, this.rotationOf(incident.rotationId))),
+    );
   }
 
   /** One incident by its number (`12` or `#12`), with its emergency rotation if it started. */

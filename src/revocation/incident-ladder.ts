@@ -23,7 +23,10 @@ export function incidentLadder(secret: Secret, policy: Policy): PageLevel[] {
 
 /** Who is paged at once: owner, backup owner and security leads, whatever their place on the path. */
 export function firstPages(ladder: readonly PageLevel[], except: string): PageLevel[] {
-  return withoutPeople(ladder.filter((rung) => FIRST_PAGED.includes(rung.level)), new Set([except]));
+  return withoutPeople(
+    ladder.filter((rung) => FIRST_PAGED.includes(rung.level)),
+    new Set([except]),
+  );
 }
 
 /** The next level on the path with someone not yet paged, or null when the path is exhausted. */

@@ -46,7 +46,10 @@ export class IncidentOpening {
   async open(actor: Actor, name: string, reasonText: string | null, input: RevocationInput): Promise<IncidentRecord> {
     const secret = this.queries.revocable(actor, name);
     if (actor.kind !== 'slack' || !actor.channelId) {
-      throw new RotorError('validation', 'A revocation starts in an incident channel, with `/revoke <name> <reason>`: that is where its status message lives.');
+      throw new RotorError(
+        'validation',
+        'A revocation starts in an incident channel, with `/revoke <name> <reason>`: that is where its status message lives.',
+      );
     }
     const existing = this.deps.repo.openFor(secret.id);
     if (existing) throw new IncidentOpenError(existing);
@@ -94,9 +97,21 @@ export class IncidentOpening {
             kind: 'opened',
             key: 'opened',
             summary: `${by} revoked ${secret.name} (${request.severity}${request.ticket ? `, ticket ${request.ticket}` : ''}; ${orderText}${request.destroy ? ', destroy' : ''}): ${request.reason}`,
-            details: { severity: request.severity, reason: request.reason, ticket: request.ticket, order: request.order, destroy: request.destroy, people: peopleOf(by) },
+            details: {
+              severity: request.severity,
+              reason: request.reason,
+              ticket: request.ticket,
+              order: request.order,
+              destroy: request.destroy,
+              people: peopleOf(by),
+            },
           },
-          { actor: by, kind: 'compromised', key: 'compromised', summary: `${secret.name} is marked compromised: its reminders stop while the incident is open.` },
+          {
+            actor: by,
+            kind: 'compromised',
+            key: 'compromised',
+            summary: `${secret.name} is marked compromised: its reminders stop while the incident is open.`,
+          },
           ...this.writer.pageEvents(incidentId, pages, now, 'paged'),
           ...this.writer.signOffNoticeEvents(by, null),
         ]);
@@ -160,12 +175,25 @@ export class IncidentOpening {
           actor,
           incident.secretName,
           { ticket: incident.ticket },
-          { kind: 'emergency', breakGlassReason: incident.reason, incidentId: id, revocationOrder: incident.revocationOrder, binding: storeBindingOfIncident(incident) },
+          {
+            kind: 'emergency',
+            breakGlassReason: incident.reason,
+            incidentId: id,
+            revocationOrder: incident.revocationOrder,
+            binding: storeBindingOfIncident(incident),
+          },
         );
       } catch (error) {
         const linked = this.queries.incident(id).rotationId;
         if (!linked) {
-          this.writer.recordEvents(id, [{ actor: 'rotor', kind: 'rotation_start_failed', key: `rotation_start_failed:${this.queries.now()}`, summary: `The emergency rotation could not start: ${describeError(error)}` }]);
+          this.writer.recordEvents(id, [
+            {
+              actor: 'rotor',
+              kind: 'rotation_start_failed',
+              key: `rotation_start_failed:${this.queries.now()}`,
+              summary: `The emergency rotation could not start: ${describeError(error)}`,
+            },
+          ]);
           throw error;
         }
         record = this.deps.rotation.get(linked);
@@ -193,19 +221,26 @@ export class IncidentOpening {
         await this.proceed(id);
         return { record: this.queries.get(id), error: null };
       } catch (error) {
-        return { record: this.queries.get(id), error: error instanceof RotorError ? error : new RotorError('internal', describeError(error), { cause: error }) };
+        return {
+          record: this.queries.get(id),
+          error: error instanceof RotorError ? error : new RotorError('internal', describeError(error), { cause: error }),
+        };
       }
     }
     const rotation = this.deps.rotation.get(incident.rotationId);
     // A step still running is either under way (said so, with when to look again) or its run died (past its lease): settled from the store.
     const interrupted = rotation.steps.find((step) => step.state === 'running' && step.action !== null);
     if (interrupted) {
-      const { error } = await this.deps.rotation.checkStep(actor, rotation.rotation.id, interrupted.id, { expectedVersion: rotation.rotation.version });
+      const { error } = await this.deps.rotation.checkStep(actor, rotation.rotation.id, interrupted.id, {
+        expectedVersion: rotation.rotation.version,
+      });
       return { record: this.queries.get(id), error };
     }
     const failed = rotation.steps.find((step) => step.state === 'pending' && step.action !== null && step.lastError !== null);
     if (!failed) throw new RotorError('conflict', `Nothing in incident #${id} has failed: there is nothing to retry.`);
-    const { error } = await this.deps.rotation.runStep(actor, rotation.rotation.id, failed.id, { expectedVersion: rotation.rotation.version });
+    const { error } = await this.deps.rotation.runStep(actor, rotation.rotation.id, failed.id, {
+      expectedVersion: rotation.rotation.version,
+    });
     return { record: this.queries.get(id), error };
   }
 }

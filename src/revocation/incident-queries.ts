@@ -1,9 +1,9 @@
-import { type Actor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import { isoInstant as iso } from '../core/clock.js';
 import { NotFoundError, RotorError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import type { RevocationFacts } from '../rotation/incident-link.js';
-import { type Incident, type IncidentRecord } from './incident.js';
+import type { Incident, IncidentRecord } from './incident.js';
 import type { RevocationServiceDeps } from './revocation-deps.js';
 
 /** Reads of incidents, and who may act on them. */
@@ -25,7 +25,10 @@ export class IncidentQueries {
     this.deps.authorizer.require(actor, { action: 'revoke', ...(known ? { secret: known } : {}) });
     const secret = this.deps.inventoryService.require(name);
     if (secret.lifecycle === 'retired') {
-      throw new RotorError('conflict', `${secret.name} is retired: Rotor holds it as no longer in use. If it is still in use somewhere, set it back to active with \`/secrets edit ${secret.name}\`, then revoke it.`);
+      throw new RotorError(
+        'conflict',
+        `${secret.name} is retired: Rotor holds it as no longer in use. If it is still in use somewhere, set it back to active with \`/secrets edit ${secret.name}\`, then revoke it.`,
+      );
     }
     return secret;
   }
@@ -53,7 +56,8 @@ export class IncidentQueries {
   workable(actor: Actor, id: number): IncidentRecord {
     const record = this.get(id);
     this.deps.authorizer.require(actor, { action: 'respond', secret: this.secretOf(record.incident) });
-    if (record.incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed at ${record.incident.closedAt ?? 'an earlier time'}.`);
+    if (record.incident.state !== 'open')
+      throw new RotorError('conflict', `Incident #${id} was closed at ${record.incident.closedAt ?? 'an earlier time'}.`);
     return record;
   }
 
@@ -76,7 +80,14 @@ export class IncidentQueries {
   /** What disabling the compromised version needs: for the rotation service's disable step. */
   revocationFacts(rotationId: number): RevocationFacts | null {
     const incident = this.deps.repo.ofRotation(rotationId);
-    return incident ? { order: incident.revocationOrder, destroy: incident.destroy, compromisedVersionId: incident.compromisedVersionId, incidentOpen: incident.state === 'open' } : null;
+    return incident
+      ? {
+          order: incident.revocationOrder,
+          destroy: incident.destroy,
+          compromisedVersionId: incident.compromisedVersionId,
+          incidentOpen: incident.state === 'open',
+        }
+      : null;
   }
 
   now(): string {

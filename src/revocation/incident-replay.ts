@@ -27,7 +27,8 @@ export interface IncidentReplay {
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const people = (value: unknown): string[] => (Array.isArray(value) ? value.filter((person): person is string => typeof person === 'string') : []);
+const people = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((person): person is string => typeof person === 'string') : [];
 
 /** Replays the events that name incident `id`, oldest first; null when none opened it. */
 export function replayIncident(id: number, events: readonly AuditEvent[]): IncidentReplay | null {
@@ -39,8 +40,18 @@ export function replayIncident(id: number, events: readonly AuditEvent[]): Incid
     const { details } = event;
     if (event.action === 'secret.lifecycle_changed' && details.to === 'compromised') previousLifecycle = text(details.from);
     if (event.action === 'incident.opened') {
-      replay = { id, opened: { ...stamp, secret: event.secret, details }, previousLifecycle, acknowledgements: [], pages: new Map(), signedOff: null, closed: null, rotationId: null };
-      const levels = typeof details.pageLevels === 'object' && details.pageLevels !== null ? (details.pageLevels as Record<string, unknown>) : {};
+      replay = {
+        id,
+        opened: { ...stamp, secret: event.secret, details },
+        previousLifecycle,
+        acknowledgements: [],
+        pages: new Map(),
+        signedOff: null,
+        closed: null,
+        rotationId: null,
+      };
+      const levels =
+        typeof details.pageLevels === 'object' && details.pageLevels !== null ? (details.pageLevels as Record<string, unknown>) : {};
       for (const person of people(details.paged)) replay.pages.set(person, { ...stamp, level: text(levels[person]) });
       continue;
     }
@@ -50,7 +61,8 @@ export function replayIncident(id: number, events: readonly AuditEvent[]): Incid
         replay.acknowledgements.push({ ...stamp, first: details.first === true, paged: details.paged === true });
         break;
       case 'incident.escalated':
-        for (const person of people(details.paged)) if (!replay.pages.has(person)) replay.pages.set(person, { ...stamp, level: text(details.level) });
+        for (const person of people(details.paged))
+          if (!replay.pages.has(person)) replay.pages.set(person, { ...stamp, level: text(details.level) });
         break;
       case 'incident.signed_off':
         replay.signedOff = stamp;
@@ -69,7 +81,21 @@ export function replayIncident(id: number, events: readonly AuditEvent[]): Incid
 }
 
 /** Timeline kinds whose row is written by the person of its audit event. */
-const SAME_PERSON_KINDS = new Set(['opened', 'compromised', 'acknowledged', 'status_update', 'signed_off', 'closed', 'rotation_started', 'step_done', 'disabled', 'step_skipped', 'rotation_taken_over', 'rotation_completed', 'rotation_abandoned']);
+const SAME_PERSON_KINDS = new Set([
+  'opened',
+  'compromised',
+  'acknowledged',
+  'status_update',
+  'signed_off',
+  'closed',
+  'rotation_started',
+  'step_done',
+  'disabled',
+  'step_skipped',
+  'rotation_taken_over',
+  'rotation_completed',
+  'rotation_abandoned',
+]);
 
 /**
  * Checks an incident as the tables hold it against its replay: the facts the evidence prints,
@@ -91,7 +117,9 @@ export function checkIncident(
   const fixed: Incident = { ...incident };
   const opened = replay.opened;
   const field = <K extends keyof Incident>(fact: string, key: K, chain: Incident[K], seq: number, instant = false) => {
-    const same = instant ? list.compareInstant(fact, incident[key] as string | null, chain as string | null, seq) : list.compare(fact, incident[key], chain, seq);
+    const same = instant
+      ? list.compareInstant(fact, incident[key] as string | null, chain as string | null, seq)
+      : list.compare(fact, incident[key], chain, seq);
     if (!same) fixed[key] = chain;
   };
   if (opened.secret) field('secret', 'secretName', opened.secret, opened.seq);
@@ -100,10 +128,16 @@ export function checkIncident(
   field('incident ticket', 'ticket', text(opened.details.ticket), opened.seq);
   field('incident channel', 'channel', text(opened.details.channel) ?? incident.channel, opened.seq);
   field('responder', 'responder', opened.by, opened.seq);
-  field('order of disabling', 'revocationOrder', (text(opened.details.order) ?? incident.revocationOrder) as Incident['revocationOrder'], opened.seq);
+  field(
+    'order of disabling',
+    'revocationOrder',
+    (text(opened.details.order) ?? incident.revocationOrder) as Incident['revocationOrder'],
+    opened.seq,
+  );
   field('destroy', 'destroy', opened.details.destroy === true, opened.seq);
   field('opened at', 'openedAt', opened.at, opened.seq, true);
-  if (replay.previousLifecycle !== null) field('lifecycle before it', 'previousLifecycle', replay.previousLifecycle as Incident['previousLifecycle'], opened.seq);
+  if (replay.previousLifecycle !== null)
+    field('lifecycle before it', 'previousLifecycle', replay.previousLifecycle as Incident['previousLifecycle'], opened.seq);
   const first = replay.acknowledgements.find((acknowledgement) => acknowledgement.first);
   field('first acknowledged by', 'acknowledgedBy', first?.by ?? null, first?.seq ?? opened.seq);
   field('first acknowledged at', 'acknowledgedAt', first?.at ?? null, first?.seq ?? opened.seq, true);
@@ -124,7 +158,13 @@ export function checkIncident(
  * The compromised version: the one the emergency rotation started from, else the one the
  * secret had when the incident opened, else the one its disable step disabled.
  */
-function checkCompromised(incident: Incident, fixed: Incident, replay: IncidentReplay, context: { before: ReplayedSecret | null; rotation: RotationReplay | null }, list: DifferenceList): void {
+function checkCompromised(
+  incident: Incident,
+  fixed: Incident,
+  replay: IncidentReplay,
+  context: { before: ReplayedSecret | null; rotation: RotationReplay | null },
+  list: DifferenceList,
+): void {
   const started = context.rotation?.started;
   const fromRotation = started ? text(started.details.previousVersionId) : null;
   const atOpening = context.before ? ((context.before.fields.currentVersionId as string | null) ?? null) : undefined;
@@ -132,21 +172,28 @@ function checkCompromised(incident: Incident, fixed: Incident, replay: IncidentR
   const versionId = fromRotation ?? atOpening ?? disabled;
   if (versionId === undefined) {
     if (incident.compromisedVersionId !== null) list.notCovered('compromised version');
-  } else if (!list.compare('compromised version', incident.compromisedVersionId, versionId, started?.seq ?? replay.opened.seq)) fixed.compromisedVersionId = versionId;
+  } else if (!list.compare('compromised version', incident.compromisedVersionId, versionId, started?.seq ?? replay.opened.seq))
+    fixed.compromisedVersionId = versionId;
   if (started && fromRotation !== null) {
     if ('previousFingerprint' in started.details) {
       const fingerprint = text(started.details.previousFingerprint);
-      if (!list.compare('compromised fingerprint', incident.compromisedFingerprint, fingerprint, started.seq)) fixed.compromisedFingerprint = fingerprint;
+      if (!list.compare('compromised fingerprint', incident.compromisedFingerprint, fingerprint, started.seq))
+        fixed.compromisedFingerprint = fingerprint;
     } else if (incident.compromisedFingerprint !== null) list.notCovered('compromised fingerprint');
   } else if (context.before) {
     const fingerprint = (context.before.fields.currentFingerprint as string | null) ?? null;
-    if (!list.compare('compromised fingerprint', incident.compromisedFingerprint, fingerprint, replay.opened.seq)) fixed.compromisedFingerprint = fingerprint;
+    if (!list.compare('compromised fingerprint', incident.compromisedFingerprint, fingerprint, replay.opened.seq))
+      fixed.compromisedFingerprint = fingerprint;
   }
 }
 
 /** Who was paged and when, and when each paged person acknowledged. */
 function checkPages(record: IncidentRecord, replay: IncidentReplay, list: DifferenceList): void {
-  const acknowledged = new Map(replay.acknowledgements.filter((acknowledgement) => acknowledgement.paged).map((acknowledgement) => [acknowledgement.by, acknowledgement]));
+  const acknowledged = new Map(
+    replay.acknowledgements
+      .filter((acknowledgement) => acknowledgement.paged)
+      .map((acknowledgement) => [acknowledgement.by, acknowledgement]),
+  );
   const describe = (page: Pick<IncidentPage, 'userId' | 'pagedAt'>) => `${page.userId} paged at ${page.pagedAt}`;
   for (const page of record.pages) {
     const chain = replay.pages.get(page.userId);
@@ -162,7 +209,8 @@ function checkPages(record: IncidentRecord, replay: IncidentReplay, list: Differ
     list.compareInstant(`${label}: acknowledged at`, page.acknowledgedAt, ack?.at ?? null, ack?.seq ?? chain.seq);
   }
   for (const [userId, chain] of replay.pages) {
-    if (!record.pages.some((page) => page.userId === userId)) list.add(`page of ${userId}`, null, describe({ userId, pagedAt: chain.at }), chain.seq);
+    if (!record.pages.some((page) => page.userId === userId))
+      list.add(`page of ${userId}`, null, describe({ userId, pagedAt: chain.at }), chain.seq);
   }
 }
 
@@ -172,7 +220,8 @@ function checkTimeline(record: IncidentRecord, trail: readonly AuditEvent[], rot
   // The other way: an audit event the incident always writes a timeline row with, whose row is gone.
   const matched = new Set(seqs.filter((seq): seq is number => seq !== null));
   for (const audit of trail) {
-    if (!matched.has(audit.seq) && writesTimelineRow(audit, rotationId)) list.add(`timeline row of ${audit.action}`, null, shown(`${audit.action} by ${audit.actor} at ${audit.at}`), audit.seq);
+    if (!matched.has(audit.seq) && writesTimelineRow(audit, rotationId))
+      list.add(`timeline row of ${audit.action}`, null, shown(`${audit.action} by ${audit.actor} at ${audit.at}`), audit.seq);
   }
   const bySeq = new Map(trail.map((event) => [event.seq, event]));
   record.events.forEach((event, index) => {
@@ -181,7 +230,8 @@ function checkTimeline(record: IncidentRecord, trail: readonly AuditEvent[], rot
     const audit = seq === null ? undefined : bySeq.get(seq);
     if (!audit) {
       // Rows with no audit event of their own by design (a rotation that failed to start, a page) are not facts of the chain.
-      if (seqs[index] === null && hasAuditEvent(event.kind)) list.add(label, `“${event.summary}” by ${event.actor} at ${event.at}`, null, null);
+      if (seqs[index] === null && hasAuditEvent(event.kind))
+        list.add(label, `“${event.summary}” by ${event.actor} at ${event.at}`, null, null);
       return;
     }
     if (SAME_PERSON_KINDS.has(event.kind)) list.compare(`${label}: by`, event.actor, audit.actor, audit.seq);
@@ -190,9 +240,25 @@ function checkTimeline(record: IncidentRecord, trail: readonly AuditEvent[], rot
 }
 
 /** The incident's own actions, each written together with a timeline row. */
-const INCIDENT_ROW_ACTIONS = new Set(['incident.opened', 'incident.acknowledged', 'incident.status_update', 'incident.escalated', 'incident.signed_off', 'incident.closed']);
+const INCIDENT_ROW_ACTIONS = new Set([
+  'incident.opened',
+  'incident.acknowledged',
+  'incident.status_update',
+  'incident.escalated',
+  'incident.signed_off',
+  'incident.closed',
+]);
 /** The emergency rotation's actions the incident's timeline records (see incidentEventsOf). */
-const ROTATION_ROW_ACTIONS = new Set(['rotation.started', 'rotation.step_done', 'rotation.step_failed', 'rotation.step_skipped', 'rotation.step_waiting', 'rotation.taken_over', 'rotation.completed', 'rotation.abandoned']);
+const ROTATION_ROW_ACTIONS = new Set([
+  'rotation.started',
+  'rotation.step_done',
+  'rotation.step_failed',
+  'rotation.step_skipped',
+  'rotation.step_waiting',
+  'rotation.taken_over',
+  'rotation.completed',
+  'rotation.abandoned',
+]);
 
 /** Whether an audit event of the incident (or of its emergency rotation) always comes with a timeline row. */
 function writesTimelineRow(audit: AuditEvent, rotationId: number | null): boolean {
@@ -203,7 +269,13 @@ function writesTimelineRow(audit: AuditEvent, rotationId: number | null): boolea
 
 /** Timeline kinds each recorded with an audit event of their own. */
 function hasAuditEvent(kind: string): boolean {
-  return SAME_PERSON_KINDS.has(kind) || kind === 'escalated' || kind === 'escalation_exhausted' || kind === 'step_failed' || kind === 'step_waiting';
+  return (
+    SAME_PERSON_KINDS.has(kind) ||
+    kind === 'escalated' ||
+    kind === 'escalation_exhausted' ||
+    kind === 'step_failed' ||
+    kind === 'step_waiting'
+  );
 }
 
 /** An incident the chain opened that the tables no longer hold. */

@@ -90,7 +90,19 @@ export type IncidentChange = Partial<Pick<Incident, keyof typeof CHANGE_COLUMNS>
 
 export type NewIncident = Omit<
   Incident,
-  'id' | 'state' | 'rotationId' | 'acknowledgedAt' | 'acknowledgedBy' | 'lastUpdateAt' | 'signedOffBy' | 'signedOffAt' | 'closedAt' | 'closedBy' | 'postmortemUrl' | 'statusTs' | 'version'
+  | 'id'
+  | 'state'
+  | 'rotationId'
+  | 'acknowledgedAt'
+  | 'acknowledgedBy'
+  | 'lastUpdateAt'
+  | 'signedOffBy'
+  | 'signedOffAt'
+  | 'closedAt'
+  | 'closedBy'
+  | 'postmortemUrl'
+  | 'statusTs'
+  | 'version'
 >;
 
 /**
@@ -102,15 +114,17 @@ export class IncidentRepo {
 
   /** Opens an incident; a UniqueConflictError when the secret has an open incident already. */
   insert(incident: NewIncident): number {
-    return uniqueInsert('an open incident on the secret', () => Number(
-      statement(
-        this.db,
-        `INSERT INTO incidents (secret_id, secret_name, state, severity, reason, ticket, channel, responder, revocation_order, destroy, provider, provider_ref,
+    return uniqueInsert('an open incident on the secret', () =>
+      Number(
+        statement(
+          this.db,
+          `INSERT INTO incidents (secret_id, secret_name, state, severity, reason, ticket, channel, responder, revocation_order, destroy, provider, provider_ref,
            compromised_version_id, compromised_fingerprint, previous_lifecycle, opened_at, last_update_at)
          VALUES (@secretId, @secretName, 'open', @severity, @reason, @ticket, @channel, @responder, @revocationOrder, @destroy, @provider, @providerRef,
            @compromisedVersionId, @compromisedFingerprint, @previousLifecycle, @openedAt, @openedAt)`,
-      ).run({ ...incident, destroy: incident.destroy ? 1 : 0 }).lastInsertRowid,
-    ));
+        ).run({ ...incident, destroy: incident.destroy ? 1 : 0 }).lastInsertRowid,
+      ),
+    );
   }
 
   /** The incident alone, without its timeline and pages: what a change needs to look at. */
@@ -125,7 +139,9 @@ export class IncidentRepo {
   }
 
   openFor(secretId: number): IncidentRecord | null {
-    const row = statement(this.db, `SELECT * FROM incidents WHERE secret_id = ? AND state = 'open'`).get(secretId) as IncidentRow | undefined;
+    const row = statement(this.db, `SELECT * FROM incidents WHERE secret_id = ? AND state = 'open'`).get(secretId) as
+      | IncidentRow
+      | undefined;
     return row ? this.withDetails(incidentFromRow(row)) : null;
   }
 
@@ -136,7 +152,11 @@ export class IncidentRepo {
   }
 
   list(filter: { open?: boolean } = {}): Incident[] {
-    return (statement(this.db, `SELECT * FROM incidents WHERE (@open = 0 OR state = 'open') ORDER BY id DESC`).all({ open: filter.open ? 1 : 0 }) as IncidentRow[]).map(incidentFromRow);
+    return (
+      statement(this.db, `SELECT * FROM incidents WHERE (@open = 0 OR state = 'open') ORDER BY id DESC`).all({
+        open: filter.open ? 1 : 0,
+      }) as IncidentRow[]
+    ).map(incidentFromRow);
   }
 
   countOpen(): number {
@@ -146,7 +166,11 @@ export class IncidentRepo {
   /** Applies a change (and bumps the version) while the incident is in `fromState`; false otherwise. */
   update(id: number, change: IncidentChange, fromState: Incident['state'] = 'open'): boolean {
     const { sets, params } = setClause(change, CHANGE_COLUMNS);
-    return statement(this.db, `UPDATE incidents SET ${[...sets, 'version = version + 1'].join(', ')} WHERE id = @id AND state = @fromState`).run({ ...params, id, fromState }).changes === 1;
+    return (
+      statement(this.db, `UPDATE incidents SET ${[...sets, 'version = version + 1'].join(', ')} WHERE id = @id AND state = @fromState`).run(
+        { ...params, id, fromState },
+      ).changes === 1
+    );
   }
 
   /** Where the status message was posted; set once (a second post is a bug the first wins). */
@@ -155,34 +179,58 @@ export class IncidentRepo {
   }
 
   /** Records an event once per key; returns its id (the existing one for a repeat). */
-  addEvent(incidentId: number, event: { at: string; actor: string; kind: string; key: string; summary: string; details?: Record<string, unknown> }): { id: number; added: boolean } {
+  addEvent(
+    incidentId: number,
+    event: { at: string; actor: string; kind: string; key: string; summary: string; details?: Record<string, unknown> },
+  ): { id: number; added: boolean } {
     const inserted = statement(
       this.db,
       `INSERT INTO incident_events (incident_id, at, actor, kind, dedupe_key, summary, details) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (incident_id, dedupe_key) DO NOTHING`,
     ).run(incidentId, event.at, event.actor, event.kind, event.key, event.summary, JSON.stringify(event.details ?? {}));
     if (inserted.changes === 1) return { id: Number(inserted.lastInsertRowid), added: true };
-    const existing = statement(this.db, 'SELECT id FROM incident_events WHERE incident_id = ? AND dedupe_key = ?').pluck().get(incidentId, event.key) as number;
+    const existing = statement(this.db, 'SELECT id FROM incident_events WHERE incident_id = ? AND dedupe_key = ?')
+      .pluck()
+      .get(incidentId, event.key) as number;
     return { id: existing, added: false };
   }
 
   eventByKey(incidentId: number, key: string): IncidentEvent | null {
-    const row = statement(this.db, 'SELECT * FROM incident_events WHERE incident_id = ? AND dedupe_key = ?').get(incidentId, key) as EventRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM incident_events WHERE incident_id = ? AND dedupe_key = ?').get(incidentId, key) as
+      | EventRow
+      | undefined;
     return row ? eventFromRow(row) : null;
   }
 
   /** Records a page once per person; false when they were paged already. */
   addPage(incidentId: number, userId: string, level: IncidentPage['level'], at: string): boolean {
-    return statement(this.db, `INSERT INTO incident_pages (incident_id, user_id, level, paged_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`).run(incidentId, userId, level, at).changes === 1;
+    return (
+      statement(
+        this.db,
+        `INSERT INTO incident_pages (incident_id, user_id, level, paged_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ).run(incidentId, userId, level, at).changes === 1
+    );
   }
 
   acknowledgePage(incidentId: number, userId: string, at: string): boolean {
-    return statement(this.db, 'UPDATE incident_pages SET acknowledged_at = ? WHERE incident_id = ? AND user_id = ? AND acknowledged_at IS NULL').run(at, incidentId, userId).changes === 1;
+    return (
+      statement(
+        this.db,
+        'UPDATE incident_pages SET acknowledged_at = ? WHERE incident_id = ? AND user_id = ? AND acknowledged_at IS NULL',
+      ).run(at, incidentId, userId).changes === 1
+    );
   }
 
   private withDetails(incident: Incident): IncidentRecord {
-    const events = (statement(this.db, 'SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incident.id) as EventRow[]).map(eventFromRow);
-    const pages = (statement(this.db, 'SELECT user_id, level, paged_at, acknowledged_at FROM incident_pages WHERE incident_id = ? ORDER BY paged_at, user_id').all(incident.id) as PageRow[]).map((row) => ({
+    const events = (
+      statement(this.db, 'SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id').all(incident.id) as EventRow[]
+    ).map(eventFromRow);
+    const pages = (
+      statement(
+        this.db,
+        'SELECT user_id, level, paged_at, acknowledged_at FROM incident_pages WHERE incident_id = ? ORDER BY paged_at, user_id',
+      ).all(incident.id) as PageRow[]
+    ).map((row) => ({
       userId: row.user_id,
       level: row.level as EscalationLevel | 'security',
       pagedAt: row.paged_at,
@@ -210,5 +258,13 @@ interface PageRow {
 }
 
 function eventFromRow(row: EventRow): IncidentEvent {
-  return { id: row.id, incidentId: row.incident_id, at: row.at, actor: row.actor, kind: row.kind, summary: row.summary, details: JSON.parse(row.details) as Record<string, unknown> };
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    at: row.at,
+    actor: row.actor,
+    kind: row.kind,
+    summary: row.summary,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
 }

@@ -67,7 +67,14 @@ function minute(iso: string): string {
 
 function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] as string).length)));
-  return [header, ...rows].map((row) => row.map((cell, index) => cell.padEnd(widths[index] as number)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, index) => cell.padEnd(widths[index] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function renderIncidentList(summaries: readonly IncidentSummary[]): string {
@@ -91,7 +98,8 @@ export function rotationProgress(record: RotationRecord | null): string {
   if (!record) return 'never started (retry it from the status message in Slack)';
   const { rotation } = record;
   const step = currentStep(record);
-  if (rotation.state === 'in_progress' && step) return `#${rotation.id} in progress, step ${step.position + 1} of ${record.steps.length}: ${step.title}`;
+  if (rotation.state === 'in_progress' && step)
+    return `#${rotation.id} in progress, step ${step.position + 1} of ${record.steps.length}: ${step.title}`;
   if (rotation.state === 'completed') return `#${rotation.id} completed at ${rotation.completedAt ?? '-'} by ${rotation.heldBy}`;
   return `#${rotation.id} ${stateLabel(rotation.state)}${rotation.endedAt ? ` at ${rotation.endedAt} by ${rotation.endedBy ?? '-'}: ${rotation.endReason ?? '-'}` : ''} (${settledSteps(record)} of ${record.steps.length} steps settled)`;
 }
@@ -106,19 +114,47 @@ export function renderIncidentDetail(record: IncidentRecord, rotation: RotationR
   lines.push(field('channel', incident.channel));
   lines.push(field('lead', `${incident.responder} (revoked it)`));
   lines.push(field('order', `${orderLabel(incident.revocationOrder)}${incident.destroy ? ', destroy' : ''}`));
-  lines.push(field('compromised version', incident.compromisedVersionId ? `${incident.compromisedVersionId}${incident.compromisedFingerprint ? `  fingerprint ${shortFingerprint(incident.compromisedFingerprint)}` : ''}` : '-'));
+  lines.push(
+    field(
+      'compromised version',
+      incident.compromisedVersionId
+        ? `${incident.compromisedVersionId}${incident.compromisedFingerprint ? `  fingerprint ${shortFingerprint(incident.compromisedFingerprint)}` : ''}`
+        : '-',
+    ),
+  );
   lines.push(field('opened', incident.openedAt));
-  lines.push(field('acknowledged', incident.acknowledgedAt ? `${incident.acknowledgedAt} by ${incident.acknowledgedBy ?? '-'} (after ${elapsed(incident.openedAt, incident.acknowledgedAt)})` : 'not yet'));
+  lines.push(
+    field(
+      'acknowledged',
+      incident.acknowledgedAt
+        ? `${incident.acknowledgedAt} by ${incident.acknowledgedBy ?? '-'} (after ${elapsed(incident.openedAt, incident.acknowledgedAt)})`
+        : 'not yet',
+    ),
+  );
   lines.push(field('emergency rotation', rotationProgress(rotation)));
   lines.push(field('signed off', incident.signedOffAt ? `${incident.signedOffAt} by ${incident.signedOffBy ?? '-'}` : 'not yet'));
-  if (incident.state === 'closed') lines.push(field('closed', `${incident.closedAt ?? '-'} by ${incident.closedBy ?? '-'}`), field('postmortem', incident.postmortemUrl ?? '-'));
+  if (incident.state === 'closed')
+    lines.push(
+      field('closed', `${incident.closedAt ?? '-'} by ${incident.closedBy ?? '-'}`),
+      field('postmortem', incident.postmortemUrl ?? '-'),
+    );
   else {
     const closable = rotation !== null && !isOpen(rotation.rotation.state);
-    lines.push(field('closed', closable ? `no: close it with \`rotor incidents close ${incident.id} --postmortem URL\`` : 'no: it closes once the emergency rotation is completed or abandoned'));
+    lines.push(
+      field(
+        'closed',
+        closable
+          ? `no: close it with \`rotor incidents close ${incident.id} --postmortem URL\``
+          : 'no: it closes once the emergency rotation is completed or abandoned',
+      ),
+    );
   }
   lines.push('', 'pages');
   if (pages.length === 0) lines.push('  (nobody paged)');
-  for (const page of pages) lines.push(`  ${page.userId.padEnd(12)} ${page.level.replace('_', ' ').padEnd(13)} paged ${page.pagedAt}${page.acknowledgedAt ? `, acknowledged ${page.acknowledgedAt}` : ''}`);
+  for (const page of pages)
+    lines.push(
+      `  ${page.userId.padEnd(12)} ${page.level.replace('_', ' ').padEnd(13)} paged ${page.pagedAt}${page.acknowledgedAt ? `, acknowledged ${page.acknowledgedAt}` : ''}`,
+    );
   lines.push('', 'timeline');
   for (const event of events) lines.push(`  ${event.at}  ${event.actor.padEnd(12)} ${event.summary}`);
   return lines.join('\n');

@@ -1,15 +1,15 @@
 import type { Authorizer } from '../access/authorize.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
-import { type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import type { RotationService } from '../rotation/rotation-service.js';
-import { type Db } from '../storage/database.js';
-import { type Incident } from './incident.js';
+import type { Db } from '../storage/database.js';
+import type { Incident } from './incident.js';
 import type { IncidentRepo } from './incident-repo.js';
 
 /** What happened, for metrics. */
@@ -36,4 +36,3 @@ export interface RevocationServiceDeps {
   kickFollowUps?: () => void;
   onEvent?: (event: IncidentMetricEvent) => void;
 }
-

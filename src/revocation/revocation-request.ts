@@ -50,7 +50,8 @@ function parseIncidentText(text: string | null | undefined, rules: FreeTextRules
     throw new ValidationError(refusal.message, [{ where: rules.where, message: refusal.hint }]);
   };
   if (trimmed === '') return refuse(rules.missing);
-  if (trimmed.length > rules.max) return refuse({ message: `The ${rules.what} is ${trimmed.length} characters long.`, hint: `keep it under ${rules.max} characters` });
+  if (trimmed.length > rules.max)
+    return refuse({ message: `The ${rules.what} is ${trimmed.length} characters long.`, hint: `keep it under ${rules.max} characters` });
   const shape = findCredentialShape(trimmed);
   if (shape) return refuse(rules.credential(shape));
   refuseUnsafeText(trimmed, { where: rules.where, what: rules.what });
@@ -78,7 +79,10 @@ export function parseStatusUpdate(text: string | null | undefined): string {
     what: 'update',
     max: MAX_STATUS_UPDATE_LENGTH,
     missing: { message: 'Write the status update.', hint: 'say where the incident stands' },
-    credential: (shape) => ({ message: `The update looks like it holds ${shape}; nothing was posted.`, hint: `it looks like it holds ${shape}: never paste a secret's value` }),
+    credential: (shape) => ({
+      message: `The update looks like it holds ${shape}; nothing was posted.`,
+      hint: `it looks like it holds ${shape}: never paste a secret's value`,
+    }),
   });
 }
 
@@ -120,7 +124,12 @@ export function parsePostmortemUrl(text: string | null | undefined): string {
  * severity, a ticket id or URL if any, the order of disabling, and destroy only for Vault. Every
  * problem is reported on its field at once.
  */
-export function parseRevocation(secret: Secret, reasonText: string | null, input: RevocationInput, stores: StoreCatalog): RevocationRequest {
+export function parseRevocation(
+  secret: Secret,
+  reasonText: string | null,
+  input: RevocationInput,
+  stores: StoreCatalog,
+): RevocationRequest {
   const issues: ValidationIssue[] = [];
   const collect = <T>(parse: () => T): T | null => {
     try {
@@ -134,7 +143,10 @@ export function parseRevocation(secret: Secret, reasonText: string | null, input
   const reason = collect(() => parseReason(reasonText));
   const typed = (input.confirmName ?? '').trim();
   if (typed !== secret.name) {
-    issues.push({ where: 'confirm', message: typed === '' ? `type ${secret.name} to confirm` : `that is not the secret's name; type ${secret.name} exactly` });
+    issues.push({
+      where: 'confirm',
+      message: typed === '' ? `type ${secret.name} to confirm` : `that is not the secret's name; type ${secret.name} exactly`,
+    });
   }
   const severity = SEVERITIES.find((candidate) => candidate === input.severity) ?? null;
   if (!severity) issues.push({ where: 'severity', message: `choose one of ${SEVERITIES.join(', ')}` });
@@ -144,10 +156,16 @@ export function parseRevocation(secret: Secret, reasonText: string | null, input
   const ticket = ticketText === '' ? null : collect(() => parseChangeTicket(ticketText));
   if (input.destroy && !stores.of(secret.provider).capabilities.destroy) {
     const destroyers = stores.kinds.filter((kind) => kind.capabilities.destroy).map((kind) => kind.label);
-    issues.push({ where: 'destroy', message: `destroying a version is for ${destroyers.join(' or ')}; ${secret.name} is in ${secret.provider}` });
+    issues.push({
+      where: 'destroy',
+      message: `destroying a version is for ${destroyers.join(' or ')}; ${secret.name} is in ${secret.provider}`,
+    });
   }
   if (issues.length > 0 || reason === null || severity === null || order === null) {
-    throw new ValidationError(`The revocation of ${secret.name} was not confirmed: ${issues.map((issue) => `${issue.where}: ${issue.message}`).join('; ')}.`, issues);
+    throw new ValidationError(
+      `The revocation of ${secret.name} was not confirmed: ${issues.map((issue) => `${issue.where}: ${issue.message}`).join('; ')}.`,
+      issues,
+    );
   }
   return { reason, severity, ticket, order, destroy: input.destroy };
 }

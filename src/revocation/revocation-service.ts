@@ -1,7 +1,7 @@
 import { actorId, type Actor } from '../access/actor.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import { RotorError } from '../core/errors.js';
-import { type RotationRecord } from '../rotation/rotation.js';
+import type { RotationRecord } from '../rotation/rotation.js';
 import { afterCommit } from '../storage/database.js';
 import { INCIDENT_FOLLOW_UPS, incidentTopic, type IncidentRecord } from './incident.js';
 import type { IncidentChange } from './incident-repo.js';
@@ -83,17 +83,37 @@ export class RevocationService implements IncidentLink {
     const page = record.pages.find((candidate) => candidate.userId === by);
     if (!page) this.deps.authorizer.require(actor, { action: 'respond', secret: this.queries.secretOf(record.incident) });
     const { incident } = record;
-    if (incident.state !== 'open') throw new RotorError('conflict', `Incident #${id} was closed at ${incident.closedAt ?? 'an earlier time'}; there is nothing to acknowledge.`);
+    if (incident.state !== 'open')
+      throw new RotorError(
+        'conflict',
+        `Incident #${id} was closed at ${incident.closedAt ?? 'an earlier time'}; there is nothing to acknowledge.`,
+      );
     if (page?.acknowledgedAt) throw new RotorError('conflict', `You acknowledged incident #${id} at ${page.acknowledgedAt}.`);
     const now = this.queries.now();
     const first = incident.acknowledgedAt === null;
     this.deps.audit.record(() => {
       if (page) this.deps.repo.acknowledgePage(id, by, now);
       this.writer.apply(id, now, first ? { acknowledgedAt: now, acknowledgedBy: by } : {}, [
-        { actor: by, kind: 'acknowledged', key: `acknowledged:${by}`, summary: `${by} acknowledged${first ? '' : ' too'}.`, details: { people: peopleOf(by) } },
+        {
+          actor: by,
+          kind: 'acknowledged',
+          key: `acknowledged:${by}`,
+          summary: `${by} acknowledged${first ? '' : ' too'}.`,
+          details: { people: peopleOf(by) },
+        },
       ]);
       if (first) this.deps.followUps.cancel(incidentTopic(id), INCIDENT_FOLLOW_UPS.escalate);
-      return { result: undefined, events: [{ actor: by, action: 'incident.acknowledged', secret: incident.secretName, details: { incident: id, first, paged: page !== undefined } }] };
+      return {
+        result: undefined,
+        events: [
+          {
+            actor: by,
+            action: 'incident.acknowledged',
+            secret: incident.secretName,
+            details: { incident: id, first, paged: page !== undefined },
+          },
+        ],
+      };
     });
     const updated = this.queries.get(id);
     if (first) this.deps.onEvent?.({ kind: 'acknowledged', incident: updated.incident, seconds: secondsBetween(incident.openedAt, now) });
@@ -108,10 +128,21 @@ export class RevocationService implements IncidentLink {
     const by = actorId(actor);
     const now = this.queries.now();
     this.deps.audit.record(() => {
-      this.writer.apply(id, now, { lastUpdateAt: now }, [{ actor: by, kind: 'status_update', key: `status_update:${now}:${by}`, summary: `Status from ${by}: ${update}`, details: { text: update, people: peopleOf(by) } }]);
+      this.writer.apply(id, now, { lastUpdateAt: now }, [
+        {
+          actor: by,
+          kind: 'status_update',
+          key: `status_update:${now}:${by}`,
+          summary: `Status from ${by}: ${update}`,
+          details: { text: update, people: peopleOf(by) },
+        },
+      ]);
       this.deps.followUps.cancel(incidentTopic(id), INCIDENT_FOLLOW_UPS.statusRequest);
       this.deps.followUps.schedule(this.plan.statusRequest(incident, now));
-      return { result: undefined, events: [{ actor: by, action: 'incident.status_update', secret: incident.secretName, details: { incident: id, text: update } }] };
+      return {
+        result: undefined,
+        events: [{ actor: by, action: 'incident.status_update', secret: incident.secretName, details: { incident: id, text: update } }],
+      };
     });
     this.deps.kickFollowUps?.();
     return this.queries.get(id);
@@ -145,19 +176,32 @@ export class RevocationService implements IncidentLink {
     const notices: NewIncidentEvent[] = [];
     if (ended) {
       // Asked of whoever may sign off as the rotation ended: nobody who broke the glass or worked it.
-      const plan = signOffPlan(this.deps.policy, rotation.breakGlassBy ?? incident.responder, { record, tookOver: this.deps.rotation.tookOver(record) });
+      const plan = signOffPlan(this.deps.policy, rotation.breakGlassBy ?? incident.responder, {
+        record,
+        tookOver: this.deps.rotation.tookOver(record),
+      });
       for (const person of plan.people) {
-        this.deps.followUps.schedule({ kind: INCIDENT_FOLLOW_UPS.signOffRequest, topic: incidentTopic(incident.id), occurrence: person, dueAt: now, payload: { user: person } });
+        this.deps.followUps.schedule({
+          kind: INCIDENT_FOLLOW_UPS.signOffRequest,
+          topic: incidentTopic(incident.id),
+          occurrence: person,
+          dueAt: now,
+          payload: { user: person },
+        });
       }
       notices.push(...this.writer.signOffNoticeEvents(rotation.breakGlassBy ?? incident.responder, record));
     }
     this.writer.apply(incident.id, now, change, [...incidentEventsOf(record, events), ...notices], incident.state);
-    const disabled = events.some((event) => event.action === 'rotation.step_done' && (event.details as Record<string, unknown> | undefined)?.step === 'disable_compromised');
+    const disabled = events.some(
+      (event) =>
+        event.action === 'rotation.step_done' && (event.details as Record<string, unknown> | undefined)?.step === 'disable_compromised',
+    );
     afterCommit(this.deps.db, () => {
       // The status message follows the rotation now, not at the next scheduled sweep.
       this.deps.kickFollowUps?.();
       if (disabled) this.deps.onEvent?.({ kind: 'disabled', incident, seconds: secondsBetween(incident.openedAt, now) });
-      if (actions.has('rotation.completed')) this.deps.onEvent?.({ kind: 'rotated', incident, seconds: secondsBetween(incident.openedAt, now) });
+      if (actions.has('rotation.completed'))
+        this.deps.onEvent?.({ kind: 'rotated', incident, seconds: secondsBetween(incident.openedAt, now) });
     });
   }
 }

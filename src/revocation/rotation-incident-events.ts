@@ -33,19 +33,45 @@ export function incidentEventsOf(record: RotationRecord, events: readonly AuditE
     const details = (event.details ?? {}) as Record<string, unknown>;
     const key = `rotation:${rotation.id}:v${rotation.version}:${index}`;
     const title = str(details.title) ?? str(details.step) ?? 'a step';
-    const base = { actor: event.actor, key, details: { rotation: rotation.id, ...pick(details, ['step', 'action', 'versionId', 'replacementVersionId', 'previousVersionId', 'error', 'reason', 'note']), people: peopleOf(event.actor) } };
+    const base = {
+      actor: event.actor,
+      key,
+      details: {
+        rotation: rotation.id,
+        ...pick(details, ['step', 'action', 'versionId', 'replacementVersionId', 'previousVersionId', 'error', 'reason', 'note']),
+        people: peopleOf(event.actor),
+      },
+    };
     switch (event.action) {
       case 'rotation.started':
-        return [{ ...base, kind: 'rotation_started', summary: `Emergency rotation #${rotation.id} started with the emergency checklist (${record.steps.length} steps); break-glass: no approvals wait, security signs it off afterwards.` }];
+        return [
+          {
+            ...base,
+            kind: 'rotation_started',
+            summary: `Emergency rotation #${rotation.id} started with the emergency checklist (${record.steps.length} steps); break-glass: no approvals wait, security signs it off afterwards.`,
+          },
+        ];
       case 'rotation.step_done': {
         // The step's result is spread into the event, so `action` names what the provider did.
         if (details.step === 'disable_compromised') {
           const how = DISABLED_HOW[String(details.action)] ?? 'by hand';
-          return [{ ...base, kind: 'disabled', summary: `${event.actor} disabled the compromised version${str(details.versionId) ? ` ${String(details.versionId)}` : ''}: ${how}.` }];
+          return [
+            {
+              ...base,
+              kind: 'disabled',
+              summary: `${event.actor} disabled the compromised version${str(details.versionId) ? ` ${String(details.versionId)}` : ''}: ${how}.`,
+            },
+          ];
         }
         const version = str(details.versionId);
         const note = str(details.note);
-        return [{ ...base, kind: 'step_done', summary: `${event.actor} did “${title}”${version ? ` (version ${version})` : ''}${note ? `: ${note}` : ''}.` }];
+        return [
+          {
+            ...base,
+            kind: 'step_done',
+            summary: `${event.actor} did “${title}”${version ? ` (version ${version})` : ''}${note ? `: ${note}` : ''}.`,
+          },
+        ];
       }
       case 'rotation.step_failed':
         return [{ ...base, kind: 'step_failed', summary: `“${title}” failed: ${str(details.error) ?? 'no reason given'}` }];
@@ -54,11 +80,26 @@ export function incidentEventsOf(record: RotationRecord, events: readonly AuditE
       case 'rotation.step_waiting':
         return [{ ...base, kind: 'step_waiting', summary: `“${title}”: waiting for the provider.` }];
       case 'rotation.taken_over':
-        return [{ ...base, kind: 'rotation_taken_over', summary: `${event.actor} took over the emergency rotation from ${str(details.from) ?? 'its holder'}.`, details: { ...base.details, people: peopleOf(event.actor, str(details.from)) } }];
+        return [
+          {
+            ...base,
+            kind: 'rotation_taken_over',
+            summary: `${event.actor} took over the emergency rotation from ${str(details.from) ?? 'its holder'}.`,
+            details: { ...base.details, people: peopleOf(event.actor, str(details.from)) },
+          },
+        ];
       case 'rotation.completed':
-        return [{ ...base, kind: 'rotation_completed', summary: `${event.actor} completed the emergency rotation: version ${rotation.newVersionId ?? '—'} is current.` }];
+        return [
+          {
+            ...base,
+            kind: 'rotation_completed',
+            summary: `${event.actor} completed the emergency rotation: version ${rotation.newVersionId ?? '—'} is current.`,
+          },
+        ];
       case 'rotation.abandoned':
-        return [{ ...base, kind: 'rotation_abandoned', summary: `${event.actor} abandoned the emergency rotation: ${str(details.reason) ?? ''}` }];
+        return [
+          { ...base, kind: 'rotation_abandoned', summary: `${event.actor} abandoned the emergency rotation: ${str(details.reason) ?? ''}` },
+        ];
       default:
         return [];
     }

@@ -22,20 +22,30 @@ export interface SignOffPlan {
  * The plan for an incident led by `breakGlassBy`, with its emergency rotation once there is one
  * and who took that over (taking it over is working it, even without doing a step).
  */
-export function signOffPlan(policy: Policy, breakGlassBy: string, rotation: { record: RotationRecord; tookOver: readonly string[] } | null): SignOffPlan {
+export function signOffPlan(
+  policy: Policy,
+  breakGlassBy: string,
+  rotation: { record: RotationRecord; tookOver: readonly string[] } | null,
+): SignOffPlan {
   const excluded = new Map<string, string>([[breakGlassBy, 'you broke the glass on this rotation']]);
-  for (const [person, why] of rotation ? workersOf(rotation.record, rotation.tookOver) : []) if (!excluded.has(person)) excluded.set(person, `you worked on this emergency rotation (${why})`);
+  for (const [person, why] of rotation ? workersOf(rotation.record, rotation.tookOver) : [])
+    if (!excluded.has(person)) excluded.set(person, `you worked on this emergency rotation (${why})`);
   const leads = policy.roles.securityLeads.filter((person) => !excluded.has(person));
   if (leads.length > 0) return { people: leads, fallback: null, excluded };
   const fallback = signOffFallbackOf(policy);
-  return { people: fallback.userIds.filter((person) => !excluded.has(person)), fallback: { setting: policy.incident.signoffFallback, label: fallback.label }, excluded };
+  return {
+    people: fallback.userIds.filter((person) => !excluded.has(person)),
+    fallback: { setting: policy.incident.signoffFallback, label: fallback.label },
+    excluded,
+  };
 }
 
 /** One sentence on who signs off, for the incident's timeline and its status message; null when security leads do, as usual. */
 export function signOffNotice(policy: Policy, plan: SignOffPlan, breakGlassBy: string): string | null {
   if (!plan.fallback) return null;
   const noLead = `No security lead is left to sign off this break-glass rotation who neither broke the glass (${breakGlassBy}) nor worked it`;
-  if (plan.people.length > 0) return `${noLead}: the sign-off falls to ${plan.fallback.label} (${plan.people.join(', ')}), as the policy's incident.signoff_fallback says.`;
+  if (plan.people.length > 0)
+    return `${noLead}: the sign-off falls to ${plan.fallback.label} (${plan.people.join(', ')}), as the policy's incident.signoff_fallback says.`;
   const why =
     plan.fallback.setting === 'none'
       ? 'and incident.signoff_fallback is none'

@@ -72,12 +72,20 @@ export class BreakGlassService {
       );
     }
     if (secret.lifecycle === 'retired') {
-      throw new RotorError('conflict', `${secret.name} is retired: it should not be usable at all. Nothing was recorded; if it still works, revoke it with \`/revoke\` in an incident channel.`);
+      throw new RotorError(
+        'conflict',
+        `${secret.name} is retired: it should not be usable at all. Nothing was recorded; if it still works, revoke it with \`/revoke\` in an incident channel.`,
+      );
     }
     const said = reason.trim();
-    if (said === '') throw new ValidationError('Say why it was used: the reason is recorded and shown to security. Nothing was recorded.', [{ where: 'reason', message: 'give the reason it was used' }]);
+    if (said === '')
+      throw new ValidationError('Say why it was used: the reason is recorded and shown to security. Nothing was recorded.', [
+        { where: 'reason', message: 'give the reason it was used' },
+      ]);
     if (said.length > MAX_USE_REASON_LENGTH) {
-      throw new ValidationError(`The reason is ${said.length} characters; keep it under ${MAX_USE_REASON_LENGTH}. Nothing was recorded.`, [{ where: 'reason', message: `at most ${MAX_USE_REASON_LENGTH} characters` }]);
+      throw new ValidationError(`The reason is ${said.length} characters; keep it under ${MAX_USE_REASON_LENGTH}. Nothing was recorded.`, [
+        { where: 'reason', message: `at most ${MAX_USE_REASON_LENGTH} characters` },
+      ]);
     }
     refuseUnsafeText(said, { where: 'reason', what: 'reason' });
 
@@ -87,13 +95,32 @@ export class BreakGlassService {
     const user = usedBy ?? by;
     const dueAt = isoInstant(now.plus({ hours: this.deps.policy.rotationTriggers.breakGlassHours }));
     const need = this.deps.audit.record(() => {
-      const [opened] = this.deps.needs.mark([{ secretId: secret.id, reason: 'break_glass_use', dueAt, person: user, detail: said, origin: `break_glass:${usedAt}:${user}` }], actor);
-      if (!opened) throw new RotorError('conflict', `A use of ${secret.name} by you was recorded at this very moment already; nothing more was recorded.`);
+      const [opened] = this.deps.needs.mark(
+        [{ secretId: secret.id, reason: 'break_glass_use', dueAt, person: user, detail: said, origin: `break_glass:${usedAt}:${user}` }],
+        actor,
+      );
+      if (!opened)
+        throw new RotorError(
+          'conflict',
+          `A use of ${secret.name} by you was recorded at this very moment already; nothing more was recorded.`,
+        );
       for (const audience of securityAudience(this.deps.policy)) {
-        this.deps.followUps.schedule({ kind: BREAK_GLASS_FOLLOW_UPS.securityNotice, topic: needTopic(opened.id), occurrence: audienceKey(audience), dueAt: usedAt, payload: { ...audience, need: opened.id } });
+        this.deps.followUps.schedule({
+          kind: BREAK_GLASS_FOLLOW_UPS.securityNotice,
+          topic: needTopic(opened.id),
+          occurrence: audienceKey(audience),
+          dueAt: usedAt,
+          payload: { ...audience, need: opened.id },
+        });
       }
       if (secret.owner) {
-        this.deps.followUps.schedule({ kind: BREAK_GLASS_FOLLOW_UPS.ownerNotice, topic: needTopic(opened.id), occurrence: secret.owner, dueAt: usedAt, payload: { user: secret.owner, need: opened.id } });
+        this.deps.followUps.schedule({
+          kind: BREAK_GLASS_FOLLOW_UPS.ownerNotice,
+          topic: needTopic(opened.id),
+          occurrence: secret.owner,
+          dueAt: usedAt,
+          payload: { user: secret.owner, need: opened.id },
+        });
       }
       const details = { usedBy: user, reason: said, usedAt, dueAt, need: opened.id, owner: secret.owner };
       return { result: opened, events: [{ actor: by, action: 'secret.break_glass_used', secret: secret.name, details }] };

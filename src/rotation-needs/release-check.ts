@@ -71,12 +71,16 @@ export class ReleaseCheckService {
       ]);
     }
     if (!Number.isInteger(withinDays) || withinDays < 0 || withinDays > MAX_WINDOW_DAYS) {
-      throw new ValidationError(`The window must be a whole number of days from 0 to ${MAX_WINDOW_DAYS}.`, [{ where: '--within', message: 'e.g. --within 14d' }]);
+      throw new ValidationError(`The window must be a whole number of days from 0 to ${MAX_WINDOW_DAYS}.`, [
+        { where: '--within', message: 'e.g. --within 14d' },
+      ]);
     }
     const now = this.deps.clock.now();
     const until = toUtcDate(now.plus({ days: withinDays }));
     const due = this.deps.inventory.dueInEnvironment(environment, until);
-    const compromised = this.deps.inventory.list({ environment, status: 'compromised' }, now, 0).filter((secret) => !due.some((item) => item.id === secret.id));
+    const compromised = this.deps.inventory
+      .list({ environment, status: 'compromised' }, now, 0)
+      .filter((secret) => !due.some((item) => item.id === secret.id));
     const secrets = [...due, ...compromised];
     const needs = this.deps.needs.openFor(secrets.map((secret) => secret.id));
     const items = secrets.map((secret): ReleaseItem => {
@@ -85,8 +89,16 @@ export class ReleaseCheckService {
       const days = daysUntil(dueDay, now);
       return { secret, dueDay, daysUntilDue: days, overdue: days <= 0 || secret.lifecycle === 'compromised', needs: own };
     });
-    items.sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueDay.localeCompare(b.dueDay) || a.secret.name.localeCompare(b.secret.name));
-    return { environment, withinDays, at: isoInstant(now), overdue: items.filter((item) => item.overdue), dueSoon: items.filter((item) => !item.overdue) };
+    items.sort(
+      (a, b) => Number(b.overdue) - Number(a.overdue) || a.dueDay.localeCompare(b.dueDay) || a.secret.name.localeCompare(b.secret.name),
+    );
+    return {
+      environment,
+      withinDays,
+      at: isoInstant(now),
+      overdue: items.filter((item) => item.overdue),
+      dueSoon: items.filter((item) => !item.overdue),
+    };
   }
 
   /** Marks every listed secret's rotation needed for the release and tells each owner once; audited. */
@@ -98,7 +110,14 @@ export class ReleaseCheckService {
     const topic = `release:${check.environment}:${check.at}`;
     return this.deps.audit.record(() => {
       const opened = this.deps.needs.mark(
-        items.map((item) => ({ secretId: item.secret.id, reason: 'release' as const, dueAt, person: null, detail: `the ${check.environment} release (rotor release check)`, origin })),
+        items.map((item) => ({
+          secretId: item.secret.id,
+          reason: 'release' as const,
+          dueAt,
+          person: null,
+          detail: `the ${check.environment} release (rotor release check)`,
+          origin,
+        })),
         actor,
       );
       const byOwner = new Map<string, string[]>();
@@ -107,11 +126,28 @@ export class ReleaseCheckService {
         byOwner.set(item.secret.owner, [...(byOwner.get(item.secret.owner) ?? []), item.secret.name]);
       }
       for (const [owner, secrets] of byOwner) {
-        this.deps.followUps.schedule({ kind: RELEASE_FOLLOW_UPS.ownerNotice, topic, occurrence: owner, dueAt: check.at, payload: { user: owner, environment: check.environment, secrets, dueAt } });
+        this.deps.followUps.schedule({
+          kind: RELEASE_FOLLOW_UPS.ownerNotice,
+          topic,
+          occurrence: owner,
+          dueAt: check.at,
+          payload: { user: owner, environment: check.environment, secrets, dueAt },
+        });
       }
       const unowned = items.filter((item) => !item.secret.owner).map((item) => item.secret.name);
-      const details = { environment: check.environment, withinDays: check.withinDays, overdue: check.overdue.map((item) => item.secret.name), dueSoon: check.dueSoon.map((item) => item.secret.name), owners: [...byOwner.keys()], unowned, dueAt };
-      return { result: { opened, owners: [...byOwner.keys()], unowned }, events: [{ actor: actorId(actor), action: 'release.rotations_requested', details }] };
+      const details = {
+        environment: check.environment,
+        withinDays: check.withinDays,
+        overdue: check.overdue.map((item) => item.secret.name),
+        dueSoon: check.dueSoon.map((item) => item.secret.name),
+        owners: [...byOwner.keys()],
+        unowned,
+        dueAt,
+      };
+      return {
+        result: { opened, owners: [...byOwner.keys()], unowned },
+        events: [{ actor: actorId(actor), action: 'release.rotations_requested', details }],
+      };
     });
   }
 }

@@ -52,7 +52,10 @@ export class RotationNeedRepo {
   }
 
   get(id: number): RotationNeed | null {
-    const row = statement(this.db, 'SELECT n.*, s.name AS secret_name FROM rotation_needs n JOIN secrets s ON s.id = n.secret_id WHERE n.id = ?').get(id) as NeedRow | undefined;
+    const row = statement(
+      this.db,
+      'SELECT n.*, s.name AS secret_name FROM rotation_needs n JOIN secrets s ON s.id = n.secret_id WHERE n.id = ?',
+    ).get(id) as NeedRow | undefined;
     return row ? fromRow(row) : null;
   }
 
@@ -106,7 +109,12 @@ export class RotationNeedRepo {
 
   /** The needs a cause raised (one personnel change, one use), open or not. */
   ofOrigin(origin: string): RotationNeed[] {
-    return (statement(this.db, 'SELECT n.*, s.name AS secret_name FROM rotation_needs n JOIN secrets s ON s.id = n.secret_id WHERE n.origin = ? ORDER BY s.name').all(origin) as NeedRow[]).map(fromRow);
+    return (
+      statement(
+        this.db,
+        'SELECT n.*, s.name AS secret_name FROM rotation_needs n JOIN secrets s ON s.id = n.secret_id WHERE n.origin = ? ORDER BY s.name',
+      ).all(origin) as NeedRow[]
+    ).map(fromRow);
   }
 
   /**

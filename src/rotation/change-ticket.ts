@@ -16,7 +16,9 @@ const URL = /^https?:\/\/[^\s<>"]{1,190}$/;
 export function parseChangeTicket(input: string | null | undefined): string {
   const text = (input ?? '').trim();
   const refuse = (message: string): never => {
-    throw new ValidationError(`The change ticket ${message}`, [{ where: 'ticket', message: `${message.replace(/\.$/, '')}; write a ticket id such as SEC-123 or its URL` }]);
+    throw new ValidationError(`The change ticket ${message}`, [
+      { where: 'ticket', message: `${message.replace(/\.$/, '')}; write a ticket id such as SEC-123 or its URL` },
+    ]);
   };
   if (text === '') return refuse('is required.');
   if (text.length > MAX_TICKET_LENGTH) return refuse(`is ${text.length} characters long; at most ${MAX_TICKET_LENGTH}.`);
@@ -24,7 +26,8 @@ export function parseChangeTicket(input: string | null | undefined): string {
   // Checked as a link: a ticket's URL is posted to approvers and channels and kept in the evidence.
   // Hidden characters count as typed, even at the ends (trimming drops a byte-order mark, and the person meant the link they saw).
   const unsafe = findHiddenCharacters(input ?? '') ?? findUnsafeText(text, { url: true });
-  if (unsafe) throw new ValidationError(`The change ticket ${unsafe.message}. Nothing was recorded.`, [{ where: 'ticket', message: unsafe.hint }]);
+  if (unsafe)
+    throw new ValidationError(`The change ticket ${unsafe.message}. Nothing was recorded.`, [{ where: 'ticket', message: unsafe.hint }]);
   if (TRACKER_KEY.test(text.toUpperCase()) && !/\s/.test(text)) return text.toUpperCase();
   if (URL.test(text)) return text;
   // Not echoed back: whatever was typed could be anything, a pasted value included.

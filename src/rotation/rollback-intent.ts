@@ -29,7 +29,13 @@ export function unsettledRollback(events: readonly AuditEvent[]): RollbackIntent
   for (const event of events) {
     if (event.action === ROLLBACK_STARTED && typeof event.details.requestToken === 'string') {
       const confirmed = Array.isArray(event.details.confirmed) ? (event.details.confirmed as RollbackIntent['confirmed']) : [];
-      intent = { requestToken: event.details.requestToken, by: event.actor, at: event.at, reason: typeof event.details.reason === 'string' ? event.details.reason : '', confirmed };
+      intent = {
+        requestToken: event.details.requestToken,
+        by: event.actor,
+        at: event.at,
+        reason: typeof event.details.reason === 'string' ? event.details.reason : '',
+        confirmed,
+      };
     } else if (event.action === ROLLBACK_NOT_DONE || event.action === 'rotation.rolled_back') {
       intent = null;
     }

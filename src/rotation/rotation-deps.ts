@@ -2,7 +2,7 @@ import type { Authorizer } from '../access/authorize.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
-import { type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
@@ -10,8 +10,8 @@ import type { ProviderOperationsService } from '../providers/provider-operations
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
-import { type Rotation, type RotationRecord } from './rotation.js';
-import { type PeopleLookup } from './rotation-preflight.js';
+import type { Rotation, RotationRecord } from './rotation.js';
+import type { PeopleLookup } from './rotation-preflight.js';
 import type { RotationRepo } from './rotation-repo.js';
 
 /** What happened, for metrics. */
@@ -49,4 +49,3 @@ export interface RotationServiceDeps {
   /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
   needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
 }
-

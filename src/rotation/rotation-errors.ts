@@ -1,10 +1,13 @@
 import { RotorError } from '../core/errors.js';
-import { type PreflightCheck, type RotationRecord } from './rotation.js';
+import type { PreflightCheck, RotationRecord } from './rotation.js';
 
 /** A click from a view older than the rotation: refused, and the view is refreshed. */
 export class StaleRotationError extends RotorError {
   constructor(readonly record: RotationRecord) {
-    super('conflict', `Someone changed the rotation of ${record.rotation.secretName} while you were looking (it is now at version ${record.rotation.version}); the view shows where it stands now. Try again if it still applies.`);
+    super(
+      'conflict',
+      `Someone changed the rotation of ${record.rotation.secretName} while you were looking (it is now at version ${record.rotation.version}); the view shows where it stands now. Try again if it still applies.`,
+    );
     this.name = 'StaleRotationError';
   }
 }
@@ -15,7 +18,13 @@ export class PreflightBlockedError extends RotorError {
     readonly secretName: string,
     readonly checks: PreflightCheck[],
   ) {
-    super('conflict', `${secretName} cannot be rotated yet: ${checks.filter((check) => check.status === 'blocking').map((check) => check.message).join(' ')}`);
+    super(
+      'conflict',
+      `${secretName} cannot be rotated yet: ${checks
+        .filter((check) => check.status === 'blocking')
+        .map((check) => check.message)
+        .join(' ')}`,
+    );
     this.name = 'PreflightBlockedError';
   }
 }
@@ -27,4 +36,3 @@ export class CleanupFailedError extends RotorError {
     this.name = 'CleanupFailedError';
   }
 }
-

@@ -2,7 +2,13 @@ import { DateTime } from 'luxon';
 import { isoInstant as iso } from '../core/clock.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import { OPEN_STATES, type ApproverRole, type RotationRecord, type RotationStep } from './rotation.js';
-import { APPROVAL_RESEND_HOURS, ROTATION_FOLLOW_UPS, rotationTopic, STALE_ESCALATION_HOURS, STALE_NUDGE_HOURS } from './rotation-follow-ups.js';
+import {
+  APPROVAL_RESEND_HOURS,
+  ROTATION_FOLLOW_UPS,
+  rotationTopic,
+  STALE_ESCALATION_HOURS,
+  STALE_NUDGE_HOURS,
+} from './rotation-follow-ups.js';
 import { holdersOfRole } from './rotation-rules.js';
 import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
@@ -24,9 +30,21 @@ export class RotationFollowUpPlan {
   scheduleNudges(id: number, version: number, heldBy: string): void {
     const now = this.deps.clock.now();
     const topic = rotationTopic(id);
-    this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.staleNudge, topic, occurrence: `v${version}`, dueAt: iso(now.plus({ hours: STALE_NUDGE_HOURS })), payload: { version, user: heldBy } });
+    this.deps.followUps.schedule({
+      kind: ROTATION_FOLLOW_UPS.staleNudge,
+      topic,
+      occurrence: `v${version}`,
+      dueAt: iso(now.plus({ hours: STALE_NUDGE_HOURS })),
+      payload: { version, user: heldBy },
+    });
     for (const lead of this.deps.policy.roles.securityLeads) {
-      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.staleEscalation, topic, occurrence: `v${version}:${lead}`, dueAt: iso(now.plus({ hours: STALE_ESCALATION_HOURS })), payload: { version, user: lead } });
+      this.deps.followUps.schedule({
+        kind: ROTATION_FOLLOW_UPS.staleEscalation,
+        topic,
+        occurrence: `v${version}:${lead}`,
+        dueAt: iso(now.plus({ hours: STALE_ESCALATION_HOURS })),
+        payload: { version, user: lead },
+      });
     }
   }
 
@@ -37,7 +55,13 @@ export class RotationFollowUpPlan {
     const topic = rotationTopic(id);
     return people.flatMap((person) => [
       { kind: ROTATION_FOLLOW_UPS.approvalRequest, topic, occurrence: person, dueAt: iso(now), payload: { user: person } },
-      { kind: ROTATION_FOLLOW_UPS.approvalReminder, topic, occurrence: person, dueAt: iso(now.plus({ hours: APPROVAL_RESEND_HOURS })), payload: { user: person } },
+      {
+        kind: ROTATION_FOLLOW_UPS.approvalReminder,
+        topic,
+        occurrence: person,
+        dueAt: iso(now.plus({ hours: APPROVAL_RESEND_HOURS })),
+        payload: { user: person },
+      },
     ]);
   }
 
@@ -61,14 +85,22 @@ export class RotationFollowUpPlan {
   }
 
   stepCheck(id: number, stepId: string, attempt: number, dueAt: string, why: 'lease' | 'redrive' = 'lease'): FollowUpRequest {
-    return { kind: ROTATION_FOLLOW_UPS.stepCheck, topic: rotationTopic(id), occurrence: `${stepId}:${attempt}:${why}`, dueAt, payload: { step: stepId, attempt, why } };
+    return {
+      kind: ROTATION_FOLLOW_UPS.stepCheck,
+      topic: rotationTopic(id),
+      occurrence: `${stepId}:${attempt}:${why}`,
+      dueAt,
+      payload: { step: stepId, attempt, why },
+    };
   }
 
   /** After a disable step that did not hold, the next re-drive, further apart each time. */
   scheduleRedrive(record: RotationRecord, step: RotationStep, attempts: number, now: string): void {
     if (step.action !== 'disable_compromised' || !(this.link.current?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)) return;
     const minutes = REDRIVE_MINUTES[Math.min(attempts, REDRIVE_MINUTES.length) - 1] ?? 1;
-    this.deps.followUps.schedule(this.stepCheck(record.rotation.id, step.id, attempts, iso(DateTime.fromISO(now, { zone: 'utc' }).plus({ minutes })), 'redrive'));
+    this.deps.followUps.schedule(
+      this.stepCheck(record.rotation.id, step.id, attempts, iso(DateTime.fromISO(now, { zone: 'utc' }).plus({ minutes })), 'redrive'),
+    );
   }
 
   /** An open incident's disable step that has run and is not done: it is run again until the store shows it done. */

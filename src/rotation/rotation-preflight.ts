@@ -112,21 +112,34 @@ function storeChecks(secret: Secret, store: StoreKind, description: SecretDescri
       message: `The store's current version is ${description.current.versionId}, not ${secret.currentVersionId} as Rotor last recorded: it was changed outside Rotor. The rotation starts from ${description.current.versionId}.`,
     });
   }
-  checks.push(...store.preflight(description, { secretName: secret.name, ref: secret.providerRef ?? '', retentionHours: policy.retentionHours }));
+  checks.push(
+    ...store.preflight(description, { secretName: secret.name, ref: secret.providerRef ?? '', retentionHours: policy.retentionHours }),
+  );
   return checks;
 }
 
-async function approverChecks(deps: { people: PeopleLookup | null; policy: Policy }, subject: { actor: string; requiredApprovals: readonly ApproverRole[] }): Promise<PreflightCheck[]> {
+async function approverChecks(
+  deps: { people: PeopleLookup | null; policy: Policy },
+  subject: { actor: string; requiredApprovals: readonly ApproverRole[] },
+): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];
   for (const role of subject.requiredApprovals) {
     const others = holdersOfRole(deps.policy, role).filter((person) => person !== subject.actor);
     const key = role === 'security_lead' ? 'security_leads' : 'devops_leads';
     if (others.length === 0) {
-      checks.push({ check: `approver_${role}`, status: 'blocking', message: `Nobody but you can approve as ${ROLE_LABELS[role]}, and nobody approves their own rotation: ask an admin to add someone to roles.${key} in the policy.` });
+      checks.push({
+        check: `approver_${role}`,
+        status: 'blocking',
+        message: `Nobody but you can approve as ${ROLE_LABELS[role]}, and nobody approves their own rotation: ask an admin to add someone to roles.${key} in the policy.`,
+      });
       continue;
     }
     if (!deps.people) {
-      checks.push({ check: `approver_${role}`, status: 'ok', message: `${others.length} ${ROLE_LABELS[role]}${others.length === 1 ? '' : 's'} can approve.` });
+      checks.push({
+        check: `approver_${role}`,
+        status: 'ok',
+        message: `${others.length} ${ROLE_LABELS[role]}${others.length === 1 ? '' : 's'} can approve.`,
+      });
       continue;
     }
     const present: string[] = [];
@@ -138,9 +151,24 @@ async function approverChecks(deps: { people: PeopleLookup | null; policy: Polic
         unknown += 1;
       }
     }
-    if (present.length > 0) checks.push({ check: `approver_${role}`, status: 'ok', message: `${present.length} ${ROLE_LABELS[role]}${present.length === 1 ? '' : 's'} can approve.` });
-    else if (unknown > 0) checks.push({ check: `approver_${role}`, status: 'warning', message: `Slack did not say whether the ${ROLE_LABELS[role]}s are still there; they will be asked anyway.` });
-    else checks.push({ check: `approver_${role}`, status: 'blocking', message: `Every ${ROLE_LABELS[role]} in the policy has left Slack: ask an admin to update roles.${key}.` });
+    if (present.length > 0)
+      checks.push({
+        check: `approver_${role}`,
+        status: 'ok',
+        message: `${present.length} ${ROLE_LABELS[role]}${present.length === 1 ? '' : 's'} can approve.`,
+      });
+    else if (unknown > 0)
+      checks.push({
+        check: `approver_${role}`,
+        status: 'warning',
+        message: `Slack did not say whether the ${ROLE_LABELS[role]}s are still there; they will be asked anyway.`,
+      });
+    else
+      checks.push({
+        check: `approver_${role}`,
+        status: 'blocking',
+        message: `Every ${ROLE_LABELS[role]} in the policy has left Slack: ask an admin to update roles.${key}.`,
+      });
   }
   return checks;
 }

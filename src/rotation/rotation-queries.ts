@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { type Actor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreKind } from '../providers/store-kind.js';
@@ -59,7 +59,8 @@ export class RotationQueries {
   rotatable(actor: Actor, name: string): Secret {
     const secret = this.deps.inventory.get(name);
     // A mistyped name is answered with names this person may rotate, never with the others.
-    if (!secret) throw new NotFoundError(`No secret named \`${name}\`.`, this.deps.inventory.suggestNames(name, 3, this.rotatableNames(actor)));
+    if (!secret)
+      throw new NotFoundError(`No secret named \`${name}\`.`, this.deps.inventory.suggestNames(name, 3, this.rotatableNames(actor)));
     const open = this.deps.repo.openFor(secret.id);
     this.authorize(actor, secret, open?.rotation.kind ?? 'scheduled');
     return secret;
@@ -71,14 +72,16 @@ export class RotationQueries {
    */
   picked(actor: Actor, secretId: number): Secret {
     const secret = this.deps.inventory.getById(secretId);
-    if (!secret || !this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed) throw new NotFoundError('That choice is not a secret you may rotate; run `/rotate` again.');
+    if (!secret || !this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed)
+      throw new NotFoundError('That choice is not a secret you may rotate; run `/rotate` again.');
     return secret;
   }
 
   /** The names of the secrets `actor` may rotate. */
   private rotatableNames(actor: Actor): string[] {
     const names: string[] = [];
-    for (const secret of this.deps.inventory.iterateAll()) if (this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed) names.push(secret.name);
+    for (const secret of this.deps.inventory.iterateAll())
+      if (this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed) names.push(secret.name);
     return names;
   }
 
@@ -119,7 +122,12 @@ export class RotationQueries {
    * Approve / Reject, not the work (which would cost them the approval).
    */
   approvableBy(record: RotationRecord, userId: string): ApproverRole | null {
-    if (!OPEN_STATES.includes(record.rotation.state) || workedOn(record, userId) !== null || record.approvals.some((approval) => approval.decidedBy === userId)) return null;
+    if (
+      !OPEN_STATES.includes(record.rotation.state) ||
+      workedOn(record, userId) !== null ||
+      record.approvals.some((approval) => approval.decidedBy === userId)
+    )
+      return null;
     const mine = approverRolesOf(this.deps.policy, userId);
     return missingApprovals(record).find((role) => mine.includes(role)) ?? null;
   }
@@ -194,7 +202,12 @@ export class RotationQueries {
   inFlightStep(secretId: number): { record: RotationRecord; step: RotationStep } | null {
     const record = this.deps.repo.openFor(secretId);
     if (!record || record.rotation.kind !== 'scheduled') return null;
-    const step = record.steps.find((candidate) => candidate.state === 'running' && candidate.action !== null && (!isPastLease(candidate, this.deps.clock.now()) || outcomeWasLost(candidate)));
+    const step = record.steps.find(
+      (candidate) =>
+        candidate.state === 'running' &&
+        candidate.action !== null &&
+        (!isPastLease(candidate, this.deps.clock.now()) || outcomeWasLost(candidate)),
+    );
     return step ? { record, step } : null;
   }
 
@@ -218,7 +231,10 @@ export class RotationQueries {
    * it even when they did no step and someone else held it at the end.
    */
   tookOver(record: RotationRecord): string[] {
-    const takers = this.deps.trail.ofRotation(record.rotation.id, record.rotation.secretName).filter((event) => event.action === 'rotation.taken_over').map((event) => event.actor);
+    const takers = this.deps.trail
+      .ofRotation(record.rotation.id, record.rotation.secretName)
+      .filter((event) => event.action === 'rotation.taken_over')
+      .map((event) => event.actor);
     return [...new Set(takers)];
   }
 

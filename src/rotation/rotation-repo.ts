@@ -5,7 +5,17 @@ import { statement } from '../storage/statements.js';
 import { uniqueInsert } from '../storage/unique-conflict.js';
 import type { ChecklistStep } from './checklists/checklist-step.js';
 import type { ChecklistSource } from './checklists/resolve-checklist.js';
-import type { Approval, ApproverRole, PreflightCheck, Rotation, RotationKind, RotationReason, RotationRecord, RotationState, RotationStep } from './rotation.js';
+import type {
+  Approval,
+  ApproverRole,
+  PreflightCheck,
+  Rotation,
+  RotationKind,
+  RotationReason,
+  RotationRecord,
+  RotationState,
+  RotationStep,
+} from './rotation.js';
 
 interface RotationRow {
   id: number;
@@ -206,32 +216,35 @@ export class RotationRepo {
 
   /** Inserts an open rotation and its checklist; a UniqueConflictError when the secret has an open rotation already. */
   insert(rotation: NewRotation, checklist: readonly ChecklistStep[]): number {
-    const id = uniqueInsert('an open rotation of the secret', () => Number(
-      statement(
-        this.db,
-        `INSERT INTO rotations (secret_id, secret_name, kind, reason, state, ticket, environment, provider, provider_ref, required_approvals, checklist_source, preflight,
+    const id = uniqueInsert('an open rotation of the secret', () =>
+      Number(
+        statement(
+          this.db,
+          `INSERT INTO rotations (secret_id, secret_name, kind, reason, state, ticket, environment, provider, provider_ref, required_approvals, checklist_source, preflight,
            started_by, started_at, held_by, updated_at, previous_version_id, previous_fingerprint, previous_last_rotated, previous_next_rotation, previous_lifecycle,
            break_glass_by, break_glass_reason, incident_id)
          VALUES (@secretId, @secretName, @kind, @reason, @state, @ticket, @environment, @provider, @providerRef, @requiredApprovals, @checklistSource, @preflight,
            @startedBy, @startedAt, @startedBy, @startedAt, @previousVersionId, @previousFingerprint, @previousLastRotated, @previousNextRotation, @previousLifecycle,
            @breakGlassBy, @breakGlassReason, @incidentId)`,
-      ).run({
-        ...rotation,
-        reason: rotation.reason ?? (rotation.kind === 'emergency' ? 'compromise' : 'scheduled'),
-        requiredApprovals: JSON.stringify(rotation.requiredApprovals),
-        checklistSource: JSON.stringify(rotation.checklistSource),
-        preflight: JSON.stringify(rotation.preflight),
-        breakGlassBy: rotation.breakGlassBy ?? null,
-        breakGlassReason: rotation.breakGlassReason ?? null,
-        incidentId: rotation.incidentId ?? null,
-      }).lastInsertRowid,
-    ));
+        ).run({
+          ...rotation,
+          reason: rotation.reason ?? (rotation.kind === 'emergency' ? 'compromise' : 'scheduled'),
+          requiredApprovals: JSON.stringify(rotation.requiredApprovals),
+          checklistSource: JSON.stringify(rotation.checklistSource),
+          preflight: JSON.stringify(rotation.preflight),
+          breakGlassBy: rotation.breakGlassBy ?? null,
+          breakGlassReason: rotation.breakGlassReason ?? null,
+          incidentId: rotation.incidentId ?? null,
+        }).lastInsertRowid,
+      ),
+    );
     const insertStep = statement(
       this.db,
       `INSERT INTO rotation_steps (rotation_id, position, step_id, title, detail, action, required, gate, state)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
     );
-    for (const [position, step] of checklist.entries()) insertStep.run(id, position, step.id, step.title, step.detail, step.action, step.required ? 1 : 0, step.gate);
+    for (const [position, step] of checklist.entries())
+      insertStep.run(id, position, step.id, step.title, step.detail, step.action, step.required ? 1 : 0, step.gate);
     return id;
   }
 
@@ -241,13 +254,17 @@ export class RotationRepo {
   }
 
   openFor(secretId: number): RotationRecord | null {
-    const row = statement(this.db, `SELECT * FROM rotations WHERE secret_id = ? AND state IN ('awaiting_approval', 'in_progress')`).get(secretId) as RotationRow | undefined;
+    const row = statement(this.db, `SELECT * FROM rotations WHERE secret_id = ? AND state IN ('awaiting_approval', 'in_progress')`).get(
+      secretId,
+    ) as RotationRow | undefined;
     return row ? this.withDetails(rotationFromRow(row)) : null;
   }
 
   /** The secret's newest rotation, whatever its state. */
   latestFor(secretId: number): RotationRecord | null {
-    const row = statement(this.db, 'SELECT * FROM rotations WHERE secret_id = ? ORDER BY id DESC LIMIT 1').get(secretId) as RotationRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM rotations WHERE secret_id = ? ORDER BY id DESC LIMIT 1').get(secretId) as
+      | RotationRow
+      | undefined;
     return row ? this.withDetails(rotationFromRow(row)) : null;
   }
 
@@ -264,12 +281,17 @@ export class RotationRepo {
 
   /** Every rotation of a secret, oldest first: the report's and the evidence's population. */
   ofSecret(secretId: number): Rotation[] {
-    return (statement(this.db, 'SELECT * FROM rotations WHERE secret_id = ? ORDER BY id').all(secretId) as RotationRow[]).map(rotationFromRow);
+    return (statement(this.db, 'SELECT * FROM rotations WHERE secret_id = ? ORDER BY id').all(secretId) as RotationRow[]).map(
+      rotationFromRow,
+    );
   }
 
   /** Rotations that completed at or after `from` and before `to` (ISO instants), rolled back ones included, oldest first. */
   completedBetween(from: string, to: string): RotationRecord[] {
-    const rows = statement(this.db, 'SELECT * FROM rotations WHERE completed_at >= ? AND completed_at < ? ORDER BY completed_at, id').all(from, to) as RotationRow[];
+    const rows = statement(this.db, 'SELECT * FROM rotations WHERE completed_at >= ? AND completed_at < ? ORDER BY completed_at, id').all(
+      from,
+      to,
+    ) as RotationRow[];
     return rows.map((row) => this.withDetails(rotationFromRow(row)));
   }
 
@@ -295,7 +317,15 @@ export class RotationRepo {
     const { sets, params } = setClause(change, ROTATION_COLUMNS);
     const states = fromStates ? ` AND state IN (SELECT value FROM json_each(@fromStates))` : '';
     const sql = `UPDATE rotations SET ${[...sets, 'version = version + 1', 'updated_at = @now'].join(', ')} WHERE id = @id AND version = @expectedVersion${states}`;
-    return statement(this.db, sql).run({ ...params, id, expectedVersion, now, ...(fromStates ? { fromStates: JSON.stringify(fromStates) } : {}) }).changes === 1;
+    return (
+      statement(this.db, sql).run({
+        ...params,
+        id,
+        expectedVersion,
+        now,
+        ...(fromStates ? { fromStates: JSON.stringify(fromStates) } : {}),
+      }).changes === 1
+    );
   }
 
   /** Applies `change` to a step if it is still in one of `fromStates`. */
@@ -325,17 +355,33 @@ export class RotationRepo {
   }
 
   views(rotationId: number): { userId: string; viewId: string }[] {
-    return (statement(this.db, 'SELECT user_id, view_id FROM rotation_views WHERE rotation_id = ?').all(rotationId) as { user_id: string; view_id: string }[]).map((row) => ({
+    return (
+      statement(this.db, 'SELECT user_id, view_id FROM rotation_views WHERE rotation_id = ?').all(rotationId) as {
+        user_id: string;
+        view_id: string;
+      }[]
+    ).map((row) => ({
       userId: row.user_id,
       viewId: row.view_id,
     }));
   }
 
   private withDetails(rotation: Rotation): RotationRecord {
-    const steps = (statement(this.db, 'SELECT * FROM rotation_steps WHERE rotation_id = ? ORDER BY position').all(rotation.id) as StepRow[]).map(stepFromRow);
-    const approvals = (statement(this.db, 'SELECT role, decision, decided_by, decided_at, reason FROM rotation_approvals WHERE rotation_id = ? ORDER BY decided_at').all(rotation.id) as ApprovalRow[]).map(
-      (row) => ({ role: row.role as ApproverRole, decision: row.decision as Approval['decision'], decidedBy: row.decided_by, decidedAt: row.decided_at, reason: row.reason }),
-    );
+    const steps = (
+      statement(this.db, 'SELECT * FROM rotation_steps WHERE rotation_id = ? ORDER BY position').all(rotation.id) as StepRow[]
+    ).map(stepFromRow);
+    const approvals = (
+      statement(
+        this.db,
+        'SELECT role, decision, decided_by, decided_at, reason FROM rotation_approvals WHERE rotation_id = ? ORDER BY decided_at',
+      ).all(rotation.id) as ApprovalRow[]
+    ).map((row) => ({
+      role: row.role as ApproverRole,
+      decision: row.decision as Approval['decision'],
+      decidedBy: row.decided_by,
+      decidedAt: row.decided_at,
+      reason: row.reason,
+    }));
     return { rotation, steps, approvals };
   }
 }

@@ -38,7 +38,11 @@ export class RotationRollbacks {
    * is touched (and before a form is acknowledged, so a refusal shows on its field): who asks, the
    * rotation and its window, the reason, and every item of the plan confirmed.
    */
-  checkRollback(actor: Actor, id: number, input: { reason: string | null; confirmed: readonly string[] }): { record: RotationRecord; secret: Secret; reason: string; plan: RollbackItem[] } {
+  checkRollback(
+    actor: Actor,
+    id: number,
+    input: { reason: string | null; confirmed: readonly string[] },
+  ): { record: RotationRecord; secret: Secret; reason: string; plan: RollbackItem[] } {
     const { record, secret } = this.rollbackable(actor, id);
     const reason = cleanNote(input.reason, true, 'reason') as string;
     const plan = rollbackPlan(record, secret.type);
@@ -57,15 +61,26 @@ export class RotationRollbacks {
     const record = this.queries.get(id);
     const secret = this.queries.rotatable(actor, record.rotation.secretName);
     const { rotation } = record;
-    if (rotation.state !== 'completed') throw new RotorError('conflict', `Only a completed rotation can be rolled back; this one is ${rotation.state.replace('_', ' ')}.`);
-    if (rotation.kind === 'emergency') throw new RotorError('conflict', 'An emergency rotation is not rolled back: the version before it is the compromised one. Rotate again instead.');
+    if (rotation.state !== 'completed')
+      throw new RotorError('conflict', `Only a completed rotation can be rolled back; this one is ${rotation.state.replace('_', ' ')}.`);
+    if (rotation.kind === 'emergency')
+      throw new RotorError(
+        'conflict',
+        'An emergency rotation is not rolled back: the version before it is the compromised one. Rotate again instead.',
+      );
     if (!this.queries.rollbackUntil(record)) {
-      throw new RotorError('conflict', `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`);
+      throw new RotorError(
+        'conflict',
+        `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`,
+      );
     }
     const blocker = this.queries.rollbackBlocker(record);
     if (blocker) throw new RotorError('conflict', blocker);
     if (!this.queries.storeOf(rotation.provider).capabilities.byHand && !rotation.previousVersionId) {
-      throw new RotorError('conflict', `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`);
+      throw new RotorError(
+        'conflict',
+        `Rotor did not know the previous version of ${rotation.secretName} when this rotation started, so it cannot restore it; do it at the provider by hand.`,
+      );
     }
     return { record, secret };
   }
@@ -104,12 +119,36 @@ export class RotationRollbacks {
     const requestToken = randomUUID();
     const now = this.deps.clock.now();
     this.deps.audit.record(() => {
-      if (this.queries.unsettledRollback(this.queries.get(rotation.id))) throw new RotorError('conflict', `Someone started rolling back this rotation of ${rotation.secretName} a moment ago; the view shows it.`);
+      if (this.queries.unsettledRollback(this.queries.get(rotation.id)))
+        throw new RotorError(
+          'conflict',
+          `Someone started rolling back this rotation of ${rotation.secretName} a moment ago; the view shows it.`,
+        );
       const dueAt = iso(rollbackLeaseEnd({ at: iso(now) }).plus({ minutes: 1 }));
-      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rollbackCheck, topic: rotationTopic(rotation.id), occurrence: requestToken, dueAt, payload: { requestToken } });
+      this.deps.followUps.schedule({
+        kind: ROTATION_FOLLOW_UPS.rollbackCheck,
+        topic: rotationTopic(rotation.id),
+        occurrence: requestToken,
+        dueAt,
+        payload: { requestToken },
+      });
       return {
         result: undefined,
-        events: [{ actor: by, action: ROLLBACK_STARTED, secret: rotation.secretName, details: { rotation: rotation.id, requestToken, reason, confirmed, from: rotation.newVersionId, to: rotation.previousVersionId } }],
+        events: [
+          {
+            actor: by,
+            action: ROLLBACK_STARTED,
+            secret: rotation.secretName,
+            details: {
+              rotation: rotation.id,
+              requestToken,
+              reason,
+              confirmed,
+              from: rotation.newVersionId,
+              to: rotation.previousVersionId,
+            },
+          },
+        ],
       };
     });
     return requestToken;
@@ -120,7 +159,12 @@ export class RotationRollbacks {
     const { rotation } = record;
     this.deps.audit.record(() => {
       this.deps.followUps.cancel(rotationTopic(rotation.id), ROTATION_FOLLOW_UPS.rollbackCheck);
-      return { result: undefined, events: [{ actor: by, action: ROLLBACK_NOT_DONE, secret: rotation.secretName, details: { rotation: rotation.id, requestToken, why } }] };
+      return {
+        result: undefined,
+        events: [
+          { actor: by, action: ROLLBACK_NOT_DONE, secret: rotation.secretName, details: { rotation: rotation.id, requestToken, why } },
+        ],
+      };
     });
   }
 
@@ -128,29 +172,53 @@ export class RotationRollbacks {
   private recordRolledBack(actor: Actor, by: string, id: number, secret: Secret, reason: string, outcome: RollbackOutcome): RotationRecord {
     const { rotation } = this.queries.get(id);
     const restored = outcome.restored;
-    return this.writer.transition(this.queries.get(id), { state: 'rolled_back', endedAt: this.writer.now(), endedBy: by, endReason: reason }, (now) => {
-      this.deps.inventoryService.restoreRotation(
-        secret.name,
-        { lastRotated: rotation.previousLastRotated, nextRotation: rotation.previousNextRotation, versionId: restored?.versionId ?? rotation.previousVersionId, fingerprint: restored?.fingerprint ?? rotation.previousFingerprint },
-        actor,
-        { rotation: id, reason },
-      );
-      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.removalDue);
-      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.rollbackCheck);
-      for (const channel of this.plan.announcementChannels(rotation.secretName)) {
-        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.rolledBack, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel, rollback: outcome } });
-      }
-      return {
-        events: [
+    return this.writer.transition(
+      this.queries.get(id),
+      { state: 'rolled_back', endedAt: this.writer.now(), endedBy: by, endReason: reason },
+      (now) => {
+        this.deps.inventoryService.restoreRotation(
+          secret.name,
           {
-            actor: by,
-            action: 'rotation.rolled_back',
-            secret: rotation.secretName,
-            details: { rotation: id, reason, restoredVersionId: restored?.versionId ?? null, previousVersionId: rotation.previousVersionId, from: rotation.newVersionId, restored, confirmed: outcome.confirmed },
+            lastRotated: rotation.previousLastRotated,
+            nextRotation: rotation.previousNextRotation,
+            versionId: restored?.versionId ?? rotation.previousVersionId,
+            fingerprint: restored?.fingerprint ?? rotation.previousFingerprint,
           },
-        ],
-      };
-    }, { fromStates: ['completed'], kick: true, event: 'rolled_back' });
+          actor,
+          { rotation: id, reason },
+        );
+        this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.removalDue);
+        this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.rollbackCheck);
+        for (const channel of this.plan.announcementChannels(rotation.secretName)) {
+          this.deps.followUps.schedule({
+            kind: ROTATION_FOLLOW_UPS.rolledBack,
+            topic: rotationTopic(id),
+            occurrence: channel,
+            dueAt: now,
+            payload: { channel, rollback: outcome },
+          });
+        }
+        return {
+          events: [
+            {
+              actor: by,
+              action: 'rotation.rolled_back',
+              secret: rotation.secretName,
+              details: {
+                rotation: id,
+                reason,
+                restoredVersionId: restored?.versionId ?? null,
+                previousVersionId: rotation.previousVersionId,
+                from: rotation.newVersionId,
+                restored,
+                confirmed: outcome.confirmed,
+              },
+            },
+          ],
+        };
+      },
+      { fromStates: ['completed'], kick: true, event: 'rolled_back' },
+    );
   }
 
   /**
@@ -165,13 +233,25 @@ export class RotationRollbacks {
     const { rotation } = record;
     const secret = this.queries.rotatable(actor, rotation.secretName);
     const intent = this.queries.unsettledRollback(record);
-    if (!intent) throw new RotorError('conflict', `No rollback of this rotation of ${rotation.secretName} is waiting to be checked; the view shows where it stands.`);
+    if (!intent)
+      throw new RotorError(
+        'conflict',
+        `No rollback of this rotation of ${rotation.secretName} is waiting to be checked; the view shows where it stands.`,
+      );
     if (this.deps.clock.now() < rollbackLeaseEnd(intent)) {
-      throw new RotorError('conflict', `The rollback of ${rotation.secretName} is being done right now (started at ${intent.at}); if it is still unsettled at ${iso(rollbackLeaseEnd(intent))}, check the store then.`);
+      throw new RotorError(
+        'conflict',
+        `The rollback of ${rotation.secretName} is being done right now (started at ${intent.at}); if it is still unsettled at ${iso(rollbackLeaseEnd(intent))}, check the store then.`,
+      );
     }
     const current = (await this.deps.operations.validate(storeBindingOf(rotation))).current?.versionId ?? null;
     if (current !== null && current === rotation.newVersionId) {
-      this.recordNotDone(actorId(actor), record, intent.requestToken, `the store still holds version ${current}, the rotation's: it did not move back`);
+      this.recordNotDone(
+        actorId(actor),
+        record,
+        intent.requestToken,
+        `the store still holds version ${current}, the rotation's: it did not move back`,
+      );
       return this.queries.get(id);
     }
     const read = current ? await this.deps.operations.readVersion(storeBindingOf(rotation), current) : null;
@@ -182,7 +262,10 @@ export class RotationRollbacks {
         `${rotation.secretName}: the store's current version is ${current ?? 'none'}: neither the rotation's ${rotation.newVersionId ?? 'new version'} nor the previous ${previous ?? 'version'}. Someone changed it meanwhile: run \`rotor sync\` and look at the store.`,
       );
     }
-    const outcome: RollbackOutcome = { restored: { versionId: read.versionId, fingerprint: read.fingerprint, copyOf: read.versionId === previous ? null : previous }, confirmed: intent.confirmed };
+    const outcome: RollbackOutcome = {
+      restored: { versionId: read.versionId, fingerprint: read.fingerprint, copyOf: read.versionId === previous ? null : previous },
+      confirmed: intent.confirmed,
+    };
     return this.recordRolledBack(actor, intent.by, id, secret, intent.reason, outcome);
   }
 
@@ -203,10 +286,17 @@ export class RotationRollbacks {
   private async restorePrevious(actor: Actor, record: RotationRecord): Promise<NonNullable<RollbackOutcome['restored']>> {
     const { rotation } = record;
     const previous = rotation.previousVersionId as string;
-    const made = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: previous, expectedCurrentVersionId: rotation.newVersionId }, actor);
+    const made = await this.deps.operations.restore(
+      storeBindingOf(rotation),
+      { versionId: previous, expectedCurrentVersionId: rotation.newVersionId },
+      actor,
+    );
     const current = (await this.deps.operations.validate(storeBindingOf(rotation))).current?.versionId ?? null;
     if (current !== made.versionId) {
-      throw new RotorError('conflict', `${rotation.secretName}: after restoring version ${previous}, the store's current version is ${current ?? 'none'}, not ${made.versionId}; someone changed it meanwhile. Nothing was recorded: look at the store, then roll back again or rotate.`);
+      throw new RotorError(
+        'conflict',
+        `${rotation.secretName}: after restoring version ${previous}, the store's current version is ${current ?? 'none'}, not ${made.versionId}; someone changed it meanwhile. Nothing was recorded: look at the store, then roll back again or rotate.`,
+      );
     }
     const read = await this.deps.operations.readVersion(storeBindingOf(rotation), current);
     return { versionId: read.versionId, fingerprint: read.fingerprint, copyOf: read.versionId === previous ? null : previous };
@@ -217,22 +307,44 @@ export class RotationRollbacks {
     const record = this.queries.get(id);
     this.queries.rotatable(actor, record.rotation.secretName);
     const { rotation } = record;
-    if (rotation.state !== 'completed') throw new RotorError('conflict', `This rotation was ${rotation.state.replace('_', ' ')}, so its previous version stays as it is.`);
-    if (this.queries.storeOf(rotation.provider).capabilities.byHand) throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
-    if (!rotation.previousVersionId || !rotation.promotedAt) throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
+    if (rotation.state !== 'completed')
+      throw new RotorError('conflict', `This rotation was ${rotation.state.replace('_', ' ')}, so its previous version stays as it is.`);
+    if (this.queries.storeOf(rotation.provider).capabilities.byHand)
+      throw new RotorError('validation', `${rotation.secretName} is rotated by hand: revoke the previous value at its issuer yourself.`);
+    if (!rotation.previousVersionId || !rotation.promotedAt)
+      throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
     this.refuseRemovedTwice(record);
-    await this.deps.operations.deprecatePrevious(storeBindingOf(rotation), { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt }, actor);
+    await this.deps.operations.deprecatePrevious(
+      storeBindingOf(rotation),
+      { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt },
+      actor,
+    );
     // At the version read before the provider call: of two presses at once, one is recorded.
     return this.writer.transition(record, {}, () => {
       this.refuseRemovedTwice(record);
-      return { events: [{ actor: actorId(actor), action: 'rotation.previous_removed', secret: rotation.secretName, details: { rotation: id, versionId: rotation.previousVersionId } }] };
+      return {
+        events: [
+          {
+            actor: actorId(actor),
+            action: 'rotation.previous_removed',
+            secret: rotation.secretName,
+            details: { rotation: id, versionId: rotation.previousVersionId },
+          },
+        ],
+      };
     });
   }
 
   /** A second press of Remove previous version (a replay, another device) is told it is done, and records nothing. */
   private refuseRemovedTwice(record: RotationRecord): void {
     const { rotation } = record;
-    const removed = this.deps.trail.ofRotation(rotation.id, rotation.secretName).find((event) => event.action === 'rotation.previous_removed');
-    if (removed) throw new RotorError('conflict', `The previous version (${rotation.previousVersionId}) of ${rotation.secretName} was already removed by ${removed.actor} at ${removed.at}; nothing more to do.`);
+    const removed = this.deps.trail
+      .ofRotation(rotation.id, rotation.secretName)
+      .find((event) => event.action === 'rotation.previous_removed');
+    if (removed)
+      throw new RotorError(
+        'conflict',
+        `The previous version (${rotation.previousVersionId}) of ${rotation.secretName} was already removed by ${removed.actor} at ${removed.at}; nothing more to do.`,
+      );
   }
 }

@@ -30,7 +30,9 @@ export function currentStep(record: RotationRecord): RotationStep | null {
 
 /** An emergency's failed disable step, passed over by the order of steps until it is retried. */
 export function isDeferred(record: RotationRecord, step: RotationStep): boolean {
-  return record.rotation.kind === 'emergency' && step.action === 'disable_compromised' && step.state === 'pending' && step.lastError !== null;
+  return (
+    record.rotation.kind === 'emergency' && step.action === 'disable_compromised' && step.state === 'pending' && step.lastError !== null
+  );
 }
 
 export function settledSteps(record: RotationRecord): number {
@@ -121,7 +123,10 @@ export function requireOpen(record: RotationRecord): void {
     rejected: `was rejected${by}${why}`,
     rolled_back: `was rolled back${by}${why}`,
   };
-  throw new RotorError('conflict', `The rotation of ${rotation.secretName} ${what[rotation.state] ?? rotation.state}; nothing more can be done in it. Run \`/rotate ${rotation.secretName}\` to see where it stands.`);
+  throw new RotorError(
+    'conflict',
+    `The rotation of ${rotation.secretName} ${what[rotation.state] ?? rotation.state}; nothing more can be done in it. Run \`/rotate ${rotation.secretName}\` to see where it stands.`,
+  );
 }
 
 export type StepIntent = 'tick' | 'skip' | 'run';
@@ -140,18 +145,34 @@ export function firstGatedStep<T extends { gate: RotationStep['gate'] }>(steps: 
 export function stepFor(record: RotationRecord, stepId: string, intent: StepIntent, options: { runIsStale?: boolean } = {}): RotationStep {
   requireOpen(record);
   const step = record.steps.find((candidate) => candidate.id === stepId);
-  if (!step) throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`, []);
+  if (!step)
+    throw new ValidationError(
+      `This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`,
+      [],
+    );
   if (step.state === 'done' || step.state === 'skipped') {
-    throw new RotorError('conflict', `“${step.title}” was already ${step.state === 'done' ? 'done' : 'skipped'} by ${step.doneBy ?? 'someone'} at ${step.doneAt ?? 'an earlier time'}.`);
+    throw new RotorError(
+      'conflict',
+      `“${step.title}” was already ${step.state === 'done' ? 'done' : 'skipped'} by ${step.doneBy ?? 'someone'} at ${step.doneAt ?? 'an earlier time'}.`,
+    );
   }
   const current = currentStep(record);
-  if (current && current.id !== step.id && !isDeferred(record, step)) throw new RotorError('conflict', `“${step.title}” comes later: first “${current.title}”.`);
+  if (current && current.id !== step.id && !isDeferred(record, step))
+    throw new RotorError('conflict', `“${step.title}” comes later: first “${current.title}”.`);
   if (step.state === 'running' && !options.runIsStale) {
-    throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); wait for it to finish.`);
+    throw new RotorError(
+      'conflict',
+      `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); wait for it to finish.`,
+    );
   }
   if (isLocked(record, step)) {
-    const missing = missingApprovals(record).map((role) => `a ${ROLE_LABELS[role]}`).join(' and ');
-    throw new RotorError('conflict', `“${step.title}” waits for the approval of ${missing}; they were asked in Slack. It changes something outside the store, so it cannot be done, skipped or run before.`);
+    const missing = missingApprovals(record)
+      .map((role) => `a ${ROLE_LABELS[role]}`)
+      .join(' and ');
+    throw new RotorError(
+      'conflict',
+      `“${step.title}” waits for the approval of ${missing}; they were asked in Slack. It changes something outside the store, so it cannot be done, skipped or run before.`,
+    );
   }
   if (intent === 'tick' && step.action !== null) {
     throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider: press its button instead of ticking it.`);
@@ -173,7 +194,9 @@ export function cleanNote(text: string | null | undefined, required: boolean, wh
     return null;
   }
   if (trimmed.length > MAX_NOTE_LENGTH) {
-    throw new ValidationError(`The ${what} is ${trimmed.length} characters long.`, [{ where: what, message: `keep it under ${MAX_NOTE_LENGTH} characters` }]);
+    throw new ValidationError(`The ${what} is ${trimmed.length} characters long.`, [
+      { where: what, message: `keep it under ${MAX_NOTE_LENGTH} characters` },
+    ]);
   }
   refuseUnsafeText(trimmed, { where: what, what });
   return trimmed;
@@ -183,7 +206,9 @@ export function cleanNote(text: string | null | undefined, required: boolean, wh
 export function completionBlockers(record: RotationRecord): string[] {
   const blockers: string[] = [];
   const open = record.steps.filter((step) => step.state === 'pending' || step.state === 'running');
-  if (open.length > 0) blockers.push(`${open.length} step${open.length === 1 ? '' : 's'} still to do, starting with “${(open[0] as RotationStep).title}”`);
-  if (record.rotation.provider !== 'manual' && !record.rotation.verifiedAt) blockers.push('the provider has not confirmed the new version (the verify step)');
+  if (open.length > 0)
+    blockers.push(`${open.length} step${open.length === 1 ? '' : 's'} still to do, starting with “${(open[0] as RotationStep).title}”`);
+  if (record.rotation.provider !== 'manual' && !record.rotation.verifiedAt)
+    blockers.push('the provider has not confirmed the new version (the verify step)');
   return blockers;
 }

@@ -104,7 +104,16 @@ export class RotationService {
     const by = actorId(actor);
     if (record.rotation.heldBy === by) return record;
     requireNotApprover(record, by);
-    return this.writer.transition(record, { heldBy: by }, () => ({ events: [{ actor: by, action: 'rotation.taken_over', secret: record.rotation.secretName, details: { rotation: id, from: record.rotation.heldBy } }] }));
+    return this.writer.transition(record, { heldBy: by }, () => ({
+      events: [
+        {
+          actor: by,
+          action: 'rotation.taken_over',
+          secret: record.rotation.secretName,
+          details: { rotation: id, from: record.rotation.heldBy },
+        },
+      ],
+    }));
   }
 
   /** A person ticks the current manual step, with an optional note. */
@@ -116,7 +125,16 @@ export class RotationService {
     const note = cleanNote(input.note, false, 'note');
     return this.writer.transition(record, { heldBy: by }, (now) => {
       this.writer.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
-      return { events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, note } }] };
+      return {
+        events: [
+          {
+            actor: by,
+            action: 'rotation.step_done',
+            secret: record.rotation.secretName,
+            details: { rotation: id, step: step.id, position: step.position, title: step.title, note },
+          },
+        ],
+      };
     });
   }
 
@@ -129,7 +147,16 @@ export class RotationService {
     const reason = cleanNote(input.reason, true, 'reason') as string;
     return this.writer.transition(record, { heldBy: by }, (now) => {
       this.writer.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });
-      return { events: [{ actor: by, action: 'rotation.step_skipped', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, reason } }] };
+      return {
+        events: [
+          {
+            actor: by,
+            action: 'rotation.step_skipped',
+            secret: record.rotation.secretName,
+            details: { rotation: id, step: step.id, position: step.position, title: step.title, reason },
+          },
+        ],
+      };
     });
   }
 
@@ -137,38 +164,93 @@ export class RotationService {
   approve(actor: Actor, id: number): RotationRecord {
     const record = this.queries.get(id);
     const by = actorId(actor);
-    this.deps.authorizer.require(actor, { action: 'approve', secret: this.queries.secretOf(record), rotationStartedBy: record.rotation.startedBy });
+    this.deps.authorizer.require(actor, {
+      action: 'approve',
+      secret: this.queries.secretOf(record),
+      rotationStartedBy: record.rotation.startedBy,
+    });
     const worked = workedOn(record, by);
-    if (worked) throw new RotorError('forbidden', `You worked on this rotation (${worked}), so you cannot also approve it (two-person rule).`);
+    if (worked)
+      throw new RotorError('forbidden', `You worked on this rotation (${worked}), so you cannot also approve it (two-person rule).`);
     requireOpen(record);
     const role = this.roleToFill(record, by);
-    return this.writer.transition(record, record.rotation.state === 'awaiting_approval' && missingApprovals(record).length === 1 ? { state: 'in_progress' } : {}, (now) => {
-      if (!this.deps.repo.addApproval(id, { role, decision: 'approved', decidedBy: by, decidedAt: now, reason: null })) {
-        throw new RotorError('conflict', `Someone approved this rotation as ${ROLE_LABELS[role]} a moment ago; nothing more is needed from you for that role.`);
-      }
-      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.decisionNotice, topic: rotationTopic(id), occurrence: `approved:${role}`, dueAt: now, payload: { role, by } });
-      return { events: [{ actor: by, action: 'rotation.approved', secret: record.rotation.secretName, details: { rotation: id, role, ticket: record.rotation.ticket } }] };
-    }, { kick: true, decision: true });
+    return this.writer.transition(
+      record,
+      record.rotation.state === 'awaiting_approval' && missingApprovals(record).length === 1 ? { state: 'in_progress' } : {},
+      (now) => {
+        if (!this.deps.repo.addApproval(id, { role, decision: 'approved', decidedBy: by, decidedAt: now, reason: null })) {
+          throw new RotorError(
+            'conflict',
+            `Someone approved this rotation as ${ROLE_LABELS[role]} a moment ago; nothing more is needed from you for that role.`,
+          );
+        }
+        this.deps.followUps.schedule({
+          kind: ROTATION_FOLLOW_UPS.decisionNotice,
+          topic: rotationTopic(id),
+          occurrence: `approved:${role}`,
+          dueAt: now,
+          payload: { role, by },
+        });
+        return {
+          events: [
+            {
+              actor: by,
+              action: 'rotation.approved',
+              secret: record.rotation.secretName,
+              details: { rotation: id, role, ticket: record.rotation.ticket },
+            },
+          ],
+        };
+      },
+      { kick: true, decision: true },
+    );
   }
 
   /** An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why. */
   async reject(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
     const record = this.queries.get(id);
     const by = actorId(actor);
-    this.deps.authorizer.require(actor, { action: 'approve', secret: this.queries.secretOf(record), rotationStartedBy: record.rotation.startedBy });
+    this.deps.authorizer.require(actor, {
+      action: 'approve',
+      secret: this.queries.secretOf(record),
+      rotationStartedBy: record.rotation.startedBy,
+    });
     if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation; to stop it, abandon it instead.');
     requireOpen(record);
     const reason = cleanNote(reasonText, true, 'reason') as string;
     const role = this.roleToFill(record, by);
     const cleanup = await this.cleanup.cleanUpProvider(actor, record, false);
-    return this.writer.transition(this.queries.get(id), { state: 'rejected', endedAt: this.writer.now(), endedBy: by, endReason: reason }, (now) => {
-      if (!this.deps.repo.addApproval(id, { role, decision: 'rejected', decidedBy: by, decidedAt: now, reason })) {
-        throw new RotorError('conflict', `Someone decided for the ${ROLE_LABELS[role]} role a moment ago; reopen the request to see where it stands.`);
-      }
-      this.cleanup.endRotation(record, actor, cleanup);
-      this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.decisionNotice, topic: rotationTopic(id), occurrence: `rejected:${role}`, dueAt: now, payload: { role, by, reason } });
-      return { events: [{ actor: by, action: 'rotation.rejected', secret: record.rotation.secretName, details: { rotation: id, role, reason, cleanup } }] };
-    }, { fromStates: OPEN_STATES, kick: true, event: 'rejected' });
+    return this.writer.transition(
+      this.queries.get(id),
+      { state: 'rejected', endedAt: this.writer.now(), endedBy: by, endReason: reason },
+      (now) => {
+        if (!this.deps.repo.addApproval(id, { role, decision: 'rejected', decidedBy: by, decidedAt: now, reason })) {
+          throw new RotorError(
+            'conflict',
+            `Someone decided for the ${ROLE_LABELS[role]} role a moment ago; reopen the request to see where it stands.`,
+          );
+        }
+        this.cleanup.endRotation(record, actor, cleanup);
+        this.deps.followUps.schedule({
+          kind: ROTATION_FOLLOW_UPS.decisionNotice,
+          topic: rotationTopic(id),
+          occurrence: `rejected:${role}`,
+          dueAt: now,
+          payload: { role, by, reason },
+        });
+        return {
+          events: [
+            {
+              actor: by,
+              action: 'rotation.rejected',
+              secret: record.rotation.secretName,
+              details: { rotation: id, role, reason, cleanup },
+            },
+          ],
+        };
+      },
+      { fromStates: OPEN_STATES, kick: true, event: 'rejected' },
+    );
   }
 
   /**
@@ -177,16 +259,29 @@ export class RotationService {
    * pending version blocks the next rotation; if the cleanup fails nothing is recorded and the error
    * says how to do it by hand, after which `cleanedByHand` records that.
    */
-  async abandon(actor: Actor, id: number, input: { reason: string | null; expectedVersion: number; cleanedByHand?: boolean }): Promise<RotationRecord> {
+  async abandon(
+    actor: Actor,
+    id: number,
+    input: { reason: string | null; expectedVersion: number; cleanedByHand?: boolean },
+  ): Promise<RotationRecord> {
     const record = this.queries.authorized(actor, id, input.expectedVersion);
     requireOpen(record);
     const reason = cleanNote(input.reason, true, 'reason') as string;
     const by = actorId(actor);
     const cleanup = await this.cleanup.cleanUpProvider(actor, record, input.cleanedByHand ?? false);
-    return this.writer.transition(this.queries.get(id), { state: 'abandoned', endedAt: this.writer.now(), endedBy: by, endReason: reason }, () => {
-      this.cleanup.endRotation(record, actor, cleanup);
-      return { events: [{ actor: by, action: 'rotation.abandoned', secret: record.rotation.secretName, details: { rotation: id, reason, cleanup } }] };
-    }, { fromStates: OPEN_STATES, event: 'abandoned' });
+    return this.writer.transition(
+      this.queries.get(id),
+      { state: 'abandoned', endedAt: this.writer.now(), endedBy: by, endReason: reason },
+      () => {
+        this.cleanup.endRotation(record, actor, cleanup);
+        return {
+          events: [
+            { actor: by, action: 'rotation.abandoned', secret: record.rotation.secretName, details: { rotation: id, reason, cleanup } },
+          ],
+        };
+      },
+      { fromStates: OPEN_STATES, event: 'abandoned' },
+    );
   }
 
   /**
@@ -201,7 +296,12 @@ export class RotationService {
     const by = actorId(actor);
     let cleanup: Record<string, unknown> = { action: 'none' };
     const { rotation } = record;
-    if (!this.queries.storeOf(rotation.provider).capabilities.byHand && rotation.newVersionId && !rotation.promotedAt && rotation.newVersionId !== rotation.previousVersionId) {
+    if (
+      !this.queries.storeOf(rotation.provider).capabilities.byHand &&
+      rotation.newVersionId &&
+      !rotation.promotedAt &&
+      rotation.newVersionId !== rotation.previousVersionId
+    ) {
       try {
         await this.deps.operations.discard(storeBindingOf(rotation), rotation.newVersionId, actor);
         cleanup = { action: 'discarded_pending', versionId: rotation.newVersionId };
@@ -210,10 +310,24 @@ export class RotationService {
       }
     }
     const reason = `Superseded by the emergency revocation of incident #${incidentId}.`;
-    return this.writer.transition(this.queries.get(id), { state: 'abandoned', endedAt: this.writer.now(), endedBy: by, endReason: reason }, () => {
-      this.deps.followUps.cancel(rotationTopic(id));
-      return { events: [{ actor: by, action: 'rotation.abandoned', secret: rotation.secretName, details: { rotation: id, reason, cleanup, incident: incidentId } }] };
-    }, { fromStates: OPEN_STATES, event: 'abandoned' });
+    return this.writer.transition(
+      this.queries.get(id),
+      { state: 'abandoned', endedAt: this.writer.now(), endedBy: by, endReason: reason },
+      () => {
+        this.deps.followUps.cancel(rotationTopic(id));
+        return {
+          events: [
+            {
+              actor: by,
+              action: 'rotation.abandoned',
+              secret: rotation.secretName,
+              details: { rotation: id, reason, cleanup, incident: incidentId },
+            },
+          ],
+        };
+      },
+      { fromStates: OPEN_STATES, event: 'abandoned' },
+    );
   }
 
   /**
@@ -225,37 +339,65 @@ export class RotationService {
     const record = this.queries.authorized(actor, id, expectedVersion);
     requireOpen(record);
     const blockers = completionBlockers(record);
-    if (blockers.length > 0) throw new ValidationError(`The rotation of ${record.rotation.secretName} cannot complete yet: ${blockers.join('; ')}.`, []);
+    if (blockers.length > 0)
+      throw new ValidationError(`The rotation of ${record.rotation.secretName} cannot complete yet: ${blockers.join('; ')}.`, []);
     const by = actorId(actor);
     requireNotApprover(record, by);
     const { rotation } = record;
     const now = this.writer.now();
     const durationSeconds = Math.round(DateTime.fromISO(now).diff(DateTime.fromISO(rotation.startedAt)).as('seconds'));
-    return this.writer.transition(record, { state: 'completed', completedAt: now, heldBy: by }, () => {
-      this.deps.inventoryService.recordRotation(rotation.secretName, { rotatedAt: now, versionId: rotation.newVersionId, fingerprint: rotation.newFingerprint }, actor, 'secret.rotated', { rotation: id, ticket: rotation.ticket });
-      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.staleNudge);
-      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.staleEscalation);
-      this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.approvalReminder);
-      for (const channel of this.plan.announcementChannels(rotation.secretName)) {
-        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.announce, topic: rotationTopic(id), occurrence: channel, dueAt: now, payload: { channel } });
-      }
-      // A manual secret has no removal step; its rotator is still told when the overlap may end.
-      // An emergency has no overlap: the version before it was disabled as compromised.
-      if (rotation.kind === 'scheduled' && !record.steps.some((step) => step.action === 'schedule_removal' && step.state === 'done')) {
-        this.deps.followUps.schedule(this.plan.removalFollowUp(record, now));
-      }
-      const approvals = record.approvals.filter((approval) => approval.decision === 'approved').map((approval) => ({ role: approval.role, by: approval.decidedBy, at: approval.decidedAt }));
-      return {
-        events: [
-          {
-            actor: by,
-            action: 'rotation.completed',
-            secret: rotation.secretName,
-            details: { rotation: id, ticket: rotation.ticket, approvals, versionId: rotation.newVersionId, fingerprint: rotation.newFingerprint, previousVersionId: rotation.previousVersionId, durationSeconds },
-          },
-        ],
-      };
-    }, { kick: true, event: 'completed', durationSeconds });
+    return this.writer.transition(
+      record,
+      { state: 'completed', completedAt: now, heldBy: by },
+      () => {
+        this.deps.inventoryService.recordRotation(
+          rotation.secretName,
+          { rotatedAt: now, versionId: rotation.newVersionId, fingerprint: rotation.newFingerprint },
+          actor,
+          'secret.rotated',
+          { rotation: id, ticket: rotation.ticket },
+        );
+        this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.staleNudge);
+        this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.staleEscalation);
+        this.deps.followUps.cancel(rotationTopic(id), ROTATION_FOLLOW_UPS.approvalReminder);
+        for (const channel of this.plan.announcementChannels(rotation.secretName)) {
+          this.deps.followUps.schedule({
+            kind: ROTATION_FOLLOW_UPS.announce,
+            topic: rotationTopic(id),
+            occurrence: channel,
+            dueAt: now,
+            payload: { channel },
+          });
+        }
+        // A manual secret has no removal step; its rotator is still told when the overlap may end.
+        // An emergency has no overlap: the version before it was disabled as compromised.
+        if (rotation.kind === 'scheduled' && !record.steps.some((step) => step.action === 'schedule_removal' && step.state === 'done')) {
+          this.deps.followUps.schedule(this.plan.removalFollowUp(record, now));
+        }
+        const approvals = record.approvals
+          .filter((approval) => approval.decision === 'approved')
+          .map((approval) => ({ role: approval.role, by: approval.decidedBy, at: approval.decidedAt }));
+        return {
+          events: [
+            {
+              actor: by,
+              action: 'rotation.completed',
+              secret: rotation.secretName,
+              details: {
+                rotation: id,
+                ticket: rotation.ticket,
+                approvals,
+                versionId: rotation.newVersionId,
+                fingerprint: rotation.newFingerprint,
+                previousVersionId: rotation.previousVersionId,
+                durationSeconds,
+              },
+            },
+          ],
+        };
+      },
+      { kick: true, event: 'completed', durationSeconds },
+    );
   }
 
   /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */
@@ -270,11 +412,19 @@ export class RotationService {
   /** The required role `by` fills with this decision: one they hold that nobody filled yet. */
   private roleToFill(record: RotationRecord, by: string): ApproverRole {
     const mine = record.approvals.find((approval) => approval.decidedBy === by);
-    if (mine) throw new RotorError('conflict', `You already ${mine.decision} this rotation as ${ROLE_LABELS[mine.role]}; one person fills one role, so the other approval must come from someone else.`);
+    if (mine)
+      throw new RotorError(
+        'conflict',
+        `You already ${mine.decision} this rotation as ${ROLE_LABELS[mine.role]}; one person fills one role, so the other approval must come from someone else.`,
+      );
     const held = approverRolesOf(this.deps.policy, by);
     const open = missingApprovals(record).filter((role) => held.includes(role));
     if (open.length > 0) return open[0] as ApproverRole;
-    if (record.rotation.requiredApprovals.length === 0) throw new RotorError('conflict', `This rotation needs no approval (${record.rotation.environment} has none in the policy).`);
-    throw new RotorError('conflict', `Every approval you could give here is already given: ${record.approvals.map((approval) => `${ROLE_LABELS[approval.role]} by ${approval.decidedBy}`).join(', ')}.`);
+    if (record.rotation.requiredApprovals.length === 0)
+      throw new RotorError('conflict', `This rotation needs no approval (${record.rotation.environment} has none in the policy).`);
+    throw new RotorError(
+      'conflict',
+      `Every approval you could give here is already given: ${record.approvals.map((approval) => `${ROLE_LABELS[approval.role]} by ${approval.decidedBy}`).join(', ')}.`,
+    );
   }
 }

@@ -8,7 +8,7 @@ import { parseChangeTicket } from './change-ticket.js';
 import type { ChecklistSnapshot } from './checklists/checklist-step.js';
 import type { RevocationOrder } from './checklists/emergency-template.js';
 import { checklistSourceOf, resolveChecklist } from './checklists/resolve-checklist.js';
-import { type ApproverRole, type PreflightCheck, type RotationKind, type RotationReason, type RotationRecord } from './rotation.js';
+import type { ApproverRole, PreflightCheck, RotationKind, RotationReason, RotationRecord } from './rotation.js';
 import { daysUntil } from '../inventory/schedule.js';
 import { earliestNeed } from '../rotation-needs/rotation-need.js';
 import { hasBlocking, runPreflight, type PreflightResult } from './rotation-preflight.js';
@@ -83,7 +83,16 @@ export class RotationStarts {
     const recent = latest && this.queries.rollbackOffer(latest) ? latest : null;
     const rejected = latest?.rotation.state === 'rejected' ? latest : null;
     const unsettled = latest ? this.queries.unsettledRollback(latest) : null;
-    const rollbackInDoubt = latest && unsettled ? { record: latest, by: unsettled.by, at: unsettled.at, checkableAt: iso(rollbackLeaseEnd(unsettled)), checkable: this.deps.clock.now() >= rollbackLeaseEnd(unsettled) } : null;
+    const rollbackInDoubt =
+      latest && unsettled
+        ? {
+            record: latest,
+            by: unsettled.by,
+            at: unsettled.at,
+            checkableAt: iso(rollbackLeaseEnd(unsettled)),
+            checkable: this.deps.clock.now() >= rollbackLeaseEnd(unsettled),
+          }
+        : null;
     return { kind: 'start', secret, checklist, requiredApprovals, preflight: preflight.checks, recent, rejected, rollbackInDoubt };
   }
 
@@ -106,7 +115,8 @@ export class RotationStarts {
         storeProblem = describeError(error);
       }
     }
-    const checklist = (revocationOrder: RevocationOrder) => resolveChecklist({ secret, store, provider: { rotationConfigured }, policy: this.deps.policy, emergency: true, revocationOrder });
+    const checklist = (revocationOrder: RevocationOrder) =>
+      resolveChecklist({ secret, store, provider: { rotationConfigured }, policy: this.deps.policy, emergency: true, revocationOrder });
     return {
       store,
       checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') },
@@ -125,7 +135,13 @@ export class RotationStarts {
     actor: Actor,
     name: string,
     input: { ticket: string | null },
-    options: { kind?: RotationKind; breakGlassReason?: string; incidentId?: number; revocationOrder?: RevocationOrder; binding?: StoreBinding } = {},
+    options: {
+      kind?: RotationKind;
+      breakGlassReason?: string;
+      incidentId?: number;
+      revocationOrder?: RevocationOrder;
+      binding?: StoreBinding;
+    } = {},
   ): Promise<RotationRecord> {
     const kind = options.kind ?? 'scheduled';
     const ticket = kind === 'emergency' && !input.ticket ? null : parseChangeTicket(input.ticket);
@@ -133,7 +149,11 @@ export class RotationStarts {
     const secret = boundSecret(this.deps.inventoryService.require(name), options.binding);
     this.queries.authorize(actor, secret, kind);
     const open = this.deps.repo.openFor(secret.id);
-    if (open) throw new RotorError('conflict', `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`);
+    if (open)
+      throw new RotorError(
+        'conflict',
+        `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`,
+      );
     refuseToStart(secret, kind);
     const by = actorId(actor);
     const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, kind);
@@ -214,7 +234,11 @@ export class RotationStarts {
       // Two people pressed Start at once: the unique index lets one rotation in.
       if (error instanceof UniqueConflictError) {
         const winner = this.deps.repo.openFor(secret.id);
-        throw new RotorError('conflict', `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}; run \`/rotate ${secret.name}\` to continue that rotation.`, { cause: error });
+        throw new RotorError(
+          'conflict',
+          `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}; run \`/rotate ${secret.name}\` to continue that rotation.`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -245,22 +269,37 @@ export class RotationStarts {
     if (binding) return;
     const now = this.deps.inventoryService.require(checked.name);
     if (!sameBinding(now, checked)) {
-      throw new RotorError('conflict', `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started. Run \`/rotate ${checked.name}\` again.`);
+      throw new RotorError(
+        'conflict',
+        `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started. Run \`/rotate ${checked.name}\` again.`,
+      );
     }
   }
 
   /** The preflight's checks, and one of Rotor's own: no rotation starts while a rollback of the last one is unsettled (the store may have moved back). */
   private async preflight(secret: Secret, actor: string, requiredApprovals: readonly ApproverRole[]): Promise<PreflightResult> {
-    const result = await runPreflight({ registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy }, { secret, actor, requiredApprovals });
+    const result = await runPreflight(
+      { registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy },
+      { secret, actor, requiredApprovals },
+    );
     const latest = this.deps.repo.latestFor(secret.id);
     const unsettled = latest ? this.queries.unsettledRollback(latest) : null;
     if (unsettled) {
-      result.checks.push({ check: 'rollback', status: 'blocking', message: `A rollback of the last rotation, started by ${unsettled.by} at ${unsettled.at}, is not settled: whether the store moved back is unknown. Check the store first.` });
+      result.checks.push({
+        check: 'rollback',
+        status: 'blocking',
+        message: `A rollback of the last rotation, started by ${unsettled.by} at ${unsettled.at}, is not settled: whether the store moved back is unknown. Check the store first.`,
+      });
     }
     return result;
   }
 
-  private checklistFor(secret: Secret, preflight: PreflightResult, kind: RotationKind, revocationOrder?: RevocationOrder): ChecklistSnapshot {
+  private checklistFor(
+    secret: Secret,
+    preflight: PreflightResult,
+    kind: RotationKind,
+    revocationOrder?: RevocationOrder,
+  ): ChecklistSnapshot {
     return resolveChecklist({
       secret,
       store: this.queries.storeOf(secret.provider),
@@ -279,9 +318,15 @@ function boundSecret(secret: Secret, binding: StoreBinding | undefined): Secret 
 
 /** A scheduled rotation needs a live secret; an emergency one is what a compromised secret gets. */
 function refuseToStart(secret: Secret, kind: RotationKind): void {
-  if (secret.lifecycle === 'retired') throw new RotorError('conflict', `${secret.name} is retired, so it is not rotated any more. Set it back to active with \`/secrets edit ${secret.name}\` if it is in use again.`);
+  if (secret.lifecycle === 'retired')
+    throw new RotorError(
+      'conflict',
+      `${secret.name} is retired, so it is not rotated any more. Set it back to active with \`/secrets edit ${secret.name}\` if it is in use again.`,
+    );
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
-    throw new RotorError('conflict', `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident (\`/revoke\` in the incident channel), not by a scheduled one.`);
+    throw new RotorError(
+      'conflict',
+      `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident (\`/revoke\` in the incident channel), not by a scheduled one.`,
+    );
   }
 }
-

@@ -32,25 +32,43 @@ export class RotationTransitions {
     record: RotationRecord,
     change: RotationChange,
     work: (now: string) => { events: AuditEventInput[] },
-    options: { fromStates?: readonly Rotation['state'][]; kick?: boolean; event?: RotationEvent['kind']; durationSeconds?: number; decision?: boolean } = {},
+    options: {
+      fromStates?: readonly Rotation['state'][];
+      kick?: boolean;
+      event?: RotationEvent['kind'];
+      durationSeconds?: number;
+      decision?: boolean;
+    } = {},
   ): RotationRecord {
     const id = record.rotation.id;
     const now = this.now();
     const takesOver = change.heldBy !== undefined && change.heldBy !== record.rotation.heldBy;
     this.deps.audit.record(() => {
-      if (!this.deps.repo.update(id, record.rotation.version, now, change, options.fromStates)) throw new StaleRotationError(this.queries.get(id));
+      if (!this.deps.repo.update(id, record.rotation.version, now, change, options.fromStates))
+        throw new StaleRotationError(this.queries.get(id));
       const { events } = work(now);
       // A decision or a change of state may answer the approval requests sent: they are redrawn
       // (after the work, which may cancel the topic's follow-ups), due a moment before the DMs
       // the change itself sends, so a sweep does it first.
       if (change.state !== undefined || options.decision) {
         const dueAt = iso(this.deps.clock.now().minus({ milliseconds: 1 }));
-        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.requestsRedraw, topic: rotationTopic(id), occurrence: `v${record.rotation.version + 1}`, dueAt });
+        this.deps.followUps.schedule({
+          kind: ROTATION_FOLLOW_UPS.requestsRedraw,
+          topic: rotationTopic(id),
+          occurrence: `v${record.rotation.version + 1}`,
+          dueAt,
+        });
       }
       // Whoever held it is told when someone else takes it over (the button, or working a step).
       if (takesOver) {
         const payload = { user: record.rotation.heldBy, by: change.heldBy };
-        this.deps.followUps.schedule({ kind: ROTATION_FOLLOW_UPS.takenOver, topic: rotationTopic(id), occurrence: `v${record.rotation.version + 1}`, dueAt: now, payload });
+        this.deps.followUps.schedule({
+          kind: ROTATION_FOLLOW_UPS.takenOver,
+          topic: rotationTopic(id),
+          occurrence: `v${record.rotation.version + 1}`,
+          dueAt: now,
+          payload,
+        });
       }
       this.touch(id, record.rotation.version + 1, change.heldBy ?? record.rotation.heldBy, change.state ?? record.rotation.state);
       const changed = this.queries.get(id);
@@ -60,12 +78,21 @@ export class RotationTransitions {
     });
     if (options.kick || takesOver || change.state !== undefined || options.decision) this.deps.kickFollowUps?.();
     const updated = this.queries.get(id);
-    if (options.event) this.deps.onEvent?.({ kind: options.event, rotation: updated.rotation, ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}) });
+    if (options.event)
+      this.deps.onEvent?.({
+        kind: options.event,
+        rotation: updated.rotation,
+        ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}),
+      });
     return updated;
   }
 
   /** Records a provider step's end on the rotation as it is now (others may have acted during the call). */
-  finishStep(id: number, step: RotationStep, work: (now: string) => { stepChange: StepChange; change?: RotationChange; events: AuditEventInput[] }): RotationRecord {
+  finishStep(
+    id: number,
+    step: RotationStep,
+    work: (now: string) => { stepChange: StepChange; change?: RotationChange; events: AuditEventInput[] },
+  ): RotationRecord {
     const now = this.now();
     this.deps.audit.record(() => {
       const fresh = this.queries.get(id);

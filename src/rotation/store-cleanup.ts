@@ -1,4 +1,4 @@
-import { type Actor } from '../access/actor.js';
+import type { Actor } from '../access/actor.js';
 import { describeError, RotorError } from '../core/errors.js';
 import { storeBindingOf, type RotationRecord } from './rotation.js';
 import { rotationTopic } from './rotation-follow-ups.js';
@@ -37,22 +37,33 @@ export class StoreCleanup {
       current = description.current?.versionId === ours;
       const held = current ? description.current : description.others.find((version) => version.versionId === ours);
       const outOfService = !held || store.stillServes(held, current) === null;
-      if (outOfService) return rotation.newVersionId ? { action: 'none', versionId: ours, note: 'the store holds nothing of this rotation any more' } : { action: 'none' };
+      if (outOfService)
+        return rotation.newVersionId
+          ? { action: 'none', versionId: ours, note: 'the store holds nothing of this rotation any more' }
+          : { action: 'none' };
       if (!current) {
         await ops.discard(bound, ours, actor);
         return { action: 'discarded_pending', versionId: ours };
       }
       // The version before an emergency rotation is the compromised one: it is never made current again.
-      if (rotation.kind === 'emergency') return { action: 'none', note: 'the new version stays current; the compromised one is not restored' };
+      if (rotation.kind === 'emergency')
+        return { action: 'none', note: 'the new version stays current; the compromised one is not restored' };
       if (!rotation.previousVersionId) return { action: 'none', note: 'no previous version was known' };
       const restored = await ops.restore(bound, { versionId: rotation.previousVersionId, expectedCurrentVersionId: ours }, actor);
       // A promote cut short left the version it made current still marked pending: that would block the next rotation.
-      if (store.capabilities.stagedVersions && (await ops.validate(bound)).others.some((version) => version.versionId === ours && store.isPending(version))) await ops.discard(bound, ours, actor);
+      if (
+        store.capabilities.stagedVersions &&
+        (await ops.validate(bound)).others.some((version) => version.versionId === ours && store.isPending(version))
+      )
+        await ops.discard(bound, ours, actor);
       return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint };
     } catch (error) {
       const removePending = !current && rotation.providerRef ? store.commands.removePending(rotation.providerRef, ours) : null;
       const byHand = removePending ?? `make version ${rotation.previousVersionId ?? '(the previous one)'} current again at the provider`;
-      throw new CleanupFailedError(`Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose “Abandon: cleaned up by hand…”.`, error);
+      throw new CleanupFailedError(
+        `Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose “Abandon: cleaned up by hand…”.`,
+        error,
+      );
     }
   }
 
@@ -69,14 +80,27 @@ export class StoreCleanup {
     try {
       own = await ownUnrecordedWrite(this.deps.operations, record);
     } catch (error) {
-      throw new RotorError('provider', `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}). Nothing was recorded; try again when ${store.label} answers.`, { cause: error });
+      throw new RotorError(
+        'provider',
+        `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}). Nothing was recorded; try again when ${store.label} answers.`,
+        { cause: error },
+      );
     }
     if (!own) return { action: 'none' };
     if (cleanedByHand) return { action: 'by_hand', versionId: own.versionId };
-    if (rotation.kind === 'emergency') return { action: 'none', versionId: own.versionId, note: 'the version Rotor wrote stays current; the compromised one is not restored' };
+    if (rotation.kind === 'emergency')
+      return {
+        action: 'none',
+        versionId: own.versionId,
+        note: 'the version Rotor wrote stays current; the compromised one is not restored',
+      };
     if (!rotation.previousVersionId) return { action: 'none', versionId: own.versionId, note: 'no previous version was known' };
     try {
-      const restored = await this.deps.operations.restore(storeBindingOf(rotation), { versionId: rotation.previousVersionId, expectedCurrentVersionId: own.versionId }, actor);
+      const restored = await this.deps.operations.restore(
+        storeBindingOf(rotation),
+        { versionId: rotation.previousVersionId, expectedCurrentVersionId: own.versionId },
+        actor,
+      );
       return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint, undid: own.versionId };
     } catch (error) {
       throw new RotorError(
@@ -90,9 +114,16 @@ export class StoreCleanup {
   /** Puts the secret back as it was (its lifecycle; a restored version) and drops the rotation's pending follow-ups. */
   endRotation(record: RotationRecord, actor: Actor, cleanup: Record<string, unknown>): void {
     const { rotation } = record;
-    if (rotation.kind === 'scheduled') this.deps.inventoryService.setLifecycle(rotation.secretName, rotation.previousLifecycle, actor, { rotation: rotation.id });
+    if (rotation.kind === 'scheduled')
+      this.deps.inventoryService.setLifecycle(rotation.secretName, rotation.previousLifecycle, actor, { rotation: rotation.id });
     if (cleanup.action === 'restored_previous' && typeof cleanup.versionId === 'string' && typeof cleanup.fingerprint === 'string') {
-      this.deps.inventoryService.recordVersion(rotation.secretName, { versionId: cleanup.versionId, fingerprint: cleanup.fingerprint }, actor, 'secret.version_recorded', { rotation: rotation.id });
+      this.deps.inventoryService.recordVersion(
+        rotation.secretName,
+        { versionId: cleanup.versionId, fingerprint: cleanup.fingerprint },
+        actor,
+        'secret.version_recorded',
+        { rotation: rotation.id },
+      );
     }
     this.deps.followUps.cancel(rotationTopic(rotation.id));
   }

@@ -21,8 +21,24 @@ export function botJobs(runtime: Runtime, schedules: BotSchedules): JobDefinitio
   const { policy, clock } = services;
   const sweeps = { followUps: runtime.followUps.service, repo: runtime.followUps.repo, clock, schedule: schedules.followUps, logger };
   return [
-    ...reminderJobs({ sweep: runtime.reminders.sweep, weeklyDigest: runtime.reminders.weeklyDigest, announcer, policy, clock, schedule: schedules.reminders, logger }),
-    providerSyncJob({ sync: runtime.providers.sync, schedule: schedules.sync, deadlineSeconds: runtime.runDeadlineSeconds, policy, clock, announcer, logger }),
+    ...reminderJobs({
+      sweep: runtime.reminders.sweep,
+      weeklyDigest: runtime.reminders.weeklyDigest,
+      announcer,
+      policy,
+      clock,
+      schedule: schedules.reminders,
+      logger,
+    }),
+    providerSyncJob({
+      sync: runtime.providers.sync,
+      schedule: schedules.sync,
+      deadlineSeconds: runtime.runDeadlineSeconds,
+      policy,
+      clock,
+      announcer,
+      logger,
+    }),
     followUpJob({ followUps: runtime.followUps.service, announcer, policy, clock, schedule: schedules.followUps, logger }),
     refusalSummaryJob({ refusals: services.refusals, logger }),
     ...(runtime.evidenceArchive ? [evidenceArchiveJob({ archive: runtime.evidenceArchive, ...sweeps })] : []),

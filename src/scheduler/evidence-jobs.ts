@@ -30,17 +30,29 @@ function findAndFollowUp(name: string, find: () => number, deps: SweepDeps): Job
       const scheduled = find();
       if (scheduled === 0) return;
       deps.logger.info({ job: name, scheduled }, 'follow-ups scheduled');
-      await deps.followUps.sweep().catch((error: unknown) => deps.logger.error({ job: name, err: error }, 'the follow-up sweep after scheduling failed; the next one retries'));
+      await deps.followUps
+        .sweep()
+        .catch((error: unknown) =>
+          deps.logger.error({ job: name, err: error }, 'the follow-up sweep after scheduling failed; the next one retries'),
+        );
     },
   };
 }
 
 /** Evidence records (rotations, incidents, monthly reports) due for the archive. */
 export function evidenceArchiveJob(deps: SweepDeps & { archive: EvidenceArchiveService }): JobDefinition {
-  return findAndFollowUp('evidence-archive', () => scheduleDueArchives({ archive: deps.archive, followUps: deps.followUps, repo: deps.repo }, deps.clock.now()), deps);
+  return findAndFollowUp(
+    'evidence-archive',
+    () => scheduleDueArchives({ archive: deps.archive, followUps: deps.followUps, repo: deps.repo }, deps.clock.now()),
+    deps,
+  );
 }
 
 /** Completed rotations whose store secret is not tagged yet. */
 export function provenanceTagsJob(deps: SweepDeps & { provenance: ProvenanceService }): JobDefinition {
-  return findAndFollowUp('provenance-tags', () => scheduleDueProvenance({ provenance: deps.provenance, followUps: deps.followUps, repo: deps.repo }, deps.clock.now()), deps);
+  return findAndFollowUp(
+    'provenance-tags',
+    () => scheduleDueProvenance({ provenance: deps.provenance, followUps: deps.followUps, repo: deps.repo }, deps.clock.now()),
+    deps,
+  );
 }

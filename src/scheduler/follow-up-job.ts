@@ -5,7 +5,14 @@ import type { Announcer } from './announcer.js';
 import type { JobDefinition, JobLogger } from './job-scheduler.js';
 
 /** The follow-up sweep (on ROTOR_FOLLOW_UP_CRON and at start-up); a failed sweep is announced. */
-export function followUpJob(deps: { followUps: FollowUpService; announcer: Announcer; policy: Policy; clock: Clock; schedule: string; logger: JobLogger }): JobDefinition {
+export function followUpJob(deps: {
+  followUps: FollowUpService;
+  announcer: Announcer;
+  policy: Policy;
+  clock: Clock;
+  schedule: string;
+  logger: JobLogger;
+}): JobDefinition {
   return {
     name: 'follow-up-sweep',
     schedule: deps.schedule,

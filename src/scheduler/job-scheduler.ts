@@ -31,7 +31,10 @@ export class JobScheduler {
   ) {
     for (const job of jobs) {
       if (!cron.validate(job.schedule)) {
-        throw new RotorError('config', `The schedule of job ${job.name} ("${job.schedule}") is not a valid cron expression, e.g. */15 * * * *.`);
+        throw new RotorError(
+          'config',
+          `The schedule of job ${job.name} ("${job.schedule}") is not a valid cron expression, e.g. */15 * * * *.`,
+        );
       }
     }
   }

@@ -41,7 +41,9 @@ export function providerSyncJob(deps: {
       const attention = report.unresolved.length + report.drift.length + report.failures.length;
       const channel = deps.policy.channels.announce;
       if (attention === 0 || !channel) return;
-      await deps.announcer.announce(channel, { kind: 'sync_attention', report }).catch((error: unknown) => deps.logger.error({ job: 'provider-sync', err: error }, 'could not announce the sync report'));
+      await deps.announcer
+        .announce(channel, { kind: 'sync_attention', report })
+        .catch((error: unknown) => deps.logger.error({ job: 'provider-sync', err: error }, 'could not announce the sync report'));
     },
   };
 }

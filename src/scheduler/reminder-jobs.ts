@@ -35,7 +35,9 @@ export function reminderJobs(deps: {
           if (!channel) return;
           const reason = error instanceof Error ? error.message : String(error);
           const at = deps.clock.now().toUTC().toISO() as string;
-          await deps.announcer.announce(channel, { kind: 'job_failed', job: 'reminder-sweep', at, reason }).catch((announceError: unknown) => deps.logger.error({ err: announceError }, 'could not announce the failed sweep'));
+          await deps.announcer
+            .announce(channel, { kind: 'job_failed', job: 'reminder-sweep', at, reason })
+            .catch((announceError: unknown) => deps.logger.error({ err: announceError }, 'could not announce the failed sweep'));
         }
       },
     },

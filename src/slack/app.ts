@@ -7,7 +7,13 @@ import { toBoltLogger } from '../logging/bolt-logger.js';
 import { systemClock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
-import { answerErrorsWhereAsked, createSlackErrorHandler, isPlatformError, isSlackUnavailableError, slackUnavailableCode } from './errors.js';
+import {
+  answerErrorsWhereAsked,
+  createSlackErrorHandler,
+  isPlatformError,
+  isSlackUnavailableError,
+  slackUnavailableCode,
+} from './errors.js';
 import { AckFirstQueue } from './inbound/ack-first-queue.js';
 import { gateSignedRequests } from './inbound/request-gate.js';
 import { SeenSignatureRepo } from './inbound/seen-signature-repo.js';
@@ -87,8 +93,18 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   };
   // One attempt per call, and its failure said once, by verifyBotToken's own line (web-api's goes to debug).
   const verifierLogger = { ...boltLogger, warn: boltLogger.debug };
-  const verifier = new WebClient(options.botToken, { ...clientOptions, logger: verifierLogger, retryConfig: { retries: 0 }, timeout: AUTH_TEST_TIMEOUT_MS });
-  const bot = await verifyBotToken(verifier, logger, options.startupRetry ?? DEFAULT_STARTUP_RETRY, options.onSlackState ?? (() => undefined));
+  const verifier = new WebClient(options.botToken, {
+    ...clientOptions,
+    logger: verifierLogger,
+    retryConfig: { retries: 0 },
+    timeout: AUTH_TEST_TIMEOUT_MS,
+  });
+  const bot = await verifyBotToken(
+    verifier,
+    logger,
+    options.startupRetry ?? DEFAULT_STARTUP_RETRY,
+    options.onSlackState ?? (() => undefined),
+  );
 
   const afterAck = new AckFirstQueue();
   const ackedEarly = new WeakSet<IncomingMessage>();
@@ -184,12 +200,21 @@ const notReady: RequestListener = (_req, res) => {
  * limits) is waited out, with a doubling delay and one log line per attempt; Slack refusing the
  * token stops start-up with one clear line.
  */
-async function verifyBotToken(client: WebClient, logger: Logger, retry: StartupRetry, onState: (state: SlackState) => void): Promise<{ botId: string; botUserId: string; workspace: TokenWorkspace }> {
+async function verifyBotToken(
+  client: WebClient,
+  logger: Logger,
+  retry: StartupRetry,
+  onState: (state: SlackState) => void,
+): Promise<{ botId: string; botUserId: string; workspace: TokenWorkspace }> {
   onState('connecting');
   for (let attempt = 1, delayMs = retry.firstDelayMs; ; attempt += 1, delayMs = Math.min(delayMs * 2, retry.longestDelayMs)) {
     try {
       const result = await client.auth.test();
-      if (!result.bot_id || !result.user_id || !result.team_id) throw new RotorError('config', 'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).');
+      if (!result.bot_id || !result.user_id || !result.team_id)
+        throw new RotorError(
+          'config',
+          'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (see "Create the Slack app" in README.md).',
+        );
       const workspace = {
         teamId: result.team_id,
         appId: await appIdOf(client, result.bot_id, logger),
@@ -201,11 +226,18 @@ async function verifyBotToken(client: WebClient, logger: Logger, retry: StartupR
       if (cause instanceof RotorError) throw cause;
       if (!isSlackUnavailableError(cause)) {
         const reason = isPlatformError(cause) ? cause.data.error : (cause as Error).message;
-        throw new RotorError('config', `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`, { cause });
+        throw new RotorError(
+          'config',
+          `Slack rejected SLACK_BOT_TOKEN (${reason}): copy the Bot User OAuth Token again (see "Create the Slack app" in README.md).`,
+          { cause },
+        );
       }
       onState('unreachable');
       const waitMs = Math.max(delayMs, 'retryAfter' in cause ? cause.retryAfter * 1000 : 0);
-      logger.warn({ attempt, reason: slackUnavailableCode(cause), retryInSeconds: waitMs / 1000 }, 'Slack cannot be reached to verify SLACK_BOT_TOKEN; retrying');
+      logger.warn(
+        { attempt, reason: slackUnavailableCode(cause), retryInSeconds: waitMs / 1000 },
+        'Slack cannot be reached to verify SLACK_BOT_TOKEN; retrying',
+      );
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }

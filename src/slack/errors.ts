@@ -1,4 +1,10 @@
-import { ErrorCode as WebApiErrorCode, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError, type WebAPIRequestError } from '@slack/web-api';
+import {
+  ErrorCode as WebApiErrorCode,
+  type WebAPIHTTPError,
+  type WebAPIPlatformError,
+  type WebAPIRateLimitedError,
+  type WebAPIRequestError,
+} from '@slack/web-api';
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { PlainTextElement } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
@@ -10,7 +16,8 @@ import { escapeMrkdwn } from './views/mrkdwn.js';
 import { refusalModal } from './views/refusal-modal.js';
 import { textMessage, type SlackMessage } from './views/slack-message.js';
 
-const TOKEN_REJECTED = 'Slack no longer accepts my token, so I cannot answer. Tell a Rotor admin: Rotor needs a valid `SLACK_BOT_TOKEN` (reinstall the app if it was removed).';
+const TOKEN_REJECTED =
+  'Slack no longer accepts my token, so I cannot answer. Tell a Rotor admin: Rotor needs a valid `SLACK_BOT_TOKEN` (reinstall the app if it was removed).';
 
 /** What to tell a person when Slack refuses one of Rotor's calls, by Slack's error code. */
 const SLACK_ERROR_ADVICE: Record<string, string> = {
@@ -65,16 +72,26 @@ export function userMessageFor(error: unknown): SlackMessage {
   if (isRotorError(error)) return textMessage(`:warning: ${escapeMrkdwn(describeError(error))}`);
   if (isPlatformError(error)) {
     const code = error.data.error;
-    return textMessage(`:warning: ${SLACK_ERROR_ADVICE[code] ?? `Slack refused the request (\`${escapeMrkdwn(code)}\`). Try again; if it keeps happening, tell a Rotor admin.`}`);
+    return textMessage(
+      `:warning: ${SLACK_ERROR_ADVICE[code] ?? `Slack refused the request (\`${escapeMrkdwn(code)}\`). Try again; if it keeps happening, tell a Rotor admin.`}`,
+    );
   }
   if (isSlackUnavailableError(error)) {
-    return textMessage(`:warning: Slack did not answer me properly (\`${slackUnavailableCode(error)}\`). If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`);
+    return textMessage(
+      `:warning: Slack did not answer me properly (\`${slackUnavailableCode(error)}\`). If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`,
+    );
   }
-  return textMessage(':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.');
+  return textMessage(
+    ':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.',
+  );
 }
 
 /** Posts an ephemeral reply to a response_url, the way Bolt's `respond` does. */
-export async function postToResponseUrl(responseUrl: string, message: SlackMessage, options: { replaceOriginal?: boolean } = {}): Promise<void> {
+export async function postToResponseUrl(
+  responseUrl: string,
+  message: SlackMessage,
+  options: { replaceOriginal?: boolean } = {},
+): Promise<void> {
   const response = await fetch(responseUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -97,7 +114,11 @@ export interface ModalRefusalTarget {
 export type ModalRefusalRenderer = (error: unknown, target: ModalRefusalTarget, client: WebClient) => Promise<void>;
 
 /** Where a request came from, which decides where its refusal is said. */
-type Origin = { kind: 'modal'; target: ModalRefusalTarget } | { kind: 'home'; userId: string } | { kind: 'response_url'; url: string } | { kind: 'nowhere' };
+type Origin =
+  | { kind: 'modal'; target: ModalRefusalTarget }
+  | { kind: 'home'; userId: string }
+  | { kind: 'response_url'; url: string }
+  | { kind: 'nowhere' };
 
 interface RequestBody {
   type?: unknown;
@@ -200,8 +221,13 @@ export function createSlackErrorHandler(logger: Logger, options: SlackErrorHandl
     const known = isRotorError(original) || isPlatformError(original);
     // Known errors are expected outcomes; their messages quote what the person typed, which
     // could be anything (even a pasted value), so only the code is logged.
-    if (known) logger.info({ code: isRotorError(original) ? original.code : (original as WebAPIPlatformError).data.error }, 'request refused or failed with a known error');
-    else if (isSlackUnavailableError(original)) logger.warn({ code: slackUnavailableCode(original) }, 'a Slack Web API call failed after its retries');
+    if (known)
+      logger.info(
+        { code: isRotorError(original) ? original.code : (original as WebAPIPlatformError).data.error },
+        'request refused or failed with a known error',
+      );
+    else if (isSlackUnavailableError(original))
+      logger.warn({ code: slackUnavailableCode(original) }, 'a Slack Web API call failed after its retries');
     else logger.error({ err: original }, 'unhandled error in a Slack listener');
     if (told.has(error) || (typeof original === 'object' && original !== null && told.has(original))) return;
     try {

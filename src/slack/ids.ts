@@ -163,7 +163,10 @@ export const NOT_MINE_BLOCKS = {
 export const FORM_VALUE_ACTION = 'value';
 
 /** A digest item's menu choice: snooze that reminder for some days, say it is not mine, or open its rotation. */
-export type DigestChoice = { kind: 'snooze'; days: number; key: string } | { kind: 'not_mine'; key: string } | { kind: 'rotate'; key: string };
+export type DigestChoice =
+  | { kind: 'snooze'; days: number; key: string }
+  | { kind: 'not_mine'; key: string }
+  | { kind: 'rotate'; key: string };
 
 /** `snooze:<days>|<key>`, `not_mine|<key>`, `rotate|<key>`: the ledger key keeps an option's value well under Slack's 150 characters. */
 export function encodeDigestChoice(choice: DigestChoice): string {
@@ -294,7 +297,9 @@ export function decodeReasonMetadata(text: string): ReasonMetadata {
     parsed = null;
   }
   const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<ReasonMetadata>;
-  const validMessage = record.message === null || (typeof record.message === 'object' && typeof record.message?.channel === 'string' && typeof record.message?.ts === 'string');
+  const validMessage =
+    record.message === null ||
+    (typeof record.message === 'object' && typeof record.message?.channel === 'string' && typeof record.message?.ts === 'string');
   if (
     !REASON_PURPOSES.includes(record.purpose as ReasonPurpose) ||
     typeof record.rotationId !== 'number' ||
@@ -315,7 +320,11 @@ export function encodeIncidentRef(incidentId: number): string {
 
 export function decodeIncidentRef(value: string): number {
   const match = /^incident:(\d{1,12})$/.exec(value);
-  if (!match) throw new ValidationError('That button is not one Rotor offers for an incident; look the incident up with `rotor incidents list --open`.', []);
+  if (!match)
+    throw new ValidationError(
+      'That button is not one Rotor offers for an incident; look the incident up with `rotor incidents list --open`.',
+      [],
+    );
   return Number(match[1]);
 }
 
@@ -332,7 +341,10 @@ export function encodeRevokeMetadata(metadata: RevokeMetadata): string {
 export function decodeRevokeMetadata(text: string): RevokeMetadata {
   const decoded = decodeMetadata(text, ['secret', 'channel']);
   if (!decoded || decoded.secret.length > 200 || !/^[CG][A-Z0-9]{2,}$/.test(decoded.channel)) {
-    throw new ValidationError('This confirmation lost track of what it revokes; nothing was revoked. Run `/revoke <name> <reason>` again in the incident channel.', []);
+    throw new ValidationError(
+      'This confirmation lost track of what it revokes; nothing was revoked. Run `/revoke <name> <reason>` again in the incident channel.',
+      [],
+    );
   }
   return { secret: decoded.secret, channel: decoded.channel };
 }
@@ -355,6 +367,10 @@ export function encodeReferenceRequestRef(requestId: number): string {
 
 export function decodeReferenceRequestRef(value: string): number {
   const match = /^reference_request:(\d{1,12})$/.exec(value);
-  if (!match) throw new ValidationError('That button is not one Rotor offers for a reference change; ask for the change again with `/secrets edit <name>`.', []);
+  if (!match)
+    throw new ValidationError(
+      'That button is not one Rotor offers for a reference change; ask for the change again with `/secrets edit <name>`.',
+      [],
+    );
   return Number(match[1]);
 }

@@ -24,9 +24,18 @@ export const WEB_API_METHOD_SCOPES: Readonly<Record<string, { scopes: readonly s
     scopes: ['channels:history', 'groups:history'],
     why: 'reads the thread of an incident status message to find an event reply a crash interrupted before posting it again',
   },
-  'functions.completeSuccess': { scopes: [], why: 'completes a Workflow Builder step of Rotor’s with its outputs (a rotation that completed, a secret’s status)' },
-  'functions.completeError': { scopes: [], why: 'fails a Workflow Builder step of Rotor’s, saying why (refused, unknown secret, rotation abandoned)' },
-  'usergroups.list': { scopes: ['usergroups:read'], why: 'learns who is in the user groups a secret’s access list or a policy team names, so their members may read those secrets' },
+  'functions.completeSuccess': {
+    scopes: [],
+    why: 'completes a Workflow Builder step of Rotor’s with its outputs (a rotation that completed, a secret’s status)',
+  },
+  'functions.completeError': {
+    scopes: [],
+    why: 'fails a Workflow Builder step of Rotor’s, saying why (refused, unknown secret, rotation abandoned)',
+  },
+  'usergroups.list': {
+    scopes: ['usergroups:read'],
+    why: 'learns who is in the user groups a secret’s access list or a policy team names, so their members may read those secrets',
+  },
   'chat.getPermalink': { scopes: [], why: 'links to an open incident’s status message when /revoke is run again for its secret' },
 };
 

@@ -37,7 +37,11 @@ export function openDatabase(path: string, options: { migrate?: boolean; readonl
     if (cause instanceof RotorError) throw cause;
     const code = (cause as { code?: string }).code;
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new RotorError('database', `${path} is not a SQLite database. Point ROTOR_DB at Rotor's database file (or a new path to create one).`, { cause });
+      throw new RotorError(
+        'database',
+        `${path} is not a SQLite database. Point ROTOR_DB at Rotor's database file (or a new path to create one).`,
+        { cause },
+      );
     }
     throw new RotorError('database', `Cannot prepare the database at ${path}: ${(cause as Error).message}`, { cause });
   }
@@ -54,7 +58,10 @@ function createPrivately(path: string): void {
   try {
     closeSync(openSync(path, 'wx', 0o600));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new RotorError('database', `Cannot create the database at ${path}: ${(error as Error).message}. Check ROTOR_DB.`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new RotorError('database', `Cannot create the database at ${path}: ${(error as Error).message}. Check ROTOR_DB.`, {
+        cause: error,
+      });
   }
 }
 
@@ -66,7 +73,10 @@ function createPrivately(path: string): void {
  */
 export function assertRotorDatabase(path: string): void {
   if (statSync(path).size === 0) {
-    throw new RotorError('validation', `${path} is an empty file (0 bytes), not a Rotor database: perhaps a copy or backup that was cut off. Point ROTOR_DB (or --db) at Rotor's database, or create a new one with \`rotor migrate\`.`);
+    throw new RotorError(
+      'validation',
+      `${path} is an empty file (0 bytes), not a Rotor database: perhaps a copy or backup that was cut off. Point ROTOR_DB (or --db) at Rotor's database, or create a new one with \`rotor migrate\`.`,
+    );
   }
   let db: Db | undefined;
   let hasSchema: boolean;
@@ -76,14 +86,21 @@ export function assertRotorDatabase(path: string): void {
   } catch (cause) {
     const code = (cause as { code?: string }).code;
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new RotorError('database', `${path} is not a SQLite database. Point ROTOR_DB at Rotor's database file (or a new path to create one).`, { cause });
+      throw new RotorError(
+        'database',
+        `${path} is not a SQLite database. Point ROTOR_DB at Rotor's database file (or a new path to create one).`,
+        { cause },
+      );
     }
     throw new RotorError('database', `Cannot open the database at ${path}: ${(cause as Error).message}. Check ROTOR_DB.`, { cause });
   } finally {
     db?.close();
   }
   if (!hasSchema) {
-    throw new RotorError('validation', `${path} holds no Rotor schema: it is an empty SQLite file or another program's. Point ROTOR_DB (or --db) at Rotor's database, or set this one up with \`rotor migrate\`.`);
+    throw new RotorError(
+      'validation',
+      `${path} holds no Rotor schema: it is an empty SQLite file or another program's. Point ROTOR_DB (or --db) at Rotor's database, or set this one up with \`rotor migrate\`.`,
+    );
   }
 }
 

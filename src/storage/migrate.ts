@@ -25,7 +25,8 @@ export function loadMigrations(dir: string = migrationsDir): Migration[] {
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) throw new RotorError('database', `Migrations must be numbered 0001, 0002, … without gaps; found ${migration.name}.`);
+    if (migration.version !== index + 1)
+      throw new RotorError('database', `Migrations must be numbered 0001, 0002, … without gaps; found ${migration.name}.`);
   });
   return migrations;
 }
@@ -71,11 +72,16 @@ export function applyMigrations(db: Database.Database, dir: string = migrationsD
       );
     }
     if (migration.checksum !== row.checksum) {
-      throw new RotorError('database', `Migration ${row.name} was changed after it was applied; released migrations must never be edited. Restore the original file and add a new migration instead.`);
+      throw new RotorError(
+        'database',
+        `Migration ${row.name} was changed after it was applied; released migrations must never be edited. Restore the original file and add a new migration instead.`,
+      );
     }
   }
   const done = new Set(applied.map((row) => row.version));
-  const record = db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+  const record = db.prepare(
+    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+  );
   const newlyApplied: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.version)) continue;
@@ -119,19 +125,29 @@ function withoutForeignKeyActions(db: Database.Database, work: () => void): void
 
 /** Rows whose foreign key points nowhere, as `table:rowid:parent`. */
 function brokenForeignKeys(db: Database.Database): Set<string> {
-  return new Set((db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[]).map((row) => `${row.table} row ${row.rowid} → ${row.parent}`));
+  return new Set(
+    (db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[]).map(
+      (row) => `${row.table} row ${row.rowid} → ${row.parent}`,
+    ),
+  );
 }
 
 /** Inside the migration's transaction: a row the migration left pointing nowhere rolls it back (rows that already did are not its doing). */
 function refuseBrokenForeignKeys(db: Database.Database, migration: Migration, before: ReadonlySet<string>): void {
   const broken = [...brokenForeignKeys(db)].filter((row) => !before.has(row));
   if (broken.length > 0) {
-    throw new RotorError('database', `Migration ${migration.name} left ${broken.length} row(s) whose foreign key points nowhere (first: ${broken[0]}); nothing of it was applied.`);
+    throw new RotorError(
+      'database',
+      `Migration ${migration.name} left ${broken.length} row(s) whose foreign key points nowhere (first: ${broken[0]}); nothing of it was applied.`,
+    );
   }
 }
 
 function tableNames(db: Database.Database): string[] {
-  return db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  return db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
 }
 
 /**
@@ -151,7 +167,10 @@ export function refuseForeignFile(db: Database.Database, migrations: readonly Mi
   }
   const tables = tableNames(db);
   if (tables.length > 0 && !tables.includes('schema_migrations')) {
-    throw new RotorError('database', `The database file holds tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}) but no Rotor schema: it belongs to another program. Point ROTOR_DB at Rotor's database, or at a new path to create one.`);
+    throw new RotorError(
+      'database',
+      `The database file holds tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}) but no Rotor schema: it belongs to another program. Point ROTOR_DB at Rotor's database, or at a new path to create one.`,
+    );
   }
 }
 
@@ -190,7 +209,7 @@ function expectedSchema(migrations: readonly Migration[]): ExpectedSchema {
 }
 
 function columnNames(db: Database.Database, table: string): string[] {
-  return (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]);
+  return db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
 }
 
 /**
@@ -208,7 +227,8 @@ function refuseMissingSchema(db: Database.Database, migrations: readonly Migrati
       continue;
     }
     const actual = new Set(columnNames(db, table));
-    for (const [column, addedBy] of columns) if (!actual.has(column) && applied.has(addedBy)) missing.push(`column ${table}.${column} (from ${addedBy})`);
+    for (const [column, addedBy] of columns)
+      if (!actual.has(column) && applied.has(addedBy)) missing.push(`column ${table}.${column} (from ${addedBy})`);
   }
   if (missing.length > 0) {
     throw new RotorError(

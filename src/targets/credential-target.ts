@@ -90,7 +90,9 @@ export interface PreflightReport {
 /** Throws a TargetError that lists every problem of the report and its fix; returns when there is none. */
 export function assertPreflightPassed(report: PreflightReport, where: string): void {
   if (report.problems.length === 0) return;
-  const lines = report.problems.map((problem) => `- ${problem.message}${problem.fix ? `\n  Fix:\n    ${problem.fix.split('\n').join('\n    ')}` : ''}`);
+  const lines = report.problems.map(
+    (problem) => `- ${problem.message}${problem.fix ? `\n  Fix:\n    ${problem.fix.split('\n').join('\n    ')}` : ''}`,
+  );
   const privilege = report.problems.every((problem) => problem.check.startsWith('managing-'));
   throw new TargetError(privilege ? 'not_privileged' : 'not_ready', `${where} is not ready for rotation:\n${lines.join('\n')}`);
 }

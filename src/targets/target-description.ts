@@ -68,6 +68,9 @@ export function assertNamedLogin(target: TargetDescription, username: string): v
   const logins = targetLogins(target);
   if (!logins.includes(username)) {
     const named = logins.map((login) => `"${login}"`).join(' and ');
-    throw new TargetError('bad_request', `"${username}" is not a login of the target at ${describeEndpoint(target)}, which names ${named}; Rotor changes only the logins its target names.`);
+    throw new TargetError(
+      'bad_request',
+      `"${username}" is not a login of the target at ${describeEndpoint(target)}, which names ${named}; Rotor changes only the logins its target names.`,
+    );
   }
 }

@@ -64,7 +64,8 @@ export class TargetError extends RotorError {
  * its error) must not carry a password into Rotor's logs through the cause.
  */
 export function scrubbedCause(error: unknown, values: readonly string[]): Error {
-  const scrub = (text: string) => values.filter((value) => value.length > 0).reduce((result, value) => result.split(value).join('[value]'), text);
+  const scrub = (text: string) =>
+    values.filter((value) => value.length > 0).reduce((result, value) => result.split(value).join('[value]'), text);
   const source = error instanceof Error ? error : new Error(String(error));
   const copy = new Error(scrub(source.message));
   copy.name = source.name;

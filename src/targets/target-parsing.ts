@@ -1,7 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
-import { DEFAULT_TLS_MODE, TLS_MODES, type PostgresRoleTarget, type RedisAclUserTarget, type TargetDescription, type TlsMode } from './target-description.js';
+import {
+  DEFAULT_TLS_MODE,
+  TLS_MODES,
+  type PostgresRoleTarget,
+  type RedisAclUserTarget,
+  type TargetDescription,
+  type TlsMode,
+} from './target-description.js';
 
 const DEFAULT_PORTS = { postgres: 5432, redis: 6379 } as const;
 const DEFAULT_DATABASE = 'postgres';
@@ -21,7 +28,13 @@ const host = z.string().trim().refine(isHost, { message: 'must be a host name or
 
 const port = z
   .union([z.number(), z.string().trim().regex(/^\d+$/, { message: 'must be a port number' }).transform(Number)])
-  .pipe(z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be 1 to 65535' }).max(65535, { message: 'must be 1 to 65535' }));
+  .pipe(
+    z
+      .number()
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be 1 to 65535' })
+      .max(65535, { message: 'must be 1 to 65535' }),
+  );
 
 const tls = z.enum(TLS_MODES as [TlsMode, ...TlsMode[]], { message: `must be one of ${TLS_MODES.join(', ')}` });
 
@@ -29,9 +42,13 @@ const roleName = z
   .string()
   .min(1, { message: 'must not be empty' })
   .refine((name) => !name.includes('\u0000'), { message: 'must not contain a NUL character' })
-  .refine((name) => Buffer.byteLength(name, 'utf8') <= MAX_ROLE_NAME_BYTES, { message: `must be at most ${MAX_ROLE_NAME_BYTES} bytes (PostgreSQL would cut it)` });
+  .refine((name) => Buffer.byteLength(name, 'utf8') <= MAX_ROLE_NAME_BYTES, {
+    message: `must be at most ${MAX_ROLE_NAME_BYTES} bytes (PostgreSQL would cut it)`,
+  });
 
-const redisUser = z.string().regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/, { message: 'must be 1 to 128 characters without spaces or control characters' });
+const redisUser = z
+  .string()
+  .regex(/^[^\s\u0000-\u001f\u007f]{1,128}$/, { message: 'must be 1 to 128 characters without spaces or control characters' });
 
 const databaseName = roleName;
 const reference = z.string().trim().min(1, { message: 'must not be empty' });
@@ -44,33 +61,37 @@ const reference = z.string().trim().min(1, { message: 'must not be empty' });
 export const inventoryTargetSchema = z.discriminatedUnion(
   'engine',
   [
-  z
-    .strictObject({
-      engine: z.literal('postgres'),
+    z
+      .strictObject({
+        engine: z.literal('postgres'),
+        host,
+        port: port.default(DEFAULT_PORTS.postgres),
+        dbname: databaseName.default(DEFAULT_DATABASE),
+        tls: tls.default(DEFAULT_TLS_MODE),
+        role: roleName.optional(),
+        roles: z.tuple([roleName, roleName]).optional(),
+        managing_ref: reference.optional(),
+      })
+      .superRefine((value, context) => {
+        if ((value.role === undefined) === (value.roles === undefined)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['role'],
+            message: 'name either `role` (one role, single-user strategy) or `roles` (two alternating roles), not both or neither',
+          });
+        }
+        if (value.roles && value.roles[0] === value.roles[1]) {
+          context.addIssue({ code: 'custom', path: ['roles'], message: 'the two alternating roles must be different roles' });
+        }
+      }),
+    z.strictObject({
+      engine: z.literal('redis'),
       host,
-      port: port.default(DEFAULT_PORTS.postgres),
-      dbname: databaseName.default(DEFAULT_DATABASE),
+      port: port.default(DEFAULT_PORTS.redis),
       tls: tls.default(DEFAULT_TLS_MODE),
-      role: roleName.optional(),
-      roles: z.tuple([roleName, roleName]).optional(),
+      user: redisUser,
       managing_ref: reference.optional(),
-    })
-    .superRefine((value, context) => {
-      if ((value.role === undefined) === (value.roles === undefined)) {
-        context.addIssue({ code: 'custom', path: ['role'], message: 'name either `role` (one role, single-user strategy) or `roles` (two alternating roles), not both or neither' });
-      }
-      if (value.roles && value.roles[0] === value.roles[1]) {
-        context.addIssue({ code: 'custom', path: ['roles'], message: 'the two alternating roles must be different roles' });
-      }
     }),
-  z.strictObject({
-    engine: z.literal('redis'),
-    host,
-    port: port.default(DEFAULT_PORTS.redis),
-    tls: tls.default(DEFAULT_TLS_MODE),
-    user: redisUser,
-    managing_ref: reference.optional(),
-  }),
   ],
   { message: 'engine must be postgres or redis' },
 );
@@ -83,7 +104,14 @@ export function parseInventoryTarget(input: unknown): TargetDescription {
   if (!result.success) throw new ValidationError('The target is not a valid PostgreSQL or Redis target.', issuesOf(result.error, 'target'));
   const value = result.data;
   if (value.engine === 'redis') {
-    return { engine: 'redis', host: value.host, port: value.port, tls: value.tls, user: value.user, managingSecretRef: value.managing_ref ?? null } satisfies RedisAclUserTarget;
+    return {
+      engine: 'redis',
+      host: value.host,
+      port: value.port,
+      tls: value.tls,
+      user: value.user,
+      managingSecretRef: value.managing_ref ?? null,
+    } satisfies RedisAclUserTarget;
   }
   return {
     engine: 'postgres',
@@ -135,17 +163,30 @@ export function parseSecretValueTarget(value: string): TargetDescription {
     ]);
   }
   const result = secretValueSchema.safeParse(parsed);
-  if (!result.success) throw new ValidationError("The secret's value is not the JSON shape a PostgreSQL or Redis target needs.", issuesOf(result.error, 'value'));
+  if (!result.success)
+    throw new ValidationError(
+      "The secret's value is not the JSON shape a PostgreSQL or Redis target needs.",
+      issuesOf(result.error, 'value'),
+    );
   const fields = result.data;
   const tlsMode = fields.tls ?? DEFAULT_TLS_MODE;
   const managingSecretRef = fields.masterarn ?? null;
   if (fields.engine === 'redis') {
     const user = redisUser.safeParse(fields.username);
-    if (!user.success) throw new ValidationError("The secret's value is not the JSON shape a Redis target needs.", issuesOf(user.error, 'username'));
-    return { engine: 'redis', host: fields.host, port: fields.port ?? DEFAULT_PORTS.redis, tls: tlsMode, user: user.data, managingSecretRef };
+    if (!user.success)
+      throw new ValidationError("The secret's value is not the JSON shape a Redis target needs.", issuesOf(user.error, 'username'));
+    return {
+      engine: 'redis',
+      host: fields.host,
+      port: fields.port ?? DEFAULT_PORTS.redis,
+      tls: tlsMode,
+      user: user.data,
+      managingSecretRef,
+    };
   }
   const role = roleName.safeParse(fields.username);
-  if (!role.success) throw new ValidationError("The secret's value is not the JSON shape a PostgreSQL target needs.", issuesOf(role.error, 'username'));
+  if (!role.success)
+    throw new ValidationError("The secret's value is not the JSON shape a PostgreSQL target needs.", issuesOf(role.error, 'username'));
   return {
     engine: 'postgres',
     host: fields.host,
@@ -161,7 +202,8 @@ export function parseSecretValueTarget(value: string): TargetDescription {
 function issuesOf(error: z.ZodError, root: string): ValidationIssue[] {
   return error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.map(String).join('.') : root;
-    const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
+    const message =
+      issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
     return { where, message };
   });
 }

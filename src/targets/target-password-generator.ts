@@ -18,9 +18,15 @@ const UNBIASED_LIMIT = 256 - (256 % TARGET_PASSWORD_ALPHABET.length);
  * (248), taken modulo 62; bytes at or above it are rejected and drawn again, so every character
  * is equally likely (no modulo bias). Log2(62) ≈ 5.95 bits a character: 40 characters ≈ 238 bits.
  */
-export function generateTargetPassword(length: number = TARGET_PASSWORD_LENGTH.default, random: (size: number) => Uint8Array = randomBytes): string {
+export function generateTargetPassword(
+  length: number = TARGET_PASSWORD_LENGTH.default,
+  random: (size: number) => Uint8Array = randomBytes,
+): string {
   if (!Number.isInteger(length) || length < TARGET_PASSWORD_LENGTH.min || length > TARGET_PASSWORD_LENGTH.max) {
-    throw new RotorError('validation', `A target password is ${TARGET_PASSWORD_LENGTH.min} to ${TARGET_PASSWORD_LENGTH.max} characters long; ${String(length)} was asked for.`);
+    throw new RotorError(
+      'validation',
+      `A target password is ${TARGET_PASSWORD_LENGTH.min} to ${TARGET_PASSWORD_LENGTH.max} characters long; ${String(length)} was asked for.`,
+    );
   }
   let password = '';
   while (password.length < length) {

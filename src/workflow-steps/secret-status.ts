@@ -24,7 +24,11 @@ export interface SecretStatusAnswer {
  * that is not a whole secret's name is refused saying why; a secret the viewer may not read is
  * answered exactly as one that does not exist.
  */
-export function secretStatus(deps: { inventory: InventoryRepo; policy: Policy; clock: Clock }, viewer: Actor | null, name: string): SecretStatusAnswer {
+export function secretStatus(
+  deps: { inventory: InventoryRepo; policy: Policy; clock: Clock },
+  viewer: Actor | null,
+  name: string,
+): SecretStatusAnswer {
   const problem = findNameProblem(name, deps.policy.environments);
   if (problem) throw new ValidationError(problem, [{ where: 'secret_name', message: problem }]);
   const secret = deps.inventory.get(name);

@@ -10,9 +10,12 @@ export const MAX_STEP_REASON_LENGTH = 500;
  */
 export function parseStepReason(text: unknown): string {
   const reason = typeof text === 'string' ? text.trim() : '';
-  if (reason === '') throw new ValidationError('The reason is missing: say why the secret should be rotated.', [{ where: 'reason', message: 'required' }]);
+  if (reason === '')
+    throw new ValidationError('The reason is missing: say why the secret should be rotated.', [{ where: 'reason', message: 'required' }]);
   if (reason.length > MAX_STEP_REASON_LENGTH) {
-    throw new ValidationError(`The reason is ${reason.length} characters long; at most ${MAX_STEP_REASON_LENGTH}.`, [{ where: 'reason', message: `keep it under ${MAX_STEP_REASON_LENGTH} characters` }]);
+    throw new ValidationError(`The reason is ${reason.length} characters long; at most ${MAX_STEP_REASON_LENGTH}.`, [
+      { where: 'reason', message: `keep it under ${MAX_STEP_REASON_LENGTH} characters` },
+    ]);
   }
   refuseUnsafeText(reason, { where: 'reason', what: 'reason' });
   return reason;
@@ -21,7 +24,11 @@ export function parseStepReason(text: unknown): string {
 /** A Slack user id as a `slack#/types/user_id` input carries it. */
 export function parseUserInput(text: unknown, what: string): string {
   const id = typeof text === 'string' ? text.trim() : '';
-  if (!/^[UW][A-Z0-9]{2,20}$/.test(id)) throw new ValidationError(`The ${what} must be a Slack user (a user id such as U012AB3CD); the step got ${id === '' ? 'none' : 'something else'}.`, [{ where: what, message: 'not a Slack user id' }]);
+  if (!/^[UW][A-Z0-9]{2,20}$/.test(id))
+    throw new ValidationError(
+      `The ${what} must be a Slack user (a user id such as U012AB3CD); the step got ${id === '' ? 'none' : 'something else'}.`,
+      [{ where: what, message: 'not a Slack user id' }],
+    );
   return id;
 }
 

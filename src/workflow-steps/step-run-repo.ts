@@ -60,7 +60,8 @@ export class StepRunRepo {
         this.db,
         `INSERT INTO workflow_step_runs (execution_id, workflow_execution_id, step, secret_name, requested_by, reason, rotation_id, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?) ON CONFLICT (execution_id) DO NOTHING`,
-      ).run(run.executionId, run.workflowExecutionId, run.kind, run.secretName, run.requestedBy, run.reason, run.rotationId, now, now).changes === 1
+      ).run(run.executionId, run.workflowExecutionId, run.kind, run.secretName, run.requestedBy, run.reason, run.rotationId, now, now)
+        .changes === 1
     );
   }
 
@@ -81,24 +82,30 @@ export class StepRunRepo {
   /** Links a waiting run to the rotation it follows; false when it already follows one. */
   attach(executionId: string, rotationId: number, now: string): boolean {
     return (
-      statement(this.db, `UPDATE workflow_step_runs SET rotation_id = ?, updated_at = ? WHERE execution_id = ? AND rotation_id IS NULL AND state = 'waiting'`).run(rotationId, now, executionId)
-        .changes === 1
+      statement(
+        this.db,
+        `UPDATE workflow_step_runs SET rotation_id = ?, updated_at = ? WHERE execution_id = ? AND rotation_id IS NULL AND state = 'waiting'`,
+      ).run(rotationId, now, executionId).changes === 1
     );
   }
 
   /** Fixes a waiting run's result (waiting → settling); false when it is no longer waiting. */
   settle(executionId: string, result: StepResult, now: string): boolean {
     return (
-      statement(this.db, `UPDATE workflow_step_runs SET state = 'settling', result = ?, updated_at = ? WHERE execution_id = ? AND state = 'waiting'`).run(JSON.stringify(result), now, executionId)
-        .changes === 1
+      statement(
+        this.db,
+        `UPDATE workflow_step_runs SET state = 'settling', result = ?, updated_at = ? WHERE execution_id = ? AND state = 'waiting'`,
+      ).run(JSON.stringify(result), now, executionId).changes === 1
     );
   }
 
   /** Ends a settling run as Slack answered. */
   end(executionId: string, state: Extract<StepRunState, 'completed' | 'failed' | 'gone'>, note: string | null, now: string): boolean {
     return (
-      statement(this.db, `UPDATE workflow_step_runs SET state = ?, note = ?, ended_at = ?, updated_at = ? WHERE execution_id = ? AND state = 'settling'`).run(state, note, now, now, executionId)
-        .changes === 1
+      statement(
+        this.db,
+        `UPDATE workflow_step_runs SET state = ?, note = ?, ended_at = ?, updated_at = ? WHERE execution_id = ? AND state = 'settling'`,
+      ).run(state, note, now, now, executionId).changes === 1
     );
   }
 }

@@ -112,7 +112,8 @@ export class WorkflowStepService {
     const now = isoInstant(this.deps.clock.now());
     for (const run of this.deps.repo.waitingOnRotation(rotation.secretName, rotation.id)) {
       // A rollback ends a rotation that completed before the step began: not the one it asked for.
-      if (run.rotationId === null && (rotation.state === 'rolled_back' || !this.deps.repo.attach(run.executionId, rotation.id, now))) continue;
+      if (run.rotationId === null && (rotation.state === 'rolled_back' || !this.deps.repo.attach(run.executionId, rotation.id, now)))
+        continue;
       const result = rotationResult(record);
       if (result) this.settle(run, result, 'rotor');
     }
@@ -122,10 +123,22 @@ export class WorkflowStepService {
     const now = isoInstant(this.deps.clock.now());
     this.deps.audit.record(() => {
       if (!this.deps.repo.settle(run.executionId, result, now)) throw new RotorError('conflict', 'This workflow step has already ended.');
-      this.deps.followUps.schedule({ kind: STEP_COMPLETION_FOLLOW_UP, topic: stepTopic(run.executionId), dueAt: now, payload: { execution: run.executionId } });
+      this.deps.followUps.schedule({
+        kind: STEP_COMPLETION_FOLLOW_UP,
+        topic: stepTopic(run.executionId),
+        dueAt: now,
+        payload: { execution: run.executionId },
+      });
       return {
         result: undefined,
-        events: [{ actor, action: 'workflow_step.ended', secret: run.secretName, details: { step: run.kind, execution: run.executionId, rotation: run.rotationId, outcome: result.kind } }],
+        events: [
+          {
+            actor,
+            action: 'workflow_step.ended',
+            secret: run.secretName,
+            details: { step: run.kind, execution: run.executionId, rotation: run.rotationId, outcome: result.kind },
+          },
+        ],
       };
     });
   }
@@ -137,16 +150,37 @@ export class WorkflowStepService {
     return name;
   }
 
-  private insert(start: StepStart, kind: StepKind, fields: { name: string; requester: string; reason: string; rotationId: number | null }): StepStarted {
+  private insert(
+    start: StepStart,
+    kind: StepKind,
+    fields: { name: string; requester: string; reason: string; rotationId: number | null },
+  ): StepStarted {
     const now = isoInstant(this.deps.clock.now());
     const created = this.deps.audit.record(() => {
       const inserted = this.deps.repo.insert(
-        { executionId: start.executionId, workflowExecutionId: start.workflowExecutionId, kind, secretName: fields.name, requestedBy: fields.requester, reason: fields.reason, rotationId: fields.rotationId },
+        {
+          executionId: start.executionId,
+          workflowExecutionId: start.workflowExecutionId,
+          kind,
+          secretName: fields.name,
+          requestedBy: fields.requester,
+          reason: fields.reason,
+          rotationId: fields.rotationId,
+        },
         now,
       );
       return {
         result: inserted,
-        events: inserted ? [{ actor: fields.requester, action: 'workflow_step.started', secret: fields.name, details: { step: kind, execution: start.executionId, rotation: fields.rotationId } }] : [],
+        events: inserted
+          ? [
+              {
+                actor: fields.requester,
+                action: 'workflow_step.started',
+                secret: fields.name,
+                details: { step: kind, execution: start.executionId, rotation: fields.rotationId },
+              },
+            ]
+          : [],
       };
     });
     return { run: this.deps.repo.get(start.executionId) as StepRun, created };
@@ -163,7 +197,10 @@ export function rotationResult(record: RotationRecord): StepResult | null {
     case 'in_progress':
       return null;
     case 'completed':
-      return { kind: 'success', outputs: { rotation_id: String(rotation.id), outcome: 'completed', new_version_id: rotation.newVersionId ?? '' } };
+      return {
+        kind: 'success',
+        outputs: { rotation_id: String(rotation.id), outcome: 'completed', new_version_id: rotation.newVersionId ?? '' },
+      };
     case 'abandoned':
       return { kind: 'error', error: `${which} was abandoned by ${rotation.endedBy ?? 'someone'}${why}` };
     case 'rejected':

@@ -21,7 +21,9 @@ interface EventRow {
 }
 
 function eventsAfter(store: TempStore, seq: number): EventRow[] {
-  const rows = store.db.prepare('SELECT seq, actor, action, secret, details FROM audit_events WHERE seq > ? ORDER BY seq').all(seq) as (Omit<EventRow, 'details'> & { details: string })[];
+  const rows = store.db
+    .prepare('SELECT seq, actor, action, secret, details FROM audit_events WHERE seq > ? ORDER BY seq')
+    .all(seq) as (Omit<EventRow, 'details'> & { details: string })[];
   return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> }));
 }
 
@@ -34,7 +36,8 @@ describe('repeated refusals are counted, not audited one by one', () => {
 
   beforeEach(() => {
     store = openTempStore({ policy: POLICY });
-    for (const name of ['prod/stripe/api_key', 'prod/redis/password']) store.inventoryService.create({ name, owner: 'U0OWNER' }, operator(), 'test');
+    for (const name of ['prod/stripe/api_key', 'prod/redis/password'])
+      store.inventoryService.create({ name, owner: 'U0OWNER' }, operator(), 'test');
   });
   afterEach(() => store.close());
 
@@ -43,7 +46,9 @@ describe('repeated refusals are counted, not audited one by one', () => {
     const before = snapshotTables(store, ['secrets']);
     expect(edit('prod/stripe/api_key')).toThrow(AccessDeniedError);
     const first = eventsAfter(store, start);
-    expect(first).toMatchObject([{ actor: 'U0STRANGER', action: 'access.denied', secret: 'prod/stripe/api_key', details: { attempted: 'edit', channel: 'C0CHAN' } }]);
+    expect(first).toMatchObject([
+      { actor: 'U0STRANGER', action: 'access.denied', secret: 'prod/stripe/api_key', details: { attempted: 'edit', channel: 'C0CHAN' } },
+    ]);
 
     for (let index = 0; index < 49; index += 1) {
       store.clock.advance({ seconds: 1 });
@@ -61,7 +66,13 @@ describe('repeated refusals are counted, not audited one by one', () => {
         actor: 'U0STRANGER',
         action: 'access.denied_repeats',
         secret: null,
-        details: { attempted: 'edit', repeats: 49, firstEvent: first[0]?.seq, windowSeconds: REFUSAL_WINDOW_SECONDS, secrets: ['prod/stripe/api_key', 'prod/redis/password'] },
+        details: {
+          attempted: 'edit',
+          repeats: 49,
+          firstEvent: first[0]?.seq,
+          windowSeconds: REFUSAL_WINDOW_SECONDS,
+          secrets: ['prod/stripe/api_key', 'prod/redis/password'],
+        },
       },
     ]);
     // Closing again writes nothing more; the chain holds.
@@ -85,7 +96,9 @@ describe('repeated refusals are counted, not audited one by one', () => {
   it('each actor and each action has its own window: a second person, or another action, is recorded at once', () => {
     const start = lastSeq(store);
     expect(edit('prod/stripe/api_key')).toThrow(AccessDeniedError);
-    expect(() => store.inventoryService.update('prod/stripe/api_key', { description: 'x' }, slackActor('U0OTHER'), 'test')).toThrow(AccessDeniedError);
+    expect(() => store.inventoryService.update('prod/stripe/api_key', { description: 'x' }, slackActor('U0OTHER'), 'test')).toThrow(
+      AccessDeniedError,
+    );
     expect(() => store.inventoryService.setOwner('prod/stripe/api_key', 'U0STRANGER', stranger, 'test')).toThrow(AccessDeniedError);
     expect(eventsAfter(store, start).map((event) => [event.actor, event.action, event.details.attempted])).toEqual([
       ['U0STRANGER', 'access.denied', 'edit'],

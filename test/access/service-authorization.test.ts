@@ -33,7 +33,11 @@ function expectRefusedAndAudited(store: TempStore, call: () => unknown, attempte
   const events = store.db.prepare('SELECT count(*) FROM audit_events').pluck().get() as number;
   expect(call).toThrow(AccessDeniedError);
   expect(snapshotTables(store, TABLES)).toEqual(before);
-  const added = store.db.prepare('SELECT actor, action, details FROM audit_events WHERE seq > ?').all(events) as { actor: string; action: string; details: string }[];
+  const added = store.db.prepare('SELECT actor, action, details FROM audit_events WHERE seq > ?').all(events) as {
+    actor: string;
+    action: string;
+    details: string;
+  }[];
   expect(added).toHaveLength(1);
   expect(added[0]).toMatchObject({ actor: 'U0STRANGER', action: 'access.denied' });
   expect(JSON.parse(added[0]!.details)).toMatchObject({ attempted });
@@ -52,11 +56,19 @@ describe('services authorize their actor, whichever surface calls them', () => {
   });
 
   it('InventoryService.update refuses someone who may not edit the secret', () => {
-    expectRefusedAndAudited(store, () => store.inventoryService.update('prod/stripe/api_key', { description: 'changed' }, STRANGER, 'test'), 'edit');
+    expectRefusedAndAudited(
+      store,
+      () => store.inventoryService.update('prod/stripe/api_key', { description: 'changed' }, STRANGER, 'test'),
+      'edit',
+    );
   });
 
   it('InventoryService.setOwner refuses someone who may not hand the secret over', () => {
-    expectRefusedAndAudited(store, () => store.inventoryService.setOwner('prod/stripe/api_key', 'U0STRANGER', STRANGER, 'test'), 'change_owner');
+    expectRefusedAndAudited(
+      store,
+      () => store.inventoryService.setOwner('prod/stripe/api_key', 'U0STRANGER', STRANGER, 'test'),
+      'change_owner',
+    );
   });
 
   it('InventoryService.apply (an import) refuses a Slack user without the right, before writing any row', () => {
@@ -70,21 +82,51 @@ describe('services authorize their actor, whichever surface calls them', () => {
   });
 
   it('RotationService refuses someone who may not rotate the secret', () => {
-    const rotation = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null }).rotation;
+    const rotation = createRuntime({
+      db: store.db,
+      clock: store.clock,
+      policy: store.policy,
+      logger: createLogger('silent'),
+      providers: { registry: createProviderRegistry({}), close: () => undefined },
+      slack: null,
+    }).rotation;
     expectRefusedAndAudited(store, () => rotation.rotatable(STRANGER, 'prod/stripe/api_key'), 'rotate');
   });
 
   it('RevocationService refuses a non-responder, and a responder outside an incident channel', () => {
-    const { revocation } = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null });
+    const { revocation } = createRuntime({
+      db: store.db,
+      clock: store.clock,
+      policy: store.policy,
+      logger: createLogger('silent'),
+      providers: { registry: createProviderRegistry({}), close: () => undefined },
+      slack: null,
+    });
     expectRefusedAndAudited(store, () => revocation.revocable(STRANGER, 'prod/stripe/api_key'), 'revoke');
-    expect(() => revocation.revocable(slackActor('U0ONCALL', 'C0GENERAL'), 'prod/stripe/api_key')).toThrow(/only allowed in an incident channel/);
+    expect(() => revocation.revocable(slackActor('U0ONCALL', 'C0GENERAL'), 'prod/stripe/api_key')).toThrow(
+      /only allowed in an incident channel/,
+    );
     expect(revocation.revocable(slackActor('U0ONCALL', 'C0INCIDENT'), 'prod/stripe/api_key').name).toBe('prod/stripe/api_key');
   });
 
   it('RevocationService refuses a stranger every change to an incident: status update, acknowledgement, sign-off, close, retry', async () => {
     // No background sweep: the snapshots below must see only what the refused calls did.
-    const { revocation } = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null, sweepAfterChanges: false });
-    const { incident } = await revocation.open(slackActor('U0ONCALL', 'C0INCIDENT'), 'prod/stripe/api_key', 'pasted in a ticket', { confirmName: 'prod/stripe/api_key', severity: 'SEV2', ticket: null, order: 'replace_then_disable', destroy: false });
+    const { revocation } = createRuntime({
+      db: store.db,
+      clock: store.clock,
+      policy: store.policy,
+      logger: createLogger('silent'),
+      providers: { registry: createProviderRegistry({}), close: () => undefined },
+      slack: null,
+      sweepAfterChanges: false,
+    });
+    const { incident } = await revocation.open(slackActor('U0ONCALL', 'C0INCIDENT'), 'prod/stripe/api_key', 'pasted in a ticket', {
+      confirmName: 'prod/stripe/api_key',
+      severity: 'SEV2',
+      ticket: null,
+      order: 'replace_then_disable',
+      destroy: false,
+    });
     const incidentTables = [...TABLES, 'incidents', 'incident_events', 'incident_pages', 'rotations', 'rotation_steps', 'follow_ups'];
     for (const [call, attempted] of [
       [() => revocation.recordStatusUpdate(STRANGER, incident.id, 'all good'), 'respond'],
@@ -115,11 +157,24 @@ describe('reminder actions authorize their actor', () => {
   beforeEach(async () => {
     h = await openHarness({ at: '2027-01-01T10:00:00Z' });
     h.slack.addUser('UOWN1', 'UTC');
-    h.store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator(), 'test');
+    h.store.inventoryService.create(
+      { name: 'prod/svc1/api_key', owner: 'UOWN1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
+      operator(),
+      'test',
+    );
     await h.sweeper().sweep();
     key = h.posts()[0]!.keys[0]!;
     const { store } = h;
-    actions = new ReminderActionsService({ ledger: new ReminderLedgerRepo(store.db), inventory: store.inventory, audit: store.audit, authorizer: store.authorizer, notifier: h.notifier, ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }), clock: store.clock, policy: store.policy });
+    actions = new ReminderActionsService({
+      ledger: new ReminderLedgerRepo(store.db),
+      inventory: store.inventory,
+      audit: store.audit,
+      authorizer: store.authorizer,
+      notifier: h.notifier,
+      ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }),
+      clock: store.clock,
+      policy: store.policy,
+    });
   });
   afterEach(() => h.close());
 

@@ -58,7 +58,9 @@ describe('mayRead', () => {
   });
 
   it('names a user group as a group mention when saying who may', () => {
-    expect(describeWhoMay([{ label: 'readers', userIds: ['UREADER', 'S0READERS'] }])).toBe('Who may: readers (<@UREADER>, <!subteam^S0READERS>).');
+    expect(describeWhoMay([{ label: 'readers', userIds: ['UREADER', 'S0READERS'] }])).toBe(
+      'Who may: readers (<@UREADER>, <!subteam^S0READERS>).',
+    );
   });
 
   it('refuses a team member that is neither a member nor a user group id, and an unknown visibility, by key and line', () => {
@@ -80,19 +82,41 @@ describe('ReadScope agrees with mayRead over the real inventory', () => {
     store = openTempStore({ policy: restricted });
     const today = store.clock.now();
     const seed = (name: string, fields: Record<string, unknown>) =>
-      store.inventoryService.create({ name, lastRotated: today.minus({ days: 200 }).toISODate(), intervalDays: 90, ...fields }, operator(), 'test-seed');
+      store.inventoryService.create(
+        { name, lastRotated: today.minus({ days: 200 }).toISODate(), intervalDays: 90, ...fields },
+        operator(),
+        'test-seed',
+      );
     seed('prod/stripe/api_key', { owner: 'UOWNER', team: 'payments' });
     seed('prod/ledger/token', { owner: 'UOTHER', access: ['UREADER'] });
     seed('prod/vault/token', { owner: 'UOTHER', backupOwner: 'UBACKUP', access: ['S0READERS'] });
     seed('prod/hidden/token', { owner: 'UOTHER', team: 'platform' });
     const all = store.inventory.list({}, today, 30);
-    const viewers: [string, string[]][] = [['UOWNER', []], ['UREADER', []], ['UGROUPIE', ['S0READERS']], ['UBACKUP', []], ['UPAYDEV', []], ['UPAYLEAD', []], ['USTRANGER', []], ['USEC', []]];
+    const viewers: [string, string[]][] = [
+      ['UOWNER', []],
+      ['UREADER', []],
+      ['UGROUPIE', ['S0READERS']],
+      ['UBACKUP', []],
+      ['UPAYDEV', []],
+      ['UPAYLEAD', []],
+      ['USTRANGER', []],
+      ['USEC', []],
+    ];
     for (const [userId, groups] of viewers) {
       const viewer = slackActor(userId);
       const expected = all.filter((candidate) => mayRead(restricted, viewer, candidate, groups)).map((candidate) => candidate.name);
       const scope = readScopeOf(restricted, viewer, groups);
-      expect(store.inventory.list({ scope }, today, 30).map((found) => found.name), userId).toEqual(expected);
-      expect(store.inventory.overdue(today, {}, scope).map((found) => found.name).sort(), userId).toEqual([...expected].sort());
+      expect(
+        store.inventory.list({ scope }, today, 30).map((found) => found.name),
+        userId,
+      ).toEqual(expected);
+      expect(
+        store.inventory
+          .overdue(today, {}, scope)
+          .map((found) => found.name)
+          .sort(),
+        userId,
+      ).toEqual([...expected].sort());
       expect(store.inventory.countOverdue(today, scope), userId).toBe(expected.length);
       expect(store.inventory.readableNames(scope), userId).toEqual(expected);
     }

@@ -93,7 +93,9 @@ describe('hash-chained audit log', () => {
   });
 
   it('detects reordered rows', () => {
-    tamper(`UPDATE audit_events SET seq = seq + 100 WHERE seq IN (2, 3); UPDATE audit_events SET seq = 3 WHERE seq = 102; UPDATE audit_events SET seq = 2 WHERE seq = 103;`);
+    tamper(
+      `UPDATE audit_events SET seq = seq + 100 WHERE seq IN (2, 3); UPDATE audit_events SET seq = 3 WHERE seq = 102; UPDATE audit_events SET seq = 2 WHERE seq = 103;`,
+    );
     expect(verifyAuditChain(store.db).firstBreak?.seq).toBe(2);
   });
 

@@ -30,14 +30,18 @@ describe('publishing the audit log to the log stream', () => {
   afterEach(() => store.close());
 
   const addSecrets = (count: number, prefix: string) => {
-    for (let index = 0; index < count; index += 1) store.inventoryService.create({ name: `prod/${prefix}${index}/key` }, operator('U1'), 'test');
+    for (let index = 0; index < count; index += 1)
+      store.inventoryService.create({ name: `prod/${prefix}${index}/key` }, operator('U1'), 'test');
   };
 
   it('two processes publishing from one database put every event out exactly once, each batch ending with a signed checkpoint', () => {
     const key = randomBytes(32).toString('hex');
     const otherDb = openDatabase(store.path);
     const [first, second] = [collecting(), collecting()];
-    const publishers = [new AuditPublisher(store.db, store.clock, HmacKeyring.fromEnv(key), first, fail, 3), new AuditPublisher(otherDb, store.clock, HmacKeyring.fromEnv(key), second, fail, 3)];
+    const publishers = [
+      new AuditPublisher(store.db, store.clock, HmacKeyring.fromEnv(key), first, fail, 3),
+      new AuditPublisher(otherDb, store.clock, HmacKeyring.fromEnv(key), second, fail, 3),
+    ];
     try {
       addSecrets(4, 'a');
       publishers[1]?.publishPending();
@@ -82,7 +86,9 @@ describe('publishing the audit log to the log stream', () => {
 
 describe('the bot publishes every audit event, whatever wrote it', () => {
   it('events written before it started, and events the CLI writes while it runs, reach its log stream once', async () => {
-    const harness = await startSlackHarness({ beforeStart: ({ store }) => store.inventoryService.create({ name: 'prod/early/key' }, operator('U0ADMIN'), 'test') });
+    const harness = await startSlackHarness({
+      beforeStart: ({ store }) => store.inventoryService.create({ name: 'prod/early/key' }, operator('U0ADMIN'), 'test'),
+    });
     try {
       await harness.waitForLog((line) => (line.audit as AuditEvent | undefined)?.secret === 'prod/early/key');
       const file = join(harness.store.dir, 'cli.yaml');
@@ -93,7 +99,10 @@ describe('the bot publishes every audit event, whatever wrote it', () => {
       await harness.waitForLog((line) => (line.auditCheckpoint as AuditCheckpoint | undefined)?.seq === head.seq);
       const published = harness.logLines.filter((line) => line.msg === 'audit event').map((line) => (line.audit as AuditEvent).seq);
       expect(published).toEqual(Array.from({ length: head.seq }, (_, index) => index + 1));
-      expect(harness.logLines.find((line) => (line.audit as AuditEvent | undefined)?.secret === 'prod/from_cli/key')).toMatchObject({ component: 'audit', audit: { actor: expect.stringMatching(/^cli/) } });
+      expect(harness.logLines.find((line) => (line.audit as AuditEvent | undefined)?.secret === 'prod/from_cli/key')).toMatchObject({
+        component: 'audit',
+        audit: { actor: expect.stringMatching(/^cli/) },
+      });
     } finally {
       await harness.close();
     }
@@ -103,13 +112,20 @@ describe('the bot publishes every audit event, whatever wrote it', () => {
 describe('the bot posts a checkpoint of the audit head to the announcement channel', () => {
   it('at start-up when today has none, signed with ROTOR_AUDIT_KEY, once', async () => {
     const key = randomBytes(32).toString('hex');
-    const harness = await startSlackHarness({ policy: TEST_POLICY.replace('channels:\n', 'channels:\n  announce: C0ANNOUNCE\n'), env: { ROTOR_AUDIT_KEY: key } });
+    const harness = await startSlackHarness({
+      policy: TEST_POLICY.replace('channels:\n', 'channels:\n  announce: C0ANNOUNCE\n'),
+      env: { ROTOR_AUDIT_KEY: key },
+    });
     try {
       const call = await harness.fake.waitForCall('chat.postMessage', (candidate) => candidate.args.channel === 'C0ANNOUNCE');
       const head = harness.store.db.prepare('SELECT seq, hash FROM audit_events WHERE seq = 1').get() as { seq: number; hash: string };
       expect(String(call.args.text)).toContain(`rotor audit verify --expect-head ${head.seq}:${head.hash}`);
       const at = /Audit checkpoint at (\S+):/.exec(String(call.args.text))?.[1] as string;
-      expect(String(call.args.text)).toContain(createHmac('sha256', key).update(checkpointText({ seq: head.seq, hash: head.hash, at })).digest('hex'));
+      expect(String(call.args.text)).toContain(
+        createHmac('sha256', key)
+          .update(checkpointText({ seq: head.seq, hash: head.hash, at }))
+          .digest('hex'),
+      );
       expect(harness.fake.callsTo('chat.postMessage').filter((candidate) => candidate.args.channel === 'C0ANNOUNCE')).toHaveLength(1);
     } finally {
       await harness.close();

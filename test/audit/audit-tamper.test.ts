@@ -25,7 +25,11 @@ describe('audit chain against someone who can write the database file', () => {
       const seed = join(dir, 'seed.yaml');
       writeFileSync(
         seed,
-        ['- {name: prod/stripe/api_key, owner: U0PAY, team: payments}', '- {name: prod/postgres/password, owner: U0PAY}', '- {name: staging/redis/password, owner: U0OPS}'].join('\n'),
+        [
+          '- {name: prod/stripe/api_key, owner: U0PAY, team: payments}',
+          '- {name: prod/postgres/password, owner: U0PAY}',
+          '- {name: staging/redis/password, owner: U0OPS}',
+        ].join('\n'),
       );
       expect((await runRotor(['--db', harness.store.path, 'import', seed], { ROTOR_AUDIT_KEY: key })).code).toBe(0);
       for (const intruder of ['U0MALLORY', 'U0EVE']) {
@@ -63,25 +67,51 @@ describe('audit chain against someone who can write the database file', () => {
       db.prepare('DELETE FROM audit_events WHERE seq > ?').run(last - 2);
       db.prepare('UPDATE audit_head SET seq = ?, hash = (SELECT hash FROM audit_events WHERE seq = ?)').run(last - 2, last - 2);
     });
-    expect(await verify(path, { ROTOR_AUDIT_KEY: key }, '--expect-head', pinned)).toMatchObject({ code: 1, stderr: expect.stringMatching(/events published earlier were removed/) });
+    expect(await verify(path, { ROTOR_AUDIT_KEY: key }, '--expect-head', pinned)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/events published earlier were removed/),
+    });
   });
 
   it('2. an appended forged event is caught with the key', async () => {
     const path = copy('appended');
     edit(path, (db) => {
       const head = db.prepare('SELECT seq, hash FROM audit_head').get() as { seq: number; hash: string };
-      const forged = { seq: head.seq + 1, at: new Date().toISOString(), actor: 'U0ADMIN', action: 'secret.rotated', secret: 'prod/stripe/api_key', details: '{}', prev: head.hash };
+      const forged = {
+        seq: head.seq + 1,
+        at: new Date().toISOString(),
+        actor: 'U0ADMIN',
+        action: 'secret.rotated',
+        secret: 'prod/stripe/api_key',
+        details: '{}',
+        prev: head.hash,
+      };
       const hash = plainHash(forged);
-      db.prepare('INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(forged.seq, forged.at, forged.actor, forged.action, forged.secret, forged.details, forged.prev, hash);
+      db.prepare('INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        forged.seq,
+        forged.at,
+        forged.actor,
+        forged.action,
+        forged.secret,
+        forged.details,
+        forged.prev,
+        hash,
+      );
       db.prepare('UPDATE audit_head SET seq = ?, hash = ?').run(forged.seq, hash);
     });
-    expect(await verify(path, { ROTOR_AUDIT_KEY: key })).toMatchObject({ code: 1, stderr: expect.stringMatching(/Audit log broken at event #\d+/) });
+    expect(await verify(path, { ROTOR_AUDIT_KEY: key })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/Audit log broken at event #\d+/),
+    });
   });
 
   it('3. deleting every event and the head is caught while the inventory has secrets, even without the key', async () => {
     const path = copy('emptied');
     edit(path, (db) => db.exec('DELETE FROM audit_events; DELETE FROM audit_head;'));
-    expect(await verify(path, {})).toMatchObject({ code: 1, stderr: expect.stringMatching(/the log is empty while the inventory holds 3 secrets/) });
+    expect(await verify(path, {})).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/the log is empty while the inventory holds 3 secrets/),
+    });
   });
 
   it('4. deleting the access.denied events and re-chaining is caught with the key, and against the pinned head', async () => {
@@ -108,7 +138,9 @@ describe('audit chain against someone who can write the database file', () => {
     const path = copy('inserted');
     edit(path, (db) => {
       db.exec('UPDATE audit_events SET seq = seq + 1000 WHERE seq > 2; UPDATE audit_events SET seq = seq - 999 WHERE seq > 1000;');
-      db.prepare("INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (3, ?, 'U0ADMIN', 'secret.rotated', 'prod/postgres/password', '{}', '', '')").run(new Date().toISOString());
+      db.prepare(
+        "INSERT INTO audit_events (seq, at, actor, action, secret, details, prev_hash, hash) VALUES (3, ?, 'U0ADMIN', 'secret.rotated', 'prod/postgres/password', '{}', '', '')",
+      ).run(new Date().toISOString());
       rechain(db);
     });
     expect(await verify(path, { ROTOR_AUDIT_KEY: key })).toMatchObject({ code: 1, stderr: expect.stringMatching(/Audit log broken/) });
@@ -121,7 +153,10 @@ describe('audit chain against someone who can write the database file', () => {
       db.exec("UPDATE audit_events SET actor = 'U0ADMIN' WHERE actor = 'U0EVE'");
       rechain(db, { keepScheme: true });
     });
-    expect(await verify(path, { ROTOR_AUDIT_KEY: key })).toMatchObject({ code: 1, stderr: expect.stringMatching(/does not match its MAC/) });
+    expect(await verify(path, { ROTOR_AUDIT_KEY: key })).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/does not match its MAC/),
+    });
   });
 });
 
@@ -137,7 +172,10 @@ function edit(path: string, change: (db: Database.Database) => void): void {
 function count(path: string, where: string, ...params: unknown[]): number {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare(`SELECT count(*) FROM audit_events WHERE ${where}`).pluck().get(...params) as number;
+    return db
+      .prepare(`SELECT count(*) FROM audit_events WHERE ${where}`)
+      .pluck()
+      .get(...params) as number;
   } finally {
     db.close();
   }
@@ -158,7 +196,15 @@ async function waitFor(condition: () => boolean): Promise<void> {
 }
 
 /** What a plain SHA-256 chain stores for an event: anyone can compute it. */
-function plainHash(event: { seq: number; at: string; actor: string; action: string; secret: string | null; details: string; prev: string }): string {
+function plainHash(event: {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  secret: string | null;
+  details: string;
+  prev: string;
+}): string {
   const header = JSON.stringify([event.seq, event.at, event.actor, event.action, event.secret, event.prev]);
   return createHash('sha256').update(header).update('\n').update(event.details).digest('hex');
 }
@@ -166,7 +212,14 @@ function plainHash(event: { seq: number; at: string; actor: string; action: stri
 /** The attacker's re-chain: renumber, relink and rehash every event with plain SHA-256, then fix the head. */
 function rechain(db: Database.Database, options: { keepScheme?: boolean } = {}): void {
   const hasScheme = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('audit_events') as string[]).includes('scheme');
-  const rows = db.prepare('SELECT seq, at, actor, action, secret, details FROM audit_events ORDER BY seq').all() as { seq: number; at: string; actor: string; action: string; secret: string | null; details: string }[];
+  const rows = db.prepare('SELECT seq, at, actor, action, secret, details FROM audit_events ORDER BY seq').all() as {
+    seq: number;
+    at: string;
+    actor: string;
+    action: string;
+    secret: string | null;
+    details: string;
+  }[];
   db.exec('UPDATE audit_events SET seq = -seq');
   let prev = '0'.repeat(64);
   rows.forEach((row, index) => {

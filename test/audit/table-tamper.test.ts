@@ -56,7 +56,10 @@ function tickAll(runtime: Runtime, store: TempStore, id: number, actor: Actor, b
     const step = record.steps.find((candidate) => candidate.state === 'pending');
     if (!step) return;
     store.clock.advance({ minutes: 1 });
-    runtime.rotation.tickStep(actor, id, step.id, { expectedVersion: record.rotation.version, note: bare(step.id) ? null : `done: ${step.id}` });
+    runtime.rotation.tickStep(actor, id, step.id, {
+      expectedVersion: record.rotation.version,
+      note: bare(step.id) ? null : `done: ${step.id}`,
+    });
   }
 }
 
@@ -71,9 +74,17 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     store = openTempStore({ at: start.plus({ hours: 9 }).toISO() as string, policy: parsePolicy(POLICY_YAML) });
     config = join(store.dir, 'policy.yaml');
     writeFileSync(config, POLICY_YAML);
-    const runtime = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null });
+    const runtime = createRuntime({
+      db: store.db,
+      clock: store.clock,
+      policy: store.policy,
+      logger: createLogger('silent'),
+      providers: { registry: createProviderRegistry({}), close: () => undefined },
+      slack: null,
+    });
     const lastRotated = start.minus({ days: 100 }).toISODate() as string;
-    for (const name of ['prod/stripe/api_key', 'prod/twilio/api_key']) store.inventoryService.create({ name, type: 'api_key', owner: 'U0OWNER', team: 'payments', lastRotated }, operator(), 'test');
+    for (const name of ['prod/stripe/api_key', 'prod/twilio/api_key'])
+      store.inventoryService.create({ name, type: 'api_key', owner: 'U0OWNER', team: 'payments', lastRotated }, operator(), 'test');
 
     // A production rotation: a ticket, two approvals, every step ticked (one without a note).
     const { rotation } = await runtime.rotation.start(OWNER, 'prod/stripe/api_key', { ticket: 'SEC-101' });
@@ -90,7 +101,13 @@ describe('edits of the rotation, incident and inventory tables, against the audi
 
     // An incident: revoked, acknowledged, its emergency rotation done, signed off, closed.
     store.clock.set(start.plus({ days: 2, hours: 9 }).toISO() as string);
-    const opened = await runtime.revocation.open(RESPONDER, 'prod/twilio/api_key', 'leaked in a public gist', { confirmName: 'prod/twilio/api_key', severity: 'SEV2', ticket: 'INC-7', order: 'replace_then_disable', destroy: false });
+    const opened = await runtime.revocation.open(RESPONDER, 'prod/twilio/api_key', 'leaked in a public gist', {
+      confirmName: 'prod/twilio/api_key',
+      severity: 'SEV2',
+      ticket: 'INC-7',
+      order: 'replace_then_disable',
+      destroy: false,
+    });
     const incident = opened.incident.id;
     store.clock.advance({ minutes: 2 });
     runtime.revocation.acknowledge(slackActor((opened.pages[0]?.userId ?? 'U0RESP') as string), incident);
@@ -107,7 +124,15 @@ describe('edits of the rotation, incident and inventory tables, against the audi
 
     pristine = join(store.dir, 'pristine.db');
     await store.db.backup(pristine);
-    built = { rotation: rotation.id, emergency, incident, bareStep, notedStep, since: start.toISODate() as string, until: start.plus({ days: 5 }).toISODate() as string };
+    built = {
+      rotation: rotation.id,
+      emergency,
+      incident,
+      bareStep,
+      notedStep,
+      since: start.toISODate() as string,
+      until: start.plus({ days: 5 }).toISODate() as string,
+    };
   }, 60_000);
   afterAll(() => store.close());
 
@@ -123,14 +148,23 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     return path;
   };
   const shifted = (iso: string, days: number) => DateTime.fromISO(iso, { zone: 'utc' }).plus({ days }).toUTC().toISO() as string;
-  const at = (db: Database.Database, table: string, column: string, where: string, ...params: unknown[]) => db.prepare(`SELECT ${column} FROM ${table} WHERE ${where}`).pluck().get(...params) as string;
+  const at = (db: Database.Database, table: string, column: string, where: string, ...params: unknown[]) =>
+    db
+      .prepare(`SELECT ${column} FROM ${table} WHERE ${where}`)
+      .pluck()
+      .get(...params) as string;
 
   it('the untouched database passes --deep, and its evidence and report say the tables agree with the chain', async () => {
     const deep = await cli(pristine, 'audit', 'verify', '--deep');
     expect(deep).toMatchObject({ code: 0, stderr: expect.stringMatching(/not keyed/) });
-    expect(deep.stdout).toMatch(/Deep check: replayed the audit events of 2 rotations, 1 incident and 2 secrets; the tables agree with them\./);
+    expect(deep.stdout).toMatch(
+      /Deep check: replayed the audit events of 2 rotations, 1 incident and 2 secrets; the tables agree with them\./,
+    );
     expect(deep.stdout).not.toContain('Not covered by the chain');
-    for (const argv of [['rotations', 'evidence', String(built.rotation)], ['incidents', 'evidence', String(built.incident)]]) {
+    for (const argv of [
+      ['rotations', 'evidence', String(built.rotation)],
+      ['incidents', 'evidence', String(built.incident)],
+    ]) {
       const evidence = await cli(pristine, ...argv);
       expect(evidence.code).toBe(0);
       expect(evidence.stdout).toContain('the tables agree with the chain');
@@ -139,7 +173,10 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     }
     const report = await cli(pristine, 'report', 'rotations', '--since', built.since, '--until', built.until);
     expect(report.stdout).toContain('the tables agree with the chain');
-    expect(JSON.parse((await cli(pristine, 'audit', 'verify', '--deep', '--json')).stdout)).toMatchObject({ intact: true, deep: { rotations: 2, incidents: 1, secrets: 2, differences: [] } });
+    expect(JSON.parse((await cli(pristine, 'audit', 'verify', '--deep', '--json')).stdout)).toMatchObject({
+      intact: true,
+      deep: { rotations: 2, incidents: 1, secrets: 2, differences: [] },
+    });
   });
 
   type Case = {
@@ -157,8 +194,14 @@ describe('edits of the rotation, incident and inventory tables, against the audi
   const cases: Case[] = [
     {
       kind: 'an approval re-attributed',
-      edit: (db, b) => db.prepare(`UPDATE rotation_approvals SET decided_by = 'U0MALLORY' WHERE rotation_id = ? AND role = 'security_lead'`).run(b.rotation),
-      names: (b) => new RegExp(`rotation #${b.rotation}, approval \\(security lead\\): by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0SEC”\\.`),
+      edit: (db, b) =>
+        db
+          .prepare(`UPDATE rotation_approvals SET decided_by = 'U0MALLORY' WHERE rotation_id = ? AND role = 'security_lead'`)
+          .run(b.rotation),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, approval \\(security lead\\): by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0SEC”\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
       shows: () => /\| security lead \| approved \| U0SEC \|/,
@@ -166,8 +209,15 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     {
       kind: 'an approval forged',
       edit: (db, b) =>
-        db.prepare(`INSERT INTO rotation_approvals (rotation_id, role, decision, decided_by, decided_at) VALUES (?, 'security_lead', 'approved', 'U0SEC2', ?)`).run(b.emergency, at(db, 'rotations', 'started_at', 'id = ?', b.emergency)),
-      names: (b) => new RegExp(`rotation #${b.emergency}, approval \\(security lead\\): the tables say approved by U0SEC2 at [^;]+; the audit chain records nothing\\.`),
+        db
+          .prepare(
+            `INSERT INTO rotation_approvals (rotation_id, role, decision, decided_by, decided_at) VALUES (?, 'security_lead', 'approved', 'U0SEC2', ?)`,
+          )
+          .run(b.emergency, at(db, 'rotations', 'started_at', 'id = ?', b.emergency)),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.emergency}, approval \\(security lead\\): the tables say approved by U0SEC2 at [^;]+; the audit chain records nothing\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.emergency)],
       inReport: true,
       shows: () => /No approval required \(an emergency rotation goes ahead without approvals\)/,
@@ -175,7 +225,10 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     {
       kind: 'an approval deleted',
       edit: (db, b) => db.prepare(`DELETE FROM rotation_approvals WHERE rotation_id = ? AND role = 'devops_lead'`).run(b.rotation),
-      names: (b) => new RegExp(`rotation #${b.rotation}, approval \\(DevOps lead\\): the tables hold nothing; the audit chain \\(event #\\d+\\) says approved by U0OPS at `),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, approval \\(DevOps lead\\): the tables hold nothing; the audit chain \\(event #\\d+\\) says approved by U0OPS at `,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
       shows: () => /\| DevOps lead \| approved \| U0OPS \|/,
@@ -183,64 +236,109 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     {
       kind: 'the change ticket changed',
       edit: (db, b) => db.prepare(`UPDATE rotations SET ticket = 'SEC-999' WHERE id = ?`).run(b.rotation),
-      names: (b) => new RegExp(`rotation #${b.rotation}, change ticket: the tables say “SEC-999”; the audit chain \\(event #\\d+\\) says “SEC-101”\\.`),
+      names: (b) =>
+        new RegExp(`rotation #${b.rotation}, change ticket: the tables say “SEC-999”; the audit chain \\(event #\\d+\\) says “SEC-101”\\.`),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
       shows: () => /\| Change ticket \| SEC-101 \|/,
     },
     {
       kind: 'a step note invented',
-      edit: (db, b) => db.prepare(`UPDATE rotation_steps SET note = 'checked by the auditor' WHERE rotation_id = ? AND step_id = ?`).run(b.rotation, b.bareStep),
-      names: (b) => new RegExp(`rotation #${b.rotation}, step ${b.bareStep}: note: the tables say “checked by the auditor”; the audit chain \\(event #\\d+\\) records nothing\\.`),
+      edit: (db, b) =>
+        db
+          .prepare(`UPDATE rotation_steps SET note = 'checked by the auditor' WHERE rotation_id = ? AND step_id = ?`)
+          .run(b.rotation, b.bareStep),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, step ${b.bareStep}: note: the tables say “checked by the auditor”; the audit chain \\(event #\\d+\\) records nothing\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
     },
     {
       kind: 'a step note rewritten',
-      edit: (db, b) => db.prepare(`UPDATE rotation_steps SET note = 'rotated twice' WHERE rotation_id = ? AND step_id = ?`).run(b.rotation, b.notedStep),
-      names: (b) => new RegExp(`rotation #${b.rotation}, step ${b.notedStep}: note: the tables say “rotated twice”; the audit chain \\(event #\\d+\\) says “done: ${b.notedStep}”\\.`),
+      edit: (db, b) =>
+        db.prepare(`UPDATE rotation_steps SET note = 'rotated twice' WHERE rotation_id = ? AND step_id = ?`).run(b.rotation, b.notedStep),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, step ${b.notedStep}: note: the tables say “rotated twice”; the audit chain \\(event #\\d+\\) says “done: ${b.notedStep}”\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
     },
     {
       kind: 'a step author changed',
-      edit: (db, b) => db.prepare(`UPDATE rotation_steps SET done_by = 'U0MALLORY' WHERE rotation_id = ? AND step_id = ?`).run(b.rotation, b.notedStep),
-      names: (b) => new RegExp(`rotation #${b.rotation}, step ${b.notedStep}: done by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0OWNER”\\.`),
+      edit: (db, b) =>
+        db.prepare(`UPDATE rotation_steps SET done_by = 'U0MALLORY' WHERE rotation_id = ? AND step_id = ?`).run(b.rotation, b.notedStep),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, step ${b.notedStep}: done by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0OWNER”\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
     },
     {
       kind: 'a step date moved',
-      edit: (db, b) => db.prepare(`UPDATE rotation_steps SET done_at = ? WHERE rotation_id = ? AND step_id = ?`).run(shifted(at(db, 'rotation_steps', 'done_at', 'rotation_id = ? AND step_id = ?', b.rotation, b.notedStep), -3), b.rotation, b.notedStep),
-      names: (b) => new RegExp(`rotation #${b.rotation}, step ${b.notedStep}: when: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`),
+      edit: (db, b) =>
+        db
+          .prepare(`UPDATE rotation_steps SET done_at = ? WHERE rotation_id = ? AND step_id = ?`)
+          .run(
+            shifted(at(db, 'rotation_steps', 'done_at', 'rotation_id = ? AND step_id = ?', b.rotation, b.notedStep), -3),
+            b.rotation,
+            b.notedStep,
+          ),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, step ${b.notedStep}: when: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
     },
     {
       kind: 'the completion date moved out of the period',
-      edit: (db, b) => db.prepare(`UPDATE rotations SET completed_at = ? WHERE id = ?`).run(shifted(at(db, 'rotations', 'completed_at', 'id = ?', b.rotation), -30), b.rotation),
-      names: (b) => new RegExp(`rotation #${b.rotation}, completed at: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`),
+      edit: (db, b) =>
+        db
+          .prepare(`UPDATE rotations SET completed_at = ? WHERE id = ?`)
+          .run(shifted(at(db, 'rotations', 'completed_at', 'id = ?', b.rotation), -30), b.rotation),
+      names: (b) =>
+        new RegExp(`rotation #${b.rotation}, completed at: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
     },
     {
       kind: 'an approval date moved',
-      edit: (db, b) => db.prepare(`UPDATE rotation_approvals SET decided_at = ? WHERE rotation_id = ? AND role = 'devops_lead'`).run(shifted(at(db, 'rotation_approvals', 'decided_at', `rotation_id = ? AND role = 'devops_lead'`, b.rotation), -2), b.rotation),
-      names: (b) => new RegExp(`rotation #${b.rotation}, approval \\(DevOps lead\\): when: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`),
+      edit: (db, b) =>
+        db
+          .prepare(`UPDATE rotation_approvals SET decided_at = ? WHERE rotation_id = ? AND role = 'devops_lead'`)
+          .run(shifted(at(db, 'rotation_approvals', 'decided_at', `rotation_id = ? AND role = 'devops_lead'`, b.rotation), -2), b.rotation),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, approval \\(DevOps lead\\): when: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
     },
     {
       kind: 'the due date it was rotated against moved (a late rotation made on time)',
-      edit: (db, b) => db.prepare(`UPDATE rotations SET previous_next_rotation = ? WHERE id = ?`).run(DateTime.fromISO(at(db, 'rotations', 'completed_at', 'id = ?', b.rotation), { zone: 'utc' }).plus({ days: 10 }).toISODate(), b.rotation),
-      names: (b) => new RegExp(`rotation #${b.rotation}, due date it was rotated against: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`),
+      edit: (db, b) =>
+        db.prepare(`UPDATE rotations SET previous_next_rotation = ? WHERE id = ?`).run(
+          DateTime.fromISO(at(db, 'rotations', 'completed_at', 'id = ?', b.rotation), { zone: 'utc' })
+            .plus({ days: 10 })
+            .toISODate(),
+          b.rotation,
+        ),
+      names: (b) =>
+        new RegExp(
+          `rotation #${b.rotation}, due date it was rotated against: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`,
+        ),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
     },
     {
       kind: 'the rotator re-attributed',
       edit: (db, b) => db.prepare(`UPDATE rotations SET started_by = 'U0MALLORY', held_by = 'U0MALLORY' WHERE id = ?`).run(b.rotation),
-      names: (b) => new RegExp(`rotation #${b.rotation}, started by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0OWNER”\\.`),
+      names: (b) =>
+        new RegExp(`rotation #${b.rotation}, started by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0OWNER”\\.`),
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
       inReport: true,
       shows: () => /\| Started \| \S+ by U0OWNER \|/,
@@ -248,7 +346,8 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     {
       kind: 'the sign-off re-attributed',
       edit: (db, b) => db.prepare(`UPDATE incidents SET signed_off_by = 'U0MALLORY' WHERE id = ?`).run(b.incident),
-      names: (b) => new RegExp(`incident #${b.incident}, signed off by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0SEC”\\.`),
+      names: (b) =>
+        new RegExp(`incident #${b.incident}, signed off by: the tables say “U0MALLORY”; the audit chain \\(event #\\d+\\) says “U0SEC”\\.`),
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
       shows: () => /U0SEC signed off the break-glass rotation/,
@@ -256,7 +355,8 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     {
       kind: 'the severity rewritten',
       edit: (db, b) => db.prepare(`UPDATE incidents SET severity = 'SEV4' WHERE id = ?`).run(b.incident),
-      names: (b) => new RegExp(`incident #${b.incident}, severity: the tables say “SEV4”; the audit chain \\(event #\\d+\\) says “SEV2”\\.`),
+      names: (b) =>
+        new RegExp(`incident #${b.incident}, severity: the tables say “SEV4”; the audit chain \\(event #\\d+\\) says “SEV2”\\.`),
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
       shows: () => /\| Severity \| SEV2 \|/,
@@ -264,30 +364,45 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     {
       kind: 'the incident ticket changed',
       edit: (db, b) => db.prepare(`UPDATE incidents SET ticket = 'INC-0' WHERE id = ?`).run(b.incident),
-      names: (b) => new RegExp(`incident #${b.incident}, incident ticket: the tables say “INC-0”; the audit chain \\(event #\\d+\\) says “INC-7”\\.`),
+      names: (b) =>
+        new RegExp(`incident #${b.incident}, incident ticket: the tables say “INC-0”; the audit chain \\(event #\\d+\\) says “INC-7”\\.`),
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
       shows: () => /\| Incident ticket \| INC-7 \|/,
     },
     {
       kind: 'the opening moved',
-      edit: (db, b) => db.prepare(`UPDATE incidents SET opened_at = ? WHERE id = ?`).run(shifted(at(db, 'incidents', 'opened_at', 'id = ?', b.incident), 1), b.incident),
-      names: (b) => new RegExp(`incident #${b.incident}, opened at: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`),
+      edit: (db, b) =>
+        db
+          .prepare(`UPDATE incidents SET opened_at = ? WHERE id = ?`)
+          .run(shifted(at(db, 'incidents', 'opened_at', 'id = ?', b.incident), 1), b.incident),
+      names: (b) =>
+        new RegExp(`incident #${b.incident}, opened at: the tables say “[^”]+”; the audit chain \\(event #\\d+\\) says “[^”]+”\\.`),
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
     },
     {
       kind: 'the postmortem link changed',
-      edit: (db, b) => db.prepare(`UPDATE incidents SET postmortem_url = 'https://wiki.example/postmortems/other' WHERE id = ?`).run(b.incident),
-      names: (b) => new RegExp(`incident #${b.incident}, postmortem: the tables say “https://wiki.example/postmortems/other”; the audit chain \\(event #\\d+\\) says “https://wiki.example/postmortems/7”\\.`),
+      edit: (db, b) =>
+        db.prepare(`UPDATE incidents SET postmortem_url = 'https://wiki.example/postmortems/other' WHERE id = ?`).run(b.incident),
+      names: (b) =>
+        new RegExp(
+          `incident #${b.incident}, postmortem: the tables say “https://wiki.example/postmortems/other”; the audit chain \\(event #\\d+\\) says “https://wiki.example/postmortems/7”\\.`,
+        ),
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
       shows: () => /Postmortem: https:\/\/wiki\.example\/postmortems\/7\n/,
     },
     {
       kind: 'a page moved to another level and time',
-      edit: (db, b) => db.prepare(`UPDATE incident_pages SET level = 'cto', paged_at = ? WHERE incident_id = ? AND user_id = 'U0SEC'`).run(shifted(at(db, 'incidents', 'opened_at', 'id = ?', b.incident), 1), b.incident),
-      names: (b) => new RegExp(`incident #${b.incident}, page of U0SEC: level: the tables say “cto”; the audit chain \\(event #\\d+\\) says “security”\\.`),
+      edit: (db, b) =>
+        db
+          .prepare(`UPDATE incident_pages SET level = 'cto', paged_at = ? WHERE incident_id = ? AND user_id = 'U0SEC'`)
+          .run(shifted(at(db, 'incidents', 'opened_at', 'id = ?', b.incident), 1), b.incident),
+      names: (b) =>
+        new RegExp(
+          `incident #${b.incident}, page of U0SEC: level: the tables say “cto”; the audit chain \\(event #\\d+\\) says “security”\\.`,
+        ),
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
     },
@@ -295,9 +410,14 @@ describe('edits of the rotation, incident and inventory tables, against the audi
       kind: 'a timeline row invented',
       edit: (db, b) =>
         db
-          .prepare(`INSERT INTO incident_events (incident_id, at, actor, kind, dedupe_key, summary, details) VALUES (?, ?, 'U0MALLORY', 'acknowledged', 'acknowledged:U0MALLORY', 'U0MALLORY acknowledged.', '{}')`)
+          .prepare(
+            `INSERT INTO incident_events (incident_id, at, actor, kind, dedupe_key, summary, details) VALUES (?, ?, 'U0MALLORY', 'acknowledged', 'acknowledged:U0MALLORY', 'U0MALLORY acknowledged.', '{}')`,
+          )
           .run(b.incident, at(db, 'incidents', 'opened_at', 'id = ?', b.incident)),
-      names: (b) => new RegExp(`incident #${b.incident}, timeline row \\d+ \\(acknowledged\\): the tables say “U0MALLORY acknowledged\\.” by U0MALLORY at [^;]+; the audit chain records nothing\\.`),
+      names: (b) =>
+        new RegExp(
+          `incident #${b.incident}, timeline row \\d+ \\(acknowledged\\): the tables say “U0MALLORY acknowledged\\.” by U0MALLORY at [^;]+; the audit chain records nothing\\.`,
+        ),
       evidence: (b) => ['incidents', 'evidence', String(b.incident)],
       inReport: false,
     },
@@ -306,13 +426,16 @@ describe('edits of the rotation, incident and inventory tables, against the audi
       (kind): Case => ({
         kind: `a timeline row deleted (${kind})`,
         edit: (db, b) => db.prepare(`DELETE FROM incident_events WHERE incident_id = ? AND kind = ?`).run(b.incident, kind),
-        names: (b) => new RegExp(`incident #${b.incident}, timeline row of ${{ closed: 'incident\\.closed', disabled: 'rotation\\.step_done', acknowledged: 'incident\\.acknowledged' }[kind]}: the tables hold nothing; the audit chain \\(event #\\d+\\) says “[^”]+ by U0\\w+ at [^”]+”\\.`),
+        names: (b) =>
+          new RegExp(
+            `incident #${b.incident}, timeline row of ${{ closed: 'incident\\.closed', disabled: 'rotation\\.step_done', acknowledged: 'incident\\.acknowledged' }[kind]}: the tables hold nothing; the audit chain \\(event #\\d+\\) says “[^”]+ by U0\\w+ at [^”]+”\\.`,
+          ),
         evidence: (b) => ['incidents', 'evidence', String(b.incident)],
         inReport: false,
       }),
     ),
     {
-      kind: 'a prod secret\'s environment rewritten to dev (its rotations would need no approval)',
+      kind: "a prod secret's environment rewritten to dev (its rotations would need no approval)",
       edit: (db) => db.prepare(`UPDATE secrets SET environment = 'dev' WHERE name = 'prod/stripe/api_key'`).run(),
       names: () => /secret prod\/stripe\/api_key, environment: the tables say “dev”; the audit chain \(event #\d+\) says “prod”\./,
       evidence: (b) => ['rotations', 'evidence', String(b.rotation)],
@@ -358,11 +481,26 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     try {
       const trail = new AuditTrailRepo(db);
       const source = trailSource(trail);
-      const older = ['environment', 'provider', 'providerRef', 'checklistSource', 'previousFingerprint', 'previousNextRotation', 'previousLastRotated', 'previousLifecycle'];
+      const older = [
+        'environment',
+        'provider',
+        'providerRef',
+        'checklistSource',
+        'previousFingerprint',
+        'previousNextRotation',
+        'previousLastRotated',
+        'previousLifecycle',
+      ];
       const olderSource = {
         ...source,
         rotationEvents: (id: number) =>
-          source.rotationEvents(id).map((event) => (event.action === 'rotation.started' ? { ...event, details: Object.fromEntries(Object.entries(event.details).filter(([key]) => !older.includes(key))) } : event)),
+          source
+            .rotationEvents(id)
+            .map((event) =>
+              event.action === 'rotation.started'
+                ? { ...event, details: Object.fromEntries(Object.entries(event.details).filter(([key]) => !older.includes(key))) }
+                : event,
+            ),
       };
       const record = new RotationRepo(db).get(built.rotation) as RotationRecord;
       expect(checkedRotation(record, source).check).toEqual({ differences: [], uncovered: [] });
@@ -372,7 +510,13 @@ describe('edits of the rotation, incident and inventory tables, against the audi
       expect(record.rotation.previousFingerprint).toBeNull();
       expect(check.uncovered).toEqual([`rotation #${built.rotation}: checklist source`]);
       const moved = checkedRotation({ ...record, rotation: { ...record.rotation, previousNextRotation: '2099-01-01' } }, olderSource);
-      expect(moved.check.differences.map(describeDifference)).toEqual([expect.stringMatching(new RegExp(`^rotation #${built.rotation}, due date it was rotated against: the tables say “2099-01-01”; the audit chain \\(event #\\d+\\) says “`))]);
+      expect(moved.check.differences.map(describeDifference)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^rotation #${built.rotation}, due date it was rotated against: the tables say “2099-01-01”; the audit chain \\(event #\\d+\\) says “`,
+          ),
+        ),
+      ]);
     } finally {
       db.close();
     }
@@ -380,11 +524,19 @@ describe('edits of the rotation, incident and inventory tables, against the audi
 
   it('the report prints the chain’s side: the ticket, the approvers, the completion in the period and the due date it was rotated against', async () => {
     const path = edited((db, b) => {
-      db.prepare(`UPDATE rotations SET ticket = 'SEC-999', completed_at = ?, previous_next_rotation = '2099-01-01' WHERE id = ?`).run(shifted(at(db, 'rotations', 'completed_at', 'id = ?', b.rotation), -30), b.rotation);
+      db.prepare(`UPDATE rotations SET ticket = 'SEC-999', completed_at = ?, previous_next_rotation = '2099-01-01' WHERE id = ?`).run(
+        shifted(at(db, 'rotations', 'completed_at', 'id = ?', b.rotation), -30),
+        b.rotation,
+      );
       db.prepare(`UPDATE rotation_approvals SET decided_by = 'U0MALLORY' WHERE rotation_id = ? AND role = 'security_lead'`).run(b.rotation);
     });
-    const clean = JSON.parse((await cli(pristine, 'report', 'rotations', '--since', built.since, '--until', built.until, '--json')).stdout) as { secrets: { rotations: unknown[] }[] };
-    const json = JSON.parse((await cli(path, 'report', 'rotations', '--since', built.since, '--until', built.until, '--json')).stdout) as { secrets: { rotations: unknown[] }[]; chainCheck: { differences: unknown[] } };
+    const clean = JSON.parse(
+      (await cli(pristine, 'report', 'rotations', '--since', built.since, '--until', built.until, '--json')).stdout,
+    ) as { secrets: { rotations: unknown[] }[] };
+    const json = JSON.parse((await cli(path, 'report', 'rotations', '--since', built.since, '--until', built.until, '--json')).stdout) as {
+      secrets: { rotations: unknown[] }[];
+      chainCheck: { differences: unknown[] };
+    };
     expect(json.secrets.map((secret) => secret.rotations)).toEqual(clean.secrets.map((secret) => secret.rotations));
     expect(json.chainCheck.differences.length).toBeGreaterThanOrEqual(4);
   });

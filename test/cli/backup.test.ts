@@ -25,7 +25,9 @@ describe('rotor backup', () => {
       const head = store.db.prepare('SELECT seq, hash FROM audit_head').get() as { seq: number; hash: string };
       expect(await rotor(store.path, 'backup', target)).toMatchObject({
         code: 0,
-        stdout: expect.stringContaining(`to ${target}: integrity ok, audit chain of 2 events verified, audit head #${head.seq} ${head.hash}.`),
+        stdout: expect.stringContaining(
+          `to ${target}: integrity ok, audit chain of 2 events verified, audit head #${head.seq} ${head.hash}.`,
+        ),
       });
       expect((statSync(target).mode & 0o777).toString(8)).toBe('600');
       expect(readdirSync(store.dir).filter((file) => file.includes('.partial'))).toEqual([]);
@@ -40,7 +42,10 @@ describe('rotor backup', () => {
     raw.exec("UPDATE audit_events SET actor = 'U666' WHERE seq = 1");
     raw.close();
     const target = join(store.dir, 'copy.db');
-    expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 1, stderr: expect.stringMatching(/The backup's audit log is broken at event #1: .*Nothing was kept/) });
+    expect(await rotor(store.path, 'backup', target)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/The backup's audit log is broken at event #1: .*Nothing was kept/),
+    });
     expect(readdirSync(store.dir).filter((file) => file.startsWith('copy') || file.includes('.partial'))).toEqual([]);
   });
 

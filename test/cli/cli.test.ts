@@ -43,19 +43,34 @@ describe('rotor CLI', () => {
 
   it('exits 2 with a message on usage errors', async () => {
     expect(await rotor(store.path, 'frobnicate')).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'frobnicate'/) });
-    expect(await rotor(store.path, 'due', '--days', 'soon')).toMatchObject({ code: 2, stderr: expect.stringMatching(/expected a whole number of days from 1 to 365/) });
-    expect(await rotor(store.path, 'overdue', '--at', 'yesterday')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--at yesterday is not a date/) });
-    expect(await rotor(store.path, 'export', '--format', 'xml')).toMatchObject({ code: 2, stderr: expect.stringMatching(/Allowed choices are yaml, json, csv/) });
+    expect(await rotor(store.path, 'due', '--days', 'soon')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/expected a whole number of days from 1 to 365/),
+    });
+    expect(await rotor(store.path, 'overdue', '--at', 'yesterday')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--at yesterday is not a date/),
+    });
+    expect(await rotor(store.path, 'export', '--format', 'xml')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Allowed choices are yaml, json, csv/),
+    });
   });
 
   it('lists overdue secrets most overdue first, and what comes due, as of a given date', async () => {
     await seed();
-    const overdue = JSON.parse((await rotor(store.path, 'overdue', '--at', '2026-12-05', '--json')).stdout) as { name: string; days_overdue: number }[];
+    const overdue = JSON.parse((await rotor(store.path, 'overdue', '--at', '2026-12-05', '--json')).stdout) as {
+      name: string;
+      days_overdue: number;
+    }[];
     expect(overdue.map((secret) => [secret.name, secret.days_overdue])).toEqual([
       ['prod/postgres/connection_string', 67],
       ['prod/redis/password', 4],
     ]);
-    const due = JSON.parse((await rotor(store.path, 'due', '--days', '30', '--at', '2026-11-22', '--json')).stdout) as { name: string; days_until_due: number }[];
+    const due = JSON.parse((await rotor(store.path, 'due', '--days', '30', '--at', '2026-11-22', '--json')).stdout) as {
+      name: string;
+      days_until_due: number;
+    }[];
     expect(due.map((secret) => [secret.name, secret.days_until_due])).toEqual([['prod/redis/password', 9]]);
     const later = JSON.parse((await rotor(store.path, 'due', '--days', '90', '--at', '2026-11-22', '--json')).stdout) as { name: string }[];
     expect(later.map((secret) => secret.name)).toEqual(['prod/redis/password', 'staging/stripe/secret_key']);
@@ -67,7 +82,10 @@ describe('rotor CLI', () => {
 
   it('verifies the audit log and names the row an edit broke', async () => {
     await seed();
-    expect(await rotor(store.path, 'audit', 'verify')).toMatchObject({ code: 0, stdout: expect.stringMatching(/Audit log intact: 4 events/) });
+    expect(await rotor(store.path, 'audit', 'verify')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/Audit log intact: 4 events/),
+    });
     const other = new Database(store.path);
     other.prepare(`UPDATE audit_events SET actor = 'someone-else' WHERE seq = 3`).run();
     other.close();
@@ -83,7 +101,10 @@ describe('rotor CLI', () => {
     await seed();
     const lastDay = DateTime.utc().toISODate() as string;
     const jsonl = await rotor(store.path, 'audit', 'export', '--since', firstDay, '--until', lastDay, '--format', 'jsonl');
-    const events = jsonl.stdout.trim().split('\n').map((line) => JSON.parse(line) as { action: string; secret: string; hash: string });
+    const events = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { action: string; secret: string; hash: string });
     expect(events.map((event) => event.action)).toEqual(['secret.created', 'secret.created', 'secret.created', 'secret.created']);
     const dayAfter = DateTime.fromISO(lastDay, { zone: 'utc' }).plus({ days: 1 }).toISODate() as string;
     expect((await rotor(store.path, 'audit', 'export', '--since', dayAfter)).stdout).toBe('');
@@ -94,19 +115,28 @@ describe('rotor CLI', () => {
 
   it('refuses to answer from a database that does not exist, and creates none', async () => {
     const missing = join(store.dir, 'typo', 'rotor.db');
-    expect(await rotor(missing, 'list')).toMatchObject({ code: 2, stderr: expect.stringMatching(/No Rotor database at .*typo\/rotor.db\. Create it with `rotor migrate`/) });
+    expect(await rotor(missing, 'list')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/No Rotor database at .*typo\/rotor.db\. Create it with `rotor migrate`/),
+    });
     expect(await rotor(missing, 'overdue', '--json')).toMatchObject({ code: 2 });
     expect(existsSync(missing)).toBe(false);
     const file = join(store.dir, 'one.yaml');
     writeFileSync(file, '- name: prod/postgres/connection_string\n');
-    expect(await rotor(missing, 'import', '--dry-run', file)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Would add 1, change 0, leave 0 unchanged/) });
+    expect(await rotor(missing, 'import', '--dry-run', file)).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Would add 1, change 0, leave 0 unchanged/),
+    });
     expect(existsSync(missing)).toBe(false);
     expect(await rotor(missing, 'import', file)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Added 1/) });
     expect(existsSync(missing)).toBe(true);
   });
 
   it('refuses an empty --at rather than silently using now', async () => {
-    expect(await rotor(store.path, 'overdue', '--at', '')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--at {2}is not a date|--at  is not a date/) });
+    expect(await rotor(store.path, 'overdue', '--at', '')).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--at {2}is not a date|--at {2}is not a date/),
+    });
   });
 
   it('backs up the database online, refusing to overwrite', async () => {
@@ -122,7 +152,15 @@ describe('rotor CLI', () => {
   it('migrate upgrades a database made by an older release and says what it applied', async () => {
     await seed();
     const old = new Database(store.path);
-    for (const table of ['reminder_weekly_digests', 'reminder_sweeps', 'secret_review_flags', 'slack_user_cache', 'reminder_snoozes', 'reminder_ledger']) old.exec(`DROP TABLE ${table}`);
+    for (const table of [
+      'reminder_weekly_digests',
+      'reminder_sweeps',
+      'secret_review_flags',
+      'slack_user_cache',
+      'reminder_snoozes',
+      'reminder_ledger',
+    ])
+      old.exec(`DROP TABLE ${table}`);
     old.exec('DELETE FROM schema_migrations WHERE version = 2');
     old.close();
     const result = await rotor(store.path, 'migrate');
@@ -133,13 +171,19 @@ describe('rotor CLI', () => {
 
   it('refuses a backup into a folder that does not exist, saying what to do', async () => {
     const target = join(store.dir, 'missing', 'copy.db');
-    expect(await rotor(store.path, 'backup', target)).toMatchObject({ code: 2, stderr: expect.stringMatching(/folder .*missing does not exist; create it first/) });
+    expect(await rotor(store.path, 'backup', target)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/folder .*missing does not exist; create it first/),
+    });
     expect(existsSync(target)).toBe(false);
   });
 
   it('stops quietly when its reader goes away (`rotor export | head`)', async () => {
     await seed();
-    const child = spawn(process.execPath, [binary, 'export', '--format', 'csv'], { env: { ...process.env, ROTOR_DB: store.path }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [binary, 'export', '--format', 'csv'], {
+      env: { ...process.env, ROTOR_DB: store.path },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
@@ -155,9 +199,15 @@ describe('rotor CLI', () => {
     const env = { ...process.env, ROTOR_DB: store.path };
     const ok = await run(process.execPath, [binary, 'migrate'], { env });
     expect(ok.stdout).toMatch(/up to date/);
-    await expect(run(process.execPath, [binary, 'show', 'prod/nope/key'], { env })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/No secret named/) });
+    await expect(run(process.execPath, [binary, 'show', 'prod/nope/key'], { env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/No secret named/),
+    });
     const notSqlite = join(store.dir, 'text.db');
     writeFileSync(notSqlite, 'plain text, not a database '.repeat(100));
-    await expect(run(process.execPath, [binary, 'list'], { env: { ...env, ROTOR_DB: notSqlite } })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/is not a SQLite database/) });
+    await expect(run(process.execPath, [binary, 'list'], { env: { ...env, ROTOR_DB: notSqlite } })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/is not a SQLite database/),
+    });
   });
 });

@@ -33,7 +33,17 @@ retention_hours: 48
 `;
 const INCIDENT_CHANNEL = 'C0INCIDENT';
 const RESPONDER = slackActor('U0RESP');
-const INCIDENT_TABLES = ['secrets', 'audit_events', 'audit_head', 'incidents', 'incident_events', 'incident_pages', 'rotations', 'rotation_steps', 'follow_ups'];
+const INCIDENT_TABLES = [
+  'secrets',
+  'audit_events',
+  'audit_head',
+  'incidents',
+  'incident_events',
+  'incident_pages',
+  'rotations',
+  'rotation_steps',
+  'follow_ups',
+];
 const POSTMORTEM = 'https://wiki.example/postmortems/stripe-leak';
 
 interface Harness {
@@ -50,12 +60,23 @@ function harness(providers: { aws?: AwsSecretsManagerProvider; vault?: VaultKv2P
   const store = openTempStore({ at: DateTime.utc().minus({ hours: 6 }).toISO(), policy: parsePolicy(POLICY_YAML) });
   const config = join(store.dir, 'policy.yaml');
   writeFileSync(config, POLICY_YAML);
-  const runtime = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy() }, slack: null });
+  const runtime = createRuntime({
+    db: store.db,
+    clock: store.clock,
+    policy: store.policy,
+    logger: createLogger('silent'),
+    providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy() },
+    slack: null,
+  });
   return { store, runtime, cli: (...argv) => runRotor(['--db', store.path, '--config', config, ...argv]) };
 }
 
 /** `/revoke` confirmed in the incident channel, as the Slack layer calls it. */
-function revoke(h: Harness, name: string, options: { order?: 'replace_then_disable' | 'disable_now'; destroy?: boolean } = {}): Promise<IncidentRecord> {
+function revoke(
+  h: Harness,
+  name: string,
+  options: { order?: 'replace_then_disable' | 'disable_now'; destroy?: boolean } = {},
+): Promise<IncidentRecord> {
   return h.runtime.revocation.open(slackActor('U0RESP', INCIDENT_CHANNEL), name, 'leaked in a public gist', {
     confirmName: name,
     severity: 'SEV2',
@@ -72,7 +93,9 @@ function revoke(h: Harness, name: string, options: { order?: 'replace_then_disab
 async function disabledAtOnce({ runtime }: Harness, record: IncidentRecord): Promise<void> {
   await vi.waitFor(() => {
     const rotationId = runtime.revocation.get(record.incident.id).incident.rotationId;
-    const step = rotationId ? runtime.rotation.get(rotationId).steps.find((candidate) => candidate.id === 'disable_compromised') : undefined;
+    const step = rotationId
+      ? runtime.rotation.get(rotationId).steps.find((candidate) => candidate.id === 'disable_compromised')
+      : undefined;
     expect(step?.state).toBe('done');
   });
 }
@@ -85,7 +108,8 @@ async function finishRotation({ runtime, store }: Harness, id: number, options: 
     if (step && step.id === options.stopAt) return;
     store.clock.advance({ minutes: 5 });
     if (!step) break;
-    if (step.action === null) runtime.rotation.tickStep(RESPONDER, id, step.id, { expectedVersion: record.rotation.version, note: `done: ${step.id}` });
+    if (step.action === null)
+      runtime.rotation.tickStep(RESPONDER, id, step.id, { expectedVersion: record.rotation.version, note: `done: ${step.id}` });
     else {
       const { error } = await runtime.rotation.runStep(RESPONDER, id, step.id, { expectedVersion: record.rotation.version });
       if (error) throw error;
@@ -118,7 +142,12 @@ function sectionAfter(markdown: string, heading: string): string {
 }
 
 function auditEvents(store: TempStore): AuditEvent[] {
-  return (store.db.prepare('SELECT seq, at, actor, action, secret, details, hash FROM audit_events ORDER BY seq').all() as (Omit<AuditEvent, 'details'> & { details: string })[]).map((row) => ({
+  return (
+    store.db.prepare('SELECT seq, at, actor, action, secret, details, hash FROM audit_events ORDER BY seq').all() as (Omit<
+      AuditEvent,
+      'details'
+    > & { details: string })[]
+  ).map((row) => ({
     ...row,
     details: JSON.parse(row.details) as Record<string, unknown>,
   })) as AuditEvent[];
@@ -130,7 +159,11 @@ describe('rotor incidents over a revoked manual secret', () => {
 
   beforeEach(() => {
     h = harness();
-    h.store.inventoryService.create({ name, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACK', team: 'payments', provider: 'manual', intervalDays: 90 }, operator(), 'test');
+    h.store.inventoryService.create(
+      { name, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACK', team: 'payments', provider: 'manual', intervalDays: 90 },
+      operator(),
+      'test',
+    );
   });
   afterEach(() => {
     h.runtime.close();
@@ -164,10 +197,26 @@ describe('rotor incidents over a revoked manual secret', () => {
     expect(list).toMatchObject({ code: 0, stderr: '' });
     const lines = list.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID +SECRET +SEV +STATE +LEAD +OPENED +ACKNOWLEDGED +EMERGENCY ROTATION +POSTMORTEM$/);
-    expect(lines.slice(1)).toEqual([expect.stringMatching(new RegExp(`^#${id} +${name} +SEV2 +open +U0RESP +${opened.incident.openedAt.slice(0, 10)} \\S+ +U0LEAD after 20 min +#${opened.incident.rotationId} completed +-$`))]);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^#${id} +${name} +SEV2 +open +U0RESP +${opened.incident.openedAt.slice(0, 10)} \\S+ +U0LEAD after 20 min +#${opened.incident.rotationId} completed +-$`,
+        ),
+      ),
+    ]);
     expect((await h.cli('incidents', 'list', '--open')).stdout).toBe(list.stdout);
     expect(JSON.parse((await h.cli('incidents', 'list', '--json')).stdout)).toEqual([
-      expect.objectContaining({ id, secret: name, severity: 'SEV2', state: 'open', responder: 'U0RESP', channel: INCIDENT_CHANNEL, acknowledgedBy: 'U0LEAD', rotation: { id: opened.incident.rotationId, state: 'completed' }, postmortemUrl: null }),
+      expect.objectContaining({
+        id,
+        secret: name,
+        severity: 'SEV2',
+        state: 'open',
+        responder: 'U0RESP',
+        channel: INCIDENT_CHANNEL,
+        acknowledgedBy: 'U0LEAD',
+        rotation: { id: opened.incident.rotationId, state: 'completed' },
+        postmortemUrl: null,
+      }),
     ]);
 
     const shown = await h.cli('incidents', 'show', String(id));
@@ -177,9 +226,16 @@ describe('rotor incidents over a revoked manual secret', () => {
     expect(shown.stdout).toContain('reason              leaked in a public gist');
     expect(shown.stdout).toContain(`emergency rotation  #${opened.incident.rotationId} completed at`);
     expect(shown.stdout).toContain(`closed              no: close it with \`rotor incidents close ${id} --postmortem URL\``);
-    expect(shown.stdout).toMatch(/pages\n {2}U0BACK +backup owner +paged \S+\n {2}U0OWNER +owner +paged \S+\n {2}U0SEC +security +paged \S+\n {2}U0LEAD +team lead +paged \S+, acknowledged \S+\n/);
+    expect(shown.stdout).toMatch(
+      /pages\n {2}U0BACK +backup owner +paged \S+\n {2}U0OWNER +owner +paged \S+\n {2}U0SEC +security +paged \S+\n {2}U0LEAD +team lead +paged \S+, acknowledged \S+\n/,
+    );
     for (const event of opened.events) expect(shown.stdout).toContain(`  ${event.at}  ${event.actor.padEnd(12)} ${event.summary}`);
-    const json = JSON.parse((await h.cli('incidents', 'show', String(id), '--json')).stdout) as { incident: { state: string }; events: unknown[]; pages: unknown[]; rotation: { state: string } };
+    const json = JSON.parse((await h.cli('incidents', 'show', String(id), '--json')).stdout) as {
+      incident: { state: string };
+      events: unknown[];
+      pages: unknown[];
+      rotation: { state: string };
+    };
     expect(json).toMatchObject({ id, state: 'open', incident: { state: 'open' }, rotation: { state: 'completed' } });
     expect(json.events).toHaveLength(opened.events.length);
     expect(json.pages).toHaveLength(4);
@@ -192,10 +248,15 @@ describe('rotor incidents over a revoked manual secret', () => {
     const after = h.runtime.revocation.get(id).incident;
     expect(after).toMatchObject({ state: 'closed', postmortemUrl: POSTMORTEM, closedBy: expect.stringMatching(/^cli:/) });
     // The bot's status message is redrawn from the follow-ups the close left for it.
-    const waiting = h.store.db.prepare(`SELECT kind FROM follow_ups WHERE topic = ? AND state = 'pending' ORDER BY kind`).pluck().all(`incident:${id}`) as string[];
+    const waiting = h.store.db
+      .prepare(`SELECT kind FROM follow_ups WHERE topic = ? AND state = 'pending' ORDER BY kind`)
+      .pluck()
+      .all(`incident:${id}`) as string[];
     expect(waiting).toEqual(expect.arrayContaining(['incident.status_refresh', 'incident.thread_event']));
     expect((await h.cli('incidents', 'list', '--open')).stdout).toBe('No incidents.\n');
-    expect((await h.cli('incidents', 'list')).stdout).toMatch(new RegExp(`#${id} +${name} +SEV2 +closed .* ${POSTMORTEM.replace(/[.]/g, '\\.')}\\n$`));
+    expect((await h.cli('incidents', 'list')).stdout).toMatch(
+      new RegExp(`#${id} +${name} +SEV2 +closed .* ${POSTMORTEM.replace(/[.]/g, '\\.')}\\n$`),
+    );
 
     const before = snapshotTables(h.store, INCIDENT_TABLES);
     const result = await h.cli('incidents', 'evidence', String(id));
@@ -217,10 +278,14 @@ describe('rotor incidents over a revoked manual secret', () => {
       'Incident channel': INCIDENT_CHANNEL,
       'Responder (leads it)': 'U0RESP',
       Opened: `${record.incident.openedAt} (audit #${seqOf('incident.opened')})`,
-      'Order of disabling': expect.stringMatching(/^replace, then disable: the compromised version stays current until its replacement is promoted/),
+      'Order of disabling': expect.stringMatching(
+        /^replace, then disable: the compromised version stays current until its replacement is promoted/,
+      ),
       Destroy: 'not applicable (Vault only)',
       'Compromised version': 'none recorded (rotated by hand at its issuer: the store holds no version id)',
-      'Emergency rotation': expect.stringMatching(new RegExp(`^#${rotation.rotation.id}, completed at ${rotation.rotation.completedAt} \\(\\d+ min after the revocation\\)$`)),
+      'Emergency rotation': expect.stringMatching(
+        new RegExp(`^#${rotation.rotation.id}, completed at ${rotation.rotation.completedAt} \\(\\d+ min after the revocation\\)$`),
+      ),
       State: `closed at ${record.incident.closedAt} by ${record.incident.closedBy}`,
     });
     const disable = rotation.steps.find((step) => step.id === 'disable_compromised');
@@ -229,9 +294,25 @@ describe('rotor incidents over a revoked manual secret', () => {
 
     // Every timeline event, in order, with who and when, and the audit event that records it.
     const timeline = tableAfter(md, '## Timeline');
-    expect(timeline.map(([, at, who, what]) => [at, who, what])).toEqual(record.events.map((event) => [event.at, event.actor, event.summary]));
+    expect(timeline.map(([, at, who, what]) => [at, who, what])).toEqual(
+      record.events.map((event) => [event.at, event.actor, event.summary]),
+    );
     const kinds = record.events.map((event) => event.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['opened', 'compromised', 'paged', 'escalated', 'rotation_started', 'acknowledged', 'status_update', 'disabled', 'rotation_completed', 'signed_off', 'closed']));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'opened',
+        'compromised',
+        'paged',
+        'escalated',
+        'rotation_started',
+        'acknowledged',
+        'status_update',
+        'disabled',
+        'rotation_completed',
+        'signed_off',
+        'closed',
+      ]),
+    );
     const bySeq = new Map(events.map((event) => [event.seq, event]));
     const expectedAction: Record<string, string> = {
       opened: 'incident.opened',
@@ -255,12 +336,20 @@ describe('rotor incidents over a revoked manual secret', () => {
         expect(cited?.details.paged).toContain((event.details.people as string[])[0]);
       }
     }
-    expect(new Set(timeline.filter((row) => row[4] !== '–').map((row) => row[4])).size).toBe(timeline.filter((row) => !row[3]?.startsWith('Paged ')).length);
+    expect(new Set(timeline.filter((row) => row[4] !== '–').map((row) => row[4])).size).toBe(
+      timeline.filter((row) => !row[3]?.startsWith('Paged ')).length,
+    );
 
     expect(sectionAfter(md, '## Provider actions')).toContain('None: the secret is rotated by hand at its issuer');
-    expect(tableAfter(md, '## Pages and acknowledgements')).toEqual(record.pages.map((page) => [page.userId, page.level.replace('_', ' '), page.pagedAt, page.acknowledgedAt ?? '–']));
-    expect(md).toContain(`- U0LEAD acknowledged at ${record.incident.acknowledgedAt}, 20 min after the revocation (paged as team lead) (audit #${seqOf('incident.acknowledged')}).`);
-    expect(md).toContain(`U0SEC signed off the break-glass rotation at ${record.incident.signedOffAt} (audit #${seqOf('incident.signed_off')}); the glass was broken by U0RESP.`);
+    expect(tableAfter(md, '## Pages and acknowledgements')).toEqual(
+      record.pages.map((page) => [page.userId, page.level.replace('_', ' '), page.pagedAt, page.acknowledgedAt ?? '–']),
+    );
+    expect(md).toContain(
+      `- U0LEAD acknowledged at ${record.incident.acknowledgedAt}, 20 min after the revocation (paged as team lead) (audit #${seqOf('incident.acknowledged')}).`,
+    );
+    expect(md).toContain(
+      `U0SEC signed off the break-glass rotation at ${record.incident.signedOffAt} (audit #${seqOf('incident.signed_off')}); the glass was broken by U0RESP.`,
+    );
     const postmortem = sectionAfter(md, '## Postmortem');
     expect(postmortem).toContain(`Closed at ${record.incident.closedAt} by ${record.incident.closedBy}`);
     expect(postmortem).toContain(`(audit #${seqOf('incident.closed')})`);
@@ -272,10 +361,14 @@ describe('rotor incidents over a revoked manual secret', () => {
       const stored = bySeq.get(Number(seq));
       expect([at, actor, action, hash]).toEqual([stored?.at, stored?.actor, `\`${stored?.action}\``, `\`${stored?.hash}\``]);
     }
-    const cited = events.filter((event) => event.details.incident === id || event.details.rotation === rotation.rotation.id).map((event) => String(event.seq));
+    const cited = events
+      .filter((event) => event.details.incident === id || event.details.rotation === rotation.rotation.id)
+      .map((event) => String(event.seq));
     expect(trail.map((row) => row[0])).toEqual(cited);
     const head = h.store.db.prepare('SELECT seq, hash FROM audit_head').get() as { seq: number; hash: string };
-    expect(sectionAfter(md, '## Audit trail')).toContain(`Chain head at export: seq ${head.seq}, hash \`${head.hash}\`.\nThe whole chain verified at export`);
+    expect(sectionAfter(md, '## Audit trail')).toContain(
+      `Chain head at export: seq ${head.seq}, hash \`${head.hash}\`.\nThe whole chain verified at export`,
+    );
 
     // The emergency rotation's own evidence, one heading level down.
     expect(md).toContain(`\n## Rotation evidence: \`${name}\`, rotation #${rotation.rotation.id}\n`);
@@ -285,7 +378,10 @@ describe('rotor incidents over a revoked manual secret', () => {
     expect(md).toContain(`- Previous version: compromised: disabled at ${disable?.doneAt} by U0RESP`);
     expect(md).not.toContain('retention window');
 
-    expect(JSON.parse((await h.cli('incidents', 'evidence', `#${id}`, '--json')).stdout)).toMatchObject({ record: { incident: { id, state: 'closed' } }, rotation: { record: { rotation: { id: rotation.rotation.id } } } });
+    expect(JSON.parse((await h.cli('incidents', 'evidence', `#${id}`, '--json')).stdout)).toMatchObject({
+      record: { incident: { id, state: 'closed' } },
+      rotation: { record: { rotation: { id: rotation.rotation.id } } },
+    });
     expect(snapshotTables(h.store, INCIDENT_TABLES)).toEqual(before);
   });
 
@@ -299,20 +395,47 @@ describe('rotor incidents over a revoked manual secret', () => {
     const id = String(incident.id);
 
     for (const command of ['show', 'evidence']) {
-      expect(await h.cli('incidents', command, '99'), command).toMatchObject({ code: 2, stdout: '', stderr: 'rotor: No incident #99. List them with `rotor incidents list`.\n' });
-      expect(await h.cli('incidents', command, 'stripe'), command).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/^rotor: `stripe` is not an incident id\.\n {2}incident: give the incident number, e\.g\. 12 or #12/) });
+      expect(await h.cli('incidents', command, '99'), command).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: 'rotor: No incident #99. List them with `rotor incidents list`.\n',
+      });
+      expect(await h.cli('incidents', command, 'stripe'), command).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: expect.stringMatching(/^rotor: `stripe` is not an incident id\.\n {2}incident: give the incident number, e\.g\. 12 or #12/),
+      });
     }
-    expect(await h.cli('incidents', 'show', '1.5')).toMatchObject({ code: 2, stderr: expect.stringContaining('`1.5` is not an incident id.') });
+    expect(await h.cli('incidents', 'show', '1.5')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('`1.5` is not an incident id.'),
+    });
     expect(await h.cli('incidents', 'show', '0')).toMatchObject({ code: 2, stderr: expect.stringContaining('`0` is not an incident id.') });
-    expect(await h.cli('incidents', 'close', 'abc', '--postmortem', POSTMORTEM)).toMatchObject({ code: 2, stderr: expect.stringContaining('`abc` is not an incident id.') });
-    expect(await h.cli('incidents', 'close', '99', '--postmortem', POSTMORTEM)).toMatchObject({ code: 2, stderr: 'rotor: No incident #99.\n' });
-    expect(await h.cli('incidents', 'close', id)).toMatchObject({ code: 2, stderr: "rotor: required option '--postmortem <url>' not specified\nType `rotor incidents close --help` to see what it accepts.\n" });
-    expect(await h.cli('incidents', 'show')).toMatchObject({ code: 2, stderr: expect.stringContaining("missing required argument 'incident'") });
+    expect(await h.cli('incidents', 'close', 'abc', '--postmortem', POSTMORTEM)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('`abc` is not an incident id.'),
+    });
+    expect(await h.cli('incidents', 'close', '99', '--postmortem', POSTMORTEM)).toMatchObject({
+      code: 2,
+      stderr: 'rotor: No incident #99.\n',
+    });
+    expect(await h.cli('incidents', 'close', id)).toMatchObject({
+      code: 2,
+      stderr: "rotor: required option '--postmortem <url>' not specified\nType `rotor incidents close --help` to see what it accepts.\n",
+    });
+    expect(await h.cli('incidents', 'show')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("missing required argument 'incident'"),
+    });
     expect(await h.cli('incidents', 'close', id, '--postmortem', 'the wiki page')).toMatchObject({
       code: 2,
-      stderr: 'rotor: The postmortem link must be an http:// or https:// URL, such as the postmortem document or ticket.\n  postmortem: must be an http:// or https:// URL, such as the postmortem document or ticket\n',
+      stderr:
+        'rotor: The postmortem link must be an http:// or https:// URL, such as the postmortem document or ticket.\n  postmortem: must be an http:// or https:// URL, such as the postmortem document or ticket\n',
     });
-    expect(await h.cli('incidents', 'close', id, '--postmortem', '')).toMatchObject({ code: 2, stderr: expect.stringContaining('The postmortem link is required') });
+    expect(await h.cli('incidents', 'close', id, '--postmortem', '')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('The postmortem link is required'),
+    });
     expect(await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM)).toMatchObject({
       code: 2,
       stderr: `rotor: The emergency rotation of ${name} is still open: complete it, or abandon it with a reason (\`/rotate ${name}\`), then close incident #${id}.\n`,
@@ -320,34 +443,73 @@ describe('rotor incidents over a revoked manual secret', () => {
     expect(snapshotTables(h.store, INCIDENT_TABLES)).toEqual(before);
 
     // The incident still shows what it waits for, and closes once the rotation ends; a second close is refused.
-    expect((await h.cli('incidents', 'show', id)).stdout).toContain('closed              no: it closes once the emergency rotation is completed or abandoned');
+    expect((await h.cli('incidents', 'show', id)).stdout).toContain(
+      'closed              no: it closes once the emergency rotation is completed or abandoned',
+    );
     await finishRotation(h, incident.rotationId as number);
     // Issue 19 re-probe, group E: the override reason is free text like any other: a key in it, or an invisible character, is refused, never echoed, nothing written.
     const beforeOverride = snapshotTables(h.store, INCIDENT_TABLES);
-    const key = ['sk', 'live', randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, 'x')].join('_');
+    const key = [
+      'sk',
+      'live',
+      randomBytes(18)
+        .toString('base64')
+        .replace(/[^A-Za-z0-9]/g, 'x'),
+    ].join('_');
     const leaked = await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM, '--override', `ok, key was ${key}`);
-    expect(leaked).toMatchObject({ code: 2, stderr: expect.stringContaining('The override reason looks like it holds a Stripe secret key.') });
+    expect(leaked).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('The override reason looks like it holds a Stripe secret key.'),
+    });
     expect(leaked.stderr + leaked.stdout).not.toContain(key);
-    expect(await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM, '--override', 'checked\u200Bby the DBA')).toMatchObject({ code: 2, stderr: expect.stringContaining('invisible formatting characters') });
+    expect(await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM, '--override', 'checked\u200Bby the DBA')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('invisible formatting characters'),
+    });
     expect(snapshotTables(h.store, INCIDENT_TABLES)).toEqual(beforeOverride);
     expect((await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM)).code).toBe(0);
     const closed = snapshotTables(h.store, INCIDENT_TABLES);
-    expect(await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM)).toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^rotor: Incident #${id} was closed by cli:\\S+ at `)) });
+    expect(await h.cli('incidents', 'close', id, '--postmortem', POSTMORTEM)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(new RegExp(`^rotor: Incident #${id} was closed by cli:\\S+ at `)),
+    });
     expect(snapshotTables(h.store, INCIDENT_TABLES)).toEqual(closed);
   });
 
   it('every incident event is in `rotor audit export`, in the verified chain', async () => {
     const id = await workedIncident();
     expect((await h.cli('incidents', 'close', String(id), '--postmortem', POSTMORTEM)).code).toBe(0);
-    const exported = (await h.cli('audit', 'export')).stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as AuditEvent);
+    const exported = (await h.cli('audit', 'export')).stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEvent);
     const ofIncident = exported.filter((event) => event.details.incident === id);
-    expect(ofIncident.map((event) => event.action)).toEqual(['secret.lifecycle_changed', 'incident.opened', 'rotation.started', 'incident.escalated', 'incident.acknowledged', 'incident.status_update', 'incident.signed_off', 'incident.closed']);
+    expect(ofIncident.map((event) => event.action)).toEqual([
+      'secret.lifecycle_changed',
+      'incident.opened',
+      'rotation.started',
+      'incident.escalated',
+      'incident.acknowledged',
+      'incident.status_update',
+      'incident.signed_off',
+      'incident.closed',
+    ]);
     expect(ofIncident.every((event) => event.secret === name)).toBe(true);
-    expect(ofIncident.find((event) => event.action === 'incident.closed')?.details).toMatchObject({ postmortemUrl: POSTMORTEM, rotationState: 'completed' });
+    expect(ofIncident.find((event) => event.action === 'incident.closed')?.details).toMatchObject({
+      postmortemUrl: POSTMORTEM,
+      rotationState: 'completed',
+    });
     const rotationId = h.runtime.revocation.get(id).incident.rotationId;
-    expect(exported.filter((event) => event.details.rotation === rotationId).map((event) => event.action)).toEqual(expect.arrayContaining(['rotation.started', 'rotation.step_done', 'rotation.completed', 'incident.signed_off', 'incident.closed']));
-    const csv = parse((await h.cli('audit', 'export', '--format', 'csv')).stdout, { columns: true }) as { action: string; details: string }[];
-    expect(csv.filter((row) => row.action.startsWith('incident.')).map((row) => (JSON.parse(row.details) as { incident: number }).incident)).toEqual([id, id, id, id, id, id]);
+    expect(exported.filter((event) => event.details.rotation === rotationId).map((event) => event.action)).toEqual(
+      expect.arrayContaining(['rotation.started', 'rotation.step_done', 'rotation.completed', 'incident.signed_off', 'incident.closed']),
+    );
+    const csv = parse((await h.cli('audit', 'export', '--format', 'csv')).stdout, { columns: true }) as {
+      action: string;
+      details: string;
+    }[];
+    expect(
+      csv.filter((row) => row.action.startsWith('incident.')).map((row) => (JSON.parse(row.details) as { incident: number }).incident),
+    ).toEqual([id, id, id, id, id, id]);
     expect(JSON.parse((await h.cli('audit', 'verify', '--json')).stdout)).toMatchObject({ intact: true, events: exported.length });
   });
 });
@@ -361,7 +523,11 @@ describe('rotor incidents evidence: provider actions on a Vault-backed secret', 
     // Vault stamps versions with the wall clock; the harness's clock is derived from the real now too.
     h = harness({ vault: new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST }) });
     fake.putSecret('secret', name, { value: randomBytes(8).toString('hex') });
-    h.store.inventoryService.create({ name, type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: `secret/${name}`, intervalDays: 30 }, operator(), 'test');
+    h.store.inventoryService.create(
+      { name, type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: `secret/${name}`, intervalDays: 30 },
+      operator(),
+      'test',
+    );
   });
   afterEach(() => {
     h.runtime.close();
@@ -400,9 +566,23 @@ describe('rotor incidents evidence: provider actions on a Vault-backed secret', 
         `\`${String(event.details.versionId)}\`${event.details.versionId === compromised ? ' (compromised)' : event.details.versionId === rotation.newVersionId ? ' (replacement)' : ''}`,
       ]),
     );
-    expect(rows[0]).toEqual([expect.any(String), expect.any(String), 'U0RESP', '`provider.version_disabled`', `\`${compromised}\` (compromised)`, 'action=destroyed']);
-    expect(rows.map((row) => row[3])).toEqual(['`provider.version_disabled`', '`provider.version_created`', '`provider.version_promoted`', '`provider.version_verified`']);
-    expect(md).toContain(`- Previous version: compromised: disabled at ${h.runtime.rotation.get(rotation.id).steps.find((step) => step.id === 'disable_compromised')?.doneAt} by U0RESP (destroyed)`);
+    expect(rows[0]).toEqual([
+      expect.any(String),
+      expect.any(String),
+      'U0RESP',
+      '`provider.version_disabled`',
+      `\`${compromised}\` (compromised)`,
+      'action=destroyed',
+    ]);
+    expect(rows.map((row) => row[3])).toEqual([
+      '`provider.version_disabled`',
+      '`provider.version_created`',
+      '`provider.version_promoted`',
+      '`provider.version_verified`',
+    ]);
+    expect(md).toContain(
+      `- Previous version: compromised: disabled at ${h.runtime.rotation.get(rotation.id).steps.find((step) => step.id === 'disable_compromised')?.doneAt} by U0RESP (destroyed)`,
+    );
     expect(sectionAfter(md, '## Postmortem')).toMatch(/^\nNot closed yet\. The postmortem is due by \S+ \(48 h after the revocation\)/);
     expect(sectionAfter(md, '## Sign-off')).toContain('Not signed off: a security lead other than whoever broke the glass (U0RESP)');
   });
@@ -416,7 +596,8 @@ describe.runIf(shouldRunMotoSuite('the incident evidence CLI suite'))('rotor inc
 
   beforeEach(async () => {
     h = harness({ aws: new AwsSecretsManagerProvider({ retry: FAST }) });
-    compromised = (await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: randomBytes(12).toString('hex') }))).VersionId as string;
+    compromised = (await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: randomBytes(12).toString('hex') })))
+      .VersionId as string;
     h.store.inventoryService.create({ name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name }, operator(), 'test');
   });
   afterEach(() => {
@@ -439,7 +620,9 @@ describe.runIf(shouldRunMotoSuite('the incident evidence CLI suite'))('rotor inc
 
     const md = (await h.cli('incidents', 'evidence', String(incident.id))).stdout;
     const facts = Object.fromEntries(tableAfter(md, '## Incident').map(([field, value]) => [field, value]));
-    expect(facts['Placeholder version']).toBe(`\`${placeholder}\` (generated and made current so the compromised version could be disabled first)`);
+    expect(facts['Placeholder version']).toBe(
+      `\`${placeholder}\` (generated and made current so the compromised version could be disabled first)`,
+    );
     const rows = tableAfter(md, '## Provider actions').map(([, , , action, version, details]) => [action, version, details]);
     expect(rows.slice(0, 3)).toEqual([
       ['`provider.version_created`', `\`${placeholder}\` (placeholder)`, expect.stringContaining(`previousVersionId=${compromised}`)],
@@ -448,6 +631,13 @@ describe.runIf(shouldRunMotoSuite('the incident evidence CLI suite'))('rotor inc
     ]);
     // The rotation's own record proves the placeholder too.
     const rotationTrail = tableAfter(md, '### Audit trail').map((row) => row[3]);
-    expect(rotationTrail.filter((action) => action?.startsWith('`provider.'))).toEqual(['`provider.version_created`', '`provider.version_promoted`', '`provider.version_disabled`', '`provider.version_created`', '`provider.version_promoted`', '`provider.version_verified`']);
+    expect(rotationTrail.filter((action) => action?.startsWith('`provider.'))).toEqual([
+      '`provider.version_created`',
+      '`provider.version_promoted`',
+      '`provider.version_disabled`',
+      '`provider.version_created`',
+      '`provider.version_promoted`',
+      '`provider.version_verified`',
+    ]);
   });
 });

@@ -14,9 +14,21 @@ describe('release gate and overdue gate for CI', () => {
     store = openTempStore();
     at = isoInstant(store.clock.now());
     // Overdue in prod (rotated 100 days ago, every 90), due in 10 days in prod, overdue in staging only.
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', lastRotated: daysAgo(100), intervalDays: 90 }, operator(), 'test');
-    store.inventoryService.create({ name: 'prod/app/api_key', type: 'api_key', owner: 'U0OTHER', lastRotated: daysAgo(80), intervalDays: 90 }, operator(), 'test');
-    store.inventoryService.create({ name: 'staging/app/db', type: 'database', owner: 'U0OWNER', lastRotated: daysAgo(200), intervalDays: 90 }, operator(), 'test');
+    store.inventoryService.create(
+      { name: 'prod/app/db', type: 'database', owner: 'U0OWNER', lastRotated: daysAgo(100), intervalDays: 90 },
+      operator(),
+      'test',
+    );
+    store.inventoryService.create(
+      { name: 'prod/app/api_key', type: 'api_key', owner: 'U0OTHER', lastRotated: daysAgo(80), intervalDays: 90 },
+      operator(),
+      'test',
+    );
+    store.inventoryService.create(
+      { name: 'staging/app/db', type: 'database', owner: 'U0OWNER', lastRotated: daysAgo(200), intervalDays: 90 },
+      operator(),
+      'test',
+    );
   });
   afterEach(() => store.close());
 
@@ -46,9 +58,20 @@ describe('release gate and overdue gate for CI', () => {
   it('`--open` marks each listed secret rotation needed (release) and asks each owner once; the need is met by the rotation', async () => {
     const opened = await rotor(store.path, 'release', 'check', '--env', 'prod', '--open', '--json', '--at', at);
     expect(opened.code).toBe(3);
-    expect(JSON.parse(opened.stdout).opened).toMatchObject({ secrets: ['prod/app/db', 'prod/app/api_key'], owners_told: ['U0OWNER', 'U0OTHER'] });
-    expect(store.rotationNeeds.open('release').map((need) => need.secretName).sort()).toEqual(['prod/app/api_key', 'prod/app/db']);
-    const asks = store.db.prepare(`SELECT occurrence FROM follow_ups WHERE kind = 'release.owner_notice' ORDER BY occurrence`).pluck().all();
+    expect(JSON.parse(opened.stdout).opened).toMatchObject({
+      secrets: ['prod/app/db', 'prod/app/api_key'],
+      owners_told: ['U0OWNER', 'U0OTHER'],
+    });
+    expect(
+      store.rotationNeeds
+        .open('release')
+        .map((need) => need.secretName)
+        .sort(),
+    ).toEqual(['prod/app/api_key', 'prod/app/db']);
+    const asks = store.db
+      .prepare(`SELECT occurrence FROM follow_ups WHERE kind = 'release.owner_notice' ORDER BY occurrence`)
+      .pluck()
+      .all();
     expect(asks).toEqual(['U0OTHER', 'U0OWNER']);
     expect(store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'release.rotations_requested'`).pluck().get()).toBe(1);
 

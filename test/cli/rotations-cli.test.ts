@@ -40,11 +40,22 @@ interface Harness {
 }
 
 /** A temp store on a fixed clock, the runtime over it, and the real CLI over the same file with the same policy. */
-function harness(at: string, providers: { aws?: AwsSecretsManagerProvider; vault?: VaultKv2Provider } = {}, cliEnv: NodeJS.ProcessEnv = {}): Harness {
+function harness(
+  at: string,
+  providers: { aws?: AwsSecretsManagerProvider; vault?: VaultKv2Provider } = {},
+  cliEnv: NodeJS.ProcessEnv = {},
+): Harness {
   const store = openTempStore({ at, policy: parsePolicy(POLICY_YAML) });
   const config = join(store.dir, 'policy.yaml');
   writeFileSync(config, POLICY_YAML);
-  const runtime = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy() }, slack: null });
+  const runtime = createRuntime({
+    db: store.db,
+    clock: store.clock,
+    policy: store.policy,
+    logger: createLogger('silent'),
+    providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy() },
+    slack: null,
+  });
   return { store, runtime, cli: (...argv) => runRotor(['--db', store.path, '--config', config, ...argv], cliEnv) };
 }
 
@@ -55,7 +66,11 @@ async function driveSteps({ runtime, store }: Harness, id: number, options: { ac
     const step = record.steps.find((candidate) => candidate.state === 'pending');
     if (!step || step.id === options.stopAt) return;
     store.clock.advance({ minutes: 5 });
-    if (step.action === null) runtime.rotation.tickStep(options.actor ?? OWNER, id, step.id, { expectedVersion: record.rotation.version, note: `done: ${step.id}` });
+    if (step.action === null)
+      runtime.rotation.tickStep(options.actor ?? OWNER, id, step.id, {
+        expectedVersion: record.rotation.version,
+        note: `done: ${step.id}`,
+      });
     else {
       const { error } = await runtime.rotation.runStep(options.actor ?? OWNER, id, step.id, { expectedVersion: record.rotation.version });
       if (error) throw error;
@@ -100,8 +115,13 @@ describe.runIf(shouldRunMotoSuite('the rotation evidence CLI suite'))('rotor rot
 
   beforeEach(async () => {
     h = harness('2027-02-01T10:00:00Z', { aws: new AwsSecretsManagerProvider({ retry: FAST }) });
-    initialVersion = (await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }))).VersionId as string;
-    h.store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-11-01' }, operator(), 'test');
+    initialVersion = (await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') })))
+      .VersionId as string;
+    h.store.inventoryService.create(
+      { name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-11-01' },
+      operator(),
+      'test',
+    );
   });
   afterEach(() => {
     h.runtime.close();
@@ -141,20 +161,39 @@ describe.runIf(shouldRunMotoSuite('the rotation evidence CLI suite'))('rotor rot
     expect(created[8]).toContain(`fingerprint=${rotation.newFingerprint}`);
 
     const approvalRows = tableAfter(md, '## Approvals');
-    expect(approvalRows).toEqual(approvals.map((approval) => [approval.role === 'security_lead' ? 'security lead' : 'DevOps lead', 'approved', approval.decidedBy, approval.decidedAt, '–']));
+    expect(approvalRows).toEqual(
+      approvals.map((approval) => [
+        approval.role === 'security_lead' ? 'security lead' : 'DevOps lead',
+        'approved',
+        approval.decidedBy,
+        approval.decidedAt,
+        '–',
+      ]),
+    );
     expect(approvalRows.map((row) => row[2])).toEqual(['U0SEC', 'U0OPS']);
 
     expect(tableAfter(md, '## Versions')).toEqual([
       ['Previous', `\`${initialVersion}\``, `\`${rotation.previousFingerprint}\``],
       ['New', `\`${rotation.newVersionId}\``, `\`${rotation.newFingerprint}\``],
     ]);
-    const removed = h.store.db.prepare(`SELECT seq, at FROM audit_events WHERE action = 'rotation.previous_removed'`).get() as { seq: number; at: string };
+    const removed = h.store.db.prepare(`SELECT seq, at FROM audit_events WHERE action = 'rotation.previous_removed'`).get() as {
+      seq: number;
+      at: string;
+    };
     expect(md).toContain(`Previous version: removed at ${removed.at} by U0OWNER (audit #${removed.seq})`);
-    expect(md).toMatch(/\*\*Verify the new version is current and works\*\* \(`verify`\): done by U0OWNER at .*; provider: versionId=.*matches=true/);
+    expect(md).toMatch(
+      /\*\*Verify the new version is current and works\*\* \(`verify`\): done by U0OWNER at .*; provider: versionId=.*matches=true/,
+    );
     expect(md).toContain(`read back at ${rotation.verifiedAt} and matched`);
 
     const trail = tableAfter(md, '## Audit trail');
-    const rows = h.store.db.prepare('SELECT seq, at, actor, action, hash FROM audit_events ORDER BY seq').all() as { seq: number; at: string; actor: string; action: string; hash: string }[];
+    const rows = h.store.db.prepare('SELECT seq, at, actor, action, hash FROM audit_events ORDER BY seq').all() as {
+      seq: number;
+      at: string;
+      actor: string;
+      action: string;
+      hash: string;
+    }[];
     const bySeq = new Map(rows.map((row) => [row.seq, row]));
     for (const [seq, at, actor, action, , hash] of trail) {
       const stored = bySeq.get(Number(seq));
@@ -162,10 +201,18 @@ describe.runIf(shouldRunMotoSuite('the rotation evidence CLI suite'))('rotor rot
       expect([at, actor, action, hash]).toEqual([stored?.at, stored?.actor, `\`${stored?.action}\``, `\`${stored?.hash}\``]);
     }
     const printed = trail.map((row) => Number(row[0]));
-    const ofRotation = h.store.db.prepare(`SELECT seq FROM audit_events WHERE json_extract(details, '$.rotation') = ?`).pluck().all(id) as number[];
+    const ofRotation = h.store.db
+      .prepare(`SELECT seq FROM audit_events WHERE json_extract(details, '$.rotation') = ?`)
+      .pluck()
+      .all(id) as number[];
     expect(printed).toEqual(expect.arrayContaining(ofRotation));
     const providerActions = trail.map((row) => row[3]).filter((action) => action?.startsWith('`provider.'));
-    expect(providerActions).toEqual(['`provider.version_created`', '`provider.version_promoted`', '`provider.version_verified`', '`provider.version_deprecated`']);
+    expect(providerActions).toEqual([
+      '`provider.version_created`',
+      '`provider.version_promoted`',
+      '`provider.version_verified`',
+      '`provider.version_deprecated`',
+    ]);
     expect(trail.filter((row) => row[3] === '`rotation.step_done`')).toHaveLength(steps.length);
     const head = h.store.db.prepare('SELECT seq, hash FROM audit_head').get() as { seq: number; hash: string };
     expect(md).toContain(`Chain head at export: seq ${head.seq}, hash \`${head.hash}\`.`);
@@ -182,12 +229,18 @@ describe.runIf(shouldRunMotoSuite('the rotation evidence CLI suite'))('rotor rot
     expect((await h.cli('rotations', 'show', `#${id}`)).stdout).toBe(byName.stdout);
     const text = byName.stdout;
     expect(text).toContain(`Rotation #${id} of prod/app/db: scheduled, completed`);
-    expect(text).toContain(`new version       ${rotation.newVersionId}  fingerprint SHA-256 ${rotation.newFingerprint?.replace(/^sha256:/, '').slice(0, 12)}`);
+    expect(text).toContain(
+      `new version       ${rotation.newVersionId}  fingerprint SHA-256 ${rotation.newFingerprint?.replace(/^sha256:/, '').slice(0, 12)}`,
+    );
     expect(text).not.toContain(rotation.newFingerprint as string);
     expect(text).toMatch(/approvals {9}security lead: approved by U0SEC at 2027-02-01T10:01:00\.000Z\n {18}DevOps lead: approved by U0OPS/);
     for (const step of steps) expect(text).toContain(`done by U0OWNER at ${step.doneAt}`);
     expect(text).toMatch(/preflight\n {2}ok {7}reference:/);
-    const json = JSON.parse((await h.cli('rotations', 'show', String(id), '--json')).stdout) as { rotation: { newFingerprint: string }; steps: unknown[]; currentStep: unknown };
+    const json = JSON.parse((await h.cli('rotations', 'show', String(id), '--json')).stdout) as {
+      rotation: { newFingerprint: string };
+      steps: unknown[];
+      currentStep: unknown;
+    };
     expect(json.rotation.newFingerprint).toBe(rotation.newFingerprint);
     expect(json.steps).toHaveLength(steps.length);
     expect(json.currentStep).toBeNull();
@@ -200,7 +253,13 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
   beforeEach(() => {
     h = harness('2026-12-15T09:00:00Z');
     const add = (fields: Record<string, unknown>) => h.store.inventoryService.create({ owner: 'U0OWNER', ...fields }, operator(), 'test');
-    add({ name: 'prod/stripe/api_key', type: 'api_key', intervalDays: 30, lastRotated: '2026-12-10', team: '=HYPERLINK("http://evil.example","x")' });
+    add({
+      name: 'prod/stripe/api_key',
+      type: 'api_key',
+      intervalDays: 30,
+      lastRotated: '2026-12-10',
+      team: '=HYPERLINK("http://evil.example","x")',
+    });
     add({ name: 'staging/sendgrid/api_key', type: 'api_key', intervalDays: 30, lastRotated: '2026-12-01', team: '+SUM(1,1)' });
     add({ name: 'staging/legacy/api_key', type: 'api_key', intervalDays: 30, lastRotated: '2026-12-05', team: '-2+3' });
     add({ name: 'staging/search/api_key', type: 'api_key', intervalDays: 90, lastRotated: '2026-12-01', team: '@cmd' });
@@ -232,7 +291,14 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
 
   it('lists rotations newest first, and the open ones with their current step and the approvals still missing', async () => {
     const { onTime, late, open } = await january();
-    const all = JSON.parse((await h.cli('rotations', 'list', '--json')).stdout) as { id: number; state: string; currentStep: { position: number; of: number } | null; missingApprovals: string[]; ticket: string; heldBy: string }[];
+    const all = JSON.parse((await h.cli('rotations', 'list', '--json')).stdout) as {
+      id: number;
+      state: string;
+      currentStep: { position: number; of: number } | null;
+      missingApprovals: string[];
+      ticket: string;
+      heldBy: string;
+    }[];
     expect(all.map((rotation) => [rotation.id, rotation.state])).toEqual([
       [open, 'awaiting_approval'],
       [late, 'completed'],
@@ -240,14 +306,25 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
     ]);
     const record = h.runtime.rotation.get(open);
     const position = record.steps.findIndex((step) => step.id === 'set_new_value') + 1;
-    expect(all[0]).toMatchObject({ ticket: 'SEC-102', heldBy: 'U0OWNER', currentStep: { position, of: record.steps.length }, missingApprovals: ['security_lead', 'devops_lead'] });
+    expect(all[0]).toMatchObject({
+      ticket: 'SEC-102',
+      heldBy: 'U0OWNER',
+      currentStep: { position, of: record.steps.length },
+      missingApprovals: ['security_lead', 'devops_lead'],
+    });
     expect(all[1]).toMatchObject({ currentStep: null, missingApprovals: [] });
 
     const text = await h.cli('rotations', 'list', '--open');
     expect(text.code).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID +SECRET +KIND +STATE +TICKET +HELD BY +STARTED +STEP +APPROVALS MISSING$/);
-    expect(lines.slice(1)).toEqual([expect.stringMatching(new RegExp(`^#${open} +prod/twilio/api_key +scheduled +awaiting approval +SEC-102 +U0OWNER +2027-01-25 09:00Z +${position} of ${record.steps.length} +security lead, DevOps lead$`))]);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^#${open} +prod/twilio/api_key +scheduled +awaiting approval +SEC-102 +U0OWNER +2027-01-25 09:00Z +${position} of ${record.steps.length} +security lead, DevOps lead$`,
+        ),
+      ),
+    ]);
 
     const shown = (await h.cli('rotations', 'show', 'prod/twilio/api_key')).stdout;
     expect(shown).toContain(`current step      ${position} of ${record.steps.length}: ${record.steps[position - 1]?.title}`);
@@ -273,9 +350,36 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
 
     const rotations = tableAfter(md.stdout, '## Rotations');
     expect(rotations).toEqual([
-      ['`staging/mailer/smtp_password`', '2027-01-03', 'outside Rotor (recorded by hand)', 'recorded by cli:ops via import:rotated.yaml', '–', '–', '2026-12-31', 'late by 3 days'],
-      ['`prod/stripe/api_key`', '2027-01-05', `Rotor #${onTime}`, 'U0OWNER', 'SEC-101', 'security lead U0SEC (2027-01-05T10:01:00.000Z); DevOps lead U0OPS (2027-01-05T10:02:00.000Z)', '2027-01-09', 'on time'],
-      ['`staging/sendgrid/api_key`', '2027-01-12', `Rotor #${late}`, 'U0OWNER', 'https://tracker.example/OPS-7', '–', '2026-12-31', 'late by 12 days'],
+      [
+        '`staging/mailer/smtp_password`',
+        '2027-01-03',
+        'outside Rotor (recorded by hand)',
+        'recorded by cli:ops via import:rotated.yaml',
+        '–',
+        '–',
+        '2026-12-31',
+        'late by 3 days',
+      ],
+      [
+        '`prod/stripe/api_key`',
+        '2027-01-05',
+        `Rotor #${onTime}`,
+        'U0OWNER',
+        'SEC-101',
+        'security lead U0SEC (2027-01-05T10:01:00.000Z); DevOps lead U0OPS (2027-01-05T10:02:00.000Z)',
+        '2027-01-09',
+        'on time',
+      ],
+      [
+        '`staging/sendgrid/api_key`',
+        '2027-01-12',
+        `Rotor #${late}`,
+        'U0OWNER',
+        'https://tracker.example/OPS-7',
+        '–',
+        '2026-12-31',
+        'late by 12 days',
+      ],
     ]);
     expect(tableAfter(md.stdout, '## Missed')).toEqual([
       ['`dev/old/token`', '2026-12-30', '21', '2027-01-20 (retired)', 'U0OWNER'],
@@ -286,17 +390,36 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
     expect(csv.code).toBe(0);
     const rows = parse(csv.stdout, { columns: true }) as Record<string, string>[];
     const of = (secret: string) => rows.filter((row) => row.secret === secret);
-    expect(of('prod/stripe/api_key')).toEqual([expect.objectContaining({ record: 'rotation', source: 'rotor', rotation_id: String(onTime), status: 'on_time', days_late: '0', due_date: '2027-01-09', ticket: 'SEC-101' })]);
-    expect(of('prod/stripe/api_key')[0]?.approvals).toBe('security_lead:U0SEC@2027-01-05T10:01:00.000Z;devops_lead:U0OPS@2027-01-05T10:02:00.000Z');
+    expect(of('prod/stripe/api_key')).toEqual([
+      expect.objectContaining({
+        record: 'rotation',
+        source: 'rotor',
+        rotation_id: String(onTime),
+        status: 'on_time',
+        days_late: '0',
+        due_date: '2027-01-09',
+        ticket: 'SEC-101',
+      }),
+    ]);
+    expect(of('prod/stripe/api_key')[0]?.approvals).toBe(
+      'security_lead:U0SEC@2027-01-05T10:01:00.000Z;devops_lead:U0OPS@2027-01-05T10:02:00.000Z',
+    );
     expect(of('staging/sendgrid/api_key')).toEqual([expect.objectContaining({ status: 'late', days_late: '12' })]);
-    expect(of('staging/mailer/smtp_password')).toEqual([expect.objectContaining({ source: 'recorded', status: 'late', days_late: '3', by: 'cli:ops' })]);
-    expect(of('staging/legacy/api_key')).toEqual([expect.objectContaining({ record: 'missed', status: 'missed', due_date: '2027-01-04', days_overdue: '27' })]);
+    expect(of('staging/mailer/smtp_password')).toEqual([
+      expect.objectContaining({ source: 'recorded', status: 'late', days_late: '3', by: 'cli:ops' }),
+    ]);
+    expect(of('staging/legacy/api_key')).toEqual([
+      expect.objectContaining({ record: 'missed', status: 'missed', due_date: '2027-01-04', days_overdue: '27' }),
+    ]);
     expect(of('dev/old/token')).toEqual([expect.objectContaining({ record: 'missed', lifecycle_now: 'retired', days_overdue: '21' })]);
     expect(of('staging/search/api_key')).toEqual([expect.objectContaining({ record: 'none', status: 'not due' })]);
     expect(of('prod/twilio/api_key')).toEqual([expect.objectContaining({ record: 'none' })]);
     expect(of('dev/ancient/token')).toEqual([]);
     expect(of('prod/stripe/api_key')[0]?.policy_interval_days).toBe('90');
-    const completion = h.store.db.prepare(`SELECT seq FROM audit_events WHERE action = 'secret.rotated' AND json_extract(details, '$.rotation') = ?`).pluck().get(onTime);
+    const completion = h.store.db
+      .prepare(`SELECT seq FROM audit_events WHERE action = 'secret.rotated' AND json_extract(details, '$.rotation') = ?`)
+      .pluck()
+      .get(onTime);
     expect(of('prod/stripe/api_key')[0]?.audit_seq).toBe(String(completion));
 
     // A spreadsheet would run these teams as formulas: each goes out as text.
@@ -306,7 +429,9 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
     expect(of('staging/search/api_key')[0]?.team).toBe(`'@cmd`);
     expect(csv.stdout.split('\n').filter((line) => /(^|,)"?[=+\-@]/.test(line))).toEqual([]);
 
-    const json = JSON.parse((await h.cli('report', 'rotations', '--since', '2027-01-01', '--until', '2027-01-31', '--json')).stdout) as { totals: Record<string, number> };
+    const json = JSON.parse((await h.cli('report', 'rotations', '--since', '2027-01-01', '--until', '2027-01-31', '--json')).stdout) as {
+      totals: Record<string, number>;
+    };
     expect(json.totals).toMatchObject({ secrets: 7, rotations: 3, onTime: 1, late: 2, outsideRotor: 1, missed: 2 });
     expect(snapshotTables(h.store, ROTATION_TABLES)).toEqual(before);
   });
@@ -331,14 +456,35 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
     const cases: [string[], RegExp][] = [
       [['rotations', 'show', '999'], /^rotor: No rotation #999\. List them with `rotor rotations list`\./],
       [['rotations', 'evidence', '#999'], /^rotor: No rotation #999\./],
-      [['rotations', 'show', 'prod/stripe/api_kee'], /^rotor: No rotation #ID or secret named `prod\/stripe\/api_kee`.*Did you mean: prod\/stripe\/api_key\b/],
-      [['rotations', 'evidence', 'staging/search/api_key'], /^rotor: staging\/search\/api_key has never been rotated in Rotor; start a rotation with `\/rotate staging\/search\/api_key`/],
-      [['report', 'rotations', '--since', '2027-02-01', '--until', '2027-01-31'], /^rotor: --since 2027-02-01 is after --until 2027-01-31\.\n {2}--since: give the first day of the period, on or before 2027-01-31/],
-      [['report', 'rotations', '--since', '2027-13-01', '--until', '2027-01-31'], /^rotor: The report period has a malformed date\.\n {2}--since: `2027-13-01` is not a date; write it as YYYY-MM-DD/],
-      [['report', 'rotations', '--since', '2027-01-01', '--until', 'last week'], /--until: `last week` is not a date; write it as YYYY-MM-DD, e\.g\. --until 2027-03-31/],
+      [
+        ['rotations', 'show', 'prod/stripe/api_kee'],
+        /^rotor: No rotation #ID or secret named `prod\/stripe\/api_kee`.*Did you mean: prod\/stripe\/api_key\b/,
+      ],
+      [
+        ['rotations', 'evidence', 'staging/search/api_key'],
+        /^rotor: staging\/search\/api_key has never been rotated in Rotor; start a rotation with `\/rotate staging\/search\/api_key`/,
+      ],
+      [
+        ['report', 'rotations', '--since', '2027-02-01', '--until', '2027-01-31'],
+        /^rotor: --since 2027-02-01 is after --until 2027-01-31\.\n {2}--since: give the first day of the period, on or before 2027-01-31/,
+      ],
+      [
+        ['report', 'rotations', '--since', '2027-13-01', '--until', '2027-01-31'],
+        /^rotor: The report period has a malformed date\.\n {2}--since: `2027-13-01` is not a date; write it as YYYY-MM-DD/,
+      ],
+      [
+        ['report', 'rotations', '--since', '2027-01-01', '--until', 'last week'],
+        /--until: `last week` is not a date; write it as YYYY-MM-DD, e\.g\. --until 2027-03-31/,
+      ],
       [['report', 'rotations', '--since', '2027-01-01'], /^rotor: The report needs its period: add --since YYYY-MM-DD --until YYYY-MM-DD/],
-      [['report', 'rotations', '--since', '2027-01-01', '--until', '2027-01-31', '--format', 'xlsx'], /^rotor: --format xlsx is not a report format; use --format md \(Markdown, the default\) or --format csv\./],
-      [['report', 'rotations', '--since', '2027-01-01', '--until', '2027-01-31', '--format', 'csv', '--json'], /^rotor: --json and --format csv both choose the output; give one of them\./],
+      [
+        ['report', 'rotations', '--since', '2027-01-01', '--until', '2027-01-31', '--format', 'xlsx'],
+        /^rotor: --format xlsx is not a report format; use --format md \(Markdown, the default\) or --format csv\./,
+      ],
+      [
+        ['report', 'rotations', '--since', '2027-01-01', '--until', '2027-01-31', '--format', 'csv', '--json'],
+        /^rotor: --json and --format csv both choose the output; give one of them\./,
+      ],
     ];
     for (const [argv, message] of cases) {
       const result = await h.cli(...argv);
@@ -353,9 +499,13 @@ describe('rotor rotations and rotor report rotations over manual secrets', () =>
     const md = (await h.cli('rotations', 'evidence', String(onTime))).stdout;
     const { rotation, steps } = h.runtime.rotation.get(onTime);
     const rows = tableAfter(md, '## Steps');
-    expect(rows.map((row) => [row[2], row[5], row[6], row[7]])).toEqual(steps.map((step) => ['a person', 'U0OWNER', step.doneAt, `done: ${step.id}`]));
+    expect(rows.map((row) => [row[2], row[5], row[6], row[7]])).toEqual(
+      steps.map((step) => ['a person', 'U0OWNER', step.doneAt, `done: ${step.id}`]),
+    );
     expect(md).toContain('| Reference | manual (rotated at its issuer by hand) |');
-    const due = DateTime.fromISO(rotation.completedAt as string, { zone: 'utc' }).plus({ hours: 48 }).toISO();
+    const due = DateTime.fromISO(rotation.completedAt as string, { zone: 'utc' })
+      .plus({ hours: 48 })
+      .toISO();
     expect(md).toContain(`Previous version: due ${due} (end of the 48 h retention window; revoked at the issuer by hand`);
     expect(md).not.toMatch(/`provider\./);
   });
@@ -377,7 +527,15 @@ describe('rotor report rotations: a rotation found by rotor sync', () => {
   it('is marked as outside Rotor and timed against the due date it had before the sync', async () => {
     const today = DateTime.utc().startOf('day');
     h.store.inventoryService.create(
-      { name: 'prod/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/prod/hooks/hmac', intervalDays: 30, lastRotated: today.minus({ days: 40 }).toISODate() },
+      {
+        name: 'prod/hooks/hmac',
+        type: 'webhook',
+        owner: 'U0OWNER',
+        provider: 'vault',
+        providerRef: 'secret/prod/hooks/hmac',
+        intervalDays: 30,
+        lastRotated: today.minus({ days: 40 }).toISODate(),
+      },
       operator(),
       'test',
     );
@@ -385,15 +543,46 @@ describe('rotor report rotations: a rotation found by rotor sync', () => {
     fake.putSecret('secret', 'prod/hooks/hmac', { value: randomBytes(8).toString('hex') });
     const report = await h.runtime.providers.sync.run({ actor: operator('sync') });
     expect(report.rotations).toHaveLength(1);
-    const details = JSON.parse(h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'secret.rotated_outside_rotor'`).pluck().get() as string) as { rotatedAt: string; previousNextRotation: string };
+    const details = JSON.parse(
+      h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'secret.rotated_outside_rotor'`).pluck().get() as string,
+    ) as { rotatedAt: string; previousNextRotation: string };
     expect(details.previousNextRotation).toBe(dueBefore);
 
-    const csv = await h.cli('report', 'rotations', '--since', today.minus({ days: 30 }).toISODate() as string, '--until', today.plus({ days: 1 }).toISODate() as string, '--format', 'csv');
+    const csv = await h.cli(
+      'report',
+      'rotations',
+      '--since',
+      today.minus({ days: 30 }).toISODate() as string,
+      '--until',
+      today.plus({ days: 1 }).toISODate() as string,
+      '--format',
+      'csv',
+    );
     expect(csv.code).toBe(0);
     const rows = parse(csv.stdout, { columns: true }) as Record<string, string>[];
-    const expectedLate = DateTime.fromISO(details.rotatedAt.slice(0, 10), { zone: 'utc' }).diff(DateTime.fromISO(dueBefore, { zone: 'utc' }), 'days').days;
-    expect(rows).toEqual([expect.objectContaining({ secret: 'prod/hooks/hmac', record: 'rotation', source: 'sync', by: 'cli:sync', due_date: dueBefore, status: 'late', days_late: String(expectedLate) })]);
-    const md = await h.cli('report', 'rotations', '--since', today.minus({ days: 30 }).toISODate() as string, '--until', today.plus({ days: 1 }).toISODate() as string);
+    const expectedLate = DateTime.fromISO(details.rotatedAt.slice(0, 10), { zone: 'utc' }).diff(
+      DateTime.fromISO(dueBefore, { zone: 'utc' }),
+      'days',
+    ).days;
+    expect(rows).toEqual([
+      expect.objectContaining({
+        secret: 'prod/hooks/hmac',
+        record: 'rotation',
+        source: 'sync',
+        by: 'cli:sync',
+        due_date: dueBefore,
+        status: 'late',
+        days_late: String(expectedLate),
+      }),
+    ]);
+    const md = await h.cli(
+      'report',
+      'rotations',
+      '--since',
+      today.minus({ days: 30 }).toISODate() as string,
+      '--until',
+      today.plus({ days: 1 }).toISODate() as string,
+    );
     expect(md.stdout).toContain('outside Rotor (found by sync)');
   });
 });

@@ -28,9 +28,19 @@ describe('rotor reminders run with Slack hanging', () => {
     slack = new FakeSlackApi();
     await slack.start();
     for (const owner of OWNERS) slack.addUser(owner, 'UTC');
-    env = { ROTOR_DB: dbPath, ROTOR_CONFIG: join(dir, 'policy.yml'), SLACK_BOT_TOKEN: 'xoxb-' + randomBytes(8).toString('hex'), SLACK_API_URL: slack.apiUrl };
+    env = {
+      ROTOR_DB: dbPath,
+      ROTOR_CONFIG: join(dir, 'policy.yml'),
+      SLACK_BOT_TOKEN: 'xoxb-' + randomBytes(8).toString('hex'),
+      SLACK_API_URL: slack.apiUrl,
+    };
     // 40 secrets due on the sweep's day, each another person's: 40 messages to send.
-    writeFileSync(join(dir, 'inventory.yaml'), OWNERS.map((owner, index) => `- {name: prod/svc${index}/api_key, owner: ${owner}, interval_days: 90, last_rotated: "2026-10-08"}`).join('\n'));
+    writeFileSync(
+      join(dir, 'inventory.yaml'),
+      OWNERS.map(
+        (owner, index) => `- {name: prod/svc${index}/api_key, owner: ${owner}, interval_days: 90, last_rotated: "2026-10-08"}`,
+      ).join('\n'),
+    );
     expect((await rotor('import', join(dir, 'inventory.yaml'))).code).toBe(0);
   });
 
@@ -66,7 +76,9 @@ describe('rotor reminders run with Slack hanging', () => {
     const inFlight = notSent.filter((line) => line.includes('deadline while sending')).length;
     expect(inFlight).toBeGreaterThan(0);
     expect(notSent.filter((line) => line.includes('deadline before sending; the next sweep sends it'))).toHaveLength(40 - inFlight);
-    expect(result.stderr).toMatch(new RegExp(`stopped at its 5 s deadline .*: 0 reminders sent, ${40 - inFlight} still owed and ${inFlight} in flight`));
+    expect(result.stderr).toMatch(
+      new RegExp(`stopped at its 5 s deadline .*: 0 reminders sent, ${40 - inFlight} still owed and ${inFlight} in flight`),
+    );
     expect(ledger()).toEqual({ claimed: inFlight });
   });
 
@@ -76,7 +88,10 @@ describe('rotor reminders run with Slack hanging', () => {
     expect(slack.calls).toEqual([]);
     expect(ledger()).toEqual({});
     env.ROTOR_RUN_DEADLINE_SECONDS = 'later';
-    expect(await rotor('reminders', 'run')).toMatchObject({ code: 2, stderr: expect.stringContaining('ROTOR_RUN_DEADLINE_SECONDS must be a whole number of seconds') });
+    expect(await rotor('reminders', 'run')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('ROTOR_RUN_DEADLINE_SECONDS must be a whole number of seconds'),
+    });
     expect(slack.calls).toEqual([]);
 
     env.ROTOR_RUN_DEADLINE_SECONDS = '600';
@@ -99,7 +114,9 @@ describe('rotor reminders run with Slack hanging', () => {
     slack.script('users.info', ...OWNERS.map(() => ({ delayMs: 120_000 })));
     const args = [binary, '--db', dbPath, '--config', join(dir, 'policy.yml'), 'reminders', 'run', '--at', '2027-01-06T10:00:00Z'];
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, args, { env: { ...process.env, ...env, ROTOR_RUN_DEADLINE_SECONDS: '1' } }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
+      execFile(process.execPath, args, { env: { ...process.env, ...env, ROTOR_RUN_DEADLINE_SECONDS: '1' } }, (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+      );
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^Sent 0 reminders/);
@@ -114,7 +131,12 @@ describe('rotor sync with the AWS endpoint frozen', () => {
 
   beforeAll(async () => {
     await faults.start();
-    const env = { AWS_ENDPOINT_URL: faults.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: `test${randomBytes(4).toString('hex')}`, AWS_SECRET_ACCESS_KEY: randomBytes(12).toString('hex') };
+    const env = {
+      AWS_ENDPOINT_URL: faults.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: `test${randomBytes(4).toString('hex')}`,
+      AWS_SECRET_ACCESS_KEY: randomBytes(12).toString('hex'),
+    };
     for (const [name, value] of Object.entries(env)) {
       saved[name] = process.env[name];
       process.env[name] = value;
@@ -141,8 +163,12 @@ describe('rotor sync with the AWS endpoint frozen', () => {
     const result = await runRotor(['--db', store.path, 'sync', '--deadline', '1']);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^Checked 0 provider-backed secrets\./);
-    expect(result.stdout).toMatch(/Not checked this time:\n(?: {2}prod\/app\/\w+: not checked: rotor sync stopped at its 1 s deadline[^\n]*\n?){3}/);
-    expect(result.stderr).toMatch(/rotor sync stopped at its 1 s deadline .*0 of 3 provider-backed secrets checked, 3 not checked this time/);
+    expect(result.stdout).toMatch(
+      /Not checked this time:\n(?: {2}prod\/app\/\w+: not checked: rotor sync stopped at its 1 s deadline[^\n]*\n?){3}/,
+    );
+    expect(result.stderr).toMatch(
+      /rotor sync stopped at its 1 s deadline .*0 of 3 provider-backed secrets checked, 3 not checked this time/,
+    );
     expect(snapshotTables(store)).toEqual(before);
   });
 });

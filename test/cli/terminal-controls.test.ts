@@ -29,14 +29,30 @@ describe('the CLI prints stored text without terminal control characters', () =>
     store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: parsePolicy(POLICY) });
     const config = join(store.dir, 'policy.yml');
     writeFileSync(config, POLICY);
-    const runtime = createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry({}), close: () => undefined }, slack: null });
-    store.inventoryService.create({ name: 'dev/app/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01', description: 'the app key' }, operator(), 'test');
+    const runtime = createRuntime({
+      db: store.db,
+      clock: store.clock,
+      policy: store.policy,
+      logger: createLogger('silent'),
+      providers: { registry: createProviderRegistry({}), close: () => undefined },
+      slack: null,
+    });
+    store.inventoryService.create(
+      { name: 'dev/app/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01', description: 'the app key' },
+      operator(),
+      'test',
+    );
     const owner = slackActor('U0OWNER');
     const started = await runtime.rotation.start(owner, 'dev/app/api_key', { ticket: 'SEC-1' });
     const step = started.steps[0]!;
-    runtime.rotation.tickStep(owner, started.rotation.id, step.id, { expectedVersion: started.rotation.version, note: 'minted at the issuer' });
+    runtime.rotation.tickStep(owner, started.rotation.id, step.id, {
+      expectedVersion: started.rotation.version,
+      note: 'minted at the issuer',
+    });
     // What an edit of the database file leaves: controls in a note and in a description.
-    store.db.prepare('UPDATE rotation_steps SET note = ? WHERE rotation_id = ? AND step_id = ?').run(`minted ${CONTROLS}`, started.rotation.id, step.id);
+    store.db
+      .prepare('UPDATE rotation_steps SET note = ? WHERE rotation_id = ? AND step_id = ?')
+      .run(`minted ${CONTROLS}`, started.rotation.id, step.id);
     store.db.prepare('UPDATE secrets SET description = ? WHERE name = ?').run(`the app key ${CONTROLS}`, 'dev/app/api_key');
 
     const cli = (...argv: string[]) => runRotor(['--db', store!.path, '--config', config, ...argv]);

@@ -68,7 +68,14 @@ describe('documentation', () => {
     walk(program, 'rotor');
     /** The heading a command's section has: its path and its arguments, as `--help` writes them. */
     const headingOf = ({ path, command }: (typeof commands)[number]) =>
-      [path, ...command.registeredArguments.map((argument) => (argument.required ? `<${argument.name()}${argument.variadic ? '...' : ''}>` : `[${argument.name()}${argument.variadic ? '...' : ''}]`))].join(' ');
+      [
+        path,
+        ...command.registeredArguments.map((argument) =>
+          argument.required
+            ? `<${argument.name()}${argument.variadic ? '...' : ''}>`
+            : `[${argument.name()}${argument.variadic ? '...' : ''}]`,
+        ),
+      ].join(' ');
     const sectionOf = (heading: string) => {
       for (const document of documentation) {
         const lines = section(document, heading);
@@ -78,7 +85,9 @@ describe('documentation', () => {
     };
 
     it('the walk sees the real command tree', () => {
-      expect(commands.map((entry) => entry.path)).toEqual(expect.arrayContaining(['rotor import', 'rotor audit verify', 'rotor incidents close']));
+      expect(commands.map((entry) => entry.path)).toEqual(
+        expect.arrayContaining(['rotor import', 'rotor audit verify', 'rotor incidents close']),
+      );
     });
 
     it('every command has a section headed by its usage, naming each of its options and their choices', () => {
@@ -90,11 +99,14 @@ describe('documentation', () => {
           problems.push(`no heading ${code(heading)}`);
           continue;
         }
-        for (const alias of entry.command.aliases()) if (!lines.some((line) => line.includes(alias))) problems.push(`${heading}: alias ${alias}`);
+        for (const alias of entry.command.aliases())
+          if (!lines.some((line) => line.includes(alias))) problems.push(`${heading}: alias ${alias}`);
         for (const option of entry.command.options) {
           const flag = option.long ?? option.short ?? option.flags;
           if (!mentions(lines, flag)) problems.push(`${heading}: option ${flag}`);
-          for (const choice of option.argChoices ?? []) if (!lines.some((line) => new RegExp(`\\b${escapeRegExp(choice)}\\b`).test(line))) problems.push(`${heading}: ${flag} ${choice}`);
+          for (const choice of option.argChoices ?? [])
+            if (!lines.some((line) => new RegExp(`\\b${escapeRegExp(choice)}\\b`).test(line)))
+              problems.push(`${heading}: ${flag} ${choice}`);
         }
       }
       expect(problems, 'commands and options missing from the documentation').toEqual([]);
@@ -110,10 +122,16 @@ describe('documentation', () => {
   });
 
   describe('Slack', () => {
-    const manifest = parseYaml(readFileSync(join(projectRoot, 'manifest.yml'), 'utf8')) as { features: { slash_commands: { command: string }[] } };
+    const manifest = parseYaml(readFileSync(join(projectRoot, 'manifest.yml'), 'utf8')) as {
+      features: { slash_commands: { command: string }[] };
+    };
     const slashCommands = manifest.features.slash_commands.map((entry) => entry.command);
     /** The words /revoke takes in place of a secret's name (`/revoke close …`). */
-    const revokeWords = [...readFileSync(join(projectRoot, 'src/slack/listeners/commands/revoke-command.ts'), 'utf8').matchAll(/firstWord\.toLowerCase\(\) === '([a-z]+)'/g)].map((match) => `/revoke ${match[1]}`);
+    const revokeWords = [
+      ...readFileSync(join(projectRoot, 'src/slack/listeners/commands/revoke-command.ts'), 'utf8').matchAll(
+        /firstWord\.toLowerCase\(\) === '([a-z]+)'/g,
+      ),
+    ].map((match) => `/revoke ${match[1]}`);
 
     it('the lists come from the code', () => {
       expect(slashCommands).toEqual(expect.arrayContaining(['/rotate', '/secrets', '/revoke']));
@@ -122,15 +140,21 @@ describe('documentation', () => {
 
     it('every slash command is in the README and has its own section', () => {
       const inReadme = section(readme, 'Using Rotor in Slack');
-      const missing = slashCommands.filter((command) => !mentions(inReadme, command) || !documentation.some((document) => document.headings.some((heading) => heading.text === command)));
+      const missing = slashCommands.filter(
+        (command) =>
+          !mentions(inReadme, command) || !documentation.some((document) => document.headings.some((heading) => heading.text === command)),
+      );
       expect(missing, 'slash commands missing from "Using Rotor in Slack" or without a heading of their own').toEqual([]);
     });
 
     it('every /secrets subcommand and every /revoke word is documented where its command is', () => {
       const lines = documentation.flatMap((document) => section(document, '/secrets'));
       const revoke = documentation.flatMap((document) => section(document, '/revoke'));
-      const missing = [...SUBCOMMANDS.map((sub) => `/secrets ${sub}`).filter((text) => !mentions(lines, text)), ...revokeWords.filter((text) => !mentions(revoke, text))];
-      expect(missing, 'subcommands missing from their command\'s section').toEqual([]);
+      const missing = [
+        ...SUBCOMMANDS.map((sub) => `/secrets ${sub}`).filter((text) => !mentions(lines, text)),
+        ...revokeWords.filter((text) => !mentions(revoke, text)),
+      ];
+      expect(missing, "subcommands missing from their command's section").toEqual([]);
     });
   });
 
@@ -147,7 +171,8 @@ describe('documentation', () => {
     };
     const walk = (schema: z.core.$ZodType, groups: string[][]): void => {
       const open = (groups[groups.length - 1] ?? []).length > 0 ? [...groups, []] : groups;
-      if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return walk(schema.unwrap(), groups);
+      if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional || schema instanceof z.ZodNullable)
+        return walk(schema.unwrap(), groups);
       if (schema instanceof z.ZodPipe) return (walk(schema.in, groups), walk(schema.out, groups));
       if (schema instanceof z.ZodRecord) return walk(schema.valueType, open);
       if (schema instanceof z.ZodArray) return walk(schema.element, open);
@@ -165,12 +190,23 @@ describe('documentation', () => {
     for (const key of ENTRY_KEYS) add([['checklists'], [key]]);
 
     it('the walk sees the real schema', () => {
-      expect(keys).toEqual(expect.arrayContaining([['environments'], ['reminders.offsets_days'], ['incident.status_update_minutes.SEV1'], ['reminders.escalation', 'cto'], ['approvals', 'devops_lead'], ['checklists', 'title']]));
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          ['environments'],
+          ['reminders.offsets_days'],
+          ['incident.status_update_minutes.SEV1'],
+          ['reminders.escalation', 'cto'],
+          ['approvals', 'devops_lead'],
+          ['checklists', 'title'],
+        ]),
+      );
     });
 
     it('every key (and every value of an enum) is documented on one line', () => {
       const lines = documentation.flatMap((document) => document.lines);
-      const missing = keys.filter((names) => !lines.some((line) => names.every((name) => line.includes(code(name))))).map((names) => names.map(code).join(' … '));
+      const missing = keys
+        .filter((names) => !lines.some((line) => names.every((name) => line.includes(code(name)))))
+        .map((names) => names.map(code).join(' … '));
       expect(missing, 'policy keys no line of the documentation names').toEqual([]);
     });
 
@@ -191,7 +227,8 @@ describe('documentation', () => {
           const target = file === '' ? document.path : resolve(dirname(document.path), decodeURIComponent(file));
           const at = `${where(document)}:${link.line + 1} → ${link.target}`;
           if (!target.startsWith(projectRoot) || !existsSync(target)) broken.push(`${at} (no such file)`);
-          else if (anchor !== undefined && (!target.endsWith('.md') || !readMarkdown(target).anchors.has(anchor))) broken.push(`${at} (no such anchor)`);
+          else if (anchor !== undefined && (!target.endsWith('.md') || !readMarkdown(target).anchors.has(anchor)))
+            broken.push(`${at} (no such anchor)`);
         }
       }
       expect(broken, 'links that lead nowhere').toEqual([]);
@@ -212,22 +249,35 @@ describe('documentation', () => {
       }
       expect([...pointers]).toEqual(expect.arrayContaining(['Create the Slack app', 'Security']));
       const headings = new Set(readme.headings.map((heading) => heading.text));
-      expect([...pointers].filter((name) => !headings.has(name)), 'README sections pointed at that do not exist').toEqual([]);
+      expect(
+        [...pointers].filter((name) => !headings.has(name)),
+        'README sections pointed at that do not exist',
+      ).toEqual([]);
     });
   });
 
   describe('providers', () => {
     const providerSources = sourceFiles(join(projectRoot, 'src/providers')).map((file) => readFileSync(file, 'utf8'));
     /** The stores' AWS calls and the evidence archive's S3 calls. */
-    const awsSources = [...providerSources, ...sourceFiles(join(projectRoot, 'src/evidence-archive')).map((file) => readFileSync(file, 'utf8'))];
+    const awsSources = [
+      ...providerSources,
+      ...sourceFiles(join(projectRoot, 'src/evidence-archive')).map((file) => readFileSync(file, 'utf8')),
+    ];
     const IAM_PREFIX: Record<string, string> = { 'client-secrets-manager': 'secretsmanager', 'client-kms': 'kms', 'client-s3': 's3' };
     /** S3 operations whose IAM action has another name (the others share theirs). */
-    const S3_IAM_ACTION: Record<string, string> = { HeadObject: 'GetObject', ListObjectsV2: 'ListBucket', ListObjectVersions: 'ListBucketVersions', GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration' };
+    const S3_IAM_ACTION: Record<string, string> = {
+      HeadObject: 'GetObject',
+      ListObjectsV2: 'ListBucket',
+      ListObjectVersions: 'ListBucketVersions',
+      GetObjectLockConfiguration: 'GetBucketObjectLockConfiguration',
+    };
     /** Each command a file imports, with the IAM prefix of the SDK client it comes from. */
     const servicesOf = (text: string) =>
       new Map(
         [...text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g)].flatMap((match) =>
-          (match[1] as string).split(',').map((name) => [name.trim().replace(/^type\s+/, ''), IAM_PREFIX[match[2] as string] ?? `unknown client ${match[2]}`] as const),
+          (match[1] as string)
+            .split(',')
+            .map((name) => [name.trim().replace(/^type\s+/, ''), IAM_PREFIX[match[2] as string] ?? `unknown client ${match[2]}`] as const),
         ),
       );
     /** Every AWS call the code makes, as its IAM action (`secretsmanager:…`, `kms:…`, `s3:…`). */
@@ -243,32 +293,57 @@ describe('documentation', () => {
       ),
     ].sort();
     /** Every Vault KV v2 API path the code reads or writes under a mount, as the policy path. */
-    const vaultPaths = [...new Set(providerSources.flatMap((text) => [...text.matchAll(/\$\{(?:ref\.)?mount\}\/([a-z]+)\//g)].map((match) => `MOUNT/${match[1]}/*`)))].sort();
+    const vaultPaths = [
+      ...new Set(
+        providerSources.flatMap((text) => [...text.matchAll(/\$\{(?:ref\.)?mount\}\/([a-z]+)\//g)].map((match) => `MOUNT/${match[1]}/*`)),
+      ),
+    ].sort();
 
     it('the lists come from the code', () => {
-      expect(awsActions).toEqual(expect.arrayContaining(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'kms:CreateKey', 's3:PutObject']));
-      expect(awsActions.filter((action) => action.startsWith('unknown')), 'AWS SDK clients without an IAM prefix here').toEqual([]);
+      expect(awsActions).toEqual(
+        expect.arrayContaining([
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+          'kms:CreateKey',
+          's3:PutObject',
+        ]),
+      );
+      expect(
+        awsActions.filter((action) => action.startsWith('unknown')),
+        'AWS SDK clients without an IAM prefix here',
+      ).toEqual([]);
       expect(vaultPaths).toEqual(expect.arrayContaining(['MOUNT/data/*', 'MOUNT/metadata/*']));
     });
 
     it('the README lists every permission the code needs (its access-denied errors send people there)', () => {
       const text = readme.lines.join('\n');
-      expect([...awsActions, ...vaultPaths].filter((permission) => !text.includes(code(permission))), 'permissions missing from the README').toEqual([]);
+      expect(
+        [...awsActions, ...vaultPaths].filter((permission) => !text.includes(code(permission))),
+        'permissions missing from the README',
+      ).toEqual([]);
     });
 
     it('the least-privilege IAM policy grants every Secrets Manager action the code calls', () => {
       const policies = documentation.flatMap((document) => {
         const text = document.lines.join('\n');
-        return [...text.matchAll(/```json\n([\s\S]*?)```/g)].map((match) => parseJsonBlock(match[1] as string)).filter((policy) => Array.isArray(policy?.Statement)) as IamPolicy[];
+        return [...text.matchAll(/```json\n([\s\S]*?)```/g)]
+          .map((match) => parseJsonBlock(match[1] as string))
+          .filter((policy) => Array.isArray(policy?.Statement)) as IamPolicy[];
       });
       expect(policies.length).toBeGreaterThan(0);
       const granted = new Set(policies.flatMap((policy) => policy.Statement ?? []).flatMap((statement) => [statement.Action].flat()));
-      expect(awsActions.filter((action) => !granted.has(action)), 'actions the IAM policy leaves out').toEqual([]);
+      expect(
+        awsActions.filter((action) => !granted.has(action)),
+        'actions the IAM policy leaves out',
+      ).toEqual([]);
     });
   });
 
   describe('`npx rotor` after `npm ci`', () => {
-    const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     const bin = join(projectRoot, manifest.bin['rotor'] ?? '');
 
     it('package.json names an executable bin/rotor.js, and `npm ci` builds what it runs (prepare)', () => {

@@ -1,4 +1,11 @@
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { ModalView } from '@slack/types';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +17,15 @@ import { FORM_VALUE_ACTION, INCIDENT_BLOCKS } from '../../src/slack/ids.js';
 import { S3FaultProxy } from '../fakes/s3-fault-proxy.js';
 import { operator } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
-import { clickOnStatus, incidentRecord, INCIDENT_CHANNEL, REVOCATION_PEOPLE, REVOCATION_POLICY, slashRevoke, submitRevoke } from '../support/revocation-slack.js';
+import {
+  clickOnStatus,
+  incidentRecord,
+  INCIDENT_CHANNEL,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  slashRevoke,
+  submitRevoke,
+} from '../support/revocation-slack.js';
 import {
   ACTION_IDS,
   driveModal,
@@ -71,10 +86,19 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
   });
 
   const lockedBucket = () => s3.send(new CreateBucketCommand({ Bucket: BUCKET, ObjectLockEnabledForBucket: true }));
-  const versionsOf = async (key: string): Promise<Versions> => ({ versions: ((await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: key }))).Versions ?? []).filter((version) => version.Key === key).length });
-  const body = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString('utf8') as Promise<string>;
+  const versionsOf = async (key: string): Promise<Versions> => ({
+    versions: ((await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: key }))).Versions ?? []).filter(
+      (version) => version.Key === key,
+    ).length,
+  });
+  const body = async (key: string) =>
+    (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body?.transformToString('utf8') as Promise<string>;
   const ledger = (h: SlackHarness, kind = 'rotation') =>
-    h.store.db.prepare('SELECT kind, subject, name, outcome, markdown_key, json_key, markdown_digest, json_digest, retain_until FROM evidence_archive WHERE kind = ? ORDER BY id').all(kind) as Record<string, string>[];
+    h.store.db
+      .prepare(
+        'SELECT kind, subject, name, outcome, markdown_key, json_key, markdown_digest, json_digest, retain_until FROM evidence_archive WHERE kind = ? ORDER BY id',
+      )
+      .all(kind) as Record<string, string>[];
   const archivedEvents = (h: SlackHarness, kind = 'rotation') =>
     h.store.db
       .prepare(`SELECT details FROM audit_events WHERE action = 'evidence.archived' AND json_extract(details, '$.kind') = ? ORDER BY seq`)
@@ -102,7 +126,19 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
       at: at.toISO() as string,
       policy,
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) => store.inventoryService.create({ name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: at.minus({ days: 80 }).toISODate() as string }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          {
+            name,
+            type: 'database',
+            owner: 'U0OWNER',
+            provider: 'aws',
+            providerRef: name,
+            lastRotated: at.minus({ days: 80 }).toISODate() as string,
+          },
+          operator(),
+          'test',
+        ),
     });
     return harness;
   }
@@ -119,7 +155,14 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
     const folder = `audit/rotor/rotations/${completedAt.toFormat('yyyy')}/${completedAt.toFormat('LL')}/staging/app/db`;
     const [row] = ledger(h);
     expect(ledger(h)).toHaveLength(1);
-    expect(row).toMatchObject({ kind: 'rotation', subject: String(rotationId), name: String(rotationId), outcome: 'completed', markdown_key: `${folder}/${rotationId}.md`, json_key: `${folder}/${rotationId}.json` });
+    expect(row).toMatchObject({
+      kind: 'rotation',
+      subject: String(rotationId),
+      name: String(rotationId),
+      outcome: 'completed',
+      markdown_key: `${folder}/${rotationId}.md`,
+      json_key: `${folder}/${rotationId}.json`,
+    });
 
     // The lock, as HeadObject's headers give it: COMPLIANCE, until the retention (7 years) ends.
     for (const key of [`${folder}/${rotationId}.md`, `${folder}/${rotationId}.json`]) {
@@ -137,27 +180,65 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
     // The same record, but for when it was exported and the chain's head then (the archive's own event came after).
     const exportMoment = (text: string) => text.replace(/^Exported by Rotor at \S+/m, '').replace(/^Chain head at export: .*$/m, '');
     expect(exportMoment(markdown)).toBe(exportMoment(printed.stdout));
-    const json = JSON.parse(await body(`${folder}/${rotationId}.json`)) as { format: string; kind: string; outcome: string; markdownDigest: string; auditChain: { recordDigest: string; positions: { seq: number; hash: string }[] }; record: { record: { rotation: { id: number } } } };
-    expect(json).toMatchObject({ format: 'rotor-evidence/1', kind: 'rotation', outcome: 'completed', markdownDigest: evidenceDigest(markdown), record: { record: { rotation: { id: rotationId } } } });
-    const trail = h.store.db.prepare(`SELECT seq, hash FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`).all(rotationId) as { seq: number; hash: string }[];
+    const json = JSON.parse(await body(`${folder}/${rotationId}.json`)) as {
+      format: string;
+      kind: string;
+      outcome: string;
+      markdownDigest: string;
+      auditChain: { recordDigest: string; positions: { seq: number; hash: string }[] };
+      record: { record: { rotation: { id: number } } };
+    };
+    expect(json).toMatchObject({
+      format: 'rotor-evidence/1',
+      kind: 'rotation',
+      outcome: 'completed',
+      markdownDigest: evidenceDigest(markdown),
+      record: { record: { rotation: { id: rotationId } } },
+    });
+    const trail = h.store.db
+      .prepare(`SELECT seq, hash FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`)
+      .all(rotationId) as { seq: number; hash: string }[];
     expect(json.auditChain.positions).toEqual(expect.arrayContaining(trail));
     expect(json.auditChain.recordDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const [event] = archivedEvents(h);
     expect(archivedEvents(h)).toHaveLength(1);
-    expect(event).toMatchObject({ kind: 'rotation', name: String(rotationId), recordDigest: json.auditChain.recordDigest, objects: [{ key: `${folder}/${rotationId}.md`, digest: evidenceDigest(markdown) }, { key: `${folder}/${rotationId}.json` }] });
+    expect(event).toMatchObject({
+      kind: 'rotation',
+      name: String(rotationId),
+      recordDigest: json.auditChain.recordDigest,
+      objects: [{ key: `${folder}/${rotationId}.md`, digest: evidenceDigest(markdown) }, { key: `${folder}/${rotationId}.json` }],
+    });
 
     // A crash after the write and before the ledger knew: the record is staged again, as it was, and the job finds it due.
     h.store.db.exec('BEGIN');
-    h.store.db.prepare(`INSERT INTO evidence_staged (kind, subject, name, outcome, secret_name, occurred_at, markdown_body, json_body, record_digest, chain_seqs, staged_at)
-      VALUES ('rotation', ?, ?, 'completed', 'staging/app/db', ?, ?, ?, ?, ?, ?)`).run(String(rotationId), String(rotationId), completedAt.toISO(), markdown, JSON.stringify(json, null, 2) + '\n', json.auditChain.recordDigest, JSON.stringify(json.auditChain.positions.map((position) => position.seq)), archivedAt.toISO());
+    h.store.db
+      .prepare(`INSERT INTO evidence_staged (kind, subject, name, outcome, secret_name, occurred_at, markdown_body, json_body, record_digest, chain_seqs, staged_at)
+      VALUES ('rotation', ?, ?, 'completed', 'staging/app/db', ?, ?, ?, ?, ?, ?)`)
+      .run(
+        String(rotationId),
+        String(rotationId),
+        completedAt.toISO(),
+        markdown,
+        JSON.stringify(json, null, 2) + '\n',
+        json.auditChain.recordDigest,
+        JSON.stringify(json.auditChain.positions.map((position) => position.seq)),
+        archivedAt.toISO(),
+      );
     h.store.db.prepare(`DELETE FROM evidence_archive WHERE kind = 'rotation'`).run();
     h.store.db.exec('COMMIT');
     h.store.clock.advance({ minutes: 1 });
     await h.runtime.runJob('evidence-archive');
-    const retried = h.store.db.prepare(`SELECT outcome FROM follow_ups WHERE kind = 'evidence.archive' ORDER BY id DESC LIMIT 1`).pluck().get() as string;
-    expect(JSON.parse(retried)).toMatchObject({ status: 'already_archived', objects: [{ status: 'already_archived' }, { status: 'already_archived' }] });
+    const retried = h.store.db
+      .prepare(`SELECT outcome FROM follow_ups WHERE kind = 'evidence.archive' ORDER BY id DESC LIMIT 1`)
+      .pluck()
+      .get() as string;
+    expect(JSON.parse(retried)).toMatchObject({
+      status: 'already_archived',
+      objects: [{ status: 'already_archived' }, { status: 'already_archived' }],
+    });
     expect(ledger(h)).toEqual([row]);
-    for (const key of [`${folder}/${rotationId}.md`, `${folder}/${rotationId}.json`]) expect(await versionsOf(key)).toEqual({ versions: 1 });
+    for (const key of [`${folder}/${rotationId}.md`, `${folder}/${rotationId}.json`])
+      expect(await versionsOf(key)).toEqual({ versions: 1 });
 
     // A restart: the start-up sweep finds nothing due and writes nothing.
     const events = archivedEvents(h).length;
@@ -165,11 +246,18 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
     await h.runtime.runJob('evidence-archive');
     expect(ledger(h)).toEqual([row]);
     expect(archivedEvents(h)).toHaveLength(events);
-    for (const key of [`${folder}/${rotationId}.md`, `${folder}/${rotationId}.json`]) expect(await versionsOf(key)).toEqual({ versions: 1 });
+    for (const key of [`${folder}/${rotationId}.md`, `${folder}/${rotationId}.json`])
+      expect(await versionsOf(key)).toEqual({ versions: 1 });
 
     // /healthz says where records go and that it keeps up.
     const health = (await (await fetch(`${h.baseUrl}/healthz`)).json()) as Record<string, unknown>;
-    expect(health.evidenceArchive).toEqual({ state: 'ok', bucket: `s3://${BUCKET}/audit/rotor/`, lastArchivedAt: expect.any(String), due: 0, lastError: null });
+    expect(health.evidenceArchive).toEqual({
+      state: 'ok',
+      bucket: `s3://${BUCKET}/audit/rotor/`,
+      lastArchivedAt: expect.any(String),
+      due: 0,
+      lastError: null,
+    });
   });
 
   it('a rotation rolled back after its completion was archived gets a record of its own; an abandoned one is archived as abandoned', async () => {
@@ -194,7 +282,9 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
       [String(rotationId), 'completed'],
       [`${rotationId}-rolled-back`, 'rolled_back'],
     ]);
-    expect(rows[1]?.markdown_key).toBe(`audit/rotor/rotations/${endedAt.toFormat('yyyy')}/${endedAt.toFormat('LL')}/staging/app/db/${rotationId}-rolled-back.md`);
+    expect(rows[1]?.markdown_key).toBe(
+      `audit/rotor/rotations/${endedAt.toFormat('yyyy')}/${endedAt.toFormat('LL')}/staging/app/db/${rotationId}-rolled-back.md`,
+    );
     expect(await body(rows[1]?.markdown_key as string)).toContain('checkout errors after the switch');
     expect(await versionsOf(rows[0]?.markdown_key as string)).toEqual({ versions: 1 });
 
@@ -228,19 +318,28 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
 
       // Refused: nothing in the ledger, no audit event, the follow-up waits a minute to try again.
       const followUp = () =>
-        h.store.db.prepare(`SELECT state, attempts, last_error, occurrence FROM follow_ups WHERE kind = 'evidence.archive' AND topic = ? ORDER BY id DESC LIMIT 1`).get(`evidence:rotation:${rotationId}`) as {
+        h.store.db
+          .prepare(
+            `SELECT state, attempts, last_error, occurrence FROM follow_ups WHERE kind = 'evidence.archive' AND topic = ? ORDER BY id DESC LIMIT 1`,
+          )
+          .get(`evidence:rotation:${rotationId}`) as {
           state: string;
           attempts: number;
           last_error: string;
           occurrence: string;
         };
       expect(followUp()).toMatchObject({ state: 'pending', attempts: 1, occurrence: '' });
-      expect(followUp().last_error).toContain(`Could not archive the evidence of rotation ${rotationId} to s3://${BUCKET}/audit/rotor/: Could not archive the evidence to s3://${BUCKET}/audit/rotor/rotations/`);
+      expect(followUp().last_error).toContain(
+        `Could not archive the evidence of rotation ${rotationId} to s3://${BUCKET}/audit/rotor/: Could not archive the evidence to s3://${BUCKET}/audit/rotor/rotations/`,
+      );
       expect(followUp().last_error).toContain('access denied (Access Denied)');
       expect(ledger(h)).toEqual([]);
       expect(archivedEvents(h)).toEqual([]);
       expect(proxy.refused.length).toBeGreaterThan(0);
-      const health = (await (await fetch(`${h.baseUrl}/healthz`)).json()) as { status: string; evidenceArchive: { state: string; lastError: string; due: number } };
+      const health = (await (await fetch(`${h.baseUrl}/healthz`)).json()) as {
+        status: string;
+        evidenceArchive: { state: string; lastError: string; due: number };
+      };
       expect(health.status).toBe('ok');
       expect(health.evidenceArchive).toMatchObject({ state: 'failing', due: expect.any(Number) });
       expect(health.evidenceArchive.lastError).toContain(`Could not archive the evidence of rotation ${rotationId}`);
@@ -253,7 +352,9 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
       }
       expect(followUp().state).toBe('failed');
       const [announced] = await waitForPosts(h, 'C0ANNOUNCE', new RegExp(`evidence:rotation:${rotationId}`));
-      expect(String(announced?.args.text)).toContain(`gave up on a follow-up after 5 attempts: \`evidence.archive\` for \`evidence:rotation:${rotationId}\``);
+      expect(String(announced?.args.text)).toContain(
+        `gave up on a follow-up after 5 attempts: \`evidence.archive\` for \`evidence:rotation:${rotationId}\``,
+      );
       expect(ledger(h)).toEqual([]);
 
       // Within the day nothing new is tried; then S3 takes it, and the sweep starts a new follow-up that archives it once.
@@ -285,7 +386,19 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       policy: archivePolicy(REVOCATION_POLICY),
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: secret, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: secret, lastRotated: at.minus({ days: 80 }).toISODate() as string }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          {
+            name: secret,
+            type: 'database',
+            owner: 'U0OWNER',
+            provider: 'aws',
+            providerRef: secret,
+            lastRotated: at.minus({ days: 80 }).toISODate() as string,
+          },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', `${secret} leaked in a public gist`);
@@ -310,14 +423,20 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
     const closedAt = DateTime.fromISO(incident.closedAt as string, { zone: 'utc' });
     await h.runtime.runJob('evidence-archive');
     const folder = `audit/rotor/incidents/${closedAt.toFormat('yyyy')}/${closedAt.toFormat('LL')}/prod/app/db`;
-    expect(ledger(h, 'incident')).toEqual([expect.objectContaining({ subject: '1', name: '1', outcome: 'closed', markdown_key: `${folder}/1.md`, json_key: `${folder}/1.json` })]);
+    expect(ledger(h, 'incident')).toEqual([
+      expect.objectContaining({ subject: '1', name: '1', outcome: 'closed', markdown_key: `${folder}/1.md`, json_key: `${folder}/1.json` }),
+    ]);
     const markdown = await body(`${folder}/1.md`);
     expect(markdown).toContain('incident #1');
     expect(markdown).toContain(created.VersionId as string);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `${folder}/1.json` }));
     expect(head.ObjectLockMode).toBe('COMPLIANCE');
     expect(head.ObjectLockRetainUntilDate?.toISOString()).toBe(h.store.clock.now().plus({ years: 7 }).toUTC().toISO());
-    const json = JSON.parse(await body(`${folder}/1.json`)) as { kind: string; outcome: string; auditChain: { positions: { seq: number }[] } };
+    const json = JSON.parse(await body(`${folder}/1.json`)) as {
+      kind: string;
+      outcome: string;
+      auditChain: { positions: { seq: number }[] };
+    };
     expect(json).toMatchObject({ kind: 'incident', outcome: 'closed' });
     const closedSeq = h.store.db.prepare(`SELECT seq FROM audit_events WHERE action = 'incident.closed'`).pluck().get() as number;
     expect(json.auditChain.positions.map((position) => position.seq)).toContain(closedSeq);
@@ -340,7 +459,9 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
     const clean = await verify();
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toContain(`Evidence archive s3://${BUCKET}/audit/rotor/: 4 objects read back, locked in COMPLIANCE mode, and matching the audit chain.`);
+    expect(clean.stdout).toContain(
+      `Evidence archive s3://${BUCKET}/audit/rotor/: 4 objects read back, locked in COMPLIANCE mode, and matching the audit chain.`,
+    );
 
     // A second rotation ends and waits: under an hour it is waiting, not missing.
     const second = await rotateToCompletion(h, 'staging/app/db');
@@ -351,21 +472,38 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
     // Someone writes over the first record's Markdown: Object Lock keeps the archived version, but the key now serves another (a new version; COMPLIANCE protects versions, not keys).
     const [row] = ledger(h);
     const replaced = row!.markdown_key as string;
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: replaced, Body: `# Rotation evidence\n\nnothing happened (${randomBytes(4).toString('hex')})\n` }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: replaced,
+        Body: `# Rotation evidence\n\nnothing happened (${randomBytes(4).toString('hex')})\n`,
+      }),
+    );
     // And someone rewrites one of the first rotation's audit events in the database.
-    const cited = h.store.db.prepare(`SELECT seq FROM audit_events WHERE action = 'rotation.started' AND json_extract(details, '$.rotation') = ?`).pluck().get(first) as number;
+    const cited = h.store.db
+      .prepare(`SELECT seq FROM audit_events WHERE action = 'rotation.started' AND json_extract(details, '$.rotation') = ?`)
+      .pluck()
+      .get(first) as number;
     h.store.db.prepare('UPDATE audit_events SET hash = ? WHERE seq = ?').run(randomBytes(32).toString('hex'), cited);
     h.store.clock.advance({ hours: 2 });
 
     const failed = await verify();
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(new RegExp(`  - s3://${BUCKET}/${escape(replaced)}: not locked in COMPLIANCE mode \\(no lock\\); replaced: the key has 2 versions, the latest written over the archived one; its content's digest is sha256:[0-9a-f]{64}, the audit chain's record gives ${escape(row!.markdown_digest as string)}`));
+    expect(failed.stdout).toMatch(
+      new RegExp(
+        `  - s3://${BUCKET}/${escape(replaced)}: not locked in COMPLIANCE mode \\(no lock\\); replaced: the key has 2 versions, the latest written over the archived one; its content's digest is sha256:[0-9a-f]{64}, the audit chain's record gives ${escape(row!.markdown_digest as string)}`,
+      ),
+    );
     expect(failed.stdout).toContain(`  - s3://${BUCKET}/${row!.json_key}: the audit chain no longer holds the events it cites unchanged`);
     expect(failed.stdout).toContain(`  - rotation ${second}: not archived (ended `);
     expect(failed.stderr).toContain(`rotor: The evidence archive at s3://${BUCKET}/audit/rotor/ has 3 problems (listed above).`);
     const json = await verify('--json');
     expect(json.code).toBe(1);
-    expect((JSON.parse(json.stdout) as { problems: { where: string }[] }).problems.map((problem) => problem.where)).toEqual([`s3://${BUCKET}/${replaced}`, `s3://${BUCKET}/${row!.json_key}`, `rotation ${second}`]);
+    expect((JSON.parse(json.stdout) as { problems: { where: string }[] }).problems.map((problem) => problem.where)).toEqual([
+      `s3://${BUCKET}/${replaced}`,
+      `s3://${BUCKET}/${row!.json_key}`,
+      `rotation ${second}`,
+    ]);
   });
 
   it('archives `rotor report rotations` of the month that ended, once a month, and of every month the bot was down for', async () => {
@@ -383,7 +521,15 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(head.ObjectLockMode).toBe('COMPLIANCE');
     expect(head.ObjectLockRetainUntilDate?.toISOString()).toBe(now.plus({ days: 3650 }).toUTC().toISO());
-    const printed = await rotorCli(h, 'report', 'rotations', '--since', ended.toISODate() as string, '--until', ended.endOf('month').toISODate() as string);
+    const printed = await rotorCli(
+      h,
+      'report',
+      'rotations',
+      '--since',
+      ended.toISODate() as string,
+      '--until',
+      ended.endOf('month').toISODate() as string,
+    );
     const generated = (text: string) => text.replace(/^Generated by Rotor at \S+/m, '');
     expect(generated(await body(key))).toBe(generated(printed.stdout));
     expect(await versionsOf(key)).toEqual({ versions: 1 });
@@ -405,8 +551,13 @@ describe.runIf(shouldRunMotoSuite('the evidence archive through Slack'))('eviden
 async function closeFromStatus(h: SlackHarness, userId: string): Promise<Record<string, unknown> | null> {
   const { since } = await clickOnStatus(h, userId, ACTION_IDS.incidentClose);
   const form = pushedSince(h, since);
-  const values = { [INCIDENT_BLOCKS.postmortem]: { [FORM_VALUE_ACTION]: stateValue.text('https://wiki.example/postmortems/22') }, [INCIDENT_BLOCKS.override]: { [FORM_VALUE_ACTION]: stateValue.text(null) } };
-  const reply = await h.untilHandled(() => h.submit({ userId, view: { ...echoed(h, 'VCLOSE0022', form, values), blocks: form.blocks as ModalView['blocks'] } }));
+  const values = {
+    [INCIDENT_BLOCKS.postmortem]: { [FORM_VALUE_ACTION]: stateValue.text('https://wiki.example/postmortems/22') },
+    [INCIDENT_BLOCKS.override]: { [FORM_VALUE_ACTION]: stateValue.text(null) },
+  };
+  const reply = await h.untilHandled(() =>
+    h.submit({ userId, view: { ...echoed(h, 'VCLOSE0022', form, values), blocks: form.blocks as ModalView['blocks'] } }),
+  );
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
 

@@ -76,15 +76,19 @@ export class AwsFaultServer {
       response.writeHead(500).end();
       return;
     }
-    const forwarded = httpRequest(`${this.upstream}${request.url ?? '/'}`, { method: request.method, headers: request.headers }, (upstream) => {
-      if (fault?.kind === 'forward-then-hang') {
-        upstream.resume();
-        upstream.on('end', () => fault.then());
-        return;
-      }
-      response.writeHead(upstream.statusCode ?? 502, upstream.headers);
-      upstream.pipe(response);
-    });
+    const forwarded = httpRequest(
+      `${this.upstream}${request.url ?? '/'}`,
+      { method: request.method, headers: request.headers },
+      (upstream) => {
+        if (fault?.kind === 'forward-then-hang') {
+          upstream.resume();
+          upstream.on('end', () => fault.then());
+          return;
+        }
+        response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(response);
+      },
+    );
     forwarded.on('error', () => response.writeHead(502).end());
     forwarded.end(Buffer.concat(chunks));
   }

@@ -195,7 +195,11 @@ export class FakeSlackApi {
 
     const method = url.pathname.replace(/^\/api\//, '');
     const authorization = req.headers.authorization;
-    const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : typeof args.token === 'string' ? args.token : undefined;
+    const token = authorization?.startsWith('Bearer ')
+      ? authorization.slice('Bearer '.length)
+      : typeof args.token === 'string'
+        ? args.token
+        : undefined;
     const call: RecordedCall = { method, args, token };
     this.calls.push(call);
     this.notify(call, this.callWaiters);
@@ -207,7 +211,8 @@ export class FakeSlackApi {
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
-    if (scripted && 'normal' in scripted) return sendJson(res, 200, token ? this.defaultReply(method, args) : { ok: false, error: 'not_authed' });
+    if (scripted && 'normal' in scripted)
+      return sendJson(res, 200, token ? this.defaultReply(method, args) : { ok: false, error: 'not_authed' });
     if (scripted && 'httpStatus' in scripted) {
       if (scripted.afterProcessing) this.defaultReply(method, args);
       return sendJson(res, scripted.httpStatus, { ok: false, error: 'fatal_error' });
@@ -235,37 +240,69 @@ export class FakeSlackApi {
           ...(this.enterpriseId ? { enterprise_id: this.enterpriseId, is_enterprise_install: true } : {}),
         };
       case 'bots.info':
-        return args.bot === 'B' + this.botUserId.slice(4) ? { ok: true, bot: { id: args.bot, app_id: this.appId, user_id: this.botUserId, name: 'rotor', deleted: false } } : { ok: false, error: 'bot_not_found' };
+        return args.bot === 'B' + this.botUserId.slice(4)
+          ? { ok: true, bot: { id: args.bot, app_id: this.appId, user_id: this.botUserId, name: 'rotor', deleted: false } }
+          : { ok: false, error: 'bot_not_found' };
       case 'chat.postMessage':
-        this.messages.push({ channel: dmChannelOf(String(args.channel)), ts, text: args.text, blocks: args.blocks, edits: 0, metadata: args.metadata, ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}) });
+        this.messages.push({
+          channel: dmChannelOf(String(args.channel)),
+          ts,
+          text: args.text,
+          blocks: args.blocks,
+          edits: 0,
+          metadata: args.metadata,
+          ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
+        });
         return { ok: true, channel: args.channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts } };
       case 'conversations.history': {
         const channel = dmChannelOf(String(args.channel));
         const limit = Number(args.limit ?? 100);
-        const found = this.messages.filter((message) => message.channel === channel && !message.threadTs).reverse().slice(0, limit);
+        const found = this.messages
+          .filter((message) => message.channel === channel && !message.threadTs)
+          .reverse()
+          .slice(0, limit);
         const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
         return {
           ok: true,
           has_more: false,
-          messages: found.map((message) => ({ type: 'message', ts: message.ts, text: message.text, ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}) })),
+          messages: found.map((message) => ({
+            type: 'message',
+            ts: message.ts,
+            text: message.text,
+            ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
+          })),
         };
       }
       case 'conversations.replies': {
         const channel = dmChannelOf(String(args.channel));
         const parent = String(args.ts);
         const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
-        const thread = this.messages.filter((message) => message.channel === channel && (message.ts === parent || message.threadTs === parent));
+        const thread = this.messages.filter(
+          (message) => message.channel === channel && (message.ts === parent || message.threadTs === parent),
+        );
         if (!thread.some((message) => message.ts === parent)) return { ok: false, error: 'thread_not_found' };
         return {
           ok: true,
           has_more: false,
-          messages: thread.map((message) => ({ type: 'message', ts: message.ts, text: message.text, ...(message.threadTs ? { thread_ts: message.threadTs } : {}), ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}) })),
+          messages: thread.map((message) => ({
+            type: 'message',
+            ts: message.ts,
+            text: message.text,
+            ...(message.threadTs ? { thread_ts: message.threadTs } : {}),
+            ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
+          })),
         };
       }
       case 'chat.getPermalink':
-        return { ok: true, channel: args.channel, permalink: `https://rotor-test.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}` };
+        return {
+          ok: true,
+          channel: args.channel,
+          permalink: `https://rotor-test.slack.com/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}`,
+        };
       case 'chat.update': {
-        const message = this.messages.find((candidate) => candidate.channel === dmChannelOf(String(args.channel)) && candidate.ts === String(args.ts));
+        const message = this.messages.find(
+          (candidate) => candidate.channel === dmChannelOf(String(args.channel)) && candidate.ts === String(args.ts),
+        );
         if (message) Object.assign(message, { text: args.text, blocks: args.blocks, edits: message.edits + 1 });
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
       }
@@ -277,13 +314,27 @@ export class FakeSlackApi {
         const user = this.users.get(String(args.user));
         if (!user) return { ok: false, error: 'user_not_found' };
         const named = user.realName ? { real_name: user.realName, profile: { real_name: user.realName, display_name: '' } } : {};
-        return { ok: true, user: { id: args.user, name: String(args.user).toLowerCase(), tz: user.tz, is_bot: user.is_bot ?? false, deleted: user.deleted ?? false, ...named } };
+        return {
+          ok: true,
+          user: {
+            id: args.user,
+            name: String(args.user).toLowerCase(),
+            tz: user.tz,
+            is_bot: user.is_bot ?? false,
+            deleted: user.deleted ?? false,
+            ...named,
+          },
+        };
       }
       case 'functions.completeSuccess':
       case 'functions.completeError': {
         const id = String(args.function_execution_id ?? '');
         const success = method === 'functions.completeSuccess';
-        if (id === '' || (success ? typeof args.outputs !== 'object' || args.outputs === null : typeof args.error !== 'string' || args.error === '')) return { ok: false, error: 'invalid_arguments' };
+        if (
+          id === '' ||
+          (success ? typeof args.outputs !== 'object' || args.outputs === null : typeof args.error !== 'string' || args.error === '')
+        )
+          return { ok: false, error: 'invalid_arguments' };
         const state = this.functionExecutions.get(id);
         if (!state) return { ok: false, error: 'function_execution_not_found' };
         if (state !== 'running') return { ok: false, error: 'execution_not_in_running_state' };
@@ -296,7 +347,8 @@ export class FakeSlackApi {
       case 'views.push': {
         const view = (args.view ?? {}) as Record<string, unknown>;
         // An update answers with the view it updated; the others make a new one.
-        const id = method === 'views.update' && typeof args.view_id === 'string' ? args.view_id : 'V' + String(this.counter).padStart(8, '0');
+        const id =
+          method === 'views.update' && typeof args.view_id === 'string' ? args.view_id : 'V' + String(this.counter).padStart(8, '0');
         return { ok: true, view: { ...view, id, team_id: this.teamId, hash: ts } };
       }
       default:

@@ -42,7 +42,16 @@ export class FakeSocketMode {
       if (already) resolve(already);
       else this.ackWaiters.push({ envelopeId, resolve });
     });
-    this.sendText(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: retryAttempt, retry_reason: '' }));
+    this.sendText(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        retry_attempt: retryAttempt,
+        retry_reason: '',
+      }),
+    );
     return acked;
   }
 
@@ -57,12 +66,25 @@ export class FakeSocketMode {
       socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       return;
     }
-    const accept = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
-    socket.write(['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, '', ''].join('\r\n'));
+    const accept = createHash('sha1')
+      .update(key + WEBSOCKET_GUID)
+      .digest('base64');
+    socket.write(
+      ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`, '', ''].join(
+        '\r\n',
+      ),
+    );
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', () => undefined);
-    this.sendText(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0ROTOR' }, debug_info: { host: 'fake-socket-mode' } }));
+    this.sendText(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        connection_info: { app_id: 'A0ROTOR' },
+        debug_info: { host: 'fake-socket-mode' },
+      }),
+    );
     for (const resolve of this.connectedWaiters.splice(0)) resolve();
   }
 

@@ -165,12 +165,19 @@ export class FakeGoogleSecretManager {
     this.requests.push({ method, path: url.pathname + url.search, body });
     if (this.failures.remaining > 0 && (!this.failures.matching || this.failures.matching.test(url.pathname))) {
       this.failures.remaining -= 1;
-      return sendError(response, new GoogleError(this.failures.code, this.failures.status, `The service is currently ${this.failures.status.toLowerCase()}.`));
+      return sendError(
+        response,
+        new GoogleError(this.failures.code, this.failures.status, `The service is currently ${this.failures.status.toLowerCase()}.`),
+      );
     }
     if (request.headers.authorization !== `Bearer ${this.options.token}`) {
       return sendError(
         response,
-        new GoogleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.'),
+        new GoogleError(
+          401,
+          'UNAUTHENTICATED',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        ),
       );
     }
     try {
@@ -182,7 +189,8 @@ export class FakeGoogleSecretManager {
   }
 
   private route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>): unknown {
-    const match = /^\/v1\/(projects\/[^/]+(?:\/locations\/[^/]+)?)\/secrets(?:\/([^/:]+)(?:\/versions(?:\/([^/:]+))?)?)?(?::([A-Za-z]+))?$/.exec(path);
+    const match =
+      /^\/v1\/(projects\/[^/]+(?:\/locations\/[^/]+)?)\/secrets(?:\/([^/:]+)(?:\/versions(?:\/([^/:]+))?)?)?(?::([A-Za-z]+))?$/.exec(path);
     if (!match) throw new GoogleError(404, 'NOT_FOUND', `The requested URL ${path} was not found on this server.`);
     const [, parent = '', secretId, versionId, verb] = match;
     const versionsPath = path.includes('/versions');
@@ -205,7 +213,8 @@ export class FakeGoogleSecretManager {
     const version = this.resolveVersion(secret, versionId);
     if (method === 'GET' && !verb) return this.versionJson(secret, version);
     if (method === 'GET' && verb === 'access') return this.access(secret, version);
-    if (method === 'POST' && (verb === 'disable' || verb === 'enable' || verb === 'destroy')) return this.changeState(secret, version, verb, body);
+    if (method === 'POST' && (verb === 'disable' || verb === 'enable' || verb === 'destroy'))
+      return this.changeState(secret, version, verb, body);
     throw unsupported(method, path);
   }
 
@@ -223,7 +232,8 @@ export class FakeGoogleSecretManager {
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(id)) throw new GoogleError(400, 'INVALID_ARGUMENT', 'Invalid secret_id.');
     const name = `${parent}/secrets/${id}`;
     const { project, location } = this.parseParent(parent);
-    if (this.secrets.has(this.keyOf(project, location, id))) throw new GoogleError(409, 'ALREADY_EXISTS', `Secret [${this.nameOf(project, location, id)}] already exists.`);
+    if (this.secrets.has(this.keyOf(project, location, id)))
+      throw new GoogleError(409, 'ALREADY_EXISTS', `Secret [${this.nameOf(project, location, id)}] already exists.`);
     this.createSecret(name, { labels: (body.labels ?? {}) as Record<string, string> });
     return this.secretJson(this.find(name));
   }
@@ -244,14 +254,22 @@ export class FakeGoogleSecretManager {
       if (field === 'versionAliases') {
         const aliases: Record<string, number> = {};
         for (const [alias, raw] of Object.entries(value)) {
-          if (!ALIAS.test(alias) || /^(latest|new)$/i.test(alias)) throw new GoogleError(400, 'INVALID_ARGUMENT', `Invalid version alias: ${alias}.`);
+          if (!ALIAS.test(alias) || /^(latest|new)$/i.test(alias))
+            throw new GoogleError(400, 'INVALID_ARGUMENT', `Invalid version alias: ${alias}.`);
           const number = Number(raw);
           const target = secret.versions.find((version) => version.number === number);
-          if (!target) throw new GoogleError(400, 'INVALID_ARGUMENT', `Version alias ${alias} points to version ${String(raw)}, which does not exist.`);
-          if (target.state === 'DESTROYED') throw new GoogleError(400, 'FAILED_PRECONDITION', `Version alias ${alias} cannot point to a destroyed version.`);
+          if (!target)
+            throw new GoogleError(
+              400,
+              'INVALID_ARGUMENT',
+              `Version alias ${alias} points to version ${String(raw)}, which does not exist.`,
+            );
+          if (target.state === 'DESTROYED')
+            throw new GoogleError(400, 'FAILED_PRECONDITION', `Version alias ${alias} cannot point to a destroyed version.`);
           aliases[alias] = number;
         }
-        if (Object.keys(aliases).length > 50) throw new GoogleError(400, 'INVALID_ARGUMENT', 'A secret can have at most 50 version aliases.');
+        if (Object.keys(aliases).length > 50)
+          throw new GoogleError(400, 'INVALID_ARGUMENT', 'A secret can have at most 50 version aliases.');
         secret.versionAliases = aliases;
       } else {
         secret[field] = { ...value };
@@ -282,14 +300,27 @@ export class FakeGoogleSecretManager {
 
   private access(secret: FakeGoogleSecret, version: FakeGoogleVersion): unknown {
     if (version.state !== 'ENABLED' || version.data === null) {
-      throw new GoogleError(400, 'FAILED_PRECONDITION', `Secret Version [${this.versionName(secret, version)}] is in ${version.state} state.`);
+      throw new GoogleError(
+        400,
+        'FAILED_PRECONDITION',
+        `Secret Version [${this.versionName(secret, version)}] is in ${version.state} state.`,
+      );
     }
-    return { name: this.versionName(secret, version), payload: { data: version.data.toString('base64'), dataCrc32c: String(crc32c(version.data)) } };
+    return {
+      name: this.versionName(secret, version),
+      payload: { data: version.data.toString('base64'), dataCrc32c: String(crc32c(version.data)) },
+    };
   }
 
-  private changeState(secret: FakeGoogleSecret, version: FakeGoogleVersion, verb: 'disable' | 'enable' | 'destroy', body: Record<string, unknown>): unknown {
+  private changeState(
+    secret: FakeGoogleSecret,
+    version: FakeGoogleVersion,
+    verb: 'disable' | 'enable' | 'destroy',
+    body: Record<string, unknown>,
+  ): unknown {
     this.checkEtag(body.etag, version.etag);
-    if (version.state === 'DESTROYED') throw new GoogleError(400, 'FAILED_PRECONDITION', `Secret Version [${this.versionName(secret, version)}] is in DESTROYED state.`);
+    if (version.state === 'DESTROYED')
+      throw new GoogleError(400, 'FAILED_PRECONDITION', `Secret Version [${this.versionName(secret, version)}] is in DESTROYED state.`);
     this.raceOnce();
     this.checkEtag(body.etag, version.etag);
     if (verb === 'destroy') {
@@ -304,7 +335,15 @@ export class FakeGoogleSecretManager {
   }
 
   private append(secret: FakeGoogleSecret, data: Buffer, clientChecksum: boolean): FakeGoogleVersion {
-    const created = { number: secret.versions.length + 1, state: 'ENABLED' as const, data, createTime: new Date().toISOString(), destroyTime: null, etag: newEtag(), clientChecksum };
+    const created = {
+      number: secret.versions.length + 1,
+      state: 'ENABLED' as const,
+      data,
+      createTime: new Date().toISOString(),
+      destroyTime: null,
+      etag: newEtag(),
+      clientChecksum,
+    };
     secret.versions.push(created);
     return created;
   }
@@ -314,14 +353,24 @@ export class FakeGoogleSecretManager {
     const version = number === undefined ? undefined : secret.versions.find((candidate) => candidate.number === number);
     if (!version) {
       const name = `${this.nameOf(secret.project, secret.location, secret.id)}/versions/${id}`;
-      throw new GoogleError(404, 'NOT_FOUND', id === 'latest' ? `Secret [${this.nameOf(secret.project, secret.location, secret.id)}] not found or has no versions.` : `Secret Version [${name}] not found.`);
+      throw new GoogleError(
+        404,
+        'NOT_FOUND',
+        id === 'latest'
+          ? `Secret [${this.nameOf(secret.project, secret.location, secret.id)}] not found or has no versions.`
+          : `Secret Version [${name}] not found.`,
+      );
     }
     return version;
   }
 
   private checkEtag(given: unknown, current: string): void {
     if (typeof given === 'string' && given !== '' && given !== current) {
-      throw new GoogleError(400, 'FAILED_PRECONDITION', 'The etag provided in the request does not match the current etag of the resource.');
+      throw new GoogleError(
+        400,
+        'FAILED_PRECONDITION',
+        'The etag provided in the request does not match the current etag of the resource.',
+      );
     }
   }
 

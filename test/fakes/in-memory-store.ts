@@ -39,8 +39,20 @@ export interface InMemoryLabels {
 }
 
 /** The labels of a staging store (what the AWS kind reads) and of a store that promotes on create (what the Vault kind reads). */
-export const STAGING_LABELS: InMemoryLabels = { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS', deleted: 'deleted', destroyed: 'destroyed' };
-export const KV_LABELS: InMemoryLabels = { current: 'current', pending: 'pending', previous: 'previous', deleted: 'deleted', destroyed: 'destroyed' };
+export const STAGING_LABELS: InMemoryLabels = {
+  current: 'AWSCURRENT',
+  pending: 'AWSPENDING',
+  previous: 'AWSPREVIOUS',
+  deleted: 'deleted',
+  destroyed: 'destroyed',
+};
+export const KV_LABELS: InMemoryLabels = {
+  current: 'current',
+  pending: 'pending',
+  previous: 'previous',
+  deleted: 'deleted',
+  destroyed: 'destroyed',
+};
 
 interface StoredVersion {
   versionId: string;
@@ -117,7 +129,9 @@ export class InMemorySecretStore implements SecretProvider {
   async describe(target: ProviderTarget): Promise<SecretDescription> {
     this.calls.push('describe');
     const secret = this.secretOf(target);
-    const summaries: VersionSummary[] = secret.versions.map((version) => ({ versionId: version.versionId, createdAt: version.createdAt, labels: [...version.labels] })).reverse();
+    const summaries: VersionSummary[] = secret.versions
+      .map((version) => ({ versionId: version.versionId, createdAt: version.createdAt, labels: [...version.labels] }))
+      .reverse();
     const current = summaries.find((version) => version.labels.includes(this.labels.current)) ?? null;
     return {
       current,
@@ -143,7 +157,12 @@ export class InMemorySecretStore implements SecretProvider {
     if (this.capabilities.stagedVersions) {
       const versionId = request.requestToken ?? randomUUID();
       const made = secret.versions.find((version) => version.versionId === versionId);
-      if (made) return { versionId, fingerprint: secret.rotationConfigured ? null : this.fingerprints.of(made.value ?? ''), promotedOnCreate: false };
+      if (made)
+        return {
+          versionId,
+          fingerprint: secret.rotationConfigured ? null : this.fingerprints.of(made.value ?? ''),
+          promotedOnCreate: false,
+        };
       this.refuseMoved(target, current, request.expectedCurrentVersionId);
       if (secret.versions.some((version) => version.labels.has(this.labels.pending))) {
         throw new RotorError('conflict', `${target.secretName}: a pending version already exists in the store.`);
@@ -162,7 +181,8 @@ export class InMemorySecretStore implements SecretProvider {
       return { versionId, fingerprint, promotedOnCreate: false };
     }
     this.refuseMoved(target, current, request.expectedCurrentVersionId);
-    const base = [...secret.versions].reverse().find((version) => version.value !== null && !version.labels.has(this.labels.deleted))?.value ?? '';
+    const base =
+      [...secret.versions].reverse().find((version) => version.value !== null && !version.labels.has(this.labels.deleted))?.value ?? '';
     const value = placeInText(target, base, request.placement, randomBytes(24).toString('base64url'));
     const fingerprint = this.fingerprints.of(value);
     const versionId = String(secret.versions.length + 1);
@@ -218,7 +238,8 @@ export class InMemorySecretStore implements SecretProvider {
       version.labels.add(this.labels.deleted);
       return;
     }
-    if (version.labels.has(this.labels.current)) throw new RotorError('conflict', `Version ${versionId} of ${target.secretName} is still current, so it cannot be deprecated.`);
+    if (version.labels.has(this.labels.current))
+      throw new RotorError('conflict', `Version ${versionId} of ${target.secretName} is still current, so it cannot be deprecated.`);
     version.labels.clear();
   }
 
@@ -228,7 +249,11 @@ export class InMemorySecretStore implements SecretProvider {
     const version = this.versionOf(target, secret, request.versionId);
     if (this.capabilities.disableNeedsReplacement) {
       if (version.labels.has(this.labels.current)) {
-        if (!request.replacementVersionId) throw new RotorError('conflict', `${target.secretName}: version ${request.versionId} is current; a replacement must be current first.`);
+        if (!request.replacementVersionId)
+          throw new RotorError(
+            'conflict',
+            `${target.secretName}: version ${request.versionId} is current; a replacement must be current first.`,
+          );
         this.moveCurrent(secret, this.versionOf(target, secret, request.replacementVersionId).versionId);
       }
       version.labels.clear();
@@ -245,7 +270,13 @@ export class InMemorySecretStore implements SecretProvider {
   }
 
   async listForDiscovery(): Promise<DiscoveredSecret[]> {
-    return [...this.secrets.entries()].map(([ref, secret]) => ({ providerRef: ref, storeName: ref, tags: { ...secret.tags }, lastRotatedAt: secret.lastRotatedAt, lastChangedAt: secret.lastChangedAt }));
+    return [...this.secrets.entries()].map(([ref, secret]) => ({
+      providerRef: ref,
+      storeName: ref,
+      tags: { ...secret.tags },
+      lastRotatedAt: secret.lastRotatedAt,
+      lastChangedAt: secret.lastChangedAt,
+    }));
   }
 
   private append(secret: StoredSecret, value: string): StoredVersion {
@@ -293,5 +324,8 @@ export class InMemorySecretStore implements SecretProvider {
 }
 
 function moved(target: ProviderTarget, current: string | null, expected: string | null): RotorError {
-  return new RotorError('conflict', `${target.secretName} changed in the store meanwhile: its current version is ${current ?? 'none'}, not ${expected ?? 'none'}.`);
+  return new RotorError(
+    'conflict',
+    `${target.secretName} changed in the store meanwhile: its current version is ${current ?? 'none'}, not ${expected ?? 'none'}.`,
+  );
 }

@@ -36,7 +36,9 @@ export class S3FaultProxy {
     if (this.refusePuts && request.method === 'PUT' && isObject) {
       this.refused.push(decodeURIComponent(path));
       response.writeHead(403, { 'Content-Type': 'application/xml' });
-      response.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>proxy</RequestId></Error>');
+      response.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>proxy</RequestId></Error>',
+      );
       return;
     }
     const target = new URL(request.url ?? '/', this.upstream);

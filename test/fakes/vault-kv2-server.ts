@@ -137,7 +137,8 @@ export class FakeVaultServer {
     const [, operation, path = ''] = match;
     const store = this.store(mount);
     const listing = url.searchParams.get('list');
-    if (operation === 'metadata' && method === 'GET' && (listing === 'true' || listing === '1')) return this.handleList(response, store, path);
+    if (operation === 'metadata' && method === 'GET' && (listing === 'true' || listing === '1'))
+      return this.handleList(response, store, path);
     if (method === 'LIST' && operation === 'metadata') return this.handleList(response, store, path);
     switch (`${operation} ${method}`) {
       case 'data GET':
@@ -168,9 +169,26 @@ export class FakeVaultServer {
 
   private handlePreflight(response: ServerResponse, path: string): void {
     const mount = this.mountOf(path);
-    if (!mount) return send(response, 400, { errors: [`preflight capability check returned 403, please ensure client's policies grant access to path "${path}/"`] });
+    if (!mount)
+      return send(response, 400, {
+        errors: [`preflight capability check returned 403, please ensure client's policies grant access to path "${path}/"`],
+      });
     const version = String(this.options.mounts[mount]);
-    send(response, 200, envelope({ type: 'kv', path: `${mount}/`, description: 'key/value secret storage', options: { version }, accessor: `kv_${mount}`, local: false, seal_wrap: false, external_entropy_access: false, config: {} }));
+    send(
+      response,
+      200,
+      envelope({
+        type: 'kv',
+        path: `${mount}/`,
+        description: 'key/value secret storage',
+        options: { version },
+        accessor: `kv_${mount}`,
+        local: false,
+        seal_wrap: false,
+        external_entropy_access: false,
+        config: {},
+      }),
+    );
   }
 
   /** KV v1 stores flat keys, so `data/…` and `metadata/…` are just missing keys there. */
@@ -184,7 +202,13 @@ export class FakeVaultServer {
     const number = requested === null || requested === '0' ? secret.current_version : Number(requested);
     const version = secret.versions.get(number);
     if (!version) return send(response, 404, { errors: [] });
-    const metadata = { created_time: version.created_time, custom_metadata: secret.custom_metadata, deletion_time: version.deletion_time, destroyed: version.destroyed, version: number };
+    const metadata = {
+      created_time: version.created_time,
+      custom_metadata: secret.custom_metadata,
+      deletion_time: version.deletion_time,
+      destroyed: version.destroyed,
+      version: number,
+    };
     if (version.deletion_time !== '' || version.destroyed) return send(response, 404, envelope({ data: null, metadata }));
     send(response, 200, envelope({ data: version.data, metadata }));
   }
@@ -213,13 +237,26 @@ export class FakeVaultServer {
       return;
     }
     const version = secret.versions.get(secret.current_version) as FakeVaultVersion;
-    send(response, 200, envelope({ created_time: version.created_time, custom_metadata: secret.custom_metadata, deletion_time: '', destroyed: false, version: secret.current_version }));
+    send(
+      response,
+      200,
+      envelope({
+        created_time: version.created_time,
+        custom_metadata: secret.custom_metadata,
+        deletion_time: '',
+        destroyed: false,
+        version: secret.current_version,
+      }),
+    );
   }
 
   private handleReadMetadata(response: ServerResponse, secret: FakeVaultSecret | undefined): void {
     if (!secret) return send(response, 404, { errors: [] });
     const versions = Object.fromEntries(
-      [...secret.versions].map(([number, version]) => [String(number), { created_time: version.created_time, deletion_time: version.deletion_time, destroyed: version.destroyed }]),
+      [...secret.versions].map(([number, version]) => [
+        String(number),
+        { created_time: version.created_time, deletion_time: version.deletion_time, destroyed: version.destroyed },
+      ]),
     );
     send(
       response,
@@ -238,9 +275,23 @@ export class FakeVaultServer {
     );
   }
 
-  private handleWriteMetadata(response: ServerResponse, store: Map<string, FakeVaultSecret>, path: string, body: Record<string, unknown>): void {
+  private handleWriteMetadata(
+    response: ServerResponse,
+    store: Map<string, FakeVaultSecret>,
+    path: string,
+    body: Record<string, unknown>,
+  ): void {
     const now = new Date().toISOString();
-    const secret = store.get(path) ?? { versions: new Map(), current_version: 0, oldest_version: 0, created_time: now, updated_time: now, custom_metadata: null, max_versions: 0, cas_required: false };
+    const secret = store.get(path) ?? {
+      versions: new Map(),
+      current_version: 0,
+      oldest_version: 0,
+      created_time: now,
+      updated_time: now,
+      custom_metadata: null,
+      max_versions: 0,
+      cas_required: false,
+    };
     if (body.custom_metadata !== undefined) secret.custom_metadata = body.custom_metadata as Record<string, string>;
     if (typeof body.cas_required === 'boolean') secret.cas_required = body.cas_required;
     if (typeof body.max_versions === 'number') secret.max_versions = body.max_versions;
@@ -262,7 +313,12 @@ export class FakeVaultServer {
     send(response, 200, envelope({ keys: [...keys].sort() }));
   }
 
-  private markVersions(response: ServerResponse, secret: FakeVaultSecret | undefined, body: Record<string, unknown>, mark: (version: FakeVaultVersion) => void): void {
+  private markVersions(
+    response: ServerResponse,
+    secret: FakeVaultSecret | undefined,
+    body: Record<string, unknown>,
+    mark: (version: FakeVaultVersion) => void,
+  ): void {
     const versions = body.versions;
     if (!Array.isArray(versions) || versions.length === 0) return send(response, 400, { errors: ['no version number provided'] });
     for (const number of versions) {
@@ -274,7 +330,16 @@ export class FakeVaultServer {
 
   private writeVersion(store: Map<string, FakeVaultSecret>, path: string, data: Record<string, unknown>): FakeVaultSecret {
     const now = new Date().toISOString();
-    const secret = store.get(path) ?? { versions: new Map(), current_version: 0, oldest_version: 0, created_time: now, updated_time: now, custom_metadata: null, max_versions: 0, cas_required: false };
+    const secret = store.get(path) ?? {
+      versions: new Map(),
+      current_version: 0,
+      oldest_version: 0,
+      created_time: now,
+      updated_time: now,
+      custom_metadata: null,
+      max_versions: 0,
+      cas_required: false,
+    };
     secret.current_version += 1;
     if (secret.oldest_version === 0) secret.oldest_version = 1;
     secret.versions.set(secret.current_version, { data: { ...data }, created_time: now, deletion_time: '', destroyed: false });
@@ -291,7 +356,17 @@ export class FakeVaultServer {
 }
 
 function envelope(data: unknown): Record<string, unknown> {
-  return { request_id: randomUUID(), lease_id: '', renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth: null, mount_type: 'kv' };
+  return {
+    request_id: randomUUID(),
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data,
+    wrap_info: null,
+    warnings: null,
+    auth: null,
+    mount_type: 'kv',
+  };
 }
 
 function headerOf(request: IncomingMessage, name: string): string | undefined {

@@ -45,7 +45,8 @@ describe('durable follow-ups: schedule → claim → do → mark, exactly once',
     store.close();
   });
 
-  const schedule = (topic: string, dueAt: string) => runtime.followUps.service.schedule({ kind: PING, topic, dueAt, payload: { user: 'U0PING' } });
+  const schedule = (topic: string, dueAt: string) =>
+    runtime.followUps.service.schedule({ kind: PING, topic, dueAt, payload: { user: 'U0PING' } });
   const pings = () => slack.callsTo('chat.postMessage').filter((call) => String(call.args.text).startsWith('ping '));
   const pingsLanded = () => slack.messages.filter((message) => String(message.text).startsWith('ping '));
   const states = () => store.db.prepare('SELECT topic, state, attempts FROM follow_ups ORDER BY id').all();
@@ -75,7 +76,16 @@ describe('durable follow-ups: schedule → claim → do → mark, exactly once',
   it('a follow-up can schedule the next of a series when it is done (a daily reminder)', async () => {
     const daily: FollowUpHandler = {
       kind: 'test.daily',
-      run: async (followUp) => ({ then: [{ kind: 'test.daily', topic: followUp.topic, occurrence: String(Number(followUp.occurrence) + 1), dueAt: store.clock.now().plus({ days: 1 }).toISO() as string }] }),
+      run: async (followUp) => ({
+        then: [
+          {
+            kind: 'test.daily',
+            topic: followUp.topic,
+            occurrence: String(Number(followUp.occurrence) + 1),
+            dueAt: store.clock.now().plus({ days: 1 }).toISO() as string,
+          },
+        ],
+      }),
       reconcile: async () => null,
     };
     runtime.followUps.service.register(daily);
@@ -97,10 +107,16 @@ describe('durable follow-ups: schedule → claim → do → mark, exactly once',
       await runtime.followUps.service.sweep();
       store.clock.advance({ hours: 2 });
     }
-    expect(runtime.followUps.repo.find(PING, 'rotation:3')).toMatchObject({ state: 'failed', attempts: 5, lastError: expect.stringContaining('channel_not_found') });
+    expect(runtime.followUps.repo.find(PING, 'rotation:3')).toMatchObject({
+      state: 'failed',
+      attempts: 5,
+      lastError: expect.stringContaining('channel_not_found'),
+    });
     expect(store.db.prepare(`SELECT details FROM audit_events WHERE action = 'follow_up.failed'`).pluck().all()).toHaveLength(1);
     const announcement = slack.callsTo('chat.postMessage').find((call) => call.args.channel === 'C0ANNOUNCE');
-    expect(String(announcement?.args.text)).toMatch(/^:warning: Rotor gave up on a follow-up after 5 attempts: `test.ping` for `rotation:3`/);
+    expect(String(announcement?.args.text)).toMatch(
+      /^:warning: Rotor gave up on a follow-up after 5 attempts: `test.ping` for `rotation:3`/,
+    );
     await runtime.followUps.service.sweep();
     expect(slack.callsTo('chat.postMessage').filter((call) => call.args.channel === 'C0ANNOUNCE')).toHaveLength(1);
   });
@@ -127,7 +143,12 @@ describe('durable follow-ups: schedule → claim → do → mark, exactly once',
   describe('across processes', () => {
     beforeEach(() => {
       // `npm test` builds first; a bare `vitest run` may not have.
-      if (!existsSync(crashingSweep)) execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')]);
+      if (!existsSync(crashingSweep))
+        execFileSync(process.execPath, [
+          join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+          '-p',
+          join(projectRoot, 'tsconfig.json'),
+        ]);
     });
 
     const env = () => ({ PATH: process.env.PATH ?? '', ROTOR_DB: store.path, SLACK_BOT_TOKEN: token, SLACK_API_URL: slack.apiUrl });

@@ -27,7 +27,11 @@ describe('the follow-up sweep a change starts', () => {
     await slack.start();
     for (const user of ['U0OWNER', 'U0SEC', 'U0OPS']) slack.addUser(user);
     store = openTempStore({ at: '2027-03-01T10:00:00Z', policy: POLICY });
-    store.inventoryService.create({ name: 'prod/app/token', owner: 'U0OWNER', consumers: ['web'], lastRotated: '2027-01-01' }, operator(), 'test');
+    store.inventoryService.create(
+      { name: 'prod/app/token', owner: 'U0OWNER', consumers: ['web'], lastRotated: '2027-01-01' },
+      operator(),
+      'test',
+    );
     runtime = fakeSlackRuntime(store, slack);
   });
   afterEach(async () => {
@@ -40,6 +44,11 @@ describe('the follow-up sweep a change starts', () => {
     await runtime.settled();
     const requested = slack.callsTo('chat.postMessage').filter((call) => /Approval requested/.test(String(call.args.text)));
     expect(requested.map((call) => call.args.channel).sort()).toEqual(['U0OPS', 'U0SEC']);
-    expect(store.db.prepare(`SELECT count(*) FROM follow_ups WHERE state IN ('claimed', 'pending') AND due_at <= ?`).pluck().get('2027-03-01T10:00:00.000Z')).toBe(0);
+    expect(
+      store.db
+        .prepare(`SELECT count(*) FROM follow_ups WHERE state IN ('claimed', 'pending') AND due_at <= ?`)
+        .pluck()
+        .get('2027-03-01T10:00:00.000Z'),
+    ).toBe(0);
   });
 });

@@ -34,7 +34,9 @@ describe('GET /metrics with ROTOR_METRICS_TOKEN set', () => {
   });
 
   it('is refused at start-up when shorter than 16 characters', () => {
-    expect(() => loadBotEnv({ SLACK_BOT_TOKEN: ['xoxb', '1'].join('-'), SLACK_SIGNING_SECRET: 'x', ROTOR_METRICS_TOKEN: 'short' })).toThrow(/ROTOR_METRICS_TOKEN must be at least 16 characters/);
+    expect(() => loadBotEnv({ SLACK_BOT_TOKEN: ['xoxb', '1'].join('-'), SLACK_SIGNING_SECRET: 'x', ROTOR_METRICS_TOKEN: 'short' })).toThrow(
+      /ROTOR_METRICS_TOKEN must be at least 16 characters/,
+    );
   });
 });
 
@@ -48,9 +50,19 @@ describe('HOST', () => {
     await fake.start();
     store = openTempStore();
     const credentials = generateSlackCredentials();
-    const env = loadBotEnv({ SLACK_BOT_TOKEN: credentials.botToken, SLACK_SIGNING_SECRET: credentials.signingSecret, SLACK_API_URL: fake.apiUrl, ROTOR_DB: store.path, HOST: '127.0.0.1', ROTOR_REMINDER_CRON: '0 0 29 2 *' });
+    const env = loadBotEnv({
+      SLACK_BOT_TOKEN: credentials.botToken,
+      SLACK_SIGNING_SECRET: credentials.signingSecret,
+      SLACK_API_URL: fake.apiUrl,
+      ROTOR_DB: store.path,
+      HOST: '127.0.0.1',
+      ROTOR_REMINDER_CRON: '0 0 29 2 *',
+    });
     const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => ((log += chunk.toString()), done()) });
-    runtime = await startRotor({ ...env, PORT: 0 }, { logger: createLogger('info', sink), clock: store.clock, retryConfig: { retries: 0 } });
+    runtime = await startRotor(
+      { ...env, PORT: 0 },
+      { logger: createLogger('info', sink), clock: store.clock, retryConfig: { retries: 0 } },
+    );
   });
   afterAll(async () => {
     await runtime.stop();
@@ -77,6 +89,8 @@ describe('HOST', () => {
   });
 
   it('is refused when it is not an address', () => {
-    expect(() => loadBotEnv({ SLACK_BOT_TOKEN: ['xoxb', '1'].join('-'), SLACK_SIGNING_SECRET: 'x', HOST: 'http://0.0.0.0/' })).toThrow(/HOST must be an address or host name/);
+    expect(() => loadBotEnv({ SLACK_BOT_TOKEN: ['xoxb', '1'].join('-'), SLACK_SIGNING_SECRET: 'x', HOST: 'http://0.0.0.0/' })).toThrow(
+      /HOST must be an address or host name/,
+    );
   });
 });

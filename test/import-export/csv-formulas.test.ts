@@ -24,7 +24,11 @@ describe('CSV exports cannot carry formulas, and import reads the cells back unc
     source = openTempStore({ at: '2026-11-22T10:00:00Z' });
     target = openTempStore({ at: '2026-11-23T10:00:00Z' });
     source.inventoryService.create({ name: 'prod/app/api_key', owner: 'U0123ABCD', ...HOSTILE }, operator('U0123ABCD'), 'slack');
-    source.inventoryService.create({ name: 'prod/app/db_password', owner: 'U0123ABCD', description: "'=not a formula, kept as typed" }, operator('U0123ABCD'), 'slack');
+    source.inventoryService.create(
+      { name: 'prod/app/db_password', owner: 'U0123ABCD', description: "'=not a formula, kept as typed" },
+      operator('U0123ABCD'),
+      'slack',
+    );
   });
   afterEach(() => {
     source.close();

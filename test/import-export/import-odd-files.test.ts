@@ -38,7 +38,11 @@ secrets:
 
   it('reports an alias without its anchor by line, and writes nothing', async () => {
     const before = snapshotTables(store);
-    const result = await rotor(store.path, 'import', file('alias.yaml', '- name: prod/a/api_key\n- name: prod/b/api_key\n  owner: *nobody\n'));
+    const result = await rotor(
+      store.path,
+      'import',
+      file('alias.yaml', '- name: prod/a/api_key\n- name: prod/b/api_key\n  owner: *nobody\n'),
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/line 2: .*nobody.*anchor/);
     expect(result.stderr).not.toMatch(/object Object/);
@@ -46,7 +50,14 @@ secrets:
   });
 
   it('reads Markdown tables with one-dash delimiters, alignment colons, escaped pipes, CRLF and missing trailing pipes', async () => {
-    const md = ['# Inventory', '| Secret Name | Owner | Description', '|:-|:-:|-:|', '| prod/a/api_key | U0123ABCD | left \\| right', '| prod/b/api_key | [TBD] | [TBD] |', ''].join('\r\n');
+    const md = [
+      '# Inventory',
+      '| Secret Name | Owner | Description',
+      '|:-|:-:|-:|',
+      '| prod/a/api_key | U0123ABCD | left \\| right',
+      '| prod/b/api_key | [TBD] | [TBD] |',
+      '',
+    ].join('\r\n');
     const result = await rotor(store.path, 'import', file('table.md', md));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -76,11 +87,20 @@ secrets:
     const before = snapshotTables(store);
     const folder = join(store.dir, 'inventory.yaml');
     mkdirSync(folder);
-    expect(await rotor(store.path, 'import', folder)).toMatchObject({ code: 2, stderr: expect.stringMatching(/inventory\.yaml is a folder; import its files one at a time/) });
+    expect(await rotor(store.path, 'import', folder)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/inventory\.yaml is a folder; import its files one at a time/),
+    });
     expect(await rotor(store.path, 'import', store.dir)).toMatchObject({ code: 2, stderr: expect.stringMatching(/is a folder/) });
-    expect(await rotor(store.path, 'import', join(store.dir, 'nope.csv'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/nope\.csv: no such file .*check the path/) });
+    expect(await rotor(store.path, 'import', join(store.dir, 'nope.csv'))).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/nope\.csv: no such file .*check the path/),
+    });
     symlinkSync(join(store.dir, 'gone.csv'), join(store.dir, 'link.csv'));
-    expect(await rotor(store.path, 'import', join(store.dir, 'link.csv'))).toMatchObject({ code: 2, stderr: expect.stringMatching(/link to a missing file/) });
+    expect(await rotor(store.path, 'import', join(store.dir, 'link.csv'))).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/link to a missing file/),
+    });
     expect(snapshotTables(store)).toEqual(before);
   });
 });

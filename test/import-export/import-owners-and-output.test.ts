@@ -43,19 +43,21 @@ describe('import: owner cells, output, and the files spreadsheets save', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/1 warning; these rows were imported without the field:\n {2}line 3, owner: Slack `@olivia`/);
     expect(result.stdout).toMatch(/^Added 5/);
-    expect([owner('prod/a/api_key'), owner('prod/b/api_key'), owner('prod/c/api_key'), owner('prod/d/api_key'), owner('prod/e/api_key')]).toEqual([
-      null,
-      'U0123ABCD',
-      'U0456EFGH',
-      'U0789IJKL',
-      null,
-    ]);
+    expect([
+      owner('prod/a/api_key'),
+      owner('prod/b/api_key'),
+      owner('prod/c/api_key'),
+      owner('prod/d/api_key'),
+      owner('prod/e/api_key'),
+    ]).toEqual([null, 'U0123ABCD', 'U0456EFGH', 'U0789IJKL', null]);
     expect(store.inventory.get('prod/b/api_key')?.tags).toMatchObject({ owner_name: 'Olivia' });
     expect(store.inventory.get('prod/d/api_key')?.type).toBe('api_key');
   });
 
   it('an Owner column alone holding a name is reported too', async () => {
-    const md = ['| Secret Name | Owner |', '|---|---|', '| prod/a/api_key | Olivia Smith |', '| prod/b/api_key | U0123ABCD |', ''].join('\n');
+    const md = ['| Secret Name | Owner |', '|---|---|', '| prod/a/api_key | Olivia Smith |', '| prod/b/api_key | U0123ABCD |', ''].join(
+      '\n',
+    );
     const result = await rotor(store.path, 'import', file('owner-only.md', md));
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('line 3, owner: Owner `Olivia Smith` is not a Slack member id');
@@ -86,7 +88,11 @@ describe('import: owner cells, output, and the files spreadsheets save', () => {
     const all = await rotor(store.path, 'import', '--verbose', bad);
     expect(all.stderr.split('\n').filter((line) => /^ {2}line \d+, owner/.test(line))).toHaveLength(120);
 
-    const json = JSON.parse((await rotor(store.path, 'import', '--dry-run', '--json', good)).stdout) as { written: boolean; added: number; changes: unknown[] };
+    const json = JSON.parse((await rotor(store.path, 'import', '--dry-run', '--json', good)).stdout) as {
+      written: boolean;
+      added: number;
+      changes: unknown[];
+    };
     expect(json).toMatchObject({ written: false, added: 120 });
     expect(json.changes).toHaveLength(120);
   });
@@ -100,7 +106,9 @@ describe('import: owner cells, output, and the files spreadsheets save', () => {
     const before = snapshotTables(store);
     const unknown = await rotor(store.path, 'import', file('typo.csv', 'name,ownr\nprod/c/api_key,U0123ABCD\n'));
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown column `ownr` (did you mean `owner`?); Rotor reads name, type, description, owner, backup_owner, team, consumers, provider, provider_ref, interval_days, last_rotated, next_rotation, status, retrieval_instructions, tags, checklist');
+    expect(unknown.stderr).toContain(
+      'unknown column `ownr` (did you mean `owner`?); Rotor reads name, type, description, owner, backup_owner, team, consumers, provider, provider_ref, interval_days, last_rotated, next_rotation, status, retrieval_instructions, tags, checklist',
+    );
     const yaml = await rotor(store.path, 'import', file('typo.yaml', '- name: prod/c/api_key\n  descripton: x\n'));
     expect(yaml.stderr).toContain('unknown field `descripton` (did you mean `description`?); Rotor reads name, type,');
     expect(snapshotTables(store)).toEqual(before);

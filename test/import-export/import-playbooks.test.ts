@@ -34,12 +34,16 @@ describe('importing the Markdown tables teams already keep', () => {
       ].sort(),
     );
     expect(listed.find((secret) => secret.name === 'prod/jwt/signing_key')).toMatchObject({ type: 'jwt', owner: null });
-    const overdue = JSON.parse((await rotor(store.path, 'overdue', '--json')).stdout) as { name: string; never_rotated: boolean; status: string }[];
+    const overdue = JSON.parse((await rotor(store.path, 'overdue', '--json')).stdout) as {
+      name: string;
+      never_rotated: boolean;
+      status: string;
+    }[];
     expect(overdue).toHaveLength(10);
     expect(overdue.every((secret) => secret.never_rotated && secret.status === 'overdue')).toBe(true);
   });
 
-  it('expands the registry onto a policy\'s own environment names, and reports columns the policy lacks', async () => {
+  it("expands the registry onto a policy's own environment names, and reports columns the policy lacks", async () => {
     const config = join(store.dir, 'policy.yml');
     writeFileSync(config, 'environments: [production, stage]\n');
     const registry = join(playbooks, 'secrets-registry-policy.md');
@@ -60,7 +64,12 @@ describe('importing the Markdown tables teams already keep', () => {
   it('expands the registry over its environment matrix with the registry cadences', async () => {
     const result = await rotor(store.path, 'import', join(playbooks, 'secrets-registry-policy.md'));
     expect(result.code).toBe(0);
-    const listed = JSON.parse((await rotor(store.path, 'list', '--json')).stdout) as { name: string; interval_days: number; consumers: string[]; tags: Record<string, string> }[];
+    const listed = JSON.parse((await rotor(store.path, 'list', '--json')).stdout) as {
+      name: string;
+      interval_days: number;
+      consumers: string[];
+      tags: Record<string, string>;
+    }[];
     const byName = new Map(listed.map((secret) => [secret.name, secret]));
     expect(byName.get('prod/db/app-primary')).toMatchObject({ interval_days: 30, consumers: ['Backend', 'Celery'] });
     expect(byName.get('dev/db/app-primary')?.tags.environment_note).toBe('lower privileges, sample data');

@@ -47,7 +47,13 @@ describe('import validation', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Added 2, changed 0, left 0 unchanged\./);
     expect(result.stderr).toMatch(/Left out 2 invalid rows/);
-    const one = await rotor(store.path, 'import', '--partial', '--dry-run', file('one-bad.yaml', '- name: prod/a/key\n- name: Prod/b/key\n'));
+    const one = await rotor(
+      store.path,
+      'import',
+      '--partial',
+      '--dry-run',
+      file('one-bad.yaml', '- name: prod/a/key\n- name: Prod/b/key\n'),
+    );
     expect(one.stderr).toMatch(/Would leave out 1 invalid row:/);
     expect(store.inventory.count()).toBe(2);
   });
@@ -59,11 +65,19 @@ describe('import validation', () => {
       store.path,
       'import',
       '--dry-run',
-      file('two.yaml', '- name: prod/postgres/connection_string\n  owner: U0999ZZZZ\n- name: prod/redis/password\n- {name: prod/postgres/connection_string}\n'),
+      file(
+        'two.yaml',
+        '- name: prod/postgres/connection_string\n  owner: U0999ZZZZ\n- name: prod/redis/password\n- {name: prod/postgres/connection_string}\n',
+      ),
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/appears more than once \(first on line 1\)/);
-    const ok = await rotor(store.path, 'import', '--dry-run', file('three.yaml', '- name: prod/postgres/connection_string\n  owner: U0999ZZZZ\n- name: prod/redis/password\n'));
+    const ok = await rotor(
+      store.path,
+      'import',
+      '--dry-run',
+      file('three.yaml', '- name: prod/postgres/connection_string\n  owner: U0999ZZZZ\n- name: prod/redis/password\n'),
+    );
     expect(ok.stdout).toContain('Would add 1, change 1, leave 0 unchanged (dry run: nothing written).');
     expect(ok.stdout).toContain('~ prod/postgres/connection_string: owner "U0123ABCD" → "U0999ZZZZ"');
     expect(snapshotTables(store)).toEqual(before);
@@ -92,7 +106,12 @@ describe('import validation', () => {
   it.each([
     ['an unknown extension', 'secrets.txt', 'name: x', /unknown file type `.txt`/],
     ['an empty file', 'empty.yaml', '  \n', /is empty/],
-    ['invalid UTF-8', 'latin1.csv', Buffer.concat([Buffer.from('name,description\nprod/a/key,caf'), Buffer.from([0xe9]), Buffer.from('\n')]), /not valid UTF-8[\s\S]*line 2/],
+    [
+      'invalid UTF-8',
+      'latin1.csv',
+      Buffer.concat([Buffer.from('name,description\nprod/a/key,caf'), Buffer.from([0xe9]), Buffer.from('\n')]),
+      /not valid UTF-8[\s\S]*line 2/,
+    ],
     ['a Markdown file without a table', 'notes.md', '# Secrets\n\nWe keep them somewhere.\n', /has no table/],
     ['a Markdown file whose tables hold no secrets', 'other.md', '| Date | Owner |\n|---|---|\n| 2026-01-01 | x |\n', /no inventory table/],
     ['JSON that is not a list', 'bad.json', '{"name": "prod/a/key"}', /must be a list of secrets/],

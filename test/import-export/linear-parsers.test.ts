@@ -76,7 +76,9 @@ describe('parsers on 100,000 characters of their worst case', () => {
 
   it('findMarkdownTables: a heading whose spaces run into a line separator', () => {
     const text = [`#${spaces}a\u2028b`, '| name |', '|---|', '| prod/a/key |'].join('\n');
-    expect(findMarkdownTables(text)).toEqual([{ heading: '', headerLine: 2, header: ['name'], rows: [{ line: 4, cells: ['prod/a/key'] }] }]);
+    expect(findMarkdownTables(text)).toEqual([
+      { heading: '', headerLine: 2, header: ['name'], rows: [{ line: 4, cells: ['prod/a/key'] }] },
+    ]);
     expect(findMarkdownTables(`${'|'.repeat(N)}\n${'|-'.repeat(N / 2)}|`)).toHaveLength(1);
   });
 
@@ -89,10 +91,15 @@ describe('parsers on 100,000 characters of their worst case', () => {
     expect(findNameProblem(`prod/${'a'.repeat(N)}/key`, ['prod'])).toMatch(/may only use a-z/);
     expect(parseSecretType(`api${'-'.repeat(N)}key`)).toBe('api_key');
     expect(normalizeKey(`${'aA '.repeat(N / 3)}`)).toMatch(/^a_a_a/);
-    expect(() => parseAwsSecretRef('s', `arn:aws:secretsmanager:eu${'-ab'.repeat(N / 3)}:1`)).toThrow(/is not a Secrets Manager secret ARN/);
+    expect(() => parseAwsSecretRef('s', `arn:aws:secretsmanager:eu${'-ab'.repeat(N / 3)}:1`)).toThrow(
+      /is not a Secrets Manager secret ARN/,
+    );
     expect(() => parseAwsSecretRef('s', `eu-west-1:${'a'.repeat(N)}`)).toThrow(/is not a Secrets Manager secret name/);
     expect(parseVaultSecretRef('s', `secret/${'a/'.repeat(N / 2)}b`).path).toHaveLength(N + 1);
-    expect(parseSecretsCommand(`owner ${'<!subteam^'.repeat(N / 10)}`, ['prod'])).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/is 100006 characters long/) });
+    expect(parseSecretsCommand(`owner ${'<!subteam^'.repeat(N / 10)}`, ['prod'])).toMatchObject({
+      kind: 'invalid',
+      message: expect.stringMatching(/is 100006 characters long/),
+    });
     expect(() => parseExpectedHead(`${'9'.repeat(N)}:${'a'.repeat(64)}`)).toThrow(/--expect-head must be SEQ:HASH/);
   });
 });

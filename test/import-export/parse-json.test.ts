@@ -19,7 +19,12 @@ function viaJson(text: string): unknown {
   }
 }
 
-const secret = (index: number) => ({ name: `prod/service-${index}/api_key`, owner: `U0OWNER${index}`, interval_days: 90, last_rotated: '2026-01-15' });
+const secret = (index: number) => ({
+  name: `prod/service-${index}/api_key`,
+  owner: `U0OWNER${index}`,
+  interval_days: 90,
+  last_rotated: '2026-01-15',
+});
 
 /** Plain JSON the fast path must read to exactly the rows, lines and problems the YAML reader gives. */
 const PLAIN: Record<string, string> = {
@@ -28,7 +33,16 @@ const PLAIN: Record<string, string> = {
   'CRLF line ends and tabs': JSON.stringify({ secrets: [secret(1), secret(2)] }, null, '\t').replace(/\n/g, '\r\n'),
   'items that are not objects, and an empty object': `[\n  "prod/a/key",\n  [1, 2],\n  null,\n  42,\n  {}\n]`,
   'unknown keys, alias spellings and nested values': JSON.stringify(
-    [{ 'Secret Name': 'prod/a/key', backupOwner: 'U0BACKUP', colour: 'blue', tags: { tier: '1', nested: { deep: [1, { x: 'y' }] } }, consumers: ['api', 'worker'], extra: null }],
+    [
+      {
+        'Secret Name': 'prod/a/key',
+        backupOwner: 'U0BACKUP',
+        colour: 'blue',
+        tags: { tier: '1', nested: { deep: [1, { x: 'y' }] } },
+        consumers: ['api', 'worker'],
+        extra: null,
+      },
+    ],
     null,
     2,
   ),
@@ -71,7 +85,11 @@ describe('JSON rows without the YAML syntax tree', () => {
   });
 
   it('keeps every line number on a large file', () => {
-    const text = JSON.stringify({ secrets: Array.from({ length: 2000 }, (_, index) => ({ ...secret(index), ...(index % 7 === 0 ? { unknown_field: index } : {}) })) }, null, 2);
+    const text = JSON.stringify(
+      { secrets: Array.from({ length: 2000 }, (_, index) => ({ ...secret(index), ...(index % 7 === 0 ? { unknown_field: index } : {}) })) },
+      null,
+      2,
+    );
     expect(plainJsonRows(text)).toEqual(parseYamlRows(text, 'json'));
   });
 });

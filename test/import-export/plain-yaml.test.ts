@@ -3,7 +3,13 @@ import { parseYamlRows } from '../../src/import-export/parse-yaml.js';
 import { plainYamlRows } from '../../src/import-export/plain-yaml.js';
 
 const item = (index: number, indent = '  ') =>
-  [`${indent}- name: prod/service-${index}/api_key`, `${indent}  type: api_key`, `${indent}  owner: U0OWNER${index}`, `${indent}  interval_days: 90`, `${indent}  last_rotated: 2026-01-15`].join('\n');
+  [
+    `${indent}- name: prod/service-${index}/api_key`,
+    `${indent}  type: api_key`,
+    `${indent}  owner: U0OWNER${index}`,
+    `${indent}  interval_days: 90`,
+    `${indent}  last_rotated: 2026-01-15`,
+  ].join('\n');
 
 /** Plain YAML the line reader must read to exactly the rows, values, lines and problems the YAML parser gives. */
 const PLAIN: Record<string, string> = {
@@ -106,7 +112,12 @@ describe('plain YAML read line by line', () => {
     const text = [
       'secrets:',
       ...Array.from({ length: 1500 }, (_, index) =>
-        [`  - name: prod/service-${index}/api_key`, `    interval_days: ${values[index % values.length]}`, ...(index % 5 === 0 ? ['', '    # note', `    team: ${values[(index * 3) % values.length]}`] : []), ...(index % 7 === 0 ? [`    unknown_${index % 3}: x`] : [])].join('\n'),
+        [
+          `  - name: prod/service-${index}/api_key`,
+          `    interval_days: ${values[index % values.length]}`,
+          ...(index % 5 === 0 ? ['', '    # note', `    team: ${values[(index * 3) % values.length]}`] : []),
+          ...(index % 7 === 0 ? [`    unknown_${index % 3}: x`] : []),
+        ].join('\n'),
       ),
     ].join('\n');
     const fast = plainYamlRows(text);

@@ -16,24 +16,40 @@ describe('the access list and the break-glass flag of a secret', () => {
   afterEach(() => store.close());
 
   it('reads ids and mentions, separated by commas, semicolons or spaces, and refuses anything else by name', () => {
-    expect(parseAccessList('U0ALICE, <@U0BOB|bob>; <!subteam^S0OPS|@ops> S0DBA U0ALICE')).toEqual({ ids: ['U0ALICE', 'U0BOB', 'S0OPS', 'S0DBA'] });
+    expect(parseAccessList('U0ALICE, <@U0BOB|bob>; <!subteam^S0OPS|@ops> S0DBA U0ALICE')).toEqual({
+      ids: ['U0ALICE', 'U0BOB', 'S0OPS', 'S0DBA'],
+    });
     expect(parseAccessList(['W0GRID', '@U0CAROL'])).toEqual({ ids: ['W0GRID', 'U0CAROL'] });
     expect(parseAccessList('')).toEqual({ ids: [] });
     const refused = parseAccessList('U0ALICE, alice, #ops');
-    expect(refused).toEqual({ problem: expect.stringContaining('`alice`, `#ops` are not a Slack member id (U0123ABCD) or user group id (S0123ABCD)') });
+    expect(refused).toEqual({
+      problem: expect.stringContaining('`alice`, `#ops` are not a Slack member id (U0123ABCD) or user group id (S0123ABCD)'),
+    });
   });
 
   it('`rotor edit` sets and clears them, `rotor show` prints them, and each change is audited', async () => {
     const set = await rotor(store.path, 'edit', 'prod/app/db', '--access', 'U0ALICE,S0OPS U0BOB', '--break-glass');
-    expect(set).toMatchObject({ code: 0, stderr: '', stdout: 'Saved prod/app/db: access U0ALICE, S0OPS, U0BOB; a break-glass credential.\n' });
+    expect(set).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: 'Saved prod/app/db: access U0ALICE, S0OPS, U0BOB; a break-glass credential.\n',
+    });
     expect(store.inventory.get('prod/app/db')).toMatchObject({ access: ['U0ALICE', 'S0OPS', 'U0BOB'], breakGlass: true });
     const shown = JSON.parse((await rotor(store.path, 'show', 'prod/app/db', '--json')).stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({ access: ['U0ALICE', 'S0OPS', 'U0BOB'], break_glass: true });
     expect((await rotor(store.path, 'show', 'prod/app/db')).stdout).toMatch(/^access\s+\["U0ALICE","S0OPS","U0BOB"\]$/m);
-    const event = store.db.prepare(`SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = 'prod/app/db' ORDER BY seq DESC LIMIT 1`).get() as { details: string };
-    expect(JSON.parse(event.details).changes).toEqual({ access: { from: [], to: ['U0ALICE', 'S0OPS', 'U0BOB'] }, breakGlass: { from: false, to: true } });
+    const event = store.db
+      .prepare(`SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = 'prod/app/db' ORDER BY seq DESC LIMIT 1`)
+      .get() as { details: string };
+    expect(JSON.parse(event.details).changes).toEqual({
+      access: { from: [], to: ['U0ALICE', 'S0OPS', 'U0BOB'] },
+      breakGlass: { from: false, to: true },
+    });
 
-    expect(await rotor(store.path, 'edit', 'prod/app/db', '--access', '', '--no-break-glass')).toMatchObject({ code: 0, stdout: 'Saved prod/app/db: access its owners only; not a break-glass credential.\n' });
+    expect(await rotor(store.path, 'edit', 'prod/app/db', '--access', '', '--no-break-glass')).toMatchObject({
+      code: 0,
+      stdout: 'Saved prod/app/db: access its owners only; not a break-glass credential.\n',
+    });
     expect(store.inventory.get('prod/app/db')).toMatchObject({ access: [], breakGlass: false });
   });
 
@@ -47,7 +63,10 @@ describe('the access list and the break-glass flag of a secret', () => {
 
   it('an import in each format sets them, an export writes them back, and a bad row is refused with the database unchanged', async () => {
     const yaml = join(store.dir, 'secrets.yaml');
-    writeFileSync(yaml, '- {name: prod/app/db, access: [U0ALICE, S0OPS], break_glass: yes}\n- {name: prod/app/cache, owner: U0OWNER, readers: "U0BOB U0CAROL"}\n');
+    writeFileSync(
+      yaml,
+      '- {name: prod/app/db, access: [U0ALICE, S0OPS], break_glass: yes}\n- {name: prod/app/cache, owner: U0OWNER, readers: "U0BOB U0CAROL"}\n',
+    );
     expect(await rotor(store.path, 'import', yaml)).toMatchObject({ code: 0 });
     expect(store.inventory.get('prod/app/db')).toMatchObject({ access: ['U0ALICE', 'S0OPS'], breakGlass: true });
     expect(store.inventory.get('prod/app/cache')).toMatchObject({ access: ['U0BOB', 'U0CAROL'], breakGlass: false });
@@ -56,10 +75,16 @@ describe('the access list and the break-glass flag of a secret', () => {
     writeFileSync(csv, 'name,owner,access,break_glass\nprod/app/queue,U0OWNER,"U0DAN,S0OPS",true\n');
     expect(await rotor(store.path, 'import', csv)).toMatchObject({ code: 0 });
     const json = join(store.dir, 'secrets.json');
-    writeFileSync(json, JSON.stringify({ secrets: [{ name: 'prod/app/search', owner: 'U0OWNER', access: ['U0ERIN'], break_glass: false }] }));
+    writeFileSync(
+      json,
+      JSON.stringify({ secrets: [{ name: 'prod/app/search', owner: 'U0OWNER', access: ['U0ERIN'], break_glass: false }] }),
+    );
     expect(await rotor(store.path, 'import', json)).toMatchObject({ code: 0 });
     const markdown = join(store.dir, 'secrets.md');
-    writeFileSync(markdown, '| Name | Owner | Access | Break glass |\n|---|---|---|---|\n| prod/app/mail | U0OWNER | U0FRED, S0OPS | yes |\n');
+    writeFileSync(
+      markdown,
+      '| Name | Owner | Access | Break glass |\n|---|---|---|---|\n| prod/app/mail | U0OWNER | U0FRED, S0OPS | yes |\n',
+    );
     expect(await rotor(store.path, 'import', markdown)).toMatchObject({ code: 0 });
     expect(store.inventory.get('prod/app/queue')).toMatchObject({ access: ['U0DAN', 'S0OPS'], breakGlass: true });
     expect(store.inventory.get('prod/app/search')).toMatchObject({ access: ['U0ERIN'], breakGlass: false });

@@ -28,7 +28,12 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 let draws = 0;
 const pseudoRandom = (length: number) => {
   const bytes: number[] = [];
-  while (bytes.length < length) bytes.push(...createHash('sha256').update(`rotor credential-shapes test ${(draws += 1)}`).digest());
+  while (bytes.length < length)
+    bytes.push(
+      ...createHash('sha256')
+        .update(`rotor credential-shapes test ${(draws += 1)}`)
+        .digest(),
+    );
   return Buffer.from(bytes.slice(0, length));
 };
 const random = (length: number, alphabet = ALNUM) => Array.from(pseudoRandom(length), (byte) => alphabet[byte % alphabet.length]).join('');
@@ -44,8 +49,20 @@ function credentials(): [string, string, RegExp][] {
     ['Stripe secret key', ['sk', 'live', random(24)].join('_'), /a Stripe secret key/],
     ['OpenAI key', ['sk', 'proj', random(48)].join('-'), /an OpenAI API key/],
     ['GitHub token', ['ghp', random(36)].join('_'), /a GitHub token/],
-    ['PEM private key', [['-----BEGIN', 'PRIVATE', 'KEY-----'].join(' '), pseudoRandom(48).toString('base64')].join('\n'), /a PEM private key/],
-    ['JWT', [Buffer.from('{"alg":"HS256"}').toString('base64url'), Buffer.from('{"sub":"42"}').toString('base64url'), pseudoRandom(32).toString('base64url')].join('.'), /a JSON Web Token/],
+    [
+      'PEM private key',
+      [['-----BEGIN', 'PRIVATE', 'KEY-----'].join(' '), pseudoRandom(48).toString('base64')].join('\n'),
+      /a PEM private key/,
+    ],
+    [
+      'JWT',
+      [
+        Buffer.from('{"alg":"HS256"}').toString('base64url'),
+        Buffer.from('{"sub":"42"}').toString('base64url'),
+        pseudoRandom(32).toString('base64url'),
+      ].join('.'),
+      /a JSON Web Token/,
+    ],
     ['password', `password is ${random(6, 'abcdefghijklmnopqrstuvwxyz')}${Math.floor(Math.random() * 90 + 10)}!`, /a password/],
   ];
 }
@@ -75,7 +92,8 @@ describe('findCredentialShape', () => {
 
   it("recognises all but a handful in 10,000 of Rotor's own generated values and of AWS-secret-key-shaped strings", () => {
     draws = 1_000_000;
-    const misses = (make: () => string) => Array.from({ length: 5_000 }, make).filter((value) => findCredentialShape(`reason: ${value}`) === null).length;
+    const misses = (make: () => string) =>
+      Array.from({ length: 5_000 }, make).filter((value) => findCredentialShape(`reason: ${value}`) === null).length;
     // Rotor's own values (48 letters and digits) and AWS secret access keys (40 base64 characters).
     expect(misses(() => random(48))).toBeLessThanOrEqual(5);
     expect(misses(() => pseudoRandom(30).toString('base64'))).toBeLessThanOrEqual(5);
@@ -95,7 +113,12 @@ describe('free text shaped like a credential is refused on every path, naming th
 
   it.each(['retrieval_instructions', 'description', 'team', 'tags', 'consumers', 'checklist'])('rotor import, in %s', async (column) => {
     for (const [, value, kind] of credentials()) {
-      const cell = column === 'tags' ? { note: `see ${value}` } : column === 'consumers' || column === 'checklist' ? ['api', `paste ${value}`] : `paste ${value}`;
+      const cell =
+        column === 'tags'
+          ? { note: `see ${value}` }
+          : column === 'consumers' || column === 'checklist'
+            ? ['api', `paste ${value}`]
+            : `paste ${value}`;
       const file = join(store.dir, 'pasted.json');
       writeFileSync(file, JSON.stringify([{ name: 'prod/pasted/key', [column]: cell }, { name: 'prod/fine/key' }]));
       const before = snapshotTables(store);
@@ -133,8 +156,17 @@ describe('rotor discover with a credential in a tag', () => {
 
   it('rejects the secret as tagged, naming the field, and adds nothing', async () => {
     const [, pasted] = credentials()[6] as [string, string, RegExp];
-    fake.putSecret('secret', 'prod/app/db', { value: 'x' }, { 'rotor:owner': 'U0OWNER', 'rotor:retrieval_instructions': `token ${pasted}` });
-    const harness = providerHarness(store, { vault: new VaultKv2Provider({ endpoint: fake.address, token }) }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
+    fake.putSecret(
+      'secret',
+      'prod/app/db',
+      { value: 'x' },
+      { 'rotor:owner': 'U0OWNER', 'rotor:retrieval_instructions': `token ${pasted}` },
+    );
+    const harness = providerHarness(
+      store,
+      { vault: new VaultKv2Provider({ endpoint: fake.address, token }) },
+      { VAULT_ADDR: fake.address, VAULT_TOKEN: token },
+    );
     const before = snapshotTables(store);
     const result = await harness.cli('discover', '--provider', 'vault', '--mount', 'secret', '--apply');
     expect(result.stdout).toMatch(/retrieval_instructions: looks like it holds a GitHub token/);
@@ -164,7 +196,10 @@ describe('the Slack form', () => {
         },
       }),
     });
-    expect(reply.json()).toEqual({ response_action: 'errors', errors: { [SECRET_FORM_BLOCKS.retrievalInstructions]: expect.stringMatching(/^looks like it holds a Stripe secret key/) } });
+    expect(reply.json()).toEqual({
+      response_action: 'errors',
+      errors: { [SECRET_FORM_BLOCKS.retrievalInstructions]: expect.stringMatching(/^looks like it holds a Stripe secret key/) },
+    });
     expect(reply.text).not.toContain(pasted);
     expect(snapshotTables(harness.store)).toEqual(before);
     expect(harness.rawLog()).not.toContain(pasted);
@@ -176,14 +211,29 @@ describe('the Not mine note', () => {
     const h = await openHarness({ at: '2027-01-01T10:00:00Z' });
     try {
       for (const user of ['UOWN1', 'UADMIN1', 'USEC1']) h.slack.addUser(user, 'UTC');
-      h.store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test');
+      h.store.inventoryService.create(
+        { name: 'prod/svc1/api_key', owner: 'UOWN1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
+        operator('UADMIN1'),
+        'test',
+      );
       await h.sweeper().sweep();
       const key = h.posts()[0]?.keys[0] as string;
-      const actions = new ReminderActionsService({ ledger: new ReminderLedgerRepo(h.store.db), inventory: h.store.inventory, audit: h.store.audit, authorizer: h.store.authorizer, notifier: h.notifier, clock: h.store.clock, policy: h.store.policy, ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }) });
+      const actions = new ReminderActionsService({
+        ledger: new ReminderLedgerRepo(h.store.db),
+        inventory: h.store.inventory,
+        audit: h.store.audit,
+        authorizer: h.store.authorizer,
+        notifier: h.notifier,
+        clock: h.store.clock,
+        policy: h.store.policy,
+        ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }),
+      });
       const [, pasted] = credentials()[2] as [string, string, RegExp];
       const before = snapshotTables(h.store);
       const posts = h.posts().length;
-      await expect(actions.notMine(key, slackActor('UOWN1'), null, `it's ${pasted}`)).rejects.toMatchObject({ issues: [{ where: 'note', message: expect.stringMatching(/looks like it holds a Slack token/) }] });
+      await expect(actions.notMine(key, slackActor('UOWN1'), null, `it's ${pasted}`)).rejects.toMatchObject({
+        issues: [{ where: 'note', message: expect.stringMatching(/looks like it holds a Slack token/) }],
+      });
       expect(snapshotTables(h.store)).toEqual(before);
       expect(h.posts()).toHaveLength(posts);
     } finally {
@@ -199,7 +249,10 @@ describe('the log stream', () => {
     const [note, description] = [`<!channel> ${randomBytes(6).toString('hex')}`, `desc ${randomBytes(6).toString('hex')}`];
     logger.info({ audit: { action: 'reminder.not_mine', details: { note, suggestedOwner: 'U0REAL' } } }, 'audit event');
     logger.info({ audit: { action: 'secret.created', details: { fields: { description, team: 'payments' } } } }, 'audit event');
-    logger.info({ audit: { action: 'secret.updated', details: { changes: { description: { from: null, to: description } } } } }, 'audit event');
+    logger.info(
+      { audit: { action: 'secret.updated', details: { changes: { description: { from: null, to: description } } } } },
+      'audit event',
+    );
     expect(text).not.toContain(note);
     expect(text).not.toContain(description);
     expect(text).toContain('U0REAL');

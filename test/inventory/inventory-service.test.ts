@@ -28,7 +28,11 @@ describe('InventoryService', () => {
   });
 
   it('computes next rotation from the last rotation in UTC calendar days', () => {
-    const secret = store.inventoryService.create({ name: 'prod/redis/password', lastRotated: '2026-10-01T23:30:00-05:00', intervalDays: '30 days' }, operator('U1'), 'test');
+    const secret = store.inventoryService.create(
+      { name: 'prod/redis/password', lastRotated: '2026-10-01T23:30:00-05:00', intervalDays: '30 days' },
+      operator('U1'),
+      'test',
+    );
     expect(secret.lastRotated).toBe('2026-10-02T04:30:00.000Z');
     expect(secret.nextRotation).toBe('2026-11-01');
     expect(store.inventory.overdue(store.clock.now())).toHaveLength(1);
@@ -37,7 +41,10 @@ describe('InventoryService', () => {
   it('records every write with an audit event in the same transaction', () => {
     store.inventoryService.create({ name: 'prod/stripe/secret_key', owner: 'U0123ABCD' }, operator('U1'), 'test');
     store.inventoryService.setOwner('prod/stripe/secret_key', '<@U0999ZZZZ|sam>', operator('U1'), 'test');
-    const events = store.db.prepare('SELECT action, secret, actor, details FROM audit_events ORDER BY seq').all() as { action: string; details: string }[];
+    const events = store.db.prepare('SELECT action, secret, actor, details FROM audit_events ORDER BY seq').all() as {
+      action: string;
+      details: string;
+    }[];
     expect(events.map((event) => event.action)).toEqual(['secret.created', 'secret.updated']);
     expect(JSON.parse(events[1]!.details)).toMatchObject({ changes: { owner: { from: 'U0123ABCD', to: 'U0999ZZZZ' } } });
   });
@@ -72,7 +79,9 @@ describe('InventoryService', () => {
     const before = snapshotTables(store);
     const attempt = () => store.inventoryService.create({ name: 'prod/api/key', ...fields }, operator('U1'), 'test');
     expect(attempt).toThrow(ValidationError);
-    expect(() => attempt()).toThrow(expect.objectContaining({ issues: [expect.objectContaining({ message: expect.stringMatching(message) })] }));
+    expect(() => attempt()).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ message: expect.stringMatching(message) })] }),
+    );
     expect(snapshotTables(store)).toEqual(before);
   });
 
@@ -82,7 +91,9 @@ describe('InventoryService', () => {
     ['vault', 'secret/prod/app/db'],
     ['vault', 'team/kv:prod/app/db#password'],
   ])('accepts the %s reference %s in the forms the provider reads', (provider, providerRef) => {
-    expect(store.inventoryService.create({ name: 'prod/app/db', provider, providerRef }, operator('U1'), 'test').providerRef).toBe(providerRef);
+    expect(store.inventoryService.create({ name: 'prod/app/db', provider, providerRef }, operator('U1'), 'test').providerRef).toBe(
+      providerRef,
+    );
   });
 
   it.each([
@@ -98,17 +109,29 @@ describe('InventoryService', () => {
   });
 
   it('clears an emptied field only when the caller says empty means clear (an edit form), never on import', () => {
-    store.inventoryService.create({ name: 'prod/app/db', description: 'primary', team: 'platform', backupOwner: 'U0BACKUP1' }, operator('U1'), 'test');
+    store.inventoryService.create(
+      { name: 'prod/app/db', description: 'primary', team: 'platform', backupOwner: 'U0BACKUP1' },
+      operator('U1'),
+      'test',
+    );
     store.inventoryService.update('prod/app/db', { description: '', team: undefined }, operator('U1'), 'test');
     expect(store.inventory.get('prod/app/db')).toMatchObject({ description: 'primary', team: 'platform' });
-    store.inventoryService.update('prod/app/db', { description: '', team: undefined, backupOwner: null, owner: undefined }, operator('U1'), 'slack', { emptyClears: true });
+    store.inventoryService.update(
+      'prod/app/db',
+      { description: '', team: undefined, backupOwner: null, owner: undefined },
+      operator('U1'),
+      'slack',
+      { emptyClears: true },
+    );
     expect(store.inventory.get('prod/app/db')).toMatchObject({ description: null, team: null, backupOwner: null });
   });
 
   it('refuses clearing the reference of a provider-backed secret', () => {
     store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db' }, operator('U1'), 'test');
     const before = snapshotTables(store);
-    expect(() => store.inventoryService.update('prod/app/db', { providerRef: '' }, operator('U1'), 'slack', { emptyClears: true })).toThrow(ValidationError);
+    expect(() => store.inventoryService.update('prod/app/db', { providerRef: '' }, operator('U1'), 'slack', { emptyClears: true })).toThrow(
+      ValidationError,
+    );
     expect(snapshotTables(store)).toEqual(before);
   });
 
@@ -121,7 +144,11 @@ describe('InventoryService', () => {
 
   it('records a rotation: last rotated, next date, version and fingerprint', () => {
     store.inventoryService.create({ name: 'prod/jwt/signing_key', intervalDays: 90 }, operator('U1'), 'test');
-    const rotated = store.inventoryService.recordRotation('prod/jwt/signing_key', { rotatedAt: '2026-11-22T10:00:00.000Z', versionId: 'v2', fingerprint: 'ab'.repeat(32) }, operator('U1'));
+    const rotated = store.inventoryService.recordRotation(
+      'prod/jwt/signing_key',
+      { rotatedAt: '2026-11-22T10:00:00.000Z', versionId: 'v2', fingerprint: 'ab'.repeat(32) },
+      operator('U1'),
+    );
     expect(rotated).toMatchObject({ lastRotated: '2026-11-22T10:00:00.000Z', nextRotation: '2027-02-20', currentVersionId: 'v2' });
   });
 });

@@ -11,14 +11,28 @@ function capture() {
       done();
     },
   });
-  return { logger: createLogger('info', stream), lines: () => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>), raw: () => text };
+  return {
+    logger: createLogger('info', stream),
+    lines: () =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    raw: () => text,
+  };
 }
 
 describe('createLogger', () => {
   it('writes JSON lines with an ISO time and a level label', () => {
     const { logger, lines } = capture();
     logger.info({ secret: 'prod/postgres/password' }, 'hello');
-    expect(lines()[0]).toMatchObject({ level: 'info', service: 'rotor', msg: 'hello', secret: 'prod/postgres/password', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(lines()[0]).toMatchObject({
+      level: 'info',
+      service: 'rotor',
+      msg: 'hello',
+      secret: 'prod/postgres/password',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
   });
 
   it('redacts tokens, signing secrets, authorization headers and anything named like a value, at any of three depths', () => {

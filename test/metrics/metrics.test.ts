@@ -12,7 +12,10 @@ describe('/metrics inventory gauges', () => {
       store.inventoryService.create({ name: 'prod/app/key', lastRotated: '2026-01-01', intervalDays: 90 }, operator('U1'), 'test');
       store.inventoryService.setLifecycle('prod/app/key', 'rotating', operator('U1'));
       const now = store.clock.now();
-      const registry = createMetricsRegistry({ countByStatus: () => store.inventory.statusCounts(now, 30), countOverdue: () => store.inventory.countOverdue(now) });
+      const registry = createMetricsRegistry({
+        countByStatus: () => store.inventory.statusCounts(now, 30),
+        countOverdue: () => store.inventory.countOverdue(now),
+      });
       const text = await registry.metrics();
       expect(text).toContain('rotor_secrets{status="overdue"} 1');
       expect(text).toContain('rotor_secrets{status="rotating"} 1');

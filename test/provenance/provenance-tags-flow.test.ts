@@ -39,7 +39,11 @@ import { useFakeVault } from '../support/vault.js';
  */
 
 const at = () => DateTime.utc().startOf('minute');
-const provenanceRows = (h: SlackHarness) => h.store.db.prepare('SELECT rotation_id, provider, provider_ref, tags, outcome FROM provenance_tags ORDER BY rotation_id').all() as Record<string, unknown>[];
+const provenanceRows = (h: SlackHarness) =>
+  h.store.db.prepare('SELECT rotation_id, provider, provider_ref, tags, outcome FROM provenance_tags ORDER BY rotation_id').all() as Record<
+    string,
+    unknown
+  >[];
 
 /** `/rotate` by `rotator` (U0OPS2, named by Slack, unless told), the ticket, every step, Complete; the rotation's id. */
 async function rotateToCompletion(h: SlackHarness, name: string, rotator = 'U0OPS2'): Promise<number> {
@@ -54,9 +58,12 @@ async function rotateToCompletion(h: SlackHarness, name: string, rotator = 'U0OP
   return rotationId;
 }
 
-const versionTagOf = (h: SlackHarness, rotationId: number) => DateTime.fromISO(rotationRecord(h, rotationId).rotation.completedAt as string, { zone: 'utc' }).toFormat('yyyyLLdd');
+const versionTagOf = (h: SlackHarness, rotationId: number) =>
+  DateTime.fromISO(rotationRecord(h, rotationId).rotation.completedAt as string, { zone: 'utc' }).toFormat('yyyyLLdd');
 const auditedActions = (h: SlackHarness, action: string) =>
-  (h.store.db.prepare(`SELECT details FROM audit_events WHERE action = ? ORDER BY seq`).pluck().all(action) as string[]).map((details) => JSON.parse(details) as Record<string, unknown>);
+  (h.store.db.prepare(`SELECT details FROM audit_events WHERE action = ? ORDER BY seq`).pluck().all(action) as string[]).map(
+    (details) => JSON.parse(details) as Record<string, unknown>,
+  );
 
 describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags on an AWS secret, against moto', () => {
   const moto = useMoto();
@@ -74,19 +81,41 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
     harness = undefined;
   });
 
-  const tagsOf = async (name: string) => Object.fromEntries(((await moto.sdk.send(new DescribeSecretCommand({ SecretId: name }))).Tags ?? []).map((tag) => [tag.Key, tag.Value]));
+  const tagsOf = async (name: string) =>
+    Object.fromEntries(
+      ((await moto.sdk.send(new DescribeSecretCommand({ SecretId: name }))).Tags ?? []).map((tag) => [tag.Key, tag.Value]),
+    );
 
   async function start(name: string, policy = ROTATION_POLICY): Promise<SlackHarness> {
-    await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: randomBytes(12).toString('hex'), Tags: [{ Key: 'team', Value: 'payments' }] }));
+    await moto.sdk.send(
+      new CreateSecretCommand({ Name: name, SecretString: randomBytes(12).toString('hex'), Tags: [{ Key: 'team', Value: 'payments' }] }),
+    );
     const started = at();
     harness = await startRotationHarness({
       at: started.toISO() as string,
       policy,
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: faults.endpoint }),
       seed: (store) => {
-        store.inventoryService.create({ name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: started.minus({ days: 80 }).toISODate() as string }, operator(), 'test');
+        store.inventoryService.create(
+          {
+            name,
+            type: 'database',
+            owner: 'U0OWNER',
+            provider: 'aws',
+            providerRef: name,
+            lastRotated: started.minus({ days: 80 }).toISODate() as string,
+          },
+          operator(),
+          'test',
+        );
         // The people cache, as an earlier users.info lookup of the rotator left it.
-        store.recipients.save({ userId: 'U0OPS2', tz: 'Europe/London', gone: false, fetchedAt: started.toISO() as string, name: 'Ada Lovelace' });
+        store.recipients.save({
+          userId: 'U0OPS2',
+          tz: 'Europe/London',
+          gone: false,
+          fetchedAt: started.toISO() as string,
+          name: 'Ada Lovelace',
+        });
       },
     });
     return harness;
@@ -97,12 +126,30 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
     const rotationId = await rotateToCompletion(h, 'staging/app/db');
     const completedAt = DateTime.fromISO(rotationRecord(h, rotationId).rotation.completedAt as string, { zone: 'utc' });
     await h.runtime.runJob('provenance-tags');
-    expect(await tagsOf('staging/app/db')).toEqual({ team: 'payments', version: completedAt.toFormat('yyyyLLdd'), rotated_by: 'Ada Lovelace' });
+    expect(await tagsOf('staging/app/db')).toEqual({
+      team: 'payments',
+      version: completedAt.toFormat('yyyyLLdd'),
+      rotated_by: 'Ada Lovelace',
+    });
     // The secret so tagged serves the version this rotation made.
     const listed = await moto.sdk.send(new ListSecretVersionIdsCommand({ SecretId: 'staging/app/db' }));
-    expect(listed.Versions?.find((version) => version.VersionStages?.includes('AWSCURRENT'))?.VersionId).toBe(rotationRecord(h, rotationId).rotation.newVersionId);
-    expect(provenanceRows(h)).toEqual([{ rotation_id: rotationId, provider: 'aws', provider_ref: 'staging/app/db', tags: JSON.stringify({ version: completedAt.toFormat('yyyyLLdd'), rotated_by: 'Ada Lovelace' }), outcome: 'tagged' }]);
-    const audited = h.store.db.prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'provenance.tagged'`).all() as { actor: string; secret: string; details: string }[];
+    expect(listed.Versions?.find((version) => version.VersionStages?.includes('AWSCURRENT'))?.VersionId).toBe(
+      rotationRecord(h, rotationId).rotation.newVersionId,
+    );
+    expect(provenanceRows(h)).toEqual([
+      {
+        rotation_id: rotationId,
+        provider: 'aws',
+        provider_ref: 'staging/app/db',
+        tags: JSON.stringify({ version: completedAt.toFormat('yyyyLLdd'), rotated_by: 'Ada Lovelace' }),
+        outcome: 'tagged',
+      },
+    ]);
+    const audited = h.store.db.prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'provenance.tagged'`).all() as {
+      actor: string;
+      secret: string;
+      details: string;
+    }[];
     expect(audited).toHaveLength(1);
     expect(audited[0]).toMatchObject({ actor: 'rotor', secret: 'staging/app/db' });
 
@@ -116,14 +163,23 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
 
   it('a tag write AWS refuses does not hold the completion up: it is reported, retried by its follow-up a minute later, and lands', async () => {
     const h = await start('staging/app/db');
-    faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'not authorized to perform secretsmanager:TagResource' }, 1, 'TagResource');
+    faults.queue(
+      { kind: 'error', status: 400, type: 'AccessDeniedException', message: 'not authorized to perform secretsmanager:TagResource' },
+      1,
+      'TagResource',
+    );
     const rotationId = await rotateToCompletion(h, 'staging/app/db');
     // The completion is done and announced whatever the tags do.
     expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
     await waitForPosts(h, 'C0ANNOUNCE');
 
     await h.runtime.runJob('provenance-tags');
-    const followUp = () => h.store.db.prepare(`SELECT state, attempts, last_error FROM follow_ups WHERE kind = 'provenance.tag'`).get() as { state: string; attempts: number; last_error: string };
+    const followUp = () =>
+      h.store.db.prepare(`SELECT state, attempts, last_error FROM follow_ups WHERE kind = 'provenance.tag'`).get() as {
+        state: string;
+        attempts: number;
+        last_error: string;
+      };
     expect(followUp()).toMatchObject({ state: 'pending', attempts: 1 });
     expect(followUp().last_error).toContain(`Could not tag the store secret of rotation #${rotationId} with its provenance:`);
     expect(followUp().last_error).toContain('Could not tag staging/app/db in AWS Secrets Manager: access denied (AccessDeniedException).');
@@ -139,14 +195,21 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
 
   it('tags the store secret the rotation was bound to when it started, not the one the inventory names now; the policy names the keys', async () => {
     await moto.sdk.send(new CreateSecretCommand({ Name: 'staging/app/other', SecretString: randomBytes(12).toString('hex') }));
-    const h = await start('staging/app/db', `${ROTATION_POLICY}\nprovenance:\n  version_tag: rotor:version\n  rotated_by_tag: rotor:rotated-by\n`);
+    const h = await start(
+      'staging/app/db',
+      `${ROTATION_POLICY}\nprovenance:\n  version_tag: rotor:version\n  rotated_by_tag: rotor:rotated-by\n`,
+    );
     const rotationId = await rotateToCompletion(h, 'staging/app/db');
     // An admin moves the entry to another store secret after the rotation completed.
     expect(await moveReference(h, 'staging/app/db', 'staging/app/other')).toBeNull();
     expect(h.store.inventory.get('staging/app/db')?.providerRef).toBe('staging/app/other');
     await h.runtime.runJob('provenance-tags');
     const completedAt = DateTime.fromISO(rotationRecord(h, rotationId).rotation.completedAt as string, { zone: 'utc' });
-    expect(await tagsOf('staging/app/db')).toEqual({ team: 'payments', 'rotor:version': completedAt.toFormat('yyyyLLdd'), 'rotor:rotated-by': 'Ada Lovelace' });
+    expect(await tagsOf('staging/app/db')).toEqual({
+      team: 'payments',
+      'rotor:version': completedAt.toFormat('yyyyLLdd'),
+      'rotor:rotated-by': 'Ada Lovelace',
+    });
     expect(await tagsOf('staging/app/other')).toEqual({});
   });
 
@@ -160,14 +223,22 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
     // The second completion's tag write is refused four times: its follow-up waits an hour for its last try.
     h.store.clock.advance({ days: 1 });
     const second = await rotateToCompletion(h, 'staging/app/db');
-    const denied = { kind: 'error', status: 400, type: 'AccessDeniedException', message: 'not authorized to perform secretsmanager:TagResource' } as const;
+    const denied = {
+      kind: 'error',
+      status: 400,
+      type: 'AccessDeniedException',
+      message: 'not authorized to perform secretsmanager:TagResource',
+    } as const;
     faults.queue(denied, 4, 'TagResource');
     await h.runtime.runJob('provenance-tags');
     for (const wait of [{ minutes: 1 }, { minutes: 5 }, { days: 2 }]) {
       h.store.clock.advance(wait);
       await h.runtime.runJob('follow-up-sweep');
     }
-    const secondFollowUp = () => h.store.db.prepare(`SELECT state, attempts FROM follow_ups WHERE kind = 'provenance.tag' AND payload = ?`).get(JSON.stringify({ rotationId: second }));
+    const secondFollowUp = () =>
+      h.store.db
+        .prepare(`SELECT state, attempts FROM follow_ups WHERE kind = 'provenance.tag' AND payload = ?`)
+        .get(JSON.stringify({ rotationId: second }));
     expect(secondFollowUp()).toEqual({ state: 'pending', attempts: 4 });
     expect(await tagsOf('staging/app/db')).toEqual({ team: 'payments', version: versionTagOf(h, first), rotated_by: 'Ada Lovelace' });
 
@@ -186,10 +257,22 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
     expect(provenanceRows(h)).toEqual([
       expect.objectContaining({ rotation_id: first, outcome: 'tagged' }),
       { rotation_id: second, provider: 'aws', provider_ref: 'staging/app/db', tags: '{}', outcome: 'superseded' },
-      { rotation_id: third, provider: 'aws', provider_ref: 'staging/app/db', tags: JSON.stringify({ version: versionTagOf(h, third), rotated_by: 'U0OWNER' }), outcome: 'tagged' },
+      {
+        rotation_id: third,
+        provider: 'aws',
+        provider_ref: 'staging/app/db',
+        tags: JSON.stringify({ version: versionTagOf(h, third), rotated_by: 'U0OWNER' }),
+        outcome: 'tagged',
+      },
     ]);
-    expect(h.store.db.prepare(`SELECT state FROM follow_ups WHERE kind = 'provenance.tag' ORDER BY id`).pluck().all()).toEqual(['done', 'done', 'done']);
-    expect(auditedActions(h, 'provenance.skipped')).toEqual([expect.objectContaining({ taggedRotation: second, outcome: 'superseded', tags: {} })]);
+    expect(h.store.db.prepare(`SELECT state FROM follow_ups WHERE kind = 'provenance.tag' ORDER BY id`).pluck().all()).toEqual([
+      'done',
+      'done',
+      'done',
+    ]);
+    expect(auditedActions(h, 'provenance.skipped')).toEqual([
+      expect.objectContaining({ taggedRotation: second, outcome: 'superseded', tags: {} }),
+    ]);
     expect(auditedActions(h, 'provenance.tagged').map((details) => details.taggedRotation)).toEqual([first, third]);
 
     // Nothing is due any more: a re-run and a restart never bring older tags back.
@@ -208,7 +291,9 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
     await h.runtime.runJob('provenance-tags');
     expect(await tagsOf('staging/app/db')).toEqual({ team: 'payments', version: versionTagOf(h, newer), rotated_by: 'U0OWNER' });
     expect(provenanceRows(h)).toEqual([expect.objectContaining({ rotation_id: newer, outcome: 'tagged' })]);
-    expect(h.store.db.prepare(`SELECT payload FROM follow_ups WHERE kind = 'provenance.tag'`).pluck().all()).toEqual([JSON.stringify({ rotationId: newer })]);
+    expect(h.store.db.prepare(`SELECT payload FROM follow_ups WHERE kind = 'provenance.tag'`).pluck().all()).toEqual([
+      JSON.stringify({ rotationId: newer }),
+    ]);
     expect(older).toBeLessThan(newer);
   });
 
@@ -255,7 +340,9 @@ describe.runIf(shouldRunMotoSuite('the provenance tags suite'))('provenance tags
     await h.runtime.runJob('follow-up-sweep');
     expect(followUps()).toEqual(['done']);
     expect(await tagsOf('staging/app/db')).toEqual({ team: 'payments', ...expected });
-    expect(provenanceRows(h)).toEqual([expect.objectContaining({ rotation_id: rotationId, tags: JSON.stringify(expected), outcome: 'tagged' })]);
+    expect(provenanceRows(h)).toEqual([
+      expect.objectContaining({ rotation_id: rotationId, tags: JSON.stringify(expected), outcome: 'tagged' }),
+    ]);
     expect(auditedActions(h, 'provenance.tagged')).toHaveLength(1);
 
     await h.restart();
@@ -295,8 +382,17 @@ async function moveReference(h: SlackHarness, name: string, providerRef: string)
     lastRotated: { type: 'datepicker', selected_date: secret.lastRotated?.slice(0, 10) ?? null },
     retrievalInstructions: stateValue.text(secret.retrievalInstructions),
   };
-  const values = Object.fromEntries(Object.entries(shown).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
-  const view = submittedView(h.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: sealedFor(h, CALLBACK_IDS.editSecret, JSON.stringify({ name })), values });
+  const values = Object.fromEntries(
+    Object.entries(shown).map(([field, value]) => [
+      SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS],
+      { [FORM_VALUE_ACTION]: value },
+    ]),
+  );
+  const view = submittedView(h.payloads, {
+    callbackId: CALLBACK_IDS.editSecret,
+    privateMetadata: sealedFor(h, CALLBACK_IDS.editSecret, JSON.stringify({ name })),
+    values,
+  });
   const reply = await h.untilHandled(() => h.submit({ userId: 'U0ADMIN', view }));
   return reply.text === '' ? null : (reply.json() as { errors: Record<string, string> }).errors;
 }
@@ -317,7 +413,14 @@ describe('provenance in Vault custom_metadata', () => {
       vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'staging/cache/redis_password', type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/cache/redis_password', lastRotated: started.minus({ days: 80 }).toISODate() as string },
+          {
+            name: 'staging/cache/redis_password',
+            type: 'redis',
+            owner: 'U0OWNER',
+            provider: 'vault',
+            providerRef: 'secret/staging/cache/redis_password',
+            lastRotated: started.minus({ days: 80 }).toISODate() as string,
+          },
           operator(),
           'test',
         ),
@@ -328,7 +431,10 @@ describe('provenance in Vault custom_metadata', () => {
     await h.runtime.runJob('provenance-tags');
     const completedAt = DateTime.fromISO(rotationRecord(h, rotationId).rotation.completedAt as string, { zone: 'utc' });
     const provider = new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY });
-    const described = await provider.describe({ secretName: 'staging/cache/redis_password', providerRef: 'secret/staging/cache/redis_password' });
+    const described = await provider.describe({
+      secretName: 'staging/cache/redis_password',
+      providerRef: 'secret/staging/cache/redis_password',
+    });
     expect(described.tags).toEqual({ owner: 'U0OWNER', version: completedAt.toFormat('yyyyLLdd'), rotated_by: 'U0OPS2' });
     expect(provenanceRows(h)).toEqual([expect.objectContaining({ rotation_id: rotationId, provider: 'vault', outcome: 'tagged' })]);
   });
@@ -346,7 +452,17 @@ describe('a manual secret', () => {
     harness = await startRotationHarness({
       at: started.toISO() as string,
       seed: (store) =>
-        store.inventoryService.create({ name: 'staging/mail/smtp_password', type: 'smtp', owner: 'U0OWNER', provider: 'manual', lastRotated: started.minus({ days: 40 }).toISODate() as string }, operator(), 'test'),
+        store.inventoryService.create(
+          {
+            name: 'staging/mail/smtp_password',
+            type: 'smtp',
+            owner: 'U0OWNER',
+            provider: 'manual',
+            lastRotated: started.minus({ days: 40 }).toISODate() as string,
+          },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const rotationId = await rotateToCompletion(h, 'staging/mail/smtp_password');

@@ -14,14 +14,24 @@ describe('provider set-up messages', () => {
   });
 
   it('says which provider discovery needs when it is not configured', () => {
-    expect(() => createProviderRegistry({}).providerFor('vault', 'Discovery')).toThrow('Discovery needs Vault, which is not configured: set VAULT_ADDR and VAULT_TOKEN for Rotor.');
+    expect(() => createProviderRegistry({}).providerFor('vault', 'Discovery')).toThrow(
+      'Discovery needs Vault, which is not configured: set VAULT_ADDR and VAULT_TOKEN for Rotor.',
+    );
   });
 
   it('an unrecognised provider failure still says what to do', () => {
     const target = { secretName: 'prod/app/db', providerRef: 'secret/prod/app/db' };
     const aws = translateAwsError(Object.assign(new Error('odd'), { name: 'SomethingNewException' }), target, 'describe');
-    expect(aws.message).toBe('Could not describe prod/app/db in AWS Secrets Manager: SomethingNewException (odd). Nothing was recorded; check the reference secret/prod/app/db and the secret\'s state in AWS, then try again.');
-    const vault = translateVaultError(Object.assign(new Error('bad'), { response: { statusCode: 400, body: { errors: ['invalid path'] } } }), target, 'describe');
-    expect(vault.message).toBe("Could not describe prod/app/db in Vault: Vault answered 400 (invalid path). Nothing was recorded; check the reference secret/prod/app/db and Vault's logs, then try again.");
+    expect(aws.message).toBe(
+      "Could not describe prod/app/db in AWS Secrets Manager: SomethingNewException (odd). Nothing was recorded; check the reference secret/prod/app/db and the secret's state in AWS, then try again.",
+    );
+    const vault = translateVaultError(
+      Object.assign(new Error('bad'), { response: { statusCode: 400, body: { errors: ['invalid path'] } } }),
+      target,
+      'describe',
+    );
+    expect(vault.message).toBe(
+      "Could not describe prod/app/db in Vault: Vault answered 400 (invalid path). Nothing was recorded; check the reference secret/prod/app/db and Vault's logs, then try again.",
+    );
   });
 });

@@ -31,7 +31,10 @@ describe('parseKmsAliasRef', () => {
   it('accepts an alias, region:alias and an alias ARN', () => {
     expect(parseKmsAliasRef('k', 'alias/app')).toEqual({ aliasName: 'alias/app', region: null });
     expect(parseKmsAliasRef('k', 'eu-west-1:alias/team/app-key_2')).toEqual({ aliasName: 'alias/team/app-key_2', region: 'eu-west-1' });
-    expect(parseKmsAliasRef('k', 'arn:aws:kms:eu-central-1:123456789012:alias/app')).toEqual({ aliasName: 'alias/app', region: 'eu-central-1' });
+    expect(parseKmsAliasRef('k', 'arn:aws:kms:eu-central-1:123456789012:alias/app')).toEqual({
+      aliasName: 'alias/app',
+      region: 'eu-central-1',
+    });
   });
 
   it.each([
@@ -44,7 +47,9 @@ describe('parseKmsAliasRef', () => {
     ['', 'is not a KMS alias'],
   ])('refuses %j naming the secret and the accepted forms', (ref, problem) => {
     expect(() => parseKmsAliasRef('prod/app/key', ref)).toThrow(problem);
-    expect(() => parseKmsAliasRef('prod/app/key', ref)).toThrow(/The KMS reference of prod\/app\/key is malformed.*Use an alias such as alias\/app/);
+    expect(() => parseKmsAliasRef('prod/app/key', ref)).toThrow(
+      /The KMS reference of prod\/app\/key is malformed.*Use an alias such as alias\/app/,
+    );
   });
 });
 
@@ -74,7 +79,9 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
     store = new AwsKmsKeyStore({ retry: FAST });
   });
 
-  async function createKey(options: { spec?: KeySpec; usage?: KeyUsageType; tags?: Record<string, string>; alias?: string } = {}): Promise<{ keyId: string; keyArn: string }> {
+  async function createKey(
+    options: { spec?: KeySpec; usage?: KeyUsageType; tags?: Record<string, string>; alias?: string } = {},
+  ): Promise<{ keyId: string; keyArn: string }> {
     const created = await kms.send(
       new CreateKeyCommand({
         Description: 'the first app key',
@@ -90,8 +97,14 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
 
   const aliasTarget = async (alias: string) => (await kms.send(new DescribeKeyCommand({ KeyId: alias }))).KeyMetadata?.KeyId;
   const stateOf = async (keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
-  const tagsOf = async (keyId: string) => Object.fromEntries(((await kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags ?? []).map((tag) => [tag.TagKey, tag.TagValue]));
-  const aliases = async () => ((await kms.send(new ListAliasesCommand({}))).Aliases ?? []).map((alias) => alias.AliasName).filter((name) => !name?.startsWith('alias/aws/'));
+  const tagsOf = async (keyId: string) =>
+    Object.fromEntries(
+      ((await kms.send(new ListResourceTagsCommand({ KeyId: keyId }))).Tags ?? []).map((tag) => [tag.TagKey, tag.TagValue]),
+    );
+  const aliases = async () =>
+    ((await kms.send(new ListAliasesCommand({}))).Aliases ?? [])
+      .map((alias) => alias.AliasName)
+      .filter((name) => !name?.startsWith('alias/aws/'));
 
   it('rotates an alias: a new key like the old one, parked, the alias moved, verified, the old key scheduled for deletion 30 days out, then rolled back', async () => {
     const old = await createKey({ tags: { team: 'payments' }, alias: 'alias/app' });
@@ -99,15 +112,27 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
     const token = randomUUID();
 
     const before = await store.preflight(target);
-    expect(before.key).toMatchObject({ keyId: old.keyId, state: 'Enabled', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', manager: 'CUSTOMER' });
+    expect(before.key).toMatchObject({
+      keyId: old.keyId,
+      state: 'Enabled',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      manager: 'CUSTOMER',
+    });
     expect(before.pending).toBeNull();
 
     const created = await store.createSuccessorKey(target, { now, requestToken: token });
     expect(created).toMatchObject({ description: `App key ${now.toFormat('yyyyLLdd')}`, adopted: false });
     const fresh = await stateOf(created.keyId);
-    expect(fresh).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Description: created.description });
+    expect(fresh).toMatchObject({
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeyState: 'Enabled',
+      Description: created.description,
+    });
     expect(await tagsOf(created.keyId)).toEqual({ team: 'payments', [REQUEST_TOKEN_TAG]: token, [SUCCESSOR_OF_TAG]: old.keyId });
-    const policyOf = async (keyId: string) => JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy as string) as unknown;
+    const policyOf = async (keyId: string) =>
+      JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy as string) as unknown;
     expect(await policyOf(created.keyId)).toEqual(await policyOf(old.keyId));
     // Created, not yet in use: consumers still get the old key; the new one waits under the pending alias.
     expect(await aliasTarget('alias/app')).toBe(old.keyId);
@@ -116,16 +141,24 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
 
     // A retried create step adopts its own key; another rotation's is refused by name.
     expect(await store.createSuccessorKey(target, { now, requestToken: token })).toMatchObject({ keyId: created.keyId, adopted: true });
-    await expect(store.createSuccessorKey(target, { now, requestToken: randomUUID() })).rejects.toThrow(`Another rotation's new key ${created.keyId} is waiting under alias/rotor-pending/app`);
+    await expect(store.createSuccessorKey(target, { now, requestToken: randomUUID() })).rejects.toThrow(
+      `Another rotation's new key ${created.keyId} is waiting under alias/rotor-pending/app`,
+    );
 
-    await expect(store.moveAlias(target, { toKeyId: created.keyId, expectedCurrentKeyId: created.keyId })).rejects.toThrow(/points at key .* not .* someone moved the alias/);
+    await expect(store.moveAlias(target, { toKeyId: created.keyId, expectedCurrentKeyId: created.keyId })).rejects.toThrow(
+      /points at key .* not .* someone moved the alias/,
+    );
     expect(await aliasTarget('alias/app')).toBe(old.keyId);
     await store.moveAlias(target, { toKeyId: created.keyId, expectedCurrentKeyId: old.keyId });
     await store.moveAlias(target, { toKeyId: created.keyId, expectedCurrentKeyId: old.keyId });
     expect(await aliasTarget('alias/app')).toBe(created.keyId);
     expect(await aliases()).toEqual(['alias/app']);
 
-    expect(await store.verify(target, { expectedKeyId: created.keyId })).toEqual({ keyId: created.keyId, keyArn: fresh?.Arn, roundTrip: 'passed' });
+    expect(await store.verify(target, { expectedKeyId: created.keyId })).toEqual({
+      keyId: created.keyId,
+      keyArn: fresh?.Arn,
+      roundTrip: 'passed',
+    });
     await expect(store.verify(target, { expectedKeyId: old.keyId })).rejects.toThrow(`points at key ${created.keyId}, not ${old.keyId}`);
 
     // The key in use is never scheduled for deletion; a window outside 7-30 days is refused before KMS is asked.
@@ -137,25 +170,42 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
     const scheduled = await store.scheduleDeletion(target, { keyId: old.keyId, pendingWindowDays: 30 });
     const pendingDeletion = await stateOf(old.keyId);
     expect(pendingDeletion?.KeyState).toBe('PendingDeletion');
-    expect(scheduled).toEqual({ keyId: old.keyId, keyArn: old.keyArn, deletionDate: pendingDeletion?.DeletionDate?.toISOString(), scheduledNow: true });
+    expect(scheduled).toEqual({
+      keyId: old.keyId,
+      keyArn: old.keyArn,
+      deletionDate: pendingDeletion?.DeletionDate?.toISOString(),
+      scheduledNow: true,
+    });
     // KMS's own clock set the date: 30 days after the key's creation moments ago.
     expect(Math.round((Date.parse(scheduled.deletionDate) - (pendingDeletion?.CreationDate as Date).getTime()) / DAY_MS)).toBe(30);
-    expect(await store.scheduleDeletion(target, { keyId: old.keyId, pendingWindowDays: 30 })).toEqual({ ...scheduled, scheduledNow: false });
+    expect(await store.scheduleDeletion(target, { keyId: old.keyId, pendingWindowDays: 30 })).toEqual({
+      ...scheduled,
+      scheduledNow: false,
+    });
 
     const rolledBack = await store.rollback(target, { toKeyId: old.keyId, fromKeyId: created.keyId });
     expect(rolledBack).toEqual({ keyId: old.keyId, cancelledDeletion: true, reenabled: true });
     expect(await aliasTarget('alias/app')).toBe(old.keyId);
     expect((await stateOf(old.keyId))?.KeyState).toBe('Enabled');
     expect(await store.verify(target, { expectedKeyId: old.keyId })).toMatchObject({ roundTrip: 'passed' });
-    expect(await store.rollback(target, { toKeyId: old.keyId, fromKeyId: created.keyId })).toEqual({ keyId: old.keyId, cancelledDeletion: false, reenabled: false });
+    expect(await store.rollback(target, { toKeyId: old.keyId, fromKeyId: created.keyId })).toEqual({
+      keyId: old.keyId,
+      cancelledDeletion: false,
+      reenabled: false,
+    });
   });
 
   it('refuses an alias that does not exist, or points at a disabled key, naming it and changing nothing', async () => {
-    await expect(store.preflight(target)).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('prod/payments/app_key (alias/app)') });
+    await expect(store.preflight(target)).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('prod/payments/app_key (alias/app)'),
+    });
     const disabled = await createKey({ alias: 'alias/app' });
     await kms.send(new DisableKeyCommand({ KeyId: disabled.keyId }));
     await expect(store.preflight(target)).rejects.toThrow(`the alias points at key ${disabled.keyId}, which is Disabled, not Enabled`);
-    await expect(store.createSuccessorKey(target, { now: DateTime.utc(), requestToken: randomUUID() })).rejects.toThrow('which is Disabled');
+    await expect(store.createSuccessorKey(target, { now: DateTime.utc(), requestToken: randomUUID() })).rejects.toThrow(
+      'which is Disabled',
+    );
     expect(await aliases()).toEqual(['alias/app']);
   });
 
@@ -168,7 +218,16 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
       proxied.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'not allowed' }, 1, 'GetKeyPolicy');
       await expect(viaProxy.preflight(target)).rejects.toThrow('Rotor may not read the key policy');
 
-      proxied.queue({ kind: 'error', status: 400, type: 'MalformedPolicyDocumentException', message: 'The new key policy will not allow you to update the key policy in the future.' }, 1, 'CreateKey');
+      proxied.queue(
+        {
+          kind: 'error',
+          status: 400,
+          type: 'MalformedPolicyDocumentException',
+          message: 'The new key policy will not allow you to update the key policy in the future.',
+        },
+        1,
+        'CreateKey',
+      );
       await expect(viaProxy.createSuccessorKey(target, { now: DateTime.utc(), requestToken: randomUUID() })).rejects.toMatchObject({
         code: 'forbidden',
         message: expect.stringContaining("KMS refused the old key's policy for the new key"),
@@ -214,7 +273,9 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
     const key = await createKey({ tags: { team: 'payments' }, alias: 'alias/app' });
     await store.tagKey(target, { keyId: key.keyId, tags: { version: '1', rotated_by: 'U0123ABCD' } });
     expect(await tagsOf(key.keyId)).toEqual({ team: 'payments', version: '1', rotated_by: 'U0123ABCD' });
-    expect(store.retrievalLine({ ...target, providerRef: 'eu-west-1:alias/app' })).toBe('aws kms describe-key --key-id alias/app --region eu-west-1 --query KeyMetadata.Arn --output text');
+    expect(store.retrievalLine({ ...target, providerRef: 'eu-west-1:alias/app' })).toBe(
+      'aws kms describe-key --key-id alias/app --region eu-west-1 --query KeyMetadata.Arn --output text',
+    );
   });
 
   it('translates access denied into a RotorError that names the secret, its alias and where the permissions are listed', async () => {
@@ -224,7 +285,10 @@ describe.runIf(shouldRunMotoSuite('the AWS KMS key store suite'))('AwsKmsKeyStor
       faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'no' }, 2);
       const error = await offline.describe(target).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(RotorError);
-      expect(error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('Could not describe prod/payments/app_key (alias/app) in AWS KMS: access denied') });
+      expect(error).toMatchObject({
+        code: 'forbidden',
+        message: expect.stringContaining('Could not describe prod/payments/app_key (alias/app) in AWS KMS: access denied'),
+      });
     } finally {
       offline.destroy();
     }

@@ -13,7 +13,9 @@ const value = () => `v-${Math.random().toString(36).slice(2)}`;
 describe('missingReplicaRegions', () => {
   it('lists the required regions the secret is in neither as primary nor as replica', () => {
     const replicas = [{ region: 'eu-west-1', status: 'InSync', message: null }];
-    expect(missingReplicaRegions(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'eu-west-1'], 'us-east-1', replicas)).toEqual(['ap-southeast-2']);
+    expect(missingReplicaRegions(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'eu-west-1'], 'us-east-1', replicas)).toEqual([
+      'ap-southeast-2',
+    ]);
     expect(missingReplicaRegions([], 'us-east-1', [])).toEqual([]);
   });
 });
@@ -30,7 +32,9 @@ describe.runIf(shouldRunMotoSuite('the AWS replicated secrets suite'))('replicat
   });
 
   it("verifies a rotated two-region secret in both regions and gives the consumer region's retrieval line", async () => {
-    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }] }));
+    await moto.sdk.send(
+      new CreateSecretCommand({ Name: 'prod/app/db', SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }] }),
+    );
     const checker = open(new AwsReplicaChecker({ retry: FAST }));
     expect(await checker.preflight(target)).toEqual([{ region: 'eu-west-1', status: 'InSync', message: 'Replication succeeded' }]);
 
@@ -39,9 +43,18 @@ describe.runIf(shouldRunMotoSuite('the AWS replicated secrets suite'))('replicat
     const created = await provider.createVersion(target, { expectedCurrentVersionId: before });
     await provider.promote(target, { newVersionId: created.versionId, expectedCurrentVersionId: before });
 
-    expect(await checker.verifyReplicas(target, { versionId: created.versionId, fingerprint: created.fingerprint })).toEqual([{ region: 'eu-west-1', versionId: created.versionId, sameValue: true }]);
-    await expect(checker.verifyReplicas(target, { versionId: before, fingerprint: null })).rejects.toThrow(`eu-west-1 still serves version ${created.versionId}, not ${before}`);
-    expect(checker.retrievalLine({ ...target, providerRef: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/db-AbCdEf' }, 'eu-west-1')).toBe(
+    expect(await checker.verifyReplicas(target, { versionId: created.versionId, fingerprint: created.fingerprint })).toEqual([
+      { region: 'eu-west-1', versionId: created.versionId, sameValue: true },
+    ]);
+    await expect(checker.verifyReplicas(target, { versionId: before, fingerprint: null })).rejects.toThrow(
+      `eu-west-1 still serves version ${created.versionId}, not ${before}`,
+    );
+    expect(
+      checker.retrievalLine(
+        { ...target, providerRef: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/db-AbCdEf' },
+        'eu-west-1',
+      ),
+    ).toBe(
       'aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/db-AbCdEf --region eu-west-1 --query SecretString --output text',
     );
   });
@@ -50,10 +63,15 @@ describe.runIf(shouldRunMotoSuite('the AWS replicated secrets suite'))('replicat
     // moto marks a replica Failed when its region already holds a secret of that name, which then keeps serving its own value.
     const ireland = open(new SecretsManagerClient({ region: 'eu-west-1' }));
     await ireland.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: value() }));
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }] }));
+    const created = await moto.sdk.send(
+      new CreateSecretCommand({ Name: 'prod/app/db', SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }] }),
+    );
 
     const checker = open(new AwsReplicaChecker({ retry: FAST }));
-    await expect(checker.preflight(target)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('prod/app/db cannot be rotated while a replica is not in sync: eu-west-1 is Failed') });
+    await expect(checker.preflight(target)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('prod/app/db cannot be rotated while a replica is not in sync: eu-west-1 is Failed'),
+    });
     await expect(checker.verifyReplicas(target, { versionId: created.VersionId as string, fingerprint: null })).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringMatching(/has not reached every replica: eu-west-1 still serves version \S+, not /),
@@ -61,9 +79,17 @@ describe.runIf(shouldRunMotoSuite('the AWS replicated secrets suite'))('replicat
   });
 
   it('names a replica region that cannot be reached', async () => {
-    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }, { Region: 'eu-central-1' }] }));
+    await moto.sdk.send(
+      new CreateSecretCommand({
+        Name: 'prod/app/db',
+        SecretString: value(),
+        AddReplicaRegions: [{ Region: 'eu-west-1' }, { Region: 'eu-central-1' }],
+      }),
+    );
     const unreachable = `http://127.0.0.1:${await freePort()}`;
-    const checker = open(new AwsReplicaChecker({ retry: FAST, endpointFor: (region) => (region === 'eu-central-1' ? unreachable : undefined) }));
+    const checker = open(
+      new AwsReplicaChecker({ retry: FAST, endpointFor: (region) => (region === 'eu-central-1' ? unreachable : undefined) }),
+    );
     const provider = open(new AwsSecretsManagerProvider({ retry: FAST }));
     const versionId = (await provider.describe(target)).current?.versionId as string;
     await expect(checker.verifyReplicas(target, { versionId, fingerprint: null })).rejects.toMatchObject({

@@ -46,7 +46,11 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
 
   async function createSecret(name = target.providerRef, tags: Record<string, string> = {}): Promise<string> {
     const created = await moto.sdk.send(
-      new CreateSecretCommand({ Name: name, SecretString: `initial-${Math.random()}`, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: `initial-${Math.random()}`,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
     );
     return created.VersionId as string;
   }
@@ -91,7 +95,9 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
   it('refuses to promote when the expected version is no longer current, leaving AWSCURRENT where it is', async () => {
     const initial = await createSecret();
     const created = await provider.createVersion(target, { expectedCurrentVersionId: initial });
-    const outOfBand = await moto.sdk.send(new PutSecretValueCommand({ SecretId: target.providerRef, SecretString: `oob-${Math.random()}` }));
+    const outOfBand = await moto.sdk.send(
+      new PutSecretValueCommand({ SecretId: target.providerRef, SecretString: `oob-${Math.random()}` }),
+    );
     await expect(provider.promote(target, { newVersionId: created.versionId, expectedCurrentVersionId: initial })).rejects.toThrow(
       /current version of prod\/payments\/stripe_key in AWS is .*not .* someone rotated it meanwhile.*rotor sync/,
     );
@@ -100,11 +106,18 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
 
   it('refuses to create a version when someone rotated since Rotor last looked', async () => {
     await createSecret();
-    await expect(provider.createVersion(target, { expectedCurrentVersionId: 'a-version-rotor-once-saw' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(provider.createVersion(target, { expectedCurrentVersionId: 'a-version-rotor-once-saw' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
   });
 
-  it('a generated value keeps a JSON secret\'s shape: only the credential field changes, every other key is kept', async () => {
-    const before = { username: `app_${randomBytes(3).toString('hex')}`, password: randomBytes(12).toString('hex'), host: 'db.internal', port: 5432 };
+  it("a generated value keeps a JSON secret's shape: only the credential field changes, every other key is kept", async () => {
+    const before = {
+      username: `app_${randomBytes(3).toString('hex')}`,
+      password: randomBytes(12).toString('hex'),
+      host: 'db.internal',
+      port: 5432,
+    };
     const created0 = await moto.sdk.send(new CreateSecretCommand({ Name: target.providerRef, SecretString: JSON.stringify(before) }));
     expect(await provider.describeShape(target)).toEqual({
       kind: 'fields',
@@ -115,7 +128,10 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
         { name: 'port', holds: 'number' },
       ],
     });
-    const created = await provider.createVersion(target, { expectedCurrentVersionId: created0.VersionId as string, placement: { kind: 'field', field: 'password' } });
+    const created = await provider.createVersion(target, {
+      expectedCurrentVersionId: created0.VersionId as string,
+      placement: { kind: 'field', field: 'password' },
+    });
     const stored = await moto.sdk.send(new GetSecretValueCommand({ SecretId: target.providerRef, VersionId: created.versionId }));
     const after = JSON.parse(stored.SecretString as string) as Record<string, unknown>;
     expect(Object.keys(after)).toEqual(Object.keys(before));
@@ -134,10 +150,17 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
     expect(String(stored.SecretString)).toMatch(/^[A-Za-z0-9]{48}$/);
 
     const other = { secretName: 'prod/app/dsn', providerRef: 'prod/app/dsn' };
-    const dsn = await moto.sdk.send(new CreateSecretCommand({ Name: other.providerRef, SecretString: `postgres://app:${randomBytes(8).toString('hex')}@db/app` }));
+    const dsn = await moto.sdk.send(
+      new CreateSecretCommand({ Name: other.providerRef, SecretString: `postgres://app:${randomBytes(8).toString('hex')}@db/app` }),
+    );
     expect(await provider.describeShape(other)).toEqual({ kind: 'other', what: 'a URL or connection string' });
-    await expect(provider.createVersion(other, { expectedCurrentVersionId: dsn.VersionId as string })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('Rotor wrote nothing') });
-    await expect(provider.createVersion(other, { expectedCurrentVersionId: dsn.VersionId as string, placement: { kind: 'field', field: 'password' } })).rejects.toThrow(/is not a JSON object/);
+    await expect(provider.createVersion(other, { expectedCurrentVersionId: dsn.VersionId as string })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('Rotor wrote nothing'),
+    });
+    await expect(
+      provider.createVersion(other, { expectedCurrentVersionId: dsn.VersionId as string, placement: { kind: 'field', field: 'password' } }),
+    ).rejects.toThrow(/is not a JSON object/);
     const versions = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: other.providerRef }))).VersionIdsToStages ?? {};
     expect(Object.keys(versions)).toEqual([dsn.VersionId]);
   });
@@ -179,7 +202,9 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
   });
 
   it('a malformed reference fails before any call', async () => {
-    await expect(provider.describe({ secretName: 'prod/app/db', providerRef: 'arn:aws:iam::123456789012:role/x' })).rejects.toThrow(/AWS reference of prod\/app\/db is malformed/);
+    await expect(provider.describe({ secretName: 'prod/app/db', providerRef: 'arn:aws:iam::123456789012:role/x' })).rejects.toThrow(
+      /AWS reference of prod\/app\/db is malformed/,
+    );
   });
 });
 
@@ -199,7 +224,10 @@ describe('AwsSecretsManagerProvider faults', () => {
 
   it('a secret with a rotation Lambda gets its new version from RotateSecret, not a generated value', async () => {
     const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/payments/stripe_key-AbCdEf';
-    faults.queue({ kind: 'answer', body: { ARN: arn, Name: 'prod/payments/stripe_key', RotationEnabled: true, VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } } });
+    faults.queue({
+      kind: 'answer',
+      body: { ARN: arn, Name: 'prod/payments/stripe_key', RotationEnabled: true, VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } },
+    });
     faults.queue({ kind: 'answer', body: { ARN: arn, Name: 'prod/payments/stripe_key', VersionId: 'v-rotated' } });
     const before = faults.operations.length;
     const created = await faultyProvider().createVersion(target, { expectedCurrentVersionId: 'v-old' });
@@ -208,14 +236,22 @@ describe('AwsSecretsManagerProvider faults', () => {
   });
 
   it('RotateSecret is refused when someone else rotated meanwhile', async () => {
-    faults.queue({ kind: 'answer', body: { Name: 'prod/payments/stripe_key', RotationEnabled: true, VersionIdsToStages: { 'v-theirs': ['AWSCURRENT'] } } });
+    faults.queue({
+      kind: 'answer',
+      body: { Name: 'prod/payments/stripe_key', RotationEnabled: true, VersionIdsToStages: { 'v-theirs': ['AWSCURRENT'] } },
+    });
     const before = faults.operations.length;
     await expect(faultyProvider().createVersion(target, { expectedCurrentVersionId: 'v-old' })).rejects.toMatchObject({ code: 'conflict' });
     expect(faults.operations.slice(before)).toEqual(['DescribeSecret']);
   });
 
   it('access denied: forbidden, naming the secret and the README permissions', async () => {
-    faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform secretsmanager:DescribeSecret' });
+    faults.queue({
+      kind: 'error',
+      status: 400,
+      type: 'AccessDeniedException',
+      message: 'User is not authorized to perform secretsmanager:DescribeSecret',
+    });
     await expect(faultyProvider().describe(target)).rejects.toMatchObject({
       code: 'forbidden',
       message: expect.stringMatching(/describe prod\/payments\/stripe_key.*access denied.*README/),
@@ -242,8 +278,16 @@ describe('AwsSecretsManagerProvider faults', () => {
   });
 
   it('an invalid request names the secret and AWS reason', async () => {
-    faults.queue({ kind: 'error', status: 400, type: 'InvalidRequestException', message: 'You can’t perform this operation on the secret because it was marked for deletion.' });
-    await expect(faultyProvider().describe(target)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/marked for deletion/) });
+    faults.queue({
+      kind: 'error',
+      status: 400,
+      type: 'InvalidRequestException',
+      message: 'You can’t perform this operation on the secret because it was marked for deletion.',
+    });
+    await expect(faultyProvider().describe(target)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/marked for deletion/),
+    });
   });
 });
 

@@ -25,20 +25,26 @@ describe('callWithRetry', () => {
 
   it('retries transient failures and returns the first success', async () => {
     let calls = 0;
-    const result = await callWithRetry(async () => {
-      calls += 1;
-      if (calls < 3) throw new Error('busy');
-      return 'done';
-    }, { policy, isTransient: transient });
+    const result = await callWithRetry(
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new Error('busy');
+        return 'done';
+      },
+      { policy, isTransient: transient },
+    );
     expect({ result, calls }).toEqual({ result: 'done', calls: 3 });
   });
 
   it('stops after the configured attempts and rethrows the last error untouched', async () => {
     let calls = 0;
-    const failure = callWithRetry(async () => {
-      calls += 1;
-      throw new Error('busy');
-    }, { policy, isTransient: transient });
+    const failure = callWithRetry(
+      async () => {
+        calls += 1;
+        throw new Error('busy');
+      },
+      { policy, isTransient: transient },
+    );
     await expect(failure).rejects.toThrow('busy');
     expect(calls).toBe(3);
   });
@@ -46,20 +52,26 @@ describe('callWithRetry', () => {
   it('does not retry a permanent failure', async () => {
     let calls = 0;
     await expect(
-      callWithRetry(async () => {
-        calls += 1;
-        throw new Error('denied');
-      }, { policy, isTransient: transient }),
+      callWithRetry(
+        async () => {
+          calls += 1;
+          throw new Error('denied');
+        },
+        { policy, isTransient: transient },
+      ),
     ).rejects.toThrow('denied');
     expect(calls).toBe(1);
   });
 
   it('abandons an attempt that outlives the timeout and aborts its signal', async () => {
     const signals: AbortSignal[] = [];
-    const never = callWithRetry((signal) => {
-      signals.push(signal);
-      return new Promise<never>(() => undefined);
-    }, { policy: { ...policy, attempts: 2 }, isTransient: transient });
+    const never = callWithRetry(
+      (signal) => {
+        signals.push(signal);
+        return new Promise<never>(() => undefined);
+      },
+      { policy: { ...policy, attempts: 2 }, isTransient: transient },
+    );
     await expect(never).rejects.toBeInstanceOf(AttemptTimeoutError);
     expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
   });
@@ -70,14 +82,20 @@ describe('provider registry', () => {
     const registry = createProviderRegistry({});
     const { provider, target } = registry.resolve({ name: 'prod/stripe/api_key', provider: 'manual', providerRef: null });
     await expect(provider.validateReference(target)).resolves.toBeUndefined();
-    await expect(provider.createVersion(target, { expectedCurrentVersionId: null })).rejects.toThrow(/prod\/stripe\/api_key is rotated by hand: create the new value at the issuer yourself/);
+    await expect(provider.createVersion(target, { expectedCurrentVersionId: null })).rejects.toThrow(
+      /prod\/stripe\/api_key is rotated by hand: create the new value at the issuer yourself/,
+    );
     await expect(provider.listForDiscovery({})).resolves.toEqual([]);
   });
 
   it('an unconfigured provider and a missing reference say what to set', () => {
     const registry = createProviderRegistry({});
-    expect(() => registry.resolve({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db' })).toThrow(/not configured: set VAULT_ADDR and VAULT_TOKEN/);
+    expect(() => registry.resolve({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db' })).toThrow(
+      /not configured: set VAULT_ADDR and VAULT_TOKEN/,
+    );
     const withVault = createProviderRegistry({ vault: registry.providerFor('manual', 'x') });
-    expect(() => withVault.resolve({ name: 'prod/app/db', provider: 'vault', providerRef: null })).toThrow(/prod\/app\/db has no provider reference/);
+    expect(() => withVault.resolve({ name: 'prod/app/db', provider: 'vault', providerRef: null })).toThrow(
+      /prod\/app\/db has no provider reference/,
+    );
   });
 });

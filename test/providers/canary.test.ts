@@ -46,9 +46,13 @@ async function runRotation(harness: ProviderHarness, store: TempStore, name: str
   outputs.push(JSON.stringify(created));
   await steps.promote(bound, { newVersionId: created.versionId, expectedCurrentVersionId: previousVersionId }, operator('U0SEC'));
   const promotedAt = store.clock.now().toISO() as string;
-  outputs.push(JSON.stringify(await steps.verify(bound, { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0SEC'))));
+  outputs.push(
+    JSON.stringify(await steps.verify(bound, { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0SEC'))),
+  );
   // A failed verification's message must not carry the value either.
-  await steps.verify(bound, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, operator('U0SEC')).catch((error: Error) => outputs.push(error.message));
+  await steps
+    .verify(bound, { versionId: created.versionId, fingerprint: '0'.repeat(64) }, operator('U0SEC'))
+    .catch((error: Error) => outputs.push(error.message));
   store.clock.advance({ hours: 49 });
   await steps.deprecatePrevious(bound, { previousVersionId, promotedAt }, operator('U0SEC'));
   return outputs;
@@ -67,8 +71,14 @@ describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS va
     const marker = canary();
     const outOfBandMarker = canary();
     const aws = new AwsSecretsManagerProvider({ retry: FAST, generateValue: async (generate) => `${marker}${await generate()}` });
-    const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: canary(), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }));
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, operator('U0ADMIN'), 'test');
+    const initial = await moto.sdk.send(
+      new CreateSecretCommand({ Name: 'prod/app/db', SecretString: canary(), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }),
+    );
+    store.inventoryService.create(
+      { name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' },
+      operator('U0ADMIN'),
+      'test',
+    );
     const harness = providerHarness(store, { aws });
 
     const outputs = await runRotation(harness, store, 'prod/app/db', initial.VersionId as string);
@@ -76,7 +86,12 @@ describe.runIf(shouldRunMotoSuite('the AWS canary'))('canary: a generated AWS va
     expect(current.SecretString?.startsWith(marker)).toBe(true);
 
     await moto.sdk.send(new PutSecretValueCommand({ SecretId: 'prod/app/db', SecretString: outOfBandMarker }));
-    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--json'], ['show', 'prod/app/db', '--json']]) {
+    for (const args of [
+      ['sync'],
+      ['sync', '--json'],
+      ['discover', '--provider', 'aws', '--tag-key', 'rotor:owner', '--json'],
+      ['show', 'prod/app/db', '--json'],
+    ]) {
       const result = await harness.cli(...args);
       outputs.push(result.stdout, result.stderr);
     }
@@ -100,19 +115,31 @@ describe.runIf(shouldRunMotoSuite('the AWS JSON canary'))('canary: a JSON-shaped
     const marker = canary();
     const kept = { username: canary(), password: canary(), host: `${canary()}.internal`, port: 5432 };
     const aws = new AwsSecretsManagerProvider({ retry: FAST, generateValue: async (generate) => `${marker}${await generate()}` });
-    const initial = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: JSON.stringify(kept), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }));
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' }, operator('U0ADMIN'), 'test');
+    const initial = await moto.sdk.send(
+      new CreateSecretCommand({ Name: 'prod/app/db', SecretString: JSON.stringify(kept), Tags: [{ Key: 'rotor:owner', Value: OWNER }] }),
+    );
+    store.inventoryService.create(
+      { name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/db' },
+      operator('U0ADMIN'),
+      'test',
+    );
     const harness = providerHarness(store, { aws });
 
     const outputs = await runRotation(harness, store, 'prod/app/db', initial.VersionId as string);
-    const current = JSON.parse(String((await moto.sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }))).SecretString)) as Record<string, unknown>;
+    const current = JSON.parse(
+      String((await moto.sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' }))).SecretString),
+    ) as Record<string, unknown>;
     expect(String(current.password).startsWith(marker)).toBe(true);
     expect({ ...current, password: null }).toEqual({ ...kept, password: null });
 
     // A refused shape says so with field names only, and writes nothing.
     const other = { user: canary(), pwd: canary() };
     await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/other', SecretString: JSON.stringify(other) }));
-    store.inventoryService.create({ name: 'prod/app/other', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/other' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.create(
+      { name: 'prod/app/other', type: 'database', owner: OWNER, provider: 'aws', providerRef: 'prod/app/other' },
+      operator('U0ADMIN'),
+      'test',
+    );
     const otherSecret = store.inventoryService.require('prod/app/other');
     const refused = await harness.providers.operations.valuePlacement(otherSecret);
     expect(refused.placement).toBeNull();
@@ -142,16 +169,30 @@ describe('canary: a generated Vault value leaks nowhere', () => {
   it('rotation, sync and discover never put the value in the database, the logs or the CLI output', async () => {
     const marker = canary();
     const outOfBandMarker = canary();
-    const vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST, generateValue: () => `${marker}${randomBytes(16).toString('hex')}` });
+    const vault = new VaultKv2Provider({
+      endpoint: fake.address,
+      token,
+      retry: FAST,
+      generateValue: () => `${marker}${randomBytes(16).toString('hex')}`,
+    });
     fake.putSecret('secret', 'prod/app/db', { value: canary() }, { owner: OWNER });
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.create(
+      { name: 'prod/app/db', type: 'database', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/app/db' },
+      operator('U0ADMIN'),
+      'test',
+    );
     const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
 
     const outputs = await runRotation(harness, store, 'prod/app/db', '1');
     expect(String(fake.version('secret', 'prod/app/db', 2)?.data?.value).startsWith(marker)).toBe(true);
 
     fake.putSecret('secret', 'prod/app/db', { value: outOfBandMarker });
-    for (const args of [['sync'], ['sync', '--json'], ['discover', '--provider', 'vault', '--mount', 'secret', '--json'], ['show', 'prod/app/db', '--json']]) {
+    for (const args of [
+      ['sync'],
+      ['sync', '--json'],
+      ['discover', '--provider', 'vault', '--mount', 'secret', '--json'],
+      ['show', 'prod/app/db', '--json'],
+    ]) {
       const result = await harness.cli(...args);
       outputs.push(result.stdout, result.stderr);
     }
@@ -162,9 +203,18 @@ describe('canary: a generated Vault value leaks nowhere', () => {
   it('a secret of fields: the generated password, the old one and the other fields stay out of the database, the logs and the CLI output', async () => {
     const marker = canary();
     const kept = { password: canary(), username: canary(), url: `redis://${canary()}.internal:6379` };
-    const vault = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST, generateValue: () => `${marker}${randomBytes(16).toString('hex')}` });
+    const vault = new VaultKv2Provider({
+      endpoint: fake.address,
+      token,
+      retry: FAST,
+      generateValue: () => `${marker}${randomBytes(16).toString('hex')}`,
+    });
     fake.putSecret('secret', 'prod/cache/redis', kept, { owner: OWNER });
-    store.inventoryService.create({ name: 'prod/cache/redis', type: 'redis', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/cache/redis' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.create(
+      { name: 'prod/cache/redis', type: 'redis', owner: OWNER, provider: 'vault', providerRef: 'secret/prod/cache/redis' },
+      operator('U0ADMIN'),
+      'test',
+    );
     const harness = providerHarness(store, { vault }, { VAULT_ADDR: fake.address, VAULT_TOKEN: token });
 
     const outputs = await runRotation(harness, store, 'prod/cache/redis', '1');

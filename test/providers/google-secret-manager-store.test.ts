@@ -7,8 +7,16 @@ import { FixedClock } from '../../src/core/clock.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { createFingerprinter } from '../../src/providers/fingerprint.js';
 import { crc32c } from '../../src/providers/google-secret-manager/crc32c.js';
-import { googleAccessTokenSourceFromEnv, type GoogleAccessTokenSource } from '../../src/providers/google-secret-manager/google-access-token.js';
-import { GoogleSecretManagerStore, PENDING_ALIAS, PENDING_TOKEN_ANNOTATION, type GsmTarget } from '../../src/providers/google-secret-manager/google-secret-manager-store.js';
+import {
+  googleAccessTokenSourceFromEnv,
+  type GoogleAccessTokenSource,
+} from '../../src/providers/google-secret-manager/google-access-token.js';
+import {
+  GoogleSecretManagerStore,
+  PENDING_ALIAS,
+  PENDING_TOKEN_ANNOTATION,
+  type GsmTarget,
+} from '../../src/providers/google-secret-manager/google-secret-manager-store.js';
 import { parseGsmSecretRef } from '../../src/providers/google-secret-manager/gsm-secret-ref.js';
 import { FakeGoogleSecretManager } from '../fakes/google-secret-manager-server.js';
 import { freePort } from '../support/moto.js';
@@ -21,7 +29,11 @@ const NAME = 'projects/acme-prod/secrets/db-credentials';
 describe('parseGsmSecretRef', () => {
   it('accepts a global and a regional secret, by project id or number', () => {
     expect(parseGsmSecretRef('s', NAME)).toEqual({ project: 'acme-prod', location: null, secret: 'db-credentials' });
-    expect(parseGsmSecretRef('s', 'projects/acme-prod/locations/europe-west4/secrets/db_2')).toEqual({ project: 'acme-prod', location: 'europe-west4', secret: 'db_2' });
+    expect(parseGsmSecretRef('s', 'projects/acme-prod/locations/europe-west4/secrets/db_2')).toEqual({
+      project: 'acme-prod',
+      location: 'europe-west4',
+      secret: 'db_2',
+    });
     expect(parseGsmSecretRef('s', 'projects/123456789012/secrets/db')).toEqual({ project: '123456789012', location: null, secret: 'db' });
   });
 
@@ -33,7 +45,9 @@ describe('parseGsmSecretRef', () => {
     ['projects/acme-prod/locations/europe-west4/secrets/', 'is not a Secret Manager secret name'],
   ])('refuses %j naming the secret and the accepted forms', (ref, problem) => {
     expect(() => parseGsmSecretRef('prod/db', ref)).toThrow(problem);
-    expect(() => parseGsmSecretRef('prod/db', ref)).toThrow(/The Google Secret Manager reference of prod\/db is malformed.*Use projects\/<project>\/secrets\/<secret>/);
+    expect(() => parseGsmSecretRef('prod/db', ref)).toThrow(
+      /The Google Secret Manager reference of prod\/db is malformed.*Use projects\/<project>\/secrets\/<secret>/,
+    );
   });
 });
 
@@ -52,9 +66,12 @@ describe('googleAccessTokenSourceFromEnv', () => {
   beforeAll(async () => {
     metadata = createServer((request, response) => {
       lastFlavor = request.headers['metadata-flavor'] as string | undefined;
-      if (request.url !== '/computeMetadata/v1/instance/service-accounts/default/token' || lastFlavor !== 'Google') return void response.writeHead(404).end();
+      if (request.url !== '/computeMetadata/v1/instance/service-accounts/default/token' || lastFlavor !== 'Google')
+        return void response.writeHead(404).end();
       issued += 1;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `token-${issued}`, expires_in: 3599, token_type: 'Bearer' }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ access_token: `token-${issued}`, expires_in: 3599, token_type: 'Bearer' }));
     });
     await new Promise<void>((resolve) => metadata.listen(0, '127.0.0.1', resolve));
     host = `127.0.0.1:${(metadata.address() as AddressInfo).port}`;
@@ -66,7 +83,10 @@ describe('googleAccessTokenSourceFromEnv', () => {
 
   it('uses GOOGLE_OAUTH_ACCESS_TOKEN when set', async () => {
     const token = generated();
-    const source = googleAccessTokenSourceFromEnv({ GOOGLE_OAUTH_ACCESS_TOKEN: token, GCE_METADATA_HOST: host }, new FixedClock(DateTime.utc()));
+    const source = googleAccessTokenSourceFromEnv(
+      { GOOGLE_OAUTH_ACCESS_TOKEN: token, GCE_METADATA_HOST: host },
+      new FixedClock(DateTime.utc()),
+    );
     expect(await source.token()).toBe(token);
     expect(source.origin).toBe('GOOGLE_OAUTH_ACCESS_TOKEN');
   });
@@ -88,7 +108,10 @@ describe('googleAccessTokenSourceFromEnv', () => {
 
   it('says what to set when there is no metadata server', async () => {
     const source = googleAccessTokenSourceFromEnv({ GCE_METADATA_HOST: `127.0.0.1:${await freePort()}` }, new FixedClock(DateTime.utc()));
-    await expect(source.token()).rejects.toMatchObject({ code: 'config', message: expect.stringContaining('set GOOGLE_OAUTH_ACCESS_TOKEN') });
+    await expect(source.token()).rejects.toMatchObject({
+      code: 'config',
+      message: expect.stringContaining('set GOOGLE_OAUTH_ACCESS_TOKEN'),
+    });
   });
 });
 
@@ -126,10 +149,18 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     await store.validateReference(aliased);
     expect((await store.describe(aliased)).current).toMatchObject({ versionId: '1', labels: ['enabled', 'alias:current', 'latest'] });
 
-    expect(await store.describeShape(aliased)).toEqual({ kind: 'fields', fields: ['engine', 'host', 'username', 'password'].map((name) => ({ name, holds: 'string' })) });
+    expect(await store.describeShape(aliased)).toEqual({
+      kind: 'fields',
+      fields: ['engine', 'host', 'username', 'password'].map((name) => ({ name, holds: 'string' })),
+    });
     const requestToken = randomUUID();
     const intents: unknown[] = [];
-    const created = await store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken, placement: password, beforeWrite: (intent) => void intents.push(intent) });
+    const created = await store.createVersion(aliased, {
+      expectedCurrentVersionId: '1',
+      requestToken,
+      placement: password,
+      beforeWrite: (intent) => void intents.push(intent),
+    });
     expect(created).toEqual({ versionId: '2', fingerprint: fingerprintOf(payload(2)), promotedOnCreate: false });
     expect(intents).toEqual([{ versionId: '2', fingerprint: created.fingerprint }]);
     const [before, after] = [JSON.parse(payload(1)) as Record<string, string>, JSON.parse(payload(2)) as Record<string, string>];
@@ -139,26 +170,39 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     expect(fake.secret(NAME).annotations).toEqual({ [PENDING_TOKEN_ANNOTATION]: requestToken });
     // The REST shapes of service.proto: addVersion with base64 data and its CRC32C; UpdateSecret with a mask and the etag read.
     const add = fake.requests.find((request) => request.path.endsWith(':addVersion'));
-    expect(add?.body).toEqual({ payload: { data: Buffer.from(payload(2)).toString('base64'), dataCrc32c: String(crc32c(Buffer.from(payload(2)))) } });
+    expect(add?.body).toEqual({
+      payload: { data: Buffer.from(payload(2)).toString('base64'), dataCrc32c: String(crc32c(Buffer.from(payload(2)))) },
+    });
     const patch = fake.requests.find((request) => request.method === 'PATCH');
     expect(patch?.path).toBe(`/v1/${NAME}?updateMask=version_aliases%2Cannotations`);
     expect(patch?.body).toMatchObject({ etag: expect.stringMatching(/^"[0-9a-f]+"$/) });
 
     // A retried create adopts its version; another rotation's pending version is refused by name.
     expect(await store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken, placement: password })).toEqual(created);
-    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken: randomUUID(), placement: password })).rejects.toThrow(`Version 2 of prod/db is waiting under the alias ${PENDING_ALIAS}`);
+    await expect(
+      store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken: randomUUID(), placement: password }),
+    ).rejects.toThrow(`Version 2 of prod/db is waiting under the alias ${PENDING_ALIAS}`);
     expect(fake.secret(NAME).versions).toHaveLength(2);
     expect(await store.readCurrent(aliased)).toEqual({ versionId: '1', fingerprint: fingerprintOf(payload(1)) });
 
-    await expect(store.promote(aliased, { newVersionId: '2', expectedCurrentVersionId: '2' })).rejects.toThrow('is 1, not 2 as Rotor expected');
+    await expect(store.promote(aliased, { newVersionId: '2', expectedCurrentVersionId: '2' })).rejects.toThrow(
+      'is 1, not 2 as Rotor expected',
+    );
     await store.promote(aliased, { newVersionId: '2', expectedCurrentVersionId: '1' });
     await store.promote(aliased, { newVersionId: '2', expectedCurrentVersionId: '1' });
     expect(fake.secret(NAME).versionAliases).toEqual({ current: 2 });
     expect(fake.secret(NAME).annotations).toEqual({});
-    expect(await store.readCurrent(aliased, { compareWith: created.fingerprint })).toEqual({ versionId: '2', fingerprint: created.fingerprint, sameValue: true });
+    expect(await store.readCurrent(aliased, { compareWith: created.fingerprint })).toEqual({
+      versionId: '2',
+      fingerprint: created.fingerprint,
+      sameValue: true,
+    });
     expect(store.retrievalLine(aliased)).toBe('gcloud secrets versions access current --secret=db-credentials --project=acme-prod');
 
-    expect(await store.restoreVersion(aliased, { versionId: '1', expectedCurrentVersionId: '2' })).toEqual({ versionId: '1', fingerprint: fingerprintOf(payload(1)) });
+    expect(await store.restoreVersion(aliased, { versionId: '1', expectedCurrentVersionId: '2' })).toEqual({
+      versionId: '1',
+      fingerprint: fingerprintOf(payload(1)),
+    });
     expect(fake.secret(NAME).versionAliases).toEqual({ current: 1 });
     await store.promote(aliased, { newVersionId: '2', expectedCurrentVersionId: '1' });
 
@@ -170,13 +214,25 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
 
     // /revoke of the version in use: refused until a replacement exists, then the alias moves and the version is disabled.
     await expect(store.disableVersion(aliased, { versionId: '2' })).rejects.toThrow('create the replacement version first');
-    const replacement = await store.createVersion(aliased, { expectedCurrentVersionId: '2', requestToken: randomUUID(), placement: password });
-    expect(await store.disableVersion(aliased, { versionId: '2', replacementVersionId: replacement.versionId })).toEqual({ versionId: '2', action: 'disabled', aliasesLeft: [] });
+    const replacement = await store.createVersion(aliased, {
+      expectedCurrentVersionId: '2',
+      requestToken: randomUUID(),
+      placement: password,
+    });
+    expect(await store.disableVersion(aliased, { versionId: '2', replacementVersionId: replacement.versionId })).toEqual({
+      versionId: '2',
+      action: 'disabled',
+      aliasesLeft: [],
+    });
     expect(fake.version(NAME, 2)?.state).toBe('DISABLED');
     expect(fake.secret(NAME).versionAliases).toMatchObject({ current: 3 });
     await store.promote(aliased, { newVersionId: '3', expectedCurrentVersionId: '2' });
     expect(fake.secret(NAME).versionAliases).toEqual({ current: 3 });
-    expect(await store.disableVersion(aliased, { versionId: '1', destroy: true })).toEqual({ versionId: '1', action: 'destroyed', aliasesLeft: [] });
+    expect(await store.disableVersion(aliased, { versionId: '1', destroy: true })).toEqual({
+      versionId: '1',
+      action: 'destroyed',
+      aliasesLeft: [],
+    });
     expect(fake.version(NAME, 1)).toMatchObject({ state: 'DESTROYED', data: null });
   });
 
@@ -199,8 +255,13 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
 
   it('keeps the shape of the current value: a plain string is replaced whole, a JSON object only in the field placed, and a JSON object without a placement is refused, writing nothing', async () => {
     aliasedSecret();
-    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1' })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('holds a JSON object, not a plain string') });
-    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1', placement: { kind: 'field', field: 'token' } })).rejects.toThrow('has no `token` field (its fields: engine, host, username, password)');
+    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1' })).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('holds a JSON object, not a plain string'),
+    });
+    await expect(
+      store.createVersion(aliased, { expectedCurrentVersionId: '1', placement: { kind: 'field', field: 'token' } }),
+    ).rejects.toThrow('has no `token` field (its fields: engine, host, username, password)');
     expect(fake.secret(NAME).versions).toHaveLength(1);
     await store.createVersion(aliased, { expectedCurrentVersionId: '1', placement: { kind: 'whole' } });
     expect(payload(2)).toMatch(/^[A-Za-z0-9]{48}$/);
@@ -215,7 +276,9 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     expect(described.lastChangedAt).toBe(fake.version(NAME, 2)?.createTime);
     fake.setAlias(NAME, 'current', 2);
     expect(await store.readCurrent(aliased)).toEqual({ versionId: '2', fingerprint: fingerprintOf(payload(2)) });
-    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1' })).rejects.toThrow('is 2, not 1 as Rotor expected: someone changed it meanwhile');
+    await expect(store.createVersion(aliased, { expectedCurrentVersionId: '1' })).rejects.toThrow(
+      'is 2, not 1 as Rotor expected: someone changed it meanwhile',
+    );
     await expect(store.createVersion(latest, { expectedCurrentVersionId: '1' })).rejects.toThrow('is 2, not 1');
     expect(fake.secret(NAME).versions).toHaveLength(2);
   });
@@ -238,14 +301,19 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
   it('answers bad input clearly and sends nothing: a malformed reference, a reserved alias, an alias that does not exist', async () => {
     aliasedSecret();
     const sent = fake.requests.length;
-    await expect(store.createVersion({ ...aliased, providerRef: `${NAME}/versions/1` }, { expectedCurrentVersionId: '1' })).rejects.toMatchObject({ code: 'validation' });
+    await expect(
+      store.createVersion({ ...aliased, providerRef: `${NAME}/versions/1` }, { expectedCurrentVersionId: '1' }),
+    ).rejects.toMatchObject({ code: 'validation' });
     await expect(store.describe({ ...aliased, versionAlias: 'latest' })).rejects.toThrow('is not a usable version alias');
     expect(fake.requests.length).toBe(sent);
     await expect(store.validateReference({ ...aliased, versionAlias: 'live' })).rejects.toMatchObject({
       code: 'not_found',
       message: expect.stringContaining('gcloud secrets update db-credentials --project=acme-prod --update-version-aliases=live=<version>'),
     });
-    await expect(store.describe({ ...aliased, providerRef: 'projects/acme-prod/secrets/missing' })).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('prod/db (projects/acme-prod/secrets/missing)') });
+    await expect(store.describe({ ...aliased, providerRef: 'projects/acme-prod/secrets/missing' })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('prod/db (projects/acme-prod/secrets/missing)'),
+    });
     expect(fake.secret(NAME).versions).toHaveLength(1);
   });
 
@@ -254,9 +322,17 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     fake.createSecret('projects/acme-prod/secrets/b');
     fake.createSecret('projects/acme-prod/locations/europe-west4/secrets/c', { labels: { 'rotor-owner': 'u0456' } });
     expect(await store.listForDiscovery({ project: 'acme-prod', labelKey: 'rotor-owner' })).toEqual([
-      { providerRef: 'projects/acme-prod/secrets/a', storeName: 'a', tags: { 'rotor-owner': 'u0123' }, lastRotatedAt: null, lastChangedAt: null },
+      {
+        providerRef: 'projects/acme-prod/secrets/a',
+        storeName: 'a',
+        tags: { 'rotor-owner': 'u0123' },
+        lastRotatedAt: null,
+        lastChangedAt: null,
+      },
     ]);
-    expect((await store.listForDiscovery({ project: 'acme-prod', location: 'europe-west4' })).map((found) => found.providerRef)).toEqual(['projects/acme-prod/locations/europe-west4/secrets/c']);
+    expect((await store.listForDiscovery({ project: 'acme-prod', location: 'europe-west4' })).map((found) => found.providerRef)).toEqual([
+      'projects/acme-prod/locations/europe-west4/secrets/c',
+    ]);
     expect(fake.requests.at(0)?.path).toBe('/v1/projects/acme-prod/secrets?filter=labels.rotor-owner%3A*&pageSize=250');
     await expect(store.listForDiscovery({ project: 'acme-prod', labelKey: 'Rotor Owner' })).rejects.toThrow('is not a Google label key');
   });
@@ -267,7 +343,9 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     fake.addVersion(regional, generated());
     const target: GsmTarget = { secretName: 'prod/db', providerRef: regional, versionAlias: null };
     expect(await store.createVersion(target, { expectedCurrentVersionId: '1' })).toMatchObject({ versionId: '2', promotedOnCreate: true });
-    expect(store.retrievalLine(target)).toBe('gcloud secrets versions access latest --secret=db --project=acme-prod --location=europe-west4');
+    expect(store.retrievalLine(target)).toBe(
+      'gcloud secrets versions access latest --secret=db --project=acme-prod --location=europe-west4',
+    );
   });
 
   it('merges labels with the etag read, and refuses labels Google would not take', async () => {
@@ -288,15 +366,29 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
     expect(await store.readCurrent(aliased)).toMatchObject({ versionId: '1' });
 
     let handedOut = 0;
-    const rotating: GoogleAccessTokenSource = { token: async () => (handedOut++ === 0 ? 'expired' : token), invalidate: () => undefined, origin: 'test' };
+    const rotating: GoogleAccessTokenSource = {
+      token: async () => (handedOut++ === 0 ? 'expired' : token),
+      invalidate: () => undefined,
+      origin: 'test',
+    };
     const refreshed = new GoogleSecretManagerStore({ tokens: rotating, endpoint: fake.address, retry: FAST });
     expect(await refreshed.readCurrent(aliased)).toMatchObject({ versionId: '1' });
     expect(handedOut).toBe(2);
 
-    const refused = new GoogleSecretManagerStore({ tokens: { ...tokens, token: async () => 'wrong' }, endpoint: fake.address, retry: FAST });
-    await expect(refused.readCurrent(aliased)).rejects.toMatchObject({ code: 'config', message: expect.stringContaining("Google refused Rotor's access token") });
+    const refused = new GoogleSecretManagerStore({
+      tokens: { ...tokens, token: async () => 'wrong' },
+      endpoint: fake.address,
+      retry: FAST,
+    });
+    await expect(refused.readCurrent(aliased)).rejects.toMatchObject({
+      code: 'config',
+      message: expect.stringContaining("Google refused Rotor's access token"),
+    });
 
     const offline = new GoogleSecretManagerStore({ tokens, endpoint: `http://127.0.0.1:${await freePort()}`, retry: FAST });
-    await expect(offline.readCurrent(aliased)).rejects.toMatchObject({ code: 'provider_unavailable', message: expect.stringContaining('ECONNREFUSED') });
+    await expect(offline.readCurrent(aliased)).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 });

@@ -41,9 +41,18 @@ describe('fingerprints keyed with ROTOR_FINGERPRINT_KEY', () => {
   afterEach(() => store.close());
 
   const track = (name: string, path: string) =>
-    store.inventoryService.create({ name, type: 'database', owner: 'U0OWNER', provider: 'vault', providerRef: `secret/${path}`, lastRotated: '2026-01-01' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.create(
+      { name, type: 'database', owner: 'U0OWNER', provider: 'vault', providerRef: `secret/${path}`, lastRotated: '2026-01-01' },
+      operator('U0ADMIN'),
+      'test',
+    );
   const fingerprintEvents = (name: string) =>
-    (store.db.prepare("SELECT details FROM audit_events WHERE secret = ? AND details LIKE '%fingerprint%' ORDER BY seq").pluck().all(name) as string[]).map((text) => JSON.parse(text) as Record<string, unknown>);
+    (
+      store.db
+        .prepare("SELECT details FROM audit_events WHERE secret = ? AND details LIKE '%fingerprint%' ORDER BY seq")
+        .pluck()
+        .all(name) as string[]
+    ).map((text) => JSON.parse(text) as Record<string, unknown>);
 
   it('stores and audits the HMAC of the value, never its plain SHA-256, with the key id in front', async () => {
     const value = randomBytes(12).toString('base64url');
@@ -55,7 +64,10 @@ describe('fingerprints keyed with ROTOR_FINGERPRINT_KEY', () => {
     expect(fingerprintEvents('prod/app/db').map((details) => details.fingerprint)).toEqual([expected]);
     const show = await runRotor(['--db', store.path, 'show', 'prod/app/db', '--json']);
     expect(show.stdout).toContain(expected);
-    const everything = JSON.stringify(store.db.prepare('SELECT * FROM secrets').all()) + JSON.stringify(store.db.prepare('SELECT * FROM audit_events').all()) + show.stdout;
+    const everything =
+      JSON.stringify(store.db.prepare('SELECT * FROM secrets').all()) +
+      JSON.stringify(store.db.prepare('SELECT * FROM audit_events').all()) +
+      show.stdout;
     expect(everything).not.toContain(sha256(value));
   });
 
@@ -77,8 +89,13 @@ describe('fingerprints keyed with ROTOR_FINGERPRINT_KEY', () => {
     expect(dry.stdout).toContain('re-fingerprints version 1 with ROTOR_FINGERPRINT_KEY');
     expect(store.inventory.get('prod/app/db')?.currentFingerprint).toBe(`sha256:${sha256(value)}`);
     expect((await runRotor(['--db', store.path, 'sync', '--provider', 'vault'], env())).code).toBe(0);
-    expect(store.inventory.get('prod/app/db')).toMatchObject({ currentVersionId: '1', currentFingerprint: `hmac-sha256:${keyIdOf(key)}:${hmac(key, value)}` });
-    const action = store.db.prepare("SELECT action, details FROM audit_events WHERE secret = 'prod/app/db' ORDER BY seq DESC LIMIT 1").get() as { action: string; details: string };
+    expect(store.inventory.get('prod/app/db')).toMatchObject({
+      currentVersionId: '1',
+      currentFingerprint: `hmac-sha256:${keyIdOf(key)}:${hmac(key, value)}`,
+    });
+    const action = store.db
+      .prepare("SELECT action, details FROM audit_events WHERE secret = 'prod/app/db' ORDER BY seq DESC LIMIT 1")
+      .get() as { action: string; details: string };
     expect(action.action).toBe('secret.fingerprint_rekeyed');
     expect(JSON.parse(action.details)).toMatchObject({ previousScheme: 'sha256', versionId: '1' });
     const again = await runRotor(['--db', store.path, 'sync', '--provider', 'vault'], env());
@@ -99,15 +116,30 @@ describe('fingerprints keyed with ROTOR_FINGERPRINT_KEY', () => {
     const oldKey = randomBytes(32).toString('hex');
     fake.putSecret('secret', 'prod/app/db', { value: 'first' });
     track('prod/app/db', 'prod/app/db');
-    const before = new VaultKv2Provider({ endpoint: fake.address, token, retry: FAST, fingerprinter: createFingerprinter(HmacKeyring.fromEnv(oldKey)) });
+    const before = new VaultKv2Provider({
+      endpoint: fake.address,
+      token,
+      retry: FAST,
+      fingerprinter: createFingerprinter(HmacKeyring.fromEnv(oldKey)),
+    });
     const target = { secretName: 'prod/app/db', providerRef: 'secret/prod/app/db' };
     const created = await before.createVersion(target, { expectedCurrentVersionId: '1' });
     expect(created.fingerprint).toMatch(new RegExp(`^hmac-sha256:${keyIdOf(oldKey)}:`));
     const rotated = createProviderServicesFromEnv(store, loadCoreEnv({ ...env(), ROTOR_FINGERPRINT_KEY: `${key},${oldKey}` }));
     try {
-      const verified = await rotated.operations.verify(store.inventoryService.require('prod/app/db'), { versionId: created.versionId, fingerprint: created.fingerprint }, operator('U0OWNER'));
+      const verified = await rotated.operations.verify(
+        store.inventoryService.require('prod/app/db'),
+        { versionId: created.versionId, fingerprint: created.fingerprint },
+        operator('U0OWNER'),
+      );
       expect(verified.fingerprint).toMatch(new RegExp(`^hmac-sha256:${keyIdOf(key)}:`));
-      await expect(rotated.operations.verify(store.inventoryService.require('prod/app/db'), { versionId: created.versionId, fingerprint: `sha256:${sha256('not it')}` }, operator('U0OWNER'))).rejects.toThrow(/fingerprints differ/);
+      await expect(
+        rotated.operations.verify(
+          store.inventoryService.require('prod/app/db'),
+          { versionId: created.versionId, fingerprint: `sha256:${sha256('not it')}` },
+          operator('U0OWNER'),
+        ),
+      ).rejects.toThrow(/fingerprints differ/);
     } finally {
       rotated.close();
     }

@@ -14,17 +14,29 @@ describe('provenanceTags', () => {
   const completedAt = DateTime.utc().startOf('day').plus({ hours: 23, minutes: 30 });
 
   it("gives the rotation's UTC date as YYYYMMDD and who rotated it, under the default or the policy's keys", () => {
-    expect(provenanceTags({ completedAt, rotatedBy: ' U0123ABCD ' })).toEqual({ version: completedAt.toFormat('yyyyLLdd'), rotated_by: 'U0123ABCD' });
+    expect(provenanceTags({ completedAt, rotatedBy: ' U0123ABCD ' })).toEqual({
+      version: completedAt.toFormat('yyyyLLdd'),
+      rotated_by: 'U0123ABCD',
+    });
     const inAuckland = completedAt.setZone('Pacific/Auckland');
-    expect(provenanceTags({ completedAt: inAuckland, rotatedBy: 'ada', keys: { version: 'rotor:version', rotatedBy: 'rotor:rotated-by' } })).toEqual({
+    expect(
+      provenanceTags({ completedAt: inAuckland, rotatedBy: 'ada', keys: { version: 'rotor:version', rotatedBy: 'rotor:rotated-by' } }),
+    ).toEqual({
       'rotor:version': completedAt.toFormat('yyyyLLdd'),
       'rotor:rotated-by': 'ada',
     });
   });
 
   it('cleans the tags for AWS and for Google labels', () => {
-    expect(asAwsTags({ rotated_by: "Ada O'Brien 🚀", version: 'x'.repeat(300) })).toEqual({ rotated_by: 'Ada O_Brien _', version: 'x'.repeat(256) });
-    expect(asGoogleLabels({ rotated_by: 'Ada Lovelace', version: 'U0123ABCD', '1st': 'ok' })).toEqual({ rotated_by: 'ada_lovelace', version: 'u0123abcd', r1st: 'ok' });
+    expect(asAwsTags({ rotated_by: "Ada O'Brien 🚀", version: 'x'.repeat(300) })).toEqual({
+      rotated_by: 'Ada O_Brien _',
+      version: 'x'.repeat(256),
+    });
+    expect(asGoogleLabels({ rotated_by: 'Ada Lovelace', version: 'U0123ABCD', '1st': 'ok' })).toEqual({
+      rotated_by: 'ada_lovelace',
+      version: 'u0123abcd',
+      r1st: 'ok',
+    });
   });
 });
 
@@ -32,14 +44,25 @@ describe.runIf(shouldRunMotoSuite('the AWS provenance tags suite'))('tagging an 
   const moto = useMoto();
 
   it('adds version and rotated_by to the secret, keeping its other tags', async () => {
-    await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: `v-${Math.random()}`, Tags: [{ Key: 'rotor:owner', Value: 'U0123ABCD' }] }));
+    await moto.sdk.send(
+      new CreateSecretCommand({
+        Name: 'prod/app/db',
+        SecretString: `v-${Math.random()}`,
+        Tags: [{ Key: 'rotor:owner', Value: 'U0123ABCD' }],
+      }),
+    );
     const provider = new AwsSecretsManagerProvider({ retry: FAST });
     try {
       const tags = provenanceTags({ completedAt: DateTime.utc(), rotatedBy: 'U0456EFGH' });
       await provider.tagSecret({ secretName: 'prod/app/db', providerRef: 'prod/app/db' }, asAwsTags(tags));
       const described = await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }));
-      expect(Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key, tag.Value]))).toEqual({ 'rotor:owner': 'U0123ABCD', ...tags });
-      await expect(provider.tagSecret({ secretName: 'prod/app/gone', providerRef: 'prod/app/gone' }, tags)).rejects.toMatchObject({ code: 'not_found' });
+      expect(Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key, tag.Value]))).toEqual({
+        'rotor:owner': 'U0123ABCD',
+        ...tags,
+      });
+      await expect(provider.tagSecret({ secretName: 'prod/app/gone', providerRef: 'prod/app/gone' }, tags)).rejects.toMatchObject({
+        code: 'not_found',
+      });
     } finally {
       provider.destroy();
     }

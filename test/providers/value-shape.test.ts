@@ -33,7 +33,9 @@ describe('the shape of a stored value', () => {
   it('tells a plain string, a JSON object and what Rotor cannot place a value in', () => {
     expect(shapeOfText(hex())).toEqual({ kind: 'string' });
     expect(shapeOfText(`${hex()}==`)).toEqual({ kind: 'string' });
-    expect(shapeOfText(JSON.stringify({ username: 'app', password: hex(), host: 'db.internal', port: 5432, tls: { mode: 'require' } }))).toEqual({
+    expect(
+      shapeOfText(JSON.stringify({ username: 'app', password: hex(), host: 'db.internal', port: 5432, tls: { mode: 'require' } })),
+    ).toEqual({
       kind: 'fields',
       fields: [
         { name: 'username', holds: 'string' },
@@ -48,20 +50,28 @@ describe('the shape of a stored value', () => {
     expect(shapeOfText(`host=db;password=${hex()}`)).toMatchObject({ kind: 'other', what: 'key=value pairs (a connection string)' });
     expect(shapeOfText(`-----BEGIN PRIVATE KEY-----\n${hex()}\n-----END PRIVATE KEY-----`)).toMatchObject({ kind: 'other' });
     expect(shapeOfText(JSON.stringify([hex()]))).toEqual({ kind: 'other', what: 'a JSON array' });
-    expect(shapeOfText(`{"password": "${hex()}"`)).toMatchObject({ kind: 'other', what: 'text that starts like JSON but is not valid JSON' });
+    expect(shapeOfText(`{"password": "${hex()}"`)).toMatchObject({
+      kind: 'other',
+      what: 'text that starts like JSON but is not valid JSON',
+    });
   });
 
   it('places a value in one field and keeps every other key, in its order', () => {
     const before = { username: 'app', password: hex(), host: 'db.internal', port: 5432, options: { sslmode: 'require' } };
     const value = generateValue();
-    const after = JSON.parse(placeInText(target, JSON.stringify(before), { kind: 'field', field: 'password' }, value)) as Record<string, unknown>;
+    const after = JSON.parse(placeInText(target, JSON.stringify(before), { kind: 'field', field: 'password' }, value)) as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(after)).toEqual(Object.keys(before));
     expect(after.password === value).toBe(true);
     const { password: _old, ...kept } = before;
     const { password: _new, ...keptAfter } = after;
     expect(keptAfter).toEqual(kept);
     // Indented JSON stays indented.
-    expect(placeInText(target, JSON.stringify(before, null, 2), { kind: 'field', field: 'password' }, value)).toContain('\n  "username": "app"');
+    expect(placeInText(target, JSON.stringify(before, null, 2), { kind: 'field', field: 'password' }, value)).toContain(
+      '\n  "username": "app"',
+    );
   });
 
   it('refuses to place a value where the shape does not fit, naming fields and never a value', () => {

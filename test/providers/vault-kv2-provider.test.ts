@@ -44,7 +44,12 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
   });
 
   it('validates, describes, writes a new version with check-and-set, reads it back and soft-deletes the previous', async () => {
-    fake.putSecret('secret', 'prod/payments/webhook', { value: `old-${randomBytes(4).toString('hex')}` }, { owner: 'U0123ABCD', interval: '180' });
+    fake.putSecret(
+      'secret',
+      'prod/payments/webhook',
+      { value: `old-${randomBytes(4).toString('hex')}` },
+      { owner: 'U0123ABCD', interval: '180' },
+    );
     await provider.validateReference(target);
     const before = await provider.describe(target);
     expect(before.current).toMatchObject({ versionId: '1', labels: ['current'] });
@@ -73,7 +78,10 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'b' });
     await expect(provider.disableVersion(target, { versionId: '1' })).resolves.toEqual({ versionId: '1', action: 'soft_deleted' });
     expect(fake.version('secret', 'prod/payments/webhook', 1)).toMatchObject({ destroyed: false, deletion_time: expect.any(String) });
-    await expect(provider.disableVersion(target, { versionId: '2', destroy: true })).resolves.toEqual({ versionId: '2', action: 'destroyed' });
+    await expect(provider.disableVersion(target, { versionId: '2', destroy: true })).resolves.toEqual({
+      versionId: '2',
+      action: 'destroyed',
+    });
     expect(fake.version('secret', 'prod/payments/webhook', 2)).toMatchObject({ destroyed: true, data: null });
     expect(fake.requests.some((request) => request.method === 'PUT' && request.path.startsWith('/v1/secret/destroy/'))).toBe(true);
     await expect(provider.disableVersion(target, { versionId: '9' })).rejects.toMatchObject({ code: 'not_found' });
@@ -89,7 +97,9 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
 
   it('works on a nested mount written as mount:path', async () => {
     fake.putSecret('team/kv', 'prod/app/db', { value: 'x' });
-    await expect(provider.readCurrent({ secretName: 'prod/app/db', providerRef: 'team/kv:prod/app/db' })).resolves.toMatchObject({ versionId: '1' });
+    await expect(provider.readCurrent({ secretName: 'prod/app/db', providerRef: 'team/kv:prod/app/db' })).resolves.toMatchObject({
+      versionId: '1',
+    });
   });
 
   it('lists a mount recursively for discovery, filtered by a custom_metadata key', async () => {
@@ -139,7 +149,9 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
   it('refuses to write when the field to change is not there, and writes nothing', async () => {
     fake.putSecret('secret', 'prod/app/db', { pwd: randomBytes(12).toString('hex'), username: 'app' });
     const db = { secretName: 'prod/app/db', providerRef: 'secret/prod/app/db' };
-    await expect(provider.createVersion(db, { expectedCurrentVersionId: '1', placement: { kind: 'field', field: 'password' } })).rejects.toMatchObject({
+    await expect(
+      provider.createVersion(db, { expectedCurrentVersionId: '1', placement: { kind: 'field', field: 'password' } }),
+    ).rejects.toMatchObject({
       code: 'conflict',
       message: expect.stringContaining('has no `password` field (its fields: pwd, username), so Rotor wrote nothing'),
     });
@@ -152,7 +164,10 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'a', note: 'kept' });
     const intents: unknown[] = [];
     fake.loseNextWriteAnswer();
-    const created = await provider.createVersion(target, { expectedCurrentVersionId: '1', beforeWrite: (intent) => void intents.push(intent) });
+    const created = await provider.createVersion(target, {
+      expectedCurrentVersionId: '1',
+      beforeWrite: (intent) => void intents.push(intent),
+    });
     expect(created).toMatchObject({ versionId: '2', promotedOnCreate: true });
     // The write was sent again after the dropped connection, and its check-and-set refused: that is Rotor's own write, not someone else's.
     expect(fake.requests.filter((request) => request.method !== 'GET' && request.path.startsWith('/v1/secret/data/'))).toHaveLength(2);
@@ -167,7 +182,9 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'a' });
     const intents: { versionId: string; fingerprint: string }[] = [];
     fake.loseNextWriteAnswer(() => fake.failNext(20, 503, ['Vault is sealed']));
-    await expect(provider.createVersion(target, { expectedCurrentVersionId: '1', beforeWrite: (intent) => void intents.push(intent) })).rejects.toMatchObject({
+    await expect(
+      provider.createVersion(target, { expectedCurrentVersionId: '1', beforeWrite: (intent) => void intents.push(intent) }),
+    ).rejects.toMatchObject({
       code: 'provider_unavailable',
     });
     expect(intents).toEqual([{ versionId: '2', fingerprint: expect.stringMatching(/^sha256:/) }]);
@@ -177,8 +194,12 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
   it('a stale expected version is refused before writing', async () => {
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'a' });
     fake.putSecret('secret', 'prod/payments/webhook', { value: 'b' });
-    await expect(provider.createVersion(target, { expectedCurrentVersionId: '1' })).rejects.toThrow(/current version of prod\/payments\/webhook_hmac in Vault is 2, not 1/);
-    await expect(provider.promote(target, { newVersionId: '1', expectedCurrentVersionId: null })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(provider.createVersion(target, { expectedCurrentVersionId: '1' })).rejects.toThrow(
+      /current version of prod\/payments\/webhook_hmac in Vault is 2, not 1/,
+    );
+    await expect(provider.promote(target, { newVersionId: '1', expectedCurrentVersionId: null })).rejects.toMatchObject({
+      code: 'conflict',
+    });
   });
 
   it('a bad token: 403 permission denied becomes forbidden, naming the secret and VAULT_TOKEN', async () => {
@@ -193,13 +214,17 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
   it('a missing secret: 404 becomes not found, naming the secret and what to do', async () => {
     await expect(provider.describe(target)).rejects.toMatchObject({
       code: 'not_found',
-      message: expect.stringMatching(/prod\/payments\/webhook_hmac points to secret\/prod\/payments\/webhook, which does not exist in Vault/),
+      message: expect.stringMatching(
+        /prod\/payments\/webhook_hmac points to secret\/prod\/payments\/webhook, which does not exist in Vault/,
+      ),
     });
   });
 
   it('a KV v1 mount is refused with the upgrade command, before anything is written', async () => {
     const v1 = { secretName: 'prod/app/db', providerRef: 'legacy/prod/app/db' };
-    await expect(provider.createVersion(v1, { expectedCurrentVersionId: null })).rejects.toThrow(/KV version 1.*vault kv enable-versioning legacy/);
+    await expect(provider.createVersion(v1, { expectedCurrentVersionId: null })).rejects.toThrow(
+      /KV version 1.*vault kv enable-versioning legacy/,
+    );
     expect(fake.requests.filter((request) => request.method !== 'GET')).toEqual([]);
   });
 
@@ -211,13 +236,23 @@ describe('VaultKv2Provider against the KV v2 fake', () => {
 
   it('a Vault that stays unavailable is reported after bounded attempts', async () => {
     fake.failNext(10, 503, ['Vault is sealed']);
-    await expect(provider.describe(target)).rejects.toMatchObject({ code: 'provider_unavailable', message: expect.stringMatching(/Vault is unavailable \(503: Vault is sealed\)/) });
+    await expect(provider.describe(target)).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      message: expect.stringMatching(/Vault is unavailable \(503: Vault is sealed\)/),
+    });
     expect(fake.requests).toHaveLength(3);
   });
 
   it('a Vault that does not answer times out', async () => {
     fake.hang = true;
-    const slow = new VaultKv2Provider({ endpoint: fake.address, token, retry: { attempts: 2, timeoutMs: 200, baseDelayMs: 1, maxDelayMs: 2 } });
-    await expect(slow.describe(target)).rejects.toMatchObject({ code: 'provider_unavailable', message: expect.stringMatching(/prod\/payments\/webhook_hmac.*did not answer in time/) });
+    const slow = new VaultKv2Provider({
+      endpoint: fake.address,
+      token,
+      retry: { attempts: 2, timeoutMs: 200, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    await expect(slow.describe(target)).rejects.toMatchObject({
+      code: 'provider_unavailable',
+      message: expect.stringMatching(/prod\/payments\/webhook_hmac.*did not answer in time/),
+    });
   });
 });

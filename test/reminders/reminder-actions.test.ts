@@ -13,7 +13,11 @@ describe('reminder actions: snooze and not mine', () => {
   beforeEach(async () => {
     h = await openHarness({ at: '2027-01-01T10:00:00Z' });
     for (const user of ['UOWN1', 'UADMIN1', 'USEC1']) h.slack.addUser(user, 'UTC');
-    h.store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test');
+    h.store.inventoryService.create(
+      { name: 'prod/svc1/api_key', owner: 'UOWN1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
+      operator('UADMIN1'),
+      'test',
+    );
     await h.sweeper().sweep();
     key = h.posts()[0]!.keys[0]!;
     actions = new ReminderActionsService({
@@ -40,7 +44,10 @@ describe('reminder actions: snooze and not mine', () => {
     const before = snapshotTables(h.store, ['reminder_snoozes', 'audit_events']);
     expect(() => actions.snooze(followUp, 1, slackActor('UOWN1'))).toThrow('already snoozed twice');
     expect(snapshotTables(h.store, ['reminder_snoozes', 'audit_events'])).toEqual(before);
-    const events = h.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'reminder.snoozed' ORDER BY seq`).all() as { actor: string; details: string }[];
+    const events = h.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'reminder.snoozed' ORDER BY seq`).all() as {
+      actor: string;
+      details: string;
+    }[];
     expect(events.map((event) => JSON.parse(event.details).days)).toEqual([3, 7]);
   });
 
@@ -65,7 +72,10 @@ describe('reminder actions: snooze and not mine', () => {
     expect(dms[0]!.text).toBe(
       '<@UOWN1> says *prod/svc1/api_key* is not theirs (reminded as its owner). They say the owner is <@UREAL1>. Note: “payments team owns it”. Make them the owner with the button, or set someone else with `/secrets owner prod/svc1/api_key @user`.',
     );
-    const event = h.store.db.prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'reminder.not_mine'`).get() as { actor: string; details: string };
+    const event = h.store.db.prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'reminder.not_mine'`).get() as {
+      actor: string;
+      details: string;
+    };
     expect(event.actor).toBe('UOWN1');
     expect(JSON.parse(event.details)).toMatchObject({ suggestedOwner: 'UREAL1', notified: ['UADMIN1', 'USEC1'] });
     const before = snapshotTables(h.store, ['audit_events']);

@@ -12,7 +12,11 @@ describe('reminder candidates', () => {
   let store: TempStore;
   beforeEach(() => {
     store = openTempStore({ at: '2027-01-24T10:00:00Z' });
-    store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', consumers: ['web'], intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test');
+    store.inventoryService.create(
+      { name: 'prod/svc1/api_key', owner: 'UOWN1', consumers: ['web'], intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
+      operator('UADMIN1'),
+      'test',
+    );
   });
   afterEach(() => store.close());
 
@@ -30,8 +34,13 @@ describe('reminder candidates', () => {
     const selects = queries.filter((query) => /^\s*SELECT/i.test(query));
     expect(selects.length).toBeGreaterThanOrEqual(4);
     for (const query of selects) {
-      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${query}`).all({ until: '2027-03-01' }) as { detail: string }[]).map((step) => step.detail);
-      expect(plan.filter((step) => /^SCAN (secrets|s|reminder_ledger|reminder_snoozes|reminder_not_mine|t)\b(?!.*INDEX)/.test(step)), `${query}\n${plan.join('\n')}`).toEqual([]);
+      const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${query}`).all({ until: '2027-03-01' }) as { detail: string }[]).map(
+        (step) => step.detail,
+      );
+      expect(
+        plan.filter((step) => /^SCAN (secrets|s|reminder_ledger|reminder_snoozes|reminder_not_mine|t)\b(?!.*INDEX)/.test(step)),
+        `${query}\n${plan.join('\n')}`,
+      ).toEqual([]);
     }
   });
 });

@@ -23,7 +23,10 @@ describe('compromised secrets are nagged at least as hard as overdue ones', () =
     const before = h.posts().length;
     h.store.clock.set(at);
     await h.sweeper().sweep();
-    return h.posts().slice(before).map((post) => `${post.channel} ${post.text}`);
+    return h
+      .posts()
+      .slice(before)
+      .map((post) => `${post.channel} ${post.text}`);
   }
 
   it('overdue from the day it was marked: the owner first, then one level every escalate_every_days', async () => {
@@ -31,10 +34,16 @@ describe('compromised secrets are nagged at least as hard as overdue ones', () =
     expect(await sweepAt('2027-01-24T10:00:00Z')).toEqual([]);
     h.store.clock.set('2027-01-24T11:00:00Z');
     h.store.inventoryService.update('prod/stripe/api_key', { lifecycle: 'compromised' }, operator('USEC1'), 'slack');
-    expect(await sweepAt('2027-01-24T11:15:00Z')).toEqual(['UOWN1 Compromised: prod/stripe/api_key was marked compromised on 2027-01-24 and must be rotated now']);
+    expect(await sweepAt('2027-01-24T11:15:00Z')).toEqual([
+      'UOWN1 Compromised: prod/stripe/api_key was marked compromised on 2027-01-24 and must be rotated now',
+    ]);
     expect(await sweepAt('2027-01-26T10:00:00Z')).toEqual([]);
-    expect(await sweepAt('2027-01-27T10:00:00Z')).toEqual(['UBACK1 Escalation: prod/stripe/api_key was marked compromised on 2027-01-24 and must be rotated now']);
-    expect(await sweepAt('2027-01-30T10:00:00Z')).toEqual(['ULEAD1 Escalation: prod/stripe/api_key was marked compromised on 2027-01-24 and must be rotated now']);
+    expect(await sweepAt('2027-01-27T10:00:00Z')).toEqual([
+      'UBACK1 Escalation: prod/stripe/api_key was marked compromised on 2027-01-24 and must be rotated now',
+    ]);
+    expect(await sweepAt('2027-01-30T10:00:00Z')).toEqual([
+      'ULEAD1 Escalation: prod/stripe/api_key was marked compromised on 2027-01-24 and must be rotated now',
+    ]);
     // Rotating it ends the nagging.
     h.store.inventoryService.recordRotation('prod/stripe/api_key', { rotatedAt: '2027-01-30T12:00:00Z' }, operator('UOWN1'));
     expect(await sweepAt('2027-02-10T10:00:00Z')).toEqual([]);
@@ -52,7 +61,16 @@ describe('compromised secrets are nagged at least as hard as overdue ones', () =
     ]);
     const ledger = new ReminderLedgerRepo(h.store.db);
     const key = h.posts()[0]!.keys[0] as string;
-    const actions = new ReminderActionsService({ ledger, inventory: h.store.inventory, audit: h.store.audit, authorizer: h.store.authorizer, notifier: h.notifier, ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }), clock: h.store.clock, policy: h.store.policy });
+    const actions = new ReminderActionsService({
+      ledger,
+      inventory: h.store.inventory,
+      audit: h.store.audit,
+      authorizer: h.store.authorizer,
+      notifier: h.notifier,
+      ownership: new OwnershipService({ inventoryService: h.store.inventoryService, directory: null }),
+      clock: h.store.clock,
+      policy: h.store.policy,
+    });
     expect(actions.snooze(key, 1, slackActor('UOWN1'))).toMatchObject({ secret: 'prod/app/db_password', until: '2027-01-25' });
     expect(actions.reportNotMine(key, slackActor('UOWN1'), null, null)).toMatchObject({ facts: { secret: 'prod/app/db_password' } });
   });
@@ -72,6 +90,8 @@ describe('compromised secrets are nagged at least as hard as overdue ones', () =
     }).build();
     expect(digest.compromised).toEqual([{ name: 'prod/stripe/api_key', owner: 'UOWN1', markedOn: '2027-01-24' }]);
     expect(digest.notActed).toEqual([{ user: 'UOWN1', secrets: ['prod/stripe/api_key'] }]);
-    expect(weeklyDigestMessage(digest).text).toContain('*Compromised, not yet rotated:* 1\n• prod/stripe/api_key — marked 2027-01-24, owner <@UOWN1>');
+    expect(weeklyDigestMessage(digest).text).toContain(
+      '*Compromised, not yet rotated:* 1\n• prod/stripe/api_key — marked 2027-01-24, owner <@UOWN1>',
+    );
   });
 });

@@ -11,7 +11,13 @@ function addSecrets(h: Harness, count: number, owner = (index: number) => `UOWN$
   for (let index = 0; index < count; index += 1) {
     h.slack.addUser(owner(index), 'UTC');
     h.store.inventoryService.create(
-      { name: `prod/svc${index + 1}/api_key`, owner: owner(index), backupOwner: 'UBACK1', intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
+      {
+        name: `prod/svc${index + 1}/api_key`,
+        owner: owner(index),
+        backupOwner: 'UBACK1',
+        intervalDays: 90,
+        lastRotated: '2026-11-02T10:00:00Z',
+      },
       operator('UADMIN1'),
       'test',
     );
@@ -68,7 +74,10 @@ describe('reminder sweep: crashes, races and Slack failures', () => {
     h.store.clock.advance({ minutes: 11 });
     const report = await h.sweeper().sweep();
     expect(report).toMatchObject({ reconciled: 1, sent: 0 });
-    expect(h.slack.callsTo('conversations.history')[0]!.args).toMatchObject({ channel: 'DOWN1', include_all_metadata: expect.stringMatching(/^true$/) });
+    expect(h.slack.callsTo('conversations.history')[0]!.args).toMatchObject({
+      channel: 'DOWN1',
+      include_all_metadata: expect.stringMatching(/^true$/),
+    });
     expect(h.slack.messages).toHaveLength(1);
     const entry = new ReminderLedgerRepo(h.store.db).staleClaims('\uffff');
     expect(entry).toEqual([]);

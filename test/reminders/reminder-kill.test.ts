@@ -11,10 +11,20 @@ const crashingSweep = join(projectRoot, 'dist', 'test', 'reminders', 'support', 
 const AT = '2027-01-24T10:00:00Z';
 
 /** Runs one sweep in a child process that SIGKILLs itself at `crashAt`; resolves with how it ended. */
-function runCrashingSweep(h: Harness, policyPath: string, crashAt: 'after-claim' | 'after-send'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runCrashingSweep(
+  h: Harness,
+  policyPath: string,
+  crashAt: 'after-claim' | 'after-send',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [crashingSweep, crashAt, AT], {
-      env: { PATH: process.env.PATH ?? '', ROTOR_DB: h.store.path, ROTOR_CONFIG: policyPath, SLACK_BOT_TOKEN: h.token, SLACK_API_URL: h.slack.apiUrl },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ROTOR_DB: h.store.path,
+        ROTOR_CONFIG: policyPath,
+        SLACK_BOT_TOKEN: h.token,
+        SLACK_API_URL: h.slack.apiUrl,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -28,7 +38,12 @@ describe('a sweep process killed (SIGKILL) mid-sweep, then swept again in-proces
   let policyPath: string;
   beforeEach(async () => {
     // `npm test` builds first; a bare `vitest run` may not have.
-    if (!existsSync(crashingSweep)) execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')]);
+    if (!existsSync(crashingSweep))
+      execFileSync(process.execPath, [
+        join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        join(projectRoot, 'tsconfig.json'),
+      ]);
     h = await openHarness({ at: AT });
     policyPath = join(h.store.dir, 'policy.yml');
     writeFileSync(policyPath, POLICY_YAML);
@@ -36,16 +51,34 @@ describe('a sweep process killed (SIGKILL) mid-sweep, then swept again in-proces
     const owners = ['UOWN1', 'UOWN2', 'UOWN3', 'UOWN3', 'UOWN3'];
     for (const owner of new Set(owners)) h.slack.addUser(owner, 'UTC');
     owners.forEach((owner, index) =>
-      h.store.inventoryService.create({ name: `prod/svc${index + 1}/api_key`, owner, intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test'),
+      h.store.inventoryService.create(
+        { name: `prod/svc${index + 1}/api_key`, owner, intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
+        operator('UADMIN1'),
+        'test',
+      ),
     );
   });
   afterEach(() => h.close());
 
-  const owedKeys = () => h.sweeper().preview().map((reminder) => formatKey(reminder.key)).sort();
+  const owedKeys = () =>
+    h
+      .sweeper()
+      .preview()
+      .map((reminder) => formatKey(reminder.key))
+      .sort();
   /** Every key carried by a chat.postMessage Slack received, with repeats. */
-  const postedKeys = () => h.posts().flatMap((post) => post.keys).sort();
+  const postedKeys = () =>
+    h
+      .posts()
+      .flatMap((post) => post.keys)
+      .sort();
   const claimedKeys = () =>
-    (h.store.db.prepare(`SELECT secret_id || '/' || cycle || '/' || kind AS key FROM reminder_ledger WHERE state = 'claimed' ORDER BY 1`).pluck().all() as string[]).sort();
+    (
+      h.store.db
+        .prepare(`SELECT secret_id || '/' || cycle || '/' || kind AS key FROM reminder_ledger WHERE state = 'claimed' ORDER BY 1`)
+        .pluck()
+        .all() as string[]
+    ).sort();
   const ledgerStates = () => h.store.db.prepare('SELECT state, COUNT(*) AS n FROM reminder_ledger GROUP BY state ORDER BY state').all();
 
   it.each(['after-claim', 'after-send'] as const)('killed %s', async (crashAt) => {

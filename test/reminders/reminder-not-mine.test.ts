@@ -16,7 +16,11 @@ describe('"not mine" takes that person off the ladder for the cycle', () => {
   beforeEach(async () => {
     h = await openHarness({ at: NOW });
     for (const user of ['UOWN1', 'UBACK1', 'ULEAD1', 'UADMIN1', 'USEC1', 'UCTO1']) h.slack.addUser(user, 'UTC');
-    h.store.inventoryService.create({ name: 'prod/app/api_key', owner: 'UOWN1', backupOwner: 'UBACK1', team: 'payments', intervalDays: 90, lastRotated: LAST_ROTATED }, operator('UADMIN1'), 'import');
+    h.store.inventoryService.create(
+      { name: 'prod/app/api_key', owner: 'UOWN1', backupOwner: 'UBACK1', team: 'payments', intervalDays: 90, lastRotated: LAST_ROTATED },
+      operator('UADMIN1'),
+      'import',
+    );
     actions = new ReminderActionsService({
       ledger: new ReminderLedgerRepo(h.store.db),
       inventory: h.store.inventory,
@@ -34,7 +38,10 @@ describe('"not mine" takes that person off the ladder for the cycle', () => {
     const before = h.posts().length;
     h.store.clock.set(at);
     await h.sweeper().sweep();
-    return h.posts().slice(before).map((post) => `${post.channel} ${post.keys.join(' ').split('/')[2]}`);
+    return h
+      .posts()
+      .slice(before)
+      .map((post) => `${post.channel} ${post.keys.join(' ').split('/')[2]}`);
   }
 
   it('after the due notice: the backup owner is reached at the next sweep (nobody waits for who declined), then one level per escalate_every_days; their snooze is dropped', async () => {
@@ -43,13 +50,20 @@ describe('"not mine" takes that person off the ladder for the cycle', () => {
     actions.snooze(dueKey, 1, slackActor('UOWN1'));
     h.store.clock.set('2027-01-24T10:30:00Z');
     await actions.notMine(dueKey, slackActor('UOWN1'), null, null);
-    expect(() => actions.snooze(dueKey, 3, slackActor('UOWN1'))).toThrow('You said prod/app/api_key is not yours, so its reminders no longer come to you this cycle; nothing to snooze.');
-    const reports = h.posts().slice(1).map((post) => post.channel);
+    expect(() => actions.snooze(dueKey, 3, slackActor('UOWN1'))).toThrow(
+      'You said prod/app/api_key is not yours, so its reminders no longer come to you this cycle; nothing to snooze.',
+    );
+    const reports = h
+      .posts()
+      .slice(1)
+      .map((post) => post.channel);
     expect(reports).toEqual(['UADMIN1', 'USEC1']);
 
     expect(await sweepAt('2027-01-24T11:00:00Z')).toEqual(['UBACK1 overdue:1']);
     const escalation = JSON.stringify(h.slack.callsTo('chat.postMessage').at(-1)!.args.blocks);
-    expect(escalation).toContain('You are receiving this as its backup owner. Owner: <@UOWN1>; backup owner: <@UBACK1>. So far: owner <@UOWN1> said it is not theirs (reminded on 2027-01-24).');
+    expect(escalation).toContain(
+      'You are receiving this as its backup owner. Owner: <@UOWN1>; backup owner: <@UBACK1>. So far: owner <@UOWN1> said it is not theirs (reminded on 2027-01-24).',
+    );
     // The owner's snooze follow-up (due 2027-01-25) goes nowhere: they are off the ladder.
     expect(await sweepAt('2027-01-25T10:00:00Z')).toEqual([]);
     expect(await sweepAt('2027-01-27T10:00:00Z')).toEqual(['ULEAD1 overdue:2']);

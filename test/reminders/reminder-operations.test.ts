@@ -24,7 +24,11 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
   beforeEach(async () => {
     h = await openHarness({ at: '2027-01-24T10:00:00Z' });
     h.slack.addUser('UOWN1', 'UTC');
-    h.store.inventoryService.create({ name: 'prod/svc1/api_key', owner: 'UOWN1', consumers: ['web'], intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' }, operator('UADMIN1'), 'test');
+    h.store.inventoryService.create(
+      { name: 'prod/svc1/api_key', owner: 'UOWN1', consumers: ['web'], intervalDays: 90, lastRotated: '2026-11-02T10:00:00Z' },
+      operator('UADMIN1'),
+      'test',
+    );
   });
   afterEach(() => h.close());
 
@@ -38,14 +42,36 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
       clock: h.store.clock,
       policy: h.store.policy,
     });
-    return { weeklyDigest, table: reminderJobs({ sweep: h.sweeper(), weeklyDigest, announcer: h.announcer, policy: h.store.policy, clock: h.store.clock, schedule: '*/15 * * * *', logger: silent }) };
+    return {
+      weeklyDigest,
+      table: reminderJobs({
+        sweep: h.sweeper(),
+        weeklyDigest,
+        announcer: h.announcer,
+        policy: h.store.policy,
+        clock: h.store.clock,
+        schedule: '*/15 * * * *',
+        logger: silent,
+      }),
+    };
   }
 
   it('runs the sweep once at start-up and skips a tick while the previous run is still going', async () => {
     let release: () => void = () => undefined;
     let runs = 0;
     const scheduler = new JobScheduler(
-      [{ name: 'slow', schedule: '*/15 * * * *', runAtStart: false, run: () => new Promise<void>((resolve) => { runs += 1; release = resolve; }) }],
+      [
+        {
+          name: 'slow',
+          schedule: '*/15 * * * *',
+          runAtStart: false,
+          run: () =>
+            new Promise<void>((resolve) => {
+              runs += 1;
+              release = resolve;
+            }),
+        },
+      ],
       silent,
     );
     const first = scheduler.trigger('slow');
@@ -59,13 +85,25 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
     await started.start();
     await started.stop();
     expect(h.posts().map((post) => post.channel)).toEqual(['UOWN1']);
-    expect(() => new JobScheduler([{ name: 'bad', schedule: 'every day', runAtStart: false, run: async () => undefined }], silent)).toThrow(/not a valid cron expression/);
+    expect(() => new JobScheduler([{ name: 'bad', schedule: 'every day', runAtStart: false, run: async () => undefined }], silent)).toThrow(
+      /not a valid cron expression/,
+    );
   });
 
   it('a failed sweep announces its reason literally, never as mrkdwn', async () => {
     const { weeklyDigest } = jobs();
-    const failing = { sweep: () => Promise.reject(new Error('answer was <!channel> & <https://example.com|x>')) } as unknown as ReturnType<Harness['sweeper']>;
-    const table = reminderJobs({ sweep: failing, weeklyDigest, announcer: h.announcer, policy: h.store.policy, clock: h.store.clock, schedule: '*/15 * * * *', logger: silent });
+    const failing = { sweep: () => Promise.reject(new Error('answer was <!channel> & <https://example.com|x>')) } as unknown as ReturnType<
+      Harness['sweeper']
+    >;
+    const table = reminderJobs({
+      sweep: failing,
+      weeklyDigest,
+      announcer: h.announcer,
+      policy: h.store.policy,
+      clock: h.store.clock,
+      schedule: '*/15 * * * *',
+      logger: silent,
+    });
     await new JobScheduler(table, silent).trigger('reminder-sweep');
     const announced = h.posts().find((post) => post.channel === 'CANNOUNCE1');
     expect(announced?.text).toContain(': answer was &lt;!channel&gt; &amp; &lt;https://example.com|x&gt;.');
@@ -85,7 +123,10 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
     const maxAge = 2 * longestInterval('*/15 * * * *');
     expect(maxAge).toBe(30 * 60 * 1000);
     const started = DateTime.fromISO('2027-01-24T09:00:00Z');
-    expect(sweepHealth(sweepLog, h.store.clock.now().plus({ minutes: 29 }), maxAge, started)).toEqual({ healthy: true, lastSuccessfulSweep: '2027-01-24T10:00:00.000Z' });
+    expect(sweepHealth(sweepLog, h.store.clock.now().plus({ minutes: 29 }), maxAge, started)).toEqual({
+      healthy: true,
+      lastSuccessfulSweep: '2027-01-24T10:00:00.000Z',
+    });
     expect(sweepHealth(sweepLog, h.store.clock.now().plus({ minutes: 31 }), maxAge, started).healthy).toBe(false);
     const metrics = await createReminderMetrics(sweepLog).metrics();
     expect(metrics).toContain(`rotor_reminder_last_success_timestamp_seconds ${DateTime.fromISO('2027-01-24T10:00:00Z').toSeconds()}`);
@@ -154,7 +195,13 @@ describe('reminders in operation: scheduler, health, failures, weekly digest, ca
     } finally {
       await server.close();
     }
-    const off = await serve(createHttpRoutes({ pingDatabase: () => undefined, metrics: createReminderMetrics(new SweepLogRepo(h.store.db)), logger: createLogger('silent') }));
+    const off = await serve(
+      createHttpRoutes({
+        pingDatabase: () => undefined,
+        metrics: createReminderMetrics(new SweepLogRepo(h.store.db)),
+        logger: createLogger('silent'),
+      }),
+    );
     try {
       expect((await fetch(`${off.url}/calendar.ics?token=${token}`)).status).toBe(404);
     } finally {
@@ -178,6 +225,10 @@ async function serve(routes: ReturnType<typeof createHttpRoutes>): Promise<{ url
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

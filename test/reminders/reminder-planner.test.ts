@@ -41,7 +41,9 @@ function secret(nextRotation: string): Secret {
 }
 
 const plan = (due: string, at: string) =>
-  planReminders([{ secret: secret(due), ledger: [], snoozes: [] }], DateTime.fromISO(at, { zone: 'utc' }), defaultPolicy, utc).map((reminder) => reminder.key.kind);
+  planReminders([{ secret: secret(due), ledger: [], snoozes: [] }], DateTime.fromISO(at, { zone: 'utc' }), defaultPolicy, utc).map(
+    (reminder) => reminder.key.kind,
+  );
 
 describe('reminder planner', () => {
   it('sends the most relevant warning after downtime', () => {
@@ -57,13 +59,27 @@ describe('reminder planner', () => {
 
   it('a snooze follow-up never holds escalation back, and escalation never skips a level', () => {
     const sent = (kind: LedgerEntry['kind'], recipient: string, sentAt: string, id: number): LedgerEntry => ({
-      id, secretId: 1, cycle: '2026-11-01', kind, recipient, level: recipient === 'U0OWNER' ? 'owner' : 'backup_owner', state: 'sent',
-      claimToken: 'x', claimedAt: sentAt, attempts: 1, channel: 'D1', messageTs: '1.1', sentAt, lastError: null,
+      id,
+      secretId: 1,
+      cycle: '2026-11-01',
+      kind,
+      recipient,
+      level: recipient === 'U0OWNER' ? 'owner' : 'backup_owner',
+      state: 'sent',
+      claimToken: 'x',
+      claimedAt: sentAt,
+      attempts: 1,
+      channel: 'D1',
+      messageTs: '1.1',
+      sentAt,
+      lastError: null,
     });
     const snoozes: Snooze[] = [{ secretId: 1, cycle: '2026-11-01', seq: 1, snoozedBy: 'U0OWNER', untilDate: '2026-11-08' }];
     const policy = parsePolicy('roles:\n  security_leads: [U0SEC]\n');
     const at = (when: string, ledger: LedgerEntry[]) =>
-      planReminders([{ secret: secret('2026-11-01'), ledger, snoozes }], DateTime.fromISO(when, { zone: 'utc' }), policy, utc).map((reminder) => `${reminder.key.kind} ${reminder.recipient}`);
+      planReminders([{ secret: secret('2026-11-01'), ledger, snoozes }], DateTime.fromISO(when, { zone: 'utc' }), policy, utc).map(
+        (reminder) => `${reminder.key.kind} ${reminder.recipient}`,
+      );
     const due = sent('due', 'U0OWNER', '2026-11-01T09:00:00.000Z', 1);
     // Down from the 2nd to the 9th: the backup's escalation (due the 4th) comes first, the snooze follow-up next.
     expect(at('2026-11-09T10:00:00Z', [due])).toEqual(['overdue:1 U0BACKUP']);

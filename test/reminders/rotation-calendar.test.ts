@@ -12,7 +12,12 @@ describe('rotation calendar (RFC 5545)', () => {
   beforeEach(() => {
     store = openTempStore();
     store.inventoryService.create(
-      { name: 'prod/pay.ments-api/signing_key', owner: 'U0123ABCD', consumers: ['billing; api', 'web, mobile'], description: 'long '.repeat(40) },
+      {
+        name: 'prod/pay.ments-api/signing_key',
+        owner: 'U0123ABCD',
+        consumers: ['billing; api', 'web, mobile'],
+        description: 'long '.repeat(40),
+      },
       operator('U1'),
       'test',
     );
@@ -38,13 +43,22 @@ describe('rotation calendar: octets, a stable SEQUENCE, overdue secrets', () => 
       .replace(/\r\n[ \t]/g, '')
       .split('BEGIN:VEVENT')
       .slice(1)
-      .map((event) => ({ uid: /UID:(.*)/.exec(event)?.[1], sequence: Number(/SEQUENCE:(\d+)/.exec(event)?.[1]), start: /DTSTART;VALUE=DATE:(\d+)/.exec(event)?.[1] }));
-  const calendarOf = (store: TempStore) => rotationCalendar({ inventory: store.inventory, history: new SecretHistoryRepo(store.db) }, store.clock.now(), { days: 30 });
+      .map((event) => ({
+        uid: /UID:(.*)/.exec(event)?.[1],
+        sequence: Number(/SEQUENCE:(\d+)/.exec(event)?.[1]),
+        start: /DTSTART;VALUE=DATE:(\d+)/.exec(event)?.[1],
+      }));
+  const calendarOf = (store: TempStore) =>
+    rotationCalendar({ inventory: store.inventory, history: new SecretHistoryRepo(store.db) }, store.clock.now(), { days: 30 });
 
   it('folds at 75 octets, never inside a character, and unfolds back to the same text', () => {
     const store = openTempStore();
     try {
-      const consumers = ['Zahlungsabwicklung – Überweisungen für Großkunden', '決済サービスの本番環境と請求バッチ処理', 'café crème ☕ notifications 🚀🚀🚀'];
+      const consumers = [
+        'Zahlungsabwicklung – Überweisungen für Großkunden',
+        '決済サービスの本番環境と請求バッチ処理',
+        'café crème ☕ notifications 🚀🚀🚀',
+      ];
       store.inventoryService.create({ name: 'prod/payments/signing_key', owner: 'U0123ABCD', consumers }, operator('U1'), 'test');
       const ics = calendarOf(store);
       for (const line of ics.split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(75);
@@ -59,7 +73,12 @@ describe('rotation calendar: octets, a stable SEQUENCE, overdue secrets', () => 
     const first = openTempStore({ at: '2026-11-22T10:00:00Z' });
     const second = openTempStore({ at: '2026-11-22T17:43:00Z' });
     try {
-      for (const store of [first, second]) store.inventoryService.create({ name: 'prod/app/api_key', owner: 'U0123ABCD', lastRotated: '2026-09-01' }, operator('U1'), 'import');
+      for (const store of [first, second])
+        store.inventoryService.create(
+          { name: 'prod/app/api_key', owner: 'U0123ABCD', lastRotated: '2026-09-01' },
+          operator('U1'),
+          'import',
+        );
       const initial = events(calendarOf(first));
       first.clock.advance({ hours: 5 });
       first.inventoryService.recordVersion('prod/app/api_key', { versionId: 'v1', fingerprint: 'a'.repeat(64) }, operator('rotor'));
@@ -76,11 +95,27 @@ describe('rotation calendar: octets, a stable SEQUENCE, overdue secrets', () => 
   it('includes overdue secrets at their due date, and compromised ones', () => {
     const store = openTempStore({ at: '2026-11-22T10:00:00Z' });
     try {
-      store.inventoryService.create({ name: 'prod/app/api_key', owner: 'U0123ABCD', intervalDays: 30, lastRotated: '2026-10-01' }, operator('U1'), 'import');
-      store.inventoryService.create({ name: 'prod/app/db_password', owner: 'U0123ABCD', intervalDays: 90, lastRotated: '2026-11-01', lifecycle: 'compromised' }, operator('U1'), 'import');
-      store.inventoryService.create({ name: 'prod/app/retired_key', owner: 'U0123ABCD', intervalDays: 30, lastRotated: '2026-09-01', lifecycle: 'retired' }, operator('U1'), 'import');
+      store.inventoryService.create(
+        { name: 'prod/app/api_key', owner: 'U0123ABCD', intervalDays: 30, lastRotated: '2026-10-01' },
+        operator('U1'),
+        'import',
+      );
+      store.inventoryService.create(
+        { name: 'prod/app/db_password', owner: 'U0123ABCD', intervalDays: 90, lastRotated: '2026-11-01', lifecycle: 'compromised' },
+        operator('U1'),
+        'import',
+      );
+      store.inventoryService.create(
+        { name: 'prod/app/retired_key', owner: 'U0123ABCD', intervalDays: 30, lastRotated: '2026-09-01', lifecycle: 'retired' },
+        operator('U1'),
+        'import',
+      );
       expect(events(calendarOf(store)).map((event) => [event.uid, event.start])).toEqual([['rotation-prod-app-api_key@rotor', '20261031']]);
-      expect(events(rotationCalendar({ inventory: store.inventory, history: new SecretHistoryRepo(store.db) }, store.clock.now(), { days: 90 })).map((event) => event.start)).toEqual(['20261031', '20270130']);
+      expect(
+        events(
+          rotationCalendar({ inventory: store.inventory, history: new SecretHistoryRepo(store.db) }, store.clock.now(), { days: 90 }),
+        ).map((event) => event.start),
+      ).toEqual(['20261031', '20270130']);
     } finally {
       store.close();
     }

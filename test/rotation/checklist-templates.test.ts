@@ -121,13 +121,21 @@ describe('what a generated value is and keeps, as the checklists say it', () => 
       expect(create?.detail).toContain('every other field stays as it is');
       expect(create?.detail).not.toContain('holds only');
     }
-    const database = resolveChecklist(routeInput('aws_issuer', secretFor({ type: 'database' }))).find((step) => step.id === 'create_version');
+    const database = resolveChecklist(routeInput('aws_issuer', secretFor({ type: 'database' }))).find(
+      (step) => step.id === 'create_version',
+    );
     expect(database?.detail).toContain('`openssl rand -hex 32`');
   });
 });
 
 function creationAndAfter(route: RouteName, emergency: boolean): string[] {
-  const creation = { aws_generate: 'create_version', vault_generate: 'create_version', aws_issuer: 'detect_version', vault_issuer: 'detect_version', aws_rotation: 'await_provider_rotation' }[route as Exclude<RouteName, 'manual'>];
+  const creation = {
+    aws_generate: 'create_version',
+    vault_generate: 'create_version',
+    aws_issuer: 'detect_version',
+    vault_issuer: 'detect_version',
+    aws_rotation: 'await_provider_rotation',
+  }[route as Exclude<RouteName, 'manual'>];
   return emergency ? [creation, 'promote', 'verify', 'disable_compromised'] : [creation, 'promote', 'verify', 'schedule_removal'];
 }
 

@@ -44,12 +44,26 @@ const TABLES = ['secrets', 'rotations', 'rotation_steps', 'rotation_approvals', 
 const OWNER = slackActor('U0OWNER');
 
 /** Every type on every route it can take (storage keys come from IAM, never generated). */
-const COMBINATIONS = SECRET_TYPES.flatMap((type) => ROUTES.filter((route) => !(type === 'storage' && route.endsWith('_generate'))).map((route) => [type, route] as const));
+const COMBINATIONS = SECRET_TYPES.flatMap((type) =>
+  ROUTES.filter((route) => !(type === 'storage' && route.endsWith('_generate'))).map((route) => [type, route] as const),
+);
 
 function secretFields(type: SecretType, route: RouteName, name: string): Record<string, unknown> {
   const source = route.endsWith('_generate') ? 'generate' : route.endsWith('_issuer') ? 'issuer' : null;
-  const store = route === 'manual' ? { provider: 'manual' } : route.startsWith('aws') ? { provider: 'aws', providerRef: name } : { provider: 'vault', providerRef: `secret/${name}` };
-  return { name, type, owner: 'U0OWNER', lastRotated: '2027-01-01', ...store, ...(source ? { tags: { 'rotor:value_source': source } } : {}) };
+  const store =
+    route === 'manual'
+      ? { provider: 'manual' }
+      : route.startsWith('aws')
+        ? { provider: 'aws', providerRef: name }
+        : { provider: 'vault', providerRef: `secret/${name}` };
+  return {
+    name,
+    type,
+    owner: 'U0OWNER',
+    lastRotated: '2027-01-01',
+    ...store,
+    ...(source ? { tags: { 'rotor:value_source': source } } : {}),
+  };
 }
 
 describe('every irreversible step waits for the approvals', () => {
@@ -68,7 +82,13 @@ describe('every irreversible step waits for the approvals', () => {
   function arrange(name: string, route: RouteName, emergency = false): RotationRecord {
     const secret = store.inventory.get(name);
     if (!secret) throw new Error(`no ${name}`);
-    const checklist = resolveChecklist({ secret, store: BUILT_IN_STORES.of(secret.provider), provider: { rotationConfigured: route === 'aws_rotation' }, policy: store.policy, emergency });
+    const checklist = resolveChecklist({
+      secret,
+      store: BUILT_IN_STORES.of(secret.provider),
+      provider: { rotationConfigured: route === 'aws_rotation' },
+      policy: store.policy,
+      emergency,
+    });
     const repo = new RotationRepo(store.db);
     const id = repo.insert(
       {
@@ -98,7 +118,11 @@ describe('every irreversible step waits for the approvals', () => {
 
   /** Every step before `position` done by the owner, the others pending, as if the rotation had come this far. */
   function comeUpTo(record: RotationRecord, position: number): RotationRecord {
-    store.db.prepare(`UPDATE rotation_steps SET state = CASE WHEN position < ? THEN 'done' ELSE 'pending' END, done_by = CASE WHEN position < ? THEN 'U0OWNER' END WHERE rotation_id = ?`).run(position, position, record.rotation.id);
+    store.db
+      .prepare(
+        `UPDATE rotation_steps SET state = CASE WHEN position < ? THEN 'done' ELSE 'pending' END, done_by = CASE WHEN position < ? THEN 'U0OWNER' END WHERE rotation_id = ?`,
+      )
+      .run(position, position, record.rotation.id);
     return new RotationRepo(store.db).get(record.rotation.id) as RotationRecord;
   }
 
@@ -111,14 +135,29 @@ describe('every irreversible step waits for the approvals', () => {
       const before = snapshotTables(store, TABLES);
       const what = `${where}: ${step.id}`;
       const refusal = /waits for the approval of a security lead and a DevOps lead.*cannot be done, skipped or run before/;
-      expect(() => runtime.rotation.tickStep(OWNER, current.rotation.id, step.id, { note: null, expectedVersion: version }), `${what} tick`).toThrow(refusal);
-      expect(() => runtime.rotation.skipStep(OWNER, current.rotation.id, step.id, { reason: 'not needed', expectedVersion: version }), `${what} skip`).toThrow(refusal);
-      await expect(runtime.rotation.runStep(OWNER, current.rotation.id, step.id, { expectedVersion: version }), `${what} run`).rejects.toThrow(refusal);
+      expect(
+        () => runtime.rotation.tickStep(OWNER, current.rotation.id, step.id, { note: null, expectedVersion: version }),
+        `${what} tick`,
+      ).toThrow(refusal);
+      expect(
+        () => runtime.rotation.skipStep(OWNER, current.rotation.id, step.id, { reason: 'not needed', expectedVersion: version }),
+        `${what} skip`,
+      ).toThrow(refusal);
+      await expect(
+        runtime.rotation.runStep(OWNER, current.rotation.id, step.id, { expectedVersion: version }),
+        `${what} run`,
+      ).rejects.toThrow(refusal);
       expect(snapshotTables(store, TABLES), `${what}: nothing written`).toEqual(before);
       // The approvals, and only they, lift the lock.
       const approved: RotationRecord = {
         ...current,
-        approvals: (['security_lead', 'devops_lead'] as const).map((role) => ({ role, decision: 'approved', decidedBy: role === 'security_lead' ? 'U0SEC' : 'U0OPS', decidedAt: '2027-02-01T10:00:00.000Z', reason: null })),
+        approvals: (['security_lead', 'devops_lead'] as const).map((role) => ({
+          role,
+          decision: 'approved',
+          decidedBy: role === 'security_lead' ? 'U0SEC' : 'U0OPS',
+          decidedAt: '2027-02-01T10:00:00.000Z',
+          reason: null,
+        })),
       };
       expect(() => stepFor(approved, step.id, step.action ? 'run' : 'tick'), `${what} once approved`).not.toThrow();
     }
@@ -133,12 +172,18 @@ describe('every irreversible step waits for the approvals', () => {
       const where = `${type} ${route}`;
       const gated = await expectEveryGateHolds(record, where);
       // Every step its definition marks irreversible on this route is gated, and nothing else.
-      const irreversible = rotationSteps(type).filter((definition) => isIrreversibleOn(definition, routeNamed(route))).map((definition) => definition.id);
-      expect(record.steps.filter((step) => step.gate === 'approval').map((step) => step.id), where).toEqual(record.steps.map((step) => step.id).filter((id) => irreversible.includes(id)));
+      const irreversible = rotationSteps(type)
+        .filter((definition) => isIrreversibleOn(definition, routeNamed(route)))
+        .map((definition) => definition.id);
+      expect(
+        record.steps.filter((step) => step.gate === 'approval').map((step) => step.id),
+        where,
+      ).toEqual(record.steps.map((step) => step.id).filter((id) => irreversible.includes(id)));
       expect(gated, where).toBeGreaterThanOrEqual(2);
       // Nothing that changes anything outside the store comes before the first gate.
       const first = record.steps.findIndex((step) => step.gate === 'approval');
-      for (const step of record.steps.slice(0, first)) expect(['create_version', 'update_staging', 'test_staging'], `${where}: ${step.id} before the gate`).toContain(step.id);
+      for (const step of record.steps.slice(0, first))
+        expect(['create_version', 'update_staging', 'test_staging'], `${where}: ${step.id} before the gate`).toContain(step.id);
     }
   });
 
@@ -165,8 +210,18 @@ describe('every irreversible step waits for the approvals', () => {
       store.inventoryService.create(secretFields(type, route, name), operator(), 'test');
       for (const order of ['replace_then_disable', 'disable_now'] as const) {
         const secret = store.inventory.get(name);
-        const steps = resolveChecklist({ secret: secret!, store: BUILT_IN_STORES.of(secret!.provider), provider: { rotationConfigured: route === 'aws_rotation' }, policy: store.policy, emergency: true, revocationOrder: order });
-        expect(steps.filter((step) => step.gate !== null).map((step) => step.id), `${type} ${route} ${order}`).toEqual([]);
+        const steps = resolveChecklist({
+          secret: secret!,
+          store: BUILT_IN_STORES.of(secret!.provider),
+          provider: { rotationConfigured: route === 'aws_rotation' },
+          policy: store.policy,
+          emergency: true,
+          revocationOrder: order,
+        });
+        expect(
+          steps.filter((step) => step.gate !== null).map((step) => step.id),
+          `${type} ${route} ${order}`,
+        ).toEqual([]);
       }
     }
   });
@@ -175,10 +230,14 @@ describe('every irreversible step waits for the approvals', () => {
     for (const route of ['manual', 'aws_generate', 'vault_generate'] as const) {
       // The previous route's rotation ends first: a reference is never moved under an open rotation.
       store.db.prepare(`UPDATE rotations SET state = 'abandoned' WHERE secret_name = ?`).run(OVERRIDDEN);
-      if (store.inventory.get(OVERRIDDEN)) store.inventoryService.update(OVERRIDDEN, secretFields('database', route, OVERRIDDEN), operator(), 'test');
+      if (store.inventory.get(OVERRIDDEN))
+        store.inventoryService.update(OVERRIDDEN, secretFields('database', route, OVERRIDDEN), operator(), 'test');
       else store.inventoryService.create(secretFields('database', route, OVERRIDDEN), operator(), 'test');
       const record = arrange(OVERRIDDEN, route);
-      expect(record.steps.map((step) => `${step.id}${step.gate ? '!' : ''}`), route).toEqual([
+      expect(
+        record.steps.map((step) => `${step.id}${step.gate ? '!' : ''}`),
+        route,
+      ).toEqual([
         route === 'vault_generate' ? 'create_version!' : 'create_version',
         'set_new_value!',
         'freeze_deploys!',
@@ -196,7 +255,10 @@ describe('every irreversible step waits for the approvals', () => {
     const record = comeUpTo(arrange(name, 'aws_generate'), 1);
     const error = (() => {
       try {
-        runtime.rotation.skipStep(OWNER, record.rotation.id, 'set_new_value', { reason: 'done by the DBA already', expectedVersion: record.rotation.version });
+        runtime.rotation.skipStep(OWNER, record.rotation.id, 'set_new_value', {
+          reason: 'done by the DBA already',
+          expectedVersion: record.rotation.version,
+        });
       } catch (caught) {
         return caught;
       }

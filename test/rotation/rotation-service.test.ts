@@ -34,7 +34,14 @@ const SEC = slackActor('U0SEC');
 const OPS = slackActor('U0OPS');
 
 function runtimeFor(store: TempStore, providers: { aws?: SecretProvider; vault?: SecretProvider }): Runtime {
-  return createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy?.() }, slack: null });
+  return createRuntime({
+    db: store.db,
+    clock: store.clock,
+    policy: store.policy,
+    logger: createLogger('silent'),
+    providers: { registry: createProviderRegistry(providers), close: () => providers.aws?.destroy?.() },
+    slack: null,
+  });
 }
 
 /** Ticks or runs every step until `stopAt` (exclusive), as the person holding the rotation would. */
@@ -67,10 +74,13 @@ function motoBackend(): StagingBackend {
   const moto = useMoto();
   return {
     connect: () => new AwsSecretsManagerProvider({ retry: FAST }),
-    create: async (ref) => (await moto.sdk.send(new CreateSecretCommand({ Name: ref, SecretString: randomBytes(12).toString('hex') }))).VersionId as string,
+    create: async (ref) =>
+      (await moto.sdk.send(new CreateSecretCommand({ Name: ref, SecretString: randomBytes(12).toString('hex') }))).VersionId as string,
     labels: async (ref) => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: ref }))).VersionIdsToStages ?? {},
     writePendingByHand: async (ref) => {
-      await moto.sdk.send(new PutSecretValueCommand({ SecretId: ref, SecretString: randomBytes(8).toString('hex'), VersionStages: ['AWSPENDING'] }));
+      await moto.sdk.send(
+        new PutSecretValueCommand({ SecretId: ref, SecretString: randomBytes(8).toString('hex'), VersionStages: ['AWSPENDING'] }),
+      );
     },
   };
 }
@@ -87,7 +97,9 @@ function memoryBackend(): StagingBackend {
   };
 }
 
-describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationService against moto (AWS)', () => stagingStoreScenarios(motoBackend()));
+describe.runIf(shouldRunMotoSuite('the rotation service suite'))('RotationService against moto (AWS)', () =>
+  stagingStoreScenarios(motoBackend()),
+);
 describe('RotationService against the in-memory staging store (AWS-like, no moto)', () => stagingStoreScenarios(memoryBackend()));
 
 function stagingStoreScenarios(backend: StagingBackend): void {
@@ -99,7 +111,19 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
     const provider = backend.connect();
     initialVersion = await backend.create('prod/app/db');
-    store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2026-11-01', consumers: ['C0CHECKOUT'] }, operator(), 'test');
+    store.inventoryService.create(
+      {
+        name: 'prod/app/db',
+        type: 'database',
+        owner: 'U0OWNER',
+        provider: 'aws',
+        providerRef: 'prod/app/db',
+        lastRotated: '2026-11-01',
+        consumers: ['C0CHECKOUT'],
+      },
+      operator(),
+      'test',
+    );
     runtime = runtimeFor(store, { aws: provider });
   });
   afterEach(() => {
@@ -113,9 +137,16 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     const opening = await runtime.rotation.prepare(OWNER, 'prod/app/db');
     expect(opening).toMatchObject({ kind: 'start', requiredApprovals: ['security_lead', 'devops_lead'] });
     const started = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'sec-123' });
-    expect(started.rotation).toMatchObject({ state: 'awaiting_approval', ticket: 'SEC-123', previousVersionId: initialVersion, heldBy: 'U0OWNER' });
+    expect(started.rotation).toMatchObject({
+      state: 'awaiting_approval',
+      ticket: 'SEC-123',
+      previousVersionId: initialVersion,
+      heldBy: 'U0OWNER',
+    });
     expect(store.inventory.get('prod/app/db')?.lifecycle).toBe('rotating');
-    const requests = runtime.followUps.repo.ofTopic(`rotation:${started.rotation.id}`).filter((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.approvalRequest);
+    const requests = runtime.followUps.repo
+      .ofTopic(`rotation:${started.rotation.id}`)
+      .filter((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.approvalRequest);
     expect(requests.map((followUp) => followUp.occurrence).sort()).toEqual(['U0OPS', 'U0SEC', 'U0SEC2']);
 
     const id = started.rotation.id;
@@ -124,7 +155,9 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     const pendingVersion = runtime.rotation.get(id).rotation.newVersionId as string;
     expect((await labels())[pendingVersion]).toEqual(['AWSPENDING']);
     const blocked = runtime.rotation.get(id);
-    expect(() => runtime.rotation.tickStep(OWNER, id, 'set_new_value', { expectedVersion: blocked.rotation.version })).toThrow(/waits for the approval of a security lead and a DevOps lead/);
+    expect(() => runtime.rotation.tickStep(OWNER, id, 'set_new_value', { expectedVersion: blocked.rotation.version })).toThrow(
+      /waits for the approval of a security lead and a DevOps lead/,
+    );
 
     expect(() => runtime.rotation.approve(OWNER, id)).toThrow(/cannot also approve it/);
     runtime.rotation.approve(SEC, id);
@@ -140,8 +173,16 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     const secret = store.inventory.get('prod/app/db');
     expect(secret).toMatchObject({ lifecycle: 'active', currentVersionId: pendingVersion, nextRotation: '2027-05-02' });
     const followUps = runtime.followUps.repo.ofTopic(`rotation:${id}`);
-    expect(followUps.filter((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.announce).map((followUp) => followUp.occurrence).sort()).toEqual(['C0ANNOUNCE', 'C0CHECKOUT']);
-    expect(followUps.find((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.removalDue)).toMatchObject({ state: 'pending', dueAt: '2027-02-03T10:00:00.000Z' });
+    expect(
+      followUps
+        .filter((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.announce)
+        .map((followUp) => followUp.occurrence)
+        .sort(),
+    ).toEqual(['C0ANNOUNCE', 'C0CHECKOUT']);
+    expect(followUps.find((followUp) => followUp.kind === ROTATION_FOLLOW_UPS.removalDue)).toMatchObject({
+      state: 'pending',
+      dueAt: '2027-02-03T10:00:00.000Z',
+    });
     expect(verifyAuditChain(store.db).firstBreak).toBeNull();
     const actions = store.db.prepare(`SELECT action FROM audit_events WHERE action LIKE 'rotation.%' ORDER BY seq`).pluck().all();
     expect(actions).toEqual(expect.arrayContaining(['rotation.started', 'rotation.approved', 'rotation.step_done', 'rotation.completed']));
@@ -150,12 +191,22 @@ function stagingStoreScenarios(backend: StagingBackend): void {
   it('refuses to skip a required step, to tick a provider step, to act out of order, and a stale view', async () => {
     const { rotation } = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-1' });
     const before = snapshotTables(store, ['rotations', 'rotation_steps']);
-    expect(() => runtime.rotation.skipStep(OWNER, rotation.id, 'create_version', { reason: 'no', expectedVersion: rotation.version })).toThrow(/required and cannot be skipped/);
-    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'create_version', { expectedVersion: rotation.version })).toThrow(/press its button/);
-    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'update_staging', { expectedVersion: rotation.version })).toThrow(/comes later: first “Create the new version”/);
+    expect(() =>
+      runtime.rotation.skipStep(OWNER, rotation.id, 'create_version', { reason: 'no', expectedVersion: rotation.version }),
+    ).toThrow(/required and cannot be skipped/);
+    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'create_version', { expectedVersion: rotation.version })).toThrow(
+      /press its button/,
+    );
+    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'update_staging', { expectedVersion: rotation.version })).toThrow(
+      /comes later: first “Create the new version”/,
+    );
     expect(() => runtime.rotation.complete(OWNER, rotation.id, rotation.version)).toThrow(/cannot complete yet/);
-    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'update_staging', { expectedVersion: rotation.version - 1 })).toThrow(StaleRotationError);
-    expect(() => runtime.rotation.tickStep(slackActor('U0STRANGER'), rotation.id, 'update_staging', { expectedVersion: rotation.version })).toThrow(/may not rotate/);
+    expect(() => runtime.rotation.tickStep(OWNER, rotation.id, 'update_staging', { expectedVersion: rotation.version - 1 })).toThrow(
+      StaleRotationError,
+    );
+    expect(() =>
+      runtime.rotation.tickStep(slackActor('U0STRANGER'), rotation.id, 'update_staging', { expectedVersion: rotation.version }),
+    ).toThrow(/may not rotate/);
     expect(snapshotTables(store, ['rotations', 'rotation_steps'])).toEqual(before);
   });
 
@@ -166,8 +217,15 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     await driveUntil(runtime, rotation.id, 'set_new_value');
     const seen = runtime.rotation.get(rotation.id).rotation.version;
     runtime.rotation.tickStep(OWNER, rotation.id, 'set_new_value', { expectedVersion: seen });
-    expect(() => runtime.rotation.tickStep(slackActor('U0ADMIN'), rotation.id, 'set_new_value', { expectedVersion: seen })).toThrow(StaleRotationError);
-    const events = store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.step_done' AND json_extract(details, '$.step') = 'set_new_value'`).pluck().get();
+    expect(() => runtime.rotation.tickStep(slackActor('U0ADMIN'), rotation.id, 'set_new_value', { expectedVersion: seen })).toThrow(
+      StaleRotationError,
+    );
+    const events = store.db
+      .prepare(
+        `SELECT count(*) FROM audit_events WHERE action = 'rotation.step_done' AND json_extract(details, '$.step') = 'set_new_value'`,
+      )
+      .pluck()
+      .get();
     expect(events).toBe(1);
   });
 
@@ -175,8 +233,13 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     const { rotation } = await runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-3' });
     await driveUntil(runtime, rotation.id, 'set_new_value');
     const pending = runtime.rotation.get(rotation.id).rotation.newVersionId as string;
-    await expect(runtime.rotation.abandon(OWNER, rotation.id, { reason: '', expectedVersion: runtime.rotation.get(rotation.id).rotation.version })).rejects.toThrow(/reason is required/);
-    const abandoned = await runtime.rotation.abandon(OWNER, rotation.id, { reason: 'wrong ticket', expectedVersion: runtime.rotation.get(rotation.id).rotation.version });
+    await expect(
+      runtime.rotation.abandon(OWNER, rotation.id, { reason: '', expectedVersion: runtime.rotation.get(rotation.id).rotation.version }),
+    ).rejects.toThrow(/reason is required/);
+    const abandoned = await runtime.rotation.abandon(OWNER, rotation.id, {
+      reason: 'wrong ticket',
+      expectedVersion: runtime.rotation.get(rotation.id).rotation.version,
+    });
     expect(abandoned.rotation).toMatchObject({ state: 'abandoned', endReason: 'wrong ticket' });
     expect((await labels())[pending] ?? []).toEqual([]);
     expect(store.inventory.get('prod/app/db')?.lifecycle).toBe('active');
@@ -188,7 +251,9 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     await backend.writePendingByHand('prod/app/db');
     const before = snapshotTables(store, ['rotations', 'secrets']);
     await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-4' })).rejects.toThrow(PreflightBlockedError);
-    await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-4' })).rejects.toThrow(/update-secret-version-stage --secret-id prod\/app\/db --version-stage AWSPENDING --remove-from-version-id/);
+    await expect(runtime.rotation.start(OWNER, 'prod/app/db', { ticket: 'SEC-4' })).rejects.toThrow(
+      /update-secret-version-stage --secret-id prod\/app\/db --version-stage AWSPENDING --remove-from-version-id/,
+    );
     expect(snapshotTables(store, ['rotations', 'secrets'])).toEqual(before);
   });
 
@@ -200,11 +265,17 @@ function stagingStoreScenarios(backend: StagingBackend): void {
     runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version);
     store.clock.advance({ hours: 2 });
     // ALTER USER replaced the password at the database: it is set back there first, and confirmed.
-    await expect(runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch')).rejects.toThrow(/The previous password is set on the database again/);
+    await expect(runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch')).rejects.toThrow(
+      /The previous password is set on the database again/,
+    );
     const rolledBack = await runtime.rotation.rollback(OWNER, rotation.id, 'checkout errors after the switch', ['undo_set_new_value']);
     expect(rolledBack.rotation.state).toBe('rolled_back');
     expect((await labels())[initialVersion]).toContain('AWSCURRENT');
-    expect(store.inventory.get('prod/app/db')).toMatchObject({ lastRotated: '2026-11-01T00:00:00.000Z', nextRotation: '2027-01-30', currentVersionId: initialVersion });
+    expect(store.inventory.get('prod/app/db')).toMatchObject({
+      lastRotated: '2026-11-01T00:00:00.000Z',
+      nextRotation: '2027-01-30',
+      currentVersionId: initialVersion,
+    });
     expect(runtime.followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, `rotation:${rotation.id}`)?.state).toBe('cancelled');
     await expect(runtime.rotation.rollback(OWNER, rotation.id, 'again')).rejects.toThrow(/Only a completed rotation/);
   });
@@ -234,7 +305,11 @@ describe('RotationService with Vault and with a manual secret', () => {
 
   it('a staging Vault secret: no approvals, create is current at once, verify, complete', async () => {
     fake.putSecret('secret', 'staging/hooks/hmac', { value: randomBytes(8).toString('hex') });
-    store.inventoryService.create({ name: 'staging/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/hooks/hmac' }, operator(), 'test');
+    store.inventoryService.create(
+      { name: 'staging/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/hooks/hmac' },
+      operator(),
+      'test',
+    );
     const { rotation } = await runtime.rotation.start(OWNER, 'staging/hooks/hmac', { ticket: 'OPS-7' });
     expect(rotation).toMatchObject({ state: 'in_progress', requiredApprovals: [], previousVersionId: '1' });
     await driveUntil(runtime, rotation.id, null);
@@ -249,7 +324,9 @@ describe('RotationService with Vault and with a manual secret', () => {
     const record = runtime.rotation.get(rotation.id);
     expect(record.steps.every((step) => step.action === null)).toBe(true);
     await driveUntil(runtime, rotation.id, null);
-    expect(runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version).rotation.state).toBe('completed');
+    expect(runtime.rotation.complete(OWNER, rotation.id, runtime.rotation.get(rotation.id).rotation.version).rotation.state).toBe(
+      'completed',
+    );
     expect(runtime.followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, `rotation:${rotation.id}`)).toMatchObject({ state: 'pending' });
   });
 });
@@ -263,7 +340,11 @@ describe('RotationService against the in-memory store that promotes on create (V
     store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: POLICY });
     memory = new InMemorySecretStore('vault', BUILT_IN_STORES.of('vault').capabilities);
     memory.put('secret/staging/hooks/hmac', { value: JSON.stringify({ value: randomBytes(8).toString('hex') }) });
-    store.inventoryService.create({ name: 'staging/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/hooks/hmac' }, operator(), 'test');
+    store.inventoryService.create(
+      { name: 'staging/hooks/hmac', type: 'webhook', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/staging/hooks/hmac' },
+      operator(),
+      'test',
+    );
     runtime = runtimeFor(store, { vault: memory });
   });
   afterEach(() => {
@@ -287,7 +368,10 @@ describe('RotationService against the in-memory store that promotes on create (V
     const create = record.steps.find((step) => step.action === 'create_version');
     await driveUntil(runtime, rotation.id, record.steps[(create?.position ?? 0) + 1]?.id ?? null);
     expect(runtime.rotation.get(rotation.id).rotation.newVersionId).toBe('2');
-    const abandoned = await runtime.rotation.abandon(OWNER, rotation.id, { reason: 'wrong secret', expectedVersion: runtime.rotation.get(rotation.id).rotation.version });
+    const abandoned = await runtime.rotation.abandon(OWNER, rotation.id, {
+      reason: 'wrong secret',
+      expectedVersion: runtime.rotation.get(rotation.id).rotation.version,
+    });
     expect(abandoned.rotation.state).toBe('abandoned');
     expect(memory.labelsOf('secret/staging/hooks/hmac')['3']).toEqual(['current']);
     expect(store.inventory.get('staging/hooks/hmac')?.lifecycle).toBe('active');

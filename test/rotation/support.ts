@@ -71,5 +71,7 @@ export function routeInput(route: RouteName, secret: ChecklistSecret): Checklist
 
 /** `id`, then `=action` for a provider step, `!` for the approval gate, `?` for an optional step. */
 export function outline(steps: ChecklistSnapshot): string {
-  return steps.map((step) => `${step.id}${step.action ? `=${step.action}` : ''}${step.gate ? '!' : ''}${step.required ? '' : '?'}`).join(' ');
+  return steps
+    .map((step) => `${step.id}${step.action ? `=${step.action}` : ''}${step.gate ? '!' : ''}${step.required ? '' : '?'}`)
+    .join(' ');
 }

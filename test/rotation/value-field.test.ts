@@ -6,18 +6,32 @@ import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
 import { decidePlacement as decideIn, type ValueFieldSubject } from '../../src/rotation/checklists/value-field.js';
 
 /** Decides in the secret's own store. */
-const decidePlacement = (secret: ValueFieldSubject, policy: Parameters<typeof decideIn>[1], shape: ValueShape) => decideIn(secret, policy, shape, BUILT_IN_STORES.of(secret.provider));
+const decidePlacement = (secret: ValueFieldSubject, policy: Parameters<typeof decideIn>[1], shape: ValueShape) =>
+  decideIn(secret, policy, shape, BUILT_IN_STORES.of(secret.provider));
 
-const fields = (...names: string[]): ValueShape => ({ kind: 'fields', fields: names.map((name) => ({ name, holds: name === 'port' ? 'number' : 'string' })) });
+const fields = (...names: string[]): ValueShape => ({
+  kind: 'fields',
+  fields: names.map((name) => ({ name, holds: name === 'port' ? 'number' : 'string' })),
+});
 const aws: ValueFieldSubject = { name: 'prod/app/db', type: 'database', provider: 'aws', providerRef: 'prod/app/db', valueField: null };
-const vault: ValueFieldSubject = { name: 'prod/cache/redis', type: 'redis', provider: 'vault', providerRef: 'secret/prod/cache/redis', valueField: null };
+const vault: ValueFieldSubject = {
+  name: 'prod/cache/redis',
+  type: 'redis',
+  provider: 'vault',
+  providerRef: 'secret/prod/cache/redis',
+  valueField: null,
+};
 
 describe('which field a generated value replaces', () => {
   it('a plain value is replaced whole; `password` in named fields, every other field kept', () => {
-    expect(decidePlacement(aws, defaultPolicy, { kind: 'string' })).toEqual({ placement: { kind: 'whole' }, message: 'prod/app/db holds a plain value: the generated one replaces it whole.' });
+    expect(decidePlacement(aws, defaultPolicy, { kind: 'string' })).toEqual({
+      placement: { kind: 'whole' },
+      message: 'prod/app/db holds a plain value: the generated one replaces it whole.',
+    });
     expect(decidePlacement(aws, defaultPolicy, fields('username', 'password', 'host', 'port'))).toEqual({
       placement: { kind: 'field', field: 'password' },
-      message: 'The generated value replaces the `password` field of prod/app/db (the default); every other field (username, host, port) is kept as it is.',
+      message:
+        'The generated value replaces the `password` field of prod/app/db (the default); every other field (username, host, port) is kept as it is.',
     });
   });
 
@@ -45,13 +59,20 @@ describe('which field a generated value replaces', () => {
     expect(nested.message).toContain('The `password` field of prod/app/db holds an object, not a string');
   });
 
-  it('the secret\'s own field wins, then a Vault #field, then the policy by name, by type, then its default', () => {
+  it("the secret's own field wins, then a Vault #field, then the policy by name, by type, then its default", () => {
     const policy = parsePolicy('value_fields:\n  default: secret\n  redis: auth_token\n  prod/app/db: db_password\n');
-    expect(decidePlacement({ ...aws, valueField: 'pwd' }, policy, fields('pwd', 'db_password')).message).toContain('`pwd` field of prod/app/db (its own value field)');
-    expect(decidePlacement({ ...vault, providerRef: 'secret/prod/cache/redis#token' }, policy, fields('token', 'auth_token')).message).toContain("(its Vault reference's #field)");
+    expect(decidePlacement({ ...aws, valueField: 'pwd' }, policy, fields('pwd', 'db_password')).message).toContain(
+      '`pwd` field of prod/app/db (its own value field)',
+    );
+    expect(
+      decidePlacement({ ...vault, providerRef: 'secret/prod/cache/redis#token' }, policy, fields('token', 'auth_token')).message,
+    ).toContain("(its Vault reference's #field)");
     expect(decidePlacement(aws, policy, fields('db_password', 'secret')).message).toContain("(the policy's value_fields.prod/app/db)");
     expect(decidePlacement(vault, policy, fields('auth_token', 'secret')).message).toContain("(the policy's value_fields.redis)");
-    expect(decidePlacement({ ...aws, name: 'prod/app/other' }, policy, fields('secret', 'password')).placement).toEqual({ kind: 'field', field: 'secret' });
+    expect(decidePlacement({ ...aws, name: 'prod/app/other' }, policy, fields('secret', 'password')).placement).toEqual({
+      kind: 'field',
+      field: 'secret',
+    });
     // A configured field that is not there is refused, never swapped for another.
     const missing = decidePlacement({ ...aws, valueField: 'pwd' }, policy, fields('password', 'user'));
     expect(missing.placement).toBeNull();
@@ -68,9 +89,16 @@ describe('which field a generated value replaces', () => {
 
 describe('the policy key value_fields', () => {
   it('takes default, a type or a secret name, each naming a field; refuses anything else with its path', () => {
-    expect(parsePolicy('value_fields:\n  default: pwd\n  database: password\n').valueFields).toEqual({ default: 'pwd', database: 'password' });
+    expect(parsePolicy('value_fields:\n  default: pwd\n  database: password\n').valueFields).toEqual({
+      default: 'pwd',
+      database: 'password',
+    });
     expect(defaultPolicy.valueFields).toEqual({});
-    expect(loadPolicy('examples/policy.yml').valueFields).toEqual({ default: 'password', redis: 'auth_token', 'prod/payments/webhook': 'signing_secret' });
+    expect(loadPolicy('examples/policy.yml').valueFields).toEqual({
+      default: 'password',
+      redis: 'auth_token',
+      'prod/payments/webhook': 'signing_secret',
+    });
     const issuesOf = (text: string) => {
       try {
         parsePolicy(text);
@@ -79,7 +107,11 @@ describe('the policy key value_fields', () => {
       }
       throw new Error('accepted');
     };
-    expect(issuesOf('value_fields:\n  databse: password\n')).toEqual([expect.stringMatching(/value_fields.databse.*is neither `default`, a secret type/)]);
-    expect(issuesOf('value_fields:\n  database: "pass word"\n')).toEqual([expect.stringMatching(/value_fields.database.*must be a field name/)]);
+    expect(issuesOf('value_fields:\n  databse: password\n')).toEqual([
+      expect.stringMatching(/value_fields.databse.*is neither `default`, a secret type/),
+    ]);
+    expect(issuesOf('value_fields:\n  database: "pass word"\n')).toEqual([
+      expect.stringMatching(/value_fields.database.*must be a field name/),
+    ]);
   });
 });

@@ -24,12 +24,21 @@ describe('the daily audit checkpoint', () => {
     audit.useCurrentScheme('rotor');
     const otherDb = openDatabase(store.path);
     const posted: AuditCheckpoint[] = [];
-    const jobFor = (checkpoints: DailyCheckpoints) => auditCheckpointJob({ checkpoints, post: async (checkpoint) => posted.push(checkpoint), logger: capturingLogger().logger });
+    const jobFor = (checkpoints: DailyCheckpoints) =>
+      auditCheckpointJob({ checkpoints, post: async (checkpoint) => posted.push(checkpoint), logger: capturingLogger().logger });
     try {
-      const jobs = [jobFor(new DailyCheckpoints(store.db, store.clock, audit)), jobFor(new DailyCheckpoints(otherDb, store.clock, new AuditLog(otherDb, store.clock, keys)))];
+      const jobs = [
+        jobFor(new DailyCheckpoints(store.db, store.clock, audit)),
+        jobFor(new DailyCheckpoints(otherDb, store.clock, new AuditLog(otherDb, store.clock, keys))),
+      ];
       await Promise.all(jobs.map((job) => job.run()));
       expect(posted).toHaveLength(1);
-      expect(posted[0]).toMatchObject({ seq: 1, at: '2026-11-22T00:05:00.000Z', scheme: `hmac-sha256:${keys?.current.id}`, mac: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(posted[0]).toMatchObject({
+        seq: 1,
+        at: '2026-11-22T00:05:00.000Z',
+        scheme: `hmac-sha256:${keys?.current.id}`,
+        mac: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
       await jobs[1]?.run();
       expect(posted).toHaveLength(1);
       store.clock.advance({ days: 1 });
@@ -64,17 +73,29 @@ describe('the daily audit checkpoint', () => {
 
   it('posts nothing for an empty log', async () => {
     const posted: AuditCheckpoint[] = [];
-    await auditCheckpointJob({ checkpoints: new DailyCheckpoints(store.db, store.clock, store.audit), post: async (checkpoint) => posted.push(checkpoint), logger: capturingLogger().logger }).run();
+    await auditCheckpointJob({
+      checkpoints: new DailyCheckpoints(store.db, store.clock, store.audit),
+      post: async (checkpoint) => posted.push(checkpoint),
+      logger: capturingLogger().logger,
+    }).run();
     expect(posted).toEqual([]);
   });
 
   it('says the head, the signature and the command that checks the database against it', () => {
     const hash = 'c0'.repeat(32);
-    const signed = auditCheckpointMessage({ seq: 42, hash, at: '2026-11-22T00:05:00.000Z', scheme: 'hmac-sha256:0123456789ab', mac: 'ee'.repeat(32) });
+    const signed = auditCheckpointMessage({
+      seq: 42,
+      hash,
+      at: '2026-11-22T00:05:00.000Z',
+      scheme: 'hmac-sha256:0123456789ab',
+      mac: 'ee'.repeat(32),
+    });
     expect(signed.text).toContain(`event #42, hash \`${hash}\`, signed hmac-sha256:0123456789ab: \`${'ee'.repeat(32)}\``);
     expect(signed.text).toContain(`rotor audit verify --expect-head 42:${hash}`);
     expect(signed.blocks).toHaveLength(1);
     expect(JSON.stringify(signed.blocks).length).toBeLessThan(LIMITS.sectionText);
-    expect(auditCheckpointMessage({ seq: 1, hash, at: '2026-11-22T00:05:00.000Z', scheme: 'unsigned', mac: null }).text).toContain('unsigned (ROTOR_AUDIT_KEY is not set)');
+    expect(auditCheckpointMessage({ seq: 1, hash, at: '2026-11-22T00:05:00.000Z', scheme: 'unsigned', mac: null }).text).toContain(
+      'unsigned (ROTOR_AUDIT_KEY is not set)',
+    );
   });
 });

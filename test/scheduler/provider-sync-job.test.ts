@@ -44,14 +44,22 @@ describe('the scheduled provider sync', () => {
 
   it('records a rotation done outside Rotor and says nothing when all is well', async () => {
     fake.putSecret('secret', 'prod/app/db', { value: randomBytes(8).toString('hex') });
-    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.create(
+      { name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/app/db', lastRotated: '2026-01-01' },
+      operator('U0ADMIN'),
+      'test',
+    );
     await job().run();
     expect(store.inventory.get('prod/app/db')?.currentVersionId).toBe('1');
     expect(announced).toEqual([]);
   });
 
   it('announces references that no longer resolve, escaped for Slack', async () => {
-    store.inventoryService.create({ name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/gone', description: '<!channel>' }, operator('U0ADMIN'), 'test');
+    store.inventoryService.create(
+      { name: 'prod/app/db', provider: 'vault', providerRef: 'secret/prod/gone', description: '<!channel>' },
+      operator('U0ADMIN'),
+      'test',
+    );
     await job().run();
     expect(announced).toHaveLength(1);
     expect(announced[0]?.channel).toBe('C0ANNOUNCE');
@@ -62,7 +70,11 @@ describe('the scheduled provider sync', () => {
 
   it('with Vault frozen, stops at its deadline, writes nothing and is announced like a failed sweep', async () => {
     for (const name of ['prod/app/db', 'prod/app/cache', 'prod/app/queue']) {
-      store.inventoryService.create({ name, provider: 'vault', providerRef: `secret/${name}`, lastRotated: '2026-01-01' }, operator('U0ADMIN'), 'test');
+      store.inventoryService.create(
+        { name, provider: 'vault', providerRef: `secret/${name}`, lastRotated: '2026-01-01' },
+        operator('U0ADMIN'),
+        'test',
+      );
     }
     const before = snapshotTables(store);
     fake.hang = true;
@@ -71,7 +83,9 @@ describe('the scheduled provider sync', () => {
     expect(snapshotTables(store)).toEqual(before);
     expect(announced).toHaveLength(1);
     expect(announced[0]?.channel).toBe('C0ANNOUNCE');
-    expect(announced[0]?.text).toMatch(/^:warning: The provider sync failed at .*: rotor sync stopped at its 1 s deadline .*0 of 3 provider-backed secrets checked, 3 not checked this time/);
+    expect(announced[0]?.text).toMatch(
+      /^:warning: The provider sync failed at .*: rotor sync stopped at its 1 s deadline .*0 of 3 provider-backed secrets checked, 3 not checked this time/,
+    );
     expect(announced[0]?.text).toContain('Secrets not checked are checked at the next sync');
   });
 });

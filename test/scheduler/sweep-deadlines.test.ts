@@ -28,17 +28,28 @@ describe("the bot's reminder sweep with Slack hanging", () => {
         for (const owner of OWNERS) fake.addUser(owner, 'UTC');
         // Each one's 30-day warning is owed at start-up: the three DMs hang, the announcement of the
         // overrun does not. (Today's audit checkpoint counts as posted, so it posts nothing.)
-        const yaml = OWNERS.map((owner, index) => `- {name: prod/svc${index}/api_key, owner: ${owner}, interval_days: 90, last_rotated: "2026-11-02"}`).join('\n');
+        const yaml = OWNERS.map(
+          (owner, index) => `- {name: prod/svc${index}/api_key, owner: ${owner}, interval_days: 90, last_rotated: "2026-11-02"}`,
+        ).join('\n');
         importRows(parseRows('yaml', yaml, store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' });
-        store.db.prepare("INSERT INTO audit_checkpoint_posts (day, seq, hash, posted_at) VALUES ('2027-01-01', 1, 'x', '2027-01-01T00:05:00Z')").run();
+        store.db
+          .prepare("INSERT INTO audit_checkpoint_posts (day, seq, hash, posted_at) VALUES ('2027-01-01', 1, 'x', '2027-01-01T00:05:00Z')")
+          .run();
         fake.script('chat.postMessage', ...OWNERS.map(() => ({ delayMs: 20_000 })));
       },
     });
-    const announcement = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'C0ANNOUNCE' && String(call.args.text).includes('reminder sweep'));
-    expect(String(announcement.args.text)).toMatch(/^:warning: The reminder sweep failed at .*: The reminder sweep stopped at its 1 s deadline .*: 0 reminders sent, 0 still owed and 3 in flight/);
+    const announcement = await harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'C0ANNOUNCE' && String(call.args.text).includes('reminder sweep'),
+    );
+    expect(String(announcement.args.text)).toMatch(
+      /^:warning: The reminder sweep failed at .*: The reminder sweep stopped at its 1 s deadline .*: 0 reminders sent, 0 still owed and 3 in flight/,
+    );
     const health = (await (await fetch(`${harness.baseUrl}/healthz`)).json()) as { lastSuccessfulSweep: string | null };
     expect(health.lastSuccessfulSweep).toBeNull();
-    expect(harness.store.db.prepare('SELECT ok, error FROM reminder_sweeps').all()).toEqual([{ ok: 0, error: expect.stringContaining('stopped at its 1 s deadline') }]);
+    expect(harness.store.db.prepare('SELECT ok, error FROM reminder_sweeps').all()).toEqual([
+      { ok: 0, error: expect.stringContaining('stopped at its 1 s deadline') },
+    ]);
   });
 });
 
@@ -53,7 +64,8 @@ describe('the follow-up sweep with Slack hanging', () => {
     store = openTempStore({ at: '2027-03-01T10:00:00Z', policy: parsePolicy('channels:\n  announce: C0ANNOUNCE\n') });
     runtime = fakeSlackRuntime(store, slack, { runDeadlineSeconds: 1 });
     registerPing(runtime);
-    for (const topic of ['rotation:1', 'rotation:2', 'rotation:3']) runtime.followUps.service.schedule({ kind: PING, topic, dueAt: '2027-03-01T10:00:00Z', payload: { user: 'U0PING' } });
+    for (const topic of ['rotation:1', 'rotation:2', 'rotation:3'])
+      runtime.followUps.service.schedule({ kind: PING, topic, dueAt: '2027-03-01T10:00:00Z', payload: { user: 'U0PING' } });
     slack.script('chat.postMessage', { delayMs: 20_000 });
   });
   afterEach(async () => {
@@ -90,6 +102,8 @@ describe('the follow-up sweep with Slack hanging', () => {
       logger: capturingLogger().logger,
     });
     await job.run();
-    expect(announced).toEqual([expect.stringMatching(/^C0ANNOUNCE :warning: The follow-up sweep failed at .*: The follow-up sweep stopped at its 1 s deadline/)]);
+    expect(announced).toEqual([
+      expect.stringMatching(/^C0ANNOUNCE :warning: The follow-up sweep failed at .*: The follow-up sweep stopped at its 1 s deadline/),
+    ]);
   });
 });

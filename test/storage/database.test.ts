@@ -28,7 +28,9 @@ describe('database and migrations', () => {
   it('serves due/overdue queries from the next_rotation index, not a table scan', () => {
     const db = openDatabase(join(dir, 'rotor.db'));
     const plan = db
-      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM secrets WHERE next_rotation <= '2026-01-01' AND lifecycle <> 'retired' ORDER BY next_rotation, name`)
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM secrets WHERE next_rotation <= '2026-01-01' AND lifecycle <> 'retired' ORDER BY next_rotation, name`,
+      )
       .all() as { detail: string }[];
     const detail = plan.map((row) => row.detail).join(' ');
     expect(detail).toMatch(/USING INDEX secrets_live_by_next_rotation/);

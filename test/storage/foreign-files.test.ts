@@ -29,7 +29,10 @@ describe('foreign and damaged database files', () => {
     const path = join(dir, 'rotor.db');
     writeFileSync(path, '');
     for (const argv of [['list'], ['audit', 'verify'], ['overdue', '--json'], ['export']]) {
-      expect(await rotor(path, ...argv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/is an empty file \(0 bytes\), not a Rotor database/) });
+      expect(await rotor(path, ...argv)).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/is an empty file \(0 bytes\), not a Rotor database/),
+      });
     }
     expect(statSync(path).size).toBe(0);
   });
@@ -53,7 +56,10 @@ describe('foreign and damaged database files', () => {
     raw.close();
     const before = readFileSync(path);
     for (const argv of [['migrate'], ['list']]) {
-      expect(await rotor(path, ...argv)).toMatchObject({ code: expect.any(Number), stderr: expect.stringMatching(/holds no Rotor schema|holds tables \(users\) but no Rotor schema: it belongs to another program/) });
+      expect(await rotor(path, ...argv)).toMatchObject({
+        code: expect.any(Number),
+        stderr: expect.stringMatching(/holds no Rotor schema|holds tables \(users\) but no Rotor schema: it belongs to another program/),
+      });
     }
     expect(() => openDatabase(path)).toThrow(/holds tables \(users\) but no Rotor schema/);
     expect(tables(path)).toEqual(['users']);
@@ -66,13 +72,19 @@ describe('foreign and damaged database files', () => {
     const raw = new Database(path);
     raw.exec('DROP TABLE secret_review_flags');
     raw.close();
-    expect(await rotor(path, 'migrate')).toMatchObject({ code: 1, stderr: expect.stringMatching(/The database lacks table secret_review_flags \(from 0002_reminders.sql\), although its ledger says/) });
+    expect(await rotor(path, 'migrate')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/The database lacks table secret_review_flags \(from 0002_reminders.sql\), although its ledger says/),
+    });
     const other = join(dir, 'other.db');
     openDatabase(other).close();
     const column = new Database(other);
     column.exec('ALTER TABLE reminder_sweeps DROP COLUMN error');
     column.close();
-    expect(await rotor(other, 'migrate')).toMatchObject({ code: 1, stderr: expect.stringMatching(/lacks column reminder_sweeps\.error \(from 0002_reminders.sql\)/) });
+    expect(await rotor(other, 'migrate')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/lacks column reminder_sweeps\.error \(from 0002_reminders.sql\)/),
+    });
     expect(await rotor(other, 'list')).toMatchObject({ code: 1, stderr: expect.stringMatching(/lacks column reminder_sweeps\.error/) });
   });
 
@@ -94,7 +106,10 @@ describe('foreign and damaged database files', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(newest);
     db.pragma('user_version = 999');
     db.close();
-    expect(await rotor(path, 'migrate')).toMatchObject({ code: 1, stderr: expect.stringMatching(/at schema version 999 \(its user_version\), which this Rotor does not know/) });
+    expect(await rotor(path, 'migrate')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/at schema version 999 \(its user_version\), which this Rotor does not know/),
+    });
     expect(await rotor(path, 'list')).toMatchObject({ code: 1, stderr: expect.stringMatching(/user_version/) });
   });
 
@@ -106,7 +121,8 @@ describe('foreign and damaged database files', () => {
       const db = openDatabase(path);
       db.prepare("INSERT INTO reminder_sweeps (started_at) VALUES ('2026-01-01')").run();
       expect(statSync(folder).mode & 0o777).toBe(0o700);
-      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+      for (const file of [path, `${path}-wal`, `${path}-shm`])
+        expect({ file, mode: (statSync(file).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
       db.close();
     } finally {
       process.umask(previous);

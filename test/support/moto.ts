@@ -38,7 +38,12 @@ export async function startMoto(): Promise<MotoServer> {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitUntilReady(endpoint, () => child.exitCode !== null, () => stderr, () => child.kill('SIGKILL'));
+  await waitUntilReady(
+    endpoint,
+    () => child.exitCode !== null,
+    () => stderr,
+    () => child.kill('SIGKILL'),
+  );
   return { endpoint, reset: () => resetMoto(endpoint), stop: () => stopChild(child) };
 }
 
@@ -71,7 +76,12 @@ async function workerMoto(): Promise<MotoServer> {
   child.unref();
   const endpoint = `http://127.0.0.1:${port}`;
   const tail = () => (existsSync(log) ? readFileSync(log, 'utf8').slice(-4000) : '');
-  await waitUntilReady(endpoint, () => child.exitCode !== null, tail, () => child.kill('SIGKILL'));
+  await waitUntilReady(
+    endpoint,
+    () => child.exitCode !== null,
+    tail,
+    () => child.kill('SIGKILL'),
+  );
   if (child.pid === undefined) throw new Error('moto_server started without a pid');
   writeFileSync(record, JSON.stringify({ endpoint, pid: child.pid } satisfies WorkerMotoRecord));
   return { endpoint, reset: () => resetMoto(endpoint), stop: async () => undefined };

@@ -26,14 +26,19 @@ export async function createLoginRole(server: PostgresServer, name: string, attr
 }
 
 /** A managing role with CREATEROLE (by default) and pg_signal_backend, as the README tells people to make it. */
-export async function createManagingRole(server: PostgresServer, options: { createrole?: boolean; signal?: boolean } = {}): Promise<LoginCredential> {
+export async function createManagingRole(
+  server: PostgresServer,
+  options: { createrole?: boolean; signal?: boolean } = {},
+): Promise<LoginCredential> {
   const manager = await createLoginRole(server, uniqueRole('rotor_manager'), options.createrole === false ? 'NOCREATEROLE' : 'CREATEROLE');
   if (options.signal !== false) await server.sql(`GRANT pg_signal_backend TO ${quoted(manager.username)}`);
   return manager;
 }
 
 /** Two roles that are members of one group role, which holds the grants: a well-set-up alternating pair. */
-export async function createAlternatingPair(server: PostgresServer): Promise<{ group: string; first: LoginCredential; second: LoginCredential }> {
+export async function createAlternatingPair(
+  server: PostgresServer,
+): Promise<{ group: string; first: LoginCredential; second: LoginCredential }> {
   const base = uniqueRole('app');
   const group = `${base}_group`;
   await server.sql(`CREATE ROLE ${quoted(group)} NOLOGIN`);
@@ -44,10 +49,23 @@ export async function createAlternatingPair(server: PostgresServer): Promise<{ g
 }
 
 export function singleUserTarget(server: PostgresServer, role: string, overrides: Partial<PostgresRoleTarget> = {}): PostgresRoleTarget {
-  return { engine: 'postgres', host: server.host, port: server.port, database: 'postgres', tls: 'disable', roles: { strategy: 'single-user', role }, managingSecretRef: null, ...overrides };
+  return {
+    engine: 'postgres',
+    host: server.host,
+    port: server.port,
+    database: 'postgres',
+    tls: 'disable',
+    roles: { strategy: 'single-user', role },
+    managingSecretRef: null,
+    ...overrides,
+  };
 }
 
-export function alternatingTarget(server: PostgresServer, pair: readonly [string, string], overrides: Partial<PostgresRoleTarget> = {}): PostgresRoleTarget {
+export function alternatingTarget(
+  server: PostgresServer,
+  pair: readonly [string, string],
+  overrides: Partial<PostgresRoleTarget> = {},
+): PostgresRoleTarget {
   return { ...singleUserTarget(server, pair[0]), roles: { strategy: 'alternating-users', roles: pair }, ...overrides };
 }
 
@@ -56,7 +74,14 @@ export function alternatingTarget(server: PostgresServer, pair: readonly [string
  * the adapter): false when the server refuses the login (28P01, 28000), any other failure thrown.
  */
 export async function logsIn(server: PostgresServer, credential: LoginCredential): Promise<boolean> {
-  const client = new pg.Client({ host: server.host, port: server.port, database: 'postgres', user: credential.username, password: credential.password, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    database: 'postgres',
+    user: credential.username,
+    password: credential.password,
+    connectionTimeoutMillis: 10_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -42,7 +42,8 @@ export function findPostgresBinaries(): PostgresBinaries | null {
     .sort((a, b) => Number(b) - Number(a));
   for (const version of versions) {
     const bin = join(debian, version, 'bin');
-    if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres'))) return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
+    if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'postgres')))
+      return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
   }
   return null;
 }
@@ -53,8 +54,13 @@ export function findPostgresBinaries(): PostgresBinaries | null {
  */
 export function shouldRunPostgresSuite(suite: string): boolean {
   if (findPostgresBinaries()) return true;
-  if (process.env.CI === 'true') throw new Error(`PostgreSQL (initdb, postgres) is not installed; ${suite} must run under CI=true. Install the Debian package postgresql.`);
-  console.warn(`\n*** SKIPPING ${suite}: PostgreSQL is not installed (initdb and postgres not found on PATH or under /usr/lib/postgresql; install postgresql to run it) ***\n`);
+  if (process.env.CI === 'true')
+    throw new Error(
+      `PostgreSQL (initdb, postgres) is not installed; ${suite} must run under CI=true. Install the Debian package postgresql.`,
+    );
+  console.warn(
+    `\n*** SKIPPING ${suite}: PostgreSQL is not installed (initdb and postgres not found on PATH or under /usr/lib/postgresql; install postgresql to run it) ***\n`,
+  );
   return false;
 }
 
@@ -70,7 +76,10 @@ function runAs(): RunAs | undefined {
     .split('\n')
     .map((line) => line.split(':'))
     .find((fields) => fields[0] === 'postgres');
-  if (!entry) throw new Error('running as root, and there is no `postgres` system user to run PostgreSQL as (install the postgresql package, or run the tests as another user)');
+  if (!entry)
+    throw new Error(
+      'running as root, and there is no `postgres` system user to run PostgreSQL as (install the postgresql package, or run the tests as another user)',
+    );
   return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
@@ -90,7 +99,17 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
   const init = spawnSync(
     binaries.initdb,
-    ['-D', dataDir, '-U', superuser.user, `--pwfile=${passwordFile}`, '--auth-host=scram-sha-256', '--auth-local=scram-sha-256', '--encoding=UTF8', '--no-sync'],
+    [
+      '-D',
+      dataDir,
+      '-U',
+      superuser.user,
+      `--pwfile=${passwordFile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=scram-sha-256',
+      '--encoding=UTF8',
+      '--no-sync',
+    ],
     { encoding: 'utf8', ...(user ? { uid: user.uid, gid: user.gid } : {}), env: { ...process.env, LC_ALL: 'C' } },
   );
   rmSync(passwordFile, { force: true });
@@ -103,16 +122,26 @@ export async function startPostgres(): Promise<PostgresServer> {
   const child = spawn(
     binaries.postgres,
     [
-      '-D', dataDir,
-      '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${root}`,
-      '-c', 'log_statement=all',
-      '-c', 'logging_collector=off',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', 'max_connections=50',
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${root}`,
+      '-c',
+      'log_statement=all',
+      '-c',
+      'logging_collector=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=50',
     ],
     { stdio: ['ignore', logFd, logFd], ...(user ? { uid: user.uid, gid: user.gid } : {}), env: { ...process.env, LC_ALL: 'C' } },
   );

@@ -31,7 +31,11 @@ export interface ProviderHarness {
  * CLI builds its own providers from the environment: AWS through the SDK chain (the test sets
  * AWS_ENDPOINT_URL), Vault from `cliEnv`.
  */
-export function providerHarness(store: TempStore, providers: { aws?: SecretProvider; vault?: SecretProvider }, cliEnv: NodeJS.ProcessEnv = {}): ProviderHarness {
+export function providerHarness(
+  store: TempStore,
+  providers: { aws?: SecretProvider; vault?: SecretProvider },
+  cliEnv: NodeJS.ProcessEnv = {},
+): ProviderHarness {
   const { logger, lines } = capturingLogger();
   store.audit.onAppend((event) => logger.info({ audit: event }, 'audit event'));
   return {

@@ -22,7 +22,10 @@ export async function createAppUser(server: RedisServer, name = uniqueUser('app'
 }
 
 /** A managing user with exactly the commands the README asks for (or fewer). */
-export async function createManagingUser(server: RedisServer, commands = ['+acl|setuser', '+acl|getuser', '+acl|whoami', '+client|kill']): Promise<LoginCredential> {
+export async function createManagingUser(
+  server: RedisServer,
+  commands = ['+acl|setuser', '+acl|getuser', '+acl|whoami', '+client|kill'],
+): Promise<LoginCredential> {
   const manager = { username: uniqueUser('rotor-manager'), password: generateTargetPassword() };
   await server.command(['ACL', 'SETUSER', manager.username, 'on', `#${sha256Hex(manager.password)}`, '-@all', ...commands]);
   return manager;
@@ -43,7 +46,11 @@ export async function passwordHashes(server: RedisServer, user: string): Promise
  * false when Redis answers WRONGPASS, any other failure thrown.
  */
 export async function logsIn(server: RedisServer, credential: LoginCredential): Promise<boolean> {
-  const client = createClient({ socket: { host: server.host, port: server.port, reconnectStrategy: false }, username: credential.username, password: credential.password });
+  const client = createClient({
+    socket: { host: server.host, port: server.port, reconnectStrategy: false },
+    username: credential.username,
+    password: credential.password,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

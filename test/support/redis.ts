@@ -28,7 +28,8 @@ export function findRedisServer(): string | null {
  */
 export function shouldRunRedisSuite(suite: string): boolean {
   if (findRedisServer()) return true;
-  if (process.env.CI === 'true') throw new Error(`redis-server is not on PATH; ${suite} must run under CI=true. Install the Debian package redis-server.`);
+  if (process.env.CI === 'true')
+    throw new Error(`redis-server is not on PATH; ${suite} must run under CI=true. Install the Debian package redis-server.`);
   console.warn(`\n*** SKIPPING ${suite}: redis-server is not on PATH (install redis-server to run it) ***\n`);
   return false;
 }
@@ -39,7 +40,19 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   const port = await freePort();
   const child = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...(options.extraArgs ?? [])],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--loglevel',
+      'warning',
+      ...(options.extraArgs ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

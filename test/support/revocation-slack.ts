@@ -40,10 +40,24 @@ incident:
 `;
 export const REVOCATION_PEOPLE = ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2', 'U0OPS', 'U0ONCALL', 'U0PAYLEAD', 'U0CTO', 'U0ADMIN'];
 /** Everything a refused or repeated revocation must leave as it was. */
-export const REVOCATION_TABLES = ['secrets', 'incidents', 'incident_events', 'incident_pages', 'rotations', 'rotation_steps', 'follow_ups', 'audit_events'];
+export const REVOCATION_TABLES = [
+  'secrets',
+  'incidents',
+  'incident_events',
+  'incident_pages',
+  'rotations',
+  'rotation_steps',
+  'follow_ups',
+  'audit_events',
+];
 
 /** `/revoke <text>` by `userId` in `channelId`; the modal it opened (or null) and the ephemeral reply. */
-export async function slashRevoke(harness: SlackHarness, userId: string, text: string, channelId = INCIDENT_CHANNEL): Promise<{ viewId: string | null; reply: Record<string, unknown> | null }> {
+export async function slashRevoke(
+  harness: SlackHarness,
+  userId: string,
+  text: string,
+  channelId = INCIDENT_CHANNEL,
+): Promise<{ viewId: string | null; reply: Record<string, unknown> | null }> {
   const since = harness.fake.calls.length;
   const responsesBefore = harness.fake.responses.length;
   const { responseUrl } = await harness.untilHandled(() => harness.command('/revoke', text, userId, { channelId }));
@@ -71,15 +85,29 @@ export function revokeValues(form: RevokeForm): Record<string, Record<string, Vi
     [REVOKE_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text(form.reason === undefined ? 'leaked in a public gist' : form.reason) },
     [REVOKE_BLOCKS.severity]: { [FORM_VALUE_ACTION]: stateValue.select(form.severity === undefined ? 'SEV1' : form.severity) },
     [REVOKE_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text(form.ticket ?? null) },
-    [REVOKE_BLOCKS.order]: { [FORM_VALUE_ACTION]: { type: 'radio_buttons', selected_option: form.order === null ? null : option(form.order ?? 'replace_then_disable') } },
+    [REVOKE_BLOCKS.order]: {
+      [FORM_VALUE_ACTION]: {
+        type: 'radio_buttons',
+        selected_option: form.order === null ? null : option(form.order ?? 'replace_then_disable'),
+      },
+    },
     [REVOKE_BLOCKS.confirm]: { [FORM_VALUE_ACTION]: stateValue.text(form.confirm) },
   };
-  if (form.destroy !== undefined) values[REVOKE_BLOCKS.destroy] = { [FORM_VALUE_ACTION]: { type: 'checkboxes', selected_options: form.destroy ? [option('destroy')] : [] } };
+  if (form.destroy !== undefined)
+    values[REVOKE_BLOCKS.destroy] = {
+      [FORM_VALUE_ACTION]: { type: 'checkboxes', selected_options: form.destroy ? [option('destroy')] : [] },
+    };
   return values;
 }
 
 /** Submits the confirmation modal `viewId` as it stands (or as `view`); the ack's body (null for an empty ack). */
-export async function submitRevoke(harness: SlackHarness, userId: string, viewId: string, form: RevokeForm, view: ModalView = modal(harness, viewId)): Promise<Record<string, unknown> | null> {
+export async function submitRevoke(
+  harness: SlackHarness,
+  userId: string,
+  viewId: string,
+  form: RevokeForm,
+  view: ModalView = modal(harness, viewId),
+): Promise<Record<string, unknown> | null> {
   const reply = await harness.untilHandled(() => harness.submit({ userId, view: echoed(harness, viewId, view, revokeValues(form)) }));
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
@@ -124,13 +152,21 @@ export function threadReplies(harness: SlackHarness, ts: string, channel = INCID
 }
 
 /** Clicks a button on the status message as it shows now, as `userId`; the ephemeral reply, if any. */
-export async function clickOnStatus(harness: SlackHarness, userId: string, actionId: string): Promise<{ reply: Record<string, unknown> | null; since: number }> {
+export async function clickOnStatus(
+  harness: SlackHarness,
+  userId: string,
+  actionId: string,
+): Promise<{ reply: Record<string, unknown> | null; since: number }> {
   const shown = statusShown(harness);
   const found = button(shown, actionId);
   expect(found, `the status message has a ${actionId} button`).toBeDefined();
   const ts = statusTsOf(harness);
   const payload = buttonClick(harness.payloads, { actionId, value: (found as ButtonSeen).value, userId, channelId: INCIDENT_CHANNEL });
-  const body = { ...payload, message: { type: 'message' as const, ts, text: shown.text }, container: { type: 'message', message_ts: ts, channel_id: INCIDENT_CHANNEL, is_ephemeral: false } };
+  const body = {
+    ...payload,
+    message: { type: 'message' as const, ts, text: shown.text },
+    container: { type: 'message', message_ts: ts, channel_id: INCIDENT_CHANNEL, is_ephemeral: false },
+  };
   const responsesBefore = harness.fake.responses.length;
   const since = harness.fake.calls.length;
   await harness.untilHandled(() => harness.post({ kind: 'payload', payload: body }));
@@ -139,10 +175,17 @@ export async function clickOnStatus(harness: SlackHarness, userId: string, actio
 }
 
 /** Submits an incident form (status update or close) pushed or opened since `since` with `text` in its one input. */
-export async function submitIncidentForm(harness: SlackHarness, userId: string, since: number, text: string | null): Promise<Record<string, unknown> | null> {
+export async function submitIncidentForm(
+  harness: SlackHarness,
+  userId: string,
+  since: number,
+  text: string | null,
+): Promise<Record<string, unknown> | null> {
   const view = pushedSince(harness, since);
   const block = view.callback_id === 'incident_close_modal' ? INCIDENT_BLOCKS.postmortem : INCIDENT_BLOCKS.update;
-  const reply = await harness.untilHandled(() => harness.submit({ userId, view: echoed(harness, 'VFORM0001', view, { [block]: { [FORM_VALUE_ACTION]: stateValue.text(text) } }) }));
+  const reply = await harness.untilHandled(() =>
+    harness.submit({ userId, view: echoed(harness, 'VFORM0001', view, { [block]: { [FORM_VALUE_ACTION]: stateValue.text(text) } }) }),
+  );
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
 

@@ -2,7 +2,14 @@ import type { ModalView } from '@slack/types';
 import type { BlockAction, ViewOutput } from '@slack/bolt';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { ACTION_IDS, CALLBACK_IDS, decodeRotationMetadata, FORM_VALUE_ACTION, ROTATION_BLOCKS, type RotationMetadata } from '../../src/slack/ids.js';
+import {
+  ACTION_IDS,
+  CALLBACK_IDS,
+  decodeRotationMetadata,
+  FORM_VALUE_ACTION,
+  ROTATION_BLOCKS,
+  type RotationMetadata,
+} from '../../src/slack/ids.js';
 import type { RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
@@ -57,7 +64,8 @@ export function buttonsOf(view: { blocks: unknown[] }): ButtonSeen[] {
     if (Array.isArray(node)) return node.forEach(walk);
     if (!node || typeof node !== 'object') return;
     const record = node as Record<string, unknown>;
-    if (record.type === 'button') found.push({ actionId: String(record.action_id), text: (record.text as { text: string }).text, value: String(record.value ?? '') });
+    if (record.type === 'button')
+      found.push({ actionId: String(record.action_id), text: (record.text as { text: string }).text, value: String(record.value ?? '') });
     for (const value of Object.values(record)) walk(value);
   };
   walk(view.blocks);
@@ -70,11 +78,19 @@ export function button(view: { blocks: unknown[] }, actionId: string): ButtonSee
 
 /** The view as Slack echoes it in a click or a submission. */
 export function echoed(harness: SlackHarness, viewId: string, view: ModalView, values: ViewOutput['state']['values'] = {}): ViewOutput {
-  return { ...submittedView(harness.payloads, { callbackId: view.callback_id ?? '', privateMetadata: view.private_metadata ?? '', values }), id: viewId, hash: `${Date.now()}.${randomBytes(3).toString('hex')}` };
+  return {
+    ...submittedView(harness.payloads, { callbackId: view.callback_id ?? '', privateMetadata: view.private_metadata ?? '', values }),
+    id: viewId,
+    hash: `${Date.now()}.${randomBytes(3).toString('hex')}`,
+  };
 }
 
 /** `/rotate <text>` by `userId`; the modal it opened (or null when it was answered in the channel) and the channel reply. */
-export async function slashRotate(harness: SlackHarness, userId: string, text: string): Promise<{ viewId: string | null; reply: Record<string, unknown> | null }> {
+export async function slashRotate(
+  harness: SlackHarness,
+  userId: string,
+  text: string,
+): Promise<{ viewId: string | null; reply: Record<string, unknown> | null }> {
   const since = harness.fake.calls.length;
   const responsesBefore = harness.fake.responses.length;
   const { responseUrl } = await harness.untilHandled(() => harness.command('/rotate', text, userId));
@@ -87,10 +103,26 @@ export async function slashRotate(harness: SlackHarness, userId: string, text: s
 }
 
 /** The block_actions payload of a click on `actionId` in the modal, as it stands (or as `view` showed it). */
-export function modalClickPayload(harness: SlackHarness, userId: string, viewId: string, actionId: string, value: string, view = modal(harness, viewId)) {
+export function modalClickPayload(
+  harness: SlackHarness,
+  userId: string,
+  viewId: string,
+  actionId: string,
+  value: string,
+  view = modal(harness, viewId),
+) {
   return {
     type: 'block_actions',
-    actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'button' }, action_ts: `${Math.floor(Date.now() / 1000)}.000100` }],
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'b1',
+        value,
+        text: { type: 'plain_text', text: 'button' },
+        action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+      },
+    ],
     team: { id: harness.payloads.teamId, domain: 'rotor-test' },
     user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: harness.payloads.teamId },
     view: echoed(harness, viewId, view),
@@ -103,8 +135,17 @@ export function modalClickPayload(harness: SlackHarness, userId: string, viewId:
 }
 
 /** Clicks a button of the modal as it stands now (or as `view` showed it, for a stale tab). */
-export async function clickInModal(harness: SlackHarness, userId: string, viewId: string, actionId: string, value: string, view?: ModalView): Promise<void> {
-  await harness.untilHandled(() => harness.post({ kind: 'payload', payload: modalClickPayload(harness, userId, viewId, actionId, value, view) }));
+export async function clickInModal(
+  harness: SlackHarness,
+  userId: string,
+  viewId: string,
+  actionId: string,
+  value: string,
+  view?: ModalView,
+): Promise<void> {
+  await harness.untilHandled(() =>
+    harness.post({ kind: 'payload', payload: modalClickPayload(harness, userId, viewId, actionId, value, view) }),
+  );
 }
 
 /** Clicks the modal's button `actionId` (the current step's, when it is a step button); fails when the modal has none. */
@@ -115,7 +156,13 @@ export async function press(harness: SlackHarness, userId: string, viewId: strin
 }
 
 /** Submits the start form with a change ticket; the ack (errors or update) and what the modal shows after. */
-export async function submitTicket(harness: SlackHarness, userId: string, viewId: string, ticket: string, view = modal(harness, viewId)): Promise<Record<string, unknown>> {
+export async function submitTicket(
+  harness: SlackHarness,
+  userId: string,
+  viewId: string,
+  ticket: string,
+  view = modal(harness, viewId),
+): Promise<Record<string, unknown>> {
   const submitted = echoed(harness, viewId, view, { [ROTATION_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text(ticket) } });
   const reply = await harness.untilHandled(() => harness.submit({ userId, view: submitted }));
   return reply.json() as Record<string, unknown>;
@@ -129,26 +176,48 @@ export function pushedSince(harness: SlackHarness, since: number): ModalView {
 }
 
 /** Submits a reason / note modal. */
-export async function submitReason(harness: SlackHarness, userId: string, reasonView: ModalView, text: string | null): Promise<Record<string, unknown> | null> {
-  const submitted = echoed(harness, 'V' + randomBytes(4).toString('hex').toUpperCase(), reasonView, { [ROTATION_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text(text) } });
+export async function submitReason(
+  harness: SlackHarness,
+  userId: string,
+  reasonView: ModalView,
+  text: string | null,
+): Promise<Record<string, unknown> | null> {
+  const submitted = echoed(harness, 'V' + randomBytes(4).toString('hex').toUpperCase(), reasonView, {
+    [ROTATION_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text(text) },
+  });
   const reply = await harness.untilHandled(() => harness.submit({ userId, view: submitted }));
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
 
 /** The ids a rollback form asks to confirm (its checkboxes' option values), in order. */
 export function confirmationsOf(view: ModalView): string[] {
-  const block = view.blocks.find((candidate) => candidate.block_id === ROTATION_BLOCKS.rollbackConfirmations) as { element?: { options?: { value: string }[] } } | undefined;
+  const block = view.blocks.find((candidate) => candidate.block_id === ROTATION_BLOCKS.rollbackConfirmations) as
+    | { element?: { options?: { value: string }[] } }
+    | undefined;
   return (block?.element?.options ?? []).map((option) => option.value);
 }
 
 /** Submits a rollback form with a reason and the confirmations ticked (all it asks for unless told). */
-export async function submitRollback(harness: SlackHarness, userId: string, rollbackView: ModalView, reason: string | null, confirmed: readonly string[] = confirmationsOf(rollbackView)): Promise<Record<string, unknown> | null> {
+export async function submitRollback(
+  harness: SlackHarness,
+  userId: string,
+  rollbackView: ModalView,
+  reason: string | null,
+  confirmed: readonly string[] = confirmationsOf(rollbackView),
+): Promise<Record<string, unknown> | null> {
   const values: ViewOutput['state']['values'] = { [ROTATION_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text(reason) } };
   if (confirmationsOf(rollbackView).length > 0) {
-    values[ROTATION_BLOCKS.rollbackConfirmations] = { [FORM_VALUE_ACTION]: { type: 'checkboxes', selected_options: confirmed.map((value) => ({ text: { type: 'plain_text', text: value }, value })) } };
+    values[ROTATION_BLOCKS.rollbackConfirmations] = {
+      [FORM_VALUE_ACTION]: {
+        type: 'checkboxes',
+        selected_options: confirmed.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+      },
+    };
   }
   const submitted = echoed(harness, 'V' + randomBytes(4).toString('hex').toUpperCase(), rollbackView, values);
-  const reply = await harness.untilHandled(() => harness.submit({ userId, view: { ...submitted, blocks: rollbackView.blocks } as ViewOutput }));
+  const reply = await harness.untilHandled(() =>
+    harness.submit({ userId, view: { ...submitted, blocks: rollbackView.blocks } as ViewOutput }),
+  );
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
 
@@ -173,7 +242,10 @@ export function rotationRecord(harness: SlackHarness, id: number): RotationRecor
 export async function followUpsSettled(harness: SlackHarness): Promise<void> {
   const now = () => harness.store.clock.now().toUTC().toISO() as string;
   for (let waited = 0; waited < 5_000; waited += 20) {
-    const busy = harness.store.db.prepare(`SELECT count(*) FROM follow_ups WHERE state = 'claimed' OR (state = 'pending' AND due_at <= ?)`).pluck().get(now()) as number;
+    const busy = harness.store.db
+      .prepare(`SELECT count(*) FROM follow_ups WHERE state = 'claimed' OR (state = 'pending' AND due_at <= ?)`)
+      .pluck()
+      .get(now()) as number;
     if (busy === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -190,12 +262,19 @@ export function postsTo(harness: SlackHarness, channel: string): RecordedCall[] 
 }
 
 /** Clicks a button of a message Rotor posted (a DM), with its response_url; the ephemeral reply, if any. */
-export async function clickInMessage(harness: SlackHarness, userId: string, message: RecordedCall, actionId: string): Promise<{ reply: Record<string, unknown> | null; triggerSince: number }> {
+export async function clickInMessage(
+  harness: SlackHarness,
+  userId: string,
+  message: RecordedCall,
+  actionId: string,
+): Promise<{ reply: Record<string, unknown> | null; triggerSince: number }> {
   const found = button({ blocks: message.args.blocks as unknown[] }, actionId);
   expect(found, `the message has a ${actionId} button`).toBeDefined();
   const responsesBefore = harness.fake.responses.length;
   const since = harness.fake.calls.length;
-  const { responseUrl } = await harness.untilHandled(() => harness.click({ actionId, value: (found as ButtonSeen).value, userId, channelId: 'D' + userId.slice(1) }));
+  const { responseUrl } = await harness.untilHandled(() =>
+    harness.click({ actionId, value: (found as ButtonSeen).value, userId, channelId: 'D' + userId.slice(1) }),
+  );
   const reply = harness.fake.responses.slice(responsesBefore).find((response) => response.id === responseIdOf(responseUrl));
   return { reply: reply?.body ?? null, triggerSince: since };
 }
@@ -222,7 +301,9 @@ export async function waitForPosts(harness: SlackHarness, channel: string, match
 
 /** The step whose buttons the modal shows (the current one, for the person holding the rotation), or null. */
 export function currentStepOf(view: ModalView): string | null {
-  const found = buttonsOf(view).find((candidate) => [ACTION_IDS.rotationRunStep, ACTION_IDS.rotationTickStep, ACTION_IDS.rotationSkipStep].includes(candidate.actionId as never));
+  const found = buttonsOf(view).find((candidate) =>
+    [ACTION_IDS.rotationRunStep, ACTION_IDS.rotationTickStep, ACTION_IDS.rotationSkipStep].includes(candidate.actionId as never),
+  );
   return found?.value ?? null;
 }
 

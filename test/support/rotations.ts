@@ -7,7 +7,14 @@ import type { TempStore } from './temp-db.js';
 
 /** A second runtime over a test's database file (no Slack): arranges rotations the app under test then finds. */
 export function sideRuntime(store: TempStore, registry: ProviderRegistry = createProviderRegistry({})): Runtime {
-  return createRuntime({ db: store.db, clock: store.clock, policy: store.policy, logger: createLogger('silent'), providers: { registry, close: () => undefined }, slack: null });
+  return createRuntime({
+    db: store.db,
+    clock: store.clock,
+    policy: store.policy,
+    logger: createLogger('silent'),
+    providers: { registry, close: () => undefined },
+    slack: null,
+  });
 }
 
 export function startRotation(store: TempStore, actor: Actor, name: string, ticket = 'SEC-100'): Promise<RotationRecord> {

@@ -21,11 +21,18 @@ export interface RotorChild {
 /** Starts the bot in its own process (test/support/rotor-child.ts) with `env`; resolves once it takes requests. */
 export async function startRotorChild(env: Record<string, string>): Promise<RotorChild> {
   // `npm test` builds first; a bare `vitest run` may not have.
-  if (!existsSync(childJs)) execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')]);
+  if (!existsSync(childJs))
+    execFileSync(process.execPath, [
+      join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(projectRoot, 'tsconfig.json'),
+    ]);
   const child = spawn(process.execPath, [childJs], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the bot process did not start:\n${output}`)), 20_000);
     child.stderr.on('data', (chunk: Buffer) => {
@@ -47,7 +54,12 @@ export async function startRotorChild(env: Record<string, string>): Promise<Roto
  * `skip + 1`-th `operation` (the store changed, Rotor not yet told). Then the harness's bot starts
  * again on the same database, as after a crash and a restart.
  */
-export async function killBetweenStoreAndRecord(h: SlackHarness, proxy: AwsFaultServer, at: { operation: string; skip?: number }, act: () => Promise<unknown>): Promise<void> {
+export async function killBetweenStoreAndRecord(
+  h: SlackHarness,
+  proxy: AwsFaultServer,
+  at: { operation: string; skip?: number },
+  act: () => Promise<unknown>,
+): Promise<void> {
   await h.stopFor(async () => {
     const child = await startRotorChild({
       ...h.botEnv,

@@ -13,7 +13,13 @@ import { createLogger } from '../../src/logging/logger.js';
 import { startRotor, type RotorRuntime, type StartOptions } from '../../src/main.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { appHomeOpened, buttonClick, slashCommand, viewSubmission, type PayloadContext } from './slack-payloads.js';
-import { generateSlackCredentials, postSignedToSlackApp, type SignedPostOptions, type SlackBody, type SlackHttpReply } from './slack-signing.js';
+import {
+  generateSlackCredentials,
+  postSignedToSlackApp,
+  type SignedPostOptions,
+  type SlackBody,
+  type SlackHttpReply,
+} from './slack-signing.js';
 import { openTempStore, type TempStore } from './temp-db.js';
 
 export const TEST_POLICY = `
@@ -43,7 +49,12 @@ export interface SlackHarness {
   /** Resolves with the first log line (already written or still to come) that matches. */
   waitForLog(matches: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   post(body: SlackBody, options?: Partial<SignedPostOptions>): Promise<SlackHttpReply>;
-  command(command: string, text: string, userId: string, extra?: Partial<Parameters<typeof slashCommand>[1]>): Promise<SlackHttpReply & { responseUrl: string }>;
+  command(
+    command: string,
+    text: string,
+    userId: string,
+    extra?: Partial<Parameters<typeof slashCommand>[1]>,
+  ): Promise<SlackHttpReply & { responseUrl: string }>;
   click(fields: Parameters<typeof buttonClick>[1]): Promise<SlackHttpReply & { responseUrl: string }>;
   submit(fields: Parameters<typeof viewSubmission>[1]): Promise<SlackHttpReply>;
   openHome(userId: string, eventId?: string, options?: Partial<SignedPostOptions>): Promise<SlackHttpReply>;
@@ -238,8 +249,15 @@ export function responseIdOf(responseUrl: string): string {
 
 /** What `rotor audit verify --deep` finds, as a test failure naming each difference. */
 function expectTablesMatchChain(store: TempStore): void {
-  const report = verifyTablesAgainstChain({ trail: new AuditTrailRepo(store.db), rotations: new RotationRepo(store.db), incidents: new IncidentRepo(store.db), inventory: new InventoryRepo(store.db) });
+  const report = verifyTablesAgainstChain({
+    trail: new AuditTrailRepo(store.db),
+    rotations: new RotationRepo(store.db),
+    incidents: new IncidentRepo(store.db),
+    inventory: new InventoryRepo(store.db),
+  });
   if (report.differences.length > 0) {
-    throw new Error(`The tables differ from the audit chain (rotor audit verify --deep):\n${report.differences.map((difference) => JSON.stringify(difference)).join('\n')}`);
+    throw new Error(
+      `The tables differ from the audit chain (rotor audit verify --deep):\n${report.differences.map((difference) => JSON.stringify(difference)).join('\n')}`,
+    );
   }
 }

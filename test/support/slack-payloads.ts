@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { AppHomeOpenedEvent, FunctionExecutedEvent } from '@slack/types';
-import type { BlockAction, BlockSuggestion, ButtonAction, EnvelopedEvent, GlobalShortcut, MessageShortcut, SlashCommand, ViewClosedAction, ViewOutput, ViewStateValue, ViewSubmitAction } from '@slack/bolt';
+import type {
+  BlockAction,
+  BlockSuggestion,
+  ButtonAction,
+  EnvelopedEvent,
+  GlobalShortcut,
+  MessageShortcut,
+  SlashCommand,
+  ViewClosedAction,
+  ViewOutput,
+  ViewStateValue,
+  ViewSubmitAction,
+} from '@slack/bolt';
 
 /**
  * Typed factories for the bodies Slack sends. Slack publishes no fixtures, so each shape is
@@ -21,7 +33,10 @@ function triggerId(): string {
 /** The verification token field is deprecated and ignored by Rotor; it still appears in every body. */
 const legacyToken = () => randomBytes(12).toString('hex');
 
-export function slashCommand(ctx: PayloadContext, fields: { command: string; text: string; userId: string; channelId?: string; triggerId?: string; responseUrl?: string }) {
+export function slashCommand(
+  ctx: PayloadContext,
+  fields: { command: string; text: string; userId: string; channelId?: string; triggerId?: string; responseUrl?: string },
+) {
   return {
     token: legacyToken(),
     command: fields.command,
@@ -38,7 +53,18 @@ export function slashCommand(ctx: PayloadContext, fields: { command: string; tex
   } satisfies SlashCommand;
 }
 
-export function buttonClick(ctx: PayloadContext, fields: { actionId: string; value: string; userId: string; blockId?: string; channelId?: string; view?: ViewOutput; responseUrl?: string }) {
+export function buttonClick(
+  ctx: PayloadContext,
+  fields: {
+    actionId: string;
+    value: string;
+    userId: string;
+    blockId?: string;
+    channelId?: string;
+    view?: ViewOutput;
+    responseUrl?: string;
+  },
+) {
   const action = {
     type: 'button',
     action_id: fields.actionId,
@@ -67,7 +93,10 @@ export function buttonClick(ctx: PayloadContext, fields: { actionId: string; val
 }
 
 /** Builds the `view` Slack echoes back on submission: the view as opened plus the typed-in state. */
-export function submittedView(ctx: PayloadContext, fields: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, ViewStateValue>> }): ViewOutput {
+export function submittedView(
+  ctx: PayloadContext,
+  fields: { callbackId: string; privateMetadata?: string; values: Record<string, Record<string, ViewStateValue>> },
+): ViewOutput {
   return {
     id: 'V' + randomBytes(4).toString('hex').toUpperCase(),
     callback_id: fields.callbackId,
@@ -144,7 +173,10 @@ export function messageShortcut(ctx: PayloadContext, fields: { callbackId: strin
 }
 
 /** An options request from an external_select as a person types into it (`value`). */
-export function blockSuggestion(ctx: PayloadContext, fields: { actionId: string; blockId?: string; value: string; userId: string; view?: ViewOutput }) {
+export function blockSuggestion(
+  ctx: PayloadContext,
+  fields: { actionId: string; blockId?: string; value: string; userId: string; view?: ViewOutput },
+) {
   return {
     type: 'block_suggestion',
     action_id: fields.actionId,
@@ -154,7 +186,9 @@ export function blockSuggestion(ctx: PayloadContext, fields: { actionId: string;
     team: { id: ctx.teamId, domain: 'rotor-test' },
     user: { id: fields.userId, name: fields.userId.toLowerCase(), team_id: ctx.teamId },
     token: legacyToken(),
-    container: fields.view ? { type: 'view', view_id: fields.view.id } : { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0TESTCHAN' },
+    container: fields.view
+      ? { type: 'view', view_id: fields.view.id }
+      : { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0TESTCHAN' },
     ...(fields.view ? { view: fields.view } : {}),
   } satisfies BlockSuggestion;
 }
@@ -236,7 +270,11 @@ export function functionExecuted(ctx: PayloadContext, execution: FunctionExecuti
  * A click on a button of a message the step posted with its token: Slack sends it with the
  * step's function_data and a fresh execution token.
  */
-export function functionScopedClick(ctx: PayloadContext, execution: FunctionExecution, fields: { actionId: string; value: string; userId: string; channelId: string }) {
+export function functionScopedClick(
+  ctx: PayloadContext,
+  execution: FunctionExecution,
+  fields: { actionId: string; value: string; userId: string; channelId: string },
+) {
   return {
     ...buttonClick(ctx, { actionId: fields.actionId, value: fields.value, userId: fields.userId, channelId: fields.channelId }),
     bot_access_token: execution.botAccessToken,
@@ -251,7 +289,10 @@ export function urlVerification() {
 /** State values as Slack sends them for the input elements Rotor's modals use. */
 export const stateValue = {
   text: (value: string | null): ViewStateValue => ({ type: 'plain_text_input', value }),
-  select: (value: string | null): ViewStateValue => ({ type: 'static_select', selected_option: value === null ? null : { text: { type: 'plain_text', text: value }, value } }),
+  select: (value: string | null): ViewStateValue => ({
+    type: 'static_select',
+    selected_option: value === null ? null : { text: { type: 'plain_text', text: value }, value },
+  }),
   user: (userId: string | null): ViewStateValue => ({ type: 'users_select', selected_user: userId }),
   number: (value: string | null): ViewStateValue => ({ type: 'number_input', value }),
 };

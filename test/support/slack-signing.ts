@@ -35,7 +35,10 @@ export function encodeSlackBody(body: SlackBody): { rawBody: string; contentType
     case 'form':
       return { rawBody: new URLSearchParams(body.fields).toString(), contentType: 'application/x-www-form-urlencoded' };
     case 'payload':
-      return { rawBody: new URLSearchParams({ payload: JSON.stringify(body.payload) }).toString(), contentType: 'application/x-www-form-urlencoded' };
+      return {
+        rawBody: new URLSearchParams({ payload: JSON.stringify(body.payload) }).toString(),
+        contentType: 'application/x-www-form-urlencoded',
+      };
     case 'json':
       return { rawBody: JSON.stringify(body.json), contentType: 'application/json' };
   }

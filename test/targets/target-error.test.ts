@@ -27,9 +27,17 @@ describe('TargetError', () => {
 
   it('scrubbedCause keeps the name, code and message of a driver error with every value of the call replaced', () => {
     const password = generateTargetPassword();
-    const driver = Object.assign(new Error(`ERR Error in ACL SETUSER modifier '<${password}': no such password`), { name: 'ErrorReply', code: 'X', extra: password });
+    const driver = Object.assign(new Error(`ERR Error in ACL SETUSER modifier '<${password}': no such password`), {
+      name: 'ErrorReply',
+      code: 'X',
+      extra: password,
+    });
     const cause = scrubbedCause(driver, [password, '']);
-    expect(cause).toMatchObject({ name: 'ErrorReply', code: 'X', message: "ERR Error in ACL SETUSER modifier '<[value]': no such password" });
+    expect(cause).toMatchObject({
+      name: 'ErrorReply',
+      code: 'X',
+      message: "ERR Error in ACL SETUSER modifier '<[value]': no such password",
+    });
     expect(inspect(new TargetError('server_error', 'failed', { cause }), { depth: 10 })).not.toContain(password);
     expect(scrubbedCause('plain text', []).message).toBe('plain text');
   });

@@ -12,7 +12,8 @@ describe('generateTargetPassword', () => {
 
   it('has no character that breaks a URL, a DSN or a .pgpass line', () => {
     expect(TARGET_PASSWORD_ALPHABET).toHaveLength(62);
-    for (const unsafe of [':', '/', '@', '"', "'", '\\', ' ', '%', '#', '?', '&', '=']) expect(TARGET_PASSWORD_ALPHABET).not.toContain(unsafe);
+    for (const unsafe of [':', '/', '@', '"', "'", '\\', ' ', '%', '#', '?', '&', '='])
+      expect(TARGET_PASSWORD_ALPHABET).not.toContain(unsafe);
   });
 
   it('takes lengths from 32 to 128 and refuses shorter or longer ones', () => {
@@ -31,7 +32,9 @@ describe('generateTargetPassword', () => {
       return bytes;
     };
     const password = generateTargetPassword(32, random);
-    const expected = [0, 61, 62, 247, 123, ...Array.from({ length: 27 }, (_, index) => index)].map((byte) => TARGET_PASSWORD_ALPHABET[byte % 62]).join('');
+    const expected = [0, 61, 62, 247, 123, ...Array.from({ length: 27 }, (_, index) => index)]
+      .map((byte) => TARGET_PASSWORD_ALPHABET[byte % 62])
+      .join('');
     expect(password).toBe(expected);
     expect(password.startsWith('A9A9')).toBe(true);
   });

@@ -20,7 +20,11 @@ describe('WorkflowStepService', () => {
   }
 
   const start = (runtime: Runtime, executionId: string) =>
-    runtime.workflowSteps.startRotation({ executionId, workflowExecutionId: null, inputs: { secret_name: 'dev/app/api_key', reason: 'From a workflow', requester: 'U0OWNER' } });
+    runtime.workflowSteps.startRotation({
+      executionId,
+      workflowExecutionId: null,
+      inputs: { secret_name: 'dev/app/api_key', reason: 'From a workflow', requester: 'U0OWNER' },
+    });
 
   it('a step follows the next rotation of its secret and fixes its error when it is abandoned, scheduling the completion once', async () => {
     const { store, runtime } = setUp();
@@ -29,20 +33,32 @@ describe('WorkflowStepService', () => {
     const started = await runtime.rotation.start(slackActor('U0OWNER'), 'dev/app/api_key', { ticket: 'OPS-1' });
     expect(runtime.workflowSteps.get('Fx1')).toMatchObject({ state: 'waiting', rotationId: started.rotation.id });
 
-    await runtime.rotation.abandon(slackActor('U0OWNER'), started.rotation.id, { reason: 'Not needed after all', expectedVersion: started.rotation.version });
+    await runtime.rotation.abandon(slackActor('U0OWNER'), started.rotation.id, {
+      reason: 'Not needed after all',
+      expectedVersion: started.rotation.version,
+    });
     expect(runtime.workflowSteps.get('Fx1')).toMatchObject({
       state: 'settling',
-      result: { kind: 'error', error: `The rotation of dev/app/api_key (#${started.rotation.id}) was abandoned by U0OWNER: Not needed after all` },
+      result: {
+        kind: 'error',
+        error: `The rotation of dev/app/api_key (#${started.rotation.id}) was abandoned by U0OWNER: Not needed after all`,
+      },
     });
     const scheduled = new FollowUpRepo(store.db).find(STEP_COMPLETION_FOLLOW_UP, stepTopic('Fx1'));
     expect(scheduled).toMatchObject({ state: 'pending', payload: { execution: 'Fx1' } });
-    expect(store.db.prepare(`SELECT action FROM audit_events WHERE action LIKE 'workflow_step.%' ORDER BY seq`).pluck().all()).toEqual(['workflow_step.started', 'workflow_step.ended']);
+    expect(store.db.prepare(`SELECT action FROM audit_events WHERE action LIKE 'workflow_step.%' ORDER BY seq`).pluck().all()).toEqual([
+      'workflow_step.started',
+      'workflow_step.ended',
+    ]);
   });
 
   it('a rollback of a rotation that completed before the step began is not the one it asked for', async () => {
     const { runtime } = setUp();
     const started = await runtime.rotation.start(slackActor('U0OWNER'), 'dev/app/api_key', { ticket: 'OPS-2' });
-    await runtime.rotation.abandon(slackActor('U0OWNER'), started.rotation.id, { reason: 'Start over', expectedVersion: started.rotation.version });
+    await runtime.rotation.abandon(slackActor('U0OWNER'), started.rotation.id, {
+      reason: 'Start over',
+      expectedVersion: started.rotation.version,
+    });
     start(runtime, 'Fx2');
     const ended = runtime.rotation.get(started.rotation.id);
     runtime.workflowSteps.onRotationChange({ ...ended, rotation: { ...ended.rotation, state: 'rolled_back' } });

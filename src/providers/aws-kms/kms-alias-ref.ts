@@ -16,7 +16,8 @@ const NAME_PATTERN = new RegExp(`^(?:(${REGION}):)?(${ALIAS})$`);
 const KEY_ARN_PATTERN = new RegExp(`^arn:${PARTITION}:kms:${REGION}:\\d{12}:key/`);
 const KEY_ID_PATTERN = /^(?:mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$|^mrk-[0-9a-f]{32}$/;
 
-const FORMS = 'an alias such as alias/app, region:alias such as eu-west-1:alias/app, or an alias ARN such as arn:aws:kms:eu-west-1:123456789012:alias/app';
+const FORMS =
+  'an alias such as alias/app, region:alias such as eu-west-1:alias/app, or an alias ARN such as arn:aws:kms:eu-west-1:123456789012:alias/app';
 
 /**
  * Parses `alias/name`, `region:alias/name` or an alias ARN. A key id or key ARN is refused:
@@ -26,7 +27,10 @@ const FORMS = 'an alias such as alias/app, region:alias such as eu-west-1:alias/
 export function parseKmsAliasRef(secretName: string, ref: string): KmsAliasRef {
   const text = ref.trim();
   if (KEY_ARN_PATTERN.test(text) || KEY_ID_PATTERN.test(text)) {
-    invalid(secretName, `\`${ref}\` names a key, not an alias; a rotation makes a new key, so track the alias your applications use (create one with \`aws kms create-alias\`)`);
+    invalid(
+      secretName,
+      `\`${ref}\` names a key, not an alias; a rotation makes a new key, so track the alias your applications use (create one with \`aws kms create-alias\`)`,
+    );
   }
   const arn = text.startsWith('arn:') ? ARN_PATTERN.exec(text) : null;
   if (text.startsWith('arn:') && !arn) invalid(secretName, `\`${ref}\` is not a KMS alias ARN`);

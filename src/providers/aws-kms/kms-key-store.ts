@@ -138,7 +138,9 @@ export class AwsKmsKeyStore {
     const policy = await this.policyOf(target, ref, key.keyId);
     const automaticRotation = await this.rotationStatusOf(target, ref, key);
     const pendingKey = await this.describeKeyIfExists(target, ref, pendingAliasOf(ref.aliasName));
-    const pending = pendingKey ? { ...pendingKey, requestToken: (await this.tagsOf(target, ref, pendingKey.keyId))[REQUEST_TOKEN_TAG] ?? null } : null;
+    const pending = pendingKey
+      ? { ...pendingKey, requestToken: (await this.tagsOf(target, ref, pendingKey.keyId))[REQUEST_TOKEN_TAG] ?? null }
+      : null;
     return { aliasName: ref.aliasName, key, tags, policy, automaticRotation, pending };
   }
 
@@ -151,13 +153,22 @@ export class AwsKmsKeyStore {
     const description = await this.describe(target);
     const { key } = description;
     const problems: string[] = [];
-    if (key.state !== 'Enabled') problems.push(`the alias points at key ${key.keyId}, which is ${key.state}, not Enabled (enable it or point the alias at an enabled key)`);
+    if (key.state !== 'Enabled')
+      problems.push(
+        `the alias points at key ${key.keyId}, which is ${key.state}, not Enabled (enable it or point the alias at an enabled key)`,
+      );
     if (key.manager !== 'CUSTOMER') problems.push(`key ${key.keyId} is managed by AWS, which rotates it itself`);
-    if (key.origin !== 'AWS_KMS') problems.push(`key ${key.keyId} has key material from ${key.origin}; Rotor only replaces keys whose material KMS generates`);
-    if (key.multiRegion) problems.push(`key ${key.keyId} is a multi-Region key; its replicas would not follow a new key, so rotate it by hand`);
-    if (description.policy === null) problems.push(`Rotor may not read the key policy of ${key.keyId} (kms:GetKeyPolicy), so it cannot copy it to the new key`);
+    if (key.origin !== 'AWS_KMS')
+      problems.push(`key ${key.keyId} has key material from ${key.origin}; Rotor only replaces keys whose material KMS generates`);
+    if (key.multiRegion)
+      problems.push(`key ${key.keyId} is a multi-Region key; its replicas would not follow a new key, so rotate it by hand`);
+    if (description.policy === null)
+      problems.push(`Rotor may not read the key policy of ${key.keyId} (kms:GetKeyPolicy), so it cannot copy it to the new key`);
     if (problems.length > 0) {
-      throw new RotorError('conflict', `${target.secretName} (${target.providerRef}) cannot be rotated in AWS KMS: ${problems.join('; ')}.`);
+      throw new RotorError(
+        'conflict',
+        `${target.secretName} (${target.providerRef}) cannot be rotated in AWS KMS: ${problems.join('; ')}.`,
+      );
     }
     return description;
   }
@@ -214,7 +225,10 @@ export class AwsKmsKeyStore {
       if (current.keyId !== request.expectedCurrentKeyId) throw aliasMoved(target, current.keyId, request.expectedCurrentKeyId);
       const next = await this.describeKey(target, ref, request.toKeyId, 'move the alias of');
       if (next.state !== 'Enabled') {
-        throw new RotorError('conflict', `The new key ${next.keyId} of ${target.secretName} is ${next.state}, so the alias ${ref.aliasName} was not moved to it. Enable it first.`);
+        throw new RotorError(
+          'conflict',
+          `The new key ${next.keyId} of ${target.secretName} is ${next.state}, so the alias ${ref.aliasName} was not moved to it. Enable it first.`,
+        );
       }
       await this.call(target, ref, `move ${ref.aliasName} of`, (client, signal) =>
         client.send(new UpdateAliasCommand({ AliasName: ref.aliasName, TargetKeyId: request.toKeyId }), { abortSignal: signal }),
@@ -231,17 +245,23 @@ export class AwsKmsKeyStore {
     const ref = this.refOf(target);
     const key = await this.describeKey(target, ref, ref.aliasName, 'verify');
     if (key.keyId !== request.expectedKeyId) throw aliasMoved(target, key.keyId, request.expectedKeyId);
-    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.keyUsage !== 'ENCRYPT_DECRYPT') return { keyId: key.keyId, keyArn: key.keyArn, roundTrip: 'not_applicable' };
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.keyUsage !== 'ENCRYPT_DECRYPT')
+      return { keyId: key.keyId, keyArn: key.keyArn, roundTrip: 'not_applicable' };
     const plaintext = randomBytes(32);
     const context = { purpose: 'rotor-verify' };
     const encrypted = await this.call(target, ref, 'encrypt a test value through the alias of', (client, signal) =>
       client.send(new EncryptCommand({ KeyId: ref.aliasName, Plaintext: plaintext, EncryptionContext: context }), { abortSignal: signal }),
     );
     const decrypted = await this.call(target, ref, 'decrypt the test value through the alias of', (client, signal) =>
-      client.send(new DecryptCommand({ KeyId: ref.aliasName, CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: context }), { abortSignal: signal }),
+      client.send(new DecryptCommand({ KeyId: ref.aliasName, CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: context }), {
+        abortSignal: signal,
+      }),
     );
     const usedKey = [encrypted.KeyId, decrypted.KeyId].every((id) => id === key.keyArn || id === key.keyId);
-    const roundTripped = decrypted.Plaintext !== undefined && decrypted.Plaintext.length === plaintext.length && timingSafeEqual(Buffer.from(decrypted.Plaintext), plaintext);
+    const roundTripped =
+      decrypted.Plaintext !== undefined &&
+      decrypted.Plaintext.length === plaintext.length &&
+      timingSafeEqual(Buffer.from(decrypted.Plaintext), plaintext);
     if (!usedKey || !roundTripped) {
       throw new RotorError(
         'provider',
@@ -261,12 +281,18 @@ export class AwsKmsKeyStore {
     const ref = this.refOf(target);
     await this.refuseIfAliasPointsAt(target, ref, request.keyId, 'scheduled for deletion');
     const key = await this.describeKey(target, ref, request.keyId, 'schedule the deletion of the old key of');
-    if (key.state === 'PendingDeletion' && key.deletionDate) return { keyId: key.keyId, keyArn: key.keyArn, deletionDate: key.deletionDate, scheduledNow: false };
+    if (key.state === 'PendingDeletion' && key.deletionDate)
+      return { keyId: key.keyId, keyArn: key.keyArn, deletionDate: key.deletionDate, scheduledNow: false };
     const scheduled = await this.call(target, ref, `schedule the deletion of key ${request.keyId} of`, (client, signal) =>
-      client.send(new ScheduleKeyDeletionCommand({ KeyId: request.keyId, PendingWindowInDays: request.pendingWindowDays }), { abortSignal: signal }),
+      client.send(new ScheduleKeyDeletionCommand({ KeyId: request.keyId, PendingWindowInDays: request.pendingWindowDays }), {
+        abortSignal: signal,
+      }),
     );
     if (!scheduled.DeletionDate) {
-      throw new RotorError('provider', `KMS accepted the deletion of key ${request.keyId} of ${target.secretName} but gave no deletion date. Check the key with \`aws kms describe-key --key-id ${request.keyId}\`.`);
+      throw new RotorError(
+        'provider',
+        `KMS accepted the deletion of key ${request.keyId} of ${target.secretName} but gave no deletion date. Check the key with \`aws kms describe-key --key-id ${request.keyId}\`.`,
+      );
     }
     return { keyId: key.keyId, keyArn: key.keyArn, deletionDate: scheduled.DeletionDate.toISOString(), scheduledNow: true };
   }
@@ -289,7 +315,9 @@ export class AwsKmsKeyStore {
     }
     let reenabled = false;
     if (state === 'Disabled') {
-      await this.call(target, ref, `enable key ${request.toKeyId} of`, (client, signal) => client.send(new EnableKeyCommand({ KeyId: request.toKeyId }), { abortSignal: signal }));
+      await this.call(target, ref, `enable key ${request.toKeyId} of`, (client, signal) =>
+        client.send(new EnableKeyCommand({ KeyId: request.toKeyId }), { abortSignal: signal }),
+      );
       reenabled = true;
     } else if (state !== 'Enabled') {
       throw new RotorError('conflict', `Key ${request.toKeyId} of ${target.secretName} is ${state}, so the alias cannot move back to it.`);
@@ -302,12 +330,18 @@ export class AwsKmsKeyStore {
    * Lets KMS rotate the key material itself (same key id, same alias) every `periodDays`
    * (90-2560). Symmetric encryption keys with KMS-generated material only.
    */
-  async enableAutomaticRotation(target: ProviderTarget, request: { periodDays: number }): Promise<KmsAliasDescription['automaticRotation'] & { keyId: string }> {
+  async enableAutomaticRotation(
+    target: ProviderTarget,
+    request: { periodDays: number },
+  ): Promise<KmsAliasDescription['automaticRotation'] & { keyId: string }> {
     validateAutomaticRotationPeriod(request.periodDays);
     const ref = this.refOf(target);
     const key = await this.describeKey(target, ref, ref.aliasName, 'enable automatic rotation of');
     if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') {
-      throw new RotorError('validation', `KMS rotates only symmetric encryption keys with KMS-generated material automatically; key ${key.keyId} of ${target.secretName} is ${key.keySpec} from ${key.origin}. Rotate it by replacing the key instead.`);
+      throw new RotorError(
+        'validation',
+        `KMS rotates only symmetric encryption keys with KMS-generated material automatically; key ${key.keyId} of ${target.secretName} is ${key.keySpec} from ${key.origin}. Rotate it by replacing the key instead.`,
+      );
     }
     await this.call(target, ref, 'enable automatic rotation of', (client, signal) =>
       client.send(new EnableKeyRotationCommand({ KeyId: key.keyId, RotationPeriodInDays: request.periodDays }), { abortSignal: signal }),
@@ -326,7 +360,11 @@ export class AwsKmsKeyStore {
         client.send(new ListKeyRotationsCommand({ KeyId: key.keyId, Marker: marker }), { abortSignal: signal }),
       );
       for (const rotation of page.Rotations ?? []) {
-        entries.push({ keyId: rotation.KeyId ?? key.keyId, rotatedAt: rotation.RotationDate?.toISOString() ?? null, type: rotation.RotationType ?? 'AUTOMATIC' });
+        entries.push({
+          keyId: rotation.KeyId ?? key.keyId,
+          rotatedAt: rotation.RotationDate?.toISOString() ?? null,
+          type: rotation.RotationType ?? 'AUTOMATIC',
+        });
       }
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker);
@@ -334,13 +372,18 @@ export class AwsKmsKeyStore {
   }
 
   /** `/revoke`: disables a key at once, once the alias has moved off it. */
-  async disableKey(target: ProviderTarget, request: { keyId: string }): Promise<{ keyId: string; action: 'disabled' | 'already_disabled' | 'pending_deletion' }> {
+  async disableKey(
+    target: ProviderTarget,
+    request: { keyId: string },
+  ): Promise<{ keyId: string; action: 'disabled' | 'already_disabled' | 'pending_deletion' }> {
     const ref = this.refOf(target);
     await this.refuseIfAliasPointsAt(target, ref, request.keyId, 'disabled');
     const key = await this.describeKey(target, ref, request.keyId, 'disable the compromised key of');
     if (key.state === 'Disabled') return { keyId: key.keyId, action: 'already_disabled' };
     if (key.state === 'PendingDeletion') return { keyId: key.keyId, action: 'pending_deletion' };
-    await this.call(target, ref, `disable key ${request.keyId} of`, (client, signal) => client.send(new DisableKeyCommand({ KeyId: request.keyId }), { abortSignal: signal }));
+    await this.call(target, ref, `disable key ${request.keyId} of`, (client, signal) =>
+      client.send(new DisableKeyCommand({ KeyId: request.keyId }), { abortSignal: signal }),
+    );
     return { keyId: key.keyId, action: 'disabled' };
   }
 
@@ -348,7 +391,13 @@ export class AwsKmsKeyStore {
   async tagKey(target: ProviderTarget, request: { keyId: string; tags: Record<string, string> }): Promise<void> {
     const ref = this.refOf(target);
     await this.call(target, ref, `tag key ${request.keyId} of`, (client, signal) =>
-      client.send(new TagResourceCommand({ KeyId: request.keyId, Tags: Object.entries(request.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })) }), { abortSignal: signal }),
+      client.send(
+        new TagResourceCommand({
+          KeyId: request.keyId,
+          Tags: Object.entries(request.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+        }),
+        { abortSignal: signal },
+      ),
     );
   }
 
@@ -371,7 +420,10 @@ export class AwsKmsKeyStore {
   private async refuseIfAliasPointsAt(target: ProviderTarget, ref: KmsAliasRef, keyId: string, what: string): Promise<void> {
     const current = await this.describeKey(target, ref, ref.aliasName, 'check the alias of');
     if (current.keyId === keyId || current.keyArn === keyId) {
-      throw new RotorError('conflict', `${ref.aliasName} of ${target.secretName} still points at key ${current.keyId}, so it cannot be ${what}. Move the alias to a new key first.`);
+      throw new RotorError(
+        'conflict',
+        `${ref.aliasName} of ${target.secretName} still points at key ${current.keyId}, so it cannot be ${what}. Move the alias to a new key first.`,
+      );
     }
   }
 
@@ -379,11 +431,15 @@ export class AwsKmsKeyStore {
     const pendingAlias = pendingAliasOf(ref.aliasName);
     const pending = await this.describeKeyIfExists(target, ref, pendingAlias);
     if (pending?.keyId !== keyId) return;
-    await this.call(target, ref, `delete ${pendingAlias} of`, (client, signal) => client.send(new DeleteAliasCommand({ AliasName: pendingAlias }), { abortSignal: signal }));
+    await this.call(target, ref, `delete ${pendingAlias} of`, (client, signal) =>
+      client.send(new DeleteAliasCommand({ AliasName: pendingAlias }), { abortSignal: signal }),
+    );
   }
 
   private async describeKey(target: ProviderTarget, ref: KmsAliasRef, keyId: string, action: string): Promise<KmsKeyFacts> {
-    const described = await this.call(target, ref, action, (client, signal) => client.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal: signal }));
+    const described = await this.call(target, ref, action, (client, signal) =>
+      client.send(new DescribeKeyCommand({ KeyId: keyId }), { abortSignal: signal }),
+    );
     return factsOf(described.KeyMetadata);
   }
 
@@ -400,7 +456,9 @@ export class AwsKmsKeyStore {
     const tags: Record<string, string> = {};
     let marker: string | undefined;
     do {
-      const page = await this.call(target, ref, 'read the tags of', (client, signal) => client.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }));
+      const page = await this.call(target, ref, 'read the tags of', (client, signal) =>
+        client.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }), { abortSignal: signal }),
+      );
       for (const tag of page.Tags ?? []) tags[tag.TagKey ?? ''] = tag.TagValue ?? '';
       marker = page.Truncated ? page.NextMarker : undefined;
     } while (marker);
@@ -409,7 +467,9 @@ export class AwsKmsKeyStore {
 
   private async policyOf(target: ProviderTarget, ref: KmsAliasRef, keyId: string): Promise<string | null> {
     try {
-      const read = await this.call(target, ref, 'read the key policy of', (client, signal) => client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), { abortSignal: signal }));
+      const read = await this.call(target, ref, 'read the key policy of', (client, signal) =>
+        client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }), { abortSignal: signal }),
+      );
       return read.Policy ?? null;
     } catch (error) {
       if (error instanceof RotorError && error.code === 'forbidden') return null;
@@ -417,14 +477,29 @@ export class AwsKmsKeyStore {
     }
   }
 
-  private async rotationStatusOf(target: ProviderTarget, ref: KmsAliasRef, key: KmsKeyFacts): Promise<KmsAliasDescription['automaticRotation']> {
+  private async rotationStatusOf(
+    target: ProviderTarget,
+    ref: KmsAliasRef,
+    key: KmsKeyFacts,
+  ): Promise<KmsAliasDescription['automaticRotation']> {
     // KMS answers UnsupportedOperationException for keys it cannot rotate (asymmetric, HMAC, imported).
     if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') return { enabled: false, periodDays: null, nextRotationAt: null };
-    const status = await this.call(target, ref, 'read the rotation status of', (client, signal) => client.send(new GetKeyRotationStatusCommand({ KeyId: key.keyId }), { abortSignal: signal }));
-    return { enabled: status.KeyRotationEnabled === true, periodDays: status.RotationPeriodInDays ?? null, nextRotationAt: status.NextRotationDate?.toISOString() ?? null };
+    const status = await this.call(target, ref, 'read the rotation status of', (client, signal) =>
+      client.send(new GetKeyRotationStatusCommand({ KeyId: key.keyId }), { abortSignal: signal }),
+    );
+    return {
+      enabled: status.KeyRotationEnabled === true,
+      periodDays: status.RotationPeriodInDays ?? null,
+      nextRotationAt: status.NextRotationDate?.toISOString() ?? null,
+    };
   }
 
-  private async call<T>(target: ProviderTarget, ref: KmsAliasRef, action: string, send: (client: KMSClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(
+    target: ProviderTarget,
+    ref: KmsAliasRef,
+    action: string,
+    send: (client: KMSClient, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const client = this.clientFor(ref.region);
     try {
       return await callWithRetry((signal) => send(client, signal), { policy: this.retry, isTransient: isTransientKmsError });
@@ -451,7 +526,8 @@ export class AwsKmsKeyStore {
 }
 
 function factsOf(metadata: KeyMetadata | undefined): KmsKeyFacts {
-  if (!metadata?.KeyId || !metadata.Arn) throw new RotorError('provider', 'KMS answered without the key metadata it always sends; try again.');
+  if (!metadata?.KeyId || !metadata.Arn)
+    throw new RotorError('provider', 'KMS answered without the key metadata it always sends; try again.');
   return {
     keyId: metadata.KeyId,
     keyArn: metadata.Arn,

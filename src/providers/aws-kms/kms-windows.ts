@@ -9,9 +9,10 @@ export const DEFAULT_PENDING_WINDOW_DAYS = 30;
  */
 export function validatePendingWindow(days: number): void {
   if (!Number.isInteger(days) || days < 7 || days > 30) {
-    throw new ValidationError(`The pending deletion window of a KMS key must be a whole number of days from 7 to 30; ${days} is not. Set the policy's window within that range.`, [
-      { where: 'pending_window_days', message: 'a whole number from 7 to 30' },
-    ]);
+    throw new ValidationError(
+      `The pending deletion window of a KMS key must be a whole number of days from 7 to 30; ${days} is not. Set the policy's window within that range.`,
+      [{ where: 'pending_window_days', message: 'a whole number from 7 to 30' }],
+    );
   }
 }
 

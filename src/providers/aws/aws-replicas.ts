@@ -61,8 +61,13 @@ export class AwsReplicaChecker {
     const replicas = await this.replicas(target);
     const behind = replicas.filter((replica) => replica.status !== 'InSync');
     if (behind.length > 0) {
-      const list = behind.map((replica) => `${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}`).join('; ');
-      throw new RotorError('conflict', `${target.secretName} cannot be rotated while a replica is not in sync: ${list}. Fix the replication in AWS (or remove the replica), then try again.`);
+      const list = behind
+        .map((replica) => `${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}`)
+        .join('; ');
+      throw new RotorError(
+        'conflict',
+        `${target.secretName} cannot be rotated while a replica is not in sync: ${list}. Fix the replication in AWS (or remove the replica), then try again.`,
+      );
     }
     return replicas;
   }
@@ -79,12 +84,15 @@ export class AwsReplicaChecker {
     for (const replica of await this.replicas(target)) {
       try {
         const read = await this.call(target, replica.region, `read the replica in ${replica.region} of`, (client, signal) =>
-          client.send(new GetSecretValueCommand({ SecretId: replicaSecretId(ref, replica.region), VersionStage: 'AWSCURRENT' }), { abortSignal: signal }),
+          client.send(new GetSecretValueCommand({ SecretId: replicaSecretId(ref, replica.region), VersionStage: 'AWSCURRENT' }), {
+            abortSignal: signal,
+          }),
         );
         const value = read.SecretString ?? read.SecretBinary;
         const sameValue = value !== undefined && (expected.fingerprint === null || this.fingerprints.matches(value, expected.fingerprint));
         checks.push({ region: replica.region, versionId: read.VersionId ?? '', sameValue });
-        if (read.VersionId !== expected.versionId) problems.push(`${replica.region} still serves version ${read.VersionId ?? 'none'}, not ${expected.versionId}`);
+        if (read.VersionId !== expected.versionId)
+          problems.push(`${replica.region} still serves version ${read.VersionId ?? 'none'}, not ${expected.versionId}`);
         else if (!sameValue) problems.push(`${replica.region} serves version ${expected.versionId} with a different value`);
       } catch (error) {
         unreachable ||= error instanceof RotorError && error.code === 'provider_unavailable';
@@ -92,7 +100,10 @@ export class AwsReplicaChecker {
       }
     }
     if (problems.length > 0) {
-      throw new RotorError(unreachable ? 'provider_unavailable' : 'conflict', `The new version of ${target.secretName} has not reached every replica: ${problems.join('; ')}. Wait for replication and verify again, or check the replica in AWS.`);
+      throw new RotorError(
+        unreachable ? 'provider_unavailable' : 'conflict',
+        `The new version of ${target.secretName} has not reached every replica: ${problems.join('; ')}. Wait for replication and verify again, or check the replica in AWS.`,
+      );
     }
     return checks;
   }
@@ -109,7 +120,12 @@ export class AwsReplicaChecker {
     this.clients.clear();
   }
 
-  private async call<T>(target: ProviderTarget, region: string | null, action: string, send: (client: SecretsManagerClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(
+    target: ProviderTarget,
+    region: string | null,
+    action: string,
+    send: (client: SecretsManagerClient, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const client = this.clientFor(region);
     try {
       return await callWithRetry((signal) => send(client, signal), { policy: this.retry, isTransient: isTransientAwsError });
@@ -140,7 +156,11 @@ export class AwsReplicaChecker {
  * Regions a policy requires that the secret is not replicated to (its primary region counts),
  * for `/secrets review`.
  */
-export function missingReplicaRegions(required: readonly string[], primaryRegion: string | null, replicas: readonly ReplicaStatus[]): string[] {
+export function missingReplicaRegions(
+  required: readonly string[],
+  primaryRegion: string | null,
+  replicas: readonly ReplicaStatus[],
+): string[] {
   const present = new Set([...(primaryRegion ? [primaryRegion] : []), ...replicas.map((replica) => replica.region)]);
   return [...new Set(required)].filter((region) => !present.has(region)).sort();
 }

@@ -81,7 +81,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     const secret = await this.describeSecret(target, ref, 'describe');
     const listed = await this.call(target, ref, 'list the versions of', (client, signal) =>
-      client.send(new ListSecretVersionIdsCommand({ SecretId: ref.secretId, IncludeDeprecated: false, MaxResults: 100 }), { abortSignal: signal }),
+      client.send(new ListSecretVersionIdsCommand({ SecretId: ref.secretId, IncludeDeprecated: false, MaxResults: 100 }), {
+        abortSignal: signal,
+      }),
     );
     const created = new Map((listed.Versions ?? []).map((version) => [version.VersionId ?? '', version.CreatedDate ?? null]));
     const versions: VersionSummary[] = Object.entries(secret.VersionIdsToStages ?? {}).map(([versionId, labels]) => ({
@@ -90,9 +92,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       labels: [...labels].sort(),
     }));
     const current = versions.find((version) => version.labels.includes(CURRENT)) ?? null;
-    const others = versions
-      .filter((version) => version !== current)
-      .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+    const others = versions.filter((version) => version !== current).sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
     return {
       current,
       others,
@@ -131,9 +131,12 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const fingerprint = this.fingerprints.of(value);
     await request.beforeWrite?.({ versionId: token, fingerprint });
     const written = await this.call(target, ref, 'write a new version of', (client, signal) =>
-      client.send(new PutSecretValueCommand({ SecretId: ref.secretId, ClientRequestToken: token, SecretString: value, VersionStages: [PENDING] }), {
-        abortSignal: signal,
-      }),
+      client.send(
+        new PutSecretValueCommand({ SecretId: ref.secretId, ClientRequestToken: token, SecretString: value, VersionStages: [PENDING] }),
+        {
+          abortSignal: signal,
+        },
+      ),
     );
     return { versionId: written.VersionId ?? token, fingerprint, promotedOnCreate: false };
   }
@@ -150,10 +153,16 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   /** The text of a version (the current one when `versionId` is null), for a new version built on it. */
   private async readText(target: ProviderTarget, ref: AwsSecretRef, versionId: string | null): Promise<string> {
     const read = await this.call(target, ref, 'read the current version of', (client, signal) =>
-      client.send(new GetSecretValueCommand({ SecretId: ref.secretId, ...(versionId ? { VersionId: versionId } : { VersionStage: CURRENT }) }), { abortSignal: signal }),
+      client.send(
+        new GetSecretValueCommand({ SecretId: ref.secretId, ...(versionId ? { VersionId: versionId } : { VersionStage: CURRENT }) }),
+        { abortSignal: signal },
+      ),
     );
     if (read.SecretString === undefined) {
-      throw new RotorError('conflict', `The current value of ${target.secretName} is ${read.SecretBinary ? 'binary data (SecretBinary)' : 'empty'}, so Rotor wrote nothing: a generated value keeps the shape of the current one. Set its value source to issuer and write the new value yourself.`);
+      throw new RotorError(
+        'conflict',
+        `The current value of ${target.secretName} is ${read.SecretBinary ? 'binary data (SecretBinary)' : 'empty'}, so Rotor wrote nothing: a generated value keeps the shape of the current one. Set its value source to issuer and write the new value yourself.`,
+      );
     }
     return read.SecretString;
   }
@@ -164,7 +173,10 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const stages = secret.VersionIdsToStages ?? {};
     const newLabels = stages[request.newVersionId];
     if (!newLabels) {
-      throw new RotorError('not_found', `Version ${request.newVersionId} of ${target.secretName} no longer exists in AWS Secrets Manager; create a new version again.`);
+      throw new RotorError(
+        'not_found',
+        `Version ${request.newVersionId} of ${target.secretName} no longer exists in AWS Secrets Manager; create a new version again.`,
+      );
     }
     const currentId = currentVersionOf(secret);
     // Promoting twice (a resumed step) is harmless: the version is already current.
@@ -183,7 +195,10 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     );
     const value = read.SecretString ?? read.SecretBinary;
     if (value === undefined || value.length === 0 || !read.VersionId) {
-      throw new RotorError('provider', `The current version of ${target.secretName} in AWS Secrets Manager holds no value (a rotation function that did not finish?). Check the rotation in AWS before continuing.`);
+      throw new RotorError(
+        'provider',
+        `The current version of ${target.secretName} in AWS Secrets Manager holds no value (a rotation function that did not finish?). Check the rotation in AWS before continuing.`,
+      );
     }
     return { versionId: read.VersionId, ...fingerprintRead(this.fingerprints, value, options) };
   }
@@ -195,7 +210,10 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     );
     const value = read.SecretString ?? read.SecretBinary;
     if (value === undefined || value.length === 0) {
-      throw new RotorError('provider', `Version ${versionId} of ${target.secretName} in AWS Secrets Manager holds no value yet (a rotation function still running?). Try again in a minute.`);
+      throw new RotorError(
+        'provider',
+        `Version ${versionId} of ${target.secretName} in AWS Secrets Manager holds no value yet (a rotation function still running?). Try again in a minute.`,
+      );
     }
     return { versionId, fingerprint: this.fingerprints.of(value) };
   }
@@ -204,7 +222,10 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     const secret = await this.describeSecret(target, ref, 'roll back');
     if (!(secret.VersionIdsToStages ?? {})[request.versionId]) {
-      throw new RotorError('not_found', `Version ${request.versionId} of ${target.secretName} no longer exists in AWS Secrets Manager (removed or deprecated), so it cannot be restored. Write a new version instead.`);
+      throw new RotorError(
+        'not_found',
+        `Version ${request.versionId} of ${target.secretName} no longer exists in AWS Secrets Manager (removed or deprecated), so it cannot be restored. Write a new version instead.`,
+      );
     }
     const currentId = currentVersionOf(secret);
     if (currentId !== request.versionId) {
@@ -219,20 +240,29 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const secret = await this.describeSecret(target, ref, 'deprecate a version of');
     const labels = (secret.VersionIdsToStages ?? {})[versionId] ?? [];
     if (labels.includes(CURRENT)) {
-      throw new RotorError('conflict', `Version ${versionId} of ${target.secretName} is still AWSCURRENT, so it cannot be deprecated. Promote the new version first.`);
+      throw new RotorError(
+        'conflict',
+        `Version ${versionId} of ${target.secretName} is still AWSCURRENT, so it cannot be deprecated. Promote the new version first.`,
+      );
     }
     for (const label of labels) await this.moveLabel(target, ref, label, null, versionId);
   }
 
   async disableVersion(target: ProviderTarget, request: DisableVersionRequest): Promise<DisabledVersion> {
     if (request.destroy) {
-      throw new RotorError('validation', `Destroying a version is a Vault-only action; for ${target.secretName} in AWS the compromised version's labels are removed instead.`);
+      throw new RotorError(
+        'validation',
+        `Destroying a version is a Vault-only action; for ${target.secretName} in AWS the compromised version's labels are removed instead.`,
+      );
     }
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     const secret = await this.describeSecret(target, ref, 'disable a version of');
     if (currentVersionOf(secret) === request.versionId) {
       if (!request.replacementVersionId) {
-        throw new RotorError('conflict', `Version ${request.versionId} of ${target.secretName} is AWSCURRENT; create the replacement version first so AWSCURRENT can move to it, then disable the compromised one.`);
+        throw new RotorError(
+          'conflict',
+          `Version ${request.versionId} of ${target.secretName} is AWSCURRENT; create the replacement version first so AWSCURRENT can move to it, then disable the compromised one.`,
+        );
       }
       await this.moveLabel(target, ref, CURRENT, request.replacementVersionId, request.versionId);
     }
@@ -278,7 +308,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   async tagSecret(target: ProviderTarget, tags: Record<string, string>): Promise<void> {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     await this.call(target, ref, 'tag', (client, signal) =>
-      client.send(new TagResourceCommand({ SecretId: ref.secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }), { abortSignal: signal }),
+      client.send(new TagResourceCommand({ SecretId: ref.secretId, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }), {
+        abortSignal: signal,
+      }),
     );
   }
 
@@ -296,13 +328,20 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   }
 
   private describeSecret(target: ProviderTarget, ref: AwsSecretRef, action: string): Promise<DescribeSecretResponse> {
-    return this.call(target, ref, action, (client, signal) => client.send(new DescribeSecretCommand({ SecretId: ref.secretId }), { abortSignal: signal }));
+    return this.call(target, ref, action, (client, signal) =>
+      client.send(new DescribeSecretCommand({ SecretId: ref.secretId }), { abortSignal: signal }),
+    );
   }
 
   private async moveLabel(target: ProviderTarget, ref: AwsSecretRef, stage: string, to: string | null, from: string | null): Promise<void> {
     await this.call(target, ref, `move the ${stage} label of`, (client, signal) =>
       client.send(
-        new UpdateSecretVersionStageCommand({ SecretId: ref.secretId, VersionStage: stage, MoveToVersionId: to ?? undefined, RemoveFromVersionId: from ?? undefined }),
+        new UpdateSecretVersionStageCommand({
+          SecretId: ref.secretId,
+          VersionStage: stage,
+          MoveToVersionId: to ?? undefined,
+          RemoveFromVersionId: from ?? undefined,
+        }),
         { abortSignal: signal },
       ),
     );
@@ -318,7 +357,12 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     }
   }
 
-  private async call<T>(target: ProviderTarget, ref: AwsSecretRef, action: string, send: (client: SecretsManagerClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(
+    target: ProviderTarget,
+    ref: AwsSecretRef,
+    action: string,
+    send: (client: SecretsManagerClient, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const client = this.clientFor(ref.region);
     try {
       return await callWithRetry((signal) => send(client, signal), { policy: this.retry, isTransient: isTransientAwsError });

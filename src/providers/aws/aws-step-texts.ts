@@ -1,6 +1,7 @@
 import type { StoreStepTexts } from '../store-kind.js';
 
-const READ_PENDING = 'aws secretsmanager get-secret-value --secret-id {aws_secret_id}{aws_region_flag} --version-stage AWSPENDING --query SecretString --output text';
+const READ_PENDING =
+  'aws secretsmanager get-secret-value --secret-id {aws_secret_id}{aws_region_flag} --version-stage AWSPENDING --query SecretString --output text';
 
 /**
  * How the checklists word the steps of a secret in AWS Secrets Manager: staging labels
@@ -18,16 +19,20 @@ export const AWS_STEP_TEXTS: StoreStepTexts = {
   },
   updateStaging: {
     any: "Have staging read the new version while {live_environment} stays on `AWSCURRENT`: point its configuration (Terraform, CDK, Parameter Store or the deployment's environment) at the `AWSPENDING` stage of `{aws_secret_id}`, or at the new version id. For a secret outside production, use one test instance.",
-    store_rotation: 'With a rotation Lambda, `AWSCURRENT` moves as soon as the rotation succeeds: test in staging by rotating the staging copy of this secret first.',
+    store_rotation:
+      'With a rotation Lambda, `AWSCURRENT` moves as soon as the rotation succeeds: test in staging by rotating the staging copy of this secret first.',
   },
   promote: {
     any: 'Rotor moves `AWSCURRENT` of `{aws_secret_id}` to the new version (the old one becomes `AWSPREVIOUS`) and drops `AWSPENDING`; it refuses if someone changed the current version meanwhile. Consumers reading `AWSCURRENT` get the new value on their next read.',
-    store_rotation: "Rotor checks that `AWSCURRENT` of `{aws_secret_id}` is on the new version, moves it there if the rotation Lambda's last step did not, and drops a leftover `AWSPENDING` label.",
+    store_rotation:
+      "Rotor checks that `AWSCURRENT` of `{aws_secret_id}` is on the new version, moves it there if the rotation Lambda's last step did not, and drops a leftover `AWSPENDING` label.",
   },
   verify: {
-    store_rotation: (checks) => `Rotor reads \`AWSCURRENT\` back and compares its id with the version the rotation created. Then check: ${checks}`,
+    store_rotation: (checks) =>
+      `Rotor reads \`AWSCURRENT\` back and compares its id with the version the rotation created. Then check: ${checks}`,
   },
-  keepPrevious: 'Rotor keeps the previous version (`AWSPREVIOUS`) for the {retention_hours} h retention window, for a rollback, then removes its labels once you confirm.',
+  keepPrevious:
+    'Rotor keeps the previous version (`AWSPREVIOUS`) for the {retention_hours} h retention window, for a rollback, then removes its labels once you confirm.',
   readNewValue: (then) => `Read the pending value (\`${READ_PENDING}\`), then ${then}`,
   disable: {
     disableNow:
@@ -37,5 +42,6 @@ export const AWS_STEP_TEXTS: StoreStepTexts = {
   },
   searchLogs: (start, end) =>
     `${start} CloudTrail events naming \`{aws_secret_id}\` (\`aws cloudtrail lookup-events{aws_region_flag} --lookup-attributes AttributeKey=ResourceName,AttributeValue=<its ARN>\`), and ${end}`,
-  restoredLine: (ref, versionId, read) => `\`AWSCURRENT\` of ${ref} is on version ${versionId} again, the one current before the rotation (${read}).`,
+  restoredLine: (ref, versionId, read) =>
+    `\`AWSCURRENT\` of ${ref} is on version ${versionId} again, the one current before the rotation (${read}).`,
 };

@@ -49,7 +49,8 @@ export const awsSecretsManagerStore: StoreKind = {
       return { provider: 'aws', scope: parsed.region, name: arnName ? arnName.replace(ARN_SUFFIX, '') : parsed.secretId };
     },
     // Offline, a reference without a region names the secret of that name in whichever region the SDK is configured for.
-    sameSecret: (a: StoreSecretKey, b: StoreSecretKey) => a.name === b.name && (a.scope === null || b.scope === null || a.scope === b.scope),
+    sameSecret: (a: StoreSecretKey, b: StoreSecretKey) =>
+      a.name === b.name && (a.scope === null || b.scope === null || a.scope === b.scope),
     describeKey: (key) => `the AWS secret ${key.name}${key.scope ? ` in ${key.scope}` : ''}`,
     outsideScope(_secretName, _ref, location, scope) {
       if (scope.awsAccounts.length === 0 && scope.awsRegions.length === 0) return null;
@@ -66,7 +67,8 @@ export const awsSecretsManagerStore: StoreKind = {
       const parsed = parseAwsSecretRef(secretName, ref);
       return `aws secretsmanager put-secret-value --secret-id ${parsed.secretId}${awsRegionFlag(parsed)} --version-stages ${PENDING} --secret-string file://${file}`;
     },
-    removePending: (ref, versionId) => `aws secretsmanager update-secret-version-stage --secret-id ${ref} --version-stage ${PENDING} --remove-from-version-id ${versionId}`,
+    removePending: (ref, versionId) =>
+      `aws secretsmanager update-secret-version-stage --secret-id ${ref} --version-stage ${PENDING} --remove-from-version-id ${versionId}`,
     rollBackTo: () => null,
     disableVersion(secretName, ref, versionId, options) {
       const parsed = parseAwsSecretRef(secretName, ref);
@@ -75,7 +77,12 @@ export const awsSecretsManagerStore: StoreKind = {
       // With a replacement live (promoted, or the placeholder Rotor made current), AWSCURRENT has
       // already left the compromised version, which holds AWSPREVIOUS: moving AWSCURRENT "from" it
       // again would fail. Without one, a generated value becomes current first.
-      return options.live ? [strip] : [`aws secretsmanager put-secret-value --secret-id ${parsed.secretId}${region} --secret-string "$(openssl rand -base64 32)"`, strip];
+      return options.live
+        ? [strip]
+        : [
+            `aws secretsmanager put-secret-value --secret-id ${parsed.secretId}${region} --secret-string "$(openssl rand -base64 32)"`,
+            strip,
+          ];
     },
     retrieve(secretName, ref) {
       const parsed = parseAwsSecretRef(secretName, ref);
@@ -96,7 +103,15 @@ export const awsSecretsManagerStore: StoreKind = {
             },
           ]
         : []),
-      ...(description.rotationConfigured ? [{ check: 'rotation_function', status: 'ok' as const, message: 'A rotation function is configured: Rotor asks AWS to run it and waits for it.' }] : []),
+      ...(description.rotationConfigured
+        ? [
+            {
+              check: 'rotation_function',
+              status: 'ok' as const,
+              message: 'A rotation function is configured: Rotor asks AWS to run it and waits for it.',
+            },
+          ]
+        : []),
     ];
   },
   isPending: (version) => version.labels.includes(PENDING),
@@ -105,6 +120,7 @@ export const awsSecretsManagerStore: StoreKind = {
     return version.labels.length > 0 ? `it still carries ${version.labels.join(', ')}` : null;
   },
   // Consumers can still fetch a version by any staging label it carries (AWSCURRENT, AWSPREVIOUS, …).
-  compromisedStillLive: (versionId, version) => (version.labels.length > 0 ? `version ${versionId} still carries ${version.labels.join(', ')} in AWS Secrets Manager` : null),
+  compromisedStillLive: (versionId, version) =>
+    version.labels.length > 0 ? `version ${versionId} still carries ${version.labels.join(', ')} in AWS Secrets Manager` : null,
   connect: (setup) => new AwsSecretsManagerProvider({ fingerprinter: setup.fingerprinter, ...(setup.retry ? { retry: setup.retry } : {}) }),
 };

@@ -27,7 +27,11 @@ const metadataToken = z.object({ access_token: z.string().min(1), expires_in: z.
 /** A cached token is renewed this long before Google says it expires. */
 const RENEW_BEFORE_SECONDS = 60;
 
-export function googleAccessTokenSourceFromEnv(env: GoogleTokenEnv, clock: Clock, fetchImpl: typeof fetch = fetch): GoogleAccessTokenSource {
+export function googleAccessTokenSourceFromEnv(
+  env: GoogleTokenEnv,
+  clock: Clock,
+  fetchImpl: typeof fetch = fetch,
+): GoogleAccessTokenSource {
   const given = env.GOOGLE_OAUTH_ACCESS_TOKEN?.trim();
   if (given) return { token: async () => given, invalidate: () => undefined, origin: 'GOOGLE_OAUTH_ACCESS_TOKEN' };
   return metadataServerTokenSource(env.GCE_METADATA_HOST?.trim() || 'metadata.google.internal', clock, fetchImpl);
@@ -57,7 +61,11 @@ export function metadataServerTokenSource(host: string, clock: Clock, fetchImpl:
         );
       }
       const parsed = metadataToken.safeParse(body);
-      if (!parsed.success) throw new RotorError('config', `No Google access token: the metadata server at ${host} answered without one. Set GOOGLE_OAUTH_ACCESS_TOKEN instead.`);
+      if (!parsed.success)
+        throw new RotorError(
+          'config',
+          `No Google access token: the metadata server at ${host} answered without one. Set GOOGLE_OAUTH_ACCESS_TOKEN instead.`,
+        );
       cached = { token: parsed.data.access_token, renewAt: now + (parsed.data.expires_in - RENEW_BEFORE_SECONDS) * 1000 };
       return cached.token;
     },

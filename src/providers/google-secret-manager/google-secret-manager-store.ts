@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { RotorError, ValidationError } from '../../core/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
@@ -21,7 +21,16 @@ import { placeInText, shapeOfText } from '../value-shape.js';
 import { crc32c } from './crc32c.js';
 import type { GoogleAccessTokenSource } from './google-access-token.js';
 import { translateGoogleError } from './gsm-errors.js';
-import { accessResponse, listSecretsResponse, listVersionsResponse, secretResource, versionNumberOf, versionResource, type SecretResource, type VersionResource } from './gsm-resources.js';
+import {
+  accessResponse,
+  listSecretsResponse,
+  listVersionsResponse,
+  secretResource,
+  versionNumberOf,
+  versionResource,
+  type SecretResource,
+  type VersionResource,
+} from './gsm-resources.js';
 import { GsmRestClient, type GsmRequest } from './gsm-rest-client.js';
 import { formatGsmSecretRef, parseGsmSecretRef, validateVersionAlias, type GsmSecretRef } from './gsm-secret-ref.js';
 
@@ -100,11 +109,19 @@ export class GoogleSecretManagerStore {
     const ref = this.refOf(target);
     const secret = await this.getSecret(target, ref, 'describe');
     const versions = await this.listVersions(target, ref);
-    const currentId = target.versionAlias ? aliasTarget(target, ref, secret) : (versions[0] ? versionNumberOf(versions[0].name) : null);
+    const currentId = target.versionAlias ? aliasTarget(target, ref, secret) : versions[0] ? versionNumberOf(versions[0].name) : null;
     const aliasesOf = aliasesByVersion(secret);
     const summaries: VersionSummary[] = versions.map((version, index) => {
       const id = versionNumberOf(version.name);
-      return { versionId: id, createdAt: version.createTime ?? null, labels: [version.state.toLowerCase(), ...(aliasesOf.get(id) ?? []).map((alias) => `alias:${alias}`), ...(index === 0 ? ['latest'] : [])] };
+      return {
+        versionId: id,
+        createdAt: version.createTime ?? null,
+        labels: [
+          version.state.toLowerCase(),
+          ...(aliasesOf.get(id) ?? []).map((alias) => `alias:${alias}`),
+          ...(index === 0 ? ['latest'] : []),
+        ],
+      };
     });
     const current = summaries.find((summary) => summary.versionId === currentId) ?? null;
     return {
@@ -157,7 +174,10 @@ export class GoogleSecretManagerStore {
     refuseIfMoved(target, current, request.expectedCurrentVersionId);
     const value = await this.nextValue(target, ref, current, request);
     const newest = (await this.listVersions(target, ref))[0];
-    await request.beforeWrite?.({ versionId: String(Number(newest ? versionNumberOf(newest.name) : '0') + 1), fingerprint: this.fingerprints.of(value) });
+    await request.beforeWrite?.({
+      versionId: String(Number(newest ? versionNumberOf(newest.name) : '0') + 1),
+      fingerprint: this.fingerprints.of(value),
+    });
     const added = await this.addVersion(target, ref, value);
     const token = request.requestToken ?? `${added}-${randomBytes(6).toString('hex')}`;
     try {
@@ -234,7 +254,9 @@ export class GoogleSecretManagerStore {
       refuseIfMoved(target, current, request.expectedCurrentVersionId);
       const version = await this.getVersion(target, ref, request.versionId, 'roll back');
       if (version.state !== 'ENABLED') throw notEnabled(target, request.versionId, version.state, 'restored');
-      await this.updateSecret(target, ref, secret.etag, { versionAliases: { ...secret.versionAliases, [target.versionAlias]: request.versionId } });
+      await this.updateSecret(target, ref, secret.etag, {
+        versionAliases: { ...secret.versionAliases, [target.versionAlias]: request.versionId },
+      });
     }
     return this.readCurrent(target);
   }
@@ -244,11 +266,17 @@ export class GoogleSecretManagerStore {
     const ref = this.refOf(target);
     const secret = await this.getSecret(target, ref, 'disable a version of');
     if ((await this.currentOf(target, ref, secret)) === versionId) {
-      throw new RotorError('conflict', `Version ${versionId} of ${target.secretName} is still what consumers read (${target.versionAlias ?? 'latest'}), so it cannot be disabled. Promote the new version first.`);
+      throw new RotorError(
+        'conflict',
+        `Version ${versionId} of ${target.secretName} is still what consumers read (${target.versionAlias ?? 'latest'}), so it cannot be disabled. Promote the new version first.`,
+      );
     }
     const aliases = aliasesByVersion(secret).get(versionId) ?? [];
     if (aliases.length > 0) {
-      throw new RotorError('conflict', `Version ${versionId} of ${target.secretName} is still named by the alias ${aliases.join(', ')}; disabling it would break whoever reads that alias. Move the alias, then try again.`);
+      throw new RotorError(
+        'conflict',
+        `Version ${versionId} of ${target.secretName} is still named by the alias ${aliases.join(', ')}; disabling it would break whoever reads that alias. Move the alias, then try again.`,
+      );
     }
     const version = await this.getVersion(target, ref, versionId, 'disable a version of');
     if (version.state === 'DISABLED' || version.state === 'DESTROYED') return;
@@ -260,19 +288,30 @@ export class GoogleSecretManagerStore {
    * consumers read it now, the alias first moves to `replacementVersionId`; with `latest` the
    * replacement must already have been added (it is then the newest).
    */
-  async disableVersion(target: GsmTarget, request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean }): Promise<GsmDisabledVersion> {
+  async disableVersion(
+    target: GsmTarget,
+    request: { versionId: string; replacementVersionId?: string | null; destroy?: boolean },
+  ): Promise<GsmDisabledVersion> {
     const ref = this.refOf(target);
     let secret = await this.getSecret(target, ref, 'disable a version of');
     if ((await this.currentOf(target, ref, secret)) === request.versionId) {
       if (!target.versionAlias) {
-        throw new RotorError('conflict', `Version ${request.versionId} of ${target.secretName} is the latest, which consumers read; add the replacement version first (it becomes latest), then disable the compromised one.`);
+        throw new RotorError(
+          'conflict',
+          `Version ${request.versionId} of ${target.secretName} is the latest, which consumers read; add the replacement version first (it becomes latest), then disable the compromised one.`,
+        );
       }
       if (!request.replacementVersionId || request.replacementVersionId === request.versionId) {
-        throw new RotorError('conflict', `Version ${request.versionId} of ${target.secretName} is what the alias ${target.versionAlias} names; create the replacement version first so the alias can move to it, then disable the compromised one.`);
+        throw new RotorError(
+          'conflict',
+          `Version ${request.versionId} of ${target.secretName} is what the alias ${target.versionAlias} names; create the replacement version first so the alias can move to it, then disable the compromised one.`,
+        );
       }
       const replacement = await this.getVersion(target, ref, request.replacementVersionId, 'disable a version of');
       if (replacement.state !== 'ENABLED') throw notEnabled(target, request.replacementVersionId, replacement.state, 'made current');
-      await this.updateSecret(target, ref, secret.etag, { versionAliases: { ...secret.versionAliases, [target.versionAlias]: request.replacementVersionId } });
+      await this.updateSecret(target, ref, secret.etag, {
+        versionAliases: { ...secret.versionAliases, [target.versionAlias]: request.replacementVersionId },
+      });
       secret = await this.getSecret(target, ref, 'disable a version of');
     }
     const aliasesLeft = aliasesByVersion(secret).get(request.versionId) ?? [];
@@ -302,18 +341,37 @@ export class GoogleSecretManagerStore {
   /** Secrets of a project (global, or in one location) that carry the label key, with their labels. */
   async listForDiscovery(filter: GsmDiscoveryFilter): Promise<DiscoveredSecret[]> {
     if (filter.labelKey !== undefined && !LABEL_KEY.test(filter.labelKey)) {
-      throw new ValidationError(`\`${filter.labelKey}\` is not a Google label key (lowercase letters, digits, _ and -, starting with a letter).`, [{ where: 'label', message: 'not a label key' }]);
+      throw new ValidationError(
+        `\`${filter.labelKey}\` is not a Google label key (lowercase letters, digits, _ and -, starting with a letter).`,
+        [{ where: 'label', message: 'not a label key' }],
+      );
     }
     const parent = filter.location ? `projects/${filter.project}/locations/${filter.location}` : `projects/${filter.project}`;
     const target: ProviderTarget = { secretName: 'the secrets', providerRef: parent };
     const found: DiscoveredSecret[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.send(target, { location: filter.location ?? null }, 'list', { method: 'GET', path: `${parent}/secrets`, query: { filter: filter.labelKey ? `labels.${filter.labelKey}:*` : undefined, pageSize: '250', pageToken } }, listSecretsResponse);
+      const page = await this.send(
+        target,
+        { location: filter.location ?? null },
+        'list',
+        {
+          method: 'GET',
+          path: `${parent}/secrets`,
+          query: { filter: filter.labelKey ? `labels.${filter.labelKey}:*` : undefined, pageSize: '250', pageToken },
+        },
+        listSecretsResponse,
+      );
       for (const secret of page.secrets) {
         const id = secret.name.slice(secret.name.lastIndexOf('/') + 1);
         // Responses name the project by number; keep the reference in the form the caller used.
-        found.push({ providerRef: `${parent}/secrets/${id}`, storeName: id, tags: { ...secret.labels }, lastRotatedAt: null, lastChangedAt: null });
+        found.push({
+          providerRef: `${parent}/secrets/${id}`,
+          storeName: id,
+          tags: { ...secret.labels },
+          lastRotatedAt: null,
+          lastChangedAt: null,
+        });
       }
       pageToken = page.nextPageToken || undefined;
     } while (pageToken);
@@ -324,9 +382,10 @@ export class GoogleSecretManagerStore {
   async labelSecret(target: GsmTarget, labels: Record<string, string>): Promise<void> {
     const invalid = Object.entries(labels).filter(([key, value]) => !LABEL_KEY.test(key) || !LABEL_VALUE.test(value));
     if (invalid.length > 0) {
-      throw new ValidationError(`Google labels take lowercase letters, digits, _ and - only (keys start with a letter, at most 63 characters): ${invalid.map(([key]) => key).join(', ')}.`, [
-        { where: 'labels', message: 'not valid Google labels' },
-      ]);
+      throw new ValidationError(
+        `Google labels take lowercase letters, digits, _ and - only (keys start with a letter, at most 63 characters): ${invalid.map(([key]) => key).join(', ')}.`,
+        [{ where: 'labels', message: 'not valid Google labels' }],
+      );
     }
     const ref = this.refOf(target);
     const secret = await this.getSecret(target, ref, 'label');
@@ -365,7 +424,13 @@ export class GoogleSecretManagerStore {
   }
 
   private getVersion(target: GsmTarget, ref: GsmSecretRef, versionId: string, action: string): Promise<VersionResource> {
-    return this.send(target, ref, action, { method: 'GET', path: `${formatGsmSecretRef(ref)}/versions/${encodeURIComponent(versionId)}` }, versionResource);
+    return this.send(
+      target,
+      ref,
+      action,
+      { method: 'GET', path: `${formatGsmSecretRef(ref)}/versions/${encodeURIComponent(versionId)}` },
+      versionResource,
+    );
   }
 
   /** Every version, newest first. */
@@ -373,7 +438,13 @@ export class GoogleSecretManagerStore {
     const versions: VersionResource[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.send(target, ref, 'list the versions of', { method: 'GET', path: `${formatGsmSecretRef(ref)}/versions`, query: { pageSize: '250', pageToken } }, listVersionsResponse);
+      const page = await this.send(
+        target,
+        ref,
+        'list the versions of',
+        { method: 'GET', path: `${formatGsmSecretRef(ref)}/versions`, query: { pageSize: '250', pageToken } },
+        listVersionsResponse,
+      );
       versions.push(...page.versions);
       pageToken = page.nextPageToken || undefined;
     } while (pageToken);
@@ -381,13 +452,28 @@ export class GoogleSecretManagerStore {
   }
 
   /** Reads a version's payload, checks its CRC32C, and gives it to the caller for this call only. */
-  private async access(target: GsmTarget, ref: GsmSecretRef, versionId: string, action: string): Promise<{ versionId: string; data: Buffer }> {
-    const read = await this.send(target, ref, action, { method: 'GET', path: `${formatGsmSecretRef(ref)}/versions/${encodeURIComponent(versionId)}:access` }, accessResponse);
+  private async access(
+    target: GsmTarget,
+    ref: GsmSecretRef,
+    versionId: string,
+    action: string,
+  ): Promise<{ versionId: string; data: Buffer }> {
+    const read = await this.send(
+      target,
+      ref,
+      action,
+      { method: 'GET', path: `${formatGsmSecretRef(ref)}/versions/${encodeURIComponent(versionId)}:access` },
+      accessResponse,
+    );
     const data = Buffer.from(read.payload.data, 'base64');
     if (read.payload.dataCrc32c !== undefined && read.payload.dataCrc32c !== String(crc32c(data))) {
-      throw new RotorError('provider', `Version ${versionNumberOf(read.name)} of ${target.secretName} arrived damaged (its CRC32C does not match); try again.`);
+      throw new RotorError(
+        'provider',
+        `Version ${versionNumberOf(read.name)} of ${target.secretName} arrived damaged (its CRC32C does not match); try again.`,
+      );
     }
-    if (data.length === 0) throw new RotorError('provider', `Version ${versionNumberOf(read.name)} of ${target.secretName} holds no value.`);
+    if (data.length === 0)
+      throw new RotorError('provider', `Version ${versionNumberOf(read.name)} of ${target.secretName} holds no value.`);
     return { versionId: versionNumberOf(read.name), data };
   }
 
@@ -397,22 +483,61 @@ export class GoogleSecretManagerStore {
       target,
       ref,
       'add a new version to',
-      { method: 'POST', path: `${formatGsmSecretRef(ref)}:addVersion`, body: { payload: { data: data.toString('base64'), dataCrc32c: String(crc32c(data)) } } },
+      {
+        method: 'POST',
+        path: `${formatGsmSecretRef(ref)}:addVersion`,
+        body: { payload: { data: data.toString('base64'), dataCrc32c: String(crc32c(data)) } },
+      },
       versionResource,
     );
     return versionNumberOf(added.name);
   }
 
-  private async updateSecret(target: GsmTarget, ref: GsmSecretRef, etag: string, fields: { versionAliases?: Record<string, string>; annotations?: Record<string, string>; labels?: Record<string, string> }): Promise<void> {
-    const mask = [fields.versionAliases ? 'version_aliases' : null, fields.annotations ? 'annotations' : null, fields.labels ? 'labels' : null].filter((path) => path !== null).join(',');
-    await this.send(target, ref, 'update', { method: 'PATCH', path: formatGsmSecretRef(ref), query: { updateMask: mask }, body: { ...fields, etag } }, secretResource);
+  private async updateSecret(
+    target: GsmTarget,
+    ref: GsmSecretRef,
+    etag: string,
+    fields: { versionAliases?: Record<string, string>; annotations?: Record<string, string>; labels?: Record<string, string> },
+  ): Promise<void> {
+    const mask = [
+      fields.versionAliases ? 'version_aliases' : null,
+      fields.annotations ? 'annotations' : null,
+      fields.labels ? 'labels' : null,
+    ]
+      .filter((path) => path !== null)
+      .join(',');
+    await this.send(
+      target,
+      ref,
+      'update',
+      { method: 'PATCH', path: formatGsmSecretRef(ref), query: { updateMask: mask }, body: { ...fields, etag } },
+      secretResource,
+    );
   }
 
-  private async changeState(target: GsmTarget, ref: GsmSecretRef, versionId: string, verb: 'disable' | 'destroy', etag: string): Promise<void> {
-    await this.send(target, ref, `${verb} version ${versionId} of`, { method: 'POST', path: `${formatGsmSecretRef(ref)}/versions/${encodeURIComponent(versionId)}:${verb}`, body: { etag } }, versionResource);
+  private async changeState(
+    target: GsmTarget,
+    ref: GsmSecretRef,
+    versionId: string,
+    verb: 'disable' | 'destroy',
+    etag: string,
+  ): Promise<void> {
+    await this.send(
+      target,
+      ref,
+      `${verb} version ${versionId} of`,
+      { method: 'POST', path: `${formatGsmSecretRef(ref)}/versions/${encodeURIComponent(versionId)}:${verb}`, body: { etag } },
+      versionResource,
+    );
   }
 
-  private async send<T extends z.ZodType>(target: ProviderTarget, ref: { location: string | null }, action: string, request: GsmRequest, schema: T): Promise<z.infer<T>> {
+  private async send<T extends z.ZodType>(
+    target: ProviderTarget,
+    ref: { location: string | null },
+    action: string,
+    request: GsmRequest,
+    schema: T,
+  ): Promise<z.infer<T>> {
     try {
       return await this.client.call(ref, request, schema);
     } catch (error) {
@@ -435,7 +560,8 @@ function aliasTarget(target: GsmTarget, ref: GsmSecretRef, secret: SecretResourc
 
 function aliasesByVersion(secret: SecretResource): Map<string, string[]> {
   const byVersion = new Map<string, string[]>();
-  for (const [alias, version] of Object.entries(secret.versionAliases).sort(([a], [b]) => a.localeCompare(b))) byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
+  for (const [alias, version] of Object.entries(secret.versionAliases).sort(([a], [b]) => a.localeCompare(b)))
+    byVersion.set(version, [...(byVersion.get(version) ?? []), alias]);
   return byVersion;
 }
 
@@ -449,5 +575,8 @@ function refuseIfMoved(target: GsmTarget, current: string | null, expected: stri
 }
 
 function notEnabled(target: GsmTarget, versionId: string, state: string, what: string): RotorError {
-  return new RotorError('conflict', `Version ${versionId} of ${target.secretName} is ${state}, so it cannot be ${what}. Enable it by hand if that is safe (\`gcloud secrets versions enable\`), or add a new version.`);
+  return new RotorError(
+    'conflict',
+    `Version ${versionId} of ${target.secretName} is ${state}, so it cannot be ${what}. Enable it by hand if that is safe (\`gcloud secrets versions enable\`), or add a new version.`,
+  );
 }

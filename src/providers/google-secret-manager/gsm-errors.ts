@@ -15,7 +15,17 @@ export class GoogleApiError extends Error {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const TRANSIENT_STATUSES = new Set(['UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED']);
 
 /** The network error code under fetch's `TypeError: fetch failed`. */
@@ -43,25 +53,53 @@ export function translateGoogleError(error: unknown, target: ProviderTarget, act
   if (error instanceof RotorError) return error;
   const failed = `Could not ${action} ${target.secretName} (${target.providerRef}) in Google Secret Manager`;
   if (error instanceof AttemptTimeoutError || (error instanceof Error && error.name === 'AbortError')) {
-    return new RotorError('provider_unavailable', `${failed}: Google did not answer in time. Nothing was recorded; try again in a few minutes (the step can be resumed).`, { cause: error });
+    return new RotorError(
+      'provider_unavailable',
+      `${failed}: Google did not answer in time. Nothing was recorded; try again in a few minutes (the step can be resumed).`,
+      { cause: error },
+    );
   }
   const network = networkCodeOf(error);
   if (network) {
-    return new RotorError('provider_unavailable', `${failed}: the Secret Manager endpoint cannot be reached (${network}). Nothing was recorded; check network access and try again.`, { cause: error });
+    return new RotorError(
+      'provider_unavailable',
+      `${failed}: the Secret Manager endpoint cannot be reached (${network}). Nothing was recorded; check network access and try again.`,
+      { cause: error },
+    );
   }
   if (!(error instanceof GoogleApiError)) {
-    return new RotorError('provider', `${failed}: ${error instanceof Error ? error.message : String(error)}. Nothing was recorded; try again.`, { cause: error });
+    return new RotorError(
+      'provider',
+      `${failed}: ${error instanceof Error ? error.message : String(error)}. Nothing was recorded; try again.`,
+      { cause: error },
+    );
   }
   const detail = error.message ? ` (${error.message})` : '';
   switch (error.status) {
     case 'NOT_FOUND':
-      return new RotorError('not_found', `${failed}: it does not exist${detail}. Check the project, location and name (\`gcloud secrets list --project …\`), or fix the reference with \`/secrets edit ${target.secretName}\`.`, { cause: error });
+      return new RotorError(
+        'not_found',
+        `${failed}: it does not exist${detail}. Check the project, location and name (\`gcloud secrets list --project …\`), or fix the reference with \`/secrets edit ${target.secretName}\`.`,
+        { cause: error },
+      );
     case 'UNAUTHENTICATED':
-      return new RotorError('config', `${failed}: Google refused Rotor's access token${detail}. Set GOOGLE_OAUTH_ACCESS_TOKEN to a fresh token or run Rotor with a service account (metadata server), then try again.`, { cause: error });
+      return new RotorError(
+        'config',
+        `${failed}: Google refused Rotor's access token${detail}. Set GOOGLE_OAUTH_ACCESS_TOKEN to a fresh token or run Rotor with a service account (metadata server), then try again.`,
+        { cause: error },
+      );
     case 'PERMISSION_DENIED':
-      return new RotorError('forbidden', `${failed}: permission denied${detail}. Grant Rotor's service account the Secret Manager roles listed in docs/providers.md on this secret, then try again.`, { cause: error });
+      return new RotorError(
+        'forbidden',
+        `${failed}: permission denied${detail}. Grant Rotor's service account the Secret Manager roles listed in docs/providers.md on this secret, then try again.`,
+        { cause: error },
+      );
     case 'FAILED_PRECONDITION':
-      return new RotorError('conflict', `${failed}: the secret changed meanwhile or the version's state does not allow it${detail}. Run \`rotor sync\` (or reopen the rotation) to pick up the change, then try again.`, { cause: error });
+      return new RotorError(
+        'conflict',
+        `${failed}: the secret changed meanwhile or the version's state does not allow it${detail}. Run \`rotor sync\` (or reopen the rotation) to pick up the change, then try again.`,
+        { cause: error },
+      );
     case 'ABORTED':
     case 'ALREADY_EXISTS':
       return new RotorError('conflict', `${failed}: it changed meanwhile${detail}. Try again.`, { cause: error });
@@ -69,12 +107,24 @@ export function translateGoogleError(error: unknown, target: ProviderTarget, act
     case 'OUT_OF_RANGE':
       return new RotorError('validation', `${failed}: Google refused the request${detail}.`, { cause: error });
     case 'RESOURCE_EXHAUSTED':
-      return new RotorError('provider_unavailable', `${failed}: a Secret Manager quota was reached${detail}. Nothing was recorded; try again in a few minutes.`, { cause: error });
+      return new RotorError(
+        'provider_unavailable',
+        `${failed}: a Secret Manager quota was reached${detail}. Nothing was recorded; try again in a few minutes.`,
+        { cause: error },
+      );
     default:
       break;
   }
   if (isTransientGoogleError(error)) {
-    return new RotorError('provider_unavailable', `${failed}: Google answered with a server error (${error.status || error.httpStatus})${detail}. Nothing was recorded; try again later.`, { cause: error });
+    return new RotorError(
+      'provider_unavailable',
+      `${failed}: Google answered with a server error (${error.status || error.httpStatus})${detail}. Nothing was recorded; try again later.`,
+      { cause: error },
+    );
   }
-  return new RotorError('provider', `${failed}: ${error.status || `HTTP ${error.httpStatus}`}${detail}. Nothing was recorded; check the secret in Google Cloud, then try again.`, { cause: error });
+  return new RotorError(
+    'provider',
+    `${failed}: ${error.status || `HTTP ${error.httpStatus}`}${detail}. Nothing was recorded; check the secret in Google Cloud, then try again.`,
+    { cause: error },
+  );
 }

@@ -24,7 +24,9 @@ export const versionResource = z.object({
 
 export const accessResponse = z.object({
   name: z.string(),
-  payload: z.object({ data: z.string().default(''), dataCrc32c: z.union([z.string(), z.number()]).transform(String).optional() }).default({ data: '' }),
+  payload: z
+    .object({ data: z.string().default(''), dataCrc32c: z.union([z.string(), z.number()]).transform(String).optional() })
+    .default({ data: '' }),
 });
 
 export const listSecretsResponse = z.object({ secrets: z.array(secretResource).default([]), nextPageToken: z.string().optional() });

@@ -34,7 +34,8 @@ export class GsmRestClient {
   }
 
   async call<T extends z.ZodType>(ref: GsmSecretRef | { location: string | null }, request: GsmRequest, schema: T): Promise<z.infer<T>> {
-    const attempt = () => callWithRetry((signal) => this.once(ref, request, signal), { policy: this.options.retry, isTransient: isTransientGoogleError });
+    const attempt = () =>
+      callWithRetry((signal) => this.once(ref, request, signal), { policy: this.options.retry, isTransient: isTransientGoogleError });
     let body: unknown;
     try {
       body = await attempt();
@@ -44,12 +45,15 @@ export class GsmRestClient {
       body = await attempt();
     }
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new GoogleApiError(502, 'UNKNOWN', `an answer Rotor does not understand for ${request.method} ${request.path}`);
+    if (!parsed.success)
+      throw new GoogleApiError(502, 'UNKNOWN', `an answer Rotor does not understand for ${request.method} ${request.path}`);
     return parsed.data;
   }
 
   private async once(ref: { location: string | null }, request: GsmRequest, signal: AbortSignal): Promise<unknown> {
-    const base = this.options.endpoint ?? (ref.location ? `https://secretmanager.${ref.location}.rep.googleapis.com` : 'https://secretmanager.googleapis.com');
+    const base =
+      this.options.endpoint ??
+      (ref.location ? `https://secretmanager.${ref.location}.rep.googleapis.com` : 'https://secretmanager.googleapis.com');
     const url = new URL(`${base.replace(/\/+$/, '')}/v1/${request.path}`);
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
     const token = await this.options.tokens.token(signal);
@@ -63,7 +67,11 @@ export class GsmRestClient {
     const json = parseJson(text);
     if (!response.ok) {
       const error = (json as { error?: { status?: unknown; message?: unknown } } | null)?.error;
-      throw new GoogleApiError(response.status, typeof error?.status === 'string' ? error.status : statusNameOf(response.status), typeof error?.message === 'string' ? error.message : response.statusText);
+      throw new GoogleApiError(
+        response.status,
+        typeof error?.status === 'string' ? error.status : statusNameOf(response.status),
+        typeof error?.message === 'string' ? error.message : response.statusText,
+      );
     }
     return json ?? {};
   }
@@ -80,6 +88,15 @@ function parseJson(text: string): unknown {
 
 /** The canonical status an HTTP status maps to, for answers without Google's error body (a proxy's). */
 function statusNameOf(httpStatus: number): string {
-  const names: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED', 429: 'RESOURCE_EXHAUSTED', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
+  const names: Record<number, string> = {
+    400: 'INVALID_ARGUMENT',
+    401: 'UNAUTHENTICATED',
+    403: 'PERMISSION_DENIED',
+    404: 'NOT_FOUND',
+    409: 'ABORTED',
+    429: 'RESOURCE_EXHAUSTED',
+    503: 'UNAVAILABLE',
+    504: 'DEADLINE_EXCEEDED',
+  };
   return names[httpStatus] ?? (httpStatus >= 500 ? 'INTERNAL' : 'UNKNOWN');
 }

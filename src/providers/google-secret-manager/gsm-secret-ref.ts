@@ -16,7 +16,8 @@ const SECRET = '[A-Za-z0-9_-]{1,255}';
 const PATTERN = new RegExp(`^projects/(${PROJECT})(?:/locations/(${LOCATION}))?/secrets/(${SECRET})$`);
 const ALIAS = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
-const FORMS = 'projects/<project>/secrets/<secret> such as projects/acme-prod/secrets/db-password, or for a regional secret projects/<project>/locations/<location>/secrets/<secret>';
+const FORMS =
+  'projects/<project>/secrets/<secret> such as projects/acme-prod/secrets/db-password, or for a regional secret projects/<project>/locations/<location>/secrets/<secret>';
 
 /**
  * Parses a secret's resource name, global or regional. A version's name (`…/versions/3`) is
@@ -32,7 +33,9 @@ export function parseGsmSecretRef(secretName: string, ref: string): GsmSecretRef
 }
 
 export function formatGsmSecretRef(ref: GsmSecretRef): string {
-  return ref.location ? `projects/${ref.project}/locations/${ref.location}/secrets/${ref.secret}` : `projects/${ref.project}/secrets/${ref.secret}`;
+  return ref.location
+    ? `projects/${ref.project}/locations/${ref.location}/secrets/${ref.secret}`
+    : `projects/${ref.project}/secrets/${ref.secret}`;
 }
 
 /**
@@ -42,7 +45,9 @@ export function formatGsmSecretRef(ref: GsmSecretRef): string {
 export function validateVersionAlias(secretName: string, alias: string): void {
   if (!ALIAS.test(alias) || /^(latest|new)$/i.test(alias)) {
     const problem = `\`${alias}\` is not a usable version alias (a letter, then up to 62 letters, digits, _ or -; not latest or new)`;
-    throw new ValidationError(`The version alias of ${secretName} is malformed: ${problem}.`, [{ where: 'version_alias', message: problem }]);
+    throw new ValidationError(`The version alias of ${secretName} is malformed: ${problem}.`, [
+      { where: 'version_alias', message: problem },
+    ]);
   }
 }
 

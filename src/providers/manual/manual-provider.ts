@@ -1,5 +1,14 @@
 import { RotorError } from '../../core/errors.js';
-import type { CreatedVersion, DisabledVersion, DiscoveredSecret, SecretDescription, SecretProvider, ValueShape, VersionFingerprint, ProviderTarget } from '../secret-provider.js';
+import type {
+  CreatedVersion,
+  DisabledVersion,
+  DiscoveredSecret,
+  SecretDescription,
+  SecretProvider,
+  ValueShape,
+  VersionFingerprint,
+  ProviderTarget,
+} from '../secret-provider.js';
 
 /**
  * Secrets rotated by hand at a third party. Rotor performs nothing here: people tick the steps
@@ -12,7 +21,15 @@ export class ManualProvider implements SecretProvider {
   async validateReference(): Promise<void> {}
 
   async describe(): Promise<SecretDescription> {
-    return { current: null, others: [], lastRotatedAt: null, lastChangedAt: null, tags: {}, rotationConfigured: false, limits: { maxVersions: null, deleteVersionAfterSeconds: null } };
+    return {
+      current: null,
+      others: [],
+      lastRotatedAt: null,
+      lastChangedAt: null,
+      tags: {},
+      rotationConfigured: false,
+      limits: { maxVersions: null, deleteVersionAfterSeconds: null },
+    };
   }
 
   describeShape(target: ProviderTarget): Promise<ValueShape> {
@@ -54,6 +71,9 @@ export class ManualProvider implements SecretProvider {
 
 function byHand(target: ProviderTarget, step: string): Promise<never> {
   return Promise.reject(
-    new RotorError('validation', `${target.secretName} is rotated by hand: ${step.toLowerCase()} at the issuer yourself, then tick the step in the checklist.`),
+    new RotorError(
+      'validation',
+      `${target.secretName} is rotated by hand: ${step.toLowerCase()} at the issuer yourself, then tick the step in the checklist.`,
+    ),
   );
 }

@@ -2,7 +2,17 @@ import { isWritingAction, OutcomeUnknownError, RotorError } from '../../core/err
 import { AttemptTimeoutError } from '../call-with-retry.js';
 import type { ProviderTarget } from '../secret-provider.js';
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ERR_CANCELED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ERR_CANCELED',
+]);
 export const CAS_MISMATCH = 'check-and-set parameter did not match the current version';
 
 interface VaultErrorShape {
@@ -42,24 +52,57 @@ export function translateVaultError(error: unknown, target: ProviderTarget, acti
   const errors = vaultErrorsOf(error);
   const detail = errors.join('; ');
   if (error instanceof AttemptTimeoutError || shapeOf(error).code === 'ECONNABORTED') {
-    if (isWritingAction(action)) return new OutcomeUnknownError('provider_unavailable', `${failed}: Vault did not answer in time, so whether it was done is unknown.`, { cause: error });
-    return new RotorError('provider_unavailable', `${failed}: Vault did not answer in time. Nothing was recorded; try again in a few minutes (the step can be resumed).`, { cause: error });
+    if (isWritingAction(action))
+      return new OutcomeUnknownError(
+        'provider_unavailable',
+        `${failed}: Vault did not answer in time, so whether it was done is unknown.`,
+        { cause: error },
+      );
+    return new RotorError(
+      'provider_unavailable',
+      `${failed}: Vault did not answer in time. Nothing was recorded; try again in a few minutes (the step can be resumed).`,
+      { cause: error },
+    );
   }
   if (status === undefined) {
     const code = shapeOf(error).code ?? 'no response';
-    return new RotorError('provider_unavailable', `${failed}: Vault cannot be reached (${code}). Nothing was recorded; check VAULT_ADDR and network access, then try again.`, { cause: error });
+    return new RotorError(
+      'provider_unavailable',
+      `${failed}: Vault cannot be reached (${code}). Nothing was recorded; check VAULT_ADDR and network access, then try again.`,
+      { cause: error },
+    );
   }
   if (status === 403) {
-    return new RotorError('forbidden', `${failed}: permission denied for ${ref}. Check VAULT_TOKEN (and VAULT_NAMESPACE) and that its policy grants the capabilities listed in the README on this path.`, { cause: error });
+    return new RotorError(
+      'forbidden',
+      `${failed}: permission denied for ${ref}. Check VAULT_TOKEN (and VAULT_NAMESPACE) and that its policy grants the capabilities listed in the README on this path.`,
+      { cause: error },
+    );
   }
   if (status === 404) {
-    return new RotorError('not_found', `${secret} points to ${ref}, which does not exist in Vault. Fix the reference with \`/secrets edit ${secret}\` or write the secret in Vault first.`, { cause: error });
+    return new RotorError(
+      'not_found',
+      `${secret} points to ${ref}, which does not exist in Vault. Fix the reference with \`/secrets edit ${secret}\` or write the secret in Vault first.`,
+      { cause: error },
+    );
   }
   if (status === 400 && errors.some((message) => message.includes(CAS_MISMATCH))) {
-    return new RotorError('conflict', `${failed}: someone wrote a new version of ${ref} meanwhile (check-and-set did not match). Nothing was recorded; run \`rotor sync\` to pick up that version, then try again.`, { cause: error });
+    return new RotorError(
+      'conflict',
+      `${failed}: someone wrote a new version of ${ref} meanwhile (check-and-set did not match). Nothing was recorded; run \`rotor sync\` to pick up that version, then try again.`,
+      { cause: error },
+    );
   }
   if (isTransientVaultError(error)) {
-    return new RotorError('provider_unavailable', `${failed}: Vault is unavailable (${status}${detail ? `: ${detail}` : ''}). Nothing was recorded; try again later.`, { cause: error });
+    return new RotorError(
+      'provider_unavailable',
+      `${failed}: Vault is unavailable (${status}${detail ? `: ${detail}` : ''}). Nothing was recorded; try again later.`,
+      { cause: error },
+    );
   }
-  return new RotorError('provider', `${failed}: Vault answered ${status}${detail ? ` (${detail})` : ''}. Nothing was recorded; check the reference ${ref} and Vault's logs, then try again.`, { cause: error });
+  return new RotorError(
+    'provider',
+    `${failed}: Vault answered ${status}${detail ? ` (${detail})` : ''}. Nothing was recorded; check the reference ${ref} and Vault's logs, then try again.`,
+    { cause: error },
+  );
 }

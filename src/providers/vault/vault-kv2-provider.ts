@@ -25,7 +25,13 @@ import type {
 } from '../secret-provider.js';
 import { placeInFields, shapeOfFields } from '../value-shape.js';
 import { isTransientVaultError, translateVaultError, vaultStatusOf } from './vault-errors.js';
-import { DEFAULT_VAULT_FIELD, encodeVaultPath, formatVaultSecretRef, parseVaultSecretRef, type VaultSecretRef } from './vault-secret-ref.js';
+import {
+  DEFAULT_VAULT_FIELD,
+  encodeVaultPath,
+  formatVaultSecretRef,
+  parseVaultSecretRef,
+  type VaultSecretRef,
+} from './vault-secret-ref.js';
 
 export interface VaultProviderOptions {
   /** VAULT_ADDR */
@@ -69,7 +75,9 @@ const dataResponse = z.object({
 
 const writeResponse = z.object({ data: z.object({ version: z.number().int() }) });
 const listResponse = z.object({ data: z.object({ keys: z.array(z.string()) }) });
-const preflightResponse = z.object({ data: z.object({ type: z.string(), options: z.object({ version: z.string().optional() }).nullish() }) });
+const preflightResponse = z.object({
+  data: z.object({ type: z.string(), options: z.object({ version: z.string().optional() }).nullish() }),
+});
 
 type Metadata = z.infer<typeof metadataResponse>['data'];
 
@@ -132,7 +140,10 @@ export class VaultKv2Provider implements SecretProvider {
       lastChangedAt: metadata.updated_time ?? null,
       tags: { ...(metadata.custom_metadata ?? {}) },
       rotationConfigured: false,
-      limits: { maxVersions: metadata.max_versions ? metadata.max_versions : null, deleteVersionAfterSeconds: durationSeconds(metadata.delete_version_after) },
+      limits: {
+        maxVersions: metadata.max_versions ? metadata.max_versions : null,
+        deleteVersionAfterSeconds: durationSeconds(metadata.delete_version_after),
+      },
     };
   }
 
@@ -153,14 +164,21 @@ export class VaultKv2Provider implements SecretProvider {
     const data =
       request.placement?.kind === 'whole'
         ? { [ref.field]: value }
-        : placeInFields(target, await this.currentData(target, ref, metadata, 'create a new version of'), request.placement?.field ?? ref.field, value);
+        : placeInFields(
+            target,
+            await this.currentData(target, ref, metadata, 'create a new version of'),
+            request.placement?.field ?? ref.field,
+            value,
+          );
     const fingerprint = this.fingerprints.of(valueToHash(data, ref.field));
     const versionId = String(metadata.current_version + 1);
     await request.beforeWrite?.({ versionId, fingerprint });
     const body = { options: { cas: metadata.current_version }, data };
     let written: unknown;
     try {
-      written = await this.call(target, 'write a new version of', () => this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, body));
+      written = await this.call(target, 'write a new version of', () =>
+        this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, body),
+      );
     } catch (error) {
       // The answer may have been lost after Vault applied the write (and a retry then met its own
       // check-and-set): the version it would have made, holding exactly this data, is this write.
@@ -177,7 +195,12 @@ export class VaultKv2Provider implements SecretProvider {
    * (a compromised version disabled before its replacement is written), the newest version that
    * still holds data; none for a secret without any.
    */
-  private async currentData(target: ProviderTarget, ref: VaultSecretRef, metadata: Metadata, action: string): Promise<Record<string, unknown>> {
+  private async currentData(
+    target: ProviderTarget,
+    ref: VaultSecretRef,
+    metadata: Metadata,
+    action: string,
+  ): Promise<Record<string, unknown>> {
     const newestFirst = Object.keys(metadata.versions)
       .map(Number)
       .filter((number) => number <= metadata.current_version)
@@ -202,7 +225,9 @@ export class VaultKv2Provider implements SecretProvider {
   /** Whether `versionId` exists and holds exactly `data`; false when that cannot be read either. */
   private async holds(target: ProviderTarget, ref: VaultSecretRef, versionId: string, data: Record<string, unknown>): Promise<boolean> {
     try {
-      const read = await this.call(target, `read version ${versionId} of`, () => this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}?version=${versionId}`));
+      const read = await this.call(target, `read version ${versionId} of`, () =>
+        this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}?version=${versionId}`),
+      );
       const parsed = dataResponse.safeParse(read);
       return parsed.success && String(parsed.data.data.metadata.version) === versionId && isDeepStrictEqual(parsed.data.data.data, data);
     } catch {
@@ -246,7 +271,10 @@ export class VaultKv2Provider implements SecretProvider {
     if (!parsed.success) throw kvV1(target, ref);
     const data = parsed.data.data.data;
     if (data === null) {
-      throw new RotorError('not_found', `Version ${request.versionId} of ${target.secretName} in Vault is deleted or destroyed, so it cannot be restored. Undelete it (\`vault kv undelete\`) or write a new version instead.`);
+      throw new RotorError(
+        'not_found',
+        `Version ${request.versionId} of ${target.secretName} in Vault is deleted or destroyed, so it cannot be restored. Undelete it (\`vault kv undelete\`) or write a new version instead.`,
+      );
     }
     const written = await this.call(target, 'write the restored version of', () =>
       this.client.write(`${ref.mount}/data/${encodeVaultPath(ref.path)}`, { options: { cas: metadata.current_version }, data }),
@@ -256,7 +284,12 @@ export class VaultKv2Provider implements SecretProvider {
     return { versionId: String(version.data.data.version), fingerprint: this.fingerprints.of(valueToHash(data, ref.field)) };
   }
 
-  private async readData(target: ProviderTarget, versionId: string | null, action: string, options: ReadOptions = {}): Promise<VersionFingerprint> {
+  private async readData(
+    target: ProviderTarget,
+    versionId: string | null,
+    action: string,
+    options: ReadOptions = {},
+  ): Promise<VersionFingerprint> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
     await this.requireKv2(target, ref, action);
     const query = versionId === null ? '' : `?version=${encodeURIComponent(versionId)}`;
@@ -265,32 +298,48 @@ export class VaultKv2Provider implements SecretProvider {
     if (!parsed.success) throw kvV1(target, ref);
     const data = parsed.data.data.data;
     if (data === null) {
-      throw new RotorError('provider', `${versionId === null ? 'The current version' : `Version ${versionId}`} of ${target.secretName} in Vault is deleted; restore it (\`vault kv undelete\`) or write a new version.`);
+      throw new RotorError(
+        'provider',
+        `${versionId === null ? 'The current version' : `Version ${versionId}`} of ${target.secretName} in Vault is deleted; restore it (\`vault kv undelete\`) or write a new version.`,
+      );
     }
-    return { versionId: String(parsed.data.data.metadata.version), ...fingerprintRead(this.fingerprints, valueToHash(data, ref.field), options) };
+    return {
+      versionId: String(parsed.data.data.metadata.version),
+      ...fingerprintRead(this.fingerprints, valueToHash(data, ref.field), options),
+    };
   }
 
   async deprecateVersion(target: ProviderTarget, versionId: string): Promise<void> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
     const metadata = await this.readMetadata(target, ref, 'deprecate a version of');
     if (String(metadata.current_version) === versionId) {
-      throw new RotorError('conflict', `Version ${versionId} of ${target.secretName} is still the current version in Vault, so it cannot be removed. Write the new version first.`);
+      throw new RotorError(
+        'conflict',
+        `Version ${versionId} of ${target.secretName} is still the current version in Vault, so it cannot be removed. Write the new version first.`,
+      );
     }
     const version = metadata.versions[versionId];
     if (!version || version.destroyed || version.deletion_time !== '') return;
-    await this.call(target, 'soft-delete a version of', () => this.client.write(`${ref.mount}/delete/${encodeVaultPath(ref.path)}`, { versions: [Number(versionId)] }));
+    await this.call(target, 'soft-delete a version of', () =>
+      this.client.write(`${ref.mount}/delete/${encodeVaultPath(ref.path)}`, { versions: [Number(versionId)] }),
+    );
   }
 
   async disableVersion(target: ProviderTarget, request: DisableVersionRequest): Promise<DisabledVersion> {
     const ref = parseVaultSecretRef(target.secretName, target.providerRef);
     const metadata = await this.readMetadata(target, ref, 'disable a version of');
     if (!metadata.versions[request.versionId]) {
-      throw new RotorError('not_found', `Version ${request.versionId} of ${target.secretName} does not exist in Vault (${target.providerRef}); check the version id.`);
+      throw new RotorError(
+        'not_found',
+        `Version ${request.versionId} of ${target.secretName} does not exist in Vault (${target.providerRef}); check the version id.`,
+      );
     }
     const path = encodeVaultPath(ref.path);
     const body = { versions: [Number(request.versionId)] };
     if (request.destroy) {
-      await this.call(target, 'destroy a version of', () => this.client.request({ path: `/${ref.mount}/destroy/${path}`, method: 'PUT', json: body }));
+      await this.call(target, 'destroy a version of', () =>
+        this.client.request({ path: `/${ref.mount}/destroy/${path}`, method: 'PUT', json: body }),
+      );
       return { versionId: request.versionId, action: 'destroyed' };
     }
     await this.call(target, 'soft-delete a version of', () => this.client.write(`${ref.mount}/delete/${path}`, body));
@@ -319,7 +368,10 @@ export class VaultKv2Provider implements SecretProvider {
 
   async listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]> {
     const mount = filter.mount?.replace(/\/+$/, '');
-    if (!mount) throw new ValidationError('Discovery in Vault needs the KV v2 mount to walk, e.g. --mount secret.', [{ where: 'mount', message: 'required' }]);
+    if (!mount)
+      throw new ValidationError('Discovery in Vault needs the KV v2 mount to walk, e.g. --mount secret.', [
+        { where: 'mount', message: 'required' },
+      ]);
     const limit = this.options.discoveryLimit ?? 1000;
     const found: DiscoveredSecret[] = [];
     const pending = [''];
@@ -337,7 +389,13 @@ export class VaultKv2Provider implements SecretProvider {
         const tags = { ...(metadata.custom_metadata ?? {}) };
         if (filter.tagKey && !(filter.tagKey in tags)) continue;
         const current = metadata.versions[String(metadata.current_version)];
-        found.push({ providerRef, storeName: path, tags, lastRotatedAt: current?.created_time ?? null, lastChangedAt: metadata.updated_time ?? null });
+        found.push({
+          providerRef,
+          storeName: path,
+          tags,
+          lastRotatedAt: current?.created_time ?? null,
+          lastChangedAt: metadata.updated_time ?? null,
+        });
         if (found.length >= limit) break;
       }
     }
@@ -377,7 +435,10 @@ export class VaultKv2Provider implements SecretProvider {
     if (this.checkedMounts.has(ref.mount)) return;
     let answer: unknown;
     try {
-      answer = await callWithRetry(() => this.client.read(`sys/internal/ui/mounts/${encodeVaultPath(ref.mount)}`), { policy: this.retry, isTransient: isTransientVaultError });
+      answer = await callWithRetry(() => this.client.read(`sys/internal/ui/mounts/${encodeVaultPath(ref.mount)}`), {
+        policy: this.retry,
+        isTransient: isTransientVaultError,
+      });
     } catch (error) {
       const status = vaultStatusOf(error);
       if (status === 400 || status === 403 || status === 404) return;
@@ -386,7 +447,10 @@ export class VaultKv2Provider implements SecretProvider {
     const parsed = preflightResponse.safeParse(answer);
     if (!parsed.success) return;
     if (parsed.data.data.type !== 'kv') {
-      throw new RotorError('config', `${target.secretName} points to ${ref.mount}, which is a ${parsed.data.data.type} mount, not a KV v2 secrets engine. Fix the reference's mount.`);
+      throw new RotorError(
+        'config',
+        `${target.secretName} points to ${ref.mount}, which is a ${parsed.data.data.type} mount, not a KV v2 secrets engine. Fix the reference's mount.`,
+      );
     }
     if (parsed.data.data.options?.version !== '2') throw kvV1(target, ref);
     this.checkedMounts.add(ref.mount);

@@ -12,7 +12,8 @@ export interface VaultSecretRef {
 export const DEFAULT_VAULT_FIELD = 'value';
 
 const SEGMENT = /^[A-Za-z0-9_.@+=-]+$/;
-const FORMS = 'mount/path such as secret/prod/app/db, mount:path for a nested mount such as team/kv:prod/app/db, with an optional #field (default "value")';
+const FORMS =
+  'mount/path such as secret/prod/app/db, mount:path for a nested mount such as team/kv:prod/app/db, with an optional #field (default "value")';
 
 /**
  * Parses `mount/path[#field]`, or `mount:path[#field]` when the mount itself contains a slash.
@@ -37,7 +38,8 @@ export function parseVaultSecretRef(secretName: string, ref: string): VaultSecre
   }
   mount = mount.replace(/\/+$/, '');
   if (!validSegments(mount)) invalid(secretName, `the mount \`${mount}\` in \`${ref}\` is malformed`);
-  if (!validSegments(path)) invalid(secretName, `the path \`${path}\` in \`${ref}\` is malformed (empty segments, \`..\` or unusual characters)`);
+  if (!validSegments(path))
+    invalid(secretName, `the path \`${path}\` in \`${ref}\` is malformed (empty segments, \`..\` or unusual characters)`);
   if (/^(data|metadata)\//.test(path)) {
     const bare = path.replace(/^(data|metadata)\//, '');
     invalid(secretName, `\`${ref}\` includes the API prefix \`${path.split('/')[0]}/\`; write ${mount}/${bare}`);

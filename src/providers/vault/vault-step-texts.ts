@@ -21,17 +21,21 @@ export const VAULT_STEP_TEXTS: StoreStepTexts = {
     any: 'A confirmation only: KV v2 made the new version current when it was written, so consumers reading the latest version of `{vault_path}` already get it. Rotor checks that nobody wrote another version after it.',
   },
   keepPrevious:
-    'Rotor keeps the previous version for the {retention_hours} h retention window, for a rollback, then soft-deletes it once you confirm (`vault kv undelete` restores it). Mind the secret\'s `max_versions` (default 10): Vault destroys older versions by itself.',
+    "Rotor keeps the previous version for the {retention_hours} h retention window, for a rollback, then soft-deletes it once you confirm (`vault kv undelete` restores it). Mind the secret's `max_versions` (default 10): Vault destroys older versions by itself.",
   readNewValue: (then) => `Read the new value (\`${READ_VAULT}\`), then ${then}`,
   disable: {
     disableNow:
       'First, before a replacement exists: Rotor soft-deletes the compromised version of `{vault_path}` (destroyed for good only if the responder chose to destroy it), so consumers reading the latest version get no value until the new version is written.',
-    replaceThenDisable: 'Rotor soft-deletes the compromised version of `{vault_path}` (`vault kv undelete` restores it); it is destroyed for good only if the responder chose to destroy it.',
+    replaceThenDisable:
+      'Rotor soft-deletes the compromised version of `{vault_path}` (`vault kv undelete` restores it); it is destroyed for good only if the responder chose to destroy it.',
   },
   searchLogs: (start, end) => `${start} Vault's audit log for requests to \`{vault_mount}/data/{vault_path}\`, and ${end}`,
   destroyOption: {
     label: 'Destroy the compromised version',
     description: 'Irreversible. Unticked, it is soft-deleted (vault kv undelete undoes it).',
-    evidence: { destroyed: "yes: the compromised version's data is destroyed in Vault", kept: 'no: soft-deleted in Vault (`vault kv undelete` restores it)' },
+    evidence: {
+      destroyed: "yes: the compromised version's data is destroyed in Vault",
+      kept: 'no: soft-deleted in Vault (`vault kv undelete` restores it)',
+    },
   },
 };

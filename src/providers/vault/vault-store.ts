@@ -92,7 +92,9 @@ export const vaultKv2Store: StoreKind = {
   // The newest version stays the current one when deleted; deleted or destroyed, it is not read.
   stillServes: (version) => (outOfService(version.labels) ? null : 'it is neither deleted nor destroyed'),
   compromisedStillLive: (versionId, version) =>
-    outOfService(version.labels) ? null : `version ${versionId} is still readable in Vault${version.labels.includes('current') ? ' (it is the current version)' : ''}`,
+    outOfService(version.labels)
+      ? null
+      : `version ${versionId} is still readable in Vault${version.labels.includes('current') ? ' (it is the current version)' : ''}`,
   connect: (setup) =>
     setup.env.VAULT_ADDR && setup.env.VAULT_TOKEN
       ? new VaultKv2Provider({

@@ -53,19 +53,33 @@ export const checklistEntrySchema: z.ZodType<ChecklistEntry> = z.unknown().trans
     const parsed = entryObject.safeParse(value);
     if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) {
-      const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; a step has ${ENTRY_KEYS.join(', ')}` : issue.message;
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; a step has ${ENTRY_KEYS.join(', ')}`
+          : issue.message;
       ctx.addIssue({ code: 'custom', message, path: issue.path });
     }
     return z.NEVER;
   }
-  ctx.addIssue({ code: 'custom', message: 'a step is a title, a built-in step id, or a mapping with id, title, detail, required, action, gate' });
+  ctx.addIssue({
+    code: 'custom',
+    message: 'a step is a title, a built-in step id, or a mapping with id, title, detail, required, action, gate',
+  });
   return z.NEVER;
 });
 
 /** A step as an override plans it, before it is resolved for one secret. */
 export type PlannedStep =
   | { kind: 'builtin'; id: string; title?: string; detail?: string; required?: boolean }
-  | { kind: 'custom'; id: string; title: string; detail: string | null; required: boolean; family: StepFamily | null; gate: StepGate | null };
+  | {
+      kind: 'custom';
+      id: string;
+      title: string;
+      detail: string | null;
+      required: boolean;
+      family: StepFamily | null;
+      gate: StepGate | null;
+    };
 
 export interface ChecklistProblem {
   /** Relative to the list: `[]` for the list itself, `[index]` or `[index, field]` for an entry. */
@@ -77,7 +91,8 @@ export interface ChecklistProblem {
 const ORDERED_FAMILIES: readonly StepFamily[] = ['creation', 'promote', 'verify', 'schedule_removal'];
 /** The ones a rotation cannot do without, whatever its provider. */
 const INDISPENSABLE: Readonly<Partial<Record<StepFamily, string>>> = {
-  creation: 'has no step that creates the new version: add `create_version` (for AWS and Vault it creates or detects the version that is promoted)',
+  creation:
+    'has no step that creates the new version: add `create_version` (for AWS and Vault it creates or detects the version that is promoted)',
   promote: 'has no promote step: add `promote` (it carries the approval gate and, for AWS and Vault, switches the current version)',
   verify: 'has no verify step: add `verify` (for AWS and Vault, Rotor confirms the new version at the store before the rotation completes)',
 };
@@ -94,8 +109,10 @@ export function planChecklist(
   storePlaceholders: readonly string[] = [],
 ): { steps: PlannedStep[]; problems: ChecklistProblem[] } {
   const problems: ChecklistProblem[] = [];
-  if (entries.length === 0) return { steps: [], problems: [{ path: [], message: "lists no steps; remove the key to use the type's default checklist" }] };
-  if (entries.length > MAX_CHECKLIST_STEPS) problems.push({ path: [], message: `has ${entries.length} steps; a checklist has at most ${MAX_CHECKLIST_STEPS}` });
+  if (entries.length === 0)
+    return { steps: [], problems: [{ path: [], message: "lists no steps; remove the key to use the type's default checklist" }] };
+  if (entries.length > MAX_CHECKLIST_STEPS)
+    problems.push({ path: [], message: `has ${entries.length} steps; a checklist has at most ${MAX_CHECKLIST_STEPS}` });
 
   const planned: (PlannedStep | null)[] = entries.map((entry, index) => planEntry(entry, index, builtins, problems, storePlaceholders));
   const seenIds = new Set<string>();
@@ -137,7 +154,13 @@ export function planChecklist(
   return { steps: assignIds(entries, planned, builtins), problems };
 }
 
-function planEntry(entry: ChecklistEntry, index: number, builtins: ReadonlyMap<string, StepFamily | null>, problems: ChecklistProblem[], storePlaceholders: readonly string[]): PlannedStep | null {
+function planEntry(
+  entry: ChecklistEntry,
+  index: number,
+  builtins: ReadonlyMap<string, StepFamily | null>,
+  problems: ChecklistProblem[],
+  storePlaceholders: readonly string[],
+): PlannedStep | null {
   if (typeof entry === 'string') {
     const text = entry.trim();
     if (builtins.has(text)) return { kind: 'builtin', id: text };
@@ -172,15 +195,30 @@ function planEntry(entry: ChecklistEntry, index: number, builtins: ReadonlyMap<s
   if (problems.length > before) return null;
   const title = entry.title?.trim();
   if (builtin) {
-    return { kind: 'builtin', id: entry.id, ...(title !== undefined ? { title } : {}), ...(entry.detail !== undefined ? { detail: entry.detail.trim() } : {}), ...(entry.required !== undefined ? { required: entry.required } : {}) };
+    return {
+      kind: 'builtin',
+      id: entry.id,
+      ...(title !== undefined ? { title } : {}),
+      ...(entry.detail !== undefined ? { detail: entry.detail.trim() } : {}),
+      ...(entry.required !== undefined ? { required: entry.required } : {}),
+    };
   }
-  return { kind: 'custom', id: entry.id, title: title as string, detail: entry.detail?.trim() ?? null, required: entry.required ?? true, family, gate: entry.gate ?? null };
+  return {
+    kind: 'custom',
+    id: entry.id,
+    title: title as string,
+    detail: entry.detail?.trim() ?? null,
+    required: entry.required ?? true,
+    family,
+    gate: entry.gate ?? null,
+  };
 }
 
 function titleProblem(title: string): string | null {
   if (title === '') return 'a step title cannot be empty';
   if (/[\r\n]/.test(title)) return 'a step title is one line';
-  if (title.length > MAX_STEP_TITLE_LENGTH) return `is ${title.length} characters; a step title has at most ${MAX_STEP_TITLE_LENGTH} (it must fit a Slack button)`;
+  if (title.length > MAX_STEP_TITLE_LENGTH)
+    return `is ${title.length} characters; a step title has at most ${MAX_STEP_TITLE_LENGTH} (it must fit a Slack button)`;
   if (/\{[a-z_]+\}/.test(title)) return 'a step title takes no placeholders; put them in the detail';
   return null;
 }
@@ -197,17 +235,23 @@ function familyLabel(family: StepFamily): string {
 }
 
 /** Plain-string steps get ids from their titles, clear of every other id and every built-in id. */
-function assignIds(entries: readonly ChecklistEntry[], planned: readonly (PlannedStep | null)[], builtins: ReadonlyMap<string, unknown>): PlannedStep[] {
+function assignIds(
+  entries: readonly ChecklistEntry[],
+  planned: readonly (PlannedStep | null)[],
+  builtins: ReadonlyMap<string, unknown>,
+): PlannedStep[] {
   const taken = new Set<string>(builtins.keys());
   planned.forEach((step, index) => {
     if (step && !(typeof entries[index] === 'string' && step.kind === 'custom')) taken.add(step.id);
   });
-  return planned.map((step, index) => {
-    if (!step || !(typeof entries[index] === 'string' && step.kind === 'custom')) return step;
-    const id = freeId(slugOf(step.title) ?? `step_${index + 1}`, taken);
-    taken.add(id);
-    return { ...step, id };
-  }).filter((step): step is PlannedStep => step !== null);
+  return planned
+    .map((step, index) => {
+      if (!step || !(typeof entries[index] === 'string' && step.kind === 'custom')) return step;
+      const id = freeId(slugOf(step.title) ?? `step_${index + 1}`, taken);
+      taken.add(id);
+      return { ...step, id };
+    })
+    .filter((step): step is PlannedStep => step !== null);
 }
 
 function slugOf(title: string): string | null {

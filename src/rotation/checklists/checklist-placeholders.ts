@@ -29,7 +29,12 @@ const MAX_CONSUMERS_TEXT = 300;
  * before a rotation starts. `valueField`: the field a generated value goes in when the preflight
  * decided one (a store's `{…_field}` placeholder says it), else the reference's.
  */
-export function placeholderValuesFor(secret: PlaceholderSubject, store: StoreKind, retentionHours: number, valueField?: string | null): PlaceholderValues {
+export function placeholderValuesFor(
+  secret: PlaceholderSubject,
+  store: StoreKind,
+  retentionHours: number,
+  valueField?: string | null,
+): PlaceholderValues {
   const consumers = secret.consumers.length > 0 ? secret.consumers.join(', ') : 'none';
   const common = {
     secret: secret.name,

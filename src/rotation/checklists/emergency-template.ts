@@ -29,11 +29,23 @@ const HOTFIX_DEPLOY: StepDefinition = {
 };
 
 function invalidateSessions(profile: TypeProfile): StepDefinition {
-  return { id: 'invalidate_sessions', family: null, title: 'Invalidate sessions and tokens that relied on the secret', detail: profile.emergency.invalidate, required: true };
+  return {
+    id: 'invalidate_sessions',
+    family: null,
+    title: 'Invalidate sessions and tokens that relied on the secret',
+    detail: profile.emergency.invalidate,
+    required: true,
+  };
 }
 
 function revokeAtIssuer(profile: TypeProfile): StepDefinition {
-  return { id: 'revoke_at_issuer', family: null, title: 'Revoke the compromised credential at its issuer', detail: profile.emergency.revoke, required: true };
+  return {
+    id: 'revoke_at_issuer',
+    family: null,
+    title: 'Revoke the compromised credential at its issuer',
+    detail: profile.emergency.revoke,
+    required: true,
+  };
 }
 
 const FORGET_BY_HAND = 'Delete the compromised value from every place it was kept (password manager, CI variables, deployment secrets).';
@@ -41,7 +53,10 @@ const FORGET_BY_HAND = 'Delete the compromised value from every place it was kep
 function disableCompromised(order: RevocationOrder): StepDefinition {
   const detail =
     order === 'disable_now'
-      ? { fromStore: (texts: StoreStepTexts) => texts.disable?.disableNow, manual: `${FORGET_BY_HAND} Consumers fail until the new value is in place.` }
+      ? {
+          fromStore: (texts: StoreStepTexts) => texts.disable?.disableNow,
+          manual: `${FORGET_BY_HAND} Consumers fail until the new value is in place.`,
+        }
       : { fromStore: (texts: StoreStepTexts) => texts.disable?.replaceThenDisable, manual: FORGET_BY_HAND };
   return { id: 'disable_compromised', family: 'disable', title: 'Disable the compromised version in the store', detail, required: true };
 }
@@ -65,7 +80,8 @@ const INCIDENT_REPORT: StepDefinition = {
   id: 'incident_report',
   family: null,
   title: 'File the incident report and schedule the postmortem',
-  detail: 'File the incident report (timeline, blast radius, what was disabled and revoked, what the logs showed) and schedule the postmortem within 48 hours of the revocation.',
+  detail:
+    'File the incident report (timeline, blast radius, what was disabled and revoked, what the logs showed) and schedule the postmortem within 48 hours of the revocation.',
   required: true,
 };
 

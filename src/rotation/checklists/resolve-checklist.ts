@@ -10,7 +10,11 @@ import { defaultRotationSteps, rotationSteps } from './rotation-templates.js';
 import { isIrreversibleOn, pickText, type CreationRoute, type StepDefinition } from './step-definition.js';
 
 export interface ChecklistInput {
-  secret: Pick<Secret, 'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'> & Partial<Pick<Secret, 'valueSource'>>;
+  secret: Pick<
+    Secret,
+    'name' | 'environment' | 'credentialType' | 'type' | 'provider' | 'providerRef' | 'consumers' | 'tags' | 'checklistOverride'
+  > &
+    Partial<Pick<Secret, 'valueSource'>>;
   /** The secret's store kind: what it can do and how it words its steps. */
   store: StoreKind;
   /** From `SecretProvider.describe`. */
@@ -23,11 +27,7 @@ export interface ChecklistInput {
 }
 
 /** Where a checklist came from, for the rotation's evidence. */
-export type ChecklistSource =
-  | { kind: 'emergency' }
-  | { kind: 'template' }
-  | { kind: 'policy'; key: string }
-  | { kind: 'secret_override' };
+export type ChecklistSource = { kind: 'emergency' } | { kind: 'template' } | { kind: 'policy'; key: string } | { kind: 'secret_override' };
 
 /**
  * The checklist a rotation snapshots when it starts. An emergency uses the emergency
@@ -40,14 +40,26 @@ export function resolveChecklist(input: ChecklistInput): ChecklistSnapshot {
   const values = placeholderValuesFor(input.secret, input.store, input.policy.retentionHours, input.provider.valueField);
   const { type } = input.secret;
   if (input.emergency) {
-    return freeze(emergencySteps(type, route.method, input.revocationOrder ?? 'replace_then_disable').map((step) => fromDefinition(step, route, true, values)));
+    return freeze(
+      emergencySteps(type, route.method, input.revocationOrder ?? 'replace_then_disable').map((step) =>
+        fromDefinition(step, route, true, values),
+      ),
+    );
   }
   const source = checklistSourceOf(input);
-  if (source.kind === 'template') return freeze(defaultRotationSteps(type, route.method).map((step) => fromDefinition(step, route, false, values)));
+  if (source.kind === 'template')
+    return freeze(defaultRotationSteps(type, route.method).map((step) => fromDefinition(step, route, false, values)));
 
-  const entries = source.kind === 'policy' ? (input.policy.checklists[source.key] as readonly ChecklistEntry[]) : (input.secret.checklistOverride as string[]);
+  const entries =
+    source.kind === 'policy'
+      ? (input.policy.checklists[source.key] as readonly ChecklistEntry[])
+      : (input.secret.checklistOverride as string[]);
   const catalog = new Map(rotationSteps(type).map((step) => [step.id, step]));
-  const { steps, problems } = planChecklist(entries, new Map([...catalog].map(([id, step]) => [id, step.family])), input.store.references.placeholders);
+  const { steps, problems } = planChecklist(
+    entries,
+    new Map([...catalog].map(([id, step]) => [id, step.family])),
+    input.store.references.placeholders,
+  );
   if (problems.length > 0) {
     const where = source.kind === 'policy' ? `checklists.${source.key}` : 'checklist_override';
     const origin = source.kind === 'policy' ? `The policy's checklist \`${source.key}\`` : `The checklist override of ${input.secret.name}`;
@@ -79,7 +91,12 @@ function fromDefinition(step: StepDefinition, route: CreationRoute, emergency: b
   };
 }
 
-function fromPlanned(step: PlannedStep, catalog: ReadonlyMap<string, StepDefinition>, route: CreationRoute, values: PlaceholderValues): ChecklistStep {
+function fromPlanned(
+  step: PlannedStep,
+  catalog: ReadonlyMap<string, StepDefinition>,
+  route: CreationRoute,
+  values: PlaceholderValues,
+): ChecklistStep {
   if (step.kind === 'builtin') {
     const base = fromDefinition(catalog.get(step.id) as StepDefinition, route, false, values);
     return {

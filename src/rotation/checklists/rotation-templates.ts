@@ -14,7 +14,7 @@ const DETECT =
   'Rotor then reads the store until a version newer than the one at the start appears, and records its id and fingerprint; a version written by hand is detected, never overwritten.';
 const GENERATED = '48 letters and digits, safe as it is in a URL or a DSN';
 const KEEPS_SHAPE =
-  'The new version keeps the shape of the current one: a plain value is replaced whole; in a JSON object or a Vault secret only the credential field named at the preflight changes (`password` unless the secret\'s value field or the policy\'s `value_fields` names another) and every other field stays as it is. A value whose field Rotor cannot tell, or a composed one (a connection string), is refused at the preflight, which says how to tell it.';
+  "The new version keeps the shape of the current one: a plain value is replaced whole; in a JSON object or a Vault secret only the credential field named at the preflight changes (`password` unless the secret's value field or the policy's `value_fields` names another) and every other field stays as it is. A value whose field Rotor cannot tell, or a composed one (a connection string), is refused at the preflight, which says how to tell it.";
 const HEALTH_CHECK = 'the health endpoint answers 200 (`curl -f https://<host>/api/health`)';
 
 /** Where the creation step changes production by itself: a write the store makes current at once; a store's rotation function sets the credential at its issuer. */
@@ -47,7 +47,8 @@ export function createVersionStep(profile: TypeProfile, emergency: boolean): Ste
     irreversible: profile.mintAtIssuer ? [...CURRENT_AT_ONCE, 'manual', 'issuer'] : CURRENT_AT_ONCE,
     undo: {
       label: 'The previous credential works again where the Lambda changed it',
-      detail: "A rotation Lambda sets the new credential where it is checked (a single-user database password among them): set the previous one there again, unless the Lambda alternates two users and the previous one still works.",
+      detail:
+        'A rotation Lambda sets the new credential where it is checked (a single-user database password among them): set the previous one there again, unless the Lambda alternates two users and the previous one still works.',
       routes: ['store_rotation'],
     },
   };
@@ -62,7 +63,8 @@ const UPDATE_STAGING: StepDefinition = {
   title: 'Point staging at the new version',
   detail: {
     fromStore: (texts, method) => texts.updateStaging?.[method] ?? texts.updateStaging?.any,
-    manual: "Put the new value in staging's configuration (its deployment secrets, never a file in git); {live_environment} keeps the old one until promote.",
+    manual:
+      "Put the new value in staging's configuration (its deployment secrets, never a file in git); {live_environment} keeps the old one until promote.",
   },
   required: true,
   routes: NOT_WITH_A_LAMBDA,
@@ -104,7 +106,14 @@ const REDEPLOY: StepDefinition = {
 };
 
 function invalidateCaches(profile: TypeProfile): StepDefinition {
-  return { id: 'invalidate_caches', family: null, title: 'Invalidate cached credentials and sessions', detail: profile.invalidate.detail, required: profile.invalidate.required, irreversible: true };
+  return {
+    id: 'invalidate_caches',
+    family: null,
+    title: 'Invalidate cached credentials and sessions',
+    detail: profile.invalidate.detail,
+    required: profile.invalidate.required,
+    irreversible: true,
+  };
 }
 
 export function verifyStep(profile: TypeProfile): StepDefinition {

@@ -48,7 +48,8 @@ const GENERATED = ['generate'] as const;
 /** Every method but a store's rotation function, which sets the value itself and switches production at once. */
 const NOT_WITH_A_LAMBDA = ['manual', 'generate', 'issuer'] as const;
 
-const RESTART_WORKERS = 'Restart the long-running workers that cached the old value (Celery, FastAPI, queue consumers) so they reload their configuration.';
+const RESTART_WORKERS =
+  'Restart the long-running workers that cached the old value (Celery, FastAPI, queue consumers) so they reload their configuration.';
 const EMERGENCY_RESTART =
   'Restart the long-running workers that cached the compromised value (Celery, FastAPI, queue consumers), and revoke the sessions or tokens that were issued with it.';
 const STILL_VALID = 'until then it stays valid, whatever the store holds';
@@ -73,7 +74,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         irreversible: true,
         undo: {
           label: 'The previous password is set on the database again',
-          detail: "`\\password <user>` in psql, or `ALTER USER <user> WITH PASSWORD '…';` with the previous password (RDS master user: `aws rds modify-db-instance --master-user-password`). If the rotation alternated two users and the previous one still logs in, there is nothing to set.",
+          detail:
+            "`\\password <user>` in psql, or `ALTER USER <user> WITH PASSWORD '…';` with the previous password (RDS master user: `aws rds modify-db-instance --master-user-password`). If the rotation alternated two users and the previous one still logs in, there is nothing to set.",
         },
       },
     ],
@@ -84,7 +86,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     },
     checks: "`psql -h <host> -U <user> -d <database> -c 'SELECT 1;'` with the new password returns 1 row",
     afterVerify: [],
-    removal: "With two alternating users, take the old user's login away when the window ends (`ALTER USER <old-user> NOLOGIN;`); a single user's old password stopped working at ALTER USER.",
+    removal:
+      "With two alternating users, take the old user's login away when the window ends (`ALTER USER <old-user> NOLOGIN;`); a single user's old password stopped working at ALTER USER.",
     emergency: {
       invalidate:
         "Changing a password does not close the connections opened with it: end them (`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '<user>' AND pid <> pg_backend_pid();`, consumers reconnect with the new password) and restart the workers that cached the old one.",
@@ -119,7 +122,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     },
     checks: '`redis-cli -h <host> -a "$REDIS_PASSWORD" PING` with the new password answers `PONG`',
     afterVerify: [],
-    removal: 'When the window ends, remove the old password: `ACL SETUSER <user> <old-password` (ElastiCache: `--auth-token-update-strategy SET` with the new token).',
+    removal:
+      'When the window ends, remove the old password: `ACL SETUSER <user> <old-password` (ElastiCache: `--auth-token-update-strategy SET` with the new token).',
     emergency: {
       invalidate:
         'Close the connections authenticated with the compromised password (`CLIENT KILL USER <user>`; consumers reconnect with the new one) and clear what may have been read: the targeted keys, or `redis-cli FLUSHALL` if that is acceptable.',
@@ -130,8 +134,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
   },
   jwt: {
     mintTitle: 'Generate the new signing key pair',
-    mint:
-      'Generate it offline, with a new key id (`kid`): `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out jwt-new.pem`, and its public key with `openssl pkey -in jwt-new.pem -pubout -out jwt-new.pub.pem`. (An HS256 shared secret is a random string instead: tag the secret `rotor:value_source=generate` to let Rotor create it.)',
+    mint: 'Generate it offline, with a new key id (`kid`): `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out jwt-new.pem`, and its public key with `openssl pkey -in jwt-new.pem -pubout -out jwt-new.pub.pem`. (An HS256 shared secret is a random string instead: tag the secret `rotor:value_source=generate` to let Rotor create it.)',
     file: 'jwt-new.pem',
     mintAtIssuer: false,
     prepare: [
@@ -152,7 +155,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         'Not needed with dual-publish: tokens signed with the old key stay valid until they expire. To end sessions anyway, force token reissue (restart the app pods) and delete the session keys in Redis (the targeted keys, or `redis-cli FLUSHALL` if that is acceptable).',
       required: false,
     },
-    checks: 'the authentication endpoints issue new tokens whose header carries the new `kid`, and a token issued before the switch still verifies',
+    checks:
+      'the authentication endpoints issue new tokens whose header carries the new `kid`, and a token issued before the switch still verifies',
     afterVerify: [
       {
         id: 'keep_old_public_key',
@@ -174,8 +178,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
   },
   api_key: {
     mintTitle: 'Create the new key at the issuer',
-    mint:
-      "Create a second key in the issuer's dashboard with the same permissions (Stripe: roll the key and let the old one expire after the retention window; OpenAI, Groq: create a new key), and keep the old one active.",
+    mint: "Create a second key in the issuer's dashboard with the same permissions (Stripe: roll the key and let the old one expire after the retention window; OpenAI, Groq: create a new key), and keep the old one active.",
     file: 'new-secret.txt',
     mintAtIssuer: true,
     prepare: [
@@ -203,8 +206,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
   },
   webhook: {
     mintTitle: 'Create the new webhook signing secret',
-    mint:
-      'Roll the secret at the issuer (Stripe: Developers → Webhooks → Roll secret, keeping the old one valid through the overlap), or, for your own endpoints, generate one (`openssl rand -hex 32`).',
+    mint: 'Roll the secret at the issuer (Stripe: Developers → Webhooks → Roll secret, keeping the old one valid through the overlap), or, for your own endpoints, generate one (`openssl rand -hex 32`).',
     file: 'new-secret.txt',
     mintAtIssuer: true,
     prepare: [
@@ -223,27 +225,34 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         id: 'set_new_value',
         family: null,
         title: 'Give the new secret to the other side of the webhook',
-        detail: withNewValue('share it over a secure channel: if you send the webhooks, with the receivers; if you receive them, register it with the sender.'),
+        detail: withNewValue(
+          'share it over a secure channel: if you send the webhooks, with the receivers; if you receive them, register it with the sender.',
+        ),
         required: true,
         routes: GENERATED,
         emergency: true,
         irreversible: true,
       },
     ],
-    invalidate: { detail: 'Restart the workers that cached the old secret; nothing else holds sessions on a webhook secret.', required: true },
+    invalidate: {
+      detail: 'Restart the workers that cached the old secret; nothing else holds sessions on a webhook secret.',
+      required: true,
+    },
     checks: 'a test delivery signed with the new secret is accepted (Stripe: `stripe trigger payment_intent.succeeded`)',
     afterVerify: [],
-    removal: 'When the window ends, remove the old secret from the receivers so that they accept only the new one (at Stripe it expires at the time chosen when rolling).',
+    removal:
+      'When the window ends, remove the old secret from the receivers so that they accept only the new one (at Stripe it expires at the time chosen when rolling).',
     emergency: {
-      invalidate: 'Restart the workers that cached the compromised secret, and set aside the events signed with it during the incident window: forged ones may be among them.',
-      revoke: 'Expire the compromised secret at once at the sender (Stripe: roll it with immediate expiry) and remove it from the receivers, so that forged deliveries are refused.',
+      invalidate:
+        'Restart the workers that cached the compromised secret, and set aside the events signed with it during the incident window: forged ones may be among them.',
+      revoke:
+        'Expire the compromised secret at once at the sender (Stripe: roll it with immediate expiry) and remove it from the receivers, so that forged deliveries are refused.',
       logs: "the receivers' logs for deliveries from unexpected sources or with unknown event ids",
     },
   },
   smtp: {
     mintTitle: 'Create the new API key at the mail provider',
-    mint:
-      'Create a new API key with the same scopes at the mail provider (SendGrid: Settings → API Keys → Create API Key) and keep the old one active; for your own SMTP server, choose a new password.',
+    mint: 'Create a new API key with the same scopes at the mail provider (SendGrid: Settings → API Keys → Create API Key) and keep the old one active; for your own SMTP server, choose a new password.',
     file: 'new-secret.txt',
     mintAtIssuer: true,
     prepare: [
@@ -256,11 +265,16 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         routes: GENERATED,
         emergency: true,
         irreversible: true,
-        undo: { label: 'The previous password is set on the mail server again', detail: 'Set the previous password for the sending account on the SMTP server, so the previous version the store goes back to works.' },
+        undo: {
+          label: 'The previous password is set on the mail server again',
+          detail:
+            'Set the previous password for the sending account on the SMTP server, so the previous version the store goes back to works.',
+        },
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },
-    checks: 'a test message sent through the provider is delivered and appears in its activity log, and the workers log no authentication failures',
+    checks:
+      'a test message sent through the provider is delivered and appears in its activity log, and the workers log no authentication failures',
     afterVerify: [],
     removal: 'When the window ends, delete the old API key at the mail provider (SendGrid: Settings → API Keys).',
     emergency: {
@@ -271,13 +285,16 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
   },
   storage: {
     mintTitle: 'Create a second access key',
-    mint:
-      "Create it for the IAM user: `aws iam create-access-key --user-name <iam-user> --query 'AccessKey.{AccessKeyId:AccessKeyId,SecretAccessKey:SecretAccessKey}' > new-secret.json`. IAM allows two keys per user: delete an inactive old one first (`aws iam list-access-keys --user-name <iam-user>`).",
+    mint: "Create it for the IAM user: `aws iam create-access-key --user-name <iam-user> --query 'AccessKey.{AccessKeyId:AccessKeyId,SecretAccessKey:SecretAccessKey}' > new-secret.json`. IAM allows two keys per user: delete an inactive old one first (`aws iam list-access-keys --user-name <iam-user>`).",
     file: 'new-secret.json',
     mintAtIssuer: true,
     prepare: [],
-    invalidate: { detail: 'Restart the long-running workers and SDK clients that hold the old key (clients keep their credentials for their lifetime).', required: true },
-    checks: 'with the new key, `aws sts get-caller-identity` names the expected IAM user, and a test object can be written to and read from the bucket',
+    invalidate: {
+      detail: 'Restart the long-running workers and SDK clients that hold the old key (clients keep their credentials for their lifetime).',
+      required: true,
+    },
+    checks:
+      'with the new key, `aws sts get-caller-identity` names the expected IAM user, and a test object can be written to and read from the bucket',
     afterVerify: [
       {
         id: 'deactivate_previous',
@@ -289,7 +306,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         irreversible: true,
       },
     ],
-    removal: 'When the window ends, delete the old access key: `aws iam delete-access-key --user-name <iam-user> --access-key-id <old-key-id>`.',
+    removal:
+      'When the window ends, delete the old access key: `aws iam delete-access-key --user-name <iam-user> --access-key-id <old-key-id>`.',
     emergency: {
       invalidate:
         'Temporary credentials obtained with the compromised key (`aws sts get-session-token`) stay valid until they expire and cannot be revoked: attach to the IAM user a policy that denies every action to tokens issued before now (condition `aws:TokenIssueTime`).',
@@ -299,8 +317,7 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
   },
   observability: {
     mintTitle: 'Create the new key at the provider',
-    mint:
-      'Create a new key at the provider (Datadog: Organization Settings → API Keys or Application Keys; Grafana: a new service account token) and keep the old one active; for the Grafana admin, choose a new password.',
+    mint: 'Create a new key at the provider (Datadog: Organization Settings → API Keys or Application Keys; Grafana: a new service account token) and keep the old one active; for the Grafana admin, choose a new password.',
     file: 'new-secret.txt',
     mintAtIssuer: true,
     prepare: [
@@ -315,7 +332,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         irreversible: true,
         undo: {
           label: 'The previous password is set on the observability service again',
-          detail: 'For the Grafana admin, `grafana cli admin reset-admin-password` with the previous password; a key created beside the old one needs nothing.',
+          detail:
+            'For the Grafana admin, `grafana cli admin reset-admin-password` with the previous password; a key created beside the old one needs nothing.',
         },
       },
     ],
@@ -324,7 +342,8 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
     afterVerify: [],
     removal: 'When the window ends, revoke the old key at the provider.',
     emergency: {
-      invalidate: "Restart the agents that cached the compromised key, and end the sessions opened with it (Grafana: revoke the user's sessions).",
+      invalidate:
+        "Restart the agents that cached the compromised key, and end the sessions opened with it (Grafana: revoke the user's sessions).",
       revoke: `Revoke the compromised key at the provider (Datadog: API Keys → Revoke), or change the compromised password; ${STILL_VALID}.`,
       logs: "the provider's audit trail for actions you did not take",
     },
@@ -344,7 +363,10 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         routes: GENERATED,
         emergency: true,
         irreversible: true,
-        undo: { label: 'The previous value is accepted again where it is checked', detail: 'If the new value replaced the previous one where it is checked, set the previous one there again.' },
+        undo: {
+          label: 'The previous value is accepted again where it is checked',
+          detail: 'If the new value replaced the previous one where it is checked, set the previous one there again.',
+        },
       },
     ],
     invalidate: { detail: RESTART_WORKERS, required: true },

@@ -35,7 +35,11 @@ interface ChosenField {
 export type FieldStore = Pick<StoreKind, 'label' | 'references'>;
 
 /** The field someone configured for the secret, or null when only the defaults apply. */
-export function configuredValueField(secret: ValueFieldSubject, policy: Pick<Policy, 'valueFields'>, store: FieldStore): ChosenField | null {
+export function configuredValueField(
+  secret: ValueFieldSubject,
+  policy: Pick<Policy, 'valueFields'>,
+  store: FieldStore,
+): ChosenField | null {
   if (secret.valueField) return { field: secret.valueField, origin: 'its own value field' };
   const fromReference = secret.providerRef ? store.references.explicitField(secret.providerRef) : null;
   if (fromReference) return { field: fromReference, origin: `its ${store.label} reference's #field` };
@@ -47,9 +51,15 @@ export function configuredValueField(secret: ValueFieldSubject, policy: Pick<Pol
 }
 
 /** Decides where a generated value goes in a value of this shape. */
-export function decidePlacement(secret: ValueFieldSubject, policy: Pick<Policy, 'valueFields'>, shape: ValueShape, store: FieldStore): PlacementDecision {
+export function decidePlacement(
+  secret: ValueFieldSubject,
+  policy: Pick<Policy, 'valueFields'>,
+  shape: ValueShape,
+  store: FieldStore,
+): PlacementDecision {
   const name = secret.name;
-  if (shape.kind === 'string') return { placement: { kind: 'whole' }, message: `${name} holds a plain value: the generated one replaces it whole.` };
+  if (shape.kind === 'string')
+    return { placement: { kind: 'whole' }, message: `${name} holds a plain value: the generated one replaces it whole.` };
   if (shape.kind === 'other') {
     return { placement: null, message: `${name} holds ${shape.what}, so a generated value would replace it whole. ${issuerFix(name)}` };
   }
@@ -58,21 +68,32 @@ export function decidePlacement(secret: ValueFieldSubject, policy: Pick<Policy, 
   const storeDefault = store.references.defaultField;
   const candidates: ChosenField[] = configured
     ? [configured]
-    : [{ field: policy.valueFields.default ?? DEFAULT_VALUE_FIELD, origin: 'the default' }, ...(storeDefault ? [{ field: storeDefault, origin: 'the field Rotor wrote before' }] : [])];
+    : [
+        { field: policy.valueFields.default ?? DEFAULT_VALUE_FIELD, origin: 'the default' },
+        ...(storeDefault ? [{ field: storeDefault, origin: 'the field Rotor wrote before' }] : []),
+      ];
   // No data to keep (a Vault secret with metadata only, or whose versions were all disabled): the
   // configured field, else for Vault the reference's (what its retrieval command reads).
   if (fields.length === 0) {
-    const chosen = configured ?? (storeDefault ? { field: storeDefault, origin: `its ${store.label} reference's field` } : (candidates[0] as ChosenField));
+    const chosen =
+      configured ??
+      (storeDefault ? { field: storeDefault, origin: `its ${store.label} reference's field` } : (candidates[0] as ChosenField));
     return placed(name, chosen, fields);
   }
   for (const candidate of candidates) {
     const found = fields.find((field) => field.name === candidate.field);
     if (!found && !configured) continue;
     if (!found) {
-      return { placement: null, message: `${name} has no \`${candidate.field}\` field, which ${candidate.origin} names; its fields: ${listed(fields)}. ${fieldFix(name)}` };
+      return {
+        placement: null,
+        message: `${name} has no \`${candidate.field}\` field, which ${candidate.origin} names; its fields: ${listed(fields)}. ${fieldFix(name)}`,
+      };
     }
     if (found.holds !== 'string') {
-      return { placement: null, message: `The \`${found.name}\` field of ${name} holds ${article(found.holds)}, not a string. ${fieldFix(name)}` };
+      return {
+        placement: null,
+        message: `The \`${found.name}\` field of ${name} holds ${article(found.holds)}, not a string. ${fieldFix(name)}`,
+      };
     }
     return placed(name, candidate, fields);
   }
@@ -85,7 +106,10 @@ export function decidePlacement(secret: ValueFieldSubject, policy: Pick<Policy, 
 function placed(name: string, chosen: ChosenField, fields: readonly FieldShape[]): PlacementDecision {
   const others = fields.filter((field) => field.name !== chosen.field);
   const kept = others.length === 0 ? '' : `; every other field (${listed(others)}) is kept as it is`;
-  return { placement: { kind: 'field', field: chosen.field }, message: `The generated value replaces the \`${chosen.field}\` field of ${name} (${chosen.origin})${kept}.` };
+  return {
+    placement: { kind: 'field', field: chosen.field },
+    message: `The generated value replaces the \`${chosen.field}\` field of ${name} (${chosen.origin})${kept}.`,
+  };
 }
 
 /** Field names as messages show them (six at most, cut to 30 characters): names only, and none that looks like a credential itself. */

@@ -42,16 +42,28 @@ export function rotationAuditTrail(rotation: Rotation, own: readonly AuditEvent[
   const first = own[0]?.seq;
   const last = own[own.length - 1]?.seq;
   if (first === undefined || last === undefined) return [...own];
-  const versions = new Set([rotation.previousVersionId, rotation.newVersionId, rotation.placeholderVersionId].filter((version): version is string => version !== null));
+  const versions = new Set(
+    [rotation.previousVersionId, rotation.newVersionId, rotation.placeholderVersionId].filter(
+      (version): version is string => version !== null,
+    ),
+  );
   const touched = provider.filter(
-    (event) => event.seq > first && event.seq < last && VERSION_KEYS.some((key) => typeof event.details[key] === 'string' && versions.has(event.details[key] as string)),
+    (event) =>
+      event.seq > first &&
+      event.seq < last &&
+      VERSION_KEYS.some((key) => typeof event.details[key] === 'string' && versions.has(event.details[key] as string)),
   );
   const seen = new Set(own.map((event) => event.seq));
   return [...own, ...touched.filter((event) => !seen.has(event.seq))].sort((a, b) => a.seq - b.seq);
 }
 
 /** When the previous version leaves service: removed (by whom), due, or why never. */
-export function previousVersionRemoval(record: RotationRecord, trail: readonly AuditEvent[], retentionHours: number, who: (id: string) => string): string {
+export function previousVersionRemoval(
+  record: RotationRecord,
+  trail: readonly AuditEvent[],
+  retentionHours: number,
+  who: (id: string) => string,
+): string {
   const { rotation } = record;
   const removed = trail.find((event) => event.action === 'rotation.previous_removed');
   if (removed) return `removed at ${removed.at} by ${who(removed.actor)} (audit #${removed.seq})`;
@@ -61,7 +73,11 @@ export function previousVersionRemoval(record: RotationRecord, trail: readonly A
   if (rotation.state !== 'completed') return `kept: the rotation was ${stateLabel(rotation.state)} before the new version replaced it`;
   const scheduled = record.steps.find((step) => step.action === 'schedule_removal' && typeof step.result?.removalDueAt === 'string');
   const from = rotation.promotedAt ?? rotation.completedAt;
-  const due = scheduled ? (scheduled.result?.removalDueAt as string) : from ? (DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: retentionHours }).toUTC().toISO() as string) : null;
+  const due = scheduled
+    ? (scheduled.result?.removalDueAt as string)
+    : from
+      ? (DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: retentionHours }).toUTC().toISO() as string)
+      : null;
   if (!due) return 'not scheduled';
   return rotation.provider === 'manual'
     ? `due ${due} (end of the ${retentionHours} h retention window; revoked at the issuer by hand, so Rotor records no removal)`
@@ -74,7 +90,8 @@ function compromisedVersionFate(record: RotationRecord, who: (id: string) => str
   if (!step) return 'compromised; the checklist has no step that disables it';
   const how = typeof step.result?.action === 'string' ? ` (${step.result.action.replace(/_/g, ' ')})` : '';
   if (step.state === 'done') return `compromised: disabled at ${step.doneAt ?? '–'} by ${someone(step.doneBy, who)}${how}`;
-  if (step.state === 'skipped') return `compromised: disabling it was skipped by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'}: ${step.skipReason ?? 'no reason recorded'}`;
+  if (step.state === 'skipped')
+    return `compromised: disabling it was skipped by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'}: ${step.skipReason ?? 'no reason recorded'}`;
   return `compromised: not disabled yet${step.lastError ? ` (attempt ${step.attempts} failed: ${step.lastError})` : ''}`;
 }
 
@@ -105,7 +122,11 @@ export function someone(id: string | null, who: (id: string) => string): string 
  * (only its holder can recompute one), SHA-256 otherwise, or both when the key came mid-way.
  */
 export function fingerprintAlgorithm(fingerprints: readonly (string | null)[]): string {
-  const algorithms = [...new Set(fingerprints.flatMap((fingerprint) => (fingerprint ? [fingerprintParts(fingerprint)?.algorithm ?? 'unrecognised scheme'] : [])))];
+  const algorithms = [
+    ...new Set(
+      fingerprints.flatMap((fingerprint) => (fingerprint ? [fingerprintParts(fingerprint)?.algorithm ?? 'unrecognised scheme'] : [])),
+    ),
+  ];
   return algorithms.length === 0 ? 'SHA-256, or HMAC-SHA256 with ROTOR_FINGERPRINT_KEY' : algorithms.sort().join(' or ');
 }
 
@@ -133,7 +154,10 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
   const fingerprints = fingerprintAlgorithm([rotation.previousFingerprint, rotation.newFingerprint]);
   const out: string[] = [];
   out.push(`# Rotation evidence: ${markdownCode(rotation.secretName)}, rotation #${rotation.id}`, '');
-  out.push(`Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a fingerprint (${fingerprints}).`, '');
+  out.push(
+    `Exported by Rotor at ${input.exportedAt}. Rotor never holds a secret's value: versions are named by their provider id and a fingerprint (${fingerprints}).`,
+    '',
+  );
   out.push(...differenceWarning(input.chainCheck, 'rotation'));
 
   out.push('## Secret', '');
@@ -154,7 +178,10 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
   );
 
   out.push('## Rotation', '');
-  const kind = rotation.kind === 'emergency' ? `emergency, break-glass by ${someone(rotation.breakGlassBy, who)}: ${rotation.breakGlassReason ?? 'no reason recorded'}${rotation.incidentId ? ` (incident #${rotation.incidentId})` : ''}` : 'scheduled';
+  const kind =
+    rotation.kind === 'emergency'
+      ? `emergency, break-glass by ${someone(rotation.breakGlassBy, who)}: ${rotation.breakGlassReason ?? 'no reason recorded'}${rotation.incidentId ? ` (incident #${rotation.incidentId})` : ''}`
+      : 'scheduled';
   out.push(
     ...markdownTable(
       ['Field', 'Value'],
@@ -166,7 +193,12 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
         ['State', markdownCell(stateLabel(rotation.state))],
         ['How it ended', markdownCell(endedText(rotation, who))],
         ['Due date rotated against', markdownCell(rotation.previousNextRotation)],
-        ['Checklist', markdownCell(`${describeChecklistSource(rotation.checklistSource, secret?.type ?? null)}, snapshotted when the rotation started (${steps.length} steps)`)],
+        [
+          'Checklist',
+          markdownCell(
+            `${describeChecklistSource(rotation.checklistSource, secret?.type ?? null)}, snapshotted when the rotation started (${steps.length} steps)`,
+          ),
+        ],
       ],
     ),
     '',
@@ -174,7 +206,14 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
 
   out.push('## Preflight findings', '');
   if (rotation.preflight.length === 0) out.push('None recorded.', '');
-  else out.push(...markdownTable(['Check', 'Status', 'Finding'], rotation.preflight.map((check) => [markdownCell(check.check), check.status, markdownCell(check.message)])), '');
+  else
+    out.push(
+      ...markdownTable(
+        ['Check', 'Status', 'Finding'],
+        rotation.preflight.map((check) => [markdownCell(check.check), check.status, markdownCell(check.message)]),
+      ),
+      '',
+    );
 
   out.push('## Steps', '');
   out.push(
@@ -189,7 +228,9 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
         markdownCell(step.doneBy ? who(step.doneBy) : null),
         markdownCell(step.doneAt),
         markdownCell(step.skipReason ? `skipped: ${step.skipReason}` : step.note),
-        markdownCell(`${describeResult(step.result, { fullFingerprints: true })}${step.lastError ? `${step.result ? '; ' : ''}last error (attempt ${step.attempts}): ${step.lastError}` : ''}`),
+        markdownCell(
+          `${describeResult(step.result, { fullFingerprints: true })}${step.lastError ? `${step.result ? '; ' : ''}last error (attempt ${step.attempts}): ${step.lastError}` : ''}`,
+        ),
       ]),
     ),
     '',
@@ -197,10 +238,25 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
 
   out.push('## Approvals', '');
   if (approvals.length > 0) {
-    out.push(...markdownTable(['Role', 'Decision', 'By', 'When', 'Reason'], approvals.map((approval) => [ROLE_LABELS[approval.role], approval.decision, markdownCell(who(approval.decidedBy)), markdownCell(approval.decidedAt), markdownCell(approval.reason)])), '');
+    out.push(
+      ...markdownTable(
+        ['Role', 'Decision', 'By', 'When', 'Reason'],
+        approvals.map((approval) => [
+          ROLE_LABELS[approval.role],
+          approval.decision,
+          markdownCell(who(approval.decidedBy)),
+          markdownCell(approval.decidedAt),
+          markdownCell(approval.reason),
+        ]),
+      ),
+      '',
+    );
   }
   const required = rotation.requiredApprovals.map((role) => ROLE_LABELS[role]).join(' and ');
-  if (!required) out.push(`No approval required (${rotation.kind === 'emergency' ? 'an emergency rotation goes ahead without approvals' : `the policy asks none for ${markdownCell(rotation.environment)}`}).`);
+  if (!required)
+    out.push(
+      `No approval required (${rotation.kind === 'emergency' ? 'an emergency rotation goes ahead without approvals' : `the policy asks none for ${markdownCell(rotation.environment)}`}).`,
+    );
   else {
     out.push(`Required for ${markdownCell(rotation.environment)}: ${required}. The rotator cannot approve, and one person fills one role.`);
     const decided = new Set(approvals.map((approval) => approval.role));
@@ -229,10 +285,16 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
   for (const step of validation) {
     const result = describeResult(step.result, { fullFingerprints: true });
     const done = step.doneAt ? `${step.state} by ${someone(step.doneBy, who)} at ${step.doneAt}` : step.state;
-    out.push(`- **${markdownCell(step.title)}** (${markdownCode(step.id)}): ${markdownCell(done)}${step.note ? `; note: ${markdownCell(step.note)}` : ''}${step.skipReason ? `; skipped: ${markdownCell(step.skipReason)}` : ''}${result ? `; provider: ${markdownCell(result)}` : ''}`);
+    out.push(
+      `- **${markdownCell(step.title)}** (${markdownCode(step.id)}): ${markdownCell(done)}${step.note ? `; note: ${markdownCell(step.note)}` : ''}${step.skipReason ? `; skipped: ${markdownCell(step.skipReason)}` : ''}${result ? `; provider: ${markdownCell(result)}` : ''}`,
+    );
   }
   if (rotation.provider !== 'manual') {
-    out.push(rotation.verifiedAt ? `- The provider's current version was read back at ${rotation.verifiedAt} and matched the new version's id and fingerprint.` : '- The provider has not confirmed the new version (no verify recorded).');
+    out.push(
+      rotation.verifiedAt
+        ? `- The provider's current version was read back at ${rotation.verifiedAt} and matched the new version's id and fingerprint.`
+        : '- The provider has not confirmed the new version (no verify recorded).',
+    );
   }
   out.push('');
 
@@ -247,15 +309,22 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
 export function differenceWarning(check: ChainCheck, what: 'rotation' | 'incident'): string[] {
   const count = check.differences.length;
   if (count === 0) return [];
-  return [`**The ${what} and inventory tables differ from the audit chain in ${count} place${count === 1 ? '' : 's'}** (listed under “Checked against the audit chain”): this record prints what the chain recorded.`, ''];
+  return [
+    `**The ${what} and inventory tables differ from the audit chain in ${count} place${count === 1 ? '' : 's'}** (listed under “Checked against the audit chain”): this record prints what the chain recorded.`,
+    '',
+  ];
 }
 
 /** Each fact of the record checked against its audit event: the differences, and what the chain does not hold. */
 export function chainCheckLines(check: ChainCheck): string[] {
   const out = ['## Checked against the audit chain', ''];
-  if (check.differences.length === 0) out.push('Every fact above was checked against the audit event that records it: the tables agree with the chain.', '');
+  if (check.differences.length === 0)
+    out.push('Every fact above was checked against the audit event that records it: the tables agree with the chain.', '');
   else {
-    out.push('The tables differ from the audit chain here; the record above shows the chain’s side. Someone changed the database outside Rotor: find out who, and restore it from a backup.', '');
+    out.push(
+      'The tables differ from the audit chain here; the record above shows the chain’s side. Someone changed the database outside Rotor: find out who, and restore it from a backup.',
+      '',
+    );
     out.push(...check.differences.map((difference) => `- ${markdownCell(describeDifference(difference))}`), '');
   }
   if (check.uncovered.length > 0) {
@@ -291,12 +360,33 @@ export function auditTrailLines(
   check: ChainCheck,
 ): string[] {
   const out: string[] = [];
-  out.push(`Each event below is a row of Rotor's hash-chained audit log: its hash covers its position, time, actor, action, details and the previous event's hash.`, '');
-  out.push(...markdownTable(['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'], trail.map((event) => [String(event.seq), event.at, markdownCell(who(event.actor)), markdownCode(event.action), markdownCell(subject(event)), markdownCode(event.hash)])), '');
-  out.push(head ? `Chain head at export: seq ${head.seq}, hash ${markdownCode(head.hash)}.` : 'Chain head at export: the audit log is empty.');
+  out.push(
+    `Each event below is a row of Rotor's hash-chained audit log: its hash covers its position, time, actor, action, details and the previous event's hash.`,
+    '',
+  );
+  out.push(
+    ...markdownTable(
+      ['Seq', 'Time', 'Actor', 'Action', 'About', 'Hash'],
+      trail.map((event) => [
+        String(event.seq),
+        event.at,
+        markdownCell(who(event.actor)),
+        markdownCode(event.action),
+        markdownCell(subject(event)),
+        markdownCode(event.hash),
+      ]),
+    ),
+    '',
+  );
+  out.push(
+    head ? `Chain head at export: seq ${head.seq}, hash ${markdownCode(head.hash)}.` : 'Chain head at export: the audit log is empty.',
+  );
   out.push(chainVerdict(chainBreak, check));
   const from = trail[0]?.at.slice(0, 10);
   const to = trail[trail.length - 1]?.at.slice(0, 10);
-  out.push('', `Re-check the chain with \`rotor audit verify\`${from && to ? `, and compare these rows with \`rotor audit export --since ${from} --until ${to}\`` : ''}.`);
+  out.push(
+    '',
+    `Re-check the chain with \`rotor audit verify\`${from && to ? `, and compare these rows with \`rotor audit export --since ${from} --until ${to}\`` : ''}.`,
+  );
   return out;
 }

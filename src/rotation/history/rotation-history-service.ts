@@ -37,7 +37,9 @@ export class RotationHistoryService {
 
   /** Rotations newest first, with their steps and approvals. */
   list(filter: { open?: boolean } = {}): RotationRecord[] {
-    return this.deps.trail.snapshot(() => this.deps.repo.list({ open: filter.open ?? false }).flatMap((rotation) => this.deps.repo.get(rotation.id) ?? []));
+    return this.deps.trail.snapshot(() =>
+      this.deps.repo.list({ open: filter.open ?? false }).flatMap((rotation) => this.deps.repo.get(rotation.id) ?? []),
+    );
   }
 
   /** A rotation by id, or by secret name: the secret's open rotation, else its newest. */
@@ -50,9 +52,14 @@ export class RotationHistoryService {
       return record;
     }
     const secret = this.deps.inventory.get(text);
-    if (!secret) throw new NotFoundError(`No rotation #ID or secret named \`${text}\`. Give a rotation id from \`rotor rotations list\`, or a secret name.`, this.deps.inventory.suggestNames(text));
+    if (!secret)
+      throw new NotFoundError(
+        `No rotation #ID or secret named \`${text}\`. Give a rotation id from \`rotor rotations list\`, or a secret name.`,
+        this.deps.inventory.suggestNames(text),
+      );
     const record = this.deps.repo.openFor(secret.id) ?? this.deps.repo.latestFor(secret.id);
-    if (!record) throw new NotFoundError(`${secret.name} has never been rotated in Rotor; start a rotation with \`/rotate ${secret.name}\` in Slack.`);
+    if (!record)
+      throw new NotFoundError(`${secret.name} has never been rotated in Rotor; start a rotation with \`/rotate ${secret.name}\` in Slack.`);
     return record;
   }
 
@@ -92,7 +99,9 @@ export class RotationHistoryService {
     const to = DateTime.fromISO(period.until, { zone: 'utc' }).plus({ days: 1 }).toUTC().toISO() as string;
     return this.deps.trail.snapshot(() => {
       const source = trailSource(this.deps.trail, { everySecret: true });
-      const secrets = this.deps.inventory.list({ includeRetired: true }, this.deps.clock.now(), 0).map((secret) => checkedSecret(secret, source));
+      const secrets = this.deps.inventory
+        .list({ includeRetired: true }, this.deps.clock.now(), 0)
+        .map((secret) => checkedSecret(secret, source));
       const rotations = this.completedRotations(from, to, source);
       return buildRotationReport({
         period,
@@ -128,9 +137,12 @@ export class RotationHistoryService {
       const { record, check } = checkedRotation(candidate, source);
       checks.push(check);
       const { completedAt, state } = record.rotation;
-      if (completedAt && completedAt >= from && completedAt < to && (state === 'completed' || state === 'rolled_back')) records.push(record);
+      if (completedAt && completedAt >= from && completedAt < to && (state === 'completed' || state === 'rolled_back'))
+        records.push(record);
     }
-    records.sort((a, b) => (a.rotation.completedAt as string).localeCompare(b.rotation.completedAt as string) || a.rotation.id - b.rotation.id);
+    records.sort(
+      (a, b) => (a.rotation.completedAt as string).localeCompare(b.rotation.completedAt as string) || a.rotation.id - b.rotation.id,
+    );
     return { records, check: mergeChecks(...checks) };
   }
 }
@@ -139,10 +151,19 @@ export class RotationHistoryService {
 function checkPeriod(period: ReportPeriod): void {
   const issues = (['since', 'until'] as const).flatMap((end) => {
     const value = period[end];
-    return ISO_DATE.test(value) && DateTime.fromISO(value, { zone: 'utc' }).isValid ? [] : [{ where: `--${end}`, message: `\`${value}\` is not a date; write it as YYYY-MM-DD, e.g. --${end} ${end === 'since' ? '2027-01-01' : '2027-03-31'}` }];
+    return ISO_DATE.test(value) && DateTime.fromISO(value, { zone: 'utc' }).isValid
+      ? []
+      : [
+          {
+            where: `--${end}`,
+            message: `\`${value}\` is not a date; write it as YYYY-MM-DD, e.g. --${end} ${end === 'since' ? '2027-01-01' : '2027-03-31'}`,
+          },
+        ];
   });
   if (issues.length > 0) throw new ValidationError('The report period has a malformed date.', issues);
   if (period.since > period.until) {
-    throw new ValidationError(`--since ${period.since} is after --until ${period.until}.`, [{ where: '--since', message: `give the first day of the period, on or before ${period.until} (both days are included)` }]);
+    throw new ValidationError(`--since ${period.since} is after --until ${period.until}.`, [
+      { where: '--since', message: `give the first day of the period, on or before ${period.until} (both days are included)` },
+    ]);
   }
 }

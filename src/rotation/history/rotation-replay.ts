@@ -56,7 +56,19 @@ export function replayRotation(id: number, events: readonly AuditEvent[]): Rotat
     if (event.details.rotation !== id) continue;
     const stamp: Stamp = { seq: event.seq, at: event.at, by: event.actor };
     if (event.action === 'rotation.started') {
-      replay = { id, started: { ...stamp, secret: event.secret, details: event.details }, approvals: new Map(), steps: new Map(), holder: stamp, completed: null, ended: null, newVersion: null, promoted: null, verified: null, placeholder: null };
+      replay = {
+        id,
+        started: { ...stamp, secret: event.secret, details: event.details },
+        approvals: new Map(),
+        steps: new Map(),
+        holder: stamp,
+        completed: null,
+        ended: null,
+        newVersion: null,
+        promoted: null,
+        verified: null,
+        placeholder: null,
+      };
       continue;
     }
     if (replay) applyEvent(replay, event, stamp);
@@ -79,11 +91,22 @@ function applyEvent(replay: RotationReplay, event: AuditEvent, stamp: Stamp): vo
     case 'rotation.step_waiting':
       replay.holder = holder;
       // A rotation function still running: the version it is making is already the new one.
-      if (typeof details.versionId === 'string') replay.newVersion = { versionId: details.versionId, fingerprint: replay.newVersion?.fingerprint ?? null, seq: event.seq };
+      if (typeof details.versionId === 'string')
+        replay.newVersion = { versionId: details.versionId, fingerprint: replay.newVersion?.fingerprint ?? null, seq: event.seq };
       return;
     case 'rotation.step_skipped':
       replay.holder = holder;
-      if (step) replay.steps.set(step, { ...stamp, state: 'skipped', title: text(details.title), byProvider: false, note: null, skipReason: text(details.reason), versionId: null, fingerprint: null });
+      if (step)
+        replay.steps.set(step, {
+          ...stamp,
+          state: 'skipped',
+          title: text(details.title),
+          byProvider: false,
+          note: null,
+          skipReason: text(details.reason),
+          versionId: null,
+          fingerprint: null,
+        });
       return;
     case 'rotation.step_done':
       replay.holder = holder;
@@ -92,7 +115,12 @@ function applyEvent(replay: RotationReplay, event: AuditEvent, stamp: Stamp): vo
     case 'rotation.approved':
     case 'rotation.rejected': {
       const role = text(details.role);
-      if (role) replay.approvals.set(role, { ...stamp, decision: event.action === 'rotation.approved' ? 'approved' : 'rejected', reason: text(details.reason) });
+      if (role)
+        replay.approvals.set(role, {
+          ...stamp,
+          decision: event.action === 'rotation.approved' ? 'approved' : 'rejected',
+          reason: text(details.reason),
+        });
       if (event.action === 'rotation.rejected') replay.ended = { ...stamp, state: 'rejected', reason: text(details.reason) };
       return;
     }
@@ -119,7 +147,16 @@ function stepDone(replay: RotationReplay, step: string, details: Record<string, 
   const action = isAction(details.action) ? details.action : byProvider ? 'disable_compromised' : null;
   const versionId = text(details.versionId);
   const fingerprint = text(details.fingerprint);
-  replay.steps.set(step, { ...stamp, state: 'done', title: text(details.title), byProvider, note: byProvider ? null : text(details.note), skipReason: null, versionId, fingerprint });
+  replay.steps.set(step, {
+    ...stamp,
+    state: 'done',
+    title: text(details.title),
+    byProvider,
+    note: byProvider ? null : text(details.note),
+    skipReason: null,
+    versionId,
+    fingerprint,
+  });
   const promote = () => {
     replay.promoted ??= stamp;
   };
@@ -175,7 +212,11 @@ function startedFact(replay: RotationReplay, key: string, fallback: unknown): { 
  * chain had it just before the rotation started, for facts that events older than this release
  * do not carry themselves.
  */
-export function checkRotation(record: RotationRecord, replay: RotationReplay | null, before: ReplayedSecret | null): { record: RotationRecord; check: ChainCheck } {
+export function checkRotation(
+  record: RotationRecord,
+  replay: RotationReplay | null,
+  before: ReplayedSecret | null,
+): { record: RotationRecord; check: ChainCheck } {
   const { rotation } = record;
   const list = new DifferenceList(`rotation #${rotation.id}`);
   if (!replay) {
@@ -185,7 +226,9 @@ export function checkRotation(record: RotationRecord, replay: RotationReplay | n
   const fixed: Rotation = { ...rotation };
   const start = replay.started;
   const field = <K extends keyof Rotation>(fact: string, key: K, chain: Rotation[K], seq: number, instant = false) => {
-    const same = instant ? list.compareInstant(fact, rotation[key] as string | null, chain as string | null, seq) : list.compare(fact, rotation[key], chain, seq);
+    const same = instant
+      ? list.compareInstant(fact, rotation[key] as string | null, chain as string | null, seq)
+      : list.compare(fact, rotation[key], chain, seq);
     if (!same) fixed[key] = chain;
   };
   const fromStart = <K extends keyof Rotation>(fact: string, key: K, detail: string, fallback: unknown) => {
@@ -198,7 +241,12 @@ export function checkRotation(record: RotationRecord, replay: RotationReplay | n
   field('kind', 'kind', (text(start.details.kind) ?? rotation.kind) as Rotation['kind'], start.seq);
   // Events older than reasons carry none: the row's reason then reads from the kind, as the repo does.
   const startedKind = text(start.details.kind) ?? rotation.kind;
-  field('reason', 'reason', (text(start.details.reason) ?? (startedKind === 'emergency' ? 'compromise' : 'scheduled')) as Rotation['reason'], start.seq);
+  field(
+    'reason',
+    'reason',
+    (text(start.details.reason) ?? (startedKind === 'emergency' ? 'compromise' : 'scheduled')) as Rotation['reason'],
+    start.seq,
+  );
   field('change ticket', 'ticket', text(start.details.ticket), start.seq);
   field('started by', 'startedBy', start.by, start.seq);
   field('started at', 'startedAt', start.at, start.seq, true);
@@ -211,7 +259,8 @@ export function checkRotation(record: RotationRecord, replay: RotationReplay | n
   fromStart('due date it was rotated against', 'previousNextRotation', 'previousNextRotation', before?.fields.nextRotation);
   fromStart('last rotation before it', 'previousLastRotated', 'previousLastRotated', before?.fields.lastRotated);
   fromStart('lifecycle before it', 'previousLifecycle', 'previousLifecycle', before?.fields.lifecycle);
-  const previousVersion = text(start.details.previousVersionId) ?? (before ? ((before.fields.currentVersionId as string | null) ?? null) : undefined);
+  const previousVersion =
+    text(start.details.previousVersionId) ?? (before ? ((before.fields.currentVersionId as string | null) ?? null) : undefined);
   if (previousVersion !== undefined) field('previous version', 'previousVersionId', previousVersion, start.seq);
   else if (rotation.previousVersionId !== null) list.notCovered('previous version');
   fromStart('previous fingerprint', 'previousFingerprint', 'previousFingerprint', undefined);
@@ -235,13 +284,22 @@ export function checkRotation(record: RotationRecord, replay: RotationReplay | n
   if (replay.placeholder) field('placeholder version', 'placeholderVersionId', replay.placeholder.versionId, replay.placeholder.seq);
   else if (rotation.placeholderVersionId !== null) list.notCovered('placeholder version (its disable step has not succeeded yet)');
 
-  return { record: { rotation: fixed, steps: checkSteps(record, replay, list), approvals: checkApprovals(record, replay, list) }, check: list.check() };
+  return {
+    record: { rotation: fixed, steps: checkSteps(record, replay, list), approvals: checkApprovals(record, replay, list) },
+    check: list.check(),
+  };
 }
 
 /** Every step against its event: done or skipped, by whom, when, with which note or reason and result. */
 function checkSteps(record: RotationRecord, replay: RotationReplay, list: DifferenceList): RotationStep[] {
   const checklist = Array.isArray(replay.started.details.checklist) ? (replay.started.details.checklist as string[]) : null;
-  if (checklist) list.compare('checklist (step ids, in order)', record.steps.map((step) => step.id), checklist, replay.started.seq);
+  if (checklist)
+    list.compare(
+      'checklist (step ids, in order)',
+      record.steps.map((step) => step.id),
+      checklist,
+      replay.started.seq,
+    );
   return record.steps.map((step) => {
     const done = replay.steps.get(step.id);
     const label = `step ${step.id}`;
@@ -264,8 +322,10 @@ function checkSteps(record: RotationRecord, replay: RotationReplay, list: Differ
     if (done.byProvider) {
       const result = step.result ?? {};
       const corrected = { ...result };
-      if (done.versionId !== null && !list.compare(`${label}: version`, result.versionId ?? null, done.versionId, done.seq)) corrected.versionId = done.versionId;
-      if (done.fingerprint !== null && !list.compare(`${label}: fingerprint`, result.fingerprint ?? null, done.fingerprint, done.seq)) corrected.fingerprint = done.fingerprint;
+      if (done.versionId !== null && !list.compare(`${label}: version`, result.versionId ?? null, done.versionId, done.seq))
+        corrected.versionId = done.versionId;
+      if (done.fingerprint !== null && !list.compare(`${label}: fingerprint`, result.fingerprint ?? null, done.fingerprint, done.seq))
+        corrected.fingerprint = done.fingerprint;
       fixed.result = step.result === null && Object.keys(corrected).length === 0 ? null : corrected;
     }
     return fixed;
@@ -274,7 +334,8 @@ function checkSteps(record: RotationRecord, replay: RotationReplay, list: Differ
 
 /** Every approval or rejection against its event; one in the tables without one is forged, one missing was deleted. */
 function checkApprovals(record: RotationRecord, replay: RotationReplay, list: DifferenceList): Approval[] {
-  const describe = (approval: { decision: string; by: string; at: string; reason: string | null }) => `${approval.decision} by ${approval.by} at ${approval.at}${approval.reason ? ` (${approval.reason})` : ''}`;
+  const describe = (approval: { decision: string; by: string; at: string; reason: string | null }) =>
+    `${approval.decision} by ${approval.by} at ${approval.at}${approval.reason ? ` (${approval.reason})` : ''}`;
   const approvals: Approval[] = [];
   for (const approval of record.approvals) {
     const chain = replay.approvals.get(approval.role);
@@ -290,13 +351,20 @@ function checkApprovals(record: RotationRecord, replay: RotationReplay, list: Di
       list.compareInstant(`${label}: when`, approval.decidedAt, chain.at, chain.seq),
       list.compare(`${label}: reason`, approval.reason, chain.reason, chain.seq),
     ];
-    if (same.includes(false)) Object.assign(fixed, { decision: chain.decision, decidedBy: chain.by, decidedAt: chain.at, reason: chain.reason });
+    if (same.includes(false))
+      Object.assign(fixed, { decision: chain.decision, decidedBy: chain.by, decidedAt: chain.at, reason: chain.reason });
     approvals.push(fixed);
   }
   for (const [role, chain] of replay.approvals) {
     if (record.approvals.some((approval) => approval.role === role)) continue;
     list.add(`approval (${ROLE_LABELS[role as ApproverRole] ?? role})`, null, describe(chain), chain.seq);
-    approvals.push({ role: role as ApproverRole, decision: chain.decision, decidedBy: chain.by, decidedAt: chain.at, reason: chain.reason });
+    approvals.push({
+      role: role as ApproverRole,
+      decision: chain.decision,
+      decidedBy: chain.by,
+      decidedAt: chain.at,
+      reason: chain.reason,
+    });
   }
   return approvals;
 }
@@ -304,6 +372,11 @@ function checkApprovals(record: RotationRecord, replay: RotationReplay, list: Di
 /** A rotation the chain started that the tables no longer hold. */
 export function missingRotation(replay: RotationReplay): ChainCheck {
   const list = new DifferenceList(`rotation #${replay.id}`);
-  list.add('its row', null, `it started at ${replay.started.at} by ${replay.started.by}${replay.completed ? ` and completed at ${replay.completed.at}` : ''}`, replay.started.seq);
+  list.add(
+    'its row',
+    null,
+    `it started at ${replay.started.at} by ${replay.started.by}${replay.completed ? ` and completed at ${replay.completed.at}` : ''}`,
+    replay.started.seq,
+  );
   return list.check();
 }

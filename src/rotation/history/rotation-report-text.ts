@@ -9,7 +9,11 @@ import type { ReportedRotation, ReportedSecret, RotationReport, RotationSource }
 
 /* How a rotation report reads: Markdown for people, CSV for a spreadsheet (the report itself is built in rotation-report.ts). */
 
-const SOURCE_LABELS: Record<RotationSource, string> = { rotor: 'Rotor', sync: 'outside Rotor (found by sync)', recorded: 'outside Rotor (recorded by hand)' };
+const SOURCE_LABELS: Record<RotationSource, string> = {
+  rotor: 'Rotor',
+  sync: 'outside Rotor (found by sync)',
+  recorded: 'outside Rotor (recorded by hand)',
+};
 
 function timelinessText(rotation: ReportedRotation): string {
   switch (rotation.timeliness) {
@@ -33,7 +37,9 @@ function rotationBy(rotation: ReportedRotation, who: (id: string) => string): st
 }
 
 function intervalText(secret: ReportedSecret): string {
-  return secret.intervalDays === secret.policyIntervalDays ? `${secret.intervalDays} days (policy default)` : `${secret.intervalDays} days (policy default ${secret.policyIntervalDays})`;
+  return secret.intervalDays === secret.policyIntervalDays
+    ? `${secret.intervalDays} days (policy default)`
+    : `${secret.intervalDays} days (policy default ${secret.policyIntervalDays})`;
 }
 
 export function renderRotationReportMarkdown(report: RotationReport): string {
@@ -62,24 +68,32 @@ export function renderRotationReportMarkdown(report: RotationReport): string {
         markdownCell(secret.team),
         intervalText(secret),
         String(secret.rotations.length),
-        secret.missed ? `due ${secret.missed.dueDate}, ${secret.missed.daysOverdue} days overdue` : secret.dueToday ? `due today (${secret.dueToday}), not missed` : '–',
+        secret.missed
+          ? `due ${secret.missed.dueDate}, ${secret.missed.daysOverdue} days overdue`
+          : secret.dueToday
+            ? `due today (${secret.dueToday}), not missed`
+            : '–',
       ]),
     ),
     '',
   );
 
   out.push('## Rotations', '', 'In the order they were done.', '');
-  const inOrder = report.secrets.flatMap((secret) => secret.rotations.map((rotation) => ({ secret, rotation }))).sort((a, b) => a.rotation.at.localeCompare(b.rotation.at));
+  const inOrder = report.secrets
+    .flatMap((secret) => secret.rotations.map((rotation) => ({ secret, rotation })))
+    .sort((a, b) => a.rotation.at.localeCompare(b.rotation.at));
   const rows = inOrder.map(({ secret, rotation }) => [
-      markdownCode(secret.name),
-      rotation.date,
-      rotation.source === 'rotor' ? `Rotor #${rotation.rotationId}${rotation.kind === 'emergency' ? ' (emergency)' : ''}${reasonNote(rotation.reason)}` : SOURCE_LABELS[rotation.source],
-      markdownCell(rotationBy(rotation, who)),
-      markdownCell(rotation.ticket),
-      markdownCell(approvalsText(rotation, who)),
-      markdownCell(rotation.dueDate),
-      timelinessText(rotation),
-    ]);
+    markdownCode(secret.name),
+    rotation.date,
+    rotation.source === 'rotor'
+      ? `Rotor #${rotation.rotationId}${rotation.kind === 'emergency' ? ' (emergency)' : ''}${reasonNote(rotation.reason)}`
+      : SOURCE_LABELS[rotation.source],
+    markdownCell(rotationBy(rotation, who)),
+    markdownCell(rotation.ticket),
+    markdownCell(approvalsText(rotation, who)),
+    markdownCell(rotation.dueDate),
+    timelinessText(rotation),
+  ]);
   if (rows.length === 0) out.push('No rotation was completed in the period.', '');
   else out.push(...markdownTable(['Secret', 'Date', 'Source', 'By', 'Ticket', 'Approvals', 'Due', 'On time?'], rows), '');
 
@@ -92,23 +106,35 @@ export function renderRotationReportMarkdown(report: RotationReport): string {
         ['Secret', 'Due', 'Days overdue', 'As of', 'Owner'],
         missed.map((secret) => {
           const gap = secret.missed as NonNullable<ReportedSecret['missed']>;
-          return [markdownCode(secret.name), gap.dueDate, String(gap.daysOverdue), gap.asOf === period.until ? gap.asOf : `${gap.asOf} (retired)`, markdownCell(secret.owner ? who(secret.owner) : null)];
+          return [
+            markdownCode(secret.name),
+            gap.dueDate,
+            String(gap.daysOverdue),
+            gap.asOf === period.until ? gap.asOf : `${gap.asOf} (retired)`,
+            markdownCell(secret.owner ? who(secret.owner) : null),
+          ];
         }),
       ),
       '',
     );
   }
   out.push(...reportCheckLines(report.chainCheck));
-  out.push('Rotor rotations are evidenced one by one with `rotor rotations evidence ID`; the audit chain behind them is checked with `rotor audit verify --deep`.');
+  out.push(
+    'Rotor rotations are evidenced one by one with `rotor rotations evidence ID`; the audit chain behind them is checked with `rotor audit verify --deep`.',
+  );
   return `${out.join('\n')}\n`;
 }
 
 /** The report's facts checked against the audit chain: what differs, and what the chain does not hold. */
 function reportCheckLines(check: ChainCheck): string[] {
   const out = ['## Checked against the audit chain', ''];
-  if (check.differences.length === 0) out.push('Every secret and rotation above was checked against the audit events that record it: the tables agree with the chain.', '');
+  if (check.differences.length === 0)
+    out.push('Every secret and rotation above was checked against the audit events that record it: the tables agree with the chain.', '');
   else {
-    out.push(`**The tables differ from the audit chain in ${check.differences.length} place${check.differences.length === 1 ? '' : 's'}**; the report above shows the chain’s side. Someone changed the database outside Rotor: find out who, and restore it from a backup.`, '');
+    out.push(
+      `**The tables differ from the audit chain in ${check.differences.length} place${check.differences.length === 1 ? '' : 's'}**; the report above shows the chain’s side. Someone changed the database outside Rotor: find out who, and restore it from a backup.`,
+      '',
+    );
     out.push(...check.differences.map((difference) => `- ${markdownCell(describeDifference(difference))}`), '');
   }
   if (check.uncovered.length > 0) {
@@ -163,17 +189,83 @@ export function renderRotationReportCsv(report: RotationReport): string {
   const rows: (string | number | null)[][] = [];
   const nameOf = (id: string | null) => (id && Object.hasOwn(report.people, id) ? (report.people[id] as string) : null);
   for (const secret of report.secrets) {
-    const base = [secret.name, secret.environment, secret.type, secret.provider, secret.owner, secret.team, secret.lifecycle, secret.intervalDays, secret.policyIntervalDays];
+    const base = [
+      secret.name,
+      secret.environment,
+      secret.type,
+      secret.provider,
+      secret.owner,
+      secret.team,
+      secret.lifecycle,
+      secret.intervalDays,
+      secret.policyIntervalDays,
+    ];
     const ownerName = nameOf(secret.owner);
     for (const rotation of secret.rotations) {
       const approvals = rotation.approvals.map((approval) => `${approval.role}:${approval.by}@${approval.at}`).join(';');
-      rows.push([...base, 'rotation', rotation.source, rotation.rotationId, rotation.kind, rotation.date, rotation.by, rotation.ticket, approvals, rotation.dueDate, rotation.timeliness, rotation.daysLate, null, rotation.auditSeq, ownerName, nameOf(rotation.by), rotation.reason]);
+      rows.push([
+        ...base,
+        'rotation',
+        rotation.source,
+        rotation.rotationId,
+        rotation.kind,
+        rotation.date,
+        rotation.by,
+        rotation.ticket,
+        approvals,
+        rotation.dueDate,
+        rotation.timeliness,
+        rotation.daysLate,
+        null,
+        rotation.auditSeq,
+        ownerName,
+        nameOf(rotation.by),
+        rotation.reason,
+      ]);
     }
-    if (secret.missed) rows.push([...base, 'missed', null, null, null, null, null, null, null, secret.missed.dueDate, 'missed', null, secret.missed.daysOverdue, null, ownerName, null, null]);
-    if (secret.rotations.length === 0 && !secret.missed) rows.push([...base, 'none', null, null, null, null, null, null, null, secret.dueToday, secret.dueToday ? 'due today' : 'not due', null, null, null, ownerName, null, null]);
+    if (secret.missed)
+      rows.push([
+        ...base,
+        'missed',
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        secret.missed.dueDate,
+        'missed',
+        null,
+        secret.missed.daysOverdue,
+        null,
+        ownerName,
+        null,
+        null,
+      ]);
+    if (secret.rotations.length === 0 && !secret.missed)
+      rows.push([
+        ...base,
+        'none',
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        secret.dueToday,
+        secret.dueToday ? 'due today' : 'not due',
+        null,
+        null,
+        null,
+        ownerName,
+        null,
+        null,
+      ]);
   }
   return stringify(
-    rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutralizeCell(cell) : cell ?? ''))),
+    rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutralizeCell(cell) : (cell ?? '')))),
     { header: true, columns: [...CSV_COLUMNS] },
   );
 }

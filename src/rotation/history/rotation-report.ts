@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { AuditEvent } from '../../audit/audit-event.js';
-import { type ChainCheck } from '../../audit/chain-difference.js';
-import { type PeopleNames } from '../../core/person-label.js';
+import type { ChainCheck } from '../../audit/chain-difference.js';
+import type { PeopleNames } from '../../core/person-label.js';
 import type { Secret, SecretType } from '../../inventory/secret.js';
 import type { ApproverRole, RotationKind, RotationReason, RotationRecord } from '../rotation.js';
 
@@ -15,7 +15,15 @@ export const REPORT_FORMATS = ['md', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** The audit actions that move a secret's schedule or lifecycle: the report rebuilds history from them. */
-export const SCHEDULE_ACTIONS = ['secret.created', 'secret.updated', 'secret.rotated', 'secret.rotated_by_hand', 'secret.rotated_outside_rotor', 'secret.rotation_rolled_back', 'secret.lifecycle_changed'] as const;
+export const SCHEDULE_ACTIONS = [
+  'secret.created',
+  'secret.updated',
+  'secret.rotated',
+  'secret.rotated_by_hand',
+  'secret.rotated_outside_rotor',
+  'secret.rotation_rolled_back',
+  'secret.lifecycle_changed',
+] as const;
 
 export interface RotationReportInput {
   period: ReportPeriod;
@@ -93,7 +101,16 @@ export interface RotationReport {
   /** Where the tables differ from the audit chain (the report prints the chain's side), and what the chain does not hold. */
   chainCheck: ChainCheck;
   secrets: ReportedSecret[];
-  totals: { secrets: number; rotations: number; onTime: number; late: number; unknown: number; rolledBack: number; outsideRotor: number; missed: number };
+  totals: {
+    secrets: number;
+    rotations: number;
+    onTime: number;
+    late: number;
+    unknown: number;
+    rolledBack: number;
+    outsideRotor: number;
+    missed: number;
+  };
 }
 
 /** What one audit event says about a secret's schedule. */
@@ -127,12 +144,27 @@ function factOf(event: AuditEvent): ScheduleFact {
       const to = text(lastRotated.to);
       const from = text(lastRotated.from);
       const advanced = to !== null && (from === null || to > from);
-      return { ...fact, nextRotation: text(record(changes.nextRotation).to), lifecycle: text(record(changes.lifecycle).to), rotatedOutside: advanced ? { at: to, source: 'recorded' } : null };
+      return {
+        ...fact,
+        nextRotation: text(record(changes.nextRotation).to),
+        lifecycle: text(record(changes.lifecycle).to),
+        rotatedOutside: advanced ? { at: to, source: 'recorded' } : null,
+      };
     }
     case 'secret.rotated_by_hand':
-      return { ...fact, nextRotation: text(details.nextRotation), lifecycle: 'active', rotatedOutside: { at: text(details.rotatedAt) ?? event.at, source: 'recorded' } };
+      return {
+        ...fact,
+        nextRotation: text(details.nextRotation),
+        lifecycle: 'active',
+        rotatedOutside: { at: text(details.rotatedAt) ?? event.at, source: 'recorded' },
+      };
     case 'secret.rotated_outside_rotor':
-      return { ...fact, nextRotation: text(details.nextRotation), lifecycle: 'active', rotatedOutside: { at: text(details.rotatedAt) ?? event.at, source: 'sync' } };
+      return {
+        ...fact,
+        nextRotation: text(details.nextRotation),
+        lifecycle: 'active',
+        rotatedOutside: { at: text(details.rotatedAt) ?? event.at, source: 'sync' },
+      };
     case 'secret.rotated':
     case 'secret.rotation_rolled_back':
       return { ...fact, nextRotation: text(details.nextRotation), lifecycle: 'active' };
@@ -156,7 +188,9 @@ function dayAfter(date: string): string {
 
 /** Whole days from `from` to `to` (UTC dates). */
 function daysBetween(from: string, to: string): number {
-  return Math.round(DateTime.fromISO(to.slice(0, 10), { zone: 'utc' }).diff(DateTime.fromISO(from.slice(0, 10), { zone: 'utc' }), 'days').days);
+  return Math.round(
+    DateTime.fromISO(to.slice(0, 10), { zone: 'utc' }).diff(DateTime.fromISO(from.slice(0, 10), { zone: 'utc' }), 'days').days,
+  );
 }
 
 function timed(dueDate: string | null, date: string): { timeliness: Timeliness; daysLate: number | null } {
@@ -173,7 +207,8 @@ function within(period: ReportPeriod, instant: string): boolean {
 function rotorRotation(record: RotationRecord, facts: readonly ScheduleFact[]): ReportedRotation {
   const { rotation } = record;
   const at = rotation.completedAt as string;
-  const timing = rotation.state === 'rolled_back' ? { timeliness: 'rolled_back' as const, daysLate: null } : timed(rotation.previousNextRotation, at);
+  const timing =
+    rotation.state === 'rolled_back' ? { timeliness: 'rolled_back' as const, daysLate: null } : timed(rotation.previousNextRotation, at);
   return {
     source: 'rotor',
     rotationId: rotation.id,
@@ -183,11 +218,14 @@ function rotorRotation(record: RotationRecord, facts: readonly ScheduleFact[]): 
     date: at.slice(0, 10),
     by: rotation.heldBy,
     ticket: rotation.ticket,
-    approvals: record.approvals.filter((approval) => approval.decision === 'approved').map((approval) => ({ role: approval.role, by: approval.decidedBy, at: approval.decidedAt })),
+    approvals: record.approvals
+      .filter((approval) => approval.decision === 'approved')
+      .map((approval) => ({ role: approval.role, by: approval.decidedBy, at: approval.decidedAt })),
     dueDate: rotation.previousNextRotation,
     ...timing,
     versionId: rotation.newVersionId,
-    auditSeq: facts.find((fact) => fact.event.action === 'secret.rotated' && fact.event.details.rotation === rotation.id)?.event.seq ?? null,
+    auditSeq:
+      facts.find((fact) => fact.event.action === 'secret.rotated' && fact.event.details.rotation === rotation.id)?.event.seq ?? null,
     via: null,
   };
 }
@@ -227,15 +265,25 @@ function dueAsOf(facts: readonly ScheduleFact[], asOf: string, fallback: string)
   return lastDue([...recorded, ...foundLater], null) ?? fallback;
 }
 
-function reportSecret(input: RotationReportInput, secret: Secret, facts: readonly ScheduleFact[], rotations: readonly RotationRecord[]): ReportedSecret | null {
+function reportSecret(
+  input: RotationReportInput,
+  secret: Secret,
+  facts: readonly ScheduleFact[],
+  rotations: readonly RotationRecord[],
+): ReportedSecret | null {
   const { period } = input;
-  const retirement = secret.lifecycle === 'retired' ? ([...facts].reverse().find((fact) => fact.lifecycle === 'retired')?.event.at ?? secret.updatedAt) : null;
+  const retirement =
+    secret.lifecycle === 'retired'
+      ? ([...facts].reverse().find((fact) => fact.lifecycle === 'retired')?.event.at ?? secret.updatedAt)
+      : null;
   if (secret.createdAt.slice(0, 10) > period.until) return null;
   if (retirement && retirement.slice(0, 10) < period.since) return null;
 
   const reported = [
     ...rotations.map((rotation) => rotorRotation(rotation, facts)),
-    ...facts.flatMap((fact, index) => (fact.rotatedOutside && within(period, fact.rotatedOutside.at) ? [outsideRotation(fact, facts.slice(0, index))] : [])),
+    ...facts.flatMap((fact, index) =>
+      fact.rotatedOutside && within(period, fact.rotatedOutside.at) ? [outsideRotation(fact, facts.slice(0, index))] : [],
+    ),
   ].sort((a, b) => a.at.localeCompare(b.at));
 
   const asOf = retirement && retirement.slice(0, 10) < period.until ? retirement.slice(0, 10) : period.until;
@@ -276,7 +324,8 @@ export function buildRotationReport(input: RotationReportInput): RotationReport 
     factsBySecret.set(event.secret, facts);
   }
   const rotationsBySecret = new Map<number, RotationRecord[]>();
-  for (const rotation of input.rotations) rotationsBySecret.set(rotation.rotation.secretId, [...(rotationsBySecret.get(rotation.rotation.secretId) ?? []), rotation]);
+  for (const rotation of input.rotations)
+    rotationsBySecret.set(rotation.rotation.secretId, [...(rotationsBySecret.get(rotation.rotation.secretId) ?? []), rotation]);
 
   const secrets = [...input.secrets]
     .sort((a, b) => a.name.localeCompare(b.name))

@@ -84,7 +84,14 @@ function minute(iso: string): string {
 
 function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] as string).length)));
-  return [header, ...rows].map((row) => row.map((cell, index) => cell.padEnd(widths[index] as number)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, index) => cell.padEnd(widths[index] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function renderRotationList(summaries: readonly RotationSummary[]): string {
@@ -97,7 +104,9 @@ export function renderRotationList(summaries: readonly RotationSummary[]): strin
     summary.ticket ?? '-',
     summary.heldBy,
     minute(summary.startedAt),
-    summary.currentStep ? `${summary.currentStep.position} of ${summary.currentStep.of}` : `${summary.settledSteps} of ${summary.totalSteps} settled`,
+    summary.currentStep
+      ? `${summary.currentStep.position} of ${summary.currentStep.of}`
+      : `${summary.settledSteps} of ${summary.totalSteps} settled`,
     summary.missingApprovals.length > 0 ? summary.missingApprovals.map((role) => ROLE_LABELS[role]).join(', ') : '-',
   ]);
   return textTable(['ID', 'SECRET', 'KIND', 'STATE', 'TICKET', 'HELD BY', 'STARTED', 'STEP', 'APPROVALS MISSING'], rows);
@@ -115,8 +124,15 @@ export function renderRotationDetail(record: RotationRecord, type: SecretType | 
   lines.push(field('checklist', describeChecklistSource(rotation.checklistSource, type)));
   lines.push(field('started', `${rotation.startedAt} by ${rotation.startedBy}`));
   lines.push(field('held by', rotation.heldBy));
-  if (rotation.kind === 'emergency') lines.push(field('break-glass', `${rotation.breakGlassBy ?? '-'}: ${rotation.breakGlassReason ?? 'no reason recorded'}${rotation.incidentId ? ` (incident #${rotation.incidentId})` : ''}`));
-  if (summary.currentStep) lines.push(field('current step', `${summary.currentStep.position} of ${summary.currentStep.of}: ${summary.currentStep.title}`));
+  if (rotation.kind === 'emergency')
+    lines.push(
+      field(
+        'break-glass',
+        `${rotation.breakGlassBy ?? '-'}: ${rotation.breakGlassReason ?? 'no reason recorded'}${rotation.incidentId ? ` (incident #${rotation.incidentId})` : ''}`,
+      ),
+    );
+  if (summary.currentStep)
+    lines.push(field('current step', `${summary.currentStep.position} of ${summary.currentStep.of}: ${summary.currentStep.title}`));
   lines.push(field('due date', `${rotation.previousNextRotation} (the next rotation when it started)`));
   lines.push(...approvalLines(record).map((line, index) => field(index === 0 ? 'approvals' : '', line)));
   lines.push(field('previous version', versionText(rotation.previousVersionId, rotation.previousFingerprint)));
@@ -124,14 +140,17 @@ export function renderRotationDetail(record: RotationRecord, type: SecretType | 
   if (rotation.promotedAt) lines.push(field('promoted', rotation.promotedAt));
   if (rotation.verifiedAt) lines.push(field('verified', rotation.verifiedAt));
   if (rotation.completedAt) lines.push(field('completed', rotation.completedAt));
-  if (rotation.endedAt) lines.push(field(stateLabel(rotation.state), `${rotation.endedAt} by ${rotation.endedBy ?? '-'}: ${rotation.endReason ?? '-'}`));
+  if (rotation.endedAt)
+    lines.push(field(stateLabel(rotation.state), `${rotation.endedAt} by ${rotation.endedBy ?? '-'}: ${rotation.endReason ?? '-'}`));
   lines.push('', 'preflight');
   if (rotation.preflight.length === 0) lines.push('  (no findings recorded)');
   for (const check of rotation.preflight) lines.push(`  ${check.status.padEnd(9)}${check.check}: ${check.message}`);
   lines.push('', 'steps');
   for (const step of record.steps) {
     const marker = summary.currentStep?.id === step.id ? '  <- current' : '';
-    lines.push(`  ${String(step.position + 1).padStart(2)}. ${step.state.padEnd(8)} ${step.title} [${step.action ?? 'manual'}${step.required ? '' : ', optional'}]${marker}`);
+    lines.push(
+      `  ${String(step.position + 1).padStart(2)}. ${step.state.padEnd(8)} ${step.title} [${step.action ?? 'manual'}${step.required ? '' : ', optional'}]${marker}`,
+    );
     const indent = ' '.repeat(15);
     if (step.doneAt) lines.push(`${indent}${step.state === 'skipped' ? 'skipped' : 'done'} by ${step.doneBy ?? '-'} at ${step.doneAt}`);
     if (step.note) lines.push(`${indent}note: ${step.note}`);
@@ -146,10 +165,15 @@ export function renderRotationDetail(record: RotationRecord, type: SecretType | 
 /** One line per required role (approved, rejected or missing) and per other decision. */
 export function approvalLines(record: RotationRecord): string[] {
   const { rotation, approvals } = record;
-  if (rotation.requiredApprovals.length === 0 && approvals.length === 0) return [`none required (${rotation.kind === 'emergency' ? 'emergency' : rotation.environment})`];
-  const lines = approvals.map((approval) => `${ROLE_LABELS[approval.role]}: ${approval.decision} by ${approval.decidedBy} at ${approval.decidedAt}${approval.reason ? `: ${approval.reason}` : ''}`);
+  if (rotation.requiredApprovals.length === 0 && approvals.length === 0)
+    return [`none required (${rotation.kind === 'emergency' ? 'emergency' : rotation.environment})`];
+  const lines = approvals.map(
+    (approval) =>
+      `${ROLE_LABELS[approval.role]}: ${approval.decision} by ${approval.decidedBy} at ${approval.decidedAt}${approval.reason ? `: ${approval.reason}` : ''}`,
+  );
   const decided = new Set(approvals.map((approval) => approval.role));
-  for (const role of rotation.requiredApprovals) if (!decided.has(role)) lines.push(`${ROLE_LABELS[role]}: ${isOpen(rotation.state) ? 'missing' : 'never given'}`);
+  for (const role of rotation.requiredApprovals)
+    if (!decided.has(role)) lines.push(`${ROLE_LABELS[role]}: ${isOpen(rotation.state) ? 'missing' : 'never given'}`);
   return lines;
 }
 

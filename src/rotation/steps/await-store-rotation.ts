@@ -10,16 +10,27 @@ export const awaitStoreRotation: StepExecutor = {
     const { rotation } = record;
     const bound = storeBindingOf(rotation);
     let newVersionId = rotation.newVersionId;
-    if (!newVersionId) newVersionId = (await operations.createVersion(bound, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken })).versionId;
+    if (!newVersionId)
+      newVersionId = (await operations.createVersion(bound, actor, { expectedCurrentVersionId: rotation.previousVersionId, requestToken }))
+        .versionId;
     const description = await operations.validate(bound);
     if (description.current?.versionId !== newVersionId) {
-      throw new NotYet({ newVersionId }, { versionId: newVersionId, waiting: 'the rotation function has not made the new version current yet; check again in a minute' });
+      throw new NotYet(
+        { newVersionId },
+        { versionId: newVersionId, waiting: 'the rotation function has not made the new version current yet; check again in a minute' },
+      );
     }
     const current = await operations.readVersion(bound, newVersionId);
-    return { result: { versionId: newVersionId, fingerprint: current.fingerprint }, change: { newVersionId, newFingerprint: current.fingerprint, promotedAt: now } };
+    return {
+      result: { versionId: newVersionId, fingerprint: current.fingerprint },
+      change: { newVersionId, newFingerprint: current.fingerprint, promotedAt: now },
+    };
   },
 
   async inspect() {
-    return { kind: 'not_done', why: 'Rotor stopped while asking the rotation function: press “Run / check the rotation” again (it finds the version it asked for).' };
+    return {
+      kind: 'not_done',
+      why: 'Rotor stopped while asking the rotation function: press “Run / check the rotation” again (it finds the version it asked for).',
+    };
   },
 };

@@ -13,7 +13,11 @@ export const createVersion: StepExecutor = {
     const bound = storeBindingOf(rotation);
     if (rotation.newVersionId) return { result: { versionId: rotation.newVersionId, note: 'already created' }, change: {} };
     const own = deps.store.capabilities.promotesOnCreate ? await ownUnrecordedWrite(deps.operations, record) : null;
-    if (own) return { result: { versionId: own.versionId, fingerprint: own.fingerprint, promotedOnCreate: true, adopted: true }, change: { newVersionId: own.versionId, newFingerprint: own.fingerprint, promotedAt: now } };
+    if (own)
+      return {
+        result: { versionId: own.versionId, fingerprint: own.fingerprint, promotedOnCreate: true, adopted: true },
+        change: { newVersionId: own.versionId, newFingerprint: own.fingerprint, promotedAt: now },
+      };
     const decision = await deps.operations.valuePlacement(bound);
     if (!decision.placement) throw new RotorError('conflict', decision.message);
     const run = { actor, record, step, requestToken, now };
@@ -24,8 +28,17 @@ export const createVersion: StepExecutor = {
       beforeWrite: (intent) => deps.recordWriteIntent(run, intent),
     });
     return {
-      result: { versionId: created.versionId, fingerprint: created.fingerprint, promotedOnCreate: created.promotedOnCreate, placement: decision.placement },
-      change: { newVersionId: created.versionId, newFingerprint: created.fingerprint, ...(created.promotedOnCreate ? { promotedAt: now } : {}) },
+      result: {
+        versionId: created.versionId,
+        fingerprint: created.fingerprint,
+        promotedOnCreate: created.promotedOnCreate,
+        placement: decision.placement,
+      },
+      change: {
+        newVersionId: created.versionId,
+        newFingerprint: created.fingerprint,
+        ...(created.promotedOnCreate ? { promotedAt: now } : {}),
+      },
     };
   },
 
@@ -36,7 +49,11 @@ export const createVersion: StepExecutor = {
     const description = await operations.validate(bound);
     if (store.capabilities.promotesOnCreate) {
       const current = description.current?.versionId ?? null;
-      if (!current || current === rotation.previousVersionId) return { kind: 'not_done', why: `Rotor stopped before ${store.shortLabel} wrote a new version (version ${current ?? 'none'} is still current): press “Create new version” again.` };
+      if (!current || current === rotation.previousVersionId)
+        return {
+          kind: 'not_done',
+          why: `Rotor stopped before ${store.shortLabel} wrote a new version (version ${current ?? 'none'} is still current): press “Create new version” again.`,
+        };
       return {
         kind: 'ask',
         why: `Rotor stopped while writing, and ${store.shortLabel}'s current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write. Press “Try again” to take version ${current} as the new one, or “Abandon…” to stop.`,
@@ -44,7 +61,11 @@ export const createVersion: StepExecutor = {
     }
     const token = requestTokenOf(step);
     const made = token ? versionIn(description, token) : null;
-    if (!token || !made) return { kind: 'not_done', why: `Rotor stopped before ${store.shortLabel} made the new version (no version ${token ?? '(no token)'} in the store): press “Create new version” again.` };
+    if (!token || !made)
+      return {
+        kind: 'not_done',
+        why: `Rotor stopped before ${store.shortLabel} made the new version (no version ${token ?? '(no token)'} in the store): press “Create new version” again.`,
+      };
     const fingerprint = description.rotationConfigured ? null : (await operations.readVersion(bound, token)).fingerprint;
     return {
       kind: 'done',

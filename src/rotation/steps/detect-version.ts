@@ -22,12 +22,21 @@ export const detectVersion: StepExecutor = {
       alreadyCurrent = true;
     }
     if (!versionId) {
-      const write = writeNewVersionCommand({ name: rotation.secretName, providerRef: rotation.providerRef, type: deps.secretType(record) }, deps.store);
-      throw new RotorError('conflict', `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`);
+      const write = writeNewVersionCommand(
+        { name: rotation.secretName, providerRef: rotation.providerRef, type: deps.secretType(record) },
+        deps.store,
+      );
+      throw new RotorError(
+        'conflict',
+        `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`, then press Detect again.`,
+      );
     }
     const read = await deps.operations.readVersion(bound, versionId);
     const detected = { versionId, fingerprint: read.fingerprint, alreadyCurrent };
-    return { result: detected, change: { newVersionId: versionId, newFingerprint: read.fingerprint, ...(alreadyCurrent ? { promotedAt: now } : {}) } };
+    return {
+      result: detected,
+      change: { newVersionId: versionId, newFingerprint: read.fingerprint, ...(alreadyCurrent ? { promotedAt: now } : {}) },
+    };
   },
 
   async inspect() {

@@ -18,11 +18,20 @@ export const disableCompromised: StepExecutor = {
     const bound = storeBindingOf(rotation);
     const ops = deps.operations;
     const facts = deps.revocationFacts(rotation.id);
-    if (!facts) throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.');
+    if (!facts)
+      throw new RotorError(
+        'validation',
+        'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.',
+      );
     let compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
     // The store was unreachable when the incident opened; until a replacement exists, its current version is the compromised one.
-    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId) compromised = (await ops.validate(bound)).current?.versionId ?? null;
-    if (!compromised) throw new RotorError('conflict', `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`);
+    if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId)
+      compromised = (await ops.validate(bound)).current?.versionId ?? null;
+    if (!compromised)
+      throw new RotorError(
+        'conflict',
+        `Rotor did not know the compromised version of ${name} when the incident opened; disable it at the provider by hand and tick this step.`,
+      );
     if (!deps.store.capabilities.disableNeedsReplacement) {
       const disabled = await ops.disableCompromised(bound, { versionId: compromised, destroy: facts.destroy }, actor);
       return { result: { versionId: compromised, action: disabled.action }, change: {} };
@@ -31,7 +40,11 @@ export const disableCompromised: StepExecutor = {
     let replacement = live ?? rotation.placeholderVersionId;
     const change: RotationChange = {};
     if (!replacement) {
-      if (facts.order !== 'disable_now') throw new RotorError('conflict', 'The replacement is not live yet: promote it first, then disable the compromised version (replace, then disable).');
+      if (facts.order !== 'disable_now')
+        throw new RotorError(
+          'conflict',
+          'The replacement is not live yet: promote it first, then disable the compromised version (replace, then disable).',
+        );
       // After a failed attempt someone may have made a generated value current by hand (the
       // status message's commands): that version is the placeholder, and none is written.
       const current = (await ops.validate(bound)).current?.versionId ?? null;
@@ -55,7 +68,10 @@ export const disableCompromised: StepExecutor = {
     } catch (error) {
       // The placeholder is current now: a retry strips the labels, it does not write another one.
       if (!change.placeholderVersionId) throw error;
-      throw new PartialStepError(change, error instanceof RotorError ? error : new RotorError('provider', describeError(error), { cause: error }));
+      throw new PartialStepError(
+        change,
+        error instanceof RotorError ? error : new RotorError('provider', describeError(error), { cause: error }),
+      );
     }
   },
 
@@ -64,16 +80,31 @@ export const disableCompromised: StepExecutor = {
     const bound = storeBindingOf(rotation);
     const { store } = deps;
     const compromised = deps.compromisedVersionOf(record);
-    if (!compromised) return { kind: 'not_done', why: 'Rotor does not know the compromised version; disable it at the provider by hand and tick this step.' };
+    if (!compromised)
+      return {
+        kind: 'not_done',
+        why: 'Rotor does not know the compromised version; disable it at the provider by hand and tick this step.',
+      };
     const still = await deps.operations.stillInService(bound, compromised);
     if (still) return { kind: 'not_done', why: `The store still serves the compromised version ${compromised} (${still}).` };
     const description = await deps.operations.validate(bound);
     const current = description.current?.versionId ?? null;
     // Disabling at once where the store needs a current version made a placeholder current first: that is the version current now.
-    const placeholder = store.capabilities.disableNeedsReplacement && !rotation.placeholderVersionId && !(rotation.promotedAt && rotation.newVersionId) && current && current !== compromised ? current : null;
+    const placeholder =
+      store.capabilities.disableNeedsReplacement &&
+      !rotation.placeholderVersionId &&
+      !(rotation.promotedAt && rotation.newVersionId) &&
+      current &&
+      current !== compromised
+        ? current
+        : null;
     return {
       kind: 'done',
-      result: { versionId: compromised, action: store.capabilities.disableNeedsReplacement ? 'labels_removed' : 'soft_deleted_or_destroyed', replacementVersionId: current },
+      result: {
+        versionId: compromised,
+        action: store.capabilities.disableNeedsReplacement ? 'labels_removed' : 'soft_deleted_or_destroyed',
+        replacementVersionId: current,
+      },
       change: placeholder ? { placeholderVersionId: placeholder } : {},
     };
   },

@@ -5,7 +5,11 @@ import type { StepExecutor } from './step-executor.js';
 export const scheduleRemoval: StepExecutor = {
   async run({ record, now }, deps) {
     const { rotation } = record;
-    if (!rotation.promotedAt) throw new RotorError('conflict', 'The new version is not live yet, so the removal of the previous one cannot be scheduled; promote it first.');
+    if (!rotation.promotedAt)
+      throw new RotorError(
+        'conflict',
+        'The new version is not live yet, so the removal of the previous one cannot be scheduled; promote it first.',
+      );
     const request = deps.removalFollowUp(record, now);
     return { result: { removalDueAt: request.dueAt, previousVersionId: rotation.previousVersionId }, change: {}, followUps: [request] };
   },

@@ -107,7 +107,9 @@ export function creationStepOf(record: RotationRecord): RotationStep | undefined
 /** The write a create step recorded before calling the store, if any. */
 export function writeIntentOf(step: RotationStep | undefined): WriteIntent | null {
   const intent = step?.result?.writeIntent as Partial<WriteIntent> | undefined;
-  return intent && typeof intent.versionId === 'string' && typeof intent.fingerprint === 'string' ? { versionId: intent.versionId, fingerprint: intent.fingerprint } : null;
+  return intent && typeof intent.versionId === 'string' && typeof intent.fingerprint === 'string'
+    ? { versionId: intent.versionId, fingerprint: intent.fingerprint }
+    : null;
 }
 
 /**
@@ -115,7 +117,10 @@ export function writeIntentOf(step: RotationStep | undefined): WriteIntent | nul
  * recorded: the store's current version is the one the write was to make, holding the value whose
  * fingerprint was kept before the write. Any other current version is someone else's.
  */
-export async function ownUnrecordedWrite(operations: ProviderOperationsService, record: RotationRecord): Promise<{ versionId: string; fingerprint: string } | null> {
+export async function ownUnrecordedWrite(
+  operations: ProviderOperationsService,
+  record: RotationRecord,
+): Promise<{ versionId: string; fingerprint: string } | null> {
   const intent = writeIntentOf(record.steps.find((step) => step.action === 'create_version'));
   if (!intent || record.rotation.newVersionId) return null;
   return operations.currentIs(storeBindingOf(record.rotation), intent);
@@ -132,4 +137,3 @@ export function versionIn(description: SecretDescription, versionId: string): { 
   const other = description.others.find((version) => version.versionId === versionId);
   return other ? { current: false, labels: other.labels } : null;
 }
-

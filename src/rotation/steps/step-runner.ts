@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
+import type { DateTime } from 'luxon';
 import { actorId, type Actor } from '../../access/actor.js';
 import { isoInstant as iso } from '../../core/clock.js';
 import { describeError, RotorError, ValidationError } from '../../core/errors.js';
@@ -9,7 +9,15 @@ import { OPEN_STATES, storeBindingOf, type RotationRecord, type RotationStep } f
 import { isPastLease, leaseEnd } from './step-lease.js';
 import { isOutcomeUnknown, outcomeUnknownError, withoutLostOutcome } from '../unknown-outcome.js';
 import { STEP_EXECUTORS } from './step-executors.js';
-import { NotYet, PartialStepError, requestTokenOf, type StepExecutorDeps, type StepFinding, type StepOutcome, type StepRun } from './step-executor.js';
+import {
+  NotYet,
+  PartialStepError,
+  requestTokenOf,
+  type StepExecutorDeps,
+  type StepFinding,
+  type StepOutcome,
+  type StepRun,
+} from './step-executor.js';
 import { requireNotApprover, requireOpen, stepFor } from '../rotation-rules.js';
 import type { IncidentLinkSlot } from '../incident-link.js';
 import type { RotationServiceDeps } from '../rotation-deps.js';
@@ -38,7 +46,12 @@ export class StepRunner {
    * wait) and `onStarted` is told, then the provider is called; its outcome is recorded, or its
    * failure is kept on the step (with what to do) so it can simply be run again.
    */
-  async runStep(actor: Actor, id: number, stepId: string, input: { expectedVersion: number; onStarted?: (record: RotationRecord) => Promise<void> | void }): Promise<{ record: RotationRecord; error: RotorError | null }> {
+  async runStep(
+    actor: Actor,
+    id: number,
+    stepId: string,
+    input: { expectedVersion: number; onStarted?: (record: RotationRecord) => Promise<void> | void },
+  ): Promise<{ record: RotationRecord; error: RotorError | null }> {
     const record = this.queries.authorized(actor, id, input.expectedVersion);
     const candidate = record.steps.find((step) => step.id === stepId);
     const staleRun = candidate !== undefined && isPastLease(candidate, this.deps.clock.now());
@@ -51,11 +64,21 @@ export class StepRunner {
       // In the transaction that marks the step running: a revocation confirmed a moment ago has
       // marked the secret compromised, and the store must not move under it (see inFlightStep).
       if (record.rotation.kind === 'scheduled' && this.deps.inventory.get(record.rotation.secretName)?.lifecycle === 'compromised') {
-        throw new RotorError('conflict', `${record.rotation.secretName} was just revoked: its emergency rotation replaces this one, so “${step.title}” does not run. Follow the incident's status message.`);
+        throw new RotorError(
+          'conflict',
+          `${record.rotation.secretName} was just revoked: its emergency rotation replaces this one, so “${step.title}” does not run. Follow the incident's status message.`,
+        );
       }
-      this.writer.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], { state: 'running', startedAt: now, attempts: step.attempts + 1, result: { ...withoutLostOutcome(step.result), requestToken } });
+      this.writer.changeStep(record, step, staleRun ? ['pending', 'running'] : ['pending'], {
+        state: 'running',
+        startedAt: now,
+        attempts: step.attempts + 1,
+        result: { ...withoutLostOutcome(step.result), requestToken },
+      });
       // Durable: should this run die before its outcome is recorded, the store is asked once the lease is over.
-      this.deps.followUps.schedule(this.plan.stepCheck(id, step.id, step.attempts + 1, iso((leaseEnd({ startedAt: now }) as DateTime).plus({ minutes: 1 }))));
+      this.deps.followUps.schedule(
+        this.plan.stepCheck(id, step.id, step.attempts + 1, iso((leaseEnd({ startedAt: now }) as DateTime).plus({ minutes: 1 }))),
+      );
       return { events: [] };
     });
     await input.onStarted?.(running);
@@ -65,14 +88,24 @@ export class StepRunner {
     } catch (error) {
       if (error instanceof NotYet) outcome = error;
       else {
-        const failure = error instanceof RotorError ? error : new RotorError('provider', `“${step.title}” failed: ${describeError(error)}`, { cause: error });
+        const failure =
+          error instanceof RotorError
+            ? error
+            : new RotorError('provider', `“${step.title}” failed: ${describeError(error)}`, { cause: error });
         if (isOutcomeUnknown(step, error)) return this.leaveOutcomeUnknown(by, running, step, failure);
         const failed = this.writer.finishStep(running.rotation.id, step, (now) => {
           this.plan.scheduleRedrive(running, step, step.attempts + 1, now);
           return {
             stepChange: { state: 'pending', startedAt: null, lastError: failure.message },
             ...(error instanceof PartialStepError ? { change: error.change } : {}),
-            events: [{ actor: by, action: 'rotation.step_failed', secret: record.rotation.secretName, details: { rotation: id, step: step.id, action: step.action, error: failure.message, at: now } }],
+            events: [
+              {
+                actor: by,
+                action: 'rotation.step_failed',
+                secret: record.rotation.secretName,
+                details: { rotation: id, step: step.id, action: step.action, error: failure.message, at: now },
+              },
+            ],
           };
         });
         return { record: failed, error: failure };
@@ -83,7 +116,14 @@ export class StepRunner {
       const updated = this.writer.finishStep(running.rotation.id, step, () => ({
         stepChange: { state: 'pending', startedAt: null, result: { ...waiting.result, requestToken }, lastError: null },
         change: waiting.change,
-        events: [{ actor: by, action: 'rotation.step_waiting', secret: record.rotation.secretName, details: { rotation: id, step: step.id, ...waiting.result } }],
+        events: [
+          {
+            actor: by,
+            action: 'rotation.step_waiting',
+            secret: record.rotation.secretName,
+            details: { rotation: id, step: step.id, ...waiting.result },
+          },
+        ],
       }));
       return { record: updated, error: null };
     }
@@ -93,18 +133,43 @@ export class StepRunner {
       return {
         stepChange: { state: 'done', doneBy: by, doneAt: now, result: { ...done.result, requestToken }, lastError: null },
         change: done.change,
-        events: [{ actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, action: step.action, ...done.result } }],
+        events: [
+          {
+            actor: by,
+            action: 'rotation.step_done',
+            secret: record.rotation.secretName,
+            details: { rotation: id, step: step.id, position: step.position, title: step.title, action: step.action, ...done.result },
+          },
+        ],
       };
     });
     return { record: finished, error: null };
   }
 
   /** A write whose answer was lost: the step stays running, its outcome unknown until the store is asked (see unknown-outcome.ts). */
-  private leaveOutcomeUnknown(by: string, running: RotationRecord, step: RotationStep, failure: RotorError): { record: RotationRecord; error: RotorError } {
+  private leaveOutcomeUnknown(
+    by: string,
+    running: RotationRecord,
+    step: RotationStep,
+    failure: RotorError,
+  ): { record: RotationRecord; error: RotorError } {
     const unknown = outcomeUnknownError(step, failure);
     const left = this.writer.finishStep(running.rotation.id, step, () => ({
-      stepChange: { result: { ...this.queries.get(running.rotation.id).steps.find((candidate) => candidate.id === step.id)?.result, outcomeUnknown: true }, lastError: unknown.message },
-      events: [{ actor: by, action: 'rotation.step_outcome_unknown', secret: running.rotation.secretName, details: { rotation: running.rotation.id, step: step.id, action: step.action, error: failure.message } }],
+      stepChange: {
+        result: {
+          ...this.queries.get(running.rotation.id).steps.find((candidate) => candidate.id === step.id)?.result,
+          outcomeUnknown: true,
+        },
+        lastError: unknown.message,
+      },
+      events: [
+        {
+          actor: by,
+          action: 'rotation.step_outcome_unknown',
+          secret: running.rotation.secretName,
+          details: { rotation: running.rotation.id, step: step.id, action: step.action, error: failure.message },
+        },
+      ],
     }));
     return { record: left, error: unknown };
   }
@@ -117,16 +182,29 @@ export class StepRunner {
    * is simply run again. From the modal (a person, at the version they saw) or from the step's
    * follow-up (Rotor).
    */
-  async checkStep(actor: Actor, id: number, stepId: string, input: { expectedVersion?: number } = {}): Promise<{ record: RotationRecord; error: RotorError | null }> {
+  async checkStep(
+    actor: Actor,
+    id: number,
+    stepId: string,
+    input: { expectedVersion?: number } = {},
+  ): Promise<{ record: RotationRecord; error: RotorError | null }> {
     const record = input.expectedVersion === undefined ? this.queries.get(id) : this.queries.authorized(actor, id, input.expectedVersion);
     if (input.expectedVersion === undefined) this.queries.rotatable(actor, record.rotation.secretName);
     requireOpen(record);
     const step = record.steps.find((candidate) => candidate.id === stepId);
-    if (!step) throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`, []);
+    if (!step)
+      throw new ValidationError(
+        `This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`,
+        [],
+      );
     const now = this.deps.clock.now();
-    if (step.state !== 'running') throw new RotorError('conflict', `“${step.title}” is not running (it is ${step.state}); there is nothing to check.`);
+    if (step.state !== 'running')
+      throw new RotorError('conflict', `“${step.title}” is not running (it is ${step.state}); there is nothing to check.`);
     if (!isPastLease(step, now)) {
-      throw new RotorError('conflict', `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); if it is still running at ${iso(leaseEnd(step) as DateTime)}, check the store then.`);
+      throw new RotorError(
+        'conflict',
+        `“${step.title}” is being done right now (started at ${step.startedAt ?? 'just now'}); if it is still running at ${iso(leaseEnd(step) as DateTime)}, check the store then.`,
+      );
     }
     const by = actorId(actor);
     requireNotApprover(record, by);
@@ -136,31 +214,69 @@ export class StepRunner {
       finding = await this.inspect({ actor, record, step, requestToken: requestTokenOf(step) ?? '', now: this.writer.now() });
       if (finding.kind === 'done' && finding.finish === 'promote' && record.rotation.newVersionId) {
         // The store made the new version current; what the interrupted promote left (a pending mark on it) is finished.
-        await this.deps.operations.promote(bound, { newVersionId: record.rotation.newVersionId, expectedCurrentVersionId: record.rotation.newVersionId }, actor);
+        await this.deps.operations.promote(
+          bound,
+          { newVersionId: record.rotation.newVersionId, expectedCurrentVersionId: record.rotation.newVersionId },
+          actor,
+        );
       }
     } catch (error) {
       const failure = error instanceof RotorError ? error : new RotorError('provider', describeError(error), { cause: error });
-      return { record: this.queries.get(id), error: new RotorError(failure.code, `Could not ask the store what became of “${step.title}”: ${failure.message} The step stays as it is; check again in a minute.`, { cause: error }) };
+      return {
+        record: this.queries.get(id),
+        error: new RotorError(
+          failure.code,
+          `Could not ask the store what became of “${step.title}”: ${failure.message} The step stays as it is; check again in a minute.`,
+          { cause: error },
+        ),
+      };
     }
     if (finding.kind === 'rerun') return this.runStep(actor, id, step.id, { expectedVersion: this.queries.get(id).rotation.version });
     const settled = this.writer.finishStep(id, step, (at) => {
       if (finding.kind === 'done') {
         return {
-          stepChange: { state: 'done', doneBy: by, doneAt: at, result: { ...step.result, ...finding.result, reconciled: true }, lastError: null },
+          stepChange: {
+            state: 'done',
+            doneBy: by,
+            doneAt: at,
+            result: { ...step.result, ...finding.result, reconciled: true },
+            lastError: null,
+          },
           change: finding.change,
           events: [
-            { actor: by, action: 'rotation.step_done', secret: record.rotation.secretName, details: { rotation: id, step: step.id, position: step.position, title: step.title, action: step.action, reconciled: true, ...finding.result } },
+            {
+              actor: by,
+              action: 'rotation.step_done',
+              secret: record.rotation.secretName,
+              details: {
+                rotation: id,
+                step: step.id,
+                position: step.position,
+                title: step.title,
+                action: step.action,
+                reconciled: true,
+                ...finding.result,
+              },
+            },
           ],
         };
       }
       this.plan.scheduleRedrive(record, step, step.attempts, at);
       return {
         stepChange: { state: 'pending', startedAt: null, lastError: finding.why },
-        events: [{ actor: by, action: 'rotation.step_reconciled', secret: record.rotation.secretName, details: { rotation: id, step: step.id, action: step.action, outcome: finding.kind, why: finding.why } }],
+        events: [
+          {
+            actor: by,
+            action: 'rotation.step_reconciled',
+            secret: record.rotation.secretName,
+            details: { rotation: id, step: step.id, action: step.action, outcome: finding.kind, why: finding.why },
+          },
+        ],
       };
     });
     const redrive = settled.steps.find((candidate) => candidate.id === step.id);
-    if (redrive && this.plan.mustRedrive(settled, redrive)) return this.runStep(actor, id, step.id, { expectedVersion: settled.rotation.version });
+    if (redrive && this.plan.mustRedrive(settled, redrive))
+      return this.runStep(actor, id, step.id, { expectedVersion: settled.rotation.version });
     return { record: settled, error: null };
   }
 
@@ -176,8 +292,10 @@ export class StepRunner {
     const actor: Actor = { kind: 'system' };
     let outcome: { record: RotationRecord; error: RotorError | null } | null = null;
     try {
-      if (step.state === 'running' && step.attempts === attempt && isPastLease(step, this.deps.clock.now())) outcome = await this.checkStep(actor, id, stepId);
-      else if (why === 'redrive' && step.attempts === attempt && this.plan.mustRedrive(record, step)) outcome = await this.runStep(actor, id, stepId, { expectedVersion: record.rotation.version });
+      if (step.state === 'running' && step.attempts === attempt && isPastLease(step, this.deps.clock.now()))
+        outcome = await this.checkStep(actor, id, stepId);
+      else if (why === 'redrive' && step.attempts === attempt && this.plan.mustRedrive(record, step))
+        outcome = await this.runStep(actor, id, stepId, { expectedVersion: record.rotation.version });
     } catch (error) {
       // A person (or another replica) got there first: theirs is the run.
       if (!(error instanceof StaleRotationError) && !(error instanceof RotorError && error.code === 'conflict')) throw error;
@@ -218,8 +336,15 @@ export class StepRunner {
    * then recognised as Rotor's own, adopted on retry and undone on abandon.
    */
   private recordWriteIntent({ record, step, requestToken }: StepRun, intent: WriteIntent): void {
-    if (!this.deps.repo.updateStep(record.rotation.id, step.id, ['running'], { result: { ...step.result, requestToken, writeIntent: { ...intent } } })) {
-      throw new RotorError('conflict', `“${step.title}” was finished by another run meanwhile, so Rotor wrote nothing; the view shows the result.`);
+    if (
+      !this.deps.repo.updateStep(record.rotation.id, step.id, ['running'], {
+        result: { ...step.result, requestToken, writeIntent: { ...intent } },
+      })
+    ) {
+      throw new RotorError(
+        'conflict',
+        `“${step.title}” was finished by another run meanwhile, so Rotor wrote nothing; the view shows the result.`,
+      );
     }
   }
 }

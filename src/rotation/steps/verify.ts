@@ -6,8 +6,15 @@ export const verify: StepExecutor = {
   async run({ actor, record, now }, { operations }) {
     const { rotation } = record;
     const newVersionId = requireNewVersion(record);
-    const current = await operations.verify(storeBindingOf(rotation), { versionId: newVersionId, fingerprint: rotation.newFingerprint }, actor);
-    return { result: { versionId: current.versionId, fingerprint: current.fingerprint, matches: true }, change: { verifiedAt: now, newFingerprint: current.fingerprint } };
+    const current = await operations.verify(
+      storeBindingOf(rotation),
+      { versionId: newVersionId, fingerprint: rotation.newFingerprint },
+      actor,
+    );
+    return {
+      result: { versionId: current.versionId, fingerprint: current.fingerprint, matches: true },
+      change: { verifiedAt: now, newFingerprint: current.fingerprint },
+    };
   },
 
   async inspect() {

@@ -110,7 +110,10 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
   const now = options.nowSeconds();
   const skew = timestamp - now;
   if (Math.abs(skew) > REQUEST_WINDOW_SECONDS) {
-    options.logger.warn({ skewSeconds: skew }, `refused a Slack request dated ${Math.abs(skew)} s in the ${skew > 0 ? 'future' : 'past'} (more than ${REQUEST_WINDOW_SECONDS} s either way)`);
+    options.logger.warn(
+      { skewSeconds: skew },
+      `refused a Slack request dated ${Math.abs(skew)} s in the ${skew > 0 ? 'future' : 'past'} (more than ${REQUEST_WINDOW_SECONDS} s either way)`,
+    );
     return { pass: false, status: 401 };
   }
   // Exactly Slack's header or nothing: Bolt's own check ignores whatever follows a second `=`, so

@@ -27,6 +27,11 @@ export class SeenSignatureRepo {
       statement(this.db, 'DELETE FROM slack_request_signatures WHERE expires_at < ?').run(nowSeconds);
       this.nextPruneAt = nowSeconds + PRUNE_EVERY_SECONDS;
     }
-    return statement(this.db, 'INSERT INTO slack_request_signatures (digest, expires_at) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING').run(digest, expiresAt).changes === 1;
+    return (
+      statement(this.db, 'INSERT INTO slack_request_signatures (digest, expires_at) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING').run(
+        digest,
+        expiresAt,
+      ).changes === 1
+    );
   }
 }

@@ -8,7 +8,13 @@ import { decodeRotationMetadata, type RotationMetadata } from '../ids.js';
 import { modalNotUpdatedMessage } from '../views/rotation/rotation-messages.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { changedByFlash, flashFor, problemText } from '../views/rotation/rotation-flash.js';
-import { rotationLoadingModal, rotationModal, rotationProblemModal, rotationStartModal, type Flash } from '../views/rotation/rotation-modal.js';
+import {
+  rotationLoadingModal,
+  rotationModal,
+  rotationProblemModal,
+  rotationStartModal,
+  type Flash,
+} from '../views/rotation/rotation-modal.js';
 
 /**
  * The rotation modal's plumbing, shared by `/rotate`, the buttons and the submissions: assemble
@@ -47,7 +53,14 @@ export async function updateModal(client: WebClient, viewId: string, view: Modal
 }
 
 /** Shows a rotation in a modal and remembers that this person has it open. */
-export async function showRotation(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: RotationViewExtras & { hash?: string } = {}): Promise<void> {
+export async function showRotation(
+  deps: SlackDeps,
+  client: WebClient,
+  viewId: string,
+  record: RotationRecord,
+  viewer: string,
+  extras: RotationViewExtras & { hash?: string } = {},
+): Promise<void> {
   await updateModal(client, viewId, rotationView(deps, record, viewer, extras), extras.hash);
   deps.runtime.rotation.saveView(record.rotation.id, viewer, viewId);
 }
@@ -57,13 +70,26 @@ export async function showRotation(deps: SlackDeps, client: WebClient, viewId: s
  * view), tells them by DM what happened (the refusal, or that their change was recorded) and how
  * to see it, since a click inside a modal has no other way back to them.
  */
-export async function showOrTell(deps: SlackDeps, client: WebClient, viewId: string, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): Promise<void> {
+export async function showOrTell(
+  deps: SlackDeps,
+  client: WebClient,
+  viewId: string,
+  record: RotationRecord,
+  viewer: string,
+  extras: RotationViewExtras = {},
+): Promise<void> {
   try {
     await showRotation(deps, client, viewId, record, viewer, extras);
   } catch (error) {
     if (!isSlackApiError(error)) throw error;
-    deps.logger.warn({ code: slackErrorCode(error), rotation: record.rotation.id }, 'could not update a rotation modal; telling its viewer by DM');
-    await client.chat.postMessage({ channel: viewer, ...modalNotUpdatedMessage(record.rotation.secretName, slackErrorCode(error), extras.flash ?? null) });
+    deps.logger.warn(
+      { code: slackErrorCode(error), rotation: record.rotation.id },
+      'could not update a rotation modal; telling its viewer by DM',
+    );
+    await client.chat.postMessage({
+      channel: viewer,
+      ...modalNotUpdatedMessage(record.rotation.secretName, slackErrorCode(error), extras.flash ?? null),
+    });
   }
 }
 
@@ -94,7 +120,14 @@ export async function openRotation(deps: SlackDeps, client: WebClient, triggerId
 }
 
 /** Fills an open modal with the secret's rotation (or the start form), or with what went wrong. */
-export async function fillRotation(deps: SlackDeps, client: WebClient, viewId: string, actor: SlackActor, name: string, flash: Flash | null = null): Promise<void> {
+export async function fillRotation(
+  deps: SlackDeps,
+  client: WebClient,
+  viewId: string,
+  actor: SlackActor,
+  name: string,
+  flash: Flash | null = null,
+): Promise<void> {
   try {
     const opening = await deps.runtime.rotation.prepare(actor, name);
     if (opening.kind === 'open') {
@@ -133,7 +166,8 @@ export async function showRefusalInRotation(deps: SlackDeps, client: WebClient, 
   const metadata = readableMetadata(target.privateMetadata);
   const record = metadata?.rotationId != null ? deps.runtime.rotation.find(metadata.rotationId) : null;
   if (record) return showOrTell(deps, client, target.viewId, record, target.userId, { flash });
-  if (metadata?.secret && metadata.rotationId === null) return fillRotation(deps, client, target.viewId, slackActor(target.userId), metadata.secret, flash);
+  if (metadata?.secret && metadata.rotationId === null)
+    return fillRotation(deps, client, target.viewId, slackActor(target.userId), metadata.secret, flash);
   await updateModal(client, target.viewId, rotationProblemModal(metadata?.secret ?? '', flash.text));
 }
 

@@ -27,7 +27,11 @@ export const ACKED_EARLY_PROPERTY = 'rotorAckedEarly';
  * unless the request already had its turn (the HTTP gate acknowledged it and queued it whole).
  * Each request is counted in `inFlight` until it is done.
  */
-export function trackAcknowledgements(app: App, afterAck: Pick<AckFirstQueue, 'turn'>, inFlight: Pick<InFlightRequests, 'enter' | 'leave'>): void {
+export function trackAcknowledgements(
+  app: App,
+  afterAck: Pick<AckFirstQueue, 'turn'>,
+  inFlight: Pick<InFlightRequests, 'enter' | 'leave'>,
+): void {
   const processEvent = app.processEvent.bind(app);
   app.processEvent = async (event) => {
     // Counted from here, not from the first middleware: Bolt acknowledges an event before any
@@ -92,7 +96,8 @@ export function answerUnhandledMiddleware(logger: Logger): Middleware<AnyMiddlew
         default: {
           await ack();
           const respond = 'respond' in args ? args.respond : undefined;
-          if (typeof respond === 'function') await respond({ response_type: 'ephemeral', replace_original: false, ...outdatedButtonMessage() });
+          if (typeof respond === 'function')
+            await respond({ response_type: 'ephemeral', replace_original: false, ...outdatedButtonMessage() });
         }
       }
     } catch (error) {

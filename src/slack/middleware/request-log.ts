@@ -14,7 +14,8 @@ export function describeRequest(body: AnyMiddlewareArgs['body']): { kind: string
     // Only a known /secrets subcommand is named: any other word (a mistyped subcommand, a
     // /rotate or /revoke argument) could be a value pasted into the wrong box.
     const first = typeof raw.text === 'string' ? raw.text.trim().split(/\s+/)[0]?.toLowerCase() : undefined;
-    const sub = raw.command === COMMANDS.secrets && first !== undefined && (SUBCOMMANDS as readonly string[]).includes(first) ? first : undefined;
+    const sub =
+      raw.command === COMMANDS.secrets && first !== undefined && (SUBCOMMANDS as readonly string[]).includes(first) ? first : undefined;
     return { kind: 'command', name: sub ? `${raw.command} ${sub}` : raw.command, user: raw.user_id as string };
   }
   const user = (raw.user as { id?: string } | undefined)?.id;

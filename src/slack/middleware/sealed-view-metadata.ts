@@ -38,7 +38,11 @@ export function sealViewMetadata(app: App, seal: ViewMetadataSeal, logger: Logge
     const view = body.view;
     if (isView(view) && typeof view.private_metadata === 'string' && view.private_metadata !== '') {
       const opened = seal.open(view.callback_id ?? '', view.private_metadata);
-      if (opened === null) logger.warn({ kind: body.type, callbackId: view.callback_id ?? null }, 'a view came back with private_metadata Rotor did not seal; read as none');
+      if (opened === null)
+        logger.warn(
+          { kind: body.type, callbackId: view.callback_id ?? null },
+          'a view came back with private_metadata Rotor did not seal; read as none',
+        );
       view.private_metadata = opened ?? '';
     }
     const ack: typeof event.ack = (response) => {

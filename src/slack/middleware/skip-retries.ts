@@ -18,6 +18,9 @@ export function skipRetriesMiddleware(logger: Logger): Middleware<AnyMiddlewareA
       return;
     }
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
-    logger.info({ retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'slack retry acknowledged without reprocessing');
+    logger.info(
+      { retryNum: args.context.retryNum, retryReason: args.context.retryReason },
+      'slack retry acknowledged without reprocessing',
+    );
   };
 }

@@ -17,7 +17,10 @@ export function requestOrigin(body: AnyMiddlewareArgs['body']): { teamId?: strin
   const raw = body as Record<string, unknown>;
   const team = typeof raw.team_id === 'string' ? raw.team_id : (raw.team as { id?: unknown } | null | undefined)?.id;
   const enterprise =
-    typeof raw.enterprise_id === 'string' ? raw.enterprise_id : ((raw.enterprise as { id?: unknown } | null | undefined)?.id ?? (raw.team as { enterprise_id?: unknown } | null | undefined)?.enterprise_id);
+    typeof raw.enterprise_id === 'string'
+      ? raw.enterprise_id
+      : ((raw.enterprise as { id?: unknown } | null | undefined)?.id ??
+        (raw.team as { enterprise_id?: unknown } | null | undefined)?.enterprise_id);
   return {
     ...(typeof team === 'string' ? { teamId: team } : {}),
     ...(typeof raw.api_app_id === 'string' ? { appId: raw.api_app_id } : {}),
@@ -38,12 +41,17 @@ export function workspaceGuardMiddleware(expected: TokenWorkspace, logger: Logge
     const origin = requestOrigin(args.body);
     // Shortcut payloads carry no app id (Bolt's types agree); a request signed with this app's secret is this app's.
     const sameOrganisation = typeof expected.enterpriseId === 'string' && origin.enterpriseId === expected.enterpriseId;
-    const ours = (origin.teamId === expected.teamId || sameOrganisation) && (expected.appId === null || origin.appId === undefined || origin.appId === expected.appId);
+    const ours =
+      (origin.teamId === expected.teamId || sameOrganisation) &&
+      (expected.appId === null || origin.appId === undefined || origin.appId === expected.appId);
     if (ours) {
       await args.next();
       return;
     }
     if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)();
-    logger.warn({ team: origin.teamId ?? null, app: origin.appId ?? null }, 'refused a Slack request for another workspace or app than the bot token');
+    logger.warn(
+      { team: origin.teamId ?? null, app: origin.appId ?? null },
+      'refused a Slack request for another workspace or app than the bot token',
+    );
   };
 }

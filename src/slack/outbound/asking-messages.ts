@@ -35,7 +35,12 @@ export function openAsks(repo: FollowUpRepo, topic: string, kinds: readonly stri
  * gone) is recorded closed as well; an unclear answer or a rate limit is thrown, so the
  * follow-up runs again (a redraw is safe to repeat).
  */
-export async function closeAsks(repo: FollowUpRepo, poster: SlackPoster, asks: readonly PostedAsk[], closing: (ask: PostedAsk) => SlackMessage | null): Promise<number> {
+export async function closeAsks(
+  repo: FollowUpRepo,
+  poster: SlackPoster,
+  asks: readonly PostedAsk[],
+  closing: (ask: PostedAsk) => SlackMessage | null,
+): Promise<number> {
   let closed = 0;
   for (const ask of asks) {
     const message = closing(ask);

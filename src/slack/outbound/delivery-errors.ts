@@ -23,8 +23,10 @@ export function toDeliveryError(error: unknown): DeliveryError {
   if (code === ErrorCode.RequestError) return new DeliveryError('ambiguous', 'Slack could not be reached', null, { cause: error });
   const platform = platformErrorCode(error);
   if (platform === 'ratelimited') return new DeliveryError('rate_limited', 'Slack rate limited the call', 1, { cause: error });
-  if (platform && DM_CLOSED.has(platform)) return new DeliveryError('dm_closed', `the person's DMs with Rotor are closed (${platform})`, null, { cause: error });
-  if (platform && USER_GONE.has(platform)) return new DeliveryError('user_gone', `the person is no longer in Slack (${platform})`, null, { cause: error });
+  if (platform && DM_CLOSED.has(platform))
+    return new DeliveryError('dm_closed', `the person's DMs with Rotor are closed (${platform})`, null, { cause: error });
+  if (platform && USER_GONE.has(platform))
+    return new DeliveryError('user_gone', `the person is no longer in Slack (${platform})`, null, { cause: error });
   if (platform) return new DeliveryError('rejected', `Slack refused the message (${platform})`, null, { cause: error });
   return new DeliveryError('ambiguous', error instanceof Error ? error.message : String(error), null, { cause: error });
 }

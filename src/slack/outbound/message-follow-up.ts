@@ -1,4 +1,10 @@
-import { FOLLOW_UP_METADATA_EVENT_TYPE, followUpKey, type FollowUp, type FollowUpHandler, type FollowUpResult } from '../../follow-ups/follow-up.js';
+import {
+  FOLLOW_UP_METADATA_EVENT_TYPE,
+  followUpKey,
+  type FollowUp,
+  type FollowUpHandler,
+  type FollowUpResult,
+} from '../../follow-ups/follow-up.js';
 import type { SlackMessage } from '../views/slack-message.js';
 import type { Conversation, SlackPoster } from './slack-poster.js';
 

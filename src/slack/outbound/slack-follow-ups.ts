@@ -51,20 +51,29 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
     [ROTATION_FOLLOW_UPS.approvalRequest, false],
     [ROTATION_FOLLOW_UPS.approvalReminder, true],
   ] as const) {
-    register(kind, (record, followUp) => (stillNeeds(record, user(followUp)) ? { to: { user: user(followUp) }, message: approvalRequestMessage(record, secretOf(record), { reminder }) } : null));
+    register(kind, (record, followUp) =>
+      stillNeeds(record, user(followUp))
+        ? { to: { user: user(followUp) }, message: approvalRequestMessage(record, secretOf(record), { reminder }) }
+        : null,
+    );
   }
   register(ROTATION_FOLLOW_UPS.decisionNotice, (record, followUp) => {
     const [kind, role] = followUp.occurrence.split(':');
     const decision = record.approvals.find((approval) => approval.role === role);
     if (!decision || (kind !== 'approved' && kind !== 'rejected')) return null;
-    return { to: { user: record.rotation.heldBy }, message: decisionNoticeMessage(record, { role: decision.role, by: decision.decidedBy, kind, reason: decision.reason }) };
+    return {
+      to: { user: record.rotation.heldBy },
+      message: decisionNoticeMessage(record, { role: decision.role, by: decision.decidedBy, kind, reason: decision.reason }),
+    };
   });
   for (const [kind, audience] of [
     [ROTATION_FOLLOW_UPS.staleNudge, 'holder'],
     [ROTATION_FOLLOW_UPS.staleEscalation, 'security'],
   ] as const) {
     register(kind, (record, followUp) =>
-      isOpen(record) && record.rotation.version === Number(followUp.payload.version) ? { to: { user: user(followUp) }, message: staleRotationMessage(record, audience) } : null,
+      isOpen(record) && record.rotation.version === Number(followUp.payload.version)
+        ? { to: { user: user(followUp) }, message: staleRotationMessage(record, audience) }
+        : null,
     );
   }
   register(ROTATION_FOLLOW_UPS.announce, (record, followUp) => {
@@ -75,21 +84,40 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
     const replacedBy = replacedAtTarget(record, secret.type)[0]?.step.title ?? null;
     return {
       to: { channel: String(followUp.payload.channel) },
-      message: completionAnnouncement(record, secret, { store: services.stores.of(secret.provider), removalAt: removal?.dueAt ?? null, rollbackUntil: until ? (until.toUTC().toISO() as string) : null, replacedBy }),
+      message: completionAnnouncement(record, secret, {
+        store: services.stores.of(secret.provider),
+        removalAt: removal?.dueAt ?? null,
+        rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
+        replacedBy,
+      }),
     };
   });
   register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) =>
-    record.rotation.state === 'rolled_back' ? { to: { channel: String(followUp.payload.channel) }, message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback), services.stores.of(record.rotation.provider)) } : null,
+    record.rotation.state === 'rolled_back'
+      ? {
+          to: { channel: String(followUp.payload.channel) },
+          message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback), services.stores.of(record.rotation.provider)),
+        }
+      : null,
   );
   // Unless they took it back meanwhile.
   register(ROTATION_FOLLOW_UPS.takenOver, (record, followUp) =>
-    user(followUp) !== record.rotation.heldBy ? { to: { user: user(followUp) }, message: takenOverMessage(record, String(followUp.payload.by)) } : null,
+    user(followUp) !== record.rotation.heldBy
+      ? { to: { user: user(followUp) }, message: takenOverMessage(record, String(followUp.payload.by)) }
+      : null,
   );
-  register(ROTATION_FOLLOW_UPS.removalDue, (record) => (record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null));
+  register(ROTATION_FOLLOW_UPS.removalDue, (record) =>
+    record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null,
+  );
   followUps.service.register(
     messageFollowUp(OWNERSHIP_FOLLOW_UPS.formerOwnerNotice, poster, (followUp) => {
       const secret = services.inventory.getById(Number(followUp.payload.secretId));
-      return secret ? { to: { user: user(followUp) }, message: formerOwnerMessage(secret.name, String(followUp.payload.owner), String(followUp.payload.by)) } : null;
+      return secret
+        ? {
+            to: { user: user(followUp) },
+            message: formerOwnerMessage(secret.name, String(followUp.payload.owner), String(followUp.payload.by)),
+          }
+        : null;
     }),
   );
   // The approval requests whose question is over, redrawn in place once each (asking-messages.ts).
@@ -100,7 +128,9 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
       const record = id === null ? null : rotation.find(id);
       if (!record) return { outcome: { skipped: true } };
       const asks = openAsks(followUps.repo, followUp.topic, [ROTATION_FOLLOW_UPS.approvalRequest, ROTATION_FOLLOW_UPS.approvalReminder]);
-      const closed = await closeAsks(followUps.repo, poster, asks, (ask) => (stillNeeds(record, ask.followUp.occurrence) ? null : approvalClosedMessage(record, ask.followUp.occurrence)));
+      const closed = await closeAsks(followUps.repo, poster, asks, (ask) =>
+        stillNeeds(record, ask.followUp.occurrence) ? null : approvalClosedMessage(record, ask.followUp.occurrence),
+      );
       return { outcome: { closed } };
     },
     reconcile: () => Promise.resolve(null),

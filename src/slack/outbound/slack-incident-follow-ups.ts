@@ -48,7 +48,14 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
     return incidentStatusMessage({
       record,
       rotation: rotationRecord,
-      disableByHand: rotationRecord ? disableByHand(rotationRecord.rotation, incident.compromisedVersionId, incident.destroy, runtime.services.stores.of(rotationRecord.rotation.provider)) : [],
+      disableByHand: rotationRecord
+        ? disableByHand(
+            rotationRecord.rotation,
+            incident.compromisedVersionId,
+            incident.destroy,
+            runtime.services.stores.of(rotationRecord.rotation.provider),
+          )
+        : [],
       signOff: { people: plan.people, fallback: plan.fallback?.label ?? null },
     });
   };
@@ -108,7 +115,9 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
       try {
         await poster.update({ channel: incident.channel, ts: incident.statusTs }, statusOf(record));
         // With it, the DMs that asked for something now answered lose their buttons (asking-messages.ts).
-        await closeAsks(followUps.repo, poster, openAsks(followUps.repo, followUp.topic, INCIDENT_ASKS), (ask) => answeredAsk(record, ask.followUp));
+        await closeAsks(followUps.repo, poster, openAsks(followUps.repo, followUp.topic, INCIDENT_ASKS), (ask) =>
+          answeredAsk(record, ask.followUp),
+        );
       } catch (error) {
         // An update is safe to repeat: an unclear answer is retried soon rather than looked up.
         if (error instanceof DeliveryError && error.failure === 'ambiguous') throw new RotorError('slack', error.message, { cause: error });
@@ -126,7 +135,12 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
       const found = threadTarget(followUp);
       if (!found) return { outcome: { skipped: true } };
       const { thread, message } = found;
-      const ref = await poster.post(thread.channel, message, { eventType: FOLLOW_UP_METADATA_EVENT_TYPE, payload: { key: followUpKey(followUp) } }, thread.ts);
+      const ref = await poster.post(
+        thread.channel,
+        message,
+        { eventType: FOLLOW_UP_METADATA_EVENT_TYPE, payload: { key: followUpKey(followUp) } },
+        thread.ts,
+      );
       return { outcome: { channel: ref.channel, ts: ref.ts } };
     },
     async reconcile(followUp) {
@@ -170,7 +184,11 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
   register(INCIDENT_FOLLOW_UPS.statusRequest, (record, followUp) => {
     const { incident } = record;
     if (incident.state !== 'open') return null;
-    return { to: { user: incident.responder }, message: statusRequestMessage(incident), then: [revocation.statusRequest(incident, followUp.dueAt)] };
+    return {
+      to: { user: incident.responder },
+      message: statusRequestMessage(incident),
+      then: [revocation.statusRequest(incident, followUp.dueAt)],
+    };
   });
   register(INCIDENT_FOLLOW_UPS.signOffRequest, (record, followUp) => {
     const rotationRecord = record.incident.rotationId ? rotation.get(record.incident.rotationId) : null;
@@ -179,7 +197,14 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
     // Asked only while that person may still sign off (they did not work the rotation since).
     const plan = revocation.signOffPlanFor(record.incident);
     if (!plan.people.includes(user(followUp))) return null;
-    return { to: { user: user(followUp) }, message: signOffRequestMessage(record, { id: emergency.id, state: emergency.state, breakGlassBy: emergency.breakGlassBy }, plan.fallback?.label ?? null) };
+    return {
+      to: { user: user(followUp) },
+      message: signOffRequestMessage(
+        record,
+        { id: emergency.id, state: emergency.state, breakGlassBy: emergency.breakGlassBy },
+        plan.fallback?.label ?? null,
+      ),
+    };
   });
   register(INCIDENT_FOLLOW_UPS.postmortem, (record, followUp) => {
     const { incident } = record;
@@ -193,7 +218,12 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
 }
 
 /** The incident's DMs that ask for something, with buttons. */
-const INCIDENT_ASKS = [INCIDENT_FOLLOW_UPS.page, INCIDENT_FOLLOW_UPS.statusRequest, INCIDENT_FOLLOW_UPS.signOffRequest, INCIDENT_FOLLOW_UPS.postmortem];
+const INCIDENT_ASKS = [
+  INCIDENT_FOLLOW_UPS.page,
+  INCIDENT_FOLLOW_UPS.statusRequest,
+  INCIDENT_FOLLOW_UPS.signOffRequest,
+  INCIDENT_FOLLOW_UPS.postmortem,
+];
 
 /** What an ask says once the incident has answered it, or null while it still asks. */
 function answeredAsk(record: IncidentRecord, asked: FollowUp): SlackMessage | null {
@@ -215,5 +245,7 @@ function answeredAsk(record: IncidentRecord, asked: FollowUp): SlackMessage | nu
 
 /** Paged by the escalation rather than at the revocation (its page event says so). */
 function isEscalation(record: IncidentRecord, userId: string): boolean {
-  return record.events.some((event) => event.kind === 'escalated' && Array.isArray(event.details.people) && event.details.people.includes(userId));
+  return record.events.some(
+    (event) => event.kind === 'escalated' && Array.isArray(event.details.people) && event.details.people.includes(userId),
+  );
 }

@@ -33,7 +33,8 @@ export class SlackPoster implements StepCompleter {
    */
   async complete(executionId: string, result: StepResult): Promise<CompletionAnswer> {
     try {
-      if (result.kind === 'success') await this.clients.post.functions.completeSuccess({ function_execution_id: executionId, outputs: result.outputs });
+      if (result.kind === 'success')
+        await this.clients.post.functions.completeSuccess({ function_execution_id: executionId, outputs: result.outputs });
       else await this.clients.post.functions.completeError({ function_execution_id: executionId, error: result.error });
       return 'done';
     } catch (error) {
@@ -85,15 +86,30 @@ export class SlackPoster implements StepCompleter {
    * disagree.
    */
   /** A recent reply in a thread whose metadata has `eventType` and a payload `matches` accepts (threads are not in a channel's history). */
-  async findReplyByMetadata(thread: MessageRef, eventType: string, matches: (payload: Record<string, unknown>) => boolean): Promise<MessageRef | null> {
+  async findReplyByMetadata(
+    thread: MessageRef,
+    eventType: string,
+    matches: (payload: Record<string, unknown>) => boolean,
+  ): Promise<MessageRef | null> {
     try {
       let cursor: string | undefined;
       // Replies come oldest first; a long incident's thread takes a few pages.
       for (let page = 0; page < MAX_REPLY_PAGES; page += 1) {
-        const replies = await this.clients.read.conversations.replies({ channel: thread.channel, ts: thread.ts, include_all_metadata: true, limit: HISTORY_LIMIT, ...(cursor ? { cursor } : {}) });
+        const replies = await this.clients.read.conversations.replies({
+          channel: thread.channel,
+          ts: thread.ts,
+          include_all_metadata: true,
+          limit: HISTORY_LIMIT,
+          ...(cursor ? { cursor } : {}),
+        });
         for (const message of replies.messages ?? []) {
           const metadata = message.metadata;
-          if (metadata?.event_type === eventType && message.ts && message.ts !== thread.ts && matches((metadata.event_payload ?? {}) as Record<string, unknown>)) {
+          if (
+            metadata?.event_type === eventType &&
+            message.ts &&
+            message.ts !== thread.ts &&
+            matches((metadata.event_payload ?? {}) as Record<string, unknown>)
+          ) {
             return { channel: thread.channel, ts: message.ts };
           }
         }
@@ -106,7 +122,11 @@ export class SlackPoster implements StepCompleter {
     }
   }
 
-  async findByMetadata(where: Conversation, eventType: string, matches: (payload: Record<string, unknown>) => boolean): Promise<MessageRef | null> {
+  async findByMetadata(
+    where: Conversation,
+    eventType: string,
+    matches: (payload: Record<string, unknown>) => boolean,
+  ): Promise<MessageRef | null> {
     try {
       const channel = 'channel' in where ? where.channel : await this.openDm(where.user);
       if (!channel) return null;
@@ -150,6 +170,8 @@ export class SlackPoster implements StepCompleter {
 
 /** The name people know a member by: their full name, else their display name (never the login handle). */
 function personName(user: { real_name?: string; profile?: { real_name?: string; display_name?: string } } | undefined): string | null {
-  const name = [user?.profile?.real_name, user?.real_name, user?.profile?.display_name].find((candidate) => typeof candidate === 'string' && candidate.trim() !== '');
+  const name = [user?.profile?.real_name, user?.real_name, user?.profile?.display_name].find(
+    (candidate) => typeof candidate === 'string' && candidate.trim() !== '',
+  );
   return name?.trim() ?? null;
 }

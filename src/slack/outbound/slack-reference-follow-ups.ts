@@ -1,6 +1,11 @@
 import { REFERENCE_FOLLOW_UPS, referenceRequestIdOfTopic } from '../../inventory/reference-follow-ups.js';
 import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
-import { referenceChangedMessage, referenceDecidedMessage, referenceRequestMessage, type ReferenceChangedNotice } from '../views/reference-change-messages.js';
+import {
+  referenceChangedMessage,
+  referenceDecidedMessage,
+  referenceRequestMessage,
+  type ReferenceChangedNotice,
+} from '../views/reference-change-messages.js';
 import { messageFollowUp } from './message-follow-up.js';
 import type { SlackPoster } from './slack-poster.js';
 
@@ -26,13 +31,17 @@ export function registerReferenceSlackFollowUps(runtime: SlackFollowUpDeps, post
   followUps.service.register(
     messageFollowUp(REFERENCE_FOLLOW_UPS.request, poster, (followUp) => {
       const request = requestOf(followUp.topic);
-      return request?.state === 'pending' ? { to: { user: String(followUp.payload.user) }, message: referenceRequestMessage(request) } : null;
+      return request?.state === 'pending'
+        ? { to: { user: String(followUp.payload.user) }, message: referenceRequestMessage(request) }
+        : null;
     }),
   );
   followUps.service.register(
     messageFollowUp(REFERENCE_FOLLOW_UPS.decided, poster, (followUp) => {
       const request = requestOf(followUp.topic);
-      return request && request.state !== 'pending' ? { to: { user: String(followUp.payload.user) }, message: referenceDecidedMessage(request) } : null;
+      return request && request.state !== 'pending'
+        ? { to: { user: String(followUp.payload.user) }, message: referenceDecidedMessage(request) }
+        : null;
     }),
   );
 }

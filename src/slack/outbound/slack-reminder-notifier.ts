@@ -35,7 +35,11 @@ export class SlackReminderNotifier implements ReminderNotifier {
   }
 
   findDelivered(recipient: string, channel: string | null, key: string): Promise<MessageRef | null> {
-    return this.poster.findByMetadata(channel ? { channel } : { user: recipient }, METADATA_EVENT_TYPE, (payload) => typeof payload.keys === 'string' && payload.keys.split(' ').includes(key));
+    return this.poster.findByMetadata(
+      channel ? { channel } : { user: recipient },
+      METADATA_EVENT_TYPE,
+      (payload) => typeof payload.keys === 'string' && payload.keys.split(' ').includes(key),
+    );
   }
 
   postWeeklyDigest(channel: string, digest: WeeklyDigest): Promise<MessageRef> {

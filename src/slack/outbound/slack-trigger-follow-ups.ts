@@ -2,7 +2,13 @@ import type { FollowUp } from '../../follow-ups/follow-up.js';
 import type { Secret } from '../../inventory/secret.js';
 import { BREAK_GLASS_FOLLOW_UPS, needIdOfTopic } from '../../rotation-needs/break-glass-service.js';
 import { RELEASE_FOLLOW_UPS } from '../../rotation-needs/release-check.js';
-import { DEPARTURE_FOLLOW_UPS, departureIdOfTopic, departureOrigin, type DigestAsk, type SoleApprover } from '../../personnel/departure-service.js';
+import {
+  DEPARTURE_FOLLOW_UPS,
+  departureIdOfTopic,
+  departureOrigin,
+  type DigestAsk,
+  type SoleApprover,
+} from '../../personnel/departure-service.js';
 import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
 import { breakGlassOwnerNotice, breakGlassSecurityNotice } from '../views/break-glass-messages.js';
 import { departureDigest, departureSecuritySummary } from '../views/departure-messages.js';
@@ -38,7 +44,9 @@ export function registerTriggerSlackFollowUps(runtime: SlackFollowUpDeps, poster
   followUps.service.register(
     messageFollowUp(BREAK_GLASS_FOLLOW_UPS.ownerNotice, poster, (followUp) => {
       const found = needOf(followUp);
-      return found && found.need.resolvedAt === null ? { to: audienceOf(followUp), message: breakGlassOwnerNotice(found.need, found.secret) } : null;
+      return found && found.need.resolvedAt === null
+        ? { to: audienceOf(followUp), message: breakGlassOwnerNotice(found.need, found.secret) }
+        : null;
     }),
   );
   followUps.service.register(
@@ -46,7 +54,10 @@ export function registerTriggerSlackFollowUps(runtime: SlackFollowUpDeps, poster
       const names = Array.isArray(followUp.payload.secrets) ? followUp.payload.secrets.map(String) : [];
       const secrets = [...services.inventory.getMany(names).values()].filter((secret: Secret) => secret.lifecycle !== 'retired');
       if (secrets.length === 0) return null;
-      return { to: audienceOf(followUp), message: releaseOwnerNotice(String(followUp.payload.environment), secrets, String(followUp.payload.dueAt)) };
+      return {
+        to: audienceOf(followUp),
+        message: releaseOwnerNotice(String(followUp.payload.environment), secrets, String(followUp.payload.dueAt)),
+      };
     }),
   );
   const departureNeeds = (followUp: FollowUp) => {
@@ -57,9 +68,17 @@ export function registerTriggerSlackFollowUps(runtime: SlackFollowUpDeps, poster
   followUps.service.register(
     messageFollowUp(DEPARTURE_FOLLOW_UPS.digest, poster, (followUp) => {
       const { payload } = followUp;
-      const ask: DigestAsk = { rotate: list(payload.rotate), offered: list(payload.offered), takeOver: list(payload.takeOver), approve: list(payload.approve) };
+      const ask: DigestAsk = {
+        rotate: list(payload.rotate),
+        offered: list(payload.offered),
+        takeOver: list(payload.takeOver),
+        approve: list(payload.approve),
+      };
       const needs = new Map(departureNeeds(followUp).map((need) => [need.secretName, need]));
-      return { to: audienceOf(followUp), message: departureDigest(String(payload.leaver), ask, needs, typeof payload.cause === 'string' ? payload.cause : null) };
+      return {
+        to: audienceOf(followUp),
+        message: departureDigest(String(payload.leaver), ask, needs, typeof payload.cause === 'string' ? payload.cause : null),
+      };
     }),
   );
   followUps.service.register(

@@ -6,8 +6,10 @@ import type { SlackMessage } from './slack-message.js';
 
 const AFTER_FAILURE: Record<Extract<Announcement, { kind: 'job_failed' }>['job'], string> = {
   'reminder-sweep': "Reminders not sent will go out at the next sweep; if this repeats, check Rotor's logs.",
-  'follow-up-sweep': "Follow-ups not done (approval re-sends, removals of previous versions, incident pages) are retried at the next sweep; if this repeats, check Rotor's logs.",
-  'provider-sync': "Secrets not checked are checked at the next sync (or run `rotor sync`); if this repeats, check Rotor's logs and the stores.",
+  'follow-up-sweep':
+    "Follow-ups not done (approval re-sends, removals of previous versions, incident pages) are retried at the next sweep; if this repeats, check Rotor's logs.",
+  'provider-sync':
+    "Secrets not checked are checked at the next sync (or run `rotor sync`); if this repeats, check Rotor's logs and the stores.",
 };
 
 const FAILED_JOB: Record<Extract<Announcement, { kind: 'job_failed' }>['job'], string> = {

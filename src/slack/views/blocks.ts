@@ -15,5 +15,11 @@ export function context(text: string): KnownBlock {
 }
 
 export function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): Button {
-  return { type: 'button', action_id: actionId, text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) }, value, ...(style ? { style } : {}) };
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text: truncate(text, LIMITS.buttonText) },
+    value,
+    ...(style ? { style } : {}),
+  };
 }

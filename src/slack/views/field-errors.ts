@@ -9,7 +9,11 @@ import { isRotorError, ValidationError } from '../../core/errors.js';
  * An error on a block the modal does not show makes Slack reject the whole answer, so
  * `blockFor` must answer only with blocks the modal has.
  */
-export function fieldErrors(error: unknown, blockFor: (where: string) => string | undefined, fallbackBlock: string): Record<string, string> {
+export function fieldErrors(
+  error: unknown,
+  blockFor: (where: string) => string | undefined,
+  fallbackBlock: string,
+): Record<string, string> {
   const errors: Record<string, string> = {};
   const add = (blockId: string, message: string) => {
     errors[blockId] = errors[blockId] ? `${errors[blockId]} ${message}` : message;
@@ -17,7 +21,10 @@ export function fieldErrors(error: unknown, blockFor: (where: string) => string 
   if (error instanceof ValidationError && error.issues.length > 0) {
     for (const issue of error.issues) add(blockFor(issue.where) ?? fallbackBlock, issue.message);
   } else if (error instanceof AccessDeniedError) {
-    add((error.where ? blockFor(error.where) : undefined) ?? fallbackBlock, `${error.reason} ${describeWhoMay(error.whoMay).replace(/<@([A-Z0-9]+)>/g, '$1')}`);
+    add(
+      (error.where ? blockFor(error.where) : undefined) ?? fallbackBlock,
+      `${error.reason} ${describeWhoMay(error.whoMay).replace(/<@([A-Z0-9]+)>/g, '$1')}`,
+    );
   } else if (isRotorError(error)) {
     add(fallbackBlock, error.message);
   }

@@ -33,36 +33,77 @@ export const HOME_SECRET_LIMIT = 30;
 export function homeView(data: HomeData, today: DateTime, dueSoonDays: WarningWindow): HomeView {
   const blocks: KnownBlock[] = [{ type: 'header', text: { type: 'plain_text', text: 'Your secrets' } }];
   if (data.secrets.length === 0) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the secrets you may see.` } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `You own no secrets and back up none. \`/secrets list\` shows the secrets you may see.` },
+    });
   } else {
-    blocks.push(...data.secrets.slice(0, HOME_SECRET_LIMIT).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: true, needs: data.needs?.get(secret.id) ?? [] })));
+    blocks.push(
+      ...data.secrets
+        .slice(0, HOME_SECRET_LIMIT)
+        .map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: true, needs: data.needs?.get(secret.id) ?? [] })),
+    );
     if (data.secrets.length > HOME_SECRET_LIMIT) {
       blocks.push({
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `…and ${data.secrets.length - HOME_SECRET_LIMIT} more: \`/secrets list ${mention(data.userId)}\`` }],
+        elements: [
+          { type: 'mrkdwn', text: `…and ${data.secrets.length - HOME_SECRET_LIMIT} more: \`/secrets list ${mention(data.userId)}\`` },
+        ],
       });
     }
   }
   blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Rotations in progress' } });
-  if (data.rotations.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'None of your secrets is being rotated. `/rotate &lt;name&gt;` starts one.' } });
+  if (data.rotations.length === 0)
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'None of your secrets is being rotated. `/rotate &lt;name&gt;` starts one.' },
+    });
   for (const record of data.rotations.slice(0, HOME_ROTATION_LIMIT)) {
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: rotationLine(record) },
-      accessory: { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'Open' }, value: record.rotation.secretName },
+      accessory: {
+        type: 'button',
+        action_id: ACTION_IDS.rotationOpen,
+        text: { type: 'plain_text', text: 'Open' },
+        value: record.rotation.secretName,
+      },
     });
   }
   blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Awaiting your approval' } });
   if (data.awaitingApproval.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'Nothing awaits your approval.' } });
   for (const record of data.awaitingApproval.slice(0, HOME_ROTATION_LIMIT)) {
     blocks.push(
-      { type: 'section', text: { type: 'mrkdwn', text: `${rotationLine(record)}\nTicket ${escapeMrkdwn(record.rotation.ticket ?? '—')}, started by ${mention(record.rotation.startedBy)}` } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `${rotationLine(record)}\nTicket ${escapeMrkdwn(record.rotation.ticket ?? '—')}, started by ${mention(record.rotation.startedBy)}`,
+        },
+      },
       {
         type: 'actions',
         elements: [
-          { type: 'button', action_id: ACTION_IDS.rotationApprove, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: encodeRotationRef(record.rotation.id) },
-          { type: 'button', action_id: ACTION_IDS.rotationReject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value: encodeRotationRef(record.rotation.id) },
-          { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'See the checklist' }, value: record.rotation.secretName },
+          {
+            type: 'button',
+            action_id: ACTION_IDS.rotationApprove,
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Approve' },
+            value: encodeRotationRef(record.rotation.id),
+          },
+          {
+            type: 'button',
+            action_id: ACTION_IDS.rotationReject,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Reject…' },
+            value: encodeRotationRef(record.rotation.id),
+          },
+          {
+            type: 'button',
+            action_id: ACTION_IDS.rotationOpen,
+            text: { type: 'plain_text', text: 'See the checklist' },
+            value: record.rotation.secretName,
+          },
         ],
       },
     );

@@ -14,7 +14,13 @@ export function notMineModal(key: string, secretName: string): ModalView {
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       // plain_text: Slack shows the name literally, so nothing in it needs escaping.
-      { type: 'section', text: { type: 'plain_text', text: truncate(`You were reminded about ${secretName}. Rotor's admins and security leads will be told it is not yours.`, 3000) } },
+      {
+        type: 'section',
+        text: {
+          type: 'plain_text',
+          text: truncate(`You were reminded about ${secretName}. Rotor's admins and security leads will be told it is not yours.`, 3000),
+        },
+      },
       {
         type: 'input',
         block_id: NOT_MINE_BLOCKS.rightOwner,
@@ -28,7 +34,13 @@ export function notMineModal(key: string, secretName: string): ModalView {
         block_id: NOT_MINE_BLOCKS.note,
         optional: true,
         label: { type: 'plain_text', text: 'Note' },
-        element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: MAX_NOTE_LENGTH, placeholder: { type: 'plain_text', text: 'e.g. the payments team took it over in March' } },
+        element: {
+          type: 'plain_text_input',
+          action_id: FORM_VALUE_ACTION,
+          multiline: true,
+          max_length: MAX_NOTE_LENGTH,
+          placeholder: { type: 'plain_text', text: 'e.g. the payments team took it over in March' },
+        },
       },
     ],
   };

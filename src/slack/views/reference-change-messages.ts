@@ -21,11 +21,17 @@ export interface ReferenceChangedNotice extends Omit<ReferenceMove, 'from'> {
 }
 
 export function referenceChangedMessage(change: ReferenceChangedNotice): SlackMessage {
-  const asked = change.requestedBy ? `, asked by ${mention(change.requestedBy)} and approved by ${mention(change.by)}` : ` by ${mention(change.by)}`;
+  const asked = change.requestedBy
+    ? `, asked by ${mention(change.requestedBy)} and approved by ${mention(change.by)}`
+    : ` by ${mention(change.by)}`;
   const text = `Where ${change.secret} is stored changed`;
   const blocks: KnownBlock[] = [
-    section(`:twisted_rightwards_arrows: *${code(change.secret)} now points at ${where(change.to)}* (${change.from ? `was ${where(change.from)}` : 'a new entry'})${asked}, from ${escapeMrkdwn(change.source)}.`),
-    context('Rotor rotates and revokes whatever this reference names from now on. If this move was not expected, check it: `rotor audit show` lists the change with its old and new reference.'),
+    section(
+      `:twisted_rightwards_arrows: *${code(change.secret)} now points at ${where(change.to)}* (${change.from ? `was ${where(change.from)}` : 'a new entry'})${asked}, from ${escapeMrkdwn(change.source)}.`,
+    ),
+    context(
+      'Rotor rotates and revokes whatever this reference names from now on. If this move was not expected, check it: `rotor audit show` lists the change with its old and new reference.',
+    ),
   ];
   return { text, blocks };
 }
@@ -36,9 +42,19 @@ export function referenceRequestMessage(request: ReferenceRequest): SlackMessage
   return {
     text: `Approval requested: move ${request.secret} to another store secret`,
     blocks: [
-      section(`:twisted_rightwards_arrows: ${mention(request.requestedBy)} asks to point ${code(request.secret)} at ${where(request.to)} (now ${where(request.from)}).`),
-      context('The store already vouched for it: the reference resolves and Rotor can read it. Approve only if this is the store secret the entry should track: Rotor rotates and revokes what it names from then on.'),
-      { type: 'actions', elements: [button(ACTION_IDS.referenceApprove, 'Approve', ref, 'primary'), button(ACTION_IDS.referenceReject, 'Reject', ref, 'danger')] },
+      section(
+        `:twisted_rightwards_arrows: ${mention(request.requestedBy)} asks to point ${code(request.secret)} at ${where(request.to)} (now ${where(request.from)}).`,
+      ),
+      context(
+        'The store already vouched for it: the reference resolves and Rotor can read it. Approve only if this is the store secret the entry should track: Rotor rotates and revokes what it names from then on.',
+      ),
+      {
+        type: 'actions',
+        elements: [
+          button(ACTION_IDS.referenceApprove, 'Approve', ref, 'primary'),
+          button(ACTION_IDS.referenceReject, 'Reject', ref, 'danger'),
+        ],
+      },
     ],
   };
 }

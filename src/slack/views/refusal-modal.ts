@@ -6,7 +6,10 @@ import { section } from './blocks.js';
  * better view of its own: it keeps the modal's title, callback and metadata, so the person
  * knows where they are and can close it.
  */
-export function refusalModal(modal: { callbackId: string; title: PlainTextElement | null; privateMetadata: string }, message: string): ModalView {
+export function refusalModal(
+  modal: { callbackId: string; title: PlainTextElement | null; privateMetadata: string },
+  message: string,
+): ModalView {
   return {
     type: 'modal',
     callback_id: modal.callbackId,

@@ -15,10 +15,36 @@ export function releaseOwnerNotice(environment: string, secrets: readonly Secret
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: `${code(secret.name)} · next rotation ${secret.nextRotation}` },
-      accessory: { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'Start rotation' }, value: secret.name },
+      accessory: {
+        type: 'button',
+        action_id: ACTION_IDS.rotationOpen,
+        text: { type: 'plain_text', text: 'Start rotation' },
+        value: secret.name,
+      },
     });
   }
-  if (secrets.length > LISTED) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `…and ${secrets.length - LISTED} more: ${secrets.slice(LISTED, LISTED + 60).map((secret) => code(secret.name)).join(', ')}` } });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Asked by `rotor release check --open`. Each rotation starts when you press Start rotation (or `/rotate <name>`).' }] });
-  return { text: `Before the ${environment} release, rotate ${secrets.length} secret${secrets.length === 1 ? '' : 's'} by ${dueAt.slice(0, 10)}`, blocks };
+  if (secrets.length > LISTED)
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `…and ${secrets.length - LISTED} more: ${secrets
+          .slice(LISTED, LISTED + 60)
+          .map((secret) => code(secret.name))
+          .join(', ')}`,
+      },
+    });
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: 'Asked by `rotor release check --open`. Each rotation starts when you press Start rotation (or `/rotate <name>`).',
+      },
+    ],
+  });
+  return {
+    text: `Before the ${environment} release, rotate ${secrets.length} secret${secrets.length === 1 ? '' : 's'} by ${dueAt.slice(0, 10)}`,
+    blocks,
+  };
 }

@@ -12,7 +12,10 @@ export interface SnoozeOutcome {
 }
 
 function snoozedLine(outcome: SnoozeOutcome, actor: string): string {
-  const left = outcome.snoozesLeft === 0 ? 'no snoozes left this cycle' : `${outcome.snoozesLeft} snooze${outcome.snoozesLeft === 1 ? '' : 's'} left this cycle`;
+  const left =
+    outcome.snoozesLeft === 0
+      ? 'no snoozes left this cycle'
+      : `${outcome.snoozesLeft} snooze${outcome.snoozesLeft === 1 ? '' : 's'} left this cycle`;
   return `:zzz: Snoozed by ${mention(actor)} until ${outcome.until}: the reminder comes back that day (${left}).`;
 }
 
@@ -49,7 +52,8 @@ export function notMineConfirmation(secret: string, notified: readonly string[],
   if (earlier) {
     text = `:information_source: You already told Rotor's admins on ${earlier.at.slice(0, 10)} that ${code(secret)} is not yours, so I did not tell them again. ${quiet}`;
   } else {
-    const who = notified.length > 0 ? notified.map((id) => mention(id)).join(', ') : 'nobody could be reached; the report is in the audit log';
+    const who =
+      notified.length > 0 ? notified.map((id) => mention(id)).join(', ') : 'nobody could be reached; the report is in the audit log';
     text = `:ok_hand: Thanks. I told Rotor's admins and security leads that ${code(secret)} is not yours (${who}). They will set the right owner. ${quiet}`;
   }
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
@@ -62,14 +66,24 @@ export function notMineConfirmation(secret: string, notified: readonly string[],
 export function notMineReportMessage(facts: NotMineFacts): SlackMessage {
   const suggestion = facts.suggestedOwner ? ` They say the owner is ${mention(facts.suggestedOwner)}.` : ' They do not know who owns it.';
   const note = facts.note ? ` Note: “${escapeMrkdwn(facts.note)}”.` : '';
-  const how = facts.suggestedOwner ? `Make them the owner with the button, or set someone else with \`/secrets owner ${facts.secret} @user\`.` : `Set the owner with \`/secrets owner ${facts.secret} @user\`.`;
+  const how = facts.suggestedOwner
+    ? `Make them the owner with the button, or set someone else with \`/secrets owner ${facts.secret} @user\`.`
+    : `Set the owner with \`/secrets owner ${facts.secret} @user\`.`;
   const text = `${mention(facts.actor)} says *${facts.secret}* is not theirs (reminded as its ${facts.level.replace('_', ' ')}).${suggestion}${note} ${how}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
   if (facts.suggestedOwner) {
     blocks.push({
       type: 'actions',
       block_id: 'not_mine_report',
-      elements: [{ type: 'button', action_id: ACTION_IDS.notMineApplyOwner, style: 'primary', text: { type: 'plain_text', text: 'Make them the owner' }, value: encodeNotMineRef(facts.ref) }],
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.notMineApplyOwner,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Make them the owner' },
+          value: encodeNotMineRef(facts.ref),
+        },
+      ],
     });
   }
   return { text, blocks };
@@ -81,8 +95,13 @@ export function suggestedOwnerAppliedMessage(original: readonly KnownBlock[], ou
   let line: string;
   if (!outcome.changed) line = `:information_source: ${mention(outcome.owner)} already owns ${code(outcome.secret)}; nothing changed.`;
   else {
-    const told = outcome.told?.ok ? 'They were told by DM.' : `But I could not DM them: ${escapeMrkdwn(outcome.told?.why ?? 'unknown reason')}.`;
+    const told = outcome.told?.ok
+      ? 'They were told by DM.'
+      : `But I could not DM them: ${escapeMrkdwn(outcome.told?.why ?? 'unknown reason')}.`;
     line = `:white_check_mark: ${mention(actor)} made ${mention(outcome.owner)} the owner of ${code(outcome.secret)}. ${told}`;
   }
-  return { text: `${outcome.secret}: owner ${outcome.changed ? 'set' : 'unchanged'}`, blocks: [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }] };
+  return {
+    text: `${outcome.secret}: owner ${outcome.changed ? 'set' : 'unchanged'}`,
+    blocks: [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }],
+  };
 }

@@ -20,7 +20,8 @@ const LEVEL_NAMES: Record<EscalationLevel, string> = {
 export function headline(reminder: OwedReminder): string {
   const name = reminder.secret.name;
   const days = reminder.daysUntilDue;
-  if (reminder.treatment.kind === 'compromised') return `${name} was marked compromised on ${reminder.treatment.markedOn} and must be rotated now`;
+  if (reminder.treatment.kind === 'compromised')
+    return `${name} was marked compromised on ${reminder.treatment.markedOn} and must be rotated now`;
   const due = reminderDueDate(reminder);
   if (days > 0) return `${name} is due for rotation in ${days} day${days === 1 ? '' : 's'} (${due})`;
   if (days === 0) return `${name} is due for rotation today (${due})`;
@@ -71,7 +72,8 @@ function describeLevel(level: LevelHistory): string {
   const name = LEVEL_NAMES[level.level];
   if (level.skipped === 'unfilled' || level.user === null) return `${name}: none set`;
   if (level.skipped === 'not_in_slack') return `${name} <@${level.user}> is no longer in Slack, skipped`;
-  if (level.skipped === 'said_not_mine') return `${name} <@${level.user}> said it is not theirs${level.remindedOn.length > 0 ? ` (reminded on ${level.remindedOn.join(', ')})` : ''}`;
+  if (level.skipped === 'said_not_mine')
+    return `${name} <@${level.user}> said it is not theirs${level.remindedOn.length > 0 ? ` (reminded on ${level.remindedOn.join(', ')})` : ''}`;
   const reminded = level.remindedOn.length > 0 ? `reminded on ${level.remindedOn.join(', ')}` : 'not reached';
   return `${name} <@${level.user}> ${reminded}${level.snoozedUntil ? `, snoozed until ${level.snoozedUntil}` : ''}`;
 }
@@ -102,7 +104,13 @@ export function buildReminderMessage(reminder: OwedReminder, key: string): Slack
     type: 'actions',
     block_id: 'reminder_actions',
     elements: [
-      { type: 'button' as const, action_id: ACTION_IDS.rotationOpen, style: 'primary' as const, text: { type: 'plain_text' as const, text: rotateLabel(reminder) }, value: reminder.secret.name },
+      {
+        type: 'button' as const,
+        action_id: ACTION_IDS.rotationOpen,
+        style: 'primary' as const,
+        text: { type: 'plain_text' as const, text: rotateLabel(reminder) },
+        value: reminder.secret.name,
+      },
       ...choices.map((days) => ({
         type: 'button' as const,
         action_id: snoozeActionId(days),
@@ -150,21 +158,31 @@ export function buildReminderDigest(reminders: readonly OwedReminder[], keys: re
   const listed = reminders.slice(0, DIGEST_LISTED);
   const notes = listed.map(escalationNote);
   const shared = notes.length > 1 && notes[0] !== null && notes.every((note) => note === notes[0]) ? notes[0] : null;
-  if (shared) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`For every secret below: ${shared}`, LIMITS.sectionText) }] });
+  if (shared)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(`For every secret below: ${shared}`, LIMITS.sectionText) }],
+    });
   listed.forEach((reminder, index) => {
     const key = keys[index] as string;
     const choices = snoozesOf(reminder);
     // An overflow menu holds five options: the rotation, up to three snoozes, Not mine.
     const options = [
       { text: { type: 'plain_text' as const, text: rotateLabel(reminder) }, value: encodeDigestChoice({ kind: 'rotate', key }) },
-      ...choices.map((days) => ({ text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` }, value: encodeDigestChoice({ kind: 'snooze', days, key }) })),
+      ...choices.map((days) => ({
+        text: { type: 'plain_text' as const, text: `Snooze ${days} day${days === 1 ? '' : 's'}` },
+        value: encodeDigestChoice({ kind: 'snooze', days, key }),
+      })),
       { text: { type: 'plain_text' as const, text: 'Not mine' }, value: encodeDigestChoice({ kind: 'not_mine', key }) },
     ];
     const note = shared ? null : notes[index];
     const rotating = rotatingNote(reminder);
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: truncate(`${compactRow(reminder)}${rotating ? `\n${rotating}` : ''}${note ? `\n_${note}_` : ''}`, LIMITS.sectionText) },
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`${compactRow(reminder)}${rotating ? `\n${rotating}` : ''}${note ? `\n_${note}_` : ''}`, LIMITS.sectionText),
+      },
       accessory: { type: 'overflow', action_id: ACTION_IDS.digestItemMenu, options },
     });
   });

@@ -30,7 +30,11 @@ function days(count: number): string {
 
 /** The monthly review from the playbooks: four findings, each a compact list of names. */
 export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackMessage {
-  const section = <T extends { name: string }>(title: string, secrets: readonly T[], describe: (secret: T) => string = (secret) => code(secret.name)): KnownBlock => {
+  const section = <T extends { name: string }>(
+    title: string,
+    secrets: readonly T[],
+    describe: (secret: T) => string = (secret) => code(secret.name),
+  ): KnownBlock => {
     if (secrets.length === 0) return { type: 'section', text: { type: 'mrkdwn', text: `*${title}*: none :white_check_mark:` } };
     const shown = secrets.slice(0, NAMES_PER_SECTION).map(describe);
     const rest = secrets.length - shown.length;
@@ -44,7 +48,11 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
   const pastDue = findings.overdue.filter((secret) => daysUntil(secret.nextRotation, today) < 0);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Monthly secrets review' } },
-    section('Owner no longer in Slack', findings.ownerGone.map((flag) => ({ name: flag.secretName, detail: flag.detail })), (flag) => `${code(flag.name)}: ${escapeMrkdwn(flag.detail)}`),
+    section(
+      'Owner no longer in Slack',
+      findings.ownerGone.map((flag) => ({ name: flag.secretName, detail: flag.detail })),
+      (flag) => `${code(flag.name)}: ${escapeMrkdwn(flag.detail)}`,
+    ),
     section('No owner', findings.unowned),
     section('No backup owner', findings.withoutBackup),
     section('Never rotated', findings.neverRotated),
@@ -60,8 +68,19 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
       needs.filter((need) => need.reason !== 'break_glass_use').map((need) => ({ ...need, name: need.secretName })),
       (need) => `${code(need.name)}: ${needLine(need)}`,
     ),
-    { type: 'context', elements: [{ type: 'mrkdwn', text: 'Fix owners with `/secrets owner &lt;name&gt; @person`; see overdue details with `/secrets overdue`.' }] },
+    {
+      type: 'context',
+      elements: [
+        { type: 'mrkdwn', text: 'Fix owners with `/secrets owner &lt;name&gt; @person`; see overdue details with `/secrets overdue`.' },
+      ],
+    },
   ];
-  const total = findings.ownerGone.length + findings.unowned.length + findings.withoutBackup.length + findings.neverRotated.length + findings.overdue.length + needs.length;
+  const total =
+    findings.ownerGone.length +
+    findings.unowned.length +
+    findings.withoutBackup.length +
+    findings.neverRotated.length +
+    findings.overdue.length +
+    needs.length;
   return { text: `Monthly secrets review: ${total} findings`, blocks };
 }

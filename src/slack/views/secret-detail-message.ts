@@ -23,7 +23,10 @@ export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays
         field('Backup owner', mention(secret.backupOwner)),
         field('Type', code(secret.type)),
         field('Team', optional(secret.team)),
-        field('Provider', secret.providerRef ? `${code(secret.provider)} ${code(truncate(secret.providerRef, 500))}` : code(secret.provider)),
+        field(
+          'Provider',
+          secret.providerRef ? `${code(secret.provider)} ${code(truncate(secret.providerRef, 500))}` : code(secret.provider),
+        ),
         field('Interval', `${secret.intervalDays} days`),
         field('Last rotated', secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'),
         field('Consumers', secret.consumers.length > 0 ? consumersText(secret.consumers, 500) : '—'),
@@ -38,9 +41,13 @@ export function secretDetailMessage(secret: Secret, today: DateTime, dueSoonDays
     },
   });
   // Cut after escaping: a section holds at most 3,000 characters of what Slack receives.
-  if (secret.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Description*\n${escapeWithin(secret.description, 2000)}` } });
+  if (secret.description)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Description*\n${escapeWithin(secret.description, 2000)}` } });
   if (secret.retrievalInstructions) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*How to retrieve it*\n${escapeWithin(secret.retrievalInstructions, 2000)}` } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `*How to retrieve it*\n${escapeWithin(secret.retrievalInstructions, 2000)}` },
+    });
   }
   return { text: `${secret.name}: ${status}, next rotation ${secret.nextRotation}`, blocks };
 }

@@ -8,7 +8,11 @@ import { truncate } from './mrkdwn.js';
 
 const option = (value: string): PlainTextOption => ({ text: { type: 'plain_text', text: value }, value });
 
-function textInput(blockId: string, label: string, options: { initial?: string | null; optional?: boolean; multiline?: boolean; placeholder?: string; hint?: string; maxLength?: number }): InputBlock {
+function textInput(
+  blockId: string,
+  label: string,
+  options: { initial?: string | null; optional?: boolean; multiline?: boolean; placeholder?: string; hint?: string; maxLength?: number },
+): InputBlock {
   return {
     type: 'input',
     block_id: blockId,
@@ -45,7 +49,10 @@ function accessUsersInput(existing: Secret | null): InputBlock {
     block_id: SECRET_FORM_BLOCKS.accessUsers,
     optional: true,
     label: { type: 'plain_text', text: 'Who else can read the value' },
-    hint: { type: 'plain_text', text: 'Beside the owner and backup owner. When one of them leaves Slack, the secret is marked for rotation.' },
+    hint: {
+      type: 'plain_text',
+      text: 'Beside the owner and backup owner. When one of them leaves Slack, the secret is marked for rotation.',
+    },
     element: { type: 'multi_users_select', action_id: FORM_VALUE_ACTION, ...(people.length > 0 ? { initial_users: people } : {}) },
   };
 }
@@ -54,13 +61,22 @@ export const BREAK_GLASS_OPTION = 'break_glass';
 
 /** A break-glass credential: reminded like any other, and each use needs a rotation soon. */
 function breakGlassInput(existing: Secret | null): InputBlock {
-  const option = { text: { type: 'plain_text' as const, text: 'Break-glass credential' }, description: { type: 'plain_text' as const, text: 'Kept for emergencies: each use (/secrets used) needs a rotation.' }, value: BREAK_GLASS_OPTION };
+  const option = {
+    text: { type: 'plain_text' as const, text: 'Break-glass credential' },
+    description: { type: 'plain_text' as const, text: 'Kept for emergencies: each use (/secrets used) needs a rotation.' },
+    value: BREAK_GLASS_OPTION,
+  };
   return {
     type: 'input',
     block_id: SECRET_FORM_BLOCKS.breakGlass,
     optional: true,
     label: { type: 'plain_text', text: 'Emergency use' },
-    element: { type: 'checkboxes', action_id: FORM_VALUE_ACTION, options: [option], ...(existing?.breakGlass ? { initial_options: [option] } : {}) },
+    element: {
+      type: 'checkboxes',
+      action_id: FORM_VALUE_ACTION,
+      options: [option],
+      ...(existing?.breakGlass ? { initial_options: [option] } : {}),
+    },
   };
 }
 
@@ -90,21 +106,40 @@ function statusInput(current: Lifecycle): InputBlock {
     optional: false,
     label: { type: 'plain_text', text: 'Status' },
     hint: { type: 'plain_text', text: 'To revoke a leaked secret at its store, use /revoke in an incident channel.' },
-    element: { type: 'static_select', action_id: FORM_VALUE_ACTION, options, initial_option: options.find((option) => option.value === current) ?? options[0] },
+    element: {
+      type: 'static_select',
+      action_id: FORM_VALUE_ACTION,
+      options,
+      initial_option: options.find((option) => option.value === current) ?? options[0],
+    },
   };
 }
 
-function selectInput(blockId: string, label: string, values: readonly string[], initial: string | undefined, optional: boolean): InputBlock {
+function selectInput(
+  blockId: string,
+  label: string,
+  values: readonly string[],
+  initial: string | undefined,
+  optional: boolean,
+): InputBlock {
   return {
     type: 'input',
     block_id: blockId,
     optional,
     label: { type: 'plain_text', text: label },
-    element: { type: 'static_select', action_id: FORM_VALUE_ACTION, options: values.map(option), ...(initial ? { initial_option: option(initial) } : {}) },
+    element: {
+      type: 'static_select',
+      action_id: FORM_VALUE_ACTION,
+      options: values.map(option),
+      ...(initial ? { initial_option: option(initial) } : {}),
+    },
   };
 }
 
-const VALUE_SOURCE_TEXT = { generate: 'Generate: Rotor creates a random value at the store', issuer: "Issuer: a person writes the issuer's value" } as const;
+const VALUE_SOURCE_TEXT = {
+  generate: 'Generate: Rotor creates a random value at the store',
+  issuer: "Issuer: a person writes the issuer's value",
+} as const;
 
 /** How a rotation gets its new value: the type's default (or the tag), or the secret's own choice. */
 function valueSourceInput(existing: Secret | null): InputBlock {
@@ -118,15 +153,26 @@ function valueSourceInput(existing: Secret | null): InputBlock {
   }
   const options = [
     { text: { type: 'plain_text' as const, text: truncate(`Default: ${fallback}`, 75) }, value: 'default' },
-    ...(['generate', 'issuer'] as const).map((source) => ({ text: { type: 'plain_text' as const, text: VALUE_SOURCE_TEXT[source] }, value: source })),
+    ...(['generate', 'issuer'] as const).map((source) => ({
+      text: { type: 'plain_text' as const, text: VALUE_SOURCE_TEXT[source] },
+      value: source,
+    })),
   ];
   return {
     type: 'input',
     block_id: SECRET_FORM_BLOCKS.valueSource,
     optional: true,
     label: { type: 'plain_text', text: 'New value at rotation' },
-    hint: { type: 'plain_text', text: 'AWS and Vault: who makes the new value. Choose Issuer for a key issued elsewhere or a composed value (a connection string).' },
-    element: { type: 'static_select', action_id: FORM_VALUE_ACTION, options, initial_option: options.find((option) => option.value === (existing?.valueSource ?? 'default')) ?? options[0] },
+    hint: {
+      type: 'plain_text',
+      text: 'AWS and Vault: who makes the new value. Choose Issuer for a key issued elsewhere or a composed value (a connection string).',
+    },
+    element: {
+      type: 'static_select',
+      action_id: FORM_VALUE_ACTION,
+      options,
+      initial_option: options.find((option) => option.value === (existing?.valueSource ?? 'default')) ?? options[0],
+    },
   };
 }
 
@@ -145,7 +191,14 @@ export function secretFormModal(
   if (existing) {
     blocks.push({ type: 'section', text: { type: 'plain_text', text: `Editing ${existing.name}` } });
   } else {
-    blocks.push(textInput(SECRET_FORM_BLOCKS.name, 'Name', { optional: false, placeholder: 'prod/postgres/connection_string', hint: '{environment}/{service}/{credential_type}, lower-case', maxLength: 200 }));
+    blocks.push(
+      textInput(SECRET_FORM_BLOCKS.name, 'Name', {
+        optional: false,
+        placeholder: 'prod/postgres/connection_string',
+        hint: '{environment}/{service}/{credential_type}, lower-case',
+        maxLength: 200,
+      }),
+    );
   }
   const intervalHint = existing
     ? `Leave empty for the policy default for ${existing.type}: ${intervals[existing.type]} days.`
@@ -154,10 +207,24 @@ export function secretFormModal(
   blocks.push(
     selectInput(SECRET_FORM_BLOCKS.type, 'Type', SECRET_TYPES, existing?.type, true),
     textInput(SECRET_FORM_BLOCKS.description, 'Description', { initial: existing?.description, multiline: true, maxLength: 2000 }),
-    userInput(SECRET_FORM_BLOCKS.owner, 'Owner', existing?.owner, existing ? 'A new owner is told by DM. The owner cannot be emptied.' : 'The person reminded first; told by DM when it changes.'),
-    userInput(SECRET_FORM_BLOCKS.backupOwner, 'Backup owner', existing?.backupOwner, 'Someone other than the owner, reminded when the owner does not act.'),
+    userInput(
+      SECRET_FORM_BLOCKS.owner,
+      'Owner',
+      existing?.owner,
+      existing ? 'A new owner is told by DM. The owner cannot be emptied.' : 'The person reminded first; told by DM when it changes.',
+    ),
+    userInput(
+      SECRET_FORM_BLOCKS.backupOwner,
+      'Backup owner',
+      existing?.backupOwner,
+      'Someone other than the owner, reminded when the owner does not act.',
+    ),
     textInput(SECRET_FORM_BLOCKS.team, 'Team', { initial: existing?.team, maxLength: 80 }),
-    textInput(SECRET_FORM_BLOCKS.consumers, 'Consumers', { initial: existing?.consumers.join(', '), hint: 'The services that use it, separated by commas.', maxLength: 2000 }),
+    textInput(SECRET_FORM_BLOCKS.consumers, 'Consumers', {
+      initial: existing?.consumers.join(', '),
+      hint: 'The services that use it, separated by commas.',
+      maxLength: 2000,
+    }),
     accessUsersInput(existing),
     textInput(SECRET_FORM_BLOCKS.accessGroups, 'User groups who can read the value', {
       initial: (existing?.access ?? []).filter((id) => SLACK_USER_GROUP_ID.test(id)).join(', '),
@@ -167,13 +234,26 @@ export function secretFormModal(
     }),
     breakGlassInput(existing),
     selectInput(SECRET_FORM_BLOCKS.provider, 'Provider', stores, existing?.provider ?? 'manual', false),
-    textInput(SECRET_FORM_BLOCKS.providerRef, 'Provider reference', { initial: existing?.providerRef, hint: 'AWS: ARN or secret name. Vault: mount/path. Empty for manual.', maxLength: 600 }),
-    textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', { initial: existing ? String(existing.intervalDays) : undefined, hint: intervalHint, maxLength: 4 }),
+    textInput(SECRET_FORM_BLOCKS.providerRef, 'Provider reference', {
+      initial: existing?.providerRef,
+      hint: 'AWS: ARN or secret name. Vault: mount/path. Empty for manual.',
+      maxLength: 600,
+    }),
+    textInput(SECRET_FORM_BLOCKS.intervalDays, 'Rotation interval (days)', {
+      initial: existing ? String(existing.intervalDays) : undefined,
+      hint: intervalHint,
+      maxLength: 4,
+    }),
   );
   if (rotating) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'plain_text', text: `Status: rotating. A rotation is in progress, so its status and last rotation change when it ends; /rotate ${existing.name} continues it.` }],
+      elements: [
+        {
+          type: 'plain_text',
+          text: `Status: rotating. A rotation is in progress, so its status and last rotation change when it ends; /rotate ${existing.name} continues it.`,
+        },
+      ],
     });
   } else {
     blocks.push(
@@ -181,7 +261,9 @@ export function secretFormModal(
         SECRET_FORM_BLOCKS.lastRotated,
         'Last rotated',
         existing?.lastRotated,
-        existing ? 'Set the day it was rotated by hand to record that rotation: the schedule restarts from it.' : 'Empty if it was never rotated: then it is due today.',
+        existing
+          ? 'Set the day it was rotated by hand to record that rotation: the schedule restarts from it.'
+          : 'Empty if it was never rotated: then it is due today.',
       ),
     );
     if (existing) blocks.push(statusInput(existing.lifecycle));
@@ -194,7 +276,12 @@ export function secretFormModal(
       maxLength: 100,
       hint: "For a JSON (AWS) or Vault secret with several fields: the one holding the credential; every other field is kept. Empty: the policy's value_fields, else password.",
     }),
-    textInput(SECRET_FORM_BLOCKS.retrievalInstructions, 'Retrieval instructions', { initial: existing?.retrievalInstructions, multiline: true, maxLength: 2000, hint: 'How consumers fetch a new version. Never paste the value itself.' }),
+    textInput(SECRET_FORM_BLOCKS.retrievalInstructions, 'Retrieval instructions', {
+      initial: existing?.retrievalInstructions,
+      multiline: true,
+      maxLength: 2000,
+      hint: 'How consumers fetch a new version. Never paste the value itself.',
+    }),
   );
   return {
     type: 'modal',

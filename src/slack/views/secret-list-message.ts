@@ -42,12 +42,18 @@ export function secretListMessage(page: ListPage, today: DateTime, dueSoonDays: 
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `${page.filterText ? `${page.filterText} · ` : ''}${rangeText(first, last, page)}` }],
   };
-  const rows = page.secrets.slice(0, PAGE_SIZE).map((secret) => secretRowBlock(secret, today, dueSoonDays, { rotateButton: page.rotateButtons ?? false, needs: page.needs?.get(secret.id) ?? [] }));
+  const rows = page.secrets
+    .slice(0, PAGE_SIZE)
+    .map((secret) =>
+      secretRowBlock(secret, today, dueSoonDays, { rotateButton: page.rotateButtons ?? false, needs: page.needs?.get(secret.id) ?? [] }),
+    );
   const blocks: KnownBlock[] = [header, range, ...rows];
   if (page.moreValue) {
     const more: ActionsBlock = {
       type: 'actions',
-      elements: [{ type: 'button', action_id: ACTION_IDS.listMore, text: { type: 'plain_text', text: `Show more` }, value: page.moreValue }],
+      elements: [
+        { type: 'button', action_id: ACTION_IDS.listMore, text: { type: 'plain_text', text: `Show more` }, value: page.moreValue },
+      ],
     };
     blocks.push(more);
   }

@@ -35,7 +35,12 @@ export function describeDue(nextRotation: string, today: DateTime): string {
  * its incident). With the secret's open rotation needs, the earliest (when it comes before the
  * secret's own date) sets the date shown, and a line says why.
  */
-export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: WarningWindow, options: { rotateButton?: boolean; needs?: readonly RotationNeed[] } = {}): SectionBlock {
+export function secretRowBlock(
+  secret: Secret,
+  today: DateTime,
+  dueSoonDays: WarningWindow,
+  options: { rotateButton?: boolean; needs?: readonly RotationNeed[] } = {},
+): SectionBlock {
   const needs = options.needs ?? [];
   const dueDay = effectiveDueDay(secret.nextRotation, needs);
   const status = deriveStatus(secret.lifecycle, dueDay, today, dueSoonDays, secret.intervalDays);
@@ -49,7 +54,12 @@ export function secretRowBlock(secret: Secret, today: DateTime, dueSoonDays: War
   if (secret.description) lines.push(`_${escapeWithin(secret.description, 300)}_`);
   const block: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } };
   if (options.rotateButton && (secret.lifecycle === 'active' || secret.lifecycle === 'rotating')) {
-    block.accessory = { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: secret.lifecycle === 'rotating' ? 'Open the rotation' : 'Start rotation' }, value: secret.name };
+    block.accessory = {
+      type: 'button',
+      action_id: ACTION_IDS.rotationOpen,
+      text: { type: 'plain_text', text: secret.lifecycle === 'rotating' ? 'Open the rotation' : 'Start rotation' },
+      value: secret.name,
+    };
   }
   return block;
 }

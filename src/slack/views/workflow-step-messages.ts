@@ -18,7 +18,9 @@ export function workflowRotationMessage(run: StepRun): SlackMessage {
     blocks: [
       section(`:arrows_counterclockwise: ${text}\n>${escapeWithin(run.reason, LIMITS.sectionText - 200)}`),
       { type: 'actions', elements: [button(ACTION_IDS.workflowRotationOpen, 'Open the rotation', run.secretName, 'primary')] },
-      context('The workflow goes on when the rotation is completed, and stops if it is abandoned, rejected or rolled back. `/rotate` opens the same rotation.'),
+      context(
+        'The workflow goes on when the rotation is completed, and stops if it is abandoned, rejected or rolled back. `/rotate` opens the same rotation.',
+      ),
     ],
   };
 }

@@ -1,6 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import type { CredentialTarget, LockOutReport, LoginCheck, LoginCredential, PreflightReport, RetiredCredential } from '../credential-target.js';
+import type {
+  CredentialTarget,
+  LockOutReport,
+  LoginCheck,
+  LoginCredential,
+  PreflightReport,
+  RetiredCredential,
+} from '../credential-target.js';
 import { assertNamedLogin, describeEndpoint, type PostgresRoleTarget } from '../target-description.js';
 import { scrubbedCause, TargetError } from '../target-error.js';
 import { DEFAULT_TARGET_TIMEOUTS, type TargetTimeouts } from '../target-timeouts.js';
@@ -23,7 +30,9 @@ export class PostgresCredentialTarget implements CredentialTarget<PostgresRoleTa
   constructor(private readonly timeouts: TargetTimeouts = DEFAULT_TARGET_TIMEOUTS) {}
 
   preflight(target: PostgresRoleTarget, managing: LoginCredential): Promise<PreflightReport> {
-    return withPostgresSession(target, managing, this.timeouts, { managing: true, action: 'check the target', values: [] }, (client) => postgresPreflight(client, target));
+    return withPostgresSession(target, managing, this.timeouts, { managing: true, action: 'check the target', values: [] }, (client) =>
+      postgresPreflight(client, target),
+    );
   }
 
   async setCredential(target: PostgresRoleTarget, managing: LoginCredential, credential: LoginCredential): Promise<void> {
@@ -45,23 +54,42 @@ export class PostgresCredentialTarget implements CredentialTarget<PostgresRoleTa
   async verifyLogin(target: PostgresRoleTarget, credential: LoginCredential): Promise<LoginCheck> {
     assertNamedLogin(target, credential.username);
     const started = performance.now();
-    const one = await withPostgresSession(target, credential, this.timeouts, { managing: false, action: `log in as role "${credential.username}"`, values: [] }, async (client) => {
-      const result = await client.query<{ one: number }>('SELECT 1 AS one');
-      return result.rows[0]?.one;
-    });
-    if (one !== 1) throw new TargetError('server_error', `Logged in as role "${credential.username}" at ${describeEndpoint(target)}, but SELECT 1 did not return 1.`);
+    const one = await withPostgresSession(
+      target,
+      credential,
+      this.timeouts,
+      { managing: false, action: `log in as role "${credential.username}"`, values: [] },
+      async (client) => {
+        const result = await client.query<{ one: number }>('SELECT 1 AS one');
+        return result.rows[0]?.one;
+      },
+    );
+    if (one !== 1)
+      throw new TargetError(
+        'server_error',
+        `Logged in as role "${credential.username}" at ${describeEndpoint(target)}, but SELECT 1 did not return 1.`,
+      );
     return { latencyMs: Math.round(performance.now() - started) };
   }
 
   async retire(target: PostgresRoleTarget, managing: LoginCredential, credential: RetiredCredential): Promise<void> {
     assertNamedLogin(target, credential.username);
     if (target.roles.strategy === 'single-user') {
-      throw new TargetError('bad_request', `Role "${credential.username}" at ${describeEndpoint(target)} is rotated as a single user: its old password stopped working when the new one was set, and retiring the role would lock out the new one too. Nothing was changed.`);
+      throw new TargetError(
+        'bad_request',
+        `Role "${credential.username}" at ${describeEndpoint(target)} is rotated as a single user: its old password stopped working when the new one was set, and retiring the role would lock out the new one too. Nothing was changed.`,
+      );
     }
     const role = credential.username;
-    await withPostgresSession(target, managing, this.timeouts, { managing: true, action: `retire role "${role}" (NOLOGIN)`, role, values: [] }, async (client) => {
-      await client.query(`ALTER ROLE ${quoteIdentifier(role)} NOLOGIN`);
-    });
+    await withPostgresSession(
+      target,
+      managing,
+      this.timeouts,
+      { managing: true, action: `retire role "${role}" (NOLOGIN)`, role, values: [] },
+      async (client) => {
+        await client.query(`ALTER ROLE ${quoteIdentifier(role)} NOLOGIN`);
+      },
+    );
   }
 
   /**
@@ -73,27 +101,35 @@ export class PostgresCredentialTarget implements CredentialTarget<PostgresRoleTa
     assertNamedLogin(target, credential.username);
     const role = credential.username;
     const refuseLogin = target.roles.strategy === 'alternating-users';
-    return withPostgresSession(target, managing, this.timeouts, { managing: true, action: `lock out role "${role}"`, role, values: [] }, async (client) => {
-      if (refuseLogin) await client.query(`ALTER ROLE ${quoteIdentifier(role)} NOLOGIN`);
-      let sessionsEnded: number;
-      try {
-        sessionsEnded = await terminateSessions(client, role, this.timeouts.statementMs);
-      } catch (error) {
-        if (!refuseLogin) throw error;
-        const cause = scrubbedCause(error, []);
-        throw new TargetError(
-          'not_privileged',
-          `Role "${role}" at ${describeEndpoint(target)} now refuses new logins (NOLOGIN), but its open sessions could not be ended (${cause.message}). End them by hand: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ${quoteLiteral(role)}; and give the managing role pg_signal_backend for next time.`,
-          { cause },
-        );
-      }
-      const ended = `${sessionsEnded} session${sessionsEnded === 1 ? '' : 's'} ended`;
-      return {
-        loginRefused: refuseLogin,
-        sessionsEnded,
-        summary: refuseLogin ? `Role "${role}" refuses new logins (NOLOGIN); ${ended}.` : `Role "${role}" already refuses the old password (the new one replaced it); ${ended}.`,
-      };
-    });
+    return withPostgresSession(
+      target,
+      managing,
+      this.timeouts,
+      { managing: true, action: `lock out role "${role}"`, role, values: [] },
+      async (client) => {
+        if (refuseLogin) await client.query(`ALTER ROLE ${quoteIdentifier(role)} NOLOGIN`);
+        let sessionsEnded: number;
+        try {
+          sessionsEnded = await terminateSessions(client, role, this.timeouts.statementMs);
+        } catch (error) {
+          if (!refuseLogin) throw error;
+          const cause = scrubbedCause(error, []);
+          throw new TargetError(
+            'not_privileged',
+            `Role "${role}" at ${describeEndpoint(target)} now refuses new logins (NOLOGIN), but its open sessions could not be ended (${cause.message}). End them by hand: SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ${quoteLiteral(role)}; and give the managing role pg_signal_backend for next time.`,
+            { cause },
+          );
+        }
+        const ended = `${sessionsEnded} session${sessionsEnded === 1 ? '' : 's'} ended`;
+        return {
+          loginRefused: refuseLogin,
+          sessionsEnded,
+          summary: refuseLogin
+            ? `Role "${role}" refuses new logins (NOLOGIN); ${ended}.`
+            : `Role "${role}" already refuses the old password (the new one replaced it); ${ended}.`,
+        };
+      },
+    );
   }
 }
 

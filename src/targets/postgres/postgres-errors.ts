@@ -56,41 +56,97 @@ export function translatePostgresError(error: unknown, call: PostgresCall): Targ
   const who = call.managing ? `the managing role "${call.login}"` : `role "${call.login}"`;
   const said = cause.message;
 
-  if (message === 'timeout expired' || message.includes('connection timeout') || message.includes('Query read timeout') || code === '57014' || code === '55P03') {
-    const limit = call.stage === 'login' ? call.timeouts.connectMs : code === '55P03' ? lockTimeoutMs(call.timeouts) : call.timeouts.statementMs;
-    const during = call.stage === 'login' ? 'connecting and logging in' : code === '55P03' ? 'waiting for a lock another session holds' : 'running the statement';
-    return new TargetError('timeout', `${failed}: no answer within ${limit} ms while ${during}. PostgreSQL cancels a statement at its timeout, so nothing was changed by it; run the step again later.`, { cause });
+  if (
+    message === 'timeout expired' ||
+    message.includes('connection timeout') ||
+    message.includes('Query read timeout') ||
+    code === '57014' ||
+    code === '55P03'
+  ) {
+    const limit =
+      call.stage === 'login' ? call.timeouts.connectMs : code === '55P03' ? lockTimeoutMs(call.timeouts) : call.timeouts.statementMs;
+    const during =
+      call.stage === 'login'
+        ? 'connecting and logging in'
+        : code === '55P03'
+          ? 'waiting for a lock another session holds'
+          : 'running the statement';
+    return new TargetError(
+      'timeout',
+      `${failed}: no answer within ${limit} ms while ${during}. PostgreSQL cancels a statement at its timeout, so nothing was changed by it; run the step again later.`,
+      { cause },
+    );
   }
   if (UNREACHABLE.has(code)) {
-    return new TargetError('unreachable', `${failed}: the server cannot be reached (${code}). Check the target's host and port and that Rotor's network can reach it, then run the step again.`, { cause });
+    return new TargetError(
+      'unreachable',
+      `${failed}: the server cannot be reached (${code}). Check the target's host and port and that Rotor's network can reach it, then run the step again.`,
+      { cause },
+    );
   }
   if (message.includes('does not support SSL')) {
-    return new TargetError('tls', `${failed}: the server does not accept TLS, and the target's tls is "${call.target.tls}". Turn TLS on at the server (ssl = on), or set the target's tls to "disable" if the network to it is trusted.`, { cause });
+    return new TargetError(
+      'tls',
+      `${failed}: the server does not accept TLS, and the target's tls is "${call.target.tls}". Turn TLS on at the server (ssl = on), or set the target's tls to "disable" if the network to it is trusted.`,
+      { cause },
+    );
   }
   if (TLS_CODES.has(code) || (!SQLSTATE.test(code) && /certificate|SSL routines|TLS/i.test(message))) {
-    return new TargetError('tls', `${failed}: TLS could not be set up (${code || said}). With tls "verify-full" the server's certificate must be signed by a CA Node trusts (add it with NODE_EXTRA_CA_CERTS) and name the host; tls "require" encrypts without checking it.`, { cause });
+    return new TargetError(
+      'tls',
+      `${failed}: TLS could not be set up (${code || said}). With tls "verify-full" the server's certificate must be signed by a CA Node trusts (add it with NODE_EXTRA_CA_CERTS) and name the host; tls "require" encrypts without checking it.`,
+      { cause },
+    );
   }
   if (code === '28000' && /no encryption|SSL off/i.test(message)) {
-    return new TargetError('tls', `${failed}: the server accepts ${who} over TLS only, and the target's tls is "disable". Set the target's tls to "require" or "verify-full".`, { cause });
+    return new TargetError(
+      'tls',
+      `${failed}: the server accepts ${who} over TLS only, and the target's tls is "disable". Set the target's tls to "require" or "verify-full".`,
+      { cause },
+    );
   }
   if (code === '28P01' || code === '28000') {
     if (call.managing) {
-      return new TargetError('managing_refused', `${failed}: PostgreSQL refused the managing credential (role "${call.login}"): wrong user name or password, or pg_hba.conf does not let it connect. Correct the managing secret${call.target.managingSecretRef ? ` ${call.target.managingSecretRef}` : ''} and run the step again.`, { cause });
+      return new TargetError(
+        'managing_refused',
+        `${failed}: PostgreSQL refused the managing credential (role "${call.login}"): wrong user name or password, or pg_hba.conf does not let it connect. Correct the managing secret${call.target.managingSecretRef ? ` ${call.target.managingSecretRef}` : ''} and run the step again.`,
+        { cause },
+      );
     }
-    return new TargetError('login_refused', `${failed}: PostgreSQL refused role "${call.login}" with the password being checked (${said}). The password at the server is not the one in the store: run "set at target" again, or take the step over by hand.`, { cause });
+    return new TargetError(
+      'login_refused',
+      `${failed}: PostgreSQL refused role "${call.login}" with the password being checked (${said}). The password at the server is not the one in the store: run "set at target" again, or take the step over by hand.`,
+      { cause },
+    );
   }
   if (code === '3D000') {
-    return new TargetError('not_ready', `${failed}: database "${call.target.database}" does not exist there. Correct the target's dbname.`, { cause });
+    return new TargetError(
+      'not_ready',
+      `${failed}: database "${call.target.database}" does not exist there. Correct the target's dbname.`,
+      { cause },
+    );
   }
   if (code === '42704') {
     const role = call.role ?? call.login;
-    return new TargetError('login_missing', `${failed}: role "${role}" does not exist there. Create it (CREATE ROLE ${quoteIdentifier(role)} LOGIN, with the grants its application needs) or correct the target's role.`, { cause });
+    return new TargetError(
+      'login_missing',
+      `${failed}: role "${role}" does not exist there. Create it (CREATE ROLE ${quoteIdentifier(role)} LOGIN, with the grants its application needs) or correct the target's role.`,
+      { cause },
+    );
   }
   if (code === '42501') {
-    return new TargetError('not_privileged', `${failed}: ${who} is not allowed to (${said}). The managing role needs CREATEROLE (on PostgreSQL 16 and later, also ADMIN OPTION on each target role); docs/targets.md gives the exact SQL.`, { cause });
+    return new TargetError(
+      'not_privileged',
+      `${failed}: ${who} is not allowed to (${said}). The managing role needs CREATEROLE (on PostgreSQL 16 and later, also ADMIN OPTION on each target role); docs/targets.md gives the exact SQL.`,
+      { cause },
+    );
   }
   if (SERVER_UNAVAILABLE.has(code) || message.includes('Connection terminated')) {
-    return new TargetError('unreachable', `${failed}: the server ended the session or is not accepting connections (${code || said}). Run the step again in a moment.`, { cause });
+    return new TargetError(
+      'unreachable',
+      `${failed}: the server ended the session or is not accepting connections (${code || said}). Run the step again in a moment.`,
+      { cause },
+    );
   }
   return new TargetError('server_error', `${failed}: PostgreSQL answered ${code ? `${code}: ` : ''}${said}`, { cause });
 }

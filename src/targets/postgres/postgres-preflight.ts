@@ -58,7 +58,11 @@ export async function postgresPreflight(client: pg.Client, target: PostgresRoleT
   const version = managing.version.split(' ')[0] ?? managing.version;
 
   if (managing.version_num < SCRAM_FROM_VERSION) {
-    problems.push({ check: 'server-version', message: `PostgreSQL ${version} does not understand SCRAM-SHA-256 verifiers; Rotor needs PostgreSQL 10 or later.`, fix: '-- upgrade the server' });
+    problems.push({
+      check: 'server-version',
+      message: `PostgreSQL ${version} does not understand SCRAM-SHA-256 verifiers; Rotor needs PostgreSQL 10 or later.`,
+      fix: '-- upgrade the server',
+    });
   }
   if (!managing.rolsuper && !managing.rolcreaterole) {
     problems.push({
@@ -81,11 +85,19 @@ export async function postgresPreflight(client: pg.Client, target: PostgresRoleT
   for (const login of logins) {
     const row = found.get(login);
     if (!row) {
-      problems.push({ check: 'login-exists', message: `Role ${quoteIdentifier(login)} does not exist at the server.`, fix: `CREATE ROLE ${quoteIdentifier(login)} LOGIN;\n-- then grant it what its application needs${target.roles.strategy === 'alternating-users' ? ', through the group role of the pair' : ''}` });
+      problems.push({
+        check: 'login-exists',
+        message: `Role ${quoteIdentifier(login)} does not exist at the server.`,
+        fix: `CREATE ROLE ${quoteIdentifier(login)} LOGIN;\n-- then grant it what its application needs${target.roles.strategy === 'alternating-users' ? ', through the group role of the pair' : ''}`,
+      });
       continue;
     }
     if (row.rolsuper && !managing.rolsuper) {
-      problems.push({ check: 'login-superuser', message: `Role ${quoteIdentifier(login)} is a superuser; a CREATEROLE role cannot change a superuser's password.`, fix: `ALTER ROLE ${quoteIdentifier(login)} NOSUPERUSER;\n-- applications should not log in as superusers` });
+      problems.push({
+        check: 'login-superuser',
+        message: `Role ${quoteIdentifier(login)} is a superuser; a CREATEROLE role cannot change a superuser's password.`,
+        fix: `ALTER ROLE ${quoteIdentifier(login)} NOSUPERUSER;\n-- applications should not log in as superusers`,
+      });
     }
     if (!row.admin && !managing.rolsuper) {
       problems.push({
@@ -96,7 +108,8 @@ export async function postgresPreflight(client: pg.Client, target: PostgresRoleT
     }
   }
 
-  const canEndSessions = managing.rolsuper || managing.can_signal || logins.every((login) => found.get(login)?.inherits_privileges ?? false);
+  const canEndSessions =
+    managing.rolsuper || managing.can_signal || logins.every((login) => found.get(login)?.inherits_privileges ?? false);
   if (!canEndSessions) {
     warnings.push({
       check: 'managing-end-sessions',
@@ -137,13 +150,20 @@ async function alternatingRoleProblems(client: pg.Client, pair: readonly [string
     problems.push({
       check: 'alternating-group',
       message: `Roles ${quoteIdentifier(first)} and ${quoteIdentifier(second)} are not members of a common group role, so they may not be able to use the same objects.`,
-      fix: [`CREATE ROLE ${quoteIdentifier(group)} NOLOGIN;`, bothMembers, `-- then grant the application's privileges, and give ownership of its objects, to ${quoteIdentifier(group)} instead of either role`].join('\n'),
+      fix: [
+        `CREATE ROLE ${quoteIdentifier(group)} NOLOGIN;`,
+        bothMembers,
+        `-- then grant the application's privileges, and give ownership of its objects, to ${quoteIdentifier(group)} instead of either role`,
+      ].join('\n'),
     });
   }
   const onlyFirst = [...firstGroups].filter((name) => !secondGroups.has(name));
   const onlySecond = [...secondGroups].filter((name) => !firstGroups.has(name));
   if (shared.length > 0 && (onlyFirst.length > 0 || onlySecond.length > 0)) {
-    const lines = [...onlyFirst.map((name) => `GRANT ${quoteIdentifier(name)} TO ${quoteIdentifier(second)};`), ...onlySecond.map((name) => `GRANT ${quoteIdentifier(name)} TO ${quoteIdentifier(first)};`)];
+    const lines = [
+      ...onlyFirst.map((name) => `GRANT ${quoteIdentifier(name)} TO ${quoteIdentifier(second)};`),
+      ...onlySecond.map((name) => `GRANT ${quoteIdentifier(name)} TO ${quoteIdentifier(first)};`),
+    ];
     problems.push({
       check: 'alternating-group',
       message: `Roles ${quoteIdentifier(first)} and ${quoteIdentifier(second)} are members of different group roles (${describeOnly(first, onlyFirst)}${onlyFirst.length > 0 && onlySecond.length > 0 ? '; ' : ''}${describeOnly(second, onlySecond)}).`,
@@ -184,11 +204,15 @@ async function alternatingRoleProblems(client: pg.Client, pair: readonly [string
     ...[...secondHeld].filter(([k]) => !firstHeld.has(k)).map(([, row]) => row),
   ];
   if (differing.length > 0) {
-    const listed = differing.map((row) => `${quoteIdentifier(row.grantee)}: ${row.privilege === 'OWNER' ? 'owns' : row.privilege + ' on'} ${row.kind} ${row.object}`);
+    const listed = differing.map(
+      (row) => `${quoteIdentifier(row.grantee)}: ${row.privilege === 'OWNER' ? 'owns' : row.privilege + ' on'} ${row.kind} ${row.object}`,
+    );
     problems.push({
       check: 'alternating-grants',
       message: `Roles ${quoteIdentifier(first)} and ${quoteIdentifier(second)} hold different privileges of their own (${listed.join('; ')}), so the application would lose some of them when the roles alternate.`,
-      fix: [...(shared.length === 0 ? ['-- after creating the group role:'] : []), ...differing.map((row) => moveToGroup(row, group))].join('\n'),
+      fix: [...(shared.length === 0 ? ['-- after creating the group role:'] : []), ...differing.map((row) => moveToGroup(row, group))].join(
+        '\n',
+      ),
     });
   }
   return problems;
@@ -197,7 +221,10 @@ async function alternatingRoleProblems(client: pg.Client, pair: readonly [string
 /** SQL that gives a role's own privilege or object to the group role instead. */
 function moveToGroup(row: PrivilegeRow, group: string): string {
   const kind = row.kind.toUpperCase();
-  if (row.privilege === 'OWNER') return row.kind === 'table' ? `ALTER TABLE ${row.object} OWNER TO ${quoteIdentifier(group)};` : `ALTER ${kind} ${row.object} OWNER TO ${quoteIdentifier(group)};`;
+  if (row.privilege === 'OWNER')
+    return row.kind === 'table'
+      ? `ALTER TABLE ${row.object} OWNER TO ${quoteIdentifier(group)};`
+      : `ALTER ${kind} ${row.object} OWNER TO ${quoteIdentifier(group)};`;
   return `GRANT ${row.privilege} ON ${kind} ${row.object} TO ${quoteIdentifier(group)};\nREVOKE ${row.privilege} ON ${kind} ${row.object} FROM ${quoteIdentifier(row.grantee)};`;
 }
 

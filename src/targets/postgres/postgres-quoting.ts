@@ -5,7 +5,8 @@ import { TargetError } from '../target-error.js';
  * quotes doubled. Role names are never bind parameters in DDL, so this is how they go in.
  */
 export function quoteIdentifier(name: string): string {
-  if (name.length === 0 || name.includes('\u0000')) throw new TargetError('bad_request', 'A PostgreSQL identifier must be non-empty and contain no NUL character.');
+  if (name.length === 0 || name.includes('\u0000'))
+    throw new TargetError('bad_request', 'A PostgreSQL identifier must be non-empty and contain no NUL character.');
   return `"${name.replace(/"/g, '""')}"`;
 }
 

@@ -24,7 +24,14 @@ export async function withPostgresSession<T>(
   call: Omit<PostgresCall, 'target' | 'login' | 'timeouts' | 'stage'>,
   work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
-  const context: PostgresCall = { ...call, target, login: login.username, timeouts, stage: 'login', values: [login.password, ...call.values] };
+  const context: PostgresCall = {
+    ...call,
+    target,
+    login: login.username,
+    timeouts,
+    stage: 'login',
+    values: [login.password, ...call.values],
+  };
   const client = new pg.Client({
     host: target.host,
     port: target.port,

@@ -22,7 +22,11 @@ export interface RolePlan {
  */
 export function planRoleRotation(roles: PostgresRoles, activeRole: string): RolePlan {
   if (roles.strategy === 'single-user') {
-    if (activeRole !== roles.role) throw new TargetError('bad_request', `The store's current value names role "${activeRole}", but the target rotates role "${roles.role}" only. Correct the target or the value's username.`);
+    if (activeRole !== roles.role)
+      throw new TargetError(
+        'bad_request',
+        `The store's current value names role "${activeRole}", but the target rotates role "${roles.role}" only. Correct the target or the value's username.`,
+      );
     return { setOn: roles.role, retireAfterWindow: null, authBlip: true };
   }
   return { setOn: inactiveRole(roles.roles, activeRole), retireAfterWindow: activeRole, authBlip: false };
@@ -33,5 +37,8 @@ export function inactiveRole(pair: readonly [string, string], activeRole: string
   const [first, second] = pair;
   if (activeRole === first) return second;
   if (activeRole === second) return first;
-  throw new TargetError('bad_request', `The store's current value names role "${activeRole}", which is not one of the target's alternating roles "${first}" and "${second}". Correct the target or the value's username.`);
+  throw new TargetError(
+    'bad_request',
+    `The store's current value names role "${activeRole}", which is not one of the target's alternating roles "${first}" and "${second}". Correct the target or the value's username.`,
+  );
 }

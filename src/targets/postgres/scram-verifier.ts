@@ -29,7 +29,10 @@ export interface ScramOptions {
 export function scramSha256Verifier(password: string, options: ScramOptions = {}): string {
   if (password.length === 0) throw new TargetError('bad_request', 'An empty password cannot be set on a PostgreSQL role.');
   if (!/^[\u0000-\u007f]*$/.test(password)) {
-    throw new TargetError('bad_request', 'The password has characters outside ASCII; Rotor computes SCRAM verifiers for ASCII passwords only. Generate the value over letters and digits.');
+    throw new TargetError(
+      'bad_request',
+      'The password has characters outside ASCII; Rotor computes SCRAM verifiers for ASCII passwords only. Generate the value over letters and digits.',
+    );
   }
   const salt = options.salt ?? randomBytes(SALT_BYTES);
   const iterations = options.iterations ?? SCRAM_ITERATIONS;

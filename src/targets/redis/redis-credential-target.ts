@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { CredentialTarget, LockOutReport, LoginCheck, LoginCredential, PreflightReport, RetiredCredential, TargetProblem } from '../credential-target.js';
+import type {
+  CredentialTarget,
+  LockOutReport,
+  LoginCheck,
+  LoginCredential,
+  PreflightReport,
+  RetiredCredential,
+  TargetProblem,
+} from '../credential-target.js';
 import { assertNamedLogin, describeEndpoint, type RedisAclUserTarget } from '../target-description.js';
 import { scrubbedCause, TargetError } from '../target-error.js';
 import { DEFAULT_TARGET_TIMEOUTS, type TargetTimeouts } from '../target-timeouts.js';
@@ -21,24 +29,42 @@ export class RedisCredentialTarget implements CredentialTarget<RedisAclUserTarge
   constructor(private readonly timeouts: TargetTimeouts = DEFAULT_TARGET_TIMEOUTS) {}
 
   preflight(target: RedisAclUserTarget, managing: LoginCredential): Promise<PreflightReport> {
-    return withRedisSession(target, managing, this.timeouts, { managing: true, action: 'check the target', values: [] }, (command) => redisPreflight(command, target, managing.username));
+    return withRedisSession(target, managing, this.timeouts, { managing: true, action: 'check the target', values: [] }, (command) =>
+      redisPreflight(command, target, managing.username),
+    );
   }
 
   async setCredential(target: RedisAclUserTarget, managing: LoginCredential, credential: LoginCredential): Promise<void> {
     assertNamedLogin(target, credential.username);
     if (credential.password.length === 0) throw new TargetError('bad_request', 'An empty password cannot be added to a Redis user.');
     const hash = aclPasswordHash(credential.password);
-    await withRedisSession(target, managing, this.timeouts, { managing: true, action: `add a password to user "${credential.username}"`, values: [credential.password, hash] }, async (command) => {
-      await existingUser(command, target, credential.username);
-      await command(['ACL', 'SETUSER', credential.username, `#${hash}`]);
-    });
+    await withRedisSession(
+      target,
+      managing,
+      this.timeouts,
+      { managing: true, action: `add a password to user "${credential.username}"`, values: [credential.password, hash] },
+      async (command) => {
+        await existingUser(command, target, credential.username);
+        await command(['ACL', 'SETUSER', credential.username, `#${hash}`]);
+      },
+    );
   }
 
   async verifyLogin(target: RedisAclUserTarget, credential: LoginCredential): Promise<LoginCheck> {
     assertNamedLogin(target, credential.username);
     const started = performance.now();
-    const reply = await withRedisSession(target, credential, this.timeouts, { managing: false, action: `log in as user "${credential.username}"`, values: [] }, (command) => command(['PING']));
-    if (reply !== 'PONG') throw new TargetError('server_error', `Logged in as user "${credential.username}" at ${describeEndpoint(target)}, but PING did not answer PONG.`);
+    const reply = await withRedisSession(
+      target,
+      credential,
+      this.timeouts,
+      { managing: false, action: `log in as user "${credential.username}"`, values: [] },
+      (command) => command(['PING']),
+    );
+    if (reply !== 'PONG')
+      throw new TargetError(
+        'server_error',
+        `Logged in as user "${credential.username}" at ${describeEndpoint(target)}, but PING did not answer PONG.`,
+      );
     return { latencyMs: Math.round(performance.now() - started) };
   }
 
@@ -50,14 +76,23 @@ export class RedisCredentialTarget implements CredentialTarget<RedisAclUserTarge
     assertNamedLogin(target, credential.username);
     const old = requiredPassword(credential, 'retire');
     const hash = aclPasswordHash(old);
-    await withRedisSession(target, managing, this.timeouts, { managing: true, action: `remove the old password of user "${credential.username}"`, values: [old, hash] }, async (command) => {
-      const user = await existingUser(command, target, credential.username);
-      if (!user.passwordHashes.includes(hash)) return;
-      if (user.passwordHashes.length === 1) {
-        throw new TargetError('bad_request', `The old password is the only password of user "${credential.username}" at ${describeEndpoint(target)}; removing it would leave the user unable to log in. Set the new password first. Nothing was changed.`);
-      }
-      await command(['ACL', 'SETUSER', credential.username, `!${hash}`]);
-    });
+    await withRedisSession(
+      target,
+      managing,
+      this.timeouts,
+      { managing: true, action: `remove the old password of user "${credential.username}"`, values: [old, hash] },
+      async (command) => {
+        const user = await existingUser(command, target, credential.username);
+        if (!user.passwordHashes.includes(hash)) return;
+        if (user.passwordHashes.length === 1) {
+          throw new TargetError(
+            'bad_request',
+            `The old password is the only password of user "${credential.username}" at ${describeEndpoint(target)}; removing it would leave the user unable to log in. Set the new password first. Nothing was changed.`,
+          );
+        }
+        await command(['ACL', 'SETUSER', credential.username, `!${hash}`]);
+      },
+    );
   }
 
   /** Emergency: the compromised password is removed, then every connection of the user is closed. */
@@ -66,34 +101,52 @@ export class RedisCredentialTarget implements CredentialTarget<RedisAclUserTarge
     const compromised = requiredPassword(credential, 'lock out');
     const hash = aclPasswordHash(compromised);
     const user = credential.username;
-    return withRedisSession(target, managing, this.timeouts, { managing: true, action: `lock out the compromised password of user "${user}"`, values: [compromised, hash] }, async (command) => {
-      const before = await existingUser(command, target, user);
-      if (before.passwordHashes.includes(hash)) await command(['ACL', 'SETUSER', user, `!${hash}`]);
-      let sessionsEnded: number;
-      try {
-        sessionsEnded = Number(await command(['CLIENT', 'KILL', 'USER', user]));
-      } catch (error) {
-        if (!isNoPermission(error)) throw error;
-        throw new TargetError(
-          'not_privileged',
-          `User "${user}" at ${describeEndpoint(target)} no longer accepts the compromised password, but its open connections could not be closed: the managing user "${managing.username}" may not run CLIENT KILL. Close them by hand (CLIENT KILL USER ${user}) and give the managing user +client|kill for next time.`,
-          { cause: scrubbedCause(error, [compromised, hash]) },
-        );
-      }
-      const ended = `${sessionsEnded} connection${sessionsEnded === 1 ? '' : 's'} closed`;
-      return { loginRefused: true, sessionsEnded, summary: `User "${user}" no longer accepts the compromised password; ${ended} (clients with the new password reconnect).` };
-    });
+    return withRedisSession(
+      target,
+      managing,
+      this.timeouts,
+      { managing: true, action: `lock out the compromised password of user "${user}"`, values: [compromised, hash] },
+      async (command) => {
+        const before = await existingUser(command, target, user);
+        if (before.passwordHashes.includes(hash)) await command(['ACL', 'SETUSER', user, `!${hash}`]);
+        let sessionsEnded: number;
+        try {
+          sessionsEnded = Number(await command(['CLIENT', 'KILL', 'USER', user]));
+        } catch (error) {
+          if (!isNoPermission(error)) throw error;
+          throw new TargetError(
+            'not_privileged',
+            `User "${user}" at ${describeEndpoint(target)} no longer accepts the compromised password, but its open connections could not be closed: the managing user "${managing.username}" may not run CLIENT KILL. Close them by hand (CLIENT KILL USER ${user}) and give the managing user +client|kill for next time.`,
+            { cause: scrubbedCause(error, [compromised, hash]) },
+          );
+        }
+        const ended = `${sessionsEnded} connection${sessionsEnded === 1 ? '' : 's'} closed`;
+        return {
+          loginRefused: true,
+          sessionsEnded,
+          summary: `User "${user}" no longer accepts the compromised password; ${ended} (clients with the new password reconnect).`,
+        };
+      },
+    );
   }
 }
 
 function requiredPassword(credential: RetiredCredential, verb: string): string {
-  if (!credential.password) throw new TargetError('bad_request', `To ${verb} a password of Redis user "${credential.username}", Rotor needs that password (from the store's previous version): a Redis user's other passwords must stay.`);
+  if (!credential.password)
+    throw new TargetError(
+      'bad_request',
+      `To ${verb} a password of Redis user "${credential.username}", Rotor needs that password (from the store's previous version): a Redis user's other passwords must stay.`,
+    );
   return credential.password;
 }
 
 async function existingUser(command: RedisCommand, target: RedisAclUserTarget, user: string): Promise<AclUser> {
   const found = await readAclUser(command, user);
-  if (!found) throw new TargetError('login_missing', `User "${user}" does not exist at ${describeEndpoint(target)}. Create it with the permissions its application needs (ACL SETUSER ${user} on …), or correct the target's user.`);
+  if (!found)
+    throw new TargetError(
+      'login_missing',
+      `User "${user}" does not exist at ${describeEndpoint(target)}. Create it with the permissions its application needs (ACL SETUSER ${user} on …), or correct the target's user.`,
+    );
   return found;
 }
 
@@ -110,7 +163,17 @@ async function redisPreflight(command: RedisCommand, target: RedisAclUserTarget,
     await command(['ACL', 'WHOAMI']);
   } catch (error) {
     if (error instanceof Error && /unknown command/i.test(error.message)) {
-      return { serverVersion, problems: [{ check: 'server-acl', message: `${describeEndpoint(target)}: ${NO_ACL_USERS}.`, fix: 'Upgrade to Redis 6 or later (or stop renaming the ACL command away), then give the application its own ACL user.' }], warnings };
+      return {
+        serverVersion,
+        problems: [
+          {
+            check: 'server-acl',
+            message: `${describeEndpoint(target)}: ${NO_ACL_USERS}.`,
+            fix: 'Upgrade to Redis 6 or later (or stop renaming the ACL command away), then give the application its own ACL user.',
+          },
+        ],
+        warnings,
+      };
     }
     if (!isNoPermission(error)) throw error;
   }
@@ -121,18 +184,34 @@ async function redisPreflight(command: RedisCommand, target: RedisAclUserTarget,
     if (user) await command(['ACL', 'SETUSER', target.user]);
   } catch (error) {
     if (!isNoPermission(error)) throw error;
-    problems.push({ check: 'managing-privilege', message: `The managing user "${manager}" may not read or change ACL users (ACL GETUSER, ACL SETUSER).`, fix: `ACL SETUSER ${manager} ${MANAGING_USER_COMMANDS}` });
+    problems.push({
+      check: 'managing-privilege',
+      message: `The managing user "${manager}" may not read or change ACL users (ACL GETUSER, ACL SETUSER).`,
+      fix: `ACL SETUSER ${manager} ${MANAGING_USER_COMMANDS}`,
+    });
     return { serverVersion, problems, warnings };
   }
   if (!user) {
-    problems.push({ check: 'login-exists', message: `User "${target.user}" does not exist at the server.`, fix: `ACL SETUSER ${target.user} on ~<the application's keys> <its commands, e.g. +@read +@write>` });
+    problems.push({
+      check: 'login-exists',
+      message: `User "${target.user}" does not exist at the server.`,
+      fix: `ACL SETUSER ${target.user} on ~<the application's keys> <its commands, e.g. +@read +@write>`,
+    });
     return { serverVersion, problems, warnings };
   }
   if (user.flags.includes('off')) {
-    warnings.push({ check: 'login-enabled', message: `User "${target.user}" is off: no password logs in until it is turned on.`, fix: `ACL SETUSER ${target.user} on` });
+    warnings.push({
+      check: 'login-enabled',
+      message: `User "${target.user}" is off: no password logs in until it is turned on.`,
+      fix: `ACL SETUSER ${target.user} on`,
+    });
   }
   if (user.flags.includes('nopass')) {
-    warnings.push({ check: 'login-nopass', message: `User "${target.user}" has nopass: any password logs in now. Setting the first password ends that, and clients that send another password are refused from then on.`, fix: null });
+    warnings.push({
+      check: 'login-nopass',
+      message: `User "${target.user}" has nopass: any password logs in now. Setting the first password ends that, and clients that send another password are refused from then on.`,
+      fix: null,
+    });
   }
   if (!(await mayCloseConnections(command))) {
     warnings.push({

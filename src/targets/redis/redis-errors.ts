@@ -51,38 +51,77 @@ export const NO_ACL_USERS =
  */
 export function translateRedisError(error: unknown, call: RedisCall): TargetError {
   if (error instanceof TargetError) return error;
-  const { code = '', message = '', name = '' } = typeof error === 'object' && error !== null ? (error as { code?: string; message?: string; name?: string }) : {};
+  const {
+    code = '',
+    message = '',
+    name = '',
+  } = typeof error === 'object' && error !== null ? (error as { code?: string; message?: string; name?: string }) : {};
   const cause = scrubbedCause(error, call.values);
   const failed = `Could not ${call.action} at ${describeEndpoint(call.target)}`;
   const said = cause.message;
 
-  if (error instanceof RedisCallTimeout || name === 'ConnectionTimeoutError' || name === 'TimeoutError' || name === 'TimeoutReadError' || name === 'SocketTimeoutError') {
+  if (
+    error instanceof RedisCallTimeout ||
+    name === 'ConnectionTimeoutError' ||
+    name === 'TimeoutError' ||
+    name === 'TimeoutReadError' ||
+    name === 'SocketTimeoutError'
+  ) {
     const login = call.stage === 'login' || name === 'ConnectionTimeoutError';
     const limit = login ? call.timeouts.connectMs : call.timeouts.statementMs;
     // A Redis without TLS waits for the end of a command line that a TLS handshake never sends: silence, not a refusal.
-    const tlsHint = login && call.target.tls !== 'disable' ? ` If the server does not speak TLS it stays silent to a TLS handshake: check that it has TLS on, or set the target's tls to "disable" (only on a trusted network).` : '';
-    return new TargetError('timeout', `${failed}: no answer within ${limit} ms while ${login ? 'connecting and logging in' : 'running a command'}.${tlsHint} Run the step again later: it changes nothing twice.`, { cause });
+    const tlsHint =
+      login && call.target.tls !== 'disable'
+        ? ` If the server does not speak TLS it stays silent to a TLS handshake: check that it has TLS on, or set the target's tls to "disable" (only on a trusted network).`
+        : '';
+    return new TargetError(
+      'timeout',
+      `${failed}: no answer within ${limit} ms while ${login ? 'connecting and logging in' : 'running a command'}.${tlsHint} Run the step again later: it changes nothing twice.`,
+      { cause },
+    );
   }
   if (UNREACHABLE.has(code)) {
-    return new TargetError('unreachable', `${failed}: the server cannot be reached (${code}). Check the target's host and port and that Rotor's network can reach it, then run the step again.`, { cause });
+    return new TargetError(
+      'unreachable',
+      `${failed}: the server cannot be reached (${code}). Check the target's host and port and that Rotor's network can reach it, then run the step again.`,
+      { cause },
+    );
   }
   if (TLS_CODES.has(code) || /SSL|TLS|certificate/.test(message)) {
-    return new TargetError('tls', `${failed}: TLS could not be set up (${code || said}), and the target's tls is "${call.target.tls}". If the server does not speak TLS, set the target's tls to "disable" (only on a trusted network); with "verify-full" its certificate must be signed by a CA Node trusts (NODE_EXTRA_CA_CERTS) and name the host.`, { cause });
+    return new TargetError(
+      'tls',
+      `${failed}: TLS could not be set up (${code || said}), and the target's tls is "${call.target.tls}". If the server does not speak TLS, set the target's tls to "disable" (only on a trusted network); with "verify-full" its certificate must be signed by a CA Node trusts (NODE_EXTRA_CA_CERTS) and name the host.`,
+      { cause },
+    );
   }
   if (/unknown command .(?:ACL|HELLO).|wrong number of arguments for .auth./i.test(message)) {
     return new TargetError('not_ready', `${failed}: ${NO_ACL_USERS}.`, { cause });
   }
   if (message.startsWith('WRONGPASS')) {
     if (call.managing) {
-      return new TargetError('managing_refused', `${failed}: Redis refused the managing credential (user "${call.login}"): wrong user name or password, or the user is off. Correct the managing secret${call.target.managingSecretRef ? ` ${call.target.managingSecretRef}` : ''} and run the step again.`, { cause });
+      return new TargetError(
+        'managing_refused',
+        `${failed}: Redis refused the managing credential (user "${call.login}"): wrong user name or password, or the user is off. Correct the managing secret${call.target.managingSecretRef ? ` ${call.target.managingSecretRef}` : ''} and run the step again.`,
+        { cause },
+      );
     }
-    return new TargetError('login_refused', `${failed}: Redis refused user "${call.login}" with the password being checked (wrong password, or the user is off). The password at the server is not the one in the store: run "set at target" again, or take the step over by hand.`, { cause });
+    return new TargetError(
+      'login_refused',
+      `${failed}: Redis refused user "${call.login}" with the password being checked (wrong password, or the user is off). The password at the server is not the one in the store: run "set at target" again, or take the step over by hand.`,
+      { cause },
+    );
   }
   if (message.startsWith('NOPERM')) {
-    return new TargetError('not_privileged', `${failed}: the managing user "${call.login}" is not allowed to (${said}). Give it the commands docs/targets.md lists: ACL SETUSER ${call.login} ${MANAGING_USER_COMMANDS}.`, { cause });
+    return new TargetError(
+      'not_privileged',
+      `${failed}: the managing user "${call.login}" is not allowed to (${said}). Give it the commands docs/targets.md lists: ACL SETUSER ${call.login} ${MANAGING_USER_COMMANDS}.`,
+      { cause },
+    );
   }
   if (name === 'SocketClosedUnexpectedlyError' || name === 'ClientClosedError' || message.includes('Socket closed unexpectedly')) {
-    return new TargetError('unreachable', `${failed}: the server closed the connection (${said}). Run the step again in a moment.`, { cause });
+    return new TargetError('unreachable', `${failed}: the server closed the connection (${said}). Run the step again in a moment.`, {
+      cause,
+    });
   }
   return new TargetError('server_error', `${failed}: Redis answered ${said}`, { cause });
 }

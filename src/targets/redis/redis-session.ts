@@ -22,7 +22,14 @@ export async function withRedisSession<T>(
   work: (command: RedisCommand) => Promise<T>,
 ): Promise<T> {
   const context: RedisCall = { ...call, target, login: login.username, timeouts, stage: 'login', values: [login.password, ...call.values] };
-  const tls = target.tls === 'disable' ? {} : { tls: true as const, rejectUnauthorized: target.tls === 'verify-full', ...(isIP(target.host) === 0 ? { servername: target.host } : {}) };
+  const tls =
+    target.tls === 'disable'
+      ? {}
+      : {
+          tls: true as const,
+          rejectUnauthorized: target.tls === 'verify-full',
+          ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
+        };
   const client = createClient({
     socket: { host: target.host, port: target.port, connectTimeout: timeouts.connectMs, reconnectStrategy: false, ...tls },
     username: login.username,
@@ -43,7 +50,8 @@ export async function withRedisSession<T>(
     close();
     throw translateRedisError(error, context);
   }
-  const command: RedisCommand = (args) => bounded(client.sendCommand([...args]), timeouts.statementMs, () => new RedisCallTimeout('command'), close);
+  const command: RedisCommand = (args) =>
+    bounded(client.sendCommand([...args]), timeouts.statementMs, () => new RedisCallTimeout('command'), close);
   try {
     return await work(command);
   } catch (error) {

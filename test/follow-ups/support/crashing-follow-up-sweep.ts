@@ -17,7 +17,9 @@ const POINTS = ['after-claim', 'after-run', 'none'] as const;
 const [point, at] = process.argv.slice(2);
 const { ROTOR_DB, SLACK_BOT_TOKEN, SLACK_API_URL } = process.env;
 if (!POINTS.includes(point as (typeof POINTS)[number]) || !at || !ROTOR_DB || !SLACK_BOT_TOKEN || !SLACK_API_URL) {
-  process.stderr.write('usage: crashing-follow-up-sweep <after-claim|after-run|none> <ISO instant> (env: ROTOR_DB, SLACK_BOT_TOKEN, SLACK_API_URL)\n');
+  process.stderr.write(
+    'usage: crashing-follow-up-sweep <after-claim|after-run|none> <ISO instant> (env: ROTOR_DB, SLACK_BOT_TOKEN, SLACK_API_URL)\n',
+  );
   process.exit(2);
 }
 

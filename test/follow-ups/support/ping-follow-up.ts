@@ -8,6 +8,9 @@ export const PING = 'test.ping';
 export function registerPing(runtime: Runtime): void {
   if (!runtime.poster) throw new Error('the ping follow-up needs Slack (SLACK_BOT_TOKEN)');
   runtime.followUps.service.register(
-    messageFollowUp(PING, runtime.poster, (followUp) => ({ to: { user: String(followUp.payload.user) }, message: textMessage(`ping ${followUp.topic}`) })),
+    messageFollowUp(PING, runtime.poster, (followUp) => ({
+      to: { user: String(followUp.payload.user) },
+      message: textMessage(`ping ${followUp.topic}`),
+    })),
   );
 }

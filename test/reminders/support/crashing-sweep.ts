@@ -21,7 +21,9 @@ type CrashPoint = (typeof CRASH_POINTS)[number];
 const [crashAt, at] = process.argv.slice(2);
 const { ROTOR_DB, ROTOR_CONFIG, SLACK_BOT_TOKEN, SLACK_API_URL } = process.env;
 if (!CRASH_POINTS.includes(crashAt as CrashPoint) || !at || !ROTOR_DB || !SLACK_BOT_TOKEN || !SLACK_API_URL) {
-  process.stderr.write('usage: crashing-sweep <after-claim|after-send> <ISO instant> (env: ROTOR_DB, ROTOR_CONFIG, SLACK_BOT_TOKEN, SLACK_API_URL)\n');
+  process.stderr.write(
+    'usage: crashing-sweep <after-claim|after-send> <ISO instant> (env: ROTOR_DB, ROTOR_CONFIG, SLACK_BOT_TOKEN, SLACK_API_URL)\n',
+  );
   process.exit(2);
 }
 

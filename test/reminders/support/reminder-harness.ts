@@ -73,5 +73,7 @@ export async function openHarness(options: { at: string; policyYaml?: string }):
 
 /** Messages that really landed in Slack (the fake's store), by ledger key. */
 export function deliveredKeys(slack: FakeSlackApi): string[] {
-  return slack.messages.flatMap((message) => ((message.metadata as { event_payload?: { keys?: string } } | undefined)?.event_payload?.keys ?? '').split(' ').filter(Boolean));
+  return slack.messages.flatMap((message) =>
+    ((message.metadata as { event_payload?: { keys?: string } } | undefined)?.event_payload?.keys ?? '').split(' ').filter(Boolean),
+  );
 }

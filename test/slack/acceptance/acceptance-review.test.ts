@@ -14,7 +14,12 @@ import { operator } from '../../support/actors.js';
 
 type StateValue = ReturnType<(typeof stateValue)['text']>;
 const form = (values: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, StateValue>>) =>
-  Object.fromEntries(Object.entries(values).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
+  Object.fromEntries(
+    Object.entries(values).map(([field, value]) => [
+      SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS],
+      { [FORM_VALUE_ACTION]: value },
+    ]),
+  );
 
 /** Bad input found in acceptance review: each gets a clear answer and leaves the database alone. */
 describe('acceptance review of the Slack surfaces', () => {
@@ -22,12 +27,20 @@ describe('acceptance review of the Slack surfaces', () => {
   beforeAll(async () => {
     harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
     const create = (fields: Record<string, unknown>) => harness.store.inventoryService.create(fields, operator('U0ADMIN'), 'test-seed');
-    create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', backupOwner: 'U0DBA2', lastRotated: '2026-11-01', description: 'Primary', team: 'platform' });
+    create({
+      name: 'prod/postgres/connection_string',
+      owner: 'U0DBA',
+      backupOwner: 'U0DBA2',
+      lastRotated: '2026-11-01',
+      description: 'Primary',
+      team: 'platform',
+    });
     create({ name: 'prod/kafka/password', owner: 'U0DBA', lastRotated: '2026-07-01' });
   });
   afterAll(async () => harness.close());
 
-  const replyTo = async (responseUrl: string) => (await harness.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
+  const replyTo = async (responseUrl: string) =>
+    (await harness.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
   const submit = (userId: string, callbackId: string, values: ReturnType<typeof form>, privateMetadata = '') =>
     harness.submit({ userId, view: submittedView(harness.payloads, { callbackId, privateMetadata, values }) });
 
@@ -43,7 +56,9 @@ describe('acceptance review of the Slack surfaces', () => {
       await harness.command('/rotate', '`prod/kafka/password`', 'U0DBA');
       // The modal opens for the name without its backticks, and fills in with what starting a rotation would do.
       const update = await harness.fake.waitForCall('views.update', (call) => JSON.stringify(call.args.view).includes('Preflight'));
-      expect(JSON.parse(unsealed((update.args.view as { private_metadata: string }).private_metadata))).toMatchObject({ s: 'prod/kafka/password' });
+      expect(JSON.parse(unsealed((update.args.view as { private_metadata: string }).private_metadata))).toMatchObject({
+        s: 'prod/kafka/password',
+      });
       const extra = await replyTo((await harness.command('/rotate', 'prod/kafka/password now please', 'U0DBA')).responseUrl);
       expect(extra.text).toContain("takes just the secret's name, like `/rotate prod/kafka/password`");
     });
@@ -64,7 +79,9 @@ describe('acceptance review of the Slack surfaces', () => {
         expect(message.text).not.toContain('Did you mean');
         const after = snapshotTables(harness.store) as { secrets: unknown[]; audit_events: { action: string; actor: string }[] };
         expect(after.secrets).toEqual(before.secrets);
-        expect(after.audit_events.slice((before.audit_events ?? []).length).map((event) => [event.action, event.actor])).toEqual([['access.denied', 'U0SEC']]);
+        expect(after.audit_events.slice((before.audit_events ?? []).length).map((event) => [event.action, event.actor])).toEqual([
+          ['access.denied', 'U0SEC'],
+        ]);
       });
     }
 
@@ -75,7 +92,9 @@ describe('acceptance review of the Slack surfaces', () => {
     });
 
     it('in the incident channel, a responder still gets name help', async () => {
-      const message = await replyTo((await harness.command('/revoke', 'prod/kafak/password leaked', 'U0ONCALL', { channelId: 'C0INCIDENT' })).responseUrl);
+      const message = await replyTo(
+        (await harness.command('/revoke', 'prod/kafak/password leaked', 'U0ONCALL', { channelId: 'C0INCIDENT' })).responseUrl,
+      );
       expect(message.text).toContain('Did you mean: prod/kafka/password');
     });
   });
@@ -100,7 +119,9 @@ describe('acceptance review of the Slack surfaces', () => {
     it('an owner change whose DM fails with HTTP 500 still reports the change that was made', async () => {
       harness.fake.addUser('U0NEWOWNER');
       harness.fake.script('chat.postMessage', { httpStatus: 500 }, { httpStatus: 500 }, { httpStatus: 500 });
-      const message = await replyTo((await harness.command('/secrets', 'owner prod/kafka/password <@U0NEWOWNER|new>', 'U0ADMIN')).responseUrl);
+      const message = await replyTo(
+        (await harness.command('/secrets', 'owner prod/kafka/password <@U0NEWOWNER|new>', 'U0ADMIN')).responseUrl,
+      );
       expect(message.text).toContain(':white_check_mark: `prod/kafka/password` now belongs to <@U0NEWOWNER>');
       expect(message.text).toContain('But I could not DM them');
       expect(harness.store.inventory.get('prod/kafka/password')?.owner).toBe('U0NEWOWNER');
@@ -128,7 +149,12 @@ describe('acceptance review of the Slack surfaces', () => {
 
     it('a secret deleted meanwhile (metadata naming an unknown secret) is explained on the form', async () => {
       const before = snapshotTables(harness.store);
-      const reply = await submit('U0ADMIN', CALLBACK_IDS.editSecret, form({ intervalDays: stateValue.text('30') }), sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/gone/api_key' })));
+      const reply = await submit(
+        'U0ADMIN',
+        CALLBACK_IDS.editSecret,
+        form({ intervalDays: stateValue.text('30') }),
+        sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/gone/api_key' })),
+      );
       const body = reply.json() as { errors: Record<string, string> };
       expect(Object.keys(body.errors)).toEqual([SECRET_FORM_BLOCKS.type]);
       expect(body.errors[SECRET_FORM_BLOCKS.type]).toContain('No secret named');
@@ -156,20 +182,45 @@ describe('acceptance review of the Slack surfaces', () => {
       const reply = await submit(
         'U0DBA',
         CALLBACK_IDS.editSecret,
-        form({ description: stateValue.text(null), team: stateValue.text('  '), backupOwner: stateValue.user(null), owner: stateValue.user(stored?.owner ?? 'U0DBA'), intervalDays: stateValue.text('90') }),
+        form({
+          description: stateValue.text(null),
+          team: stateValue.text('  '),
+          backupOwner: stateValue.user(null),
+          owner: stateValue.user(stored?.owner ?? 'U0DBA'),
+          intervalDays: stateValue.text('90'),
+        }),
         sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/postgres/connection_string' })),
       );
       expect(reply.text).toBe('');
-      expect(harness.store.inventory.get('prod/postgres/connection_string')).toMatchObject({ description: null, team: null, backupOwner: null });
-      const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = 'prod/postgres/connection_string' ORDER BY seq DESC LIMIT 1`).get() as { details: string };
-      expect(Object.keys(JSON.parse(event.details).changes)).toEqual(expect.arrayContaining(Object.entries({ description: stored?.description, team: stored?.team, backupOwner: stored?.backupOwner }).filter(([, value]) => value).map(([key]) => key)));
+      expect(harness.store.inventory.get('prod/postgres/connection_string')).toMatchObject({
+        description: null,
+        team: null,
+        backupOwner: null,
+      });
+      const event = harness.store.db
+        .prepare(
+          `SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = 'prod/postgres/connection_string' ORDER BY seq DESC LIMIT 1`,
+        )
+        .get() as { details: string };
+      expect(Object.keys(JSON.parse(event.details).changes)).toEqual(
+        expect.arrayContaining(
+          Object.entries({ description: stored?.description, team: stored?.team, backupOwner: stored?.backupOwner })
+            .filter(([, value]) => value)
+            .map(([key]) => key),
+        ),
+      );
     });
 
     it('an empty field that was empty before is fine', async () => {
       const reply = await submit(
         'U0DBA',
         CALLBACK_IDS.editSecret,
-        form({ description: stateValue.text(null), team: stateValue.text(null), backupOwner: stateValue.user(null), intervalDays: stateValue.text('60') }),
+        form({
+          description: stateValue.text(null),
+          team: stateValue.text(null),
+          backupOwner: stateValue.user(null),
+          intervalDays: stateValue.text('60'),
+        }),
         sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'prod/kafka/password' })),
       );
       expect(reply.text).toBe('');
@@ -181,7 +232,15 @@ describe('acceptance review of the Slack surfaces', () => {
     for (const interval of ['1.5', '30.0', '2,5', '1e2']) {
       it(`a fractional or odd interval \`${interval}\` is refused on the interval field, nothing written`, async () => {
         const before = snapshotTables(harness.store);
-        const reply = await submit('U0ADMIN', CALLBACK_IDS.addSecret, form({ name: stateValue.text('dev/fraction/api_key'), provider: stateValue.select('manual'), intervalDays: stateValue.text(interval) }));
+        const reply = await submit(
+          'U0ADMIN',
+          CALLBACK_IDS.addSecret,
+          form({
+            name: stateValue.text('dev/fraction/api_key'),
+            provider: stateValue.select('manual'),
+            intervalDays: stateValue.text(interval),
+          }),
+        );
         const body = reply.json() as { response_action: string; errors: Record<string, string> };
         expect(body.response_action).toBe('errors');
         expect(body.errors[SECRET_FORM_BLOCKS.intervalDays]).toContain('is not a whole number of days');
@@ -190,7 +249,15 @@ describe('acceptance review of the Slack surfaces', () => {
     }
 
     it('"45 days" is still accepted', async () => {
-      const reply = await submit('U0ADMIN', CALLBACK_IDS.addSecret, form({ name: stateValue.text('dev/days/api_key'), provider: stateValue.select('manual'), intervalDays: stateValue.text('45 days') }));
+      const reply = await submit(
+        'U0ADMIN',
+        CALLBACK_IDS.addSecret,
+        form({
+          name: stateValue.text('dev/days/api_key'),
+          provider: stateValue.select('manual'),
+          intervalDays: stateValue.text('45 days'),
+        }),
+      );
       expect(reply.text).toBe('');
       expect(harness.store.inventory.get('dev/days/api_key')).toMatchObject({ intervalDays: 45 });
     });
@@ -237,12 +304,23 @@ describe('audit lines in the log stream', () => {
     const second = pasted();
     const add = await harness.submit({
       userId: 'U0ADMIN',
-      view: submittedView(harness.payloads, { callbackId: CALLBACK_IDS.addSecret, values: form({ name: stateValue.text('dev/pasted/api_key'), provider: stateValue.select('manual'), retrievalInstructions: stateValue.text(first) }) }),
+      view: submittedView(harness.payloads, {
+        callbackId: CALLBACK_IDS.addSecret,
+        values: form({
+          name: stateValue.text('dev/pasted/api_key'),
+          provider: stateValue.select('manual'),
+          retrievalInstructions: stateValue.text(first),
+        }),
+      }),
     });
     expect(add.text).toBe('');
     const edit = await harness.submit({
       userId: 'U0ADMIN',
-      view: submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'dev/pasted/api_key' })), values: form({ retrievalInstructions: stateValue.text(second) }) }),
+      view: submittedView(harness.payloads, {
+        callbackId: CALLBACK_IDS.editSecret,
+        privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: 'dev/pasted/api_key' })),
+        values: form({ retrievalInstructions: stateValue.text(second) }),
+      }),
     });
     expect(edit.text).toBe('');
     await harness.waitForLog((line) => (line.audit as { action?: string } | undefined)?.action === 'secret.updated');
@@ -270,10 +348,17 @@ describe('buttons no listener handles', () => {
 
   it('the catch-all never matches an action another listener handles', () => {
     // The real listener table, registered on an app that never listens: only the ids matter here.
-    const app = new App({ token: ['xoxb', randomBytes(6).toString('hex')].join('-'), signingSecret: randomBytes(8).toString('hex'), tokenVerificationEnabled: false, receiver: { init: () => undefined, start: async () => undefined, stop: async () => undefined } });
+    const app = new App({
+      token: ['xoxb', randomBytes(6).toString('hex')].join('-'),
+      signingSecret: randomBytes(8).toString('hex'),
+      tokenVerificationEnabled: false,
+      receiver: { init: () => undefined, start: async () => undefined, stop: async () => undefined },
+    });
     const pattern = registerListeners(app, { runtime: {} as SlackDeps['runtime'], logger: createLogger('silent') }).unhandledPattern();
     const unhandled = (id: string) => pattern.test(id);
-    expect([ACTION_IDS.listMore, ACTION_IDS.notMine, ACTION_IDS.digestItemMenu, 'reminder_snooze_1', 'reminder_snooze_7'].filter(unhandled)).toEqual([]);
+    expect(
+      [ACTION_IDS.listMore, ACTION_IDS.notMine, ACTION_IDS.digestItemMenu, 'reminder_snooze_1', 'reminder_snooze_7'].filter(unhandled),
+    ).toEqual([]);
     expect(['home_edit_secret', 'reminder_snooze_x', 'secrets_list_more_old'].every(unhandled)).toBe(true);
   });
 });

@@ -41,7 +41,8 @@ describe('lists, the review, the report and /secrets show', () => {
   let harness: SlackHarness | undefined;
   afterEach(async () => harness?.close());
 
-  const replyTo = async (h: SlackHarness, responseUrl: string) => (await h.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
+  const replyTo = async (h: SlackHarness, responseUrl: string) =>
+    (await h.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
 
   async function start(seed: (create: (fields: Record<string, unknown>) => void) => void): Promise<SlackHarness> {
     harness = await startSlackHarness({
@@ -56,7 +57,8 @@ describe('lists, the review, the report and /secrets show', () => {
 
   it('/secrets overdue gives its total and a Start rotation button on every row; so do the App Home rows', async () => {
     const h = await start((create) => {
-      for (let n = 0; n < 23; n += 1) create({ name: `prod/svc${String(n).padStart(2, '0')}/api_key`, lastRotated: '2026-11-01', intervalDays: 90 });
+      for (let n = 0; n < 23; n += 1)
+        create({ name: `prod/svc${String(n).padStart(2, '0')}/api_key`, lastRotated: '2026-11-01', intervalDays: 90 });
       create({ name: 'prod/fresh/api_key', lastRotated: '2027-03-01', intervalDays: 90 });
     });
     const overdue = await replyTo(h, (await h.command('/secrets', 'overdue', 'U0SEC')).responseUrl);
@@ -92,7 +94,9 @@ describe('lists, the review, the report and /secrets show', () => {
     expect(todayRow).toContain(`due today (${TODAY}), not missed`);
     expect(markdown).toContain('**1** missed.');
     const rows = parse(renderRotationReportCsv(report), { columns: true }) as Record<string, string>[];
-    expect(rows.filter((row) => row.secret === 'prod/today/api_key').map((row) => [row.record, row.status, row.due_date])).toEqual([['none', 'due today', TODAY]]);
+    expect(rows.filter((row) => row.secret === 'prod/today/api_key').map((row) => [row.record, row.status, row.due_date])).toEqual([
+      ['none', 'due today', TODAY],
+    ]);
     expect(rows.filter((row) => row.record === 'missed').map((row) => row.secret)).toEqual(['prod/late/api_key']);
   });
 
@@ -119,17 +123,30 @@ describe('lists, the review, the report and /secrets show', () => {
 
   it('a digest to one person of thirty unowned secrets is one compact line each, what they share said once', async () => {
     const h = await start((create) => {
-      for (let n = 0; n < 30; n += 1) create({ name: `prod/orphan${String(n).padStart(2, '0')}/api_key`, owner: null, lastRotated: '2026-11-01', intervalDays: 90 });
+      for (let n = 0; n < 30; n += 1)
+        create({ name: `prod/orphan${String(n).padStart(2, '0')}/api_key`, owner: null, lastRotated: '2026-11-01', intervalDays: 90 });
     });
     const [digest] = dmsTo(h, 'U0SEC');
     expect(String(digest?.args.text)).toBe('Escalation: 30 secrets need rotating');
     const blocks = digest!.args.blocks as { type: string; text?: { text: string }; elements?: { text: string }[]; accessory?: unknown }[];
     const rows = blocks.filter((block) => block.type === 'section' && block.accessory);
     expect(rows).toHaveLength(30);
-    for (const row of rows) expect(row.text?.text).toMatch(/^`prod\/orphan\d\d\/api_key` · \d+ days overdue \(due 2027-01-30\) · prod · last rotated 2026-11-01$/);
+    for (const row of rows)
+      expect(row.text?.text).toMatch(
+        /^`prod\/orphan\d\d\/api_key` · \d+ days overdue \(due 2027-01-30\) · prod · last rotated 2026-11-01$/,
+      );
     const shared = JSON.stringify(blocks);
     expect(shared.match(/You are receiving this as its security lead/g)).toHaveLength(1);
-    expect(blocks[1]).toMatchObject({ type: 'context', elements: [{ text: expect.stringMatching(/^For every secret below: You are receiving this as its security lead\. Owner: none; backup owner: none\./) }] });
+    expect(blocks[1]).toMatchObject({
+      type: 'context',
+      elements: [
+        {
+          text: expect.stringMatching(
+            /^For every secret below: You are receiving this as its security lead\. Owner: none; backup owner: none\./,
+          ),
+        },
+      ],
+    });
   });
 
   it('a policy role or key misspelt gets a did-you-mean', async () => {
@@ -137,7 +154,10 @@ describe('lists, the review, the report and /secrets show', () => {
     const bad = join(h.store.dir, 'bad-policy.yml');
     for (const [yaml, expected] of [
       ['roles:\n  securty_leads: [U0SEC]\n', 'roles (line 2): unknown key securty_leads (did you mean security_leads?)'],
-      ['approvals:\n  prod: [security_leads, devops_lead]\n', 'approvals.prod.0 (line 2): Invalid option: expected one of "security_lead"|"devops_lead" (did you mean security_lead?)'],
+      [
+        'approvals:\n  prod: [security_leads, devops_lead]\n',
+        'approvals.prod.0 (line 2): Invalid option: expected one of "security_lead"|"devops_lead" (did you mean security_lead?)',
+      ],
       ['rolse:\n  admins: [U0ADMIN]\n', 'unknown key rolse (did you mean roles?)'],
     ] as const) {
       writeFileSync(bad, yaml);
@@ -156,8 +176,16 @@ describe('rotations and owners', () => {
     harness = await startRotationHarness({
       people: ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0OPS', 'U0OPS2', 'U0ADMIN', 'U0NEW'],
       seed: (store) => {
-        store.inventoryService.create({ name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', lastRotated: '2027-01-01' }, operator(), 'test');
-        store.inventoryService.create({ name: 'dev/mail/smtp_password', type: 'smtp', owner: 'U0OWNER', backupOwner: 'U0BACKUP', lastRotated: '2027-01-01' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          { name: 'dev/mail/smtp_password', type: 'smtp', owner: 'U0OWNER', backupOwner: 'U0BACKUP', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
       },
     });
     return harness;
@@ -191,7 +219,9 @@ describe('rotations and owners', () => {
     h.store.clock.advance({ hours: 2 });
     const again = (await slashRotate(h, 'U0OWNER', 'prod/stripe/api_key')).viewId as string;
     const shown = textOf(modal(h, again));
-    expect(shown).toContain('The last rotation (ticket SEC-8, started by <@U0OWNER>) was rejected by <@U0SEC> (security lead) at 2027-02-01 10:00 UTC: “not during the payments freeze”.');
+    expect(shown).toContain(
+      'The last rotation (ticket SEC-8, started by <@U0OWNER>) was rejected by <@U0SEC> (security lead) at 2027-02-01 10:00 UTC: “not during the payments freeze”.',
+    );
   });
 
   it('whoever held a rotation is told when someone else takes it over; the owner a secret is taken from is told', async () => {
@@ -204,7 +234,9 @@ describe('rotations and owners', () => {
     await press(h, 'U0BACKUP', backupView, ACTION_IDS.rotationTakeOver);
     expect(metadataOf(modal(h, backupView)).rotationId).toBe(metadataOf(modal(h, viewId as string)).rotationId);
     const [told] = await waitForDms(h, 'U0OWNER', /rotation taken over/);
-    expect(textOf({ blocks: told!.args.blocks as unknown[] })).toContain('<@U0BACKUP> took over the rotation of `dev/mail/smtp_password` from you');
+    expect(textOf({ blocks: told!.args.blocks as unknown[] })).toContain(
+      '<@U0BACKUP> took over the rotation of `dev/mail/smtp_password` from you',
+    );
     await followUpsSettled(h);
     expect(dmsTo(h, 'U0BACKUP').filter((call) => /taken over/.test(String(call.args.text)))).toEqual([]);
 
@@ -214,13 +246,19 @@ describe('rotations and owners', () => {
     // Told by a durable follow-up, at the next sweep (every minute).
     await h.runtime.runJob('follow-up-sweep');
     const [former] = await waitForDms(h, 'U0OWNER', /instead of you/);
-    expect(former?.args.text).toBe(':information_source: <@U0ADMIN> made <@U0NEW> the owner of `prod/stripe/api_key` instead of you: its reminders go to them from now on. `/secrets show prod/stripe/api_key` shows it.');
+    expect(former?.args.text).toBe(
+      ':information_source: <@U0ADMIN> made <@U0NEW> the owner of `prod/stripe/api_key` instead of you: its reminders go to them from now on. `/secrets show prod/stripe/api_key` shows it.',
+    );
   });
 
   it('edit-form errors show under the field they are about', async () => {
     const h = await start();
     const submit = async (userId: string, values: Record<string, ReturnType<typeof stateValue.text>>) => {
-      const view = submittedView(h.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: await editMetadata(h, userId), values: Object.fromEntries(Object.entries(values).map(([block, value]) => [block, { value }])) });
+      const view = submittedView(h.payloads, {
+        callbackId: CALLBACK_IDS.editSecret,
+        privateMetadata: await editMetadata(h, userId),
+        values: Object.fromEntries(Object.entries(values).map(([block, value]) => [block, { value }])),
+      });
       return (await h.submit({ userId, view })).json() as { response_action: string; errors: Record<string, string> };
     };
     const before = snapshotTables(h.store);

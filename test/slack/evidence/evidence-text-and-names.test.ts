@@ -2,8 +2,27 @@ import type { ModalView } from '@slack/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS, REVOKE_BLOCKS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
-import { INCIDENT_CHANNEL, REVOCATION_PEOPLE, REVOCATION_POLICY, incidentRecord, slashRevoke, submitRevoke } from '../../support/revocation-slack.js';
-import { clickInMessage, driveModal, modal, PEOPLE, press, rotorCli, slashRotate, startRotationHarness, submitReason, submitTicket, waitForDms } from '../../support/rotation-slack.js';
+import {
+  INCIDENT_CHANNEL,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  incidentRecord,
+  slashRevoke,
+  submitRevoke,
+} from '../../support/revocation-slack.js';
+import {
+  clickInMessage,
+  driveModal,
+  modal,
+  PEOPLE,
+  press,
+  rotorCli,
+  slashRotate,
+  startRotationHarness,
+  submitReason,
+  submitTicket,
+  waitForDms,
+} from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 
 /**
@@ -16,7 +35,9 @@ const slackEscaped = (typed: string) => typed.replace(/&/g, '&amp;').replace(/</
 
 /** The reason input of the confirmation modal as Slack shows it (its initial value). */
 function prefilledReason(h: SlackHarness, viewId: string): string | undefined {
-  const block = modal(h, viewId).blocks.find((candidate) => 'block_id' in candidate && candidate.block_id === REVOKE_BLOCKS.reason) as { element?: { initial_value?: string } } | undefined;
+  const block = modal(h, viewId).blocks.find((candidate) => 'block_id' in candidate && candidate.block_id === REVOKE_BLOCKS.reason) as
+    | { element?: { initial_value?: string } }
+    | undefined;
   return block?.element?.initial_value;
 }
 
@@ -30,9 +51,17 @@ describe('evidence and reports show text as typed and people by name', () => {
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
       seed: (store) => {
-        store.inventoryService.create({ name: secret, type: 'api_key', owner: 'U0OWNER', team: 'payments', lastRotated: '2027-01-01' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: secret, type: 'api_key', owner: 'U0OWNER', team: 'payments', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
         // What Slack said when these people were looked up earlier.
-        for (const [userId, name] of [['U0ONCALL', 'Robin Oncall'], ['U0SEC', 'Sam Security'], ['U0OWNER', 'Olive Owner']] as const) {
+        for (const [userId, name] of [
+          ['U0ONCALL', 'Robin Oncall'],
+          ['U0SEC', 'Sam Security'],
+          ['U0OWNER', 'Olive Owner'],
+        ] as const) {
           store.recipients.save({ userId, tz: 'Europe/London', gone: false, fetchedAt: store.clock.now().toUTC().toISO() as string, name });
         }
       },
@@ -44,7 +73,11 @@ describe('evidence and reports show text as typed and people by name', () => {
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${secret} ${slackEscaped(typedReason)}`);
     expect(viewId).not.toBeNull();
     expect(prefilledReason(h, viewId as string)).toBe(typedReason);
-    await submitRevoke(h, 'U0ONCALL', viewId as string, { reason: prefilledReason(h, viewId as string) ?? null, severity: 'SEV2', confirm: secret });
+    await submitRevoke(h, 'U0ONCALL', viewId as string, {
+      reason: prefilledReason(h, viewId as string) ?? null,
+      severity: 'SEV2',
+      confirm: secret,
+    });
     expect(incidentRecord(h, 1).incident.reason).toBe(typedReason);
 
     // The emergency rotation, ticked by the responder; the sign-off by a security lead.
@@ -84,13 +117,20 @@ describe('evidence and reports show text as typed and people by name', () => {
   it('names the approvers the preflight looked up in Slack, and a note with `&` and `<!here>` as typed', async () => {
     harness = await startRotationHarness({
       people: [],
-      seed: (store) => store.inventoryService.create({ name: 'prod/mailer/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: 'prod/mailer/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
-    for (const person of PEOPLE) h.fake.addUser(person, 'Europe/London', person === 'U0SEC' ? 'Sam Security' : person === 'U0OPS' ? 'Ola Ops' : undefined);
+    for (const person of PEOPLE)
+      h.fake.addUser(person, 'Europe/London', person === 'U0SEC' ? 'Sam Security' : person === 'U0OPS' ? 'Ola Ops' : undefined);
     const { viewId } = await slashRotate(h, 'U0OWNER', 'prod/mailer/api_key');
     await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-9');
-    for (const lead of ['U0SEC', 'U0OPS']) await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
+    for (const lead of ['U0SEC', 'U0OPS'])
+      await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
     expect(h.store.recipients.names()).toMatchObject({ U0SEC: 'Sam Security', U0OPS: 'Ola Ops' });
     const since = h.fake.calls.length;
     await press(h, 'U0OWNER', viewId as string, ACTION_IDS.rotationNoteStep);

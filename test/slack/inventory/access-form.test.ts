@@ -9,7 +9,10 @@ import { snapshotTables } from '../../support/temp-db.js';
 
 const NAME = 'prod/vault/root_token';
 const people = (ids: string[]): ViewStateValue => ({ type: 'multi_users_select', selected_users: ids });
-const checked = (values: string[]): ViewStateValue => ({ type: 'checkboxes', selected_options: values.map((value) => ({ text: { type: 'plain_text', text: value }, value })) });
+const checked = (values: string[]): ViewStateValue => ({
+  type: 'checkboxes',
+  selected_options: values.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+});
 
 interface ModalBlock {
   block_id?: string;
@@ -22,7 +25,11 @@ describe('the access list and break-glass flag in Slack', () => {
   beforeAll(async () => {
     harness = await startSlackHarness();
     for (const user of ['U0DBA', 'U0DBA2', 'U0READER']) harness.fake.addUser(user, 'UTC');
-    harness.store.inventoryService.create({ name: NAME, owner: 'U0DBA', backupOwner: 'U0DBA2', type: 'generic', access: ['U0OLD', 'S0OLDGROUP'] }, operator(), 'test-seed');
+    harness.store.inventoryService.create(
+      { name: NAME, owner: 'U0DBA', backupOwner: 'U0DBA2', type: 'generic', access: ['U0OLD', 'S0OLDGROUP'] },
+      operator(),
+      'test-seed',
+    );
   });
   afterAll(async () => harness.close());
 
@@ -36,8 +43,17 @@ describe('the access list and break-glass flag in Slack', () => {
       status: stateValue.select(secret.lifecycle),
       ...changes,
     };
-    const values = Object.fromEntries(Object.entries(shown).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
-    const view = submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: NAME })), values });
+    const values = Object.fromEntries(
+      Object.entries(shown).map(([field, value]) => [
+        SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS],
+        { [FORM_VALUE_ACTION]: value },
+      ]),
+    );
+    const view = submittedView(harness.payloads, {
+      callbackId: CALLBACK_IDS.editSecret,
+      privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name: NAME })),
+      values,
+    });
     const reply = await harness.submit({ userId: 'U0DBA', view });
     expect(reply.status).toBe(200);
     return reply.text === '' ? null : (reply.json() as { response_action: string; errors: Record<string, string> });
@@ -56,17 +72,39 @@ describe('the access list and break-glass flag in Slack', () => {
   });
 
   it('a submission saves the people and groups as one list and the flag, audited', async () => {
-    expect(await submit({ accessUsers: people(['U0READER']), accessGroups: stateValue.text('S0OPS, S0DBAS'), breakGlass: checked(['break_glass']) })).toBeNull();
+    expect(
+      await submit({
+        accessUsers: people(['U0READER']),
+        accessGroups: stateValue.text('S0OPS, S0DBAS'),
+        breakGlass: checked(['break_glass']),
+      }),
+    ).toBeNull();
     expect(harness.store.inventory.get(NAME)).toMatchObject({ access: ['U0READER', 'S0OPS', 'S0DBAS'], breakGlass: true });
-    const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.updated' AND secret = ? ORDER BY seq DESC LIMIT 1`).get(NAME) as { actor: string; details: string };
+    const event = harness.store.db
+      .prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.updated' AND secret = ? ORDER BY seq DESC LIMIT 1`)
+      .get(NAME) as { actor: string; details: string };
     expect(event.actor).toBe('U0DBA');
-    expect(JSON.parse(event.details).changes).toMatchObject({ access: { from: ['U0OLD', 'S0OLDGROUP'], to: ['U0READER', 'S0OPS', 'S0DBAS'] }, breakGlass: { from: false, to: true } });
+    expect(JSON.parse(event.details).changes).toMatchObject({
+      access: { from: ['U0OLD', 'S0OLDGROUP'], to: ['U0READER', 'S0OPS', 'S0DBAS'] },
+      breakGlass: { from: false, to: true },
+    });
   });
 
   it('a group typed as a name is refused on its field; nothing is saved', async () => {
     const before = snapshotTables(harness.store);
-    const reply = await submit({ accessUsers: people([]), accessGroups: stateValue.text('S0OPS, @platform-team'), breakGlass: checked([]) });
-    expect(reply).toMatchObject({ response_action: 'errors', errors: { [SECRET_FORM_BLOCKS.accessGroups]: expect.stringContaining('`@platform-team` is not a Slack member id (U0123ABCD) or user group id (S0123ABCD)') } });
+    const reply = await submit({
+      accessUsers: people([]),
+      accessGroups: stateValue.text('S0OPS, @platform-team'),
+      breakGlass: checked([]),
+    });
+    expect(reply).toMatchObject({
+      response_action: 'errors',
+      errors: {
+        [SECRET_FORM_BLOCKS.accessGroups]: expect.stringContaining(
+          '`@platform-team` is not a Slack member id (U0123ABCD) or user group id (S0123ABCD)',
+        ),
+      },
+    });
     expect(snapshotTables(harness.store)).toEqual(before);
   });
 

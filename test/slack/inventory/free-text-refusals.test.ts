@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS, REVOKE_BLOCKS, ROTATION_BLOCKS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
-import { clickOnStatus, REVOCATION_PEOPLE, REVOCATION_POLICY, REVOCATION_TABLES, slashRevoke, submitIncidentForm, submitRevoke } from '../../support/revocation-slack.js';
+import {
+  clickOnStatus,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  REVOCATION_TABLES,
+  slashRevoke,
+  submitIncidentForm,
+  submitRevoke,
+} from '../../support/revocation-slack.js';
 import {
   clickInMessage,
   driveModal,
@@ -50,7 +58,11 @@ describe('free text holding a credential or hidden characters is refused in ever
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
       seed: (store) => {
-        store.inventoryService.create({ name: PROD, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: PROD, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
         store.inventoryService.create({ name: STAGING, type: 'jwt', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test');
       },
     });
@@ -83,8 +95,14 @@ describe('free text holding a credential or hidden characters is refused in ever
       ['https://jira.example.com/browse/SEC-1\u202Etxt.exe', 'it holds invisible direction-changing characters'],
       // Issue 19 re-probe, group D: what percent-escapes spell counts, in the query and in the path.
       [`https://tickets.example.com/browse/SEC-1?ref=password%3A%20${password}`, 'it looks like it holds a password'],
-      [`https://tickets.example.com/browse/${[...key].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`, 'it looks like it holds a Stripe secret key'],
-      [`https://tickets.example.com/browse/SEC-1?q=${encodeURIComponent(encodeURIComponent(key))}%`, 'it looks like it holds a Stripe secret key'],
+      [
+        `https://tickets.example.com/browse/${[...key].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}`,
+        'it looks like it holds a Stripe secret key',
+      ],
+      [
+        `https://tickets.example.com/browse/SEC-1?q=${encodeURIComponent(encodeURIComponent(key))}%`,
+        'it looks like it holds a Stripe secret key',
+      ],
       // Group G: zero-width and other invisible format characters, like direction controls.
       ['https://jira.example.com/browse/SEC-1\u200B', 'it holds invisible characters (such as zero-width spaces)'],
       ['\uFEFFhttps://jira.example.com/browse/SEC-1', 'it holds invisible characters (such as zero-width spaces)'],
@@ -127,8 +145,16 @@ describe('free text holding a credential or hidden characters is refused in ever
     await refused(await reasonForm(ACTION_IDS.rotationNoteStep), 'done \u001b]0;owned\u0007 by hand', 'it holds control characters');
 
     await driveModal(h, 'U0OWNER', id, 'invalidate_caches');
-    await refused(await reasonForm(ACTION_IDS.rotationSkipStep), `no sessions, key was ${key}`, 'it looks like it holds a Stripe secret key');
-    await refused(await reasonForm(ACTION_IDS.rotationSkipStep), 'no sessions \u2067here\u2069', 'it holds invisible direction-changing characters');
+    await refused(
+      await reasonForm(ACTION_IDS.rotationSkipStep),
+      `no sessions, key was ${key}`,
+      'it looks like it holds a Stripe secret key',
+    );
+    await refused(
+      await reasonForm(ACTION_IDS.rotationSkipStep),
+      'no sessions \u2067here\u2069',
+      'it holds invisible direction-changing characters',
+    );
     await refused(await reasonForm(ACTION_IDS.rotationAbandon), `wrong key ${key}`, 'it looks like it holds a Stripe secret key');
 
     // Finished, then rolled back with a reason holding the key: refused.
@@ -156,7 +182,10 @@ describe('free text holding a credential or hidden characters is refused in ever
     await followUpsSettled(h);
     const before = snapshotTables(h.store, TABLES);
     const answer = await submitReason(h, 'U0SEC', form, `not with ${key} in the ticket`);
-    expect(answer).toMatchObject({ response_action: 'errors', errors: { [ROTATION_BLOCKS.reason]: expect.stringContaining('it looks like it holds a Stripe secret key') } });
+    expect(answer).toMatchObject({
+      response_action: 'errors',
+      errors: { [ROTATION_BLOCKS.reason]: expect.stringContaining('it looks like it holds a Stripe secret key') },
+    });
     expect(snapshotTables(h.store, TABLES)).toEqual(before);
     await expectNowhere(h, [key]);
   });
@@ -176,7 +205,9 @@ describe('free text holding a credential or hidden characters is refused in ever
     }
     expect(snapshotTables(h.store, TABLES)).toEqual(before);
 
-    expect(await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: PROD, ticket: 'INC-4' })).toMatchObject({ response_action: 'update' });
+    expect(await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: PROD, ticket: 'INC-4' })).toMatchObject({
+      response_action: 'update',
+    });
     await followUpsSettled(h);
     before = snapshotTables(h.store, TABLES);
     for (const [url, expected] of [

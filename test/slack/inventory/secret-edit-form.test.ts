@@ -17,7 +17,13 @@ interface ModalBlock {
   type: string;
   block_id?: string;
   hint?: { text: string };
-  element?: { type: string; initial_value?: string; initial_date?: string; initial_option?: { value: string }; options?: { value: string }[] };
+  element?: {
+    type: string;
+    initial_value?: string;
+    initial_date?: string;
+    initial_option?: { value: string };
+    options?: { value: string }[];
+  };
   elements?: { text: string }[];
 }
 
@@ -33,7 +39,20 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
   afterAll(async () => harness.close());
 
   const seed = (name: string, fields: Record<string, unknown> = {}) =>
-    harness.store.inventoryService.create({ name, owner: 'U0DBA', backupOwner: 'U0DBA2', type: 'database', intervalDays: 45, lastRotated: '2026-10-01', consumers: ['checkout'], ...fields }, operator('U0ADMIN'), 'test-seed');
+    harness.store.inventoryService.create(
+      {
+        name,
+        owner: 'U0DBA',
+        backupOwner: 'U0DBA2',
+        type: 'database',
+        intervalDays: 45,
+        lastRotated: '2026-10-01',
+        consumers: ['checkout'],
+        ...fields,
+      },
+      operator('U0ADMIN'),
+      'test-seed',
+    );
 
   async function openForm(name: string): Promise<{ blocks: ModalBlock[]; metadata: string }> {
     const before = harness.fake.callsTo('views.open').length;
@@ -56,19 +75,33 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
       provider: stateValue.select(secret.provider),
       providerRef: stateValue.text(secret.providerRef),
       intervalDays: stateValue.text(String(secret.intervalDays)),
-      ...(secret.lifecycle === 'rotating' ? {} : { lastRotated: date(secret.lastRotated?.slice(0, 10) ?? null), status: stateValue.select(secret.lifecycle) }),
+      ...(secret.lifecycle === 'rotating'
+        ? {}
+        : { lastRotated: date(secret.lastRotated?.slice(0, 10) ?? null), status: stateValue.select(secret.lifecycle) }),
       retrievalInstructions: stateValue.text(secret.retrievalInstructions),
       ...changes,
     };
-    const values = Object.fromEntries(Object.entries(shown).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
-    const view = submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name })), values });
+    const values = Object.fromEntries(
+      Object.entries(shown).map(([field, value]) => [
+        SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS],
+        { [FORM_VALUE_ACTION]: value },
+      ]),
+    );
+    const view = submittedView(harness.payloads, {
+      callbackId: CALLBACK_IDS.editSecret,
+      privateMetadata: sealedFor(harness, CALLBACK_IDS.editSecret, JSON.stringify({ name })),
+      values,
+    });
     const reply = await harness.submit({ userId, view });
     expect(reply.status).toBe(200);
     return reply.text === '' ? null : (reply.json() as { response_action: string; errors: Record<string, string> });
   }
 
   const confirmationTo = (userId: string, name: string) =>
-    harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === userId && String(call.args.text).startsWith(`:white_check_mark: Saved \`${name}\``));
+    harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === userId && String(call.args.text).startsWith(`:white_check_mark: Saved \`${name}\``),
+    );
 
   it('shows consumers, last rotated and status filled in, and an interval hint naming the policy default', async () => {
     seed(NAME);
@@ -86,10 +119,21 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
     const name = 'prod/postgres/replica_password';
     seed(name);
     expect(await submit(name, { lastRotated: date('2026-11-20') })).toBeNull();
-    expect(harness.store.inventory.get(name)).toMatchObject({ lastRotated: '2026-11-20T00:00:00.000Z', nextRotation: '2027-01-04', lifecycle: 'active' });
-    const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.rotated_by_hand' AND secret = ?`).get(name) as { actor: string; details: string };
+    expect(harness.store.inventory.get(name)).toMatchObject({
+      lastRotated: '2026-11-20T00:00:00.000Z',
+      nextRotation: '2027-01-04',
+      lifecycle: 'active',
+    });
+    const event = harness.store.db
+      .prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.rotated_by_hand' AND secret = ?`)
+      .get(name) as { actor: string; details: string };
     expect(event.actor).toBe('U0DBA');
-    expect(JSON.parse(event.details)).toMatchObject({ source: 'slack', rotatedAt: '2026-11-20T00:00:00.000Z', nextRotation: '2027-01-04', previousLastRotated: '2026-10-01T00:00:00.000Z' });
+    expect(JSON.parse(event.details)).toMatchObject({
+      source: 'slack',
+      rotatedAt: '2026-11-20T00:00:00.000Z',
+      nextRotation: '2027-01-04',
+      previousLastRotated: '2026-10-01T00:00:00.000Z',
+    });
     expect((await confirmationTo('U0DBA', name)).args.text).toBe(`:white_check_mark: Saved \`${name}\`: next rotation 2027-01-04.`);
     // The same day again is no rotation: nothing more is recorded.
     const before = snapshotTables(harness.store);
@@ -109,7 +153,9 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
     seed(name);
     expect(await submit(name, { status: stateValue.select('retired') })).toBeNull();
     expect(harness.store.inventory.get(name)?.lifecycle).toBe('retired');
-    const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = ? ORDER BY seq DESC LIMIT 1`).get(name) as { details: string };
+    const event = harness.store.db
+      .prepare(`SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = ? ORDER BY seq DESC LIMIT 1`)
+      .get(name) as { details: string };
     expect(JSON.parse(event.details).changes.lifecycle).toEqual({ from: 'active', to: 'retired' });
   });
 
@@ -117,7 +163,11 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
     const name = 'prod/postgres/admin_password';
     seed(name);
     expect(await submit(name, { intervalDays: stateValue.text(null), consumers: stateValue.text('checkout, billing') })).toBeNull();
-    expect(harness.store.inventory.get(name)).toMatchObject({ intervalDays: 60, nextRotation: '2026-11-30', consumers: ['checkout', 'billing'] });
+    expect(harness.store.inventory.get(name)).toMatchObject({
+      intervalDays: 60,
+      nextRotation: '2026-11-30',
+      consumers: ['checkout', 'billing'],
+    });
     expect(await submit(name, { consumers: stateValue.text(null) })).toBeNull();
     expect(harness.store.inventory.get(name)?.consumers).toEqual([]);
   });
@@ -129,7 +179,9 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
     expect(harness.store.inventory.get(name)?.owner).toBe('U0NEW');
     const dm = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0NEW');
     expect(dm.args.text).toBe(`<@U0DBA> made you the owner of \`${name}\`. \`/secrets show ${name}\` shows what you now look after.`);
-    expect((await confirmationTo('U0DBA', name)).args.text).toBe(`:white_check_mark: Saved \`${name}\`: next rotation 2026-11-15. I told <@U0NEW> in a DM that they own it now.`);
+    expect((await confirmationTo('U0DBA', name)).args.text).toBe(
+      `:white_check_mark: Saved \`${name}\`: next rotation 2026-11-15. I told <@U0NEW> in a DM that they own it now.`,
+    );
   });
 
   it('refuses on their fields: owner equal to backup owner, people Slack does not know, bots, deactivated accounts, an emptied or future last rotation; nothing changes', async () => {
@@ -139,24 +191,33 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
     const lookupsBefore = harness.fake.callsTo('users.info').length;
     expect(await submit(name, { backupOwner: stateValue.user('U0DBA') })).toEqual({
       response_action: 'errors',
-      errors: { [SECRET_FORM_BLOCKS.backupOwner]: 'The backup owner must be someone other than the owner: a second person to remind when the owner does not act.' },
+      errors: {
+        [SECRET_FORM_BLOCKS.backupOwner]:
+          'The backup owner must be someone other than the owner: a second person to remind when the owner does not act.',
+      },
     });
     // A form wrong anyway is refused without asking Slack about anyone.
     expect(harness.fake.callsTo('users.info').length).toBe(lookupsBefore);
     expect(await submit(name, { owner: stateValue.user('U0GHOST'), backupOwner: stateValue.user('U0BOT') })).toEqual({
       response_action: 'errors',
-      errors: { [SECRET_FORM_BLOCKS.owner]: 'Slack does not know U0GHOST; pick a member of this workspace.', [SECRET_FORM_BLOCKS.backupOwner]: 'A bot cannot be a backup owner; pick a person.' },
+      errors: {
+        [SECRET_FORM_BLOCKS.owner]: 'Slack does not know U0GHOST; pick a member of this workspace.',
+        [SECRET_FORM_BLOCKS.backupOwner]: 'A bot cannot be a backup owner; pick a person.',
+      },
     });
     expect(await submit(name, { owner: stateValue.user('U0LEFT') })).toEqual({
       response_action: 'errors',
       errors: { [SECRET_FORM_BLOCKS.owner]: 'U0LEFT is deactivated; pick someone who is still here.' },
     });
     expect((await submit(name, { lastRotated: date(null) }))?.errors).toEqual({
-      [SECRET_FORM_BLOCKS.lastRotated]: 'Last rotated cannot be emptied: it is when the secret was last rotated. Pick the day it was rotated instead. Nothing was saved.',
+      [SECRET_FORM_BLOCKS.lastRotated]:
+        'Last rotated cannot be emptied: it is when the secret was last rotated. Pick the day it was rotated instead. Nothing was saved.',
     });
     expect((await submit(name, { lastRotated: date('2026-12-01') }))?.errors[SECRET_FORM_BLOCKS.lastRotated]).toContain('is in the future');
     expect(snapshotTables(harness.store, ['secrets', 'audit_events'])).toEqual(before);
-    expect(harness.fake.callsTo('chat.postMessage').filter((call) => ['U0GHOST', 'U0BOT', 'U0LEFT'].includes(String(call.args.channel)))).toEqual([]);
+    expect(
+      harness.fake.callsTo('chat.postMessage').filter((call) => ['U0GHOST', 'U0BOT', 'U0LEFT'].includes(String(call.args.channel))),
+    ).toEqual([]);
   });
 
   it('a secret being rotated shows no status or last-rotated input and says why; a forged status change is refused on the field', async () => {
@@ -164,10 +225,14 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
     seed(name);
     harness.store.inventoryService.setLifecycle(name, 'rotating', operator('U0DBA'));
     const { blocks } = await openForm(name);
-    expect(blocks.some((block) => block.block_id === SECRET_FORM_BLOCKS.status || block.block_id === SECRET_FORM_BLOCKS.lastRotated)).toBe(false);
+    expect(blocks.some((block) => block.block_id === SECRET_FORM_BLOCKS.status || block.block_id === SECRET_FORM_BLOCKS.lastRotated)).toBe(
+      false,
+    );
     expect(JSON.stringify(blocks)).toContain('Status: rotating. A rotation is in progress');
     const before = snapshotTables(harness.store, ['secrets']);
-    expect((await submit(name, { status: stateValue.select('retired') }))?.errors[SECRET_FORM_BLOCKS.status]).toContain(`A rotation of ${name} is in progress`);
+    expect((await submit(name, { status: stateValue.select('retired') }))?.errors[SECRET_FORM_BLOCKS.status]).toContain(
+      `A rotation of ${name} is in progress`,
+    );
     expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
   });
 });

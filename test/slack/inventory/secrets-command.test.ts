@@ -28,7 +28,10 @@ const INVENTORY_YAML = `
 `;
 
 function seedInventory(harness: SlackHarness): void {
-  const report = importRows(parseRows('yaml', INVENTORY_YAML, harness.store), harness.store, { actor: operator('U0ADMIN'), source: 'inventory.yml' });
+  const report = importRows(parseRows('yaml', INVENTORY_YAML, harness.store), harness.store, {
+    actor: operator('U0ADMIN'),
+    source: 'inventory.yml',
+  });
   expect(report.written).toBe(true);
 }
 
@@ -88,7 +91,11 @@ describe('/secrets over HTTP against the fake Slack Web API', () => {
   });
 
   it.each([
-    ['unknown subcommand', 'frobnicate', 'is not a `/secrets` subcommand. Use one of: overdue, due, list, show, owner, add, edit, review, help'],
+    [
+      'unknown subcommand',
+      'frobnicate',
+      'is not a `/secrets` subcommand. Use one of: overdue, due, list, show, owner, add, edit, review, help',
+    ],
     ['upper-case name', 'show Prod/Stripe/API_KEY', 'has upper-case letters'],
     ['two-segment name', 'show prod/stripe', 'has 2 segments'],
     ['unknown environment', 'show qa/stripe/api_key', 'is not a known environment'],
@@ -196,7 +203,8 @@ describe('/secrets over HTTP against the fake Slack Web API', () => {
 
   it('`help` lists every subcommand', async () => {
     const message = await replyTo((await harness.command('/secrets', 'help', 'U0SEC')).responseUrl);
-    for (const sub of ['overdue', 'due', 'list', 'show', 'owner', 'add', 'edit', 'review', 'help']) expect(message.text).toContain(`/secrets ${sub}`);
+    for (const sub of ['overdue', 'due', 'list', 'show', 'owner', 'add', 'edit', 'review', 'help'])
+      expect(message.text).toContain(`/secrets ${sub}`);
   });
 
   it('writes one JSON log line per handled request, with latency and without the command text', async () => {

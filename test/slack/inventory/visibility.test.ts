@@ -51,7 +51,10 @@ async function seeded(policy: string, env: Record<string, string> = {}): Promise
     policy,
     env,
     beforeStart: ({ fake, store }: { fake: FakeSlackApi; store: TempStore }) => {
-      const report = importRows(parseRows('yaml', inventoryYaml(store), store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' });
+      const report = importRows(parseRows('yaml', inventoryYaml(store), store), store, {
+        actor: operator('U0ADMIN'),
+        source: 'inventory.yml',
+      });
       expect(report.written).toBe(true);
       fake.script('usergroups.list', { body: { ok: true, usergroups: [{ id: 'S0READERS', users: ['U0GROUPIE'] }] } });
     },
@@ -67,7 +70,18 @@ async function answer(harness: SlackHarness, text: string, userId: string): Prom
 }
 
 /** Every /secrets subcommand that reads the inventory (add opens a form, help names nothing). */
-const READING_SUBCOMMANDS = ['overdue', 'due 365d', 'list', 'list prod', 'list <@U0DBA>', 'list platformdb', 'review', 'show prod/platformdb/password', 'edit prod/platformdb/password', 'owner prod/platformdb/password <@U0OUTSIDER>'];
+const READING_SUBCOMMANDS = [
+  'overdue',
+  'due 365d',
+  'list',
+  'list prod',
+  'list <@U0DBA>',
+  'list platformdb',
+  'review',
+  'show prod/platformdb/password',
+  'edit prod/platformdb/password',
+  'owner prod/platformdb/password <@U0OUTSIDER>',
+];
 
 describe('visibility: restricted (the default)', () => {
   let harness: SlackHarness;
@@ -77,21 +91,24 @@ describe('visibility: restricted (the default)', () => {
   });
   afterAll(async () => harness.close());
 
-  it.each(READING_SUBCOMMANDS)('`/secrets %s` by an outsider names none of the secrets, counts none, and says who can help', async (text) => {
-    const before = snapshotTables(harness.store, ['secrets']);
-    const reply = await answer(harness, text.replace('<@U0OUTSIDER>', '<@U0OUTSIDER|outsider>'), 'U0OUTSIDER');
-    // What the member typed may come back to them; nothing else of the inventory may.
-    const typed = text.split(' ')[1] ?? '';
-    const shown = reply.all.replaceAll(typed, '<typed>');
-    for (const name of OTHER_TEAMS_NAMES) expect(shown).not.toContain(name);
-    expect(shown).not.toContain('prod/stripe/api_key');
-    expect(shown).not.toContain('U0DBA>');
-    expect(reply.all).not.toMatch(/Overdue secrets: \d/);
-    expect(reply.text).toMatch(/^:no_entry: /);
-    expect(reply.text).toContain('security leads (<@U0SEC>)');
-    expect(reply.text).toContain('admins (<@U0ADMIN>)');
-    expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
-  });
+  it.each(READING_SUBCOMMANDS)(
+    '`/secrets %s` by an outsider names none of the secrets, counts none, and says who can help',
+    async (text) => {
+      const before = snapshotTables(harness.store, ['secrets']);
+      const reply = await answer(harness, text.replace('<@U0OUTSIDER>', '<@U0OUTSIDER|outsider>'), 'U0OUTSIDER');
+      // What the member typed may come back to them; nothing else of the inventory may.
+      const typed = text.split(' ')[1] ?? '';
+      const shown = reply.all.replaceAll(typed, '<typed>');
+      for (const name of OTHER_TEAMS_NAMES) expect(shown).not.toContain(name);
+      expect(shown).not.toContain('prod/stripe/api_key');
+      expect(shown).not.toContain('U0DBA>');
+      expect(reply.all).not.toMatch(/Overdue secrets: \d/);
+      expect(reply.text).toMatch(/^:no_entry: /);
+      expect(reply.text).toContain('security leads (<@U0SEC>)');
+      expect(reply.text).toContain('admins (<@U0ADMIN>)');
+      expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
+    },
+  );
 
   it('`show` of part of a name suggests none of the secrets the member may not see', async () => {
     const reply = await answer(harness, 'show platformdb', 'U0OUTSIDER');
@@ -109,12 +126,16 @@ describe('visibility: restricted (the default)', () => {
     expect(hidden.text.replace('password', 'NAME')).toBe(missing.text.replace('passwore', 'NAME'));
     expect(hidden.text).toContain('There is no secret named `prod/platformdb/password` that you may see');
     expect(hidden.text).not.toContain('U0DBA');
-    const denied = harness.store.db.prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'access.denied' AND actor = 'U0OUTSIDER'`).all() as { actor: string; secret: string | null; details: string }[];
+    const denied = harness.store.db
+      .prepare(`SELECT actor, secret, details FROM audit_events WHERE action = 'access.denied' AND actor = 'U0OUTSIDER'`)
+      .all() as { actor: string; secret: string | null; details: string }[];
     expect(denied.length).toBeGreaterThan(0);
     expect(JSON.parse(denied[0]?.details ?? '{}')).toMatchObject({ attempted: 'read' });
     // One audited refusal opens the window; the outsider's repeats within it are counted, not logged one by one.
     expect(denied).toHaveLength(1);
-    const window = harness.store.db.prepare(`SELECT repeats FROM refusal_windows WHERE actor = 'U0OUTSIDER' AND attempted = 'read'`).get() as { repeats: number };
+    const window = harness.store.db
+      .prepare(`SELECT repeats FROM refusal_windows WHERE actor = 'U0OUTSIDER' AND attempted = 'read'`)
+      .get() as { repeats: number };
     expect(window.repeats).toBeGreaterThan(0);
     expect(harness.fake.callsTo('views.open')).toEqual([]);
   });
@@ -168,7 +189,11 @@ describe('visibility: restricted (the default)', () => {
   });
 
   it('"Show more" is judged for whoever clicks it', async () => {
-    const reply = await harness.click({ actionId: 'secrets_list_more', value: JSON.stringify({ kind: 'list', offset: 0 }), userId: 'U0OUTSIDER' });
+    const reply = await harness.click({
+      actionId: 'secrets_list_more',
+      value: JSON.stringify({ kind: 'list', offset: 0 }),
+      userId: 'U0OUTSIDER',
+    });
     expect(reply.status).toBe(200);
     const id = responseIdOf(reply.responseUrl);
     const body = JSON.stringify((await harness.fake.waitForResponse((response) => response.id === id)).body);

@@ -29,7 +29,9 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
       at: NOW,
       beforeStart: ({ fake, store }) => {
         for (const user of ['U0OWNER', 'U0BACKUP', 'U0PAYLEAD', 'U0ADMIN', 'U0SEC', 'U0REAL']) fake.addUser(user, 'UTC');
-        expect(importRows(parseRows('yaml', INVENTORY_YAML, store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' }).written).toBe(true);
+        expect(
+          importRows(parseRows('yaml', INVENTORY_YAML, store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' }).written,
+        ).toBe(true);
       },
     });
     const [reminder] = harness.fake.callsTo('chat.postMessage');
@@ -39,7 +41,11 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
   afterEach(async () => harness.close());
 
   const postsTo = (channel: string) => harness.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === channel);
-  const notMineEvents = () => harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'reminder.not_mine'`).all() as { actor: string; details: string }[];
+  const notMineEvents = () =>
+    harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'reminder.not_mine'`).all() as {
+      actor: string;
+      details: string;
+    }[];
 
   async function sayNotMine(userId: string, rightOwner: string | null): Promise<RecordedCall> {
     const before = postsTo(userId).length;
@@ -62,7 +68,10 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const before = harness.fake.callsTo('chat.postMessage').length;
     harness.store.clock.set(at);
     await harness.runtime.runJob('reminder-sweep');
-    return harness.fake.callsTo('chat.postMessage').slice(before).map((call) => `${String(call.args.channel)} ${String(call.args.text)}`);
+    return harness.fake
+      .callsTo('chat.postMessage')
+      .slice(before)
+      .map((call) => `${String(call.args.channel)} ${String(call.args.text)}`);
   }
 
   /** A click on the admin's "not mine" DM itself, as Slack sends it. */
@@ -70,7 +79,13 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const blocks = report.args.blocks as KnownBlock[];
     const button = (blocks.find((block) => block.type === 'actions') as { elements: { action_id: string; value: string }[] }).elements[0]!;
     expect(button.action_id).toBe(ACTION_IDS.notMineApplyOwner);
-    const payload = buttonClick(harness.payloads, { actionId: button.action_id, value: value ?? button.value, userId, channelId: `D${String(report.args.channel).slice(1)}`, blockId: 'not_mine_report' });
+    const payload = buttonClick(harness.payloads, {
+      actionId: button.action_id,
+      value: value ?? button.value,
+      userId,
+      channelId: `D${String(report.args.channel).slice(1)}`,
+      blockId: 'not_mine_report',
+    });
     const ts = '1798797600.000900';
     return {
       ts,
@@ -84,10 +99,14 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
 
   it('a second answer in the same cycle tells nobody again and says so; nothing more is recorded', async () => {
     const first = await sayNotMine('U0OWNER', 'U0REAL');
-    expect(String(first.args.text)).toMatch(/^:ok_hand: Thanks\. I told Rotor's admins and security leads .* You get no more reminders about it until it is rotated\.$/);
+    expect(String(first.args.text)).toMatch(
+      /^:ok_hand: Thanks\. I told Rotor's admins and security leads .* You get no more reminders about it until it is rotated\.$/,
+    );
     expect(postsTo('U0ADMIN')).toHaveLength(1);
     expect(postsTo('U0SEC')).toHaveLength(1);
-    expect(harness.store.db.prepare('SELECT said_by, suggested_owner, cycle FROM reminder_not_mine').all()).toEqual([{ said_by: 'U0OWNER', suggested_owner: 'U0REAL', cycle: '2027-01-31' }]);
+    expect(harness.store.db.prepare('SELECT said_by, suggested_owner, cycle FROM reminder_not_mine').all()).toEqual([
+      { said_by: 'U0OWNER', suggested_owner: 'U0REAL', cycle: '2027-01-31' },
+    ]);
     const after = snapshotTables(harness.store, TABLES);
 
     const again = await sayNotMine('U0OWNER', 'U0BACKUP');
@@ -103,12 +122,22 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
   it('the person who said it is reminded no more this cycle: the backup owner takes the 7-day warning and the due day, escalation climbs from there', async () => {
     await sayNotMine('U0OWNER', 'U0REAL');
     // The backup owner hears why: the owner said it is not theirs.
-    expect(await sweepAt('2027-01-24T10:00:00Z')).toEqual(['U0BACKUP Escalation: prod/stripe/api_key is due for rotation in 7 days (2027-01-31)']);
-    expect(await sweepAt('2027-01-31T10:00:00Z')).toEqual(['U0BACKUP Escalation: prod/stripe/api_key is due for rotation today (2027-01-31)']);
-    expect(await sweepAt('2027-02-03T10:00:00Z')).toEqual(['U0PAYLEAD Escalation: prod/stripe/api_key is 3 days overdue for rotation (was due 2027-01-31)']);
+    expect(await sweepAt('2027-01-24T10:00:00Z')).toEqual([
+      'U0BACKUP Escalation: prod/stripe/api_key is due for rotation in 7 days (2027-01-31)',
+    ]);
+    expect(await sweepAt('2027-01-31T10:00:00Z')).toEqual([
+      'U0BACKUP Escalation: prod/stripe/api_key is due for rotation today (2027-01-31)',
+    ]);
+    expect(await sweepAt('2027-02-03T10:00:00Z')).toEqual([
+      'U0PAYLEAD Escalation: prod/stripe/api_key is 3 days overdue for rotation (was due 2027-01-31)',
+    ]);
     const escalation = JSON.stringify(harness.fake.callsTo('chat.postMessage').at(-1)!.args.blocks);
-    expect(escalation).toContain('So far: owner <@U0OWNER> said it is not theirs (reminded on 2027-01-01); backup owner <@U0BACKUP> reminded on 2027-01-24, 2027-01-31.');
-    expect(postsTo('U0OWNER').filter((call) => String(call.args.text).includes('Reminder') || String(call.args.text).includes('Escalation'))).toHaveLength(1);
+    expect(escalation).toContain(
+      'So far: owner <@U0OWNER> said it is not theirs (reminded on 2027-01-01); backup owner <@U0BACKUP> reminded on 2027-01-24, 2027-01-31.',
+    );
+    expect(
+      postsTo('U0OWNER').filter((call) => String(call.args.text).includes('Reminder') || String(call.args.text).includes('Escalation')),
+    ).toHaveLength(1);
   });
 
   it("the admins' DM applies the suggested owner with one button, authorized as a change of owner; the new owner is told by DM", async () => {
@@ -123,7 +152,9 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const refusal = await harness.fake.waitForResponse((response) => response.id === responseIdOf(stranger.payload.response_url));
     expect(String(refusal.body.text)).toMatch(/^:no_entry: You may not change the owner of `prod\/stripe\/api_key`\./);
     expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
-    const denial = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'access.denied' ORDER BY seq DESC LIMIT 1`).get() as { actor: string; details: string };
+    const denial = harness.store.db
+      .prepare(`SELECT actor, details FROM audit_events WHERE action = 'access.denied' ORDER BY seq DESC LIMIT 1`)
+      .get() as { actor: string; details: string };
     expect(denial.actor).toBe('U0STRANGER');
     expect(JSON.parse(denial.details).attempted).toBe('change_owner');
 
@@ -140,10 +171,16 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     expect(update.args).toMatchObject({ channel: 'D0ADMIN', ts: click.ts });
     const blocks = update.args.blocks as KnownBlock[];
     expect(blocks.some((block) => block.type === 'actions')).toBe(false);
-    expect(JSON.stringify(blocks.at(-1))).toContain(':white_check_mark: <@U0ADMIN> made <@U0REAL> the owner of `prod/stripe/api_key`. They were told by DM.');
+    expect(JSON.stringify(blocks.at(-1))).toContain(
+      ':white_check_mark: <@U0ADMIN> made <@U0REAL> the owner of `prod/stripe/api_key`. They were told by DM.',
+    );
     expect(harness.store.inventory.get('prod/stripe/api_key')?.owner).toBe('U0REAL');
-    expect(postsTo('U0REAL').map((call) => call.args.text)).toEqual(['<@U0ADMIN> made you the owner of `prod/stripe/api_key`. `/secrets show prod/stripe/api_key` shows what you now look after.']);
-    const change = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.updated' ORDER BY seq DESC LIMIT 1`).get() as { actor: string; details: string };
+    expect(postsTo('U0REAL').map((call) => call.args.text)).toEqual([
+      '<@U0ADMIN> made you the owner of `prod/stripe/api_key`. `/secrets show prod/stripe/api_key` shows what you now look after.',
+    ]);
+    const change = harness.store.db
+      .prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.updated' ORDER BY seq DESC LIMIT 1`)
+      .get() as { actor: string; details: string };
     expect(change.actor).toBe('U0ADMIN');
     expect(JSON.parse(change.details).changes.owner).toEqual({ from: 'U0OWNER', to: 'U0REAL' });
 
@@ -160,18 +197,33 @@ describe('"Not mine": once per cycle, that person reminded no more, the admins g
     const report = postsTo('U0ADMIN')[0] as RecordedCall;
     const first = clickOnReport(report, 'U0ADMIN');
     const second = clickOnReport(report, 'U0ADMIN');
-    await harness.untilHandled(() => Promise.all([harness.post({ kind: 'payload', payload: first.payload }), harness.post({ kind: 'payload', payload: second.payload })]), 2);
+    await harness.untilHandled(
+      () =>
+        Promise.all([
+          harness.post({ kind: 'payload', payload: first.payload }),
+          harness.post({ kind: 'payload', payload: second.payload }),
+        ]),
+      2,
+    );
     // Both presses are answered (each redraws the admin's DM) before the follow-up sweep tells the old owner.
     for (let waited = 0; harness.fake.callsTo('chat.update').filter((call) => call.args.channel === 'D0ADMIN').length < 2; waited += 20) {
       if (waited > 5_000) throw new Error('the two presses were not both answered');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await harness.runtime.runJob('follow-up-sweep');
-    await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('instead of you'));
+    await harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('instead of you'),
+    );
     expect(harness.store.inventory.get('prod/stripe/api_key')?.owner).toBe('U0REAL');
     expect(postsTo('U0REAL')).toHaveLength(1);
     expect(postsTo('U0OWNER').filter((call) => String(call.args.text).includes('instead of you'))).toHaveLength(1);
-    const changes = harness.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'secret.updated' AND json_extract(details, '$.changes.owner.to') = 'U0REAL'`).pluck().get();
+    const changes = harness.store.db
+      .prepare(
+        `SELECT count(*) FROM audit_events WHERE action = 'secret.updated' AND json_extract(details, '$.changes.owner.to') = 'U0REAL'`,
+      )
+      .pluck()
+      .get();
     expect(changes).toBe(1);
   });
 

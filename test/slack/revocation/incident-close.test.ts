@@ -6,7 +6,16 @@ import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secret
 import { FORM_VALUE_ACTION, INCIDENT_BLOCKS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
-import { clickOnStatus, incidentRecord, INCIDENT_CHANNEL, REVOCATION_PEOPLE, REVOCATION_POLICY, REVOCATION_TABLES, slashRevoke, submitRevoke } from '../../support/revocation-slack.js';
+import {
+  clickOnStatus,
+  incidentRecord,
+  INCIDENT_CHANNEL,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  REVOCATION_TABLES,
+  slashRevoke,
+  submitRevoke,
+} from '../../support/revocation-slack.js';
 import {
   ACTION_IDS,
   driveModal,
@@ -37,8 +46,13 @@ const POSTMORTEM = 'https://wiki.example/postmortems/19';
 async function closeFromStatus(h: SlackHarness, userId: string, override: string | null): Promise<Record<string, unknown> | null> {
   const { since } = await clickOnStatus(h, userId, ACTION_IDS.incidentClose);
   const form = pushedSince(h, since);
-  const values = { [INCIDENT_BLOCKS.postmortem]: { [FORM_VALUE_ACTION]: stateValue.text(POSTMORTEM) }, [INCIDENT_BLOCKS.override]: { [FORM_VALUE_ACTION]: stateValue.text(override) } };
-  const reply = await h.untilHandled(() => h.submit({ userId, view: { ...echoed(h, 'VCLOSE0001', form, values), blocks: form.blocks as ModalView['blocks'] } }));
+  const values = {
+    [INCIDENT_BLOCKS.postmortem]: { [FORM_VALUE_ACTION]: stateValue.text(POSTMORTEM) },
+    [INCIDENT_BLOCKS.override]: { [FORM_VALUE_ACTION]: stateValue.text(override) },
+  };
+  const reply = await h.untilHandled(() =>
+    h.submit({ userId, view: { ...echoed(h, 'VCLOSE0001', form, values), blocks: form.blocks as ModalView['blocks'] } }),
+  );
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
 
@@ -56,7 +70,12 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
@@ -94,7 +113,10 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
     // Issue 19 re-probe, group E: an override reason holding a key is refused on its field, never echoed, nothing written.
     const key = ['sk', 'live', randomBytes(18).toString('hex')].join('_');
     const keyed = await closeFromStatus(h, 'U0SEC', `ok, key was ${key}`);
-    expect(keyed).toMatchObject({ response_action: 'errors', errors: { [INCIDENT_BLOCKS.override]: expect.stringContaining('it looks like it holds a Stripe secret key') } });
+    expect(keyed).toMatchObject({
+      response_action: 'errors',
+      errors: { [INCIDENT_BLOCKS.override]: expect.stringContaining('it looks like it holds a Stripe secret key') },
+    });
     expect(JSON.stringify(keyed)).not.toContain(key);
     await followUpsSettled(h);
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
@@ -107,7 +129,9 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
     expect(events.find((event) => event.kind === 'close_override')?.summary).toBe(
       `U0SEC closed the incident with the compromised version still live (version ${compromised} still carries AWSPREVIOUS in AWS Secrets Manager), overriding the check: AWSPREVIOUS is unreachable from the app role; label removal tracked in INC-9`,
     );
-    const audited = JSON.parse(h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'incident.closed'`).pluck().get() as string) as Record<string, unknown>;
+    const audited = JSON.parse(
+      h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'incident.closed'`).pluck().get() as string,
+    ) as Record<string, unknown>;
     expect(audited).toMatchObject({
       compromisedVersion: { versionId: compromised, disabled: false },
       override: { by: 'U0SEC', reason: 'AWSPREVIOUS is unreachable from the app role; label removal tracked in INC-9' },
@@ -120,7 +144,12 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
@@ -137,7 +166,9 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
     expect(await closeFromStatus(h, 'U0ONCALL', null)).toBeNull();
     expect(incidentRecord(h, 1).incident.state).toBe('closed');
     expect(incidentRecord(h, 1).events.some((event) => event.kind === 'close_override')).toBe(false);
-    const audited = JSON.parse(h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'incident.closed'`).pluck().get() as string) as Record<string, unknown>;
+    const audited = JSON.parse(
+      h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'incident.closed'`).pluck().get() as string,
+    ) as Record<string, unknown>;
     expect(audited.compromisedVersion).toEqual({ versionId: created.VersionId, disabled: true });
     expect(audited.override).toBeUndefined();
   });
@@ -151,7 +182,12 @@ describe('closing the incident of a manual secret', () => {
     harness = await startRotationHarness({
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', 'prod/stripe/api_key leaked in a public gist');
@@ -184,7 +220,12 @@ describe('closing the incident of a manual secret', () => {
     harness = await startRotationHarness({
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', 'prod/stripe/api_key leaked in a public gist');
@@ -201,7 +242,9 @@ describe('closing the incident of a manual secret', () => {
 
     const before = snapshotTables(h.store, REVOCATION_TABLES);
     const refused = await slashRevoke(h, 'U0ONCALL', `close 1 ${POSTMORTEM}`);
-    expect(String(refused.reply?.text)).toContain('Incident #1 cannot close yet: nobody did “Disable the compromised version in the store”');
+    expect(String(refused.reply?.text)).toContain(
+      'Incident #1 cannot close yet: nobody did “Disable the compromised version in the store”',
+    );
     await followUpsSettled(h);
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
   });

@@ -21,7 +21,17 @@ import {
   submitRevoke,
   threadReplies,
 } from '../../support/revocation-slack.js';
-import { clickInMessage, dmsTo, echoed, followUpsSettled, modal, press, rotationRecord, startRotationHarness, textOf } from '../../support/rotation-slack.js';
+import {
+  clickInMessage,
+  dmsTo,
+  echoed,
+  followUpsSettled,
+  modal,
+  press,
+  rotationRecord,
+  startRotationHarness,
+  textOf,
+} from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { sealedFor } from '../../support/sealed-metadata.js';
@@ -44,7 +54,11 @@ describe('/revoke refusing bad input, and its faults', () => {
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
       seed: (store) => {
-        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
         store.inventoryService.create({ name: 'prod/legacy/api_key', owner: 'U0OWNER', lastRotated: '2026-06-01' }, operator(), 'test');
         store.inventoryService.setLifecycle('prod/legacy/api_key', 'retired', operator());
       },
@@ -102,13 +116,21 @@ describe('/revoke refusing bad input, and its faults', () => {
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
     const view = modal(h, viewId as string);
     const submitWith = async (privateMetadata: string) => {
-      const reply = await h.untilHandled(() => h.submit({ userId: 'U0ONCALL', view: echoed(h, viewId as string, { ...view, private_metadata: privateMetadata }, revokeValues({ confirm: SECRET })) }));
+      const reply = await h.untilHandled(() =>
+        h.submit({
+          userId: 'U0ONCALL',
+          view: echoed(h, viewId as string, { ...view, private_metadata: privateMetadata }, revokeValues({ confirm: SECRET })),
+        }),
+      );
       return reply.json() as { response_action: string; errors: Record<string, string> };
     };
     const before = snapshotTables(h.store, REVOCATION_TABLES);
 
     const unreadable = await submitWith('{"secret":');
-    expect(unreadable).toEqual({ response_action: 'errors', errors: { [REVOKE_BLOCKS.confirm]: expect.stringContaining('This confirmation lost track of what it revokes; nothing was revoked.') } });
+    expect(unreadable).toEqual({
+      response_action: 'errors',
+      errors: { [REVOKE_BLOCKS.confirm]: expect.stringContaining('This confirmation lost track of what it revokes; nothing was revoked.') },
+    });
     // Forgeries sealed with the signing secret (metadata is sealed: see view-metadata-seal.ts) are still checked in full.
     const forged = (metadata: Record<string, string>) => sealedFor(h, CALLBACK_IDS.revokeConfirm, JSON.stringify(metadata));
     const badChannel = await submitWith(forged({ secret: SECRET, channel: 'not a channel' }));
@@ -122,7 +144,9 @@ describe('/revoke refusing bad input, and its faults', () => {
     expect(elsewhere.errors[REVOKE_BLOCKS.confirm]).toContain('only allowed in an incident channel');
     const after = snapshotTables(h.store, REVOCATION_TABLES);
     expect({ ...after, audit_events: before.audit_events }).toEqual(before);
-    expect((after.audit_events as { action: string }[]).slice(before.audit_events!.length).map((event) => event.action)).toEqual(['access.denied']);
+    expect((after.audit_events as { action: string }[]).slice(before.audit_events!.length).map((event) => event.action)).toEqual([
+      'access.denied',
+    ]);
     expect(h.store.db.prepare('SELECT count(*) FROM incidents').pluck().get()).toBe(0);
   });
 
@@ -165,7 +189,10 @@ describe('/revoke refusing bad input, and its faults', () => {
     // Typed into the form's reason instead: refused on that field.
     const opened = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
     const ack = await submitRevoke(h, 'U0ONCALL', opened.viewId as string, { confirm: SECRET, reason: `it was ${leaked}` });
-    expect(ack).toEqual({ response_action: 'errors', errors: { [REVOKE_BLOCKS.reason]: 'it looks like it holds a Stripe secret key; describe the leak, never paste the value' } });
+    expect(ack).toEqual({
+      response_action: 'errors',
+      errors: { [REVOKE_BLOCKS.reason]: 'it looks like it holds a Stripe secret key; describe the leak, never paste the value' },
+    });
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
 
     // And in a status update on an open incident: refused on its field.
@@ -194,9 +221,11 @@ describe('/revoke refusing bad input, and its faults', () => {
     // Someone neither paged nor allowed to work the incident, with a forwarded page: refused, audited.
     const stranger = await clickInMessage(h, 'U0STRANGER', ownerPage!, ACTION_IDS.incidentAcknowledge);
     expect(String(stranger.reply?.text)).toContain('may not work the incident of');
-    let after = snapshotTables(h.store, REVOCATION_TABLES);
+    const after = snapshotTables(h.store, REVOCATION_TABLES);
     expect({ ...after, audit_events: before.audit_events }).toEqual(before);
-    expect((after.audit_events as { action: string }[]).slice(before.audit_events!.length).map((event) => event.action)).toEqual(['access.denied']);
+    expect((after.audit_events as { action: string }[]).slice(before.audit_events!.length).map((event) => event.action)).toEqual([
+      'access.denied',
+    ]);
 
     // The owner acknowledges; pressing it again says when, and changes nothing.
     await clickInMessage(h, 'U0OWNER', ownerPage!, ACTION_IDS.incidentAcknowledge);
@@ -208,16 +237,27 @@ describe('/revoke refusing bad input, and its faults', () => {
 
     // An empty status update: refused on its field.
     const update = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentStatusUpdate);
-    expect(await submitIncidentForm(h, 'U0ONCALL', update.since, '   ')).toEqual({ response_action: 'errors', errors: { incident_update: 'say where the incident stands' } });
+    expect(await submitIncidentForm(h, 'U0ONCALL', update.since, '   ')).toEqual({
+      response_action: 'errors',
+      errors: { incident_update: 'say where the incident stands' },
+    });
 
     // Closing: by the owner (no responder), refused; without a link, or with the rotation still open, refused on the field.
     const byOwner = await slashRevoke(h, 'U0OWNER', 'close 1 https://wiki.example/pm/1');
     expect(String(byOwner.reply?.text)).toContain('may not close the incident of');
     const close = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentClose);
-    expect(JSON.stringify(h.fake.calls.slice(close.since).find((call) => call.method === 'views.open')?.args.view)).toContain('The emergency rotation is still open');
-    expect(await submitIncidentForm(h, 'U0ONCALL', close.since, 'not a link')).toEqual({ response_action: 'errors', errors: { incident_postmortem: 'must be an http:// or https:// URL, such as the postmortem document or ticket' } });
+    expect(JSON.stringify(h.fake.calls.slice(close.since).find((call) => call.method === 'views.open')?.args.view)).toContain(
+      'The emergency rotation is still open',
+    );
+    expect(await submitIncidentForm(h, 'U0ONCALL', close.since, 'not a link')).toEqual({
+      response_action: 'errors',
+      errors: { incident_postmortem: 'must be an http:// or https:// URL, such as the postmortem document or ticket' },
+    });
     const open = await submitIncidentForm(h, 'U0ONCALL', close.since, 'https://wiki.example/pm/1');
-    expect(open).toMatchObject({ response_action: 'errors', errors: { incident_postmortem: expect.stringContaining('is still open: complete it, or abandon it with a reason') } });
+    expect(open).toMatchObject({
+      response_action: 'errors',
+      errors: { incident_postmortem: expect.stringContaining('is still open: complete it, or abandon it with a reason') },
+    });
     const usage = await slashRevoke(h, 'U0ONCALL', 'close one https://wiki.example/pm/1');
     expect(String(usage.reply?.text)).toContain('Close an incident with `/revoke close &lt;incident&gt; &lt;postmortem link&gt;`');
     const stillOpen = snapshotTables(h.store, REVOCATION_TABLES);
@@ -276,14 +316,27 @@ describe('/revoke refusing bad input, and its faults', () => {
     await h.runtime.runJob('follow-up-sweep');
     await followUpsSettled(h);
     // In the order Slack took them (the fake records a call when it arrives, and holds the message once it is taken).
-    const replies = h.fake.messages.filter((message) => message.threadTs === ts).slice(opening).map((message) => String(message.text));
-    expect(replies).toEqual([expect.stringContaining('Status from <@U0ONCALL>: Key rolled at Stripe.'), expect.stringContaining('<@U0OWNER> acknowledged.')]);
+    const replies = h.fake.messages
+      .filter((message) => message.threadTs === ts)
+      .slice(opening)
+      .map((message) => String(message.text));
+    expect(replies).toEqual([
+      expect.stringContaining('Status from <@U0ONCALL>: Key rolled at Stripe.'),
+      expect.stringContaining('<@U0OWNER> acknowledged.'),
+    ]);
   });
 
   it('the bot killed mid-flow: the answer to a page and to the status post lost in a crash, steps done before a restart; after it nothing is repeated', async () => {
     const h = await start();
     // Slack takes the owner's page and the status message but the bot never hears back (it dies there).
-    h.fake.script('chat.postMessage', { httpStatus: 500, afterProcessing: true }, { normal: true }, { normal: true }, { normal: true }, { httpStatus: 500, afterProcessing: true });
+    h.fake.script(
+      'chat.postMessage',
+      { httpStatus: 500, afterProcessing: true },
+      { normal: true },
+      { normal: true },
+      { normal: true },
+      { httpStatus: 500, afterProcessing: true },
+    );
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
     await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: SECRET });
     await h.fake.waitForCall('chat.postMessage', (call) => call.args.channel === INCIDENT_CHANNEL);
@@ -294,7 +347,11 @@ describe('/revoke refusing bad input, and its faults', () => {
     h.store.clock.advance({ minutes: 11 });
     await h.runtime.runJob('follow-up-sweep');
     await followUpsSettled(h);
-    for (const person of PAGED) expect(dmsTo(h, person).filter((call) => /^Paged/.test(String(call.args.text))), person).toHaveLength(1);
+    for (const person of PAGED)
+      expect(
+        dmsTo(h, person).filter((call) => /^Paged/.test(String(call.args.text))),
+        person,
+      ).toHaveLength(1);
     expect(statusPosts(h)).toHaveLength(1);
     const ts = statusTsOf(h);
     expect(incidentRecord(h, 1).incident.statusTs).toBe(ts);
@@ -311,9 +368,18 @@ describe('/revoke refusing bad input, and its faults', () => {
     }
     await followUpsSettled(h);
     const rotationId = incidentRecord(h, 1).incident.rotationId as number;
-    const done = () => h.store.db.prepare(`SELECT step_id FROM rotation_steps WHERE rotation_id = ? AND state = 'done' ORDER BY position`).pluck().all(rotationId);
+    const done = () =>
+      h.store.db
+        .prepare(`SELECT step_id FROM rotation_steps WHERE rotation_id = ? AND state = 'done' ORDER BY position`)
+        .pluck()
+        .all(rotationId);
     const audit = () => h.store.db.prepare('SELECT count(*) FROM audit_events').pluck().get();
-    const beforeRestart = { done: done(), audit: audit(), posts: h.fake.callsTo('chat.postMessage').length, replies: threadReplies(h, ts).length };
+    const beforeRestart = {
+      done: done(),
+      audit: audit(),
+      posts: h.fake.callsTo('chat.postMessage').length,
+      replies: threadReplies(h, ts).length,
+    };
     expect(beforeRestart.done).toHaveLength(2);
     expect(beforeRestart.replies).toBeGreaterThan(opening);
 
@@ -337,4 +403,3 @@ describe('/revoke refusing bad input, and its faults', () => {
     expect(threadReplies(h, ts)).toHaveLength(beforeRestart.replies + 1);
   });
 });
-

@@ -1,4 +1,11 @@
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -91,7 +98,12 @@ async function runAsShown(sdk: SecretsManagerClient, line: string): Promise<void
 /** The commands the status message shows to do a failed step by hand. */
 function commandsShown(h: SlackHarness): string[] {
   const texts = statusShown(h).blocks.map((block) => (block as { text?: { text?: string } }).text?.text ?? '');
-  return texts.join('\n').match(/```([\s\S]*?)```/)?.[1]?.split('\n') ?? [];
+  return (
+    texts
+      .join('\n')
+      .match(/```([\s\S]*?)```/)?.[1]
+      ?.split('\n') ?? []
+  );
 }
 
 /** `/rotate <name>` by the responder in the incident channel: the emergency rotation modal's view id. */
@@ -124,7 +136,17 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
       people: REVOCATION_PEOPLE,
       seed: (store) =>
         store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01', consumers: ['checkout', 'C0BILLING'] },
+          {
+            name: SECRET,
+            type: 'database',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            team: 'payments',
+            provider: 'aws',
+            providerRef: SECRET,
+            lastRotated: '2027-01-01',
+            consumers: ['checkout', 'C0BILLING'],
+          },
           operator(),
           'test',
         ),
@@ -139,7 +161,11 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     expect(String(elsewhere.reply?.text)).toContain('only allowed in an incident channel (<#C0INCIDENT>)');
     let after = snapshotTables(h.store, REVOCATION_TABLES);
     expect(changedTables(before, after)).toEqual(['audit_events']);
-    expect((after.audit_events as { action: string; actor: string }[]).slice(before.audit_events!.length).map((event) => [event.action, event.actor])).toEqual([['access.denied', 'U0ONCALL']]);
+    expect(
+      (after.audit_events as { action: string; actor: string }[])
+        .slice(before.audit_events!.length)
+        .map((event) => [event.action, event.actor]),
+    ).toEqual([['access.denied', 'U0ONCALL']]);
 
     // In the incident channel, by the owner (no responder): refused the same way.
     before = after;
@@ -149,7 +175,11 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     expect(String(owner.reply?.text)).toMatch(/responder/);
     after = snapshotTables(h.store, REVOCATION_TABLES);
     expect(changedTables(before, after)).toEqual(['audit_events']);
-    expect((after.audit_events as { action: string; actor: string }[]).slice(before.audit_events!.length).map((event) => [event.action, event.actor])).toEqual([['access.denied', 'U0OWNER']]);
+    expect(
+      (after.audit_events as { action: string; actor: string }[])
+        .slice(before.audit_events!.length)
+        .map((event) => [event.action, event.actor]),
+    ).toEqual([['access.denied', 'U0OWNER']]);
     expect(h.fake.callsTo('views.open')).toEqual([]);
 
     // The responder in the incident channel: the confirmation with the blast radius.
@@ -178,7 +208,10 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     // A wrong name: refused on the field, nothing written.
     before = snapshotTables(h.store, REVOCATION_TABLES);
     const wrong = await submitRevoke(h, 'U0ONCALL', id, { confirm: 'prod/app/dbx', ticket: 'INC-7' });
-    expect(wrong).toEqual({ response_action: 'errors', errors: { [REVOKE_BLOCKS.confirm]: "that is not the secret's name; type prod/app/db exactly" } });
+    expect(wrong).toEqual({
+      response_action: 'errors',
+      errors: { [REVOKE_BLOCKS.confirm]: "that is not the secret's name; type prod/app/db exactly" },
+    });
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
 
     // The right name: the incident opens.
@@ -189,10 +222,23 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     expect(textOf(modal(h, id))).toContain('*Incident #1* is open');
     await followUpsSettled(h);
     const opened = incidentRecord(h, 1);
-    expect(opened.incident).toMatchObject({ state: 'open', severity: 'SEV1', ticket: 'INC-7', responder: 'U0ONCALL', channel: 'C0INCIDENT', compromisedVersionId: compromised, openedAt });
+    expect(opened.incident).toMatchObject({
+      state: 'open',
+      severity: 'SEV1',
+      ticket: 'INC-7',
+      responder: 'U0ONCALL',
+      channel: 'C0INCIDENT',
+      compromisedVersionId: compromised,
+      openedAt,
+    });
     expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('compromised');
     const rotationId = opened.incident.rotationId as number;
-    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ kind: 'emergency', state: 'in_progress', breakGlassBy: 'U0ONCALL', requiredApprovals: [] });
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({
+      kind: 'emergency',
+      state: 'in_progress',
+      breakGlassBy: 'U0ONCALL',
+      requiredApprovals: [],
+    });
 
     // The pages: a DM with Acknowledge to the owner, the backup owner and both security leads; not to the responder.
     for (const person of ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2']) {
@@ -210,9 +256,16 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     expect(shownText(shown)).toContain(WARNING);
     expect(shownText(shown)).toContain('Emergency rotation #');
     // Every event so far, in order, in the thread: the opening ones too, which happened before there was a thread.
-    const timeline = () => incidentRecord(h, 1).events.filter((event) => !QUIET_EVENT_KINDS.has(event.kind)).map((event) => threadEventMessage(event).text);
+    const timeline = () =>
+      incidentRecord(h, 1)
+        .events.filter((event) => !QUIET_EVENT_KINDS.has(event.kind))
+        .map((event) => threadEventMessage(event).text);
     expect(threadReplies(h, ts).map((call) => call.args.text)).toEqual(timeline());
-    expect(timeline().slice(0, 3)).toEqual([expect.stringContaining('revoked prod/app/db'), expect.stringContaining('marked compromised'), expect.stringContaining('Paged')]);
+    expect(timeline().slice(0, 3)).toEqual([
+      expect.stringContaining('revoked prod/app/db'),
+      expect.stringContaining('marked compromised'),
+      expect.stringContaining('Paged'),
+    ]);
 
     // Acknowledge from the owner's page: the DM is edited in place, the status message shows who.
     const [ownerPage] = dmsTo(h, 'U0OWNER');
@@ -220,7 +273,9 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     const editsBefore = statusEdits(h, ts).length;
     const acked = await clickInMessage(h, 'U0OWNER', ownerPage!, ACTION_IDS.incidentAcknowledge);
     expect(acked.reply).toBeNull();
-    const pageEdit = h.fake.calls.slice(acked.triggerSince).find((call) => call.method === 'chat.update' && String(call.args.channel).startsWith('D'));
+    const pageEdit = h.fake.calls
+      .slice(acked.triggerSince)
+      .find((call) => call.method === 'chat.update' && String(call.args.channel).startsWith('D'));
     expect(String(pageEdit?.args.text)).toBe(`Acknowledged: Incident #1 · SEV1 · ${SECRET}`);
     await followUpsSettled(h);
     expect(incidentRecord(h, 1).incident).toMatchObject({ acknowledgedBy: 'U0OWNER' });
@@ -271,7 +326,11 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     const close = await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentClose);
     expect(await submitIncidentForm(h, 'U0ONCALL', close.since, 'https://wiki.example/postmortems/1')).toBeNull();
     await followUpsSettled(h);
-    expect(incidentRecord(h, 1).incident).toMatchObject({ state: 'closed', closedBy: 'U0ONCALL', postmortemUrl: 'https://wiki.example/postmortems/1' });
+    expect(incidentRecord(h, 1).incident).toMatchObject({
+      state: 'closed',
+      closedBy: 'U0ONCALL',
+      postmortemUrl: 'https://wiki.example/postmortems/1',
+    });
     shown = statusShown(h);
     expect(shown.text).toBe(`Closed: Incident #1 · SEV1 · ${SECRET}`);
     expect(shownText(shown)).toContain('https://wiki.example/postmortems/1');
@@ -280,19 +339,48 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
 
     // The metrics: opened and closed, and the times to acknowledge, disable and rotate.
     const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
-    for (const series of ['rotor_incidents_total{event="opened",severity="SEV1"}', 'rotor_incidents_total{event="closed",severity="SEV1"}', 'rotor_incident_time_to_acknowledge_seconds_count{severity="SEV1"}', 'rotor_incident_time_to_disable_seconds_count{severity="SEV1"}', 'rotor_incident_time_to_rotate_seconds_count{severity="SEV1"}']) {
-      expect(Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0), series).toBeGreaterThanOrEqual(1);
+    for (const series of [
+      'rotor_incidents_total{event="opened",severity="SEV1"}',
+      'rotor_incidents_total{event="closed",severity="SEV1"}',
+      'rotor_incident_time_to_acknowledge_seconds_count{severity="SEV1"}',
+      'rotor_incident_time_to_disable_seconds_count{severity="SEV1"}',
+      'rotor_incident_time_to_rotate_seconds_count{severity="SEV1"}',
+    ]) {
+      expect(Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0), series).toBeGreaterThanOrEqual(
+        1,
+      );
     }
     expect(metrics).toMatch(/^rotor_incidents_open 0$/m);
 
     // The audit chain verifies, and the evidence prints the timeline.
-    expect(auditActions(h)).toEqual(expect.arrayContaining(['incident.opened', 'incident.acknowledged', 'rotation.started', 'rotation.completed', 'incident.signed_off', 'incident.closed']));
+    expect(auditActions(h)).toEqual(
+      expect.arrayContaining([
+        'incident.opened',
+        'incident.acknowledged',
+        'rotation.started',
+        'rotation.completed',
+        'incident.signed_off',
+        'incident.closed',
+      ]),
+    );
     const verified = await rotorCli(h, 'audit', 'verify');
     expect(verified.stderr).toBe('');
     expect(verified.code).toBe(0);
     const evidence = await rotorCli(h, 'incidents', 'evidence', '1');
     expect(evidence.code).toBe(0);
-    for (const expected of [SECRET, 'INC-7', 'U0ONCALL', 'U0OWNER', 'U0SEC', compromised, replacement, 'leaked in a public gist', 'https://wiki.example/postmortems/1', 'acknowledged', 'Revoke the compromised credential at its issuer']) {
+    for (const expected of [
+      SECRET,
+      'INC-7',
+      'U0ONCALL',
+      'U0OWNER',
+      'U0SEC',
+      compromised,
+      replacement,
+      'leaked in a public gist',
+      'https://wiki.example/postmortems/1',
+      'acknowledged',
+      'Revoke the compromised credential at its issuer',
+    ]) {
       expect(evidence.stdout).toContain(expected);
     }
   });
@@ -307,7 +395,12 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
@@ -319,10 +412,22 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     const replacement = rotationRecord(h, rotationId).rotation.newVersionId as string;
 
     // The role may not move staging labels: the step fails, the rest go on.
-    faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: secretsmanager:UpdateSecretVersionStage' }, 10, 'UpdateSecretVersionStage');
+    faults.queue(
+      {
+        kind: 'error',
+        status: 400,
+        type: 'AccessDeniedException',
+        message: 'User is not authorized to perform: secretsmanager:UpdateSecretVersionStage',
+      },
+      10,
+      'UpdateSecretVersionStage',
+    );
     await press(h, 'U0ONCALL', rotation, ACTION_IDS.rotationRunStep);
     await followUpsSettled(h);
-    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised')).toMatchObject({ state: 'pending', lastError: expect.stringContaining('access denied (AccessDeniedException)') });
+    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised')).toMatchObject({
+      state: 'pending',
+      lastError: expect.stringContaining('access denied (AccessDeniedException)'),
+    });
     expect((await labels())[compromised]).toEqual(['AWSPREVIOUS']);
     const shown = shownText(statusShown(h));
     expect(shown).toContain(':red_circle: *Disable the compromised version in the store failed:*');
@@ -339,7 +444,10 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     // Retry finds nothing left to strip: the step is done, the red is gone.
     await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentRetry);
     await followUpsSettled(h);
-    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised')).toMatchObject({ state: 'done', doneBy: 'U0ONCALL' });
+    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'disable_compromised')).toMatchObject({
+      state: 'done',
+      doneBy: 'U0ONCALL',
+    });
     expect(button(statusShown(h), ACTION_IDS.incidentRetry)).toBeUndefined();
   });
 
@@ -353,11 +461,25 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} used from an unknown IP`);
-    faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: secretsmanager:PutSecretValue' }, 10, 'PutSecretValue');
+    faults.queue(
+      {
+        kind: 'error',
+        status: 400,
+        type: 'AccessDeniedException',
+        message: 'User is not authorized to perform: secretsmanager:PutSecretValue',
+      },
+      10,
+      'PutSecretValue',
+    );
     await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: SECRET, order: 'disable_now' });
     await followUpsSettled(h);
     const rotationId = incidentRecord(h, 1).incident.rotationId as number;
@@ -397,7 +519,12 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
 
@@ -413,16 +540,26 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     // /revoke: the confirmation says what happens to it.
     h.store.clock.advance({ minutes: 5 });
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
-    expect(textOf(modal(h, viewId as string))).toContain(':warning: The rotation <@U0OWNER> started at 2027-02-01 10:00 UTC is abandoned: the emergency rotation replaces it.');
+    expect(textOf(modal(h, viewId as string))).toContain(
+      ':warning: The rotation <@U0OWNER> started at 2027-02-01 10:00 UTC is abandoned: the emergency rotation replaces it.',
+    );
     await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: SECRET });
     await followUpsSettled(h);
 
-    expect(rotationRecord(h, scheduled).rotation).toMatchObject({ state: 'abandoned', endedBy: 'U0ONCALL', endReason: 'Superseded by the emergency revocation of incident #1.' });
+    expect(rotationRecord(h, scheduled).rotation).toMatchObject({
+      state: 'abandoned',
+      endedBy: 'U0ONCALL',
+      endReason: 'Superseded by the emergency revocation of incident #1.',
+    });
     expect((await labels())[pending] ?? []).toEqual([]);
     expect((await labels())[compromised]).toEqual(['AWSCURRENT']);
     expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('compromised');
     const emergency = incidentRecord(h, 1).incident.rotationId as number;
-    expect(rotationRecord(h, emergency).rotation).toMatchObject({ kind: 'emergency', state: 'in_progress', previousVersionId: compromised });
+    expect(rotationRecord(h, emergency).rotation).toMatchObject({
+      kind: 'emergency',
+      state: 'in_progress',
+      previousVersionId: compromised,
+    });
 
     // The security lead's approval request is moot now; the owner's modal shows the emergency rotation.
     const late = await clickInMessage(h, 'U0SEC', approvalRequest!, ACTION_IDS.rotationApprove);
@@ -446,7 +583,11 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
 /** Ticks or runs the current step until `stopAt` (or none is left), passing over a failed disable step that waits aside for its Retry. */
 async function drivePastDeferred(h: SlackHarness, userId: string, viewId: string, stopAt: string | null): Promise<void> {
   for (;;) {
-    const next = buttonsOf(modal(h, viewId)).find((candidate) => (candidate.actionId === ACTION_IDS.rotationRunStep || candidate.actionId === ACTION_IDS.rotationTickStep) && candidate.value !== 'disable_compromised');
+    const next = buttonsOf(modal(h, viewId)).find(
+      (candidate) =>
+        (candidate.actionId === ACTION_IDS.rotationRunStep || candidate.actionId === ACTION_IDS.rotationTickStep) &&
+        candidate.value !== 'disable_compromised',
+    );
     if (!next || next.value === stopAt) return;
     h.store.clock.advance({ minutes: 1 });
     await clickInModal(h, userId, viewId, next.actionId, next.value);
@@ -469,7 +610,17 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
       people: REVOCATION_PEOPLE,
       seed: (store) =>
         store.inventoryService.create(
-          { name: VAULT_SECRET, type: 'redis', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', provider: 'vault', providerRef: `secret/${PATH}`, lastRotated: '2027-01-01', consumers: ['sessions'] },
+          {
+            name: VAULT_SECRET,
+            type: 'redis',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            team: 'payments',
+            provider: 'vault',
+            providerRef: `secret/${PATH}`,
+            lastRotated: '2027-01-01',
+            consumers: ['sessions'],
+          },
           operator(),
           'test',
         ),
@@ -484,7 +635,13 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
     // Vault refuses every destroy until the fault clears.
     vault.fake.failNext(50, 503, ['Vault is sealed'], /\/destroy\//);
     h.store.clock.advance({ minutes: 1 });
-    const accepted = await submitRevoke(h, 'U0ONCALL', id, { confirm: VAULT_SECRET, reason: 'dumped in a support ticket and used from an unknown IP', severity: 'SEV2', order: 'disable_now', destroy: true });
+    const accepted = await submitRevoke(h, 'U0ONCALL', id, {
+      confirm: VAULT_SECRET,
+      reason: 'dumped in a support ticket and used from an unknown IP',
+      severity: 'SEV2',
+      order: 'disable_now',
+      destroy: true,
+    });
     expect(accepted).toMatchObject({ response_action: 'update' });
     await followUpsSettled(h);
     const { incident } = incidentRecord(h, 1);
@@ -503,10 +660,15 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
     expect(String(threadReplies(h, statusTsOf(h)).map((call) => call.args.text))).toContain('failed: ');
 
     // Meanwhile the flow goes on: the pages are out, and the rotation continues past the failed step to the end.
-    for (const person of ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2']) expect(await waitForDms(h, person, /^Paged: Incident #1/)).toHaveLength(1);
+    for (const person of ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2'])
+      expect(await waitForDms(h, person, /^Paged: Incident #1/)).toHaveLength(1);
     const rotation = await slashRotateEmergency(h, VAULT_SECRET);
     await drivePastDeferred(h, 'U0ONCALL', rotation, null);
-    expect(rotationRecord(h, rotationId).steps.filter((step) => step.state === 'pending').map((step) => step.id)).toEqual(['disable_compromised']);
+    expect(
+      rotationRecord(h, rotationId)
+        .steps.filter((step) => step.state === 'pending')
+        .map((step) => step.id),
+    ).toEqual(['disable_compromised']);
     expect(vault.fake.version('secret', PATH, 2)).toBeDefined();
     expect(button(modal(h, rotation), ACTION_IDS.rotationComplete)).toBeUndefined();
     await followUpsSettled(h);
@@ -531,7 +693,9 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
     shown = statusShown(h);
     expect(shownText(shown)).not.toContain(':red_circle: *Disable');
     expect(button(shown, ACTION_IDS.incidentRetry)).toBeUndefined();
-    expect(String(threadReplies(h, statusTsOf(h)).map((call) => call.args.text))).toContain('disabled the compromised version 1: destroyed in Vault');
+    expect(String(threadReplies(h, statusTsOf(h)).map((call) => call.args.text))).toContain(
+      'disabled the compromised version 1: destroyed in Vault',
+    );
 
     // Closing before the rotation is completed is refused, and changes nothing; once completed, /revoke close closes it.
     const url = 'https://wiki.example/postmortems/redis';
@@ -539,7 +703,13 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
     const early = await slashRevoke(h, 'U0ONCALL', `close 1 ${url}`);
     expect(String(early.reply?.text)).toContain('is still open: complete it, or abandon it with a reason');
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
-    await clickInModal(h, 'U0ONCALL', rotation, ACTION_IDS.rotationRefresh, button(modal(h, rotation), ACTION_IDS.rotationRefresh)?.value as string);
+    await clickInModal(
+      h,
+      'U0ONCALL',
+      rotation,
+      ACTION_IDS.rotationRefresh,
+      button(modal(h, rotation), ACTION_IDS.rotationRefresh)?.value as string,
+    );
     await press(h, 'U0ONCALL', rotation, ACTION_IDS.rotationComplete);
     expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
     const closed = await slashRevoke(h, 'U0ONCALL', `close 1 <${url}>`);
@@ -560,4 +730,3 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack'
     expect(evidence.stdout).toContain('destroyed');
   });
 });
-

@@ -1,8 +1,27 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
-import { incidentRecord, REVOCATION_PEOPLE, REVOCATION_POLICY, shownText, slashRevoke, statusShown, submitIncidentForm, submitRevoke } from '../../support/revocation-slack.js';
-import { clickInMessage, dmsTo, driveModal, followUpsSettled, modal, press, rotationRecord, startRotationHarness, waitForDms } from '../../support/rotation-slack.js';
+import {
+  incidentRecord,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  shownText,
+  slashRevoke,
+  statusShown,
+  submitIncidentForm,
+  submitRevoke,
+} from '../../support/revocation-slack.js';
+import {
+  clickInMessage,
+  dmsTo,
+  driveModal,
+  followUpsSettled,
+  modal,
+  press,
+  rotationRecord,
+  startRotationHarness,
+  waitForDms,
+} from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 
 /**
@@ -36,7 +55,12 @@ describe('an open incident under the clock, across restarts', () => {
     harness = await startRotationHarness({
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} pasted in a public channel`);
@@ -61,7 +85,9 @@ describe('an open incident under the clock, across restarts', () => {
     await sweepsAndARestart(h);
     expect(pages(h, 'U0PAYLEAD')).toBe(1);
     const [escalated] = await waitForDms(h, 'U0PAYLEAD', /^Paged/);
-    expect(JSON.stringify(escalated!.args.blocks)).toContain('Nobody acknowledged the first pages, so the escalation reached you (team lead).');
+    expect(JSON.stringify(escalated!.args.blocks)).toContain(
+      'Nobody acknowledged the first pages, so the escalation reached you (team lead).',
+    );
     expect(pages(h, 'U0CTO')).toBe(0);
     for (const person of ['U0OWNER', 'U0BACKUP', 'U0SEC', 'U0SEC2']) expect(pages(h, person)).toBe(1);
     expect(shownText(statusShown(h))).toContain('<@U0PAYLEAD> (team lead)');

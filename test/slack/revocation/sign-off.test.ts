@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../../src/config/policy.js';
 import { operator } from '../../support/actors.js';
-import { clickOnStatus, incidentRecord, INCIDENT_CHANNEL, REVOCATION_PEOPLE, REVOCATION_POLICY, shownText, slashRevoke, statusShown, submitRevoke } from '../../support/revocation-slack.js';
+import {
+  clickOnStatus,
+  incidentRecord,
+  INCIDENT_CHANNEL,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  shownText,
+  slashRevoke,
+  statusShown,
+  submitRevoke,
+} from '../../support/revocation-slack.js';
 import {
   ACTION_IDS,
   button,
@@ -36,7 +46,8 @@ describe('signing off a break-glass rotation', () => {
     harness = await startRotationHarness({
       policy,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
     });
     return harness;
   }
@@ -64,7 +75,11 @@ describe('signing off a break-glass rotation', () => {
     await revoke(h, 'U0ONCALL');
     await work(h, 'U0SEC');
     const { rotationId } = incidentRecord(h, 1).incident;
-    expect(rotationRecord(h, rotationId as number).rotation).toMatchObject({ state: 'completed', heldBy: 'U0SEC', breakGlassBy: 'U0ONCALL' });
+    expect(rotationRecord(h, rotationId as number).rotation).toMatchObject({
+      state: 'completed',
+      heldBy: 'U0SEC',
+      breakGlassBy: 'U0ONCALL',
+    });
 
     // Only the security lead who took no part is asked.
     await waitForDms(h, 'U0SEC2', /^Sign-off needed/);
@@ -139,7 +154,9 @@ describe('signing off a break-glass rotation', () => {
     const h = await start(ONE_LEAD_POLICY.replace('  postmortem_hours: 48', '  postmortem_hours: 48\n  signoff_fallback: none'));
     await revoke(h, 'U0SEC');
     const notice = incidentRecord(h, 1).events.find((event) => event.kind === 'sign_off_fallback');
-    expect(notice?.summary).toContain('and incident.signoff_fallback is none: nobody can sign it off. Add a security lead to the policy, or set incident.signoff_fallback');
+    expect(notice?.summary).toContain(
+      'and incident.signoff_fallback is none: nobody can sign it off. Add a security lead to the policy, or set incident.signoff_fallback',
+    );
     expect(shownText(statusShown(h))).toContain('nobody can sign it off');
   });
 

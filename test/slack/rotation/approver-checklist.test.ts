@@ -31,7 +31,10 @@ describe('an approver opening the checklist', () => {
   afterEach(async () => harness?.close());
 
   async function started(): Promise<{ h: SlackHarness; rotationId: number }> {
-    harness = await startRotationHarness({ seed: (store) => store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test') });
+    harness = await startRotationHarness({
+      seed: (store) =>
+        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+    });
     const h = harness;
     const viewId = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     await submitTicket(h, 'U0OWNER', viewId, 'SEC-31');
@@ -45,7 +48,11 @@ describe('an approver opening the checklist', () => {
     const offered = modal(h, secView);
     expect(textOf(offered)).toContain('your approval is asked as security lead');
     expect(buttonsOf(offered).map((found) => found.text)).toEqual(expect.arrayContaining(['Approve', 'Reject…']));
-    expect(buttonsOf(offered).map((found) => found.text).filter((text) => /continue/i.test(text))).toEqual([]);
+    expect(
+      buttonsOf(offered)
+        .map((found) => found.text)
+        .filter((text) => /continue/i.test(text)),
+    ).toEqual([]);
     expect(textOf(offered)).not.toContain('You may continue it');
     // Carrying it out instead is there, last, behind a confirmation that says what it costs.
     expect(JSON.stringify(offered.blocks)).toContain('you could no longer approve it as security lead (two-person rule)');
@@ -53,7 +60,9 @@ describe('an approver opening the checklist', () => {
     h.store.clock.advance({ minutes: 1 });
     await press(h, 'U0SEC', secView, ACTION_IDS.rotationApprove);
     const record = rotationRecord(h, rotationId);
-    expect(record.approvals.map((approval) => [approval.role, approval.decidedBy, approval.decision])).toEqual([['security_lead', 'U0SEC', 'approved']]);
+    expect(record.approvals.map((approval) => [approval.role, approval.decidedBy, approval.decision])).toEqual([
+      ['security_lead', 'U0SEC', 'approved'],
+    ]);
     expect(record.rotation.heldBy).toBe('U0OWNER');
     const after = modal(h, secView);
     expect(textOf(after)).toContain(':white_check_mark: security lead by <@U0SEC>');
@@ -69,7 +78,11 @@ describe('an approver opening the checklist', () => {
     const form = pushedSince(h, since);
     expect(h.fake.calls.slice(since).some((call) => call.method === 'views.push')).toBe(true);
     expect(await submitReason(h, 'U0OPS', form, 'no change window this week')).toBeNull();
-    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ state: 'rejected', endedBy: 'U0OPS', endReason: 'no change window this week' });
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({
+      state: 'rejected',
+      endedBy: 'U0OPS',
+      endReason: 'no change window this week',
+    });
     expect(textOf(modal(h, opsView))).toContain('no change window this week');
     expect(button(modal(h, opsView), ACTION_IDS.rotationApprove)).toBeUndefined();
   });

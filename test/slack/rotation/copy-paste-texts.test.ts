@@ -35,14 +35,29 @@ describe.runIf(shouldRunMotoSuite('the copy-paste texts suite'))('commands an AW
   afterEach(async () => harness?.close());
 
   it('an ARN reference: the announcement fetches with the same --region as the checklist; Detect names the file the create step names', async () => {
-    const arn = (await moto.sdk.send(new CreateSecretCommand({ Name: 'dev/app/db', SecretString: randomBytes(12).toString('hex') }))).ARN as string;
-    const issuerArn = (await moto.sdk.send(new CreateSecretCommand({ Name: 'dev/app/token', SecretString: randomBytes(12).toString('hex') }))).ARN as string;
+    const arn = (await moto.sdk.send(new CreateSecretCommand({ Name: 'dev/app/db', SecretString: randomBytes(12).toString('hex') })))
+      .ARN as string;
+    const issuerArn = (
+      await moto.sdk.send(new CreateSecretCommand({ Name: 'dev/app/token', SecretString: randomBytes(12).toString('hex') }))
+    ).ARN as string;
     harness = await startRotationHarness({
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       seed: (store) => {
-        store.inventoryService.create({ name: 'dev/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: arn, lastRotated: '2027-01-01' }, operator(), 'test');
         store.inventoryService.create(
-          { name: 'dev/app/token', type: 'generic', owner: 'U0OWNER', provider: 'aws', providerRef: issuerArn, lastRotated: '2027-01-01', tags: { 'rotor:value_source': 'issuer' } },
+          { name: 'dev/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: arn, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          {
+            name: 'dev/app/token',
+            type: 'generic',
+            owner: 'U0OWNER',
+            provider: 'aws',
+            providerRef: issuerArn,
+            lastRotated: '2027-01-01',
+            tags: { 'rotor:value_source': 'issuer' },
+          },
           operator(),
           'test',
         );
@@ -55,12 +70,16 @@ describe.runIf(shouldRunMotoSuite('the copy-paste texts suite'))('commands an AW
     const { viewId } = await slashRotate(h, 'U0OWNER', 'dev/app/db');
     await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-1');
     const rotationId = metadataOf(modal(h, viewId as string)).rotationId as number;
-    const checklist = rotationRecord(h, rotationId).steps.map((step) => step.detail ?? '').join('\n');
+    const checklist = rotationRecord(h, rotationId)
+      .steps.map((step) => step.detail ?? '')
+      .join('\n');
     expect(checklist).toContain(`get-secret-value --secret-id ${arn}${region} --version-stage AWSPENDING`);
     await driveModal(h, 'U0OWNER', viewId as string, null);
     await press(h, 'U0OWNER', viewId as string, ACTION_IDS.rotationComplete);
     const [announcement] = await waitForPosts(h, 'C0ANNOUNCE');
-    expect(textOf({ blocks: announcement!.args.blocks as unknown[] })).toContain(`aws secretsmanager get-secret-value --secret-id ${arn}${region} --version-stage AWSCURRENT`);
+    expect(textOf({ blocks: announcement!.args.blocks as unknown[] })).toContain(
+      `aws secretsmanager get-secret-value --secret-id ${arn}${region} --version-stage AWSCURRENT`,
+    );
 
     // An issuer's value written by hand: Detect with nothing written says the create step's own command, file name included.
     const issuer = (await slashRotate(h, 'U0OWNER', 'dev/app/token')).viewId as string;
@@ -82,8 +101,16 @@ describe('what checklists, approval requests and the revoke modal say', () => {
   it("a staging secret's checklist is not promoted to production; a Stripe key's quotes no other team's commands", async () => {
     harness = await startRotationHarness({
       seed: (store) => {
-        store.inventoryService.create({ name: 'staging/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test');
-        store.inventoryService.create({ name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: 'staging/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        );
       },
     });
     const h = harness;
@@ -109,7 +136,14 @@ describe('what checklists, approval requests and the revoke modal say', () => {
       vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/cache/redis_password', type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/prod/cache/redis_password', lastRotated: '2027-01-01' },
+          {
+            name: 'prod/cache/redis_password',
+            type: 'redis',
+            owner: 'U0OWNER',
+            provider: 'vault',
+            providerRef: 'secret/prod/cache/redis_password',
+            lastRotated: '2027-01-01',
+          },
           operator(),
           'test',
         ),

@@ -2,7 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
 import type { StoredMessage } from '../../fakes/fake-slack-api.js';
 import { operator } from '../../support/actors.js';
-import { clickOnStatus, incidentRecord, REVOCATION_PEOPLE, REVOCATION_POLICY, slashRevoke, submitIncidentForm, submitRevoke } from '../../support/revocation-slack.js';
+import {
+  clickOnStatus,
+  incidentRecord,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  slashRevoke,
+  submitIncidentForm,
+  submitRevoke,
+} from '../../support/revocation-slack.js';
 import {
   buttonsOf,
   clickInMessage,
@@ -32,7 +40,9 @@ const SECRET = 'prod/payments/stripe_key';
 function shownDm(h: SlackHarness, userId: string, matches: RegExp): StoredMessage {
   const posted = h.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === userId && matches.test(String(call.args.text)));
   expect(posted, `a DM to ${userId} matching ${matches}`).toHaveLength(1);
-  const stored = h.fake.messages.find((message) => message.channel === `D${userId.slice(1)}` && JSON.stringify(message.metadata) === JSON.stringify(posted[0]!.args.metadata));
+  const stored = h.fake.messages.find(
+    (message) => message.channel === `D${userId.slice(1)}` && JSON.stringify(message.metadata) === JSON.stringify(posted[0]!.args.metadata),
+  );
   if (!stored) throw new Error(`The fake holds no DM to ${userId}`);
   return stored;
 }
@@ -45,7 +55,8 @@ describe('approval requests lose their buttons once their question is over', () 
 
   async function start(): Promise<SlackHarness> {
     harness = await startRotationHarness({
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
     });
     return harness;
   }
@@ -61,7 +72,8 @@ describe('approval requests lose their buttons once their question is over', () 
     const h = await start();
     const viewId = await startRotation(h, 'SEC-1');
     const asked = /^Approval requested/;
-    for (const approver of ['U0SEC', 'U0OPS', 'U0OPS2']) expect(actionIds(shownDm(h, approver, asked))).toContain(ACTION_IDS.rotationApprove);
+    for (const approver of ['U0SEC', 'U0OPS', 'U0OPS2'])
+      expect(actionIds(shownDm(h, approver, asked))).toContain(ACTION_IDS.rotationApprove);
 
     // U0OPS approves as DevOps lead: U0OPS2, the other DevOps lead, is needed no more.
     const [opsRequest] = await waitForDms(h, 'U0OPS', asked);
@@ -70,7 +82,9 @@ describe('approval requests lose their buttons once their question is over', () 
     const other = shownDm(h, 'U0OPS2', asked);
     expect(actionIds(other)).not.toContain(ACTION_IDS.rotationApprove);
     expect(actionIds(other)).not.toContain(ACTION_IDS.rotationReject);
-    expect(textOf({ blocks: other.blocks as unknown[] })).toContain('Nothing more is needed from you for the rotation of `prod/payments/stripe_key`: security lead: waiting · DevOps lead: approved by <@U0OPS>');
+    expect(textOf({ blocks: other.blocks as unknown[] })).toContain(
+      'Nothing more is needed from you for the rotation of `prod/payments/stripe_key`: security lead: waiting · DevOps lead: approved by <@U0OPS>',
+    );
     expect(actionIds(shownDm(h, 'U0SEC', asked))).toContain(ACTION_IDS.rotationApprove);
 
     // The rotator abandons it: the security lead's request says so, with no button left to press.
@@ -81,7 +95,9 @@ describe('approval requests lose their buttons once their question is over', () 
     await followUpsSettled(h);
     const security = shownDm(h, 'U0SEC', asked);
     expect(actionIds(security)).toEqual([]);
-    expect(textOf({ blocks: security.blocks as unknown[] })).toContain('was abandoned by <@U0OWNER> at 2027-02-01 10:00 UTC: “wrong key, starting over”. Nothing is left to decide.');
+    expect(textOf({ blocks: security.blocks as unknown[] })).toContain(
+      'was abandoned by <@U0OWNER> at 2027-02-01 10:00 UTC: “wrong key, starting over”. Nothing is left to decide.',
+    );
     // A message is redrawn once for good: the abandon left the one already closed alone.
     expect(other.edits).toBe(otherEdits);
   });
@@ -96,7 +112,9 @@ describe('approval requests lose their buttons once their question is over', () 
     for (const approver of ['U0OPS', 'U0OPS2']) {
       const shown = shownDm(h, approver, /^Approval requested/);
       expect(actionIds(shown)).toEqual([]);
-      expect(textOf({ blocks: shown.blocks as unknown[] })).toContain('was rejected by <@U0SEC> (security lead) at 2027-02-01 10:00 UTC: “not during the payments freeze”. Nothing is left to decide.');
+      expect(textOf({ blocks: shown.blocks as unknown[] })).toContain(
+        'was rejected by <@U0SEC> (security lead) at 2027-02-01 10:00 UTC: “not during the payments freeze”. Nothing is left to decide.',
+      );
     }
   });
 });
@@ -105,12 +123,16 @@ describe('sign-off requests and pages lose their buttons once answered', () => {
   let harness: SlackHarness | undefined;
   afterEach(async () => harness?.close());
 
-  it('signed off from the status message: both security leads\' requests say so; closed: every page says so', async () => {
+  it("signed off from the status message: both security leads' requests say so; closed: every page says so", async () => {
     harness = await startRotationHarness({
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
       seed: (store) =>
-        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' }, operator(), 'test'),
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);

@@ -40,7 +40,8 @@ describe('a rollback is refused while something newer holds the secret', () => {
     harness = await startRotationHarness({
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
     });
     const h = harness;
     const viewId = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
@@ -68,7 +69,9 @@ describe('a rollback is refused while something newer holds the secret', () => {
     const before = snapshotTables(h.store, TABLES);
     const refused = await submitRollback(h, 'U0OWNER', form, 'the new key lacks a scope');
     expect(refused).toMatchObject({ response_action: 'errors' });
-    expect(String((refused?.errors as Record<string, string>)[ROTATION_BLOCKS.reason])).toContain(`${SECRET} is under incident #1 (marked compromised), so nothing of it is rolled back`);
+    expect(String((refused?.errors as Record<string, string>)[ROTATION_BLOCKS.reason])).toContain(
+      `${SECRET} is under incident #1 (marked compromised), so nothing of it is rolled back`,
+    );
 
     const pushesBefore = callsSince(h, 'views.push', 0).length;
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRollback);
@@ -98,7 +101,9 @@ describe('a rollback is refused while something newer holds the secret', () => {
 
     const before = snapshotTables(h.store, TABLES);
     const refused = await submitRollback(h, 'U0OWNER', form, 'the new key lacks a scope');
-    expect(String((refused?.errors as Record<string, string>)[ROTATION_BLOCKS.reason])).toContain(`A newer rotation of ${SECRET} is open (#${newer}, in progress, held by U0OWNER`);
+    expect(String((refused?.errors as Record<string, string>)[ROTATION_BLOCKS.reason])).toContain(
+      `A newer rotation of ${SECRET} is open (#${newer}, in progress, held by U0OWNER`,
+    );
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRollback);
     expect(textOf(modal(h, viewId))).toContain(`A newer rotation of ${SECRET} is open (#${newer}`);
     await followUpsSettled(h);

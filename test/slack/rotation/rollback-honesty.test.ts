@@ -49,7 +49,9 @@ const fingerprintOf = (value: string) => fingerprintShort(createFingerprinter(nu
 
 /** The text of a message's blocks, as Slack shows it. */
 function shown(call: { args: Record<string, unknown> }): string {
-  return (call.args.blocks as { text?: { text?: string }; elements?: { text?: string }[] }[]).map((block) => block.text?.text ?? block.elements?.map((element) => element.text ?? '').join(' ') ?? '').join('\n');
+  return (call.args.blocks as { text?: { text?: string }; elements?: { text?: string }[] }[])
+    .map((block) => block.text?.text ?? block.elements?.map((element) => element.text ?? '').join(' ') ?? '')
+    .join('\n');
 }
 
 /** `/rotate`, the ticket, both approvals from their DMs, every step, Complete: the rotation id and the modal. */
@@ -75,68 +77,94 @@ async function openRollback(h: SlackHarness, name: string): Promise<{ viewId: st
   return { viewId, form: pushedSince(h, since) };
 }
 
-describe.runIf(shouldRunMotoSuite('the rollback suite'))('rolling back an AWS database secret whose password was set with ALTER USER', () => {
-  const moto = useMoto();
-  let harness: SlackHarness | undefined;
-  afterEach(async () => harness?.close());
+describe.runIf(shouldRunMotoSuite('the rollback suite'))(
+  'rolling back an AWS database secret whose password was set with ALTER USER',
+  () => {
+    const moto = useMoto();
+    let harness: SlackHarness | undefined;
+    afterEach(async () => harness?.close());
 
-  it('asks for the previous password on the database first, then moves AWSCURRENT back and announces what moto now holds', async () => {
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) => store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2027-01-01' }, operator(), 'test'),
+    it('asks for the previous password on the database first, then moves AWSCURRENT back and announces what moto now holds', async () => {
+      const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
+      harness = await startRotationHarness({
+        aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+        seed: (store) =>
+          store.inventoryService.create(
+            {
+              name: 'prod/app/db',
+              type: 'database',
+              owner: 'U0OWNER',
+              provider: 'aws',
+              providerRef: 'prod/app/db',
+              lastRotated: '2027-01-01',
+            },
+            operator(),
+            'test',
+          ),
+      });
+      const h = harness;
+      const { rotationId } = await rotateToCompletion(h, 'prod/app/db');
+      const newVersion = rotationRecord(h, rotationId).rotation.newVersionId as string;
+
+      // The completion announcement does not claim the previous password still works: ALTER USER replaced it.
+      const [completed] = await waitForPosts(h, 'C0ANNOUNCE');
+      const completion = shown(completed!);
+      expect(completion).toContain(
+        'The previous version no longer works where “Set the new password on the database (ALTER USER)” replaced it. To roll back, run `/rotate prod/app/db` and press *Roll back* before 2027-02-03 10:',
+      );
+      expect(completion).toContain(': it asks for the previous one to be set there again first.');
+      expect(completion).not.toContain('stays valid');
+
+      const { viewId, form } = await openRollback(h, 'prod/app/db');
+      expect(confirmationsOf(form)).toEqual(['undo_set_new_value']);
+      expect(textOf(form)).toContain('The previous password is set on the database again');
+      expect(textOf(form)).toContain('ALTER USER');
+
+      // Without the confirmation: refused on the checkboxes, nothing written, nothing moved at moto.
+      const before = snapshotTables(h.store, TABLES);
+      const refused = await submitRollback(h, 'U0OWNER', form, 'checkout errors after the switch', []);
+      expect(refused).toEqual({
+        response_action: 'errors',
+        errors: {
+          [ROTATION_BLOCKS.rollbackConfirmations]: 'Confirm each once it is done: The previous password is set on the database again.',
+        },
+      });
+      expect(snapshotTables(h.store, TABLES)).toEqual(before);
+      expect((await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages?.[newVersion]).toContain(
+        'AWSCURRENT',
+      );
+
+      // Confirmed: AWSCURRENT moves back, and the channel is told what moto holds now.
+      expect(await submitRollback(h, 'U0OWNER', form, 'checkout errors after the switch')).toBeNull();
+      expect(rotationRecord(h, rotationId).rotation.state).toBe('rolled_back');
+      expect(textOf(modal(h, viewId))).toContain('rolled back by <@U0OWNER>');
+      const stages = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
+      const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0] as string;
+      expect(current).toBe(created.VersionId);
+      const value = (await moto.sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db' }))).SecretString as string;
+      const [told] = await waitForPosts(h, 'C0ANNOUNCE', /rolled back/);
+      expect(shown(told!)).toBe(
+        [
+          ':leftwards_arrow_with_hook: *The rotation of `prod/app/db` was rolled back* by <@U0OWNER>: “checkout errors after the switch”.',
+          `\`AWSCURRENT\` of \`prod/app/db\` is on version \`${current}\` again, the one current before the rotation (fingerprint \`${fingerprintOf(value)}\`, read back from AWS Secrets Manager).`,
+          `Consumers that fetched \`${newVersion}\` must fetch again and be redeployed or restarted.`,
+          '<@U0OWNER> confirmed before the store moved back: the previous password is set on the database again.',
+          'The next rotation is due 2027-04-01 again.',
+        ].join('\n'),
+      );
+      expect(h.store.inventory.get('prod/app/db')).toMatchObject({
+        currentVersionId: current,
+        currentFingerprint: createFingerprinter(null).of(value),
+        nextRotation: '2027-04-01',
+      });
+      const event = h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'rotation.rolled_back'`).pluck().get() as string;
+      expect(JSON.parse(event)).toMatchObject({
+        confirmed: [{ id: 'undo_set_new_value', label: 'The previous password is set on the database again' }],
+        restored: { versionId: current, copyOf: null },
+      });
     });
-    const h = harness;
-    const { rotationId } = await rotateToCompletion(h, 'prod/app/db');
-    const newVersion = rotationRecord(h, rotationId).rotation.newVersionId as string;
-
-    // The completion announcement does not claim the previous password still works: ALTER USER replaced it.
-    const [completed] = await waitForPosts(h, 'C0ANNOUNCE');
-    const completion = shown(completed!);
-    expect(completion).toContain(
-      'The previous version no longer works where “Set the new password on the database (ALTER USER)” replaced it. To roll back, run `/rotate prod/app/db` and press *Roll back* before 2027-02-03 10:',
-    );
-    expect(completion).toContain(': it asks for the previous one to be set there again first.');
-    expect(completion).not.toContain('stays valid');
-
-    const { viewId, form } = await openRollback(h, 'prod/app/db');
-    expect(confirmationsOf(form)).toEqual(['undo_set_new_value']);
-    expect(textOf(form)).toContain('The previous password is set on the database again');
-    expect(textOf(form)).toContain('ALTER USER');
-
-    // Without the confirmation: refused on the checkboxes, nothing written, nothing moved at moto.
-    const before = snapshotTables(h.store, TABLES);
-    const refused = await submitRollback(h, 'U0OWNER', form, 'checkout errors after the switch', []);
-    expect(refused).toEqual({
-      response_action: 'errors',
-      errors: { [ROTATION_BLOCKS.rollbackConfirmations]: 'Confirm each once it is done: The previous password is set on the database again.' },
-    });
-    expect(snapshotTables(h.store, TABLES)).toEqual(before);
-    expect((await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages?.[newVersion]).toContain('AWSCURRENT');
-
-    // Confirmed: AWSCURRENT moves back, and the channel is told what moto holds now.
-    expect(await submitRollback(h, 'U0OWNER', form, 'checkout errors after the switch')).toBeNull();
-    expect(rotationRecord(h, rotationId).rotation.state).toBe('rolled_back');
-    expect(textOf(modal(h, viewId))).toContain('rolled back by <@U0OWNER>');
-    const stages = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
-    const current = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))?.[0] as string;
-    expect(current).toBe(created.VersionId);
-    const value = (await moto.sdk.send(new GetSecretValueCommand({ SecretId: 'prod/app/db' }))).SecretString as string;
-    const [told] = await waitForPosts(h, 'C0ANNOUNCE', /rolled back/);
-    expect(shown(told!)).toBe(
-      [
-        ':leftwards_arrow_with_hook: *The rotation of `prod/app/db` was rolled back* by <@U0OWNER>: “checkout errors after the switch”.',
-        `\`AWSCURRENT\` of \`prod/app/db\` is on version \`${current}\` again, the one current before the rotation (fingerprint \`${fingerprintOf(value)}\`, read back from AWS Secrets Manager).`,
-        `Consumers that fetched \`${newVersion}\` must fetch again and be redeployed or restarted.`,
-        '<@U0OWNER> confirmed before the store moved back: the previous password is set on the database again.',
-        'The next rotation is due 2027-04-01 again.',
-      ].join('\n'),
-    );
-    expect(h.store.inventory.get('prod/app/db')).toMatchObject({ currentVersionId: current, currentFingerprint: createFingerprinter(null).of(value), nextRotation: '2027-04-01' });
-    const event = h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'rotation.rolled_back'`).pluck().get() as string;
-    expect(JSON.parse(event)).toMatchObject({ confirmed: [{ id: 'undo_set_new_value', label: 'The previous password is set on the database again' }], restored: { versionId: current, copyOf: null } });
-  });
-});
+  },
+);
 
 describe('rolling back a manual secret and a Vault secret', () => {
   const vault = useFakeVault();
@@ -147,7 +175,13 @@ describe('rolling back a manual secret and a Vault secret', () => {
     harness = await startRotationHarness({
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01', retrievalInstructions: 'Read STRIPE_API_KEY from 1Password' },
+          {
+            name: 'prod/stripe/api_key',
+            type: 'api_key',
+            owner: 'U0OWNER',
+            lastRotated: '2027-01-01',
+            retrievalInstructions: 'Read STRIPE_API_KEY from 1Password',
+          },
           operator(),
           'test',
         ),
@@ -156,7 +190,9 @@ describe('rolling back a manual secret and a Vault secret', () => {
     const { rotationId } = await rotateToCompletion(h, 'prod/stripe/api_key');
     // A second key at Stripe, the old one kept for the window: the previous version does stay valid.
     const [completed] = await waitForPosts(h, 'C0ANNOUNCE');
-    expect(shown(completed!)).toMatch(/To roll back, run `\/rotate prod\/stripe\/api_key` and press \*Roll back\* before 2027-02-03 10:\d\d UTC; the previous version stays valid until then\./);
+    expect(shown(completed!)).toMatch(
+      /To roll back, run `\/rotate prod\/stripe\/api_key` and press \*Roll back\* before 2027-02-03 10:\d\d UTC; the previous version stays valid until then\./,
+    );
 
     const { form } = await openRollback(h, 'prod/stripe/api_key');
     expect(confirmationsOf(form)).toEqual(['previous_at_issuer', 'production_uses_previous', 'previous_checked']);
@@ -164,8 +200,14 @@ describe('rolling back a manual secret and a Vault secret', () => {
 
     // Two of three confirmed: refused on the checkboxes, nothing written.
     const before = snapshotTables(h.store, TABLES);
-    const refused = await submitRollback(h, 'U0OWNER', form, 'the new key lacks the refunds scope', ['previous_at_issuer', 'production_uses_previous']);
-    expect(refused).toEqual({ response_action: 'errors', errors: { [ROTATION_BLOCKS.rollbackConfirmations]: 'Confirm each once it is done: Checked that the previous value works.' } });
+    const refused = await submitRollback(h, 'U0OWNER', form, 'the new key lacks the refunds scope', [
+      'previous_at_issuer',
+      'production_uses_previous',
+    ]);
+    expect(refused).toEqual({
+      response_action: 'errors',
+      errors: { [ROTATION_BLOCKS.rollbackConfirmations]: 'Confirm each once it is done: Checked that the previous value works.' },
+    });
     expect(snapshotTables(h.store, TABLES)).toEqual(before);
 
     expect(await submitRollback(h, 'U0OWNER', form, 'the new key lacks the refunds scope')).toBeNull();
@@ -190,7 +232,14 @@ describe('rolling back a manual secret and a Vault secret', () => {
       vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/cache/redis_password', type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/prod/cache/redis_password', lastRotated: '2027-01-01' },
+          {
+            name: 'prod/cache/redis_password',
+            type: 'redis',
+            owner: 'U0OWNER',
+            provider: 'vault',
+            providerRef: 'secret/prod/cache/redis_password',
+            lastRotated: '2027-01-01',
+          },
           operator(),
           'test',
         ),
@@ -206,7 +255,9 @@ describe('rolling back a manual secret and a Vault secret', () => {
     expect(confirmationsOf(form)).toEqual([]);
     expect(await submitRollback(h, 'U0OWNER', form, 'the cache cluster was not reloaded')).toBeNull();
 
-    const metadata = (await (await fetch(`${vault.fake.address}/v1/secret/metadata/prod/cache/redis_password`, { headers: { 'X-Vault-Token': vault.token } })).json()) as { data: { current_version: number } };
+    const metadata = (await (
+      await fetch(`${vault.fake.address}/v1/secret/metadata/prod/cache/redis_password`, { headers: { 'X-Vault-Token': vault.token } })
+    ).json()) as { data: { current_version: number } };
     const current = metadata.data.current_version;
     expect(current).toBe(3);
     const data = vault.fake.version('secret', 'prod/cache/redis_password', current)?.data as { value: string };
@@ -220,14 +271,22 @@ describe('rolling back a manual secret and a Vault secret', () => {
         'The next rotation is due 2027-04-01 again.',
       ].join('\n'),
     );
-    expect(h.store.inventory.get('prod/cache/redis_password')).toMatchObject({ currentVersionId: String(current), currentFingerprint: createFingerprinter(null).of(first) });
+    expect(h.store.inventory.get('prod/cache/redis_password')).toMatchObject({
+      currentVersionId: String(current),
+      currentFingerprint: createFingerprinter(null).of(first),
+    });
   });
 
   it('an emergency rotation never offers Roll back, and its announcement keeps nothing to roll back to', async () => {
     harness = await startRotationHarness({
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) => store.inventoryService.create({ name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId: confirmView } = await slashRevoke(h, 'U0ONCALL', 'prod/stripe/api_key leaked in a public gist');
@@ -242,8 +301,12 @@ describe('rolling back a manual secret and a Vault secret', () => {
 
     expect(button(modal(h, viewId), ACTION_IDS.rotationRollback)).toBeUndefined();
     expect(textOf(modal(h, viewId))).not.toContain('rolled back until');
-    const announced = postsTo(h, 'C0ANNOUNCE').map(shown).find((text) => text.includes('was rotated')) as string;
-    expect(announced).toContain('This was an emergency rotation: the version before it is the compromised one, so it is not kept and this rotation is not rolled back.');
+    const announced = postsTo(h, 'C0ANNOUNCE')
+      .map(shown)
+      .find((text) => text.includes('was rotated')) as string;
+    expect(announced).toContain(
+      'This was an emergency rotation: the version before it is the compromised one, so it is not kept and this rotation is not rolled back.',
+    );
     expect(announced).not.toContain('Roll back');
     expect(announced).not.toContain('stays valid');
     // Nor from /rotate afterwards.

@@ -61,10 +61,22 @@ describe('/rotate names only what the caller may rotate', () => {
     const since = h.fake.calls.length;
     const payload = {
       ...modalClickPayload(h, 'U0STRANGER', 'VPICKER02', ACTION_IDS.rotationPick, '', { ...opened, callback_id: CALLBACK_IDS.rotation }),
-      actions: [{ type: 'static_select', action_id: ACTION_IDS.rotationPick, block_id: 'rotation_picker', selected_option: { text: { type: 'plain_text', text: 'x' }, value: encodePickedSecret(theirsId) }, action_ts: '1.2' }],
+      actions: [
+        {
+          type: 'static_select',
+          action_id: ACTION_IDS.rotationPick,
+          block_id: 'rotation_picker',
+          selected_option: { text: { type: 'plain_text', text: 'x' }, value: encodePickedSecret(theirsId) },
+          action_ts: '1.2',
+        },
+      ],
     };
     await h.untilHandled(() => h.post({ kind: 'payload', payload }));
-    const shown = h.fake.calls.slice(since).filter((call) => call.method === 'views.update').map((call) => textOf(call.args.view as ModalView)).join('\n');
+    const shown = h.fake.calls
+      .slice(since)
+      .filter((call) => call.method === 'views.update')
+      .map((call) => textOf(call.args.view as ModalView))
+      .join('\n');
     expect(shown).toContain('That choice is not a secret you may rotate');
     expect(JSON.stringify(h.fake.calls.slice(since))).not.toContain(THEIRS);
     expect(snapshotTables(h.store)).toEqual(before);

@@ -58,9 +58,13 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     harness = await startRotationHarness({
       ...(options.policy ? { policy: options.policy } : {}),
       aws: () =>
-        new AwsSecretsManagerProvider({ retry: { ...FAST_RETRY, ...(options.timeoutMs ? { attempts: 1, timeoutMs: options.timeoutMs } : {}) }, endpoint: options.throughFaults ? faults.endpoint : moto.endpoint }),
+        new AwsSecretsManagerProvider({
+          retry: { ...FAST_RETRY, ...(options.timeoutMs ? { attempts: 1, timeoutMs: options.timeoutMs } : {}) },
+          endpoint: options.throughFaults ? faults.endpoint : moto.endpoint,
+        }),
       seed: (store) => {
-        const create = (fields: Record<string, unknown>) => store.inventoryService.create({ owner: 'U0OWNER', lastRotated: '2027-01-01', ...fields }, operator(), 'test');
+        const create = (fields: Record<string, unknown>) =>
+          store.inventoryService.create({ owner: 'U0OWNER', lastRotated: '2027-01-01', ...fields }, operator(), 'test');
         create({ name: SECRET, type: 'database', backupOwner: 'U0BACKUP', provider: 'aws', providerRef: SECRET });
         create({ name: 'prod/old/api_key', lifecycle: 'retired' });
         create({ name: 'prod/leaked/api_key', lifecycle: 'compromised' });
@@ -72,7 +76,10 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
 
   const snapshot = () => snapshotTables(harness!.store, TABLES);
   /** The audit rows written since `before` was taken. */
-  const newAuditRows = (before: Record<string, unknown[]>) => (snapshot().audit_events as { action: string; actor: string }[]).slice((before.audit_events as unknown[]).length).map(({ action, actor }) => ({ action, actor }));
+  const newAuditRows = (before: Record<string, unknown[]>) =>
+    (snapshot().audit_events as { action: string; actor: string }[])
+      .slice((before.audit_events as unknown[]).length)
+      .map(({ action, actor }) => ({ action, actor }));
   const withoutAudit = (tables: Record<string, unknown[]>) => ({ ...tables, audit_events: undefined });
 
   async function startRotation(h: SlackHarness, userId = 'U0OWNER', name = SECRET): Promise<{ viewId: string; rotationId: number }> {
@@ -216,7 +223,9 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     expect(textOf(modal(h, secView))).toContain('You approved this rotation');
     before = snapshot();
     await clickInModal(h, 'U0SEC', secView, ACTION_IDS.rotationTakeOver, `rotation:${rotationId}`);
-    expect(textOf(modal(h, secView))).toContain('You approved this rotation as security lead, so you cannot also carry it out (two-person rule)');
+    expect(textOf(modal(h, secView))).toContain(
+      'You approved this rotation as security lead, so you cannot also carry it out (two-person rule)',
+    );
     await clickInModal(h, 'U0SEC', secView, ACTION_IDS.rotationTickStep, 'set_new_value');
     expect(textOf(modal(h, secView))).toContain('cannot also carry it out');
     expect(snapshot()).toEqual(before);
@@ -226,15 +235,35 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     const h = await start();
     const { rotationId } = await startRotation(h);
     await h.untilHandled(() => h.openHome('U0SEC'));
-    const home = h.fake.callsTo('views.publish').filter((call) => call.args.user_id === 'U0SEC').at(-1)?.args.view as { blocks: unknown[] };
+    const home = h.fake
+      .callsTo('views.publish')
+      .filter((call) => call.args.user_id === 'U0SEC')
+      .at(-1)?.args.view as { blocks: unknown[] };
     const approve = button(home, ACTION_IDS.rotationApprove);
     expect(approve?.value).toBe(`rotation:${rotationId}`);
     const homeClick = () => ({
       type: 'block_actions',
-      actions: [{ type: 'button', action_id: ACTION_IDS.rotationApprove, block_id: 'b1', value: approve?.value, text: { type: 'plain_text', text: 'Approve' }, action_ts: '1.000100' }],
+      actions: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.rotationApprove,
+          block_id: 'b1',
+          value: approve?.value,
+          text: { type: 'plain_text', text: 'Approve' },
+          action_ts: '1.000100',
+        },
+      ],
       team: { id: h.payloads.teamId, domain: 'rotor-test' },
       user: { id: 'U0SEC', username: 'u0sec', name: 'u0sec', team_id: h.payloads.teamId },
-      view: { id: 'VHOME0001', type: 'home', blocks: home.blocks, private_metadata: '', callback_id: '', hash: '1.a', state: { values: {} } },
+      view: {
+        id: 'VHOME0001',
+        type: 'home',
+        blocks: home.blocks,
+        private_metadata: '',
+        callback_id: '',
+        hash: '1.a',
+        state: { values: {} },
+      },
       container: { type: 'view', view_id: 'VHOME0001' },
       token: 'legacy',
       trigger_id: `${Date.now()}.1.${randomBytes(8).toString('hex')}`,
@@ -243,13 +272,19 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     const published = h.fake.callsTo('views.publish').length;
     await h.untilHandled(() => h.post({ kind: 'payload', payload: homeClick() }));
     expect(rotationRecord(h, rotationId).approvals.map((approval) => approval.decidedBy)).toEqual(['U0SEC']);
-    const redrawn = h.fake.callsTo('views.publish').slice(published).filter((call) => call.args.user_id === 'U0SEC').at(-1)?.args.view as { blocks: unknown[] } | undefined;
+    const redrawn = h.fake
+      .callsTo('views.publish')
+      .slice(published)
+      .filter((call) => call.args.user_id === 'U0SEC')
+      .at(-1)?.args.view as { blocks: unknown[] } | undefined;
     expect(redrawn && button(redrawn, ACTION_IDS.rotationApprove)).toBeUndefined();
     expect(textOf(redrawn ?? { blocks: [] })).toContain('Nothing awaits your approval');
 
     const before = snapshot();
     await h.untilHandled(() => h.post({ kind: 'payload', payload: homeClick() }));
-    const told = h.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'U0SEC' && /already approved/.test(JSON.stringify(call.args)));
+    const told = h.fake
+      .callsTo('chat.postMessage')
+      .filter((call) => call.args.channel === 'U0SEC' && /already approved/.test(JSON.stringify(call.args)));
     expect(told).toHaveLength(1);
     expect(snapshot()).toEqual(before);
   });
@@ -264,7 +299,16 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
         kind: 'payload',
         payload: {
           type: 'block_actions',
-          actions: [{ type: 'button', action_id: ACTION_IDS.rotationReject, block_id: 'b1', value: 'rotation:99999', text: { type: 'plain_text', text: 'Reject' }, action_ts: '1.000100' }],
+          actions: [
+            {
+              type: 'button',
+              action_id: ACTION_IDS.rotationReject,
+              block_id: 'b1',
+              value: 'rotation:99999',
+              text: { type: 'plain_text', text: 'Reject' },
+              action_ts: '1.000100',
+            },
+          ],
           team: { id: h.payloads.teamId, domain: 'rotor-test' },
           user: { id: 'U0SEC', username: 'u0sec', name: 'u0sec', team_id: h.payloads.teamId },
           view: { id: 'VHOME0001', type: 'home', blocks: [], private_metadata: '', callback_id: '', hash: '1.a', state: { values: {} } },
@@ -275,7 +319,9 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
         },
       }),
     );
-    const told = h.fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'U0SEC' && /:warning:/.test(String(call.args.text)));
+    const told = h.fake
+      .callsTo('chat.postMessage')
+      .filter((call) => call.args.channel === 'U0SEC' && /:warning:/.test(String(call.args.text)));
     expect(told).toHaveLength(1);
     expect(h.fake.callsTo('views.open')).toHaveLength(opened);
     expect(snapshot()).toEqual(before);
@@ -305,7 +351,8 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);
     // Approved first: setting the password on the database waits for the approvals.
-    for (const lead of ['U0SEC', 'U0OPS']) await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
+    for (const lead of ['U0SEC', 'U0OPS'])
+      await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
     const expired = modal(h, viewId);
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
     const replayed = modal(h, viewId);
@@ -321,11 +368,21 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     // A step that does not exist, and private_metadata that is not Rotor's.
     await clickInModal(h, 'U0OWNER', viewId, ACTION_IDS.rotationTickStep, 'drop_tables');
     expect(textOf(modal(h, viewId))).toContain('has no step `drop_tables`');
-    for (const metadata of ['{"s":"prod/app/db","r":"1 OR 1=1","v":3}', 'not json', encodeRotationMetadata({ secret: SECRET, rotationId: 999, version: 1 })]) {
+    for (const metadata of [
+      '{"s":"prod/app/db","r":"1 OR 1=1","v":3}',
+      'not json',
+      encodeRotationMetadata({ secret: SECRET, rotationId: 999, version: 1 }),
+    ]) {
       const since = h.fake.calls.length;
-      const payload = modalClickPayload(h, 'U0OWNER', viewId, ACTION_IDS.rotationTickStep, 'update_staging', { ...modal(h, viewId), private_metadata: metadata });
+      const payload = modalClickPayload(h, 'U0OWNER', viewId, ACTION_IDS.rotationTickStep, 'update_staging', {
+        ...modal(h, viewId),
+        private_metadata: metadata,
+      });
       await h.untilHandled(() => h.post({ kind: 'payload', payload }));
-      const answer = h.fake.calls.slice(since).filter((call) => call.method === 'views.update' && call.args.view_id === viewId).at(-1);
+      const answer = h.fake.calls
+        .slice(since)
+        .filter((call) => call.method === 'views.update' && call.args.view_id === viewId)
+        .at(-1);
       expect(answer, `a reply to ${metadata}`).toBeDefined();
       expect(JSON.stringify(answer?.args.view)).toMatch(/lost track of its secret|No rotation #999/);
     }
@@ -344,7 +401,13 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     // Tampered button values on the DM buttons.
     const [secRequest] = await waitForDms(h, 'U0SEC', /^Approval requested/);
     for (const value of ['rotation:abc', 'rotation:999']) {
-      const tampered = { ...secRequest!, args: { ...secRequest!.args, blocks: JSON.parse(JSON.stringify(secRequest!.args.blocks).replace(`rotation:${rotationId}`, value)) as unknown[] } };
+      const tampered = {
+        ...secRequest!,
+        args: {
+          ...secRequest!.args,
+          blocks: JSON.parse(JSON.stringify(secRequest!.args.blocks).replace(`rotation:${rotationId}`, value)) as unknown[],
+        },
+      };
       const { reply } = await clickInMessage(h, 'U0SEC', tampered, ACTION_IDS.rotationApprove);
       expect(String(reply?.text)).toMatch(/not one Rotor offers|No rotation #999/);
     }
@@ -380,10 +443,17 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     const h = await start({ throughFaults: true });
     const { viewId, rotationId } = await startRotation(h);
     const before = snapshot();
-    faults.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: secretsmanager:PutSecretValue' });
+    faults.queue({
+      kind: 'error',
+      status: 400,
+      type: 'AccessDeniedException',
+      message: 'User is not authorized to perform: secretsmanager:PutSecretValue',
+    });
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
     const failed = modal(h, viewId);
-    expect(textOf(failed)).toContain("access denied (AccessDeniedException). Grant Rotor's role the Secrets Manager permissions listed in the README");
+    expect(textOf(failed)).toContain(
+      "access denied (AccessDeniedException). Grant Rotor's role the Secrets Manager permissions listed in the README",
+    );
     expect(button(failed, ACTION_IDS.rotationRunStep)?.text).toBe('Try again: Create new version');
     const record = rotationRecord(h, rotationId);
     expect(record.rotation.newVersionId).toBeNull();

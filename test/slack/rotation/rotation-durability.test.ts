@@ -39,7 +39,9 @@ const SECRET = 'prod/app/db';
 
 function auditCount(harness: SlackHarness, action: string, rotationId: number, step?: string): number {
   return harness.store.db
-    .prepare(`SELECT count(*) FROM audit_events WHERE action = ? AND json_extract(details, '$.rotation') = ? AND (? IS NULL OR json_extract(details, '$.step') = ?)`)
+    .prepare(
+      `SELECT count(*) FROM audit_events WHERE action = ? AND json_extract(details, '$.rotation') = ? AND (? IS NULL OR json_extract(details, '$.step') = ?)`,
+    )
     .pluck()
     .get(action, rotationId, step ?? null, step ?? null) as number;
 }
@@ -56,7 +58,19 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     harness = await startRotationHarness({
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       seed: (store) =>
-        store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', backupOwner: 'U0BACKUP', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+        store.inventoryService.create(
+          {
+            name: SECRET,
+            type: 'database',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            provider: 'aws',
+            providerRef: SECRET,
+            lastRotated: '2027-01-01',
+          },
+          operator(),
+          'test',
+        ),
     });
     return harness;
   }
@@ -117,7 +131,10 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
 
     await press(h, 'U0BACKUP', other.viewId as string, ACTION_IDS.rotationTickStep);
     expect(currentStepOf(modal(h, other.viewId as string))).toBe('update_staging');
-    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'set_new_value')).toMatchObject({ state: 'done', doneBy: 'U0BACKUP' });
+    expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'set_new_value')).toMatchObject({
+      state: 'done',
+      doneBy: 'U0BACKUP',
+    });
     expect(auditCount(h, 'rotation.taken_over', rotationId)).toBe(1);
   });
 
@@ -131,7 +148,10 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     const seen = modal(h, ownerView);
     const clicks = [
       modalClickPayload(h, 'U0OWNER', ownerView, ACTION_IDS.rotationTickStep, 'update_staging', seen),
-      modalClickPayload(h, 'U0BACKUP', backupView, ACTION_IDS.rotationTickStep, 'update_staging', { ...seen, private_metadata: modal(h, backupView).private_metadata }),
+      modalClickPayload(h, 'U0BACKUP', backupView, ACTION_IDS.rotationTickStep, 'update_staging', {
+        ...seen,
+        private_metadata: modal(h, backupView).private_metadata,
+      }),
     ];
     await h.untilHandled(() => Promise.all(clicks.map((payload) => h.post({ kind: 'payload', payload }))), 2);
 
@@ -147,11 +167,21 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     const ownerView = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     const backupView = (await slashRotate(h, 'U0BACKUP', SECRET)).viewId as string;
     const submissions = [
-      { userId: 'U0OWNER', view: echoed(h, ownerView, modal(h, ownerView), { [ROTATION_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text('SEC-1') } }) },
-      { userId: 'U0BACKUP', view: echoed(h, backupView, modal(h, backupView), { [ROTATION_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text('SEC-2') } }) },
+      {
+        userId: 'U0OWNER',
+        view: echoed(h, ownerView, modal(h, ownerView), { [ROTATION_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text('SEC-1') } }),
+      },
+      {
+        userId: 'U0BACKUP',
+        view: echoed(h, backupView, modal(h, backupView), { [ROTATION_BLOCKS.ticket]: { [FORM_VALUE_ACTION]: stateValue.text('SEC-2') } }),
+      },
     ];
     await h.untilHandled(() => Promise.all(submissions.map((submission) => h.submit(submission))), 2);
-    const rows = h.store.db.prepare('SELECT id, started_by, ticket FROM rotations').all() as { id: number; started_by: string; ticket: string }[];
+    const rows = h.store.db.prepare('SELECT id, started_by, ticket FROM rotations').all() as {
+      id: number;
+      started_by: string;
+      ticket: string;
+    }[];
     expect(rows).toHaveLength(1);
     expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.started'`).pluck().get()).toBe(1);
     const winner = rows[0]!.started_by;
@@ -172,7 +202,10 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     const value = button(seen, ACTION_IDS.rotationComplete)?.value as string;
     const clicks = [
       modalClickPayload(h, 'U0OWNER', ownerView, ACTION_IDS.rotationComplete, value, seen),
-      modalClickPayload(h, 'U0BACKUP', backupView, ACTION_IDS.rotationComplete, value, { ...seen, private_metadata: modal(h, backupView).private_metadata }),
+      modalClickPayload(h, 'U0BACKUP', backupView, ACTION_IDS.rotationComplete, value, {
+        ...seen,
+        private_metadata: modal(h, backupView).private_metadata,
+      }),
     ];
     await h.untilHandled(() => Promise.all(clicks.map((payload) => h.post({ kind: 'payload', payload }))), 2);
 
@@ -202,7 +235,8 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     await h.runtime.runJob('follow-up-sweep');
     await h.restart();
     await h.runtime.runJob('follow-up-sweep');
-    const reminders = (user: string) => dmsTo(h, user).filter((call) => /Still waiting for your decision/.test(JSON.stringify(call.args.blocks)));
+    const reminders = (user: string) =>
+      dmsTo(h, user).filter((call) => /Still waiting for your decision/.test(JSON.stringify(call.args.blocks)));
     expect(reminders('U0OPS')).toHaveLength(1);
     expect(reminders('U0OPS2')).toHaveLength(1);
     expect(reminders('U0SEC')).toHaveLength(0);
@@ -243,7 +277,7 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
     // The button pressed again (a replay, or a second device): told it is done, nothing recorded twice.
     const before = snapshotTables(h.store, ['rotations', 'audit_events', 'secrets']);
     const again = await clickInMessage(h, 'U0OWNER', removalDms()[0]!, ACTION_IDS.rotationRemovePrevious);
-    expect(String(again.reply?.text)).toContain("was already removed by U0OWNER");
+    expect(String(again.reply?.text)).toContain('was already removed by U0OWNER');
     expect(snapshotTables(h.store, ['rotations', 'audit_events', 'secrets'])).toEqual(before);
   });
 });

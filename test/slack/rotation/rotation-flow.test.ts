@@ -40,7 +40,9 @@ import { useFakeVault } from '../../support/vault.js';
 
 function auditActions(harness: SlackHarness, rotationId: number): { action: string; step: string | null; actor: string }[] {
   return harness.store.db
-    .prepare(`SELECT action, json_extract(details, '$.step') AS step, actor FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`)
+    .prepare(
+      `SELECT action, json_extract(details, '$.step') AS step, actor FROM audit_events WHERE json_extract(details, '$.rotation') = ? ORDER BY seq`,
+    )
     .all(rotationId) as { action: string; step: string | null; actor: string }[];
 }
 
@@ -58,7 +60,15 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2027-01-01', consumers: ['checkout', 'C0BILLING'] },
+          {
+            name: 'prod/app/db',
+            type: 'database',
+            owner: 'U0OWNER',
+            provider: 'aws',
+            providerRef: 'prod/app/db',
+            lastRotated: '2027-01-01',
+            consumers: ['checkout', 'C0BILLING'],
+          },
           operator(),
           'test',
         ),
@@ -159,7 +169,9 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     await waitForPosts(h, 'C0CHECKOUT');
     await waitForPosts(h, 'C0BILLING');
     const announced = textOf({ blocks: announcement!.args.blocks as unknown[] });
-    expect(announced).toContain('aws secretsmanager get-secret-value --secret-id prod/app/db --version-stage AWSCURRENT --query SecretString --output text');
+    expect(announced).toContain(
+      'aws secretsmanager get-secret-value --secret-id prod/app/db --version-stage AWSCURRENT --query SecretString --output text',
+    );
     expect(announced).toContain('<@U0OPS2>');
     expect(announced).toContain('<@U0SEC> (security lead)');
     expect(announced).toContain('<@U0OPS> (DevOps lead)');
@@ -171,13 +183,22 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     expect(Number(/^rotor_rotations_completed_total\{provider="aws"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
 
     // The schedule moved by the interval; the secret is active again.
-    expect(h.store.inventory.get('prod/app/db')).toMatchObject({ lifecycle: 'active', lastRotated: completedAt, nextRotation: '2027-05-02', currentVersionId: pendingVersion });
+    expect(h.store.inventory.get('prod/app/db')).toMatchObject({
+      lifecycle: 'active',
+      lastRotated: completedAt,
+      nextRotation: '2027-05-02',
+      currentVersionId: pendingVersion,
+    });
 
     // Every step, approval and transition is in the audit chain, which verifies.
     const trail = auditActions(h, rotationId);
-    expect(trail.filter((event) => event.action === 'rotation.step_done').map((event) => event.step)).toEqual(rotationRecord(h, rotationId).steps.map((step) => step.id));
+    expect(trail.filter((event) => event.action === 'rotation.step_done').map((event) => event.step)).toEqual(
+      rotationRecord(h, rotationId).steps.map((step) => step.id),
+    );
     expect(trail.filter((event) => event.action === 'rotation.approved').map((event) => event.actor)).toEqual(['U0SEC', 'U0OPS']);
-    expect(trail.map((event) => event.action)).toEqual(expect.arrayContaining(['rotation.started', 'rotation.completed', 'secret.rotated']));
+    expect(trail.map((event) => event.action)).toEqual(
+      expect.arrayContaining(['rotation.started', 'rotation.completed', 'secret.rotated']),
+    );
     const verified = await rotorCli(h, 'audit', 'verify');
     expect(verified.stderr).toBe('');
     expect(verified.code).toBe(0);
@@ -186,7 +207,17 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     // The evidence record an auditor reads.
     const evidence = await rotorCli(h, 'rotations', 'evidence', String(rotationId));
     expect(evidence.code).toBe(0);
-    for (const expected of ['prod/app/db', 'SEC-123', 'U0SEC', 'U0OPS', 'U0OPS2', pendingVersion, initialVersion, 'Promote the new version to production', 'ALTER USER app PASSWORD']) {
+    for (const expected of [
+      'prod/app/db',
+      'SEC-123',
+      'U0SEC',
+      'U0OPS',
+      'U0OPS2',
+      pendingVersion,
+      initialVersion,
+      'Promote the new version to production',
+      'ALTER USER app PASSWORD',
+    ]) {
       expect(evidence.stdout).toContain(expected);
     }
   });
@@ -195,12 +226,25 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     const initialVersion = created.VersionId as string;
     harness = await startRotationHarness({
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) => store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/app/db', lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          {
+            name: 'prod/app/db',
+            type: 'database',
+            owner: 'U0OWNER',
+            provider: 'aws',
+            providerRef: 'prod/app/db',
+            lastRotated: '2027-01-01',
+          },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId } = await slashRotate(h, 'U0OWNER', 'prod/app/db');
     await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-5');
-    for (const lead of ['U0SEC', 'U0OPS']) await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
+    for (const lead of ['U0SEC', 'U0OPS'])
+      await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
     await driveModal(h, 'U0OWNER', viewId as string, null);
     await press(h, 'U0OWNER', viewId as string, ACTION_IDS.rotationComplete);
     const rotationId = metadataOf(modal(h, viewId as string)).rotationId as number;
@@ -218,7 +262,11 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
     const labels = (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
     expect(labels[initialVersion]).toContain('AWSCURRENT');
     expect(labels[newVersion] ?? []).not.toContain('AWSCURRENT');
-    expect(h.store.inventory.get('prod/app/db')).toMatchObject({ lastRotated: '2027-01-01T00:00:00.000Z', nextRotation: '2027-04-01', currentVersionId: initialVersion });
+    expect(h.store.inventory.get('prod/app/db')).toMatchObject({
+      lastRotated: '2027-01-01T00:00:00.000Z',
+      nextRotation: '2027-04-01',
+      currentVersionId: initialVersion,
+    });
     const [told] = await waitForPosts(h, 'C0ANNOUNCE', /rolled back/);
     expect(textOf({ blocks: told!.args.blocks as unknown[] })).toContain('checkout errors after the switch');
     expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
@@ -250,7 +298,9 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     const h = harness;
     const since = h.fake.calls.length;
     await h.untilHandled(() => h.command('/rotate', '', 'U0OWNER'));
-    const picker = h.fake.calls.slice(since).find((call) => call.method === 'views.open')?.args.view as { blocks: { elements?: { action_id: string; options: { value: string; text: { text: string } }[] }[] }[] };
+    const picker = h.fake.calls.slice(since).find((call) => call.method === 'views.open')?.args.view as {
+      blocks: { elements?: { action_id: string; options: { value: string; text: { text: string } }[] }[] }[];
+    };
     const select = picker.blocks.flatMap((block) => block.elements ?? []).find((element) => element.action_id === ACTION_IDS.rotationPick);
     expect(select?.options.map((option) => option.text.text.split(' ')[0])).toEqual(['staging/sooner/api_key', 'staging/later/api_key']);
     // Options carry the secret's id: a name may be longer than the 150 characters an option value holds.
@@ -258,8 +308,19 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     expect(select?.options[0]?.value).toBe(`secret:${soonerId}`);
 
     const pick = {
-      ...modalClickPayload(h, 'U0OWNER', 'VPICKER01', ACTION_IDS.rotationPick, '', { ...(picker as unknown as ModalView), callback_id: CALLBACK_IDS.rotation }),
-      actions: [{ type: 'static_select', action_id: ACTION_IDS.rotationPick, block_id: 'rotation_picker', selected_option: { text: { type: 'plain_text', text: 'x' }, value: `secret:${soonerId}` }, action_ts: '1.2' }],
+      ...modalClickPayload(h, 'U0OWNER', 'VPICKER01', ACTION_IDS.rotationPick, '', {
+        ...(picker as unknown as ModalView),
+        callback_id: CALLBACK_IDS.rotation,
+      }),
+      actions: [
+        {
+          type: 'static_select',
+          action_id: ACTION_IDS.rotationPick,
+          block_id: 'rotation_picker',
+          selected_option: { text: { type: 'plain_text', text: 'x' }, value: `secret:${soonerId}` },
+          action_ts: '1.2',
+        },
+      ],
     };
     await h.untilHandled(() => h.post({ kind: 'payload', payload: pick }));
     const filled = modal(h, 'VPICKER01');
@@ -267,7 +328,10 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     expect(metadataOf(filled).secret).toBe('staging/sooner/api_key');
 
     // A choice Rotor did not offer (an older picker's name, a forged value) is answered in the modal.
-    const forged = { ...pick, actions: [{ ...pick.actions[0], selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'staging/sooner/api_key' } }] };
+    const forged = {
+      ...pick,
+      actions: [{ ...pick.actions[0], selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'staging/sooner/api_key' } }],
+    };
     await h.untilHandled(() => h.post({ kind: 'payload', payload: forged }));
     expect(JSON.stringify(modal(h, 'VPICKER01').blocks)).toContain('not one Rotor offers');
   });
@@ -276,7 +340,13 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     harness = await startRotationHarness({
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01', retrievalInstructions: 'Read STRIPE_API_KEY from 1Password, vault Payments & Billing' },
+          {
+            name: 'prod/stripe/api_key',
+            type: 'api_key',
+            owner: 'U0OWNER',
+            lastRotated: '2027-01-01',
+            retrievalInstructions: 'Read STRIPE_API_KEY from 1Password, vault Payments & Billing',
+          },
           operator(),
           'test',
         ),
@@ -316,7 +386,14 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
       vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/cache/redis_password', type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: 'secret/prod/cache/redis_password', lastRotated: '2027-01-01' },
+          {
+            name: 'prod/cache/redis_password',
+            type: 'redis',
+            owner: 'U0OWNER',
+            provider: 'vault',
+            providerRef: 'secret/prod/cache/redis_password',
+            lastRotated: '2027-01-01',
+          },
           operator(),
           'test',
         ),
@@ -337,7 +414,9 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
     expect(rotationRecord(h, rotationId).rotation).toMatchObject({ state: 'completed', previousVersionId: '1', newVersionId: '2' });
 
     const [announcement] = await waitForPosts(h, 'C0ANNOUNCE');
-    expect(textOf({ blocks: announcement!.args.blocks as unknown[] })).toContain('vault kv get -mount=secret -field=value prod/cache/redis_password');
+    expect(textOf({ blocks: announcement!.args.blocks as unknown[] })).toContain(
+      'vault kv get -mount=secret -field=value prod/cache/redis_password',
+    );
     expect(h.store.inventory.get('prod/cache/redis_password')).toMatchObject({ currentVersionId: '2', nextRotation: '2027-05-02' });
     expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
     expect((await rotorCli(h, 'rotations', 'evidence', String(rotationId))).stdout).toContain('OPS-7');

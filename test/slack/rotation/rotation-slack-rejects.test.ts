@@ -5,7 +5,22 @@ import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secret
 import { ACTION_IDS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
-import { clickInMessage, clickInModal, dmsTo, FAST_RETRY, followUpsSettled, metadataOf, modal, press, rotationRecord, slashRotate, startRotationHarness, submitTicket, textOf, waitForDms } from '../../support/rotation-slack.js';
+import {
+  clickInMessage,
+  clickInModal,
+  dmsTo,
+  FAST_RETRY,
+  followUpsSettled,
+  metadataOf,
+  modal,
+  press,
+  rotationRecord,
+  slashRotate,
+  startRotationHarness,
+  submitTicket,
+  textOf,
+  waitForDms,
+} from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 
@@ -27,7 +42,12 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
     await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
     harness = await startRotationHarness({
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);
@@ -42,7 +62,12 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
     await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
     harness = await startRotationHarness({
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const before = snapshotTables(h.store, TABLES);
@@ -75,7 +100,8 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
   it('the result cannot be shown: what was recorded is kept, and the person is told by DM how to see it', async () => {
     const { h, viewId, rotationId } = await start();
     // Approved first: setting the password on the database waits for the approvals.
-    for (const lead of ['U0SEC', 'U0OPS']) await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
+    for (const lead of ['U0SEC', 'U0OPS'])
+      await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
     h.fake.script('views.update', { error: 'internal_error' });
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationTickStep);
@@ -98,7 +124,12 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
     await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
     harness = await startRotationHarness({
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) => store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+      seed: (store) =>
+        store.inventoryService.create(
+          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);

@@ -73,12 +73,20 @@ function expectNowhere(h: SlackHarness, values: readonly unknown[]): void {
     expect(value.length).toBeGreaterThan(8);
     expect(slack.includes(value), 'a value reached Slack').toBe(false);
     expect(log.includes(value), 'a value reached the log').toBe(false);
-    expect(files.some((bytes) => bytes.includes(value)), 'a value reached the database').toBe(false);
+    expect(
+      files.some((bytes) => bytes.includes(value)),
+      'a value reached the database',
+    ).toBe(false);
   }
 }
 
 /** `/secrets edit NAME`, then Save with every input as the form showed it, `changes` applied. */
-async function saveEditForm(h: SlackHarness, userId: string, name: string, changes: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, ViewStateValue>>): Promise<Record<string, unknown> | null> {
+async function saveEditForm(
+  h: SlackHarness,
+  userId: string,
+  name: string,
+  changes: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, ViewStateValue>>,
+): Promise<Record<string, unknown> | null> {
   const before = h.fake.callsTo('views.open').length;
   await h.untilHandled(() => h.command('/secrets', `edit ${name}`, userId));
   await h.fake.waitForCall('views.open', () => h.fake.callsTo('views.open').length > before);
@@ -86,7 +94,13 @@ async function saveEditForm(h: SlackHarness, userId: string, name: string, chang
   const values: Record<string, Record<string, ViewStateValue>> = {};
   for (const block of view.blocks) {
     if (block.type !== 'input') continue;
-    const element = (block as { element: unknown }).element as { type: string; initial_value?: string; initial_option?: { value: string }; initial_user?: string; initial_date?: string };
+    const element = (block as { element: unknown }).element as {
+      type: string;
+      initial_value?: string;
+      initial_option?: { value: string };
+      initial_user?: string;
+      initial_date?: string;
+    };
     const shown =
       element.type === 'static_select'
         ? stateValue.select(element.initial_option?.value ?? null)
@@ -97,130 +111,164 @@ async function saveEditForm(h: SlackHarness, userId: string, name: string, chang
             : stateValue.text(element.initial_value ?? null);
     values[block.block_id as string] = { [FORM_VALUE_ACTION]: shown };
   }
-  for (const [field, value] of Object.entries(changes)) values[SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS]] = { [FORM_VALUE_ACTION]: value as ViewStateValue };
-  const submitted = submittedView(h.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: view.private_metadata ?? '', values });
+  for (const [field, value] of Object.entries(changes))
+    values[SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS]] = { [FORM_VALUE_ACTION]: value as ViewStateValue };
+  const submitted = submittedView(h.payloads, {
+    callbackId: CALLBACK_IDS.editSecret,
+    privateMetadata: view.private_metadata ?? '',
+    values,
+  });
   const reply = await h.untilHandled(() => h.submit({ userId, view: submitted }));
   expect(reply.status).toBe(200);
   return reply.text === '' ? null : (reply.json() as Record<string, unknown>);
 }
 
-describe.runIf(shouldRunMotoSuite('the value-shape rotation suite'))('a generated AWS value keeps the shape of the secret, through Slack', () => {
-  const moto = useMoto();
-  let harness: SlackHarness | undefined;
-  afterEach(async () => harness?.close());
+describe.runIf(shouldRunMotoSuite('the value-shape rotation suite'))(
+  'a generated AWS value keeps the shape of the secret, through Slack',
+  () => {
+    const moto = useMoto();
+    let harness: SlackHarness | undefined;
+    afterEach(async () => harness?.close());
 
-  const start = (seed: (store: TempStore) => void, policy = ROTATION_POLICY) =>
-    startRotationHarness({ aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }), seed, policy });
-  const current = async (name: string) => JSON.parse(String((await moto.sdk.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSCURRENT' }))).SecretString)) as Record<string, unknown>;
-  const versionIds = async (name: string) => Object.keys((await moto.sdk.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {}).sort();
+    const start = (seed: (store: TempStore) => void, policy = ROTATION_POLICY) =>
+      startRotationHarness({ aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }), seed, policy });
+    const current = async (name: string) =>
+      JSON.parse(
+        String((await moto.sdk.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSCURRENT' }))).SecretString),
+      ) as Record<string, unknown>;
+    const versionIds = async (name: string) =>
+      Object.keys((await moto.sdk.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {}).sort();
 
-  it('a JSON database secret: the preflight names the field, and only `password` changes; username, host and port are kept', async () => {
-    const before = { username: `app_${hex(3)}`, password: hex(), host: 'db.staging.internal', port: 5432, dbname: 'app' };
-    await moto.sdk.send(new CreateSecretCommand({ Name: 'staging/app/db', SecretString: JSON.stringify(before) }));
-    harness = await start((store) => seedSecret(store, 'staging/app/db', { provider: 'aws', providerRef: 'staging/app/db' }));
-    const h = harness;
-    const viewId = (await slashRotate(h, 'U0OWNER', 'staging/app/db')).viewId as string;
-    expect(textOf(modal(h, viewId))).toContain(
-      'The generated value replaces the `password` field of staging/app/db (the default); every other field (username, host, port, dbname) is kept as it is.',
-    );
-    h.store.clock.advance({ minutes: 1 });
-    const rotationId = await rotateToTheEnd(h, 'staging/app/db');
-    const after = await current('staging/app/db');
-    expectOnlyFieldChanged(before, after, 'password');
-    const { rotation, steps } = rotationRecord(h, rotationId);
-    expect(steps[0]?.result).toMatchObject({ placement: { kind: 'field', field: 'password' } });
-    expect(h.store.inventory.get('staging/app/db')).toMatchObject({ currentVersionId: rotation.newVersionId, currentFingerprint: rotation.newFingerprint });
-    expectNowhere(h, [before.username, before.password, after.password]);
-  });
-
-  it('a JSON secret without a `password` field, or a connection string, is refused at the preflight with the fix; nothing is written at the store or in the database', async () => {
-    await moto.sdk.send(new CreateSecretCommand({ Name: 'staging/app/db', SecretString: JSON.stringify({ user: 'app', pwd: hex(), host: 'db' }) }));
-    await moto.sdk.send(new CreateSecretCommand({ Name: 'staging/app/dsn', SecretString: `postgresql://app:${hex()}@db.staging.internal:5432/app` }));
-    harness = await start((store) => {
-      seedSecret(store, 'staging/app/db', { provider: 'aws', providerRef: 'staging/app/db' });
-      seedSecret(store, 'staging/app/dsn', { provider: 'aws', providerRef: 'staging/app/dsn', tags: { 'rotor:value_source': 'generate' } });
+    it('a JSON database secret: the preflight names the field, and only `password` changes; username, host and port are kept', async () => {
+      const before = { username: `app_${hex(3)}`, password: hex(), host: 'db.staging.internal', port: 5432, dbname: 'app' };
+      await moto.sdk.send(new CreateSecretCommand({ Name: 'staging/app/db', SecretString: JSON.stringify(before) }));
+      harness = await start((store) => seedSecret(store, 'staging/app/db', { provider: 'aws', providerRef: 'staging/app/db' }));
+      const h = harness;
+      const viewId = (await slashRotate(h, 'U0OWNER', 'staging/app/db')).viewId as string;
+      expect(textOf(modal(h, viewId))).toContain(
+        'The generated value replaces the `password` field of staging/app/db (the default); every other field (username, host, port, dbname) is kept as it is.',
+      );
+      h.store.clock.advance({ minutes: 1 });
+      const rotationId = await rotateToTheEnd(h, 'staging/app/db');
+      const after = await current('staging/app/db');
+      expectOnlyFieldChanged(before, after, 'password');
+      const { rotation, steps } = rotationRecord(h, rotationId);
+      expect(steps[0]?.result).toMatchObject({ placement: { kind: 'field', field: 'password' } });
+      expect(h.store.inventory.get('staging/app/db')).toMatchObject({
+        currentVersionId: rotation.newVersionId,
+        currentFingerprint: rotation.newFingerprint,
+      });
+      expectNowhere(h, [before.username, before.password, after.password]);
     });
-    const h = harness;
-    const versionsBefore = { db: await versionIds('staging/app/db'), dsn: await versionIds('staging/app/dsn') };
-    const before = snapshotTables(h.store, TABLES);
 
-    const db = (await slashRotate(h, 'U0OWNER', 'staging/app/db')).viewId as string;
-    const shown = textOf(modal(h, db));
-    expect(shown).toContain(':no_entry: staging/app/db has the fields user, pwd, host but no `password`, so Rotor cannot tell which one to replace.');
-    expect(shown).toContain('`rotor edit staging/app/db --value-field &lt;field&gt;`');
-    expect(shown).toContain('`rotor:value_source=issuer`');
-    expect(shown).toContain('Fix what the preflight found');
-    expect(modal(h, db).submit).toBeUndefined();
-    // A Start submitted anyway (a forged or older view) is refused: the preflight runs again.
-    await submitTicket(h, 'U0OWNER', db, 'OPS-2');
-    expect(textOf(modal(h, db))).toContain('staging/app/db cannot be rotated yet');
+    it('a JSON secret without a `password` field, or a connection string, is refused at the preflight with the fix; nothing is written at the store or in the database', async () => {
+      await moto.sdk.send(
+        new CreateSecretCommand({ Name: 'staging/app/db', SecretString: JSON.stringify({ user: 'app', pwd: hex(), host: 'db' }) }),
+      );
+      await moto.sdk.send(
+        new CreateSecretCommand({ Name: 'staging/app/dsn', SecretString: `postgresql://app:${hex()}@db.staging.internal:5432/app` }),
+      );
+      harness = await start((store) => {
+        seedSecret(store, 'staging/app/db', { provider: 'aws', providerRef: 'staging/app/db' });
+        seedSecret(store, 'staging/app/dsn', {
+          provider: 'aws',
+          providerRef: 'staging/app/dsn',
+          tags: { 'rotor:value_source': 'generate' },
+        });
+      });
+      const h = harness;
+      const versionsBefore = { db: await versionIds('staging/app/db'), dsn: await versionIds('staging/app/dsn') };
+      const before = snapshotTables(h.store, TABLES);
 
-    const dsn = (await slashRotate(h, 'U0OWNER', 'staging/app/dsn')).viewId as string;
-    expect(textOf(modal(h, dsn))).toContain(':no_entry: staging/app/dsn holds a URL or connection string, so a generated value would replace it whole.');
-    expect(textOf(modal(h, dsn))).toContain('`rotor edit staging/app/dsn --value-source issuer`');
+      const db = (await slashRotate(h, 'U0OWNER', 'staging/app/db')).viewId as string;
+      const shown = textOf(modal(h, db));
+      expect(shown).toContain(
+        ':no_entry: staging/app/db has the fields user, pwd, host but no `password`, so Rotor cannot tell which one to replace.',
+      );
+      expect(shown).toContain('`rotor edit staging/app/db --value-field &lt;field&gt;`');
+      expect(shown).toContain('`rotor:value_source=issuer`');
+      expect(shown).toContain('Fix what the preflight found');
+      expect(modal(h, db).submit).toBeUndefined();
+      // A Start submitted anyway (a forged or older view) is refused: the preflight runs again.
+      await submitTicket(h, 'U0OWNER', db, 'OPS-2');
+      expect(textOf(modal(h, db))).toContain('staging/app/db cannot be rotated yet');
 
-    expect(snapshotTables(h.store, TABLES)).toEqual(before);
-    expect({ db: await versionIds('staging/app/db'), dsn: await versionIds('staging/app/dsn') }).toEqual(versionsBefore);
-  });
+      const dsn = (await slashRotate(h, 'U0OWNER', 'staging/app/dsn')).viewId as string;
+      expect(textOf(modal(h, dsn))).toContain(
+        ':no_entry: staging/app/dsn holds a URL or connection string, so a generated value would replace it whole.',
+      );
+      expect(textOf(modal(h, dsn))).toContain('`rotor edit staging/app/dsn --value-source issuer`');
 
-  it('the field is set per secret with `rotor edit` and with /secrets edit, and per type in the policy; the value source issuer from the form', async () => {
-    const shapes = {
-      'staging/app/db': { user: 'app', pwd: hex(), host: 'db' },
-      'staging/billing/db': { login: 'billing', secret: hex(), port: 5433 },
-      'staging/cache/redis': { auth_token: hex(), tls: true },
-    };
-    for (const [name, value] of Object.entries(shapes)) await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
-    await moto.sdk.send(new CreateSecretCommand({ Name: 'staging/app/dsn', SecretString: `postgresql://app:${hex()}@db/app` }));
-    harness = await start(
-      (store) => {
+      expect(snapshotTables(h.store, TABLES)).toEqual(before);
+      expect({ db: await versionIds('staging/app/db'), dsn: await versionIds('staging/app/dsn') }).toEqual(versionsBefore);
+    });
+
+    it('the field is set per secret with `rotor edit` and with /secrets edit, and per type in the policy; the value source issuer from the form', async () => {
+      const shapes = {
+        'staging/app/db': { user: 'app', pwd: hex(), host: 'db' },
+        'staging/billing/db': { login: 'billing', secret: hex(), port: 5433 },
+        'staging/cache/redis': { auth_token: hex(), tls: true },
+      };
+      for (const [name, value] of Object.entries(shapes))
+        await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
+      await moto.sdk.send(new CreateSecretCommand({ Name: 'staging/app/dsn', SecretString: `postgresql://app:${hex()}@db/app` }));
+      harness = await start((store) => {
         seedSecret(store, 'staging/app/db', { provider: 'aws', providerRef: 'staging/app/db' });
         seedSecret(store, 'staging/billing/db', { provider: 'aws', providerRef: 'staging/billing/db' });
         seedSecret(store, 'staging/cache/redis', { type: 'redis', provider: 'aws', providerRef: 'staging/cache/redis' });
-        seedSecret(store, 'staging/app/dsn', { provider: 'aws', providerRef: 'staging/app/dsn', tags: { 'rotor:value_source': 'generate' } });
-      },
-      `${ROTATION_POLICY}value_fields:\n  redis: auth_token\n`,
-    );
-    const h = harness;
+        seedSecret(store, 'staging/app/dsn', {
+          provider: 'aws',
+          providerRef: 'staging/app/dsn',
+          tags: { 'rotor:value_source': 'generate' },
+        });
+      }, `${ROTATION_POLICY}value_fields:\n  redis: auth_token\n`);
+      const h = harness;
 
-    // Per secret, with the CLI.
-    expect(await rotorCli(h, 'edit', 'staging/app/db', '--value-field', 'pwd')).toMatchObject({ code: 0, stdout: 'Saved staging/app/db: value source default, value field pwd.\n' });
-    await rotateToTheEnd(h, 'staging/app/db');
-    expectOnlyFieldChanged(shapes['staging/app/db'], await current('staging/app/db'), 'pwd');
+      // Per secret, with the CLI.
+      expect(await rotorCli(h, 'edit', 'staging/app/db', '--value-field', 'pwd')).toMatchObject({
+        code: 0,
+        stdout: 'Saved staging/app/db: value source default, value field pwd.\n',
+      });
+      await rotateToTheEnd(h, 'staging/app/db');
+      expectOnlyFieldChanged(shapes['staging/app/db'], await current('staging/app/db'), 'pwd');
 
-    // Per secret, with the edit form: the field shows in the form and is saved from it.
-    expect(await saveEditForm(h, 'U0OWNER', 'staging/billing/db', { valueField: stateValue.text('secret') })).toBeNull();
-    expect(h.store.inventory.get('staging/billing/db')?.valueField).toBe('secret');
-    const viewId = (await slashRotate(h, 'U0OWNER', 'staging/billing/db')).viewId as string;
-    expect(textOf(modal(h, viewId))).toContain('The generated value replaces the `secret` field of staging/billing/db (its own value field)');
-    await rotateToTheEnd(h, 'staging/billing/db');
-    expectOnlyFieldChanged(shapes['staging/billing/db'], await current('staging/billing/db'), 'secret');
+      // Per secret, with the edit form: the field shows in the form and is saved from it.
+      expect(await saveEditForm(h, 'U0OWNER', 'staging/billing/db', { valueField: stateValue.text('secret') })).toBeNull();
+      expect(h.store.inventory.get('staging/billing/db')?.valueField).toBe('secret');
+      const viewId = (await slashRotate(h, 'U0OWNER', 'staging/billing/db')).viewId as string;
+      expect(textOf(modal(h, viewId))).toContain(
+        'The generated value replaces the `secret` field of staging/billing/db (its own value field)',
+      );
+      await rotateToTheEnd(h, 'staging/billing/db');
+      expectOnlyFieldChanged(shapes['staging/billing/db'], await current('staging/billing/db'), 'secret');
 
-    // Per type, in the policy.
-    await rotateToTheEnd(h, 'staging/cache/redis');
-    expectOnlyFieldChanged(shapes['staging/cache/redis'], await current('staging/cache/redis'), 'auth_token');
+      // Per type, in the policy.
+      await rotateToTheEnd(h, 'staging/cache/redis');
+      expectOnlyFieldChanged(shapes['staging/cache/redis'], await current('staging/cache/redis'), 'auth_token');
 
-    // A composed value: the form's "New value at rotation" makes a person write it, and the preflight no longer refuses.
-    const form = await saveEditForm(h, 'U0OWNER', 'staging/app/dsn', { valueSource: stateValue.select('issuer') });
-    expect(form).toBeNull();
-    expect(h.store.inventory.get('staging/app/dsn')?.valueSource).toBe('issuer');
-    const dsn = (await slashRotate(h, 'U0OWNER', 'staging/app/dsn')).viewId as string;
-    expect(textOf(modal(h, dsn))).not.toContain(':no_entry:');
-    await submitTicket(h, 'U0OWNER', dsn, 'OPS-3');
-    expect(button(modal(h, dsn), ACTION_IDS.rotationRunStep)).toMatchObject({ value: 'create_version' });
-    const rotationId = metadataOf(modal(h, dsn)).rotationId as number;
-    expect(rotationRecord(h, rotationId).steps[0]?.action).toBe('detect_version');
+      // A composed value: the form's "New value at rotation" makes a person write it, and the preflight no longer refuses.
+      const form = await saveEditForm(h, 'U0OWNER', 'staging/app/dsn', { valueSource: stateValue.select('issuer') });
+      expect(form).toBeNull();
+      expect(h.store.inventory.get('staging/app/dsn')?.valueSource).toBe('issuer');
+      const dsn = (await slashRotate(h, 'U0OWNER', 'staging/app/dsn')).viewId as string;
+      expect(textOf(modal(h, dsn))).not.toContain(':no_entry:');
+      await submitTicket(h, 'U0OWNER', dsn, 'OPS-3');
+      expect(button(modal(h, dsn), ACTION_IDS.rotationRunStep)).toMatchObject({ value: 'create_version' });
+      const rotationId = metadataOf(modal(h, dsn)).rotationId as number;
+      expect(rotationRecord(h, rotationId).steps[0]?.action).toBe('detect_version');
 
-    // A bad field name from the form is refused on its field, and nothing changes.
-    const before = snapshotTables(h.store, TABLES);
-    expect(await saveEditForm(h, 'U0OWNER', 'staging/billing/db', { valueField: stateValue.text('pass word') })).toMatchObject({
-      response_action: 'errors',
-      errors: { [SECRET_FORM_BLOCKS.valueField]: expect.stringContaining('`pass word` is not a field name') },
+      // A bad field name from the form is refused on its field, and nothing changes.
+      const before = snapshotTables(h.store, TABLES);
+      expect(await saveEditForm(h, 'U0OWNER', 'staging/billing/db', { valueField: stateValue.text('pass word') })).toMatchObject({
+        response_action: 'errors',
+        errors: { [SECRET_FORM_BLOCKS.valueField]: expect.stringContaining('`pass word` is not a field name') },
+      });
+      expect(snapshotTables(h.store, TABLES)).toEqual(before);
     });
-    expect(snapshotTables(h.store, TABLES)).toEqual(before);
-  });
-});
+  },
+);
 
-describe('a generated Vault value keeps every other field, and a lost answer is recognised as Rotor\'s own write, through Slack', () => {
+describe("a generated Vault value keeps every other field, and a lost answer is recognised as Rotor's own write, through Slack", () => {
   const vault = useFakeVault();
   let harness: SlackHarness | undefined;
   afterEach(async () => harness?.close());
@@ -228,15 +276,19 @@ describe('a generated Vault value keeps every other field, and a lost answer is 
   const start = () =>
     startRotationHarness({
       vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
-      seed: (store) => seedSecret(store, 'staging/cache/redis', { type: 'redis', provider: 'vault', providerRef: 'secret/staging/cache/redis' }),
+      seed: (store) =>
+        seedSecret(store, 'staging/cache/redis', { type: 'redis', provider: 'vault', providerRef: 'secret/staging/cache/redis' }),
     });
-  const data = (version: number) => vault.fake.version('secret', 'staging/cache/redis', version)?.data as Record<string, unknown> | undefined;
+  const data = (version: number) =>
+    vault.fake.version('secret', 'staging/cache/redis', version)?.data as Record<string, unknown> | undefined;
   const seedValue = () => vault.fake.putSecret('secret', 'staging/cache/redis', { password: hex(), username: `cache_${hex(3)}`, db: 0 });
 
   /** `/rotate`, the ticket, and the modal with Create as the current step. */
   async function startRotation(h: SlackHarness): Promise<{ viewId: string; rotationId: number }> {
     const viewId = (await slashRotate(h, 'U0OWNER', 'staging/cache/redis')).viewId as string;
-    expect(textOf(modal(h, viewId))).toContain('The generated value replaces the `password` field of staging/cache/redis (the default); every other field (username, db) is kept as it is.');
+    expect(textOf(modal(h, viewId))).toContain(
+      'The generated value replaces the `password` field of staging/cache/redis (the default); every other field (username, db) is kept as it is.',
+    );
     await submitTicket(h, 'U0OWNER', viewId, 'OPS-9');
     return { viewId, rotationId: metadataOf(modal(h, viewId)).rotationId as number };
   }
@@ -248,7 +300,9 @@ describe('a generated Vault value keeps every other field, and a lost answer is 
     expectOnlyFieldChanged(data(1) as Record<string, unknown>, data(2) as Record<string, unknown>, 'password');
     expect(data(3)).toBeUndefined();
     // The checklist reads the field Rotor wrote, not the reference's default `value`.
-    const reads = rotationRecord(harness, rotationId).steps.map((step) => step.detail ?? '').filter((detail) => detail.includes('vault kv get') && detail.includes('-field='));
+    const reads = rotationRecord(harness, rotationId)
+      .steps.map((step) => step.detail ?? '')
+      .filter((detail) => detail.includes('vault kv get') && detail.includes('-field='));
     expect(reads.length).toBeGreaterThan(0);
     for (const detail of reads) expect(detail).toContain('vault kv get -mount=secret -field=password staging/cache/redis');
   });
@@ -266,7 +320,7 @@ describe('a generated Vault value keeps every other field, and a lost answer is 
     expectOnlyFieldChanged(data(1) as Record<string, unknown>, data(2) as Record<string, unknown>, 'password');
   });
 
-  it('the answer is lost and Vault goes away: the step fails having noted its write; Try again adopts the version as Rotor\'s own', async () => {
+  it("the answer is lost and Vault goes away: the step fails having noted its write; Try again adopts the version as Rotor's own", async () => {
     seedValue();
     harness = await start();
     const h = harness;
@@ -290,7 +344,7 @@ describe('a generated Vault value keeps every other field, and a lost answer is 
     expect(data(3)).toBeUndefined();
   });
 
-  it('the answer is lost and Vault goes away, then Abandon: the previous data is written back, so Rotor\'s value is not left live', async () => {
+  it("the answer is lost and Vault goes away, then Abandon: the previous data is written back, so Rotor's value is not left live", async () => {
     seedValue();
     harness = await start();
     const h = harness;
@@ -313,12 +367,13 @@ describe('a generated Vault value keeps every other field, and a lost answer is 
     expectNowhere(h, [data(1)?.password, data(1)?.username, data(2)?.password]);
   });
 
-  it('someone else\'s write at the same version is not taken for Rotor\'s: the step says so, and Abandon leaves their version', async () => {
+  it("someone else's write at the same version is not taken for Rotor's: the step says so, and Abandon leaves their version", async () => {
     seedValue();
     harness = await start();
     const h = harness;
     const { viewId, rotationId } = await startRotation(h);
-    vault.fake.beforeNextWrite = () => vault.fake.putSecret('secret', 'staging/cache/redis', { password: hex(), username: 'someone-else', db: 0 });
+    vault.fake.beforeNextWrite = () =>
+      vault.fake.putSecret('secret', 'staging/cache/redis', { password: hex(), username: 'someone-else', db: 0 });
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
     expect(textOf(modal(h, viewId))).toContain('someone wrote a new version of secret/staging/cache/redis meanwhile');
     h.store.clock.advance({ minutes: 1 });

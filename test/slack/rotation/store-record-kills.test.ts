@@ -1,4 +1,10 @@
-import { CreateSecretCommand, DescribeSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -7,7 +13,14 @@ import { ACTION_IDS, FORM_VALUE_ACTION, ROTATION_BLOCKS } from '../../../src/sla
 import { AwsFaultServer } from '../../fakes/aws-fault-server.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
-import { INCIDENT_CHANNEL, incidentRecord, REVOCATION_PEOPLE, REVOCATION_POLICY, revokeValues, slashRevoke } from '../../support/revocation-slack.js';
+import {
+  INCIDENT_CHANNEL,
+  incidentRecord,
+  REVOCATION_PEOPLE,
+  REVOCATION_POLICY,
+  revokeValues,
+  slashRevoke,
+} from '../../support/revocation-slack.js';
 import { killBetweenStoreAndRecord } from '../../support/rotor-child-process.js';
 import {
   button,
@@ -67,7 +80,20 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: proxy.endpoint }),
       ...options,
       seed: (store) =>
-        store.inventoryService.create({ name: SECRET, type: 'database', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' }, operator(), 'test'),
+        store.inventoryService.create(
+          {
+            name: SECRET,
+            type: 'database',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            team: 'payments',
+            provider: 'aws',
+            providerRef: SECRET,
+            lastRotated: '2027-01-01',
+          },
+          operator(),
+          'test',
+        ),
     });
     return harness;
   }
@@ -75,9 +101,14 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
   /** Every version moto holds with its labels (versions without labels included). */
   async function versions(): Promise<Record<string, string[]>> {
     const listed = await moto.sdk.send(new ListSecretVersionIdsCommand({ SecretId: SECRET, IncludeDeprecated: true }));
-    return Object.fromEntries((listed.Versions ?? []).map((version) => [version.VersionId as string, [...(version.VersionStages ?? [])].sort()]));
+    return Object.fromEntries(
+      (listed.Versions ?? []).map((version) => [version.VersionId as string, [...(version.VersionStages ?? [])].sort()]),
+    );
   }
-  const current = async () => Object.entries((await moto.sdk.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+  const current = async () =>
+    Object.entries((await moto.sdk.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {}).find(([, stages]) =>
+      stages.includes('AWSCURRENT'),
+    )?.[0];
 
   async function startRotation(h: SlackHarness): Promise<{ viewId: string; rotationId: number }> {
     const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);
@@ -123,8 +154,15 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     const later = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     expect(textOf(modal(h, later))).toContain('Rotor stopped while doing this');
     await press(h, 'U0OWNER', later, ACTION_IDS.rotationCheckStep);
-    expect(stepOf(h, rotationId, 'create_version')).toMatchObject({ state: 'done', doneBy: 'U0OWNER', result: expect.objectContaining({ versionId: token, reconciled: true }) });
-    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ newVersionId: token, newFingerprint: expect.stringMatching(/^sha256:/) });
+    expect(stepOf(h, rotationId, 'create_version')).toMatchObject({
+      state: 'done',
+      doneBy: 'U0OWNER',
+      result: expect.objectContaining({ versionId: token, reconciled: true }),
+    });
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({
+      newVersionId: token,
+      newFingerprint: expect.stringMatching(/^sha256:/),
+    });
 
     await driveModal(h, 'U0OWNER', later, null);
     await press(h, 'U0OWNER', later, ACTION_IDS.rotationComplete);
@@ -149,7 +187,10 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     expect((await versions())[token] ?? []).toEqual([]);
     expect(await current()).toBe(initialVersion);
     expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('active');
-    const cleanup = h.store.db.prepare(`SELECT json_extract(details, '$.cleanup') FROM audit_events WHERE action = 'rotation.abandoned'`).pluck().get() as string;
+    const cleanup = h.store.db
+      .prepare(`SELECT json_extract(details, '$.cleanup') FROM audit_events WHERE action = 'rotation.abandoned'`)
+      .pluck()
+      .get() as string;
     expect(JSON.parse(cleanup)).toEqual({ action: 'discarded_pending', versionId: token });
 
     // Nothing is left to block the next rotation: its preflight passes and it starts.
@@ -171,7 +212,11 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
 
     h.store.clock.advance({ minutes: 5 });
     await h.runtime.runJob('follow-up-sweep');
-    expect(stepOf(h, rotationId, 'promote')).toMatchObject({ state: 'done', doneBy: 'rotor', result: expect.objectContaining({ reconciled: true }) });
+    expect(stepOf(h, rotationId, 'promote')).toMatchObject({
+      state: 'done',
+      doneBy: 'rotor',
+      result: expect.objectContaining({ reconciled: true }),
+    });
     expect(rotationRecord(h, rotationId).rotation.promotedAt).not.toBeNull();
     expect((await versions())[newVersionId]).toEqual(['AWSCURRENT']);
     // Rotor's own check leaves the rotation with the person driving it.
@@ -209,21 +254,40 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     await driveModal(h, 'U0OWNER', viewId, 'promote');
     const newVersionId = rotationRecord(h, rotationId).rotation.newVersionId as string;
     await killBetweenStoreAndRecord(h, proxy, { operation: 'UpdateSecretVersionStage' }, clickStep(h, viewId));
-    const someoneElses = (await moto.sdk.send(new PutSecretValueCommand({ SecretId: SECRET, SecretString: randomBytes(12).toString('hex'), VersionStages: ['MANUAL'] }))).VersionId as string;
-    await moto.sdk.send(new UpdateSecretVersionStageCommand({ SecretId: SECRET, VersionStage: 'AWSCURRENT', MoveToVersionId: someoneElses, RemoveFromVersionId: newVersionId }));
+    const someoneElses = (
+      await moto.sdk.send(
+        new PutSecretValueCommand({ SecretId: SECRET, SecretString: randomBytes(12).toString('hex'), VersionStages: ['MANUAL'] }),
+      )
+    ).VersionId as string;
+    await moto.sdk.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: SECRET,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: someoneElses,
+        RemoveFromVersionId: newVersionId,
+      }),
+    );
     expect(await current()).toBe(someoneElses);
 
     h.store.clock.advance({ minutes: 3, seconds: 30 });
     const reopened = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     await press(h, 'U0OWNER', reopened, ACTION_IDS.rotationCheckStep);
-    expect(stepOf(h, rotationId, 'promote')).toMatchObject({ state: 'pending', lastError: expect.stringContaining(`The store's current version is ${someoneElses}`) });
+    expect(stepOf(h, rotationId, 'promote')).toMatchObject({
+      state: 'pending',
+      lastError: expect.stringContaining(`The store's current version is ${someoneElses}`),
+    });
     expect(rotationRecord(h, rotationId).rotation.promotedAt).toBeNull();
     const shown = modal(h, reopened);
     expect(textOf(shown)).toContain(`neither the new version ${newVersionId}`);
     expect(button(shown, ACTION_IDS.rotationRunStep)?.text).toBe('Try again: Promote');
     expect(button(shown, ACTION_IDS.rotationAbandon)).toBeDefined();
     expect(await current()).toBe(someoneElses);
-    expect(h.store.db.prepare(`SELECT json_extract(details, '$.outcome') FROM audit_events WHERE action = 'rotation.step_reconciled'`).pluck().all()).toEqual(['ask']);
+    expect(
+      h.store.db
+        .prepare(`SELECT json_extract(details, '$.outcome') FROM audit_events WHERE action = 'rotation.step_reconciled'`)
+        .pluck()
+        .all(),
+    ).toEqual(['ask']);
   });
 
   it('Abandon whose cleanup the store refuses: the modal offers "Abandon: cleaned up by hand…", a real choice with its own reason, recorded as such', async () => {
@@ -232,7 +296,11 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     await killBetweenStoreAndRecord(h, proxy, { operation: 'PutSecretValue' }, clickStep(h, viewId));
     const token = stepOf(h, rotationId, 'create_version')?.result?.requestToken as string;
 
-    proxy.queue({ kind: 'error', status: 400, type: 'AccessDeniedException', message: 'not allowed to move labels' }, 5, 'UpdateSecretVersionStage');
+    proxy.queue(
+      { kind: 'error', status: 400, type: 'AccessDeniedException', message: 'not allowed to move labels' },
+      5,
+      'UpdateSecretVersionStage',
+    );
     const reopened = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     expect(button(modal(h, reopened), ACTION_IDS.rotationAbandonByHand)).toBeUndefined();
     let since = h.fake.calls.length;
@@ -251,8 +319,14 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     const form = pushedSince(h, since);
     expect(form.title.text).toBe('Abandon (by hand)');
     await submitReason(h, 'U0OWNER', form, 'removed AWSPENDING with the CLI as shown');
-    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ state: 'abandoned', endReason: 'removed AWSPENDING with the CLI as shown' });
-    const cleanup = h.store.db.prepare(`SELECT json_extract(details, '$.cleanup') FROM audit_events WHERE action = 'rotation.abandoned'`).pluck().get() as string;
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({
+      state: 'abandoned',
+      endReason: 'removed AWSPENDING with the CLI as shown',
+    });
+    const cleanup = h.store.db
+      .prepare(`SELECT json_extract(details, '$.cleanup') FROM audit_events WHERE action = 'rotation.abandoned'`)
+      .pluck()
+      .get() as string;
     expect(JSON.parse(cleanup)).toEqual({ action: 'by_hand', versionId: token });
     expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('active');
   });
@@ -267,7 +341,11 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
 
     h.store.clock.advance({ minutes: 5 });
     await h.runtime.runJob('follow-up-sweep');
-    expect(stepOf(h, rotationId, 'verify')).toMatchObject({ state: 'done', doneBy: 'rotor', result: expect.objectContaining({ matches: true }) });
+    expect(stepOf(h, rotationId, 'verify')).toMatchObject({
+      state: 'done',
+      doneBy: 'rotor',
+      result: expect.objectContaining({ matches: true }),
+    });
     expect(rotationRecord(h, rotationId).rotation.verifiedAt).not.toBeNull();
 
     const resumed = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
@@ -291,7 +369,8 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     await killBetweenStoreAndRecord(h, proxy, { operation: 'UpdateSecretVersionStage' }, () =>
       h.click({ actionId: ACTION_IDS.rotationRemovePrevious, value: removal?.value as string, userId: 'U0OWNER', channelId: 'D0OWNER' }),
     );
-    const removed = () => h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.previous_removed'`).pluck().get() as number;
+    const removed = () =>
+      h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.previous_removed'`).pluck().get() as number;
     expect((await versions())[initialVersion] ?? []).toEqual([]);
     expect(removed()).toBe(0);
 
@@ -314,11 +393,21 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     const since = h.fake.calls.length;
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRollback);
     const form = pushedSince(h, since);
-    const values: Record<string, Record<string, unknown>> = { [ROTATION_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text('the new password breaks the reporting job') } };
+    const values: Record<string, Record<string, unknown>> = {
+      [ROTATION_BLOCKS.reason]: { [FORM_VALUE_ACTION]: stateValue.text('the new password breaks the reporting job') },
+    };
     const confirmations = confirmationsOf(form);
-    if (confirmations.length > 0) values[ROTATION_BLOCKS.rollbackConfirmations] = { [FORM_VALUE_ACTION]: { type: 'checkboxes', selected_options: confirmations.map((value) => ({ text: { type: 'plain_text', text: value }, value })) } };
+    if (confirmations.length > 0)
+      values[ROTATION_BLOCKS.rollbackConfirmations] = {
+        [FORM_VALUE_ACTION]: {
+          type: 'checkboxes',
+          selected_options: confirmations.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+        },
+      };
     const submitted = { ...echoed(h, 'VROLLBACK1', form, values as never), blocks: form.blocks } as ViewOutput;
-    await killBetweenStoreAndRecord(h, proxy, { operation: 'UpdateSecretVersionStage' }, () => h.submit({ userId: 'U0OWNER', view: submitted }));
+    await killBetweenStoreAndRecord(h, proxy, { operation: 'UpdateSecretVersionStage' }, () =>
+      h.submit({ userId: 'U0OWNER', view: submitted }),
+    );
     // The store moved back; nothing of it is recorded yet but the intent.
     expect(await current()).toBe(initialVersion);
     expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
@@ -328,7 +417,11 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
 
   /** The store and the database agree on a rolled-back rotation: the version before it is current, and the inventory points at it. */
   async function expectRolledBackAndAgreeing(h: SlackHarness, rotationId: number): Promise<void> {
-    expect(rotationRecord(h, rotationId).rotation).toMatchObject({ state: 'rolled_back', endedBy: 'U0OWNER', endReason: 'the new password breaks the reporting job' });
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({
+      state: 'rolled_back',
+      endedBy: 'U0OWNER',
+      endReason: 'the new password breaks the reporting job',
+    });
     expect(await current()).toBe(initialVersion);
     expect(h.store.inventory.get(SECRET)).toMatchObject({ currentVersionId: initialVersion, lifecycle: 'active' });
     expect(h.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation.rolled_back'`).pluck().get()).toBe(1);
@@ -367,7 +460,14 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
   it('killed during a rollback whose store change did not hold (the new version is current again): "Check the store" leaves the rotation completed, and Roll back is offered again', async () => {
     const h = await start();
     const { rotationId, newVersionId } = await killedDuringRollback(h);
-    await moto.sdk.send(new UpdateSecretVersionStageCommand({ SecretId: SECRET, VersionStage: 'AWSCURRENT', MoveToVersionId: newVersionId, RemoveFromVersionId: initialVersion }));
+    await moto.sdk.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: SECRET,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: newVersionId,
+        RemoveFromVersionId: initialVersion,
+      }),
+    );
     h.store.clock.advance({ minutes: 3, seconds: 30 });
     const later = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     await press(h, 'U0OWNER', later, ACTION_IDS.rotationCheckRollback);
@@ -382,41 +482,53 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     ['after the placeholder was written', { operation: 'PutSecretValue' }],
     ['after AWSCURRENT moved to the placeholder', { operation: 'UpdateSecretVersionStage' }],
     ['after the compromised version lost its labels', { operation: 'UpdateSecretVersionStage', skip: 2 }],
-  ] as const)('killed at Disable (disable now, %s): the lease follow-up settles it from the store and drives it until the compromised version is out of service', async (_when, at) => {
-    const h = await start({ policy: REVOCATION_POLICY, people: REVOCATION_PEOPLE });
-    const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} pasted into a public channel`);
-    const form = revokeValues({ confirm: SECRET, reason: 'pasted into a public channel', severity: 'SEV1', order: 'disable_now' });
-    await killBetweenStoreAndRecord(h, proxy, at, () => h.submit({ userId: 'U0ONCALL', view: echoed(h, viewId as string, modal(h, viewId as string), form) }));
+  ] as const)(
+    'killed at Disable (disable now, %s): the lease follow-up settles it from the store and drives it until the compromised version is out of service',
+    async (_when, at) => {
+      const h = await start({ policy: REVOCATION_POLICY, people: REVOCATION_PEOPLE });
+      const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} pasted into a public channel`);
+      const form = revokeValues({ confirm: SECRET, reason: 'pasted into a public channel', severity: 'SEV1', order: 'disable_now' });
+      await killBetweenStoreAndRecord(h, proxy, at, () =>
+        h.submit({ userId: 'U0ONCALL', view: echoed(h, viewId as string, modal(h, viewId as string), form) }),
+      );
 
-    const { incident } = incidentRecord(h, 1);
-    expect(incident).toMatchObject({ state: 'open', compromisedVersionId: initialVersion, provider: 'aws', providerRef: SECRET });
-    const rotationId = incident.rotationId as number;
-    const disable = () => stepOf(h, rotationId, 'disable_compromised');
-    expect(disable()).toMatchObject({ state: 'running' });
-    const token = disable()?.result?.requestToken as string;
+      const { incident } = incidentRecord(h, 1);
+      expect(incident).toMatchObject({ state: 'open', compromisedVersionId: initialVersion, provider: 'aws', providerRef: SECRET });
+      const rotationId = incident.rotationId as number;
+      const disable = () => stepOf(h, rotationId, 'disable_compromised');
+      expect(disable()).toMatchObject({ state: 'running' });
+      const token = disable()?.result?.requestToken as string;
 
-    h.store.clock.advance({ minutes: 5 });
-    await h.runtime.runJob('follow-up-sweep');
-    expect(disable()).toMatchObject({ state: 'done' });
-    const held = await versions();
-    // The compromised version is out of service, the one placeholder (the token's) is current, and nothing else was written.
-    expect(held[initialVersion] ?? []).toEqual([]);
-    expect(held[token]).toEqual(['AWSCURRENT']);
-    expect(Object.keys(held).sort()).toEqual([initialVersion, token].sort());
-    expect(rotationRecord(h, rotationId).rotation.placeholderVersionId).toBe(token);
-    expect(incidentRecord(h, 1).events.some((event) => /disabled the compromised version/.test(event.summary))).toBe(true);
-  });
+      h.store.clock.advance({ minutes: 5 });
+      await h.runtime.runJob('follow-up-sweep');
+      expect(disable()).toMatchObject({ state: 'done' });
+      const held = await versions();
+      // The compromised version is out of service, the one placeholder (the token's) is current, and nothing else was written.
+      expect(held[initialVersion] ?? []).toEqual([]);
+      expect(held[token]).toEqual(['AWSCURRENT']);
+      expect(Object.keys(held).sort()).toEqual([initialVersion, token].sort());
+      expect(rotationRecord(h, rotationId).rotation.placeholderVersionId).toBe(token);
+      expect(incidentRecord(h, 1).events.some((event) => /disabled the compromised version/.test(event.summary))).toBe(true);
+    },
+  );
 
   it('killed at Disable: Retry from the status message, once the lease is over, settles the step from the store instead of saying there is nothing to retry', async () => {
     const h = await start({ policy: REVOCATION_POLICY, people: REVOCATION_PEOPLE });
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} pasted into a public channel`);
     const form = revokeValues({ confirm: SECRET, reason: 'pasted into a public channel', severity: 'SEV1', order: 'disable_now' });
-    await killBetweenStoreAndRecord(h, proxy, { operation: 'PutSecretValue' }, () => h.submit({ userId: 'U0ONCALL', view: echoed(h, viewId as string, modal(h, viewId as string), form) }));
+    await killBetweenStoreAndRecord(h, proxy, { operation: 'PutSecretValue' }, () =>
+      h.submit({ userId: 'U0ONCALL', view: echoed(h, viewId as string, modal(h, viewId as string), form) }),
+    );
     const rotationId = incidentRecord(h, 1).incident.rotationId as number;
     expect(await current()).toBe(initialVersion);
 
     const retry = async () => {
-      const payload = buttonClick(h.payloads, { actionId: ACTION_IDS.incidentRetry, value: 'incident:1', userId: 'U0ONCALL', channelId: INCIDENT_CHANNEL });
+      const payload = buttonClick(h.payloads, {
+        actionId: ACTION_IDS.incidentRetry,
+        value: 'incident:1',
+        userId: 'U0ONCALL',
+        channelId: INCIDENT_CHANNEL,
+      });
       const responses = h.fake.responses.length;
       await h.untilHandled(() => h.post({ kind: 'payload', payload }));
       return h.fake.responses.slice(responses).find((response) => response.id === responseIdOf(payload.response_url))?.body ?? null;

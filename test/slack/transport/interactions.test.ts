@@ -8,7 +8,12 @@ import { operator, slackActor } from '../../support/actors.js';
 import { startRotation } from '../../support/rotations.js';
 
 const form = (values: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, ReturnType<(typeof stateValue)['text']>>>) =>
-  Object.fromEntries(Object.entries(values).map(([field, value]) => [SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS], { [FORM_VALUE_ACTION]: value }]));
+  Object.fromEntries(
+    Object.entries(values).map(([field, value]) => [
+      SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS],
+      { [FORM_VALUE_ACTION]: value },
+    ]),
+  );
 
 describe('modals, buttons and App Home over HTTP', () => {
   let harness: SlackHarness;
@@ -24,7 +29,8 @@ describe('modals, buttons and App Home over HTTP', () => {
   });
   afterAll(async () => harness.close());
 
-  const replyTo = async (responseUrl: string) => (await harness.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
+  const replyTo = async (responseUrl: string) =>
+    (await harness.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
 
   it('paginates a long list within 50 blocks and fetches the next page with "Show more"', async () => {
     const first = await replyTo((await harness.command('/secrets', 'list dev', 'U0SEC')).responseUrl);
@@ -35,13 +41,17 @@ describe('modals, buttons and App Home over HTTP', () => {
     const more = blocks.find((block) => block.type === 'actions')?.elements?.[0];
     expect(more?.action_id).toBe(ACTION_IDS.listMore);
 
-    const second = await replyTo((await harness.click({ actionId: ACTION_IDS.listMore, value: more?.value ?? '', userId: 'U0SEC' })).responseUrl);
+    const second = await replyTo(
+      (await harness.click({ actionId: ACTION_IDS.listMore, value: more?.value ?? '', userId: 'U0SEC' })).responseUrl,
+    );
     expect(JSON.stringify(second.blocks)).toContain('dev/svc20/api_key');
     expect(JSON.stringify(second.blocks)).toContain('Showing 21–40');
   });
 
   it('a tampered "Show more" value is explained, not crashed on', async () => {
-    const reply = await replyTo((await harness.click({ actionId: ACTION_IDS.listMore, value: '{"kind":"drop table"}', userId: 'U0SEC' })).responseUrl);
+    const reply = await replyTo(
+      (await harness.click({ actionId: ACTION_IDS.listMore, value: '{"kind":"drop table"}', userId: 'U0SEC' })).responseUrl,
+    );
     expect(reply.text).toContain('run the command again');
   });
 
@@ -59,7 +69,10 @@ describe('modals, buttons and App Home over HTTP', () => {
 
   it('`/secrets add` opens the add modal with the trigger_id, for a DevOps lead', async () => {
     const reply = await harness.command('/secrets', 'add', 'U0OPS');
-    const call = await harness.fake.waitForCall('views.open', (recorded) => (recorded.args.view as { callback_id: string }).callback_id === CALLBACK_IDS.addSecret);
+    const call = await harness.fake.waitForCall(
+      'views.open',
+      (recorded) => (recorded.args.view as { callback_id: string }).callback_id === CALLBACK_IDS.addSecret,
+    );
     expect(typeof call.args.trigger_id).toBe('string');
     expect(reply.status).toBe(200);
   });
@@ -92,7 +105,9 @@ describe('modals, buttons and App Home over HTTP', () => {
     expect(reply.status).toBe(200);
     const body = reply.json() as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
-    expect(Object.keys(body.errors).sort()).toEqual([SECRET_FORM_BLOCKS.intervalDays, SECRET_FORM_BLOCKS.name, SECRET_FORM_BLOCKS.providerRef].sort());
+    expect(Object.keys(body.errors).sort()).toEqual(
+      [SECRET_FORM_BLOCKS.intervalDays, SECRET_FORM_BLOCKS.name, SECRET_FORM_BLOCKS.providerRef].sort(),
+    );
     expect(body.errors[SECRET_FORM_BLOCKS.name]).toContain('contains spaces');
     expect(snapshotTables(harness.store)).toEqual(before);
   });
@@ -114,17 +129,27 @@ describe('modals, buttons and App Home over HTTP', () => {
     expect(reply.text).toBe('');
     const secret = harness.store.inventory.get('prod/sendgrid/api_key');
     expect(secret).toMatchObject({ type: 'smtp', owner: 'U0MAIL', intervalDays: 30, description: 'Mail <!here> key' });
-    await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OPS' && String(call.args.text).includes('prod/sendgrid/api_key'));
+    await harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'U0OPS' && String(call.args.text).includes('prod/sendgrid/api_key'),
+    );
   });
 
   it('`/secrets edit` opens the edit modal filled in; its submission saves; a backup owner may not hand the secret over', async () => {
     await harness.command('/secrets', 'edit prod/postgres/connection_string', 'U0DBA2');
-    const opened = await harness.fake.waitForCall('views.open', (call) => (call.args.view as { callback_id: string }).callback_id === CALLBACK_IDS.editSecret);
+    const opened = await harness.fake.waitForCall(
+      'views.open',
+      (call) => (call.args.view as { callback_id: string }).callback_id === CALLBACK_IDS.editSecret,
+    );
     const modal = opened.args.view as { private_metadata: string };
     expect(JSON.parse(unsealed(modal.private_metadata))).toEqual({ name: 'prod/postgres/connection_string' });
 
     const before = snapshotTables(harness.store, ['secrets']);
-    const takeover = submittedView(harness.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: modal.private_metadata, values: form({ owner: stateValue.user('U0DBA2') }) });
+    const takeover = submittedView(harness.payloads, {
+      callbackId: CALLBACK_IDS.editSecret,
+      privateMetadata: modal.private_metadata,
+      values: form({ owner: stateValue.user('U0DBA2') }),
+    });
     const refused = (await harness.submit({ userId: 'U0DBA2', view: takeover })).json() as { errors: Record<string, string> };
     expect(refused.errors[SECRET_FORM_BLOCKS.owner]).toContain('You may not change the owner');
     expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
@@ -132,11 +157,18 @@ describe('modals, buttons and App Home over HTTP', () => {
     const edit = submittedView(harness.payloads, {
       callbackId: CALLBACK_IDS.editSecret,
       privateMetadata: modal.private_metadata,
-      values: form({ owner: stateValue.user('U0DBA'), description: stateValue.text('Primary database'), intervalDays: stateValue.text('60') }),
+      values: form({
+        owner: stateValue.user('U0DBA'),
+        description: stateValue.text('Primary database'),
+        intervalDays: stateValue.text('60'),
+      }),
     });
     const saved = await harness.submit({ userId: 'U0DBA2', view: edit });
     expect(saved.text).toBe('');
-    expect(harness.store.inventory.get('prod/postgres/connection_string')).toMatchObject({ description: 'Primary database', intervalDays: 60 });
+    expect(harness.store.inventory.get('prod/postgres/connection_string')).toMatchObject({
+      description: 'Primary database',
+      intervalDays: 60,
+    });
   });
 
   it('/rotate checks the name and the right to rotate before any modal opens', async () => {
@@ -148,7 +180,9 @@ describe('modals, buttons and App Home over HTTP', () => {
 
   it('/revoke outside an incident channel is refused clearly, even for a responder', async () => {
     const before = snapshotTables(harness.store, ['secrets']);
-    const refused = await replyTo((await harness.command('/revoke', 'prod/kafka/password leaked', 'U0SEC', { channelId: 'C0GENERAL' })).responseUrl);
+    const refused = await replyTo(
+      (await harness.command('/revoke', 'prod/kafka/password leaked', 'U0SEC', { channelId: 'C0GENERAL' })).responseUrl,
+    );
     expect(refused.text).toContain('only allowed in an incident channel (<#C0INCIDENT>)');
     expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
   });

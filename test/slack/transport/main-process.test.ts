@@ -65,7 +65,12 @@ describe('node dist/src/main.js (what `npm start` runs)', () => {
 
   beforeAll(async () => {
     // `npm test` builds first; a bare `vitest run` may not have.
-    if (!existsSync(mainJs)) execFileSync(process.execPath, [join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(projectRoot, 'tsconfig.json')]);
+    if (!existsSync(mainJs))
+      execFileSync(process.execPath, [
+        join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        join(projectRoot, 'tsconfig.json'),
+      ]);
     await fake.start();
     dir = mkdtempSync(join(tmpdir(), 'rotor-main-'));
   });
@@ -89,8 +94,14 @@ describe('node dist/src/main.js (what `npm start` runs)', () => {
     const credentials = generateSlackCredentials();
     const slack = { SLACK_BOT_TOKEN: credentials.botToken, SLACK_SIGNING_SECRET: credentials.signingSecret, SLACK_API_URL: fake.apiUrl };
     const cases: [Record<string, string>, string][] = [
-      [{ ROTOR_REMINDER_CRON: 'every-hour' }, 'rotor: Environment variable ROTOR_REMINDER_CRON is not a cron schedule ("every-hour": expected 5 or 6 fields but got 1); write five fields in UTC, e.g. "*/15 * * * *".'],
-      [{ VAULT_ADDR: 'https://vault.example.com:8200' }, 'rotor: Environment variable VAULT_TOKEN is not set but VAULT_ADDR is: set both to use Vault, or unset VAULT_ADDR to run without it.'],
+      [
+        { ROTOR_REMINDER_CRON: 'every-hour' },
+        'rotor: Environment variable ROTOR_REMINDER_CRON is not a cron schedule ("every-hour": expected 5 or 6 fields but got 1); write five fields in UTC, e.g. "*/15 * * * *".',
+      ],
+      [
+        { VAULT_ADDR: 'https://vault.example.com:8200' },
+        'rotor: Environment variable VAULT_TOKEN is not set but VAULT_ADDR is: set both to use Vault, or unset VAULT_ADDR to run without it.',
+      ],
     ];
     for (const [extra, line] of cases) {
       const result = await runToExit({ ...baseEnv(), ...slack, ...extra, ROTOR_DB: join(dir, 'never.db'), PORT: String(await freePort()) });

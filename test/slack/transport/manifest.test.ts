@@ -24,7 +24,8 @@ function sourceFiles(dir: string): string[] {
 function webApiMethodsCalled(): Set<string> {
   const methods = new Set<string>();
   for (const file of sourceFiles(join(projectRoot, 'src'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/\b(?:client|clients\.[a-z]+)\.([a-z]+)\.([a-zA-Z]+)\(/g)) methods.add(`${match[1]}.${match[2]}`);
+    for (const match of readFileSync(file, 'utf8').matchAll(/\b(?:client|clients\.[a-z]+)\.([a-z]+)\.([a-zA-Z]+)\(/g))
+      methods.add(`${match[1]}.${match[2]}`);
   }
   return methods;
 }
@@ -49,17 +50,41 @@ describe('manifest.yml', () => {
     // app.function listens for function_executed events (Bolt's custom steps).
     const listened = sourceFiles(join(projectRoot, 'src')).flatMap((file) => {
       const text = readFileSync(file, 'utf8');
-      return [...[...text.matchAll(/\bapp\.event\('([a-z_]+)'/g)].map((match) => match[1]), ...(/\bapp\.function\(/.test(text) ? ['function_executed'] : [])];
+      return [
+        ...[...text.matchAll(/\bapp\.event\('([a-z_]+)'/g)].map((match) => match[1]),
+        ...(/\bapp\.function\(/.test(text) ? ['function_executed'] : []),
+      ];
     });
     expect([...new Set(listened)].sort()).toEqual([...SUBSCRIBED_EVENTS].sort());
   });
 
   it('declares exactly the Workflow Builder steps the code implements, set up to run them (org-level, remote runtime)', () => {
-    const functions = (manifest as unknown as { functions?: Record<string, { title: string; input_parameters: { properties: Record<string, unknown>; required: string[] }; output_parameters: { properties: Record<string, unknown> } }> }).functions ?? {};
+    const functions =
+      (
+        manifest as unknown as {
+          functions?: Record<
+            string,
+            {
+              title: string;
+              input_parameters: { properties: Record<string, unknown>; required: string[] };
+              output_parameters: { properties: Record<string, unknown> };
+            }
+          >;
+        }
+      ).functions ?? {};
     expect(Object.keys(functions).sort()).toEqual([...FUNCTION_CALLBACK_IDS].sort());
     expect(Object.keys(functions.rotate_secret?.input_parameters.properties ?? {}).sort()).toEqual(['reason', 'requester', 'secret_name']);
-    expect(Object.keys(functions.rotate_secret?.output_parameters.properties ?? {}).sort()).toEqual(['new_version_id', 'outcome', 'rotation_id']);
-    expect(Object.keys(functions.secret_status?.output_parameters.properties ?? {}).sort()).toEqual(['last_rotated', 'next_due', 'owner', 'status']);
+    expect(Object.keys(functions.rotate_secret?.output_parameters.properties ?? {}).sort()).toEqual([
+      'new_version_id',
+      'outcome',
+      'rotation_id',
+    ]);
+    expect(Object.keys(functions.secret_status?.output_parameters.properties ?? {}).sort()).toEqual([
+      'last_rotated',
+      'next_due',
+      'owner',
+      'status',
+    ]);
     const settings = manifest.settings as { org_deploy_enabled?: boolean; function_runtime?: string };
     expect(settings.org_deploy_enabled).toBe(true);
     expect(settings.function_runtime).toBe('remote');
@@ -69,7 +94,10 @@ describe('manifest.yml', () => {
     const called = webApiMethodsCalled();
     const unknown = [...called].filter((method) => !(method in WEB_API_METHOD_SCOPES));
     expect(unknown, 'add these methods to WEB_API_METHOD_SCOPES').toEqual([]);
-    const needed = new Set([...Object.keys(FEATURE_SCOPES), ...[...called].flatMap((method) => WEB_API_METHOD_SCOPES[method]?.scopes ?? [])]);
+    const needed = new Set([
+      ...Object.keys(FEATURE_SCOPES),
+      ...[...called].flatMap((method) => WEB_API_METHOD_SCOPES[method]?.scopes ?? []),
+    ]);
     expect([...(manifest.oauth_config?.scopes?.bot ?? [])].sort()).toEqual([...needed].sort());
     expect(manifest.oauth_config?.scopes?.user ?? []).toEqual([]);
   });

@@ -18,7 +18,12 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Every table, the replay memory included unless left out: what "no effect" compares. */
 function everything(harness: SlackHarness, except: string[] = []): Record<string, unknown[]> {
-  const tables = (harness.store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]).filter((table) => !except.includes(table));
+  const tables = (
+    harness.store.db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .pluck()
+      .all() as string[]
+  ).filter((table) => !except.includes(table));
   return snapshotTables(harness.store, tables);
 }
 
@@ -31,7 +36,8 @@ describe('replayed, mis-dated and foreign Slack requests over signed HTTP', () =
   });
   afterAll(async () => harness.close());
 
-  const ownerCommand = (to: string, ctx = harness.payloads) => slashCommand(ctx, { command: '/secrets', text: `owner ${SECRET} <@${to}|${to.toLowerCase()}>`, userId: 'U0ADMIN' });
+  const ownerCommand = (to: string, ctx = harness.payloads) =>
+    slashCommand(ctx, { command: '/secrets', text: `owner ${SECRET} <@${to}|${to.toLowerCase()}>`, userId: 'U0ADMIN' });
   const owner = () => harness.store.inventory.get(SECRET)?.owner;
   const handledCalls = () => harness.fake.calls.filter((call) => !['auth.test', 'bots.info'].includes(call.method)).length;
   const answered = (responseUrl: string) => harness.fake.responses.filter((response) => response.id === responseIdOf(responseUrl));
@@ -50,7 +56,12 @@ describe('replayed, mis-dated and foreign Slack requests over signed HTTP', () =
   };
 
   /** Sends the replay and checks it changed nothing and was answered by nobody. */
-  const expectNoEffect = async (first: ReturnType<typeof ownerCommand>, replay: () => Promise<{ status: number }>, status: number, logged: string) => {
+  const expectNoEffect = async (
+    first: ReturnType<typeof ownerCommand>,
+    replay: () => Promise<{ status: number }>,
+    status: number,
+    logged: string,
+  ) => {
     const before = everything(harness);
     const calls = handledCalls();
     expect((await replay()).status).toBe(status);
@@ -64,14 +75,24 @@ describe('replayed, mis-dated and foreign Slack requests over signed HTTP', () =
   it('a byte-identical replay of an owner change is answered 200 and does nothing: it cannot undo a later change', async () => {
     const timestamp = nowSeconds();
     const first = await changeOwnerTwice(timestamp);
-    await expectNoEffect(first, () => harness.post({ kind: 'form', fields: first }, { timestamp }), 200, 'dropped a replayed Slack request');
+    await expectNoEffect(
+      first,
+      () => harness.post({ kind: 'form', fields: first }, { timestamp }),
+      200,
+      'dropped a replayed Slack request',
+    );
   });
 
   it('a replay whose signature header carries a suffix (Bolt ignores what follows a second `=`) is refused with 401 and does nothing', async () => {
     const timestamp = nowSeconds();
     const first = await changeOwnerTwice(timestamp);
     const signature = `${signSlackBody(harness.signingSecret, encodeSlackBody({ kind: 'form', fields: first }).rawBody, timestamp)}=x`;
-    await expectNoEffect(first, () => harness.post({ kind: 'form', fields: first }, { timestamp, signature }), 401, 'refused a Slack request whose signature does not match');
+    await expectNoEffect(
+      first,
+      () => harness.post({ kind: 'form', fields: first }, { timestamp, signature }),
+      401,
+      'refused a Slack request whose signature does not match',
+    );
   });
 
   it('a replay to another process on the same database (or after a restart) is dropped as well', async () => {
@@ -106,10 +127,16 @@ describe('replayed, mis-dated and foreign Slack requests over signed HTTP', () =
     );
     try {
       // Its start-up sweeps write their own bookkeeping; compare once they are over.
-      await vi.waitFor(() => expect(log).toMatch(/"job":"reminder-sweep"[\s\S]*"job":"follow-up-sweep"|"job":"follow-up-sweep"[\s\S]*"job":"reminder-sweep"/));
+      await vi.waitFor(() =>
+        expect(log).toMatch(/"job":"reminder-sweep"[\s\S]*"job":"follow-up-sweep"|"job":"follow-up-sweep"[\s\S]*"job":"reminder-sweep"/),
+      );
       // Which process publishes the audit log to the log stream is either's to decide: left out.
       const before = everything(harness, ['audit_publication']);
-      const replay = await postSignedToSlackApp(`http://127.0.0.1:${second.port}/slack/events`, { kind: 'form', fields: change }, { signingSecret: harness.signingSecret, timestamp });
+      const replay = await postSignedToSlackApp(
+        `http://127.0.0.1:${second.port}/slack/events`,
+        { kind: 'form', fields: change },
+        { signingSecret: harness.signingSecret, timestamp },
+      );
       expect(replay.status).toBe(200);
       await vi.waitFor(() => expect(log).toContain('dropped a replayed Slack request'));
       expect(owner()).toBe('U0DBA');
@@ -153,7 +180,11 @@ describe('replayed, mis-dated and foreign Slack requests over signed HTTP', () =
       const body = ownerCommand('U0SEC', context());
       const reply = await harness.post({ kind: 'form', fields: body });
       expect(reply.status).toBe(200);
-      await harness.waitForLog((line) => line.msg === 'refused a Slack request for another workspace or app than the bot token' && (line.team === 'T0FOREIGN' || line.app === 'A0FOREIGN'));
+      await harness.waitForLog(
+        (line) =>
+          line.msg === 'refused a Slack request for another workspace or app than the bot token' &&
+          (line.team === 'T0FOREIGN' || line.app === 'A0FOREIGN'),
+      );
       expect(owner()).not.toBe('U0SEC');
       expect(everything(harness, ['slack_request_signatures'])).toEqual(before);
       expect(handledCalls()).toBe(calls);
@@ -166,7 +197,9 @@ describe('replayed, mis-dated and foreign Slack requests over signed HTTP', () =
     const calls = handledCalls();
     const click = buttonClick({ ...harness.payloads, teamId: 'T0ELSEWHERE' }, { actionId: 'list_more', value: '{}', userId: 'U0SEC' });
     expect((await harness.post({ kind: 'payload', payload: click })).status).toBe(200);
-    await harness.waitForLog((line) => line.msg === 'refused a Slack request for another workspace or app than the bot token' && line.team === 'T0ELSEWHERE');
+    await harness.waitForLog(
+      (line) => line.msg === 'refused a Slack request for another workspace or app than the bot token' && line.team === 'T0ELSEWHERE',
+    );
     expect(everything(harness, ['slack_request_signatures'])).toEqual(before);
     expect(handledCalls()).toBe(calls);
   });

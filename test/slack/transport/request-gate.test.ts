@@ -6,8 +6,24 @@ import { AckFirstQueue } from '../../../src/slack/inbound/ack-first-queue.js';
 import { gateSignedRequests } from '../../../src/slack/inbound/request-gate.js';
 import { SeenSignatureRepo } from '../../../src/slack/inbound/seen-signature-repo.js';
 import { InFlightRequests } from '../../../src/slack/middleware/in-flight-requests.js';
-import { appHomeOpened, blockSuggestion, buttonClick, globalShortcut, slashCommand, submittedView, urlVerification, viewSubmission, type PayloadContext } from '../../support/slack-payloads.js';
-import { encodeSlackBody, generateSlackCredentials, postSignedToSlackApp, signSlackBody, type SlackBody } from '../../support/slack-signing.js';
+import {
+  appHomeOpened,
+  blockSuggestion,
+  buttonClick,
+  globalShortcut,
+  slashCommand,
+  submittedView,
+  urlVerification,
+  viewSubmission,
+  type PayloadContext,
+} from '../../support/slack-payloads.js';
+import {
+  encodeSlackBody,
+  generateSlackCredentials,
+  postSignedToSlackApp,
+  signSlackBody,
+  type SlackBody,
+} from '../../support/slack-signing.js';
 import { openTempStore, type TempStore } from '../../support/temp-db.js';
 
 /** What the gate handed on: the request, and whether the response was the client's own. */
@@ -84,8 +100,17 @@ describe('the Slack request gate', () => {
   }
 
   const boltAnswers: [string, () => SlackBody][] = [
-    ['a view submission (its ack may carry errors or the next view)', () => ({ kind: 'payload', payload: viewSubmission(ctx, { userId: 'U1', view: submittedView(ctx, { callbackId: 'anything', values: {} }) }) })],
-    ['a menu options request', () => ({ kind: 'payload', payload: blockSuggestion(ctx, { actionId: 'anything', value: 'ab', userId: 'U1' }) })],
+    [
+      'a view submission (its ack may carry errors or the next view)',
+      () => ({
+        kind: 'payload',
+        payload: viewSubmission(ctx, { userId: 'U1', view: submittedView(ctx, { callbackId: 'anything', values: {} }) }),
+      }),
+    ],
+    [
+      'a menu options request',
+      () => ({ kind: 'payload', payload: blockSuggestion(ctx, { actionId: 'anything', value: 'ab', userId: 'U1' }) }),
+    ],
     ['a URL verification', () => ({ kind: 'json', json: urlVerification() })],
   ];
   for (const [label, body] of boltAnswers) {
@@ -112,7 +137,11 @@ describe('the Slack request gate', () => {
   });
 
   it("hands Slack's unsigned SSL check to Bolt, which answers it", async () => {
-    const reply = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=x' });
+    const reply = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'ssl_check=1&token=x',
+    });
     expect(await reply.text()).toBe(BOLT_ANSWER);
     expect(handed).toHaveLength(1);
   });
@@ -128,7 +157,11 @@ describe('the Slack request gate', () => {
     const timestamp = Math.floor(Date.now() / 1000);
     const reply = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8', 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': signSlackBody(signingSecret, rawBody, timestamp) },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'X-Slack-Request-Timestamp': String(timestamp),
+        'X-Slack-Signature': signSlackBody(signingSecret, rawBody, timestamp),
+      },
       body: rawBody,
     });
     expect(await reply.text()).toBe(BOLT_ANSWER);

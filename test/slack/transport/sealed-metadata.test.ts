@@ -65,11 +65,20 @@ describe("modals' private_metadata is sealed, and a mismatch is refused", () => 
       expect(textOf(modal(h, id))).toContain('This rotation form lost track of its secret');
     }
     expect(snapshotTables(h.store, TABLES)).toEqual(before);
-    expect(h.logLines.filter((line) => line.msg === 'a view came back with private_metadata Rotor did not seal; read as none')).toHaveLength(3);
+    expect(
+      h.logLines.filter((line) => line.msg === 'a view came back with private_metadata Rotor did not seal; read as none'),
+    ).toHaveLength(3);
 
     // The rotation form's own sealed metadata, moved into an edit form: not the edit form's.
-    const moved = submittedView(h.payloads, { callbackId: CALLBACK_IDS.editSecret, privateMetadata: String(shown.private_metadata), values: { [SECRET_FORM_BLOCKS.intervalDays]: { value: stateValue.text('30') } } });
-    const reply = (await h.submit({ userId: 'U0OWNER', view: moved })).json() as { response_action: string; errors: Record<string, string> };
+    const moved = submittedView(h.payloads, {
+      callbackId: CALLBACK_IDS.editSecret,
+      privateMetadata: String(shown.private_metadata),
+      values: { [SECRET_FORM_BLOCKS.intervalDays]: { value: stateValue.text('30') } },
+    });
+    const reply = (await h.submit({ userId: 'U0OWNER', view: moved })).json() as {
+      response_action: string;
+      errors: Record<string, string>;
+    };
     expect(reply.response_action).toBe('errors');
     expect(JSON.stringify(reply.errors)).toContain('run `/secrets edit <name>` again');
     expect(snapshotTables(h.store, TABLES)).toEqual(before);

@@ -20,7 +20,11 @@ function freePort(): Promise<number> {
 }
 
 /** Asks `url` until `accept` likes the answer (the server may not be listening yet). */
-async function pollUntil(url: string, accept: (status: number, body: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<{ status: number; body: Record<string, unknown> }> {
+async function pollUntil(
+  url: string,
+  accept: (status: number, body: Record<string, unknown>) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -71,11 +75,19 @@ describe('start-up while Slack cannot be reached', () => {
     });
     const starting = startRotor(
       { ...env, PORT: port },
-      { logger: createLogger('info', sink), clock: store.clock, host: '127.0.0.1', slackStartupRetry: { firstDelayMs: 20, longestDelayMs: 80 } },
+      {
+        logger: createLogger('info', sink),
+        clock: store.clock,
+        host: '127.0.0.1',
+        slackStartupRetry: { firstDelayMs: 20, longestDelayMs: 80 },
+      },
     );
     starting.catch(() => undefined);
 
-    const unreachable = await pollUntil(`http://127.0.0.1:${port}/healthz`, (_status, body) => body.slack === 'unreachable' && fake.callsTo('auth.test').length >= 3);
+    const unreachable = await pollUntil(
+      `http://127.0.0.1:${port}/healthz`,
+      (_status, body) => body.slack === 'unreachable' && fake.callsTo('auth.test').length >= 3,
+    );
     expect(unreachable.status).toBe(503);
     expect(unreachable.body).toMatchObject({ status: 'unavailable', database: 'ok', slack: 'unreachable' });
     // Slack's own requests are turned away (Slack retries events) until the token is verified.
@@ -87,7 +99,10 @@ describe('start-up while Slack cannot be reached', () => {
     const healthy = await pollUntil(`http://127.0.0.1:${port}/healthz`, (status) => status === 200);
     expect(healthy.body).toMatchObject({ status: 'ok', slack: 'ok' });
 
-    const lines = log.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const waits = lines.filter((line) => line.msg === 'Slack cannot be reached to verify SLACK_BOT_TOKEN; retrying');
     expect(waits.length).toBeGreaterThanOrEqual(3);
     expect(waits[0]).toMatchObject({ attempt: 1, reason: 'http_503', retryInSeconds: 0.02 });

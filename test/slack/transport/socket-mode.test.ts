@@ -20,7 +20,11 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     await fake.start();
     socket = new FakeSocketMode(fake);
     store = openTempStore({ at: '2026-11-22T10:00:00Z' });
-    store.inventoryService.create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' }, operator('U0ADMIN'), 'test-seed');
+    store.inventoryService.create(
+      { name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' },
+      operator('U0ADMIN'),
+      'test-seed',
+    );
     const credentials = generateSlackCredentials();
     const env = loadBotEnv({
       SLACK_BOT_TOKEN: credentials.botToken,
@@ -30,7 +34,15 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
       ROTOR_DB: store.path,
     });
     const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-    runtime = await startRotor({ ...env, PORT: 0 }, { logger: createLogger('info', quiet), clock: store.clock, host: '127.0.0.1', retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 10 } });
+    runtime = await startRotor(
+      { ...env, PORT: 0 },
+      {
+        logger: createLogger('info', quiet),
+        clock: store.clock,
+        host: '127.0.0.1',
+        retryConfig: { retries: 1, minTimeout: 0, maxTimeout: 10 },
+      },
+    );
     await socket.connected();
   });
 
@@ -50,7 +62,10 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
 
   it('acks a slash command envelope over the socket and answers through the response_url', async () => {
     // The owner asks: with no policy file, reads are restricted and nobody holds a role.
-    const command = slashCommand({ teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() }, { command: '/secrets', text: 'overdue', userId: 'U0DBA' });
+    const command = slashCommand(
+      { teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() },
+      { command: '/secrets', text: 'overdue', userId: 'U0DBA' },
+    );
     const ack = await socket.push('slash_commands', command);
     expect(ack.envelopeId).toBeTruthy();
     const id = command.response_url.slice(command.response_url.lastIndexOf('/') + 1);
@@ -63,7 +78,10 @@ describe('Socket Mode (SLACK_APP_TOKEN set)', () => {
     await socket.push('events_api', event);
     await fake.waitForCall('views.publish', (call) => call.args.user_id === 'U0DBA');
     await socket.push('events_api', event, 1);
-    await socket.push('events_api', appHomeOpened({ teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() }, { userId: 'U0OTHER' }));
+    await socket.push(
+      'events_api',
+      appHomeOpened({ teamId: fake.teamId, responseUrl: () => fake.newResponseUrl() }, { userId: 'U0OTHER' }),
+    );
     await fake.waitForCall('views.publish', (call) => call.args.user_id === 'U0OTHER');
     expect(fake.callsTo('views.publish').filter((call) => call.args.user_id === 'U0DBA')).toHaveLength(1);
   });

@@ -9,7 +9,11 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
   let harness: SlackHarness;
   beforeAll(async () => {
     harness = await startSlackHarness({ at: '2026-11-22T10:00:00Z' });
-    harness.store.inventoryService.create({ name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' }, operator('U0ADMIN'), 'test-seed');
+    harness.store.inventoryService.create(
+      { name: 'prod/postgres/connection_string', owner: 'U0DBA', lastRotated: '2026-07-01' },
+      operator('U0ADMIN'),
+      'test-seed',
+    );
   });
   afterAll(async () => harness.close());
 
@@ -24,7 +28,10 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
     const before = snapshotTables(harness.store);
     const callsBefore = handledCalls();
     const body = ownerCommand();
-    const reply = await harness.post({ kind: 'form', fields: body }, { signature: signSlackBody('not-the-signing-secret', 'x', Math.floor(Date.now() / 1000)) });
+    const reply = await harness.post(
+      { kind: 'form', fields: body },
+      { signature: signSlackBody('not-the-signing-secret', 'x', Math.floor(Date.now() / 1000)) },
+    );
     expect(reply.status).toBe(401);
     expect(handledCalls()).toBe(callsBefore);
     expect(harness.fake.responses.filter((response) => body.response_url.endsWith(`/${response.id}`))).toEqual([]);
@@ -70,7 +77,9 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
     const before = snapshotTables(harness.store);
     const reply = await harness.post({ kind: 'form', fields: ownerCommand() }, { retryNum: 1, retryReason: 'http_timeout' });
     expect(reply.status).toBe(200);
-    await harness.waitForLog((line) => line.msg === 'slack retry acknowledged without reprocessing' && line.retryNum === 1 && line !== undefined);
+    await harness.waitForLog(
+      (line) => line.msg === 'slack retry acknowledged without reprocessing' && line.retryNum === 1 && line !== undefined,
+    );
     expect(harness.fake.callsTo('users.info')).toHaveLength(0);
     expect(snapshotTables(harness.store)).toEqual(before);
   });
@@ -79,7 +88,19 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
     const response = await fetch(`${harness.baseUrl}/healthz`);
     expect(response.status).toBe(200);
     const at = harness.store.clock.now().toUTC().toISO();
-    expect(await response.json()).toEqual({ status: 'ok', database: 'ok', slack: 'ok', reminders: 'ok', lastSuccessfulSweep: at, followUps: 'ok', lastSuccessfulFollowUpSweep: at, evidenceArchive: { state: 'not_configured', detail: 'no evidence_archive in the policy: rotation and incident evidence is not archived' } });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      database: 'ok',
+      slack: 'ok',
+      reminders: 'ok',
+      lastSuccessfulSweep: at,
+      followUps: 'ok',
+      lastSuccessfulFollowUpSweep: at,
+      evidenceArchive: {
+        state: 'not_configured',
+        detail: 'no evidence_archive in the policy: rotation and incident evidence is not archived',
+      },
+    });
   });
 
   it('GET /metrics serves Prometheus text with inventory gauges and the shared counters', async () => {
@@ -89,7 +110,8 @@ describe('Slack transport: signatures, retries, health and metrics', () => {
     const text = await response.text();
     expect(text).toContain('rotor_secrets{status="overdue"} 1');
     expect(text).toContain('rotor_secrets_overdue 1');
-    for (const name of ['rotor_reminders_sent_total', 'rotor_rotations_completed_total', 'rotor_slack_api_errors_total']) expect(text).toContain(`# TYPE ${name} counter`);
+    for (const name of ['rotor_reminders_sent_total', 'rotor_rotations_completed_total', 'rotor_slack_api_errors_total'])
+      expect(text).toContain(`# TYPE ${name} counter`);
   });
 
   it('counts Slack API errors by method and code', async () => {

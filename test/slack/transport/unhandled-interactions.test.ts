@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK_IDS } from '../../../src/slack/ids.js';
 import { startSlackHarness, responseIdOf, type SlackHarness } from '../../support/slack-app-harness.js';
-import { blockSuggestion, globalShortcut, messageShortcut, submittedView, viewClosed, viewSubmission } from '../../support/slack-payloads.js';
+import {
+  blockSuggestion,
+  globalShortcut,
+  messageShortcut,
+  submittedView,
+  viewClosed,
+  viewSubmission,
+} from '../../support/slack-payloads.js';
 import { snapshotTables } from '../../support/temp-db.js';
 
 /** Interactions nothing in this build handles: each is acknowledged at once, explained where someone reads it, and counted as such. */
@@ -15,7 +22,8 @@ describe('interactions Rotor does not handle', () => {
   async function requestCounts(): Promise<Record<string, number>> {
     const text = await (await fetch(`${harness.baseUrl}/metrics`)).text();
     const counts: Record<string, number> = {};
-    for (const match of text.matchAll(/^rotor_slack_requests_total\{kind="([^"]+)",outcome="([^"]+)"\} (\d+)$/gm)) counts[`${match[1]}/${match[2]}`] = Number(match[3]);
+    for (const match of text.matchAll(/^rotor_slack_requests_total\{kind="([^"]+)",outcome="([^"]+)"\} (\d+)$/gm))
+      counts[`${match[1]}/${match[2]}`] = Number(match[3]);
     return counts;
   }
 
@@ -23,10 +31,17 @@ describe('interactions Rotor does not handle', () => {
 
   it('an unknown view_submission (a modal from an older build) is answered at once with a notice in place of the form; nothing is saved', async () => {
     const before = snapshotTables(harness.store);
-    const view = submittedView(harness.payloads, { callbackId: 'secret_edit_modal_v0', privateMetadata: '{"name":"prod/app/db"}', values: {} });
+    const view = submittedView(harness.payloads, {
+      callbackId: 'secret_edit_modal_v0',
+      privateMetadata: '{"name":"prod/app/db"}',
+      values: {},
+    });
     const reply = await harness.post({ kind: 'payload', payload: viewSubmission(harness.payloads, { userId: 'U0OPS', view }) });
     expect(reply.status).toBe(200);
-    const body = reply.json() as { response_action: string; view: { type: string; title: { text: string }; blocks: { text: { text: string } }[] } };
+    const body = reply.json() as {
+      response_action: string;
+      view: { type: string; title: { text: string }; blocks: { text: { text: string } }[] };
+    };
     expect(body.response_action).toBe('update');
     expect(body.view.type).toBe('modal');
     expect(body.view.title.text.length).toBeLessThanOrEqual(24);
@@ -42,7 +57,10 @@ describe('interactions Rotor does not handle', () => {
   });
 
   it('a global or message shortcut is acknowledged and opens a notice saying Rotor has no such shortcut', async () => {
-    for (const payload of [globalShortcut(harness.payloads, { callbackId: 'rotor_old_shortcut', userId: 'U0OPS' }), messageShortcut(harness.payloads, { callbackId: 'rotor_report_leak', userId: 'U0OPS' })]) {
+    for (const payload of [
+      globalShortcut(harness.payloads, { callbackId: 'rotor_old_shortcut', userId: 'U0OPS' }),
+      messageShortcut(harness.payloads, { callbackId: 'rotor_report_leak', userId: 'U0OPS' }),
+    ]) {
       const reply = await harness.post({ kind: 'payload', payload });
       expect(reply.status).toBe(200);
       const opened = await harness.fake.waitForCall('views.open', (call) => call.args.trigger_id === payload.trigger_id);
@@ -51,7 +69,10 @@ describe('interactions Rotor does not handle', () => {
   });
 
   it('a block_suggestion (options request) nobody provides is answered with one line saying so', async () => {
-    const reply = await harness.post({ kind: 'payload', payload: blockSuggestion(harness.payloads, { actionId: 'secret_picker_v0', value: 'prod/', userId: 'U0OPS' }) });
+    const reply = await harness.post({
+      kind: 'payload',
+      payload: blockSuggestion(harness.payloads, { actionId: 'secret_picker_v0', value: 'prod/', userId: 'U0OPS' }),
+    });
     expect(reply.status).toBe(200);
     const { options } = reply.json() as { options: { text: { type: string; text: string }; value: string }[] };
     expect(options).toHaveLength(1);
@@ -66,11 +87,22 @@ describe('interactions Rotor does not handle', () => {
     const view = submittedView(harness.payloads, { callbackId: 'secret_edit_modal_v0', values: {} });
     await harness.post({ kind: 'payload', payload: viewSubmission(harness.payloads, { userId: 'U0OPS', view }) });
     await harness.post({ kind: 'payload', payload: viewClosed(harness.payloads, { userId: 'U0OPS', view }) });
-    await harness.post({ kind: 'payload', payload: globalShortcut(harness.payloads, { callbackId: 'rotor_old_shortcut', userId: 'U0OPS' }) });
-    await harness.post({ kind: 'payload', payload: messageShortcut(harness.payloads, { callbackId: 'rotor_report_leak', userId: 'U0OPS' }) });
-    await harness.post({ kind: 'payload', payload: blockSuggestion(harness.payloads, { actionId: 'secret_picker_v0', value: 'x', userId: 'U0OPS' }) });
+    await harness.post({
+      kind: 'payload',
+      payload: globalShortcut(harness.payloads, { callbackId: 'rotor_old_shortcut', userId: 'U0OPS' }),
+    });
+    await harness.post({
+      kind: 'payload',
+      payload: messageShortcut(harness.payloads, { callbackId: 'rotor_report_leak', userId: 'U0OPS' }),
+    });
+    await harness.post({
+      kind: 'payload',
+      payload: blockSuggestion(harness.payloads, { actionId: 'secret_picker_v0', value: 'x', userId: 'U0OPS' }),
+    });
     const stale = await harness.click({ actionId: 'reminder_start_rotation_v0', value: 'x', userId: 'U0OPS' });
-    expect((await harness.fake.waitForResponse((response) => response.id === responseIdOf(stale.responseUrl))).body.text).toContain('That button is not one this Rotor handles');
+    expect((await harness.fake.waitForResponse((response) => response.id === responseIdOf(stale.responseUrl))).body.text).toContain(
+      'That button is not one this Rotor handles',
+    );
     await harness.command('/secrets', 'help', 'U0OPS');
     // Each request's log line (and its count) is written once its handling is over.
     for (const kind of kinds) await harness.waitForLog(() => loggedOf(kind) > (loggedBefore[kind] ?? 0));
@@ -85,7 +117,8 @@ describe('interactions Rotor does not handle', () => {
       action: delta('action/unhandled'),
       command: delta('command/ok'),
     }).toEqual({ view_submission: 1, view_closed: 1, shortcut: 1, message_action: 1, block_suggestion: 1, action: 1, command: 1 });
-    for (const kind of ['view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'action']) expect(delta(`${kind}/ok`)).toBe(0);
+    for (const kind of ['view_submission', 'view_closed', 'shortcut', 'message_action', 'block_suggestion', 'action'])
+      expect(delta(`${kind}/ok`)).toBe(0);
     const shortcutLine = harness.logLines.find((line) => line.msg === 'slack request handled' && line.kind === 'shortcut');
     expect(shortcutLine).toMatchObject({ name: 'rotor_old_shortcut', outcome: 'unhandled', user: 'U0OPS' });
     expect(harness.rawLog()).not.toContain('not acknowledged within 3 seconds');

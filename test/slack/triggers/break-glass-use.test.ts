@@ -22,14 +22,32 @@ describe('/secrets used on a break-glass credential', () => {
         for (const user of ['U0OWNER', 'U0BACKUP', 'U0ONCALL', 'U0SEC', 'U0ADMIN']) fake.addUser(user, 'UTC');
         // Rotated recently: nothing is due by its own date, so whatever is owed comes from the use.
         const lastRotated = toUtcDate(store.clock.now().minus({ days: 10 }));
-        store.inventoryService.create({ name: ROOT, type: 'generic', owner: 'U0OWNER', backupOwner: 'U0BACKUP', access: ['U0ONCALL'], breakGlass: true, lastRotated, intervalDays: 90 }, operator(), 'test');
-        store.inventoryService.create({ name: PLAIN, type: 'database', owner: 'U0OWNER', backupOwner: 'U0BACKUP', access: ['U0ONCALL'], lastRotated, intervalDays: 90 }, operator(), 'test');
+        store.inventoryService.create(
+          {
+            name: ROOT,
+            type: 'generic',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            access: ['U0ONCALL'],
+            breakGlass: true,
+            lastRotated,
+            intervalDays: 90,
+          },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          { name: PLAIN, type: 'database', owner: 'U0OWNER', backupOwner: 'U0BACKUP', access: ['U0ONCALL'], lastRotated, intervalDays: 90 },
+          operator(),
+          'test',
+        );
       },
     });
   });
   afterEach(async () => harness.close());
 
-  const replyTo = async (responseUrl: string) => (await harness.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
+  const replyTo = async (responseUrl: string) =>
+    (await harness.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body;
 
   it('records who and why, opens a rotation due in 24 h that cannot be snoozed, and tells the security channel and the owner', async () => {
     const now = harness.store.clock.now();
@@ -38,23 +56,41 @@ describe('/secrets used on a break-glass credential', () => {
     expect(reply).toContain(`Recorded your use of \`${ROOT}\``);
 
     const [need] = harness.store.rotationNeeds.open('break_glass_use');
-    expect(need).toMatchObject({ secretName: ROOT, person: 'U0ONCALL', detail: 'restored the cluster after the outage', dueAt: isoInstant(now.plus({ hours: 24 })) });
-    const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.break_glass_used'`).get() as { actor: string; details: string };
+    expect(need).toMatchObject({
+      secretName: ROOT,
+      person: 'U0ONCALL',
+      detail: 'restored the cluster after the outage',
+      dueAt: isoInstant(now.plus({ hours: 24 })),
+    });
+    const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'secret.break_glass_used'`).get() as {
+      actor: string;
+      details: string;
+    };
     expect(event.actor).toBe('U0ONCALL');
     expect(JSON.parse(event.details)).toMatchObject({ usedBy: 'U0ONCALL', reason: 'restored the cluster after the outage' });
 
     const security = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'C0SECURITY');
     expect(String(security.args.text)).toContain(`Break-glass credential ${ROOT} was used`);
     expect(JSON.stringify(security.args.blocks)).toContain('<@U0ONCALL>');
-    const owner = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('was used'));
-    const buttons = (owner.args.blocks as KnownBlock[]).flatMap((block) => ('elements' in block ? (block.elements as { action_id?: string }[]) : []));
+    const owner = await harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('was used'),
+    );
+    const buttons = (owner.args.blocks as KnownBlock[]).flatMap((block) =>
+      'elements' in block ? (block.elements as { action_id?: string }[]) : [],
+    );
     expect(buttons.map((element) => element.action_id)).toContain(ACTION_IDS.rotationOpen);
 
     // The reminder the sweep now owes the owner counts from the use, and offers no snooze.
     await harness.runtime.runJob('reminder-sweep');
-    const reminder = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).startsWith('Reminder:'));
+    const reminder = await harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'U0OWNER' && String(call.args.text).startsWith('Reminder:'),
+    );
     expect(String(reminder.args.text)).toContain(`${ROOT} is due for rotation in 1 day (${toUtcDate(now.plus({ hours: 24 }))})`);
-    const actions = (reminder.args.blocks as KnownBlock[]).find((block) => block.type === 'actions') as { elements: { action_id: string }[] };
+    const actions = (reminder.args.blocks as KnownBlock[]).find((block) => block.type === 'actions') as {
+      elements: { action_id: string }[];
+    };
     expect(actions.elements.map((element) => element.action_id)).toEqual([ACTION_IDS.rotationOpen, ACTION_IDS.notMine]);
     expect(JSON.stringify(reminder.args.blocks)).toContain('(cannot be snoozed)');
 

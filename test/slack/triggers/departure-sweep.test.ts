@@ -15,8 +15,16 @@ describe('a departure found by the reminder sweep', () => {
         fake.users.set('U0GONE', { tz: 'UTC', deleted: true });
         const overdue = toUtcDate(store.clock.now().minus({ days: 100 }));
         const recent = toUtcDate(store.clock.now().minus({ days: 10 }));
-        store.inventoryService.create({ name: 'prod/app/db', type: 'database', owner: 'U0GONE', backupOwner: 'U0BACKUP', lastRotated: overdue, intervalDays: 90 }, operator(), 'test');
-        store.inventoryService.create({ name: 'prod/app/cache', type: 'redis', owner: 'U0OWNER', access: ['U0GONE'], lastRotated: recent, intervalDays: 90 }, operator(), 'test');
+        store.inventoryService.create(
+          { name: 'prod/app/db', type: 'database', owner: 'U0GONE', backupOwner: 'U0BACKUP', lastRotated: overdue, intervalDays: 90 },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          { name: 'prod/app/cache', type: 'redis', owner: 'U0OWNER', access: ['U0GONE'], lastRotated: recent, intervalDays: 90 },
+          operator(),
+          'test',
+        );
       },
     });
   });
@@ -27,7 +35,9 @@ describe('a departure found by the reminder sweep', () => {
     const needs = harness.store.rotationNeeds.open('personnel_change');
     expect(needs.map((need) => need.secretName).sort()).toEqual(['prod/app/cache', 'prod/app/db']);
     expect(harness.store.inventory.get('prod/app/db')).toMatchObject({ owner: 'U0BACKUP', backupOwner: null });
-    const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'personnel.departed'`).get() as { details: string };
+    const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'personnel.departed'`).get() as {
+      details: string;
+    };
     expect(JSON.parse(event.details)).toMatchObject({ user: 'U0GONE', source: 'sweep' });
 
     await harness.runtime.runJob('reminder-sweep');

@@ -41,7 +41,12 @@ function userChange(harness: SlackHarness, userId: string, deleted: boolean) {
     type: 'event_callback',
     event_id: 'Ev' + randomBytes(5).toString('hex').toUpperCase(),
     event_time: Math.floor(harness.store.clock.now().toSeconds()),
-    event: { type: 'user_change', user: { id: userId, team_id: harness.payloads.teamId, name: 'leaver', deleted, is_bot: false, profile: { real_name: 'Lee Vaver' } }, cache_ts: 1, event_ts: `${Math.floor(harness.store.clock.now().toSeconds())}.000100` },
+    event: {
+      type: 'user_change',
+      user: { id: userId, team_id: harness.payloads.teamId, name: 'leaver', deleted, is_bot: false, profile: { real_name: 'Lee Vaver' } },
+      cache_ts: 1,
+      event_ts: `${Math.floor(harness.store.clock.now().toSeconds())}.000100`,
+    },
   };
 }
 
@@ -52,9 +57,11 @@ describe('a person leaves: user_change with deleted', () => {
     harness = await startSlackHarness({
       policy: POLICY,
       beforeStart: ({ fake, store }) => {
-        for (const user of ['U0LEAVER', 'U0BACKUP', 'U0OWNER', 'U0OTHER', 'U0PAYLEAD', 'U0SEC', 'U0ADMIN', 'U0NOBODY']) fake.addUser(user, 'UTC');
+        for (const user of ['U0LEAVER', 'U0BACKUP', 'U0OWNER', 'U0OTHER', 'U0PAYLEAD', 'U0SEC', 'U0ADMIN', 'U0NOBODY'])
+          fake.addUser(user, 'UTC');
         const lastRotated = toUtcDate(store.clock.now().minus({ days: 10 }));
-        const add = (name: string, fields: Record<string, unknown>) => store.inventoryService.create({ name, type: 'generic', lastRotated, intervalDays: 90, ...fields }, operator(), 'test');
+        const add = (name: string, fields: Record<string, unknown>) =>
+          store.inventoryService.create({ name, type: 'generic', lastRotated, intervalDays: 90, ...fields }, operator(), 'test');
         add(OWNED_WITH_BACKUP, { owner: 'U0LEAVER', backupOwner: 'U0BACKUP' });
         add(OWNED_ALONE, { owner: 'U0LEAVER', team: 'payments' });
         add(READABLE[0] as string, { owner: 'U0OWNER', access: ['U0LEAVER', 'S0OPS'] });
@@ -66,7 +73,8 @@ describe('a person leaves: user_change with deleted', () => {
   });
   afterEach(async () => harness.close());
 
-  const deactivate = (userId: string) => harness.untilHandled(() => harness.post({ kind: 'json', json: userChange(harness, userId, true) }));
+  const deactivate = (userId: string) =>
+    harness.untilHandled(() => harness.post({ kind: 'json', json: userChange(harness, userId, true) }));
   const digests = () => harness.fake.callsTo('chat.postMessage').filter((call) => String(call.args.text).includes('has left'));
 
   it('marks the 5 secrets, tells each owner once and security once, moves ownership, hands over the open rotation; a second event changes nothing', async () => {
@@ -103,13 +111,25 @@ describe('a person leaves: user_change with deleted', () => {
     expect(summary).toContain('only DevOps lead');
     expect(summary).toContain('`roles.devops_leads`');
 
-    const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'personnel.departed'`).get() as { actor: string; details: string };
-    expect(JSON.parse(event.details)).toMatchObject({ user: 'U0LEAVER', source: 'event', handedOver: [{ secret: OWNED_WITH_BACKUP, to: 'U0BACKUP' }], offered: [{ secret: OWNED_ALONE, to: 'U0PAYLEAD' }] });
+    const event = harness.store.db.prepare(`SELECT actor, details FROM audit_events WHERE action = 'personnel.departed'`).get() as {
+      actor: string;
+      details: string;
+    };
+    expect(JSON.parse(event.details)).toMatchObject({
+      user: 'U0LEAVER',
+      source: 'event',
+      handedOver: [{ secret: OWNED_WITH_BACKUP, to: 'U0BACKUP' }],
+      offered: [{ secret: OWNED_ALONE, to: 'U0PAYLEAD' }],
+    });
     expect(harness.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'rotation_need.opened'`).pluck().get()).toBe(5);
 
     // The same deactivation delivered again (a retry, another event): nothing changes, nobody is told again.
     await harness.runtime.runJob('follow-up-sweep');
-    await vi.waitFor(() => expect(harness.store.db.prepare(`SELECT count(*) FROM follow_ups WHERE topic = 'departure:1' AND state <> 'done'`).pluck().get()).toBe(0));
+    await vi.waitFor(() =>
+      expect(
+        harness.store.db.prepare(`SELECT count(*) FROM follow_ups WHERE topic = 'departure:1' AND state <> 'done'`).pluck().get(),
+      ).toBe(0),
+    );
     const before = snapshotTables(harness.store, TABLES);
     const posts = harness.fake.callsTo('chat.postMessage').length;
     await deactivate('U0LEAVER');
@@ -139,14 +159,19 @@ describe('a person leaves: user_change with deleted', () => {
       const step = record.steps.find((candidate) => candidate.state === 'pending');
       if (!step) break;
       harness.store.clock.advance({ minutes: 5 });
-      runtime.rotation.tickStep(owner, started.rotation.id, step.id, { expectedVersion: record.rotation.version, note: `done: ${step.id}` });
+      runtime.rotation.tickStep(owner, started.rotation.id, step.id, {
+        expectedVersion: record.rotation.version,
+        note: `done: ${step.id}`,
+      });
     }
     harness.store.clock.advance({ minutes: 5 });
     runtime.rotation.complete(owner, started.rotation.id, runtime.rotation.get(started.rotation.id).rotation.version);
     // Completing it settled the need it met (audited), and only that one.
     expect(harness.store.rotationNeeds.open('personnel_change').map((need) => need.secretName)).not.toContain(name);
     expect(harness.store.rotationNeeds.open('personnel_change')).toHaveLength(4);
-    expect(harness.store.db.prepare(`SELECT secret FROM audit_events WHERE action = 'rotation_need.resolved'`).pluck().all()).toEqual([name]);
+    expect(harness.store.db.prepare(`SELECT secret FROM audit_events WHERE action = 'rotation_need.resolved'`).pluck().all()).toEqual([
+      name,
+    ]);
 
     const cli = (...argv: string[]) => runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv]);
     const evidence = await cli('rotations', 'evidence', String(started.rotation.id));
@@ -155,12 +180,21 @@ describe('a person leaves: user_change with deleted', () => {
     const today = toUtcDate(harness.store.clock.now());
     const report = await cli('report', 'rotations', '--since', toUtcDate(harness.store.clock.now().minus({ days: 1 })), '--until', today);
     expect(report.stdout).toContain(`Rotor #${started.rotation.id} (personnel change)`);
-    const csv = await cli('report', 'rotations', '--since', toUtcDate(harness.store.clock.now().minus({ days: 1 })), '--until', today, '--format', 'csv');
+    const csv = await cli(
+      'report',
+      'rotations',
+      '--since',
+      toUtcDate(harness.store.clock.now().minus({ days: 1 })),
+      '--until',
+      today,
+      '--format',
+      'csv',
+    );
     expect(csv.stdout.split('\n')[0]).toMatch(/,reason$/);
     expect(csv.stdout).toMatch(new RegExp(`${name.replace(/\//g, '\\/')},.*,personnel_change\\s*$`, 'm'));
   });
 
-  it('someone removed from the policy\'s roles (read at start-up) is a personnel change: what they could read is marked, owners and security told, once', async () => {
+  it("someone removed from the policy's roles (read at start-up) is a personnel change: what they could read is marked, owners and security told, once", async () => {
     writeFileSync(join(harness.store.dir, 'policy.yml'), POLICY.replace('devops_leads: [U0LEAVER]', 'devops_leads: [U0OPS]'));
     await harness.restart();
     const needs = harness.store.rotationNeeds.open('personnel_change');
@@ -168,16 +202,30 @@ describe('a person leaves: user_change with deleted', () => {
     expect(needs[0]?.detail).toContain('removed from roles.devops_leads in the policy');
     // Still here: ownership stays.
     expect(harness.store.inventory.get(OWNED_WITH_BACKUP)).toMatchObject({ owner: 'U0LEAVER', backupOwner: 'U0BACKUP' });
-    const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'personnel.removed_from_roles'`).get() as { details: string };
+    const event = harness.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'personnel.removed_from_roles'`).get() as {
+      details: string;
+    };
     expect(JSON.parse(event.details)).toMatchObject({ user: 'U0LEAVER', roles: ['devops_leads'] });
-    const summary = await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'C0SECURITY' && String(call.args.text).includes('changed role'));
+    const summary = await harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'C0SECURITY' && String(call.args.text).includes('changed role'),
+    );
     expect(JSON.stringify(summary.args.blocks)).toContain('was removed from roles.devops_leads in the policy');
-    await harness.fake.waitForCall('chat.postMessage', (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('changed role'));
+    await harness.fake.waitForCall(
+      'chat.postMessage',
+      (call) => call.args.channel === 'U0OWNER' && String(call.args.text).includes('changed role'),
+    );
 
-    await vi.waitFor(() => expect(harness.store.db.prepare(`SELECT count(*) FROM follow_ups WHERE kind LIKE 'departure.%' AND state <> 'done'`).pluck().get()).toBe(0));
+    await vi.waitFor(() =>
+      expect(
+        harness.store.db.prepare(`SELECT count(*) FROM follow_ups WHERE kind LIKE 'departure.%' AND state <> 'done'`).pluck().get(),
+      ).toBe(0),
+    );
     const before = snapshotTables(harness.store, TABLES);
     await harness.restart();
     expect(snapshotTables(harness.store, TABLES).rotation_needs).toEqual(before.rotation_needs);
-    expect(harness.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'personnel.removed_from_roles'`).pluck().get()).toBe(1);
+    expect(harness.store.db.prepare(`SELECT count(*) FROM audit_events WHERE action = 'personnel.removed_from_roles'`).pluck().get()).toBe(
+      1,
+    );
   });
 });

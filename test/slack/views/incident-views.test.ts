@@ -20,7 +20,13 @@ import {
   statusRequestMessage,
   threadEventMessage,
 } from '../../../src/slack/views/incident/incident-messages.js';
-import { closeIncidentModal, revokeConfirmModal, revokeOutcomeModal, revokeWorkingModal, statusUpdateModal } from '../../../src/slack/views/incident/revoke-modal.js';
+import {
+  closeIncidentModal,
+  revokeConfirmModal,
+  revokeOutcomeModal,
+  revokeWorkingModal,
+  statusUpdateModal,
+} from '../../../src/slack/views/incident/revoke-modal.js';
 import { escapeMrkdwn } from '../../../src/slack/views/mrkdwn.js';
 import { blockKitViolations } from '../../support/block-kit-limits.js';
 
@@ -63,7 +69,12 @@ function worstSecret(provider: Secret['provider']): Secret {
     access: [],
     breakGlass: false,
     provider,
-    providerRef: provider === 'aws' ? `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${'n'.repeat(480)}` : provider === 'vault' ? `secret/${'p/'.repeat(240)}x#field` : null,
+    providerRef:
+      provider === 'aws'
+        ? `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${'n'.repeat(480)}`
+        : provider === 'vault'
+          ? `secret/${'p/'.repeat(240)}x#field`
+          : null,
     intervalDays: 90,
     lastRotated: '2026-11-01T00:00:00.000Z',
     nextRotation: '2027-01-30',
@@ -82,13 +93,38 @@ function worstSecret(provider: Secret['provider']): Secret {
 
 function plan(secret: Secret): EmergencyPlan {
   const checklist = (revocationOrder: 'replace_then_disable' | 'disable_now') =>
-    resolveChecklist({ secret, store: BUILT_IN_STORES.of(secret.provider), provider: { rotationConfigured: false }, policy: { checklists: {}, retentionHours: 48 }, emergency: true, revocationOrder });
-  return { store: BUILT_IN_STORES.of(secret.provider), checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') }, currentVersionId: 'v'.repeat(64), storeProblem: worstText(2000), open: worstRotation(secret, 'in_progress', 'scheduled') };
+    resolveChecklist({
+      secret,
+      store: BUILT_IN_STORES.of(secret.provider),
+      provider: { rotationConfigured: false },
+      policy: { checklists: {}, retentionHours: 48 },
+      emergency: true,
+      revocationOrder,
+    });
+  return {
+    store: BUILT_IN_STORES.of(secret.provider),
+    checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') },
+    currentVersionId: 'v'.repeat(64),
+    storeProblem: worstText(2000),
+    open: worstRotation(secret, 'in_progress', 'scheduled'),
+  };
 }
 
 /** The emergency checklist with every step in the state `stateOf` gives it, each with the longest note, reason and provider error. */
-function worstRotation(secret: Secret, state: RotationRecord['rotation']['state'], kind: 'emergency' | 'scheduled' = 'emergency', stateOf: (index: number) => RotationStep['state'] = (index) => (index % 3 === 0 ? 'done' : index % 3 === 1 ? 'skipped' : 'pending')): RotationRecord {
-  const snapshot = resolveChecklist({ secret, store: BUILT_IN_STORES.of(secret.provider), provider: { rotationConfigured: false }, policy: { checklists: {}, retentionHours: 48 }, emergency: true, revocationOrder: 'disable_now' });
+function worstRotation(
+  secret: Secret,
+  state: RotationRecord['rotation']['state'],
+  kind: 'emergency' | 'scheduled' = 'emergency',
+  stateOf: (index: number) => RotationStep['state'] = (index) => (index % 3 === 0 ? 'done' : index % 3 === 1 ? 'skipped' : 'pending'),
+): RotationRecord {
+  const snapshot = resolveChecklist({
+    secret,
+    store: BUILT_IN_STORES.of(secret.provider),
+    provider: { rotationConfigured: false },
+    policy: { checklists: {}, retentionHours: 48 },
+    emergency: true,
+    revocationOrder: 'disable_now',
+  });
   const steps: RotationStep[] = snapshot.map((definition, position) => {
     const stepState = stateOf(position);
     return {
@@ -196,7 +232,15 @@ function worstEvents(secret: Secret): IncidentEvent[] {
     ['status_update', `Status from U0ONCALL: ${worstText(MAX_STATUS_UPDATE_LENGTH)}`],
     ['closed', `U0ONCALL closed the incident; postmortem: https://wiki.example/${'&'.repeat(480)}`],
   ];
-  return summaries.map(([kind, summary], index) => ({ id: index + 1, incidentId: 123456789012, at, actor: 'U0ONCALL', kind, summary, details: { people } }));
+  return summaries.map(([kind, summary], index) => ({
+    id: index + 1,
+    incidentId: 123456789012,
+    at,
+    actor: 'U0ONCALL',
+    kind,
+    summary,
+    details: { people },
+  }));
 }
 
 function worstRecord(secret: Secret, state: Incident['state']): IncidentRecord {
@@ -226,7 +270,14 @@ describe('incident views stay within Block Kit limits with the worst data', () =
   it('the confirmation modal: the blast radius of a secret with fifty consumers and thirty security leads, a store problem and a rotation to supersede', () => {
     for (const provider of PROVIDERS) {
       const secret = worstSecret(provider);
-      const view = revokeConfirmModal({ secret, plan: plan(secret), policy, reason: worstText(MAX_REASON_LENGTH), channel: 'C0INCIDENT', responder: 'U0ONCALL' });
+      const view = revokeConfirmModal({
+        secret,
+        plan: plan(secret),
+        policy,
+        reason: worstText(MAX_REASON_LENGTH),
+        channel: 'C0INCIDENT',
+        responder: 'U0ONCALL',
+      });
       expect(blockKitViolations({ kind: 'modal', view }), provider).toEqual([]);
       expectNoRawMarkup(view.blocks);
     }
@@ -254,7 +305,18 @@ describe('incident views stay within Block Kit limits with the worst data', () =
     for (const provider of PROVIDERS) {
       const secret = worstSecret(provider);
       const open = worstRecord(secret, 'open');
-      const failedStart = { ...open, incident: { ...open.incident, rotationId: null }, events: [...open.events, { ...open.events[0]!, kind: 'rotation_start_failed', summary: `The emergency rotation could not start: ${(hostile + ampersands).repeat(2)}` }] };
+      const failedStart = {
+        ...open,
+        incident: { ...open.incident, rotationId: null },
+        events: [
+          ...open.events,
+          {
+            ...open.events[0]!,
+            kind: 'rotation_start_failed',
+            summary: `The emergency rotation could not start: ${(hostile + ampersands).repeat(2)}`,
+          },
+        ],
+      };
       const cases: [string, IncidentRecord, RotationRecord | null][] = [
         ['starting', { ...open, incident: { ...open.incident, rotationId: null } }, null],
         ['failed start', failedStart, null],
@@ -265,10 +327,26 @@ describe('incident views stay within Block Kit limits with the worst data', () =
         ['closed', worstRecord(secret, 'closed'), worstRotation(secret, 'completed', 'emergency', () => 'done')],
       ];
       // Signed off by security as usual, falling to a fallback role with many people, or to nobody.
-      const signOffs = [undefined, { people: Array.from({ length: 40 }, (_, n) => `U0ADMIN${n}`), fallback: 'the admins' }, { people: [], fallback: 'the CTO' }];
+      const signOffs = [
+        undefined,
+        { people: Array.from({ length: 40 }, (_, n) => `U0ADMIN${n}`), fallback: 'the admins' },
+        { people: [], fallback: 'the CTO' },
+      ];
       for (const [label, record, rotation] of cases) {
         for (const signOff of signOffs) {
-          const message = incidentStatusMessage({ record, rotation, disableByHand: rotation ? disableByHand(rotation.rotation, record.incident.compromisedVersionId, record.incident.destroy, BUILT_IN_STORES.of(rotation.rotation.provider)) : [], ...(signOff ? { signOff } : {}) });
+          const message = incidentStatusMessage({
+            record,
+            rotation,
+            disableByHand: rotation
+              ? disableByHand(
+                  rotation.rotation,
+                  record.incident.compromisedVersionId,
+                  record.incident.destroy,
+                  BUILT_IN_STORES.of(rotation.rotation.provider),
+                )
+              : [],
+            ...(signOff ? { signOff } : {}),
+          });
           expect(blockKitViolations({ kind: 'message', blocks: message.blocks }), `${provider}: ${label}`).toEqual([]);
           expect(message.text.length).toBeLessThanOrEqual(4000);
           expectNoRawMarkup(message.blocks);

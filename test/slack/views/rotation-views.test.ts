@@ -5,7 +5,14 @@ import type { Secret } from '../../../src/inventory/secret.js';
 import type { PreflightCheck, RotationRecord, RotationStep } from '../../../src/rotation/rotation.js';
 import { MAX_CHECKLIST_STEPS, MAX_STEP_DETAIL_LENGTH, MAX_STEP_TITLE_LENGTH } from '../../../src/rotation/checklists/checklist-step.js';
 import { homeView } from '../../../src/slack/views/home-view.js';
-import { rotationLoadingModal, rotationModal, rotationPickerModal, rotationProblemModal, rotationReasonModal, rotationStartModal } from '../../../src/slack/views/rotation/rotation-modal.js';
+import {
+  rotationLoadingModal,
+  rotationModal,
+  rotationPickerModal,
+  rotationProblemModal,
+  rotationReasonModal,
+  rotationStartModal,
+} from '../../../src/slack/views/rotation/rotation-modal.js';
 import {
   approvalDecidedMessage,
   approvalRequestMessage,
@@ -46,7 +53,12 @@ function worstSecret(provider: Secret['provider']): Secret {
     access: [],
     breakGlass: false,
     provider,
-    providerRef: provider === 'aws' ? `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${'n'.repeat(480)}` : provider === 'vault' ? `secret/${'p/'.repeat(240)}x#field` : null,
+    providerRef:
+      provider === 'aws'
+        ? `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${'n'.repeat(480)}`
+        : provider === 'vault'
+          ? `secret/${'p/'.repeat(240)}x#field`
+          : null,
     intervalDays: 90,
     lastRotated: '2026-11-01T00:00:00.000Z',
     nextRotation: '2027-01-30',
@@ -85,7 +97,9 @@ function step(position: number, state: RotationStep['state']): RotationStep {
 }
 
 function worstRecord(state: RotationRecord['rotation']['state'], settled: number): RotationRecord {
-  const steps = Array.from({ length: MAX_CHECKLIST_STEPS }, (_, index) => step(index, index < settled ? (index % 4 === 1 ? 'skipped' : 'done') : 'pending'));
+  const steps = Array.from({ length: MAX_CHECKLIST_STEPS }, (_, index) =>
+    step(index, index < settled ? (index % 4 === 1 ? 'skipped' : 'done') : 'pending'),
+  );
   return {
     rotation: {
       id: 123456789012,
@@ -125,7 +139,15 @@ function worstRecord(state: RotationRecord['rotation']['state'], settled: number
       incidentId: null,
     },
     steps,
-    approvals: [{ role: 'security_lead', decision: state === 'rejected' ? 'rejected' : 'approved', decidedBy: 'U0SEC', decidedAt: at, reason: (hostile + ampersands).slice(0, 500) }],
+    approvals: [
+      {
+        role: 'security_lead',
+        decision: state === 'rejected' ? 'rejected' : 'approved',
+        decidedBy: 'U0SEC',
+        decidedAt: at,
+        reason: (hostile + ampersands).slice(0, 500),
+      },
+    ],
   };
 }
 
@@ -133,7 +155,10 @@ const approvers = [
   { role: 'security_lead' as const, people: Array.from({ length: 50 }, (_, n) => `U0SEC${n}`) },
   { role: 'devops_lead' as const, people: Array.from({ length: 50 }, (_, n) => `U0OPS${n}`) },
 ];
-const longError = { kind: 'error' as const, text: (hostile + ampersands).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').repeat(3) };
+const longError = {
+  kind: 'error' as const,
+  text: (hostile + ampersands).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').repeat(3),
+};
 
 /** Nothing a person or a provider wrote reaches Slack as markup. */
 function expectNoRawMarkup(surface: unknown): void {
@@ -148,7 +173,15 @@ function expectNoRawMarkup(surface: unknown): void {
 describe('rotation views stay within Block Kit limits with the worst data', () => {
   it('the rotation modal in every state, for the holder, another person and an approver, working or with a long error', () => {
     const secret = worstSecret('aws');
-    for (const [state, settled] of [['awaiting_approval', 3], ['in_progress', 12], ['in_progress', MAX_CHECKLIST_STEPS], ['completed', MAX_CHECKLIST_STEPS], ['abandoned', 7], ['rejected', 2], ['rolled_back', MAX_CHECKLIST_STEPS]] as const) {
+    for (const [state, settled] of [
+      ['awaiting_approval', 3],
+      ['in_progress', 12],
+      ['in_progress', MAX_CHECKLIST_STEPS],
+      ['completed', MAX_CHECKLIST_STEPS],
+      ['abandoned', 7],
+      ['rejected', 2],
+      ['rolled_back', MAX_CHECKLIST_STEPS],
+    ] as const) {
       const record = worstRecord(state, settled);
       for (const viewer of ['U0BACKUP', 'U0OWNER', 'U0SEC']) {
         for (const extras of [{}, { working: 'step_12' }, { flash: longError }, { approverRole: 'devops_lead' as const }]) {
@@ -163,7 +196,11 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
   it('the start modal: the longest checklist, every preflight finding long, a recent rotation to roll back', () => {
     for (const provider of ['aws', 'vault', 'manual'] as const) {
       const secret = worstSecret(provider);
-      const preflight: PreflightCheck[] = Array.from({ length: 12 }, (_, n) => ({ check: `check_${n}`, status: n % 3 === 0 ? 'blocking' : n % 3 === 1 ? 'warning' : 'ok', message: (hostile + ampersands).slice(0, 1500) }));
+      const preflight: PreflightCheck[] = Array.from({ length: 12 }, (_, n) => ({
+        check: `check_${n}`,
+        status: n % 3 === 0 ? 'blocking' : n % 3 === 1 ? 'warning' : 'ok',
+        message: (hostile + ampersands).slice(0, 1500),
+      }));
       const checklist = worstRecord('in_progress', 0).steps;
       for (const blocking of [true, false]) {
         const view = rotationStartModal({
@@ -188,13 +225,27 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
       rotationPickerModal(Array.from({ length: 300 }, (_, n) => ({ ...secret, name: `${secret.name}${n}` }))),
       rotationPickerModal([]),
       ...(['note', 'skip', 'abandon', 'reject', 'rollback'] as const).map((purpose) =>
-        rotationReasonModal({ purpose, rotationId: 123456789012, version: 999, step: 'step_12', rootViewId: `V${'9'.repeat(30)}`, message: { channel: 'D0123456789', ts: '1700000000.000100' } }, { secretName: secret.name, stepTitle: step(1, 'pending').title }),
+        rotationReasonModal(
+          {
+            purpose,
+            rotationId: 123456789012,
+            version: 999,
+            step: 'step_12',
+            rootViewId: `V${'9'.repeat(30)}`,
+            message: { channel: 'D0123456789', ts: '1700000000.000100' },
+          },
+          { secretName: secret.name, stepTitle: step(1, 'pending').title },
+        ),
       ),
       // A rollback with the most a plan can hold, every text as long and hostile as it gets.
       rotationReasonModal(
         { purpose: 'rollback', rotationId: 123456789012, version: null, step: null, rootViewId: `V${'9'.repeat(30)}`, message: null },
         { secretName: secret.name, stepTitle: null },
-        Array.from({ length: 12 }, (_, n) => ({ id: `undo_step_${n}`, label: (hostile + ampersands).slice(0, 120), detail: (hostile + ampersands).repeat(4).slice(0, 2000) })),
+        Array.from({ length: 12 }, (_, n) => ({
+          id: `undo_step_${n}`,
+          label: (hostile + ampersands).slice(0, 120),
+          detail: (hostile + ampersands).repeat(4).slice(0, 2000),
+        })),
       ),
     ];
     for (const view of views) {
@@ -209,18 +260,30 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
       ...(['aws', 'vault', 'manual'] as const).flatMap((provider) => [
         approvalRequestMessage(worstRecord('awaiting_approval', 3), worstSecret(provider), { reminder: true }),
         completionAnnouncement(record, worstSecret(provider), { store: BUILT_IN_STORES.of(provider), removalAt: at, rollbackUntil: at }),
-        completionAnnouncement({ ...record, approvals: [] }, { ...worstSecret(provider), retrievalInstructions: null }, { store: BUILT_IN_STORES.of(provider), removalAt: null, rollbackUntil: null }),
+        completionAnnouncement(
+          { ...record, approvals: [] },
+          { ...worstSecret(provider), retrievalInstructions: null },
+          { store: BUILT_IN_STORES.of(provider), removalAt: null, rollbackUntil: null },
+        ),
       ]),
       approvalDecidedMessage(record, { kind: 'rejected', reason: (hostile + ampersands).slice(0, 500), at }),
       decisionNoticeMessage(record, { role: 'security_lead', by: 'U0SEC', kind: 'rejected', reason: (hostile + ampersands).slice(0, 500) }),
       decisionNoticeMessage(record, { role: 'devops_lead', by: 'U0OPS', kind: 'approved', reason: null }),
       staleRotationMessage(worstRecord('in_progress', 12), 'holder'),
       staleRotationMessage(worstRecord('in_progress', 12), 'security'),
-      rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS), null, BUILT_IN_STORES.of(worstRecord('rolled_back', 1).rotation.provider)),
-      rollbackAnnouncement(worstRecord('rolled_back', MAX_CHECKLIST_STEPS), {
-        restored: { versionId: 'v'.repeat(64), fingerprint: `sha256:${'f'.repeat(64)}`, copyOf: 'p'.repeat(64) },
-        confirmed: Array.from({ length: 10 }, (_, n) => ({ id: `item_${n}`, label: (hostile + ampersands).slice(0, 75) })),
-      }, BUILT_IN_STORES.of(worstRecord('rolled_back', 1).rotation.provider)),
+      rollbackAnnouncement(
+        worstRecord('rolled_back', MAX_CHECKLIST_STEPS),
+        null,
+        BUILT_IN_STORES.of(worstRecord('rolled_back', 1).rotation.provider),
+      ),
+      rollbackAnnouncement(
+        worstRecord('rolled_back', MAX_CHECKLIST_STEPS),
+        {
+          restored: { versionId: 'v'.repeat(64), fingerprint: `sha256:${'f'.repeat(64)}`, copyOf: 'p'.repeat(64) },
+          confirmed: Array.from({ length: 10 }, (_, n) => ({ id: `item_${n}`, label: (hostile + ampersands).slice(0, 75) })),
+        },
+        BUILT_IN_STORES.of(worstRecord('rolled_back', 1).rotation.provider),
+      ),
       removalDueMessage(record),
       removalDueMessage({ ...record, rotation: { ...record.rotation, provider: 'manual' } }),
       removalDoneMessage(record, 'U0OWNER'),
@@ -235,7 +298,11 @@ describe('rotation views stay within Block Kit limits with the worst data', () =
 
   it('the App Home with the most rotations in progress and awaiting approval', () => {
     const records = Array.from({ length: 40 }, () => worstRecord('in_progress', 12));
-    const view = homeView({ userId: 'U0OWNER', secrets: [], rotations: records, awaitingApproval: records }, DateTime.fromISO(at, { zone: 'utc' }), 30);
+    const view = homeView(
+      { userId: 'U0OWNER', secrets: [], rotations: records, awaitingApproval: records },
+      DateTime.fromISO(at, { zone: 'utc' }),
+      30,
+    );
     expect(blockKitViolations({ kind: 'home', view })).toEqual([]);
     expectNoRawMarkup(view.blocks);
   });

@@ -63,14 +63,20 @@ describe('escapeMrkdwn', () => {
 describe('view builders stay within Block Kit limits with worst-case data', () => {
   it('a full list page: ≤ 50 blocks, each section ≤ 3000, a "Show more" button with a small value', () => {
     const moreValue = encodeListQuery({ kind: 'list', environment: 'prod', owner: 'U0OWNER', service: 's'.repeat(64), offset: 180 });
-    const message = secretListMessage({ title: 'T'.repeat(400), secrets: secrets.slice(0, PAGE_SIZE), offset: 0, moreValue, emptyText: '' }, today, 30);
+    const message = secretListMessage(
+      { title: 'T'.repeat(400), secrets: secrets.slice(0, PAGE_SIZE), offset: 0, moreValue, emptyText: '' },
+      today,
+      30,
+    );
     expect(blockKitViolations({ kind: 'message', blocks: message.blocks })).toEqual([]);
     const actions = message.blocks.at(-1);
     expect(actions).toMatchObject({ type: 'actions', elements: [{ action_id: ACTION_IDS.listMore, value: moreValue }] });
   });
 
   it('escapes every stored string in list rows', () => {
-    const text = JSON.stringify(secretListMessage({ title: 'x', secrets: secrets.slice(0, 1), offset: 0, moreValue: null, emptyText: '' }, today, 30).blocks);
+    const text = JSON.stringify(
+      secretListMessage({ title: 'x', secrets: secrets.slice(0, 1), offset: 0, moreValue: null, emptyText: '' }, today, 30).blocks,
+    );
     expect(text).not.toContain('<!channel>');
     expect(text).not.toContain('<@U0BOSS>');
     expect(text).not.toContain('<https://evil');
@@ -84,7 +90,21 @@ describe('view builders stay within Block Kit limits with worst-case data', () =
   });
 
   it('the review message with hundreds of findings', () => {
-    const message = reviewMessage({ ownerGone: secrets.map((secret) => ({ secretName: secret.name, flag: 'owner_not_in_slack', detail: 'owner <!channel> left', flaggedAt: '2026-11-01' })), unowned: secrets, withoutBackup: secrets, neverRotated: secrets, overdue: secrets }, today);
+    const message = reviewMessage(
+      {
+        ownerGone: secrets.map((secret) => ({
+          secretName: secret.name,
+          flag: 'owner_not_in_slack',
+          detail: 'owner <!channel> left',
+          flaggedAt: '2026-11-01',
+        })),
+        unowned: secrets,
+        withoutBackup: secrets,
+        neverRotated: secrets,
+        overdue: secrets,
+      },
+      today,
+    );
     expect(blockKitViolations({ kind: 'message', blocks: message.blocks })).toEqual([]);
   });
 
@@ -118,7 +138,13 @@ describe('view builders stay within Block Kit limits with worst-case data', () =
 
 describe('secretRowBlock JSON contract', () => {
   it('renders one row exactly', () => {
-    const secret: Secret = { ...worstCaseSecret(1), name: 'prod/stripe/api_key', description: 'Ping <!here>', team: 'payments', backupOwner: null };
+    const secret: Secret = {
+      ...worstCaseSecret(1),
+      name: 'prod/stripe/api_key',
+      description: 'Ping <!here>',
+      team: 'payments',
+      backupOwner: null,
+    };
     expect(secretRowBlock(secret, today, 30)).toMatchInlineSnapshot(`
       {
         "text": {

@@ -51,7 +51,11 @@ describe('Workflow Builder steps, through signed requests', () => {
       vault: () => new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST_RETRY }),
       seed: (store) => {
         const lastRotated = store.clock.now().minus({ days: 100 }).toISODate() as string;
-        store.inventoryService.create({ name: SECRET, type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: `secret/${SECRET}`, lastRotated }, operator(), 'test');
+        store.inventoryService.create(
+          { name: SECRET, type: 'redis', owner: 'U0OWNER', provider: 'vault', providerRef: `secret/${SECRET}`, lastRotated },
+          operator(),
+          'test',
+        );
         store.inventoryService.create({ name: 'staging/other/api_key', type: 'api_key', owner: 'U0OPS', lastRotated }, operator(), 'test');
         store.inventoryService.create({ name: PROD_SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated }, operator(), 'test');
       },
@@ -75,7 +79,15 @@ describe('Workflow Builder steps, through signed requests', () => {
     expect(dm!.token).toBe(execution.botAccessToken);
     const since = h.fake.calls.length;
     await h.untilHandled(() =>
-      h.post({ kind: 'payload', payload: functionScopedClick(h.payloads, execution, { actionId: ACTION_IDS.workflowRotationOpen, value: SECRET, userId, channelId: 'D' + userId.slice(1) }) }),
+      h.post({
+        kind: 'payload',
+        payload: functionScopedClick(h.payloads, execution, {
+          actionId: ACTION_IDS.workflowRotationOpen,
+          value: SECRET,
+          userId,
+          channelId: 'D' + userId.slice(1),
+        }),
+      }),
     );
     const update = callsSince(h, 'views.update', since)[0];
     expect(update, 'the rotation modal opened').toBeDefined();
@@ -87,7 +99,11 @@ describe('Workflow Builder steps, through signed requests', () => {
 
   it('Rotate secret: function_executed → the requester rotates from the DM → completeSuccess with the rotation id and the new version id, once, across a restart', async () => {
     const h = await start();
-    const execution = await run(h, FUNCTIONS.rotateSecret, { secret_name: SECRET, reason: 'Quarterly rotation asked by the access review', requester: 'U0OWNER' });
+    const execution = await run(h, FUNCTIONS.rotateSecret, {
+      secret_name: SECRET,
+      reason: 'Quarterly rotation asked by the access review',
+      requester: 'U0OWNER',
+    });
     expect(stepRun(h, execution)).toMatchObject({ state: 'waiting', rotationId: null, requestedBy: 'U0OWNER' });
     expect(completions(h)).toEqual([]);
 
@@ -100,7 +116,10 @@ describe('Workflow Builder steps, through signed requests', () => {
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationComplete);
 
     const completion = await h.fake.waitForCall('functions.completeSuccess');
-    expect(completion.args).toEqual({ function_execution_id: execution.executionId, outputs: { rotation_id: String(rotationId), outcome: 'completed', new_version_id: '2' } });
+    expect(completion.args).toEqual({
+      function_execution_id: execution.executionId,
+      outputs: { rotation_id: String(rotationId), outcome: 'completed', new_version_id: '2' },
+    });
     expect(vault.fake.version('secret', SECRET, 2)).toBeDefined();
     await followUpsSettled(h);
     expect(stepRun(h, execution)).toMatchObject({ state: 'completed', note: null });
@@ -118,7 +137,11 @@ describe('Workflow Builder steps, through signed requests', () => {
 
   it('Rotate secret: an abandoned rotation fails the step with who abandoned it and why', async () => {
     const h = await start();
-    const execution = await run(h, FUNCTIONS.rotateSecret, { secret_name: SECRET, reason: 'Rotate after the contractor left', requester: 'U0OWNER' });
+    const execution = await run(h, FUNCTIONS.rotateSecret, {
+      secret_name: SECRET,
+      reason: 'Rotate after the contractor left',
+      requester: 'U0OWNER',
+    });
     const viewId = await openFromDm(h, execution);
     await submitTicket(h, 'U0OWNER', viewId, 'OPS-13');
     const since = h.fake.calls.length;
@@ -127,7 +150,9 @@ describe('Workflow Builder steps, through signed requests', () => {
 
     const failure = await h.fake.waitForCall('functions.completeError');
     expect(failure.args.function_execution_id).toBe(execution.executionId);
-    expect(String(failure.args.error)).toMatch(/^The rotation of staging\/cache\/redis_password \(#\d+\) was abandoned by U0OWNER: The cache is being decommissioned this week$/);
+    expect(String(failure.args.error)).toMatch(
+      /^The rotation of staging\/cache\/redis_password \(#\d+\) was abandoned by U0OWNER: The cache is being decommissioned this week$/,
+    );
     await followUpsSettled(h);
     expect(stepRun(h, execution)).toMatchObject({ state: 'failed' });
     expect(h.fake.callsTo('functions.completeSuccess')).toEqual([]);
@@ -138,21 +163,32 @@ describe('Workflow Builder steps, through signed requests', () => {
     const { viewId } = await slashRotate(h, 'U0OWNER', PROD_SECRET);
     await submitTicket(h, 'U0OWNER', viewId as string, 'OPS-15');
     const rotationId = metadataOf(modal(h, viewId as string)).rotationId as number;
-    const execution = await run(h, FUNCTIONS.rotateSecret, { secret_name: PROD_SECRET, reason: 'Track the rotation in the change workflow', requester: 'U0OWNER' });
+    const execution = await run(h, FUNCTIONS.rotateSecret, {
+      secret_name: PROD_SECRET,
+      reason: 'Track the rotation in the change workflow',
+      requester: 'U0OWNER',
+    });
     expect(stepRun(h, execution)).toMatchObject({ state: 'waiting', rotationId });
 
     const [request] = await waitForDms(h, 'U0SEC', /^Approval requested/);
     const { triggerSince } = await clickInMessage(h, 'U0SEC', request!, ACTION_IDS.rotationReject);
     await submitReason(h, 'U0SEC', pushedSince(h, triggerSince), 'Not during the payments freeze');
     const failure = await h.fake.waitForCall('functions.completeError');
-    expect(failure.args).toEqual({ function_execution_id: execution.executionId, error: `The rotation of ${PROD_SECRET} (#${rotationId}) was rejected by U0SEC: Not during the payments freeze` });
+    expect(failure.args).toEqual({
+      function_execution_id: execution.executionId,
+      error: `The rotation of ${PROD_SECRET} (#${rotationId}) was rejected by U0SEC: Not during the payments freeze`,
+    });
     await followUpsSettled(h);
     expect(stepRun(h, execution)).toMatchObject({ state: 'failed' });
   });
 
   it('Rotate secret: a completion Slack did not answer is sent again after a restart, and Slack takes it once', async () => {
     const h = await start();
-    const execution = await run(h, FUNCTIONS.rotateSecret, { secret_name: SECRET, reason: 'Rotation from the workflow', requester: 'U0OWNER' });
+    const execution = await run(h, FUNCTIONS.rotateSecret, {
+      secret_name: SECRET,
+      reason: 'Rotation from the workflow',
+      requester: 'U0OWNER',
+    });
     const viewId = await openFromDm(h, execution);
     await submitTicket(h, 'U0OWNER', viewId, 'OPS-14');
     h.fake.script('functions.completeError', { httpStatus: 503 });
@@ -179,7 +215,10 @@ describe('Workflow Builder steps, through signed requests', () => {
     h.fake.script('chat.postMessage', { error: 'messages_tab_disabled' });
     const execution = await run(h, FUNCTIONS.rotateSecret, { secret_name: SECRET, reason: 'Please rotate', requester: 'U0OWNER' });
     const failure = await h.fake.waitForCall('functions.completeError');
-    expect(failure.args).toEqual({ function_execution_id: execution.executionId, error: `Rotor could not send U0OWNER the rotation of ${SECRET}: the person's DMs with Rotor are closed (messages_tab_disabled).` });
+    expect(failure.args).toEqual({
+      function_execution_id: execution.executionId,
+      error: `Rotor could not send U0OWNER the rotation of ${SECRET}: the person's DMs with Rotor are closed (messages_tab_disabled).`,
+    });
     await followUpsSettled(h);
     expect(stepRun(h, execution)).toMatchObject({ state: 'failed', rotationId: null });
   });
@@ -201,10 +240,20 @@ describe('Workflow Builder steps, through signed requests', () => {
 
   it('Report a compromised secret: posted to the incident channel; a non-responder is refused; a responder gets the /revoke confirmation and the step completes naming them', async () => {
     const h = await start();
-    const execution = await run(h, FUNCTIONS.reportCompromisedSecret, { secret_name: SECRET, reason: 'Seen in a public CI log', reporter: 'U0BACKUP' });
+    const execution = await run(h, FUNCTIONS.reportCompromisedSecret, {
+      secret_name: SECRET,
+      reason: 'Seen in a public CI log',
+      reporter: 'U0BACKUP',
+    });
     const [post] = await waitForPosts(h, 'C0INCIDENT', /reports/);
     expect(post!.token).toBe(execution.botAccessToken);
-    const click = (userId: string) => functionScopedClick(h.payloads, execution, { actionId: ACTION_IDS.workflowRevocationOpen, value: SECRET, userId, channelId: 'C0INCIDENT' });
+    const click = (userId: string) =>
+      functionScopedClick(h.payloads, execution, {
+        actionId: ACTION_IDS.workflowRevocationOpen,
+        value: SECRET,
+        userId,
+        channelId: 'C0INCIDENT',
+      });
 
     const refused = click('U0OWNER');
     const before = h.fake.calls.length;
@@ -238,7 +287,9 @@ describe('Workflow Builder steps, through signed requests', () => {
       expect(String(failure.args.error)).toContain('<@U0OWNER>');
       const after = snapshotTables(h.store, TABLES);
       expect({ ...after, audit_events: undefined }).toEqual({ ...before, audit_events: undefined });
-      const added = (after.audit_events as { action: string; actor: string }[]).slice(before.audit_events!.length).map(({ action, actor }) => ({ action, actor }));
+      const added = (after.audit_events as { action: string; actor: string }[])
+        .slice(before.audit_events!.length)
+        .map(({ action, actor }) => ({ action, actor }));
       expect(added).toEqual([{ action: 'access.denied', actor: 'U0OUTSIDER' }]);
       expect(dmsTo(h, 'U0OUTSIDER')).toEqual([]);
     });
@@ -269,7 +320,10 @@ describe('Workflow Builder steps, through signed requests', () => {
       const before = snapshotTables(h.store, TABLES);
       const execution = await run(h, 'rotate_everything', { secret_name: SECRET });
       const failure = await h.fake.waitForCall('functions.completeError');
-      expect(failure.args).toMatchObject({ function_execution_id: execution.executionId, error: expect.stringContaining('Rotor does not implement the step "rotate_everything"') });
+      expect(failure.args).toMatchObject({
+        function_execution_id: execution.executionId,
+        error: expect.stringContaining('Rotor does not implement the step "rotate_everything"'),
+      });
       expect(snapshotTables(h.store, TABLES)).toEqual(before);
     });
 
@@ -289,7 +343,11 @@ describe('Workflow Builder steps, through signed requests', () => {
       const h = await start();
       const before = snapshotTables(h.store, TABLES);
       await run(h, FUNCTIONS.secretStatus, { secret_name: 'staging/nothing/here' });
-      await run(h, FUNCTIONS.reportCompromisedSecret, { secret_name: 'staging/nothing/here', reason: 'Seen in a log', reporter: 'U0OWNER' });
+      await run(h, FUNCTIONS.reportCompromisedSecret, {
+        secret_name: 'staging/nothing/here',
+        reason: 'Seen in a log',
+        reporter: 'U0OWNER',
+      });
       const errors = h.fake.callsTo('functions.completeError').map((call) => String(call.args.error));
       expect(errors).toHaveLength(2);
       for (const error of errors) expect(error).toMatch(/^No secret named staging\/nothing\/here\./);
@@ -304,20 +362,29 @@ describe('Workflow Builder steps, through signed requests', () => {
       beforeStart: ({ fake, store }) => {
         fake.enterpriseId = enterpriseId;
         fake.addUser('U0OWNER');
-        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: store.clock.now().minus({ days: 10 }).toISODate() as string }, operator(), 'test');
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: store.clock.now().minus({ days: 10 }).toISODate() as string },
+          operator(),
+          'test',
+        );
       },
     });
     const h = harness;
     const fromWorkspace = async (teamId: string, enterprise: string) => {
       const execution = newFunctionExecution(FUNCTIONS.secretStatus, { secret_name: SECRET, asked_by: 'U0OWNER' });
       h.fake.startFunctionExecution(execution.executionId);
-      await h.untilHandled(() => h.post({ kind: 'json', json: { ...functionExecuted(h.payloads, execution), team_id: teamId, enterprise_id: enterprise } }));
+      await h.untilHandled(() =>
+        h.post({ kind: 'json', json: { ...functionExecuted(h.payloads, execution), team_id: teamId, enterprise_id: enterprise } }),
+      );
       return execution;
     };
     const sibling = await fromWorkspace('T' + randomBytes(4).toString('hex').toUpperCase(), enterpriseId);
     expect((await h.fake.waitForCall('functions.completeSuccess')).args.function_execution_id).toBe(sibling.executionId);
 
-    const foreign = await fromWorkspace('T' + randomBytes(4).toString('hex').toUpperCase(), 'E' + randomBytes(4).toString('hex').toUpperCase());
+    const foreign = await fromWorkspace(
+      'T' + randomBytes(4).toString('hex').toUpperCase(),
+      'E' + randomBytes(4).toString('hex').toUpperCase(),
+    );
     await h.waitForLog((line) => line.msg === 'refused a Slack request for another workspace or app than the bot token');
     expect(completions(h).map((call) => call.args.function_execution_id)).not.toContain(foreign.executionId);
   });

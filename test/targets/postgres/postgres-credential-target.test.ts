@@ -6,7 +6,15 @@ import { planRoleRotation } from '../../../src/targets/postgres/role-strategies.
 import { TargetError } from '../../../src/targets/target-error.js';
 import { generateTargetPassword } from '../../../src/targets/target-password-generator.js';
 import { shouldRunPostgresSuite, usePostgres } from '../../support/postgres.js';
-import { alternatingTarget, createAlternatingPair, createLoginRole, createManagingRole, logsIn, singleUserTarget, uniqueRole } from '../../support/postgres-roles.js';
+import {
+  alternatingTarget,
+  createAlternatingPair,
+  createLoginRole,
+  createManagingRole,
+  logsIn,
+  singleUserTarget,
+  uniqueRole,
+} from '../../support/postgres-roles.js';
 
 const targets = new PostgresCredentialTarget();
 
@@ -111,7 +119,12 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL credential target tests'))('Po
     const manager = await createManagingRole(server);
     const role = await createLoginRole(server, uniqueRole('app'));
     const bystander = await createLoginRole(server, uniqueRole('other'));
-    const error = await failureOf(targets.setCredential(singleUserTarget(server, role.username), manager, { username: bystander.username, password: generateTargetPassword() }));
+    const error = await failureOf(
+      targets.setCredential(singleUserTarget(server, role.username), manager, {
+        username: bystander.username,
+        password: generateTargetPassword(),
+      }),
+    );
     expect(error.failure).toBe('bad_request');
     expect(error.message).toContain(`"${bystander.username}" is not a login of the target`);
     expect(await logsIn(server, bystander)).toBe(true);
@@ -125,7 +138,13 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL credential target tests'))('Po
     await targets.setCredential(target, manager, next);
     await targets.verifyLogin(target, next);
 
-    const held = new pg.Client({ host: server.host, port: server.port, database: 'postgres', user: first.username, password: first.password });
+    const held = new pg.Client({
+      host: server.host,
+      port: server.port,
+      database: 'postgres',
+      user: first.username,
+      password: first.password,
+    });
     const ended = new Promise<Error>((resolve) => held.on('error', resolve));
     await held.connect();
     await held.query('SELECT 1');
@@ -144,7 +163,13 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL credential target tests'))('Po
     const manager = await createManagingRole(server);
     const role = await createLoginRole(server, uniqueRole('app'));
     const target = singleUserTarget(server, role.username);
-    const held = new pg.Client({ host: server.host, port: server.port, database: 'postgres', user: role.username, password: role.password });
+    const held = new pg.Client({
+      host: server.host,
+      port: server.port,
+      database: 'postgres',
+      user: role.username,
+      password: role.password,
+    });
     const ended = new Promise<Error>((resolve) => held.on('error', resolve));
     await held.connect();
     const next = { username: role.username, password: generateTargetPassword() };
@@ -163,7 +188,13 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL credential target tests'))('Po
     const manager = await createManagingRole(server, { signal: false });
     const { first, second } = await createAlternatingPair(server);
     const target = alternatingTarget(server, [first.username, second.username]);
-    const held = new pg.Client({ host: server.host, port: server.port, database: 'postgres', user: first.username, password: first.password });
+    const held = new pg.Client({
+      host: server.host,
+      port: server.port,
+      database: 'postgres',
+      user: first.username,
+      password: first.password,
+    });
     held.on('error', () => undefined);
     await held.connect();
 

@@ -40,7 +40,9 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL fault tests'))('PostgreSQL tar
   it('a target that accepts the connection and never answers times out at connectMs', async () => {
     const targets = new PostgresCredentialTarget({ connectMs: 300, statementMs: 1_000 });
     const role = uniqueRole('app');
-    const error = await failureOf(targets.verifyLogin(singleUserTarget(server, role, { port: silent.port }), { username: role, password: generateTargetPassword() }));
+    const error = await failureOf(
+      targets.verifyLogin(singleUserTarget(server, role, { port: silent.port }), { username: role, password: generateTargetPassword() }),
+    );
     expect(error.failure).toBe('timeout');
     expect(error.transient).toBe(true);
     expect(error.message).toContain('no answer within 300 ms while connecting and logging in');
@@ -51,7 +53,12 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL fault tests'))('PostgreSQL tar
     const manager = await createManagingRole(server);
     const role = await createLoginRole(server, uniqueRole('app'));
     for (const tls of ['require', 'verify-full'] as const) {
-      const error = await failureOf(targets.setCredential(singleUserTarget(server, role.username, { tls }), manager, { username: role.username, password: generateTargetPassword() }));
+      const error = await failureOf(
+        targets.setCredential(singleUserTarget(server, role.username, { tls }), manager, {
+          username: role.username,
+          password: generateTargetPassword(),
+        }),
+      );
       expect(error.failure).toBe('tls');
       expect(error.message).toContain(`does not accept TLS, and the target's tls is "${tls}"`);
     }
@@ -64,7 +71,9 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL fault tests'))('PostgreSQL tar
     const role = await createLoginRole(server, uniqueRole('app'));
     const wrong = { username: manager.username, password: generateTargetPassword() };
     const next = { username: role.username, password: generateTargetPassword() };
-    const error = await failureOf(targets.setCredential(singleUserTarget(server, role.username, { managingSecretRef: 'prod/db/manager' }), wrong, next));
+    const error = await failureOf(
+      targets.setCredential(singleUserTarget(server, role.username, { managingSecretRef: 'prod/db/manager' }), wrong, next),
+    );
     expect(error.failure).toBe('managing_refused');
     expect(error.code).toBe('forbidden');
     expect(error.message).toContain(`managing credential (role "${manager.username}")`);
@@ -84,11 +93,17 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL fault tests'))('PostgreSQL tar
     expect(error.message).toContain('database "no_such_db" does not exist');
   });
 
-  it('a statement stuck behind another session\'s lock times out: the server cancels it, the old password still works, the new one does not', async () => {
+  it("a statement stuck behind another session's lock times out: the server cancels it, the old password still works, the new one does not", async () => {
     const targets = new PostgresCredentialTarget({ connectMs: 5_000, statementMs: 500 });
     const manager = await createManagingRole(server);
     const role = await createLoginRole(server, uniqueRole('app'));
-    const holder = new pg.Client({ host: server.host, port: server.port, database: 'postgres', user: server.superuser.user, password: server.superuser.password });
+    const holder = new pg.Client({
+      host: server.host,
+      port: server.port,
+      database: 'postgres',
+      user: server.superuser.user,
+      password: server.superuser.password,
+    });
     await holder.connect();
     await holder.query('BEGIN');
     await holder.query(`ALTER ROLE "${role.username}" VALID UNTIL 'infinity'`);

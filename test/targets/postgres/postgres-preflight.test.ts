@@ -4,7 +4,15 @@ import { PostgresCredentialTarget } from '../../../src/targets/postgres/postgres
 import { TargetError } from '../../../src/targets/target-error.js';
 import { generateTargetPassword } from '../../../src/targets/target-password-generator.js';
 import { shouldRunPostgresSuite, usePostgres } from '../../support/postgres.js';
-import { alternatingTarget, createAlternatingPair, createLoginRole, createManagingRole, logsIn, singleUserTarget, uniqueRole } from '../../support/postgres-roles.js';
+import {
+  alternatingTarget,
+  createAlternatingPair,
+  createLoginRole,
+  createManagingRole,
+  logsIn,
+  singleUserTarget,
+  uniqueRole,
+} from '../../support/postgres-roles.js';
 
 const targets = new PostgresCredentialTarget();
 
@@ -25,7 +33,13 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL preflight tests'))('PostgreSQL
     const target = singleUserTarget(server, role.username);
 
     const report = await targets.preflight(target, manager);
-    expect(report.problems).toEqual([{ check: 'managing-privilege', message: expect.stringContaining('has no CREATEROLE'), fix: `ALTER ROLE "${manager.username}" CREATEROLE;` }]);
+    expect(report.problems).toEqual([
+      {
+        check: 'managing-privilege',
+        message: expect.stringContaining('has no CREATEROLE'),
+        fix: `ALTER ROLE "${manager.username}" CREATEROLE;`,
+      },
+    ]);
     const refusal = (() => {
       try {
         assertPreflightPassed(report, `PostgreSQL role "${role.username}"`);
@@ -38,7 +52,9 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL preflight tests'))('PostgreSQL
     expect(refusal?.failure).toBe('not_privileged');
     expect(refusal?.message).toContain(`ALTER ROLE "${manager.username}" CREATEROLE;`);
 
-    const error = await targets.setCredential(target, manager, { username: role.username, password: generateTargetPassword() }).catch((caught: unknown) => caught);
+    const error = await targets
+      .setCredential(target, manager, { username: role.username, password: generateTargetPassword() })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TargetError);
     expect((error as TargetError).failure).toBe('not_privileged');
     expect((error as TargetError).message).toContain('CREATEROLE');
@@ -53,8 +69,16 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL preflight tests'))('PostgreSQL
     const missing = uniqueRole('ghost');
     const target = singleUserTarget(server, missing);
     const report = await targets.preflight(target, manager);
-    expect(report.problems).toEqual([{ check: 'login-exists', message: `Role "${missing}" does not exist at the server.`, fix: expect.stringContaining(`CREATE ROLE "${missing}" LOGIN;`) }]);
-    const error = await targets.setCredential(target, manager, { username: missing, password: generateTargetPassword() }).catch((caught: unknown) => caught);
+    expect(report.problems).toEqual([
+      {
+        check: 'login-exists',
+        message: `Role "${missing}" does not exist at the server.`,
+        fix: expect.stringContaining(`CREATE ROLE "${missing}" LOGIN;`),
+      },
+    ]);
+    const error = await targets
+      .setCredential(target, manager, { username: missing, password: generateTargetPassword() })
+      .catch((caught: unknown) => caught);
     expect((error as TargetError).failure).toBe('login_missing');
     expect((error as TargetError).message).toContain(`role "${missing}" does not exist`);
   });
@@ -71,7 +95,13 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL preflight tests'))('PostgreSQL
     const role = await createLoginRole(server, uniqueRole('app'));
     const report = await targets.preflight(singleUserTarget(server, role.username), manager);
     expect(report.problems).toEqual([]);
-    expect(report.warnings).toEqual([{ check: 'managing-end-sessions', message: expect.stringContaining('cannot end'), fix: `GRANT pg_signal_backend TO "${manager.username}";` }]);
+    expect(report.warnings).toEqual([
+      {
+        check: 'managing-end-sessions',
+        message: expect.stringContaining('cannot end'),
+        fix: `GRANT pg_signal_backend TO "${manager.username}";`,
+      },
+    ]);
   });
 
   it('alternating roles in no common group role: a problem whose SQL, once run, makes preflight pass', async () => {
@@ -82,7 +112,13 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL preflight tests'))('PostgreSQL
     const target = alternatingTarget(server, [first.username, second.username]);
 
     const report = await targets.preflight(target, manager);
-    expect(report.problems).toEqual([{ check: 'alternating-group', message: expect.stringContaining('not members of a common group role'), fix: expect.stringContaining(`CREATE ROLE "${base}_group" NOLOGIN;`) }]);
+    expect(report.problems).toEqual([
+      {
+        check: 'alternating-group',
+        message: expect.stringContaining('not members of a common group role'),
+        fix: expect.stringContaining(`CREATE ROLE "${base}_group" NOLOGIN;`),
+      },
+    ]);
     expect(report.problems[0]?.fix).toContain(`GRANT "${base}_group" TO "${first.username}", "${second.username}";`);
 
     await server.sql(report.problems[0]?.fix ?? '');
@@ -121,6 +157,12 @@ describe.runIf(shouldRunPostgresSuite('PostgreSQL preflight tests'))('PostgreSQL
     await server.sql(`CREATE ROLE "${extra}" NOLOGIN`);
     await server.sql(`GRANT "${extra}" TO "${first.username}"`);
     const report = await targets.preflight(alternatingTarget(server, [first.username, second.username]), manager);
-    expect(report.problems).toEqual([{ check: 'alternating-group', message: expect.stringContaining(`only "${first.username}" is in "${extra}"`), fix: `GRANT "${extra}" TO "${second.username}";` }]);
+    expect(report.problems).toEqual([
+      {
+        check: 'alternating-group',
+        message: expect.stringContaining(`only "${first.username}" is in "${extra}"`),
+        fix: `GRANT "${extra}" TO "${second.username}";`,
+      },
+    ]);
   });
 });

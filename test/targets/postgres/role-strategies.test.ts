@@ -4,7 +4,11 @@ import { TargetError } from '../../../src/targets/target-error.js';
 
 describe('PostgreSQL role strategies', () => {
   it('single user: the same role gets the new password, nothing to retire, with the authentication blip stated', () => {
-    expect(planRoleRotation({ strategy: 'single-user', role: 'app' }, 'app')).toEqual({ setOn: 'app', retireAfterWindow: null, authBlip: true });
+    expect(planRoleRotation({ strategy: 'single-user', role: 'app' }, 'app')).toEqual({
+      setOn: 'app',
+      retireAfterWindow: null,
+      authBlip: true,
+    });
   });
 
   it('alternating users: the inactive role gets the new password and the active one is retired after the window; each rotation flips', () => {
@@ -17,6 +21,8 @@ describe('PostgreSQL role strategies', () => {
 
   it('refuses an active role the target does not name', () => {
     expect(() => planRoleRotation({ strategy: 'single-user', role: 'app' }, 'other')).toThrow(TargetError);
-    expect(() => planRoleRotation({ strategy: 'alternating-users', roles: ['app_a', 'app_b'] }, 'app_c')).toThrow(/not one of the target's alternating roles/);
+    expect(() => planRoleRotation({ strategy: 'alternating-users', roles: ['app_a', 'app_b'] }, 'app_c')).toThrow(
+      /not one of the target's alternating roles/,
+    );
   });
 });

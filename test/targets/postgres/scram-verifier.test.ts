@@ -10,7 +10,7 @@ import { uniqueRole } from '../../support/postgres-roles.js';
 const VERIFIER = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/;
 
 describe('scramSha256Verifier', () => {
-  it('has PostgreSQL\'s format: 4096 iterations, a 16-byte salt, 32-byte StoredKey and ServerKey, a fresh salt each time', () => {
+  it("has PostgreSQL's format: 4096 iterations, a 16-byte salt, 32-byte StoredKey and ServerKey, a fresh salt each time", () => {
     const password = generateTargetPassword();
     const first = scramSha256Verifier(password);
     const [, iterations, salt, storedKey, serverKey] = VERIFIER.exec(first) ?? [];
@@ -46,7 +46,7 @@ describe('quoting', () => {
   });
 });
 
-describe.runIf(shouldRunPostgresSuite('SCRAM verifier against PostgreSQL'))('scramSha256Verifier against the server\'s own', () => {
+describe.runIf(shouldRunPostgresSuite('SCRAM verifier against PostgreSQL'))("scramSha256Verifier against the server's own", () => {
   const server = usePostgres();
 
   it('computes exactly the verifier PostgreSQL computes for the same password, salt and iterations', async () => {
@@ -55,7 +55,13 @@ describe.runIf(shouldRunPostgresSuite('SCRAM verifier against PostgreSQL'))('scr
     const random = generateTargetPassword();
     const password = `${random}!:@/'"\\ ~`;
     // The server hashes this one itself; its statement is kept out of the log by a session with log_statement off.
-    const session = new pg.Client({ host: server.host, port: server.port, database: 'postgres', user: server.superuser.user, password: server.superuser.password });
+    const session = new pg.Client({
+      host: server.host,
+      port: server.port,
+      database: 'postgres',
+      user: server.superuser.user,
+      password: server.superuser.password,
+    });
     await session.connect();
     await session.query(`SET log_statement = 'none'`);
     await session.query(`CREATE ROLE "${role}" LOGIN PASSWORD ${quoteLiteral(password)}`);
@@ -64,7 +70,9 @@ describe.runIf(shouldRunPostgresSuite('SCRAM verifier against PostgreSQL'))('scr
     const serverVerifier = row?.rolpassword ?? '';
     const [, iterations, salt] = VERIFIER.exec(serverVerifier) ?? [];
 
-    expect(scramSha256Verifier(password, { salt: Buffer.from(salt as string, 'base64'), iterations: Number(iterations) })).toBe(serverVerifier);
+    expect(scramSha256Verifier(password, { salt: Buffer.from(salt as string, 'base64'), iterations: Number(iterations) })).toBe(
+      serverVerifier,
+    );
     expect(server.log()).not.toContain(random);
   });
 });

@@ -21,12 +21,20 @@ async function failureOf(promise: Promise<unknown>): Promise<TargetError> {
 describe.runIf(shouldRunRedisSuite('Redis credential target tests'))('Redis ACL credential target against a real redis-server', () => {
   const server = useRedis();
 
-  it('preflight passes for a managing user with exactly the README\'s commands; the server version when it may also run INFO', async () => {
+  it("preflight passes for a managing user with exactly the README's commands; the server version when it may also run INFO", async () => {
     const app = await createAppUser(server);
     const minimal = await createManagingUser(server);
-    expect(await targets.preflight(redisTarget(server, app.username), minimal)).toEqual({ serverVersion: 'unknown', problems: [], warnings: [] });
+    expect(await targets.preflight(redisTarget(server, app.username), minimal)).toEqual({
+      serverVersion: 'unknown',
+      problems: [],
+      warnings: [],
+    });
     const withInfo = await createManagingUser(server, ['+acl|setuser', '+acl|getuser', '+acl|whoami', '+client|kill', '+info']);
-    expect(await targets.preflight(redisTarget(server, app.username), withInfo)).toEqual({ serverVersion: expect.stringMatching(/^\d+\.\d+/), problems: [], warnings: [] });
+    expect(await targets.preflight(redisTarget(server, app.username), withInfo)).toEqual({
+      serverVersion: expect.stringMatching(/^\d+\.\d+/),
+      problems: [],
+      warnings: [],
+    });
   });
 
   it('two-password overlap: the new password is added beside the old, both log in, then the old one is removed and refused', async () => {
@@ -54,7 +62,7 @@ describe.runIf(shouldRunRedisSuite('Redis credential target tests'))('Redis ACL 
     expect(inspect(refused, { depth: 10 })).not.toContain(app.password);
   });
 
-  it('refuses to remove the user\'s last password, and to retire without the old value; nothing changes', async () => {
+  it("refuses to remove the user's last password, and to retire without the old value; nothing changes", async () => {
     const manager = await createManagingUser(server);
     const app = await createAppUser(server);
     const target = redisTarget(server, app.username);
@@ -70,12 +78,17 @@ describe.runIf(shouldRunRedisSuite('Redis credential target tests'))('Redis ACL 
     const manager = await createManagingUser(server);
     const app = await createAppUser(server);
     const bystander = await createAppUser(server);
-    const error = await failureOf(targets.setCredential(redisTarget(server, app.username), manager, { username: bystander.username, password: generateTargetPassword() }));
+    const error = await failureOf(
+      targets.setCredential(redisTarget(server, app.username), manager, {
+        username: bystander.username,
+        password: generateTargetPassword(),
+      }),
+    );
     expect(error.failure).toBe('bad_request');
     expect(await passwordHashes(server, bystander.username)).toEqual([sha256Hex(bystander.password)]);
   });
 
-  it('emergency lock-out: the compromised password is removed and the user\'s connections are closed; the new password still logs in', async () => {
+  it("emergency lock-out: the compromised password is removed and the user's connections are closed; the new password still logs in", async () => {
     const manager = await createManagingUser(server);
     const app = await createAppUser(server);
     const target = redisTarget(server, app.username);
@@ -83,7 +96,11 @@ describe.runIf(shouldRunRedisSuite('Redis credential target tests'))('Redis ACL 
     await targets.setCredential(target, manager, next);
     await targets.verifyLogin(target, next);
 
-    const held = createClient({ socket: { host: server.host, port: server.port, reconnectStrategy: false }, username: app.username, password: app.password });
+    const held = createClient({
+      socket: { host: server.host, port: server.port, reconnectStrategy: false },
+      username: app.username,
+      password: app.password,
+    });
     held.on('error', () => undefined);
     await held.connect();
     expect(await held.ping()).toBe('PONG');

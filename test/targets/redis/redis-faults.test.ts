@@ -5,7 +5,15 @@ import { TargetError } from '../../../src/targets/target-error.js';
 import { generateTargetPassword } from '../../../src/targets/target-password-generator.js';
 import { freePort } from '../../support/moto.js';
 import { shouldRunRedisSuite, useRedis } from '../../support/redis.js';
-import { createAppUser, createManagingUser, logsIn, passwordHashes, redisTarget, sha256Hex, uniqueUser } from '../../support/redis-users.js';
+import {
+  createAppUser,
+  createManagingUser,
+  logsIn,
+  passwordHashes,
+  redisTarget,
+  sha256Hex,
+  uniqueUser,
+} from '../../support/redis-users.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<TargetError> {
@@ -34,7 +42,9 @@ describe.runIf(runs)('Redis target faults: a clear answer, nothing half-done', (
   });
 
   it('a target nobody listens on is unreachable (transient)', async () => {
-    const error = await failureOf(targets.verifyLogin(redisTarget(server, 'app', { port: await freePort() }), { username: 'app', password: generateTargetPassword() }));
+    const error = await failureOf(
+      targets.verifyLogin(redisTarget(server, 'app', { port: await freePort() }), { username: 'app', password: generateTargetPassword() }),
+    );
     expect(error.failure).toBe('unreachable');
     expect(error.transient).toBe(true);
     expect(error.message).toContain('cannot be reached (ECONNREFUSED)');
@@ -58,7 +68,12 @@ describe.runIf(runs)('Redis target faults: a clear answer, nothing half-done', (
     const manager = await createManagingUser(server);
     const app = await createAppUser(server);
     for (const tls of ['require', 'verify-full'] as const) {
-      const error = await failureOf(quick.setCredential(redisTarget(server, app.username, { tls }), manager, { username: app.username, password: generateTargetPassword() }));
+      const error = await failureOf(
+        quick.setCredential(redisTarget(server, app.username, { tls }), manager, {
+          username: app.username,
+          password: generateTargetPassword(),
+        }),
+      );
       expect(error.failure).toBe('timeout');
       expect(error.message).toContain(`If the server does not speak TLS it stays silent to a TLS handshake`);
     }
@@ -70,7 +85,9 @@ describe.runIf(runs)('Redis target faults: a clear answer, nothing half-done', (
     const app = await createAppUser(server);
     const wrong = { username: manager.username, password: generateTargetPassword() };
     const next = { username: app.username, password: generateTargetPassword() };
-    const error = await failureOf(targets.setCredential(redisTarget(server, app.username, { managingSecretRef: 'secret/data/redis/manager' }), wrong, next));
+    const error = await failureOf(
+      targets.setCredential(redisTarget(server, app.username, { managingSecretRef: 'secret/data/redis/manager' }), wrong, next),
+    );
     expect(error.failure).toBe('managing_refused');
     expect(error.message).toContain('secret/data/redis/manager');
     const everything = inspect(error, { depth: 10 });
@@ -83,7 +100,13 @@ describe.runIf(runs)('Redis target faults: a clear answer, nothing half-done', (
     const app = await createAppUser(server);
     const target = redisTarget(server, app.username);
     const report = await targets.preflight(target, manager);
-    expect(report.problems).toEqual([{ check: 'managing-privilege', message: expect.stringContaining('may not read or change ACL users'), fix: `ACL SETUSER ${manager.username} +acl|setuser +acl|getuser +acl|whoami +client|kill` }]);
+    expect(report.problems).toEqual([
+      {
+        check: 'managing-privilege',
+        message: expect.stringContaining('may not read or change ACL users'),
+        fix: `ACL SETUSER ${manager.username} +acl|setuser +acl|getuser +acl|whoami +client|kill`,
+      },
+    ]);
 
     const error = await failureOf(targets.setCredential(target, manager, { username: app.username, password: generateTargetPassword() }));
     expect(error.failure).toBe('not_privileged');
@@ -130,7 +153,9 @@ describe.runIf(runs)('a Redis without ACL users (the ACL command disabled, as be
     const managing = { username: 'default', password: generateTargetPassword() };
     const target = redisTarget(server, 'default');
     const report = await targets.preflight(target, managing);
-    expect(report.problems).toEqual([{ check: 'server-acl', message: expect.stringContaining('has no ACL users'), fix: expect.stringContaining('Redis 6 or later') }]);
+    expect(report.problems).toEqual([
+      { check: 'server-acl', message: expect.stringContaining('has no ACL users'), fix: expect.stringContaining('Redis 6 or later') },
+    ]);
     const error = await failureOf(targets.setCredential(target, managing, { username: 'default', password: generateTargetPassword() }));
     expect(error.failure).toBe('not_ready');
     expect(error.message).toContain('has no ACL users');

@@ -22,7 +22,11 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
   actions.on<BlockButtonAction>(ACTION_IDS.incidentAcknowledge, async ({ ack, action, body, client }) => {
     await ack();
     const record = revocation().acknowledge(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
-    await replaceClickedMessage(client, body, pageAcknowledgedMessage(record.incident, body.user.id, deps.runtime.services.clock.now().toUTC().toISO() as string));
+    await replaceClickedMessage(
+      client,
+      body,
+      pageAcknowledgedMessage(record.incident, body.user.id, deps.runtime.services.clock.now().toUTC().toISO() as string),
+    );
   });
 
   actions.on<BlockButtonAction>(ACTION_IDS.incidentStatusUpdate, async ({ ack, action, body, client }) => {
@@ -36,7 +40,10 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
     // Refused at the button (who may close, or that it is closed), before any form opens.
     const record = revocation().closable(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
     const rotation = record.incident.rotationId ? deps.runtime.rotation.get(record.incident.rotationId) : null;
-    await client.views.open({ trigger_id: body.trigger_id, view: closeIncidentModal(record, rotation === null || isOpen(rotation.rotation.state)) });
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: closeIncidentModal(record, rotation === null || isOpen(rotation.rotation.state)),
+    });
   });
 
   actions.on<BlockButtonAction>(ACTION_IDS.incidentRetry, async ({ ack, action, body }) => {
@@ -48,7 +55,9 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
   actions.on<BlockButtonAction>(ACTION_IDS.incidentSignOff, async ({ ack, action, body, client, respond }) => {
     await ack();
     const record = revocation().signOff(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
-    const done = textMessage(`:ballot_box_with_check: You signed off the break-glass rotation of incident #${record.incident.id} (${record.incident.secretName}).`);
+    const done = textMessage(
+      `:ballot_box_with_check: You signed off the break-glass rotation of incident #${record.incident.id} (${record.incident.secretName}).`,
+    );
     // From a DM the request is replaced; on the status message the redraw shows it.
     if (body.channel?.id?.startsWith('D')) await replaceClickedMessage(client, body, done);
     else await respond({ response_type: 'ephemeral', replace_original: false, ...done });

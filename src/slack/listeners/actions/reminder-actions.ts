@@ -4,11 +4,26 @@ import type { WebClient } from '@slack/web-api';
 import { slackActor } from '../../../access/actor.js';
 import { isRotorError } from '../../../core/errors.js';
 import type { NotMineReport } from '../../../reminders/reminder-actions-service.js';
-import { ACTION_IDS, CALLBACK_IDS, decodeDigestChoice, decodeNotMineMetadata, decodeNotMineRef, FORM_VALUE_ACTION, NOT_MINE_BLOCKS, SNOOZE_ACTION_PATTERN, snoozeDaysOf } from '../../ids.js';
+import {
+  ACTION_IDS,
+  CALLBACK_IDS,
+  decodeDigestChoice,
+  decodeNotMineMetadata,
+  decodeNotMineRef,
+  FORM_VALUE_ACTION,
+  NOT_MINE_BLOCKS,
+  SNOOZE_ACTION_PATTERN,
+  snoozeDaysOf,
+} from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { fieldErrors } from '../../views/field-errors.js';
 import { notMineModal } from '../../views/not-mine-modal.js';
-import { notMineConfirmation, snoozedDigestItemReply, snoozedReminderMessage, suggestedOwnerAppliedMessage } from '../../views/reminder-action-messages.js';
+import {
+  notMineConfirmation,
+  snoozedDigestItemReply,
+  snoozedReminderMessage,
+  suggestedOwnerAppliedMessage,
+} from '../../views/reminder-action-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { replaceClickedMessage } from './clicked-message.js';
 import { openRotation } from '../rotation-views.js';

@@ -14,7 +14,15 @@ import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
 import { publishHome } from '../events/app-home-opened.js';
-import { fillRotation, openRotation, refreshOthers, showOrTell, showRefusalInRotation, showRotation, updateModal } from '../rotation-views.js';
+import {
+  fillRotation,
+  openRotation,
+  refreshOthers,
+  showOrTell,
+  showRefusalInRotation,
+  showRotation,
+  updateModal,
+} from '../rotation-views.js';
 
 /** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
 interface ModalClick {
@@ -31,7 +39,14 @@ function modalClick(body: BlockAction): ModalClick | null {
   const view = body.view;
   if (!view) return null;
   const metadata = decodeRotationMetadata(view.private_metadata);
-  return { actor: slackActor(body.user.id), viewId: view.id, hash: view.hash, secret: metadata.secret, rotationId: metadata.rotationId, version: metadata.version };
+  return {
+    actor: slackActor(body.user.id),
+    viewId: view.id,
+    hash: view.hash,
+    secret: metadata.secret,
+    rotationId: metadata.rotationId,
+    version: metadata.version,
+  };
 }
 
 /**
@@ -51,7 +66,13 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
    * when something changed. A refusal `work` throws is shown by the error handler, through
    * showRefusalInRotation.
    */
-  const inModal = async (body: BlockAction, client: WebClient, work: (click: ModalClick & { rotationId: number; version: number }) => Promise<RotationRecord | { record: RotationRecord; error: RotorError }>) => {
+  const inModal = async (
+    body: BlockAction,
+    client: WebClient,
+    work: (
+      click: ModalClick & { rotationId: number; version: number },
+    ) => Promise<RotationRecord | { record: RotationRecord; error: RotorError }>,
+  ) => {
     const click = modalClick(body);
     if (!click) return;
     if (click.rotationId === null || click.version === null) return fillRotation(deps, client, click.viewId, click.actor, click.secret);
@@ -71,7 +92,10 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     const stepTitle = step ? (record.steps.find((candidate) => candidate.id === step)?.title ?? null) : null;
     await client.views.push({
       trigger_id: body.trigger_id,
-      view: rotationReasonModal({ purpose, rotationId: click.rotationId, version: click.version, step, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle }),
+      view: rotationReasonModal(
+        { purpose, rotationId: click.rotationId, version: click.version, step, rootViewId: click.viewId, message: null },
+        { secretName: record.rotation.secretName, stepTitle },
+      ),
     });
   };
 
@@ -83,8 +107,12 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
         // Slow provider calls show a working state first; the result replaces it. Slack refusing
         // that update must not stop the step: it is already marked running, and would stay so.
         onStarted: (running) =>
-          showRotation(deps, client, click.viewId, running, click.actor.userId, { working: action.value ?? null, hash: click.hash }).catch((showError: unknown) =>
-            deps.logger.warn({ code: slackErrorCode(showError), rotation: click.rotationId }, 'could not show the working state of a rotation step'),
+          showRotation(deps, client, click.viewId, running, click.actor.userId, { working: action.value ?? null, hash: click.hash }).catch(
+            (showError: unknown) =>
+              deps.logger.warn(
+                { code: slackErrorCode(showError), rotation: click.rotationId },
+                'could not show the working state of a rotation step',
+              ),
           ),
       });
       return error ? { record, error } : record;
@@ -94,14 +122,18 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
   actions.on<BlockButtonAction>(ACTION_IDS.rotationCheckStep, async ({ ack, action, body, client }) => {
     await ack();
     await inModal(body, client, async (click) => {
-      const { record, error } = await rotation().checkStep(click.actor, click.rotationId, action.value ?? '', { expectedVersion: click.version });
+      const { record, error } = await rotation().checkStep(click.actor, click.rotationId, action.value ?? '', {
+        expectedVersion: click.version,
+      });
       return error ? { record, error } : record;
     });
   });
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationTickStep, async ({ ack, action, body, client }) => {
     await ack();
-    await inModal(body, client, async (click) => rotation().tickStep(click.actor, click.rotationId, action.value ?? '', { expectedVersion: click.version }));
+    await inModal(body, client, async (click) =>
+      rotation().tickStep(click.actor, click.rotationId, action.value ?? '', { expectedVersion: click.version }),
+    );
   });
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationNoteStep, async ({ ack, action, body, client }) => {
@@ -149,7 +181,11 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     const plan = rotation().rollbackPlanFor(click.actor, rotationId);
     await client.views.push({
       trigger_id: body.trigger_id,
-      view: rotationReasonModal({ purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }, plan),
+      view: rotationReasonModal(
+        { purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null },
+        { secretName: record.rotation.secretName, stepTitle: null },
+        plan,
+      ),
     });
   });
 
@@ -163,9 +199,13 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       const rotationId = decodeRotationRef(action.value ?? '');
       name = rotation().get(rotationId).rotation.secretName;
       const settled = await rotation().checkRollbackStore(click.actor, rotationId);
-      flash = settled.rotation.state === 'rolled_back'
-        ? { kind: 'info', text: `The store had moved back: the rotation of ${code(settled.rotation.secretName)} is recorded rolled back.` }
-        : { kind: 'info', text: `The store did not move back: the rotation of ${code(settled.rotation.secretName)} stays completed.` };
+      flash =
+        settled.rotation.state === 'rolled_back'
+          ? {
+              kind: 'info',
+              text: `The store had moved back: the rotation of ${code(settled.rotation.secretName)} is recorded rolled back.`,
+            }
+          : { kind: 'info', text: `The store did not move back: the rotation of ${code(settled.rotation.secretName)} stays completed.` };
     } catch (error) {
       if (!isRotorError(error)) throw error;
       flash = flashFor(error);
@@ -191,7 +231,12 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
    * What `work` returns, or null once its refusal has been said where the click came from:
    * ephemerally under a message, or by DM from the App Home, whose clicks come without a response_url.
    */
-  const unlessRefused = async <T>(body: BlockAction, respond: RespondFn | undefined, client: WebClient, work: () => T | Promise<T>): Promise<T | null> => {
+  const unlessRefused = async <T>(
+    body: BlockAction,
+    respond: RespondFn | undefined,
+    client: WebClient,
+    work: () => T | Promise<T>,
+  ): Promise<T | null> => {
     try {
       return await work();
     } catch (error) {
@@ -209,10 +254,17 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();
-    if (inRotationModal(body)) return inModal(body, client, async (click) => rotation().approve(click.actor, decodeRotationRef(action.value ?? '')));
-    const record = await unlessRefused(body, respond, client, () => rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? '')));
+    if (inRotationModal(body))
+      return inModal(body, client, async (click) => rotation().approve(click.actor, decodeRotationRef(action.value ?? '')));
+    const record = await unlessRefused(body, respond, client, () =>
+      rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? '')),
+    );
     if (!record) return;
-    await replaceClickedMessage(client, body, approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string }));
+    await replaceClickedMessage(
+      client,
+      body,
+      approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string }),
+    );
     // Approved from the App Home: the tab is redrawn, so its Approve button goes away.
     if (fromHome(body)) await publishHome(deps, client, body.user.id);
     await refreshOthers(deps, client, record, body.user.id);
@@ -228,7 +280,10 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
       if (!click || !record) return;
       await client.views.push({
         trigger_id: body.trigger_id,
-        view: rotationReasonModal({ purpose: 'reject', rotationId, version: null, step: null, rootViewId: click.viewId, message: null }, { secretName: record.rotation.secretName, stepTitle: null }),
+        view: rotationReasonModal(
+          { purpose: 'reject', rotationId, version: null, step: null, rootViewId: click.viewId, message: null },
+          { secretName: record.rotation.secretName, stepTitle: null },
+        ),
       });
       return;
     }
@@ -246,7 +301,9 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRemovePrevious, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const record = await unlessRefused(body, respond, client, () => rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? '')));
+    const record = await unlessRefused(body, respond, client, () =>
+      rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? '')),
+    );
     if (!record) return;
     await replaceClickedMessage(client, body, removalDoneMessage(record, body.user.id));
   });

@@ -16,7 +16,8 @@ import { updateModal } from '../rotation-views.js';
 import { typedText } from './command-text.js';
 import { unquoteName } from './secrets-command-parser.js';
 
-const USAGE = 'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
+const USAGE =
+  'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
 
 /** A link to the incident's status message, when Slack gives one. */
 async function statusPermalink(client: WebClient, record: IncidentRecord): Promise<string | null> {
@@ -55,8 +56,12 @@ export function registerRevokeCommand(app: App, deps: SlackDeps): void {
     }
     const secret = revocation.revocable(actor, name);
     const open = revocation.openFor(secret.name);
-    if (open) return void (await respond({ response_type: 'ephemeral', ...existingIncidentMessage(open, await statusPermalink(client, open)) }));
-    if (rest.length === 0) return void (await reply(`:warning: Give a reason after the name, like \`/revoke ${escapeMrkdwn(secret.name)} leaked in a public gist\`.`));
+    if (open)
+      return void (await respond({ response_type: 'ephemeral', ...existingIncidentMessage(open, await statusPermalink(client, open)) }));
+    if (rest.length === 0)
+      return void (await reply(
+        `:warning: Give a reason after the name, like \`/revoke ${escapeMrkdwn(secret.name)} leaked in a public gist\`.`,
+      ));
     // Refused before anything opens, and never echoed: a reason may hold the leaked value itself.
     const reason = parseReason(rest.join(' '));
     await openRevokeConfirmation(deps, client, command.trigger_id, actor, secret.name, reason, command.channel_id);
@@ -68,7 +73,15 @@ export function registerRevokeCommand(app: App, deps: SlackDeps): void {
  * the *Report a compromised secret* workflow step): it opens at once (a trigger_id lives 3
  * seconds), then shows the blast radius, or the incident already open.
  */
-export async function openRevokeConfirmation(deps: SlackDeps, client: WebClient, triggerId: string, actor: SlackActor, secretName: string, reason: string, channel: string): Promise<void> {
+export async function openRevokeConfirmation(
+  deps: SlackDeps,
+  client: WebClient,
+  triggerId: string,
+  actor: SlackActor,
+  secretName: string,
+  reason: string,
+  channel: string,
+): Promise<void> {
   const opened = await client.views.open({ trigger_id: triggerId, view: revokeWorkingModal(secretName, channel, 'Looking at') });
   const viewId = opened.view?.id;
   if (!viewId) return;
@@ -77,7 +90,14 @@ export async function openRevokeConfirmation(deps: SlackDeps, client: WebClient,
     const view =
       opening.kind === 'open'
         ? revokeOutcomeModal({ secret: secretName, channel }, { record: opening.record, existing: true })
-        : revokeConfirmModal({ secret: opening.secret, plan: opening.plan, policy: deps.runtime.services.policy, reason, channel, responder: actor.userId });
+        : revokeConfirmModal({
+            secret: opening.secret,
+            plan: opening.plan,
+            policy: deps.runtime.services.policy,
+            reason,
+            channel,
+            responder: actor.userId,
+          });
     await updateModal(client, viewId, view);
   } catch (error) {
     if (!isRotorError(error)) throw error;
@@ -85,13 +105,23 @@ export async function openRevokeConfirmation(deps: SlackDeps, client: WebClient,
   }
 }
 
-async function closeFromCommand(deps: SlackDeps, actor: SlackActor, words: readonly string[], reply: (text: string) => Promise<unknown>): Promise<void> {
+async function closeFromCommand(
+  deps: SlackDeps,
+  actor: SlackActor,
+  words: readonly string[],
+  reply: (text: string) => Promise<unknown>,
+): Promise<void> {
   const [idText = '', url = '', ...extra] = words;
   const id = /^#?(\d{1,12})$/.exec(idText)?.[1];
   if (!id || extra.length > 0) {
-    throw new ValidationError('Close an incident with `/revoke close <incident> <postmortem link>`, like `/revoke close 12 https://wiki.example/postmortems/12`.', []);
+    throw new ValidationError(
+      'Close an incident with `/revoke close <incident> <postmortem link>`, like `/revoke close 12 https://wiki.example/postmortems/12`.',
+      [],
+    );
   }
   // Slack may send a typed link as <url> or <url|label>.
   const record = await deps.runtime.revocation.close(actor, Number(id), url.replace(/^<([^|>]*)(?:\|[^>]*)?>$/, '$1'));
-  await reply(`:checkered_flag: Incident #${record.incident.id} (${escapeMrkdwn(record.incident.secretName)}) is closed; its status message shows the postmortem link.`);
+  await reply(
+    `:checkered_flag: Incident #${record.incident.id} (${escapeMrkdwn(record.incident.secretName)}) is closed; its status message shows the postmortem link.`,
+  );
 }

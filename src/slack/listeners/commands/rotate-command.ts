@@ -19,13 +19,19 @@ export function registerRotateCommand(app: App, deps: SlackDeps): void {
     await ack();
     const { services } = deps.runtime;
     const actor = slackActor(command.user_id, command.channel_id);
-    const words = command.text.trim().split(/\s+/).filter((word) => word !== '');
+    const words = command.text
+      .trim()
+      .split(/\s+/)
+      .filter((word) => word !== '');
     if (words.length === 0) {
       await client.views.open({ trigger_id: command.trigger_id, view: rotationPickerModal(services.inventory.ownedBy(command.user_id)) });
       return;
     }
     const name = unquoteName(words[0] as string);
-    const problem = words.length > 1 ? `\`/rotate\` takes just the secret's name, like \`/rotate ${words[0]}\`.` : findNameProblem(name, services.policy.environments);
+    const problem =
+      words.length > 1
+        ? `\`/rotate\` takes just the secret's name, like \`/rotate ${words[0]}\`.`
+        : findNameProblem(name, services.policy.environments);
     if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
     // An unknown name or a refusal is answered in the channel, before any modal opens; to someone
     // who may not read the secret, as if it did not exist.

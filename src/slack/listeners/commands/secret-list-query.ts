@@ -15,7 +15,10 @@ const listQuerySchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('list'),
     environment: z.string().max(64).optional(),
-    owner: z.string().regex(/^[UW][A-Z0-9]+$/).optional(),
+    owner: z
+      .string()
+      .regex(/^[UW][A-Z0-9]+$/)
+      .optional(),
     service: z.string().max(64).optional(),
     offset: z.number().int().min(0),
   }),

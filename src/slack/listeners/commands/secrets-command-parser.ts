@@ -31,7 +31,8 @@ export const USAGE: Record<(typeof SUBCOMMANDS)[number], string> = {
   owner: '`/secrets owner <name> @person` — hand a secret to a new owner',
   add: '`/secrets add` — add a secret (opens a form)',
   edit: '`/secrets edit <name>` — edit a secret (opens a form)',
-  review: '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue, rotations needed, break-glass credentials used',
+  review:
+    '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue, rotations needed, break-glass credentials used',
   used: '`/secrets used <name> <reason>` — record that you used a break-glass credential and why: its rotation is then due within hours, and security is told',
   help: '`/secrets help` — this list',
 };
@@ -48,9 +49,11 @@ const SERVICE = /^[a-z0-9](?:[a-z0-9_.-]{0,62}[a-z0-9])?$/;
 
 /** Why a word that looks like a mention is not a person, or null when it is not mention-like at all. */
 function notAUser(word: string): string | null {
-  if (/^<!(?:subteam\^[^>]*|here|channel|everyone)[^>]*>$/.test(word)) return `${code(word)} is a group or broadcast, not a person: mention one user, like @sam.`;
+  if (/^<!(?:subteam\^[^>]*|here|channel|everyone)[^>]*>$/.test(word))
+    return `${code(word)} is a group or broadcast, not a person: mention one user, like @sam.`;
   if (/^<#[CG][A-Z0-9]+(?:\|[^>]*)?>$/.test(word)) return `${code(word)} is a channel, not a person: mention one user, like @sam.`;
-  if (word.startsWith('@') || word.startsWith('<@')) return `${code(word)} is not a Slack user: pick the person from Slack's @-autocomplete so it becomes a mention.`;
+  if (word.startsWith('@') || word.startsWith('<@'))
+    return `${code(word)} is not a Slack user: pick the person from Slack's @-autocomplete so it becomes a mention.`;
   return null;
 }
 
@@ -82,13 +85,21 @@ export function helpText(): string {
 
 export function parseSecretsCommand(text: string, environments: readonly string[]): ParsedSecretsCommand {
   if (text.length > MAX_COMMAND_LENGTH) {
-    return { kind: 'invalid', message: `That command is ${text.length} characters long; \`/secrets\` commands are short. Type \`/secrets help\` for the list.` };
+    return {
+      kind: 'invalid',
+      message: `That command is ${text.length} characters long; \`/secrets\` commands are short. Type \`/secrets help\` for the list.`,
+    };
   }
-  const words = text.trim().split(/\s+/).filter((word) => word !== '');
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '');
   const [rawSub, ...args] = words;
   const sub = rawSub?.toLowerCase();
   const extra = (expected: number) =>
-    args.length > expected ? { kind: 'invalid' as const, message: `Too many words after \`${sub}\`. Usage: ${USAGE[sub as keyof typeof USAGE]}.` } : null;
+    args.length > expected
+      ? { kind: 'invalid' as const, message: `Too many words after \`${sub}\`. Usage: ${USAGE[sub as keyof typeof USAGE]}.` }
+      : null;
 
   switch (sub) {
     case undefined:
@@ -130,7 +141,11 @@ export function parseSecretsCommand(text: string, environments: readonly string[
           // Names are lower-case, so `Redis` means the `redis` service.
           if (request.service) return once('service');
           request.service = lower;
-        } else return { kind: 'invalid', message: `${code(word)} is not an environment (${environments.join(', ')}), a @person or a service name. Usage: ${USAGE.list}.` };
+        } else
+          return {
+            kind: 'invalid',
+            message: `${code(word)} is not an environment (${environments.join(', ')}), a @person or a service name. Usage: ${USAGE.list}.`,
+          };
       }
       return request;
     }
@@ -139,7 +154,8 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       if (tooMany) return tooMany;
       const name = requireName(args[0], sub, environments);
       // Not a whole name, but perhaps a part of one (`stripe`): the reply says what is wrong and suggests the names it is part of.
-      if ('problem' in name) return args[0] ? { kind: 'show', name: unquoteName(args[0]), problem: name.problem } : { kind: 'invalid', message: name.problem };
+      if ('problem' in name)
+        return args[0] ? { kind: 'show', name: unquoteName(args[0]), problem: name.problem } : { kind: 'invalid', message: name.problem };
       return { kind: 'show', name: name.name };
     }
     case 'edit': {
@@ -154,7 +170,8 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       if ('problem' in name) return { kind: 'invalid', message: name.problem };
       // The reason is everything after the name, as typed.
       const reason = /^\s*\S+\s+\S+\s*([\s\S]*)$/.exec(text)?.[1]?.trim() ?? '';
-      if (reason === '') return { kind: 'invalid', message: `Say why you used it: the reason is recorded and shown to security. Usage: ${USAGE.used}.` };
+      if (reason === '')
+        return { kind: 'invalid', message: `Say why you used it: the reason is recorded and shown to security. Usage: ${USAGE.used}.` };
       return { kind: 'used', name: name.name, reason };
     }
     case 'owner': {
@@ -167,6 +184,9 @@ export function parseSecretsCommand(text: string, environments: readonly string[
       return { kind: 'owner', name: name.name, userId: user.userId };
     }
     default:
-      return { kind: 'invalid', message: `${code(rawSub ?? '')} is not a \`/secrets\` subcommand. Use one of: ${SUBCOMMANDS.join(', ')}.\n${helpText()}` };
+      return {
+        kind: 'invalid',
+        message: `${code(rawSub ?? '')} is not a \`/secrets\` subcommand. Use one of: ${SUBCOMMANDS.join(', ')}.\n${helpText()}`,
+      };
   }
 }

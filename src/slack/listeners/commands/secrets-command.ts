@@ -52,11 +52,23 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
     case 'help':
       return ctx.reply(textMessage(escapeMrkdwn(helpText())));
     case 'overdue':
-      return ctx.reply(secretListMessage(fetchListPage(ctx.deps, { kind: 'overdue', offset: 0 }, reader.listScope(actor)), today, dueSoonDays(ctx.deps)));
+      return ctx.reply(
+        secretListMessage(fetchListPage(ctx.deps, { kind: 'overdue', offset: 0 }, reader.listScope(actor)), today, dueSoonDays(ctx.deps)),
+      );
     case 'due':
-      return ctx.reply(secretListMessage(fetchListPage(ctx.deps, { kind: 'due', days: request.days, offset: 0 }, reader.listScope(actor)), today, dueSoonDays(ctx.deps)));
+      return ctx.reply(
+        secretListMessage(
+          fetchListPage(ctx.deps, { kind: 'due', days: request.days, offset: 0 }, reader.listScope(actor)),
+          today,
+          dueSoonDays(ctx.deps),
+        ),
+      );
     case 'list': {
-      const page = fetchListPage(ctx.deps, { kind: 'list', environment: request.environment, owner: request.owner, service: request.service, offset: 0 }, reader.listScope(actor));
+      const page = fetchListPage(
+        ctx.deps,
+        { kind: 'list', environment: request.environment, owner: request.owner, service: request.service, offset: 0 },
+        reader.listScope(actor),
+      );
       return ctx.reply(secretListMessage(page, today, dueSoonDays(ctx.deps)));
     }
     case 'show':
@@ -102,7 +114,9 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
 
 /** `/secrets show` of text that is not a whole name: why, and the names it is closest to or part of. */
 function partialNameReply(problem: string, suggestions: readonly string[]): SlackMessage {
-  return textMessage(`:warning: ${escapeMrkdwn(problem)}${suggestions.length > 0 ? ` Did you mean: ${suggestions.map(escapeMrkdwn).join(', ')}?` : ''}`);
+  return textMessage(
+    `:warning: ${escapeMrkdwn(problem)}${suggestions.length > 0 ? ` Did you mean: ${suggestions.map(escapeMrkdwn).join(', ')}?` : ''}`,
+  );
 }
 
 async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, ctx: CommandContext): Promise<void> {
@@ -123,7 +137,10 @@ async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, 
   } catch (error) {
     // The change is made and audited; a failed DM must not read as a failed change.
     if (!isSlackApiError(error)) throw error;
-    ctx.deps.logger.warn({ code: isPlatformError(error) ? error.data.error : (error as Error).name, secret: secret.name }, 'owner changed but the new owner could not be told');
+    ctx.deps.logger.warn(
+      { code: isPlatformError(error) ? error.data.error : (error as Error).name, secret: secret.name },
+      'owner changed but the new owner could not be told',
+    );
     await ctx.reply(ownerChangedReply(change, { ok: false, why: userMessageFor(error).text.replace(/^:warning: /, '') }));
   }
 }
@@ -135,7 +152,9 @@ async function requireRealPerson(client: WebClient, userId: string): Promise<voi
     user = (await client.users.info({ user: userId })).user;
   } catch (error) {
     if (isPlatformError(error) && error.data.error === 'user_not_found') {
-      throw new RotorError('validation', `${userId} is not a user in this workspace; mention the new owner with Slack's @-autocomplete.`, { cause: error });
+      throw new RotorError('validation', `${userId} is not a user in this workspace; mention the new owner with Slack's @-autocomplete.`, {
+        cause: error,
+      });
     }
     throw error;
   }

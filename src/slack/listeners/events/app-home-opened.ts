@@ -26,7 +26,14 @@ export async function publishHome(deps: SlackDeps, client: WebClient, userId: st
   const rotations = [...holding, ...open.filter((record) => mine.has(record.rotation.secretName) && !holding.includes(record))];
   const feed = deps.runtime.calendarFeed;
   const view = homeView(
-    { userId, secrets, rotations, awaitingApproval: awaitingMyApproval, needs, ...(feed ? { calendarLink: personalFeedLink(feed, userId) } : {}) },
+    {
+      userId,
+      secrets,
+      rotations,
+      awaitingApproval: awaitingMyApproval,
+      needs,
+      ...(feed ? { calendarLink: personalFeedLink(feed, userId) } : {}),
+    },
     deps.runtime.services.clock.now(),
     dueSoonDays(deps),
   );

@@ -18,7 +18,11 @@ export function registerUserChange(app: App, deps: SlackDeps): void {
     if (!user || typeof user.id !== 'string') return;
     if (user.deleted === true) {
       const outcome = deps.runtime.departures.departed(user.id, 'event');
-      if (outcome.kind === 'recorded') deps.logger.info({ user: user.id, secrets: outcome.needs.length, told: outcome.asked.size }, 'departure recorded: rotations needed');
+      if (outcome.kind === 'recorded')
+        deps.logger.info(
+          { user: user.id, secrets: outcome.needs.length, told: outcome.asked.size },
+          'departure recorded: rotations needed',
+        );
       else deps.logger.info({ user: user.id, outcome: outcome.kind }, outcome.message);
     } else if (user.deleted === false) {
       deps.runtime.departures.returned(user.id);

@@ -35,14 +35,24 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
     } catch (error) {
       const failure = toDeliveryError(error);
       deps.logger.warn({ execution: run.executionId, failure: failure.failure, err: failure }, 'could not post a workflow step message');
-      if (failure.failure !== 'ambiguous' && failure.failure !== 'rate_limited') workflowSteps.unreachable(run.executionId, `${what}: ${failure.message}.`);
+      if (failure.failure !== 'ambiguous' && failure.failure !== 'rate_limited')
+        workflowSteps.unreachable(run.executionId, `${what}: ${failure.message}.`);
     }
   };
 
   app.function(FUNCTIONS.rotateSecret, async ({ event, inputs, client, fail }) => {
     try {
-      const { run, created } = workflowSteps.startRotation({ executionId: event.function_execution_id, workflowExecutionId: event.workflow_execution_id ?? null, inputs });
-      if (created) await tell(run, () => client.chat.postMessage({ channel: run.requestedBy, ...workflowRotationMessage(run) }), `Rotor could not send ${run.requestedBy} the rotation of ${run.secretName}`);
+      const { run, created } = workflowSteps.startRotation({
+        executionId: event.function_execution_id,
+        workflowExecutionId: event.workflow_execution_id ?? null,
+        inputs,
+      });
+      if (created)
+        await tell(
+          run,
+          () => client.chat.postMessage({ channel: run.requestedBy, ...workflowRotationMessage(run) }),
+          `Rotor could not send ${run.requestedBy} the rotation of ${run.secretName}`,
+        );
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await fail({ error: stepErrorText(error) });
@@ -53,8 +63,14 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
     try {
       const askedBy = optionalText(inputs.asked_by);
       const viewer = askedBy === null ? null : slackActor(parseUserInput(askedBy, 'asked by'));
-      const answer = secretStatus({ inventory: services.inventory, policy: services.policy, clock: services.clock }, viewer, requiredText(inputs.secret_name, 'secret name'));
-      await complete({ outputs: { status: answer.status, owner: answer.owner ?? '', last_rotated: answer.lastRotated ?? '', next_due: answer.nextDue } });
+      const answer = secretStatus(
+        { inventory: services.inventory, policy: services.policy, clock: services.clock },
+        viewer,
+        requiredText(inputs.secret_name, 'secret name'),
+      );
+      await complete({
+        outputs: { status: answer.status, owner: answer.owner ?? '', last_rotated: answer.lastRotated ?? '', next_due: answer.nextDue },
+      });
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await fail({ error: stepErrorText(error) });
@@ -64,9 +80,19 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
   app.function(FUNCTIONS.reportCompromisedSecret, async ({ event, inputs, client, fail }) => {
     try {
       const channel = services.policy.channels.incident[0];
-      if (!channel) throw new RotorError('config', 'Rotor has no incident channel to report a leak to: add one to the policy (channels.incident).');
-      const { run, created } = workflowSteps.startReport({ executionId: event.function_execution_id, workflowExecutionId: event.workflow_execution_id ?? null, inputs });
-      if (created) await tell(run, () => client.chat.postMessage({ channel, ...workflowReportMessage(run) }), `Rotor could not post the report to the incident channel ${channel}`);
+      if (!channel)
+        throw new RotorError('config', 'Rotor has no incident channel to report a leak to: add one to the policy (channels.incident).');
+      const { run, created } = workflowSteps.startReport({
+        executionId: event.function_execution_id,
+        workflowExecutionId: event.workflow_execution_id ?? null,
+        inputs,
+      });
+      if (created)
+        await tell(
+          run,
+          () => client.chat.postMessage({ channel, ...workflowReportMessage(run) }),
+          `Rotor could not post the report to the incident channel ${channel}`,
+        );
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await fail({ error: stepErrorText(error) });
@@ -88,7 +114,8 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
   /** The step a function-scoped click belongs to: Slack names it in function_data. */
   const runOf = (body: BlockButtonAction, kind: StepRun['kind']): StepRun => {
     const run = body.function_data ? workflowSteps.get(body.function_data.execution_id) : null;
-    if (!run || run.kind !== kind) throw new NotFoundError('This button belongs to a workflow step Rotor does not know; start the workflow again.');
+    if (!run || run.kind !== kind)
+      throw new NotFoundError('This button belongs to a workflow step Rotor does not know; start the workflow again.');
     return run;
   };
 

@@ -4,7 +4,15 @@ import { isRotorError } from '../../../core/errors.js';
 import type { RevocationInput } from '../../../revocation/revocation-request.js';
 import { parseRevocation } from '../../../revocation/revocation-request.js';
 import { IncidentOpenError } from '../../../revocation/revocation-service.js';
-import { CALLBACK_IDS, decodeIncidentRef, decodeRevokeMetadata, FORM_VALUE_ACTION, INCIDENT_BLOCKS, REVOKE_BLOCKS, type RevokeMetadata } from '../../ids.js';
+import {
+  CALLBACK_IDS,
+  decodeIncidentRef,
+  decodeRevokeMetadata,
+  FORM_VALUE_ACTION,
+  INCIDENT_BLOCKS,
+  REVOKE_BLOCKS,
+  type RevokeMetadata,
+} from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { fieldErrors } from '../../views/field-errors.js';
 import { revokeOutcomeModal, revokeWorkingModal } from '../../views/incident/revoke-modal.js';
@@ -87,7 +95,11 @@ export function registerIncidentSubmissions(app: App, deps: SlackDeps): void {
 
   app.view(CALLBACK_IDS.incidentStatusUpdate, async ({ ack, body, view }) => {
     try {
-      revocation().recordStatusUpdate(slackActor(body.user.id), decodeIncidentRef(view.private_metadata), field(view, INCIDENT_BLOCKS.update)?.value ?? null);
+      revocation().recordStatusUpdate(
+        slackActor(body.user.id),
+        decodeIncidentRef(view.private_metadata),
+        field(view, INCIDENT_BLOCKS.update)?.value ?? null,
+      );
     } catch (error) {
       if (!isRotorError(error)) throw error;
       await ack({ response_action: 'errors', errors: fieldErrors(error, () => INCIDENT_BLOCKS.update, INCIDENT_BLOCKS.update) });
@@ -99,13 +111,20 @@ export function registerIncidentSubmissions(app: App, deps: SlackDeps): void {
   app.view(CALLBACK_IDS.incidentClose, async ({ ack, body, view }) => {
     try {
       // The store is read before the answer, within Slack's three seconds: past them nothing is recorded and the form says so.
-      await revocation().close(slackActor(body.user.id), decodeIncidentRef(view.private_metadata), field(view, INCIDENT_BLOCKS.postmortem)?.value ?? null, {
-        override: field(view, INCIDENT_BLOCKS.override)?.value ?? null,
-        signal: AbortSignal.timeout(CLOSE_READ_MS),
-      });
+      await revocation().close(
+        slackActor(body.user.id),
+        decodeIncidentRef(view.private_metadata),
+        field(view, INCIDENT_BLOCKS.postmortem)?.value ?? null,
+        {
+          override: field(view, INCIDENT_BLOCKS.override)?.value ?? null,
+          signal: AbortSignal.timeout(CLOSE_READ_MS),
+        },
+      );
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      const hasOverride = view.state.values[INCIDENT_BLOCKS.override] !== undefined || view.blocks.some((block) => block.block_id === INCIDENT_BLOCKS.override);
+      const hasOverride =
+        view.state.values[INCIDENT_BLOCKS.override] !== undefined ||
+        view.blocks.some((block) => block.block_id === INCIDENT_BLOCKS.override);
       const blockFor = (where: string) => (where === 'override' && hasOverride ? INCIDENT_BLOCKS.override : INCIDENT_BLOCKS.postmortem);
       await ack({ response_action: 'errors', errors: fieldErrors(error, blockFor, INCIDENT_BLOCKS.postmortem) });
       return;

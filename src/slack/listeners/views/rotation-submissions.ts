@@ -6,7 +6,14 @@ import { parseChangeTicket } from '../../../rotation/change-ticket.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { cleanNote } from '../../../rotation/rotation-rules.js';
 import { CleanupFailedError } from '../../../rotation/rotation-service.js';
-import { CALLBACK_IDS, decodeReasonMetadata, decodeRotationMetadata, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata } from '../../ids.js';
+import {
+  CALLBACK_IDS,
+  decodeReasonMetadata,
+  decodeRotationMetadata,
+  FORM_VALUE_ACTION,
+  ROTATION_BLOCKS,
+  type ReasonMetadata,
+} from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { fieldErrors } from '../../views/field-errors.js';
 import { flashFor } from '../../views/rotation/rotation-flash.js';
@@ -37,7 +44,10 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
       ticket = parseChangeTicket(inputValue(view, ROTATION_BLOCKS.ticket));
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await ack({ response_action: 'errors', errors: fieldErrors(error, (where) => (where === 'ticket' ? ROTATION_BLOCKS.ticket : undefined), ROTATION_BLOCKS.ticket) });
+      await ack({
+        response_action: 'errors',
+        errors: fieldErrors(error, (where) => (where === 'ticket' ? ROTATION_BLOCKS.ticket : undefined), ROTATION_BLOCKS.ticket),
+      });
       return;
     }
     await ack({ response_action: 'update', view: rotationLoadingModal(name, 'Starting the rotation of') });
@@ -55,20 +65,31 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
   app.view(CALLBACK_IDS.rotationReason, async ({ ack, body, view, client }) => {
     const actor = slackActor(body.user.id);
     const text = inputValue(view, ROTATION_BLOCKS.reason);
-    const confirmed = (view.state.values[ROTATION_BLOCKS.rollbackConfirmations]?.[FORM_VALUE_ACTION]?.selected_options ?? []).map((option) => option.value);
+    const confirmed = (view.state.values[ROTATION_BLOCKS.rollbackConfirmations]?.[FORM_VALUE_ACTION]?.selected_options ?? []).map(
+      (option) => option.value,
+    );
     const hasConfirmations = view.blocks.some((block) => block.block_id === ROTATION_BLOCKS.rollbackConfirmations);
     let metadata: ReasonMetadata;
     let record: RotationRecord | null = null;
     try {
       metadata = decodeReasonMetadata(view.private_metadata);
       // Quick transitions happen before the ack, so their refusals show on the field.
-      if (metadata.purpose === 'note') record = rotation().tickStep(actor, metadata.rotationId, metadata.step ?? '', { note: text, expectedVersion: metadata.version ?? 0 });
-      else if (metadata.purpose === 'skip') record = rotation().skipStep(actor, metadata.rotationId, metadata.step ?? '', { reason: text, expectedVersion: metadata.version ?? 0 });
+      if (metadata.purpose === 'note')
+        record = rotation().tickStep(actor, metadata.rotationId, metadata.step ?? '', {
+          note: text,
+          expectedVersion: metadata.version ?? 0,
+        });
+      else if (metadata.purpose === 'skip')
+        record = rotation().skipStep(actor, metadata.rotationId, metadata.step ?? '', {
+          reason: text,
+          expectedVersion: metadata.version ?? 0,
+        });
       else if (metadata.purpose === 'rollback') rotation().checkRollback(actor, metadata.rotationId, { reason: text, confirmed });
       else cleanNote(text, true, 'reason');
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      const blockFor = (where: string) => (where === 'confirmations' && hasConfirmations ? ROTATION_BLOCKS.rollbackConfirmations : ROTATION_BLOCKS.reason);
+      const blockFor = (where: string) =>
+        where === 'confirmations' && hasConfirmations ? ROTATION_BLOCKS.rollbackConfirmations : ROTATION_BLOCKS.reason;
       await ack({ response_action: 'errors', errors: fieldErrors(error, blockFor, ROTATION_BLOCKS.reason) });
       return;
     }
@@ -81,16 +102,31 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
 }
 
 /** Abandon, reject and roll back call the provider first; their failures are shown where the person is. */
-async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActor, metadata: ReasonMetadata, reason: string | null, confirmed: readonly string[]): Promise<RotationRecord | null> {
+async function slowDecision(
+  deps: SlackDeps,
+  client: WebClient,
+  actor: SlackActor,
+  metadata: ReasonMetadata,
+  reason: string | null,
+  confirmed: readonly string[],
+): Promise<RotationRecord | null> {
   const { rotation } = deps.runtime;
   try {
     if (metadata.purpose === 'abandon' || metadata.purpose === 'abandon_by_hand') {
-      return await rotation.abandon(actor, metadata.rotationId, { reason, expectedVersion: metadata.version ?? 0, cleanedByHand: metadata.purpose === 'abandon_by_hand' });
+      return await rotation.abandon(actor, metadata.rotationId, {
+        reason,
+        expectedVersion: metadata.version ?? 0,
+        cleanedByHand: metadata.purpose === 'abandon_by_hand',
+      });
     }
     if (metadata.purpose === 'rollback') return await rotation.rollback(actor, metadata.rotationId, reason, confirmed);
     const rejected = await rotation.reject(actor, metadata.rotationId, reason);
     if (metadata.message) {
-      const decided = approvalDecidedMessage(rejected, { kind: 'rejected', reason, at: deps.runtime.services.clock.now().toUTC().toISO() as string });
+      const decided = approvalDecidedMessage(rejected, {
+        kind: 'rejected',
+        reason,
+        at: deps.runtime.services.clock.now().toUTC().toISO() as string,
+      });
       await client.chat.update({ channel: metadata.message.channel, ts: metadata.message.ts, text: decided.text, blocks: decided.blocks });
     }
     return rejected;
@@ -99,7 +135,8 @@ async function slowDecision(deps: SlackDeps, client: WebClient, actor: SlackActo
     const flash = flashFor(error);
     // Rotor could not undo what the rotation left at the provider: doing it by hand becomes a choice in the modal.
     const offerCleanedByHand = error instanceof CleanupFailedError && metadata.purpose === 'abandon';
-    if (metadata.rootViewId) await showOrTell(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash, offerCleanedByHand });
+    if (metadata.rootViewId)
+      await showOrTell(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash, offerCleanedByHand });
     else await client.chat.postMessage({ channel: actor.userId, ...textMessage(`:warning: ${flash.text}`) });
     return null;
   }

@@ -39,7 +39,8 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
   // Who may read it: the people chosen and the groups typed, one list (empty clears it on an edit).
   const people = values[SECRET_FORM_BLOCKS.accessUsers]?.[FORM_VALUE_ACTION];
   const groups = values[SECRET_FORM_BLOCKS.accessGroups]?.[FORM_VALUE_ACTION];
-  if (people || groups) record.access = [...(people?.selected_users ?? []), ...(groups?.value ?? '').split(/[,;\s]+/).filter((id) => id !== '')];
+  if (people || groups)
+    record.access = [...(people?.selected_users ?? []), ...(groups?.value ?? '').split(/[,;\s]+/).filter((id) => id !== '')];
   const breakGlass = values[SECRET_FORM_BLOCKS.breakGlass]?.[FORM_VALUE_ACTION];
   if (breakGlass) record.breakGlass = (breakGlass.selected_options ?? []).some((option) => option.value === BREAK_GLASS_OPTION);
   return record;
@@ -63,7 +64,8 @@ function formBlockFor(absentBlocks: readonly string[]): (where: string) => strin
  * the person who saved is told what happened.
  */
 export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
-  const save = async (name: string | null, view: ViewOutput, actor: string) => deps.runtime.ownership.saveForm(name, readSecretForm(view), slackActor(actor));
+  const save = async (name: string | null, view: ViewOutput, actor: string) =>
+    deps.runtime.ownership.saveForm(name, readSecretForm(view), slackActor(actor));
 
   app.view(CALLBACK_IDS.addSecret, async ({ ack, body, view, client }) => {
     const actor = body.user.id;
@@ -76,7 +78,10 @@ export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
       return;
     }
     await ack();
-    const told = saved.secret.owner && saved.secret.owner !== actor ? await deps.runtime.ownership.tellNewOwner(saved.secret, slackActor(actor)) : null;
+    const told =
+      saved.secret.owner && saved.secret.owner !== actor
+        ? await deps.runtime.ownership.tellNewOwner(saved.secret, slackActor(actor))
+        : null;
     const added = secretAddedMessage(saved.secret.name, told && { owner: saved.secret.owner as string, told });
     await client.chat.postMessage({ channel: actor, text: added.text, blocks: added.blocks });
   });
@@ -88,7 +93,10 @@ export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
       saved = await save(decodeSecretFormMetadata(view.private_metadata).name, view, actor);
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await ack({ response_action: 'errors', errors: fieldErrors(error, formBlockFor([SECRET_FORM_BLOCKS.name]), SECRET_FORM_BLOCKS.type) });
+      await ack({
+        response_action: 'errors',
+        errors: fieldErrors(error, formBlockFor([SECRET_FORM_BLOCKS.name]), SECRET_FORM_BLOCKS.type),
+      });
       return;
     }
     await ack();

@@ -9,7 +9,12 @@ import { quoted, when } from '../rotation/rotation-text.js';
 import { eventLine, incidentTitle } from './incident-text.js';
 
 function openRotationButton(incident: Incident): Button {
-  return { type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'Open emergency rotation' }, value: incident.secretName };
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.rotationOpen,
+    text: { type: 'plain_text', text: 'Open emergency rotation' },
+    value: incident.secretName,
+  };
 }
 
 function facts(incident: Incident): string {
@@ -18,14 +23,24 @@ function facts(incident: Incident): string {
 
 /** The page DM: what happened, and Acknowledge. */
 export function pageMessage(incident: Incident, level: string, escalation: boolean): SlackMessage {
-  const why = escalation ? `Nobody acknowledged the first pages, so the escalation reached you (${escapeMrkdwn(level.replace('_', ' '))}).` : `You are paged as ${escapeMrkdwn(level.replace('_', ' '))}.`;
+  const why = escalation
+    ? `Nobody acknowledged the first pages, so the escalation reached you (${escapeMrkdwn(level.replace('_', ' '))}).`
+    : `You are paged as ${escapeMrkdwn(level.replace('_', ' '))}.`;
   return {
     text: `Paged: ${incidentTitle(incident)}`,
     blocks: [
       section(`:rotating_light: *${escapeMrkdwn(incidentTitle(incident))}*\n${facts(incident)}`),
       section(why),
-      { type: 'actions', elements: [button(ACTION_IDS.incidentAcknowledge, 'Acknowledge', encodeIncidentRef(incident.id), 'primary'), openRotationButton(incident)] },
-      context(`Acknowledging tells the channel you are on it and stops the escalation. The status message in <#${incident.channel}> shows every step.`),
+      {
+        type: 'actions',
+        elements: [
+          button(ACTION_IDS.incidentAcknowledge, 'Acknowledge', encodeIncidentRef(incident.id), 'primary'),
+          openRotationButton(incident),
+        ],
+      },
+      context(
+        `Acknowledging tells the channel you are on it and stops the escalation. The status message in <#${incident.channel}> shows every step.`,
+      ),
     ],
   };
 }
@@ -34,7 +49,12 @@ export function pageMessage(incident: Incident, level: string, escalation: boole
 export function pageAcknowledgedMessage(incident: Incident, by: string, at: string): SlackMessage {
   return {
     text: `Acknowledged: ${incidentTitle(incident)}`,
-    blocks: [section(`:eyes: *${escapeMrkdwn(incidentTitle(incident))}*\nAcknowledged by ${mention(by)} at ${when(at)}. The status message in <#${incident.channel}> shows where it stands.`), { type: 'actions', elements: [openRotationButton(incident)] }],
+    blocks: [
+      section(
+        `:eyes: *${escapeMrkdwn(incidentTitle(incident))}*\nAcknowledged by ${mention(by)} at ${when(at)}. The status message in <#${incident.channel}> shows where it stands.`,
+      ),
+      { type: 'actions', elements: [openRotationButton(incident)] },
+    ],
   };
 }
 
@@ -43,18 +63,36 @@ export function statusRequestMessage(incident: Incident): SlackMessage {
   return {
     text: `Status update due: ${incidentTitle(incident)}`,
     blocks: [
-      section(`:speech_balloon: *${escapeMrkdwn(incidentTitle(incident))}* needs a status update: the last one was at ${when(incident.lastUpdateAt)}.`),
-      { type: 'actions', elements: [button(ACTION_IDS.incidentStatusUpdate, 'Post status update', encodeIncidentRef(incident.id), 'primary'), openRotationButton(incident)] },
-      context(`Asked on a cadence by severity (${escapeMrkdwn(incident.severity)}), counted from the last update, until the incident is closed.`),
+      section(
+        `:speech_balloon: *${escapeMrkdwn(incidentTitle(incident))}* needs a status update: the last one was at ${when(incident.lastUpdateAt)}.`,
+      ),
+      {
+        type: 'actions',
+        elements: [
+          button(ACTION_IDS.incidentStatusUpdate, 'Post status update', encodeIncidentRef(incident.id), 'primary'),
+          openRotationButton(incident),
+        ],
+      },
+      context(
+        `Asked on a cadence by severity (${escapeMrkdwn(incident.severity)}), counted from the last update, until the incident is closed.`,
+      ),
     ],
   };
 }
 
 /** The sign-off request for the break-glass rotation: to security, or to the policy's fallback role (`fallback`, e.g. "the CTO") when no security lead may. */
-export function signOffRequestMessage(record: IncidentRecord, rotation: { id: number; state: string; breakGlassBy: string | null }, fallback: string | null = null): SlackMessage {
+export function signOffRequestMessage(
+  record: IncidentRecord,
+  rotation: { id: number; state: string; breakGlassBy: string | null },
+  fallback: string | null = null,
+): SlackMessage {
   const { incident } = record;
   const asked = fallback
-    ? [context(`You are asked as ${escapeMrkdwn(fallback)}, the policy's \`incident.signoff_fallback\`: no security lead is left who neither broke the glass nor worked this rotation.`)]
+    ? [
+        context(
+          `You are asked as ${escapeMrkdwn(fallback)}, the policy's \`incident.signoff_fallback\`: no security lead is left who neither broke the glass nor worked this rotation.`,
+        ),
+      ]
     : [];
   return {
     text: `Sign-off needed: ${incidentTitle(incident)}`,
@@ -74,8 +112,12 @@ export function postmortemReminderMessage(incident: Incident, hours: number): Sl
   return {
     text: `Postmortem due: ${incidentTitle(incident)}`,
     blocks: [
-      section(`:memo: *${escapeMrkdwn(incidentTitle(incident))}* was revoked ${when(incident.openedAt)}: schedule its postmortem (the playbook asks for one within ${hours} hours).`),
-      section(`When it is written, close the incident with its link: \`/revoke close ${incident.id} &lt;link&gt;\`, or *Close incident…* on the status message.`),
+      section(
+        `:memo: *${escapeMrkdwn(incidentTitle(incident))}* was revoked ${when(incident.openedAt)}: schedule its postmortem (the playbook asks for one within ${hours} hours).`,
+      ),
+      section(
+        `When it is written, close the incident with its link: \`/revoke close ${incident.id} &lt;link&gt;\`, or *Close incident…* on the status message.`,
+      ),
       { type: 'actions', elements: [button(ACTION_IDS.incidentClose, 'Close incident…', encodeIncidentRef(incident.id))] },
       context('Repeated daily until the incident is closed.'),
     ],
@@ -87,7 +129,11 @@ export function incidentClosedAskMessage(incident: Incident): SlackMessage {
   const postmortem = incident.postmortemUrl ? `; postmortem: ${code(incident.postmortemUrl)}` : '';
   return {
     text: `Closed: ${incidentTitle(incident)}`,
-    blocks: [section(`:white_check_mark: *${escapeMrkdwn(incidentTitle(incident))}* was closed by ${mention(incident.closedBy)} at ${when(incident.closedAt)}${postmortem}. Nothing more is needed here.`)],
+    blocks: [
+      section(
+        `:white_check_mark: *${escapeMrkdwn(incidentTitle(incident))}* was closed by ${mention(incident.closedBy)} at ${when(incident.closedAt)}${postmortem}. Nothing more is needed here.`,
+      ),
+    ],
   };
 }
 
@@ -95,7 +141,12 @@ export function incidentClosedAskMessage(incident: Incident): SlackMessage {
 export function statusRequestAnsweredMessage(incident: Incident): SlackMessage {
   return {
     text: `Answered: ${incidentTitle(incident)}`,
-    blocks: [section(`:speech_balloon: *${escapeMrkdwn(incidentTitle(incident))}*: a status update was posted at ${when(incident.lastUpdateAt)}; the next request counts from it.`), { type: 'actions', elements: [openRotationButton(incident)] }],
+    blocks: [
+      section(
+        `:speech_balloon: *${escapeMrkdwn(incidentTitle(incident))}*: a status update was posted at ${when(incident.lastUpdateAt)}; the next request counts from it.`,
+      ),
+      { type: 'actions', elements: [openRotationButton(incident)] },
+    ],
   };
 }
 
@@ -103,7 +154,11 @@ export function statusRequestAnsweredMessage(incident: Incident): SlackMessage {
 export function signedOffMessage(incident: Incident): SlackMessage {
   return {
     text: `Signed off: ${incidentTitle(incident)}`,
-    blocks: [section(`:ballot_box_with_check: *${escapeMrkdwn(incidentTitle(incident))}*: its break-glass rotation was signed off by ${mention(incident.signedOffBy)} at ${when(incident.signedOffAt)}. Nothing more is needed from you.`)],
+    blocks: [
+      section(
+        `:ballot_box_with_check: *${escapeMrkdwn(incidentTitle(incident))}*: its break-glass rotation was signed off by ${mention(incident.signedOffBy)} at ${when(incident.signedOffAt)}. Nothing more is needed from you.`,
+      ),
+    ],
   };
 }
 
@@ -119,8 +174,16 @@ export function existingIncidentMessage(record: IncidentRecord, permalink: strin
   const ack = incident.acknowledgedAt ? `acknowledged by ${mention(incident.acknowledgedBy)}` : 'not acknowledged yet';
   const where = permalink ? `<${permalink}|its status message>` : `its status message in <#${incident.channel}>`;
   const blocks: KnownBlock[] = [
-    section(`:rotating_light: ${code(incident.secretName)} is already under *incident #${incident.id}* (${incident.severity}), led by ${mention(incident.responder)} since ${when(incident.openedAt)}, ${ack}. Nothing new was opened: follow ${where}.`),
-    { type: 'actions', elements: [openRotationButton(incident), button(ACTION_IDS.incidentStatusUpdate, 'Post status update', encodeIncidentRef(incident.id))] },
+    section(
+      `:rotating_light: ${code(incident.secretName)} is already under *incident #${incident.id}* (${incident.severity}), led by ${mention(incident.responder)} since ${when(incident.openedAt)}, ${ack}. Nothing new was opened: follow ${where}.`,
+    ),
+    {
+      type: 'actions',
+      elements: [
+        openRotationButton(incident),
+        button(ACTION_IDS.incidentStatusUpdate, 'Post status update', encodeIncidentRef(incident.id)),
+      ],
+    },
   ];
   return { text: `${incident.secretName} is already under incident #${incident.id}`, blocks };
 }

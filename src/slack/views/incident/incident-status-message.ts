@@ -45,7 +45,13 @@ function failedStepBlock(step: RotationStep, data: IncidentStatusData): KnownBlo
   const byHand = commands.length > 0 ? `\nTo do it by hand:\n\`\`\`${commands.map((line) => escapeMrkdwn(line)).join('\n')}\`\`\`` : '';
   return {
     type: 'section',
-    text: { type: 'mrkdwn', text: truncateMrkdwn(`:red_circle: *${escapeMrkdwn(step.title)} failed:* ${quoted(step.lastError, 900)}${byHand}`, LIMITS.sectionText) },
+    text: {
+      type: 'mrkdwn',
+      text: truncateMrkdwn(
+        `:red_circle: *${escapeMrkdwn(step.title)} failed:* ${quoted(step.lastError, 900)}${byHand}`,
+        LIMITS.sectionText,
+      ),
+    },
     accessory: button(ACTION_IDS.incidentRetry, 'Retry', encodeIncidentRef(data.record.incident.id), 'danger'),
   };
 }
@@ -67,7 +73,9 @@ function packed(lines: readonly string[]): KnownBlock[] {
 
 function pagesLine(record: IncidentRecord): string {
   if (record.pages.length === 0) return ':pager: Paged: nobody (no owner or security lead on record).';
-  const pages = record.pages.map((page) => `${mention(page.userId)} (${page.level.replace('_', ' ')})${page.acknowledgedAt ? ' :white_check_mark:' : ''}`);
+  const pages = record.pages.map(
+    (page) => `${mention(page.userId)} (${page.level.replace('_', ' ')})${page.acknowledgedAt ? ' :white_check_mark:' : ''}`,
+  );
   return `:pager: Paged: ${pages.join(', ')}`;
 }
 
@@ -76,7 +84,13 @@ function rotationBlocks(data: IncidentStatusData): KnownBlock[] {
   if (!rotation) {
     const failed = [...data.record.events].reverse().find((event) => event.kind === 'rotation_start_failed');
     return failed
-      ? [{ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(eventText(failed), LIMITS.sectionText) }, accessory: button(ACTION_IDS.incidentRetry, 'Retry', encodeIncidentRef(data.record.incident.id), 'danger') }]
+      ? [
+          {
+            type: 'section',
+            text: { type: 'mrkdwn', text: truncateMrkdwn(eventText(failed), LIMITS.sectionText) },
+            accessory: button(ACTION_IDS.incidentRetry, 'Retry', encodeIncidentRef(data.record.incident.id), 'danger'),
+          },
+        ]
       : [section(':hourglass_flowing_sand: The emergency rotation is starting…')];
   }
   const settled = rotation.steps.filter((step) => step.state === 'done' || step.state === 'skipped').length;
@@ -92,11 +106,21 @@ function actions(data: IncidentStatusData): KnownBlock[] {
   const elements: Button[] = [];
   if (incident.state === 'open') {
     if (data.rotation && isOpen(data.rotation.rotation.state)) {
-      elements.push({ type: 'button', action_id: ACTION_IDS.rotationOpen, text: { type: 'plain_text', text: 'Open emergency rotation' }, value: incident.secretName, style: 'primary' });
+      elements.push({
+        type: 'button',
+        action_id: ACTION_IDS.rotationOpen,
+        text: { type: 'plain_text', text: 'Open emergency rotation' },
+        value: incident.secretName,
+        style: 'primary',
+      });
     }
-    elements.push(button(ACTION_IDS.incidentStatusUpdate, 'Post status update', ref), button(ACTION_IDS.incidentClose, 'Close incident…', ref));
+    elements.push(
+      button(ACTION_IDS.incidentStatusUpdate, 'Post status update', ref),
+      button(ACTION_IDS.incidentClose, 'Close incident…', ref),
+    );
   }
-  if (data.rotation && !isOpen(data.rotation.rotation.state) && !incident.signedOffBy) elements.push(button(ACTION_IDS.incidentSignOff, data.signOff?.fallback ? 'Sign off' : 'Sign off (security)', ref));
+  if (data.rotation && !isOpen(data.rotation.rotation.state) && !incident.signedOffBy)
+    elements.push(button(ACTION_IDS.incidentSignOff, data.signOff?.fallback ? 'Sign off' : 'Sign off (security)', ref));
   return elements.length > 0 ? [{ type: 'actions', elements }] : [];
 }
 
@@ -110,33 +134,61 @@ export function incidentStatusMessage(data: IncidentStatusData): SlackMessage {
   const { incident } = data.record;
   const closed = incident.state === 'closed';
   const lastUpdate = [...data.record.events].reverse().find((event) => event.kind === 'status_update');
-  const revoked = data.rotation?.steps.some((step) => step.id === REVOKE_AT_ISSUER && (step.state === 'done' || step.state === 'skipped')) ?? false;
+  const revoked =
+    data.rotation?.steps.some((step) => step.id === REVOKE_AT_ISSUER && (step.state === 'done' || step.state === 'skipped')) ?? false;
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`${closed ? '✅' : '🚨'} ${incidentTitle(incident)}`, LIMITS.headerText) } },
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncate(`${closed ? '✅' : '🚨'} ${incidentTitle(incident)}`, LIMITS.headerText) },
+    },
     {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*State*\n${closed ? `closed by ${mention(incident.closedBy)}, ${when(incident.closedAt)}` : 'open'}` },
         { type: 'mrkdwn', text: `*Lead*\n${mention(incident.responder)}` },
         { type: 'mrkdwn', text: `*Opened*\n${when(incident.openedAt)}` },
-        { type: 'mrkdwn', text: `*Acknowledged*\n${incident.acknowledgedAt ? `${mention(incident.acknowledgedBy)}, ${when(incident.acknowledgedAt)}` : closed ? '—' : ':warning: not yet'}` },
+        {
+          type: 'mrkdwn',
+          text: `*Acknowledged*\n${incident.acknowledgedAt ? `${mention(incident.acknowledgedBy)}, ${when(incident.acknowledgedAt)}` : closed ? '—' : ':warning: not yet'}`,
+        },
         { type: 'mrkdwn', text: `*Ticket*\n${incident.ticket ? escapeMrkdwn(incident.ticket) : '—'}` },
-        { type: 'mrkdwn', text: `*Order*\n${incident.revocationOrder === 'disable_now' ? 'disable now' : 'replace, then disable'}${incident.destroy ? ' · destroy' : ''}` },
+        {
+          type: 'mrkdwn',
+          text: `*Order*\n${incident.revocationOrder === 'disable_now' ? 'disable now' : 'replace, then disable'}${incident.destroy ? ' · destroy' : ''}`,
+        },
       ],
     },
-    section(`*Reason:* ${quoted(incident.reason)}\n*Compromised version:* ${incident.compromisedVersionId ? code(incident.compromisedVersionId) : '—'}`),
+    section(
+      `*Reason:* ${quoted(incident.reason)}\n*Compromised version:* ${incident.compromisedVersionId ? code(incident.compromisedVersionId) : '—'}`,
+    ),
   ];
   if (!closed && !revoked) {
-    blocks.push(section(':warning: *The credential stays valid until it is revoked at its issuer.* Disabling the version in the store is only half of it: do “Revoke the compromised credential at its issuer”.'));
+    blocks.push(
+      section(
+        ':warning: *The credential stays valid until it is revoked at its issuer.* Disabling the version in the store is only half of it: do “Revoke the compromised credential at its issuer”.',
+      ),
+    );
   }
   blocks.push(
-    section(`:white_check_mark: Incident opened by ${mention(incident.responder)} · :red_circle: ${code(incident.secretName)} marked compromised (reminders stopped)\n${pagesLine(data.record)}`),
+    section(
+      `:white_check_mark: Incident opened by ${mention(incident.responder)} · :red_circle: ${code(incident.secretName)} marked compromised (reminders stopped)\n${pagesLine(data.record)}`,
+    ),
     ...rotationBlocks(data),
   );
   if (lastUpdate) blocks.push(section(`*Last status update* (${when(lastUpdate.at)}):\n${eventText(lastUpdate)}`));
   if (closed && incident.postmortemUrl) blocks.push(section(`:checkered_flag: *Postmortem:* <${escapeMrkdwn(incident.postmortemUrl)}>`));
-  if (incident.signedOffBy) blocks.push(context(`:ballot_box_with_check: Break-glass rotation signed off by ${mention(incident.signedOffBy)}, ${when(incident.signedOffAt)}.`));
+  if (incident.signedOffBy)
+    blocks.push(
+      context(
+        `:ballot_box_with_check: Break-glass rotation signed off by ${mention(incident.signedOffBy)}, ${when(incident.signedOffAt)}.`,
+      ),
+    );
   blocks.push(...signOffLine(data));
-  blocks.push(...actions(data), context(`Rotor keeps this message current and posts every event in its thread. The full record: \`rotor incidents evidence ${incident.id}\`.`));
+  blocks.push(
+    ...actions(data),
+    context(
+      `Rotor keeps this message current and posts every event in its thread. The full record: \`rotor incidents evidence ${incident.id}\`.`,
+    ),
+  );
   return { text: `${closed ? 'Closed' : 'Open'}: ${incidentTitle(incident)}`, blocks: blocks.slice(0, LIMITS.messageBlocks) };
 }

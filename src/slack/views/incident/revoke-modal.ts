@@ -88,9 +88,13 @@ function consumersText(secret: Secret): string {
 export function revokeConfirmModal(data: RevokeModalData): ModalView {
   const { secret, plan } = data;
   const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
-  const paged = firstPages(incidentLadder(secret, data.policy), data.responder).flatMap((rung) => rung.people.map((person) => `${mention(person)} (${rung.level.replace('_', ' ')})`));
+  const paged = firstPages(incidentLadder(secret, data.policy), data.responder).flatMap((rung) =>
+    rung.people.map((person) => `${mention(person)} (${rung.level.replace('_', ' ')})`),
+  );
   const options = orderOptions(plan.store);
-  const steps = plan.checklists.replace_then_disable.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}`);
+  const steps = plan.checklists.replace_then_disable.map(
+    (step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}`,
+  );
   const blocks: KnownBlock[] = [
     section(`:rotating_light: *Emergency revocation of ${code(secret.name)}*`),
     {
@@ -101,13 +105,25 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
         { type: 'mrkdwn', text: `*Owner*\n${mention(secret.owner)}` },
         { type: 'mrkdwn', text: `*Backup owner*\n${mention(secret.backupOwner)}` },
         { type: 'mrkdwn', text: `*Consumers*\n${consumersText(secret)}` },
-        { type: 'mrkdwn', text: `*Paged at once*\n${paged.length > 0 ? paged.join(', ') : '_nobody: no owner or security lead on record_'}` },
+        {
+          type: 'mrkdwn',
+          text: `*Paged at once*\n${paged.length > 0 ? paged.join(', ') : '_nobody: no owner or security lead on record_'}`,
+        },
       ],
     },
   ];
-  if (plan.storeProblem) blocks.push(context(`:warning: The store could not be asked just now (${quoted(plan.storeProblem, 300)}); the revocation goes ahead and its provider steps can be retried.`));
+  if (plan.storeProblem)
+    blocks.push(
+      context(
+        `:warning: The store could not be asked just now (${quoted(plan.storeProblem, 300)}); the revocation goes ahead and its provider steps can be retried.`,
+      ),
+    );
   if (plan.open) {
-    blocks.push(section(`:warning: The rotation ${mention(plan.open.rotation.heldBy)} started at ${when(plan.open.rotation.startedAt)} is abandoned: the emergency rotation replaces it.`));
+    blocks.push(
+      section(
+        `:warning: The rotation ${mention(plan.open.rotation.heldBy)} started at ${when(plan.open.rotation.startedAt)} is abandoned: the emergency rotation replaces it.`,
+      ),
+    );
   }
   blocks.push(
     section(whatWillBreak(secret, plan.store)),
@@ -126,7 +142,13 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
       block_id: REVOKE_BLOCKS.reason,
       label: { type: 'plain_text', text: 'Reason' },
       hint: { type: 'plain_text', text: 'What happened. Never paste the leaked value itself.' },
-      element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, multiline: true, max_length: MAX_REASON_LENGTH, ...(data.reason ? { initial_value: data.reason.slice(0, MAX_REASON_LENGTH) } : {}) },
+      element: {
+        type: 'plain_text_input',
+        action_id: FORM_VALUE_ACTION,
+        multiline: true,
+        max_length: MAX_REASON_LENGTH,
+        ...(data.reason ? { initial_value: data.reason.slice(0, MAX_REASON_LENGTH) } : {}),
+      },
     },
     {
       type: 'input',
@@ -136,7 +158,10 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
         type: 'static_select',
         action_id: FORM_VALUE_ACTION,
         placeholder: { type: 'plain_text', text: 'Choose a severity' },
-        options: SEVERITIES.map((severity) => ({ text: { type: 'plain_text' as const, text: SEVERITY_LABELS[severity].slice(0, 75) }, value: severity })),
+        options: SEVERITIES.map((severity) => ({
+          text: { type: 'plain_text' as const, text: SEVERITY_LABELS[severity].slice(0, 75) },
+          value: severity,
+        })),
       },
     },
     {
@@ -145,7 +170,12 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
       optional: true,
       label: { type: 'plain_text', text: 'Incident ticket' },
       hint: { type: 'plain_text', text: 'An id such as INC-42, or its URL.' },
-      element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 200, placeholder: { type: 'plain_text', text: 'INC-42' } },
+      element: {
+        type: 'plain_text_input',
+        action_id: FORM_VALUE_ACTION,
+        max_length: 200,
+        placeholder: { type: 'plain_text', text: 'INC-42' },
+      },
     },
     {
       type: 'input',
@@ -164,7 +194,13 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
       element: {
         type: 'checkboxes',
         action_id: FORM_VALUE_ACTION,
-        options: [{ text: { type: 'plain_text', text: destroy.label }, description: { type: 'plain_text', text: destroy.description }, value: 'destroy' }],
+        options: [
+          {
+            text: { type: 'plain_text', text: destroy.label },
+            description: { type: 'plain_text', text: destroy.description },
+            value: 'destroy',
+          },
+        ],
       },
     });
   }
@@ -172,7 +208,12 @@ export function revokeConfirmModal(data: RevokeModalData): ModalView {
     type: 'input',
     block_id: REVOKE_BLOCKS.confirm,
     label: { type: 'plain_text', text: "Type the secret's full name to confirm" },
-    element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 200, placeholder: { type: 'plain_text', text: secret.name.slice(0, 150) } },
+    element: {
+      type: 'plain_text_input',
+      action_id: FORM_VALUE_ACTION,
+      max_length: 200,
+      placeholder: { type: 'plain_text', text: secret.name.slice(0, 150) },
+    },
   });
   return {
     type: 'modal',
@@ -198,7 +239,10 @@ export function revokeWorkingModal(secretName: string, channel: string, what: st
 }
 
 /** Where the revocation stands once confirmed: the incident opened (or the one already open), or what went wrong. */
-export function revokeOutcomeModal(about: { secret: string; channel: string } | null, outcome: { record: IncidentRecord; existing: boolean } | { problem: string }): ModalView {
+export function revokeOutcomeModal(
+  about: { secret: string; channel: string } | null,
+  outcome: { record: IncidentRecord; existing: boolean } | { problem: string },
+): ModalView {
   const secretName = about?.secret ?? ('record' in outcome ? outcome.record.incident.secretName : '');
   const blocks: KnownBlock[] =
     'problem' in outcome
@@ -209,7 +253,9 @@ export function revokeOutcomeModal(about: { secret: string; channel: string } | 
               ? `:information_source: ${code(secretName)} is already under *incident #${outcome.record.incident.id}* (${outcome.record.incident.severity}, led by ${mention(outcome.record.incident.responder)}); nothing new was opened.`
               : `:rotating_light: *Incident #${outcome.record.incident.id}* is open: ${code(secretName)} is marked compromised, its people are paged, and the emergency rotation has started.`,
           ),
-          context(`Its status message in <#${outcome.record.incident.channel}> shows every step and is kept current; open the emergency rotation from there, or with \`/rotate ${escapeMrkdwn(secretName)}\`.`),
+          context(
+            `Its status message in <#${outcome.record.incident.channel}> shows every step and is kept current; open the emergency rotation from there, or with \`/rotate ${escapeMrkdwn(secretName)}\`.`,
+          ),
         ];
   return {
     type: 'modal',
@@ -232,7 +278,9 @@ export function statusUpdateModal(record: IncidentRecord): ModalView {
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: encodeIncidentRef(incident.id),
     blocks: [
-      section(`*Incident #${incident.id}* · ${incident.severity} · ${code(incident.secretName)}\nLast update ${when(incident.lastUpdateAt)}.`),
+      section(
+        `*Incident #${incident.id}* · ${incident.severity} · ${code(incident.secretName)}\nLast update ${when(incident.lastUpdateAt)}.`,
+      ),
       {
         type: 'input',
         block_id: INCIDENT_BLOCKS.update,
@@ -256,15 +304,28 @@ export function closeIncidentModal(record: IncidentRecord, rotationOpen: boolean
     private_metadata: encodeIncidentRef(incident.id),
     blocks: [
       section(`*Incident #${incident.id}* · ${incident.severity} · ${code(incident.secretName)}`),
-      ...(rotationOpen ? [context(`:warning: The emergency rotation is still open: complete it, or abandon it with a reason (\`/rotate ${escapeMrkdwn(incident.secretName)}\`), before closing.`)] : []),
+      ...(rotationOpen
+        ? [
+            context(
+              `:warning: The emergency rotation is still open: complete it, or abandon it with a reason (\`/rotate ${escapeMrkdwn(incident.secretName)}\`), before closing.`,
+            ),
+          ]
+        : []),
       {
         type: 'input',
         block_id: INCIDENT_BLOCKS.postmortem,
         label: { type: 'plain_text', text: 'Postmortem link' },
         hint: { type: 'plain_text', text: 'The postmortem document or ticket (http:// or https://).' },
-        element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 500, placeholder: { type: 'plain_text', text: 'https://' } },
+        element: {
+          type: 'plain_text_input',
+          action_id: FORM_VALUE_ACTION,
+          max_length: 500,
+          placeholder: { type: 'plain_text', text: 'https://' },
+        },
       },
-      context(`Rotor reads the store before closing: the compromised version${incident.compromisedVersionId ? ` (${code(incident.compromisedVersionId)})` : ''} must be disabled there.`),
+      context(
+        `Rotor reads the store before closing: the compromised version${incident.compromisedVersionId ? ` (${code(incident.compromisedVersionId)})` : ''} must be disabled there.`,
+      ),
       {
         type: 'input',
         block_id: INCIDENT_BLOCKS.override,

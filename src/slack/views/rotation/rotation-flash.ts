@@ -21,9 +21,13 @@ export function problemText(error: unknown): string {
  */
 export function flashFor(error: unknown): Flash {
   if (error instanceof StaleRotationError) return { kind: 'info', text: escapeMrkdwn(error.message) };
-  return { kind: 'error', text: isRotorError(error) ? problemText(error) : 'Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.' };
+  return {
+    kind: 'error',
+    text: isRotorError(error)
+      ? problemText(error)
+      : 'Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.',
+  };
 }
-
 
 /**
  * What another person's open modal says when it is redrawn after someone's change: without it,

@@ -49,8 +49,20 @@ export function approvalRequestMessage(record: RotationRecord, secret: Secret, o
   const actions: ActionsBlock = {
     type: 'actions',
     elements: [
-      { type: 'button', action_id: ACTION_IDS.rotationApprove, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: encodeRotationRef(rotation.id) },
-      { type: 'button', action_id: ACTION_IDS.rotationReject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value: encodeRotationRef(rotation.id) },
+      {
+        type: 'button',
+        action_id: ACTION_IDS.rotationApprove,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Approve' },
+        value: encodeRotationRef(rotation.id),
+      },
+      {
+        type: 'button',
+        action_id: ACTION_IDS.rotationReject,
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Reject…' },
+        value: encodeRotationRef(rotation.id),
+      },
       openButton(rotation.secretName, 'See the checklist'),
     ],
   };
@@ -74,10 +86,16 @@ export function approvalRequestMessage(record: RotationRecord, secret: Secret, o
 }
 
 /** The approval DM once this person decided (its buttons gone). */
-export function approvalDecidedMessage(record: RotationRecord, decision: { kind: 'approved' | 'rejected'; reason: string | null; at: string }): SlackMessage {
+export function approvalDecidedMessage(
+  record: RotationRecord,
+  decision: { kind: 'approved' | 'rejected'; reason: string | null; at: string },
+): SlackMessage {
   const verb = decision.kind === 'approved' ? ':white_check_mark: You approved' : ':no_entry: You rejected';
   const text = `${verb} the rotation of ${code(record.rotation.secretName)} (ticket ${escapeMrkdwn(record.rotation.ticket ?? '—')}) at ${when(decision.at)}${decision.reason ? `: “${quoted(decision.reason)}”` : ''}.`;
-  return { text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${record.rotation.secretName}`, blocks: [section(text)] };
+  return {
+    text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${record.rotation.secretName}`,
+    blocks: [section(text)],
+  };
 }
 
 /**
@@ -92,19 +110,29 @@ export function approvalClosedMessage(record: RotationRecord, person: string): S
   const rejection = record.approvals.find((approval) => approval.decision === 'rejected');
   const why = rotation.endReason ? `: “${quoted(rotation.endReason)}”` : '';
   let line: string;
-  if (mine) line = `${mine.decision === 'approved' ? ':white_check_mark: You approved' : ':no_entry: You rejected'} the rotation of ${name} as ${roleLabel(mine.role)} at ${when(mine.decidedAt)}.`;
-  else if (rotation.state === 'rejected') line = `:no_entry: The rotation of ${name} was rejected by ${mention(rejection?.decidedBy ?? rotation.endedBy)}${rejection ? ` (${roleLabel(rejection.role)})` : ''} at ${when(rotation.endedAt)}${why}. Nothing is left to decide.`;
-  else if (rotation.state === 'abandoned') line = `:no_entry_sign: The rotation of ${name} was abandoned by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${why}. Nothing is left to decide.`;
-  else if (rotation.state === 'completed') line = `:white_check_mark: The rotation of ${name} was completed at ${when(rotation.completedAt)}. Approvals: ${approvalsLine(record)}.`;
-  else if (rotation.state === 'rolled_back') line = `:leftwards_arrow_with_hook: The rotation of ${name} was rolled back by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${why}.`;
+  if (mine)
+    line = `${mine.decision === 'approved' ? ':white_check_mark: You approved' : ':no_entry: You rejected'} the rotation of ${name} as ${roleLabel(mine.role)} at ${when(mine.decidedAt)}.`;
+  else if (rotation.state === 'rejected')
+    line = `:no_entry: The rotation of ${name} was rejected by ${mention(rejection?.decidedBy ?? rotation.endedBy)}${rejection ? ` (${roleLabel(rejection.role)})` : ''} at ${when(rotation.endedAt)}${why}. Nothing is left to decide.`;
+  else if (rotation.state === 'abandoned')
+    line = `:no_entry_sign: The rotation of ${name} was abandoned by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${why}. Nothing is left to decide.`;
+  else if (rotation.state === 'completed')
+    line = `:white_check_mark: The rotation of ${name} was completed at ${when(rotation.completedAt)}. Approvals: ${approvalsLine(record)}.`;
+  else if (rotation.state === 'rolled_back')
+    line = `:leftwards_arrow_with_hook: The rotation of ${name} was rolled back by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${why}.`;
   else line = `:white_check_mark: Nothing more is needed from you for the rotation of ${name}: ${approvalsLine(record)}.`;
-  const blocks: KnownBlock[] = [section(`${line}\nTicket ${escapeMrkdwn(rotation.ticket ?? '—')}, started by ${mention(rotation.startedBy)}.`)];
+  const blocks: KnownBlock[] = [
+    section(`${line}\nTicket ${escapeMrkdwn(rotation.ticket ?? '—')}, started by ${mention(rotation.startedBy)}.`),
+  ];
   if (isOpenState(rotation.state)) blocks.push({ type: 'actions', elements: [openButton(rotation.secretName, 'See the checklist')] });
   return { text: `Approval no longer needed: rotation of ${rotation.secretName}`, blocks };
 }
 
 /** DM to whoever drives the rotation: an approver decided. */
-export function decisionNoticeMessage(record: RotationRecord, decision: { role: ApproverRole; by: string; kind: 'approved' | 'rejected'; reason: string | null }): SlackMessage {
+export function decisionNoticeMessage(
+  record: RotationRecord,
+  decision: { role: ApproverRole; by: string; kind: 'approved' | 'rejected'; reason: string | null },
+): SlackMessage {
   const { rotation } = record;
   const text =
     decision.kind === 'approved'
@@ -119,7 +147,10 @@ export function decisionNoticeMessage(record: RotationRecord, decision: { role: 
 export function takenOverMessage(record: RotationRecord, by: string): SlackMessage {
   const { rotation } = record;
   const text = `:arrows_counterclockwise: ${mention(by)} took over the rotation of ${code(rotation.secretName)} from you; it is theirs to finish now. ${progressLine(record)}.`;
-  return { text: `${rotation.secretName}: rotation taken over`, blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }] };
+  return {
+    text: `${rotation.secretName}: rotation taken over`,
+    blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }],
+  };
 }
 
 /** DM after a day untouched (to the holder) or three (to a security lead). */
@@ -129,7 +160,10 @@ export function staleRotationMessage(record: RotationRecord, audience: 'holder' 
     audience === 'holder'
       ? `:hourglass: The rotation of ${code(rotation.secretName)} has not moved since ${when(rotation.updatedAt)}. ${progressLine(record)}. Carry on, or abandon it if it is no longer needed.`
       : `:rotating_light: The rotation of ${code(rotation.secretName)}, held by ${mention(rotation.heldBy)}, has not moved since ${when(rotation.updatedAt)} (${progressLine(record)}). You are told as a security lead.`;
-  return { text: `Rotation of ${rotation.secretName} is stalled`, blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }] };
+  return {
+    text: `Rotation of ${rotation.secretName} is stalled`,
+    blocks: [section(text), { type: 'actions', elements: [openButton(rotation.secretName)] }],
+  };
 }
 
 /**
@@ -139,15 +173,21 @@ export function staleRotationMessage(record: RotationRecord, audience: 'holder' 
  */
 function previousVersionLine(record: RotationRecord, options: { rollbackUntil: string | null; replacedBy: string | null }): string {
   const { rotation } = record;
-  const rollback = options.rollbackUntil ? `To roll back, run \`/rotate ${rotation.secretName}\` and press *Roll back* before ${when(options.rollbackUntil)}` : null;
+  const rollback = options.rollbackUntil
+    ? `To roll back, run \`/rotate ${rotation.secretName}\` and press *Roll back* before ${when(options.rollbackUntil)}`
+    : null;
   if (rotation.kind === 'emergency') {
     return `This was an emergency rotation: the version before it is the compromised one, so it is not kept and this rotation is not rolled back. Ask ${mention(rotation.heldBy)} if something breaks.`;
   }
   if (options.replacedBy) {
     const replaced = `The previous version no longer works where “${escapeMrkdwn(options.replacedBy)}” replaced it`;
-    return rollback ? `${replaced}. ${rollback}: it asks for the previous one to be set there again first.` : `${replaced}; ask ${mention(rotation.heldBy)} if something breaks.`;
+    return rollback
+      ? `${replaced}. ${rollback}: it asks for the previous one to be set there again first.`
+      : `${replaced}; ask ${mention(rotation.heldBy)} if something breaks.`;
   }
-  return rollback ? `${rollback}; the previous version stays valid until then.` : `The previous version stays valid for the retention window; ask ${mention(rotation.heldBy)} if something breaks.`;
+  return rollback
+    ? `${rollback}; the previous version stays valid until then.`
+    : `The previous version stays valid for the retention window; ask ${mention(rotation.heldBy)} if something breaks.`;
 }
 
 /** The completion announcement: who, what, where consumers fetch the new version, and how to roll back. */
@@ -160,13 +200,18 @@ export function completionAnnouncement(
   const approvals = record.approvals.filter((approval) => approval.decision === 'approved');
   const retrieval = retrievalCommand(secret, options.store);
   const blocks: KnownBlock[] = [
-    section(`:white_check_mark: *${code(rotation.secretName)} was rotated* by ${mention(rotation.heldBy)}${rotation.kind === 'emergency' ? ' (emergency rotation)' : ''}.`),
+    section(
+      `:white_check_mark: *${code(rotation.secretName)} was rotated* by ${mention(rotation.heldBy)}${rotation.kind === 'emergency' ? ' (emergency rotation)' : ''}.`,
+    ),
     {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Ticket*\n${escapeMrkdwn(rotation.ticket ?? '—')}` },
         { type: 'mrkdwn', text: `*Reason*\n${rotationReasonWords(rotation.reason)} (\`${rotation.reason}\`)` },
-        { type: 'mrkdwn', text: `*Approved by*\n${approvals.length > 0 ? approvals.map((approval) => `${mention(approval.decidedBy)} (${roleLabel(approval.role)})`).join(', ') : 'no approval needed'}` },
+        {
+          type: 'mrkdwn',
+          text: `*Approved by*\n${approvals.length > 0 ? approvals.map((approval) => `${mention(approval.decidedBy)} (${roleLabel(approval.role)})`).join(', ') : 'no approval needed'}`,
+        },
         { type: 'mrkdwn', text: `*New version*\n\`${escapeMrkdwn(rotation.newVersionId ?? '—')}\`` },
         { type: 'mrkdwn', text: `*Fingerprint*\n\`${fingerprintShort(rotation.newFingerprint)}\`` },
         { type: 'mrkdwn', text: `*Previous version removed*\n${options.removalAt ? `after ${when(options.removalAt)}` : '—'}` },
@@ -176,7 +221,8 @@ export function completionAnnouncement(
   ];
   if (retrieval.command) blocks.push(section(`*Fetch the new version*\n\`\`\`${escapeMrkdwn(retrieval.command)}\`\`\``));
   if (retrieval.instructions) blocks.push(section(`*How to retrieve it*\n${quoted(retrieval.instructions, 2000)}`));
-  if (!retrieval.command && !retrieval.instructions) blocks.push(section(`*How to retrieve it*\nNo retrieval instructions are recorded; ask ${mention(secret.owner)}.`));
+  if (!retrieval.command && !retrieval.instructions)
+    blocks.push(section(`*How to retrieve it*\nNo retrieval instructions are recorded; ask ${mention(secret.owner)}.`));
   blocks.push(context(previousVersionLine(record, { rollbackUntil: options.rollbackUntil, replacedBy: options.replacedBy ?? null })));
   return { text: `${rotation.secretName} was rotated (new version ${rotation.newVersionId ?? 'recorded by hand'})`, blocks };
 }
@@ -191,23 +237,33 @@ export function completionAnnouncement(
 export function rollbackAnnouncement(record: RotationRecord, outcome: RollbackOutcome | null, store: StoreKind): SlackMessage {
   const { rotation } = record;
   const who = mention(rotation.endedBy);
-  const lines = [`:leftwards_arrow_with_hook: *The rotation of ${code(rotation.secretName)} was rolled back* by ${who}: “${quoted(rotation.endReason)}”.`];
+  const lines = [
+    `:leftwards_arrow_with_hook: *The rotation of ${code(rotation.secretName)} was rolled back* by ${who}: “${quoted(rotation.endReason)}”.`,
+  ];
   const restored = outcome?.restored ?? null;
   const ref = code(rotation.providerRef ?? rotation.secretName);
   if (restored && !store.capabilities.byHand) {
     const read = `fingerprint \`${fingerprintShort(restored.fingerprint)}\`, read back from ${store.label}`;
     const versionId = `\`${escapeMrkdwn(restored.versionId)}\``;
     if (restored.copyOf) {
-      lines.push(`The current version of ${ref} is now ${versionId}, a copy of version \`${escapeMrkdwn(restored.copyOf)}\`, the one current before the rotation (${read}).`);
+      lines.push(
+        `The current version of ${ref} is now ${versionId}, a copy of version \`${escapeMrkdwn(restored.copyOf)}\`, the one current before the rotation (${read}).`,
+      );
     } else {
-      lines.push(store.texts.restoredLine?.(ref, versionId, read) ?? `The current version of ${ref} is ${versionId} again, the one current before the rotation (${read}).`);
+      lines.push(
+        store.texts.restoredLine?.(ref, versionId, read) ??
+          `The current version of ${ref} is ${versionId} again, the one current before the rotation (${read}).`,
+      );
     }
     lines.push(`Consumers that fetched \`${escapeMrkdwn(rotation.newVersionId ?? '—')}\` must fetch again and be redeployed or restarted.`);
   } else if (store.capabilities.byHand) {
     lines.push('Rotor keeps no copy of a manual secret, so no store changed: the rollback was done by hand.');
   }
   const confirmed = outcome?.confirmed ?? [];
-  if (confirmed.length > 0) lines.push(`${who} confirmed${restored ? ' before the store moved back' : ''}: ${confirmed.map((item) => lowerFirst(escapeMrkdwn(item.label))).join('; ')}.`);
+  if (confirmed.length > 0)
+    lines.push(
+      `${who} confirmed${restored ? ' before the store moved back' : ''}: ${confirmed.map((item) => lowerFirst(escapeMrkdwn(item.label))).join('; ')}.`,
+    );
   lines.push(`The next rotation is due ${escapeMrkdwn(rotation.previousNextRotation)} again.`);
   return { text: `Rotation of ${rotation.secretName} rolled back`, blocks: [section(lines.join('\n'))] };
 }
@@ -222,13 +278,19 @@ export function removalDueMessage(record: RotationRecord): SlackMessage {
   if (rotation.provider === 'manual') {
     return {
       text: `Revoke the previous value of ${rotation.secretName}`,
-      blocks: [section(`:broom: The retention window after rotating ${code(rotation.secretName)} has ended. Revoke the previous value at its issuer now, so only the new one works.`)],
+      blocks: [
+        section(
+          `:broom: The retention window after rotating ${code(rotation.secretName)} has ended. Revoke the previous value at its issuer now, so only the new one works.`,
+        ),
+      ],
     };
   }
   return {
     text: `Remove the previous version of ${rotation.secretName}`,
     blocks: [
-      section(`:broom: The retention window after rotating ${code(rotation.secretName)} has ended. Remove the previous version (\`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\`) so nothing can fall back to it.`),
+      section(
+        `:broom: The retention window after rotating ${code(rotation.secretName)} has ended. Remove the previous version (\`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\`) so nothing can fall back to it.`,
+      ),
       {
         type: 'actions',
         elements: [
@@ -241,7 +303,10 @@ export function removalDueMessage(record: RotationRecord): SlackMessage {
             confirm: {
               title: { type: 'plain_text', text: 'Remove the previous version?' },
               // A dialog's text holds 300 characters: the secret's name (up to 194) is in the message above.
-              text: { type: 'mrkdwn', text: `Version \`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` will no longer be retrievable by its stage.` },
+              text: {
+                type: 'mrkdwn',
+                text: `Version \`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` will no longer be retrievable by its stage.`,
+              },
               confirm: { type: 'plain_text', text: 'Remove it' },
               deny: { type: 'plain_text', text: 'Keep it' },
               style: 'danger',
@@ -262,12 +327,20 @@ export function removalDoneMessage(record: RotationRecord, by: string): SlackMes
  * DM when Slack would not update a person's rotation modal: what happened to their click (the
  * refusal, or that it was recorded) and how to see the rotation as it stands.
  */
-export function modalNotUpdatedMessage(secretName: string, slackCode: string, flash: { kind: 'error' | 'info'; text: string } | null): SlackMessage {
-  const outcome = flash ? `${flash.kind === 'error' ? ':warning:' : ':information_source:'} ${flash.text}` : ':white_check_mark: What you did was recorded.';
+export function modalNotUpdatedMessage(
+  secretName: string,
+  slackCode: string,
+  flash: { kind: 'error' | 'info'; text: string } | null,
+): SlackMessage {
+  const outcome = flash
+    ? `${flash.kind === 'error' ? ':warning:' : ':information_source:'} ${flash.text}`
+    : ':white_check_mark: What you did was recorded.';
   return {
     text: `I could not update your rotation modal for ${secretName}`,
     blocks: [
-      section(`I could not update your rotation modal for ${code(secretName)}: Slack answered \`${escapeMrkdwn(slackCode)}\`.\n${outcome}\nRun \`/rotate ${escapeMrkdwn(secretName)}\` to see the rotation as it stands.`),
+      section(
+        `I could not update your rotation modal for ${code(secretName)}: Slack answered \`${escapeMrkdwn(slackCode)}\`.\n${outcome}\nRun \`/rotate ${escapeMrkdwn(secretName)}\` to see the rotation as it stands.`,
+      ),
     ],
   };
 }

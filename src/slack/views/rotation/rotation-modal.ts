@@ -1,11 +1,36 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { Secret } from '../../../inventory/secret.js';
-import { rotationReasonWords, type ApproverRole, type PreflightCheck, type RotationRecord, type RotationStep } from '../../../rotation/rotation.js';
+import {
+  rotationReasonWords,
+  type ApproverRole,
+  type PreflightCheck,
+  type RotationRecord,
+  type RotationStep,
+} from '../../../rotation/rotation.js';
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklists/checklist-step.js';
 import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import type { RollbackInDoubt } from '../../../rotation/rollback-intent.js';
-import { completionBlockers, currentStep, firstGatedStep, isDeferred, isLocked, missingApprovals, settledSteps } from '../../../rotation/rotation-rules.js';
-import { ACTION_IDS, CALLBACK_IDS, encodePickedSecret, encodeReasonMetadata, encodeRotationMetadata, encodeRotationRef, FORM_VALUE_ACTION, ROTATION_BLOCKS, type ReasonMetadata, type ReasonPurpose } from '../../ids.js';
+import {
+  completionBlockers,
+  currentStep,
+  firstGatedStep,
+  isDeferred,
+  isLocked,
+  missingApprovals,
+  settledSteps,
+} from '../../../rotation/rotation-rules.js';
+import {
+  ACTION_IDS,
+  CALLBACK_IDS,
+  encodePickedSecret,
+  encodeReasonMetadata,
+  encodeRotationMetadata,
+  encodeRotationRef,
+  FORM_VALUE_ACTION,
+  ROTATION_BLOCKS,
+  type ReasonMetadata,
+  type ReasonPurpose,
+} from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
 import { button, context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention, truncate, truncateMrkdwn } from '../mrkdwn.js';
@@ -68,11 +93,13 @@ function flashBlock(flash: Flash | null | undefined): KnownBlock[] {
 
 function approvalsText(data: RotationModalData): string {
   const { record } = data;
-  if (record.rotation.requiredApprovals.length === 0) return record.rotation.kind === 'emergency' ? 'not needed (break-glass)' : 'none needed';
+  if (record.rotation.requiredApprovals.length === 0)
+    return record.rotation.kind === 'emergency' ? 'not needed (break-glass)' : 'none needed';
   return record.rotation.requiredApprovals
     .map((role) => {
       const decision = record.approvals.find((approval) => approval.role === role);
-      if (decision) return `${decision.decision === 'approved' ? ':white_check_mark:' : ':no_entry:'} ${roleLabel(role)} by ${mention(decision.decidedBy)}`;
+      if (decision)
+        return `${decision.decision === 'approved' ? ':white_check_mark:' : ':no_entry:'} ${roleLabel(role)} by ${mention(decision.decidedBy)}`;
       const asked = data.approvers.find((entry) => entry.role === role)?.people ?? [];
       return `:hourglass: ${roleLabel(role)}${asked.length > 0 ? ` (asked ${asked.map(mention).join(', ')})` : ''}`;
     })
@@ -88,7 +115,8 @@ function stepRow(step: RotationStep, working: boolean): KnownBlock {
   if (step.state === 'done' && step.result) {
     const version = typeof step.result.versionId === 'string' ? `version \`${escapeMrkdwn(step.result.versionId)}\`` : null;
     const fingerprint = typeof step.result.fingerprint === 'string' ? `fingerprint \`${fingerprintShort(step.result.fingerprint)}\`` : null;
-    const removal = typeof step.result.removalDueAt === 'string' ? `previous version removable after ${when(step.result.removalDueAt)}` : null;
+    const removal =
+      typeof step.result.removalDueAt === 'string' ? `previous version removable after ${when(step.result.removalDueAt)}` : null;
     const facts = [version, fingerprint, removal].filter((fact): fact is string => fact !== null);
     if (facts.length > 0) lines.push(facts.join(' · '));
   }
@@ -106,22 +134,41 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
   const gated = isLocked(record, step);
   if (gated) {
     const missing = missingApprovals(record);
-    blocks.push(context(`:lock: Locked until ${missing.map((role) => `a ${roleLabel(role)}`).join(' and ')} ${missing.length === 1 ? 'approves' : 'approve'}.`));
+    blocks.push(
+      context(
+        `:lock: Locked until ${missing.map((role) => `a ${roleLabel(role)}`).join(' and ')} ${missing.length === 1 ? 'approves' : 'approve'}.`,
+      ),
+    );
   }
   const elements: Button[] = [];
   if (step.state === 'running' && data.interrupted === step.id && !data.working) {
     const lost = step.result?.outcomeUnknown === true && step.lastError;
-    blocks.push(context(lost ? `:grey_question: ${quoted(step.lastError, 800)}` : `:grey_question: Rotor stopped while doing this (started ${when(step.startedAt)}) and did not record what the store did. Check the store: what it shows decides whether the step is done.`));
+    blocks.push(
+      context(
+        lost
+          ? `:grey_question: ${quoted(step.lastError, 800)}`
+          : `:grey_question: Rotor stopped while doing this (started ${when(step.startedAt)}) and did not record what the store did. Check the store: what it shows decides whether the step is done.`,
+      ),
+    );
     elements.push(button(ACTION_IDS.rotationCheckStep, 'Check the store', step.id, 'primary'));
   }
   if (!gated && step.state !== 'running' && !data.working) {
-    if (step.action) elements.push(button(ACTION_IDS.rotationRunStep, step.lastError ? `Try again: ${ACTION_BUTTONS[step.action]}` : ACTION_BUTTONS[step.action], step.id, 'primary'));
+    if (step.action)
+      elements.push(
+        button(
+          ACTION_IDS.rotationRunStep,
+          step.lastError ? `Try again: ${ACTION_BUTTONS[step.action]}` : ACTION_BUTTONS[step.action],
+          step.id,
+          'primary',
+        ),
+      );
     else {
       elements.push(button(ACTION_IDS.rotationTickStep, 'Done', step.id, 'primary'));
       elements.push(button(ACTION_IDS.rotationNoteStep, 'Done, with a note…', step.id));
     }
   }
-  if (!gated && !step.required && step.state !== 'running' && !data.working) elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
+  if (!gated && !step.required && step.state !== 'running' && !data.working)
+    elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: `rotation_step_${step.position}`, elements } satisfies ActionsBlock);
   return blocks;
 }
@@ -132,7 +179,9 @@ function summaryBlocks(data: RotationModalData): KnownBlock[] {
   // The store secret the rotation is bound to, whatever the inventory says now.
   const provider = rotation.providerRef ? `${code(rotation.provider)} ${code(rotation.providerRef)}` : code(rotation.provider);
   return [
-    section(`*${code(rotation.secretName)}* · ${provider} · ${escapeMrkdwn(rotation.environment)}${rotation.kind === 'emergency' ? ' · :rotating_light: emergency' : ''}`),
+    section(
+      `*${code(rotation.secretName)}* · ${provider} · ${escapeMrkdwn(rotation.environment)}${rotation.kind === 'emergency' ? ' · :rotating_light: emergency' : ''}`,
+    ),
     {
       type: 'section',
       fields: [
@@ -153,14 +202,20 @@ function footer(data: RotationModalData): KnownBlock[] {
   const { rotation } = record;
   const ref = encodeRotationRef(rotation.id);
   if (rotation.state === 'completed') {
-    const lines = [`:white_check_mark: Completed at ${when(rotation.completedAt)}. Next rotation ${escapeMrkdwn(data.secret.nextRotation)}.`];
+    const lines = [
+      `:white_check_mark: Completed at ${when(rotation.completedAt)}. Next rotation ${escapeMrkdwn(data.secret.nextRotation)}.`,
+    ];
     if (data.rollbackUntil) lines.push(`It can be rolled back until ${when(data.rollbackUntil)}.`);
     const elements = [button(ACTION_IDS.rotationRefresh, 'Refresh', ref)];
     if (data.rollbackUntil) elements.push(button(ACTION_IDS.rotationRollback, 'Roll back…', ref, 'danger'));
     return [section(lines.join(' ')), { type: 'actions', elements }];
   }
   if (rotation.state !== 'awaiting_approval' && rotation.state !== 'in_progress') {
-    return [section(`${STATE_LABELS[rotation.state]} by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${rotation.endReason ? `: “${quoted(rotation.endReason)}”` : ''}.`)];
+    return [
+      section(
+        `${STATE_LABELS[rotation.state]} by ${mention(rotation.endedBy)} at ${when(rotation.endedAt)}${rotation.endReason ? `: “${quoted(rotation.endReason)}”` : ''}.`,
+      ),
+    ];
   }
   const blockers = completionBlockers(record);
   const elements: Button[] = [];
@@ -183,7 +238,12 @@ function footer(data: RotationModalData): KnownBlock[] {
       style: 'danger',
     },
   });
-  return [context(`${settledSteps(record)} of ${record.steps.length} steps done${blockers.length > 0 ? `; to complete: ${escapeMrkdwn(blockers.join('; '))}` : '.'}`), { type: 'actions', elements }];
+  return [
+    context(
+      `${settledSteps(record)} of ${record.steps.length} steps done${blockers.length > 0 ? `; to complete: ${escapeMrkdwn(blockers.join('; '))}` : '.'}`,
+    ),
+    { type: 'actions', elements },
+  ];
 }
 
 /**
@@ -207,7 +267,10 @@ function approverBlocks(data: RotationModalData, role: ApproverRole): KnownBlock
           ...button(ACTION_IDS.rotationTakeOver, 'Carry it out instead…', ref),
           confirm: {
             title: { type: 'plain_text', text: 'Carry it out instead?' },
-            text: { type: 'mrkdwn', text: `You would be working on this rotation, so you could no longer approve it as ${roleLabel(role)} (two-person rule): someone else would have to.` },
+            text: {
+              type: 'mrkdwn',
+              text: `You would be working on this rotation, so you could no longer approve it as ${roleLabel(role)} (two-person rule): someone else would have to.`,
+            },
             confirm: { type: 'plain_text', text: 'Carry it out' },
             deny: { type: 'plain_text', text: 'Keep my approval' },
           },
@@ -228,12 +291,21 @@ export function rotationModal(data: RotationModalData): ModalView {
     const approved = record.approvals.some((approval) => approval.decidedBy === data.viewer && approval.decision === 'approved');
     if (data.approverRole) blocks.push(...approverBlocks(data, data.approverRole));
     else if (approved) {
-      blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You approved this rotation, so someone else carries it out (two-person rule).`));
+      blocks.push(
+        section(
+          `:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You approved this rotation, so someone else carries it out (two-person rule).`,
+        ),
+      );
     } else {
-      blocks.push(section(`:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`), {
-        type: 'actions',
-        elements: [button(ACTION_IDS.rotationTakeOver, 'Continue this rotation', encodeRotationRef(rotation.id), 'primary')],
-      });
+      blocks.push(
+        section(
+          `:raised_hand: ${mention(rotation.heldBy)} is rotating this secret (last change ${when(rotation.updatedAt)}). You may continue it.`,
+        ),
+        {
+          type: 'actions',
+          elements: [button(ACTION_IDS.rotationTakeOver, 'Continue this rotation', encodeRotationRef(rotation.id), 'primary')],
+        },
+      );
     }
   }
   blocks.push({ type: 'divider' });
@@ -241,7 +313,8 @@ export function rotationModal(data: RotationModalData): ModalView {
   for (const step of record.steps) {
     blocks.push(stepRow(step, data.working === step.id));
     // An emergency's failed disable step waits aside for a retry while the steps after it go on.
-    if (!heldByOther && ((current && step.id === current.id) || (open && isDeferred(record, step)))) blocks.push(...currentStepActions(data, step));
+    if (!heldByOther && ((current && step.id === current.id) || (open && isDeferred(record, step))))
+      blocks.push(...currentStepActions(data, step));
   }
   blocks.push({ type: 'divider' }, ...(heldByOther ? [] : footer(data)));
   return {
@@ -276,8 +349,12 @@ function rollbackInDoubtBlocks(doubt: RollbackInDoubt): KnownBlock[] {
   const said = section(
     `:hourglass_flowing_sand: ${mention(doubt.by)} started rolling back the rotation by ${mention(rotation.heldBy)} at ${when(doubt.at)}. Whether the store moved back is unknown: Rotor did not record the outcome (it stopped, or the store's answer was lost). The rotation stays completed until the store is asked.`,
   );
-  if (!doubt.checkable) return [said, context(`It may still be running: if it is still unsettled at ${when(doubt.checkableAt)}, check the store then.`)];
-  return [said, { type: 'actions', elements: [button(ACTION_IDS.rotationCheckRollback, 'Check the store', encodeRotationRef(rotation.id), 'primary')] }];
+  if (!doubt.checkable)
+    return [said, context(`It may still be running: if it is still unsettled at ${when(doubt.checkableAt)}, check the store then.`)];
+  return [
+    said,
+    { type: 'actions', elements: [button(ACTION_IDS.rotationCheckRollback, 'Check the store', encodeRotationRef(rotation.id), 'primary')] },
+  ];
 }
 
 /** Why the last rotation of the secret was rejected, so a new one starts knowing it. */
@@ -295,16 +372,23 @@ export function rotationStartModal(data: StartModalData): ModalView {
   const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
   const blocks: KnownBlock[] = [
     ...flashBlock(data.flash),
-    section(`*${code(secret.name)}* · ${provider} · ${escapeMrkdwn(secret.environment)}\nDue ${escapeMrkdwn(secret.nextRotation)}; last rotated ${secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'}.`),
+    section(
+      `*${code(secret.name)}* · ${provider} · ${escapeMrkdwn(secret.environment)}\nDue ${escapeMrkdwn(secret.nextRotation)}; last rotated ${secret.lastRotated ? escapeMrkdwn(secret.lastRotated.slice(0, 10)) : 'never'}.`,
+    ),
   ];
   if (data.rejected) blocks.push(section(rejectionNote(data.rejected)));
   if (data.rollbackInDoubt) blocks.push(...rollbackInDoubtBlocks(data.rollbackInDoubt));
   if (data.recent) {
     const { rotation } = data.recent.record;
-    blocks.push(section(`:leftwards_arrow_with_hook: Rotated by ${mention(rotation.heldBy)} at ${when(rotation.completedAt)}; it can be rolled back until ${when(data.recent.rollbackUntil)}.`), {
-      type: 'actions',
-      elements: [button(ACTION_IDS.rotationRollback, 'Roll back…', encodeRotationRef(rotation.id), 'danger')],
-    });
+    blocks.push(
+      section(
+        `:leftwards_arrow_with_hook: Rotated by ${mention(rotation.heldBy)} at ${when(rotation.completedAt)}; it can be rolled back until ${when(data.recent.rollbackUntil)}.`,
+      ),
+      {
+        type: 'actions',
+        elements: [button(ACTION_IDS.rotationRollback, 'Roll back…', encodeRotationRef(rotation.id), 'danger')],
+      },
+    );
   }
   const gated = data.checklist ? firstGatedStep(data.checklist) : null;
   blocks.push(
@@ -317,7 +401,10 @@ export function rotationStartModal(data: StartModalData): ModalView {
   );
   if (data.checklist) {
     const locked = data.requiredApprovals.length > 0;
-    const steps = data.checklist.map((step, index) => `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}${step.required ? '' : ' _(optional)_'}${locked && step.gate ? ' :lock:' : ''}`);
+    const steps = data.checklist.map(
+      (step, index) =>
+        `${index + 1}. ${escapeMrkdwn(step.title)}${step.action ? ' _(Rotor does it)_' : ''}${step.required ? '' : ' _(optional)_'}${locked && step.gate ? ' :lock:' : ''}`,
+    );
     blocks.push(section(`*Checklist*\n${steps.join('\n')}`));
   }
   if (blocked) {
@@ -328,7 +415,12 @@ export function rotationStartModal(data: StartModalData): ModalView {
       block_id: ROTATION_BLOCKS.ticket,
       label: { type: 'plain_text', text: 'Change ticket' },
       hint: { type: 'plain_text', text: 'The ticket this rotation is recorded under: an id such as SEC-123, or its URL.' },
-      element: { type: 'plain_text_input', action_id: FORM_VALUE_ACTION, max_length: 200, placeholder: { type: 'plain_text', text: 'SEC-123' } },
+      element: {
+        type: 'plain_text_input',
+        action_id: FORM_VALUE_ACTION,
+        max_length: 200,
+        placeholder: { type: 'plain_text', text: 'SEC-123' },
+      },
     });
   }
   return {
@@ -375,22 +467,58 @@ export function rotationPickerModal(secrets: readonly Secret[]): ModalView {
   }));
   const blocks: KnownBlock[] =
     options.length === 0
-      ? [section('You own no secrets and back up none, so there is nothing of yours to rotate. Name one: `/rotate prod/postgres/connection_string`.')]
+      ? [
+          section(
+            'You own no secrets and back up none, so there is nothing of yours to rotate. Name one: `/rotate prod/postgres/connection_string`.',
+          ),
+        ]
       : [
           section('Which secret? Yours, most urgent first.'),
           {
             type: 'actions',
             block_id: ROTATION_BLOCKS.picker,
-            elements: [{ type: 'static_select', action_id: ACTION_IDS.rotationPick, placeholder: { type: 'plain_text', text: 'Pick a secret' }, options }],
+            elements: [
+              {
+                type: 'static_select',
+                action_id: ACTION_IDS.rotationPick,
+                placeholder: { type: 'plain_text', text: 'Pick a secret' },
+                options,
+              },
+            ],
           },
         ];
-  return { type: 'modal', callback_id: CALLBACK_IDS.rotation, title: { type: 'plain_text', text: TITLE.plain }, close: { type: 'plain_text', text: 'Close' }, private_metadata: encodeRotationMetadata({ secret: '', rotationId: null, version: null }), blocks };
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.rotation,
+    title: { type: 'plain_text', text: TITLE.plain },
+    close: { type: 'plain_text', text: 'Close' },
+    private_metadata: encodeRotationMetadata({ secret: '', rotationId: null, version: null }),
+    blocks,
+  };
 }
 
 const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit: string; hint: string; optional: boolean }> = {
-  note: { title: 'Done, with a note', label: 'Note', submit: 'Mark done', hint: 'What was done or checked, for the evidence record. Never paste a value.', optional: true },
-  skip: { title: 'Skip a step', label: 'Why is it skipped?', submit: 'Skip step', hint: 'Recorded in the audit log and the evidence.', optional: false },
-  abandon: { title: 'Abandon rotation', label: 'Why is it abandoned?', submit: 'Abandon', hint: 'Rotor cleans up at the provider first, then records this.', optional: false },
+  note: {
+    title: 'Done, with a note',
+    label: 'Note',
+    submit: 'Mark done',
+    hint: 'What was done or checked, for the evidence record. Never paste a value.',
+    optional: true,
+  },
+  skip: {
+    title: 'Skip a step',
+    label: 'Why is it skipped?',
+    submit: 'Skip step',
+    hint: 'Recorded in the audit log and the evidence.',
+    optional: false,
+  },
+  abandon: {
+    title: 'Abandon rotation',
+    label: 'Why is it abandoned?',
+    submit: 'Abandon',
+    hint: 'Rotor cleans up at the provider first, then records this.',
+    optional: false,
+  },
   abandon_by_hand: {
     title: 'Abandon (by hand)',
     label: 'Why, and what you did at the provider',
@@ -398,8 +526,20 @@ const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit:
     hint: 'Rotor leaves the provider as it is and records that you cleaned up by hand.',
     optional: false,
   },
-  reject: { title: 'Reject rotation', label: 'Why is it rejected?', submit: 'Reject', hint: 'The rotator is told; the rotation stops.', optional: false },
-  rollback: { title: 'Roll back rotation', label: 'Why roll back?', submit: 'Roll back', hint: 'The previous version becomes current again where Rotor can make it so, and the channels are told what was restored.', optional: false },
+  reject: {
+    title: 'Reject rotation',
+    label: 'Why is it rejected?',
+    submit: 'Reject',
+    hint: 'The rotator is told; the rotation stops.',
+    optional: false,
+  },
+  rollback: {
+    title: 'Roll back rotation',
+    label: 'Why roll back?',
+    submit: 'Roll back',
+    hint: 'The previous version becomes current again where Rotor can make it so, and the channels are told what was restored.',
+    optional: false,
+  },
 };
 
 /**
@@ -416,18 +556,27 @@ function confirmationBlocks(items: readonly RollbackItem[]): KnownBlock[] {
       type: 'input',
       block_id: ROTATION_BLOCKS.rollbackConfirmations,
       label: { type: 'plain_text', text: 'Done' },
-      hint: { type: 'plain_text', text: 'Every item must be done and ticked; what you confirm is recorded with the rollback and announced.' },
+      hint: {
+        type: 'plain_text',
+        text: 'Every item must be done and ticked; what you confirm is recorded with the rollback and announced.',
+      },
       element: {
         type: 'checkboxes',
         action_id: FORM_VALUE_ACTION,
-        options: items.slice(0, 10).map((item) => ({ text: { type: 'mrkdwn', text: quoted(item.label, LIMITS.optionText) }, value: item.id })),
+        options: items
+          .slice(0, 10)
+          .map((item) => ({ text: { type: 'mrkdwn', text: quoted(item.label, LIMITS.optionText) }, value: item.id })),
       },
     },
   ];
 }
 
 /** A note or a reason, asked in a small modal pushed on top of the rotation (or opened from a DM); a rollback's also lists what to confirm. */
-export function rotationReasonModal(metadata: ReasonMetadata, about: { secretName: string; stepTitle: string | null }, confirmations: readonly RollbackItem[] = []): ModalView {
+export function rotationReasonModal(
+  metadata: ReasonMetadata,
+  about: { secretName: string; stepTitle: string | null },
+  confirmations: readonly RollbackItem[] = [],
+): ModalView {
   const text = REASON_TEXT[metadata.purpose];
   return {
     type: 'modal',

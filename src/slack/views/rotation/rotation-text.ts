@@ -50,13 +50,15 @@ export function stepIcon(step: RotationStep, working: boolean): string {
 
 /** "who, when" for a settled step. */
 export function settledLine(step: RotationStep): string {
-  if (step.state === 'done') return `Done by ${mention(step.doneBy)} at ${when(step.doneAt)}${step.note ? ` — “${quoted(step.note)}”` : ''}`;
+  if (step.state === 'done')
+    return `Done by ${mention(step.doneBy)} at ${when(step.doneAt)}${step.note ? ` — “${quoted(step.note)}”` : ''}`;
   if (step.state === 'skipped') return `Skipped by ${mention(step.doneBy)} at ${when(step.doneAt)}: “${quoted(step.skipReason)}”`;
   return '';
 }
 
 /** The version line of a rotation: previous → new, with short fingerprints. */
 export function versionLine(rotation: Rotation): string {
-  if (!rotation.newVersionId) return `Current version ${rotation.previousVersionId ? `\`${escapeMrkdwn(rotation.previousVersionId)}\`` : '—'}`;
+  if (!rotation.newVersionId)
+    return `Current version ${rotation.previousVersionId ? `\`${escapeMrkdwn(rotation.previousVersionId)}\`` : '—'}`;
   return `\`${escapeMrkdwn(rotation.previousVersionId ?? '—')}\` → \`${escapeMrkdwn(rotation.newVersionId)}\` (fingerprint \`${fingerprintShort(rotation.newFingerprint)}\`)`;
 }
