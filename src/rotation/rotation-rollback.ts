@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRequestToken } from './steps/request-token.js';
 import { actorId, type Actor } from '../access/actor.js';
 import { isoInstant as iso } from '../core/clock.js';
 import { RotorError, ValidationError } from '../core/errors.js';
@@ -116,7 +116,7 @@ export class RotationRollbacks {
    */
   private recordIntent(by: string, record: RotationRecord, reason: string, confirmed: RollbackOutcome['confirmed']): string {
     const { rotation } = record;
-    const requestToken = randomUUID();
+    const requestToken = newRequestToken();
     const now = this.deps.clock.now();
     this.deps.audit.record(() => {
       if (this.queries.unsettledRollback(this.queries.get(rotation.id)))

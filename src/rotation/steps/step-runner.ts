@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRequestToken } from './request-token.js';
 import type { DateTime } from 'luxon';
 import { actorId, type Actor } from '../../access/actor.js';
 import { isoInstant as iso } from '../../core/clock.js';
@@ -59,7 +59,7 @@ export class StepRunner {
     requireNotApprover(record, by);
     const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
     // The token is on the step before the call: whatever the call leaves at the store, a check (or an abandon) finds it by it.
-    const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : randomUUID();
+    const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : newRequestToken();
     const running = this.writer.transition(record, actor.kind === 'system' ? {} : { heldBy: by }, (now) => {
       // In the transaction that marks the step running: a revocation confirmed a moment ago has
       // marked the secret compromised, and the store must not move under it (see inFlightStep).
