@@ -174,8 +174,11 @@ describe('modals, buttons and App Home over HTTP', () => {
   it('/rotate checks the name and the right to rotate before any modal opens', async () => {
     const unknown = await replyTo((await harness.command('/rotate', 'prod/kafka/pasword', 'U0DBA')).responseUrl);
     expect(unknown.text).toContain('Did you mean: prod/kafka/password');
+    // Someone who may not read the secret either (visibility: restricted) is refused without its people being named.
+    const opened = harness.fake.callsTo('views.open').length;
     const refused = await replyTo((await harness.command('/rotate', 'prod/kafka/password', 'U0NOBODY')).responseUrl);
-    expect(refused.text).toContain('You may not rotate `prod/kafka/password`');
+    expect(refused.text).toContain('There is no secret named `prod/kafka/password` that you may see');
+    expect(harness.fake.callsTo('views.open')).toHaveLength(opened);
   });
 
   it('/revoke outside an incident channel is refused clearly, even for a responder', async () => {
