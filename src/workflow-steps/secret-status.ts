@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import type { Actor } from '../access/actor.js';
-import { mayRead } from '../access/visibility.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { InventoryReader } from '../inventory/inventory-reader.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { SecretStatus } from '../inventory/secret.js';
 import { findNameProblem } from '../inventory/secret-name.js';
@@ -25,17 +25,18 @@ export interface SecretStatusAnswer {
  * answered exactly as one that does not exist.
  */
 export function secretStatus(
-  deps: { inventory: InventoryRepo; policy: Policy; clock: Clock },
+  deps: { inventory: InventoryRepo; reader: InventoryReader; policy: Policy; clock: Clock },
   viewer: Actor | null,
   name: string,
 ): SecretStatusAnswer {
   const problem = findNameProblem(name, deps.policy.environments);
   if (problem) throw new ValidationError(problem, [{ where: 'secret_name', message: problem }]);
   const secret = deps.inventory.get(name);
-  if (!secret || !mayRead(deps.policy, viewer, secret)) {
-    const readable: string[] = [];
-    for (const candidate of deps.inventory.iterateAll()) if (mayRead(deps.policy, viewer, candidate)) readable.push(candidate.name);
-    throw new NotFoundError(`No secret named ${name}.`, deps.inventory.suggestNames(name, 3, readable));
+  // A step that names nobody reads what the policy lets anyone read: everything (workspace), or nothing.
+  const anyoneReads = deps.policy.visibility === 'workspace';
+  if (!secret || !(viewer ? deps.reader.mayRead(viewer, secret) : anyoneReads)) {
+    const suggestions = viewer ? deps.reader.suggestNames(viewer, name) : anyoneReads ? deps.inventory.suggestNames(name) : [];
+    throw new NotFoundError(`No secret named ${name}.`, suggestions);
   }
   const summary = summarizeSecret(secret, deps.clock.now(), deps.policy);
   return {

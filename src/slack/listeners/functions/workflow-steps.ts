@@ -64,7 +64,7 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
       const askedBy = optionalText(inputs.asked_by);
       const viewer = askedBy === null ? null : slackActor(parseUserInput(askedBy, 'asked by'));
       const answer = secretStatus(
-        { inventory: services.inventory, policy: services.policy, clock: services.clock },
+        { inventory: services.inventory, reader: services.inventoryReader, policy: services.policy, clock: services.clock },
         viewer,
         requiredText(inputs.secret_name, 'secret name'),
       );
