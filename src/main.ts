@@ -23,6 +23,7 @@ import { createMetricsRegistry } from './metrics/metrics.js';
 import { createReminderMetrics } from './metrics/reminder-metrics.js';
 import { createIncidentMetrics } from './metrics/incident-metrics.js';
 import { createRotationMetrics } from './metrics/rotation-metrics.js';
+import { storeCatalogFor } from './providers/store-catalog.js';
 import { createProviderRegistryFromEnv } from './providers/provider-factory.js';
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
@@ -83,7 +84,14 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       auditKeys,
       runDeadlineSeconds: env.ROTOR_RUN_DEADLINE_SECONDS,
       calendarFeed: env.ROTOR_CALENDAR_TOKEN ? { token: env.ROTOR_CALENDAR_TOKEN, publicUrl: env.ROTOR_PUBLIC_URL ?? null } : null,
-      providers: options.providers ?? createProviderRegistryFromEnv(env),
+      providers:
+        options.providers ??
+        createProviderRegistryFromEnv(
+          env,
+          undefined,
+          storeCatalogFor({ googleVersionAlias: policy.googleSecretManager.versionAlias }),
+          clock,
+        ),
       slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
       evidenceBucket,
     });

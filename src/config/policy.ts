@@ -253,6 +253,23 @@ export const policySchema = z
         message: 'version_tag and rotated_by_tag must be different keys',
       })
       .default({ enabled: true, version_tag: DEFAULT_PROVENANCE_TAG_KEYS.version, rotated_by_tag: DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy }),
+    google_secret_manager: z
+      .object({
+        version_alias: z
+          .string()
+          .regex(
+            /^[A-Za-z][A-Za-z0-9_-]{0,62}$/,
+            'must be a Secret Manager version alias such as current (a letter, then up to 62 letters, digits, _ or -)',
+          )
+          .refine(
+            (alias) => !/^(latest|new)$/i.test(alias),
+            'must not be latest or new, which Secret Manager reserves: leave it out to read latest',
+          )
+          .nullable()
+          .default(null),
+      })
+      .strict()
+      .default({ version_alias: null }),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -373,6 +390,8 @@ export interface Policy {
   evidenceArchive: EvidenceArchivePolicy | null;
   /** The tags a completed rotation leaves on its store secret (src/provenance/). */
   provenance: { enabled: boolean; versionTag: string; rotatedByTag: string };
+  /** The version alias consumers of Google secrets read, which promote moves; null: they read `latest`. */
+  googleSecretManager: { versionAlias: string | null };
 }
 
 export interface EvidenceArchivePolicy {
@@ -444,6 +463,7 @@ function toPolicy(file: PolicyFile): Policy {
         }
       : null,
     provenance: { enabled: file.provenance.enabled, versionTag: file.provenance.version_tag, rotatedByTag: file.provenance.rotated_by_tag },
+    googleSecretManager: { versionAlias: file.google_secret_manager.version_alias },
   });
 }
 

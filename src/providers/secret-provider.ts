@@ -181,13 +181,14 @@ export interface DisableVersionRequest {
    * without it the call is refused rather than leaving the secret with no current value.
    */
   replacementVersionId?: string | null;
-  /** Vault only: destroy the version's data instead of a soft delete. */
+  /** Vault and Google: destroy the version's data instead of a soft delete / disable. */
   destroy?: boolean;
 }
 
 export interface DisabledVersion {
   versionId: string;
-  action: 'labels_removed' | 'soft_deleted' | 'destroyed';
+  /** AWS: `labels_removed`; Vault: `soft_deleted`; Google: `disabled`; Vault and Google: `destroyed`. */
+  action: 'labels_removed' | 'soft_deleted' | 'disabled' | 'destroyed';
 }
 
 export interface DiscoveryFilter {
@@ -195,6 +196,9 @@ export interface DiscoveryFilter {
   tagKey?: string;
   /** Vault: the KV v2 mount to walk. */
   mount?: string;
+  /** Google: the project whose secrets are listed, and the location of regional ones. */
+  project?: string;
+  location?: string;
 }
 
 export interface DiscoveredSecret {

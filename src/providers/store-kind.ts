@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import type { CoreEnv } from '../config/env.js';
+import type { Clock } from '../core/clock.js';
 import type { RetryPolicy } from './call-with-retry.js';
 import type { Fingerprinter } from './fingerprint.js';
 import type { SecretDescription, SecretProvider, VersionSummary } from './secret-provider.js';
@@ -196,9 +197,21 @@ export interface StoreFinding {
 
 /** What a store's connection is made from. */
 export interface StoreSetup {
-  env: Partial<Pick<CoreEnv, 'VAULT_ADDR' | 'VAULT_TOKEN' | 'VAULT_NAMESPACE'>>;
+  env: Partial<
+    Pick<
+      CoreEnv,
+      | 'VAULT_ADDR'
+      | 'VAULT_TOKEN'
+      | 'VAULT_NAMESPACE'
+      | 'GOOGLE_OAUTH_ACCESS_TOKEN'
+      | 'GCE_METADATA_HOST'
+      | 'GOOGLE_SECRET_MANAGER_ENDPOINT'
+    >
+  >;
   fingerprinter: Fingerprinter;
   retry?: RetryPolicy;
+  /** For what a connection caches by time (Google's access tokens); the system clock by default. */
+  clock?: Clock;
 }
 
 /** The store kinds Rotor knows: what validates a store's name, and where each kind's knowledge is found. */
