@@ -74,6 +74,8 @@ export class FakeGoogleSecretManager {
   private server: Server | undefined;
   private failures: { remaining: number; code: number; status: string; matching?: RegExp } = { remaining: 0, code: 0, status: '' };
   address = '';
+  /** The fake's time, for create and destroy times: a test whose clock is injected points it there. */
+  now: () => Date = () => new Date();
   /** Runs once just before the next modifying request is applied, e.g. to race a concurrent writer. */
   beforeNextChange: (() => void) | undefined;
 
@@ -98,6 +100,7 @@ export class FakeGoogleSecretManager {
     this.requests.length = 0;
     this.failures = { remaining: 0, code: 0, status: '' };
     this.beforeNextChange = undefined;
+    this.now = () => new Date();
   }
 
   /** The next `count` requests (whose path matches `matching`, if given) fail with this status. */
@@ -112,7 +115,7 @@ export class FakeGoogleSecretManager {
       project,
       location,
       id,
-      createTime: new Date().toISOString(),
+      createTime: this.now().toISOString(),
       labels: { ...(options.labels ?? {}) },
       annotations: { ...(options.annotations ?? {}) },
       versionAliases: {},
@@ -130,6 +133,13 @@ export class FakeGoogleSecretManager {
   setAlias(name: string, alias: string, version: number): void {
     const secret = this.secretNamed(name);
     secret.versionAliases[alias] = version;
+    secret.etag = newEtag();
+  }
+
+  /** Sets annotations as another client would (changes the secret's etag). */
+  annotate(name: string, annotations: Record<string, string>): void {
+    const secret = this.secretNamed(name);
+    secret.annotations = { ...secret.annotations, ...annotations };
     secret.etag = newEtag();
   }
 
@@ -326,7 +336,7 @@ export class FakeGoogleSecretManager {
     if (verb === 'destroy') {
       version.state = 'DESTROYED';
       version.data = null;
-      version.destroyTime = new Date().toISOString();
+      version.destroyTime = this.now().toISOString();
     } else {
       version.state = verb === 'disable' ? 'DISABLED' : 'ENABLED';
     }
@@ -339,7 +349,7 @@ export class FakeGoogleSecretManager {
       number: secret.versions.length + 1,
       state: 'ENABLED' as const,
       data,
-      createTime: new Date().toISOString(),
+      createTime: this.now().toISOString(),
       destroyTime: null,
       etag: newEtag(),
       clientChecksum,

@@ -15,7 +15,9 @@ import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { join } from 'node:path';
 import type { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import type { GoogleSecretManagerProvider } from '../../src/providers/google-secret-manager/google-secret-manager-provider.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import { storeCatalogFor } from '../../src/providers/store-catalog.js';
 import type { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { runRotor, type CliResult } from './cli.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from './slack-app-harness.js';
@@ -348,6 +350,8 @@ const auditKey = randomBytes(32).toString('hex');
 export function startRotationHarness(options: {
   aws?: () => AwsSecretsManagerProvider;
   vault?: () => VaultKv2Provider;
+  /** Google Secret Manager; the catalog's Google store reads the alias this provider was made with. */
+  google?: () => GoogleSecretManagerProvider;
   seed: (store: TempStore) => void;
   at?: string;
   policy?: string;
@@ -360,7 +364,12 @@ export function startRotationHarness(options: {
     providers: () => {
       const aws = options.aws?.();
       const vault = options.vault?.();
-      return { registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}) }), close: () => aws?.destroy() };
+      const google = options.google?.();
+      const stores = storeCatalogFor({ googleVersionAlias: google?.versionAlias ?? null });
+      return {
+        registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}), ...(google ? { google } : {}) }, stores),
+        close: () => aws?.destroy(),
+      };
     },
     beforeStart: ({ fake, store }) => {
       for (const person of options.people ?? PEOPLE) fake.addUser(person);
@@ -372,6 +381,14 @@ export function startRotationHarness(options: {
 /** The real CLI, in-process, over the harness's database, policy and audit key. */
 export function rotorCli(harness: SlackHarness, ...argv: string[]): Promise<CliResult> {
   return runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv], { ROTOR_AUDIT_KEY: auditKey });
+}
+
+/** The same, with more environment (a store's connection). */
+export function rotorCliWith(harness: SlackHarness, env: NodeJS.ProcessEnv, ...argv: string[]): Promise<CliResult> {
+  return runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv], {
+    ...env,
+    ROTOR_AUDIT_KEY: auditKey,
+  });
 }
 
 export { ACTION_IDS, CALLBACK_IDS };

@@ -338,7 +338,11 @@ export class GoogleSecretManagerStore {
     return pending;
   }
 
-  /** Secrets of a project (global, or in one location) that carry the label key, with their labels. */
+  /**
+   * Secrets of a project (global, or in one location) that carry the label key, with their labels
+   * and annotations: labels select, and an annotation holds what a label cannot (a name with `/`,
+   * a Slack id in capitals), so it wins over a label of the same key.
+   */
   async listForDiscovery(filter: GsmDiscoveryFilter): Promise<DiscoveredSecret[]> {
     if (filter.labelKey !== undefined && !LABEL_KEY.test(filter.labelKey)) {
       throw new ValidationError(
@@ -368,7 +372,7 @@ export class GoogleSecretManagerStore {
         found.push({
           providerRef: `${parent}/secrets/${id}`,
           storeName: id,
-          tags: { ...secret.labels },
+          tags: discoveryTags(secret),
           lastRotatedAt: null,
           lastChangedAt: null,
         });
@@ -556,6 +560,11 @@ function aliasTarget(target: GsmTarget, ref: GsmSecretRef, secret: SecretResourc
     );
   }
   return version;
+}
+
+function discoveryTags(secret: SecretResource): Record<string, string> {
+  const { [PENDING_TOKEN_ANNOTATION]: _token, ...annotations } = secret.annotations;
+  return { ...secret.labels, ...annotations };
 }
 
 function aliasesByVersion(secret: SecretResource): Map<string, string[]> {
