@@ -72,7 +72,11 @@ export class FakeGoogleSecretManager {
   readonly requests: RecordedGoogleRequest[] = [];
   private readonly secrets = new Map<string, FakeGoogleSecret>();
   private server: Server | undefined;
-  private failures: { remaining: number; code: number; status: string; matching?: RegExp } = { remaining: 0, code: 0, status: '' };
+  private failures: { remaining: number; code: number; status: string; matching?: RegExp; method?: string } = {
+    remaining: 0,
+    code: 0,
+    status: '',
+  };
   address = '';
   /** The fake's time, for create and destroy times: a test whose clock is injected points it there. */
   now: () => Date = () => new Date();
@@ -103,9 +107,9 @@ export class FakeGoogleSecretManager {
     this.now = () => new Date();
   }
 
-  /** The next `count` requests (whose path matches `matching`, if given) fail with this status. */
-  failNext(count: number, code: number, status: string, matching?: RegExp): void {
-    this.failures = { remaining: count, code, status, ...(matching ? { matching } : {}) };
+  /** The next `count` requests (whose path matches `matching` and whose method is `method`, if given) fail with this status. */
+  failNext(count: number, code: number, status: string, matching?: RegExp, method?: string): void {
+    this.failures = { remaining: count, code, status, ...(matching ? { matching } : {}), ...(method ? { method } : {}) };
   }
 
   /** Creates a secret as its owner would (out-of-band for Rotor). */
@@ -173,7 +177,11 @@ export class FakeGoogleSecretManager {
       return sendError(response, new GoogleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
     }
     this.requests.push({ method, path: url.pathname + url.search, body });
-    if (this.failures.remaining > 0 && (!this.failures.matching || this.failures.matching.test(url.pathname))) {
+    if (
+      this.failures.remaining > 0 &&
+      (!this.failures.matching || this.failures.matching.test(url.pathname)) &&
+      (!this.failures.method || this.failures.method === method)
+    ) {
       this.failures.remaining -= 1;
       return sendError(
         response,

@@ -395,7 +395,7 @@ export class GoogleSecretManagerStore {
     const secret = await this.getSecret(target, ref, 'label');
     const merged = { ...secret.labels, ...labels };
     if (Object.entries(labels).every(([key, value]) => secret.labels[key] === value)) return;
-    await this.updateSecret(target, ref, secret.etag, { labels: merged });
+    await this.updateSecret(target, ref, secret.etag, { labels: merged }, 'label');
   }
 
   /** What a consumer runs to read the value consumers get. */
@@ -502,6 +502,7 @@ export class GoogleSecretManagerStore {
     ref: GsmSecretRef,
     etag: string,
     fields: { versionAliases?: Record<string, string>; annotations?: Record<string, string>; labels?: Record<string, string> },
+    action = 'update',
   ): Promise<void> {
     const mask = [
       fields.versionAliases ? 'version_aliases' : null,
@@ -513,7 +514,7 @@ export class GoogleSecretManagerStore {
     await this.send(
       target,
       ref,
-      'update',
+      action,
       { method: 'PATCH', path: formatGsmSecretRef(ref), query: { updateMask: mask }, body: { ...fields, etag } },
       secretResource,
     );

@@ -215,6 +215,36 @@ describe('a Google secret read through the alias `current`, rotated through Slac
     expect((await cli(h, 'audit', 'verify')).code).toBe(0);
   });
 
+  it('a label write Google refuses does not hold the completion up: reported on its follow-up, retried a minute later, and lands', async () => {
+    googleSecret();
+    harness = await start();
+    const h = harness;
+    const rotationId = await rotateThroughSlack(h, 'U0OPS2', 'SEC-46');
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    await waitForPosts(h, 'C0ANNOUNCE');
+    // Rotor's service account may not update the secret's labels (no secretmanager.secrets.update) this once.
+    fake.failNext(1, 403, 'PERMISSION_DENIED', /secrets\/app-db$/, 'PATCH');
+
+    await h.runtime.runJob('provenance-tags');
+    const followUp = () =>
+      h.store.db.prepare(`SELECT state, attempts, last_error FROM follow_ups WHERE kind = 'provenance.tag'`).get() as {
+        state: string;
+        attempts: number;
+        last_error: string;
+      };
+    expect(followUp()).toMatchObject({ state: 'pending', attempts: 1 });
+    expect(followUp().last_error).toContain(`Could not tag the store secret of rotation #${rotationId} with its provenance:`);
+    expect(followUp().last_error).toContain(
+      'Could not label prod/app/db (projects/acme-prod/secrets/app-db) in Google Secret Manager: permission denied',
+    );
+    expect(fake.secret(REF).labels).toEqual({ team: 'payments' });
+
+    h.store.clock.advance({ minutes: 1 });
+    await h.runtime.runJob('follow-up-sweep');
+    expect(followUp()).toMatchObject({ state: 'done', attempts: 2 });
+    expect(fake.secret(REF).labels).toEqual({ team: 'payments', version: expect.stringMatching(/^\d{8}$/), rotated_by: 'u0ops2' });
+  });
+
   it('`latest` (no alias in the policy): approvals come before the version is added, promote only confirms, the line reads latest', async () => {
     googleSecret({ alias: false });
     harness = await start(ROTATION_POLICY, null);
