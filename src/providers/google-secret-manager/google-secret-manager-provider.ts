@@ -89,7 +89,7 @@ export class GoogleSecretManagerProvider implements SecretProvider {
   }
 
   /** Secrets of `--project` (and `--location`, for regional ones) carrying the label `--tag-key`. */
-  listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]> {
+  async listForDiscovery(filter: DiscoveryFilter): Promise<DiscoveredSecret[]> {
     if (!filter.project)
       throw new ValidationError(
         'Discovery in Google Secret Manager needs the project to list: add --project <project id> (and --location <location> for regional secrets).',
