@@ -206,3 +206,33 @@ function policyIssues(text: string): string {
   }
   throw new Error('the policy was accepted');
 }
+
+describe('the fake refuses what Google refuses', () => {
+  const call = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${fake.address}/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: { status: string; message: string } } };
+  };
+
+  it('a field the request message does not have, and labels or annotations Google would not store: 400, nothing changed', async () => {
+    const snapshot = () => JSON.stringify(fake.secret(REF));
+    const before = snapshot();
+    const { etag } = fake.secret(REF);
+    for (const [method, path, body] of [
+      ['PATCH', `${REF}?updateMask=labels`, { labels: { team: 'ops' }, etag, colour: 'red' }],
+      ['PATCH', `${REF}?updateMask=labels`, { labels: { Team: 'ops' }, etag }],
+      ['PATCH', `${REF}?updateMask=labels`, { labels: { team: 'Ops Team' }, etag }],
+      ['PATCH', `${REF}?updateMask=annotations`, { annotations: { 'bad key': 'x' }, etag }],
+      ['POST', `${REF}:addVersion`, { payload: { data: Buffer.from(value()).toString('base64'), crc: '1' } }],
+      ['POST', `${REF}/versions/1:disable`, { etag: fake.version(REF, 1)?.etag, force: true }],
+    ] as const) {
+      const answer = await call(method, path, body);
+      expect(answer.status, `${method} ${path}`).toBe(400);
+      expect(answer.body.error?.status).toBe('INVALID_ARGUMENT');
+    }
+    expect(snapshot()).toBe(before);
+  });
+});
