@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
 import { ValidationError } from '../../../src/core/errors.js';
@@ -302,6 +304,15 @@ describe('bad input for a Google secret: a clear answer, nothing changed', () =>
         },
       ]);
     }
+    // The same through `rotor import`: the row is refused with the forms accepted, nothing written.
+    const file = join(h.store.dir, 'google.yaml');
+    writeFileSync(
+      file,
+      `- name: prod/app/other\n  type: generic\n  owner: U0OWNER\n  provider: google\n  provider_ref: projects/${PROJECT}/secrets/app-db/versions/latest\n`,
+    );
+    const imported = await cli(h, 'import', file);
+    expect(imported.code).not.toBe(0);
+    expect(imported.stdout + imported.stderr).toContain(`names a version; write the secret, ${REF}`);
     expect(snapshotTables(h.store, ['secrets', 'audit_events'])).toEqual(before);
   });
 
