@@ -79,7 +79,8 @@ const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
 const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
 
 /**
- * Google Secret Manager behind the shape of the provider port (not yet registered as one).
+ * Google Secret Manager's calls, each with the read path (alias or `latest`) in its target;
+ * GoogleSecretManagerProvider puts it behind the provider port with the policy's alias.
  * Versions are immutable and numbered; Rotor fingerprints a version's whole payload. Every
  * change to a secret's aliases, labels or annotations, and to a version's state, carries the
  * etag Rotor read, so a concurrent change is refused, never overwritten.
