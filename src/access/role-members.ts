@@ -32,3 +32,10 @@ export function approverRolesHeld(policy: Policy, userId: string, groups: GroupM
   for (const [role, members] of Object.entries(policy.roles.defined)) if (members.some((id) => mine.has(id))) roles.push(role);
   return roles;
 }
+
+/** Each user group a role the policy defines names, with the role's key. */
+export function userGroupsOfRoles(policy: Policy): { group: string; role: string }[] {
+  return Object.entries(policy.roles.defined).flatMap(([role, members]) =>
+    members.filter((id) => SLACK_USER_GROUP_ID.test(id)).map((group) => ({ group, role })),
+  );
+}

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Services } from '../../services.js';
 import { RotorError } from '../../core/errors.js';
-import type { Policy } from '../../config/policy.js';
+import { userGroupsOfRoles } from '../../access/role-members.js';
 import { SLACK_USER_GROUP_ID } from '../../inventory/secret.js';
 
 /** How long Slack's answer about user groups is trusted before a read asks again. */
@@ -21,7 +21,7 @@ export async function refreshUserGroups(client: WebClient, services: Services, l
     policy.visibility === 'restricted' &&
     (Object.values(policy.teams).some((members) => members.some((id) => SLACK_USER_GROUP_ID.test(id))) ||
       inventory.accessNamesUserGroups());
-  if (!teamsNameGroups && groupsOfRoles(policy).length === 0) return;
+  if (!teamsNameGroups && userGroupsOfRoles(policy).length === 0) return;
   const now = clock.now();
   const fetchedAt = userGroups.fetchedAt();
   if (fetchedAt && Date.parse(fetchedAt) > now.minus({ minutes: USER_GROUP_REFRESH_MINUTES }).toMillis()) return;
@@ -34,13 +34,6 @@ export async function refreshUserGroups(client: WebClient, services: Services, l
   }
 }
 
-/** Each user group a role the policy defines names, with the role's key. */
-function groupsOfRoles(policy: Policy): { group: string; role: string }[] {
-  return Object.entries(policy.roles.defined).flatMap(([role, members]) =>
-    members.filter((id) => SLACK_USER_GROUP_ID.test(id)).map((group) => ({ group, role })),
-  );
-}
-
 /**
  * At start-up, when a role the policy defines names user groups: reads them from Slack
  * (usergroups.list with members), caches the answer, and refuses a group Slack does not know,
@@ -48,7 +41,7 @@ function groupsOfRoles(policy: Policy): { group: string; role: string }[] {
  * the next read), and the warning says so.
  */
 export async function checkRoleGroups(client: WebClient, services: Services, logger: Logger): Promise<void> {
-  const named = groupsOfRoles(services.policy);
+  const named = userGroupsOfRoles(services.policy);
   if (named.length === 0) return;
   let groups: { id: string; users: string[] }[];
   try {
