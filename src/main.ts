@@ -1,4 +1,6 @@
 import type { RetryOptions } from '@slack/web-api';
+import { checkRoleGroups } from './slack/outbound/slack-user-groups.js';
+import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
@@ -189,6 +191,13 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       startupRetry: options.slackStartupRetry,
       onSlackState: (state) => (slackState = state),
     });
+    try {
+      // A role naming a user group Slack does not know stops start-up, like any other policy error.
+      await checkRoleGroups(createOutboundClients(env.SLACK_BOT_TOKEN, env.SLACK_API_URL).read, services, logger);
+    } catch (error) {
+      await slack.stop();
+      throw error;
+    }
     // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();
     logger.info({ mode: slack.mode, host: host ?? '0.0.0.0', port, database: env.ROTOR_DB }, 'Rotor is running');

@@ -222,6 +222,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     people: poster ? rememberedLookups(poster, services.recipients, clock) : null,
     clock,
     policy,
+    groups: services.userGroups,
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
     needs: services.rotationNeeds,
@@ -246,6 +247,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     operations: providers.operations,
     clock,
     policy,
+    groups: services.userGroups,
     kickFollowUps,
     onEvent: countIncidentEvent,
   });

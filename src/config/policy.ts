@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { closest, distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
@@ -9,6 +8,7 @@ import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rot
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/checklists/rotation-templates.js';
 import { DEFAULT_PROVENANCE_TAG_KEYS } from '../providers/provenance-tags.js';
 import { BUILT_IN_STORES } from '../providers/store-catalog.js';
+import { checkRoles, ROLE_NAME, withSuggestion as suggest } from './policy-roles.js';
 
 /** Placeholders only some stores' secrets have: a policy's own step detail, which covers secrets of every store, may not use them. */
 const STORE_PLACEHOLDERS = BUILT_IN_STORES.kinds.flatMap((store) => store.references.placeholders);
@@ -36,6 +36,7 @@ const provenanceTagKey = z
   );
 const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
 
+/** The approver roles every policy has (`roles.security_leads`, `roles.devops_leads`); `roles:` may define more (src/config/policy-roles.ts). */
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
 /**
  * Who changes where a secret is stored: admins only, or also those who may edit it, once a
@@ -43,7 +44,10 @@ export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
  */
 export const REFERENCE_CHANGE_RULES = ['admins', 'owner_with_security_approval'] as const;
 export type ReferenceChangeRule = (typeof REFERENCE_CHANGE_RULES)[number];
+/** The escalation levels every policy has; any role `roles:` defines may stand on the path too. */
 export const ESCALATION_LEVELS = ['owner', 'backup_owner', 'team_lead', 'security', 'cto'] as const;
+/** Paged at once by `/revoke` unless `incident.paging` says otherwise. */
+export const FIRST_PAGED_LEVELS = ['owner', 'backup_owner', 'security'] as const;
 /**
  * Who signs off a break-glass rotation when no security lead is left who neither broke the glass
  * nor worked it (a team with one security lead, who revoked): `roles.cto` (the default), the
@@ -59,7 +63,25 @@ export const VISIBILITIES = ['restricted', 'workspace'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 export const SIGNOFF_FALLBACKS = ['cto', 'admins', 'devops_leads', 'none'] as const;
 export type SignOffFallback = (typeof SIGNOFF_FALLBACKS)[number];
-export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
+/** A built-in level (ESCALATION_LEVELS) or the name of a role the policy defines. */
+export type EscalationLevel = string;
+
+const roleName = z.string().regex(ROLE_NAME, 'must be a role name: lower-case letters, digits and `_`, such as privacy_counsel');
+/** A role an approvals rule names: a built-in approver role or one `roles:` defines (checked by checkRoles). */
+const approverRole = z.union([z.enum(APPROVER_ROLES), roleName]);
+/** A level on a path: a built-in level or a role `roles:` defines (checked by checkRoles). */
+const pathRole = z.union([z.enum(ESCALATION_LEVELS), roleName]);
+const roleList = z.array(approverRole).refine((roles) => new Set(roles).size === roles.length, 'roles must not repeat');
+const contactSchema = z
+  .object({
+    phone: z
+      .string()
+      .regex(/^\+?[0-9][0-9 ().-]{4,30}$/, 'must be a phone number such as +44 20 7946 0000')
+      .optional(),
+    note: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((contact) => contact.phone !== undefined || contact.note !== undefined, 'give a phone, a note, or both');
 
 /**
  * Default rotation intervals by type, from the playbooks: 90 days for database, API keys,
@@ -104,12 +126,31 @@ export const policySchema = z
         team_leads: z.record(z.string().min(1), slackUserId).default({}),
         cto: slackUserId.optional(),
       })
-      .strict()
-      .default({ admins: [], security_leads: [], devops_leads: [], responders: [], team_leads: {} }),
+      .catchall(z.union([slackUserOrGroupId.transform((id) => [id]), z.array(slackUserOrGroupId)]))
+      // The cast: a default must match the catch-all's index signature, which team_leads (a map) does not.
+      .default({ admins: [], security_leads: [], devops_leads: [], responders: [], team_leads: {} } as never),
+    contacts: z.record(slackUserId, contactSchema).default({}),
     teams: z.record(z.string().min(1), z.array(slackUserOrGroupId)).default({}),
     visibility: z.enum(VISIBILITIES).default('restricted'),
     intervals: intervalsSchema.default({}),
-    approvals: z.record(segment, z.array(z.enum(APPROVER_ROLES))).default({ prod: ['security_lead', 'devops_lead'] }),
+    approvals: z
+      .object({
+        by_tag: z.record(z.string().regex(TAG_KEY, 'must be a tag key such as dsar_signing'), roleList).default({}),
+        by_type: z.partialRecord(z.enum(SECRET_TYPES), roleList).default({}),
+      })
+      .catchall(roleList)
+      .superRefine((approvals, ctx) => {
+        for (const key of Object.keys(approvals)) {
+          if (key === 'by_tag' || key === 'by_type' || segment.safeParse(key).success) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            params: { at: 'key' },
+            message: 'must be an environment (lower-case letters, digits, `_`, `-` or `.`), by_tag or by_type',
+          });
+        }
+      })
+      .default({ prod: ['security_lead', 'devops_lead'], by_tag: {}, by_type: {} } as never),
     reminders: z
       .object({
         offsets_days: z
@@ -120,7 +161,7 @@ export const policySchema = z
         local_hour: z.number().int().min(0).max(23).default(9),
         escalate_every_days: z.number().int().min(1).max(90).default(3),
         escalation: z
-          .array(z.enum(ESCALATION_LEVELS))
+          .array(pathRole)
           .min(1)
           .default([...ESCALATION_LEVELS])
           .refine((levels) => new Set(levels).size === levels.length, 'escalation levels must not repeat'),
@@ -177,6 +218,11 @@ export const policySchema = z
           .strict()
           .default({ SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }),
         signoff_fallback: z.enum(SIGNOFF_FALLBACKS).default('cto'),
+        paging: z
+          .array(pathRole)
+          .min(1)
+          .refine((levels) => new Set(levels).size === levels.length, 'paged roles must not repeat')
+          .optional(),
       })
       .strict()
       .default({
@@ -273,6 +319,7 @@ export const policySchema = z
   })
   .strict()
   .superRefine((policy, ctx) => {
+    checkRoles(policy, ctx);
     for (const key of Object.keys(policy.checklists)) {
       if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
@@ -337,13 +384,20 @@ export interface Policy {
     responders: readonly string[];
     teamLeads: Readonly<Record<string, string>>;
     cto: string | null;
+    /** The roles the policy defines beyond the built-in ones (e.g. privacy_counsel), each with its Slack users and user groups. */
+    defined: Readonly<Record<string, readonly string[]>>;
   };
+  /** How to reach a person when Slack is not enough (a phone, an out-of-band note), shown in `/revoke` pages. */
+  contacts: Readonly<Record<string, Contact>>;
   /** A team's members (Slack member and user group ids), beside its lead: they see the team's secrets. */
   teams: Readonly<Record<string, readonly string[]>>;
   /** Who may read the inventory in Slack (see VISIBILITIES). */
   visibility: Visibility;
   intervals: Readonly<Record<SecretType, number>>;
-  approvals: Readonly<Record<string, readonly (typeof APPROVER_ROLES)[number][]>>;
+  /** Approver roles by environment: before a rotation there promotes, each must approve. */
+  approvals: Readonly<Record<string, readonly string[]>>;
+  /** Approver roles a secret's class adds to its environment's: by tag key, by secret type. */
+  approvalClasses: { byTag: Readonly<Record<string, readonly string[]>>; byType: Readonly<Partial<Record<SecretType, readonly string[]>>> };
   reminders: {
     /** Sorted descending: the earliest warning first. */
     offsetsDays: readonly number[];
@@ -361,6 +415,8 @@ export interface Policy {
     statusUpdateMinutes: Readonly<Record<'SEV1' | 'SEV2' | 'SEV3' | 'SEV4', number>>;
     /** Who signs off a break-glass rotation when no security lead may (see SIGNOFF_FALLBACKS). */
     signoffFallback: SignOffFallback;
+    /** Who `/revoke` pages at once, in order; null: the owner, backup owner and security as they stand on the escalation path. */
+    paging: readonly EscalationLevel[] | null;
   };
   /** Checklist overrides keyed by secret name or secret type (src/rotation/checklists/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
@@ -394,6 +450,11 @@ export interface Policy {
   googleSecretManager: { versionAlias: string | null };
 }
 
+export interface Contact {
+  phone: string | null;
+  note: string | null;
+}
+
 export interface EvidenceArchivePolicy {
   bucket: string;
   /** Folder inside the bucket, without surrounding slashes; `''` for its root. */
@@ -405,6 +466,8 @@ export interface EvidenceArchivePolicy {
 }
 
 function toPolicy(file: PolicyFile): Policy {
+  const { admins, security_leads, devops_leads, responders, team_leads, cto, ...defined } = file.roles;
+  const { by_tag, by_type, ...byEnvironment } = file.approvals;
   return deepFreeze({
     environments: file.environments,
     channels: {
@@ -414,17 +477,22 @@ function toPolicy(file: PolicyFile): Policy {
       security: file.channels.security ?? null,
     },
     roles: {
-      admins: file.roles.admins,
-      securityLeads: file.roles.security_leads,
-      devopsLeads: file.roles.devops_leads,
-      responders: file.roles.responders,
-      teamLeads: file.roles.team_leads,
+      admins,
+      securityLeads: security_leads,
+      devopsLeads: devops_leads,
+      responders,
+      teamLeads: team_leads,
       cto: file.roles.cto ?? null,
+      defined: defined as Record<string, string[]>,
     },
+    contacts: Object.fromEntries(
+      Object.entries(file.contacts).map(([user, contact]) => [user, { phone: contact.phone ?? null, note: contact.note ?? null }]),
+    ),
     teams: file.teams,
     visibility: file.visibility,
     intervals: { ...DEFAULT_INTERVALS, ...(file.intervals as Partial<Record<SecretType, number>>) },
-    approvals: file.approvals,
+    approvals: byEnvironment as Record<string, string[]>,
+    approvalClasses: { byTag: by_tag, byType: by_type },
     reminders: {
       offsetsDays: [...file.reminders.offsets_days].sort((a, b) => b - a),
       localHour: file.reminders.local_hour,
@@ -437,6 +505,7 @@ function toPolicy(file: PolicyFile): Policy {
       postmortemHours: file.incident.postmortem_hours,
       statusUpdateMinutes: file.incident.status_update_minutes,
       signoffFallback: file.incident.signoff_fallback,
+      paging: file.incident.paging ?? null,
     },
     checklists: file.checklists,
     valueFields: file.value_fields,
@@ -494,9 +563,12 @@ export function parsePolicy(text: string, source = 'policy file'): Policy {
       const message =
         issue.code === 'unrecognized_keys'
           ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((unknown) => withSuggestion(unknown, knownKeysAt(path))).join(', ')}`
-          : issue.code === 'invalid_value'
-            ? withSuggestion(issue.message, issue.values.map(String), document.getIn(path))
-            : issue.message;
+          : issue.code === 'invalid_union'
+            ? // A role is a built-in one or a name: the name's own complaint says what is wrong.
+              (issue.errors.at(-1)?.[0]?.message ?? issue.message)
+            : issue.code === 'invalid_value'
+              ? withSuggestion(issue.message, issue.values.map(String), document.getIn(path))
+              : issue.message;
       return { where: line ? `${key} (line ${line})` : key, message, line };
     });
     throw new ValidationError(`${source} has invalid settings.`, issues);
@@ -504,14 +576,8 @@ export function parsePolicy(text: string, source = 'policy file'): Policy {
   return toPolicy(result.data);
 }
 
-/**
- * `text` followed by "(did you mean …?)" when `typed` (the text itself by default) is a near miss
- * of one of `known`: a role or key misspelt by a letter or two is named, not just refused.
- */
 function withSuggestion(text: string, known: readonly string[], typed: unknown = text): string {
-  if (typeof typed !== 'string' || known.length === 0) return text;
-  const best = closest(typed, [...known]);
-  return distance(typed, best) <= Math.max(2, Math.floor(typed.length / 3)) ? `${text} (did you mean ${best}?)` : text;
+  return typeof typed === 'string' ? suggest(text, known, typed) : text;
 }
 
 /** The keys the policy schema accepts in the mapping at `path`. */

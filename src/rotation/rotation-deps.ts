@@ -1,4 +1,5 @@
 import type { Authorizer } from '../access/authorize.js';
+import type { GroupMembers } from '../access/role-members.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
@@ -37,6 +38,8 @@ export interface RotationServiceDeps {
   people: PeopleLookup | null;
   clock: Clock;
   policy: Policy;
+  /** Who is in which Slack user group, as Slack last said: a defined role may name user groups. */
+  groups?: GroupMembers;
   /** Runs due follow-ups soon (approval requests go out at once, not at the next sweep). */
   kickFollowUps?: () => void;
   onEvent?: (event: RotationEvent) => void;

@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import type { Policy } from '../config/policy.js';
 import type { PersonInfo } from '../core/delivery.js';
 import { describeError } from '../core/errors.js';
@@ -7,7 +8,7 @@ import type { ProviderTarget, SecretDescription, SecretProvider, VersionFingerpr
 import type { StoreKind } from '../providers/store-kind.js';
 import { creationRouteOf } from './checklists/creation-route.js';
 import type { ApproverRole, PreflightCheck } from './rotation.js';
-import { holdersOfRole, ROLE_LABELS } from './rotation-rules.js';
+import { holdersOfRole, roleLabel } from './rotation-rules.js';
 import { decidePlacement } from './checklists/value-field.js';
 
 /** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
@@ -37,7 +38,7 @@ export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
  * the approvers exist and are still in Slack. Each finding says what to fix.
  */
 export async function runPreflight(
-  deps: { registry: ProviderRegistry; people: PeopleLookup | null; policy: Policy },
+  deps: { registry: ProviderRegistry; people: PeopleLookup | null; policy: Policy; groups?: GroupMembers | undefined },
   subject: { secret: Secret; actor: string; requiredApprovals: readonly ApproverRole[] },
 ): Promise<PreflightResult> {
   const checks: PreflightCheck[] = [];
@@ -119,18 +120,18 @@ function storeChecks(secret: Secret, store: StoreKind, description: SecretDescri
 }
 
 async function approverChecks(
-  deps: { people: PeopleLookup | null; policy: Policy },
+  deps: { people: PeopleLookup | null; policy: Policy; groups?: GroupMembers | undefined },
   subject: { actor: string; requiredApprovals: readonly ApproverRole[] },
 ): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];
   for (const role of subject.requiredApprovals) {
-    const others = holdersOfRole(deps.policy, role).filter((person) => person !== subject.actor);
-    const key = role === 'security_lead' ? 'security_leads' : 'devops_leads';
+    const others = holdersOfRole(deps.policy, role, deps.groups ?? null).filter((person) => person !== subject.actor);
+    const key = role === 'security_lead' ? 'security_leads' : role === 'devops_lead' ? 'devops_leads' : role;
     if (others.length === 0) {
       checks.push({
         check: `approver_${role}`,
         status: 'blocking',
-        message: `Nobody but you can approve as ${ROLE_LABELS[role]}, and nobody approves their own rotation: ask an admin to add someone to roles.${key} in the policy.`,
+        message: `Nobody but you can approve as ${roleLabel(role)}, and nobody approves their own rotation: ask an admin to add someone to roles.${key} in the policy.`,
       });
       continue;
     }
@@ -138,7 +139,7 @@ async function approverChecks(
       checks.push({
         check: `approver_${role}`,
         status: 'ok',
-        message: `${others.length} ${ROLE_LABELS[role]}${others.length === 1 ? '' : 's'} can approve.`,
+        message: `${others.length} ${roleLabel(role)}${others.length === 1 ? '' : 's'} can approve.`,
       });
       continue;
     }
@@ -155,19 +156,19 @@ async function approverChecks(
       checks.push({
         check: `approver_${role}`,
         status: 'ok',
-        message: `${present.length} ${ROLE_LABELS[role]}${present.length === 1 ? '' : 's'} can approve.`,
+        message: `${present.length} ${roleLabel(role)}${present.length === 1 ? '' : 's'} can approve.`,
       });
     else if (unknown > 0)
       checks.push({
         check: `approver_${role}`,
         status: 'warning',
-        message: `Slack did not say whether the ${ROLE_LABELS[role]}s are still there; they will be asked anyway.`,
+        message: `Slack did not say whether the ${roleLabel(role)}s are still there; they will be asked anyway.`,
       });
     else
       checks.push({
         check: `approver_${role}`,
         status: 'blocking',
-        message: `Every ${ROLE_LABELS[role]} in the policy has left Slack: ask an admin to update roles.${key}.`,
+        message: `Every ${roleLabel(role)} in the policy has left Slack: ask an admin to update roles.${key}.`,
       });
   }
   return checks;

@@ -128,7 +128,7 @@ export class RotationQueries {
       record.approvals.some((approval) => approval.decidedBy === userId)
     )
       return null;
-    const mine = approverRolesOf(this.deps.policy, userId);
+    const mine = approverRolesOf(this.deps.policy, userId, this.deps.groups ?? null);
     return missingApprovals(record).find((role) => mine.includes(role)) ?? null;
   }
 
@@ -136,7 +136,7 @@ export class RotationQueries {
   approversFor(record: RotationRecord): { role: ApproverRole; people: string[] }[] {
     return missingApprovals(record).map((role) => ({
       role,
-      people: holdersOfRole(this.deps.policy, role).filter((person) => workedOn(record, person) === null),
+      people: holdersOfRole(this.deps.policy, role, this.deps.groups ?? null).filter((person) => workedOn(record, person) === null),
     }));
   }
 

@@ -5,12 +5,13 @@ import { OPEN_STATES, storeBindingOf, type ApproverRole, type RotationRecord } f
 import { ROTATION_FOLLOW_UPS, rotationTopic } from './rotation-follow-ups.js';
 import {
   approverRolesOf,
+  holdersOfRole,
   cleanNote,
   completionBlockers,
   missingApprovals,
   requireNotApprover,
   requireOpen,
-  ROLE_LABELS,
+  roleLabel,
   stepFor,
   workedOn,
 } from './rotation-rules.js';
@@ -181,7 +182,7 @@ export class RotationService {
         if (!this.deps.repo.addApproval(id, { role, decision: 'approved', decidedBy: by, decidedAt: now, reason: null })) {
           throw new RotorError(
             'conflict',
-            `Someone approved this rotation as ${ROLE_LABELS[role]} a moment ago; nothing more is needed from you for that role.`,
+            `Someone approved this rotation as ${roleLabel(role)} a moment ago; nothing more is needed from you for that role.`,
           );
         }
         this.deps.followUps.schedule({
@@ -227,7 +228,7 @@ export class RotationService {
         if (!this.deps.repo.addApproval(id, { role, decision: 'rejected', decidedBy: by, decidedAt: now, reason })) {
           throw new RotorError(
             'conflict',
-            `Someone decided for the ${ROLE_LABELS[role]} role a moment ago; reopen the request to see where it stands.`,
+            `Someone decided for the ${roleLabel(role)} role a moment ago; reopen the request to see where it stands.`,
           );
         }
         this.cleanup.endRotation(record, actor, cleanup);
@@ -415,16 +416,21 @@ export class RotationService {
     if (mine)
       throw new RotorError(
         'conflict',
-        `You already ${mine.decision} this rotation as ${ROLE_LABELS[mine.role]}; one person fills one role, so the other approval must come from someone else.`,
+        `You already ${mine.decision} this rotation as ${roleLabel(mine.role)}; one person fills one role, so the other approval must come from someone else.`,
       );
-    const held = approverRolesOf(this.deps.policy, by);
-    const open = missingApprovals(record).filter((role) => held.includes(role));
+    const held = approverRolesOf(this.deps.policy, by, this.deps.groups ?? null);
+    // One person fills one role: the role fewest others could fill, so a person in two roles leaves the commoner one to someone else.
+    const others = (role: ApproverRole) =>
+      holdersOfRole(this.deps.policy, role, this.deps.groups ?? null).filter((person) => person !== by).length;
+    const open = missingApprovals(record)
+      .filter((role) => held.includes(role))
+      .sort((a, b) => others(a) - others(b));
     if (open.length > 0) return open[0] as ApproverRole;
     if (record.rotation.requiredApprovals.length === 0)
       throw new RotorError('conflict', `This rotation needs no approval (${record.rotation.environment} has none in the policy).`);
     throw new RotorError(
       'conflict',
-      `Every approval you could give here is already given: ${record.approvals.map((approval) => `${ROLE_LABELS[approval.role]} by ${approval.decidedBy}`).join(', ')}.`,
+      `Every approval you could give here is already given: ${record.approvals.map((approval) => `${roleLabel(approval.role)} by ${approval.decidedBy}`).join(', ')}.`,
     );
   }
 }

@@ -71,7 +71,7 @@ export class RotationStarts {
     const open = this.deps.repo.openFor(secret.id);
     if (open) return { kind: 'open', secret, record: open };
     refuseToStart(secret, 'scheduled');
-    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, 'scheduled');
+    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret, 'scheduled');
     const preflight = await this.preflight(secret, actorId(actor), requiredApprovals);
     let checklist: ChecklistSnapshot | null = null;
     try {
@@ -156,7 +156,7 @@ export class RotationStarts {
       );
     refuseToStart(secret, kind);
     const by = actorId(actor);
-    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, kind);
+    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret, kind);
     const preflight = await this.preflight(secret, by, requiredApprovals);
     // An emergency goes ahead whatever the preflight found (a provider step may then fail and be
     // retried, or done by hand); its findings are recorded with it.

@@ -45,7 +45,7 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
     isOpen(record) &&
     workedOn(record, person) === null &&
     !record.approvals.some((approval) => approval.decidedBy === person) &&
-    missingApprovals(record).some((role) => approverRolesOf(services.policy, person).includes(role));
+    missingApprovals(record).some((role) => approverRolesOf(services.policy, person, services.userGroups).includes(role));
 
   for (const [kind, reminder] of [
     [ROTATION_FOLLOW_UPS.approvalRequest, false],

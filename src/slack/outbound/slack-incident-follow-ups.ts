@@ -164,7 +164,18 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
     const record = recordOf(followUp);
     const paged = record?.pages.find((candidate) => candidate.userId === user(followUp));
     if (!record || !paged || record.incident.state !== 'open' || paged.acknowledgedAt) return null;
-    return { to: { user: paged.userId }, message: pageMessage(record.incident, paged.level, isEscalation(record, paged.userId)) };
+    // How to reach the others on this incident when Slack is not enough: the policy's contacts.
+    const others = [...new Set([record.incident.responder, ...record.pages.map((page) => page.userId)])].filter(
+      (person) => person !== paged.userId,
+    );
+    const contacts = others.flatMap((person) => {
+      const contact = services.policy.contacts[person];
+      return contact ? [{ userId: person, ...contact }] : [];
+    });
+    return {
+      to: { user: paged.userId },
+      message: pageMessage(record.incident, paged.level, isEscalation(record, paged.userId), contacts),
+    };
   });
   followUps.service.register({
     kind: INCIDENT_FOLLOW_UPS.page,

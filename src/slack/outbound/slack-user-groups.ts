@@ -1,6 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Services } from '../../services.js';
+import { RotorError } from '../../core/errors.js';
+import { userGroupsOfRoles } from '../../access/role-members.js';
 import { SLACK_USER_GROUP_ID } from '../../inventory/secret.js';
 
 /** How long Slack's answer about user groups is trusted before a read asks again. */
@@ -15,9 +17,11 @@ export const USER_GROUP_REFRESH_MINUTES = 15;
  */
 export async function refreshUserGroups(client: WebClient, services: Services, logger: Logger): Promise<void> {
   const { policy, userGroups, inventory, clock } = services;
-  if (policy.visibility !== 'restricted') return;
-  const teamsNameGroups = Object.values(policy.teams).some((members) => members.some((id) => SLACK_USER_GROUP_ID.test(id)));
-  if (!teamsNameGroups && !inventory.accessNamesUserGroups()) return;
+  const teamsNameGroups =
+    policy.visibility === 'restricted' &&
+    (Object.values(policy.teams).some((members) => members.some((id) => SLACK_USER_GROUP_ID.test(id))) ||
+      inventory.accessNamesUserGroups());
+  if (!teamsNameGroups && userGroupsOfRoles(policy).length === 0) return;
   const now = clock.now();
   const fetchedAt = userGroups.fetchedAt();
   if (fetchedAt && Date.parse(fetchedAt) > now.minus({ minutes: USER_GROUP_REFRESH_MINUTES }).toMillis()) return;
@@ -27,5 +31,33 @@ export async function refreshUserGroups(client: WebClient, services: Services, l
     userGroups.replace(groups, now);
   } catch (error) {
     logger.warn({ err: error }, 'could not read Slack user groups; reads go on with what Slack last said');
+  }
+}
+
+/**
+ * At start-up, when a role the policy defines names user groups: reads them from Slack
+ * (usergroups.list with members), caches the answer, and refuses a group Slack does not know,
+ * naming the role's key. When Slack cannot answer, start-up goes on (the group is checked by
+ * the next read), and the warning says so.
+ */
+export async function checkRoleGroups(client: WebClient, services: Services, logger: Logger): Promise<void> {
+  const named = userGroupsOfRoles(services.policy);
+  if (named.length === 0) return;
+  let groups: { id: string; users: string[] }[];
+  try {
+    const answer = await client.usergroups.list({ include_users: true, include_disabled: false });
+    groups = (answer.usergroups ?? []).flatMap((group) => (group.id ? [{ id: group.id, users: group.users ?? [] }] : []));
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read Slack user groups at start-up; the roles naming them are checked at the next read');
+    return;
+  }
+  services.userGroups.replace(groups, services.clock.now());
+  const known = new Set(groups.map((group) => group.id));
+  const unknown = named.filter((entry) => !known.has(entry.group));
+  if (unknown.length > 0) {
+    throw new RotorError(
+      'config',
+      `The policy names user groups Slack does not know: ${unknown.map((entry) => `${entry.group} in roles.${entry.role}`).join(', ')}. Use the id of an existing user group (S…, from the group's profile in Slack) or list the members.`,
+    );
   }
 }
