@@ -25,6 +25,7 @@ import { IncidentHistoryService } from './revocation/incident-history-service.js
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
+import { WindowService } from './rotation-windows/window-service.js';
 import { RotationHistoryService } from './rotation/history/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
@@ -130,6 +131,8 @@ export interface Runtime {
   releases: ReleaseCheckService;
   /** People who left: what they could read marked rotation needed, ownership and open rotations handed over. */
   departures: DepartureService;
+  /** Planned rotation windows: notices before and at the start, irreversible steps locked outside them. */
+  windows: WindowService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -225,6 +228,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
     needs: services.rotationNeeds,
+    windows: services.windows,
     // A completed rotation meets the rotation needs raised before it: settled at once, audited.
     onEvent: (event) => {
       countRotationEvent(event);
@@ -376,6 +380,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }),
     releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
     departures,
+    windows: new WindowService({ repo: services.windows, rotation, audit, followUps: followUpService, clock, policy, kickFollowUps }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

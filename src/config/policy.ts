@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { closest, distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findNameProblem } from '../inventory/secret-name.js';
@@ -37,6 +38,11 @@ const provenanceTagKey = z
 const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
 
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
+/** Days of the week a production window may run on, as the policy names them (Monday first, as luxon counts). */
+export const WEEK_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type WeekDay = (typeof WEEK_DAYS)[number];
+const WINDOW_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 /**
  * Who changes where a secret is stored: admins only, or also those who may edit it, once a
  * security lead approves the change.
@@ -204,6 +210,36 @@ export const policySchema = z
       })
       .strict()
       .default({ personnel_change_days: 7, break_glass_hours: 24 }),
+    windows: z
+      .object({
+        lead_time_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 14)
+          .default(24),
+        production: z
+          .object({
+            environments: z.array(segment).min(1).default(['prod']),
+            days: z
+              .array(z.enum(WEEK_DAYS))
+              .min(1)
+              .default([...WEEK_DAYS]),
+            hours: z
+              .string()
+              .regex(WINDOW_HOURS, 'must be a span of the day such as 09:00-17:00 (24-hour clock)')
+              .refine((hours) => minutesOf(hours.slice(0, 5)) < minutesOf(hours.slice(6)), 'must end after it starts, such as 09:00-17:00')
+              .default('00:00-24:00'),
+            time_zone: z
+              .string()
+              .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin or UTC')
+              .default('UTC'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({ lead_time_hours: 24 }),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
     reference_scope: z
       .object({
@@ -256,6 +292,14 @@ export const policySchema = z
   })
   .strict()
   .superRefine((policy, ctx) => {
+    for (const [index, environment] of (policy.windows.production?.environments ?? []).entries()) {
+      if (!policy.environments.includes(environment))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['windows', 'production', 'environments', index],
+          message: `is not one of the environments (${policy.environments.join(', ')})`,
+        });
+    }
     for (const key of Object.keys(policy.checklists)) {
       if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
@@ -359,6 +403,13 @@ export interface Policy {
     /** Hours to rotate a break-glass credential after it was used. */
     breakGlassHours: number;
   };
+  /** Planned rotation windows (src/rotation-windows). */
+  windows: {
+    /** Hours before a window's start that its reminder goes out. */
+    leadTimeHours: number;
+    /** When windows in production environments may run; null: any time. */
+    production: ProductionHours | null;
+  };
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
   referenceChanges: ReferenceChangeRule;
   /**
@@ -373,6 +424,18 @@ export interface Policy {
   evidenceArchive: EvidenceArchivePolicy | null;
   /** The tags a completed rotation leaves on its store secret (src/provenance/). */
   provenance: { enabled: boolean; versionTag: string; rotatedByTag: string };
+}
+
+/** The days and hours, in a time zone, that windows in these environments must lie within. */
+export interface ProductionHours {
+  environments: readonly string[];
+  days: readonly WeekDay[];
+  /** Minutes after midnight, local time: the allowed span [from, to). */
+  fromMinute: number;
+  toMinute: number;
+  /** As written in the policy, for messages: `09:00-17:00`. */
+  hours: string;
+  timeZone: string;
 }
 
 export interface EvidenceArchivePolicy {
@@ -424,6 +487,19 @@ function toPolicy(file: PolicyFile): Policy {
     rotationTriggers: {
       personnelChangeDays: file.rotation_triggers.personnel_change_days,
       breakGlassHours: file.rotation_triggers.break_glass_hours,
+    },
+    windows: {
+      leadTimeHours: file.windows.lead_time_hours,
+      production: file.windows.production
+        ? {
+            environments: file.windows.production.environments,
+            days: file.windows.production.days,
+            fromMinute: minutesOf(file.windows.production.hours.slice(0, 5)),
+            toMinute: minutesOf(file.windows.production.hours.slice(6)),
+            hours: file.windows.production.hours,
+            timeZone: file.windows.production.time_zone,
+          }
+        : null,
     },
     referenceChanges: file.reference_changes,
     referenceScope: {

@@ -13,6 +13,7 @@ import type { RotationNeed } from '../rotation-needs/rotation-need.js';
 import type { Rotation, RotationRecord } from './rotation.js';
 import type { PeopleLookup } from './rotation-preflight.js';
 import type { RotationRepo } from './rotation-repo.js';
+import type { RotationWindowReader } from './rotation-window.js';
 
 /** What happened, for metrics. */
 export interface RotationEvent {
@@ -48,4 +49,6 @@ export interface RotationServiceDeps {
   onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
   /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
   needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
+  /** Planned windows: outside its window a rotation's irreversible steps stay locked (src/rotation-windows). */
+  windows?: RotationWindowReader;
 }

@@ -10,6 +10,7 @@ import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation
 import { flashFor } from '../../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationReasonModal, type Flash } from '../../views/rotation/rotation-modal.js';
 import { code } from '../../views/mrkdwn.js';
+import { windowPlanModal } from '../../views/rotation/window-views.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
@@ -185,6 +186,35 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
         { purpose: 'rollback', rotationId, version: null, step: null, rootViewId: click.viewId, message: null },
         { secretName: record.rotation.secretName, stepTitle: null },
         plan,
+      ),
+    });
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationPlanWindow, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    // Refused here, before the form: someone who may not rotate the secret plans nothing.
+    rotation().rotatable(click.actor, record.rotation.secretName);
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: windowPlanModal({ rotationId, rootViewId: click.viewId }, record.rotation.secretName, rotation().windowOf(rotationId)),
+    });
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationOverrideWindow, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: rotationReasonModal(
+        { purpose: 'window_override', rotationId, version: null, step: null, rootViewId: click.viewId, message: null },
+        { secretName: record.rotation.secretName, stepTitle: null },
       ),
     });
   });
