@@ -240,6 +240,13 @@ export const policySchema = z
       })
       .strict()
       .default({ lead_time_hours: 24 }),
+    plans: z
+      .object({
+        order: z.array(segment).min(2).optional(),
+        automatic: z.array(segment).default([]),
+      })
+      .strict()
+      .default({ automatic: [] }),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
     reference_scope: z
       .object({
@@ -300,6 +307,21 @@ export const policySchema = z
           message: `is not one of the environments (${policy.environments.join(', ')})`,
         });
     }
+    for (const [list, environments] of [
+      ['order', policy.plans.order ?? []],
+      ['automatic', policy.plans.automatic],
+    ] as const) {
+      for (const [index, environment] of environments.entries()) {
+        if (!policy.environments.includes(environment))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['plans', list, index],
+            message: `is not one of the environments (${policy.environments.join(', ')})`,
+          });
+      }
+    }
+    if (policy.plans.order && new Set(policy.plans.order).size !== policy.plans.order.length)
+      ctx.addIssue({ code: 'custom', path: ['plans', 'order'], message: 'must not name an environment twice' });
     for (const key of Object.keys(policy.checklists)) {
       if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
@@ -410,6 +432,8 @@ export interface Policy {
     /** When windows in production environments may run; null: any time. */
     production: ProductionHours | null;
   };
+  /** Environments in order (src/rotation-plans): the order a key's variants rotate in, and those rotated without a person. */
+  plans: { order: readonly string[]; automatic: readonly string[] };
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
   referenceChanges: ReferenceChangeRule;
   /**
@@ -501,6 +525,8 @@ function toPolicy(file: PolicyFile): Policy {
           }
         : null,
     },
+    // By default the least critical first: `environments` is written most critical first (prod, staging, dev).
+    plans: { order: file.plans.order ?? [...file.environments].reverse(), automatic: file.plans.automatic },
     referenceChanges: file.reference_changes,
     referenceScope: {
       awsAccounts: file.reference_scope.aws_accounts,

@@ -9,6 +9,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
+import type { Secret } from '../inventory/secret.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
 import type { Rotation, RotationRecord } from './rotation.js';
 import type { PeopleLookup } from './rotation-preflight.js';
@@ -51,4 +52,6 @@ export interface RotationServiceDeps {
   needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
   /** Planned windows: outside its window a rotation's irreversible steps stay locked (src/rotation-windows). */
   windows?: RotationWindowReader;
+  /** Why a scheduled rotation of this secret may not start yet (a plan's earlier variant is not verified), or null. */
+  startGate?: (secret: Secret) => string | null;
 }

@@ -61,6 +61,8 @@ export const ACTION_IDS = {
   rotationPlanWindow: 'rotation_plan_window',
   /** In the rotation modal, for an approver: asks the reason to override the planned window; value: encodeRotationRef. */
   rotationOverrideWindow: 'rotation_override_window',
+  /** Under `/rotate <key>`'s offer of a plan: starts it; value: the registry key (`db/app-primary`). */
+  planStart: 'rotation_plan_start',
   /** Approval request DM buttons; value: encodeRotationRef. */
   rotationApprove: 'rotation_approve',
   rotationReject: 'rotation_reject',
