@@ -134,7 +134,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createIncidentMetrics(runtime.revocation),
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
-    const calendarDeps = { inventory: services.inventory, history: services.history };
+    const calendarDeps = { inventory: services.inventory, history: services.history, windows: services.windows };
     let slackState: SlackState = 'connecting';
     const httpRoutes = createHttpRoutes({
       pingDatabase: () => db.prepare('SELECT 1').get(),

@@ -25,6 +25,9 @@ import { IncidentHistoryService } from './revocation/incident-history-service.js
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
+import { WindowService } from './rotation-windows/window-service.js';
+import { PlanService } from './rotation-plans/plan-service.js';
+import { RotationPlanRepo } from './rotation-plans/plan-repo.js';
 import { RotationHistoryService } from './rotation/history/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
@@ -54,6 +57,7 @@ import { SlackOwnerDirectory } from './slack/outbound/slack-owner-directory.js';
 import { SlackPoster } from './slack/outbound/slack-poster.js';
 import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
+import { registerPlanSlackFollowUps } from './slack/outbound/slack-plan-follow-ups.js';
 import type { Db } from './storage/database.js';
 import { SweepLogRepo } from './storage/sweep-log-repo.js';
 import { stepCompletionHandler } from './workflow-steps/step-completion.js';
@@ -130,6 +134,10 @@ export interface Runtime {
   releases: ReleaseCheckService;
   /** People who left: what they could read marked rotation needed, ownership and open rotations handed over. */
   departures: DepartureService;
+  /** Planned rotation windows: notices before and at the start, irreversible steps locked outside them. */
+  windows: WindowService;
+  /** Environments in order: a key's variants rotated as one plan, each after the one before it is verified. */
+  plans: PlanService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -209,6 +217,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
   // A workflow step follows its rotation, fixed in the same transaction as the rotation's end.
   let workflowSteps: WorkflowStepService | null = null;
+  // A plan's variant waits for the one before it, and a verified one lets the next go: told inside the rotation's transaction.
+  let plans: PlanService | null = null;
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -226,12 +236,27 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
     needs: services.rotationNeeds,
+    windows: services.windows,
     // A completed rotation meets the rotation needs raised before it: settled at once, audited.
     onEvent: (event) => {
       countRotationEvent(event);
       if (event.kind === 'completed') services.rotationNeeds.settle();
     },
-    onChange: (record) => workflowSteps?.onRotationChange(record),
+    onChange: (record) => {
+      workflowSteps?.onRotationChange(record);
+      plans?.onRotationChange(record);
+    },
+    startGate: (secret) => plans?.startGate(secret) ?? null,
+  });
+  plans = new PlanService({
+    repo: new RotationPlanRepo(db),
+    inventory,
+    rotatable: (actor, name) => rotation.rotatable(actor, name),
+    audit,
+    followUps: followUpService,
+    clock,
+    policy,
+    kickFollowUps,
   });
   const incidentRepo = new IncidentRepo(db);
   const revocation = new RevocationService({
@@ -378,6 +403,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }),
     releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
     departures,
+    plans,
+    windows: new WindowService({ repo: services.windows, rotation, audit, followUps: followUpService, clock, policy, kickFollowUps }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,
@@ -394,6 +421,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
   if (poster) {
     registerSlackFollowUps(runtime, poster);
+    registerPlanSlackFollowUps(runtime, poster);
     followUpService.register(stepCompletionHandler(stepRuns, poster, clock));
   }
   return runtime;

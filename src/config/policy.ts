@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findNameProblem } from '../inventory/secret-name.js';
@@ -38,6 +39,11 @@ const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be
 
 /** The approver roles every policy has (`roles.security_leads`, `roles.devops_leads`); `roles:` may define more (src/config/policy-roles.ts). */
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
+/** Days of the week a production window may run on, as the policy names them (Monday first, as luxon counts). */
+export const WEEK_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type WeekDay = (typeof WEEK_DAYS)[number];
+const WINDOW_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 /**
  * Who changes where a secret is stored: admins only, or also those who may edit it, once a
  * security lead approves the change.
@@ -250,6 +256,43 @@ export const policySchema = z
       })
       .strict()
       .default({ personnel_change_days: 7, break_glass_hours: 24 }),
+    windows: z
+      .object({
+        lead_time_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 14)
+          .default(24),
+        production: z
+          .object({
+            environments: z.array(segment).min(1).default(['prod']),
+            days: z
+              .array(z.enum(WEEK_DAYS))
+              .min(1)
+              .default([...WEEK_DAYS]),
+            hours: z
+              .string()
+              .regex(WINDOW_HOURS, 'must be a span of the day such as 09:00-17:00 (24-hour clock)')
+              .refine((hours) => minutesOf(hours.slice(0, 5)) < minutesOf(hours.slice(6)), 'must end after it starts, such as 09:00-17:00')
+              .default('00:00-24:00'),
+            time_zone: z
+              .string()
+              .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin or UTC')
+              .default('UTC'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({ lead_time_hours: 24 }),
+    plans: z
+      .object({
+        order: z.array(segment).min(2).optional(),
+        automatic: z.array(segment).default([]),
+      })
+      .strict()
+      .default({ automatic: [] }),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
     reference_scope: z
       .object({
@@ -320,6 +363,29 @@ export const policySchema = z
   .strict()
   .superRefine((policy, ctx) => {
     checkRoles(policy, ctx);
+    for (const [index, environment] of (policy.windows.production?.environments ?? []).entries()) {
+      if (!policy.environments.includes(environment))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['windows', 'production', 'environments', index],
+          message: `is not one of the environments (${policy.environments.join(', ')})`,
+        });
+    }
+    for (const [list, environments] of [
+      ['order', policy.plans.order ?? []],
+      ['automatic', policy.plans.automatic],
+    ] as const) {
+      for (const [index, environment] of environments.entries()) {
+        if (!policy.environments.includes(environment))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['plans', list, index],
+            message: `is not one of the environments (${policy.environments.join(', ')})`,
+          });
+      }
+    }
+    if (policy.plans.order && new Set(policy.plans.order).size !== policy.plans.order.length)
+      ctx.addIssue({ code: 'custom', path: ['plans', 'order'], message: 'must not name an environment twice' });
     for (const key of Object.keys(policy.checklists)) {
       if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
@@ -432,6 +498,15 @@ export interface Policy {
     /** Hours to rotate a break-glass credential after it was used. */
     breakGlassHours: number;
   };
+  /** Planned rotation windows (src/rotation-windows). */
+  windows: {
+    /** Hours before a window's start that its reminder goes out. */
+    leadTimeHours: number;
+    /** When windows in production environments may run; null: any time. */
+    production: ProductionHours | null;
+  };
+  /** Environments in order (src/rotation-plans): the order a key's variants rotate in, and those rotated without a person. */
+  plans: { order: readonly string[]; automatic: readonly string[] };
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
   referenceChanges: ReferenceChangeRule;
   /**
@@ -453,6 +528,18 @@ export interface Policy {
 export interface Contact {
   phone: string | null;
   note: string | null;
+}
+
+/** The days and hours, in a time zone, that windows in these environments must lie within. */
+export interface ProductionHours {
+  environments: readonly string[];
+  days: readonly WeekDay[];
+  /** Minutes after midnight, local time: the allowed span [from, to). */
+  fromMinute: number;
+  toMinute: number;
+  /** As written in the policy, for messages: `09:00-17:00`. */
+  hours: string;
+  timeZone: string;
 }
 
 export interface EvidenceArchivePolicy {
@@ -513,6 +600,21 @@ function toPolicy(file: PolicyFile): Policy {
       personnelChangeDays: file.rotation_triggers.personnel_change_days,
       breakGlassHours: file.rotation_triggers.break_glass_hours,
     },
+    windows: {
+      leadTimeHours: file.windows.lead_time_hours,
+      production: file.windows.production
+        ? {
+            environments: file.windows.production.environments,
+            days: file.windows.production.days,
+            fromMinute: minutesOf(file.windows.production.hours.slice(0, 5)),
+            toMinute: minutesOf(file.windows.production.hours.slice(6)),
+            hours: file.windows.production.hours,
+            timeZone: file.windows.production.time_zone,
+          }
+        : null,
+    },
+    // By default the least critical first: `environments` is written most critical first (prod, staging, dev).
+    plans: { order: file.plans.order ?? [...file.environments].reverse(), automatic: file.plans.automatic },
     referenceChanges: file.reference_changes,
     referenceScope: {
       awsAccounts: file.reference_scope.aws_accounts,

@@ -10,10 +10,12 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
+import type { Secret } from '../inventory/secret.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
 import type { Rotation, RotationRecord } from './rotation.js';
 import type { PeopleLookup } from './rotation-preflight.js';
 import type { RotationRepo } from './rotation-repo.js';
+import type { RotationWindowReader } from './rotation-window.js';
 
 /** What happened, for metrics. */
 export interface RotationEvent {
@@ -51,4 +53,8 @@ export interface RotationServiceDeps {
   onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
   /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
   needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
+  /** Planned windows: outside its window a rotation's irreversible steps stay locked (src/rotation-windows). */
+  windows?: RotationWindowReader;
+  /** Why a scheduled rotation of this secret may not start yet (a plan's earlier variant is not verified), or null. */
+  startGate?: (secret: Secret) => string | null;
 }

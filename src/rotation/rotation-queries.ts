@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import type { Actor } from '../access/actor.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, RotorError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreKind } from '../providers/store-kind.js';
-import { OPEN_STATES, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
+import { isOpen, OPEN_STATES, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { isPastLease } from './steps/step-lease.js';
 import { outcomeWasLost } from './unknown-outcome.js';
 import { rollbackLeaseEnd, unsettledRollback, type RollbackIntent } from './rollback-intent.js';
@@ -11,6 +11,7 @@ import { approverRolesOf, holdersOfRole, missingApprovals, workedOn } from './ro
 import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import { StaleRotationError } from './rotation-errors.js';
+import { isInsideWindow, windowLock, type RotationWindow } from './rotation-window.js';
 
 /** Everything a view of one rotation shows for one person, in one call. */
 export interface RotationView {
@@ -25,6 +26,10 @@ export interface RotationView {
   approverRole: ApproverRole | null;
   /** The id of the provider step left running past its lease, or null. */
   interrupted: string | null;
+  /** The rotation's planned window, or null. */
+  window: RotationWindow | null;
+  /** Whether the viewer may override the window now: an approver, outside a window not yet overridden. */
+  windowOverridable: boolean;
 }
 
 /**
@@ -40,6 +45,7 @@ export class RotationQueries {
   /** A rotation as one person sees it: what a modal shows, in one call. */
   view(record: RotationRecord, viewer: string): RotationView {
     const until = this.rollbackOffer(record);
+    const window = this.windowOf(record.rotation.id);
     return {
       record,
       secret: this.secretOf(record),
@@ -48,7 +54,25 @@ export class RotationQueries {
       rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
       approverRole: this.approvableBy(record, viewer),
       interrupted: this.interruptedStep(record)?.id ?? null,
+      window,
+      windowOverridable:
+        window !== null &&
+        !window.override &&
+        isOpen(record.rotation.state) &&
+        !isInsideWindow(window, this.deps.clock.now()) &&
+        approverRolesOf(this.deps.policy, viewer).length > 0,
     };
+  }
+
+  /** The rotation's current planned window, or null. */
+  windowOf(rotationId: number): RotationWindow | null {
+    return this.deps.windows?.current(rotationId) ?? null;
+  }
+
+  /** Refuses an irreversible step outside the rotation's planned window (unless an approver overrode it). */
+  requireWindowAllows(record: RotationRecord, step: RotationStep): void {
+    const lock = windowLock(record, step, this.windowOf(record.rotation.id), this.deps.clock.now());
+    if (lock) throw new RotorError('conflict', lock);
   }
 
   /**

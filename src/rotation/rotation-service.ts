@@ -82,6 +82,9 @@ export class RotationService {
   readonly approversFor: RotationQueries['approversFor'] = (...args) => this.queries.approversFor(...args);
   readonly rollbackUntil: RotationQueries['rollbackUntil'] = (...args) => this.queries.rollbackUntil(...args);
   readonly rollbackOffer: RotationQueries['rollbackOffer'] = (...args) => this.queries.rollbackOffer(...args);
+  /** The announcement channel and the consumers' channels of a secret: where its rotation is announced. */
+  readonly announcementChannels: RotationFollowUpPlan['announcementChannels'] = (...args) => this.plan.announcementChannels(...args);
+  readonly windowOf: RotationQueries['windowOf'] = (...args) => this.queries.windowOf(...args);
   readonly interruptedStep: RotationQueries['interruptedStep'] = (...args) => this.queries.interruptedStep(...args);
   readonly inFlightStep: RotationQueries['inFlightStep'] = (...args) => this.queries.inFlightStep(...args);
   readonly prepare: RotationStarts['prepare'] = (...args) => this.starts.prepare(...args);
@@ -123,6 +126,7 @@ export class RotationService {
     const by = actorId(actor);
     requireNotApprover(record, by);
     const step = stepFor(record, stepId, 'tick');
+    this.queries.requireWindowAllows(record, step);
     const note = cleanNote(input.note, false, 'note');
     return this.writer.transition(record, { heldBy: by }, (now) => {
       this.writer.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
@@ -145,6 +149,7 @@ export class RotationService {
     const by = actorId(actor);
     requireNotApprover(record, by);
     const step = stepFor(record, stepId, 'skip');
+    this.queries.requireWindowAllows(record, step);
     const reason = cleanNote(input.reason, true, 'reason') as string;
     return this.writer.transition(record, { heldBy: by }, (now) => {
       this.writer.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });

@@ -66,11 +66,18 @@ export class RotationStarts {
    * What `/rotate <name>` shows: the open rotation (anyone allowed to rotate may continue it), or
    * the checklist, approvals and preflight findings of a new one.
    */
+  /** A variant of a plan waits for the one before it to be verified (src/rotation-plans). */
+  private refuseOutOfTurn(secret: Secret): void {
+    const gate = this.deps.startGate?.(secret);
+    if (gate) throw new RotorError('conflict', gate);
+  }
+
   async prepare(actor: Actor, name: string): Promise<RotationOpening> {
     const secret = this.queries.rotatable(actor, name);
     const open = this.deps.repo.openFor(secret.id);
     if (open) return { kind: 'open', secret, record: open };
     refuseToStart(secret, 'scheduled');
+    this.refuseOutOfTurn(secret);
     const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret, 'scheduled');
     const preflight = await this.preflight(secret, actorId(actor), requiredApprovals);
     let checklist: ChecklistSnapshot | null = null;
@@ -155,6 +162,7 @@ export class RotationStarts {
         `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`,
       );
     refuseToStart(secret, kind);
+    if (kind === 'scheduled') this.refuseOutOfTurn(secret);
     const by = actorId(actor);
     const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret, kind);
     const preflight = await this.preflight(secret, by, requiredApprovals);

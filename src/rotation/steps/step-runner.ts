@@ -58,6 +58,7 @@ export class StepRunner {
     const by = actorId(actor);
     requireNotApprover(record, by);
     const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
+    this.queries.requireWindowAllows(record, step);
     // The token is on the step before the call: whatever the call leaves at the store, a check (or an abandon) finds it by it.
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : newRequestToken();
     const running = this.writer.transition(record, actor.kind === 'system' ? {} : { heldBy: by }, (now) => {

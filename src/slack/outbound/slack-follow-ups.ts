@@ -21,6 +21,7 @@ import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
 import { registerReferenceSlackFollowUps } from './slack-reference-follow-ups.js';
 import { registerTriggerSlackFollowUps } from './slack-trigger-follow-ups.js';
+import { registerWindowSlackFollowUps } from './slack-window-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /**
@@ -138,4 +139,5 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
   registerIncidentSlackFollowUps(runtime, poster);
   registerReferenceSlackFollowUps(runtime, poster);
   registerTriggerSlackFollowUps(runtime, poster);
+  registerWindowSlackFollowUps(runtime, poster);
 }

@@ -10,6 +10,8 @@ import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation
 import { flashFor } from '../../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationReasonModal, type Flash } from '../../views/rotation/rotation-modal.js';
 import { code } from '../../views/mrkdwn.js';
+import { planStartedMessage } from '../../views/plan-messages.js';
+import { windowPlanModal } from '../../views/rotation/window-views.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
@@ -189,6 +191,35 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     });
   });
 
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationPlanWindow, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    // Refused here, before the form: someone who may not rotate the secret plans nothing.
+    rotation().rotatable(click.actor, record.rotation.secretName);
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: windowPlanModal({ rotationId, rootViewId: click.viewId }, record.rotation.secretName, rotation().windowOf(rotationId)),
+    });
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationOverrideWindow, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: rotationReasonModal(
+        { purpose: 'window_override', rotationId, version: null, step: null, rootViewId: click.viewId, message: null },
+        { secretName: record.rotation.secretName, stepTitle: null },
+      ),
+    });
+  });
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationCheckRollback, async ({ ack, action, body, client }) => {
     await ack();
     const click = modalClick(body);
@@ -251,6 +282,15 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
 
   /** A click in the rotation modal itself (an approver who opened the checklist), not in a DM or the App Home. */
   const inRotationModal = (body: BlockAction) => body.view?.type === 'modal' && body.view.callback_id === CALLBACK_IDS.rotation;
+
+  actions.on<BlockButtonAction>(ACTION_IDS.planStart, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    const plan = await unlessRefused(body, respond, client, () => deps.runtime.plans.start(slackActor(body.user.id), action.value ?? ''));
+    if (!plan) return;
+    const message = planStartedMessage(plan);
+    if (respond) await respond({ response_type: 'ephemeral', replace_original: true, ...message });
+    else await client.chat.postMessage({ channel: body.user.id, ...message });
+  });
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();

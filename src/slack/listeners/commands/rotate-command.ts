@@ -1,6 +1,9 @@
 import type { App } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
+import { isRotorError } from '../../../core/errors.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
+import type { PlanOffer } from '../../../rotation-plans/plan-service.js';
+import { planOfferMessage } from '../../views/plan-messages.js';
 import { COMMANDS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { escapeMrkdwn } from '../../views/mrkdwn.js';
@@ -28,6 +31,17 @@ export function registerRotateCommand(app: App, deps: SlackDeps): void {
       return;
     }
     const name = unquoteName(words[0] as string);
+    // A registry key without its environment (`db/app-primary`): the plan over its variants, in order.
+    if (words.length === 1 && name.split('/').length === 2) {
+      let offer: PlanOffer;
+      try {
+        offer = deps.runtime.plans.offer(actor, name);
+      } catch (error) {
+        if (!isRotorError(error)) throw error;
+        return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(error.message)}`) }));
+      }
+      return void (await respond({ response_type: 'ephemeral', ...planOfferMessage(offer) }));
+    }
     const problem =
       words.length > 1
         ? `\`/rotate\` takes just the secret's name, like \`/rotate ${words[0]}\`.`

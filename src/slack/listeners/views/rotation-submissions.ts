@@ -10,8 +10,10 @@ import {
   CALLBACK_IDS,
   decodeReasonMetadata,
   decodeRotationMetadata,
+  decodeWindowMetadata,
   FORM_VALUE_ACTION,
   ROTATION_BLOCKS,
+  WINDOW_BLOCKS,
   type ReasonMetadata,
 } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
@@ -62,6 +64,31 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
     await showOrTell(deps, client, view.id, record, actor.userId);
   });
 
+  app.view(CALLBACK_IDS.rotationWindow, async ({ ack, body, view, client }) => {
+    const actor = slackActor(body.user.id);
+    let record: RotationRecord;
+    let rootViewId: string | null;
+    try {
+      const metadata = decodeWindowMetadata(view.private_metadata);
+      rootViewId = metadata.rootViewId;
+      const seconds = view.state.values[WINDOW_BLOCKS.start]?.[FORM_VALUE_ACTION]?.selected_date_time;
+      const minutes = inputValue(view, WINDOW_BLOCKS.duration);
+      record = deps.runtime.windows.plan(actor, metadata.rotationId, {
+        startsAt: typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null,
+        durationMinutes: minutes !== null && /^\d{1,5}$/.test(minutes.trim()) ? Number(minutes) : null,
+        impact: inputValue(view, WINDOW_BLOCKS.impact),
+      }).record;
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      const blocks: Record<string, string> = { start: WINDOW_BLOCKS.start, duration: WINDOW_BLOCKS.duration, impact: WINDOW_BLOCKS.impact };
+      await ack({ response_action: 'errors', errors: fieldErrors(error, (where) => blocks[where], WINDOW_BLOCKS.start) });
+      return;
+    }
+    await ack();
+    if (rootViewId) await showOrTell(deps, client, rootViewId, record, actor.userId);
+    await refreshOthers(deps, client, record, actor.userId);
+  });
+
   app.view(CALLBACK_IDS.rotationReason, async ({ ack, body, view, client }) => {
     const actor = slackActor(body.user.id);
     const text = inputValue(view, ROTATION_BLOCKS.reason);
@@ -84,6 +111,7 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
           reason: text,
           expectedVersion: metadata.version ?? 0,
         });
+      else if (metadata.purpose === 'window_override') record = deps.runtime.windows.override(actor, metadata.rotationId, text);
       else if (metadata.purpose === 'rollback') rotation().checkRollback(actor, metadata.rotationId, { reason: text, confirmed });
       else cleanNote(text, true, 'reason');
     } catch (error) {
