@@ -3,10 +3,8 @@ import type { Secret } from '../../inventory/secret.js';
 import type { ProviderOperationsService } from '../../providers/provider-operations-service.js';
 import type { StoreBinding } from '../../providers/store-binding.js';
 import type { CredentialTarget, LoginCredential } from '../../targets/credential-target.js';
-import { inactiveRole } from '../../targets/postgres/role-strategies.js';
-import { describeEndpoint, type TargetDescription, type TargetEngine } from '../../targets/target-description.js';
+import { describeEndpoint, inactiveRole, type TargetDescription, type TargetEngine } from '../../targets/target-description.js';
 import { TargetError } from '../../targets/target-error.js';
-import { builtInCredentialTargets } from '../../targets/credential-targets.js';
 import { parseInventoryTarget, parseSecretValueTarget } from '../../targets/target-parsing.js';
 
 /** The credential target of each engine (src/targets/postgres, src/targets/redis), given by the runtime. */
@@ -25,12 +23,15 @@ export class TargetAccess {
   constructor(
     private readonly deps: {
       operations: ProviderOperationsService;
-      engines: CredentialTargets;
+      /** Null: none configured (a service made without the runtime); a target step then says so. */
+      engines: CredentialTargets | null;
       secretOf(name: string): Pick<Secret, 'target'> | null;
     },
   ) {}
 
   engine(target: TargetDescription): CredentialTarget {
+    if (!this.deps.engines)
+      throw new RotorError('config', `This Rotor has no credential targets configured, so it cannot reach ${describeEndpoint(target)}.`);
     return this.deps.engines[target.engine] as CredentialTarget;
   }
 
@@ -115,8 +116,8 @@ export class TargetAccess {
 const accessByDeps = new WeakMap<object, TargetAccess>();
 
 /**
- * The rotation service's TargetAccess: the one it was given, else one over the built-in
- * credential targets and its inventory, made once per service.
+ * The rotation service's TargetAccess: the one the runtime gave it (with the credential targets),
+ * else one over its inventory that reads targets but reaches none, made once per service.
  */
 export function targetAccessOf(deps: {
   targets?: TargetAccess;
@@ -128,7 +129,7 @@ export function targetAccessOf(deps: {
   if (!access) {
     access = new TargetAccess({
       operations: deps.operations,
-      engines: builtInCredentialTargets(),
+      engines: null,
       secretOf: (name) => deps.inventory.get(name) ?? null,
     });
     accessByDeps.set(deps, access);
