@@ -1,3 +1,5 @@
+import { TargetAccess } from './rotation/steps/target-access.js';
+import { builtInCredentialTargets } from './targets/credential-targets.js';
 import { AuditTrailRepo } from './audit/audit-trail-repo.js';
 import type { Policy } from './config/policy.js';
 import type { HmacKeyring } from './core/hmac-keyring.js';
@@ -224,6 +226,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     inventory,
     inventoryService: services.inventoryService,
     operations: providers.operations,
+    targets: new TargetAccess({
+      operations: providers.operations,
+      engines: builtInCredentialTargets(),
+      secretOf: (name) => inventory.get(name) ?? null,
+    }),
     registry: options.providers.registry,
     authorizer,
     audit,

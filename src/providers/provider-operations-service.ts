@@ -237,6 +237,26 @@ export class ProviderOperationsService {
     return this.resolve(bound).store.stillServes(version, description.current?.versionId === versionId);
   }
 
+  /**
+   * Lends a version's value to `use` inside the store's call (see SecretProvider.lendValue):
+   * the target steps read the credential to set, or the managing credential, at the moment they
+   * need it. Records nothing; refuses a store whose values Rotor does not read.
+   */
+  async lendValue<T>(bound: StoreBinding, versionId: string | null, use: (text: string) => Promise<T>): Promise<T> {
+    const { provider, target, store } = this.resolve(bound);
+    if (!provider.lendValue)
+      throw new RotorError(
+        'validation',
+        `${bound.name} is kept in ${store.label}, whose values Rotor never reads, so Rotor cannot set it at a target: keep it in a store Rotor reads (AWS Secrets Manager, Vault).`,
+      );
+    return provider.lendValue(target, versionId, use);
+  }
+
+  /** Whether the binding's store lends values to the target steps (AWS, Vault: yes; by hand: no). */
+  lendsValues(bound: StoreBinding): boolean {
+    return this.resolve(bound).provider.lendValue !== undefined;
+  }
+
   private resolve(bound: StoreBinding) {
     return this.deps.registry.resolve(bound);
   }

@@ -58,6 +58,13 @@ export interface SecretProvider {
    * accepts. Absent on a store that keeps no tags (manual).
    */
   writeProvenance?(target: ProviderTarget, tags: Record<string, string>): Promise<void>;
+  /**
+   * Lends one version's value (the current one when `versionId` is null) to `use`, inside this
+   * call only: the text of an AWS `SecretString`, a Vault secret's data as JSON. For the steps
+   * that set a credential where it is used (src/targets/); `use` must not keep, log or return it.
+   * Absent on a store whose values Rotor never reads (manual).
+   */
+  lendValue?<T>(target: ProviderTarget, versionId: string | null, use: (text: string) => Promise<T>): Promise<T>;
   /** Releases the connection's sockets, on shutdown. */
   destroy?(): void;
 }
@@ -123,7 +130,11 @@ export interface CreateVersionRequest {
   beforeWrite?: (intent: WriteIntent) => Promise<void> | void;
 }
 
-export type ValuePlacement = { kind: 'whole' } | { kind: 'field'; field: string };
+/**
+ * `alongside`: other string fields the new version sets to these (non-secret) values, e.g. the
+ * `username` of the alternating role a PostgreSQL rotation flips to; each must already be there.
+ */
+export type ValuePlacement = { kind: 'whole' } | { kind: 'field'; field: string; alongside?: Readonly<Record<string, string>> };
 
 export interface WriteIntent {
   /** The version id the write makes (Vault: the check-and-set version + 1; AWS: the request token). */

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
+import type { TargetAccess } from './steps/target-access.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
@@ -52,6 +53,8 @@ export interface RotationServiceDeps {
    */
   onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
   /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
+  /** Where secrets' credentials are set at their targets; absent: the built-in PostgreSQL and Redis targets over this inventory. */
+  targets?: TargetAccess;
   needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
   /** Planned windows: outside its window a rotation's irreversible steps stay locked (src/rotation-windows). */
   windows?: RotationWindowReader;

@@ -10,6 +10,9 @@ import { creationRouteOf } from './checklists/creation-route.js';
 import type { ApproverRole, PreflightCheck } from './rotation.js';
 import { holdersOfRole, roleLabel } from './rotation-rules.js';
 import { decidePlacement } from './checklists/value-field.js';
+import type { TargetAccess } from './steps/target-access.js';
+import { targetPreflight } from './target-preflight.js';
+import type { TargetDescription } from '../targets/target-description.js';
 
 /** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
 export interface PeopleLookup {
@@ -24,6 +27,8 @@ export interface PreflightResult {
   current: VersionFingerprint | null;
   /** The field a generated value goes in, when the preflight decided one. */
   valueField: string | null;
+  /** Where Rotor sets the credential, when the secret names a target (src/rotation/target-preflight.ts). */
+  target: TargetDescription | null;
 }
 
 export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
@@ -38,7 +43,13 @@ export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
  * the approvers exist and are still in Slack. Each finding says what to fix.
  */
 export async function runPreflight(
-  deps: { registry: ProviderRegistry; people: PeopleLookup | null; policy: Policy; groups?: GroupMembers | undefined },
+  deps: {
+    registry: ProviderRegistry;
+    people: PeopleLookup | null;
+    policy: Policy;
+    groups?: GroupMembers | undefined;
+    targets?: TargetAccess;
+  },
   subject: { secret: Secret; actor: string; requiredApprovals: readonly ApproverRole[] },
 ): Promise<PreflightResult> {
   const checks: PreflightCheck[] = [];
@@ -46,6 +57,7 @@ export async function runPreflight(
   let description: SecretDescription | null = null;
   let current: VersionFingerprint | null = null;
   let valueField: string | null = null;
+  let target: TargetDescription | null = null;
   const store = deps.registry.stores.of(secret.provider);
   if (store.capabilities.byHand) {
     checks.push({ check: 'provider', status: 'ok', message: 'Rotated by hand at the issuer: every step is ticked by a person.' });
@@ -68,9 +80,14 @@ export async function runPreflight(
       valueField = shape?.valueField ?? null;
     }
     if (description) checks.push(...storeChecks(secret, store, description, deps.policy));
+    if (description && current && deps.targets && !hasBlocking(checks)) {
+      const findings = await targetPreflight(deps.targets, secret, valueField ?? 'password');
+      checks.push(...findings.checks);
+      target = findings.target;
+    }
   }
   checks.push(...(await approverChecks(deps, subject)));
-  return { checks, description, current, valueField };
+  return { checks, description, current, valueField, target };
 }
 
 /**

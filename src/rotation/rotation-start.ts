@@ -11,6 +11,7 @@ import { checklistSourceOf, resolveChecklist } from './checklists/resolve-checkl
 import type { ApproverRole, PreflightCheck, RotationKind, RotationReason, RotationRecord } from './rotation.js';
 import { daysUntil } from '../inventory/schedule.js';
 import { earliestNeed } from '../rotation-needs/rotation-need.js';
+import { targetAccessOf } from './steps/target-access.js';
 import { hasBlocking, runPreflight, type PreflightResult } from './rotation-preflight.js';
 import { requiredApprovalsFor } from './rotation-rules.js';
 import type { IncidentLinkSlot } from './incident-link.js';
@@ -287,7 +288,7 @@ export class RotationStarts {
   /** The preflight's checks, and one of Rotor's own: no rotation starts while a rollback of the last one is unsettled (the store may have moved back). */
   private async preflight(secret: Secret, actor: string, requiredApprovals: readonly ApproverRole[]): Promise<PreflightResult> {
     const result = await runPreflight(
-      { registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy },
+      { registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy, targets: targetAccessOf(this.deps) },
       { secret, actor, requiredApprovals },
     );
     const latest = this.deps.repo.latestFor(secret.id);
@@ -311,7 +312,11 @@ export class RotationStarts {
     return resolveChecklist({
       secret,
       store: this.queries.storeOf(secret.provider),
-      provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false, valueField: preflight.valueField },
+      provider: {
+        rotationConfigured: preflight.description?.rotationConfigured ?? false,
+        valueField: preflight.valueField,
+        target: preflight.target,
+      },
       policy: this.deps.policy,
       emergency: kind === 'emergency',
       ...(revocationOrder ? { revocationOrder } : {}),

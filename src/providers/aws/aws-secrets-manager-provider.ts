@@ -167,6 +167,28 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     return read.SecretString;
   }
 
+  async lendValue<T>(target: ProviderTarget, versionId: string | null, use: (text: string) => Promise<T>): Promise<T> {
+    const ref = parseAwsSecretRef(target.secretName, target.providerRef);
+    const read = await this.call(
+      target,
+      ref,
+      versionId ? `read version ${versionId} of` : 'read the current version of',
+      (client, signal) =>
+        client.send(
+          new GetSecretValueCommand({ SecretId: ref.secretId, ...(versionId ? { VersionId: versionId } : { VersionStage: CURRENT }) }),
+          {
+            abortSignal: signal,
+          },
+        ),
+    );
+    if (read.SecretString === undefined || read.SecretString.length === 0)
+      throw new RotorError(
+        'conflict',
+        `${versionId ? `Version ${versionId}` : 'The current version'} of ${target.secretName} in AWS Secrets Manager holds no text value, so it names no credential to set at its target.`,
+      );
+    return use(read.SecretString);
+  }
+
   async promote(target: ProviderTarget, request: PromoteRequest): Promise<void> {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     const secret = await this.describeSecret(target, ref, 'promote a version of');

@@ -20,6 +20,7 @@ import {
 } from './step-executor.js';
 import { requireNotApprover, requireOpen, stepFor } from '../rotation-rules.js';
 import type { IncidentLinkSlot } from '../incident-link.js';
+import { targetAccessOf } from './target-access.js';
 import type { RotationServiceDeps } from '../rotation-deps.js';
 import { StaleRotationError } from '../rotation-errors.js';
 import type { RotationQueries } from '../rotation-queries.js';
@@ -328,6 +329,7 @@ export class StepRunner {
       recordWriteIntent: (run, intent) => this.recordWriteIntent(run, intent),
       removalFollowUp: (held, from) => this.plan.removalFollowUp(held, from),
       secretType: (held) => this.queries.secretOf(held).type,
+      targets: targetAccessOf(this.deps),
     };
   }
 

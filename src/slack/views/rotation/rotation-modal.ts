@@ -49,6 +49,8 @@ const ACTION_BUTTONS: Record<StepAction, string> = {
   verify: 'Verify',
   schedule_removal: 'Schedule removal',
   disable_compromised: 'Disable compromised version',
+  set_at_target: 'Set at target',
+  verify_at_target: 'Log in at target',
 };
 
 /** What a running provider step says while Rotor waits for the provider. */
@@ -60,6 +62,8 @@ const ACTION_WORKING: Record<StepAction, string> = {
   verify: 'Reading the new version back',
   schedule_removal: 'Scheduling the removal',
   disable_compromised: 'Disabling the compromised version',
+  set_at_target: 'Setting the new password at the target',
+  verify_at_target: 'Logging in at the target with the new password',
 };
 
 export interface Flash {
