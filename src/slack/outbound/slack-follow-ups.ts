@@ -27,8 +27,8 @@ import type { SlackPoster } from './slack-poster.js';
  * The follow-ups that post to Slack (the incident's, in slack-incident-follow-ups.ts). Each
  * renders when it fires, from the rotation as it is then; one whose moment has passed (the role was filled, the rotation moved on) sends nothing.
  */
-export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
-  const { followUps, rotation, services } = runtime;
+export function registerSlackFollowUps(deps: SlackFollowUpDeps, poster: SlackPoster): void {
+  const { followUps, rotation } = deps;
   const register = (kind: string, render: (record: RotationRecord, followUp: FollowUp) => FollowUpPost | null) =>
     followUps.service.register(
       messageFollowUp(kind, poster, (followUp) => {
@@ -38,14 +38,14 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
       }),
     );
   const isOpen = (record: RotationRecord) => record.rotation.state === 'awaiting_approval' || record.rotation.state === 'in_progress';
-  const secretOf = (record: RotationRecord) => services.inventoryService.require(record.rotation.secretName);
+  const secretOf = (record: RotationRecord) => deps.inventoryService.require(record.rotation.secretName);
   const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
   /** Still worth asking this person: the rotation is open, they did not work on it, and it needs a role they hold that nobody filled. */
   const stillNeeds = (record: RotationRecord, person: string) =>
     isOpen(record) &&
     workedOn(record, person) === null &&
     !record.approvals.some((approval) => approval.decidedBy === person) &&
-    missingApprovals(record).some((role) => approverRolesOf(services.policy, person).includes(role));
+    missingApprovals(record).some((role) => approverRolesOf(deps.policy, person).includes(role));
 
   for (const [kind, reminder] of [
     [ROTATION_FOLLOW_UPS.approvalRequest, false],
@@ -85,7 +85,7 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
     return {
       to: { channel: String(followUp.payload.channel) },
       message: completionAnnouncement(record, secret, {
-        store: services.stores.of(secret.provider),
+        store: deps.stores.of(secret.provider),
         removalAt: removal?.dueAt ?? null,
         rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
         replacedBy,
@@ -96,7 +96,7 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
     record.rotation.state === 'rolled_back'
       ? {
           to: { channel: String(followUp.payload.channel) },
-          message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback), services.stores.of(record.rotation.provider)),
+          message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback), deps.stores.of(record.rotation.provider)),
         }
       : null,
   );
@@ -111,7 +111,7 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
   );
   followUps.service.register(
     messageFollowUp(OWNERSHIP_FOLLOW_UPS.formerOwnerNotice, poster, (followUp) => {
-      const secret = services.inventory.getById(Number(followUp.payload.secretId));
+      const secret = deps.inventory.getById(Number(followUp.payload.secretId));
       return secret
         ? {
             to: { user: user(followUp) },
@@ -135,7 +135,7 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
     },
     reconcile: () => Promise.resolve(null),
   });
-  registerIncidentSlackFollowUps(runtime, poster);
-  registerReferenceSlackFollowUps(runtime, poster);
-  registerTriggerSlackFollowUps(runtime, poster);
+  registerIncidentSlackFollowUps(deps, poster);
+  registerReferenceSlackFollowUps(deps, poster);
+  registerTriggerSlackFollowUps(deps, poster);
 }

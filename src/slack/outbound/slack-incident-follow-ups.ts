@@ -35,8 +35,11 @@ class StatusMessageNotYet extends RotorError {
  * it fires; the incident record is the truth and every message a view of it, so a redraw that
  * Slack refused is simply done again.
  */
-export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
-  const { followUps, revocation, rotation, services } = runtime;
+export function registerIncidentSlackFollowUps(
+  deps: Pick<SlackFollowUpDeps, 'followUps' | 'revocation' | 'rotation' | 'stores' | 'policy'>,
+  poster: SlackPoster,
+): void {
+  const { followUps, revocation, rotation } = deps;
   const recordOf = (followUp: FollowUp): IncidentRecord | null => {
     const id = incidentIdOfTopic(followUp.topic);
     return id === null ? null : revocation.get(id);
@@ -53,7 +56,7 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
             rotationRecord.rotation,
             incident.compromisedVersionId,
             incident.destroy,
-            runtime.services.stores.of(rotationRecord.rotation.provider),
+            deps.stores.of(rotationRecord.rotation.provider),
           )
         : [],
       signOff: { people: plan.people, fallback: plan.fallback?.label ?? null },
@@ -211,7 +214,7 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
     if (incident.state !== 'open') return null;
     return {
       to: { user: user(followUp) },
-      message: postmortemReminderMessage(incident, services.policy.incident.postmortemHours),
+      message: postmortemReminderMessage(incident, deps.policy.incident.postmortemHours),
       then: [revocation.postmortemReminder(incident.id, user(followUp), revocation.nextDay(followUp.dueAt))],
     };
   });

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { Services } from '../../services.js';
+import type { SlackDeps } from '../slack-deps.js';
 import { SLACK_USER_GROUP_ID } from '../../inventory/secret.js';
 
 /** How long Slack's answer about user groups is trusted before a read asks again. */
@@ -13,7 +13,11 @@ export const USER_GROUP_REFRESH_MINUTES = 15;
  * cannot answer, the last answer stands (none at first: a group then lets nobody in), and the
  * read goes on; a member is never shown more because Slack was unreachable.
  */
-export async function refreshUserGroups(client: WebClient, services: Services, logger: Logger): Promise<void> {
+export async function refreshUserGroups(
+  client: WebClient,
+  services: Pick<SlackDeps, 'policy' | 'userGroups' | 'inventory' | 'clock'>,
+  logger: Logger,
+): Promise<void> {
   const { policy, userGroups, inventory, clock } = services;
   if (policy.visibility !== 'restricted') return;
   const teamsNameGroups = Object.values(policy.teams).some((members) => members.some((id) => SLACK_USER_GROUP_ID.test(id)));
