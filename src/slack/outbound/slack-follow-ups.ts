@@ -3,7 +3,6 @@ import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
 import { replacedAtTarget, rollbackOutcomeOf } from '../../rotation/rollback-plan.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
-import { approverRolesOf, missingApprovals, workedOn } from '../../rotation/rotation-rules.js';
 import {
   approvalClosedMessage,
   approvalRequestMessage,
@@ -40,12 +39,8 @@ export function registerSlackFollowUps(deps: SlackFollowUpDeps, poster: SlackPos
   const isOpen = (record: RotationRecord) => record.rotation.state === 'awaiting_approval' || record.rotation.state === 'in_progress';
   const secretOf = (record: RotationRecord) => deps.inventoryService.require(record.rotation.secretName);
   const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
-  /** Still worth asking this person: the rotation is open, they did not work on it, and it needs a role they hold that nobody filled. */
-  const stillNeeds = (record: RotationRecord, person: string) =>
-    isOpen(record) &&
-    workedOn(record, person) === null &&
-    !record.approvals.some((approval) => approval.decidedBy === person) &&
-    missingApprovals(record).some((role) => approverRolesOf(deps.policy, person).includes(role));
+  /** Still worth asking this person: the domain's one rule of who may still approve (RotationQueries.approvableBy). */
+  const stillNeeds = (record: RotationRecord, person: string) => rotation.approvableBy(record, person) !== null;
 
   for (const [kind, reminder] of [
     [ROTATION_FOLLOW_UPS.approvalRequest, false],
