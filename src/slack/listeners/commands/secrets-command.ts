@@ -127,13 +127,15 @@ async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, 
   const { deps } = ctx;
   const actor = ctx.command.user_id;
   deps.inventoryReader.readable(slackActor(actor, ctx.command.channel_id), request.name);
+  // Asked first, so nobody without the right learns anything from Slack's answer about the person.
   const secret = deps.inventoryService.ownerChangeable(slackActor(actor), request.name);
   await requireRealPerson(ctx.client, request.userId);
   if (secret.owner === request.userId) return ctx.reply(alreadyOwnerReply(secret.name, request.userId));
-  deps.inventoryService.setOwner(secret.name, request.userId, slackActor(actor), 'slack');
-  const change = { name: secret.name, from: secret.owner, to: request.userId };
+  const handed = await deps.ownership.handOver(secret.name, request.userId, slackActor(actor), 'slack');
+  if (!handed.changed) return ctx.reply(alreadyOwnerReply(secret.name, request.userId));
+  const change = { name: secret.name, from: handed.from, to: request.userId };
   // The owner it was taken from is told too, by a follow-up (the change stands either way).
-  ctx.deps.ownership.tellFormerOwner(deps.inventoryService.require(secret.name), secret.owner, slackActor(actor));
+  deps.ownership.tellFormerOwner(handed.secret, handed.from, slackActor(actor));
   try {
     const dm = newOwnerMessage(secret.name, actor);
     await ctx.client.chat.postMessage({ channel: request.userId, text: dm.text, blocks: dm.blocks });
