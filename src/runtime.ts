@@ -56,6 +56,7 @@ import { SlackPoster } from './slack/outbound/slack-poster.js';
 import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
 import type { SlackDeps } from './slack/slack-deps.js';
+import { RotationViewRepo } from './slack/rotation-view-repo.js';
 import type { Db } from './storage/database.js';
 import { SweepLogRepo } from './storage/sweep-log-repo.js';
 import { stepCompletionHandler } from './workflow-steps/step-completion.js';
@@ -422,6 +423,7 @@ export function slackServices(runtime: Runtime): Omit<SlackDeps, 'logger'> {
     userGroups: services.userGroups,
     rotationNeeds: services.rotationNeeds,
     rotation: runtime.rotation,
+    rotationViews: new RotationViewRepo(services.db, services.clock),
     revocation: runtime.revocation,
     ownership: runtime.ownership,
     references: runtime.references,

@@ -18,6 +18,7 @@ import type { RevocationService } from '../revocation/revocation-service.js';
 import type { RotationService } from '../rotation/rotation-service.js';
 import type { BreakGlassService } from '../rotation-needs/break-glass-service.js';
 import type { RotationNeedService } from '../rotation-needs/rotation-need-service.js';
+import type { RotationViewRepo } from './rotation-view-repo.js';
 import type { WorkflowStepService } from '../workflow-steps/workflow-step-service.js';
 
 /**
@@ -39,6 +40,8 @@ export interface SlackDeps {
   userGroups: UserGroupRepo;
   rotationNeeds: RotationNeedService;
   rotation: RotationService;
+  /** The rotation modals people have open: the adapter's own table. */
+  rotationViews: RotationViewRepo;
   revocation: RevocationService;
   ownership: OwnershipService;
   references: ReferenceChangeService;

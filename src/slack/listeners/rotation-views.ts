@@ -17,7 +17,7 @@ import {
 } from '../views/rotation/rotation-modal.js';
 
 /** What opening, filling and refreshing a rotation modal uses. */
-export type RotationViewDeps = Pick<SlackDeps, 'rotation' | 'logger'>;
+export type RotationViewDeps = Pick<SlackDeps, 'rotation' | 'rotationViews' | 'logger'>;
 
 /**
  * The rotation modal's plumbing, shared by `/rotate`, the buttons and the submissions: assemble
@@ -65,7 +65,7 @@ export async function showRotation(
   extras: RotationViewExtras & { hash?: string } = {},
 ): Promise<void> {
   await updateModal(client, viewId, rotationView(deps, record, viewer, extras), extras.hash);
-  deps.rotation.saveView(record.rotation.id, viewer, viewId);
+  deps.rotationViews.saveView(record.rotation.id, viewer, viewId);
 }
 
 /**
@@ -101,7 +101,7 @@ export async function showOrTell(
  * it (best effort: their modal may be closed).
  */
 export async function refreshOthers(deps: RotationViewDeps, client: WebClient, record: RotationRecord, except: string): Promise<void> {
-  for (const { userId, viewId } of deps.rotation.views(record.rotation.id)) {
+  for (const { userId, viewId } of deps.rotationViews.views(record.rotation.id)) {
     if (userId === except) continue;
     try {
       await updateModal(client, viewId, rotationView(deps, record, userId, { flash: changedByFlash(except) }));
