@@ -152,7 +152,8 @@ export class RotationStarts {
     if (open)
       throw new RotorError(
         'conflict',
-        `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`,
+        `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt})`,
+        { next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'run', purpose: 'to continue that rotation' } },
       );
     refuseToStart(secret, kind);
     const by = actorId(actor);
@@ -234,11 +235,10 @@ export class RotationStarts {
       // Two people pressed Start at once: the unique index lets one rotation in.
       if (error instanceof UniqueConflictError) {
         const winner = this.deps.repo.openFor(secret.id);
-        throw new RotorError(
-          'conflict',
-          `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}; run \`/rotate ${secret.name}\` to continue that rotation.`,
-          { cause: error },
-        );
+        throw new RotorError('conflict', `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}`, {
+          cause: error,
+          next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'run', purpose: 'to continue that rotation' },
+        });
       }
       throw error;
     }
@@ -271,7 +271,8 @@ export class RotationStarts {
     if (!sameBinding(now, checked)) {
       throw new RotorError(
         'conflict',
-        `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started. Run \`/rotate ${checked.name}\` again.`,
+        `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started.`,
+        { next: { kind: 'run_command', command: 'rotate', args: [checked.name], lead: 'run', purpose: 'again' } },
       );
     }
   }
