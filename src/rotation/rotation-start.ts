@@ -320,10 +320,15 @@ function boundSecret(secret: Secret, binding: StoreBinding | undefined): Secret 
 /** A scheduled rotation needs a live secret; an emergency one is what a compromised secret gets. */
 function refuseToStart(secret: Secret, kind: RotationKind): void {
   if (secret.lifecycle === 'retired')
-    throw new RotorError(
-      'conflict',
-      `${secret.name} is retired, so it is not rotated any more. Set it back to active with \`/secrets edit ${secret.name}\` if it is in use again.`,
-    );
+    throw new RotorError('conflict', `${secret.name} is retired, so it is not rotated any more.`, {
+      next: {
+        kind: 'run_command',
+        command: 'secrets edit',
+        args: [secret.name],
+        lead: 'set it back to active with',
+        purpose: 'if it is in use again',
+      },
+    });
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
     throw new RotorError(
       'conflict',
