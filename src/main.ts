@@ -31,7 +31,7 @@ import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { rotationCalendar } from './reminders/rotation-calendar.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { createRuntime, slackServices, type Runtime } from './runtime.js';
 import { auditCheckpointJob, auditPublishJob } from './scheduler/audit-jobs.js';
 import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
@@ -185,7 +185,8 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       appToken: env.SLACK_APP_TOKEN,
       apiUrl: env.SLACK_API_URL,
       server: routeServer,
-      runtime,
+      db,
+      services: slackServices(runtime),
       logger,
       retryConfig: options.retryConfig,
       startupRetry: options.slackStartupRetry,

@@ -23,6 +23,7 @@ import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
 import { rememberedLookups } from './reminders/remembered-lookups.js';
+import type { CalendarFeed } from './reminders/calendar-feed-token.js';
 import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
@@ -59,7 +60,8 @@ import { SlackOwnerDirectory } from './slack/outbound/slack-owner-directory.js';
 import { SlackPoster } from './slack/outbound/slack-poster.js';
 import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
-import { registerPlanSlackFollowUps } from './slack/outbound/slack-plan-follow-ups.js';
+import type { SlackDeps } from './slack/slack-deps.js';
+import { RotationViewRepo } from './slack/rotation-view-repo.js';
 import type { Db } from './storage/database.js';
 import { SweepLogRepo } from './storage/sweep-log-repo.js';
 import { stepCompletionHandler } from './workflow-steps/step-completion.js';
@@ -93,11 +95,7 @@ export interface RuntimeOptions {
   followUpSweep?: Partial<FollowUpSweepOptions>;
 }
 
-/** The calendar feed: ROTOR_CALENDAR_TOKEN, and ROTOR_PUBLIC_URL (null: unknown, links name only the path). */
-export interface CalendarFeed {
-  token: string;
-  publicUrl: string | null;
-}
+export type { CalendarFeed };
 
 /** Everything Rotor is, over one database: what the bot, the CLI and the tests all start from. */
 export interface Runtime {
@@ -427,11 +425,53 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   };
   if (poster) {
-    registerSlackFollowUps(runtime, poster);
-    registerPlanSlackFollowUps(runtime, poster);
+    registerSlackFollowUps(
+      {
+        policy,
+        stores: services.stores,
+        inventory,
+        inventoryService: services.inventoryService,
+        rotationNeeds: services.rotationNeeds,
+        followUps: runtime.followUps,
+        rotation,
+        revocation,
+        references,
+        windows: services.windows,
+        plans: runtime.plans,
+      },
+      poster,
+    );
     followUpService.register(stepCompletionHandler(stepRuns, poster, clock));
   }
   return runtime;
+}
+
+/** What the Slack listeners use, named (src/slack/slack-deps.ts): the adapter never receives the whole runtime. */
+export function slackServices(runtime: Runtime): Omit<SlackDeps, 'logger'> {
+  const { services } = runtime;
+  return {
+    clock: services.clock,
+    policy: services.policy,
+    stores: services.stores,
+    inventory: services.inventory,
+    inventoryService: services.inventoryService,
+    inventoryReader: services.inventoryReader,
+    recipients: services.recipients,
+    userGroups: services.userGroups,
+    rotationNeeds: services.rotationNeeds,
+    rotation: runtime.rotation,
+    rotationViews: new RotationViewRepo(services.db, services.clock),
+    windows: runtime.windows,
+    plans: runtime.plans,
+    revocation: runtime.revocation,
+    ownership: runtime.ownership,
+    references: runtime.references,
+    reminderActions: runtime.reminders.actions,
+    breakGlass: runtime.breakGlass,
+    departures: runtime.departures,
+    workflowSteps: runtime.workflowSteps,
+    calendarFeed: runtime.calendarFeed,
+  };
 }
 
 /**

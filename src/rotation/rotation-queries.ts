@@ -97,7 +97,9 @@ export class RotationQueries {
   picked(actor: Actor, secretId: number): Secret {
     const secret = this.deps.inventory.getById(secretId);
     if (!secret || !this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed)
-      throw new NotFoundError('That choice is not a secret you may rotate; run `/rotate` again.');
+      throw new NotFoundError('That choice is not a secret you may rotate', [], {
+        next: { kind: 'run_command', command: 'rotate', args: [], lead: 'run', purpose: 'again' },
+      });
     return secret;
   }
 

@@ -74,7 +74,16 @@ export class RotationRollbacks {
     if (!this.queries.rollbackUntil(record)) {
       throw new RotorError(
         'conflict',
-        `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`,
+        `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone`,
+        {
+          next: {
+            kind: 'run_command',
+            command: 'rotate',
+            args: [rotation.secretName],
+            lead: 'start a new rotation with',
+            purpose: 'instead',
+          },
+        },
       );
     }
     const blocker = this.queries.rollbackBlocker(record);

@@ -140,7 +140,8 @@ export function requireOpen(record: RotationRecord): void {
   };
   throw new RotorError(
     'conflict',
-    `The rotation of ${rotation.secretName} ${what[rotation.state] ?? rotation.state}; nothing more can be done in it. Run \`/rotate ${rotation.secretName}\` to see where it stands.`,
+    `The rotation of ${rotation.secretName} ${what[rotation.state] ?? rotation.state}; nothing more can be done in it.`,
+    { next: { kind: 'run_command', command: 'rotate', args: [rotation.secretName], lead: 'run', purpose: 'to see where it stands' } },
   );
 }
 
@@ -161,10 +162,9 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   requireOpen(record);
   const step = record.steps.find((candidate) => candidate.id === stepId);
   if (!step)
-    throw new ValidationError(
-      `This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`,
-      [],
-    );
+    throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\``, [], {
+      next: { kind: 'run_command', command: 'rotate', args: [record.rotation.secretName], lead: 'reopen it with' },
+    });
   if (step.state === 'done' || step.state === 'skipped') {
     throw new RotorError(
       'conflict',

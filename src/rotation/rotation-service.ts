@@ -406,15 +406,6 @@ export class RotationService {
     );
   }
 
-  /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */
-  saveView(id: number, userId: string, viewId: string): void {
-    this.deps.repo.saveView(id, userId, viewId, this.writer.now());
-  }
-
-  views(id: number): { userId: string; viewId: string }[] {
-    return this.deps.repo.views(id);
-  }
-
   /** The required role `by` fills with this decision: one they hold that nobody filled yet. */
   private roleToFill(record: RotationRecord, by: string): ApproverRole {
     const mine = record.approvals.find((approval) => approval.decidedBy === by);

@@ -160,7 +160,8 @@ export class RotationStarts {
     if (open)
       throw new RotorError(
         'conflict',
-        `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`,
+        `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt})`,
+        { next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'run', purpose: 'to continue that rotation' } },
       );
     refuseToStart(secret, kind);
     if (kind === 'scheduled') this.refuseOutOfTurn(secret);
@@ -243,11 +244,10 @@ export class RotationStarts {
       // Two people pressed Start at once: the unique index lets one rotation in.
       if (error instanceof UniqueConflictError) {
         const winner = this.deps.repo.openFor(secret.id);
-        throw new RotorError(
-          'conflict',
-          `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}; run \`/rotate ${secret.name}\` to continue that rotation.`,
-          { cause: error },
-        );
+        throw new RotorError('conflict', `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}`, {
+          cause: error,
+          next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'run', purpose: 'to continue that rotation' },
+        });
       }
       throw error;
     }
@@ -280,7 +280,8 @@ export class RotationStarts {
     if (!sameBinding(now, checked)) {
       throw new RotorError(
         'conflict',
-        `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started. Run \`/rotate ${checked.name}\` again.`,
+        `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started.`,
+        { next: { kind: 'run_command', command: 'rotate', args: [checked.name], lead: 'run', purpose: 'again' } },
       );
     }
   }
@@ -332,10 +333,15 @@ function boundSecret(secret: Secret, binding: StoreBinding | undefined): Secret 
 /** A scheduled rotation needs a live secret; an emergency one is what a compromised secret gets. */
 function refuseToStart(secret: Secret, kind: RotationKind): void {
   if (secret.lifecycle === 'retired')
-    throw new RotorError(
-      'conflict',
-      `${secret.name} is retired, so it is not rotated any more. Set it back to active with \`/secrets edit ${secret.name}\` if it is in use again.`,
-    );
+    throw new RotorError('conflict', `${secret.name} is retired, so it is not rotated any more.`, {
+      next: {
+        kind: 'run_command',
+        command: 'secrets edit',
+        args: [secret.name],
+        lead: 'set it back to active with',
+        purpose: 'if it is in use again',
+      },
+    });
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
     throw new RotorError(
       'conflict',

@@ -6,7 +6,7 @@ import { notFound, type RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
 import { systemClock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
-import type { Runtime } from '../runtime.js';
+import type { Db } from '../storage/database.js';
 import {
   answerErrorsWhereAsked,
   createSlackErrorHandler,
@@ -25,6 +25,7 @@ import { requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
 import { sealViewMetadata } from './middleware/sealed-view-metadata.js';
 import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
+import type { SlackDeps } from './slack-deps.js';
 import { ViewMetadataSeal } from './view-metadata-seal.js';
 
 export interface SlackAppOptions {
@@ -36,7 +37,10 @@ export interface SlackAppOptions {
   apiUrl?: string;
   /** Rotor's HTTP server, already serving health and metrics; in HTTP mode it carries Slack's requests too. */
   server: RouteServer;
-  runtime: Runtime;
+  /** The database the replayed-signature check records in. */
+  db: Db;
+  /** What the listeners use: built by the composition root (`slackServices` in src/runtime.ts). */
+  services: Omit<SlackDeps, 'logger'>;
   logger: Logger;
   /** web-api retries for up to half an hour by default; tests bound it. */
   retryConfig?: RetryOptions;
@@ -130,7 +134,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     receiver.requestListener = gateSignedRequests(receiver.requestListener, {
       signingSecret: options.signingSecret,
       endpoint: eventsPath,
-      seen: new SeenSignatureRepo(options.runtime.services.db),
+      seen: new SeenSignatureRepo(options.db),
       nowSeconds: () => systemClock.now().toSeconds(),
       logger,
       afterAck,
@@ -158,7 +162,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   app.use(workspaceGuardMiddleware(bot.workspace, logger));
-  const actions = registerListeners(app, { runtime: options.runtime, logger });
+  const actions = registerListeners(app, { ...options.services, logger });
   const refusals = { modalRenderer: (callbackId: string) => actions.modalRefusalRenderer(callbackId) };
   app.use(answerErrorsWhereAsked(logger, refusals));
   app.error(createSlackErrorHandler(logger, refusals));

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { AccessDeniedError } from '../access/authorize.js';
 import { describeWhoMay } from '../access/permissions.js';
 import { describeError, isRotorError } from '../core/errors.js';
+import { slashCommandOf } from '../core/next-step.js';
 import { escapeMrkdwn } from './views/mrkdwn.js';
 import { refusalModal } from './views/refusal-modal.js';
 import { textMessage, type SlackMessage } from './views/slack-message.js';
@@ -69,7 +70,7 @@ export function userMessageFor(error: unknown): SlackMessage {
   if (error instanceof AccessDeniedError) {
     return textMessage(`:no_entry: ${error.reason} ${describeWhoMay(error.whoMay)}`);
   }
-  if (isRotorError(error)) return textMessage(`:warning: ${escapeMrkdwn(describeError(error))}`);
+  if (isRotorError(error)) return textMessage(`:warning: ${escapeMrkdwn(describeError(error, slashCommandOf))}`);
   if (isPlatformError(error)) {
     const code = error.data.error;
     return textMessage(

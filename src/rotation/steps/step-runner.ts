@@ -195,10 +195,9 @@ export class StepRunner {
     requireOpen(record);
     const step = record.steps.find((candidate) => candidate.id === stepId);
     if (!step)
-      throw new ValidationError(
-        `This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`,
-        [],
-      );
+      throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\``, [], {
+        next: { kind: 'run_command', command: 'rotate', args: [record.rotation.secretName], lead: 'reopen it with' },
+      });
     const now = this.deps.clock.now();
     if (step.state !== 'running')
       throw new RotorError('conflict', `“${step.title}” is not running (it is ${step.state}); there is nothing to check.`);

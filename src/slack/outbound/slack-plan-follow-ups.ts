@@ -1,5 +1,4 @@
 import { PLAN_FOLLOW_UPS, planIdOfTopic } from '../../rotation-plans/plan-service.js';
-import type { PlanService } from '../../rotation-plans/plan-service.js';
 import { planProgressReply, planThreadRoot } from '../views/plan-messages.js';
 import { messageFollowUp } from './message-follow-up.js';
 import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
@@ -9,8 +8,8 @@ import type { SlackPoster } from './slack-poster.js';
  * A plan's one thread in the announcement channel: the root when it starts, then a reply each time
  * a variant is verified. A reply waits (is retried) until the root is posted.
  */
-export function registerPlanSlackFollowUps(runtime: SlackFollowUpDeps & { plans: PlanService }, poster: SlackPoster): void {
-  const { followUps, plans } = runtime;
+export function registerPlanSlackFollowUps(deps: Pick<SlackFollowUpDeps, 'followUps' | 'plans'>, poster: SlackPoster): void {
+  const { followUps, plans } = deps;
   followUps.service.register(
     messageFollowUp(PLAN_FOLLOW_UPS.thread, poster, (followUp) => {
       const id = planIdOfTopic(followUp.topic);

@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { Services } from '../../services.js';
 import { RotorError } from '../../core/errors.js';
 import { userGroupsOfRoles } from '../../access/role-members.js';
+import type { SlackDeps } from '../slack-deps.js';
 import { SLACK_USER_GROUP_ID } from '../../inventory/secret.js';
 
 /** How long Slack's answer about user groups is trusted before a read asks again. */
@@ -15,7 +15,11 @@ export const USER_GROUP_REFRESH_MINUTES = 15;
  * cannot answer, the last answer stands (none at first: a group then lets nobody in), and the
  * read goes on; a member is never shown more because Slack was unreachable.
  */
-export async function refreshUserGroups(client: WebClient, services: Services, logger: Logger): Promise<void> {
+export async function refreshUserGroups(
+  client: WebClient,
+  services: Pick<SlackDeps, 'policy' | 'userGroups' | 'inventory' | 'clock'>,
+  logger: Logger,
+): Promise<void> {
   const { policy, userGroups, inventory, clock } = services;
   const teamsNameGroups =
     policy.visibility === 'restricted' &&
@@ -40,7 +44,11 @@ export async function refreshUserGroups(client: WebClient, services: Services, l
  * naming the role's key. When Slack cannot answer, start-up goes on (the group is checked by
  * the next read), and the warning says so.
  */
-export async function checkRoleGroups(client: WebClient, services: Services, logger: Logger): Promise<void> {
+export async function checkRoleGroups(
+  client: WebClient,
+  services: Pick<SlackDeps, 'policy' | 'userGroups' | 'clock'>,
+  logger: Logger,
+): Promise<void> {
   const named = userGroupsOfRoles(services.policy);
   if (named.length === 0) return;
   let groups: { id: string; users: string[] }[];

@@ -9,13 +9,13 @@ import type { SlackPoster } from './slack-poster.js';
  * time before, and at its start. Each renders when it fires; a window replaced meanwhile, or
  * whose rotation ended, sends nothing more.
  */
-export function registerWindowSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
-  const { followUps, services } = runtime;
+export function registerWindowSlackFollowUps(deps: Pick<SlackFollowUpDeps, 'followUps' | 'windows'>, poster: SlackPoster): void {
+  const { followUps, windows } = deps;
   for (const notice of Object.keys(WINDOW_FOLLOW_UPS) as WindowNotice[]) {
     followUps.service.register(
       messageFollowUp(WINDOW_FOLLOW_UPS[notice], poster, (followUp) => {
         const id = windowIdOfTopic(followUp.topic);
-        const window = id !== null && services.windows.isLive(id) ? services.windows.get(id) : null;
+        const window = id !== null && windows.isLive(id) ? windows.get(id) : null;
         const channel = followUp.payload.channel;
         return window && typeof channel === 'string' ? { to: { channel }, message: windowNotice(notice, window) } : null;
       }),

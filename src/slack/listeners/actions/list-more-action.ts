@@ -5,18 +5,20 @@ import { ACTION_IDS } from '../../ids.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 import { secretListMessage } from '../../views/secret-list-message.js';
 import type { ActionRegistry } from '../action-registry.js';
-import { decodeListQuery, fetchListPage } from '../commands/secret-list-query.js';
+import { decodeListQuery, fetchListPage, type ListPageDeps } from '../commands/secret-list-query.js';
 
 /** "Show more" under a list: posts the next page below the one clicked. */
-export function registerListMoreAction(actions: ActionRegistry, deps: SlackDeps): void {
+export function registerListMoreAction(
+  actions: ActionRegistry,
+  deps: ListPageDeps & Pick<SlackDeps, 'inventoryReader' | 'userGroups' | 'logger'>,
+): void {
   actions.on<BlockButtonAction>(ACTION_IDS.listMore, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const { services } = deps.runtime;
     const query = decodeListQuery(action.value ?? '');
-    await refreshUserGroups(client, services, deps.logger);
+    await refreshUserGroups(client, deps, deps.logger);
     // The next page is judged for whoever clicked, not whoever ran the command.
-    const page = fetchListPage(deps, query, services.inventoryReader.listScope(slackActor(body.user.id, body.channel?.id)));
-    const message = secretListMessage(page, deps.runtime.services.clock.now(), dueSoonDays(deps));
+    const page = fetchListPage(deps, query, deps.inventoryReader.listScope(slackActor(body.user.id, body.channel?.id)));
+    const message = secretListMessage(page, deps.clock.now(), dueSoonDays(deps));
     await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
   });
 }

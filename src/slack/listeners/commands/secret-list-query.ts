@@ -8,6 +8,9 @@ import { mention } from '../../views/mrkdwn.js';
 import { PAGE_SIZE, type ListPage } from '../../views/secret-list-message.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 
+/** What a page of the secret list is read from. */
+export type ListPageDeps = Pick<SlackDeps, 'inventory' | 'rotationNeeds' | 'clock' | 'policy'>;
+
 /** A paginated list request; it travels in the "Show more" button's value as compact JSON. */
 const listQuerySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('overdue'), offset: z.number().int().min(0) }),
@@ -67,8 +70,8 @@ function emptyTextOf(query: ListQuery): string {
  * Reads one page (one extra row tells whether there is a next page) of the secrets `scope` lets
  * the viewer see: the rows, the "Show more" button and the overdue count alike.
  */
-export function fetchListPage(deps: SlackDeps, query: ListQuery, scope: ReadScope): ListPage {
-  const { inventory, clock, rotationNeeds } = deps.runtime.services;
+export function fetchListPage(deps: ListPageDeps, query: ListQuery, scope: ReadScope): ListPage {
+  const { inventory, clock, rotationNeeds } = deps;
   const today = clock.now();
   const page = { limit: PAGE_SIZE + 1, offset: query.offset };
   let rows: Secret[];

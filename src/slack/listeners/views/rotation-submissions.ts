@@ -22,7 +22,7 @@ import { flashFor } from '../../views/rotation/rotation-flash.js';
 import { approvalDecidedMessage } from '../../views/rotation/rotation-messages.js';
 import { rotationLoadingModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
-import { fillRotation, refreshOthers, showOrTell } from '../rotation-views.js';
+import { fillRotation, refreshOthers, showOrTell, type RotationViewDeps } from '../rotation-views.js';
 
 function inputValue(view: ViewOutput, blockId: string): string | null {
   return view.state.values[blockId]?.[FORM_VALUE_ACTION]?.value ?? null;
@@ -33,8 +33,8 @@ function inputValue(view: ViewOutput, blockId: string): string | null {
  * shows on the field (a bad ticket, a missing reason, a refusal); slow work (the preflight before
  * a start, the provider cleanup of an abandon or rollback) runs after it and redraws the modal.
  */
-export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
-  const rotation = () => deps.runtime.rotation;
+export function registerRotationSubmissions(app: App, deps: RotationViewDeps & Pick<SlackDeps, 'clock' | 'windows'>): void {
+  const rotation = () => deps.rotation;
 
   app.view(CALLBACK_IDS.rotation, async ({ ack, body, view, client }) => {
     const actor = slackActor(body.user.id);
@@ -73,7 +73,7 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
       rootViewId = metadata.rootViewId;
       const seconds = view.state.values[WINDOW_BLOCKS.start]?.[FORM_VALUE_ACTION]?.selected_date_time;
       const minutes = inputValue(view, WINDOW_BLOCKS.duration);
-      record = deps.runtime.windows.plan(actor, metadata.rotationId, {
+      record = deps.windows.plan(actor, metadata.rotationId, {
         startsAt: typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null,
         durationMinutes: minutes !== null && /^\d{1,5}$/.test(minutes.trim()) ? Number(minutes) : null,
         impact: inputValue(view, WINDOW_BLOCKS.impact),
@@ -111,7 +111,7 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
           reason: text,
           expectedVersion: metadata.version ?? 0,
         });
-      else if (metadata.purpose === 'window_override') record = deps.runtime.windows.override(actor, metadata.rotationId, text);
+      else if (metadata.purpose === 'window_override') record = deps.windows.override(actor, metadata.rotationId, text);
       else if (metadata.purpose === 'rollback') rotation().checkRollback(actor, metadata.rotationId, { reason: text, confirmed });
       else cleanNote(text, true, 'reason');
     } catch (error) {
@@ -131,14 +131,14 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
 
 /** Abandon, reject and roll back call the provider first; their failures are shown where the person is. */
 async function slowDecision(
-  deps: SlackDeps,
+  deps: RotationViewDeps & Pick<SlackDeps, 'clock' | 'windows'>,
   client: WebClient,
   actor: SlackActor,
   metadata: ReasonMetadata,
   reason: string | null,
   confirmed: readonly string[],
 ): Promise<RotationRecord | null> {
-  const { rotation } = deps.runtime;
+  const { rotation } = deps;
   try {
     if (metadata.purpose === 'abandon' || metadata.purpose === 'abandon_by_hand') {
       return await rotation.abandon(actor, metadata.rotationId, {
@@ -153,7 +153,7 @@ async function slowDecision(
       const decided = approvalDecidedMessage(rejected, {
         kind: 'rejected',
         reason,
-        at: deps.runtime.services.clock.now().toUTC().toISO() as string,
+        at: deps.clock.now().toUTC().toISO() as string,
       });
       await client.chat.update({ channel: metadata.message.channel, ts: metadata.message.ts, text: decided.text, blocks: decided.blocks });
     }
