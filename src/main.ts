@@ -122,6 +122,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createFollowUpMetrics(followUps.repo, followUps.sweepLog),
       createRotationMetrics(new RotationRepo(db)),
       createIncidentMetrics(runtime.revocation),
+      runtime.counters.registry,
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
     const calendarDeps = { inventory: services.inventory, history: services.history };

@@ -89,7 +89,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const clientOptions = {
     ...webApiTarget,
     logger: boltLogger,
-    fetch: createInstrumentedFetch(),
+    fetch: createInstrumentedFetch(options.runtime.counters),
   };
   // One attempt per call, and its failure said once, by verifyBotToken's own line (web-api's goes to debug).
   const verifierLogger = { ...boltLogger, warn: boltLogger.debug };
@@ -154,7 +154,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
 
   trackAcknowledgements(app, afterAck, inFlight);
   sealViewMetadata(app, new ViewMetadataSeal(options.signingSecret), logger);
-  app.use(requestLogMiddleware(logger));
+  app.use(requestLogMiddleware(logger, options.runtime.counters));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   app.use(workspaceGuardMiddleware(bot.workspace, logger));
