@@ -1,6 +1,4 @@
 import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   UpdateSecretVersionStageCommand,
@@ -8,7 +6,6 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
 import { VaultKv2Provider } from '../../../src/providers/vault/vault-kv2-provider.js';
 import { QUIET_EVENT_KINDS } from '../../../src/revocation/rotation-incident-events.js';
 import { ACTION_IDS, REVOKE_BLOCKS } from '../../../src/slack/ids.js';
@@ -22,8 +19,10 @@ import {
   REVOCATION_PEOPLE,
   REVOCATION_POLICY,
   REVOCATION_TABLES,
+  revokeConfirmed,
   shownText,
   slashRevoke,
+  slashRotateEmergency,
   statusEdits,
   statusPosts,
   statusShown,
@@ -47,6 +46,8 @@ import {
   rotationRecord,
   rotorCli,
   slashRotate,
+  stagesAt,
+  startAwsSecretHarness,
   startRotationHarness,
   submitTicket,
   textOf,
@@ -106,15 +107,6 @@ function commandsShown(h: SlackHarness): string[] {
   );
 }
 
-/** `/rotate <name>` by the responder in the incident channel: the emergency rotation modal's view id. */
-async function slashRotateEmergency(h: SlackHarness, name: string): Promise<string> {
-  const since = h.fake.calls.length;
-  await h.untilHandled(() => h.command('/rotate', name, 'U0ONCALL', { channelId: 'C0INCIDENT' }));
-  const update = h.fake.calls.slice(since).find((call) => call.method === 'views.update');
-  expect(modal(h, String(update?.args.view_id)).title.text).toBe('Emergency rotation');
-  return String(update?.args.view_id);
-}
-
 /**
  * The whole emergency revocation as one story, cut into steps that run in order over one bot,
  * one moto secret and one incident: each `it` picks up where the previous one left off.
@@ -130,7 +122,7 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))(
     let ts: string;
     let rotationView: string;
     let replacement: string;
-    const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {};
+    const labels = () => stagesAt(moto, SECRET);
     const bot = (): SlackHarness => {
       if (!harness) throw new Error('the scenario has no bot: its start failed');
       return harness;
@@ -142,29 +134,14 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))(
         .map((event) => threadEventMessage(event).text);
 
     beforeAll(async () => {
-      const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-      compromised = created.VersionId as string;
-      harness = await startRotationHarness({
-        aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+      const started = await startAwsSecretHarness(moto, {
+        name: SECRET,
         policy: REVOCATION_POLICY,
         people: REVOCATION_PEOPLE,
-        seed: (store) =>
-          store.inventoryService.create(
-            {
-              name: SECRET,
-              type: 'database',
-              owner: 'U0OWNER',
-              backupOwner: 'U0BACKUP',
-              team: 'payments',
-              provider: 'aws',
-              providerRef: SECRET,
-              lastRotated: '2027-01-01',
-              consumers: ['checkout', 'C0BILLING'],
-            },
-            operator(),
-            'test',
-          ),
+        fields: { backupOwner: 'U0BACKUP', team: 'payments', consumers: ['checkout', 'C0BILLING'] },
       });
+      compromised = started.initialVersion;
+      harness = started.harness;
     });
     afterAll(async () => harness?.close());
 
@@ -434,29 +411,21 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
     faults = undefined;
   });
 
-  const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {};
+  const labels = () => stagesAt(moto, SECRET);
 
   it('AWS refusing to strip the labels: the failed step in red with commands that work when run as shown; Retry then finds it done', async () => {
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    const compromised = created.VersionId as string;
     faults = new AwsFaultServer(moto.endpoint);
     await faults.start();
-    const endpoint = faults.endpoint;
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
+    const started = await startAwsSecretHarness(moto, {
+      name: SECRET,
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
+      endpoint: faults.endpoint,
     });
+    const compromised = started.initialVersion;
+    harness = started.harness;
     const h = harness;
-    const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
-    await submitRevoke(h, 'U0ONCALL', viewId as string, { confirm: SECRET });
-    await followUpsSettled(h);
+    await revokeConfirmed(h, SECRET);
     const rotation = await slashRotateEmergency(h, SECRET);
     await driveModal(h, 'U0ONCALL', rotation, 'disable_compromised');
     const rotationId = incidentRecord(h, 1).incident.rotationId as number;
@@ -503,22 +472,16 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
   });
 
   it('disable now with AWS refusing the placeholder: the commands shown do it by hand, Retry takes the version made current by hand, and the rotation follows it', async () => {
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    const compromised = created.VersionId as string;
     faults = new AwsFaultServer(moto.endpoint);
     await faults.start();
-    const endpoint = faults.endpoint;
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
+    const started = await startAwsSecretHarness(moto, {
+      name: SECRET,
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
+      endpoint: faults.endpoint,
     });
+    const compromised = started.initialVersion;
+    harness = started.harness;
     const h = harness;
     const { viewId } = await slashRevoke(h, 'U0ONCALL', `${SECRET} used from an unknown IP`);
     faults.queue(
@@ -564,19 +527,9 @@ describe.runIf(shouldRunMotoSuite('the Slack revocation flow'))('/revoke of an A
   });
 
   it('a scheduled rotation under way when the secret is revoked: the confirmation says it is abandoned, its pending version is discarded at moto, its approval requests are moot, the emergency rotation replaces it', async () => {
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    const compromised = created.VersionId as string;
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      policy: REVOCATION_POLICY,
-      people: REVOCATION_PEOPLE,
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
-    });
+    const started = await startAwsSecretHarness(moto, { name: SECRET, policy: REVOCATION_POLICY, people: REVOCATION_PEOPLE });
+    const compromised = started.initialVersion;
+    harness = started.harness;
     const h = harness;
 
     // The owner's scheduled rotation: ticket, a pending version at moto, approval requests out.

@@ -21,6 +21,8 @@ import {
   pushedSince,
   rotorCli,
   slashRotate,
+  stagesAt,
+  startAwsSecretHarness,
   startRotationHarness,
   submitRollback,
   submitTicket,
@@ -64,32 +66,16 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))(
     let opsRequest: RecordedCall | undefined;
     let pendingVersion: string;
     let completedAt: string;
-    const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: 'prod/app/db' }))).VersionIdsToStages ?? {};
+    const labels = () => stagesAt(moto, 'prod/app/db');
     const bot = (): SlackHarness => {
       if (!harness) throw new Error('the scenario has no bot: its start failed');
       return harness;
     };
 
     beforeAll(async () => {
-      const created = await moto.sdk.send(new CreateSecretCommand({ Name: 'prod/app/db', SecretString: randomBytes(12).toString('hex') }));
-      initialVersion = created.VersionId as string;
-      harness = await startRotationHarness({
-        aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-        seed: (store) =>
-          store.inventoryService.create(
-            {
-              name: 'prod/app/db',
-              type: 'database',
-              owner: 'U0OWNER',
-              provider: 'aws',
-              providerRef: 'prod/app/db',
-              lastRotated: '2027-01-01',
-              consumers: ['checkout', 'C0BILLING'],
-            },
-            operator(),
-            'test',
-          ),
-      });
+      const started = await startAwsSecretHarness(moto, { name: 'prod/app/db', fields: { consumers: ['checkout', 'C0BILLING'] } });
+      initialVersion = started.initialVersion;
+      harness = started.harness;
     });
     afterAll(async () => harness?.close());
 
