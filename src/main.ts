@@ -132,6 +132,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createFollowUpMetrics(followUps.repo, followUps.sweepLog),
       createRotationMetrics(new RotationRepo(db)),
       createIncidentMetrics(runtime.revocation),
+      runtime.counters.registry,
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
     const calendarDeps = { inventory: services.inventory, history: services.history, windows: services.windows };
@@ -187,6 +188,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       server: routeServer,
       db,
       services: slackServices(runtime),
+      counters: runtime.counters,
       logger,
       retryConfig: options.retryConfig,
       startupRetry: options.slackStartupRetry,

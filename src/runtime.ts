@@ -14,10 +14,10 @@ import { EvidenceDocuments } from './evidence-archive/evidence-documents.js';
 import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-up-service.js';
 import type { Logger } from './logging/logger.js';
-import { followUpsDone } from './metrics/metrics.js';
+import { createRotorCounters, type RotorCounters } from './metrics/metrics.js';
 import { countSentReminders } from './metrics/reminder-metrics.js';
-import { countIncidentEvent } from './metrics/incident-metrics.js';
-import { countRotationEvent } from './metrics/rotation-metrics.js';
+import { incidentEventCounter } from './metrics/incident-metrics.js';
+import { rotationEventCounter } from './metrics/rotation-metrics.js';
 import { createProviderServices, type ProviderServices } from './providers/provider-factory.js';
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
@@ -93,6 +93,8 @@ export interface RuntimeOptions {
   evidenceBucket?: EvidenceBucket | null;
   reminderSweep?: Partial<SweepOptions>;
   followUpSweep?: Partial<FollowUpSweepOptions>;
+  /** The counters this runtime counts into (what /metrics serves beside the gauges); by default its own. */
+  counters?: RotorCounters;
 }
 
 export type { CalendarFeed };
@@ -144,6 +146,8 @@ export interface Runtime {
     sweepLog: SweepLogRepo;
   };
   logger: Logger;
+  /** This runtime's Prometheus counters, on their own registry. */
+  counters: RotorCounters;
   /** ROTOR_RUN_DEADLINE_SECONDS, for runs started outside the sweeps (the scheduled sync). */
   runDeadlineSeconds: number;
   /** The calendar feed's token and Rotor's public address; null when the feed is off. */
@@ -161,6 +165,8 @@ export interface Runtime {
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { db, clock, policy, logger } = options;
+  const counters = options.counters ?? createRotorCounters();
+  const countRotationEvent = rotationEventCounter(counters);
   const runDeadlineSeconds = options.runDeadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS;
   const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null, stores: options.providers.registry.stores });
 
@@ -178,7 +184,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
     {
       deadlineSeconds: runDeadlineSeconds,
-      onDone: (followUp) => followUpsDone.inc({ kind: followUp.kind }),
+      onDone: (followUp) => counters.followUpsDone.inc({ kind: followUp.kind }),
       // A follow-up given up on is said out loud: a silent failure is how rotations rot.
       onFailed: async (followUp, error) => {
         const channel = policy.channels.announce;
@@ -279,7 +285,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     policy,
     groups: services.userGroups,
     kickFollowUps,
-    onEvent: countIncidentEvent,
+    onEvent: incidentEventCounter(counters),
   });
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   rotation.linkIncidents(revocation);
@@ -372,7 +378,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       notifier,
       ledger,
       sweep: createReminderSweep(services, notifier, {
-        onSent: countSentReminders,
+        onSent: (reminders) => countSentReminders(counters, reminders),
         deadlineSeconds: runDeadlineSeconds,
         onGone: (user) => departedBySweep(user),
         ...options.reminderSweep,
@@ -416,6 +422,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       sweepLog: followUpSweepLog,
     },
     logger,
+    counters,
     runDeadlineSeconds,
     calendarFeed: options.calendarFeed ?? null,
     settled: () => sweepsAfterChanges?.settled() ?? Promise.resolve(),

@@ -25,6 +25,7 @@ import { requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
 import { sealViewMetadata } from './middleware/sealed-view-metadata.js';
 import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
+import type { RotorCounters } from '../metrics/metrics.js';
 import type { SlackDeps } from './slack-deps.js';
 import { ViewMetadataSeal } from './view-metadata-seal.js';
 
@@ -41,6 +42,8 @@ export interface SlackAppOptions {
   db: Db;
   /** What the listeners use: built by the composition root (`slackServices` in src/runtime.ts). */
   services: Omit<SlackDeps, 'logger'>;
+  /** The runtime's Prometheus counters: Slack calls and requests are counted there. */
+  counters: RotorCounters;
   logger: Logger;
   /** web-api retries for up to half an hour by default; tests bound it. */
   retryConfig?: RetryOptions;
@@ -93,7 +96,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const clientOptions = {
     ...webApiTarget,
     logger: boltLogger,
-    fetch: createInstrumentedFetch(),
+    fetch: createInstrumentedFetch(options.counters),
   };
   // One attempt per call, and its failure said once, by verifyBotToken's own line (web-api's goes to debug).
   const verifierLogger = { ...boltLogger, warn: boltLogger.debug };
@@ -158,7 +161,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
 
   trackAcknowledgements(app, afterAck, inFlight);
   sealViewMetadata(app, new ViewMetadataSeal(options.signingSecret), logger);
-  app.use(requestLogMiddleware(logger));
+  app.use(requestLogMiddleware(logger, options.counters));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   app.use(workspaceGuardMiddleware(bot.workspace, logger));

@@ -14,8 +14,11 @@ import type { RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { join } from 'node:path';
-import type { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { GoogleSecretManagerProvider } from '../../src/providers/google-secret-manager/google-secret-manager-provider.js';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import { operator } from './actors.js';
+import type { MotoSuite } from './moto.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { storeCatalogFor } from '../../src/providers/store-catalog.js';
 import type { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
@@ -392,3 +395,52 @@ export function rotorCliWith(harness: SlackHarness, env: NodeJS.ProcessEnv, ...a
 }
 
 export { ACTION_IDS, CALLBACK_IDS };
+
+/** A database secret owned by U0OWNER at AWS: what most rotation and revocation flows start from. */
+export interface AwsSecretScenario {
+  /** The secret's name, in the inventory and at moto. */
+  name: string;
+  /** Inventory fields beyond the defaults (type database, owner U0OWNER, provider aws, ref = name, last rotated 2027-01-01). */
+  fields?: Record<string, unknown>;
+  policy?: string;
+  people?: readonly string[];
+  /** Where the bot reaches AWS (a fault server in front of moto); moto itself by default. */
+  endpoint?: string;
+}
+
+/**
+ * Creates `name` at moto with a value made now, then starts the bot with moto as its AWS store
+ * and the secret in the inventory; the version moto made is the one production reads.
+ */
+export async function startAwsSecretHarness(
+  moto: MotoSuite,
+  scenario: AwsSecretScenario,
+): Promise<{ harness: SlackHarness; initialVersion: string }> {
+  const created = await moto.sdk.send(new CreateSecretCommand({ Name: scenario.name, SecretString: randomBytes(12).toString('hex') }));
+  const endpoint = scenario.endpoint ?? moto.endpoint;
+  const harness = await startRotationHarness({
+    aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
+    ...(scenario.policy ? { policy: scenario.policy } : {}),
+    ...(scenario.people ? { people: scenario.people } : {}),
+    seed: (store) =>
+      store.inventoryService.create(
+        {
+          name: scenario.name,
+          type: 'database',
+          owner: 'U0OWNER',
+          provider: 'aws',
+          providerRef: scenario.name,
+          lastRotated: '2027-01-01',
+          ...scenario.fields,
+        },
+        operator(),
+        'test',
+      ),
+  });
+  return { harness, initialVersion: created.VersionId as string };
+}
+
+/** The staging labels of each version of `name` at moto (VersionIdsToStages). */
+export async function stagesAt(moto: MotoSuite, name: string): Promise<Record<string, string[]>> {
+  return (await moto.sdk.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {};
+}
