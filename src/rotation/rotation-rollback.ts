@@ -314,7 +314,7 @@ export class RotationRollbacks {
     if (!rotation.previousVersionId || !rotation.promotedAt)
       throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
     this.refuseRemovedTwice(record);
-    await this.deps.operations.deprecatePrevious(
+    const retired = await this.deps.operations.deprecatePrevious(
       storeBindingOf(rotation),
       { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt },
       actor,
@@ -328,7 +328,8 @@ export class RotationRollbacks {
             actor: actorId(actor),
             action: 'rotation.previous_removed',
             secret: rotation.secretName,
-            details: { rotation: id, versionId: rotation.previousVersionId },
+            // A store that keeps the removed version recoverable (a KMS key until its deletion date) says until when.
+            details: { rotation: id, versionId: rotation.previousVersionId, ...retired },
           },
         ],
       };

@@ -16,6 +16,7 @@ import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { join } from 'node:path';
 import type { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import type { SecretProvider } from '../../src/providers/secret-provider.js';
 import type { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { runRotor, type CliResult } from './cli.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from './slack-app-harness.js';
@@ -348,6 +349,8 @@ const auditKey = randomBytes(32).toString('hex');
 export function startRotationHarness(options: {
   aws?: () => AwsSecretsManagerProvider;
   vault?: () => VaultKv2Provider;
+  /** Further stores by kind (`kms`). */
+  stores?: () => Record<string, SecretProvider>;
   seed: (store: TempStore) => void;
   at?: string;
   policy?: string;
@@ -360,7 +363,14 @@ export function startRotationHarness(options: {
     providers: () => {
       const aws = options.aws?.();
       const vault = options.vault?.();
-      return { registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}) }), close: () => aws?.destroy() };
+      const stores = options.stores?.() ?? {};
+      return {
+        registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}), ...stores }),
+        close: () => {
+          aws?.destroy();
+          for (const store of Object.values(stores)) store.destroy?.();
+        },
+      };
     },
     beforeStart: ({ fake, store }) => {
       for (const person of options.people ?? PEOPLE) fake.addUser(person);
