@@ -170,7 +170,7 @@ export class ProviderOperationsService {
   ): Promise<VersionFingerprint> {
     const name = bound.name;
     const { provider, target } = this.resolve(bound);
-    const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
+    const read = await provider.readCurrent(target, { compareWith: expected.fingerprint, everyReplica: true });
     const current: VersionFingerprint = { versionId: read.versionId, fingerprint: read.fingerprint };
     if (current.versionId !== expected.versionId) {
       throw new RotorError(

@@ -94,11 +94,19 @@ export interface SecretDescription {
   location?: string | null;
   /** AWS only: a rotation function is configured, so new versions come from `RotateSecret`. */
   rotationConfigured: boolean;
+  /** AWS only: the regions the secret is replicated to, with the state the primary reports (`InSync`, `InProgress`, `Failed`). */
+  replicas?: ReplicaSummary[];
   /**
    * Vault only: how many versions the store keeps (older ones are destroyed), and after how many
    * seconds a version is soft-deleted on its own; null when the store sets no such limit.
    */
   limits: { maxVersions: number | null; deleteVersionAfterSeconds: number | null };
+}
+
+export interface ReplicaSummary {
+  region: string;
+  status: string;
+  message: string | null;
 }
 
 export interface CreateVersionRequest {
@@ -172,6 +180,8 @@ export interface RestoreRequest {
 export interface ReadOptions {
   /** A fingerprint Rotor holds (stored, or from the version it created) to compare the value with. */
   compareWith?: string | null;
+  /** Verify: also read the version in every replica region (AWS), failing with the region that lags. */
+  everyReplica?: boolean;
 }
 
 export interface VersionFingerprint {
