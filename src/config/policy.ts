@@ -7,6 +7,7 @@ import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
 import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklists/checklist-entry.js';
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/checklists/rotation-templates.js';
+import { DEFAULT_PENDING_WINDOW_DAYS } from '../providers/aws-kms/kms-windows.js';
 import { DEFAULT_PROVENANCE_TAG_KEYS } from '../providers/provenance-tags.js';
 import { BUILT_IN_STORES } from '../providers/store-catalog.js';
 import { checkRoles, ROLE_NAME, withSuggestion as suggest } from './policy-roles.js';
@@ -28,6 +29,10 @@ const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 // A tag key every store takes as it is: AWS tags, Vault custom_metadata keys.
 const TAG_KEY = /^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/;
 // AWS refuses tag keys that start with `aws:` (its own), so such a key could never be written.
+/** KMS itself refuses other windows; Rotor refuses them at start-up, before any key is touched. */
+const KMS_WINDOW =
+  'must be a whole number of days from 7 to 30: KMS deletes an old key that many days after Rotor schedules its deletion, and accepts no other window';
+
 const provenanceTagKey = z
   .string()
   .regex(TAG_KEY, 'must be a tag key of letters, digits and `_ . : / = + - @` (at most 63)')
@@ -101,6 +106,8 @@ export const DEFAULT_INTERVALS: Record<SecretType, number> = {
   redis: 90,
   webhook: 180,
   smtp: 30,
+  // The yearly cadence of KMS's own automatic rotation.
+  kms_key: 365,
   storage: 90,
   observability: 120,
   generic: 90,
@@ -331,6 +338,12 @@ export const policySchema = z
           'give the retention as exactly one of retention_days or retention_years (e.g. retention_years: 7): Object Lock in COMPLIANCE mode keeps each record unchanged that long',
       })
       .optional(),
+    kms: z
+      .object({
+        pending_window_days: z.number().int(KMS_WINDOW).min(7, KMS_WINDOW).max(30, KMS_WINDOW).default(DEFAULT_PENDING_WINDOW_DAYS),
+      })
+      .strict()
+      .default({ pending_window_days: DEFAULT_PENDING_WINDOW_DAYS }),
     provenance: z
       .object({
         enabled: z.boolean().default(true),
@@ -519,6 +532,8 @@ export interface Policy {
    * is archived, and /healthz says so.
    */
   evidenceArchive: EvidenceArchivePolicy | null;
+  /** KMS keys: the days between scheduling the old key's deletion (at the end of the retention window) and the deletion. */
+  kms: { pendingWindowDays: number };
   /** The tags a completed rotation leaves on its store secret (src/provenance/). */
   provenance: { enabled: boolean; versionTag: string; rotatedByTag: string };
   /** The version alias consumers of Google secrets read, which promote moves; null: they read `latest`. */
@@ -633,6 +648,7 @@ function toPolicy(file: PolicyFile): Policy {
           forcePathStyle: file.evidence_archive.force_path_style,
         }
       : null,
+    kms: { pendingWindowDays: file.kms.pending_window_days },
     provenance: { enabled: file.provenance.enabled, versionTag: file.provenance.version_tag, rotatedByTag: file.provenance.rotated_by_tag },
     googleSecretManager: { versionAlias: file.google_secret_manager.version_alias },
   });

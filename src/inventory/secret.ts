@@ -1,7 +1,18 @@
 import type { TargetSetting } from '../targets/target-parsing.js';
 /** The inventory's vocabulary. Rotor holds metadata only: never a secret's value. */
 
-export const SECRET_TYPES = ['database', 'api_key', 'jwt', 'redis', 'webhook', 'smtp', 'storage', 'observability', 'generic'] as const;
+export const SECRET_TYPES = [
+  'database',
+  'api_key',
+  'jwt',
+  'redis',
+  'webhook',
+  'smtp',
+  'storage',
+  'observability',
+  'kms_key',
+  'generic',
+] as const;
 export type SecretType = (typeof SECRET_TYPES)[number];
 
 /** A Slack member id (`U…`, or `W…` on Enterprise Grid): how owners and roles are named. */

@@ -1,5 +1,6 @@
 import { awsSecretsManagerStore } from './aws/aws-store.js';
 import { googleSecretManagerStore } from './google-secret-manager/google-store.js';
+import { awsKmsStore } from './aws-kms/kms-store.js';
 import { manualStore } from './manual/manual-store.js';
 import { createStoreCatalog, type StoreCatalog } from './store-kind.js';
 import { vaultKv2Store } from './vault/vault-store.js';
@@ -14,7 +15,13 @@ export interface StoreOptions {
  * composition root hands this catalog to the services; nothing in the domain imports it.
  */
 export function storeCatalogFor(options: StoreOptions): StoreCatalog {
-  return createStoreCatalog([awsSecretsManagerStore, vaultKv2Store, googleSecretManagerStore(options.googleVersionAlias), manualStore]);
+  return createStoreCatalog([
+    awsSecretsManagerStore,
+    vaultKv2Store,
+    awsKmsStore,
+    googleSecretManagerStore(options.googleVersionAlias),
+    manualStore,
+  ]);
 }
 
 /** The catalog of a policy that names no Google version alias. */

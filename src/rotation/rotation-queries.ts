@@ -175,8 +175,25 @@ export class RotationQueries {
     if (rotation.state !== 'completed' || rotation.kind === 'emergency') return null;
     const from = rotation.promotedAt ?? rotation.completedAt;
     if (!from) return null;
-    const until = DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
+    const window = DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
+    const recoverable = this.recoverableUntil(record);
+    const until = recoverable && recoverable > window ? recoverable : window;
     return this.deps.clock.now() <= until ? until : null;
+  }
+
+  /**
+   * Until when the previous version, removed at the end of the retention window, can still be
+   * brought back, where the store keeps it recoverable (a KMS key until its deletion date, which
+   * a rollback cancels); null when it cannot or was not removed.
+   */
+  private recoverableUntil(record: RotationRecord): DateTime | null {
+    const removed = this.deps.trail
+      .ofRotation(record.rotation.id, record.rotation.secretName)
+      .find((event) => event.action === 'rotation.previous_removed');
+    const until = removed?.details.recoverableUntil;
+    if (typeof until !== 'string') return null;
+    const parsed = DateTime.fromISO(until, { zone: 'utc' });
+    return parsed.isValid ? parsed : null;
   }
 
   /** Until when the rotation may be rolled back, if it may be now: what views offer (a Roll back button). */

@@ -330,7 +330,7 @@ export class RotationRollbacks {
     // The old credential at the target is kept as long as the previous version is.
     const retired =
       allowedFrom.isValid && this.deps.clock.now() >= allowedFrom ? await retireAtTarget(record, targetAccessOf(this.deps)) : null;
-    await this.deps.operations.deprecatePrevious(
+    const retirement = await this.deps.operations.deprecatePrevious(
       storeBindingOf(rotation),
       { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt },
       actor,
@@ -344,9 +344,11 @@ export class RotationRollbacks {
             actor: actorId(actor),
             action: 'rotation.previous_removed',
             secret: rotation.secretName,
+            // A store that keeps the removed version recoverable (a KMS key until its deletion date) says until when.
             details: {
               rotation: id,
               versionId: rotation.previousVersionId,
+              ...retirement,
               ...(retired ? { retiredAtTarget: retired.summary, retiredAt: this.deps.clock.now().toUTC().toISO() } : {}),
             },
           },

@@ -21,6 +21,7 @@ import { operator } from './actors.js';
 import type { MotoSuite } from './moto.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { storeCatalogFor } from '../../src/providers/store-catalog.js';
+import type { SecretProvider } from '../../src/providers/secret-provider.js';
 import type { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { runRotor, type CliResult } from './cli.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from './slack-app-harness.js';
@@ -355,6 +356,8 @@ export function startRotationHarness(options: {
   vault?: () => VaultKv2Provider;
   /** Google Secret Manager; the catalog's Google store reads the alias this provider was made with. */
   google?: () => GoogleSecretManagerProvider;
+  /** Further stores by kind (`kms`). */
+  stores?: () => Record<string, SecretProvider>;
   seed: (store: TempStore) => void;
   at?: string;
   policy?: string;
@@ -368,10 +371,17 @@ export function startRotationHarness(options: {
       const aws = options.aws?.();
       const vault = options.vault?.();
       const google = options.google?.();
+      const extra = options.stores?.() ?? {};
       const stores = storeCatalogFor({ googleVersionAlias: google?.versionAlias ?? null });
       return {
-        registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}), ...(google ? { google } : {}) }, stores),
-        close: () => aws?.destroy(),
+        registry: createProviderRegistry(
+          { ...(aws ? { aws } : {}), ...(vault ? { vault } : {}), ...(google ? { google } : {}), ...extra },
+          stores,
+        ),
+        close: () => {
+          aws?.destroy();
+          for (const store of Object.values(extra)) store.destroy?.();
+        },
       };
     },
     beforeStart: ({ fake, store }) => {

@@ -45,7 +45,11 @@ export function createVersionStep(profile: TypeProfile, emergency: boolean): Ste
       manual: `${profile.mint} Keep the old one valid until the new one is verified${emergency ? ', unless it is being abused' : ''}, and store the new one where its consumers read it, as the secret's retrieval instructions say.`,
     },
     required: true,
-    irreversible: profile.mintAtIssuer ? [...CURRENT_AT_ONCE, 'manual', 'issuer'] : CURRENT_AT_ONCE,
+    irreversible: [
+      ...CURRENT_AT_ONCE,
+      ...(profile.mintAtIssuer ? (['manual', 'issuer'] as const) : []),
+      ...(profile.createAfterApprovals ? (['generate'] as const) : []),
+    ],
     undo: {
       label: 'The previous credential works again where the Lambda changed it',
       detail:
