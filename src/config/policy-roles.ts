@@ -40,7 +40,8 @@ export function checkRoles(policy: ParsedRoles, ctx: z.RefinementCtx): void {
     if (RESERVED_NAMES.includes(name))
       issue(ctx, ['roles', name], `\`${name}\` already names a built-in role or level; give the role another name`, true);
     else if (builtInMiss !== '')
-      issue(ctx, ['roles', name], `is not a key of roles:${builtInMiss}; a new role needs a name not so close to a built-in one`, true);
+      // Said as an unknown key was before roles could be defined: a near miss is almost always a typo.
+      issue(ctx, ['roles'], `unknown key ${name}${builtInMiss}`);
     else if (members.length === 0)
       issue(ctx, ['roles', name], `has nobody in it: list its Slack users or user groups (e.g. [U0123ABCD]) or remove the role`);
   }

@@ -78,8 +78,8 @@ contacts:
 
   it('refuses a defined role that is a near miss of a built-in key', () => {
     const issues = issuesOf('roles:\n  securty_leads: [U0SEC1]\n');
-    expect(issues[0]?.where).toBe('roles.securty_leads (line 2)');
-    expect(issues[0]?.message).toMatch(/did you mean security_leads\?/);
+    expect(issues[0]?.where).toBe('roles (line 2)');
+    expect(issues[0]?.message).toBe('unknown key securty_leads (did you mean security_leads?)');
   });
 
   it('refuses an approvals rule no configured person can satisfy (one person fills one role)', () => {

@@ -49,7 +49,7 @@ function connected(alias: string | null): GoogleSecretManagerProvider {
 
 describe('the catalog and the policy', () => {
   it('the built-in catalog offers `google`; the policy alias decides staged versions or promote-on-create', () => {
-    expect(BUILT_IN_STORES.kinds.map((kind) => kind.kind)).toEqual(['aws', 'vault', 'google', 'manual']);
+    expect(BUILT_IN_STORES.kinds.map((kind) => kind.kind)).toEqual(['aws', 'vault', 'kms', 'google', 'manual']);
     expect(storeCatalogFor({ googleVersionAlias: 'current' }).of('google').capabilities).toMatchObject({
       stagedVersions: true,
       promotesOnCreate: false,
