@@ -415,7 +415,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
     departures,
     plans,
-    windows: new WindowService({ repo: services.windows, rotation, audit, followUps: followUpService, clock, policy, kickFollowUps }),
+    windows: new WindowService({
+      repo: services.windows,
+      rotation,
+      audit,
+      followUps: followUpService,
+      clock,
+      policy,
+      groups: services.userGroups,
+      kickFollowUps,
+    }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,

@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import { DateTime } from 'luxon';
 import { actorId, type Actor } from '../access/actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -36,6 +37,8 @@ export interface WindowServiceDeps {
   followUps: { schedule(request: FollowUpRequest): unknown; cancel(topic: string, kind?: string): unknown };
   clock: Clock;
   policy: Policy;
+  /** User groups' members, for approvers named by a group in a role the policy defines. */
+  groups?: GroupMembers;
   kickFollowUps?: () => void;
 }
 
@@ -93,7 +96,7 @@ export class WindowService {
     const record = this.deps.rotation.get(rotationId);
     requireOpen(record);
     const by = actorId(actor);
-    if (approverRolesOf(this.deps.policy, by).length === 0)
+    if (approverRolesOf(this.deps.policy, by, this.deps.groups ?? null).length === 0)
       throw new RotorError(
         'forbidden',
         'Only an approver (a security lead or a DevOps lead in the policy) may override a planned window; nothing was changed.',

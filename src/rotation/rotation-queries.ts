@@ -60,7 +60,7 @@ export class RotationQueries {
         !window.override &&
         isOpen(record.rotation.state) &&
         !isInsideWindow(window, this.deps.clock.now()) &&
-        approverRolesOf(this.deps.policy, viewer).length > 0,
+        approverRolesOf(this.deps.policy, viewer, this.deps.groups ?? null).length > 0,
     };
   }
 
