@@ -9,7 +9,7 @@ import { createFingerprinter, type Fingerprinter } from './fingerprint.js';
 import { ProviderOperationsService } from './provider-operations-service.js';
 import { createProviderRegistry, type ProviderRegistry } from './provider-registry.js';
 import { BUILT_IN_STORES, storeCatalogFor } from './store-catalog.js';
-import type { StoreCatalog } from './store-kind.js';
+import type { StoreCatalog, StoreEnvName } from './store-kind.js';
 import { ProviderSyncService } from './sync-service.js';
 
 export interface ProviderServices {
@@ -21,16 +21,7 @@ export interface ProviderServices {
   close(): void;
 }
 
-type ProviderEnv = Pick<
-  CoreEnv,
-  | 'VAULT_ADDR'
-  | 'VAULT_TOKEN'
-  | 'VAULT_NAMESPACE'
-  | 'GOOGLE_OAUTH_ACCESS_TOKEN'
-  | 'GCE_METADATA_HOST'
-  | 'GOOGLE_SECRET_MANAGER_ENDPOINT'
-  | 'ROTOR_FINGERPRINT_KEY'
->;
+type ProviderEnv = Pick<CoreEnv, StoreEnvName | 'ROTOR_FINGERPRINT_KEY'>;
 
 /**
  * The stores of the catalog, connected from the environment: each kind's `connect` decides (AWS

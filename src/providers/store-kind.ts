@@ -195,19 +195,18 @@ export interface StoreFinding {
   message: string;
 }
 
+/** The environment variables the stores' connections read: one list, so a new store's variable is added once. */
+export type StoreEnvName =
+  | 'VAULT_ADDR'
+  | 'VAULT_TOKEN'
+  | 'VAULT_NAMESPACE'
+  | 'GOOGLE_OAUTH_ACCESS_TOKEN'
+  | 'GCE_METADATA_HOST'
+  | 'GOOGLE_SECRET_MANAGER_ENDPOINT';
+
 /** What a store's connection is made from. */
 export interface StoreSetup {
-  env: Partial<
-    Pick<
-      CoreEnv,
-      | 'VAULT_ADDR'
-      | 'VAULT_TOKEN'
-      | 'VAULT_NAMESPACE'
-      | 'GOOGLE_OAUTH_ACCESS_TOKEN'
-      | 'GCE_METADATA_HOST'
-      | 'GOOGLE_SECRET_MANAGER_ENDPOINT'
-    >
-  >;
+  env: Partial<Pick<CoreEnv, StoreEnvName>>;
   fingerprinter: Fingerprinter;
   retry?: RetryPolicy;
   /** For what a connection caches by time (Google's access tokens); the system clock by default. */
