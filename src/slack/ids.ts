@@ -203,15 +203,18 @@ function encodeMetadata(value: Record<string, string>): string {
   return JSON.stringify(value);
 }
 
-function decodeMetadata<K extends string>(text: string, keys: readonly K[]): Record<K, string> | null {
-  let parsed: unknown;
+/** The object a modal's or button's JSON text holds; `{}` for text that is not JSON or not an object, which every decoder then refuses. */
+function jsonRecord(text: string): Record<string, unknown> {
   try {
-    parsed = JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch {
-    return null;
+    return {};
   }
-  if (typeof parsed !== 'object' || parsed === null) return null;
-  const record = parsed as Record<string, unknown>;
+}
+
+function decodeMetadata<K extends string>(text: string, keys: readonly K[]): Record<K, string> | null {
+  const record = jsonRecord(text);
   return keys.every((key) => typeof record[key] === 'string') ? (record as Record<K, string>) : null;
 }
 
@@ -270,13 +273,7 @@ export function encodeRotationMetadata(metadata: RotationMetadata): string {
 }
 
 export function decodeRotationMetadata(text: string): RotationMetadata {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const record = jsonRecord(text);
   const isId = (value: unknown) => value === null || (typeof value === 'number' && Number.isSafeInteger(value) && value > 0);
   if (typeof record.s !== 'string' || record.s.length > 200 || !isId(record.r) || !isId(record.v)) {
     throw new ValidationError('This rotation form lost track of its secret; run `/rotate <name>` again.', []);
@@ -305,13 +302,7 @@ export function encodeReasonMetadata(metadata: ReasonMetadata): string {
 }
 
 export function decodeReasonMetadata(text: string): ReasonMetadata {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<ReasonMetadata>;
+  const record = jsonRecord(text) as Partial<ReasonMetadata>;
   const validMessage =
     record.message === null ||
     (typeof record.message === 'object' && typeof record.message?.channel === 'string' && typeof record.message?.ts === 'string');
@@ -339,13 +330,7 @@ export function encodeWindowMetadata(metadata: WindowMetadata): string {
 }
 
 export function decodeWindowMetadata(text: string): WindowMetadata {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const record = jsonRecord(text);
   if (
     typeof record.r !== 'number' ||
     !Number.isSafeInteger(record.r) ||
