@@ -113,7 +113,10 @@ describe('/secrets used on a break-glass credential', () => {
     expect(JSON.stringify(await replyTo(bare.responseUrl))).toContain('Say why you used it');
     harness.fake.addUser('U0STRANGER', 'UTC');
     const stranger = await harness.command('/secrets', `used ${ROOT} curious`, 'U0STRANGER');
-    expect(JSON.stringify(await replyTo(stranger.responseUrl))).toMatch(/record a use of/);
+    // Under restricted visibility the stranger is refused as if the secret did not exist: no owner named.
+    const strangerReply = JSON.stringify(await replyTo(stranger.responseUrl));
+    expect(strangerReply).toContain(`There is no secret named \`${ROOT}\` that you may see`);
+    expect(strangerReply).not.toContain('U0OWNER');
     const after = snapshotTables(harness.store, TABLES);
     // A refusal is itself audited (access.denied); nothing else moves.
     expect(after.rotation_needs).toEqual(before.rotation_needs);

@@ -97,6 +97,8 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
       );
     }
     case 'used': {
+      // As for edit: a secret the member may not see is refused as if it did not exist, before the use rule names its people.
+      reader.readable(actor, request.name);
       const use = ctx.deps.breakGlass.recordUse(request.name, request.reason, actor);
       return ctx.reply(breakGlassRecordedReply(use.need, use.secret));
     }
