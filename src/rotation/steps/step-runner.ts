@@ -119,7 +119,7 @@ export class StepRunner {
                   action: step.action,
                   error: failure.message,
                   at: now,
-                  ...(error instanceof ChecksFailedError ? { automatedChecks: error.result.automatedChecks } : {}),
+                  ...(error instanceof ChecksFailedError ? checksFailedDetails(error) : {}),
                 },
               },
             ],
@@ -365,4 +365,12 @@ export class StepRunner {
       );
     }
   }
+}
+
+/** What a step_failed event says of failed automated checks: each result, and whether the store had confirmed the new version first. */
+function checksFailedDetails(error: ChecksFailedError): Record<string, unknown> {
+  return {
+    automatedChecks: error.result.automatedChecks,
+    ...(error.change.verifiedAt ? { storeConfirmed: true, fingerprint: error.change.newFingerprint ?? null } : {}),
+  };
 }
