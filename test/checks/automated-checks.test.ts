@@ -3,7 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runChecks, type CheckContext } from '../../src/checks/check-runner.js';
 import type { CheckSpec } from '../../src/checks/check-spec.js';
 import { parsePolicy } from '../../src/config/policy.js';
+import { RedisCredentialTarget } from '../../src/targets/redis/redis-credential-target.js';
+import type { RedisAclUserTarget } from '../../src/targets/target-description.js';
 import { startHealthServer, type HealthServer } from '../support/health-server.js';
+import { shouldRunRedisSuite, useRedis } from '../support/redis.js';
+import { createAppUser, uniqueUser } from '../support/redis-users.js';
 import { startSilentServer, type SilentServer } from '../support/silent-server.js';
 
 const AT = new Date(0).toISOString();
@@ -119,5 +123,39 @@ checks:
     expect(issues('checks:\n  by_type:\n    redis:\n      - { htp: "https://host/x" }\n')).toContain('htp');
     expect(issues('checks:\n  by_type:\n    redis:\n      - { name: health }\n')).toContain('give exactly one of http');
     expect(() => parsePolicy('checks:\n  by_consumer: {}\n')).toThrow();
+  });
+});
+
+describe.runIf(shouldRunRedisSuite('Redis PING checks'))('a Redis check against a real redis-server', () => {
+  const server = useRedis();
+
+  function redisContext(credential: { username: string; password: string }): CheckContext {
+    const target = new RedisCredentialTarget();
+    return {
+      ...context(),
+      withLogin: (use) => use(credential),
+      verifyLogin: (where, login) => target.verifyLogin(where as RedisAclUserTarget, login),
+    };
+  }
+
+  it('AUTH and PING with the new credential pass with a latency; a wrong password fails without the value in the answer', async () => {
+    const app = await createAppUser(server, uniqueUser('check'));
+    const spec: CheckSpec = {
+      kind: 'redis',
+      name: null,
+      consumer: null,
+      host: server.host,
+      port: server.port,
+      tls: 'disable',
+      timeoutSeconds: 5,
+    };
+    const [passed] = await runChecks([spec], redisContext(app));
+    expect(passed).toMatchObject({ outcome: 'passed', where: `Redis ${server.host}:${server.port}`, detail: 'AUTH accepted, PONG' });
+    expect(typeof passed?.latencyMs).toBe('number');
+    const wrong = { username: app.username, password: randomBytes(16).toString('hex') };
+    const [failed] = await runChecks([spec], redisContext(wrong));
+    expect(failed?.outcome).toBe('failed');
+    expect(JSON.stringify(failed)).not.toContain(wrong.password);
+    expect(JSON.stringify([passed, failed])).not.toContain(app.password);
   });
 });
