@@ -21,6 +21,7 @@ import {
   submitReason,
   submitTicket,
   textOf,
+  waitForPosts,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
@@ -121,6 +122,10 @@ describe('automated checks at verify, through Slack', () => {
     await driveModal(h, 'U0OWNER', id, null);
     await press(h, 'U0OWNER', id, ACTION_IDS.rotationComplete);
     expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    const [announced] = await waitForPosts(h, 'C0ANNOUNCE');
+    expect(textOf({ blocks: announced!.args.blocks as unknown[] })).toMatch(
+      /Automated checks.*:white_check_mark: HTTP GET expects 200 \(checkout\).*answered 200 · \d+ ms/s,
+    );
     const evidence = (await rotorCli(h, 'rotations', 'evidence', String(rotationId))).stdout;
     expect(evidence).toMatch(
       new RegExp(`\\| \`verify\` \\| 2 \\| HTTP GET expects 200 \\(checkout\\) \\| ${escape(server.url)} \\| passed \\| \\d+ ms \\|`),
