@@ -7,6 +7,7 @@ import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
 import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklists/checklist-entry.js';
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/checklists/rotation-templates.js';
+import { checkEntrySchema, type CheckSpec } from '../checks/check-spec.js';
 import { DEFAULT_PENDING_WINDOW_DAYS } from '../providers/aws-kms/kms-windows.js';
 import { DEFAULT_PROVENANCE_TAG_KEYS } from '../providers/provenance-tags.js';
 import { BUILT_IN_STORES } from '../providers/store-catalog.js';
@@ -245,6 +246,13 @@ export const policySchema = z
         signoff_fallback: 'cto',
       }),
     checklists: z.record(z.string(), z.array(checklistEntrySchema)).superRefine(checkChecklists).default({}),
+    checks: z
+      .object({
+        by_secret: z.record(z.string().min(1), z.array(checkEntrySchema).max(20)).default({}),
+        by_type: z.partialRecord(z.enum(SECRET_TYPES), z.array(checkEntrySchema).max(20)).default({}),
+      })
+      .strict()
+      .default({ by_secret: {}, by_type: {} }),
     value_fields: z
       .record(
         z.string(),
@@ -499,6 +507,11 @@ export interface Policy {
   };
   /** Checklist overrides keyed by secret name or secret type (src/rotation/checklists/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
+  /** Automated checks run when a rotation verifies (src/checks): a type's, then the secret's own. */
+  checks: {
+    bySecret: Readonly<Record<string, readonly CheckSpec[]>>;
+    byType: Readonly<Partial<Record<SecretType, readonly CheckSpec[]>>>;
+  };
   /**
    * The field a generated value replaces in a JSON or Vault secret, keyed by secret name, secret
    * type or `default` (src/rotation/checklists/value-field.ts); a secret's own `value_field` wins.
@@ -610,6 +623,7 @@ function toPolicy(file: PolicyFile): Policy {
       paging: file.incident.paging ?? null,
     },
     checklists: file.checklists,
+    checks: { bySecret: file.checks.by_secret, byType: file.checks.by_type },
     valueFields: file.value_fields,
     rotationTriggers: {
       personnelChangeDays: file.rotation_triggers.personnel_change_days,

@@ -1,6 +1,7 @@
 import { approverRolesHeld, membersOfRole, type GroupMembers } from '../access/role-members.js';
 import type { Policy } from '../config/policy.js';
 import { RotorError, ValidationError } from '../core/errors.js';
+import { checksFailed } from '../checks/check-result.js';
 import { refuseUnsafeText } from '../inventory/free-text-guard.js';
 import type { Secret } from '../inventory/secret.js';
 import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
@@ -195,7 +196,8 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   if (intent === 'run' && step.action === null) {
     throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
   }
-  if (intent === 'skip' && step.required) {
+  // A required step whose automated checks failed may be rolled forward: skipped, with the reason recorded.
+  if (intent === 'skip' && step.required && !checksFailed(step.result)) {
     throw new RotorError('validation', `“${step.title}” is required and cannot be skipped.`);
   }
   return step;

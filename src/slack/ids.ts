@@ -46,6 +46,8 @@ export const ACTION_IDS = {
   rotationTickStep: 'rotation_tick_step',
   rotationNoteStep: 'rotation_note_step',
   rotationSkipStep: 'rotation_skip_step',
+  /** On a step whose automated checks failed: keep the new version and record why (the step is skipped with that reason); value: the step id. */
+  rotationRollForward: 'rotation_roll_forward',
   rotationComplete: 'rotation_complete',
   rotationAbandon: 'rotation_abandon',
   /** Shown once Abandon could not clean up at the provider: abandon, saying it was cleaned up by hand. */
@@ -281,7 +283,16 @@ export function decodeRotationMetadata(text: string): RotationMetadata {
   return { secret: record.s, rotationId: record.r as number | null, version: record.v as number | null };
 }
 
-export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'abandon_by_hand', 'reject', 'rollback', 'window_override'] as const;
+export const REASON_PURPOSES = [
+  'note',
+  'skip',
+  'roll_forward',
+  'abandon',
+  'abandon_by_hand',
+  'reject',
+  'rollback',
+  'window_override',
+] as const;
 export type ReasonPurpose = (typeof REASON_PURPOSES)[number];
 
 /** The note/reason modal's metadata: what it is for, and where to go back to. */

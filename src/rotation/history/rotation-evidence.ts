@@ -10,6 +10,7 @@ import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
 import { rotationReasonWords, type Rotation, type RotationRecord, type RotationStep } from '../rotation.js';
 import { describeChecklistSource, describeResult, stateLabel } from './rotation-summary.js';
 import { roleLabel } from '../rotation-rules.js';
+import { checkResultsOf } from '../../checks/check-result.js';
 
 /** What `rotor rotations evidence` is made of, read in one snapshot of the database. */
 export interface RotationEvidenceInput {
@@ -298,11 +299,41 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
   }
   out.push('');
 
+  out.push(...automatedCheckLines(steps));
   out.push(...chainCheckLines(input.chainCheck));
   out.push('## Audit trail', '');
   // Inside an incident's record, the verdict also counts the incident's differences.
   out.push(...auditTrailLines(trail, head, input.chainBreak, eventSubject, who, mergeChecks(input.chainCheck, enclosing)));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Every automated check the verify steps ran (the policy's `checks`), each attempt's: what, where,
+ * outcome, latency, when. Apart from the notes people wrote when they ticked a step, which the
+ * Steps and Validation sections print as theirs.
+ */
+function automatedCheckLines(steps: readonly RotationStep[]): string[] {
+  const rows = steps.flatMap((step) =>
+    checkResultsOf(step.result).map((check) => [
+      markdownCode(step.id),
+      String(check.attempt),
+      markdownCell(check.what),
+      markdownCell(check.where),
+      check.outcome,
+      check.latencyMs === null ? '–' : `${check.latencyMs} ms`,
+      markdownCell(check.at),
+      markdownCell(check.detail),
+    ]),
+  );
+  const out = ['## Automated checks', ''];
+  if (rows.length === 0) return [...out, 'None configured for this secret (policy key `checks`).', ''];
+  const rolledForward = steps.filter(
+    (step) => step.state === 'skipped' && checkResultsOf(step.result).some((check) => check.outcome === 'failed'),
+  );
+  out.push(...markdownTable(['Step', 'Attempt', 'What', 'Where', 'Outcome', 'Latency', 'When', 'Answer'], rows), '');
+  for (const step of rolledForward)
+    out.push(`Rolled forward past the failed checks of ${markdownCode(step.id)} by a person: ${markdownCell(step.skipReason)}.`, '');
+  return out;
 }
 
 /** At the top of a record whose tables differ from the chain: say so before anyone reads on. */

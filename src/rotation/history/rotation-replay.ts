@@ -85,8 +85,16 @@ function applyEvent(replay: RotationReplay, event: AuditEvent, stamp: Stamp): vo
   const holder = stamp.by === ROTOR ? replay.holder : stamp;
   switch (event.action) {
     case 'rotation.taken_over':
+      replay.holder = holder;
+      return;
     case 'rotation.step_failed':
       replay.holder = holder;
+      // A verify whose read-back matched but whose automated checks failed: the store did confirm the new version.
+      if (details.action === 'verify' && details.storeConfirmed === true) {
+        replay.verified = stamp;
+        const fingerprint = typeof details.fingerprint === 'string' ? details.fingerprint : null;
+        replay.newVersion = { versionId: replay.newVersion?.versionId ?? null, fingerprint, seq: stamp.seq };
+      }
       return;
     case 'rotation.step_waiting':
       replay.holder = holder;

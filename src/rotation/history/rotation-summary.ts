@@ -1,3 +1,4 @@
+import { checkResultsOf, type CheckResult } from '../../checks/check-result.js';
 import type { SecretType } from '../../inventory/secret.js';
 import { displayFingerprint } from '../../providers/fingerprint.js';
 import type { ChecklistSource } from '../checklists/resolve-checklist.js';
@@ -69,12 +70,19 @@ export function describeChecklistSource(source: ChecklistSource, type: SecretTyp
 export function describeResult(result: Record<string, unknown> | null, options: { fullFingerprints?: boolean } = {}): string {
   if (!result) return '';
   return Object.entries(result)
-    .filter(([key]) => key !== 'requestToken')
+    .filter(([key]) => key !== 'requestToken' && key !== 'checksFailed')
     .map(([key, value]) => {
+      // Each automated check is listed on its own (the evidence's “Automated checks”): here, only how many passed.
+      if (key === 'automatedChecks') return automatedChecksSummary(checkResultsOf(result));
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       return `${key}=${/fingerprint/i.test(key) && typeof value === 'string' && !options.fullFingerprints ? shortFingerprint(value) : text}`;
     })
     .join(', ');
+}
+
+function automatedChecksSummary(results: readonly CheckResult[]): string {
+  const failed = results.filter((check) => check.outcome === 'failed').length;
+  return `automated checks: ${results.length - failed} passed, ${failed} failed`;
 }
 
 /** `2027-02-01T10:00:00.000Z` → `2027-02-01 10:00Z`, for narrow columns. */

@@ -1,4 +1,5 @@
 import type { Actor } from '../../access/actor.js';
+import type { CheckSpec } from '../../checks/check-spec.js';
 import { RotorError } from '../../core/errors.js';
 import type { FollowUpRequest } from '../../follow-ups/follow-up.js';
 import type { SecretType } from '../../inventory/secret.js';
@@ -56,6 +57,8 @@ export interface StepExecutorDeps {
   secretType(record: RotationRecord): SecretType;
   /** Where the secret's credential is used, and the logins its versions name (set, verify, retire at target). */
   targets: TargetAccess;
+  /** The policy's automated checks for the rotation's secret (src/checks), run by the verify steps. */
+  checks(record: RotationRecord): readonly CheckSpec[];
 }
 
 export interface StepOutcome {

@@ -21,6 +21,8 @@ import {
 import { requireNotApprover, requireOpen, stepFor } from '../rotation-rules.js';
 import type { IncidentLinkSlot } from '../incident-link.js';
 import { targetAccessOf } from './target-access.js';
+import { checksFor } from '../../checks/policy-checks.js';
+import { ChecksFailedError } from './automated-checks.js';
 import type { RotationServiceDeps } from '../rotation-deps.js';
 import { StaleRotationError } from '../rotation-errors.js';
 import type { RotationQueries } from '../rotation-queries.js';
@@ -98,14 +100,27 @@ export class StepRunner {
         const failed = this.writer.finishStep(running.rotation.id, step, (now) => {
           this.plan.scheduleRedrive(running, step, step.attempts + 1, now);
           return {
-            stepChange: { state: 'pending', startedAt: null, lastError: failure.message },
+            stepChange: {
+              state: 'pending',
+              startedAt: null,
+              lastError: failure.message,
+              // Failed automated checks are kept on the step, as passed ones are: the evidence prints both.
+              ...(error instanceof ChecksFailedError ? { result: { ...step.result, requestToken, ...error.result } } : {}),
+            },
             ...(error instanceof PartialStepError ? { change: error.change } : {}),
             events: [
               {
                 actor: by,
                 action: 'rotation.step_failed',
                 secret: record.rotation.secretName,
-                details: { rotation: id, step: step.id, action: step.action, error: failure.message, at: now },
+                details: {
+                  rotation: id,
+                  step: step.id,
+                  action: step.action,
+                  error: failure.message,
+                  at: now,
+                  ...(error instanceof ChecksFailedError ? checksFailedDetails(error) : {}),
+                },
               },
             ],
           };
@@ -329,6 +344,7 @@ export class StepRunner {
       removalFollowUp: (held, from) => this.plan.removalFollowUp(held, from),
       secretType: (held) => this.queries.secretOf(held).type,
       targets: targetAccessOf(this.deps),
+      checks: (held) => checksFor(this.deps.policy, held.rotation.secretName, this.queries.secretOf(held).type),
     };
   }
 
@@ -349,4 +365,12 @@ export class StepRunner {
       );
     }
   }
+}
+
+/** What a step_failed event says of failed automated checks: each result, and whether the store had confirmed the new version first. */
+function checksFailedDetails(error: ChecksFailedError): Record<string, unknown> {
+  return {
+    automatedChecks: error.result.automatedChecks,
+    ...(error.change.verifiedAt ? { storeConfirmed: true, fingerprint: error.change.newFingerprint ?? null } : {}),
+  };
 }

@@ -1,10 +1,13 @@
 import { describeEndpoint } from '../../targets/target-description.js';
 import { storeBindingOf } from '../rotation.js';
+import { runAutomatedChecks } from './automated-checks.js';
 import { passwordFieldOf, requireNewVersion, type StepExecutor } from './step-executor.js';
 
 /** Logs in afresh as the target user with the new version's password (never as the managing one) and runs a trivial command. */
 export const verifyAtTarget: StepExecutor = {
-  async run({ record, now }, { targets }) {
+  async run(run, deps) {
+    const { record, now } = run;
+    const { targets } = deps;
     const bound = storeBindingOf(record.rotation);
     const versionId = requireNewVersion(record);
     const target = await targets.requireTarget(bound);
@@ -19,7 +22,9 @@ export const verifyAtTarget: StepExecutor = {
       latencyMs: Math.round(latencyMs),
       at: now,
     };
-    return { result: { versionId, login, checks: [check] }, change: {} };
+    // Before promotion: a failed check stops the rotation before consumers are given the new version.
+    const automated = await runAutomatedChecks(run, deps, {});
+    return { result: { versionId, login, checks: [check], ...automated }, change: {} };
   },
 
   async inspect() {

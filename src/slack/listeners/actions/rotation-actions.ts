@@ -152,6 +152,11 @@ export function registerRotationActions(
     await askReason(body, client, 'skip', action.value ?? null);
   });
 
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationRollForward, async ({ ack, action, body, client }) => {
+    await ack();
+    await askReason(body, client, 'roll_forward', action.value ?? null);
+  });
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationComplete, async ({ ack, body, client }) => {
     await ack();
     await inModal(body, client, async (click) => rotation().complete(click.actor, click.rotationId, click.version));

@@ -106,7 +106,7 @@ export function registerRotationSubmissions(app: App, deps: RotationViewDeps & P
           note: text,
           expectedVersion: metadata.version ?? 0,
         });
-      else if (metadata.purpose === 'skip')
+      else if (metadata.purpose === 'skip' || metadata.purpose === 'roll_forward')
         record = rotation().skipStep(actor, metadata.rotationId, metadata.step ?? '', {
           reason: text,
           expectedVersion: metadata.version ?? 0,

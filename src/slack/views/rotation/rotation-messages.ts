@@ -1,4 +1,5 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
+import { checkResultsOf } from '../../../checks/check-result.js';
 import type { Secret } from '../../../inventory/secret.js';
 import type { RollbackOutcome } from '../../../rotation/rollback-plan.js';
 import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
@@ -6,7 +7,7 @@ import { isOpen as isOpenState, rotationReasonWords } from '../../../rotation/ro
 import { currentStep, firstGatedStep, settledSteps } from '../../../rotation/rotation-rules.js';
 import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
 import { context, section } from '../blocks.js';
-import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
+import { code, escapeMrkdwn, mention, truncateMrkdwn } from '../mrkdwn.js';
 import type { SlackMessage } from '../slack-message.js';
 import { retrievalCommand } from './retrieval-instructions.js';
 import type { StoreKind } from '../../../providers/store-kind.js';
@@ -191,6 +192,23 @@ function previousVersionLine(record: RotationRecord, options: { rollbackUntil: s
 }
 
 /** The completion announcement: who, what, where consumers fetch the new version, and how to roll back. */
+/** The last attempt of each verify step's automated checks, one a line, for the completion announcement (the evidence lists every attempt). */
+function automatedCheckLines(record: RotationRecord): string[] {
+  return record.steps.flatMap((step) => {
+    const results = checkResultsOf(step.result);
+    const latest = Math.max(0, ...results.map((result) => result.attempt));
+    const lines = results
+      .filter((result) => result.attempt === latest)
+      .map(
+        (result) =>
+          `${result.outcome === 'passed' ? ':white_check_mark:' : ':x:'} ${escapeMrkdwn(result.what)} at \`${escapeMrkdwn(result.where)}\`: ${escapeMrkdwn(result.detail)}${result.latencyMs === null ? '' : ` · ${result.latencyMs} ms`}`,
+      );
+    if (step.state === 'skipped' && results.some((result) => result.outcome === 'failed'))
+      lines.push(`Rolled forward past the failed checks by ${mention(step.doneBy)}: “${quoted(step.skipReason ?? '', 300)}”`);
+    return lines;
+  });
+}
+
 export function completionAnnouncement(
   record: RotationRecord,
   secret: Secret,
@@ -219,6 +237,8 @@ export function completionAnnouncement(
       ],
     },
   ];
+  const checks = automatedCheckLines(record);
+  if (checks.length > 0) blocks.push(section(truncateMrkdwn(`*Automated checks*\n${checks.join('\n')}`, 2900)));
   if (retrieval.command) blocks.push(section(`*Fetch the new version*\n\`\`\`${escapeMrkdwn(retrieval.command)}\`\`\``));
   if (retrieval.instructions) blocks.push(section(`*How to retrieve it*\n${quoted(retrieval.instructions, 2000)}`));
   if (!retrieval.command && !retrieval.instructions)

@@ -1,4 +1,5 @@
 import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { checkResultsOf, checksFailed, type CheckResult } from '../../../checks/check-result.js';
 import type { Secret } from '../../../inventory/secret.js';
 import {
   rotationReasonWords,
@@ -129,10 +130,34 @@ function stepRow(step: RotationStep, working: boolean): KnownBlock {
     const facts = [version, fingerprint, removal].filter((fact): fact is string => fact !== null);
     if (facts.length > 0) lines.push(facts.join(' · '));
   }
+  lines.push(...checkLines(step));
   if (working && step.action) lines.push(`:hourglass_flowing_sand: ${ACTION_WORKING[step.action]}…`);
   else if (step.lastError && step.state === 'pending') lines.push(`:warning: ${quoted(step.lastError, 800)}`);
   if (typeof step.result?.waiting === 'string' && step.state === 'pending') lines.push(`:hourglass: ${quoted(step.result.waiting)}`);
   return section(lines.join('\n'));
+}
+
+const ROLL_BACK_CONFIRM = {
+  title: { type: 'plain_text', text: 'Roll back this rotation?' },
+  text: {
+    type: 'mrkdwn',
+    text: 'Rotor undoes what it did at the provider (a pending version is removed; a version it made current is rolled back) and records why.',
+  },
+  confirm: { type: 'plain_text', text: 'Give a reason' },
+  deny: { type: 'plain_text', text: 'Keep going' },
+  style: 'danger',
+} as const;
+
+/** The automated checks of the step's latest attempt, one a line: outcome, what, where, latency. A person's note stays in the step's own line. */
+function checkLines(step: RotationStep): string[] {
+  const results = checkResultsOf(step.result);
+  const latest = Math.max(0, ...results.map((result) => result.attempt));
+  return results
+    .filter((result) => result.attempt === latest)
+    .map((result: CheckResult) => {
+      const latency = result.latencyMs === null ? '' : ` · ${result.latencyMs} ms`;
+      return `${result.outcome === 'passed' ? ':white_check_mark:' : ':x:'} _Automated check:_ ${escapeMrkdwn(truncate(result.what, 120))} at \`${escapeMrkdwn(truncate(result.where, 200))}\`: ${escapeMrkdwn(truncate(result.detail, 200))}${latency}`;
+    });
 }
 
 /** What the person can do with the current step. */
@@ -176,8 +201,21 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
       elements.push(button(ACTION_IDS.rotationNoteStep, 'Done, with a note…', step.id));
     }
   }
-  if (!gated && !step.required && step.state !== 'running' && !data.working)
+  const failedChecks = checksFailed(step.result) && step.state === 'pending';
+  if (!gated && !step.required && !failedChecks && step.state !== 'running' && !data.working)
     elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
+  if (!gated && failedChecks && !data.working) {
+    blocks.push(
+      context(
+        ':no_entry: An automated check failed, so the rotation cannot complete. *Try again* once it is fixed, *roll forward* (keep the new version and record why), or *roll back* (abandon: Rotor undoes what it did at the provider).',
+      ),
+    );
+    elements.push(button(ACTION_IDS.rotationRollForward, 'Roll forward…', step.id));
+    elements.push({
+      ...button(ACTION_IDS.rotationAbandon, 'Roll back…', encodeRotationRef(record.rotation.id), 'danger'),
+      confirm: ROLL_BACK_CONFIRM,
+    });
+  }
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: `rotation_step_${step.position}`, elements } satisfies ActionsBlock);
   return blocks;
 }
@@ -542,6 +580,13 @@ const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit:
     label: 'Why is it skipped?',
     submit: 'Skip step',
     hint: 'Recorded in the audit log and the evidence.',
+    optional: false,
+  },
+  roll_forward: {
+    title: 'Roll forward',
+    label: 'Why go on although the check failed?',
+    submit: 'Roll forward',
+    hint: 'The new version stays; the failed check and your reason are recorded apart in the audit log and the evidence.',
     optional: false,
   },
   abandon: {
