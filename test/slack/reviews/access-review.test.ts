@@ -157,5 +157,25 @@ describe('the quarterly access review, driven through Slack with an injected clo
     expect(listed.stdout).toContain(`quarterly  ${period}`);
     const events = harness.store.db.prepare(`SELECT action FROM audit_events WHERE action LIKE 'review.%'`).pluck().all();
     expect(events.filter((action) => action === 'review.access_escalated')).toHaveLength(1);
+    if (quarterStart.month === 1) {
+      const annual = postsTo('C0ANNOUNCE01').filter((call) =>
+        String(call.args.text).startsWith(`Annual secrets review ${quarterStart.year - 1}:`),
+      );
+      expect(annual).toHaveLength(1);
+      expect(String(annual[0]?.args.text)).toMatch(/: \d+ rotations, \d+ missed$/);
+    }
+
+    // The next month: the monthly review (the four checks), once however often the job runs.
+    let nextMonth = quarterStart.startOf('month').plus({ months: 1 });
+    while (nextMonth.weekday > 5) nextMonth = nextMonth.plus({ days: 1 });
+    harness.store.clock.set(nextMonth.plus({ hours: 9 }));
+    await harness.runtime.runJob('reviews');
+    await harness.runtime.runJob('reviews');
+    const monthly = postsTo('C0ANNOUNCE01').filter((call) => String(call.args.text).startsWith('Monthly secrets review'));
+    expect(monthly).toHaveLength(1);
+    const monthlyBlocks = JSON.stringify(monthly[0]?.args.blocks);
+    for (const check of ['No owner', 'No backup owner', 'Never rotated', 'Overdue', 'Readers to review'])
+      expect(monthlyBlocks).toContain(check);
+    expect(monthlyBlocks).toContain('prod/app/db');
   });
 });
