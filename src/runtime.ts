@@ -53,6 +53,8 @@ import { DepartureService } from './personnel/departure-service.js';
 import { PersonnelChangeRepo } from './personnel/personnel-change-repo.js';
 import { BreakGlassService } from './rotation-needs/break-glass-service.js';
 import { ReleaseCheckService } from './rotation-needs/release-check.js';
+import { ReviewRepo } from './reviews/review-repo.js';
+import { ReviewService } from './reviews/review-service.js';
 import { createServices, type Services } from './services.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { SlackAnnouncer } from './slack/outbound/slack-announcer.js';
@@ -60,6 +62,7 @@ import { SlackOwnerDirectory } from './slack/outbound/slack-owner-directory.js';
 import { SlackPoster } from './slack/outbound/slack-poster.js';
 import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
+import { registerReviewSlackFollowUps } from './slack/outbound/slack-review-follow-ups.js';
 import type { SlackDeps } from './slack/slack-deps.js';
 import { RotationViewRepo } from './slack/rotation-view-repo.js';
 import type { Db } from './storage/database.js';
@@ -138,6 +141,8 @@ export interface Runtime {
   departures: DepartureService;
   /** Planned rotation windows: notices before and at the start, irreversible steps locked outside them. */
   windows: WindowService;
+  /** The monthly, quarterly, annual and access reviews, started on their own (src/reviews/). */
+  reviews: ReviewService;
   /** Environments in order: a key's variants rotated as one plan, each after the one before it is verified. */
   plans: PlanService;
   followUps: {
@@ -366,6 +371,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       })
     : null;
   if (provenance) registerProvenanceFollowUps(followUpService, provenance);
+  const reviews = new ReviewService({
+    repo: new ReviewRepo(db),
+    inventory,
+    recipients: services.recipients,
+    rotationNeeds: services.rotationNeeds,
+    rotationReport: (period) => rotationHistory.report(period),
+    audit,
+    followUps: followUpService,
+    clock,
+    policy,
+  });
 
   const runtime: Runtime = {
     services,
@@ -414,6 +430,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }),
     releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
     departures,
+    reviews,
     plans,
     windows: new WindowService({
       repo: services.windows,
@@ -458,6 +475,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       poster,
     );
     followUpService.register(stepCompletionHandler(stepRuns, poster, clock));
+    registerReviewSlackFollowUps({ reviews, followUps: followUpService, policy, clock }, poster);
   }
   return runtime;
 }
@@ -486,6 +504,7 @@ export function slackServices(runtime: Runtime): Omit<SlackDeps, 'logger'> {
     breakGlass: runtime.breakGlass,
     departures: runtime.departures,
     workflowSteps: runtime.workflowSteps,
+    reviews: runtime.reviews,
     calendarFeed: runtime.calendarFeed,
   };
 }

@@ -12,6 +12,7 @@ import { registerInventoryCommands } from './inventory-commands.js';
 import { registerReleaseCommand } from './release-command.js';
 import { registerRemindersCommand } from './reminders-command.js';
 import { registerReportCommand } from './report-command.js';
+import { registerReviewsCommand } from './reviews-command.js';
 import { registerRotationsCommand } from './rotations-command.js';
 import { registerSyncCommand } from './sync-command.js';
 import { terminalSafe } from './terminal-safe.js';
@@ -39,6 +40,7 @@ export function buildProgram(context: CliContext): Command {
   registerRotationsCommand(program, context);
   registerIncidentsCommand(program, context);
   registerReportCommand(program, context);
+  registerReviewsCommand(program, context);
   registerEvidenceCommand(program, context);
   registerReleaseCommand(program, context);
   configureAll(program, output);

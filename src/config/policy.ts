@@ -114,6 +114,9 @@ export const DEFAULT_INTERVALS: Record<SecretType, number> = {
   generic: 90,
 };
 
+/** Days an owner has to answer the quarterly access review before their unanswered secrets go to security. */
+export const DEFAULT_ACCESS_REVIEW_DAYS = 14;
+
 const intervalsSchema = z
   .object(Object.fromEntries(SECRET_TYPES.map((type) => [type, z.number().int().min(1).max(3650).optional()])))
   .strict();
@@ -352,6 +355,10 @@ export const policySchema = z
       })
       .strict()
       .default({ pending_window_days: DEFAULT_PENDING_WINDOW_DAYS }),
+    reviews: z
+      .object({ access_review_days: z.number().int().min(1).max(90).default(DEFAULT_ACCESS_REVIEW_DAYS) })
+      .strict()
+      .default({ access_review_days: DEFAULT_ACCESS_REVIEW_DAYS }),
     provenance: z
       .object({
         enabled: z.boolean().default(true),
@@ -547,6 +554,8 @@ export interface Policy {
   evidenceArchive: EvidenceArchivePolicy | null;
   /** KMS keys: the days between scheduling the old key's deletion (at the end of the retention window) and the deletion. */
   kms: { pendingWindowDays: number };
+  /** The reviews that happen on their own (src/reviews/): days an owner has to answer the access review before it is escalated. */
+  reviews: { accessReviewDays: number };
   /** The tags a completed rotation leaves on its store secret (src/provenance/). */
   provenance: { enabled: boolean; versionTag: string; rotatedByTag: string };
   /** The version alias consumers of Google secrets read, which promote moves; null: they read `latest`. */
@@ -663,6 +672,7 @@ function toPolicy(file: PolicyFile): Policy {
         }
       : null,
     kms: { pendingWindowDays: file.kms.pending_window_days },
+    reviews: { accessReviewDays: file.reviews.access_review_days },
     provenance: { enabled: file.provenance.enabled, versionTag: file.provenance.version_tag, rotatedByTag: file.provenance.rotated_by_tag },
     googleSecretManager: { versionAlias: file.google_secret_manager.version_alias },
   });

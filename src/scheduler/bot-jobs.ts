@@ -5,6 +5,7 @@ import type { JobDefinition } from './job-scheduler.js';
 import { providerSyncJob } from './provider-sync-job.js';
 import { refusalSummaryJob } from './refusal-summary-job.js';
 import { reminderJobs } from './reminder-jobs.js';
+import { reviewJob } from './review-job.js';
 
 export interface BotSchedules {
   /** ROTOR_REMINDER_CRON */
@@ -41,6 +42,7 @@ export function botJobs(runtime: Runtime, schedules: BotSchedules): JobDefinitio
     }),
     followUpJob({ followUps: runtime.followUps.service, announcer, policy, clock, schedule: schedules.followUps, logger }),
     refusalSummaryJob({ refusals: services.refusals, logger }),
+    reviewJob({ reviews: runtime.reviews, followUps: runtime.followUps.service, schedule: schedules.followUps, logger }),
     ...(runtime.evidenceArchive ? [evidenceArchiveJob({ archive: runtime.evidenceArchive, ...sweeps })] : []),
     ...(runtime.provenance ? [provenanceTagsJob({ provenance: runtime.provenance, ...sweeps })] : []),
   ];

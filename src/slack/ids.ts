@@ -83,7 +83,21 @@ export const ACTION_IDS = {
   /** A security lead's DM about a requested change of where a secret is stored; value: encodeReferenceRequestRef. */
   referenceApprove: 'reference_change_approve',
   referenceReject: 'reference_change_reject',
+  /** An owner's access-review DM, per secret: the readers stand / change them; value: encodeAccessReviewRef. */
+  accessReviewConfirm: 'access_review_confirm',
+  accessReviewChange: 'access_review_change',
 } as const;
+
+export function encodeAccessReviewRef(itemId: number): string {
+  return `access-review:${itemId}`;
+}
+
+export function decodeAccessReviewRef(value: string): number {
+  const match = /^access-review:(\d{1,12})$/.exec(value);
+  if (!match)
+    throw new ValidationError('That button is not one Rotor offers for an access review; see the review with `rotor reviews list`.', []);
+  return Number(match[1]);
+}
 
 /** The snooze buttons' action ids; the number of days is part of the id. */
 export const SNOOZE_ACTION_PATTERN = /^reminder_snooze_(\d+)$/;

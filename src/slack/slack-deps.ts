@@ -1,3 +1,4 @@
+import type { ReviewService } from '../reviews/review-service.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { Policy } from '../config/policy.js';
@@ -55,6 +56,8 @@ export interface SlackDeps {
   breakGlass: BreakGlassService;
   departures: DepartureService;
   workflowSteps: WorkflowStepService;
+  /** The access review's answers (the owners' buttons). */
+  reviews: ReviewService;
   /** The calendar feed's token and Rotor's public address; null when the feed is off. */
   calendarFeed: CalendarFeed | null;
 }

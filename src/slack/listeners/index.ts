@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { COMMANDS, type CommandName } from '../ids.js';
 import type { SlackDeps } from '../slack-deps.js';
 import { ActionRegistry } from './action-registry.js';
+import { registerAccessReviewActions } from './actions/access-review-actions.js';
 import { registerIncidentActions } from './actions/incident-actions.js';
 import { registerListMoreAction } from './actions/list-more-action.js';
 import { registerReferenceActions } from './actions/reference-actions.js';
@@ -37,6 +38,7 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   registerRotationActions(actions, deps);
   registerIncidentActions(actions, deps);
   registerReferenceActions(actions, deps);
+  registerAccessReviewActions(actions, deps);
   registerWorkflowSteps(app, actions, deps);
   registerStaleActions(app, actions);
   registerSecretFormSubmissions(app, deps);

@@ -2,7 +2,7 @@ import type { DateTime } from 'luxon';
 import type { KnownBlock } from '@slack/types';
 import type { Secret } from '../../inventory/secret.js';
 import { LIMITS } from './block-kit-limits.js';
-import { code, escapeMrkdwn } from './mrkdwn.js';
+import { accessText, code, escapeMrkdwn } from './mrkdwn.js';
 import type { ReviewFlag } from '../../reminders/recipient-directory-repo.js';
 import type { SlackMessage } from './slack-message.js';
 import { daysUntil } from '../../inventory/schedule.js';
@@ -19,6 +19,14 @@ export interface ReviewFindings {
   overdue: readonly Secret[];
   /** Open rotation needs: a person left or changed role, a release; break-glass uses are listed apart. */
   needs?: readonly RotationNeed[];
+  /** Secrets others may read (an `access` list): the playbook's "review access permissions"; listed when given. */
+  withReaders?: readonly Secret[];
+}
+
+/** How a scheduled review titles itself and what it adds after the monthly checks (the quarterly audit). */
+export interface ReviewMessageOptions {
+  title?: string;
+  extra?: readonly KnownBlock[];
 }
 
 /** Names per section before "and N more": keeps each section under 3,000 characters. */
@@ -29,7 +37,8 @@ function days(count: number): string {
 }
 
 /** The monthly review from the playbooks: four findings, each a compact list of names. */
-export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackMessage {
+export function reviewMessage(findings: ReviewFindings, today: DateTime, options: ReviewMessageOptions = {}): SlackMessage {
+  const title = options.title ?? 'Monthly secrets review';
   const section = <T extends { name: string }>(
     title: string,
     secrets: readonly T[],
@@ -47,7 +56,7 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
   const dueToday = findings.overdue.filter((secret) => daysUntil(secret.nextRotation, today) === 0);
   const pastDue = findings.overdue.filter((secret) => daysUntil(secret.nextRotation, today) < 0);
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: 'Monthly secrets review' } },
+    { type: 'header', text: { type: 'plain_text', text: title } },
     section(
       'Owner no longer in Slack',
       findings.ownerGone.map((flag) => ({ name: flag.secretName, detail: flag.detail })),
@@ -68,6 +77,16 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
       needs.filter((need) => need.reason !== 'break_glass_use').map((need) => ({ ...need, name: need.secretName })),
       (need) => `${code(need.name)}: ${needLine(need)}`,
     ),
+    ...(findings.withReaders
+      ? [
+          section(
+            'Readers to review (access lists)',
+            findings.withReaders,
+            (secret) => `${code(secret.name)}: ${accessText(secret.access, 10)}`,
+          ),
+        ]
+      : []),
+    ...(options.extra ?? []),
     {
       type: 'context',
       elements: [
@@ -82,5 +101,5 @@ export function reviewMessage(findings: ReviewFindings, today: DateTime): SlackM
     findings.neverRotated.length +
     findings.overdue.length +
     needs.length;
-  return { text: `Monthly secrets review: ${total} findings`, blocks };
+  return { text: `${title}: ${total} findings`, blocks };
 }
