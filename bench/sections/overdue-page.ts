@@ -31,7 +31,7 @@ export function overduePageSection(options: { dbPath: string; iterations: number
     raw.all(todayIso, PAGE_SIZE + 1);
     times.raw.push(performance.now() - started);
     started = performance.now();
-    const message = secretListMessage(fetchListPage(deps, { kind: 'overdue', offset: 0 }), services.clock.now(), dueSoonDays(deps));
+    const message = secretListMessage(fetchListPage(services.inventory, { kind: 'overdue', offset: 0 }, services.clock.now(), dueSoonDays(deps)), services.clock.now(), dueSoonDays(deps));
     times.rotor.push(performance.now() - started);
     blocks = message.blocks.length;
   }

@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { ValidationError } from '../../../core/errors.js';
-import type { SecretFilter } from '../../../inventory/inventory-repo.js';
+import type { DateTime } from 'luxon';
+import type { InventoryRepo, SecretFilter } from '../../../inventory/inventory-repo.js';
+import type { WarningWindow } from '../../../inventory/schedule.js';
 import type { Secret } from '../../../inventory/secret.js';
 import { LIMITS } from '../../views/block-kit-limits.js';
 import { mention } from '../../views/mrkdwn.js';
 import { PAGE_SIZE, type ListPage } from '../../views/secret-list-message.js';
-import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
+
+/** The reads a list page needs: on the main connection, or on a reply worker's read-only one. */
+export type ListSource = Pick<InventoryRepo, 'overdue' | 'dueWithin' | 'list' | 'countOverdue'>;
 
 /** A paginated list request; it travels in the "Show more" button's value as compact JSON. */
 const listQuerySchema = z.discriminatedUnion('kind', [
@@ -60,9 +64,7 @@ function emptyTextOf(query: ListQuery): string {
 }
 
 /** Reads one page (one extra row tells whether there is a next page). */
-export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
-  const { inventory, clock } = deps.runtime.services;
-  const today = clock.now();
+export function fetchListPage(inventory: ListSource, query: ListQuery, today: DateTime, dueSoonDays: WarningWindow): ListPage {
   const page = { limit: PAGE_SIZE + 1, offset: query.offset };
   let rows: Secret[];
   switch (query.kind) {
@@ -74,7 +76,7 @@ export function fetchListPage(deps: SlackDeps, query: ListQuery): ListPage {
       break;
     case 'list': {
       const filter: SecretFilter = { environment: query.environment, owner: query.owner, service: query.service };
-      rows = inventory.list(filter, today, dueSoonDays(deps), page);
+      rows = inventory.list(filter, today, dueSoonDays, page);
       break;
     }
   }
