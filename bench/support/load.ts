@@ -35,7 +35,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   let failures = 0;
   let next = 0;
-  const once = (n: number) =>
+  const once = (n: number, retried = false): Promise<void> =>
     new Promise<void>((resolve) => {
       const { rawBody, contentType } = encodeSlackBody(options.body(n));
       const timestamp = Math.floor(Date.now() / 1000);
@@ -63,7 +63,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           });
         },
       );
-      req.on('error', () => {
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed while idle (its keep-alive timeout, past a long
+        // wait for replies on a loaded machine) fails the next request before the server read it:
+        // sent again once, as Node's documentation advises (`reusedSocket`).
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET') {
+          void once(n, true).then(resolve);
+          return;
+        }
         failures += 1;
         resolve();
       });
