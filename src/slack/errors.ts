@@ -2,8 +2,10 @@ import { ErrorCode as WebApiErrorCode, type WebAPIHTTPError, type WebAPIPlatform
 import type { Logger } from 'pino';
 import { AccessDeniedError } from '../access/authorize.js';
 import { describeWhoMay } from '../access/permissions.js';
-import { describeError, isRotorError } from '../core/errors.js';
+import { isRotorError } from '../core/errors.js';
+import { postToResponseUrl } from './outbound/response-url.js';
 import { escapeMrkdwn } from './views/mrkdwn.js';
+import { INTERNAL_ERROR_MESSAGE, rotorErrorMessage } from './views/rotor-error-message.js';
 import { textMessage, type SlackMessage } from './views/slack-message.js';
 
 const TOKEN_REJECTED = 'Slack no longer accepts my token, so I cannot answer. Tell a Rotor admin: Rotor needs a valid `SLACK_BOT_TOKEN` (reinstall the app if it was removed).';
@@ -58,7 +60,7 @@ export function userMessageFor(error: unknown): SlackMessage {
   if (error instanceof AccessDeniedError) {
     return textMessage(`:no_entry: ${error.reason} ${describeWhoMay(error.whoMay)}`);
   }
-  if (isRotorError(error)) return textMessage(`:warning: ${escapeMrkdwn(describeError(error))}`);
+  if (isRotorError(error)) return rotorErrorMessage(error);
   if (isPlatformError(error)) {
     const code = error.data.error;
     return textMessage(`:warning: ${SLACK_ERROR_ADVICE[code] ?? `Slack refused the request (\`${escapeMrkdwn(code)}\`). Try again; if it keeps happening, tell a Rotor admin.`}`);
@@ -66,17 +68,7 @@ export function userMessageFor(error: unknown): SlackMessage {
   if (isSlackUnavailableError(error)) {
     return textMessage(`:warning: Slack did not answer me properly (\`${slackUnavailableCode(error)}\`). If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`);
   }
-  return textMessage(':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.');
-}
-
-/** Posts an ephemeral reply to a response_url, the way Bolt's `respond` does. */
-export async function postToResponseUrl(responseUrl: string, message: SlackMessage, options: { replaceOriginal?: boolean } = {}): Promise<void> {
-  const response = await fetch(responseUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: options.replaceOriginal ?? false, ...message }),
-  });
-  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
+  return INTERNAL_ERROR_MESSAGE;
 }
 
 function responseUrlOf(body: unknown): string | undefined {

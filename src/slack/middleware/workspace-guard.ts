@@ -8,13 +8,18 @@ export interface TokenWorkspace {
 }
 
 /** The workspace and app a request says it comes from. */
-export function requestOrigin(body: AnyMiddlewareArgs['body']): { teamId?: string; appId?: string } {
+export function requestOrigin(body: AnyMiddlewareArgs['body'] | Record<string, unknown>): { teamId?: string; appId?: string } {
   const raw = body as Record<string, unknown>;
   const team = typeof raw.team_id === 'string' ? raw.team_id : (raw.team as { id?: unknown } | null | undefined)?.id;
   return {
     ...(typeof team === 'string' ? { teamId: team } : {}),
     ...(typeof raw.api_app_id === 'string' ? { appId: raw.api_app_id } : {}),
   };
+}
+
+/** Whether a request's origin is the bot token's workspace and app. Shortcut payloads carry no app id (Bolt's types agree); a request signed with this app's secret is this app's. */
+export function isOurWorkspace(expected: TokenWorkspace, origin: { teamId?: string; appId?: string }): boolean {
+  return origin.teamId === expected.teamId && (expected.appId === null || origin.appId === undefined || origin.appId === expected.appId);
 }
 
 /**
@@ -27,9 +32,7 @@ export function requestOrigin(body: AnyMiddlewareArgs['body']): { teamId?: strin
 export function workspaceGuardMiddleware(expected: TokenWorkspace, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const origin = requestOrigin(args.body);
-    // Shortcut payloads carry no app id (Bolt's types agree); a request signed with this app's secret is this app's.
-    const ours = origin.teamId === expected.teamId && (expected.appId === null || origin.appId === undefined || origin.appId === expected.appId);
-    if (ours) {
+    if (isOurWorkspace(expected, origin)) {
       await args.next();
       return;
     }
