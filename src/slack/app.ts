@@ -18,6 +18,9 @@ import { InFlightRequests, requestLogMiddleware } from './middleware/request-log
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
 import { sealViewMetadata } from './middleware/sealed-view-metadata.js';
 import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
+import { answerRead } from './replies/answer-read.js';
+import { offloadReads } from './replies/offload-reads.js';
+import { ReplyPool } from './replies/reply-pool.js';
 import { ViewMetadataSeal } from './view-metadata-seal.js';
 
 export interface SlackAppOptions {
@@ -37,6 +40,8 @@ export interface SlackAppOptions {
   startupRetry?: StartupRetry;
   /** Told what start-up knows of Slack, for /healthz. */
   onSlackState?: (state: SlackState) => void;
+  /** HTTP mode: worker threads that make the read-only replies off the acknowledging thread (ROTOR_REPLY_WORKERS); none with 0. */
+  replyWorkers?: { count: number; dbPath: string };
 }
 
 /** What /healthz says of Slack: not asked yet, not answering, or the bot token verified. */
@@ -56,6 +61,8 @@ export interface SlackApp {
   app: App;
   mode: 'socket' | 'http';
   inFlight: InFlightRequests;
+  /** The reply workers, when there are any. */
+  replyPool: ReplyPool | null;
   /** Stops taking Slack requests, then waits (bounded) for handlers already running. */
   stop(drainTimeoutMs?: number): Promise<void>;
 }
@@ -108,6 +115,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
           customPropertiesExtractor: (req) => (ackedEarly.has(req) ? { [ACKED_EARLY_PROPERTY]: true } : {}),
         });
 
+  const replyPool = receiver instanceof HTTPReceiver ? startReplyPool(options, logger) : null;
   if (receiver instanceof HTTPReceiver) {
     // Socket Mode needs no such gate: it has no endpoint to post to (see README, Security).
     receiver.requestListener = gateSignedRequests(receiver.requestListener, {
@@ -119,6 +127,17 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       afterAck,
       ackedEarly,
       inFlight,
+      ...(replyPool
+        ? {
+            offload: offloadReads({
+              pool: replyPool,
+              workspace: bot.workspace,
+              environments: options.runtime.services.policy.environments,
+              clock: options.runtime.services.clock,
+              logger,
+            }),
+          }
+        : {}),
     });
   }
 
@@ -161,12 +180,28 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     app,
     mode,
     inFlight,
+    replyPool,
     async stop(drainTimeoutMs = 10_000) {
       if (receiver instanceof HTTPReceiver) options.server.handleOthers(notReady);
       else await receiver.stop();
       await inFlight.drained(drainTimeoutMs);
+      await replyPool?.close();
     },
   };
+}
+
+/** The reply workers, over the database file (an in-memory database has no file a worker could open). */
+function startReplyPool(options: SlackAppOptions, logger: Logger): ReplyPool | null {
+  const workers = options.replyWorkers;
+  if (!workers || workers.count === 0 || workers.dbPath === ':memory:') return null;
+  const { services } = options.runtime;
+  const dueSoonDays = services.policy.reminders.offsetsDays;
+  return new ReplyPool({
+    size: workers.count,
+    worker: { dbPath: workers.dbPath, dueSoonDays },
+    logger,
+    fallback: (job) => answerRead(services.inventory, job, dueSoonDays),
+  });
 }
 
 /** Slack's requests while Rotor is not (or no longer) taking them: Slack retries an event it did not get. */
