@@ -1,5 +1,6 @@
 import type { RetryOptions } from '@slack/web-api';
 import { realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { slackActor } from './access/actor.js';
@@ -34,6 +35,7 @@ import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
 import { sweepHealth } from './scheduler/sweep-health.js';
 import { startSlackApp, type SlackState, type StartupRetry } from './slack/app.js';
+import type { ReplyPool } from './slack/replies/reply-pool.js';
 import { openDatabase } from './storage/database.js';
 
 export interface RotorRuntime {
@@ -41,6 +43,8 @@ export interface RotorRuntime {
   port: number;
   /** Runs a scheduled job now (tests and operators' drills); resolves when that run ends. */
   runJob(name: string): Promise<void>;
+  /** The worker threads making read-only replies (HTTP mode), for drills and tests; null when the main thread makes them. */
+  replyPool: ReplyPool | null;
   /** Stops taking requests, lets running handlers finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -180,6 +184,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       retryConfig: options.retryConfig,
       startupRetry: options.slackStartupRetry,
       onSlackState: (state) => (slackState = state),
+      replyWorkers: { count: env.ROTOR_REPLY_WORKERS ?? defaultReplyWorkers(), dbPath: env.ROTOR_DB },
     });
     // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();
@@ -189,6 +194,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     return {
       mode: slack.mode,
       port,
+      replyPool: slack.replyPool,
       runJob: (name) => scheduler.trigger(name),
       stop() {
         stopping ??= (async () => {
@@ -239,6 +245,11 @@ async function checkedEvidenceBucket(settings: EvidenceArchivePolicy, logger: Lo
     bucket.destroy();
     throw error;
   }
+}
+
+/** One reply worker per core but the one that acknowledges, at least one and at most four. */
+function defaultReplyWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 const UNKEYED_FINGERPRINT_WARNING =

@@ -1,22 +1,23 @@
 import type { BlockButtonAction } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
 import { refreshUserGroups } from '../../outbound/slack-user-groups.js';
+import { readReply, readSourceOf } from '../../replies/read-replies.js';
 import { ACTION_IDS } from '../../ids.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
-import { secretListMessage } from '../../views/secret-list-message.js';
 import type { ActionRegistry } from '../action-registry.js';
-import { decodeListQuery, fetchListPage } from '../commands/secret-list-query.js';
+import { decodeListQuery } from '../commands/secret-list-query.js';
 
 /** "Show more" under a list: posts the next page below the one clicked. */
 export function registerListMoreAction(actions: ActionRegistry, deps: SlackDeps): void {
   actions.on<BlockButtonAction>(ACTION_IDS.listMore, async ({ ack, action, body, client, respond }) => {
     await ack();
     const { services } = deps.runtime;
-    const query = decodeListQuery(action.value ?? '');
+    const value = action.value ?? '';
+    // An outdated button is refused before Slack is asked about user groups.
+    decodeListQuery(value);
     await refreshUserGroups(client, services, deps.logger);
-    // The next page is judged for whoever clicked, not whoever ran the command.
-    const page = fetchListPage(deps, query, services.inventoryReader.listScope(slackActor(body.user.id, body.channel?.id)));
-    const message = secretListMessage(page, deps.runtime.services.clock.now(), dueSoonDays(deps));
+    const viewer = slackActor(body.user.id, body.channel?.id);
+    const message = readReply(readSourceOf(services), viewer, { kind: 'more', value }, services.clock.now(), dueSoonDays(deps));
     await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
   });
 }
