@@ -106,7 +106,7 @@ function requestKinds(secrets: number): RequestKind[] {
   ];
 }
 
-class Child {
+export class Child {
   private readonly waiters: { resolve: (message: ChildMessage) => void; reject: (error: Error) => void }[] = [];
 
   private constructor(readonly process: ChildProcess) {
