@@ -5,7 +5,7 @@
  * sink; a round counts only once every reply has arrived, so no round inherits another's work.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
@@ -179,11 +179,16 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const credentials = generateSlackCredentials();
   const fake = await Child.start('fake', {});
   const sinkBase = `http://127.0.0.1:${fake.port}`;
+  // The person asking reads the whole inventory (a security lead), as before reads were scoped
+  // (visibility: restricted, issue 24): the rounds time the same replies as earlier runs, not refusals.
+  const policyPath = `${options.dir}/ack-policy.yml`;
+  writeFileSync(policyPath, `roles:\n  security_leads: [${USER}]\n`);
   const env = {
     BENCH_BOT_TOKEN: credentials.botToken,
     BENCH_SIGNING_SECRET: credentials.signingSecret,
     BENCH_API_URL: `${sinkBase}/api/`,
     BENCH_DB: dbPath,
+    BENCH_CONFIG: policyPath,
   };
   const [rotor, bolt] = await Promise.all([Child.start('rotor', env), Child.start('bolt', env)]);
   // A running bot is scraped: one /metrics read, as Prometheus makes every 15 to 60 s.
