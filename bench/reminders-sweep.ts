@@ -59,6 +59,7 @@ inWriteTransaction(db, () => {
         checklistOverride: null,
         valueSource: null,
         valueField: null,
+        target: null,
         currentVersionId: null,
         currentFingerprint: null,
         createdAt: stamp,

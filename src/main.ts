@@ -1,4 +1,6 @@
 import type { RetryOptions } from '@slack/web-api';
+import { checkRoleGroups } from './slack/outbound/slack-user-groups.js';
+import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -24,12 +26,13 @@ import { createMetricsRegistry } from './metrics/metrics.js';
 import { createReminderMetrics } from './metrics/reminder-metrics.js';
 import { createIncidentMetrics } from './metrics/incident-metrics.js';
 import { createRotationMetrics } from './metrics/rotation-metrics.js';
+import { storeCatalogFor } from './providers/store-catalog.js';
 import { createProviderRegistryFromEnv } from './providers/provider-factory.js';
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { rotationCalendar } from './reminders/rotation-calendar.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { createRuntime, slackServices, type Runtime } from './runtime.js';
 import { auditCheckpointJob, auditPublishJob } from './scheduler/audit-jobs.js';
 import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
@@ -87,7 +90,14 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       auditKeys,
       runDeadlineSeconds: env.ROTOR_RUN_DEADLINE_SECONDS,
       calendarFeed: env.ROTOR_CALENDAR_TOKEN ? { token: env.ROTOR_CALENDAR_TOKEN, publicUrl: env.ROTOR_PUBLIC_URL ?? null } : null,
-      providers: options.providers ?? createProviderRegistryFromEnv(env),
+      providers:
+        options.providers ??
+        createProviderRegistryFromEnv(
+          env,
+          undefined,
+          storeCatalogFor({ googleVersionAlias: policy.googleSecretManager.versionAlias }),
+          clock,
+        ),
       slack: { botToken: env.SLACK_BOT_TOKEN, ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}) },
       evidenceBucket,
     });
@@ -126,9 +136,10 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       createFollowUpMetrics(followUps.repo, followUps.sweepLog),
       createRotationMetrics(new RotationRepo(db)),
       createIncidentMetrics(runtime.revocation),
+      runtime.counters.registry,
     ]);
     const calendarToken = env.ROTOR_CALENDAR_TOKEN;
-    const calendarDeps = { inventory: services.inventory, history: services.history };
+    const calendarDeps = { inventory: services.inventory, history: services.history, windows: services.windows };
     let slackState: SlackState = 'connecting';
     const httpRoutes = createHttpRoutes({
       pingDatabase: () => db.prepare('SELECT 1').get(),
@@ -179,13 +190,22 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       appToken: env.SLACK_APP_TOKEN,
       apiUrl: env.SLACK_API_URL,
       server: routeServer,
-      runtime,
+      db,
+      services: slackServices(runtime),
+      counters: runtime.counters,
       logger,
       retryConfig: options.retryConfig,
       startupRetry: options.slackStartupRetry,
       onSlackState: (state) => (slackState = state),
-      replyWorkers: { count: env.ROTOR_REPLY_WORKERS ?? defaultReplyWorkers(), dbPath: env.ROTOR_DB },
+      replyWorkers: { count: env.ROTOR_REPLY_WORKERS ?? defaultReplyWorkers(), dbPath: env.ROTOR_DB, refusals: runtime.services.refusals },
     });
+    try {
+      // A role naming a user group Slack does not know stops start-up, like any other policy error.
+      await checkRoleGroups(createOutboundClients(env.SLACK_BOT_TOKEN, env.SLACK_API_URL).read, services, logger);
+    } catch (error) {
+      await slack.stop();
+      throw error;
+    }
     // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();
     logger.info({ mode: slack.mode, host: host ?? '0.0.0.0', port, database: env.ROTOR_DB }, 'Rotor is running');

@@ -1,3 +1,5 @@
+import { TargetAccess } from './rotation/steps/target-access.js';
+import { builtInCredentialTargets } from './targets/credential-targets.js';
 import { AuditTrailRepo } from './audit/audit-trail-repo.js';
 import type { Policy } from './config/policy.js';
 import type { HmacKeyring } from './core/hmac-keyring.js';
@@ -12,19 +14,23 @@ import { EvidenceDocuments } from './evidence-archive/evidence-documents.js';
 import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-up-service.js';
 import type { Logger } from './logging/logger.js';
-import { followUpsDone } from './metrics/metrics.js';
+import { createRotorCounters, type RotorCounters } from './metrics/metrics.js';
 import { countSentReminders } from './metrics/reminder-metrics.js';
-import { countIncidentEvent } from './metrics/incident-metrics.js';
-import { countRotationEvent } from './metrics/rotation-metrics.js';
+import { incidentEventCounter } from './metrics/incident-metrics.js';
+import { rotationEventCounter } from './metrics/rotation-metrics.js';
 import { createProviderServices, type ProviderServices } from './providers/provider-factory.js';
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { createReminderSweep } from './reminders/create-reminder-sweep.js';
 import { rememberedLookups } from './reminders/remembered-lookups.js';
+import type { CalendarFeed } from './reminders/calendar-feed-token.js';
 import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
+import { WindowService } from './rotation-windows/window-service.js';
+import { PlanService } from './rotation-plans/plan-service.js';
+import { RotationPlanRepo } from './rotation-plans/plan-repo.js';
 import { RotationHistoryService } from './rotation/history/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
@@ -54,6 +60,8 @@ import { SlackOwnerDirectory } from './slack/outbound/slack-owner-directory.js';
 import { SlackPoster } from './slack/outbound/slack-poster.js';
 import { SlackReminderNotifier } from './slack/outbound/slack-reminder-notifier.js';
 import { registerSlackFollowUps } from './slack/outbound/slack-follow-ups.js';
+import type { SlackDeps } from './slack/slack-deps.js';
+import { RotationViewRepo } from './slack/rotation-view-repo.js';
 import type { Db } from './storage/database.js';
 import { SweepLogRepo } from './storage/sweep-log-repo.js';
 import { stepCompletionHandler } from './workflow-steps/step-completion.js';
@@ -85,13 +93,11 @@ export interface RuntimeOptions {
   evidenceBucket?: EvidenceBucket | null;
   reminderSweep?: Partial<SweepOptions>;
   followUpSweep?: Partial<FollowUpSweepOptions>;
+  /** The counters this runtime counts into (what /metrics serves beside the gauges); by default its own. */
+  counters?: RotorCounters;
 }
 
-/** The calendar feed: ROTOR_CALENDAR_TOKEN, and ROTOR_PUBLIC_URL (null: unknown, links name only the path). */
-export interface CalendarFeed {
-  token: string;
-  publicUrl: string | null;
-}
+export type { CalendarFeed };
 
 /** Everything Rotor is, over one database: what the bot, the CLI and the tests all start from. */
 export interface Runtime {
@@ -130,12 +136,18 @@ export interface Runtime {
   releases: ReleaseCheckService;
   /** People who left: what they could read marked rotation needed, ownership and open rotations handed over. */
   departures: DepartureService;
+  /** Planned rotation windows: notices before and at the start, irreversible steps locked outside them. */
+  windows: WindowService;
+  /** Environments in order: a key's variants rotated as one plan, each after the one before it is verified. */
+  plans: PlanService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
     sweepLog: SweepLogRepo;
   };
   logger: Logger;
+  /** This runtime's Prometheus counters, on their own registry. */
+  counters: RotorCounters;
   /** ROTOR_RUN_DEADLINE_SECONDS, for runs started outside the sweeps (the scheduled sync). */
   runDeadlineSeconds: number;
   /** The calendar feed's token and Rotor's public address; null when the feed is off. */
@@ -153,6 +165,8 @@ export interface Runtime {
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { db, clock, policy, logger } = options;
+  const counters = options.counters ?? createRotorCounters();
+  const countRotationEvent = rotationEventCounter(counters);
   const runDeadlineSeconds = options.runDeadlineSeconds ?? DEFAULT_RUN_DEADLINE_SECONDS;
   const services = createServices(db, clock, policy, { auditKeys: options.auditKeys ?? null, stores: options.providers.registry.stores });
 
@@ -170,7 +184,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     { repo: followUpRepo, sweepLog: followUpSweepLog, audit, clock },
     {
       deadlineSeconds: runDeadlineSeconds,
-      onDone: (followUp) => followUpsDone.inc({ kind: followUp.kind }),
+      onDone: (followUp) => counters.followUpsDone.inc({ kind: followUp.kind }),
       // A follow-up given up on is said out loud: a silent failure is how rotations rot.
       onFailed: async (followUp, error) => {
         const channel = policy.channels.announce;
@@ -209,11 +223,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
   // A workflow step follows its rotation, fixed in the same transaction as the rotation's end.
   let workflowSteps: WorkflowStepService | null = null;
+  // A plan's variant waits for the one before it, and a verified one lets the next go: told inside the rotation's transaction.
+  let plans: PlanService | null = null;
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
     inventoryService: services.inventoryService,
     operations: providers.operations,
+    targets: new TargetAccess({
+      operations: providers.operations,
+      engines: builtInCredentialTargets(),
+      secretOf: (name) => inventory.get(name) ?? null,
+    }),
     registry: options.providers.registry,
     authorizer,
     audit,
@@ -222,15 +243,31 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     people: poster ? rememberedLookups(poster, services.recipients, clock) : null,
     clock,
     policy,
+    groups: services.userGroups,
     // Approval requests and announcements go out now, not at the next scheduled sweep.
     kickFollowUps,
     needs: services.rotationNeeds,
+    windows: services.windows,
     // A completed rotation meets the rotation needs raised before it: settled at once, audited.
     onEvent: (event) => {
       countRotationEvent(event);
       if (event.kind === 'completed') services.rotationNeeds.settle();
     },
-    onChange: (record) => workflowSteps?.onRotationChange(record),
+    onChange: (record) => {
+      workflowSteps?.onRotationChange(record);
+      plans?.onRotationChange(record);
+    },
+    startGate: (secret) => plans?.startGate(secret) ?? null,
+  });
+  plans = new PlanService({
+    repo: new RotationPlanRepo(db),
+    inventory,
+    rotatable: (actor, name) => rotation.rotatable(actor, name),
+    audit,
+    followUps: followUpService,
+    clock,
+    policy,
+    kickFollowUps,
   });
   const incidentRepo = new IncidentRepo(db);
   const revocation = new RevocationService({
@@ -246,8 +283,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     operations: providers.operations,
     clock,
     policy,
+    groups: services.userGroups,
     kickFollowUps,
-    onEvent: countIncidentEvent,
+    onEvent: incidentEventCounter(counters),
   });
   // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
   rotation.linkIncidents(revocation);
@@ -340,7 +378,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       notifier,
       ledger,
       sweep: createReminderSweep(services, notifier, {
-        onSent: countSentReminders,
+        onSent: (reminders) => countSentReminders(counters, reminders),
         deadlineSeconds: runDeadlineSeconds,
         onGone: (user) => departedBySweep(user),
         ...options.reminderSweep,
@@ -376,12 +414,24 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }),
     releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
     departures,
+    plans,
+    windows: new WindowService({
+      repo: services.windows,
+      rotation,
+      audit,
+      followUps: followUpService,
+      clock,
+      policy,
+      groups: services.userGroups,
+      kickFollowUps,
+    }),
     followUps: {
       service: followUpService,
       repo: followUpRepo,
       sweepLog: followUpSweepLog,
     },
     logger,
+    counters,
     runDeadlineSeconds,
     calendarFeed: options.calendarFeed ?? null,
     settled: () => sweepsAfterChanges?.settled() ?? Promise.resolve(),
@@ -391,10 +441,53 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   };
   if (poster) {
-    registerSlackFollowUps(runtime, poster);
+    registerSlackFollowUps(
+      {
+        policy,
+        stores: services.stores,
+        inventory,
+        inventoryService: services.inventoryService,
+        rotationNeeds: services.rotationNeeds,
+        followUps: runtime.followUps,
+        rotation,
+        revocation,
+        references,
+        windows: services.windows,
+        plans: runtime.plans,
+      },
+      poster,
+    );
     followUpService.register(stepCompletionHandler(stepRuns, poster, clock));
   }
   return runtime;
+}
+
+/** What the Slack listeners use, named (src/slack/slack-deps.ts): the adapter never receives the whole runtime. */
+export function slackServices(runtime: Runtime): Omit<SlackDeps, 'logger'> {
+  const { services } = runtime;
+  return {
+    clock: services.clock,
+    policy: services.policy,
+    stores: services.stores,
+    inventory: services.inventory,
+    inventoryService: services.inventoryService,
+    inventoryReader: services.inventoryReader,
+    recipients: services.recipients,
+    userGroups: services.userGroups,
+    rotationNeeds: services.rotationNeeds,
+    rotation: runtime.rotation,
+    rotationViews: new RotationViewRepo(services.db, services.clock),
+    windows: runtime.windows,
+    plans: runtime.plans,
+    revocation: runtime.revocation,
+    ownership: runtime.ownership,
+    references: runtime.references,
+    reminderActions: runtime.reminders.actions,
+    breakGlass: runtime.breakGlass,
+    departures: runtime.departures,
+    workflowSteps: runtime.workflowSteps,
+    calendarFeed: runtime.calendarFeed,
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ import { RecipientDirectoryRepo } from './reminders/recipient-directory-repo.js'
 import { RotationNeedRepo } from './rotation-needs/rotation-need-repo.js';
 import { RotationNeedService } from './rotation-needs/rotation-need-service.js';
 import type { Db } from './storage/database.js';
+import { RotationWindowRepo } from './rotation-windows/window-repo.js';
 
 /** The core domain services over one database: what every runtime (bot, CLI, tests) starts from. */
 export interface Services {
@@ -42,6 +43,8 @@ export interface Services {
   recipients: RecipientDirectoryRepo;
   /** Rotations needed before a secret's own date: a person left, a break-glass use, a release. */
   rotationNeeds: RotationNeedService;
+  /** Planned rotation windows: the rotation service locks steps by them, the calendar shows them. */
+  windows: RotationWindowRepo;
 }
 
 /** `auditKeys`: ROTOR_AUDIT_KEY's keyring; without it the audit chain is plain SHA-256. `stores`: the built-in ones unless given. */
@@ -85,5 +88,6 @@ export function createServices(
     history: new SecretHistoryRepo(db),
     recipients: new RecipientDirectoryRepo(db),
     rotationNeeds,
+    windows: new RotationWindowRepo(db),
   };
 }

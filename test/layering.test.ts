@@ -130,6 +130,15 @@ describe('layering', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the Slack adapter never imports the runtime or the services: it takes the services it uses, named (src/slack/slack-deps.ts)', () => {
+    const offenders = sourceFiles(join(root, 'src/slack')).flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) => /(?:^|\/)(?:runtime|services)\.js$/.test(specifier))
+        .map((specifier) => `${relative(root, file)} → ${specifier}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('no import cycle in src/', () => {
     expect(cyclesOf(importGraph())).toEqual([]);
   });

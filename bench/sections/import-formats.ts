@@ -56,6 +56,7 @@ function rawInsert(path: string, rows: readonly ImportRow[]): number {
           checklistOverride: null,
           valueSource: null,
           valueField: null,
+          target: null,
           currentVersionId: null,
           currentFingerprint: null,
           createdAt: stamp,

@@ -287,6 +287,9 @@ async function seed(
     VAULT_ADDR: undefined,
     VAULT_TOKEN: undefined,
     VAULT_NAMESPACE: undefined,
+    GOOGLE_OAUTH_ACCESS_TOKEN: undefined,
+    GCE_METADATA_HOST: undefined,
+    GOOGLE_SECRET_MANAGER_ENDPOINT: undefined,
     ROTOR_FINGERPRINT_KEY: undefined,
   });
   const runtime = createRuntime({ db, clock: systemClock, policy, logger: createLogger('silent'), providers, slack: null });

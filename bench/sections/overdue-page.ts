@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { defaultPolicy } from '../../src/config/policy.js';
 import { systemClock } from '../../src/core/clock.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
-import { createRuntime } from '../../src/runtime.js';
+import { createRuntime, slackServices } from '../../src/runtime.js';
 import { fetchListPage } from '../../src/slack/listeners/commands/secret-list-query.js';
 import { dueSoonDays, type SlackDeps } from '../../src/slack/slack-deps.js';
 import { PAGE_SIZE, secretListMessage } from '../../src/slack/views/secret-list-message.js';
@@ -29,7 +29,7 @@ export function overduePageSection(options: { dbPath: string; iterations: number
     slack: null,
   });
   const { services } = runtime;
-  const deps: SlackDeps = { runtime, logger };
+  const deps: SlackDeps = { ...slackServices(runtime), logger };
   const today = services.clock.now();
   const todayIso = today.toUTC().toISODate();
   const raw = db.prepare(`SELECT * FROM secrets WHERE next_rotation <= ? AND lifecycle <> 'retired' ORDER BY next_rotation, name LIMIT ?`);

@@ -7,7 +7,8 @@ import { SLACK_USER_GROUP_ID, type Secret } from '../inventory/secret.js';
  * - admins, security leads and DevOps leads run the inventory (add, edit, reassign, rotate);
  * - a secret's owner, backup owner and its team's lead look after that secret;
  * - the owner may hand the secret over; the backup owner may not take it over;
- * - approvals (two-person rule) come from security and DevOps leads, never from the person
+ * - approvals (two-person rule) come from security and DevOps leads and the roles the policy
+ *   defines (an approvals rule says which a rotation needs), never from the person
  *   who is running the rotation;
  * - revocation is for incident responders and security leads, and only in an incident channel;
  *   everyone who looks after the secret (and the inventory's runners) may work the incident:
@@ -58,7 +59,8 @@ export type Holder =
   | 'team_lead'
   | 'reader'
   | 'team_member'
-  | 'signoff_fallback';
+  | 'signoff_fallback'
+  | 'defined_role';
 
 export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   read: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead', 'reader', 'team_member'],
@@ -68,7 +70,7 @@ export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   change_reference: ['admin'],
   approve_reference_change: ['security_lead'],
   rotate: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
-  approve: ['security_lead', 'devops_lead'],
+  approve: ['security_lead', 'devops_lead', 'defined_role'],
   snooze: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
   not_mine: ['admin', 'security_lead', 'owner', 'backup_owner', 'team_lead'],
   revoke: ['security_lead', 'responder'],
@@ -107,6 +109,7 @@ const HOLDER_LABELS: Record<Holder, string> = {
   reader: 'the people its access list names',
   team_member: "its team's members",
   signoff_fallback: 'the sign-off fallback',
+  defined_role: 'the members of the roles the policy defines (e.g. privacy counsel)',
 };
 
 const FALLBACK_LABELS: Readonly<Record<SignOffFallback, string>> = {
@@ -183,6 +186,9 @@ function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder
       return secret?.team ? (policy.teams[secret.team] ?? []) : [];
     case 'signoff_fallback':
       return signOffFallbackOf(policy).userIds;
+    case 'defined_role':
+      // Which role a person approves as is the rotation's rule (rotation-rules.ts); here, that they hold one at all.
+      return [...new Set(Object.values(policy.roles.defined).flat())];
   }
 }
 

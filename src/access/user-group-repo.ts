@@ -24,6 +24,13 @@ export class UserGroupRepo {
       .all(userId) as string[];
   }
 
+  /** The members of a user group; none when Slack was never asked or does not know it. */
+  membersOf(groupId: string): string[] {
+    return statement(this.db, 'SELECT user_id FROM user_group_members WHERE group_id = ? ORDER BY user_id')
+      .pluck()
+      .all(groupId) as string[];
+  }
+
   /** When the list was last read from Slack (ISO instant), or null. */
   fetchedAt(): string | null {
     return (statement(this.db, 'SELECT fetched_at FROM user_group_refreshes WHERE id = 1').pluck().get() as string | undefined) ?? null;

@@ -8,6 +8,7 @@ import { FixedClock, systemClock, type Clock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import { HmacKeyring } from '../core/hmac-keyring.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { storeCatalogFor } from '../providers/store-catalog.js';
 import { createProviderRegistryFromEnv } from '../providers/provider-factory.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import type { Services } from '../services.js';
@@ -81,7 +82,12 @@ export class CliContext {
         auditKeys: this.auditKeys,
         runDeadlineSeconds: this.env.ROTOR_RUN_DEADLINE_SECONDS,
         sweepAfterChanges: false,
-        providers: createProviderRegistryFromEnv(this.env),
+        providers: createProviderRegistryFromEnv(
+          this.env,
+          undefined,
+          storeCatalogFor({ googleVersionAlias: policy.googleSecretManager.versionAlias }),
+          clock,
+        ),
         slack: token && token.startsWith('xoxb-') ? { botToken: token, ...(apiUrl ? { apiUrl } : {}) } : null,
       });
       this.logAuditEvents(this.built.services);

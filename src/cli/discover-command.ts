@@ -5,7 +5,8 @@ import { BUILT_IN_STORES } from '../providers/store-catalog.js';
 import type { CliContext } from './cli-context.js';
 
 /**
- * `rotor discover --provider aws --tag-key rotor:owner` / `--provider vault --mount secret`:
+ * `rotor discover --provider aws --tag-key rotor:owner` / `--provider vault --mount secret` /
+ * `--provider google --project acme-prod --tag-key rotor-owner`:
  * proposes inventory entries for secrets found by their tags or `custom_metadata`; `--apply`
  * adds them, through the import's validation and the audit log. Unlike the commands that write
  * what an operator already chose (import, sync), discovery reads a store someone else tags, so
@@ -18,30 +19,45 @@ export function registerDiscoverCommand(program: Command, context: CliContext): 
   program
     .command('discover')
     .description(
-      'Propose inventory entries for secrets found in AWS Secrets Manager (tags) or Vault KV v2 (custom_metadata); --apply adds them',
+      'Propose inventory entries for secrets found in AWS Secrets Manager (tags), Vault KV v2 (custom_metadata) or Google Secret Manager (labels); --apply adds them',
     )
     .addOption(new Option('--provider <provider>', 'where to look').choices(DISCOVERABLE.map((store) => store.kind)).makeOptionMandatory())
     .option('--tag-key <key>', 'only secrets carrying this tag / custom_metadata key, e.g. rotor:owner')
     .option('--mount <mount>', 'Vault: the KV v2 mount to walk, e.g. secret')
+    .option('--project <project>', 'Google: the project whose secrets are listed, e.g. acme-prod')
+    .option('--location <location>', 'Google: the location of regional secrets, e.g. europe-west1')
     .option('--dry-run', 'only show the proposals; write nothing (the default)', false)
     .addOption(new Option('--apply', 'add the valid proposals to the inventory').conflicts('dryRun'))
     .option('--json', 'print the report as JSON', false)
-    .action(async (options: { provider: string; tagKey?: string; mount?: string; dryRun: boolean; apply?: boolean; json: boolean }) => {
-      const requiresMount = BUILT_IN_STORES.of(options.provider).capabilities.discovery?.requiresMount;
-      if (requiresMount && !options.mount)
-        throw new ValidationError(requiresMount, [{ where: '--mount', message: `required with --provider ${options.provider}` }]);
-      const apply = options.apply === true;
-      const { providers } = context.runtime(undefined, { ifMissing: apply ? 'create' : 'empty' });
-      const report = await providers.discover.run({
-        provider: options.provider,
-        tagKey: options.tagKey,
-        mount: options.mount,
-        apply,
-        actor: context.actor,
-      });
-      if (options.json) context.printJson(report);
-      else context.print(renderDiscoverReport(report).join('\n'));
-    });
+    .action(
+      async (options: {
+        provider: string;
+        tagKey?: string;
+        mount?: string;
+        project?: string;
+        location?: string;
+        dryRun: boolean;
+        apply?: boolean;
+        json: boolean;
+      }) => {
+        const requiresMount = BUILT_IN_STORES.of(options.provider).capabilities.discovery?.requiresMount;
+        if (requiresMount && !options.mount)
+          throw new ValidationError(requiresMount, [{ where: '--mount', message: `required with --provider ${options.provider}` }]);
+        const apply = options.apply === true;
+        const { providers } = context.runtime(undefined, { ifMissing: apply ? 'create' : 'empty' });
+        const report = await providers.discover.run({
+          provider: options.provider,
+          tagKey: options.tagKey,
+          mount: options.mount,
+          ...(options.project ? { project: options.project } : {}),
+          ...(options.location ? { location: options.location } : {}),
+          apply,
+          actor: context.actor,
+        });
+        if (options.json) context.printJson(report);
+        else context.print(renderDiscoverReport(report).join('\n'));
+      },
+    );
 }
 
 export function renderDiscoverReport(report: DiscoverReport): string[] {

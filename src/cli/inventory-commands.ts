@@ -3,6 +3,7 @@ import { ValidationError } from '../core/errors.js';
 import { STATUSES, VALUE_SOURCES, type Secret, type SecretStatus } from '../inventory/secret.js';
 import { dueSoonDays, summarizeSecret, type SecretSummary } from '../inventory/secret-summary.js';
 import type { Services } from '../services.js';
+import { describeTargetSetting } from '../targets/target-parsing.js';
 import type { CliContext } from './cli-context.js';
 import { dayCount, environmentOption, memberIdOption } from './cli-options.js';
 
@@ -175,19 +176,27 @@ export function registerInventoryCommands(program: Command, context: CliContext)
       '--value-field <field>',
       "the field of a JSON (AWS) or Vault secret that a generated value replaces, every other field kept; default: the policy's value_fields, else password",
     )
+    .option(
+      '--target <json>',
+      'where Rotor sets the credential, as JSON: {"engine":"postgres","host":…,"port":5432,"dbname":…,"tls":"require","roles":["app_a","app_b"] or "role":…,"managing_ref":…} or {"engine":"redis","host":…,"user":…,"managing_ref":…}; off removes it (docs/targets.md)',
+    )
     .option('--json', 'print the secret as JSON')
     .action(
-      (name: string, options: { access?: string; breakGlass?: boolean; valueSource?: string; valueField?: string; json?: boolean }) => {
+      (
+        name: string,
+        options: { access?: string; breakGlass?: boolean; valueSource?: string; valueField?: string; target?: string; json?: boolean },
+      ) => {
         const changes = {
           ...(options.access !== undefined ? { access: options.access } : {}),
           ...(options.breakGlass !== undefined ? { breakGlass: options.breakGlass } : {}),
           ...(options.valueSource !== undefined ? { valueSource: options.valueSource } : {}),
           ...(options.valueField !== undefined ? { valueField: options.valueField } : {}),
+          ...(options.target !== undefined ? { target: options.target } : {}),
         };
         if (Object.keys(changes).length === 0) {
           throw new ValidationError(
-            'Nothing to change: give --value-source, --value-field or both, or --access, --break-glass or --no-break-glass.',
-            [{ where: 'options', message: 'give --access, --break-glass, --no-break-glass, --value-source or --value-field' }],
+            'Nothing to change: give --value-source, --value-field or both, or --access, --break-glass, --no-break-glass or --target.',
+            [{ where: 'options', message: 'give --access, --break-glass, --no-break-glass, --value-source, --value-field or --target' }],
           );
         }
         const services = context.open();
@@ -201,6 +210,7 @@ export function registerInventoryCommands(program: Command, context: CliContext)
             ...(options.valueSource !== undefined || options.valueField !== undefined
               ? [`value source ${secret.valueSource ?? 'default'}, value field ${secret.valueField ?? 'default'}`]
               : []),
+            ...(options.target !== undefined ? [secret.target ? `target ${describeTargetSetting(secret.target)}` : 'no target'] : []),
           ];
           context.print(`Saved ${secret.name}: ${said.join('; ')}.`);
         }

@@ -56,6 +56,16 @@ const coreSchema = z
     VAULT_ADDR: optionalText.pipe(z.url({ message: 'must be a URL such as https://vault.example.com:8200' }).optional()),
     VAULT_TOKEN: optionalText,
     VAULT_NAMESPACE: optionalText,
+    GOOGLE_OAUTH_ACCESS_TOKEN: optionalText,
+    GCE_METADATA_HOST: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+(?::\d{1,5})?$/, 'must be a host, or host:port, such as metadata.google.internal or 127.0.0.1:8080')
+        .optional(),
+    ),
+    GOOGLE_SECRET_MANAGER_ENDPOINT: optionalText.pipe(
+      z.url({ message: 'must be a URL such as https://secretmanager.googleapis.com (tests: the local fake)' }).optional(),
+    ),
     ROTOR_AUDIT_KEY: keyList,
     ROTOR_FINGERPRINT_KEY: keyList,
     ROTOR_RUN_DEADLINE_SECONDS: optionalText

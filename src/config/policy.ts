@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { closest, distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import { findNameProblem } from '../inventory/secret-name.js';
 import { SECRET_TYPES, SLACK_USER_GROUP_ID, SLACK_USER_ID, VALUE_FIELD, type SecretType } from '../inventory/secret.js';
 import { checklistEntrySchema, planChecklist, type ChecklistEntry } from '../rotation/checklists/checklist-entry.js';
 import { BUILTIN_STEP_FAMILIES, rotationSteps } from '../rotation/checklists/rotation-templates.js';
+import { DEFAULT_PENDING_WINDOW_DAYS } from '../providers/aws-kms/kms-windows.js';
 import { DEFAULT_PROVENANCE_TAG_KEYS } from '../providers/provenance-tags.js';
 import { BUILT_IN_STORES } from '../providers/store-catalog.js';
+import { checkRoles, ROLE_NAME, withSuggestion as suggest } from './policy-roles.js';
 
 /** Placeholders only some stores' secrets have: a policy's own step detail, which covers secrets of every store, may not use them. */
 const STORE_PLACEHOLDERS = BUILT_IN_STORES.kinds.flatMap((store) => store.references.placeholders);
@@ -27,6 +29,10 @@ const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 // A tag key every store takes as it is: AWS tags, Vault custom_metadata keys.
 const TAG_KEY = /^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/;
 // AWS refuses tag keys that start with `aws:` (its own), so such a key could never be written.
+/** KMS itself refuses other windows; Rotor refuses them at start-up, before any key is touched. */
+const KMS_WINDOW =
+  'must be a whole number of days from 7 to 30: KMS deletes an old key that many days after Rotor schedules its deletion, and accepts no other window';
+
 const provenanceTagKey = z
   .string()
   .regex(TAG_KEY, 'must be a tag key of letters, digits and `_ . : / = + - @` (at most 63)')
@@ -36,14 +42,23 @@ const provenanceTagKey = z
   );
 const segment = z.string().regex(/^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/, 'must be lower-case letters, digits, `_`, `-` or `.`');
 
+/** The approver roles every policy has (`roles.security_leads`, `roles.devops_leads`); `roles:` may define more (src/config/policy-roles.ts). */
 export const APPROVER_ROLES = ['security_lead', 'devops_lead'] as const;
+/** Days of the week a production window may run on, as the policy names them (Monday first, as luxon counts). */
+export const WEEK_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type WeekDay = (typeof WEEK_DAYS)[number];
+const WINDOW_HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 /**
  * Who changes where a secret is stored: admins only, or also those who may edit it, once a
  * security lead approves the change.
  */
 export const REFERENCE_CHANGE_RULES = ['admins', 'owner_with_security_approval'] as const;
 export type ReferenceChangeRule = (typeof REFERENCE_CHANGE_RULES)[number];
+/** The escalation levels every policy has; any role `roles:` defines may stand on the path too. */
 export const ESCALATION_LEVELS = ['owner', 'backup_owner', 'team_lead', 'security', 'cto'] as const;
+/** Paged at once by `/revoke` unless `incident.paging` says otherwise. */
+export const FIRST_PAGED_LEVELS = ['owner', 'backup_owner', 'security'] as const;
 /**
  * Who signs off a break-glass rotation when no security lead is left who neither broke the glass
  * nor worked it (a team with one security lead, who revoked): `roles.cto` (the default), the
@@ -59,7 +74,25 @@ export const VISIBILITIES = ['restricted', 'workspace'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
 export const SIGNOFF_FALLBACKS = ['cto', 'admins', 'devops_leads', 'none'] as const;
 export type SignOffFallback = (typeof SIGNOFF_FALLBACKS)[number];
-export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
+/** A built-in level (ESCALATION_LEVELS) or the name of a role the policy defines. */
+export type EscalationLevel = string;
+
+const roleName = z.string().regex(ROLE_NAME, 'must be a role name: lower-case letters, digits and `_`, such as privacy_counsel');
+/** A role an approvals rule names: a built-in approver role or one `roles:` defines (checked by checkRoles). */
+const approverRole = z.union([z.enum(APPROVER_ROLES), roleName]);
+/** A level on a path: a built-in level or a role `roles:` defines (checked by checkRoles). */
+const pathRole = z.union([z.enum(ESCALATION_LEVELS), roleName]);
+const roleList = z.array(approverRole).refine((roles) => new Set(roles).size === roles.length, 'roles must not repeat');
+const contactSchema = z
+  .object({
+    phone: z
+      .string()
+      .regex(/^\+?[0-9][0-9 ().-]{4,30}$/, 'must be a phone number such as +44 20 7946 0000')
+      .optional(),
+    note: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((contact) => contact.phone !== undefined || contact.note !== undefined, 'give a phone, a note, or both');
 
 /**
  * Default rotation intervals by type, from the playbooks: 90 days for database, API keys,
@@ -73,6 +106,8 @@ export const DEFAULT_INTERVALS: Record<SecretType, number> = {
   redis: 90,
   webhook: 180,
   smtp: 30,
+  // The yearly cadence of KMS's own automatic rotation.
+  kms_key: 365,
   storage: 90,
   observability: 120,
   generic: 90,
@@ -104,12 +139,31 @@ export const policySchema = z
         team_leads: z.record(z.string().min(1), slackUserId).default({}),
         cto: slackUserId.optional(),
       })
-      .strict()
-      .default({ admins: [], security_leads: [], devops_leads: [], responders: [], team_leads: {} }),
+      .catchall(z.union([slackUserOrGroupId.transform((id) => [id]), z.array(slackUserOrGroupId)]))
+      // The cast: a default must match the catch-all's index signature, which team_leads (a map) does not.
+      .default({ admins: [], security_leads: [], devops_leads: [], responders: [], team_leads: {} } as never),
+    contacts: z.record(slackUserId, contactSchema).default({}),
     teams: z.record(z.string().min(1), z.array(slackUserOrGroupId)).default({}),
     visibility: z.enum(VISIBILITIES).default('restricted'),
     intervals: intervalsSchema.default({}),
-    approvals: z.record(segment, z.array(z.enum(APPROVER_ROLES))).default({ prod: ['security_lead', 'devops_lead'] }),
+    approvals: z
+      .object({
+        by_tag: z.record(z.string().regex(TAG_KEY, 'must be a tag key such as dsar_signing'), roleList).default({}),
+        by_type: z.partialRecord(z.enum(SECRET_TYPES), roleList).default({}),
+      })
+      .catchall(roleList)
+      .superRefine((approvals, ctx) => {
+        for (const key of Object.keys(approvals)) {
+          if (key === 'by_tag' || key === 'by_type' || segment.safeParse(key).success) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            params: { at: 'key' },
+            message: 'must be an environment (lower-case letters, digits, `_`, `-` or `.`), by_tag or by_type',
+          });
+        }
+      })
+      .default({ prod: ['security_lead', 'devops_lead'], by_tag: {}, by_type: {} } as never),
     reminders: z
       .object({
         offsets_days: z
@@ -120,7 +174,7 @@ export const policySchema = z
         local_hour: z.number().int().min(0).max(23).default(9),
         escalate_every_days: z.number().int().min(1).max(90).default(3),
         escalation: z
-          .array(z.enum(ESCALATION_LEVELS))
+          .array(pathRole)
           .min(1)
           .default([...ESCALATION_LEVELS])
           .refine((levels) => new Set(levels).size === levels.length, 'escalation levels must not repeat'),
@@ -177,6 +231,11 @@ export const policySchema = z
           .strict()
           .default({ SEV1: 30, SEV2: 60, SEV3: 240, SEV4: 1440 }),
         signoff_fallback: z.enum(SIGNOFF_FALLBACKS).default('cto'),
+        paging: z
+          .array(pathRole)
+          .min(1)
+          .refine((levels) => new Set(levels).size === levels.length, 'paged roles must not repeat')
+          .optional(),
       })
       .strict()
       .default({
@@ -204,6 +263,43 @@ export const policySchema = z
       })
       .strict()
       .default({ personnel_change_days: 7, break_glass_hours: 24 }),
+    windows: z
+      .object({
+        lead_time_hours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 14)
+          .default(24),
+        production: z
+          .object({
+            environments: z.array(segment).min(1).default(['prod']),
+            days: z
+              .array(z.enum(WEEK_DAYS))
+              .min(1)
+              .default([...WEEK_DAYS]),
+            hours: z
+              .string()
+              .regex(WINDOW_HOURS, 'must be a span of the day such as 09:00-17:00 (24-hour clock)')
+              .refine((hours) => minutesOf(hours.slice(0, 5)) < minutesOf(hours.slice(6)), 'must end after it starts, such as 09:00-17:00')
+              .default('00:00-24:00'),
+            time_zone: z
+              .string()
+              .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as Europe/Berlin or UTC')
+              .default('UTC'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({ lead_time_hours: 24 }),
+    plans: z
+      .object({
+        order: z.array(segment).min(2).optional(),
+        automatic: z.array(segment).default([]),
+      })
+      .strict()
+      .default({ automatic: [] }),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
     reference_scope: z
       .object({
@@ -242,6 +338,12 @@ export const policySchema = z
           'give the retention as exactly one of retention_days or retention_years (e.g. retention_years: 7): Object Lock in COMPLIANCE mode keeps each record unchanged that long',
       })
       .optional(),
+    kms: z
+      .object({
+        pending_window_days: z.number().int(KMS_WINDOW).min(7, KMS_WINDOW).max(30, KMS_WINDOW).default(DEFAULT_PENDING_WINDOW_DAYS),
+      })
+      .strict()
+      .default({ pending_window_days: DEFAULT_PENDING_WINDOW_DAYS }),
     provenance: z
       .object({
         enabled: z.boolean().default(true),
@@ -253,9 +355,50 @@ export const policySchema = z
         message: 'version_tag and rotated_by_tag must be different keys',
       })
       .default({ enabled: true, version_tag: DEFAULT_PROVENANCE_TAG_KEYS.version, rotated_by_tag: DEFAULT_PROVENANCE_TAG_KEYS.rotatedBy }),
+    google_secret_manager: z
+      .object({
+        version_alias: z
+          .string()
+          .regex(
+            /^[A-Za-z][A-Za-z0-9_-]{0,62}$/,
+            'must be a Secret Manager version alias such as current (a letter, then up to 62 letters, digits, _ or -)',
+          )
+          .refine(
+            (alias) => !/^(latest|new)$/i.test(alias),
+            'must not be latest or new, which Secret Manager reserves: leave it out to read latest',
+          )
+          .nullable()
+          .default(null),
+      })
+      .strict()
+      .default({ version_alias: null }),
   })
   .strict()
   .superRefine((policy, ctx) => {
+    checkRoles(policy, ctx);
+    for (const [index, environment] of (policy.windows.production?.environments ?? []).entries()) {
+      if (!policy.environments.includes(environment))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['windows', 'production', 'environments', index],
+          message: `is not one of the environments (${policy.environments.join(', ')})`,
+        });
+    }
+    for (const [list, environments] of [
+      ['order', policy.plans.order ?? []],
+      ['automatic', policy.plans.automatic],
+    ] as const) {
+      for (const [index, environment] of environments.entries()) {
+        if (!policy.environments.includes(environment))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['plans', list, index],
+            message: `is not one of the environments (${policy.environments.join(', ')})`,
+          });
+      }
+    }
+    if (policy.plans.order && new Set(policy.plans.order).size !== policy.plans.order.length)
+      ctx.addIssue({ code: 'custom', path: ['plans', 'order'], message: 'must not name an environment twice' });
     for (const key of Object.keys(policy.checklists)) {
       if ((SECRET_TYPES as readonly string[]).includes(key)) continue;
       const problem = findNameProblem(key, policy.environments);
@@ -320,13 +463,20 @@ export interface Policy {
     responders: readonly string[];
     teamLeads: Readonly<Record<string, string>>;
     cto: string | null;
+    /** The roles the policy defines beyond the built-in ones (e.g. privacy_counsel), each with its Slack users and user groups. */
+    defined: Readonly<Record<string, readonly string[]>>;
   };
+  /** How to reach a person when Slack is not enough (a phone, an out-of-band note), shown in `/revoke` pages. */
+  contacts: Readonly<Record<string, Contact>>;
   /** A team's members (Slack member and user group ids), beside its lead: they see the team's secrets. */
   teams: Readonly<Record<string, readonly string[]>>;
   /** Who may read the inventory in Slack (see VISIBILITIES). */
   visibility: Visibility;
   intervals: Readonly<Record<SecretType, number>>;
-  approvals: Readonly<Record<string, readonly (typeof APPROVER_ROLES)[number][]>>;
+  /** Approver roles by environment: before a rotation there promotes, each must approve. */
+  approvals: Readonly<Record<string, readonly string[]>>;
+  /** Approver roles a secret's class adds to its environment's: by tag key, by secret type. */
+  approvalClasses: { byTag: Readonly<Record<string, readonly string[]>>; byType: Readonly<Partial<Record<SecretType, readonly string[]>>> };
   reminders: {
     /** Sorted descending: the earliest warning first. */
     offsetsDays: readonly number[];
@@ -344,6 +494,8 @@ export interface Policy {
     statusUpdateMinutes: Readonly<Record<'SEV1' | 'SEV2' | 'SEV3' | 'SEV4', number>>;
     /** Who signs off a break-glass rotation when no security lead may (see SIGNOFF_FALLBACKS). */
     signoffFallback: SignOffFallback;
+    /** Who `/revoke` pages at once, in order; null: the owner, backup owner and security as they stand on the escalation path. */
+    paging: readonly EscalationLevel[] | null;
   };
   /** Checklist overrides keyed by secret name or secret type (src/rotation/checklists/checklist-entry.ts). */
   checklists: Readonly<Record<string, readonly ChecklistEntry[]>>;
@@ -359,6 +511,15 @@ export interface Policy {
     /** Hours to rotate a break-glass credential after it was used. */
     breakGlassHours: number;
   };
+  /** Planned rotation windows (src/rotation-windows). */
+  windows: {
+    /** Hours before a window's start that its reminder goes out. */
+    leadTimeHours: number;
+    /** When windows in production environments may run; null: any time. */
+    production: ProductionHours | null;
+  };
+  /** Environments in order (src/rotation-plans): the order a key's variants rotate in, and those rotated without a person. */
+  plans: { order: readonly string[]; automatic: readonly string[] };
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
   referenceChanges: ReferenceChangeRule;
   /**
@@ -371,8 +532,29 @@ export interface Policy {
    * is archived, and /healthz says so.
    */
   evidenceArchive: EvidenceArchivePolicy | null;
+  /** KMS keys: the days between scheduling the old key's deletion (at the end of the retention window) and the deletion. */
+  kms: { pendingWindowDays: number };
   /** The tags a completed rotation leaves on its store secret (src/provenance/). */
   provenance: { enabled: boolean; versionTag: string; rotatedByTag: string };
+  /** The version alias consumers of Google secrets read, which promote moves; null: they read `latest`. */
+  googleSecretManager: { versionAlias: string | null };
+}
+
+export interface Contact {
+  phone: string | null;
+  note: string | null;
+}
+
+/** The days and hours, in a time zone, that windows in these environments must lie within. */
+export interface ProductionHours {
+  environments: readonly string[];
+  days: readonly WeekDay[];
+  /** Minutes after midnight, local time: the allowed span [from, to). */
+  fromMinute: number;
+  toMinute: number;
+  /** As written in the policy, for messages: `09:00-17:00`. */
+  hours: string;
+  timeZone: string;
 }
 
 export interface EvidenceArchivePolicy {
@@ -386,6 +568,8 @@ export interface EvidenceArchivePolicy {
 }
 
 function toPolicy(file: PolicyFile): Policy {
+  const { admins, security_leads, devops_leads, responders, team_leads, cto, ...defined } = file.roles;
+  const { by_tag, by_type, ...byEnvironment } = file.approvals;
   return deepFreeze({
     environments: file.environments,
     channels: {
@@ -395,17 +579,22 @@ function toPolicy(file: PolicyFile): Policy {
       security: file.channels.security ?? null,
     },
     roles: {
-      admins: file.roles.admins,
-      securityLeads: file.roles.security_leads,
-      devopsLeads: file.roles.devops_leads,
-      responders: file.roles.responders,
-      teamLeads: file.roles.team_leads,
+      admins,
+      securityLeads: security_leads,
+      devopsLeads: devops_leads,
+      responders,
+      teamLeads: team_leads,
       cto: file.roles.cto ?? null,
+      defined: defined as Record<string, string[]>,
     },
+    contacts: Object.fromEntries(
+      Object.entries(file.contacts).map(([user, contact]) => [user, { phone: contact.phone ?? null, note: contact.note ?? null }]),
+    ),
     teams: file.teams,
     visibility: file.visibility,
     intervals: { ...DEFAULT_INTERVALS, ...(file.intervals as Partial<Record<SecretType, number>>) },
-    approvals: file.approvals,
+    approvals: byEnvironment as Record<string, string[]>,
+    approvalClasses: { byTag: by_tag, byType: by_type },
     reminders: {
       offsetsDays: [...file.reminders.offsets_days].sort((a, b) => b - a),
       localHour: file.reminders.local_hour,
@@ -418,6 +607,7 @@ function toPolicy(file: PolicyFile): Policy {
       postmortemHours: file.incident.postmortem_hours,
       statusUpdateMinutes: file.incident.status_update_minutes,
       signoffFallback: file.incident.signoff_fallback,
+      paging: file.incident.paging ?? null,
     },
     checklists: file.checklists,
     valueFields: file.value_fields,
@@ -425,6 +615,21 @@ function toPolicy(file: PolicyFile): Policy {
       personnelChangeDays: file.rotation_triggers.personnel_change_days,
       breakGlassHours: file.rotation_triggers.break_glass_hours,
     },
+    windows: {
+      leadTimeHours: file.windows.lead_time_hours,
+      production: file.windows.production
+        ? {
+            environments: file.windows.production.environments,
+            days: file.windows.production.days,
+            fromMinute: minutesOf(file.windows.production.hours.slice(0, 5)),
+            toMinute: minutesOf(file.windows.production.hours.slice(6)),
+            hours: file.windows.production.hours,
+            timeZone: file.windows.production.time_zone,
+          }
+        : null,
+    },
+    // By default the least critical first: `environments` is written most critical first (prod, staging, dev).
+    plans: { order: file.plans.order ?? [...file.environments].reverse(), automatic: file.plans.automatic },
     referenceChanges: file.reference_changes,
     referenceScope: {
       awsAccounts: file.reference_scope.aws_accounts,
@@ -443,7 +648,9 @@ function toPolicy(file: PolicyFile): Policy {
           forcePathStyle: file.evidence_archive.force_path_style,
         }
       : null,
+    kms: { pendingWindowDays: file.kms.pending_window_days },
     provenance: { enabled: file.provenance.enabled, versionTag: file.provenance.version_tag, rotatedByTag: file.provenance.rotated_by_tag },
+    googleSecretManager: { versionAlias: file.google_secret_manager.version_alias },
   });
 }
 
@@ -474,9 +681,12 @@ export function parsePolicy(text: string, source = 'policy file'): Policy {
       const message =
         issue.code === 'unrecognized_keys'
           ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((unknown) => withSuggestion(unknown, knownKeysAt(path))).join(', ')}`
-          : issue.code === 'invalid_value'
-            ? withSuggestion(issue.message, issue.values.map(String), document.getIn(path))
-            : issue.message;
+          : issue.code === 'invalid_union'
+            ? // A role is a built-in one or a name: the name's own complaint says what is wrong.
+              (issue.errors.at(-1)?.[0]?.message ?? issue.message)
+            : issue.code === 'invalid_value'
+              ? withSuggestion(issue.message, issue.values.map(String), document.getIn(path))
+              : issue.message;
       return { where: line ? `${key} (line ${line})` : key, message, line };
     });
     throw new ValidationError(`${source} has invalid settings.`, issues);
@@ -484,14 +694,8 @@ export function parsePolicy(text: string, source = 'policy file'): Policy {
   return toPolicy(result.data);
 }
 
-/**
- * `text` followed by "(did you mean …?)" when `typed` (the text itself by default) is a near miss
- * of one of `known`: a role or key misspelt by a letter or two is named, not just refused.
- */
 function withSuggestion(text: string, known: readonly string[], typed: unknown = text): string {
-  if (typeof typed !== 'string' || known.length === 0) return text;
-  const best = closest(typed, [...known]);
-  return distance(typed, best) <= Math.max(2, Math.floor(typed.length / 3)) ? `${text} (did you mean ${best}?)` : text;
+  return typeof typed === 'string' ? suggest(text, known, typed) : text;
 }
 
 /** The keys the policy schema accepts in the mapping at `path`. */

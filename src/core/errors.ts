@@ -1,3 +1,5 @@
+import { slashCommandOf, withNextStep, type NextStep, type NextStepCommand } from './next-step.js';
+
 /**
  * One error vocabulary for the whole of Rotor. Every error a person can see carries a
  * stable code, a message that says what was wrong and what to do instead, and the
@@ -22,13 +24,29 @@ export interface ValidationIssue {
   line?: number;
 }
 
+export interface RotorErrorOptions {
+  cause?: unknown;
+  /** What the person can do next, rendered by each surface (core/next-step.ts); `message` then says only what went wrong. */
+  next?: NextStep;
+}
+
 export class RotorError extends Error {
   readonly code: ErrorCode;
+  /** What went wrong, without the next step; `message` adds the step as a slash command (core/next-step.ts). */
+  readonly brief: string;
+  readonly next: NextStep | null;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: RotorErrorOptions) {
+    super(options?.next ? withNextStep(message, options.next, slashCommandOf) : message, options);
     this.name = 'RotorError';
     this.code = code;
+    this.brief = message;
+    this.next = options?.next ?? null;
+  }
+
+  /** The message with its next step in a surface's words (Slack: the slash command itself). */
+  say(command: NextStepCommand): string {
+    return this.next ? withNextStep(this.brief, this.next, command) : this.message;
   }
 
   /** Process exit code for the CLI: 2 for the caller's mistakes, 1 for runtime failures. */
@@ -53,7 +71,7 @@ function isUsageCode(code: ErrorCode): boolean {
 export class ValidationError extends RotorError {
   readonly issues: readonly ValidationIssue[];
 
-  constructor(message: string, issues: readonly ValidationIssue[], options?: { cause?: unknown }) {
+  constructor(message: string, issues: readonly ValidationIssue[], options?: RotorErrorOptions) {
     super('validation', message, options);
     this.name = 'ValidationError';
     this.issues = issues;
@@ -63,8 +81,8 @@ export class ValidationError extends RotorError {
 export class NotFoundError extends RotorError {
   readonly suggestions: readonly string[];
 
-  constructor(message: string, suggestions: readonly string[] = []) {
-    super('not_found', message);
+  constructor(message: string, suggestions: readonly string[] = [], options?: RotorErrorOptions) {
+    super('not_found', message, options);
     this.name = 'NotFoundError';
     this.suggestions = suggestions;
   }
@@ -89,15 +107,19 @@ export function isRotorError(error: unknown): error is RotorError {
   return error instanceof RotorError;
 }
 
-/** Renders an error for a person: the message, then one line per validation issue. */
-export function describeError(error: unknown): string {
+/**
+ * Renders an error for a person: the message, then one line per validation issue. A next step is
+ * said with the surface's command words (by default the slash command).
+ */
+export function describeError(error: unknown, command: NextStepCommand = slashCommandOf): string {
+  const message = error instanceof RotorError ? error.say(command) : error instanceof Error ? error.message : String(error);
   if (error instanceof ValidationError && error.issues.length > 0) {
     const lines = error.issues.map((issue) => `  ${issue.where}: ${issue.message}`);
-    return [error.message, ...lines].join('\n');
+    return [message, ...lines].join('\n');
   }
   if (error instanceof NotFoundError && error.suggestions.length > 0) {
-    return `${error.message} Did you mean: ${error.suggestions.join(', ')}?`;
+    return `${message} Did you mean: ${error.suggestions.join(', ')}?`;
   }
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error) return message;
   return String(error);
 }

@@ -29,6 +29,7 @@ export const INVENTORY_COLUMNS = [
   'value_field',
   'access',
   'break_glass',
+  'target',
 ] as const;
 
 type ExportRecord = Partial<Record<(typeof INVENTORY_COLUMNS)[number], unknown>>;
@@ -56,6 +57,7 @@ function toRecord(secret: Secret): ExportRecord {
     checklist: secret.checklistOverride,
     value_source: secret.valueSource,
     value_field: secret.valueField,
+    target: secret.target,
   };
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== null)) as ExportRecord;
 }

@@ -23,6 +23,7 @@ export const REPLAYED_FIELDS = [
   'currentFingerprint',
   'valueSource',
   'valueField',
+  'target',
 ] as const satisfies readonly (keyof Secret)[];
 
 export type ReplayedField = (typeof REPLAYED_FIELDS)[number];
@@ -59,6 +60,7 @@ const EMPTY: Record<ReplayedField, unknown> = {
   currentFingerprint: null,
   valueSource: null,
   valueField: null,
+  target: null,
 };
 
 const ROTATIONS = new Set(['secret.rotated', 'secret.rotated_by_hand', 'secret.rotated_outside_rotor']);
@@ -167,6 +169,7 @@ const FIELD_LABELS: Record<ReplayedField, string> = {
   currentFingerprint: 'current fingerprint',
   valueSource: 'value source',
   valueField: 'value field',
+  target: 'target',
 };
 
 /**

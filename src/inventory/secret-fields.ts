@@ -5,6 +5,7 @@ import { unknownStore, type StoreCatalog } from '../providers/store-kind.js';
 import { findCredentialShape } from './credential-shapes.js';
 import { findHiddenCharacters } from './free-text-guard.js';
 import { findNameProblem } from './secret-name.js';
+import { parseTargetSetting, type TargetSetting } from '../targets/target-parsing.js';
 import { parseSecretType } from './secret-type.js';
 import {
   SECRET_TYPES,
@@ -52,6 +53,8 @@ export interface SecretFields {
   valueSource?: ValueSource | null;
   /** null: back to the policy's `value_fields`, then `password`. */
   valueField?: string | null;
+  /** null: no target (`off`, or an edit form's emptied field). */
+  target?: TargetSetting | null;
 }
 
 /** What sets `value_source` or `value_field` back to the default. */
@@ -98,6 +101,7 @@ export const FIELD_ALIASES: Record<string, keyof SecretFields> = {
   value_source: 'valueSource',
   value_field: 'valueField',
   credential_field: 'valueField',
+  target: 'target',
 };
 
 /**
@@ -567,6 +571,18 @@ export function parseSecretFields(
         'value_field',
         `\`${valueField}\` is not a field name; use the key of the JSON or Vault field a generated value replaces, such as password (letters, digits, \`_ . @ + -\`, at most 100), or default`,
       );
+  }
+
+  const target = record.target;
+  if (cleared('target') || (typeof target === 'string' && ['off', DEFAULT_WORD].includes(target.trim().toLowerCase())))
+    fields.target = null;
+  else if (target !== undefined && target !== null && !(typeof target === 'string' && text(target) === undefined)) {
+    try {
+      fields.target = parseTargetSetting(target);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const issue of error.issues) problem(issue.where === 'target' ? 'target' : `target.${issue.where}`, issue.message);
+    }
   }
 
   return issues.length > 0 ? { fields: null, issues } : { fields: fields as SecretFields, issues };

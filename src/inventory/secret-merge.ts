@@ -30,6 +30,7 @@ const COMPARED: (keyof SecretRecord)[] = [
   'checklistOverride',
   'valueSource',
   'valueField',
+  'target',
 ];
 
 /**
@@ -75,6 +76,7 @@ export function mergeSecret(
     checklistOverride: fields.checklistOverride ?? existing?.checklistOverride ?? null,
     valueSource: given(fields.valueSource, existing?.valueSource),
     valueField: given(fields.valueField, existing?.valueField),
+    target: given(fields.target, existing?.target),
     currentVersionId: existing?.currentVersionId ?? null,
     currentFingerprint: existing?.currentFingerprint ?? null,
     createdAt,

@@ -1,3 +1,4 @@
+import type { TargetSetting } from '../targets/target-parsing.js';
 import type { Lifecycle, ProviderKind, Secret, SecretType, ValueSource } from './secret.js';
 
 /** A `secrets` row as SQLite returns it. */
@@ -26,6 +27,7 @@ export interface SecretRow {
   checklist_override: string | null;
   value_source: string | null;
   value_field: string | null;
+  target: string | null;
   current_version_id: string | null;
   current_fingerprint: string | null;
   created_at: string;
@@ -58,6 +60,7 @@ export function secretFromRow(row: SecretRow): Secret {
     checklistOverride: row.checklist_override === null ? null : (JSON.parse(row.checklist_override) as string[]),
     valueSource: row.value_source as ValueSource | null,
     valueField: row.value_field,
+    target: row.target === null ? null : (JSON.parse(row.target) as TargetSetting),
     currentVersionId: row.current_version_id,
     currentFingerprint: row.current_fingerprint,
     createdAt: row.created_at,
@@ -90,6 +93,7 @@ export const SECRET_COLUMNS = [
   'checklist_override',
   'value_source',
   'value_field',
+  'target',
   'current_version_id',
   'current_fingerprint',
   'created_at',
@@ -122,6 +126,7 @@ export function rowParams(secret: Omit<Secret, 'id'>): Record<(typeof SECRET_COL
     checklist_override: secret.checklistOverride === null ? null : JSON.stringify(secret.checklistOverride),
     value_source: secret.valueSource,
     value_field: secret.valueField,
+    target: secret.target === null ? null : JSON.stringify(secret.target),
     current_version_id: secret.currentVersionId,
     current_fingerprint: secret.currentFingerprint,
     created_at: secret.createdAt,

@@ -1,3 +1,4 @@
+import type { TargetSetting } from '../targets/target-parsing.js';
 import type { DateTime } from 'luxon';
 import type { Policy } from '../config/policy.js';
 import { daysUntil, deriveStatus } from './schedule.js';
@@ -36,6 +37,8 @@ export interface SecretSummary {
   value_source: string | null;
   /** The secret's own setting; null follows the policy's value_fields, then `password`. */
   value_field: string | null;
+  /** Where Rotor sets the credential (no value, a store reference for the managing credential); null: none in the inventory. */
+  target: TargetSetting | null;
   current_version_id: string | null;
   current_fingerprint: string | null;
   /** Rotations needed before its own date and not yet done, soonest first. */
@@ -77,6 +80,7 @@ export function summarizeSecret(secret: Secret, today: DateTime, policy: Policy,
     tags: secret.tags,
     value_source: secret.valueSource,
     value_field: secret.valueField,
+    target: secret.target,
     current_version_id: secret.currentVersionId,
     current_fingerprint: secret.currentFingerprint,
     rotation_needs: needs.map((need) => ({

@@ -1,6 +1,18 @@
+import type { TargetSetting } from '../targets/target-parsing.js';
 /** The inventory's vocabulary. Rotor holds metadata only: never a secret's value. */
 
-export const SECRET_TYPES = ['database', 'api_key', 'jwt', 'redis', 'webhook', 'smtp', 'storage', 'observability', 'generic'] as const;
+export const SECRET_TYPES = [
+  'database',
+  'api_key',
+  'jwt',
+  'redis',
+  'webhook',
+  'smtp',
+  'storage',
+  'observability',
+  'kms_key',
+  'generic',
+] as const;
 export type SecretType = (typeof SECRET_TYPES)[number];
 
 /** A Slack member id (`U…`, or `W…` on Enterprise Grid): how owners and roles are named. */
@@ -68,6 +80,8 @@ export interface Secret {
   valueSource: ValueSource | null;
   /** The field a generated value replaces in a JSON or Vault secret; null: the policy's `value_fields`, else `password`. */
   valueField: string | null;
+  /** Where the credential is set by Rotor (a PostgreSQL role or pair, a Redis ACL user); null: none, or the secret's JSON value names it. */
+  target: TargetSetting | null;
   currentVersionId: string | null;
   /** SHA-256 fingerprint (hex) of the current version; never the value. */
   currentFingerprint: string | null;

@@ -2,46 +2,55 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { STATUSES, type SecretStatus } from '../inventory/secret.js';
 
 /**
- * Counters live in one process-wide registry so any feature (reminders, rotation, the Slack
- * client) can import and increment them without plumbing; gauges are computed per scrape from
- * the database by `createMetricsRegistry`.
+ * The counters one Rotor counts into, on a registry of its own: created with the runtime and
+ * handed to what increments them, so two runtimes in one process (tests, a CLI beside the bot)
+ * never add to each other's series. Gauges are computed per scrape from the database instead.
  */
-export const counterRegistry = new Registry();
+export interface RotorCounters {
+  registry: Registry;
+  remindersSent: Counter<'kind'>;
+  rotationsCompleted: Counter<'provider'>;
+  followUpsDone: Counter<'kind'>;
+  slackApiErrors: Counter<'method' | 'error'>;
+  slackRequestsHandled: Counter<'kind' | 'outcome'>;
+}
 
-export const remindersSent = new Counter({
-  name: 'rotor_reminders_sent_total',
-  help: 'Reminder DMs delivered to Slack, by kind (e.g. 30d, 7d, due, overdue)',
-  labelNames: ['kind'] as const,
-  registers: [counterRegistry],
-});
-
-export const rotationsCompleted = new Counter({
-  name: 'rotor_rotations_completed_total',
-  help: 'Rotations completed and confirmed by the provider',
-  labelNames: ['provider'] as const,
-  registers: [counterRegistry],
-});
-
-export const followUpsDone = new Counter({
-  name: 'rotor_follow_ups_done_total',
-  help: 'Follow-ups done (approval re-sends, removals of previous versions, incident pages), by kind',
-  labelNames: ['kind'] as const,
-  registers: [counterRegistry],
-});
-
-export const slackApiErrors = new Counter({
-  name: 'rotor_slack_api_errors_total',
-  help: 'Slack Web API calls that answered ok:false or HTTP errors, by method and error code',
-  labelNames: ['method', 'error'] as const,
-  registers: [counterRegistry],
-});
-
-export const slackRequestsHandled = new Counter({
-  name: 'rotor_slack_requests_total',
-  help: 'Slack requests handled, by kind and outcome',
-  labelNames: ['kind', 'outcome'] as const,
-  registers: [counterRegistry],
-});
+export function createRotorCounters(): RotorCounters {
+  const registry = new Registry();
+  return {
+    registry,
+    remindersSent: new Counter({
+      name: 'rotor_reminders_sent_total',
+      help: 'Reminder DMs delivered to Slack, by kind (e.g. 30d, 7d, due, overdue)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    rotationsCompleted: new Counter({
+      name: 'rotor_rotations_completed_total',
+      help: 'Rotations completed and confirmed by the provider',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    followUpsDone: new Counter({
+      name: 'rotor_follow_ups_done_total',
+      help: 'Follow-ups done (approval re-sends, removals of previous versions, incident pages), by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    slackApiErrors: new Counter({
+      name: 'rotor_slack_api_errors_total',
+      help: 'Slack Web API calls that answered ok:false or HTTP errors, by method and error code',
+      labelNames: ['method', 'error'] as const,
+      registers: [registry],
+    }),
+    slackRequestsHandled: new Counter({
+      name: 'rotor_slack_requests_total',
+      help: 'Slack requests handled, by kind and outcome',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+  };
+}
 
 /** Reads the inventory at scrape time. */
 export interface InventoryGaugeSource {
@@ -50,7 +59,7 @@ export interface InventoryGaugeSource {
   countOverdue(): number;
 }
 
-/** The registry /metrics serves: the shared counters plus inventory gauges read at scrape time. */
+/** The inventory gauges /metrics serves beside the runtime's counters, read at scrape time. */
 export function createMetricsRegistry(source: InventoryGaugeSource): Registry {
   const gauges = new Registry();
   new Gauge({
@@ -71,5 +80,5 @@ export function createMetricsRegistry(source: InventoryGaugeSource): Registry {
       this.set(source.countOverdue());
     },
   });
-  return Registry.merge([counterRegistry, gauges]);
+  return gauges;
 }

@@ -1,5 +1,5 @@
 import { Gauge, Registry } from 'prom-client';
-import { remindersSent } from './metrics.js';
+import type { RotorCounters } from './metrics.js';
 import { kindLabel, type OwedReminder } from '../reminders/reminder.js';
 import type { SweepLogRepo } from '../storage/sweep-log-repo.js';
 
@@ -19,6 +19,6 @@ export function createReminderMetrics(sweepLog: SweepLogRepo): Registry {
 }
 
 /** The sweep's onSent: counts delivered reminders by kind. */
-export function countSentReminders(reminders: readonly OwedReminder[]): void {
+export function countSentReminders({ remindersSent }: Pick<RotorCounters, 'remindersSent'>, reminders: readonly OwedReminder[]): void {
   for (const reminder of reminders) remindersSent.inc({ kind: kindLabel(reminder.key.kind) });
 }

@@ -7,7 +7,7 @@ import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import type { Secret } from '../inventory/secret.js';
 import type { RotationRecord } from '../rotation/rotation.js';
-import { holdersOfRole, ROLE_LABELS } from '../rotation/rotation-rules.js';
+import { holdersOfRole, roleLabel } from '../rotation/rotation-rules.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
 import type { RotationNeedService } from '../rotation-needs/rotation-need-service.js';
 import { audienceKey, securityAudience } from '../rotation-needs/security-audience.js';
@@ -341,7 +341,7 @@ export class DepartureService {
       const environments = Object.entries(this.deps.policy.approvals)
         .filter(([, roles]) => roles.includes(role))
         .map(([environment]) => environment);
-      return environments.length > 0 ? [{ role: ROLE_LABELS[role], policyKey: POLICY_KEYS[role] as string, environments }] : [];
+      return environments.length > 0 ? [{ role: roleLabel(role), policyKey: POLICY_KEYS[role] as string, environments }] : [];
     });
   }
 }

@@ -18,6 +18,9 @@ export interface DiscoverOptions {
   provider: ProviderKind;
   tagKey?: string;
   mount?: string;
+  /** Google: the project to list, and the location of regional secrets. */
+  project?: string;
+  location?: string;
   /** Write the valid proposals; without it discovery only proposes. */
   apply?: boolean;
   actor: Actor;
@@ -52,7 +55,12 @@ export class ProviderDiscoverService {
   async run(options: DiscoverOptions): Promise<DiscoverReport> {
     const { services } = this.deps;
     const provider = this.deps.registry.providerFor(options.provider, 'Discovery');
-    const found = await provider.listForDiscovery({ tagKey: options.tagKey, mount: options.mount });
+    const found = await provider.listForDiscovery({
+      tagKey: options.tagKey,
+      mount: options.mount,
+      ...(options.project ? { project: options.project } : {}),
+      ...(options.location ? { location: options.location } : {}),
+    });
     // Compared in canonical form: an entry written `us-east-1:prod/app/db` tracks the secret whose ARN discovery finds.
     const { stores } = this.deps.registry;
     const tracked = new StoreKeyIndex<string>(stores);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CoreEnv } from '../config/env.js';
+import type { Clock } from '../core/clock.js';
 import { HmacKeyring } from '../core/hmac-keyring.js';
 import type { Services } from '../services.js';
 import type { RetryPolicy } from './call-with-retry.js';
@@ -7,8 +8,8 @@ import { ProviderDiscoverService } from './discover-service.js';
 import { createFingerprinter, type Fingerprinter } from './fingerprint.js';
 import { ProviderOperationsService } from './provider-operations-service.js';
 import { createProviderRegistry, type ProviderRegistry } from './provider-registry.js';
-import { BUILT_IN_STORES } from './store-catalog.js';
-import type { StoreCatalog } from './store-kind.js';
+import { BUILT_IN_STORES, storeCatalogFor } from './store-catalog.js';
+import type { StoreCatalog, StoreEnvName } from './store-kind.js';
 import { ProviderSyncService } from './sync-service.js';
 
 export interface ProviderServices {
@@ -20,24 +21,29 @@ export interface ProviderServices {
   close(): void;
 }
 
-type ProviderEnv = Pick<CoreEnv, 'VAULT_ADDR' | 'VAULT_TOKEN' | 'VAULT_NAMESPACE' | 'ROTOR_FINGERPRINT_KEY'>;
+type ProviderEnv = Pick<CoreEnv, StoreEnvName | 'ROTOR_FINGERPRINT_KEY'>;
 
 /**
  * The stores of the catalog, connected from the environment: each kind's `connect` decides (AWS
  * always, its region, credentials and `AWS_ENDPOINT_URL` coming from the SDK's chain when a call
- * is made; Vault when VAULT_ADDR and VAULT_TOKEN are set), all fingerprinting with
- * ROTOR_FINGERPRINT_KEY (plain SHA-256 without it).
+ * is made; Vault when VAULT_ADDR and VAULT_TOKEN are set; Google always, its access token
+ * fetched when a call is made), all fingerprinting with ROTOR_FINGERPRINT_KEY (plain SHA-256
+ * without it). `stores`: the policy's catalog (`storeCatalogFor`).
  */
 export function createProviderRegistryFromEnv(
   env: ProviderEnv,
   retry?: RetryPolicy,
   stores: StoreCatalog = BUILT_IN_STORES,
+  clock?: Clock,
 ): { registry: ProviderRegistry; fingerprinter: Fingerprinter; close(): void } {
   const fingerprinter = createFingerprinter(HmacKeyring.fromEnv(env.ROTOR_FINGERPRINT_KEY));
   const connections = Object.fromEntries(
     stores.kinds
       .filter((kind) => kind.setup !== null)
-      .map((kind) => [kind.kind, kind.connect({ env, fingerprinter, ...(retry ? { retry } : {}) }) ?? undefined]),
+      .map((kind) => [
+        kind.kind,
+        kind.connect({ env, fingerprinter, ...(retry ? { retry } : {}), ...(clock ? { clock } : {}) }) ?? undefined,
+      ]),
   );
   const registry = createProviderRegistry(connections, stores);
   return { registry, fingerprinter, close: () => registry.close() };
@@ -63,6 +69,11 @@ export function createProviderServices(
 
 /** Provider services for one CLI command or one bot process, from the environment. */
 export function createProviderServicesFromEnv(services: Services, env: ProviderEnv, logger?: Logger): ProviderServices {
-  const { registry, fingerprinter, close } = createProviderRegistryFromEnv(env);
+  const { registry, fingerprinter, close } = createProviderRegistryFromEnv(
+    env,
+    undefined,
+    storeCatalogFor({ googleVersionAlias: services.policy.googleSecretManager.versionAlias }),
+    services.clock,
+  );
   return createProviderServices(services, registry, logger, close, fingerprinter);
 }

@@ -11,12 +11,20 @@ import { decidePlacement, type PlacementDecision } from '../rotation/checklists/
 import type {
   CreatedVersion,
   DisabledVersion,
+  RetiredVersion,
+  RetireOptions,
   SecretDescription,
   ValuePlacement,
   VersionFingerprint,
   WriteIntent,
 } from './secret-provider.js';
 import { describeBinding, sameBinding, type StoreBinding } from './store-binding.js';
+
+/** A removed version the store deletes later: its deletion date (the store's) and the rollback window (Rotor's clock). */
+export interface Retirement {
+  deletionDate: string;
+  recoverableUntil: string;
+}
 
 export interface ProviderOperationsDeps {
   inventoryService: InventoryService;
@@ -79,6 +87,7 @@ export class ProviderOperationsService {
         ? this.deps.inventoryService.require(bound.name).currentVersionId
         : options.expectedCurrentVersionId;
     const created = await provider.createVersion(target, {
+      now: this.deps.clock.now().toUTC().toISO() as string,
       expectedCurrentVersionId: expected,
       ...(options.requestToken ? { requestToken: options.requestToken } : {}),
       ...(options.placement ? { placement: options.placement } : {}),
@@ -123,6 +132,7 @@ export class ProviderOperationsService {
       restoredVersionId: request.versionId,
       currentVersionId: restored.versionId,
       fingerprint: restored.fingerprint,
+      ...(restored.checks ? { checks: restored.checks } : {}),
     });
     return restored;
   }
@@ -130,8 +140,8 @@ export class ProviderOperationsService {
   /** Takes a version that never became current out of the store's way (an abandoned `AWSPENDING`). */
   async discard(bound: StoreBinding, versionId: string, actor: Actor): Promise<void> {
     const { provider, target } = this.resolve(bound);
-    await provider.deprecateVersion(target, versionId);
-    this.record(actor, 'provider.version_discarded', bound, { versionId });
+    const retired = await provider.deprecateVersion(target, versionId, this.retireOptions());
+    this.record(actor, 'provider.version_discarded', bound, { versionId, ...(retired ? this.retirement(retired) : {}) });
   }
 
   async promote(
@@ -160,7 +170,7 @@ export class ProviderOperationsService {
   ): Promise<VersionFingerprint> {
     const name = bound.name;
     const { provider, target } = this.resolve(bound);
-    const read = await provider.readCurrent(target, { compareWith: expected.fingerprint });
+    const read = await provider.readCurrent(target, { compareWith: expected.fingerprint, everyReplica: true });
     const current: VersionFingerprint = { versionId: read.versionId, fingerprint: read.fingerprint };
     if (current.versionId !== expected.versionId) {
       throw new RotorError(
@@ -182,15 +192,22 @@ export class ProviderOperationsService {
         `${name} now points at ${describeBinding(secret)} in the inventory, not at ${describeBinding(bound)}, where this flow works; the version read there is not recorded. Abandon this rotation and start again.`,
       );
     }
-    this.deps.inventoryService.recordVersion(name, current, actor, 'provider.version_verified', { provider: provider.kind });
-    return current;
+    this.deps.inventoryService.recordVersion(name, current, actor, 'provider.version_verified', {
+      provider: provider.kind,
+      ...(read.checks ? { checks: read.checks } : {}),
+    });
+    return read.checks ? { ...current, checks: read.checks } : current;
   }
 
   /**
    * Removes the previous version once the retention window after promotion has passed; before
    * that it refuses and says when it may run.
    */
-  async deprecatePrevious(bound: StoreBinding, request: { previousVersionId: string; promotedAt: string }, actor: Actor): Promise<void> {
+  async deprecatePrevious(
+    bound: StoreBinding,
+    request: { previousVersionId: string; promotedAt: string },
+    actor: Actor,
+  ): Promise<Retirement | null> {
     const name = bound.name;
     const { provider, target } = this.resolve(bound);
     const allowedFrom = DateTime.fromISO(request.promotedAt, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
@@ -201,8 +218,10 @@ export class ProviderOperationsService {
         `The previous version of ${name} is kept until ${allowedFrom.toISO()} (retention ${this.deps.policy.retentionHours} h after promotion); remove it after that.`,
       );
     }
-    await provider.deprecateVersion(target, request.previousVersionId);
-    this.record(actor, 'provider.version_deprecated', bound, { versionId: request.previousVersionId });
+    const retired = await provider.deprecateVersion(target, request.previousVersionId, this.retireOptions());
+    const retirement = retired ? this.retirement(retired) : null;
+    this.record(actor, 'provider.version_deprecated', bound, { versionId: request.previousVersionId, ...retirement });
+    return retirement;
   }
 
   /**
@@ -235,6 +254,37 @@ export class ProviderOperationsService {
     );
     if (!version) return null;
     return this.resolve(bound).store.stillServes(version, description.current?.versionId === versionId);
+  }
+
+  /**
+   * Lends a version's value to `use` inside the store's call (see SecretProvider.lendValue):
+   * the target steps read the credential to set, or the managing credential, at the moment they
+   * need it. Records nothing; refuses a store whose values Rotor does not read.
+   */
+  async lendValue<T>(bound: StoreBinding, versionId: string | null, use: (text: string) => Promise<T>): Promise<T> {
+    const { provider, target, store } = this.resolve(bound);
+    if (!provider.lendValue)
+      throw new RotorError(
+        'validation',
+        `${bound.name} is kept in ${store.label}, whose values Rotor never reads, so Rotor cannot set it at a target: keep it in a store Rotor reads (AWS Secrets Manager, Vault).`,
+      );
+    return provider.lendValue(target, versionId, use);
+  }
+
+  /** Whether the binding's store lends values to the target steps (AWS, Vault: yes; by hand: no). */
+  lendsValues(bound: StoreBinding): boolean {
+    return this.resolve(bound).provider.lendValue !== undefined;
+  }
+
+  /** The store's deletion date, and until when (by Rotor's clock) a rollback can still bring the version back. */
+  private retirement(retired: RetiredVersion): Retirement {
+    const until = this.deps.clock.now().toUTC().plus({ days: retired.recoverableDays });
+    return { deletionDate: retired.deletionDate, recoverableUntil: until.toISO() as string };
+  }
+
+  /** The policy's choices for how a store retires a version (KMS: the pending deletion window). */
+  private retireOptions(): RetireOptions {
+    return { pendingWindowDays: this.deps.policy.kms.pendingWindowDays };
   }
 
   private resolve(bound: StoreBinding) {

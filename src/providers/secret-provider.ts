@@ -43,8 +43,12 @@ export interface SecretProvider {
    */
   restoreVersion(target: ProviderTarget, request: RestoreRequest): Promise<VersionFingerprint>;
 
-  /** Takes a superseded version out of service (AWS: removes `AWSPREVIOUS`; Vault: soft delete). */
-  deprecateVersion(target: ProviderTarget, versionId: string): Promise<void>;
+  /**
+   * Takes a superseded version out of service (AWS: removes `AWSPREVIOUS`; Vault: soft delete;
+   * KMS: schedules the old key's deletion). A store that keeps it recoverable for a while says until when.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a store that keeps nothing recoverable returns nothing, as before.
+  deprecateVersion(target: ProviderTarget, versionId: string, options?: RetireOptions): Promise<RetiredVersion | void>;
 
   /** Disables a compromised version (for `/revoke`); `destroy` is irreversible and Vault-only. */
   disableVersion(target: ProviderTarget, request: DisableVersionRequest): Promise<DisabledVersion>;
@@ -58,6 +62,13 @@ export interface SecretProvider {
    * accepts. Absent on a store that keeps no tags (manual).
    */
   writeProvenance?(target: ProviderTarget, tags: Record<string, string>): Promise<void>;
+  /**
+   * Lends one version's value (the current one when `versionId` is null) to `use`, inside this
+   * call only: the text of an AWS `SecretString`, a Vault secret's data as JSON. For the steps
+   * that set a credential where it is used (src/targets/); `use` must not keep, log or return it.
+   * Absent on a store whose values Rotor never reads (manual).
+   */
+  lendValue?<T>(target: ProviderTarget, versionId: string | null, use: (text: string) => Promise<T>): Promise<T>;
   /** Releases the connection's sockets, on shutdown. */
   destroy?(): void;
 }
@@ -90,6 +101,8 @@ export interface SecretDescription {
   location?: string | null;
   /** AWS only: a rotation function is configured, so new versions come from `RotateSecret`. */
   rotationConfigured: boolean;
+  /** AWS only: the regions the secret is replicated to, with the state the primary reports (`InSync`, `InProgress`, `Failed`). */
+  replicas?: ReplicaSummary[];
   /**
    * Vault only: how many versions the store keeps (older ones are destroyed), and after how many
    * seconds a version is soft-deleted on its own; null when the store sets no such limit.
@@ -97,7 +110,15 @@ export interface SecretDescription {
   limits: { maxVersions: number | null; deleteVersionAfterSeconds: number | null };
 }
 
+export interface ReplicaSummary {
+  region: string;
+  status: string;
+  message: string | null;
+}
+
 export interface CreateVersionRequest {
+  /** ISO instant of the step, for what a store names after the date (a KMS key's `App key <YYYYMMDD>`). */
+  now?: string;
   /**
    * The version Rotor believes is current; the call is refused when another version is
    * current by now (someone rotated meanwhile).
@@ -123,7 +144,11 @@ export interface CreateVersionRequest {
   beforeWrite?: (intent: WriteIntent) => Promise<void> | void;
 }
 
-export type ValuePlacement = { kind: 'whole' } | { kind: 'field'; field: string };
+/**
+ * `alongside`: other string fields the new version sets to these (non-secret) values, e.g. the
+ * `username` of the alternating role a PostgreSQL rotation flips to; each must already be there.
+ */
+export type ValuePlacement = { kind: 'whole' } | { kind: 'field'; field: string; alongside?: Readonly<Record<string, string>> };
 
 export interface WriteIntent {
   /** The version id the write makes (Vault: the check-and-set version + 1; AWS: the request token). */
@@ -136,7 +161,9 @@ export type ValueShape =
   | { kind: 'string' }
   | { kind: 'fields'; fields: FieldShape[] }
   /** `what` says what it is, e.g. "a URL or connection string", never what it holds. */
-  | { kind: 'other'; what: string };
+  | { kind: 'other'; what: string }
+  /** Key material that never leaves the store (a KMS key): a new version is a new key made like the current one. */
+  | { kind: 'key_material'; what: string };
 
 export interface FieldShape {
   name: string;
@@ -164,6 +191,8 @@ export interface RestoreRequest {
 export interface ReadOptions {
   /** A fingerprint Rotor holds (stored, or from the version it created) to compare the value with. */
   compareWith?: string | null;
+  /** Verify: also read the version in every replica region (AWS), failing with the region that lags. */
+  everyReplica?: boolean;
 }
 
 export interface VersionFingerprint {
@@ -172,6 +201,22 @@ export interface VersionFingerprint {
   fingerprint: string;
   /** Only when asked (`compareWith`): the value read is the one that fingerprint was made of. */
   sameValue?: boolean;
+  /** What the store checked besides (a KMS encrypt/decrypt round trip through the alias), for the evidence. */
+  checks?: Record<string, string>;
+}
+
+/** How a store retires a superseded version, where it has a choice. */
+export interface RetireOptions {
+  /** KMS: the days between scheduling a key's deletion and the deletion (7-30); the policy's `kms.pending_window_days`. */
+  pendingWindowDays?: number;
+}
+
+/** What a store says of a retired version it can still bring back until it deletes it. */
+export interface RetiredVersion {
+  /** ISO instant of the deletion, by the store's clock (a KMS key's `DeletionDate`). */
+  deletionDate: string;
+  /** Days from now until then: the window in which a rollback can still cancel the deletion. */
+  recoverableDays: number;
 }
 
 export interface DisableVersionRequest {
@@ -181,13 +226,14 @@ export interface DisableVersionRequest {
    * without it the call is refused rather than leaving the secret with no current value.
    */
   replacementVersionId?: string | null;
-  /** Vault only: destroy the version's data instead of a soft delete. */
+  /** Vault and Google: destroy the version's data instead of a soft delete / disable. */
   destroy?: boolean;
 }
 
 export interface DisabledVersion {
   versionId: string;
-  action: 'labels_removed' | 'soft_deleted' | 'destroyed';
+  /** AWS: `labels_removed`; Vault: `soft_deleted`; Google: `disabled`; Vault and Google: `destroyed`. */
+  action: 'labels_removed' | 'soft_deleted' | 'disabled' | 'destroyed';
 }
 
 export interface DiscoveryFilter {
@@ -195,6 +241,9 @@ export interface DiscoveryFilter {
   tagKey?: string;
   /** Vault: the KV v2 mount to walk. */
   mount?: string;
+  /** Google: the project whose secrets are listed, and the location of regional ones. */
+  project?: string;
+  location?: string;
 }
 
 export interface DiscoveredSecret {

@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors.js';
 import type { CoreEnv } from '../config/env.js';
+import type { Clock } from '../core/clock.js';
 import type { RetryPolicy } from './call-with-retry.js';
 import type { Fingerprinter } from './fingerprint.js';
 import type { SecretDescription, SecretProvider, VersionSummary } from './secret-provider.js';
@@ -194,11 +195,22 @@ export interface StoreFinding {
   message: string;
 }
 
+/** The environment variables the stores' connections read: one list, so a new store's variable is added once. */
+export type StoreEnvName =
+  | 'VAULT_ADDR'
+  | 'VAULT_TOKEN'
+  | 'VAULT_NAMESPACE'
+  | 'GOOGLE_OAUTH_ACCESS_TOKEN'
+  | 'GCE_METADATA_HOST'
+  | 'GOOGLE_SECRET_MANAGER_ENDPOINT';
+
 /** What a store's connection is made from. */
 export interface StoreSetup {
-  env: Partial<Pick<CoreEnv, 'VAULT_ADDR' | 'VAULT_TOKEN' | 'VAULT_NAMESPACE'>>;
+  env: Partial<Pick<CoreEnv, StoreEnvName>>;
   fingerprinter: Fingerprinter;
   retry?: RetryPolicy;
+  /** For what a connection caches by time (Google's access tokens); the system clock by default. */
+  clock?: Clock;
 }
 
 /** The store kinds Rotor knows: what validates a store's name, and where each kind's knowledge is found. */

@@ -154,6 +154,13 @@ export class ProviderSyncService {
       return;
     }
     this.reportTagDrift(secret, description, report);
+    for (const replica of description.replicas ?? []) {
+      if (replica.status !== 'InSync')
+        report.drift.push({
+          secret: secret.name,
+          message: `its replica in ${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}: it may not serve the current version`,
+        });
+    }
     if (current.versionId === secret.currentVersionId) return this.refingerprint(secret, provider, target, options, report, deadline);
 
     const changedAt = latest(current.createdAt, description.lastRotatedAt);

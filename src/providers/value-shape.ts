@@ -53,7 +53,7 @@ export function placeInText(target: ProviderTarget, current: string, placement: 
   const parsed = shape.kind === 'fields' ? parseJson(current.trim()) : undefined;
   if (!isPlainObject(parsed)) throw shapeChanged(target, `is not a JSON object, so it has no \`${placement.field}\` field`);
   const indent = current.includes('\n') ? 2 : undefined;
-  return JSON.stringify(placeInFields(target, parsed, placement.field, generated), null, indent);
+  return JSON.stringify(placeInFields(target, parsed, placement.field, generated, placement.alongside), null, indent);
 }
 
 /** The data of the new version: `field` holds the generated value, every other field is kept. */
@@ -62,12 +62,15 @@ export function placeInFields(
   data: Record<string, unknown>,
   field: string,
   generated: string,
+  alongside: Readonly<Record<string, string>> = {},
 ): Record<string, unknown> {
   // A secret with no data yet (metadata only) gets the field.
-  if (Object.keys(data).length === 0) return { [field]: generated };
-  if (!Object.hasOwn(data, field)) throw shapeChanged(target, `has no \`${field}\` field (its fields: ${fieldNames(Object.keys(data))})`);
-  if (typeof data[field] !== 'string') throw shapeChanged(target, `holds ${article(holdsOf(data[field]))} in \`${field}\`, not a string`);
-  return { ...data, [field]: generated };
+  if (Object.keys(data).length === 0) return { ...alongside, [field]: generated };
+  for (const name of [field, ...Object.keys(alongside)]) {
+    if (!Object.hasOwn(data, name)) throw shapeChanged(target, `has no \`${name}\` field (its fields: ${fieldNames(Object.keys(data))})`);
+    if (typeof data[name] !== 'string') throw shapeChanged(target, `holds ${article(holdsOf(data[name]))} in \`${name}\`, not a string`);
+  }
+  return { ...data, ...alongside, [field]: generated };
 }
 
 /** Field names as messages show them: at most ten, each cut to 40 characters. */

@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import type { Clock } from '../core/clock.js';
@@ -10,7 +11,7 @@ import { SweepLogRepo } from '../storage/sweep-log-repo.js';
 
 /** The sweep over one database, for the bot, the CLI and tests alike. */
 export function createReminderSweep(
-  services: { db: Db; recipients: RecipientDirectoryRepo; audit: AuditLog; clock: Clock; policy: Policy },
+  services: { db: Db; recipients: RecipientDirectoryRepo; audit: AuditLog; clock: Clock; policy: Policy; userGroups?: GroupMembers },
   notifier: ReminderNotifier,
   options: Partial<SweepOptions> = {},
 ): ReminderSweepService {
@@ -23,6 +24,7 @@ export function createReminderSweep(
       audit: services.audit,
       clock: services.clock,
       policy: services.policy,
+      ...(services.userGroups ? { groups: services.userGroups } : {}),
     },
     options,
   );

@@ -1,3 +1,4 @@
+import { membersOfRole, type GroupMembers } from '../access/role-members.js';
 import type { EscalationLevel, Policy } from '../config/policy.js';
 import type { Secret } from '../inventory/secret.js';
 
@@ -27,10 +28,11 @@ export function ladderLevels(
   policy: Policy,
   isGone: (user: string) => boolean,
   saidNotMine: ReadonlySet<string> = new Set(),
+  groups: GroupMembers | null = null,
 ): LadderLevel[] {
   const seen = new Set<string>();
   return policy.reminders.escalation.map((level) => {
-    const user = personAt(level, secret, policy);
+    const user = personAt(level, secret, policy, groups);
     if (!user) return { level, user: null, skipped: 'unfilled' };
     if (seen.has(user)) return { level, user, skipped: 'same_person' };
     if (saidNotMine.has(user)) return { level, user, skipped: 'said_not_mine' };
@@ -48,7 +50,7 @@ export function rungsOf(levels: readonly LadderLevel[]): Rung[] {
   return rungs;
 }
 
-function personAt(level: EscalationLevel, secret: Secret, policy: Policy): string | null {
+function personAt(level: EscalationLevel, secret: Secret, policy: Policy, groups: GroupMembers | null): string | null {
   switch (level) {
     case 'owner':
       return secret.owner;
@@ -61,5 +63,8 @@ function personAt(level: EscalationLevel, secret: Secret, policy: Policy): strin
       return policy.roles.securityLeads[0] ?? null;
     case 'cto':
       return policy.roles.cto;
+    default:
+      // A role the policy defines (on-call primary, privacy counsel…): its first member, as for security.
+      return membersOfRole(policy, level, groups)[0] ?? null;
   }
 }

@@ -195,10 +195,9 @@ export class ReminderActionsService {
     if (!answer || !secret)
       throw new NotFoundError('This "not mine" report is no longer known to Rotor (the secret may have been removed).');
     if (!answer.suggestedOwner) {
-      throw new ValidationError(
-        `Nobody was suggested as the owner of ${secret.name}; set one with \`/secrets owner ${secret.name} @user\`.`,
-        [],
-      );
+      throw new ValidationError(`Nobody was suggested as the owner of ${secret.name}`, [], {
+        next: { kind: 'run_command', command: 'secrets owner', args: [secret.name, '@user'], lead: 'set one with' },
+      });
     }
     const handed = await this.deps.ownership.handOver(secret.name, answer.suggestedOwner, actor, 'slack');
     const told = handed.changed ? await this.deps.ownership.tellNewOwner(handed.secret, actor) : null;

@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import { DateTime } from 'luxon';
 import type { EscalationLevel, Policy } from '../config/policy.js';
 import { daysUntil } from '../inventory/schedule.js';
@@ -59,6 +60,7 @@ export function planReminders(
   now: DateTime,
   policy: Policy,
   people: PeopleDirectory,
+  groups: GroupMembers | null = null,
 ): OwedReminder[] {
   const owed: OwedReminder[] = [];
   // Many secrets share due dates and recipients' zones: compute each delivery instant (and its text) once.
@@ -89,7 +91,7 @@ export function planReminders(
     },
   };
   for (const candidate of candidates) {
-    const reminder = planOne(candidate, policy, memoPeople);
+    const reminder = planOne(candidate, policy, memoPeople, groups);
     if (reminder) owed.push(reminder);
   }
   return owed;
@@ -117,12 +119,12 @@ function cycleCalendar(due: string, now: DateTime, policy: Policy): CycleCalenda
   };
 }
 
-function planOne(candidate: PlannerCandidate, policy: Policy, people: Memo): OwedReminder | null {
+function planOne(candidate: PlannerCandidate, policy: Policy, people: Memo, groups: GroupMembers | null): OwedReminder | null {
   const { secret } = candidate;
   const treatment = treatmentOf(secret, candidate.lifecycleSince ?? null, candidate.rotationHeldBy ?? null);
   if (!treatment) return null;
   const saidNotMine = new Set((candidate.notMine ?? []).map((answer) => answer.saidBy));
-  const levels = ladderLevels(secret, policy, (user) => people.isGone(user), saidNotMine);
+  const levels = ladderLevels(secret, policy, (user) => people.isGone(user), saidNotMine, groups);
   const ladder = rungsOf(levels);
   if (!ladder[0]) return null;
   const needs = candidate.needs ?? [];

@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import { randomUUID } from 'node:crypto';
 import type { DateTime } from 'luxon';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -104,6 +105,8 @@ export class ReminderSweepService {
       audit: AuditLog;
       clock: Clock;
       policy: Policy;
+      /** Who is in which Slack user group: a role on the escalation path may name user groups. */
+      groups?: GroupMembers;
     },
     options: Partial<SweepOptions> = {},
   ) {
@@ -113,10 +116,16 @@ export class ReminderSweepService {
   /** What a sweep at `at` would send, from cached profiles only: no Slack call, nothing recorded. */
   preview(at: DateTime = this.deps.clock.now()): OwedReminder[] {
     const cache = this.deps.directory.all();
-    return planReminders(this.deps.ledger.candidates(this.windowEnd(at)), at, this.deps.policy, {
-      zoneOf: (user) => cache.get(user)?.tz ?? DEFAULT_ZONE,
-      isGone: (user) => cache.get(user)?.gone ?? false,
-    });
+    return planReminders(
+      this.deps.ledger.candidates(this.windowEnd(at)),
+      at,
+      this.deps.policy,
+      {
+        zoneOf: (user) => cache.get(user)?.tz ?? DEFAULT_ZONE,
+        isGone: (user) => cache.get(user)?.gone ?? false,
+      },
+      this.deps.groups ?? null,
+    );
   }
 
   /**
@@ -237,14 +246,22 @@ export class ReminderSweepService {
         zoneOf: (user) => (fresh.has(user) || failedLookups.has(user) ? (cache.get(user)?.tz ?? DEFAULT_ZONE) : EARLIEST_ZONE),
         isGone: (user) => cache.get(user)?.gone ?? false,
       };
-      const toLookUp = [...new Set(planReminders(candidates, now, this.deps.policy, probing).map((reminder) => reminder.recipient))].filter(
-        (user) => !fresh.has(user) && !failedLookups.has(user),
-      );
+      const toLookUp = [
+        ...new Set(
+          planReminders(candidates, now, this.deps.policy, probing, this.deps.groups ?? null).map((reminder) => reminder.recipient),
+        ),
+      ].filter((user) => !fresh.has(user) && !failedLookups.has(user));
       if (toLookUp.length === 0) {
-        return planReminders(candidates, now, this.deps.policy, {
-          zoneOf: (user) => cache.get(user)?.tz ?? DEFAULT_ZONE,
-          isGone: (user) => cache.get(user)?.gone ?? false,
-        });
+        return planReminders(
+          candidates,
+          now,
+          this.deps.policy,
+          {
+            zoneOf: (user) => cache.get(user)?.tz ?? DEFAULT_ZONE,
+            isGone: (user) => cache.get(user)?.gone ?? false,
+          },
+          this.deps.groups ?? null,
+        );
       }
       await queue.run(toLookUp, async (user) => {
         if (deadline.passed) {

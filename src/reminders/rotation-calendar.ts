@@ -5,6 +5,8 @@ import { RotorError } from '../core/errors.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import type { Secret } from '../inventory/secret.js';
+import { isoInstant } from '../core/clock.js';
+import type { RotationWindowRepo, ScheduledWindow } from '../rotation-windows/window-repo.js';
 
 export interface CalendarQuery {
   /** Rotations due after today through this many days ahead (overdue ones, today's included, always). */
@@ -23,14 +25,54 @@ export function upcomingRotations(inventory: InventoryRepo, today: DateTime, que
   return query.owner ? secrets.filter((secret) => secret.owner === query.owner || secret.backupOwner === query.owner) : secrets;
 }
 
-/** The calendar of `upcomingRotations`, each event's SEQUENCE the count of its secret's recorded changes. */
+/**
+ * Planned windows to show: those of open rotations not over yet; for `owner`, the windows of
+ * secrets they own; in a person's own feed, the windows of secrets they own or planned.
+ */
+export function upcomingWindows(windows: RotationWindowRepo, now: DateTime, query: CalendarQuery): ScheduledWindow[] {
+  const person = query.owner ?? (query.scope?.kind === 'some' ? query.scope.userId : null);
+  return windows
+    .upcoming(isoInstant(now))
+    .filter((window) => person === null || window.owner === person || (!query.owner && window.plannedBy === person));
+}
+
+/** The calendar of `upcomingRotations` (each event's SEQUENCE the count of its secret's recorded changes) and the planned windows. */
 export function rotationCalendar(
-  deps: { inventory: InventoryRepo; history: SecretHistoryRepo },
+  deps: { inventory: InventoryRepo; history: SecretHistoryRepo; windows?: RotationWindowRepo },
   today: DateTime,
   query: CalendarQuery,
 ): string {
   const secrets = upcomingRotations(deps.inventory, today, query);
-  return buildRotationCalendar(secrets, deps.history.revisions(secrets.map((secret) => secret.name)));
+  const windows = deps.windows ? upcomingWindows(deps.windows, today, query) : [];
+  return buildRotationCalendar(secrets, deps.history.revisions(secrets.map((secret) => secret.name)), windows);
+}
+
+const utcParts = (iso: string): [number, number, number, number, number] => {
+  const at = DateTime.fromISO(iso, { zone: 'utc' });
+  return [at.year, at.month, at.day, at.hour, at.minute];
+};
+
+/** A planned window as a timed event, its secret's owner the attendee. The UID names the window: moving it makes a new one. */
+function windowEvent(window: ScheduledWindow): EventAttributes {
+  return {
+    uid: `rotation-window-${window.id}@rotor`,
+    title: `Rotation window — ${window.secretName}`,
+    description: [
+      `Expected impact: ${window.impact}`,
+      `Environment: ${window.environment}`,
+      `Owner: ${window.owner ?? 'none'}`,
+      `Planned by: ${window.plannedBy}`,
+      `Open it in Slack with /rotate ${window.secretName}`,
+    ].join('\n'),
+    start: utcParts(window.startsAt),
+    startInputType: 'utc',
+    startOutputType: 'utc',
+    end: utcParts(window.endsAt),
+    endInputType: 'utc',
+    endOutputType: 'utc',
+    categories: ['secrets-rotation', 'rotation-window', window.environment],
+    ...(window.owner ? { attendees: [{ name: window.owner, role: 'REQ-PARTICIPANT' as const }] } : {}),
+  };
 }
 
 /**
@@ -40,8 +82,12 @@ export function rotationCalendar(
  * recorded for the secret: the same for every export until the secret changes, then higher (a
  * timestamp, as before, changed whenever a row was written again, e.g. by a fresh import).
  */
-export function buildRotationCalendar(secrets: readonly Secret[], revisions: ReadonlyMap<string, number> = new Map()): string {
-  const events: EventAttributes[] = secrets.map((secret) => {
+export function buildRotationCalendar(
+  secrets: readonly Secret[],
+  revisions: ReadonlyMap<string, number> = new Map(),
+  windows: readonly ScheduledWindow[] = [],
+): string {
+  const dayEvents: EventAttributes[] = secrets.map((secret) => {
     const due = DateTime.fromISO(secret.nextRotation, { zone: 'utc' });
     const description = [
       `Owner: ${secret.owner ?? 'none'}`,
@@ -67,6 +113,7 @@ export function buildRotationCalendar(secrets: readonly Secret[], revisions: Rea
       })),
     };
   });
+  const events = [...dayEvents, ...windows.map(windowEvent)];
   if (events.length === 0) {
     return [
       'BEGIN:VCALENDAR',
@@ -82,7 +129,15 @@ export function buildRotationCalendar(secrets: readonly Secret[], revisions: Rea
   if (error || value === null) throw new RotorError('internal', 'Could not build the rotation calendar.', { cause: error });
   // ics writes a day-only trigger as `-P30DT`; RFC 5545 wants hours, minutes or seconds after a
   // `T`, and strict clients refuse the alarm, so the empty time part is dropped.
-  return foldOctets(value.replace(/^(TRIGGER:[+-]?P(?:\d+W)?(?:\d+D)?)T\r\n/gm, '$1\r\n'));
+  return foldOctets(value.replace(/^(TRIGGER:[+-]?P(?:\d+W)?(?:\d+D)?)T\r\n/gm, '$1\r\n'), withAttendeeAddress);
+}
+
+/**
+ * An attendee is a Slack member, whose e-mail Rotor does not know: the line gets the member as
+ * its address (RFC 5545 wants a URI after the parameters), `urn:x-slack-member:U0123ABCD`.
+ */
+function withAttendeeAddress(line: string): string {
+  return line.replace(/^(ATTENDEE;(?:[^:]*;)?CN="?([UW][A-Z0-9]+)"?)$/, '$1:urn:x-slack-member:$2');
 }
 
 /** RFC 5545 §3.1: content lines are at most 75 octets; longer ones continue on lines that start with a space. */
@@ -92,9 +147,9 @@ const LINE_OCTETS = 75;
  * Folds every line at 75 octets of UTF-8, never inside a character. The ics library folds at 75
  * characters, so a line of accented or non-Latin text came out well over 75 octets.
  */
-function foldOctets(ics: string): string {
+function foldOctets(ics: string, unfolded: (line: string) => string = (line) => line): string {
   const lines = ics.replace(/\r\n[ \t]/g, '').split('\r\n');
-  return lines.map(foldLine).join('\r\n');
+  return lines.map((line) => foldLine(unfolded(line))).join('\r\n');
 }
 
 function foldLine(line: string): string {

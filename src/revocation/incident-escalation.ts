@@ -30,7 +30,7 @@ export class IncidentEscalation {
     if (done) return done.details.level ? [this.plan.escalation(id, step + 1, DateTime.fromISO(done.at, { zone: 'utc' }))] : [];
     const secret = this.deps.inventory.get(incident.secretName);
     const paged = new Set([incident.responder, ...record.pages.map((page) => page.userId)]);
-    const next = secret ? nextLevel(incidentLadder(secret, this.deps.policy), paged) : null;
+    const next = secret ? nextLevel(incidentLadder(secret, this.deps.policy, this.deps.groups ?? null), paged) : null;
     const now = this.queries.now();
     const minutes = this.deps.policy.incident.ackMinutes;
     this.deps.audit.record(() => {

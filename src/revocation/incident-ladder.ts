@@ -1,4 +1,5 @@
-import type { EscalationLevel, Policy } from '../config/policy.js';
+import { membersOfRole, type GroupMembers } from '../access/role-members.js';
+import { FIRST_PAGED_LEVELS, type EscalationLevel, type Policy } from '../config/policy.js';
 import type { Secret } from '../inventory/secret.js';
 
 /** One level of the escalation path for an incident: everyone at it is paged together. */
@@ -7,26 +8,34 @@ export interface PageLevel {
   people: string[];
 }
 
-/** Paged when the secret is revoked: the people who look after it, and security. */
-const FIRST_PAGED: readonly EscalationLevel[] = ['owner', 'backup_owner', 'security'];
-
 /**
  * The policy's escalation path (`reminders.escalation`) for one secret, with who stands at each
  * level. Unlike a reminder, which reaches one person per step, a page reaches every security lead.
  * Levels nobody fills are left out.
  */
-export function incidentLadder(secret: Secret, policy: Policy): PageLevel[] {
-  return policy.reminders.escalation
-    .map((level) => ({ level, people: peopleAt(level, secret, policy) }))
-    .filter((rung) => rung.people.length > 0);
+export function incidentLadder(secret: Secret, policy: Policy, groups: GroupMembers | null = null): PageLevel[] {
+  return levelsOf(policy.reminders.escalation, secret, policy, groups);
 }
 
-/** Who is paged at once: owner, backup owner and security leads, whatever their place on the path. */
-export function firstPages(ladder: readonly PageLevel[], except: string): PageLevel[] {
-  return withoutPeople(
-    ladder.filter((rung) => FIRST_PAGED.includes(rung.level)),
-    new Set([except]),
-  );
+/**
+ * Who is paged at once, in order: the roles of `incident.paging`; without it the owner, backup
+ * owner and security leads as they stand on the escalation path (`ladder`).
+ */
+export function firstPages(
+  ladder: readonly PageLevel[],
+  except: string,
+  secret: Secret,
+  policy: Policy,
+  groups: GroupMembers | null = null,
+): PageLevel[] {
+  const first = policy.incident.paging
+    ? levelsOf(policy.incident.paging, secret, policy, groups)
+    : ladder.filter((rung) => (FIRST_PAGED_LEVELS as readonly string[]).includes(rung.level));
+  return withoutPeople(first, new Set([except]));
+}
+
+function levelsOf(levels: readonly EscalationLevel[], secret: Secret, policy: Policy, groups: GroupMembers | null): PageLevel[] {
+  return levels.map((level) => ({ level, people: peopleAt(level, secret, policy, groups) })).filter((rung) => rung.people.length > 0);
 }
 
 /** The next level on the path with someone not yet paged, or null when the path is exhausted. */
@@ -45,7 +54,7 @@ function withoutPeople(ladder: readonly PageLevel[], skip: ReadonlySet<string>):
   return levels;
 }
 
-function peopleAt(level: EscalationLevel, secret: Secret, policy: Policy): string[] {
+function peopleAt(level: EscalationLevel, secret: Secret, policy: Policy, groups: GroupMembers | null): string[] {
   switch (level) {
     case 'owner':
       return secret.owner ? [secret.owner] : [];
@@ -59,5 +68,7 @@ function peopleAt(level: EscalationLevel, secret: Secret, policy: Policy): strin
       return [...policy.roles.securityLeads];
     case 'cto':
       return policy.roles.cto ? [policy.roles.cto] : [];
+    default:
+      return membersOfRole(policy, level, groups);
   }
 }

@@ -89,7 +89,13 @@ export class IncidentOpening {
           openedAt: now,
         });
         this.deps.inventoryService.setLifecycle(secret.name, 'compromised', actor, { incident: incidentId });
-        const pages = firstPages(incidentLadder(secret, this.deps.policy), by);
+        const pages = firstPages(
+          incidentLadder(secret, this.deps.policy, this.deps.groups ?? null),
+          by,
+          secret,
+          this.deps.policy,
+          this.deps.groups ?? null,
+        );
         const orderText = request.order === 'disable_now' ? 'disable now' : 'replace, then disable';
         this.writer.apply(incidentId, now, {}, [
           {

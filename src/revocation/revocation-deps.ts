@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import type { Authorizer } from '../access/authorize.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
@@ -32,6 +33,8 @@ export interface RevocationServiceDeps {
   operations: Pick<ProviderOperationsService, 'validate'>;
   clock: Clock;
   policy: Policy;
+  /** Who is in which Slack user group, as Slack last said: a role on the paging order may name user groups. */
+  groups?: GroupMembers;
   /** Runs due follow-ups soon: the status message and the pages go out now, not at the next sweep. */
   kickFollowUps?: () => void;
   onEvent?: (event: IncidentMetricEvent) => void;

@@ -109,6 +109,7 @@ export function incidentEventsOf(record: RotationRecord, events: readonly AuditE
 const DISABLED_HOW: Readonly<Record<string, string>> = {
   labels_removed: 'every staging label removed at AWS',
   soft_deleted: 'soft-deleted in Vault',
+  disabled: 'disabled in Google Secret Manager',
   destroyed: 'destroyed in Vault',
 };
 

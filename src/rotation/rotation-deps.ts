@@ -1,4 +1,5 @@
 import type { Authorizer } from '../access/authorize.js';
+import type { GroupMembers } from '../access/role-members.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import type { Policy } from '../config/policy.js';
@@ -6,13 +7,16 @@ import type { Clock } from '../core/clock.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
 import type { InventoryRepo } from '../inventory/inventory-repo.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
+import type { TargetAccess } from './steps/target-access.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
+import type { Secret } from '../inventory/secret.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
 import type { Rotation, RotationRecord } from './rotation.js';
 import type { PeopleLookup } from './rotation-preflight.js';
 import type { RotationRepo } from './rotation-repo.js';
+import type { RotationWindowReader } from './rotation-window.js';
 
 /** What happened, for metrics. */
 export interface RotationEvent {
@@ -37,6 +41,8 @@ export interface RotationServiceDeps {
   people: PeopleLookup | null;
   clock: Clock;
   policy: Policy;
+  /** Who is in which Slack user group, as Slack last said: a defined role may name user groups. */
+  groups?: GroupMembers;
   /** Runs due follow-ups soon (approval requests go out at once, not at the next sweep). */
   kickFollowUps?: () => void;
   onEvent?: (event: RotationEvent) => void;
@@ -47,5 +53,11 @@ export interface RotationServiceDeps {
    */
   onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
   /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
+  /** Where secrets' credentials are set at their targets; absent: the built-in PostgreSQL and Redis targets over this inventory. */
+  targets?: TargetAccess;
   needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
+  /** Planned windows: outside its window a rotation's irreversible steps stay locked (src/rotation-windows). */
+  windows?: RotationWindowReader;
+  /** Why a scheduled rotation of this secret may not start yet (a plan's earlier variant is not verified), or null. */
+  startGate?: (secret: Secret) => string | null;
 }

@@ -50,7 +50,9 @@ export class RotationFollowUpPlan {
 
   /** One DM per person who can fill a required role (the rotator excluded), now, and once more a day later. */
   approvalRequests(id: number, by: string, roles: readonly ApproverRole[]): FollowUpRequest[] {
-    const people = [...new Set(roles.flatMap((role) => holdersOfRole(this.deps.policy, role)))].filter((person) => person !== by);
+    const people = [...new Set(roles.flatMap((role) => holdersOfRole(this.deps.policy, role, this.deps.groups ?? null)))].filter(
+      (person) => person !== by,
+    );
     const now = this.deps.clock.now();
     const topic = rotationTopic(id);
     return people.flatMap((person) => [

@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import type { Policy } from '../config/policy.js';
 import type { PersonInfo } from '../core/delivery.js';
 import { describeError } from '../core/errors.js';
@@ -7,8 +8,11 @@ import type { ProviderTarget, SecretDescription, SecretProvider, VersionFingerpr
 import type { StoreKind } from '../providers/store-kind.js';
 import { creationRouteOf } from './checklists/creation-route.js';
 import type { ApproverRole, PreflightCheck } from './rotation.js';
-import { holdersOfRole, ROLE_LABELS } from './rotation-rules.js';
+import { holdersOfRole, roleLabel } from './rotation-rules.js';
 import { decidePlacement } from './checklists/value-field.js';
+import type { TargetAccess } from './steps/target-access.js';
+import { targetPreflight } from './target-preflight.js';
+import type { TargetDescription } from '../targets/target-description.js';
 
 /** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
 export interface PeopleLookup {
@@ -23,6 +27,8 @@ export interface PreflightResult {
   current: VersionFingerprint | null;
   /** The field a generated value goes in, when the preflight decided one. */
   valueField: string | null;
+  /** Where Rotor sets the credential, when the secret names a target (src/rotation/target-preflight.ts). */
+  target: TargetDescription | null;
 }
 
 export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
@@ -37,7 +43,13 @@ export function hasBlocking(checks: readonly PreflightCheck[]): boolean {
  * the approvers exist and are still in Slack. Each finding says what to fix.
  */
 export async function runPreflight(
-  deps: { registry: ProviderRegistry; people: PeopleLookup | null; policy: Policy },
+  deps: {
+    registry: ProviderRegistry;
+    people: PeopleLookup | null;
+    policy: Policy;
+    groups?: GroupMembers | undefined;
+    targets?: TargetAccess;
+  },
   subject: { secret: Secret; actor: string; requiredApprovals: readonly ApproverRole[] },
 ): Promise<PreflightResult> {
   const checks: PreflightCheck[] = [];
@@ -45,6 +57,7 @@ export async function runPreflight(
   let description: SecretDescription | null = null;
   let current: VersionFingerprint | null = null;
   let valueField: string | null = null;
+  let target: TargetDescription | null = null;
   const store = deps.registry.stores.of(secret.provider);
   if (store.capabilities.byHand) {
     checks.push({ check: 'provider', status: 'ok', message: 'Rotated by hand at the issuer: every step is ticked by a person.' });
@@ -67,9 +80,14 @@ export async function runPreflight(
       valueField = shape?.valueField ?? null;
     }
     if (description) checks.push(...storeChecks(secret, store, description, deps.policy));
+    if (description && current && deps.targets && !hasBlocking(checks)) {
+      const findings = await targetPreflight(deps.targets, secret, valueField ?? 'password');
+      checks.push(...findings.checks);
+      target = findings.target;
+    }
   }
   checks.push(...(await approverChecks(deps, subject)));
-  return { checks, description, current, valueField };
+  return { checks, description, current, valueField, target };
 }
 
 /**
@@ -119,18 +137,18 @@ function storeChecks(secret: Secret, store: StoreKind, description: SecretDescri
 }
 
 async function approverChecks(
-  deps: { people: PeopleLookup | null; policy: Policy },
+  deps: { people: PeopleLookup | null; policy: Policy; groups?: GroupMembers | undefined },
   subject: { actor: string; requiredApprovals: readonly ApproverRole[] },
 ): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];
   for (const role of subject.requiredApprovals) {
-    const others = holdersOfRole(deps.policy, role).filter((person) => person !== subject.actor);
-    const key = role === 'security_lead' ? 'security_leads' : 'devops_leads';
+    const others = holdersOfRole(deps.policy, role, deps.groups ?? null).filter((person) => person !== subject.actor);
+    const key = role === 'security_lead' ? 'security_leads' : role === 'devops_lead' ? 'devops_leads' : role;
     if (others.length === 0) {
       checks.push({
         check: `approver_${role}`,
         status: 'blocking',
-        message: `Nobody but you can approve as ${ROLE_LABELS[role]}, and nobody approves their own rotation: ask an admin to add someone to roles.${key} in the policy.`,
+        message: `Nobody but you can approve as ${roleLabel(role)}, and nobody approves their own rotation: ask an admin to add someone to roles.${key} in the policy.`,
       });
       continue;
     }
@@ -138,7 +156,7 @@ async function approverChecks(
       checks.push({
         check: `approver_${role}`,
         status: 'ok',
-        message: `${others.length} ${ROLE_LABELS[role]}${others.length === 1 ? '' : 's'} can approve.`,
+        message: `${others.length} ${roleLabel(role)}${others.length === 1 ? '' : 's'} can approve.`,
       });
       continue;
     }
@@ -155,19 +173,19 @@ async function approverChecks(
       checks.push({
         check: `approver_${role}`,
         status: 'ok',
-        message: `${present.length} ${ROLE_LABELS[role]}${present.length === 1 ? '' : 's'} can approve.`,
+        message: `${present.length} ${roleLabel(role)}${present.length === 1 ? '' : 's'} can approve.`,
       });
     else if (unknown > 0)
       checks.push({
         check: `approver_${role}`,
         status: 'warning',
-        message: `Slack did not say whether the ${ROLE_LABELS[role]}s are still there; they will be asked anyway.`,
+        message: `Slack did not say whether the ${roleLabel(role)}s are still there; they will be asked anyway.`,
       });
     else
       checks.push({
         check: `approver_${role}`,
         status: 'blocking',
-        message: `Every ${ROLE_LABELS[role]} in the policy has left Slack: ask an admin to update roles.${key}.`,
+        message: `Every ${roleLabel(role)} in the policy has left Slack: ask an admin to update roles.${key}.`,
       });
   }
   return checks;

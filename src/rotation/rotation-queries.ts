@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import type { Actor } from '../access/actor.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, RotorError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreKind } from '../providers/store-kind.js';
-import { OPEN_STATES, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
+import { isOpen, OPEN_STATES, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 import { isPastLease } from './steps/step-lease.js';
 import { outcomeWasLost } from './unknown-outcome.js';
 import { rollbackLeaseEnd, unsettledRollback, type RollbackIntent } from './rollback-intent.js';
@@ -11,6 +11,7 @@ import { approverRolesOf, holdersOfRole, missingApprovals, workedOn } from './ro
 import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import { StaleRotationError } from './rotation-errors.js';
+import { isInsideWindow, windowLock, type RotationWindow } from './rotation-window.js';
 
 /** Everything a view of one rotation shows for one person, in one call. */
 export interface RotationView {
@@ -25,6 +26,10 @@ export interface RotationView {
   approverRole: ApproverRole | null;
   /** The id of the provider step left running past its lease, or null. */
   interrupted: string | null;
+  /** The rotation's planned window, or null. */
+  window: RotationWindow | null;
+  /** Whether the viewer may override the window now: an approver, outside a window not yet overridden. */
+  windowOverridable: boolean;
 }
 
 /**
@@ -40,6 +45,7 @@ export class RotationQueries {
   /** A rotation as one person sees it: what a modal shows, in one call. */
   view(record: RotationRecord, viewer: string): RotationView {
     const until = this.rollbackOffer(record);
+    const window = this.windowOf(record.rotation.id);
     return {
       record,
       secret: this.secretOf(record),
@@ -48,7 +54,25 @@ export class RotationQueries {
       rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
       approverRole: this.approvableBy(record, viewer),
       interrupted: this.interruptedStep(record)?.id ?? null,
+      window,
+      windowOverridable:
+        window !== null &&
+        !window.override &&
+        isOpen(record.rotation.state) &&
+        !isInsideWindow(window, this.deps.clock.now()) &&
+        approverRolesOf(this.deps.policy, viewer, this.deps.groups ?? null).length > 0,
     };
+  }
+
+  /** The rotation's current planned window, or null. */
+  windowOf(rotationId: number): RotationWindow | null {
+    return this.deps.windows?.current(rotationId) ?? null;
+  }
+
+  /** Refuses an irreversible step outside the rotation's planned window (unless an approver overrode it). */
+  requireWindowAllows(record: RotationRecord, step: RotationStep): void {
+    const lock = windowLock(record, step, this.windowOf(record.rotation.id), this.deps.clock.now());
+    if (lock) throw new RotorError('conflict', lock);
   }
 
   /**
@@ -73,7 +97,9 @@ export class RotationQueries {
   picked(actor: Actor, secretId: number): Secret {
     const secret = this.deps.inventory.getById(secretId);
     if (!secret || !this.deps.authorizer.decide(actor, { action: 'rotate', secret }).allowed)
-      throw new NotFoundError('That choice is not a secret you may rotate; run `/rotate` again.');
+      throw new NotFoundError('That choice is not a secret you may rotate', [], {
+        next: { kind: 'run_command', command: 'rotate', args: [], lead: 'run', purpose: 'again' },
+      });
     return secret;
   }
 
@@ -128,7 +154,7 @@ export class RotationQueries {
       record.approvals.some((approval) => approval.decidedBy === userId)
     )
       return null;
-    const mine = approverRolesOf(this.deps.policy, userId);
+    const mine = approverRolesOf(this.deps.policy, userId, this.deps.groups ?? null);
     return missingApprovals(record).find((role) => mine.includes(role)) ?? null;
   }
 
@@ -136,7 +162,7 @@ export class RotationQueries {
   approversFor(record: RotationRecord): { role: ApproverRole; people: string[] }[] {
     return missingApprovals(record).map((role) => ({
       role,
-      people: holdersOfRole(this.deps.policy, role).filter((person) => workedOn(record, person) === null),
+      people: holdersOfRole(this.deps.policy, role, this.deps.groups ?? null).filter((person) => workedOn(record, person) === null),
     }));
   }
 
@@ -149,8 +175,25 @@ export class RotationQueries {
     if (rotation.state !== 'completed' || rotation.kind === 'emergency') return null;
     const from = rotation.promotedAt ?? rotation.completedAt;
     if (!from) return null;
-    const until = DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
+    const window = DateTime.fromISO(from, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
+    const recoverable = this.recoverableUntil(record);
+    const until = recoverable && recoverable > window ? recoverable : window;
     return this.deps.clock.now() <= until ? until : null;
+  }
+
+  /**
+   * Until when the previous version, removed at the end of the retention window, can still be
+   * brought back, where the store keeps it recoverable (a KMS key until its deletion date, which
+   * a rollback cancels); null when it cannot or was not removed.
+   */
+  private recoverableUntil(record: RotationRecord): DateTime | null {
+    const removed = this.deps.trail
+      .ofRotation(record.rotation.id, record.rotation.secretName)
+      .find((event) => event.action === 'rotation.previous_removed');
+    const until = removed?.details.recoverableUntil;
+    if (typeof until !== 'string') return null;
+    const parsed = DateTime.fromISO(until, { zone: 'utc' });
+    return parsed.isValid ? parsed : null;
   }
 
   /** Until when the rotation may be rolled back, if it may be now: what views offer (a Roll back button). */

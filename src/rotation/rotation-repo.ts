@@ -346,26 +346,6 @@ export class RotationRepo {
     );
   }
 
-  saveView(rotationId: number, userId: string, viewId: string, now: string): void {
-    statement(
-      this.db,
-      `INSERT INTO rotation_views (rotation_id, user_id, view_id, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (rotation_id, user_id) DO UPDATE SET view_id = excluded.view_id, updated_at = excluded.updated_at`,
-    ).run(rotationId, userId, viewId, now);
-  }
-
-  views(rotationId: number): { userId: string; viewId: string }[] {
-    return (
-      statement(this.db, 'SELECT user_id, view_id FROM rotation_views WHERE rotation_id = ?').all(rotationId) as {
-        user_id: string;
-        view_id: string;
-      }[]
-    ).map((row) => ({
-      userId: row.user_id,
-      viewId: row.view_id,
-    }));
-  }
-
   private withDetails(rotation: Rotation): RotationRecord {
     const steps = (
       statement(this.db, 'SELECT * FROM rotation_steps WHERE rotation_id = ? ORDER BY position').all(rotation.id) as StepRow[]

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { newRequestToken } from './steps/request-token.js';
 import { actorId, type Actor } from '../access/actor.js';
 import { isoInstant as iso } from '../core/clock.js';
@@ -7,6 +8,8 @@ import { rollbackPlan, unconfirmed, type RollbackItem, type RollbackOutcome } fr
 import { storeBindingOf, type RotationRecord } from './rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationTopic } from './rotation-follow-ups.js';
 import { cleanNote } from './rotation-rules.js';
+import { retireAtTarget } from './steps/retire-at-target.js';
+import { targetAccessOf } from './steps/target-access.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import type { RotationQueries } from './rotation-queries.js';
 import type { RotationTransitions } from './rotation-transitions.js';
@@ -71,7 +74,16 @@ export class RotationRollbacks {
     if (!this.queries.rollbackUntil(record)) {
       throw new RotorError(
         'conflict',
-        `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone; start a new rotation with \`/rotate ${rotation.secretName}\` instead.`,
+        `The retention window of this rotation ended ${this.deps.policy.retentionHours} h after it went live, so the previous version may be gone`,
+        {
+          next: {
+            kind: 'run_command',
+            command: 'rotate',
+            args: [rotation.secretName],
+            lead: 'start a new rotation with',
+            purpose: 'instead',
+          },
+        },
       );
     }
     const blocker = this.queries.rollbackBlocker(record);
@@ -314,7 +326,11 @@ export class RotationRollbacks {
     if (!rotation.previousVersionId || !rotation.promotedAt)
       throw new RotorError('conflict', 'Rotor does not know which version to remove for this rotation; do it at the provider by hand.');
     this.refuseRemovedTwice(record);
-    await this.deps.operations.deprecatePrevious(
+    const allowedFrom = DateTime.fromISO(rotation.promotedAt, { zone: 'utc' }).plus({ hours: this.deps.policy.retentionHours });
+    // The old credential at the target is kept as long as the previous version is.
+    const retired =
+      allowedFrom.isValid && this.deps.clock.now() >= allowedFrom ? await retireAtTarget(record, targetAccessOf(this.deps)) : null;
+    const retirement = await this.deps.operations.deprecatePrevious(
       storeBindingOf(rotation),
       { previousVersionId: rotation.previousVersionId, promotedAt: rotation.promotedAt },
       actor,
@@ -328,7 +344,13 @@ export class RotationRollbacks {
             actor: actorId(actor),
             action: 'rotation.previous_removed',
             secret: rotation.secretName,
-            details: { rotation: id, versionId: rotation.previousVersionId },
+            // A store that keeps the removed version recoverable (a KMS key until its deletion date) says until when.
+            details: {
+              rotation: id,
+              versionId: rotation.previousVersionId,
+              ...retirement,
+              ...(retired ? { retiredAtTarget: retired.summary, retiredAt: this.deps.clock.now().toUTC().toISO() } : {}),
+            },
           },
         ],
       };

@@ -1,6 +1,8 @@
+import { approverRolesHeld, membersOfRole, type GroupMembers } from '../access/role-members.js';
 import type { Policy } from '../config/policy.js';
 import { RotorError, ValidationError } from '../core/errors.js';
 import { refuseUnsafeText } from '../inventory/free-text-guard.js';
+import type { Secret } from '../inventory/secret.js';
 import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
 
 /**
@@ -49,26 +51,39 @@ export function approvalsComplete(record: RotationRecord): boolean {
   return missingApprovals(record).length === 0;
 }
 
-/** Approvals the policy asks for before a rotation in `environment` promotes; none in an emergency. */
-export function requiredApprovalsFor(policy: Policy, environment: string, kind: RotationKind): ApproverRole[] {
+/**
+ * Approvals the policy asks for before a rotation of `secret` promotes: its environment's, and
+ * those its class adds (each tag key it carries, its type); none in an emergency.
+ */
+export function requiredApprovalsFor(
+  policy: Policy,
+  secret: Pick<Secret, 'environment' | 'type' | 'tags'>,
+  kind: RotationKind,
+): ApproverRole[] {
   if (kind === 'emergency') return [];
-  return [...new Set(policy.approvals[environment] ?? [])];
+  const byClass = [
+    ...Object.keys(secret.tags).flatMap((tag) => policy.approvalClasses.byTag[tag] ?? []),
+    ...(policy.approvalClasses.byType[secret.type] ?? []),
+  ];
+  return [...new Set([...(policy.approvals[secret.environment] ?? []), ...byClass])];
 }
 
-/** The approver roles `userId` holds in the policy. */
-export function approverRolesOf(policy: Policy, userId: string): ApproverRole[] {
-  const roles: ApproverRole[] = [];
-  if (policy.roles.securityLeads.includes(userId)) roles.push('security_lead');
-  if (policy.roles.devopsLeads.includes(userId)) roles.push('devops_lead');
-  return roles;
+/** The approver roles `userId` holds in the policy (directly or through a user group in `groups`). */
+export function approverRolesOf(policy: Policy, userId: string, groups: GroupMembers | null = null): ApproverRole[] {
+  return approverRolesHeld(policy, userId, groups);
 }
 
 /** Everyone who may fill `role`. */
-export function holdersOfRole(policy: Policy, role: ApproverRole): readonly string[] {
-  return role === 'security_lead' ? policy.roles.securityLeads : policy.roles.devopsLeads;
+export function holdersOfRole(policy: Policy, role: ApproverRole, groups: GroupMembers | null = null): readonly string[] {
+  return membersOfRole(policy, role, groups);
 }
 
-export const ROLE_LABELS: Record<ApproverRole, string> = { security_lead: 'security lead', devops_lead: 'DevOps lead' };
+const BUILT_IN_LABELS: Readonly<Record<string, string>> = { security_lead: 'security lead', devops_lead: 'DevOps lead' };
+
+/** A role in words: the built-in ones as people say them, a defined one by its name (privacy_counsel: privacy counsel). */
+export function roleLabel(role: ApproverRole): string {
+  return BUILT_IN_LABELS[role] ?? role.replaceAll('_', ' ');
+}
 
 /**
  * The two-person rule from the implementer's side: who started the rotation, who holds it, and
@@ -107,7 +122,7 @@ export function requireNotApprover(record: RotationRecord, userId: string): void
   if (approval) {
     throw new RotorError(
       'forbidden',
-      `You approved this rotation as ${ROLE_LABELS[approval.role]}, so you cannot also carry it out (two-person rule); ${record.rotation.heldBy} carries it out, or anyone else allowed to rotate ${record.rotation.secretName}.`,
+      `You approved this rotation as ${roleLabel(approval.role)}, so you cannot also carry it out (two-person rule); ${record.rotation.heldBy} carries it out, or anyone else allowed to rotate ${record.rotation.secretName}.`,
     );
   }
 }
@@ -125,7 +140,8 @@ export function requireOpen(record: RotationRecord): void {
   };
   throw new RotorError(
     'conflict',
-    `The rotation of ${rotation.secretName} ${what[rotation.state] ?? rotation.state}; nothing more can be done in it. Run \`/rotate ${rotation.secretName}\` to see where it stands.`,
+    `The rotation of ${rotation.secretName} ${what[rotation.state] ?? rotation.state}; nothing more can be done in it.`,
+    { next: { kind: 'run_command', command: 'rotate', args: [rotation.secretName], lead: 'run', purpose: 'to see where it stands' } },
   );
 }
 
@@ -146,10 +162,9 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   requireOpen(record);
   const step = record.steps.find((candidate) => candidate.id === stepId);
   if (!step)
-    throw new ValidationError(
-      `This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`,
-      [],
-    );
+    throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\``, [], {
+      next: { kind: 'run_command', command: 'rotate', args: [record.rotation.secretName], lead: 'reopen it with' },
+    });
   if (step.state === 'done' || step.state === 'skipped') {
     throw new RotorError(
       'conflict',
@@ -167,7 +182,7 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   }
   if (isLocked(record, step)) {
     const missing = missingApprovals(record)
-      .map((role) => `a ${ROLE_LABELS[role]}`)
+      .map((role) => `a ${roleLabel(role)}`)
       .join(' and ');
     throw new RotorError(
       'conflict',

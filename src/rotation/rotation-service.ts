@@ -5,12 +5,13 @@ import { OPEN_STATES, storeBindingOf, type ApproverRole, type RotationRecord } f
 import { ROTATION_FOLLOW_UPS, rotationTopic } from './rotation-follow-ups.js';
 import {
   approverRolesOf,
+  holdersOfRole,
   cleanNote,
   completionBlockers,
   missingApprovals,
   requireNotApprover,
   requireOpen,
-  ROLE_LABELS,
+  roleLabel,
   stepFor,
   workedOn,
 } from './rotation-rules.js';
@@ -81,6 +82,9 @@ export class RotationService {
   readonly approversFor: RotationQueries['approversFor'] = (...args) => this.queries.approversFor(...args);
   readonly rollbackUntil: RotationQueries['rollbackUntil'] = (...args) => this.queries.rollbackUntil(...args);
   readonly rollbackOffer: RotationQueries['rollbackOffer'] = (...args) => this.queries.rollbackOffer(...args);
+  /** The announcement channel and the consumers' channels of a secret: where its rotation is announced. */
+  readonly announcementChannels: RotationFollowUpPlan['announcementChannels'] = (...args) => this.plan.announcementChannels(...args);
+  readonly windowOf: RotationQueries['windowOf'] = (...args) => this.queries.windowOf(...args);
   readonly interruptedStep: RotationQueries['interruptedStep'] = (...args) => this.queries.interruptedStep(...args);
   readonly inFlightStep: RotationQueries['inFlightStep'] = (...args) => this.queries.inFlightStep(...args);
   readonly prepare: RotationStarts['prepare'] = (...args) => this.starts.prepare(...args);
@@ -122,6 +126,7 @@ export class RotationService {
     const by = actorId(actor);
     requireNotApprover(record, by);
     const step = stepFor(record, stepId, 'tick');
+    this.queries.requireWindowAllows(record, step);
     const note = cleanNote(input.note, false, 'note');
     return this.writer.transition(record, { heldBy: by }, (now) => {
       this.writer.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
@@ -144,6 +149,7 @@ export class RotationService {
     const by = actorId(actor);
     requireNotApprover(record, by);
     const step = stepFor(record, stepId, 'skip');
+    this.queries.requireWindowAllows(record, step);
     const reason = cleanNote(input.reason, true, 'reason') as string;
     return this.writer.transition(record, { heldBy: by }, (now) => {
       this.writer.changeStep(record, step, ['pending'], { state: 'skipped', doneBy: by, doneAt: now, skipReason: reason });
@@ -181,7 +187,7 @@ export class RotationService {
         if (!this.deps.repo.addApproval(id, { role, decision: 'approved', decidedBy: by, decidedAt: now, reason: null })) {
           throw new RotorError(
             'conflict',
-            `Someone approved this rotation as ${ROLE_LABELS[role]} a moment ago; nothing more is needed from you for that role.`,
+            `Someone approved this rotation as ${roleLabel(role)} a moment ago; nothing more is needed from you for that role.`,
           );
         }
         this.deps.followUps.schedule({
@@ -227,7 +233,7 @@ export class RotationService {
         if (!this.deps.repo.addApproval(id, { role, decision: 'rejected', decidedBy: by, decidedAt: now, reason })) {
           throw new RotorError(
             'conflict',
-            `Someone decided for the ${ROLE_LABELS[role]} role a moment ago; reopen the request to see where it stands.`,
+            `Someone decided for the ${roleLabel(role)} role a moment ago; reopen the request to see where it stands.`,
           );
         }
         this.cleanup.endRotation(record, actor, cleanup);
@@ -400,31 +406,27 @@ export class RotationService {
     );
   }
 
-  /** Remembers the modal a person has open on the rotation, so others' changes refresh it. */
-  saveView(id: number, userId: string, viewId: string): void {
-    this.deps.repo.saveView(id, userId, viewId, this.writer.now());
-  }
-
-  views(id: number): { userId: string; viewId: string }[] {
-    return this.deps.repo.views(id);
-  }
-
   /** The required role `by` fills with this decision: one they hold that nobody filled yet. */
   private roleToFill(record: RotationRecord, by: string): ApproverRole {
     const mine = record.approvals.find((approval) => approval.decidedBy === by);
     if (mine)
       throw new RotorError(
         'conflict',
-        `You already ${mine.decision} this rotation as ${ROLE_LABELS[mine.role]}; one person fills one role, so the other approval must come from someone else.`,
+        `You already ${mine.decision} this rotation as ${roleLabel(mine.role)}; one person fills one role, so the other approval must come from someone else.`,
       );
-    const held = approverRolesOf(this.deps.policy, by);
-    const open = missingApprovals(record).filter((role) => held.includes(role));
+    const held = approverRolesOf(this.deps.policy, by, this.deps.groups ?? null);
+    // One person fills one role: the role fewest others could fill, so a person in two roles leaves the commoner one to someone else.
+    const others = (role: ApproverRole) =>
+      holdersOfRole(this.deps.policy, role, this.deps.groups ?? null).filter((person) => person !== by).length;
+    const open = missingApprovals(record)
+      .filter((role) => held.includes(role))
+      .sort((a, b) => others(a) - others(b));
     if (open.length > 0) return open[0] as ApproverRole;
     if (record.rotation.requiredApprovals.length === 0)
       throw new RotorError('conflict', `This rotation needs no approval (${record.rotation.environment} has none in the policy).`);
     throw new RotorError(
       'conflict',
-      `Every approval you could give here is already given: ${record.approvals.map((approval) => `${ROLE_LABELS[approval.role]} by ${approval.decidedBy}`).join(', ')}.`,
+      `Every approval you could give here is already given: ${record.approvals.map((approval) => `${roleLabel(approval.role)} by ${approval.decidedBy}`).join(', ')}.`,
     );
   }
 }

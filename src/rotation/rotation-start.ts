@@ -11,6 +11,7 @@ import { checklistSourceOf, resolveChecklist } from './checklists/resolve-checkl
 import type { ApproverRole, PreflightCheck, RotationKind, RotationReason, RotationRecord } from './rotation.js';
 import { daysUntil } from '../inventory/schedule.js';
 import { earliestNeed } from '../rotation-needs/rotation-need.js';
+import { targetAccessOf } from './steps/target-access.js';
 import { hasBlocking, runPreflight, type PreflightResult } from './rotation-preflight.js';
 import { requiredApprovalsFor } from './rotation-rules.js';
 import type { IncidentLinkSlot } from './incident-link.js';
@@ -66,12 +67,19 @@ export class RotationStarts {
    * What `/rotate <name>` shows: the open rotation (anyone allowed to rotate may continue it), or
    * the checklist, approvals and preflight findings of a new one.
    */
+  /** A variant of a plan waits for the one before it to be verified (src/rotation-plans). */
+  private refuseOutOfTurn(secret: Secret): void {
+    const gate = this.deps.startGate?.(secret);
+    if (gate) throw new RotorError('conflict', gate);
+  }
+
   async prepare(actor: Actor, name: string): Promise<RotationOpening> {
     const secret = this.queries.rotatable(actor, name);
     const open = this.deps.repo.openFor(secret.id);
     if (open) return { kind: 'open', secret, record: open };
     refuseToStart(secret, 'scheduled');
-    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, 'scheduled');
+    this.refuseOutOfTurn(secret);
+    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret, 'scheduled');
     const preflight = await this.preflight(secret, actorId(actor), requiredApprovals);
     let checklist: ChecklistSnapshot | null = null;
     try {
@@ -152,11 +160,13 @@ export class RotationStarts {
     if (open)
       throw new RotorError(
         'conflict',
-        `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt}); run \`/rotate ${secret.name}\` to continue that rotation.`,
+        `${secret.name} is already being rotated by ${open.rotation.heldBy} (since ${open.rotation.startedAt})`,
+        { next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'run', purpose: 'to continue that rotation' } },
       );
     refuseToStart(secret, kind);
+    if (kind === 'scheduled') this.refuseOutOfTurn(secret);
     const by = actorId(actor);
-    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret.environment, kind);
+    const requiredApprovals = requiredApprovalsFor(this.deps.policy, secret, kind);
     const preflight = await this.preflight(secret, by, requiredApprovals);
     // An emergency goes ahead whatever the preflight found (a provider step may then fail and be
     // retried, or done by hand); its findings are recorded with it.
@@ -234,11 +244,10 @@ export class RotationStarts {
       // Two people pressed Start at once: the unique index lets one rotation in.
       if (error instanceof UniqueConflictError) {
         const winner = this.deps.repo.openFor(secret.id);
-        throw new RotorError(
-          'conflict',
-          `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}; run \`/rotate ${secret.name}\` to continue that rotation.`,
-          { cause: error },
-        );
+        throw new RotorError('conflict', `${secret.name} was started a moment ago by ${winner?.rotation.heldBy ?? 'someone else'}`, {
+          cause: error,
+          next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'run', purpose: 'to continue that rotation' },
+        });
       }
       throw error;
     }
@@ -271,7 +280,8 @@ export class RotationStarts {
     if (!sameBinding(now, checked)) {
       throw new RotorError(
         'conflict',
-        `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started. Run \`/rotate ${checked.name}\` again.`,
+        `Where ${checked.name} is stored changed while the rotation was starting (now ${describeBinding(now)}, checked ${describeBinding(checked)}); nothing was started.`,
+        { next: { kind: 'run_command', command: 'rotate', args: [checked.name], lead: 'run', purpose: 'again' } },
       );
     }
   }
@@ -279,7 +289,7 @@ export class RotationStarts {
   /** The preflight's checks, and one of Rotor's own: no rotation starts while a rollback of the last one is unsettled (the store may have moved back). */
   private async preflight(secret: Secret, actor: string, requiredApprovals: readonly ApproverRole[]): Promise<PreflightResult> {
     const result = await runPreflight(
-      { registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy },
+      { registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy, targets: targetAccessOf(this.deps) },
       { secret, actor, requiredApprovals },
     );
     const latest = this.deps.repo.latestFor(secret.id);
@@ -303,7 +313,11 @@ export class RotationStarts {
     return resolveChecklist({
       secret,
       store: this.queries.storeOf(secret.provider),
-      provider: { rotationConfigured: preflight.description?.rotationConfigured ?? false, valueField: preflight.valueField },
+      provider: {
+        rotationConfigured: preflight.description?.rotationConfigured ?? false,
+        valueField: preflight.valueField,
+        target: preflight.target,
+      },
       policy: this.deps.policy,
       emergency: kind === 'emergency',
       ...(revocationOrder ? { revocationOrder } : {}),
@@ -319,10 +333,15 @@ function boundSecret(secret: Secret, binding: StoreBinding | undefined): Secret 
 /** A scheduled rotation needs a live secret; an emergency one is what a compromised secret gets. */
 function refuseToStart(secret: Secret, kind: RotationKind): void {
   if (secret.lifecycle === 'retired')
-    throw new RotorError(
-      'conflict',
-      `${secret.name} is retired, so it is not rotated any more. Set it back to active with \`/secrets edit ${secret.name}\` if it is in use again.`,
-    );
+    throw new RotorError('conflict', `${secret.name} is retired, so it is not rotated any more.`, {
+      next: {
+        kind: 'run_command',
+        command: 'secrets edit',
+        args: [secret.name],
+        lead: 'set it back to active with',
+        purpose: 'if it is in use again',
+      },
+    });
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
     throw new RotorError(
       'conflict',

@@ -1,4 +1,3 @@
-import type { APPROVER_ROLES } from '../config/policy.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { StoreBinding } from '../providers/store-binding.js';
 import type { ChecklistStep } from './checklists/checklist-step.js';
@@ -40,7 +39,8 @@ export function rotationReasonWords(reason: RotationReason): string {
   return REASON_WORDS[reason];
 }
 
-export type ApproverRole = (typeof APPROVER_ROLES)[number];
+/** A built-in approver role (APPROVER_ROLES) or one the policy defines under `roles:`. */
+export type ApproverRole = string;
 
 /** A step in a rotation: its snapshot from the checklist, and what happened to it. */
 export interface RotationStep extends ChecklistStep {

@@ -6,7 +6,7 @@ import { notFound, type RouteServer } from '../http/route-server.js';
 import { toBoltLogger } from '../logging/bolt-logger.js';
 import { systemClock } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
-import type { Runtime } from '../runtime.js';
+import type { Db } from '../storage/database.js';
 import {
   answerErrorsWhereAsked,
   createSlackErrorHandler,
@@ -29,6 +29,9 @@ import { refreshUserGroups } from './outbound/slack-user-groups.js';
 import { answerRead, type ReplyContext } from './replies/answer-read.js';
 import { offloadReads } from './replies/offload-reads.js';
 import { ReplyPool } from './replies/reply-pool.js';
+import type { RotorCounters } from '../metrics/metrics.js';
+import type { SlackDeps } from './slack-deps.js';
+import type { RefusalLog } from '../access/refusal-log.js';
 import { ViewMetadataSeal } from './view-metadata-seal.js';
 
 export interface SlackAppOptions {
@@ -40,7 +43,12 @@ export interface SlackAppOptions {
   apiUrl?: string;
   /** Rotor's HTTP server, already serving health and metrics; in HTTP mode it carries Slack's requests too. */
   server: RouteServer;
-  runtime: Runtime;
+  /** The database the replayed-signature check records in. */
+  db: Db;
+  /** What the listeners use: built by the composition root (`slackServices` in src/runtime.ts). */
+  services: Omit<SlackDeps, 'logger'>;
+  /** The runtime's Prometheus counters: Slack calls and requests are counted there. */
+  counters: RotorCounters;
   logger: Logger;
   /** web-api retries for up to half an hour by default; tests bound it. */
   retryConfig?: RetryOptions;
@@ -49,7 +57,7 @@ export interface SlackAppOptions {
   /** Told what start-up knows of Slack, for /healthz. */
   onSlackState?: (state: SlackState) => void;
   /** HTTP mode: worker threads that make the read-only replies off the acknowledging thread (ROTOR_REPLY_WORKERS); none with 0. */
-  replyWorkers?: { count: number; dbPath: string };
+  replyWorkers?: { count: number; dbPath: string; refusals: Pick<RefusalLog, 'record'> };
 }
 
 /** What /healthz says of Slack: not asked yet, not answering, or the bot token verified. */
@@ -97,7 +105,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const clientOptions = {
     ...webApiTarget,
     logger: boltLogger,
-    fetch: createInstrumentedFetch(),
+    fetch: createInstrumentedFetch(options.counters),
   };
   // One attempt per call, and its failure said once, by verifyBotToken's own line (web-api's goes to debug).
   const verifierLogger = { ...boltLogger, warn: boltLogger.debug };
@@ -141,7 +149,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     receiver.requestListener = gateSignedRequests(receiver.requestListener, {
       signingSecret: options.signingSecret,
       endpoint: eventsPath,
-      seen: new SeenSignatureRepo(options.runtime.services.db),
+      seen: new SeenSignatureRepo(options.db),
       nowSeconds: () => systemClock.now().toSeconds(),
       logger,
       afterAck,
@@ -152,8 +160,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
             offload: offloadReads({
               pool: replyPool,
               workspace: bot.workspace,
-              environments: options.runtime.services.policy.environments,
-              clock: options.runtime.services.clock,
+              environments: options.services.policy.environments,
+              clock: options.services.clock,
+              counters: options.counters,
               logger,
             }),
           }
@@ -177,11 +186,11 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   appClient = app.client;
   trackAcknowledgements(app, afterAck, inFlight);
   sealViewMetadata(app, new ViewMetadataSeal(options.signingSecret), logger);
-  app.use(requestLogMiddleware(logger));
+  app.use(requestLogMiddleware(logger, options.counters));
   app.use(answerUnhandledMiddleware(logger));
   app.use(skipRetriesMiddleware(logger));
   app.use(workspaceGuardMiddleware(bot.workspace, logger));
-  const actions = registerListeners(app, { runtime: options.runtime, logger });
+  const actions = registerListeners(app, { ...options.services, logger });
   const refusals = { modalRenderer: (callbackId: string) => actions.modalRefusalRenderer(callbackId) };
   app.use(answerErrorsWhereAsked(logger, refusals));
   app.error(createSlackErrorHandler(logger, refusals));
@@ -221,11 +230,11 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
 function startReplyPool(options: SlackAppOptions, logger: Logger, client: () => WebClient | null): ReplyPool | null {
   const workers = options.replyWorkers;
   if (!workers || workers.count === 0 || workers.dbPath === ':memory:') return null;
-  const { services } = options.runtime;
+  const { services } = options;
   const dueSoonDays = services.policy.reminders.offsetsDays;
   const main: ReplyContext['main'] = {
     recordRefusals: async (refusals) => {
-      for (const refusal of refusals) services.refusals.record(refusal);
+      for (const refusal of refusals) workers.refusals.record(refusal);
     },
     refreshUserGroups: async () => {
       const slack = client();

@@ -57,6 +57,12 @@ export const ACTION_IDS = {
   /** Value: encodeRotationRef of the completed rotation. */
   rotationRollback: 'rotation_rollback',
   rotationCheckRollback: 'rotation_check_rollback',
+  /** In the rotation modal: opens the planned-window form; value: encodeRotationRef. */
+  rotationPlanWindow: 'rotation_plan_window',
+  /** In the rotation modal, for an approver: asks the reason to override the planned window; value: encodeRotationRef. */
+  rotationOverrideWindow: 'rotation_override_window',
+  /** Under `/rotate <key>`'s offer of a plan: starts it; value: the registry key (`db/app-primary`). */
+  planStart: 'rotation_plan_start',
   /** Approval request DM buttons; value: encodeRotationRef. */
   rotationApprove: 'rotation_approve',
   rotationReject: 'rotation_reject',
@@ -98,6 +104,8 @@ export const CALLBACK_IDS = {
   rotation: 'rotation_modal',
   /** Asks for a note or a reason (skip, abandon, reject, roll back); metadata: encodeReasonMetadata. */
   rotationReason: 'rotation_reason_modal',
+  /** Plans a rotation's window (start, duration, impact); metadata: encodeWindowMetadata. */
+  rotationWindow: 'rotation_window_modal',
   /** `/revoke`'s confirmation (also its loading and outcome states); metadata: encodeRevokeMetadata. */
   revokeConfirm: 'revoke_confirm_modal',
   /** A status update for an incident; metadata: encodeIncidentRef. */
@@ -129,6 +137,13 @@ export const ROTATION_BLOCKS = {
   picker: 'rotation_picker',
   /** The rollback form's checkboxes: what the person confirms they did first; option values are the items' ids. */
   rollbackConfirmations: 'rotation_rollback_confirmations',
+} as const;
+
+/** Input blocks of the planned-window form; each holds one element whose action_id is `value`. */
+export const WINDOW_BLOCKS = {
+  start: 'window_start',
+  duration: 'window_duration',
+  impact: 'window_impact',
 } as const;
 
 /** Input blocks of the add/edit modal; each block holds one element whose action_id is `value`. */
@@ -188,15 +203,18 @@ function encodeMetadata(value: Record<string, string>): string {
   return JSON.stringify(value);
 }
 
-function decodeMetadata<K extends string>(text: string, keys: readonly K[]): Record<K, string> | null {
-  let parsed: unknown;
+/** The object a modal's or button's JSON text holds; `{}` for text that is not JSON or not an object, which every decoder then refuses. */
+function jsonRecord(text: string): Record<string, unknown> {
   try {
-    parsed = JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch {
-    return null;
+    return {};
   }
-  if (typeof parsed !== 'object' || parsed === null) return null;
-  const record = parsed as Record<string, unknown>;
+}
+
+function decodeMetadata<K extends string>(text: string, keys: readonly K[]): Record<K, string> | null {
+  const record = jsonRecord(text);
   return keys.every((key) => typeof record[key] === 'string') ? (record as Record<K, string>) : null;
 }
 
@@ -255,13 +273,7 @@ export function encodeRotationMetadata(metadata: RotationMetadata): string {
 }
 
 export function decodeRotationMetadata(text: string): RotationMetadata {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const record = jsonRecord(text);
   const isId = (value: unknown) => value === null || (typeof value === 'number' && Number.isSafeInteger(value) && value > 0);
   if (typeof record.s !== 'string' || record.s.length > 200 || !isId(record.r) || !isId(record.v)) {
     throw new ValidationError('This rotation form lost track of its secret; run `/rotate <name>` again.', []);
@@ -269,7 +281,7 @@ export function decodeRotationMetadata(text: string): RotationMetadata {
   return { secret: record.s, rotationId: record.r as number | null, version: record.v as number | null };
 }
 
-export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'abandon_by_hand', 'reject', 'rollback'] as const;
+export const REASON_PURPOSES = ['note', 'skip', 'abandon', 'abandon_by_hand', 'reject', 'rollback', 'window_override'] as const;
 export type ReasonPurpose = (typeof REASON_PURPOSES)[number];
 
 /** The note/reason modal's metadata: what it is for, and where to go back to. */
@@ -290,13 +302,7 @@ export function encodeReasonMetadata(metadata: ReasonMetadata): string {
 }
 
 export function decodeReasonMetadata(text: string): ReasonMetadata {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<ReasonMetadata>;
+  const record = jsonRecord(text) as Partial<ReasonMetadata>;
   const validMessage =
     record.message === null ||
     (typeof record.message === 'object' && typeof record.message?.channel === 'string' && typeof record.message?.ts === 'string');
@@ -311,6 +317,28 @@ export function decodeReasonMetadata(text: string): ReasonMetadata {
     throw new ValidationError('This form lost track of its rotation; open it again with `/rotate <name>`.', []);
   }
   return record as ReasonMetadata;
+}
+
+/** The planned-window form's metadata: the rotation it plans, and the rotation modal below it (refreshed after). */
+export interface WindowMetadata {
+  rotationId: number;
+  rootViewId: string | null;
+}
+
+export function encodeWindowMetadata(metadata: WindowMetadata): string {
+  return JSON.stringify({ r: metadata.rotationId, v: metadata.rootViewId });
+}
+
+export function decodeWindowMetadata(text: string): WindowMetadata {
+  const record = jsonRecord(text);
+  if (
+    typeof record.r !== 'number' ||
+    !Number.isSafeInteger(record.r) ||
+    record.r <= 0 ||
+    !(record.v === null || (typeof record.v === 'string' && record.v.length <= 40))
+  )
+    throw new ValidationError('This form lost track of its rotation; open it again with `/rotate <name>`.', []);
+  return { rotationId: record.r, rootViewId: record.v as string | null };
 }
 
 /** Which incident a button or form acts on. */

@@ -1,4 +1,4 @@
-import { slackApiErrors } from '../metrics/metrics.js';
+import type { RotorCounters } from '../metrics/metrics.js';
 
 /**
  * The fetch web-api and Bolt's respond() use, wrapped to count Slack API errors: HTTP failures,
@@ -7,7 +7,10 @@ import { slackApiErrors } from '../metrics/metrics.js';
  * handling (retries after Retry-After, platform errors) is untouched. Reading it, rather than
  * teeing a clone, also frees the connection when nobody else reads the body: respond() never does.
  */
-export function createInstrumentedFetch(inner: typeof fetch = fetch): typeof fetch {
+export function createInstrumentedFetch(
+  { slackApiErrors }: Pick<RotorCounters, 'slackApiErrors'>,
+  inner: typeof fetch = fetch,
+): typeof fetch {
   return async (input, init) => {
     const response = await inner(input, init);
     const method = methodOf(input);

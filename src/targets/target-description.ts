@@ -74,3 +74,23 @@ export function assertNamedLogin(target: TargetDescription, username: string): v
     );
   }
 }
+
+/** What a PostgreSQL target's strategy does, or the Redis overlap, in one sentence for the modal. */
+export function strategyLine(target: TargetDescription): string {
+  if (target.engine === 'redis')
+    return `Redis ACL user ${target.user}: the new password is added beside the old one (ACL SETUSER >new), and the old one removed at the end of the retention window.`;
+  if (target.roles.strategy === 'alternating-users')
+    return `Alternating roles ${target.roles.roles.join(' and ')}: the inactive one gets the new password and becomes active; the other keeps working until the retention window ends, then gets NOLOGIN.`;
+  return `Single role ${target.roles.role}: its password is replaced, so clients still holding the old one are refused until they read the new one (an authentication blip).`;
+}
+
+/** The role of the pair that is not `activeRole`. */
+export function inactiveRole(pair: readonly [string, string], activeRole: string): string {
+  const [first, second] = pair;
+  if (activeRole === first) return second;
+  if (activeRole === second) return first;
+  throw new TargetError(
+    'bad_request',
+    `The store's current value names role "${activeRole}", which is not one of the target's alternating roles "${first}" and "${second}". Correct the target or the value's username.`,
+  );
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
 import {
   DEFAULT_TLS_MODE,
+  describeEndpoint,
   TLS_MODES,
   type PostgresRoleTarget,
   type RedisAclUserTarget,
@@ -97,6 +98,32 @@ export const inventoryTargetSchema = z.discriminatedUnion(
 );
 
 export type InventoryTarget = z.input<typeof inventoryTargetSchema>;
+/** The inventory's `target` field as stored: every default filled in, so the row says what Rotor will use. */
+export type TargetSetting = z.output<typeof inventoryTargetSchema>;
+
+/**
+ * Reads the `target` field as an import, `/secrets edit` or `rotor edit --target` gives it: an
+ * object, or its JSON text. Returns the stored setting; every problem is reported with its key.
+ */
+export function parseTargetSetting(input: unknown): TargetSetting {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input) as unknown;
+    } catch {
+      throw new ValidationError('The target is not JSON.', [
+        {
+          where: 'target',
+          message:
+            'The target is not JSON: write it as a JSON object, e.g. {"engine":"postgres","host":"db.internal","dbname":"app","roles":["app_a","app_b"],"managing_ref":"prod/app/db_admin"}',
+        },
+      ]);
+    }
+  }
+  const result = inventoryTargetSchema.safeParse(value);
+  if (!result.success) throw new ValidationError('The target is not a valid PostgreSQL or Redis target.', issuesOf(result.error, 'target'));
+  return result.data;
+}
 
 /** Reads an inventory `target` object; every problem is reported with its key. */
 export function parseInventoryTarget(input: unknown): TargetDescription {
@@ -206,4 +233,17 @@ function issuesOf(error: z.ZodError, root: string): ValidationIssue[] {
       issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` : issue.message;
     return { where, message };
   });
+}
+
+/** One line for messages and the CLI: engine, address, logins and strategy, the managing reference; never a value. */
+export function describeTargetSetting(setting: TargetSetting): string {
+  const target = parseInventoryTarget(setting);
+  const logins =
+    target.engine === 'redis'
+      ? `ACL user ${target.user}`
+      : target.roles.strategy === 'alternating-users'
+        ? `alternating roles ${target.roles.roles.join(' and ')}`
+        : `role ${target.roles.role} (single user)`;
+  const managing = target.managingSecretRef ? `, managed with ${target.managingSecretRef}` : ', no managing credential named';
+  return `${describeEndpoint(target)} (TLS ${target.tls}), ${logins}${managing}`;
 }

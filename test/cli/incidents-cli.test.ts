@@ -281,7 +281,7 @@ describe('rotor incidents over a revoked manual secret', () => {
       'Order of disabling': expect.stringMatching(
         /^replace, then disable: the compromised version stays current until its replacement is promoted/,
       ),
-      Destroy: 'not applicable (Vault only)',
+      Destroy: 'not applicable (Vault or Google Secret Manager only)',
       'Compromised version': 'none recorded (rotated by hand at its issuer: the store holds no version id)',
       'Emergency rotation': expect.stringMatching(
         new RegExp(`^#${rotation.rotation.id}, completed at ${rotation.rotation.completedAt} \\(\\d+ min after the revocation\\)$`),

@@ -80,7 +80,7 @@ describe('policy checklists', () => {
     [
       'a name in an unknown environment',
       'checklists:\n  qa/app/db:\n    - create_version\n    - promote\n    - verify\n',
-      'checklists.qa/app/db (line 2): is neither a secret type (database, api_key, jwt, redis, webhook, smtp, storage, observability, generic) nor a secret name: `qa` is not a known environment',
+      'checklists.qa/app/db (line 2): is neither a secret type (database, api_key, jwt, redis, webhook, smtp, storage, observability, kms_key, generic) nor a secret name: `qa` is not a known environment',
     ],
     ['a list that is not a list', 'checklists:\n  database: create_version\n', 'checklists.database (line 2): '],
     [

@@ -177,12 +177,17 @@ describe('documentation', () => {
       if (schema instanceof z.ZodRecord) return walk(schema.valueType, open);
       if (schema instanceof z.ZodArray) return walk(schema.element, open);
       if (schema instanceof z.ZodEnum) return void schema.options.forEach((value) => add([...open.slice(0, -1), [String(value)]]));
+      // A built-in value or a name the policy defines (a role): the built-in values are documented.
+      if (schema instanceof z.ZodUnion) return void schema.options.forEach((option) => walk(option as z.core.$ZodType, groups));
       if (schema instanceof z.ZodObject) {
         for (const [key, child] of Object.entries(schema.shape)) {
           const here = [...groups.slice(0, -1), [...(groups[groups.length - 1] ?? []), key]];
           add(here);
           walk(child, here);
         }
+        // Keys the file names itself (an environment's approvals, a defined role): walked as a record's values.
+        const { catchall } = schema._zod.def;
+        if (catchall && !(catchall instanceof z.ZodNever)) walk(catchall, groups.length > 0 ? [...groups, []] : groups);
       }
     };
     walk(policySchema, [[]]);

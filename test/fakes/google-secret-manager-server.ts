@@ -13,7 +13,8 @@ import { crc32c } from '../../src/providers/google-secret-manager/crc32c.js';
  * bytes as base64, resource names with the project *number*, `latest` = the newest created
  * version whatever its state, quoted etags that change on every modification and a stale one
  * refused with 400 FAILED_PRECONDITION, errors as `{error:{code,message,status}}`, and 401
- * UNAUTHENTICATED without the expected bearer token.
+ * UNAUTHENTICATED without the expected bearer token. Like Google's JSON parser it refuses a field
+ * a request message does not have, and labels and annotations Google would refuse.
  */
 export interface FakeGoogleVersion {
   number: number;
@@ -50,6 +51,27 @@ export interface FakeGoogleOptions {
 }
 
 const MAX_PAYLOAD_BYTES = 65_536;
+/** The fields of a Secret (resources.proto); anything else in a request is refused, as Google's JSON parser does. */
+const SECRET_FIELDS = new Set([
+  'name',
+  'replication',
+  'createTime',
+  'labels',
+  'topics',
+  'expireTime',
+  'ttl',
+  'etag',
+  'rotation',
+  'versionAliases',
+  'annotations',
+  'customerManagedEncryption',
+  'versionDestroyTtl',
+]);
+const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
+const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
+const ANNOTATION_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+const MAX_LABELS = 64;
+const MAX_ANNOTATION_BYTES = 16_384;
 const ALIAS = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 const MUTABLE_FIELDS: Record<string, 'labels' | 'annotations' | 'versionAliases'> = {
   labels: 'labels',
@@ -72,8 +94,14 @@ export class FakeGoogleSecretManager {
   readonly requests: RecordedGoogleRequest[] = [];
   private readonly secrets = new Map<string, FakeGoogleSecret>();
   private server: Server | undefined;
-  private failures: { remaining: number; code: number; status: string; matching?: RegExp } = { remaining: 0, code: 0, status: '' };
+  private failures: { remaining: number; code: number; status: string; matching?: RegExp; method?: string } = {
+    remaining: 0,
+    code: 0,
+    status: '',
+  };
   address = '';
+  /** The fake's time, for create and destroy times: a test whose clock is injected points it there. */
+  now: () => Date = () => new Date();
   /** Runs once just before the next modifying request is applied, e.g. to race a concurrent writer. */
   beforeNextChange: (() => void) | undefined;
 
@@ -98,11 +126,12 @@ export class FakeGoogleSecretManager {
     this.requests.length = 0;
     this.failures = { remaining: 0, code: 0, status: '' };
     this.beforeNextChange = undefined;
+    this.now = () => new Date();
   }
 
-  /** The next `count` requests (whose path matches `matching`, if given) fail with this status. */
-  failNext(count: number, code: number, status: string, matching?: RegExp): void {
-    this.failures = { remaining: count, code, status, ...(matching ? { matching } : {}) };
+  /** The next `count` requests (whose path matches `matching` and whose method is `method`, if given) fail with this status. */
+  failNext(count: number, code: number, status: string, matching?: RegExp, method?: string): void {
+    this.failures = { remaining: count, code, status, ...(matching ? { matching } : {}), ...(method ? { method } : {}) };
   }
 
   /** Creates a secret as its owner would (out-of-band for Rotor). */
@@ -112,7 +141,7 @@ export class FakeGoogleSecretManager {
       project,
       location,
       id,
-      createTime: new Date().toISOString(),
+      createTime: this.now().toISOString(),
       labels: { ...(options.labels ?? {}) },
       annotations: { ...(options.annotations ?? {}) },
       versionAliases: {},
@@ -130,6 +159,13 @@ export class FakeGoogleSecretManager {
   setAlias(name: string, alias: string, version: number): void {
     const secret = this.secretNamed(name);
     secret.versionAliases[alias] = version;
+    secret.etag = newEtag();
+  }
+
+  /** Sets annotations as another client would (changes the secret's etag). */
+  annotate(name: string, annotations: Record<string, string>): void {
+    const secret = this.secretNamed(name);
+    secret.annotations = { ...secret.annotations, ...annotations };
     secret.etag = newEtag();
   }
 
@@ -163,7 +199,11 @@ export class FakeGoogleSecretManager {
       return sendError(response, new GoogleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));
     }
     this.requests.push({ method, path: url.pathname + url.search, body });
-    if (this.failures.remaining > 0 && (!this.failures.matching || this.failures.matching.test(url.pathname))) {
+    if (
+      this.failures.remaining > 0 &&
+      (!this.failures.matching || this.failures.matching.test(url.pathname)) &&
+      (!this.failures.method || this.failures.method === method)
+    ) {
       this.failures.remaining -= 1;
       return sendError(
         response,
@@ -246,6 +286,9 @@ export class FakeGoogleSecretManager {
       if (!field) throw new GoogleError(400, 'INVALID_ARGUMENT', `Invalid update_mask provided: field "${path}" cannot be updated.`);
       return field;
     });
+    refuseUnknownFields(body, SECRET_FIELDS, 'secret');
+    if (fields.includes('labels')) checkLabels((body.labels ?? {}) as Record<string, unknown>);
+    if (fields.includes('annotations')) checkAnnotations((body.annotations ?? {}) as Record<string, unknown>);
     this.checkEtag(body.etag, secret.etag);
     this.raceOnce();
     this.checkEtag(body.etag, secret.etag);
@@ -280,6 +323,8 @@ export class FakeGoogleSecretManager {
   }
 
   private addFromRequest(secret: FakeGoogleSecret, body: Record<string, unknown>): unknown {
+    refuseUnknownFields(body, new Set(['parent', 'payload']), 'add_secret_version_request');
+    refuseUnknownFields((body.payload ?? {}) as Record<string, unknown>, new Set(['data', 'dataCrc32c']), 'payload');
     const payload = (body.payload ?? {}) as { data?: unknown; dataCrc32c?: unknown };
     if (typeof payload.data !== 'string') throw new GoogleError(400, 'INVALID_ARGUMENT', 'Secret Payload cannot be empty.');
     const data = Buffer.from(payload.data, 'base64');
@@ -318,6 +363,7 @@ export class FakeGoogleSecretManager {
     verb: 'disable' | 'enable' | 'destroy',
     body: Record<string, unknown>,
   ): unknown {
+    refuseUnknownFields(body, new Set(['name', 'etag']), `${verb}_secret_version_request`);
     this.checkEtag(body.etag, version.etag);
     if (version.state === 'DESTROYED')
       throw new GoogleError(400, 'FAILED_PRECONDITION', `Secret Version [${this.versionName(secret, version)}] is in DESTROYED state.`);
@@ -326,7 +372,7 @@ export class FakeGoogleSecretManager {
     if (verb === 'destroy') {
       version.state = 'DESTROYED';
       version.data = null;
-      version.destroyTime = new Date().toISOString();
+      version.destroyTime = this.now().toISOString();
     } else {
       version.state = verb === 'disable' ? 'DISABLED' : 'ENABLED';
     }
@@ -339,7 +385,7 @@ export class FakeGoogleSecretManager {
       number: secret.versions.length + 1,
       state: 'ENABLED' as const,
       data,
-      createTime: new Date().toISOString(),
+      createTime: this.now().toISOString(),
       destroyTime: null,
       etag: newEtag(),
       clientChecksum,
@@ -451,6 +497,36 @@ export class FakeGoogleSecretManager {
   private keyOf(project: string, location: string | null, id: string): string {
     return `${project}/${location ?? ''}/${id}`;
   }
+}
+
+/** Google's JSON parser refuses a field the message does not have, naming it. */
+function refuseUnknownFields(body: Record<string, unknown>, known: ReadonlySet<string>, message: string): void {
+  const unknown = Object.keys(body).find((field) => !known.has(field));
+  if (unknown !== undefined)
+    throw new GoogleError(
+      400,
+      'INVALID_ARGUMENT',
+      `Invalid JSON payload received. Unknown name "${unknown}" at '${message}': Cannot find field.`,
+    );
+}
+
+function checkLabels(labels: Record<string, unknown>): void {
+  const entries = Object.entries(labels);
+  if (entries.length > MAX_LABELS) throw new GoogleError(400, 'INVALID_ARGUMENT', `A secret can have at most ${MAX_LABELS} labels.`);
+  for (const [key, value] of entries)
+    if (!LABEL_KEY.test(key) || typeof value !== 'string' || !LABEL_VALUE.test(value))
+      throw new GoogleError(400, 'INVALID_ARGUMENT', `Label key or value is invalid: ${key}.`);
+}
+
+function checkAnnotations(annotations: Record<string, unknown>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(annotations)) {
+    if (!ANNOTATION_KEY.test(key) || typeof value !== 'string')
+      throw new GoogleError(400, 'INVALID_ARGUMENT', `Annotation key or value is invalid: ${key}.`);
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (bytes > MAX_ANNOTATION_BYTES)
+    throw new GoogleError(400, 'INVALID_ARGUMENT', `The annotations of a secret may total at most ${MAX_ANNOTATION_BYTES} bytes.`);
 }
 
 /** The filter forms Rotor sends: `labels.<key>:*` (has the label) and `labels.<key>=<value>`, joined by AND or spaces. */

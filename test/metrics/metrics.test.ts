@@ -29,12 +29,13 @@ describe('/metrics inventory gauges', () => {
 describe('the Slack API error counter', () => {
   it('labels a call by its Web API method, and anything else (a response_url with its token) as other', async () => {
     const { createInstrumentedFetch } = await import('../../src/slack/instrumented-fetch.js');
-    const { counterRegistry } = await import('../../src/metrics/metrics.js');
-    const failing = createInstrumentedFetch(async () => new Response('{}', { status: 500 }));
+    const { createRotorCounters } = await import('../../src/metrics/metrics.js');
+    const counters = createRotorCounters();
+    const failing = createInstrumentedFetch(counters, async () => new Response('{}', { status: 500 }));
     const secretPart = randomBytes(12).toString('hex');
     await failing(`http://127.0.0.1:9/actions/T0/1234/${secretPart}`);
     await failing('http://127.0.0.1:9/api/chat.postMessage');
-    const text = await counterRegistry.metrics();
+    const text = await counters.registry.metrics();
     expect(text).not.toContain(secretPart);
     expect(text).toContain('rotor_slack_api_errors_total{method="other",error="http_500"}');
     expect(text).toContain('rotor_slack_api_errors_total{method="chat.postMessage",error="http_500"}');

@@ -33,6 +33,7 @@ function secret(nextRotation: string): Secret {
     checklistOverride: null,
     valueSource: null,
     valueField: null,
+    target: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: '2026-11-22T00:00:00.000Z',

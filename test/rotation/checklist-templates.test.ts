@@ -70,6 +70,12 @@ describe('rotation templates', () => {
       observability aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
       observability vault_generate: create_version=create_version! set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
       observability vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
+      kms_key manual: create_version! update_staging test_staging promote! redeploy! invalidate_caches!? verify schedule_removal record_evidence
+      kms_key aws_generate: create_version=create_version! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify schedule_removal=schedule_removal record_evidence
+      kms_key aws_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify schedule_removal=schedule_removal record_evidence
+      kms_key aws_rotation: create_version=await_provider_rotation! promote=promote! redeploy! invalidate_caches!? verify=verify schedule_removal=schedule_removal record_evidence
+      kms_key vault_generate: create_version=create_version! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify schedule_removal=schedule_removal record_evidence
+      kms_key vault_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches!? verify=verify schedule_removal=schedule_removal record_evidence
       generic manual: create_version! update_staging test_staging promote! redeploy! invalidate_caches! verify schedule_removal record_evidence
       generic aws_generate: create_version=create_version set_new_value! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
       generic aws_issuer: create_version=detect_version! update_staging test_staging promote=promote! redeploy! invalidate_caches! verify=verify schedule_removal=schedule_removal record_evidence
@@ -188,6 +194,12 @@ describe('emergency checklist', () => {
       observability aws_rotation: create_version=await_provider_rotation promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
       observability vault_generate: create_version=create_version set_new_value promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
       observability vault_issuer: create_version=detect_version promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
+      kms_key manual: create_version promote hotfix_deploy verify invalidate_sessions revoke_at_issuer disable_compromised search_logs incident_report
+      kms_key aws_generate: create_version=create_version promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
+      kms_key aws_issuer: create_version=detect_version promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
+      kms_key aws_rotation: create_version=await_provider_rotation promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
+      kms_key vault_generate: create_version=create_version promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
+      kms_key vault_issuer: create_version=detect_version promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
       generic manual: create_version promote hotfix_deploy verify invalidate_sessions revoke_at_issuer disable_compromised search_logs incident_report
       generic aws_generate: create_version=create_version set_new_value promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report
       generic aws_issuer: create_version=detect_version promote=promote hotfix_deploy verify=verify invalidate_sessions revoke_at_issuer disable_compromised=disable_compromised search_logs incident_report

@@ -117,9 +117,10 @@ export interface MotoSuite {
 
 /**
  * moto for the enclosing `describe`: this worker's moto_server, reset before the suite and
- * before each test, with the SDK's environment pointed at it.
+ * before each test, with the SDK's environment pointed at it. A scenario (one story cut into
+ * sequential `it`s over shared state) passes `{ scenario: true }`: reset before the suite only.
  */
-export function useMoto(): MotoSuite {
+export function useMoto(options: { scenario?: boolean } = {}): MotoSuite {
   let moto: MotoServer | undefined;
   let sdk: SecretsManagerClient | undefined;
   beforeAll(async () => {
@@ -132,9 +133,10 @@ export function useMoto(): MotoSuite {
     sdk?.destroy();
     await moto?.stop();
   });
-  beforeEach(async () => {
-    await moto?.reset();
-  });
+  if (!options.scenario)
+    beforeEach(async () => {
+      await moto?.reset();
+    });
   const started = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error('moto is not running: use useMoto() inside a describe and read it inside a test');
     return value;

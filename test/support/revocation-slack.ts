@@ -5,7 +5,7 @@ import { IncidentRepo } from '../../src/revocation/incident-repo.js';
 import type { IncidentRecord } from '../../src/revocation/incident.js';
 import { FORM_VALUE_ACTION, INCIDENT_BLOCKS, REVOKE_BLOCKS } from '../../src/slack/ids.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
-import { button, callsSince, echoed, modal, pushedSince, type ButtonSeen } from './rotation-slack.js';
+import { button, callsSince, echoed, followUpsSettled, modal, pushedSince, type ButtonSeen } from './rotation-slack.js';
 import { responseIdOf, type SlackHarness } from './slack-app-harness.js';
 import { buttonClick, stateValue } from './slack-payloads.js';
 
@@ -192,4 +192,20 @@ export async function submitIncidentForm(
 /** Every text a surface shows, for `toContain` checks. */
 export function shownText(surface: { blocks: unknown[] }): string {
   return JSON.stringify(surface.blocks);
+}
+
+/** `/revoke <name>` by `userId` (the responder by default), confirmed with the name: incident #1 opens, its follow-ups done. */
+export async function revokeConfirmed(harness: SlackHarness, name: string, userId = 'U0ONCALL'): Promise<void> {
+  const { viewId } = await slashRevoke(harness, userId, `${name} leaked in a public gist`);
+  await submitRevoke(harness, userId, viewId as string, { confirm: name });
+  await followUpsSettled(harness);
+}
+
+/** `/rotate <name>` by the responder in the incident channel: the emergency rotation modal's view id. */
+export async function slashRotateEmergency(harness: SlackHarness, name: string): Promise<string> {
+  const since = harness.fake.calls.length;
+  await harness.untilHandled(() => harness.command('/rotate', name, 'U0ONCALL', { channelId: INCIDENT_CHANNEL }));
+  const update = harness.fake.calls.slice(since).find((call) => call.method === 'views.update');
+  expect(modal(harness, String(update?.args.view_id)).title.text).toBe('Emergency rotation');
+  return String(update?.args.view_id);
 }

@@ -14,8 +14,14 @@ import type { RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import type { RecordedCall } from '../fakes/fake-slack-api.js';
 import { join } from 'node:path';
-import type { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import type { GoogleSecretManagerProvider } from '../../src/providers/google-secret-manager/google-secret-manager-provider.js';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
+import { operator } from './actors.js';
+import type { MotoSuite } from './moto.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
+import { storeCatalogFor } from '../../src/providers/store-catalog.js';
+import type { SecretProvider } from '../../src/providers/secret-provider.js';
 import type { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { runRotor, type CliResult } from './cli.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from './slack-app-harness.js';
@@ -348,6 +354,10 @@ const auditKey = randomBytes(32).toString('hex');
 export function startRotationHarness(options: {
   aws?: () => AwsSecretsManagerProvider;
   vault?: () => VaultKv2Provider;
+  /** Google Secret Manager; the catalog's Google store reads the alias this provider was made with. */
+  google?: () => GoogleSecretManagerProvider;
+  /** Further stores by kind (`kms`). */
+  stores?: () => Record<string, SecretProvider>;
   seed: (store: TempStore) => void;
   at?: string;
   policy?: string;
@@ -360,7 +370,19 @@ export function startRotationHarness(options: {
     providers: () => {
       const aws = options.aws?.();
       const vault = options.vault?.();
-      return { registry: createProviderRegistry({ ...(aws ? { aws } : {}), ...(vault ? { vault } : {}) }), close: () => aws?.destroy() };
+      const google = options.google?.();
+      const extra = options.stores?.() ?? {};
+      const stores = storeCatalogFor({ googleVersionAlias: google?.versionAlias ?? null });
+      return {
+        registry: createProviderRegistry(
+          { ...(aws ? { aws } : {}), ...(vault ? { vault } : {}), ...(google ? { google } : {}), ...extra },
+          stores,
+        ),
+        close: () => {
+          aws?.destroy();
+          for (const store of Object.values(extra)) store.destroy?.();
+        },
+      };
     },
     beforeStart: ({ fake, store }) => {
       for (const person of options.people ?? PEOPLE) fake.addUser(person);
@@ -374,4 +396,61 @@ export function rotorCli(harness: SlackHarness, ...argv: string[]): Promise<CliR
   return runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv], { ROTOR_AUDIT_KEY: auditKey });
 }
 
+/** The same, with more environment (a store's connection). */
+export function rotorCliWith(harness: SlackHarness, env: NodeJS.ProcessEnv, ...argv: string[]): Promise<CliResult> {
+  return runRotor(['--db', harness.store.path, '--config', join(harness.store.dir, 'policy.yml'), ...argv], {
+    ...env,
+    ROTOR_AUDIT_KEY: auditKey,
+  });
+}
+
 export { ACTION_IDS, CALLBACK_IDS };
+
+/** A database secret owned by U0OWNER at AWS: what most rotation and revocation flows start from. */
+export interface AwsSecretScenario {
+  /** The secret's name, in the inventory and at moto. */
+  name: string;
+  /** Inventory fields beyond the defaults (type database, owner U0OWNER, provider aws, ref = name, last rotated 2027-01-01). */
+  fields?: Record<string, unknown>;
+  policy?: string;
+  people?: readonly string[];
+  /** Where the bot reaches AWS (a fault server in front of moto); moto itself by default. */
+  endpoint?: string;
+}
+
+/**
+ * Creates `name` at moto with a value made now, then starts the bot with moto as its AWS store
+ * and the secret in the inventory; the version moto made is the one production reads.
+ */
+export async function startAwsSecretHarness(
+  moto: MotoSuite,
+  scenario: AwsSecretScenario,
+): Promise<{ harness: SlackHarness; initialVersion: string }> {
+  const created = await moto.sdk.send(new CreateSecretCommand({ Name: scenario.name, SecretString: randomBytes(12).toString('hex') }));
+  const endpoint = scenario.endpoint ?? moto.endpoint;
+  const harness = await startRotationHarness({
+    aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint }),
+    ...(scenario.policy ? { policy: scenario.policy } : {}),
+    ...(scenario.people ? { people: scenario.people } : {}),
+    seed: (store) =>
+      store.inventoryService.create(
+        {
+          name: scenario.name,
+          type: 'database',
+          owner: 'U0OWNER',
+          provider: 'aws',
+          providerRef: scenario.name,
+          lastRotated: '2027-01-01',
+          ...scenario.fields,
+        },
+        operator(),
+        'test',
+      ),
+  });
+  return { harness, initialVersion: created.VersionId as string };
+}
+
+/** The staging labels of each version of `name` at moto (VersionIdsToStages). */
+export async function stagesAt(moto: MotoSuite, name: string): Promise<Record<string, string[]>> {
+  return (await moto.sdk.send(new DescribeSecretCommand({ SecretId: name }))).VersionIdsToStages ?? {};
+}

@@ -281,6 +281,8 @@ export class AwsKmsKeyStore {
     const ref = this.refOf(target);
     await this.refuseIfAliasPointsAt(target, ref, request.keyId, 'scheduled for deletion');
     const key = await this.describeKey(target, ref, request.keyId, 'schedule the deletion of the old key of');
+    // A successor that never went live (an abandoned rotation) leaves the pending alias free for the next one.
+    await this.dropPendingAlias(target, ref, key.keyId);
     if (key.state === 'PendingDeletion' && key.deletionDate)
       return { keyId: key.keyId, keyArn: key.keyArn, deletionDate: key.deletionDate, scheduledNow: false };
     const scheduled = await this.call(target, ref, `schedule the deletion of key ${request.keyId} of`, (client, signal) =>
@@ -399,6 +401,11 @@ export class AwsKmsKeyStore {
         { abortSignal: signal },
       ),
     );
+  }
+
+  /** What KMS says of one key, by its id or ARN. */
+  keyFacts(target: ProviderTarget, keyId: string): Promise<KmsKeyFacts> {
+    return this.describeKey(target, this.refOf(target), keyId, 'look up a key of');
   }
 
   /** What a person runs to see which key the alias names now (key material is never shown). */

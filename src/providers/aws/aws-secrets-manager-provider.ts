@@ -36,6 +36,7 @@ import type {
 } from '../secret-provider.js';
 import { placeInText, shapeOfText } from '../value-shape.js';
 import { isTransientAwsError, translateAwsError } from './aws-errors.js';
+import { AwsReplicaChecker } from './aws-replicas.js';
 import { parseAwsSecretRef, type AwsSecretRef } from './aws-secret-ref.js';
 
 const CURRENT = 'AWSCURRENT';
@@ -52,6 +53,8 @@ export interface AwsProviderOptions {
   defaultRegion?: string;
   /** An explicit endpoint; without it the SDK applies `AWS_ENDPOINT_URL` itself. */
   endpoint?: string;
+  /** An endpoint per replica region (VPC endpoints); without it `endpoint`, then the SDK's own. */
+  replicaEndpointFor?: (region: string) => string | undefined;
   /** Keyed with ROTOR_FINGERPRINT_KEY; plain SHA-256 by default. */
   fingerprinter?: Fingerprinter;
 }
@@ -67,10 +70,17 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   private readonly clients = new Map<string, SecretsManagerClient>();
   private readonly retry: RetryPolicy;
   private readonly fingerprints: Fingerprinter;
+  private readonly replicaChecker: AwsReplicaChecker;
 
   constructor(private readonly options: AwsProviderOptions = {}) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.fingerprints = options.fingerprinter ?? createFingerprinter(null);
+    this.replicaChecker = new AwsReplicaChecker({
+      retry: this.retry,
+      fingerprinter: this.fingerprints,
+      ...(options.defaultRegion ? { defaultRegion: options.defaultRegion } : {}),
+      endpointFor: (region) => options.replicaEndpointFor?.(region) ?? options.endpoint,
+    });
   }
 
   async validateReference(target: ProviderTarget): Promise<void> {
@@ -102,6 +112,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       location: secret.ARN ?? null,
       rotationConfigured: secret.RotationEnabled === true,
       limits: { maxVersions: null, deleteVersionAfterSeconds: null },
+      replicas: (secret.ReplicationStatus ?? [])
+        .map((replica) => ({ region: replica.Region ?? '', status: replica.Status ?? 'Unknown', message: replica.StatusMessage ?? null }))
+        .sort((a, b) => a.region.localeCompare(b.region)),
     };
   }
 
@@ -167,6 +180,28 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     return read.SecretString;
   }
 
+  async lendValue<T>(target: ProviderTarget, versionId: string | null, use: (text: string) => Promise<T>): Promise<T> {
+    const ref = parseAwsSecretRef(target.secretName, target.providerRef);
+    const read = await this.call(
+      target,
+      ref,
+      versionId ? `read version ${versionId} of` : 'read the current version of',
+      (client, signal) =>
+        client.send(
+          new GetSecretValueCommand({ SecretId: ref.secretId, ...(versionId ? { VersionId: versionId } : { VersionStage: CURRENT }) }),
+          {
+            abortSignal: signal,
+          },
+        ),
+    );
+    if (read.SecretString === undefined || read.SecretString.length === 0)
+      throw new RotorError(
+        'conflict',
+        `${versionId ? `Version ${versionId}` : 'The current version'} of ${target.secretName} in AWS Secrets Manager holds no text value, so it names no credential to set at its target.`,
+      );
+    return use(read.SecretString);
+  }
+
   async promote(target: ProviderTarget, request: PromoteRequest): Promise<void> {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     const secret = await this.describeSecret(target, ref, 'promote a version of');
@@ -200,7 +235,16 @@ export class AwsSecretsManagerProvider implements SecretProvider {
         `The current version of ${target.secretName} in AWS Secrets Manager holds no value (a rotation function that did not finish?). Check the rotation in AWS before continuing.`,
       );
     }
-    return { versionId: read.VersionId, ...fingerprintRead(this.fingerprints, value, options) };
+    const fingerprinted = { versionId: read.VersionId, ...fingerprintRead(this.fingerprints, value, options) };
+    if (!options.everyReplica) return fingerprinted;
+    // Each replica region is read on its own: "InSync" is only what the primary believes.
+    const replicas = await this.replicaChecker.verifyReplicas(target, {
+      versionId: read.VersionId,
+      fingerprint: fingerprinted.fingerprint,
+    });
+    return replicas.length === 0
+      ? fingerprinted
+      : { ...fingerprinted, checks: { replicasVerified: replicas.map((replica) => replica.region).join(', ') } };
   }
 
   async readVersion(target: ProviderTarget, versionId: string): Promise<VersionFingerprint> {
@@ -391,6 +435,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   destroy(): void {
     for (const client of this.clients.values()) client.destroy();
     this.clients.clear();
+    this.replicaChecker.destroy();
   }
 }
 

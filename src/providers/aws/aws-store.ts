@@ -1,4 +1,5 @@
-import type { StoreKind, StoreSecretKey } from '../store-kind.js';
+import type { ReplicaSummary } from '../secret-provider.js';
+import type { StoreFinding, StoreKind, StoreSecretKey } from '../store-kind.js';
 import { AwsSecretsManagerProvider } from './aws-secrets-manager-provider.js';
 import { awsRegionFlag, parseAwsSecretRef } from './aws-secret-ref.js';
 import { AWS_STEP_TEXTS } from './aws-step-texts.js';
@@ -103,6 +104,7 @@ export const awsSecretsManagerStore: StoreKind = {
             },
           ]
         : []),
+      ...replicaFindings(description.replicas ?? []),
       ...(description.rotationConfigured
         ? [
             {
@@ -124,3 +126,28 @@ export const awsSecretsManagerStore: StoreKind = {
     version.labels.length > 0 ? `version ${versionId} still carries ${version.labels.join(', ')} in AWS Secrets Manager` : null,
   connect: (setup) => new AwsSecretsManagerProvider({ fingerprinter: setup.fingerprinter, ...(setup.retry ? { retry: setup.retry } : {}) }),
 };
+
+/** A replica not in sync would miss the new version: the rotation waits until every one is, each named. */
+function replicaFindings(replicas: readonly ReplicaSummary[]): StoreFinding[] {
+  if (replicas.length === 0) return [];
+  const behind = replicas.filter((replica) => replica.status !== 'InSync');
+  if (behind.length > 0) {
+    const list = behind
+      .map((replica) => `${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}`)
+      .join('; ');
+    return [
+      {
+        check: 'replicas',
+        status: 'blocking',
+        message: `A replica is not in sync, so it would not get the new version: ${list}. Fix the replication in AWS (or remove the replica), then try again.`,
+      },
+    ];
+  }
+  return [
+    {
+      check: 'replicas',
+      status: 'ok',
+      message: `Replicated to ${replicas.map((replica) => replica.region).join(', ')}, all in sync: verify reads the new version in each of them.`,
+    },
+  ];
+}

@@ -79,7 +79,8 @@ const LABEL_KEY = /^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u;
 const LABEL_VALUE = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
 
 /**
- * Google Secret Manager behind the shape of the provider port (not yet registered as one).
+ * Google Secret Manager's calls, each with the read path (alias or `latest`) in its target;
+ * GoogleSecretManagerProvider puts it behind the provider port with the policy's alias.
  * Versions are immutable and numbered; Rotor fingerprints a version's whole payload. Every
  * change to a secret's aliases, labels or annotations, and to a version's state, carries the
  * etag Rotor read, so a concurrent change is refused, never overwritten.
@@ -338,7 +339,11 @@ export class GoogleSecretManagerStore {
     return pending;
   }
 
-  /** Secrets of a project (global, or in one location) that carry the label key, with their labels. */
+  /**
+   * Secrets of a project (global, or in one location) that carry the label key, with their labels
+   * and annotations: labels select, and an annotation holds what a label cannot (a name with `/`,
+   * a Slack id in capitals), so it wins over a label of the same key.
+   */
   async listForDiscovery(filter: GsmDiscoveryFilter): Promise<DiscoveredSecret[]> {
     if (filter.labelKey !== undefined && !LABEL_KEY.test(filter.labelKey)) {
       throw new ValidationError(
@@ -368,7 +373,7 @@ export class GoogleSecretManagerStore {
         found.push({
           providerRef: `${parent}/secrets/${id}`,
           storeName: id,
-          tags: { ...secret.labels },
+          tags: discoveryTags(secret),
           lastRotatedAt: null,
           lastChangedAt: null,
         });
@@ -391,7 +396,7 @@ export class GoogleSecretManagerStore {
     const secret = await this.getSecret(target, ref, 'label');
     const merged = { ...secret.labels, ...labels };
     if (Object.entries(labels).every(([key, value]) => secret.labels[key] === value)) return;
-    await this.updateSecret(target, ref, secret.etag, { labels: merged });
+    await this.updateSecret(target, ref, secret.etag, { labels: merged }, 'label');
   }
 
   /** What a consumer runs to read the value consumers get. */
@@ -498,6 +503,7 @@ export class GoogleSecretManagerStore {
     ref: GsmSecretRef,
     etag: string,
     fields: { versionAliases?: Record<string, string>; annotations?: Record<string, string>; labels?: Record<string, string> },
+    action = 'update',
   ): Promise<void> {
     const mask = [
       fields.versionAliases ? 'version_aliases' : null,
@@ -509,7 +515,7 @@ export class GoogleSecretManagerStore {
     await this.send(
       target,
       ref,
-      'update',
+      action,
       { method: 'PATCH', path: formatGsmSecretRef(ref), query: { updateMask: mask }, body: { ...fields, etag } },
       secretResource,
     );
@@ -556,6 +562,11 @@ function aliasTarget(target: GsmTarget, ref: GsmSecretRef, secret: SecretResourc
     );
   }
   return version;
+}
+
+function discoveryTags(secret: SecretResource): Record<string, string> {
+  const { [PENDING_TOKEN_ANNOTATION]: _token, ...annotations } = secret.annotations;
+  return { ...secret.labels, ...annotations };
 }
 
 function aliasesByVersion(secret: SecretResource): Map<string, string[]> {

@@ -169,6 +169,7 @@ export class VaultKv2Provider implements SecretProvider {
             await this.currentData(target, ref, metadata, 'create a new version of'),
             request.placement?.field ?? ref.field,
             value,
+            request.placement?.alongside,
           );
     const fingerprint = this.fingerprints.of(valueToHash(data, ref.field));
     const versionId = String(metadata.current_version + 1);
@@ -282,6 +283,23 @@ export class VaultKv2Provider implements SecretProvider {
     const version = writeResponse.safeParse(written);
     if (!version.success) throw kvV1(target, ref);
     return { versionId: String(version.data.data.version), fingerprint: this.fingerprints.of(valueToHash(data, ref.field)) };
+  }
+
+  async lendValue<T>(target: ProviderTarget, versionId: string | null, use: (text: string) => Promise<T>): Promise<T> {
+    const ref = parseVaultSecretRef(target.secretName, target.providerRef);
+    await this.requireKv2(target, ref, 'read');
+    const query = versionId === null ? '' : `?version=${encodeURIComponent(versionId)}`;
+    const read = await this.call(target, versionId ? `read version ${versionId} of` : 'read the current version of', () =>
+      this.client.read(`${ref.mount}/data/${encodeVaultPath(ref.path)}${query}`),
+    );
+    const parsed = dataResponse.safeParse(read);
+    if (!parsed.success) throw kvV1(target, ref);
+    if (parsed.data.data.data === null)
+      throw new RotorError(
+        'conflict',
+        `${versionId === null ? 'The current version' : `Version ${versionId}`} of ${target.secretName} in Vault is deleted, so it names no credential to set at its target.`,
+      );
+    return use(JSON.stringify(parsed.data.data.data));
   }
 
   private async readData(

@@ -11,6 +11,8 @@ export const STEP_ACTIONS = [
   'verify',
   'schedule_removal',
   'disable_compromised',
+  'set_at_target',
+  'verify_at_target',
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 
@@ -46,7 +48,7 @@ export const MAX_CHECKLIST_STEPS = 25;
  * What a step does, whatever the provider: the creation actions are one family because a
  * checklist has exactly one way of getting the new version, chosen by provider and value source.
  */
-export type StepFamily = 'creation' | 'promote' | 'verify' | 'schedule_removal' | 'disable';
+export type StepFamily = 'creation' | 'promote' | 'verify' | 'schedule_removal' | 'disable' | 'set_at_target' | 'verify_at_target';
 
 export function familyOfAction(action: StepAction): StepFamily {
   switch (action) {

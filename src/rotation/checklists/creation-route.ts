@@ -1,3 +1,4 @@
+import type { TargetDescription } from '../../targets/target-description.js';
 import type { StoreKind } from '../../providers/store-kind.js';
 import type { StepAction, StepFamily } from './checklist-step.js';
 import type { CreationMethod, CreationRoute } from './step-definition.js';
@@ -9,6 +10,8 @@ export interface ProviderFacts {
   rotationConfigured: boolean;
   /** The field a generated value goes in, as the preflight decided (src/rotation/checklists/value-field.ts); absent for a plain value or when nothing is generated. */
   valueField?: string | null;
+  /** Where Rotor sets the credential, when the preflight found a target: the checklist gets the target steps. */
+  target?: TargetDescription | null;
 }
 
 export type CreationSubject = ValueSourceSubject;
@@ -36,6 +39,8 @@ const FAMILY_ACTIONS: Readonly<Record<Exclude<StepFamily, 'creation'>, StepActio
   verify: 'verify',
   schedule_removal: 'schedule_removal',
   disable: 'disable_compromised',
+  set_at_target: 'set_at_target',
+  verify_at_target: 'verify_at_target',
 };
 
 /** The action a step of this family performs on this method; manual secrets have none. */

@@ -6,7 +6,7 @@ import { planChecklist, type ChecklistEntry, type PlannedStep } from './checklis
 import { fillPlaceholders, placeholderValuesFor, type PlaceholderValues } from './checklist-placeholders.js';
 import { actionFor, creationRouteOf, type ProviderFacts } from './creation-route.js';
 import { emergencySteps, type RevocationOrder } from './emergency-template.js';
-import { defaultRotationSteps, rotationSteps } from './rotation-templates.js';
+import { defaultRotationSteps, rotationSteps, targetRotationSteps } from './rotation-templates.js';
 import { isIrreversibleOn, pickText, type CreationRoute, type StepDefinition } from './step-definition.js';
 
 export interface ChecklistInput {
@@ -47,6 +47,8 @@ export function resolveChecklist(input: ChecklistInput): ChecklistSnapshot {
     );
   }
   const source = checklistSourceOf(input);
+  if (source.kind === 'template' && input.provider.target && route.method === 'generate')
+    return freeze(targetRotationSteps(type, input.provider.target).map((step) => fromDefinition(step, route, false, values)));
   if (source.kind === 'template')
     return freeze(defaultRotationSteps(type, route.method).map((step) => fromDefinition(step, route, false, values)));
 

@@ -2,6 +2,7 @@ import { SECRET_TYPES, type SecretType } from '../../inventory/secret.js';
 import type { StepFamily } from './checklist-step.js';
 import { isOnRoute, type CreationMethod, type IrreversibleOn, type StepDefinition } from './step-definition.js';
 import { TYPE_PROFILES, type TypeProfile } from './secret-type-profiles.js';
+import { strategyLine, type TargetDescription } from '../../targets/target-description.js';
 
 /**
  * The rotation checklist of each secret type, from the playbooks: create the new version →
@@ -44,7 +45,11 @@ export function createVersionStep(profile: TypeProfile, emergency: boolean): Ste
       manual: `${profile.mint} Keep the old one valid until the new one is verified${emergency ? ', unless it is being abused' : ''}, and store the new one where its consumers read it, as the secret's retrieval instructions say.`,
     },
     required: true,
-    irreversible: profile.mintAtIssuer ? [...CURRENT_AT_ONCE, 'manual', 'issuer'] : CURRENT_AT_ONCE,
+    irreversible: [
+      ...CURRENT_AT_ONCE,
+      ...(profile.mintAtIssuer ? (['manual', 'issuer'] as const) : []),
+      ...(profile.createAfterApprovals ? (['generate'] as const) : []),
+    ],
     undo: {
       label: 'The previous credential works again where the Lambda changed it',
       detail:
@@ -168,6 +173,57 @@ export function rotationSteps(type: SecretType): readonly StepDefinition[] {
     ...profile.afterVerify,
     scheduleRemoval(profile),
     RECORD_EVIDENCE,
+  ];
+}
+
+/**
+ * The checklist of a secret whose credential Rotor sets where it is used (a PostgreSQL role, a
+ * Redis ACL user): stage the new version in the store, set it at the target, log in with it,
+ * promote, read it back, then retire the old credential at the end of the retention window.
+ * Approvals come before the first step that changes the target.
+ */
+export function targetRotationSteps(type: SecretType, target: TargetDescription): readonly StepDefinition[] {
+  const profile = TYPE_PROFILES[type];
+  const strategy = strategyLine(target);
+  const blip = target.engine === 'postgres' && target.roles.strategy === 'single-user';
+  const retire =
+    target.engine === 'redis'
+      ? 'removes the old password from the ACL user (ACL SETUSER <old)'
+      : target.roles.strategy === 'alternating-users'
+        ? 'gives the previous role NOLOGIN'
+        : "has nothing left to retire (the single role's old password was replaced)";
+  return [
+    createVersionStep(profile, false),
+    {
+      id: 'set_at_target',
+      family: 'set_at_target',
+      title: 'Set the new password at the target',
+      detail: `${strategy} Rotor reads the managing credential from the store at this moment and the new password from the staged version; PostgreSQL receives a SCRAM-SHA-256 verifier computed by Rotor, never the password itself.`,
+      required: true,
+      irreversible: true,
+      ...(blip
+        ? {
+            undo: {
+              label: 'The previous password is set on the role again',
+              detail:
+                "A single role's password was replaced: set the previous one again (ALTER ROLE … PASSWORD) before rolling back the store.",
+            },
+          }
+        : {}),
+    },
+    {
+      id: 'verify_at_target',
+      family: 'verify_at_target',
+      title: 'Log in at the target with the new password',
+      detail: `Rotor opens a fresh connection as the target user with the new password (never the managing one): ${target.engine === 'postgres' ? '`SELECT 1`' : '`AUTH` and `PING`'}, and records the latency.`,
+      required: true,
+    },
+    promoteStep(false),
+    verifyStep(profile),
+    {
+      ...scheduleRemoval(profile),
+      detail: `At the end of the {retention_hours} h retention window Rotor ${retire}, then removes the previous version from the store.`,
+    },
   ];
 }
 

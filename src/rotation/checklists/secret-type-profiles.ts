@@ -19,6 +19,11 @@ export interface TypeProfile {
    * person mints it, the creation step then waits for the approvals.
    */
   mintAtIssuer: boolean;
+  /**
+   * Even when Rotor creates it, the new version is a resource that outlives an abandoned rotation
+   * (a KMS key cannot be deleted at once): the creation step waits for the approvals.
+   */
+  createAfterApprovals?: true;
   /** Steps between creating the new version and staging, in order. */
   prepare: readonly PrepareStep[];
   invalidate: { detail: string; required: boolean };
@@ -346,6 +351,30 @@ export const TYPE_PROFILES: Readonly<Record<SecretType, TypeProfile>> = {
         "Restart the agents that cached the compromised key, and end the sessions opened with it (Grafana: revoke the user's sessions).",
       revoke: `Revoke the compromised key at the provider (Datadog: API Keys → Revoke), or change the compromised password; ${STILL_VALID}.`,
       logs: "the provider's audit trail for actions you did not take",
+    },
+  },
+  kms_key: {
+    mintTitle: 'Create the new KMS key',
+    mint: 'Create a key like the current one: `aws kms create-key --description "App key <YYYYMMDD>"` with the same `--key-spec`, `--key-usage`, `--policy` and `--tags`.',
+    file: 'new-key-id.txt',
+    mintAtIssuer: true,
+    createAfterApprovals: true,
+    prepare: [],
+    invalidate: {
+      detail:
+        'Nothing to invalidate: consumers name the alias, and KMS finds the key of existing ciphertext by itself. Restart only services that cached the key id or ARN instead of the alias.',
+      required: false,
+    },
+    checks:
+      'the services that encrypt or decrypt through the alias work, and their logs show no `DisabledException`, `NotFoundException`, `KMSInvalidStateException` or `AccessDeniedException` from KMS',
+    afterVerify: [],
+    removal:
+      'Data encrypted under the old key cannot be decrypted once the key is deleted: re-encrypt what must outlive it (`aws kms re-encrypt`) before the deletion date.',
+    emergency: {
+      invalidate:
+        'Re-encrypt the data keys and ciphertext made with the compromised key under the new one (`aws kms re-encrypt`), and restart services that cached the old key id or ARN.',
+      revoke: 'Rotor disables the compromised key; keep it disabled (not deleted) until every ciphertext under it has been re-encrypted.',
+      logs: 'CloudTrail (`Decrypt`, `GenerateDataKey`, `ReEncrypt` on the compromised key by unexpected principals)',
     },
   },
   generic: {

@@ -60,6 +60,11 @@ export function decidePlacement(
   const name = secret.name;
   if (shape.kind === 'string')
     return { placement: { kind: 'whole' }, message: `${name} holds a plain value: the generated one replaces it whole.` };
+  if (shape.kind === 'key_material')
+    return {
+      placement: { kind: 'whole' },
+      message: `${name} is ${shape.what}: its material never leaves the store, so the new version is a new key made like it.`,
+    };
   if (shape.kind === 'other') {
     return { placement: null, message: `${name} holds ${shape.what}, so a generated value would replace it whole. ${issuerFix(name)}` };
   }

@@ -23,6 +23,7 @@ export const DEFAULT_VALUE_SOURCES: Readonly<Record<SecretType, ValueSource>> = 
   smtp: 'issuer',
   storage: 'issuer',
   observability: 'issuer',
+  kms_key: 'generate',
   generic: 'issuer',
 };
 

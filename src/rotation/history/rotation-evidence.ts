@@ -9,7 +9,7 @@ import { fingerprintParts } from '../../providers/fingerprint.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
 import { rotationReasonWords, type Rotation, type RotationRecord, type RotationStep } from '../rotation.js';
 import { describeChecklistSource, describeResult, stateLabel } from './rotation-summary.js';
-import { ROLE_LABELS } from '../rotation-rules.js';
+import { roleLabel } from '../rotation-rules.js';
 
 /** What `rotor rotations evidence` is made of, read in one snapshot of the database. */
 export interface RotationEvidenceInput {
@@ -242,7 +242,7 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
       ...markdownTable(
         ['Role', 'Decision', 'By', 'When', 'Reason'],
         approvals.map((approval) => [
-          ROLE_LABELS[approval.role],
+          roleLabel(approval.role),
           approval.decision,
           markdownCell(who(approval.decidedBy)),
           markdownCell(approval.decidedAt),
@@ -252,7 +252,7 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
       '',
     );
   }
-  const required = rotation.requiredApprovals.map((role) => ROLE_LABELS[role]).join(' and ');
+  const required = rotation.requiredApprovals.map((role) => roleLabel(role)).join(' and ');
   if (!required)
     out.push(
       `No approval required (${rotation.kind === 'emergency' ? 'an emergency rotation goes ahead without approvals' : `the policy asks none for ${markdownCell(rotation.environment)}`}).`,
@@ -260,7 +260,7 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
   else {
     out.push(`Required for ${markdownCell(rotation.environment)}: ${required}. The rotator cannot approve, and one person fills one role.`);
     const decided = new Set(approvals.map((approval) => approval.role));
-    const missing = rotation.requiredApprovals.filter((role) => !decided.has(role)).map((role) => ROLE_LABELS[role]);
+    const missing = rotation.requiredApprovals.filter((role) => !decided.has(role)).map((role) => roleLabel(role));
     if (missing.length > 0) out.push('', `Not given: ${missing.join(', ')}.`);
   }
   out.push('');

@@ -59,7 +59,9 @@ export class RotationHistoryService {
       );
     const record = this.deps.repo.openFor(secret.id) ?? this.deps.repo.latestFor(secret.id);
     if (!record)
-      throw new NotFoundError(`${secret.name} has never been rotated in Rotor; start a rotation with \`/rotate ${secret.name}\` in Slack.`);
+      throw new NotFoundError(`${secret.name} has never been rotated in Rotor`, [], {
+        next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'start a rotation with', purpose: 'in Slack' },
+      });
     return record;
   }
 

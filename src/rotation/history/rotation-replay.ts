@@ -3,7 +3,7 @@ import { DifferenceList, type ChainCheck } from '../../audit/chain-difference.js
 import type { ReplayedSecret } from '../../inventory/inventory-replay.js';
 import { STEP_ACTIONS, type StepAction } from '../checklists/checklist-step.js';
 import type { Approval, ApproverRole, Rotation, RotationRecord, RotationStep } from '../rotation.js';
-import { ROLE_LABELS } from '../rotation-rules.js';
+import { roleLabel } from '../rotation-rules.js';
 import { actorId, SYSTEM_ACTOR } from '../../access/actor.js';
 
 /** Who did something and when, by the event that recorded it. */
@@ -339,7 +339,7 @@ function checkApprovals(record: RotationRecord, replay: RotationReplay, list: Di
   const approvals: Approval[] = [];
   for (const approval of record.approvals) {
     const chain = replay.approvals.get(approval.role);
-    const label = `approval (${ROLE_LABELS[approval.role] ?? approval.role})`;
+    const label = `approval (${roleLabel(approval.role)})`;
     if (!chain) {
       list.add(label, describe({ ...approval, by: approval.decidedBy, at: approval.decidedAt }), null, null);
       continue;
@@ -357,7 +357,7 @@ function checkApprovals(record: RotationRecord, replay: RotationReplay, list: Di
   }
   for (const [role, chain] of replay.approvals) {
     if (record.approvals.some((approval) => approval.role === role)) continue;
-    list.add(`approval (${ROLE_LABELS[role as ApproverRole] ?? role})`, null, describe(chain), chain.seq);
+    list.add(`approval (${roleLabel(role as ApproverRole) ?? role})`, null, describe(chain), chain.seq);
     approvals.push({
       role: role as ApproverRole,
       decision: chain.decision,

@@ -3,7 +3,7 @@ import { describeDifference, type ChainCheck } from '../../audit/chain-differenc
 import { neutralizeCell } from '../../core/spreadsheet-cells.js';
 import { personLabel } from '../../core/person-label.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
-import { ROLE_LABELS } from '../rotation-rules.js';
+import { roleLabel } from '../rotation-rules.js';
 import { rotationReasonWords, type RotationReason } from '../rotation.js';
 import type { ReportedRotation, ReportedSecret, RotationReport, RotationSource } from './rotation-report.js';
 
@@ -29,7 +29,7 @@ function timelinessText(rotation: ReportedRotation): string {
 }
 
 function approvalsText(rotation: ReportedRotation, who: (id: string) => string): string {
-  return rotation.approvals.map((approval) => `${ROLE_LABELS[approval.role]} ${who(approval.by)} (${approval.at})`).join('; ');
+  return rotation.approvals.map((approval) => `${roleLabel(approval.role)} ${who(approval.by)} (${approval.at})`).join('; ');
 }
 
 function rotationBy(rotation: ReportedRotation, who: (id: string) => string): string {

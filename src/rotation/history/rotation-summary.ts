@@ -2,7 +2,7 @@ import type { SecretType } from '../../inventory/secret.js';
 import { displayFingerprint } from '../../providers/fingerprint.js';
 import type { ChecklistSource } from '../checklists/resolve-checklist.js';
 import { isOpen, type ApproverRole, type RotationRecord, type RotationStep } from '../rotation.js';
-import { currentStep, missingApprovals, ROLE_LABELS, settledSteps } from '../rotation-rules.js';
+import { currentStep, missingApprovals, roleLabel, settledSteps } from '../rotation-rules.js';
 
 /** One rotation as `rotor rotations list` shows it. */
 export interface RotationSummary {
@@ -107,7 +107,7 @@ export function renderRotationList(summaries: readonly RotationSummary[]): strin
     summary.currentStep
       ? `${summary.currentStep.position} of ${summary.currentStep.of}`
       : `${summary.settledSteps} of ${summary.totalSteps} settled`,
-    summary.missingApprovals.length > 0 ? summary.missingApprovals.map((role) => ROLE_LABELS[role]).join(', ') : '-',
+    summary.missingApprovals.length > 0 ? summary.missingApprovals.map((role) => roleLabel(role)).join(', ') : '-',
   ]);
   return textTable(['ID', 'SECRET', 'KIND', 'STATE', 'TICKET', 'HELD BY', 'STARTED', 'STEP', 'APPROVALS MISSING'], rows);
 }
@@ -169,11 +169,11 @@ export function approvalLines(record: RotationRecord): string[] {
     return [`none required (${rotation.kind === 'emergency' ? 'emergency' : rotation.environment})`];
   const lines = approvals.map(
     (approval) =>
-      `${ROLE_LABELS[approval.role]}: ${approval.decision} by ${approval.decidedBy} at ${approval.decidedAt}${approval.reason ? `: ${approval.reason}` : ''}`,
+      `${roleLabel(approval.role)}: ${approval.decision} by ${approval.decidedBy} at ${approval.decidedAt}${approval.reason ? `: ${approval.reason}` : ''}`,
   );
   const decided = new Set(approvals.map((approval) => approval.role));
   for (const role of rotation.requiredApprovals)
-    if (!decided.has(role)) lines.push(`${ROLE_LABELS[role]}: ${isOpen(rotation.state) ? 'missing' : 'never given'}`);
+    if (!decided.has(role)) lines.push(`${roleLabel(role)}: ${isOpen(rotation.state) ? 'missing' : 'never given'}`);
   return lines;
 }
 

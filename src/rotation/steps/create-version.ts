@@ -20,11 +20,16 @@ export const createVersion: StepExecutor = {
       };
     const decision = await deps.operations.valuePlacement(bound);
     if (!decision.placement) throw new RotorError('conflict', decision.message);
+    // Alternating PostgreSQL roles: the new version names the role that is inactive now.
+    const atTarget = record.steps.some((candidate) => candidate.action === 'set_at_target');
+    const alongside =
+      atTarget && decision.placement.kind === 'field' ? await deps.targets.alongside(bound, decision.placement.field) : undefined;
+    const placement = alongside && decision.placement.kind === 'field' ? { ...decision.placement, alongside } : decision.placement;
     const run = { actor, record, step, requestToken, now };
     const created = await deps.operations.createVersion(bound, actor, {
       expectedCurrentVersionId: rotation.placeholderVersionId ?? rotation.previousVersionId,
       requestToken,
-      placement: decision.placement,
+      placement,
       beforeWrite: (intent) => deps.recordWriteIntent(run, intent),
     });
     return {
@@ -32,7 +37,7 @@ export const createVersion: StepExecutor = {
         versionId: created.versionId,
         fingerprint: created.fingerprint,
         promotedOnCreate: created.promotedOnCreate,
-        placement: decision.placement,
+        placement,
       },
       change: {
         newVersionId: created.versionId,

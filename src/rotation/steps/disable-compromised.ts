@@ -19,10 +19,9 @@ export const disableCompromised: StepExecutor = {
     const ops = deps.operations;
     const facts = deps.revocationFacts(rotation.id);
     if (!facts)
-      throw new RotorError(
-        'validation',
-        'Disabling a compromised version belongs to an emergency revocation; run `/revoke` in the incident channel.',
-      );
+      throw new RotorError('validation', 'Disabling a compromised version belongs to an emergency revocation', {
+        next: { kind: 'run_command', command: 'revoke', args: [], lead: 'run', purpose: 'in the incident channel' },
+      });
     let compromised = facts.compromisedVersionId ?? rotation.previousVersionId;
     // The store was unreachable when the incident opened; until a replacement exists, its current version is the compromised one.
     if (!compromised && !rotation.newVersionId && !rotation.placeholderVersionId)

@@ -8,6 +8,7 @@ import type { StoreKind } from '../../providers/store-kind.js';
 import type { RevocationFacts } from '../incident-link.js';
 import { storeBindingOf, type RotationRecord, type RotationStep } from '../rotation.js';
 import type { RotationChange } from '../rotation-repo.js';
+import type { TargetAccess } from './target-access.js';
 
 /**
  * One provider step of a rotation, done by Rotor: a step's `action` names its executor in the
@@ -53,6 +54,8 @@ export interface StepExecutorDeps {
   removalFollowUp(record: RotationRecord, from: string): FollowUpRequest;
   /** The secret's type, for the by-hand command a step names. */
   secretType(record: RotationRecord): SecretType;
+  /** Where the secret's credential is used, and the logins its versions name (set, verify, retire at target). */
+  targets: TargetAccess;
 }
 
 export interface StepOutcome {
@@ -102,6 +105,12 @@ export function requestTokenOf(step: RotationStep | undefined): string | null {
 /** The step that creates the rotation's new version, whose request token names it at the store. */
 export function creationStepOf(record: RotationRecord): RotationStep | undefined {
   return record.steps.find((step) => step.action === 'create_version' || step.action === 'await_provider_rotation');
+}
+
+/** The field of the secret's value that holds the password: where the create step placed the generated value. */
+export function passwordFieldOf(record: RotationRecord): string {
+  const placement = creationStepOf(record)?.result?.placement as { kind?: string; field?: unknown } | undefined;
+  return placement?.kind === 'field' && typeof placement.field === 'string' ? placement.field : 'password';
 }
 
 /** The write a create step recorded before calling the store, if any. */

@@ -5,8 +5,10 @@ import { detectVersion } from './detect-version.js';
 import { disableCompromised } from './disable-compromised.js';
 import { promote } from './promote.js';
 import { scheduleRemoval } from './schedule-removal.js';
+import { setAtTarget } from './set-at-target.js';
 import type { StepExecutor } from './step-executor.js';
 import { verify } from './verify.js';
+import { verifyAtTarget } from './verify-at-target.js';
 
 /**
  * The executor of every action a checklist step may name, one line each: a new action in
@@ -21,4 +23,6 @@ export const STEP_EXECUTORS: Readonly<Record<StepAction, StepExecutor>> = {
   verify,
   schedule_removal: scheduleRemoval,
   disable_compromised: disableCompromised,
+  set_at_target: setAtTarget,
+  verify_at_target: verifyAtTarget,
 };

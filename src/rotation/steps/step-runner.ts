@@ -20,6 +20,7 @@ import {
 } from './step-executor.js';
 import { requireNotApprover, requireOpen, stepFor } from '../rotation-rules.js';
 import type { IncidentLinkSlot } from '../incident-link.js';
+import { targetAccessOf } from './target-access.js';
 import type { RotationServiceDeps } from '../rotation-deps.js';
 import { StaleRotationError } from '../rotation-errors.js';
 import type { RotationQueries } from '../rotation-queries.js';
@@ -58,6 +59,7 @@ export class StepRunner {
     const by = actorId(actor);
     requireNotApprover(record, by);
     const step = stepFor(record, stepId, 'run', { runIsStale: staleRun });
+    this.queries.requireWindowAllows(record, step);
     // The token is on the step before the call: whatever the call leaves at the store, a check (or an abandon) finds it by it.
     const requestToken = typeof step.result?.requestToken === 'string' ? step.result.requestToken : newRequestToken();
     const running = this.writer.transition(record, actor.kind === 'system' ? {} : { heldBy: by }, (now) => {
@@ -193,10 +195,9 @@ export class StepRunner {
     requireOpen(record);
     const step = record.steps.find((candidate) => candidate.id === stepId);
     if (!step)
-      throw new ValidationError(
-        `This rotation of ${record.rotation.secretName} has no step \`${stepId}\`; reopen it with \`/rotate ${record.rotation.secretName}\`.`,
-        [],
-      );
+      throw new ValidationError(`This rotation of ${record.rotation.secretName} has no step \`${stepId}\``, [], {
+        next: { kind: 'run_command', command: 'rotate', args: [record.rotation.secretName], lead: 'reopen it with' },
+      });
     const now = this.deps.clock.now();
     if (step.state !== 'running')
       throw new RotorError('conflict', `“${step.title}” is not running (it is ${step.state}); there is nothing to check.`);
@@ -327,6 +328,7 @@ export class StepRunner {
       recordWriteIntent: (run, intent) => this.recordWriteIntent(run, intent),
       removalFollowUp: (held, from) => this.plan.removalFollowUp(held, from),
       secretType: (held) => this.queries.secretOf(held).type,
+      targets: targetAccessOf(this.deps),
     };
   }
 

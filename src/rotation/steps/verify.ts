@@ -12,7 +12,12 @@ export const verify: StepExecutor = {
       actor,
     );
     return {
-      result: { versionId: current.versionId, fingerprint: current.fingerprint, matches: true },
+      result: {
+        versionId: current.versionId,
+        fingerprint: current.fingerprint,
+        matches: true,
+        ...(current.checks ? { checks: current.checks } : {}),
+      },
       change: { verifiedAt: now, newFingerprint: current.fingerprint },
     };
   },

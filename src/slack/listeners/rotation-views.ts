@@ -16,9 +16,12 @@ import {
   type Flash,
 } from '../views/rotation/rotation-modal.js';
 
+/** What opening, filling and refreshing a rotation modal uses. */
+export type RotationViewDeps = Pick<SlackDeps, 'rotation' | 'rotationViews' | 'logger'>;
+
 /**
  * The rotation modal's plumbing, shared by `/rotate`, the buttons and the submissions: assemble
- * a view's data from the runtime, and put it in Slack. The database is the truth and the modal
+ * a view's data from the services, and put it in Slack. The database is the truth and the modal
  * a view of it, so every update renders afresh from the record.
  */
 
@@ -32,8 +35,8 @@ export interface RotationViewExtras {
   offerCleanedByHand?: boolean;
 }
 
-export function rotationView(deps: SlackDeps, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): ModalView {
-  return rotationModal({ ...deps.runtime.rotation.view(record, viewer), ...extras });
+export function rotationView(deps: RotationViewDeps, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): ModalView {
+  return rotationModal({ ...deps.rotation.view(record, viewer), ...extras });
 }
 
 /**
@@ -54,7 +57,7 @@ export async function updateModal(client: WebClient, viewId: string, view: Modal
 
 /** Shows a rotation in a modal and remembers that this person has it open. */
 export async function showRotation(
-  deps: SlackDeps,
+  deps: RotationViewDeps,
   client: WebClient,
   viewId: string,
   record: RotationRecord,
@@ -62,7 +65,7 @@ export async function showRotation(
   extras: RotationViewExtras & { hash?: string } = {},
 ): Promise<void> {
   await updateModal(client, viewId, rotationView(deps, record, viewer, extras), extras.hash);
-  deps.runtime.rotation.saveView(record.rotation.id, viewer, viewId);
+  deps.rotationViews.saveView(record.rotation.id, viewer, viewId);
 }
 
 /**
@@ -71,7 +74,7 @@ export async function showRotation(
  * to see it, since a click inside a modal has no other way back to them.
  */
 export async function showOrTell(
-  deps: SlackDeps,
+  deps: RotationViewDeps,
   client: WebClient,
   viewId: string,
   record: RotationRecord,
@@ -97,8 +100,8 @@ export async function showOrTell(
  * After a change by one person, the others with the rotation open see it too, told who changed
  * it (best effort: their modal may be closed).
  */
-export async function refreshOthers(deps: SlackDeps, client: WebClient, record: RotationRecord, except: string): Promise<void> {
-  for (const { userId, viewId } of deps.runtime.rotation.views(record.rotation.id)) {
+export async function refreshOthers(deps: RotationViewDeps, client: WebClient, record: RotationRecord, except: string): Promise<void> {
+  for (const { userId, viewId } of deps.rotationViews.views(record.rotation.id)) {
     if (userId === except) continue;
     try {
       await updateModal(client, viewId, rotationView(deps, record, userId, { flash: changedByFlash(except) }));
@@ -112,7 +115,13 @@ export async function refreshOthers(deps: SlackDeps, client: WebClient, record: 
  * `/rotate <name>` and every "open the rotation" button: the modal opens at once (a trigger_id
  * lives 3 seconds), then fills in with the open rotation, or with what starting one would do.
  */
-export async function openRotation(deps: SlackDeps, client: WebClient, triggerId: string, actor: SlackActor, name: string): Promise<void> {
+export async function openRotation(
+  deps: RotationViewDeps,
+  client: WebClient,
+  triggerId: string,
+  actor: SlackActor,
+  name: string,
+): Promise<void> {
   const opened = await client.views.open({ trigger_id: triggerId, view: rotationLoadingModal(name, 'Checking') });
   const viewId = opened.view?.id;
   if (!viewId) return;
@@ -121,7 +130,7 @@ export async function openRotation(deps: SlackDeps, client: WebClient, triggerId
 
 /** Fills an open modal with the secret's rotation (or the start form), or with what went wrong. */
 export async function fillRotation(
-  deps: SlackDeps,
+  deps: RotationViewDeps,
   client: WebClient,
   viewId: string,
   actor: SlackActor,
@@ -129,12 +138,12 @@ export async function fillRotation(
   flash: Flash | null = null,
 ): Promise<void> {
   try {
-    const opening = await deps.runtime.rotation.prepare(actor, name);
+    const opening = await deps.rotation.prepare(actor, name);
     if (opening.kind === 'open') {
       await showRotation(deps, client, viewId, opening.record, actor.userId, { flash });
       return;
     }
-    const { rotation } = deps.runtime;
+    const { rotation } = deps;
     const until = opening.recent ? rotation.rollbackOffer(opening.recent) : null;
     await updateModal(
       client,
@@ -161,10 +170,15 @@ export async function fillRotation(
  * refusal on top; the start form with it when no rotation is open; the refusal alone when the
  * modal names no secret, or a rotation that does not exist (or its metadata cannot be read).
  */
-export async function showRefusalInRotation(deps: SlackDeps, client: WebClient, error: unknown, target: ModalRefusalTarget): Promise<void> {
+export async function showRefusalInRotation(
+  deps: RotationViewDeps,
+  client: WebClient,
+  error: unknown,
+  target: ModalRefusalTarget,
+): Promise<void> {
   const flash = flashFor(error);
   const metadata = readableMetadata(target.privateMetadata);
-  const record = metadata?.rotationId != null ? deps.runtime.rotation.find(metadata.rotationId) : null;
+  const record = metadata?.rotationId != null ? deps.rotation.find(metadata.rotationId) : null;
   if (record) return showOrTell(deps, client, target.viewId, record, target.userId, { flash });
   if (metadata?.secret && metadata.rotationId === null)
     return fillRotation(deps, client, target.viewId, slackActor(target.userId), metadata.secret, flash);

@@ -2,7 +2,7 @@ import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { performance } from 'node:perf_hooks';
 import { isRotorError } from '../../core/errors.js';
-import { slackRequestsHandled } from '../../metrics/metrics.js';
+import type { RotorCounters } from '../../metrics/metrics.js';
 import { COMMANDS } from '../ids.js';
 import { SUBCOMMANDS } from '../listeners/commands/secrets-command-parser.js';
 import { acknowledgementOf } from './acknowledgement.js';
@@ -44,7 +44,10 @@ export function describeRequest(body: AnyMiddlewareArgs['body'] | Record<string,
  * Global middleware, first in the chain: one JSON log line per request with its latency and
  * outcome (`ok`, `rejected`, `error`, or `unhandled` when only a fallback answered it).
  */
-export function requestLogMiddleware(logger: Logger): Middleware<AnyMiddlewareArgs> {
+export function requestLogMiddleware(
+  logger: Logger,
+  { slackRequestsHandled }: Pick<RotorCounters, 'slackRequestsHandled'>,
+): Middleware<AnyMiddlewareArgs> {
   return async ({ body, next, context }) => {
     const started = performance.now();
     const request = describeRequest(body);

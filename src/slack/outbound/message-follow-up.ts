@@ -12,6 +12,8 @@ import type { Conversation, SlackPoster } from './slack-poster.js';
 export interface FollowUpPost {
   to: Conversation;
   message: SlackMessage;
+  /** Posts as a reply in this thread of the channel. */
+  threadTs?: string;
   /** Follow-ups to schedule once this one is posted (e.g. the next daily reminder). */
   then?: FollowUpResult['then'];
 }
@@ -30,7 +32,7 @@ export function messageFollowUp(kind: string, poster: SlackPoster, render: (foll
       const post = render(followUp);
       if (!post) return { outcome: { skipped: true } };
       const channel = 'channel' in post.to ? post.to.channel : post.to.user;
-      const ref = await poster.post(channel, post.message, metadataFor(followUp));
+      const ref = await poster.post(channel, post.message, metadataFor(followUp), post.threadTs);
       return { outcome: { channel: ref.channel, ts: ref.ts }, ...(post.then ? { then: post.then } : {}) };
     },
     async reconcile(followUp) {

@@ -1,9 +1,8 @@
 import type { FollowUp } from '../../follow-ups/follow-up.js';
 import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
-import { replacedAtTarget, rollbackOutcomeOf } from '../../rotation/rollback-plan.js';
+import { approvalStillAsked, rotationNotice, type RotationNotice, type RotationNoticeDeps } from '../../rotation/rotation-notices.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationIdOfTopic } from '../../rotation/rotation-follow-ups.js';
-import { approverRolesOf, missingApprovals, workedOn } from '../../rotation/rotation-rules.js';
 import {
   approvalClosedMessage,
   approvalRequestMessage,
@@ -21,97 +20,47 @@ import { messageFollowUp, type FollowUpPost } from './message-follow-up.js';
 import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
 import { registerReferenceSlackFollowUps } from './slack-reference-follow-ups.js';
 import { registerTriggerSlackFollowUps } from './slack-trigger-follow-ups.js';
+import { registerWindowSlackFollowUps } from './slack-window-follow-ups.js';
+import { registerPlanSlackFollowUps } from './slack-plan-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /**
- * The follow-ups that post to Slack (the incident's, in slack-incident-follow-ups.ts). Each
- * renders when it fires, from the rotation as it is then; one whose moment has passed (the role was filled, the rotation moved on) sends nothing.
+ * The follow-ups that post to Slack (the incident's, in slack-incident-follow-ups.ts). What a
+ * rotation's follow-up tells, and whom, is the domain's (rotation-notices.ts), decided when it
+ * fires; this renders and posts it.
  */
-export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
-  const { followUps, rotation, services } = runtime;
-  const register = (kind: string, render: (record: RotationRecord, followUp: FollowUp) => FollowUpPost | null) =>
+export function registerSlackFollowUps(deps: SlackFollowUpDeps, poster: SlackPoster): void {
+  const { followUps, rotation } = deps;
+  const notices: RotationNoticeDeps = {
+    approvableBy: (record, person) => rotation.approvableBy(record, person),
+    rollbackUntil: (record) => rotation.rollbackUntil(record),
+    removalDueAt: (topic) => followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, topic)?.dueAt ?? null,
+    secretOf: (record) => deps.inventoryService.require(record.rotation.secretName),
+  };
+  const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
+  for (const kind of [
+    ROTATION_FOLLOW_UPS.approvalRequest,
+    ROTATION_FOLLOW_UPS.approvalReminder,
+    ROTATION_FOLLOW_UPS.decisionNotice,
+    ROTATION_FOLLOW_UPS.staleNudge,
+    ROTATION_FOLLOW_UPS.staleEscalation,
+    ROTATION_FOLLOW_UPS.announce,
+    ROTATION_FOLLOW_UPS.rolledBack,
+    ROTATION_FOLLOW_UPS.takenOver,
+    ROTATION_FOLLOW_UPS.removalDue,
+  ]) {
     followUps.service.register(
       messageFollowUp(kind, poster, (followUp) => {
         const id = rotationIdOfTopic(followUp.topic);
         const record = id === null ? null : rotation.get(id);
-        return record ? render(record, followUp) : null;
+        const notice = record ? rotationNotice(record, followUp, notices) : null;
+        return record && notice ? renderNotice(record, notice, deps) : null;
       }),
     );
-  const isOpen = (record: RotationRecord) => record.rotation.state === 'awaiting_approval' || record.rotation.state === 'in_progress';
-  const secretOf = (record: RotationRecord) => services.inventoryService.require(record.rotation.secretName);
-  const user = (followUp: FollowUp) => String(followUp.payload.user ?? '');
-  /** Still worth asking this person: the rotation is open, they did not work on it, and it needs a role they hold that nobody filled. */
-  const stillNeeds = (record: RotationRecord, person: string) =>
-    isOpen(record) &&
-    workedOn(record, person) === null &&
-    !record.approvals.some((approval) => approval.decidedBy === person) &&
-    missingApprovals(record).some((role) => approverRolesOf(services.policy, person).includes(role));
-
-  for (const [kind, reminder] of [
-    [ROTATION_FOLLOW_UPS.approvalRequest, false],
-    [ROTATION_FOLLOW_UPS.approvalReminder, true],
-  ] as const) {
-    register(kind, (record, followUp) =>
-      stillNeeds(record, user(followUp))
-        ? { to: { user: user(followUp) }, message: approvalRequestMessage(record, secretOf(record), { reminder }) }
-        : null,
-    );
   }
-  register(ROTATION_FOLLOW_UPS.decisionNotice, (record, followUp) => {
-    const [kind, role] = followUp.occurrence.split(':');
-    const decision = record.approvals.find((approval) => approval.role === role);
-    if (!decision || (kind !== 'approved' && kind !== 'rejected')) return null;
-    return {
-      to: { user: record.rotation.heldBy },
-      message: decisionNoticeMessage(record, { role: decision.role, by: decision.decidedBy, kind, reason: decision.reason }),
-    };
-  });
-  for (const [kind, audience] of [
-    [ROTATION_FOLLOW_UPS.staleNudge, 'holder'],
-    [ROTATION_FOLLOW_UPS.staleEscalation, 'security'],
-  ] as const) {
-    register(kind, (record, followUp) =>
-      isOpen(record) && record.rotation.version === Number(followUp.payload.version)
-        ? { to: { user: user(followUp) }, message: staleRotationMessage(record, audience) }
-        : null,
-    );
-  }
-  register(ROTATION_FOLLOW_UPS.announce, (record, followUp) => {
-    if (record.rotation.state !== 'completed' && record.rotation.state !== 'rolled_back') return null;
-    const removal = followUps.repo.find(ROTATION_FOLLOW_UPS.removalDue, followUp.topic);
-    const until = rotation.rollbackUntil(record);
-    const secret = secretOf(record);
-    const replacedBy = replacedAtTarget(record, secret.type)[0]?.step.title ?? null;
-    return {
-      to: { channel: String(followUp.payload.channel) },
-      message: completionAnnouncement(record, secret, {
-        store: services.stores.of(secret.provider),
-        removalAt: removal?.dueAt ?? null,
-        rollbackUntil: until ? (until.toUTC().toISO() as string) : null,
-        replacedBy,
-      }),
-    };
-  });
-  register(ROTATION_FOLLOW_UPS.rolledBack, (record, followUp) =>
-    record.rotation.state === 'rolled_back'
-      ? {
-          to: { channel: String(followUp.payload.channel) },
-          message: rollbackAnnouncement(record, rollbackOutcomeOf(followUp.payload.rollback), services.stores.of(record.rotation.provider)),
-        }
-      : null,
-  );
-  // Unless they took it back meanwhile.
-  register(ROTATION_FOLLOW_UPS.takenOver, (record, followUp) =>
-    user(followUp) !== record.rotation.heldBy
-      ? { to: { user: user(followUp) }, message: takenOverMessage(record, String(followUp.payload.by)) }
-      : null,
-  );
-  register(ROTATION_FOLLOW_UPS.removalDue, (record) =>
-    record.rotation.state === 'completed' ? { to: { user: record.rotation.heldBy }, message: removalDueMessage(record) } : null,
-  );
   followUps.service.register(
     messageFollowUp(OWNERSHIP_FOLLOW_UPS.formerOwnerNotice, poster, (followUp) => {
-      const secret = services.inventory.getById(Number(followUp.payload.secretId));
+      const secret = deps.inventory.getById(Number(followUp.payload.secretId));
       return secret
         ? {
             to: { user: user(followUp) },
@@ -129,13 +78,46 @@ export function registerSlackFollowUps(runtime: SlackFollowUpDeps, poster: Slack
       if (!record) return { outcome: { skipped: true } };
       const asks = openAsks(followUps.repo, followUp.topic, [ROTATION_FOLLOW_UPS.approvalRequest, ROTATION_FOLLOW_UPS.approvalReminder]);
       const closed = await closeAsks(followUps.repo, poster, asks, (ask) =>
-        stillNeeds(record, ask.followUp.occurrence) ? null : approvalClosedMessage(record, ask.followUp.occurrence),
+        approvalStillAsked(record, ask.followUp.occurrence, notices) ? null : approvalClosedMessage(record, ask.followUp.occurrence),
       );
       return { outcome: { closed } };
     },
     reconcile: () => Promise.resolve(null),
   });
-  registerIncidentSlackFollowUps(runtime, poster);
-  registerReferenceSlackFollowUps(runtime, poster);
-  registerTriggerSlackFollowUps(runtime, poster);
+  registerIncidentSlackFollowUps(deps, poster);
+  registerReferenceSlackFollowUps(deps, poster);
+  registerTriggerSlackFollowUps(deps, poster);
+  registerWindowSlackFollowUps(deps, poster);
+  registerPlanSlackFollowUps(deps, poster);
+}
+
+/** A rotation notice as Slack shows it. */
+function renderNotice(record: RotationRecord, notice: RotationNotice, deps: Pick<SlackFollowUpDeps, 'stores'>): FollowUpPost {
+  switch (notice.kind) {
+    case 'approval_request':
+      return { to: { user: notice.to }, message: approvalRequestMessage(record, notice.secret, { reminder: notice.reminder }) };
+    case 'decision':
+      return { to: { user: notice.to }, message: decisionNoticeMessage(record, notice.decision) };
+    case 'stale':
+      return { to: { user: notice.to }, message: staleRotationMessage(record, notice.audience) };
+    case 'announcement':
+      return {
+        to: { channel: notice.channel },
+        message: completionAnnouncement(record, notice.secret, {
+          store: deps.stores.of(notice.secret.provider),
+          removalAt: notice.removalAt,
+          rollbackUntil: notice.rollbackUntil,
+          replacedBy: notice.replacedBy,
+        }),
+      };
+    case 'rolled_back':
+      return {
+        to: { channel: notice.channel },
+        message: rollbackAnnouncement(record, notice.rollback, deps.stores.of(record.rotation.provider)),
+      };
+    case 'taken_over':
+      return { to: { user: notice.to }, message: takenOverMessage(record, notice.by) };
+    case 'removal_due':
+      return { to: { user: notice.to }, message: removalDueMessage(record) };
+  }
 }

@@ -3,6 +3,7 @@ import { RotorError } from '../../core/errors.js';
 import { FOLLOW_UP_METADATA_EVENT_TYPE, followUpKey, type FollowUp, type FollowUpResult } from '../../follow-ups/follow-up.js';
 import { INCIDENT_FOLLOW_UPS, incidentIdOfTopic, type IncidentRecord } from '../../revocation/incident.js';
 import { disableByHand } from '../../revocation/disable-by-hand.js';
+import { askAnswer, incidentNotice, type IncidentNoticeDeps } from '../../revocation/incident-notices.js';
 import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
 import { incidentStatusMessage } from '../views/incident/incident-status-message.js';
 import {
@@ -35,8 +36,11 @@ class StatusMessageNotYet extends RotorError {
  * it fires; the incident record is the truth and every message a view of it, so a redraw that
  * Slack refused is simply done again.
  */
-export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
-  const { followUps, revocation, rotation, services } = runtime;
+export function registerIncidentSlackFollowUps(
+  deps: Pick<SlackFollowUpDeps, 'followUps' | 'revocation' | 'rotation' | 'stores' | 'policy'>,
+  poster: SlackPoster,
+): void {
+  const { followUps, revocation, rotation } = deps;
   const recordOf = (followUp: FollowUp): IncidentRecord | null => {
     const id = incidentIdOfTopic(followUp.topic);
     return id === null ? null : revocation.get(id);
@@ -53,7 +57,7 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
             rotationRecord.rotation,
             incident.compromisedVersionId,
             incident.destroy,
-            runtime.services.stores.of(rotationRecord.rotation.provider),
+            deps.stores.of(rotationRecord.rotation.provider),
           )
         : [],
       signOff: { people: plan.people, fallback: plan.fallback?.label ?? null },
@@ -159,12 +163,27 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
     return { thread: { channel: record.incident.channel, ts: record.incident.statusTs }, message: threadEventMessage(event) };
   };
 
+  const notices: IncidentNoticeDeps = {
+    rotationOf: (id) => rotation.get(id),
+    signOffPlanFor: (incident) => revocation.signOffPlanFor(incident),
+    postmortemHours: deps.policy.incident.postmortemHours,
+  };
+  const noticeOf = (record: IncidentRecord, followUp: FollowUp) => incidentNotice(record, followUp, notices);
+
   // Pages: a person who left Slack or blocks DMs is noted on the timeline, and the escalation goes on.
   const page = messageFollowUp(INCIDENT_FOLLOW_UPS.page, poster, (followUp) => {
     const record = recordOf(followUp);
-    const paged = record?.pages.find((candidate) => candidate.userId === user(followUp));
-    if (!record || !paged || record.incident.state !== 'open' || paged.acknowledgedAt) return null;
-    return { to: { user: paged.userId }, message: pageMessage(record.incident, paged.level, isEscalation(record, paged.userId)) };
+    const notice = record ? noticeOf(record, followUp) : null;
+    if (!record || notice?.kind !== 'page') return null;
+    // How to reach the others on this incident when Slack is not enough: the policy's contacts.
+    const others = [...new Set([record.incident.responder, ...record.pages.map((page) => page.userId)])].filter(
+      (person) => person !== notice.to,
+    );
+    const contacts = others.flatMap((person) => {
+      const contact = deps.policy.contacts[person];
+      return contact ? [{ userId: person, ...contact }] : [];
+    });
+    return { to: { user: notice.to }, message: pageMessage(record.incident, notice.level, notice.escalation, contacts) };
   });
   followUps.service.register({
     kind: INCIDENT_FOLLOW_UPS.page,
@@ -182,37 +201,26 @@ export function registerIncidentSlackFollowUps(runtime: SlackFollowUpDeps, poste
   });
 
   register(INCIDENT_FOLLOW_UPS.statusRequest, (record, followUp) => {
-    const { incident } = record;
-    if (incident.state !== 'open') return null;
+    const notice = noticeOf(record, followUp);
+    if (notice?.kind !== 'status_request') return null;
     return {
-      to: { user: incident.responder },
-      message: statusRequestMessage(incident),
-      then: [revocation.statusRequest(incident, followUp.dueAt)],
+      to: { user: notice.to },
+      message: statusRequestMessage(record.incident),
+      then: [revocation.statusRequest(record.incident, followUp.dueAt)],
     };
   });
   register(INCIDENT_FOLLOW_UPS.signOffRequest, (record, followUp) => {
-    const rotationRecord = record.incident.rotationId ? rotation.get(record.incident.rotationId) : null;
-    if (record.incident.signedOffBy || !rotationRecord) return null;
-    const { rotation: emergency } = rotationRecord;
-    // Asked only while that person may still sign off (they did not work the rotation since).
-    const plan = revocation.signOffPlanFor(record.incident);
-    if (!plan.people.includes(user(followUp))) return null;
-    return {
-      to: { user: user(followUp) },
-      message: signOffRequestMessage(
-        record,
-        { id: emergency.id, state: emergency.state, breakGlassBy: emergency.breakGlassBy },
-        plan.fallback?.label ?? null,
-      ),
-    };
+    const notice = noticeOf(record, followUp);
+    if (notice?.kind !== 'sign_off_request') return null;
+    return { to: { user: notice.to }, message: signOffRequestMessage(record, notice.rotation, notice.fallback) };
   });
   register(INCIDENT_FOLLOW_UPS.postmortem, (record, followUp) => {
-    const { incident } = record;
-    if (incident.state !== 'open') return null;
+    const notice = noticeOf(record, followUp);
+    if (notice?.kind !== 'postmortem') return null;
     return {
-      to: { user: user(followUp) },
-      message: postmortemReminderMessage(incident, services.policy.incident.postmortemHours),
-      then: [revocation.postmortemReminder(incident.id, user(followUp), revocation.nextDay(followUp.dueAt))],
+      to: { user: notice.to },
+      message: postmortemReminderMessage(record.incident, notice.hours),
+      then: [revocation.postmortemReminder(record.incident.id, notice.to, revocation.nextDay(followUp.dueAt))],
     };
   });
 }
@@ -225,27 +233,20 @@ const INCIDENT_ASKS = [
   INCIDENT_FOLLOW_UPS.postmortem,
 ];
 
-/** What an ask says once the incident has answered it, or null while it still asks. */
+/** What an ask says once the incident has answered it (incident-notices.ts decides), or null while it still asks. */
 function answeredAsk(record: IncidentRecord, asked: FollowUp): SlackMessage | null {
   const { incident } = record;
-  if (incident.state === 'closed') return incidentClosedAskMessage(incident);
-  switch (asked.kind) {
-    case INCIDENT_FOLLOW_UPS.page: {
-      const page = record.pages.find((candidate) => candidate.userId === asked.occurrence);
-      return page?.acknowledgedAt ? pageAcknowledgedMessage(incident, page.userId, page.acknowledgedAt) : null;
-    }
-    case INCIDENT_FOLLOW_UPS.statusRequest:
-      return asked.doneAt && incident.lastUpdateAt > asked.doneAt ? statusRequestAnsweredMessage(incident) : null;
-    case INCIDENT_FOLLOW_UPS.signOffRequest:
-      return incident.signedOffBy ? signedOffMessage(incident) : null;
+  const answer = askAnswer(record, asked);
+  switch (answer?.kind) {
+    case 'incident_closed':
+      return incidentClosedAskMessage(incident);
+    case 'page_acknowledged':
+      return pageAcknowledgedMessage(incident, answer.userId, answer.at);
+    case 'status_given':
+      return statusRequestAnsweredMessage(incident);
+    case 'signed_off':
+      return signedOffMessage(incident);
     default:
       return null;
   }
-}
-
-/** Paged by the escalation rather than at the revocation (its page event says so). */
-function isEscalation(record: IncidentRecord, userId: string): boolean {
-  return record.events.some(
-    (event) => event.kind === 'escalated' && Array.isArray(event.details.people) && event.details.people.includes(userId),
-  );
 }

@@ -14,8 +14,8 @@ import type { SlackPoster } from './slack-poster.js';
  * the move as it was made, whatever happened since), the request DMs with Approve / Reject
  * (moot once decided), and the asker's answer.
  */
-export function registerReferenceSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
-  const { followUps, references } = runtime;
+export function registerReferenceSlackFollowUps(deps: Pick<SlackFollowUpDeps, 'followUps' | 'references'>, poster: SlackPoster): void {
+  const { followUps, references } = deps;
   const requestOf = (topic: string) => {
     const id = referenceRequestIdOfTopic(topic);
     return id === null ? null : references.find(id);

@@ -27,12 +27,15 @@ function audienceOf(followUp: FollowUp): Conversation {
  * Each renders from the need as it stands when it fires: a use whose rotation is already done by
  * then still tells security (the use happened), but no longer asks the owner to rotate.
  */
-export function registerTriggerSlackFollowUps(runtime: SlackFollowUpDeps, poster: SlackPoster): void {
-  const { followUps, services } = runtime;
+export function registerTriggerSlackFollowUps(
+  deps: Pick<SlackFollowUpDeps, 'followUps' | 'rotationNeeds' | 'inventory'>,
+  poster: SlackPoster,
+): void {
+  const { followUps, rotationNeeds, inventory } = deps;
   const needOf = (followUp: FollowUp) => {
     const id = needIdOfTopic(followUp.topic);
-    const need = id === null ? null : services.rotationNeeds.get(id);
-    const secret = need ? services.inventory.getById(need.secretId) : null;
+    const need = id === null ? null : rotationNeeds.get(id);
+    const secret = need ? inventory.getById(need.secretId) : null;
     return need && secret ? { need, secret } : null;
   };
   followUps.service.register(
@@ -52,7 +55,7 @@ export function registerTriggerSlackFollowUps(runtime: SlackFollowUpDeps, poster
   followUps.service.register(
     messageFollowUp(RELEASE_FOLLOW_UPS.ownerNotice, poster, (followUp) => {
       const names = Array.isArray(followUp.payload.secrets) ? followUp.payload.secrets.map(String) : [];
-      const secrets = [...services.inventory.getMany(names).values()].filter((secret: Secret) => secret.lifecycle !== 'retired');
+      const secrets = [...inventory.getMany(names).values()].filter((secret: Secret) => secret.lifecycle !== 'retired');
       if (secrets.length === 0) return null;
       return {
         to: audienceOf(followUp),
@@ -62,7 +65,7 @@ export function registerTriggerSlackFollowUps(runtime: SlackFollowUpDeps, poster
   );
   const departureNeeds = (followUp: FollowUp) => {
     const id = departureIdOfTopic(followUp.topic);
-    return id === null ? [] : services.rotationNeeds.ofOrigin(departureOrigin(id));
+    return id === null ? [] : rotationNeeds.ofOrigin(departureOrigin(id));
   };
   const list = <T>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : []);
   followUps.service.register(

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
-import { slackRequestsHandled } from '../../metrics/metrics.js';
+import type { RotorCounters } from '../../metrics/metrics.js';
 import { ACTION_IDS, COMMANDS } from '../ids.js';
 import { parseSecretsCommand } from '../listeners/commands/secrets-command-parser.js';
 import { describeRequest } from '../middleware/request-log.js';
@@ -14,6 +14,7 @@ export interface OffloadDeps {
   workspace: TokenWorkspace;
   environments: readonly string[];
   clock: Clock;
+  counters: Pick<RotorCounters, 'slackRequestsHandled'>;
   logger: Logger;
 }
 
@@ -40,7 +41,7 @@ export function offloadReads(deps: OffloadDeps): Offload {
       if (result.outcome === 'error') deps.logger.error({ err: result.error, told: result.delivered }, 'a read-only reply failed');
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
       const described = describeRequest(body);
-      slackRequestsHandled.inc({ kind: described.kind, outcome });
+      deps.counters.slackRequestsHandled.inc({ kind: described.kind, outcome });
       deps.logger.info({ ...described, outcome, latencyMs, replyWorker: true }, 'slack request handled');
     });
   };

@@ -9,13 +9,18 @@ import { ACTION_IDS, encodeDigestChoice, snoozeActionId } from '../ids.js';
 import { needLine } from './rotation-need-text.js';
 import type { SlackMessage } from './slack-message.js';
 
-const LEVEL_NAMES: Record<EscalationLevel, string> = {
+const LEVEL_NAMES: Readonly<Record<string, string>> = {
   owner: 'owner',
   backup_owner: 'backup owner',
   team_lead: 'team lead',
   security: 'security lead',
   cto: 'CTO',
 };
+
+/** A level in words: a built-in one as people say it, a role the policy defines by its name (oncall_primary: oncall primary). */
+function levelName(level: EscalationLevel): string {
+  return LEVEL_NAMES[level] ?? level.replaceAll('_', ' ');
+}
 
 export function headline(reminder: OwedReminder): string {
   const name = reminder.secret.name;
@@ -65,11 +70,11 @@ function escalationNote(reminder: OwedReminder): string | null {
   const owners = `Owner: ${person(reminder.secret.owner)}; backup owner: ${person(reminder.secret.backupOwner)}.`;
   const history = reminder.lowerLevels.filter((level) => level.skipped !== 'same_person').map(describeLevel);
   const sofar = history.length > 0 ? ` So far: ${history.join('; ')}.` : '';
-  return `You are receiving this as its ${LEVEL_NAMES[reminder.level]}. ${owners}${sofar}`;
+  return `You are receiving this as its ${levelName(reminder.level)}. ${owners}${sofar}`;
 }
 
 function describeLevel(level: LevelHistory): string {
-  const name = LEVEL_NAMES[level.level];
+  const name = levelName(level.level);
   if (level.skipped === 'unfilled' || level.user === null) return `${name}: none set`;
   if (level.skipped === 'not_in_slack') return `${name} <@${level.user}> is no longer in Slack, skipped`;
   if (level.skipped === 'said_not_mine')

@@ -1,5 +1,7 @@
 import { TargetError } from '../target-error.js';
-import type { PostgresRoles } from '../target-description.js';
+import { inactiveRole, type PostgresRoles } from '../target-description.js';
+
+export { inactiveRole };
 
 /** What one rotation of a PostgreSQL target does to its roles. */
 export interface RolePlan {
@@ -30,15 +32,4 @@ export function planRoleRotation(roles: PostgresRoles, activeRole: string): Role
     return { setOn: roles.role, retireAfterWindow: null, authBlip: true };
   }
   return { setOn: inactiveRole(roles.roles, activeRole), retireAfterWindow: activeRole, authBlip: false };
-}
-
-/** The role of the pair that is not `activeRole`. */
-export function inactiveRole(pair: readonly [string, string], activeRole: string): string {
-  const [first, second] = pair;
-  if (activeRole === first) return second;
-  if (activeRole === second) return first;
-  throw new TargetError(
-    'bad_request',
-    `The store's current value names role "${activeRole}", which is not one of the target's alternating roles "${first}" and "${second}". Correct the target or the value's username.`,
-  );
 }

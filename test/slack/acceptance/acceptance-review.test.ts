@@ -354,7 +354,7 @@ describe('buttons no listener handles', () => {
       tokenVerificationEnabled: false,
       receiver: { init: () => undefined, start: async () => undefined, stop: async () => undefined },
     });
-    const pattern = registerListeners(app, { runtime: {} as SlackDeps['runtime'], logger: createLogger('silent') }).unhandledPattern();
+    const pattern = registerListeners(app, { logger: createLogger('silent') } as SlackDeps).unhandledPattern();
     const unhandled = (id: string) => pattern.test(id);
     expect(
       [ACTION_IDS.listMore, ACTION_IDS.notMine, ACTION_IDS.digestItemMenu, 'reminder_snooze_1', 'reminder_snooze_7'].filter(unhandled),

@@ -156,7 +156,8 @@ describe('lists, the review, the report and /secrets show', () => {
       ['roles:\n  securty_leads: [U0SEC]\n', 'roles (line 2): unknown key securty_leads (did you mean security_leads?)'],
       [
         'approvals:\n  prod: [security_leads, devops_lead]\n',
-        'approvals.prod.0 (line 2): Invalid option: expected one of "security_lead"|"devops_lead" (did you mean security_lead?)',
+        // Approvals may name any role the policy defines (issue 24), so the refusal says both what roles: defines and the built-ins.
+        'approvals.prod.0 (line 2): `security_leads` is not a role: roles: defines none by that name, and it is not one of security_lead, devops_lead (did you mean security_lead?)',
       ],
       ['rolse:\n  admins: [U0ADMIN]\n', 'unknown key rolse (did you mean roles?)'],
     ] as const) {

@@ -1,30 +1,29 @@
-import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { ModalView } from '@slack/types';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
 import { FORM_VALUE_ACTION, INCIDENT_BLOCKS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import {
   clickOnStatus,
   incidentRecord,
-  INCIDENT_CHANNEL,
   REVOCATION_PEOPLE,
   REVOCATION_POLICY,
   REVOCATION_TABLES,
+  revokeConfirmed,
   slashRevoke,
-  submitRevoke,
+  slashRotateEmergency,
 } from '../../support/revocation-slack.js';
 import {
   ACTION_IDS,
   driveModal,
   echoed,
-  FAST_RETRY,
   followUpsSettled,
   press,
   pushedSince,
   rotationRecord,
+  stagesAt,
+  startAwsSecretHarness,
   startRotationHarness,
   submitReason,
 } from '../../support/rotation-slack.js';
@@ -61,31 +60,20 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
   let harness: SlackHarness | undefined;
   afterEach(async () => harness?.close());
 
-  const labels = async () => (await moto.sdk.send(new DescribeSecretCommand({ SecretId: SECRET }))).VersionIdsToStages ?? {};
+  const labels = () => stagesAt(moto, SECRET);
 
   it('is refused after the emergency rotation was abandoned before disabling it; the lead cannot override; a second responder can, with a reason, recorded', async () => {
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    const compromised = created.VersionId as string;
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+    let compromised: string;
+    ({ harness, initialVersion: compromised } = await startAwsSecretHarness(moto, {
+      name: SECRET,
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
-    });
+    }));
     const h = harness;
-    const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
-    await submitRevoke(h, 'U0ONCALL', confirm as string, { confirm: SECRET });
-    await followUpsSettled(h);
+    await revokeConfirmed(h, SECRET);
 
     // The responder replaces the version, then abandons the rotation before its disable step.
-    const since = h.fake.calls.length;
-    await h.untilHandled(() => h.command('/rotate', SECRET, 'U0ONCALL', { channelId: INCIDENT_CHANNEL }));
-    const viewId = String(h.fake.calls.slice(since).find((call) => call.method === 'views.update')?.args.view_id);
+    const viewId = await slashRotateEmergency(h, SECRET);
     await driveModal(h, 'U0ONCALL', viewId, 'revoke_at_issuer');
     const pushed = h.fake.calls.length;
     await press(h, 'U0ONCALL', viewId, ACTION_IDS.rotationAbandon);
@@ -139,29 +127,19 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
   });
 
   it('closes without an override once the compromised version is disabled at the store, and records that it was', async () => {
-    const created = await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+    let initialVersion: string;
+    ({ harness, initialVersion } = await startAwsSecretHarness(moto, {
+      name: SECRET,
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
-    });
+    }));
     const h = harness;
-    const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', `${SECRET} leaked in a public gist`);
-    await submitRevoke(h, 'U0ONCALL', confirm as string, { confirm: SECRET });
-    await followUpsSettled(h);
-    const since = h.fake.calls.length;
-    await h.untilHandled(() => h.command('/rotate', SECRET, 'U0ONCALL', { channelId: INCIDENT_CHANNEL }));
-    const viewId = String(h.fake.calls.slice(since).find((call) => call.method === 'views.update')?.args.view_id);
+    await revokeConfirmed(h, SECRET);
+    const viewId = await slashRotateEmergency(h, SECRET);
     await driveModal(h, 'U0ONCALL', viewId, null);
     await press(h, 'U0ONCALL', viewId, ACTION_IDS.rotationComplete);
     await followUpsSettled(h);
-    expect((await labels())[created.VersionId as string] ?? []).toEqual([]);
+    expect((await labels())[initialVersion] ?? []).toEqual([]);
 
     expect(await closeFromStatus(h, 'U0ONCALL', null)).toBeNull();
     expect(incidentRecord(h, 1).incident.state).toBe('closed');
@@ -169,7 +147,7 @@ describe.runIf(shouldRunMotoSuite('the incident close suite'))('closing an incid
     const audited = JSON.parse(
       h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'incident.closed'`).pluck().get() as string,
     ) as Record<string, unknown>;
-    expect(audited.compromisedVersion).toEqual({ versionId: created.VersionId, disabled: true });
+    expect(audited.compromisedVersion).toEqual({ versionId: initialVersion, disabled: true });
     expect(audited.override).toBeUndefined();
   });
 });
@@ -190,9 +168,7 @@ describe('closing the incident of a manual secret', () => {
         ),
     });
     const h = harness;
-    const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', 'prod/stripe/api_key leaked in a public gist');
-    await submitRevoke(h, 'U0ONCALL', confirm as string, { confirm: 'prod/stripe/api_key' });
-    await followUpsSettled(h);
+    await revokeConfirmed(h, 'prod/stripe/api_key');
 
     const kept = ['secrets', 'incidents', 'incident_events', 'incident_pages', 'rotations', 'rotation_steps', 'follow_ups'];
     const before = snapshotTables(h.store, kept);
@@ -228,12 +204,8 @@ describe('closing the incident of a manual secret', () => {
         ),
     });
     const h = harness;
-    const { viewId: confirm } = await slashRevoke(h, 'U0ONCALL', 'prod/stripe/api_key leaked in a public gist');
-    await submitRevoke(h, 'U0ONCALL', confirm as string, { confirm: 'prod/stripe/api_key' });
-    await followUpsSettled(h);
-    const since = h.fake.calls.length;
-    await h.untilHandled(() => h.command('/rotate', 'prod/stripe/api_key', 'U0ONCALL', { channelId: INCIDENT_CHANNEL }));
-    const viewId = String(h.fake.calls.slice(since).find((call) => call.method === 'views.update')?.args.view_id);
+    await revokeConfirmed(h, 'prod/stripe/api_key');
+    const viewId = await slashRotateEmergency(h, 'prod/stripe/api_key');
     await driveModal(h, 'U0ONCALL', viewId, 'disable_compromised');
     const pushed = h.fake.calls.length;
     await press(h, 'U0ONCALL', viewId, ACTION_IDS.rotationAbandon);

@@ -1,22 +1,17 @@
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
 import { ACTION_IDS } from '../../../src/slack/ids.js';
-import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import {
   clickInMessage,
   clickInModal,
   dmsTo,
-  FAST_RETRY,
   followUpsSettled,
   metadataOf,
   modal,
   press,
   rotationRecord,
   slashRotate,
-  startRotationHarness,
+  startAwsSecretHarness,
   submitTicket,
   textOf,
   waitForDms,
@@ -39,16 +34,7 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
   afterEach(async () => harness?.close());
 
   async function start(): Promise<{ h: SlackHarness; viewId: string; rotationId: number }> {
-    await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
-    });
+    harness = (await startAwsSecretHarness(moto, { name: SECRET })).harness;
     const h = harness;
     const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);
     await submitTicket(h, 'U0OWNER', viewId as string, 'SEC-9');
@@ -59,16 +45,7 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
   const notUpdatedDms = (h: SlackHarness) => dmsTo(h, 'U0OWNER').filter((call) => /could not update/i.test(String(call.args.text)));
 
   it('/rotate whose modal cannot be filled in: the channel reply names Slack’s answer, nothing is written', async () => {
-    await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
-    });
+    harness = (await startAwsSecretHarness(moto, { name: SECRET })).harness;
     const h = harness;
     const before = snapshotTables(h.store, TABLES);
     h.fake.script('views.update', { error: 'invalid_blocks' });
@@ -121,16 +98,7 @@ describe.runIf(shouldRunMotoSuite('the Slack-rejects suite'))('Slack rejecting v
   });
 
   it('the rotation cannot be shown once started from the ticket form: it is started, and the person is told by DM', async () => {
-    await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: randomBytes(12).toString('hex') }));
-    harness = await startRotationHarness({
-      aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
-      seed: (store) =>
-        store.inventoryService.create(
-          { name: SECRET, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: SECRET, lastRotated: '2027-01-01' },
-          operator(),
-          'test',
-        ),
-    });
+    harness = (await startAwsSecretHarness(moto, { name: SECRET })).harness;
     const h = harness;
     const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);
     h.fake.script('views.update', { error: 'internal_error' });

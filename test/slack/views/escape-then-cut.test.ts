@@ -37,6 +37,7 @@ function ampersandSecret(char: '&' | '<' | '>'): Secret {
     checklistOverride: null,
     valueSource: null,
     valueField: null,
+    target: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -84,6 +84,7 @@ function worstSecret(provider: Secret['provider']): Secret {
     checklistOverride: null,
     valueSource: null,
     valueField: null,
+    target: null,
     currentVersionId: 'v'.repeat(64),
     currentFingerprint: `sha256:${'f'.repeat(64)}`,
     createdAt: at,

@@ -68,6 +68,7 @@ function worstSecret(provider: Secret['provider']): Secret {
     checklistOverride: null,
     valueSource: null,
     valueField: null,
+    target: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: at,

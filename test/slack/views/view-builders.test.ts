@@ -45,6 +45,7 @@ function worstCaseSecret(index: number): Secret {
     checklistOverride: null,
     valueSource: null,
     valueField: null,
+    target: null,
     currentVersionId: null,
     currentFingerprint: null,
     createdAt: '2026-01-01T00:00:00.000Z',

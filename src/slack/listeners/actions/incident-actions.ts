@@ -16,8 +16,8 @@ import { replaceClickedMessage } from './clicked-message.js';
  * change scheduled, so nothing here edits it. A refusal is thrown, and said by the error handler
  * under the message clicked.
  */
-export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps): void {
-  const revocation = () => deps.runtime.revocation;
+export function registerIncidentActions(actions: ActionRegistry, deps: Pick<SlackDeps, 'revocation' | 'rotation' | 'clock'>): void {
+  const revocation = () => deps.revocation;
 
   actions.on<BlockButtonAction>(ACTION_IDS.incidentAcknowledge, async ({ ack, action, body, client }) => {
     await ack();
@@ -25,7 +25,7 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
     await replaceClickedMessage(
       client,
       body,
-      pageAcknowledgedMessage(record.incident, body.user.id, deps.runtime.services.clock.now().toUTC().toISO() as string),
+      pageAcknowledgedMessage(record.incident, body.user.id, deps.clock.now().toUTC().toISO() as string),
     );
   });
 
@@ -39,7 +39,7 @@ export function registerIncidentActions(actions: ActionRegistry, deps: SlackDeps
     await ack();
     // Refused at the button (who may close, or that it is closed), before any form opens.
     const record = revocation().closable(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
-    const rotation = record.incident.rotationId ? deps.runtime.rotation.get(record.incident.rotationId) : null;
+    const rotation = record.incident.rotationId ? deps.rotation.get(record.incident.rotationId) : null;
     await client.views.open({
       trigger_id: body.trigger_id,
       view: closeIncidentModal(record, rotation === null || isOpen(rotation.rotation.state)),

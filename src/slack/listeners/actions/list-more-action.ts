@@ -8,16 +8,18 @@ import type { ActionRegistry } from '../action-registry.js';
 import { decodeListQuery } from '../commands/secret-list-query.js';
 
 /** "Show more" under a list: posts the next page below the one clicked. */
-export function registerListMoreAction(actions: ActionRegistry, deps: SlackDeps): void {
+export function registerListMoreAction(
+  actions: ActionRegistry,
+  deps: Pick<SlackDeps, 'inventory' | 'rotationNeeds' | 'inventoryReader' | 'userGroups' | 'clock' | 'policy' | 'logger'>,
+): void {
   actions.on<BlockButtonAction>(ACTION_IDS.listMore, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const { services } = deps.runtime;
     const value = action.value ?? '';
     // An outdated button is refused before Slack is asked about user groups.
     decodeListQuery(value);
-    await refreshUserGroups(client, services, deps.logger);
+    await refreshUserGroups(client, deps, deps.logger);
     const viewer = slackActor(body.user.id, body.channel?.id);
-    const message = readReply(readSourceOf(services), viewer, { kind: 'more', value }, services.clock.now(), dueSoonDays(deps));
+    const message = readReply(readSourceOf(deps), viewer, { kind: 'more', value }, deps.clock.now(), dueSoonDays(deps));
     await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
   });
 }

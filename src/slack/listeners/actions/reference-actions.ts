@@ -11,14 +11,14 @@ import { replaceClickedMessage } from './clicked-message.js';
  * the service decides (a security lead who did not ask), the DM is redrawn with the decision, and
  * a refusal, thrown, is said under it by the error handler.
  */
-export function registerReferenceActions(actions: ActionRegistry, deps: SlackDeps): void {
+export function registerReferenceActions(actions: ActionRegistry, deps: Pick<SlackDeps, 'references'>): void {
   for (const [actionId, decision] of [
     [ACTION_IDS.referenceApprove, 'approve'],
     [ACTION_IDS.referenceReject, 'reject'],
   ] as const) {
     actions.on<BlockButtonAction>(actionId, async ({ ack, action, body, client }) => {
       await ack();
-      const references = deps.runtime.references;
+      const references = deps.references;
       const actor = slackActor(body.user.id);
       const id = decodeReferenceRequestRef(action.value ?? '');
       const decided = decision === 'approve' ? await references.approve(actor, id) : references.reject(actor, id);

@@ -26,7 +26,7 @@ import {
 } from '../../views/reminder-action-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { replaceClickedMessage } from './clicked-message.js';
-import { openRotation } from '../rotation-views.js';
+import { openRotation, type RotationViewDeps } from '../rotation-views.js';
 
 /** Where a service's field issue shows in the Not-mine modal; anything else goes on the owner picker. */
 const NOT_MINE_FIELDS: Record<string, string> = { right_owner: NOT_MINE_BLOCKS.rightOwner, note: NOT_MINE_BLOCKS.note };
@@ -38,8 +38,12 @@ const NOT_MINE_FIELDS: Record<string, string> = { right_owner: NOT_MINE_BLOCKS.r
  * (which authorizes) and renders; errors thrown here reach the app's error handler, which
  * answers ephemerally.
  */
-export function registerReminderActions(app: App, actions: ActionRegistry, deps: SlackDeps): void {
-  const service = () => deps.runtime.reminders.actions;
+export function registerReminderActions(
+  app: App,
+  actions: ActionRegistry,
+  deps: RotationViewDeps & Pick<SlackDeps, 'reminderActions'>,
+): void {
+  const service = () => deps.reminderActions;
 
   const openNotMine = async (client: WebClient, triggerId: string, key: string, userId: string) => {
     const secret = service().authorizeNotMine(key, slackActor(userId));
@@ -96,10 +100,10 @@ function readNotMine(view: ViewOutput): { key: string; rightOwner: string | null
  * show on the fields; the admins are told after it, outside Slack's 3-second window (a repeat
  * tells nobody and says so).
  */
-function registerNotMineSubmission(app: App, deps: SlackDeps): void {
+function registerNotMineSubmission(app: App, deps: Pick<SlackDeps, 'reminderActions'>): void {
   app.view(CALLBACK_IDS.notMine, async ({ ack, body, view, client }) => {
     const actor = body.user.id;
-    const service = deps.runtime.reminders.actions;
+    const service = deps.reminderActions;
     let report: NotMineReport;
     try {
       const input = readNotMine(view);

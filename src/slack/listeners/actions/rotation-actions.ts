@@ -5,15 +5,17 @@ import { isRotorError, NotFoundError, type RotorError } from '../../../core/erro
 import { slackErrorCode } from '../../errors.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { ACTION_IDS, CALLBACK_IDS, decodePickedSecret, decodeRotationMetadata, decodeRotationRef, type ReasonPurpose } from '../../ids.js';
-import type { SlackDeps } from '../../slack-deps.js';
 import { approvalDecidedMessage, removalDoneMessage } from '../../views/rotation/rotation-messages.js';
 import { flashFor } from '../../views/rotation/rotation-flash.js';
 import { rotationLoadingModal, rotationReasonModal, type Flash } from '../../views/rotation/rotation-modal.js';
 import { code } from '../../views/mrkdwn.js';
+import { planStartedMessage } from '../../views/plan-messages.js';
+import { windowPlanModal } from '../../views/rotation/window-views.js';
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
-import { publishHome } from '../events/app-home-opened.js';
+import { publishHome, type HomeDeps } from '../events/app-home-opened.js';
+import type { SlackDeps } from '../../slack-deps.js';
 import {
   fillRotation,
   openRotation,
@@ -22,6 +24,7 @@ import {
   showRefusalInRotation,
   showRotation,
   updateModal,
+  type RotationViewDeps,
 } from '../rotation-views.js';
 
 /** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
@@ -56,8 +59,11 @@ function modalClick(body: BlockAction): ModalClick | null {
  * clicking person as the actor, and redraws from the database; a refusal shows on top of the
  * rotation as it now stands.
  */
-export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps): void {
-  const rotation = () => deps.runtime.rotation;
+export function registerRotationActions(
+  actions: ActionRegistry,
+  deps: RotationViewDeps & HomeDeps & Pick<SlackDeps, 'plans' | 'windows'>,
+): void {
+  const rotation = () => deps.rotation;
   actions.onRefusalInModal(CALLBACK_IDS.rotation, (error, target, client) => showRefusalInRotation(deps, client, error, target));
 
   /**
@@ -189,6 +195,35 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     });
   });
 
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationPlanWindow, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    // Refused here, before the form: someone who may not rotate the secret plans nothing.
+    rotation().rotatable(click.actor, record.rotation.secretName);
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: windowPlanModal({ rotationId, rootViewId: click.viewId }, record.rotation.secretName, rotation().windowOf(rotationId)),
+    });
+  });
+
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationOverrideWindow, async ({ ack, action, body, client }) => {
+    await ack();
+    const click = modalClick(body);
+    if (!click) return;
+    const rotationId = decodeRotationRef(action.value ?? '');
+    const record = rotation().get(rotationId);
+    await client.views.push({
+      trigger_id: body.trigger_id,
+      view: rotationReasonModal(
+        { purpose: 'window_override', rotationId, version: null, step: null, rootViewId: click.viewId, message: null },
+        { secretName: record.rotation.secretName, stepTitle: null },
+      ),
+    });
+  });
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationCheckRollback, async ({ ack, action, body, client }) => {
     await ack();
     const click = modalClick(body);
@@ -252,6 +287,15 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
   /** A click in the rotation modal itself (an approver who opened the checklist), not in a DM or the App Home. */
   const inRotationModal = (body: BlockAction) => body.view?.type === 'modal' && body.view.callback_id === CALLBACK_IDS.rotation;
 
+  actions.on<BlockButtonAction>(ACTION_IDS.planStart, async ({ ack, action, body, client, respond }) => {
+    await ack();
+    const plan = await unlessRefused(body, respond, client, () => deps.plans.start(slackActor(body.user.id), action.value ?? ''));
+    if (!plan) return;
+    const message = planStartedMessage(plan);
+    if (respond) await respond({ response_type: 'ephemeral', replace_original: true, ...message });
+    else await client.chat.postMessage({ channel: body.user.id, ...message });
+  });
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
     await ack();
     if (inRotationModal(body))
@@ -263,7 +307,7 @@ export function registerRotationActions(actions: ActionRegistry, deps: SlackDeps
     await replaceClickedMessage(
       client,
       body,
-      approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.runtime.services.clock.now().toUTC().toISO() as string }),
+      approvalDecidedMessage(record, { kind: 'approved', reason: null, at: deps.clock.now().toUTC().toISO() as string }),
     );
     // Approved from the App Home: the tab is redrawn, so its Approve button goes away.
     if (fromHome(body)) await publishHome(deps, client, body.user.id);

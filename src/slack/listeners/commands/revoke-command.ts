@@ -16,6 +16,9 @@ import { updateModal } from '../rotation-views.js';
 import { typedText } from './command-text.js';
 import { unquoteName } from './secrets-command-parser.js';
 
+/** What `/revoke` and its confirmation modal use. */
+export type RevokeDeps = Pick<SlackDeps, 'revocation' | 'policy'>;
+
 const USAGE =
   'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
 
@@ -35,10 +38,10 @@ async function statusPermalink(client: WebClient, record: IncidentRecord): Promi
  * but a responder; for a secret under an open incident, that incident; otherwise the confirmation
  * modal with the blast radius. `/revoke close <incident> <link>` closes an incident.
  */
-export function registerRevokeCommand(app: App, deps: SlackDeps): void {
+export function registerRevokeCommand(app: App, deps: RevokeDeps): void {
   app.command(COMMANDS.revoke, async ({ command, ack, respond, client }) => {
     await ack();
-    const { revocation, services } = deps.runtime;
+    const { revocation } = deps;
     const reply = (text: string) => respond({ response_type: 'ephemeral', ...textMessage(text) });
     const actor = slackActor(command.user_id, command.channel_id);
     const [firstWord = '', ...rest] = typedText(command.text).trim().split(/\s+/);
@@ -47,7 +50,7 @@ export function registerRevokeCommand(app: App, deps: SlackDeps): void {
       return;
     }
     const name = unquoteName(firstWord);
-    const problem = name === '' ? USAGE : findNameProblem(name, services.policy.environments);
+    const problem = name === '' ? USAGE : findNameProblem(name, deps.policy.environments);
     // Who and where come first: outside an incident channel, or for anyone but a responder, the
     // answer is the refusal whatever was typed (and it names no secrets).
     if (problem) {
@@ -74,7 +77,7 @@ export function registerRevokeCommand(app: App, deps: SlackDeps): void {
  * seconds), then shows the blast radius, or the incident already open.
  */
 export async function openRevokeConfirmation(
-  deps: SlackDeps,
+  deps: RevokeDeps,
   client: WebClient,
   triggerId: string,
   actor: SlackActor,
@@ -86,14 +89,14 @@ export async function openRevokeConfirmation(
   const viewId = opened.view?.id;
   if (!viewId) return;
   try {
-    const opening = await deps.runtime.revocation.prepare(actor, secretName);
+    const opening = await deps.revocation.prepare(actor, secretName);
     const view =
       opening.kind === 'open'
         ? revokeOutcomeModal({ secret: secretName, channel }, { record: opening.record, existing: true })
         : revokeConfirmModal({
             secret: opening.secret,
             plan: opening.plan,
-            policy: deps.runtime.services.policy,
+            policy: deps.policy,
             reason,
             channel,
             responder: actor.userId,
@@ -106,7 +109,7 @@ export async function openRevokeConfirmation(
 }
 
 async function closeFromCommand(
-  deps: SlackDeps,
+  deps: RevokeDeps,
   actor: SlackActor,
   words: readonly string[],
   reply: (text: string) => Promise<unknown>,
@@ -120,7 +123,7 @@ async function closeFromCommand(
     );
   }
   // Slack may send a typed link as <url> or <url|label>.
-  const record = await deps.runtime.revocation.close(actor, Number(id), url.replace(/^<([^|>]*)(?:\|[^>]*)?>$/, '$1'));
+  const record = await deps.revocation.close(actor, Number(id), url.replace(/^<([^|>]*)(?:\|[^>]*)?>$/, '$1'));
   await reply(
     `:checkered_flag: Incident #${record.incident.id} (${escapeMrkdwn(record.incident.secretName)}) is closed; its status message shows the postmortem link.`,
   );

@@ -1,12 +1,15 @@
 import type { App } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
+import { isRotorError } from '../../../core/errors.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
+import type { PlanOffer } from '../../../rotation-plans/plan-service.js';
+import { planOfferMessage } from '../../views/plan-messages.js';
 import { COMMANDS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { escapeMrkdwn } from '../../views/mrkdwn.js';
 import { rotationPickerModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
-import { openRotation } from '../rotation-views.js';
+import { openRotation, type RotationViewDeps } from '../rotation-views.js';
 import { unquoteName } from './secrets-command-parser.js';
 
 /**
@@ -14,28 +17,41 @@ import { unquoteName } from './secrets-command-parser.js';
  * `/rotate` alone offers the caller's secrets, most urgent first. A mistyped name is answered
  * in the channel before any modal opens.
  */
-export function registerRotateCommand(app: App, deps: SlackDeps): void {
+export function registerRotateCommand(
+  app: App,
+  deps: RotationViewDeps & Pick<SlackDeps, 'inventory' | 'inventoryReader' | 'policy' | 'plans'>,
+): void {
   app.command(COMMANDS.rotate, async ({ command, ack, respond, client }) => {
     await ack();
-    const { services } = deps.runtime;
     const actor = slackActor(command.user_id, command.channel_id);
     const words = command.text
       .trim()
       .split(/\s+/)
       .filter((word) => word !== '');
     if (words.length === 0) {
-      await client.views.open({ trigger_id: command.trigger_id, view: rotationPickerModal(services.inventory.ownedBy(command.user_id)) });
+      await client.views.open({ trigger_id: command.trigger_id, view: rotationPickerModal(deps.inventory.ownedBy(command.user_id)) });
       return;
     }
     const name = unquoteName(words[0] as string);
+    // A registry key without its environment (`db/app-primary`): the plan over its variants, in order.
+    if (words.length === 1 && name.split('/').length === 2) {
+      let offer: PlanOffer;
+      try {
+        offer = deps.plans.offer(actor, name);
+      } catch (error) {
+        if (!isRotorError(error)) throw error;
+        return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(error.message)}`) }));
+      }
+      return void (await respond({ response_type: 'ephemeral', ...planOfferMessage(offer) }));
+    }
     const problem =
       words.length > 1
         ? `\`/rotate\` takes just the secret's name, like \`/rotate ${words[0]}\`.`
-        : findNameProblem(name, services.policy.environments);
+        : findNameProblem(name, deps.policy.environments);
     if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
     // An unknown name or a refusal is answered in the channel, before any modal opens; to someone
     // who may not read the secret, as if it did not exist.
-    services.inventoryReader.decidedFor(actor, name, () => deps.runtime.rotation.rotatable(actor, name));
+    deps.inventoryReader.decidedFor(actor, name, () => deps.rotation.rotatable(actor, name));
     await openRotation(deps, client, command.trigger_id, actor, name);
   });
 }

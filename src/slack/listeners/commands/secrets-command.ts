@@ -15,8 +15,24 @@ import { refreshUserGroups } from '../../outbound/slack-user-groups.js';
 import { readReply, readRequestOf, readSourceOf } from '../../replies/read-replies.js';
 import { helpText, parseSecretsCommand, type SecretsRequest } from './secrets-command-parser.js';
 
+/** What `/secrets` reads and changes. */
+type SecretsDeps = Pick<
+  SlackDeps,
+  | 'inventory'
+  | 'rotationNeeds'
+  | 'clock'
+  | 'policy'
+  | 'inventoryReader'
+  | 'inventoryService'
+  | 'recipients'
+  | 'userGroups'
+  | 'ownership'
+  | 'breakGlass'
+  | 'logger'
+>;
+
 interface CommandContext {
-  deps: SlackDeps;
+  deps: SecretsDeps;
   command: SlashCommand;
   client: WebClient;
   reply: (message: SlackMessage) => Promise<void>;
@@ -26,13 +42,13 @@ interface CommandContext {
  * `/secrets …`: ack at once (Slack's 3-second window), then parse, ask the domain, and answer
  * through the response_url. Errors propagate to the global handler, which explains them.
  */
-export function registerSecretsCommand(app: App, deps: SlackDeps): void {
+export function registerSecretsCommand(app: App, deps: SecretsDeps): void {
   app.command(COMMANDS.secrets, async ({ command, ack, respond, client }) => {
     await ack();
-    const parsed = parseSecretsCommand(command.text, deps.runtime.services.policy.environments);
+    const parsed = parseSecretsCommand(command.text, deps.policy.environments);
     const reply = (message: SlackMessage) => respondEphemeral(respond, message);
     if (parsed.kind === 'invalid') return reply(textMessage(`:warning: ${escapeMrkdwn(parsed.message)}`));
-    if (parsed.kind !== 'help' && parsed.kind !== 'add') await refreshUserGroups(client, deps.runtime.services, deps.logger);
+    if (parsed.kind !== 'help' && parsed.kind !== 'add') await refreshUserGroups(client, deps, deps.logger);
     await runSecretsRequest(parsed, { deps, command, client, reply });
   });
 }
@@ -42,46 +58,46 @@ async function respondEphemeral(respond: RespondFn, message: SlackMessage): Prom
 }
 
 async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): Promise<void> {
-  const { services } = ctx.deps.runtime;
-  const today = services.clock.now();
+  const { deps } = ctx;
+  const today = deps.clock.now();
   const actor = slackActor(ctx.command.user_id, ctx.command.channel_id);
-  const reader = services.inventoryReader;
+  const reader = deps.inventoryReader;
   const read = readRequestOf(request);
-  if (read) return ctx.reply(readReply(readSourceOf(services), actor, read, today, dueSoonDays(ctx.deps)));
+  if (read) return ctx.reply(readReply(readSourceOf(deps), actor, read, today, dueSoonDays(deps)));
   switch (request.kind) {
     case 'help':
       return ctx.reply(textMessage(escapeMrkdwn(helpText())));
     case 'review': {
       const scope = reader.listScope(actor);
-      const unowned = services.inventory.unowned(scope);
-      const visible = new Set(scope.kind === 'all' ? [] : services.inventory.readableNames(scope));
+      const unowned = deps.inventory.unowned(scope);
+      const visible = new Set(scope.kind === 'all' ? [] : deps.inventory.readableNames(scope));
       return ctx.reply(
         reviewMessage(
           {
-            ownerGone: services.recipients.reviewFlags().filter((flag) => scope.kind === 'all' || visible.has(flag.secretName)),
+            ownerGone: deps.recipients.reviewFlags().filter((flag) => scope.kind === 'all' || visible.has(flag.secretName)),
             unowned,
-            withoutBackup: services.inventory.withoutBackupOwner(scope),
-            neverRotated: services.inventory.neverRotated(scope),
-            overdue: services.inventory.overdue(today, {}, scope),
-            needs: services.rotationNeeds.open().filter((need) => scope.kind === 'all' || visible.has(need.secretName)),
+            withoutBackup: deps.inventory.withoutBackupOwner(scope),
+            neverRotated: deps.inventory.neverRotated(scope),
+            overdue: deps.inventory.overdue(today, {}, scope),
+            needs: deps.rotationNeeds.open().filter((need) => scope.kind === 'all' || visible.has(need.secretName)),
           },
           today,
         ),
       );
     }
     case 'used': {
-      const use = ctx.deps.runtime.breakGlass.recordUse(request.name, request.reason, actor);
+      const use = ctx.deps.breakGlass.recordUse(request.name, request.reason, actor);
       return ctx.reply(breakGlassRecordedReply(use.need, use.secret));
     }
     case 'add':
-      services.inventoryService.authorizeAdd(actor);
-      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(null, services.policy.intervals) });
+      deps.inventoryService.authorizeAdd(actor);
+      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(null, deps.policy.intervals) });
       return;
     case 'edit': {
       // A secret the member may not see is refused as if it did not exist, before the edit rule names its people.
       reader.readable(actor, request.name);
-      const secret = services.inventoryService.editable(actor, request.name);
-      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(secret, services.policy.intervals) });
+      const secret = deps.inventoryService.editable(actor, request.name);
+      await ctx.client.views.open({ trigger_id: ctx.command.trigger_id, view: secretFormModal(secret, deps.policy.intervals) });
       return;
     }
     case 'owner':
@@ -90,16 +106,18 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
 }
 
 async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, ctx: CommandContext): Promise<void> {
-  const { services } = ctx.deps.runtime;
+  const { deps } = ctx;
   const actor = ctx.command.user_id;
-  services.inventoryReader.readable(slackActor(actor, ctx.command.channel_id), request.name);
-  const secret = services.inventoryService.ownerChangeable(slackActor(actor), request.name);
+  deps.inventoryReader.readable(slackActor(actor, ctx.command.channel_id), request.name);
+  // Asked first, so nobody without the right learns anything from Slack's answer about the person.
+  const secret = deps.inventoryService.ownerChangeable(slackActor(actor), request.name);
   await requireRealPerson(ctx.client, request.userId);
   if (secret.owner === request.userId) return ctx.reply(alreadyOwnerReply(secret.name, request.userId));
-  services.inventoryService.setOwner(secret.name, request.userId, slackActor(actor), 'slack');
-  const change = { name: secret.name, from: secret.owner, to: request.userId };
+  const handed = await deps.ownership.handOver(secret.name, request.userId, slackActor(actor), 'slack');
+  if (!handed.changed) return ctx.reply(alreadyOwnerReply(secret.name, request.userId));
+  const change = { name: secret.name, from: handed.from, to: request.userId };
   // The owner it was taken from is told too, by a follow-up (the change stands either way).
-  ctx.deps.runtime.ownership.tellFormerOwner(services.inventoryService.require(secret.name), secret.owner, slackActor(actor));
+  deps.ownership.tellFormerOwner(handed.secret, handed.from, slackActor(actor));
   try {
     const dm = newOwnerMessage(secret.name, actor);
     await ctx.client.chat.postMessage({ channel: request.userId, text: dm.text, blocks: dm.blocks });

@@ -12,12 +12,12 @@ interface ChangedUser {
  * read is marked rotation needed, ownership and open rotations handed over; a member reactivated
  * closes it. The same event delivered twice changes nothing the second time.
  */
-export function registerUserChange(app: App, deps: SlackDeps): void {
+export function registerUserChange(app: App, deps: Pick<SlackDeps, 'departures' | 'logger'>): void {
   app.event('user_change', async ({ event }) => {
     const user = (event as { user?: ChangedUser }).user;
     if (!user || typeof user.id !== 'string') return;
     if (user.deleted === true) {
-      const outcome = deps.runtime.departures.departed(user.id, 'event');
+      const outcome = deps.departures.departed(user.id, 'event');
       if (outcome.kind === 'recorded')
         deps.logger.info(
           { user: user.id, secrets: outcome.needs.length, told: outcome.asked.size },
@@ -25,7 +25,7 @@ export function registerUserChange(app: App, deps: SlackDeps): void {
         );
       else deps.logger.info({ user: user.id, outcome: outcome.kind }, outcome.message);
     } else if (user.deleted === false) {
-      deps.runtime.departures.returned(user.id);
+      deps.departures.returned(user.id);
     }
   });
 }

@@ -10,8 +10,8 @@ import { toDeliveryError } from '../../outbound/delivery-errors.js';
 import type { SlackDeps } from '../../slack-deps.js';
 import { workflowReportMessage, workflowRotationMessage } from '../../views/workflow-step-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
-import { openRevokeConfirmation } from '../commands/revoke-command.js';
-import { openRotation } from '../rotation-views.js';
+import { openRevokeConfirmation, type RevokeDeps } from '../commands/revoke-command.js';
+import { openRotation, type RotationViewDeps } from '../rotation-views.js';
 
 /** Every Workflow Builder step Rotor implements; manifest.yml's `functions` must declare exactly these. */
 export const FUNCTION_CALLBACK_IDS: readonly FunctionCallbackId[] = Object.values(FUNCTIONS);
@@ -22,8 +22,12 @@ export const FUNCTION_CALLBACK_IDS: readonly FunctionCallbackId[] = Object.value
  * an unknown secret) fails with the reason and changes nothing; a step that waits is ended
  * later, exactly once, by the follow-up its rotation or responder schedules.
  */
-export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: SlackDeps): void {
-  const { workflowSteps, services } = deps.runtime;
+export function registerWorkflowSteps(
+  app: App,
+  actions: ActionRegistry,
+  deps: RotationViewDeps & RevokeDeps & Pick<SlackDeps, 'workflowSteps' | 'inventory' | 'inventoryReader' | 'clock'>,
+): void {
+  const { workflowSteps } = deps;
 
   /**
    * Posts a waiting step's message. A post Slack refused fails the step, saying why; one that
@@ -64,7 +68,7 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
       const askedBy = optionalText(inputs.asked_by);
       const viewer = askedBy === null ? null : slackActor(parseUserInput(askedBy, 'asked by'));
       const answer = secretStatus(
-        { inventory: services.inventory, reader: services.inventoryReader, policy: services.policy, clock: services.clock },
+        { inventory: deps.inventory, reader: deps.inventoryReader, policy: deps.policy, clock: deps.clock },
         viewer,
         requiredText(inputs.secret_name, 'secret name'),
       );
@@ -79,7 +83,7 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
 
   app.function(FUNCTIONS.reportCompromisedSecret, async ({ event, inputs, client, fail }) => {
     try {
-      const channel = services.policy.channels.incident[0];
+      const channel = deps.policy.channels.incident[0];
       if (!channel)
         throw new RotorError('config', 'Rotor has no incident channel to report a leak to: add one to the policy (channels.incident).');
       const { run, created } = workflowSteps.startReport({
@@ -132,7 +136,7 @@ export function registerWorkflowSteps(app: App, actions: ActionRegistry, deps: S
     const run = runOf(body, 'report_compromised_secret');
     const channel = body.channel?.id ?? String(body.container.channel_id ?? '');
     const actor = slackActor(body.user.id, channel);
-    const secret = deps.runtime.revocation.revocable(actor, run.secretName);
+    const secret = deps.revocation.revocable(actor, run.secretName);
     await openRevokeConfirmation(deps, client, body.trigger_id, actor, secret.name, run.reason, channel);
     if (workflowSteps.get(run.executionId)?.state === 'waiting') workflowSteps.responderTookUp(run.executionId, actor.userId);
   });

@@ -43,8 +43,8 @@ const CLOSE_READ_MS = 2_300;
  * runs after the ack and the modal shows how it went. A replayed or doubled confirmation finds
  * the incident the first one opened.
  */
-export function registerIncidentSubmissions(app: App, deps: SlackDeps): void {
-  const revocation = () => deps.runtime.revocation;
+export function registerIncidentSubmissions(app: App, deps: Pick<SlackDeps, 'revocation' | 'stores'>): void {
+  const revocation = () => deps.revocation;
 
   app.view(CALLBACK_IDS.revokeConfirm, async ({ ack, body, view, client }) => {
     let metadata: RevokeMetadata;
@@ -65,7 +65,7 @@ export function registerIncidentSubmissions(app: App, deps: SlackDeps): void {
       };
       const open = revocation().openFor(secret.name);
       if (open) throw new IncidentOpenError(open);
-      parseRevocation(secret, reason, input, deps.runtime.services.stores);
+      parseRevocation(secret, reason, input, deps.stores);
     } catch (error) {
       if (error instanceof IncidentOpenError) {
         await ack({ response_action: 'update', view: revokeOutcomeModal(null, { record: error.record, existing: true }) });

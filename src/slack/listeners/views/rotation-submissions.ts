@@ -10,8 +10,10 @@ import {
   CALLBACK_IDS,
   decodeReasonMetadata,
   decodeRotationMetadata,
+  decodeWindowMetadata,
   FORM_VALUE_ACTION,
   ROTATION_BLOCKS,
+  WINDOW_BLOCKS,
   type ReasonMetadata,
 } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
@@ -20,7 +22,7 @@ import { flashFor } from '../../views/rotation/rotation-flash.js';
 import { approvalDecidedMessage } from '../../views/rotation/rotation-messages.js';
 import { rotationLoadingModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
-import { fillRotation, refreshOthers, showOrTell } from '../rotation-views.js';
+import { fillRotation, refreshOthers, showOrTell, type RotationViewDeps } from '../rotation-views.js';
 
 function inputValue(view: ViewOutput, blockId: string): string | null {
   return view.state.values[blockId]?.[FORM_VALUE_ACTION]?.value ?? null;
@@ -31,8 +33,8 @@ function inputValue(view: ViewOutput, blockId: string): string | null {
  * shows on the field (a bad ticket, a missing reason, a refusal); slow work (the preflight before
  * a start, the provider cleanup of an abandon or rollback) runs after it and redraws the modal.
  */
-export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
-  const rotation = () => deps.runtime.rotation;
+export function registerRotationSubmissions(app: App, deps: RotationViewDeps & Pick<SlackDeps, 'clock' | 'windows'>): void {
+  const rotation = () => deps.rotation;
 
   app.view(CALLBACK_IDS.rotation, async ({ ack, body, view, client }) => {
     const actor = slackActor(body.user.id);
@@ -62,6 +64,31 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
     await showOrTell(deps, client, view.id, record, actor.userId);
   });
 
+  app.view(CALLBACK_IDS.rotationWindow, async ({ ack, body, view, client }) => {
+    const actor = slackActor(body.user.id);
+    let record: RotationRecord;
+    let rootViewId: string | null;
+    try {
+      const metadata = decodeWindowMetadata(view.private_metadata);
+      rootViewId = metadata.rootViewId;
+      const seconds = view.state.values[WINDOW_BLOCKS.start]?.[FORM_VALUE_ACTION]?.selected_date_time;
+      const minutes = inputValue(view, WINDOW_BLOCKS.duration);
+      record = deps.windows.plan(actor, metadata.rotationId, {
+        startsAt: typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : null,
+        durationMinutes: minutes !== null && /^\d{1,5}$/.test(minutes.trim()) ? Number(minutes) : null,
+        impact: inputValue(view, WINDOW_BLOCKS.impact),
+      }).record;
+    } catch (error) {
+      if (!isRotorError(error)) throw error;
+      const blocks: Record<string, string> = { start: WINDOW_BLOCKS.start, duration: WINDOW_BLOCKS.duration, impact: WINDOW_BLOCKS.impact };
+      await ack({ response_action: 'errors', errors: fieldErrors(error, (where) => blocks[where], WINDOW_BLOCKS.start) });
+      return;
+    }
+    await ack();
+    if (rootViewId) await showOrTell(deps, client, rootViewId, record, actor.userId);
+    await refreshOthers(deps, client, record, actor.userId);
+  });
+
   app.view(CALLBACK_IDS.rotationReason, async ({ ack, body, view, client }) => {
     const actor = slackActor(body.user.id);
     const text = inputValue(view, ROTATION_BLOCKS.reason);
@@ -84,6 +111,7 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
           reason: text,
           expectedVersion: metadata.version ?? 0,
         });
+      else if (metadata.purpose === 'window_override') record = deps.windows.override(actor, metadata.rotationId, text);
       else if (metadata.purpose === 'rollback') rotation().checkRollback(actor, metadata.rotationId, { reason: text, confirmed });
       else cleanNote(text, true, 'reason');
     } catch (error) {
@@ -103,14 +131,14 @@ export function registerRotationSubmissions(app: App, deps: SlackDeps): void {
 
 /** Abandon, reject and roll back call the provider first; their failures are shown where the person is. */
 async function slowDecision(
-  deps: SlackDeps,
+  deps: RotationViewDeps & Pick<SlackDeps, 'clock' | 'windows'>,
   client: WebClient,
   actor: SlackActor,
   metadata: ReasonMetadata,
   reason: string | null,
   confirmed: readonly string[],
 ): Promise<RotationRecord | null> {
-  const { rotation } = deps.runtime;
+  const { rotation } = deps;
   try {
     if (metadata.purpose === 'abandon' || metadata.purpose === 'abandon_by_hand') {
       return await rotation.abandon(actor, metadata.rotationId, {
@@ -125,7 +153,7 @@ async function slowDecision(
       const decided = approvalDecidedMessage(rejected, {
         kind: 'rejected',
         reason,
-        at: deps.runtime.services.clock.now().toUTC().toISO() as string,
+        at: deps.clock.now().toUTC().toISO() as string,
       });
       await client.chat.update({ channel: metadata.message.channel, ts: metadata.message.ts, text: decided.text, blocks: decided.blocks });
     }

@@ -63,9 +63,9 @@ function formBlockFor(absentBlocks: readonly string[]): (where: string) => strin
  * the services; problems go back onto the fields. After the ack, a new owner is told by DM and
  * the person who saved is told what happened.
  */
-export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
+export function registerSecretFormSubmissions(app: App, deps: Pick<SlackDeps, 'ownership' | 'logger'>): void {
   const save = async (name: string | null, view: ViewOutput, actor: string) =>
-    deps.runtime.ownership.saveForm(name, readSecretForm(view), slackActor(actor));
+    deps.ownership.saveForm(name, readSecretForm(view), slackActor(actor));
 
   app.view(CALLBACK_IDS.addSecret, async ({ ack, body, view, client }) => {
     const actor = body.user.id;
@@ -79,9 +79,7 @@ export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
     }
     await ack();
     const told =
-      saved.secret.owner && saved.secret.owner !== actor
-        ? await deps.runtime.ownership.tellNewOwner(saved.secret, slackActor(actor))
-        : null;
+      saved.secret.owner && saved.secret.owner !== actor ? await deps.ownership.tellNewOwner(saved.secret, slackActor(actor)) : null;
     const added = secretAddedMessage(saved.secret.name, told && { owner: saved.secret.owner as string, told });
     await client.chat.postMessage({ channel: actor, text: added.text, blocks: added.blocks });
   });
@@ -101,8 +99,8 @@ export function registerSecretFormSubmissions(app: App, deps: SlackDeps): void {
     }
     await ack();
     const handedOver = saved.handedOverFrom !== undefined && saved.secret.owner !== null && saved.secret.owner !== actor;
-    const told = handedOver ? await deps.runtime.ownership.tellNewOwner(saved.secret, slackActor(actor)) : null;
-    if (saved.handedOverFrom !== undefined) deps.runtime.ownership.tellFormerOwner(saved.secret, saved.handedOverFrom, slackActor(actor));
+    const told = handedOver ? await deps.ownership.tellNewOwner(saved.secret, slackActor(actor)) : null;
+    if (saved.handedOverFrom !== undefined) deps.ownership.tellFormerOwner(saved.secret, saved.handedOverFrom, slackActor(actor));
     const message = secretSavedMessage(saved.secret, told && { owner: saved.secret.owner as string, told }, saved.referenceRequest ?? null);
     await client.chat.postMessage({ channel: actor, text: message.text, blocks: message.blocks });
   });

@@ -21,8 +21,23 @@ function facts(incident: Incident): string {
   return `${code(incident.secretName)} was revoked by ${mention(incident.responder)} in <#${incident.channel}> at ${when(incident.openedAt)}: “${quoted(incident.reason)}”`;
 }
 
-/** The page DM: what happened, and Acknowledge. */
-export function pageMessage(incident: Incident, level: string, escalation: boolean): SlackMessage {
+/** A person on the incident and how to reach them outside Slack (the policy's `contacts`). */
+export interface PageContact {
+  userId: string;
+  phone: string | null;
+  note: string | null;
+}
+
+function contactLines(contacts: readonly PageContact[]): string {
+  const lines = contacts.map(
+    (contact) =>
+      `• ${mention(contact.userId)}${contact.phone ? `: ${escapeMrkdwn(contact.phone)}` : ''}${contact.note ? ` (${escapeMrkdwn(contact.note)})` : ''}`,
+  );
+  return truncateMrkdwn(`:telephone_receiver: *If Slack is not enough*\n${lines.join('\n')}`, LIMITS.sectionText);
+}
+
+/** The page DM: what happened, how to reach the others out of band, and Acknowledge. */
+export function pageMessage(incident: Incident, level: string, escalation: boolean, contacts: readonly PageContact[] = []): SlackMessage {
   const why = escalation
     ? `Nobody acknowledged the first pages, so the escalation reached you (${escapeMrkdwn(level.replace('_', ' '))}).`
     : `You are paged as ${escapeMrkdwn(level.replace('_', ' '))}.`;
@@ -31,6 +46,7 @@ export function pageMessage(incident: Incident, level: string, escalation: boole
     blocks: [
       section(`:rotating_light: *${escapeMrkdwn(incidentTitle(incident))}*\n${facts(incident)}`),
       section(why),
+      ...(contacts.length > 0 ? [section(contactLines(contacts))] : []),
       {
         type: 'actions',
         elements: [

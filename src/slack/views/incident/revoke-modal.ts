@@ -88,7 +88,7 @@ function consumersText(secret: Secret): string {
 export function revokeConfirmModal(data: RevokeModalData): ModalView {
   const { secret, plan } = data;
   const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
-  const paged = firstPages(incidentLadder(secret, data.policy), data.responder).flatMap((rung) =>
+  const paged = firstPages(incidentLadder(secret, data.policy), data.responder, secret, data.policy).flatMap((rung) =>
     rung.people.map((person) => `${mention(person)} (${rung.level.replace('_', ' ')})`),
   );
   const options = orderOptions(plan.store);

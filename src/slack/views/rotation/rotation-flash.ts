@@ -1,6 +1,7 @@
 import { AccessDeniedError } from '../../../access/authorize.js';
 import { describeWhoMay } from '../../../access/permissions.js';
 import { describeError, isRotorError } from '../../../core/errors.js';
+import { slashCommandOf } from '../../../core/next-step.js';
 import { PreflightBlockedError, StaleRotationError } from '../../../rotation/rotation-service.js';
 import { escapeMrkdwn, mention } from '../mrkdwn.js';
 import type { Flash } from './rotation-modal.js';
@@ -12,7 +13,7 @@ import type { Flash } from './rotation-modal.js';
 export function problemText(error: unknown): string {
   if (error instanceof AccessDeniedError) return `${escapeMrkdwn(error.reason)} ${describeWhoMay(error.whoMay)}`;
   if (error instanceof PreflightBlockedError) return escapeMrkdwn(error.message);
-  return escapeMrkdwn(describeError(error));
+  return escapeMrkdwn(describeError(error, slashCommandOf));
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklists/checklist-step.js';
 import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import type { RollbackInDoubt } from '../../../rotation/rollback-intent.js';
+import type { RotationWindow } from '../../../rotation/rotation-window.js';
 import {
   completionBlockers,
   currentStep,
@@ -48,6 +49,8 @@ const ACTION_BUTTONS: Record<StepAction, string> = {
   verify: 'Verify',
   schedule_removal: 'Schedule removal',
   disable_compromised: 'Disable compromised version',
+  set_at_target: 'Set at target',
+  verify_at_target: 'Log in at target',
 };
 
 /** What a running provider step says while Rotor waits for the provider. */
@@ -59,6 +62,8 @@ const ACTION_WORKING: Record<StepAction, string> = {
   verify: 'Reading the new version back',
   schedule_removal: 'Scheduling the removal',
   disable_compromised: 'Disabling the compromised version',
+  set_at_target: 'Setting the new password at the target',
+  verify_at_target: 'Logging in at the target with the new password',
 };
 
 export interface Flash {
@@ -81,6 +86,10 @@ export interface RotationModalData {
   working?: string | null;
   /** The step left running past its lease (its run presumed dead): offered "Check the store". */
   interrupted?: string | null;
+  /** The rotation's planned window, or null. */
+  window?: RotationWindow | null;
+  /** The viewer may override the window now (an approver, outside it). */
+  windowOverridable?: boolean;
   /** Abandon could not clean up at the provider: offer to abandon saying it was done by hand. */
   offerCleanedByHand?: boolean;
   flash?: Flash | null;
@@ -280,6 +289,28 @@ function approverBlocks(data: RotationModalData, role: ApproverRole): KnownBlock
   ];
 }
 
+/** The planned window, if any, and what the viewer may do about it: plan (or move) it, or override it as an approver. */
+function windowBlocks(data: RotationModalData, mayPlan: boolean): KnownBlock[] {
+  const window = data.window ?? null;
+  const ref = encodeRotationRef(data.record.rotation.id);
+  const elements: Button[] = [];
+  if (mayPlan) elements.push(button(ACTION_IDS.rotationPlanWindow, window ? 'Move the window…' : 'Plan a window…', ref));
+  if (data.windowOverridable) elements.push(button(ACTION_IDS.rotationOverrideWindow, 'Override the window…', ref, 'danger'));
+  const blocks: KnownBlock[] = [];
+  if (window) {
+    const override = window.override
+      ? ` Overridden by ${mention(window.override.by)} at ${when(window.override.at)}: “${quoted(window.override.reason)}”.`
+      : ' Irreversible steps stay locked outside it.';
+    blocks.push(
+      section(
+        `:calendar: *Planned window* ${when(window.startsAt)} to ${when(window.endsAt)} · impact: “${quoted(window.impact)}”.${override}`,
+      ),
+    );
+  }
+  if (elements.length > 0) blocks.push({ type: 'actions', elements });
+  return blocks;
+}
+
 /** The rotation modal: the rotation's facts, its checklist with the current step's actions, and what may happen next. */
 export function rotationModal(data: RotationModalData): ModalView {
   const { record } = data;
@@ -308,6 +339,7 @@ export function rotationModal(data: RotationModalData): ModalView {
       );
     }
   }
+  blocks.push(...windowBlocks(data, open && !heldByOther));
   blocks.push({ type: 'divider' });
   const current = open ? currentStep(record) : null;
   for (const step of record.steps) {
@@ -531,6 +563,13 @@ const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit:
     label: 'Why is it rejected?',
     submit: 'Reject',
     hint: 'The rotator is told; the rotation stops.',
+    optional: false,
+  },
+  window_override: {
+    title: 'Override the window',
+    label: 'Why may it run outside the window?',
+    submit: 'Override',
+    hint: 'The irreversible steps unlock outside the planned window; recorded in the audit log with your name.',
     optional: false,
   },
   rollback: {

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { displayFingerprint } from '../../../providers/fingerprint.js';
 import type { ApproverRole, Rotation, RotationState, RotationStep } from '../../../rotation/rotation.js';
-import { ROLE_LABELS } from '../../../rotation/rotation-rules.js';
+import { roleLabel as wordsOfRole } from '../../../rotation/rotation-rules.js';
 import { escapeMrkdwn, escapeWithin, mention } from '../mrkdwn.js';
 
 /** Short pieces of text every rotation view shares. */
@@ -16,7 +16,7 @@ export const STATE_LABELS: Record<RotationState, string> = {
 };
 
 export function roleLabel(role: ApproverRole): string {
-  return ROLE_LABELS[role];
+  return wordsOfRole(role);
 }
 
 /** An instant as people read it in a message: `2027-02-01 10:00 UTC`. */

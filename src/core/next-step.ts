@@ -1,0 +1,40 @@
+/**
+ * What a person can do next after a refusal, without any surface's words: Slack says it as a
+ * slash command, and so do the CLI and the logs (the command is run in Slack); a Workflow Builder
+ * step may say it otherwise. The domain names the command and its arguments; each surface renders the phrase.
+ */
+export type NextStep = {
+  kind: 'run_command';
+  /** One of Rotor's slash commands, with its subcommand: `rotate`, `revoke`, `secrets edit`, `secrets owner`. */
+  command: 'rotate' | 'revoke' | 'secrets edit' | 'secrets owner';
+  args: readonly string[];
+  /** The words before the command: "run", "reopen it with", "start a new rotation with". */
+  lead: string;
+  /** The words after it, if any: "to continue that rotation", "again". */
+  purpose?: string;
+};
+
+/** How a surface says a next step: the command as it types it (the lead and purpose are added around it). */
+export type NextStepCommand = (step: NextStep) => string;
+
+/** A step rendered by a surface's command words: `run <command> to continue that rotation`. */
+export function sayNextStep(step: NextStep, command: NextStepCommand): string {
+  return [step.lead, command(step), step.purpose].filter((part) => part).join(' ');
+}
+
+/**
+ * A message and its next step as one text: after a full stop the step is a sentence of its own,
+ * otherwise it follows a semicolon.
+ */
+export function withNextStep(message: string, step: NextStep, command: NextStepCommand): string {
+  const said = sayNextStep(step, command);
+  return message.endsWith('.') ? `${message} ${said.charAt(0).toUpperCase()}${said.slice(1)}.` : `${message}; ${said}.`;
+}
+
+/**
+ * The slash command as typed in Slack, `/rotate <name>`: what Slack shows, and what the CLI and
+ * the logs say too (a rotation is done in Slack, whoever reads the message).
+ */
+export function slashCommandOf(step: NextStep): string {
+  return `\`/${[step.command, ...step.args].join(' ')}\``;
+}

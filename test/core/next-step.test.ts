@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { describeError, NotFoundError, RotorError, ValidationError } from '../../src/core/errors.js';
+import { slashCommandOf, type NextStep } from '../../src/core/next-step.js';
+import { userMessageFor } from '../../src/slack/errors.js';
+
+const rotate = (name: string, lead: string, purpose?: string): NextStep => ({
+  kind: 'run_command',
+  command: 'rotate',
+  args: [name],
+  lead,
+  ...(purpose ? { purpose } : {}),
+});
+
+describe('next steps: the domain names the command, each surface says it', () => {
+  it('the message keeps only what went wrong; the step follows a semicolon, or is a sentence after a full stop', () => {
+    const open = new RotorError('conflict', 'db-password is already being rotated by U1', {
+      next: rotate('db-password', 'run', 'to continue that rotation'),
+    });
+    expect(open.brief).toBe('db-password is already being rotated by U1');
+    expect(open.next?.command).toBe('rotate');
+    expect(open.message).toBe('db-password is already being rotated by U1; run `/rotate db-password` to continue that rotation.');
+    const ended = new RotorError('conflict', 'The rotation of db-password was completed; nothing more can be done in it.', {
+      next: rotate('db-password', 'run', 'to see where it stands'),
+    });
+    expect(ended.message).toBe(
+      'The rotation of db-password was completed; nothing more can be done in it. Run `/rotate db-password` to see where it stands.',
+    );
+  });
+
+  it('Slack renders the slash command; another surface may render its own words', () => {
+    const error = new ValidationError('This rotation of db-password has no step `x`', [], {
+      next: rotate('db-password', 'reopen it with'),
+    });
+    expect(userMessageFor(error).text).toBe(
+      ':warning: This rotation of db-password has no step `x`; reopen it with `/rotate db-password`.',
+    );
+    expect(describeError(error, slashCommandOf)).toBe(error.message);
+    expect(describeError(error, (step) => `the ${step.command} step for ${step.args.join(' ')}`)).toBe(
+      'This rotation of db-password has no step `x`; reopen it with the rotate step for db-password.',
+    );
+  });
+
+  it('an error without a next step reads as before', () => {
+    const error = new NotFoundError('No secret named x.', ['y']);
+    expect(error.next).toBeNull();
+    expect(describeError(error)).toBe('No secret named x. Did you mean: y?');
+  });
+});
