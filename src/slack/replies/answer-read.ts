@@ -19,11 +19,6 @@ export interface ReplyContext {
   reads: ListSource & { inventory: InventoryRepo; userGroups: Pick<UserGroupRepo, 'groupsOf' | 'fetchedAt'> };
   policy: Policy;
   dueSoonDays: readonly number[];
-  /**
-   * Whether any access list names a user group, when the caller remembers it (the check scans
-   * every secret); by default asked of the inventory each time.
-   */
-  groupsNamed?: () => boolean;
   main: {
     /** Audits refusals (RefusalLog); resolves once they are written. */
     recordRefusals(refusals: readonly Refusal[]): Promise<void>;
@@ -70,8 +65,7 @@ export async function answerRead(context: ReplyContext, job: ReplyJob): Promise<
 async function render(context: ReplyContext, job: ReplyJob): Promise<SlackMessage> {
   const { reads, policy, main } = context;
   const today = DateTime.fromISO(job.today, { setZone: true });
-  const inventory = context.groupsNamed ? { accessNamesUserGroups: context.groupsNamed } : reads.inventory;
-  if (userGroupsStale({ policy, userGroups: reads.userGroups, inventory }, today)) await main.refreshUserGroups();
+  if (userGroupsStale({ policy, userGroups: reads.userGroups, inventory: reads.inventory }, today)) await main.refreshUserGroups();
   // The reader records refusals here; they reach the audit log (through the main thread) before the reply leaves.
   const refusals: Refusal[] = [];
   const reader = new InventoryReader({

@@ -5,7 +5,6 @@
  * event, Slack's user groups) it asks of the main thread, whose single connection writes.
  */
 import { setPriority } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { UserGroupRepo } from '../../access/user-group-repo.js';
 import { InventoryRepo } from '../../inventory/inventory-repo.js';
@@ -22,12 +21,6 @@ const CACHE_MIB = 2;
  * thread's alone; elsewhere it would be the whole process's, so it is left alone there.
  */
 const WORKER_NICE = 10;
-/**
- * How long a worker trusts its answer to "does any access list name a user group?": the check
- * scans every secret (about 0.1 s at 100,000 on a busy machine), and only decides whether Slack
- * is asked about groups; a group newly named is asked about within this long.
- */
-const GROUPS_NAMED_TTL_MS = 60_000;
 
 if (parentPort) {
   const port = parentPort;
@@ -43,15 +36,8 @@ if (parentPort) {
       asked.set(askId, { resolve, reject });
       send({ type: 'ask', askId, ask: question });
     });
-  const inventory = new InventoryRepo(db);
-  let groupsNamed: { value: boolean; at: number } | null = null;
   const context: ReplyContext = {
-    groupsNamed: () => {
-      const now = performance.now();
-      if (!groupsNamed || now - groupsNamed.at > GROUPS_NAMED_TTL_MS) groupsNamed = { value: inventory.accessNamesUserGroups(), at: now };
-      return groupsNamed.value;
-    },
-    reads: { inventory, needs: new RotationNeedRepo(db), userGroups: new UserGroupRepo(db) },
+    reads: { inventory: new InventoryRepo(db), needs: new RotationNeedRepo(db), userGroups: new UserGroupRepo(db) },
     policy: data.policy,
     dueSoonDays: data.dueSoonDays,
     main: {
