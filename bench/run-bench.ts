@@ -3,7 +3,7 @@
  * alternated so machine noise hits both. Prints one Markdown table and writes the same figures
  * (with every round's numbers) to bench/results.json. Data is generated at run time.
  *
- * BENCH_SECTIONS=ack,overdue,sweep,import,delivery runs a subset (results.json is then left alone).
+ * BENCH_SECTIONS=ack,flows,overdue,sweep,import,delivery runs a subset (results.json is then left alone).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { projectRoot } from '../src/core/project-root.js';
 import { ackSection } from './sections/ack-latency.js';
 import { importSection } from './sections/import-formats.js';
+import { flowsSection } from './sections/incident-flows.js';
 import { overduePageSection } from './sections/overdue-page.js';
 import { deliverySection } from './sections/reminder-delivery.js';
 import { sweepSection } from './sections/reminder-sweep.js';
 import { machine, renderTable, writeResults, type Figure } from './support/report.js';
 
-const ALL_SECTIONS = ['ack', 'overdue', 'sweep', 'import', 'delivery'] as const;
+const ALL_SECTIONS = ['ack', 'flows', 'overdue', 'sweep', 'import', 'delivery'] as const;
 const chosen = new Set(process.env.BENCH_SECTIONS ? process.env.BENCH_SECTIONS.split(',') : ALL_SECTIONS);
 const count = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
@@ -52,6 +53,18 @@ try {
       details.ack = ack.details;
     }
     botDb = ack.dbPath;
+  }
+  if (chosen.has('flows')) {
+    progress('incident flows: /rotate → modal update with rotations in progress, /revoke → status message, against moto');
+    const flows = await flowsSection({
+      dir,
+      rotations: count('BENCH_FLOW_ROTATIONS', 20),
+      rotateRequests: count('BENCH_FLOW_ROTATE_REQUESTS', 200),
+      concurrency: count('BENCH_FLOW_CONCURRENCY', 20),
+      revocations: count('BENCH_FLOW_REVOCATIONS', 20),
+    });
+    figures.push(...flows.figures);
+    details.flows = flows.details;
   }
   if (chosen.has('sweep')) {
     progress('reminder sweep at 10,000 / 100,000 / 1,000,000 secrets');

@@ -2,6 +2,7 @@ import type { RetryOptions } from '@slack/web-api';
 import { checkRoleGroups } from './slack/outbound/slack-user-groups.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { slackActor } from './access/actor.js';
@@ -37,6 +38,7 @@ import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
 import { sweepHealth } from './scheduler/sweep-health.js';
 import { startSlackApp, type SlackState, type StartupRetry } from './slack/app.js';
+import type { ReplyPool } from './slack/replies/reply-pool.js';
 import { openDatabase } from './storage/database.js';
 
 export interface RotorRuntime {
@@ -44,6 +46,8 @@ export interface RotorRuntime {
   port: number;
   /** Runs a scheduled job now (tests and operators' drills); resolves when that run ends. */
   runJob(name: string): Promise<void>;
+  /** The worker threads making read-only replies (HTTP mode), for drills and tests; null when the main thread makes them. */
+  replyPool: ReplyPool | null;
   /** Stops taking requests, lets running handlers finish, closes the database. */
   stop(): Promise<void>;
 }
@@ -193,6 +197,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       retryConfig: options.retryConfig,
       startupRetry: options.slackStartupRetry,
       onSlackState: (state) => (slackState = state),
+      replyWorkers: { count: env.ROTOR_REPLY_WORKERS ?? defaultReplyWorkers(), dbPath: env.ROTOR_DB, refusals: runtime.services.refusals },
     });
     try {
       // A role naming a user group Slack does not know stops start-up, like any other policy error.
@@ -209,6 +214,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     return {
       mode: slack.mode,
       port,
+      replyPool: slack.replyPool,
       runJob: (name) => scheduler.trigger(name),
       stop() {
         stopping ??= (async () => {
@@ -259,6 +265,11 @@ async function checkedEvidenceBucket(settings: EvidenceArchivePolicy, logger: Lo
     bucket.destroy();
     throw error;
   }
+}
+
+/** One reply worker per core but the one that acknowledges, at least one and at most four. */
+function defaultReplyWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 const UNKEYED_FINGERPRINT_WARNING =

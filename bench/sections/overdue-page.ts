@@ -42,7 +42,13 @@ export function overduePageSection(options: { dbPath: string; iterations: number
     times.raw.push(performance.now() - started);
     started = performance.now();
     const message = secretListMessage(
-      fetchListPage(deps, { kind: 'overdue', offset: 0 }, { kind: 'all' }),
+      fetchListPage(
+        { inventory: services.inventory, needs: services.rotationNeeds },
+        { kind: 'overdue', offset: 0 },
+        { kind: 'all' },
+        services.clock.now(),
+        dueSoonDays(deps),
+      ),
       services.clock.now(),
       dueSoonDays(deps),
     );

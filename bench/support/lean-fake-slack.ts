@@ -12,6 +12,8 @@ export interface LeanFakeOptions {
   /** Every this-many Web API calls (counted over all methods) gets 429; 0 never. */
   rateLimitEvery?: number;
   retryAfterSeconds?: number;
+  /** Told of every Web API call as it arrives, with its arguments and the answer (the flows bench times modals and posts by it). */
+  observe?: (call: { method: string; args: Record<string, string>; answer: Record<string, unknown> }) => void;
 }
 
 export interface FakeCounts {
@@ -83,7 +85,9 @@ export class LeanFakeSlack {
       res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
       return;
     }
-    send(res, 200, this.reply(method, args));
+    const answer = this.reply(method, args);
+    this.options.observe?.({ method, args, answer });
+    send(res, 200, answer);
   }
 
   private reply(method: string, args: Record<string, string>): Record<string, unknown> {
@@ -98,8 +102,9 @@ export class LeanFakeSlack {
       case 'conversations.history':
         return { ok: true, has_more: false, messages: [] };
       case 'views.open':
-      case 'views.update':
         return { ok: true, view: { id: `V${String(this.ts).padStart(8, '0')}`, hash: ts } };
+      case 'views.update':
+        return { ok: true, view: { id: args.view_id ?? `V${String(this.ts).padStart(8, '0')}`, hash: ts } };
       case 'chat.postMessage': {
         const keys = metadataKeys(args.metadata);
         for (const key of keys) this.deliveredKeys.set(key, (this.deliveredKeys.get(key) ?? 0) + 1);

@@ -40,6 +40,8 @@ async function startRotorServer(): Promise<{ port: number; stop: () => Promise<v
     SLACK_SIGNING_SECRET: process.env.BENCH_SIGNING_SECRET,
     SLACK_API_URL: process.env.BENCH_API_URL,
     ROTOR_DB: process.env.BENCH_DB,
+    ...(process.env.BENCH_CONFIG ? { ROTOR_CONFIG: process.env.BENCH_CONFIG } : {}),
+    ...(process.env.ROTOR_REPLY_WORKERS ? { ROTOR_REPLY_WORKERS: process.env.ROTOR_REPLY_WORKERS } : {}),
     LOG_LEVEL: 'info',
     // Only the start-up sweep runs; a scheduled one must not land inside a measurement.
     ROTOR_REMINDER_CRON: '0 0 29 2 *',

@@ -5,6 +5,7 @@ import { RotorError } from '../core/errors.js';
 import { MIN_KEY_LENGTH, splitKeys } from '../core/hmac-keyring.js';
 
 const SETUP_HINT = 'see "Create the Slack app" in README.md';
+const REPLY_WORKERS_HINT = 'must be a whole number from 0 (replies made on the main thread) to 16, e.g. 1';
 const DEADLINE_HINT = 'must be a whole number of seconds from 1 to 86400, e.g. 600';
 
 const optionalText = z
@@ -118,6 +119,14 @@ export const botSchema = coreSchema.safeExtend({
       .optional(),
   ),
   ROTOR_METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ROTOR_REPLY_WORKERS: optionalText.pipe(
+    z.coerce
+      .number<string>({ message: REPLY_WORKERS_HINT })
+      .int(REPLY_WORKERS_HINT)
+      .min(0, REPLY_WORKERS_HINT)
+      .max(16, REPLY_WORKERS_HINT)
+      .optional(),
+  ),
   HOST: optionalText.pipe(
     z
       .string()

@@ -19,7 +19,14 @@ export const VISIBILITY_RULE =
  * that does not exist, and the refusal is audited with the other refusals (RefusalLog).
  */
 export class InventoryReader {
-  constructor(private readonly deps: { repo: InventoryRepo; policy: Policy; refusals: RefusalLog; userGroups: UserGroupRepo }) {}
+  constructor(
+    private readonly deps: {
+      repo: InventoryRepo;
+      policy: Policy;
+      refusals: Pick<RefusalLog, 'record'>;
+      userGroups: Pick<UserGroupRepo, 'groupsOf'>;
+    },
+  ) {}
 
   /** The secrets `viewer` may read, as a filter for the inventory's lists and counts. */
   scopeOf(viewer: Actor): ReadScope {

@@ -5,7 +5,7 @@ import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import { toUtcDate, type WarningWindow } from './schedule.js';
 import type { StoredReference } from './reference-guard.js';
-import type { Lifecycle, ProviderKind, Secret, SecretStatus, SecretType } from './secret.js';
+import { SLACK_USER_GROUP_ID, type Lifecycle, type ProviderKind, type Secret, type SecretStatus, type SecretType } from './secret.js';
 import { rowParams, secretFromRow, SECRET_COLUMNS, type SecretRow } from './secret-row.js';
 
 export interface SecretFilter {
@@ -66,6 +66,10 @@ export interface RotationWrite {
   updatedAt: string;
 }
 
+function namesUserGroup(secret: Pick<Secret, 'access'>): boolean {
+  return secret.access.some((principal) => SLACK_USER_GROUP_ID.test(principal));
+}
+
 /** How far `target` is from `name` or its nearest part (a tail of its segments, one segment); 0 when `name` contains it. */
 function nameDistance(target: string, name: string): number {
   if (target.length >= 3 && name.includes(target)) return 0;
@@ -121,11 +125,17 @@ export class InventoryRepo {
 
   insert(secret: Omit<Secret, 'id'>): void {
     statement(this.db, INSERT_SQL).run(rowParams(secret));
+    if (namesUserGroup(secret)) statement(this.db, 'INSERT INTO secrets_naming_user_groups (secret_name) VALUES (?)').run(secret.name);
   }
 
   /** Replaces every stored field of the secret named `secret.name` but its creation time. */
   replace(secret: Omit<Secret, 'id'>): void {
-    statement(this.db, UPDATE_SQL).run(rowParams(secret));
+    if (statement(this.db, UPDATE_SQL).run(rowParams(secret)).changes === 0) return;
+    if (namesUserGroup(secret)) {
+      statement(this.db, 'INSERT OR IGNORE INTO secrets_naming_user_groups (secret_name) VALUES (?)').run(secret.name);
+    } else {
+      statement(this.db, 'DELETE FROM secrets_naming_user_groups WHERE secret_name = ?').run(secret.name);
+    }
   }
 
   recordRotation(name: string, rotation: RotationWrite): void {
@@ -260,12 +270,13 @@ export class InventoryRepo {
     return statement(this.db, `SELECT name FROM secrets WHERE ${visible.clause} ORDER BY name`).pluck().all(visible.params) as string[];
   }
 
-  /** Whether any secret's access list names a user group: only then is Slack asked who is in which. */
+  /**
+   * Whether any secret's access list names a user group: only then is Slack asked who is in which.
+   * Asked before every member's read under `visibility: restricted`, so it reads the list that
+   * insert and replace keep (migration 0023), never every access list.
+   */
   accessNamesUserGroups(): boolean {
-    return (
-      statement(this.db, `SELECT 1 FROM secrets, json_each(secrets.access) AS reader WHERE reader.value LIKE 'S%' LIMIT 1`).get() !==
-      undefined
-    );
+    return statement(this.db, 'SELECT 1 FROM secrets_naming_user_groups LIMIT 1').get() !== undefined;
   }
 
   /** Live secrets due after `today` and within `days` days (their own date, or an open rotation need's), soonest first. */

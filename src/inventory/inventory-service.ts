@@ -6,7 +6,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
 import type { StoreCatalog } from '../providers/store-kind.js';
 import { isoInstant, type Clock } from '../core/clock.js';
-import { NotFoundError, RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
+import { RotorError, ValidationError, type ValidationIssue } from '../core/errors.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { InventoryRepo } from './inventory-repo.js';
 import type { CheckedReference } from './reference-check.js';
@@ -17,6 +17,7 @@ import { parseSecretFields, type LooseRecord, type ParseOptions, type SecretFiel
 import { diffSecrets, findMergedProblems, mergeSecret, type FieldChange, type SecretRecord } from './secret-merge.js';
 import { nextRotationDate } from './schedule.js';
 import type { Lifecycle, Secret } from './secret.js';
+import { requireSecret } from './require-secret.js';
 
 export interface PlannedChange {
   name: string;
@@ -531,9 +532,7 @@ export class InventoryService {
   }
 
   require(name: string): Secret {
-    const secret = this.deps.repo.get(name);
-    if (!secret) throw new NotFoundError(`No secret named \`${name}\`.`, this.deps.repo.suggestNames(name));
-    return secret;
+    return requireSecret(this.deps.repo, name);
   }
 
   private authorizeChange(actor: Actor, change: PlannedChange, options: ReferenceApplyOptions = {}): void {

@@ -85,8 +85,7 @@ export class RotationQueries {
     // A mistyped name is answered with names this person may rotate, never with the others.
     if (!secret)
       throw new NotFoundError(`No secret named \`${name}\`.`, this.deps.inventory.suggestNames(name, 3, this.rotatableNames(actor)));
-    const open = this.deps.repo.openFor(secret.id);
-    this.authorize(actor, secret, open?.rotation.kind ?? 'scheduled');
+    this.authorize(actor, secret, this.deps.repo.openKindFor(secret.id) ?? 'scheduled');
     return secret;
   }
 

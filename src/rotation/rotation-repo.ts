@@ -260,6 +260,14 @@ export class RotationRepo {
     return row ? this.withDetails(rotationFromRow(row)) : null;
   }
 
+  /** The kind of the secret's open rotation, or null: who may act on it, without reading its steps and approvals. */
+  openKindFor(secretId: number): RotationKind | null {
+    const kind = statement(this.db, `SELECT kind FROM rotations WHERE secret_id = ? AND state IN ('awaiting_approval', 'in_progress')`)
+      .pluck()
+      .get(secretId) as string | undefined;
+    return kind === undefined ? null : (kind as RotationKind);
+  }
+
   /** The secret's newest rotation, whatever its state. */
   latestFor(secretId: number): RotationRecord | null {
     const row = statement(this.db, 'SELECT * FROM rotations WHERE secret_id = ? ORDER BY id DESC LIMIT 1').get(secretId) as

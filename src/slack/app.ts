@@ -25,8 +25,13 @@ import { requestLogMiddleware } from './middleware/request-log.js';
 import { skipRetriesMiddleware } from './middleware/skip-retries.js';
 import { sealViewMetadata } from './middleware/sealed-view-metadata.js';
 import { workspaceGuardMiddleware, type TokenWorkspace } from './middleware/workspace-guard.js';
+import { refreshUserGroups } from './outbound/slack-user-groups.js';
+import { answerRead, type ReplyContext } from './replies/answer-read.js';
+import { offloadReads } from './replies/offload-reads.js';
+import { ReplyPool } from './replies/reply-pool.js';
 import type { RotorCounters } from '../metrics/metrics.js';
 import type { SlackDeps } from './slack-deps.js';
+import type { RefusalLog } from '../access/refusal-log.js';
 import { ViewMetadataSeal } from './view-metadata-seal.js';
 
 export interface SlackAppOptions {
@@ -51,6 +56,8 @@ export interface SlackAppOptions {
   startupRetry?: StartupRetry;
   /** Told what start-up knows of Slack, for /healthz. */
   onSlackState?: (state: SlackState) => void;
+  /** HTTP mode: worker threads that make the read-only replies off the acknowledging thread (ROTOR_REPLY_WORKERS); none with 0. */
+  replyWorkers?: { count: number; dbPath: string; refusals: Pick<RefusalLog, 'record'> };
 }
 
 /** What /healthz says of Slack: not asked yet, not answering, or the bot token verified. */
@@ -70,6 +77,8 @@ export interface SlackApp {
   app: App;
   mode: 'socket' | 'http';
   inFlight: InFlightRequests;
+  /** The reply workers, when there are any. */
+  replyPool: ReplyPool | null;
   /** Stops taking Slack requests, then waits (bounded) for handlers already running. */
   stop(drainTimeoutMs?: number): Promise<void>;
 }
@@ -132,6 +141,9 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
           customPropertiesExtractor: (req) => (ackedEarly.has(req) ? { [ACKED_EARLY_PROPERTY]: true } : {}),
         });
 
+  // The workers' asks for user groups go through the app's client, made below.
+  let appClient: WebClient | null = null;
+  const replyPool = receiver instanceof HTTPReceiver ? startReplyPool(options, logger, () => appClient) : null;
   if (receiver instanceof HTTPReceiver) {
     // Socket Mode needs no such gate: it has no endpoint to post to (see README, Security).
     receiver.requestListener = gateSignedRequests(receiver.requestListener, {
@@ -143,6 +155,18 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
       afterAck,
       ackedEarly,
       inFlight,
+      ...(replyPool
+        ? {
+            offload: offloadReads({
+              pool: replyPool,
+              workspace: bot.workspace,
+              environments: options.services.policy.environments,
+              clock: options.services.clock,
+              counters: options.counters,
+              logger,
+            }),
+          }
+        : {}),
     });
   }
 
@@ -159,6 +183,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     convoStore: false,
   });
 
+  appClient = app.client;
   trackAcknowledgements(app, afterAck, inFlight);
   sealViewMetadata(app, new ViewMetadataSeal(options.signingSecret), logger);
   app.use(requestLogMiddleware(logger, options.counters));
@@ -187,12 +212,48 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
     app,
     mode,
     inFlight,
+    replyPool,
     async stop(drainTimeoutMs = 10_000) {
       if (receiver instanceof HTTPReceiver) options.server.handleOthers(notReady);
       else await receiver.stop();
       await inFlight.drained(drainTimeoutMs);
+      await replyPool?.close();
     },
   };
+}
+
+/**
+ * The reply workers, over the database file (an in-memory database has no file a worker could
+ * open). What they ask of this thread (a refusal's audit event, Slack's user groups) is done with
+ * the bot's own services, as a reply made here does it.
+ */
+function startReplyPool(options: SlackAppOptions, logger: Logger, client: () => WebClient | null): ReplyPool | null {
+  const workers = options.replyWorkers;
+  if (!workers || workers.count === 0 || workers.dbPath === ':memory:') return null;
+  const { services } = options;
+  const dueSoonDays = services.policy.reminders.offsetsDays;
+  const main: ReplyContext['main'] = {
+    recordRefusals: async (refusals) => {
+      for (const refusal of refusals) workers.refusals.record(refusal);
+    },
+    refreshUserGroups: async () => {
+      const slack = client();
+      if (slack) await refreshUserGroups(slack, services, logger);
+    },
+  };
+  const context: ReplyContext = {
+    reads: { inventory: services.inventory, needs: services.rotationNeeds, userGroups: services.userGroups },
+    policy: services.policy,
+    dueSoonDays,
+    main,
+  };
+  return new ReplyPool({
+    size: workers.count,
+    worker: { dbPath: workers.dbPath, dueSoonDays, policy: services.policy },
+    logger,
+    main,
+    fallback: (job) => answerRead(context, job),
+  });
 }
 
 /** Slack's requests while Rotor is not (or no longer) taking them: Slack retries an event it did not get. */

@@ -9,12 +9,11 @@ import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type { PlainTextElement } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { AccessDeniedError } from '../access/authorize.js';
-import { describeWhoMay } from '../access/permissions.js';
-import { describeError, isRotorError } from '../core/errors.js';
-import { slashCommandOf } from '../core/next-step.js';
+import { isRotorError } from '../core/errors.js';
+import { postToResponseUrl } from './outbound/response-url.js';
 import { escapeMrkdwn } from './views/mrkdwn.js';
 import { refusalModal } from './views/refusal-modal.js';
+import { INTERNAL_ERROR_MESSAGE, rotorErrorMessage } from './views/rotor-error-message.js';
 import { textMessage, type SlackMessage } from './views/slack-message.js';
 
 const TOKEN_REJECTED =
@@ -67,10 +66,7 @@ export function slackErrorCode(error: unknown): string {
 
 /** The message a person sees for an error; never a stack trace, never an internal detail. */
 export function userMessageFor(error: unknown): SlackMessage {
-  if (error instanceof AccessDeniedError) {
-    return textMessage(`:no_entry: ${error.reason} ${describeWhoMay(error.whoMay)}`);
-  }
-  if (isRotorError(error)) return textMessage(`:warning: ${escapeMrkdwn(describeError(error, slashCommandOf))}`);
+  if (isRotorError(error)) return rotorErrorMessage(error);
   if (isPlatformError(error)) {
     const code = error.data.error;
     return textMessage(
@@ -82,23 +78,7 @@ export function userMessageFor(error: unknown): SlackMessage {
       `:warning: Slack did not answer me properly (\`${slackUnavailableCode(error)}\`). If nothing happened, try again in a minute; https://slack-status.com shows whether Slack has trouble.`,
     );
   }
-  return textMessage(
-    ':warning: Something went wrong inside Rotor. It has been logged; try again, and tell a Rotor admin if it keeps happening.',
-  );
-}
-
-/** Posts an ephemeral reply to a response_url, the way Bolt's `respond` does. */
-export async function postToResponseUrl(
-  responseUrl: string,
-  message: SlackMessage,
-  options: { replaceOriginal?: boolean } = {},
-): Promise<void> {
-  const response = await fetch(responseUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: options.replaceOriginal ?? false, ...message }),
-  });
-  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
+  return INTERNAL_ERROR_MESSAGE;
 }
 
 /** The modal a click came from, as a refusal renderer needs it. */

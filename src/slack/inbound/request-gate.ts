@@ -24,6 +24,11 @@ export interface RequestGateOptions {
   ackedEarly: WeakSet<IncomingMessage>;
   /** Counts a request acknowledged here until Bolt has it, so shutdown waits for it too. */
   inFlight: Pick<InFlightRequests, 'enter' | 'leave'>;
+  /**
+   * Offered each first delivery the gate acknowledged, before Bolt: a request it takes (a
+   * promise of its completion) never reaches Bolt; null leaves it to Bolt.
+   */
+  offload?: (body: Record<string, unknown>) => Promise<void> | null;
 }
 
 /** Interaction payloads and the event envelope, whose acknowledgement never carries a body (view submissions and menu options do). */
@@ -32,7 +37,7 @@ const FORM = 'application/x-www-form-urlencoded';
 /** How far inside Slack's window a request must be to be acknowledged before Bolt has checked it too. */
 const EARLY_ACK_MARGIN_SECONDS = 30;
 
-type Verdict = { pass: true; ackNow: boolean } | { pass: false; status: number };
+type Verdict = { pass: true; ackNow: boolean; body?: Record<string, unknown> } | { pass: false; status: number };
 
 /**
  * Stands in front of the HTTP receiver's request listener, for Slack's endpoint only. Every
@@ -46,7 +51,8 @@ type Verdict = { pass: true; ackNow: boolean } | { pass: false; status: number }
  * or menu click, a shortcut, an event) is acknowledged here, at once, and handed to Bolt when
  * its turn in `afterAck` comes, with a response nobody reads: its ack then waits neither for
  * Bolt's middleware nor for the work of the requests before it, and while it waits it holds only
- * its buffered body. Everything else (view submissions, whose ack may carry errors or the next
+ * its buffered body. A first delivery `offload` takes (a read-only reply, made off this thread)
+ * never reaches Bolt. Everything else (view submissions, whose ack may carry errors or the next
  * view; menu options; URL verification) is Bolt's to answer, as before.
  */
 export function gateSignedRequests(inner: RequestListener, options: RequestGateOptions): RequestListener {
@@ -60,8 +66,15 @@ export function gateSignedRequests(inner: RequestListener, options: RequestGateO
         if (!verdict.pass) return answer(res, verdict.status);
         if (!verdict.ackNow) return dispatch(inner, req, res, options.logger);
         answer(res, 200);
-        options.ackedEarly.add(req);
         options.inFlight.enter();
+        const offloaded = verdict.body ? offer(verdict.body, options) : null;
+        if (offloaded) {
+          void offloaded
+            .catch((error: unknown) => options.logger.error({ err: error }, 'an offloaded Slack request failed'))
+            .finally(() => options.inFlight.leave());
+          return;
+        }
+        options.ackedEarly.add(req);
         void options.afterAck.turn().then(() => {
           dispatch(inner, req, new ServerResponse(req), options.logger);
           // Bolt reaches its processEvent (which counts the request from then on) within
@@ -75,6 +88,16 @@ export function gateSignedRequests(inner: RequestListener, options: RequestGateO
       },
     );
   };
+}
+
+/** The request to `offload`; one it fails to look at is Bolt's. */
+function offer(body: Record<string, unknown>, options: RequestGateOptions): Promise<void> | null {
+  try {
+    return options.offload?.(body) ?? null;
+  } catch (error) {
+    options.logger.error({ err: error }, 'could not offer a Slack request to the reply workers; Bolt handles it');
+    return null;
+  }
 }
 
 function dispatch(inner: RequestListener, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
@@ -126,6 +149,7 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
   // Acknowledged here only well inside the window, so Bolt's own check, made when its turn comes, cannot refuse it after the 200.
   const ackNow = acknowledgedEmpty(body) && now - timestamp < REQUEST_WINDOW_SECONDS - EARLY_ACK_MARGIN_SECONDS;
   const retryNum = singleHeader(req, 'x-slack-retry-num');
+  // Retries go to Bolt, whose middleware acknowledges and drops them.
   if (retryNum !== undefined && Number.parseInt(retryNum, 10) !== 0) return { pass: true, ackNow };
 
   const digest = createHash('sha256').update(expected).digest();
@@ -133,7 +157,7 @@ async function screen(req: IncomingMessage, options: RequestGateOptions): Promis
     options.logger.warn({ requestTimestamp: timestamp }, 'dropped a replayed Slack request (its signature was already seen)');
     return { pass: false, status: 200 };
   }
-  return { pass: true, ackNow };
+  return { pass: true, ackNow, ...(ackNow && body ? { body } : {}) };
 }
 
 /** The body as Bolt's receiver will parse it; null when Bolt cannot parse it either (it answers 400). */

@@ -8,7 +8,7 @@ import { SUBCOMMANDS } from '../listeners/commands/secrets-command-parser.js';
 import { acknowledgementOf } from './acknowledgement.js';
 
 /** What a request was, for the log: never its free text, which a person could paste a secret into. */
-export function describeRequest(body: AnyMiddlewareArgs['body']): { kind: string; name?: string; user?: string } {
+export function describeRequest(body: AnyMiddlewareArgs['body'] | Record<string, unknown>): { kind: string; name?: string; user?: string } {
   const raw = body as Record<string, unknown>;
   if (typeof raw.command === 'string') {
     // Only a known /secrets subcommand is named: any other word (a mistyped subcommand, a

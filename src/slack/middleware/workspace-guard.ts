@@ -13,7 +13,11 @@ export interface TokenWorkspace {
 }
 
 /** The workspace (and organisation) and app a request says it comes from. */
-export function requestOrigin(body: AnyMiddlewareArgs['body']): { teamId?: string; appId?: string; enterpriseId?: string } {
+export function requestOrigin(body: AnyMiddlewareArgs['body'] | Record<string, unknown>): {
+  teamId?: string;
+  appId?: string;
+  enterpriseId?: string;
+} {
   const raw = body as Record<string, unknown>;
   const team = typeof raw.team_id === 'string' ? raw.team_id : (raw.team as { id?: unknown } | null | undefined)?.id;
   const enterprise =
@@ -29,6 +33,19 @@ export function requestOrigin(body: AnyMiddlewareArgs['body']): { teamId?: strin
 }
 
 /**
+ * Whether a request's origin is the bot token's workspace (or, for an organisation-level install,
+ * its organisation) and app. Shortcut payloads carry no app id (Bolt's types agree); a request
+ * signed with this app's secret is this app's.
+ */
+export function isOurWorkspace(expected: TokenWorkspace, origin: { teamId?: string; appId?: string; enterpriseId?: string }): boolean {
+  const sameOrganisation = typeof expected.enterpriseId === 'string' && origin.enterpriseId === expected.enterpriseId;
+  return (
+    (origin.teamId === expected.teamId || sameOrganisation) &&
+    (expected.appId === null || origin.appId === undefined || origin.appId === expected.appId)
+  );
+}
+
+/**
  * Refuses a request for another workspace or app than the bot token's, in both modes: one
  * signing secret (and one socket) serves every workspace an app is installed in, so a correctly
  * signed request can still be meant for someone else's Rotor. An organisation-level install
@@ -39,12 +56,7 @@ export function requestOrigin(body: AnyMiddlewareArgs['body']): { teamId?: strin
 export function workspaceGuardMiddleware(expected: TokenWorkspace, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const origin = requestOrigin(args.body);
-    // Shortcut payloads carry no app id (Bolt's types agree); a request signed with this app's secret is this app's.
-    const sameOrganisation = typeof expected.enterpriseId === 'string' && origin.enterpriseId === expected.enterpriseId;
-    const ours =
-      (origin.teamId === expected.teamId || sameOrganisation) &&
-      (expected.appId === null || origin.appId === undefined || origin.appId === expected.appId);
-    if (ours) {
+    if (isOurWorkspace(expected, origin)) {
       await args.next();
       return;
     }

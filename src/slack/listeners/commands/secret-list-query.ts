@@ -1,32 +1,25 @@
-import { z } from 'zod';
+import type { DateTime } from 'luxon';
 import { ValidationError } from '../../../core/errors.js';
 import type { ReadScope } from '../../../access/visibility.js';
-import type { SecretFilter } from '../../../inventory/inventory-repo.js';
+import type { InventoryRepo, SecretFilter } from '../../../inventory/inventory-repo.js';
+import type { WarningWindow } from '../../../inventory/schedule.js';
 import type { Secret } from '../../../inventory/secret.js';
+import type { RotationNeed } from '../../../rotation-needs/rotation-need.js';
 import { LIMITS } from '../../views/block-kit-limits.js';
 import { mention } from '../../views/mrkdwn.js';
 import { PAGE_SIZE, type ListPage } from '../../views/secret-list-message.js';
-import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 
-/** What a page of the secret list is read from. */
-export type ListPageDeps = Pick<SlackDeps, 'inventory' | 'rotationNeeds' | 'clock' | 'policy'>;
+/** The reads a list page needs: on the main connection, or on a reply worker's read-only one. */
+export interface ListSource {
+  inventory: Pick<InventoryRepo, 'overdue' | 'dueWithin' | 'list' | 'countOverdue'>;
+  needs: { openFor(secretIds: readonly number[]): Map<number, RotationNeed[]> };
+}
 
 /** A paginated list request; it travels in the "Show more" button's value as compact JSON. */
-const listQuerySchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('overdue'), offset: z.number().int().min(0) }),
-  z.object({ kind: z.literal('due'), days: z.number().int().min(1).max(365), offset: z.number().int().min(0) }),
-  z.object({
-    kind: z.literal('list'),
-    environment: z.string().max(64).optional(),
-    owner: z
-      .string()
-      .regex(/^[UW][A-Z0-9]+$/)
-      .optional(),
-    service: z.string().max(64).optional(),
-    offset: z.number().int().min(0),
-  }),
-]);
-export type ListQuery = z.infer<typeof listQuerySchema>;
+export type ListQuery =
+  | { kind: 'overdue'; offset: number }
+  | { kind: 'due'; days: number; offset: number }
+  | { kind: 'list'; environment?: string; owner?: string; service?: string; offset: number };
 
 export function encodeListQuery(query: ListQuery): string {
   const value = JSON.stringify(query);
@@ -36,10 +29,53 @@ export function encodeListQuery(query: ListQuery): string {
 
 export function decodeListQuery(value: string): ListQuery {
   try {
-    return listQuerySchema.parse(JSON.parse(value));
+    return parseListQuery(JSON.parse(value));
   } catch (cause) {
     throw new ValidationError('That "Show more" button is from an older Rotor; run the command again.', [], { cause });
   }
+}
+
+/**
+ * A button value's query, checked field by field (unknown fields dropped). Written out rather
+ * than declared with zod: this runs in the reply workers, where zod alone would be most of a
+ * worker's memory (about 14 MB resident).
+ */
+function parseListQuery(raw: unknown): ListQuery {
+  const fields = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const offset = wholeNumber(fields.offset, 0, Number.MAX_SAFE_INTEGER, 'offset');
+  switch (fields.kind) {
+    case 'overdue':
+      return { kind: 'overdue', offset };
+    case 'due':
+      return { kind: 'due', days: wholeNumber(fields.days, 1, 365, 'days'), offset };
+    case 'list': {
+      const environment = optionalText(fields.environment, 'environment');
+      const owner = fields.owner;
+      if (owner !== undefined && (typeof owner !== 'string' || !/^[UW][A-Z0-9]+$/.test(owner))) throw new Error('owner is not a user id');
+      const service = optionalText(fields.service, 'service');
+      return {
+        kind: 'list',
+        ...(environment !== undefined ? { environment } : {}),
+        ...(owner !== undefined ? { owner } : {}),
+        ...(service !== undefined ? { service } : {}),
+        offset,
+      };
+    }
+    default:
+      throw new Error('unknown list kind');
+  }
+}
+
+function wholeNumber(value: unknown, least: number, most: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least || value > most)
+    throw new Error(`${name} is not a whole number from ${least} to ${most}`);
+  return value;
+}
+
+function optionalText(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > 64) throw new Error(`${name} is not text of at most 64 characters`);
+  return value;
 }
 
 function titleOf(query: ListQuery, total: number | undefined): string {
@@ -70,9 +106,14 @@ function emptyTextOf(query: ListQuery): string {
  * Reads one page (one extra row tells whether there is a next page) of the secrets `scope` lets
  * the viewer see: the rows, the "Show more" button and the overdue count alike.
  */
-export function fetchListPage(deps: ListPageDeps, query: ListQuery, scope: ReadScope): ListPage {
-  const { inventory, clock, rotationNeeds } = deps;
-  const today = clock.now();
+export function fetchListPage(
+  source: ListSource,
+  query: ListQuery,
+  scope: ReadScope,
+  today: DateTime,
+  dueSoonDays: WarningWindow,
+): ListPage {
+  const { inventory, needs } = source;
   const page = { limit: PAGE_SIZE + 1, offset: query.offset };
   let rows: Secret[];
   switch (query.kind) {
@@ -84,7 +125,7 @@ export function fetchListPage(deps: ListPageDeps, query: ListQuery, scope: ReadS
       break;
     case 'list': {
       const filter: SecretFilter = { environment: query.environment, owner: query.owner, service: query.service, scope };
-      rows = inventory.list(filter, today, dueSoonDays(deps), page);
+      rows = inventory.list(filter, today, dueSoonDays, page);
       break;
     }
   }
@@ -99,7 +140,7 @@ export function fetchListPage(deps: ListPageDeps, query: ListQuery, scope: ReadS
     ...(total !== undefined ? { total } : {}),
     rotateButtons: query.kind !== 'list',
     secrets: rows.slice(0, PAGE_SIZE),
-    needs: rotationNeeds.openFor(rows.slice(0, PAGE_SIZE).map((secret) => secret.id)),
+    needs: needs.openFor(rows.slice(0, PAGE_SIZE).map((secret) => secret.id)),
     offset: query.offset,
     moreValue: hasMore ? encodeListQuery({ ...query, offset: query.offset + PAGE_SIZE }) : null,
     // An empty answer for someone who sees part of the inventory says so, not that all is well.

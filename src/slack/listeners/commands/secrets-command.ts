@@ -8,18 +8,28 @@ import { escapeMrkdwn } from '../../views/mrkdwn.js';
 import { breakGlassRecordedReply } from '../../views/break-glass-messages.js';
 import { reviewMessage } from '../../views/review-message.js';
 import { alreadyOwnerReply, newOwnerMessage, ownerChangedReply } from '../../views/secret-change-messages.js';
-import { secretDetailMessage } from '../../views/secret-detail-message.js';
 import { secretFormModal } from '../../views/secret-form-modal.js';
-import { secretListMessage } from '../../views/secret-list-message.js';
 import { textMessage, type SlackMessage } from '../../views/slack-message.js';
 import { isPlatformError, isSlackApiError, userMessageFor } from '../../errors.js';
 import { refreshUserGroups } from '../../outbound/slack-user-groups.js';
-import { fetchListPage, type ListPageDeps } from './secret-list-query.js';
+import { readReply, readRequestOf, readSourceOf } from '../../replies/read-replies.js';
 import { helpText, parseSecretsCommand, type SecretsRequest } from './secrets-command-parser.js';
 
 /** What `/secrets` reads and changes. */
-type SecretsDeps = ListPageDeps &
-  Pick<SlackDeps, 'inventoryReader' | 'inventoryService' | 'recipients' | 'userGroups' | 'ownership' | 'breakGlass' | 'logger'>;
+type SecretsDeps = Pick<
+  SlackDeps,
+  | 'inventory'
+  | 'rotationNeeds'
+  | 'clock'
+  | 'policy'
+  | 'inventoryReader'
+  | 'inventoryService'
+  | 'recipients'
+  | 'userGroups'
+  | 'ownership'
+  | 'breakGlass'
+  | 'logger'
+>;
 
 interface CommandContext {
   deps: SecretsDeps;
@@ -52,32 +62,11 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
   const today = deps.clock.now();
   const actor = slackActor(ctx.command.user_id, ctx.command.channel_id);
   const reader = deps.inventoryReader;
+  const read = readRequestOf(request);
+  if (read) return ctx.reply(readReply(readSourceOf(deps), actor, read, today, dueSoonDays(deps)));
   switch (request.kind) {
     case 'help':
       return ctx.reply(textMessage(escapeMrkdwn(helpText())));
-    case 'overdue':
-      return ctx.reply(
-        secretListMessage(fetchListPage(ctx.deps, { kind: 'overdue', offset: 0 }, reader.listScope(actor)), today, dueSoonDays(ctx.deps)),
-      );
-    case 'due':
-      return ctx.reply(
-        secretListMessage(
-          fetchListPage(ctx.deps, { kind: 'due', days: request.days, offset: 0 }, reader.listScope(actor)),
-          today,
-          dueSoonDays(ctx.deps),
-        ),
-      );
-    case 'list': {
-      const page = fetchListPage(
-        ctx.deps,
-        { kind: 'list', environment: request.environment, owner: request.owner, service: request.service, offset: 0 },
-        reader.listScope(actor),
-      );
-      return ctx.reply(secretListMessage(page, today, dueSoonDays(ctx.deps)));
-    }
-    case 'show':
-      if (request.problem) return ctx.reply(partialNameReply(request.problem, reader.suggestNames(actor, request.name)));
-      return ctx.reply(secretDetailMessage(reader.readable(actor, request.name), today, dueSoonDays(ctx.deps)));
     case 'review': {
       const scope = reader.listScope(actor);
       const unowned = deps.inventory.unowned(scope);
@@ -116,13 +105,6 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
     case 'owner':
       return changeOwner(request, ctx);
   }
-}
-
-/** `/secrets show` of text that is not a whole name: why, and the names it is closest to or part of. */
-function partialNameReply(problem: string, suggestions: readonly string[]): SlackMessage {
-  return textMessage(
-    `:warning: ${escapeMrkdwn(problem)}${suggestions.length > 0 ? ` Did you mean: ${suggestions.map(escapeMrkdwn).join(', ')}?` : ''}`,
-  );
 }
 
 async function changeOwner(request: Extract<SecretsRequest, { kind: 'owner' }>, ctx: CommandContext): Promise<void> {

@@ -1,0 +1,182 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { projectRoot } from '../../core/project-root.js';
+import type { ReplyContext } from './answer-read.js';
+import type { MainThreadAsk, ReplyJob, ReplyOutcome, ReplyWorkerData, ToWorker, WorkerMessage } from './reply-protocol.js';
+
+export interface ReplyPoolOptions {
+  size: number;
+  worker: ReplyWorkerData;
+  logger: Logger;
+  /** Answers a job on this thread: for the jobs a dying worker leaves unanswered, and for all of them while no worker can start. */
+  fallback: (job: ReplyJob) => Promise<ReplyOutcome>;
+  /** Does here what a worker asks of this thread: the writes (a refusal's audit, user groups), on the single writer. */
+  main: ReplyContext['main'];
+  /** Replies one worker makes at once; the rest wait on this thread, a few hundred bytes each. */
+  perWorker?: number;
+}
+
+interface Waiting {
+  job: ReplyJob;
+  resolve: (outcome: ReplyOutcome) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  running: Map<number, Waiting>;
+}
+
+const DEFAULT_PER_WORKER = 16;
+/**
+ * A worker's heap: a reply needs a page of rows and its Block Kit. A small young generation keeps
+ * the resident set small; its more frequent scavenges pause only the worker, never an ack.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
+
+/**
+ * Worker threads that make read-only replies off the acknowledging thread: its event loop then
+ * only reads, checks and acknowledges requests, and its heap no longer grows with the replies'
+ * allocations. A worker that dies (a crash, its heap limit) is replaced, and the replies it had
+ * not finished are made here instead, so each is still delivered; one that cannot even start
+ * (no database file, no build) leaves every reply to this thread, said once in the log.
+ */
+export class ReplyPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Waiting[] = [];
+  private readonly perWorker: number;
+  private nextId = 1;
+  private closing = false;
+  private broken = false;
+
+  constructor(private readonly options: ReplyPoolOptions) {
+    this.perWorker = options.perWorker ?? DEFAULT_PER_WORKER;
+    for (let index = 0; index < options.size; index += 1) this.slots.push(this.spawn());
+  }
+
+  /** Makes the reply in a worker (here, when none can run); resolves with how it went. */
+  run(job: Omit<ReplyJob, 'id'>): Promise<ReplyOutcome> {
+    return new Promise((resolve) => {
+      this.waiting.push({ job: { ...job, id: this.nextId++ }, resolve });
+      this.pump();
+    });
+  }
+
+  /** The live workers' threads, for operators' drills and the tests that kill one. */
+  get threads(): readonly Worker[] {
+    return this.slots.map((slot) => slot.worker);
+  }
+
+  /** Stops the workers; call once no reply is in flight (the app drains its requests first). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    this.slots.length = 0;
+    for (const left of this.waiting.splice(0)) this.runHere(left);
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(workerScript(), { workerData: this.options.worker, resourceLimits: WORKER_LIMITS });
+    const slot: Slot = { worker, ready: false, running: new Map() };
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') {
+        slot.ready = true;
+      } else if (message.type === 'ask') {
+        this.answer(worker, message.askId, message.ask);
+        return;
+      } else {
+        const { type: _type, id, ...outcome } = message;
+        const entry = slot.running.get(id);
+        slot.running.delete(id);
+        entry?.resolve(outcome as ReplyOutcome);
+      }
+      this.pump();
+    });
+    worker.on('error', (error) => this.options.logger.error({ err: error, threadId: worker.threadId }, 'a reply worker failed'));
+    worker.once('exit', (code) => this.replace(slot, code));
+    return slot;
+  }
+
+  /** A worker's ask, done here; the answer goes back unless the worker has gone (its replies are then made here). */
+  private answer(worker: Worker, askId: number, ask: MainThreadAsk): void {
+    const done = ask.kind === 'record-refusals' ? this.options.main.recordRefusals(ask.refusals) : this.options.main.refreshUserGroups();
+    void done.then(
+      () => this.tell(worker, { type: 'answer', askId, ok: true }),
+      (error: unknown) => {
+        this.options.logger.error({ err: error, ask: ask.kind }, 'could not do what a reply worker asked');
+        this.tell(worker, { type: 'answer', askId, ok: false, error: error instanceof Error ? error.message : String(error) });
+      },
+    );
+  }
+
+  private tell(worker: Worker, message: ToWorker): void {
+    try {
+      worker.postMessage(message);
+    } catch {
+      // The worker has exited: its unanswered replies are made on this thread.
+    }
+  }
+
+  private replace(slot: Slot, code: number): void {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    const orphans = [...slot.running.values()];
+    if (this.closing) {
+      for (const orphan of orphans) this.runHere(orphan);
+      return;
+    }
+    if (!slot.ready) {
+      // It died starting: another would too. Every reply is made on this thread from now on.
+      this.broken = true;
+      this.options.logger.error({ exitCode: code }, 'a reply worker could not start; replies are made on the main thread');
+    } else {
+      this.options.logger.warn(
+        { exitCode: code, unanswered: orphans.length },
+        'a reply worker stopped; replaced, and its unanswered replies made on the main thread',
+      );
+      this.slots.push(this.spawn());
+    }
+    for (const orphan of orphans) this.runHere(orphan);
+    this.pump();
+  }
+
+  private runHere(entry: Waiting): void {
+    void this.options.fallback(entry.job).then(entry.resolve);
+  }
+
+  private pump(): void {
+    if (this.broken || this.slots.length === 0) {
+      if (this.broken || this.closing) for (const left of this.waiting.splice(0)) this.runHere(left);
+      return;
+    }
+    while (this.waiting.length > 0) {
+      const slot = this.leastBusy();
+      if (!slot) return;
+      const entry = this.waiting.shift() as Waiting;
+      slot.running.set(entry.job.id, entry);
+      slot.worker.postMessage({ type: 'job', job: entry.job } satisfies ToWorker);
+    }
+  }
+
+  private leastBusy(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.running.size >= this.perWorker) continue;
+      if (!best || slot.running.size < best.running.size) best = slot;
+    }
+    return best;
+  }
+}
+
+/**
+ * The worker's script. Built, it sits beside this file; under the test runner this file is
+ * TypeScript, which a worker thread cannot load, so the worker runs the build (`npm test` builds first).
+ */
+function workerScript(): URL {
+  const sibling = new URL('./reply-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  return pathToFileURL(join(projectRoot, 'dist', 'src', 'slack', 'replies', 'reply-worker.js'));
+}
