@@ -273,7 +273,7 @@ export class InventoryRepo {
   /**
    * Whether any secret's access list names a user group: only then is Slack asked who is in which.
    * Asked before every member's read under `visibility: restricted`, so it reads the list that
-   * insert and replace keep (migration 0023), never every access list.
+   * insert and replace keep (migration 0022), never every access list.
    */
   accessNamesUserGroups(): boolean {
     return statement(this.db, 'SELECT 1 FROM secrets_naming_user_groups LIMIT 1').get() !== undefined;

@@ -74,7 +74,7 @@ const itemOf = (row: ItemRow): AccessReviewItem => ({
   escalatedAt: row.escalated_at,
 });
 
-/** The reviews and the access review's questions (migration 0022). Writes run inside the service's audited transaction. */
+/** The reviews and the access review's questions (migration 0021). Writes run inside the service's audited transaction. */
 export class ReviewRepo {
   constructor(private readonly db: Db) {}
 

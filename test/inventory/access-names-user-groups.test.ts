@@ -7,11 +7,11 @@ import { applyMigrations } from '../../src/storage/migrate.js';
 import { operator } from '../support/actors.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 
-const FLAG_MIGRATION = '0023_secrets_naming_user_groups.sql';
+const FLAG_MIGRATION = '0022_secrets_naming_user_groups.sql';
 
 /**
  * Whether any access list names a user group is asked before every member's read under
- * `visibility: restricted`: it is kept by the inventory's writes (migration 0023), so the answer
+ * `visibility: restricted`: it is kept by the inventory's writes (migration 0022), so the answer
  * follows every add, edit and import at once, with no scan of the access lists.
  */
 describe('whether any access list names a user group', () => {
@@ -61,7 +61,7 @@ describe('whether any access list names a user group', () => {
     store.inventoryService.create({ name: 'prod/app/queue', owner: 'U0OWNER', access: ['S0QUEUE', 'S0OPS'] }, operator(), 'test');
 
     // A database migrated up to the migration before, holding the same secrets.
-    const folder = join(store.dir, 'before-0023');
+    const folder = join(store.dir, 'before-0022');
     mkdirSync(folder);
     for (const file of readdirSync(migrationsDir).filter((name) => name.endsWith('.sql') && name < FLAG_MIGRATION)) {
       copyFileSync(join(migrationsDir, file), join(folder, file));
