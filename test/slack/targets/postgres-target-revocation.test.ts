@@ -1,5 +1,5 @@
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -27,6 +27,18 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Forwards `port` on loopback to `to`: the target that did not answer comes back. */
+async function forward(port: number, to: number): Promise<Server> {
+  const proxy = createServer((socket) => {
+    const upstream = connect(to, '127.0.0.1');
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+  return proxy;
 }
 
 /** A session open as `credential`, as a consumer holding the compromised password has one. */
@@ -208,7 +220,7 @@ describe.runIf(shouldRunMotoSuite('target revocations') && shouldRunPostgresSuit
       expect(await logsIn(server, fresh)).toBe(true);
     });
 
-    it('the target unreachable: the new version stays staged, nothing is current or locked, the status message says what to do by hand; a Retry while it still does not answer does nothing more', async () => {
+    it('the target unreachable: the new version stays staged, nothing is current or locked, the status message says what to do by hand; a Retry while it still does not answer does nothing more; once it answers, Retry sets, proves and locks', async () => {
       const port = await closedPort();
       const { h, name, active, compromisedVersion } = await arrange({ roles: 'alternating', port });
       await revokeConfirmed(h, name);
@@ -240,6 +252,24 @@ describe.runIf(shouldRunMotoSuite('target revocations') && shouldRunPostgresSuit
           .map((step) => step.id),
       ).toEqual(['create_version']);
       expect(await logsIn(server, active)).toBe(true);
+
+      // The target answers again: Retry runs the failed step and the rest up to the lock-out.
+      const proxy = await forward(port, server.port);
+      try {
+        await clickOnStatus(h, 'U0ONCALL', ACTION_IDS.incidentRetry);
+      } finally {
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      }
+      const after = rotationRecord(h, rotationId);
+      expect(after.steps.filter((step) => step.state === 'done').map((step) => step.id)).toEqual([
+        'create_version',
+        'set_at_target',
+        'verify_at_target',
+        'promote',
+        'revoke_at_issuer',
+      ]);
+      expect(await logsIn(server, active)).toBe(false);
+      expect(await logsIn(server, await currentLogin(name))).toBe(true);
     });
   },
 );

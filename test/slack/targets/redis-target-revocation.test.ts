@@ -12,15 +12,20 @@ import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { useFakeVault } from '../../support/vault.js';
 
-type Connection = ReturnType<typeof createClient>;
-
-/** A connection authenticated as `credential`, as a consumer holding the compromised password has one. */
-async function openConnection(server: RedisServer, credential: LoginCredential): Promise<Connection> {
-  const client = createClient({
+/** A client of the test's own, as a consumer holding a password has one. */
+function clientFor(server: RedisServer, credential: LoginCredential) {
+  return createClient({
     socket: { host: server.host, port: server.port, reconnectStrategy: false },
     username: credential.username,
     password: credential.password,
   });
+}
+
+type Connection = ReturnType<typeof clientFor>;
+
+/** A connection authenticated as `credential`, as a consumer holding the compromised password has one. */
+async function openConnection(server: RedisServer, credential: LoginCredential): Promise<Connection> {
+  const client = clientFor(server, credential);
   client.on('error', () => undefined);
   await client.connect();
   return client;
