@@ -170,6 +170,23 @@ function stepText(input: IncidentEvidenceInput, stepId: string, who: (id: string
   return `not done yet${step.lastError ? ` (last attempt failed: ${step.lastError})` : ''}`;
 }
 
+/**
+ * At a target, when the new credential was set and logged in there, and when and how the
+ * compromised one was locked out (what the lock-out step recorded): none without a target.
+ */
+function targetRows(input: IncidentEvidenceInput, who: (id: string) => string): string[][] {
+  const steps = input.rotation?.record.steps ?? [];
+  const lock = steps.find((step) => step.action === 'lock_at_target');
+  if (!lock) return [];
+  const summary = lock.state === 'done' && typeof lock.result?.summary === 'string' ? `: ${lock.result.summary}` : '';
+  const where = typeof lock.result?.target === 'string' ? ` at ${lock.result.target}` : '';
+  return [
+    ['New credential set at the target', markdownCell(stepText(input, 'set_at_target', who))],
+    ['New credential logged in at the target', markdownCell(stepText(input, 'verify_at_target', who))],
+    [`Compromised credential locked out${where}`, markdownCell(`${stepText(input, lock.id, who)}${summary}`)],
+  ];
+}
+
 /** The rotation's own record, one heading level down, so it reads as a part of this one. */
 function embedded(markdown: string): string[] {
   return markdown
@@ -261,6 +278,7 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
           : []),
         ['Disabled in the store', markdownCell(stepText(input, 'disable_compromised', who))],
         ['Revoked at its issuer', markdownCell(stepText(input, 'revoke_at_issuer', who))],
+        ...targetRows(input, who),
         [
           'Emergency rotation',
           markdownCell(

@@ -205,7 +205,12 @@ export class IncidentOpening {
         record = this.deps.rotation.get(linked);
       }
     }
-    if (incident.revocationOrder !== 'disable_now' || !isOpen(record.rotation.state)) return;
+    if (!isOpen(record.rotation.state)) return;
+    if (record.steps.some((step) => step.action === 'lock_at_target')) {
+      await this.lockOutAtTarget(actor, record.rotation.id);
+      return;
+    }
+    if (incident.revocationOrder !== 'disable_now') return;
     const disable = record.steps.find((step) => step.action === 'disable_compromised');
     if (!disable || disable.state !== 'pending' || disable.attempts > 0) return;
     try {
@@ -213,6 +218,32 @@ export class IncidentOpening {
     } catch (error) {
       // Someone is already at it (a click, another replica): theirs is the run.
       if (!(error instanceof StaleRotationError) && !(error instanceof RotorError && error.code === 'conflict')) throw error;
+    }
+  }
+
+  /**
+   * A secret whose credential Rotor sets at its target: Rotor's steps up to the lock-out run now,
+   * one after the other (stage the new value, set it at the target, log in with it, make it
+   * current, lock the compromised one out). The first that fails stops the run with its error on
+   * the step (the status message shows it with Retry and what to do by hand); a step already
+   * tried is left to Retry, so a second call repeats nothing.
+   */
+  private async lockOutAtTarget(actor: Actor, rotationId: number): Promise<void> {
+    for (;;) {
+      const record = this.deps.rotation.get(rotationId);
+      if (!isOpen(record.rotation.state)) return;
+      const next = record.steps.find((step) => step.state !== 'done' && step.state !== 'skipped');
+      const lock = record.steps.findIndex((step) => step.action === 'lock_at_target');
+      if (!next || next.position > (record.steps[lock]?.position ?? -1)) return;
+      if (next.action === null || next.state !== 'pending' || next.attempts > 0) return;
+      try {
+        const { error } = await this.deps.rotation.runStep(actor, rotationId, next.id, { expectedVersion: record.rotation.version });
+        if (error) return;
+      } catch (error) {
+        // Someone is already at it (a click, another replica): theirs is the run.
+        if (error instanceof StaleRotationError || (error instanceof RotorError && error.code === 'conflict')) return;
+        throw error;
+      }
     }
   }
 
@@ -247,6 +278,9 @@ export class IncidentOpening {
     const { error } = await this.deps.rotation.runStep(actor, rotation.rotation.id, failed.id, {
       expectedVersion: rotation.rotation.version,
     });
+    // At a target, the retried step was one of those up to the lock-out: the rest of them follow.
+    if (!error && rotation.steps.some((step) => step.action === 'lock_at_target'))
+      await this.lockOutAtTarget(slackActor(incident.responder, incident.channel), rotation.rotation.id);
     return { record: this.queries.get(id), error };
   }
 }

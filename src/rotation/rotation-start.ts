@@ -12,6 +12,7 @@ import type { ApproverRole, PreflightCheck, RotationKind, RotationReason, Rotati
 import { daysUntil } from '../inventory/schedule.js';
 import { earliestNeed } from '../rotation-needs/rotation-need.js';
 import { targetAccessOf } from './steps/target-access.js';
+import type { TargetDescription } from '../targets/target-description.js';
 import { hasBlocking, runPreflight, type PreflightResult } from './rotation-preflight.js';
 import { requiredApprovalsFor } from './rotation-rules.js';
 import type { IncidentLinkSlot } from './incident-link.js';
@@ -113,6 +114,7 @@ export class RotationStarts {
     let rotationConfigured = false;
     let currentVersionId: string | null = secret.currentVersionId;
     let storeProblem: string | null = null;
+    let target: TargetDescription | null = null;
     const store = this.queries.storeOf(secret.provider);
     if (!store.capabilities.byHand) {
       try {
@@ -122,9 +124,21 @@ export class RotationStarts {
       } catch (error) {
         storeProblem = describeError(error);
       }
+      // Where the credential is set: the emergency then sets the new one there and locks the compromised one out.
+      // A target that cannot be read is the start's preflight finding; the plan shows the store's steps.
+      target = await targetAccessOf(this.deps)
+        .targetOf(secret)
+        .catch(() => null);
     }
     const checklist = (revocationOrder: RevocationOrder) =>
-      resolveChecklist({ secret, store, provider: { rotationConfigured }, policy: this.deps.policy, emergency: true, revocationOrder });
+      resolveChecklist({
+        secret,
+        store,
+        provider: { rotationConfigured, target },
+        policy: this.deps.policy,
+        emergency: true,
+        revocationOrder,
+      });
     return {
       store,
       checklists: { replace_then_disable: checklist('replace_then_disable'), disable_now: checklist('disable_now') },

@@ -188,6 +188,8 @@ function planEntry(
   } else {
     if (entry.title === undefined) problems.push({ path: [index], message: `\`${entry.id}\` is not a built-in step, so it needs a title` });
     if (entry.action === 'disable_compromised') report('action', 'only the emergency checklist disables a compromised version');
+    if (entry.action === 'lock_at_target')
+      report('action', 'only the emergency checklist locks a compromised credential out at its target');
   }
   if (entry.required === false && family !== null && family !== 'schedule_removal') {
     report('required', `a ${familyLabel(family)} step cannot be optional: the rotation cannot complete without it`);

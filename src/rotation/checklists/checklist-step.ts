@@ -13,6 +13,7 @@ export const STEP_ACTIONS = [
   'disable_compromised',
   'set_at_target',
   'verify_at_target',
+  'lock_at_target',
 ] as const;
 export type StepAction = (typeof STEP_ACTIONS)[number];
 
@@ -48,7 +49,15 @@ export const MAX_CHECKLIST_STEPS = 25;
  * What a step does, whatever the provider: the creation actions are one family because a
  * checklist has exactly one way of getting the new version, chosen by provider and value source.
  */
-export type StepFamily = 'creation' | 'promote' | 'verify' | 'schedule_removal' | 'disable' | 'set_at_target' | 'verify_at_target';
+export type StepFamily =
+  | 'creation'
+  | 'promote'
+  | 'verify'
+  | 'schedule_removal'
+  | 'disable'
+  | 'set_at_target'
+  | 'verify_at_target'
+  | 'lock_at_target';
 
 export function familyOfAction(action: StepAction): StepFamily {
   switch (action) {

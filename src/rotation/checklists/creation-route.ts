@@ -41,6 +41,7 @@ const FAMILY_ACTIONS: Readonly<Record<Exclude<StepFamily, 'creation'>, StepActio
   disable: 'disable_compromised',
   set_at_target: 'set_at_target',
   verify_at_target: 'verify_at_target',
+  lock_at_target: 'lock_at_target',
 };
 
 /** The action a step of this family performs on this method; manual secrets have none. */

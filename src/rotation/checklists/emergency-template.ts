@@ -1,6 +1,7 @@
 import type { SecretType } from '../../inventory/secret.js';
 import type { StoreStepTexts } from '../../providers/store-kind.js';
-import { createVersionStep, promoteStep, verifyStep } from './rotation-templates.js';
+import type { TargetDescription } from '../../targets/target-description.js';
+import { createVersionStep, promoteStep, setAtTargetStep, verifyAtTargetStep, verifyStep } from './rotation-templates.js';
 import { isOnRoute, type CreationMethod, type StepDefinition } from './step-definition.js';
 import { TYPE_PROFILES, type TypeProfile } from './secret-type-profiles.js';
 
@@ -85,8 +86,56 @@ const INCIDENT_REPORT: StepDefinition = {
   required: true,
 };
 
-export function emergencySteps(type: SecretType, method: CreationMethod, order: RevocationOrder): readonly StepDefinition[] {
+/**
+ * Revoking at the target is locking the compromised credential out there: it keeps the id of the
+ * step that revokes at the issuer, which the status message's warning and the evidence follow.
+ */
+function lockAtTarget(target: TargetDescription): StepDefinition {
+  const how =
+    target.engine === 'redis'
+      ? `removes the compromised password from ACL user ${target.user} (ACL SETUSER ${target.user} <old) and closes its connections (CLIENT KILL USER ${target.user})`
+      : target.roles.strategy === 'alternating-users'
+        ? 'gives the compromised role NOLOGIN and ends its sessions (pg_terminate_backend)'
+        : `ends the sessions of role ${target.roles.role} (pg_terminate_backend): setting the new password already refused the compromised one`;
+  return {
+    id: 'revoke_at_issuer',
+    family: 'lock_at_target',
+    title: 'Lock the compromised credential out at the target',
+    detail: `As soon as the new credential logs in, Rotor ${how}, with the managing credential read from the store at this moment. The step records when.`,
+    required: true,
+  };
+}
+
+/**
+ * The emergency checklist of a secret whose credential Rotor sets at its target: the new value is
+ * staged, set and proved there first, made current, then the compromised one is locked out at
+ * once; the people's steps follow. Both orders lock at the same point (the compromised credential
+ * keeps working only for the seconds the new one takes to be set and proved).
+ */
+function emergencyTargetSteps(profile: TypeProfile, target: TargetDescription): readonly StepDefinition[] {
+  return [
+    createVersionStep(profile, true),
+    setAtTargetStep(target),
+    verifyAtTargetStep(target),
+    promoteStep(true),
+    lockAtTarget(target),
+    HOTFIX_DEPLOY,
+    verifyStep(profile),
+    invalidateSessions(profile),
+    disableCompromised('replace_then_disable'),
+    searchLogs(profile),
+    INCIDENT_REPORT,
+  ];
+}
+
+export function emergencySteps(
+  type: SecretType,
+  method: CreationMethod,
+  order: RevocationOrder,
+  target: TargetDescription | null = null,
+): readonly StepDefinition[] {
   const profile = TYPE_PROFILES[type];
+  if (target && method === 'generate') return emergencyTargetSteps(profile, target);
   const replace = [
     createVersionStep(profile, true),
     ...profile.prepare.filter((step) => step.emergency && isOnRoute(step, method)),

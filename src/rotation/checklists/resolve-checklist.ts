@@ -41,7 +41,7 @@ export function resolveChecklist(input: ChecklistInput): ChecklistSnapshot {
   const { type } = input.secret;
   if (input.emergency) {
     return freeze(
-      emergencySteps(type, route.method, input.revocationOrder ?? 'replace_then_disable').map((step) =>
+      emergencySteps(type, route.method, input.revocationOrder ?? 'replace_then_disable', input.provider.target ?? null).map((step) =>
         fromDefinition(step, route, true, values),
       ),
     );

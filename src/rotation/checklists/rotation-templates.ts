@@ -184,8 +184,6 @@ export function rotationSteps(type: SecretType): readonly StepDefinition[] {
  */
 export function targetRotationSteps(type: SecretType, target: TargetDescription): readonly StepDefinition[] {
   const profile = TYPE_PROFILES[type];
-  const strategy = strategyLine(target);
-  const blip = target.engine === 'postgres' && target.roles.strategy === 'single-user';
   const retire =
     target.engine === 'redis'
       ? 'removes the old password from the ACL user (ACL SETUSER <old)'
@@ -194,30 +192,8 @@ export function targetRotationSteps(type: SecretType, target: TargetDescription)
         : "has nothing left to retire (the single role's old password was replaced)";
   return [
     createVersionStep(profile, false),
-    {
-      id: 'set_at_target',
-      family: 'set_at_target',
-      title: 'Set the new password at the target',
-      detail: `${strategy} Rotor reads the managing credential from the store at this moment and the new password from the staged version; PostgreSQL receives a SCRAM-SHA-256 verifier computed by Rotor, never the password itself.`,
-      required: true,
-      irreversible: true,
-      ...(blip
-        ? {
-            undo: {
-              label: 'The previous password is set on the role again',
-              detail:
-                "A single role's password was replaced: set the previous one again (ALTER ROLE … PASSWORD) before rolling back the store.",
-            },
-          }
-        : {}),
-    },
-    {
-      id: 'verify_at_target',
-      family: 'verify_at_target',
-      title: 'Log in at the target with the new password',
-      detail: `Rotor opens a fresh connection as the target user with the new password (never the managing one): ${target.engine === 'postgres' ? '`SELECT 1`' : '`AUTH` and `PING`'}, and records the latency.`,
-      required: true,
-    },
+    setAtTargetStep(target),
+    verifyAtTargetStep(target),
     promoteStep(false),
     verifyStep(profile),
     {
@@ -225,6 +201,39 @@ export function targetRotationSteps(type: SecretType, target: TargetDescription)
       detail: `At the end of the {retention_hours} h retention window Rotor ${retire}, then removes the previous version from the store.`,
     },
   ];
+}
+
+/** Sets the staged version's password at the target (a rotation's, or an emergency's). */
+export function setAtTargetStep(target: TargetDescription): StepDefinition {
+  const blip = target.engine === 'postgres' && target.roles.strategy === 'single-user';
+  return {
+    id: 'set_at_target',
+    family: 'set_at_target',
+    title: 'Set the new password at the target',
+    detail: `${strategyLine(target)} Rotor reads the managing credential from the store at this moment and the new password from the staged version; PostgreSQL receives a SCRAM-SHA-256 verifier computed by Rotor, never the password itself.`,
+    required: true,
+    irreversible: true,
+    ...(blip
+      ? {
+          undo: {
+            label: 'The previous password is set on the role again',
+            detail:
+              "A single role's password was replaced: set the previous one again (ALTER ROLE … PASSWORD) before rolling back the store.",
+          },
+        }
+      : {}),
+  };
+}
+
+/** Logs in at the target with the new password, as the target user. */
+export function verifyAtTargetStep(target: TargetDescription): StepDefinition {
+  return {
+    id: 'verify_at_target',
+    family: 'verify_at_target',
+    title: 'Log in at the target with the new password',
+    detail: `Rotor opens a fresh connection as the target user with the new password (never the managing one): ${target.engine === 'postgres' ? '`SELECT 1`' : '`AUTH` and `PING`'}, and records the latency.`,
+    required: true,
+  };
 }
 
 /** The default checklist of a type on a method. */

@@ -3,6 +3,7 @@ import { awaitStoreRotation } from './await-store-rotation.js';
 import { createVersion } from './create-version.js';
 import { detectVersion } from './detect-version.js';
 import { disableCompromised } from './disable-compromised.js';
+import { lockAtTarget } from './lock-at-target.js';
 import { promote } from './promote.js';
 import { scheduleRemoval } from './schedule-removal.js';
 import { setAtTarget } from './set-at-target.js';
@@ -25,4 +26,5 @@ export const STEP_EXECUTORS: Readonly<Record<StepAction, StepExecutor>> = {
   disable_compromised: disableCompromised,
   set_at_target: setAtTarget,
   verify_at_target: verifyAtTarget,
+  lock_at_target: lockAtTarget,
 };

@@ -37,12 +37,29 @@ const REVOKE_AT_ISSUER = 'revoke_at_issuer';
 
 function stepLine(step: RotationStep): string {
   const settled = settledLine(step);
-  return `${stepIcon(step, false)} ${escapeMrkdwn(step.title)}${settled ? ` — ${settled}` : ''}`;
+  return `${stepIcon(step, false)} ${escapeMrkdwn(step.title)}${settled ? ` — ${settled}` : ''}${targetOutcome(step)}`;
 }
+
+/** What locking the compromised credential out at the target did, as the step recorded it. */
+function targetOutcome(step: RotationStep): string {
+  const summary = step.result?.summary;
+  return step.state === 'done' && step.action === 'lock_at_target' && typeof summary === 'string' ? `: ${escapeMrkdwn(summary)}` : '';
+}
+
+const TARGET_ACTIONS: ReadonlySet<string> = new Set(['set_at_target', 'verify_at_target', 'lock_at_target']);
+
+/** What a responder does while the target does not answer: the new value waits in the store, the compromised one still logs in there. */
+const AT_TARGET_BY_HAND =
+  "The new value is staged in the store and kept; the compromised credential still logs in at the target. Press Retry once the target answers, or lock it out there by hand now: PostgreSQL `ALTER ROLE <role> NOLOGIN;` and `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '<role>';` (a single role: set the new password first); Redis `ACL SETUSER <user> <compromised password` and `CLIENT KILL USER <user>`.";
 
 function failedStepBlock(step: RotationStep, data: IncidentStatusData): KnownBlock {
   const commands = step.action === 'disable_compromised' ? data.disableByHand : [];
-  const byHand = commands.length > 0 ? `\nTo do it by hand:\n\`\`\`${commands.map((line) => escapeMrkdwn(line)).join('\n')}\`\`\`` : '';
+  const byHand =
+    commands.length > 0
+      ? `\nTo do it by hand:\n\`\`\`${commands.map((line) => escapeMrkdwn(line)).join('\n')}\`\`\``
+      : step.action !== null && TARGET_ACTIONS.has(step.action)
+        ? `\n${AT_TARGET_BY_HAND}`
+        : '';
   return {
     type: 'section',
     text: {

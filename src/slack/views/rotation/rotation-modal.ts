@@ -52,6 +52,7 @@ const ACTION_BUTTONS: Record<StepAction, string> = {
   disable_compromised: 'Disable compromised version',
   set_at_target: 'Set at target',
   verify_at_target: 'Log in at target',
+  lock_at_target: 'Lock out at target',
 };
 
 /** What a running provider step says while Rotor waits for the provider. */
@@ -65,6 +66,7 @@ const ACTION_WORKING: Record<StepAction, string> = {
   disable_compromised: 'Disabling the compromised version',
   set_at_target: 'Setting the new password at the target',
   verify_at_target: 'Logging in at the target with the new password',
+  lock_at_target: 'Locking the compromised credential out at the target',
 };
 
 export interface Flash {
