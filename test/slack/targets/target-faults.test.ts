@@ -1,4 +1,5 @@
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
 import type { LoginCredential } from '../../../src/targets/credential-target.js';
@@ -184,6 +185,49 @@ describe.runIf(shouldRunMotoSuite('target faults') && shouldRunPostgresSuite('ta
       expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
       expect((await stagesOf(name))[pending]).toEqual(['AWSCURRENT']);
     });
+
+    it('a target that stops answering mid-step (its ALTER ROLE stuck behind a lock): the step times out with why, nothing changed, and runs again once the lock is gone', async () => {
+      const { h, name, pair } = await arrange();
+      const { viewId } = await slashRotate(h, 'U0OWNER', name);
+      const id = viewId as string;
+      await submitTicket(h, 'U0OWNER', id, 'SEC-21');
+      const rotationId = metadataOf(modal(h, id)).rotationId as number;
+      await driveModal(h, 'U0OWNER', id, 'set_at_target');
+      const fresh = await valueOf(name, rotationRecord(h, rotationId).rotation.newVersionId as string);
+      const holder = new pg.Client({
+        host: server.host,
+        port: server.port,
+        database: 'postgres',
+        user: server.superuser.user,
+        password: server.superuser.password,
+      });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`ALTER ROLE "${pair.second.username}" VALID UNTIL 'infinity'`);
+        h.store.clock.advance({ minutes: 1 });
+        // The lock wait outlasts untilHandled's patience: the click is sent, then the step watched until it gives up.
+        const run = button(modal(h, id), ACTION_IDS.rotationRunStep);
+        await h.post({ kind: 'payload', payload: modalClickPayload(h, 'U0OWNER', id, ACTION_IDS.rotationRunStep, run?.value as string) });
+        for (let waited = 0; !textOf(modal(h, id)).includes('waiting for a lock'); waited += 50) {
+          if (waited > 40_000) throw new Error('the stuck step never gave up');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      }
+      expect(textOf(modal(h, id))).toContain('while waiting for a lock another session holds');
+      expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'set_at_target')).toMatchObject({ state: 'pending' });
+      expect(await logsIn(server, fresh)).toBe(false);
+      expect(await logsIn(server, pair.first)).toBe(true);
+      expect(JSON.stringify(h.fake.calls)).not.toContain(fresh.password);
+
+      await driveModal(h, 'U0OWNER', id, null);
+      await press(h, 'U0OWNER', id, ACTION_IDS.rotationComplete);
+      expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+      expect(await logsIn(server, fresh)).toBe(true);
+    }, 60_000);
 
     it('two presses of Run on "set at the target" at the same moment: the server is changed once, the step is done once', async () => {
       const { h, name, pair } = await arrange();
