@@ -3,7 +3,8 @@
  * alternated so machine noise hits both. Prints one Markdown table and writes the same figures
  * (with every round's numbers) to bench/results.json. Data is generated at run time.
  *
- * BENCH_SECTIONS=ack,flows,overdue,sweep,import,delivery runs a subset (results.json is then left alone).
+ * BENCH_SECTIONS=ack,flows,overdue,sweep,import,delivery,executors runs a subset (results.json is then left alone);
+ * `npm run bench -- --only executors` does the same.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,11 +16,14 @@ import { importSection } from './sections/import-formats.js';
 import { flowsSection } from './sections/incident-flows.js';
 import { overduePageSection } from './sections/overdue-page.js';
 import { deliverySection } from './sections/reminder-delivery.js';
+import { executorSection } from './sections/executors.js';
 import { sweepSection } from './sections/reminder-sweep.js';
 import { machine, renderTable, writeResults, type Figure } from './support/report.js';
 
-const ALL_SECTIONS = ['ack', 'flows', 'overdue', 'sweep', 'import', 'delivery'] as const;
-const chosen = new Set(process.env.BENCH_SECTIONS ? process.env.BENCH_SECTIONS.split(',') : ALL_SECTIONS);
+const ALL_SECTIONS = ['ack', 'flows', 'overdue', 'sweep', 'import', 'delivery', 'executors'] as const;
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_SECTIONS;
+const chosen = new Set(only ? only.split(',') : ALL_SECTIONS);
 const count = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 const startedAt = new Date().toISOString();
@@ -97,13 +101,20 @@ try {
     figures.push(...delivery.figures);
     details.delivery = delivery.details;
   }
+  if (chosen.has('executors')) {
+    const rotations = count('BENCH_EXECUTOR_ROTATIONS', 100);
+    progress(`executors: ${rotations} PostgreSQL roles rotated through the engine, against ALTER ROLE + login with pg`);
+    const executors = await executorSection({ dir, rotations });
+    figures.push(...executors.figures);
+    details.executors = executors.details;
+  }
   const durationS = (performance.now() - started) / 1000;
   const host = machine();
   console.log(
     `Rotor bench, ${startedAt.slice(0, 10)}, ${host.cpus} × ${host.model}, ${host.memoryGiB} GiB, Node ${host.node}; ${durationS.toFixed(0)} s`,
   );
   console.log(renderTable(figures));
-  if (!process.env.BENCH_SECTIONS) {
+  if (!only) {
     const path = join(projectRoot, 'bench', 'results.json');
     writeResults(path, { startedAt, durationS, figures, details });
     console.log(`written to ${path}`);

@@ -18,8 +18,11 @@ export interface RotorChild {
   output(): string;
 }
 
-/** Starts the bot in its own process (test/support/rotor-child.ts) with `env`; resolves once it takes requests. */
-export async function startRotorChild(env: Record<string, string>): Promise<RotorChild> {
+/**
+ * Starts the bot in its own process (test/support/rotor-child.ts) with `env`; resolves once it
+ * takes requests, or fails after `startTimeoutMs` (a loaded machine starts it slowly).
+ */
+export async function startRotorChild(env: Record<string, string>, startTimeoutMs = 20_000): Promise<RotorChild> {
   // `npm test` builds first; a bare `vitest run` may not have.
   if (!existsSync(childJs))
     execFileSync(process.execPath, [
@@ -34,7 +37,7 @@ export async function startRotorChild(env: Record<string, string>): Promise<Roto
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bot process did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`the bot process did not start:\n${output}`)), startTimeoutMs);
     child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /rotor-child listening (\d+)/.exec(output);
