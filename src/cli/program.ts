@@ -9,6 +9,7 @@ import { registerEvidenceCommand } from './evidence-command.js';
 import { registerImportExportCommands } from './import-export-commands.js';
 import { registerIncidentsCommand } from './incidents-command.js';
 import { registerInventoryCommands } from './inventory-commands.js';
+import { registerKmsCommand } from './kms-command.js';
 import { registerReleaseCommand } from './release-command.js';
 import { registerRemindersCommand } from './reminders-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(context: CliContext): Command {
   registerReviewsCommand(program, context);
   registerEvidenceCommand(program, context);
   registerReleaseCommand(program, context);
+  registerKmsCommand(program, context);
   configureAll(program, output);
   return program;
 }

@@ -101,6 +101,11 @@ export interface SecretDescription {
   location?: string | null;
   /** AWS only: a rotation function is configured, so new versions come from `RotateSecret`. */
   rotationConfigured: boolean;
+  /**
+   * KMS only: the newest rotation KMS made of the key's material in place (automatic, or on
+   * demand), which keeps the key id: `rotor sync` records it as a rotation outside Rotor.
+   */
+  rotatedInPlace?: { at: string; type: string } | null;
   /** AWS only: the regions the secret is replicated to, with the state the primary reports (`InSync`, `InProgress`, `Failed`). */
   replicas?: ReplicaSummary[];
   /**

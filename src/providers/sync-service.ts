@@ -161,7 +161,10 @@ export class ProviderSyncService {
           message: `its replica in ${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}: it may not serve the current version`,
         });
     }
-    if (current.versionId === secret.currentVersionId) return this.refingerprint(secret, provider, target, options, report, deadline);
+    if (current.versionId === secret.currentVersionId) {
+      if (this.recordRotatedInPlace(secret, provider.kind, description, options, report)) return;
+      return this.refingerprint(secret, provider, target, options, report, deadline);
+    }
 
     const changedAt = latest(current.createdAt, description.lastRotatedAt);
     const lastRotated = secret.lastRotated ? DateTime.fromISO(secret.lastRotated, { zone: 'utc' }) : null;
@@ -202,6 +205,45 @@ export class ProviderSyncService {
       'secret.rotated_outside_rotor',
       { provider: provider.kind, source: 'sync', previousVersionId: secret.currentVersionId, previousNextRotation: secret.nextRotation },
     );
+  }
+
+  /**
+   * The store rotated the secret itself and kept its version id (KMS's automatic rotation adds key
+   * material to the same key): newer than Rotor's last rotation, it is recorded as a rotation
+   * outside Rotor, once (the recorded date is then that rotation's).
+   */
+  private recordRotatedInPlace(
+    secret: Secret,
+    kind: string,
+    description: SecretDescription,
+    options: SyncOptions,
+    report: SyncReport,
+  ): boolean {
+    const inPlace = description.rotatedInPlace;
+    if (!inPlace || secret.lifecycle === 'rotating' || secret.lifecycle === 'compromised') return false;
+    const at = DateTime.fromISO(inPlace.at, { zone: 'utc' });
+    const lastRotated = secret.lastRotated ? DateTime.fromISO(secret.lastRotated, { zone: 'utc' }) : null;
+    if (!at.isValid || (lastRotated !== null && at <= lastRotated)) return false;
+    const rotatedAt = at.toUTC().toISO() as string;
+    report.rotations.push({
+      secret: secret.name,
+      message: `rotated by the store itself at ${rotatedAt} (${inPlace.type.toLowerCase().replace('_', ' ')}; version ${secret.currentVersionId} kept)`,
+    });
+    if (options.dryRun) return true;
+    this.deps.inventoryService.recordRotation(
+      secret.name,
+      { rotatedAt, versionId: secret.currentVersionId, fingerprint: secret.currentFingerprint },
+      options.actor,
+      'secret.rotated_outside_rotor',
+      {
+        provider: kind,
+        source: 'sync',
+        rotatedInPlace: inPlace.type,
+        previousVersionId: secret.currentVersionId,
+        previousNextRotation: secret.nextRotation,
+      },
+    );
+    return true;
   }
 
   /**

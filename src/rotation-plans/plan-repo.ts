@@ -8,6 +8,8 @@ export interface PlanVariant {
   environment: string;
   automatic: boolean;
   verifiedAt: string | null;
+  /** The rotation that verified it, once one did. */
+  rotationId: number | null;
 }
 
 export interface RotationPlan {
@@ -36,6 +38,7 @@ interface VariantRow {
   environment: string;
   automatic: number;
   verified_at: string | null;
+  rotation_id: number | null;
 }
 
 /** Rotation plans and their variants; writes are made inside the callers' audit records. */
@@ -64,6 +67,7 @@ export class RotationPlanRepo {
         environment: variant.environment,
         automatic: variant.automatic === 1,
         verifiedAt: variant.verified_at,
+        rotationId: variant.rotation_id,
       })),
     };
   }
@@ -78,6 +82,14 @@ export class RotationPlanRepo {
     return row ? this.get(row.id) : null;
   }
 
+  /** The plan a rotation verified a variant of (active or done), or null. */
+  ofRotation(rotationId: number): RotationPlan | null {
+    const row = statement(this.db, 'SELECT plan_id FROM rotation_plan_variants WHERE rotation_id = ?').get(rotationId) as
+      | { plan_id: number }
+      | undefined;
+    return row ? this.get(row.plan_id) : null;
+  }
+
   activeForKey(key: string): RotationPlan | null {
     const row = statement(this.db, `SELECT id FROM rotation_plans WHERE state = 'active' AND key = ?`).get(key) as
       | { id: number }
@@ -85,7 +97,12 @@ export class RotationPlanRepo {
     return row ? this.get(row.id) : null;
   }
 
-  insert(key: string, startedBy: string, now: string, variants: readonly Omit<PlanVariant, 'verifiedAt' | 'secretName'>[]): number {
+  insert(
+    key: string,
+    startedBy: string,
+    now: string,
+    variants: readonly Omit<PlanVariant, 'verifiedAt' | 'secretName' | 'rotationId'>[],
+  ): number {
     const { id } = statement(
       this.db,
       `INSERT INTO rotation_plans (key, state, started_by, started_at) VALUES (?, 'active', ?, ?) RETURNING id`,
@@ -98,13 +115,13 @@ export class RotationPlanRepo {
     return id;
   }
 
-  /** Marks a variant verified once; false when it already was. */
-  markVerified(planId: number, position: number, at: string): boolean {
+  /** Marks a variant verified once, by the rotation that verified it; false when it already was. */
+  markVerified(planId: number, position: number, at: string, rotationId: number): boolean {
     return (
       statement(
         this.db,
-        'UPDATE rotation_plan_variants SET verified_at = ? WHERE plan_id = ? AND position = ? AND verified_at IS NULL',
-      ).run(at, planId, position).changes === 1
+        'UPDATE rotation_plan_variants SET verified_at = ?, rotation_id = ? WHERE plan_id = ? AND position = ? AND verified_at IS NULL',
+      ).run(at, rotationId, planId, position).changes === 1
     );
   }
 

@@ -132,7 +132,7 @@ export class PlanService {
     const variant = plan?.variants.find((candidate) => candidate.secretId === rotation.secretId);
     if (!plan || !variant || variant.verifiedAt !== null) return;
     const now = isoInstant(this.deps.clock.now());
-    this.deps.repo.markVerified(plan.id, variant.position, now);
+    this.deps.repo.markVerified(plan.id, variant.position, now, rotation.id);
     const next = plan.variants.find((candidate) => candidate.position > variant.position);
     if (!next) this.deps.repo.finish(plan.id, now);
     const channel = this.deps.policy.channels.announce;
@@ -160,6 +160,11 @@ export class PlanService {
 
   get(id: number): RotationPlan | null {
     return this.deps.repo.get(id);
+  }
+
+  /** The plan whose variant this rotation verified (its completion is announced in the plan's thread), or null. */
+  ofRotation(rotationId: number): RotationPlan | null {
+    return this.deps.repo.ofRotation(rotationId);
   }
 
   private nextOf(plan: RotationPlan) {

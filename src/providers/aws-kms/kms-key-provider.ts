@@ -50,10 +50,12 @@ export class AwsKmsKeyProvider implements SecretProvider {
   async describe(target: ProviderTarget): Promise<SecretDescription> {
     const described = await this.keys.describe(target);
     const { key, pending } = described;
+    const rotated = (await this.keys.listRotationsOf(target, key)).at(-1);
     return {
       current: summaryOf(key, [KMS_ALIAS_LABEL]),
       others: pending ? [summaryOf(pending, [KMS_PENDING_LABEL])] : [],
-      lastRotatedAt: null,
+      lastRotatedAt: rotated?.rotatedAt ?? null,
+      rotatedInPlace: rotated?.rotatedAt ? { at: rotated.rotatedAt, type: rotated.type } : null,
       lastChangedAt: key.createdAt,
       tags: described.tags,
       location: key.keyArn,
@@ -123,6 +125,23 @@ export class AwsKmsKeyProvider implements SecretProvider {
     const pendingWindowDays = options.pendingWindowDays ?? DEFAULT_PENDING_WINDOW_DAYS;
     const scheduled = await this.keys.scheduleDeletion(target, { keyId: versionId, pendingWindowDays });
     return { deletionDate: scheduled.deletionDate, recoverableDays: pendingWindowDays };
+  }
+
+  /**
+   * Lets KMS rotate the alias's key itself every `periodDays` (90-2560; `EnableKeyRotation`): the
+   * key id and the alias stay, KMS adds key material. What KMS then says of its schedule.
+   */
+  async enableAutomaticRotation(
+    target: ProviderTarget,
+    periodDays: number,
+  ): Promise<{ keyId: string; periodDays: number | null; nextRotationAt: string | null }> {
+    const enabled = await this.keys.enableAutomaticRotation(target, { periodDays });
+    if (!enabled.enabled)
+      throw new RotorError(
+        'provider',
+        `KMS accepted automatic rotation for key ${enabled.keyId} of ${target.secretName} but does not report it enabled. Check with \`aws kms get-key-rotation-status --key-id ${enabled.keyId}\`.`,
+      );
+    return { keyId: enabled.keyId, periodDays: enabled.periodDays, nextRotationAt: enabled.nextRotationAt };
   }
 
   /** `/revoke`: the alias moves to the replacement key first, then the compromised key is disabled at once. */

@@ -354,7 +354,13 @@ export class AwsKmsKeyStore {
   /** The rotations KMS performed on the alias's key (automatic and on demand), oldest first, for `rotor sync`. */
   async listRotations(target: ProviderTarget): Promise<KmsRotationEntry[]> {
     const ref = this.refOf(target);
-    const key = await this.describeKey(target, ref, ref.aliasName, 'list the rotations of');
+    return this.listRotationsOf(target, await this.describeKey(target, ref, ref.aliasName, 'list the rotations of'));
+  }
+
+  /** The same for a key already described; none for a key KMS cannot rotate (asymmetric, HMAC, imported material). */
+  async listRotationsOf(target: ProviderTarget, key: KmsKeyFacts): Promise<KmsRotationEntry[]> {
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.origin !== 'AWS_KMS') return [];
+    const ref = this.refOf(target);
     const entries: KmsRotationEntry[] = [];
     let marker: string | undefined;
     do {

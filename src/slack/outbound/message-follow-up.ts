@@ -21,7 +21,7 @@ export interface FollowUpPost {
 /**
  * A follow-up that posts one Slack message, exactly once: the post carries the follow-up's key in
  * its metadata, so after a crash between the post and the mark, reconciliation finds the message
- * instead of posting it again. `render` reads what it needs from the database when the follow-up
+ * (in the channel's history, or a reply in its thread) instead of posting it again. `render` reads what it needs from the database when the follow-up
  * fires; returning null (the rotation was abandoned meanwhile, say) marks it done with nothing sent.
  */
 export function messageFollowUp(kind: string, poster: SlackPoster, render: (followUp: FollowUp) => FollowUpPost | null): FollowUpHandler {
@@ -39,7 +39,12 @@ export function messageFollowUp(kind: string, poster: SlackPoster, render: (foll
       const post = render(followUp);
       if (!post) return { outcome: { skipped: true } };
       const key = followUpKey(followUp);
-      const found = await poster.findByMetadata(post.to, FOLLOW_UP_METADATA_EVENT_TYPE, (payload) => payload.key === key);
+      const mine = (payload: Record<string, unknown>) => payload.key === key;
+      // A reply is not in the channel's history: it is looked for in its thread.
+      const found =
+        post.threadTs && 'channel' in post.to
+          ? await poster.findReplyByMetadata({ channel: post.to.channel, ts: post.threadTs }, FOLLOW_UP_METADATA_EVENT_TYPE, mine)
+          : await poster.findByMetadata(post.to, FOLLOW_UP_METADATA_EVENT_TYPE, mine);
       return found ? { outcome: { channel: found.channel, ts: found.ts }, ...(post.then ? { then: post.then } : {}) } : null;
     },
   };

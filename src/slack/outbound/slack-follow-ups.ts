@@ -21,7 +21,7 @@ import { registerIncidentSlackFollowUps } from './slack-incident-follow-ups.js';
 import { registerReferenceSlackFollowUps } from './slack-reference-follow-ups.js';
 import { registerTriggerSlackFollowUps } from './slack-trigger-follow-ups.js';
 import { registerWindowSlackFollowUps } from './slack-window-follow-ups.js';
-import { registerPlanSlackFollowUps } from './slack-plan-follow-ups.js';
+import { planThreadOf, registerPlanSlackFollowUps } from './slack-plan-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /**
@@ -92,7 +92,11 @@ export function registerSlackFollowUps(deps: SlackFollowUpDeps, poster: SlackPos
 }
 
 /** A rotation notice as Slack shows it. */
-function renderNotice(record: RotationRecord, notice: RotationNotice, deps: Pick<SlackFollowUpDeps, 'stores'>): FollowUpPost {
+function renderNotice(
+  record: RotationRecord,
+  notice: RotationNotice,
+  deps: Pick<SlackFollowUpDeps, 'stores' | 'policy' | 'followUps' | 'plans'>,
+): FollowUpPost {
   switch (notice.kind) {
     case 'approval_request':
       return { to: { user: notice.to }, message: approvalRequestMessage(record, notice.secret, { reminder: notice.reminder }) };
@@ -100,9 +104,12 @@ function renderNotice(record: RotationRecord, notice: RotationNotice, deps: Pick
       return { to: { user: notice.to }, message: decisionNoticeMessage(record, notice.decision) };
     case 'stale':
       return { to: { user: notice.to }, message: staleRotationMessage(record, notice.audience) };
-    case 'announcement':
+    case 'announcement': {
+      // A plan's variant is announced in the plan's one thread; the consumers' channels get it top-level.
+      const threadTs = notice.channel === deps.policy.channels.announce ? planThreadOf(deps, record.rotation.id) : undefined;
       return {
         to: { channel: notice.channel },
+        ...(threadTs ? { threadTs } : {}),
         message: completionAnnouncement(record, notice.secret, {
           store: deps.stores.of(notice.secret.provider),
           removalAt: notice.removalAt,
@@ -110,6 +117,7 @@ function renderNotice(record: RotationRecord, notice: RotationNotice, deps: Pick
           replacedBy: notice.replacedBy,
         }),
       };
+    }
     case 'rolled_back':
       return {
         to: { channel: notice.channel },

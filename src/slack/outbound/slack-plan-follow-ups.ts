@@ -1,4 +1,4 @@
-import { PLAN_FOLLOW_UPS, planIdOfTopic } from '../../rotation-plans/plan-service.js';
+import { PLAN_FOLLOW_UPS, planIdOfTopic, planTopic } from '../../rotation-plans/plan-service.js';
 import { planProgressReply, planThreadRoot } from '../views/plan-messages.js';
 import { messageFollowUp } from './message-follow-up.js';
 import type { SlackFollowUpDeps } from './slack-follow-up-deps.js';
@@ -35,4 +35,20 @@ export function registerPlanSlackFollowUps(deps: Pick<SlackFollowUpDeps, 'follow
       };
     }),
   );
+}
+
+/**
+ * Where a rotation's announcement to the announcement channel goes: the thread of the plan whose
+ * variant it rotated (its root's ts), or undefined when it is no plan's (or the root was never
+ * posted: no announcement channel then, or it gave up). Throws while the root is still to be posted,
+ * so the announcement is retried after it rather than posted beside it.
+ */
+export function planThreadOf(deps: Pick<SlackFollowUpDeps, 'followUps' | 'plans'>, rotationId: number): string | undefined {
+  const plan = deps.plans.ofRotation(rotationId);
+  if (!plan) return undefined;
+  const root = deps.followUps.repo.find(PLAN_FOLLOW_UPS.thread, planTopic(plan.id));
+  if (!root || root.state === 'failed') return undefined;
+  const ts = root.state === 'done' ? root.outcome?.ts : undefined;
+  if (root.state !== 'done') throw new Error(`The thread of the plan for ${plan.key} is not posted yet.`);
+  return typeof ts === 'string' ? ts : undefined;
 }

@@ -100,7 +100,8 @@ describe('environments in order, through Slack', () => {
     // One thread: one root, every step of the plan a reply in it.
     const [root] = threadRoots();
     expect(threadRoots()).toHaveLength(1);
-    const replies = postsTo(harness, 'C0ANNOUNCE').filter((call) => call.args.thread_ts !== undefined);
+    const inThread = postsTo(harness, 'C0ANNOUNCE').filter((call) => call.args.thread_ts !== undefined);
+    const replies = inThread.filter((call) => String(call.args.text).includes('is verified.'));
     expect(replies.map((call) => String(call.args.text))).toEqual([
       expect.stringContaining(`dev/${KEY}\` is verified. Next: \`staging/${KEY}\` may start now`),
       expect.stringContaining(`staging/${KEY}\` is verified. Next: \`prod/${KEY}\` may start now`),
@@ -113,6 +114,68 @@ describe('environments in order, through Slack', () => {
     expect(root).toBeDefined();
     for (const reply of replies) expect(reply.args.thread_ts).toBe(rootTs);
     expect(harness.store.db.prepare(`SELECT state FROM rotation_plans`).pluck().all()).toEqual(['done']);
+
+    // Each variant's completion announcement is a reply in that thread too; none is top-level.
+    expect(inThread).toHaveLength(6);
+    expect(inThread.map((call) => String(call.args.text))).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`dev/${KEY}\` is verified`),
+        expect.stringContaining(`dev/${KEY} was rotated`),
+        expect.stringContaining(`staging/${KEY}\` is verified`),
+        expect.stringContaining(`staging/${KEY} was rotated`),
+        expect.stringContaining(`prod/${KEY}\` is verified`),
+        expect.stringContaining(`prod/${KEY} was rotated`),
+      ]),
+    );
+    for (const reply of inThread) expect(reply.args.thread_ts).toBe(rootTs);
+    expect(
+      postsTo(harness, 'C0ANNOUNCE').filter((call) => call.args.thread_ts === undefined && String(call.args.text).includes('was rotated')),
+    ).toEqual([]);
+  });
+
+  it("a variant's announcement reply whose answer is lost (Slack posted it), then a restart: reconciled from the thread, never posted twice", async () => {
+    const offer = await rotateReply(KEY);
+    const start = button(offer as { blocks: unknown[] }, ACTION_IDS.planStart);
+    await harness.untilHandled(() =>
+      harness.click({ actionId: ACTION_IDS.planStart, value: start?.value ?? '', userId: 'U0OWNER', channelId: 'C0OPS' }),
+    );
+    await followUpsSettled(harness);
+    const { viewId } = await slashRotate(harness, 'U0OWNER', `dev/${KEY}`);
+    await submitTicket(harness, 'U0OWNER', viewId as string, `CHG-${randomBytes(2).readUInt16BE()}`);
+    await driveModal(harness, 'U0OWNER', viewId as string, null);
+    await followUpsSettled(harness);
+
+    // Slack posts the announcement in the thread, then answers 500: Rotor cannot tell, so it keeps the claim.
+    harness.fake.script('chat.postMessage', { httpStatus: 500, afterProcessing: true });
+    await press(harness, 'U0OWNER', viewId as string, ACTION_IDS.rotationComplete);
+    const announced = () =>
+      harness.fake.messages.filter(
+        (message) => message.channel === 'C0ANNOUNCE' && String(message.text).includes(`dev/${KEY} was rotated`),
+      );
+    await harness.fake.waitForCall('chat.postMessage', (call) => String(call.args.text).includes(`dev/${KEY} was rotated`));
+    const claimed = () =>
+      harness.store.db.prepare(`SELECT state FROM follow_ups WHERE kind = 'rotation.announce'`).pluck().get() as string | undefined;
+    for (let waited = 0; waited < 5_000 && claimed() !== 'claimed'; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(claimed()).toBe('claimed');
+    expect(announced()).toHaveLength(1);
+
+    // A restart, and the claim's timeout later: reconciliation finds the reply in the plan's thread.
+    await harness.restart();
+    harness.store.clock.advance({ minutes: 11 });
+    await harness.runtime.runJob('follow-up-sweep');
+    await followUpsSettled(harness);
+    const rootTs = harness.store.db
+      .prepare(`SELECT json_extract(outcome, '$.ts') FROM follow_ups WHERE kind = 'rotation_plan.thread'`)
+      .pluck()
+      .get();
+    expect(announced()).toHaveLength(1);
+    expect(announced()[0]?.threadTs).toBe(rootTs);
+    expect(
+      harness.fake.callsTo('chat.postMessage').filter((call) => String(call.args.text).includes(`dev/${KEY} was rotated`)),
+    ).toHaveLength(1);
+    expect(
+      harness.store.db.prepare(`SELECT state, json_extract(outcome, '$.ts') AS ts FROM follow_ups WHERE kind = 'rotation.announce'`).get(),
+    ).toEqual({ state: 'done', ts: announced()[0]?.ts });
   });
 
   it('an unknown key, or variants on different providers, is answered clearly and starts nothing', async () => {

@@ -4,9 +4,11 @@ import {
   DescribeKeyCommand,
   DisableKeyCommand,
   GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
   KMSClient,
   ListAliasesCommand,
   ListResourceTagsCommand,
+  RotateKeyOnDemandCommand,
 } from '@aws-sdk/client-kms';
 import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +21,7 @@ import {
   dmsTo,
   driveModal,
   FAST_RETRY,
+  followUpsSettled,
   metadataOf,
   modal,
   press,
@@ -33,6 +36,7 @@ import {
   waitForDms,
   waitForPosts,
 } from '../../support/rotation-slack.js';
+import { INCIDENT_CHANNEL, incidentRecord, slashRevoke, submitRevoke } from '../../support/revocation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { AwsFaultServer } from '../../fakes/aws-fault-server.js';
@@ -85,11 +89,12 @@ describe.runIf(shouldRunMotoSuite('the KMS rotation through Slack'))('a KMS key 
     JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }))).Policy as string) as unknown;
   const keyCount = async () => (await kms.send(new ListAliasesCommand({}))).Aliases?.filter((a) => !a.AliasName?.startsWith('alias/aws/'));
 
-  function start(options: { endpoint?: string; policy?: string } = {}): Promise<SlackHarness> {
+  /** `current`: the key the inventory already records as the alias's (as after a first `rotor sync`). */
+  function start(options: { endpoint?: string; policy?: string; current?: { keyId: string; keyArn: string } } = {}): Promise<SlackHarness> {
     return startRotationHarness({
       stores: () => ({ kms: new AwsKmsKeyProvider({ retry: FAST_RETRY, ...(options.endpoint ? { endpoint: options.endpoint } : {}) }) }),
       ...(options.policy ? { policy: options.policy } : {}),
-      seed: (store) =>
+      seed: (store) => {
         store.inventoryService.create(
           {
             name: SECRET,
@@ -101,7 +106,16 @@ describe.runIf(shouldRunMotoSuite('the KMS rotation through Slack'))('a KMS key 
           },
           operator(),
           'test',
-        ),
+        );
+        if (options.current)
+          store.inventoryService.recordVersion(
+            SECRET,
+            { versionId: options.current.keyId, fingerprint: options.current.keyArn },
+            operator(),
+            'secret.version_synced',
+            { source: 'test' },
+          );
+      },
     });
   }
 
@@ -240,5 +254,95 @@ describe.runIf(shouldRunMotoSuite('the KMS rotation through Slack'))('a KMS key 
     await submitTicket(h, 'U0OPS2', view, 'SEC-1');
     expect(snapshotTables(h.store, ['rotations', 'secrets', 'audit_events'])).toEqual(before);
     expect(await keyCount()).toHaveLength(1);
+  });
+
+  it('/revoke of a KMS key through Slack: the alias moves to a fresh key first, then the compromised key is disabled at once', async () => {
+    const old = await createAliasedKey();
+    harness = await start({ current: old });
+    const h = harness;
+
+    const revoke = (await slashRevoke(h, 'U0SEC', `${SECRET} leaked in a public gist`, INCIDENT_CHANNEL)).viewId as string;
+    await submitRevoke(h, 'U0SEC', revoke, { confirm: SECRET, order: 'disable_now', severity: 'SEV1' });
+    await followUpsSettled(h);
+    const { incident } = incidentRecord(h, 1);
+    expect(incident.compromisedVersionId).toBe(old.keyId);
+    const disabled = rotationRecord(h, incident.rotationId as number).steps.find((step) => step.id === 'disable_compromised');
+    expect(disabled?.state).toBe('done');
+    const fresh = disabled?.result?.replacementVersionId as string;
+    expect(disabled?.result).toMatchObject({ versionId: old.keyId, action: 'disabled' });
+
+    // The alias names a fresh key made like the old one, enabled; the compromised key can no longer encrypt or decrypt.
+    expect(fresh).not.toBe(old.keyId);
+    expect((await keyOf('alias/app'))?.KeyId).toBe(fresh);
+    expect(await keyOf(fresh)).toMatchObject({ KeyState: 'Enabled', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' });
+    expect(await tagsOf(fresh)).toMatchObject({ team: 'payments' });
+    expect((await keyOf(old.keyId))?.KeyState).toBe('Disabled');
+
+    // In that order: the alias moved (promote) before the old key was disabled.
+    const actions = h.store.db
+      .prepare(`SELECT action FROM audit_events WHERE action IN ('provider.version_promoted', 'provider.version_disabled') ORDER BY seq`)
+      .pluck()
+      .all();
+    expect(actions.slice(0, 2)).toEqual(['provider.version_promoted', 'provider.version_disabled']);
+    expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
+  });
+
+  it("KMS's own automatic rotation: turned on from the CLI with its period and recorded; `rotor sync` records each rotation KMS performs, once", async () => {
+    const key = await createAliasedKey();
+    harness = await start({ current: key });
+    const h = harness;
+    const rotationStatus = async () => kms.send(new GetKeyRotationStatusCommand({ KeyId: key.keyId }));
+    const tables = ['secrets', 'audit_events', 'kms_automatic_rotations'];
+
+    // Bad input: a period KMS refuses, one longer than the secret's interval, a secret not in KMS. Exit 2, nothing changed.
+    const before = snapshotTables(h.store, tables);
+    const tooShort = await rotorCli(h, 'kms', 'auto-rotate', SECRET, '--period-days', '60');
+    expect(tooShort).toMatchObject({ code: 2, stderr: expect.stringContaining('every 90 to 2560 days') });
+    const tooLong = await rotorCli(h, 'kms', 'auto-rotate', SECRET, '--period-days', '400');
+    expect(tooLong).toMatchObject({ code: 2, stderr: expect.stringContaining('less often than its rotation interval of 365 days') });
+    const unknown = await rotorCli(h, 'kms', 'auto-rotate', 'prod/nothing/here', '--period-days', '180');
+    expect(unknown.code).not.toBe(0);
+    expect(snapshotTables(h.store, tables)).toEqual(before);
+    expect((await rotationStatus()).KeyRotationEnabled).toBe(false);
+
+    const enabled = await rotorCli(h, 'kms', 'auto-rotate', SECRET, '--period-days', '180');
+    expect(enabled.stderr).toBe('');
+    expect(enabled.stdout).toContain(`KMS now rotates ${SECRET} (key ${key.keyId}) itself every 180 days`);
+    // moto turns rotation on but keeps no period (GetKeyRotationStatus answers none): Rotor's record is where the period is.
+    expect(await rotationStatus()).toMatchObject({ KeyRotationEnabled: true });
+    expect(h.store.db.prepare('SELECT key_id, period_days FROM kms_automatic_rotations').all()).toEqual([
+      { key_id: key.keyId, period_days: 180 },
+    ]);
+    const audited = h.store.db.prepare(`SELECT details FROM audit_events WHERE action = 'kms.automatic_rotation_enabled'`).pluck().all();
+    expect(audited.map((details) => JSON.parse(details as string))).toEqual([
+      expect.objectContaining({ keyId: key.keyId, periodDays: 180 }),
+    ]);
+
+    // Nothing rotated yet: sync records nothing.
+    const lastRotated = h.store.inventory.get(SECRET)?.lastRotated;
+    expect((await rotorCli(h, 'sync', '--provider', 'kms', '--json')).code).toBe(0);
+    expect(h.store.inventory.get(SECRET)?.lastRotated).toBe(lastRotated);
+
+    // KMS rotates the key material (moto never runs the schedule, so the rotation is asked for on demand): the key id stays.
+    await kms.send(new RotateKeyOnDemandCommand({ KeyId: key.keyId }));
+    const synced = await rotorCli(h, 'sync', '--provider', 'kms', '--json');
+    expect(synced.code).toBe(0);
+    const report = JSON.parse(synced.stdout) as { rotations: { secret: string; message: string }[] };
+    expect(report.rotations).toEqual([{ secret: SECRET, message: expect.stringContaining(`rotated by the store itself`) }]);
+    const secret = h.store.inventory.get(SECRET);
+    expect(secret).toMatchObject({ currentVersionId: key.keyId, currentFingerprint: key.keyArn });
+    expect(secret?.lastRotated).not.toBe(lastRotated);
+    const recorded = h.store.db
+      .prepare(`SELECT details FROM audit_events WHERE action = 'secret.rotated_outside_rotor' AND secret = ?`)
+      .pluck()
+      .all(SECRET);
+    expect(recorded.map((details) => JSON.parse(details as string))).toEqual([
+      expect.objectContaining({ provider: 'kms', source: 'sync', rotatedInPlace: 'ON_DEMAND' }),
+    ]);
+
+    // Synced again: the same rotation is not recorded twice.
+    const again = JSON.parse((await rotorCli(h, 'sync', '--provider', 'kms', '--json')).stdout) as { rotations: unknown[] };
+    expect(again.rotations).toEqual([]);
+    expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
   });
 });
