@@ -164,6 +164,7 @@ describe('every irreversible step waits for the approvals', () => {
     return gated.length;
   }
 
+  // Walks every type × route combination (dozens of rotations): 20 s alone on a quiet 2-core machine, so it gets its own limit.
   it('on every type and route: the first step that changes anything outside the store, and every such step after it', async () => {
     for (const [type, route] of COMBINATIONS) {
       const name = `prod/${type}-${route}/credential`;
@@ -185,7 +186,7 @@ describe('every irreversible step waits for the approvals', () => {
       for (const step of record.steps.slice(0, first))
         expect(['create_version', 'update_staging', 'test_staging'], `${where}: ${step.id} before the gate`).toContain(step.id);
     }
-  });
+  }, 90_000);
 
   it('names the steps the issue found ungated: ALTER USER, the Vault write, the rotation Lambda, a key rolled at its issuer', () => {
     const gateOf = (type: SecretType, route: RouteName, id: string) => {
