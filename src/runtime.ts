@@ -275,6 +275,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock,
     policy,
     kickFollowUps,
+    startAutomatic: (secretId, occurrence) => automatic?.startNow(secretId, occurrence),
   });
   const incidentRepo = new IncidentRepo(db);
   const revocation = new RevocationService({

@@ -100,11 +100,25 @@ export class AutomaticRotationService {
     }
   }
 
-  /** Opens the rotation of a due secret (the start follow-up). */
+  /** A plan's variant of `plans.automatic` whose turn came: Rotor opens its rotation now, inside the plan's transaction. */
+  startNow(secretId: number, occurrence: string): void {
+    const secret = this.deps.inventory.getById(secretId);
+    if (!secret) return;
+    this.deps.followUps.schedule({
+      kind: AUTOMATIC_FOLLOW_UPS.start,
+      topic: automaticTopic(secret.id),
+      occurrence,
+      dueAt: iso(this.deps.clock.now()),
+      payload: { secretId: secret.id, attempt: 1, plan: true },
+    });
+    this.deps.kickFollowUps?.();
+  }
+
+  /** Opens the rotation of a due secret, or of a plan's automatic variant (the start follow-up). */
   async start(followUp: FollowUp): Promise<FollowUpResult> {
     const secret = this.deps.inventory.getById(Number(followUp.payload.secretId));
-    if (secret?.lifecycle !== 'active' || !isAutomatic(secret, this.deps.policy))
-      return { outcome: { skipped: 'the secret is no longer an active automatic secret' } };
+    const marked = secret !== null && (followUp.payload.plan === true || isAutomatic(secret, this.deps.policy));
+    if (secret?.lifecycle !== 'active' || !marked) return { outcome: { skipped: 'the secret is no longer an active automatic secret' } };
     const value = this.valuesTried(secret) + 1;
     if (value > this.deps.policy.automatic.values) return { outcome: { skipped: 'every value of this cycle was tried' } };
     const attempt = Number(followUp.payload.attempt ?? 1);
@@ -128,7 +142,8 @@ export class AutomaticRotationService {
       if (attempt < this.deps.policy.automatic.attempts) {
         const retryAt = this.retryAt(attempt);
         this.tellFirstFailure(secret, null, failure, retryAt);
-        return { outcome: { failed: failure.error, attempt }, then: [this.startRequest(secret, value, attempt + 1, retryAt)] };
+        const retry = this.startRequest(secret, value, attempt + 1, retryAt, followUp.payload.plan === true);
+        return { outcome: { failed: failure.error, attempt }, then: [retry] };
       }
       this.tellFirstFailure(secret, null, failure, null);
       await this.stop(secret, null, failure);
@@ -265,7 +280,8 @@ export class AutomaticRotationService {
       this.deps.kickFollowUps?.();
       return {
         outcome: { freshValue: value + 1 },
-        then: [this.startRequest(secret, value + 1, 1, iso(this.deps.clock.now()))],
+        // A plan's variant keeps its mark: its environment, not its type, made it automatic.
+        then: [this.startRequest(secret, value + 1, 1, iso(this.deps.clock.now()), !isAutomatic(secret, this.deps.policy))],
       };
     }
     await this.stop(secret, this.deps.rotation.get(id), failure);
@@ -406,13 +422,13 @@ export class AutomaticRotationService {
     return secret;
   }
 
-  private startRequest(secret: Secret, value: number, attempt: number, dueAt: string): FollowUpRequest {
+  private startRequest(secret: Secret, value: number, attempt: number, dueAt: string, plan = false): FollowUpRequest {
     return {
       kind: AUTOMATIC_FOLLOW_UPS.start,
       topic: automaticTopic(secret.id),
       occurrence: `${secret.nextRotation}:v${value}:a${attempt}`,
       dueAt,
-      payload: { secretId: secret.id, attempt },
+      payload: { secretId: secret.id, attempt, ...(plan ? { plan: true } : {}) },
     };
   }
 

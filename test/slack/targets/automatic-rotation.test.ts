@@ -12,6 +12,7 @@ import { shouldRunRedisSuite, useRedis } from '../../support/redis.js';
 import { createAppUser, createManagingUser, logsIn as redisLogsIn, uniqueUser } from '../../support/redis-users.js';
 import {
   ACTION_IDS,
+  button,
   clickInMessage,
   dmsTo,
   FAST_RETRY,
@@ -23,7 +24,7 @@ import {
   waitForDms,
   waitForPosts,
 } from '../../support/rotation-slack.js';
-import type { SlackHarness } from '../../support/slack-app-harness.js';
+import { responseIdOf, type SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { useFakeVault } from '../../support/vault.js';
 
@@ -255,6 +256,65 @@ describe.runIf(shouldRunMotoSuite('automatic rotations') && shouldRunPostgresSui
       // Told once, not once per failure.
       expect(dmsTo(h, 'U0OWNER').filter((call) => /automatic rotation of .* failed/.test(String(call.args.text)))).toHaveLength(1);
       expect(postsTo(h, 'C0ANNOUNCE').filter((call) => /automatic rotation of .* failed/.test(String(call.args.text)))).toHaveLength(1);
+    });
+
+    it('issue 23: a plan variant of plans.automatic is rotated by Rotor when its turn comes, without a person', async () => {
+      const key = `${uniqueRole('k')}/db`;
+      const role = await createLoginRole(server, uniqueRole('app'));
+      const manager = await createManagingRole(server);
+      await moto.sdk.send(new CreateSecretCommand({ Name: `dev/${key}_admin`, SecretString: JSON.stringify(manager) }));
+      const value = {
+        engine: 'postgres',
+        host: server.host,
+        port: server.port,
+        username: role.username,
+        password: role.password,
+        dbname: 'postgres',
+      };
+      await moto.sdk.send(new CreateSecretCommand({ Name: `dev/${key}`, SecretString: JSON.stringify(value) }));
+      harness = await startRotationHarness({
+        policy: `${ROTATION_POLICY}\nplans:\n  order: [dev, staging]\n  automatic: [dev]\n`,
+        aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+        seed: (store) => {
+          const target = {
+            engine: 'postgres',
+            host: server.host,
+            port: server.port,
+            dbname: 'postgres',
+            tls: 'disable',
+            role: role.username,
+            managing_ref: `dev/${key}_admin`,
+          };
+          for (const environment of ['dev', 'staging'])
+            store.inventoryService.create(
+              {
+                name: `${environment}/${key}`,
+                type: 'database',
+                owner: 'U0OWNER',
+                provider: 'aws',
+                providerRef: `${environment}/${key}`,
+                lastRotated: lastRotatedFor(store.clock),
+                ...(environment === 'dev' ? { target } : {}),
+              },
+              operator(),
+              'test',
+            );
+        },
+      });
+      const h = harness;
+      const { responseUrl } = await h.untilHandled(() => h.command('/rotate', key, 'U0OWNER'));
+      const offer = (await h.fake.waitForResponse((response) => response.id === responseIdOf(responseUrl))).body as { blocks: unknown[] };
+      const start = button(offer, ACTION_IDS.planStart);
+      await h.untilHandled(() =>
+        h.click({ actionId: ACTION_IDS.planStart, value: start?.value ?? '', userId: 'U0OWNER', channelId: 'C0OPS' }),
+      );
+      await followUpsSettled(h);
+      const [dev] = rotations(h);
+      expect(dev).toMatchObject({ state: 'completed', started_by: 'rotor' });
+      const current = await currentValue(`dev/${key}`);
+      expect(await logsIn(server, { username: role.username, password: current.password as string })).toBe(true);
+      const [reply] = await waitForPosts(h, 'C0ANNOUNCE', /is verified\. Next/);
+      expect(String(reply?.args.text)).toContain(`Next: \`staging/${key}\` may start now`);
     });
 
     it('a target that keeps refusing: after the fresh value fails too, Rotor stops and escalates, and does not start again', async () => {
