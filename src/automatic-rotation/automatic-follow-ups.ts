@@ -17,8 +17,8 @@ export function automaticTopic(secretId: number): string {
   return `automatic:${secretId}`;
 }
 
-/** What a notice says: a first failure (with the error and what to do), a fresh value tried, or Rotor stopped and escalates. */
-export type AutomaticNoticeEvent = 'failed' | 'fresh_value' | 'stopped' | 'removal_failed';
+/** What a notice says: a first failure (with the error and what to do), a removal that failed, or Rotor stopped and escalates. */
+export type AutomaticNoticeEvent = 'failed' | 'stopped' | 'removal_failed';
 
 /** The payload of a notice follow-up: facts only, never a value. */
 export interface AutomaticNoticePayload {

@@ -20,10 +20,6 @@ export function automaticRotationNotice(notice: AutomaticNoticePayload): SlackMe
         `:warning: The automatic rotation of ${name}${rotation} failed at ${where}: ${error}\n${next}\n*What to do:* fix what the error names (the target, the managing credential, the store); to do it yourself now, run \`/rotate ${notice.secret}\` and take it over.`,
       );
     }
-    case 'fresh_value':
-      return textMessage(
-        `:arrows_counterclockwise: Rotor gave up the value it staged for ${name}${rotation} and tries a fresh one: ${error}`,
-      );
     case 'removal_failed':
       return textMessage(
         `:warning: Rotor could not remove the previous version of ${name}${rotation} at the end of its retention window: ${error}\nIt tries again${notice.retryAt ? ` at ${notice.retryAt}` : ''}; the old credential keeps working meanwhile. *What to do:* fix what the error names, or remove it yourself from \`/rotate ${notice.secret}\`.`,
