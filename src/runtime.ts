@@ -1,4 +1,6 @@
 import { TargetAccess } from './rotation/steps/target-access.js';
+import { registerAutomaticRotationFollowUps } from './automatic-rotation/automatic-rotation-follow-ups.js';
+import { AutomaticRotationService } from './automatic-rotation/automatic-rotation-service.js';
 import { builtInCredentialTargets } from './targets/credential-targets.js';
 import { AuditTrailRepo } from './audit/audit-trail-repo.js';
 import type { Policy } from './config/policy.js';
@@ -145,6 +147,8 @@ export interface Runtime {
   reviews: ReviewService;
   /** Environments in order: a key's variants rotated as one plan, each after the one before it is verified. */
   plans: PlanService;
+  /** Secrets the policy marks automatic, rotated by Rotor when they come due. */
+  automatic: AutomaticRotationService;
   followUps: {
     service: FollowUpService;
     repo: FollowUpRepo;
@@ -230,6 +234,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let workflowSteps: WorkflowStepService | null = null;
   // A plan's variant waits for the one before it, and a verified one lets the next go: told inside the rotation's transaction.
   let plans: PlanService | null = null;
+  // Rotor drives its own rotations: told of each change inside the rotation's transaction.
+  let automatic: AutomaticRotationService | null = null;
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -258,9 +264,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       countRotationEvent(event);
       if (event.kind === 'completed') services.rotationNeeds.settle();
     },
-    onChange: (record) => {
+    onChange: (record, events) => {
       workflowSteps?.onRotationChange(record);
       plans?.onRotationChange(record);
+      automatic?.onRotationChange(record, events);
     },
     startGate: (secret) => plans?.startGate(secret) ?? null,
   });
@@ -273,6 +280,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock,
     policy,
     kickFollowUps,
+    startAutomatic: (secretId, occurrence) => automatic?.startNow(secretId, occurrence),
   });
   const incidentRepo = new IncidentRepo(db);
   const revocation = new RevocationService({
@@ -307,6 +315,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
+  automatic = new AutomaticRotationService({
+    rotation,
+    rotations: rotationRepo,
+    inventory,
+    followUps: followUpService,
+    audit,
+    clock,
+    policy,
+    groups: services.userGroups,
+    kickFollowUps,
+  });
+  registerAutomaticRotationFollowUps(followUpService, automatic);
   const departures = new DepartureService({
     repo: new PersonnelChangeRepo(db),
     inventoryService: services.inventoryService,
@@ -432,6 +452,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     departures,
     reviews,
     plans,
+    automatic,
     windows: new WindowService({
       repo: services.windows,
       rotation,

@@ -311,6 +311,25 @@ export const policySchema = z
       })
       .strict()
       .default({ automatic: [] }),
+    automatic: z
+      .object({
+        types: z.array(z.enum(SECRET_TYPES)).default([]),
+        lead_days: z.number().int().min(0).max(90).default(0),
+        retry_minutes: z
+          .array(
+            z
+              .number()
+              .int()
+              .min(1)
+              .max(24 * 60),
+          )
+          .min(1)
+          .default([5, 30, 120]),
+        attempts: z.number().int().min(1).max(20).default(3),
+        values: z.number().int().min(1).max(10).default(2),
+      })
+      .strict()
+      .default({ types: [], lead_days: 0, retry_minutes: [5, 30, 120], attempts: 3, values: 2 }),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
     reference_scope: z
       .object({
@@ -540,6 +559,12 @@ export interface Policy {
   };
   /** Environments in order (src/rotation-plans): the order a key's variants rotate in, and those rotated without a person. */
   plans: { order: readonly string[]; automatic: readonly string[] };
+  /**
+   * Automatic rotation (src/automatic-rotation): the types Rotor rotates by itself when due (a
+   * secret's `rotor:rotation` tag overrides), how early it starts, the backoff between retries of
+   * a failed step, the failures of one step before Rotor moves on, and the values it tries.
+   */
+  automatic: { types: readonly SecretType[]; leadDays: number; retryMinutes: readonly number[]; attempts: number; values: number };
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
   referenceChanges: ReferenceChangeRule;
   /**
@@ -653,6 +678,13 @@ function toPolicy(file: PolicyFile): Policy {
     },
     // By default the least critical first: `environments` is written most critical first (prod, staging, dev).
     plans: { order: file.plans.order ?? [...file.environments].reverse(), automatic: file.plans.automatic },
+    automatic: {
+      types: file.automatic.types,
+      leadDays: file.automatic.lead_days,
+      retryMinutes: file.automatic.retry_minutes,
+      attempts: file.automatic.attempts,
+      values: file.automatic.values,
+    },
     referenceChanges: file.reference_changes,
     referenceScope: {
       awsAccounts: file.reference_scope.aws_accounts,

@@ -41,6 +41,8 @@ export interface PlanServiceDeps {
   clock: Clock;
   policy: Policy;
   kickFollowUps?: () => void;
+  /** Has Rotor rotate a variant of `plans.automatic` by itself now that its turn came (src/automatic-rotation); inside the caller's transaction. */
+  startAutomatic?: (secretId: number, occurrence: string) => void;
 }
 
 /**
@@ -48,8 +50,9 @@ export interface PlanServiceDeps {
  * `staging/…`, `prod/…`) rotated as one plan, in the policy's `plans.order`. Each variant is an
  * ordinary rotation with its own checklist and approvals; it may start only once the variant
  * before it is verified. The plan has one thread in the announcement channel. A variant in an
- * environment of `plans.automatic` is rotated without a person: the engine cannot yet, so its
- * turn is recorded as awaiting automatic rotation (said in the thread), and a person may still
+ * environment of `plans.automatic` is rotated without a person: when its turn comes (the plan
+ * starts with it, or the variant before it is verified) Rotor opens its rotation itself, which then
+ * runs as any automatic rotation (approvals where its environment needs them); a person may still
  * rotate it.
  */
 export class PlanService {
@@ -103,6 +106,8 @@ export class PlanService {
       const channel = this.deps.policy.channels.announce;
       if (channel)
         this.deps.followUps.schedule({ kind: PLAN_FOLLOW_UPS.thread, topic: planTopic(planId), dueAt: now, payload: { channel } });
+      const first = offer.variants[0];
+      if (first && offer.automatic.includes(first.environment)) this.deps.startAutomatic?.(first.id, `plan:${planId}:0`);
       const details = { plan: planId, key, variants: offer.variants.map((secret) => secret.name) };
       return { result: planId, events: [{ actor: by, action: 'rotation_plan.started', details }] };
     });
@@ -135,6 +140,7 @@ export class PlanService {
     this.deps.repo.markVerified(plan.id, variant.position, now, rotation.id);
     const next = plan.variants.find((candidate) => candidate.position > variant.position);
     if (!next) this.deps.repo.finish(plan.id, now);
+    if (next?.automatic) this.deps.startAutomatic?.(next.secretId, `plan:${plan.id}:${next.position}`);
     const channel = this.deps.policy.channels.announce;
     if (channel)
       this.deps.followUps.schedule({

@@ -1,4 +1,5 @@
 import type { DateTime } from 'luxon';
+import { actorId, SYSTEM_ACTOR } from '../access/actor.js';
 import type { FollowUp } from '../follow-ups/follow-up.js';
 import type { Secret } from '../inventory/secret.js';
 import { replacedAtTarget, rollbackOutcomeOf, type RollbackOutcome } from './rollback-plan.js';
@@ -55,17 +56,21 @@ export function rotationNotice(record: RotationRecord, followUp: FollowUp, deps:
       const [kind, role] = followUp.occurrence.split(':');
       const decision = record.approvals.find((approval) => approval.role === role);
       if (!decision || (kind !== 'approved' && kind !== 'rejected')) return null;
+      const to = personFor(record, rotation.heldBy, deps);
+      if (!to) return null;
       return {
         kind: 'decision',
-        to: rotation.heldBy,
+        to,
         decision: { role: decision.role, by: decision.decidedBy, kind, reason: decision.reason },
       };
     }
     case ROTATION_FOLLOW_UPS.staleNudge:
-    case ROTATION_FOLLOW_UPS.staleEscalation:
-      return isOpen(rotation.state) && rotation.version === Number(followUp.payload.version)
-        ? { kind: 'stale', to: user, audience: followUp.kind === ROTATION_FOLLOW_UPS.staleNudge ? 'holder' : 'security' }
+    case ROTATION_FOLLOW_UPS.staleEscalation: {
+      const to = personFor(record, user, deps);
+      return to && isOpen(rotation.state) && rotation.version === Number(followUp.payload.version)
+        ? { kind: 'stale', to, audience: followUp.kind === ROTATION_FOLLOW_UPS.staleNudge ? 'holder' : 'security' }
         : null;
+    }
     case ROTATION_FOLLOW_UPS.announce: {
       if (rotation.state !== 'completed' && rotation.state !== 'rolled_back') return null;
       const until = deps.rollbackUntil(record);
@@ -85,12 +90,20 @@ export function rotationNotice(record: RotationRecord, followUp: FollowUp, deps:
         : null;
     // Unless they took it back meanwhile.
     case ROTATION_FOLLOW_UPS.takenOver:
-      return user !== rotation.heldBy ? { kind: 'taken_over', to: user, by: String(followUp.payload.by) } : null;
+      return user !== rotation.heldBy && user !== ROTOR ? { kind: 'taken_over', to: user, by: String(followUp.payload.by) } : null;
+    // Rotor removes the previous version of its own rotations itself (src/automatic-rotation).
     case ROTATION_FOLLOW_UPS.removalDue:
-      return rotation.state === 'completed' ? { kind: 'removal_due', to: rotation.heldBy } : null;
+      return rotation.state === 'completed' && rotation.heldBy !== ROTOR ? { kind: 'removal_due', to: rotation.heldBy } : null;
     default:
       return null;
   }
+}
+
+const ROTOR = actorId(SYSTEM_ACTOR);
+
+/** Who hears of a rotation as its holder: the person, or the secret's owner when Rotor holds it (an automatic rotation). */
+function personFor(record: RotationRecord, holder: string, deps: Pick<RotationNoticeDeps, 'secretOf'>): string | null {
+  return holder === ROTOR ? deps.secretOf(record).owner : holder;
 }
 
 /** Still worth asking this person to approve: the rotation is open and needs a role only they could fill now. */

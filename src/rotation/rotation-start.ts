@@ -163,10 +163,12 @@ export class RotationStarts {
       incidentId?: number;
       revocationOrder?: RevocationOrder;
       binding?: StoreBinding;
+      /** Rotor opens it by itself (src/automatic-rotation): no person gives a ticket. */
+      automatic?: boolean;
     } = {},
   ): Promise<RotationRecord> {
     const kind = options.kind ?? 'scheduled';
-    const ticket = kind === 'emergency' && !input.ticket ? null : parseChangeTicket(input.ticket);
+    const ticket = (kind === 'emergency' || options.automatic === true) && !input.ticket ? null : parseChangeTicket(input.ticket);
     // An incident's emergency rotation works on the store secret the incident is bound to.
     const secret = boundSecret(this.deps.inventoryService.require(name), options.binding);
     this.queries.authorize(actor, secret, kind);

@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime.js';
+import { automaticRotationJob } from './automatic-rotation-job.js';
 import { evidenceArchiveJob, provenanceTagsJob } from './evidence-jobs.js';
 import { followUpJob } from './follow-up-job.js';
 import type { JobDefinition } from './job-scheduler.js';
@@ -43,6 +44,7 @@ export function botJobs(runtime: Runtime, schedules: BotSchedules): JobDefinitio
     followUpJob({ followUps: runtime.followUps.service, announcer, policy, clock, schedule: schedules.followUps, logger }),
     refusalSummaryJob({ refusals: services.refusals, logger }),
     reviewJob({ reviews: runtime.reviews, followUps: runtime.followUps.service, schedule: schedules.followUps, logger }),
+    automaticRotationJob({ automatic: runtime.automatic, followUps: runtime.followUps.service, schedule: schedules.followUps, logger }),
     ...(runtime.evidenceArchive ? [evidenceArchiveJob({ archive: runtime.evidenceArchive, ...sweeps })] : []),
     ...(runtime.provenance ? [provenanceTagsJob({ provenance: runtime.provenance, ...sweeps })] : []),
   ];

@@ -22,6 +22,7 @@ import { registerReferenceSlackFollowUps } from './slack-reference-follow-ups.js
 import { registerTriggerSlackFollowUps } from './slack-trigger-follow-ups.js';
 import { registerWindowSlackFollowUps } from './slack-window-follow-ups.js';
 import { planThreadOf, registerPlanSlackFollowUps } from './slack-plan-follow-ups.js';
+import { registerAutomaticSlackFollowUps } from './slack-automatic-follow-ups.js';
 import type { SlackPoster } from './slack-poster.js';
 
 /**
@@ -89,6 +90,7 @@ export function registerSlackFollowUps(deps: SlackFollowUpDeps, poster: SlackPos
   registerTriggerSlackFollowUps(deps, poster);
   registerWindowSlackFollowUps(deps, poster);
   registerPlanSlackFollowUps(deps, poster);
+  registerAutomaticSlackFollowUps(deps, poster);
 }
 
 /** A rotation notice as Slack shows it. */

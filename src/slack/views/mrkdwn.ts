@@ -14,6 +14,8 @@ export function code(text: string): string {
 
 /** A mention of a Slack user id Rotor holds (validated on the way in), or a dash. */
 export function mention(userId: string | null | undefined): string {
+  // Rotor's own work (an automatic rotation) is Rotor's, not nobody's.
+  if (userId === 'rotor') return 'Rotor';
   return userId && /^[UW][A-Z0-9]+$/.test(userId) ? `<@${userId}>` : '—';
 }
 

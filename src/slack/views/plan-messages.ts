@@ -48,7 +48,7 @@ export function planProgressReply(input: { verified: string; next: string | null
   const then = !input.next
     ? 'Every environment is rotated: the plan is done.'
     : input.automatic
-      ? `Next: ${code(input.next)}, rotated automatically; awaiting automatic rotation (until Rotor rotates it by itself, a person may run \`/rotate ${input.next}\`).`
+      ? `Next: ${code(input.next)}, rotated automatically: Rotor opens its rotation now (a person may still run \`/rotate ${input.next}\`).`
       : `Next: ${code(input.next)} may start now (\`/rotate ${input.next}\`).`;
   const text = `:white_check_mark: ${code(input.verified)} is verified. ${then}`;
   return { text, blocks: [section(text)] };
