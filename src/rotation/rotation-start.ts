@@ -14,7 +14,6 @@ import { earliestNeed } from '../rotation-needs/rotation-need.js';
 import { targetAccessOf } from './steps/target-access.js';
 import { hasBlocking, runPreflight, type PreflightResult } from './rotation-preflight.js';
 import { requiredApprovalsFor } from './rotation-rules.js';
-import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import { PreflightBlockedError } from './rotation-errors.js';
 import type { RotationQueries } from './rotation-queries.js';
@@ -57,7 +56,6 @@ export type RotationOpening =
 export class RotationStarts {
   constructor(
     private readonly deps: RotationServiceDeps,
-    private readonly link: IncidentLinkSlot,
     private readonly queries: RotationQueries,
     private readonly writer: RotationTransitions,
     private readonly plan: RotationFollowUpPlan,
@@ -69,7 +67,7 @@ export class RotationStarts {
    */
   /** A variant of a plan waits for the one before it to be verified (src/rotation-plans). */
   private refuseOutOfTurn(secret: Secret): void {
-    const gate = this.deps.startGate?.(secret);
+    const gate = this.deps.subscribers.startGate(secret);
     if (gate) throw new RotorError('conflict', gate);
   }
 
@@ -236,8 +234,7 @@ export class RotationStarts {
           },
         ];
         const started = this.queries.get(rotationId);
-        this.link.current?.onRotationChange(started, events);
-        this.deps.onChange?.(started, events);
+        this.deps.subscribers.changed(started, events);
         return { result: rotationId, events };
       });
     } catch (error) {

@@ -19,7 +19,6 @@ import {
   type StepRun,
 } from './step-executor.js';
 import { requireNotApprover, requireOpen, stepFor } from '../rotation-rules.js';
-import type { IncidentLinkSlot } from '../incident-link.js';
 import { targetAccessOf } from './target-access.js';
 import type { RotationServiceDeps } from '../rotation-deps.js';
 import { StaleRotationError } from '../rotation-errors.js';
@@ -36,7 +35,6 @@ import type { RotationFollowUpPlan } from '../rotation-follow-up-plan.js';
 export class StepRunner {
   constructor(
     private readonly deps: RotationServiceDeps,
-    private readonly link: IncidentLinkSlot,
     private readonly queries: RotationQueries,
     private readonly writer: RotationTransitions,
     private readonly plan: RotationFollowUpPlan,
@@ -323,7 +321,7 @@ export class StepRunner {
     return {
       operations: this.deps.operations,
       store: this.queries.storeOf(record.rotation.provider),
-      revocationFacts: (rotationId) => this.link.current?.revocationFacts(rotationId) ?? null,
+      revocationFacts: (rotationId) => this.deps.incidents.revocationFacts(rotationId),
       compromisedVersionOf: (held) => this.queries.compromisedVersionOf(held),
       recordWriteIntent: (run, intent) => this.recordWriteIntent(run, intent),
       removalFollowUp: (held, from) => this.plan.removalFollowUp(held, from),
