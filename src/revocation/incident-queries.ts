@@ -24,10 +24,15 @@ export class IncidentQueries {
     this.deps.authorizer.require(actor, { action: 'revoke', ...(known ? { secret: known } : {}) });
     const secret = this.deps.inventoryService.require(name);
     if (secret.lifecycle === 'retired') {
-      throw new RotorError(
-        'conflict',
-        `${secret.name} is retired: Rotor holds it as no longer in use. If it is still in use somewhere, set it back to active with \`/secrets edit ${secret.name}\`, then revoke it.`,
-      );
+      throw new RotorError('conflict', `${secret.name} is retired: Rotor holds it as no longer in use.`, {
+        next: {
+          kind: 'run_command',
+          command: 'secrets edit',
+          args: [secret.name],
+          lead: 'if it is still in use somewhere, set it back to active with',
+          purpose: 'and then revoke it',
+        },
+      });
     }
     return secret;
   }

@@ -342,7 +342,8 @@ function refuseToStart(secret: Secret, kind: RotationKind): void {
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
     throw new RotorError(
       'conflict',
-      `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident (\`/revoke\` in the incident channel), not by a scheduled one.`,
+      `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident, not by a scheduled one.`,
+      { next: { kind: 'run_command', command: 'revoke', args: [], lead: 'run', purpose: 'in the incident channel' } },
     );
   }
 }
