@@ -28,6 +28,7 @@ import { rememberedLookups } from './reminders/remembered-lookups.js';
 import type { CalendarFeed } from './reminders/calendar-feed-token.js';
 import { IncidentHistoryService } from './revocation/incident-history-service.js';
 import { IncidentRepo } from './revocation/incident-repo.js';
+import { IncidentFacts } from './revocation/incident-facts.js';
 import { registerIncidentFollowUps } from './revocation/incident-follow-ups.js';
 import { RevocationService } from './revocation/revocation-service.js';
 import { WindowService } from './rotation-windows/window-service.js';
@@ -36,6 +37,7 @@ import { RotationPlanRepo } from './rotation-plans/plan-repo.js';
 import { RotationHistoryService } from './rotation/history/rotation-history-service.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { RotationService } from './rotation/rotation-service.js';
+import { RotationSubscriptions } from './rotation/rotation-subscribers.js';
 import { registerRotationStepFollowUps } from './rotation/rotation-step-follow-ups.js';
 import { ProvenanceLedgerRepo } from './provenance/provenance-ledger-repo.js';
 import { registerProvenanceFollowUps } from './provenance/provenance-follow-ups.js';
@@ -230,12 +232,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     references,
     followUps: followUpService,
   });
-  // A workflow step follows its rotation, fixed in the same transaction as the rotation's end.
-  let workflowSteps: WorkflowStepService | null = null;
-  // A plan's variant waits for the one before it, and a verified one lets the next go: told inside the rotation's transaction.
-  let plans: PlanService | null = null;
-  // Rotor drives its own rotations: told of each change inside the rotation's transaction.
-  let automatic: AutomaticRotationService | null = null;
+  // Who follows rotations subscribes below, once each is built: its incident (an emergency rotation),
+  // a workflow step (fixed in the same transaction as the rotation's end), a plan (a variant waits for
+  // the one before it, and a verified one lets the next go), Rotor driving its own automatic rotations.
+  const rotationSubscribers = new RotationSubscriptions();
+  const incidentRepo = new IncidentRepo(db);
   const rotation = new RotationService({
     repo: rotationRepo,
     inventory,
@@ -264,14 +265,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       countRotationEvent(event);
       if (event.kind === 'completed') services.rotationNeeds.settle();
     },
-    onChange: (record, events) => {
-      workflowSteps?.onRotationChange(record);
-      plans?.onRotationChange(record);
-      automatic?.onRotationChange(record, events);
-    },
-    startGate: (secret) => plans?.startGate(secret) ?? null,
+    incidents: new IncidentFacts(incidentRepo, inventory),
+    subscribers: rotationSubscribers,
   });
-  plans = new PlanService({
+  // Rotor drives its own rotations; a plan's automatic variant is started through it.
+  const automatic = new AutomaticRotationService({
+    rotation,
+    rotations: rotationRepo,
+    inventory,
+    followUps: followUpService,
+    audit,
+    clock,
+    policy,
+    groups: services.userGroups,
+    kickFollowUps,
+  });
+  const plans = new PlanService({
     repo: new RotationPlanRepo(db),
     inventory,
     rotatable: (actor, name) => rotation.rotatable(actor, name),
@@ -280,9 +289,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     clock,
     policy,
     kickFollowUps,
-    startAutomatic: (secretId, occurrence) => automatic?.startNow(secretId, occurrence),
+    startAutomatic: (secretId, occurrence) => automatic.startNow(secretId, occurrence),
   });
-  const incidentRepo = new IncidentRepo(db);
   const revocation = new RevocationService({
     db,
     repo: incidentRepo,
@@ -300,10 +308,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     kickFollowUps,
     onEvent: incidentEventCounter(counters),
   });
-  // The incident follows its emergency rotation, and the rotation asks the incident what to disable.
-  rotation.linkIncidents(revocation);
   const stepRuns = new StepRunRepo(db);
-  workflowSteps = new WorkflowStepService({
+  const workflowSteps = new WorkflowStepService({
     repo: stepRuns,
     rotation,
     inventory,
@@ -313,19 +319,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     policy,
     kickFollowUps,
   });
+  rotationSubscribers.subscribe(revocation);
+  rotationSubscribers.subscribe(workflowSteps);
+  rotationSubscribers.subscribe(plans);
+  rotationSubscribers.subscribe(automatic);
   registerIncidentFollowUps(followUpService, revocation);
   registerRotationStepFollowUps(followUpService, rotation);
-  automatic = new AutomaticRotationService({
-    rotation,
-    rotations: rotationRepo,
-    inventory,
-    followUps: followUpService,
-    audit,
-    clock,
-    policy,
-    groups: services.userGroups,
-    kickFollowUps,
-  });
   registerAutomaticRotationFollowUps(followUpService, automatic);
   const departures = new DepartureService({
     repo: new PersonnelChangeRepo(db),

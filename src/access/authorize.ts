@@ -1,19 +1,21 @@
 import type { Policy } from '../config/policy.js';
 import { RotorError } from '../core/errors.js';
+import type { NextStep } from '../core/next-step.js';
 import { actorId, type Actor } from './actor.js';
 import { decide, type AccessDecision, type AccessRequest, type HolderGroup } from './permissions.js';
 import type { RefusalLog } from './refusal-log.js';
 
 /** A refusal: what was refused and who may do it instead, and the form field it is about when there is one. */
 export class AccessDeniedError extends RotorError {
+  /** The refusal as said, with its next step (the slash command) when it has one. */
   readonly reason: string;
   readonly whoMay: readonly HolderGroup[];
   readonly where: string | null;
 
-  constructor(reason: string, whoMay: readonly HolderGroup[], where: string | null = null) {
-    super('forbidden', reason);
+  constructor(reason: string, whoMay: readonly HolderGroup[], where: string | null = null, next?: NextStep) {
+    super('forbidden', reason, next ? { next } : undefined);
     this.name = 'AccessDeniedError';
-    this.reason = reason;
+    this.reason = this.message;
     this.whoMay = whoMay;
     this.where = where;
   }
@@ -65,13 +67,14 @@ export class Authorizer {
     decision: Extract<AccessDecision, { allowed: false }>,
     where: string | null = null,
   ): never {
+    const refusal = new AccessDeniedError(decision.reason, decision.whoMay, where, decision.next);
     this.refusals.record({
       actor: actorId(actor),
       attempted: question.action,
       secret: question.secret?.name ?? null,
-      reason: decision.reason,
+      reason: refusal.reason,
       ...(actor.kind === 'slack' && actor.channelId ? { channel: actor.channelId } : {}),
     });
-    throw new AccessDeniedError(decision.reason, decision.whoMay, where);
+    throw refusal;
   }
 }

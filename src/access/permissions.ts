@@ -1,4 +1,5 @@
 import type { Policy, SignOffFallback } from '../config/policy.js';
+import type { NextStep } from '../core/next-step.js';
 import { SLACK_USER_GROUP_ID, type Secret } from '../inventory/secret.js';
 
 /**
@@ -160,7 +161,9 @@ export interface HolderGroup {
 
 export type AccessDecision =
   /** `operator`: the CLI or Rotor itself, which the table does not restrict (see Authorizer). */
-  { allowed: true; as: Holder | 'operator' | 'workspace' } | { allowed: false; reason: string; whoMay: readonly HolderGroup[] };
+  | { allowed: true; as: Holder | 'operator' | 'workspace' }
+  /** `next`: what the person can do instead, said by each surface after the reason (core/next-step.ts). */
+  | { allowed: false; reason: string; whoMay: readonly HolderGroup[]; next?: NextStep };
 
 function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder: Holder): readonly string[] {
   switch (holder) {
@@ -202,9 +205,15 @@ export function decide(policy: Policy, request: AccessRequest): AccessDecision {
     const channels = policy.channels.incident.map((id) => `<#${id}>`).join(', ');
     return {
       allowed: false,
-      reason: channels
-        ? `Revocation is only allowed in an incident channel (${channels}). Run \`/revoke\` there.`
-        : 'Revocation is only allowed in an incident channel, and none is configured: ask an admin to set `channels.incident` in the policy file.',
+      ...(channels
+        ? {
+            reason: `Revocation is only allowed in an incident channel (${channels}).`,
+            next: { kind: 'run_command', command: 'revoke', args: [], lead: 'run', purpose: 'there' },
+          }
+        : {
+            reason:
+              'Revocation is only allowed in an incident channel, and none is configured: ask an admin to set `channels.incident` in the policy file.',
+          }),
       whoMay,
     };
   }

@@ -24,11 +24,12 @@ export function sayNextStep(step: NextStep, command: NextStepCommand): string {
 
 /**
  * A message and its next step as one text: after a full stop the step is a sentence of its own,
- * otherwise it follows a semicolon.
+ * after a colon it ends the sentence, otherwise it follows a semicolon.
  */
 export function withNextStep(message: string, step: NextStep, command: NextStepCommand): string {
   const said = sayNextStep(step, command);
-  return message.endsWith('.') ? `${message} ${said.charAt(0).toUpperCase()}${said.slice(1)}.` : `${message}; ${said}.`;
+  if (message.endsWith('.')) return `${message} ${said.charAt(0).toUpperCase()}${said.slice(1)}.`;
+  return message.endsWith(':') ? `${message} ${said}.` : `${message}; ${said}.`;
 }
 
 /**

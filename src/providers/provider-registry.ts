@@ -50,10 +50,15 @@ export function createProviderRegistry(
       const provider = providerFor(secret.provider, secret.name);
       const store = stores.of(secret.provider);
       if (!store.capabilities.byHand && !secret.providerRef) {
-        throw new RotorError(
-          'validation',
-          `${secret.name} has no provider reference; set one with \`/secrets edit ${secret.name}\` (${store.label}: ${store.references.what}).`,
-        );
+        throw new RotorError('validation', `${secret.name} has no provider reference`, {
+          next: {
+            kind: 'run_command',
+            command: 'secrets edit',
+            args: [secret.name],
+            lead: 'set one with',
+            purpose: `(${store.label}: ${store.references.what})`,
+          },
+        });
       }
       return { store, provider, target: { secretName: secret.name, providerRef: secret.providerRef ?? '' } };
     },

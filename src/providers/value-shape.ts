@@ -86,7 +86,16 @@ export function article(holds: FieldShape['holds']): string {
 function shapeChanged(target: ProviderTarget, problem: string): RotorError {
   return new RotorError(
     'conflict',
-    `The current value of ${target.secretName} ${problem}, so Rotor wrote nothing: a generated value keeps the shape of the current one. Run \`/rotate ${target.secretName}\` again to see what the preflight says.`,
+    `The current value of ${target.secretName} ${problem}, so Rotor wrote nothing: a generated value keeps the shape of the current one.`,
+    {
+      next: {
+        kind: 'run_command',
+        command: 'rotate',
+        args: [target.secretName],
+        lead: 'run',
+        purpose: 'again to see what the preflight says',
+      },
+    },
   );
 }
 

@@ -81,8 +81,9 @@ export class ReminderActionsService {
     const pressing = needs.find((need) => !isSnoozable(need.reason));
     if (pressing) {
       throw new ValidationError(
-        `${secret.name} cannot be snoozed: it is a break-glass credential that was used (${pressing.createdAt.slice(0, 10)}), and it must be rotated by ${dueDayOf(pressing)}. Start the rotation instead: \`/rotate ${secret.name}\`.`,
+        `${secret.name} cannot be snoozed: it is a break-glass credential that was used (${pressing.createdAt.slice(0, 10)}), and it must be rotated by ${dueDayOf(pressing)}.`,
         [],
+        { next: { kind: 'run_command', command: 'rotate', args: [secret.name], lead: 'start the rotation instead:' } },
       );
     }
     const dueDate = effectiveDueDay(key.cycle, needs);

@@ -173,7 +173,15 @@ export class IncidentClosing {
     if (signal?.aborted) {
       throw new RotorError(
         'provider',
-        `Rotor could not read ${incident.secretName} at the store in time to confirm the compromised version is disabled, so incident #${id} is not closed. Try again, or close it with \`/revoke close ${id} <postmortem link>\`.`,
+        `Rotor could not read ${incident.secretName} at the store in time to confirm the compromised version is disabled, so incident #${id} is not closed.`,
+        {
+          next: {
+            kind: 'run_command',
+            command: 'revoke',
+            args: ['close', String(id), '<postmortem link>'],
+            lead: 'try again, or close it with',
+          },
+        },
       );
     }
     if (live && !override) {

@@ -46,10 +46,9 @@ export class IncidentOpening {
   async open(actor: Actor, name: string, reasonText: string | null, input: RevocationInput): Promise<IncidentRecord> {
     const secret = this.queries.revocable(actor, name);
     if (actor.kind !== 'slack' || !actor.channelId) {
-      throw new RotorError(
-        'validation',
-        'A revocation starts in an incident channel, with `/revoke <name> <reason>`: that is where its status message lives.',
-      );
+      throw new RotorError('validation', 'A revocation starts in an incident channel: that is where its status message lives.', {
+        next: { kind: 'run_command', command: 'revoke', args: ['<name>', '<reason>'], lead: 'run', purpose: 'there' },
+      });
     }
     const existing = this.deps.repo.openFor(secret.id);
     if (existing) throw new IncidentOpenError(existing);

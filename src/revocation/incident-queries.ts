@@ -2,7 +2,6 @@ import type { Actor } from '../access/actor.js';
 import { isoInstant as iso } from '../core/clock.js';
 import { NotFoundError, RotorError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
-import type { RevocationFacts } from '../rotation/incident-link.js';
 import type { Incident, IncidentRecord } from './incident.js';
 import type { RevocationServiceDeps } from './revocation-deps.js';
 
@@ -25,10 +24,15 @@ export class IncidentQueries {
     this.deps.authorizer.require(actor, { action: 'revoke', ...(known ? { secret: known } : {}) });
     const secret = this.deps.inventoryService.require(name);
     if (secret.lifecycle === 'retired') {
-      throw new RotorError(
-        'conflict',
-        `${secret.name} is retired: Rotor holds it as no longer in use. If it is still in use somewhere, set it back to active with \`/secrets edit ${secret.name}\`, then revoke it.`,
-      );
+      throw new RotorError('conflict', `${secret.name} is retired: Rotor holds it as no longer in use.`, {
+        next: {
+          kind: 'run_command',
+          command: 'secrets edit',
+          args: [secret.name],
+          lead: 'if it is still in use somewhere, set it back to active with',
+          purpose: 'and then revoke it',
+        },
+      });
     }
     return secret;
   }
@@ -70,24 +74,6 @@ export class IncidentQueries {
     const incident = this.deps.repo.find(id);
     if (!incident) throw new NotFoundError(`No incident #${id}.`);
     return incident;
-  }
-
-  /** The incident open on a secret, for the rotation service (a rollback waits for it). */
-  openOn(secretName: string): { id: number } | null {
-    return this.openFor(secretName)?.incident ?? null;
-  }
-
-  /** What disabling the compromised version needs: for the rotation service's disable step. */
-  revocationFacts(rotationId: number): RevocationFacts | null {
-    const incident = this.deps.repo.ofRotation(rotationId);
-    return incident
-      ? {
-          order: incident.revocationOrder,
-          destroy: incident.destroy,
-          compromisedVersionId: incident.compromisedVersionId,
-          incidentOpen: incident.state === 'open',
-        }
-      : null;
   }
 
   now(): string {

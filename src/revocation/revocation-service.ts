@@ -8,7 +8,7 @@ import type { IncidentChange } from './incident-repo.js';
 import { parseStatusUpdate } from './revocation-request.js';
 import { signOffPlan } from './sign-off.js';
 import { incidentEventsOf, peopleOf, type NewIncidentEvent } from './rotation-incident-events.js';
-import type { IncidentLink } from '../rotation/incident-link.js';
+import type { RotationSubscriber } from '../rotation/rotation-subscribers.js';
 import type { RevocationServiceDeps } from './revocation-deps.js';
 import { IncidentClosing, secondsBetween } from './incident-closing.js';
 import { IncidentEscalation } from './incident-escalation.js';
@@ -31,7 +31,7 @@ export type { RevocationOpening } from './incident-opening.js';
  * (incident-queries.ts), opening (incident-opening.ts), escalation (incident-escalation.ts),
  * closing (incident-closing.ts) and the follow-ups (incident-follow-up-plan.ts).
  */
-export class RevocationService implements IncidentLink {
+export class RevocationService implements RotationSubscriber {
   private readonly queries: IncidentQueries;
   private readonly writer: IncidentTransitions;
   private readonly plan: IncidentFollowUpPlan;
@@ -56,8 +56,6 @@ export class RevocationService implements IncidentLink {
   readonly openFor: IncidentQueries['openFor'] = (...args) => this.queries.openFor(...args);
   readonly countOpen: IncidentQueries['countOpen'] = (...args) => this.queries.countOpen(...args);
   readonly workable: IncidentQueries['workable'] = (...args) => this.queries.workable(...args);
-  readonly openOn: IncidentQueries['openOn'] = (...args) => this.queries.openOn(...args);
-  readonly revocationFacts: IncidentQueries['revocationFacts'] = (...args) => this.queries.revocationFacts(...args);
   readonly prepare: IncidentOpening['prepare'] = (...args) => this.opening.prepare(...args);
   readonly open: IncidentOpening['open'] = (...args) => this.opening.open(...args);
   readonly proceed: IncidentOpening['proceed'] = (...args) => this.opening.proceed(...args);

@@ -72,10 +72,15 @@ export class BreakGlassService {
       );
     }
     if (secret.lifecycle === 'retired') {
-      throw new RotorError(
-        'conflict',
-        `${secret.name} is retired: it should not be usable at all. Nothing was recorded; if it still works, revoke it with \`/revoke\` in an incident channel.`,
-      );
+      throw new RotorError('conflict', `${secret.name} is retired: it should not be usable at all. Nothing was recorded`, {
+        next: {
+          kind: 'run_command',
+          command: 'revoke',
+          args: [],
+          lead: 'if it still works, revoke it with',
+          purpose: 'in an incident channel',
+        },
+      });
     }
     const said = reason.trim();
     if (said === '')

@@ -69,13 +69,16 @@ export class PlanService {
         [],
       );
     if (variants.length === 1)
-      throw new ValidationError(`Only ${variants[0]?.name} exists: rotate it with \`/rotate ${variants[0]?.name}\`.`, []);
+      throw new ValidationError(`Only ${variants[0]?.name} exists:`, [], {
+        next: { kind: 'run_command', command: 'rotate', args: [variants[0]?.name ?? key], lead: 'rotate it with' },
+      });
     for (const variant of variants) this.deps.rotatable(actor, variant.name);
     const providers = new Set(variants.map((variant) => variant.provider));
     if (providers.size > 1)
       throw new ValidationError(
-        `The variants of ${key} are on different providers (${variants.map((variant) => `${variant.name}: ${variant.provider}`).join(', ')}), so they cannot be rotated as one plan; nothing was started. Rotate each with \`/rotate <environment>/${key}\`.`,
+        `The variants of ${key} are on different providers (${variants.map((variant) => `${variant.name}: ${variant.provider}`).join(', ')}), so they cannot be rotated as one plan; nothing was started.`,
         [{ where: 'key', message: 'variants on different providers' }],
+        { next: { kind: 'run_command', command: 'rotate', args: [`<environment>/${key}`], lead: 'rotate each with' } },
       );
     return { key, variants, automatic: this.deps.policy.plans.automatic };
   }
@@ -87,7 +90,8 @@ export class PlanService {
     if (active)
       throw new RotorError(
         'conflict',
-        `A plan for ${key} is already under way (started by <@${active.startedBy}> at ${active.startedAt}); continue it with \`/rotate ${this.nextOf(active)?.secretName ?? key}\`.`,
+        `A plan for ${key} is already under way (started by <@${active.startedBy}> at ${active.startedAt})`,
+        { next: { kind: 'run_command', command: 'rotate', args: [this.nextOf(active)?.secretName ?? key], lead: 'continue it with' } },
       );
     const by = actorId(actor);
     const now = isoInstant(this.deps.clock.now());

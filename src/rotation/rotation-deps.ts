@@ -10,13 +10,13 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { TargetAccess } from './steps/target-access.js';
 import type { ProviderOperationsService } from '../providers/provider-operations-service.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
-import type { AuditEventInput } from '../audit/audit-event.js';
-import type { Secret } from '../inventory/secret.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
-import type { Rotation, RotationRecord } from './rotation.js';
+import type { IncidentLink } from './incident-link.js';
+import type { Rotation } from './rotation.js';
 import type { PeopleLookup } from './rotation-preflight.js';
 import type { RotationRepo } from './rotation-repo.js';
 import type { RotationWindowReader } from './rotation-window.js';
+import type { RotationSubscriptions } from './rotation-subscribers.js';
 
 /** What happened, for metrics. */
 export interface RotationEvent {
@@ -46,18 +46,14 @@ export interface RotationServiceDeps {
   /** Runs due follow-ups soon (approval requests go out at once, not at the next sweep). */
   kickFollowUps?: () => void;
   onEvent?: (event: RotationEvent) => void;
-  /**
-   * Told of every change inside its transaction, after the incident link, with the rotation as it
-   * now is and the change's audit events: a Workflow Builder step follows its rotation, and both
-   * commit or neither does.
-   */
-  onChange?: (record: RotationRecord, events: readonly AuditEventInput[]) => void;
+  /** What an emergency rotation asks of its incident (read from the incidents' table). */
+  incidents: IncidentLink;
+  /** Who follows rotations (incidents, workflow steps, plans): told of every change, asked before a scheduled start. */
+  subscribers: RotationSubscriptions;
   /** Open rotation needs (a person left, a break-glass use, a release): the earliest gives a rotation its reason. */
   /** Where secrets' credentials are set at their targets; absent: the built-in PostgreSQL and Redis targets over this inventory. */
   targets?: TargetAccess;
   needs?: { openFor(secretIds: readonly number[]): ReadonlyMap<number, readonly RotationNeed[]> };
   /** Planned windows: outside its window a rotation's irreversible steps stay locked (src/rotation-windows). */
   windows?: RotationWindowReader;
-  /** Why a scheduled rotation of this secret may not start yet (a plan's earlier variant is not verified), or null. */
-  startGate?: (secret: Secret) => string | null;
 }

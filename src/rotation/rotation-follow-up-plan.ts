@@ -10,7 +10,6 @@ import {
   STALE_NUDGE_HOURS,
 } from './rotation-follow-ups.js';
 import { holdersOfRole } from './rotation-rules.js';
-import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 
 /**
@@ -22,10 +21,7 @@ const REDRIVE_MINUTES = [15, 30, 60];
 
 /** The follow-ups a rotation schedules: approval requests, stale nudges, the removal offer, announcements, step checks and re-drives. */
 export class RotationFollowUpPlan {
-  constructor(
-    private readonly deps: RotationServiceDeps,
-    private readonly link: IncidentLinkSlot,
-  ) {}
+  constructor(private readonly deps: RotationServiceDeps) {}
 
   scheduleNudges(id: number, version: number, heldBy: string): void {
     const now = this.deps.clock.now();
@@ -98,7 +94,7 @@ export class RotationFollowUpPlan {
 
   /** After a disable step that did not hold, the next re-drive, further apart each time. */
   scheduleRedrive(record: RotationRecord, step: RotationStep, attempts: number, now: string): void {
-    if (step.action !== 'disable_compromised' || !(this.link.current?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)) return;
+    if (step.action !== 'disable_compromised' || !(this.deps.incidents.revocationFacts(record.rotation.id)?.incidentOpen ?? false)) return;
     const minutes = REDRIVE_MINUTES[Math.min(attempts, REDRIVE_MINUTES.length) - 1] ?? 1;
     this.deps.followUps.schedule(
       this.stepCheck(record.rotation.id, step.id, attempts, iso(DateTime.fromISO(now, { zone: 'utc' }).plus({ minutes })), 'redrive'),
@@ -112,7 +108,7 @@ export class RotationFollowUpPlan {
       step.state === 'pending' &&
       step.attempts > 0 &&
       OPEN_STATES.includes(record.rotation.state) &&
-      (this.link.current?.revocationFacts(record.rotation.id)?.incidentOpen ?? false)
+      (this.deps.incidents.revocationFacts(record.rotation.id)?.incidentOpen ?? false)
     );
   }
 }

@@ -8,7 +8,6 @@ import { isPastLease } from './steps/step-lease.js';
 import { outcomeWasLost } from './unknown-outcome.js';
 import { rollbackLeaseEnd, unsettledRollback, type RollbackIntent } from './rollback-intent.js';
 import { approverRolesOf, holdersOfRole, missingApprovals, workedOn } from './rotation-rules.js';
-import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import { StaleRotationError } from './rotation-errors.js';
 import { isInsideWindow, windowLock, type RotationWindow } from './rotation-window.js';
@@ -37,10 +36,7 @@ export interface RotationView {
  * rotation service ask before they change anything. `view` gives a modal everything in one call.
  */
 export class RotationQueries {
-  constructor(
-    private readonly deps: RotationServiceDeps,
-    private readonly link: IncidentLinkSlot,
-  ) {}
+  constructor(private readonly deps: RotationServiceDeps) {}
 
   /** A rotation as one person sees it: what a modal shows, in one call. */
   view(record: RotationRecord, viewer: string): RotationView {
@@ -210,7 +206,7 @@ export class RotationQueries {
   rollbackBlocker(record: RotationRecord): string | null {
     const { rotation } = record;
     const name = rotation.secretName;
-    const incident = this.link.current?.openOn(name) ?? null;
+    const incident = this.deps.incidents.openOn(name);
     if (incident || this.deps.inventory.get(name)?.lifecycle === 'compromised') {
       return `${name} is under ${incident ? `incident #${incident.id}` : 'an incident'} (marked compromised), so nothing of it is rolled back: the version before this rotation may be the leaked one, and the incident's emergency rotation is what replaces it. Roll back nothing until the incident is closed; then rotate again if needed.`;
     }
@@ -288,6 +284,6 @@ export class RotationQueries {
 
   /** The version an emergency rotation disables: the incident's, or the one current when it started. */
   compromisedVersionOf(record: RotationRecord): string | null {
-    return this.link.current?.revocationFacts(record.rotation.id)?.compromisedVersionId ?? record.rotation.previousVersionId;
+    return this.deps.incidents.revocationFacts(record.rotation.id)?.compromisedVersionId ?? record.rotation.previousVersionId;
   }
 }

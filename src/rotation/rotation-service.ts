@@ -15,7 +15,6 @@ import {
   stepFor,
   workedOn,
 } from './rotation-rules.js';
-import type { IncidentLink, IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import { RotationFollowUpPlan } from './rotation-follow-up-plan.js';
 import { RotationQueries } from './rotation-queries.js';
@@ -41,7 +40,6 @@ export type { RotationView } from './rotation-queries.js';
  * (rotation-follow-up-plan.ts).
  */
 export class RotationService {
-  private readonly link: IncidentLinkSlot = { current: null };
   private readonly queries: RotationQueries;
   private readonly plan: RotationFollowUpPlan;
   private readonly writer: RotationTransitions;
@@ -51,22 +49,13 @@ export class RotationService {
   private readonly starts: RotationStarts;
 
   constructor(private readonly deps: RotationServiceDeps) {
-    this.queries = new RotationQueries(deps, this.link);
-    this.plan = new RotationFollowUpPlan(deps, this.link);
-    this.writer = new RotationTransitions(deps, this.link, this.queries, this.plan);
+    this.queries = new RotationQueries(deps);
+    this.plan = new RotationFollowUpPlan(deps);
+    this.writer = new RotationTransitions(deps, this.queries, this.plan);
     this.cleanup = new StoreCleanup(deps, this.queries);
-    this.steps = new StepRunner(deps, this.link, this.queries, this.writer, this.plan);
+    this.steps = new StepRunner(deps, this.queries, this.writer, this.plan);
     this.rollbacks = new RotationRollbacks(deps, this.queries, this.writer, this.plan);
-    this.starts = new RotationStarts(deps, this.link, this.queries, this.writer, this.plan);
-  }
-
-  /**
-   * Connects the incidents (the revocation service), which are made after the rotation service
-   * because they start emergency rotations through it. Once, at composition.
-   */
-  linkIncidents(link: IncidentLink): void {
-    if (this.link.current) throw new Error('The rotation service is linked to its incidents already.');
-    this.link.current = link;
+    this.starts = new RotationStarts(deps, this.queries, this.writer, this.plan);
   }
 
   // The reads, the start, the steps and the rollbacks, as their parts define them.

@@ -15,7 +15,6 @@ import { targetAccessOf } from './steps/target-access.js';
 import type { TargetDescription } from '../targets/target-description.js';
 import { hasBlocking, runPreflight, type PreflightResult } from './rotation-preflight.js';
 import { requiredApprovalsFor } from './rotation-rules.js';
-import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import { PreflightBlockedError } from './rotation-errors.js';
 import type { RotationQueries } from './rotation-queries.js';
@@ -58,7 +57,6 @@ export type RotationOpening =
 export class RotationStarts {
   constructor(
     private readonly deps: RotationServiceDeps,
-    private readonly link: IncidentLinkSlot,
     private readonly queries: RotationQueries,
     private readonly writer: RotationTransitions,
     private readonly plan: RotationFollowUpPlan,
@@ -70,7 +68,7 @@ export class RotationStarts {
    */
   /** A variant of a plan waits for the one before it to be verified (src/rotation-plans). */
   private refuseOutOfTurn(secret: Secret): void {
-    const gate = this.deps.startGate?.(secret);
+    const gate = this.deps.subscribers.startGate(secret);
     if (gate) throw new RotorError('conflict', gate);
   }
 
@@ -252,8 +250,7 @@ export class RotationStarts {
           },
         ];
         const started = this.queries.get(rotationId);
-        this.link.current?.onRotationChange(started, events);
-        this.deps.onChange?.(started, events);
+        this.deps.subscribers.changed(started, events);
         return { result: rotationId, events };
       });
     } catch (error) {
@@ -361,7 +358,8 @@ function refuseToStart(secret: Secret, kind: RotationKind): void {
   if (secret.lifecycle === 'compromised' && kind === 'scheduled') {
     throw new RotorError(
       'conflict',
-      `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident (\`/revoke\` in the incident channel), not by a scheduled one.`,
+      `${secret.name} is marked compromised: it is replaced by the emergency rotation of its incident, not by a scheduled one.`,
+      { next: { kind: 'run_command', command: 'revoke', args: [], lead: 'run', purpose: 'in the incident channel' } },
     );
   }
 }

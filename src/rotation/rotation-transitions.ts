@@ -4,7 +4,6 @@ import { RotorError } from '../core/errors.js';
 import { OPEN_STATES, type Rotation, type RotationRecord, type RotationStep } from './rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationTopic } from './rotation-follow-ups.js';
 import type { RotationChange, StepChange } from './rotation-repo.js';
-import type { IncidentLinkSlot } from './incident-link.js';
 import type { RotationServiceDeps, RotationEvent } from './rotation-deps.js';
 import { StaleRotationError } from './rotation-errors.js';
 import type { RotationQueries } from './rotation-queries.js';
@@ -12,13 +11,12 @@ import type { RotationFollowUpPlan } from './rotation-follow-up-plan.js';
 
 /**
  * One transition: the rotation changes at its current version (else someone else won), the work's
- * own writes and audit events go in the same transaction, and the incident linked to the rotation
- * is told inside it; then metrics and the follow-up sweep are told.
+ * own writes and audit events go in the same transaction, and the rotation's subscribers (its
+ * incident, workflow steps, plans) are told inside it; then metrics and the follow-up sweep are told.
  */
 export class RotationTransitions {
   constructor(
     private readonly deps: RotationServiceDeps,
-    private readonly link: IncidentLinkSlot,
     private readonly queries: RotationQueries,
     private readonly plan: RotationFollowUpPlan,
   ) {}
@@ -72,8 +70,7 @@ export class RotationTransitions {
       }
       this.touch(id, record.rotation.version + 1, change.heldBy ?? record.rotation.heldBy, change.state ?? record.rotation.state);
       const changed = this.queries.get(id);
-      this.link.current?.onRotationChange(changed, events);
-      this.deps.onChange?.(changed, events);
+      this.deps.subscribers.changed(changed, events);
       return { result: undefined, events };
     });
     if (options.kick || takesOver || change.state !== undefined || options.decision) this.deps.kickFollowUps?.();
@@ -103,8 +100,7 @@ export class RotationTransitions {
       this.deps.repo.update(id, fresh.rotation.version, now, change ?? {});
       this.touch(id, fresh.rotation.version + 1, fresh.rotation.heldBy, fresh.rotation.state);
       const changed = this.queries.get(id);
-      this.link.current?.onRotationChange(changed, events);
-      this.deps.onChange?.(changed, events);
+      this.deps.subscribers.changed(changed, events);
       return { result: undefined, events };
     });
     return this.queries.get(id);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AccessDeniedError } from '../../src/access/authorize.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../../src/core/errors.js';
 import { slashCommandOf, type NextStep } from '../../src/core/next-step.js';
 import { userMessageFor } from '../../src/slack/errors.js';
@@ -38,6 +39,25 @@ describe('next steps: the domain names the command, each surface says it', () =>
     expect(describeError(error, (step) => `the ${step.command} step for ${step.args.join(' ')}`)).toBe(
       'This rotation of db-password has no step `x`; reopen it with the rotate step for db-password.',
     );
+  });
+
+  it('after a colon the step ends the sentence as it is', () => {
+    const single = new RotorError('validation', 'Only dev/db exists:', { next: rotate('dev/db', 'rotate it with') });
+    expect(single.brief).toBe('Only dev/db exists:');
+    expect(single.message).toBe('Only dev/db exists: rotate it with `/rotate dev/db`.');
+  });
+
+  it('a refusal carries its next step, and the refusal log keeps the whole sentence', () => {
+    const policyless = new AccessDeniedError('Revocation is only allowed in an incident channel (<#C1>).', [], null, {
+      kind: 'run_command',
+      command: 'revoke',
+      args: [],
+      lead: 'run',
+      purpose: 'there',
+    });
+    expect(policyless.next?.command).toBe('revoke');
+    expect(policyless.reason).toBe('Revocation is only allowed in an incident channel (<#C1>). Run `/revoke` there.');
+    expect(policyless.message).toBe(policyless.reason);
   });
 
   it('an error without a next step reads as before', () => {

@@ -56,11 +56,15 @@ export function translateKmsError(error: unknown, target: ProviderTarget, action
   }
   switch (name) {
     case 'NotFoundException':
-      return new RotorError(
-        'not_found',
-        `${failed}: it does not exist${detail}. Check the alias and region (\`aws kms list-aliases\`), or fix the reference with \`/secrets edit ${secret}\`.`,
-        { cause: error },
-      );
+      return new RotorError('not_found', `${failed}: it does not exist${detail}.`, {
+        cause: error,
+        next: {
+          kind: 'run_command',
+          command: 'secrets edit',
+          args: [secret],
+          lead: 'check the alias and region (`aws kms list-aliases`), or fix the reference with',
+        },
+      });
     case 'DisabledException':
       return new RotorError(
         'conflict',
@@ -95,11 +99,10 @@ export function translateKmsError(error: unknown, target: ProviderTarget, action
       );
     case 'InvalidArnException':
     case 'InvalidAliasNameException':
-      return new RotorError(
-        'validation',
-        `${failed}: KMS refused the alias or key name${detail}. Fix the reference with \`/secrets edit ${secret}\`.`,
-        { cause: error },
-      );
+      return new RotorError('validation', `${failed}: KMS refused the alias or key name${detail}.`, {
+        cause: error,
+        next: { kind: 'run_command', command: 'secrets edit', args: [secret], lead: 'fix the reference with' },
+      });
     case 'InvalidCiphertextException':
     case 'IncorrectKeyException':
       return new RotorError(

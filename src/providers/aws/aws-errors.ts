@@ -71,8 +71,17 @@ export function translateAwsError(error: unknown, target: ProviderTarget, action
   if (name === 'ResourceNotFoundException') {
     return new RotorError(
       'not_found',
-      `${secret} points to ${ref}, which does not exist in AWS Secrets Manager (or is in another region or account). Fix the reference with \`/secrets edit ${secret}\` or create the secret in AWS.`,
-      { cause: error },
+      `${secret} points to ${ref}, which does not exist in AWS Secrets Manager (or is in another region or account).`,
+      {
+        cause: error,
+        next: {
+          kind: 'run_command',
+          command: 'secrets edit',
+          args: [secret],
+          lead: 'fix the reference with',
+          purpose: 'or create the secret in AWS',
+        },
+      },
     );
   }
   if (name === 'CredentialsProviderError') {

@@ -77,11 +77,15 @@ export function translateGoogleError(error: unknown, target: ProviderTarget, act
   const detail = error.message ? ` (${error.message})` : '';
   switch (error.status) {
     case 'NOT_FOUND':
-      return new RotorError(
-        'not_found',
-        `${failed}: it does not exist${detail}. Check the project, location and name (\`gcloud secrets list --project …\`), or fix the reference with \`/secrets edit ${target.secretName}\`.`,
-        { cause: error },
-      );
+      return new RotorError('not_found', `${failed}: it does not exist${detail}.`, {
+        cause: error,
+        next: {
+          kind: 'run_command',
+          command: 'secrets edit',
+          args: [target.secretName],
+          lead: 'check the project, location and name (`gcloud secrets list --project …`), or fix the reference with',
+        },
+      });
     case 'UNAUTHENTICATED':
       return new RotorError(
         'config',

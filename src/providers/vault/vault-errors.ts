@@ -80,11 +80,16 @@ export function translateVaultError(error: unknown, target: ProviderTarget, acti
     );
   }
   if (status === 404) {
-    return new RotorError(
-      'not_found',
-      `${secret} points to ${ref}, which does not exist in Vault. Fix the reference with \`/secrets edit ${secret}\` or write the secret in Vault first.`,
-      { cause: error },
-    );
+    return new RotorError('not_found', `${secret} points to ${ref}, which does not exist in Vault.`, {
+      cause: error,
+      next: {
+        kind: 'run_command',
+        command: 'secrets edit',
+        args: [secret],
+        lead: 'fix the reference with',
+        purpose: 'or write the secret in Vault first',
+      },
+    });
   }
   if (status === 400 && errors.some((message) => message.includes(CAS_MISMATCH))) {
     return new RotorError(

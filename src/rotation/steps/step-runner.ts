@@ -19,7 +19,6 @@ import {
   type StepRun,
 } from './step-executor.js';
 import { requireNotApprover, requireOpen, stepFor } from '../rotation-rules.js';
-import type { IncidentLinkSlot } from '../incident-link.js';
 import { targetAccessOf } from './target-access.js';
 import { checksFor } from '../../checks/policy-checks.js';
 import { ChecksFailedError } from './automated-checks.js';
@@ -38,7 +37,6 @@ import type { RotationFollowUpPlan } from '../rotation-follow-up-plan.js';
 export class StepRunner {
   constructor(
     private readonly deps: RotationServiceDeps,
-    private readonly link: IncidentLinkSlot,
     private readonly queries: RotationQueries,
     private readonly writer: RotationTransitions,
     private readonly plan: RotationFollowUpPlan,
@@ -338,7 +336,7 @@ export class StepRunner {
     return {
       operations: this.deps.operations,
       store: this.queries.storeOf(record.rotation.provider),
-      revocationFacts: (rotationId) => this.link.current?.revocationFacts(rotationId) ?? null,
+      revocationFacts: (rotationId) => this.deps.incidents.revocationFacts(rotationId),
       compromisedVersionOf: (held) => this.queries.compromisedVersionOf(held),
       recordWriteIntent: (run, intent) => this.recordWriteIntent(run, intent),
       removalFollowUp: (held, from) => this.plan.removalFollowUp(held, from),

@@ -170,23 +170,4 @@ describe('modals, buttons and App Home over HTTP', () => {
       intervalDays: 60,
     });
   });
-
-  it('/rotate checks the name and the right to rotate before any modal opens', async () => {
-    const unknown = await replyTo((await harness.command('/rotate', 'prod/kafka/pasword', 'U0DBA')).responseUrl);
-    expect(unknown.text).toContain('Did you mean: prod/kafka/password');
-    // Someone who may not read the secret either (visibility: restricted) is refused without its people being named.
-    const opened = harness.fake.callsTo('views.open').length;
-    const refused = await replyTo((await harness.command('/rotate', 'prod/kafka/password', 'U0NOBODY')).responseUrl);
-    expect(refused.text).toContain('There is no secret named `prod/kafka/password` that you may see');
-    expect(harness.fake.callsTo('views.open')).toHaveLength(opened);
-  });
-
-  it('/revoke outside an incident channel is refused clearly, even for a responder', async () => {
-    const before = snapshotTables(harness.store, ['secrets']);
-    const refused = await replyTo(
-      (await harness.command('/revoke', 'prod/kafka/password leaked', 'U0SEC', { channelId: 'C0GENERAL' })).responseUrl,
-    );
-    expect(refused.text).toContain('only allowed in an incident channel (<#C0INCIDENT>)');
-    expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
-  });
 });

@@ -1,4 +1,4 @@
-import type { BlockAction, BlockButtonAction, BlockStaticSelectAction, RespondFn } from '@slack/bolt';
+import type { BlockAction, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../../access/actor.js';
 import { isRotorError, NotFoundError, type RotorError } from '../../../core/errors.js';
@@ -11,7 +11,6 @@ import { rotationLoadingModal, rotationReasonModal, type Flash } from '../../vie
 import { code } from '../../views/mrkdwn.js';
 import { planStartedMessage } from '../../views/plan-messages.js';
 import { windowPlanModal } from '../../views/rotation/window-views.js';
-import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { clickedMessage, replaceClickedMessage } from './clicked-message.js';
 import { publishHome, type HomeDeps } from '../events/app-home-opened.js';
@@ -267,26 +266,6 @@ export function registerRotationActions(
     await openRotation(deps, client, body.trigger_id, slackActor(body.user.id), action.value ?? '');
   });
 
-  /**
-   * What `work` returns, or null once its refusal has been said where the click came from:
-   * ephemerally under a message, or by DM from the App Home, whose clicks come without a response_url.
-   */
-  const unlessRefused = async <T>(
-    body: BlockAction,
-    respond: RespondFn | undefined,
-    client: WebClient,
-    work: () => T | Promise<T>,
-  ): Promise<T | null> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (!isRotorError(error)) throw error;
-      const message = textMessage(`:warning: ${flashFor(error).text}`);
-      if (respond) await respond({ response_type: 'ephemeral', replace_original: false, ...message });
-      else await client.chat.postMessage({ channel: body.user.id, ...message });
-      return null;
-    }
-  };
   const fromHome = (body: BlockAction) => body.view?.type === 'home';
 
   /** A click in the rotation modal itself (an approver who opened the checklist), not in a DM or the App Home. */
@@ -294,21 +273,18 @@ export function registerRotationActions(
 
   actions.on<BlockButtonAction>(ACTION_IDS.planStart, async ({ ack, action, body, client, respond }) => {
     await ack();
-    const plan = await unlessRefused(body, respond, client, () => deps.plans.start(slackActor(body.user.id), action.value ?? ''));
-    if (!plan) return;
+    // A refusal is said by answerErrorsWhereAsked: ephemerally under the message, or by DM from the App Home.
+    const plan = deps.plans.start(slackActor(body.user.id), action.value ?? '');
     const message = planStartedMessage(plan);
     if (respond) await respond({ response_type: 'ephemeral', replace_original: true, ...message });
     else await client.chat.postMessage({ channel: body.user.id, ...message });
   });
 
-  actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client, respond }) => {
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client }) => {
     await ack();
     if (inRotationModal(body))
       return inModal(body, client, async (click) => rotation().approve(click.actor, decodeRotationRef(action.value ?? '')));
-    const record = await unlessRefused(body, respond, client, () =>
-      rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? '')),
-    );
-    if (!record) return;
+    const record = rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     await replaceClickedMessage(
       client,
       body,
@@ -319,7 +295,7 @@ export function registerRotationActions(
     await refreshOthers(deps, client, record, body.user.id);
   });
 
-  actions.on<BlockButtonAction>(ACTION_IDS.rotationReject, async ({ ack, action, body, client, respond }) => {
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationReject, async ({ ack, action, body, client }) => {
     await ack();
     const rotationId = decodeRotationRef(action.value ?? '');
     if (inRotationModal(body)) {
@@ -336,9 +312,7 @@ export function registerRotationActions(
       });
       return;
     }
-    // Refused here, not by the error handler: from the App Home there is no response_url for it to answer through.
-    const record = await unlessRefused(body, respond, client, () => rotation().get(rotationId));
-    if (!record) return;
+    const record = rotation().get(rotationId);
     await client.views.open({
       trigger_id: body.trigger_id,
       view: rotationReasonModal(
@@ -348,12 +322,9 @@ export function registerRotationActions(
     });
   });
 
-  actions.on<BlockButtonAction>(ACTION_IDS.rotationRemovePrevious, async ({ ack, action, body, client, respond }) => {
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationRemovePrevious, async ({ ack, action, body, client }) => {
     await ack();
-    const record = await unlessRefused(body, respond, client, () =>
-      rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? '')),
-    );
-    if (!record) return;
+    const record = await rotation().removePrevious(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));
     await replaceClickedMessage(client, body, removalDoneMessage(record, body.user.id));
   });
 }

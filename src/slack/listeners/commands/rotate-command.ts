@@ -1,8 +1,6 @@
 import type { App } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
-import { isRotorError } from '../../../core/errors.js';
 import { findNameProblem } from '../../../inventory/secret-name.js';
-import type { PlanOffer } from '../../../rotation-plans/plan-service.js';
 import { planOfferMessage } from '../../views/plan-messages.js';
 import { COMMANDS } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
@@ -35,13 +33,8 @@ export function registerRotateCommand(
     const name = unquoteName(words[0] as string);
     // A registry key without its environment (`db/app-primary`): the plan over its variants, in order.
     if (words.length === 1 && name.split('/').length === 2) {
-      let offer: PlanOffer;
-      try {
-        offer = deps.plans.offer(actor, name);
-      } catch (error) {
-        if (!isRotorError(error)) throw error;
-        return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(error.message)}`) }));
-      }
+      // A refusal (no such key, variants on different stores) is said by answerErrorsWhereAsked, through the response_url.
+      const offer = deps.plans.offer(actor, name);
       return void (await respond({ response_type: 'ephemeral', ...planOfferMessage(offer) }));
     }
     const problem =
