@@ -1,7 +1,6 @@
 import type { DateTime } from 'luxon';
 import type { Actor } from '../../access/actor.js';
 import type { InventoryReader } from '../../inventory/inventory-reader.js';
-import type { Services } from '../../services.js';
 import type { WarningWindow } from '../../inventory/schedule.js';
 import { decodeListQuery, fetchListPage, type ListQuery, type ListSource } from '../listeners/commands/secret-list-query.js';
 import type { SecretsRequest } from '../listeners/commands/secrets-command-parser.js';
@@ -83,6 +82,10 @@ function partialNameReply(problem: string, suggestions: readonly string[]): Slac
 }
 
 /** The main thread's read source: the bot's own connection and InventoryReader. */
-export function readSourceOf(services: Pick<Services, 'inventory' | 'rotationNeeds' | 'inventoryReader'>): ReadSource {
+export function readSourceOf(services: {
+  inventory: ReadSource['inventory'];
+  rotationNeeds: ReadSource['needs'];
+  inventoryReader: ReadSource['reader'];
+}): ReadSource {
   return { inventory: services.inventory, needs: services.rotationNeeds, reader: services.inventoryReader };
 }
