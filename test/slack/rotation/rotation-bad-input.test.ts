@@ -280,6 +280,7 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     expect(redrawn && button(redrawn, ACTION_IDS.rotationApprove)).toBeUndefined();
     expect(textOf(redrawn ?? { blocks: [] })).toContain('Nothing awaits your approval');
 
+    await followUpsSettled(h);
     const before = snapshot();
     await h.untilHandled(() => h.post({ kind: 'payload', payload: homeClick() }));
     const told = h.fake
@@ -339,6 +340,7 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     expect(textOf(shown)).toContain('rejected by <@U0SEC>');
     expect(button(shown, ACTION_IDS.rotationRunStep)).toBeUndefined();
 
+    await followUpsSettled(h);
     const before = snapshot();
     await clickInModal(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep, 'create_version');
     expect(textOf(modal(h, viewId))).toContain('was rejected by U0SEC: wrong change window; nothing more can be done in it');
@@ -357,6 +359,7 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
     const replayed = modal(h, viewId);
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationTickStep);
+    await followUpsSettled(h);
     const before = snapshot();
 
     // A click from the view as it was two changes ago, and the last click sent again.
@@ -429,6 +432,7 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
     await submitReason(h, 'U0OPS', pushedSince(h, abandonSince), 'wrong secret');
     expect(rotationRecord(h, rotationId).rotation.state).toBe('abandoned');
 
+    await followUpsSettled(h);
     const before = snapshot();
     const note = await submitReason(h, 'U0OWNER', noteForm, 'done at the issuer');
     expect(note).toMatchObject({ response_action: 'errors' });
