@@ -3,11 +3,11 @@ import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } fro
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
 import { VaultKv2Provider } from '../../../src/providers/vault/vault-kv2-provider.js';
-import type { LoginCredential } from '../../../src/targets/credential-target.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import { shouldRunPostgresSuite, usePostgres } from '../../support/postgres.js';
-import { createAlternatingPair, createLoginRole, createManagingRole, logsIn, uniqueRole } from '../../support/postgres-roles.js';
+import { createLoginRole, createManagingRole, logsIn, uniqueRole } from '../../support/postgres-roles.js';
+import { seedPostgresTargetSecret } from '../../support/postgres-target-secret.js';
 import { shouldRunRedisSuite, useRedis } from '../../support/redis.js';
 import { createAppUser, createManagingUser, logsIn as redisLogsIn, uniqueUser } from '../../support/redis-users.js';
 import {
@@ -87,36 +87,7 @@ describe.runIf(shouldRunMotoSuite('automatic rotations') && shouldRunPostgresSui
     }
 
     async function arrange(roles: 'alternating' | 'single') {
-      const suffix = uniqueRole('s');
-      const name = `prod/${suffix}/db`;
-      const admin = `prod/${suffix}/db_admin`;
-      const manager = await createManagingRole(server);
-      await moto.sdk.send(new CreateSecretCommand({ Name: admin, SecretString: JSON.stringify(manager) }));
-      let active: LoginCredential;
-      let other: LoginCredential | null = null;
-      if (roles === 'alternating') {
-        const pair = await createAlternatingPair(server);
-        active = pair.first;
-        other = pair.second;
-      } else active = await createLoginRole(server, uniqueRole('app'));
-      const value = {
-        engine: 'postgres',
-        host: server.host,
-        port: server.port,
-        username: active.username,
-        password: active.password,
-        dbname: 'postgres',
-      };
-      const created = await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
-      const target = {
-        engine: 'postgres',
-        host: server.host,
-        port: server.port,
-        dbname: 'postgres',
-        tls: 'disable',
-        ...(other ? { roles: [active.username, other.username] } : { role: active.username }),
-        managing_ref: admin,
-      };
+      const { name, manager, active, other, value, initialVersion, target } = await seedPostgresTargetSecret(server, moto.sdk, { roles });
       harness = await startRotationHarness({
         policy: AUTOMATIC_POLICY,
         aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
@@ -135,7 +106,7 @@ describe.runIf(shouldRunMotoSuite('automatic rotations') && shouldRunPostgresSui
             'test',
           ),
       });
-      return { h: harness, name, manager, active, other, value, initialVersion: created.VersionId as string };
+      return { h: harness, name, manager, active, other, value, initialVersion };
     }
 
     it('alternating roles: Rotor opens it when due, waits for two approvals in Slack, rotates at the server, and retires the old role after the window', async () => {

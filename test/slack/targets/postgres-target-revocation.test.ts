@@ -1,4 +1,4 @@
-import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { connect, createServer, type Server } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import type { LoginCredential } from '../../../src/targets/credential-target.js'
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import { shouldRunPostgresSuite, usePostgres, type PostgresServer } from '../../support/postgres.js';
-import { createAlternatingPair, createLoginRole, createManagingRole, logsIn, uniqueRole } from '../../support/postgres-roles.js';
+import { logsIn } from '../../support/postgres-roles.js';
+import { seedPostgresTargetSecret } from '../../support/postgres-target-secret.js';
 import {
   incidentRecord,
   REVOCATION_PEOPLE,
@@ -84,36 +85,7 @@ describe.runIf(shouldRunMotoSuite('target revocations') && shouldRunPostgresSuit
     });
 
     async function arrange(options: { roles: 'alternating' | 'single'; port?: number }) {
-      const suffix = uniqueRole('r');
-      const name = `prod/${suffix}/db`;
-      const admin = `prod/${suffix}/db_admin`;
-      const manager = await createManagingRole(server);
-      await moto.sdk.send(new CreateSecretCommand({ Name: admin, SecretString: JSON.stringify(manager) }));
-      let active: LoginCredential;
-      let other: LoginCredential | null = null;
-      if (options.roles === 'alternating') {
-        const pair = await createAlternatingPair(server);
-        active = pair.first;
-        other = pair.second;
-      } else active = await createLoginRole(server, uniqueRole('app'));
-      const value = {
-        engine: 'postgres',
-        host: server.host,
-        port: server.port,
-        username: active.username,
-        password: active.password,
-        dbname: 'postgres',
-      };
-      const created = await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
-      const target = {
-        engine: 'postgres',
-        host: server.host,
-        port: options.port ?? server.port,
-        dbname: 'postgres',
-        tls: 'disable',
-        ...(other ? { roles: [active.username, other.username] } : { role: active.username }),
-        managing_ref: admin,
-      };
+      const { name, active, other, initialVersion, target } = await seedPostgresTargetSecret(server, moto.sdk, { ...options, prefix: 'r' });
       harness = await startRotationHarness({
         aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
         policy: REVOCATION_POLICY,
@@ -125,7 +97,7 @@ describe.runIf(shouldRunMotoSuite('target revocations') && shouldRunPostgresSuit
             'test',
           ),
       });
-      return { h: harness, name, active, other, compromisedVersion: created.VersionId as string };
+      return { h: harness, name, active, other, compromisedVersion: initialVersion };
     }
 
     async function currentLogin(name: string): Promise<LoginCredential> {

@@ -1,11 +1,11 @@
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
-import type { LoginCredential } from '../../../src/targets/credential-target.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import { shouldRunPostgresSuite, usePostgres } from '../../support/postgres.js';
-import { createAlternatingPair, createLoginRole, createManagingRole, logsIn, uniqueRole } from '../../support/postgres-roles.js';
+import { logsIn } from '../../support/postgres-roles.js';
+import { seedPostgresTargetSecret } from '../../support/postgres-target-secret.js';
 import {
   ACTION_IDS,
   button,
@@ -45,37 +45,7 @@ describe.runIf(shouldRunMotoSuite('target rotations') && shouldRunPostgresSuite(
     }
 
     async function arrange(options: { roles: 'alternating' | 'single'; managing?: 'good' | 'no-createrole' | 'missing' }) {
-      const suffix = uniqueRole('s');
-      const name = `prod/${suffix}/db`;
-      const admin = `prod/${suffix}/db_admin`;
-      const manager = await createManagingRole(server, { createrole: options.managing !== 'no-createrole' });
-      if (options.managing !== 'missing')
-        await moto.sdk.send(new CreateSecretCommand({ Name: admin, SecretString: JSON.stringify(manager) }));
-      let active: LoginCredential;
-      let other: LoginCredential | null = null;
-      if (options.roles === 'alternating') {
-        const pair = await createAlternatingPair(server);
-        active = pair.first;
-        other = pair.second;
-      } else active = await createLoginRole(server, uniqueRole('app'));
-      const value = {
-        engine: 'postgres',
-        host: server.host,
-        port: server.port,
-        username: active.username,
-        password: active.password,
-        dbname: 'postgres',
-      };
-      const created = await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
-      const target = {
-        engine: 'postgres',
-        host: server.host,
-        port: server.port,
-        dbname: 'postgres',
-        tls: 'disable',
-        ...(other ? { roles: [active.username, other.username] } : { role: active.username }),
-        managing_ref: admin,
-      };
+      const { name, active, other, value, initialVersion, target } = await seedPostgresTargetSecret(server, moto.sdk, options);
       harness = await startRotationHarness({
         aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
         seed: (store) =>
@@ -85,7 +55,7 @@ describe.runIf(shouldRunMotoSuite('target rotations') && shouldRunPostgresSuite(
             'test',
           ),
       });
-      return { h: harness, name, active, other, value, initialVersion: created.VersionId as string };
+      return { h: harness, name, active, other, value, initialVersion };
     }
 
     it('alternating roles: two approvals, then the inactive role gets the new password; AWSCURRENT keeps the shape; the old role is retired after the window', async () => {
