@@ -103,7 +103,7 @@ try {
   }
   if (chosen.has('executors')) {
     const rotations = count('BENCH_EXECUTOR_ROTATIONS', 100);
-    progress(`executors: ${rotations} PostgreSQL roles rotated through the engine, against ALTER ROLE + login with pg`);
+    progress(`executors: ${rotations} PostgreSQL roles rotated automatically (job, approvals, drive), against ALTER ROLE + login with pg`);
     const executors = await executorSection({ dir, rotations });
     figures.push(...executors.figures);
     details.executors = executors.details;
