@@ -1,7 +1,10 @@
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
-import { ROTATION_BLOCKS } from '../../../src/slack/ids.js';
+import { randomBytes } from 'node:crypto';
+import type { ViewOutput } from '@slack/bolt';
+import { FORM_VALUE_ACTION, ROTATION_BLOCKS, WINDOW_BLOCKS } from '../../../src/slack/ids.js';
+import { stateValue } from '../../support/slack-payloads.js';
 import { scramSha256Verifier } from '../../../src/targets/postgres/scram-verifier.js';
 import { operator } from '../../support/actors.js';
 import { freePort } from '../../support/free-port.js';
@@ -14,12 +17,14 @@ import {
   clickInMessage,
   clickInModal,
   driveModal,
+  echoed,
   FAST_RETRY,
   followUpsSettled,
   metadataOf,
   modal,
   press,
   pushedSince,
+  ROTATION_POLICY,
   rotationRecord,
   rotorCli,
   slashRotate,
@@ -47,7 +52,7 @@ describe.runIf(shouldRunMotoSuite('take over by hand') && shouldRunPostgresSuite
     afterEach(async () => harness?.close());
 
     /** A prod secret with alternating roles, its rotation started and staged by U0OPS2, waiting for the two approvals. */
-    async function stagedRotation() {
+    async function stagedRotation(policy?: string) {
       const suffix = uniqueRole('h');
       const name = `prod/${suffix}/db`;
       const admin = `prod/${suffix}/db_admin`;
@@ -72,6 +77,7 @@ describe.runIf(shouldRunMotoSuite('take over by hand') && shouldRunPostgresSuite
         managing_ref: admin,
       };
       harness = await startRotationHarness({
+        ...(policy ? { policy } : {}),
         aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
         seed: (store) =>
           store.inventoryService.create(
@@ -181,6 +187,31 @@ describe.runIf(shouldRunMotoSuite('take over by hand') && shouldRunPostgresSuite
       await followUpsSettled(h);
       expect(snapshotTables(h.store, TABLES)).toEqual(before);
       expect(await logsIn(server, fresh)).toBe(false);
+    });
+
+    it('outside a planned window, taking over by hand is refused like the run, and nothing changes', async () => {
+      const policy = `${ROTATION_POLICY}windows:\n  lead_time_hours: 24\n  production:\n    environments: [prod]\n    days: [mon, tue, wed, thu, fri]\n    hours: "08:00-18:00"\n    time_zone: UTC\n`;
+      const { h, id, rotator, rotationId } = await stagedRotation(policy);
+      const since = h.fake.calls.length;
+      await press(h, rotator, id, ACTION_IDS.rotationPlanWindow);
+      const start = h.store.clock.now().plus({ days: 2 }).startOf('day').set({ hour: 10 });
+      const values: ViewOutput['state']['values'] = {
+        [WINDOW_BLOCKS.start]: { [FORM_VALUE_ACTION]: { type: 'datetimepicker', selected_date_time: Math.floor(start.toSeconds()) } },
+        [WINDOW_BLOCKS.duration]: { [FORM_VALUE_ACTION]: stateValue.number('60') },
+        [WINDOW_BLOCKS.impact]: { [FORM_VALUE_ACTION]: stateValue.text('none expected') },
+      };
+      const planned = await h.untilHandled(() =>
+        h.submit({ userId: rotator, view: echoed(h, `V${randomBytes(4).toString('hex').toUpperCase()}`, pushedSince(h, since), values) }),
+      );
+      expect(planned.text).toBe('');
+      await approve(h, rotator);
+      await followUpsSettled(h);
+      const before = snapshotTables(h.store, TABLES);
+      const reply = await submitReason(h, rotator, await byHandForm(h, rotator, id), 'ran ALTER ROLE from the bastion');
+      expect(JSON.stringify(reply)).toContain('stays locked until the window');
+      await followUpsSettled(h);
+      expect(snapshotTables(h.store, TABLES)).toEqual(before);
+      expect(rotationRecord(h, rotationId).steps.find((step) => step.id === 'set_at_target')?.state).toBe('pending');
     });
 
     it('an empty note is refused on the field, and nothing changes', async () => {
