@@ -14,7 +14,8 @@ import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type
  * strictly in order, so only the first step not yet done or skipped can be acted on; a step
  * being run by the provider waits for that run; a gated step (one that changes something outside
  * the store) waits for the approvals, whatever is asked of it, a skip included (not in an
- * emergency); a provider step is done by pressing its button, never ticked by hand; only an
+ * emergency); a provider step is done by pressing its button, never ticked, though a step at the
+ * credential's target may be taken over by hand, with a note saying what the person did; only an
  * optional step can be skipped, and only with a reason.
  */
 
@@ -146,7 +147,19 @@ export function requireOpen(record: RotationRecord): void {
   );
 }
 
-export type StepIntent = 'tick' | 'skip' | 'run';
+export type StepIntent = 'tick' | 'skip' | 'run' | 'by_hand';
+
+/**
+ * Rotor's steps a person may take over by hand: those at the credential's target, which a person
+ * can do from wherever the target is reachable. The store's steps stay Rotor's: they are how it
+ * knows the versions it promotes, verifies and later removes.
+ */
+export const BY_HAND_ACTIONS: ReadonlySet<string> = new Set(['set_at_target', 'verify_at_target', 'lock_at_target']);
+
+/** A Rotor step a person did by hand instead (its result says so, beside what Rotor's runs left). */
+export function doneByHand(step: RotationStep): boolean {
+  return step.state === 'done' && step.action !== null && step.result?.byHand === true;
+}
 
 /** A gated step while approvals are missing: nothing of it may be done yet. An emergency has no gate. */
 export function isLocked(record: RotationRecord, step: RotationStep): boolean {
@@ -193,6 +206,15 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   if (intent === 'tick' && step.action !== null) {
     throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider: press its button instead of ticking it.`);
   }
+  if (intent === 'by_hand' && step.action === null) {
+    throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
+  }
+  if (intent === 'by_hand' && !BY_HAND_ACTIONS.has(step.action as string)) {
+    throw new RotorError(
+      'validation',
+      `“${step.title}” changes the store, whose versions Rotor keeps track of, so it cannot be taken over by hand: press its button, or abandon the rotation.`,
+    );
+  }
   if (intent === 'run' && step.action === null) {
     throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
   }
@@ -207,7 +229,10 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
 export function cleanNote(text: string | null | undefined, required: boolean, what: 'note' | 'reason'): string | null {
   const trimmed = (text ?? '').trim();
   if (trimmed === '') {
-    if (required) throw new ValidationError(`A ${what} is required.`, [{ where: what, message: `say why this step is skipped` }]);
+    if (required)
+      throw new ValidationError(`A ${what} is required.`, [
+        { where: what, message: what === 'note' ? 'say what you did by hand' : 'say why this step is skipped' },
+      ]);
     return null;
   }
   if (trimmed.length > MAX_NOTE_LENGTH) {

@@ -132,6 +132,40 @@ export class RotationService {
     });
   }
 
+  /**
+   * A person does Rotor's current step at the target by hand instead (the target unreachable from
+   * Rotor, say): the step is done by them, with the note saying what they did, recorded apart from
+   * what Rotor's runs left. The approvals and the window hold as for Rotor's own run.
+   */
+  doByHand(actor: Actor, id: number, stepId: string, input: { note: string | null; expectedVersion: number }): RotationRecord {
+    const record = this.queries.authorized(actor, id, input.expectedVersion);
+    const by = actorId(actor);
+    requireNotApprover(record, by);
+    const step = stepFor(record, stepId, 'by_hand');
+    this.queries.requireWindowAllows(record, step);
+    const note = cleanNote(input.note, true, 'note') as string;
+    return this.writer.transition(record, { heldBy: by }, (now) => {
+      this.writer.changeStep(record, step, ['pending'], {
+        state: 'done',
+        doneBy: by,
+        doneAt: now,
+        note,
+        result: { ...(step.result ?? {}), byHand: true },
+      });
+      return {
+        events: [
+          {
+            actor: by,
+            action: 'rotation.step_done',
+            secret: record.rotation.secretName,
+            // No `action`: that names a step Rotor ran (the replay reads it so); `byHand` names the one the person did instead.
+            details: { rotation: id, step: step.id, position: step.position, title: step.title, note, byHand: step.action },
+          },
+        ],
+      };
+    });
+  }
+
   /** Skips the current optional step; a reason is required and recorded. */
   skipStep(actor: Actor, id: number, stepId: string, input: { reason: string | null; expectedVersion: number }): RotationRecord {
     const record = this.queries.authorized(actor, id, input.expectedVersion);

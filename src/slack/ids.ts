@@ -46,6 +46,8 @@ export const ACTION_IDS = {
   rotationTickStep: 'rotation_tick_step',
   rotationNoteStep: 'rotation_note_step',
   rotationSkipStep: 'rotation_skip_step',
+  /** On Rotor's current step at the target: a person did it by hand instead, saying what they did; value: the step id. */
+  rotationByHandStep: 'rotation_by_hand_step',
   /** On a step whose automated checks failed: keep the new version and record why (the step is skipped with that reason); value: the step id. */
   rotationRollForward: 'rotation_roll_forward',
   rotationComplete: 'rotation_complete',
@@ -301,6 +303,7 @@ export const REASON_PURPOSES = [
   'note',
   'skip',
   'roll_forward',
+  'by_hand',
   'abandon',
   'abandon_by_hand',
   'reject',

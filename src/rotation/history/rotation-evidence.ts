@@ -9,7 +9,7 @@ import { fingerprintParts } from '../../providers/fingerprint.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
 import { rotationReasonWords, type Rotation, type RotationRecord, type RotationStep } from '../rotation.js';
 import { describeChecklistSource, describeResult, stateLabel } from './rotation-summary.js';
-import { roleLabel } from '../rotation-rules.js';
+import { doneByHand, roleLabel } from '../rotation-rules.js';
 import { checkResultsOf } from '../../checks/check-result.js';
 
 /** What `rotor rotations evidence` is made of, read in one snapshot of the database. */
@@ -223,12 +223,18 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
       steps.map((step) => [
         String(step.position + 1),
         `${markdownCell(step.title)} (${markdownCode(step.id)})`,
-        step.action ? 'Rotor at the provider' : 'a person',
+        step.action ? (doneByHand(step) ? 'a person, by hand (instead of Rotor)' : 'Rotor at the provider') : 'a person',
         step.required ? 'yes' : 'no',
         step.state,
         markdownCell(step.doneBy ? who(step.doneBy) : null),
         markdownCell(step.doneAt),
-        markdownCell(step.skipReason ? `skipped: ${step.skipReason}` : step.note),
+        markdownCell(
+          step.skipReason
+            ? `skipped: ${step.skipReason}`
+            : doneByHand(step)
+              ? `by hand, by ${someone(step.doneBy, who)}: ${step.note ?? ''}`
+              : step.note,
+        ),
         markdownCell(
           `${describeResult(step.result, { fullFingerprints: true })}${step.lastError ? `${step.result ? '; ' : ''}last error (attempt ${step.attempts}): ${step.lastError}` : ''}`,
         ),

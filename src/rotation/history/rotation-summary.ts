@@ -66,11 +66,11 @@ export function describeChecklistSource(source: ChecklistSource, type: SecretTyp
   }
 }
 
-/** A step's provider result as `key=value` pairs: fingerprints shortened, the retry token left out. */
+/** A step's provider result as `key=value` pairs: fingerprints shortened, the retry token and the by-hand mark (said in words elsewhere) left out. */
 export function describeResult(result: Record<string, unknown> | null, options: { fullFingerprints?: boolean } = {}): string {
   if (!result) return '';
   return Object.entries(result)
-    .filter(([key]) => key !== 'requestToken' && key !== 'checksFailed')
+    .filter(([key]) => key !== 'requestToken' && key !== 'checksFailed' && key !== 'byHand')
     .map(([key, value]) => {
       // Each automated check is listed on its own (the evidence's “Automated checks”): here, only how many passed.
       if (key === 'automatedChecks') return automatedChecksSummary(checkResultsOf(result));

@@ -151,6 +151,11 @@ export function registerRotationActions(
     await askReason(body, client, 'skip', action.value ?? null);
   });
 
+  actions.on<BlockButtonAction>(ACTION_IDS.rotationByHandStep, async ({ ack, action, body, client }) => {
+    await ack();
+    await askReason(body, client, 'by_hand', action.value ?? null);
+  });
+
   actions.on<BlockButtonAction>(ACTION_IDS.rotationRollForward, async ({ ack, action, body, client }) => {
     await ack();
     await askReason(body, client, 'roll_forward', action.value ?? null);

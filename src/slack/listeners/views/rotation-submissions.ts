@@ -106,6 +106,11 @@ export function registerRotationSubmissions(app: App, deps: RotationViewDeps & P
           note: text,
           expectedVersion: metadata.version ?? 0,
         });
+      else if (metadata.purpose === 'by_hand')
+        record = rotation().doByHand(actor, metadata.rotationId, metadata.step ?? '', {
+          note: text,
+          expectedVersion: metadata.version ?? 0,
+        });
       else if (metadata.purpose === 'skip' || metadata.purpose === 'roll_forward')
         record = rotation().skipStep(actor, metadata.rotationId, metadata.step ?? '', {
           reason: text,

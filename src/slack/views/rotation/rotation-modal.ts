@@ -13,6 +13,7 @@ import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import type { RollbackInDoubt } from '../../../rotation/rollback-intent.js';
 import type { RotationWindow } from '../../../rotation/rotation-window.js';
 import {
+  BY_HAND_ACTIONS,
   completionBlockers,
   currentStep,
   firstGatedStep,
@@ -203,6 +204,9 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
       elements.push(button(ACTION_IDS.rotationNoteStep, 'Done, with a note…', step.id));
     }
   }
+  // Rotor's step at the target can always be done by hand instead, under the same gate and window.
+  if (!gated && step.action && BY_HAND_ACTIONS.has(step.action) && step.state !== 'running' && !data.working)
+    elements.push(button(ACTION_IDS.rotationByHandStep, 'Done by hand…', step.id));
   const failedChecks = checksFailed(step.result) && step.state === 'pending';
   if (!gated && !step.required && !failedChecks && step.state !== 'running' && !data.working)
     elements.push(button(ACTION_IDS.rotationSkipStep, 'Skip…', step.id));
@@ -582,6 +586,13 @@ const REASON_TEXT: Record<ReasonPurpose, { title: string; label: string; submit:
     label: 'Why is it skipped?',
     submit: 'Skip step',
     hint: 'Recorded in the audit log and the evidence.',
+    optional: false,
+  },
+  by_hand: {
+    title: 'Done by hand',
+    label: 'What did you do by hand?',
+    submit: 'Mark done by hand',
+    hint: 'Recorded as done by hand, by you, apart from what Rotor ran (e.g. “ran ALTER ROLE from the bastion”). Never paste a value.',
     optional: false,
   },
   roll_forward: {

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { displayFingerprint } from '../../../providers/fingerprint.js';
 import type { ApproverRole, Rotation, RotationState, RotationStep } from '../../../rotation/rotation.js';
-import { roleLabel as wordsOfRole } from '../../../rotation/rotation-rules.js';
+import { doneByHand, roleLabel as wordsOfRole } from '../../../rotation/rotation-rules.js';
 import { escapeMrkdwn, escapeWithin, mention } from '../mrkdwn.js';
 
 /** Short pieces of text every rotation view shares. */
@@ -50,6 +50,7 @@ export function stepIcon(step: RotationStep, working: boolean): string {
 
 /** "who, when" for a settled step. */
 export function settledLine(step: RotationStep): string {
+  if (doneByHand(step)) return `Done by hand by ${mention(step.doneBy)} at ${when(step.doneAt)} — “${quoted(step.note)}”`;
   if (step.state === 'done')
     return `Done by ${mention(step.doneBy)} at ${when(step.doneAt)}${step.note ? ` — “${quoted(step.note)}”` : ''}`;
   if (step.state === 'skipped') return `Skipped by ${mention(step.doneBy)} at ${when(step.doneAt)}: “${quoted(step.skipReason)}”`;
