@@ -32,6 +32,7 @@ export const ACTIONS = [
   'edit',
   'change_owner',
   'change_reference',
+  'change_target',
   'approve_reference_change',
   'rotate',
   'approve',
@@ -69,6 +70,9 @@ export const RULES: Readonly<Record<Action, readonly Holder[]>> = {
   edit: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
   change_owner: ['admin', 'security_lead', 'devops_lead', 'owner', 'team_lead'],
   change_reference: ['admin'],
+  // The target names the host Rotor logs in at and the managing secret it reads for that: pointed
+  // elsewhere, it would hand another secret's login to any server, so only admins set it.
+  change_target: ['admin'],
   approve_reference_change: ['security_lead'],
   rotate: ['admin', 'security_lead', 'devops_lead', 'owner', 'backup_owner', 'team_lead'],
   approve: ['security_lead', 'devops_lead', 'defined_role'],
@@ -87,6 +91,7 @@ const ACTION_PHRASES: Record<Action, string> = {
   edit: 'edit',
   change_owner: 'change the owner of',
   change_reference: 'change the provider or reference of',
+  change_target: 'change where Rotor sets the credential (the target) of',
   approve_reference_change: 'approve a new provider or reference for',
   rotate: 'rotate',
   approve: 'approve the rotation of',

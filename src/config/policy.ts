@@ -330,6 +330,15 @@ export const policySchema = z
       })
       .strict()
       .default({ types: [], lead_days: 0, retry_minutes: [5, 30, 120], attempts: 3, values: 2 }),
+    targets: z
+      .object({
+        single_user: z
+          .object({ types: z.array(z.enum(SECRET_TYPES)).default([...SECRET_TYPES]) })
+          .strict()
+          .default({ types: [...SECRET_TYPES] }),
+      })
+      .strict()
+      .default({ single_user: { types: [...SECRET_TYPES] } }),
     reference_changes: z.enum(REFERENCE_CHANGE_RULES).default('admins'),
     reference_scope: z
       .object({
@@ -564,6 +573,11 @@ export interface Policy {
    * secret's `rotor:rotation` tag overrides), how early it starts, the backoff between retries of
    * a failed step, the failures of one step before Rotor moves on, and the values it tries.
    */
+  /**
+   * Credential targets (src/targets): the secret types whose PostgreSQL target may name one role
+   * (single user, an auth blip at each rotation); any other type's must name two alternating roles.
+   */
+  targets: { singleUserTypes: readonly SecretType[] };
   automatic: { types: readonly SecretType[]; leadDays: number; retryMinutes: readonly number[]; attempts: number; values: number };
   /** Who may change a secret's provider or reference (see REFERENCE_CHANGE_RULES). */
   referenceChanges: ReferenceChangeRule;
@@ -678,6 +692,7 @@ function toPolicy(file: PolicyFile): Policy {
     },
     // By default the least critical first: `environments` is written most critical first (prod, staging, dev).
     plans: { order: file.plans.order ?? [...file.environments].reverse(), automatic: file.plans.automatic },
+    targets: { singleUserTypes: file.targets.single_user.types },
     automatic: {
       types: file.automatic.types,
       leadDays: file.automatic.lead_days,

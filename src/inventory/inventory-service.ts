@@ -541,6 +541,8 @@ export class InventoryService {
       // Binding a new entry to a store secret is a reference change (a person's request is saved as manual until approved).
       if (actor.kind === 'slack' && changesReference(null, change.after))
         this.deps.authorizer.require(actor, { action: 'change_reference', secret: change.after }, 'provider_ref');
+      if (actor.kind === 'slack' && change.after.target)
+        this.deps.authorizer.require(actor, { action: 'change_target', secret: change.after }, 'target');
       return;
     }
     if (change.kind === 'unchanged') return;
@@ -549,6 +551,7 @@ export class InventoryService {
     this.deps.authorizer.require(actor, { action: 'edit', secret });
     if ('owner' in change.changes) this.deps.authorizer.require(actor, { action: 'change_owner', secret }, 'owner');
     if (movesReference(secret, change.after)) this.deps.authorizer.require(actor, { action: 'change_reference', secret });
+    if ('target' in change.changes) this.deps.authorizer.require(actor, { action: 'change_target', secret }, 'target');
   }
 
   private validate(input: LooseRecord, options: ParseOptions = {}): SecretFields {

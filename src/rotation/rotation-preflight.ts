@@ -12,6 +12,7 @@ import { holdersOfRole, roleLabel } from './rotation-rules.js';
 import { decidePlacement } from './checklists/value-field.js';
 import type { TargetAccess } from './steps/target-access.js';
 import { targetPreflight } from './target-preflight.js';
+import { singleUserCheck } from './target-strategy-check.js';
 import type { TargetDescription } from '../targets/target-description.js';
 
 /** How Rotor learns whether an approver is still in Slack; absent when Slack cannot be asked. */
@@ -83,6 +84,8 @@ export async function runPreflight(
     if (description && current && deps.targets && !hasBlocking(checks)) {
       const findings = await targetPreflight(deps.targets, secret, valueField ?? 'password');
       checks.push(...findings.checks);
+      const strategy = findings.target && singleUserCheck(findings.target, secret, deps.policy);
+      if (strategy) checks.push(strategy);
       target = findings.target;
     }
   }

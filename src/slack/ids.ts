@@ -185,6 +185,8 @@ export const SECRET_FORM_BLOCKS = {
   retrievalInstructions: 'secret_retrieval',
   valueSource: 'secret_value_source',
   valueField: 'secret_value_field',
+  /** Where Rotor sets the credential: the target's JSON (docs/targets.md), empty for none. */
+  target: 'secret_target',
 } as const;
 
 export const NOT_MINE_BLOCKS = {

@@ -26,6 +26,7 @@ const expected: Record<Action, Person[]> = {
   edit: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   change_owner: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER'],
   change_reference: ['UADMIN'],
+  change_target: ['UADMIN'],
   approve_reference_change: ['USEC'],
   rotate: ['UADMIN', 'USEC', 'UOPS', 'UPAYLEAD', 'UOWNER', 'UBACKUP'],
   approve: ['USEC', 'UOPS'],

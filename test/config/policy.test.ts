@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/config/policy.js';
 import { ValidationError } from '../../src/core/errors.js';
+import { SECRET_TYPES } from '../../src/inventory/secret.js';
 
 function issuesOf(text: string) {
   try {
@@ -24,6 +25,13 @@ describe('policy file', () => {
     expect(defaultPolicy.environments).toEqual(['prod', 'staging', 'dev']);
     expect(defaultPolicy.intervals.webhook).toBe(180);
     expect(defaultPolicy.approvals.prod).toEqual(['security_lead', 'devops_lead']);
+  });
+
+  it('targets.single_user.types: every type by default; a list restricts single-user PostgreSQL rotation; an unknown type is refused', () => {
+    expect(defaultPolicy.targets.singleUserTypes).toEqual(SECRET_TYPES);
+    expect(parsePolicy('targets:\n  single_user:\n    types: [generic]\n', 'test.yml').targets.singleUserTypes).toEqual(['generic']);
+    expect(parsePolicy('targets:\n  single_user:\n    types: []\n', 'test.yml').targets.singleUserTypes).toEqual([]);
+    expect(issuesOf('targets:\n  single_user:\n    types: [databse]\n')[0]?.where).toMatch(/^targets\.single_user\.types/);
   });
 
   it('names the key and line of a wrong value', () => {

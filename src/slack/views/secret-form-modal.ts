@@ -6,6 +6,9 @@ import { valueSourceOf } from '../../rotation/checklists/value-source.js';
 import { CALLBACK_IDS, encodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../ids.js';
 import { truncate } from './mrkdwn.js';
 
+/** Slack's limit for a plain_text_input; a target's JSON is far shorter. */
+const TARGET_MAX_LENGTH = 3000;
+
 const option = (value: string): PlainTextOption => ({ text: { type: 'plain_text', text: value }, value });
 
 function textInput(
@@ -276,6 +279,13 @@ export function secretFormModal(
       maxLength: 100,
       hint: "For a JSON (AWS) or Vault secret with several fields: the one holding the credential; every other field is kept. Empty: the policy's value_fields, else password.",
     }),
+    textInput(SECRET_FORM_BLOCKS.target, 'Target: where Rotor sets the credential', {
+      initial: existing?.target ? JSON.stringify(existing.target) : undefined,
+      multiline: true,
+      maxLength: TARGET_MAX_LENGTH,
+      placeholder: '{"engine":"postgres","host":"db.internal","dbname":"app","roles":["app_a","app_b"],"managing_ref":"prod/app/db_admin"}',
+      hint: "PostgreSQL role(s) or Redis ACL user, as JSON: places, logins and the managing secret's reference, never a password. Empty: no target. See docs/targets.md.",
+    }),
     textInput(SECRET_FORM_BLOCKS.retrievalInstructions, 'Retrieval instructions', {
       initial: existing?.retrievalInstructions,
       multiline: true,
@@ -313,4 +323,5 @@ export const FIELD_BLOCKS: Readonly<Record<string, string>> = {
   retrieval_instructions: SECRET_FORM_BLOCKS.retrievalInstructions,
   value_source: SECRET_FORM_BLOCKS.valueSource,
   value_field: SECRET_FORM_BLOCKS.valueField,
+  target: SECRET_FORM_BLOCKS.target,
 };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ViewStateValue } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../../src/slack/ids.js';
@@ -218,6 +219,136 @@ describe('the edit form: consumers, status and last rotated; its hints hold', ()
     expect(
       harness.fake.callsTo('chat.postMessage').filter((call) => ['U0GHOST', 'U0BOT', 'U0LEFT'].includes(String(call.args.channel))),
     ).toEqual([]);
+  });
+
+  const ALTERNATING = {
+    engine: 'postgres',
+    host: 'db.internal',
+    dbname: 'app',
+    roles: ['app_a', 'app_b'],
+    managing_ref: 'prod/app/db_admin',
+  };
+  const targetBlock = (blocks: ModalBlock[]) => blocks.find((block) => block.block_id === SECRET_FORM_BLOCKS.target);
+
+  it('an admin sets the target from the form, every default filled in, audited; the form shows it; saved again unchanged, nothing changes', async () => {
+    const name = 'prod/app/db_password';
+    seed(name);
+    const opened = await openForm(name);
+    expect(targetBlock(opened.blocks)).toMatchObject({ optional: true, element: { type: 'plain_text_input', multiline: true } });
+    expect(targetBlock(opened.blocks)?.element?.initial_value).toBeUndefined();
+    expect(await submit(name, { target: stateValue.text(JSON.stringify(ALTERNATING)) }, 'U0ADMIN')).toBeNull();
+    const stored = { ...ALTERNATING, port: 5432, tls: 'require' };
+    expect(harness.store.inventory.get(name)?.target).toEqual(stored);
+    const event = harness.store.db
+      .prepare(`SELECT details FROM audit_events WHERE action = 'secret.updated' AND secret = ? ORDER BY seq DESC LIMIT 1`)
+      .get(name) as { details: string };
+    expect(JSON.parse(event.details).changes.target).toEqual({ from: null, to: stored });
+
+    const shown = targetBlock((await openForm(name)).blocks)?.element?.initial_value;
+    expect(JSON.parse(shown as string)).toEqual(stored);
+    const before = snapshotTables(harness.store, ['secrets', 'audit_events']);
+    expect(await submit(name, { target: stateValue.text(shown as string) }, 'U0ADMIN')).toBeNull();
+    expect(snapshotTables(harness.store, ['secrets', 'audit_events'])).toEqual(before);
+  });
+
+  it('the owner may not set, change or clear the target (it names the host Rotor logs in at and the managing secret it reads), but saves the rest of the form with it unchanged', async () => {
+    const name = 'prod/app/ledger_password';
+    seed(name, { target: ALTERNATING });
+    const before = snapshotTables(harness.store, ['secrets']);
+    const refusal = async (text: string | null) => {
+      const reply = await submit(name, { target: stateValue.text(text) });
+      expect(Object.keys(reply?.errors ?? {})).toEqual([SECRET_FORM_BLOCKS.target]);
+      return reply?.errors[SECRET_FORM_BLOCKS.target] as string;
+    };
+    const elsewhere = JSON.stringify({ ...ALTERNATING, host: 'attacker.example', managing_ref: 'prod/other/db_admin' });
+    expect(await refusal(elsewhere)).toContain('change where Rotor sets the credential (the target) of');
+    expect(await refusal(null)).toContain('change where Rotor sets the credential (the target) of');
+    expect(snapshotTables(harness.store, ['secrets'])).toEqual(before);
+    const shown = targetBlock((await openForm(name)).blocks)?.element?.initial_value as string;
+    expect(await submit(name, { description: stateValue.text('Ledger service login'), target: stateValue.text(shown) })).toBeNull();
+    expect(harness.store.inventory.get(name)).toMatchObject({
+      description: 'Ledger service login',
+      target: { ...ALTERNATING, port: 5432, tls: 'require' },
+    });
+  });
+
+  it('an admin changes the target to a single role and clears it by emptying the field', async () => {
+    const name = 'prod/app/reports_password';
+    seed(name, { target: ALTERNATING });
+    const single =
+      '{\n  "engine": "postgres",\n  "host": "10.0.0.7",\n  "port": "6432",\n  "dbname": "reports",\n  "tls": "verify-full",\n  "role": "reporter"\n}';
+    expect(await submit(name, { target: stateValue.text(single) }, 'U0ADMIN')).toBeNull();
+    expect(harness.store.inventory.get(name)?.target).toEqual({
+      engine: 'postgres',
+      host: '10.0.0.7',
+      port: 6432,
+      dbname: 'reports',
+      tls: 'verify-full',
+      role: 'reporter',
+    });
+    expect(await submit(name, { target: stateValue.text(null) }, 'U0ADMIN')).toBeNull();
+    expect(harness.store.inventory.get(name)?.target).toBeNull();
+  });
+
+  it('sets a Redis target on a new secret from /secrets add', async () => {
+    const name = 'prod/cache/redis_password';
+    const target = { engine: 'redis', host: 'cache.internal', user: 'app', managing_ref: 'secret/prod/cache/redis_admin' };
+    const fields: Partial<Record<keyof typeof SECRET_FORM_BLOCKS, ViewStateValue>> = {
+      name: stateValue.text(name),
+      type: stateValue.select('redis'),
+      owner: stateValue.user('U0DBA'),
+      provider: stateValue.select('manual'),
+      target: stateValue.text(JSON.stringify(target)),
+    };
+    const values = Object.fromEntries(
+      Object.entries(fields).map(([field, value]) => [
+        SECRET_FORM_BLOCKS[field as keyof typeof SECRET_FORM_BLOCKS],
+        { [FORM_VALUE_ACTION]: value },
+      ]),
+    );
+    const view = submittedView(harness.payloads, {
+      callbackId: CALLBACK_IDS.addSecret,
+      privateMetadata: sealedFor(harness, CALLBACK_IDS.addSecret, '{}'),
+      values,
+    });
+    const reply = await harness.submit({ userId: 'U0ADMIN', view });
+    expect(reply.status).toBe(200);
+    expect(reply.text).toBe('');
+    expect(harness.store.inventory.get(name)?.target).toEqual({ ...target, port: 6379, tls: 'require' });
+  });
+
+  it('refuses a target that is not JSON, holds a password, or is not a valid target, on the target field; nothing changes', async () => {
+    const name = 'prod/app/billing_password';
+    seed(name, { target: ALTERNATING });
+    const before = snapshotTables(harness.store, ['secrets', 'audit_events']);
+    const targetError = async (text: string) => {
+      const reply = await submit(name, { target: stateValue.text(text) });
+      expect(reply?.response_action).toBe('errors');
+      expect(Object.keys(reply?.errors ?? {})).toEqual([SECRET_FORM_BLOCKS.target]);
+      return reply?.errors[SECRET_FORM_BLOCKS.target] as string;
+    };
+    expect(await targetError('{"engine":"postgres","host":"db.internal","role":"app"')).toMatch(
+      /^The target is not JSON: write it as a JSON object/,
+    );
+    // A target holds no value: a password key is refused, and a random-looking one by the inventory's value guard too.
+    const shortPassword = randomBytes(4).toString('hex');
+    expect(await targetError(JSON.stringify({ ...ALTERNATING, password: shortPassword }))).toBe('unknown key password');
+    const password = randomBytes(18).toString('base64url');
+    const longRefusal = await targetError(JSON.stringify({ ...ALTERNATING, password }));
+    expect(longRefusal).toContain("Rotor never keeps a secret's value");
+    expect(longRefusal).not.toContain(password);
+    expect(await targetError(JSON.stringify({ ...ALTERNATING, port: 70000 }))).toBe('port: must be 1 to 65535');
+    expect(await targetError(JSON.stringify({ ...ALTERNATING, role: 'app' }))).toBe(
+      'role: name either `role` (one role, single-user strategy) or `roles` (two alternating roles), not both or neither',
+    );
+    expect(await targetError(JSON.stringify({ ...ALTERNATING, engine: 'mysql' }))).toContain('engine must be postgres or redis');
+    expect(await targetError(JSON.stringify({ ...ALTERNATING, host: 'https://db.internal:5432' }))).toBe(
+      'host: must be a host name or an IP address, without a scheme, port or path',
+    );
+    expect(snapshotTables(harness.store, ['secrets', 'audit_events'])).toEqual(before);
+    const posted = JSON.stringify(harness.fake.callsTo('chat.postMessage'));
+    expect(posted).not.toContain(password);
+    expect(posted).not.toContain(shortPassword);
   });
 
   it('a secret being rotated shows no status or last-rotated input and says why; a forged status change is refused on the field', async () => {

@@ -15,6 +15,7 @@ import {
   metadataOf,
   modal,
   press,
+  ROTATION_POLICY,
   rotationRecord,
   slashRotate,
   startRotationHarness,
@@ -44,10 +45,11 @@ describe.runIf(shouldRunMotoSuite('target rotations') && shouldRunPostgresSuite(
       return JSON.parse(read.SecretString as string) as Record<string, unknown>;
     }
 
-    async function arrange(options: { roles: 'alternating' | 'single'; managing?: 'good' | 'no-createrole' | 'missing' }) {
+    async function arrange(options: { roles: 'alternating' | 'single'; managing?: 'good' | 'no-createrole' | 'missing'; policy?: string }) {
       const { name, active, other, value, initialVersion, target } = await seedPostgresTargetSecret(server, moto.sdk, options);
       harness = await startRotationHarness({
         aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+        ...(options.policy ? { policy: options.policy } : {}),
         seed: (store) =>
           store.inventoryService.create(
             { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: '2027-01-01', target },
@@ -162,6 +164,20 @@ describe.runIf(shouldRunMotoSuite('target rotations') && shouldRunPostgresSuite(
       expect(await logsIn(server, { username: active.username, password: current.password as string })).toBe(true);
       expect(await logsIn(server, active)).toBe(false);
       expect(server.log()).not.toContain(current.password as string);
+    });
+
+    it('single user where the policy allows it only for other types: the preflight says what to set, and nothing starts or changes', async () => {
+      const policy = `${ROTATION_POLICY}\ntargets:\n  single_user:\n    types: [redis]\n`;
+      const { h, name, active } = await arrange({ roles: 'single', policy });
+      const before = snapshotTables(h.store);
+      const { viewId } = await slashRotate(h, 'U0OPS2', name);
+      const shown = textOf(modal(h, viewId as string));
+      expect(shown).toContain(
+        `The policy allows single-user PostgreSQL rotation only for redis secrets (targets.single_user.types), not database, and this target names one role, ${active.username}. Fix: name two alternating roles in the target (\`roles\`: /secrets edit ${name}), or ask an admin to add database to targets.single_user.types.`,
+      );
+      expect(modal(h, viewId as string).submit).toBeUndefined();
+      expect(snapshotTables(h.store)).toEqual(before);
+      expect(await logsIn(server, active)).toBe(true);
     });
 
     it('a managing credential without CREATEROLE, or missing from the store: the preflight says so, and nothing starts or changes', async () => {

@@ -1,6 +1,6 @@
 import type { App, ViewOutput } from '@slack/bolt';
 import { slackActor } from '../../../access/actor.js';
-import { isRotorError } from '../../../core/errors.js';
+import { isRotorError, ValidationError } from '../../../core/errors.js';
 import type { FormSave } from '../../../inventory/ownership-service.js';
 import type { LooseRecord } from '../../../inventory/secret-fields.js';
 import { CALLBACK_IDS, decodeSecretFormMetadata, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../ids.js';
@@ -28,6 +28,7 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
     ['retrievalInstructions', SECRET_FORM_BLOCKS.retrievalInstructions],
     ['valueSource', SECRET_FORM_BLOCKS.valueSource],
     ['valueField', SECRET_FORM_BLOCKS.valueField],
+    ['target', SECRET_FORM_BLOCKS.target],
   ];
   const record: LooseRecord = {};
   // Only the inputs the submitted view holds: an input left empty is a key with no value, which
@@ -46,6 +47,22 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
   return record;
 }
 
+const TARGET_KEY_PREFIX = 'target.';
+
+/**
+ * The target's problems are reported by its JSON keys (`target.port`); the one field showing the
+ * whole JSON names the key in each message, so "must be 1 to 65535" says which number is wrong.
+ */
+function namingTargetKeys(error: unknown): unknown {
+  if (!(error instanceof ValidationError) || !error.issues.some((issue) => issue.where.startsWith(TARGET_KEY_PREFIX))) return error;
+  const issues = error.issues.map((issue) =>
+    issue.where.startsWith(TARGET_KEY_PREFIX)
+      ? { ...issue, message: `${issue.where.slice(TARGET_KEY_PREFIX.length)}: ${issue.message}` }
+      : issue,
+  );
+  return new ValidationError(error.message, issues, { cause: error });
+}
+
 /**
  * The form's blocks for the inventory's field names, leaving out any the modal does not show.
  * (A field the modal leaves out for a rotating secret, status or last rotated, is never
@@ -53,7 +70,7 @@ export function readSecretForm(view: ViewOutput): LooseRecord {
  */
 function formBlockFor(absentBlocks: readonly string[]): (where: string) => string | undefined {
   return (where) => {
-    const block = FIELD_BLOCKS[where];
+    const block = FIELD_BLOCKS[where.startsWith(TARGET_KEY_PREFIX) ? 'target' : where];
     return block && !absentBlocks.includes(block) ? block : undefined;
   };
 }
@@ -74,7 +91,7 @@ export function registerSecretFormSubmissions(app: App, deps: Pick<SlackDeps, 'o
       saved = await save(null, view, actor);
     } catch (error) {
       if (!isRotorError(error)) throw error;
-      await ack({ response_action: 'errors', errors: fieldErrors(error, formBlockFor([]), SECRET_FORM_BLOCKS.name) });
+      await ack({ response_action: 'errors', errors: fieldErrors(namingTargetKeys(error), formBlockFor([]), SECRET_FORM_BLOCKS.name) });
       return;
     }
     await ack();
@@ -93,7 +110,7 @@ export function registerSecretFormSubmissions(app: App, deps: Pick<SlackDeps, 'o
       if (!isRotorError(error)) throw error;
       await ack({
         response_action: 'errors',
-        errors: fieldErrors(error, formBlockFor([SECRET_FORM_BLOCKS.name]), SECRET_FORM_BLOCKS.type),
+        errors: fieldErrors(namingTargetKeys(error), formBlockFor([SECRET_FORM_BLOCKS.name]), SECRET_FORM_BLOCKS.type),
       });
       return;
     }
