@@ -3,6 +3,7 @@ import type { Policy } from '../../config/policy.js';
 import { RotorError } from '../../core/errors.js';
 import type { FollowUp, FollowUpHandler } from '../../follow-ups/follow-up.js';
 import type { FollowUpService } from '../../follow-ups/follow-up-service.js';
+import { securityAudience } from '../../rotation-needs/security-audience.js';
 import { ACCESS_REVIEW_PAGE_SIZE, parseReviewTopic, REVIEW_FOLLOW_UPS, type ReviewService } from '../../reviews/review-service.js';
 import type { Review } from '../../reviews/review-repo.js';
 import {
@@ -83,8 +84,8 @@ function escalation(
   };
   const post = messageFollowUp(REVIEW_FOLLOW_UPS.escalate, poster, (followUp) => {
     const found = unanswered(followUp);
-    const security = policy.channels.security ?? policy.channels.announce;
-    const to = security ? { channel: security } : policy.roles.securityLeads[0] ? { user: policy.roles.securityLeads[0] } : null;
+    // Security's channel, else the announcement channel, else the first security lead: told once per owner.
+    const to = securityAudience(policy)[0] ?? null;
     if (!found || !to) return null;
     return { to, message: accessReviewEscalationMessage(found.review, found.owner, found.open) };
   });
