@@ -14,6 +14,20 @@ export type NextStep = {
   purpose?: string;
 };
 
+/**
+ * A store's refusal of a reference that names nothing there: fix the secret's reference with
+ * `/secrets edit <name>` (after a store's own hint in `lead`), or do `purpose` at the store.
+ */
+export function fixReferenceStep(secret: string, words: { lead?: string; purpose?: string } = {}): NextStep {
+  return {
+    kind: 'run_command',
+    command: 'secrets edit',
+    args: [secret],
+    lead: words.lead ?? 'fix the reference with',
+    ...(words.purpose ? { purpose: words.purpose } : {}),
+  };
+}
+
 /** How a surface says a next step: the command as it types it (the lead and purpose are added around it). */
 export type NextStepCommand = (step: NextStep) => string;
 

@@ -34,4 +34,23 @@ describe('provider set-up messages', () => {
       "Could not describe prod/app/db in Vault: Vault answered 400 (invalid path). Nothing was recorded; check the reference secret/prod/app/db and Vault's logs, then try again.",
     );
   });
+
+  it('a reference that names nothing at the store says to fix it with /secrets edit, or to create it there', () => {
+    const target = { secretName: 'prod/app/db', providerRef: 'secret/prod/app/db' };
+    const aws = translateAwsError(Object.assign(new Error('gone'), { name: 'ResourceNotFoundException' }), target, 'describe');
+    expect(aws.next).toEqual({
+      kind: 'run_command',
+      command: 'secrets edit',
+      args: ['prod/app/db'],
+      lead: 'fix the reference with',
+      purpose: 'or create the secret in AWS',
+    });
+    expect(aws.message).toContain('Fix the reference with `/secrets edit prod/app/db` or create the secret in AWS.');
+    const vault = translateVaultError(
+      Object.assign(new Error('gone'), { response: { statusCode: 404, body: { errors: [] } } }),
+      target,
+      'describe',
+    );
+    expect(vault.message).toContain('Fix the reference with `/secrets edit prod/app/db` or write the secret in Vault first.');
+  });
 });

@@ -1,3 +1,4 @@
+import { fixReferenceStep } from '../../core/next-step.js';
 import { RotorError } from '../../core/errors.js';
 import { AttemptTimeoutError } from '../call-with-retry.js';
 import { isTransientAwsError } from '../aws/aws-errors.js';
@@ -58,12 +59,7 @@ export function translateKmsError(error: unknown, target: ProviderTarget, action
     case 'NotFoundException':
       return new RotorError('not_found', `${failed}: it does not exist${detail}.`, {
         cause: error,
-        next: {
-          kind: 'run_command',
-          command: 'secrets edit',
-          args: [secret],
-          lead: 'check the alias and region (`aws kms list-aliases`), or fix the reference with',
-        },
+        next: fixReferenceStep(secret, { lead: 'check the alias and region (`aws kms list-aliases`), or fix the reference with' }),
       });
     case 'DisabledException':
       return new RotorError(
@@ -101,7 +97,7 @@ export function translateKmsError(error: unknown, target: ProviderTarget, action
     case 'InvalidAliasNameException':
       return new RotorError('validation', `${failed}: KMS refused the alias or key name${detail}.`, {
         cause: error,
-        next: { kind: 'run_command', command: 'secrets edit', args: [secret], lead: 'fix the reference with' },
+        next: fixReferenceStep(secret),
       });
     case 'InvalidCiphertextException':
     case 'IncorrectKeyException':

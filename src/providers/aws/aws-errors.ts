@@ -1,3 +1,4 @@
+import { fixReferenceStep } from '../../core/next-step.js';
 import { isWritingAction, OutcomeUnknownError, RotorError } from '../../core/errors.js';
 import { AttemptTimeoutError } from '../call-with-retry.js';
 import type { ProviderTarget } from '../secret-provider.js';
@@ -74,13 +75,7 @@ export function translateAwsError(error: unknown, target: ProviderTarget, action
       `${secret} points to ${ref}, which does not exist in AWS Secrets Manager (or is in another region or account).`,
       {
         cause: error,
-        next: {
-          kind: 'run_command',
-          command: 'secrets edit',
-          args: [secret],
-          lead: 'fix the reference with',
-          purpose: 'or create the secret in AWS',
-        },
+        next: fixReferenceStep(secret, { purpose: 'or create the secret in AWS' }),
       },
     );
   }

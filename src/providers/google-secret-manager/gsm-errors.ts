@@ -1,3 +1,4 @@
+import { fixReferenceStep } from '../../core/next-step.js';
 import { RotorError } from '../../core/errors.js';
 import { AttemptTimeoutError } from '../call-with-retry.js';
 import type { ProviderTarget } from '../secret-provider.js';
@@ -79,12 +80,9 @@ export function translateGoogleError(error: unknown, target: ProviderTarget, act
     case 'NOT_FOUND':
       return new RotorError('not_found', `${failed}: it does not exist${detail}.`, {
         cause: error,
-        next: {
-          kind: 'run_command',
-          command: 'secrets edit',
-          args: [target.secretName],
+        next: fixReferenceStep(target.secretName, {
           lead: 'check the project, location and name (`gcloud secrets list --project …`), or fix the reference with',
-        },
+        }),
       });
     case 'UNAUTHENTICATED':
       return new RotorError(

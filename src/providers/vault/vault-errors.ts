@@ -1,3 +1,4 @@
+import { fixReferenceStep } from '../../core/next-step.js';
 import { isWritingAction, OutcomeUnknownError, RotorError } from '../../core/errors.js';
 import { AttemptTimeoutError } from '../call-with-retry.js';
 import type { ProviderTarget } from '../secret-provider.js';
@@ -82,13 +83,7 @@ export function translateVaultError(error: unknown, target: ProviderTarget, acti
   if (status === 404) {
     return new RotorError('not_found', `${secret} points to ${ref}, which does not exist in Vault.`, {
       cause: error,
-      next: {
-        kind: 'run_command',
-        command: 'secrets edit',
-        args: [secret],
-        lead: 'fix the reference with',
-        purpose: 'or write the secret in Vault first',
-      },
+      next: fixReferenceStep(secret, { purpose: 'or write the secret in Vault first' }),
     });
   }
   if (status === 400 && errors.some((message) => message.includes(CAS_MISMATCH))) {
