@@ -111,25 +111,7 @@ export class RotationService {
 
   /** A person ticks the current manual step, with an optional note. */
   tickStep(actor: Actor, id: number, stepId: string, input: { note?: string | null; expectedVersion: number }): RotationRecord {
-    const record = this.queries.authorized(actor, id, input.expectedVersion);
-    const by = actorId(actor);
-    requireNotApprover(record, by);
-    const step = stepFor(record, stepId, 'tick');
-    this.queries.requireWindowAllows(record, step);
-    const note = cleanNote(input.note, false, 'note');
-    return this.writer.transition(record, { heldBy: by }, (now) => {
-      this.writer.changeStep(record, step, ['pending'], { state: 'done', doneBy: by, doneAt: now, note, lastError: null });
-      return {
-        events: [
-          {
-            actor: by,
-            action: 'rotation.step_done',
-            secret: record.rotation.secretName,
-            details: { rotation: id, step: step.id, position: step.position, title: step.title, note },
-          },
-        ],
-      };
-    });
+    return this.doneByPerson(actor, id, stepId, 'tick', input.note, input.expectedVersion);
   }
 
   /**
@@ -138,28 +120,47 @@ export class RotationService {
    * what Rotor's runs left. The approvals and the window hold as for Rotor's own run.
    */
   doByHand(actor: Actor, id: number, stepId: string, input: { note: string | null; expectedVersion: number }): RotationRecord {
-    const record = this.queries.authorized(actor, id, input.expectedVersion);
+    return this.doneByPerson(actor, id, stepId, 'by_hand', input.note, input.expectedVersion);
+  }
+
+  /**
+   * The current step done by a person, ticked or Rotor's done by hand: the same checks and one
+   * `rotation.step_done` event. By hand, the note is required and the step keeps what Rotor's runs
+   * left (its last error, its checks); a tick clears the last error.
+   */
+  private doneByPerson(
+    actor: Actor,
+    id: number,
+    stepId: string,
+    intent: 'tick' | 'by_hand',
+    noteText: string | null | undefined,
+    expectedVersion: number,
+  ): RotationRecord {
+    const record = this.queries.authorized(actor, id, expectedVersion);
     const by = actorId(actor);
     requireNotApprover(record, by);
-    const step = stepFor(record, stepId, 'by_hand');
+    const step = stepFor(record, stepId, intent);
     this.queries.requireWindowAllows(record, step);
-    const note = cleanNote(input.note, true, 'note') as string;
+    const byHand = intent === 'by_hand';
+    const note = cleanNote(noteText, byHand, 'note');
     return this.writer.transition(record, { heldBy: by }, (now) => {
-      this.writer.changeStep(record, step, ['pending'], {
-        state: 'done',
-        doneBy: by,
-        doneAt: now,
-        note,
-        result: { ...(step.result ?? {}), byHand: true },
-      });
+      this.writer.changeStep(
+        record,
+        step,
+        ['pending'],
+        byHand
+          ? { state: 'done', doneBy: by, doneAt: now, note, result: { ...(step.result ?? {}), byHand: true } }
+          : { state: 'done', doneBy: by, doneAt: now, note, lastError: null },
+      );
+      const details = { rotation: id, step: step.id, position: step.position, title: step.title, note };
       return {
         events: [
           {
             actor: by,
             action: 'rotation.step_done',
             secret: record.rotation.secretName,
-            // No `action`: that names a step Rotor ran (the replay reads it so); `byHand` names the one the person did instead.
-            details: { rotation: id, step: step.id, position: step.position, title: step.title, note, byHand: step.action },
+            // No `action` by hand: that names a step Rotor ran (the replay reads it so); `byHand` names the one the person did instead.
+            details: byHand ? { ...details, byHand: step.action } : details,
           },
         ],
       };
