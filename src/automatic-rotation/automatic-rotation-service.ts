@@ -17,7 +17,7 @@ import { approvalsComplete, currentStep, isLocked } from '../rotation/rotation-r
 import { PreflightBlockedError, StaleRotationError, type RotationService } from '../rotation/rotation-service.js';
 import { leaseEnd } from '../rotation/steps/step-lease.js';
 import { AUTOMATIC_FOLLOW_UPS, automaticTopic, type AutomaticNoticeEvent, type AutomaticNoticePayload } from './automatic-follow-ups.js';
-import { isAutomatic, isAutomaticRotation } from './automatic-marking.js';
+import { AUTOMATIC_TAG, isAutomatic, isAutomaticRotation } from './automatic-marking.js';
 
 const ROTOR = actorId(SYSTEM_ACTOR);
 
@@ -27,7 +27,7 @@ const STEPS_PER_DRIVE = 40;
 export interface AutomaticRotationDeps {
   rotation: RotationService;
   rotations: Pick<RotationRepo, 'ofSecret'>;
-  inventory: Pick<InventoryRepo, 'overdue' | 'getById' | 'get'>;
+  inventory: Pick<InventoryRepo, 'automaticCandidates' | 'getById' | 'get'>;
   followUps: { schedule(request: FollowUpRequest): unknown };
   audit: AuditLog;
   clock: Clock;
@@ -67,8 +67,9 @@ export class AutomaticRotationService {
   scheduleDue(): number {
     const now = this.deps.clock.now();
     let scheduled = 0;
-    for (const secret of this.deps.inventory.overdue(now.plus({ days: this.deps.policy.automatic.leadDays }))) {
-      if (secret.lifecycle !== 'active' || !isAutomatic(secret, this.deps.policy)) continue;
+    const { leadDays, types } = this.deps.policy.automatic;
+    for (const secret of this.deps.inventory.automaticCandidates(now.plus({ days: leadDays }), types, AUTOMATIC_TAG)) {
+      if (!isAutomatic(secret, this.deps.policy)) continue;
       if (this.valuesTried(secret) > 0) continue;
       if (this.deps.followUps.schedule(this.startRequest(secret, 1, 1, iso(now)))) scheduled += 1;
     }
@@ -389,7 +390,7 @@ export class AutomaticRotationService {
   }
 
   /** Rotor's rotations of the secret in its current cycle (opened while it was due on its present date): the values tried. */
-  private valuesTried(secret: Secret): number {
+  private valuesTried(secret: Pick<Secret, 'id' | 'nextRotation'>): number {
     return this.deps.rotations
       .ofSecret(secret.id)
       .filter(
@@ -422,7 +423,13 @@ export class AutomaticRotationService {
     return secret;
   }
 
-  private startRequest(secret: Secret, value: number, attempt: number, dueAt: string, plan = false): FollowUpRequest {
+  private startRequest(
+    secret: Pick<Secret, 'id' | 'nextRotation'>,
+    value: number,
+    attempt: number,
+    dueAt: string,
+    plan = false,
+  ): FollowUpRequest {
     return {
       kind: AUTOMATIC_FOLLOW_UPS.start,
       topic: automaticTopic(secret.id),

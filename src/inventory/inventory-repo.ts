@@ -22,6 +22,9 @@ export interface SecretFilter {
   scope?: ReadScope;
 }
 
+/** What the automatic-rotation job reads of a due secret. */
+export type AutomaticCandidate = Pick<Secret, 'id' | 'name' | 'type' | 'tags' | 'nextRotation'>;
+
 export interface Page {
   limit?: number;
   offset?: number;
@@ -246,6 +249,32 @@ export class InventoryRepo {
       offset: page.offset ?? 0,
     }) as SecretRow[];
     return rows.map(secretFromRow);
+  }
+
+  /**
+   * Active secrets due by `until` (their own date or an open rotation need's) that may be rotated
+   * automatically: of one of `types`, or carrying the tag `tag` at all (its value is judged by the
+   * caller). Only the columns the automatic-rotation job needs: it asks every minute, and loading
+   * every due secret whole made that scale with the inventory.
+   */
+  automaticCandidates(until: DateTime, types: readonly string[], tag: string): AutomaticCandidate[] {
+    const rows = statement(
+      this.db,
+      `SELECT id, name, type, tags, next_rotation FROM (${DUE_ON_SQL}) AS secrets
+        WHERE due_on <= @until AND lifecycle = 'active'
+          AND (type IN (SELECT value FROM json_each(@types)) OR json_extract(tags, @tagPath) IS NOT NULL)
+        ORDER BY due_on, name`,
+    ).all({ until: toUtcDate(until), types: JSON.stringify(types), tagPath: `$.${JSON.stringify(tag)}` }) as Pick<
+      SecretRow,
+      'id' | 'name' | 'type' | 'tags' | 'next_rotation'
+    >[];
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      type: row.type as SecretType,
+      tags: JSON.parse(row.tags) as Record<string, string>,
+      nextRotation: row.next_rotation,
+    }));
   }
 
   countOverdue(today: DateTime, scope?: ReadScope): number {
