@@ -6,7 +6,7 @@ import type { Policy } from '../config/policy.js';
 import { type Clock, isoInstant } from '../core/clock.js';
 import { RotorError } from '../core/errors.js';
 import type { FollowUpService } from '../follow-ups/follow-up-service.js';
-import type { InventoryRepo } from '../inventory/inventory-repo.js';
+import type { InventoryRepo, ReviewListed } from '../inventory/inventory-repo.js';
 import { daysUntil } from '../inventory/schedule.js';
 import type { Secret } from '../inventory/secret.js';
 import type { RecipientDirectoryRepo, ReviewFlag } from '../reminders/recipient-directory-repo.js';
@@ -32,12 +32,12 @@ export const ACCESS_REVIEW_PAGE_SIZE = 10;
 /** The playbook's monthly checks, as they stand now. */
 export interface MonthlyChecks {
   ownerGone: ReviewFlag[];
-  unowned: Secret[];
-  withoutBackup: Secret[];
-  neverRotated: Secret[];
+  unowned: ReviewListed[];
+  withoutBackup: ReviewListed[];
+  neverRotated: ReviewListed[];
   overdue: Secret[];
   /** Secrets others may read (an `access` list): the permissions the fourth check reviews. */
-  withReaders: Secret[];
+  withReaders: ReviewListed[];
   needs: RotationNeed[];
 }
 
@@ -74,7 +74,7 @@ export function parseReviewTopic(topic: string): { reviewId: number; owner: stri
   return match ? { reviewId: Number(match[1]), owner: match[2] ?? null } : null;
 }
 
-const names = (secrets: readonly Secret[]) => secrets.map((secret) => secret.name);
+const names = (secrets: readonly { name: string }[]) => secrets.map((secret) => secret.name);
 
 function counted(values: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -102,11 +102,11 @@ export class ReviewService {
     const { inventory } = this.deps;
     return {
       ownerGone: this.deps.recipients.reviewFlags(),
-      unowned: inventory.unowned(),
-      withoutBackup: inventory.withoutBackupOwner(),
-      neverRotated: inventory.neverRotated(),
+      unowned: inventory.reviewListed('unowned'),
+      withoutBackup: inventory.reviewListed('withoutBackup'),
+      neverRotated: inventory.reviewListed('neverRotated'),
       overdue: inventory.overdue(now),
-      withReaders: this.liveSecrets().filter((secret) => secret.access.length > 0),
+      withReaders: inventory.reviewListed('withReaders'),
       needs: this.deps.rotationNeeds.open(),
     };
   }

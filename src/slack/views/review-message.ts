@@ -12,15 +12,15 @@ import { needCause, needLine } from './rotation-need-text.js';
 export interface ReviewFindings {
   /** Secrets whose owner has left Slack (found by the reminder sweep). */
   ownerGone: readonly ReviewFlag[];
-  unowned: readonly Secret[];
-  withoutBackup: readonly Secret[];
-  neverRotated: readonly Secret[];
+  unowned: readonly Pick<Secret, 'name'>[];
+  withoutBackup: readonly Pick<Secret, 'name'>[];
+  neverRotated: readonly Pick<Secret, 'name'>[];
   /** Due today or earlier; the review tells the two apart. */
   overdue: readonly Secret[];
   /** Open rotation needs: a person left or changed role, a release; break-glass uses are listed apart. */
   needs?: readonly RotationNeed[];
   /** Secrets others may read (an `access` list): the playbook's "review access permissions"; listed when given. */
-  withReaders?: readonly Secret[];
+  withReaders?: readonly Pick<Secret, 'name' | 'access'>[];
 }
 
 /** How a scheduled review titles itself and what it adds after the monthly checks (the quarterly audit). */

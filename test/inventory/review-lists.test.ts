@@ -1,0 +1,43 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { operator } from '../support/actors.js';
+import { openTempStore, type TempStore } from '../support/temp-db.js';
+
+/**
+ * The monthly review lists its checks by name over the whole inventory (issue 25: whole rows made
+ * its start hold the event loop for seconds at 100,000 secrets). The narrow lists must name exactly
+ * the secrets the whole-row reads name, in the same order.
+ */
+describe('the monthly review’s lists, read narrow', () => {
+  let store: TempStore;
+  beforeEach(() => {
+    store = openTempStore();
+  });
+  afterEach(() => store.close());
+
+  it('name the same secrets as the whole-row reads: no owner, no backup owner, never rotated, readers to review; retired ones left out', () => {
+    const add = (name: string, fields: Record<string, unknown>) => store.inventoryService.create({ name, ...fields }, operator(), 'test');
+    add('prod/app/db', {
+      owner: 'U0OWNER',
+      backupOwner: 'U0BACKUP',
+      access: ['U0ALICE'],
+      last_rotated: store.clock.now().minus({ days: 3 }).toISODate(),
+    });
+    add('prod/app/api', { owner: 'U0OWNER', access: ['U0ALICE', 'S0OPS'] });
+    add('prod/app/cache', { owner: 'U0OWNER', backupOwner: 'U0BACKUP' });
+    add('prod/app/orphan', {});
+    add('prod/app/old', { owner: 'U0OWNER', access: ['U0BOB'] });
+    store.db.prepare("UPDATE secrets SET lifecycle = 'retired' WHERE name = 'prod/app/old'").run();
+
+    const names = (secrets: readonly { name: string }[]) => secrets.map((secret) => secret.name);
+    expect(names(store.inventory.reviewListed('unowned'))).toEqual(names(store.inventory.unowned()));
+    expect(names(store.inventory.reviewListed('withoutBackup'))).toEqual(names(store.inventory.withoutBackupOwner()));
+    expect(names(store.inventory.reviewListed('neverRotated'))).toEqual(names(store.inventory.neverRotated()));
+    const live = [...store.inventory.iterateAll()].filter((secret) => secret.lifecycle !== 'retired');
+    expect(store.inventory.reviewListed('withReaders')).toEqual(
+      live.filter((secret) => secret.access.length > 0).map((secret) => ({ name: secret.name, access: secret.access })),
+    );
+    expect(names(store.inventory.reviewListed('withReaders'))).toEqual(['prod/app/api', 'prod/app/db']);
+    expect(names(store.inventory.reviewListed('withoutBackup'))).toEqual(['prod/app/api']);
+    expect(names(store.inventory.reviewListed('unowned'))).toEqual(['prod/app/orphan']);
+  });
+});
