@@ -113,16 +113,16 @@ export class ReviewService {
 
   /** The quarterly review's ownership and inventory audit, now. */
   inventoryAudit(): InventoryAudit {
-    const all = [...this.deps.inventory.iterateAll()];
-    const live = all.filter((secret) => secret.lifecycle !== 'retired');
-    const owners = Object.entries(counted(live.flatMap((secret) => (secret.owner ? [secret.owner] : []))))
+    const { inventory } = this.deps;
+    const live = inventory.countLive();
+    const owners = Object.entries(inventory.liveCountsBy('owner'))
       .map(([owner, secrets]) => ({ owner, secrets }))
       .sort((a, b) => b.secrets - a.secrets || a.owner.localeCompare(b.owner));
     return {
-      live: live.length,
-      retired: all.length - live.length,
-      byEnvironment: counted(live.map((secret) => secret.environment)),
-      byProvider: counted(live.map((secret) => secret.provider)),
+      live,
+      retired: inventory.count() - live,
+      byEnvironment: inventory.liveCountsBy('environment'),
+      byProvider: inventory.liveCountsBy('provider'),
       owners,
     };
   }
@@ -244,10 +244,6 @@ export class ReviewService {
     });
   }
 
-  private liveSecrets(): Secret[] {
-    return [...this.deps.inventory.iterateAll()].filter((secret) => secret.lifecycle !== 'retired');
-  }
-
   private start(due: DueReview, now: DateTime): Review | null {
     if (this.deps.repo.find(due.kind, due.period)) return null;
     const startedAt = isoInstant(now);
@@ -275,7 +271,7 @@ export class ReviewService {
       return { totals, missed: secrets.filter((secret) => secret.missed).map((secret) => secret.name) };
     }
     if (due.kind === 'access') {
-      const owned = this.liveSecrets().filter((secret) => secret.owner !== null);
+      const owned = this.deps.inventory.ownedListed();
       return { secrets: owned.length, owners: new Set(owned.map((secret) => secret.owner)).size };
     }
     const checks = this.monthlyChecks(now);
@@ -293,7 +289,7 @@ export class ReviewService {
 
   /** The access review's questions (each live owned secret to its owner), an ask per page, and one escalation per owner. */
   private askOwners(reviewId: number, startedAt: string, respondBy: string): void {
-    const owned = this.liveSecrets().filter((secret): secret is Secret & { owner: string } => secret.owner !== null);
+    const owned = this.deps.inventory.ownedListed();
     for (const secret of owned)
       this.deps.repo.addItem({ reviewId, secretId: secret.id, secretName: secret.name, owner: secret.owner, readers: secret.access });
     const byOwner = counted(owned.map((secret) => secret.owner));

@@ -40,4 +40,33 @@ describe('the monthly review’s lists, read narrow', () => {
     expect(names(store.inventory.reviewListed('withoutBackup'))).toEqual(['prod/app/api']);
     expect(names(store.inventory.reviewListed('unowned'))).toEqual(['prod/app/orphan']);
   });
+
+  it('the access review’s owned secrets and the quarterly audit’s counts match a walk of the whole inventory', () => {
+    const add = (name: string, fields: Record<string, unknown>) => store.inventoryService.create({ name, ...fields }, operator(), 'test');
+    add('staging/app/db', { owner: 'U0BOB', access: ['U0ALICE'] });
+    add('prod/app/db', { owner: 'U0OWNER' });
+    add('prod/app/api', { owner: 'U0BOB', provider: 'aws', providerRef: 'eu-west-1:prod/app/api' });
+    add('dev/app/db', { owner: 'U0OWNER' });
+    add('prod/app/orphan', {});
+    add('prod/app/old', { owner: 'U0OLD' });
+    store.db.prepare("UPDATE secrets SET lifecycle = 'retired' WHERE name = 'prod/app/old'").run();
+
+    const all = [...store.inventory.iterateAll()];
+    const live = all.filter((secret) => secret.lifecycle !== 'retired');
+    const owned = live.filter((secret) => secret.owner !== null);
+    expect(store.inventory.ownedListed()).toEqual(
+      owned.map((secret) => ({ id: secret.id, name: secret.name, owner: secret.owner, access: secret.access })),
+    );
+    const countedInOrder = (values: string[]) => {
+      const counts: Record<string, number> = {};
+      for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+      return Object.entries(counts);
+    };
+    expect(store.inventory.countLive()).toBe(live.length);
+    expect(store.inventory.count() - store.inventory.countLive()).toBe(1);
+    expect(Object.entries(store.inventory.liveCountsBy('environment'))).toEqual(countedInOrder(live.map((secret) => secret.environment)));
+    expect(Object.entries(store.inventory.liveCountsBy('provider'))).toEqual(countedInOrder(live.map((secret) => secret.provider)));
+    expect(Object.entries(store.inventory.liveCountsBy('owner'))).toEqual(countedInOrder(owned.map((secret) => secret.owner as string)));
+    expect(store.inventory.liveCountsBy('owner')).toEqual({ U0BOB: 2, U0OWNER: 2 });
+  });
 });
