@@ -131,6 +131,8 @@ export interface ByHandCommands {
   disableVersion(secretName: string, ref: string, versionId: string, options: { live: boolean; destroy: boolean }): string[];
   /** The line a consumer runs to fetch the current value. */
   retrieve(secretName: string, ref: string): string | null;
+  /** The line a consumer in `region` runs to read the secret's replica there; absent for a store that does not replicate. */
+  retrieveIn?(secretName: string, ref: string, region: string): string;
 }
 
 /** The rotation methods a store takes part in (`manual` is the by-hand store's alone). */

@@ -4,7 +4,7 @@ import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-w
 import { createFingerprinter, type Fingerprinter } from '../fingerprint.js';
 import type { ProviderTarget } from '../secret-provider.js';
 import { isTransientAwsError, translateAwsError } from './aws-errors.js';
-import { parseAwsSecretRef, type AwsSecretRef } from './aws-secret-ref.js';
+import { parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
 
 /** One replica of a secret, as the primary's `DescribeSecret` reports it. */
 export interface ReplicaStatus {
@@ -163,12 +163,4 @@ export function missingReplicaRegions(
 ): string[] {
   const present = new Set([...(primaryRegion ? [primaryRegion] : []), ...replicas.map((replica) => replica.region)]);
   return [...new Set(required)].filter((region) => !present.has(region)).sort();
-}
-
-/** A replica has the primary's name, and its ARN differs only by region. */
-function replicaSecretId(ref: AwsSecretRef, region: string): string {
-  if (!ref.secretId.startsWith('arn:')) return ref.secretId;
-  const parts = ref.secretId.split(':');
-  parts[3] = region;
-  return parts.join(':');
 }
