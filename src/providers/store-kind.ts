@@ -69,6 +69,8 @@ export interface StoreCapabilities {
    * `requiresMount`: what to say when `--mount` is missing, for a store that walks one. Null: no discovery.
    */
   readonly discovery: { requiresMount: string | null } | null;
+  /** The store replicates a secret to other regions and `describe` reports them (`SecretDescription.replicas`): AWS. */
+  readonly replicas?: boolean;
 }
 
 /** How the store's references are written and read. */

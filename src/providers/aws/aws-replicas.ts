@@ -3,6 +3,7 @@ import { RotorError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, type Fingerprinter } from '../fingerprint.js';
 import type { ProviderTarget } from '../secret-provider.js';
+export { missingReplicaRegions } from '../replica-regions.js';
 import { isTransientAwsError, translateAwsError } from './aws-errors.js';
 import { parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
 
@@ -150,17 +151,4 @@ export class AwsReplicaChecker {
     }
     return client;
   }
-}
-
-/**
- * Regions a policy requires that the secret is not replicated to (its primary region counts),
- * for `/secrets review`.
- */
-export function missingReplicaRegions(
-  required: readonly string[],
-  primaryRegion: string | null,
-  replicas: readonly ReplicaStatus[],
-): string[] {
-  const present = new Set([...(primaryRegion ? [primaryRegion] : []), ...replicas.map((replica) => replica.region)]);
-  return [...new Set(required)].filter((region) => !present.has(region)).sort();
 }

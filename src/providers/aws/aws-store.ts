@@ -32,6 +32,7 @@ export const awsSecretsManagerStore: StoreKind = {
     restoreByRewrite: false,
     values: 'readable',
     discovery: { requiresMount: null },
+    replicas: true,
   },
   setup: 'set AWS_REGION and AWS credentials (the SDK chain) for Rotor',
   references: {
