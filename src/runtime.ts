@@ -58,6 +58,7 @@ import { PersonnelChangeRepo } from './personnel/personnel-change-repo.js';
 import { BreakGlassService } from './rotation-needs/break-glass-service.js';
 import { ReleaseCheckService } from './rotation-needs/release-check.js';
 import { ReviewRepo } from './reviews/review-repo.js';
+import { ReplicationReview } from './reviews/replication-review.js';
 import { ReviewService } from './reviews/review-service.js';
 import { createServices, type Services } from './services.js';
 import { createOutboundClients } from './slack/outbound/outbound-clients.js';
@@ -525,6 +526,12 @@ export function slackServices(runtime: Runtime): Omit<SlackDeps, 'logger'> {
     departures: runtime.departures,
     workflowSteps: runtime.workflowSteps,
     reviews: runtime.reviews,
+    replication: new ReplicationReview({
+      inventory: services.inventory,
+      registry: runtime.providers.registry,
+      policy: services.policy,
+      clock: services.clock,
+    }),
     calendarFeed: runtime.calendarFeed,
   };
 }

@@ -27,6 +27,7 @@ const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack 
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ARCHIVE_PREFIX = /^\/?[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*\/?$|^$/;
 const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+const awsRegion = z.string().regex(AWS_REGION, 'must be an AWS region such as eu-west-1');
 // A tag key every store takes as it is: AWS tags, Vault custom_metadata keys.
 const TAG_KEY = /^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/;
 // AWS refuses tag keys that start with `aws:` (its own), so such a key could never be written.
@@ -366,7 +367,7 @@ export const policySchema = z
             'must not have a `.` or `..` folder: give the folder as it is, such as audit/rotor',
           )
           .default('rotor'),
-        region: z.string().regex(AWS_REGION, 'must be an AWS region such as eu-west-1').optional(),
+        region: awsRegion.optional(),
         retention_days: z.number().int().min(1).max(36_500).optional(),
         retention_years: z.number().int().min(1).max(100).optional(),
         force_path_style: z.boolean().default(false),
@@ -415,10 +416,34 @@ export const policySchema = z
       })
       .strict()
       .default({ version_alias: null }),
+    replication: z
+      .object({
+        required_regions: z
+          .record(
+            z.string(),
+            z
+              .array(awsRegion)
+              .min(1, 'must name at least one region (leave the environment out to require none)')
+              .refine((regions) => new Set(regions).size === regions.length, 'must not name a region twice'),
+          )
+          .default({}),
+        consumer_regions: z.record(z.string().min(1).max(80), awsRegion).default({}),
+      })
+      .strict()
+      .default({ required_regions: {}, consumer_regions: {} }),
   })
   .strict()
   .superRefine((policy, ctx) => {
     checkRoles(policy, ctx);
+    for (const environment of Object.keys(policy.replication.required_regions)) {
+      if (!policy.environments.includes(environment))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['replication', 'required_regions', environment],
+          params: { at: 'key' },
+          message: `is not one of the environments (${policy.environments.join(', ')})`,
+        });
+    }
     for (const [index, environment] of (policy.windows.production?.environments ?? []).entries()) {
       if (!policy.environments.includes(environment))
         ctx.addIssue({
@@ -599,6 +624,13 @@ export interface Policy {
   provenance: { enabled: boolean; versionTag: string; rotatedByTag: string };
   /** The version alias consumers of Google secrets read, which promote moves; null: they read `latest`. */
   googleSecretManager: { versionAlias: string | null };
+  /**
+   * Replicated store secrets (AWS): the regions each environment's secrets must be replicated to
+   * (their primary region counts), which `/secrets review` checks; and the region each consumer
+   * (a service name, as in a secret's `consumers`) runs in, so a completion announcement tells it
+   * to read the replica there.
+   */
+  replication: { requiredRegions: Readonly<Record<string, readonly string[]>>; consumerRegions: Readonly<Record<string, string>> };
 }
 
 export interface Contact {
@@ -722,6 +754,7 @@ function toPolicy(file: PolicyFile): Policy {
     reviews: { accessReviewDays: file.reviews.access_review_days },
     provenance: { enabled: file.provenance.enabled, versionTag: file.provenance.version_tag, rotatedByTag: file.provenance.rotated_by_tag },
     googleSecretManager: { versionAlias: file.google_secret_manager.version_alias },
+    replication: { requiredRegions: file.replication.required_regions, consumerRegions: file.replication.consumer_regions },
   });
 }
 

@@ -108,6 +108,8 @@ export interface SecretDescription {
   rotatedInPlace?: { at: string; type: string } | null;
   /** AWS only: the regions the secret is replicated to, with the state the primary reports (`InSync`, `InProgress`, `Failed`). */
   replicas?: ReplicaSummary[];
+  /** AWS only: the primary's region (from its ARN), which counts as one of the regions the secret is kept in. */
+  region?: string | null;
   /**
    * Vault only: how many versions the store keeps (older ones are destroyed), and after how many
    * seconds a version is soft-deleted on its own; null when the store sets no such limit.

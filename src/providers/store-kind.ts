@@ -69,6 +69,8 @@ export interface StoreCapabilities {
    * `requiresMount`: what to say when `--mount` is missing, for a store that walks one. Null: no discovery.
    */
   readonly discovery: { requiresMount: string | null } | null;
+  /** The store replicates a secret to other regions and `describe` reports them (`SecretDescription.replicas`): AWS. */
+  readonly replicas?: boolean;
 }
 
 /** How the store's references are written and read. */
@@ -131,6 +133,8 @@ export interface ByHandCommands {
   disableVersion(secretName: string, ref: string, versionId: string, options: { live: boolean; destroy: boolean }): string[];
   /** The line a consumer runs to fetch the current value. */
   retrieve(secretName: string, ref: string): string | null;
+  /** The line a consumer in `region` runs to read the secret's replica there; absent for a store that does not replicate. */
+  retrieveIn?(secretName: string, ref: string, region: string): string;
 }
 
 /** The rotation methods a store takes part in (`manual` is the by-hand store's alone). */

@@ -1,3 +1,4 @@
+import type { ReplicationReview } from '../reviews/replication-review.js';
 import type { ReviewService } from '../reviews/review-service.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
@@ -58,6 +59,8 @@ export interface SlackDeps {
   workflowSteps: WorkflowStepService;
   /** The access review's answers (the owners' buttons). */
   reviews: ReviewService;
+  /** `/secrets review`'s check of the policy's required replica regions, read from the stores. */
+  replication: ReplicationReview;
   /** The calendar feed's token and Rotor's public address; null when the feed is off. */
   calendarFeed: CalendarFeed | null;
 }

@@ -3,8 +3,9 @@ import { RotorError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, type Fingerprinter } from '../fingerprint.js';
 import type { ProviderTarget } from '../secret-provider.js';
+export { missingReplicaRegions } from '../replica-regions.js';
 import { isTransientAwsError, translateAwsError } from './aws-errors.js';
-import { parseAwsSecretRef, type AwsSecretRef } from './aws-secret-ref.js';
+import { parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
 
 /** One replica of a secret, as the primary's `DescribeSecret` reports it. */
 export interface ReplicaStatus {
@@ -150,25 +151,4 @@ export class AwsReplicaChecker {
     }
     return client;
   }
-}
-
-/**
- * Regions a policy requires that the secret is not replicated to (its primary region counts),
- * for `/secrets review`.
- */
-export function missingReplicaRegions(
-  required: readonly string[],
-  primaryRegion: string | null,
-  replicas: readonly ReplicaStatus[],
-): string[] {
-  const present = new Set([...(primaryRegion ? [primaryRegion] : []), ...replicas.map((replica) => replica.region)]);
-  return [...new Set(required)].filter((region) => !present.has(region)).sort();
-}
-
-/** A replica has the primary's name, and its ARN differs only by region. */
-function replicaSecretId(ref: AwsSecretRef, region: string): string {
-  if (!ref.secretId.startsWith('arn:')) return ref.secretId;
-  const parts = ref.secretId.split(':');
-  parts[3] = region;
-  return parts.join(':');
 }

@@ -22,6 +22,14 @@ export function awsRegionFlag(ref: AwsSecretRef): string {
   return ref.region ? ` --region ${ref.region}` : '';
 }
 
+/** The id a replica answers to in `region`: a replica has the primary's name, and its ARN differs only by region. */
+export function replicaSecretId(ref: AwsSecretRef, region: string): string {
+  if (!ref.secretId.startsWith('arn:')) return ref.secretId;
+  const parts = ref.secretId.split(':');
+  parts[3] = region;
+  return parts.join(':');
+}
+
 /**
  * Parses `arn:…:secretsmanager:…`, `name` or `region:name`. The message names the secret and
  * the accepted forms, because whoever typed the reference has to fix it.

@@ -110,6 +110,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       lastChangedAt: secret.LastChangedDate?.toISOString() ?? null,
       tags: Object.fromEntries((secret.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
       location: secret.ARN ?? null,
+      region: secret.ARN?.split(':')[3] || null,
       rotationConfigured: secret.RotationEnabled === true,
       limits: { maxVersions: null, deleteVersionAfterSeconds: null },
       replicas: (secret.ReplicationStatus ?? [])

@@ -1,7 +1,7 @@
 import type { ReplicaSummary } from '../secret-provider.js';
 import type { StoreFinding, StoreKind, StoreSecretKey } from '../store-kind.js';
 import { AwsSecretsManagerProvider } from './aws-secrets-manager-provider.js';
-import { awsRegionFlag, parseAwsSecretRef } from './aws-secret-ref.js';
+import { awsRegionFlag, parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
 import { AWS_STEP_TEXTS } from './aws-step-texts.js';
 
 const CURRENT = 'AWSCURRENT';
@@ -32,6 +32,7 @@ export const awsSecretsManagerStore: StoreKind = {
     restoreByRewrite: false,
     values: 'readable',
     discovery: { requiresMount: null },
+    replicas: true,
   },
   setup: 'set AWS_REGION and AWS credentials (the SDK chain) for Rotor',
   references: {
@@ -89,6 +90,10 @@ export const awsSecretsManagerStore: StoreKind = {
       const parsed = parseAwsSecretRef(secretName, ref);
       // The region exactly as the checklist's commands carry it: an ARN's too, or a CLI configured for another region looks there.
       return `aws secretsmanager get-secret-value --secret-id ${parsed.secretId}${awsRegionFlag(parsed)} --version-stage ${CURRENT} --query SecretString --output text`;
+    },
+    retrieveIn(secretName, ref, region) {
+      const replica = replicaSecretId(parseAwsSecretRef(secretName, ref), region);
+      return `aws secretsmanager get-secret-value --secret-id ${replica} --region ${region} --version-stage ${CURRENT} --query SecretString --output text`;
     },
   },
   texts: AWS_STEP_TEXTS,

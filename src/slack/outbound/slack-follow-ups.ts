@@ -117,6 +117,7 @@ function renderNotice(
           removalAt: notice.removalAt,
           rollbackUntil: notice.rollbackUntil,
           replacedBy: notice.replacedBy,
+          consumerRegions: deps.policy.replication.consumerRegions,
         }),
       };
     }

@@ -13,12 +13,14 @@ import {
   modal,
   press,
   rotationRecord,
+  ROTATION_POLICY,
   rotorCli,
   slashRotate,
   startRotationHarness,
   submitTicket,
   textOf,
   waitForDms,
+  waitForPosts,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
@@ -52,9 +54,13 @@ describe.runIf(shouldRunMotoSuite('replicated secrets through Slack'))(
       return client;
     };
 
-    function start(options: { replicaEndpointFor?: (region: string) => string | undefined } = {}): Promise<SlackHarness> {
+    function start(
+      options: { replicaEndpointFor?: (region: string) => string | undefined; policy?: string; consumers?: string[] } = {},
+    ): Promise<SlackHarness> {
+      const { policy, consumers, ...aws } = options;
       return startRotationHarness({
-        aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint, ...options }),
+        aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint, ...aws }),
+        ...(policy ? { policy } : {}),
         seed: (store) =>
           store.inventoryService.create(
             {
@@ -63,6 +69,7 @@ describe.runIf(shouldRunMotoSuite('replicated secrets through Slack'))(
               owner: 'U0OWNER',
               provider: 'aws',
               providerRef: SECRET,
+              ...(consumers ? { consumers } : {}),
               lastRotated: store.clock.now().minus({ days: 200 }).toISODate() as string,
             },
             operator(),
@@ -93,6 +100,32 @@ describe.runIf(shouldRunMotoSuite('replicated secrets through Slack'))(
       expect(primary.VersionId).toBe(newVersionId);
       expect(replica.VersionId).toBe(newVersionId);
       expect(rotationRecord(h, rotationId).rotation.state).toBe('completed');
+    });
+
+    it('announces, for a consumer in a replica region, the line reading the replica in that region', async () => {
+      await moto.sdk.send(new CreateSecretCommand({ Name: SECRET, SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }] }));
+      // billing-api runs next to the replica; ledger runs in the primary's region and checkout's region is not known.
+      const policy = `${ROTATION_POLICY}replication:\n  consumer_regions:\n    billing-api: eu-west-1\n    ledger: us-east-1\n`;
+      harness = await start({ policy, consumers: ['billing-api', 'ledger', 'checkout'] });
+      const h = harness;
+      const { viewId } = await slashRotate(h, 'U0OWNER', SECRET);
+      const id = viewId as string;
+      await submitTicket(h, 'U0OWNER', id, 'SEC-9');
+      for (const lead of ['U0SEC', 'U0OPS'])
+        await clickInMessage(h, lead, (await waitForDms(h, lead, /^Approval requested/))[0]!, ACTION_IDS.rotationApprove);
+      await driveModal(h, 'U0OWNER', id, null);
+      await press(h, 'U0OWNER', id, ACTION_IDS.rotationComplete);
+
+      for (const channel of ['C0ANNOUNCE', 'C0CHECKOUT']) {
+        const [announcement] = await waitForPosts(h, channel);
+        const text = textOf({ blocks: announcement!.args.blocks as unknown[] });
+        expect(text).toContain(`get-secret-value --secret-id ${SECRET} --version-stage AWSCURRENT`);
+        expect(text).toContain('*In eu-west-1* (`billing-api`): read the replica there');
+        expect(text).toContain(
+          `get-secret-value --secret-id ${SECRET} --region eu-west-1 --version-stage AWSCURRENT --query SecretString --output text`,
+        );
+        expect(text).not.toContain('us-east-1');
+      }
     });
 
     it('fails verify naming the replica region that cannot be read, and records nothing', async () => {

@@ -32,7 +32,7 @@ export const USAGE: Record<(typeof SUBCOMMANDS)[number], string> = {
   add: '`/secrets add` — add a secret (opens a form)',
   edit: '`/secrets edit <name>` — edit a secret (opens a form)',
   review:
-    '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue, rotations needed, break-glass credentials used',
+    '`/secrets review` — monthly review: no owner, no backup owner, never rotated, overdue, rotations needed, break-glass credentials used, replicas missing a required region',
   used: '`/secrets used <name> <reason>` — record that you used a break-glass credential and why: its rotation is then due within hours, and security is told',
   help: '`/secrets help` — this list',
 };

@@ -6,6 +6,7 @@ import { COMMANDS } from '../../ids.js';
 import { dueSoonDays, type SlackDeps } from '../../slack-deps.js';
 import { escapeMrkdwn } from '../../views/mrkdwn.js';
 import { breakGlassRecordedReply } from '../../views/break-glass-messages.js';
+import { replicationReviewBlocks } from '../../views/replication-review-blocks.js';
 import { reviewMessage } from '../../views/review-message.js';
 import { alreadyOwnerReply, newOwnerMessage, ownerChangedReply } from '../../views/secret-change-messages.js';
 import { secretFormModal } from '../../views/secret-form-modal.js';
@@ -28,6 +29,7 @@ type SecretsDeps = Pick<
   | 'userGroups'
   | 'ownership'
   | 'breakGlass'
+  | 'replication'
   | 'logger'
 >;
 
@@ -71,6 +73,7 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
       const scope = reader.listScope(actor);
       const unowned = deps.inventory.unowned(scope);
       const visible = new Set(scope.kind === 'all' ? [] : deps.inventory.readableNames(scope));
+      const replication = await deps.replication.check(scope);
       return ctx.reply(
         reviewMessage(
           {
@@ -82,6 +85,7 @@ async function runSecretsRequest(request: SecretsRequest, ctx: CommandContext): 
             needs: deps.rotationNeeds.open().filter((need) => scope.kind === 'all' || visible.has(need.secretName)),
           },
           today,
+          replication ? { extra: replicationReviewBlocks(replication) } : {},
         ),
       );
     }

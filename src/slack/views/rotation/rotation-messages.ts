@@ -9,7 +9,7 @@ import { ACTION_IDS, encodeRotationRef } from '../../ids.js';
 import { context, section } from '../blocks.js';
 import { code, escapeMrkdwn, mention, truncateMrkdwn } from '../mrkdwn.js';
 import type { SlackMessage } from '../slack-message.js';
-import { retrievalCommand } from './retrieval-instructions.js';
+import { replicaRetrievals, retrievalCommand, verifiedReplicaRegions } from './retrieval-instructions.js';
 import type { StoreKind } from '../../../providers/store-kind.js';
 import { fingerprintShort, quoted, roleLabel, STATE_LABELS, when } from './rotation-text.js';
 
@@ -212,11 +212,19 @@ function automatedCheckLines(record: RotationRecord): string[] {
 export function completionAnnouncement(
   record: RotationRecord,
   secret: Secret,
-  options: { store: StoreKind; removalAt: string | null; rollbackUntil: string | null; replacedBy?: string | null },
+  options: {
+    store: StoreKind;
+    removalAt: string | null;
+    rollbackUntil: string | null;
+    replacedBy?: string | null;
+    /** The policy's `replication.consumer_regions`: consumers in a replica region are told to read it there. */
+    consumerRegions?: Readonly<Record<string, string>>;
+  },
 ): SlackMessage {
   const { rotation } = record;
   const approvals = record.approvals.filter((approval) => approval.decision === 'approved');
   const retrieval = retrievalCommand(secret, options.store);
+  const nearby = replicaRetrievals(secret, options.store, verifiedReplicaRegions(record.steps), options.consumerRegions ?? {});
   const blocks: KnownBlock[] = [
     section(
       `:white_check_mark: *${code(rotation.secretName)} was rotated* by ${mention(rotation.heldBy)}${rotation.kind === 'emergency' ? ' (emergency rotation)' : ''}.`,
@@ -240,6 +248,15 @@ export function completionAnnouncement(
   const checks = automatedCheckLines(record);
   if (checks.length > 0) blocks.push(section(truncateMrkdwn(`*Automated checks*\n${checks.join('\n')}`, 2900)));
   if (retrieval.command) blocks.push(section(`*Fetch the new version*\n\`\`\`${escapeMrkdwn(retrieval.command)}\`\`\``));
+  for (const replica of nearby.slice(0, 10))
+    blocks.push(
+      section(
+        truncateMrkdwn(
+          `*In ${escapeMrkdwn(replica.region)}* (${replica.consumers.map(code).join(', ')}): read the replica there\n\`\`\`${escapeMrkdwn(replica.command)}\`\`\``,
+          2900,
+        ),
+      ),
+    );
   if (retrieval.instructions) blocks.push(section(`*How to retrieve it*\n${quoted(retrieval.instructions, 2000)}`));
   if (!retrieval.command && !retrieval.instructions)
     blocks.push(section(`*How to retrieve it*\nNo retrieval instructions are recorded; ask ${mention(secret.owner)}.`));

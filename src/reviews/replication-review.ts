@@ -1,0 +1,89 @@
+import type { ReadScope } from '../access/visibility.js';
+import type { Policy } from '../config/policy.js';
+import type { Clock } from '../core/clock.js';
+import { describeError } from '../core/errors.js';
+import type { InventoryRepo } from '../inventory/inventory-repo.js';
+import type { Secret } from '../inventory/secret.js';
+import { dueSoonDays } from '../inventory/secret-summary.js';
+import { missingReplicaRegions } from '../providers/replica-regions.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+
+/** Store reads one review makes at most: the rest are counted, not read, so a large inventory cannot hold the reply up. */
+export const REPLICATION_REVIEW_LIMIT = 50;
+/** Store reads in flight at once. */
+const PARALLEL_READS = 4;
+
+export interface ReplicationGap {
+  secret: string;
+  environment: string;
+  /** The required regions the store keeps no copy in (the primary's region counts). */
+  missing: string[];
+}
+
+/** What `/secrets review` says of the policy's `replication.required_regions`. */
+export interface ReplicationFindings {
+  /** Secrets whose replicas, as their store reports them, miss a required region. */
+  gaps: ReplicationGap[];
+  /** Secrets whose store could not be read this time (access, outage, a broken reference), with why. */
+  unread: { secret: string; reason: string }[];
+  /** Secrets in stores that do not replicate (Vault, manual, …): not checked. */
+  notReplicated: string[];
+  /** Secrets read and found in every required region. */
+  complete: number;
+  /** Secrets past REPLICATION_REVIEW_LIMIT, not read this time. */
+  leftOut: number;
+}
+
+export interface ReplicationReviewDeps {
+  inventory: InventoryRepo;
+  registry: ProviderRegistry;
+  policy: Policy;
+  clock: Clock;
+}
+
+/**
+ * The registry policy's "replication in all regions": each live secret of an environment the
+ * policy names is looked up in its store, through the provider port, and listed when its
+ * replicas miss a required region. Only the store's metadata is read, never a value.
+ */
+export class ReplicationReview {
+  constructor(private readonly deps: ReplicationReviewDeps) {}
+
+  /** Null when the policy requires no replica region. */
+  async check(scope: ReadScope): Promise<ReplicationFindings | null> {
+    const required = Object.entries(this.deps.policy.replication.requiredRegions);
+    if (required.length === 0) return null;
+    const findings: ReplicationFindings = { gaps: [], unread: [], notReplicated: [], complete: 0, leftOut: 0 };
+    const toRead: { secret: Secret; regions: readonly string[] }[] = [];
+    for (const [environment, regions] of required) {
+      const secrets = this.deps.inventory.list({ environment, scope }, this.deps.clock.now(), dueSoonDays(this.deps.policy));
+      for (const secret of secrets) {
+        if (!this.deps.registry.stores.has(secret.provider) || !this.deps.registry.stores.of(secret.provider).capabilities.replicas)
+          findings.notReplicated.push(secret.name);
+        else if (toRead.length < REPLICATION_REVIEW_LIMIT) toRead.push({ secret, regions });
+        else findings.leftOut += 1;
+      }
+    }
+    const queue = [...toRead];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await this.checkOne(next.secret, next.regions, findings);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, toRead.length) }, worker));
+    findings.gaps.sort((a, b) => a.secret.localeCompare(b.secret));
+    findings.unread.sort((a, b) => a.secret.localeCompare(b.secret));
+    findings.notReplicated.sort();
+    return findings;
+  }
+
+  private async checkOne(secret: Secret, regions: readonly string[], findings: ReplicationFindings): Promise<void> {
+    try {
+      const { provider, target } = this.deps.registry.resolve(secret);
+      const description = await provider.describe(target);
+      const missing = missingReplicaRegions(regions, description.region ?? null, description.replicas ?? []);
+      if (missing.length > 0) findings.gaps.push({ secret: secret.name, environment: secret.environment, missing });
+      else findings.complete += 1;
+    } catch (error) {
+      findings.unread.push({ secret: secret.name, reason: describeError(error) });
+    }
+  }
+}
