@@ -228,7 +228,8 @@ export function decide(policy: Policy, request: AccessRequest): AccessDecision {
   if (request.action === 'sign_off' && request.signOffFallback) {
     const fallback = signOffFallbackOf(policy);
     whoMay.push({ label: `${fallback.label} (incident.signoff_fallback)`, userIds: fallback.userIds });
-    if (fallback.userIds.includes(request.actor)) return { allowed: true, as: 'signoff_fallback' };
+    if (fallback.userIds.some((id) => id === request.actor || request.actorGroups?.includes(id)))
+      return { allowed: true, as: 'signoff_fallback' };
   }
   if (request.action === 'read' && policy.visibility === 'workspace') return { allowed: true, as: 'workspace' };
   const groups = request.actorGroups ?? [];
