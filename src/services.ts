@@ -67,6 +67,7 @@ export function createServices(
     authorizer,
     clock,
     policy,
+    groups: userGroups,
     stores,
     locks: new ReferenceLocks(db),
     followUps: { schedule: (request) => followUps.schedule(request, isoInstant(clock.now())) },

@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy.js';
 import type { Actor } from './actor.js';
+import { listedInRole } from './role-members.js';
 import { decide, type HolderGroup, type SecretAccessFacts } from './permissions.js';
 
 /**
@@ -54,8 +55,8 @@ export function readScopeOf(policy: Policy, viewer: Actor | null, groups: readon
 /** Who can help someone who may not see a secret: the roles that read the whole inventory (never a secret's own people, which would confirm it exists). */
 export function inventoryKeepers(policy: Policy): HolderGroup[] {
   return [
-    { label: 'security leads', userIds: policy.roles.securityLeads },
-    { label: 'DevOps leads', userIds: policy.roles.devopsLeads },
-    { label: 'admins', userIds: policy.roles.admins },
+    { label: 'security leads', userIds: listedInRole(policy, 'security_leads') },
+    { label: 'DevOps leads', userIds: listedInRole(policy, 'devops_leads') },
+    { label: 'admins', userIds: listedInRole(policy, 'admins') },
   ];
 }
