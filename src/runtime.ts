@@ -225,6 +225,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     followUps: followUpService,
     policy,
     clock,
+    groups: services.userGroups,
     kickFollowUps,
   });
   const ownership = new OwnershipService({
@@ -336,6 +337,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     followUps: followUpService,
     clock,
     policy,
+    groups: services.userGroups,
     kickFollowUps,
   });
   // A failure here must not stop the reminder sweep that noticed the departure; the next sweep (or the event) tries again.
@@ -420,7 +422,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ...options.reminderSweep,
       }),
       sweepLog: reminderSweepLog,
-      actions: new ReminderActionsService({ ledger, inventory, audit, authorizer, notifier, ownership, clock, policy }),
+      actions: new ReminderActionsService({
+        ledger,
+        inventory,
+        audit,
+        authorizer,
+        notifier,
+        ownership,
+        clock,
+        policy,
+        groups: services.userGroups,
+      }),
       weeklyDigest: new WeeklyDigestService({
         digests: new WeeklyDigestRepo(db),
         history: services.history,
@@ -446,6 +458,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       followUps: followUpService,
       clock,
       policy,
+      groups: services.userGroups,
       kickFollowUps,
     }),
     releases: new ReleaseCheckService({ inventory, needs: services.rotationNeeds, audit, followUps: followUpService, clock, policy }),
@@ -496,7 +509,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       poster,
     );
     followUpService.register(stepCompletionHandler(stepRuns, poster, clock));
-    registerReviewSlackFollowUps({ reviews, followUps: followUpService, policy, clock }, poster);
+    registerReviewSlackFollowUps({ reviews, followUps: followUpService, policy, clock, groups: services.userGroups }, poster);
   }
   return runtime;
 }

@@ -57,7 +57,8 @@ export function createServices(
   const stores = options.stores ?? BUILT_IN_STORES;
   const audit = new AuditLog(db, clock, options.auditKeys ?? null);
   const refusals = new RefusalLog({ db, repo: new RefusalWindowRepo(db), audit, clock });
-  const authorizer = new Authorizer(policy, refusals);
+  const userGroups = new UserGroupRepo(db);
+  const authorizer = new Authorizer(policy, refusals, userGroups);
   const inventory = new InventoryRepo(db);
   const followUps = new FollowUpRepo(db);
   const inventoryService = new InventoryService({
@@ -66,12 +67,12 @@ export function createServices(
     authorizer,
     clock,
     policy,
+    groups: userGroups,
     stores,
     locks: new ReferenceLocks(db),
     followUps: { schedule: (request) => followUps.schedule(request, isoInstant(clock.now())) },
   });
   const rotationNeeds = new RotationNeedService({ repo: new RotationNeedRepo(db), audit, clock });
-  const userGroups = new UserGroupRepo(db);
   const inventoryReader = new InventoryReader({ repo: inventory, policy, refusals, userGroups });
   return {
     db,

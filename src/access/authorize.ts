@@ -2,6 +2,7 @@ import type { Policy } from '../config/policy.js';
 import { RotorError } from '../core/errors.js';
 import type { NextStep } from '../core/next-step.js';
 import { actorId, type Actor } from './actor.js';
+import type { GroupMembers } from './role-members.js';
 import { decide, type AccessDecision, type AccessRequest, type HolderGroup } from './permissions.js';
 import type { RefusalLog } from './refusal-log.js';
 
@@ -31,9 +32,11 @@ export type AccessQuestion = Omit<AccessRequest, 'actor' | 'channelId'>;
  * do anything but approve, which the two-person rule reserves for people.
  */
 export class Authorizer {
+  /** `groups`: who is in which Slack user group, so a group named in a role list or an access list counts its members. */
   constructor(
     private readonly policy: Policy,
     private readonly refusals: RefusalLog,
+    private readonly groups: Pick<GroupMembers, 'groupsOf'> | null = null,
   ) {}
 
   decide(actor: Actor, question: AccessQuestion): AccessDecision {
@@ -47,7 +50,13 @@ export class Authorizer {
       }
       return { allowed: true, as: 'operator' };
     }
-    return decide(this.policy, { ...question, actor: actor.userId, ...(actor.channelId ? { channelId: actor.channelId } : {}) });
+    const actorGroups = question.actorGroups ?? this.groups?.groupsOf(actor.userId) ?? [];
+    return decide(this.policy, {
+      ...question,
+      actor: actor.userId,
+      actorGroups,
+      ...(actor.channelId ? { channelId: actor.channelId } : {}),
+    });
   }
 
   /**

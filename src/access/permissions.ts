@@ -1,6 +1,7 @@
 import type { Policy, SignOffFallback } from '../config/policy.js';
 import type { NextStep } from '../core/next-step.js';
 import { SLACK_USER_GROUP_ID, type Secret } from '../inventory/secret.js';
+import { listedInRole, namesPerson } from './role-members.js';
 
 /**
  * The one place that decides who may do what to which secret. Every Slack listener (and any
@@ -133,11 +134,9 @@ export function signOffFallbackOf(policy: Policy): { label: string; userIds: rea
       ? policy.roles.cto
         ? [policy.roles.cto]
         : []
-      : fallback === 'admins'
-        ? policy.roles.admins
-        : fallback === 'devops_leads'
-          ? policy.roles.devopsLeads
-          : [];
+      : fallback === 'admins' || fallback === 'devops_leads'
+        ? listedInRole(policy, fallback)
+        : [];
   return { label: FALLBACK_LABELS[fallback], userIds };
 }
 
@@ -172,14 +171,15 @@ export type AccessDecision =
 
 function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder: Holder): readonly string[] {
   switch (holder) {
+    // Role lists hold user ids and user group ids (role-members.ts); the request's actorGroups say which groups count for the actor.
     case 'admin':
-      return policy.roles.admins;
+      return listedInRole(policy, 'admins');
     case 'security_lead':
-      return policy.roles.securityLeads;
+      return listedInRole(policy, 'security_leads');
     case 'devops_lead':
-      return policy.roles.devopsLeads;
+      return listedInRole(policy, 'devops_leads');
     case 'responder':
-      return policy.roles.responders;
+      return listedInRole(policy, 'responders');
     case 'owner':
       return secret?.owner ? [secret.owner] : [];
     case 'backup_owner':
@@ -196,7 +196,7 @@ function holdersOf(policy: Policy, secret: SecretAccessFacts | undefined, holder
       return signOffFallbackOf(policy).userIds;
     case 'defined_role':
       // Which role a person approves as is the rotation's rule (rotation-rules.ts); here, that they hold one at all.
-      return [...new Set(Object.values(policy.roles.defined).flat())];
+      return [...new Set(Object.keys(policy.roles.defined).flatMap((role) => listedInRole(policy, role)))];
   }
 }
 
@@ -228,15 +228,18 @@ export function decide(policy: Policy, request: AccessRequest): AccessDecision {
   if (request.action === 'sign_off' && request.signOffFallback) {
     const fallback = signOffFallbackOf(policy);
     whoMay.push({ label: `${fallback.label} (incident.signoff_fallback)`, userIds: fallback.userIds });
-    if (fallback.userIds.includes(request.actor)) return { allowed: true, as: 'signoff_fallback' };
+    if (namesActor(fallback.userIds, request.actor, request.actorGroups ?? [])) return { allowed: true, as: 'signoff_fallback' };
   }
   if (request.action === 'read' && policy.visibility === 'workspace') return { allowed: true, as: 'workspace' };
   const groups = request.actorGroups ?? [];
-  const match = holders.find((holder) =>
-    holdersOf(policy, request.secret, holder).some((id) => id === request.actor || groups.includes(id)),
-  );
+  const match = holders.find((holder) => namesActor(holdersOf(policy, request.secret, holder), request.actor, groups));
   if (match) return { allowed: true, as: match };
   return { allowed: false, reason: `You may not ${phrase}.`, whoMay };
+}
+
+/** Whether `ids` names the actor, directly or by one of the user groups they are in (role-members.ts's rule, with the groups already known). */
+function namesActor(ids: readonly string[], actor: string, actorGroups: readonly string[]): boolean {
+  return namesPerson(ids, actor, { groupsOf: () => actorGroups });
 }
 
 /** "Who may instead" as one mrkdwn line; user ids become mentions (ids are never user text). */

@@ -1,5 +1,6 @@
 import type { Policy } from '../config/policy.js';
 import type { Actor } from './actor.js';
+import { listedInRole } from './role-members.js';
 import { decide, type HolderGroup, type SecretAccessFacts } from './permissions.js';
 
 /**
@@ -34,15 +35,16 @@ export function mayRead(policy: Policy, viewer: Actor | null, secret: SecretAcce
   return decide(policy, { actor: viewer.userId, actorGroups: groups, action: 'read', secret }).allowed;
 }
 
-/** Whether this member reads the whole inventory: the policy says everyone does, or they hold a role that runs it. */
-export function readsEverything(policy: Policy, userId: string): boolean {
-  return decide(policy, { actor: userId, action: 'read', secret: { name: '', owner: null, backupOwner: null, team: null } }).allowed;
+/** Whether this member reads the whole inventory: the policy says everyone does, or they hold a role that runs it (directly or by one of `groups`). */
+export function readsEverything(policy: Policy, userId: string, groups: readonly string[] = []): boolean {
+  const nobodysSecret = { name: '', owner: null, backupOwner: null, team: null };
+  return decide(policy, { actor: userId, actorGroups: groups, action: 'read', secret: nobodysSecret }).allowed;
 }
 
 /** The secrets `viewer` may read, as a filter for lists and counts. */
 export function readScopeOf(policy: Policy, viewer: Actor | null, groups: readonly string[] = []): ReadScope {
   if (viewer === null) return policy.visibility === 'workspace' ? { kind: 'all' } : { kind: 'some', userId: '', principals: [], teams: [] };
-  if (viewer.kind !== 'slack' || readsEverything(policy, viewer.userId)) return { kind: 'all' };
+  if (viewer.kind !== 'slack' || readsEverything(policy, viewer.userId, groups)) return { kind: 'all' };
   const principals = [viewer.userId, ...groups];
   const teams = new Set<string>();
   for (const [team, lead] of Object.entries(policy.roles.teamLeads)) if (lead === viewer.userId) teams.add(team);
@@ -53,8 +55,8 @@ export function readScopeOf(policy: Policy, viewer: Actor | null, groups: readon
 /** Who can help someone who may not see a secret: the roles that read the whole inventory (never a secret's own people, which would confirm it exists). */
 export function inventoryKeepers(policy: Policy): HolderGroup[] {
   return [
-    { label: 'security leads', userIds: policy.roles.securityLeads },
-    { label: 'DevOps leads', userIds: policy.roles.devopsLeads },
-    { label: 'admins', userIds: policy.roles.admins },
+    { label: 'security leads', userIds: listedInRole(policy, 'security_leads') },
+    { label: 'DevOps leads', userIds: listedInRole(policy, 'devops_leads') },
+    { label: 'admins', userIds: listedInRole(policy, 'admins') },
   ];
 }

@@ -137,10 +137,10 @@ export const policySchema = z
       .default({ incident: [], consumers: {} }),
     roles: z
       .object({
-        admins: z.array(slackUserId).default([]),
-        security_leads: z.array(slackUserId).default([]),
-        devops_leads: z.array(slackUserId).default([]),
-        responders: z.array(slackUserId).default([]),
+        admins: z.array(slackUserOrGroupId).default([]),
+        security_leads: z.array(slackUserOrGroupId).default([]),
+        devops_leads: z.array(slackUserOrGroupId).default([]),
+        responders: z.array(slackUserOrGroupId).default([]),
         team_leads: z.record(z.string().min(1), slackUserId).default({}),
         cto: slackUserId.optional(),
       })
@@ -524,6 +524,7 @@ export interface Policy {
     /** Where security is told of people leaving and break-glass uses; null: the announcement channel. */
     security: string | null;
   };
+  /** Each list holds Slack user ids and user group ids (`S…`): src/access/role-members.ts says who is in a role. */
   roles: {
     admins: readonly string[];
     securityLeads: readonly string[];

@@ -1,3 +1,4 @@
+import { membersOfRole, type GroupMembers } from '../access/role-members.js';
 import { DateTime } from 'luxon';
 import { actorId, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
@@ -41,6 +42,8 @@ export interface InventoryServiceDeps {
   authorizer: Authorizer;
   clock: Clock;
   policy: Policy;
+  /** Who is in which Slack user group, so a group in a role list reaches its members. */
+  groups?: GroupMembers;
   /** The store kinds: which names `provider` may take, and how each checks its references. */
   stores: StoreCatalog;
   /** Open rotations and incidents, which hold a secret's reference in place. */
@@ -225,7 +228,7 @@ export class InventoryService {
       ? { request: options.approval.requestId, requestedBy: options.approval.requestedBy, approvedBy: by }
       : {};
     const payload = { ...move, by, source, ...approval };
-    const leads = this.deps.policy.roles.securityLeads;
+    const leads = membersOfRole(this.deps.policy, 'security_leads', this.deps.groups ?? null);
     const audience =
       leads.length > 0
         ? leads.map((user) => ({ user }))

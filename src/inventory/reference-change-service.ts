@@ -1,3 +1,4 @@
+import { membersOfRole, type GroupMembers } from '../access/role-members.js';
 import { actorId, type Actor } from '../access/actor.js';
 import { AccessDeniedError, type Authorizer } from '../access/authorize.js';
 import { describeWhoMay, type SecretAccessFacts } from '../access/permissions.js';
@@ -21,6 +22,8 @@ export interface ReferenceChangeDeps {
   followUps: { schedule(request: FollowUpRequest): unknown; cancel(topic: string, kind?: string): unknown };
   policy: Policy;
   clock: Clock;
+  /** Who is in which Slack user group, so a group in a role list reaches its members. */
+  groups?: GroupMembers;
   /** Sends due follow-ups soon: the request DMs and the answers go out now, not at the next sweep. */
   kickFollowUps?: () => void;
 }
@@ -83,7 +86,8 @@ export class ReferenceChangeService {
         this.deps.followUps.cancel(referenceRequestTopic(older.id));
       }
       const requestId = this.deps.requests.insert(secret.id, move, by, now);
-      for (const lead of this.deps.policy.roles.securityLeads.filter((person) => person !== by)) {
+      const leads = membersOfRole(this.deps.policy, 'security_leads', this.deps.groups ?? null);
+      for (const lead of leads.filter((person) => person !== by)) {
         this.deps.followUps.schedule({
           kind: REFERENCE_FOLLOW_UPS.request,
           topic: referenceRequestTopic(requestId),

@@ -1,3 +1,4 @@
+import { membersOfRole, type GroupMembers } from '../access/role-members.js';
 import { SYSTEM_ACTOR } from '../access/actor.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -80,6 +81,8 @@ export interface DepartureDeps {
   followUps: { schedule(request: FollowUpRequest): unknown };
   clock: Clock;
   policy: Policy;
+  /** Who is in which Slack user group, so a group in a role list reaches its members. */
+  groups?: GroupMembers;
   kickFollowUps?: () => void;
 }
 
@@ -195,7 +198,7 @@ export class DepartureService {
           payload: { user: person, leaver: userId, ...entry },
         });
       }
-      for (const audience of securityAudience(this.deps.policy)) {
+      for (const audience of securityAudience(this.deps.policy, this.deps.groups ?? null)) {
         this.deps.followUps.schedule({
           kind: DEPARTURE_FOLLOW_UPS.securitySummary,
           topic: departureTopic(departure.id),
@@ -286,7 +289,7 @@ export class DepartureService {
           });
         }
         if (secrets.length > 0) {
-          for (const audience of securityAudience(this.deps.policy)) {
+          for (const audience of securityAudience(this.deps.policy, this.deps.groups ?? null)) {
             this.deps.followUps.schedule({
               kind: DEPARTURE_FOLLOW_UPS.securitySummary,
               topic: departureTopic(id),
@@ -329,14 +332,19 @@ export class DepartureService {
   /** Who a secret the leaver owned, with no backup owner, is offered to: its team lead, else a security lead, else an admin. */
   private nextOnPath(secret: Secret, leaver: string): string | null {
     const lead = secret.team ? this.deps.policy.roles.teamLeads[secret.team] : undefined;
-    const candidates = [lead, ...this.deps.policy.roles.securityLeads, ...this.deps.policy.roles.admins];
+    const groups = this.deps.groups ?? null;
+    const candidates = [
+      lead,
+      ...membersOfRole(this.deps.policy, 'security_leads', groups),
+      ...membersOfRole(this.deps.policy, 'admins', groups),
+    ];
     return candidates.find((person): person is string => typeof person === 'string' && person !== leaver) ?? null;
   }
 
   /** Approver roles only the leaver held, with the environments whose rotations need them. */
   private soleApproverRoles(userId: string): SoleApprover[] {
     return (['security_lead', 'devops_lead'] as const).flatMap((role) => {
-      const holders = holdersOfRole(this.deps.policy, role);
+      const holders = holdersOfRole(this.deps.policy, role, this.deps.groups ?? null);
       if (holders.length !== 1 || holders[0] !== userId) return [];
       const environments = Object.entries(this.deps.policy.approvals)
         .filter(([, roles]) => roles.includes(role))

@@ -60,7 +60,7 @@ function personAt(level: EscalationLevel, secret: Secret, policy: Policy, groups
       return secret.team ? (policy.roles.teamLeads[secret.team] ?? null) : null;
     case 'security':
       // One person per step keeps the ledger one row per reminder; the first listed lead is on call for it.
-      return policy.roles.securityLeads[0] ?? null;
+      return membersOfRole(policy, 'security_leads', groups)[0] ?? null;
     case 'cto':
       return policy.roles.cto;
     default:

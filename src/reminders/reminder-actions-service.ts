@@ -1,3 +1,4 @@
+import { membersOfRole, type GroupMembers } from '../access/role-members.js';
 import { DateTime } from 'luxon';
 import { actorId, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
@@ -53,6 +54,8 @@ export interface ReminderActionsDeps {
   ownership: OwnershipService;
   clock: Clock;
   policy: Policy;
+  /** Who is in which Slack user group, so a group in a role list reaches its members. */
+  groups?: GroupMembers;
 }
 
 /**
@@ -161,7 +164,9 @@ export class ReminderActionsService {
       if (!this.deps.ledger.addNotMine(answer)) {
         return { result: { facts, people: [], earlier: this.deps.ledger.findNotMine(ref) }, events: [] };
       }
-      const people = [...new Set([...this.deps.policy.roles.admins, ...this.deps.policy.roles.securityLeads])].filter(
+      const groups = this.deps.groups ?? null;
+      const { policy } = this.deps;
+      const people = [...new Set([...membersOfRole(policy, 'admins', groups), ...membersOfRole(policy, 'security_leads', groups)])].filter(
         (person) => person !== by,
       );
       const details = { kind: entry.kind, cycle: entry.cycle, owner: secret.owner, suggestedOwner, note, notified: people };

@@ -26,6 +26,7 @@ export class IncidentClosing {
       this.deps.policy,
       rotation?.rotation.breakGlassBy ?? incident.responder,
       rotation && { record: rotation, tookOver: this.deps.rotation.tookOver(rotation) },
+      this.deps.groups ?? null,
     );
   }
 

@@ -1,3 +1,4 @@
+import { membersOfRole } from '../access/role-members.js';
 import { DateTime, type DurationLike } from 'luxon';
 import { isoInstant as iso } from '../core/clock.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
@@ -69,7 +70,7 @@ export class IncidentFollowUpPlan {
     this.deps.followUps.schedule(this.escalation(id, 1, start));
     this.deps.followUps.schedule(this.statusRequest({ id, severity } as Incident, now));
     const postmortemAt = iso(start.plus({ hours: this.deps.policy.incident.postmortemHours }));
-    for (const person of new Set([lead, ...this.deps.policy.roles.securityLeads]))
+    for (const person of new Set([lead, ...membersOfRole(this.deps.policy, 'security_leads', this.deps.groups ?? null)]))
       this.deps.followUps.schedule(this.postmortemReminder(id, person, postmortemAt));
   }
 }

@@ -65,7 +65,7 @@ function peopleAt(level: EscalationLevel, secret: Secret, policy: Policy, groups
       return lead ? [lead] : [];
     }
     case 'security':
-      return [...policy.roles.securityLeads];
+      return membersOfRole(policy, 'security_leads', groups);
     case 'cto':
       return policy.roles.cto ? [policy.roles.cto] : [];
     default:

@@ -79,6 +79,7 @@ export class IncidentTransitions {
       this.deps.policy,
       breakGlassBy,
       rotation && { record: rotation, tookOver: this.deps.rotation.tookOver(rotation) },
+      this.deps.groups ?? null,
     );
     const notice = signOffNotice(this.deps.policy, plan, breakGlassBy);
     if (!notice) return [];

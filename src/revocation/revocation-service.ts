@@ -174,10 +174,15 @@ export class RevocationService implements RotationSubscriber {
     const notices: NewIncidentEvent[] = [];
     if (ended) {
       // Asked of whoever may sign off as the rotation ended: nobody who broke the glass or worked it.
-      const plan = signOffPlan(this.deps.policy, rotation.breakGlassBy ?? incident.responder, {
-        record,
-        tookOver: this.deps.rotation.tookOver(record),
-      });
+      const plan = signOffPlan(
+        this.deps.policy,
+        rotation.breakGlassBy ?? incident.responder,
+        {
+          record,
+          tookOver: this.deps.rotation.tookOver(record),
+        },
+        this.deps.groups ?? null,
+      );
       for (const person of plan.people) {
         this.deps.followUps.schedule({
           kind: INCIDENT_FOLLOW_UPS.signOffRequest,

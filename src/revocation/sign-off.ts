@@ -1,3 +1,4 @@
+import { membersOfRole, peopleIn, type GroupMembers } from '../access/role-members.js';
 import { signOffFallbackOf } from '../access/permissions.js';
 import type { Policy, SignOffFallback } from '../config/policy.js';
 import type { RotationRecord } from '../rotation/rotation.js';
@@ -26,15 +27,16 @@ export function signOffPlan(
   policy: Policy,
   breakGlassBy: string,
   rotation: { record: RotationRecord; tookOver: readonly string[] } | null,
+  groups: Pick<GroupMembers, 'membersOf'> | null = null,
 ): SignOffPlan {
   const excluded = new Map<string, string>([[breakGlassBy, 'you broke the glass on this rotation']]);
   for (const [person, why] of rotation ? workersOf(rotation.record, rotation.tookOver) : [])
     if (!excluded.has(person)) excluded.set(person, `you worked on this emergency rotation (${why})`);
-  const leads = policy.roles.securityLeads.filter((person) => !excluded.has(person));
+  const leads = membersOfRole(policy, 'security_leads', groups).filter((person) => !excluded.has(person));
   if (leads.length > 0) return { people: leads, fallback: null, excluded };
   const fallback = signOffFallbackOf(policy);
   return {
-    people: fallback.userIds.filter((person) => !excluded.has(person)),
+    people: peopleIn(fallback.userIds, groups).filter((person) => !excluded.has(person)),
     fallback: { setting: policy.incident.signoffFallback, label: fallback.label },
     excluded,
   };

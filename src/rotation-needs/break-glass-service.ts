@@ -1,3 +1,4 @@
+import type { GroupMembers } from '../access/role-members.js';
 import { actorId, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -45,6 +46,8 @@ export interface BreakGlassDeps {
   followUps: { schedule(request: FollowUpRequest): unknown };
   clock: Clock;
   policy: Policy;
+  /** Who is in which Slack user group, so a group in a role list reaches its members. */
+  groups?: GroupMembers;
   /** Sends the notices now rather than at the next scheduled sweep (the bot). */
   kickFollowUps?: () => void;
 }
@@ -109,7 +112,7 @@ export class BreakGlassService {
           'conflict',
           `A use of ${secret.name} by you was recorded at this very moment already; nothing more was recorded.`,
         );
-      for (const audience of securityAudience(this.deps.policy)) {
+      for (const audience of securityAudience(this.deps.policy, this.deps.groups ?? null)) {
         this.deps.followUps.schedule({
           kind: BREAK_GLASS_FOLLOW_UPS.securityNotice,
           topic: needTopic(opened.id),

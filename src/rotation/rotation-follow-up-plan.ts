@@ -1,3 +1,4 @@
+import { membersOfRole } from '../access/role-members.js';
 import { DateTime } from 'luxon';
 import { isoInstant as iso } from '../core/clock.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
@@ -33,7 +34,7 @@ export class RotationFollowUpPlan {
       dueAt: iso(now.plus({ hours: STALE_NUDGE_HOURS })),
       payload: { version, user: heldBy },
     });
-    for (const lead of this.deps.policy.roles.securityLeads) {
+    for (const lead of membersOfRole(this.deps.policy, 'security_leads', this.deps.groups ?? null)) {
       this.deps.followUps.schedule({
         kind: ROTATION_FOLLOW_UPS.staleEscalation,
         topic,

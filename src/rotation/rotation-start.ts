@@ -302,7 +302,13 @@ export class RotationStarts {
   /** The preflight's checks, and one of Rotor's own: no rotation starts while a rollback of the last one is unsettled (the store may have moved back). */
   private async preflight(secret: Secret, actor: string, requiredApprovals: readonly ApproverRole[]): Promise<PreflightResult> {
     const result = await runPreflight(
-      { registry: this.deps.registry, people: this.deps.people, policy: this.deps.policy, targets: targetAccessOf(this.deps) },
+      {
+        registry: this.deps.registry,
+        people: this.deps.people,
+        policy: this.deps.policy,
+        groups: this.deps.groups,
+        targets: targetAccessOf(this.deps),
+      },
       { secret, actor, requiredApprovals },
     );
     const latest = this.deps.repo.latestFor(secret.id);

@@ -34,7 +34,7 @@ export const WEB_API_METHOD_SCOPES: Readonly<Record<string, { scopes: readonly s
   },
   'usergroups.list': {
     scopes: ['usergroups:read'],
-    why: 'learns who is in the user groups a secret’s access list or a policy team names, so their members may read those secrets',
+    why: 'learns who is in the user groups a secret’s access list, a policy team or a role list names, so their members may read those secrets and hold those roles',
   },
   'chat.getPermalink': { scopes: [], why: 'links to an open incident’s status message when /revoke is run again for its secret' },
 };

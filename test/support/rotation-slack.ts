@@ -1,3 +1,4 @@
+import type { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import type { ModalView } from '@slack/types';
 import type { BlockAction, ViewOutput } from '@slack/bolt';
 import { randomBytes } from 'node:crypto';
@@ -358,7 +359,8 @@ export function startRotationHarness(options: {
   google?: () => GoogleSecretManagerProvider;
   /** Further stores by kind (`kms`). */
   stores?: () => Record<string, SecretProvider>;
-  seed: (store: TempStore) => void;
+  /** `fake`: the fake Slack, to script its answers before the bot starts. */
+  seed: (store: TempStore, fake: FakeSlackApi) => void;
   at?: string;
   policy?: string;
   people?: readonly string[];
@@ -386,7 +388,7 @@ export function startRotationHarness(options: {
     },
     beforeStart: ({ fake, store }) => {
       for (const person of options.people ?? PEOPLE) fake.addUser(person);
-      options.seed(store);
+      options.seed(store, fake);
     },
   });
 }

@@ -3,6 +3,7 @@ import type { Policy } from '../../config/policy.js';
 import { RotorError } from '../../core/errors.js';
 import type { FollowUp, FollowUpHandler } from '../../follow-ups/follow-up.js';
 import type { FollowUpService } from '../../follow-ups/follow-up-service.js';
+import type { GroupMembers } from '../../access/role-members.js';
 import { securityAudience } from '../../rotation-needs/security-audience.js';
 import { ACCESS_REVIEW_PAGE_SIZE, parseReviewTopic, REVIEW_FOLLOW_UPS, type ReviewService } from '../../reviews/review-service.js';
 import type { Review } from '../../reviews/review-repo.js';
@@ -21,7 +22,7 @@ import type { SlackPoster } from './slack-poster.js';
  * owner's unanswered questions to security when the policy's days are over.
  */
 export function registerReviewSlackFollowUps(
-  deps: { reviews: ReviewService; followUps: FollowUpService; policy: Policy; clock: Clock },
+  deps: { reviews: ReviewService; followUps: FollowUpService; policy: Policy; clock: Clock; groups?: GroupMembers },
   poster: SlackPoster,
 ): void {
   const { reviews, policy } = deps;
@@ -63,7 +64,7 @@ export function registerReviewSlackFollowUps(
     }),
   );
 
-  deps.followUps.register(escalation(reviews, policy, poster, reviewOf));
+  deps.followUps.register(escalation(reviews, policy, poster, reviewOf, deps.groups ?? null));
 }
 
 /**
@@ -75,6 +76,7 @@ function escalation(
   policy: Policy,
   poster: SlackPoster,
   reviewOf: (followUp: FollowUp) => { review: Review; owner: string | null },
+  groups: GroupMembers | null,
 ): FollowUpHandler {
   const unanswered = (followUp: FollowUp) => {
     const { review, owner } = reviewOf(followUp);
@@ -85,7 +87,7 @@ function escalation(
   const post = messageFollowUp(REVIEW_FOLLOW_UPS.escalate, poster, (followUp) => {
     const found = unanswered(followUp);
     // Security's channel, else the announcement channel, else the first security lead: told once per owner.
-    const to = securityAudience(policy)[0] ?? null;
+    const to = securityAudience(policy, groups)[0] ?? null;
     if (!found || !to) return null;
     return { to, message: accessReviewEscalationMessage(found.review, found.owner, found.open) };
   });

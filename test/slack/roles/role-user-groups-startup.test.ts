@@ -60,6 +60,14 @@ describe('a role naming a user group, at start-up', () => {
     expect(fake.callsTo('usergroups.list')).toHaveLength(1);
   });
 
+  it('refuses a user group Slack does not know in a built-in list the same way, naming roles.security_leads', async () => {
+    fake.script('usergroups.list', { body: { ok: true, usergroups: [{ id: 'S0ONCALL', users: ['U0SRE'] }] } });
+    const policy = policyNaming('S0ONCALL').replace('security_leads: [U0SEC]', 'security_leads: [U0SEC, S0GHOST]');
+    const asked = fake.callsTo('usergroups.list').length;
+    await expect(start(policy)).rejects.toThrow(/user groups Slack does not know: S0GHOST in roles\.security_leads\./);
+    expect(fake.callsTo('usergroups.list')).toHaveLength(asked + 1);
+  });
+
   it('starts with a user group Slack knows, its members cached for the role', async () => {
     fake.script('usergroups.list', { body: { ok: true, usergroups: [{ id: 'S0ONCALL', users: ['U0SRE'] }] } });
     runtime = await start(policyNaming('S0ONCALL'));

@@ -17,7 +17,7 @@ import { typedText } from './command-text.js';
 import { unquoteName } from './secrets-command-parser.js';
 
 /** What `/revoke` and its confirmation modal use. */
-export type RevokeDeps = Pick<SlackDeps, 'revocation' | 'policy'>;
+export type RevokeDeps = Pick<SlackDeps, 'revocation' | 'policy' | 'userGroups'>;
 
 const USAGE =
   'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
@@ -100,6 +100,7 @@ export async function openRevokeConfirmation(
             reason,
             channel,
             responder: actor.userId,
+            groups: deps.userGroups,
           });
     await updateModal(client, viewId, view);
   } catch (error) {

@@ -4,6 +4,7 @@ import type { Secret } from '../../../inventory/secret.js';
 import type { StoreKind } from '../../../providers/store-kind.js';
 import type { IncidentRecord } from '../../../revocation/incident.js';
 import { SEVERITIES } from '../../../revocation/incident.js';
+import type { GroupMembers } from '../../../access/role-members.js';
 import { firstPages, incidentLadder } from '../../../revocation/incident-ladder.js';
 import { MAX_REASON_LENGTH, MAX_STATUS_UPDATE_LENGTH } from '../../../revocation/revocation-request.js';
 import type { EmergencyPlan } from '../../../rotation/rotation-service.js';
@@ -58,6 +59,8 @@ export interface RevokeModalData {
   reason: string;
   channel: string;
   responder: string;
+  /** Who is in the user groups the paged roles name, so the preview lists the people paged. */
+  groups?: GroupMembers | null;
 }
 
 /** Room for the consumers in the blast radius: a section field holds at most 2,000 characters. */
@@ -88,7 +91,8 @@ function consumersText(secret: Secret): string {
 export function revokeConfirmModal(data: RevokeModalData): ModalView {
   const { secret, plan } = data;
   const provider = secret.providerRef ? `${code(secret.provider)} ${code(secret.providerRef)}` : code(secret.provider);
-  const paged = firstPages(incidentLadder(secret, data.policy), data.responder, secret, data.policy).flatMap((rung) =>
+  const groups = data.groups ?? null;
+  const paged = firstPages(incidentLadder(secret, data.policy, groups), data.responder, secret, data.policy, groups).flatMap((rung) =>
     rung.people.map((person) => `${mention(person)} (${rung.level.replace('_', ' ')})`),
   );
   const options = orderOptions(plan.store);
