@@ -102,7 +102,7 @@ export class FakeGoogleSecretManager {
   address = '';
   /** The fake's time, for create and destroy times: a test whose clock is injected points it there. */
   now: () => Date = () => new Date();
-  private lostAnswer: { matching: RegExp; method: string; hold: boolean; then?: () => void } | undefined;
+  private lostAnswer: { matching: RegExp; method: string; hold: boolean; carriedOut: boolean; then?: () => void } | undefined;
   /** Runs once just before the next modifying request is applied, e.g. to race a concurrent writer. */
   beforeNextChange: (() => void) | undefined;
 
@@ -134,13 +134,15 @@ export class FakeGoogleSecretManager {
   /**
    * The next `method` request whose path matches is carried out and its answer is lost: the
    * connection is dropped, or with `hold` left open unanswered (until `stop`), as when the network
-   * fails or Rotor is killed after Google acted. `then` runs once it is carried out (a kill).
+   * fails or Rotor is killed after Google acted. `then` runs once it is carried out (a kill). With
+   * `carriedOut: false` the request is lost on its way in instead: dropped, and Google does nothing.
    */
-  loseNextAnswer(options: { matching: RegExp; method: string; hold?: boolean; then?: () => void }): void {
+  loseNextAnswer(options: { matching: RegExp; method: string; hold?: boolean; carriedOut?: boolean; then?: () => void }): void {
     this.lostAnswer = {
       matching: options.matching,
       method: options.method,
       hold: options.hold ?? false,
+      carriedOut: options.carriedOut ?? true,
       ...(options.then ? { then: options.then } : {}),
     };
   }
@@ -235,6 +237,12 @@ export class FakeGoogleSecretManager {
           'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
         ),
       );
+    }
+    const dropped = this.lostAnswer;
+    if (dropped && !dropped.carriedOut && dropped.method === method && dropped.matching.test(url.pathname)) {
+      this.lostAnswer = undefined;
+      request.socket.destroy();
+      return;
     }
     try {
       const answer = this.route(method, decodeURIComponent(url.pathname), url.searchParams, body);

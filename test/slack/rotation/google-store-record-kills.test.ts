@@ -202,6 +202,26 @@ describe('Google Secret Manager: a kill or a lost answer between addVersion and 
     await finish(h, reopened, rotationId, '2');
   });
 
+  it('an addVersion lost on its way in, and a version someone else added meanwhile: "Check the store" does not take it, and the step stops naming it', async () => {
+    const h = await start();
+    const { viewId, rotationId } = await startRotation(h);
+    fake.loseNextAnswer({ matching: ADD_VERSION, method: 'POST', carriedOut: false });
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
+    expect(createStep(h, rotationId)).toMatchObject({ state: 'running', result: expect.objectContaining({ outcomeUnknown: true }) });
+    expect(versions()).toEqual(['1:ENABLED']);
+    fake.addVersion(REF, randomBytes(16).toString('hex'));
+
+    const reopened = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    await press(h, 'U0OWNER', reopened, ACTION_IDS.rotationCheckStep);
+    expect(createStep(h, rotationId)).toMatchObject({
+      state: 'pending',
+      lastError: expect.stringContaining('Google now holds version 2, added since, none of which holds the value Rotor generated'),
+    });
+    expect(rotationRecord(h, rotationId).rotation.newVersionId).toBeNull();
+    expect(versions()).toEqual(['1:ENABLED', '2:ENABLED']);
+    expect(fake.secret(REF)).toMatchObject({ versionAliases: { current: 1 }, annotations: {} });
+  });
+
   it('a version someone else added after Rotor noted its write is not adopted: Create again is refused, naming it, and adds nothing', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);
