@@ -11,6 +11,8 @@ import { decidePlacement, type PlacementDecision } from '../rotation/checklists/
 import type {
   CreatedVersion,
   DisabledVersion,
+  FindWriteRequest,
+  FoundWrite,
   RetiredVersion,
   RetireOptions,
   SecretDescription,
@@ -79,6 +81,7 @@ export class ProviderOperationsService {
       requestToken?: string;
       placement?: ValuePlacement;
       beforeWrite?: (intent: WriteIntent) => Promise<void> | void;
+      earlierIntent?: WriteIntent | null;
     } = {},
   ): Promise<CreatedVersion> {
     const { provider, target } = this.resolve(bound);
@@ -92,6 +95,7 @@ export class ProviderOperationsService {
       ...(options.requestToken ? { requestToken: options.requestToken } : {}),
       ...(options.placement ? { placement: options.placement } : {}),
       ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
+      ...(options.earlierIntent ? { earlierIntent: options.earlierIntent } : {}),
     });
     this.record(actor, 'provider.version_created', bound, {
       versionId: created.versionId,
@@ -100,6 +104,15 @@ export class ProviderOperationsService {
       ...(options.placement ? { placement: options.placement } : {}),
     });
     return created;
+  }
+
+  /**
+   * What a store that numbers versions itself shows of a create run whose outcome was never
+   * recorded (see SecretProvider.findWrite); null where the request token names the version. Records nothing.
+   */
+  async findWrite(bound: StoreBinding, request: FindWriteRequest): Promise<FoundWrite | null> {
+    const { provider, target } = this.resolve(bound);
+    return provider.findWrite ? provider.findWrite(target, request) : null;
   }
 
   /** Reads one version's id and fingerprint (e.g. one a person wrote); records nothing. */

@@ -69,9 +69,31 @@ export interface SecretProvider {
    * Absent on a store whose values Rotor never reads (manual).
    */
   lendValue?<T>(target: ProviderTarget, versionId: string | null, use: (text: string) => Promise<T>): Promise<T>;
+  /**
+   * What became of a create step's run whose outcome Rotor never recorded, on a store that numbers
+   * versions itself, so the request token cannot name the version (Google): the version that run
+   * added, recognised by the write's recorded intent. Reads only. Absent where the request token
+   * names the version (AWS) or check-and-set settles it (Vault).
+   */
+  findWrite?(target: ProviderTarget, request: FindWriteRequest): Promise<FoundWrite>;
   /** Releases the connection's sockets, on shutdown. */
   destroy?(): void;
 }
+
+export interface FindWriteRequest {
+  requestToken: string;
+  /** What the run recorded before its write (the version it expected to make and the value's fingerprint), if it got that far. */
+  intent: WriteIntent | null;
+}
+
+/**
+ * `found`: the run's version, holding the value whose fingerprint it recorded. `none`: nothing was
+ * added since the run began writing. `foreign`: versions were added since, none of them the run's.
+ */
+export type FoundWrite =
+  | { kind: 'found'; versionId: string; fingerprint: string }
+  | { kind: 'none' }
+  | { kind: 'foreign'; versionIds: string[] };
 
 /** Which secret a call is about: the inventory name (for messages) and its provider reference. */
 export interface ProviderTarget {
@@ -149,6 +171,12 @@ export interface CreateVersionRequest {
    * the way back, the write is recognised as its own. A throw stops the write.
    */
   beforeWrite?: (intent: WriteIntent) => Promise<void> | void;
+  /**
+   * The write an earlier run of the same step recorded before it called the store and never saw
+   * the end of (a kill, a lost answer). A store that numbers versions itself (Google) looks for
+   * the version that run added, by this fingerprint, and adopts it instead of adding another.
+   */
+  earlierIntent?: WriteIntent | null;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Actor } from '../access/actor.js';
 import { describeError, RotorError } from '../core/errors.js';
 import { storeBindingOf, type RotationRecord } from './rotation.js';
 import { rotationTopic } from './rotation-follow-ups.js';
-import { creationStepOf, ownUnrecordedWrite, requestTokenOf } from './steps/step-executor.js';
+import type { FoundWrite } from '../providers/secret-provider.js';
+import { creationStepOf, ownUnrecordedWrite, requestTokenOf, writeIntentOf } from './steps/step-executor.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
 import { CleanupFailedError } from './rotation-errors.js';
 import type { RotationQueries } from './rotation-queries.js';
@@ -26,7 +27,7 @@ export class StoreCleanup {
     if (store.capabilities.byHand) return { action: 'none' };
     // A write current at once (Vault) that landed unrecorded is found by its write intent, not by a request token.
     if (!rotation.newVersionId && store.capabilities.promotesOnCreate) return this.undoUnrecordedWrite(actor, record, cleanedByHand);
-    const ours = rotation.newVersionId ?? (store.capabilities.stagedVersions ? requestTokenOf(creationStepOf(record)) : null);
+    const ours = rotation.newVersionId ?? (store.capabilities.stagedVersions ? await this.unrecordedVersion(record, store.label) : null);
     if (!ours || ours === rotation.previousVersionId) return { action: 'none' };
     if (cleanedByHand) return { action: 'by_hand', versionId: ours };
     const bound = storeBindingOf(rotation);
@@ -65,6 +66,29 @@ export class StoreCleanup {
         error,
       );
     }
+  }
+
+  /**
+   * The version a staged create that died unrecorded left: the one its request token names (AWS),
+   * or, where the store numbers versions itself (Google), the one it added, recognised by its
+   * write intent; never a version someone else added.
+   */
+  private async unrecordedVersion(record: RotationRecord, label: string): Promise<string | null> {
+    const step = creationStepOf(record);
+    const token = requestTokenOf(step);
+    if (!token) return null;
+    let found: FoundWrite | null;
+    try {
+      found = await this.deps.operations.findWrite(storeBindingOf(record.rotation), { requestToken: token, intent: writeIntentOf(step) });
+    } catch (error) {
+      throw new RotorError(
+        'provider',
+        `Could not check whether Rotor added a new version of ${record.rotation.secretName} to ${label} (${describeError(error)}). Nothing was recorded; try again when ${label} answers.`,
+        { cause: error },
+      );
+    }
+    if (found === null) return token;
+    return found.kind === 'found' ? found.versionId : null;
   }
 
   /**

@@ -102,6 +102,7 @@ export class FakeGoogleSecretManager {
   address = '';
   /** The fake's time, for create and destroy times: a test whose clock is injected points it there. */
   now: () => Date = () => new Date();
+  private lostAnswer: { matching: RegExp; method: string; hold: boolean; carriedOut: boolean; then?: () => void } | undefined;
   /** Runs once just before the next modifying request is applied, e.g. to race a concurrent writer. */
   beforeNextChange: (() => void) | undefined;
 
@@ -126,7 +127,24 @@ export class FakeGoogleSecretManager {
     this.requests.length = 0;
     this.failures = { remaining: 0, code: 0, status: '' };
     this.beforeNextChange = undefined;
+    this.lostAnswer = undefined;
     this.now = () => new Date();
+  }
+
+  /**
+   * The next `method` request whose path matches is carried out and its answer is lost: the
+   * connection is dropped, or with `hold` left open unanswered (until `stop`), as when the network
+   * fails or Rotor is killed after Google acted. `then` runs once it is carried out (a kill). With
+   * `carriedOut: false` the request is lost on its way in instead: dropped, and Google does nothing.
+   */
+  loseNextAnswer(options: { matching: RegExp; method: string; hold?: boolean; carriedOut?: boolean; then?: () => void }): void {
+    this.lostAnswer = {
+      matching: options.matching,
+      method: options.method,
+      hold: options.hold ?? false,
+      carriedOut: options.carriedOut ?? true,
+      ...(options.then ? { then: options.then } : {}),
+    };
   }
 
   /** The next `count` requests (whose path matches `matching` and whose method is `method`, if given) fail with this status. */
@@ -220,8 +238,22 @@ export class FakeGoogleSecretManager {
         ),
       );
     }
+    const dropped = this.lostAnswer;
+    if (dropped && !dropped.carriedOut && dropped.method === method && dropped.matching.test(url.pathname)) {
+      this.lostAnswer = undefined;
+      request.socket.destroy();
+      return;
+    }
     try {
-      send(response, 200, this.route(method, decodeURIComponent(url.pathname), url.searchParams, body));
+      const answer = this.route(method, decodeURIComponent(url.pathname), url.searchParams, body);
+      const lost = this.lostAnswer;
+      if (lost && lost.method === method && lost.matching.test(url.pathname)) {
+        this.lostAnswer = undefined;
+        lost.then?.();
+        if (!lost.hold) request.socket.destroy();
+        return;
+      }
+      send(response, 200, answer);
     } catch (error) {
       if (error instanceof GoogleError) return sendError(response, error);
       sendError(response, new GoogleError(500, 'INTERNAL', String(error)));

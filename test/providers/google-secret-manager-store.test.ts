@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FixedClock } from '../../src/core/clock.js';
+import { OutcomeUnknownError } from '../../src/core/errors.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { createFingerprinter } from '../../src/providers/fingerprint.js';
 import { crc32c } from '../../src/providers/google-secret-manager/crc32c.js';
@@ -17,6 +18,7 @@ import {
   PENDING_TOKEN_ANNOTATION,
   type GsmTarget,
 } from '../../src/providers/google-secret-manager/google-secret-manager-store.js';
+import type { WriteIntent } from '../../src/providers/secret-provider.js';
 import { parseGsmSecretRef } from '../../src/providers/google-secret-manager/gsm-secret-ref.js';
 import { FakeGoogleSecretManager } from '../fakes/google-secret-manager-server.js';
 import { freePort } from '../support/moto.js';
@@ -234,6 +236,113 @@ describe('GoogleSecretManagerStore against the Secret Manager fake', () => {
       aliasesLeft: [],
     });
     expect(fake.version(NAME, 1)).toMatchObject({ state: 'DESTROYED', data: null });
+  });
+
+  it('a create whose answer is lost is not sent again: the outcome is unknown, and the retry adopts the version it added, by the fingerprint noted before (one version, parked)', async () => {
+    aliasedSecret();
+    const requestToken = randomUUID();
+    const intents: WriteIntent[] = [];
+    fake.loseNextAnswer({ matching: /:addVersion$/, method: 'POST' });
+    const lost = store.createVersion(aliased, {
+      expectedCurrentVersionId: '1',
+      requestToken,
+      placement: password,
+      beforeWrite: (intent) => void intents.push(intent),
+    });
+    await expect(lost).rejects.toBeInstanceOf(OutcomeUnknownError);
+    await expect(lost).rejects.toThrow('whether Google added the version is unknown');
+    expect(fake.requests.filter((request) => request.path.endsWith(':addVersion'))).toHaveLength(1);
+    expect(fake.secret(NAME).versionAliases).toEqual({ current: 1 });
+    const [intent] = intents as [WriteIntent];
+    expect(intent).toEqual({ versionId: '2', fingerprint: fingerprintOf(payload(2)) });
+    // Someone adds a version after Rotor's: it is not Rotor's, and Rotor's is still recognised.
+    fake.addVersion(NAME, generated());
+
+    expect(await store.findWrite(aliased, { requestToken, intent })).toEqual({
+      kind: 'found',
+      versionId: '2',
+      fingerprint: intent.fingerprint,
+    });
+    expect(await store.findWrite(aliased, { requestToken, intent: null })).toEqual({ kind: 'none' });
+    const retried = await store.createVersion(aliased, {
+      expectedCurrentVersionId: '1',
+      requestToken,
+      placement: password,
+      earlierIntent: intent,
+    });
+    expect(retried).toEqual({ versionId: '2', fingerprint: intent.fingerprint, promotedOnCreate: false });
+    expect(fake.secret(NAME).versions).toHaveLength(3);
+    expect(fake.secret(NAME).versionAliases).toEqual({ current: 1, [PENDING_ALIAS]: 2 });
+    expect(fake.secret(NAME).annotations).toEqual({ [PENDING_TOKEN_ANNOTATION]: requestToken });
+    expect(await store.findWrite(aliased, { requestToken, intent: null })).toEqual({
+      kind: 'found',
+      versionId: '2',
+      fingerprint: intent.fingerprint,
+    });
+  });
+
+  it('a version someone else added after Rotor began writing is never taken: the retry is refused by name and adds nothing', async () => {
+    aliasedSecret();
+    const requestToken = randomUUID();
+    const intents: WriteIntent[] = [];
+    // The run noted its write, then died before sending it.
+    await expect(
+      store.createVersion(aliased, {
+        expectedCurrentVersionId: '1',
+        requestToken,
+        placement: password,
+        beforeWrite: (intent) => {
+          intents.push(intent);
+          throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    const [intent] = intents as [WriteIntent];
+    expect(await store.findWrite(aliased, { requestToken, intent })).toEqual({ kind: 'none' });
+    fake.addVersion(NAME, connection());
+    const { etag } = fake.secret(NAME);
+
+    expect(await store.findWrite(aliased, { requestToken, intent })).toEqual({ kind: 'foreign', versionIds: ['2'] });
+    await expect(
+      store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken, placement: password, earlierIntent: intent }),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(
+        'Version 2 was added to prod/db in Google Secret Manager after Rotor began adding its new version (it expected version 2), and none holds the value Rotor generated',
+      ),
+    });
+    expect(fake.secret(NAME).versions).toHaveLength(2);
+    expect(fake.secret(NAME)).toMatchObject({ versionAliases: { current: 1 }, annotations: {}, etag });
+    // Nor a version of Rotor's value that was disabled since: it cannot be read, so it is not taken.
+    fake.reset();
+    aliasedSecret();
+    fake.loseNextAnswer({ matching: /:addVersion$/, method: 'POST' });
+    const again: WriteIntent[] = [];
+    await expect(
+      store.createVersion(aliased, {
+        expectedCurrentVersionId: '1',
+        requestToken,
+        placement: password,
+        beforeWrite: (i) => void again.push(i),
+      }),
+    ).rejects.toBeInstanceOf(OutcomeUnknownError);
+    await store.deprecateVersion(aliased, '2');
+    expect(await store.findWrite(aliased, { requestToken, intent: again[0] as WriteIntent })).toEqual({
+      kind: 'foreign',
+      versionIds: ['2'],
+    });
+  });
+
+  it('a park whose answer is lost: the retried UpdateSecret meets its own etag change, and the version parked is taken as parked', async () => {
+    aliasedSecret();
+    const requestToken = randomUUID();
+    fake.loseNextAnswer({ matching: /\/secrets\/db-credentials$/, method: 'PATCH' });
+    expect(await store.createVersion(aliased, { expectedCurrentVersionId: '1', requestToken, placement: password })).toMatchObject({
+      versionId: '2',
+    });
+    expect(fake.requests.filter((request) => request.method === 'PATCH')).toHaveLength(2);
+    expect(fake.secret(NAME).versions).toHaveLength(2);
+    expect(fake.secret(NAME).versionAliases).toEqual({ current: 1, [PENDING_ALIAS]: 2 });
   });
 
   it('with latest: a new version is current at once, a rollback adds the old payload again, and the latest cannot be disabled', async () => {

@@ -63,20 +63,50 @@ export async function killBetweenStoreAndRecord(
   at: { operation: string; skip?: number },
   act: () => Promise<unknown>,
 ): Promise<void> {
+  await killInChild(
+    h,
+    {
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+    `${at.operation} #${(at.skip ?? 0) + 1}`,
+    (kill) => {
+      proxy.clear();
+      for (let index = 0; index < (at.skip ?? 0); index += 1) proxy.queue({ kind: 'pass' }, 1, at.operation);
+      proxy.queue({ kind: 'forward-then-hang', then: kill }, 1, at.operation);
+      return () => proxy.clear();
+    },
+    act,
+  );
+}
+
+/**
+ * The bot in another process on the harness's database, with `env` besides the bot's: `arm` is
+ * given the kill, to call the moment the store has done what the test waits for (`what`), and
+ * returns what disarms it; `act` sends the bot a Slack request; once it is SIGKILLed (and the
+ * fault disarmed), the harness's bot starts again on the same database, as after a crash and a restart.
+ */
+export async function killInChild(
+  h: SlackHarness,
+  env: Record<string, string>,
+  what: string,
+  arm: (kill: () => void) => () => void,
+  act: () => Promise<unknown>,
+): Promise<void> {
   await h.stopFor(async () => {
     const child = await startRotorChild({
       ...h.botEnv,
       LOG_LEVEL: 'warn',
       ROTOR_TEST_AT: isoInstant(h.store.clock.now()),
-      AWS_ENDPOINT_URL: proxy.endpoint,
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? '',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? '',
+      ...env,
     });
-    proxy.clear();
-    for (let index = 0; index < (at.skip ?? 0); index += 1) proxy.queue({ kind: 'pass' }, 1, at.operation);
     let killed = false;
-    proxy.queue({ kind: 'forward-then-hang', then: () => ((killed = true), child.kill()) }, 1, at.operation);
+    const disarm = arm(() => {
+      killed = true;
+      child.kill();
+    });
     const inProcess = h.eventsUrl;
     h.eventsUrl = child.eventsUrl;
     try {
@@ -89,10 +119,10 @@ export async function killBetweenStoreAndRecord(
     const ended = await Promise.race([child.exited, timeout]);
     if (ended === 'timeout') {
       child.kill();
-      throw new Error(`the bot process never reached ${at.operation} #${(at.skip ?? 0) + 1}:\n${child.output()}`);
+      throw new Error(`the bot process never reached ${what}:\n${child.output()}`);
     }
-    expect(killed, `killed at ${at.operation}`).toBe(true);
+    disarm();
+    expect(killed, `killed at ${what}`).toBe(true);
     expect(ended.signal).toBe('SIGKILL');
-    proxy.clear();
   });
 }

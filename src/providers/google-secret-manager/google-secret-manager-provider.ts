@@ -7,6 +7,8 @@ import type {
   DisableVersionRequest,
   DiscoveredSecret,
   DiscoveryFilter,
+  FindWriteRequest,
+  FoundWrite,
   PromoteRequest,
   ProviderTarget,
   ReadOptions,
@@ -51,6 +53,10 @@ export class GoogleSecretManagerProvider implements SecretProvider {
 
   createVersion(target: ProviderTarget, request: CreateVersionRequest): Promise<CreatedVersion> {
     return this.store.createVersion(this.at(target), request);
+  }
+
+  findWrite(target: ProviderTarget, request: FindWriteRequest): Promise<FoundWrite> {
+    return this.store.findWrite(this.at(target), request);
   }
 
   promote(target: ProviderTarget, request: PromoteRequest): Promise<void> {

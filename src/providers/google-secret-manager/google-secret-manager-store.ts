@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
-import { RotorError, ValidationError } from '../../core/errors.js';
+import { OutcomeUnknownError, RotorError, ValidationError } from '../../core/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, fingerprintRead, type Fingerprinter } from '../fingerprint.js';
 import { generateValue } from '../generated-value.js';
@@ -8,6 +8,8 @@ import type {
   CreatedVersion,
   CreateVersionRequest,
   DiscoveredSecret,
+  FindWriteRequest,
+  FoundWrite,
   PromoteRequest,
   ProviderTarget,
   ReadOptions,
@@ -16,11 +18,12 @@ import type {
   ValueShape,
   VersionFingerprint,
   VersionSummary,
+  WriteIntent,
 } from '../secret-provider.js';
 import { placeInText, shapeOfText } from '../value-shape.js';
 import { crc32c } from './crc32c.js';
 import type { GoogleAccessTokenSource } from './google-access-token.js';
-import { translateGoogleError } from './gsm-errors.js';
+import { answerMayBeLost, translateGoogleError } from './gsm-errors.js';
 import {
   accessResponse,
   listSecretsResponse,
@@ -161,6 +164,7 @@ export class GoogleSecretManagerStore {
       const added = await this.addVersion(target, ref, value);
       return { versionId: added, fingerprint: this.fingerprints.of(value), promotedOnCreate: true };
     }
+    const token = request.requestToken ?? randomBytes(12).toString('hex');
     const pending = secret.versionAliases[PENDING_ALIAS];
     if (pending !== undefined) {
       if (request.requestToken && secret.annotations[PENDING_TOKEN_ANNOTATION] === request.requestToken) {
@@ -173,6 +177,15 @@ export class GoogleSecretManagerStore {
     }
     const current = aliasTarget(target, ref, secret);
     refuseIfMoved(target, current, request.expectedCurrentVersionId);
+    if (request.earlierIntent) {
+      // An earlier run got as far as adding (or may have): its version, not a second one.
+      const earlier = await this.versionAddedFor(target, ref, request.earlierIntent);
+      if (earlier.kind === 'foreign') throw addedByOthers(target, ref, earlier.versionIds, request.earlierIntent);
+      if (earlier.kind === 'found') {
+        await this.park(target, ref, secret, earlier.versionId, token);
+        return { versionId: earlier.versionId, fingerprint: earlier.fingerprint, promotedOnCreate: false };
+      }
+    }
     const value = await this.nextValue(target, ref, current, request);
     const newest = (await this.listVersions(target, ref))[0];
     await request.beforeWrite?.({
@@ -180,20 +193,22 @@ export class GoogleSecretManagerStore {
       fingerprint: this.fingerprints.of(value),
     });
     const added = await this.addVersion(target, ref, value);
-    const token = request.requestToken ?? `${added}-${randomBytes(6).toString('hex')}`;
-    try {
-      await this.updateSecret(target, ref, secret.etag, {
-        versionAliases: { ...secret.versionAliases, [PENDING_ALIAS]: added },
-        annotations: { ...secret.annotations, [PENDING_TOKEN_ANNOTATION]: token },
-      });
-    } catch (error) {
-      throw new RotorError(
-        'conflict',
-        `Version ${added} of ${target.secretName} was added but could not be parked under ${PENDING_ALIAS}: ${error instanceof Error ? error.message : String(error)} Nothing reads it; disable it (\`gcloud secrets versions disable ${added} --secret=${ref.secret} --project=${ref.project}\`) and start again.`,
-        { cause: error },
-      );
-    }
+    await this.park(target, ref, secret, added, token);
     return { versionId: added, fingerprint: this.fingerprints.of(value), promotedOnCreate: false };
+  }
+
+  /**
+   * What became of a create run whose outcome Rotor never recorded (a kill, a lost answer): the
+   * version parked under `rotor-pending` with the run's token, or the one it added but never
+   * parked, recognised by the intent it recorded (see versionAddedFor). Reads only.
+   */
+  async findWrite(target: GsmTarget, request: FindWriteRequest): Promise<FoundWrite> {
+    const ref = this.refOf(target);
+    const secret = await this.getSecret(target, ref, 'look for the new version of');
+    const pending = target.versionAlias ? secret.versionAliases[PENDING_ALIAS] : undefined;
+    if (pending !== undefined && secret.annotations[PENDING_TOKEN_ANNOTATION] === request.requestToken)
+      return { kind: 'found', versionId: pending, fingerprint: (await this.readVersion(target, pending)).fingerprint };
+    return request.intent ? this.versionAddedFor(target, ref, request.intent) : { kind: 'none' };
   }
 
   /** Moves the consumers' alias to the new version (one UpdateSecret, with the etag read); harmless when repeated. */
@@ -405,6 +420,46 @@ export class GoogleSecretManagerStore {
     return `gcloud secrets versions access ${target.versionAlias ?? 'latest'} --secret=${ref.secret} --project=${ref.project}${ref.location ? ` --location=${ref.location}` : ''}`;
   }
 
+  /** Names the added version by `rotor-pending` and the run's token (one UpdateSecret, with the etag read before adding). */
+  private async park(target: GsmTarget, ref: GsmSecretRef, secret: SecretResource, versionId: string, token: string): Promise<void> {
+    try {
+      await this.updateSecret(target, ref, secret.etag, {
+        versionAliases: { ...secret.versionAliases, [PENDING_ALIAS]: versionId },
+        annotations: { ...secret.annotations, [PENDING_TOKEN_ANNOTATION]: token },
+      });
+    } catch (error) {
+      // A lost answer, retried, meets the etag its first attempt changed: the alias may be there already.
+      const now = await this.getSecret(target, ref, 'park the new version of');
+      if (now.versionAliases[PENDING_ALIAS] === versionId && now.annotations[PENDING_TOKEN_ANNOTATION] === token) return;
+      throw new RotorError(
+        'conflict',
+        `Version ${versionId} of ${target.secretName} was added but could not be parked under ${PENDING_ALIAS}: ${error instanceof Error ? error.message : String(error)} Nothing reads it. Run the step again: Rotor recognises that version by the fingerprint it noted before adding it, and parks it instead of adding another.`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * The version a write recorded as `intent` added, if any, trusting nothing another client could
+   * set: Google numbers versions in the order they are added, so only versions numbered from the
+   * one the write expected were added after Rotor generated the value, and of those only one whose
+   * payload has the fingerprint Rotor kept (computed in memory, the payload dropped at once) holds
+   * that value, which existed nowhere else. A version someone else added holds another value and
+   * is never taken (`foreign`); nor is one Rotor cannot read any more (disabled, destroyed).
+   */
+  private async versionAddedFor(target: GsmTarget, ref: GsmSecretRef, intent: WriteIntent): Promise<FoundWrite> {
+    const since = Number(intent.versionId);
+    const added = (await this.listVersions(target, ref)).filter((version) => Number(versionNumberOf(version.name)) >= since).reverse();
+    for (const version of added) {
+      if (version.state !== 'ENABLED') continue;
+      const id = versionNumberOf(version.name);
+      const read = await this.access(target, ref, id, `read version ${id} of`);
+      if (this.fingerprints.matches(read.data, intent.fingerprint))
+        return { kind: 'found', versionId: id, fingerprint: this.fingerprints.of(read.data) };
+    }
+    return added.length === 0 ? { kind: 'none' } : { kind: 'foreign', versionIds: added.map((version) => versionNumberOf(version.name)) };
+  }
+
   private refOf(target: GsmTarget): GsmSecretRef {
     if (target.versionAlias) validateVersionAlias(target.secretName, target.versionAlias);
     return parseGsmSecretRef(target.secretName, target.providerRef);
@@ -482,20 +537,29 @@ export class GoogleSecretManagerStore {
     return { versionId: versionNumberOf(read.name), data };
   }
 
+  /**
+   * AddSecretVersion has no request id: sent twice, it adds twice. So it is not retried once it may
+   * have reached Google, and an answer lost on the way back leaves the outcome unknown, for the
+   * caller to settle by the intent it recorded before (versionAddedFor).
+   */
   private async addVersion(target: GsmTarget, ref: GsmSecretRef, value: string | Buffer): Promise<string> {
     const data = Buffer.from(value);
-    const added = await this.send(
-      target,
-      ref,
-      'add a new version to',
-      {
-        method: 'POST',
-        path: `${formatGsmSecretRef(ref)}:addVersion`,
-        body: { payload: { data: data.toString('base64'), dataCrc32c: String(crc32c(data)) } },
-      },
-      versionResource,
-    );
-    return versionNumberOf(added.name);
+    const request: GsmRequest = {
+      method: 'POST',
+      path: `${formatGsmSecretRef(ref)}:addVersion`,
+      body: { payload: { data: data.toString('base64'), dataCrc32c: String(crc32c(data)) } },
+      notIdempotent: true,
+    };
+    try {
+      return versionNumberOf((await this.client.call(ref, request, versionResource)).name);
+    } catch (error) {
+      if (!answerMayBeLost(error)) throw translateGoogleError(error, target, 'add a new version to');
+      throw new OutcomeUnknownError(
+        'provider_unavailable',
+        `Could not add a new version to ${target.secretName} (${target.providerRef}) in Google Secret Manager: its answer never came back, so whether Google added the version is unknown.`,
+        { cause: error },
+      );
+    }
   }
 
   private async updateSecret(
@@ -583,6 +647,14 @@ function refuseIfMoved(target: GsmTarget, current: string | null, expected: stri
       `The current version of ${target.secretName} in Google Secret Manager is ${current ?? 'none'}, not ${expected} as Rotor expected: someone changed it meanwhile. Run \`rotor sync\` (or reopen the rotation) to pick it up, then continue.`,
     );
   }
+}
+
+function addedByOthers(target: GsmTarget, ref: GsmSecretRef, versionIds: string[], intent: WriteIntent): RotorError {
+  const named = versionIds.length === 1 ? `Version ${versionIds[0]} was` : `Versions ${versionIds.join(', ')} were`;
+  return new RotorError(
+    'conflict',
+    `${named} added to ${target.secretName} in Google Secret Manager after Rotor began adding its new version (it expected version ${intent.versionId}), and none holds the value Rotor generated: someone else added ${versionIds.length === 1 ? 'it' : 'them'}. Rotor takes no version it did not make and adds no other meanwhile. Find out who did (\`gcloud secrets versions list ${ref.secret} --project=${ref.project}${ref.location ? ` --location=${ref.location}` : ''}\`), then abandon this rotation and start a new one.`,
+  );
 }
 
 function notEnabled(target: GsmTarget, versionId: string, state: string, what: string): RotorError {

@@ -56,7 +56,7 @@ export function googleStepTexts(versionAlias: string | null): StoreStepTexts {
     ...shared,
     create: {
       generate: (parts) =>
-        `Rotor generates a random value (${parts.generated}) and adds it as a new version of \`{gsm_secret}\`, with its CRC32C, parked under the alias \`${PENDING_ALIAS}\`; consumers keep reading the alias \`{gsm_alias}\` until the promote step. ${parts.keepsShape}`,
+        `Rotor generates a random value (${parts.generated}) and adds it as a new version of \`{gsm_secret}\`, with its CRC32C, parked under the alias \`${PENDING_ALIAS}\`; consumers keep reading the alias \`{gsm_alias}\` until the promote step. ${parts.keepsShape} If Rotor stops before it hears back, it recognises the version it added by the fingerprint it noted before adding, and adds no other.`,
       issuer: (parts) =>
         `${parts.mint} With the value in \`${parts.file}\`, add it: \`gcloud secrets versions add {gsm_secret} --project={gsm_project}{gsm_location_flag} --data-file=${parts.file}\`, then delete the file (\`shred -u ${parts.file}\`). Consumers keep reading the alias \`{gsm_alias}\` until the promote step. ${parts.detect}`,
     },

@@ -39,6 +39,19 @@ export function networkCodeOf(error: unknown): string | null {
   return null;
 }
 
+/** Connection failures after the request may have reached Google: it may have done it, and its answer was lost. */
+const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET']);
+
+/**
+ * Whether a call failed with its answer lost (a timeout, a connection dropped mid-call): Google
+ * may have carried it out. Answers with an error status, and connections never made, are not.
+ */
+export function answerMayBeLost(error: unknown): boolean {
+  if (error instanceof AttemptTimeoutError || (error instanceof Error && error.name === 'AbortError')) return true;
+  const code = networkCodeOf(error);
+  return code !== null && DROPPED_CODES.has(code);
+}
+
 /** Quota, 5xx, timeouts and dropped connections are worth another attempt; nothing else is. */
 export function isTransientGoogleError(error: unknown): boolean {
   if (error instanceof AttemptTimeoutError) return true;

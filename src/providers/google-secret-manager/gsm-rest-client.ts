@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { callWithRetry, type RetryPolicy } from '../call-with-retry.js';
 import type { GoogleAccessTokenSource } from './google-access-token.js';
-import { GoogleApiError, isTransientGoogleError } from './gsm-errors.js';
+import { answerMayBeLost, GoogleApiError, isTransientGoogleError } from './gsm-errors.js';
 import type { GsmSecretRef } from './gsm-secret-ref.js';
 
 export interface GsmRequest {
@@ -10,6 +10,11 @@ export interface GsmRequest {
   path: string;
   query?: Record<string, string | undefined>;
   body?: unknown;
+  /**
+   * A call that adds something each time it is carried out (addVersion): retried only after an
+   * answer that says Google did nothing, never after one lost on the way back, which would add twice.
+   */
+  notIdempotent?: boolean;
 }
 
 export interface GsmRestClientOptions {
@@ -34,8 +39,10 @@ export class GsmRestClient {
   }
 
   async call<T extends z.ZodType>(ref: GsmSecretRef | { location: string | null }, request: GsmRequest, schema: T): Promise<z.infer<T>> {
-    const attempt = () =>
-      callWithRetry((signal) => this.once(ref, request, signal), { policy: this.options.retry, isTransient: isTransientGoogleError });
+    const isTransient = request.notIdempotent
+      ? (error: unknown) => isTransientGoogleError(error) && !answerMayBeLost(error)
+      : isTransientGoogleError;
+    const attempt = () => callWithRetry((signal) => this.once(ref, request, signal), { policy: this.options.retry, isTransient });
     let body: unknown;
     try {
       body = await attempt();

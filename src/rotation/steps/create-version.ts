@@ -1,6 +1,7 @@
 import { RotorError } from '../../core/errors.js';
 import { storeBindingOf } from '../rotation.js';
-import { ownUnrecordedWrite, requestTokenOf, versionIn, type StepExecutor } from './step-executor.js';
+import type { FoundWrite } from '../../providers/secret-provider.js';
+import { ownUnrecordedWrite, requestTokenOf, versionIn, writeIntentOf, type StepExecutor, type StepFinding } from './step-executor.js';
 
 /**
  * Rotor writes a generated value as the new version: pending where the store stages versions (named
@@ -31,6 +32,8 @@ export const createVersion: StepExecutor = {
       requestToken,
       placement,
       beforeWrite: (intent) => deps.recordWriteIntent(run, intent),
+      // A store that numbers versions itself (Google) finds the version an earlier run added by it.
+      earlierIntent: writeIntentOf(step),
     });
     return {
       result: {
@@ -65,6 +68,8 @@ export const createVersion: StepExecutor = {
       };
     }
     const token = requestTokenOf(step);
+    const found = token ? await operations.findWrite(bound, { requestToken: token, intent: writeIntentOf(step) }) : null;
+    if (found) return findingOf(found, store.shortLabel);
     const made = token ? versionIn(description, token) : null;
     if (!token || !made)
       return {
@@ -79,3 +84,23 @@ export const createVersion: StepExecutor = {
     };
   },
 };
+
+/** What a store that numbers versions itself (Google) shows of an interrupted create: Rotor's version, nothing, or only someone else's. */
+function findingOf(found: FoundWrite, store: string): StepFinding {
+  if (found.kind === 'found')
+    return {
+      kind: 'done',
+      result: { versionId: found.versionId, fingerprint: found.fingerprint, promotedOnCreate: false, recognised: true },
+      change: { newVersionId: found.versionId, newFingerprint: found.fingerprint },
+    };
+  if (found.kind === 'none')
+    return {
+      kind: 'not_done',
+      why: `Rotor stopped before ${store} added the new version (no version was added since): press “Create new version” again.`,
+    };
+  const named = found.versionIds.length === 1 ? `version ${found.versionIds[0]}` : `versions ${found.versionIds.join(', ')}`;
+  return {
+    kind: 'ask',
+    why: `Rotor stopped while adding the new version, and ${store} now holds ${named}, added since, none of which holds the value Rotor generated: someone else added ${found.versionIds.length === 1 ? 'it' : 'them'}, so Rotor takes none as its own and adds no other. Find out who, then press “Abandon…” and start a new rotation.`,
+  };
+}
