@@ -150,7 +150,8 @@ describe('rotor reminders preview / run', () => {
     expect(slack.messages).toHaveLength(1);
     expect(keys).toHaveLength(2);
     expect(new Set(keys).size).toBe(2);
-  });
+    // Two CLI processes, each loading Rotor, on a 2-core machine shared with the other test workers.
+  }, 60_000);
 
   function ledgerRows(): number {
     const db = openDatabase(dbPath);
