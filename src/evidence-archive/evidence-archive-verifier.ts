@@ -1,10 +1,4 @@
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-  ListObjectsV2Command,
-  ListObjectVersionsCommand,
-} from '@aws-sdk/client-s3';
+import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { DateTime } from 'luxon';
 import { evidenceDigest } from './archive-layout.js';
 import type { EvidenceBucket } from './evidence-bucket.js';
@@ -64,8 +58,8 @@ export class EvidenceArchiveVerifier {
     const where = this.bucket.url(key);
     let head: HeadObjectCommandOutput;
     try {
-      head = await this.bucket.call(where, 'check the lock of', (client, signal) =>
-        client.send(new HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+      head = await this.bucket.call(where, 'check the lock of', ({ sdk, client }, signal) =>
+        client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
       );
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -78,8 +72,8 @@ export class EvidenceArchiveVerifier {
     else if (until.getTime() <= now.toMillis()) problems.push(`its retention ended at ${until.toISOString()}`);
     const versions = await this.versionsOf(key);
     if (versions > 1) problems.push(`replaced: the key has ${versions} versions, the latest written over the archived one`);
-    const read = await this.bucket.call(where, 'read back', (client, signal) =>
-      client.send(new GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+    const read = await this.bucket.call(where, 'read back', ({ sdk, client }, signal) =>
+      client.send(new sdk.GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
     );
     const actual = evidenceDigest((await read.Body?.transformToString('utf8')) ?? '');
     if (actual !== digest) problems.push(`its content's digest is ${actual}, the audit chain's record gives ${digest}`);
@@ -91,8 +85,8 @@ export class EvidenceArchiveVerifier {
     const prefix = this.bucket.prefix === '' ? undefined : `${this.bucket.prefix}/`;
     let token: string | undefined;
     do {
-      const page = await this.bucket.call(this.bucket.url(prefix ?? ''), 'list', (client, signal) =>
-        client.send(new ListObjectsV2Command({ Bucket: this.bucket.bucket, Prefix: prefix, ContinuationToken: token }), {
+      const page = await this.bucket.call(this.bucket.url(prefix ?? ''), 'list', ({ sdk, client }, signal) =>
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket.bucket, Prefix: prefix, ContinuationToken: token }), {
           abortSignal: signal,
         }),
       );
@@ -107,9 +101,14 @@ export class EvidenceArchiveVerifier {
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
     do {
-      const page = await this.bucket.call(this.bucket.url(key), 'list the versions of', (client, signal) =>
+      const page = await this.bucket.call(this.bucket.url(key), 'list the versions of', ({ sdk, client }, signal) =>
         client.send(
-          new ListObjectVersionsCommand({ Bucket: this.bucket.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionMarker }),
+          new sdk.ListObjectVersionsCommand({
+            Bucket: this.bucket.bucket,
+            Prefix: key,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionMarker,
+          }),
           { abortSignal: signal },
         ),
       );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { DateTime } from 'luxon';
 import { RotorError } from '../core/errors.js';
 import { evidenceDigest, evidenceObjects, type EvidenceObject, type EvidenceRecord } from './archive-layout.js';
@@ -44,9 +44,9 @@ export class EvidenceArchiveWriter {
     if (existing) return this.alreadyThere(object, existing);
     const body = Buffer.from(object.body, 'utf8');
     try {
-      const written = await this.bucket.call(this.bucket.url(object.key), 'archive the evidence to', (client, signal) =>
+      const written = await this.bucket.call(this.bucket.url(object.key), 'archive the evidence to', ({ sdk, client }, signal) =>
         client.send(
-          new PutObjectCommand({
+          new sdk.PutObjectCommand({
             Bucket: this.bucket.bucket,
             Key: object.key,
             Body: body,
@@ -96,8 +96,8 @@ export class EvidenceArchiveWriter {
 
   private async head(key: string): Promise<HeadObjectCommandOutput | null> {
     try {
-      return await this.bucket.call(this.bucket.url(key), 'look for', (client, signal) =>
-        client.send(new HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+      return await this.bucket.call(this.bucket.url(key), 'look for', ({ sdk, client }, signal) =>
+        client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
       );
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -106,8 +106,8 @@ export class EvidenceArchiveWriter {
   }
 
   private async digestOfStored(key: string): Promise<string> {
-    const read = await this.bucket.call(this.bucket.url(key), 'read back', (client, signal) =>
-      client.send(new GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
+    const read = await this.bucket.call(this.bucket.url(key), 'read back', ({ sdk, client }, signal) =>
+      client.send(new sdk.GetObjectCommand({ Bucket: this.bucket.bucket, Key: key }), { abortSignal: signal }),
     );
     return evidenceDigest((await read.Body?.transformToString('utf8')) ?? '');
   }

@@ -1,4 +1,4 @@
-import { GetBucketVersioningCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import type * as S3 from '@aws-sdk/client-s3';
 import type { EvidenceArchivePolicy } from '../config/policy.js';
 import { RotorError } from '../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../providers/call-with-retry.js';
@@ -18,27 +18,46 @@ export interface EvidenceBucketSettings {
   retry?: RetryPolicy;
 }
 
+/** What a call to the bucket is made with: the S3 SDK (its commands) and the bucket's client. */
+export interface S3Session {
+  sdk: typeof S3;
+  client: S3.S3Client;
+}
+
 /**
  * The S3 bucket evidence is archived to: its client, its prefix, and the start-up check that
- * it can keep records unchanged (versioning and Object Lock both enabled).
+ * it can keep records unchanged (versioning and Object Lock both enabled). The S3 SDK is loaded
+ * by the first call, not with Rotor: a bot without an evidence archive never pays for it.
  */
 export class EvidenceBucket {
   readonly bucket: string;
   readonly prefix: string;
-  private readonly client: S3Client;
   private readonly retry: RetryPolicy;
+  private opening: Promise<S3Session> | null = null;
+  private opened: S3Session | null = null;
+  private destroyed = false;
 
-  constructor(settings: EvidenceBucketSettings) {
+  constructor(private readonly settings: EvidenceBucketSettings) {
     this.bucket = settings.bucket;
     this.prefix = normalizePrefix(settings.prefix);
     this.retry = settings.retry ?? DEFAULT_RETRY_POLICY;
-    this.client = new S3Client({
-      ...(settings.region ? { region: settings.region } : {}),
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      ...(settings.forcePathStyle ? { forcePathStyle: true } : {}),
-      maxAttempts: 1,
-      requestHandler: { connectionTimeout: this.retry.timeoutMs, requestTimeout: this.retry.timeoutMs },
+  }
+
+  private session(): Promise<S3Session> {
+    this.opening ??= import('@aws-sdk/client-s3').then((sdk) => {
+      const client = new sdk.S3Client({
+        ...(this.settings.region ? { region: this.settings.region } : {}),
+        ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
+        ...(this.settings.forcePathStyle ? { forcePathStyle: true } : {}),
+        maxAttempts: 1,
+        requestHandler: { connectionTimeout: this.retry.timeoutMs, requestTimeout: this.retry.timeoutMs },
+      });
+      this.opened = { sdk, client };
+      // Destroyed while the SDK loaded: nothing will call it, so its sockets are released at once.
+      if (this.destroyed) client.destroy();
+      return this.opened;
     });
+    return this.opening;
   }
 
   /** `s3://bucket/key`, for messages. */
@@ -53,13 +72,14 @@ export class EvidenceBucket {
    */
   async check(): Promise<void> {
     const where = this.url();
-    const versioning = await this.call(where, 'read the versioning of', (client, signal) =>
-      client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }), { abortSignal: signal }),
+    const versioning = await this.call(where, 'read the versioning of', ({ sdk, client }, signal) =>
+      client.send(new sdk.GetBucketVersioningCommand({ Bucket: this.bucket }), { abortSignal: signal }),
     );
+    const { sdk, client } = await this.session();
     let lock: string | undefined;
     try {
       const configuration = await callWithRetry(
-        (signal) => this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }), { abortSignal: signal }),
+        (signal) => client.send(new sdk.GetObjectLockConfigurationCommand({ Bucket: this.bucket }), { abortSignal: signal }),
         {
           policy: this.retry,
           isTransient: isTransientS3Error,
@@ -89,9 +109,10 @@ export class EvidenceBucket {
     }
   }
 
-  async call<T>(where: string, action: string, send: (client: S3Client, signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(where: string, action: string, send: (s3: S3Session, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const s3 = await this.session();
     try {
-      return await callWithRetry((signal) => send(this.client, signal), { policy: this.retry, isTransient: isTransientS3Error });
+      return await callWithRetry((signal) => send(s3, signal), { policy: this.retry, isTransient: isTransientS3Error });
     } catch (error) {
       throw translateS3Error(error, where, action);
     }
@@ -99,7 +120,8 @@ export class EvidenceBucket {
 
   /** Closes the SDK's sockets; call on shutdown. */
   destroy(): void {
-    this.client.destroy();
+    this.destroyed = true;
+    this.opened?.client.destroy();
   }
 }
 

@@ -20,12 +20,8 @@ import type {
   VersionSummary,
 } from '../secret-provider.js';
 import { AwsKmsKeyStore, type KmsKeyFacts, type KmsKeyStoreOptions } from './kms-key-store.js';
+import { KMS_ALIAS_LABEL, KMS_PENDING_LABEL } from './kms-labels.js';
 import { DEFAULT_PENDING_WINDOW_DAYS } from './kms-windows.js';
-
-/** The label a key waiting under `alias/rotor-pending/…` carries in a description. */
-export const KMS_PENDING_LABEL = 'rotor-pending';
-/** The label of the key the alias points at. */
-export const KMS_ALIAS_LABEL = 'alias';
 
 /**
  * A KMS alias behind the store port. A "version" is a key: its id is the version id and its ARN

@@ -26,16 +26,12 @@ import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-w
 import type { ProviderTarget } from '../secret-provider.js';
 import { isTransientKmsError, translateKmsError } from './kms-errors.js';
 import { parseKmsAliasRef, type KmsAliasRef } from './kms-alias-ref.js';
+import { pendingAliasOf } from './kms-labels.js';
 import { validateAutomaticRotationPeriod, validatePendingWindow } from './kms-windows.js';
 
 /** Tags Rotor puts on a key it creates, so a retried step finds it and people see where it came from. */
 export const REQUEST_TOKEN_TAG = 'rotor:request-token';
 export const SUCCESSOR_OF_TAG = 'rotor:successor-of';
-
-/** Where a key waits between its creation and the move of the alias: `alias/rotor-pending/<name>`. */
-export function pendingAliasOf(aliasName: string): string {
-  return `alias/rotor-pending/${aliasName.slice('alias/'.length)}`;
-}
 
 /** What KMS says of one key. Key material is never readable: ids and ARNs are the evidence. */
 export interface KmsKeyFacts {

@@ -1,7 +1,7 @@
 import type { StoreKind, StoreSecretKey, StoreStepTexts } from '../store-kind.js';
 import { parseKmsAliasRef } from './kms-alias-ref.js';
-import { AwsKmsKeyProvider, KMS_ALIAS_LABEL, KMS_PENDING_LABEL } from './kms-key-provider.js';
-import { pendingAliasOf } from './kms-key-store.js';
+import { loadedOnFirstCall } from '../loaded-on-first-call.js';
+import { KMS_ALIAS_LABEL, KMS_PENDING_LABEL, pendingAliasOf } from './kms-labels.js';
 
 const KEY_ARN_LOCATION = /^arn:[^:]+:kms:([^:]+):(\d{12}):key\//;
 
@@ -136,5 +136,9 @@ export const awsKmsStore: StoreKind = {
   },
   compromisedStillLive: (versionId, version) =>
     version.labels.includes(KMS_ALIAS_LABEL) || version.labels.includes('Enabled') ? `key ${versionId} is still enabled in AWS KMS` : null,
-  connect: (setup) => new AwsKmsKeyProvider({ ...(setup.retry ? { retry: setup.retry } : {}) }),
+  connect: (setup) =>
+    loadedOnFirstCall('kms', { writeProvenance: true, lendValue: false }, async () => {
+      const { AwsKmsKeyProvider } = await import('./kms-key-provider.js');
+      return new AwsKmsKeyProvider({ ...(setup.retry ? { retry: setup.retry } : {}) });
+    }),
 };

@@ -1,6 +1,6 @@
+import { loadedOnFirstCall } from '../loaded-on-first-call.js';
 import type { ReplicaSummary } from '../secret-provider.js';
 import type { StoreFinding, StoreKind, StoreSecretKey } from '../store-kind.js';
-import { AwsSecretsManagerProvider } from './aws-secrets-manager-provider.js';
 import { awsRegionFlag, parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
 import { AWS_STEP_TEXTS } from './aws-step-texts.js';
 
@@ -129,7 +129,11 @@ export const awsSecretsManagerStore: StoreKind = {
   // Consumers can still fetch a version by any staging label it carries (AWSCURRENT, AWSPREVIOUS, …).
   compromisedStillLive: (versionId, version) =>
     version.labels.length > 0 ? `version ${versionId} still carries ${version.labels.join(', ')} in AWS Secrets Manager` : null,
-  connect: (setup) => new AwsSecretsManagerProvider({ fingerprinter: setup.fingerprinter, ...(setup.retry ? { retry: setup.retry } : {}) }),
+  connect: (setup) =>
+    loadedOnFirstCall('aws', { writeProvenance: true, lendValue: true }, async () => {
+      const { AwsSecretsManagerProvider } = await import('./aws-secrets-manager-provider.js');
+      return new AwsSecretsManagerProvider({ fingerprinter: setup.fingerprinter, ...(setup.retry ? { retry: setup.retry } : {}) });
+    }),
 };
 
 /** A replica not in sync would miss the new version: the rotation waits until every one is, each named. */

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import pg from 'pg';
+import type pg from 'pg';
 import type { LoginCredential } from '../credential-target.js';
 import type { PostgresRoleTarget, TlsMode } from '../target-description.js';
 import { lockTimeoutMs, type TargetTimeouts } from '../target-timeouts.js';
@@ -32,7 +32,9 @@ export async function withPostgresSession<T>(
     stage: 'login',
     values: [login.password, ...call.values],
   };
-  const client = new pg.Client({
+  // pg is loaded by the first session, not with Rotor: a bot without a PostgreSQL target never pays for it.
+  const { default: postgres } = await import('pg');
+  const client = new postgres.Client({
     host: target.host,
     port: target.port,
     database: target.database,

@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import { createClient } from '@redis/client';
 import type { LoginCredential } from '../credential-target.js';
 import type { RedisAclUserTarget } from '../target-description.js';
 import type { TargetTimeouts } from '../target-timeouts.js';
@@ -30,6 +29,8 @@ export async function withRedisSession<T>(
           rejectUnauthorized: target.tls === 'verify-full',
           ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
         };
+  // The Redis client is loaded by the first session, not with Rotor: a bot without a Redis target never pays for it.
+  const { createClient } = await import('@redis/client');
   const client = createClient({
     socket: { host: target.host, port: target.port, connectTimeout: timeouts.connectMs, reconnectStrategy: false, ...tls },
     username: login.username,

@@ -1,0 +1,75 @@
+import { RotorError } from '../core/errors.js';
+import type { SecretProvider } from './secret-provider.js';
+
+/** The optional calls of the port the connection will have, said up front since it is not loaded yet. */
+export interface OptionalCalls {
+  writeProvenance: boolean;
+  lendValue: boolean;
+}
+
+/**
+ * A store's connection whose code (and SDK) is loaded by the first call, not with Rotor: a
+ * process that never reaches the store (most bots use one or two stores; every test file boots
+ * the bot) does not pay the seconds an SDK takes to load. `load` runs once; a failed load is
+ * tried again by the next call.
+ */
+export function loadedOnFirstCall(kind: string, calls: OptionalCalls, load: () => Promise<SecretProvider>): SecretProvider {
+  let loading: Promise<SecretProvider> | null = null;
+  let loaded: SecretProvider | null = null;
+  let closed = false;
+  const connection = (): Promise<SecretProvider> => {
+    loading ??= load().then(
+      (provider) => {
+        loaded = provider;
+        // Closed while it loaded: nothing will call it, so its sockets are released at once.
+        if (closed) provider.destroy?.();
+        return provider;
+      },
+      (error: unknown) => {
+        loading = null;
+        throw error;
+      },
+    );
+    return loading;
+  };
+  const optional = <K extends keyof OptionalCalls>(provider: SecretProvider, call: K): NonNullable<SecretProvider[K]> => {
+    const method = provider[call];
+    if (!method) throw new RotorError('internal', `The ${kind} store was declared to have ${call}, but its connection has none.`);
+    return method.bind(provider) as NonNullable<SecretProvider[K]>;
+  };
+  return {
+    kind,
+    validateReference: async (target) => (await connection()).validateReference(target),
+    describe: async (target) => (await connection()).describe(target),
+    describeShape: async (target) => (await connection()).describeShape(target),
+    createVersion: async (target, request) => (await connection()).createVersion(target, request),
+    promote: async (target, request) => (await connection()).promote(target, request),
+    readCurrent: async (target, options) => (await connection()).readCurrent(target, options),
+    readVersion: async (target, versionId) => (await connection()).readVersion(target, versionId),
+    restoreVersion: async (target, request) => (await connection()).restoreVersion(target, request),
+    deprecateVersion: async (target, versionId, options) => (await connection()).deprecateVersion(target, versionId, options),
+    disableVersion: async (target, request) => (await connection()).disableVersion(target, request),
+    listForDiscovery: async (filter) => (await connection()).listForDiscovery(filter),
+    ...(calls.writeProvenance
+      ? {
+          writeProvenance: async (target: Parameters<NonNullable<SecretProvider['writeProvenance']>>[0], tags: Record<string, string>) =>
+            optional(await connection(), 'writeProvenance')(target, tags),
+        }
+      : {}),
+    ...(calls.lendValue
+      ? {
+          async lendValue<T>(
+            target: Parameters<NonNullable<SecretProvider['lendValue']>>[0],
+            versionId: string | null,
+            use: (text: string) => Promise<T>,
+          ): Promise<T> {
+            return optional(await connection(), 'lendValue')(target, versionId, use);
+          },
+        }
+      : {}),
+    destroy() {
+      closed = true;
+      loaded?.destroy?.();
+    },
+  };
+}
