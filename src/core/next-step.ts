@@ -12,6 +12,17 @@ export type NextStep = {
   lead: string;
   /** The words after it, if any: "to continue that rotation", "again". */
   purpose?: string;
+  /**
+   * The command as an aside, in parentheses after the lead (`rotate it first (/rotate NAME)`): the
+   * lead says what to do and the command only where; `purpose` then follows after a comma.
+   */
+  aside?: boolean;
+};
+
+/** What stands in a person's way, without any surface's words: the reason and, if any, what to do next. */
+export type Hint = {
+  brief: string;
+  next?: NextStep;
 };
 
 /**
@@ -33,7 +44,13 @@ export type NextStepCommand = (step: NextStep) => string;
 
 /** A step rendered by a surface's command words: `run <command> to continue that rotation`. */
 export function sayNextStep(step: NextStep, command: NextStepCommand): string {
+  if (step.aside) return `${step.lead} (${command(step)})${step.purpose ? `, ${step.purpose}` : ''}`;
   return [step.lead, command(step), step.purpose].filter((part) => part).join(' ');
+}
+
+/** A hint as one text in a surface's words (by default Slack's slash command, as RotorError's message says it). */
+export function sayHint(hint: Hint, command: NextStepCommand = slashCommandOf): string {
+  return hint.next ? withNextStep(hint.brief, hint.next, command) : hint.brief;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { membersOfRole, type GroupMembers } from '../access/role-members.js';
+import { sayHint, type Hint } from '../core/next-step.js';
 import { DateTime } from 'luxon';
 import { actorId, type Actor } from '../access/actor.js';
 import type { Authorizer } from '../access/authorize.js';
@@ -90,7 +91,7 @@ export class InventoryService {
       }
       if (problems.length === 0 && before && movesReference(before, after)) {
         const held = this.deps.locks.heldBy(fields.name);
-        if (held) problems.push({ field: 'provider_ref', message: held });
+        if (held) problems.push({ field: 'provider_ref', message: sayHint(held) });
       }
       if (problems.length > 0) {
         for (const problem of problems) issues.push({ index, ...problem });
@@ -200,7 +201,7 @@ export class InventoryService {
    */
   private vouchedFor(actor: Actor, move: ReferenceMove, options: ReferenceApplyOptions): CheckedReference | null {
     const held = this.deps.locks.heldBy(move.secret);
-    if (held) throw new ValidationError(held, [{ where: 'provider_ref', message: held }]);
+    if (held) throw new ValidationError(held.brief, [{ where: 'provider_ref', message: sayHint(held) }], { next: held.next });
     const checked =
       options.checked?.find((candidate) => candidate.provider === move.to.provider && candidate.providerRef === move.to.providerRef) ??
       null;
@@ -394,8 +395,23 @@ export class InventoryService {
     if (fields.lastRotated !== undefined && fields.lastRotated.slice(0, 10) === existing.lastRotated?.slice(0, 10))
       delete fields.lastRotated;
     if (existing.lifecycle === 'rotating' && (fields.lifecycle !== undefined || fields.lastRotated !== undefined)) {
-      const message = `A rotation of ${name} is in progress: finish or abandon it with \`/rotate ${name}\` before changing its status or last rotation.`;
-      throw new ValidationError(message, [{ where: fields.lifecycle !== undefined ? 'status' : 'last_rotated', message }]);
+      const hint: Hint = {
+        brief: `A rotation of ${name} is in progress:`,
+        next: {
+          kind: 'run_command',
+          command: 'rotate',
+          args: [name],
+          lead: 'finish or abandon it with',
+          purpose: 'before changing its status or last rotation',
+        },
+      };
+      throw new ValidationError(
+        hint.brief,
+        [{ where: fields.lifecycle !== undefined ? 'status' : 'last_rotated', message: sayHint(hint) }],
+        {
+          next: hint.next,
+        },
+      );
     }
     const change = this.planned(fields);
     this.authorizeChange(actor, change);

@@ -1,3 +1,4 @@
+import type { Hint } from '../core/next-step.js';
 import type { Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 
@@ -11,20 +12,31 @@ export class ReferenceLocks {
   constructor(private readonly db: Db) {}
 
   /** Why the reference of the secret named `name` may not change now, or null. */
-  heldBy(name: string): string | null {
+  heldBy(name: string): Hint | null {
     const incident = statement(
       this.db,
       `SELECT id, opened_at FROM incidents WHERE secret_id = (SELECT id FROM secrets WHERE name = ?) AND state = 'open'`,
     ).get(name) as { id: number; opened_at: string } | undefined;
     if (incident) {
-      return `\`${name}\` is under incident #${incident.id} (open since ${incident.opened_at}), which works on the store secret it was revoked at; close the incident before changing its provider or reference. Nothing was saved.`;
+      return {
+        brief: `\`${name}\` is under incident #${incident.id} (open since ${incident.opened_at}), which works on the store secret it was revoked at; close the incident before changing its provider or reference. Nothing was saved.`,
+      };
     }
     const rotation = statement(
       this.db,
       `SELECT id, state, held_by FROM rotations WHERE secret_id = (SELECT id FROM secrets WHERE name = ?) AND state IN ('awaiting_approval', 'in_progress')`,
     ).get(name) as { id: number; state: string; held_by: string } | undefined;
     if (rotation) {
-      return `\`${name}\` is being rotated (rotation #${rotation.id}, ${rotation.state.replace('_', ' ')}, held by ${rotation.held_by}), and a rotation works on the store secret it started with; finish or abandon it with \`/rotate ${name}\` before changing its provider or reference. Nothing was saved.`;
+      return {
+        brief: `\`${name}\` is being rotated (rotation #${rotation.id}, ${rotation.state.replace('_', ' ')}, held by ${rotation.held_by}), and a rotation works on the store secret it started with. Nothing was saved.`,
+        next: {
+          kind: 'run_command',
+          command: 'rotate',
+          args: [name],
+          lead: 'finish or abandon it with',
+          purpose: 'before changing its provider or reference',
+        },
+      };
     }
     return null;
   }

@@ -151,10 +151,16 @@ export class IncidentClosing {
     }
     const rotation = this.deps.rotation.get(incident.rotationId);
     if (isOpen(rotation.rotation.state)) {
-      throw new RotorError(
-        'conflict',
-        `The emergency rotation of ${incident.secretName} is still open: complete it, or abandon it with a reason (\`/rotate ${incident.secretName}\`), then close incident #${id}.`,
-      );
+      throw new RotorError('conflict', `The emergency rotation of ${incident.secretName} is still open:`, {
+        next: {
+          kind: 'run_command',
+          command: 'rotate',
+          args: [incident.secretName],
+          lead: 'complete it, or abandon it with a reason',
+          aside: true,
+          purpose: `then close incident #${id}`,
+        },
+      });
     }
     const override = parseOverrideReason(options.override);
     return this.closeOnceDisabled(actor, incident, rotation, url, override, options.signal);

@@ -1,3 +1,4 @@
+import type { Hint } from '../core/next-step.js';
 import { actorId, type Actor } from '../access/actor.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Policy } from '../config/policy.js';
@@ -120,14 +121,16 @@ export class PlanService {
   }
 
   /** Why the secret may not start rotating yet: it is a variant of an active plan whose earlier variant is not verified. */
-  startGate(secret: Secret): string | null {
+  startGate(secret: Secret): Hint | null {
     const plan = this.deps.repo.activeFor(secret.id);
     if (!plan) return null;
     const mine = plan.variants.find((variant) => variant.secretId === secret.id);
     const waiting = plan.variants.find((variant) => variant.verifiedAt === null && mine && variant.position < mine.position);
-    return waiting
-      ? `${secret.name} is step ${(mine?.position ?? 0) + 1} of the plan for ${plan.key}: it starts once ${waiting.secretName} is verified. Rotate ${waiting.secretName} first (\`/rotate ${waiting.secretName}\`).`
-      : null;
+    if (!waiting) return null;
+    return {
+      brief: `${secret.name} is step ${(mine?.position ?? 0) + 1} of the plan for ${plan.key}: it starts once ${waiting.secretName} is verified.`,
+      next: { kind: 'run_command', command: 'rotate', args: [waiting.secretName], lead: `rotate ${waiting.secretName} first`, aside: true },
+    };
   }
 
   /**

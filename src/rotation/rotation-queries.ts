@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Actor } from '../access/actor.js';
 import { NotFoundError, RotorError } from '../core/errors.js';
+import type { Hint } from '../core/next-step.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreKind } from '../providers/store-kind.js';
 import { isOpen, OPEN_STATES, type ApproverRole, type RotationKind, type RotationRecord, type RotationStep } from './rotation.js';
@@ -203,24 +204,33 @@ export class RotationQueries {
    * owns the store), or a rotation newer than this one (open, or completed since): only the
    * latest change is undone, once nothing else is under way.
    */
-  rollbackBlocker(record: RotationRecord): string | null {
+  rollbackBlocker(record: RotationRecord): Hint | null {
     const { rotation } = record;
     const name = rotation.secretName;
     const incident = this.deps.incidents.openOn(name);
     if (incident || this.deps.inventory.get(name)?.lifecycle === 'compromised') {
-      return `${name} is under ${incident ? `incident #${incident.id}` : 'an incident'} (marked compromised), so nothing of it is rolled back: the version before this rotation may be the leaked one, and the incident's emergency rotation is what replaces it. Roll back nothing until the incident is closed; then rotate again if needed.`;
+      return {
+        brief: `${name} is under ${incident ? `incident #${incident.id}` : 'an incident'} (marked compromised), so nothing of it is rolled back: the version before this rotation may be the leaked one, and the incident's emergency rotation is what replaces it. Roll back nothing until the incident is closed; then rotate again if needed.`,
+      };
     }
     const open = this.deps.repo.openFor(rotation.secretId);
     if (open) {
-      return `A newer rotation of ${name} is open (#${open.rotation.id}, ${open.rotation.state.replace('_', ' ')}, held by ${open.rotation.heldBy} since ${open.rotation.startedAt}): rolling this one back would change the secret under it. Complete or abandon that rotation first (\`/rotate ${name}\`).`;
+      return {
+        brief: `A newer rotation of ${name} is open (#${open.rotation.id}, ${open.rotation.state.replace('_', ' ')}, held by ${open.rotation.heldBy} since ${open.rotation.startedAt}): rolling this one back would change the secret under it.`,
+        next: { kind: 'run_command', command: 'rotate', args: [name], lead: 'complete or abandon that rotation first', aside: true },
+      };
     }
     const rollback = this.unsettledRollback(record);
     if (rollback) {
-      return `${rollback.by} started rolling back this rotation of ${name} at ${rollback.at}, and whether the store moved is not recorded yet: ${this.deps.clock.now() < rollbackLeaseEnd(rollback) ? `if it is still unsettled at ${rollbackLeaseEnd(rollback).toUTC().toISO() ?? ''}, check the store then` : 'press “Check the store” (Rotor also asks it by itself in a few minutes)'}.`;
+      return {
+        brief: `${rollback.by} started rolling back this rotation of ${name} at ${rollback.at}, and whether the store moved is not recorded yet: ${this.deps.clock.now() < rollbackLeaseEnd(rollback) ? `if it is still unsettled at ${rollbackLeaseEnd(rollback).toUTC().toISO() ?? ''}, check the store then` : 'press “Check the store” (Rotor also asks it by itself in a few minutes)'}.`,
+      };
     }
     const latest = this.deps.repo.latestFor(rotation.secretId);
     if (latest && latest.rotation.id !== rotation.id && latest.rotation.state === 'completed') {
-      return `A newer rotation of ${name} (#${latest.rotation.id}) completed at ${latest.rotation.completedAt}; only the latest one can be rolled back.`;
+      return {
+        brief: `A newer rotation of ${name} (#${latest.rotation.id}) completed at ${latest.rotation.completedAt}; only the latest one can be rolled back.`,
+      };
     }
     return null;
   }

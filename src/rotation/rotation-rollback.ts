@@ -87,7 +87,7 @@ export class RotationRollbacks {
       );
     }
     const blocker = this.queries.rollbackBlocker(record);
-    if (blocker) throw new RotorError('conflict', blocker);
+    if (blocker) throw new RotorError('conflict', blocker.brief, { next: blocker.next });
     if (!this.queries.storeOf(rotation.provider).capabilities.byHand && !rotation.previousVersionId) {
       throw new RotorError(
         'conflict',

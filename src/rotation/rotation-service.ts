@@ -1,21 +1,11 @@
 import { DateTime } from 'luxon';
 import { actorId, type Actor } from '../access/actor.js';
-import { describeError, RotorError, ValidationError } from '../core/errors.js';
-import { OPEN_STATES, storeBindingOf, type ApproverRole, type RotationRecord } from './rotation.js';
+import { describeError, ValidationError } from '../core/errors.js';
+import { OPEN_STATES, storeBindingOf, type RotationRecord } from './rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationTopic } from './rotation-follow-ups.js';
-import {
-  approverRolesOf,
-  holdersOfRole,
-  cleanNote,
-  completionBlockers,
-  missingApprovals,
-  requireNotApprover,
-  requireOpen,
-  roleLabel,
-  stepFor,
-  workedOn,
-} from './rotation-rules.js';
+import { cleanNote, completionBlockers, requireNotApprover, requireOpen, stepFor } from './rotation-rules.js';
 import type { RotationServiceDeps } from './rotation-deps.js';
+import { RotationDecisions } from './rotation-decisions.js';
 import { RotationFollowUpPlan } from './rotation-follow-up-plan.js';
 import { RotationQueries } from './rotation-queries.js';
 import { RotationRollbacks } from './rotation-rollback.js';
@@ -34,10 +24,10 @@ export type { RotationView } from './rotation-queries.js';
  * authorized against the actor, checked by the rules (rotation-rules.ts), conditional on the
  * rotation's version (two people at once: exactly one wins) and written with its audit event in
  * one transaction (rotation-transitions.ts). Provider steps run by their executors outside the
- * transaction (steps/step-runner.ts). This class holds the people's transitions and is the one
- * door to the others: reads (rotation-queries.ts), the start (rotation-start.ts), rollbacks
- * (rotation-rollback.ts), the clean-up at the store (store-cleanup.ts) and the follow-ups
- * (rotation-follow-up-plan.ts).
+ * transaction (steps/step-runner.ts). This class holds the rotator's transitions and is the one
+ * door to the others: reads (rotation-queries.ts), the start (rotation-start.ts), the approvers'
+ * decisions (rotation-decisions.ts), rollbacks (rotation-rollback.ts), the clean-up at the store
+ * (store-cleanup.ts) and the follow-ups (rotation-follow-up-plan.ts).
  */
 export class RotationService {
   private readonly queries: RotationQueries;
@@ -47,6 +37,7 @@ export class RotationService {
   private readonly steps: StepRunner;
   private readonly rollbacks: RotationRollbacks;
   private readonly starts: RotationStarts;
+  private readonly decisions: RotationDecisions;
 
   constructor(private readonly deps: RotationServiceDeps) {
     this.queries = new RotationQueries(deps);
@@ -56,6 +47,7 @@ export class RotationService {
     this.steps = new StepRunner(deps, this.queries, this.writer, this.plan);
     this.rollbacks = new RotationRollbacks(deps, this.queries, this.writer, this.plan);
     this.starts = new RotationStarts(deps, this.queries, this.writer, this.plan);
+    this.decisions = new RotationDecisions(deps, this.queries, this.writer, this.cleanup);
   }
 
   // The reads, the start, the steps and the rollbacks, as their parts define them.
@@ -89,6 +81,8 @@ export class RotationService {
   readonly checkRollbackStore: RotationRollbacks['checkRollbackStore'] = (...args) => this.rollbacks.checkRollbackStore(...args);
   readonly followUpRollback: RotationRollbacks['followUpRollback'] = (...args) => this.rollbacks.followUpRollback(...args);
   readonly unsettledRollback: RotationQueries['unsettledRollback'] = (...args) => this.queries.unsettledRollback(...args);
+  readonly approve: RotationDecisions['approve'] = (...args) => this.decisions.approve(...args);
+  readonly reject: RotationDecisions['reject'] = (...args) => this.decisions.reject(...args);
 
   /** Another person allowed to rotate the secret takes the rotation over. */
   takeOver(actor: Actor, id: number, expectedVersion: number): RotationRecord {
@@ -188,99 +182,6 @@ export class RotationService {
         ],
       };
     });
-  }
-
-  /** An approver approves, filling one required role they hold; nobody approves their own rotation. */
-  approve(actor: Actor, id: number): RotationRecord {
-    const record = this.queries.get(id);
-    const by = actorId(actor);
-    this.deps.authorizer.require(actor, {
-      action: 'approve',
-      secret: this.queries.secretOf(record),
-      rotationStartedBy: record.rotation.startedBy,
-    });
-    const worked = workedOn(record, by);
-    if (worked)
-      throw new RotorError('forbidden', `You worked on this rotation (${worked}), so you cannot also approve it (two-person rule).`);
-    requireOpen(record);
-    const role = this.roleToFill(record, by);
-    return this.writer.transition(
-      record,
-      record.rotation.state === 'awaiting_approval' && missingApprovals(record).length === 1 ? { state: 'in_progress' } : {},
-      (now) => {
-        if (!this.deps.repo.addApproval(id, { role, decision: 'approved', decidedBy: by, decidedAt: now, reason: null })) {
-          throw new RotorError(
-            'conflict',
-            `Someone approved this rotation as ${roleLabel(role)} a moment ago; nothing more is needed from you for that role.`,
-          );
-        }
-        this.deps.followUps.schedule({
-          kind: ROTATION_FOLLOW_UPS.decisionNotice,
-          topic: rotationTopic(id),
-          occurrence: `approved:${role}`,
-          dueAt: now,
-          payload: { role, by },
-        });
-        return {
-          events: [
-            {
-              actor: by,
-              action: 'rotation.approved',
-              secret: record.rotation.secretName,
-              details: { rotation: id, role, ticket: record.rotation.ticket },
-            },
-          ],
-        };
-      },
-      { kick: true, decision: true },
-    );
-  }
-
-  /** An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why. */
-  async reject(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
-    const record = this.queries.get(id);
-    const by = actorId(actor);
-    this.deps.authorizer.require(actor, {
-      action: 'approve',
-      secret: this.queries.secretOf(record),
-      rotationStartedBy: record.rotation.startedBy,
-    });
-    if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation; to stop it, abandon it instead.');
-    requireOpen(record);
-    const reason = cleanNote(reasonText, true, 'reason') as string;
-    const role = this.roleToFill(record, by);
-    const cleanup = await this.cleanup.cleanUpProvider(actor, record, false);
-    return this.writer.transition(
-      this.queries.get(id),
-      { state: 'rejected', endedAt: this.writer.now(), endedBy: by, endReason: reason },
-      (now) => {
-        if (!this.deps.repo.addApproval(id, { role, decision: 'rejected', decidedBy: by, decidedAt: now, reason })) {
-          throw new RotorError(
-            'conflict',
-            `Someone decided for the ${roleLabel(role)} role a moment ago; reopen the request to see where it stands.`,
-          );
-        }
-        this.cleanup.endRotation(record, actor, cleanup);
-        this.deps.followUps.schedule({
-          kind: ROTATION_FOLLOW_UPS.decisionNotice,
-          topic: rotationTopic(id),
-          occurrence: `rejected:${role}`,
-          dueAt: now,
-          payload: { role, by, reason },
-        });
-        return {
-          events: [
-            {
-              actor: by,
-              action: 'rotation.rejected',
-              secret: record.rotation.secretName,
-              details: { rotation: id, role, reason, cleanup },
-            },
-          ],
-        };
-      },
-      { fromStates: OPEN_STATES, kick: true, event: 'rejected' },
-    );
   }
 
   /**
@@ -427,30 +328,6 @@ export class RotationService {
         };
       },
       { kick: true, event: 'completed', durationSeconds },
-    );
-  }
-
-  /** The required role `by` fills with this decision: one they hold that nobody filled yet. */
-  private roleToFill(record: RotationRecord, by: string): ApproverRole {
-    const mine = record.approvals.find((approval) => approval.decidedBy === by);
-    if (mine)
-      throw new RotorError(
-        'conflict',
-        `You already ${mine.decision} this rotation as ${roleLabel(mine.role)}; one person fills one role, so the other approval must come from someone else.`,
-      );
-    const held = approverRolesOf(this.deps.policy, by, this.deps.groups ?? null);
-    // One person fills one role: the role fewest others could fill, so a person in two roles leaves the commoner one to someone else.
-    const others = (role: ApproverRole) =>
-      holdersOfRole(this.deps.policy, role, this.deps.groups ?? null).filter((person) => person !== by).length;
-    const open = missingApprovals(record)
-      .filter((role) => held.includes(role))
-      .sort((a, b) => others(a) - others(b));
-    if (open.length > 0) return open[0] as ApproverRole;
-    if (record.rotation.requiredApprovals.length === 0)
-      throw new RotorError('conflict', `This rotation needs no approval (${record.rotation.environment} has none in the policy).`);
-    throw new RotorError(
-      'conflict',
-      `Every approval you could give here is already given: ${record.approvals.map((approval) => `${roleLabel(approval.role)} by ${approval.decidedBy}`).join(', ')}.`,
     );
   }
 }

@@ -69,7 +69,7 @@ export class RotationStarts {
   /** A variant of a plan waits for the one before it to be verified (src/rotation-plans). */
   private refuseOutOfTurn(secret: Secret): void {
     const gate = this.deps.subscribers.startGate(secret);
-    if (gate) throw new RotorError('conflict', gate);
+    if (gate) throw new RotorError('conflict', gate.brief, { next: gate.next });
   }
 
   async prepare(actor: Actor, name: string): Promise<RotationOpening> {

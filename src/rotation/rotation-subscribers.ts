@@ -1,3 +1,4 @@
+import type { Hint } from '../core/next-step.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { Secret } from '../inventory/secret.js';
 import type { RotationRecord } from './rotation.js';
@@ -13,7 +14,7 @@ export interface RotationSubscriber {
    */
   onRotationChange?(record: RotationRecord, events: readonly AuditEventInput[]): void;
   /** Why a scheduled rotation of this secret may not start yet (a plan's earlier variant is not verified), or null. */
-  startGate?(secret: Secret): string | null;
+  startGate?(secret: Secret): Hint | null;
 }
 
 /**
@@ -34,7 +35,7 @@ export class RotationSubscriptions {
   }
 
   /** The first follower's reason to hold a scheduled start back, or null when none has one. */
-  startGate(secret: Secret): string | null {
+  startGate(secret: Secret): Hint | null {
     for (const subscriber of this.subscribers) {
       const reason = subscriber.startGate?.(secret) ?? null;
       if (reason) return reason;

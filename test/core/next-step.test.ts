@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../src/access/authorize.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../../src/core/errors.js';
-import { slashCommandOf, type NextStep } from '../../src/core/next-step.js';
+import { sayHint, slashCommandOf, type Hint, type NextStep } from '../../src/core/next-step.js';
 import { userMessageFor } from '../../src/slack/errors.js';
 
 const rotate = (name: string, lead: string, purpose?: string): NextStep => ({
@@ -39,6 +39,33 @@ describe('next steps: the domain names the command, each surface says it', () =>
     expect(describeError(error, (step) => `the ${step.command} step for ${step.args.join(' ')}`)).toBe(
       'This rotation of db-password has no step `x`; reopen it with the rotate step for db-password.',
     );
+  });
+
+  it('a command given as an aside follows its lead in parentheses, and the purpose after a comma', () => {
+    const open = new RotorError('conflict', 'The emergency rotation of dev/db is still open:', {
+      next: { ...rotate('dev/db', 'complete it, or abandon it with a reason', 'then close incident #3'), aside: true },
+    });
+    expect(open.message).toBe(
+      'The emergency rotation of dev/db is still open: complete it, or abandon it with a reason (`/rotate dev/db`), then close incident #3.',
+    );
+    expect(open.say((step) => `rotor's ${step.command} in Slack`)).toBe(
+      "The emergency rotation of dev/db is still open: complete it, or abandon it with a reason (rotor's rotate in Slack), then close incident #3.",
+    );
+    const gate = new RotorError('conflict', 'dev/b is step 2 of the plan for b: it starts once dev/a is verified.', {
+      next: { ...rotate('dev/a', 'rotate dev/a first'), aside: true },
+    });
+    expect(gate.message).toBe('dev/b is step 2 of the plan for b: it starts once dev/a is verified. Rotate dev/a first (`/rotate dev/a`).');
+  });
+
+  it('a hint that is not thrown is said the same way: the brief alone, or with its step in the surface words', () => {
+    const held: Hint = {
+      brief: '`dev/db` is being rotated (rotation #1). Nothing was saved.',
+      next: rotate('dev/db', 'finish or abandon it with', 'before changing its provider or reference'),
+    };
+    expect(sayHint(held)).toBe(
+      '`dev/db` is being rotated (rotation #1). Nothing was saved. Finish or abandon it with `/rotate dev/db` before changing its provider or reference.',
+    );
+    expect(sayHint({ brief: 'Close the incident first. Nothing was saved.' })).toBe('Close the incident first. Nothing was saved.');
   });
 
   it('after a colon the step ends the sentence as it is', () => {

@@ -14,6 +14,7 @@ import { openTempStore, snapshotTables, type TempStore } from '../support/temp-d
 import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
 import { isIrreversibleOn } from '../../src/rotation/checklists/step-definition.js';
 import { routeNamed, ROUTES, type RouteName } from './support.js';
+import { daysAgo } from '../support/clock-dates.js';
 
 /**
  * The approval gate sits on every step that changes something outside the store (the credential
@@ -48,9 +49,10 @@ const COMBINATIONS = SECRET_TYPES.flatMap((type) =>
   ROUTES.filter((route) => !(type === 'storage' && route.endsWith('_generate'))).map((route) => [type, route] as const),
 );
 
-function secretFields(type: SecretType, route: RouteName, name: string): Record<string, unknown> {
+/** A secret last rotated a month before the store's clock. */
+function secretFields(store: TempStore, type: SecretType, route: RouteName, name: string): Record<string, unknown> {
   const source = route.endsWith('_generate') ? 'generate' : route.endsWith('_issuer') ? 'issuer' : null;
-  const store =
+  const where =
     route === 'manual'
       ? { provider: 'manual' }
       : route.startsWith('aws')
@@ -60,8 +62,8 @@ function secretFields(type: SecretType, route: RouteName, name: string): Record<
     name,
     type,
     owner: 'U0OWNER',
-    lastRotated: '2027-01-01',
-    ...store,
+    lastRotated: daysAgo(store.clock, 31),
+    ...where,
     ...(source ? { tags: { 'rotor:value_source': source } } : {}),
   };
 }
@@ -168,7 +170,7 @@ describe('every irreversible step waits for the approvals', () => {
   it('on every type and route: the first step that changes anything outside the store, and every such step after it', async () => {
     for (const [type, route] of COMBINATIONS) {
       const name = `prod/${type}-${route}/credential`;
-      store.inventoryService.create(secretFields(type, route, name), operator(), 'test');
+      store.inventoryService.create(secretFields(store, type, route, name), operator(), 'test');
       const record = arrange(name, route);
       const where = `${type} ${route}`;
       const gated = await expectEveryGateHolds(record, where);
@@ -191,7 +193,7 @@ describe('every irreversible step waits for the approvals', () => {
   it('names the steps the issue found ungated: ALTER USER, the Vault write, the rotation Lambda, a key rolled at its issuer', () => {
     const gateOf = (type: SecretType, route: RouteName, id: string) => {
       const name = `prod/${type}-${route}/credential`;
-      store.inventoryService.create(secretFields(type, route, name), operator(), 'test');
+      store.inventoryService.create(secretFields(store, type, route, name), operator(), 'test');
       return arrange(name, route).steps.find((step) => step.id === id)?.gate;
     };
     expect(gateOf('database', 'aws_generate', 'set_new_value')).toBe('approval');
@@ -208,7 +210,7 @@ describe('every irreversible step waits for the approvals', () => {
   it('an emergency rotation goes ahead without approvals: no step of it is gated, on any type and route', () => {
     for (const [type, route] of COMBINATIONS) {
       const name = `prod/${type}-${route}/credential`;
-      store.inventoryService.create(secretFields(type, route, name), operator(), 'test');
+      store.inventoryService.create(secretFields(store, type, route, name), operator(), 'test');
       for (const order of ['replace_then_disable', 'disable_now'] as const) {
         const secret = store.inventory.get(name);
         const steps = resolveChecklist({
@@ -232,8 +234,8 @@ describe('every irreversible step waits for the approvals', () => {
       // The previous route's rotation ends first: a reference is never moved under an open rotation.
       store.db.prepare(`UPDATE rotations SET state = 'abandoned' WHERE secret_name = ?`).run(OVERRIDDEN);
       if (store.inventory.get(OVERRIDDEN))
-        store.inventoryService.update(OVERRIDDEN, secretFields('database', route, OVERRIDDEN), operator(), 'test');
-      else store.inventoryService.create(secretFields('database', route, OVERRIDDEN), operator(), 'test');
+        store.inventoryService.update(OVERRIDDEN, secretFields(store, 'database', route, OVERRIDDEN), operator(), 'test');
+      else store.inventoryService.create(secretFields(store, 'database', route, OVERRIDDEN), operator(), 'test');
       const record = arrange(OVERRIDDEN, route);
       expect(
         record.steps.map((step) => `${step.id}${step.gate ? '!' : ''}`),
@@ -252,7 +254,7 @@ describe('every irreversible step waits for the approvals', () => {
 
   it('a refusal is a conflict the person can read, never a crash', async () => {
     const name = 'prod/database-aws_generate/credential';
-    store.inventoryService.create(secretFields('database', 'aws_generate', name), operator(), 'test');
+    store.inventoryService.create(secretFields(store, 'database', 'aws_generate', name), operator(), 'test');
     const record = comeUpTo(arrange(name, 'aws_generate'), 1);
     const error = (() => {
       try {

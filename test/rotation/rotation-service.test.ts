@@ -17,6 +17,7 @@ import { operator, slackActor } from '../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 import { useFakeVault } from '../support/vault.js';
+import { daysAgo } from '../support/clock-dates.js';
 
 const FAST = { attempts: 2, timeoutMs: 3_000, baseDelayMs: 1, maxDelayMs: 2 };
 const POLICY = parsePolicy(`
@@ -118,7 +119,7 @@ function stagingStoreScenarios(backend: StagingBackend): void {
         owner: 'U0OWNER',
         provider: 'aws',
         providerRef: 'prod/app/db',
-        lastRotated: '2026-11-01',
+        lastRotated: daysAgo(store.clock, 92),
         consumers: ['C0CHECKOUT'],
       },
       operator(),

@@ -29,6 +29,7 @@ import { responseIdOf, startSlackHarness, type SlackHarness } from './slack-app-
 import type { TempStore } from './temp-db.js';
 import { unsealed } from './sealed-metadata.js';
 import { stateValue, submittedView } from './slack-payloads.js';
+import { daysAgo } from './clock-dates.js';
 
 /**
  * Driving the rotation modal as a person in Slack would: what Slack shows is what Rotor last
@@ -442,7 +443,7 @@ export async function startAwsSecretHarness(
           owner: 'U0OWNER',
           provider: 'aws',
           providerRef: scenario.name,
-          lastRotated: '2027-01-01',
+          lastRotated: daysAgo(store.clock, 31),
           ...scenario.fields,
         },
         operator(),

@@ -30,6 +30,7 @@ import {
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { stateValue } from '../../support/slack-payloads.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * An incident closed with the leaked version still current (issue 19, item 7) after its
@@ -162,7 +163,7 @@ describe('closing the incident of a manual secret', () => {
       people: REVOCATION_PEOPLE,
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
           operator(),
           'test',
         ),
@@ -198,7 +199,7 @@ describe('closing the incident of a manual secret', () => {
       people: REVOCATION_PEOPLE,
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
           operator(),
           'test',
         ),

@@ -35,6 +35,7 @@ import {
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { sealedFor } from '../../support/sealed-metadata.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * `/revoke`'s bad input and faults, through Slack: each gets a clear answer where the responder
@@ -55,11 +56,22 @@ describe('/revoke refusing bad input, and its faults', () => {
       people: REVOCATION_PEOPLE,
       seed: (store) => {
         store.inventoryService.create(
-          { name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' },
+          {
+            name: SECRET,
+            type: 'api_key',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            team: 'payments',
+            lastRotated: daysAgo(store.clock, 31),
+          },
           operator(),
           'test',
         );
-        store.inventoryService.create({ name: 'prod/legacy/api_key', owner: 'U0OWNER', lastRotated: '2026-06-01' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: 'prod/legacy/api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 245) },
+          operator(),
+          'test',
+        );
         store.inventoryService.setLifecycle('prod/legacy/api_key', 'retired', operator());
       },
     });

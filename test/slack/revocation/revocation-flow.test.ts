@@ -56,6 +56,7 @@ import {
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { useFakeVault } from '../../support/vault.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Emergency revocation end to end, as a responder does it in Slack: every request is a signed
@@ -634,7 +635,7 @@ describe('/revoke of a Vault secret with disable now and destroy, through Slack:
             team: 'payments',
             provider: 'vault',
             providerRef: `secret/${PATH}`,
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
             consumers: ['sessions'],
           },
           operator(),

@@ -23,6 +23,7 @@ import {
   waitForDms,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * What an open incident keeps doing on its own, under the injected clock: the escalation when
@@ -57,7 +58,14 @@ describe('an open incident under the clock, across restarts', () => {
       people: REVOCATION_PEOPLE,
       seed: (store) =>
         store.inventoryService.create(
-          { name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' },
+          {
+            name: SECRET,
+            type: 'api_key',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            team: 'payments',
+            lastRotated: daysAgo(store.clock, 31),
+          },
           operator(),
           'test',
         ),

@@ -30,6 +30,7 @@ import {
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /** Polls `found` until it gives something, for at most 10 s. */
 async function until<T>(found: () => T | null, what: string): Promise<T> {
@@ -101,7 +102,7 @@ describe.runIf(shouldRunMotoSuite('the revoke-during-promote suite'))('/revoke a
             owner: 'U0OWNER',
             provider: 'aws',
             providerRef: SECRET,
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
             tags: { 'rotor:value_source': 'generate' },
           },
           operator(),
@@ -182,7 +183,7 @@ describe.runIf(shouldRunMotoSuite('the revoke-during-promote suite'))('/revoke a
         }),
       seed: (store) =>
         store.inventoryService.create(
-          { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: '2027-01-01' },
+          { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: daysAgo(store.clock, 31) },
           operator(),
           'test',
         ),

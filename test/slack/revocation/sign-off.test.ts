@@ -26,6 +26,7 @@ import {
   waitForDms,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Who signs off a break-glass rotation (issue 19, item 6; issue 18, item 8): someone who neither
@@ -47,7 +48,11 @@ describe('signing off a break-glass rotation', () => {
       policy,
       people: REVOCATION_PEOPLE,
       seed: (store) =>
-        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
+          operator(),
+          'test',
+        ),
     });
     return harness;
   }

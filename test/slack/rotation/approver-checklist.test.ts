@@ -17,6 +17,7 @@ import {
   textOf,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * An approver who opens the checklist (issue 18, item 8) was offered *Continue this rotation*,
@@ -33,7 +34,11 @@ describe('an approver opening the checklist', () => {
   async function started(): Promise<{ h: SlackHarness; rotationId: number }> {
     harness = await startRotationHarness({
       seed: (store) =>
-        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const viewId = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;

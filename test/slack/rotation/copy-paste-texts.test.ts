@@ -23,6 +23,7 @@ import {
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { useFakeVault } from '../../support/vault.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Issue 18, item 9: the commands and facts Rotor's texts quote work as written. Driven through
@@ -44,7 +45,14 @@ describe.runIf(shouldRunMotoSuite('the copy-paste texts suite'))('commands an AW
       aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
       seed: (store) => {
         store.inventoryService.create(
-          { name: 'dev/app/db', type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: arn, lastRotated: '2027-01-01' },
+          {
+            name: 'dev/app/db',
+            type: 'database',
+            owner: 'U0OWNER',
+            provider: 'aws',
+            providerRef: arn,
+            lastRotated: daysAgo(store.clock, 31),
+          },
           operator(),
           'test',
         );
@@ -55,7 +63,7 @@ describe.runIf(shouldRunMotoSuite('the copy-paste texts suite'))('commands an AW
             owner: 'U0OWNER',
             provider: 'aws',
             providerRef: issuerArn,
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
             tags: { 'rotor:value_source': 'issuer' },
           },
           operator(),
@@ -102,12 +110,12 @@ describe('what checklists, approval requests and the revoke modal say', () => {
     harness = await startRotationHarness({
       seed: (store) => {
         store.inventoryService.create(
-          { name: 'staging/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          { name: 'staging/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
           operator(),
           'test',
         );
         store.inventoryService.create(
-          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
           operator(),
           'test',
         );
@@ -142,7 +150,7 @@ describe('what checklists, approval requests and the revoke modal say', () => {
             owner: 'U0OWNER',
             provider: 'vault',
             providerRef: 'secret/prod/cache/redis_password',
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
           },
           operator(),
           'test',

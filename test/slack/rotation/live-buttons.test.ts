@@ -26,6 +26,7 @@ import {
   waitForDms,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Issue 18, item 7: the messages that asked someone for something are updated in place once the
@@ -56,7 +57,11 @@ describe('approval requests lose their buttons once their question is over', () 
   async function start(): Promise<SlackHarness> {
     harness = await startRotationHarness({
       seed: (store) =>
-        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
+          operator(),
+          'test',
+        ),
     });
     return harness;
   }
@@ -129,7 +134,14 @@ describe('sign-off requests and pages lose their buttons once answered', () => {
       people: REVOCATION_PEOPLE,
       seed: (store) =>
         store.inventoryService.create(
-          { name: SECRET, type: 'api_key', owner: 'U0OWNER', backupOwner: 'U0BACKUP', team: 'payments', lastRotated: '2027-01-01' },
+          {
+            name: SECRET,
+            type: 'api_key',
+            owner: 'U0OWNER',
+            backupOwner: 'U0BACKUP',
+            team: 'payments',
+            lastRotated: daysAgo(store.clock, 31),
+          },
           operator(),
           'test',
         ),

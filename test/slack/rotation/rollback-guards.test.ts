@@ -21,6 +21,7 @@ import {
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Rollback without guards (issue 19, item 5): during an open incident a rollback turned a
@@ -41,7 +42,11 @@ describe('a rollback is refused while something newer holds the secret', () => {
       policy: REVOCATION_POLICY,
       people: REVOCATION_PEOPLE,
       seed: (store) =>
-        store.inventoryService.create({ name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test'),
+        store.inventoryService.create(
+          { name: SECRET, type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
+          operator(),
+          'test',
+        ),
     });
     const h = harness;
     const viewId = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;

@@ -34,6 +34,7 @@ import {
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { useFakeVault } from '../../support/vault.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Rollback is honest per route (issue 18, item 3): a manual secret's rollback is a checklist the
@@ -96,7 +97,7 @@ describe.runIf(shouldRunMotoSuite('the rollback suite'))(
               owner: 'U0OWNER',
               provider: 'aws',
               providerRef: 'prod/app/db',
-              lastRotated: '2027-01-01',
+              lastRotated: daysAgo(store.clock, 31),
             },
             operator(),
             'test',
@@ -179,7 +180,7 @@ describe('rolling back a manual secret and a Vault secret', () => {
             name: 'prod/stripe/api_key',
             type: 'api_key',
             owner: 'U0OWNER',
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
             retrievalInstructions: 'Read STRIPE_API_KEY from 1Password',
           },
           operator(),
@@ -238,7 +239,7 @@ describe('rolling back a manual secret and a Vault secret', () => {
             owner: 'U0OWNER',
             provider: 'vault',
             providerRef: 'secret/prod/cache/redis_password',
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
           },
           operator(),
           'test',
@@ -283,7 +284,7 @@ describe('rolling back a manual secret and a Vault secret', () => {
       people: REVOCATION_PEOPLE,
       seed: (store) =>
         store.inventoryService.create(
-          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' },
+          { name: 'prod/stripe/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
           operator(),
           'test',
         ),

@@ -5,6 +5,7 @@ import { operator } from '../../support/actors.js';
 import { modalClickPayload, slashRotate, startRotationHarness, textOf } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Issue 19, finding 9: `/rotate` with a misspelt name suggested any secret's name, and a picker
@@ -23,8 +24,16 @@ describe('/rotate names only what the caller may rotate', () => {
     harness = await startRotationHarness({
       people: ['U0OWNER', 'U0OTHER', 'U0STRANGER', 'U0SEC', 'U0OPS', 'U0OPS2', 'U0ADMIN'],
       seed: (store) => {
-        store.inventoryService.create({ name: MINE, type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01' }, operator(), 'test');
-        store.inventoryService.create({ name: THEIRS, type: 'api_key', owner: 'U0OTHER', lastRotated: '2027-01-01' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: MINE, type: 'api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31) },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          { name: THEIRS, type: 'api_key', owner: 'U0OTHER', lastRotated: daysAgo(store.clock, 31) },
+          operator(),
+          'test',
+        );
       },
     });
     return harness;

@@ -28,6 +28,7 @@ import {
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Every bad input of the issue, through signed Slack requests: the reply is clear, and the
@@ -64,7 +65,7 @@ describe.runIf(shouldRunMotoSuite('the rotation bad-input suite'))('guided rotat
         }),
       seed: (store) => {
         const create = (fields: Record<string, unknown>) =>
-          store.inventoryService.create({ owner: 'U0OWNER', lastRotated: '2027-01-01', ...fields }, operator(), 'test');
+          store.inventoryService.create({ owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31), ...fields }, operator(), 'test');
         create({ name: SECRET, type: 'database', backupOwner: 'U0BACKUP', provider: 'aws', providerRef: SECRET });
         create({ name: 'prod/old/api_key', lifecycle: 'retired' });
         create({ name: 'prod/leaked/api_key', lifecycle: 'compromised' });

@@ -28,6 +28,7 @@ import {
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { stateValue } from '../../support/slack-payloads.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * What must survive: a restart of the bot in the middle of a rotation, two people acting on
@@ -66,7 +67,7 @@ describe.runIf(shouldRunMotoSuite('the rotation durability suite'))('guided rota
             backupOwner: 'U0BACKUP',
             provider: 'aws',
             providerRef: SECRET,
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
           },
           operator(),
           'test',

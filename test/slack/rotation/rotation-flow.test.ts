@@ -34,6 +34,7 @@ import {
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import type { RecordedCall } from '../../fakes/fake-slack-api.js';
 import { useFakeVault } from '../../support/vault.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Guided rotation end to end, as people do it in Slack: every request is a signed HTTP request
@@ -269,7 +270,7 @@ describe.runIf(shouldRunMotoSuite('the Slack rotation flow'))('a production rota
             owner: 'U0OWNER',
             provider: 'aws',
             providerRef: 'prod/app/db',
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
           },
           operator(),
           'test',
@@ -325,9 +326,21 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
   it('/rotate with no name offers my secrets, most urgent first; picking one fills the modal in place', async () => {
     harness = await startRotationHarness({
       seed: (store) => {
-        store.inventoryService.create({ name: 'staging/later/api_key', owner: 'U0OWNER', lastRotated: '2027-01-20' }, operator(), 'test');
-        store.inventoryService.create({ name: 'staging/sooner/api_key', owner: 'U0OWNER', lastRotated: '2027-01-02' }, operator(), 'test');
-        store.inventoryService.create({ name: 'staging/theirs/api_key', owner: 'U0OPS', lastRotated: '2027-01-02' }, operator(), 'test');
+        store.inventoryService.create(
+          { name: 'staging/later/api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 12) },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          { name: 'staging/sooner/api_key', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 30) },
+          operator(),
+          'test',
+        );
+        store.inventoryService.create(
+          { name: 'staging/theirs/api_key', owner: 'U0OPS', lastRotated: daysAgo(store.clock, 30) },
+          operator(),
+          'test',
+        );
       },
     });
     const h = harness;
@@ -379,7 +392,7 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
             name: 'prod/stripe/api_key',
             type: 'api_key',
             owner: 'U0OWNER',
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
             retrievalInstructions: 'Read STRIPE_API_KEY from 1Password, vault Payments & Billing',
           },
           operator(),
@@ -427,7 +440,7 @@ describe('a production rotation of a manual secret and of a Vault secret, throug
             owner: 'U0OWNER',
             provider: 'vault',
             providerRef: 'secret/prod/cache/redis_password',
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
           },
           operator(),
           'test',

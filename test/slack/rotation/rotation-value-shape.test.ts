@@ -30,6 +30,7 @@ import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { stateValue, submittedView } from '../../support/slack-payloads.js';
 import { snapshotTables, type TempStore } from '../../support/temp-db.js';
 import { useFakeVault } from '../../support/vault.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * A generated value keeps the shape of the value it replaces (issue 18, item 1), driven as
@@ -41,7 +42,11 @@ const TABLES = ['secrets', 'rotations', 'rotation_steps', 'rotation_approvals', 
 const hex = (bytes = 12) => randomBytes(bytes).toString('hex');
 
 function seedSecret(store: TempStore, name: string, fields: Record<string, unknown>): void {
-  store.inventoryService.create({ name, type: 'database', owner: 'U0OWNER', lastRotated: '2027-01-01', ...fields }, operator(), 'test');
+  store.inventoryService.create(
+    { name, type: 'database', owner: 'U0OWNER', lastRotated: daysAgo(store.clock, 31), ...fields },
+    operator(),
+    'test',
+  );
 }
 
 /** `/rotate`, the ticket, every step to the end, Complete: a staging rotation needs no approvals. */

@@ -45,6 +45,7 @@ import {
 } from '../../support/rotation-slack.js';
 import { responseIdOf, type SlackHarness } from '../../support/slack-app-harness.js';
 import { buttonClick, stateValue } from '../../support/slack-payloads.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * A crash between a store's change and Rotor's record of it: the bot runs in its own process, its
@@ -89,7 +90,7 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
             team: 'payments',
             provider: 'aws',
             providerRef: SECRET,
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
           },
           operator(),
           'test',

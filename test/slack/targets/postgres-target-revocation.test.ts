@@ -20,6 +20,7 @@ import {
 import { ACTION_IDS, FAST_RETRY, rotationRecord, rotorCli, stagesAt, startRotationHarness } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /** A loopback port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -92,7 +93,7 @@ describe.runIf(shouldRunMotoSuite('target revocations') && shouldRunPostgresSuit
         people: REVOCATION_PEOPLE,
         seed: (store) =>
           store.inventoryService.create(
-            { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: '2027-01-01', target },
+            { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: daysAgo(store.clock, 31), target },
             operator(),
             'test',
           ),

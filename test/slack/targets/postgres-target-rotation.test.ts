@@ -25,6 +25,7 @@ import {
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Issue 21: an AWS-backed (moto) production PostgreSQL secret whose credential Rotor sets at a
@@ -52,7 +53,7 @@ describe.runIf(shouldRunMotoSuite('target rotations') && shouldRunPostgresSuite(
         ...(options.policy ? { policy: options.policy } : {}),
         seed: (store) =>
           store.inventoryService.create(
-            { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: '2027-01-01', target },
+            { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: daysAgo(store.clock, 31), target },
             operator(),
             'test',
           ),

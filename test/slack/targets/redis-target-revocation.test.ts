@@ -11,6 +11,7 @@ import { FAST_RETRY, rotationRecord, rotorCli, startRotationHarness } from '../.
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { useFakeVault } from '../../support/vault.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /** A client of the test's own, as a consumer holding a password has one. */
 function clientFor(server: RedisServer, credential: LoginCredential) {
@@ -76,7 +77,7 @@ describe.runIf(shouldRunRedisSuite('Redis target revocations'))('/revoke of a Re
             owner: 'U0OWNER',
             provider: 'vault',
             providerRef: `secret/${name}`,
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
             target: {
               engine: 'redis',
               host: server.host,

@@ -22,6 +22,7 @@ import {
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
 import { useFakeVault } from '../../support/vault.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Issue 21: a Vault-backed Redis ACL user rotated at a real redis-server through the real Bolt
@@ -51,7 +52,7 @@ describe.runIf(shouldRunRedisSuite('Redis target rotations'))('a Redis ACL user 
             owner: 'U0OWNER',
             provider: 'vault',
             providerRef: `secret/${name}`,
-            lastRotated: '2027-01-01',
+            lastRotated: daysAgo(store.clock, 31),
             target: {
               engine: 'redis',
               host: server.host,

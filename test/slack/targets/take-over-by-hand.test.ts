@@ -36,6 +36,7 @@ import {
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 const TABLES = ['secrets', 'audit_events', 'rotations', 'rotation_steps', 'rotation_approvals'];
 
@@ -81,7 +82,7 @@ describe.runIf(shouldRunMotoSuite('take over by hand') && shouldRunPostgresSuite
         aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
         seed: (store) =>
           store.inventoryService.create(
-            { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: '2027-01-01', target },
+            { name, type: 'database', owner: 'U0OWNER', provider: 'aws', providerRef: name, lastRotated: daysAgo(store.clock, 31), target },
             operator(),
             'test',
           ),

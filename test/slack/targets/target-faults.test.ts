@@ -26,6 +26,7 @@ import {
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
 import { snapshotTables } from '../../support/temp-db.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Issue 21's bad input and faults at a PostgreSQL target, through the real Bolt app: each gets a
@@ -87,7 +88,7 @@ describe.runIf(shouldRunMotoSuite('target faults') && shouldRunPostgresSuite('ta
               backupOwner: 'U0BACKUP',
               provider: 'aws',
               providerRef: name,
-              lastRotated: '2027-01-01',
+              lastRotated: daysAgo(store.clock, 31),
               target: {
                 engine: 'postgres',
                 host: server.host,

@@ -26,6 +26,7 @@ import {
   submitTicket,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
+import { daysAgo } from '../../support/clock-dates.js';
 
 /**
  * Issue 21: the bot is SIGKILLed between every two steps of a PostgreSQL target rotation, and in
@@ -109,7 +110,7 @@ describe.runIf(shouldRunMotoSuite('the target kill suite') && shouldRunPostgresS
               owner: 'U0OWNER',
               provider: 'aws',
               providerRef: name,
-              lastRotated: '2027-01-01',
+              lastRotated: daysAgo(store.clock, 31),
               target: {
                 engine: 'postgres',
                 host: server.host,
