@@ -2,6 +2,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { AwsReplicaChecker, missingReplicaRegions } from '../../src/providers/aws/aws-replicas.js';
+import { awsSecretsManagerStore } from '../../src/providers/aws/aws-store.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import type { ProviderTarget } from '../../src/providers/secret-provider.js';
 import { freePort, shouldRunMotoSuite, useMoto } from '../support/moto.js';
@@ -49,13 +50,15 @@ describe.runIf(shouldRunMotoSuite('the AWS replicated secrets suite'))('replicat
     await expect(checker.verifyReplicas(target, { versionId: before, fingerprint: null })).rejects.toThrow(
       `eu-west-1 still serves version ${created.versionId}, not ${before}`,
     );
+    // The line a consumer in the replica's region is given (the store kind's, which the announcement uses).
     expect(
-      checker.retrievalLine(
-        { ...target, providerRef: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/db-AbCdEf' },
+      awsSecretsManagerStore.commands.retrieveIn?.(
+        target.secretName,
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/db-AbCdEf',
         'eu-west-1',
       ),
     ).toBe(
-      'aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/db-AbCdEf --region eu-west-1 --query SecretString --output text',
+      'aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/app/db-AbCdEf --region eu-west-1 --version-stage AWSCURRENT --query SecretString --output text',
     );
   });
 

@@ -109,12 +109,6 @@ export class AwsReplicaChecker {
     return checks;
   }
 
-  /** What a consumer in `region` runs to read the value there (its nearest replica). */
-  retrievalLine(target: ProviderTarget, region: string): string {
-    const ref = parseAwsSecretRef(target.secretName, target.providerRef);
-    return `aws secretsmanager get-secret-value --secret-id ${replicaSecretId(ref, region)} --region ${region} --query SecretString --output text`;
-  }
-
   /** Closes the SDK's sockets; call on shutdown. */
   destroy(): void {
     for (const client of this.clients.values()) client.destroy();
