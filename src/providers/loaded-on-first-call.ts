@@ -13,6 +13,19 @@ export interface OptionalCalls {
  * the bot) does not pay the seconds an SDK takes to load. `load` runs once; a failed load is
  * tried again by the next call.
  */
+/** How each connection made here loads what stands behind it. */
+const loaders = new WeakMap<SecretProvider, () => Promise<SecretProvider>>();
+
+/**
+ * The provider itself behind a connection `loadedOnFirstCall` made (loading it if no call has yet),
+ * or `provider` when it was connected directly: for the few store-specific calls outside the port,
+ * such as KMS's own automatic rotation, which need the store's class.
+ */
+export async function connectionBehind(provider: SecretProvider): Promise<SecretProvider> {
+  const load = loaders.get(provider);
+  return load ? load() : provider;
+}
+
 export function loadedOnFirstCall(kind: string, calls: OptionalCalls, load: () => Promise<SecretProvider>): SecretProvider {
   let loading: Promise<SecretProvider> | null = null;
   let loaded: SecretProvider | null = null;
@@ -37,7 +50,7 @@ export function loadedOnFirstCall(kind: string, calls: OptionalCalls, load: () =
     if (!method) throw new RotorError('internal', `The ${kind} store was declared to have ${call}, but its connection has none.`);
     return method.bind(provider) as NonNullable<SecretProvider[K]>;
   };
-  return {
+  const lazy: SecretProvider = {
     kind,
     validateReference: async (target) => (await connection()).validateReference(target),
     describe: async (target) => (await connection()).describe(target),
@@ -72,4 +85,6 @@ export function loadedOnFirstCall(kind: string, calls: OptionalCalls, load: () =
       loaded?.destroy?.();
     },
   };
+  loaders.set(lazy, connection);
+  return lazy;
 }

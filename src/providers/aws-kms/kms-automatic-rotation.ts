@@ -6,6 +6,7 @@ import type { InventoryService } from '../../inventory/inventory-service.js';
 import type { Db } from '../../storage/database.js';
 import { statement } from '../../storage/statements.js';
 import type { ProviderRegistry } from '../provider-registry.js';
+import { connectionBehind } from '../loaded-on-first-call.js';
 import { AwsKmsKeyProvider } from './kms-key-provider.js';
 import { validateAutomaticRotationPeriod } from './kms-windows.js';
 
@@ -51,7 +52,8 @@ export class KmsAutomaticRotationService {
       );
     if (secret.lifecycle === 'rotating' || secret.lifecycle === 'compromised')
       throw new RotorError('conflict', `${name} is ${secret.lifecycle}: finish that first, then turn on KMS's automatic rotation.`);
-    const { provider, target } = this.deps.registry.resolve(secret);
+    const { provider: connected, target } = this.deps.registry.resolve(secret);
+    const provider = await connectionBehind(connected);
     if (!(provider instanceof AwsKmsKeyProvider)) throw new RotorError('internal', `The store connected for ${name} is not AWS KMS.`);
     const enabled = await provider.enableAutomaticRotation(target, periodDays);
     const by = actorId(actor);
