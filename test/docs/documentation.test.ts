@@ -290,9 +290,17 @@ describe('documentation', () => {
       ...new Set(
         awsSources.flatMap((text) => {
           const services = servicesOf(text);
-          return [...text.matchAll(/new ([A-Z][A-Za-z0-9]+)Command\(/g)].map((match) => {
-            const service = services.get(`${match[1]}Command`) ?? 'secretsmanager';
-            return `${service}:${(service === 's3' ? S3_IAM_ACTION[match[1] as string] : undefined) ?? match[1]}`;
+          // A client loaded on first use builds its commands from the module it imported (`new sdk.PutObjectCommand(`).
+          const loaded =
+            /import\(\s*'@aws-sdk\/(client-[a-z0-9-]+)'|import type \*? ?(?:as \w+ )?(?:\{[^}]*\} )?from '@aws-sdk\/(client-[a-z0-9-]+)'/.exec(
+              text,
+            );
+          const loadedService = loaded
+            ? (IAM_PREFIX[(loaded[1] ?? loaded[2]) as string] ?? `unknown client ${loaded[1] ?? loaded[2]}`)
+            : undefined;
+          return [...text.matchAll(/new (sdk\.)?([A-Z][A-Za-z0-9]+)Command\(/g)].map((match) => {
+            const service = (match[1] ? loadedService : services.get(`${match[2]}Command`)) ?? 'secretsmanager';
+            return `${service}:${(service === 's3' ? S3_IAM_ACTION[match[2] as string] : undefined) ?? match[2]}`;
           });
         }),
       ),
