@@ -21,15 +21,20 @@ export class RotationDecisions {
     private readonly cleanup: StoreCleanup,
   ) {}
 
-  /** An approver approves, filling one required role they hold; nobody approves their own rotation. */
-  approve(actor: Actor, id: number): RotationRecord {
+  /** The rotation and who decides on it, once the permission table lets them decide (approve and reject alike). */
+  private decider(actor: Actor, id: number): { record: RotationRecord; by: string } {
     const record = this.queries.get(id);
-    const by = actorId(actor);
     this.deps.authorizer.require(actor, {
       action: 'approve',
       secret: this.queries.secretOf(record),
       rotationStartedBy: record.rotation.startedBy,
     });
+    return { record, by: actorId(actor) };
+  }
+
+  /** An approver approves, filling one required role they hold; nobody approves their own rotation. */
+  approve(actor: Actor, id: number): RotationRecord {
+    const { record, by } = this.decider(actor, id);
     const worked = workedOn(record, by);
     if (worked)
       throw new RotorError('forbidden', `You worked on this rotation (${worked}), so you cannot also approve it (two-person rule).`);
@@ -69,13 +74,7 @@ export class RotationDecisions {
 
   /** An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why. */
   async reject(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
-    const record = this.queries.get(id);
-    const by = actorId(actor);
-    this.deps.authorizer.require(actor, {
-      action: 'approve',
-      secret: this.queries.secretOf(record),
-      rotationStartedBy: record.rotation.startedBy,
-    });
+    const { record, by } = this.decider(actor, id);
     if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation; to stop it, abandon it instead.');
     requireOpen(record);
     const reason = cleanNote(reasonText, true, 'reason') as string;
