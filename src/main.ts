@@ -106,13 +106,6 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     if (!auditKeys) auditLogger.warn(UNKEYED_AUDIT_WARNING);
     if (!env.ROTOR_FINGERPRINT_KEY) logger.warn({ component: 'providers' }, UNKEYED_FINGERPRINT_WARNING);
     services.audit.useCurrentScheme('rotor');
-    // People removed from the policy's roles since the last start: what they could read needs rotating.
-    for (const change of runtime.departures.reconcileRoles()) {
-      logger.info(
-        { component: 'personnel', user: change.userId, roles: change.roles, secrets: change.needs.length },
-        'removed from policy roles: rotations needed',
-      );
-    }
     // Every event reaches the log stream through the publisher, whichever process wrote it.
     const auditPublisher = new AuditPublisher(
       db,
@@ -199,12 +192,21 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       onSlackState: (state) => (slackState = state),
       replyWorkers: { count: env.ROTOR_REPLY_WORKERS ?? defaultReplyWorkers(), dbPath: env.ROTOR_DB, refusals: runtime.services.refusals },
     });
+    let roleGroupsKnown: boolean;
     try {
       // A role naming a user group Slack does not know stops start-up, like any other policy error.
-      await checkRoleGroups(createOutboundClients(env.SLACK_BOT_TOKEN, env.SLACK_API_URL).read, services, logger);
+      roleGroupsKnown = await checkRoleGroups(createOutboundClients(env.SLACK_BOT_TOKEN, env.SLACK_API_URL).read, services, logger);
     } catch (error) {
       await slack.stop();
       throw error;
+    }
+    // People removed from the policy's roles since the last start: what they could read needs
+    // rotating. After the group check, so a role naming a group is compared by its members.
+    for (const change of runtime.departures.reconcileRoles(roleGroupsKnown)) {
+      logger.info(
+        { component: 'personnel', user: change.userId, roles: change.roles, secrets: change.needs.length },
+        'removed from policy roles: rotations needed',
+      );
     }
     // The start-up sweeps run in the background; their outcomes are logged and reported by the jobs.
     void scheduler.start();

@@ -1,4 +1,4 @@
-import { membersOfRole, type GroupMembers } from '../access/role-members.js';
+import { BUILT_IN_ROLE_LISTS, listedInRole, membersOfRole, peopleIn, type GroupMembers } from '../access/role-members.js';
 import { SYSTEM_ACTOR } from '../access/actor.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -6,7 +6,7 @@ import type { Policy } from '../config/policy.js';
 import { isoInstant, type Clock } from '../core/clock.js';
 import type { FollowUpRequest } from '../follow-ups/follow-up.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
-import type { Secret } from '../inventory/secret.js';
+import { SLACK_USER_GROUP_ID, type Secret } from '../inventory/secret.js';
 import type { RotationRecord } from '../rotation/rotation.js';
 import { holdersOfRole, roleLabel } from '../rotation/rotation-rules.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
@@ -242,20 +242,26 @@ export class DepartureService {
    * could read is marked rotation needed (`personnel_change`, "removed from roles.… in the
    * policy"), the owners told in one digest each and security in one summary; ownership stays
    * (the person is still here). The first start only remembers the roles. Someone whose
-   * departure is already recorded is not marked twice. Returns the people changed.
+   * departure is already recorded is not marked twice. Roles are compared by the people in them,
+   * user groups resolved: a group id is never a person. `groupsKnown` false (Slack did not say at
+   * start-up who is in the groups): a role naming a group keeps the people it held, so nobody
+   * counts as removed from it on a guess. Returns the people changed.
    */
-  reconcileRoles(): { userId: string; roles: string[]; needs: RotationNeed[] }[] {
+  reconcileRoles(groupsKnown = true): { userId: string; roles: string[]; needs: RotationNeed[] }[] {
     const now = this.deps.clock.now();
     const nowIso = isoInstant(now);
     const dueAt = isoInstant(now.plus({ days: this.deps.policy.rotationTriggers.personnelChangeDays }));
-    const current = roleMembersOf(this.deps.policy);
+    const groups = groupsKnown ? (this.deps.groups ?? null) : null;
     const changed = this.deps.audit.record(() => {
       const previous = this.deps.repo.roleMembers();
+      const current = roleMembersOf(this.deps.policy, groups, previous);
       this.deps.repo.rememberRoles(current, nowIso);
       if (previous.length === 0) return { result: [], events: [] };
       const held = new Set(current.map((member) => `${member.role}\u0000${member.userId}`));
       const lost = new Map<string, string[]>();
       for (const member of previous) {
+        // A group id remembered before roles were compared by people is no one who left a role.
+        if (SLACK_USER_GROUP_ID.test(member.userId)) continue;
         if (held.has(`${member.role}\u0000${member.userId}`)) continue;
         lost.set(member.userId, [...(lost.get(member.userId) ?? []), member.role]);
       }
@@ -354,17 +360,29 @@ export class DepartureService {
   }
 }
 
-/** Every (role, member) pair of the policy's roles, named as its keys are (`admins`, `team_leads.payments`, `cto`). */
-function roleMembersOf(policy: Policy): { role: string; userId: string }[] {
+/**
+ * Every (role, person) pair of the policy's roles, named as its keys are (`admins`,
+ * `team_leads.payments`, `cto`), user groups resolved to their members. Without `groups` (who is
+ * in them unknown), a role naming a group keeps the people `previous` says it held.
+ */
+function roleMembersOf(
+  policy: Policy,
+  groups: Pick<GroupMembers, 'membersOf'> | null,
+  previous: readonly { role: string; userId: string }[],
+): { role: string; userId: string }[] {
   const { roles } = policy;
-  return [
-    ...roles.admins.map((userId) => ({ role: 'admins', userId })),
-    ...roles.securityLeads.map((userId) => ({ role: 'security_leads', userId })),
-    ...roles.devopsLeads.map((userId) => ({ role: 'devops_leads', userId })),
-    ...roles.responders.map((userId) => ({ role: 'responders', userId })),
-    ...Object.entries(roles.teamLeads).map(([team, userId]) => ({ role: `team_leads.${team}`, userId })),
-    ...(roles.cto ? [{ role: 'cto', userId: roles.cto }] : []),
+  const lists: [string, readonly string[]][] = [
+    ...BUILT_IN_ROLE_LISTS.map((role): [string, readonly string[]] => [role, listedInRole(policy, role)]),
+    ...Object.entries(roles.teamLeads).map(([team, userId]): [string, readonly string[]] => [`team_leads.${team}`, [userId]]),
+    ...(roles.cto ? [['cto', [roles.cto]] as [string, readonly string[]]] : []),
   ];
+  return lists.flatMap(([role, ids]) => {
+    const unknownGroups = groups === null && ids.some((id) => SLACK_USER_GROUP_ID.test(id));
+    const kept = unknownGroups
+      ? previous.filter((member) => member.role === role && !SLACK_USER_GROUP_ID.test(member.userId)).map((member) => member.userId)
+      : [];
+    return peopleIn([...ids, ...kept], groups).map((userId) => ({ role, userId }));
+  });
 }
 
 /** The leaver's relation to the secret, in words. */

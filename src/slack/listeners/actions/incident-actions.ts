@@ -8,6 +8,7 @@ import { closeIncidentModal, statusUpdateModal } from '../../views/incident/revo
 import { textMessage } from '../../views/slack-message.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { replaceClickedMessage } from './clicked-message.js';
+import { refreshRoleGroups, type RoleGroupDeps } from '../../outbound/slack-user-groups.js';
 
 /**
  * The incident's buttons: Acknowledge on a page, and on the status message and the DMs the
@@ -16,7 +17,10 @@ import { replaceClickedMessage } from './clicked-message.js';
  * change scheduled, so nothing here edits it. A refusal is thrown, and said by the error handler
  * under the message clicked.
  */
-export function registerIncidentActions(actions: ActionRegistry, deps: Pick<SlackDeps, 'revocation' | 'rotation' | 'clock'>): void {
+export function registerIncidentActions(
+  actions: ActionRegistry,
+  deps: Pick<SlackDeps, 'revocation' | 'rotation' | 'clock'> & RoleGroupDeps,
+): void {
   const revocation = () => deps.revocation;
 
   actions.on<BlockButtonAction>(ACTION_IDS.incidentAcknowledge, async ({ ack, action, body, client }) => {
@@ -54,6 +58,7 @@ export function registerIncidentActions(actions: ActionRegistry, deps: Pick<Slac
 
   actions.on<BlockButtonAction>(ACTION_IDS.incidentSignOff, async ({ ack, action, body, client, respond }) => {
     await ack();
+    await refreshRoleGroups(client, deps);
     const record = revocation().signOff(slackActor(body.user.id), decodeIncidentRef(action.value ?? ''));
     const done = textMessage(
       `:ballot_box_with_check: You signed off the break-glass rotation of incident #${record.incident.id} (${record.incident.secretName}).`,

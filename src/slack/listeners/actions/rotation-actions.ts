@@ -25,6 +25,7 @@ import {
   updateModal,
   type RotationViewDeps,
 } from '../rotation-views.js';
+import { refreshRoleGroups, type RoleGroupDeps } from '../../outbound/slack-user-groups.js';
 
 /** A click inside the rotation modal: who, which modal, and the rotation and version it showed. */
 interface ModalClick {
@@ -60,7 +61,7 @@ function modalClick(body: BlockAction): ModalClick | null {
  */
 export function registerRotationActions(
   actions: ActionRegistry,
-  deps: RotationViewDeps & HomeDeps & Pick<SlackDeps, 'plans' | 'windows'>,
+  deps: RotationViewDeps & HomeDeps & Pick<SlackDeps, 'plans' | 'windows'> & RoleGroupDeps,
 ): void {
   const rotation = () => deps.rotation;
   actions.onRefusalInModal(CALLBACK_IDS.rotation, (error, target, client) => showRefusalInRotation(deps, client, error, target));
@@ -287,6 +288,7 @@ export function registerRotationActions(
 
   actions.on<BlockButtonAction>(ACTION_IDS.rotationApprove, async ({ ack, action, body, client }) => {
     await ack();
+    await refreshRoleGroups(client, deps);
     if (inRotationModal(body))
       return inModal(body, client, async (click) => rotation().approve(click.actor, decodeRotationRef(action.value ?? '')));
     const record = rotation().approve(slackActor(body.user.id), decodeRotationRef(action.value ?? ''));

@@ -15,9 +15,10 @@ import { textMessage } from '../../views/slack-message.js';
 import { updateModal } from '../rotation-views.js';
 import { typedText } from './command-text.js';
 import { unquoteName } from './secrets-command-parser.js';
+import { refreshRoleGroups, type RoleGroupDeps } from '../../outbound/slack-user-groups.js';
 
 /** What `/revoke` and its confirmation modal use. */
-export type RevokeDeps = Pick<SlackDeps, 'revocation' | 'policy' | 'userGroups'>;
+export type RevokeDeps = Pick<SlackDeps, 'revocation' | 'policy' | 'userGroups'> & RoleGroupDeps;
 
 const USAGE =
   'Say which secret and why, like `/revoke prod/stripe/api_key leaked in a public gist`; or close an incident with `/revoke close <incident> <postmortem link>`.';
@@ -41,6 +42,7 @@ async function statusPermalink(client: WebClient, record: IncidentRecord): Promi
 export function registerRevokeCommand(app: App, deps: RevokeDeps): void {
   app.command(COMMANDS.revoke, async ({ command, ack, respond, client }) => {
     await ack();
+    await refreshRoleGroups(client, deps);
     const { revocation } = deps;
     const reply = (text: string) => respond({ response_type: 'ephemeral', ...textMessage(text) });
     const actor = slackActor(command.user_id, command.channel_id);

@@ -9,6 +9,7 @@ import { rotationPickerModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import { openRotation, type RotationViewDeps } from '../rotation-views.js';
 import { unquoteName } from './secrets-command-parser.js';
+import { refreshRoleGroups, type RoleGroupDeps } from '../../outbound/slack-user-groups.js';
 
 /**
  * `/rotate <name>` opens the guided rotation modal (resuming the open rotation if there is one);
@@ -17,10 +18,11 @@ import { unquoteName } from './secrets-command-parser.js';
  */
 export function registerRotateCommand(
   app: App,
-  deps: RotationViewDeps & Pick<SlackDeps, 'inventory' | 'inventoryReader' | 'policy' | 'plans'>,
+  deps: RotationViewDeps & Pick<SlackDeps, 'inventory' | 'inventoryReader' | 'policy' | 'plans'> & RoleGroupDeps,
 ): void {
   app.command(COMMANDS.rotate, async ({ command, ack, respond, client }) => {
     await ack();
+    await refreshRoleGroups(client, deps);
     const actor = slackActor(command.user_id, command.channel_id);
     const words = command.text
       .trim()

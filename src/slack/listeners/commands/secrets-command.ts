@@ -12,7 +12,7 @@ import { alreadyOwnerReply, newOwnerMessage, ownerChangedReply } from '../../vie
 import { secretFormModal } from '../../views/secret-form-modal.js';
 import { textMessage, type SlackMessage } from '../../views/slack-message.js';
 import { isPlatformError, isSlackApiError, userMessageFor } from '../../errors.js';
-import { refreshUserGroups } from '../../outbound/slack-user-groups.js';
+import { refreshRoleGroups, refreshUserGroups } from '../../outbound/slack-user-groups.js';
 import { readReply, readRequestOf, readSourceOf } from '../../replies/read-replies.js';
 import { helpText, parseSecretsCommand, type SecretsRequest } from './secrets-command-parser.js';
 
@@ -50,7 +50,9 @@ export function registerSecretsCommand(app: App, deps: SecretsDeps): void {
     const parsed = parseSecretsCommand(command.text, deps.policy.environments);
     const reply = (message: SlackMessage) => respondEphemeral(respond, message);
     if (parsed.kind === 'invalid') return reply(textMessage(`:warning: ${escapeMrkdwn(parsed.message)}`));
-    if (parsed.kind !== 'help' && parsed.kind !== 'add') await refreshUserGroups(client, deps, deps.logger);
+    // Adding, editing and handing over are role decisions: Slack's groups are read fresher than for a read.
+    if (parsed.kind === 'add' || parsed.kind === 'edit' || parsed.kind === 'owner') await refreshRoleGroups(client, deps);
+    else if (parsed.kind !== 'help') await refreshUserGroups(client, deps, deps.logger);
     await runSecretsRequest(parsed, { deps, command, client, reply });
   });
 }

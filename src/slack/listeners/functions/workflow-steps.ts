@@ -8,6 +8,7 @@ import type { StepRun } from '../../../workflow-steps/step-run.js';
 import { ACTION_IDS, FUNCTIONS, type FunctionCallbackId } from '../../ids.js';
 import { toDeliveryError } from '../../outbound/delivery-errors.js';
 import type { SlackDeps } from '../../slack-deps.js';
+import { refreshRoleGroups } from '../../outbound/slack-user-groups.js';
 import { workflowReportMessage, workflowRotationMessage } from '../../views/workflow-step-messages.js';
 import type { ActionRegistry } from '../action-registry.js';
 import { openRevokeConfirmation, type RevokeDeps } from '../commands/revoke-command.js';
@@ -45,6 +46,7 @@ export function registerWorkflowSteps(
   };
 
   app.function(FUNCTIONS.rotateSecret, async ({ event, inputs, client, fail }) => {
+    await refreshRoleGroups(client, deps);
     try {
       const { run, created } = workflowSteps.startRotation({
         executionId: event.function_execution_id,
@@ -82,6 +84,7 @@ export function registerWorkflowSteps(
   });
 
   app.function(FUNCTIONS.reportCompromisedSecret, async ({ event, inputs, client, fail }) => {
+    await refreshRoleGroups(client, deps);
     try {
       const channel = deps.policy.channels.incident[0];
       if (!channel)
@@ -126,6 +129,7 @@ export function registerWorkflowSteps(
   // The requester (or anyone allowed to rotate it) opens the rotation; the checks are /rotate's.
   actions.on<BlockButtonAction>(ACTION_IDS.workflowRotationOpen, async ({ ack, body, client }) => {
     await ack();
+    await refreshRoleGroups(client, deps);
     const run = runOf(body, 'rotate_secret');
     await openRotation(deps, client, body.trigger_id, slackActor(body.user.id), run.secretName);
   });
@@ -133,6 +137,7 @@ export function registerWorkflowSteps(
   // A responder, in the incident channel, gets the /revoke confirmation; the step then completes, naming them.
   actions.on<BlockButtonAction>(ACTION_IDS.workflowRevocationOpen, async ({ ack, body, client }) => {
     await ack();
+    await refreshRoleGroups(client, deps);
     const run = runOf(body, 'report_compromised_secret');
     const channel = body.channel?.id ?? String(body.container.channel_id ?? '');
     const actor = slackActor(body.user.id, channel);

@@ -18,6 +18,7 @@ import { fieldErrors } from '../../views/field-errors.js';
 import { revokeOutcomeModal, revokeWorkingModal } from '../../views/incident/revoke-modal.js';
 import { problemText } from '../../views/rotation/rotation-flash.js';
 import { updateModal } from '../rotation-views.js';
+import { refreshRoleGroups, type RoleGroupDeps } from '../../outbound/slack-user-groups.js';
 
 type Field = { value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
 
@@ -43,10 +44,11 @@ const CLOSE_READ_MS = 2_300;
  * runs after the ack and the modal shows how it went. A replayed or doubled confirmation finds
  * the incident the first one opened.
  */
-export function registerIncidentSubmissions(app: App, deps: Pick<SlackDeps, 'revocation' | 'stores'>): void {
+export function registerIncidentSubmissions(app: App, deps: Pick<SlackDeps, 'revocation' | 'stores'> & RoleGroupDeps): void {
   const revocation = () => deps.revocation;
 
   app.view(CALLBACK_IDS.revokeConfirm, async ({ ack, body, view, client }) => {
+    await refreshRoleGroups(client, deps);
     let metadata: RevokeMetadata;
     let input: RevocationInput;
     let reason: string | null;

@@ -23,6 +23,7 @@ import { approvalDecidedMessage } from '../../views/rotation/rotation-messages.j
 import { rotationLoadingModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import { fillRotation, refreshOthers, showOrTell, type RotationViewDeps } from '../rotation-views.js';
+import { refreshRoleGroups, type RoleGroupDeps } from '../../outbound/slack-user-groups.js';
 
 function inputValue(view: ViewOutput, blockId: string): string | null {
   return view.state.values[blockId]?.[FORM_VALUE_ACTION]?.value ?? null;
@@ -33,7 +34,7 @@ function inputValue(view: ViewOutput, blockId: string): string | null {
  * shows on the field (a bad ticket, a missing reason, a refusal); slow work (the preflight before
  * a start, the provider cleanup of an abandon or rollback) runs after it and redraws the modal.
  */
-export function registerRotationSubmissions(app: App, deps: RotationViewDeps & Pick<SlackDeps, 'clock' | 'windows'>): void {
+export function registerRotationSubmissions(app: App, deps: RotationViewDeps & Pick<SlackDeps, 'clock' | 'windows'> & RoleGroupDeps): void {
   const rotation = () => deps.rotation;
 
   app.view(CALLBACK_IDS.rotation, async ({ ack, body, view, client }) => {
@@ -90,6 +91,7 @@ export function registerRotationSubmissions(app: App, deps: RotationViewDeps & P
   });
 
   app.view(CALLBACK_IDS.rotationReason, async ({ ack, body, view, client }) => {
+    await refreshRoleGroups(client, deps);
     const actor = slackActor(body.user.id);
     const text = inputValue(view, ROTATION_BLOCKS.reason);
     const confirmed = (view.state.values[ROTATION_BLOCKS.rollbackConfirmations]?.[FORM_VALUE_ACTION]?.selected_options ?? []).map(

@@ -8,6 +8,7 @@ import type { SlackDeps } from '../../slack-deps.js';
 import { fieldErrors } from '../../views/field-errors.js';
 import { secretAddedMessage, secretSavedMessage } from '../../views/secret-change-messages.js';
 import { BREAK_GLASS_OPTION, FIELD_BLOCKS } from '../../views/secret-form-modal.js';
+import { refreshRoleGroups, type RoleGroupDeps } from '../../outbound/slack-user-groups.js';
 
 /** Reads the form's state into the loose record the inventory service validates. */
 export function readSecretForm(view: ViewOutput): LooseRecord {
@@ -80,11 +81,12 @@ function formBlockFor(absentBlocks: readonly string[]): (where: string) => strin
  * the services; problems go back onto the fields. After the ack, a new owner is told by DM and
  * the person who saved is told what happened.
  */
-export function registerSecretFormSubmissions(app: App, deps: Pick<SlackDeps, 'ownership' | 'logger'>): void {
+export function registerSecretFormSubmissions(app: App, deps: Pick<SlackDeps, 'ownership' | 'logger'> & RoleGroupDeps): void {
   const save = async (name: string | null, view: ViewOutput, actor: string) =>
     deps.ownership.saveForm(name, readSecretForm(view), slackActor(actor));
 
   app.view(CALLBACK_IDS.addSecret, async ({ ack, body, view, client }) => {
+    await refreshRoleGroups(client, deps);
     const actor = body.user.id;
     let saved: FormSave;
     try {
@@ -102,6 +104,7 @@ export function registerSecretFormSubmissions(app: App, deps: Pick<SlackDeps, 'o
   });
 
   app.view(CALLBACK_IDS.editSecret, async ({ ack, body, view, client }) => {
+    await refreshRoleGroups(client, deps);
     const actor = body.user.id;
     let saved: FormSave;
     try {
