@@ -40,6 +40,13 @@ describe('store and target clients are loaded when used, not with Rotor', () => 
     // A fresh Node process imports the whole bot: slow on a loaded machine.
   }, 60_000);
 
+  it('importing the CLI (dist/src/cli/program.js, what every `rotor` command loads) loads none of them', async () => {
+    const loaded = await packagesLoadedBy(join(projectRoot, 'dist', 'src', 'cli', 'program.js'));
+    // Proof the listing sees CommonJS packages: every command opens the database.
+    expect(loaded).toContain('better-sqlite3');
+    for (const client of CLIENTS) expect(loaded, `${client} is loaded with the CLI`).not.toContain(client);
+  }, 60_000);
+
   it.each([
     ['aws', awsSecretsManagerStore, () => new AwsSecretsManagerProvider()],
     ['kms', awsKmsStore, () => new AwsKmsKeyProvider()],
