@@ -30,9 +30,9 @@ export function replicationReviewBlocks(findings: ReplicationFindings): KnownBlo
   }
   const notes = [
     `${findings.complete} in every required region`,
-    ...(findings.notReplicated.length > 0
+    ...(findings.notReplicatedCount > 0
       ? [
-          `${findings.notReplicated.length} in a store that does not replicate, not checked: ${findings.notReplicated.slice(0, 10).map(code).join(', ')}${findings.notReplicated.length > 10 ? ' …' : ''}`,
+          `${findings.notReplicatedCount} in a store that does not replicate, not checked: ${findings.notReplicated.map(code).join(', ')}${findings.notReplicatedCount > findings.notReplicated.length ? ' …' : ''}`,
         ]
       : []),
     ...(findings.leftOut > 0 ? [`${findings.leftOut} more not read this time (at most ${REPLICATION_REVIEW_LIMIT} per review)`] : []),
