@@ -2,7 +2,7 @@ import type { ReadScope } from '../access/visibility.js';
 import type { Policy } from '../config/policy.js';
 import { describeError } from '../core/errors.js';
 import type { InventoryRepo, ReplicationListed } from '../inventory/inventory-repo.js';
-import { missingReplicaRegions } from '../providers/replica-regions.js';
+import { missingReplicaRegions, replicasNotInSync } from '../providers/replica-regions.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
 
 /** Store reads one review makes at most: the rest are counted, not read, so a large inventory cannot hold the reply up. */
@@ -17,11 +17,13 @@ export interface ReplicationGap {
   environment: string;
   /** The required regions the store keeps no copy in (the primary's region counts). */
   missing: string[];
+  /** The required regions whose replica is there but not in sync (Failed, InProgress), with its status. */
+  notInSync: { region: string; status: string }[];
 }
 
 /** What `/secrets review` says of the policy's `replication.required_regions`. */
 export interface ReplicationFindings {
-  /** Secrets whose replicas, as their store reports them, miss a required region. */
+  /** Secrets whose replicas, as their store reports them, miss a required region or are not in sync there. */
   gaps: ReplicationGap[];
   /** Secrets whose store could not be read this time (access, outage, a broken reference), with why. */
   unread: { secret: string; reason: string }[];
@@ -29,7 +31,7 @@ export interface ReplicationFindings {
   notReplicated: string[];
   /** How many secrets of the required environments are in stores that do not replicate. */
   notReplicatedCount: number;
-  /** Secrets read and found in every required region. */
+  /** Secrets read and found in every required region, each replica in sync. */
   complete: number;
   /** Secrets past REPLICATION_REVIEW_LIMIT, not read this time. */
   leftOut: number;
@@ -83,7 +85,9 @@ export class ReplicationReview {
       const { provider, target } = this.deps.registry.resolve(secret);
       const description = await provider.describe(target);
       const missing = missingReplicaRegions(regions, description.region ?? null, description.replicas ?? []);
-      if (missing.length > 0) findings.gaps.push({ secret: secret.name, environment: secret.environment, missing });
+      const notInSync = replicasNotInSync(regions, description.replicas ?? []);
+      if (missing.length > 0 || notInSync.length > 0)
+        findings.gaps.push({ secret: secret.name, environment: secret.environment, missing, notInSync });
       else findings.complete += 1;
     } catch (error) {
       findings.unread.push({ secret: secret.name, reason: describeError(error) });
