@@ -543,7 +543,6 @@ export function slackServices(runtime: Runtime): Omit<SlackDeps, 'logger'> {
       inventory: services.inventory,
       registry: runtime.providers.registry,
       policy: services.policy,
-      clock: services.clock,
     }),
     calendarFeed: runtime.calendarFeed,
   };

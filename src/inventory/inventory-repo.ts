@@ -28,6 +28,9 @@ export type AutomaticCandidate = Pick<Secret, 'id' | 'name' | 'type' | 'tags' | 
 /** What a review lists of a live secret: its name, and who else may read it. */
 export type ReviewListed = Pick<Secret, 'name' | 'access'>;
 
+/** What the replication review reads of a live secret: enough to find it in its store. */
+export type ReplicationListed = Pick<Secret, 'name' | 'provider' | 'providerRef' | 'environment'>;
+
 /** The monthly review's checks that can list most of the inventory, each a condition on a live secret. */
 const REVIEW_CHECKS = {
   unowned: 'owner IS NULL',
@@ -375,6 +378,36 @@ export class InventoryRepo {
       `SELECT name, access FROM secrets WHERE ${REVIEW_CHECKS[check]} AND ${LIVE_SQL} ORDER BY name`,
     ).all() as Pick<SecretRow, 'name' | 'access'>[];
     return rows.map((row) => ({ name: row.name, access: JSON.parse(row.access) as string[] }));
+  }
+
+  /**
+   * Live secrets of one environment this viewer may read, in one of `providers` (or, with
+   * `inProviders: false`, in none of them), by name: the first `limit`, with only what finding
+   * them in their store takes, and how many there are. The replication review reads a capped
+   * number of stores, so it never loads a whole environment's rows.
+   */
+  replicationListed(
+    filter: { environment: string; providers: readonly string[]; inProviders: boolean; scope: ReadScope },
+    limit: number,
+  ): { secrets: ReplicationListed[]; total: number } {
+    const visible = scopeSql(filter.scope);
+    const where = `environment = @environment AND ${LIVE_SQL}
+        AND provider ${filter.inProviders ? 'IN' : 'NOT IN'} (SELECT value FROM json_each(@providers)) AND ${visible.clause}`;
+    const params = { environment: filter.environment, providers: JSON.stringify(filter.providers), ...visible.params };
+    const rows = statement(
+      this.db,
+      `SELECT name, provider, provider_ref, environment FROM secrets WHERE ${where} ORDER BY name LIMIT @limit`,
+    ).all({ ...params, limit }) as Pick<SecretRow, 'name' | 'provider' | 'provider_ref' | 'environment'>[];
+    const total = (statement(this.db, `SELECT count(*) AS n FROM secrets WHERE ${where}`).get(params) as { n: number }).n;
+    return {
+      secrets: rows.map((row) => ({
+        name: row.name,
+        provider: row.provider as ProviderKind,
+        providerRef: row.provider_ref,
+        environment: row.environment,
+      })),
+      total,
+    };
   }
 
   /** Every live secret with an owner, by name, with only what the access review asks about it. */

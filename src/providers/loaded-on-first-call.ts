@@ -1,11 +1,11 @@
 import { RotorError } from '../core/errors.js';
-import type { SecretProvider } from './secret-provider.js';
+import type { FindWriteRequest, ProviderTarget, SecretProvider } from './secret-provider.js';
 
-/** The optional calls of the port the connection will have, said up front since it is not loaded yet. */
-export interface OptionalCalls {
-  writeProvenance: boolean;
-  lendValue: boolean;
-}
+/** The port's optional calls: a call added to the port must be declared by every connection made here. */
+type OptionalCall = { [K in keyof SecretProvider]-?: object extends Pick<SecretProvider, K> ? K : never }[keyof SecretProvider];
+
+/** The optional calls of the port the connection will have, said up front since it is not loaded yet (`destroy` it always has). */
+export type OptionalCalls = Record<Exclude<OptionalCall, 'destroy'>, boolean>;
 
 /**
  * A store's connection whose code (and SDK) is loaded by the first call, not with Rotor: a
@@ -78,6 +78,12 @@ export function loadedOnFirstCall(kind: string, calls: OptionalCalls, load: () =
           ): Promise<T> {
             return optional(await connection(), 'lendValue')(target, versionId, use);
           },
+        }
+      : {}),
+    ...(calls.findWrite
+      ? {
+          findWrite: async (target: ProviderTarget, request: FindWriteRequest) =>
+            optional(await connection(), 'findWrite')(target, request),
         }
       : {}),
     destroy() {

@@ -27,7 +27,9 @@ export class StoreCleanup {
     if (store.capabilities.byHand) return { action: 'none' };
     // A write current at once (Vault) that landed unrecorded is found by its write intent, not by a request token.
     if (!rotation.newVersionId && store.capabilities.promotesOnCreate) return this.undoUnrecordedWrite(actor, record, cleanedByHand);
-    const ours = rotation.newVersionId ?? (store.capabilities.stagedVersions ? await this.unrecordedVersion(record, store.label) : null);
+    const ours =
+      rotation.newVersionId ??
+      (store.capabilities.stagedVersions ? await this.unrecordedVersion(record, store.label, cleanedByHand) : null);
     if (!ours || ours === rotation.previousVersionId) return { action: 'none' };
     if (cleanedByHand) return { action: 'by_hand', versionId: ours };
     const bound = storeBindingOf(rotation);
@@ -71,24 +73,39 @@ export class StoreCleanup {
   /**
    * The version a staged create that died unrecorded left: the one its request token names (AWS),
    * or, where the store numbers versions itself (Google), the one it added, recognised by its
-   * write intent; never a version someone else added.
+   * write intent; never a version someone else added. Cleaned up by hand, the store is not asked
+   * (it may be out of reach, which is why it was done by hand): the version the write was to make.
    */
-  private async unrecordedVersion(record: RotationRecord, label: string): Promise<string | null> {
+  private async unrecordedVersion(record: RotationRecord, label: string, cleanedByHand: boolean): Promise<string | null> {
     const step = creationStepOf(record);
     const token = requestTokenOf(step);
     if (!token) return null;
+    const intent = writeIntentOf(step);
+    if (cleanedByHand) return intent?.versionId ?? token;
     let found: FoundWrite | null;
     try {
-      found = await this.deps.operations.findWrite(storeBindingOf(record.rotation), { requestToken: token, intent: writeIntentOf(step) });
+      found = await this.deps.operations.findWrite(storeBindingOf(record.rotation), { requestToken: token, intent });
     } catch (error) {
-      throw new RotorError(
-        'provider',
-        `Could not check whether Rotor added a new version of ${record.rotation.secretName} to ${label} (${describeError(error)}). Nothing was recorded; try again when ${label} answers.`,
-        { cause: error },
+      throw new CleanupFailedError(
+        `Could not check whether Rotor added a new version of ${record.rotation.secretName} to ${label} (${describeError(error)}). Nothing was recorded. Try again when ${label} answers, or do it by hand (${this.byHandUndoOfWrite(record, intent?.versionId ?? token)}) and then choose “Abandon: cleaned up by hand…”.`,
+        error,
       );
     }
     if (found === null) return token;
     return found.kind === 'found' ? found.versionId : null;
+  }
+
+  /** What a person does at the store to undo a staged write Rotor could not check: the pending mark removed, the version taken out of service. */
+  private byHandUndoOfWrite(record: RotationRecord, versionId: string): string {
+    const { rotation } = record;
+    const store = this.queries.storeOf(rotation.provider);
+    const ref = rotation.providerRef ?? '';
+    const commands = [
+      store.commands.removePending(ref, versionId),
+      ...store.commands.disableVersion(rotation.secretName, ref, versionId, { live: true, destroy: false }),
+    ].filter((command): command is string => command !== null);
+    const steps = commands.map((command) => `\`${command}\``).join(', then ');
+    return `if this rotation added version ${versionId}: ${steps || `take version ${versionId} out of service`}`;
   }
 
   /**

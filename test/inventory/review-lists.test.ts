@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ReadScope } from '../../src/access/visibility.js';
 import { operator } from '../support/actors.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
 
@@ -68,5 +69,35 @@ describe('the monthly review’s lists, read narrow', () => {
     expect(Object.entries(store.inventory.liveCountsBy('provider'))).toEqual(countedInOrder(live.map((secret) => secret.provider)));
     expect(Object.entries(store.inventory.liveCountsBy('owner'))).toEqual(countedInOrder(owned.map((secret) => secret.owner as string)));
     expect(store.inventory.liveCountsBy('owner')).toEqual({ U0BOB: 2, U0OWNER: 2 });
+  });
+
+  it('the replication review’s list: one environment’s live secrets in (or not in) the replicating stores, the first `limit` of them, narrow, and how many there are', () => {
+    const add = (name: string, fields: Record<string, unknown>) => store.inventoryService.create({ name, ...fields }, operator(), 'test');
+    for (const service of ['a', 'b', 'c', 'd'])
+      add(`prod/${service}/db`, { owner: 'U0OWNER', provider: 'aws', providerRef: `prod/${service}/db` });
+    add('prod/e/db', { owner: 'U0BOB', provider: 'aws', providerRef: 'prod/e/db' });
+    add('prod/f/db', { owner: 'U0OWNER' });
+    add('prod/g/db', { owner: 'U0OWNER', provider: 'aws', providerRef: 'prod/g/db' });
+    add('staging/a/db', { owner: 'U0OWNER', provider: 'aws', providerRef: 'staging/a/db' });
+    store.db.prepare("UPDATE secrets SET lifecycle = 'retired' WHERE name = 'prod/g/db'").run();
+
+    const all = { kind: 'all' } as const;
+    const owners = { kind: 'some', userId: 'U0OWNER', principals: ['U0OWNER'], teams: [] } as const;
+    const replicated = (scope: ReadScope, limit: number) =>
+      store.inventory.replicationListed({ environment: 'prod', providers: ['aws'], inProviders: true, scope }, limit);
+    expect(replicated(all, 3)).toEqual({
+      secrets: ['prod/a/db', 'prod/b/db', 'prod/c/db'].map((name) => ({ name, provider: 'aws', providerRef: name, environment: 'prod' })),
+      total: 5,
+    });
+    expect(replicated(owners, 10).total).toBe(4);
+    expect(replicated(all, 0)).toEqual({ secrets: [], total: 5 });
+    const whole = store.inventory.list({ environment: 'prod', scope: all }, store.clock.now(), 7);
+    expect(replicated(all, 100).secrets.map((secret) => secret.name)).toEqual(
+      whole.filter((secret) => secret.provider === 'aws').map((secret) => secret.name),
+    );
+    expect(store.inventory.replicationListed({ environment: 'prod', providers: ['aws'], inProviders: false, scope: all }, 10)).toEqual({
+      secrets: [{ name: 'prod/f/db', provider: 'manual', providerRef: null, environment: 'prod' }],
+      total: 1,
+    });
   });
 });

@@ -8,11 +8,16 @@ import { createFingerprinter } from '../../src/providers/fingerprint.js';
 import type { ProviderTarget } from '../../src/providers/secret-provider.js';
 import { AwsFaultServer } from '../fakes/aws-fault-server.js';
 import { shouldRunMotoSuite, useMoto } from '../support/moto.js';
+import { keepEnvironment } from '../support/process-environment.js';
 
 const fingerprintOf = (value: string) => createFingerprinter(null).of(value);
 
 const FAST: RetryPolicy = { attempts: 3, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 5 };
 const target: ProviderTarget = { secretName: 'prod/payments/stripe_key', providerRef: 'prod/payments/stripe_key' };
+/** The SDK's variables as this file found them: the suites below set them, and must leave them so for the next file in this fork. */
+const AWS_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'];
+const awsVariables = () => Object.fromEntries(AWS_VARIABLES.map((name) => [name, process.env[name]]));
+const awsVariablesAtLoad = awsVariables();
 
 describe('parseAwsSecretRef', () => {
   it('accepts an ARN, a name and region:name', () => {
@@ -210,13 +215,18 @@ describe.runIf(shouldRunMotoSuite('the AWS Secrets Manager provider suite'))('Aw
 
 describe('AwsSecretsManagerProvider faults', () => {
   let faults: AwsFaultServer;
+  let restoreEnvironment: (() => void) | undefined;
   beforeAll(async () => {
     faults = new AwsFaultServer();
     await faults.start();
-    process.env.AWS_ACCESS_KEY_ID ??= `test${Date.now()}`;
-    process.env.AWS_SECRET_ACCESS_KEY ??= `secret${Date.now()}`;
+    restoreEnvironment = keepEnvironment(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    process.env.AWS_ACCESS_KEY_ID ??= `test${randomBytes(4).toString('hex')}`;
+    process.env.AWS_SECRET_ACCESS_KEY ??= randomBytes(12).toString('hex');
   });
-  afterAll(async () => faults?.stop());
+  afterAll(async () => {
+    restoreEnvironment?.();
+    await faults?.stop();
+  });
 
   function faultyProvider(policy: RetryPolicy = FAST): AwsSecretsManagerProvider {
     return new AwsSecretsManagerProvider({ endpoint: faults.endpoint, defaultRegion: 'us-east-1', retry: policy });
@@ -309,5 +319,11 @@ describe.runIf(shouldRunMotoSuite('the AWS retry-then-succeed test'))('AwsSecret
     await expect(provider.describe(target)).resolves.toMatchObject({ current: { labels: ['AWSCURRENT'] } });
     expect(proxy.operations.slice(0, 2)).toEqual(['DescribeSecret', 'DescribeSecret']);
     provider.destroy();
+  });
+});
+
+describe('after the suites above', () => {
+  it('the AWS variables they set are back as this file found them (files share a process under isolate: false)', () => {
+    expect(awsVariables()).toEqual(awsVariablesAtLoad);
   });
 });

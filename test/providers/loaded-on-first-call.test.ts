@@ -1,12 +1,17 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.js';
 import { projectRoot } from '../../src/core/project-root.js';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
 import { awsSecretsManagerStore } from '../../src/providers/aws/aws-store.js';
 import { AwsKmsKeyProvider } from '../../src/providers/aws-kms/kms-key-provider.js';
 import { awsKmsStore } from '../../src/providers/aws-kms/kms-store.js';
 import { createFingerprinter } from '../../src/providers/fingerprint.js';
+import { googleAccessTokenSourceFromEnv } from '../../src/providers/google-secret-manager/google-access-token.js';
+import { GoogleSecretManagerProvider } from '../../src/providers/google-secret-manager/google-secret-manager-provider.js';
+import { loadedOnFirstCall } from '../../src/providers/loaded-on-first-call.js';
 import type { SecretProvider } from '../../src/providers/secret-provider.js';
 
 /** The store SDKs and target clients a bot loads only once a secret or the policy uses them. */
@@ -28,7 +33,10 @@ function packagesLoadedBy(module: string): Promise<string[]> {
   );
 }
 
-const OPTIONAL_CALLS = ['writeProvenance', 'lendValue', 'destroy'] as const;
+/** Every optional method of the port: the two checks below fail to compile when one is added to SecretProvider and not here. */
+const OPTIONAL_CALLS = ['writeProvenance', 'lendValue', 'findWrite', 'destroy'] as const satisfies readonly OptionalMethod[];
+type OptionalMethod = { [K in keyof SecretProvider]-?: object extends Pick<SecretProvider, K> ? K : never }[keyof SecretProvider];
+const everyOptionalMethodListed: [Exclude<OptionalMethod, (typeof OPTIONAL_CALLS)[number]>] extends [never] ? true : never = true;
 const optionalCallsOf = (provider: SecretProvider) => OPTIONAL_CALLS.filter((call) => typeof provider[call] === 'function');
 
 describe('store and target clients are loaded when used, not with Rotor', () => {
@@ -38,6 +46,13 @@ describe('store and target clients are loaded when used, not with Rotor', () => 
     expect(loaded).toEqual(expect.arrayContaining(['@slack/bolt', 'better-sqlite3']));
     for (const client of CLIENTS) expect(loaded, `${client} is loaded with the bot`).not.toContain(client);
     // A fresh Node process imports the whole bot: slow on a loaded machine.
+  }, 60_000);
+
+  it('importing the CLI (dist/src/cli/program.js, what every `rotor` command loads) loads none of them', async () => {
+    const loaded = await packagesLoadedBy(join(projectRoot, 'dist', 'src', 'cli', 'program.js'));
+    // Proof the listing sees CommonJS packages: every command opens the database.
+    expect(loaded).toContain('better-sqlite3');
+    for (const client of CLIENTS) expect(loaded, `${client} is loaded with the CLI`).not.toContain(client);
   }, 60_000);
 
   it.each([
@@ -55,5 +70,33 @@ describe('store and target clients are loaded when used, not with Rotor', () => 
     await expect(connection?.validateReference(target)).rejects.toThrow((expected as Error).message);
     connection?.destroy?.();
     provider.destroy?.();
+  });
+
+  it('a connection declaring every optional call forwards each one the loaded provider has: findWrite of Google', async () => {
+    expect(everyOptionalMethodListed).toBe(true);
+    const provider = new GoogleSecretManagerProvider(
+      {
+        tokens: googleAccessTokenSourceFromEnv({ GOOGLE_OAUTH_ACCESS_TOKEN: `ya29.${randomBytes(12).toString('hex')}` }, systemClock),
+        endpoint: 'http://127.0.0.1:9',
+      },
+      'current',
+    );
+    const has = (call: (typeof OPTIONAL_CALLS)[number]) => typeof (provider as SecretProvider)[call] === 'function';
+    const connection = loadedOnFirstCall(
+      'google',
+      { writeProvenance: has('writeProvenance'), lendValue: has('lendValue'), findWrite: has('findWrite') },
+      async () => provider,
+    );
+    expect(optionalCallsOf(provider)).toContain('findWrite');
+    // Every connection has destroy (Google's provider holds no sockets to release); every other optional call is the provider's own.
+    const calls = (of: SecretProvider) => optionalCallsOf(of).filter((call) => call !== 'destroy');
+    expect(calls(connection)).toEqual(calls(provider));
+    // A reference that does not parse is refused by the provider itself, through the connection as directly.
+    const target = { secretName: 'dev/app/db', providerRef: 'not-a-google-secret' };
+    const request = { requestToken: randomBytes(8).toString('hex'), intent: null };
+    const expected = await provider.findWrite(target, request).catch((error: unknown) => error);
+    expect(expected).toBeInstanceOf(Error);
+    await expect(connection.findWrite?.(target, request)).rejects.toThrow((expected as Error).message);
+    connection.destroy?.();
   });
 });

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { freePort } from './free-port.js';
+import { keepEnvironment } from './process-environment.js';
 
 export { freePort };
 
@@ -102,13 +103,21 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-/** Points the SDK's standard chain at moto, with throwaway credentials made at run time. */
-export function useMotoEnvironment(endpoint: string): void {
+/** The variables useMotoEnvironment sets or clears. */
+const MOTO_ENVIRONMENT = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'];
+
+/**
+ * Points the SDK's standard chain at moto, with throwaway credentials made at run time; returns
+ * what puts the variables back as they were, for the suite's end.
+ */
+export function useMotoEnvironment(endpoint: string): () => void {
+  const restore = keepEnvironment(MOTO_ENVIRONMENT);
   process.env.AWS_ENDPOINT_URL = endpoint;
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = `test${randomBytes(4).toString('hex')}`;
   process.env.AWS_SECRET_ACCESS_KEY = randomBytes(12).toString('hex');
   delete process.env.AWS_PROFILE;
+  return restore;
 }
 
 export interface MotoSuite {
@@ -125,14 +134,16 @@ export interface MotoSuite {
 export function useMoto(options: { scenario?: boolean } = {}): MotoSuite {
   let moto: MotoServer | undefined;
   let sdk: SecretsManagerClient | undefined;
+  let restoreEnvironment: (() => void) | undefined;
   beforeAll(async () => {
     moto = await workerMoto();
     await moto.reset();
-    useMotoEnvironment(moto.endpoint);
+    restoreEnvironment = useMotoEnvironment(moto.endpoint);
     sdk = new SecretsManagerClient({});
   });
   afterAll(async () => {
     sdk?.destroy();
+    restoreEnvironment?.();
     await moto?.stop();
   });
   if (!options.scenario)

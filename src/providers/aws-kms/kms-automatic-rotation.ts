@@ -7,7 +7,6 @@ import type { Db } from '../../storage/database.js';
 import { statement } from '../../storage/statements.js';
 import type { ProviderRegistry } from '../provider-registry.js';
 import { connectionBehind } from '../loaded-on-first-call.js';
-import { AwsKmsKeyProvider } from './kms-key-provider.js';
 import { validateAutomaticRotationPeriod } from './kms-windows.js';
 
 /** A key KMS rotates itself, as Rotor recorded it when it turned that on. */
@@ -54,6 +53,8 @@ export class KmsAutomaticRotationService {
       throw new RotorError('conflict', `${name} is ${secret.lifecycle}: finish that first, then turn on KMS's automatic rotation.`);
     const { provider: connected, target } = this.deps.registry.resolve(secret);
     const provider = await connectionBehind(connected);
+    // Loaded here, not with the module: every `rotor` command registers this one, and the class brings the KMS SDK.
+    const { AwsKmsKeyProvider } = await import('./kms-key-provider.js');
     if (!(provider instanceof AwsKmsKeyProvider)) throw new RotorError('internal', `The store connected for ${name} is not AWS KMS.`);
     const enabled = await provider.enableAutomaticRotation(target, periodDays);
     const by = actorId(actor);

@@ -137,7 +137,7 @@ export const awsKmsStore: StoreKind = {
   compromisedStillLive: (versionId, version) =>
     version.labels.includes(KMS_ALIAS_LABEL) || version.labels.includes('Enabled') ? `key ${versionId} is still enabled in AWS KMS` : null,
   connect: (setup) =>
-    loadedOnFirstCall('kms', { writeProvenance: true, lendValue: false }, async () => {
+    loadedOnFirstCall('kms', { writeProvenance: true, lendValue: false, findWrite: false }, async () => {
       const { AwsKmsKeyProvider } = await import('./kms-key-provider.js');
       return new AwsKmsKeyProvider({ ...(setup.retry ? { retry: setup.retry } : {}) });
     }),

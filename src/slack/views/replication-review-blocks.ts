@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { REPLICATION_REVIEW_LIMIT, type ReplicationFindings } from '../../reviews/replication-review.js';
+import { REPLICATION_REVIEW_LIMIT, type ReplicationFindings, type ReplicationGap } from '../../reviews/replication-review.js';
 import { LIMITS } from './block-kit-limits.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 
@@ -12,6 +12,14 @@ function listed(lines: readonly string[]): string {
   return `${shown.join('\n')}${rest > 0 ? `\n…and ${rest} more` : ''}`;
 }
 
+/** What a secret lacks: the required regions without a copy, then those whose replica is not in sync, with its status. */
+function gapText(gap: ReplicationGap): string {
+  return [
+    ...(gap.missing.length > 0 ? [`missing ${gap.missing.map(code).join(', ')}`] : []),
+    ...gap.notInSync.map((replica) => `${code(replica.region)} not in sync (${escapeMrkdwn(replica.status)})`),
+  ].join('; ');
+}
+
 /** `/secrets review`'s section on the policy's required replica regions: names and regions only, never a value. */
 export function replicationReviewBlocks(findings: ReplicationFindings): KnownBlock[] {
   const title = 'Not replicated to every required region';
@@ -19,7 +27,7 @@ export function replicationReviewBlocks(findings: ReplicationFindings): KnownBlo
     findings.gaps.length === 0
       ? `*${title}*: none :white_check_mark:`
       : `*${title}* (${findings.gaps.length})\n${listed(
-          findings.gaps.map((gap) => `${code(gap.secret)} (${escapeMrkdwn(gap.environment)}): missing ${gap.missing.map(code).join(', ')}`),
+          findings.gaps.map((gap) => `${code(gap.secret)} (${escapeMrkdwn(gap.environment)}): ${gapText(gap)}`),
         )}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, LIMITS.sectionText) } }];
   if (findings.unread.length > 0) {
@@ -30,9 +38,9 @@ export function replicationReviewBlocks(findings: ReplicationFindings): KnownBlo
   }
   const notes = [
     `${findings.complete} in every required region`,
-    ...(findings.notReplicated.length > 0
+    ...(findings.notReplicatedCount > 0
       ? [
-          `${findings.notReplicated.length} in a store that does not replicate, not checked: ${findings.notReplicated.slice(0, 10).map(code).join(', ')}${findings.notReplicated.length > 10 ? ' …' : ''}`,
+          `${findings.notReplicatedCount} in a store that does not replicate, not checked: ${findings.notReplicated.map(code).join(', ')}${findings.notReplicatedCount > findings.notReplicated.length ? ' …' : ''}`,
         ]
       : []),
     ...(findings.leftOut > 0 ? [`${findings.leftOut} more not read this time (at most ${REPLICATION_REVIEW_LIMIT} per review)`] : []),

@@ -1,4 +1,4 @@
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -84,6 +84,42 @@ describe.runIf(shouldRunMotoSuite('/secrets review of required replica regions')
       expect(notes).toContain('1 in every required region · 1 in a store that does not replicate, not checked: `prod/app/manual_key`');
       for (const secretValue of values) expect(text).not.toContain(secretValue);
       expect(snapshotTables(h.store, ['secrets', 'audit_events'])).toEqual(before);
+    });
+
+    it('lists a secret whose replica in a required region is Failed as not in sync, with its status, not as in every required region', async () => {
+      // moto marks a replica Failed when its region already holds a secret of that name.
+      const ireland = new SecretsManagerClient({ region: 'eu-west-1' });
+      await ireland.send(new CreateSecretCommand({ Name: 'prod/app/broken', SecretString: value() }));
+      ireland.destroy();
+      await moto.sdk.send(
+        new CreateSecretCommand({ Name: 'prod/app/broken', SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }] }),
+      );
+      harness = await startRotationHarness({
+        aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: moto.endpoint }),
+        policy: POLICY,
+        seed: (store) =>
+          store.inventoryService.create(
+            {
+              name: 'prod/app/broken',
+              type: 'api_key',
+              owner: 'U0OWNER',
+              provider: 'aws',
+              providerRef: 'prod/app/broken',
+              lastRotated: store.clock.now().minus({ days: 10 }).toISODate() as string,
+            },
+            operator(),
+            'test',
+          ),
+      });
+      const h = harness;
+      const reply = await h.command('/secrets', 'review', 'U0SEC');
+      const id = responseIdOf(reply.responseUrl);
+      const message = (await h.fake.waitForResponse((response) => response.id === id)).body;
+      const blocks = message.blocks as { text?: { text: string }; elements?: { text: string }[] }[];
+      expect(blocks.find((block) => block.text?.text.startsWith('*Not replicated to every required region'))?.text?.text).toBe(
+        '*Not replicated to every required region* (1)\n`prod/app/broken` (prod): `eu-west-1` not in sync (Failed)',
+      );
+      expect(blocks.flatMap((block) => block.elements ?? []).map((element) => element.text)).toContain('0 in every required region');
     });
   },
 );

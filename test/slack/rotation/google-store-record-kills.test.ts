@@ -180,6 +180,44 @@ describe('Google Secret Manager: a kill or a lost answer between addVersion and 
     expect(rotationRecord(h, next.rotationId).rotation.state).toBe('awaiting_approval');
   });
 
+  it('Google unreachable at Abandon after an addVersion whose answer was lost: the modal offers "Abandon: cleaned up by hand…", which abandons without asking Google', async () => {
+    const h = await start();
+    const { viewId, rotationId } = await startRotation(h);
+    fake.loseNextAnswer({ matching: ADD_VERSION, method: 'POST' });
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
+    expect(rotationRecord(h, rotationId).rotation.newVersionId).toBeNull();
+    expect(versions()).toEqual(['1:ENABLED', '2:ENABLED']);
+    const reopened = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    const before = rotationRecord(h, rotationId).rotation.state;
+    const versionBefore = h.store.inventory.get(SECRET)?.currentVersionId;
+
+    // Every call to Google fails from here on, the by-hand abandon included.
+    fake.failNext(10_000, 503, 'UNAVAILABLE');
+    let since = h.fake.calls.length;
+    await press(h, 'U0OWNER', reopened, ACTION_IDS.rotationAbandon);
+    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'Google is down; starting over later');
+    expect(rotationRecord(h, rotationId).rotation.state).toBe(before);
+    const refused = modal(h, reopened);
+    expect(textOf(refused)).toContain('Could not check whether Rotor added a new version of prod/app/db to Google Secret Manager');
+    expect(textOf(refused)).toContain(`gcloud secrets versions disable 2 --secret=app-db --project=${PROJECT}`);
+    expect(button(refused, ACTION_IDS.rotationAbandonByHand)?.text).toBe('Abandon: cleaned up by hand…');
+
+    since = h.fake.calls.length;
+    await press(h, 'U0OWNER', reopened, ACTION_IDS.rotationAbandonByHand);
+    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'disabled version 2 with gcloud as shown');
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({
+      state: 'abandoned',
+      endReason: 'disabled version 2 with gcloud as shown',
+    });
+    const cleanups = h.store.db
+      .prepare(`SELECT json_extract(details, '$.cleanup') FROM audit_events WHERE action = 'rotation.abandoned'`)
+      .pluck()
+      .all() as string[];
+    expect(cleanups.map((cleanup) => JSON.parse(cleanup))).toEqual([{ action: 'by_hand', versionId: '2' }]);
+    expect(h.store.inventory.get(SECRET)).toMatchObject({ lifecycle: 'active', currentVersionId: versionBefore });
+    expect(fake.secret(REF).versionAliases).toEqual({ current: 1 });
+  });
+
   it('the answer of addVersion lost: it is not sent again, the outcome is unknown, and "Check the store" adopts the version it added', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);
