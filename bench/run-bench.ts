@@ -50,6 +50,7 @@ try {
       settleMs: count('BENCH_SETTLE_MS', 40_000),
       // A whole round: after the idle settle V8 has given the heap back, and the first kind measured regrew it in its rounds (p99 78, 62, 39 ms).
       warmup: chosen.has('ack') ? count('BENCH_ACK_REQUESTS', 2000) : 0,
+      progress: (line) => progress(`ack: ${line}`),
     });
     if (chosen.has('ack')) {
       figures.push(...ack.figures);

@@ -5,7 +5,7 @@
  * sink; a round counts only once every reply has arrived, so no round inherits another's work.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
@@ -31,6 +31,8 @@ export interface AckOptions {
   sustainedRequests: number;
   /** How long the bot is left idle before its memory is read again. */
   settleMs: number;
+  /** Told one line per load (a round, a warm-up, the sustained round): where the section is, and how it went. */
+  progress?: (line: string) => void;
 }
 
 const USER = 'U0BENCHUSER';
@@ -119,9 +121,11 @@ export class Child {
   static async start(mode: ChildMode, env: Record<string, string>): Promise<{ child: Child; port: number }> {
     const script = fileURLToPath(new URL('../support/server-child.js', import.meta.url));
     const extraArgs = mode === 'rotor' && process.env.BENCH_ROTOR_NODE_ARGS ? process.env.BENCH_ROTOR_NODE_ARGS.split(' ') : [];
+    // BENCH_CHILD_LOGS=<dir> keeps each child's standard output (Rotor's log lines) in <dir>/<mode>.log.
+    const logs = process.env.BENCH_CHILD_LOGS;
     const processHandle = fork(script, [mode], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', logs ? openSync(`${logs}/${mode}.log`, 'a') : 'ignore', 'inherit', 'ipc'],
       execArgv: extraArgs,
     });
     const child = new Child(processHandle);
@@ -218,11 +222,16 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   };
   const drained = async (answer: RequestKind['answer']): Promise<number> => {
     const started = Date.now();
+    let atStart: number | null = null;
     for (;;) {
       const counts: FakeCounts = (await fake.child.ask({ type: 'counts' })).counts;
+      atStart ??= answersOf(counts, answer);
       if (answersOf(counts, answer) >= expected[answer]) return Date.now() - started;
+      // How many came during the wait tells slow replies (still arriving) from lost ones (none coming).
       if (Date.now() - started > 120_000)
-        throw new Error(`only ${answersOf(counts, answer)} of ${expected[answer]} answers (${answer}) reached the fake Slack`);
+        throw new Error(
+          `only ${answersOf(counts, answer)} of ${expected[answer]} answers (${answer}) reached the fake Slack, ${answersOf(counts, answer) - atStart} of them during the 120 s wait`,
+        );
       await sleep(20);
     }
   };
@@ -254,6 +263,10 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
         expected[answer] += requests;
         drainMs = await drained(answer);
       }
+      options.progress?.(
+        `${kind.label}: ${target}, ${requests} requests, ack p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms` +
+          (target === 'rotor' ? `, replies all in ${drainMs} ms after the last ack` : ''),
+      );
       return { ...result, drainMs };
     };
     await load('rotor', options.warmup);
