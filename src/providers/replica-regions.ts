@@ -1,7 +1,9 @@
 import type { ReplicaSummary } from './secret-provider.js';
 
-/** The status of a replica that serves the secret's current version; any other (Failed, InProgress) does not. */
-const IN_SYNC = 'InSync';
+/** Whether a replica serves the secret's current version: InSync; any other status (Failed, InProgress) does not. */
+export function isInSync(replica: Pick<ReplicaSummary, 'status'>): boolean {
+  return replica.status === 'InSync';
+}
 
 /**
  * Regions a policy requires that the secret is not replicated to (its primary region counts),
@@ -26,7 +28,7 @@ export function replicasNotInSync(
 ): Pick<ReplicaSummary, 'region' | 'status'>[] {
   const wanted = new Set(required);
   return replicas
-    .filter((replica) => wanted.has(replica.region) && replica.status !== IN_SYNC)
+    .filter((replica) => wanted.has(replica.region) && !isInSync(replica))
     .map((replica) => ({ region: replica.region, status: replica.status }))
     .sort((a, b) => a.region.localeCompare(b.region));
 }

@@ -9,6 +9,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import type { ProviderKind, Secret } from '../inventory/secret.js';
 import { fingerprintScheme, type Fingerprinter } from './fingerprint.js';
 import type { ProviderRegistry } from './provider-registry.js';
+import { isInSync } from './replica-regions.js';
 import type { ProviderTarget, SecretDescription, SecretProvider } from './secret-provider.js';
 import { describeStoreKey, StoreKeyIndex, storeKeyOf } from './store-key.js';
 
@@ -155,7 +156,7 @@ export class ProviderSyncService {
     }
     this.reportTagDrift(secret, description, report);
     for (const replica of description.replicas ?? []) {
-      if (replica.status !== 'InSync')
+      if (!isInSync(replica))
         report.drift.push({
           secret: secret.name,
           message: `its replica in ${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}: it may not serve the current version`,

@@ -1,9 +1,10 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../src/providers/aws/aws-secrets-manager-provider.js';
-import { AwsReplicaChecker, missingReplicaRegions } from '../../src/providers/aws/aws-replicas.js';
+import { AwsReplicaChecker } from '../../src/providers/aws/aws-replicas.js';
 import { awsSecretsManagerStore } from '../../src/providers/aws/aws-store.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
+import { missingReplicaRegions } from '../../src/providers/replica-regions.js';
 import type { ProviderTarget } from '../../src/providers/secret-provider.js';
 import { freePort, shouldRunMotoSuite, useMoto } from '../support/moto.js';
 

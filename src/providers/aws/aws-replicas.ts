@@ -3,7 +3,7 @@ import { RotorError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, type Fingerprinter } from '../fingerprint.js';
 import type { ProviderTarget } from '../secret-provider.js';
-export { missingReplicaRegions } from '../replica-regions.js';
+import { isInSync } from '../replica-regions.js';
 import { isTransientAwsError, translateAwsError } from './aws-errors.js';
 import { parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
 
@@ -60,7 +60,7 @@ export class AwsReplicaChecker {
   /** Before a rotation: every replica must be InSync, or the new version would not reach it. */
   async preflight(target: ProviderTarget): Promise<ReplicaStatus[]> {
     const replicas = await this.replicas(target);
-    const behind = replicas.filter((replica) => replica.status !== 'InSync');
+    const behind = replicas.filter((replica) => !isInSync(replica));
     if (behind.length > 0) {
       const list = behind
         .map((replica) => `${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}`)

@@ -1,4 +1,5 @@
 import { loadedOnFirstCall } from '../loaded-on-first-call.js';
+import { isInSync } from '../replica-regions.js';
 import type { ReplicaSummary } from '../secret-provider.js';
 import type { StoreFinding, StoreKind, StoreSecretKey } from '../store-kind.js';
 import { awsRegionFlag, parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
@@ -139,7 +140,7 @@ export const awsSecretsManagerStore: StoreKind = {
 /** A replica not in sync would miss the new version: the rotation waits until every one is, each named. */
 function replicaFindings(replicas: readonly ReplicaSummary[]): StoreFinding[] {
   if (replicas.length === 0) return [];
-  const behind = replicas.filter((replica) => replica.status !== 'InSync');
+  const behind = replicas.filter((replica) => !isInSync(replica));
   if (behind.length > 0) {
     const list = behind
       .map((replica) => `${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}`)
