@@ -1,5 +1,6 @@
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { describeError, isRotorError } from '../core/errors.js';
+import { CLI_NEXT_STEP_WORDS } from './cli-next-step.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerCalendarCommand } from './calendar-command.js';
 import { CliContext, type CliIo } from './cli-context.js';
@@ -81,7 +82,7 @@ export async function runCli(argv: readonly string[], unsafeIo: CliIo): Promise<
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 2;
     }
-    io.stderr(`rotor: ${describeError(error)}\n`);
+    io.stderr(`rotor: ${describeError(error, CLI_NEXT_STEP_WORDS)}\n`);
     return isRotorError(error) ? error.exitCode : 1;
   } finally {
     context.close();

@@ -1,4 +1,4 @@
-import { slashCommandOf, withNextStep, type NextStep, type NextStepCommand } from './next-step.js';
+import { slashCommandOf, withNextStep, type NextStep, type NextStepWords } from './next-step.js';
 
 /**
  * One error vocabulary for the whole of Rotor. Every error a person can see carries a
@@ -32,7 +32,7 @@ export interface RotorErrorOptions {
 
 export class RotorError extends Error {
   readonly code: ErrorCode;
-  /** What went wrong, without the next step; `message` adds the step as a slash command (core/next-step.ts). */
+  /** What went wrong, without the next step; `message` adds the step in Slack's words (core/next-step.ts). */
   readonly brief: string;
   readonly next: NextStep | null;
 
@@ -44,9 +44,9 @@ export class RotorError extends Error {
     this.next = options?.next ?? null;
   }
 
-  /** The message with its next step in a surface's words (Slack: the slash command itself). */
-  say(command: NextStepCommand): string {
-    return this.next ? withNextStep(this.brief, this.next, command) : this.message;
+  /** The message with its next step in a surface's words (Slack: the slash command itself, or the button). */
+  say(words: NextStepWords): string {
+    return this.next ? withNextStep(this.brief, this.next, words) : this.message;
   }
 
   /** Process exit code for the CLI: 2 for the caller's mistakes, 1 for runtime failures. */
@@ -109,10 +109,10 @@ export function isRotorError(error: unknown): error is RotorError {
 
 /**
  * Renders an error for a person: the message, then one line per validation issue. A next step is
- * said with the surface's command words (by default the slash command).
+ * said in the surface's words (by default Slack's: the slash command, or the button).
  */
-export function describeError(error: unknown, command: NextStepCommand = slashCommandOf): string {
-  const message = error instanceof RotorError ? error.say(command) : error instanceof Error ? error.message : String(error);
+export function describeError(error: unknown, words: NextStepWords = slashCommandOf): string {
+  const message = error instanceof RotorError ? error.say(words) : error instanceof Error ? error.message : String(error);
   if (error instanceof ValidationError && error.issues.length > 0) {
     const lines = error.issues.map((issue) => `  ${issue.where}: ${issue.message}`);
     return [message, ...lines].join('\n');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError } from '../../src/access/authorize.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../../src/core/errors.js';
-import { sayHint, slashCommandOf, type Hint, type NextStep } from '../../src/core/next-step.js';
+import { CLI_NEXT_STEP_WORDS } from '../../src/cli/cli-next-step.js';
+import { type ActionStep, type Hint, type NextStep, type PersonAction, sayHint, slashCommandOf } from '../../src/core/next-step.js';
 import { userMessageFor } from '../../src/slack/errors.js';
 
 const rotate = (name: string, lead: string, purpose?: string): NextStep => ({
@@ -91,5 +92,85 @@ describe('next steps: the domain names the command, each surface says it', () =>
     const error = new NotFoundError('No secret named x.', ['y']);
     expect(error.next).toBeNull();
     expect(describeError(error)).toBe('No secret named x. Did you mean: y?');
+  });
+
+  describe('an action (a button the person can use): the domain names it, each surface says it', () => {
+    const action = (name: PersonAction, words: Partial<ActionStep> = {}): ActionStep => ({
+      kind: 'action',
+      action: name,
+      args: [],
+      lead: '',
+      ...words,
+    });
+
+    it("Slack says the button as it reads there, in the error's message, a hint and a modal's problem text", () => {
+      const unknown = new RotorError(
+        'provider',
+        'Whether “Promote” happened at the store is unknown: nothing is decided until the store is asked.',
+        {
+          next: action('check_store', { purpose: '(Rotor also asks it by itself in a few minutes)' }),
+        },
+      );
+      expect(unknown.next?.kind).toBe('action');
+      expect(unknown.brief).not.toContain('Check the store');
+      expect(unknown.message).toBe(
+        'Whether “Promote” happened at the store is unknown: nothing is decided until the store is asked. Press “Check the store” (Rotor also asks it by itself in a few minutes).',
+      );
+      expect(
+        sayHint({ brief: 'Rotor stopped before Vault wrote a new version:', next: action('create_version', { purpose: 'again' }) }),
+      ).toBe('Rotor stopped before Vault wrote a new version: press “Create new version” again.');
+      const ticked = new ValidationError('“Create the new version” is done by Rotor at the provider:', [], {
+        next: action('run_step', { purpose: 'instead of ticking it' }),
+      });
+      expect(userMessageFor(ticked).text).toBe(
+        ':warning: “Create the new version” is done by Rotor at the provider: press its button instead of ticking it.',
+      );
+    });
+
+    it('the CLI says the `rotor` command that does the same where there is one, else the button by its label, in Slack', () => {
+      const closing = new ValidationError('Incident #3 cannot close yet: the compromised version is live (read back just now).', [], {
+        next: action('retry_incident', {
+          args: ['3'],
+          lead: 'disable it first by hand, or',
+          or: action('override_close', {
+            args: ['3'],
+            lead: 'a second responder (not U1, who leads it) closes it with an override and the reason:',
+          }),
+        }),
+      });
+      expect(closing.message).toBe(
+        'Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it first by hand, or press Retry on the status message, or a second responder (not U1, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 3 --postmortem <link> --override <reason>`.',
+      );
+      expect(describeError(closing, CLI_NEXT_STEP_WORDS)).toBe(
+        "Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it first by hand, or press Retry on the incident's status message in Slack, or a second responder (not U1, who leads it) closes it with an override and the reason: `rotor incidents close 3 --postmortem <link> --override <reason>`.",
+      );
+      expect(describeError(closing, CLI_NEXT_STEP_WORDS)).not.toMatch(/\*Close incident/);
+      const stopped = new RotorError('conflict', 'Rotor stopped before the store made version v2 current (v1 still is):', {
+        next: action('promote', { purpose: 'again' }),
+      });
+      expect(stopped.say(CLI_NEXT_STEP_WORDS)).toBe(
+        'Rotor stopped before the store made version v2 current (v1 still is): press “Promote” in Slack again.',
+      );
+      // A command is the slash command on the CLI too: a rotation is done in Slack.
+      expect(describeError(new RotorError('conflict', 'Open:', { next: rotate('dev/db', 'continue it with') }), CLI_NEXT_STEP_WORDS)).toBe(
+        'Open: continue it with `/rotate dev/db`.',
+      );
+    });
+
+    it('another way follows after ", or ", each said in the same surface\'s words', () => {
+      const changed = new RotorError('conflict', 'Someone changed it meanwhile.', {
+        next: action('abandon', {
+          lead: 'then',
+          purpose: 'this rotation',
+          or: action('try_again', { purpose: 'only if v2 must be current' }),
+        }),
+      });
+      expect(changed.message).toBe(
+        'Someone changed it meanwhile. Then press “Abandon…” this rotation, or press “Try again” only if v2 must be current.',
+      );
+      expect(changed.say({ command: slashCommandOf, action: (step) => `[${step.action}]` })).toBe(
+        'Someone changed it meanwhile. Then [abandon] this rotation, or [try_again] only if v2 must be current.',
+      );
+    });
   });
 });
