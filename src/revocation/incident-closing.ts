@@ -144,10 +144,15 @@ export class IncidentClosing {
     const { incident } = this.closable(actor, id);
     const url = parsePostmortemUrl(postmortemUrl);
     if (!incident.rotationId) {
-      throw new RotorError(
-        'conflict',
-        `The emergency rotation of incident #${id} never started; retry it from the status message (Retry) and complete or abandon it before closing.`,
-      );
+      throw new RotorError('conflict', `The emergency rotation of incident #${id} never started`, {
+        next: {
+          kind: 'action',
+          action: 'retry_incident',
+          args: [String(id)],
+          lead: '',
+          purpose: 'and complete or abandon it before closing',
+        },
+      });
     }
     const rotation = this.deps.rotation.get(incident.rotationId);
     if (isOpen(rotation.rotation.state)) {
@@ -193,13 +198,27 @@ export class IncidentClosing {
     }
     if (live && !override) {
       throw new ValidationError(
-        `Incident #${id} cannot close yet: ${live} (read back just now). Disable it first (Retry on the status message, or by hand), or a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or \`rotor incidents close ${id} --postmortem <link> --override <reason>\`.`,
+        `Incident #${id} cannot close yet: ${live} (read back just now).`,
         [
           {
             where: 'override',
             message: `${live} (read back just now). Disable it first, or a responder other than ${incident.responder} gives the reason to close anyway.`,
           },
         ],
+        {
+          next: {
+            kind: 'action',
+            action: 'retry_incident',
+            args: [String(id)],
+            lead: 'disable it first by hand, or',
+            or: {
+              kind: 'action',
+              action: 'override_close',
+              args: [String(id)],
+              lead: `a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason:`,
+            },
+          },
+        },
       );
     }
     const breakGlassBy = rotation.rotation.breakGlassBy ?? incident.responder;

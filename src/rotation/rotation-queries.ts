@@ -222,8 +222,14 @@ export class RotationQueries {
     }
     const rollback = this.unsettledRollback(record);
     if (rollback) {
+      const settling = `${rollback.by} started rolling back this rotation of ${name} at ${rollback.at}, and whether the store moved is not recorded yet:`;
+      if (this.deps.clock.now() < rollbackLeaseEnd(rollback))
+        return {
+          brief: `${settling} if it is still unsettled at ${rollbackLeaseEnd(rollback).toUTC().toISO() ?? ''}, check the store then.`,
+        };
       return {
-        brief: `${rollback.by} started rolling back this rotation of ${name} at ${rollback.at}, and whether the store moved is not recorded yet: ${this.deps.clock.now() < rollbackLeaseEnd(rollback) ? `if it is still unsettled at ${rollbackLeaseEnd(rollback).toUTC().toISO() ?? ''}, check the store then` : 'press “Check the store” (Rotor also asks it by itself in a few minutes)'}.`,
+        brief: settling,
+        next: { kind: 'action', action: 'check_store', args: [], lead: '', purpose: '(Rotor also asks it by itself in a few minutes)' },
       };
     }
     const latest = this.deps.repo.latestFor(rotation.secretId);

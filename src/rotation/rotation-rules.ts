@@ -14,7 +14,7 @@ import { isOpen, type ApproverRole, type RotationKind, type RotationRecord, type
  * strictly in order, so only the first step not yet done or skipped can be acted on; a step
  * being run by the provider waits for that run; a gated step (one that changes something outside
  * the store) waits for the approvals, whatever is asked of it, a skip included (not in an
- * emergency); a provider step is done by pressing its button, never ticked, though a step at the
+ * emergency); a provider step is done by running it (a button in Slack), never ticked, though a step at the
  * credential's target may be taken over by hand, with a note saying what the person did; only an
  * optional step can be skipped, and only with a reason.
  */
@@ -204,7 +204,9 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
     );
   }
   if (intent === 'tick' && step.action !== null) {
-    throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider: press its button instead of ticking it.`);
+    throw new RotorError('validation', `“${step.title}” is done by Rotor at the provider:`, {
+      next: { kind: 'action', action: 'run_step', args: [], lead: '', purpose: 'instead of ticking it' },
+    });
   }
   if (intent === 'by_hand' && step.action === null) {
     throw new RotorError('validation', `“${step.title}” is done by a person: tick it when it is done.`);
@@ -212,7 +214,10 @@ export function stepFor(record: RotationRecord, stepId: string, intent: StepInte
   if (intent === 'by_hand' && !BY_HAND_ACTIONS.has(step.action as string)) {
     throw new RotorError(
       'validation',
-      `“${step.title}” changes the store, whose versions Rotor keeps track of, so it cannot be taken over by hand: press its button, or abandon the rotation.`,
+      `“${step.title}” changes the store, whose versions Rotor keeps track of, so it cannot be taken over by hand:`,
+      {
+        next: { kind: 'action', action: 'run_step', args: [], lead: '', or: { kind: 'action', action: 'abandon', args: [], lead: '' } },
+      },
     );
   }
   if (intent === 'run' && step.action === null) {

@@ -34,8 +34,11 @@ export function outcomeWasLost(step: Pick<RotationStep, 'result'>): boolean {
 export function outcomeUnknownError(step: Pick<RotationStep, 'title'>, failure: RotorError): RotorError {
   return new RotorError(
     failure.code,
-    `${failure.message} Whether “${step.title}” happened at the store is unknown: nothing is decided until the store is asked. Press “Check the store” (Rotor also asks it by itself in a few minutes).`,
-    { cause: failure },
+    `${failure.message} Whether “${step.title}” happened at the store is unknown: nothing is decided until the store is asked.`,
+    {
+      cause: failure,
+      next: { kind: 'action', action: 'check_store', args: [], lead: '', purpose: '(Rotor also asks it by itself in a few minutes)' },
+    },
   );
 }
 

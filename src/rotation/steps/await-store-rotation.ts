@@ -30,7 +30,8 @@ export const awaitStoreRotation: StepExecutor = {
   async inspect() {
     return {
       kind: 'not_done',
-      why: 'Rotor stopped while asking the rotation function: press “Run / check the rotation” again (it finds the version it asked for).',
+      why: 'Rotor stopped while asking the rotation function:',
+      next: { kind: 'action', action: 'run_store_rotation', args: [], lead: '', purpose: 'again (it finds the version it asked for)' },
     };
   },
 };

@@ -1,7 +1,11 @@
 import { RotorError } from '../../core/errors.js';
+import type { NextStep } from '../../core/next-step.js';
 import { storeBindingOf } from '../rotation.js';
 import type { FoundWrite } from '../../providers/secret-provider.js';
 import { ownUnrecordedWrite, requestTokenOf, versionIn, writeIntentOf, type StepExecutor, type StepFinding } from './step-executor.js';
+
+/** A create that did not happen is done by running the step again. */
+const AGAIN: NextStep = { kind: 'action', action: 'create_version', args: [], lead: '', purpose: 'again' };
 
 /**
  * Rotor writes a generated value as the new version: pending where the store stages versions (named
@@ -60,7 +64,8 @@ export const createVersion: StepExecutor = {
       if (!current || current === rotation.previousVersionId)
         return {
           kind: 'not_done',
-          why: `Rotor stopped before ${store.shortLabel} wrote a new version (version ${current ?? 'none'} is still current): press “Create new version” again.`,
+          why: `Rotor stopped before ${store.shortLabel} wrote a new version (version ${current ?? 'none'} is still current):`,
+          next: AGAIN,
         };
       return {
         kind: 'ask',
@@ -74,7 +79,8 @@ export const createVersion: StepExecutor = {
     if (!token || !made)
       return {
         kind: 'not_done',
-        why: `Rotor stopped before ${store.shortLabel} made the new version (no version ${token ?? '(no token)'} in the store): press “Create new version” again.`,
+        why: `Rotor stopped before ${store.shortLabel} made the new version (no version ${token ?? '(no token)'} in the store):`,
+        next: AGAIN,
       };
     const fingerprint = description.rotationConfigured ? null : (await operations.readVersion(bound, token)).fingerprint;
     return {
@@ -96,11 +102,13 @@ function findingOf(found: FoundWrite, store: string): StepFinding {
   if (found.kind === 'none')
     return {
       kind: 'not_done',
-      why: `Rotor stopped before ${store} added the new version (no version was added since): press “Create new version” again.`,
+      why: `Rotor stopped before ${store} added the new version (no version was added since):`,
+      next: AGAIN,
     };
   const named = found.versionIds.length === 1 ? `version ${found.versionIds[0]}` : `versions ${found.versionIds.join(', ')}`;
   return {
     kind: 'ask',
-    why: `Rotor stopped while adding the new version, and ${store} now holds ${named}, added since, none of which holds the value Rotor generated: someone else added ${found.versionIds.length === 1 ? 'it' : 'them'}, so Rotor takes none as its own and adds no other. Find out who, then press “Abandon…” and start a new rotation.`,
+    why: `Rotor stopped while adding the new version, and ${store} now holds ${named}, added since, none of which holds the value Rotor generated: someone else added ${found.versionIds.length === 1 ? 'it' : 'them'}, so Rotor takes none as its own and adds no other. Find out who.`,
+    next: { kind: 'action', action: 'abandon', args: [], lead: 'then', purpose: 'and start a new rotation' },
   };
 }

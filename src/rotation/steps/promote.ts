@@ -37,11 +37,20 @@ export const promote: StepExecutor = {
     if (current === expected)
       return {
         kind: 'not_done',
-        why: `Rotor stopped before the store made version ${newVersionId} current (${current ?? 'none'} still is): press “Promote” again.`,
+        why: `Rotor stopped before the store made version ${newVersionId} current (${current ?? 'none'} still is):`,
+        next: { kind: 'action', action: 'promote', args: [], lead: '', purpose: 'again' },
       };
     return {
       kind: 'ask',
-      why: `The store's current version is ${current ?? 'none'}: neither the new version ${newVersionId} nor ${expected ?? 'the one at the start'}. Someone changed it meanwhile: run \`rotor sync\` and look, then “Abandon…” this rotation, or press “Try again” only if ${newVersionId} must be current.`,
+      why: `The store's current version is ${current ?? 'none'}: neither the new version ${newVersionId} nor ${expected ?? 'the one at the start'}. Someone changed it meanwhile: run \`rotor sync\` and look.`,
+      next: {
+        kind: 'action',
+        action: 'abandon',
+        args: [],
+        lead: 'then',
+        purpose: 'this rotation',
+        or: { kind: 'action', action: 'try_again', args: [], lead: '', purpose: `only if ${newVersionId} must be current` },
+      },
     };
   },
 };

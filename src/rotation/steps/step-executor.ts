@@ -1,6 +1,7 @@
 import type { Actor } from '../../access/actor.js';
 import type { CheckSpec } from '../../checks/check-spec.js';
 import { RotorError } from '../../core/errors.js';
+import type { NextStep } from '../../core/next-step.js';
 import type { FollowUpRequest } from '../../follow-ups/follow-up.js';
 import type { SecretType } from '../../inventory/secret.js';
 import type { ProviderOperationsService } from '../../providers/provider-operations-service.js';
@@ -70,13 +71,14 @@ export interface StepOutcome {
 /**
  * What the store shows about an interrupted step: it happened (recorded as done, with what the
  * store says), it did not (the step waits for its button again), or the store shows something
- * Rotor did not do (a person decides, with the choices named in `why`). `rerun`: the step only
+ * Rotor did not do (a person decides, with the choices named in `why` and `next`: the action to
+ * take, which each surface names in its words). `rerun`: the step only
  * reads the store (or only the database), so running it again is how to find out.
  */
 export type StepFinding =
   | { kind: 'done'; result: Record<string, unknown>; change: RotationChange; finish?: 'promote' }
-  | { kind: 'not_done'; why: string }
-  | { kind: 'ask'; why: string }
+  | { kind: 'not_done'; why: string; next?: NextStep }
+  | { kind: 'ask'; why: string; next?: NextStep }
   | { kind: 'rerun' };
 
 /** A provider step that failed after changing something at the provider that must be remembered (a placeholder made current). */

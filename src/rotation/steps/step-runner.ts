@@ -3,6 +3,7 @@ import type { DateTime } from 'luxon';
 import { actorId, type Actor } from '../../access/actor.js';
 import { isoInstant as iso } from '../../core/clock.js';
 import { describeError, RotorError, ValidationError } from '../../core/errors.js';
+import { sayHint } from '../../core/next-step.js';
 import type { FollowUpRequest } from '../../follow-ups/follow-up.js';
 import type { WriteIntent } from '../../providers/secret-provider.js';
 import { OPEN_STATES, storeBindingOf, type RotationRecord, type RotationStep } from '../rotation.js';
@@ -276,14 +277,16 @@ export class StepRunner {
         };
       }
       this.plan.scheduleRedrive(record, step, step.attempts, at);
+      // Kept as the words Slack shows, as every step's last error is (the step's modal shows it).
+      const why = sayHint({ brief: finding.why, ...(finding.next ? { next: finding.next } : {}) });
       return {
-        stepChange: { state: 'pending', startedAt: null, lastError: finding.why },
+        stepChange: { state: 'pending', startedAt: null, lastError: why },
         events: [
           {
             actor: by,
             action: 'rotation.step_reconciled',
             secret: record.rotation.secretName,
-            details: { rotation: id, step: step.id, action: step.action, outcome: finding.kind, why: finding.why },
+            details: { rotation: id, step: step.id, action: step.action, outcome: finding.kind, why },
           },
         ],
       };

@@ -1,8 +1,10 @@
 import type { ModalView } from '@slack/types';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FORM_VALUE_ACTION, INCIDENT_BLOCKS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
+import { runRotor } from '../../support/cli.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import {
   clickOnStatus,
@@ -218,6 +220,26 @@ describe('closing the incident of a manual secret', () => {
     expect(String(refused.reply?.text)).toContain(
       'Incident #1 cannot close yet: nobody did “Disable the compromised version in the store”',
     );
+    // The refusal names what to do next as structure; Slack says its buttons, the CLI its own command.
+    expect(String(refused.reply?.text)).toContain(
+      '(read back just now). Disable it first by hand, or press Retry on the status message, or a second responder (not U0ONCALL, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 1 --postmortem &lt;link&gt; --override &lt;reason&gt;`.',
+    );
+    const cli = await runRotor([
+      '--db',
+      h.store.path,
+      '--config',
+      join(h.store.dir, 'policy.yml'),
+      'incidents',
+      'close',
+      '1',
+      '--postmortem',
+      POSTMORTEM,
+    ]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain(
+      "(read back just now). Disable it first by hand, or press Retry on the incident's status message in Slack, or a second responder (not U0ONCALL, who leads it) closes it with an override and the reason: `rotor incidents close 1 --postmortem <link> --override <reason>`.",
+    );
+    expect(cli.stderr).not.toContain('*Close incident');
     await followUpsSettled(h);
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
   });

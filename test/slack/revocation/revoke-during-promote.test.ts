@@ -209,6 +209,10 @@ describe.runIf(shouldRunMotoSuite('the revoke-during-promote suite'))('/revoke a
     // The modal says so and offers to ask the store.
     const reopened = (await slashRotate(h, 'U0OWNER', name)).viewId as string;
     expect(textOf(modal(h, reopened))).toContain('happened at the store is unknown');
+    // The step names the action to take; the modal says it as its button, word for word as before.
+    expect(textOf(modal(h, reopened))).toContain(
+      'nothing is decided until the store is asked. Press “Check the store” (Rotor also asks it by itself in a few minutes).',
+    );
     expect(button(modal(h, reopened), ACTION_IDS.rotationCheckStep)?.text).toBe('Check the store');
 
     // /revoke asks the store before it records anything: Promote did land, so it is recorded first, then the incident opens.

@@ -255,6 +255,8 @@ describe('Google Secret Manager: a kill or a lost answer between addVersion and 
       state: 'pending',
       lastError: expect.stringContaining('Google now holds version 2, added since, none of which holds the value Rotor generated'),
     });
+    // The step's finding names the action to take; the modal says it as its button.
+    expect(textOf(modal(h, reopened))).toContain('Find out who. Then press “Abandon…” and start a new rotation.');
     expect(rotationRecord(h, rotationId).rotation.newVersionId).toBeNull();
     expect(versions()).toEqual(['1:ENABLED', '2:ENABLED']);
     expect(fake.secret(REF)).toMatchObject({ versionAliases: { current: 1 }, annotations: {} });
