@@ -98,6 +98,8 @@ describe.runIf(shouldRunMotoSuite('the copy-paste texts suite'))('commands an AW
     expect(issuerRotation.steps[0]?.detail).toContain('shred -u new-secret.txt');
     await press(h, 'U0OWNER', issuer, ACTION_IDS.rotationRunStep);
     expect(textOf(modal(h, issuer))).toContain(`Write it with \`${write}\``);
+    // The step names the action to take next; the modal says it as the step's button reads.
+    expect(textOf(modal(h, issuer))).toContain(`Write it with \`${write}\`. Then press “Detect new version” again.`);
   });
 });
 
