@@ -64,7 +64,7 @@ export class StoreCleanup {
       const removePending = !current && rotation.providerRef ? store.commands.removePending(rotation.providerRef, ours) : null;
       const byHand = removePending ?? `make version ${rotation.previousVersionId ?? '(the previous one)'} current again at the provider`;
       throw new CleanupFailedError(
-        `Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose “Abandon: cleaned up by hand…”.`,
+        { problem: `Could not clean up what this rotation left at the provider (${describeError(error)}).`, retry: 'Try again', byHand },
         error,
       );
     }
@@ -87,7 +87,11 @@ export class StoreCleanup {
       found = await this.deps.operations.findWrite(storeBindingOf(record.rotation), { requestToken: token, intent });
     } catch (error) {
       throw new CleanupFailedError(
-        `Could not check whether Rotor added a new version of ${record.rotation.secretName} to ${label} (${describeError(error)}). Nothing was recorded. Try again when ${label} answers, or do it by hand (${this.byHandUndoOfWrite(record, intent?.versionId ?? token)}) and then choose “Abandon: cleaned up by hand…”.`,
+        {
+          problem: `Could not check whether Rotor added a new version of ${record.rotation.secretName} to ${label} (${describeError(error)}).`,
+          retry: `Try again when ${label} answers`,
+          byHand: this.byHandUndoOfWrite(record, intent?.versionId ?? token),
+        },
         error,
       );
     }
@@ -125,7 +129,11 @@ export class StoreCleanup {
       own = await ownUnrecordedWrite(this.deps.operations, record);
     } catch (error) {
       throw new CleanupFailedError(
-        `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}). Nothing was recorded. Try again when ${store.label} answers, or do it by hand (${this.byHandUndoOfCurrentWrite(record, intent?.versionId ?? null)}) and then choose “Abandon: cleaned up by hand…”.`,
+        {
+          problem: `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}).`,
+          retry: `Try again when ${store.label} answers`,
+          byHand: this.byHandUndoOfCurrentWrite(record, intent?.versionId ?? null),
+        },
         error,
       );
     }
@@ -146,7 +154,11 @@ export class StoreCleanup {
       return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint, undid: own.versionId };
     } catch (error) {
       throw new CleanupFailedError(
-        `Rotor's own write (version ${own.versionId}) is current in ${store.label}, and writing version ${rotation.previousVersionId}'s data back failed (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${this.byHandUndoOfCurrentWrite(record, own.versionId)}) and then choose “Abandon: cleaned up by hand…”.`,
+        {
+          problem: `Rotor's own write (version ${own.versionId}) is current in ${store.label}, and writing version ${rotation.previousVersionId}'s data back failed (${describeError(error)}).`,
+          retry: 'Try again',
+          byHand: this.byHandUndoOfCurrentWrite(record, own.versionId),
+        },
         error,
       );
     }
