@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
 import { VaultKv2Provider } from '../../../src/providers/vault/vault-kv2-provider.js';
-import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../../src/slack/ids.js';
+import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, ROTATION_BLOCKS, SECRET_FORM_BLOCKS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import {
@@ -399,7 +399,15 @@ describe("a generated Vault value keeps every other field, and a lost answer is 
     const asked = vault.fake.requests.length;
     since = h.fake.calls.length;
     await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationAbandonByHand);
-    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'rolled back to version 1 with the vault CLI as shown');
+    const byHandForm = pushedSince(h, since);
+    // Saying it was done by hand needs a reason: a blank one is refused on its field, and nothing changes.
+    for (const blank of [null, '   '])
+      expect(await submitReason(h, 'U0OWNER', byHandForm, blank)).toMatchObject({
+        response_action: 'errors',
+        errors: { [ROTATION_BLOCKS.reason]: expect.any(String) },
+      });
+    expect(snapshotTables(h.store, TABLES)).toEqual(before);
+    await submitReason(h, 'U0OWNER', byHandForm, 'rolled back to version 1 with the vault CLI as shown');
     expect(vault.fake.requests.length).toBe(asked);
     expect(rotationRecord(h, rotationId).rotation).toMatchObject({
       state: 'abandoned',
