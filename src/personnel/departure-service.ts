@@ -82,7 +82,7 @@ export interface DepartureDeps {
   clock: Clock;
   policy: Policy;
   /** Who is in which Slack user group, so a group in a role list reaches its members. */
-  groups?: GroupMembers;
+  groups: GroupMembers;
   kickFollowUps?: () => void;
 }
 
@@ -198,7 +198,7 @@ export class DepartureService {
           payload: { user: person, leaver: userId, ...entry },
         });
       }
-      for (const audience of securityAudience(this.deps.policy, this.deps.groups ?? null)) {
+      for (const audience of securityAudience(this.deps.policy, this.deps.groups)) {
         this.deps.followUps.schedule({
           kind: DEPARTURE_FOLLOW_UPS.securitySummary,
           topic: departureTopic(departure.id),
@@ -251,7 +251,7 @@ export class DepartureService {
     const now = this.deps.clock.now();
     const nowIso = isoInstant(now);
     const dueAt = isoInstant(now.plus({ days: this.deps.policy.rotationTriggers.personnelChangeDays }));
-    const groups = groupsKnown ? (this.deps.groups ?? null) : null;
+    const groups = groupsKnown ? this.deps.groups : null;
     const changed = this.deps.audit.record(() => {
       const previous = this.deps.repo.roleMembers();
       const current = roleMembersOf(this.deps.policy, groups, previous);
@@ -295,7 +295,7 @@ export class DepartureService {
           });
         }
         if (secrets.length > 0) {
-          for (const audience of securityAudience(this.deps.policy, this.deps.groups ?? null)) {
+          for (const audience of securityAudience(this.deps.policy, this.deps.groups)) {
             this.deps.followUps.schedule({
               kind: DEPARTURE_FOLLOW_UPS.securitySummary,
               topic: departureTopic(id),
@@ -338,7 +338,7 @@ export class DepartureService {
   /** Who a secret the leaver owned, with no backup owner, is offered to: its team lead, else a security lead, else an admin. */
   private nextOnPath(secret: Secret, leaver: string): string | null {
     const lead = secret.team ? this.deps.policy.roles.teamLeads[secret.team] : undefined;
-    const groups = this.deps.groups ?? null;
+    const groups = this.deps.groups;
     const candidates = [
       lead,
       ...membersOfRole(this.deps.policy, 'security_leads', groups),
@@ -350,7 +350,7 @@ export class DepartureService {
   /** Approver roles only the leaver held, with the environments whose rotations need them. */
   private soleApproverRoles(userId: string): SoleApprover[] {
     return (['security_lead', 'devops_lead'] as const).flatMap((role) => {
-      const holders = holdersOfRole(this.deps.policy, role, this.deps.groups ?? null);
+      const holders = holdersOfRole(this.deps.policy, role, this.deps.groups);
       if (holders.length !== 1 || holders[0] !== userId) return [];
       const environments = Object.entries(this.deps.policy.approvals)
         .filter(([, roles]) => roles.includes(role))

@@ -1,4 +1,4 @@
-import { actorId, type Actor } from '../access/actor.js';
+import { actorId, SYSTEM_ACTOR, type Actor } from '../access/actor.js';
 import { RotorError } from '../core/errors.js';
 import { OPEN_STATES, type ApproverRole, type RotationRecord } from './rotation.js';
 import { ROTATION_FOLLOW_UPS, rotationTopic } from './rotation-follow-ups.js';
@@ -7,6 +7,7 @@ import type { RotationServiceDeps } from './rotation-deps.js';
 import type { RotationQueries } from './rotation-queries.js';
 import type { RotationTransitions } from './rotation-transitions.js';
 import type { StoreCleanup } from './store-cleanup.js';
+import { CleanupFailedError, RejectCleanupFailedError } from './rotation-errors.js';
 
 /**
  * The approvers' decisions on a rotation: an approval fills one required role the approver holds,
@@ -72,14 +73,23 @@ export class RotationDecisions {
     );
   }
 
-  /** An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why. */
+  /**
+   * An approver rejects: the rotation stops (cleaning up at the provider) and the rotator is told why.
+   * A cleanup that fails records nothing, and is the rotator's to finish (RejectCleanupFailedError).
+   */
   async reject(actor: Actor, id: number, reasonText: string | null): Promise<RotationRecord> {
     const { record, by } = this.decider(actor, id);
     if (record.rotation.heldBy === by) throw new RotorError('forbidden', 'You are running this rotation; to stop it, abandon it instead.');
     requireOpen(record);
     const reason = cleanNote(reasonText, true, 'reason') as string;
     const role = this.roleToFill(record, by);
-    const cleanup = await this.cleanup.cleanUpProvider(actor, record, false);
+    let cleanup: Record<string, unknown>;
+    try {
+      cleanup = await this.cleanup.cleanUpProvider(actor, record, false);
+    } catch (error) {
+      if (!(error instanceof CleanupFailedError)) throw error;
+      throw new RejectCleanupFailedError(record.rotation.secretName, this.rotatorOf(record), error.failure, error);
+    }
     return this.writer.transition(
       this.queries.get(id),
       { state: 'rejected', endedAt: this.writer.now(), endedBy: by, endReason: reason },
@@ -111,6 +121,12 @@ export class RotationDecisions {
       },
       { fromStates: OPEN_STATES, kick: true, event: 'rejected' },
     );
+  }
+
+  /** Who cleans up after a rotation: the person running it, or the secret's owner when Rotor runs it (an automatic rotation). */
+  private rotatorOf(record: RotationRecord): string | null {
+    const { heldBy } = record.rotation;
+    return heldBy === actorId(SYSTEM_ACTOR) ? this.queries.secretOf(record).owner : heldBy;
   }
 
   /** The required role `by` fills with this decision: one they hold that nobody filled yet. */

@@ -29,10 +29,53 @@ export class PreflightBlockedError extends RotorError {
   }
 }
 
+/** What a cleanup that failed tells: what went wrong, how to try again, and what to do at the store by hand. */
+export interface CleanupFailure {
+  /** What went wrong, with its cause, e.g. “Could not clean up … (Vault is sealed).” */
+  problem: string;
+  /** How to try again, e.g. “Try again when Vault answers”. */
+  retry: string;
+  /** What a person does at the store instead, e.g. a command to run. */
+  byHand: string;
+}
+
 /** Abandoning could not undo what the rotation left at the provider: the person may do it by hand and say so. */
 export class CleanupFailedError extends RotorError {
-  constructor(message: string, cause: unknown) {
-    super('provider', message, { cause });
+  constructor(
+    readonly failure: CleanupFailure,
+    cause: unknown,
+  ) {
+    super(
+      'provider',
+      `${failure.problem} Nothing was recorded. ${failure.retry}, or do it by hand (${failure.byHand}) and then choose “Abandon: cleaned up by hand…”.`,
+      { cause },
+    );
     this.name = 'CleanupFailedError';
+  }
+}
+
+/**
+ * A rejection whose cleanup at the provider failed: nothing was recorded and the rotation stays
+ * open. Cleaning up by hand is its rotator's choice (Abandon), not the approver's, so the rotator
+ * is asked to, and the approver is told so.
+ */
+export class RejectCleanupFailedError extends RotorError {
+  constructor(
+    readonly secretName: string,
+    /** Who runs the rotation and is asked to clean up; null when Rotor runs it and the secret has no owner. */
+    readonly rotator: string | null,
+    readonly failure: CleanupFailure,
+    cause: unknown,
+  ) {
+    super(
+      'provider',
+      `${failure.problem} Nothing was recorded: the rotation of ${secretName} is still open. ${
+        rotator
+          ? `Its rotator (${rotator}) is asked to clean up at the provider and abandon it.`
+          : 'Rotor runs it and the secret has no owner to ask: whoever may abandon it cleans up at the provider and abandons it.'
+      }`,
+      { cause },
+    );
+    this.name = 'RejectCleanupFailedError';
   }
 }

@@ -1,5 +1,5 @@
 import type { Actor } from '../access/actor.js';
-import { describeError, RotorError } from '../core/errors.js';
+import { describeError } from '../core/errors.js';
 import { storeBindingOf, type RotationRecord } from './rotation.js';
 import { rotationTopic } from './rotation-follow-ups.js';
 import type { FoundWrite } from '../providers/secret-provider.js';
@@ -64,7 +64,7 @@ export class StoreCleanup {
       const removePending = !current && rotation.providerRef ? store.commands.removePending(rotation.providerRef, ours) : null;
       const byHand = removePending ?? `make version ${rotation.previousVersionId ?? '(the previous one)'} current again at the provider`;
       throw new CleanupFailedError(
-        `Could not clean up what this rotation left at the provider (${describeError(error)}). Nothing was recorded. Try again, or do it by hand (${byHand}) and then choose “Abandon: cleaned up by hand…”.`,
+        { problem: `Could not clean up what this rotation left at the provider (${describeError(error)}).`, retry: 'Try again', byHand },
         error,
       );
     }
@@ -87,7 +87,11 @@ export class StoreCleanup {
       found = await this.deps.operations.findWrite(storeBindingOf(record.rotation), { requestToken: token, intent });
     } catch (error) {
       throw new CleanupFailedError(
-        `Could not check whether Rotor added a new version of ${record.rotation.secretName} to ${label} (${describeError(error)}). Nothing was recorded. Try again when ${label} answers, or do it by hand (${this.byHandUndoOfWrite(record, intent?.versionId ?? token)}) and then choose “Abandon: cleaned up by hand…”.`,
+        {
+          problem: `Could not check whether Rotor added a new version of ${record.rotation.secretName} to ${label} (${describeError(error)}).`,
+          retry: `Try again when ${label} answers`,
+          byHand: this.byHandUndoOfWrite(record, intent?.versionId ?? token),
+        },
         error,
       );
     }
@@ -112,23 +116,28 @@ export class StoreCleanup {
    * A Vault write of this rotation that landed unrecorded (its answer lost, its run killed) is
    * current at once, so stopping the rotation writes the previous version's data back (with
    * check-and-set on Rotor's version), as a rollback does. An emergency keeps it: the version
-   * before it is the compromised one.
+   * before it is the compromised one. Cleaned up by hand, the store is not asked (it may be out
+   * of reach, which is why it was done by hand): the version the write was to make is recorded.
    */
   private async undoUnrecordedWrite(actor: Actor, record: RotationRecord, cleanedByHand: boolean): Promise<Record<string, unknown>> {
     const { rotation } = record;
     const store = this.queries.storeOf(rotation.provider);
+    const intent = writeIntentOf(creationStepOf(record));
+    if (cleanedByHand) return intent ? { action: 'by_hand', versionId: intent.versionId } : { action: 'none' };
     let own: { versionId: string; fingerprint: string } | null;
     try {
       own = await ownUnrecordedWrite(this.deps.operations, record);
     } catch (error) {
-      throw new RotorError(
-        'provider',
-        `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}). Nothing was recorded; try again when ${store.label} answers.`,
-        { cause: error },
+      throw new CleanupFailedError(
+        {
+          problem: `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}).`,
+          retry: `Try again when ${store.label} answers`,
+          byHand: this.byHandUndoOfCurrentWrite(record, intent?.versionId ?? null),
+        },
+        error,
       );
     }
     if (!own) return { action: 'none' };
-    if (cleanedByHand) return { action: 'by_hand', versionId: own.versionId };
     if (rotation.kind === 'emergency')
       return {
         action: 'none',
@@ -144,12 +153,26 @@ export class StoreCleanup {
       );
       return { action: 'restored_previous', versionId: restored.versionId, fingerprint: restored.fingerprint, undid: own.versionId };
     } catch (error) {
-      throw new RotorError(
-        'provider',
-        `Rotor's own write (version ${own.versionId}) is current in ${store.label}, and writing version ${rotation.previousVersionId}'s data back failed (${describeError(error)}). Nothing was recorded. Try again, or restore it by hand (\`${store.commands.rollBackTo(rotation.providerRef ?? '', rotation.previousVersionId) ?? `make version ${rotation.previousVersionId} current again`}\` on ${rotation.providerRef}).`,
-        { cause: error },
+      throw new CleanupFailedError(
+        {
+          problem: `Rotor's own write (version ${own.versionId}) is current in ${store.label}, and writing version ${rotation.previousVersionId}'s data back failed (${describeError(error)}).`,
+          retry: 'Try again',
+          byHand: this.byHandUndoOfCurrentWrite(record, own.versionId),
+        },
+        error,
       );
     }
+  }
+
+  /** What a person does at the store to undo a write that became current at once (Vault): the previous version's data written back. */
+  private byHandUndoOfCurrentWrite(record: RotationRecord, versionId: string | null): string {
+    const { rotation } = record;
+    const written = versionId ? `version ${versionId}` : 'a new version';
+    if (rotation.kind === 'emergency') return `nothing to undo: if this rotation wrote ${written}, it stays current`;
+    if (!rotation.previousVersionId) return `if this rotation wrote ${written}, make the previous data current again`;
+    const command = this.queries.storeOf(rotation.provider).commands.rollBackTo(rotation.providerRef ?? '', rotation.previousVersionId);
+    const restore = command ? `\`${command}\`` : `make version ${rotation.previousVersionId} current again`;
+    return `if this rotation wrote ${written}: ${restore}`;
   }
 
   /** Puts the secret back as it was (its lifecycle; a restored version) and drops the rotation's pending follow-ups. */

@@ -5,12 +5,21 @@ import { AwsReplicaChecker } from '../../src/providers/aws/aws-replicas.js';
 import { awsSecretsManagerStore } from '../../src/providers/aws/aws-store.js';
 import type { RetryPolicy } from '../../src/providers/call-with-retry.js';
 import { missingReplicaRegions } from '../../src/providers/replica-regions.js';
-import type { ProviderTarget } from '../../src/providers/secret-provider.js';
+import type { ProviderTarget, SecretDescription } from '../../src/providers/secret-provider.js';
+import type { StoreFinding } from '../../src/providers/store-kind.js';
+import { PreflightBlockedError } from '../../src/rotation/rotation-errors.js';
 import { freePort, shouldRunMotoSuite, useMoto } from '../support/moto.js';
 
 const FAST: RetryPolicy = { attempts: 2, timeoutMs: 2_000, baseDelayMs: 1, maxDelayMs: 5 };
 const target: ProviderTarget = { secretName: 'prod/app/db', providerRef: 'prod/app/db' };
 const value = () => `v-${Math.random().toString(36).slice(2)}`;
+
+/** The replica finding of the AWS store kind's preflight, the one a rotation's start runs (rotation-preflight.ts). */
+function replicaFinding(description: SecretDescription): StoreFinding | undefined {
+  return awsSecretsManagerStore
+    .preflight(description, { secretName: target.secretName, ref: target.providerRef, retentionHours: 24 })
+    .find((finding) => finding.check === 'replicas');
+}
 
 describe('missingReplicaRegions', () => {
   it('lists the required regions the secret is in neither as primary nor as replica', () => {
@@ -38,10 +47,16 @@ describe.runIf(shouldRunMotoSuite('the AWS replicated secrets suite'))('replicat
       new CreateSecretCommand({ Name: 'prod/app/db', SecretString: value(), AddReplicaRegions: [{ Region: 'eu-west-1' }] }),
     );
     const checker = open(new AwsReplicaChecker({ retry: FAST }));
-    expect(await checker.preflight(target)).toEqual([{ region: 'eu-west-1', status: 'InSync', message: 'Replication succeeded' }]);
-
     const provider = open(new AwsSecretsManagerProvider({ retry: FAST }));
-    const before = (await provider.describe(target)).current?.versionId as string;
+    const described = await provider.describe(target);
+    expect(described.replicas).toEqual([{ region: 'eu-west-1', status: 'InSync', message: 'Replication succeeded' }]);
+    expect(replicaFinding(described)).toEqual({
+      check: 'replicas',
+      status: 'ok',
+      message: 'Replicated to eu-west-1, all in sync: verify reads the new version in each of them.',
+    });
+
+    const before = described.current?.versionId as string;
     const created = await provider.createVersion(target, { expectedCurrentVersionId: before });
     await provider.promote(target, { newVersionId: created.versionId, expectedCurrentVersionId: before });
 
@@ -72,9 +87,15 @@ describe.runIf(shouldRunMotoSuite('the AWS replicated secrets suite'))('replicat
     );
 
     const checker = open(new AwsReplicaChecker({ retry: FAST }));
-    await expect(checker.preflight(target)).rejects.toMatchObject({
+    const provider = open(new AwsSecretsManagerProvider({ retry: FAST }));
+    const finding = replicaFinding(await provider.describe(target));
+    expect(finding).toMatchObject({ check: 'replicas', status: 'blocking' });
+    // As the rotation's start refuses it: the store kind's finding, in the preflight's refusal.
+    expect(new PreflightBlockedError(target.secretName, [finding as StoreFinding])).toMatchObject({
       code: 'conflict',
-      message: expect.stringContaining('prod/app/db cannot be rotated while a replica is not in sync: eu-west-1 is Failed'),
+      message: expect.stringContaining(
+        'prod/app/db cannot be rotated yet: A replica is not in sync, so it would not get the new version: eu-west-1 is Failed',
+      ),
     });
     await expect(checker.verifyReplicas(target, { versionId: created.VersionId as string, fingerprint: null })).rejects.toMatchObject({
       code: 'conflict',

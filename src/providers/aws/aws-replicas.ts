@@ -3,7 +3,6 @@ import { RotorError } from '../../core/errors.js';
 import { callWithRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../call-with-retry.js';
 import { createFingerprinter, type Fingerprinter } from '../fingerprint.js';
 import type { ProviderTarget } from '../secret-provider.js';
-import { isInSync } from '../replica-regions.js';
 import { isTransientAwsError, translateAwsError } from './aws-errors.js';
 import { parseAwsSecretRef, replicaSecretId } from './aws-secret-ref.js';
 
@@ -47,7 +46,7 @@ export class AwsReplicaChecker {
   }
 
   /** The replicas the primary reports (none for a secret that is not replicated). */
-  async replicas(target: ProviderTarget): Promise<ReplicaStatus[]> {
+  private async replicas(target: ProviderTarget): Promise<ReplicaStatus[]> {
     const ref = parseAwsSecretRef(target.secretName, target.providerRef);
     const described = await this.call(target, ref.region, 'list the replicas of', (client, signal) =>
       client.send(new DescribeSecretCommand({ SecretId: ref.secretId }), { abortSignal: signal }),
@@ -55,22 +54,6 @@ export class AwsReplicaChecker {
     return (described.ReplicationStatus ?? [])
       .map((replica) => ({ region: replica.Region ?? '', status: replica.Status ?? 'Unknown', message: replica.StatusMessage ?? null }))
       .sort((a, b) => a.region.localeCompare(b.region));
-  }
-
-  /** Before a rotation: every replica must be InSync, or the new version would not reach it. */
-  async preflight(target: ProviderTarget): Promise<ReplicaStatus[]> {
-    const replicas = await this.replicas(target);
-    const behind = replicas.filter((replica) => !isInSync(replica));
-    if (behind.length > 0) {
-      const list = behind
-        .map((replica) => `${replica.region} is ${replica.status}${replica.message ? ` (${replica.message})` : ''}`)
-        .join('; ');
-      throw new RotorError(
-        'conflict',
-        `${target.secretName} cannot be rotated while a replica is not in sync: ${list}. Fix the replication in AWS (or remove the replica), then try again.`,
-      );
-    }
-    return replicas;
   }
 
   /**

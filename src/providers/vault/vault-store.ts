@@ -58,7 +58,10 @@ export const vaultKv2Store: StoreKind = {
       return `vault kv put -mount=${parsed.mount} ${parsed.path} ${parsed.field}=@${file}`;
     },
     removePending: () => null,
-    rollBackTo: (_ref, versionId) => `vault kv rollback -version=${versionId}`,
+    rollBackTo(ref, versionId) {
+      const parsed = parseVaultSecretRef('this secret', ref);
+      return `vault kv rollback -mount=${parsed.mount} -version=${versionId} ${parsed.path}`;
+    },
     disableVersion(secretName, ref, versionId, options) {
       const parsed = parseVaultSecretRef(secretName, ref);
       return [`vault kv ${options.destroy ? 'destroy' : 'delete'} -mount=${parsed.mount} -versions=${versionId} ${parsed.path}`];

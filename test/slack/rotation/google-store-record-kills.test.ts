@@ -27,6 +27,7 @@ import {
   waitForDms,
 } from '../../support/rotation-slack.js';
 import type { SlackHarness } from '../../support/slack-app-harness.js';
+import { snapshotTables } from '../../support/temp-db.js';
 
 /**
  * Google's AddSecretVersion has no request id, so the create step must recognise a version it
@@ -44,6 +45,7 @@ const POLICY = `${ROTATION_POLICY}google_secret_manager:\n  version_alias: curre
 const token = `ya29.${randomBytes(12).toString('hex')}`;
 const fake = new FakeGoogleSecretManager({ token, projects: { [PROJECT]: '314159265358' } });
 const ADD_VERSION = /:addVersion$/;
+const TABLES = ['secrets', 'rotations', 'rotation_steps', 'rotation_approvals', 'audit_events'];
 
 beforeAll(async () => {
   await fake.start();
@@ -216,6 +218,43 @@ describe('Google Secret Manager: a kill or a lost answer between addVersion and 
     expect(cleanups.map((cleanup) => JSON.parse(cleanup))).toEqual([{ action: 'by_hand', versionId: '2' }]);
     expect(h.store.inventory.get(SECRET)).toMatchObject({ lifecycle: 'active', currentVersionId: versionBefore });
     expect(fake.secret(REF).versionAliases).toEqual({ current: 1 });
+  });
+
+  it('a Reject whose cleanup Google refuses: the approver is told the rotator was asked to clean up; the rotator gets the by-hand way, and Abandon offers it', async () => {
+    const h = await start();
+    const { viewId, rotationId } = await startRotation(h);
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
+    expect(rotationRecord(h, rotationId).rotation.newVersionId).toBe('2');
+    const [request] = await waitForDms(h, 'U0SEC', /^Approval requested/);
+
+    fake.failNext(10_000, 503, 'UNAVAILABLE');
+    const before = snapshotTables(h.store, TABLES);
+    const { triggerSince } = await clickInMessage(h, 'U0SEC', request!, ACTION_IDS.rotationReject);
+    await submitReason(h, 'U0SEC', pushedSince(h, triggerSince), 'not during the payments freeze');
+    expect(snapshotTables(h.store, TABLES)).toEqual(before);
+
+    const [approverTold] = await waitForDms(h, 'U0SEC', /Nothing was recorded/);
+    const told = String(approverTold?.args.text);
+    expect(told).toContain('Could not clean up what this rotation left at the provider');
+    expect(told).toContain(
+      'the rotation of `prod/app/db` is still open. <@U0OWNER>, who runs it, was asked to clean up at the provider and abandon it.',
+    );
+    expect(told).not.toContain('cleaned up by hand');
+
+    const [asked] = await waitForDms(h, 'U0OWNER', /^Rejected, not cleaned up/);
+    const askedText = textOf({ blocks: asked?.args.blocks as unknown[] });
+    expect(askedText).toContain('<@U0SEC> rejected the rotation of `prod/app/db`: “not during the payments freeze”.');
+    expect(askedText).toContain(`gcloud secrets update app-db --project=${PROJECT} --remove-version-aliases=`);
+    expect(askedText).toContain('“Abandon: cleaned up by hand…”');
+    expect(button({ blocks: asked?.args.blocks as unknown[] }, ACTION_IDS.rotationOpen)).toBeDefined();
+
+    // The rotator abandons; Google still refuses, so the by-hand choice is offered, to them.
+    const reopened = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
+    const since = h.fake.calls.length;
+    await press(h, 'U0OWNER', reopened, ACTION_IDS.rotationAbandon);
+    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'rejected; cleaning up by hand');
+    expect(button(modal(h, reopened), ACTION_IDS.rotationAbandonByHand)?.text).toBe('Abandon: cleaned up by hand…');
+    expect(snapshotTables(h.store, TABLES)).toEqual(before);
   });
 
   it('the answer of addVersion lost: it is not sent again, the outcome is unknown, and "Check the store" adopts the version it added', async () => {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
 import { VaultKv2Provider } from '../../../src/providers/vault/vault-kv2-provider.js';
-import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, SECRET_FORM_BLOCKS } from '../../../src/slack/ids.js';
+import { ACTION_IDS, CALLBACK_IDS, FORM_VALUE_ACTION, ROTATION_BLOCKS, SECRET_FORM_BLOCKS } from '../../../src/slack/ids.js';
 import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import {
@@ -370,6 +370,55 @@ describe("a generated Vault value keeps every other field, and a lost answer is 
     expect(JSON.parse(abandoned).cleanup).toMatchObject({ action: 'restored_previous', versionId: '3', undid: '2' });
     expect((await rotorCli(h, 'audit', 'verify')).code).toBe(0);
     expectNowhere(h, [data(1)?.password, data(1)?.username, data(2)?.password]);
+  });
+
+  it('the answer is lost and Vault answers 503 at Abandon: the modal offers "Abandon: cleaned up by hand…", which abandons without asking Vault', async () => {
+    seedValue();
+    harness = await start();
+    const h = harness;
+    const { viewId, rotationId } = await startRotation(h);
+    vault.fake.loseNextWriteAnswer(() => vault.fake.failNext(10_000, 503, ['Vault is sealed']));
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
+    expect(rotationRecord(h, rotationId).rotation.newVersionId).toBeNull();
+    expect(data(2)).toBeDefined();
+    expect(button(modal(h, viewId), ACTION_IDS.rotationAbandonByHand)).toBeUndefined();
+
+    // Vault stays sealed: the refusal changes nothing in the database.
+    const versionBefore = h.store.inventory.get('staging/cache/redis')?.currentVersionId;
+    const before = snapshotTables(h.store, TABLES);
+    let since = h.fake.calls.length;
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationAbandon);
+    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'Vault is sealed; starting over later');
+    expect(snapshotTables(h.store, TABLES)).toEqual(before);
+    const refused = modal(h, viewId);
+    expect(textOf(refused)).toContain("Could not check whether Rotor's write of a new version of staging/cache/redis reached Vault");
+    expect(textOf(refused)).toContain('if this rotation wrote version 2: `vault kv rollback -mount=secret -version=1 staging/cache/redis`');
+    expect(button(refused, ACTION_IDS.rotationAbandonByHand)?.text).toBe('Abandon: cleaned up by hand…');
+
+    // Rolled back by hand, then said so in Slack: Vault is not asked again.
+    const asked = vault.fake.requests.length;
+    since = h.fake.calls.length;
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationAbandonByHand);
+    const byHandForm = pushedSince(h, since);
+    // Saying it was done by hand needs a reason: a blank one is refused on its field, and nothing changes.
+    for (const blank of [null, '   '])
+      expect(await submitReason(h, 'U0OWNER', byHandForm, blank)).toMatchObject({
+        response_action: 'errors',
+        errors: { [ROTATION_BLOCKS.reason]: expect.any(String) },
+      });
+    expect(snapshotTables(h.store, TABLES)).toEqual(before);
+    await submitReason(h, 'U0OWNER', byHandForm, 'rolled back to version 1 with the vault CLI as shown');
+    expect(vault.fake.requests.length).toBe(asked);
+    expect(rotationRecord(h, rotationId).rotation).toMatchObject({
+      state: 'abandoned',
+      endReason: 'rolled back to version 1 with the vault CLI as shown',
+    });
+    const cleanups = h.store.db
+      .prepare(`SELECT json_extract(details, '$.cleanup') FROM audit_events WHERE action = 'rotation.abandoned'`)
+      .pluck()
+      .all() as string[];
+    expect(cleanups.map((cleanup) => JSON.parse(cleanup))).toEqual([{ action: 'by_hand', versionId: '2' }]);
+    expect(h.store.inventory.get('staging/cache/redis')).toMatchObject({ currentVersionId: versionBefore, lifecycle: 'active' });
   });
 
   it("someone else's write at the same version is not taken for Rotor's: the step says so, and Abandon leaves their version", async () => {

@@ -336,6 +336,40 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     expect(h.store.inventory.get(SECRET)?.lifecycle).toBe('active');
   });
 
+  it('AWS unreachable at Abandon after a PutSecretValue whose answer was lost: the modal offers "Abandon: cleaned up by hand…", which abandons without asking AWS', async () => {
+    const h = await start();
+    const { viewId, rotationId } = await startRotation(h);
+    // moto stores the version; its answer is lost, and from then on every call to AWS fails.
+    const unavailable = { kind: 'error' as const, status: 503, type: 'ServiceUnavailableException', message: 'unavailable' };
+    proxy.queue({ kind: 'forward-then-hang', then: () => proxy.queue(unavailable, 10_000) }, 1, 'PutSecretValue');
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationRunStep);
+    const token = stepOf(h, rotationId, 'create_version')?.result?.requestToken as string;
+    expect(token).toBeTruthy();
+    expect(rotationRecord(h, rotationId).rotation.newVersionId).toBeNull();
+    expect(Object.keys(await versions())).toContain(token);
+
+    const before = rotationRecord(h, rotationId).rotation;
+    let since = h.fake.calls.length;
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationAbandon);
+    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'AWS is down; starting over later');
+    expect(rotationRecord(h, rotationId).rotation).toEqual(before);
+    const refused = modal(h, viewId);
+    expect(textOf(refused)).toContain('Could not clean up what this rotation left at the provider');
+    expect(button(refused, ACTION_IDS.rotationAbandonByHand)?.text).toBe('Abandon: cleaned up by hand…');
+
+    const asked = proxy.operations.length;
+    since = h.fake.calls.length;
+    await press(h, 'U0OWNER', viewId, ACTION_IDS.rotationAbandonByHand);
+    await submitReason(h, 'U0OWNER', pushedSince(h, since), 'removed AWSPENDING with the CLI as shown');
+    expect(proxy.operations.length).toBe(asked);
+    expect(rotationRecord(h, rotationId).rotation.state).toBe('abandoned');
+    const cleanup = h.store.db
+      .prepare(`SELECT json_extract(details, '$.cleanup') FROM audit_events WHERE action = 'rotation.abandoned'`)
+      .pluck()
+      .get() as string;
+    expect(JSON.parse(cleanup)).toEqual({ action: 'by_hand', versionId: token });
+  });
+
   it('killed at Verify: the lease follow-up reads the store again and records the step; the rotation completes', async () => {
     const h = await start();
     const { viewId, rotationId } = await startRotation(h);

@@ -229,3 +229,38 @@ describe('a person leaves: user_change with deleted', () => {
     );
   });
 });
+
+/** Without a security channel the security leads are told one by one: a user group among them reaches its members, never the group's id. */
+describe('a person leaves, and the security leads are a user group', () => {
+  let harness: SlackHarness | undefined;
+  afterEach(async () => harness?.close());
+
+  it('the summary goes to each member of the group, by DM', async () => {
+    const h = (harness = await startSlackHarness({
+      policy: `
+environments: [prod, staging, dev]
+roles:
+  admins: [U0ADMIN]
+  security_leads: [S0SECURITY]
+`,
+      beforeStart: ({ fake, store }) => {
+        for (const user of ['U0LEAVER', 'U0SECA', 'U0SECB', 'U0OWNER', 'U0ADMIN']) fake.addUser(user, 'UTC');
+        fake.script('usergroups.list', { body: { ok: true, usergroups: [{ id: 'S0SECURITY', users: ['U0SECA', 'U0SECB'] }] } });
+        const lastRotated = toUtcDate(store.clock.now().minus({ days: 10 }));
+        store.inventoryService.create(
+          { name: OWNED_WITH_BACKUP, type: 'generic', owner: 'U0LEAVER', backupOwner: 'U0OWNER', lastRotated, intervalDays: 90 },
+          operator(),
+          'test',
+        );
+      },
+    }));
+    await h.untilHandled(() => h.post({ kind: 'json', json: userChange(h, 'U0LEAVER', true) }));
+    for (const lead of ['U0SECA', 'U0SECB'])
+      await h.fake.waitForCall('chat.postMessage', (call) => call.args.channel === lead && String(call.args.text).includes('has left'));
+    const told = h.fake
+      .callsTo('chat.postMessage')
+      .filter((call) => String(call.args.text).includes('has left'))
+      .map((call) => String(call.args.channel));
+    expect(told).not.toContain('S0SECURITY');
+  });
+});

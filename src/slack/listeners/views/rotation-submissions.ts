@@ -6,6 +6,7 @@ import { parseChangeTicket } from '../../../rotation/change-ticket.js';
 import type { RotationRecord } from '../../../rotation/rotation.js';
 import { cleanNote } from '../../../rotation/rotation-rules.js';
 import { CleanupFailedError } from '../../../rotation/rotation-service.js';
+import { RejectCleanupFailedError } from '../../../rotation/rotation-errors.js';
 import {
   CALLBACK_IDS,
   decodeReasonMetadata,
@@ -17,9 +18,11 @@ import {
   type ReasonMetadata,
 } from '../../ids.js';
 import type { SlackDeps } from '../../slack-deps.js';
+import { isSlackApiError, slackErrorCode } from '../../errors.js';
 import { fieldErrors } from '../../views/field-errors.js';
-import { flashFor } from '../../views/rotation/rotation-flash.js';
-import { approvalDecidedMessage } from '../../views/rotation/rotation-messages.js';
+import { flashFor, rejectCleanupFlash } from '../../views/rotation/rotation-flash.js';
+import type { Flash } from '../../views/rotation/rotation-modal.js';
+import { approvalDecidedMessage, rejectCleanupRequestMessage } from '../../views/rotation/rotation-messages.js';
 import { rotationLoadingModal } from '../../views/rotation/rotation-modal.js';
 import { textMessage } from '../../views/slack-message.js';
 import { fillRotation, refreshOthers, showOrTell, type RotationViewDeps } from '../rotation-views.js';
@@ -167,12 +170,38 @@ async function slowDecision(
     return rejected;
   } catch (error) {
     if (!isRotorError(error)) throw error;
-    const flash = flashFor(error);
+    const flash =
+      error instanceof RejectCleanupFailedError ? await askRotatorToCleanUp(deps, client, actor, error, reason) : flashFor(error);
     // Rotor could not undo what the rotation left at the provider: doing it by hand becomes a choice in the modal.
     const offerCleanedByHand = error instanceof CleanupFailedError && metadata.purpose === 'abandon';
     if (metadata.rootViewId)
       await showOrTell(deps, client, metadata.rootViewId, rotation.get(metadata.rotationId), actor.userId, { flash, offerCleanedByHand });
     else await client.chat.postMessage({ channel: actor.userId, ...textMessage(`:warning: ${flash.text}`) });
     return null;
+  }
+}
+
+/**
+ * A rejection whose cleanup failed: the rotator is asked, by DM, to clean up and abandon (the
+ * by-hand choice is theirs), and the approver is told they were, or asked to tell them.
+ */
+async function askRotatorToCleanUp(
+  deps: Pick<RotationViewDeps, 'logger'>,
+  client: WebClient,
+  actor: SlackActor,
+  error: RejectCleanupFailedError,
+  reason: string | null,
+): Promise<Flash> {
+  if (!error.rotator) return rejectCleanupFlash(error, false);
+  try {
+    await client.chat.postMessage({ channel: error.rotator, ...rejectCleanupRequestMessage(error, actor.userId, reason) });
+    return rejectCleanupFlash(error, true);
+  } catch (dmError) {
+    if (!isSlackApiError(dmError)) throw dmError;
+    deps.logger.warn(
+      { code: slackErrorCode(dmError), secret: error.secretName },
+      'could not ask the rotator to clean up after a rejection',
+    );
+    return rejectCleanupFlash(error, false);
   }
 }

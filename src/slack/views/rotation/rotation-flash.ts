@@ -3,7 +3,8 @@ import { describeWhoMay } from '../../../access/permissions.js';
 import { describeError, isRotorError } from '../../../core/errors.js';
 import { slashCommandOf } from '../../../core/next-step.js';
 import { PreflightBlockedError, StaleRotationError } from '../../../rotation/rotation-service.js';
-import { escapeMrkdwn, mention } from '../mrkdwn.js';
+import type { RejectCleanupFailedError } from '../../../rotation/rotation-errors.js';
+import { code, escapeMrkdwn, mention } from '../mrkdwn.js';
 import type { Flash } from './rotation-modal.js';
 
 /**
@@ -37,4 +38,18 @@ export function flashFor(error: unknown): Flash {
  */
 export function changedByFlash(userId: string): Flash {
   return { kind: 'info', text: `${mention(userId)} just changed this rotation; this is where it stands now.` };
+}
+
+/**
+ * What the approver whose rejection could not clean up sees: nothing was recorded, and who was
+ * asked to finish (cleaning up by hand is the rotator's choice, at Abandon, not theirs).
+ * `told`: whether the rotator's DM went out; if not, the approver is asked to pass it on.
+ */
+export function rejectCleanupFlash(error: RejectCleanupFailedError, told: boolean): Flash {
+  const stillOpen = `${escapeMrkdwn(error.failure.problem)} Nothing was recorded: the rotation of ${code(error.secretName)} is still open.`;
+  if (!error.rotator) return { kind: 'error', text: escapeMrkdwn(error.message) };
+  const asked = told
+    ? `${mention(error.rotator)}, who runs it, was asked to clean up at the provider and abandon it.`
+    : `Rotor could not tell ${mention(error.rotator)}, who runs it: ask them to clean up at the provider and abandon it.`;
+  return { kind: 'error', text: `${stillOpen} ${asked}` };
 }

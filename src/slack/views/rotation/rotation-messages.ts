@@ -2,6 +2,7 @@ import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { checkResultsOf } from '../../../checks/check-result.js';
 import type { Secret } from '../../../inventory/secret.js';
 import type { RollbackOutcome } from '../../../rotation/rollback-plan.js';
+import type { RejectCleanupFailedError } from '../../../rotation/rotation-errors.js';
 import type { ApproverRole, RotationRecord } from '../../../rotation/rotation.js';
 import { isOpen as isOpenState, rotationReasonWords } from '../../../rotation/rotation.js';
 import { currentStep, firstGatedStep, settledSteps } from '../../../rotation/rotation-rules.js';
@@ -142,6 +143,19 @@ export function decisionNoticeMessage(
   const blocks: KnownBlock[] = [section(text)];
   if (decision.kind === 'approved') blocks.push({ type: 'actions', elements: [openButton(rotation.secretName)] });
   return { text: `${decision.kind === 'approved' ? 'Approved' : 'Rejected'}: rotation of ${rotation.secretName}`, blocks };
+}
+
+/**
+ * DM to whoever runs a rotation an approver tried to reject, when Rotor could not clean up at the
+ * provider: nothing was recorded, and ending it is theirs (Abandon, where cleaning up by hand is a choice).
+ */
+export function rejectCleanupRequestMessage(error: RejectCleanupFailedError, by: string, reason: string | null): SlackMessage {
+  const { failure, secretName } = error;
+  const text = `:warning: ${mention(by)} rejected the rotation of ${code(secretName)}: “${quoted(reason)}”. ${escapeMrkdwn(failure.problem)} Nothing was recorded: the rotation is still open, and ending it is yours. Abandon it, which tries the cleanup again; or clean up by hand (${escapeMrkdwn(failure.byHand)}), then Abandon and choose “Abandon: cleaned up by hand…” (offered when Rotor cannot clean up).`;
+  return {
+    text: `Rejected, not cleaned up: rotation of ${secretName}`,
+    blocks: [section(text), { type: 'actions', elements: [openButton(secretName)] }],
+  };
 }
 
 /** DM to the person who held a rotation until someone else took it over. */
