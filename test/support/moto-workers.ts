@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,17 +6,22 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Where each worker records the moto_server it started (test/support/moto.ts). */
+    /**
+     * The run's directory: where each worker records the moto_server it started (test/support/moto.ts)
+     * and keeps its PostgreSQL template (test/support/postgres.ts).
+     */
     motoWorkersDirectory: string;
   }
 }
 
 /**
- * Global set-up of the run: a directory for the workers' moto_servers, and a teardown that
- * stops every one of them once the last test file has run.
+ * Global set-up of the run: a directory for the workers' moto_servers and PostgreSQL templates,
+ * and a teardown that stops every moto_server and removes the directory once the last test file has run.
  */
 export default function setup(project: TestProject): () => Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'rotor-moto-workers-'));
+  // Traversable by the `postgres` user, which owns the templates when the tests run as root.
+  chmodSync(directory, 0o711);
   project.provide('motoWorkersDirectory', directory);
   return async () => {
     const pids = readdirSync(directory)

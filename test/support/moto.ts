@@ -18,8 +18,16 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
+let motoOnPath: boolean | undefined;
+
+/**
+ * Whether moto_server runs here. Asked once per process: `moto_server --help` starts Python
+ * (through pyenv's shim, ~1 s of CPU), and ~80 suites ask while vitest collects them, each
+ * blocking its worker.
+ */
 export function motoAvailable(): boolean {
-  return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+  motoOnPath ??= spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+  return motoOnPath;
 }
 
 /**

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
-import { type PostgresServer, startPostgres } from './postgres-server.js';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { initPostgresTemplate, type PostgresServer, type PostgresTemplate, startPostgres } from './postgres-server.js';
 
 export {
   findPostgresBinaries,
@@ -9,15 +11,28 @@ export {
   startPostgres,
 } from './postgres-server.js';
 
+let workerTemplate: PostgresTemplate | undefined;
+
 /**
- * One PostgreSQL for the enclosing `describe` (a test file): started before its tests, stopped
- * after them. The returned server reads through to the running one, so it can be kept in a
+ * This worker's initdb, made by its first PostgreSQL suite and copied by every later one; it lives
+ * in the run's directory (test/support/moto-workers.ts), which the global teardown removes.
+ */
+function templateOfThisWorker(): PostgresTemplate | undefined {
+  const directory = inject('motoWorkersDirectory');
+  if (!directory) return undefined;
+  workerTemplate ??= initPostgresTemplate(mkdtempSync(join(directory, `postgres-template-${process.env.VITEST_POOL_ID ?? '0'}-`)));
+  return workerTemplate;
+}
+
+/**
+ * One PostgreSQL for the enclosing `describe` (a test file), on a fresh cluster copied from this
+ * worker's initdb: started before its tests, stopped after them. The returned server reads through to the running one, so it can be kept in a
  * `const` at describe level and used inside tests.
  */
 export function usePostgres(): PostgresServer {
   let running: PostgresServer | undefined;
   beforeAll(async () => {
-    running = await startPostgres();
+    running = await startPostgres(templateOfThisWorker());
   }, 60_000);
   afterAll(async () => {
     await running?.stop();
