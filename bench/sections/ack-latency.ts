@@ -17,6 +17,7 @@ import { generateSlackCredentials, type SlackBody } from '../../test/support/sla
 import { benchOwner, benchSecretName, seedBotInventory } from '../support/inventory-data.js';
 import type { FakeCounts } from '../support/lean-fake-slack.js';
 import { runLoad } from '../support/load.js';
+import { productionNodeFlags } from '../support/production-flags.js';
 import { figure, median, percentile, type Figure } from '../support/report.js';
 import type { ChildMessage, ChildMode, ParentMessage } from '../support/server-child.js';
 
@@ -120,7 +121,11 @@ export class Child {
 
   static async start(mode: ChildMode, env: Record<string, string>): Promise<{ child: Child; port: number }> {
     const script = fileURLToPath(new URL('../support/server-child.js', import.meta.url));
-    const extraArgs = mode === 'rotor' && process.env.BENCH_ROTOR_NODE_ARGS ? process.env.BENCH_ROTOR_NODE_ARGS.split(' ') : [];
+    // Rotor runs with production's Node flags (package.json's start, the Dockerfile's CMD), then any asked for here; bare Bolt with Node's defaults.
+    const extraArgs =
+      mode === 'rotor'
+        ? [...productionNodeFlags(), ...(process.env.BENCH_ROTOR_NODE_ARGS ? process.env.BENCH_ROTOR_NODE_ARGS.split(' ') : [])]
+        : [];
     // BENCH_CHILD_LOGS=<dir> keeps each child's standard output (Rotor's log lines) in <dir>/<mode>.log.
     const logs = process.env.BENCH_CHILD_LOGS;
     const processHandle = fork(script, [mode], {
@@ -348,6 +353,8 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   const loaded = { rotor: rotor.child.rssMb(), bolt: bolt.child.rssMb() };
   details.rotorMemoryAfterLoad = (await rotor.child.ask({ type: 'memory' })).memory;
   const settle = `${Math.round(options.settleMs / 1000)} s`;
+  const flags = productionNodeFlags();
+  const flagsNote = `Rotor with production's node flags (${flags.length > 0 ? flags.join(' ') : 'none'}), bare Bolt with Node's defaults`;
   const memoryFigures = [
     ratioTarget(
       figure({
@@ -356,6 +363,7 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
         unit: 'MB',
         rotor: started.rotor,
         floor: started.bolt,
+        note: flagsNote,
       }),
       1.5,
     ),

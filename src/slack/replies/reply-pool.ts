@@ -17,6 +17,8 @@ export interface ReplyPoolOptions {
   main: ReplyContext['main'];
   /** Replies one worker makes at once; the rest wait on this thread, a few hundred bytes each. */
   perWorker?: number;
+  /** How long a worker with nothing to do lives on before it exits (its heap and page cache go with it). */
+  idleMs?: number;
 }
 
 interface Waiting {
@@ -28,9 +30,18 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   running: Map<number, Waiting>;
+  idle?: NodeJS.Timeout;
+  /** Exiting because it had nothing to do: its exit is no failure. */
+  retiring: boolean;
 }
 
 const DEFAULT_PER_WORKER = 16;
+/**
+ * A worker costs 10 to 20 MB resident (its own V8 heap, code and page cache) whether it works or
+ * not: it starts at the first reply, and exits after this long without one; the next reply starts
+ * another (about 100 ms, while the reply waits on this thread).
+ */
+const DEFAULT_IDLE_MS = 30_000;
 /**
  * A worker's heap: a reply needs a page of rows and its Block Kit. A small young generation keeps
  * the resident set small; its more frequent scavenges pause only the worker, never an ack.
@@ -40,21 +51,23 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 
 /**
  * Worker threads that make read-only replies off the acknowledging thread: its event loop then
  * only reads, checks and acknowledges requests, and its heap no longer grows with the replies'
- * allocations. A worker that dies (a crash, its heap limit) is replaced, and the replies it had
- * not finished are made here instead, so each is still delivered; one that cannot even start
- * (no database file, no build) leaves every reply to this thread, said once in the log.
+ * allocations. Workers start on demand (up to `size`) and exit once idle for `idleMs`. A worker
+ * that dies (a crash, its heap limit) is replaced, and the replies it had not finished are made
+ * here instead, so each is still delivered; one that cannot even start (no database file, no
+ * build) leaves every reply to this thread, said once in the log.
  */
 export class ReplyPool {
   private readonly slots: Slot[] = [];
   private readonly waiting: Waiting[] = [];
   private readonly perWorker: number;
+  private readonly idleMs: number;
   private nextId = 1;
   private closing = false;
   private broken = false;
 
   constructor(private readonly options: ReplyPoolOptions) {
     this.perWorker = options.perWorker ?? DEFAULT_PER_WORKER;
-    for (let index = 0; index < options.size; index += 1) this.slots.push(this.spawn());
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   }
 
   /** Makes the reply in a worker (here, when none can run); resolves with how it went. */
@@ -65,7 +78,7 @@ export class ReplyPool {
     });
   }
 
-  /** The live workers' threads, for operators' drills and the tests that kill one. */
+  /** The live workers' threads (none until the first reply, and after a quiet spell), for operators' drills and the tests that kill one. */
   get threads(): readonly Worker[] {
     return this.slots.map((slot) => slot.worker);
   }
@@ -73,6 +86,7 @@ export class ReplyPool {
   /** Stops the workers; call once no reply is in flight (the app drains its requests first). */
   async close(): Promise<void> {
     this.closing = true;
+    for (const slot of this.slots) clearTimeout(slot.idle);
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
     this.slots.length = 0;
     for (const left of this.waiting.splice(0)) this.runHere(left);
@@ -80,7 +94,7 @@ export class ReplyPool {
 
   private spawn(): Slot {
     const worker = new Worker(workerScript(), { workerData: this.options.worker, resourceLimits: WORKER_LIMITS });
-    const slot: Slot = { worker, ready: false, running: new Map() };
+    const slot: Slot = { worker, ready: false, running: new Map(), retiring: false };
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') {
         slot.ready = true;
@@ -94,6 +108,7 @@ export class ReplyPool {
         entry?.resolve(outcome as ReplyOutcome);
       }
       this.pump();
+      if (slot.running.size === 0) this.idleSoon(slot);
     });
     worker.on('error', (error) => this.options.logger.error({ err: error, threadId: worker.threadId }, 'a reply worker failed'));
     worker.once('exit', (code) => this.replace(slot, code));
@@ -120,9 +135,30 @@ export class ReplyPool {
     }
   }
 
-  private replace(slot: Slot, code: number): void {
+  /** Lets `slot` exit if it is still idle after the quiet spell; the next reply starts a worker again. */
+  private idleSoon(slot: Slot): void {
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      if (slot.running.size > 0 || this.closing) return;
+      slot.retiring = true;
+      this.remove(slot);
+      void slot.worker.terminate();
+    }, this.idleMs);
+    slot.idle.unref();
+  }
+
+  private remove(slot: Slot): void {
+    clearTimeout(slot.idle);
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
+  }
+
+  private replace(slot: Slot, code: number): void {
+    this.remove(slot);
+    if (slot.retiring) {
+      this.pump();
+      return;
+    }
     const orphans = [...slot.running.values()];
     if (this.closing) {
       for (const orphan of orphans) this.runHere(orphan);
@@ -148,17 +184,27 @@ export class ReplyPool {
   }
 
   private pump(): void {
-    if (this.broken || this.slots.length === 0) {
-      if (this.broken || this.closing) for (const left of this.waiting.splice(0)) this.runHere(left);
+    if (this.broken || this.closing) {
+      for (const left of this.waiting.splice(0)) this.runHere(left);
       return;
     }
     while (this.waiting.length > 0) {
       const slot = this.leastBusy();
-      if (!slot) return;
+      if (!slot) {
+        this.grow();
+        return;
+      }
       const entry = this.waiting.shift() as Waiting;
+      clearTimeout(slot.idle);
       slot.running.set(entry.job.id, entry);
       slot.worker.postMessage({ type: 'job', job: entry.job } satisfies ToWorker);
     }
+  }
+
+  /** Replies wait and every worker is busy: one more starts, unless one is starting already or the pool is at its size. */
+  private grow(): void {
+    if (this.slots.length >= this.options.size || this.slots.some((slot) => !slot.ready)) return;
+    this.slots.push(this.spawn());
   }
 
   private leastBusy(): Slot | undefined {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { productionNodeFlags } from '../../../bench/support/production-flags.js';
 import { projectRoot } from '../../../src/core/project-root.js';
 
 /** No Docker engine runs here, so the Dockerfile is checked by reading it; its HEALTHCHECK is run in main-process.test.ts. */
@@ -31,7 +32,14 @@ describe('Dockerfile', () => {
 
   it('checks health on /healthz and starts the built entry point with exec form', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\/healthz/ms);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "--optimize-for-size", "dist\/src\/main\.js"\]$/m);
+  });
+
+  it("starts the bot with the same Node flags as package.json's start script (the bench launches it with them too)", () => {
+    const start = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(start.split(' '));
+    expect(productionNodeFlags()).toEqual(start.split(' ').slice(1, -1));
   });
 
   it('ships migrations beside package.json, where Rotor looks for them', () => {
