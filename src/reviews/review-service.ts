@@ -1,3 +1,4 @@
+import { auditedFindings } from './audited-findings.js';
 import type { DateTime } from 'luxon';
 import { type Actor, actorId } from '../access/actor.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
@@ -258,13 +259,17 @@ export class ReviewService {
       return {
         result: review,
         events: [
-          { actor: 'rotor', action: 'review.started', details: { reviewId: id, kind: due.kind, period: due.period, respondBy, findings } },
+          {
+            actor: 'rotor',
+            action: 'review.started',
+            details: { reviewId: id, kind: due.kind, period: due.period, respondBy, findings: auditedFindings(findings) },
+          },
         ],
       };
     });
   }
 
-  /** Names and counts only: what `rotor reviews show` prints and the audit event keeps. */
+  /** Names and counts only: what `rotor reviews show` prints (the audit event keeps counts and the first names: auditedFindings). */
   private findingsOf(due: DueReview, now: DateTime): ReviewFindings {
     if (due.kind === 'annual') {
       const { totals, secrets } = this.yearReport(due.period);

@@ -62,19 +62,22 @@ export class RotationStarts {
     private readonly plan: RotationFollowUpPlan,
   ) {}
 
-  /**
-   * What `/rotate <name>` shows: the open rotation (anyone allowed to rotate may continue it), or
-   * the checklist, approvals and preflight findings of a new one.
-   */
   /** A variant of a plan waits for the one before it to be verified (src/rotation-plans). */
   private refuseOutOfTurn(secret: Secret): void {
     const gate = this.deps.subscribers.startGate(secret);
     if (gate) throw new RotorError('conflict', gate.brief, { next: gate.next });
   }
 
-  async prepare(actor: Actor, name: string): Promise<RotationOpening> {
-    const secret = this.queries.rotatable(actor, name);
+  /**
+   * What `/rotate <name>` shows: the open rotation (anyone allowed to rotate may continue it), or
+   * the checklist, approvals and preflight findings of a new one. `checked` is the secret as the
+   * caller's own `rotatable(actor, name)` just returned it (`/rotate` checks before its modal
+   * opens), so it is not read twice; who may act is still judged on the rotation open now.
+   */
+  async prepare(actor: Actor, name: string, checked?: Secret): Promise<RotationOpening> {
+    const secret = checked ?? this.queries.rotatable(actor, name);
     const open = this.deps.repo.openFor(secret.id);
+    if (checked) this.queries.authorize(actor, secret, open?.rotation.kind ?? 'scheduled');
     if (open) return { kind: 'open', secret, record: open };
     refuseToStart(secret, 'scheduled');
     this.refuseOutOfTurn(secret);

@@ -28,6 +28,9 @@ export type ScriptedReply =
   /** Answers normally, but only after `delayMs`: a slow Slack, for in-flight and shutdown tests. */
   | { delayMs: number };
 
+/** What the fake answers to one POST to a response_url: an HTTP error, a 429 with Retry-After, a reset connection, or no answer at all. */
+export type ScriptedResponse = { httpStatus: number } | { rateLimitedForSeconds: number } | { reset: true } | { hang: true };
+
 /** A message the fake holds, as conversations.history returns it. */
 export interface StoredMessage {
   channel: string;
@@ -78,6 +81,9 @@ export class FakeSlackApi {
 
   private readonly server: Server;
   private readonly scripts = new Map<string, ScriptedReply[]>();
+  private readonly responseScript: ScriptedResponse[] = [];
+  /** Every POST to a response_url, answered or not (`responses` holds only those answered 200). */
+  responseAttempts = 0;
   private readonly callWaiters: Waiter<RecordedCall>[] = [];
   private readonly responseWaiters: Waiter<RecordedResponse>[] = [];
   private listeningPort = 0;
@@ -134,6 +140,11 @@ export class FakeSlackApi {
     this.scripts.set(method, [...(this.scripts.get(method) ?? []), ...replies]);
   }
 
+  /** The next POST(s) to any response_url get these answers, in order; later ones are answered 200 and recorded again. */
+  scriptResponses(...replies: ScriptedResponse[]): void {
+    this.responseScript.push(...replies);
+  }
+
   /** Drops the replies still scripted for `method`: its next calls get the default answer. */
   clearScript(method: string): void {
     this.scripts.delete(method);
@@ -187,6 +198,17 @@ export class FakeSlackApi {
     const args = parseBody(raw, req.headers['content-type']);
 
     if (url.pathname.startsWith('/respond/')) {
+      this.responseAttempts += 1;
+      const scripted = this.responseScript.shift();
+      // Left unanswered: the sender waits until it gives up, or close() drops the connection.
+      if (scripted && 'hang' in scripted) return;
+      if (scripted && 'reset' in scripted) return void req.socket.destroy();
+      if (scripted && 'rateLimitedForSeconds' in scripted) {
+        res.writeHead(429, { 'Retry-After': String(scripted.rateLimitedForSeconds), 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      if (scripted) return sendJson(res, scripted.httpStatus, { ok: false, error: 'fatal_error' });
       const response = { id: url.pathname.slice('/respond/'.length), body: args };
       this.responses.push(response);
       this.notify(response, this.responseWaiters);

@@ -2,6 +2,7 @@ import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { slackActor, type SlackActor } from '../../access/actor.js';
 import { isRotorError } from '../../core/errors.js';
+import type { Secret } from '../../inventory/secret.js';
 import type { RotationRecord } from '../../rotation/rotation.js';
 import { isPlatformError, isSlackApiError, slackErrorCode, type ModalRefusalTarget } from '../errors.js';
 import { decodeRotationMetadata, type RotationMetadata } from '../ids.js';
@@ -121,14 +122,18 @@ export async function openRotation(
   triggerId: string,
   actor: SlackActor,
   name: string,
+  checked?: Secret,
 ): Promise<void> {
   const opened = await client.views.open({ trigger_id: triggerId, view: rotationLoadingModal(name, 'Checking') });
   const viewId = opened.view?.id;
   if (!viewId) return;
-  await fillRotation(deps, client, viewId, actor, name);
+  await fillRotation(deps, client, viewId, actor, name, null, checked);
 }
 
-/** Fills an open modal with the secret's rotation (or the start form), or with what went wrong. */
+/**
+ * Fills an open modal with the secret's rotation (or the start form), or with what went wrong.
+ * `checked`: the secret as the caller's `rotatable` check returned it (see RotationStarts.prepare).
+ */
 export async function fillRotation(
   deps: RotationViewDeps,
   client: WebClient,
@@ -136,9 +141,10 @@ export async function fillRotation(
   actor: SlackActor,
   name: string,
   flash: Flash | null = null,
+  checked?: Secret,
 ): Promise<void> {
   try {
-    const opening = await deps.rotation.prepare(actor, name);
+    const opening = await deps.rotation.prepare(actor, name, checked);
     if (opening.kind === 'open') {
       await showRotation(deps, client, viewId, opening.record, actor.userId, { flash });
       return;

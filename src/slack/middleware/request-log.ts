@@ -41,6 +41,16 @@ export function describeRequest(body: AnyMiddlewareArgs['body'] | Record<string,
 }
 
 /**
+ * The logger of the one line each request gets. Its keys are fixed (describeRequest's, the
+ * outcome, the latency, the retry number), none of them a redacted path, so redaction (some ninety
+ * paths, wildcards among them, walked for every line: about 0.2 ms of CPU, twenty times the rest of
+ * the line) could censor nothing there; at a line a request, it is left out of this logger only.
+ */
+export function requestLineLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}
+
+/**
  * Global middleware, first in the chain: one JSON log line per request with its latency and
  * outcome (`ok`, `rejected`, `error`, or `unhandled` when only a fallback answered it).
  */
@@ -48,6 +58,7 @@ export function requestLogMiddleware(
   logger: Logger,
   { slackRequestsHandled }: Pick<RotorCounters, 'slackRequestsHandled'>,
 ): Middleware<AnyMiddlewareArgs> {
+  const line = requestLineLogger(logger);
   return async ({ body, next, context }) => {
     const started = performance.now();
     const request = describeRequest(body);
@@ -61,7 +72,7 @@ export function requestLogMiddleware(
     } finally {
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
       slackRequestsHandled.inc({ kind: request.kind, outcome });
-      logger.info({ ...request, retryNum: context.retryNum, outcome, latencyMs }, 'slack request handled');
+      line.info({ ...request, retryNum: context.retryNum, outcome, latencyMs }, 'slack request handled');
     }
   };
 }

@@ -1,19 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SlackMessage } from '../views/slack-message.js';
+
+/** How a reply POST to a response_url is retried and bounded. */
+export interface ResponseUrlDelivery {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** One attempt is abandoned after this long: a response_url that never answers must not hold a reply for minutes. */
+  timeoutMs: number;
+  /** The wait before the second attempt, doubled before each next one (a 429's Retry-After, when longer, wins). */
+  firstDelayMs: number;
+  /** A 429 asking for a longer wait than this is not waited for: the reply fails, said in its error. */
+  longestWaitMs: number;
+}
+
+/**
+ * Slack answers a response_url within a second or two; five seconds is a hung connection. Three
+ * attempts with a 1 s then 2 s pause ride out a reset connection or a short 5xx spell, and bound
+ * a reply that cannot be delivered to about 20 s.
+ */
+export const RESPONSE_URL_DELIVERY: ResponseUrlDelivery = { attempts: 3, timeoutMs: 5_000, firstDelayMs: 1_000, longestWaitMs: 30_000 };
+
+/** A reply that could not be delivered: why, after how many attempts. */
+export class ResponseUrlError extends Error {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ResponseUrlError';
+  }
+}
+
+/** What one attempt came to: delivered, worth another attempt after `waitMs` (at least), or refused for good. */
+type Attempt = { delivered: true } | { delivered: false; retry: boolean; waitMs: number; reason: string; cause?: unknown };
 
 /**
  * Posts an ephemeral reply to a response_url, the way Bolt's `respond` does. The answer's body is
- * read to its end: an unread body keeps its connection and buffers until garbage collection.
+ * read to its end: an unread body keeps its connection and buffers until garbage collection. A
+ * network failure (a reset, a refused connection, no answer within `timeoutMs`), a 5xx or a 429 is
+ * tried again, up to `attempts` in all, honouring a 429's Retry-After; any other status (a 404 of
+ * an expired response_url) is final. Throws a ResponseUrlError saying what happened.
  */
 export async function postToResponseUrl(
   responseUrl: string,
   message: SlackMessage,
-  options: { replaceOriginal?: boolean } = {},
+  options: { replaceOriginal?: boolean; delivery?: ResponseUrlDelivery } = {},
 ): Promise<void> {
-  const response = await fetch(responseUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ response_type: 'ephemeral', replace_original: options.replaceOriginal ?? false, ...message }),
-  });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`response_url answered HTTP ${response.status}`);
+  const delivery = options.delivery ?? RESPONSE_URL_DELIVERY;
+  const body = JSON.stringify({ response_type: 'ephemeral', replace_original: options.replaceOriginal ?? false, ...message });
+  let delayMs = delivery.firstDelayMs;
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await postOnce(responseUrl, body, delivery.timeoutMs);
+    if (outcome.delivered) return;
+    const waitMs = Math.max(delayMs, outcome.waitMs);
+    const tried = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
+    if (!outcome.retry) throw new ResponseUrlError(`response_url ${outcome.reason}`, attempt, { cause: outcome.cause });
+    if (attempt >= delivery.attempts)
+      throw new ResponseUrlError(`response_url ${outcome.reason}, after ${tried}`, attempt, { cause: outcome.cause });
+    if (waitMs > delivery.longestWaitMs)
+      throw new ResponseUrlError(`response_url ${outcome.reason}, and asked to wait ${waitMs / 1000} s (${tried})`, attempt);
+    await sleep(waitMs);
+    delayMs *= 2;
+  }
+}
+
+async function postOnce(responseUrl: string, body: string, timeoutMs: number): Promise<Attempt> {
+  let response: Response;
+  try {
+    response = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer();
+  } catch (cause) {
+    const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
+    const reason = timedOut ? `did not answer within ${timeoutMs / 1000} s` : `could not be reached (${networkReason(cause)})`;
+    return { delivered: false, retry: true, waitMs: 0, reason, cause };
+  }
+  if (response.ok) return { delivered: true };
+  const reason = `answered HTTP ${response.status}`;
+  if (response.status === 429) return { delivered: false, retry: true, waitMs: retryAfterMs(response), reason };
+  return { delivered: false, retry: response.status >= 500, waitMs: 0, reason };
+}
+
+/** A 429's Retry-After (seconds), in ms; 0 when absent or unreadable. */
+function retryAfterMs(response: Response): number {
+  const seconds = Number(response.headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
+/** fetch's "fetch failed" says nothing: the socket error under it (ECONNRESET, ECONNREFUSED) does. */
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (typeof cause?.code === 'string') return cause.code;
+  return error instanceof Error ? error.message : String(error);
 }

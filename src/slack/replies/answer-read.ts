@@ -32,7 +32,8 @@ export interface ReplyContext {
  * (the same visibility rules) as on the main thread. A refusal is audited before the person is
  * told. On failure, posts what the person should be told instead (the error's own message for
  * Rotor's errors, a refusal with who may help, a generic apology for the rest), as the app's
- * error handler does. Never throws: the outcome says what happened.
+ * error handler does; a reply that could not be delivered (tried again, see postToResponseUrl) is
+ * not followed by an apology to the same URL. Never throws: the outcome says what happened.
  */
 export async function answerRead(context: ReplyContext, job: ReplyJob): Promise<ReplyOutcome> {
   let failure: unknown;
@@ -42,20 +43,24 @@ export async function answerRead(context: ReplyContext, job: ReplyJob): Promise<
   } catch (error) {
     failure = error;
   }
+  let delivered = true;
   if (message) {
     try {
       await postToResponseUrl(job.responseUrl, message);
       return { outcome: 'ok' };
     } catch (error) {
       failure = error;
+      // Retried already (postToResponseUrl): an apology to the same URL would fail the same way, and hold the reply as long again.
+      delivered = false;
     }
   }
   const known = isRotorError(failure) ? failure : null;
-  let delivered = true;
-  try {
-    await postToResponseUrl(job.responseUrl, known ? rotorErrorMessage(known) : INTERNAL_ERROR_MESSAGE);
-  } catch {
-    delivered = false;
+  if (delivered) {
+    try {
+      await postToResponseUrl(job.responseUrl, known ? rotorErrorMessage(known) : INTERNAL_ERROR_MESSAGE);
+    } catch {
+      delivered = false;
+    }
   }
   if (known && delivered) return { outcome: 'rejected', code: known.code };
   const error = failure instanceof Error ? failure : new Error(String(failure));

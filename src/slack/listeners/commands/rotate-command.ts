@@ -46,7 +46,7 @@ export function registerRotateCommand(
     if (problem) return void (await respond({ response_type: 'ephemeral', ...textMessage(`:warning: ${escapeMrkdwn(problem)}`) }));
     // An unknown name or a refusal is answered in the channel, before any modal opens; to someone
     // who may not read the secret, as if it did not exist.
-    deps.inventoryReader.decidedFor(actor, name, () => deps.rotation.rotatable(actor, name));
-    await openRotation(deps, client, command.trigger_id, actor, name);
+    const secret = deps.inventoryReader.decidedFor(actor, name, () => deps.rotation.rotatable(actor, name));
+    await openRotation(deps, client, command.trigger_id, actor, name, secret);
   });
 }

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importRows, parseRows } from '../../../src/import-export/import-service.js';
+import { postToResponseUrl, ResponseUrlError, type ResponseUrlDelivery } from '../../../src/slack/outbound/response-url.js';
+import { textMessage } from '../../../src/slack/views/slack-message.js';
+import { FakeSlackApi } from '../../fakes/fake-slack-api.js';
+import { operator } from '../../support/actors.js';
+import { responseIdOf, startSlackHarness, type SlackHarness } from '../../support/slack-app-harness.js';
+
+/**
+ * A reply POSTed to a response_url that fails on the network (a reset connection, a 5xx, a 429
+ * with Retry-After) is tried again; one that never answers is given up on after a few seconds and
+ * tried again, so it holds the reply worker's slot no longer (issue 25).
+ */
+/** Security leads, who read the whole inventory: one per request, so each request's log line is told apart. */
+const READERS = ['U0LEAD1', 'U0LEAD2', 'U0LEAD3', 'U0LEAD4', 'U0LEAD5'] as const;
+
+describe('a read-only reply whose response_url fails at first, through the real app and its reply worker', () => {
+  let harness: SlackHarness;
+  beforeAll(async () => {
+    harness = await startSlackHarness({
+      env: { ROTOR_REPLY_WORKERS: '1' },
+      policy: `environments: [prod, staging, dev]\nroles:\n  security_leads: [${READERS.join(', ')}]\n`,
+    });
+    const lastRotated = harness.store.clock.now().minus({ days: 200 }).toISODate() as string;
+    const inventory = `- name: prod/billing/webhook_token\n  owner: U0PAY\n  last_rotated: ${lastRotated}\n  interval_days: 90\n`;
+    const report = importRows(parseRows('yaml', inventory, harness.store), harness.store, {
+      actor: operator('U0ADMIN'),
+      source: 'inventory.yml',
+    });
+    expect(report.written).toBe(true);
+  });
+  afterAll(async () => harness.close());
+
+  /** Runs `/secrets overdue` for `user`; resolves with its reply as delivered and the request's log line. */
+  const overdueFor = async (user: string, waitMs = 10_000) => {
+    const reply = await harness.command('/secrets', 'overdue', user);
+    expect(reply.status).toBe(200);
+    const id = responseIdOf(reply.responseUrl);
+    const delivered = (await harness.fake.waitForResponse((response) => response.id === id, waitMs)).body;
+    const handled = await harness.waitForLog((line) => line.msg === 'slack request handled' && line.user === user, waitMs);
+    return { delivered, handled };
+  };
+
+  it.each([
+    ['a 503', { httpStatus: 503 }, READERS[0]],
+    ['a 429 with Retry-After', { rateLimitedForSeconds: 1 }, READERS[1]],
+    ['a reset connection', { reset: true }, READERS[2]],
+  ] as const)('%s, then ok: the reply still arrives', async (_what, failure, user) => {
+    const before = harness.fake.responseAttempts;
+    harness.fake.scriptResponses(failure);
+    const { delivered, handled } = await overdueFor(user);
+    expect(JSON.stringify(delivered.blocks)).toContain('prod/billing/webhook_token');
+    expect(harness.fake.responseAttempts - before).toBe(2);
+    expect(handled).toMatchObject({ outcome: 'ok', replyWorker: true });
+  });
+
+  it('a response_url that does not answer: given up on, tried again, the reply arrives and the worker takes the next', async () => {
+    harness.fake.scriptResponses({ hang: true });
+    const { delivered, handled } = await overdueFor(READERS[3], 15_000);
+    expect(JSON.stringify(delivered.blocks)).toContain('prod/billing/webhook_token');
+    expect(handled).toMatchObject({ outcome: 'ok', replyWorker: true });
+    const next = await overdueFor(READERS[4]);
+    expect(next.handled).toMatchObject({ outcome: 'ok', replyWorker: true });
+  });
+});
+
+describe('postToResponseUrl, against the fake Slack', () => {
+  const fake = new FakeSlackApi();
+  const quick: ResponseUrlDelivery = { attempts: 3, timeoutMs: 200, firstDelayMs: 10, longestWaitMs: 5_000 };
+  beforeAll(async () => fake.start());
+  afterAll(async () => fake.close());
+
+  const post = () => postToResponseUrl(fake.newResponseUrl(), textMessage('hello'), { delivery: quick });
+  const failureOf = async (promise: Promise<void>) =>
+    promise.then(
+      () => null,
+      (error: unknown) => error,
+    );
+
+  it('stops after the attempts allowed, and says why and how often', async () => {
+    const before = fake.responseAttempts;
+    fake.scriptResponses({ httpStatus: 500 }, { httpStatus: 502 }, { httpStatus: 503 });
+    const error = await failureOf(post());
+    expect(error).toBeInstanceOf(ResponseUrlError);
+    expect((error as ResponseUrlError).attempts).toBe(3);
+    expect((error as Error).message).toBe('response_url answered HTTP 503, after 3 attempts');
+    expect(fake.responseAttempts - before).toBe(3);
+  });
+
+  it('a response_url that never answers is abandoned after its timeout, each attempt', async () => {
+    fake.scriptResponses({ hang: true }, { hang: true }, { hang: true });
+    const error = await failureOf(post());
+    expect((error as Error).message).toBe('response_url did not answer within 0.2 s, after 3 attempts');
+  });
+
+  it('a 4xx other than 429 (an expired response_url) is not tried again', async () => {
+    const before = fake.responseAttempts;
+    fake.scriptResponses({ httpStatus: 404 });
+    const error = await failureOf(post());
+    expect((error as Error).message).toBe('response_url answered HTTP 404');
+    expect(fake.responseAttempts - before).toBe(1);
+  });
+
+  it('a 429 asking for a longer wait than allowed fails at once, naming the wait', async () => {
+    const before = fake.responseAttempts;
+    fake.scriptResponses({ rateLimitedForSeconds: 60 });
+    const error = await failureOf(post());
+    expect((error as Error).message).toBe('response_url answered HTTP 429, and asked to wait 60 s (1 attempt)');
+    expect(fake.responseAttempts - before).toBe(1);
+  });
+
+  it('a reset connection, then ok: delivered', async () => {
+    fake.scriptResponses({ reset: true });
+    const arrived = fake.waitForResponse((response) => response.body.text === 'hello');
+    await post();
+    expect((await arrived).body).toMatchObject({ response_type: 'ephemeral', text: 'hello' });
+  });
+});
