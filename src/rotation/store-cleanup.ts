@@ -171,7 +171,11 @@ export class StoreCleanup {
     if (rotation.kind === 'emergency') return `nothing to undo: if this rotation wrote ${written}, it stays current`;
     if (!rotation.previousVersionId) return `if this rotation wrote ${written}, make the previous data current again`;
     const command = this.queries.storeOf(rotation.provider).commands.rollBackTo(rotation.providerRef ?? '', rotation.previousVersionId);
-    const restore = command ? `\`${command}\`` : `make version ${rotation.previousVersionId} current again`;
+    // A rollback by hand makes a version the inventory does not know (Vault writes a new one): until
+    // a sync records it, the next preflight and sync report the secret as changed outside Rotor.
+    const restore = command
+      ? `\`${command}\`, then \`rotor sync\` so the inventory records the version now current`
+      : `make version ${rotation.previousVersionId} current again`;
     return `if this rotation wrote ${written}: ${restore}`;
   }
 

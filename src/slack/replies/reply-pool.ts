@@ -51,7 +51,8 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 
 /**
  * Worker threads that make read-only replies off the acknowledging thread: its event loop then
  * only reads, checks and acknowledges requests, and its heap no longer grows with the replies'
- * allocations. Workers start on demand (up to `size`) and exit once idle for `idleMs`. A worker
+ * allocations. Workers start on demand (up to `size`: another as soon as every live one is making
+ * a reply) and exit once idle for `idleMs`. A worker
  * that dies (a crash, its heap limit) is replaced, and the replies it had not finished are made
  * here instead, so each is still delivered; one that cannot even start (no database file, no
  * build) leaves every reply to this thread, said once in the log.
@@ -190,7 +191,9 @@ export class ReplyPool {
     }
     while (this.waiting.length > 0) {
       const slot = this.leastBusy();
-      if (!slot) {
+      // Even the least busy worker is making a reply: the next waits for a worker of its own while
+      // the pool may grow, so replies render side by side as they did when every worker ran from the start.
+      if (!slot || (slot.running.size > 0 && this.mayGrow())) {
         this.grow();
         return;
       }
@@ -201,7 +204,12 @@ export class ReplyPool {
     }
   }
 
-  /** Replies wait and every worker is busy: one more starts, unless one is starting already or the pool is at its size. */
+  /** Whether another worker is starting or may start: the pool is under its size. */
+  private mayGrow(): boolean {
+    return this.slots.length < this.options.size || this.slots.some((slot) => !slot.ready);
+  }
+
+  /** Replies wait and even the least busy worker is making one: one more starts, unless one is starting already or the pool is at its size. */
   private grow(): void {
     if (this.slots.length >= this.options.size || this.slots.some((slot) => !slot.ready)) return;
     this.slots.push(this.spawn());

@@ -393,6 +393,10 @@ describe("a generated Vault value keeps every other field, and a lost answer is 
     const refused = modal(h, viewId);
     expect(textOf(refused)).toContain("Could not check whether Rotor's write of a new version of staging/cache/redis reached Vault");
     expect(textOf(refused)).toContain('if this rotation wrote version 2: `vault kv rollback -mount=secret -version=1 staging/cache/redis`');
+    // The rollback makes a Vault version the inventory does not know: a sync records it.
+    expect(textOf(refused)).toContain(
+      '`vault kv rollback -mount=secret -version=1 staging/cache/redis`, then `rotor sync` so the inventory records the version now current',
+    );
     expect(button(refused, ACTION_IDS.rotationAbandonByHand)?.text).toBe('Abandon: cleaned up by hand…');
 
     // Rolled back by hand, then said so in Slack: Vault is not asked again.

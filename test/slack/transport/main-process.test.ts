@@ -4,11 +4,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionNodeFlags } from '../../../bench/support/production-flags.js';
 import { projectRoot } from '../../../src/core/project-root.js';
 import { FakeSlackApi } from '../../fakes/fake-slack-api.js';
 import { generateSlackCredentials } from '../../support/slack-signing.js';
 
 const mainJs = join(projectRoot, 'dist', 'src', 'main.js');
+/** `npm start`'s arguments: its Node flags, then the entry point. */
+const startArgs = [...productionNodeFlags(), mainJs];
 
 /** The exec-form command of the Dockerfile's HEALTHCHECK. */
 function dockerHealthcheck(): string[] {
@@ -34,7 +37,7 @@ function freePort(): Promise<number> {
 
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [mainJs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, startArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -131,7 +134,7 @@ describe('node dist/src/main.js (what `npm start` runs)', () => {
   it('with them starts in HTTP mode, answers /healthz 200, and stops cleanly on SIGTERM', async () => {
     const credentials = generateSlackCredentials();
     const port = await freePort();
-    const child = spawn(process.execPath, [mainJs], {
+    const child = spawn(process.execPath, startArgs, {
       env: {
         ...baseEnv(),
         SLACK_BOT_TOKEN: credentials.botToken,

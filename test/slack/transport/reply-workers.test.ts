@@ -87,6 +87,10 @@ describe('read-only replies made by a reply worker, through the real app', () =>
     const endpoint = new HoldingResponseUrl();
     const url = await endpoint.start();
     try {
+      // A reply of its own first, so a worker runs whether or not an earlier test left one alive.
+      const first = await harness.command('/secrets', 'overdue', 'U0SEC');
+      const firstId = responseIdOf(first.responseUrl);
+      await harness.fake.waitForResponse((response) => response.id === firstId);
       const pool = poolOf(harness);
       const worker = pool.threads[0];
       if (!worker) throw new Error('no reply worker is running');
