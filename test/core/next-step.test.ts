@@ -129,22 +129,24 @@ describe('next steps: the domain names the command, each surface says it', () =>
 
     it('the CLI says the `rotor` command that does the same where there is one, else the button by its label, in Slack', () => {
       const closing = new ValidationError('Incident #3 cannot close yet: the compromised version is live (read back just now).', [], {
-        next: action('retry_incident', {
+        next: action('override_close', {
           args: ['3'],
-          lead: 'disable it first by hand, or',
-          or: action('override_close', {
-            args: ['3'],
-            lead: 'a second responder (not U1, who leads it) closes it with an override and the reason:',
-          }),
+          lead: 'disable it at the store by hand first, or a second responder (not U1, who leads it) closes it with an override and the reason:',
         }),
       });
       expect(closing.message).toBe(
-        'Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it first by hand, or press Retry on the status message, or a second responder (not U1, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 3 --postmortem <link> --override <reason>`.',
+        'Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it at the store by hand first, or a second responder (not U1, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 3 --postmortem <link> --override <reason>`.',
       );
       expect(describeError(closing, CLI_NEXT_STEP_WORDS)).toBe(
-        "Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it first by hand, or press Retry on the incident's status message in Slack, or a second responder (not U1, who leads it) closes it with an override and the reason: `rotor incidents close 3 --postmortem <link> --override <reason>`.",
+        'Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it at the store by hand first, or a second responder (not U1, who leads it) closes it with an override and the reason: `rotor incidents close 3 --postmortem <link> --override <reason>`.',
       );
       expect(describeError(closing, CLI_NEXT_STEP_WORDS)).not.toMatch(/\*Close incident/);
+      const neverStarted = new RotorError('conflict', 'The emergency rotation of incident #3 never started', {
+        next: action('retry_incident', { args: ['3'], lead: '', purpose: 'and complete or abandon it before closing' }),
+      });
+      expect(describeError(neverStarted, CLI_NEXT_STEP_WORDS)).toBe(
+        "The emergency rotation of incident #3 never started; press Retry on the incident's status message in Slack and complete or abandon it before closing.",
+      );
       const stopped = new RotorError('conflict', 'Rotor stopped before the store made version v2 current (v1 still is):', {
         next: action('promote', { purpose: 'again' }),
       });
