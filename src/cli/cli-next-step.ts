@@ -4,11 +4,10 @@ import { overrideCloseCommand, slashCommandOf, type ActionStep, type NextStepWor
 const BUTTON_LABELS: Readonly<Record<Exclude<PersonAction, 'override_close'>, string>> = {
   check_store: 'Check the store',
   run_step: "the step's button",
-  create_version: 'Create new version',
-  detect_version: 'Detect new version',
-  run_store_rotation: 'Run / check the rotation',
-  promote: 'Promote',
-  try_again: 'Try again',
+  create_version: 'Try again: Create new version',
+  detect_version: 'Try again: Detect new version',
+  run_store_rotation: 'Try again: Run / check the rotation',
+  promote: 'Try again: Promote',
   abandon: 'Abandon…',
   retry_incident: "Retry on the incident's status message",
 };

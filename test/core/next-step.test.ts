@@ -116,9 +116,9 @@ describe('next steps: the domain names the command, each surface says it', () =>
       expect(unknown.message).toBe(
         'Whether “Promote” happened at the store is unknown: nothing is decided until the store is asked. Press “Check the store” (Rotor also asks it by itself in a few minutes).',
       );
-      expect(
-        sayHint({ brief: 'Rotor stopped before Vault wrote a new version:', next: action('create_version', { purpose: 'again' }) }),
-      ).toBe('Rotor stopped before Vault wrote a new version: press “Create new version” again.');
+      expect(sayHint({ brief: 'Rotor stopped before Vault wrote a new version:', next: action('create_version') })).toBe(
+        'Rotor stopped before Vault wrote a new version: press “Try again: Create new version”.',
+      );
       const ticked = new ValidationError('“Create the new version” is done by Rotor at the provider:', [], {
         next: action('run_step', { purpose: 'instead of ticking it' }),
       });
@@ -148,10 +148,10 @@ describe('next steps: the domain names the command, each surface says it', () =>
         "The emergency rotation of incident #3 never started; press Retry on the incident's status message in Slack and complete or abandon it before closing.",
       );
       const stopped = new RotorError('conflict', 'Rotor stopped before the store made version v2 current (v1 still is):', {
-        next: action('promote', { purpose: 'again' }),
+        next: action('promote'),
       });
       expect(stopped.say(CLI_NEXT_STEP_WORDS)).toBe(
-        'Rotor stopped before the store made version v2 current (v1 still is): press “Promote” in Slack again.',
+        'Rotor stopped before the store made version v2 current (v1 still is): press “Try again: Promote” in Slack.',
       );
       // A command is the slash command on the CLI too: a rotation is done in Slack.
       expect(describeError(new RotorError('conflict', 'Open:', { next: rotate('dev/db', 'continue it with') }), CLI_NEXT_STEP_WORDS)).toBe(
@@ -163,15 +163,14 @@ describe('next steps: the domain names the command, each surface says it', () =>
       const changed = new RotorError('conflict', 'Someone changed it meanwhile.', {
         next: action('abandon', {
           lead: 'then',
-          purpose: 'this rotation',
-          or: action('try_again', { purpose: 'only if v2 must be current' }),
+          or: action('promote', { purpose: 'only if v2 must be current' }),
         }),
       });
       expect(changed.message).toBe(
-        'Someone changed it meanwhile. Then press “Abandon…” this rotation, or press “Try again” only if v2 must be current.',
+        'Someone changed it meanwhile. Then press “Abandon…”, or press “Try again: Promote” only if v2 must be current.',
       );
       expect(changed.say({ command: slashCommandOf, action: (step) => `[${step.action}]` })).toBe(
-        'Someone changed it meanwhile. Then [abandon] this rotation, or [try_again] only if v2 must be current.',
+        'Someone changed it meanwhile. Then [abandon], or [promote] only if v2 must be current.',
       );
     });
   });

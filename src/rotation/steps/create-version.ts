@@ -4,8 +4,8 @@ import { storeBindingOf } from '../rotation.js';
 import type { FoundWrite } from '../../providers/secret-provider.js';
 import { ownUnrecordedWrite, requestTokenOf, versionIn, writeIntentOf, type StepExecutor, type StepFinding } from './step-executor.js';
 
-/** A create that did not happen is done by running the step again. */
-const AGAIN: NextStep = { kind: 'action', action: 'create_version', args: [], lead: '', purpose: 'again' };
+/** A create that did not happen is done by running the step again (its button then reads “Try again: …”). */
+const AGAIN: NextStep = { kind: 'action', action: 'create_version', args: [], lead: '' };
 
 /**
  * Rotor writes a generated value as the new version: pending where the store stages versions (named
