@@ -34,7 +34,8 @@ export interface CommandStep extends StepWords {
  * a step (`check_store`), run a rotation's provider step (`run_step`), run one named again after it
  * failed or Rotor stopped in it (`create_version`, `detect_version`, `run_store_rotation`, `promote`:
  * the step then holds that as its last error, so its button reads “Try again: <label>”), abandon
- * the rotation, retry an incident's failed step (`retry_incident`), or close an incident with an
+ * the rotation (or, where Rotor could not clean up at the store, abandon it saying it was cleaned
+ * up by hand: `abandon_by_hand`), retry an incident's failed step (`retry_incident`), or close an incident with an
  * override (`override_close`, its id in `args`).
  */
 export type PersonAction =
@@ -45,6 +46,7 @@ export type PersonAction =
   | 'run_store_rotation'
   | 'promote'
   | 'abandon'
+  | 'abandon_by_hand'
   | 'retry_incident'
   | 'override_close';
 
@@ -127,6 +129,7 @@ const SLACK_BUTTONS: Readonly<Record<PersonAction, string>> = {
   run_store_rotation: 'press “Try again: Run / check the rotation”',
   promote: 'press “Try again: Promote”',
   abandon: 'press “Abandon…”',
+  abandon_by_hand: 'choose “Abandon: cleaned up by hand…”',
   retry_incident: 'press Retry on the status message',
   override_close: '*Close incident…* on the status message',
 };

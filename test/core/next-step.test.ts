@@ -3,6 +3,7 @@ import { AccessDeniedError } from '../../src/access/authorize.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../../src/core/errors.js';
 import { CLI_NEXT_STEP_WORDS } from '../../src/cli/cli-next-step.js';
 import { type ActionStep, type Hint, type NextStep, type PersonAction, sayHint, slashCommandOf } from '../../src/core/next-step.js';
+import { CleanupFailedError } from '../../src/rotation/rotation-errors.js';
 import { userMessageFor } from '../../src/slack/errors.js';
 
 const rotate = (name: string, lead: string, purpose?: string): NextStep => ({
@@ -152,6 +153,21 @@ describe('next steps: the domain names the command, each surface says it', () =>
       });
       expect(stopped.say(CLI_NEXT_STEP_WORDS)).toBe(
         'Rotor stopped before the store made version v2 current (v1 still is): press “Try again: Promote” in Slack.',
+      );
+      // A cleanup Rotor could not do: Slack's text as before, the CLI names the choice as done in Slack.
+      const cleanup = new CleanupFailedError(
+        {
+          problem: 'Could not clean up (Vault is sealed).',
+          retry: 'Try again when Vault answers',
+          byHand: '`vault kv rollback -version=1 x`',
+        },
+        null,
+      );
+      expect(cleanup.message).toBe(
+        'Could not clean up (Vault is sealed). Nothing was recorded. Try again when Vault answers, or do it by hand (`vault kv rollback -version=1 x`) and then choose “Abandon: cleaned up by hand…”.',
+      );
+      expect(describeError(cleanup, CLI_NEXT_STEP_WORDS)).toBe(
+        'Could not clean up (Vault is sealed). Nothing was recorded. Try again when Vault answers, or do it by hand (`vault kv rollback -version=1 x`) and then choose “Abandon: cleaned up by hand…” in Slack.',
       );
       // A command is the slash command on the CLI too: a rotation is done in Slack.
       expect(describeError(new RotorError('conflict', 'Open:', { next: rotate('dev/db', 'continue it with') }), CLI_NEXT_STEP_WORDS)).toBe(

@@ -69,7 +69,15 @@ export const createVersion: StepExecutor = {
         };
       return {
         kind: 'ask',
-        why: `Rotor stopped while writing, and ${store.shortLabel}'s current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write. Press “Try again” to take version ${current} as the new one, or “Abandon…” to stop.`,
+        why: `Rotor stopped while writing, and ${store.shortLabel}'s current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write.`,
+        next: {
+          kind: 'action',
+          action: 'create_version',
+          args: [],
+          lead: '',
+          purpose: `to take version ${current} as the new one`,
+          or: { kind: 'action', action: 'abandon', args: [], lead: '', purpose: 'to stop' },
+        },
       };
     }
     const token = requestTokenOf(step);

@@ -394,6 +394,7 @@ describe("a generated Vault value keeps every other field, and a lost answer is 
     expect(textOf(refused)).toContain("Could not check whether Rotor's write of a new version of staging/cache/redis reached Vault");
     expect(textOf(refused)).toContain('if this rotation wrote version 2: `vault kv rollback -mount=secret -version=1 staging/cache/redis`');
     expect(button(refused, ACTION_IDS.rotationAbandonByHand)?.text).toBe('Abandon: cleaned up by hand…');
+    expect(textOf(refused)).toContain('and then choose “Abandon: cleaned up by hand…”.');
 
     // Rolled back by hand, then said so in Slack: Vault is not asked again.
     const asked = vault.fake.requests.length;
