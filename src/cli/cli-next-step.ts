@@ -4,12 +4,12 @@ import { overrideCloseCommand, slashCommandOf, type ActionStep, type NextStepWor
 const BUTTON_LABELS: Readonly<Record<Exclude<PersonAction, 'override_close'>, string>> = {
   check_store: 'Check the store',
   run_step: "the step's button",
-  create_version: 'Create new version',
-  detect_version: 'Detect new version',
-  run_store_rotation: 'Run / check the rotation',
-  promote: 'Promote',
-  try_again: 'Try again',
+  create_version: 'Try again: Create new version',
+  detect_version: 'Try again: Detect new version',
+  run_store_rotation: 'Try again: Run / check the rotation',
+  promote: 'Try again: Promote',
   abandon: 'Abandon…',
+  abandon_by_hand: 'Abandon: cleaned up by hand…',
   retry_incident: "Retry on the incident's status message",
 };
 
@@ -20,6 +20,8 @@ const BUTTON_LABELS: Readonly<Record<Exclude<PersonAction, 'override_close'>, st
 export function cliActionOf(step: ActionStep): string {
   if (step.action === 'override_close') return `\`${overrideCloseCommand(step)}\``;
   const label = BUTTON_LABELS[step.action];
+  // Cleaned up by hand is offered as a choice once Abandon could not clean up.
+  if (step.action === 'abandon_by_hand') return `choose “${label}” in Slack`;
   return step.action === 'run_step' || step.action === 'retry_incident' ? `press ${label} in Slack` : `press “${label}” in Slack`;
 }
 

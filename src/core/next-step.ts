@@ -31,9 +31,11 @@ export interface CommandStep extends StepWords {
 
 /**
  * What a person may do by an action of their own (in Slack, a button): ask the store what became of
- * a step (`check_store`), run a rotation's provider step (`run_step`, or one named: `create_version`,
- * `detect_version`, `run_store_rotation`, `promote`), run a failed one again (`try_again`), abandon
- * the rotation, retry an incident's failed step (`retry_incident`), or close an incident with an
+ * a step (`check_store`), run a rotation's provider step (`run_step`), run one named again after it
+ * failed or Rotor stopped in it (`create_version`, `detect_version`, `run_store_rotation`, `promote`:
+ * the step then holds that as its last error, so its button reads “Try again: <label>”), abandon
+ * the rotation (or, where Rotor could not clean up at the store, abandon it saying it was cleaned
+ * up by hand: `abandon_by_hand`), retry an incident's failed step (`retry_incident`), or close an incident with an
  * override (`override_close`, its id in `args`).
  */
 export type PersonAction =
@@ -43,8 +45,8 @@ export type PersonAction =
   | 'detect_version'
   | 'run_store_rotation'
   | 'promote'
-  | 'try_again'
   | 'abandon'
+  | 'abandon_by_hand'
   | 'retry_incident'
   | 'override_close';
 
@@ -122,12 +124,12 @@ export function slashCommandOf(step: CommandStep): string {
 const SLACK_BUTTONS: Readonly<Record<PersonAction, string>> = {
   check_store: 'press “Check the store”',
   run_step: 'press its button',
-  create_version: 'press “Create new version”',
-  detect_version: 'press “Detect new version”',
-  run_store_rotation: 'press “Run / check the rotation”',
-  promote: 'press “Promote”',
-  try_again: 'press “Try again”',
+  create_version: 'press “Try again: Create new version”',
+  detect_version: 'press “Try again: Detect new version”',
+  run_store_rotation: 'press “Try again: Run / check the rotation”',
+  promote: 'press “Try again: Promote”',
   abandon: 'press “Abandon…”',
+  abandon_by_hand: 'choose “Abandon: cleaned up by hand…”',
   retry_incident: 'press Retry on the status message',
   override_close: '*Close incident…* on the status message',
 };

@@ -208,15 +208,9 @@ export class IncidentClosing {
         {
           next: {
             kind: 'action',
-            action: 'retry_incident',
+            action: 'override_close',
             args: [String(id)],
-            lead: 'disable it first by hand, or',
-            or: {
-              kind: 'action',
-              action: 'override_close',
-              args: [String(id)],
-              lead: `a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason:`,
-            },
+            lead: `disable it at the store by hand first, or a second responder (not ${incident.responder}, who leads it) closes it with an override and the reason:`,
           },
         },
       );

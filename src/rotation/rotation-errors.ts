@@ -45,11 +45,15 @@ export class CleanupFailedError extends RotorError {
     readonly failure: CleanupFailure,
     cause: unknown,
   ) {
-    super(
-      'provider',
-      `${failure.problem} Nothing was recorded. ${failure.retry}, or do it by hand (${failure.byHand}) and then choose “Abandon: cleaned up by hand…”.`,
-      { cause },
-    );
+    super('provider', `${failure.problem} Nothing was recorded.`, {
+      cause,
+      next: {
+        kind: 'action',
+        action: 'abandon_by_hand',
+        args: [],
+        lead: `${failure.retry}, or do it by hand (${failure.byHand}) and then`,
+      },
+    });
     this.name = 'CleanupFailedError';
   }
 }

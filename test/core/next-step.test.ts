@@ -3,6 +3,7 @@ import { AccessDeniedError } from '../../src/access/authorize.js';
 import { describeError, NotFoundError, RotorError, ValidationError } from '../../src/core/errors.js';
 import { CLI_NEXT_STEP_WORDS } from '../../src/cli/cli-next-step.js';
 import { type ActionStep, type Hint, type NextStep, type PersonAction, sayHint, slashCommandOf } from '../../src/core/next-step.js';
+import { CleanupFailedError } from '../../src/rotation/rotation-errors.js';
 import { userMessageFor } from '../../src/slack/errors.js';
 
 const rotate = (name: string, lead: string, purpose?: string): NextStep => ({
@@ -116,9 +117,9 @@ describe('next steps: the domain names the command, each surface says it', () =>
       expect(unknown.message).toBe(
         'Whether “Promote” happened at the store is unknown: nothing is decided until the store is asked. Press “Check the store” (Rotor also asks it by itself in a few minutes).',
       );
-      expect(
-        sayHint({ brief: 'Rotor stopped before Vault wrote a new version:', next: action('create_version', { purpose: 'again' }) }),
-      ).toBe('Rotor stopped before Vault wrote a new version: press “Create new version” again.');
+      expect(sayHint({ brief: 'Rotor stopped before Vault wrote a new version:', next: action('create_version') })).toBe(
+        'Rotor stopped before Vault wrote a new version: press “Try again: Create new version”.',
+      );
       const ticked = new ValidationError('“Create the new version” is done by Rotor at the provider:', [], {
         next: action('run_step', { purpose: 'instead of ticking it' }),
       });
@@ -129,27 +130,44 @@ describe('next steps: the domain names the command, each surface says it', () =>
 
     it('the CLI says the `rotor` command that does the same where there is one, else the button by its label, in Slack', () => {
       const closing = new ValidationError('Incident #3 cannot close yet: the compromised version is live (read back just now).', [], {
-        next: action('retry_incident', {
+        next: action('override_close', {
           args: ['3'],
-          lead: 'disable it first by hand, or',
-          or: action('override_close', {
-            args: ['3'],
-            lead: 'a second responder (not U1, who leads it) closes it with an override and the reason:',
-          }),
+          lead: 'disable it at the store by hand first, or a second responder (not U1, who leads it) closes it with an override and the reason:',
         }),
       });
       expect(closing.message).toBe(
-        'Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it first by hand, or press Retry on the status message, or a second responder (not U1, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 3 --postmortem <link> --override <reason>`.',
+        'Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it at the store by hand first, or a second responder (not U1, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 3 --postmortem <link> --override <reason>`.',
       );
       expect(describeError(closing, CLI_NEXT_STEP_WORDS)).toBe(
-        "Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it first by hand, or press Retry on the incident's status message in Slack, or a second responder (not U1, who leads it) closes it with an override and the reason: `rotor incidents close 3 --postmortem <link> --override <reason>`.",
+        'Incident #3 cannot close yet: the compromised version is live (read back just now). Disable it at the store by hand first, or a second responder (not U1, who leads it) closes it with an override and the reason: `rotor incidents close 3 --postmortem <link> --override <reason>`.',
       );
       expect(describeError(closing, CLI_NEXT_STEP_WORDS)).not.toMatch(/\*Close incident/);
+      const neverStarted = new RotorError('conflict', 'The emergency rotation of incident #3 never started', {
+        next: action('retry_incident', { args: ['3'], lead: '', purpose: 'and complete or abandon it before closing' }),
+      });
+      expect(describeError(neverStarted, CLI_NEXT_STEP_WORDS)).toBe(
+        "The emergency rotation of incident #3 never started; press Retry on the incident's status message in Slack and complete or abandon it before closing.",
+      );
       const stopped = new RotorError('conflict', 'Rotor stopped before the store made version v2 current (v1 still is):', {
-        next: action('promote', { purpose: 'again' }),
+        next: action('promote'),
       });
       expect(stopped.say(CLI_NEXT_STEP_WORDS)).toBe(
-        'Rotor stopped before the store made version v2 current (v1 still is): press “Promote” in Slack again.',
+        'Rotor stopped before the store made version v2 current (v1 still is): press “Try again: Promote” in Slack.',
+      );
+      // A cleanup Rotor could not do: Slack's text as before, the CLI names the choice as done in Slack.
+      const cleanup = new CleanupFailedError(
+        {
+          problem: 'Could not clean up (Vault is sealed).',
+          retry: 'Try again when Vault answers',
+          byHand: '`vault kv rollback -version=1 x`',
+        },
+        null,
+      );
+      expect(cleanup.message).toBe(
+        'Could not clean up (Vault is sealed). Nothing was recorded. Try again when Vault answers, or do it by hand (`vault kv rollback -version=1 x`) and then choose “Abandon: cleaned up by hand…”.',
+      );
+      expect(describeError(cleanup, CLI_NEXT_STEP_WORDS)).toBe(
+        'Could not clean up (Vault is sealed). Nothing was recorded. Try again when Vault answers, or do it by hand (`vault kv rollback -version=1 x`) and then choose “Abandon: cleaned up by hand…” in Slack.',
       );
       // A command is the slash command on the CLI too: a rotation is done in Slack.
       expect(describeError(new RotorError('conflict', 'Open:', { next: rotate('dev/db', 'continue it with') }), CLI_NEXT_STEP_WORDS)).toBe(
@@ -161,15 +179,14 @@ describe('next steps: the domain names the command, each surface says it', () =>
       const changed = new RotorError('conflict', 'Someone changed it meanwhile.', {
         next: action('abandon', {
           lead: 'then',
-          purpose: 'this rotation',
-          or: action('try_again', { purpose: 'only if v2 must be current' }),
+          or: action('promote', { purpose: 'only if v2 must be current' }),
         }),
       });
       expect(changed.message).toBe(
-        'Someone changed it meanwhile. Then press “Abandon…” this rotation, or press “Try again” only if v2 must be current.',
+        'Someone changed it meanwhile. Then press “Abandon…”, or press “Try again: Promote” only if v2 must be current.',
       );
       expect(changed.say({ command: slashCommandOf, action: (step) => `[${step.action}]` })).toBe(
-        'Someone changed it meanwhile. Then [abandon] this rotation, or [try_again] only if v2 must be current.',
+        'Someone changed it meanwhile. Then [abandon], or [promote] only if v2 must be current.',
       );
     });
   });

@@ -31,7 +31,7 @@ export const awaitStoreRotation: StepExecutor = {
     return {
       kind: 'not_done',
       why: 'Rotor stopped while asking the rotation function:',
-      next: { kind: 'action', action: 'run_store_rotation', args: [], lead: '', purpose: 'again (it finds the version it asked for)' },
+      next: { kind: 'action', action: 'run_store_rotation', args: [], lead: '', purpose: '(it finds the version it asked for)' },
     };
   },
 };

@@ -4,8 +4,8 @@ import { storeBindingOf } from '../rotation.js';
 import type { FoundWrite } from '../../providers/secret-provider.js';
 import { ownUnrecordedWrite, requestTokenOf, versionIn, writeIntentOf, type StepExecutor, type StepFinding } from './step-executor.js';
 
-/** A create that did not happen is done by running the step again. */
-const AGAIN: NextStep = { kind: 'action', action: 'create_version', args: [], lead: '', purpose: 'again' };
+/** A create that did not happen is done by running the step again (its button then reads “Try again: …”). */
+const AGAIN: NextStep = { kind: 'action', action: 'create_version', args: [], lead: '' };
 
 /**
  * Rotor writes a generated value as the new version: pending where the store stages versions (named
@@ -69,7 +69,15 @@ export const createVersion: StepExecutor = {
         };
       return {
         kind: 'ask',
-        why: `Rotor stopped while writing, and ${store.shortLabel}'s current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write. Press “Try again” to take version ${current} as the new one, or “Abandon…” to stop.`,
+        why: `Rotor stopped while writing, and ${store.shortLabel}'s current version is now ${current} (it was ${rotation.previousVersionId ?? 'none'}): most likely Rotor's own write.`,
+        next: {
+          kind: 'action',
+          action: 'create_version',
+          args: [],
+          lead: '',
+          purpose: `to take version ${current} as the new one`,
+          or: { kind: 'action', action: 'abandon', args: [], lead: '', purpose: 'to stop' },
+        },
       };
     }
     const token = requestTokenOf(step);

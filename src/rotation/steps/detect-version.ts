@@ -29,7 +29,7 @@ export const detectVersion: StepExecutor = {
       throw new RotorError(
         'conflict',
         `No new version of ${rotation.secretName} in the store yet (current: ${current ?? 'none'}). Write it with \`${write}\`.`,
-        { next: { kind: 'action', action: 'detect_version', args: [], lead: 'then', purpose: 'again' } },
+        { next: { kind: 'action', action: 'detect_version', args: [], lead: 'then' } },
       );
     }
     const read = await deps.operations.readVersion(bound, versionId);

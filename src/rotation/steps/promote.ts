@@ -38,7 +38,7 @@ export const promote: StepExecutor = {
       return {
         kind: 'not_done',
         why: `Rotor stopped before the store made version ${newVersionId} current (${current ?? 'none'} still is):`,
-        next: { kind: 'action', action: 'promote', args: [], lead: '', purpose: 'again' },
+        next: { kind: 'action', action: 'promote', args: [], lead: '' },
       };
     return {
       kind: 'ask',
@@ -48,8 +48,7 @@ export const promote: StepExecutor = {
         action: 'abandon',
         args: [],
         lead: 'then',
-        purpose: 'this rotation',
-        or: { kind: 'action', action: 'try_again', args: [], lead: '', purpose: `only if ${newVersionId} must be current` },
+        or: { kind: 'action', action: 'promote', args: [], lead: '', purpose: `only if ${newVersionId} must be current` },
       },
     };
   },

@@ -222,7 +222,7 @@ describe('closing the incident of a manual secret', () => {
     );
     // The refusal names what to do next as structure; Slack says its buttons, the CLI its own command.
     expect(String(refused.reply?.text)).toContain(
-      '(read back just now). Disable it first by hand, or press Retry on the status message, or a second responder (not U0ONCALL, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 1 --postmortem &lt;link&gt; --override &lt;reason&gt;`.',
+      '(read back just now). Disable it at the store by hand first, or a second responder (not U0ONCALL, who leads it) closes it with an override and the reason: *Close incident…* on the status message, or `rotor incidents close 1 --postmortem &lt;link&gt; --override &lt;reason&gt;`.',
     );
     const cli = await runRotor([
       '--db',
@@ -237,9 +237,12 @@ describe('closing the incident of a manual secret', () => {
     ]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain(
-      "(read back just now). Disable it first by hand, or press Retry on the incident's status message in Slack, or a second responder (not U0ONCALL, who leads it) closes it with an override and the reason: `rotor incidents close 1 --postmortem <link> --override <reason>`.",
+      '(read back just now). Disable it at the store by hand first, or a second responder (not U0ONCALL, who leads it) closes it with an override and the reason: `rotor incidents close 1 --postmortem <link> --override <reason>`.',
     );
     expect(cli.stderr).not.toContain('*Close incident');
+    // Closing is refused only once the emergency rotation ended, when its status message has no Retry.
+    expect(String(refused.reply?.text)).not.toContain('Retry');
+    expect(cli.stderr).not.toContain('Retry');
     await followUpsSettled(h);
     expect(snapshotTables(h.store, REVOCATION_TABLES)).toEqual(before);
   });

@@ -8,6 +8,7 @@ import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import { REVOCATION_PEOPLE, REVOCATION_POLICY, slashRevoke } from '../../support/revocation-slack.js';
 import {
+  button,
   driveModal,
   FAST_RETRY,
   metadataOf,
@@ -99,7 +100,8 @@ describe.runIf(shouldRunMotoSuite('the copy-paste texts suite'))('commands an AW
     await press(h, 'U0OWNER', issuer, ACTION_IDS.rotationRunStep);
     expect(textOf(modal(h, issuer))).toContain(`Write it with \`${write}\``);
     // The step names the action to take next; the modal says it as the step's button reads.
-    expect(textOf(modal(h, issuer))).toContain(`Write it with \`${write}\`. Then press “Detect new version” again.`);
+    expect(textOf(modal(h, issuer))).toContain(`Write it with \`${write}\`. Then press “Try again: Detect new version”.`);
+    expect(button(modal(h, issuer), ACTION_IDS.rotationRunStep)?.text).toBe('Try again: Detect new version');
   });
 });
 

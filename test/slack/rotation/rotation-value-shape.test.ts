@@ -398,6 +398,7 @@ describe("a generated Vault value keeps every other field, and a lost answer is 
       '`vault kv rollback -mount=secret -version=1 staging/cache/redis`, then `rotor sync` so the inventory records the version now current',
     );
     expect(button(refused, ACTION_IDS.rotationAbandonByHand)?.text).toBe('Abandon: cleaned up by hand…');
+    expect(textOf(refused)).toContain('and then choose “Abandon: cleaned up by hand…”.');
 
     // Rolled back by hand, then said so in Slack: Vault is not asked again.
     const asked = vault.fake.requests.length;

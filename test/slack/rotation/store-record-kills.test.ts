@@ -282,7 +282,7 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     expect(textOf(shown)).toContain(`neither the new version ${newVersionId}`);
     // The finding names the two actions to choose from; the modal says them as its buttons.
     expect(textOf(shown)).toContain(
-      `Someone changed it meanwhile: run \`rotor sync\` and look. Then press “Abandon…” this rotation, or press “Try again” only if ${newVersionId} must be current.`,
+      `Someone changed it meanwhile: run \`rotor sync\` and look. Then press “Abandon…”, or press “Try again: Promote” only if ${newVersionId} must be current.`,
     );
     expect(button(shown, ACTION_IDS.rotationRunStep)?.text).toBe('Try again: Promote');
     expect(button(shown, ACTION_IDS.rotationAbandon)).toBeDefined();
