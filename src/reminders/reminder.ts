@@ -68,10 +68,16 @@ export interface LevelHistory {
   snoozedUntil: string | null;
 }
 
+/**
+ * The fields of a secret the planner decides with (treatment, ladder, cycle, order): the sweep's
+ * candidates are read with only these, and a secret is read whole only once a reminder about it is owed.
+ */
+export type ReminderSubject = Pick<Secret, 'id' | 'name' | 'lifecycle' | 'nextRotation' | 'updatedAt' | 'owner' | 'backupOwner' | 'team'>;
+
 /** One reminder the sweep owes now. */
-export interface OwedReminder {
+export interface OwedReminder<S extends ReminderSubject = Secret> {
   key: ReminderKey;
-  secret: Secret;
+  secret: S;
   treatment: Treatment;
   recipient: string;
   level: EscalationLevel;
