@@ -3,22 +3,12 @@ import { SecretHistoryRepo } from '../inventory/secret-history-repo.js';
 import { RotationRepo } from '../rotation/rotation-repo.js';
 import { RotationNeedRepo } from '../rotation-needs/rotation-need-repo.js';
 import type { RotationNeed } from '../rotation-needs/rotation-need.js';
-import { secretFromRow, type SecretRow } from '../inventory/secret-row.js';
+import type { SecretRow } from '../inventory/secret-row.js';
 import { inWriteTransaction, type Db } from '../storage/database.js';
 import { statement } from '../storage/statements.js';
 import type { PlannerCandidate } from './reminder-planner.js';
 import { REMINDED_LIFECYCLES } from './reminder-treatment.js';
-import type {
-  LedgerEntry,
-  LedgerState,
-  NotMine,
-  NotMineRef,
-  OwedReminder,
-  ReminderKey,
-  ReminderKind,
-  ReminderSubject,
-  Snooze,
-} from './reminder.js';
+import type { LedgerEntry, LedgerState, NotMine, NotMineRef, ReminderKey, ReminderKind, ReminderSecret, Snooze } from './reminder.js';
 import type { Lifecycle } from '../inventory/secret.js';
 
 /**
@@ -95,7 +85,7 @@ export class ReminderLedgerRepo {
   // Both halves of the condition are read by index: `lifecycle <> 'retired'` lets SQLite use the
   // partial next_rotation index (it cannot infer it from `= 'active'`), and the IN list is
   // spelled as the partial index secrets_reminded_whatever_the_date is (migration 0009).
-  candidates(untilDate: string): PlannerCandidate<ReminderSubject>[] {
+  candidates(untilDate: string): PlannerCandidate<ReminderSecret>[] {
     const byDate = `s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.lifecycle = 'active'`;
     const whateverTheDate = `s.lifecycle IN (${URGENT_LIFECYCLES_SQL})`;
     // An open rotation need due by then makes the secret due earlier than its own date (src/rotation-needs).
@@ -106,8 +96,8 @@ export class ReminderLedgerRepo {
     const underIncident = new Set(statement(this.db, `SELECT secret_id FROM incidents WHERE state = 'open'`).pluck().all() as number[]);
     // Two index searches merged here rather than one OR, which SQLite answers with a rowid set and
     // a second lookup per row; the due-by-date rows come in index order, so only the few others are sorted.
-    // Only the columns the planner decides with: most candidates owe nothing now, and whole rows
-    // (27 columns, three JSON lists parsed) were a fifth of the start-up sweep's allocation.
+    // Only the columns the planner decides with and a reminder message shows: whole rows (27
+    // columns, three JSON lists parsed) were a fifth of the start-up sweep's allocation.
     const narrow = `SELECT ${SUBJECT_COLUMNS} FROM secrets s`;
     const rows = mergeByNextRotation(
       mergeByNextRotation(
@@ -152,22 +142,6 @@ export class ReminderLedgerRepo {
       rotationHeldBy: holders.get(secret.id) ?? null,
       needs: needs.get(secret.id) ?? [],
     }));
-  }
-
-  /**
-   * The owed reminders with their secrets read whole, for the messages, in the same order. A
-   * secret deleted since its candidate was read owes nothing any more and is left out.
-   */
-  withWholeSecrets(owed: readonly OwedReminder<ReminderSubject>[]): OwedReminder[] {
-    if (owed.length === 0) return [];
-    const rows = statement(this.db, `SELECT s.* FROM secrets s WHERE s.id IN (SELECT value FROM json_each(?))`).all(
-      JSON.stringify([...new Set(owed.map((reminder) => reminder.secret.id))]),
-    ) as SecretRow[];
-    const whole = new Map(rows.map((row) => [row.id, secretFromRow(row)]));
-    return owed.flatMap((reminder) => {
-      const secret = whole.get(reminder.secret.id);
-      return secret ? [{ ...reminder, secret }] : [];
-    });
   }
 
   /**
@@ -327,12 +301,26 @@ function mergeByNextRotation(left: readonly SubjectRow[], right: readonly Subjec
   return merged.concat(left.slice(i), right.slice(j));
 }
 
-/** The `secrets` columns of a ReminderSubject. */
-type SubjectRow = Pick<SecretRow, 'id' | 'name' | 'lifecycle' | 'next_rotation' | 'updated_at' | 'owner' | 'backup_owner' | 'team'>;
+/** The `secrets` columns of a ReminderSecret. */
+type SubjectRow = Pick<
+  SecretRow,
+  | 'id'
+  | 'name'
+  | 'lifecycle'
+  | 'next_rotation'
+  | 'updated_at'
+  | 'owner'
+  | 'backup_owner'
+  | 'team'
+  | 'environment'
+  | 'last_rotated'
+  | 'consumers'
+>;
 
-const SUBJECT_COLUMNS = 's.id, s.name, s.lifecycle, s.next_rotation, s.updated_at, s.owner, s.backup_owner, s.team';
+const SUBJECT_COLUMNS =
+  's.id, s.name, s.lifecycle, s.next_rotation, s.updated_at, s.owner, s.backup_owner, s.team, s.environment, s.last_rotated, s.consumers';
 
-function subjectFromRow(row: SubjectRow): ReminderSubject {
+function subjectFromRow(row: SubjectRow): ReminderSecret {
   return {
     id: row.id,
     name: row.name,
@@ -342,6 +330,9 @@ function subjectFromRow(row: SubjectRow): ReminderSubject {
     owner: row.owner,
     backupOwner: row.backup_owner,
     team: row.team,
+    environment: row.environment,
+    lastRotated: row.last_rotated,
+    consumers: JSON.parse(row.consumers) as string[],
   };
 }
 

@@ -116,7 +116,7 @@ export class ReminderSweepService {
   /** What a sweep at `at` would send, from cached profiles only: no Slack call, nothing recorded. */
   preview(at: DateTime = this.deps.clock.now()): OwedReminder[] {
     const cache = this.deps.directory.all();
-    const owed = planReminders(
+    return planReminders(
       this.deps.ledger.candidates(this.windowEnd(at)),
       at,
       this.deps.policy,
@@ -126,7 +126,6 @@ export class ReminderSweepService {
       },
       this.deps.groups ?? null,
     );
-    return this.deps.ledger.withWholeSecrets(owed);
   }
 
   /**
@@ -253,7 +252,7 @@ export class ReminderSweepService {
         ),
       ].filter((user) => !fresh.has(user) && !failedLookups.has(user));
       if (toLookUp.length === 0) {
-        const owed = planReminders(
+        return planReminders(
           candidates,
           now,
           this.deps.policy,
@@ -263,7 +262,6 @@ export class ReminderSweepService {
           },
           this.deps.groups ?? null,
         );
-        return this.deps.ledger.withWholeSecrets(owed);
       }
       await queue.run(toLookUp, async (user) => {
         if (deadline.passed) {

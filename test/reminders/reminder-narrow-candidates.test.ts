@@ -9,6 +9,8 @@ import { ReminderLedgerRepo } from '../../src/reminders/reminder-ledger-repo.js'
 import { planReminders, type PlannerCandidate } from '../../src/reminders/reminder-planner.js';
 import { ReminderSweepService } from '../../src/reminders/reminder-sweep-service.js';
 import { RotationNeedRepo } from '../../src/rotation-needs/rotation-need-repo.js';
+import { formatKey, type OwedReminder } from '../../src/reminders/reminder.js';
+import { buildReminderDigest, buildReminderMessage } from '../../src/slack/views/reminder-message.js';
 import { SweepLogRepo } from '../../src/storage/sweep-log-repo.js';
 import { operator } from '../support/actors.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
@@ -25,13 +27,28 @@ const POLICY = [
   '',
 ].join('\n');
 
+/** What the sweep reads of a secret: the planner's fields and those a reminder message shows. */
+const NARROW_FIELDS = [
+  'backupOwner',
+  'consumers',
+  'environment',
+  'id',
+  'lastRotated',
+  'lifecycle',
+  'name',
+  'nextRotation',
+  'owner',
+  'team',
+  'updatedAt',
+];
+
 const LIFECYCLES = ['active', 'active', 'compromised', 'rotating', 'retired'] as const;
 
 /**
  * The sweep's candidates are read with only the columns its decisions need (id, name, lifecycle,
- * next rotation, last change, owner, backup owner, team); a secret is read whole only once a
- * reminder about it is owed. What it plans must be exactly what the whole rows planned: the same
- * reminders, in the same order, with the same secrets in them.
+ * next rotation, last change, owner, backup owner, team) and those its messages show
+ * (environment, last rotated, consumers), not whole. What it plans must be exactly what whole
+ * rows planned: the same reminders, in the same order, and the same messages.
  */
 describe('the sweep plans from narrow candidate rows exactly what whole rows planned', () => {
   let store: TempStore;
@@ -68,8 +85,8 @@ describe('the sweep plans from narrow candidate rows exactly what whole rows pla
       const lifecycle = LIFECYCLES[i % LIFECYCLES.length] as string;
       const due = day(((i * 17) % 86) - 40);
       store.db
-        .prepare('UPDATE secrets SET next_rotation = ?, lifecycle = ?, updated_at = ? WHERE name = ?')
-        .run(due, lifecycle, instant(-(i % 11)), name);
+        .prepare('UPDATE secrets SET next_rotation = ?, lifecycle = ?, updated_at = ?, last_rotated = ? WHERE name = ?')
+        .run(due, lifecycle, instant(-(i % 11)), i % 4 === 0 ? null : instant(-90 - i), name);
       const id = (store.db.prepare('SELECT id FROM secrets WHERE name = ?').get(name) as { id: number }).id;
       if (i % 6 === 1) {
         needs.add(
@@ -135,18 +152,27 @@ describe('the sweep plans from narrow candidate rows exactly what whole rows pla
 
     // Each narrow secret holds the whole secret's values of the fields it has, and only those.
     for (const { secret } of narrow) {
-      expect(Object.keys(secret).sort()).toEqual(['backupOwner', 'id', 'lifecycle', 'name', 'nextRotation', 'owner', 'team', 'updatedAt']);
+      expect(Object.keys(secret).sort()).toEqual(NARROW_FIELDS);
       const full = whole.get(secret.id) as Secret;
       expect(secret).toEqual(Object.fromEntries(Object.keys(secret).map((field) => [field, full[field as keyof Secret]])));
     }
 
-    // Planned from whole rows, as before: the same reminders in the same order, the secrets whole.
+    // Planned from whole rows, as before: the same reminders in the same order, and the same messages.
     const fromWhole: PlannerCandidate[] = narrow.map((candidate) => ({ ...candidate, secret: whole.get(candidate.secret.id) as Secret }));
     const people = { zoneOf: () => 'UTC', isGone: () => false };
     const planned = planReminders(fromWhole, store.clock.now(), policy, people);
     const previewed = sweeper.preview();
     expect(planned.length).toBeGreaterThan(10);
     expect(new Set(planned.map((reminder) => reminder.key.kind.split(':')[0]))).toEqual(new Set(['warning', 'due', 'overdue', 'snooze']));
-    expect(previewed).toEqual(planned);
+    expect(previewed.map(({ secret, ...rest }) => ({ ...rest, secretId: secret.id }))).toEqual(
+      planned.map(({ secret, ...rest }) => ({ ...rest, secretId: secret.id })),
+    );
+    const keys = planned.map((reminder) => formatKey(reminder.key));
+    previewed.forEach((reminder, index) => {
+      expect(buildReminderMessage(reminder, keys[index] as string)).toEqual(
+        buildReminderMessage(planned[index] as OwedReminder, keys[index] as string),
+      );
+    });
+    expect(buildReminderDigest(previewed, keys)).toEqual(buildReminderDigest(planned, keys));
   });
 });
