@@ -2,6 +2,9 @@ import { membersOfRole, type GroupMembers } from '../access/role-members.js';
 import type { EscalationLevel, Policy } from '../config/policy.js';
 import type { Secret } from '../inventory/secret.js';
 
+/** The fields of a secret its ladder is made of. */
+type LadderSecret = Pick<Secret, 'owner' | 'backupOwner' | 'team'>;
+
 export interface Rung {
   level: EscalationLevel;
   user: string;
@@ -24,7 +27,7 @@ export interface LadderLevel {
  * so each step really reaches someone new and an escalation can say why a level was passed over.
  */
 export function ladderLevels(
-  secret: Secret,
+  secret: LadderSecret,
   policy: Policy,
   isGone: (user: string) => boolean,
   saidNotMine: ReadonlySet<string> = new Set(),
@@ -50,7 +53,7 @@ export function rungsOf(levels: readonly LadderLevel[]): Rung[] {
   return rungs;
 }
 
-function personAt(level: EscalationLevel, secret: Secret, policy: Policy, groups: GroupMembers | null): string | null {
+function personAt(level: EscalationLevel, secret: LadderSecret, policy: Policy, groups: GroupMembers | null): string | null {
   switch (level) {
     case 'owner':
       return secret.owner;

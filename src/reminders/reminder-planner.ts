@@ -6,10 +6,10 @@ import type { Secret } from '../inventory/secret.js';
 import { dueDayOf, earliestNeed, isSnoozable, type RotationNeed } from '../rotation-needs/rotation-need.js';
 import { ladderLevels, rungsOf, type LadderLevel, type Rung } from './escalation-ladder.js';
 import { treatmentOf } from './reminder-treatment.js';
-import type { LedgerEntry, LevelHistory, NotMine, OwedReminder, ReminderKind, Snooze } from './reminder.js';
+import type { LedgerEntry, LevelHistory, NotMine, OwedReminder, ReminderKind, ReminderSubject, Snooze } from './reminder.js';
 
-export interface PlannerCandidate {
-  secret: Secret;
+export interface PlannerCandidate<S extends ReminderSubject = Secret> {
+  secret: S;
   /** Ledger rows of the secret's current cycle. */
   ledger: readonly LedgerEntry[];
   snoozes: readonly Snooze[];
@@ -55,14 +55,14 @@ interface Stage {
  * 5. Once the due day has come, warnings are obsolete: a secret found due today (never rotated,
  *    or imported late) waits for the due-day notice rather than being told it is due "in 7 days".
  */
-export function planReminders(
-  candidates: readonly PlannerCandidate[],
+export function planReminders<S extends ReminderSubject = Secret>(
+  candidates: readonly PlannerCandidate<S>[],
   now: DateTime,
   policy: Policy,
   people: PeopleDirectory,
   groups: GroupMembers | null = null,
-): OwedReminder[] {
-  const owed: OwedReminder[] = [];
+): OwedReminder<S>[] {
+  const owed: OwedReminder<S>[] = [];
   // Many secrets share due dates and recipients' zones: compute each delivery instant (and its text) once.
   const instants = new Map<string, Instant>();
   const nowMillis = now.toMillis();
@@ -119,7 +119,12 @@ function cycleCalendar(due: string, now: DateTime, policy: Policy): CycleCalenda
   };
 }
 
-function planOne(candidate: PlannerCandidate, policy: Policy, people: Memo, groups: GroupMembers | null): OwedReminder | null {
+function planOne<S extends ReminderSubject>(
+  candidate: PlannerCandidate<S>,
+  policy: Policy,
+  people: Memo,
+  groups: GroupMembers | null,
+): OwedReminder<S> | null {
   const { secret } = candidate;
   const treatment = treatmentOf(secret, candidate.lifecycleSince ?? null, candidate.rotationHeldBy ?? null);
   if (!treatment) return null;
@@ -250,7 +255,11 @@ function snoozeTrack(snoozes: readonly Snooze[], ladder: readonly Rung[], main: 
 }
 
 /** The escalation order's levels before the recipient's, each with who fills it and what they were sent. */
-function lowerLevels(levels: readonly LadderLevel[], recipientLevel: EscalationLevel, candidate: PlannerCandidate): LevelHistory[] {
+function lowerLevels(
+  levels: readonly LadderLevel[],
+  recipientLevel: EscalationLevel,
+  candidate: PlannerCandidate<ReminderSubject>,
+): LevelHistory[] {
   const end = levels.findIndex((level) => level.level === recipientLevel);
   return levels.slice(0, Math.max(0, end)).map((level) => {
     const remindedOn = candidate.ledger

@@ -24,7 +24,11 @@ export type Treatment =
  * it the last change of the secret stands in, which is no earlier than the marking.
  * `rotationHeldBy` is who holds the secret's open rotation, if any.
  */
-export function treatmentOf(secret: Secret, lifecycleSince: string | null, rotationHeldBy: string | null = null): Treatment | null {
+export function treatmentOf(
+  secret: Pick<Secret, 'lifecycle' | 'nextRotation' | 'updatedAt'>,
+  lifecycleSince: string | null,
+  rotationHeldBy: string | null = null,
+): Treatment | null {
   switch (secret.lifecycle) {
     case 'active':
       return { kind: 'rotation', dueDate: secret.nextRotation };
@@ -40,6 +44,6 @@ export function treatmentOf(secret: Secret, lifecycleSince: string | null, rotat
 }
 
 /** The UTC day a secret entered its current lifecycle (its last change when the log does not say). */
-export function lifecycleDay(secret: Secret, lifecycleSince: string | null): string {
+export function lifecycleDay(secret: Pick<Secret, 'updatedAt'>, lifecycleSince: string | null): string {
   return (lifecycleSince ?? secret.updatedAt).slice(0, 10);
 }

@@ -68,10 +68,19 @@ export interface LevelHistory {
   snoozedUntil: string | null;
 }
 
+/** The fields of a secret the planner decides with: its treatment, ladder, cycle and order. */
+export type ReminderSubject = Pick<Secret, 'id' | 'name' | 'lifecycle' | 'nextRotation' | 'updatedAt' | 'owner' | 'backupOwner' | 'team'>;
+
+/**
+ * What the sweep reads of a secret: the planner's fields and the few more a reminder message
+ * shows. Not the whole row: most of a secret's 27 columns play no part in a reminder.
+ */
+export type ReminderSecret = ReminderSubject & Pick<Secret, 'environment' | 'lastRotated' | 'consumers'>;
+
 /** One reminder the sweep owes now. */
-export interface OwedReminder {
+export interface OwedReminder<S extends ReminderSubject = ReminderSecret> {
   key: ReminderKey;
-  secret: Secret;
+  secret: S;
   treatment: Treatment;
   recipient: string;
   level: EscalationLevel;
