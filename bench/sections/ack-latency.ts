@@ -121,11 +121,12 @@ export class Child {
 
   static async start(mode: ChildMode, env: Record<string, string>): Promise<{ child: Child; port: number }> {
     const script = fileURLToPath(new URL('../support/server-child.js', import.meta.url));
-    // Rotor runs with production's Node flags (package.json's start, the Dockerfile's CMD), then any asked for here; bare Bolt with Node's defaults.
-    const extraArgs =
-      mode === 'rotor'
-        ? [...productionNodeFlags(), ...(process.env.BENCH_ROTOR_NODE_ARGS ? process.env.BENCH_ROTOR_NODE_ARGS.split(' ') : [])]
-        : [];
+    // Both run with production's Node flags (package.json's start, the Dockerfile's CMD), so the floor is a bare Bolt app
+    // started the same way; Rotor then takes any flags asked for here (a profile).
+    const extraArgs = [
+      ...productionNodeFlags(),
+      ...(mode === 'rotor' && process.env.BENCH_ROTOR_NODE_ARGS ? process.env.BENCH_ROTOR_NODE_ARGS.split(' ') : []),
+    ];
     // BENCH_CHILD_LOGS=<dir> keeps each child's standard output (Rotor's log lines) in <dir>/<mode>.log.
     const logs = process.env.BENCH_CHILD_LOGS;
     const processHandle = fork(script, [mode], {
@@ -354,7 +355,7 @@ export async function ackSection(options: AckOptions): Promise<AckResult & { dbP
   details.rotorMemoryAfterLoad = (await rotor.child.ask({ type: 'memory' })).memory;
   const settle = `${Math.round(options.settleMs / 1000)} s`;
   const flags = productionNodeFlags();
-  const flagsNote = `Rotor with production's node flags (${flags.length > 0 ? flags.join(' ') : 'none'}), bare Bolt with Node's defaults`;
+  const flagsNote = `Rotor and bare Bolt both with production's node flags (${flags.length > 0 ? flags.join(' ') : 'none'})`;
   const memoryFigures = [
     ratioTarget(
       figure({

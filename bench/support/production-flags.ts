@@ -5,8 +5,8 @@ import { projectRoot } from '../../src/core/project-root.js';
 /**
  * The Node flags production starts the bot with: those of package.json's `start` script (`node
  * <flags> dist/src/main.js`; the Dockerfile's CMD carries the same, test/slack/transport/dockerfile.test.ts
- * holds them together). The bench launches Rotor's child with them, so it measures the bot as it runs;
- * bare Bolt keeps Node's defaults.
+ * holds them together). The bench launches Rotor's child, and bare Bolt's beside it, with them, so it
+ * measures the bot as it runs against a floor started the same way.
  */
 export function productionNodeFlags(): string[] {
   const scripts = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
