@@ -39,5 +39,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node runs as PID 1 and receives SIGTERM itself; Rotor handles it and stops gracefully.
-# The flags are package.json's start script's (docs/memory.md: V8 keeps its heap small).
-CMD ["node", "--optimize-for-size", "dist/src/main.js"]
+# The flags are package.json's start script's (none today: docs/memory.md says why).
+CMD ["node", "dist/src/main.js"]
