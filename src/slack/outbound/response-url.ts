@@ -15,10 +15,15 @@ export interface ResponseUrlDelivery {
 
 /**
  * Slack answers a response_url within a second or two; five seconds is a hung connection. Three
- * attempts with a 1 s then 2 s pause ride out a reset connection or a short 5xx spell, and bound
- * a reply that cannot be delivered to about 20 s.
+ * attempts with a 1 s then 2 s pause ride out a reset connection or a short 5xx spell. A 429's
+ * Retry-After is waited for up to 5 s; a longer one ends the reply there, the wait asked named in
+ * its error (a response_url takes 5 posts in 30 minutes, and app.stop drains replies for 10 s:
+ * waiting out a long rate limit twice would outlast both). So a reply that cannot be delivered is
+ * given up on within three timeouts and two waits of at most 5 s each, about 25 s at worst.
+ * Slack may have taken a POST whose answer was lost (a timeout, a reset): the next attempt posts
+ * it again, so the person may see the same ephemeral twice, at most once an attempt (3 copies).
  */
-export const RESPONSE_URL_DELIVERY: ResponseUrlDelivery = { attempts: 3, timeoutMs: 5_000, firstDelayMs: 1_000, longestWaitMs: 30_000 };
+export const RESPONSE_URL_DELIVERY: ResponseUrlDelivery = { attempts: 3, timeoutMs: 5_000, firstDelayMs: 1_000, longestWaitMs: 5_000 };
 
 /**
  * A reply that could not be delivered: why, after how many attempts, and Slack's last HTTP status

@@ -13,7 +13,7 @@ import { responseIdOf, startSlackHarness, type SlackHarness } from '../../suppor
  * tried again, so it holds the reply worker's slot no longer (issue 25).
  */
 /** Security leads, who read the whole inventory: one per request, so each request's log line is told apart. */
-const READERS = ['U0LEAD1', 'U0LEAD2', 'U0LEAD3', 'U0LEAD4', 'U0LEAD5', 'U0LEAD6'] as const;
+const READERS = ['U0LEAD1', 'U0LEAD2', 'U0LEAD3', 'U0LEAD4', 'U0LEAD5', 'U0LEAD6', 'U0LEAD7'] as const;
 
 describe('a read-only reply whose response_url fails at first, through the real app and its reply worker', () => {
   let harness: SlackHarness;
@@ -77,6 +77,22 @@ describe('a read-only reply whose response_url fails at first, through the real 
     );
     expect(failed).toMatchObject({ told: true });
   });
+
+  it('a 429 asking to wait 60 s: not waited for nor tried again, no apology to the rate-limited URL, logged with the wait asked', async () => {
+    const before = harness.fake.responseAttempts;
+    harness.fake.scriptResponses({ rateLimitedForSeconds: 60 });
+    const reply = await harness.command('/secrets', 'overdue', READERS[6]);
+    expect(reply.status).toBe(200);
+    const handled = await harness.waitForLog((line) => line.msg === 'slack request handled' && line.user === READERS[6], 10_000);
+    expect(handled).toMatchObject({ outcome: 'error', replyWorker: true });
+    expect(harness.fake.responseAttempts - before).toBe(1);
+    const failed = harness.logLines.find(
+      (line) =>
+        line.msg === 'a read-only reply failed' &&
+        (line.err as { message?: unknown })?.message === 'response_url answered HTTP 429, and asked to wait 60 s (1 attempt)',
+    );
+    expect(failed).toMatchObject({ told: false });
+  });
 });
 
 describe('postToResponseUrl, against the fake Slack', () => {
@@ -133,6 +149,15 @@ describe('postToResponseUrl, against the fake Slack', () => {
     fake.scriptResponses({ rateLimitedForSeconds: 60 });
     const error = await failureOf(post());
     expect((error as Error).message).toBe('response_url answered HTTP 429, and asked to wait 60 s (1 attempt)');
+    expect(fake.responseAttempts - before).toBe(1);
+  });
+
+  it('with the default delivery, a Retry-After longer than 5 s is not waited for', async () => {
+    const before = fake.responseAttempts;
+    fake.scriptResponses({ rateLimitedForSeconds: 6 });
+    const error = await failureOf(postToResponseUrl(fake.newResponseUrl(), textMessage('hello')));
+    expect((error as Error).message).toBe('response_url answered HTTP 429, and asked to wait 6 s (1 attempt)');
+    expect(error).toMatchObject({ status: 429, urlFailed: true, attempts: 1 });
     expect(fake.responseAttempts - before).toBe(1);
   });
 
