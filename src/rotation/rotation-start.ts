@@ -1,6 +1,6 @@
 import { actorId, type Actor } from '../access/actor.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
-import { describeError, RotorError, UniqueConflictError } from '../core/errors.js';
+import { describeError, NotFoundError, RotorError, UniqueConflictError } from '../core/errors.js';
 import type { Secret } from '../inventory/secret.js';
 import type { StoreKind } from '../providers/store-kind.js';
 import { describeBinding, sameBinding, type StoreBinding } from '../providers/store-binding.js';
@@ -62,6 +62,13 @@ export class RotationStarts {
     private readonly plan: RotationFollowUpPlan,
   ) {}
 
+  /** The checked secret's row as it is now; deleted meanwhile, it is not found (no names suggested: the caller's were, before). */
+  private reread(checked: Secret): Secret {
+    const now = this.deps.inventory.get(checked.name);
+    if (!now) throw new NotFoundError(`No secret named \`${checked.name}\`.`, []);
+    return now;
+  }
+
   /** A variant of a plan waits for the one before it to be verified (src/rotation-plans). */
   private refuseOutOfTurn(secret: Secret): void {
     const gate = this.deps.subscribers.startGate(secret);
@@ -70,12 +77,14 @@ export class RotationStarts {
 
   /**
    * What `/rotate <name>` shows: the open rotation (anyone allowed to rotate may continue it), or
-   * the checklist, approvals and preflight findings of a new one. `checked` is the secret as the
-   * caller's own `rotatable(actor, name)` just returned it (`/rotate` checks before its modal
-   * opens), so it is not read twice; who may act is still judged on the rotation open now.
+   * the checklist, approvals and preflight findings of a new one. `checked`: the caller's own
+   * `rotatable(actor, name)` passed before its modal opened (`/rotate` answers a mistyped name in
+   * the channel), so the name's suggestions are not worked out again; but the secret may have
+   * been retired, or the person's access removed, during the round trip to views.open, so its row
+   * is read again by name and judged as it is now, on the rotation open now.
    */
   async prepare(actor: Actor, name: string, checked?: Secret): Promise<RotationOpening> {
-    const secret = checked ?? this.queries.rotatable(actor, name);
+    const secret = checked ? this.reread(checked) : this.queries.rotatable(actor, name);
     const open = this.deps.repo.openFor(secret.id);
     if (checked) this.queries.authorize(actor, secret, open?.rotation.kind ?? 'scheduled');
     if (open) return { kind: 'open', secret, record: open };

@@ -15,16 +15,29 @@ export interface ResponseUrlDelivery {
 
 /**
  * Slack answers a response_url within a second or two; five seconds is a hung connection. Three
- * attempts with a 1 s then 2 s pause ride out a reset connection or a short 5xx spell, and bound
- * a reply that cannot be delivered to about 20 s.
+ * attempts with a 1 s then 2 s pause ride out a reset connection or a short 5xx spell. A 429's
+ * Retry-After is waited for up to 5 s; a longer one ends the reply there, the wait asked named in
+ * its error (a response_url takes 5 posts in 30 minutes, and app.stop drains replies for 10 s:
+ * waiting out a long rate limit twice would outlast both). So a reply that cannot be delivered is
+ * given up on within three timeouts and two waits of at most 5 s each, about 25 s at worst.
+ * Slack may have taken a POST whose answer was lost (a timeout, a reset): the next attempt posts
+ * it again, so the person may see the same ephemeral twice, at most once an attempt (3 copies).
  */
-export const RESPONSE_URL_DELIVERY: ResponseUrlDelivery = { attempts: 3, timeoutMs: 5_000, firstDelayMs: 1_000, longestWaitMs: 30_000 };
+export const RESPONSE_URL_DELIVERY: ResponseUrlDelivery = { attempts: 3, timeoutMs: 5_000, firstDelayMs: 1_000, longestWaitMs: 5_000 };
 
-/** A reply that could not be delivered: why, after how many attempts. */
+/**
+ * A reply that could not be delivered: why, after how many attempts, and Slack's last HTTP status
+ * (none when the URL was not reached or did not answer). `urlFailed`: the response_url itself
+ * failed (unreachable, silent, 5xx or 429 to the last attempt, a Retry-After too long to wait, or
+ * a 404/410 of an expired URL), so any other message to it would fail the same way; otherwise
+ * Slack refused this message (a 400 for invalid blocks or a text too long) and a plain one may pass.
+ */
 export class ResponseUrlError extends Error {
   constructor(
     message: string,
     readonly attempts: number,
+    readonly status: number | undefined,
+    readonly urlFailed: boolean,
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -33,14 +46,18 @@ export class ResponseUrlError extends Error {
 }
 
 /** What one attempt came to: delivered, worth another attempt after `waitMs` (at least), or refused for good. */
-type Attempt = { delivered: true } | { delivered: false; retry: boolean; waitMs: number; reason: string; cause?: unknown };
+type Attempt = { delivered: true } | { delivered: false; retry: boolean; waitMs: number; reason: string; status?: number; cause?: unknown };
+
+/** A final answer that says the URL is gone (expired, or used up), not that this message was wrong. */
+const URL_GONE = new Set([404, 410]);
 
 /**
  * Posts an ephemeral reply to a response_url, the way Bolt's `respond` does. The answer's body is
  * read to its end: an unread body keeps its connection and buffers until garbage collection. A
  * network failure (a reset, a refused connection, no answer within `timeoutMs`), a 5xx or a 429 is
  * tried again, up to `attempts` in all, honouring a 429's Retry-After; any other status (a 404 of
- * an expired response_url) is final. Throws a ResponseUrlError saying what happened.
+ * an expired response_url, a 400 of a message Slack refuses) is final. Throws a ResponseUrlError
+ * saying what happened, and whether it was the URL that failed.
  */
 export async function postToResponseUrl(
   responseUrl: string,
@@ -55,11 +72,15 @@ export async function postToResponseUrl(
     if (outcome.delivered) return;
     const waitMs = Math.max(delayMs, outcome.waitMs);
     const tried = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
-    if (!outcome.retry) throw new ResponseUrlError(`response_url ${outcome.reason}`, attempt, { cause: outcome.cause });
+    const { status, cause } = outcome;
+    if (!outcome.retry)
+      throw new ResponseUrlError(`response_url ${outcome.reason}`, attempt, status, status !== undefined && URL_GONE.has(status), {
+        cause,
+      });
     if (attempt >= delivery.attempts)
-      throw new ResponseUrlError(`response_url ${outcome.reason}, after ${tried}`, attempt, { cause: outcome.cause });
+      throw new ResponseUrlError(`response_url ${outcome.reason}, after ${tried}`, attempt, status, true, { cause });
     if (waitMs > delivery.longestWaitMs)
-      throw new ResponseUrlError(`response_url ${outcome.reason}, and asked to wait ${waitMs / 1000} s (${tried})`, attempt);
+      throw new ResponseUrlError(`response_url ${outcome.reason}, and asked to wait ${waitMs / 1000} s (${tried})`, attempt, status, true);
     await sleep(waitMs);
     delayMs *= 2;
   }
@@ -81,9 +102,10 @@ async function postOnce(responseUrl: string, body: string, timeoutMs: number): P
     return { delivered: false, retry: true, waitMs: 0, reason, cause };
   }
   if (response.ok) return { delivered: true };
-  const reason = `answered HTTP ${response.status}`;
-  if (response.status === 429) return { delivered: false, retry: true, waitMs: retryAfterMs(response), reason };
-  return { delivered: false, retry: response.status >= 500, waitMs: 0, reason };
+  const { status } = response;
+  const reason = `answered HTTP ${status}`;
+  if (status === 429) return { delivered: false, retry: true, waitMs: retryAfterMs(response), reason, status };
+  return { delivered: false, retry: status >= 500, waitMs: 0, reason, status };
 }
 
 /** A 429's Retry-After (seconds), in ms; 0 when absent or unreadable. */

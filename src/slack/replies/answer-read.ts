@@ -8,7 +8,7 @@ import { isRotorError } from '../../core/errors.js';
 import { InventoryReader } from '../../inventory/inventory-reader.js';
 import type { InventoryRepo } from '../../inventory/inventory-repo.js';
 import type { ListSource } from '../listeners/commands/secret-list-query.js';
-import { postToResponseUrl } from '../outbound/response-url.js';
+import { postToResponseUrl, ResponseUrlError } from '../outbound/response-url.js';
 import { INTERNAL_ERROR_MESSAGE, rotorErrorMessage } from '../views/rotor-error-message.js';
 import type { SlackMessage } from '../views/slack-message.js';
 import { readReply } from './read-replies.js';
@@ -32,8 +32,9 @@ export interface ReplyContext {
  * (the same visibility rules) as on the main thread. A refusal is audited before the person is
  * told. On failure, posts what the person should be told instead (the error's own message for
  * Rotor's errors, a refusal with who may help, a generic apology for the rest), as the app's
- * error handler does; a reply that could not be delivered (tried again, see postToResponseUrl) is
- * not followed by an apology to the same URL. Never throws: the outcome says what happened.
+ * error handler does. A reply the response_url itself failed (see ResponseUrlError.urlFailed) is
+ * not followed by an apology to the same URL; one Slack refused for what it was (a 400) is.
+ * Never throws: the outcome says what happened.
  */
 export async function answerRead(context: ReplyContext, job: ReplyJob): Promise<ReplyOutcome> {
   let failure: unknown;
@@ -50,8 +51,8 @@ export async function answerRead(context: ReplyContext, job: ReplyJob): Promise<
       return { outcome: 'ok' };
     } catch (error) {
       failure = error;
-      // Retried already (postToResponseUrl): an apology to the same URL would fail the same way, and hold the reply as long again.
-      delivered = false;
+      // Retried already (postToResponseUrl): an apology to a URL that failed would fail the same way, and hold the reply as long again.
+      if (!(error instanceof ResponseUrlError) || error.urlFailed) delivered = false;
     }
   }
   const known = isRotorError(failure) ? failure : null;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRows, parseRows } from '../../../src/import-export/import-service.js';
 import { postToResponseUrl, ResponseUrlError, type ResponseUrlDelivery } from '../../../src/slack/outbound/response-url.js';
+import { INTERNAL_ERROR_MESSAGE } from '../../../src/slack/views/rotor-error-message.js';
 import { textMessage } from '../../../src/slack/views/slack-message.js';
 import { FakeSlackApi } from '../../fakes/fake-slack-api.js';
 import { operator } from '../../support/actors.js';
@@ -12,7 +13,7 @@ import { responseIdOf, startSlackHarness, type SlackHarness } from '../../suppor
  * tried again, so it holds the reply worker's slot no longer (issue 25).
  */
 /** Security leads, who read the whole inventory: one per request, so each request's log line is told apart. */
-const READERS = ['U0LEAD1', 'U0LEAD2', 'U0LEAD3', 'U0LEAD4', 'U0LEAD5'] as const;
+const READERS = ['U0LEAD1', 'U0LEAD2', 'U0LEAD3', 'U0LEAD4', 'U0LEAD5', 'U0LEAD6', 'U0LEAD7'] as const;
 
 describe('a read-only reply whose response_url fails at first, through the real app and its reply worker', () => {
   let harness: SlackHarness;
@@ -62,6 +63,36 @@ describe('a read-only reply whose response_url fails at first, through the real 
     const next = await overdueFor(READERS[4]);
     expect(next.handled).toMatchObject({ outcome: 'ok', replyWorker: true });
   });
+
+  it('a 400 (Slack refuses the message itself, not the URL): the person is told by the apology, and the failure is logged', async () => {
+    const before = harness.fake.responseAttempts;
+    harness.fake.scriptResponses({ httpStatus: 400 });
+    const { delivered, handled } = await overdueFor(READERS[5]);
+    expect(delivered).toEqual({ response_type: 'ephemeral', replace_original: false, ...INTERNAL_ERROR_MESSAGE });
+    expect(harness.fake.responseAttempts - before).toBe(2);
+    expect(handled).toMatchObject({ outcome: 'error', replyWorker: true });
+    const failed = harness.logLines.find(
+      (line) =>
+        line.msg === 'a read-only reply failed' && (line.err as { message?: unknown })?.message === 'response_url answered HTTP 400',
+    );
+    expect(failed).toMatchObject({ told: true });
+  });
+
+  it('a 429 asking to wait 60 s: not waited for nor tried again, no apology to the rate-limited URL, logged with the wait asked', async () => {
+    const before = harness.fake.responseAttempts;
+    harness.fake.scriptResponses({ rateLimitedForSeconds: 60 });
+    const reply = await harness.command('/secrets', 'overdue', READERS[6]);
+    expect(reply.status).toBe(200);
+    const handled = await harness.waitForLog((line) => line.msg === 'slack request handled' && line.user === READERS[6], 10_000);
+    expect(handled).toMatchObject({ outcome: 'error', replyWorker: true });
+    expect(harness.fake.responseAttempts - before).toBe(1);
+    const failed = harness.logLines.find(
+      (line) =>
+        line.msg === 'a read-only reply failed' &&
+        (line.err as { message?: unknown })?.message === 'response_url answered HTTP 429, and asked to wait 60 s (1 attempt)',
+    );
+    expect(failed).toMatchObject({ told: false });
+  });
 });
 
 describe('postToResponseUrl, against the fake Slack', () => {
@@ -84,6 +115,7 @@ describe('postToResponseUrl, against the fake Slack', () => {
     expect(error).toBeInstanceOf(ResponseUrlError);
     expect((error as ResponseUrlError).attempts).toBe(3);
     expect((error as Error).message).toBe('response_url answered HTTP 503, after 3 attempts');
+    expect(error).toMatchObject({ status: 503, urlFailed: true });
     expect(fake.responseAttempts - before).toBe(3);
   });
 
@@ -91,6 +123,7 @@ describe('postToResponseUrl, against the fake Slack', () => {
     fake.scriptResponses({ hang: true }, { hang: true }, { hang: true });
     const error = await failureOf(post());
     expect((error as Error).message).toBe('response_url did not answer within 0.2 s, after 3 attempts');
+    expect(error).toMatchObject({ status: undefined, urlFailed: true });
   });
 
   it('a 4xx other than 429 (an expired response_url) is not tried again', async () => {
@@ -98,6 +131,16 @@ describe('postToResponseUrl, against the fake Slack', () => {
     fake.scriptResponses({ httpStatus: 404 });
     const error = await failureOf(post());
     expect((error as Error).message).toBe('response_url answered HTTP 404');
+    expect(error).toMatchObject({ status: 404, urlFailed: true });
+    expect(fake.responseAttempts - before).toBe(1);
+  });
+
+  it('a 400 is final too, but says Slack refused the message, not that the URL failed', async () => {
+    const before = fake.responseAttempts;
+    fake.scriptResponses({ httpStatus: 400 });
+    const error = await failureOf(post());
+    expect((error as Error).message).toBe('response_url answered HTTP 400');
+    expect(error).toMatchObject({ status: 400, urlFailed: false });
     expect(fake.responseAttempts - before).toBe(1);
   });
 
@@ -106,6 +149,15 @@ describe('postToResponseUrl, against the fake Slack', () => {
     fake.scriptResponses({ rateLimitedForSeconds: 60 });
     const error = await failureOf(post());
     expect((error as Error).message).toBe('response_url answered HTTP 429, and asked to wait 60 s (1 attempt)');
+    expect(fake.responseAttempts - before).toBe(1);
+  });
+
+  it('with the default delivery, a Retry-After longer than 5 s is not waited for', async () => {
+    const before = fake.responseAttempts;
+    fake.scriptResponses({ rateLimitedForSeconds: 6 });
+    const error = await failureOf(postToResponseUrl(fake.newResponseUrl(), textMessage('hello')));
+    expect((error as Error).message).toBe('response_url answered HTTP 429, and asked to wait 6 s (1 attempt)');
+    expect(error).toMatchObject({ status: 429, urlFailed: true, attempts: 1 });
     expect(fake.responseAttempts - before).toBe(1);
   });
 
