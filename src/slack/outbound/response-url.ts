@@ -25,6 +25,9 @@ export interface ResponseUrlDelivery {
  */
 export const RESPONSE_URL_DELIVERY: ResponseUrlDelivery = { attempts: 3, timeoutMs: 5_000, firstDelayMs: 1_000, longestWaitMs: 5_000 };
 
+/** Slack takes at most five messages through one response_url (within 30 minutes): a reply's attempts and its apology's share them. */
+export const RESPONSE_URL_USES = 5;
+
 /**
  * A reply that could not be delivered: why, after how many attempts, and Slack's last HTTP status
  * (none when the URL was not reached or did not answer). `urlFailed`: the response_url itself

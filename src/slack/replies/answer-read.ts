@@ -8,7 +8,7 @@ import { isRotorError } from '../../core/errors.js';
 import { InventoryReader } from '../../inventory/inventory-reader.js';
 import type { InventoryRepo } from '../../inventory/inventory-repo.js';
 import type { ListSource } from '../listeners/commands/secret-list-query.js';
-import { postToResponseUrl, ResponseUrlError } from '../outbound/response-url.js';
+import { postToResponseUrl, RESPONSE_URL_DELIVERY, RESPONSE_URL_USES, ResponseUrlError } from '../outbound/response-url.js';
 import { INTERNAL_ERROR_MESSAGE, rotorErrorMessage } from '../views/rotor-error-message.js';
 import type { SlackMessage } from '../views/slack-message.js';
 import { readReply } from './read-replies.js';
@@ -45,6 +45,7 @@ export async function answerRead(context: ReplyContext, job: ReplyJob): Promise<
     failure = error;
   }
   let delivered = true;
+  let usesSpent = 0;
   if (message) {
     try {
       await postToResponseUrl(job.responseUrl, message);
@@ -53,12 +54,16 @@ export async function answerRead(context: ReplyContext, job: ReplyJob): Promise<
       failure = error;
       // Retried already (postToResponseUrl): an apology to a URL that failed would fail the same way, and hold the reply as long again.
       if (!(error instanceof ResponseUrlError) || error.urlFailed) delivered = false;
+      if (error instanceof ResponseUrlError) usesSpent = error.attempts;
     }
   }
   const known = isRotorError(failure) ? failure : null;
+  const apologyAttempts = Math.min(RESPONSE_URL_DELIVERY.attempts, RESPONSE_URL_USES - usesSpent);
   if (delivered) {
     try {
-      await postToResponseUrl(job.responseUrl, known ? rotorErrorMessage(known) : INTERNAL_ERROR_MESSAGE);
+      await postToResponseUrl(job.responseUrl, known ? rotorErrorMessage(known) : INTERNAL_ERROR_MESSAGE, {
+        delivery: { ...RESPONSE_URL_DELIVERY, attempts: apologyAttempts },
+      });
     } catch {
       delivered = false;
     }

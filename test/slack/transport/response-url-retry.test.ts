@@ -13,7 +13,7 @@ import { responseIdOf, startSlackHarness, type SlackHarness } from '../../suppor
  * tried again, so it holds the reply worker's slot no longer (issue 25).
  */
 /** Security leads, who read the whole inventory: one per request, so each request's log line is told apart. */
-const READERS = ['U0LEAD1', 'U0LEAD2', 'U0LEAD3', 'U0LEAD4', 'U0LEAD5', 'U0LEAD6', 'U0LEAD7'] as const;
+const READERS = ['U0LEAD1', 'U0LEAD2', 'U0LEAD3', 'U0LEAD4', 'U0LEAD5', 'U0LEAD6', 'U0LEAD7', 'U0LEAD8'] as const;
 
 describe('a read-only reply whose response_url fails at first, through the real app and its reply worker', () => {
   let harness: SlackHarness;
@@ -91,6 +91,24 @@ describe('a read-only reply whose response_url fails at first, through the real 
         line.msg === 'a read-only reply failed' &&
         (line.err as { message?: unknown })?.message === 'response_url answered HTTP 429, and asked to wait 60 s (1 attempt)',
     );
+    expect(failed).toMatchObject({ told: false });
+  });
+
+  it("a reply refused after two 5xx, whose apology meets 5xx too: five POSTs in all, Slack's limit for one response_url", async () => {
+    const before = harness.fake.responseAttempts;
+    harness.fake.scriptResponses({ httpStatus: 503 }, { httpStatus: 503 }, { httpStatus: 400 }, { httpStatus: 503 }, { httpStatus: 503 });
+    const reply = await harness.command('/secrets', 'overdue', READERS[7]);
+    expect(reply.status).toBe(200);
+    const handled = await harness.waitForLog((line) => line.msg === 'slack request handled' && line.user === READERS[7], 15_000);
+    expect(handled).toMatchObject({ outcome: 'error', replyWorker: true });
+    expect(harness.fake.responseAttempts - before).toBe(5);
+    // The latest such line: the 400 above logged one too, told by its apology.
+    const failed = harness.logLines
+      .filter(
+        (line) =>
+          line.msg === 'a read-only reply failed' && (line.err as { message?: unknown })?.message === 'response_url answered HTTP 400',
+      )
+      .at(-1);
     expect(failed).toMatchObject({ told: false });
   });
 });
