@@ -204,15 +204,22 @@ export class ReplyPool {
     }
   }
 
+  private underSize(): boolean {
+    return this.slots.length < this.options.size;
+  }
+
+  private starting(): boolean {
+    return this.slots.some((slot) => !slot.ready);
+  }
+
   /** Whether another worker is starting or may start: the pool is under its size. */
   private mayGrow(): boolean {
-    return this.slots.length < this.options.size || this.slots.some((slot) => !slot.ready);
+    return this.underSize() || this.starting();
   }
 
   /** Replies wait and even the least busy worker is making one: one more starts, unless one is starting already or the pool is at its size. */
   private grow(): void {
-    if (this.slots.length >= this.options.size || this.slots.some((slot) => !slot.ready)) return;
-    this.slots.push(this.spawn());
+    if (this.underSize() && !this.starting()) this.slots.push(this.spawn());
   }
 
   private leastBusy(): Slot | undefined {
