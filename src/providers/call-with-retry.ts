@@ -1,5 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline } from '../core/deadline.js';
+import { withRetry } from '../core/retry.js';
+
+export { AttemptTimeoutError } from '../core/retry.js';
 
 /** How hard Rotor tries one provider call before giving up. */
 export interface RetryPolicy {
@@ -18,14 +20,6 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxDelayMs: 4_000,
 });
 
-/** Raised when one attempt outlives `timeoutMs`; retried like any transient failure. */
-export class AttemptTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`No answer within ${timeoutMs} ms`);
-    this.name = 'AttemptTimeoutError';
-  }
-}
-
 export interface RetryOptions {
   policy: RetryPolicy;
   /** True for failures worth another attempt (throttling, 5xx, timeouts, refused connections). */
@@ -33,54 +27,19 @@ export interface RetryOptions {
 }
 
 /**
- * The one retry helper for every provider call: bounded attempts, a timeout per attempt
- * (the signal aborts the request), exponential backoff with full jitter. The last error is
- * rethrown untouched so the provider edge can translate it by name. Inside a run with a
- * deadline (Deadline.run) the deadline also aborts the attempt in flight, and no attempt
- * starts after it.
+ * Every provider call, retried by the one loop (core/retry.ts) with the providers' policy:
+ * bounded attempts, a timeout per attempt (the signal aborts the request), exponential backoff
+ * with full jitter. The last error is rethrown untouched so the provider edge can translate it by
+ * name. Inside a run with a deadline (Deadline.run) the deadline also aborts the attempt in
+ * flight, and no attempt starts after it.
  */
-export async function callWithRetry<T>(operation: (signal: AbortSignal) => Promise<T>, options: RetryOptions): Promise<T> {
+export function callWithRetry<T>(operation: (signal: AbortSignal) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, isTransient } = options;
-  const deadline = Deadline.current();
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
-    deadline?.signal.throwIfAborted();
-    try {
-      return await attemptWithTimeout(operation, policy.timeoutMs, deadline?.signal);
-    } catch (error) {
-      lastError = error;
-      if (attempt === policy.attempts || !isTransient(error) || deadline?.passed) break;
-      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.random() * ceiling, undefined, deadline ? { signal: deadline.signal } : {}).catch(() => undefined);
-    }
-  }
-  throw lastError;
-}
-
-async function attemptWithTimeout<T>(
-  operation: (signal: AbortSignal) => Promise<T>,
-  timeoutMs: number,
-  deadline: AbortSignal | undefined,
-): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let onDeadline: () => void = () => undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    const abort = (error: unknown) => {
-      controller.abort(error);
-      reject(error);
-    };
-    timer = setTimeout(() => abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
-    onDeadline = () => abort(deadline?.reason);
-    deadline?.addEventListener('abort', onDeadline, { once: true });
+  return withRetry(operation, {
+    attempts: policy.attempts,
+    timeoutMs: policy.timeoutMs,
+    backoffMs: (attempt) => Math.random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)),
+    isTransient,
+    deadline: Deadline.current(),
   });
-  const attempt = operation(controller.signal);
-  // The losing promise of the race must not surface as an unhandled rejection.
-  attempt.catch(() => undefined);
-  try {
-    return await Promise.race([attempt, timedOut]);
-  } finally {
-    clearTimeout(timer);
-    deadline?.removeEventListener('abort', onDeadline);
-  }
 }

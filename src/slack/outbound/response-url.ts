@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { AttemptTimeoutError, type RetryStop, withRetry } from '../../core/retry.js';
 import type { SlackMessage } from '../views/slack-message.js';
 
 /** How a reply POST to a response_url is retried and bounded. */
@@ -48,8 +48,16 @@ export class ResponseUrlError extends Error {
   }
 }
 
-/** What one attempt came to: delivered, worth another attempt after `waitMs` (at least), or refused for good. */
-type Attempt = { delivered: true } | { delivered: false; retry: boolean; waitMs: number; reason: string; status?: number; cause?: unknown };
+/** Slack's answer other than 2xx: its status, and the wait a 429's Retry-After asks for (0 when none). */
+class RefusedPost extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs: number,
+  ) {
+    super(`answered HTTP ${status}`);
+    this.name = 'RefusedPost';
+  }
+}
 
 /** A final answer that says the URL is gone (expired, or used up), not that this message was wrong. */
 const URL_GONE = new Set([404, 410]);
@@ -58,9 +66,10 @@ const URL_GONE = new Set([404, 410]);
  * Posts an ephemeral reply to a response_url, the way Bolt's `respond` does. The answer's body is
  * read to its end: an unread body keeps its connection and buffers until garbage collection. A
  * network failure (a reset, a refused connection, no answer within `timeoutMs`), a 5xx or a 429 is
- * tried again, up to `attempts` in all, honouring a 429's Retry-After; any other status (a 404 of
- * an expired response_url, a 400 of a message Slack refuses) is final. Throws a ResponseUrlError
- * saying what happened, and whether it was the URL that failed.
+ * tried again by the one retry loop (core/retry.ts), up to `attempts` in all, honouring a 429's
+ * Retry-After; any other status (a 404 of an expired response_url, a 400 of a message Slack
+ * refuses) is final. Throws a ResponseUrlError saying what happened, and whether it was the URL
+ * that failed.
  */
 export async function postToResponseUrl(
   responseUrl: string,
@@ -69,46 +78,41 @@ export async function postToResponseUrl(
 ): Promise<void> {
   const delivery = options.delivery ?? RESPONSE_URL_DELIVERY;
   const body = JSON.stringify({ response_type: 'ephemeral', replace_original: options.replaceOriginal ?? false, ...message });
-  let delayMs = delivery.firstDelayMs;
-  for (let attempt = 1; ; attempt += 1) {
-    const outcome = await postOnce(responseUrl, body, delivery.timeoutMs);
-    if (outcome.delivered) return;
-    const waitMs = Math.max(delayMs, outcome.waitMs);
-    const tried = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
-    const { status, cause } = outcome;
-    if (!outcome.retry)
-      throw new ResponseUrlError(`response_url ${outcome.reason}`, attempt, status, status !== undefined && URL_GONE.has(status), {
-        cause,
-      });
-    if (attempt >= delivery.attempts)
-      throw new ResponseUrlError(`response_url ${outcome.reason}, after ${tried}`, attempt, status, true, { cause });
-    if (waitMs > delivery.longestWaitMs)
-      throw new ResponseUrlError(`response_url ${outcome.reason}, and asked to wait ${waitMs / 1000} s (${tried})`, attempt, status, true);
-    await sleep(waitMs);
-    delayMs *= 2;
-  }
+  await withRetry((signal) => postOnce(responseUrl, body, signal), {
+    attempts: delivery.attempts,
+    timeoutMs: delivery.timeoutMs,
+    backoffMs: (attempt) => delivery.firstDelayMs * 2 ** (attempt - 1),
+    isTransient: (error) => !(error instanceof RefusedPost) || error.status === 429 || error.status >= 500,
+    waitAskedMs: (error) => (error instanceof RefusedPost ? error.retryAfterMs : 0),
+    longestWaitMs: delivery.longestWaitMs,
+    giveUp: (stop) => undeliveredError(stop, delivery.timeoutMs),
+  });
 }
 
-async function postOnce(responseUrl: string, body: string, timeoutMs: number): Promise<Attempt> {
-  let response: Response;
-  try {
-    response = await fetch(responseUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.arrayBuffer();
-  } catch (cause) {
-    const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
-    const reason = timedOut ? `did not answer within ${timeoutMs / 1000} s` : `could not be reached (${networkReason(cause)})`;
-    return { delivered: false, retry: true, waitMs: 0, reason, cause };
-  }
-  if (response.ok) return { delivered: true };
-  const { status } = response;
-  const reason = `answered HTTP ${status}`;
-  if (status === 429) return { delivered: false, retry: true, waitMs: retryAfterMs(response), reason, status };
-  return { delivered: false, retry: status >= 500, waitMs: 0, reason, status };
+async function postOnce(responseUrl: string, body: string, signal: AbortSignal): Promise<void> {
+  const response = await fetch(responseUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal });
+  await response.arrayBuffer();
+  if (!response.ok) throw new RefusedPost(response.status, response.status === 429 ? retryAfterMs(response) : 0);
+}
+
+/** Why the reply was given up on, in the words of its error: the answer (or its absence), and how often it was tried. */
+function undeliveredError(stop: RetryStop, timeoutMs: number): ResponseUrlError {
+  const { error, attempts } = stop;
+  const refused = error instanceof RefusedPost ? error : undefined;
+  const status = refused?.status;
+  // Slack's answer is said by its status; a network failure is the cause.
+  const cause = refused ? undefined : error;
+  const reason = refused
+    ? refused.message
+    : error instanceof AttemptTimeoutError
+      ? `did not answer within ${timeoutMs / 1000} s`
+      : `could not be reached (${networkReason(error)})`;
+  const tried = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  if (stop.why === 'final')
+    return new ResponseUrlError(`response_url ${reason}`, attempts, status, status !== undefined && URL_GONE.has(status), { cause });
+  if (stop.why === 'wait_too_long')
+    return new ResponseUrlError(`response_url ${reason}, and asked to wait ${stop.waitMs / 1000} s (${tried})`, attempts, status, true);
+  return new ResponseUrlError(`response_url ${reason}, after ${tried}`, attempts, status, true, { cause });
 }
 
 /** A 429's Retry-After (seconds), in ms; 0 when absent or unreadable. */
