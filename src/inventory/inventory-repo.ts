@@ -50,53 +50,41 @@ export interface Page {
 }
 
 /**
- * Live secrets due by `@until` with `due_on`, their due day: the next rotation, or an open
- * rotation need's day when earlier. Two halves, so the secrets due by their own date are still
- * found by the next_rotation index and only the few with open needs are joined. `columns` are
- * the secrets' columns it carries (`s.*`, or a few).
+ * When a secret is due, said once: a live secret's due day is its next rotation, or an open
+ * rotation need's day when earlier. Its rows are the live secrets whose due day is in a range,
+ * as `columns` (of the table `secrets`: `secrets.*`, or a few) and `due_on`. Two arms: the
+ * secrets due by their own date, read from the next_rotation index (secrets_live_by_next_rotation,
+ * on (next_rotation, name) of the live secrets) in that order and without their rows when neither
+ * `columns` nor `visible` reads more, then the few with open rotation needs, joined. `inRange` is
+ * SQL over a due day; `visible` is scopeSql's clause (it names the table `secrets`).
  */
-function dueOnSql(columns: string): string {
+function dueArmsSql(columns: string, inRange: (due: string) => string, visible = '1'): string {
   return `
-  SELECT * FROM (
-    SELECT ${columns}, s.next_rotation AS due_on FROM secrets s
-      WHERE s.next_rotation <= @until AND s.lifecycle <> 'retired' AND s.id NOT IN (SELECT secret_id FROM open_rotation_needs)
-    UNION ALL
-    SELECT ${columns}, min(s.next_rotation, n.due_on) AS due_on
-      FROM (SELECT secret_id, min(substr(due_at, 1, 10)) AS due_on FROM open_rotation_needs GROUP BY secret_id) n
-      JOIN secrets s ON s.id = n.secret_id
-      WHERE s.lifecycle <> 'retired' AND min(s.next_rotation, n.due_on) <= @until
-  )`;
-}
-
-const DUE_ON_SQL = dueOnSql('s.*');
-/**
- * The live secrets whose due day (as dueOnSql's) is in a range, as (id, due_on, name): the secrets
- * due by their own date, read from the next_rotation index (secrets_live_by_next_rotation, on
- * (next_rotation, name) of the live secrets) in that order and without their rows when `visible`
- * reads no column, then the few with open rotation needs. `inRange` is SQL over a due day;
- * `visible` is scopeSql's clause (it names the table `secrets`).
- */
-function dueArmsSql(inRange: (due: string) => string, visible: string): string {
-  return `
-  SELECT secrets.id AS id, secrets.next_rotation AS due_on, secrets.name AS name FROM secrets
+  SELECT ${columns}, secrets.next_rotation AS due_on FROM secrets
     WHERE ${inRange('secrets.next_rotation')} AND secrets.lifecycle <> 'retired'
       AND secrets.id NOT IN (SELECT secret_id FROM open_rotation_needs) AND ${visible}
   UNION ALL
-  SELECT secrets.id, min(secrets.next_rotation, needs.due_on), secrets.name
+  SELECT ${columns}, min(secrets.next_rotation, needs.due_on)
     FROM (SELECT secret_id, min(substr(due_at, 1, 10)) AS due_on FROM open_rotation_needs GROUP BY secret_id) needs
     JOIN secrets ON secrets.id = needs.secret_id
     WHERE secrets.lifecycle <> 'retired' AND ${inRange('min(secrets.next_rotation, needs.due_on)')} AND ${visible}`;
 }
 
+/** Live secrets due by `@until`, whole, with `due_on`. */
+const DUE_ON_SQL = dueArmsSql('secrets.*', (due) => `${due} <= @until`);
+
+/** What a due page picks on: (id, name, due_on), ids first for the pluck. */
+const PAGE_COLUMNS = 'secrets.id AS id, secrets.name AS name';
+
 /**
  * One page of those, by due day then name, picked without sorting the range: the index gives
  * the first arm in that order, the needs arm is sorted apart, and SQLite merges the two (MERGE
- * (UNION ALL)), stopping once the page is full. Picking from dueOnSql's rows sorted the whole
- * range (5,000 overdue secrets at 100,000): most of a `/secrets overdue` reply's time, which left
- * a burst's replies arriving long after their acks.
+ * (UNION ALL)), stopping once the page is full. Sorting every due row first (5,000 overdue secrets
+ * at 100,000) was most of a `/secrets overdue` reply's time, which left a burst's replies
+ * arriving long after their acks.
  */
 function duePageSql(inRange: (due: string) => string, visible: string): string {
-  return `${dueArmsSql(inRange, visible)}
+  return `${dueArmsSql(PAGE_COLUMNS, inRange, visible)}
   ORDER BY due_on, name LIMIT @limit OFFSET @offset`;
 }
 
@@ -343,7 +331,7 @@ export class InventoryRepo {
 
   countOverdue(today: DateTime, scope?: ReadScope): number {
     const visible = scopeSql(scope);
-    const row = statement(this.db, `SELECT count(*) AS n FROM (${dueArmsSql(overdueRange, visible.clause)})`).get({
+    const row = statement(this.db, `SELECT count(*) AS n FROM (${dueArmsSql('secrets.id', overdueRange, visible.clause)})`).get({
       today: toUtcDate(today),
       ...visible.params,
     }) as { n: number };
