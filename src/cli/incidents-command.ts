@@ -3,6 +3,7 @@ import { renderIncidentEvidence } from '../revocation/incident-evidence.js';
 import { parseIncidentId } from '../revocation/incident-id.js';
 import { renderIncidentDetail, renderIncidentList, summarizeIncident } from '../revocation/incident-summary.js';
 import type { CliContext } from './cli-context.js';
+import { CLI_NEXT_STEP_WORDS } from './cli-next-step.js';
 
 /** `rotor incidents list|show|close|evidence`: what emergency revocations did, for responders, auditors and the postmortem. */
 export function registerIncidentsCommand(program: Command, context: CliContext): void {
@@ -76,6 +77,6 @@ export function registerIncidentsCommand(program: Command, context: CliContext):
     .action((idText: string, options: { json?: boolean }) => {
       const evidence = context.runtime().incidentHistory.evidence(idText);
       if (options.json) context.printJson(evidence);
-      else context.io.stdout(renderIncidentEvidence(evidence));
+      else context.io.stdout(renderIncidentEvidence(evidence, CLI_NEXT_STEP_WORDS));
     });
 }

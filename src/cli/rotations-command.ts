@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { renderRotationEvidence } from '../rotation/history/rotation-evidence.js';
 import { renderRotationDetail, renderRotationList, summarizeRotation } from '../rotation/history/rotation-summary.js';
 import type { CliContext } from './cli-context.js';
+import { CLI_NEXT_STEP_WORDS } from './cli-next-step.js';
 
 /** `rotor rotations list|show|evidence`: what guided rotations did, for operators and auditors. */
 export function registerRotationsCommand(program: Command, context: CliContext): void {
@@ -33,7 +34,9 @@ export function registerRotationsCommand(program: Command, context: CliContext):
         context.printJson({ ...summarizeRotation(record), rotation: record.rotation, steps: record.steps, approvals: record.approvals });
         return;
       }
-      context.print(renderRotationDetail(record, runtime.services.inventory.getById(record.rotation.secretId)?.type ?? null));
+      context.print(
+        renderRotationDetail(record, runtime.services.inventory.getById(record.rotation.secretId)?.type ?? null, CLI_NEXT_STEP_WORDS),
+      );
     });
 
   rotations
@@ -44,6 +47,6 @@ export function registerRotationsCommand(program: Command, context: CliContext):
     .action((idOrName: string, options: { json?: boolean }) => {
       const evidence = context.runtime().rotationHistory.evidence(idOrName);
       if (options.json) context.printJson(evidence);
-      else context.io.stdout(renderRotationEvidence(evidence));
+      else context.io.stdout(renderRotationEvidence(evidence, null, CLI_NEXT_STEP_WORDS));
     });
 }

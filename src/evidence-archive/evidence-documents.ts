@@ -10,6 +10,10 @@ import type { RotationHistoryService } from '../rotation/history/rotation-histor
 import { renderRotationReportMarkdown } from '../rotation/history/rotation-report-text.js';
 import { evidenceDigest, type EvidenceKind, type EvidenceRecord } from './archive-layout.js';
 import type { ArchiveItem } from './archive-ledger-repo.js';
+import { CLI_NEXT_STEP_WORDS } from '../cli/cli-next-step.js';
+
+/** An archived record is read outside Slack, as the CLI's output is: a step's next step is said in the CLI's words. */
+const OUTSIDE_SLACK = CLI_NEXT_STEP_WORDS;
 
 /** The JSON record's `format`: what a reader of the bucket checks before relying on its shape. */
 export const EVIDENCE_FORMAT = 'rotor-evidence/1';
@@ -78,7 +82,7 @@ export class EvidenceDocuments {
       secretName: rotation.secretName,
       outcome: rotation.state,
       occurredAt: required(occurredAt, `rotation #${rotation.id}`),
-      markdown: renderRotationEvidence(evidence),
+      markdown: renderRotationEvidence(evidence, null, OUTSIDE_SLACK),
       positions,
       head: evidence.head,
       chainBreak: evidence.chainBreak,
@@ -97,7 +101,7 @@ export class EvidenceDocuments {
       secretName: incident.secretName,
       outcome: 'closed',
       occurredAt: required(incident.closedAt, `incident #${incident.id}`),
-      markdown: renderIncidentEvidence(evidence),
+      markdown: renderIncidentEvidence(evidence, OUTSIDE_SLACK),
       positions: evidence.trail.map((event) => ({ seq: event.seq, hash: event.hash })),
       head: evidence.head,
       chainBreak: evidence.chainBreak,

@@ -18,6 +18,8 @@ import {
   type RotationEvidenceInput,
 } from '../rotation/history/rotation-evidence.js';
 import { describeResult, stateLabel } from '../rotation/history/rotation-summary.js';
+import { slashCommandOf, type NextStepWords } from '../core/next-step.js';
+import { sayLastError } from '../rotation/step-error.js';
 import type { IncidentEvent, IncidentRecord } from './incident.js';
 import { elapsed, orderLabel } from './incident-summary.js';
 
@@ -161,29 +163,29 @@ function providerVersion(event: AuditEvent): string | null {
 }
 
 /** A rotation step's outcome, for the incident's facts: who did it and when, or where it stands. */
-function stepText(input: IncidentEvidenceInput, stepId: string, who: (id: string) => string): string {
+function stepText(input: IncidentEvidenceInput, stepId: string, who: (id: string) => string, words: NextStepWords): string {
   const step = input.rotation?.record.steps.find((candidate) => candidate.id === stepId);
   if (!step) return input.rotation ? 'not in the checklist' : 'not done (the emergency rotation never started)';
   if (step.state === 'done')
     return `done by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'} (${elapsed(input.record.incident.openedAt, step.doneAt ?? input.record.incident.openedAt)} after the revocation)`;
   if (step.state === 'skipped') return `skipped by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'}: ${step.skipReason ?? '–'}`;
-  return `not done yet${step.lastError ? ` (last attempt failed: ${step.lastError})` : ''}`;
+  return `not done yet${step.lastError ? ` (last attempt failed: ${sayLastError(step, words)})` : ''}`;
 }
 
 /**
  * At a target, when the new credential was set and logged in there, and when and how the
  * compromised one was locked out (what the lock-out step recorded): none without a target.
  */
-function targetRows(input: IncidentEvidenceInput, who: (id: string) => string): string[][] {
+function targetRows(input: IncidentEvidenceInput, who: (id: string) => string, words: NextStepWords): string[][] {
   const steps = input.rotation?.record.steps ?? [];
   const lock = steps.find((step) => step.action === 'lock_at_target');
   if (!lock) return [];
   const summary = lock.state === 'done' && typeof lock.result?.summary === 'string' ? `: ${lock.result.summary}` : '';
   const where = typeof lock.result?.target === 'string' ? ` at ${lock.result.target}` : '';
   return [
-    ['New credential set at the target', markdownCell(stepText(input, 'set_at_target', who))],
-    ['New credential logged in at the target', markdownCell(stepText(input, 'verify_at_target', who))],
-    [`Compromised credential locked out${where}`, markdownCell(`${stepText(input, lock.id, who)}${summary}`)],
+    ['New credential set at the target', markdownCell(stepText(input, 'set_at_target', who, words))],
+    ['New credential logged in at the target', markdownCell(stepText(input, 'verify_at_target', who, words))],
+    [`Compromised credential locked out${where}`, markdownCell(`${stepText(input, lock.id, who, words)}${summary}`)],
   ];
 }
 
@@ -201,7 +203,7 @@ function embedded(markdown: string): string[] {
  * version ids, the pages and acknowledgements, the sign-off, the postmortem link, the audit chain
  * positions that prove each of them, and the emergency rotation's own evidence record.
  */
-export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
+export function renderIncidentEvidence(input: IncidentEvidenceInput, words: NextStepWords = slashCommandOf): string {
   const { record, trail } = input;
   const { incident, events, pages } = record;
   const rotation = input.rotation?.record.rotation ?? null;
@@ -276,9 +278,9 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
               ],
             ]
           : []),
-        ['Disabled in the store', markdownCell(stepText(input, 'disable_compromised', who))],
-        ['Revoked at its issuer', markdownCell(stepText(input, 'revoke_at_issuer', who))],
-        ...targetRows(input, who),
+        ['Disabled in the store', markdownCell(stepText(input, 'disable_compromised', who, words))],
+        ['Revoked at its issuer', markdownCell(stepText(input, 'revoke_at_issuer', who, words))],
+        ...targetRows(input, who, words),
         [
           'Emergency rotation',
           markdownCell(
@@ -297,7 +299,7 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
     ),
     '',
   );
-  if (incident.state === 'open' && stepText(input, 'revoke_at_issuer', who).startsWith('not')) {
+  if (incident.state === 'open' && stepText(input, 'revoke_at_issuer', who, words).startsWith('not')) {
     out.push('The credential stays valid until it is revoked at its issuer: disabling the version in the store is only half of it.', '');
   }
 
@@ -423,7 +425,7 @@ export function renderIncidentEvidence(input: IncidentEvidenceInput): string {
     '',
   );
 
-  if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation, input.chainCheck)));
+  if (input.rotation) out.push(...embedded(renderRotationEvidence(input.rotation, input.chainCheck, words)));
   else
     out.push(
       '## Emergency rotation',

@@ -1,3 +1,4 @@
+import type { NextStep } from '../core/next-step.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { Db } from '../storage/database.js';
 import { setClause } from '../storage/set-clause.js';
@@ -73,6 +74,8 @@ interface StepRow {
   result: string | null;
   attempts: number;
   last_error: string | null;
+  /** JSON of a NextStep; null on rows written before migration 0024. */
+  last_error_next: string | null;
 }
 
 interface ApprovalRow {
@@ -141,6 +144,7 @@ function stepFromRow(row: StepRow): RotationStep {
     result: row.result === null ? null : (JSON.parse(row.result) as Record<string, unknown>),
     attempts: row.attempts,
     lastError: row.last_error,
+    lastErrorNext: row.last_error_next === null ? null : (JSON.parse(row.last_error_next) as NextStep),
   };
 }
 
@@ -176,6 +180,7 @@ const STEP_COLUMNS = {
   result: 'result',
   attempts: 'attempts',
   lastError: 'last_error',
+  lastErrorNext: 'last_error_next',
 } as const satisfies Partial<Record<keyof RotationStep, string>>;
 
 export type StepChange = Partial<Pick<RotationStep, keyof typeof STEP_COLUMNS>>;
@@ -338,7 +343,9 @@ export class RotationRepo {
 
   /** Applies `change` to a step if it is still in one of `fromStates`. */
   updateStep(rotationId: number, stepId: string, fromStates: readonly RotationStep['state'][], change: StepChange): boolean {
-    const { sets, params } = setClause(change, STEP_COLUMNS);
+    // A new last error without a next step clears the previous one's: the two are one error.
+    const whole = change.lastError !== undefined && change.lastErrorNext === undefined ? { ...change, lastErrorNext: null } : change;
+    const { sets, params } = setClause(whole, STEP_COLUMNS);
     const sql = `UPDATE rotation_steps SET ${sets.join(', ')} WHERE rotation_id = @rotationId AND step_id = @stepId AND state IN (SELECT value FROM json_each(@fromStates))`;
     return statement(this.db, sql).run({ ...params, rotationId, stepId, fromStates: JSON.stringify(fromStates) }).changes === 1;
   }

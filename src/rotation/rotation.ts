@@ -1,3 +1,4 @@
+import type { NextStep } from '../core/next-step.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { StoreBinding } from '../providers/store-binding.js';
 import type { ChecklistStep } from './checklists/checklist-step.js';
@@ -55,8 +56,14 @@ export interface RotationStep extends ChecklistStep {
   /** What the provider answered (version ids, fingerprints, labels); never a value. */
   result: Record<string, unknown> | null;
   attempts: number;
-  /** The last failure, shown in the modal with what to do; cleared when the step succeeds. */
+  /**
+   * The last failure, shown in the modal with what to do; cleared when the step succeeds. What
+   * went wrong, with the next step beside it in `lastErrorNext`; a row written before migration
+   * 0024 has the whole text here, in Slack's words, and no `lastErrorNext`. Said by sayLastError.
+   */
   lastError: string | null;
+  /** What to do about the last failure, as data each surface says in its words (core/next-step.ts); absent or null: none. */
+  lastErrorNext?: NextStep | null;
 }
 
 export interface Approval {

@@ -11,6 +11,8 @@ import { rotationReasonWords, type Rotation, type RotationRecord, type RotationS
 import { describeChecklistSource, describeResult, stateLabel } from './rotation-summary.js';
 import { doneByHand, roleLabel } from '../rotation-rules.js';
 import { checkResultsOf } from '../../checks/check-result.js';
+import { slashCommandOf, type NextStepWords } from '../../core/next-step.js';
+import { sayLastError } from '../step-error.js';
 
 /** What `rotor rotations evidence` is made of, read in one snapshot of the database. */
 export interface RotationEvidenceInput {
@@ -64,12 +66,13 @@ export function previousVersionRemoval(
   trail: readonly AuditEvent[],
   retentionHours: number,
   who: (id: string) => string,
+  words: NextStepWords,
 ): string {
   const { rotation } = record;
   const removed = trail.find((event) => event.action === 'rotation.previous_removed');
   if (removed) return `removed at ${removed.at} by ${who(removed.actor)} (audit #${removed.seq})`;
   // An emergency's previous version is the compromised one: disabled by its step, never kept for a retention window.
-  if (rotation.kind === 'emergency') return compromisedVersionFate(record, who);
+  if (rotation.kind === 'emergency') return compromisedVersionFate(record, who, words);
   if (rotation.state === 'rolled_back') return 'kept: the rotation was rolled back to it';
   if (rotation.state !== 'completed') return `kept: the rotation was ${stateLabel(rotation.state)} before the new version replaced it`;
   const scheduled = record.steps.find((step) => step.action === 'schedule_removal' && typeof step.result?.removalDueAt === 'string');
@@ -86,14 +89,14 @@ export function previousVersionRemoval(
 }
 
 /** What the emergency checklist's disable step did to the compromised version. */
-function compromisedVersionFate(record: RotationRecord, who: (id: string) => string): string {
+function compromisedVersionFate(record: RotationRecord, who: (id: string) => string, words: NextStepWords): string {
   const step = record.steps.find((candidate) => candidate.id === 'disable_compromised');
   if (!step) return 'compromised; the checklist has no step that disables it';
   const how = typeof step.result?.action === 'string' ? ` (${step.result.action.replace(/_/g, ' ')})` : '';
   if (step.state === 'done') return `compromised: disabled at ${step.doneAt ?? '–'} by ${someone(step.doneBy, who)}${how}`;
   if (step.state === 'skipped')
     return `compromised: disabling it was skipped by ${someone(step.doneBy, who)} at ${step.doneAt ?? '–'}: ${step.skipReason ?? 'no reason recorded'}`;
-  return `compromised: not disabled yet${step.lastError ? ` (attempt ${step.attempts} failed: ${step.lastError})` : ''}`;
+  return `compromised: not disabled yet${step.lastError ? ` (attempt ${step.attempts} failed: ${sayLastError(step, words)})` : ''}`;
 }
 
 /** The steps that validate the new version: the verify step, and the staging smoke test. */
@@ -148,7 +151,11 @@ export function eventSubject(event: AuditEvent): string {
  * the audit chain positions and hashes that prove each of them. `enclosing`: the check of the
  * incident record this one is part of.
  */
-export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: ChainCheck | null = null): string {
+export function renderRotationEvidence(
+  input: RotationEvidenceInput,
+  enclosing: ChainCheck | null = null,
+  words: NextStepWords = slashCommandOf,
+): string {
   const { record, secret, trail, head } = input;
   const { rotation, steps, approvals } = record;
   const who = (id: string) => personLabel(id, input.people);
@@ -236,7 +243,7 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
               : step.note,
         ),
         markdownCell(
-          `${describeResult(step.result, { fullFingerprints: true })}${step.lastError ? `${step.result ? '; ' : ''}last error (attempt ${step.attempts}): ${step.lastError}` : ''}`,
+          `${describeResult(step.result, { fullFingerprints: true })}${step.lastError ? `${step.result ? '; ' : ''}last error (attempt ${step.attempts}): ${sayLastError(step, words)}` : ''}`,
         ),
       ]),
     ),
@@ -284,7 +291,7 @@ export function renderRotationEvidence(input: RotationEvidenceInput, enclosing: 
     '',
   );
   out.push(`- New version live (promoted): ${markdownCell(rotation.promotedAt)}`);
-  out.push(`- Previous version: ${markdownCell(previousVersionRemoval(record, trail, input.retentionHours, who))}`, '');
+  out.push(`- Previous version: ${markdownCell(previousVersionRemoval(record, trail, input.retentionHours, who, words))}`, '');
 
   out.push('## Validation', '');
   const validation = steps.filter(isValidation);

@@ -1,5 +1,7 @@
 import { checkResultsOf, type CheckResult } from '../../checks/check-result.js';
+import { slashCommandOf, type NextStepWords } from '../../core/next-step.js';
 import type { SecretType } from '../../inventory/secret.js';
+import { sayLastError } from '../step-error.js';
 import { displayFingerprint } from '../../providers/fingerprint.js';
 import type { ChecklistSource } from '../checklists/resolve-checklist.js';
 import { isOpen, type ApproverRole, type RotationRecord, type RotationStep } from '../rotation.js';
@@ -120,8 +122,8 @@ export function renderRotationList(summaries: readonly RotationSummary[]): strin
   return textTable(['ID', 'SECRET', 'KIND', 'STATE', 'TICKET', 'HELD BY', 'STARTED', 'STEP', 'APPROVALS MISSING'], rows);
 }
 
-/** `rotor rotations show`: everything about one rotation, as text. */
-export function renderRotationDetail(record: RotationRecord, type: SecretType | null): string {
+/** `rotor rotations show`: everything about one rotation, as text; a step's last error says its next step in `words` (the CLI's). */
+export function renderRotationDetail(record: RotationRecord, type: SecretType | null, words: NextStepWords = slashCommandOf): string {
   const { rotation } = record;
   const summary = summarizeRotation(record);
   const field = (label: string, value: string) => `${label.padEnd(18)}${value}`;
@@ -165,7 +167,7 @@ export function renderRotationDetail(record: RotationRecord, type: SecretType | 
     if (step.skipReason) lines.push(`${indent}skip reason: ${step.skipReason}`);
     const result = describeResult(step.result);
     if (result) lines.push(`${indent}result: ${result}`);
-    if (step.lastError) lines.push(`${indent}last error (attempt ${step.attempts}): ${step.lastError}`);
+    if (step.lastError) lines.push(`${indent}last error (attempt ${step.attempts}): ${sayLastError(step, words)}`);
   }
   return lines.join('\n');
 }

@@ -25,6 +25,7 @@ import { checksFor } from '../../checks/policy-checks.js';
 import { ChecksFailedError } from './automated-checks.js';
 import type { RotationServiceDeps } from '../rotation-deps.js';
 import { StaleRotationError } from '../rotation-errors.js';
+import { stepErrorOf } from '../step-error.js';
 import type { RotationQueries } from '../rotation-queries.js';
 import type { RotationTransitions } from '../rotation-transitions.js';
 import type { RotationFollowUpPlan } from '../rotation-follow-up-plan.js';
@@ -102,7 +103,7 @@ export class StepRunner {
             stepChange: {
               state: 'pending',
               startedAt: null,
-              lastError: failure.message,
+              ...stepErrorOf(failure),
               // Failed automated checks are kept on the step, as passed ones are: the evidence prints both.
               ...(error instanceof ChecksFailedError ? { result: { ...step.result, requestToken, ...error.result } } : {}),
             },
@@ -176,7 +177,7 @@ export class StepRunner {
           ...this.queries.get(running.rotation.id).steps.find((candidate) => candidate.id === step.id)?.result,
           outcomeUnknown: true,
         },
-        lastError: unknown.message,
+        ...stepErrorOf(unknown),
       },
       events: [
         {
@@ -277,10 +278,10 @@ export class StepRunner {
         };
       }
       this.plan.scheduleRedrive(record, step, step.attempts, at);
-      // Kept as the words Slack shows, as every step's last error is (the step's modal shows it).
+      // The audit event keeps the words Slack shows; the step keeps the next step as data beside the finding.
       const why = sayHint({ brief: finding.why, ...(finding.next ? { next: finding.next } : {}) });
       return {
-        stepChange: { state: 'pending', startedAt: null, lastError: why },
+        stepChange: { state: 'pending', startedAt: null, lastError: finding.why, lastErrorNext: finding.next ?? null },
         events: [
           {
             actor: by,

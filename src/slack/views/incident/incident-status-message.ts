@@ -1,6 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { IncidentRecord } from '../../../revocation/incident.js';
 import { isOpen, type RotationRecord, type RotationStep } from '../../../rotation/rotation.js';
+import { sayLastError } from '../../../rotation/step-error.js';
 import { ACTION_IDS, encodeIncidentRef } from '../../ids.js';
 import { LIMITS } from '../block-kit-limits.js';
 import { button, context, section } from '../blocks.js';
@@ -65,7 +66,7 @@ function failedStepBlock(step: RotationStep, data: IncidentStatusData): KnownBlo
     text: {
       type: 'mrkdwn',
       text: truncateMrkdwn(
-        `:red_circle: *${escapeMrkdwn(step.title)} failed:* ${quoted(step.lastError, 900)}${byHand}`,
+        `:red_circle: *${escapeMrkdwn(step.title)} failed:* ${quoted(sayLastError(step) ?? '', 900)}${byHand}`,
         LIMITS.sectionText,
       ),
     },

@@ -12,6 +12,7 @@ import type { ChecklistSnapshot, StepAction } from '../../../rotation/checklists
 import type { RollbackItem } from '../../../rotation/rollback-plan.js';
 import type { RollbackInDoubt } from '../../../rotation/rollback-intent.js';
 import type { RotationWindow } from '../../../rotation/rotation-window.js';
+import { sayLastError } from '../../../rotation/step-error.js';
 import {
   BY_HAND_ACTIONS,
   completionBlockers,
@@ -135,7 +136,7 @@ function stepRow(step: RotationStep, working: boolean): KnownBlock {
   }
   lines.push(...checkLines(step));
   if (working && step.action) lines.push(`:hourglass_flowing_sand: ${ACTION_WORKING[step.action]}…`);
-  else if (step.lastError && step.state === 'pending') lines.push(`:warning: ${quoted(step.lastError, 800)}`);
+  else if (step.lastError && step.state === 'pending') lines.push(`:warning: ${quoted(sayLastError(step) ?? '', 800)}`);
   if (typeof step.result?.waiting === 'string' && step.state === 'pending') lines.push(`:hourglass: ${quoted(step.result.waiting)}`);
   return section(lines.join('\n'));
 }
@@ -183,7 +184,7 @@ function currentStepActions(data: RotationModalData, step: RotationStep): KnownB
     blocks.push(
       context(
         lost
-          ? `:grey_question: ${quoted(step.lastError, 800)}`
+          ? `:grey_question: ${quoted(sayLastError(step) ?? '', 800)}`
           : `:grey_question: Rotor stopped while doing this (started ${when(step.startedAt)}) and did not record what the store did. Check the store: what it shows decides whether the step is done.`,
       ),
     );
