@@ -1,5 +1,5 @@
 import { RotorError } from '../core/errors.js';
-import type { PreflightCheck, RotationRecord } from './rotation.js';
+import { sayCheck, type PreflightCheck, type RotationRecord } from './rotation.js';
 
 /** A click from a view older than the rotation: refused, and the view is refreshed. */
 export class StaleRotationError extends RotorError {
@@ -22,7 +22,7 @@ export class PreflightBlockedError extends RotorError {
       'conflict',
       `${secretName} cannot be rotated yet: ${checks
         .filter((check) => check.status === 'blocking')
-        .map((check) => check.message)
+        .map((check) => sayCheck(check))
         .join(' ')}`,
     );
     this.name = 'PreflightBlockedError';

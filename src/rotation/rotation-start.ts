@@ -329,7 +329,8 @@ export class RotationStarts {
       result.checks.push({
         check: 'rollback',
         status: 'blocking',
-        message: `A rollback of the last rotation, started by ${unsettled.by} at ${unsettled.at}, is not settled: whether the store moved back is unknown. Check the store first.`,
+        message: `A rollback of the last rotation, started by ${unsettled.by} at ${unsettled.at}, is not settled: whether the store moved back is unknown.`,
+        next: { kind: 'action', action: 'check_store', args: [], lead: '', purpose: 'first' },
       });
     }
     return result;

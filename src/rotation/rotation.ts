@@ -1,4 +1,4 @@
-import type { NextStep } from '../core/next-step.js';
+import { slashCommandOf, withNextStep, type NextStep, type NextStepWords } from '../core/next-step.js';
 import type { Lifecycle, ProviderKind } from '../inventory/secret.js';
 import type { StoreBinding } from '../providers/store-binding.js';
 import type { ChecklistStep } from './checklists/checklist-step.js';
@@ -77,7 +77,14 @@ export interface Approval {
 export interface PreflightCheck {
   check: string;
   status: 'ok' | 'warning' | 'blocking';
+  /** What the check found; with `next`, what to do is said apart, in each surface's words (sayCheck). */
   message: string;
+  next?: NextStep;
+}
+
+/** A preflight finding in a surface's words (by default Slack's): what it found, then what to do, if any. */
+export function sayCheck(check: PreflightCheck, words: NextStepWords = slashCommandOf): string {
+  return check.next ? withNextStep(check.message, check.next, words) : check.message;
 }
 
 export interface Rotation {

@@ -3,7 +3,7 @@ import { CLI_NEXT_STEP_WORDS } from '../../src/cli/cli-next-step.js';
 import { RotorError } from '../../src/core/errors.js';
 import type { NextStep } from '../../src/core/next-step.js';
 import { renderRotationDetail } from '../../src/rotation/history/rotation-summary.js';
-import type { RotationRecord } from '../../src/rotation/rotation.js';
+import { sayCheck, type RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
 import { sayLastError, stepErrorOf } from '../../src/rotation/step-error.js';
 import { operator } from '../support/actors.js';
@@ -112,5 +112,20 @@ describe("a step's last error and its next step", () => {
     fail('promote', new RotorError('conflict', 'Stopped:', { next: { kind: 'action', action: 'check_store', args: [], lead: '' } }));
     expect(repo.updateStep(id, 'promote', ['pending'], { state: 'done', lastError: null })).toBe(true);
     expect(stepOf('promote')).toMatchObject({ lastError: null, lastErrorNext: null });
+  });
+
+  it('a preflight finding names its action, not a button: Slack says the button, the CLI that it is in Slack', () => {
+    const unsettled = {
+      check: 'rollback',
+      status: 'blocking' as const,
+      message: 'A rollback of the last rotation is not settled: whether the store moved back is unknown.',
+      next: { kind: 'action' as const, action: 'check_store' as const, args: [], lead: '', purpose: 'first' },
+    };
+    expect(sayCheck(unsettled)).toBe(
+      'A rollback of the last rotation is not settled: whether the store moved back is unknown. Press “Check the store” first.',
+    );
+    expect(sayCheck(unsettled, CLI_NEXT_STEP_WORDS)).toBe(
+      'A rollback of the last rotation is not settled: whether the store moved back is unknown. Press “Check the store” in Slack first.',
+    );
   });
 });

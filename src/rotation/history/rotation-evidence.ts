@@ -7,7 +7,7 @@ import { personLabel, type PeopleNames } from '../../core/person-label.js';
 import type { Secret } from '../../inventory/secret.js';
 import { fingerprintParts } from '../../providers/fingerprint.js';
 import { markdownCell, markdownCode, markdownTable } from './markdown-text.js';
-import { rotationReasonWords, type Rotation, type RotationRecord, type RotationStep } from '../rotation.js';
+import { rotationReasonWords, sayCheck, type Rotation, type RotationRecord, type RotationStep } from '../rotation.js';
 import { describeChecklistSource, describeResult, stateLabel } from './rotation-summary.js';
 import { doneByHand, roleLabel } from '../rotation-rules.js';
 import { checkResultsOf } from '../../checks/check-result.js';
@@ -218,7 +218,7 @@ export function renderRotationEvidence(
     out.push(
       ...markdownTable(
         ['Check', 'Status', 'Finding'],
-        rotation.preflight.map((check) => [markdownCell(check.check), check.status, markdownCell(check.message)]),
+        rotation.preflight.map((check) => [markdownCell(check.check), check.status, markdownCell(sayCheck(check, words))]),
       ),
       '',
     );

@@ -4,7 +4,7 @@ import type { SecretType } from '../../inventory/secret.js';
 import { sayLastError } from '../step-error.js';
 import { displayFingerprint } from '../../providers/fingerprint.js';
 import type { ChecklistSource } from '../checklists/resolve-checklist.js';
-import { isOpen, type ApproverRole, type RotationRecord, type RotationStep } from '../rotation.js';
+import { isOpen, sayCheck, type ApproverRole, type RotationRecord, type RotationStep } from '../rotation.js';
 import { currentStep, missingApprovals, roleLabel, settledSteps } from '../rotation-rules.js';
 
 /** One rotation as `rotor rotations list` shows it. */
@@ -154,7 +154,7 @@ export function renderRotationDetail(record: RotationRecord, type: SecretType | 
     lines.push(field(stateLabel(rotation.state), `${rotation.endedAt} by ${rotation.endedBy ?? '-'}: ${rotation.endReason ?? '-'}`));
   lines.push('', 'preflight');
   if (rotation.preflight.length === 0) lines.push('  (no findings recorded)');
-  for (const check of rotation.preflight) lines.push(`  ${check.status.padEnd(9)}${check.check}: ${check.message}`);
+  for (const check of rotation.preflight) lines.push(`  ${check.status.padEnd(9)}${check.check}: ${sayCheck(check, words)}`);
   lines.push('', 'steps');
   for (const step of record.steps) {
     const marker = summary.currentStep?.id === step.id ? '  <- current' : '';

@@ -474,7 +474,7 @@ describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL betwe
     const early = (await slashRotate(h, 'U0OWNER', SECRET)).viewId as string;
     expect(textOf(modal(h, early))).toContain('Whether the store moved back is unknown');
     // Nor does a new rotation start on top of it.
-    expect(textOf(modal(h, early))).toContain('is not settled: whether the store moved back is unknown. Check the store first.');
+    expect(textOf(modal(h, early))).toContain('is not settled: whether the store moved back is unknown. Press “Check the store” first.');
     expect(button(modal(h, early), ACTION_IDS.rotationRollback)).toBeUndefined();
     expect(button(modal(h, early), ACTION_IDS.rotationCheckRollback)).toBeUndefined();
 

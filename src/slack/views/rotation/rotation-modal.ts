@@ -3,6 +3,7 @@ import { checkResultsOf, checksFailed, type CheckResult } from '../../../checks/
 import type { Secret } from '../../../inventory/secret.js';
 import {
   rotationReasonWords,
+  sayCheck,
   type ApproverRole,
   type PreflightCheck,
   type RotationRecord,
@@ -474,7 +475,7 @@ export function rotationStartModal(data: StartModalData): ModalView {
         ? `*Approvals:* a ${data.requiredApprovals.map(roleLabel).join(' and a ')} must approve before ${gated ? `“${escapeMrkdwn(gated.title)}”, the first step that changes something outside the store` : 'the new version is promoted'}; they are asked in Slack when you start.`
         : '*Approvals:* none needed in this environment.',
     ),
-    section(`*Preflight*\n${data.preflight.map((check) => `${CHECK_ICONS[check.status]} ${quoted(check.message, 400)}`).join('\n')}`),
+    section(`*Preflight*\n${data.preflight.map((check) => `${CHECK_ICONS[check.status]} ${quoted(sayCheck(check), 400)}`).join('\n')}`),
   );
   if (data.checklist) {
     const locked = data.requiredApprovals.length > 0;
