@@ -128,6 +128,13 @@ export class StoreCleanup {
     try {
       own = await ownUnrecordedWrite(this.deps.operations, record);
     } catch (error) {
+      // An emergency undoes nothing whatever the store answers (the version before it is the
+      // compromised one): a store out of reach is noted, and the rotation is abandoned as asked.
+      if (rotation.kind === 'emergency')
+        return {
+          action: 'none',
+          note: `${store.label} could not be asked whether Rotor's write landed (${describeError(error)}); if it did, it stays current, as nothing is undone in an emergency`,
+        };
       throw new CleanupFailedError(
         {
           problem: `Could not check whether Rotor's write of a new version of ${rotation.secretName} reached ${store.label} (${describeError(error)}).`,
@@ -168,7 +175,6 @@ export class StoreCleanup {
   private byHandUndoOfCurrentWrite(record: RotationRecord, versionId: string | null): string {
     const { rotation } = record;
     const written = versionId ? `version ${versionId}` : 'a new version';
-    if (rotation.kind === 'emergency') return `nothing to undo: if this rotation wrote ${written}, it stays current`;
     if (!rotation.previousVersionId) return `if this rotation wrote ${written}, make the previous data current again`;
     const command = this.queries.storeOf(rotation.provider).commands.rollBackTo(rotation.providerRef ?? '', rotation.previousVersionId);
     // A rollback by hand makes a version the inventory does not know (Vault writes a new one): until
