@@ -4,7 +4,7 @@ import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Registry } from 'prom-client';
+import { Registry } from './metrics/prometheus.js';
 import { slackActor } from './access/actor.js';
 import { AuditPublisher } from './audit/audit-publisher.js';
 import { DailyCheckpoints } from './audit/daily-checkpoints.js';

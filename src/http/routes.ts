@@ -1,7 +1,7 @@
 import type { CustomRoute } from '@slack/bolt';
 import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../metrics/prometheus.js';
 import type { Logger } from 'pino';
 import type { EvidenceArchiveHealth } from '../evidence-archive/evidence-archive-service.js';
 import { SLACK_USER_ID } from '../inventory/secret.js';
