@@ -9,6 +9,10 @@ import { systemClock, isoInstant } from '../../src/core/clock.js';
 import { RotorError } from '../../src/core/errors.js';
 import { loadedOnFirstUse } from '../../src/core/load-code.js';
 import { projectRoot } from '../../src/core/project-root.js';
+import { createFingerprinter } from '../../src/providers/fingerprint.js';
+import { connectionBehind } from '../../src/providers/loaded-on-first-call.js';
+import type { SecretProvider } from '../../src/providers/secret-provider.js';
+import { vaultKv2Store } from '../../src/providers/vault/vault-store.js';
 import { personalFeedToken } from '../../src/reminders/calendar-feed-token.js';
 import { FakeSlackApi } from '../fakes/fake-slack-api.js';
 import { freePort } from '../support/free-port.js';
@@ -22,14 +26,15 @@ const LAZY_SOURCES = [
   'src/evidence-archive/evidence-documents.js',
   'src/targets/postgres/postgres-credential-target.js',
   'src/targets/redis/redis-credential-target.js',
+  'src/providers/vault/vault-kv2-provider.js',
 ];
-/** Packages only they use, and prom-client's default collectors (and the @opentelemetry/api they require), which Rotor never serves. */
-const LAZY_PACKAGES = ['ics', 'csv-parse', 'csv-stringify', 'pg', '@redis/client', '@opentelemetry/api'];
+/** Packages only they use (node-vault: the bot below has Vault configured), and prom-client's default collectors (and the @opentelemetry/api they require), which Rotor never serves. */
+const LAZY_PACKAGES = ['ics', 'csv-parse', 'csv-stringify', 'pg', '@redis/client', 'node-vault', '@opentelemetry/api'];
 
 /**
  * A loader hook that appends every module a process resolves (ESM, and each CommonJS package's
  * entry an ESM module imports) to `LOADED_LIST`, synchronously, so the list is whole once an
- * import or a request is answered. Its CommonJS requires are read from the require cache instead.
+ * import or a request is answered; CommonJS requires are listed by wrapping their resolution.
  */
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
@@ -44,7 +49,17 @@ function writeHooks(dir: string): string {
   const register = join(dir, 'register.mjs');
   writeFileSync(
     register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`,
+    `import Module, { register } from 'node:module';
+import { appendFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+register(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  if (file.startsWith('/')) appendFileSync(process.env.LOADED_LIST, pathToFileURL(file).href + '\\n');
+  return file;
+};
+`,
   );
   return register;
 }
@@ -76,6 +91,9 @@ describe('a started bot loads what it needs to take requests, and the rest on fi
         SLACK_API_URL: fake.apiUrl,
         ROTOR_DB: join(dir, 'rotor.db'),
         ROTOR_CALENDAR_TOKEN: calendarToken,
+        // Vault configured (nothing listens there): its provider and node-vault still wait for a first call.
+        VAULT_ADDR: `http://127.0.0.1:${await freePort()}`,
+        VAULT_TOKEN: `hvs.${randomBytes(12).toString('hex')}`,
         ROTOR_REMINDER_CRON: '0 0 29 2 *',
         ROTOR_FOLLOW_UP_CRON: '0 0 29 2 *',
         LOG_LEVEL: 'warn',
@@ -97,9 +115,9 @@ describe('a started bot loads what it needs to take requests, and the rest on fi
 
   it('after start-up: none of the lazy modules, while what every request uses is loaded', () => {
     const { sources, packages } = loaded(list);
-    // Proof the listing sees both Rotor's modules and packages, ESM and CommonJS.
+    // Proof the listing sees both Rotor's modules and packages, ESM and CommonJS (express and undici are required by Bolt).
     expect(sources).toEqual(expect.arrayContaining(['src/main.js', 'src/slack/app.js', 'src/runtime.js']));
-    expect(packages).toEqual(expect.arrayContaining(['@slack/bolt', 'better-sqlite3', 'zod', 'yaml']));
+    expect(packages).toEqual(expect.arrayContaining(['@slack/bolt', 'better-sqlite3', 'zod', 'yaml', 'express', 'undici']));
     for (const source of LAZY_SOURCES) expect(sources, `${source} is loaded at start-up`).not.toContain(source);
     for (const name of LAZY_PACKAGES) expect(packages, `${name} is loaded at start-up`).not.toContain(name);
   });
@@ -164,7 +182,36 @@ describe('credential targets are loaded by their first call', () => {
   }, 60_000);
 });
 
+describe('a Vault connection is made by its first call', () => {
+  const OPTIONAL = ['writeProvenance', 'lendValue', 'findWrite'] as const;
+  const optionalCallsOf = (provider: SecretProvider) => OPTIONAL.filter((call) => typeof provider[call] === 'function');
+
+  it('offers the optional calls of its provider and answers as it does', async () => {
+    const env = { VAULT_ADDR: 'http://127.0.0.1:9', VAULT_TOKEN: `hvs.${randomBytes(12).toString('hex')}` };
+    const connection = vaultKv2Store.connect({ env, fingerprinter: createFingerprinter(null) }) as SecretProvider;
+    const provider = await connectionBehind(connection);
+    expect(provider).not.toBe(connection);
+    expect(provider.kind).toBe('vault');
+    expect(optionalCallsOf(connection)).toEqual(optionalCallsOf(provider));
+    // A reference that does not parse is refused before any call to Vault, with the provider's own message.
+    const target = { secretName: 'dev/app/db', providerRef: 'arn:aws:nothing' };
+    const expected = await provider.validateReference(target).catch((error: unknown) => error);
+    expect(expected).toBeInstanceOf(Error);
+    await expect(connection.validateReference(target)).rejects.toThrow((expected as Error).message);
+    connection.destroy?.();
+  });
+
+  it('without VAULT_ADDR and VAULT_TOKEN there is still no Vault connection', () => {
+    expect(vaultKv2Store.connect({ env: {}, fingerprinter: createFingerprinter(null) })).toBeNull();
+  });
+});
+
 describe('loadedOnFirstUse', () => {
+  it('a RotorError of the load (a setting it refused) passes as it is', async () => {
+    const refused = new RotorError('config', 'VAULT_ADDR must be an http(s) address');
+    await expect(loadedOnFirstUse('the vault store', () => Promise.reject(refused))()).rejects.toBe(refused);
+  });
+
   it('loads once for every use, says a failed load as what could not be done with its cause, and tries again next time', async () => {
     let attempts = 0;
     const missing = new Error(`Cannot find module '${randomBytes(4).toString('hex')}.js'`);
