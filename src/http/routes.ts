@@ -39,10 +39,10 @@ export interface HttpRouteDeps {
   evidenceArchive?: () => EvidenceArchiveHealth;
 }
 
-/** GET /healthz and GET /metrics, served beside Slack's endpoint in HTTP and Socket Mode alike. */
 /** An iCalendar feed's text, or its promise. */
 type Feed = string | Promise<string>;
 
+/** GET /healthz and GET /metrics, served beside Slack's endpoint in HTTP and Socket Mode alike. */
 export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
   return [
     {
