@@ -4,7 +4,7 @@ import { createOutboundClients } from './slack/outbound/outbound-clients.js';
 import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { Registry } from 'prom-client';
+import { Registry } from './metrics/prometheus.js';
 import { slackActor } from './access/actor.js';
 import { AuditPublisher } from './audit/audit-publisher.js';
 import { DailyCheckpoints } from './audit/daily-checkpoints.js';
@@ -12,6 +12,7 @@ import { loadBotEnv, type BotEnv } from './config/env.js';
 import { loadPolicy, type EvidenceArchivePolicy } from './config/policy.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { describeError, isRotorError } from './core/errors.js';
+import { loadedOnFirstUse } from './core/load-code.js';
 import { ARCHIVE_FOLLOW_UP } from './evidence-archive/archive-follow-ups.js';
 import { openEvidenceBucket, type EvidenceBucket } from './evidence-archive/evidence-bucket.js';
 import { HmacKeyring } from './core/hmac-keyring.js';
@@ -30,7 +31,6 @@ import { storeCatalogFor } from './providers/store-catalog.js';
 import { createProviderRegistryFromEnv } from './providers/provider-factory.js';
 import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
-import { rotationCalendar } from './reminders/rotation-calendar.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { createRuntime, slackServices, type Runtime } from './runtime.js';
 import { auditCheckpointJob, auditPublishJob } from './scheduler/audit-jobs.js';
@@ -146,10 +146,10 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
             token: calendarToken,
             // The whole inventory's feed is a map of every secret: only where everyone may read it.
             ...(policy.visibility === 'workspace'
-              ? { render: () => rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS }) }
+              ? { render: async () => (await calendarCode()).rotationCalendar(calendarDeps, clock.now(), { days: MAX_WINDOW_DAYS }) }
               : {}),
-            forPerson: (userId: string) =>
-              rotationCalendar(calendarDeps, clock.now(), {
+            forPerson: async (userId: string) =>
+              (await calendarCode()).rotationCalendar(calendarDeps, clock.now(), {
                 days: MAX_WINDOW_DAYS,
                 scope: services.inventoryReader.scopeOf(slackActor(userId)),
               }),
@@ -240,6 +240,12 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
     throw error;
   }
 }
+
+/**
+ * The feeds' code and the ics package it writes with, loaded by the first feed asked for: most
+ * bots serve none, and every bot process (each test's, each kill test's) would pay it at start-up.
+ */
+const calendarCode = loadedOnFirstUse('the calendar feed', () => import('./reminders/rotation-calendar.js'));
 
 const ARCHIVE_NOT_CONFIGURED = {
   state: 'not_configured',

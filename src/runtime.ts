@@ -8,11 +8,11 @@ import type { HmacKeyring } from './core/hmac-keyring.js';
 import type { Clock } from './core/clock.js';
 import { DEFAULT_RUN_DEADLINE_SECONDS } from './core/deadline.js';
 import { RotorError } from './core/errors.js';
+import { loadedOnFirstUse } from './core/load-code.js';
 import { registerArchiveFollowUps } from './evidence-archive/archive-follow-ups.js';
 import { ArchiveLedgerRepo } from './evidence-archive/archive-ledger-repo.js';
 import { EvidenceArchiveService } from './evidence-archive/evidence-archive-service.js';
 import { openEvidenceBucket, type EvidenceBucket } from './evidence-archive/evidence-bucket.js';
-import { EvidenceDocuments } from './evidence-archive/evidence-documents.js';
 import { FollowUpRepo } from './follow-ups/follow-up-repo.js';
 import { FollowUpService, type FollowUpSweepOptions } from './follow-ups/follow-up-service.js';
 import type { Logger } from './logging/logger.js';
@@ -374,7 +374,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           bucket: evidenceBucket,
           retention: policy.evidenceArchive.retention,
           ledger: new ArchiveLedgerRepo(db),
-          documents: new EvidenceDocuments({ rotations: rotationHistory, incidents: incidentHistory, trail: auditTrail }),
+          documents: loadedOnFirstUse('archiving evidence', async () => {
+            const { EvidenceDocuments } = await import('./evidence-archive/evidence-documents.js');
+            return new EvidenceDocuments({ rotations: rotationHistory, incidents: incidentHistory, trail: auditTrail });
+          }),
           audit,
           trail: auditTrail,
           clock,

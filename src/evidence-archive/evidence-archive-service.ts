@@ -10,7 +10,8 @@ import type { ArchivedRecord, ArchiveItem, ArchiveLedgerRepo, StagedRecord } fro
 import { EvidenceArchiveVerifier, type EvidenceVerification, type ExpectedEvidence } from './evidence-archive-verifier.js';
 import { EvidenceArchiveWriter, type ArchivedObject } from './evidence-archive-writer.js';
 import type { EvidenceBucket } from './evidence-bucket.js';
-import { recordDigest, type EvidenceDocuments } from './evidence-documents.js';
+import type { EvidenceDocuments } from './evidence-documents.js';
+import { recordDigest } from './record-digest.js';
 
 /** The audit action that records an archived record: the digests `rotor evidence verify` checks the bucket against. */
 export const EVIDENCE_ARCHIVED = 'evidence.archived';
@@ -54,7 +55,8 @@ export interface EvidenceArchiveDeps {
   bucket: EvidenceBucket;
   retention: ArchiveRetention;
   ledger: ArchiveLedgerRepo;
-  documents: EvidenceDocuments;
+  /** What renders the records: loaded by the first record archived, with the report's CSV writer, not with every bot. */
+  documents: () => Promise<EvidenceDocuments>;
   audit: AuditLog;
   trail: AuditTrailRepo;
   clock: Clock;
@@ -118,7 +120,7 @@ export class EvidenceArchiveService {
   async archive(item: ArchiveItem): Promise<ArchiveOutcome> {
     const known = this.deps.ledger.archivedRecord(item.kind, item.name);
     if (known) return { status: 'already_archived', record: known, objects: [] };
-    const staged = this.deps.ledger.stagedRecord(item.kind, item.name) ?? this.stage(item);
+    const staged = this.deps.ledger.stagedRecord(item.kind, item.name) ?? (await this.stage(item));
     if (!this.bucketChecked) await this.checkBucket();
     const now = this.deps.clock.now();
     const objects = await this.writer.archive(
@@ -163,9 +165,10 @@ export class EvidenceArchiveService {
     };
   }
 
-  private stage(item: ArchiveItem): StagedRecord {
+  private async stage(item: ArchiveItem): Promise<StagedRecord> {
+    const documents = await this.deps.documents();
     const now = this.deps.clock.now();
-    const built = this.deps.documents.build(item, now);
+    const built = documents.build(item, now);
     const record: StagedRecord = {
       kind: item.kind,
       subject: item.subject,

@@ -1,5 +1,4 @@
 import { DateTime } from 'luxon';
-import { canonicalJson } from '../audit/audit-event.js';
 import type { AuditChainHead, AuditTrailRepo } from '../audit/audit-trail-repo.js';
 import { RotorError } from '../core/errors.js';
 import type { IncidentHistoryService } from '../revocation/incident-history-service.js';
@@ -8,7 +7,8 @@ import { isOpen } from '../rotation/rotation.js';
 import { renderRotationEvidence } from '../rotation/history/rotation-evidence.js';
 import type { RotationHistoryService } from '../rotation/history/rotation-history-service.js';
 import { renderRotationReportMarkdown } from '../rotation/history/rotation-report-text.js';
-import { evidenceDigest, type EvidenceKind, type EvidenceRecord } from './archive-layout.js';
+import { evidenceDigest, type EvidenceRecord } from './archive-layout.js';
+import { recordDigest } from './record-digest.js';
 import type { ArchiveItem } from './archive-ledger-repo.js';
 import { CLI_NEXT_STEP_WORDS } from '../cli/cli-next-step.js';
 
@@ -27,15 +27,6 @@ export interface BuiltRecord {
   positions: AuditChainHead[];
   /** {@link recordDigest} of those positions. */
   recordDigest: string;
-}
-
-/**
- * The digest that ties a record to the audit chain: sha256 over the canonical JSON of what it
- * is about and the position and hash of every event it cites. `rotor evidence verify` recomputes
- * it from the chain as it is now; an event removed or rewritten since gives another digest.
- */
-export function recordDigest(kind: EvidenceKind, subject: string, positions: readonly AuditChainHead[]): string {
-  return evidenceDigest(canonicalJson({ kind, subject, positions: positions.map((position) => [position.seq, position.hash]) }));
 }
 
 export interface EvidenceDocumentSources {

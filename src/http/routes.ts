@@ -1,7 +1,7 @@
 import type { CustomRoute } from '@slack/bolt';
 import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import type { Registry } from '../metrics/prometheus.js';
 import type { Logger } from 'pino';
 import type { EvidenceArchiveHealth } from '../evidence-archive/evidence-archive-service.js';
 import { SLACK_USER_ID } from '../inventory/secret.js';
@@ -27,8 +27,9 @@ export interface HttpRouteDeps {
    * The read-only rotation calendar feeds; absent (ROTOR_CALENDAR_TOKEN unset) means none.
    * `render`: the whole inventory's feed at `?token=<token>` (only under `visibility: workspace`);
    * `forPerson`: one member's feed at `?user=U…&token=<personalFeedToken>`, what they may read.
+   * Either may answer later: the bot loads the calendar's code with the first request for a feed.
    */
-  calendar?: { token: string; render?: () => string; forPerson?: (userId: string) => string };
+  calendar?: { token: string; render?: () => Feed; forPerson?: (userId: string) => Feed };
   /** What start-up knows of Slack: healthy only once Slack accepted the bot token. */
   slackState?: () => 'connecting' | 'unreachable' | 'ok';
   /**
@@ -37,6 +38,9 @@ export interface HttpRouteDeps {
    */
   evidenceArchive?: () => EvidenceArchiveHealth;
 }
+
+/** An iCalendar feed's text, or its promise. */
+type Feed = string | Promise<string>;
 
 /** GET /healthz and GET /metrics, served beside Slack's endpoint in HTTP and Socket Mode alike. */
 export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
@@ -99,21 +103,25 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
           res.end('Not found');
           return;
         }
-        try {
-          const body = render();
-          res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Cache-Control': 'no-store' });
-          res.end(body);
-        } catch (error) {
-          deps.logger.error({ err: error }, 'calendar feed failed');
-          sendJson(res, 500, { status: 'error' });
-        }
+        void Promise.resolve()
+          .then(render)
+          .then(
+            (body) => {
+              res.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Cache-Control': 'no-store' });
+              res.end(body);
+            },
+            (error: unknown) => {
+              deps.logger.error({ err: error }, 'calendar feed failed');
+              sendJson(res, 500, { status: 'error' });
+            },
+          );
       },
     },
   ];
 }
 
 /** The feed a request's `user` and `token` open, if any: one member's (`user` given) or the whole inventory's. */
-function feedFor(calendar: NonNullable<HttpRouteDeps['calendar']>, params: URLSearchParams): (() => string) | undefined {
+function feedFor(calendar: NonNullable<HttpRouteDeps['calendar']>, params: URLSearchParams): (() => Feed) | undefined {
   const given = params.get('token') ?? '';
   const user = params.get('user');
   if (user === null) return sameToken(given, calendar.token) ? calendar.render : undefined;

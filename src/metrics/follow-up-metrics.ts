@@ -1,4 +1,4 @@
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from './prometheus.js';
 import type { FollowUpRepo } from '../follow-ups/follow-up-repo.js';
 import type { SweepLogRepo } from '../storage/sweep-log-repo.js';
 

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './prometheus.js';
 import type { RevocationService, IncidentMetricEvent } from '../revocation/revocation-service.js';
 import type { RotorCounters } from './metrics.js';
 

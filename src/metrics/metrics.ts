@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from './prometheus.js';
 import { STATUSES, type SecretStatus } from '../inventory/secret.js';
 
 /**

@@ -1,4 +1,4 @@
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from './prometheus.js';
 import type { RotorCounters } from './metrics.js';
 import { kindLabel, type OwedReminder } from '../reminders/reminder.js';
 import type { SweepLogRepo } from '../storage/sweep-log-repo.js';

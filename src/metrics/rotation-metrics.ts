@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from './prometheus.js';
 import type { RotationRepo } from '../rotation/rotation-repo.js';
 import type { RotationEvent } from '../rotation/rotation-service.js';
 import type { RotorCounters } from './metrics.js';

@@ -1,7 +1,8 @@
 import type { Actor } from '../access/actor.js';
 import type { Logger } from 'pino';
 import { ValidationError, type ValidationIssue } from '../core/errors.js';
-import { importRows, type ImportReport } from '../import-export/import-service.js';
+import { loadedOnFirstUse } from '../core/load-code.js';
+import type { ImportReport } from '../import-export/import-service.js';
 import type { SourceRow } from '../import-export/source-row.js';
 import type { PlannedChange } from '../inventory/inventory-service.js';
 import type { ProviderKind } from '../inventory/secret.js';
@@ -49,11 +50,15 @@ export interface DiscoverDeps {
  * through the import's validation (`importRows`, valid rows only); nothing is written
  * without `apply`.
  */
+/** The import's validation (and its file parsers): loaded by the first discovery, a CLI command, not with every bot. */
+const importService = loadedOnFirstUse('discovering secrets', () => import('../import-export/import-service.js'));
+
 export class ProviderDiscoverService {
   constructor(private readonly deps: DiscoverDeps) {}
 
   async run(options: DiscoverOptions): Promise<DiscoverReport> {
     const { services } = this.deps;
+    const { importRows } = await importService();
     const provider = this.deps.registry.providerFor(options.provider, 'Discovery');
     const found = await provider.listForDiscovery({
       tagKey: options.tagKey,

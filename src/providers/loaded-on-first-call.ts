@@ -1,4 +1,5 @@
 import { RotorError } from '../core/errors.js';
+import { loadedOnFirstUse } from '../core/load-code.js';
 import type { FindWriteRequest, ProviderTarget, SecretProvider } from './secret-provider.js';
 
 /** The port's optional calls: a call added to the port must be declared by every connection made here. */
@@ -27,24 +28,15 @@ export async function connectionBehind(provider: SecretProvider): Promise<Secret
 }
 
 export function loadedOnFirstCall(kind: string, calls: OptionalCalls, load: () => Promise<SecretProvider>): SecretProvider {
-  let loading: Promise<SecretProvider> | null = null;
   let loaded: SecretProvider | null = null;
   let closed = false;
-  const connection = (): Promise<SecretProvider> => {
-    loading ??= load().then(
-      (provider) => {
-        loaded = provider;
-        // Closed while it loaded: nothing will call it, so its sockets are released at once.
-        if (closed) provider.destroy?.();
-        return provider;
-      },
-      (error: unknown) => {
-        loading = null;
-        throw error;
-      },
-    );
-    return loading;
-  };
+  const connection = loadedOnFirstUse(`the ${kind} store`, async () => {
+    const provider = await load();
+    loaded = provider;
+    // Closed while it loaded: nothing will call it, so its sockets are released at once.
+    if (closed) provider.destroy?.();
+    return provider;
+  });
   const optional = <K extends keyof OptionalCalls>(provider: SecretProvider, call: K): NonNullable<SecretProvider[K]> => {
     const method = provider[call];
     if (!method) throw new RotorError('internal', `The ${kind} store was declared to have ${call}, but its connection has none.`);

@@ -1,8 +1,34 @@
-import { PostgresCredentialTarget } from './postgres/postgres-credential-target.js';
-import { RedisCredentialTarget } from './redis/redis-credential-target.js';
+import { loadedOnFirstUse } from '../core/load-code.js';
+import type { CredentialTarget } from './credential-target.js';
+import type { TargetDescription } from './target-description.js';
 import type { TargetTimeouts } from './target-timeouts.js';
 
 /** The credential target of every engine Rotor can rotate at, one line each. */
 export function builtInCredentialTargets(timeouts?: TargetTimeouts) {
-  return { postgres: new PostgresCredentialTarget(timeouts), redis: new RedisCredentialTarget(timeouts) } as const;
+  return {
+    postgres: loadedOnFirstCall('postgres', async () => {
+      const { PostgresCredentialTarget } = await import('./postgres/postgres-credential-target.js');
+      return new PostgresCredentialTarget(timeouts);
+    }),
+    redis: loadedOnFirstCall('redis', async () => {
+      const { RedisCredentialTarget } = await import('./redis/redis-credential-target.js');
+      return new RedisCredentialTarget(timeouts);
+    }),
+  } as const;
+}
+
+/** An engine's credential target whose code is loaded by its first call: most bots rotate at no database. */
+function loadedOnFirstCall<Target extends TargetDescription>(
+  engine: Target['engine'],
+  load: () => Promise<CredentialTarget<Target>>,
+): CredentialTarget<Target> {
+  const loaded = loadedOnFirstUse(`rotating at ${engine}`, load);
+  return {
+    engine,
+    preflight: async (target, managing) => (await loaded()).preflight(target, managing),
+    setCredential: async (target, managing, credential) => (await loaded()).setCredential(target, managing, credential),
+    verifyLogin: async (target, credential) => (await loaded()).verifyLogin(target, credential),
+    retire: async (target, managing, credential) => (await loaded()).retire(target, managing, credential),
+    lockOut: async (target, managing, credential) => (await loaded()).lockOut(target, managing, credential),
+  };
 }

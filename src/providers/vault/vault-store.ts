@@ -1,5 +1,5 @@
 import type { StoreKind } from '../store-kind.js';
-import { VaultKv2Provider } from './vault-kv2-provider.js';
+import { loadedOnFirstCall } from '../loaded-on-first-call.js';
 import { DEFAULT_VAULT_FIELD, explicitVaultField, parseVaultSecretRef } from './vault-secret-ref.js';
 import { VAULT_STEP_TEXTS } from './vault-step-texts.js';
 
@@ -98,14 +98,19 @@ export const vaultKv2Store: StoreKind = {
     outOfService(version.labels)
       ? null
       : `version ${versionId} is still readable in Vault${version.labels.includes('current') ? ' (it is the current version)' : ''}`,
-  connect: (setup) =>
-    setup.env.VAULT_ADDR && setup.env.VAULT_TOKEN
-      ? new VaultKv2Provider({
-          endpoint: setup.env.VAULT_ADDR,
-          token: setup.env.VAULT_TOKEN,
-          fingerprinter: setup.fingerprinter,
-          ...(setup.env.VAULT_NAMESPACE ? { namespace: setup.env.VAULT_NAMESPACE } : {}),
-          ...(setup.retry ? { retry: setup.retry } : {}),
-        })
-      : null,
+  connect: (setup) => {
+    const { VAULT_ADDR: endpoint, VAULT_TOKEN: token, VAULT_NAMESPACE: namespace } = setup.env;
+    if (!endpoint || !token) return null;
+    // The provider and node-vault are loaded by the first call, not with every bot that has Vault configured.
+    return loadedOnFirstCall('vault', { writeProvenance: true, lendValue: true, findWrite: false }, async () => {
+      const { VaultKv2Provider } = await import('./vault-kv2-provider.js');
+      return new VaultKv2Provider({
+        endpoint,
+        token,
+        fingerprinter: setup.fingerprinter,
+        ...(namespace ? { namespace } : {}),
+        ...(setup.retry ? { retry: setup.retry } : {}),
+      });
+    });
+  },
 };
