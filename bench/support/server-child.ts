@@ -5,7 +5,9 @@
  * to it over IPC: it says `ready` with its port, answers `memory` and `counts`, and exits on `stop`.
  * Each mode imports only what it runs, so the bare app's memory holds no Rotor module.
  */
+import { appendFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FakeCounts } from './lean-fake-slack.js';
 
@@ -53,7 +55,28 @@ async function startRotorServer(): Promise<{ port: number; stop: () => Promise<v
   } finally {
     watcher.close();
   }
+  traceMemory(() => runtime.replyPool?.threads.length ?? 0);
   return { port: runtime.port, stop: () => runtime.stop() };
+}
+
+/** BENCH_MEMORY_TRACE=<file>: one JSON line every 100 ms of the main thread's memory, its heap spaces, and the live reply workers. */
+function traceMemory(workers: () => number): void {
+  const base = process.env.BENCH_MEMORY_TRACE;
+  if (!base) return;
+  const path = `${base}.${process.argv[2]}`;
+  const started = Date.now();
+  const timer = setInterval(() => {
+    const spaces = Object.fromEntries(
+      getHeapSpaceStatistics().map((space) => [space.space_name.replace('_space', ''), Math.round(space.space_size / 1e5) / 10]),
+    );
+    const mb = (n: number) => Math.round(n / 1e5) / 10;
+    const usage = process.memoryUsage();
+    appendFileSync(
+      path,
+      `${JSON.stringify({ t: Date.now() - started, rss: mb(usage.rss), heapTotal: mb(usage.heapTotal), heapUsed: mb(usage.heapUsed), external: mb(usage.external), arrayBuffers: mb(usage.arrayBuffers), workers: workers(), spaces })}\n`,
+    );
+  }, 100);
+  timer.unref();
 }
 
 /** Bare Bolt: the same receiver options as Rotor's HTTP mode, listeners that only call ack(). */
@@ -72,6 +95,7 @@ async function startBareBolt(): Promise<{ port: number; stop: () => Promise<void
   app.command(/.*/, async ({ ack }) => ack());
   app.action(/.*/, async ({ ack }) => ack());
   const server = await receiver.start({ port: 0, host: '127.0.0.1' });
+  traceMemory(() => 0);
   return { port: (server.address() as AddressInfo).port, stop: () => receiver.stop() };
 }
 

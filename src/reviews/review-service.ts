@@ -279,15 +279,16 @@ export class ReviewService {
       const owned = this.deps.inventory.ownedListed();
       return { secrets: owned.length, owners: new Set(owned.map((secret) => secret.owner)).size };
     }
-    const checks = this.monthlyChecks(now);
+    // The same checks as monthlyChecks, read as names: the findings keep nothing else.
+    const { inventory } = this.deps;
     const monthly = {
-      ownerGone: checks.ownerGone.map((flag) => flag.secretName),
-      unowned: names(checks.unowned),
-      withoutBackup: names(checks.withoutBackup),
-      neverRotated: names(checks.neverRotated),
-      overdue: names(checks.overdue.filter((secret) => daysUntil(secret.nextRotation, now) < 0)),
-      withReaders: names(checks.withReaders),
-      rotationNeeded: checks.needs.map((need) => need.secretName),
+      ownerGone: this.deps.recipients.reviewFlags().map((flag) => flag.secretName),
+      unowned: inventory.reviewNames('unowned'),
+      withoutBackup: inventory.reviewNames('withoutBackup'),
+      neverRotated: inventory.reviewNames('neverRotated'),
+      overdue: names(inventory.overdue(now).filter((secret) => daysUntil(secret.nextRotation, now) < 0)),
+      withReaders: inventory.reviewNames('withReaders'),
+      rotationNeeded: this.deps.rotationNeeds.open().map((need) => need.secretName),
     };
     return due.kind === 'quarterly' ? { ...monthly, audit: this.inventoryAudit() } : monthly;
   }

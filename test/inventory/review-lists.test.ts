@@ -40,6 +40,8 @@ describe('the monthly review’s lists, read narrow', () => {
     expect(names(store.inventory.reviewListed('withReaders'))).toEqual(['prod/app/api', 'prod/app/db']);
     expect(names(store.inventory.reviewListed('withoutBackup'))).toEqual(['prod/app/api']);
     expect(names(store.inventory.reviewListed('unowned'))).toEqual(['prod/app/orphan']);
+    for (const check of ['unowned', 'withoutBackup', 'neverRotated', 'withReaders'] as const)
+      expect(store.inventory.reviewNames(check)).toEqual(names(store.inventory.reviewListed(check)));
   });
 
   it('the access review’s owned secrets and the quarterly audit’s counts match a walk of the whole inventory', () => {

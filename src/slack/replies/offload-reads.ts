@@ -8,6 +8,7 @@ import { describeRequest, requestLineLogger } from '../middleware/request-log.js
 import { isOurWorkspace, requestOrigin, type TokenWorkspace } from '../middleware/workspace-guard.js';
 import { readRequestOf, type ReadRequest } from './read-replies.js';
 import type { ReplyPool } from './reply-pool.js';
+import type { ReplyOutcome } from './reply-protocol.js';
 
 export interface OffloadDeps {
   pool: Pick<ReplyPool, 'run'>;
@@ -39,16 +40,22 @@ export function offloadReads(deps: OffloadDeps): Offload {
     if (!isOurWorkspace(deps.workspace, requestOrigin(body))) return null;
     const started = performance.now();
     const today = deps.clock.now().toISO() as string;
-    return deps.pool.run({ request, viewer, responseUrl: body.response_url, today }).then((result) => {
+    // The log line's fields are taken now: the parsed body is not kept while the reply waits for a worker.
+    const described = describeRequest(body);
+    return finish(deps.pool.run({ request, viewer, responseUrl: body.response_url, today }), described, started);
+  };
+
+  /** Made outside the request's closure, so a waiting reply holds only its job and these few fields. */
+  function finish(reply: Promise<ReplyOutcome>, described: ReturnType<typeof describeRequest>, started: number): Promise<void> {
+    return reply.then((result) => {
       const outcome = result.outcome === 'ok' ? 'ok' : result.outcome === 'rejected' ? 'rejected' : 'error';
       if (result.outcome === 'rejected') deps.logger.info({ code: result.code }, 'request refused or failed with a known error');
       if (result.outcome === 'error') deps.logger.error({ err: result.error, told: result.delivered }, 'a read-only reply failed');
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      const described = describeRequest(body);
       deps.counters.slackRequestsHandled.inc({ kind: described.kind, outcome });
       line.info({ ...described, outcome, latencyMs, replyWorker: true }, 'slack request handled');
     });
-  };
+  }
 }
 
 function readRequestIn(body: Record<string, unknown>, environments: readonly string[]): ReadRequest | null {

@@ -44,9 +44,12 @@ const DEFAULT_PER_WORKER = 16;
 const DEFAULT_IDLE_MS = 30_000;
 /**
  * A worker's heap: a reply needs a page of rows and its Block Kit. A small young generation keeps
- * the resident set small; its more frequent scavenges pause only the worker, never an ack.
+ * the resident set small; its more frequent scavenges pause only the worker, never an ack. Under
+ * 6,000 queued `/secrets overdue` the worker's heap was 30 to 34 MB with 8 MB (new space 8 MB,
+ * old 20 to 23) and 26 MB with 3 MB (new space 2 MB, old the same), the process's CPU for the
+ * round no higher within the machine's noise (docs/memory.md).
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 3, maxOldGenerationSizeMb: 96 };
 
 /**
  * Worker threads that make read-only replies off the acknowledging thread: its event loop then

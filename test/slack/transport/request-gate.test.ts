@@ -45,6 +45,8 @@ describe('the Slack request gate', () => {
   let handed: Handed[];
   let inFlight: InFlightRequests;
   let ackedEarly: WeakSet<IncomingMessage>;
+  /** What the reply workers' stand-in does with a request offered to it (none: every request is Bolt's). */
+  let offload: ((body: Record<string, unknown>) => Promise<void> | null) | undefined;
   /** Bolt's stand-in writes this to whatever response it is given. */
   const BOLT_ANSWER = '{"response_action":"errors"}';
 
@@ -53,6 +55,7 @@ describe('the Slack request gate', () => {
     handed = [];
     inFlight = new InFlightRequests();
     ackedEarly = new WeakSet();
+    offload = undefined;
     const inner = (req: IncomingMessage, res: ServerResponse) => {
       handed.push({ req, res });
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -67,6 +70,7 @@ describe('the Slack request gate', () => {
       afterAck: new AckFirstQueue(),
       ackedEarly,
       inFlight,
+      offload: (body) => offload?.(body) ?? null,
     });
     server = createServer(gate);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,6 +102,20 @@ describe('the Slack request gate', () => {
       expect(inFlight.size).toBe(0);
     });
   }
+
+  it('counts a request it offloaded in flight until its reply is done, failed or not, and never hands it to Bolt', async () => {
+    const replies: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    offload = () => new Promise<void>((resolve, reject) => replies.push({ resolve, reject }));
+    expect(await post(command())).toMatchObject({ status: 200, text: '' });
+    expect(await post(command())).toMatchObject({ status: 200, text: '' });
+    expect(replies).toHaveLength(2);
+    expect(inFlight.size).toBe(2);
+    replies[0]?.resolve();
+    replies[1]?.reject(new Error('the reply worker and the main thread both failed'));
+    await inFlight.drained(5_000);
+    expect(inFlight.size).toBe(0);
+    expect(handed).toHaveLength(0);
+  });
 
   const boltAnswers: [string, () => SlackBody][] = [
     [
