@@ -5,12 +5,16 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 const NULL_BODY = new Set([204, 205, 304]);
 /** A kept-alive connection left idle this long is closed, as Node's fetch does it. */
 const IDLE_MS = 4_000;
+/** A body read as text, as fetch reads it: UTF-8, a byte-order mark dropped. */
+const UTF8 = new TextDecoder();
 
 /**
  * The fetch web-api and Bolt's respond() are given, over node:http(s) with kept-alive
  * connections. Node's own fetch passes every call through WHATWG streams both ways (the body
  * sent, the answer read), about 0.5 ms of CPU a call more on this machine: a `/rotate` makes two
- * Web API calls, and twenty people opening the modal at once queue on that CPU. A call it cannot
+ * Web API calls, and twenty people opening the modal at once queue on that CPU. The answer is
+ * read whole (Slack's are small) and given as a BufferedResponse, which a caller may read twice.
+ * A call it cannot
  * make the same way (a body other than text, such as a file upload's form; headers given other
  * than as a plain object; a Request; a redirect to follow) goes to `fallback`, so what a caller
  * gets is what fetch gives: the answer whatever its status, a network failure as fetch's
@@ -57,7 +61,7 @@ export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
         answer.once('end', () => {
           settle();
           try {
-            resolve(responseOf(answer, status, Buffer.concat(chunks), url.href));
+            resolve(new BufferedResponse(answer, status, Buffer.concat(chunks), url.href) as unknown as Response);
           } catch (error) {
             reject(new TypeError('fetch failed', { cause: error }));
           }
@@ -78,15 +82,116 @@ function isPlainHeaders(headers: NonNullable<RequestInit['headers']>): headers i
   return typeof headers === 'object' && !Array.isArray(headers) && !(headers instanceof Headers);
 }
 
-function responseOf(answer: IncomingMessage, status: number, body: Buffer, url: string): Response {
-  const headers = new Headers();
-  for (let i = 0; i < answer.rawHeaders.length; i += 2) headers.append(answer.rawHeaders[i] as string, answer.rawHeaders[i + 1] as string);
-  const response = new Response(NULL_BODY.has(status) || body.length === 0 ? null : body, {
-    status,
-    statusText: answer.statusMessage ?? '',
-    headers,
-  });
-  // fetch's answer says where it came from (web-api reads it); a constructed one says ''.
-  Object.defineProperty(response, 'url', { value: url });
-  return response;
+/**
+ * What fetch's Response gives of an answer read whole, without its streams: what web-api, Bolt's
+ * respond() and the metrics read of it (the status, the headers, the body as text, JSON or
+ * bytes), and the rest (`body`, `blob()`, `formData()`) from a real Response made when asked.
+ * The body can be read more than once.
+ */
+export class BufferedResponse {
+  readonly ok: boolean;
+  readonly statusText: string;
+  readonly redirected = false;
+  readonly type = 'basic';
+  readonly bodyUsed = false;
+  readonly headers: AnswerHeaders;
+
+  constructor(
+    answer: IncomingMessage,
+    readonly status: number,
+    private readonly bytes: Buffer,
+    readonly url: string,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.statusText = answer.statusMessage ?? '';
+    this.headers = new AnswerHeaders(answer);
+  }
+
+  text(): Promise<string> {
+    return Promise.resolve(UTF8.decode(this.bytes));
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return Promise.resolve(this.bytes.buffer.slice(this.bytes.byteOffset, this.bytes.byteOffset + this.bytes.length) as ArrayBuffer);
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.real().body;
+  }
+
+  blob(): Promise<Blob> {
+    return this.real().blob();
+  }
+
+  formData(): Promise<FormData> {
+    return this.real().formData();
+  }
+
+  clone(): this {
+    return this;
+  }
+
+  private real(): Response {
+    return new Response(NULL_BODY.has(this.status) || this.bytes.length === 0 ? null : this.bytes, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: [...this.headers],
+    });
+  }
+}
+
+/**
+ * An answer's headers as fetch's Headers read them: names in any case, a repeated header's values
+ * joined with ', '. `get` and `has` read what Node parsed already; the rest (iterating them sorted,
+ * Set-Cookie apart) a real Headers made when asked.
+ */
+class AnswerHeaders implements Iterable<[string, string]> {
+  private made: Headers | null = null;
+
+  constructor(private readonly answer: IncomingMessage) {}
+
+  get(name: string): string | null {
+    return this.answer.headersDistinct[name.toLowerCase()]?.join(', ') ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.answer.headersDistinct[name.toLowerCase()] !== undefined;
+  }
+
+  getSetCookie(): string[] {
+    return this.real().getSetCookie();
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this.real().entries();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.real().keys();
+  }
+
+  values(): IterableIterator<string> {
+    return this.real().values();
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void): void {
+    this.real().forEach(callback);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.real().entries();
+  }
+
+  private real(): Headers {
+    if (this.made) return this.made;
+    const made = new Headers();
+    const raw = this.answer.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) made.append(raw[i] as string, raw[i + 1] as string);
+    this.made = made;
+    return made;
+  }
 }
