@@ -11,7 +11,10 @@ export function toBoltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
   const line = (messages: unknown[]) => messages.map(String).join(' ');
   return {
-    debug: (...messages: unknown[]) => child.debug(line(messages)),
+    // web-api and Bolt say half a dozen debug lines a call, each joined here for nothing when debug is off.
+    debug: (...messages: unknown[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(line(messages));
+    },
     info: (...messages: unknown[]) => child.info(line(messages)),
     warn: (...messages: unknown[]) => child.warn(line(messages)),
     error: (...messages: unknown[]) => child.error(line(messages)),

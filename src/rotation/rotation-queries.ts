@@ -39,13 +39,17 @@ export interface RotationView {
 export class RotationQueries {
   constructor(private readonly deps: RotationServiceDeps) {}
 
-  /** A rotation as one person sees it: what a modal shows, in one call. */
-  view(record: RotationRecord, viewer: string): RotationView {
+  /**
+   * A rotation as one person sees it: what a modal shows, in one call. `secret`: the rotation's
+   * secret as the caller has just read it (`/rotate` reads it to open the modal), used rather than
+   * read again.
+   */
+  view(record: RotationRecord, viewer: string, secret?: Secret): RotationView {
     const until = this.rollbackOffer(record);
     const window = this.windowOf(record.rotation.id);
     return {
       record,
-      secret: this.secretOf(record),
+      secret: secret?.id === record.rotation.secretId && secret.name === record.rotation.secretName ? secret : this.secretOf(record),
       viewer,
       approvers: this.approversFor(record),
       rollbackUntil: until ? (until.toUTC().toISO() as string) : null,

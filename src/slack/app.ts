@@ -17,6 +17,7 @@ import {
 import { AckFirstQueue } from './inbound/ack-first-queue.js';
 import { gateSignedRequests } from './inbound/request-gate.js';
 import { SeenSignatureRepo } from './inbound/seen-signature-repo.js';
+import { createHttpFetch } from './http-fetch.js';
 import { createInstrumentedFetch } from './instrumented-fetch.js';
 import { registerListeners } from './listeners/index.js';
 import { ACKED_EARLY_PROPERTY, answerUnhandledMiddleware, trackAcknowledgements } from './middleware/acknowledgement.js';
@@ -105,7 +106,7 @@ export async function startSlackApp(options: SlackAppOptions): Promise<SlackApp>
   const clientOptions = {
     ...webApiTarget,
     logger: boltLogger,
-    fetch: createInstrumentedFetch(options.counters),
+    fetch: createInstrumentedFetch(options.counters, createHttpFetch()),
   };
   // One attempt per call, and its failure said once, by verifyBotToken's own line (web-api's goes to debug).
   const verifierLogger = { ...boltLogger, warn: boltLogger.debug };

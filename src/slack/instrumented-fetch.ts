@@ -1,9 +1,11 @@
+import { BufferedResponse } from './http-fetch.js';
 import type { RotorCounters } from '../metrics/metrics.js';
 
 /**
  * The fetch web-api and Bolt's respond() use, wrapped to count Slack API errors: HTTP failures,
  * 429s and `ok:false` answers, labelled by method and error code. A JSON answer is read here
- * once and handed on as a new Response with the same status and headers, so web-api's own
+ * once and handed on (as it is when http-fetch read it whole, else as a new Response with the
+ * same status and headers), so web-api's own
  * handling (retries after Retry-After, platform errors) is untouched. Reading it, rather than
  * teeing a clone, also frees the connection when nobody else reads the body: respond() never does.
  */
@@ -22,6 +24,8 @@ export function createInstrumentedFetch(
       const text = await response.text();
       const body = parseJson(text);
       if (body && body.ok === false) slackApiErrors.inc({ method, error: body.error ?? 'unknown' });
+      // An answer http-fetch read whole can be read again as it is.
+      if (response instanceof BufferedResponse) return response as unknown as Response;
       return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     return response;

@@ -40,7 +40,7 @@ export function registerListeners(app: App, deps: SlackDeps): ActionRegistry {
   registerReferenceActions(actions, deps);
   registerAccessReviewActions(actions, deps);
   registerWorkflowSteps(app, actions, deps);
-  registerStaleActions(app, actions);
+  registerStaleActions(actions);
   registerSecretFormSubmissions(app, deps);
   registerRotationSubmissions(app, deps);
   registerIncidentSubmissions(app, deps);

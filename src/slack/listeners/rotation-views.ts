@@ -36,8 +36,15 @@ export interface RotationViewExtras {
   offerCleanedByHand?: boolean;
 }
 
-export function rotationView(deps: RotationViewDeps, record: RotationRecord, viewer: string, extras: RotationViewExtras = {}): ModalView {
-  return rotationModal({ ...deps.rotation.view(record, viewer), ...extras });
+/** `secret`: the rotation's secret, when the caller has just read it (RotationQueries.view). */
+export function rotationView(
+  deps: RotationViewDeps,
+  record: RotationRecord,
+  viewer: string,
+  extras: RotationViewExtras = {},
+  secret?: Secret,
+): ModalView {
+  return rotationModal({ ...deps.rotation.view(record, viewer, secret), ...extras });
 }
 
 /**
@@ -64,8 +71,9 @@ export async function showRotation(
   record: RotationRecord,
   viewer: string,
   extras: RotationViewExtras & { hash?: string } = {},
+  secret?: Secret,
 ): Promise<void> {
-  await updateModal(client, viewId, rotationView(deps, record, viewer, extras), extras.hash);
+  await updateModal(client, viewId, rotationView(deps, record, viewer, extras, secret), extras.hash);
   deps.rotationViews.saveView(record.rotation.id, viewer, viewId);
 }
 
@@ -146,7 +154,7 @@ export async function fillRotation(
   try {
     const opening = await deps.rotation.prepare(actor, name, checked);
     if (opening.kind === 'open') {
-      await showRotation(deps, client, viewId, opening.record, actor.userId, { flash });
+      await showRotation(deps, client, viewId, opening.record, actor.userId, { flash }, opening.secret);
       return;
     }
     const { rotation } = deps;

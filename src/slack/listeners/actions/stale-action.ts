@@ -1,4 +1,3 @@
-import type { App, BlockAction } from '@slack/bolt';
 import { markUnhandled } from '../../middleware/acknowledgement.js';
 import { outdatedButtonMessage } from '../../views/unhandled-request-views.js';
 import type { ActionRegistry } from '../action-registry.js';
@@ -9,8 +8,8 @@ import type { ActionRegistry } from '../action-registry.js';
  * say what to do instead; the metrics count it as unhandled. Registered after every other action
  * listener.
  */
-export function registerStaleActions(app: App, actions: ActionRegistry): void {
-  app.action<BlockAction>({ type: 'block_actions', action_id: actions.unhandledPattern() }, async ({ ack, respond, context }) => {
+export function registerStaleActions(actions: ActionRegistry): void {
+  actions.onUnhandled(async ({ ack, respond, context }) => {
     await ack();
     markUnhandled(context);
     await respond({ response_type: 'ephemeral', replace_original: false, ...outdatedButtonMessage() });

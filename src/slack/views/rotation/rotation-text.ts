@@ -19,9 +19,18 @@ export function roleLabel(role: ApproverRole): string {
   return wordsOfRole(role);
 }
 
+/** An instant in the form Rotor stores them (isoInstant): UTC, to the second or the millisecond. */
+const STORED_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
+
 /** An instant as people read it in a message: `2027-02-01 10:00 UTC`. */
 export function when(iso: string | null): string {
   if (!iso) return '—';
+  // A stored instant is cut to the minute as it is (a modal shows several, and luxon's parse and
+  // format of each cost more than the rest of the line); a date that does not exist (2027-02-30)
+  // and any other form go through luxon, which says '—' for what it cannot read.
+  const ms = STORED_INSTANT.test(iso) ? Date.parse(iso) : Number.NaN;
+  if (!Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 16) === iso.slice(0, 16))
+    return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
   const instant = DateTime.fromISO(iso, { zone: 'utc' });
   return instant.isValid ? `${instant.toFormat('yyyy-LL-dd HH:mm')} UTC` : '—';
 }

@@ -1,0 +1,197 @@
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** Statuses whose response has no body (a Response refuses one). */
+const NULL_BODY = new Set([204, 205, 304]);
+/** A kept-alive connection left idle this long is closed, as Node's fetch does it. */
+const IDLE_MS = 4_000;
+/** A body read as text, as fetch reads it: UTF-8, a byte-order mark dropped. */
+const UTF8 = new TextDecoder();
+
+/**
+ * The fetch web-api and Bolt's respond() are given, over node:http(s) with kept-alive
+ * connections. Node's own fetch passes every call through WHATWG streams both ways (the body
+ * sent, the answer read), about 0.5 ms of CPU a call more on this machine: a `/rotate` makes two
+ * Web API calls, and twenty people opening the modal at once queue on that CPU. The answer is
+ * read whole (Slack's are small) and given as a BufferedResponse, which a caller may read twice.
+ * A call it cannot
+ * make the same way (a body other than text, such as a file upload's form; headers given other
+ * than as a plain object; a Request; a redirect to follow) goes to `fallback`, so what a caller
+ * gets is what fetch gives: the answer whatever its status, a network failure as fetch's
+ * `TypeError('fetch failed')` with the cause, an aborted call rejected with its signal's reason,
+ * a redirect refused when `redirect: 'error'`.
+ */
+export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
+    'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS }),
+  };
+  return (input, init) => {
+    const body = init?.body ?? undefined;
+    const headers = init?.headers ?? {};
+    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : null;
+    const agent = url ? agents[url.protocol as keyof typeof agents] : undefined;
+    if (!url || !agent || (body !== undefined && typeof body !== 'string') || !isPlainHeaders(headers)) return fallback(input, init);
+    const signal = init?.signal ?? null;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Response>((resolve, reject) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const request: ClientRequest = send(url, {
+        method: init?.method ?? 'GET',
+        agent,
+        headers: body === undefined ? headers : { ...headers, 'Content-Length': Buffer.byteLength(body) },
+      });
+      const abort = () => request.destroy(signal?.reason);
+      signal?.addEventListener('abort', abort, { once: true });
+      const settle = () => signal?.removeEventListener('abort', abort);
+      request.once('error', (error) => {
+        settle();
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
+      });
+      request.once('response', (answer: IncomingMessage) => {
+        const status = answer.statusCode ?? 0;
+        if (status >= 300 && status < 400 && answer.headers.location !== undefined) {
+          answer.resume();
+          settle();
+          if (init?.redirect === 'error') return reject(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
+          return resolve(fallback(input, init));
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.once('end', () => {
+          settle();
+          try {
+            resolve(new BufferedResponse(answer, status, Buffer.concat(chunks), url.href) as unknown as Response);
+          } catch (error) {
+            reject(new TypeError('fetch failed', { cause: error }));
+          }
+        });
+        // Cut off mid-answer (the connection lost, the call aborted): no 'end', and the call fails as fetch's would.
+        answer.once('close', () => {
+          if (answer.complete) return;
+          settle();
+          reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: new Error('the answer was cut off') }));
+        });
+      });
+      request.end(body);
+    });
+  };
+}
+
+function isPlainHeaders(headers: NonNullable<RequestInit['headers']>): headers is Record<string, string> {
+  return typeof headers === 'object' && !Array.isArray(headers) && !(headers instanceof Headers);
+}
+
+/**
+ * What fetch's Response gives of an answer read whole, without its streams: what web-api, Bolt's
+ * respond() and the metrics read of it (the status, the headers, the body as text, JSON or
+ * bytes), and the rest (`body`, `blob()`, `formData()`) from a real Response made when asked.
+ * The body can be read more than once.
+ */
+export class BufferedResponse {
+  readonly ok: boolean;
+  readonly statusText: string;
+  readonly redirected = false;
+  readonly type = 'basic';
+  readonly bodyUsed = false;
+  readonly headers: AnswerHeaders;
+
+  constructor(
+    answer: IncomingMessage,
+    readonly status: number,
+    private readonly bytes: Buffer,
+    readonly url: string,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.statusText = answer.statusMessage ?? '';
+    this.headers = new AnswerHeaders(answer);
+  }
+
+  text(): Promise<string> {
+    return Promise.resolve(UTF8.decode(this.bytes));
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return Promise.resolve(this.bytes.buffer.slice(this.bytes.byteOffset, this.bytes.byteOffset + this.bytes.length) as ArrayBuffer);
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.real().body;
+  }
+
+  blob(): Promise<Blob> {
+    return this.real().blob();
+  }
+
+  formData(): Promise<FormData> {
+    return this.real().formData();
+  }
+
+  clone(): this {
+    return this;
+  }
+
+  private real(): Response {
+    return new Response(NULL_BODY.has(this.status) || this.bytes.length === 0 ? null : this.bytes, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: [...this.headers],
+    });
+  }
+}
+
+/**
+ * An answer's headers as fetch's Headers read them: names in any case, a repeated header's values
+ * joined with ', '. `get` and `has` read what Node parsed already; the rest (iterating them sorted,
+ * Set-Cookie apart) a real Headers made when asked.
+ */
+class AnswerHeaders implements Iterable<[string, string]> {
+  private made: Headers | null = null;
+
+  constructor(private readonly answer: IncomingMessage) {}
+
+  get(name: string): string | null {
+    return this.answer.headersDistinct[name.toLowerCase()]?.join(', ') ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.answer.headersDistinct[name.toLowerCase()] !== undefined;
+  }
+
+  getSetCookie(): string[] {
+    return this.real().getSetCookie();
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this.real().entries();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.real().keys();
+  }
+
+  values(): IterableIterator<string> {
+    return this.real().values();
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void): void {
+    this.real().forEach(callback);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.real().entries();
+  }
+
+  private real(): Headers {
+    if (this.made) return this.made;
+    const made = new Headers();
+    const raw = this.answer.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) made.append(raw[i] as string, raw[i + 1] as string);
+    this.made = made;
+    return made;
+  }
+}
