@@ -33,6 +33,7 @@ import type { Fingerprinter } from './providers/fingerprint.js';
 import type { ProviderRegistry } from './providers/provider-registry.js';
 import { RotationRepo } from './rotation/rotation-repo.js';
 import { createRuntime, slackServices, type Runtime } from './runtime.js';
+import type { TargetTimeouts } from './targets/target-timeouts.js';
 import { auditCheckpointJob, auditPublishJob } from './scheduler/audit-jobs.js';
 import { botJobs } from './scheduler/bot-jobs.js';
 import { JobScheduler, longestInterval } from './scheduler/job-scheduler.js';
@@ -62,6 +63,8 @@ export interface StartOptions {
   providers?: { registry: ProviderRegistry; fingerprinter?: Fingerprinter; close(): void };
   /** How long start-up waits between attempts to reach Slack; tests shorten it. */
   slackStartupRetry?: StartupRetry;
+  /** How long a call at a credential target (PostgreSQL, Redis) may take; tests shorten it. */
+  targetTimeouts?: TargetTimeouts;
 }
 
 /**
@@ -89,6 +92,7 @@ export async function startRotor(env: BotEnv, options: StartOptions = {}): Promi
       logger,
       auditKeys,
       runDeadlineSeconds: env.ROTOR_RUN_DEADLINE_SECONDS,
+      targetTimeouts: options.targetTimeouts,
       calendarFeed: env.ROTOR_CALENDAR_TOKEN ? { token: env.ROTOR_CALENDAR_TOKEN, publicUrl: env.ROTOR_PUBLIC_URL ?? null } : null,
       providers:
         options.providers ??

@@ -2,6 +2,7 @@ import { TargetAccess } from './rotation/steps/target-access.js';
 import { registerAutomaticRotationFollowUps } from './automatic-rotation/automatic-rotation-follow-ups.js';
 import { AutomaticRotationService } from './automatic-rotation/automatic-rotation-service.js';
 import { builtInCredentialTargets } from './targets/credential-targets.js';
+import type { TargetTimeouts } from './targets/target-timeouts.js';
 import { AuditTrailRepo } from './audit/audit-trail-repo.js';
 import type { Policy } from './config/policy.js';
 import type { HmacKeyring } from './core/hmac-keyring.js';
@@ -89,6 +90,8 @@ export interface RuntimeOptions {
   slack: { botToken: string; apiUrl?: string } | null;
   /** ROTOR_RUN_DEADLINE_SECONDS: every sweep's and sync's deadline unless a run sets its own. */
   runDeadlineSeconds?: number;
+  /** How long a call at a credential target may take; by default DEFAULT_TARGET_TIMEOUTS. */
+  targetTimeouts?: TargetTimeouts;
   /** ROTOR_CALENDAR_TOKEN and ROTOR_PUBLIC_URL: what `/secrets calendar` builds a person's feed link from; absent, the feed is off. */
   calendarFeed?: CalendarFeed | null;
   /**
@@ -246,7 +249,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     operations: providers.operations,
     targets: new TargetAccess({
       operations: providers.operations,
-      engines: builtInCredentialTargets(),
+      engines: builtInCredentialTargets(options.targetTimeouts),
       secretOf: (name) => inventory.get(name) ?? null,
     }),
     registry: options.providers.registry,

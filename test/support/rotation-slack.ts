@@ -1,4 +1,5 @@
 import type { FakeSlackApi } from '../fakes/fake-slack-api.js';
+import type { TargetTimeouts } from '../../src/targets/target-timeouts.js';
 import type { ModalView } from '@slack/types';
 import type { BlockAction, ViewOutput } from '@slack/bolt';
 import { randomBytes } from 'node:crypto';
@@ -365,8 +366,11 @@ export function startRotationHarness(options: {
   at?: string;
   policy?: string;
   people?: readonly string[];
+  /** How long a call at a credential target may take (a test that waits out a lock shortens it). */
+  targetTimeouts?: TargetTimeouts;
 }): Promise<SlackHarness> {
   return startSlackHarness({
+    targetTimeouts: options.targetTimeouts,
     at: options.at ?? '2027-02-01T10:00:00Z',
     policy: options.policy ?? ROTATION_POLICY,
     env: { ROTOR_AUDIT_KEY: auditKey },

@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import type { Readable, Writable } from 'node:stream';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { isoInstant } from '../../src/core/clock.js';
 import { projectRoot } from '../../src/core/project-root.js';
 import type { AwsFaultServer } from '../fakes/aws-fault-server.js';
@@ -18,11 +19,13 @@ export interface RotorChild {
   output(): string;
 }
 
-/**
- * Starts the bot in its own process (test/support/rotor-child.ts) with `env`; resolves once it
- * takes requests, or fails after `startTimeoutMs` (a loaded machine starts it slowly).
- */
-export async function startRotorChild(env: Record<string, string>, startTimeoutMs = 20_000): Promise<RotorChild> {
+/** A bot process that has loaded the bot's modules and waits for its environment on stdin (test/support/rotor-child.ts). */
+interface Loaded {
+  process: ChildProcessByStdio<Writable, Readable, Readable>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnLoaded(): Loaded {
   // `npm test` builds first; a bare `vitest run` may not have.
   if (!existsSync(childJs))
     execFileSync(process.execPath, [
@@ -30,12 +33,52 @@ export async function startRotorChild(env: Record<string, string>, startTimeoutM
       '-p',
       join(projectRoot, 'tsconfig.json'),
     ]);
-  const child = spawn(process.execPath, [childJs], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const child = spawn(process.execPath, [childJs], {
+    env: { PATH: process.env.PATH ?? '', ROTOR_CHILD_ENV_ON_STDIN: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // A process that died before it was given its environment says so through `exited`.
+  child.stdin.on('error', () => undefined);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
+  return { process: child, exited };
+}
+
+let spare: Loaded | undefined;
+let keepSpare = false;
+
+/**
+ * For a file that starts many bot processes: each start takes a process that loaded the bot's
+ * modules while the test went on (about a second and a half of CPU each), and loads the next one
+ * meanwhile. The last one, never used, is killed after the file.
+ */
+export function useSpareRotorChildren(): void {
+  beforeAll(() => {
+    keepSpare = true;
+    spare ??= spawnLoaded();
+  });
+  afterAll(async () => {
+    keepSpare = false;
+    const last = spare;
+    spare = undefined;
+    if (!last) return;
+    // It was given no environment: it has touched nothing.
+    last.process.kill('SIGKILL');
+    await last.exited;
+  });
+}
+
+/**
+ * Starts the bot in its own process (test/support/rotor-child.ts) with `env`; resolves once it
+ * takes requests, or fails after `startTimeoutMs` (a loaded machine starts it slowly).
+ */
+export async function startRotorChild(env: Record<string, string>, startTimeoutMs = 20_000): Promise<RotorChild> {
+  const { process: child, exited } = spare ?? spawnLoaded();
+  spare = keepSpare ? spawnLoaded() : undefined;
+  child.stdin.end(`${JSON.stringify(env)}\n`);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the bot process did not start:\n${output}`)), startTimeoutMs);
     child.stderr.on('data', (chunk: Buffer) => {

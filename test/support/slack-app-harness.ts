@@ -94,6 +94,8 @@ export async function startSlackHarness(
     beforeStart?: (seed: { fake: FakeSlackApi; store: TempStore }) => unknown;
     /** The stores the bot uses, made afresh for each start (stopping the bot closes them); by default from the environment. */
     providers?: () => NonNullable<StartOptions['providers']>;
+    /** How long a call at a credential target may take (a test that waits out a lock shortens it). */
+    targetTimeouts?: StartOptions['targetTimeouts'];
   } = {},
 ): Promise<SlackHarness> {
   const fake = new FakeSlackApi();
@@ -144,6 +146,7 @@ export async function startSlackHarness(
         host: '127.0.0.1',
         retryConfig: { retries: 2, factor: 1, minTimeout: 0, maxTimeout: 10 },
         ...(options.providers ? { providers: options.providers() } : {}),
+        targetTimeouts: options.targetTimeouts,
       },
     );
   const runtime = await start();

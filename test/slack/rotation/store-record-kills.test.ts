@@ -21,7 +21,7 @@ import {
   revokeValues,
   slashRevoke,
 } from '../../support/revocation-slack.js';
-import { killBetweenStoreAndRecord } from '../../support/rotor-child-process.js';
+import { killBetweenStoreAndRecord, useSpareRotorChildren } from '../../support/rotor-child-process.js';
 import {
   button,
   clickInMessage,
@@ -59,6 +59,7 @@ const SECRET = 'dev/app/db';
 
 describe.runIf(shouldRunMotoSuite('the store/record kill suite'))('SIGKILL between the store and the record, then a restart', () => {
   const moto = useMoto();
+  useSpareRotorChildren();
   let proxy: AwsFaultServer;
   let harness: SlackHarness | undefined;
   let initialVersion: string;

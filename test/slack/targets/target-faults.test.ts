@@ -1,4 +1,5 @@
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_TARGET_TIMEOUTS, type TargetTimeouts } from '../../../src/targets/target-timeouts.js';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AwsSecretsManagerProvider } from '../../../src/providers/aws/aws-secrets-manager-provider.js';
@@ -59,6 +60,8 @@ describe.runIf(shouldRunMotoSuite('target faults') && shouldRunPostgresSuite('ta
       managing?: (manager: LoginCredential) => LoginCredential;
       /** The second alternating role gets a grant of its own. */
       differentGrants?: boolean;
+      /** How long Rotor's calls at the server may take (by default Rotor's own). */
+      timeouts?: TargetTimeouts;
     }
 
     async function arrange(setup: Setup = {}) {
@@ -78,6 +81,7 @@ describe.runIf(shouldRunMotoSuite('target faults') && shouldRunPostgresSuite('ta
         : { username: pair.first.username, password: pair.first.password, host: server.host, port: server.port, dbname: 'postgres' };
       await moto.sdk.send(new CreateSecretCommand({ Name: name, SecretString: typeof value === 'string' ? value : JSON.stringify(value) }));
       harness = await startRotationHarness({
+        targetTimeouts: setup.timeouts,
         aws: () => new AwsSecretsManagerProvider({ retry: FAST_RETRY, endpoint: proxy.endpoint }),
         seed: (store) =>
           store.inventoryService.create(
@@ -188,7 +192,8 @@ describe.runIf(shouldRunMotoSuite('target faults') && shouldRunPostgresSuite('ta
     });
 
     it('a target that stops answering mid-step (its ALTER ROLE stuck behind a lock): the step times out with why, nothing changed, and runs again once the lock is gone', async () => {
-      const { h, name, pair } = await arrange();
+      // The lock is waited out for real: a 4 s statement timeout (a 3.2 s lock wait) instead of Rotor's 15 s.
+      const { h, name, pair } = await arrange({ timeouts: { ...DEFAULT_TARGET_TIMEOUTS, statementMs: 4_000 } });
       const { viewId } = await slashRotate(h, 'U0OWNER', name);
       const id = viewId as string;
       await submitTicket(h, 'U0OWNER', id, 'SEC-21');
@@ -207,7 +212,7 @@ describe.runIf(shouldRunMotoSuite('target faults') && shouldRunPostgresSuite('ta
         await holder.query('BEGIN');
         await holder.query(`ALTER ROLE "${pair.second.username}" VALID UNTIL 'infinity'`);
         h.store.clock.advance({ minutes: 1 });
-        // The lock wait outlasts untilHandled's patience: the click is sent, then the step watched until it gives up.
+        // The click is sent (the ack only), then the step watched until it gives up on the lock.
         const run = button(modal(h, id), ACTION_IDS.rotationRunStep);
         await h.post({ kind: 'payload', payload: modalClickPayload(h, 'U0OWNER', id, ACTION_IDS.rotationRunStep, run?.value as string) });
         for (let waited = 0; !textOf(modal(h, id)).includes('waiting for a lock'); waited += 50) {

@@ -10,7 +10,7 @@ import { operator } from '../../support/actors.js';
 import { shouldRunMotoSuite, useMoto } from '../../support/moto.js';
 import { shouldRunPostgresSuite, usePostgres } from '../../support/postgres.js';
 import { createAlternatingPair, createLoginRole, createManagingRole, logsIn, uniqueRole } from '../../support/postgres-roles.js';
-import { type RotorChild, startRotorChild } from '../../support/rotor-child-process.js';
+import { type RotorChild, startRotorChild, useSpareRotorChildren } from '../../support/rotor-child-process.js';
 import {
   ACTION_IDS,
   button,
@@ -45,6 +45,7 @@ describe.runIf(shouldRunMotoSuite('the target kill suite') && shouldRunPostgresS
   () => {
     const moto = useMoto();
     const server = usePostgres();
+    useSpareRotorChildren();
     let proxy: AwsFaultServer;
     let harness: SlackHarness | undefined;
     let watcher: Watcher | undefined;
