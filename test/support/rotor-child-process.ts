@@ -25,7 +25,12 @@ interface Loaded {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function spawnLoaded(): Loaded {
+/**
+ * A process that loads the bot and then waits for its environment on stdin; given `startEnv`, one
+ * started with that environment instead (what Node reads only at a process's start, NODE_OPTIONS
+ * and what its loader hooks read, cannot come later), which ignores its stdin.
+ */
+function spawnLoaded(startEnv?: Record<string, string>): Loaded {
   // `npm test` builds first; a bare `vitest run` may not have.
   if (!existsSync(childJs))
     execFileSync(process.execPath, [
@@ -34,7 +39,7 @@ function spawnLoaded(): Loaded {
       join(projectRoot, 'tsconfig.json'),
     ]);
   const child = spawn(process.execPath, [childJs], {
-    env: { PATH: process.env.PATH ?? '', ROTOR_CHILD_ENV_ON_STDIN: '1' },
+    env: { PATH: process.env.PATH ?? '', ...(startEnv ?? { ROTOR_CHILD_ENV_ON_STDIN: '1' }) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // A process that died before it was given its environment says so through `exited`.
@@ -74,13 +79,20 @@ export function useSpareRotorChildren(): void {
  * takes requests, or fails after `startTimeoutMs` (a loaded machine starts it slowly).
  */
 export async function startRotorChild(env: Record<string, string>, startTimeoutMs = 20_000): Promise<RotorChild> {
-  const { process: child, exited } = spare ?? spawnLoaded();
-  spare = keepSpare ? spawnLoaded() : undefined;
+  // A spare was started without Node options: a bot that needs some (a loader hook) starts afresh.
+  const taken = env.NODE_OPTIONS === undefined ? spare : undefined;
+  if (taken) spare = undefined;
+  const { process: child, exited } = taken ?? spawnLoaded(env.NODE_OPTIONS === undefined ? undefined : env);
+  if (keepSpare) spare ??= spawnLoaded();
   child.stdin.end(`${JSON.stringify(env)}\n`);
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bot process did not start:\n${output}`)), startTimeoutMs);
+    const timer = setTimeout(() => {
+      // Given its environment, it would go on serving and running its jobs on the test's database.
+      child.kill('SIGKILL');
+      reject(new Error(`the bot process did not start:\n${output}`));
+    }, startTimeoutMs);
     child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /rotor-child listening (\d+)/.exec(output);
