@@ -72,9 +72,25 @@ describe('Reject and Abandon pressed at once', () => {
       const version = runtime.rotation.get(rotation.id).rotation.version;
       const reject = () => runtime.rotation.reject(SEC, rotation.id, 'not approved: wrong window');
       const abandon = () => runtime.rotation.abandon(OWNER, rotation.id, { reason: 'starting over', expectedVersion: version });
-      // Both pass their checks and clean up at the store before either records its ending.
+      // Both pass their checks and clean up at the store before either records its ending: the
+      // first is held at the store until the second has reached it too, so the race always happens.
+      const reachStore = memory.validateReference.bind(memory);
+      let arrived = 0;
+      let releaseStore = () => {};
+      const bothAtStore = new Promise<void>((resolve) => {
+        releaseStore = resolve;
+      });
+      memory.validateReference = async (target) => {
+        arrived += 1;
+        if (arrived === 2) releaseStore();
+        await bothAtStore;
+        return reachStore(target);
+      };
       const started = first === 'Reject' ? [reject(), abandon()] : [abandon(), reject()];
+      // A second that ended without reaching the store releases the first, so the test fails instead of hanging.
+      void Promise.allSettled([started[1]]).then(releaseStore);
       const settled = await Promise.allSettled(started);
+      expect(arrived).toBe(2);
       const outcomes = first === 'Reject' ? settled : [...settled].reverse();
       expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
       const won = outcomes.findIndex((outcome) => outcome.status === 'fulfilled');

@@ -192,7 +192,8 @@ describe.runIf(shouldRunMotoSuite('target faults') && shouldRunPostgresSuite('ta
     });
 
     it('a target that stops answering mid-step (its ALTER ROLE stuck behind a lock): the step times out with why, nothing changed, and runs again once the lock is gone', async () => {
-      // The lock is waited out for real: a 4 s statement timeout (a 3.2 s lock wait) instead of Rotor's 15 s.
+      // The lock is waited out for real: a 3.2 s lock wait instead of Rotor's 12 s. The lock wait is derived from
+      // the statement timeout (test/targets/target-timeouts.test.ts), so this test's statements are bounded at 4 s, not 15 s.
       const { h, name, pair } = await arrange({ timeouts: { ...DEFAULT_TARGET_TIMEOUTS, statementMs: 4_000 } });
       const { viewId } = await slashRotate(h, 'U0OWNER', name);
       const id = viewId as string;
