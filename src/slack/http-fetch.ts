@@ -5,6 +5,13 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 const NULL_BODY = new Set([204, 205, 304]);
 /** A kept-alive connection left idle this long is closed, as Node's fetch does it. */
 const IDLE_MS = 4_000;
+/**
+ * How long a call may wait for its whole answer before it fails. Node's fetch gives up on a silent
+ * server (undici's headers and body timeouts); node:http has no such limit (the Agent's `timeout`
+ * only closes idle pooled sockets), so without one a server that never answers holds the call, and
+ * the reply or modal waiting on it, forever. Slack answers in well under a second.
+ */
+export const CALL_LIMIT_MS = 30_000;
 /** A body read as text, as fetch reads it: UTF-8, a byte-order mark dropped. */
 const UTF8 = new TextDecoder();
 
@@ -19,9 +26,11 @@ const UTF8 = new TextDecoder();
  * than as a plain object; a Request; a redirect to follow) goes to `fallback`, so what a caller
  * gets is what fetch gives: the answer whatever its status, a network failure as fetch's
  * `TypeError('fetch failed')` with the cause, an aborted call rejected with its signal's reason,
- * a redirect refused when `redirect: 'error'`.
+ * a redirect refused when `redirect: 'error'`, a call whose answer is not complete within
+ * `limitMs` failed as fetch fails.
  */
-export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
+export function createHttpFetch(fallback: typeof fetch = fetch, options: { limitMs?: number } = {}): typeof fetch {
+  const limitMs = options.limitMs ?? CALL_LIMIT_MS;
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
     'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS }),
@@ -43,10 +52,19 @@ export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
       });
       const abort = () => request.destroy(signal?.reason);
       signal?.addEventListener('abort', abort, { once: true });
-      const settle = () => signal?.removeEventListener('abort', abort);
+      let overdue: Error | undefined;
+      // Covers both a server that never sends headers and one that stalls in the body.
+      const limit = setTimeout(() => {
+        overdue = new Error(`no complete answer within ${limitMs} ms`);
+        request.destroy(overdue);
+      }, limitMs);
+      const settle = () => {
+        clearTimeout(limit);
+        signal?.removeEventListener('abort', abort);
+      };
       request.once('error', (error) => {
         settle();
-        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: overdue ?? error }));
       });
       request.once('response', (answer: IncomingMessage) => {
         const status = answer.statusCode ?? 0;
@@ -70,7 +88,9 @@ export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
         answer.once('close', () => {
           if (answer.complete) return;
           settle();
-          reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: new Error('the answer was cut off') }));
+          reject(
+            signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: overdue ?? new Error('the answer was cut off') }),
+          );
         });
       });
       request.end(body);

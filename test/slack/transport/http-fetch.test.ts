@@ -33,6 +33,10 @@ describe('the node:http fetch given to web-api', () => {
           res.end();
         } else if (req.url === '/silent') {
           hanging.push(res);
+        } else if (req.url === '/stalled') {
+          res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '100' });
+          res.write('part of it');
+          hanging.push(res);
         } else {
           res.writeHead(404);
           res.end();
@@ -142,6 +146,14 @@ describe('the node:http fetch given to web-api', () => {
     await expect.poll(() => hanging.length).toBeGreaterThan(0);
     waiting.abort(reason);
     await expect(call).rejects.toBe(reason);
+  });
+
+  it('fails as fetch fails when the server sends no answer, or stops mid-body, within the limit', async () => {
+    const limited = createHttpFetch(fetch, { limitMs: 200 });
+    const silent = await failure(limited(`${base}/silent`, { method: 'POST', body: 'x=1' }));
+    expect(silent).toEqual({ name: 'TypeError', message: 'fetch failed', cause: 'no complete answer within 200 ms' });
+    const stalled = await failure(limited(`${base}/stalled`, { method: 'GET' }));
+    expect(stalled).toEqual({ name: 'TypeError', message: 'fetch failed', cause: 'no complete answer within 200 ms' });
   });
 
   it("hands a body other than text (a file upload's form) to the fallback", async () => {
