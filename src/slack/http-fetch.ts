@@ -23,10 +23,12 @@ const UTF8 = new TextDecoder();
  * read whole (Slack's are small) and given as a BufferedResponse, which a caller may read twice.
  * A call it cannot
  * make the same way (a body other than text, such as a file upload's form; headers given other
- * than as a plain object; a Request; a redirect to follow) goes to `fallback`, so what a caller
- * gets is what fetch gives: the answer whatever its status, a network failure as fetch's
- * `TypeError('fetch failed')` with the cause, an aborted call rejected with its signal's reason,
- * a redirect refused when `redirect: 'error'`, a call whose answer is not complete within
+ * than as a plain object; a Request; a call that would follow a redirect, that is any whose
+ * `redirect` is not 'error' or 'manual') goes to `fallback` before anything is sent, so a POST is
+ * never sent twice, and what a caller gets is what fetch gives: the answer whatever its status, a
+ * network failure as fetch's `TypeError('fetch failed')` with the cause, an aborted call rejected
+ * with its signal's reason, a redirect refused when `redirect: 'error'` and given as it is when
+ * `redirect: 'manual'`, a call whose answer is not complete within
  * `limitMs` failed as fetch fails.
  */
 export function createHttpFetch(fallback: typeof fetch = fetch, options: { limitMs?: number } = {}): typeof fetch {
@@ -40,7 +42,10 @@ export function createHttpFetch(fallback: typeof fetch = fetch, options: { limit
     const headers = init?.headers ?? {};
     const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : null;
     const agent = url ? agents[url.protocol as keyof typeof agents] : undefined;
-    if (!url || !agent || (body !== undefined && typeof body !== 'string') || !isPlainHeaders(headers)) return fallback(input, init);
+    const followsRedirects = init?.redirect !== 'error' && init?.redirect !== 'manual';
+    if (!url || !agent || followsRedirects || (body !== undefined && typeof body !== 'string') || !isPlainHeaders(headers)) {
+      return fallback(input, init);
+    }
     const signal = init?.signal ?? null;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Response>((resolve, reject) => {
@@ -68,11 +73,10 @@ export function createHttpFetch(fallback: typeof fetch = fetch, options: { limit
       });
       request.once('response', (answer: IncomingMessage) => {
         const status = answer.statusCode ?? 0;
-        if (status >= 300 && status < 400 && answer.headers.location !== undefined) {
+        if (init?.redirect === 'error' && status >= 300 && status < 400 && answer.headers.location !== undefined) {
           answer.resume();
           settle();
-          if (init?.redirect === 'error') return reject(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
-          return resolve(fallback(input, init));
+          return reject(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
         }
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -53,6 +53,8 @@ describe('the node:http fetch given to web-api', () => {
   });
 
   const httpFetch = createHttpFetch();
+  // A call that would follow a redirect goes to the fallback, so the cases here that are about
+  // this client's own answers say `redirect: 'error'`, as web-api does.
   const both = async <T>(ask: (f: typeof fetch) => Promise<T>): Promise<[T, T]> => [await ask(fetch), await ask(httpFetch)];
   const described = async (response: Response) => ({
     status: response.status,
@@ -99,7 +101,7 @@ describe('the node:http fetch given to web-api', () => {
     expect(viaHttp?.headers['content-length']).toBe(String(Buffer.byteLength(body)));
     // The other ways web-api and respond() read an answer.
     const again = async (f: typeof fetch) => {
-      const response = await f(`${base}/api/views.update`, { method: 'POST', body });
+      const response = await f(`${base}/api/views.update`, { method: 'POST', body, redirect: 'error' });
       return {
         json: await response.clone().json(),
         bytes: Buffer.from(await response.arrayBuffer()).toString(),
@@ -111,10 +113,14 @@ describe('the node:http fetch given to web-api', () => {
   });
 
   it('answers a 5xx and a 204 rather than failing', async () => {
-    const [expected, got] = await both(async (f) => described(await f(`${base}/unavailable`, { method: 'POST', body: 'x=1' })));
+    const [expected, got] = await both(async (f) =>
+      described(await f(`${base}/unavailable`, { method: 'POST', body: 'x=1', redirect: 'error' })),
+    );
     expect(got).toEqual(expected);
     expect(got).toMatchObject({ status: 503, ok: false, retryAfter: '7', text: 'try later' });
-    const [expectedEmpty, empty] = await both(async (f) => described(await f(`${base}/empty`, { method: 'POST', body: 'x=1' })));
+    const [expectedEmpty, empty] = await both(async (f) =>
+      described(await f(`${base}/empty`, { method: 'POST', body: 'x=1', redirect: 'error' })),
+    );
     expect(empty).toEqual(expectedEmpty);
   });
 
@@ -127,12 +133,28 @@ describe('the node:http fetch given to web-api', () => {
     expect(gotFollowed.status).toBe(200);
   });
 
+  it('sends a POST through a redirecting URL once: given as it is when manual, else followed by the fallback alone', async () => {
+    const manual = async (f: typeof fetch) => {
+      const response = await f(`${base}/moved`, { method: 'POST', body: 'x=1', redirect: 'manual' });
+      return { status: response.status, location: response.headers.get('location') };
+    };
+    const [expected, got] = await both(manual);
+    expect(got).toEqual(expected);
+    expect(got).toEqual({ status: 302, location: '/api/views.update' });
+    const before = received.length;
+    const response = await httpFetch(`${base}/moved`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(200);
+    expect(received.slice(before).map(({ method, url }) => `${method} ${url}`)).toEqual(['POST /moved', 'GET /api/views.update']);
+  });
+
   it('fails as fetch fails when nothing listens: TypeError "fetch failed", the refused connection as its cause', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const closedPort = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
-    const [expected, got] = await both((f) => failure(f(`http://127.0.0.1:${closedPort}/api/auth.test`, { method: 'POST', body: '' })));
+    const [expected, got] = await both((f) =>
+      failure(f(`http://127.0.0.1:${closedPort}/api/auth.test`, { method: 'POST', body: '', redirect: 'error' })),
+    );
     expect(got).toEqual(expected);
     expect(got).toMatchObject({ name: 'TypeError', message: 'fetch failed', cause: 'ECONNREFUSED' });
   });
@@ -140,9 +162,9 @@ describe('the node:http fetch given to web-api', () => {
   it("rejects with the signal's reason when the call is aborted, before or while it waits for an answer", async () => {
     const reason = new Error('gave up waiting');
     const already = AbortSignal.abort(reason);
-    await expect(httpFetch(`${base}/silent`, { method: 'POST', body: 'x=1', signal: already })).rejects.toBe(reason);
+    await expect(httpFetch(`${base}/silent`, { method: 'POST', body: 'x=1', redirect: 'error', signal: already })).rejects.toBe(reason);
     const waiting = new AbortController();
-    const call = httpFetch(`${base}/silent`, { method: 'POST', body: 'x=1', signal: waiting.signal });
+    const call = httpFetch(`${base}/silent`, { method: 'POST', body: 'x=1', redirect: 'error', signal: waiting.signal });
     await expect.poll(() => hanging.length).toBeGreaterThan(0);
     waiting.abort(reason);
     await expect(call).rejects.toBe(reason);
@@ -150,9 +172,9 @@ describe('the node:http fetch given to web-api', () => {
 
   it('fails as fetch fails when the server sends no answer, or stops mid-body, within the limit', async () => {
     const limited = createHttpFetch(fetch, { limitMs: 200 });
-    const silent = await failure(limited(`${base}/silent`, { method: 'POST', body: 'x=1' }));
+    const silent = await failure(limited(`${base}/silent`, { method: 'POST', body: 'x=1', redirect: 'error' }));
     expect(silent).toEqual({ name: 'TypeError', message: 'fetch failed', cause: 'no complete answer within 200 ms' });
-    const stalled = await failure(limited(`${base}/stalled`, { method: 'GET' }));
+    const stalled = await failure(limited(`${base}/stalled`, { method: 'GET', redirect: 'error' }));
     expect(stalled).toEqual({ name: 'TypeError', message: 'fetch failed', cause: 'no complete answer within 200 ms' });
   });
 
