@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 /** Statuses whose response has no body (a Response refuses one). */
 const NULL_BODY = new Set([204, 205, 304]);
@@ -83,7 +84,7 @@ export function createHttpFetch(fallback: typeof fetch = fetch, options: { limit
         answer.once('end', () => {
           settle();
           try {
-            resolve(new BufferedResponse(answer, status, Buffer.concat(chunks), url.href) as unknown as Response);
+            resolve(new BufferedResponse(answer, status, decoded(answer, Buffer.concat(chunks)), url.href) as unknown as Response);
           } catch (error) {
             reject(new TypeError('fetch failed', { cause: error }));
           }
@@ -100,6 +101,27 @@ export function createHttpFetch(fallback: typeof fetch = fetch, options: { limit
       request.end(body);
     });
   };
+}
+
+const DECODERS: Record<string, (bytes: Buffer) => Buffer> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/**
+ * The body as fetch gives it: undone of each content-encoding it names, last applied first; an
+ * encoding fetch does not know (identity among them) left as it is. A body that does not decode
+ * throws, and the call fails as 'fetch failed'.
+ */
+function decoded(answer: IncomingMessage, bytes: Buffer): Buffer {
+  const codings = (answer.headers['content-encoding'] ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '');
+  if (bytes.length === 0 || NULL_BODY.has(answer.statusCode ?? 0)) return bytes;
+  return codings.reduceRight((body, coding) => DECODERS[coding]?.(body) ?? body, bytes);
 }
 
 function isPlainHeaders(headers: NonNullable<RequestInit['headers']>): headers is Record<string, string> {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFetch } from '../../../src/slack/http-fetch.js';
 
@@ -31,6 +32,12 @@ describe('the node:http fetch given to web-api', () => {
         } else if (req.url === '/moved') {
           res.writeHead(302, { Location: '/api/views.update' });
           res.end();
+        } else if (req.url === '/gzipped') {
+          res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip' });
+          res.end(gzipSync(JSON.stringify({ ok: true, channel: 'C1' })));
+        } else if (req.url === '/badly-gzipped') {
+          res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip' });
+          res.end('not gzip at all');
         } else if (req.url === '/silent') {
           hanging.push(res);
         } else if (req.url === '/stalled') {
@@ -176,6 +183,16 @@ describe('the node:http fetch given to web-api', () => {
     expect(silent).toEqual({ name: 'TypeError', message: 'fetch failed', cause: 'no complete answer within 200 ms' });
     const stalled = await failure(limited(`${base}/stalled`, { method: 'GET', redirect: 'error' }));
     expect(stalled).toEqual({ name: 'TypeError', message: 'fetch failed', cause: 'no complete answer within 200 ms' });
+  });
+
+  it('decodes a gzipped answer as fetch does, and fails as fetch fails on one that does not decode', async () => {
+    const [expected, got] = await both(async (f) =>
+      described(await f(`${base}/gzipped`, { method: 'POST', body: 'x=1', redirect: 'error' })),
+    );
+    expect(got).toEqual(expected);
+    expect(JSON.parse(got.text)).toEqual({ ok: true, channel: 'C1' });
+    const broken = await failure(httpFetch(`${base}/badly-gzipped`, { method: 'POST', body: 'x=1', redirect: 'error' }));
+    expect(broken).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
   });
 
   it("hands a body other than text (a file upload's form) to the fallback", async () => {
