@@ -30,9 +30,10 @@ const UTF8 = new TextDecoder();
  * network failure as fetch's `TypeError('fetch failed')` with the cause, an aborted call rejected
  * with its signal's reason, a redirect refused when `redirect: 'error'` and given as it is when
  * `redirect: 'manual'`, a call whose answer is not complete within
- * `limitMs` failed as fetch fails.
+ * `limitMs` failed as fetch fails. Where the environment names a proxy every call is fetch's.
  */
-export function createHttpFetch(fallback: typeof fetch = fetch, options: { limitMs?: number } = {}): typeof fetch {
+export function createHttpFetch(fallback: typeof fetch = fetch, options: { limitMs?: number; env?: NodeJS.ProcessEnv } = {}): typeof fetch {
+  if (proxiedByEnvironment(options.env ?? process.env)) return fallback;
   const limitMs = options.limitMs ?? CALL_LIMIT_MS;
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
@@ -101,6 +102,18 @@ export function createHttpFetch(fallback: typeof fetch = fetch, options: { limit
       request.end(body);
     });
   };
+}
+
+/** Variables that send a process's outgoing calls through a proxy, in any case Node or undici reads them. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NODE_USE_ENV_PROXY'];
+
+/**
+ * Whether the environment sends calls through a proxy: then Slack's calls go through Node's fetch,
+ * where every other call of the process goes (through the proxy it, or a global dispatcher set for
+ * it, honours), rather than straight out over node:http.
+ */
+export function proxiedByEnvironment(env: NodeJS.ProcessEnv): boolean {
+  return PROXY_VARIABLES.some((name) => (env[name] ?? '') !== '');
 }
 
 const DECODERS: Record<string, (bytes: Buffer) => Buffer> = {

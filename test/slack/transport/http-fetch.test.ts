@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpFetch } from '../../../src/slack/http-fetch.js';
+import { createHttpFetch, proxiedByEnvironment } from '../../../src/slack/http-fetch.js';
 
 /**
  * The fetch web-api and respond() use (src/slack/http-fetch.ts) answers as Node's fetch does:
@@ -193,6 +193,18 @@ describe('the node:http fetch given to web-api', () => {
     expect(JSON.parse(got.text)).toEqual({ ok: true, channel: 'C1' });
     const broken = await failure(httpFetch(`${base}/badly-gzipped`, { method: 'POST', body: 'x=1', redirect: 'error' }));
     expect(broken).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+  });
+
+  it('leaves every call to the fallback when the environment names a proxy', () => {
+    const proxy = `http://127.0.0.1:${1024 + Math.floor(Math.random() * 1000)}`;
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
+      expect(proxiedByEnvironment({ [name]: proxy })).toBe(true);
+    expect(proxiedByEnvironment({ NODE_USE_ENV_PROXY: '1' })).toBe(true);
+    expect(proxiedByEnvironment({ HTTPS_PROXY: '' })).toBe(false);
+    expect(proxiedByEnvironment({})).toBe(false);
+    const fallback = (async () => new Response('from the fallback')) as typeof fetch;
+    expect(createHttpFetch(fallback, { env: { HTTPS_PROXY: proxy } })).toBe(fallback);
+    expect(createHttpFetch(fallback, { env: {} })).not.toBe(fallback);
   });
 
   it("hands a body other than text (a file upload's form) to the fallback", async () => {
