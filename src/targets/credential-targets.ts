@@ -6,12 +6,12 @@ import type { TargetTimeouts } from './target-timeouts.js';
 /** The credential target of every engine Rotor can rotate at, one line each. */
 export function builtInCredentialTargets(timeouts?: TargetTimeouts) {
   return {
-    postgres: loadedOnFirstCall(
+    postgres: loadedOnFirstUseOfEngine(
       'postgres',
       () => import('./postgres/postgres-credential-target.js'),
       ({ PostgresCredentialTarget }) => new PostgresCredentialTarget(timeouts),
     ),
-    redis: loadedOnFirstCall(
+    redis: loadedOnFirstUseOfEngine(
       'redis',
       () => import('./redis/redis-credential-target.js'),
       ({ RedisCredentialTarget }) => new RedisCredentialTarget(timeouts),
@@ -20,7 +20,7 @@ export function builtInCredentialTargets(timeouts?: TargetTimeouts) {
 }
 
 /** An engine's credential target whose code is loaded by its first call: most bots rotate at no database. */
-function loadedOnFirstCall<Target extends TargetDescription, M>(
+function loadedOnFirstUseOfEngine<Target extends TargetDescription, M>(
   engine: Target['engine'],
   importCode: () => Promise<M>,
   make: (code: M) => CredentialTarget<Target>,
