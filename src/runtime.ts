@@ -377,10 +377,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           bucket: evidenceBucket,
           retention: policy.evidenceArchive.retention,
           ledger: new ArchiveLedgerRepo(db),
-          documents: loadedOnFirstUse('archiving evidence', async () => {
-            const { EvidenceDocuments } = await import('./evidence-archive/evidence-documents.js');
-            return new EvidenceDocuments({ rotations: rotationHistory, incidents: incidentHistory, trail: auditTrail });
-          }),
+          documents: loadedOnFirstUse(
+            'archiving evidence',
+            () => import('./evidence-archive/evidence-documents.js'),
+            ({ EvidenceDocuments }) => new EvidenceDocuments({ rotations: rotationHistory, incidents: incidentHistory, trail: auditTrail }),
+          ),
           audit,
           trail: auditTrail,
           clock,

@@ -114,7 +114,12 @@ export function createHttpRoutes(deps: HttpRouteDeps): CustomRoute[] {
               deps.logger.error({ err: error }, 'calendar feed failed');
               sendJson(res, 500, { status: 'error' });
             },
-          );
+          )
+          // Answering failed itself (the connection gone, headers already sent): logged, never an unhandled rejection.
+          .catch((error: unknown) => {
+            deps.logger.error({ err: error }, 'calendar feed answer failed');
+            if (!res.writableEnded) res.destroy();
+          });
       },
     },
   ];

@@ -43,6 +43,9 @@ export interface DiscoverDeps {
   logger?: Logger;
 }
 
+/** The import's validation (and its file parsers): loaded by the first discovery, a CLI command, not with every bot. */
+const importService = loadedOnFirstUse('discovering secrets', () => import('../import-export/import-service.js'));
+
 /**
  * Proposes inventory entries for secrets found in a provider, from their tags or
  * `custom_metadata`: `rotor:name` (else the store's own name), `rotor:owner`, `rotor:type`,
@@ -50,9 +53,6 @@ export interface DiscoverDeps {
  * through the import's validation (`importRows`, valid rows only); nothing is written
  * without `apply`.
  */
-/** The import's validation (and its file parsers): loaded by the first discovery, a CLI command, not with every bot. */
-const importService = loadedOnFirstUse('discovering secrets', () => import('../import-export/import-service.js'));
-
 export class ProviderDiscoverService {
   constructor(private readonly deps: DiscoverDeps) {}
 

@@ -27,11 +27,16 @@ export async function connectionBehind(provider: SecretProvider): Promise<Secret
   return load ? load() : provider;
 }
 
-export function loadedOnFirstCall(kind: string, calls: OptionalCalls, load: () => Promise<SecretProvider>): SecretProvider {
+export function loadedOnFirstCall<M>(
+  kind: string,
+  calls: OptionalCalls,
+  importCode: () => Promise<M>,
+  connect: (code: M) => SecretProvider,
+): SecretProvider {
   let loaded: SecretProvider | null = null;
   let closed = false;
-  const connection = loadedOnFirstUse(`the ${kind} store`, async () => {
-    const provider = await load();
+  const connection = loadedOnFirstUse(`the ${kind} store`, importCode, (code) => {
+    const provider = connect(code);
     loaded = provider;
     // Closed while it loaded: nothing will call it, so its sockets are released at once.
     if (closed) provider.destroy?.();

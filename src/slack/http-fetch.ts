@@ -1,10 +1,18 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 /** Statuses whose response has no body (a Response refuses one). */
 const NULL_BODY = new Set([204, 205, 304]);
 /** A kept-alive connection left idle this long is closed, as Node's fetch does it. */
 const IDLE_MS = 4_000;
+/**
+ * How long a call may wait for its whole answer before it fails. Node's fetch gives up on a silent
+ * server (undici's headers and body timeouts); node:http has no such limit (the Agent's `timeout`
+ * only closes idle pooled sockets), so without one a server that never answers holds the call, and
+ * the reply or modal waiting on it, forever. Slack answers in well under a second.
+ */
+export const CALL_LIMIT_MS = 30_000;
 /** A body read as text, as fetch reads it: UTF-8, a byte-order mark dropped. */
 const UTF8 = new TextDecoder();
 
@@ -16,12 +24,17 @@ const UTF8 = new TextDecoder();
  * read whole (Slack's are small) and given as a BufferedResponse, which a caller may read twice.
  * A call it cannot
  * make the same way (a body other than text, such as a file upload's form; headers given other
- * than as a plain object; a Request; a redirect to follow) goes to `fallback`, so what a caller
- * gets is what fetch gives: the answer whatever its status, a network failure as fetch's
- * `TypeError('fetch failed')` with the cause, an aborted call rejected with its signal's reason,
- * a redirect refused when `redirect: 'error'`.
+ * than as a plain object; a Request; a call that would follow a redirect, that is any whose
+ * `redirect` is not 'error' or 'manual') goes to `fallback` before anything is sent, so a POST is
+ * never sent twice, and what a caller gets is what fetch gives: the answer whatever its status, a
+ * network failure as fetch's `TypeError('fetch failed')` with the cause, an aborted call rejected
+ * with its signal's reason, a redirect refused when `redirect: 'error'` and given as it is when
+ * `redirect: 'manual'`, a call whose answer is not complete within
+ * `limitMs` failed as fetch fails. Where the environment names a proxy every call is fetch's.
  */
-export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
+export function createHttpFetch(fallback: typeof fetch = fetch, options: { limitMs?: number; env?: NodeJS.ProcessEnv } = {}): typeof fetch {
+  if (proxiedByEnvironment(options.env ?? process.env)) return fallback;
+  const limitMs = options.limitMs ?? CALL_LIMIT_MS;
   const agents = {
     'http:': new HttpAgent({ keepAlive: true, timeout: IDLE_MS }),
     'https:': new HttpsAgent({ keepAlive: true, timeout: IDLE_MS }),
@@ -31,7 +44,10 @@ export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
     const headers = init?.headers ?? {};
     const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : null;
     const agent = url ? agents[url.protocol as keyof typeof agents] : undefined;
-    if (!url || !agent || (body !== undefined && typeof body !== 'string') || !isPlainHeaders(headers)) return fallback(input, init);
+    const followsRedirects = init?.redirect !== 'error' && init?.redirect !== 'manual';
+    if (!url || !agent || followsRedirects || (body !== undefined && typeof body !== 'string') || !isPlainHeaders(headers)) {
+      return fallback(input, init);
+    }
     const signal = init?.signal ?? null;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Response>((resolve, reject) => {
@@ -43,25 +59,33 @@ export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
       });
       const abort = () => request.destroy(signal?.reason);
       signal?.addEventListener('abort', abort, { once: true });
-      const settle = () => signal?.removeEventListener('abort', abort);
+      let overdue: Error | undefined;
+      // Covers both a server that never sends headers and one that stalls in the body.
+      const limit = setTimeout(() => {
+        overdue = new Error(`no complete answer within ${limitMs} ms`);
+        request.destroy(overdue);
+      }, limitMs);
+      const settle = () => {
+        clearTimeout(limit);
+        signal?.removeEventListener('abort', abort);
+      };
       request.once('error', (error) => {
         settle();
-        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
+        reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: overdue ?? error }));
       });
       request.once('response', (answer: IncomingMessage) => {
         const status = answer.statusCode ?? 0;
-        if (status >= 300 && status < 400 && answer.headers.location !== undefined) {
+        if (init?.redirect === 'error' && status >= 300 && status < 400 && answer.headers.location !== undefined) {
           answer.resume();
           settle();
-          if (init?.redirect === 'error') return reject(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
-          return resolve(fallback(input, init));
+          return reject(new TypeError('fetch failed', { cause: new Error('unexpected redirect') }));
         }
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.once('end', () => {
           settle();
           try {
-            resolve(new BufferedResponse(answer, status, Buffer.concat(chunks), url.href) as unknown as Response);
+            resolve(new BufferedResponse(answer, status, decoded(answer, Buffer.concat(chunks)), url.href) as unknown as Response);
           } catch (error) {
             reject(new TypeError('fetch failed', { cause: error }));
           }
@@ -70,12 +94,47 @@ export function createHttpFetch(fallback: typeof fetch = fetch): typeof fetch {
         answer.once('close', () => {
           if (answer.complete) return;
           settle();
-          reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: new Error('the answer was cut off') }));
+          reject(
+            signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: overdue ?? new Error('the answer was cut off') }),
+          );
         });
       });
       request.end(body);
     });
   };
+}
+
+/** Variables that send a process's outgoing calls through a proxy, in any case Node or undici reads them. */
+const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NODE_USE_ENV_PROXY'];
+
+/**
+ * Whether the environment sends calls through a proxy: then Slack's calls go through Node's fetch,
+ * where every other call of the process goes (through the proxy it, or a global dispatcher set for
+ * it, honours), rather than straight out over node:http.
+ */
+export function proxiedByEnvironment(env: NodeJS.ProcessEnv): boolean {
+  return PROXY_VARIABLES.some((name) => (env[name] ?? '') !== '');
+}
+
+const DECODERS: Record<string, (bytes: Buffer) => Buffer> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/**
+ * The body as fetch gives it: undone of each content-encoding it names, last applied first; an
+ * encoding fetch does not know (identity among them) left as it is. A body that does not decode
+ * throws, and the call fails as 'fetch failed'.
+ */
+function decoded(answer: IncomingMessage, bytes: Buffer): Buffer {
+  const codings = (answer.headers['content-encoding'] ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '');
+  if (bytes.length === 0 || NULL_BODY.has(answer.statusCode ?? 0)) return bytes;
+  return codings.reduceRight((body, coding) => DECODERS[coding]?.(body) ?? body, bytes);
 }
 
 function isPlainHeaders(headers: NonNullable<RequestInit['headers']>): headers is Record<string, string> {

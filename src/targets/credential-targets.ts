@@ -6,23 +6,26 @@ import type { TargetTimeouts } from './target-timeouts.js';
 /** The credential target of every engine Rotor can rotate at, one line each. */
 export function builtInCredentialTargets(timeouts?: TargetTimeouts) {
   return {
-    postgres: loadedOnFirstCall('postgres', async () => {
-      const { PostgresCredentialTarget } = await import('./postgres/postgres-credential-target.js');
-      return new PostgresCredentialTarget(timeouts);
-    }),
-    redis: loadedOnFirstCall('redis', async () => {
-      const { RedisCredentialTarget } = await import('./redis/redis-credential-target.js');
-      return new RedisCredentialTarget(timeouts);
-    }),
+    postgres: loadedOnFirstUseOfEngine(
+      'postgres',
+      () => import('./postgres/postgres-credential-target.js'),
+      ({ PostgresCredentialTarget }) => new PostgresCredentialTarget(timeouts),
+    ),
+    redis: loadedOnFirstUseOfEngine(
+      'redis',
+      () => import('./redis/redis-credential-target.js'),
+      ({ RedisCredentialTarget }) => new RedisCredentialTarget(timeouts),
+    ),
   } as const;
 }
 
 /** An engine's credential target whose code is loaded by its first call: most bots rotate at no database. */
-function loadedOnFirstCall<Target extends TargetDescription>(
+function loadedOnFirstUseOfEngine<Target extends TargetDescription, M>(
   engine: Target['engine'],
-  load: () => Promise<CredentialTarget<Target>>,
+  importCode: () => Promise<M>,
+  make: (code: M) => CredentialTarget<Target>,
 ): CredentialTarget<Target> {
-  const loaded = loadedOnFirstUse(`rotating at ${engine}`, load);
+  const loaded = loadedOnFirstUse(`rotating at ${engine}`, importCode, make);
   return {
     engine,
     preflight: async (target, managing) => (await loaded()).preflight(target, managing),

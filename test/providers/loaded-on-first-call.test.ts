@@ -86,6 +86,7 @@ describe('store and target clients are loaded when used, not with Rotor', () => 
       'google',
       { writeProvenance: has('writeProvenance'), lendValue: has('lendValue'), findWrite: has('findWrite') },
       async () => provider,
+      (loaded) => loaded,
     );
     expect(optionalCallsOf(provider)).toContain('findWrite');
     // Every connection has destroy (Google's provider holds no sockets to release); every other optional call is the provider's own.

@@ -212,6 +212,26 @@ describe('loadedOnFirstUse', () => {
     await expect(loadedOnFirstUse('the vault store', () => Promise.reject(refused))()).rejects.toBe(refused);
   });
 
+  it("a constructor's error (a setting it refused) passes as it is, not as an incomplete installation, and the next use tries again", async () => {
+    const refused = new RotorError('config', 'VAULT_ADDR must be an http(s) address');
+    const plain = new Error(`bad port ${randomBytes(2).toString('hex')}`, { cause: new RangeError('out of range') });
+    let makes = 0;
+    const code = loadedOnFirstUse(
+      'the vault store',
+      async () => ({ made: true }),
+      (module) => {
+        makes += 1;
+        if (makes === 1) throw refused;
+        if (makes === 2) throw plain;
+        return module;
+      },
+    );
+    await expect(code()).rejects.toBe(refused);
+    await expect(code()).rejects.toBe(plain);
+    expect(await code()).toEqual({ made: true });
+    expect(makes).toBe(3);
+  });
+
   it('loads once for every use, says a failed load as what could not be done with its cause, and tries again next time', async () => {
     let attempts = 0;
     const missing = new Error(`Cannot find module '${randomBytes(4).toString('hex')}.js'`);

@@ -137,8 +137,10 @@ export const awsKmsStore: StoreKind = {
   compromisedStillLive: (versionId, version) =>
     version.labels.includes(KMS_ALIAS_LABEL) || version.labels.includes('Enabled') ? `key ${versionId} is still enabled in AWS KMS` : null,
   connect: (setup) =>
-    loadedOnFirstCall('kms', { writeProvenance: true, lendValue: false, findWrite: false }, async () => {
-      const { AwsKmsKeyProvider } = await import('./kms-key-provider.js');
-      return new AwsKmsKeyProvider({ ...(setup.retry ? { retry: setup.retry } : {}) });
-    }),
+    loadedOnFirstCall(
+      'kms',
+      { writeProvenance: true, lendValue: false, findWrite: false },
+      () => import('./kms-key-provider.js'),
+      ({ AwsKmsKeyProvider }) => new AwsKmsKeyProvider({ ...(setup.retry ? { retry: setup.retry } : {}) }),
+    ),
 };

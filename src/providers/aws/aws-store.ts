@@ -131,10 +131,13 @@ export const awsSecretsManagerStore: StoreKind = {
   compromisedStillLive: (versionId, version) =>
     version.labels.length > 0 ? `version ${versionId} still carries ${version.labels.join(', ')} in AWS Secrets Manager` : null,
   connect: (setup) =>
-    loadedOnFirstCall('aws', { writeProvenance: true, lendValue: true, findWrite: false }, async () => {
-      const { AwsSecretsManagerProvider } = await import('./aws-secrets-manager-provider.js');
-      return new AwsSecretsManagerProvider({ fingerprinter: setup.fingerprinter, ...(setup.retry ? { retry: setup.retry } : {}) });
-    }),
+    loadedOnFirstCall(
+      'aws',
+      { writeProvenance: true, lendValue: true, findWrite: false },
+      () => import('./aws-secrets-manager-provider.js'),
+      ({ AwsSecretsManagerProvider }) =>
+        new AwsSecretsManagerProvider({ fingerprinter: setup.fingerprinter, ...(setup.retry ? { retry: setup.retry } : {}) }),
+    ),
 };
 
 /** A replica not in sync would miss the new version: the rotation waits until every one is, each named. */

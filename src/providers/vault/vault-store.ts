@@ -102,15 +102,18 @@ export const vaultKv2Store: StoreKind = {
     const { VAULT_ADDR: endpoint, VAULT_TOKEN: token, VAULT_NAMESPACE: namespace } = setup.env;
     if (!endpoint || !token) return null;
     // The provider and node-vault are loaded by the first call, not with every bot that has Vault configured.
-    return loadedOnFirstCall('vault', { writeProvenance: true, lendValue: true, findWrite: false }, async () => {
-      const { VaultKv2Provider } = await import('./vault-kv2-provider.js');
-      return new VaultKv2Provider({
-        endpoint,
-        token,
-        fingerprinter: setup.fingerprinter,
-        ...(namespace ? { namespace } : {}),
-        ...(setup.retry ? { retry: setup.retry } : {}),
-      });
-    });
+    return loadedOnFirstCall(
+      'vault',
+      { writeProvenance: true, lendValue: true, findWrite: false },
+      () => import('./vault-kv2-provider.js'),
+      ({ VaultKv2Provider }) =>
+        new VaultKv2Provider({
+          endpoint,
+          token,
+          fingerprinter: setup.fingerprinter,
+          ...(namespace ? { namespace } : {}),
+          ...(setup.retry ? { retry: setup.retry } : {}),
+        }),
+    );
   },
 };

@@ -28,6 +28,12 @@ export class ActionRegistry {
   }
 
   on<A extends BlockAction>(actionId: string | RegExp, listener: Middleware<SlackActionMiddlewareArgs<A>>): void {
+    // The catch-all's pattern was derived from the ids registered before it: this one would match both.
+    if (this.unhandled) {
+      throw new Error(
+        `Action ${String(actionId)} was registered after onUnhandled(): register every action listener before the catch-all.`,
+      );
+    }
     const any = listener as unknown as ActionListener;
     this.handled.push(actionId);
     if (typeof actionId !== 'string') return void this.byPattern.push({ pattern: actionId, listener: any });
