@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { BUILT_IN_STORES } from '../../src/providers/store-catalog.js';
 import { StaleRotationError } from '../../src/rotation/rotation-errors.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
+import { sideRuntime } from '../support/rotations.js';
 import { InMemorySecretStore } from '../fakes/in-memory-store.js';
 import { operator, slackActor } from '../support/actors.js';
 import { rotor } from '../support/cli.js';
@@ -40,14 +40,7 @@ describe('Reject and Abandon pressed at once', () => {
       operator(),
       'test',
     );
-    runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({ aws: memory }), close: () => undefined },
-      slack: null,
-    });
+    runtime = sideRuntime(store, createProviderRegistry({ aws: memory }));
   });
   afterEach(() => {
     runtime.close();

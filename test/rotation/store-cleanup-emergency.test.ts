@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/access/actor.js';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/logging/logger.js';
 import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { VaultKv2Provider } from '../../src/providers/vault/vault-kv2-provider.js';
 import { CleanupFailedError } from '../../src/rotation/rotation-errors.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
+import { sideRuntime } from '../support/rotations.js';
 import { operator, slackActor } from '../support/actors.js';
 import { daysAgo } from '../support/clock-dates.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
@@ -50,19 +50,10 @@ describe('abandoning a Vault rotation whose write was lost, with Vault out of re
       operator(),
       'test',
     );
-    runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: {
-        registry: createProviderRegistry({
-          vault: new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST }),
-        }),
-        close: () => undefined,
-      },
-      slack: null,
-    });
+    runtime = sideRuntime(
+      store,
+      createProviderRegistry({ vault: new VaultKv2Provider({ endpoint: vault.fake.address, token: vault.token, retry: FAST }) }),
+    );
   });
   afterEach(() => {
     runtime?.close();
