@@ -12,6 +12,7 @@ import { createRuntime } from '../../src/runtime.js';
 import { operator, slackActor } from '../support/actors.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
 import { openHarness, type Harness } from '../reminders/support/reminder-harness.js';
+import { sideRuntime } from '../support/rotations.js';
 
 const POLICY = parsePolicy(`
 channels:
@@ -82,26 +83,12 @@ describe('services authorize their actor, whichever surface calls them', () => {
   });
 
   it('RotationService refuses someone who may not rotate the secret', () => {
-    const rotation = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: null,
-    }).rotation;
+    const rotation = sideRuntime(store).rotation;
     expectRefusedAndAudited(store, () => rotation.rotatable(STRANGER, 'prod/stripe/api_key'), 'rotate');
   });
 
   it('RevocationService refuses a non-responder, and a responder outside an incident channel', () => {
-    const { revocation } = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: null,
-    });
+    const { revocation } = sideRuntime(store);
     expectRefusedAndAudited(store, () => revocation.revocable(STRANGER, 'prod/stripe/api_key'), 'revoke');
     expect(() => revocation.revocable(slackActor('U0ONCALL', 'C0GENERAL'), 'prod/stripe/api_key')).toThrow(
       /only allowed in an incident channel/,

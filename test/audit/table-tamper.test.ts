@@ -8,14 +8,13 @@ import { AuditTrailRepo } from '../../src/audit/audit-trail-repo.js';
 import { checkedRotation, trailSource } from '../../src/audit/chain-checks.js';
 import { describeDifference } from '../../src/audit/chain-difference.js';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import type { RotationRecord } from '../../src/rotation/rotation.js';
 import { RotationRepo } from '../../src/rotation/rotation-repo.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
 import { operator, slackActor } from '../support/actors.js';
 import { runRotor } from '../support/cli.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { sideRuntime } from '../support/rotations.js';
 
 /**
  * Issue 19, finding 3: someone who can write the database file edits the rotation, incident and
@@ -74,14 +73,7 @@ describe('edits of the rotation, incident and inventory tables, against the audi
     store = openTempStore({ at: start.plus({ hours: 9 }).toISO() as string, policy: parsePolicy(POLICY_YAML) });
     config = join(store.dir, 'policy.yaml');
     writeFileSync(config, POLICY_YAML);
-    const runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: null,
-    });
+    const runtime = sideRuntime(store);
     const lastRotated = start.minus({ days: 100 }).toISODate() as string;
     for (const name of ['prod/stripe/api_key', 'prod/twilio/api_key'])
       store.inventoryService.create({ name, type: 'api_key', owner: 'U0OWNER', team: 'payments', lastRotated }, operator(), 'test');

@@ -2,12 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createProviderRegistry } from '../../src/providers/provider-registry.js';
-import { createRuntime } from '../../src/runtime.js';
 import { operator, slackActor } from '../support/actors.js';
 import { runRotor } from '../support/cli.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { sideRuntime } from '../support/rotations.js';
 
 /**
  * Issue 19, finding 9: a note holding terminal control sequences (written into the database
@@ -29,14 +27,7 @@ describe('the CLI prints stored text without terminal control characters', () =>
     store = openTempStore({ at: '2027-02-01T10:00:00Z', policy: parsePolicy(POLICY) });
     const config = join(store.dir, 'policy.yml');
     writeFileSync(config, POLICY);
-    const runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: null,
-    });
+    const runtime = sideRuntime(store);
     store.inventoryService.create(
       { name: 'dev/app/api_key', type: 'api_key', owner: 'U0OWNER', lastRotated: '2027-01-01', description: 'the app key' },
       operator(),

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/audit-log.js';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createProviderRegistry } from '../../src/providers/provider-registry.js';
 import { firstWorkingDay } from '../../src/reviews/review-periods.js';
 import { AUDITED_LIST_ENTRIES } from '../../src/reviews/audited-findings.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
 import { operator } from '../support/actors.js';
 import { openTempStore, type TempStore } from '../support/temp-db.js';
+import { sideRuntime } from '../support/rotations.js';
 
 /**
  * The monthly review's `review.started` audit event (issue 25: at 100,000 secrets it named every
@@ -21,14 +20,7 @@ describe('the review.started audit event', () => {
 
   beforeEach(() => {
     store = openTempStore({ policy: parsePolicy('channels:\n  announce: C0ANNOUNCE\n') });
-    runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: null,
-    });
+    runtime = sideRuntime(store);
     for (let index = 0; index < unowned; index += 1)
       store.inventoryService.create({ name: `prod/app-${index}/api_key`, type: 'api_key' }, operator(), 'test');
   });

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { createProviderRegistry } from '../../src/providers/provider-registry.js';
-import { createRuntime, type Runtime } from '../../src/runtime.js';
+import type { Runtime } from '../../src/runtime.js';
 import { operator, slackActor } from '../support/actors.js';
 import { openTempStore, snapshotTables, type TempStore } from '../support/temp-db.js';
+import { sideRuntime } from '../support/rotations.js';
 
 /**
  * `/rotate` checks the secret before its modal opens, and prepares the modal after views.open
@@ -22,14 +21,7 @@ describe('RotationStarts.prepare given a secret checked before the modal opened'
   beforeEach(() => {
     store = openTempStore({ policy: POLICY });
     store.inventoryService.create({ name: NAME, type: 'api_key', owner: 'U0OWNER' }, operator(), 'test');
-    runtime = createRuntime({
-      db: store.db,
-      clock: store.clock,
-      policy: store.policy,
-      logger: createLogger('silent'),
-      providers: { registry: createProviderRegistry({}), close: () => undefined },
-      slack: null,
-    });
+    runtime = sideRuntime(store);
   });
   afterEach(() => {
     runtime.close();
