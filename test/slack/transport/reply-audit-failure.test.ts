@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRows, parseRows } from '../../../src/import-export/import-service.js';
 import { answerRead, type ReplyContext } from '../../../src/slack/replies/answer-read.js';
 import { FakeSlackApi } from '../../fakes/fake-slack-api.js';
-import { operator } from '../../support/actors.js';
+import { importOwnedSecret } from '../../support/owned-secret.js';
 import { openTempStore, type TempStore } from '../../support/temp-db.js';
 import { responseIdOf } from '../../support/slack-app-harness.js';
 
@@ -18,11 +17,7 @@ describe('a read-only reply whose refusal cannot be audited', () => {
     fake = new FakeSlackApi();
     await fake.start();
     store = openTempStore();
-    const lastRotated = store.clock.now().minus({ days: 10 }).toISODate() as string;
-    const inventory = `- name: prod/billing/webhook_token\n  owner: U0PAY\n  last_rotated: ${lastRotated}\n  interval_days: 90\n`;
-    expect(importRows(parseRows('yaml', inventory, store), store, { actor: operator('U0ADMIN'), source: 'inventory.yml' }).written).toBe(
-      true,
-    );
+    importOwnedSecret(store, { daysAgo: 10 });
   });
   afterAll(async () => {
     store.close();

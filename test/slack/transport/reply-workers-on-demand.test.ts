@@ -1,11 +1,10 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../../src/config/policy.js';
-import { importRows, parseRows } from '../../../src/import-export/import-service.js';
 import type { ReplyJob } from '../../../src/slack/replies/reply-protocol.js';
 import { ReplyPool } from '../../../src/slack/replies/reply-pool.js';
 import { FakeSlackApi } from '../../fakes/fake-slack-api.js';
-import { operator } from '../../support/actors.js';
+import { importOwnedSecret } from '../../support/owned-secret.js';
 import { responseIdOf, TEST_POLICY } from '../../support/slack-app-harness.js';
 import { openTempStore, type TempStore } from '../../support/temp-db.js';
 
@@ -31,13 +30,7 @@ function poolOverOneOverdueSecret(secretName: string, options: { size: number; i
 
   beforeAll(async () => {
     harness.store = openTempStore({ policy });
-    const lastRotated = harness.store.clock.now().minus({ days: 200 }).toISODate() as string;
-    const inventory = `- name: ${secretName}\n  owner: U0PAY\n  last_rotated: ${lastRotated}\n  interval_days: 90\n`;
-    const report = importRows(parseRows('yaml', inventory, harness.store), harness.store, {
-      actor: operator('U0ADMIN'),
-      source: 'inventory.yml',
-    });
-    expect(report.written).toBe(true);
+    importOwnedSecret(harness.store, { name: secretName });
     await harness.fake.start();
     harness.pool = new ReplyPool({
       size: options.size,

@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRows, parseRows } from '../../../src/import-export/import-service.js';
 import type { ReplyPool } from '../../../src/slack/replies/reply-pool.js';
-import { operator } from '../../support/actors.js';
+import { importOwnedSecret } from '../../support/owned-secret.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from '../../support/slack-app-harness.js';
 
 /** A response_url endpoint of the test's own: it records every reply, and holds the first one unanswered until the test lets it go. */
@@ -63,13 +62,7 @@ describe('read-only replies made by a reply worker, through the real app', () =>
   let harness: SlackHarness;
   beforeAll(async () => {
     harness = await startSlackHarness({ env: { ROTOR_REPLY_WORKERS: '1' } });
-    const lastRotated = harness.store.clock.now().minus({ days: 200 }).toISODate() as string;
-    const inventory = `- name: prod/billing/webhook_token\n  owner: U0PAY\n  last_rotated: ${lastRotated}\n  interval_days: 90\n`;
-    const report = importRows(parseRows('yaml', inventory, harness.store), harness.store, {
-      actor: operator('U0ADMIN'),
-      source: 'inventory.yml',
-    });
-    expect(report.written).toBe(true);
+    importOwnedSecret(harness.store);
   });
   afterAll(async () => harness.close());
 

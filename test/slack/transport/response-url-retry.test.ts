@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importRows, parseRows } from '../../../src/import-export/import-service.js';
 import { postToResponseUrl, ResponseUrlError, type ResponseUrlDelivery } from '../../../src/slack/outbound/response-url.js';
 import { INTERNAL_ERROR_MESSAGE } from '../../../src/slack/views/rotor-error-message.js';
 import { textMessage } from '../../../src/slack/views/slack-message.js';
 import { FakeSlackApi } from '../../fakes/fake-slack-api.js';
-import { operator } from '../../support/actors.js';
+import { importOwnedSecret } from '../../support/owned-secret.js';
 import { responseIdOf, startSlackHarness, type SlackHarness } from '../../support/slack-app-harness.js';
 
 /**
@@ -22,13 +21,7 @@ describe('a read-only reply whose response_url fails at first, through the real 
       env: { ROTOR_REPLY_WORKERS: '1' },
       policy: `environments: [prod, staging, dev]\nroles:\n  security_leads: [${READERS.join(', ')}]\n`,
     });
-    const lastRotated = harness.store.clock.now().minus({ days: 200 }).toISODate() as string;
-    const inventory = `- name: prod/billing/webhook_token\n  owner: U0PAY\n  last_rotated: ${lastRotated}\n  interval_days: 90\n`;
-    const report = importRows(parseRows('yaml', inventory, harness.store), harness.store, {
-      actor: operator('U0ADMIN'),
-      source: 'inventory.yml',
-    });
-    expect(report.written).toBe(true);
+    importOwnedSecret(harness.store);
   });
   afterAll(async () => harness.close());
 
