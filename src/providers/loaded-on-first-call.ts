@@ -8,12 +8,6 @@ type OptionalCall = { [K in keyof SecretProvider]-?: object extends Pick<SecretP
 /** The optional calls of the port the connection will have, said up front since it is not loaded yet (`destroy` it always has). */
 export type OptionalCalls = Record<Exclude<OptionalCall, 'destroy'>, boolean>;
 
-/**
- * A store's connection whose code (and SDK) is loaded by the first call, not with Rotor: a
- * process that never reaches the store (most bots use one or two stores; every test file boots
- * the bot) does not pay the seconds an SDK takes to load. `load` runs once; a failed load is
- * tried again by the next call.
- */
 /** How each connection made here loads what stands behind it. */
 const loaders = new WeakMap<SecretProvider, () => Promise<SecretProvider>>();
 
@@ -27,6 +21,12 @@ export async function connectionBehind(provider: SecretProvider): Promise<Secret
   return load ? load() : provider;
 }
 
+/**
+ * A store's connection whose code (and SDK) is loaded by the first call, not with Rotor: a
+ * process that never reaches the store (most bots use one or two stores; every test file boots
+ * the bot) does not pay the seconds an SDK takes to load. `importCode` and `connect` run once
+ * (core/load-code.ts); a failed load is tried again by the next call.
+ */
 export function loadedOnFirstCall<M>(
   kind: string,
   calls: OptionalCalls,

@@ -22,8 +22,7 @@ const UTF8 = new TextDecoder();
  * sent, the answer read), about 0.5 ms of CPU a call more on this machine: a `/rotate` makes two
  * Web API calls, and twenty people opening the modal at once queue on that CPU. The answer is
  * read whole (Slack's are small) and given as a BufferedResponse, which a caller may read twice.
- * A call it cannot
- * make the same way (a body other than text, such as a file upload's form; headers given other
+ * A call it cannot make the same way (a body other than text, such as a file upload's form; headers given other
  * than as a plain object; a Request; a call that would follow a redirect, that is any whose
  * `redirect` is not 'error' or 'manual') goes to `fallback` before anything is sent, so a POST is
  * never sent twice, and what a caller gets is what fetch gives: the answer whatever its status, a
